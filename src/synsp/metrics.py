@@ -1,0 +1,223 @@
+"""Pose-sequence metrics with the conventions of SmoothNet, DeciWatch and SynSP.
+
+Per-frame metrics take ``pred`` and ``gt`` of shape ``(T, J, D)`` (D = 2 or 3,
+numpy or torch) and return a numpy array of length ``T``:
+
+* :func:`mpjpe`: mean over joints of the Euclidean joint error.
+* :func:`pa_mpjpe`: MPJPE after a per-frame similarity Procrustes alignment of
+  ``pred`` to ``gt`` (scale, rotation with the reflection fix, translation).
+* :func:`accel_error`: mean over joints of
+  ``|| (p[t-1] - 2 p[t] + p[t+1]) - (g[t-1] - 2 g[t] + g[t+1]) ||`` for
+  ``t = 1..T-2``, with **one 0 appended at each end** exactly as SmoothNet
+  reports it, so a sequence of ``T`` frames gives ``T`` values and the mean is
+  ``(T-2)/T`` times the mean of the unpadded errors.
+* :func:`pck`: fraction of joints within ``threshold * body_size`` (2D).
+
+Units are the inputs' units: SmoothNet-style tables are in millimetres, i.e.
+metres times 1000 (``summarize(..., scale=1000)``); Accel is per frame², so it
+depends on the frame rate (50 fps Human3.6M, 30 fps 3DPW, 60 fps AIST++).
+
+Sequence-level diagnostics: :func:`bone_length_std` (a refined skeleton should
+not breathe) and :func:`fast_frame_mask` (frames where the ground truth itself
+accelerates hard; error there exposes over-smoothing).
+
+:func:`summarize` pools per-frame values over many sequences frame-weighted
+(every frame of every sequence and view counts once, as SmoothNet does), with
+optional root-relative alignment on a set of root joints, the hardest 1 % of
+frames (by the input's MPJPE when the input is given, SmoothNet's ``*_top1``),
+and the error on the top 10 % ground-truth-acceleration frames.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .geometry import procrustes_align
+from .validation import SynspInputError, check_poses, check_same_shape
+
+__all__ = [
+    "mpjpe",
+    "pa_mpjpe",
+    "accel_error",
+    "pck",
+    "bone_length_std",
+    "fast_frame_mask",
+    "root_relative",
+    "summarize",
+]
+
+
+def _pair(pred: Any, gt: Any) -> tuple[np.ndarray, np.ndarray]:
+    p = check_poses(pred, "pred")
+    g = check_poses(gt, "gt")
+    check_same_shape(p, g)
+    return p, g
+
+
+def mpjpe(pred: Any, gt: Any) -> np.ndarray:
+    """Mean per-joint position error per frame, ``(T,)``."""
+    p, g = _pair(pred, gt)
+    return np.linalg.norm(p - g, axis=-1).mean(axis=-1)
+
+
+def pa_mpjpe(pred: Any, gt: Any) -> np.ndarray:
+    """MPJPE after per-frame similarity Procrustes alignment of pred to gt, ``(T,)``."""
+    p, g = _pair(pred, gt)
+    return np.linalg.norm(procrustes_align(p, g) - g, axis=-1).mean(axis=-1)
+
+
+def _second_difference(x: np.ndarray) -> np.ndarray:
+    """``x[t-1] - 2 x[t] + x[t+1]`` along axis 0, ``(T-2, ...)``."""
+    return x[:-2] - 2.0 * x[1:-1] + x[2:]
+
+
+def accel_error(pred: Any, gt: Any) -> np.ndarray:
+    """Acceleration error per frame, zero-padded at both ends, ``(T,)``.
+
+    Sequences shorter than 3 frames have no second difference: all zeros.
+    """
+    p, g = _pair(pred, gt)
+    out = np.zeros(p.shape[0])
+    if p.shape[0] >= 3:
+        diff = _second_difference(p) - _second_difference(g)
+        out[1:-1] = np.linalg.norm(diff, axis=-1).mean(axis=-1)
+    return out
+
+
+def pck(
+    pred: Any, gt: Any, body_size: Any, thresholds: Sequence[float] = (0.05, 0.1, 0.2)
+) -> np.ndarray:
+    """Percentage of correct keypoints per frame and threshold, ``(T, K)`` in [0, 1].
+
+    A joint is correct when its error is at most ``threshold * body_size``;
+    ``body_size`` is a scalar or one value per frame (``(T,)``), e.g. the larger
+    side of the person's box as in Sub-JHMDB evaluation.
+    """
+    p, g = _pair(pred, gt)
+    size = np.broadcast_to(np.asarray(body_size, dtype=np.float64), (p.shape[0],))
+    if not np.all(size > 0):
+        raise SynspInputError("body_size must be positive for every frame")
+    err = np.linalg.norm(p - g, axis=-1)  # (T, J)
+    thr = np.asarray(thresholds, dtype=np.float64)[None, :] * size[:, None]  # (T, K)
+    return (err[:, None, :] <= thr[:, :, None]).mean(axis=-1)
+
+
+def bone_length_std(x: Any, parents: Sequence[int]) -> np.ndarray:
+    """Standard deviation over time of every bone's length, ``(num_bones,)``.
+
+    ``parents[j]`` is the parent joint of ``j`` (negative for a root); bones are
+    the ``(j, parents[j])`` pairs in joint order.
+    """
+    pos = check_poses(x, "poses")
+    parents = np.asarray(parents)
+    if parents.shape != (pos.shape[1],):
+        raise SynspInputError(
+            f"parents has {parents.size} entries but the poses have {pos.shape[1]} joints"
+        )
+    child = np.flatnonzero(parents >= 0)
+    lengths = np.linalg.norm(pos[:, child] - pos[:, parents[child]], axis=-1)  # (T, B)
+    return lengths.std(axis=0)
+
+
+def _gt_accel_magnitude(gt: np.ndarray) -> np.ndarray:
+    """Per-frame mean joint acceleration of the ground truth, zero-padded, ``(T,)``."""
+    out = np.zeros(gt.shape[0])
+    if gt.shape[0] >= 3:
+        out[1:-1] = np.linalg.norm(_second_difference(gt), axis=-1).mean(axis=-1)
+    return out
+
+
+def fast_frame_mask(gt: Any, fraction: float = 0.1) -> np.ndarray:
+    """Boolean ``(T,)`` mask of the ``fraction`` of frames where gt accelerates hardest."""
+    g = check_poses(gt, "gt")
+    return _top_fraction(_gt_accel_magnitude(g), fraction)
+
+
+def _top_fraction(values: np.ndarray, fraction: float) -> np.ndarray:
+    if not 0 < fraction <= 1:
+        raise SynspInputError(f"fraction must be in (0, 1], got {fraction}")
+    count = max(1, int(round(fraction * values.size)))
+    mask = np.zeros(values.size, dtype=bool)
+    mask[np.argsort(values, kind="stable")[-count:]] = True
+    return mask
+
+
+def root_relative(x: Any, root_joints: Sequence[int]) -> np.ndarray:
+    """Subtract the per-frame mean of ``root_joints`` from every joint, ``(..., J, D)``."""
+    arr = np.asarray(x, dtype=np.float64)
+    return arr - arr[..., list(root_joints), :].mean(axis=-2, keepdims=True)
+
+
+def _as_views(x: Any, name: str) -> list[np.ndarray]:
+    """``(T, J, D)`` -> [it]; ``(T, P, J, D)`` -> one ``(T, J, D)`` array per view."""
+    arr = check_poses(x, name, ndims=(3, 4))
+    return [arr] if arr.ndim == 3 else [arr[:, v] for v in range(arr.shape[1])]
+
+
+def summarize(
+    preds: Sequence[Any],
+    gts: Sequence[Any],
+    inputs: Sequence[Any] | None = None,
+    root_joints: Sequence[int] | None = None,
+    parents: Sequence[int] | None = None,
+    scale: float = 1.0,
+    hardest: float = 0.01,
+    fast: float = 0.1,
+) -> dict[str, float]:
+    """Frame-weighted metrics over many sequences, SmoothNet style.
+
+    ``preds``/``gts`` (and optionally ``inputs``, the unrefined estimator output)
+    are sequences of ``(T_i, J, D)`` or ``(T_i, P, J, D)`` arrays; views are
+    pooled as separate sequences.  ``root_joints`` makes everything
+    root-relative first; ``scale`` multiplies lengths (1000: metres to mm).
+
+    Returns ``mpjpe``, ``pa_mpjpe``, ``accel``; ``*_hardest`` over the
+    ``hardest`` fraction of frames with the largest input MPJPE (the
+    prediction's own MPJPE when no input is given); ``mpjpe_fast`` and
+    ``accel_fast`` on the ``fast`` fraction of frames where the ground truth
+    accelerates hardest; ``bone_std`` (mean over bones and sequences) when
+    ``parents`` is given; ``frames``.
+    """
+    if len(preds) != len(gts) or (inputs is not None and len(inputs) != len(gts)):
+        raise SynspInputError(
+            f"got {len(preds)} predictions and {len(gts)} ground truths"
+            + (f" and {len(inputs)} inputs" if inputs is not None else "")
+            + "; pass one of each per sequence"
+        )
+    if not preds:
+        raise SynspInputError("no sequences to summarize")
+    pooled: dict[str, list[np.ndarray]] = {k: [] for k in ("mpjpe", "pa", "accel", "ref", "gtacc")}
+    bone_stds: list[np.ndarray] = []
+    for i in range(len(preds)):
+        p_views, g_views = _as_views(preds[i], f"preds[{i}]"), _as_views(gts[i], f"gts[{i}]")
+        r_views = _as_views(inputs[i], f"inputs[{i}]") if inputs is not None else p_views
+        for p, g, r in zip(p_views, g_views, r_views):
+            check_same_shape(p, g, (f"preds[{i}]", f"gts[{i}]"))
+            if root_joints is not None:
+                p, g, r = (root_relative(a, root_joints) for a in (p, g, r))
+            pooled["mpjpe"].append(mpjpe(p, g) * scale)
+            pooled["pa"].append(pa_mpjpe(p, g) * scale)
+            pooled["accel"].append(accel_error(p, g) * scale)
+            pooled["ref"].append(mpjpe(r, g))
+            pooled["gtacc"].append(_gt_accel_magnitude(g))
+            if parents is not None:
+                bone_stds.append(bone_length_std(p, parents) * scale)
+    m, pa, acc, ref, gtacc = (np.concatenate(pooled[k]) for k in ("mpjpe", "pa", "accel", "ref", "gtacc"))
+    hard = _top_fraction(ref, hardest)
+    fast_mask = _top_fraction(gtacc, fast)
+    out = {
+        "mpjpe": float(m.mean()),
+        "pa_mpjpe": float(pa.mean()),
+        "accel": float(acc.mean()),
+        "mpjpe_hardest": float(m[hard].mean()),
+        "pa_mpjpe_hardest": float(pa[hard].mean()),
+        "accel_hardest": float(acc[hard].mean()),
+        "mpjpe_fast": float(m[fast_mask].mean()),
+        "accel_fast": float(acc[fast_mask].mean()),
+        "frames": int(m.size),
+    }
+    if bone_stds:
+        out["bone_std"] = float(np.mean(np.concatenate(bone_stds)))
+    return out

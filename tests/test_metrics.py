@@ -1,0 +1,161 @@
+"""Metrics pinned to analytic facts and to direct loop implementations."""
+
+import numpy as np
+import pytest
+import torch
+
+from synsp.metrics import (
+    accel_error,
+    bone_length_std,
+    fast_frame_mask,
+    mpjpe,
+    pa_mpjpe,
+    pck,
+    root_relative,
+    summarize,
+)
+from synsp.validation import SynspInputError
+
+rng = np.random.default_rng(0)
+
+
+def random_rotation(d, rng):
+    q, r = np.linalg.qr(rng.normal(size=(d, d)))
+    q = q * np.sign(np.diag(r))
+    if np.linalg.det(q) < 0:
+        q[:, 0] = -q[:, 0]
+    return q
+
+
+def loop_procrustes_error(p, g):
+    """Textbook similarity Procrustes of one frame (points as rows), then MPJPE."""
+    mp, mg = p.mean(0), g.mean(0)
+    x, y = p - mp, g - mg
+    u, s, vt = np.linalg.svd(x.T @ y)
+    d = np.ones(len(s))
+    d[-1] = np.sign(np.linalg.det(u @ vt))
+    rot = u @ np.diag(d) @ vt  # x @ rot ~ y
+    scale = (s * d).sum() / (x**2).sum()
+    aligned = scale * x @ rot + mg
+    return np.linalg.norm(aligned - g, axis=-1).mean()
+
+
+def test_constant_velocity_has_zero_accel_error():
+    t = np.arange(50.0)[:, None, None]
+    start, velocity = rng.normal(size=(1, 17, 3)), rng.normal(size=(1, 17, 3))
+    moving = start + velocity * t
+    gt = np.zeros_like(moving) + start  # static truth: also zero acceleration
+    np.testing.assert_allclose(accel_error(moving, gt), 0.0, atol=1e-10)
+
+
+@pytest.mark.parametrize("d", [2, 3])
+def test_similarity_transformed_copy_has_zero_pa_mpjpe(d):
+    gt = rng.normal(size=(20, 17, d))
+    pred = np.stack(
+        [2.7 * f @ random_rotation(d, rng).T + rng.normal(size=d) for f in gt]
+    )
+    assert mpjpe(pred, gt).mean() > 0.5
+    np.testing.assert_allclose(pa_mpjpe(pred, gt), 0.0, atol=1e-9)
+
+
+def test_accel_padding_scales_mean_by_t_minus_2_over_t():
+    T = 37
+    pred, gt = rng.normal(size=(T, 17, 3)), rng.normal(size=(T, 17, 3))
+    padded = accel_error(pred, gt)
+    assert padded.shape == (T,) and padded[0] == 0 and padded[-1] == 0
+    unpadded = padded[1:-1]
+    assert padded.mean() == pytest.approx((T - 2) / T * unpadded.mean(), rel=1e-12)
+
+
+def test_metrics_match_direct_loops():
+    T, J = 25, 14
+    pred, gt = rng.normal(size=(T, J, 3)), rng.normal(size=(T, J, 3))
+    loop_mpjpe = [np.mean([np.linalg.norm(pred[t, j] - gt[t, j]) for j in range(J)]) for t in range(T)]
+    np.testing.assert_allclose(mpjpe(pred, gt), loop_mpjpe, rtol=1e-12)
+    loop_acc = [0.0]
+    for t in range(1, T - 1):
+        a = pred[t - 1] - 2 * pred[t] + pred[t + 1] - (gt[t - 1] - 2 * gt[t] + gt[t + 1])
+        loop_acc.append(np.mean([np.linalg.norm(a[j]) for j in range(J)]))
+    loop_acc.append(0.0)
+    np.testing.assert_allclose(accel_error(pred, gt), loop_acc, rtol=1e-12)
+    loop_pa = [loop_procrustes_error(pred[t], gt[t]) for t in range(T)]
+    np.testing.assert_allclose(pa_mpjpe(pred, gt), loop_pa, rtol=1e-8)
+
+
+def test_torch_inputs_give_numpy_outputs():
+    pred, gt = torch.randn(10, 17, 3), torch.randn(10, 17, 3)
+    out = mpjpe(pred, gt)
+    assert isinstance(out, np.ndarray) and out.shape == (10,)
+    np.testing.assert_allclose(out, mpjpe(pred.numpy(), gt.numpy()))
+
+
+def test_pck_counts_joints_within_threshold():
+    gt = np.zeros((2, 4, 2))
+    pred = gt.copy()
+    pred[:, :, 0] = [1.0, 3.0, 6.0, 30.0]  # errors 1, 3, 6, 30 px
+    got = pck(pred, gt, body_size=[40.0, 100.0], thresholds=(0.05, 0.1, 0.2))
+    # frame 0: thresholds 2, 4, 8 px -> 1/4, 2/4, 3/4 ; frame 1: 5, 10, 20 px -> 2/4, 3/4, 3/4
+    np.testing.assert_allclose(got, [[0.25, 0.5, 0.75], [0.5, 0.75, 0.75]])
+
+
+def test_bone_length_std_zero_for_rigid_motion_positive_when_breathing():
+    parents = [-1, 0, 1, 0]
+    pose = rng.normal(size=(4, 3))
+    rigid = np.stack([pose @ random_rotation(3, rng).T + t for t in rng.normal(size=(30, 3))])
+    np.testing.assert_allclose(bone_length_std(rigid, parents), 0.0, atol=1e-12)
+    breathing = rigid * (1 + 0.1 * np.sin(np.arange(30)))[:, None, None]
+    assert (bone_length_std(breathing, parents) > 1e-3).all()
+
+
+def test_fast_frame_mask_finds_the_hard_acceleration():
+    gt = np.zeros((100, 3, 3))
+    gt[60:, :, 0] = 1.0  # a step at frame 60: the second difference peaks at 59 and 60
+    mask = fast_frame_mask(gt, fraction=0.02)
+    assert mask.sum() == 2 and mask[59] and mask[60]
+
+
+def test_summarize_is_frame_weighted_and_root_relative():
+    gts = [rng.normal(size=(T, 17, 3)) for T in (10, 30)]
+    preds = [g + rng.normal(scale=0.01, size=g.shape) for g in gts]
+    s = summarize(preds, gts, scale=1000.0)
+    pooled = np.concatenate([mpjpe(p, g) for p, g in zip(preds, gts)]) * 1000
+    assert s["mpjpe"] == pytest.approx(pooled.mean())
+    assert s["frames"] == 40
+    # a global shift of the prediction disappears after root-relative alignment
+    shifted = [p + np.array([5.0, -2.0, 1.0]) for p in preds]
+    with_root = summarize(shifted, gts, root_joints=[0], scale=1000.0)
+    without_root = summarize(shifted, gts, scale=1000.0)
+    expected = np.concatenate(
+        [mpjpe(root_relative(p, [0]), root_relative(g, [0])) for p, g in zip(preds, gts)]
+    ).mean() * 1000
+    assert with_root["mpjpe"] == pytest.approx(expected)
+    assert without_root["mpjpe"] > 1000
+
+
+def test_summarize_pools_views_and_picks_hardest_frames_by_input():
+    gt = rng.normal(size=(100, 2, 5, 3))  # (T, P, J, D)
+    inp = gt.copy()
+    inp[17, 1] += 10.0  # one terrible frame in view 1
+    s = summarize([gt.copy()], [gt], inputs=[inp], hardest=0.005)
+    assert s["frames"] == 200
+    assert s["mpjpe"] == 0.0 and s["mpjpe_hardest"] == 0.0
+    noisy = gt + 0.0
+    noisy[17, 1] += 1.0
+    s = summarize([noisy], [gt], inputs=[inp], hardest=0.005)
+    assert s["mpjpe_hardest"] == pytest.approx(np.sqrt(3.0))
+
+
+@pytest.mark.parametrize(
+    "pred,gt,match",
+    [
+        (np.zeros((5, 17)), np.zeros((5, 17)), r"shape \(5, 17\)"),
+        (np.zeros((5, 17, 4)), np.zeros((5, 17, 4)), "D = 4"),
+        (np.zeros((5, 17, 3)), np.zeros((5, 16, 3)), "must match"),
+        (np.zeros((0, 17, 3)), np.zeros((0, 17, 3)), "empty"),
+        (np.full((5, 17, 3), np.nan), np.zeros((5, 17, 3)), "NaN"),
+        (np.full((5, 17, 3), np.inf), np.zeros((5, 17, 3)), "inf"),
+    ],
+)
+def test_bad_input_raises_clear_error(pred, gt, match):
+    with pytest.raises(SynspInputError, match=match):
+        mpjpe(pred, gt)
