@@ -1,0 +1,556 @@
+"""BVH (Biovision hierarchy) reader and writer.
+
+Conventions used by :func:`read_bvh`
+------------------------------------
+* **Hierarchy.**  One ``ROOT`` and any tree of ``JOINT`` entries; joints are numbered in
+  file (depth-first) order, so every parent precedes its children.
+* **Channels.**  Any number per joint, any order, names ``Xposition Yposition Zposition
+  Xrotation Yrotation Zrotation`` (case-insensitive), angles in degrees.  The rotation
+  channels are composed **in the listed order** as intrinsic rotations: ``Zrotation
+  Xrotation Yrotation`` gives ``L = Rz(z) @ Rx(x) @ Ry(y)`` (column vectors), which is
+  ``scipy.spatial.transform.Rotation.from_euler("ZXY", [z, x, y], degrees=True)``.
+* **Translations.**  Position channels are *added* to the joint's ``OFFSET`` (for the
+  root as for any other joint): the root sits at ``OFFSET + (Xposition, Yposition,
+  Zposition)``.  ``Motion.root_translation`` holds that sum; writing subtracts the
+  offset again, so a read/write round trip keeps the file's numbers.
+* **End Sites.**  With ``end_sites=True`` (default) every ``End Site`` becomes an extra
+  leaf point named ``<parent>_end`` (``Motion.end_site`` marks them; identity rotation,
+  no channels), which keeps finger tips, head tops and toe tips and lets
+  :func:`write_bvh` reproduce the file.  ``end_sites=False`` drops them.
+* **Units.**  BVH stores no unit.  Lengths are returned as stored, times ``scale``;
+  ``units`` (default ``"cm"``) only labels the file's unit so that
+  :meth:`Motion.to_metres` knows the factor.
+* **Frame rate.**  ``fps = 1 / Frame Time`` (snapped to the nearest integer when within
+  0.05 %), unless ``fps=`` overrides it (some files declare the wrong frame time).
+* Files ending in ``.gz`` are decompressed on the fly.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, IO, Sequence
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from synsp.io._common import as_path, atomic_write, read_text, unit_to_metres
+from synsp.io.motion import Motion, _unit_label
+from synsp.validation import SynspInputError
+
+__all__ = ["read_bvh", "write_bvh", "BVH_CHANNELS"]
+
+#: the channel names a BVH file may use (matched case-insensitively)
+BVH_CHANNELS = ("Xposition", "Yposition", "Zposition", "Xrotation", "Yrotation", "Zrotation")
+_CANON = {c.lower(): c for c in BVH_CHANNELS}
+_DEFAULT_ROT = ("Zrotation", "Yrotation", "Xrotation")
+_POS = ("Xposition", "Yposition", "Zposition")
+
+
+@dataclass
+class _Node:
+    name: str
+    parent: int
+    line: int
+    offset: np.ndarray | None = None
+    channels: tuple[str, ...] = ()
+    is_end: bool = False
+    children: list[int] = field(default_factory=list)
+
+
+class _Tokens:
+    """Token stream over the HIERARCHY section, each token with its 1-based line number."""
+
+    def __init__(self, path: str, tokens: list[tuple[str, int]], end_line: int):
+        self.path, self.toks, self.i, self.end_line = path, tokens, 0, end_line
+
+    def error(self, line: int, msg: str) -> SynspInputError:
+        return SynspInputError(f"{self.path}: line {line}: malformed BVH hierarchy: {msg}")
+
+    def next(self, expected: str) -> tuple[str, int]:
+        if self.i >= len(self.toks):
+            raise self.error(self.end_line, f"the hierarchy ends early; expected {expected}")
+        tok = self.toks[self.i]
+        self.i += 1
+        return tok
+
+    def peek(self) -> tuple[str, int] | None:
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def expect(self, word: str) -> int:
+        tok, line = self.next(repr(word))
+        if tok.upper() != word.upper():
+            raise self.error(line, f"found {tok!r}, expected {word!r}")
+        return line
+
+    def number(self, what: str) -> float:
+        tok, line = self.next(what)
+        try:
+            return float(tok)
+        except ValueError:
+            raise self.error(line, f"found {tok!r}, expected {what}") from None
+
+
+def _tokenize(path: str, lines: list[str]) -> tuple[_Tokens, int]:
+    """Tokens of the HIERARCHY section and the index of the MOTION line."""
+    i = 0
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    if i >= len(lines):
+        raise SynspInputError(f"{path}: the file is empty; expected a BVH file starting with HIERARCHY")
+    first = lines[i].split()
+    if first[0].upper() != "HIERARCHY":
+        raise SynspInputError(
+            f"{path}: line {i + 1}: found {lines[i].strip()[:40]!r}, expected 'HIERARCHY' (is this a BVH file?)"
+        )
+    tokens: list[tuple[str, int]] = []
+    rest = " ".join(first[1:])
+    i += 1
+    motion_at = None
+    pending = [(rest, i)] if rest else []
+    for k in range(i, len(lines)):
+        pending.append((lines[k], k + 1))
+        stripped = lines[k].strip()
+        if stripped.split()[:1] and stripped.split()[0].upper() == "MOTION":
+            pending.pop()
+            motion_at = k
+            break
+    for text, ln in pending:
+        words = text.split()
+        if not words:
+            continue
+        head = words[0].upper()
+        if head in ("ROOT", "JOINT"):
+            name = text.strip()[len(words[0]):].strip()
+            brace = name.endswith("{")
+            if brace:
+                name = name[:-1].strip()
+            tokens.append((head, ln))
+            if name:
+                tokens.append((name, ln))
+            if brace:
+                tokens.append(("{", ln))
+            continue
+        for tok in text.replace("{", " { ").replace("}", " } ").split():
+            tokens.append((tok, ln))
+    if motion_at is None:
+        raise SynspInputError(
+            f"{path}: line {len(lines)}: no MOTION section; the file is truncated or not a BVH file"
+        )
+    return _Tokens(path, tokens, motion_at + 1), motion_at
+
+
+def _parse_joint(ts: _Tokens, nodes: list[_Node], parent: int, kw_line: int) -> None:
+    name, line = ts.next("a joint name")
+    if name in ("{", "}"):
+        raise ts.error(kw_line, "a ROOT/JOINT keyword without a joint name")
+    idx = len(nodes)
+    node = _Node(name=name, parent=parent, line=kw_line)
+    nodes.append(node)
+    if parent >= 0:
+        nodes[parent].children.append(idx)
+    ts.expect("{")
+    while True:
+        tok, ln = ts.next("OFFSET, CHANNELS, JOINT, End Site or '}'")
+        up = tok.upper()
+        if up == "OFFSET":
+            node.offset = np.array([ts.number("an OFFSET number") for _ in range(3)])
+        elif up == "CHANNELS":
+            n_tok, n_ln = ts.next("the channel count")
+            try:
+                n = int(n_tok)
+            except ValueError:
+                raise ts.error(n_ln, f"found {n_tok!r}, expected the channel count (an integer)") from None
+            if n < 0:
+                raise ts.error(n_ln, f"negative channel count {n}")
+            chans = []
+            for _ in range(n):
+                c, c_ln = ts.next(f"{n} channel names")
+                canon = _CANON.get(c.lower())
+                if canon is None:
+                    raise SynspInputError(
+                        f"{ts.path}: line {c_ln}: unknown channel name {c!r} for joint {name!r}; "
+                        f"expected one of {', '.join(BVH_CHANNELS)} (is the CHANNELS count {n} right?)"
+                    )
+                if canon in chans:
+                    raise ts.error(c_ln, f"channel {canon} listed twice for joint {name!r}")
+                chans.append(canon)
+            node.channels = tuple(chans)
+        elif up == "JOINT":
+            _parse_joint(ts, nodes, idx, ln)
+        elif up == "END":
+            site, s_ln = ts.next("'Site'")
+            if site.upper() != "SITE":
+                raise ts.error(s_ln, f"found {site!r} after 'End', expected 'Site'")
+            end = _Node(name=f"{name}_end", parent=idx, line=ln, is_end=True)
+            end_idx = len(nodes)
+            nodes.append(end)
+            node.children.append(end_idx)
+            ts.expect("{")
+            ts.expect("OFFSET")
+            end.offset = np.array([ts.number("an OFFSET number") for _ in range(3)])
+            ts.expect("}")
+        elif tok == "}":
+            break
+        else:
+            raise ts.error(ln, f"found {tok!r} in joint {name!r}; expected OFFSET, CHANNELS, JOINT, End Site or '}}'")
+    if node.offset is None:
+        raise ts.error(kw_line, f"joint {name!r} has no OFFSET")
+
+
+def _parse_header_value(path: str, lines: list[str], i: int, key: str) -> tuple[float, int]:
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    if i >= len(lines):
+        raise SynspInputError(f"{path}: line {len(lines)}: the file ends before '{key}:'; it is truncated")
+    text = lines[i].strip()
+    head, sep, value = text.partition(":")
+    if not sep or " ".join(head.split()).lower() != key.lower():
+        raise SynspInputError(f"{path}: line {i + 1}: found {text[:40]!r}, expected '{key}: <number>'")
+    try:
+        return float(value.strip()), i + 1
+    except ValueError:
+        raise SynspInputError(f"{path}: line {i + 1}: '{key}:' is followed by {value.strip()!r}, not a number") from None
+
+
+def _rotations_from_channels(values: np.ndarray, order: str) -> np.ndarray:
+    """(T, 3, 3) matrices for rotation channel values (degrees) composed in ``order`` (e.g. "ZXY")."""
+    if not order:
+        return np.broadcast_to(np.eye(3), (values.shape[0], 3, 3))
+    return Rotation.from_euler(order, values, degrees=True).as_matrix()
+
+
+def _snap_fps(fps: float) -> float:
+    r = round(fps)
+    if r > 0 and abs(fps - r) <= 5e-4 * r:
+        return float(r)
+    return fps
+
+
+def read_bvh(
+    path: Any,
+    scale: float = 1.0,
+    *,
+    units: str = "cm",
+    fps: float | None = None,
+    end_sites: bool = True,
+) -> Motion:
+    """Read a ``.bvh`` or ``.bvh.gz`` file into a :class:`Motion` (see the module docstring).
+
+    Parameters
+    ----------
+    path : the file.
+    scale : multiply every length (offsets, translations) by this factor.
+    units : the length unit the file is written in (BVH has no unit field); default ``"cm"``.
+    fps : true frame rate; overrides the header's ``Frame Time``.
+    end_sites : keep ``End Site`` entries as leaf points named ``<parent>_end`` (default) or drop them.
+    """
+    p = as_path(path)
+    src = str(p)
+    scale = float(scale)
+    if not np.isfinite(scale) or scale <= 0:
+        raise SynspInputError(f"read_bvh: scale is {scale}; expected a positive factor")
+    if fps is not None and (not np.isfinite(float(fps)) or float(fps) <= 0):
+        raise SynspInputError(f"read_bvh: fps is {fps}; expected a positive frame rate")
+    unit_to_metres(units, "read_bvh units")
+    text = read_text(p)
+    lines = text.splitlines()
+    ts, motion_at = _tokenize(src, lines)
+
+    nodes: list[_Node] = []
+    tok = ts.next("ROOT")
+    if tok[0].upper() != "ROOT":
+        raise ts.error(tok[1], f"found {tok[0]!r}, expected 'ROOT'")
+    _parse_joint(ts, nodes, -1, tok[1])
+    extra = ts.peek()
+    if extra is not None:
+        what = "a second ROOT (only one skeleton per file is supported)" if extra[0] == "ROOT" else repr(extra[0])
+        raise ts.error(extra[1], f"found {what} after the root joint closed; expected MOTION")
+
+    n_frames_f, i = _parse_header_value(src, lines, motion_at + 1, "Frames")
+    frames_line = i
+    frame_time, i = _parse_header_value(src, lines, i, "Frame Time")
+    if n_frames_f < 0 or n_frames_f != int(n_frames_f):
+        raise SynspInputError(f"{src}: line {frames_line}: 'Frames: {n_frames_f:g}' is not a frame count")
+    n_frames = int(n_frames_f)
+    if n_frames == 0:
+        raise SynspInputError(f"{src}: line {frames_line}: the file declares 'Frames: 0'; expected motion data")
+    if fps is None:
+        if not np.isfinite(frame_time) or frame_time <= 0:
+            raise SynspInputError(
+                f"{src}: line {i}: 'Frame Time: {frame_time:g}' must be > 0 (or pass fps= to read_bvh)"
+            )
+        fps = _snap_fps(1.0 / frame_time)
+
+    # channel layout
+    n_ch = 0
+    starts = []
+    for node in nodes:
+        starts.append(n_ch)
+        n_ch += len(node.channels)
+    if n_ch == 0:
+        raise SynspInputError(f"{src}: the hierarchy declares no CHANNELS; expected motion channels")
+
+    data_lines = [(k + 1, lines[k]) for k in range(i, len(lines)) if lines[k].strip()]
+    if len(data_lines) < n_frames:
+        last = data_lines[-1][0] if data_lines else i
+        raise SynspInputError(
+            f"{src}: line {last + 1}: the file ends after {len(data_lines)} of the {n_frames} frames "
+            f"declared by 'Frames:' (line {frames_line}); the file is truncated"
+        )
+    if len(data_lines) > n_frames:  # real exporters sometimes write one frame too many
+        warnings.warn(
+            f"{src}: line {data_lines[n_frames][0]}: {len(data_lines)} frame lines but 'Frames:' "
+            f"(line {frames_line}) declares {n_frames}; reading the declared {n_frames}",
+            stacklevel=2,
+        )
+        data_lines = data_lines[:n_frames]
+    rows = [t.split() for _, t in data_lines]
+    for k, ((ln, _), row) in enumerate(zip(data_lines, rows)):
+        if len(row) != n_ch:
+            raise SynspInputError(
+                f"{src}: line {ln}: frame {k} has {len(row)} values; expected {n_ch} "
+                f"(one per channel in the hierarchy){' - the line is cut short' if len(row) < n_ch else ''}"
+            )
+    try:
+        data = np.array(rows, dtype=np.float64)
+    except ValueError:
+        for (ln, _), row in zip(data_lines, rows):
+            for v in row:
+                try:
+                    float(v)
+                except ValueError:
+                    raise SynspInputError(f"{src}: line {ln}: {v!r} is not a number") from None
+        raise
+    if not np.isfinite(data).all():
+        k = int(np.argwhere(~np.isfinite(data))[0, 0])
+        raise SynspInputError(f"{src}: line {data_lines[k][0]}: frame {k} contains a NaN or inf value")
+
+    # joints kept
+    keep = [j for j, n in enumerate(nodes) if end_sites or not n.is_end]
+    new_index = {old: new for new, old in enumerate(keep)}
+    names: list[str] = []
+    for j in keep:
+        name = nodes[j].name
+        if nodes[j].is_end:
+            base, k = name, 2
+            while name in names or any(nodes[o].name == name and not nodes[o].is_end for o in keep):
+                name = f"{base}{k}"
+                k += 1
+        elif name in names:
+            raise SynspInputError(f"{src}: line {nodes[j].line}: joint name {name!r} is used twice")
+        names.append(name)
+    parents = np.array([-1 if nodes[j].parent < 0 else new_index[nodes[j].parent] for j in keep], dtype=np.int64)
+    offsets = np.stack([nodes[j].offset for j in keep]) * scale
+    T, J = n_frames, len(keep)
+
+    rots = np.empty((T, J, 3, 3))
+    rots[:] = np.eye(3)
+    by_order: dict[str, list[tuple[int, list[int]]]] = {}
+    translations = None
+    root_translation = np.broadcast_to(offsets[0], (T, 3)).copy()
+    for new, j in enumerate(keep):
+        node = nodes[j]
+        rot_cols, order, pos = [], "", {}
+        for c, ch in enumerate(node.channels):
+            if ch.endswith("rotation"):
+                rot_cols.append(starts[j] + c)
+                order += ch[0]
+            else:
+                pos["XYZ".index(ch[0])] = starts[j] + c
+        if order:
+            by_order.setdefault(order, []).append((new, rot_cols))
+        if pos:
+            t = np.broadcast_to(offsets[new], (T, 3)).copy()
+            for axis, col in pos.items():
+                t[:, axis] += data[:, col] * scale
+            if new == 0:
+                root_translation = t
+            else:
+                if translations is None:
+                    translations = np.broadcast_to(offsets, (T, J, 3)).copy()
+                translations[:, new] = t
+    for order, members in by_order.items():
+        idx = [m[0] for m in members]
+        vals = np.stack([data[:, m[1]] for m in members], axis=1)  # (T, n, k)
+        mats = _rotations_from_channels(vals.reshape(-1, len(order)), order)
+        rots[:, idx] = mats.reshape(T, len(idx), 3, 3)
+    if translations is not None:
+        translations[:, 0] = root_translation
+
+    mpu = unit_to_metres(units, "units") / float(scale)
+    label = units if scale == 1 else _unit_label(mpu, f"{units}*{float(scale):g}")
+    return Motion(
+        joint_names=names,
+        parents=parents,
+        offsets=offsets,
+        local_rotations=rots,
+        root_translation=root_translation,
+        fps=fps,
+        units=label,
+        metres_per_unit=mpu,
+        source=src,
+        offset_frame="parent",
+        translations=translations,
+        end_site=np.array([nodes[j].is_end for j in keep]),
+        channels=[nodes[j].channels for j in keep],
+    )
+
+
+# ---------------------------------------------------------------------------- writing
+def _euler_for(mats: np.ndarray, order: str, joint: str) -> np.ndarray:
+    """Angles (T, len(order)) in degrees with ``from_euler(order, angles) == mats``."""
+    T = mats.shape[0]
+    if not order:
+        if not np.allclose(mats, np.eye(3), atol=1e-8):
+            raise SynspInputError(
+                f"joint {joint!r} has no rotation channels but its local rotation is not the identity"
+            )
+        return np.zeros((T, 0))
+    full = order + "".join(a for a in "ZYX" if a not in order)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # gimbal-lock warning: the matrix is still reproduced exactly
+        ang = Rotation.from_matrix(mats).as_euler(full, degrees=True)
+    if len(order) < 3:
+        rest = ang[:, len(order):]
+        if np.abs(rest).max(initial=0.0) > 1e-5:
+            raise SynspInputError(
+                f"joint {joint!r} has only the rotation channels {order} but its rotation needs "
+                f"the axes {full[len(order):]} too; write it with three rotation channels"
+            )
+        ang = ang[:, : len(order)]
+    return ang
+
+
+def write_bvh(
+    motion: Motion,
+    path: Any,
+    *,
+    channels: Sequence[Sequence[str]] | None = None,
+    precision: int = 9,
+) -> None:
+    """Write ``motion`` as a BVH file (``.bvh``, or gzip-compressed when ``path`` ends in ``.gz``).
+
+    Lengths are written in ``motion.units`` (call :meth:`Motion.to_metres` or
+    :meth:`Motion.scaled` first to change them).  The channel layout is ``channels`` if
+    given, else the one the motion was read with, else ``Xposition Yposition Zposition
+    Zrotation Yrotation Xrotation`` for the root and ``Zrotation Yrotation Xrotation``
+    elsewhere.  Points flagged in ``motion.end_site`` become ``End Site`` entries.
+    ASF/AMC motions (``offset_frame == "self"``) are converted with
+    :meth:`Motion.to_parent_frame` first.  The file is written to a temporary file in the
+    same folder and moved into place with ``os.replace`` (atomic).
+    """
+    if not isinstance(motion, Motion):
+        raise SynspInputError(f"write_bvh expects a Motion; found {type(motion).__name__}")
+    m = motion.to_parent_frame()
+    J, T = m.num_joints, m.num_frames
+    end = m.end_site if m.end_site is not None else np.zeros(J, dtype=bool)
+    children: list[list[int]] = [[] for _ in range(J)]
+    for j in range(1, J):
+        children[m.parents[j]].append(j)
+    if end[0]:
+        raise SynspInputError("the root joint cannot be an End Site")
+    for j in range(J):
+        if end[j] and children[j]:
+            raise SynspInputError(f"joint {m.joint_names[j]!r} is marked as an End Site but has children")
+
+    if channels is None:
+        if m.channels is not None and m is motion:
+            channels = m.channels
+        else:
+            chans = []
+            for j in range(J):
+                if end[j]:
+                    chans.append(())
+                elif j == 0:
+                    chans.append(_POS + _DEFAULT_ROT)
+                elif m.translations is not None and not np.allclose(m.translations[:, j], m.offsets[j]):
+                    chans.append(_POS + _DEFAULT_ROT)
+                else:
+                    chans.append(_DEFAULT_ROT)
+            channels = chans
+    if len(channels) != J:
+        raise SynspInputError(f"channels has {len(channels)} entries; expected one per joint ({J})")
+    canon_channels = []
+    for j, chans in enumerate(channels):
+        canon = []
+        for c in chans:
+            cc = _CANON.get(str(c).lower())
+            if cc is None:
+                raise SynspInputError(
+                    f"unknown channel name {c!r} for joint {m.joint_names[j]!r}; expected one of {', '.join(BVH_CHANNELS)}"
+                )
+            if cc in canon:
+                raise SynspInputError(f"channel {cc} listed twice for joint {m.joint_names[j]!r}")
+            canon.append(cc)
+        if end[j] and canon:
+            raise SynspInputError(f"End Site {m.joint_names[j]!r} cannot have channels")
+        canon_channels.append(tuple(canon))
+
+    columns: list[np.ndarray] = []
+    for j in range(J):
+        if end[j]:
+            continue
+        chans = canon_channels[j]
+        local_t = m.root_translation if j == 0 else (
+            m.translations[:, j] if m.translations is not None else np.broadcast_to(m.offsets[j], (T, 3))
+        )
+        delta = local_t - m.offsets[j]
+        pos_axes = [ch[0] for ch in chans if ch.endswith("position")]
+        for a, axis in enumerate("XYZ"):
+            if axis not in pos_axes and np.abs(delta[:, a]).max(initial=0.0) > 1e-9 * max(1.0, np.abs(local_t).max()):
+                what = "root translation" if j == 0 else "per-frame translation"
+                raise SynspInputError(
+                    f"joint {m.joint_names[j]!r} has a {what} along {axis} but no {axis}position channel"
+                )
+        order = "".join(ch[0] for ch in chans if ch.endswith("rotation"))
+        ang = _euler_for(m.local_rotations[:, j], order, m.joint_names[j])
+        r = 0
+        for ch in chans:
+            if ch.endswith("position"):
+                columns.append(delta[:, "XYZ".index(ch[0])])
+            else:
+                columns.append(ang[:, r])
+                r += 1
+    data = np.stack(columns, axis=1) if columns else np.zeros((T, 0))
+    fmt = f"%.{int(precision)}g"
+
+    def num(v: float) -> str:
+        s = fmt % v
+        return "0" if s == "-0" else s
+
+    out: list[str] = ["HIERARCHY"]
+
+    def emit(j: int, depth: int) -> None:
+        ind = "  " * depth
+        off = " ".join(num(v) for v in m.offsets[j])
+        if end[j]:
+            out.extend([f"{ind}End Site", f"{ind}{{", f"{ind}  OFFSET {off}", f"{ind}}}"])
+            return
+        out.append(f"{ind}{'ROOT' if j == 0 else 'JOINT'} {m.joint_names[j]}")
+        out.append(f"{ind}{{")
+        out.append(f"{ind}  OFFSET {off}")
+        chans = canon_channels[j]
+        out.append(f"{ind}  CHANNELS {len(chans)}" + "".join(f" {c}" for c in chans))
+        for c in children[j]:
+            emit(c, depth + 1)
+        out.append(f"{ind}}}")
+
+    limit = sys.getrecursionlimit()
+    if J + 50 > limit:
+        sys.setrecursionlimit(J + 100)
+    try:
+        emit(0, 0)
+    finally:
+        sys.setrecursionlimit(limit)
+    out.append("MOTION")
+    out.append(f"Frames: {T}")
+    out.append(f"Frame Time: {1.0 / m.fps:.8f}")
+
+    def write(fh: IO[str]) -> None:
+        fh.write("\n".join(out) + "\n")
+        for row in data:
+            fh.write(" ".join(num(v) for v in row) + "\n")
+
+    atomic_write(path, write)

@@ -1,0 +1,273 @@
+"""TRC ("track row column") marker files, as written by OpenSim, Sports2D and Motion Analysis.
+
+Layout (tab-separated)::
+
+    PathFileType  4  (X/Y/Z)  <file name>
+    DataRate  CameraRate  NumFrames  NumMarkers  Units  OrigDataRate  OrigDataStartFrame  OrigNumFrames
+    60        60          100        2           mm     60            1                   100
+    Frame#  Time  Hip          Knee
+                  X1  Y1  Z1   X2  Y2  Z2
+    <blank line>
+    1       0.0   ...  ...
+
+A missing marker is an empty cell (or ``NaN``) and is read as NaN.  :func:`read_trc`
+returns a :class:`Markers` object in the file's units, or in metres with ``metres=True``.
+:func:`write_trc` writes the same layout atomically, missing values as empty cells.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, IO, Sequence
+
+import numpy as np
+
+from synsp.io._common import METRES_PER_UNIT, as_path, atomic_write, read_text, unit_to_metres
+from synsp.validation import SynspInputError
+
+__all__ = ["Markers", "read_trc", "write_trc"]
+
+_HEADER_KEYS = (
+    "DataRate", "CameraRate", "NumFrames", "NumMarkers", "Units",
+    "OrigDataRate", "OrigDataStartFrame", "OrigNumFrames",
+)
+
+
+@dataclass(eq=False)
+class Markers:
+    """Marker trajectories: ``positions`` (T, M, 3), NaN where a marker is missing."""
+
+    marker_names: list[str]
+    positions: np.ndarray
+    fps: float
+    units: str = "m"
+    frame_numbers: np.ndarray | None = None  # (T,) int
+    times: np.ndarray | None = None  # (T,) seconds
+    camera_rate: float | None = None
+    orig_data_start_frame: int = 1
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        self.marker_names = [str(n) for n in self.marker_names]
+        self.positions = np.asarray(self.positions, dtype=np.float64)
+        M = len(self.marker_names)
+        if self.positions.ndim != 3 or self.positions.shape[1:] != (M, 3):
+            raise SynspInputError(f"Markers.positions has shape {self.positions.shape}; expected (T, {M}, 3)")
+        T = self.positions.shape[0]
+        if self.frame_numbers is None:
+            self.frame_numbers = np.arange(self.orig_data_start_frame, self.orig_data_start_frame + T)
+        self.frame_numbers = np.asarray(self.frame_numbers, dtype=np.int64)
+        if self.times is None:
+            self.times = (self.frame_numbers - self.orig_data_start_frame) / float(self.fps)
+        self.times = np.asarray(self.times, dtype=np.float64)
+        if self.frame_numbers.shape != (T,) or self.times.shape != (T,):
+            raise SynspInputError(f"Markers.frame_numbers and .times must have shape ({T},)")
+        self.fps = float(self.fps)
+        if not np.isfinite(self.fps) or self.fps <= 0:
+            raise SynspInputError(f"Markers.fps is {self.fps}; expected a positive frame rate")
+
+    @property
+    def joint_names(self) -> list[str]:
+        """Alias of ``marker_names`` (so Markers and Motion can be used alike)."""
+        return self.marker_names
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.positions.shape[0])
+
+    @property
+    def metres_per_unit(self) -> float:
+        return unit_to_metres(self.units, "Markers.units")
+
+    def to_metres(self) -> "Markers":
+        """Same markers with positions in metres."""
+        if self.units.lower() in ("m", "meters", "metres"):
+            return self
+        return dataclasses.replace(self, positions=self.positions * self.metres_per_unit, units="m")
+
+    def __repr__(self) -> str:
+        return (
+            f"Markers({self.num_frames} frames @ {self.fps:g} fps, {len(self.marker_names)} markers, "
+            f"units={self.units!r}, source={self.source!r})"
+        )
+
+
+def _split(line: str) -> list[str]:
+    """Tab-separated cells if the line has tabs (keeps empty cells), else whitespace tokens."""
+    line = line.rstrip("\r\n")
+    if "\t" in line:
+        return line.split("\t")
+    return line.split()
+
+
+def _cell_float(path: str, ln: int, cell: str, what: str) -> float:
+    c = cell.strip()
+    if not c:
+        return float("nan")
+    try:
+        return float(c)
+    except ValueError:
+        raise SynspInputError(f"{path}: line {ln}: {what} is {c!r}, not a number") from None
+
+
+def read_trc(path: Any, *, metres: bool = False) -> Markers:
+    """Read a ``.trc`` (or ``.trc.gz``) file.  ``metres=True`` converts positions to metres."""
+    p = as_path(path)
+    src = str(p)
+    lines = read_text(p).splitlines()
+    if len(lines) < 5:
+        raise SynspInputError(
+            f"{src}: has {len(lines)} lines; a TRC file needs 3 header lines, the marker-name row and the X1/Y1/Z1 row"
+        )
+    if not lines[0].strip().lower().startswith("pathfiletype"):
+        raise SynspInputError(
+            f"{src}: line 1: found {lines[0].strip()[:40]!r}, expected 'PathFileType ...' (is this a TRC file?)"
+        )
+    keys = [k.strip() for k in _split(lines[1])]
+    vals = [v.strip() for v in _split(lines[2])]
+    header = {k: v for k, v in zip(keys, vals) if k}
+    for req in ("DataRate", "NumFrames", "NumMarkers", "Units"):
+        if req not in header:
+            raise SynspInputError(
+                f"{src}: line 2: header key {req!r} missing; found {list(header)} (expected {list(_HEADER_KEYS)})"
+            )
+
+    def hnum(name: str, cast=float):
+        try:
+            return cast(float(header[name]))
+        except (ValueError, KeyError):
+            raise SynspInputError(f"{src}: line 3: {name} is {header.get(name)!r}; expected a number") from None
+
+    fps = hnum("DataRate")
+    if fps <= 0:
+        raise SynspInputError(f"{src}: line 3: DataRate is {fps:g}; expected > 0")
+    n_frames = hnum("NumFrames", int)
+    n_markers = hnum("NumMarkers", int)
+    camera_rate = hnum("CameraRate") if header.get("CameraRate") else None
+    start_frame = hnum("OrigDataStartFrame", int) if header.get("OrigDataStartFrame") else 1
+    units = header["Units"]
+
+    name_cells = _split(lines[3])
+    if not name_cells or name_cells[0].strip().lower() != "frame#":
+        raise SynspInputError(f"{src}: line 4: expected the marker-name row starting with 'Frame#'")
+    names = [c.strip() for c in name_cells[2:] if c.strip()]
+    if len(names) != n_markers:
+        raise SynspInputError(
+            f"{src}: line 4: {len(names)} marker names but NumMarkers (line 3) is {n_markers}"
+        )
+    n_cols = 2 + 3 * n_markers
+    rows: list[tuple[int, list[str]]] = [(k + 1, _split(lines[k])) for k in range(5, len(lines)) if lines[k].strip()]
+    if len(rows) < n_frames:
+        last = rows[-1][0] if rows else 5
+        raise SynspInputError(
+            f"{src}: line {last + 1}: the file ends after {len(rows)} of the {n_frames} frames declared by "
+            "NumFrames (line 3); the file is truncated"
+        )
+    if len(rows) > n_frames:
+        raise SynspInputError(
+            f"{src}: line {rows[n_frames][0]}: found {len(rows)} data rows but NumFrames (line 3) is {n_frames}"
+        )
+    pos = np.full((n_frames, n_markers * 3), np.nan)
+    frame_numbers = np.zeros(n_frames, dtype=np.int64)
+    times = np.zeros(n_frames)
+    for t, (ln, cells) in enumerate(rows):
+        while len(cells) > n_cols and not cells[-1].strip():
+            cells = cells[:-1]
+        if len(cells) > n_cols:
+            raise SynspInputError(f"{src}: line {ln}: {len(cells)} cells; expected {n_cols} (Frame#, Time, 3 per marker)")
+        if len(cells) < n_cols:
+            raise SynspInputError(
+                f"{src}: line {ln}: {len(cells)} cells; expected {n_cols} (Frame#, Time, 3 per marker; "
+                "a missing marker is written as empty cells, so a short row means a cut line)"
+            )
+        fr = _cell_float(src, ln, cells[0], "Frame#")
+        if not np.isfinite(fr) or fr != int(fr):
+            raise SynspInputError(f"{src}: line {ln}: Frame# is {cells[0].strip()!r}; expected an integer")
+        frame_numbers[t] = int(fr)
+        times[t] = _cell_float(src, ln, cells[1], "Time")
+        for c, cell in enumerate(cells[2:]):
+            pos[t, c] = _cell_float(src, ln, cell, f"value {c + 1}")
+    if np.isinf(pos).any():
+        t = int(np.argwhere(np.isinf(pos))[0, 0])
+        raise SynspInputError(f"{src}: line {rows[t][0]}: contains an inf value")
+    markers = Markers(
+        marker_names=names,
+        positions=pos.reshape(n_frames, n_markers, 3),
+        fps=fps,
+        units=units,
+        frame_numbers=frame_numbers,
+        times=times,
+        camera_rate=camera_rate,
+        orig_data_start_frame=start_frame,
+        source=src,
+    )
+    return markers.to_metres() if metres else markers
+
+
+def _fmt(v: float) -> str:
+    return "" if not np.isfinite(v) else f"{v:.6f}"
+
+
+def write_trc(
+    path: Any,
+    data: Markers | Any,
+    marker_names: Sequence[str] | None = None,
+    fps: float | None = None,
+    units: str | None = None,
+) -> None:
+    """Write markers to a TRC file (atomically).
+
+    ``data`` is a :class:`Markers` object, or a ``(T, M, 3)`` array together with
+    ``marker_names`` and ``fps`` (``units`` defaults to ``"m"``).  NaN values are written
+    as empty cells.
+    """
+    if isinstance(data, Markers):
+        m = data
+        if marker_names is not None or fps is not None or units is not None:
+            m = dataclasses.replace(
+                m,
+                marker_names=list(marker_names) if marker_names is not None else m.marker_names,
+                fps=fps if fps is not None else m.fps,
+                units=units if units is not None else m.units,
+            )
+    else:
+        arr = np.asarray(data, dtype=np.float64)
+        if fps is None:
+            raise SynspInputError("write_trc needs fps= when given a plain array")
+        if arr.ndim != 3 or arr.shape[-1] != 3:
+            raise SynspInputError(f"write_trc: positions have shape {arr.shape}; expected (T, M, 3)")
+        if marker_names is None:
+            marker_names = [f"M{i + 1}" for i in range(arr.shape[1])]
+        if len(marker_names) != arr.shape[1]:
+            raise SynspInputError(
+                f"write_trc: {len(marker_names)} marker names for {arr.shape[1]} markers in the array"
+            )
+        m = Markers(marker_names=list(marker_names), positions=arr, fps=fps, units=units or "m")
+    for n in m.marker_names:
+        if "\t" in n or "\n" in n or not n.strip():
+            raise SynspInputError(f"write_trc: marker name {n!r} is empty or contains a tab/newline")
+    if m.units.lower() not in METRES_PER_UNIT:
+        raise SynspInputError(f"write_trc: units {m.units!r} unknown; expected one of {sorted(METRES_PER_UNIT)}")
+    p = as_path(path)
+    T, M = m.positions.shape[:2]
+    rate = f"{m.fps:g}"
+    cam = f"{m.camera_rate:g}" if m.camera_rate else rate
+    head = [
+        "\t".join(["PathFileType", "4", "(X/Y/Z)", Path(p).name]),
+        "\t".join(_HEADER_KEYS),
+        "\t".join([rate, cam, str(T), str(M), m.units, rate, str(m.orig_data_start_frame), str(T)]),
+        "\t".join(["Frame#", "Time"] + [f"{n}\t\t" for n in m.marker_names]).rstrip("\t"),
+        "\t".join(["", ""] + [f"X{i}\tY{i}\tZ{i}" for i in range(1, M + 1)]),
+        "",
+    ]
+
+    def write(fh: IO[str]) -> None:
+        fh.write("\n".join(head) + "\n")
+        flat = m.positions.reshape(T, 3 * M)
+        for t in range(T):
+            cells = [str(int(m.frame_numbers[t])), f"{m.times[t]:.6f}"] + [_fmt(v) for v in flat[t]]
+            fh.write("\t".join(cells) + "\n")
+
+    atomic_write(p, write)

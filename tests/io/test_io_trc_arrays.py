@@ -1,0 +1,105 @@
+"""TRC marker files and plain .npy/.npz joint arrays."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from synsp.io import Markers, read_array, read_motion, read_trc, write_array, write_trc
+from synsp.validation import SynspInputError
+
+
+def _markers():
+    rng = np.random.default_rng(0)
+    pos = rng.normal(size=(6, 3, 3)) * 100
+    pos[2, 1] = np.nan  # marker "Knee" missing in frame 2
+    return Markers(["Hip", "Knee", "Ankle"], pos, fps=50.0, units="mm")
+
+
+def test_trc_round_trip_with_missing_marker(tmp_path):
+    m = _markers()
+    p = tmp_path / "walk.trc"
+    write_trc(p, m)
+    lines = p.read_text().splitlines()
+    assert lines[0].split("\t")[:3] == ["PathFileType", "4", "(X/Y/Z)"]
+    assert lines[1].split("\t")[:5] == ["DataRate", "CameraRate", "NumFrames", "NumMarkers", "Units"]
+    assert lines[2].split("\t")[:5] == ["50", "50", "6", "3", "mm"]
+    assert lines[3] == "Frame#\tTime\tHip\t\t\tKnee\t\t\tAnkle"
+    assert lines[4].split("\t")[2:5] == ["X1", "Y1", "Z1"]
+    assert "\t\t\t\t" in lines[8]  # frame 2: the three empty cells of the missing marker
+    r = read_trc(p)
+    assert r.marker_names == ["Hip", "Knee", "Ankle"]
+    assert r.fps == 50.0 and r.units == "mm"
+    assert r.frame_numbers.tolist() == [1, 2, 3, 4, 5, 6]
+    np.testing.assert_allclose(r.times, np.arange(6) / 50.0)
+    assert np.isnan(r.positions[2, 1]).all() and np.isfinite(r.positions[2, [0, 2]]).all()
+    np.testing.assert_allclose(r.positions, m.positions, atol=1e-6, equal_nan=True)
+    metres = read_motion(p, metres=True)
+    assert metres.units == "m"
+    np.testing.assert_allclose(metres.positions, m.positions / 1000, atol=1e-9, equal_nan=True)
+
+
+def test_trc_from_array_and_errors(tmp_path):
+    p = tmp_path / "a.trc"
+    write_trc(p, np.zeros((4, 2, 3)), ["a", "b"], fps=30)
+    assert read_trc(p).positions.shape == (4, 2, 3)
+    text = p.read_text().splitlines()
+    (tmp_path / "cut.trc").write_text("\n".join(text[:-2]) + "\n")
+    with pytest.raises(SynspInputError, match=r"cut\.trc: line \d+: the file ends after 2 of the 4 frames"):
+        read_trc(tmp_path / "cut.trc")
+    short = list(text)
+    short[7] = short[7].rsplit("\t", 2)[0]
+    (tmp_path / "short.trc").write_text("\n".join(short) + "\n")
+    with pytest.raises(SynspInputError, match=r"short\.trc: line 8: 6 cells; expected 8"):
+        read_trc(tmp_path / "short.trc")
+    (tmp_path / "nohead.trc").write_text("\n".join([text[0], text[1].replace("NumFrames", "Frames")] + text[2:]))
+    with pytest.raises(SynspInputError, match=r"line 2: header key 'NumFrames' missing"):
+        read_trc(tmp_path / "nohead.trc")
+    with pytest.raises(SynspInputError, match="fps"):
+        write_trc(p, np.zeros((4, 2, 3)), ["a", "b"])
+
+
+def test_npy_round_trip(tmp_path):
+    a = np.arange(5 * 4 * 3, dtype=float).reshape(5, 4, 3)
+    a[1, 2] = np.nan
+    write_array(tmp_path / "a.npy", a)
+    np.testing.assert_array_equal(read_array(tmp_path / "a.npy"), a)
+    four = np.zeros((5, 2, 4, 2))
+    write_array(tmp_path / "b.npy", four)
+    assert read_motion(tmp_path / "b.npy").shape == (5, 2, 4, 2)
+    assert sorted(os.listdir(tmp_path)) == ["a.npy", "b.npy"]
+
+
+def test_npz_keys(tmp_path):
+    a = np.ones((3, 2, 3))
+    write_array(tmp_path / "a.npz", a, key="poses", scores=np.ones((3, 2)))
+    np.testing.assert_array_equal(read_array(tmp_path / "a.npz"), a)  # default key "poses"
+    np.savez(tmp_path / "b.npz", pred=a, gt=a * 2)
+    np.testing.assert_array_equal(read_array(tmp_path / "b.npz", key="gt"), a * 2)
+    with pytest.raises(SynspInputError, match=r"b\.npz: holds several arrays \['pred', 'gt'\]"):
+        read_array(tmp_path / "b.npz")
+    with pytest.raises(SynspInputError, match=r"b\.npz: has no array 'keypoints'; its keys are \['pred', 'gt'\]"):
+        read_array(tmp_path / "b.npz", key="keypoints")
+
+
+def test_pickle_never_allowed(tmp_path):
+    obj = np.empty(2, dtype=object)
+    obj[0], obj[1] = np.zeros((3, 2, 3)), np.zeros((4, 2, 3))
+    np.save(tmp_path / "o.npy", obj, allow_pickle=True)
+    with pytest.raises(SynspInputError, match="pickle"):
+        read_array(tmp_path / "o.npy")
+    np.savez(tmp_path / "o.npz", keypoints=obj)
+    with pytest.raises(SynspInputError, match=r"o\.npz\['keypoints'\]: object arrays need pickle"):
+        read_array(tmp_path / "o.npz")
+    with pytest.raises(SynspInputError, match="object array"):
+        write_array(tmp_path / "w.npz", obj)
+
+
+def test_array_shape_errors(tmp_path):
+    np.save(tmp_path / "flat.npy", np.zeros((5, 51)))
+    with pytest.raises(SynspInputError, match=r"flat\.npy has shape \(5, 51\)"):
+        read_array(tmp_path / "flat.npy")
+    with pytest.raises(SynspInputError, match="supported suffixes"):
+        read_motion(tmp_path / "x.csv")
