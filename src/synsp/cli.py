@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 
 import click
 
@@ -16,8 +17,50 @@ def cli() -> None:
     """Refine jittery pose sequences (2D keypoints, 3D joints, body-model rotations)."""
 
 
+@cli.group()
+def data() -> None:
+    """Build and inspect the real-motion corpus."""
+
+
+@data.command("build")
+@click.option("-o", "--out", type=click.Path(dir_okay=False), default=None,
+              help="corpus file (default: ~/.cache/synsp/corpus-v1.npz, or $SYNSP_CACHE)")
+@click.option("--cmu", "cmu_root", type=click.Path(file_okay=False), default=None,
+              help="the cmu_mocap folder (default: ../shared/data/cmu_mocap or $SYNSP_CMU_MOCAP)")
+@click.option("--no-download", is_flag=True, help="skip the Debian/PyPI sources")
+def data_build(out: str | None, cmu_root: str | None, no_download: bool) -> None:
+    """Build the full corpus from every reachable source (cached)."""
+    from .data.corpus import build_corpus, corpus_table, load_corpus
+
+    path = build_corpus(out, cmu_root=cmu_root, external=not no_download)
+    click.echo(f"corpus: {path}")
+    _print_table(corpus_table(load_corpus(path)))
+
+
+@data.command("info")
+@click.argument("corpus", type=click.Path(dir_okay=False), required=False)
+def data_info(corpus: str | None) -> None:
+    """Takes, frames, hours and motion kinds per source and split (default: the embedded corpus)."""
+    from .data.corpus import corpus_table, load_corpus
+
+    _print_table(corpus_table(load_corpus(corpus)))
+
+
+def _print_table(rows: list[dict]) -> None:
+    click.echo("| source | split | takes | frames (30 fps) | hours | motion kinds |")
+    click.echo("|---|---|---|---|---|---|")
+    for r in rows:
+        click.echo(f"| {r['source']} | {r['split']} | {r['takes']} | {r['frames']} | "
+                   f"{r['hours']:.3f} | {', '.join(r['kinds'])} |")
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    click.echo(f"synsp: warning: {message}", err=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user mistakes print one clear line and exit 2, never a traceback."""
+    warnings.showwarning = _one_line_warning
     try:
         cli.main(args=argv, prog_name="synsp", standalone_mode=False)
     except click.exceptions.Abort:

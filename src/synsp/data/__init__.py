@@ -1,0 +1,1 @@
+"""Real motion data: sources, retargeting to standard skeletons, the corpus."""

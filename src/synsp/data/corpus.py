@@ -1,0 +1,273 @@
+"""The real-motion corpus: build it from every reachable source, split it by take, load it.
+
+Pipeline (``synsp data build``), for every clip of :func:`synsp.data.sources.list_clips`:
+
+1. read the clip (metres, y-up, native frame rate), drop a flagged rest frame,
+   skip takes duplicated in a better copy (original rate, not retargeted);
+2. reduce it to landmarks and compute the standard skeletons
+   (:data:`~synsp.data.retarget.STANDARD_SKELETONS`) at the native rate;
+3. remove glitches: frames where any joint moves faster than
+   :data:`GLITCH_SPEED` m/s (CMU has 2-9 frame orientation spikes and knee
+   flips) are cut with :data:`GLITCH_MARGIN_S` seconds on each side, and the
+   clip is split into the clean segments of at least :data:`MIN_SEGMENT_S`;
+4. resample to the base rate :data:`BASE_FPS` = 30 fps: a 120 fps take gives four
+   30 fps clips (phases 0-3), 60 fps two, 100 fps three (linear interpolation at
+   the phase offsets; exact decimation when the ratio is an integer);
+5. assign the **take** (not the clip, window or phase) to train / validation /
+   test with a fixed hash rule (:func:`split_of`), recorded in the corpus.
+
+The world trajectory is kept (no root centring): estimators that output
+global positions jitter there too.  Phases of one take are one unit everywhere:
+for splitting and for counting how much data there is (:func:`corpus_table`
+counts phase 0 only).
+
+Storage: one pickle-free ``.npz`` with, per skeleton, all frames concatenated
+``(F, J, 3)`` float32, ``offsets`` ``(clips + 1,)`` and ``meta`` (a JSON string:
+one record per clip).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from ..skeletons import has_mapping, map_skeleton
+from ..validation import SynspInputError
+from .retarget import STANDARD_SKELETONS, to_skeleton
+from .sources import RawClip, find_cmu_mocap, list_clips, load_clip
+
+__all__ = [
+    "BASE_FPS", "Clip", "build_corpus", "load_corpus", "split_of", "corpus_table",
+    "default_cache", "embedded_corpus_path",
+]
+
+BASE_FPS = 30.0
+GLITCH_SPEED = 20.0  # m/s: no joint of a real body moves faster (punch ~ 10, kick ~ 15)
+GLITCH_MARGIN_S = 0.05
+MIN_SEGMENT_S = 2.0
+SPLITS = ("train", "val", "test")
+FORMAT_VERSION = 1
+
+
+@dataclass
+class Clip:
+    """One 30 fps clip of the corpus: ``positions`` ``(T, J, 3)`` metres, y-up, world frame."""
+
+    positions: np.ndarray
+    skeleton: str
+    fps: float
+    clip_id: str
+    take: str
+    source: str
+    split: str
+    phase: int
+    description: str
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.positions.shape[0])
+
+
+def split_of(take: str) -> str:
+    """Fixed split of a take: 15 % test, 15 % validation, 70 % train, by a SHA-256 hash."""
+    bucket = int(hashlib.sha256(take.encode()).hexdigest(), 16) % 20
+    return "test" if bucket < 3 else "val" if bucket < 6 else "train"
+
+
+def default_cache() -> Path:
+    """``$SYNSP_CACHE`` or ``~/.cache/synsp``."""
+    return Path(os.environ.get("SYNSP_CACHE", Path.home() / ".cache" / "synsp"))
+
+
+def embedded_corpus_path() -> Path:
+    """The small corpus shipped inside the package (demo and tests)."""
+    return Path(__file__).parent / "embedded" / "corpus_small.npz"
+
+
+def clean_segments(positions: np.ndarray, fps: float) -> list[tuple[int, int]]:
+    """``[start, stop)`` frame ranges free of glitches, each at least MIN_SEGMENT_S long."""
+    speed = np.linalg.norm(np.diff(positions, axis=0), axis=-1).max(axis=-1) * fps  # (T-1,)
+    bad = np.zeros(positions.shape[0], dtype=bool)
+    bad[:-1] |= speed > GLITCH_SPEED
+    bad[1:] |= speed > GLITCH_SPEED
+    bad |= ~np.isfinite(positions).all(axis=(1, 2))
+    margin = int(np.ceil(GLITCH_MARGIN_S * fps))
+    if margin and bad.any():
+        bad = np.convolve(bad, np.ones(2 * margin + 1), mode="same") > 0
+    segments, start = [], None
+    for t, b in enumerate(np.append(bad, True)):
+        if not b and start is None:
+            start = t
+        elif b and start is not None:
+            if t - start >= MIN_SEGMENT_S * fps:
+                segments.append((start, t))
+            start = None
+    return segments
+
+
+def resample_phases(x: np.ndarray, fps: float, base: float = BASE_FPS) -> list[np.ndarray]:
+    """All phases of ``x`` ``(T, ...)`` at ``base`` fps (linear interpolation in time)."""
+    ratio = fps / base
+    phases = max(1, int(round(ratio)))
+    out = []
+    for p in range(phases):
+        times = np.arange(p * ratio / phases, x.shape[0] - 1 + 1e-9, ratio)  # in source frames
+        if round(ratio) == ratio:
+            out.append(x[np.round(times).astype(int)])
+            continue
+        lo = np.floor(times).astype(int)
+        hi = np.minimum(lo + 1, x.shape[0] - 1)
+        w = (times - lo).reshape((-1,) + (1,) * (x.ndim - 1))
+        out.append((1 - w) * x[lo] + w * x[hi])
+    return out
+
+
+def _clips_of(raw: RawClip) -> Iterable[dict]:
+    landmarks, head = load_clip(raw)
+    native = {name: to_skeleton(landmarks, name, head) for name in STANDARD_SKELETONS}
+    check = np.concatenate([native[n] for n in STANDARD_SKELETONS], axis=1)
+    for seg_index, (start, stop) in enumerate(clean_segments(check, raw.fps)):
+        per_skeleton = {n: resample_phases(native[n][start:stop], raw.fps) for n in STANDARD_SKELETONS}
+        for phase in range(len(per_skeleton[STANDARD_SKELETONS[0]])):
+            yield {
+                "arrays": {n: per_skeleton[n][phase] for n in STANDARD_SKELETONS},
+                "meta": {
+                    "clip_id": f"{raw.clip_id}#s{seg_index}p{phase}",
+                    "take": raw.take, "source": raw.source, "split": split_of(raw.take),
+                    "phase": phase, "native_fps": raw.fps, "segment": [start, stop],
+                    "description": raw.description, "path": raw.path,
+                },
+            }
+
+
+def _save(path: Path, records: list[dict], extra_meta: dict) -> None:
+    arrays = {
+        n: np.concatenate([r["arrays"][n] for r in records]).astype(np.float32)
+        for n in STANDARD_SKELETONS
+    }
+    lengths = [len(r["arrays"][STANDARD_SKELETONS[0]]) for r in records]
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    meta = {"version": FORMAT_VERSION, "fps": BASE_FPS, "skeletons": list(STANDARD_SKELETONS),
+            "clips": [r["meta"] for r in records], **extra_meta}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".partial.npz")
+    np.savez_compressed(tmp, offsets=offsets, meta=np.array(json.dumps(meta)), **arrays)
+    os.replace(tmp, path)
+
+
+def build_corpus(
+    out: str | os.PathLike | None = None,
+    cmu_root: str | os.PathLike | None = None,
+    external: bool = True,
+    progress: bool = True,
+    only: list[str] | None = None,
+) -> Path:
+    """Build the full corpus (cached: returns at once when ``out`` exists).
+
+    ``external=False`` skips the Debian/PyPI downloads; ``only`` keeps the
+    clips whose id contains one of the given substrings (for tests).
+    """
+    from tqdm.auto import tqdm
+
+    cache = default_cache()
+    path = Path(out) if out else cache / f"corpus-v{FORMAT_VERSION}.npz"
+    if path.is_file():
+        return path
+    root = find_cmu_mocap(cmu_root)
+    raws = list_clips(root, cache, external=external)
+    if only:
+        raws = [r for r in raws if any(o in r.clip_id for o in only)]
+    records, skipped = [], []
+    for raw in tqdm(raws, desc="building corpus", unit="take", disable=not progress):
+        if raw.skip:
+            skipped.append(raw.clip_id)
+            continue
+        records.extend(_clips_of(raw))
+    if not records:
+        raise SynspInputError("the sources gave no clean clip; nothing to save")
+    _save(path, records, {"skipped_duplicates": skipped})
+    return path
+
+
+def subset_corpus(
+    src: str | os.PathLike, dst: str | os.PathLike, splits: tuple[str, ...] = ("test",),
+    first_phase_only: bool = True,
+) -> Path:
+    """Write the clips of ``splits`` (phase 0 only by default) of corpus ``src`` to ``dst``."""
+    with np.load(src, allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+        arrays = {n: z[n] for n in meta["skeletons"]}
+        offsets = z["offsets"]
+    records = [
+        {"arrays": {n: a[offsets[i]:offsets[i + 1]] for n, a in arrays.items()}, "meta": m}
+        for i, m in enumerate(meta["clips"])
+        if m["split"] in splits and (m["phase"] == 0 or not first_phase_only)
+    ]
+    extra = {k: v for k, v in meta.items() if k not in ("version", "fps", "skeletons", "clips")}
+    _save(Path(dst), records, {**extra, "subset_of": Path(src).name, "subset_splits": list(splits)})
+    return Path(dst)
+
+
+def load_corpus(
+    path: str | os.PathLike | None = None,
+    skeleton: str = "h36m17",
+    split: str | None = None,
+    phases: str = "all",
+) -> list[Clip]:
+    """Clips of a corpus file (default: the embedded one), optionally one split.
+
+    ``phases="first"`` keeps only phase 0 of every segment (one clip per take
+    segment, e.g. for evaluation without near-duplicates).
+    """
+    path = Path(path) if path else embedded_corpus_path()
+    if not path.is_file():
+        raise SynspInputError(f"no corpus at {path}; build it with `synsp data build`")
+    if split is not None and split not in SPLITS:
+        raise SynspInputError(f"unknown split {split!r}; expected one of {SPLITS}")
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+        stored = next((s for s in meta["skeletons"] if s == skeleton), None)
+        stored = stored or next((s for s in meta["skeletons"] if has_mapping(s, skeleton)), None)
+        if stored is None:
+            raise SynspInputError(
+                f"corpus {path} has skeletons {meta['skeletons']}; none gives {skeleton!r}"
+            )
+        data, offsets = z[stored], z["offsets"]
+    if stored != skeleton:
+        data = map_skeleton(data, stored, skeleton).astype(np.float32)
+    clips = []
+    for i, m in enumerate(meta["clips"]):
+        if (split and m["split"] != split) or (phases == "first" and m["phase"] != 0):
+            continue
+        clips.append(Clip(
+            positions=data[offsets[i]:offsets[i + 1]], skeleton=skeleton, fps=meta["fps"],
+            clip_id=m["clip_id"], take=m["take"], source=m["source"], split=m["split"],
+            phase=m["phase"], description=m["description"],
+        ))
+    return clips
+
+
+def corpus_table(clips: list[Clip]) -> list[dict]:
+    """Per source and split: takes, frames and hours (phase 0 only), motion kinds."""
+    rows: dict[tuple[str, str], dict] = {}
+    for c in clips:
+        if c.phase != 0:
+            continue
+        row = rows.setdefault((c.source, c.split), {"source": c.source, "split": c.split, "takes": set(),
+                                                    "frames": 0, "kinds": set()})
+        row["takes"].add(c.take)
+        row["frames"] += c.num_frames
+        row["kinds"].add(c.description.split(" (")[0].split(" - ")[0])
+    out = []
+    for key in sorted(rows):
+        r = rows[key]
+        out.append({"source": r["source"], "split": r["split"], "takes": len(r["takes"]),
+                    "frames": r["frames"], "hours": r["frames"] / BASE_FPS / 3600,
+                    "kinds": sorted(r["kinds"])})
+    return out
