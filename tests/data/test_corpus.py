@@ -154,3 +154,12 @@ def test_build_small_corpus_from_real_files(tmp_path, monkeypatch):
     assert sum(r["takes"] for r in table) == 2
     sub = subset_corpus(out, tmp_path / "s.npz", splits=("train", "val", "test"))
     assert all(c.phase == 0 for c in load_corpus(sub))
+
+
+def test_recorded_split_file_matches_the_rule():
+    import json
+
+    recorded = json.loads((Path(corpus_mod.__file__).parent / "splits.json").read_text())
+    for split in ("train", "val", "test"):
+        assert recorded[split], split
+        assert all(split_of(take) == split for take in recorded[split])

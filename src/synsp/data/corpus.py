@@ -44,7 +44,7 @@ from .sources import RawClip, find_cmu_mocap, list_clips, load_clip
 
 __all__ = [
     "BASE_FPS", "Clip", "build_corpus", "load_corpus", "split_of", "corpus_table",
-    "default_cache", "embedded_corpus_path",
+    "default_cache", "embedded_corpus_path", "takes_by_split", "subset_corpus",
 ]
 
 BASE_FPS = 30.0
@@ -141,7 +141,7 @@ def _clips_of(raw: RawClip) -> Iterable[dict]:
                     "clip_id": f"{raw.clip_id}#s{seg_index}p{phase}",
                     "take": raw.take, "source": raw.source, "split": split_of(raw.take),
                     "phase": phase, "native_fps": raw.fps, "segment": [start, stop],
-                    "description": raw.description, "path": raw.path,
+                    "description": raw.description,
                 },
             }
 
@@ -251,6 +251,14 @@ def load_corpus(
             phase=m["phase"], description=m["description"],
         ))
     return clips
+
+
+def takes_by_split(clips: list[Clip]) -> dict[str, list[str]]:
+    """The recorded split: sorted take ids per split (``splits.json`` in this folder)."""
+    out: dict[str, set[str]] = {s: set() for s in SPLITS}
+    for c in clips:
+        out[c.split].add(c.take)
+    return {s: sorted(t) for s, t in out.items()}
 
 
 def corpus_table(clips: list[Clip]) -> list[dict]:
