@@ -53,6 +53,14 @@ def test_glitch_frames_are_cut_and_clip_split():
     assert all(stop - start >= corpus_mod.MIN_SEGMENT_S * fps for start, stop in segments)
 
 
+def test_acceleration_spike_below_the_speed_limit_is_a_glitch():
+    fps = 120.0
+    x = np.zeros((1200, 2, 3))
+    x[600:604, 0, 1] = 0.15  # a 15 cm, 33 ms blip: 18 m/s but 270 m/s^2 at 30 fps
+    segments = clean_segments(x, fps)
+    assert len(segments) == 2 and segments[0][1] <= 600 and segments[1][0] >= 604
+
+
 def test_split_rule_is_fixed_and_roughly_70_15_15():
     takes = [f"cmu:{s:02d}_{t:02d}" for s in range(1, 60) for t in range(1, 20)]
     splits = [split_of(t) for t in takes]

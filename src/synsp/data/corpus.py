@@ -7,9 +7,11 @@ Pipeline (``synsp data build``), for every clip of :func:`synsp.data.sources.lis
 2. reduce it to landmarks and compute the standard skeletons
    (:data:`~synsp.data.retarget.STANDARD_SKELETONS`) at the native rate;
 3. remove glitches: frames where any joint moves faster than
-   :data:`GLITCH_SPEED` m/s (CMU has 2-9 frame orientation spikes and knee
-   flips) are cut with :data:`GLITCH_MARGIN_S` seconds on each side, and the
-   clip is split into the clean segments of at least :data:`MIN_SEGMENT_S`;
+   :data:`GLITCH_SPEED` m/s or accelerates harder than :data:`GLITCH_ACCEL`
+   m/s² (CMU has 2-9 frame orientation spikes, knee flips and blends out of
+   the T-pose at clip starts) are cut with :data:`GLITCH_MARGIN_S` seconds on
+   each side, and the clip is split into the clean segments of at least
+   :data:`MIN_SEGMENT_S`;
 4. resample to the base rate :data:`BASE_FPS` = 30 fps: a 120 fps take gives four
    30 fps clips (phases 0-3), 60 fps two, 100 fps three (linear interpolation at
    the phase offsets; exact decimation when the ratio is an integer);
@@ -49,7 +51,8 @@ __all__ = [
 
 BASE_FPS = 30.0
 GLITCH_SPEED = 20.0  # m/s: no joint of a real body moves faster (punch ~ 10, kick ~ 15)
-GLITCH_MARGIN_S = 0.05
+GLITCH_ACCEL = 200.0  # m/s^2 (20 g) at 30 fps: above what limbs reach, below mocap spikes
+GLITCH_MARGIN_S = 0.1
 MIN_SEGMENT_S = 2.0
 SPLITS = ("train", "val", "test")
 FORMAT_VERSION = 1
@@ -91,11 +94,22 @@ def embedded_corpus_path() -> Path:
 
 
 def clean_segments(positions: np.ndarray, fps: float) -> list[tuple[int, int]]:
-    """``[start, stop)`` frame ranges free of glitches, each at least MIN_SEGMENT_S long."""
+    """``[start, stop)`` frame ranges free of glitches, each at least MIN_SEGMENT_S long.
+
+    A frame is a glitch when a joint moves faster than GLITCH_SPEED, or
+    accelerates harder than GLITCH_ACCEL measured at the base rate (second
+    difference over ``round(fps / BASE_FPS)`` frames, so that 120 fps sensor
+    noise does not count), or is not finite.
+    """
     speed = np.linalg.norm(np.diff(positions, axis=0), axis=-1).max(axis=-1) * fps  # (T-1,)
     bad = np.zeros(positions.shape[0], dtype=bool)
     bad[:-1] |= speed > GLITCH_SPEED
     bad[1:] |= speed > GLITCH_SPEED
+    k = max(1, int(round(fps / BASE_FPS)))
+    if positions.shape[0] > 2 * k:
+        second = positions[: -2 * k] - 2 * positions[k:-k] + positions[2 * k:]
+        accel = np.linalg.norm(second, axis=-1).max(axis=-1) * (fps / k) ** 2  # m/s^2
+        bad[k:-k] |= accel > GLITCH_ACCEL
     bad |= ~np.isfinite(positions).all(axis=(1, 2))
     margin = int(np.ceil(GLITCH_MARGIN_S * fps))
     if margin and bad.any():
