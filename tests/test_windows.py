@@ -105,3 +105,20 @@ def test_bad_arguments_raise_clear_errors():
         average_windows(np.zeros((5, 8, 3)), step=1, length=30)
     with pytest.raises(SynspInputError, match="N >= 1"):
         average_windows(np.zeros((0, 8, 3)))
+
+
+def test_accumulator_in_batches_equals_average_windows():
+    from synsp.windows import WindowAccumulator
+
+    rng = np.random.default_rng(3)
+    for length, window, step in [(50, 8, 1), (3, 8, 1), (19, 8, 3), (64, 32, 5)]:
+        seq_windows = rng.normal(size=(len(window_starts(length, window, step)), window, 4, 3))
+        starts = window_starts(length, window, step)
+        acc = WindowAccumulator(length, (4, 3))
+        for chunk in np.array_split(np.arange(len(starts)), 3):
+            if len(chunk):
+                acc.add(seq_windows[chunk], starts[chunk])
+        want = average_windows(seq_windows, step, length=length)
+        np.testing.assert_allclose(acc.result(), want, atol=1e-12)
+    with pytest.raises(SynspInputError, match="covered by no window"):
+        WindowAccumulator(10, (2,)).result()

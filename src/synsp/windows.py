@@ -35,7 +35,7 @@ import torch
 
 from .validation import SynspInputError, is_torch
 
-__all__ = ["window_starts", "sliding_windows", "average_windows"]
+__all__ = ["window_starts", "sliding_windows", "average_windows", "WindowAccumulator"]
 
 
 def window_starts(length: int, window: int, step: int = 1) -> np.ndarray:
@@ -215,3 +215,48 @@ def _average_stride1(flat: torch.Tensor) -> torch.Tensor:
     _antidiagonal_sums(head_block, out[:edge]).div_(ramp)
     _antidiagonal_sums(tail_block, out[n:]).div_(ramp.flip(0))
     return out
+
+
+class WindowAccumulator:
+    """SWAA over windows that arrive in batches, in bounded memory.
+
+    Holds per-frame sums ``(T, C)`` and counts ``(T,)`` only (float64 numpy);
+    ``add(windows, starts)`` adds a batch of windows ``(n, W, ...)`` starting at
+    frames ``starts`` (frames past ``length`` are ignored, as for a padded short
+    sequence); :meth:`result` divides.  Adding every window of
+    ``window_starts(T, W, step)`` gives exactly :func:`average_windows`.
+    """
+
+    def __init__(self, length: int, feature_shape: tuple[int, ...]):
+        self.length = int(length)
+        self.feature_shape = tuple(feature_shape)
+        self.sums = np.zeros((self.length, int(np.prod(feature_shape, dtype=np.int64))))
+        self.counts = np.zeros(self.length)
+
+    def add(self, windows: Any, starts: Any) -> None:
+        w = windows.detach().cpu().numpy() if is_torch(windows) else np.asarray(windows)
+        starts = np.asarray(starts, dtype=np.int64)
+        n, window = w.shape[:2]
+        if len(starts) != n or w.shape[2:] != self.feature_shape:
+            raise SynspInputError(
+                f"got {n} windows of shape {tuple(w.shape[1:])} with {len(starts)} starts; expected "
+                f"one start per window and windows of shape (W, {', '.join(map(str, self.feature_shape))})"
+            )
+        flat = w.reshape(n, window, -1)
+        distinct = len(np.unique(starts)) == n  # then no frame repeats within one add
+        for b in range(window):  # one vectorised add per position in the window
+            frames = starts + b
+            keep = frames < self.length
+            if distinct:
+                self.sums[frames[keep]] += flat[keep, b]
+                self.counts[frames[keep]] += 1.0
+            else:
+                np.add.at(self.sums, frames[keep], flat[keep, b])
+                np.add.at(self.counts, frames[keep], 1.0)
+
+    def result(self) -> np.ndarray:
+        """The averaged sequence ``(T, ...)``; frames no window covered raise."""
+        if (self.counts == 0).any():
+            first = int(np.argmin(self.counts > 0))
+            raise SynspInputError(f"frame {first} is covered by no window; add every window first")
+        return (self.sums / self.counts[:, None]).reshape(self.length, *self.feature_shape)

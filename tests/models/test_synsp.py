@@ -1,0 +1,136 @@
+"""The SynSP network: shapes, gradients, cues, loss, overfitting, determinism."""
+
+import pytest
+import torch
+
+from synsp.models.synsp import (
+    SynSP,
+    SynSPConfig,
+    SynSPOutput,
+    _own_view_tokens,
+    pose_quality,
+    similarity_cue,
+    synsp_loss,
+)
+from synsp.validation import SynspInputError
+
+SMALL = dict(d_model=32, d_inner=32, n_layers=2, n_head=2, d_k=16, d_v=16)
+
+
+@pytest.mark.parametrize("window", [8, 16, 32])
+@pytest.mark.parametrize("views", [None, 1, 2, 3, 4])
+def test_output_shapes_follow_the_input(window, views):
+    model = SynSP(SynSPConfig(window=window, channels=12, **SMALL)).eval()
+    shape = (5, window, 12) if views is None else (5, views, window, 12)
+    out = model(torch.randn(shape))
+    assert isinstance(out, SynSPOutput)
+    assert all(o.shape == shape for o in out)
+
+
+def test_official_parameter_count():
+    # the notes count 2,795,289 trainable parameters (3,918,873 with the official unused ones)
+    model = SynSP(SynSPConfig.official(channels=51))
+    assert sum(p.numel() for p in model.parameters()) == 2_795_289
+
+
+@pytest.mark.parametrize("variant", [{}, {"shared_last_layer": True}, {"plain": True},
+                                     {"global_encoder": False}, {"mask_channels": 5}])
+def test_gradients_reach_every_parameter(variant):
+    torch.manual_seed(0)
+    config = SynSPConfig(channels=12, **SMALL, **variant)
+    model = SynSP(config)
+    x = torch.randn(4, 3, 8, 12)
+    mask = torch.rand(4, 3, 8, config.mask_channels) if config.mask_channels else None
+    loss, _ = synsp_loss(model(x, mask=mask), torch.randn_like(x))
+    loss.backward()
+    dead = [n for n, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
+    assert not dead
+
+
+def test_similarity_cue_is_one_for_a_single_view_and_symmetric():
+    x = torch.randn(2, 1, 8, 6)
+    assert torch.all(similarity_cue(x) == 1)
+    s = similarity_cue(torch.randn(2, 3, 8, 6)).view(2, 3, 3, 8)
+    assert torch.allclose(s, s.transpose(1, 2))
+    assert torch.all(torch.diagonal(s, dim1=1, dim2=2) == 1)
+
+
+def test_pose_quality_range_and_own_view_tokens():
+    p, a = torch.randn(2, 3, 8, 6), torch.randn(2, 3, 8, 6)
+    q = pose_quality(p, a)
+    assert q.shape == (2, 3, 8)
+    assert torch.all(q > torch.exp(torch.tensor(-1.0))) and torch.all(q < 1)
+    same = pose_quality(p, p)  # no disagreement: exp(-1e-6 / 1e-5) = exp(-0.1)
+    assert torch.allclose(same, torch.full_like(same, float(torch.exp(torch.tensor(-0.1)))))
+    tokens = _own_view_tokens(q).view(2, 3, 3, 8)  # (B, P_i, P_j, W)
+    for i in range(3):
+        for j in range(3):
+            if i != j:
+                assert torch.all(tokens[:, i, j] == 0)
+        assert torch.equal(tokens[:, i, i], q[:, i])
+
+
+def test_loss_terms_follow_equation_4():
+    gt = torch.randn(4, 8, 6)
+    perfect = SynSPOutput(gt, gt, gt)
+    total, terms = synsp_loss(perfect, gt)
+    assert float(total) == 0
+    # a constant-velocity error has zero acceleration error: only position terms remain
+    drift = gt + torch.arange(8.0)[None, :, None] * 0.1
+    total, terms = synsp_loss(SynSPOutput(drift, drift, drift), gt, w_pos=1.0, w_accel=5.0)
+    pos = float((drift - gt).abs().mean())
+    assert terms["position"] == pytest.approx(pos) and terms["acceleration"] == pytest.approx(pos, abs=1e-5)
+    # a jittery output: the acceleration branch pays k = 1, the final output k = 0.5
+    jitter = gt + torch.randn_like(gt)
+    _, terms = synsp_loss(SynSPOutput(jitter, jitter, jitter), gt, w_pos=0.0, w_accel=1.0)
+    assert terms["position"] == 0 and terms["final"] == pytest.approx(terms["acceleration"] / 2)
+
+
+def test_multiview_loss_differences_along_time_not_views():
+    gt = torch.zeros(2, 3, 8, 6)
+    ramp_over_time = gt + torch.arange(8.0)[None, None, :, None]  # linear in time, not across views
+    _, terms = synsp_loss(SynSPOutput(*(ramp_over_time,) * 3), gt, w_pos=0.0)
+    assert terms["acceleration"] == 0
+
+
+def test_tiny_model_overfits_tiny_set():
+    torch.manual_seed(0)
+    model = SynSP(SynSPConfig(channels=6, dropout=0.0, attn_dropout=0.0, **SMALL))
+    t = torch.linspace(0, 1, 8)
+    gt = torch.stack([torch.sin(2 * t + k)[:, None].repeat(1, 6) for k in range(16)])
+    noisy = gt + 0.1 * torch.randn_like(gt)
+    opt = torch.optim.Adam(model.parameters(), lr=5e-3)
+    losses = []
+    for _ in range(60):
+        loss, _ = synsp_loss(model(noisy), gt)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.2 * losses[0]
+
+
+def test_determinism_and_eval_mode():
+    torch.manual_seed(1)
+    a = SynSP(SynSPConfig(channels=6, **SMALL))
+    torch.manual_seed(1)
+    b = SynSP(SynSPConfig(channels=6, **SMALL))
+    x = torch.randn(3, 8, 6)
+    a.eval(), b.eval()
+    assert torch.equal(a(x).final, b(x).final)
+    assert torch.equal(a(x).final, a(x).final)
+
+
+def test_official_shared_branches_agree_in_eval_when_heads_agree():
+    model = SynSP(SynSPConfig.official(channels=6, **SMALL)).eval()
+    model.acceleration_head.load_state_dict(model.position_head.state_dict())
+    out = model(torch.randn(3, 8, 6))
+    assert torch.allclose(out.position, out.acceleration)
+
+
+def test_wrong_shapes_raise():
+    model = SynSP(SynSPConfig(channels=6, **SMALL))
+    with pytest.raises(SynspInputError, match=r"\(B, 8, 6\)"):
+        model(torch.randn(3, 7, 6))
+    with pytest.raises(SynspInputError, match="window"):
+        SynSPConfig(window=0)
