@@ -1,0 +1,72 @@
+"""Per-window normalisation that lets one network serve any units and placement.
+
+A window of positions ``(..., W, J, D)`` (metres, millimetres or pixels, in any
+camera or world frame) becomes network input ``(..., W, (J+1)*D)``:
+
+* the **root trajectory** ``r(t)`` (mean of the skeleton's root joints) is split
+  off: joints become root-relative, ``x - r(t)``;
+* everything is divided by one **robust body size per window**, ``s`` = the
+  median over the window's frames of the RMS distance of the joints to the
+  root (never a per-frame scale: that would inject jitter);
+* the trajectory itself, relative to its mean over the window,
+  ``(r(t) - mean_t r) / s``, is appended as one extra "joint", so the root
+  path is refined too instead of being passed through raw.
+
+:func:`denormalize_windows` undoes it exactly.  The same rule serves 2D
+keypoints (``s`` then plays the role of a per-window person box size) and 3D.
+No rotation is normalised away: models are trained with full 3D rotation
+augmentation instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["WindowStats", "normalize_windows", "denormalize_windows", "window_mask"]
+
+
+@dataclass
+class WindowStats:
+    """What :func:`denormalize_windows` needs: ``centre (..., 1, D)`` and ``scale (..., 1, 1)``."""
+
+    centre: np.ndarray
+    scale: np.ndarray
+
+
+def normalize_windows(
+    windows: np.ndarray, root_joints: tuple[int, ...], stats: WindowStats | None = None
+) -> tuple[np.ndarray, WindowStats]:
+    """``(..., W, J, D) -> (..., W, (J+1)*D)`` and the stats to undo it.
+
+    ``stats`` given (those of the estimator's input window) normalises another
+    window the same way: training targets must use the input's stats, the only
+    ones known at inference.
+    """
+    x = np.asarray(windows, dtype=np.float64)
+    root = x[..., list(root_joints), :].mean(axis=-2, keepdims=True)  # (..., W, 1, D)
+    rel = x - root
+    if stats is None:
+        radius = np.sqrt((rel**2).sum(-1).mean(-1))  # (..., W)
+        scale = np.median(radius, axis=-1)[..., None, None]  # (..., 1, 1)
+        stats = WindowStats(root.mean(axis=-3), np.where(scale > 1e-9, scale, 1.0))  # centre (..., 1, D)
+    scale, centre = stats.scale, stats.centre
+    traj = (root - centre[..., None, :, :]) / scale[..., None]  # (..., W, 1, D)
+    out = np.concatenate([rel / scale[..., None], traj], axis=-2)  # (..., W, J+1, D)
+    return out.reshape(*out.shape[:-2], -1), stats
+
+
+def denormalize_windows(y: np.ndarray, stats: WindowStats, dims: int) -> np.ndarray:
+    """Network output ``(..., W, (J+1)*D) -> (..., W, J, D)`` in the input's units and frame."""
+    y = np.asarray(y, dtype=np.float64)
+    y = y.reshape(*y.shape[:-1], -1, dims)  # (..., W, J+1, D)
+    scale = stats.scale[..., None]  # (..., 1, 1, 1)
+    root = y[..., -1:, :] * scale + stats.centre[..., None, :, :]
+    return y[..., :-1, :] * scale + root
+
+
+def window_mask(missing: np.ndarray, root_joints: tuple[int, ...]) -> np.ndarray:
+    """Missing flags ``(..., W, J)`` -> mask channels ``(..., W, J+1)`` (root: any root joint)."""
+    m = np.asarray(missing, dtype=np.float64)
+    return np.concatenate([m, m[..., list(root_joints)].max(axis=-1, keepdims=True)], axis=-1)

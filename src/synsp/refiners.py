@@ -1,0 +1,180 @@
+"""The one contract every refiner obeys, and refiners by name.
+
+A refiner is called on poses ``(T, J, D)`` or ``(T, P, J, D)`` with an
+optional frame rate and per-joint confidences, and returns the same shape
+(:class:`synsp.filters.base.Refiner`).  Classical filters implement it
+directly; :class:`NetworkRefiner` wraps a trained window network (SynSP,
+SmoothNet, DeciWatch) with everything around it:
+
+1. missing joints (NaN, or confidence below ``min_confidence``) are filled by
+   linear interpolation over time and, for models trained with a mask, flagged;
+2. a sequence at another frame rate is resampled to the model's rate (linear
+   interpolation), refined, and resampled back to the input's frame times;
+3. windows of ``W`` frames at stride 1 (a short sequence is edge-padded) are
+   normalised per window (:mod:`synsp.normalization`), refined in batches of
+   ``batch`` windows, de-normalised and merged by the exact window average
+   (SWAA) as they come, so memory stays bounded for any length;
+4. persons are refined independently by single-view models; a multi-view model
+   refines the P synchronised views of one person together.
+
+:func:`get_refiner` resolves a name: a filter (``"one-euro"``, ``"savgol"``,
+...), a model shipped in ``synsp/weights`` or a checkpoint path.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from .filters import FILTERS, get_filter
+from .filters.base import Refiner
+from .missing import interpolate_missing
+from .models.checkpoint import ModelCard, load_model
+from .normalization import denormalize_windows, normalize_windows, window_mask
+from .skeletons import get_skeleton
+from .validation import SynspInputError, check_poses
+from .windows import WindowAccumulator, window_starts
+
+__all__ = ["Refiner", "NetworkRefiner", "get_refiner", "shipped_models", "WEIGHTS_DIR", "resample_time"]
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+
+
+def resample_time(x: np.ndarray, length: int) -> np.ndarray:
+    """Linear interpolation of ``x`` ``(T, ...)`` onto ``length`` frames spanning the same time.
+
+    The first and last frames map onto each other, so a round trip
+    ``T -> n -> T`` returns the original frame times exactly (linear motion
+    comes back unchanged).  For a rate change choose
+    ``length = round((T - 1) * fps_out / fps_in) + 1``; the grid is then
+    stretched by less than half a frame so that both ends coincide.
+    """
+    if x.shape[0] == 1 or length == 1:
+        return np.repeat(x[:1], length, axis=0)
+    pos = np.linspace(0.0, x.shape[0] - 1, length)  # fractional input frame of each output frame
+    lo = np.minimum(np.floor(pos).astype(int), x.shape[0] - 2)
+    w = (pos - lo).reshape((-1,) + (1,) * (x.ndim - 1))
+    return (1 - w) * x[lo] + w * x[lo + 1]
+
+
+class NetworkRefiner:
+    """A trained window network behind the refiner contract (see the module docstring)."""
+
+    def __init__(self, model: torch.nn.Module, card: ModelCard, batch: int = 1024, device: str = "cpu",
+                 min_confidence: float = 0.3):
+        self.model = model.eval().to(device)
+        self.card = card
+        self.name = card.name
+        self.window = card.window
+        self.causal = card.causal
+        self.batch = batch
+        self.device = device
+        self.min_confidence = min_confidence
+        self.skeleton = get_skeleton(card.skeleton) if card.skeleton != "any" else None
+
+    @classmethod
+    def from_checkpoint(cls, path: str | os.PathLike, **kw) -> "NetworkRefiner":
+        model, card = load_model(path)
+        return cls(model, card, **kw)
+
+    def __call__(self, poses: Any, fps: float | None = None, confidence: Any = None,
+                 progress: bool = False, return_filled: bool = False):
+        """Refine ``poses``; with ``return_filled`` also return the mask of filled joints."""
+        card = self.card
+        joints = self.skeleton.num_joints if self.skeleton else None
+        x = check_poses(poses, "poses", ndims=(3, 4), dims=(card.dims,), joints=joints, allow_nan=True)
+        single = x.ndim == 3
+        x4 = x[:, None] if single else x  # (T, P, J, D)
+        missing = np.isnan(x4).any(-1)  # (T, P, J)
+        if confidence is not None:
+            conf = np.asarray(confidence, dtype=np.float64)
+            conf = conf[:, None] if single and conf.ndim == 2 else conf
+            if conf.shape != missing.shape:
+                raise SynspInputError(f"confidence has shape {np.shape(confidence)}; expected "
+                                      f"{x.shape[:-1]} (one score per joint and frame)")
+            missing |= ~(conf >= self.min_confidence)
+        if missing.all(axis=(0, 2)).any():
+            p = int(np.flatnonzero(missing.all(axis=(0, 2)))[0])
+            raise SynspInputError(f"person/view {p} has no valid joint in any frame; nothing to refine")
+        filled, _ = interpolate_missing(x4, missing)
+        fps_in = float(fps) if fps else card.fps
+        resample = abs(fps_in - card.fps) > 0.01 * card.fps and filled.shape[0] > 1
+        n_model = max(2, int(round((filled.shape[0] - 1) * card.fps / fps_in)) + 1)
+        work = resample_time(filled, n_model) if resample else filled
+        work_missing = (resample_time(missing.astype(float), n_model) > 0.5) if resample else missing
+        groups = [work] if card.views > 1 else [work[:, [p]] for p in range(work.shape[1])]
+        mgroups = [work_missing] if card.views > 1 else [work_missing[:, [p]] for p in range(work.shape[1])]
+        out = np.concatenate([self._refine(g, m, progress) for g, m in zip(groups, mgroups)], axis=1)
+        if resample:
+            out = resample_time(out, filled.shape[0])
+        out = out[:, 0] if single else out
+        if return_filled:
+            return out, (missing[:, 0] if single else missing)
+        return out
+
+    @torch.no_grad()
+    def _refine(self, x: np.ndarray, missing: np.ndarray, progress: bool) -> np.ndarray:
+        """``x`` ``(T, P, J, D)`` (P = the model's views, or 1) -> refined, same shape."""
+        from tqdm.auto import tqdm
+
+        card = self.card
+        T, P, J, D = x.shape
+        W = card.window
+        if T < W:  # one window, edge-padded; the padded frames are dropped again
+            x = np.concatenate([x, np.repeat(x[-1:], W - T, axis=0)])
+            missing = np.concatenate([missing, np.repeat(missing[-1:], W - T, axis=0)])
+        starts = window_starts(x.shape[0], W, 1)
+        acc = WindowAccumulator(x.shape[0], (P, J, D))
+        offsets = np.arange(W)
+        chunks = range(0, len(starts), self.batch)
+        for a in tqdm(chunks, desc=f"refining with {card.name}", unit="batch",
+                      disable=not progress or len(chunks) < 2):
+            s = starts[a:a + self.batch]
+            idx = s[:, None] + offsets[None, :]  # (n, W)
+            win = np.moveaxis(x[idx], 2, 1)  # (n, P, W, J, D)
+            inp, stats = normalize_windows(win, card.root_joints)  # (n, P, W, (J+1)*D)
+            mask = None
+            if card.mask:
+                mask = torch.as_tensor(window_mask(np.moveaxis(missing[idx], 2, 1), card.root_joints),
+                                       dtype=torch.float32, device=self.device)
+            y = self._run(torch.as_tensor(inp, dtype=torch.float32, device=self.device), mask)
+            refined = denormalize_windows(y.cpu().numpy(), stats, D)  # (n, P, W, J, D)
+            acc.add(np.moveaxis(refined, 1, 2), s)
+        return acc.result()[:T]
+
+    def _run(self, inp: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        if self.card.views == 1:
+            inp = inp[:, 0]
+            mask = mask[:, 0] if mask is not None else None
+        out = self.model(inp, mask=mask) if self.card.mask else self.model(inp)
+        if isinstance(out, tuple):
+            out = getattr(out, self.card.output)
+        return out if self.card.views > 1 else out[:, None]
+
+
+def shipped_models() -> dict[str, Path]:
+    """Models shipped in the package: name -> checkpoint stem."""
+    if not WEIGHTS_DIR.is_dir():
+        return {}
+    return {p.stem: p.with_suffix("") for p in sorted(WEIGHTS_DIR.glob("*.json"))}
+
+
+def get_refiner(name: str | os.PathLike, **kw) -> Refiner:
+    """A filter name, a shipped model name, or a checkpoint path."""
+    key = str(name)
+    if key in FILTERS:
+        return get_filter(key, **kw)
+    models = shipped_models()
+    if key in models:
+        return NetworkRefiner.from_checkpoint(models[key], **kw)
+    path = Path(key)
+    if path.with_suffix(".json").is_file() or path.is_file():
+        return NetworkRefiner.from_checkpoint(path, **kw)
+    raise SynspInputError(
+        f"unknown refiner {key!r}: not a filter ({', '.join(sorted(FILTERS))}), not a shipped model "
+        f"({', '.join(models) or 'none shipped yet'}) and not a checkpoint file"
+    )

@@ -1,0 +1,122 @@
+"""NetworkRefiner and checkpoints: the full inference path around a window network."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from synsp.models.checkpoint import ModelCard, load_model, save_model
+from synsp.models.synsp import SynSP, SynSPConfig
+from synsp.refiners import NetworkRefiner, get_refiner, resample_time
+from synsp.validation import SynspInputError
+
+SMALL = dict(d_model=16, d_inner=16, n_layers=1, n_head=2, d_k=8, d_v=8)
+
+
+def identity_refiner(views=1, mask=True, window=8):
+    """A SynSP whose final output equals its input (residual on, refinement head zeroed)."""
+    J, D = 17, 3
+    config = SynSPConfig(window=window, channels=(J + 1) * D, mask_channels=(J + 1) if mask else 0,
+                         input_residual=True, **SMALL)
+    model = SynSP(config)
+    for p in model.refinement_head.parameters():
+        torch.nn.init.zeros_(p)
+    card = ModelCard(name="identity", architecture="synsp", config=config.to_dict(), skeleton="h36m17",
+                     dims=3, window=window, views=views, mask=mask)
+    return model, card
+
+
+def motion(T, P=None, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(T)[:, None, None] / 30.0
+    x = rng.normal(size=(1, 17, 3)) * 0.3 + np.sin(2 * np.pi * 0.5 * t + rng.normal(size=(1, 17, 3)))
+    x = x + np.array([1.0, 0.0, 3.0]) * t  # walking away: a world trajectory
+    return x if P is None else np.stack([x + 0.1 * p for p in range(P)], axis=1)
+
+
+@pytest.mark.parametrize("T", [1, 5, 8, 9, 100])
+def test_identity_network_reproduces_the_input(T):
+    refiner = NetworkRefiner(*identity_refiner())
+    x = motion(T)
+    np.testing.assert_allclose(refiner(x), x, atol=1e-5)
+
+
+def test_persons_are_refined_independently_and_in_small_batches():
+    model, card = identity_refiner()
+    x = motion(40, P=3)
+    out = NetworkRefiner(model, card, batch=7)(x)
+    assert out.shape == x.shape
+    np.testing.assert_allclose(out, x, atol=1e-5)
+
+
+def test_missing_joints_are_filled_and_reported():
+    refiner = NetworkRefiner(*identity_refiner())
+    x = motion(30)
+    holed = x.copy()
+    holed[10:13, 5] = np.nan
+    conf = np.ones((30, 17))
+    conf[20, 7] = 0.1
+    out, filled = refiner(holed, confidence=conf, return_filled=True)
+    assert np.isfinite(out).all()
+    assert filled[10:13, 5].all() and filled[20, 7] and filled.sum() == 4
+    # linear interpolation through the gap (the identity network keeps it)
+    np.testing.assert_allclose(out[11, 5], (x[9, 5] * 2 + x[13, 5] * 2) / 4, atol=1e-5)
+
+
+def test_other_frame_rates_are_resampled_and_come_back_at_the_input_times():
+    refiner = NetworkRefiner(*identity_refiner())
+    t = np.arange(120) / 60.0
+    x = np.zeros((120, 17, 3)) + (0.5 * t)[:, None, None]  # linear motion survives linear resampling
+    out = refiner(x, fps=60)
+    assert out.shape == x.shape
+    np.testing.assert_allclose(out, x, atol=1e-5)
+    np.testing.assert_allclose(resample_time(resample_time(x, 60), 120), x, atol=1e-12)
+
+
+def test_multiview_model_refines_views_together():
+    model, card = identity_refiner(views=3)
+    x = motion(20, P=3)
+    np.testing.assert_allclose(NetworkRefiner(model, card)(x), x, atol=1e-5)
+
+
+def test_checkpoint_round_trip_and_half_precision(tmp_path):
+    model, card = identity_refiner()
+    stem = save_model(tmp_path / "m", model, card)
+    loaded, card2 = load_model(stem.with_suffix(".safetensors"))
+    assert card2 == card
+    for (k, a), (_, b) in zip(model.state_dict().items(), loaded.state_dict().items()):
+        assert torch.equal(a, b), k
+    save_model(tmp_path / "h", model, card, half=True)
+    half, _ = load_model(tmp_path / "h.json")
+    x = motion(20)
+    np.testing.assert_allclose(NetworkRefiner(half, card)(x), x, atol=1e-3)
+    assert isinstance(get_refiner(str(stem)), NetworkRefiner)
+
+
+def test_bad_checkpoints_and_inputs_raise_clear_errors(tmp_path):
+    model, card = identity_refiner()
+    stem = save_model(tmp_path / "m", model, card)
+    with pytest.raises(SynspInputError, match="missing"):
+        load_model(tmp_path / "nothing")
+    stem.with_suffix(".safetensors").write_bytes(b"not a safetensors file")
+    with pytest.raises(SynspInputError, match="never unpickles"):
+        load_model(stem)
+    (tmp_path / "c.json").write_text("{broken")
+    (tmp_path / "c.safetensors").write_bytes(b"")
+    with pytest.raises(SynspInputError, match="JSON"):
+        load_model(tmp_path / "c")
+    refiner = NetworkRefiner(model, card)
+    with pytest.raises(SynspInputError, match="J = 14"):
+        refiner(np.zeros((20, 14, 3)))
+    with pytest.raises(SynspInputError, match="D = 2"):
+        refiner(np.zeros((20, 17, 2)))
+    with pytest.raises(SynspInputError, match="no valid joint"):
+        refiner(np.full((20, 17, 3), np.nan))
+    with pytest.raises(SynspInputError, match="unknown refiner"):
+        get_refiner("no-such-method")
+    card_dict = json.loads(stem.with_suffix(".json").read_text())
+    card_dict["surprise"] = 1
+    stem.with_suffix(".json").write_text(json.dumps(card_dict))
+    with pytest.raises(SynspInputError, match="unknown keys"):
+        load_model(stem)
