@@ -1,0 +1,1 @@
+"""Learned refiners: SynSP and its baselines (SmoothNet, DeciWatch)."""
