@@ -171,3 +171,54 @@ def test_recorded_split_file_matches_the_rule():
     for split in ("train", "val", "test"):
         assert recorded[split], split
         assert all(split_of(take) == split for take in recorded[split])
+
+
+def _t_pose_landmarks():
+    lm = _standing_landmarks(T=1)[0]
+    idx = {n: i for i, n in enumerate(LANDMARKS)}
+    for side, sign in (("left", 1.0), ("right", -1.0)):  # clavicles and arms out along x
+        y = lm[idx["neck_base"], 1]
+        lm[idx[f"{side}_shoulder"], 1] = y
+        for k, part in enumerate(("elbow", "wrist", "hand")):
+            lm[idx[f"{side}_{part}"]] = (sign * (0.18 + 0.28 * (k + 1)), y, 0.0)
+        lm[idx[f"{side}_toe"]] = lm[idx[f"{side}_ankle"]] + (0.0, -0.05, 0.1)
+    return lm
+
+
+def test_smpl_rotations_of_the_rest_pose_are_identity():
+    from synsp.data.retarget import smpl24_rotations
+
+    aa = smpl24_rotations(np.repeat(np.eye(3)[None, None], 24, axis=1), _t_pose_landmarks())
+    np.testing.assert_allclose(aa, 0.0, atol=1e-9)
+
+
+def test_smpl_rotations_reproduce_the_rig_segment_directions():
+    from scipy.spatial.transform import Rotation
+
+    from synsp.data.retarget import _SMPL_SEGMENTS, smpl24_rotations
+    from synsp.geometry import axis_angle_to_matrix
+
+    rest = _t_pose_landmarks()
+    rest[LANDMARKS.index("left_knee")] += (0.05, 0.0, 0.02)  # a rig rest pose that is not SMPL's
+    rng = np.random.default_rng(0)
+    g = Rotation.random(5 * 24, random_state=1).as_matrix().reshape(5, 24, 3, 3)
+    local = axis_angle_to_matrix(smpl24_rotations(g, rest))
+    sk = get_skeleton("smpl24")
+    glob = np.empty_like(local)
+    for j, p in enumerate(sk.parents):  # SMPL forward kinematics of the rotations
+        glob[:, j] = local[:, j] if p < 0 else glob[:, p] @ local[:, j]
+    point = {n: rest[i] for i, n in enumerate(LANDMARKS)}
+    j = sk.index("left_hip")
+    start, end, smpl_dir = _SMPL_SEGMENTS["hip"]
+    rig_dir = point["left_knee"] - point["left_hip"]
+    want = g[:, j] @ (rig_dir / np.linalg.norm(rig_dir))
+    got = glob[:, j] @ np.array(smpl_dir)
+    np.testing.assert_allclose(got, want, atol=1e-9)
+    assert rng is not None
+
+
+def test_embedded_corpus_has_rotations_for_rotation_sources():
+    clips = load_corpus(rotations=True)
+    assert clips and all(c.rotations.shape == (c.num_frames, 24, 3) for c in clips)
+    assert all(np.isfinite(c.rotations).all() for c in clips)
+    assert all(c.source == "cmu_mocap" for c in clips)

@@ -41,7 +41,8 @@ import numpy as np
 
 from ..skeletons import has_mapping, map_skeleton
 from ..validation import SynspInputError
-from .retarget import STANDARD_SKELETONS, to_skeleton
+from ..geometry import axis_angle_to_quaternion, quaternion_to_axis_angle
+from .retarget import STANDARD_SKELETONS, smpl24_rotations, to_skeleton
 from .sources import RawClip, find_cmu_mocap, list_clips, load_clip
 
 __all__ = [
@@ -56,6 +57,7 @@ GLITCH_MARGIN_S = 0.1
 MIN_SEGMENT_S = 2.0
 SPLITS = ("train", "val", "test")
 FORMAT_VERSION = 1
+ROTATIONS = "smpl24_rotations"  # (F, 24, 3) local axis-angles; NaN for position-only sources
 
 
 @dataclass
@@ -71,6 +73,7 @@ class Clip:
     split: str
     phase: int
     description: str
+    rotations: np.ndarray | None = None  # (T, 24, 3) smpl24 local axis-angles, when loaded
 
     @property
     def num_frames(self) -> int:
@@ -142,20 +145,33 @@ def resample_phases(x: np.ndarray, fps: float, base: float = BASE_FPS) -> list[n
     return out
 
 
+def resample_rotation_phases(aa: np.ndarray, fps: float, base: float = BASE_FPS) -> list[np.ndarray]:
+    """:func:`resample_phases` for axis-angle rotations ``(T, J, 3)`` (normalised quaternion lerp)."""
+    q = axis_angle_to_quaternion(aa)
+    flip = np.cumprod(np.where((q[1:] * q[:-1]).sum(-1, keepdims=True) < 0, -1.0, 1.0), axis=0)
+    q[1:] *= flip  # sign continuity, so neighbours interpolate the short way
+    return [quaternion_to_axis_angle(p / np.linalg.norm(p, axis=-1, keepdims=True))
+            for p in resample_phases(q, fps, base)]
+
+
 def _clips_of(raw: RawClip) -> Iterable[dict]:
-    landmarks, head = load_clip(raw)
-    native = {name: to_skeleton(landmarks, name, head) for name in STANDARD_SKELETONS}
+    clip = load_clip(raw)
+    native = {name: to_skeleton(clip.landmarks, name, clip.head_rotation) for name in STANDARD_SKELETONS}
+    rotations = (smpl24_rotations(clip.smpl_global, clip.rest_landmarks) if clip.smpl_global is not None
+                 else np.full((clip.landmarks.shape[0], 24, 3), np.nan))
     check = np.concatenate([native[n] for n in STANDARD_SKELETONS], axis=1)
     for seg_index, (start, stop) in enumerate(clean_segments(check, raw.fps)):
         per_skeleton = {n: resample_phases(native[n][start:stop], raw.fps) for n in STANDARD_SKELETONS}
-        for phase in range(len(per_skeleton[STANDARD_SKELETONS[0]])):
+        rot = (resample_rotation_phases(rotations[start:stop], raw.fps) if clip.smpl_global is not None
+               else resample_phases(rotations[start:stop], raw.fps))
+        for phase in range(len(rot)):
             yield {
-                "arrays": {n: per_skeleton[n][phase] for n in STANDARD_SKELETONS},
+                "arrays": {**{n: per_skeleton[n][phase] for n in STANDARD_SKELETONS}, ROTATIONS: rot[phase]},
                 "meta": {
                     "clip_id": f"{raw.clip_id}#s{seg_index}p{phase}",
                     "take": raw.take, "source": raw.source, "split": split_of(raw.take),
                     "phase": phase, "native_fps": raw.fps, "segment": [start, stop],
-                    "description": raw.description,
+                    "description": raw.description, "rotations": clip.smpl_global is not None,
                 },
             }
 
@@ -163,7 +179,7 @@ def _clips_of(raw: RawClip) -> Iterable[dict]:
 def _save(path: Path, records: list[dict], extra_meta: dict) -> None:
     arrays = {
         n: np.concatenate([r["arrays"][n] for r in records]).astype(np.float32)
-        for n in STANDARD_SKELETONS
+        for n in (*STANDARD_SKELETONS, ROTATIONS)
     }
     lengths = [len(r["arrays"][STANDARD_SKELETONS[0]]) for r in records]
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
@@ -216,7 +232,7 @@ def subset_corpus(
     """Write the clips of ``splits`` (phase 0 only by default) of corpus ``src`` to ``dst``."""
     with np.load(src, allow_pickle=False) as z:
         meta = json.loads(str(z["meta"]))
-        arrays = {n: z[n] for n in meta["skeletons"]}
+        arrays = {n: z[n] for n in (*meta["skeletons"], ROTATIONS)}
         offsets = z["offsets"]
     records = [
         {"arrays": {n: a[offsets[i]:offsets[i + 1]] for n, a in arrays.items()}, "meta": m}
@@ -233,11 +249,14 @@ def load_corpus(
     skeleton: str = "h36m17",
     split: str | None = None,
     phases: str = "all",
+    rotations: bool = False,
 ) -> list[Clip]:
     """Clips of a corpus file (default: the embedded one), optionally one split.
 
     ``phases="first"`` keeps only phase 0 of every segment (one clip per take
-    segment, e.g. for evaluation without near-duplicates).
+    segment, e.g. for evaluation without near-duplicates).  ``rotations=True``
+    also loads the smpl24 local rotations and keeps only clips that have them
+    (sources with rotations; see :mod:`synsp.data.retarget`).
     """
     path = Path(path) if path else embedded_corpus_path()
     if not path.is_file():
@@ -253,16 +272,20 @@ def load_corpus(
                 f"corpus {path} has skeletons {meta['skeletons']}; none gives {skeleton!r}"
             )
         data, offsets = z[stored], z["offsets"]
+        rot = z[ROTATIONS] if rotations else None
     if stored != skeleton:
         data = map_skeleton(data, stored, skeleton).astype(np.float32)
     clips = []
     for i, m in enumerate(meta["clips"]):
         if (split and m["split"] != split) or (phases == "first" and m["phase"] != 0):
             continue
+        if rotations and not m.get("rotations"):
+            continue
         clips.append(Clip(
             positions=data[offsets[i]:offsets[i + 1]], skeleton=skeleton, fps=meta["fps"],
             clip_id=m["clip_id"], take=m["take"], source=m["source"], split=m["split"],
             phase=m["phase"], description=m["description"],
+            rotations=rot[offsets[i]:offsets[i + 1]] if rotations else None,
         ))
     return clips
 

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..skeletons import get_skeleton
 
-__all__ = ["LANDMARKS", "head_frame", "to_skeleton", "STANDARD_SKELETONS"]
+__all__ = ["LANDMARKS", "head_frame", "to_skeleton", "STANDARD_SKELETONS", "smpl24_rotations"]
 
 LANDMARKS = (
     "left_hip", "left_knee", "left_ankle", "left_toe",
@@ -125,3 +125,65 @@ def to_skeleton(points: np.ndarray, name: str, head_rotation: np.ndarray | None 
     if missing:
         raise KeyError(f"no landmark rule for joints {missing} of skeleton {name!r}")
     return np.stack([table[j] for j in skeleton.joints], axis=1)
+
+
+# SMPL joint -> (segment start, segment end, direction of that segment in SMPL's T-pose)
+_SMPL_SEGMENTS = {
+    "hip": ("{side}_hip", "{side}_knee", (0.0, -1.0, 0.0)),
+    "knee": ("{side}_knee", "{side}_ankle", (0.0, -1.0, 0.0)),
+    "ankle": ("{side}_ankle", "{side}_toe", (0.0, -0.45, 0.9)),
+    "foot": ("{side}_ankle", "{side}_toe", (0.0, -0.45, 0.9)),
+    "collar": ("neck_base", "{side}_shoulder", (1.0, 0.0, 0.0)),
+    "shoulder": ("{side}_shoulder", "{side}_elbow", (1.0, 0.0, 0.0)),
+    "elbow": ("{side}_elbow", "{side}_wrist", (1.0, 0.0, 0.0)),
+    "wrist": ("{side}_wrist", "{side}_hand", (1.0, 0.0, 0.0)),
+    "hand": ("{side}_wrist", "{side}_hand", (1.0, 0.0, 0.0)),
+    "spine1": ("pelvis", "neck_base", (0.0, 1.0, 0.0)),
+    "spine2": ("pelvis", "neck_base", (0.0, 1.0, 0.0)),
+    "spine3": ("pelvis", "neck_base", (0.0, 1.0, 0.0)),
+    "neck": ("neck_base", "skull_base", (0.0, 1.0, 0.0)),
+    "head": ("skull_base", "head_top", (0.0, 1.0, 0.0)),
+}
+
+
+def _smallest_rotation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The rotation of least angle taking direction ``a`` to direction ``b`` (not opposite)."""
+    a, b = _normalise(a), _normalise(b)
+    axis = np.cross(a, b)
+    s, c = np.linalg.norm(axis), float(a @ b)
+    if s < 1e-12:
+        return np.eye(3)
+    k = axis / s
+    K = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
+    angle = np.arctan2(s, c)
+    return np.eye(3) + np.sin(angle) * K + (1 - np.cos(angle)) * K @ K
+
+
+def _rest_offsets(rest_landmarks: np.ndarray, joints: tuple[str, ...]) -> np.ndarray:
+    """``A_j`` for every SMPL joint, ``(24, 3, 3)`` (identity for the pelvis)."""
+    point = {n: rest_landmarks[i] for n, i in _L.items()}
+    point["pelvis"] = 0.5 * (point["left_hip"] + point["right_hip"])
+    out = np.repeat(np.eye(3)[None], len(joints), axis=0)
+    for j, name in enumerate(joints):
+        side, _, part = name.partition("_") if name.startswith(("left_", "right_")) else ("", "", name)
+        if part not in _SMPL_SEGMENTS:
+            continue
+        start, end, target = _SMPL_SEGMENTS[part]
+        target = np.array(target) * (np.array([-1.0, 1.0, 1.0]) if side == "right" else 1.0)
+        rig_dir = point[end.format(side=side)] - point[start.format(side=side)]
+        out[j] = _smallest_rotation(rig_dir, target)
+    return out
+
+
+def smpl24_rotations(global_rotations: np.ndarray, rest_landmarks: np.ndarray) -> np.ndarray:
+    """Rig global rotations ``(T, 24, 3, 3)`` (in SMPL joint order) -> SMPL local axis-angles ``(T, 24, 3)``."""
+    from ..geometry import matrix_to_axis_angle
+
+    skeleton = get_skeleton("smpl24")
+    offsets = _rest_offsets(rest_landmarks, skeleton.joints)
+    g = global_rotations @ np.swapaxes(offsets, -1, -2)[None]  # G A^-1
+    parents = np.array(skeleton.parents)
+    local = g.copy()
+    child = parents >= 0
+    local[:, child] = np.swapaxes(g[:, parents[child]], -1, -2) @ g[:, child]
+    return matrix_to_axis_angle(local)

@@ -37,9 +37,12 @@ from ..io.bvh import read_bvh
 from ..io.expmap import read_expmap
 from ..io.motion import Motion
 from ..validation import SynspInputError
+from ..skeletons import get_skeleton
 from .retarget import LANDMARKS
 
-__all__ = ["RawClip", "RIGS", "find_cmu_mocap", "list_clips", "load_clip"]
+SMPL_JOINTS = get_skeleton("smpl24").joints
+
+__all__ = ["RawClip", "ClipData", "RIGS", "find_cmu_mocap", "list_clips", "load_clip"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class Rig:
     landmarks: dict[str, str]  # landmark -> joint name ("" = virtual head top)
     head_joint: str | None  # joint whose global rotation is the head segment's
     up_axis: str = "y"
+    smpl: dict[str, str] | None = None  # SMPL joint -> rig joint whose rotation turns that segment
 
 
 def _lr(table: dict[str, str]) -> dict[str, str]:
@@ -70,15 +74,27 @@ RIGS: dict[str, Rig] = {
         "{side}_toe": "{s}foot", "neck_base": "thorax", "skull_base": "upperneck", "head_top": "head",
         "{side}_shoulder": "{s}clavicle", "{side}_elbow": "{s}humerus", "{side}_wrist": "{s}radius",
         "{side}_hand": "{s}hand",
-    }), head_joint="head"),
+    }), head_joint="head", smpl=_lr({
+        "pelvis": "root", "{side}_hip": "{s}femur", "{side}_knee": "{s}tibia", "{side}_ankle": "{s}foot",
+        "{side}_foot": "{s}toes", "spine1": "lowerback", "spine2": "upperback", "spine3": "thorax",
+        "neck": "lowerneck", "head": "head", "{side}_collar": "{s}clavicle", "{side}_shoulder": "{s}humerus",
+        "{side}_elbow": "{s}radius", "{side}_wrist": "{s}wrist", "{side}_hand": "{s}hand",
+    })),
     # CMU exp-map tree of Li et al. 2018 (points are joints; rotation of joint i turns its children).
     "expmap": Rig(_lr({
         "{side}_hip": "{s}hip", "{side}_knee": "{s}knee", "{side}_ankle": "{s}ankle",
         "{side}_toe": "{s}toebase", "neck_base": "thorax_end", "skull_base": "upperneck_end",
         "head_top": "head_top", "{side}_shoulder": "{s}shoulder", "{side}_elbow": "{s}elbow",
         "{side}_wrist": "{s}wrist", "{side}_hand": "{s}hand_end",
-    }), head_joint="upperneck_end"),
-    # Character Creator rig (bvh_cc_retarget): no head-top point -> virtual.
+    }), head_joint="upperneck_end", smpl=_lr({
+        "pelvis": "root", "{side}_hip": "{s}hip", "{side}_knee": "{s}knee", "{side}_ankle": "{s}ankle",
+        "{side}_foot": "{s}toebase", "spine1": "spine_base", "spine2": "lowerback_end",
+        "spine3": "upperback_end", "neck": "thorax_end", "head": "upperneck_end",
+        "{side}_collar": "{s}clavicle_base", "{side}_shoulder": "{s}shoulder", "{side}_elbow": "{s}elbow",
+        "{side}_wrist": "{s}wrist", "{side}_hand": "{s}wrist_end",
+    })),
+    # Character Creator rig (bvh_cc_retarget): no head-top point -> virtual.  Its zero pose is
+    # not a body posture (every bone points up), so it gives no SMPL rotations.
     "bvh_cc": Rig(_lr({
         "{side}_hip": "CC_Base_{C}_Thigh", "{side}_knee": "CC_Base_{C}_Calf",
         "{side}_ankle": "CC_Base_{C}_Foot", "{side}_toe": "CC_Base_{C}_ToeBase",
@@ -92,14 +108,24 @@ RIGS: dict[str, Rig] = {
         "{side}_toe": "{s}Foot_end", "neck_base": "neck", "skull_base": "head", "head_top": "",
         "{side}_shoulder": "{s}Shldr", "{side}_elbow": "{s}ForeArm", "{side}_wrist": "{s}Hand",
         "{side}_hand": "{s}Mid1",
-    }), head_joint="head"),
+    }), head_joint="head", smpl=_lr({
+        "pelvis": "hip", "{side}_hip": "{s}Thigh", "{side}_knee": "{s}Shin", "{side}_ankle": "{s}Foot",
+        "{side}_foot": "{s}Foot", "spine1": "abdomen", "spine2": "chest", "spine3": "chest", "neck": "neck",
+        "head": "head", "{side}_collar": "{s}Collar", "{side}_shoulder": "{s}Shldr", "{side}_elbow": "{s}ForeArm",
+        "{side}_wrist": "{s}Hand", "{side}_hand": "{s}Mid1",
+    })),
     # assimp Boxing_Toes.bvh (21 joints).
     "bvh_boxing": Rig(_lr({
         "{side}_hip": "{S}Hip", "{side}_knee": "{S}Knee", "{side}_ankle": "{S}Ankle",
         "{side}_toe": "{S}Toes", "neck_base": "Neck", "skull_base": "Head", "head_top": "Head_end",
         "{side}_shoulder": "{S}Shoulder", "{side}_elbow": "{S}Elbow", "{side}_wrist": "{S}Wrist",
         "{side}_hand": "{S}Wrist_end",
-    }), head_joint="Head"),
+    }), head_joint="Head", smpl=_lr({
+        "pelvis": "Hips", "{side}_hip": "{S}Hip", "{side}_knee": "{S}Knee", "{side}_ankle": "{S}Ankle",
+        "{side}_foot": "{S}Toes", "spine1": "Ab", "spine2": "Chest", "spine3": "Chest", "neck": "Neck",
+        "head": "Head", "{side}_collar": "{S}Collar", "{side}_shoulder": "{S}Shoulder",
+        "{side}_elbow": "{S}Elbow", "{side}_wrist": "{S}Wrist", "{side}_hand": "{S}Wrist",
+    })),
     # holosoma optical mocap: positions only, z-up; no head-top point -> virtual along neck->head.
     "holosoma": Rig(_lr({
         "{side}_hip": "{S}UpLeg", "{side}_knee": "{S}Leg", "{side}_ankle": "{S}Foot",
@@ -268,17 +294,31 @@ def list_clips(cmu_root: Path | None, cache: Path, external: bool = True) -> lis
     return clips
 
 
-def _virtual_head_top(motion: Motion, idx: dict[str, int], rig: Rig) -> np.ndarray:
-    skull, neck = motion.positions[:, idx[rig.landmarks["skull_base"]]], motion.positions[:, idx[rig.landmarks["neck_base"]]]
-    rest = motion.rest_positions() if hasattr(motion, "rest_positions") else None
-    neck_len = np.linalg.norm(rest[idx[rig.landmarks["skull_base"]]] - rest[idx[rig.landmarks["neck_base"]]]) \
-        if rest is not None else np.linalg.norm(skull - neck, axis=-1).mean()
-    up = motion.global_rotations[:, idx[rig.head_joint], :, 1]  # head segment's rest y axis
-    return skull + HEAD_TOP_NECKS * neck_len * up
+@dataclass
+class ClipData:
+    """What one clip gives the corpus: landmarks and, for rotation-bearing rigs, rotations."""
+
+    landmarks: np.ndarray  # (T, 19, 3) metres, y-up
+    head_rotation: np.ndarray | None  # (T, 3, 3) global rotation of the head segment
+    smpl_global: np.ndarray | None  # (T, 24, 3, 3) global rotations of the rig joints SMPL maps to
+    rest_landmarks: np.ndarray | None  # (19, 3) landmarks of the rig's zero-rotation pose
 
 
-def load_clip(clip: RawClip) -> tuple[np.ndarray, np.ndarray | None]:
-    """Landmarks ``(T, 19, 3)`` in metres, y-up, at ``clip.fps``, and head rotations or None."""
+def _landmarks(positions: np.ndarray, rotations: np.ndarray, idx: dict[str, int], rig: Rig,
+               neck_length: float) -> np.ndarray:
+    out = np.empty((positions.shape[0], len(LANDMARKS), 3))
+    for k, lm in enumerate(LANDMARKS):
+        name = rig.landmarks[lm]
+        if name:
+            out[:, k] = positions[:, idx[name]]
+        else:  # virtual head top along the head segment's rest "up" (y) axis
+            skull = positions[:, idx[rig.landmarks["skull_base"]]]
+            out[:, k] = skull + HEAD_TOP_NECKS * neck_length * rotations[:, idx[rig.head_joint], :, 1]
+    return out
+
+
+def load_clip(clip: RawClip) -> ClipData:
+    """Read a clip: landmarks in metres, y-up, at ``clip.fps``, plus rotations where the rig has them."""
     rig = RIGS[clip.rig]
     if clip.rig == "holosoma":
         pos = np.load(clip.path, allow_pickle=False).astype(np.float64)
@@ -291,7 +331,7 @@ def load_clip(clip: RawClip) -> tuple[np.ndarray, np.ndarray | None]:
         neck_len = np.median(np.linalg.norm(skull - neck, axis=-1))
         up = (skull - neck) / np.linalg.norm(skull - neck, axis=-1, keepdims=True)
         out[:, LANDMARKS.index("head_top")] = skull + HEAD_TOP_NECKS * neck_len * up
-        return out, None
+        return ClipData(out, None, None, None)
     if clip.rig == "asf_amc":
         asf = next(Path(clip.path).parent.glob("*.asf"))
         motion = read_asf_amc(asf, clip.path)
@@ -302,9 +342,12 @@ def load_clip(clip: RawClip) -> tuple[np.ndarray, np.ndarray | None]:
     if clip.drop_first:
         motion = motion.drop_frames(first=1)
     idx = {n: i for i, n in enumerate(motion.joint_names)}
-    out = np.empty((motion.num_frames, len(LANDMARKS), 3))
-    for k, lm in enumerate(LANDMARKS):
-        name = rig.landmarks[lm]
-        out[:, k] = motion.positions[:, idx[name]] if name else _virtual_head_top(motion, idx, rig)
+    rest = motion.rest_positions()
+    neck_len = float(np.linalg.norm(rest[idx[rig.landmarks["skull_base"]]] - rest[idx[rig.landmarks["neck_base"]]]))
+    landmarks = _landmarks(motion.positions, motion.global_rotations, idx, rig, neck_len)
+    rest_landmarks = _landmarks(rest[None], np.broadcast_to(np.eye(3), (1, len(idx), 3, 3)), idx, rig, neck_len)[0]
     head = motion.global_rotations[:, idx[rig.head_joint]] if rig.head_joint else None
-    return out, head
+    smpl = None
+    if rig.smpl:
+        smpl = np.stack([motion.global_rotations[:, idx[rig.smpl[j]]] for j in SMPL_JOINTS], axis=1)
+    return ClipData(landmarks, head, smpl, rest_landmarks)

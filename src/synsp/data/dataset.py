@@ -1,0 +1,423 @@
+"""Training windows: real motion, augmented, seen through a camera, with simulated estimator errors.
+
+:class:`WindowDataset` turns clips of ground-truth motion into the pairs a
+refiner learns from: ``gt`` and ``input`` (what an estimator would have output)
+windows of ``W`` frames, for one view ``(W, C)`` or P views ``(P, W, C)``
+(``C = J * D``), plus the per-joint ``mask`` and ``confidence`` ``(W, J)`` /
+``(P, W, J)``.  Everything is float32; positions stay in metres (3D) or pixels
+(2D), un-normalised: normalisation belongs to the model wrapper.
+
+Sampling
+--------
+One sample per window start: item ``i`` is the ``i``-th of all
+``(clip, start)`` pairs, ``start`` in ``0 .. T - W`` of every clip at least
+``W`` frames long, so an epoch in random order is uniform over all of them.
+With ``windows_per_epoch=n`` an epoch is instead ``n`` independent uniform
+draws of such pairs (seeded by ``(seed, epoch, index)``).
+
+Errors and augmentation are drawn afresh every epoch: item ``i`` of epoch
+``e`` depends on ``(seed, e, i)`` only, never on the order of access or on
+the worker that loads it.  Call :meth:`WindowDataset.set_epoch` before each
+epoch (before creating the DataLoader iterator, so that worker processes
+copy the new epoch).
+
+Chunks (how a sample is made, and why it is cheap)
+--------------------------------------------------
+Each clip is cut into chunks of :data:`CHUNK_S` = 10 s of window starts.  The
+first time an epoch needs a window of a chunk, the whole chunk plus
+:data:`CONTEXT_S` = 1 s of context on each side (clipped to the clip) is
+prepared in one go and cached until the epoch changes:
+
+1. speed change: the chunk is resampled at ``speed`` x (0.8-1.25, linear
+   interpolation; capped so that the clip still holds one window), before
+   windowing; the window of start ``s`` begins at the resampled frame nearest
+   to ``s`` (at speed 1.25 a few neighbouring starts share a window);
+2. mirror (probability 0.5): world x negated and left/right joints swapped
+   (:meth:`~synsp.skeletons.Skeleton.mirror`);
+3. scale 0.8-1.2 about the chunk's mean root;
+4. view: ``"3d"``: any rotation (uniform on SO(3)) about the mean root, since
+   users' frames can be anything; the errors are stretched along a random
+   camera's viewing direction (rotated with the world).  ``"3d-camera"``: the
+   coordinates of a :func:`~synsp.data.views.random_camera` (x right, y down,
+   z forward); ``"2d"``: its pixels.  The camera's yaw, pitch and roll are the
+   rotation augmentation there;
+5. errors: :func:`synsp.noise.simulate` with a preset (one drawn per chunk
+   when several are given), independently per view, over the whole chunk, so
+   that the slow drift and bursts of a window look as they do inside a long
+   sequence, not as a fresh start at every window;
+6. ``input``: NaN entries (lost joints) filled by linear interpolation in time
+   (held at the ends); ``mask`` = simulated miss or confidence < 0.3.
+
+Windows of one chunk therefore share their augmentation and one error
+realisation within an epoch, as the windows of a real sequence do.  Cost on
+2 CPU cores (``benchmarks`` command in the report of this module's author,
+``python -c`` over the full training corpus, ``3dpw-spin-like``, W = 8): about
+1.5-2.5 ms per chunk of 300 windows plus ~40 us per item, i.e. well under
+1 ms per window amortised; simulating every window on its own with 1 s of
+context would cost ~0.8 ms per window for the simulator alone.  The cache
+holds about 0.5 kB per frame and view (h36m17, 3D): ~100 MB per view for the
+full corpus.
+
+Modes
+-----
+* ``"single"``: ``(W, C)``.
+* ``"multiview"``: one motion seen by ``views`` cameras, synchronised, each
+  with its own errors, ``(P, W, C)``.  ``"3d"``: all views in the shared world
+  frame (recommended for a multi-view model, see :mod:`synsp.data.views`);
+  ``"3d-camera"``: each view in its own camera frame (the paper's Human3.6M
+  setting); ``"2d"``: each view's pixels.
+* ``"random"``: view 0 is the item's window, views 1.. are uniform random
+  windows of other takes (seed supplementary 2.7, "random combination"), each
+  with its own augmentation and errors.
+* ``"similar"``: views 1.. are drawn among the ``4 (views - 1)`` nearest
+  windows of other takes in a :class:`~synsp.data.views.PoseBank` of
+  ``bank_size`` windows of the clips, by the clean pose of the item's window,
+  then moved onto view 0's ground truth (rigid in 3D, similarity in 2D), gt
+  and input alike, so the views share a frame.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from ..geometry import quaternion_to_matrix
+from ..missing import interpolate_missing
+from ..noise import ErrorModel, get_preset, simulate
+from ..skeletons import get_skeleton
+from ..validation import SynspInputError
+from .views import PoseBank, _clip_arrays, align_to, project, random_camera, to_camera
+
+__all__ = ["Augmentation", "WindowDataset", "MODES", "REPRESENTATIONS", "CHUNK_S", "CONTEXT_S", "MASK_CONFIDENCE"]
+
+MODES = ("single", "multiview", "random", "similar")
+REPRESENTATIONS = ("3d", "3d-camera", "2d")
+CHUNK_S = 10.0
+"""Seconds of window starts prepared (augmented, viewed, simulated) together."""
+CONTEXT_S = 1.0
+"""Seconds of motion simulated before and after a chunk's windows."""
+MASK_CONFIDENCE = 0.3
+"""Joints whose simulated confidence is below this are masked."""
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """Random changes applied per chunk, see the module docstring.
+
+    ``rotation``: any rotation of the world (``"3d"`` only; camera
+    representations take their rotation from the camera); ``mirror``:
+    probability of a left/right mirror; ``scale``, ``speed``: uniform ranges.
+    """
+
+    rotation: bool = True
+    mirror: float = 0.5
+    scale: tuple[float, float] = (0.8, 1.2)
+    speed: tuple[float, float] = (0.8, 1.25)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.mirror <= 1.0:
+            raise SynspInputError(f"Augmentation.mirror is {self.mirror!r}; expected a probability in [0, 1]")
+        for name in ("scale", "speed"):
+            lo, hi = getattr(self, name)
+            if not 0 < lo <= hi:
+                raise SynspInputError(f"Augmentation.{name} is {(lo, hi)!r}; expected 0 < low <= high")
+
+    @classmethod
+    def none(cls) -> "Augmentation":
+        """No augmentation (the clips as they are)."""
+        return cls(rotation=False, mirror=0.0, scale=(1.0, 1.0), speed=(1.0, 1.0))
+
+
+@dataclass
+class _Chunk:
+    """One prepared chunk: resampled frame ``k`` is source time ``a0 + k * speed``."""
+
+    a0: float
+    speed: float
+    gt: np.ndarray  # (n, P or 1, J, D) float32
+    input: np.ndarray  # (n, P, J, D) float32
+    confidence: np.ndarray  # (n, P, J) float32
+    mask: np.ndarray  # (n, P, J) bool
+
+
+def _random_rotation(rng: np.random.Generator) -> np.ndarray:
+    """Uniform on SO(3): a normalised Gaussian quaternion."""
+    return quaternion_to_matrix(rng.standard_normal(4))
+
+
+def _resample(x: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """``x`` ``(T, ...)`` at fractional frame ``times`` by linear interpolation."""
+    lo = np.floor(times).astype(np.int64)
+    hi = np.minimum(lo + 1, x.shape[0] - 1)
+    w = (times - lo).reshape((-1,) + (1,) * (x.ndim - 1))
+    return (1.0 - w) * x[lo] + w * x[hi]
+
+
+def _fill_missing(pred: np.ndarray) -> np.ndarray:
+    """NaN of ``pred`` ``(n, P, J, D)`` filled linearly in time (held at the ends).
+
+    A joint lost for the whole chunk is put at the mean of its view's observed
+    joints in each frame (0 where a view has none): an arbitrary but nearby
+    value under the mask.
+    """
+    nan = np.isnan(pred)
+    if not nan.any():
+        return pred
+    never = nan.all(axis=0)  # (P, J, D)
+    if never.any():
+        observed = (~nan).sum(axis=2, keepdims=True)
+        mean = np.where(nan, 0.0, pred).sum(axis=2, keepdims=True) / np.maximum(observed, 1)
+        pred = np.where(never[None], mean, pred)
+        pred[:, never.all(axis=(1, 2))] = 0.0
+    filled, _ = interpolate_missing(pred)
+    return filled
+
+
+class WindowDataset(torch.utils.data.Dataset):
+    """Windows of ground truth and simulated estimator output, see the module docstring.
+
+    Args:
+        clips: :class:`~synsp.data.corpus.Clip` objects (their ``fps`` must
+            equal ``fps``; views of other takes are drawn by ``take``) or
+            ``(T, J, 3)`` arrays in metres, world frame, y up.
+        window: ``W`` frames per window; clips shorter than that are skipped.
+        skeleton: the clips' skeleton (name or object).
+        fps: frame rate of the clips.
+        preset: a :data:`synsp.noise.PRESETS` name or
+            :class:`~synsp.noise.ErrorModel`, or a list of them (one drawn per
+            chunk).  Pixel presets for ``"2d"``, metre presets otherwise;
+            ``None``: ``"hrnet-like"`` for ``"2d"``, ``"3dpw-spin-like"``
+            otherwise.
+        mode: ``"single"``, ``"multiview"``, ``"random"`` or ``"similar"``.
+        views: ``P`` for every mode but ``"single"`` (at least 2).
+        representation: ``"3d"`` (world frame), ``"3d-camera"`` or ``"2d"``.
+        seed: base seed; item ``i`` of epoch ``e`` depends on ``(seed, e, i)``.
+        augment: ``True`` (the default :class:`Augmentation`), ``False``
+            (none) or an :class:`Augmentation`.
+        windows_per_epoch: ``None`` (every window once) or a number of
+            uniform random draws per epoch.
+        bank_size: windows in the pose bank of ``"similar"`` mode.
+
+    Items are dicts of float32 tensors ``gt``, ``input`` ``(W, C)`` / ``(P, W, C)``
+    and ``mask``, ``confidence`` ``(W, J)`` / ``(P, W, J)``.
+    """
+
+    def __init__(
+        self,
+        clips: Sequence[Any],
+        window: int = 8,
+        skeleton: Any = "h36m17",
+        fps: float = 30.0,
+        preset: str | ErrorModel | Sequence[str | ErrorModel] | None = None,
+        mode: str = "single",
+        views: int = 4,
+        representation: str = "3d",
+        seed: int = 0,
+        augment: bool | Augmentation = True,
+        windows_per_epoch: int | None = None,
+        bank_size: int = 20000,
+    ) -> None:
+        if mode not in MODES:
+            raise SynspInputError(f"mode is {mode!r}; expected one of {MODES}")
+        if representation not in REPRESENTATIONS:
+            raise SynspInputError(f"representation is {representation!r}; expected one of {REPRESENTATIONS}")
+        if int(window) != window or window < 1:
+            raise SynspInputError(f"window is {window!r}; expected a positive number of frames")
+        if mode != "single" and (int(views) != views or views < 2):
+            raise SynspInputError(f"views is {views!r}; mode {mode!r} needs an integer >= 2")
+        if not (isinstance(fps, (int, float)) and math.isfinite(fps) and fps > 0):
+            raise SynspInputError(f"fps is {fps!r}; expected a positive frame rate")
+        if windows_per_epoch is not None and (int(windows_per_epoch) != windows_per_epoch or windows_per_epoch < 1):
+            raise SynspInputError(f"windows_per_epoch is {windows_per_epoch!r}; expected None or a positive integer")
+        self.window, self.fps, self.mode, self.representation = int(window), float(fps), mode, representation
+        self.views = int(views) if mode != "single" else 1
+        self.seed = int(seed)
+        self.skeleton = get_skeleton(skeleton)
+        self.augment = augment if isinstance(augment, Augmentation) else Augmentation() if augment else Augmentation.none()
+        self.windows_per_epoch = None if windows_per_epoch is None else int(windows_per_epoch)
+        self.presets = self._resolve_presets(preset)
+
+        for i, c in enumerate(clips):
+            if hasattr(c, "fps") and abs(float(c.fps) - self.fps) > 1e-6:
+                raise SynspInputError(f"clips[{i}] is at {c.fps} fps but fps={fps}; resample it or pass its rate")
+        arrays, labels = _clip_arrays(clips)
+        for i, a in enumerate(arrays):
+            if a.shape[1:] != (self.skeleton.num_joints, 3):
+                raise SynspInputError(
+                    f"clips[{i}] has shape {a.shape}; expected (T, {self.skeleton.num_joints}, 3) "
+                    f"world positions on skeleton {self.skeleton.name!r}"
+                )
+        keep = [i for i, a in enumerate(arrays) if a.shape[0] >= self.window]
+        if not keep:
+            longest = max(a.shape[0] for a in arrays)
+            raise SynspInputError(f"window is {self.window} frames but the longest clip has {longest}; use a shorter window")
+        self._clips = [arrays[i] for i in keep]
+        self._labels = labels[keep]
+        starts = np.array([a.shape[0] - self.window + 1 for a in self._clips])
+        self._offsets = np.concatenate([[0], np.cumsum(starts)]).astype(np.int64)
+        self._chunk_starts = max(1, int(round(CHUNK_S * self.fps)))
+        self._context = int(round(CONTEXT_S * self.fps))
+        self.bank = PoseBank.from_clips(self._clips, self.window, bank_size, self.skeleton, self.seed) if mode == "similar" else None
+        if self.bank is not None:
+            self.bank.labels = self._labels[self.bank.sources[:, 0]]
+        self._epoch = 0
+        self._cache: dict[tuple[int, int], _Chunk] = {}
+
+    def _resolve_presets(self, preset: Any) -> list[ErrorModel]:
+        if preset is None:
+            preset = "hrnet-like" if self.representation == "2d" else "3dpw-spin-like"
+        names = [preset] if isinstance(preset, (str, ErrorModel)) else list(preset)
+        if not names:
+            raise SynspInputError("preset is an empty list; name at least one noise preset")
+        models = [get_preset(p) for p in names]
+        unit = "px" if self.representation == "2d" else "m"
+        wrong = [m.name for m in models if m.unit != unit]
+        if wrong:
+            kind = "2D pixel presets (e.g. 'hrnet-like')" if unit == "px" else "3D metre presets (e.g. '3dpw-spin-like')"
+            raise SynspInputError(f"representation {self.representation!r} needs {kind}; got {wrong}")
+        return models
+
+    # ---- epochs and indices -------------------------------------------------------------
+
+    @property
+    def epoch(self) -> int:
+        return self._epoch
+
+    def set_epoch(self, epoch: int) -> None:
+        """Draw the errors and augmentation of epoch ``epoch`` (clears the chunk cache)."""
+        if int(epoch) != epoch or epoch < 0:
+            raise SynspInputError(f"epoch is {epoch!r}; expected an integer >= 0")
+        if int(epoch) != self._epoch:
+            self._epoch = int(epoch)
+            self._cache.clear()
+
+    @property
+    def num_windows(self) -> int:
+        """Number of (clip, start) pairs."""
+        return int(self._offsets[-1])
+
+    def __len__(self) -> int:
+        return self.windows_per_epoch if self.windows_per_epoch is not None else self.num_windows
+
+    def _pair(self, flat: int) -> tuple[int, int]:
+        clip = int(np.searchsorted(self._offsets, flat, side="right") - 1)
+        return clip, int(flat - self._offsets[clip])
+
+    def locate(self, index: int) -> tuple[int, int]:
+        """``(clip, start)`` of item ``index`` in the current epoch (clip: index among kept clips)."""
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"index {index} out of range for {len(self)} windows")
+        index %= len(self)
+        if self.windows_per_epoch is None:
+            return self._pair(index)
+        rng = np.random.default_rng([self.seed, self._epoch, 1, index])
+        return self._pair(int(rng.integers(self.num_windows)))
+
+    # ---- chunks -------------------------------------------------------------------------
+
+    def _chunk(self, clip: int, c: int) -> _Chunk:
+        key = (clip, c)
+        if key not in self._cache:
+            self._cache[key] = self._make_chunk(clip, c)
+        return self._cache[key]
+
+    def _make_chunk(self, clip: int, c: int) -> _Chunk:
+        rng = np.random.default_rng([self.seed, self._epoch, 0, clip, c])
+        x = self._clips[clip]
+        T, W, aug, sk = x.shape[0], self.window, self.augment, self.skeleton
+        speed = rng.uniform(*aug.speed)
+        if W > 1:
+            speed = min(speed, (T - 1) / (W - 1))
+        first = c * self._chunk_starts
+        last = min((c + 1) * self._chunk_starts, T - W + 1) - 1
+        a0 = first - speed * min(self._context, math.floor(first / speed))
+        a0 = max(0.0, min(a0, T - 1 - (W - 1) * speed))
+        n = min(math.floor((T - 1 - a0) / speed + 1e-9) + 1, math.ceil((last - a0) / speed) + W + self._context)
+        frames = _resample(x, a0 + speed * np.arange(n))  # (n, J, 3)
+        if rng.random() < aug.mirror:
+            frames = sk.mirror(frames, axis=0)
+        root = sk.root_position(frames).mean(0)
+        frames = root + rng.uniform(*aug.scale) * (frames - root)
+        lo, hi = frames.min(axis=(0, 1)), frames.max(axis=(0, 1))
+        center = (lo + hi) / 2.0
+        radius = float(np.linalg.norm(frames - center, axis=-1).max())
+        cams = [random_camera(rng, center, radius=radius) for _ in range(self.views if self.mode == "multiview" else 1)]
+        if self.representation == "3d":
+            R = _random_rotation(rng) if aug.rotation else np.eye(3)
+            gt = (root + (frames - root) @ R.T)[:, None]  # (n, 1, J, 3), shared by the views
+            depth = np.stack([R @ cam.viewing_direction for cam in cams])
+            views = np.broadcast_to(gt, (n, len(cams)) + gt.shape[2:])
+        elif self.representation == "3d-camera":
+            gt = views = np.stack([to_camera(frames, cam) for cam in cams], axis=1)
+            depth = 2
+        else:
+            gt = views = np.stack([project(frames, cam)[0] for cam in cams], axis=1)
+            depth = None
+        preset = self.presets[int(rng.integers(len(self.presets)))]
+        sim = simulate(views, preset, skeleton=sk, fps=self.fps, seed=int(rng.integers(2**63 - 1)), depth_axis=depth)
+        return _Chunk(
+            a0=a0,
+            speed=speed,
+            gt=gt.astype(np.float32),
+            input=_fill_missing(sim.pred).astype(np.float32),
+            confidence=sim.confidence.astype(np.float32),
+            mask=sim.missing | (sim.confidence < MASK_CONFIDENCE),
+        )
+
+    def _views(self, clip: int, start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """gt, input ``(P, W, J, D)``, confidence, mask ``(P, W, J)`` of one window's chunk views."""
+        ch = self._chunk(clip, start // self._chunk_starts)
+        n = ch.input.shape[0]
+        k = min(max(int(round((start - ch.a0) / ch.speed)), 0), n - self.window)
+        sl = slice(k, k + self.window)
+        gt = np.broadcast_to(ch.gt[sl], ch.input[sl].shape)
+        return (
+            np.swapaxes(gt, 0, 1),
+            np.swapaxes(ch.input[sl], 0, 1),
+            np.swapaxes(ch.confidence[sl], 0, 1),
+            np.swapaxes(ch.mask[sl], 0, 1),
+        )
+
+    def _companions(self, index: int, clip: int, start: int) -> list[tuple[int, int]]:
+        rng = np.random.default_rng([self.seed, self._epoch, 2, index])
+        count = self.views - 1
+        if self.mode == "random":
+            picks = []
+            for _ in range(count):
+                for _attempt in range(8):  # prefer another take; accept any window after 8 tries
+                    pair = self._pair(int(rng.integers(self.num_windows)))
+                    if self._labels[pair[0]] != self._labels[clip]:
+                        break
+                picks.append(pair)
+            return picks
+        query = self._clips[clip][start : start + self.window]
+        others = int((self.bank.labels != self._labels[clip]).sum())
+        exclude = self._labels[clip] if others >= count else None
+        pool = min(4 * count, others if exclude is not None else len(self.bank))
+        _, idx = self.bank.nearest(query, pool, exclude=exclude)
+        chosen = idx[0, np.sort(rng.permutation(pool)[:count])]
+        return [tuple(int(v) for v in self.bank.sources[i]) for i in chosen]
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        clip, start = self.locate(index)
+        gt, inp, conf, mask = self._views(clip, start)
+        if self.mode in ("random", "similar"):
+            parts = [(gt, inp, conf, mask)] + [self._views(c, s) for c, s in self._companions(index, clip, start)]
+            gt, inp, conf, mask = (np.concatenate(p, axis=0) for p in zip(*parts))
+            if self.mode == "similar":
+                gt, inp = gt.astype(np.float64), inp.astype(np.float64)
+                gt[1:], inp[1:] = align_to(gt[1:], gt[:1], inp[1:])
+        P, W, J, D = inp.shape
+        item = {
+            "gt": torch.tensor(np.reshape(gt, (P, W, J * D)), dtype=torch.float32),
+            "input": torch.tensor(np.reshape(inp, (P, W, J * D)), dtype=torch.float32),
+            "mask": torch.tensor(mask, dtype=torch.float32),
+            "confidence": torch.tensor(conf, dtype=torch.float32),
+        }
+        if self.mode == "single":
+            item = {k: v[0] for k, v in item.items()}
+        return item
