@@ -41,6 +41,82 @@ def demo(out_dir: str, preset: str, seed: int) -> None:
         click.echo(f"\npicture: {result.picture}")
 
 
+MODEL_SIZES = {
+    # CPU-sized SynSP used for the shipped models (about 0.5 M parameters)
+    "small": dict(d_model=64, d_inner=128, n_layers=3, n_head=4, d_k=16, d_v=16),
+    # the official configuration (about 3.1 M parameters with separate branch layers)
+    "official": {},
+}
+
+
+@cli.command()
+@click.option("--architecture", type=click.Choice(["synsp", "smoothnet", "deciwatch"]), default="synsp",
+              show_default=True)
+@click.option("--name", default=None, help="model name (default: derived from the options)")
+@click.option("--skeleton", default="h36m17", show_default=True)
+@click.option("--representation", type=click.Choice(["3d", "3d-camera", "2d"]), default="3d", show_default=True)
+@click.option("--window", default=8, show_default=True, help="frames per window (DeciWatch: interval*q+1)")
+@click.option("--views", default=1, show_default=True, help="views refined together (multi-view model)")
+@click.option("--mode", type=click.Choice(["single", "multiview", "random", "similar"]), default="single",
+              show_default=True)
+@click.option("--preset", default="3dpw-spin-like", show_default=True,
+              help="simulated estimator; several separated by '+' are mixed")
+@click.option("--size", type=click.Choice(sorted(MODEL_SIZES)), default="small", show_default=True,
+              help="SynSP size")
+@click.option("--epochs", default=20, show_default=True)
+@click.option("--windows-per-epoch", default=50_000, show_default=True)
+@click.option("--batch-size", default=256, show_default=True)
+@click.option("--lr", default=1e-3, show_default=True)
+@click.option("--lr-decay", default=0.95, show_default=True)
+@click.option("--w-accel", default=None, type=float, help="accel loss weight (default: 1 for SynSP, 0.1 SmoothNet)")
+@click.option("--seed", default=4321, show_default=True)
+@click.option("--corpus", default=None, help="corpus file (default: the built corpus in the cache)")
+@click.option("--out", default=None, help="run folder (default: runs/<name>)")
+@click.option("--device", default="cpu", show_default=True)
+@click.option("--resume", is_flag=True, help="continue from <out>/last.pt")
+def train(**opts) -> None:
+    """Train a refiner on the corpus with simulated estimator errors; best epoch by validation MPJPE."""
+    from .training import TrainConfig, train as run
+
+    arch = opts["architecture"]
+    name = opts["name"] or f"{arch}-{opts['skeleton']}-{opts['representation']}-w{opts['window']}" + (
+        f"-p{opts['views']}" if opts["views"] > 1 else "")
+    model = dict(MODEL_SIZES[opts["size"]]) if arch == "synsp" else {}
+    if arch == "smoothnet":
+        model["window"] = opts["window"]
+    w_accel = opts["w_accel"] if opts["w_accel"] is not None else (1.0 if arch == "synsp" else 0.1)
+    presets = opts["preset"].split("+")
+    config = TrainConfig(
+        name=name, architecture=arch, model=model, skeleton=opts["skeleton"], window=opts["window"],
+        views=opts["views"], mode=opts["mode"], representation=opts["representation"],
+        preset=presets[0] if len(presets) == 1 else presets, corpus=opts["corpus"], epochs=opts["epochs"],
+        windows_per_epoch=opts["windows_per_epoch"], batch_size=opts["batch_size"], lr=opts["lr"],
+        lr_decay=opts["lr_decay"], w_accel=w_accel, seed=opts["seed"], out=opts["out"] or f"runs/{name}",
+        device=opts["device"], command="synsp train " + " ".join(sys.argv[2:]),
+    )
+    best = run(config, resume=opts["resume"])
+    click.echo(f"best checkpoint: {best}.safetensors (+ .json model card)")
+
+
+@cli.command()
+def models() -> None:
+    """List the shipped models with their model cards."""
+    import json
+
+    from .refiners import shipped_models
+
+    found = shipped_models()
+    if not found:
+        click.echo("no model shipped yet")
+    for name, stem in found.items():
+        card = json.loads(stem.with_suffix(".json").read_text())
+        val = card.get("validation", {})
+        click.echo(f"{name}: {card['architecture']}, {card['skeleton']} {card['dims']}D, window {card['window']}, "
+                   f"views {card['views']}, {card['fps']:g} fps, noise {card['noise_preset']}; validation "
+                   f"MPJPE {val.get('val_mpjpe', float('nan')):.1f} mm, Accel {val.get('val_accel', float('nan')):.2f}")
+        click.echo(f"    trained with: {card['command']}")
+
+
 @cli.group()
 def data() -> None:
     """Build and inspect the real-motion corpus."""

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .data.corpus import load_corpus
+from .data.corpus import built_corpus_path, load_corpus
 from .metrics import summarize
 from .models.checkpoint import ModelCard, build_model, save_model
 from .noise import simulate
@@ -53,7 +53,7 @@ class TrainConfig:
     mode: str = "single"  # WindowDataset mode
     representation: str = "3d"
     preset: str | list[str] = "3dpw-spin-like"
-    corpus: str | None = None  # default: the built corpus in the cache
+    corpus: str | None = None  # default: the built corpus in the cache (synsp data build)
     epochs: int = 20
     windows_per_epoch: int | None = 50_000
     batch_size: int = 256
@@ -193,13 +193,17 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
         start_epoch, history = int(state["epoch"]) + 1, list(state["history"])
         best = min(history, key=_rank) if history else None
 
-    train_clips = load_corpus(config.corpus, skeleton=config.skeleton, split="train")
+    corpus = config.corpus or str(built_corpus_path())
+    if not Path(corpus).is_file():
+        raise SynspInputError(f"no corpus at {corpus}; run `synsp data build` first (about 30 s)")
+    train_clips = load_corpus(corpus, skeleton=config.skeleton, split="train")
     dataset = WindowDataset(train_clips, window=card.window, skeleton=config.skeleton, fps=30.0,
                             preset=config.preset, mode=config.mode, views=config.views,
                             representation=config.representation, seed=config.seed)
     val = validation_set(config.skeleton, config.preset if isinstance(config.preset, str) else config.preset[0],
-                         config.val_frames, config.corpus)
+                         config.val_frames, corpus)
     root_joints = tuple(get_skeleton(config.skeleton).root_joints)
+    baseline = evaluate_refiner(lambda x, fps, confidence: _held(x), val, config.skeleton)
     for epoch in range(start_epoch, config.epochs):
         dataset.set_epoch(epoch)
         generator = torch.Generator().manual_seed(config.seed + epoch)
@@ -214,18 +218,19 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
             x, y, mask = _batch_to_tensors(batch, config, root_joints)
             with torch.autocast("cuda", enabled=use_amp):
                 loss, _ = _loss(config.architecture, model, x, y, mask, config)
-            if not math.isfinite(float(loss)):
-                raise RuntimeError(f"loss became {float(loss)} at epoch {epoch}; lower the learning rate")
+            if not math.isfinite(loss.item()):
+                raise RuntimeError(f"loss became {loss.item()} at epoch {epoch}; lower the learning rate")
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.step(optimizer)
             scaler.update()
-            losses.append(float(loss))
+            losses.append(loss.item())
         scheduler.step()
         model.eval()
         metrics = evaluate_refiner(NetworkRefiner(model, card, device=config.device), val, config.skeleton)
         row = {"epoch": epoch, "train_loss": float(np.mean(losses)), "lr": optimizer.param_groups[0]["lr"],
-               "seconds": round(time.time() - t0, 1), **{f"val_{k}": v for k, v in metrics.items()}}
+               "seconds": round(time.time() - t0, 1), **{f"val_{k}": v for k, v in metrics.items()},
+               "input_mpjpe": baseline["mpjpe"], "input_accel": baseline["accel"]}
         history.append(row)
         if best is None or _rank(row) < _rank(best):
             best = row
@@ -238,8 +243,17 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
         os.replace(tmp, last)
         if progress:
             print(f"epoch {epoch + 1}: loss {row['train_loss']:.4f}  val MPJPE {metrics['mpjpe']:.1f} mm  "
-                  f"Accel {metrics['accel']:.2f} mm/f^2  ({row['seconds']} s)", flush=True)
+                  f"Accel {metrics['accel']:.2f} mm/f^2 (input {baseline['mpjpe']:.1f} / "
+                  f"{baseline['accel']:.2f})  ({row['seconds']} s)", flush=True)
     return out / "best"
+
+
+def _held(x: np.ndarray) -> np.ndarray:
+    """The estimator output with NaN joints linearly interpolated (metrics need finite values)."""
+    from .missing import interpolate_missing
+
+    filled, _ = interpolate_missing(x)
+    return filled
 
 
 def _rank(row: dict) -> tuple[float, float]:

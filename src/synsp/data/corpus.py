@@ -47,7 +47,7 @@ from .sources import RawClip, find_cmu_mocap, list_clips, load_clip
 
 __all__ = [
     "BASE_FPS", "Clip", "build_corpus", "load_corpus", "split_of", "corpus_table",
-    "default_cache", "embedded_corpus_path", "takes_by_split", "subset_corpus",
+    "default_cache", "embedded_corpus_path", "built_corpus_path", "takes_by_split", "subset_corpus",
 ]
 
 BASE_FPS = 30.0
@@ -89,6 +89,11 @@ def split_of(take: str) -> str:
 def default_cache() -> Path:
     """``$SYNSP_CACHE`` or ``~/.cache/synsp``."""
     return Path(os.environ.get("SYNSP_CACHE", Path.home() / ".cache" / "synsp"))
+
+
+def built_corpus_path() -> Path:
+    """Where ``synsp data build`` writes the full corpus by default."""
+    return default_cache() / f"corpus-v{FORMAT_VERSION}.npz"
 
 
 def embedded_corpus_path() -> Path:
@@ -206,7 +211,7 @@ def build_corpus(
     from tqdm.auto import tqdm
 
     cache = default_cache()
-    path = Path(out) if out else cache / f"corpus-v{FORMAT_VERSION}.npz"
+    path = Path(out) if out else built_corpus_path()
     if path.is_file():
         return path
     root = find_cmu_mocap(cmu_root)
