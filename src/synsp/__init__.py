@@ -1,10 +1,21 @@
 """synsp: pose-sequence refinement (SynSP, CVPR 2024) and its baselines.
 
-Public API grows with the project; the numerical core lives in
-:mod:`synsp.skeletons`, :mod:`synsp.geometry`, :mod:`synsp.metrics` and
-:mod:`synsp.windows`.
+``synsp.refine(poses, model=...)`` refines ``(T, J, D)`` or ``(T, P, J, D)``
+arrays with a shipped model, a checkpoint or a classical filter; the pieces
+live in :mod:`synsp.skeletons`, :mod:`synsp.geometry`, :mod:`synsp.metrics`,
+:mod:`synsp.windows`, :mod:`synsp.noise`, :mod:`synsp.filters`,
+:mod:`synsp.models`, :mod:`synsp.refiners` and :mod:`synsp.data`.
 """
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "refine"]
+
+
+def __getattr__(name: str):
+    # imported lazily so that `synsp --version` and the numeric core stay light
+    if name == "refine":
+        from .api import refine
+
+        return refine
+    raise AttributeError(f"module 'synsp' has no attribute {name!r}")

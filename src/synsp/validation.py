@@ -8,14 +8,10 @@ CLI prints these messages without a traceback and exits non-zero.
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Iterable
 
 import numpy as np
-
-try:  # torch is a hard dependency, but keep the numeric core importable without it
-    import torch
-except ImportError:  # pragma: no cover
-    torch = None  # type: ignore[assignment]
 
 __all__ = ["SynspInputError", "is_torch", "to_numpy", "check_poses", "check_same_shape"]
 
@@ -25,6 +21,8 @@ class SynspInputError(ValueError):
 
 
 def is_torch(x: Any) -> bool:
+    """True for a torch tensor (without importing torch: if it is not loaded, x is no tensor)."""
+    torch = sys.modules.get("torch")
     return torch is not None and isinstance(x, torch.Tensor)
 
 
