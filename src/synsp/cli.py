@@ -117,6 +117,54 @@ def models() -> None:
         click.echo(f"    trained with: {card['command']}")
 
 
+@cli.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="output .npy/.npz")
+@click.option("--model", default=None, help="shipped model name, checkpoint path or filter name")
+@click.option("--fps", type=float, default=None, help="frame rate of the input (default: the model's)")
+@click.option("--skeleton", default=None, help="skeleton name, to choose the model")
+@click.option("--key", default=None, help="array name inside an .npz (default: the only/known one)")
+def refine(input_path: str, output: str, model: str | None, fps: float | None, skeleton: str | None,
+           key: str | None) -> None:
+    """Refine an (T, J, D) or (T, P, J, D) array stored in .npy/.npz; writes the same layout."""
+    import numpy as np
+
+    from .api import refine as run
+    from .io.arrays import read_array, write_array
+
+    poses = read_array(input_path, key=key)
+    out, filled = run(poses, model=model, fps=fps, skeleton=skeleton, return_filled=True, progress=True)
+    write_array(output, out.astype(poses.dtype if poses.dtype.kind == "f" else np.float64), key=key or "keypoints")
+    acc = lambda x: float(np.nanmean(np.linalg.norm(np.diff(x, 2, axis=0), axis=-1))) if len(x) > 2 else 0.0  # noqa: E731
+    persons = 1 if poses.ndim == 3 else poses.shape[1]
+    click.echo(f"{poses.shape[0]} frames, {persons} person(s), {int(filled.sum())} joints filled, "
+               f"mean acceleration {acc(poses):.4g} -> {acc(out):.4g} (input units per frame^2); wrote {output}")
+
+
+@cli.command()
+@click.option("--methods", default="one-euro,one-euro-mmpose,savgol,savgol-mmpose,gaussian,gaussian-mmpose,"
+              "butterworth,kalman,kalman-rts", show_default=True, help="comma-separated refiners")
+@click.option("--presets", default="h36m-fcn-like,3dpw-spin-like,vibe-like", show_default=True)
+@click.option("--seeds", default=3, show_default=True, help="noise seeds")
+@click.option("--split", default="test", show_default=True)
+@click.option("--quick", is_flag=True, help="a few clips (about a minute) for smoke tests")
+@click.option("--corpus", default=None, help="corpus file (default: built corpus, else the embedded one)")
+def benchmark(methods: str, presets: str, seeds: int, split: str, quick: bool, corpus: str | None) -> None:
+    """Compare refiners side by side on the same simulated estimator errors (corpus test split)."""
+    from .data.corpus import built_corpus_path
+    from .evaluation import compare, markdown_table
+
+    corpus = corpus or (str(built_corpus_path()) if built_corpus_path().is_file() else None)
+    frames = 1500 if quick else 10**9
+    seed_list = list(range(1 if quick else seeds))
+    rows = compare(methods.split(","), presets.split(","), seed_list, split=split, frames=frames, corpus=corpus)
+    click.echo(f"# simulated estimator errors on real mocap (corpus {split} split, "
+               f"{'embedded' if corpus is None else corpus}), {len(seed_list)} noise seed(s)")
+    click.echo(f"# reproduce: synsp benchmark --methods {methods} --presets {presets} --seeds {seeds} "
+               f"--split {split}{' --quick' if quick else ''}")
+    click.echo(markdown_table(rows))
+
+
 @cli.group()
 def data() -> None:
     """Build and inspect the real-motion corpus."""
