@@ -63,6 +63,8 @@ MODEL_SIZES = {
               help="simulated estimator; several separated by '+' are mixed")
 @click.option("--size", type=click.Choice(sorted(MODEL_SIZES)), default="small", show_default=True,
               help="SynSP size")
+@click.option("--residual/--no-residual", default=True, show_default=True,
+              help="SynSP predicts a correction added to its input (not in the paper; trains far faster)")
 @click.option("--epochs", default=20, show_default=True)
 @click.option("--windows-per-epoch", default=50_000, show_default=True)
 @click.option("--batch-size", default=256, show_default=True)
@@ -81,7 +83,7 @@ def train(**opts) -> None:
     arch = opts["architecture"]
     name = opts["name"] or f"{arch}-{opts['skeleton']}-{opts['representation']}-w{opts['window']}" + (
         f"-p{opts['views']}" if opts["views"] > 1 else "")
-    model = dict(MODEL_SIZES[opts["size"]]) if arch == "synsp" else {}
+    model = dict(MODEL_SIZES[opts["size"]], input_residual=opts["residual"]) if arch == "synsp" else {}
     if arch == "smoothnet":
         model["window"] = opts["window"]
     w_accel = opts["w_accel"] if opts["w_accel"] is not None else (1.0 if arch == "synsp" else 0.1)
