@@ -1,0 +1,49 @@
+"""ONNX export of a trained window network (``pip install synsp[onnx]`` to run it with ONNX Runtime).
+
+The exported graph maps normalised windows ``x (B, W, C)`` (and, for models
+trained with missing-joint flags, ``mask (B, W, M)``) to the refined windows
+the :class:`synsp.refiners.NetworkRefiner` would use (the card's ``output``),
+with a dynamic batch axis.  Normalisation, windowing and the window average
+stay in Python (numpy), as they are cheap and shape-dependent.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+
+from .checkpoint import ModelCard
+
+__all__ = ["export_onnx"]
+
+
+class _Wrapped(torch.nn.Module):
+    def __init__(self, model: torch.nn.Module, output: str, with_mask: bool):
+        super().__init__()
+        self.model, self.output, self.with_mask = model, output, with_mask
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        out = self.model(x, mask=mask) if self.with_mask else self.model(x)
+        return getattr(out, self.output) if isinstance(out, tuple) else out
+
+
+def export_onnx(model: torch.nn.Module, card: ModelCard, path: str | os.PathLike, opset: int = 17) -> Path:
+    """Write ``path`` (atomically) and return it."""
+    path = Path(path)
+    wrapped = _Wrapped(model.eval(), card.output, card.mask).eval()
+    channels = model.config.channels if getattr(model.config, "channels", None) else None
+    if channels is None:
+        raise ValueError("export needs a model with a fixed channel count")
+    example = (torch.randn(2, card.window, channels),)
+    names = ["x"]
+    if card.mask:
+        example += (torch.zeros(2, card.window, model.config.mask_channels),)
+        names.append("mask")
+    tmp = path.with_name(path.name + ".partial")
+    torch.onnx.export(wrapped, example, str(tmp), input_names=names, output_names=["refined"],
+                      dynamic_axes={n: {0: "batch"} for n in [*names, "refined"]}, opset_version=opset,
+                      dynamo=False)
+    os.replace(tmp, path)
+    return path
