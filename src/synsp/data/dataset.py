@@ -49,14 +49,16 @@ prepared in one go and cached until the epoch changes:
    (held at the ends); ``mask`` = simulated miss or confidence < 0.3.
 
 Windows of one chunk therefore share their augmentation and one error
-realisation within an epoch, as the windows of a real sequence do.  Cost on
-2 CPU cores (``benchmarks`` command in the report of this module's author,
-``python -c`` over the full training corpus, ``3dpw-spin-like``, W = 8): about
-1.5-2.5 ms per chunk of 300 windows plus ~40 us per item, i.e. well under
-1 ms per window amortised; simulating every window on its own with 1 s of
-context would cost ~0.8 ms per window for the simulator alone.  The cache
-holds about 0.5 kB per frame and view (h36m17, 3D): ~100 MB per view for the
-full corpus.
+realisation within an epoch, as the windows of a real sequence do.
+
+Cost (one epoch in random order over the 179,309 training windows of the
+full corpus, h36m17, W = 8, ``3dpw-spin-like``, one process on a shared
+2-core machine): ``"single"`` 40 us per window amortised (3D; 36 us in 2D),
+``"multiview"`` (P = 4) ~160 us, ``"random"`` ~110 us, ``"similar"`` 0.5-0.9 ms
+in the first epoch and ~0.2 ms later (its neighbour search is cached across
+epochs).  Simulating every window on its own with 1 s of context would cost
+0.7-1.6 ms per window for the simulator alone.  The cache holds about 0.5 kB
+per frame and view (h36m17, 3D): ~100 MB per view for the full corpus.
 
 Modes
 -----
@@ -160,19 +162,20 @@ def _resample(x: np.ndarray, times: np.ndarray) -> np.ndarray:
 def _fill_missing(pred: np.ndarray) -> np.ndarray:
     """NaN of ``pred`` ``(n, P, J, D)`` filled linearly in time (held at the ends).
 
-    A joint lost for the whole chunk is put at the mean of its view's observed
-    joints in each frame (0 where a view has none): an arbitrary but nearby
-    value under the mask.
+    A joint lost for the whole chunk follows the mean of its view's observed
+    joints (filled in time the same way), and a view lost entirely is 0: an
+    arbitrary but harmless value, always under the mask.
     """
     nan = np.isnan(pred)
     if not nan.any():
         return pred
     never = nan.all(axis=0)  # (P, J, D)
     if never.any():
-        observed = (~nan).sum(axis=2, keepdims=True)
-        mean = np.where(nan, 0.0, pred).sum(axis=2, keepdims=True) / np.maximum(observed, 1)
+        observed = (~nan).sum(axis=2, keepdims=True)  # (n, P, 1, D)
+        total = np.where(nan, 0.0, pred).sum(axis=2, keepdims=True)
+        mean = np.divide(total, observed, out=np.full(total.shape, np.nan), where=observed > 0)
         pred = np.where(never[None], mean, pred)
-        pred[:, never.all(axis=(1, 2))] = 0.0
+        pred[:, np.isnan(pred).all(axis=(0, 2, 3))] = 0.0
     filled, _ = interpolate_missing(pred)
     return filled
 
@@ -237,7 +240,9 @@ class WindowDataset(torch.utils.data.Dataset):
         self.views = int(views) if mode != "single" else 1
         self.seed = int(seed)
         self.skeleton = get_skeleton(skeleton)
-        self.augment = augment if isinstance(augment, Augmentation) else Augmentation() if augment else Augmentation.none()
+        if not isinstance(augment, Augmentation):
+            augment = Augmentation() if augment else Augmentation.none()
+        self.augment = augment
         self.windows_per_epoch = None if windows_per_epoch is None else int(windows_per_epoch)
         self.presets = self._resolve_presets(preset)
 
@@ -254,18 +259,22 @@ class WindowDataset(torch.utils.data.Dataset):
         keep = [i for i, a in enumerate(arrays) if a.shape[0] >= self.window]
         if not keep:
             longest = max(a.shape[0] for a in arrays)
-            raise SynspInputError(f"window is {self.window} frames but the longest clip has {longest}; use a shorter window")
+            raise SynspInputError(
+                f"window is {self.window} frames but the longest clip has {longest}; use a shorter window"
+            )
         self._clips = [arrays[i] for i in keep]
         self._labels = labels[keep]
         starts = np.array([a.shape[0] - self.window + 1 for a in self._clips])
         self._offsets = np.concatenate([[0], np.cumsum(starts)]).astype(np.int64)
         self._chunk_starts = max(1, int(round(CHUNK_S * self.fps)))
         self._context = int(round(CONTEXT_S * self.fps))
-        self.bank = PoseBank.from_clips(self._clips, self.window, bank_size, self.skeleton, self.seed) if mode == "similar" else None
-        if self.bank is not None:
-            self.bank.labels = self._labels[self.bank.sources[:, 0]]
+        self.bank = None
+        if mode == "similar":
+            self.bank = PoseBank.from_clips(self._clips, self.window, bank_size, self.skeleton, self.seed)
+            self.bank.labels = self._labels[self.bank.sources[:, 0]]  # by take: a query never finds its own
         self._epoch = 0
         self._cache: dict[tuple[int, int], _Chunk] = {}
+        self._pools: dict[tuple[int, int], np.ndarray] = {}
 
     def _resolve_presets(self, preset: Any) -> list[ErrorModel]:
         if preset is None:
@@ -277,7 +286,7 @@ class WindowDataset(torch.utils.data.Dataset):
         unit = "px" if self.representation == "2d" else "m"
         wrong = [m.name for m in models if m.unit != unit]
         if wrong:
-            kind = "2D pixel presets (e.g. 'hrnet-like')" if unit == "px" else "3D metre presets (e.g. '3dpw-spin-like')"
+            kind = "2D pixel presets (e.g. 'hrnet-like')" if unit == "px" else "3D metre presets (e.g. 'vibe-like')"
             raise SynspInputError(f"representation {self.representation!r} needs {kind}; got {wrong}")
         return models
 
@@ -368,21 +377,27 @@ class WindowDataset(torch.utils.data.Dataset):
             mask=sim.missing | (sim.confidence < MASK_CONFIDENCE),
         )
 
-    def _views(self, clip: int, start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """gt, input ``(P, W, J, D)``, confidence, mask ``(P, W, J)`` of one window's chunk views."""
+    def _views(
+        self, clip: int, start: int, mirrored: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """gt, input ``(P, W, J, D)``, confidence, mask ``(P, W, J)`` of one window's chunk views.
+
+        ``mirrored``: the mirror image (a companion found as a bank mirror entry).
+        """
         ch = self._chunk(clip, start // self._chunk_starts)
         n = ch.input.shape[0]
         k = min(max(int(round((start - ch.a0) / ch.speed)), 0), n - self.window)
         sl = slice(k, k + self.window)
-        gt = np.broadcast_to(ch.gt[sl], ch.input[sl].shape)
-        return (
-            np.swapaxes(gt, 0, 1),
-            np.swapaxes(ch.input[sl], 0, 1),
-            np.swapaxes(ch.confidence[sl], 0, 1),
-            np.swapaxes(ch.mask[sl], 0, 1),
-        )
+        gt = np.swapaxes(np.broadcast_to(ch.gt[sl], ch.input[sl].shape), 0, 1)
+        inp, conf, mask = (np.swapaxes(a[sl], 0, 1) for a in (ch.input, ch.confidence, ch.mask))
+        if mirrored:
+            flip = list(self.skeleton.flip_permutation)
+            gt, inp = self.skeleton.mirror(gt, axis=0), self.skeleton.mirror(inp, axis=0)
+            conf, mask = conf[..., flip], mask[..., flip]
+        return gt, inp, conf, mask
 
-    def _companions(self, index: int, clip: int, start: int) -> list[tuple[int, int]]:
+    def _companions(self, index: int, clip: int, start: int) -> list[tuple[int, int, bool]]:
+        """``(clip, start, mirrored)`` of the other views of item ``index``."""
         rng = np.random.default_rng([self.seed, self._epoch, 2, index])
         count = self.views - 1
         if self.mode == "random":
@@ -392,21 +407,38 @@ class WindowDataset(torch.utils.data.Dataset):
                     pair = self._pair(int(rng.integers(self.num_windows)))
                     if self._labels[pair[0]] != self._labels[clip]:
                         break
-                picks.append(pair)
+                picks.append(pair + (False,))
             return picks
-        query = self._clips[clip][start : start + self.window]
-        others = int((self.bank.labels != self._labels[clip]).sum())
-        exclude = self._labels[clip] if others >= count else None
-        pool = min(4 * count, others if exclude is not None else len(self.bank))
-        _, idx = self.bank.nearest(query, pool, exclude=exclude)
-        chosen = idx[0, np.sort(rng.permutation(pool)[:count])]
-        return [tuple(int(v) for v in self.bank.sources[i]) for i in chosen]
+        pool = self._neighbours(clip, start)
+        chosen = pool[np.sort(rng.permutation(pool.size)[:count])]
+        M = len(self.bank)
+        return [(int(self.bank.sources[i % M, 0]), int(self.bank.sources[i % M, 1]), bool(i >= M)) for i in chosen]
+
+    def _neighbours(self, clip: int, start: int) -> np.ndarray:
+        """Bank indices of the ``4 (views - 1)`` windows of other takes nearest to a clean window.
+
+        Searched for all starts of the window's chunk at once (batched, several
+        times cheaper per window) and cached for the dataset's life: they
+        depend on the clip alone, not on the epoch.
+        """
+        c, size = divmod(start, self._chunk_starts)
+        if (clip, c) not in self._pools:
+            x = self._clips[clip]
+            first = c * self._chunk_starts
+            stop = min(first + self._chunk_starts, x.shape[0] - self.window + 1)
+            frames = first + np.arange(stop - first)[:, None] + np.arange(self.window)  # (n, W)
+            label = self._labels[clip]
+            others = 2 * int((self.bank.labels != label).sum())
+            exclude = label if others >= self.views - 1 else None
+            pool = min(4 * (self.views - 1), others if exclude is not None else 2 * len(self.bank))
+            self._pools[(clip, c)] = self.bank.nearest(x[frames], pool, exclude=exclude)[1]
+        return self._pools[(clip, c)][size]
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         clip, start = self.locate(index)
         gt, inp, conf, mask = self._views(clip, start)
         if self.mode in ("random", "similar"):
-            parts = [(gt, inp, conf, mask)] + [self._views(c, s) for c, s in self._companions(index, clip, start)]
+            parts = [(gt, inp, conf, mask)] + [self._views(c, s, m) for c, s, m in self._companions(index, clip, start)]
             gt, inp, conf, mask = (np.concatenate(p, axis=0) for p in zip(*parts))
             if self.mode == "similar":
                 gt, inp = gt.astype(np.float64), inp.astype(np.float64)

@@ -73,7 +73,6 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..geometry import rigid_procrustes, similarity_procrustes
 from ..skeletons import Skeleton, get_skeleton
 from ..validation import SynspInputError, check_poses, to_numpy
 
@@ -90,6 +89,7 @@ __all__ = [
     "random_combination",
     "pose_descriptor",
     "PoseBank",
+    "draw_windows",
     "align_to",
     "similar_pose_groups",
 ]
@@ -411,13 +411,20 @@ def pose_descriptor(windows: Any, skeleton: Any = "h36m17") -> np.ndarray:
 
 @dataclass(eq=False)
 class PoseBank:
-    """Training windows searchable by pose similarity.
+    """Training windows searchable by pose similarity, mirror images included.
 
     ``windows`` ``(M, W, J, D)`` float32 on ``skeleton``; ``labels`` ``(M,)``
     int group ids (the take: windows of one take can be excluded from its own
     queries); ``sources`` ``(M, 2)`` (clip index, start frame) in the clips it
-    was built from; ``seed`` the draw that chose them.  Descriptors and their
-    PCA code are computed on construction (a second or so for 20,000 windows).
+    was built from; ``seed`` the draw that chose them.
+
+    The search runs over ``2M`` *entries*: entry ``i < M`` is ``windows[i]``,
+    entry ``M + i`` its mirror image (:meth:`Skeleton.mirror`: left and right
+    swapped), so a pose and its mirrored twin are equally easy to find (the
+    descriptor of a pose raising the right arm is far from the same pose
+    raising the left arm).  :meth:`entries` returns them.  Descriptors and
+    their PCA code are computed on construction (a few seconds for 20,000
+    windows).
     """
 
     windows: np.ndarray
@@ -428,7 +435,8 @@ class PoseBank:
     descriptors: np.ndarray = field(init=False, repr=False)
     _mean: np.ndarray = field(init=False, repr=False)
     _basis: np.ndarray = field(init=False, repr=False)
-    _codes: np.ndarray = field(init=False, repr=False)
+    _codes_t: np.ndarray = field(init=False, repr=False)
+    _code_norms: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         sk = get_skeleton(self.skeleton)
@@ -444,13 +452,17 @@ class PoseBank:
                 f"PoseBank has {M} windows but labels {self.labels.shape} and sources "
                 f"{self.sources.shape}; expected ({M},) and ({M}, 2)"
             )
-        self.descriptors = pose_descriptor(self.windows, sk)
+        mirrored = sk.mirror(self.windows, axis=0).astype(np.float32)
+        self.descriptors = pose_descriptor(np.concatenate([self.windows, mirrored]), sk)  # (2M, F)
         d = self.descriptors.astype(np.float64)
-        self._mean = d.mean(0)
-        centred = d - self._mean
+        mean = d.mean(0)
+        centred = d - mean
         _, vectors = np.linalg.eigh(centred.T @ centred)  # ascending eigenvalues
-        self._basis = np.ascontiguousarray(vectors[:, ::-1][:, : min(PCA_DIMS, d.shape[1])]).astype(np.float32)
-        self._codes = (centred @ self._basis).astype(np.float32)
+        basis = vectors[:, ::-1][:, : min(PCA_DIMS, d.shape[1])]
+        codes = centred @ basis  # (2M, K)
+        self._mean, self._basis = mean.astype(np.float32), np.ascontiguousarray(basis, dtype=np.float32)
+        self._codes_t = np.ascontiguousarray(codes.T, dtype=np.float32)  # (K, 2M)
+        self._code_norms = (codes**2).sum(1).astype(np.float32)
 
     def __len__(self) -> int:
         return int(self.windows.shape[0])
@@ -458,6 +470,14 @@ class PoseBank:
     @property
     def window(self) -> int:
         return int(self.windows.shape[1])
+
+    def entries(self, index: Any) -> np.ndarray:
+        """Windows of entry indices ``(...)`` -> ``(..., W, J, D)`` (mirror images for ``index >= M``)."""
+        index = np.asarray(index, dtype=np.int64)
+        M = len(self)
+        w = self.windows[index % M]
+        mirrored = get_skeleton(self.skeleton).mirror(w, axis=0)
+        return np.where((index >= M)[..., None, None, None], mirrored, w)
 
     @classmethod
     def from_clips(
@@ -475,18 +495,8 @@ class PoseBank:
         ``window`` are skipped; all windows are kept when there are fewer than
         ``size``.
         """
-        arrays, labels = _clip_arrays(clips)
-        lengths = np.array([max(a.shape[0] - window + 1, 0) for a in arrays])
-        total = int(lengths.sum())
-        if total == 0:
-            raise SynspInputError(f"no clip has {window} frames; nothing to put in the bank")
-        rng = np.random.default_rng(seed)
-        pick = np.sort(rng.choice(total, size=min(size, total), replace=False))
-        offsets = np.concatenate([[0], np.cumsum(lengths)])
-        clip = np.searchsorted(offsets, pick, side="right") - 1
-        start = pick - offsets[clip]
-        windows = np.stack([arrays[c][s : s + window] for c, s in zip(clip, start)])
-        return cls(windows, get_skeleton(skeleton).name, labels[clip], np.stack([clip, start], 1), seed)
+        windows, labels, sources = draw_windows(clips, window, size, seed)
+        return cls(windows, get_skeleton(skeleton).name, labels, sources, seed)
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the bank to a pickle-free ``.npz`` (windows, labels, sources, metadata)."""
@@ -517,9 +527,11 @@ class PoseBank:
         ``query`` ``(W, J, D)`` or ``(N, W, J, D)``; ``exclude`` an optional
         label (or ``(N,)`` labels) whose windows a query must not return.
         Returns ``(distance, index)``, each ``(N, k)`` (``N = 1`` for one
-        window), nearest first.  ``distance`` is the RMS per-joint distance
-        between descriptors, in units of the windows' RMS joint radius (0 for
-        the same window, or a rotated, moved or scaled copy).  The search
+        window), nearest first; ``index`` counts entries (``index % M`` is the
+        stored window, ``index >= M`` its mirror image).  ``distance`` is the
+        RMS per-joint distance between descriptors, in units of the windows'
+        RMS joint radius (0 for the same window, or a rotated, moved or scaled
+        copy, or the mirror image of a stored window).  The search
         preselects ``max(4k, 64)`` candidates by the PCA code and ranks them by
         the full descriptor, in chunks of 256 queries.
         """
@@ -531,32 +543,57 @@ class PoseBank:
                 f"query has shape {q.shape}; expected (W, J, D) or (N, W, J, D) with (W, J, D) = "
                 f"{self.windows.shape[1:]} like the bank"
             )
-        if int(k) != k or not 1 <= k <= len(self):
-            raise SynspInputError(f"k is {k!r}; expected an integer in 1..{len(self)} (the bank size)")
+        if int(k) != k or not 1 <= k <= 2 * len(self):
+            raise SynspInputError(f"k is {k!r}; expected an integer in 1..{2 * len(self)} (the bank's entries)")
         excl = None if exclude is None else np.broadcast_to(np.asarray(exclude, dtype=np.int64), (q.shape[0],))
         desc = pose_descriptor(q, self.skeleton)
-        codes = ((desc - self._mean) @ self._basis).astype(np.float32)
-        norms = (self._codes**2).sum(1)
-        n_cand = min(len(self), max(4 * int(k), 64))
+        codes = (desc - self._mean) @ self._basis  # (N, K)
+        labels = np.tile(self.labels, 2)
+        n_cand = min(2 * len(self), max(4 * int(k), 64))
         scale = float(self.windows.shape[1] * self.windows.shape[2])
         dist = np.empty((q.shape[0], k))
         index = np.empty((q.shape[0], k), dtype=np.int64)
         for lo in range(0, q.shape[0], 256):
             hi = min(lo + 256, q.shape[0])
-            d2 = norms[None] - 2.0 * codes[lo:hi] @ self._codes.T  # (n, M), |q|^2 left out
+            # a few queries: einsum's plain loop; OpenBLAS's thread start-up costs ms per call
+            dot = codes[lo:hi] @ self._codes_t if hi - lo > 16 else np.einsum("nk,km->nm", codes[lo:hi], self._codes_t)
+            d2 = self._code_norms - 2.0 * dot  # (n, M), |q|^2 left out
             if excl is not None:
-                d2[self.labels[None] == excl[lo:hi, None]] = np.inf
+                d2[labels[None] == excl[lo:hi, None]] = np.inf
             cand = np.argpartition(d2, n_cand - 1, axis=1)[:, :n_cand]  # (n, c)
             diff = self.descriptors[cand] - desc[lo:hi, None]  # (n, c, F)
-            full = (diff.astype(np.float64) ** 2).sum(-1)
-            full[~np.isfinite(np.take_along_axis(d2, cand, axis=1))] = np.inf
+            full = np.einsum("ncf,ncf->nc", diff, diff)
+            full[np.isinf(np.take_along_axis(d2, cand, axis=1))] = np.inf
             order = np.argsort(full, axis=1, kind="stable")[:, :k]
             best = np.take_along_axis(full, order, axis=1)
             if not np.isfinite(best).all():
-                raise SynspInputError(f"fewer than {k} bank windows are left after excluding label(s) {exclude!r}")
+                raise SynspInputError(f"fewer than {k} bank entries are left after excluding label(s) {exclude!r}")
             dist[lo:hi] = np.sqrt(best / scale)
             index[lo:hi] = np.take_along_axis(cand, order, axis=1)
         return dist, index
+
+
+def draw_windows(
+    clips: Sequence[Any], window: int, size: int, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``size`` windows drawn uniformly without replacement over every (clip, start) pair.
+
+    Returns ``(windows (M, W, J, D) float32, labels (M,), sources (M, 2))``
+    as :class:`PoseBank` takes them; ``M = min(size, number of pairs)``.
+    """
+    arrays, labels = _clip_arrays(clips)
+    if int(window) != window or window < 1 or int(size) != size or size < 1:
+        raise SynspInputError(f"window and size must be positive integers; got {window!r} and {size!r}")
+    lengths = np.array([max(a.shape[0] - window + 1, 0) for a in arrays])
+    total = int(lengths.sum())
+    if total == 0:
+        raise SynspInputError(f"no clip has {window} frames; nothing to draw")
+    pick = np.sort(np.random.default_rng(seed).choice(total, size=min(size, total), replace=False))
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    clip = np.searchsorted(offsets, pick, side="right") - 1
+    start = pick - offsets[clip]
+    windows = np.stack([arrays[c][s : s + window] for c, s in zip(clip, start)])
+    return windows, labels[clip], np.stack([clip, start], 1)
 
 
 def _clip_arrays(clips: Sequence[Any]) -> tuple[list[np.ndarray], np.ndarray]:
@@ -579,19 +616,32 @@ def align_to(source: np.ndarray, target: np.ndarray, *others: np.ndarray) -> tup
     window; 2D: similarity (also scale, since pixels scale with camera
     distance).  ``others`` (same shape as ``source``, e.g. its noisy version)
     get the same transform.  Returns the moved ``source`` then ``others``.
+
+    Same solution as :func:`synsp.geometry.rigid_procrustes` /
+    :func:`~synsp.geometry.similarity_procrustes`, in numpy: the training
+    loop calls this per sample, where torch's per-call overhead on 3 x 3
+    matrices costs milliseconds.
     """
-    shape = source.shape
-    src = source.reshape(shape[:-3] + (-1, shape[-1])).astype(np.float64)
-    tgt = np.broadcast_to(target.reshape(target.shape[:-3] + (-1, shape[-1])), src.shape).astype(np.float64)
-    if shape[-1] == 3:
-        R, t = rigid_procrustes(src, tgt)
-        s = np.ones(R.shape[:-2])
+    shape, D = source.shape, source.shape[-1]
+    src = source.reshape(shape[:-3] + (-1, D)).astype(np.float64)  # (..., N, D)
+    tgt = np.broadcast_to(target.reshape(target.shape[:-3] + (-1, D)), src.shape).astype(np.float64)
+    mu1, mu2 = src.mean(-2, keepdims=True), tgt.mean(-2, keepdims=True)
+    X1, X2 = src - mu1, tgt - mu2
+    K = np.swapaxes(X1, -1, -2) @ X2  # (..., D, D)
+    U, _, Vh = np.linalg.svd(K)
+    z = np.ones(K.shape[:-1])
+    z[..., -1] = np.where(np.linalg.det(U @ Vh) < 0, -1.0, 1.0)  # a rotation, never a reflection
+    R = np.swapaxes(Vh, -1, -2) @ (z[..., :, None] * np.swapaxes(U, -1, -2))  # V Z U^T
+    if D == 2:
+        var = (X1 * X1).sum((-2, -1))
+        s = (R * np.swapaxes(K, -1, -2)).sum((-2, -1)) / np.where(var > 0, var, 1.0)
     else:
-        s, R, t = similarity_procrustes(src, tgt)
+        s = np.ones(K.shape[:-2])
+    t = mu2 - s[..., None, None] * mu1 @ np.swapaxes(R, -1, -2)  # (..., 1, D)
     moved = []
     for x in (source, *others):
         flat = x.reshape(src.shape).astype(np.float64)
-        moved.append((s[..., None, None] * flat @ np.swapaxes(R, -1, -2) + t[..., None, :]).reshape(shape))
+        moved.append((s[..., None, None] * flat @ np.swapaxes(R, -1, -2) + t).reshape(shape))
     return tuple(moved)
 
 
@@ -613,7 +663,8 @@ def similar_pose_groups(
     ``(N, P, W, J, D)`` with ``P = companions + 1``: the query first, then its
     companions, nearest first.  With ``rng`` the companions are a random
     choice among the ``pool`` nearest (default ``4 * companions``), so one
-    query gets varied groups.  ``exclude``: bank label(s) never to return (the
+    query gets varied groups.  Companions may be mirror images of bank
+    windows (see :class:`PoseBank`).  ``exclude``: bank label(s) never to return (the
     query's own take).  ``align``: companions are moved onto the query
     (:func:`align_to`: rigid in 3D, similarity in 2D) so that the views share
     its frame, as the network's cross-view similarity cue expects.
@@ -629,14 +680,14 @@ def similar_pose_groups(
     pool = 4 * companions if pool is None else int(pool)
     if pool < companions:
         raise SynspInputError(f"pool is {pool}; expected at least companions = {companions}")
-    k = min(pool, len(bank)) if rng is not None else companions
+    k = min(pool, 2 * len(bank)) if rng is not None else companions
     if k < companions:
-        raise SynspInputError(f"the bank has {len(bank)} windows; fewer than companions = {companions}")
+        raise SynspInputError(f"the bank has {2 * len(bank)} entries; fewer than companions = {companions}")
     _, index = bank.nearest(q4, k, exclude=exclude)
     if rng is not None:
         pick = np.argsort(rng.random(index.shape), axis=1)[:, :companions]
         index = np.take_along_axis(index, np.sort(pick, axis=1), axis=1)
-    chosen = bank.windows[index].astype(np.float64)  # (N, P-1, W, J, D)
+    chosen = bank.entries(index).astype(np.float64)  # (N, P-1, W, J, D)
     if align:
         (chosen,) = align_to(chosen, q4[:, None].astype(np.float64))
     groups = np.concatenate([q4[:, None].astype(np.float64), chosen], axis=1)
