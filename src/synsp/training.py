@@ -41,6 +41,10 @@ from .validation import SynspInputError
 
 __all__ = ["TrainConfig", "train", "evaluate_refiner", "validation_set"]
 
+# SynSP's per-frequency input gains start at 1 and must reach ~0 for jittery frequencies:
+# with Adam a parameter moves about lr per step, so they get a larger learning rate.
+GAIN_LR_FACTOR = 30.0
+
 
 @dataclass
 class TrainConfig:
@@ -179,7 +183,10 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
     model_config = _model_config(config)
     card = make_card(config, model_config)
     model = build_model(card).to(config.device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, amsgrad=True)
+    gains = [p for n, p in model.named_parameters() if n == "spectral_gain"]
+    others = [p for n, p in model.named_parameters() if n != "spectral_gain"]
+    groups = [{"params": others}] + ([{"params": gains, "lr": config.lr * GAIN_LR_FACTOR}] if gains else [])
+    optimizer = torch.optim.Adam(groups, lr=config.lr, amsgrad=True)
     scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=config.lr_decay)
     use_amp = config.device.startswith("cuda")
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)

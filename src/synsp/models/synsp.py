@@ -47,7 +47,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from ..geometry import dct_matrix
+from ..geometry import dct_matrix, idct_matrix
 from ..validation import SynspInputError
 from .blocks import Decoder, DecoderLayer, Encoder
 
@@ -72,6 +72,9 @@ class SynSPConfig:
     max_positions: int = 100
     shared_last_layer: bool = False  # True: the official code's shared base decoder
     input_residual: bool = False  # final = input + network output (not in the paper)
+    frequency_output: bool = False  # heads predict DCT coefficients, inverse-transformed (fixes notes B4)
+    query_positions: bool = False  # decoder queries carry their token index (official: none)
+    spectral_skip: bool = False  # residual = input through a learned per-frequency gain (a linear low-pass)
     pose_quality_encoding: bool = True
     similarity_cue: bool = True
     global_encoder: bool = True
@@ -135,6 +138,12 @@ class SynSP(nn.Module):
         layer_args = (c.d_model, c.d_inner, c.n_head, c.d_k, c.d_v, c.dropout, c.attn_dropout)
         self.register_buffer("dct", torch.tensor(dct_matrix(c.window, norm=None), dtype=torch.float32),
                              persistent=False)
+        self.register_buffer("idct", torch.tensor(idct_matrix(c.window, norm="ortho"), dtype=torch.float32),
+                             persistent=False)
+        self.register_buffer("dct_ortho", torch.tensor(dct_matrix(c.window, norm="ortho"), dtype=torch.float32),
+                             persistent=False)
+        if c.spectral_skip:  # one gain per output, frequency and channel, starting as the identity
+            self.spectral_gain = nn.Parameter(torch.ones(3, c.window, c.channels))
         self.embedding = nn.Sequential(nn.Linear(c.channels + c.mask_channels, c.d_model),
                                        nn.Linear(c.d_model, c.d_model))
         self.local_encoder = Encoder(c.n_layers, *layer_args, c.max_positions)
@@ -190,12 +199,12 @@ class SynSP(nn.Module):
         coeffs = torch.einsum("kt,bptc->bpkc", self.dct, inp)  # (B, P, W, C+M)
         embedded = self.embedding(coeffs)  # (B, P, W, D)
         z0 = embedded.reshape(B * P, W, c.d_model)  # (B*P, W, D): per-view tokens
+        query = z0 + self.local_encoder.positions[:W] if c.query_positions else z0  # decoder queries
 
         # 2. local and global encoders
         local = self.local_encoder(z0, W)  # (B*P, W, D)
         if c.plain:
-            out = self.head(self.decoder(z0, local) + z0).view(B, P, W, C)
-            out = out + x if c.input_residual else out
+            out = self._to_frames(self.head(self.decoder(query, local) + query).view(B, P, W, C), x, 2)
             return self._shape(SynSPOutput(out, out, out), single)
         if c.global_encoder:
             g = self.global_encoder(embedded.reshape(B, P * W, c.d_model), W)  # (B, P*W, D)
@@ -206,11 +215,11 @@ class SynSP(nn.Module):
 
         # 3. base stage: Position Branch and Acceleration Branch
         memory = torch.cat([local, g + cue], dim=1)  # (B*P, W + P*W, D)
-        h = self.base_decoder(z0, memory)
+        h = self.base_decoder(query, memory)
         position_layer, acceleration_layer = self._branch_layers()
-        h_a = acceleration_layer(h, memory) + z0
-        y_p = self.position_head(position_layer(h, memory) + z0).view(B, P, W, C)
-        y_a = self.acceleration_head(h_a).view(B, P, W, C)
+        h_a = acceleration_layer(h, memory) + query
+        y_p = self._to_frames(self.position_head(position_layer(h, memory) + query).view(B, P, W, C), x, 0)
+        y_a = self._to_frames(self.acceleration_head(h_a).view(B, P, W, C), x, 1)
 
         # 4. Pose Quality Encoding (no gradient through the cues)
         extra = 0.0
@@ -222,10 +231,22 @@ class SynSP(nn.Module):
 
         # 5. refinement stage over the acceleration features and the cues
         memory2 = torch.cat([h_a, g + extra], dim=1)
-        y = self.refinement_head(self.refinement_decoder(z0, memory2) + z0).view(B, P, W, C)
-        if c.input_residual:
-            y_p, y_a, y = y_p + x, y_a + x, y + x
+        y = self._to_frames(self.refinement_head(self.refinement_decoder(query, memory2) + query).view(B, P, W, C),
+                            x, 2)
         return self._shape(SynSPOutput(y_p, y_a, y), single)
+
+    def _to_frames(self, head: torch.Tensor, x: torch.Tensor, output: int) -> torch.Tensor:
+        """A head's ``(B, P, W, C)`` output as poses: optionally inverse-DCT, optionally plus the
+        input (through the output's learned per-frequency gain with ``spectral_skip``)."""
+        c = self.config
+        if c.frequency_output:
+            head = torch.einsum("tk,bpkc->bptc", self.idct, head)
+        if not c.input_residual:
+            return head
+        if c.spectral_skip:
+            coeffs = torch.einsum("kt,bptc->bpkc", self.dct_ortho, x) * self.spectral_gain[output]
+            x = torch.einsum("tk,bpkc->bptc", self.idct, coeffs)
+        return head + x
 
     @staticmethod
     def _shape(out: SynSPOutput, single: bool) -> SynSPOutput:
