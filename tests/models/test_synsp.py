@@ -134,3 +134,23 @@ def test_wrong_shapes_raise():
         model(torch.randn(3, 7, 6))
     with pytest.raises(SynspInputError, match="window"):
         SynSPConfig(window=0)
+
+
+def test_learnability_variants_start_as_identity_and_train_every_parameter():
+    torch.manual_seed(0)
+    config = SynSPConfig(channels=12, input_residual=True, frequency_output=True, query_positions=True,
+                         spectral_skip=True, **SMALL)
+    model = SynSP(config)
+    for head in (model.position_head, model.acceleration_head, model.refinement_head):
+        for p in head[-1].parameters():
+            torch.nn.init.zeros_(p)
+    x = torch.randn(3, 2, 8, 12)
+    out = model.eval()(x)
+    for o in out:  # gains 1 and zero heads: the input comes back exactly
+        torch.testing.assert_close(o, x, atol=1e-5, rtol=1e-5)
+    model = SynSP(config).train()
+    loss, _ = synsp_loss(model(x), torch.randn_like(x))
+    loss.backward()
+    assert model.spectral_gain.grad is not None and model.spectral_gain.grad.abs().sum() > 0
+    dead = [n for n, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
+    assert not dead

@@ -167,8 +167,8 @@ class SynSP(nn.Module):
         self._init_weights()
 
     def _init_weights(self) -> None:
-        for p in self.parameters():  # as the official code: Xavier on every matrix
-            if p.dim() > 1:
+        for name, p in self.named_parameters():  # as the official code: Xavier on every matrix
+            if p.dim() > 1 and name != "spectral_gain":
                 nn.init.xavier_uniform_(p)
 
     def _branch_layers(self):
