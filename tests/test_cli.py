@@ -1,0 +1,86 @@
+"""The synsp command: user-facing behaviour, exit codes and messages (no tracebacks)."""
+
+import numpy as np
+import pytest
+
+from synsp import __version__
+from synsp.cli import main
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_version_and_help(capsys):
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and __version__ in out
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "demo" in out and "refine" in out and "train" in out
+
+
+def test_demo_prints_metrics_and_writes_a_picture(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    code, out, _ = run(capsys, "demo", "-o", str(tmp_path))
+    assert code == 0
+    assert "| input |" in out and "| kalman-rts |" in out
+    rows = {line.split("|")[1].strip(): line.split("|")[3] for line in out.splitlines() if line.startswith("| ")}
+    mpjpe = {k: float(v) for k, v in rows.items() if k not in ("method", "---")}
+    accel = {line.split("|")[1].strip(): float(line.split("|")[4]) for line in out.splitlines()
+             if line.startswith("| ") and line.split("|")[4].strip()[0].isdigit()}
+    assert accel["kalman-rts"] < 0.3 * accel["input"], "the demo's refiners remove most of the jitter"
+    assert mpjpe["kalman-rts"] < mpjpe["input"]
+    png = tmp_path / "demo_mocap.png"
+    assert png.is_file() and png.stat().st_size > 10_000
+
+
+def test_refine_npy_round_trip_and_summary(capsys, tmp_path):
+    x = np.cumsum(np.random.default_rng(0).normal(scale=0.01, size=(60, 17, 3)), axis=0)
+    x[10, 4] = np.nan
+    src, dst = tmp_path / "in.npy", tmp_path / "out.npy"
+    np.save(src, x)
+    code, out, err = run(capsys, "refine", str(src), "-o", str(dst), "--model", "savgol")
+    assert code == 0, err
+    y = np.load(dst)
+    assert y.shape == x.shape and np.isfinite(y).all()
+    assert "60 frames, 1 person(s), 1 joints filled" in out
+
+
+@pytest.mark.parametrize(
+    "payload,message",
+    [
+        (np.zeros((20, 17, 4)), "D = 4"),
+        (np.zeros((20, 17)), "expected"),
+        (np.full((20, 17, 3), np.nan), "NaN"),
+    ],
+)
+def test_refine_bad_input_exits_2_without_output(capsys, tmp_path, payload, message):
+    src, dst = tmp_path / "in.npy", tmp_path / "out.npy"
+    np.save(src, payload)
+    code, _, err = run(capsys, "refine", str(src), "-o", str(dst), "--model", "savgol")
+    assert code == 2 and message in err and "Traceback" not in err
+    assert not dst.exists() and list(tmp_path.iterdir()) == [src]
+
+
+def test_refine_unknown_model_and_missing_file(capsys, tmp_path):
+    src = tmp_path / "in.npy"
+    np.save(src, np.zeros((20, 17, 3)))
+    code, _, err = run(capsys, "refine", str(src), "-o", str(tmp_path / "o.npy"), "--model", "nope")
+    assert code == 2 and "unknown refiner 'nope'" in err
+    code, _, err = run(capsys, "refine", str(tmp_path / "missing.npy"), "-o", str(tmp_path / "o.npy"))
+    assert code == 2 and "does not exist" in err
+
+
+def test_data_info_reports_the_embedded_corpus(capsys):
+    code, out, _ = run(capsys, "data", "info")
+    assert code == 0 and "| cmu_mocap | test |" in out
+
+
+def test_benchmark_quick_compares_methods_on_the_same_data(capsys):
+    code, out, _ = run(capsys, "benchmark", "--quick", "--methods", "savgol,kalman-rts",
+                       "--presets", "3dpw-spin-like", "--corpus", "")
+    assert code == 0
+    lines = [line for line in out.splitlines() if line.startswith("| 3dpw-spin-like")]
+    assert [line.split("|")[2].strip() for line in lines] == ["input", "savgol", "kalman-rts"]
+    assert "reproduce: synsp benchmark" in out
