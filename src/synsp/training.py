@@ -141,14 +141,25 @@ def _batch_to_tensors(batch: dict, config: TrainConfig, root_joints) -> tuple[to
 
 
 def validation_set(skeleton: str, preset: str, frames: int, corpus: str | None, seed: int = 0,
-                   split: str = "val") -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Fixed (gt, noisy input, confidence) clips of a split, up to ``frames`` frames in all."""
+                   split: str = "val", representation: str = "3d") -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Fixed (gt, noisy input, confidence) clips of a split, up to ``frames`` frames in all.
+
+    ``representation="2d"``: each clip is first seen through a seeded random
+    virtual camera (:mod:`synsp.data.views`) and the truth is in pixels.
+    """
+    from .data.views import project, random_camera
+
     clips = load_corpus(corpus, skeleton=skeleton, split=split, phases="first")
     out, total = [], 0
     for i, clip in enumerate(sorted(clips, key=lambda c: c.clip_id)):
         if total >= frames:
             break
         gt = clip.positions.astype(np.float64)
+        if representation == "2d":
+            rng = np.random.default_rng(seed + i)
+            centre = gt.reshape(-1, 3).mean(axis=0)
+            radius = float(np.linalg.norm(gt - centre, axis=-1).max())
+            gt, _ = project(gt, random_camera(rng, centre, radius=radius))
         sim = simulate(gt, preset, skeleton=skeleton, fps=clip.fps, seed=seed + i)
         out.append((gt, sim.pred, sim.confidence))
         total += gt.shape[0]
@@ -158,7 +169,8 @@ def validation_set(skeleton: str, preset: str, frames: int, corpus: str | None, 
 
 
 def evaluate_refiner(refiner, clips, skeleton: str, fps: float = 30.0) -> dict[str, float]:
-    """SmoothNet-style metrics (mm, root-relative) of a refiner on (gt, input, confidence) clips."""
+    """SmoothNet-style metrics of a refiner on (gt, input, confidence) clips: root-relative,
+    millimetres for 3D (metres x 1000), pixels for 2D."""
     sk = get_skeleton(skeleton)
     preds, gts, inputs = [], [], []
     for gt, inp, conf in clips:
@@ -166,7 +178,8 @@ def evaluate_refiner(refiner, clips, skeleton: str, fps: float = 30.0) -> dict[s
         preds.append(pred)
         gts.append(gt)
         inputs.append(np.where(np.isfinite(inp), inp, pred))
-    return summarize(preds, gts, inputs=inputs, root_joints=sk.root_joints, parents=sk.parents, scale=1000.0)
+    scale = 1000.0 if gts[0].shape[-1] == 3 else 1.0
+    return summarize(preds, gts, inputs=inputs, root_joints=sk.root_joints, parents=sk.parents, scale=scale)
 
 
 def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> Path:
@@ -208,7 +221,7 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
                             preset=config.preset, mode=config.mode, views=config.views,
                             representation=config.representation, seed=config.seed)
     val = validation_set(config.skeleton, config.preset if isinstance(config.preset, str) else config.preset[0],
-                         config.val_frames, corpus)
+                         config.val_frames, corpus, representation=config.representation)
     root_joints = tuple(get_skeleton(config.skeleton).root_joints)
     baseline = evaluate_refiner(lambda x, fps, confidence: _held(x), val, config.skeleton)
     for epoch in range(start_epoch, config.epochs):
