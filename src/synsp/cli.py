@@ -104,6 +104,29 @@ def train(**opts) -> None:
 
 
 @cli.command()
+@click.argument("checkpoint")
+@click.option("-o", "--out", required=True, help="output stem (.safetensors + .json) or a .onnx file")
+@click.option("--half", is_flag=True, help="store the weights in float16 (half the size)")
+@click.option("--name", default=None, help="new model name for the card")
+def export(checkpoint: str, out: str, half: bool, name: str | None) -> None:
+    """Copy a checkpoint (optionally float16 or renamed) or export it to ONNX."""
+    import dataclasses
+
+    from .models.checkpoint import load_model, save_model
+
+    model, card = load_model(checkpoint)
+    if name:
+        card = dataclasses.replace(card, name=name)
+    if out.endswith(".onnx"):
+        from .models.export import export_onnx
+
+        click.echo(f"wrote {export_onnx(model, card, out)}")
+        return
+    stem = save_model(out, model, card, half=half)
+    click.echo(f"wrote {stem}.safetensors and {stem}.json")
+
+
+@cli.command()
 def models() -> None:
     """List the shipped models with their model cards."""
     import json

@@ -7,8 +7,8 @@ the result with every available refiner and prints SmoothNet-style metrics
 (root-relative, millimetres) before and after, plus a picture of one joint's
 trajectory and acceleration.  Nothing is downloaded.
 
-Until the SynSP network ships (issue 4) the refiners are the classical
-baselines of :mod:`synsp.filters`.
+The refiners are the classical baselines of :mod:`synsp.filters` and every
+3D Human3.6M-17 model shipped in the package (SmoothNet, SynSP).
 """
 
 from __future__ import annotations
@@ -21,14 +21,16 @@ from pathlib import Path
 import numpy as np
 
 from .data.corpus import load_corpus
-from .filters import get_filter
 from .metrics import summarize
+from .filters import FILTERS
 from .noise import simulate
+from .refiners import get_refiner, shipped_models
 from .skeletons import get_skeleton
 
 __all__ = ["DEMO_REFINERS", "DemoResult", "run_demo"]
 
-DEMO_REFINERS = ("one-euro", "savgol", "gaussian", "butterworth", "kalman-rts")
+DEMO_REFINERS = ("one-euro", "savgol", "gaussian", "butterworth", "kalman-rts",
+                 "smoothnet-h36m17-3d-w8", "synsp-h36m17-3d-w8")
 DEMO_CLIP = "cmu_mocap/bvh_daz_aclstm/salsa"  # first test clip whose id starts with this
 
 
@@ -63,8 +65,10 @@ def run_demo(
     inp = noisy.pred
     metric = dict(root_joints=skeleton.root_joints, parents=skeleton.parents, scale=1000.0)
     outputs = {"input": inp}
+    available = set(FILTERS) | set(shipped_models())
     for name in refiners:
-        outputs[name] = get_filter(name)(inp, fps=clip.fps, confidence=noisy.confidence)
+        if name in available:
+            outputs[name] = get_refiner(name)(inp, fps=clip.fps, confidence=noisy.confidence)
     rows = {}
     for name, pred in outputs.items():
         filled = np.where(np.isfinite(pred), pred, gt)  # metrics never see NaN
@@ -86,7 +90,7 @@ def _plot(out_dir, gt, outputs, fps, skeleton) -> Path | None:
     span = slice(0, min(gt.shape[0], int(10 * fps)))
     fig, axes = plt.subplots(2, 1, figsize=(10, 6), sharex=True)
     for name, style in (("input", dict(color="0.6", lw=0.8)), ("kalman-rts", dict(color="C1")),
-                        ("savgol", dict(color="C2"))):
+                        ("smoothnet-h36m17-3d-w8", dict(color="C2")), ("synsp-h36m17-3d-w8", dict(color="C3"))):
         if name not in outputs:
             continue
         x = outputs[name][span, joint, 1] - outputs[name][span, 0, 1]

@@ -105,6 +105,7 @@ def save_model(path: str | os.PathLike, model: nn.Module, card: ModelCard, half:
         os.close(fd)
         try:
             write(tmp)
+            os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; checkpoints are meant to be shared
             os.replace(tmp, stem.with_suffix(suffix))
         finally:
             if os.path.exists(tmp):
