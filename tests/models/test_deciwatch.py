@@ -13,29 +13,14 @@ from synsp.models.deciwatch import (
 )
 from synsp.validation import SynspInputError
 
+from sinusoids import noisy_sinusoids
+
 
 def tiny_config(interval=4, q=2, channels=6, dropout=0.0, **kw):
     size = dict(embed_dim=16, heads=2, ffn=32, enc_layers=1, dec_layers=1) | kw
     return DeciWatchConfig(channels=channels, interval=interval, q=q, dropout=dropout, **size)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny networks run fastest, and steadiest on a busy machine, on one thread."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def noisy_sinusoids(n, window, channels, seed=0):
-    """``n`` windows of smooth sinusoids (gt) and the same plus white noise (input)."""
-    g = torch.Generator().manual_seed(seed)
-    t = torch.arange(window, dtype=torch.float32)[None, :, None]  # (1, W, 1)
-    phase = 6.3 * torch.rand(n, 1, channels, generator=g)  # (n, 1, C)
-    freq = 0.05 + 0.15 * torch.rand(n, 1, channels, generator=g)
-    gt = torch.sin(freq * t + phase)  # (n, W, C)
-    return gt + 0.2 * torch.randn(gt.shape, generator=g), gt
 
 
 @pytest.mark.parametrize("interval, q", [(5, 1), (10, 2), (4, 2)])
@@ -96,7 +81,7 @@ def test_published_presets():
 def test_every_parameter_gets_a_gradient():
     cfg = tiny_config(interval=4, q=2, dropout=0.1, enc_layers=2, dec_layers=2)
     model = DeciWatch(cfg).train()
-    x, gt = noisy_sinusoids(4, cfg.window, cfg.channels)
+    x, gt = noisy_sinusoids(4, cfg.window, cfg.channels, freq=(0.05, 0.2))
     deciwatch_loss(model(x, return_denoised=True), gt)[0].backward()
     for name, p in model.named_parameters():
         assert p.grad is not None and p.grad.abs().sum() > 0, name
@@ -106,7 +91,7 @@ def test_a_tiny_model_overfits_a_tiny_set():
     torch.manual_seed(0)
     cfg = tiny_config(interval=4, q=2, channels=3)
     model = DeciWatch(cfg).train()
-    x, gt = noisy_sinusoids(16, cfg.window, cfg.channels)
+    x, gt = noisy_sinusoids(16, cfg.window, cfg.channels, freq=(0.05, 0.2))
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     losses = []
     for _ in range(200):

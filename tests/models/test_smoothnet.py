@@ -6,28 +6,13 @@ import torch
 from synsp.models.smoothnet import PRESETS, SmoothNet, SmoothNetConfig, smoothnet_loss
 from synsp.validation import SynspInputError
 
+from sinusoids import noisy_sinusoids
+
 
 def tiny(window=16, dropout=0.0):
     return SmoothNet(SmoothNetConfig(window=window, hidden=32, res_hidden=8, num_blocks=2, dropout=dropout))
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny networks run fastest, and steadiest on a busy machine, on one thread."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def noisy_sinusoids(n, window, channels, seed=0):
-    """``n`` windows of smooth sinusoids (gt) and the same plus white noise (input)."""
-    g = torch.Generator().manual_seed(seed)
-    t = torch.arange(window, dtype=torch.float32)[None, :, None]  # (1, W, 1)
-    phase = 6.3 * torch.rand(n, 1, channels, generator=g)  # (n, 1, C)
-    freq = 0.1 + 0.2 * torch.rand(n, 1, channels, generator=g)
-    gt = torch.sin(freq * t + phase)  # (n, W, C)
-    return gt + 0.2 * torch.randn(gt.shape, generator=g), gt
 
 
 @pytest.mark.parametrize("window", [8, 16, 32])
