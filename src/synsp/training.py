@@ -141,11 +141,14 @@ def _batch_to_tensors(batch: dict, config: TrainConfig, root_joints) -> tuple[to
 
 
 def validation_set(skeleton: str, preset: str, frames: int, corpus: str | None, seed: int = 0,
-                   split: str = "val", representation: str = "3d") -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+                   split: str = "val", representation: str = "3d",
+                   views: int = 1) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Fixed (gt, noisy input, confidence) clips of a split, up to ``frames`` frames in all.
 
     ``representation="2d"``: each clip is first seen through a seeded random
     virtual camera (:mod:`synsp.data.views`) and the truth is in pixels.
+    ``views > 1``: ``(T, P, J, D)`` clips, the same world-frame motion seen
+    ``P`` times with independent estimator errors (the multi-view setting).
     """
     from .data.views import project, random_camera
 
@@ -160,6 +163,8 @@ def validation_set(skeleton: str, preset: str, frames: int, corpus: str | None, 
             centre = gt.reshape(-1, 3).mean(axis=0)
             radius = float(np.linalg.norm(gt - centre, axis=-1).max())
             gt, _ = project(gt, random_camera(rng, centre, radius=radius))
+        if views > 1:
+            gt = np.repeat(gt[:, None], views, axis=1)
         sim = simulate(gt, preset, skeleton=skeleton, fps=clip.fps, seed=seed + i)
         out.append((gt, sim.pred, sim.confidence))
         total += gt.shape[0]
@@ -221,7 +226,7 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
                             preset=config.preset, mode=config.mode, views=config.views,
                             representation=config.representation, seed=config.seed)
     val = validation_set(config.skeleton, config.preset if isinstance(config.preset, str) else config.preset[0],
-                         config.val_frames, corpus, representation=config.representation)
+                         config.val_frames, corpus, representation=config.representation, views=config.views)
     root_joints = tuple(get_skeleton(config.skeleton).root_joints)
     baseline = evaluate_refiner(lambda x, fps, confidence: _held(x), val, config.skeleton)
     for epoch in range(start_epoch, config.epochs):
