@@ -7,10 +7,10 @@
   ``(N, W)`` grid of each channel, then count normalisation), stride 1 only.
 * ``synsp``: :func:`synsp.windows.average_windows`.
 
-It also times a stand-in network of SynSP's size (a 4-layer, 4-head,
-d_model 128 transformer encoder over every window) on the same windows, to
-report SWAA's share of total refinement time.  Until the SynSP network lands
-(issue 4) that stand-in is an ``nn.TransformerEncoder``, not SynSP itself.
+It also times the shipped SynSP network's architecture (``synsp-h36m17-3d-w8``,
+the ``small`` configuration; for W = 32 the same configuration with a 32-frame
+window, untrained, as only its time matters) on the same number of windows,
+to report SWAA's share of the total refinement time.
 
 Run:  python benchmarks/swaa.py            (add --quick for a smoke run)
 """
@@ -55,13 +55,16 @@ def conv2d_average(windows: torch.Tensor) -> torch.Tensor:
     return (sums / count).T
 
 
-def stand_in_network(channels: int) -> torch.nn.Module:
-    layer = torch.nn.TransformerEncoderLayer(128, 4, 128, dropout=0.0, batch_first=True)
-    return torch.nn.Sequential(
-        torch.nn.Linear(channels, 128),
-        torch.nn.TransformerEncoder(layer, 4, enable_nested_tensor=False),
-        torch.nn.Linear(128, channels),
-    ).eval()
+def synsp_network(window: int) -> tuple[torch.nn.Module, int, int]:
+    """The shipped SynSP's architecture at ``window`` frames, with its channel counts."""
+    from synsp.models.checkpoint import load_model
+    from synsp.models.synsp import SynSP, SynSPConfig
+    from synsp.refiners import shipped_models
+
+    model, card = load_model(shipped_models()["synsp-h36m17-3d-w8"])
+    if window != card.window:
+        model = SynSP(SynSPConfig(**{**card.config, "window": window})).eval()
+    return model, model.config.channels, model.config.mask_channels
 
 
 def timed(fn, repeats: int) -> float:
@@ -101,9 +104,10 @@ def main(argv: list[str] | None = None) -> int:
         t_loop = timed(lambda: loop_average(windows_t), max(1, repeats // 10))
         t_conv = timed(lambda: conv2d_average(windows_t), repeats)
         t_ours = timed(lambda: average_windows(windows_np), repeats)
-        net = stand_in_network(args.channels)
+        net, channels, mask_channels = synsp_network(window)
+        net_in, net_mask = torch.randn(n, window, channels), torch.zeros(n, window, mask_channels)
         with torch.no_grad():
-            t_net = timed(lambda: net(windows_t), max(1, repeats // 10))
+            t_net = timed(lambda: net(net_in, mask=net_mask), max(1, repeats // 10))
         share = t_ours / (t_ours + t_net)
         print(f"| {window} | {1e3 * t_loop:.1f} | {1e3 * t_conv:.2f} | {1e3 * t_ours:.3f} "
               f"| {t_loop / t_ours:.0f}x | {t_conv / t_ours:.1f}x | {1e3 * t_net:.0f} | {100 * share:.2f} % |")
