@@ -68,6 +68,8 @@ class TrainConfig:
     mask: bool = True
     seed: int = 4321
     val_frames: int = 6000  # validation frames per epoch (whole clips, fixed noise)
+    train_split: str = "train"
+    val_split: str = "val"
     out: str = "runs/synsp"
     device: str = "cpu"
     workers: int = 0
@@ -218,18 +220,20 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
         start_epoch, history = int(state["epoch"]) + 1, list(state["history"])
         best = min(history, key=_rank) if history else None
 
-    corpus = config.corpus or str(built_corpus_path())
+    corpus = str(config.corpus or built_corpus_path())
     if not Path(corpus).is_file():
         raise SynspInputError(f"no corpus at {corpus}; run `synsp data build` first (about 30 s)")
-    train_clips = load_corpus(corpus, skeleton=config.skeleton, split="train")
+    train_clips = load_corpus(corpus, skeleton=config.skeleton, split=config.train_split)
     dataset = WindowDataset(train_clips, window=card.window, skeleton=config.skeleton, fps=30.0,
                             preset=config.preset, mode=config.mode, views=config.views,
                             representation=config.representation, seed=config.seed)
     val = validation_set(config.skeleton, config.preset if isinstance(config.preset, str) else config.preset[0],
-                         config.val_frames, corpus, representation=config.representation, views=config.views)
+                         config.val_frames, corpus, split=config.val_split,
+                         representation=config.representation, views=config.views)
     root_joints = tuple(get_skeleton(config.skeleton).root_joints)
     baseline = evaluate_refiner(lambda x, fps, confidence: _held(x), val, config.skeleton)
     for epoch in range(start_epoch, config.epochs):
+        torch.manual_seed(config.seed + epoch)  # dropout masks depend on the epoch only: resume is exact
         dataset.set_epoch(epoch)
         generator = torch.Generator().manual_seed(config.seed + epoch)
         n = len(dataset) if config.windows_per_epoch is None else min(config.windows_per_epoch, len(dataset))

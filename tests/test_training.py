@@ -1,0 +1,61 @@
+"""Training: a tiny model trains on the embedded corpus, selects on validation, resumes exactly."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from synsp.data.corpus import embedded_corpus_path
+from synsp.models.checkpoint import load_model
+from synsp.refiners import NetworkRefiner
+from synsp.training import TrainConfig, train
+from synsp.validation import SynspInputError
+
+TINY = dict(d_model=16, d_inner=16, n_layers=1, n_head=2, d_k=8, d_v=8, input_residual=True,
+            frequency_output=True, query_positions=True, spectral_skip=True)
+
+
+def config(out, epochs, **kw):
+    return TrainConfig(name="tiny", model=TINY, corpus=str(embedded_corpus_path()), train_split="test",
+                       val_split="test", epochs=epochs, windows_per_epoch=64, batch_size=32, val_frames=150,
+                       out=str(out), **kw)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_train_writes_card_log_and_a_usable_checkpoint(tmp_path):
+    stem = train(config(tmp_path / "run", epochs=2), progress=False)
+    model, card = load_model(stem)
+    assert card.architecture == "synsp" and card.skeleton == "h36m17" and card.window == 8 and card.mask
+    assert card.validation["epoch"] in (0, 1) and card.validation["input_mpjpe"] > 0
+    rows = list(csv.DictReader(open(tmp_path / "run" / "log.csv")))
+    assert [int(r["epoch"]) for r in rows] == [0, 1]
+    best = min(rows, key=lambda r: float(r["val_mpjpe"]))
+    assert abs(float(best["val_mpjpe"]) - card.validation["val_mpjpe"]) < 0.01 * card.validation["val_mpjpe"]
+    x = np.random.default_rng(0).normal(size=(20, 17, 3))
+    assert NetworkRefiner(model, card)(x).shape == x.shape
+    assert json.loads((tmp_path / "run" / "best.json").read_text())["name"] == "tiny"
+
+
+def test_resume_gives_the_same_weights(tmp_path):
+    straight = train(config(tmp_path / "a", epochs=2), progress=False)
+    train(config(tmp_path / "b", epochs=1), progress=False)
+    resumed = train(config(tmp_path / "b", epochs=2), resume=True, progress=False)
+    a = torch.load(tmp_path / "a" / "last.pt", weights_only=True)["model"]
+    b = torch.load(tmp_path / "b" / "last.pt", weights_only=True)["model"]
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], msg=key)
+    assert straight.name == resumed.name == "best"
+
+
+def test_missing_corpus_is_a_clear_error(tmp_path):
+    with pytest.raises(SynspInputError, match="synsp data build"):
+        train(TrainConfig(corpus=str(tmp_path / "none.npz"), out=str(tmp_path / "r")), progress=False)
