@@ -23,14 +23,6 @@ def config(out, epochs, **kw):
                        out=str(out), **kw)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_train_writes_card_log_and_a_usable_checkpoint(tmp_path):
     stem = train(config(tmp_path / "run", epochs=2), progress=False)
     model, card = load_model(stem)

@@ -1,4 +1,4 @@
-"""Shared set-up for the network tests."""
+"""Shared set-up for every test."""
 
 import pytest
 import torch
@@ -6,7 +6,7 @@ import torch
 
 @pytest.fixture(autouse=True)
 def one_thread():
-    """Tiny networks run fastest, and steadiest on a busy machine, on one thread."""
+    """Tiny networks and small arrays run fastest, and steadiest on a busy machine, on one thread."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     yield
