@@ -9,7 +9,7 @@ live in :mod:`synsp.skeletons`, :mod:`synsp.geometry`, :mod:`synsp.metrics`,
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "refine"]
+__all__ = ["__version__", "refine", "Stream"]
 
 
 def __getattr__(name: str):
@@ -18,4 +18,8 @@ def __getattr__(name: str):
         from .api import refine
 
         return refine
+    if name == "Stream":
+        from .stream import Stream
+
+        return Stream
     raise AttributeError(f"module 'synsp' has no attribute {name!r}")

@@ -141,12 +141,13 @@ class NetworkRefiner:
             if card.mask:
                 mask = torch.as_tensor(window_mask(np.moveaxis(missing[idx], 2, 1), card.root_joints),
                                        dtype=torch.float32, device=self.device)
-            y = self._run(torch.as_tensor(inp, dtype=torch.float32, device=self.device), mask)
+            y = self.run_windows(torch.as_tensor(inp, dtype=torch.float32, device=self.device), mask)
             refined = denormalize_windows(y.cpu().numpy(), stats, D)  # (n, P, W, J, D)
             acc.add(np.moveaxis(refined, 1, 2), s)
         return acc.result()[:T]
 
-    def _run(self, inp: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    def run_windows(self, inp: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        """Normalised windows ``(n, P, W, C)`` (+ mask) -> the card's output, same shape."""
         if self.card.views == 1:
             inp = inp[:, 0]
             mask = mask[:, 0] if mask is not None else None

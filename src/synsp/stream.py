@@ -1,0 +1,122 @@
+"""Online refinement: push frames as they come, get refined frames after a fixed delay.
+
+``Stream(model)`` keeps, per track, the last ``W`` input frames and the
+partial window averages of the frames not yet final.  Every pushed frame
+completes one window, which is refined at once (batch of one); the oldest
+pending frame is then covered by every window it will ever be in, so it is
+returned: the **delay is W - 1 frames** (7 frames, 233 ms at 30 fps, for
+W = 8).  ``flush()`` returns the last W - 1 frames of every track (averaged
+over the windows that exist, as offline refinement does at a sequence's end).
+
+The output equals offline :func:`synsp.refine` of the whole track frame for
+frame when no joint is missing and the stream runs at the model's frame rate.
+Missing joints (NaN, or confidence below ``min_confidence``) can only be
+filled from the past online: they hold their last observed value and are
+flagged to models trained with a mask.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Hashable
+
+import numpy as np
+import torch
+
+from .normalization import denormalize_windows, normalize_windows, window_mask
+from .refiners import NetworkRefiner, get_refiner
+from .validation import SynspInputError
+
+__all__ = ["Stream"]
+
+
+@dataclass
+class _Track:
+    frames: deque = field(default_factory=deque)  # last W filled input frames (J, D)
+    missing: deque = field(default_factory=deque)  # their missing flags (J,)
+    sums: deque = field(default_factory=deque)  # partial sums of pending output frames
+    counts: deque = field(default_factory=deque)
+    last_valid: np.ndarray | None = None
+    pushed: int = 0
+
+
+class Stream:
+    """Per-track online refinement with a window network (see the module docstring)."""
+
+    def __init__(self, model: str = "synsp-h36m17-3d-w8", min_confidence: float = 0.3):
+        refiner = get_refiner(model) if not isinstance(model, NetworkRefiner) else model
+        if not isinstance(refiner, NetworkRefiner) or refiner.card.views != 1:
+            raise SynspInputError(f"Stream needs a single-view window network; {model!r} is not one")
+        self.refiner = refiner
+        self.card = refiner.card
+        self.window = refiner.card.window
+        self.delay = self.window - 1
+        self.min_confidence = min_confidence
+        self.tracks: dict[Hashable, _Track] = {}
+
+    def push(self, frame: Any, track_id: Hashable = 0, confidence: Any = None) -> list[np.ndarray]:
+        """Add one frame ``(J, D)`` of a track; returns the frames that became final (0 or 1)."""
+        x = np.array(frame, dtype=np.float64)
+        joints = self.refiner.skeleton.num_joints if self.refiner.skeleton else x.shape[0]
+        if x.shape != (joints, self.card.dims):
+            raise SynspInputError(f"frame has shape {x.shape}; expected ({joints}, {self.card.dims})")
+        missing = ~np.isfinite(x).all(-1)
+        if confidence is not None:
+            missing |= ~(np.asarray(confidence, dtype=np.float64) >= self.min_confidence)
+        track = self.tracks.setdefault(track_id, _Track())
+        if track.last_valid is None:
+            if missing.all():
+                return []  # nothing observed yet on this track: wait for a first detection
+            track.last_valid = np.where(missing[:, None], np.nanmean(x[~missing], axis=0), x)
+        filled = np.where(missing[:, None], track.last_valid, x)
+        track.last_valid = filled
+        track.frames.append(filled)
+        track.missing.append(missing)
+        track.sums.append(np.zeros_like(filled))
+        track.counts.append(0)
+        track.pushed += 1
+        if len(track.frames) > self.window:
+            track.frames.popleft()
+            track.missing.popleft()
+        if len(track.frames) < self.window:
+            return []
+        self._add_window(track, np.stack(track.frames), np.stack(track.missing))
+        return [self._pop(track)]
+
+    def flush(self, track_id: Hashable | None = None) -> dict[Hashable, list[np.ndarray]]:
+        """End tracks (all, or one): their remaining frames, oldest first."""
+        ids = list(self.tracks) if track_id is None else [track_id]
+        out = {}
+        for tid in ids:
+            track = self.tracks.pop(tid)
+            if track.pushed and track.pushed < self.window:  # a short track: one padded window
+                pad = self.window - len(track.frames)
+                frames = np.concatenate([np.stack(track.frames), np.repeat(track.frames[-1][None], pad, 0)])
+                missing = np.concatenate([np.stack(track.missing), np.repeat(track.missing[-1][None], pad, 0)])
+                refined = self._refine(frames, missing)[: len(track.sums)]
+                out[tid] = [refined[i] for i in range(len(refined))]
+                continue
+            out[tid] = [track.sums[i] / track.counts[i] for i in range(len(track.sums))]
+        return out
+
+    def _add_window(self, track: _Track, frames: np.ndarray, missing: np.ndarray) -> None:
+        refined = self._refine(frames, missing)
+        for i in range(self.window):  # the window covers the last W pending frames
+            k = len(track.sums) - self.window + i
+            track.sums[k] = track.sums[k] + refined[i]
+            track.counts[k] += 1
+
+    def _pop(self, track: _Track) -> np.ndarray:
+        frame = track.sums.popleft() / track.counts.popleft()
+        return frame
+
+    @torch.no_grad()
+    def _refine(self, frames: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        card = self.card
+        inp, stats = normalize_windows(frames[None], card.root_joints)  # (1, W, (J+1)*D)
+        mask = None
+        if card.mask:
+            mask = torch.as_tensor(window_mask(missing[None], card.root_joints), dtype=torch.float32)[:, None]
+        y = self.refiner.run_windows(torch.as_tensor(inp, dtype=torch.float32)[:, None], mask)[:, 0]
+        return denormalize_windows(y.numpy(), stats, card.dims)[0]
