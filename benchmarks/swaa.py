@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# reproduce: {COMMAND}{' --quick' if args.quick else ''}")
     print()
     print("| W | loop (ms) | conv2d (ms) | synsp (ms) | synsp speed-up vs loop | vs conv2d "
-          "| stand-in network (ms) | SWAA share of refinement |")
+          "| SynSP network (ms) | SWAA share of refinement |")
     print("|---|---|---|---|---|---|---|---|")
     for window in args.sizes:
         windows_t = torch.randn(n, window, args.channels)
