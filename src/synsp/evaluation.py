@@ -98,7 +98,7 @@ def markdown_table(rows: list[Row], data_fps: float = 30.0) -> str:
             "| MPJPE fast 10 % | bone std | frames/s |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
-        def cell(k: str, digits: int = 1) -> str:
+        def cell(k: str, digits: int = 1, r: Row = r) -> str:
             return f"{r.mean[k]:.{digits}f} ± {r.std[k]:.{digits}f}" if r.std[k] >= 0.05 else f"{r.mean[k]:.{digits}f}"
 
         if r.method == "input":

@@ -35,7 +35,6 @@ import numpy as np
 from ..io.asf_amc import read_asf_amc
 from ..io.bvh import read_bvh
 from ..io.expmap import read_expmap
-from ..io.motion import Motion
 from ..validation import SynspInputError
 from ..skeletons import get_skeleton
 from .retarget import LANDMARKS
