@@ -19,10 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .metrics import summarize
-from .missing import interpolate_missing
 from .refiners import get_refiner
 from .skeletons import get_skeleton
-from .training import validation_set
+from .training import input_as_refiner, validation_set
 
 __all__ = ["Row", "compare", "markdown_table"]
 
@@ -38,11 +37,6 @@ class Row:
     window: int
     delay_frames: int
     fps_throughput: float
-
-
-def _input_refiner(x, fps=None, confidence=None):
-    filled, _ = interpolate_missing(x)
-    return filled
 
 
 def _delay(method: str, refiner, window: int) -> int:
@@ -67,7 +61,7 @@ def compare(methods: list[str], presets: list[str], seeds: list[int], split: str
     for preset in presets:
         per_seed = [validation_set(skeleton, preset, frames, corpus, seed=1000 * s, split=split) for s in seeds]
         for method in ["input", *methods]:
-            refiner = _input_refiner if method == "input" else get_refiner(method)
+            refiner = input_as_refiner if method == "input" else get_refiner(method)
             window = 1 if method == "input" else int(getattr(refiner, "window", 1))
             delay = _delay(method, refiner, window)
             results, seconds, n_frames = [], 0.0, 0
@@ -80,7 +74,7 @@ def compare(methods: list[str], presets: list[str], seeds: list[int], split: str
                     n_frames += gt.shape[0]
                     preds.append(pred)
                     gts.append(gt)
-                    inputs.append(_input_refiner(inp))
+                    inputs.append(input_as_refiner(inp))
                 results.append(summarize(preds, gts, inputs=inputs, root_joints=sk.root_joints,
                                          parents=sk.parents, scale=1000.0))
             rows.append(Row(

@@ -231,7 +231,7 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
                          config.val_frames, corpus, split=config.val_split,
                          representation=config.representation, views=config.views)
     root_joints = tuple(get_skeleton(config.skeleton).root_joints)
-    baseline = evaluate_refiner(lambda x, fps, confidence: _held(x), val, config.skeleton)
+    baseline = evaluate_refiner(input_as_refiner, val, config.skeleton)
     for epoch in range(start_epoch, config.epochs):
         torch.manual_seed(config.seed + epoch)  # dropout masks depend on the epoch only: resume is exact
         dataset.set_epoch(epoch)
@@ -277,8 +277,9 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
     return out / "best"
 
 
-def _held(x: np.ndarray) -> np.ndarray:
-    """The estimator output with NaN joints linearly interpolated (metrics need finite values)."""
+def input_as_refiner(x: np.ndarray, fps: float | None = None, confidence=None) -> np.ndarray:
+    """The estimator output itself as a 'refiner', NaN joints linearly interpolated (metrics need
+    finite values): the input row of every table."""
     from .missing import interpolate_missing
 
     filled, _ = interpolate_missing(x)

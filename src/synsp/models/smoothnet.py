@@ -162,8 +162,8 @@ class SmoothNet(nn.Module):
 
 
 def second_difference(x: torch.Tensor) -> torch.Tensor:
-    """Acceleration along time: ``x[:, t+2] - 2 x[:, t+1] + x[:, t]``, ``(B, W, C) -> (B, W-2, C)``."""
-    return x[:, 2:] - 2 * x[:, 1:-1] + x[:, :-2]
+    """Acceleration along time, the second-to-last axis: ``(..., W, C) -> (..., W-2, C)``."""
+    return x[..., 2:, :] - 2 * x[..., 1:-1, :] + x[..., :-2, :]
 
 
 def smoothnet_loss(

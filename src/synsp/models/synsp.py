@@ -50,6 +50,7 @@ from torch import nn
 from ..geometry import dct_matrix, idct_matrix
 from ..validation import SynspInputError
 from .blocks import Decoder, DecoderLayer, Encoder
+from .smoothnet import second_difference
 
 __all__ = ["SynSPConfig", "SynSPOutput", "SynSP", "synsp_loss", "pose_quality", "similarity_cue"]
 
@@ -253,23 +254,18 @@ class SynSP(nn.Module):
         return SynSPOutput(*(o[:, 0] for o in out)) if single else out
 
 
-def _second_difference(y: torch.Tensor) -> torch.Tensor:
-    """Along time, the second-to-last axis of ``(..., W, C)``."""
-    return y[..., :-2, :] - 2 * y[..., 1:-1, :] + y[..., 2:, :]
-
-
 def synsp_loss(
     out: SynSPOutput, gt: torch.Tensor, w_pos: float = 1.0, w_accel: float = 1.0
 ) -> tuple[torch.Tensor, dict[str, float]]:
     """Equ. 4: per output ``w_pos * L1(pos) + k * w_accel * L1(accel)`` with
     ``k = 0`` (Position Branch), ``1`` (Acceleration Branch), ``0.5`` (final)."""
     terms, total = {}, 0.0
-    accel_gt = _second_difference(gt)
+    accel_gt = second_difference(gt)
     for name, y, k in (("position", out.position, 0.0), ("acceleration", out.acceleration, 1.0),
                        ("final", out.final, 0.5)):
         loss = w_pos * (y - gt).abs().mean()
         if k:
-            loss = loss + k * w_accel * (_second_difference(y) - accel_gt).abs().mean()
+            loss = loss + k * w_accel * (second_difference(y) - accel_gt).abs().mean()
         terms[name] = float(loss.detach())
         total = total + loss
     return total, terms
