@@ -25,6 +25,7 @@ from .metrics import summarize
 from .filters import FILTERS
 from .noise import simulate
 from .refiners import get_refiner, shipped_models
+from .training import input_as_refiner
 from .skeletons import get_skeleton
 
 __all__ = ["DEMO_REFINERS", "DemoResult", "run_demo"]
@@ -61,18 +62,14 @@ def run_demo(
     clip = _pick_clip(skeleton.name)
     gt = clip.positions.astype(np.float64)
     noisy = simulate(gt, preset, skeleton=skeleton.name, fps=clip.fps, seed=seed)
-    # the estimator's output with its misses filled the way a tracker would (last value)
-    inp = noisy.pred
+    inp = noisy.pred  # may hold NaN where the simulated estimator lost a joint
     metric = dict(root_joints=skeleton.root_joints, parents=skeleton.parents, scale=1000.0)
-    outputs = {"input": inp}
+    outputs = {"input": input_as_refiner(inp)}  # NaN gaps interpolated: metrics need values
     available = set(FILTERS) | set(shipped_models())
     for name in refiners:
         if name in available:
             outputs[name] = get_refiner(name)(inp, fps=clip.fps, confidence=noisy.confidence)
-    rows = {}
-    for name, pred in outputs.items():
-        filled = np.where(np.isfinite(pred), pred, gt)  # metrics never see NaN
-        rows[name] = summarize([filled], [gt], inputs=[np.where(np.isfinite(inp), inp, gt)], **metric)
+    rows = {name: summarize([pred], [gt], inputs=[outputs["input"]], **metric) for name, pred in outputs.items()}
     picture = _plot(out_dir, gt, outputs, clip.fps, skeleton) if out_dir is not None else None
     return DemoResult(clip.clip_id, clip.num_frames, clip.fps, preset, rows, picture)
 
