@@ -51,3 +51,17 @@ def test_resume_gives_the_same_weights(tmp_path):
 def test_missing_corpus_is_a_clear_error(tmp_path):
     with pytest.raises(SynspInputError, match="synsp data build"):
         train(TrainConfig(corpus=str(tmp_path / "none.npz"), out=str(tmp_path / "r")), progress=False)
+
+
+def test_init_starts_from_a_checkpoint_and_checks_its_config(tmp_path):
+    first = train(config(tmp_path / "a", epochs=1), progress=False)
+    # with a zero learning rate the fine-tuned weights stay the initial checkpoint's
+    train(config(tmp_path / "b", epochs=1, init=str(first), lr=0.0), progress=False)
+    start, _ = load_model(first)
+    after = torch.load(tmp_path / "b" / "last.pt", weights_only=True)["model"]
+    for key, value in start.state_dict().items():
+        torch.testing.assert_close(after[key], value, msg=key)
+    other = config(tmp_path / "c", epochs=1, init=str(first))
+    other.model = {**TINY, "d_model": 32}
+    with pytest.raises(SynspInputError, match="differs"):
+        train(other, progress=False)

@@ -70,6 +70,7 @@ class TrainConfig:
     val_frames: int = 6000  # validation frames per epoch (whole clips, fixed noise)
     train_split: str = "train"
     val_split: str = "val"
+    init: str | None = None  # start from this checkpoint's weights (same architecture and config)
     out: str = "runs/synsp"
     device: str = "cpu"
     workers: int = 0
@@ -203,6 +204,13 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
     model_config = _model_config(config)
     card = make_card(config, model_config)
     model = build_model(card).to(config.device)
+    if config.init:
+        from .models.checkpoint import load_model
+
+        start, start_card = load_model(config.init)
+        if start_card.config != card.config:
+            raise SynspInputError(f"--init {config.init}: its model config differs from this run's")
+        model.load_state_dict(start.state_dict())
     gains = [p for n, p in model.named_parameters() if n == "spectral_gain"]
     others = [p for n, p in model.named_parameters() if n != "spectral_gain"]
     groups = [{"params": others}] + ([{"params": gains, "lr": config.lr * GAIN_LR_FACTOR}] if gains else [])
