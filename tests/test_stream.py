@@ -58,3 +58,21 @@ def test_missing_joints_hold_their_last_value_and_bad_frames_raise():
         stream.push(np.zeros((14, 3)))
     with pytest.raises(SynspInputError, match="window network"):
         Stream("savgol")
+
+
+def test_causal_stream_has_zero_delay_and_matches_the_causal_refiner():
+    from synsp.refiners import get_refiner
+
+    x = track(20)
+    stream = Stream(MODEL, causal=True)
+    online = []
+    for t in range(20):
+        out = stream.push(x[t])
+        assert len(out) == 1  # the frame just pushed comes back at once
+        online += out
+    assert stream.delay == 0 and stream.flush()[0] == []
+    offline = get_refiner(MODEL, causal=True)(x)
+    np.testing.assert_allclose(np.stack(online), offline, atol=1e-5)
+    future = x.copy()
+    future[10:] += 0.5
+    np.testing.assert_allclose(get_refiner(MODEL, causal=True)(future)[:10], offline[:10], atol=1e-9)

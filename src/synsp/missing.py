@@ -28,7 +28,7 @@ import numpy as np
 
 from .validation import SynspInputError, check_poses, to_numpy
 
-__all__ = ["missing_from_confidence", "interpolate_missing"]
+__all__ = ["missing_from_confidence", "interpolate_missing", "hold_missing"]
 
 
 def missing_from_confidence(confidence: Any, poses_shape: tuple[int, ...], threshold: float) -> np.ndarray:
@@ -115,3 +115,17 @@ def interpolate_missing(poses: Any, missing: Any = None) -> tuple[np.ndarray, np
     frac = np.divide(frames - before, span, out=np.zeros(span.shape), where=span > 0)
     filled = np.where(gap, lo + frac * (hi - lo), flat)
     return filled.reshape(x.shape), mask
+
+
+def hold_missing(poses: Any, missing: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """Causal filling: a missing joint coordinate holds its last observed value.
+
+    Same arguments and result as :func:`interpolate_missing`, but frame ``t``
+    only uses frames ``<= t`` (what an online refiner can know); a gap at the
+    very start, before any observation, takes the first observed value.
+    """
+    filled, mask = interpolate_missing(poses, missing)  # validates; leading gaps take the first value
+    T = filled.shape[0]
+    frame = np.where(mask, 0, np.arange(T).reshape((T,) + (1,) * (filled.ndim - 1)))
+    last = np.maximum.accumulate(frame, axis=0)  # the last observed frame (0 before any)
+    return np.take_along_axis(filled, last, axis=0), mask

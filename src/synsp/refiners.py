@@ -32,7 +32,7 @@ import torch
 
 from .filters import FILTERS, get_filter
 from .filters.base import Refiner
-from .missing import interpolate_missing
+from .missing import hold_missing, interpolate_missing
 from .models.checkpoint import ModelCard, load_model
 from .normalization import denormalize_windows, normalize_windows, window_mask
 from .skeletons import get_skeleton
@@ -65,12 +65,13 @@ class NetworkRefiner:
     """A trained window network behind the refiner contract (see the module docstring)."""
 
     def __init__(self, model: torch.nn.Module, card: ModelCard, batch: int = 1024, device: str = "cpu",
-                 min_confidence: float = 0.3):
+                 min_confidence: float = 0.3, causal: bool | None = None):
         self.model = model.eval().to(device)
         self.card = card
         self.name = card.name
         self.window = card.window
-        self.causal = card.causal
+        # causal: frame t is the last frame of the window ending at t (zero delay, no window average)
+        self.causal = card.causal if causal is None else causal
         self.batch = batch
         self.device = device
         self.min_confidence = min_confidence
@@ -100,7 +101,7 @@ class NetworkRefiner:
         if missing.all(axis=(0, 2)).any():
             p = int(np.flatnonzero(missing.all(axis=(0, 2)))[0])
             raise SynspInputError(f"person/view {p} has no valid joint in any frame; nothing to refine")
-        filled, _ = interpolate_missing(x4, missing)
+        filled, _ = (hold_missing if self.causal else interpolate_missing)(x4, missing)
         fps_in = float(fps) if fps else card.fps
         resample = abs(fps_in - card.fps) > 0.01 * card.fps and filled.shape[0] > 1
         n_model = max(2, int(round((filled.shape[0] - 1) * card.fps / fps_in)) + 1)
@@ -124,11 +125,15 @@ class NetworkRefiner:
         card = self.card
         T, P, J, D = x.shape
         W = card.window
-        if T < W:  # one window, edge-padded; the padded frames are dropped again
+        if self.causal:  # window t ends at frame t: pad the start with the first frame
+            x = np.concatenate([np.repeat(x[:1], W - 1, axis=0), x])
+            missing = np.concatenate([np.repeat(missing[:1], W - 1, axis=0), missing])
+        elif T < W:  # one window, edge-padded; the padded frames are dropped again
             x = np.concatenate([x, np.repeat(x[-1:], W - T, axis=0)])
             missing = np.concatenate([missing, np.repeat(missing[-1:], W - T, axis=0)])
-        starts = window_starts(x.shape[0], W, 1)
-        acc = WindowAccumulator(x.shape[0], (P, J, D))
+        starts = np.arange(T) if self.causal else window_starts(x.shape[0], W, 1)
+        acc = None if self.causal else WindowAccumulator(x.shape[0], (P, J, D))
+        last_frames = np.empty((T, P, J, D)) if self.causal else None
         offsets = np.arange(W)
         chunks = range(0, len(starts), self.batch)
         for a in tqdm(chunks, desc=f"refining with {card.name}", unit="batch",
@@ -143,8 +148,11 @@ class NetworkRefiner:
                                        dtype=torch.float32, device=self.device)
             y = self.run_windows(torch.as_tensor(inp, dtype=torch.float32, device=self.device), mask)
             refined = denormalize_windows(y.cpu().numpy(), stats, D)  # (n, P, W, J, D)
-            acc.add(np.moveaxis(refined, 1, 2), s)
-        return acc.result()[:T]
+            if self.causal:
+                last_frames[s] = refined[:, :, -1]
+            else:
+                acc.add(np.moveaxis(refined, 1, 2), s)
+        return last_frames if self.causal else acc.result()[:T]
 
     def run_windows(self, inp: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
         """Normalised windows ``(n, P, W, C)`` (+ mask) -> the card's output, same shape."""

@@ -10,6 +10,13 @@ over the windows that exist, as offline refinement does at a sequence's end).
 
 The output equals offline :func:`synsp.refine` of the whole track frame for
 frame when no joint is missing and the stream runs at the model's frame rate.
+
+``Stream(model, causal=True)`` has **zero delay**: each pushed frame is
+returned at once as the last frame of the refined window ending at it (the
+start of a track is padded with its first frame), equal to
+``NetworkRefiner(..., causal=True)`` offline.  The shipped models were trained
+on whole windows, so their last frame is less accurate than the averaged
+output (see the README).
 Missing joints (NaN, or confidence below ``min_confidence``) can only be
 filled from the past online: they hold their last observed value and are
 flagged to models trained with a mask.
@@ -34,6 +41,8 @@ __all__ = ["Stream"]
 @dataclass
 class _Track:
     frames: deque = field(default_factory=deque)  # last W filled input frames (J, D)
+    first: np.ndarray | None = None  # first filled frame (causal padding)
+    first_missing: np.ndarray | None = None
     missing: deque = field(default_factory=deque)  # their missing flags (J,)
     sums: deque = field(default_factory=deque)  # partial sums of pending output frames
     counts: deque = field(default_factory=deque)
@@ -44,14 +53,15 @@ class _Track:
 class Stream:
     """Per-track online refinement with a window network (see the module docstring)."""
 
-    def __init__(self, model: str = "synsp-h36m17-3d-w8", min_confidence: float = 0.3):
+    def __init__(self, model: str = "synsp-h36m17-3d-w8", min_confidence: float = 0.3, causal: bool = False):
         refiner = get_refiner(model) if not isinstance(model, NetworkRefiner) else model
         if not isinstance(refiner, NetworkRefiner) or refiner.card.views != 1:
             raise SynspInputError(f"Stream needs a single-view window network; {model!r} is not one")
         self.refiner = refiner
         self.card = refiner.card
         self.window = refiner.card.window
-        self.delay = self.window - 1
+        self.causal = causal
+        self.delay = 0 if causal else self.window - 1
         self.min_confidence = min_confidence
         self.tracks: dict[Hashable, _Track] = {}
 
@@ -79,6 +89,15 @@ class Stream:
         if len(track.frames) > self.window:
             track.frames.popleft()
             track.missing.popleft()
+        if self.causal:
+            track.sums.clear()
+            track.counts.clear()
+            if track.first is None:
+                track.first, track.first_missing = filled, missing
+            pad = self.window - len(track.frames)
+            frames = np.stack([track.first] * pad + list(track.frames))
+            flags = np.stack([track.first_missing] * pad + list(track.missing))
+            return [self._refine(frames, flags)[-1]]
         if len(track.frames) < self.window:
             return []
         self._add_window(track, np.stack(track.frames), np.stack(track.missing))
@@ -90,6 +109,9 @@ class Stream:
         out = {}
         for tid in ids:
             track = self.tracks.pop(tid)
+            if self.causal:
+                out[tid] = []  # every frame was returned when it was pushed
+                continue
             if track.pushed and track.pushed < self.window:  # a short track: one padded window
                 pad = self.window - len(track.frames)
                 frames = np.concatenate([np.stack(track.frames), np.repeat(track.frames[-1][None], pad, 0)])

@@ -96,3 +96,18 @@ def test_mask_of_wrong_shape_raises():
 def test_bad_poses_raise(bad, match):
     with pytest.raises(SynspInputError, match=match):
         interpolate_missing(bad)
+
+
+def test_hold_missing_is_causal_and_holds_the_last_value():
+    from synsp.missing import hold_missing
+
+    x = np.arange(10.0)[:, None, None] * np.ones((10, 2, 3))
+    x[4:7, 1] = np.nan
+    x[0:2, 0] = np.nan  # a gap before the first observation
+    filled, mask = hold_missing(x)
+    np.testing.assert_array_equal(filled[4:7, 1], np.repeat(x[3:4, 1], 3, axis=0))  # held, not interpolated
+    np.testing.assert_array_equal(filled[0:2, 0], np.repeat(x[2:3, 0], 2, axis=0))  # the first observed value
+    assert mask[4:7, 1].all() and not mask[7:, 1].any()
+    changed = x.copy()
+    changed[8:] += 100.0
+    np.testing.assert_array_equal(hold_missing(changed)[0][:8], filled[:8])
