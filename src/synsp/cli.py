@@ -80,6 +80,7 @@ MODEL_SIZES = {
 @click.option("--device", default="cpu", show_default=True)
 @click.option("--resume", is_flag=True, help="continue from <out>/last.pt")
 @click.option("--init", "init", default=None, help="start from a checkpoint's weights (e.g. a single-view model)")
+@click.option("--causal", is_flag=True, help="SynSP: train for zero delay (loss on each window's last frame)")
 def train(**opts) -> None:
     """Train a refiner on the corpus with simulated estimator errors; best epoch by validation MPJPE."""
     from .training import TrainConfig, train as run
@@ -98,7 +99,8 @@ def train(**opts) -> None:
         preset=presets[0] if len(presets) == 1 else presets, corpus=opts["corpus"], epochs=opts["epochs"],
         windows_per_epoch=opts["windows_per_epoch"], batch_size=opts["batch_size"], lr=opts["lr"],
         lr_decay=opts["lr_decay"], w_accel=w_accel, seed=opts["seed"], out=opts["out"] or f"runs/{name}",
-        device=opts["device"], init=opts["init"], command="synsp train " + " ".join(sys.argv[2:]),
+        device=opts["device"], init=opts["init"], causal=opts["causal"],
+        command="synsp train " + " ".join(sys.argv[2:]),
     )
     best = run(config, resume=opts["resume"])
     click.echo(f"best checkpoint: {best}.safetensors (+ .json model card)")

@@ -71,6 +71,7 @@ class TrainConfig:
     train_split: str = "train"
     val_split: str = "val"
     init: str | None = None  # start from this checkpoint's weights (same architecture and config)
+    causal: bool = False  # SynSP only: loss on the window's last frame, zero-delay use
     out: str = "runs/synsp"
     device: str = "cpu"
     workers: int = 0
@@ -105,6 +106,7 @@ def make_card(config: TrainConfig, model_config: dict[str, Any]) -> ModelCard:
         name=config.name, architecture=config.architecture, config=model_config, skeleton=sk.name,
         dims=2 if config.representation == "2d" else 3, window=window, views=config.views,
         fps=30.0, root_joints=tuple(sk.root_joints), mask=config.mask and config.architecture == "synsp",
+        causal=config.causal,
         data="synsp corpus (real CMU/assimp/holosoma mocap), train split",
         noise_preset=config.preset if isinstance(config.preset, str) else "+".join(config.preset),
         recipe={k: v for k, v in dataclasses.asdict(config).items()
@@ -118,7 +120,7 @@ def _loss(architecture: str, model, inp, gt, mask, config: TrainConfig):
     if architecture == "synsp":
         from .models.synsp import synsp_loss
 
-        return synsp_loss(model(inp, mask=mask), gt, config.w_pos, config.w_accel)
+        return synsp_loss(model(inp, mask=mask), gt, config.w_pos, config.w_accel, causal=config.causal)
     if architecture == "smoothnet":
         from .models.smoothnet import smoothnet_loss
 
@@ -201,6 +203,8 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(config.seed)
     np.random.seed(config.seed)
+    if config.causal and config.architecture != "synsp":
+        raise SynspInputError("--causal training is implemented for SynSP only")
     model_config = _model_config(config)
     card = make_card(config, model_config)
     model = build_model(card).to(config.device)

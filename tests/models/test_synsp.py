@@ -154,3 +154,17 @@ def test_learnability_variants_start_as_identity_and_train_every_parameter():
     assert model.spectral_gain.grad is not None and model.spectral_gain.grad.abs().sum() > 0
     dead = [n for n, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
     assert not dead
+
+
+def test_causal_loss_only_sees_the_last_frame():
+    gt = torch.randn(4, 8, 6)
+    y = gt + 0.1 * torch.randn_like(gt)
+    base, _ = synsp_loss(SynSPOutput(y, y, y), gt, causal=True)
+    early = y.clone()
+    early[:, :5] += 3.0  # frames before the last three do not count
+    same, _ = synsp_loss(SynSPOutput(early, early, early), gt, causal=True)
+    torch.testing.assert_close(same, base)
+    late = y.clone()
+    late[:, -1] += 3.0
+    worse, _ = synsp_loss(SynSPOutput(late, late, late), gt, causal=True)
+    assert worse > base + 3.0

@@ -255,15 +255,22 @@ class SynSP(nn.Module):
 
 
 def synsp_loss(
-    out: SynSPOutput, gt: torch.Tensor, w_pos: float = 1.0, w_accel: float = 1.0
+    out: SynSPOutput, gt: torch.Tensor, w_pos: float = 1.0, w_accel: float = 1.0, causal: bool = False
 ) -> tuple[torch.Tensor, dict[str, float]]:
     """Equ. 4: per output ``w_pos * L1(pos) + k * w_accel * L1(accel)`` with
-    ``k = 0`` (Position Branch), ``1`` (Acceleration Branch), ``0.5`` (final)."""
+    ``k = 0`` (Position Branch), ``1`` (Acceleration Branch), ``0.5`` (final).
+
+    ``causal``: only the window's last frame counts (its position, and the
+    acceleration at the last three frames), for zero-delay use.
+    """
+    if causal:
+        out = SynSPOutput(*(o[..., -3:, :] for o in out))
+        gt = gt[..., -3:, :]
     terms, total = {}, 0.0
     accel_gt = second_difference(gt)
     for name, y, k in (("position", out.position, 0.0), ("acceleration", out.acceleration, 1.0),
                        ("final", out.final, 0.5)):
-        loss = w_pos * (y - gt).abs().mean()
+        loss = w_pos * ((y - gt)[..., -1:, :] if causal else (y - gt)).abs().mean()
         if k:
             loss = loss + k * w_accel * (second_difference(y) - accel_gt).abs().mean()
         terms[name] = float(loss.detach())
