@@ -53,15 +53,17 @@ class _Track:
 class Stream:
     """Per-track online refinement with a window network (see the module docstring)."""
 
-    def __init__(self, model: str = "synsp-h36m17-3d-w8", min_confidence: float = 0.3, causal: bool = False):
+    def __init__(self, model: str = "synsp-h36m17-3d-w8", min_confidence: float = 0.3,
+                 causal: bool | None = None):
+        """``causal=None`` follows the model card (``True`` for models trained with ``--causal``)."""
         refiner = get_refiner(model) if not isinstance(model, NetworkRefiner) else model
         if not isinstance(refiner, NetworkRefiner) or refiner.card.views != 1:
             raise SynspInputError(f"Stream needs a single-view window network; {model!r} is not one")
         self.refiner = refiner
         self.card = refiner.card
         self.window = refiner.card.window
-        self.causal = causal
-        self.delay = 0 if causal else self.window - 1
+        self.causal = refiner.causal if causal is None else causal
+        self.delay = 0 if self.causal else self.window - 1
         self.min_confidence = min_confidence
         self.tracks: dict[Hashable, _Track] = {}
 
