@@ -107,6 +107,7 @@ def _plot(out_dir, gt, outputs, fps, skeleton) -> Path | None:
     path = out / "demo_mocap.png"
     with tempfile.NamedTemporaryFile(dir=out, suffix=".png", delete=False) as tmp:
         fig.savefig(tmp.name, dpi=100)
+    os.chmod(tmp.name, 0o644)
     os.replace(tmp.name, path)
     plt.close(fig)
     return path
