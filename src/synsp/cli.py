@@ -47,6 +47,8 @@ MODEL_SIZES = {
     # decoder queries and a learned per-frequency skip of the input
     "small": dict(d_model=64, d_inner=128, n_layers=3, n_head=4, d_k=16, d_v=16, frequency_output=True,
                   query_positions=True, spectral_skip=True),
+    # the small size without those departures (the official architecture, scaled down)
+    "small-plain": dict(d_model=64, d_inner=128, n_layers=3, n_head=4, d_k=16, d_v=16),
     # the official configuration (about 3.1 M parameters with separate branch layers)
     "official": {},
 }
