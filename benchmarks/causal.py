@@ -21,7 +21,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from synsp.data.corpus import built_corpus_path
     from synsp.refiners import get_refiner
-    from synsp.training import evaluate_refiner, input_as_refiner, validation_set
+    from synsp.evaluation import mpjpe_accel_table
+    from synsp.training import input_as_refiner, validation_set
 
     if not built_corpus_path().is_file():
         print("build the corpus first: synsp data build", file=sys.stderr)
@@ -37,11 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         ("kalman", get_refiner("kalman")),
     ]
     print(f"# reproduce: python benchmarks/causal.py --preset {args.preset} --frames {args.frames}")
-    print("| zero-delay method | MPJPE | Accel |")
-    print("|---|---|---|")
-    for name, refiner in methods:
-        r = evaluate_refiner(refiner, clips, "h36m17")
-        print(f"| {name} | {r['mpjpe']:.1f} | {r['accel']:.2f} |")
+    print(mpjpe_accel_table(methods, clips).replace("| method |", "| zero-delay method |", 1))
     return 0
 
 

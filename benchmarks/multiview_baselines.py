@@ -25,7 +25,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from synsp.data.corpus import built_corpus_path
     from synsp.refiners import get_refiner
-    from synsp.training import evaluate_refiner, input_as_refiner, validation_set
+    from synsp.evaluation import mpjpe_accel_table
+    from synsp.training import input_as_refiner, validation_set
 
     if not built_corpus_path().is_file():
         print("build the corpus first: synsp data build", file=sys.stderr)
@@ -45,11 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     methods += [(path, get_refiner(path)) for path in args.checkpoints]
     print(f"# reproduce: python benchmarks/multiview_baselines.py --views {args.views} --preset {args.preset}"
           + (" --checkpoints " + " ".join(args.checkpoints) if args.checkpoints else ""))
-    print("| method | MPJPE | Accel |")
-    print("|---|---|---|")
-    for name, refiner in methods:
-        r = evaluate_refiner(refiner, clips, "h36m17")
-        print(f"| {name} | {r['mpjpe']:.1f} | {r['accel']:.2f} |")
+    print(mpjpe_accel_table(methods, clips).replace("| method |", "| method |", 1))
     return 0
 
 

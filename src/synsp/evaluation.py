@@ -23,7 +23,7 @@ from .refiners import get_refiner
 from .skeletons import get_skeleton
 from .training import input_as_refiner, validation_set
 
-__all__ = ["Row", "compare", "markdown_table"]
+__all__ = ["Row", "compare", "markdown_table", "mpjpe_accel_table"]
 
 METRICS = ("mpjpe", "pa_mpjpe", "accel", "mpjpe_hardest", "accel_hardest", "mpjpe_fast", "bone_std")
 
@@ -104,4 +104,15 @@ def markdown_table(rows: list[Row], data_fps: float = 30.0) -> str:
         lines.append(f"| {r.preset} | {r.method} | {latency} | {cell('mpjpe')} | {cell('pa_mpjpe')} | "
                      f"{cell('accel', 2)} | {cell('mpjpe_hardest')} | {cell('accel_hardest', 2)} | "
                      f"{cell('mpjpe_fast')} | {cell('bone_std')} | {r.fps_throughput:,.0f} |")
+    return "\n".join(lines)
+
+
+def mpjpe_accel_table(methods: list[tuple[str, object]], clips, skeleton: str = "h36m17") -> str:
+    """A Markdown table of MPJPE and Accel for named refiners on the same (gt, input, confidence) clips."""
+    from .training import evaluate_refiner
+
+    lines = ["| method | MPJPE | Accel |", "|---|---|---|"]
+    for name, refiner in methods:
+        r = evaluate_refiner(refiner, clips, skeleton)
+        lines.append(f"| {name} | {r['mpjpe']:.1f} | {r['accel']:.2f} |")
     return "\n".join(lines)
