@@ -140,19 +140,28 @@ class NetworkRefiner:
                       disable=not progress or len(chunks) < 2):
             s = starts[a:a + self.batch]
             idx = s[:, None] + offsets[None, :]  # (n, W)
-            win = np.moveaxis(x[idx], 2, 1)  # (n, P, W, J, D)
-            inp, stats = normalize_windows(win, card.root_joints)  # (n, P, W, (J+1)*D)
-            mask = None
-            if card.mask:
-                mask = torch.as_tensor(window_mask(np.moveaxis(missing[idx], 2, 1), card.root_joints),
-                                       dtype=torch.float32, device=self.device)
-            y = self.run_windows(torch.as_tensor(inp, dtype=torch.float32, device=self.device), mask)
-            refined = denormalize_windows(y.cpu().numpy(), stats, D)  # (n, P, W, J, D)
+            refined = self.refine_windows(np.moveaxis(x[idx], 2, 1), np.moveaxis(missing[idx], 2, 1))
             if self.causal:
                 last_frames[s] = refined[:, :, -1]
             else:
                 acc.add(np.moveaxis(refined, 1, 2), s)
         return last_frames if self.causal else acc.result()[:T]
+
+    @torch.no_grad()
+    def refine_windows(self, windows: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        """Raw windows ``(n, P, W, J, D)`` and missing flags ``(n, P, W, J)`` -> refined windows.
+
+        Normalises each window, runs the network (the card's output) and undoes
+        the normalisation; no window averaging.
+        """
+        card = self.card
+        inp, stats = normalize_windows(windows, card.root_joints)  # (n, P, W, (J+1)*D)
+        mask = None
+        if card.mask:
+            mask = torch.as_tensor(window_mask(missing, card.root_joints), dtype=torch.float32,
+                                   device=self.device)
+        y = self.run_windows(torch.as_tensor(inp, dtype=torch.float32, device=self.device), mask)
+        return denormalize_windows(y.cpu().numpy(), stats, windows.shape[-1])
 
     def run_windows(self, inp: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
         """Normalised windows ``(n, P, W, C)`` (+ mask) -> the card's output, same shape."""

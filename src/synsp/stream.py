@@ -29,9 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Hashable
 
 import numpy as np
-import torch
 
-from .normalization import denormalize_windows, normalize_windows, window_mask
 from .refiners import NetworkRefiner, get_refiner
 from .validation import SynspInputError
 
@@ -135,12 +133,6 @@ class Stream:
         frame = track.sums.popleft() / track.counts.popleft()
         return frame
 
-    @torch.no_grad()
     def _refine(self, frames: np.ndarray, missing: np.ndarray) -> np.ndarray:
-        card = self.card
-        inp, stats = normalize_windows(frames[None], card.root_joints)  # (1, W, (J+1)*D)
-        mask = None
-        if card.mask:
-            mask = torch.as_tensor(window_mask(missing[None], card.root_joints), dtype=torch.float32)[:, None]
-        y = self.refiner.run_windows(torch.as_tensor(inp, dtype=torch.float32)[:, None], mask)[:, 0]
-        return denormalize_windows(y.numpy(), stats, card.dims)[0]
+        """One window ``(W, J, D)`` (+ flags ``(W, J)``) -> refined ``(W, J, D)``."""
+        return self.refiner.refine_windows(frames[None, None], missing[None, None])[0, 0]
