@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .missing import missing_from_confidence
 from .refiners import NetworkRefiner, get_refiner, shipped_models
 from .skeletons import skeleton_for
 from .validation import SynspInputError, check_poses
@@ -62,6 +63,6 @@ def refine(
     if return_filled:
         missing = np.isnan(x).any(-1)
         if confidence is not None:
-            missing |= ~(np.asarray(confidence) >= 0.3)
+            missing |= missing_from_confidence(confidence, x.shape, refiner.min_confidence)
         return out, missing
     return out

@@ -32,7 +32,7 @@ import torch
 
 from .filters import FILTERS, get_filter
 from .filters.base import Refiner
-from .missing import hold_missing, interpolate_missing
+from .missing import hold_missing, interpolate_missing, missing_from_confidence
 from .models.checkpoint import ModelCard, load_model
 from .normalization import denormalize_windows, normalize_windows, window_mask
 from .skeletons import get_skeleton
@@ -92,12 +92,8 @@ class NetworkRefiner:
         x4 = x[:, None] if single else x  # (T, P, J, D)
         missing = np.isnan(x4).any(-1)  # (T, P, J)
         if confidence is not None:
-            conf = np.asarray(confidence, dtype=np.float64)
-            conf = conf[:, None] if single and conf.ndim == 2 else conf
-            if conf.shape != missing.shape:
-                raise SynspInputError(f"confidence has shape {np.shape(confidence)}; expected "
-                                      f"{x.shape[:-1]} (one score per joint and frame)")
-            missing |= ~(conf >= self.min_confidence)
+            low = missing_from_confidence(confidence, x.shape, self.min_confidence)
+            missing |= low[:, None] if single else low
         if missing.all(axis=(0, 2)).any():
             p = int(np.flatnonzero(missing.all(axis=(0, 2)))[0])
             raise SynspInputError(f"person/view {p} has no valid joint in any frame; nothing to refine")
