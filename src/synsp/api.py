@@ -12,7 +12,7 @@ from .refiners import NetworkRefiner, get_refiner, shipped_models
 from .skeletons import skeleton_for
 from .validation import SynspInputError, check_poses
 
-__all__ = ["refine", "default_model"]
+__all__ = ["refine", "refine_pose_file", "default_model"]
 
 
 def default_model(num_joints: int, dims: int, skeleton: str | None = None, views: int = 1) -> str:
@@ -66,3 +66,82 @@ def refine(
             missing |= missing_from_confidence(confidence, x.shape, refiner.min_confidence)
         return out, missing
     return out
+
+
+def _segments(frames: np.ndarray, max_gap: int) -> list[tuple[int, int]]:
+    """Index ranges ``[a, b)`` into a track's detections, split where more than ``max_gap`` frames are absent."""
+    cuts = np.flatnonzero(np.diff(frames) > max_gap + 1) + 1
+    bounds = np.concatenate([[0], cuts, [len(frames)]])
+    return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def _mean_accel(x: np.ndarray) -> float:
+    """Mean |second difference| per joint of ``(T, J, D)`` (NaN-aware; NaN when T < 3)."""
+    if len(x) < 3:
+        return float("nan")
+    a = np.linalg.norm(np.diff(x, 2, axis=0), axis=-1)
+    return float(np.nanmean(a)) if np.isfinite(a).any() else float("nan")
+
+
+def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: float | None = None,
+                     max_gap: int | None = None, progress: bool = False):
+    """Refine every person (track) of a :class:`synsp.io.tracks.PoseFile`; returns ``(refined, summary)``.
+
+    Each track is refined on its own timeline: frames where the person is not
+    detected are missing and filled, unless more than ``max_gap`` of them follow
+    each other (default: half a second at the file's fps, 15 frames when it is
+    unknown); there the track is cut and each part refined alone.  Joints that
+    are NaN or score below the refiner's ``min_confidence`` are filled; they keep
+    their original scores in the output.  Parts shorter than the refiner's window
+    are left as they are (listed in ``summary["unrefined_tracks"]``); a file in
+    which every part is that short is an error.
+
+    ``summary``: ``frames``, ``persons``, ``filled`` (joints filled),
+    ``accel_before`` / ``accel_after`` (mean |second difference| per joint over
+    consecutive detections, in the file's units per frame^2), ``model``,
+    ``unrefined_tracks``.
+    """
+    if not pose_file.tracks:
+        raise SynspInputError(f"{pose_file.source or 'pose file'}: no person in any frame; nothing to refine")
+    fps = fps or pose_file.fps
+    name = model if model is not None else default_model(pose_file.num_joints, pose_file.dims, pose_file.skeleton)
+    refiner = get_refiner(name)
+    window = int(getattr(refiner, "window", 1))
+    gap = int(max_gap) if max_gap is not None else int(round(0.5 * fps)) if fps else 15
+    new, unrefined, filled_total, before, after = {}, [], 0, [], []
+    for track in pose_file.tracks:
+        out = track.keypoints.copy()
+        for a, b in _segments(track.frames, gap):
+            frames = track.frames[a:b]
+            kp = np.full((int(frames[-1] - frames[0] + 1),) + out.shape[1:], np.nan)
+            kp[frames - frames[0]] = track.keypoints[a:b]
+            conf = None
+            if track.scores is not None:
+                conf = np.zeros(kp.shape[:2])
+                conf[frames - frames[0]] = track.scores[a:b]
+            valid = ~np.isnan(kp).any(-1)
+            if conf is not None:
+                valid &= conf >= getattr(refiner, "min_confidence", 0.0)
+            if len(kp) < window or not valid.any():
+                unrefined.append(track.track_id)
+                continue
+            if isinstance(refiner, NetworkRefiner):
+                ref, filled = refiner(kp, fps=fps, confidence=conf, progress=progress, return_filled=True)
+            else:
+                ref = refiner(kp, fps=fps, confidence=conf)
+                filled = ~valid
+            at = frames - frames[0]
+            out[a:b] = ref[at]
+            filled_total += int(filled[at].sum())
+            before.append(_mean_accel(kp))
+            after.append(_mean_accel(np.where(np.isnan(kp), np.nan, ref)))
+        new[track.track_id] = out
+    if not before:
+        raise SynspInputError(
+            f"{pose_file.source or 'pose file'}: every track is shorter than the {window}-frame window of "
+            f"{refiner.name} (or has no valid joint); nothing to refine. Pass a shorter-window method "
+            "(e.g. model='one-euro') or a longer recording")
+    summary = dict(frames=pose_file.num_frames, persons=len(pose_file.tracks), filled=filled_total,
+                   accel_before=float(np.nanmean(before)), accel_after=float(np.nanmean(after)),
+                   model=str(getattr(refiner, "name", name)), unrefined_tracks=sorted(set(unrefined), key=str))
+    return pose_file.with_keypoints(new), summary

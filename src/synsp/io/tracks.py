@@ -1,0 +1,182 @@
+"""Pose files with people in them: tracks, gaps, and writing refined values back in place.
+
+Every estimator format (MMPose / COCO JSON, OpenPose folders, MediaPipe CSV/NPZ, ...)
+is read into one :class:`PoseFile`: a list of :class:`Track` objects, one per person
+(track id), each holding the frames where that person was detected, the keypoints
+``(n, J, D)`` in the file's own units (NaN where a joint is missing) and the optional
+per-joint scores ``(n, J)``.  The reader also keeps, in ``PoseFile.meta``, what its
+writer needs to write the same document back with only the keypoint coordinates
+replaced (every other field kept): :func:`write_pose_file` does that atomically.
+
+:func:`read_pose_file` / :func:`write_pose_file` choose the format from the path
+(suffix, folder, or a look inside the file); ``FORMATS`` lists them.  A format module
+``synsp.io.<module>`` provides ``sniff(path) -> bool``, ``read(path, **kw) -> PoseFile``
+and ``write(path, pose_file) -> Path``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Hashable
+
+import numpy as np
+
+from synsp.io._common import as_path
+from synsp.validation import SynspInputError
+
+__all__ = ["Track", "PoseFile", "FORMATS", "read_pose_file", "write_pose_file", "pose_file_format"]
+
+
+@dataclass
+class Track:
+    """One person's detections: ``frames`` (n,) increasing ints into the file's timeline,
+    ``keypoints`` (n, J, D) float (NaN = missing), ``scores`` (n, J) or None."""
+
+    track_id: Hashable
+    frames: np.ndarray
+    keypoints: np.ndarray
+    scores: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        self.frames = np.asarray(self.frames, dtype=np.int64).reshape(-1)
+        self.keypoints = np.asarray(self.keypoints, dtype=np.float64)
+        if self.keypoints.ndim != 3 or self.keypoints.shape[0] != len(self.frames):
+            raise SynspInputError(
+                f"track {self.track_id!r}: keypoints of shape {self.keypoints.shape} do not match "
+                f"{len(self.frames)} frame indices; expected (n, J, D)")
+        if len(self.frames) > 1 and (np.diff(self.frames) <= 0).any():
+            i = int(np.flatnonzero(np.diff(self.frames) <= 0)[0])
+            raise SynspInputError(
+                f"track {self.track_id!r} appears twice in frame {int(self.frames[i + 1])} (or its frames "
+                "are out of order); give each person in a frame a distinct track id")
+        if self.scores is not None:
+            self.scores = np.asarray(self.scores, dtype=np.float64)
+            if self.scores.shape != self.keypoints.shape[:2]:
+                raise SynspInputError(
+                    f"track {self.track_id!r}: scores of shape {self.scores.shape} do not match keypoints "
+                    f"{self.keypoints.shape}; expected (n, J)")
+
+    @property
+    def num_joints(self) -> int:
+        return int(self.keypoints.shape[1])
+
+    @property
+    def dims(self) -> int:
+        return int(self.keypoints.shape[2])
+
+    def dense(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """Keypoints ``(frames[-1] - frames[0] + 1, J, D)`` over the track's whole span, NaN in the
+        gaps, and scores likewise (0 in the gaps)."""
+        n = int(self.frames[-1] - self.frames[0] + 1)
+        kp = np.full((n,) + self.keypoints.shape[1:], np.nan)
+        kp[self.frames - self.frames[0]] = self.keypoints
+        sc = None
+        if self.scores is not None:
+            sc = np.zeros((n, self.num_joints))
+            sc[self.frames - self.frames[0]] = self.scores
+        return kp, sc
+
+
+@dataclass
+class PoseFile:
+    """The people of one pose file (see the module docstring)."""
+
+    tracks: list[Track]
+    num_frames: int
+    format: str
+    skeleton: str | None = None  # a name in synsp.skeletons when the format says it
+    fps: float | None = None  # when the file says it
+    units: str = "px"  # "px", "m", "mm", "normalised", ...
+    source: Path | None = None
+    meta: dict[str, Any] = field(default_factory=dict)  # what the format's writer needs
+
+    def __post_init__(self) -> None:
+        shapes = {t.keypoints.shape[1:] for t in self.tracks}
+        if len(shapes) > 1:
+            raise SynspInputError(
+                f"{self.source or 'pose file'}: tracks have different joint layouts {sorted(shapes)}; "
+                "expected one skeleton per file")
+
+    @property
+    def num_joints(self) -> int | None:
+        return self.tracks[0].num_joints if self.tracks else None
+
+    @property
+    def dims(self) -> int | None:
+        return self.tracks[0].dims if self.tracks else None
+
+    def track(self, track_id: Hashable) -> Track:
+        for t in self.tracks:
+            if t.track_id == track_id:
+                return t
+        raise KeyError(track_id)
+
+    def with_keypoints(self, keypoints: dict[Hashable, np.ndarray]) -> "PoseFile":
+        """A copy with the keypoints of the given tracks replaced (same shapes)."""
+        tracks = []
+        for t in self.tracks:
+            new = keypoints.get(t.track_id, t.keypoints)
+            new = np.asarray(new, dtype=np.float64)
+            if new.shape != t.keypoints.shape:
+                raise ValueError(f"track {t.track_id!r}: new keypoints {new.shape} != {t.keypoints.shape}")
+            tracks.append(dataclasses.replace(t, keypoints=new))
+        return dataclasses.replace(self, tracks=tracks)
+
+    def to_array(self) -> tuple[np.ndarray, list[Hashable]]:
+        """``(num_frames, P, J, D)`` with NaN where a person is absent, and the track ids (P order)."""
+        if not self.tracks:
+            raise SynspInputError(f"{self.source or 'pose file'}: no person in any frame")
+        out = np.full((self.num_frames, len(self.tracks), self.num_joints, self.dims), np.nan)
+        for p, t in enumerate(self.tracks):
+            out[t.frames, p] = t.keypoints
+        return out, [t.track_id for t in self.tracks]
+
+
+#: format name -> (module under synsp.io, what it is)
+FORMATS: dict[str, tuple[str, str]] = {
+    "mmpose": ("keypoints_json", "MMPose 0.x/1.x JSON (per-frame instances, keypoints, scores, track ids)"),
+    "coco": ("keypoints_json", "COCO-style results JSON (flat x, y, v keypoints; WholeBody 133 kept)"),
+    "openpose": ("openpose", "OpenPose JSON folder (one *_keypoints.json per frame, BODY_25)"),
+    "mediapipe": ("mediapipe", "MediaPipe landmark CSV/NPZ (33 landmarks, x, y, z, visibility)"),
+    "smpl": ("smpl", "SMPL parameter npz (poses/betas/trans as written by body-model estimators)"),
+}
+
+
+def _module(fmt: str):
+    if fmt not in FORMATS:
+        raise SynspInputError(f"unknown pose format {fmt!r}; known: {', '.join(FORMATS)}")
+    return importlib.import_module(f"synsp.io.{FORMATS[fmt][0]}")
+
+
+def pose_file_format(path: Any) -> str | None:
+    """The format name of ``path`` (folder or file) when one of ``FORMATS`` recognises it, else None."""
+    p = as_path(path)
+    for fmt in FORMATS:
+        try:
+            mod = _module(fmt)
+        except ImportError:  # a format module not written yet
+            continue
+        if mod.sniff(p):
+            return getattr(mod, "format_of", lambda _p, f=fmt: f)(p)
+    return None
+
+
+def read_pose_file(path: Any, format: str | None = None, **kw: Any) -> PoseFile:
+    """Read any supported pose file or folder into a :class:`PoseFile`."""
+    p = as_path(path)
+    if not p.exists():
+        raise SynspInputError(f"{p}: file not found")
+    fmt = format or pose_file_format(p)
+    if fmt is None:
+        raise SynspInputError(
+            f"{p}: not a pose file synsp recognises; supported: "
+            + "; ".join(f"{k} ({v[1]})" for k, v in FORMATS.items()) + ", plus .npy/.npz arrays")
+    return _module(fmt).read(p, **kw)
+
+
+def write_pose_file(path: Any, pose_file: PoseFile, format: str | None = None) -> Path:
+    """Write ``pose_file`` in its own format (or ``format``), atomically."""
+    return _module(format or pose_file.format).write(as_path(path), pose_file)

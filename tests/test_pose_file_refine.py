@@ -1,0 +1,75 @@
+"""Refining pose files person by person: tracks, gaps, short tracks, filled joints."""
+
+import numpy as np
+import pytest
+
+from synsp.api import refine, refine_pose_file
+from synsp.io.tracks import PoseFile, Track
+from synsp.validation import SynspInputError
+
+
+def _walk(n, seed, J=17, D=2):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)[:, None, None]
+    base = rng.uniform(100, 400, (1, J, D)) + 2.0 * t
+    return base + rng.normal(0, 3, (n, J, D))
+
+
+def _file(tracks, n):
+    return PoseFile(tracks=tracks, num_frames=n, format="test", skeleton="coco17", fps=30.0)
+
+
+def test_each_track_equals_refining_its_own_array():
+    a, b = _walk(60, 0), _walk(40, 1)
+    pf = _file([Track(0, np.arange(60), a), Track(7, np.arange(20, 60), b)], 60)
+    out, summary = refine_pose_file(pf, model="savgol-mmpose")
+    np.testing.assert_allclose(out.track(0).keypoints, refine(a, model="savgol-mmpose", fps=30))
+    np.testing.assert_allclose(out.track(7).keypoints, refine(b, model="savgol-mmpose", fps=30))
+    assert summary["persons"] == 2 and summary["frames"] == 60
+    assert summary["accel_after"] < summary["accel_before"]
+    assert pf.track(0).keypoints is a  # the input is not changed
+
+
+def test_short_gap_is_filled_long_gap_splits_the_track():
+    x = _walk(100, 2)
+    keep = np.r_[0:30, 33:60, 80:100]  # 3 frames missing (filled), then 20 (split at 15)
+    pf = _file([Track(0, keep, x[keep])], 100)
+    out, _ = refine_pose_file(pf, model="savgol-mmpose", max_gap=15)
+    first = x[:60].copy()
+    first[30:33] = np.nan
+    np.testing.assert_allclose(out.track(0).keypoints[:57], refine(first, model="savgol-mmpose", fps=30)[keep[:57]])
+    np.testing.assert_allclose(out.track(0).keypoints[57:], refine(x[80:], model="savgol-mmpose", fps=30))
+
+
+def test_low_scores_are_filled_and_counted():
+    x = _walk(50, 3)
+    scores = np.ones((50, 17))
+    scores[10:14, 5] = 0.0
+    x[10:14, 5] = 0.0  # what detectors write for an invisible joint
+    pf = _file([Track(0, np.arange(50), x, scores)], 50)
+    out, summary = refine_pose_file(pf, model="one-euro")
+    assert summary["filled"] == 4
+    assert np.all(out.track(0).keypoints[10:14, 5] > 50)  # interpolated, not pulled to (0, 0)
+
+
+def test_tracks_shorter_than_the_window_stay_and_are_reported():
+    pf = _file([Track(0, np.arange(50), _walk(50, 4)), Track(1, np.arange(3), _walk(3, 5))], 50)
+    out, summary = refine_pose_file(pf, model="savgol-mmpose")
+    assert summary["unrefined_tracks"] == [1]
+    np.testing.assert_array_equal(out.track(1).keypoints, pf.track(1).keypoints)
+
+
+def test_only_short_tracks_is_an_error():
+    pf = _file([Track(0, np.arange(3), _walk(3, 6))], 3)
+    with pytest.raises(SynspInputError, match="shorter than the 11-frame window"):
+        refine_pose_file(pf, model="savgol-mmpose")
+
+
+def test_empty_file_is_an_error():
+    with pytest.raises(SynspInputError, match="no person"):
+        refine_pose_file(_file([], 10), model="one-euro")
+
+
+def test_a_person_twice_in_one_frame_is_an_error():
+    with pytest.raises(SynspInputError, match="appears twice in frame 3"):
+        Track(0, [1, 2, 3, 3], np.zeros((4, 17, 2)))
