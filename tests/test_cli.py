@@ -84,3 +84,18 @@ def test_benchmark_quick_compares_methods_on_the_same_data(capsys):
     lines = [line for line in out.splitlines() if line.startswith("| 3dpw-spin-like")]
     assert [line.split("|")[2].strip() for line in lines] == ["input", "savgol", "kalman-rts"]
     assert "reproduce: synsp benchmark" in out
+
+
+def test_train_option_overrides_reach_the_network_config():
+    from synsp.cli import _parse_options
+
+    assert _parse_options(("pose_quality_encoding=false", "d_model=32", "dropout=0.1"), "synsp") == {
+        "pose_quality_encoding": False, "d_model": 32, "dropout": 0.1}
+
+
+def test_train_rejects_unknown_or_mistyped_options():
+    from synsp.cli import main
+
+    assert main(["train", "--option", "no_such_setting=1"]) == 2
+    assert main(["train", "--option", "plain=maybe"]) == 2
+    assert main(["train", "--option", "d_model=big"]) == 2

@@ -83,6 +83,8 @@ MODEL_SIZES = {
 @click.option("--resume", is_flag=True, help="continue from <out>/last.pt")
 @click.option("--init", "init", default=None, help="start from a checkpoint's weights (e.g. a single-view model)")
 @click.option("--causal", is_flag=True, help="SynSP: train for zero delay (loss on each window's last frame)")
+@click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
+              help="override a network setting, e.g. pose_quality_encoding=false (ablations); repeatable")
 def train(**opts) -> None:
     """Train a refiner on the corpus with simulated estimator errors; best epoch by validation MPJPE."""
     from .training import TrainConfig, train as run
@@ -91,6 +93,7 @@ def train(**opts) -> None:
     name = opts["name"] or f"{arch}-{opts['skeleton']}-{opts['representation']}-w{opts['window']}" + (
         f"-p{opts['views']}" if opts["views"] > 1 else "")
     model = dict(MODEL_SIZES[opts["size"]], input_residual=opts["residual"]) if arch == "synsp" else {}
+    model.update(_parse_options(opts["options"], arch))
     if arch == "smoothnet":
         model["window"] = opts["window"]
     w_accel = opts["w_accel"] if opts["w_accel"] is not None else (1.0 if arch == "synsp" else 0.1)
@@ -106,6 +109,31 @@ def train(**opts) -> None:
     )
     best = run(config, resume=opts["resume"])
     click.echo(f"best checkpoint: {best}.safetensors (+ .json model card)")
+
+
+def _parse_options(options: tuple[str, ...], architecture: str) -> dict:
+    """``("pose_quality_encoding=false", "d_model=32")`` -> typed overrides of the network's config."""
+    import dataclasses
+
+    from .models.checkpoint import config_class
+
+    fields = {f.name: f for f in dataclasses.fields(config_class(architecture))}
+    out = {}
+    for item in options:
+        key, sep, value = item.partition("=")
+        if not sep or key not in fields:
+            raise SynspInputError(f"--option {item!r}: expected KEY=VALUE with KEY one of {', '.join(fields)}")
+        kind = type(fields[key].default)
+        if kind is bool:
+            if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise SynspInputError(f"--option {item!r}: {key} takes true or false")
+            out[key] = value.lower() in ("true", "1", "yes")
+        else:
+            try:
+                out[key] = kind(value)
+            except ValueError:
+                raise SynspInputError(f"--option {item!r}: {key} takes a {kind.__name__}") from None
+    return out
 
 
 @cli.command()

@@ -22,7 +22,7 @@ from torch import nn
 from .. import __version__
 from ..validation import SynspInputError
 
-__all__ = ["ModelCard", "build_model", "save_model", "load_model", "ARCHITECTURES"]
+__all__ = ["ModelCard", "build_model", "save_model", "load_model", "config_class", "ARCHITECTURES"]
 
 
 def _architectures() -> dict[str, tuple[type, type]]:
@@ -35,6 +35,11 @@ def _architectures() -> dict[str, tuple[type, type]]:
 
 
 ARCHITECTURES = ("synsp", "smoothnet", "deciwatch")
+
+
+def config_class(architecture: str) -> type:
+    """The hyperparameter dataclass of ``architecture`` (``SynSPConfig``, ...)."""
+    return _architectures()[architecture][0]
 
 
 @dataclass
