@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from .missing import missing_from_confidence
-from .refiners import NetworkRefiner, get_refiner, shipped_models
-from .skeletons import skeleton_for
+from .refiners import NetworkRefiner, SubsetRefiner, fit_refiner, get_refiner, shipped_models, subset_indices
+from .skeletons import SKELETONS, skeleton_for
 from .validation import SynspInputError, check_poses
 
 __all__ = ["refine", "refine_pose_file", "default_model"]
@@ -23,8 +23,14 @@ def default_model(num_joints: int, dims: int, skeleton: str | None = None, views
     candidates = []
     for name, stem in shipped_models().items():
         card = json.loads(stem.with_suffix(".json").read_text())
-        if card["skeleton"] in names and card["dims"] == dims and not card.get("causal", False):
-            candidates.append((card["views"] != views, card["architecture"] != "synsp", name))
+        if card["dims"] != dims or card.get("causal", False):
+            continue
+        # a model for the data's own skeleton first, then one for a skeleton the data contains
+        inside = [n for n in names if n in SKELETONS and card["skeleton"] in SKELETONS
+                  and subset_indices(n, card["skeleton"]) is not None]
+        if card["skeleton"] in names or inside:
+            candidates.append((card["skeleton"] not in names, card["views"] != views,
+                               card["architecture"] != "synsp", name))
     if not candidates:
         raise SynspInputError(
             f"no shipped model for {num_joints} joints in {dims}D"
@@ -32,7 +38,7 @@ def default_model(num_joints: int, dims: int, skeleton: str | None = None, views
             + "; pass model= a filter name ('one-euro', 'savgol', 'kalman-rts', ...) or a checkpoint "
             "trained with `synsp train`"
         )
-    return min(candidates)[2]
+    return min(candidates)[-1]
 
 
 def refine(
@@ -56,8 +62,8 @@ def refine(
     x = check_poses(poses, "poses", ndims=(3, 4), allow_nan=True)
     if model is None:
         model = default_model(x.shape[-2], x.shape[-1], skeleton)
-    refiner = get_refiner(model)
-    if isinstance(refiner, NetworkRefiner):
+    refiner = fit_refiner(get_refiner(model), x.shape[-2], skeleton)
+    if isinstance(refiner, (NetworkRefiner, SubsetRefiner)):
         return refiner(x, fps=fps, confidence=confidence, progress=progress, return_filled=return_filled)
     out = refiner(x, fps=fps, confidence=confidence)
     if return_filled:
@@ -105,7 +111,7 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
         raise SynspInputError(f"{pose_file.source or 'pose file'}: no person in any frame; nothing to refine")
     fps = fps or pose_file.fps
     name = model if model is not None else default_model(pose_file.num_joints, pose_file.dims, pose_file.skeleton)
-    refiner = get_refiner(name)
+    refiner = fit_refiner(get_refiner(name), pose_file.num_joints, pose_file.skeleton)
     window = int(getattr(refiner, "window", 1))
     gap = int(max_gap) if max_gap is not None else int(round(0.5 * fps)) if fps else 15
     new, unrefined, filled_total, before, after = {}, [], 0, [], []
@@ -125,7 +131,7 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
             if len(kp) < window or not valid.any():
                 unrefined.append(track.track_id)
                 continue
-            if isinstance(refiner, NetworkRefiner):
+            if isinstance(refiner, (NetworkRefiner, SubsetRefiner)):
                 ref, filled = refiner(kp, fps=fps, confidence=conf, progress=progress, return_filled=True)
             else:
                 ref = refiner(kp, fps=fps, confidence=conf)

@@ -35,11 +35,12 @@ from .filters.base import Refiner
 from .missing import hold_missing, interpolate_missing, missing_from_confidence
 from .models.checkpoint import ModelCard, load_model
 from .normalization import denormalize_windows, normalize_windows, window_mask
-from .skeletons import get_skeleton
+from .skeletons import SKELETONS as SKELETON_NAMES, get_skeleton
 from .validation import SynspInputError, check_poses
 from .windows import WindowAccumulator, window_starts
 
-__all__ = ["Refiner", "NetworkRefiner", "get_refiner", "shipped_models", "WEIGHTS_DIR", "resample_time"]
+__all__ = ["Refiner", "NetworkRefiner", "SubsetRefiner", "get_refiner", "fit_refiner", "shipped_models",
+           "WEIGHTS_DIR", "resample_time"]
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 
@@ -168,6 +169,86 @@ class NetworkRefiner:
         if isinstance(out, tuple):
             out = getattr(out, self.card.output)
         return out if self.card.views > 1 else out[:, None]
+
+
+def subset_indices(src: str, dst: str) -> list[int] | None:
+    """Where each joint of skeleton ``dst`` sits in skeleton ``src`` when ``src`` contains every one
+    of them under the same name (``mediapipe33``, ``body25``, ``coco133`` contain ``coco17``), else None."""
+    have = get_skeleton(src)._index
+    want = get_skeleton(dst).joints
+    return [have[n] for n in want] if all(n in have for n in want) else None
+
+
+class SubsetRefiner:
+    """A network for skeleton ``B`` run on a larger skeleton ``A`` that contains ``B``'s joints.
+
+    The joints ``A`` shares with ``B`` are refined by the network.  Each other
+    joint (MediaPipe's heels and finger tips, WholeBody's face and hands, ...)
+    follows its nearest ancestor among the refined joints, with its offset from
+    that ancestor low-pass filtered (zero-phase Butterworth offline, One-Euro for
+    a causal network): ``extra = refined_anchor + smooth(raw_extra - raw_anchor)``.
+    Joints with no refined ancestor use the mean of the refined joints as anchor.
+    """
+
+    def __init__(self, network: "NetworkRefiner", skeleton: str):
+        idx = subset_indices(skeleton, network.card.skeleton)
+        if idx is None:
+            raise SynspInputError(f"skeleton {skeleton!r} does not contain every joint of "
+                                  f"{network.card.skeleton!r}; {network.name} cannot refine it")
+        self.network, self.subset = network, idx
+        self.name, self.window, self.min_confidence = network.name, network.window, network.min_confidence
+        self.causal = network.causal
+        sk = get_skeleton(skeleton)
+        self.num_joints = sk.num_joints
+        inside = set(idx)
+        self.extra = [j for j in range(sk.num_joints) if j not in inside]
+        self.anchor = []
+        for j in self.extra:  # nearest refined ancestor, -1 for none
+            k = sk.parents[j]
+            while k != -1 and k not in inside:
+                k = sk.parents[k]
+            self.anchor.append(k)
+        self.offset_filter = get_filter("one-euro" if self.causal else "butterworth")
+
+    def __call__(self, poses: Any, fps: float | None = None, confidence: Any = None,
+                 progress: bool = False, return_filled: bool = False):
+        x = check_poses(poses, "poses", ndims=(3, 4), joints=self.num_joints, allow_nan=True)
+        conf = None if confidence is None else np.asarray(confidence, dtype=np.float64)
+        sub_conf = None if conf is None else conf[..., self.subset]
+        body, filled_body = self.network(x[..., self.subset, :], fps=fps, confidence=sub_conf,
+                                         progress=progress, return_filled=True)
+        out = np.empty_like(x)
+        out[..., self.subset, :] = body
+        filled = np.isnan(x).any(-1)
+        if conf is not None:
+            filled |= missing_from_confidence(conf, x.shape, self.min_confidence)
+        filled[..., self.subset] = filled_body
+        if self.extra:
+            pos = {j: i for i, j in enumerate(self.subset)}
+            raw_anchor = np.stack([x[..., self.subset, :].mean(-2) if a < 0 else x[..., a, :]
+                                   for a in self.anchor], axis=-2)
+            new_anchor = np.stack([body.mean(-2) if a < 0 else body[..., pos[a], :]
+                                   for a in self.anchor], axis=-2)
+            offsets = x[..., self.extra, :] - raw_anchor
+            extra_conf = None if conf is None else conf[..., self.extra]
+            out[..., self.extra, :] = new_anchor + self.offset_filter(offsets, fps=fps or self.network.card.fps,
+                                                                      confidence=extra_conf)
+        return (out, filled) if return_filled else out
+
+
+def fit_refiner(refiner: Refiner, num_joints: int, skeleton: str | None = None) -> Refiner:
+    """``refiner``, wrapped in a :class:`SubsetRefiner` when it is a network for fewer joints than the
+    data has and the data's skeleton (``skeleton``, or the one registered for ``num_joints``) contains them."""
+    if not isinstance(refiner, NetworkRefiner) or refiner.skeleton is None:
+        return refiner
+    if refiner.skeleton.num_joints == num_joints and (skeleton is None or skeleton == refiner.card.skeleton):
+        return refiner
+    from .skeletons import skeleton_for
+
+    for name in [skeleton] if skeleton else skeleton_for(num_joints):
+        if name in SKELETON_NAMES and subset_indices(name, refiner.card.skeleton) is not None:
+            return SubsetRefiner(refiner, name)
+    return refiner  # the network's own check names the mismatch
 
 
 def shipped_models() -> dict[str, Path]:

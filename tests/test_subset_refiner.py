@@ -1,0 +1,53 @@
+"""A COCO-17 network refining larger skeletons (MediaPipe 33, BODY_25, WholeBody 133)."""
+
+import numpy as np
+import pytest
+
+import synsp
+from synsp.api import default_model
+from synsp.refiners import SubsetRefiner, fit_refiner, get_refiner, subset_indices
+from synsp.skeletons import get_skeleton
+
+MODEL = "synsp-coco17-2d-w8"
+
+
+def _noisy(J, T=40, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(T)[:, None, None]
+    return rng.uniform(200, 600, (1, J, 2)) + 3.0 * t + rng.normal(0, 4, (T, J, 2))
+
+
+@pytest.mark.parametrize("skeleton", ["mediapipe33", "body25", "coco133"])
+def test_the_default_2d_model_serves_skeletons_that_contain_coco17(skeleton):
+    J = get_skeleton(skeleton).num_joints
+    assert default_model(J, 2, skeleton) == MODEL
+    assert isinstance(fit_refiner(get_refiner(MODEL), J, skeleton), SubsetRefiner)
+
+
+def test_shared_joints_are_the_network_output_on_them():
+    x = _noisy(33)
+    idx = subset_indices("mediapipe33", "coco17")
+    out = synsp.refine(x, model=MODEL, skeleton="mediapipe33")
+    np.testing.assert_allclose(out[:, idx], synsp.refine(x[:, idx], model=MODEL), atol=1e-9)
+
+
+def test_rigidly_attached_extra_joints_move_with_their_anchor():
+    x = _noisy(33, seed=1)
+    sk = get_skeleton("mediapipe33")
+    heel, ankle = sk.index("left_heel"), sk.index("left_ankle")
+    x[:, heel] = x[:, ankle] + np.array([5.0, 12.0])  # constant offset from the ankle
+    out = synsp.refine(x, model=MODEL, skeleton="mediapipe33")
+    np.testing.assert_allclose(out[:, heel] - out[:, ankle], np.tile([5.0, 12.0], (len(x), 1)), atol=1e-6)
+
+
+def test_extra_joints_get_smoother():
+    x = _noisy(33, T=120, seed=2)
+    out = synsp.refine(x, model=MODEL, skeleton="mediapipe33")
+    extra = [j for j in range(33) if j not in subset_indices("mediapipe33", "coco17")]
+    jitter = lambda a: np.abs(np.diff(a[:, extra], 2, axis=0)).mean()  # noqa: E731
+    assert jitter(out) < 0.5 * jitter(x)
+
+
+def test_a_skeleton_without_the_models_joints_is_refused():
+    with pytest.raises(synsp.validation.SynspInputError, match="17 joints|expected J = 17"):
+        synsp.refine(_noisy(14), model=MODEL)
