@@ -52,7 +52,7 @@ def test_refine_npy_round_trip_and_summary(capsys, tmp_path):
     [
         (np.zeros((20, 17, 4)), "D = 4"),
         (np.zeros((20, 17)), "expected"),
-        (np.full((20, 17, 3), np.nan), "NaN"),
+        (np.full((20, 17, 3), np.nan), "no valid joint"),
     ],
 )
 def test_refine_bad_input_exits_2_without_output(capsys, tmp_path, payload, message):
@@ -99,3 +99,41 @@ def test_train_rejects_unknown_or_mistyped_options():
     assert main(["train", "--option", "no_such_setting=1"]) == 2
     assert main(["train", "--option", "plain=maybe"]) == 2
     assert main(["train", "--option", "d_model=big"]) == 2
+
+
+def test_refine_short_track_exits_2_naming_the_window(capsys, tmp_path):
+    src, dst = tmp_path / "in.npy", tmp_path / "out.npy"
+    np.save(src, np.zeros((5, 17, 3)))
+    code, _, err = run(capsys, "refine", str(src), "-o", str(dst), "--model", "savgol-mmpose")
+    assert code == 2 and "shorter than the 11-frame window" in err and not dst.exists()
+
+
+def test_refine_two_people_in_an_npz_keeps_other_arrays(capsys, tmp_path):
+    rng = np.random.default_rng(1)
+    x = np.cumsum(rng.normal(scale=0.01, size=(50, 2, 17, 3)), axis=0)
+    x[:20, 1] = np.nan  # the second person enters at frame 20
+    src, dst = tmp_path / "in.npz", tmp_path / "out.npz"
+    np.savez(src, keypoints=x, fps=np.asarray(25.0), camera=np.eye(3))
+    code, out, err = run(capsys, "refine", str(src), "-o", str(dst), "--model", "one-euro")
+    assert code == 0, err
+    assert "2 person(s)" in out
+    with np.load(dst) as z:
+        assert set(z.files) == {"keypoints", "fps", "camera"}
+        y = z["keypoints"]
+        np.testing.assert_array_equal(z["camera"], np.eye(3))
+    assert np.isnan(y[:20, 1]).all() and np.isfinite(y[20:]).all() and np.isfinite(y[:, 0]).all()
+
+
+def test_refine_trc_keeps_the_header_and_frames(capsys, tmp_path):
+    from synsp.io import read_trc, write_trc
+
+    rng = np.random.default_rng(2)
+    pos = np.cumsum(rng.normal(scale=1.0, size=(40, 5, 3)), axis=0)
+    write_trc(tmp_path / "in.trc", pos, marker_names=list("ABCDE"), fps=60.0, units="mm")
+    code, out, err = run(capsys, "refine", str(tmp_path / "in.trc"), "-o", str(tmp_path / "out.trc"),
+                         "--model", "butterworth")
+    assert code == 0, err
+    a, b = read_trc(tmp_path / "in.trc"), read_trc(tmp_path / "out.trc")
+    assert b.marker_names == a.marker_names and b.fps == 60.0 and b.units == "mm"
+    np.testing.assert_array_equal(b.frame_numbers, a.frame_numbers)
+    assert np.abs(np.diff(b.positions, 2, axis=0)).mean() < np.abs(np.diff(a.positions, 2, axis=0)).mean()

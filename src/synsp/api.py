@@ -108,7 +108,7 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     ``unrefined_tracks``.
     """
     if not pose_file.tracks:
-        raise SynspInputError(f"{pose_file.source or 'pose file'}: no person in any frame; nothing to refine")
+        raise SynspInputError(f"{pose_file.source or 'pose file'}: no person (no valid joint) in any frame; nothing to refine")
     fps = fps or pose_file.fps
     name = model if model is not None else default_model(pose_file.num_joints, pose_file.dims, pose_file.skeleton)
     refiner = fit_refiner(get_refiner(name), pose_file.num_joints, pose_file.skeleton)

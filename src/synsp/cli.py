@@ -179,27 +179,34 @@ def models() -> None:
 
 
 @cli.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="output .npy/.npz")
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True))
+@click.option("-o", "--output", required=True, type=click.Path(), help="output file (or folder for OpenPose)")
 @click.option("--model", default=None, help="shipped model name, checkpoint path or filter name")
-@click.option("--fps", type=float, default=None, help="frame rate of the input (default: the model's)")
-@click.option("--skeleton", default=None, help="skeleton name, to choose the model")
-@click.option("--key", default=None, help="array name inside an .npz (default: the only/known one)")
+@click.option("--fps", type=float, default=None, help="frame rate of the input (default: the file's, else the model's)")
+@click.option("--skeleton", default=None, help="skeleton name of the input, to choose the model")
+@click.option("--key", default=None, help="array name inside a plain .npz (default: the only/known one)")
+@click.option("--max-gap", type=int, default=None,
+              help="longest run of missing frames filled inside a track (default: half a second)")
 def refine(input_path: str, output: str, model: str | None, fps: float | None, skeleton: str | None,
-           key: str | None) -> None:
-    """Refine an (T, J, D) or (T, P, J, D) array stored in .npy/.npz; writes the same layout."""
-    import numpy as np
+           key: str | None, max_gap: int | None) -> None:
+    """Refine a pose file person by person; the output keeps the input's format and fields.
 
-    from .api import refine as run
-    from .io.arrays import read_array, write_array
+    INPUT: MMPose 0.x/1.x or COCO JSON, an OpenPose JSON folder, MediaPipe CSV/NPZ, TRC,
+    or a (T, J, D) / (T, P, J, D) array in .npy/.npz.  An .npy/.npz OUTPUT of another
+    format gets a plain (T, P, J, D) array with track ids and scores.
+    """
+    from .api import refine_pose_file
+    from .io.tracks import read_pose_file, write_pose_file
 
-    poses = read_array(input_path, key=key)
-    out, filled = run(poses, model=model, fps=fps, skeleton=skeleton, return_filled=True, progress=True)
-    write_array(output, out.astype(poses.dtype if poses.dtype.kind == "f" else np.float64), key=key or "keypoints")
-    acc = lambda x: float(np.nanmean(np.linalg.norm(np.diff(x, 2, axis=0), axis=-1))) if len(x) > 2 else 0.0  # noqa: E731
-    persons = 1 if poses.ndim == 3 else poses.shape[1]
-    click.echo(f"{poses.shape[0]} frames, {persons} person(s), {int(filled.sum())} joints filled, "
-               f"mean acceleration {acc(poses):.4g} -> {acc(out):.4g} (input units per frame^2); wrote {output}")
+    pose_file = read_pose_file(input_path, **({"key": key} if key else {}))
+    if skeleton:
+        pose_file.skeleton = skeleton
+    refined, s = refine_pose_file(pose_file, model=model, fps=fps, max_gap=max_gap, progress=True)
+    write_pose_file(output, refined)
+    short = f", {len(s['unrefined_tracks'])} track(s) too short, left as they were" if s["unrefined_tracks"] else ""
+    click.echo(f"{s['frames']} frames, {s['persons']} person(s), {s['filled']} joints filled{short}; "
+               f"mean acceleration {s['accel_before']:.4g} -> {s['accel_after']:.4g} ({pose_file.units} per "
+               f"frame^2) with {s['model']}; wrote {output}")
 
 
 @cli.command()

@@ -119,3 +119,77 @@ def write_array(path: Any, array: Any, key: str = "keypoints", **extra: Any) -> 
             np.savez_compressed(fh, **payload)
 
     atomic_write(p, write, binary=True)
+
+
+# ---- the pose-file contract (synsp.io.tracks) ----------------------------------------------
+
+#: keys of per-joint scores read beside the keypoints in an ``.npz``: (T, J) or (T, P, J)
+SCORE_KEYS = ("scores", "confidence", "keypoint_scores")
+
+
+def sniff(path: Any) -> bool:
+    """An ``.npy`` / ``.npz`` file (the other ``.npz`` layouts are tried first)."""
+    return as_path(path).is_file() and suffix_of(path) in (".npy", ".npz")
+
+
+def read(path: Any, key: str | None = None, fps: float | None = None, skeleton: str | None = None):
+    """``(T, J, D)`` -> one track (id 0); ``(T, P, J, D)`` -> P tracks (ids 0..P-1), each present in
+    the frames where it has a finite joint.  Scores from an ``.npz`` key in :data:`SCORE_KEYS`;
+    ``fps`` from an ``fps`` key when not given."""
+    from synsp.io.tracks import PoseFile, Track
+
+    p = as_path(path)
+    arr = read_array(p, key=key)
+    scores = extra = None
+    if suffix_of(p) == ".npz":
+        with np.load(p, allow_pickle=False) as z:
+            extra = {k: z[k] for k in z.files}
+        used = key or next((k for k in ((*DEFAULT_KEYS,) if len(extra) > 1 else tuple(extra)) if k in extra), None)
+        skey = next((k for k in SCORE_KEYS if k in extra and k != used), None)
+        if skey is not None:
+            scores = np.asarray(extra[skey], dtype=np.float64)
+            if scores.shape != arr.shape[:-1]:
+                raise SynspInputError(f"{p}[{skey!r}] has shape {scores.shape}; expected {arr.shape[:-1]} "
+                                      "(one score per joint and frame)")
+        if fps is None and "fps" in extra and np.asarray(extra["fps"]).size == 1:
+            fps = float(extra["fps"])
+        key = used
+    single = arr.ndim == 3
+    a4 = arr[:, None] if single else arr
+    s4 = None if scores is None else (scores[:, None] if single else scores)
+    tracks = []
+    for q in range(a4.shape[1]):
+        present = np.flatnonzero(np.isfinite(a4[:, q]).any(axis=(-1, -2)))
+        if len(present):
+            tracks.append(Track(q, present, a4[present, q], None if s4 is None else s4[present, q]))
+    return PoseFile(tracks=tracks, num_frames=arr.shape[0], format="array", skeleton=skeleton, fps=fps,
+                    units="file units", source=p,
+                    meta=dict(shape=arr.shape, dtype=str(arr.dtype), key=key or "keypoints"))
+
+
+def write(path: Any, pose_file) -> Any:
+    """Write the tracks as one ``(T, P, J, D)`` array (``(T, J, D)`` when read from one) with NaN where
+    a person is absent; an ``.npz`` keeps every other array of the file it was read from, and gets
+    ``track_ids`` (and ``scores``) when it was not read from an array file."""
+    p = as_path(path)
+    arr, ids = pose_file.to_array()
+    meta = pose_file.meta if pose_file.format == "array" else {}
+    if len(meta.get("shape", ())) == 3:
+        arr = arr[:, 0]
+    extra = {}
+    src = pose_file.source
+    if suffix_of(p) == ".npz":
+        if pose_file.format == "array" and src is not None and suffix_of(src) == ".npz":
+            with np.load(src, allow_pickle=False) as z:
+                extra = {k: z[k] for k in z.files if k != meta["key"]}
+        else:
+            extra["track_ids"] = np.asarray([str(i) for i in ids])
+            if all(t.scores is not None for t in pose_file.tracks):
+                sc = np.zeros(arr.shape[:-1])
+                for q, t in enumerate(pose_file.tracks):
+                    sc[t.frames, q] = t.scores
+                extra["scores"] = sc
+            if pose_file.fps:
+                extra["fps"] = np.asarray(pose_file.fps)
+    write_array(p, arr, key=meta.get("key", "keypoints"), **extra)
+    return p

@@ -142,6 +142,9 @@ FORMATS: dict[str, tuple[str, str]] = {
     "openpose": ("openpose", "OpenPose JSON folder (one *_keypoints.json per frame, BODY_25)"),
     "mediapipe": ("mediapipe", "MediaPipe landmark CSV/NPZ (33 landmarks, x, y, z, visibility)"),
     "smpl": ("smpl", "SMPL parameter npz (poses/betas/trans as written by body-model estimators)"),
+    "trc": ("trc", "TRC marker file (OpenSim / Sports2D / Pose2Sim)"),
+    # last: any other .npy/.npz holding a (T, J, D) or (T, P, J, D) array
+    "array": ("arrays", "plain (T, J, D) / (T, P, J, D) array in .npy/.npz, optional scores and fps"),
 }
 
 
@@ -178,5 +181,11 @@ def read_pose_file(path: Any, format: str | None = None, **kw: Any) -> PoseFile:
 
 
 def write_pose_file(path: Any, pose_file: PoseFile, format: str | None = None) -> Path:
-    """Write ``pose_file`` in its own format (or ``format``), atomically."""
-    return _module(format or pose_file.format).write(as_path(path), pose_file)
+    """Write ``pose_file`` in its own format, atomically; to an ``.npy``/``.npz`` path as a plain array
+    when it was read from another format (or in ``format`` when given)."""
+    p = as_path(path)
+    if format is None:
+        npz_formats = ("array", "mediapipe", "smpl", "smoothnet")
+        as_array = p.name.lower().endswith((".npy", ".npz")) and pose_file.format not in npz_formats
+        format = "array" if as_array else pose_file.format
+    return _module(format).write(p, pose_file)

@@ -271,3 +271,36 @@ def write_trc(
             fh.write("\t".join(cells) + "\n")
 
     atomic_write(p, write)
+
+
+# ---- the pose-file contract (synsp.io.tracks) ----------------------------------------------
+
+
+def sniff(path: Any) -> bool:
+    """A ``.trc`` / ``.trc.gz`` file."""
+    p = as_path(path)
+    return p.is_file() and p.name.lower().endswith((".trc", ".trc.gz"))
+
+
+def read(path: Any, skeleton: str | None = None):
+    """One track (id 0) of ``(T, M, 3)`` markers in the file's units (empty cells are missing)."""
+    from synsp.io.tracks import PoseFile, Track
+
+    m = read_trc(path)
+    present = np.flatnonzero(np.isfinite(m.positions).any(axis=(-1, -2)))
+    tracks = [Track(0, present, m.positions[present])] if len(present) else []
+    return PoseFile(tracks=tracks, num_frames=m.positions.shape[0], format="trc", skeleton=skeleton, fps=m.fps,
+                    units=m.units, source=as_path(path), meta=dict(markers=m))
+
+
+def write(path: Any, pose_file) -> Path:
+    """The markers of the file read, with the track's positions replaced (frames, times, header kept)."""
+    if pose_file.format != "trc" or len(pose_file.tracks) != 1:
+        raise SynspInputError(f"{path}: a TRC file holds one 3D marker set; write this "
+                              f"{pose_file.format} data as .npz instead")
+    m = pose_file.meta["markers"]
+    t = pose_file.tracks[0]
+    pos = m.positions.copy()
+    pos[t.frames] = t.keypoints
+    write_trc(path, dataclasses.replace(m, positions=pos))
+    return as_path(path)
