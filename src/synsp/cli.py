@@ -209,6 +209,65 @@ def refine(input_path: str, output: str, model: str | None, fps: float | None, s
                f"frame^2) with {s['model']}; wrote {output}")
 
 
+def _read_pair(input_path: str, refined_path: str, key: str | None):
+    """Raw and refined poses, ``(T, J, D)`` or ``(T, P, J, D)``, from two .npy/.npz files."""
+    from .io.arrays import read_array
+
+    return read_array(input_path, key=key), read_array(refined_path, key=key)
+
+
+def _guess_skeleton(num_joints: int) -> str | None:
+    """The first registered skeleton with ``num_joints`` joints, or None."""
+    from .skeletons import skeleton_for
+
+    names = skeleton_for(num_joints)
+    return names[0] if names else None
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False))
+@click.argument("refined_path", metavar="REFINED", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--out", required=True, type=click.Path(dir_okay=False), help="output .png (or .pdf/.svg)")
+@click.option("--skeleton", default=None, help="skeleton name for joint names (default: guessed from J)")
+@click.option("--fps", type=float, default=None, help="frame rate: time axis in seconds (default: frames)")
+@click.option("--joints", default=None, help="comma-separated joint names or indices (default: the most jittery 4)")
+@click.option("--key", default=None, help="array name inside .npz files (default: the only/known one)")
+def plot(input_path: str, refined_path: str, out: str, skeleton: str | None, fps: float | None,
+         joints: str | None, key: str | None) -> None:
+    """Picture of raw vs refined trajectories and accelerations of a few joints."""
+    from .pictures import plot_refinement
+
+    raw, refined = _read_pair(input_path, refined_path, key)
+    skeleton = skeleton or _guess_skeleton(raw.shape[-2])  # no match: joints are numbered
+    chosen = [j.strip() for j in joints.split(",")] if joints else None
+    click.echo(f"wrote {plot_refinement(raw, refined, out, skeleton=skeleton, joints=chosen, fps=fps)}")
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False))
+@click.argument("refined_path", metavar="REFINED", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--out", required=True, type=click.Path(dir_okay=False), help="output .gif or .mp4")
+@click.option("--skeleton", default=None, help="skeleton name (default: guessed from J)")
+@click.option("--fps", type=float, default=30, show_default=True, help="frame rate of the poses")
+@click.option("--video", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="draw over this video's frames (2D pixel keypoints)")
+@click.option("--max-frames", type=int, default=None, help="render at most this many frames")
+@click.option("--key", default=None, help="array name inside .npz files (default: the only/known one)")
+def render(input_path: str, refined_path: str, out: str, skeleton: str | None, fps: float,
+           video: str | None, max_frames: int | None, key: str | None) -> None:
+    """Skeleton animation, raw (left) vs refined (right), or both over a video."""
+    from .pictures import render_animation
+    from .skeletons import SKELETONS
+
+    raw, refined = _read_pair(input_path, refined_path, key)
+    skeleton = skeleton or _guess_skeleton(raw.shape[-2])
+    if skeleton is None:
+        raise SynspInputError(f"no known skeleton has {raw.shape[-2]} joints; pass --skeleton "
+                              f"(one of {', '.join(SKELETONS)})")
+    path = render_animation(raw, refined, out, skeleton, fps=fps, video=video, max_frames=max_frames)
+    click.echo(f"wrote {path}")
+
+
 @cli.command()
 @click.option("--methods", default="one-euro,one-euro-mmpose,savgol,savgol-mmpose,gaussian,gaussian-mmpose,"
               "butterworth,kalman,kalman-rts", show_default=True, help="comma-separated refiners")

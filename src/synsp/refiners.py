@@ -66,13 +66,16 @@ class NetworkRefiner:
     """A trained window network behind the refiner contract (see the module docstring)."""
 
     def __init__(self, model: torch.nn.Module, card: ModelCard, batch: int = 1024, device: str = "cpu",
-                 min_confidence: float = 0.3, causal: bool | None = None):
+                 min_confidence: float = 0.3, causal: bool | None = None, stride: int = 1):
         self.model = model.eval().to(device)
         self.card = card
         self.name = card.name
         self.window = card.window
         # causal: frame t is the last frame of the window ending at t (zero delay, no window average)
         self.causal = card.causal if causal is None else causal
+        if not (isinstance(stride, int) and 1 <= stride <= card.window):
+            raise SynspInputError(f"stride is {stride!r}; expected an integer from 1 to the window ({card.window})")
+        self.stride = stride  # 1: every window, averaged (SWAA); W: non-overlapping windows
         self.batch = batch
         self.device = device
         self.min_confidence = min_confidence
@@ -128,7 +131,7 @@ class NetworkRefiner:
         elif T < W:  # one window, edge-padded; the padded frames are dropped again
             x = np.concatenate([x, np.repeat(x[-1:], W - T, axis=0)])
             missing = np.concatenate([missing, np.repeat(missing[-1:], W - T, axis=0)])
-        starts = np.arange(T) if self.causal else window_starts(x.shape[0], W, 1)
+        starts = np.arange(T) if self.causal else window_starts(x.shape[0], W, self.stride)
         acc = None if self.causal else WindowAccumulator(x.shape[0], (P, J, D))
         last_frames = np.empty((T, P, J, D)) if self.causal else None
         offsets = np.arange(W)

@@ -73,6 +73,9 @@ def atomic_write(path: Any, write: Callable[[IO], None], binary: bool = False) -
     if not folder.is_dir():
         raise SynspInputError(f"{p}: the folder {folder} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=folder)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual permissions
     try:
         with os.fdopen(fd, "wb") as raw:
             if p.name.lower().endswith(".gz"):

@@ -1,0 +1,481 @@
+"""Pictures of a refinement: trajectories and accelerations (PNG) and skeleton animations (GIF/MP4).
+
+* :func:`plot_refinement` draws, for a few joints, every coordinate over time (raw thin grey,
+  refined bold, ground truth dashed) and the acceleration magnitude (raw vs refined).
+* :func:`render_animation` animates the skeleton, raw on the left and refined on the right, or
+  both over the frames of a video.
+
+Poses are ``(T, J, D)`` or ``(T, P, J, D)`` arrays (``D`` = 2 or 3; ``P`` persons, NaN where a
+joint or a person is missing, drawn as gaps).  Every output is written atomically: to a temporary
+file in the target folder, then ``os.replace``, so a failure never leaves a partial file.
+matplotlib (``pip install synsp[plot]``) draws on its own :class:`~matplotlib.figure.Figure`
+objects with the Agg canvas; pyplot and its global state are never touched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any, Generator, Sequence
+
+import numpy as np
+
+from .io._common import as_path, atomic_write, suffix_of
+from .skeletons import Skeleton, get_skeleton
+from .validation import SynspInputError, check_poses, check_same_shape
+
+__all__ = ["plot_refinement", "render_animation", "PLOT_SUFFIXES", "ANIMATION_SUFFIXES"]
+
+#: picture formats :func:`plot_refinement` writes
+PLOT_SUFFIXES = (".png", ".pdf", ".svg")
+#: animation formats :func:`render_animation` writes
+ANIMATION_SUFFIXES = (".gif", ".mp4")
+
+_DPI = 100
+_PANEL_W, _PANEL_H, _HEADER_H = 300, 200, 60  # plot_refinement layout, pixels
+_LEFT, _RIGHT, _CENTRE = "tab:blue", "tab:red", "0.25"  # limb colours by side
+_RAW_OVER_VIDEO, _REFINED_OVER_VIDEO = "#ff9f1c", "#2ec4f6"
+_PROGRESS_FROM = 200  # frames from which render_animation shows a progress bar by default
+
+
+# --------------------------------------------------------------------------------------------
+# shared checks
+# --------------------------------------------------------------------------------------------
+
+
+def _figure_class():
+    """``Figure`` and the Agg canvas, or a clear error when matplotlib is missing."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError as exc:
+        raise SynspInputError("pictures need matplotlib: pip install synsp[plot]") from exc
+    return Figure, FigureCanvasAgg
+
+
+def _poses(raw: Any, refined: Any, gt: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Validate the sequences and return them as ``(T, P, J, D)`` float64 arrays."""
+    raw = check_poses(raw, name="raw", ndims=(3, 4), allow_nan=True)
+    refined = check_poses(refined, name="refined", ndims=(3, 4), allow_nan=True)
+    check_same_shape(raw, refined, names=("raw", "refined"))
+    if gt is not None:
+        gt = check_poses(gt, name="gt", ndims=(3, 4), allow_nan=True)
+        check_same_shape(raw, gt, names=("raw", "gt"))
+    as4 = (lambda x: x[:, None] if x is not None and x.ndim == 3 else x)  # noqa: E731
+    return as4(raw), as4(refined), as4(gt)
+
+
+def _skeleton(skeleton: Any, num_joints: int) -> Skeleton:
+    skel = get_skeleton(skeleton)
+    if skel.num_joints != num_joints:
+        raise SynspInputError(
+            f"the poses have J = {num_joints} joints but skeleton {skel.name!r} has {skel.num_joints}; "
+            f"pass the skeleton the poses are in"
+        )
+    return skel
+
+
+def _suffix(path: Path, allowed: tuple[str, ...], what: str) -> str:
+    suffix = suffix_of(path)
+    if suffix not in allowed:
+        raise SynspInputError(f"{path}: {what} writes {', '.join(allowed)} files; found suffix {suffix!r}")
+    return suffix
+
+
+def _folder(path: Path) -> Path:
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise SynspInputError(f"{path}: the folder {folder} does not exist")
+    return folder
+
+
+def _acceleration(x: np.ndarray) -> np.ndarray:
+    """``|x[t+1] - 2 x[t] + x[t-1]|`` over the last axis, for ``t = 1 .. T-2`` (NaN where missing)."""
+    return np.linalg.norm(x[2:] - 2 * x[1:-1] + x[:-2], axis=-1)
+
+
+# --------------------------------------------------------------------------------------------
+# plot_refinement
+# --------------------------------------------------------------------------------------------
+
+
+def plot_refinement(
+    raw: Any,
+    refined: Any,
+    path: Any,
+    skeleton: Any = None,
+    joints: Sequence[int | str] | None = None,
+    fps: float | None = None,
+    gt: Any = None,
+    title: str | None = None,
+) -> Path:
+    """Draw raw vs refined trajectories and accelerations of a few joints to a picture.
+
+    Parameters
+    ----------
+    raw, refined : ``(T, J, D)`` or ``(T, P, J, D)`` arrays of the same shape; NaN is a gap.
+    path : output file, ``.png`` (also ``.pdf``, ``.svg``).
+    skeleton : skeleton name (or :class:`~synsp.skeletons.Skeleton`); names the joints.
+    joints : joint indices or names (names need ``skeleton``).  Default: the 4 joints with the
+        largest mean raw acceleration, most jittery first.
+    fps : frame rate; the time axis is in seconds and accelerations in units/s² when given,
+        else in frames and units/frame².
+    gt : ground truth of the same shape, drawn dashed.
+    title : heading of the picture.
+
+    One row per joint; one column per coordinate (raw thin grey, refined bold, ground truth
+    dashed black; with several persons each has its own refined colour) and a last column with
+    the acceleration magnitude.  The picture is ``300 * (D + 1)`` pixels wide and
+    ``200 * len(joints) + 60`` pixels tall.  Returns the path written.
+    """
+    raw, refined, gt = _poses(raw, refined, gt)
+    T, P, J, D = raw.shape
+    skel = _skeleton(skeleton, J) if skeleton is not None else None
+    if fps is not None and not fps > 0:
+        raise SynspInputError(f"fps must be positive; found {fps}")
+    out = as_path(path, "path")
+    fmt = _suffix(out, PLOT_SUFFIXES, "plot_refinement")[1:]
+    _folder(out)
+    chosen = _joints(joints, raw, skel)
+    Figure, Canvas = _figure_class()
+
+    fig = Figure(figsize=(_PANEL_W * (D + 1) / _DPI, (_PANEL_H * len(chosen) + _HEADER_H) / _DPI),
+                 dpi=_DPI, layout="constrained")
+    Canvas(fig)
+    axes = fig.subplots(len(chosen), D + 1, squeeze=False, sharex=True)
+    t = np.arange(T) / fps if fps else np.arange(T, dtype=float)
+    scale = fps**2 if fps else 1.0
+    names = "xyz"[:D]
+    for row, j in zip(axes, chosen):
+        for p in range(P):
+            tag = f" (person {p})" if P > 1 else ""
+            first = p == 0
+            colour = f"C{p % 10}"
+            for d in range(D):
+                row[d].plot(t, raw[:, p, j, d], color="0.6", lw=0.7, label="raw" if first else None)
+                row[d].plot(t, refined[:, p, j, d], color=colour, lw=1.8, label="refined" + tag)
+                if gt is not None:
+                    row[d].plot(t, gt[:, p, j, d], "k--", lw=1.0, label="ground truth" if first else None)
+            if T >= 3:
+                row[D].plot(t[1:-1], _acceleration(raw[:, p, j]) * scale, color="0.6", lw=0.7)
+                row[D].plot(t[1:-1], _acceleration(refined[:, p, j]) * scale, color=colour, lw=1.8)
+                if gt is not None:
+                    row[D].plot(t[1:-1], _acceleration(gt[:, p, j]) * scale, "k--", lw=1.0)
+        row[0].set_ylabel(skel.joints[j] if skel else f"joint {j}")
+    for d in range(D):
+        axes[0, d].set_title(names[d])
+    axes[0, D].set_title("acceleration (units/s²)" if fps else "acceleration (units/frame²)")
+    for ax in axes[-1]:
+        ax.set_xlabel("time (s)" if fps else "frame")
+    axes[0, 0].legend(loc="best", fontsize=7)
+    if title:
+        fig.suptitle(title)
+    atomic_write(out, lambda fh: fig.savefig(fh, format=fmt, dpi=_DPI), binary=True)
+    return out
+
+
+def _joints(joints: Sequence[int | str] | None, raw: np.ndarray, skel: Skeleton | None) -> list[int]:
+    """Joint indices to plot: the given ones (names or indices) or the most jittery four."""
+    J = raw.shape[2]
+    if joints is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN joints
+            jitter = np.nanmean(_acceleration(raw), axis=(0, 1)) if len(raw) >= 3 else np.zeros(J)
+        jitter = np.where(np.isnan(jitter), -np.inf, jitter)
+        return [int(j) for j in np.argsort(-jitter, kind="stable")[: min(4, J)]]
+    if isinstance(joints, (str, int)):
+        joints = [joints]
+    chosen = []
+    for j in joints:
+        if isinstance(j, str) and not j.strip().lstrip("-").isdigit():
+            if skel is None:
+                raise SynspInputError(f"joint {j!r} is a name; pass skeleton= to use joint names")
+            if j not in skel.joints:
+                raise SynspInputError(
+                    f"skeleton {skel.name!r} has no joint {j!r}; its joints: {', '.join(skel.joints)}"
+                )
+            chosen.append(skel.joints.index(j))
+        else:
+            if not -J <= int(j) < J:
+                raise SynspInputError(f"joint index {j} is out of range for J = {J} joints")
+            chosen.append(int(j) % J)
+    if not chosen:
+        raise SynspInputError("joints is empty; pass at least one joint (or None for the most jittery)")
+    return chosen
+
+
+# --------------------------------------------------------------------------------------------
+# render_animation
+# --------------------------------------------------------------------------------------------
+
+
+def render_animation(
+    raw: Any,
+    refined: Any,
+    path: Any,
+    skeleton: Any,
+    fps: float = 30,
+    video: Any = None,
+    max_frames: int | None = None,
+    size: tuple[int, int] | None = None,
+    progress: bool | None = None,
+) -> Path:
+    """Animate the skeleton of raw and refined poses to a ``.gif`` or ``.mp4``.
+
+    Parameters
+    ----------
+    raw, refined : ``(T, J, D)`` or ``(T, P, J, D)`` arrays of the same shape (every person is
+        drawn; NaN joints and absent persons are left out of the frame).
+    path : output ``.gif`` (Pillow) or ``.mp4`` (needs an ``ffmpeg`` on PATH or
+        ``pip install imageio-ffmpeg``).
+    skeleton : skeleton name (or :class:`~synsp.skeletons.Skeleton`) whose bones are drawn; left
+        limbs blue, right limbs red, the rest dark grey.
+    fps : frame rate of the poses and of the animation.
+    video : a video file whose frames the poses were estimated on (2D pixel poses only): raw
+        (orange) and refined (light blue) are drawn over its frames in one panel.  Read with
+        ``cv2``, else ``imageio``, else ``imageio-ffmpeg`` (``pip install synsp[video]``).
+        The animation has min(video frames, pose frames) frames.
+    max_frames : draw at most this many frames (from the start).
+    size : ``(width, height)`` of a frame in pixels; default ``(960, 480)``, or the video's
+        frame size over a video.
+    progress : show a progress bar; default: for clips of 200 frames or more.
+
+    3D poses are drawn in an orthographic front view: x to the right, y up, z (depth) dropped.
+    2D poses are image coordinates: x to the right, y down.  Both panels use equal axes and the
+    same limits, fixed over the whole clip from both sequences.  Each frame shows its frame
+    number (from 1) and time.  Returns the path written.
+    """
+    raw, refined, _ = _poses(raw, refined)
+    T, P, J, D = raw.shape
+    skel = _skeleton(skeleton, J)
+    if not fps > 0:
+        raise SynspInputError(f"fps must be positive; found {fps}")
+    if max_frames is not None and int(max_frames) < 1:
+        raise SynspInputError(f"max_frames must be at least 1; found {max_frames}")
+    n = min(T, int(max_frames)) if max_frames is not None else T
+    if size is not None and (len(size) != 2 or min(int(size[0]), int(size[1])) < 16):
+        raise SynspInputError(f"size must be (width, height) in pixels, each at least 16; found {size}")
+    out = as_path(path, "path")
+    suffix = _suffix(out, ANIMATION_SUFFIXES, "render_animation")
+    _folder(out)
+    ffmpeg = _ffmpeg_exe() if suffix == ".mp4" else None
+    if suffix == ".mp4" and ffmpeg is None:
+        raise SynspInputError(
+            f"{out}: writing .mp4 needs ffmpeg; pip install imageio-ffmpeg (or put ffmpeg on PATH), "
+            f"or write a .gif"
+        )
+    if video is not None and D != 2:
+        raise SynspInputError(
+            f"drawing over a video needs 2D pixel keypoints; the poses have D = {D} coordinates"
+        )
+    frames: Generator[np.ndarray, None, None] | None = None
+    if video is not None:
+        video_size, frames = _read_video(video)
+        size = size or video_size
+    try:
+        return _render(raw[:n], refined[:n], out, skel, fps, frames, size or (960, 480), ffmpeg, progress)
+    finally:
+        if frames is not None:
+            frames.close()
+
+
+def _render(raw: np.ndarray, refined: np.ndarray, out: Path, skel: Skeleton, fps: float,
+            frames: Generator[np.ndarray, None, None] | None, size: tuple[int, int], ffmpeg: str | None,
+            progress: bool | None) -> Path:
+    """Draw the frames into a temporary file next to ``out`` (GIF, or MP4 when ``ffmpeg``), then move it."""
+    Figure, Canvas = _figure_class()
+    from matplotlib import animation, rc_context
+    from tqdm.auto import tqdm
+
+    n = len(raw)
+    width, height = (int(s) for s in size)
+    fig = Figure(figsize=(width / _DPI, height / _DPI), dpi=_DPI)
+    Canvas(fig)
+    scene = _Scene(fig, raw, refined, skel, fps, frames is not None)
+    if ffmpeg is None:
+        writer, rc = animation.PillowWriter(fps=fps), {}
+    else:
+        writer, rc = animation.FFMpegWriter(fps=fps), {"animation.ffmpeg_path": ffmpeg}
+    show = progress if progress is not None else n >= _PROGRESS_FROM
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=suffix_of(out), dir=_folder(out))
+    os.close(fd)
+    try:
+        with rc_context(rc), writer.saving(fig, tmp, _DPI), \
+                tqdm(total=n, desc="render", unit="frame", disable=not show) as bar:
+            for t in range(n):
+                image = None
+                if frames is not None:
+                    image = next(frames, None)
+                    if image is None:  # the video is shorter than the poses
+                        break
+                scene.draw(t, image)
+                writer.grab_frame()
+                bar.update()
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return out
+
+
+class _Scene:
+    """The artists of one animation frame and how to move them to frame ``t``."""
+
+    def __init__(self, fig, raw: np.ndarray, refined: np.ndarray, skel: Skeleton, fps: float,
+                 over_video: bool) -> None:
+        from matplotlib.collections import LineCollection
+
+        self.fps = fps
+        D = raw.shape[-1]
+        # 2D panel coordinates: x right and y up for 3D (front view), pixel x/y for 2D
+        self.raw, self.refined = raw[..., :2], refined[..., :2]
+        bones = np.array(skel.bones, dtype=int).reshape(-1, 2)
+        left, right = set(skel.left_indices), set(skel.right_indices)
+        side = lambda c: _LEFT if c in left else _RIGHT if c in right else _CENTRE  # noqa: E731
+        self.bones = bones
+        self.stamp = fig.text(0.5, 0.985, "", ha="center", va="top", fontsize=9, zorder=5,
+                              bbox=dict(fc="white", alpha=0.6, lw=0) if over_video else None)
+        if over_video:
+            ax = fig.add_axes((0, 0, 1, 1))
+            ax.set_axis_off()
+            self.image = ax.imshow(np.zeros((2, 2, 3), np.uint8), origin="upper")
+            self.panels = [(ax, self.raw, _RAW_OVER_VIDEO, 1.2), (ax, self.refined, _REFINED_OVER_VIDEO, 2.2)]
+        else:
+            self.image = None
+            left_ax, right_ax = fig.subplots(1, 2, gridspec_kw=dict(left=0.02, right=0.98, bottom=0.02,
+                                                                    top=0.9, wspace=0.04))
+            view = "front view (x right, y up)" if D == 3 else "image coordinates (y down)"
+            for ax, label in ((left_ax, "raw"), (right_ax, "refined")):
+                ax.set_title(f"{label} — {view}", fontsize=9)
+                ax.set_xticks([])
+                ax.set_yticks([])
+            self._limits((left_ax, right_ax), flip_y=D == 2)
+            colours = [side(c) for c, _ in bones]
+            self.panels = [(left_ax, self.raw, colours, 1.5), (right_ax, self.refined, colours, 1.5)]
+        self.artists = []
+        for ax, _, colour, width in self.panels:
+            lines = LineCollection([], colors=colour, linewidths=width)
+            ax.add_collection(lines)
+            (dots,) = ax.plot([], [], "o", ls="none", ms=2.5, color=colour if isinstance(colour, str) else _CENTRE)
+            self.artists.append((lines, dots))
+
+    def _limits(self, axes, flip_y: bool) -> None:
+        """Equal axes with the same limits in both panels, from every finite point of the clip."""
+        pts = np.concatenate([self.raw.reshape(-1, 2), self.refined.reshape(-1, 2)])
+        pts = pts[np.isfinite(pts).all(axis=1)]
+        lo, hi = (pts.min(axis=0), pts.max(axis=0)) if len(pts) else (np.zeros(2), np.ones(2))
+        pad = 0.05 * max(float((hi - lo).max()), 1e-9)
+        for ax in axes:
+            ax.set_xlim(lo[0] - pad, hi[0] + pad)
+            ax.set_ylim(*((hi[1] + pad, lo[1] - pad) if flip_y else (lo[1] - pad, hi[1] + pad)))
+            ax.set_aspect("equal", adjustable="box")
+
+    def draw(self, t: int, image: np.ndarray | None) -> None:
+        """Move every artist to frame ``t`` (and show ``image`` behind the poses over a video)."""
+        if image is not None:
+            self.image.set_data(image)
+            self.image.set_extent((-0.5, image.shape[1] - 0.5, image.shape[0] - 0.5, -0.5))
+            self.image.axes.set_xlim(-0.5, image.shape[1] - 0.5)
+            self.image.axes.set_ylim(image.shape[0] - 0.5, -0.5)
+        for (_, poses, colour, _), (lines, dots) in zip(self.panels, self.artists):
+            frame = poses[t]  # (P, J, 2)
+            segments = frame[:, self.bones].reshape(-1, 2, 2)  # (P * B, 2, 2): child, parent
+            keep = np.isfinite(segments).all(axis=(1, 2))
+            lines.set_segments(list(segments[keep]))
+            if not isinstance(colour, str):  # per-bone colours repeat for every person
+                lines.set_color([c for c, k in zip(colour * len(frame), keep) if k])
+            joints = frame.reshape(-1, 2)
+            joints = joints[np.isfinite(joints).all(axis=1)]
+            dots.set_data(joints[:, 0], joints[:, 1])
+        self.stamp.set_text(f"frame {t + 1}  ·  {t / self.fps:.2f} s")
+
+
+def _ffmpeg_exe() -> str | None:
+    """An ffmpeg binary: the one on PATH, else imageio-ffmpeg's, else None."""
+    found = shutil.which("ffmpeg")
+    if found:
+        return found
+    try:
+        import imageio_ffmpeg
+
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError):
+        return None
+
+
+def _read_video(video: Any) -> tuple[tuple[int, int], Generator[np.ndarray, None, None]]:
+    """``(width, height)`` and a generator of RGB ``uint8`` ``(H, W, 3)`` frames of ``video``.
+
+    Read with cv2, else imageio, else imageio-ffmpeg, one frame at a time.
+    """
+    p = as_path(video, "video")
+    if not p.is_file():
+        raise SynspInputError(f"{p}: video file not found")
+    for reader in (_frames_cv2, _frames_imageio, _frames_imageio_ffmpeg):
+        try:
+            frames = reader(p)
+        except ImportError:
+            continue
+        try:
+            first = next(frames)
+        except StopIteration:
+            raise SynspInputError(f"{p}: the video has no frames") from None
+        except Exception as exc:  # the readers raise their own error types on unreadable files
+            raise SynspInputError(f"{p}: cannot read the video ({exc})") from exc
+        return (first.shape[1], first.shape[0]), _prepend(first, frames)
+    raise SynspInputError("reading a video needs cv2, imageio or imageio-ffmpeg: pip install synsp[video]")
+
+
+def _prepend(first: np.ndarray, rest: Generator[np.ndarray, None, None]) -> Generator[np.ndarray, None, None]:
+    """``first``, then the frames of ``rest``; closing it closes ``rest`` (and its file)."""
+    try:
+        yield first
+        yield from rest
+    finally:
+        rest.close()
+
+
+def _frames_cv2(p: Path) -> Generator[np.ndarray, None, None]:
+    import cv2
+
+    def frames():
+        cap = cv2.VideoCapture(str(p))
+        try:
+            if not cap.isOpened():
+                raise OSError("cv2 cannot open it")
+            ok, bgr = cap.read()
+            while ok:
+                yield cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+                ok, bgr = cap.read()
+        finally:
+            cap.release()
+
+    return frames()
+
+
+def _frames_imageio(p: Path) -> Generator[np.ndarray, None, None]:
+    import imageio.v3 as iio
+
+    return (np.asarray(f, dtype=np.uint8)[..., :3] for f in iio.imiter(p))
+
+
+def _frames_imageio_ffmpeg(p: Path) -> Generator[np.ndarray, None, None]:
+    import imageio_ffmpeg
+
+    def frames():
+        reader = imageio_ffmpeg.read_frames(str(p), pix_fmt="rgb24")
+        try:
+            width, height = next(reader)["size"]
+            for buf in reader:
+                yield np.frombuffer(buf, dtype=np.uint8).reshape(height, width, 3)
+        finally:
+            reader.close()
+
+    return frames()
