@@ -81,9 +81,9 @@ def test_benchmark_quick_compares_methods_on_the_same_data(capsys):
     code, out, _ = run(capsys, "benchmark", "--quick", "--methods", "savgol,kalman-rts",
                        "--presets", "3dpw-spin-like", "--corpus", "")
     assert code == 0
-    lines = [line for line in out.splitlines() if line.startswith("| 3dpw-spin-like")]
-    assert [line.split("|")[2].strip() for line in lines] == ["input", "savgol", "kalman-rts"]
-    assert "reproduce: synsp benchmark" in out
+    lines = [line for line in out.splitlines() if line.startswith("| ") and "|---" not in line][1:]
+    assert [line.split("|")[1].strip() for line in lines] == ["input", "savgol", "kalman-rts"]
+    assert "synsp benchmark --experiment comparison --presets 3dpw-spin-like" in out
 
 
 def test_train_option_overrides_reach_the_network_config():

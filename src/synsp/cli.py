@@ -24,10 +24,25 @@ def cli() -> None:
               help="simulated estimator (see synsp.noise.PRESETS)")
 @click.option("--seed", default=0, show_default=True, help="noise seed")
 def demo(out_dir: str, preset: str, seed: int) -> None:
-    """Refine a real mocap clip with simulated estimator errors; print before/after metrics."""
+    """Refine (1) a real MediaPipe track of a real video and (2) a real mocap clip with simulated errors."""
     from .demo import run_demo
 
     result = run_demo(out_dir, preset=preset, seed=seed)
+    if result.real_rows is not None:
+        s = result.real_summary
+        click.echo(f"(1) real estimator output: MediaPipe Pose on the Sports2D demo video ({s['frames']} frames, "
+                   f"{s['persons']} person segments), refined by {s['model']}; no ground truth")
+        click.echo("pixels; Accel = mean |2nd difference| in px/frame^2; shift = mean |refined - raw| in px")
+        click.echo("")
+        click.echo("| track | frames | Accel raw | Accel refined | shift |")
+        click.echo("|---|---|---|---|---|")
+        for r in result.real_rows:
+            click.echo(f"| {r['track']} | {r['first']}-{r['last']} ({r['detections']}) | {r['accel_before']:.2f} | "
+                       f"{r['accel_after']:.2f} | {r['displacement']:.2f} |")
+        if result.real_picture:
+            click.echo(f"\npicture: {result.real_picture}")
+        click.echo("")
+        click.echo("(2) ", nl=False)
     click.echo(f"clip {result.clip_id}: {result.frames} frames at {result.fps:g} fps, real CMU mocap "
                f"(corpus test split) + simulated '{result.preset}' estimator errors (seed {seed})")
     click.echo("root-relative Human3.6M-17 joints, mm; Accel in mm/frame^2; 'hardest' = worst 1 % input frames")
@@ -269,27 +284,57 @@ def render(input_path: str, refined_path: str, out: str, skeleton: str | None, f
 
 
 @cli.command()
+@click.argument("video_path", metavar="VIDEO", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="refined track (.npz); the raw MediaPipe track goes beside it as <stem>.raw.npz")
+@click.option("--model", default=None, help="shipped model name, checkpoint path or filter name")
+@click.option("--render", default=None, type=click.Path(dir_okay=False),
+              help="also write a side-by-side animation, raw | refined (.gif or .mp4)")
+def video(video_path: str, output: str, model: str | None, render: str | None) -> None:
+    """Run MediaPipe Pose on a video (pip install "synsp[video]") and refine every person's track."""
+    from .video import process_video
+
+    s = process_video(video_path, output, model=model, render=render, progress=True)
+    tracks = ", ".join(f"{k}: {v} frames" for k, v in s["tracks"].items())
+    click.echo(f"{s['frames']} frames, {s['persons']} track(s) ({tracks}), "
+               f"{s['filled']} landmarks filled, mean acceleration {s['accel_before']:.3g} -> {s['accel_after']:.3g} "
+               f"px/frame^2 ({s['model']})")
+    if s["unrefined_tracks"]:
+        click.echo(f"left unrefined (too short): {', '.join(map(str, s['unrefined_tracks']))}")
+    click.echo(f"wrote {s['raw']} (raw) and {s['refined']} (refined)" + (f", {s['render']}" if s["render"] else ""))
+
+
+@cli.command()
+@click.option("--experiment", "experiments", default="comparison", show_default=True,
+              help="comma-separated: comparison, branches, windows, ablation, pearson, base-repeat, "
+                   "window-average, or 'all'")
 @click.option("--methods", default="one-euro,one-euro-mmpose,savgol,savgol-mmpose,gaussian,gaussian-mmpose,"
-              "butterworth,kalman,kalman-rts", show_default=True, help="comma-separated refiners")
+              "butterworth,kalman,kalman-rts,smoothnet-h36m17-3d-w8,synsp-h36m17-3d-w8", show_default=True,
+              help="comparison: comma-separated refiners (names or checkpoint paths)")
 @click.option("--presets", default="h36m-fcn-like,3dpw-spin-like,vibe-like", show_default=True)
 @click.option("--seeds", default=3, show_default=True, help="noise seeds")
-@click.option("--split", default="test", show_default=True)
-@click.option("--quick", is_flag=True, help="a few clips (about a minute) for smoke tests")
+@click.option("--quick", is_flag=True, help="a few clips and one seed (smoke test, well under 2 minutes)")
 @click.option("--corpus", default=None, help="corpus file (default: built corpus, else the embedded one)")
-def benchmark(methods: str, presets: str, seeds: int, split: str, quick: bool, corpus: str | None) -> None:
-    """Compare refiners side by side on the same simulated estimator errors (corpus test split)."""
+@click.option("--runs", default="runs", show_default=True, help="folder with the non-shipped checkpoints")
+@click.option("-o", "--out", default=None, help="folder for the Markdown/CSV reports and PNG figures")
+def benchmark(experiments: str, methods: str, presets: str, seeds: int, quick: bool, corpus: str | None,
+              runs: str, out: str | None) -> None:
+    """Run the seed's experiments on simulated estimator errors over real mocap (corpus test split)."""
     from .data.corpus import built_corpus_path
-    from .evaluation import compare, markdown_table
+    from .experiments import EXPERIMENTS, run_experiment
 
     corpus = corpus or (str(built_corpus_path()) if built_corpus_path().is_file() else None)
-    frames = 1500 if quick else 10**9
-    seed_list = list(range(1 if quick else seeds))
-    rows = compare(methods.split(","), presets.split(","), seed_list, split=split, frames=frames, corpus=corpus)
-    click.echo(f"# simulated estimator errors on real mocap (corpus {split} split, "
-               f"{'embedded' if corpus is None else corpus}), {len(seed_list)} noise seed(s)")
-    click.echo(f"# reproduce: synsp benchmark --methods {methods} --presets {presets} --seeds {seeds} "
-               f"--split {split}{' --quick' if quick else ''}")
-    click.echo(markdown_table(rows))
+    names = list(EXPERIMENTS) if experiments == "all" else experiments.split(",")
+    for name in names:
+        for preset in presets.split(","):
+            command = (f"synsp benchmark --experiment {name} --presets {preset} --seeds {seeds}"
+                       + (f" --methods {methods}" if name == "comparison" else "") + (" --quick" if quick else ""))
+            report = run_experiment(name, preset=preset, seeds=seeds, quick=quick, corpus=corpus, runs=runs,
+                                    methods=methods.split(","), command=command)
+            click.echo(report.markdown())
+            if out:
+                for path in report.save(out):
+                    click.echo(f"wrote {path}", err=True)
 
 
 @cli.group()

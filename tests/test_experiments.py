@@ -1,0 +1,66 @@
+"""The seed's experiments as reports: tables, CSV, figures, on the embedded test split."""
+
+import csv
+
+import numpy as np
+import pytest
+
+from synsp.experiments import EXPERIMENTS, run_experiment
+from synsp.reports import Report
+from synsp.validation import SynspInputError
+
+
+@pytest.fixture(scope="module")
+def window_average():
+    return run_experiment("window-average", quick=True, corpus=None, command="synsp benchmark ...")
+
+
+def _table(report, caption_start):
+    return next(t for t in report.tables if t.caption.startswith(caption_start)).rows
+
+
+def test_window_averaging_is_smoother_than_non_overlapping_windows(window_average):
+    rows = {r["windows"]: r for r in _table(window_average, "the shipped")}
+    swaa, blocks = rows["stride 1, averaged (SWAA)"], rows["non-overlapping (stride W)"]
+    assert swaa["Accel"] < 0.5 * blocks["Accel"]  # block edges jump; averaging removes the jumps
+    assert swaa["MPJPE"] <= blocks["MPJPE"]
+
+
+def test_reports_save_markdown_csv_with_the_command(window_average, tmp_path):
+    paths = window_average.save(tmp_path)
+    md = (tmp_path / "window-average-3dpw-spin-like.md").read_text()
+    assert "synsp benchmark ..." in md and "simulated" in md.lower() and "| windows |" in md
+    with open(tmp_path / "window-average-3dpw-spin-like.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 4 and {r["windows"] for r in rows} >= {"input", "stride 1, averaged (SWAA)"}
+    assert all(p.stat().st_size > 0 for p in paths)
+
+
+def test_pearson_excludes_the_root_and_reports_r_per_joint(tmp_path):
+    rep = run_experiment("pearson", quick=True, runs=tmp_path)  # no ablation runs: the branch pair only
+    overall = _table(rep, "Pearson r")
+    assert len(overall) == 1 and -1 <= overall[0]["Pearson r (all)"] <= 1
+    joints = _table(rep, "per joint")
+    assert len(joints) == 16 and "pelvis" not in {r["joint"] for r in joints}
+    assert all(np.isfinite(v) for r in joints for k, v in r.items() if k != "joint")
+    assert any("not in" in n for n in rep.notes)  # the missing two-model pair is said, not invented
+    rep.save(tmp_path)
+    assert (tmp_path / "pearson_joints-3dpw-spin-like.png").stat().st_size > 5000
+
+
+def test_unknown_experiment_lists_the_known_ones():
+    with pytest.raises(SynspInputError, match="window-average"):
+        run_experiment("table-9")
+
+
+def test_every_experiment_has_a_report_function():
+    assert set(EXPERIMENTS) >= {"comparison", "branches", "windows", "ablation", "pearson", "base-repeat",
+                                "window-average"}
+
+
+def test_report_csv_has_one_column_set_for_all_tables():
+    rep = Report("x", "X", "cmd")
+    rep.table("a", [{"m": "one", "v": 1.0}])
+    rep.table("b", [{"m": "two", "w": 2.0}])
+    rows = list(csv.DictReader(rep.csv().splitlines()))
+    assert [r["table"] for r in rows] == ["a", "b"] and rows[1]["w"] == "2.0" and rows[0]["w"] == ""
