@@ -65,3 +65,28 @@ def test_init_starts_from_a_checkpoint_and_checks_its_config(tmp_path):
     other.model = {**TINY, "d_model": 32}
     with pytest.raises(SynspInputError, match="differs"):
         train(other, progress=False)
+
+
+def test_two_torchrun_processes_train_like_one(tmp_path):
+    """DDP over 2 gloo processes, each with half of every batch, gives the weights of one process."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import torch
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from ddp_worker import tiny_config
+
+    worker = Path(__file__).parent / "ddp_worker.py"
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    run = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                          str(worker), str(tmp_path / "ddp")], capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    train(tiny_config(str(tmp_path / "one")), progress=False)
+    a = torch.load(tmp_path / "ddp" / "last.pt", weights_only=True)["model"]
+    b = torch.load(tmp_path / "one" / "last.pt", weights_only=True)["model"]
+    assert a.keys() == b.keys()
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=1e-4, atol=1e-5)

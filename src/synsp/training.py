@@ -15,6 +15,12 @@ the real-motion corpus carrying simulated estimator errors
 * ``<out>/last.pt`` (model, optimiser, epoch, history) is written every epoch
   and ``resume=True`` continues from it with the same result; ``<out>/log.csv``
   holds one row per epoch; mixed precision is used when CUDA is present.
+
+Distributed: under ``torchrun --nproc_per_node N`` (``WORLD_SIZE`` > 1) the model
+is wrapped in DistributedDataParallel (gloo on CPU, nccl on CUDA, one GPU per
+process by ``LOCAL_RANK``); every process draws a disjoint share of the epoch's
+windows with ``batch_size / N`` windows per step, so the effective batch and
+the epoch stay those of one process; process 0 validates, logs and saves.
 """
 
 from __future__ import annotations
@@ -192,6 +198,40 @@ def evaluate_refiner(refiner, clips, skeleton: str, fps: float = 30.0) -> dict[s
     return summarize(preds, gts, inputs=inputs, root_joints=sk.root_joints, parents=sk.parents, scale=scale)
 
 
+@dataclass
+class _Processes:
+    """This process's place among the ``torchrun`` processes (rank 0 of 1 without torchrun)."""
+
+    rank: int = 0
+    world: int = 1
+    device: str = "cpu"
+
+    @classmethod
+    def start(cls, device: str) -> "_Processes":
+        world = int(os.environ.get("WORLD_SIZE", "1"))
+        if world == 1:
+            return cls(device=device)
+        import torch.distributed as dist
+
+        if device.startswith("cuda"):
+            device = f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
+            torch.cuda.set_device(device)
+        if not dist.is_initialized():
+            dist.init_process_group("nccl" if device.startswith("cuda") else "gloo")
+        return cls(dist.get_rank(), world, device)
+
+    def wrap(self, model: torch.nn.Module) -> torch.nn.Module:
+        if self.world == 1:
+            return model
+        from torch.nn.parallel import DistributedDataParallel
+
+        return DistributedDataParallel(model, device_ids=[self.device] if self.device.startswith("cuda") else None)
+
+    def barrier(self) -> None:
+        if self.world > 1:
+            torch.distributed.barrier()
+
+
 def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> Path:
     """Train; returns the stem of the best checkpoint (``<out>/best``)."""
     from tqdm.auto import tqdm
@@ -199,6 +239,12 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
     from .data.dataset import WindowDataset
     from .refiners import NetworkRefiner
 
+    procs = _Processes.start(config.device)
+    if procs.world > 1:
+        if config.batch_size % procs.world:
+            raise SynspInputError(f"batch size {config.batch_size} does not split over {procs.world} processes")
+        config = dataclasses.replace(config, device=procs.device)
+        progress = progress and procs.rank == 0
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(config.seed)
@@ -220,6 +266,7 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
     groups = [{"params": others}] + ([{"params": gains, "lr": config.lr * GAIN_LR_FACTOR}] if gains else [])
     optimizer = torch.optim.Adam(groups, lr=config.lr, amsgrad=True)
     scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=config.lr_decay)
+    stepper = procs.wrap(model)  # the module the training steps run through (DDP under torchrun)
     use_amp = config.device.startswith("cuda")
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
     start_epoch, history, best = 0, [], None
@@ -249,8 +296,9 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
         dataset.set_epoch(epoch)
         generator = torch.Generator().manual_seed(config.seed + epoch)
         n = len(dataset) if config.windows_per_epoch is None else min(config.windows_per_epoch, len(dataset))
-        sampler = torch.utils.data.RandomSampler(dataset, num_samples=n, generator=generator)
-        loader = torch.utils.data.DataLoader(dataset, batch_size=config.batch_size, sampler=sampler,
+        order = list(torch.utils.data.RandomSampler(dataset, num_samples=n, generator=generator))
+        loader = torch.utils.data.DataLoader(dataset, batch_size=config.batch_size // procs.world,
+                                             sampler=order[procs.rank::procs.world],
                                              num_workers=config.workers, drop_last=True)
         model.train()
         t0, losses = time.time(), []
@@ -258,7 +306,7 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
                           disable=not progress, leave=False):
             x, y, mask = _batch_to_tensors(batch, config, root_joints)
             with torch.autocast("cuda", enabled=use_amp):
-                loss, _ = _loss(config.architecture, model, x, y, mask, config)
+                loss, _ = _loss(config.architecture, stepper, x, y, mask, config)
             if not math.isfinite(loss.item()):
                 raise RuntimeError(f"loss became {loss.item()} at epoch {epoch}; lower the learning rate")
             optimizer.zero_grad(set_to_none=True)
@@ -268,6 +316,9 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
             losses.append(loss.item())
         scheduler.step()
         model.eval()
+        if procs.rank != 0:  # process 0 validates and saves; the others wait for it
+            procs.barrier()
+            continue
         metrics = evaluate_refiner(NetworkRefiner(model, card, device=config.device), val, config.skeleton)
         row = {"epoch": epoch, "train_loss": float(np.mean(losses)), "lr": optimizer.param_groups[0]["lr"],
                "seconds": round(time.time() - t0, 1), **{f"val_{k}": v for k, v in metrics.items()},
@@ -286,6 +337,7 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
             print(f"epoch {epoch + 1}: loss {row['train_loss']:.4f}  val MPJPE {metrics['mpjpe']:.1f} mm  "
                   f"Accel {metrics['accel']:.2f} mm/f^2 (input {baseline['mpjpe']:.1f} / "
                   f"{baseline['accel']:.2f})  ({row['seconds']} s)", flush=True)
+        procs.barrier()
     return out / "best"
 
 
