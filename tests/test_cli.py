@@ -137,3 +137,11 @@ def test_refine_trc_keeps_the_header_and_frames(capsys, tmp_path):
     assert b.marker_names == a.marker_names and b.fps == 60.0 and b.units == "mm"
     np.testing.assert_array_equal(b.frame_numbers, a.frame_numbers)
     assert np.abs(np.diff(b.positions, 2, axis=0)).mean() < np.abs(np.diff(a.positions, 2, axis=0)).mean()
+
+
+def test_refine_refuses_a_pickled_checkpoint(capsys, tmp_path):
+    src, ckpt = tmp_path / "in.npy", tmp_path / "model.pth.tar"
+    np.save(src, np.zeros((20, 17, 3)))
+    ckpt.write_bytes(b"\x80\x04K\x01.")  # a pickle
+    code, _, err = run(capsys, "refine", str(src), "-o", str(tmp_path / "o.npy"), "--model", str(ckpt))
+    assert code == 2 and "never unpickles" in err and not (tmp_path / "o.npy").exists()

@@ -270,6 +270,11 @@ def get_refiner(name: str | os.PathLike, **kw) -> Refiner:
     if key in models:
         return NetworkRefiner.from_checkpoint(models[key], **kw)
     path = Path(key)
+    if path.name.lower().endswith((".pth", ".pt", ".pth.tar", ".tar", ".pkl", ".ckpt")):
+        raise SynspInputError(
+            f"{key}: a pickled PyTorch checkpoint; synsp never unpickles model files (unpickling runs code). "
+            "Official SynSP checkpoints convert with synsp.models.official.load_official_checkpoint(path, "
+            "trust_pickle=True) and synsp.models.checkpoint.save_model, once, from a source you trust")
     if path.with_suffix(".json").is_file() or path.is_file():
         return NetworkRefiner.from_checkpoint(path, **kw)
     raise SynspInputError(
