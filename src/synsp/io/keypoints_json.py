@@ -1,0 +1,638 @@
+"""MMPose and COCO keypoint JSON: people's tracks in, refined keypoints written back in place.
+
+Layouts read (``format_of`` names the first three ``"mmpose"``, the others ``"coco"``)::
+
+    MMPose 1.x inferencer, --pred-out-dir (one file per video)
+        [{"frame_id": 0, "instances": [{"keypoints": [[x, y], ...],      # J pairs, or [x, y, z]
+                                        "keypoint_scores": [s, ...],    # J scores (optional)
+                                        "bbox": [[x1, y1, x2, y2]], "bbox_score": s,
+                                        "track_id": 3}, ...]},           # track_id optional
+         {"frame_id": 1, "instances": [...]}, ...]
+      one image: the bare list of instances [{"keypoints": [[x, y], ...], ...}, ...] (one frame)
+
+    MMPose 1.x demo scripts, --save-predictions
+        {"meta_info": {"dataset_name": "coco", ...}, "instance_info": <either list above>}
+
+    MMPose 0.x per-frame ``pose_results`` dumped as JSON (the input of 0.x's Smoother)
+        [[{"keypoints": [[x, y, score], ...], "track_id": 0, "bbox": [...]}, ...],   # frame 0
+         [...], ...]                                                                 # frame 1, ...
+      rows of four values are [x, y, z, score]
+
+    COCO results (a flat list; several entries share an image in a multi-person frame)
+        [{"image_id": 1, "category_id": 1, "keypoints": [x1, y1, v1, x2, ...], "score": s,
+          "track_id": 0}, ...]                                                 # track_id optional
+
+    COCO annotations (COCO, PoseTrack, COCO-WholeBody)
+        {"images": [{"id": 1, "file_name": ...}, ...],
+         "annotations": [{"image_id": 1, "keypoints": [x1, y1, v1, ...], "track_id": 0, ...}, ...]}
+
+Frames: MMPose 1.x frame ``i`` is ``frame_id - min(frame_id)``; MMPose 0.x frame ``i`` is the
+``i``-th list; COCO frames are the distinct image ids in sorted order (numbers numerically, names
+naturally, ``"img2"`` before ``"img10"``), over ``images`` when the document has them.
+
+COCO-WholeBody: results of 133 x 3 values are read as they are; entries that split the body into
+``keypoints`` (17), ``foot_kpts`` (6), ``face_kpts`` (68), ``lefthand_kpts`` (21) and
+``righthand_kpts`` (21) are joined in that order into one (133, 2) array and split back on writing.
+
+Scores: ``keypoint_scores`` (MMPose 1.x), the last column (MMPose 0.x), or ``v`` (COCO: a
+confidence in results, the visibility flag 0/1/2 in annotations).  A joint the estimator did not
+find stays where the file puts it (usually (0, 0)) with score 0; downstream code drops it by a
+confidence threshold.  A ``null`` coordinate is read as NaN and written back as ``null``.
+
+Tracks: the ``track_id`` of each instance.  A file without track ids is one track (id 0) if no
+frame has more than one instance; otherwise ``read(..., assign_ids="order")`` makes the position of
+an instance within its frame its id, and without it the reader refuses (people cannot be told
+apart).  Skeleton: ``coco17`` for 17 2-D keypoints, ``h36m17`` for 17 3-D keypoints (MMPose's pose
+lifters predict Human3.6M joints, in metres), ``coco133`` for 133, or the ``dataset_name`` of the
+demo's ``meta_info``.
+
+:func:`write` writes the document read, with only the keypoint coordinates of the tracks in the
+:class:`~synsp.io.tracks.PoseFile` replaced: every other field, the order of frames, instances
+and keys, and the indentation style are kept.  Scores are not changed.
+"""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import itertools
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from synsp.io._common import as_path, atomic_write, read_text
+from synsp.io.tracks import PoseFile, Track
+from synsp.validation import SynspInputError
+
+__all__ = ["format_of", "read", "sniff", "write"]
+
+#: the parts of a split COCO-WholeBody entry, in the order of the 133 keypoints, with their sizes
+WHOLEBODY_PARTS: tuple[tuple[str, int], ...] = (
+    ("keypoints", 17), ("foot_kpts", 6), ("face_kpts", 68), ("lefthand_kpts", 21), ("righthand_kpts", 21),
+)
+
+_EXPECTED = (
+    "MMPose or COCO keypoint JSON: a list of {'frame_id', 'instances'} (MMPose 1.x inferencer), "
+    "{'meta_info', 'instance_info'} (MMPose demo --save-predictions), a list of per-frame lists of "
+    "instances with 'keypoints' (MMPose 0.x), a list of {'image_id', 'keypoints', ...} (COCO results) "
+    "or {'images', 'annotations'} (COCO annotations)"
+)
+_HOW_TO_TRACK = (
+    "run MMPose with pose tracking so that every instance has a 'track_id' (MMPose's pose-tracking "
+    "demos and 3-D pose-lifter demo write one)"
+)
+#: MMPose dataset names (``meta_info["dataset_name"]``) -> synsp skeleton
+_DATASET_SKELETONS = {"coco": "coco17", "coco_wholebody": "coco133", "h36m": "h36m17"}
+_JSON_NAME = re.compile(r"\.json(\.gz)?$", re.IGNORECASE)
+_NUMBER_TYPES = {int, float, type(None)}
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers shared with synsp.io.openpose
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Instance:
+    """One detected person in one frame, as read from a document."""
+
+    frame: int  # index into the file's timeline
+    order: int  # position among the instances of its frame
+    track_id: Hashable | None  # None where the file gives no id
+    where: str  # names the instance in messages ("frame_id 3, instance 1")
+    loc: tuple  # keys / indices from the document root to the instance (for the writer)
+    keypoints: np.ndarray  # (J, D)
+    scores: np.ndarray | None  # (J,)
+
+
+def _load_json(p: Path, expected: str) -> tuple[Any, str]:
+    """The parsed document and its text; an empty file or a JSON syntax error raise."""
+    text = read_text(p).lstrip("\ufeff")
+    if not text.strip():
+        raise SynspInputError(f"{p}: the file is empty; expected {expected}")
+    try:
+        return json.loads(text), text
+    except json.JSONDecodeError as exc:
+        raise SynspInputError(
+            f"{p}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}; expected {expected}"
+        ) from None
+
+
+def _json_style(text: str) -> dict[str, Any]:
+    """The indentation, separators and final newline of ``text``, for :func:`_dumps`."""
+    head = text[:4096]
+    key_sep = ": " if '": ' in head else ":"
+    indent = re.match(r"\s*[\[{][ \t]*\r?\n([ \t]+)\S", text)
+    item_sep = "," if indent or ", " not in head else ", "
+    return {"indent": indent.group(1) if indent else None, "separators": (item_sep, key_sep),
+            "end": "\n" if text.endswith("\n") else ""}
+
+
+def _dumps(doc: Any, style: dict[str, Any]) -> str:
+    """``doc`` as JSON text in the ``style`` of :func:`_json_style`.  (``json.dumps``, unlike
+    ``json.dump``, uses the C encoder: several times faster on large documents.)"""
+    return json.dumps(doc, ensure_ascii=False, indent=style["indent"], separators=style["separators"]) + style["end"]
+
+
+def _kind(v: Any) -> str:
+    """What a JSON value is, for messages ("an object", "the number 3", ...)."""
+    kinds = {dict: "an object", list: "a list", str: "a string", type(None): "null", bool: "a boolean"}
+    return kinds.get(type(v), f"the number {v!r}")
+
+
+def _numbers(values: Any, src: Path, where: str, key: str) -> np.ndarray:
+    """``(n,)`` floats from a JSON list of numbers (``null`` -> NaN)."""
+    if isinstance(values, list) and {type(v) for v in values} <= _NUMBER_TYPES:
+        return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    if not isinstance(values, list):
+        raise SynspInputError(f"{src}: {where}: {key!r} is {_kind(values)}; expected a list of numbers")
+    k, v = next((k, v) for k, v in enumerate(values) if type(v) not in _NUMBER_TYPES)
+    raise SynspInputError(
+        f"{src}: {where}: {key!r}[{k}] is {_kind(v)}; expected a number (or null for a missing value)")
+
+
+def _rows(values: Any, src: Path, where: str, key: str, widths: tuple[int, ...], shape: str) -> np.ndarray:
+    """``(J, W)`` floats from a JSON list of J rows of W numbers, W in ``widths``; ``shape`` describes
+    the rows for messages."""
+    if not isinstance(values, list) or not values:
+        found = "an empty list" if values == [] else _kind(values)
+        raise SynspInputError(f"{src}: {where}: {key!r} is {found}; expected {shape}")
+    for j, row in enumerate(values):
+        if not isinstance(row, list):
+            raise SynspInputError(f"{src}: {where}: {key!r}[{j}] is {_kind(row)}; expected {shape}")
+        if len(row) not in widths:
+            raise SynspInputError(f"{src}: {where}: {key!r}[{j}] has {len(row)} values; expected {shape}")
+        if len(row) != len(values[0]):
+            raise SynspInputError(
+                f"{src}: {where}: {key!r}[{j}] has {len(row)} values but {key!r}[0] has {len(values[0])}; "
+                f"expected {shape} of one length")
+    flat = _numbers([v for row in values for v in row], src, where, key)
+    return flat.reshape(len(values), len(values[0]))
+
+
+def _triples(values: Any, src: Path, where: str, key: str) -> np.ndarray:
+    """``(J, 3)`` floats from a flat JSON list ``[x1, y1, c1, x2, ...]``."""
+    flat = _numbers(values, src, where, key)
+    if len(flat) == 0 or len(flat) % 3:
+        raise SynspInputError(
+            f"{src}: {where}: {key!r} has {len(flat)} values; expected x, y, score triples "
+            "(a positive multiple of 3)")
+    return flat.reshape(-1, 3)
+
+
+def _coords(row: np.ndarray) -> list[list[float | None]]:
+    """``(J, D)`` -> nested JSON lists, NaN -> None."""
+    out = row.tolist()
+    if np.isnan(row).any():
+        return [[None if math.isnan(v) else v for v in joint] for joint in out]
+    return out
+
+
+def _with_coords(triples: list, row: np.ndarray) -> list:
+    """The flat list ``[x1, y1, c1, ...]`` with x, y replaced from ``row`` (J, 2) and each c kept."""
+    out = []
+    for j, (x, y) in enumerate(_coords(row)):
+        out += [x, y, triples[3 * j + 2]]
+    return out
+
+
+def _check_assign_ids(assign_ids: str | None) -> None:
+    if assign_ids not in (None, "order"):
+        raise SynspInputError(
+            f"assign_ids is {assign_ids!r}; expected None (use the file's track ids) or 'order' "
+            "(the position of each instance within its frame is its id)")
+
+
+def _build_tracks(
+    src: Path, instances: list[_Instance], assign_ids: str | None, how_to_track: str
+) -> tuple[list[Track], dict[Hashable, list[tuple[int, tuple]]]]:
+    """Group instances into tracks (in order of first appearance) and where each row came from."""
+    _check_assign_ids(assign_ids)
+    if not instances:
+        return [], {}
+    first = instances[0]
+    for inst in instances:
+        if inst.keypoints.shape != first.keypoints.shape:
+            (j, d), (j0, d0) = inst.keypoints.shape, first.keypoints.shape
+            raise SynspInputError(
+                f"{src}: {inst.where} has {j} keypoints of {d} coordinates, but {first.where} has {j0} "
+                f"of {d0}; expected the same keypoint layout in every instance")
+        if (inst.scores is None) != (first.scores is None):
+            has, lacks = (inst, first) if inst.scores is not None else (first, inst)
+            raise SynspInputError(
+                f"{src}: {lacks.where} has no keypoint scores but {has.where} has; expected scores "
+                "in every instance or in none")
+    instances = sorted(instances, key=lambda i: (i.frame, i.order))
+    if assign_ids == "order":
+        ids = [inst.order for inst in instances]
+    elif all(inst.track_id is not None for inst in instances):
+        ids = [inst.track_id for inst in instances]
+    elif any(inst.track_id is not None for inst in instances):
+        has = next(i for i in instances if i.track_id is not None)
+        lacks = next(i for i in instances if i.track_id is None)
+        raise SynspInputError(
+            f"{src}: {lacks.where} has no track id but {has.where} has one; expected a track id on "
+            "every instance or on none")
+    else:
+        crowded = next(((a, b) for a, b in itertools.pairwise(instances) if a.frame == b.frame), None)
+        if crowded is not None:
+            raise SynspInputError(
+                f"{src}: {crowded[0].where} and {crowded[1].where} are in the same frame and the file "
+                f"has no track ids, so the people cannot be followed from frame to frame; {how_to_track}, or pass "
+                "assign_ids='order' to use the position of each person within its frame as the id "
+                "(right only if the estimator lists people in a stable order)")
+        ids = [0] * len(instances)
+    rows: dict[Hashable, list[_Instance]] = {}
+    for tid, inst in zip(ids, instances):
+        try:
+            group = rows.setdefault(tid, [])
+        except TypeError:
+            raise SynspInputError(
+                f"{src}: {inst.where}: the track id is {_kind(tid)}; expected a number or a string") from None
+        if group and group[-1].frame == inst.frame:
+            raise SynspInputError(
+                f"{src}: track id {tid!r} appears twice in frame {inst.frame} ({group[-1].where} and "
+                f"{inst.where}); expected distinct track ids within a frame")
+        group.append(inst)
+    tracks = [
+        Track(
+            tid,
+            frames=[i.frame for i in group],
+            keypoints=np.stack([i.keypoints for i in group]),  # (n, J, D)
+            scores=None if first.scores is None else np.stack([i.scores for i in group]),  # (n, J)
+        )
+        for tid, group in rows.items()
+    ]
+    return tracks, {tid: [(i.frame, i.loc) for i in group] for tid, group in rows.items()}
+
+
+def _rows_to_write(target: Path, pose_file: PoseFile, layouts: tuple[str, ...]) -> Iterator[tuple[np.ndarray, tuple]]:
+    """``(keypoints (J, D), location)`` of every row of every track, checked against the file read."""
+    meta = pose_file.meta
+    if meta.get("layout") not in layouts:
+        raise SynspInputError(
+            f"{target}: cannot write a pose file read from {pose_file.source} ({pose_file.format}) in "
+            f"this format; the writer replaces the keypoints of the document it was read from")
+    for t in pose_file.tracks:
+        rows = meta["locations"].get(t.track_id)
+        if rows is None:
+            raise SynspInputError(
+                f"{target}: track {t.track_id!r} is not in {pose_file.source}; the writer can only "
+                f"replace the keypoints of the tracks read from it ({list(meta['locations'])})")
+        frames = [f for f, _ in rows]
+        if t.frames.tolist() != frames or t.keypoints.shape[1:] != tuple(meta["keypoint_shape"]):
+            raise SynspInputError(
+                f"{target}: track {t.track_id!r} has keypoints {t.keypoints.shape} in frames "
+                f"{t.frames[:5].tolist()}...; {pose_file.source} has {(len(frames),) + tuple(meta['keypoint_shape'])} "
+                f"in frames {frames[:5]}...; expected the same frames and keypoint layout")
+        for kp, (_, loc) in zip(t.keypoints, rows):
+            yield kp, loc
+
+
+def _at(doc: Any, loc: tuple) -> Any:
+    for key in loc:
+        doc = doc[key]
+    return doc
+
+
+def _replaced(doc: Any, edits: list[tuple[tuple, dict]]) -> Any:
+    """A copy of ``doc`` in which the object at each ``loc`` is updated with its ``new`` keys.
+
+    Only the lists and objects on the way to an edited object are copied (shallowly); everything
+    else is shared with ``doc``, which is left unchanged.
+    """
+    copies = {(): copy.copy(doc)}
+    for loc, new in edits:
+        node = copies[()]
+        for depth in range(1, len(loc) + 1):
+            if loc[:depth] not in copies:
+                node[loc[depth - 1]] = copies[loc[:depth]] = copy.copy(node[loc[depth - 1]])
+            node = copies[loc[:depth]]
+        node.update(new)
+    return copies[()]
+
+
+# --------------------------------------------------------------------------------------------
+# Recognising a file
+# --------------------------------------------------------------------------------------------
+
+
+def _scan(p: Path, markers: tuple[bytes, ...], enough: Callable[[bytes, set[bytes]], bool]) -> tuple[bytes, set[bytes]]:
+    """The first non-blank byte of ``p`` and which ``markers`` occur in it, reading chunks until
+    ``enough(first, found)`` or the end (no parsing)."""
+    opener = gzip.open if p.name.lower().endswith(".gz") else open
+    first, found, tail = b"", set(), b""
+    with opener(p, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            if not first:
+                stripped = chunk.lstrip(b" \t\r\n\xef\xbb\xbf")
+                first = stripped[:1]
+            window = tail + chunk
+            found |= {m for m in markers if m in window}
+            if first and enough(first, found):
+                break
+            tail = window[-32:]
+    return first, found
+
+
+def _looks_like_pose(first: bytes, found: set[bytes]) -> bool:
+    if first == b"[":
+        return bool(found & {b'"keypoints"', b'"instances"'})
+    if first == b"{":
+        return b'"instance_info"' in found or {b'"annotations"', b'"keypoints"'} <= found
+    return False
+
+
+def sniff(path: Any) -> bool:
+    """True for a ``.json`` / ``.json.gz`` file that looks like one of the layouts of this module
+    (by its first character and the key names in it; the file is not parsed)."""
+    try:
+        p = as_path(path)
+        if not _JSON_NAME.search(p.name) or not p.is_file():
+            return False
+        markers = (b'"keypoints"', b'"instances"', b'"instance_info"', b'"annotations"')
+        return _looks_like_pose(*_scan(p, markers, _looks_like_pose))
+    except (OSError, EOFError, ValueError, SynspInputError):
+        return False
+
+
+def format_of(path: Any) -> str:
+    """``"coco"`` for COCO results / annotations, else ``"mmpose"`` (no parsing)."""
+    p = as_path(path)
+    first, found = _scan(p, (b'"instance_info"',), lambda f, found: f != b"{" or bool(found))
+    if first == b"{":
+        return "mmpose" if found else "coco"
+    with (gzip.open if p.name.lower().endswith(".gz") else open)(p, "rb") as fh:
+        head = fh.read(1 << 16).lstrip(b" \t\r\n\xef\xbb\xbf")
+    entry = re.match(rb"\[\s*(\{[^}]*)", head)  # the first object, up to its first "}"
+    return "coco" if entry and b'"image_id"' in entry.group(1) else "mmpose"
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------
+
+# A frame as the layouts below see it: its index in the timeline and its instances as
+# (location in the document, the instance object, how messages name it).
+_Frame = tuple[int, list[tuple[tuple, Any, str]]]
+
+
+def _sort_key(v: Any) -> tuple:
+    """Orders image ids: numbers numerically, then strings naturally ("img2" < "img10")."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return (0, v)
+    if isinstance(v, str):
+        return (1, tuple(int(s) if k % 2 else s for k, s in enumerate(re.split(r"(\d+)", v))))
+    raise TypeError(v)
+
+
+def _frame_index(src: Path, keys: list[Any], what: str) -> dict[Any, int]:
+    """Distinct image ids -> frame indices in sorted order."""
+    try:
+        return {k: i for i, k in enumerate(sorted(set(keys), key=_sort_key))}
+    except TypeError:
+        bad = next(k for k in keys if not isinstance(k, (int, float, str)) or isinstance(k, bool))
+        raise SynspInputError(f"{src}: {what} {bad!r} is {_kind(bad)}; expected a number or a string") from None
+
+
+def _mmpose1_frames(src: Path, frames: list, prefix: tuple) -> tuple[list[_Frame], int]:
+    """``[{"frame_id", "instances"}, ...]`` -> frames; index = frame_id - min(frame_id) (a frame
+    without ``frame_id`` counts as its position in the list)."""
+    ids = []
+    for k, fr in enumerate(frames):
+        if not isinstance(fr, dict) or not isinstance(fr.get("instances"), list):
+            found = f"an object with keys {sorted(fr)}" if isinstance(fr, dict) else _kind(fr)
+            raise SynspInputError(
+                f"{src}: frame {k} is {found}; expected {{'frame_id': int, 'instances': [...]}} "
+                "like the first frame")
+        fid = fr.get("frame_id", k)
+        if not isinstance(fid, int) or isinstance(fid, bool):
+            raise SynspInputError(f"{src}: frame {k}: 'frame_id' is {fid!r}; expected an integer")
+        ids.append(fid)
+    dup, count = Counter(ids).most_common(1)[0] if ids else (None, 1)
+    if count > 1:
+        raise SynspInputError(f"{src}: frame_id {dup} appears in {count} frames; expected each once")
+    first = min(ids, default=0)
+    out = [
+        (fid - first, [(prefix + (k, "instances", n), inst, f"frame_id {fid}, instance {n}")
+                       for n, inst in enumerate(fr["instances"])])
+        for k, (fid, fr) in enumerate(zip(ids, frames))
+    ]
+    return out, (max(ids) - first + 1 if ids else 0)
+
+
+def _image_frame(instances: list, prefix: tuple) -> tuple[list[_Frame], int]:
+    """A bare list of MMPose 1.x instances: one frame."""
+    return [(0, [(prefix + (n,), inst, f"instance {n}") for n, inst in enumerate(instances)])], 1
+
+
+def _layout(doc: Any, src: Path) -> tuple[str, str, list[_Frame], int, dict]:
+    """``(layout, keypoint encoding, frames, number of frames, MMPose dataset meta)`` of ``doc``.
+
+    Encodings: ``"xy"`` (rows [x, y(, z)], scores in ``keypoint_scores``), ``"xys"`` (rows
+    [x, y(, z), score]), ``"flat"`` ([x1, y1, v1, ...]), ``"wholebody"`` (flat, split in parts).
+    """
+    if isinstance(doc, dict):
+        if "instance_info" in doc:
+            info, dataset = doc["instance_info"], doc.get("meta_info")
+            if not isinstance(info, list):
+                raise SynspInputError(
+                    f"{src}: 'instance_info' is {_kind(info)}; expected a list of frames or instances")
+            dataset = dataset if isinstance(dataset, dict) else {}
+            if info and isinstance(info[0], dict) and "instances" in info[0]:
+                return ("mmpose1-demo", "xy") + _mmpose1_frames(src, info, ("instance_info",)) + (dataset,)
+            return ("mmpose1-demo-image", "xy") + _image_frame(info, ("instance_info",)) + (dataset,)
+        if "annotations" in doc:
+            return _coco_annotations(doc, src)
+        if "people" in doc:
+            raise SynspInputError(
+                f"{src}: this is one frame of OpenPose output ('people'); read the folder of "
+                "*_keypoints.json files (format 'openpose')")
+        raise SynspInputError(
+            f"{src}: a JSON object with keys {sorted(doc)[:8]} is not pose output; expected {_EXPECTED}")
+    if not isinstance(doc, list):
+        raise SynspInputError(f"{src}: the document is {_kind(doc)}; expected {_EXPECTED}")
+    if not doc:
+        raise SynspInputError(f"{src}: the document is an empty list (no frames); expected {_EXPECTED}")
+    head = doc[0]
+    if isinstance(head, list):
+        for k, fr in enumerate(doc):
+            if not isinstance(fr, list):
+                raise SynspInputError(
+                    f"{src}: frame {k} is {_kind(fr)}; expected a list of instances (MMPose 0.x layout)")
+        frames = [(k, [((k, n), inst, f"frame {k}, instance {n}") for n, inst in enumerate(fr)])
+                  for k, fr in enumerate(doc)]
+        return "mmpose0", "xys", frames, len(doc), {}
+    if isinstance(head, dict) and "instances" in head:
+        return ("mmpose1", "xy") + _mmpose1_frames(src, doc, ()) + ({},)
+    if isinstance(head, dict) and "image_id" in head:
+        return _coco_results(doc, src)
+    if isinstance(head, dict) and "keypoints" in head:
+        return ("mmpose1-image", "xy") + _image_frame(doc, ()) + ({},)
+    found = f"an object with keys {sorted(head)[:8]}" if isinstance(head, dict) else _kind(head)
+    raise SynspInputError(f"{src}: a list whose first item is {found} is not pose output; expected {_EXPECTED}")
+
+
+def _coco_encoding(entries: list) -> str:
+    return "wholebody" if any(isinstance(e, dict) and "foot_kpts" in e for e in entries) else "flat"
+
+
+def _coco_results(doc: list, src: Path) -> tuple[str, str, list[_Frame], int, dict]:
+    for k, e in enumerate(doc):
+        if not isinstance(e, dict) or "image_id" not in e:
+            found = f"an object with keys {sorted(e)[:8]}" if isinstance(e, dict) else _kind(e)
+            raise SynspInputError(f"{src}: result {k} is {found}; expected {{'image_id', 'keypoints', ...}}")
+    index = _frame_index(src, [e["image_id"] for e in doc], "image_id")
+    frames: dict[int, list] = {i: [] for i in range(len(index))}
+    for k, e in enumerate(doc):
+        frames[index[e["image_id"]]].append(((k,), e, f"result {k} (image_id {e['image_id']!r})"))
+    return "coco-results", _coco_encoding(doc), list(frames.items()), len(index), {}
+
+
+def _coco_annotations(doc: dict, src: Path) -> tuple[str, str, list[_Frame], int, dict]:
+    anns, images = doc["annotations"], doc.get("images")
+    if not isinstance(anns, list):
+        raise SynspInputError(f"{src}: 'annotations' is {_kind(anns)}; expected a list of annotations")
+    for k, a in enumerate(anns):
+        if not isinstance(a, dict) or "image_id" not in a:
+            found = f"an object with keys {sorted(a)[:8]}" if isinstance(a, dict) else _kind(a)
+            raise SynspInputError(f"{src}: annotation {k} is {found}; expected {{'image_id', 'keypoints', ...}}")
+    if images is None:
+        index = _frame_index(src, [a["image_id"] for a in anns], "image_id")
+    else:
+        if not isinstance(images, list) or not all(isinstance(im, dict) and "id" in im for im in images):
+            raise SynspInputError(f"{src}: 'images' must be a list of objects with an 'id'")
+        ids = [im["id"] for im in images]
+        if len(set(map(repr, ids))) != len(ids):
+            raise SynspInputError(f"{src}: 'images' lists an id twice; expected distinct image ids")
+        index = _frame_index(src, ids, "image id")
+        for k, a in enumerate(anns):
+            if not isinstance(a["image_id"], (int, float, str)) or a["image_id"] not in index:
+                raise SynspInputError(
+                    f"{src}: annotation {k} refers to image_id {a['image_id']!r}, which is not in 'images'")
+    frames: dict[int, list] = {i: [] for i in range(len(index))}
+    for k, a in enumerate(anns):
+        frames[index[a["image_id"]]].append((("annotations", k), a, f"annotation {k} (image_id {a['image_id']!r})"))
+    return "coco-annotations", _coco_encoding(anns), list(frames.items()), len(index), {}
+
+
+def _decode(src: Path, frame: int, order: int, loc: tuple, inst: Any, where: str, encoding: str) -> _Instance:
+    if not isinstance(inst, dict) or "keypoints" not in inst:
+        found = f"an object with keys {sorted(inst)[:8]}" if isinstance(inst, dict) else _kind(inst)
+        raise SynspInputError(f"{src}: {where} is {found}; expected an object with 'keypoints'")
+    scores = None
+    if encoding == "xy":
+        kp = _rows(inst["keypoints"], src, where, "keypoints", (2, 3), "a list of [x, y] or [x, y, z] rows")
+        if "keypoint_scores" in inst:
+            scores = _numbers(inst["keypoint_scores"], src, where, "keypoint_scores")
+            if len(scores) != len(kp):
+                raise SynspInputError(
+                    f"{src}: {where}: 'keypoint_scores' has {len(scores)} values; expected one per "
+                    f"keypoint ({len(kp)})")
+    elif encoding == "xys":
+        rows = _rows(inst["keypoints"], src, where, "keypoints", (3, 4),
+                     "a list of [x, y, score] or [x, y, z, score] rows")
+        kp, scores = rows[:, :-1], rows[:, -1]
+    else:
+        parts = WHOLEBODY_PARTS if encoding == "wholebody" else (("keypoints", None),)
+        for key, _ in parts:
+            if key not in inst:
+                raise SynspInputError(
+                    f"{src}: {where} has no {key!r}; a COCO-WholeBody entry splits its keypoints into "
+                    f"{[k for k, _ in WHOLEBODY_PARTS]}")
+        chunks = [_triples(inst[key], src, where, key) for key, _ in parts]  # (J_part, 3) each
+        for (key, size), chunk in zip(parts, chunks):
+            if size is not None and len(chunk) != size:
+                raise SynspInputError(
+                    f"{src}: {where}: {key!r} has {len(chunk)} keypoints; COCO-WholeBody has {size}")
+        triples = np.concatenate(chunks)  # (J, 3)
+        kp, scores = triples[:, :2], triples[:, 2]
+    return _Instance(frame, order, inst.get("track_id"), where, loc, kp, scores)
+
+
+def _skeleton(dataset: dict, num_joints: int | None, dims: int | None) -> str | None:
+    if dataset.get("dataset_name") in _DATASET_SKELETONS:
+        return _DATASET_SKELETONS[dataset["dataset_name"]]
+    if num_joints == 17:
+        return "h36m17" if dims == 3 else "coco17"
+    return "coco133" if num_joints == 133 else None
+
+
+def read(path: Any, assign_ids: str | None = None, fps: float | None = None) -> PoseFile:
+    """Read an MMPose or COCO keypoint JSON (``.json`` or ``.json.gz``) into a :class:`PoseFile`.
+
+    ``assign_ids="order"`` numbers the people of each frame by their position in it (see the
+    module docstring); ``fps`` is stored on the result (these files do not record it).
+    """
+    p = as_path(path)
+    if fps is not None and not (isinstance(fps, (int, float)) and fps > 0):
+        raise SynspInputError(f"fps is {fps!r}; expected a positive frame rate")
+    doc, text = _load_json(p, _EXPECTED)
+    layout, encoding, frames, num_frames, dataset = _layout(doc, p)
+    instances = [
+        _decode(p, frame, order, loc, inst, where, encoding)
+        for frame, entries in frames
+        for order, (loc, inst, where) in enumerate(entries)
+    ]
+    tracks, locations = _build_tracks(p, instances, assign_ids, _HOW_TO_TRACK)
+    shape = instances[0].keypoints.shape if instances else None
+    dims = shape[1] if shape else None
+    return PoseFile(
+        tracks=tracks,
+        num_frames=num_frames,
+        format="coco" if layout.startswith("coco") else "mmpose",
+        skeleton=_skeleton(dataset, shape[0] if shape else None, dims),
+        fps=None if fps is None else float(fps),
+        units="m" if dims == 3 else "px",
+        source=p,
+        meta={
+            "layout": layout,  # mmpose1[-demo][-image], mmpose0, coco-results, coco-annotations
+            "encoding": encoding,  # how an instance stores its keypoints (see _layout)
+            "document": doc,  # the parsed file, written back with new coordinates
+            "locations": locations,  # track id -> [(frame, path to the instance in document)]
+            "keypoint_shape": shape,  # (J, D)
+            "style": _json_style(text),  # indent / separators / final newline of the file
+        },
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------
+
+
+def _encode(inst: dict, encoding: str, row: np.ndarray) -> dict[str, list]:
+    """The keys of ``inst`` that hold its keypoints, with ``row`` (J, D) put in, in the encoding
+    it was read with; scores stay."""
+    if encoding == "xy":
+        return {"keypoints": _coords(row)}
+    if encoding == "xys":
+        return {"keypoints": [xyz + [old[-1]] for xyz, old in zip(_coords(row), inst["keypoints"])]}
+    if encoding == "flat":
+        return {"keypoints": _with_coords(inst["keypoints"], row)}
+    new, start = {}, 0
+    for key, size in WHOLEBODY_PARTS:
+        new[key] = _with_coords(inst[key], row[start:start + size])
+        start += size
+    return new
+
+
+_LAYOUTS = ("mmpose1", "mmpose1-image", "mmpose1-demo", "mmpose1-demo-image", "mmpose0",
+            "coco-results", "coco-annotations")
+
+
+def write(path: Any, pose_file: PoseFile) -> Path:
+    """Write the document ``pose_file`` was read from to ``path`` with the keypoint coordinates of
+    its tracks replaced (NaN -> ``null``), atomically; a ``.gz`` target is gzip-compressed."""
+    target = as_path(path)
+    rows = list(_rows_to_write(target, pose_file, _LAYOUTS))
+    meta, doc = pose_file.meta, pose_file.meta["document"]
+    doc = _replaced(doc, [(loc, _encode(_at(doc, loc), meta["encoding"], kp)) for kp, loc in rows])
+    return atomic_write(target, lambda fh: fh.write(_dumps(doc, meta["style"])))

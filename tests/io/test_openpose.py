@@ -1,0 +1,220 @@
+"""OpenPose --write_json folders: frames from file names, untracked people, face/hands kept."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from synsp.io import openpose
+from synsp.io.tracks import pose_file_format, read_pose_file, write_pose_file
+from synsp.validation import SynspInputError
+
+
+def _body(frame: int, person: int, joints: int = 25) -> list[float]:
+    """Flat [x, y, c] * joints; joint 4 undetected ((0, 0), confidence 0) in every frame."""
+    out = []
+    for j in range(joints):
+        out += [0.0, 0.0, 0.0] if j == 4 else [100.0 * person + 10 * frame + j, 0.5 * j + frame, 0.8]
+    return out
+
+
+def _person(frame: int, person: int, pid=(-1,), joints: int = 25) -> dict:
+    return {
+        "person_id": list(pid),
+        "pose_keypoints_2d": _body(frame, person, joints),
+        "face_keypoints_2d": [float(frame)] * 210,
+        "hand_left_keypoints_2d": [1.0, 2.0, 0.3] * 21,
+        "hand_right_keypoints_2d": [],
+        "pose_keypoints_3d": [],
+    }
+
+
+def _folder(path, people_per_frame: dict[int, list[dict]], name: str = "clip") -> dict[str, dict]:
+    path.mkdir(exist_ok=True)
+    docs = {}
+    for frame, people in people_per_frame.items():
+        fname = f"{name}_{frame:012d}_keypoints.json"
+        docs[fname] = {"version": 1.3, "people": people}
+        (path / fname).write_text(json.dumps(docs[fname], separators=(",", ":")))
+    return docs
+
+
+def _one_person_folder(path) -> dict[str, dict]:
+    """Frames 0..4, nobody in frame 2."""
+    return _folder(path, {f: [_person(f, 0)] if f != 2 else [] for f in range(5)})
+
+
+def test_read_folder_one_untracked_person_with_a_gap(tmp_path):
+    _one_person_folder(tmp_path / "op")
+    (tmp_path / "op" / "frame.png").write_bytes(b"")  # other files are ignored
+    assert pose_file_format(tmp_path / "op") == "openpose"
+    pf = read_pose_file(tmp_path / "op")
+    assert pf.format == "openpose" and pf.skeleton == "body25" and pf.num_frames == 5 and pf.units == "px"
+    (t,) = pf.tracks
+    assert t.track_id == 0 and t.frames.tolist() == [0, 1, 3, 4]
+    assert t.keypoints.shape == (4, 25, 2) and t.scores.shape == (4, 25)
+    np.testing.assert_array_equal(t.keypoints[2, 5], [35.0, 5.5])  # frame 3, joint 5
+    np.testing.assert_array_equal(t.keypoints[:, 4], 0.0)  # undetected joint kept at (0, 0) ...
+    assert (t.scores[:, 4] == 0).all() and (t.scores[:, 5] == 0.8).all()  # ... with confidence 0
+
+
+def test_write_folder_replaces_only_body_coordinates(tmp_path):
+    docs = _one_person_folder(tmp_path / "op")
+    pf = openpose.read(tmp_path / "op")
+    new = pf.tracks[0].keypoints + 0.5
+    out = write_pose_file(tmp_path / "refined", pf.with_keypoints({0: new}))
+    assert out == tmp_path / "refined"
+    assert sorted(p.name for p in out.iterdir()) == sorted(docs)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp folder left
+    for name, doc in docs.items():
+        text = (out / name).read_text()
+        written = json.loads(text)
+        assert text.startswith('{"version":1.3,"people":[')  # compact, like the input
+        for p_w, p_o in zip(written["people"], doc["people"]):
+            assert {k: v for k, v in p_w.items() if k != "pose_keypoints_2d"} == \
+                   {k: v for k, v in p_o.items() if k != "pose_keypoints_2d"}
+            assert p_w["pose_keypoints_2d"][2::3] == p_o["pose_keypoints_2d"][2::3]  # confidences kept
+            assert p_w["pose_keypoints_2d"][0::3] == [v + 0.5 for v in p_o["pose_keypoints_2d"][0::3]]
+    _assert_same(openpose.read(out), pf.with_keypoints({0: new}))
+    assert (tmp_path / "op" / "clip_000000000000_keypoints.json").read_text() == \
+        json.dumps(docs["clip_000000000000_keypoints.json"], separators=(",", ":"))  # input untouched
+
+
+def _assert_same(a, b):
+    assert a.num_frames == b.num_frames and a.skeleton == b.skeleton
+    assert [t.track_id for t in a.tracks] == [t.track_id for t in b.tracks]
+    for ta, tb in zip(a.tracks, b.tracks):
+        np.testing.assert_array_equal(ta.frames, tb.frames)
+        np.testing.assert_array_equal(ta.keypoints, tb.keypoints)
+        np.testing.assert_array_equal(ta.scores, tb.scores)
+
+
+def test_write_refuses_a_non_empty_target_and_fills_an_empty_one(tmp_path):
+    _one_person_folder(tmp_path / "op")
+    pf = openpose.read(tmp_path / "op")
+    with pytest.raises(SynspInputError, match="exists and is not an empty folder"):
+        openpose.write(tmp_path / "op", pf)
+    (tmp_path / "empty").mkdir()
+    out = openpose.write(tmp_path / "empty", pf)
+    assert len(list(out.iterdir())) == 5  # frame 2 (nobody) is a file too
+
+
+def test_failing_write_leaves_no_folder(tmp_path, monkeypatch):
+    _one_person_folder(tmp_path / "op")
+    pf = openpose.read(tmp_path / "op")
+    calls = []
+
+    def boom(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        return real_dumps(*args, **kwargs)
+
+    real_dumps = json.dumps
+    monkeypatch.setattr(json, "dumps", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        openpose.write(tmp_path / "refined", pf)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["op"]
+
+
+def test_two_untracked_people_need_assign_ids(tmp_path):
+    _folder(tmp_path / "op", {f: [_person(f, 0), _person(f, 1)] for f in range(3)})
+    with pytest.raises(SynspInputError, match=r"person 0 and .* person 1 are in the same frame .* person_id \[-1\]"):
+        openpose.read(tmp_path / "op")
+    pf = openpose.read(tmp_path / "op", assign_ids="order")
+    assert [t.track_id for t in pf.tracks] == [0, 1]
+    np.testing.assert_array_equal(pf.track(1).keypoints[0, 0], [100.0, 0.0])
+
+
+def test_tracked_person_ids_people_entering_and_leaving(tmp_path):
+    _folder(tmp_path / "op", {
+        10: [_person(0, 0, pid=[3])],
+        11: [_person(1, 1, pid=[8]), _person(1, 0, pid=[3])],
+        12: [_person(2, 1, pid=[8])],
+    })
+    pf = openpose.read(tmp_path / "op")
+    assert pf.num_frames == 3  # numbered from the first file
+    assert [t.track_id for t in pf.tracks] == [3, 8]
+    assert pf.track(3).frames.tolist() == [0, 1] and pf.track(8).frames.tolist() == [1, 2]
+    out = openpose.write(tmp_path / "out", pf.with_keypoints({8: pf.track(8).keypoints * 0}))
+    second = json.loads((out / "clip_000000000011_keypoints.json").read_text())["people"]
+    assert second[0]["pose_keypoints_2d"][:3] == [0.0, 0.0, 0.8]
+    assert second[1]["pose_keypoints_2d"] == _body(1, 0)
+
+
+def test_coco18_model_and_single_file(tmp_path):
+    _folder(tmp_path / "op", {0: [_person(0, 0, joints=18)], 1: [_person(1, 0, joints=18)]})
+    pf = openpose.read(tmp_path / "op")
+    assert pf.skeleton is None and pf.num_joints == 18 and "COCO-18" in pf.meta["note"]
+
+    single = tmp_path / "op" / "clip_000000000001_keypoints.json"
+    assert openpose.sniff(single) and pose_file_format(single) == "openpose"
+    one = read_pose_file(single)
+    assert one.num_frames == 1 and one.tracks[0].frames.tolist() == [0]
+    out = write_pose_file(tmp_path / "one_keypoints.json", one.with_keypoints({0: one.tracks[0].keypoints + 1}))
+    written = json.loads(out.read_text())
+    assert written["people"][0]["pose_keypoints_2d"][:3] == [11.0, 2.0, 0.8]
+    assert written["people"][0]["face_keypoints_2d"] == [1.0] * 210
+
+
+def test_old_pose_keypoints_key(tmp_path):
+    person = {"person_id": [-1], "pose_keypoints": _body(0, 0)}
+    _folder(tmp_path / "op", {0: [person]})
+    pf = openpose.read(tmp_path / "op")
+    out = openpose.write(tmp_path / "out", pf.with_keypoints({0: pf.tracks[0].keypoints + 1}))
+    written = json.loads((out / "clip_000000000000_keypoints.json").read_text())["people"][0]
+    assert sorted(written) == ["person_id", "pose_keypoints"] and written["pose_keypoints"][:2] == [1.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("", "the file is empty"),
+        ('{"version": 1.3, "people": [\n{"pose_keypoints_2d": [1, 2, }]}', "invalid JSON at line 2, column 30"),
+        ('{"version": 1.3}', r"is an object with keys \['version'\]; expected OpenPose JSON"),
+        ('{"people": [{"person_id": [-1]}]}',
+         r"person 0 is an object with keys \['person_id'\]; expected .*pose_keypoints_2d"),
+        ('{"people": [{"pose_keypoints_2d": [1, 2, 3, 4]}]}',
+         r"'pose_keypoints_2d' has 4 values; expected x, y, score"),
+        ('{"people": [{"pose_keypoints_2d": [1, 2, 1], "person_id": "a"}]}', r"'person_id' is 'a'; expected a list"),
+    ],
+)
+def test_bad_frame_file_names_the_file(tmp_path, content, message):
+    _one_person_folder(tmp_path / "op")
+    bad = tmp_path / "op" / "clip_000000000007_keypoints.json"
+    bad.write_text(content)
+    with pytest.raises(SynspInputError, match=message) as info:
+        openpose.read(tmp_path / "op")
+    assert str(bad) in str(info.value)
+
+
+def test_bad_folders(tmp_path):
+    _one_person_folder(tmp_path / "op")
+    (tmp_path / "op" / "other_000000000001_keypoints.json").write_text('{"people": []}')
+    with pytest.raises(SynspInputError, match=r"2 different inputs \(\['clip_', 'other_'\]\)"):
+        openpose.read(tmp_path / "op")
+    _folder(tmp_path / "unnumbered", {})
+    (tmp_path / "unnumbered" / "photo_keypoints.json").write_text('{"people": []}')
+    with pytest.raises(SynspInputError, match="has no frame number"):
+        openpose.read(tmp_path / "unnumbered")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SynspInputError, match=r"no \*_keypoints.json files"):
+        openpose.read(tmp_path / "empty")
+    with pytest.raises(SynspInputError, match="only 'pose'"):
+        openpose.read(tmp_path / "op", include="face")
+    _folder(tmp_path / "mixed", {0: [_person(0, 0)], 1: [_person(1, 0, joints=18)]})
+    with pytest.raises(SynspInputError, match="has 18 keypoints .* has 25"):
+        openpose.read(tmp_path / "mixed")
+
+
+def test_sniff(tmp_path):
+    _one_person_folder(tmp_path / "op")
+    assert openpose.sniff(tmp_path / "op")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "a.json").write_text('{"a": 1}')
+    assert not openpose.sniff(tmp_path / "empty") and not openpose.sniff(tmp_path / "other")
+    assert not openpose.sniff(tmp_path / "other" / "a.json") and not openpose.sniff(tmp_path / "missing")
+    assert pose_file_format(tmp_path / "empty") is None and pose_file_format(tmp_path / "other") is None
