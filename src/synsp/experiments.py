@@ -15,6 +15,7 @@ experiment                  seed document
 ``pearson``                 section 1.3: Pearson r between Diff1 and Diff2, overall and per joint
 ``base-repeat``             section 2.5: the base stage run again on its averaged output
 ``window-average``          section 2.6: stride-1 window averaging against non-overlapping windows
+``generalisation``          trained on one error preset, tested on every other (a matrix)
 ==========================  =============================================================
 
 Models that are not shipped (ablations, other windows) are read from a runs
@@ -255,6 +256,34 @@ def window_average(ctx: "Context") -> Report:
     return rep
 
 
+GENERALISATION_PRESETS = ("h36m-fcn-like", "3dpw-spin-like", "vibe-like")
+
+
+def generalisation(ctx: "Context") -> Report:
+    """Train on one simulated estimator, test on every other: MPJPE change from the input per cell."""
+    rep = Report("generalisation", "Generalisation: trained on one error preset, tested on each", "")
+    rep.notes.append("- Rows: the training preset (`bash benchmarks/train_generalisation.sh`; the shipped model is "
+                     "trained on all three mixed). Columns: the test preset. Cells: MPJPE / Accel and the MPJPE "
+                     "change from the input; the diagonal is in-distribution.")
+    folder = ctx.runs / "generalisation"
+    trained = [(p, _network(folder / p / "best")) for p in GENERALISATION_PRESETS]
+    trained = [(p, n) for p, n in trained if n is not None] + [("all three (shipped)", _network(DEFAULT))]
+    if len(trained) == 1:
+        rep.notes.append(f"- no single-preset checkpoints in {folder}; only the shipped model's row is shown")
+    sets = {p: test_sets(p, ctx.seeds, ctx.frames, ctx.corpus) for p in GENERALISATION_PRESETS}
+    inputs = {p: _metrics(input_as_refiner, sets[p]) for p in GENERALISATION_PRESETS}
+    rows = [{"trained on": "input (no refinement)",
+             **{p: f"{inputs[p]['mpjpe']:.1f} / {inputs[p]['accel']:.2f}" for p in GENERALISATION_PRESETS}}]
+    for train_preset, net in trained:
+        row = {"trained on": train_preset}
+        for p in GENERALISATION_PRESETS:
+            m = _metrics(net, sets[p])
+            row[p] = f"{m['mpjpe']:.1f} / {m['accel']:.2f} ({100 * (m['mpjpe'] / inputs[p]['mpjpe'] - 1):+.1f} %)"
+        rows.append(row)
+    rep.table("MPJPE (mm) / Accel (mm/frame^2) on each test preset", rows)
+    return rep
+
+
 # ---- figures --------------------------------------------------------------------------------
 
 
@@ -300,6 +329,7 @@ EXPERIMENTS: dict[str, Callable[..., Report]] = {
     "pearson": pearson,
     "base-repeat": base_repeat,
     "window-average": window_average,
+    "generalisation": generalisation,
 }
 
 
