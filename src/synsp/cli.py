@@ -213,6 +213,10 @@ def refine(input_path: str, output: str, model: str | None, fps: float | None, s
     from .api import refine_pose_file
     from .io.tracks import read_pose_file, write_pose_file
 
+    from .skeletons import get_skeleton
+
+    if skeleton:
+        get_skeleton(skeleton)  # an unknown name fails before any work
     pose_file = read_pose_file(input_path, **({"key": key} if key else {}))
     if skeleton:
         pose_file.skeleton = skeleton

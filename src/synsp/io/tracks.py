@@ -172,11 +172,13 @@ def read_pose_file(path: Any, format: str | None = None, **kw: Any) -> PoseFile:
     p = as_path(path)
     if not p.exists():
         raise SynspInputError(f"{p}: file not found")
+    if p.is_file() and p.stat().st_size == 0:
+        raise SynspInputError(f"{p}: the file is empty (0 bytes); expected pose-estimator output")
     fmt = format or pose_file_format(p)
     if fmt is None:
         raise SynspInputError(
             f"{p}: not a pose file synsp recognises; supported: "
-            + "; ".join(f"{k} ({v[1]})" for k, v in FORMATS.items()) + ", plus .npy/.npz arrays")
+            + "; ".join(f"{k} ({v[1]})" for k, v in FORMATS.items()))
     return _module(fmt).read(p, **kw)
 
 

@@ -1,0 +1,51 @@
+"""`synsp refine` on bad input: one clear line on stderr, exit 2, no traceback, no output file."""
+
+import json
+
+import numpy as np
+import pytest
+
+from synsp.cli import main
+
+
+def _write(path, content):
+    if isinstance(content, np.ndarray):
+        np.save(path, content)
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content if isinstance(content, str) else json.dumps(content))
+    return path
+
+
+CASES = {
+    "wrong joint count for the model": ("in.npy", np.zeros((30, 14, 3)), ["--model", "synsp-h36m17-3d-w8"], "J = 14"),
+    "unknown skeleton": ("in.npy", np.zeros((30, 17, 3)), ["--skeleton", "h37m"], "h37m"),
+    "empty json file": ("in.json", "", [], "is empty"),
+    "empty npy file": ("in.npy", b"", [], "is empty"),
+    "track shorter than the window": ("in.npy", np.zeros((4, 17, 3)), [], "shorter than the 8-frame window"),
+    "all frames NaN": ("in.npy", np.full((30, 17, 3), np.nan), [], "no valid joint"),
+    "json that is not pose output": ("in.json", {"images": "none", "a": 1}, [], "not a pose file"),
+    "no model for the joint count": ("in.npy", np.zeros((30, 5, 3)), [], "no shipped model for 5 joints"),
+    "corrupt checkpoint": ("in.npy", np.zeros((30, 17, 3)), ["--model", "CKPT"], "not a readable safetensors"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_is_one_clear_line_and_no_output(case, tmp_path, capsys):
+    name, content, extra, message = CASES[case]
+    src = _write(tmp_path / name, content)
+    if "CKPT" in extra:
+        from synsp.refiners import shipped_models
+
+        (tmp_path / "m.json").write_text(shipped_models()["synsp-h36m17-3d-w8"].with_suffix(".json").read_text())
+        (tmp_path / "m.safetensors").write_bytes(b"garbage")
+        extra = ["--model", str(tmp_path / "m")]
+    out = tmp_path / ("out" + src.suffix)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    code = main(["refine", str(src), "-o", str(out), *extra])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert message in err, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no output, no temporary file
