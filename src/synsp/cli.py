@@ -320,9 +320,12 @@ def video(video_path: str, output: str, model: str | None, render: str | None) -
 @click.option("--quick", is_flag=True, help="a few clips and one seed (smoke test, well under 2 minutes)")
 @click.option("--corpus", default=None, help="corpus file (default: built corpus, else the embedded one)")
 @click.option("--runs", default="runs", show_default=True, help="folder with the non-shipped checkpoints")
+@click.option("--skeleton", default="h36m17", show_default=True, help="comparison: skeleton of the data")
+@click.option("--representation", type=click.Choice(["3d", "2d"]), default="3d", show_default=True,
+              help="comparison: 3D joints (mm) or 2D keypoints seen by virtual cameras (px)")
 @click.option("-o", "--out", default=None, help="folder for the Markdown/CSV reports and PNG figures")
 def benchmark(experiments: str, methods: str, presets: str, seeds: int, quick: bool, corpus: str | None,
-              runs: str, out: str | None) -> None:
+              runs: str, skeleton: str, representation: str, out: str | None) -> None:
     """Run the seed's experiments on simulated estimator errors over real mocap (corpus test split)."""
     from .data.corpus import built_corpus_path
     from .experiments import EXPERIMENTS, run_experiment
@@ -331,10 +334,13 @@ def benchmark(experiments: str, methods: str, presets: str, seeds: int, quick: b
     names = list(EXPERIMENTS) if experiments == "all" else experiments.split(",")
     for name in names:
         for preset in presets.split(","):
-            command = (f"synsp benchmark --experiment {name} --presets {preset} --seeds {seeds}"
+            extra = "" if (skeleton, representation) == ("h36m17", "3d") else \
+                f" --skeleton {skeleton} --representation {representation}"
+            command = (f"synsp benchmark --experiment {name} --presets {preset} --seeds {seeds}{extra}"
                        + (f" --methods {methods}" if name == "comparison" else "") + (" --quick" if quick else ""))
             report = run_experiment(name, preset=preset, seeds=seeds, quick=quick, corpus=corpus, runs=runs,
-                                    methods=methods.split(","), command=command)
+                                    methods=methods.split(","), command=command, skeleton=skeleton,
+                                    representation=representation)
             click.echo(report.markdown())
             if out:
                 for path in report.save(out):

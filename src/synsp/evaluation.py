@@ -55,11 +55,15 @@ def _delay(method: str, refiner, window: int) -> int:
 
 def compare(methods: list[str], presets: list[str], seeds: list[int], split: str = "test",
             skeleton: str = "h36m17", frames: int = 10**9, corpus: str | None = None,
-            data_fps: float = 30.0) -> list[Row]:
+            data_fps: float = 30.0, representation: str = "3d") -> list[Row]:
+    """Rows of every method (after the input) per preset; 3D in mm, ``representation="2d"`` in pixels
+    (each clip seen through a seeded virtual camera)."""
     sk = get_skeleton(skeleton)
+    scale = 1.0 if representation == "2d" else 1000.0
     rows = []
     for preset in presets:
-        per_seed = [validation_set(skeleton, preset, frames, corpus, seed=1000 * s, split=split) for s in seeds]
+        per_seed = [validation_set(skeleton, preset, frames, corpus, seed=1000 * s, split=split,
+                                   representation=representation) for s in seeds]
         for method in ["input", *methods]:
             refiner = input_as_refiner if method == "input" else get_refiner(method)
             window = 1 if method == "input" else int(getattr(refiner, "window", 1))
@@ -76,7 +80,7 @@ def compare(methods: list[str], presets: list[str], seeds: list[int], split: str
                     gts.append(gt)
                     inputs.append(input_as_refiner(inp))
                 results.append(summarize(preds, gts, inputs=inputs, root_joints=sk.root_joints,
-                                         parents=sk.parents, scale=1000.0))
+                                         parents=sk.parents, scale=scale))
             rows.append(Row(
                 method=method, preset=preset,
                 mean={k: float(np.mean([r[k] for r in results])) for k in METRICS},

@@ -46,9 +46,10 @@ SIMULATION_NOTE = ("Simulated estimator errors (synsp.noise presets) on real moc
 
 
 def test_sets(preset: str, seeds: int, frames: int, corpus: str | None, skeleton: str = "h36m17",
-              split: str = "test") -> list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
-    """One list of (gt, input, confidence) clips per noise seed."""
-    return [validation_set(skeleton, preset, frames, corpus, seed=1000 * s, split=split) for s in range(seeds)]
+              representation: str = "3d") -> list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    """One list of (gt, input, confidence) clips of the test split per noise seed."""
+    return [validation_set(skeleton, preset, frames, corpus, seed=1000 * s, split="test",
+                           representation=representation) for s in range(seeds)]
 
 
 def _metrics(refiner: Callable, sets, skeleton: str = "h36m17") -> dict[str, float]:
@@ -95,7 +96,9 @@ def comparison(ctx: "Context") -> Report:
     from .evaluation import compare
 
     rep = Report("comparison", f"Table 1: refiners side by side ({ctx.preset})", "")
-    rows = compare(ctx.methods, [ctx.preset], list(range(ctx.seeds)), frames=ctx.frames, corpus=ctx.corpus)
+    rows = compare(ctx.methods, [ctx.preset], list(range(ctx.seeds)), frames=ctx.frames, corpus=ctx.corpus,
+                   skeleton=ctx.skeleton, representation=ctx.representation)
+    unit = "px" if ctx.representation == "2d" else "mm"
     table = []
     for r in rows:
         latency = ("1" if r.method == "input" else "offline (whole sequence)" if r.delay_frames < 0
@@ -105,7 +108,8 @@ def comparison(ctx: "Context") -> Report:
                       "MPJPE hardest 1 %": r.mean["mpjpe_hardest"], "Accel hardest 1 %": r.mean["accel_hardest"],
                       "MPJPE fast 10 %": r.mean["mpjpe_fast"], "bone std": r.mean["bone_std"],
                       "frames/s": round(r.fps_throughput)})
-    rep.table("MPJPE/PA-MPJPE in mm, Accel in mm/frame^2 (30 fps); mean and spread over noise seeds", table)
+    rep.table(f"{ctx.skeleton} {ctx.representation.upper()}: MPJPE/PA-MPJPE in {unit}, Accel in {unit}/frame^2 "
+              "(30 fps); mean and spread over noise seeds", table)
     return rep
 
 
@@ -344,22 +348,28 @@ class Context:
     runs: Path = Path("runs")
     methods: list[str] = dataclasses.field(default_factory=list)
     models: list[str] = dataclasses.field(default_factory=lambda: [DEFAULT])
+    skeleton: str = "h36m17"
+    representation: str = "3d"
 
     @functools.cached_property
     def sets(self):
-        return test_sets(self.preset, self.seeds, self.frames, self.corpus)
+        return test_sets(self.preset, self.seeds, self.frames, self.corpus, self.skeleton, self.representation)
 
 
 def run_experiment(name: str, preset: str = "3dpw-spin-like", seeds: int = 3, quick: bool = False,
                    corpus: str | None = None, runs: str | Path = "runs", methods: list[str] | None = None,
-                   models: list[str] | None = None, command: str = "") -> Report:
+                   models: list[str] | None = None, command: str = "", skeleton: str = "h36m17",
+                   representation: str = "3d") -> Report:
     """Run one experiment of :data:`EXPERIMENTS` and return its report (not yet saved)."""
     from .validation import SynspInputError
 
     if name not in EXPERIMENTS:
         raise SynspInputError(f"unknown experiment {name!r}; choose from {', '.join(EXPERIMENTS)}")
+    if (skeleton, representation) != ("h36m17", "3d") and name != "comparison":
+        raise SynspInputError(f"experiment {name!r} studies the shipped 3D h36m17 models; only 'comparison' "
+                              "takes --skeleton / --representation")
     ctx = Context(preset, 1 if quick else seeds, 1500 if quick else 10**9, corpus, Path(runs),
-                  methods or [], models or [DEFAULT])
+                  methods or [], models or [DEFAULT], skeleton, representation)
     rep = EXPERIMENTS[name](ctx)
     rep.name = f"{rep.name}-{preset}"
     for i, (stem, fig, caption) in enumerate(rep.figures):
