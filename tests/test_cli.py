@@ -24,6 +24,8 @@ def test_demo_prints_metrics_and_writes_a_picture(capsys, tmp_path):
     pytest.importorskip("matplotlib")
     code, out, _ = run(capsys, "demo", "-o", str(tmp_path))
     assert code == 0
+    assert out.index("(1) real estimator output") < out.index("(2) clip")
+    out = out[out.index("(2) clip"):]  # the mocap part, with ground truth
     assert "| input |" in out and "| kalman-rts |" in out
     rows = {line.split("|")[1].strip(): line.split("|")[3] for line in out.splitlines() if line.startswith("| ")}
     mpjpe = {k: float(v) for k, v in rows.items() if k not in ("method", "---")}

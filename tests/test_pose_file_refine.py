@@ -73,3 +73,24 @@ def test_empty_file_is_an_error():
 def test_a_person_twice_in_one_frame_is_an_error():
     with pytest.raises(SynspInputError, match="appears twice in frame 3"):
         Track(0, [1, 2, 3, 3], np.zeros((4, 17, 2)))
+
+
+def test_a_joint_never_confident_uses_its_coordinates_and_a_never_seen_one_stays_raw():
+    from synsp.data.corpus import load_corpus
+
+    clip = load_corpus(None, skeleton="coco17", split="test")[0].positions[:40]
+    x = np.stack([400 + 250 * clip[..., 0], 600 - 250 * clip[..., 1]], axis=-1)  # a real person, ~450 px tall
+    x = x + np.random.default_rng(7).normal(0, 3, x.shape)
+    scores = np.ones((40, 17))
+    scores[:, 7] = 0.1  # low confidence throughout, but real coordinates (an occluded elbow)
+    scores[:, 3] = 0.0
+    x[:, 3] = 0.0  # never seen: the detector's (0, 0) placeholder
+    pf = PoseFile(tracks=[Track(0, np.arange(40), x, scores)], num_frames=40, format="test", skeleton="coco17",
+                  fps=30.0)
+    out, summary = refine_pose_file(pf, model="synsp-coco17-2d-w8")
+    k = out.track(0).keypoints
+    np.testing.assert_array_equal(k[:, 3], 0.0)
+    assert summary["unseen"] == 1
+    shift = np.linalg.norm(k - x, axis=-1).mean(axis=0)
+    assert shift[7] < 3 * np.median(shift)  # refined near its raw track, not invented elsewhere
+    assert np.isfinite(k).all()

@@ -9,7 +9,7 @@ import numpy as np
 
 from .missing import missing_from_confidence
 from .refiners import NetworkRefiner, SubsetRefiner, fit_refiner, get_refiner, shipped_models, subset_indices
-from .skeletons import SKELETONS, skeleton_for
+from .skeletons import SKELETONS, get_skeleton, skeleton_for
 from .validation import SynspInputError, check_poses
 
 __all__ = ["refine", "refine_pose_file", "default_model"]
@@ -89,6 +89,41 @@ def _mean_accel(x: np.ndarray) -> float:
     return float(np.nanmean(a)) if np.isfinite(a).any() else float("nan")
 
 
+def _stand_in_for_unseen_joints(kp: np.ndarray, conf: np.ndarray | None, valid: np.ndarray, at: np.ndarray,
+                                skeleton: str | None) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Joints with no confident detection in a whole track part (``valid`` ``(T, J)`` never True).
+
+    A joint whose low-confidence coordinates are real numbers in every detected frame (MediaPipe
+    and MMPose still predict occluded joints) is used as observed.  A joint that is NaN or the
+    detector's ``(0, 0)`` placeholder somewhere gets a stand-in for the refiner (its nearest
+    seen ancestor, else the mean of the seen joints) and keeps its raw values in the output:
+    returns ``(kp, conf, keep_raw (J,))``.
+    """
+    never = ~valid.any(axis=0)
+    keep_raw = np.zeros(kp.shape[1], dtype=bool)
+    if not never.any():
+        return kp, conf, keep_raw
+    kp, conf = kp.copy(), None if conf is None else conf.copy()
+    raw = kp[at]  # (n, J, D) the detected frames
+    guess = np.isfinite(raw).all(axis=(0, 2)) & ~(raw == 0).all(axis=-1).any(axis=0)
+    parents = get_skeleton(skeleton).parents if skeleton in SKELETONS else None
+    for j in np.flatnonzero(never):
+        if guess[j]:
+            if conf is not None:
+                conf[:, j] = np.where(np.isnan(kp[:, j]).any(-1), 0.0, 1.0)
+            continue
+        keep_raw[j] = True
+        k = parents[j] if parents is not None else -1
+        while k != -1 and never[k]:
+            k = parents[k]
+        seen = ~never
+        stand_in = kp[:, k] if k != -1 else np.nanmean(np.where(valid[..., None], kp, np.nan)[:, seen], axis=1)
+        kp[:, j] = stand_in
+        if conf is not None:
+            conf[:, j] = np.where(np.isnan(stand_in).any(-1), 0.0, 1.0)
+    return kp, conf, keep_raw
+
+
 def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: float | None = None,
                      max_gap: int | None = None, progress: bool = False):
     """Refine every person (track) of a :class:`synsp.io.tracks.PoseFile`; returns ``(refined, summary)``.
@@ -102,7 +137,10 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     are left as they are (listed in ``summary["unrefined_tracks"]``); a file in
     which every part is that short is an error.
 
-    ``summary``: ``frames``, ``persons``, ``filled`` (joints filled),
+    A joint never confident in a whole part is used as observed when the detector still gave it
+    real coordinates, else left as the detector wrote it (counted in ``summary["unseen"]``).
+
+    ``summary``: ``frames``, ``persons``, ``filled`` (joints filled), ``unseen``,
     ``accel_before`` / ``accel_after`` (mean |second difference| per joint over
     consecutive detections, in the file's units per frame^2), ``model``,
     ``unrefined_tracks``.
@@ -114,7 +152,7 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     refiner = fit_refiner(get_refiner(name), pose_file.num_joints, pose_file.skeleton)
     window = int(getattr(refiner, "window", 1))
     gap = int(max_gap) if max_gap is not None else int(round(0.5 * fps)) if fps else 15
-    new, unrefined, filled_total, before, after = {}, [], 0, [], []
+    new, unrefined, filled_total, unseen, before, after = {}, [], 0, 0, [], []
     for track in pose_file.tracks:
         out = track.keypoints.copy()
         for a, b in _segments(track.frames, gap):
@@ -131,23 +169,29 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
             if len(kp) < window or not valid.any():
                 unrefined.append(track.track_id)
                 continue
+            raw = kp
+            kp, conf, keep_raw = _stand_in_for_unseen_joints(kp, conf, valid, frames - frames[0],
+                                                             pose_file.skeleton)
+            unseen += int(keep_raw.sum())
             if isinstance(refiner, (NetworkRefiner, SubsetRefiner)):
                 ref, filled = refiner(kp, fps=fps, confidence=conf, progress=progress, return_filled=True)
             else:
                 ref = refiner(kp, fps=fps, confidence=conf)
                 filled = ~valid
             at = frames - frames[0]
+            ref[:, keep_raw] = raw[:, keep_raw]  # never seen: left as the detector wrote them
+            filled[:, keep_raw] = False
             out[a:b] = ref[at]
             filled_total += int(filled[at].sum())
-            before.append(_mean_accel(kp))
-            after.append(_mean_accel(np.where(np.isnan(kp), np.nan, ref)))
+            before.append(_mean_accel(raw))
+            after.append(_mean_accel(np.where(np.isnan(raw), np.nan, ref)))
         new[track.track_id] = out
     if not before:
         raise SynspInputError(
             f"{pose_file.source or 'pose file'}: every track is shorter than the {window}-frame window of "
             f"{refiner.name} (or has no valid joint); nothing to refine. Pass a shorter-window method "
             "(e.g. model='one-euro') or a longer recording")
-    summary = dict(frames=pose_file.num_frames, persons=len(pose_file.tracks), filled=filled_total,
+    summary = dict(frames=pose_file.num_frames, persons=len(pose_file.tracks), filled=filled_total, unseen=unseen,
                    accel_before=float(np.nanmean(before)), accel_after=float(np.nanmean(after)),
                    model=str(getattr(refiner, "name", name)), unrefined_tracks=sorted(set(unrefined), key=str))
     return pose_file.with_keypoints(new), summary

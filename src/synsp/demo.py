@@ -1,6 +1,15 @@
-"""The embedded default: refine a real mocap clip carrying simulated estimator errors.
+"""The embedded default: (1) a real estimator track of a real video, (2) a real mocap clip
+carrying simulated estimator errors.
 
-``synsp demo`` takes one clip of the corpus test split shipped in the package
+(1) ``synsp demo`` first refines the embedded MediaPipe Pose track of the Sports2D demo video
+(``data/embedded/sports2d_mediapipe.npz``: 230 frames at 30 fps, 1768x994 pixels, several
+people in turn, one track per person segment; see ``tools/make_sports2d_track.py``) with
+:func:`synsp.api.refine_pose_file` and the default model.  A real video has no ground truth, so
+it reports, per track, the mean acceleration of the landmarks before and after refinement
+(pixels/frame², over consecutive detections) and the mean displacement between raw and refined
+landmarks (pixels), plus a picture of the most jittery landmarks (``demo_sports2d.png``).
+
+(2) It then takes one clip of the corpus test split shipped in the package
 (real CMU motion capture, Human3.6M-17 joints, 30 fps), adds the errors of a
 simulated estimator (:mod:`synsp.noise`, default ``3dpw-spin-like``), refines
 the result with every available refiner and prints SmoothNet-style metrics
@@ -28,11 +37,13 @@ from .refiners import get_refiner, shipped_models
 from .training import input_as_refiner
 from .skeletons import get_skeleton
 
-__all__ = ["DEMO_REFINERS", "DemoResult", "run_demo"]
+__all__ = ["DEMO_REFINERS", "DemoResult", "run_demo", "run_real_demo", "REAL_TRACK"]
 
 DEMO_REFINERS = ("one-euro", "savgol", "gaussian", "butterworth", "kalman-rts",
                  "smoothnet-h36m17-3d-w8", "synsp-h36m17-3d-w8")
 DEMO_CLIP = "cmu_mocap/bvh_daz_aclstm/salsa"  # first test clip whose id starts with this
+#: the embedded real estimator track of part (1)
+REAL_TRACK = Path(__file__).resolve().parent / "data" / "embedded" / "sports2d_mediapipe.npz"
 
 
 @dataclass
@@ -43,6 +54,10 @@ class DemoResult:
     preset: str
     rows: dict[str, dict[str, float]]  # method -> summarize() metrics in mm
     picture: Path | None
+    # part (1): the real MediaPipe track of the Sports2D video (None when skipped)
+    real_rows: list[dict] | None = None  # per track: track, first, last, detections, accel_before/after, displacement
+    real_summary: dict | None = None  # synsp.api.refine_pose_file's summary
+    real_picture: Path | None = None
 
 
 def _pick_clip(skeleton: str):
@@ -56,8 +71,12 @@ def run_demo(
     preset: str = "3dpw-spin-like",
     seed: int = 0,
     refiners: tuple[str, ...] = DEMO_REFINERS,
+    real: bool = True,
 ) -> DemoResult:
-    """Run the demo; ``out_dir=None`` skips the picture."""
+    """Run the demo; ``out_dir=None`` skips the pictures, ``real=False`` skips part (1)."""
+    real_rows = real_summary = real_picture = None
+    if real:
+        real_rows, real_summary, real_picture = run_real_demo(out_dir)
     skeleton = get_skeleton("h36m17")
     clip = _pick_clip(skeleton.name)
     gt = clip.positions.astype(np.float64)
@@ -71,7 +90,58 @@ def run_demo(
             outputs[name] = get_refiner(name)(inp, fps=clip.fps, confidence=noisy.confidence)
     rows = {name: summarize([pred], [gt], inputs=[outputs["input"]], **metric) for name, pred in outputs.items()}
     picture = _plot(out_dir, gt, outputs, clip.fps, skeleton) if out_dir is not None else None
-    return DemoResult(clip.clip_id, clip.num_frames, clip.fps, preset, rows, picture)
+    return DemoResult(clip.clip_id, clip.num_frames, clip.fps, preset, rows, picture,
+                      real_rows, real_summary, real_picture)
+
+
+def _mean_accel(track) -> float:
+    """Mean |x[t+1] - 2 x[t] + x[t-1]| over joints and the frames whose two neighbours are detected."""
+    kp, _ = track.dense()
+    if len(kp) < 3:
+        return float("nan")
+    acc = np.linalg.norm(kp[2:] - 2 * kp[1:-1] + kp[:-2], axis=-1)
+    return float(np.nanmean(acc)) if np.isfinite(acc).any() else float("nan")
+
+
+def run_real_demo(out_dir: str | os.PathLike | None = "synsp-demo", model: str | None = None,
+                  path: str | os.PathLike | None = None) -> tuple[list[dict], dict, Path | None]:
+    """Part (1): refine the embedded real MediaPipe track; per-track rows, the refiner's summary, picture.
+
+    Rows: ``track`` id, ``first``/``last`` frame, ``detections``, ``accel_before``/``accel_after``
+    (px/frame², mean over landmarks and frames with both neighbours detected) and
+    ``displacement`` (mean |refined - raw| over landmarks and detections, px).
+    """
+    from .api import refine_pose_file
+    from .io.tracks import read_pose_file
+
+    raw = read_pose_file(REAL_TRACK if path is None else path)
+    refined, summary = refine_pose_file(raw, model=model, progress=False)
+    rows = []
+    for before, after in zip(raw.tracks, refined.tracks):
+        shift = np.linalg.norm(after.keypoints - before.keypoints, axis=-1)
+        rows.append(dict(track=before.track_id, first=int(before.frames[0]), last=int(before.frames[-1]),
+                         detections=len(before.frames), accel_before=_mean_accel(before),
+                         accel_after=_mean_accel(after),
+                         displacement=float(np.nanmean(shift)) if np.isfinite(shift).any() else float("nan")))
+    picture = None
+    if out_dir is not None:
+        picture = _plot_real(out_dir, raw, refined, summary)
+    return rows, summary, picture
+
+
+def _plot_real(out_dir, raw, refined, summary) -> Path | None:
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:  # matplotlib is an optional extra
+        return None
+    from .pictures import plot_refinement
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    before, _ = raw.to_array()
+    after, _ = refined.to_array()
+    return plot_refinement(before, after, out / "demo_sports2d.png", skeleton=raw.skeleton, fps=raw.fps,
+                           title=f"Sports2D demo video: MediaPipe Pose (grey) refined by {summary['model']}")
 
 
 def _plot(out_dir, gt, outputs, fps, skeleton) -> Path | None:

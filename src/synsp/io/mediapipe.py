@@ -1,0 +1,661 @@
+"""MediaPipe Pose landmarks (the 33 BlazePose landmarks) in CSV and NPZ files.
+
+MediaPipe itself writes no file: people export ``results.pose_landmarks`` themselves.  synsp
+reads the two CSV layouts people most often write, and its own pickle-free NPZ layout (the one
+``synsp video`` and the embedded Sports2D track use).
+
+**Long CSV**: one row per (frame, person, landmark)::
+
+    frame,person,landmark,x,y,z,visibility[,presence]
+    0,0,0,812.4,310.2,-0.41,0.998
+    0,0,1,818.0,301.7,-0.39,0.997
+    ...
+
+``person`` is optional (one person, track 0, without it); ``landmark`` is the index 0-32 or the
+MediaPipe name (``nose``, ``left_shoulder``, ``mouth_left``, ...).  Accepted spellings (any
+case): ``frame``/``frame_id``/``frame_idx``/``frame_index``/``frame_number``;
+``person``/``person_id``/``track``/``track_id``/``pose``/``pose_id``;
+``landmark``/``landmark_id``/``landmark_index``/``landmark_name``/``keypoint``/``joint``/``id``;
+``visibility``/``vis``.  ``z``, ``visibility`` and ``presence`` are optional.
+
+**Wide CSV**: one row per frame (per person with a ``person`` column), four or five columns per
+landmark::
+
+    frame,x_0,y_0,z_0,visibility_0,x_1,y_1,z_1,visibility_1,...,x_32,y_32,z_32,visibility_32
+
+The landmark columns may also be spelt ``x0``, ``landmark_0_x`` (``lm_``, ``kp_``,
+``keypoint_``, ``joint_`` prefixes) or ``nose_x``, ``left_shoulder_x``, ...; ``frame`` is
+optional (rows are then consecutive frames).  ``x_i`` and ``y_i`` are needed for all 33
+landmarks.
+
+In both CSV layouts empty cells, ``nan`` and ``None`` are missing values, every other column is
+kept as it is, and the units are not written in the file: coordinates all within [-2, 2] are
+taken as MediaPipe's normalised image coordinates (``units='normalised'``), anything else as
+pixels; ``read(path, units=...)`` says it explicitly.  ``fps`` comes from ``read(path, fps=...)``.
+
+**NPZ** (``np.savez`` arrays, no pickle):
+
+* ``landmarks`` ``(T, P, 33, 4 or 5)``: x, y, z, visibility[, presence] for frame ``t`` and track
+  ``p``; NaN where the track has no detection.  x, y in pixels (``units='px'``) or normalised to
+  [0, 1] (``units='normalised'``); z is MediaPipe's relative depth (origin at the hip centre,
+  smaller = closer to the camera) in the same units as x (MediaPipe's normalised z times the
+  image width for pixel files).  ``(T, 33, 4|5)`` (one person) is accepted too.
+* ``world_landmarks`` ``(T, P, 33, 3)`` optional: MediaPipe's metric, hip-centred 3D landmarks.
+* ``track_ids`` ``(P,)`` int or str (default ``0 .. P-1``); ``fps`` (scalar); ``image_size``
+  ``(2,)`` = (width, height) in pixels; ``units`` (``'px'`` or ``'normalised'``).
+* any other array is kept by the writer as it is (the embedded file carries ``description``
+  and ``estimator`` strings).
+
+Reading gives a :class:`synsp.io.tracks.PoseFile` with skeleton ``mediapipe33``, one track per
+person, keypoints ``(n, 33, 2)`` = x, y (``read(path, dims=3)``: x, y, z), scores = visibility
+(0 where missing).  z (with ``dims=2``), the world landmarks and every other column stay
+untouched in ``PoseFile.meta`` and :func:`write` replaces only the landmark coordinates the
+PoseFile carries, writing the rest of the original file back unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+import zipfile
+from pathlib import Path
+from typing import Any, Hashable, IO
+
+import numpy as np
+
+from synsp.io._common import as_path, atomic_write, read_text, suffix_of
+from synsp.io.tracks import PoseFile, Track
+from synsp.validation import SynspInputError
+
+__all__ = ["LANDMARK_NAMES", "NUM_LANDMARKS", "sniff", "read", "write", "write_npz", "format_of"]
+
+#: MediaPipe's PoseLandmark names, lower case, in landmark order
+LANDMARK_NAMES = (
+    "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye",
+    "right_eye_outer", "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder",
+    "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_pinky",
+    "right_pinky", "left_index", "right_index", "left_thumb", "right_thumb", "left_hip", "right_hip",
+    "left_knee", "right_knee", "left_ankle", "right_ankle", "left_heel", "right_heel",
+    "left_foot_index", "right_foot_index",
+)
+NUM_LANDMARKS = 33
+SKELETON = "mediapipe33"
+_CHANNELS = ("x", "y", "z", "visibility", "presence")
+_NAME_TO_INDEX = {n: i for i, n in enumerate(LANDMARK_NAMES)}
+_NAME_TO_INDEX.update({"left_mouth_corner": 9, "right_mouth_corner": 10})  # synsp.skeletons spelling
+
+_LONG_ALIASES = {
+    "frame": ("frame", "frame_id", "frame_idx", "frame_index", "frame_number", "frame_no"),
+    "person": ("person", "person_id", "track", "track_id", "pose", "pose_id"),
+    # `for id, lm in enumerate(results.pose_landmarks.landmark)` (the tutorials' loop) writes "id"
+    "landmark": ("landmark", "landmark_id", "landmark_index", "landmark_idx", "landmark_name", "keypoint",
+                 "keypoint_id", "joint", "joint_id", "id"),
+    "x": ("x",), "y": ("y",), "z": ("z",),
+    "visibility": ("visibility", "vis"),
+    "presence": ("presence",),
+}
+_WIDE_CHANNEL = r"(x|y|z|visibility|vis|presence)"
+_WIDE_PATTERNS = (
+    re.compile(rf"^{_WIDE_CHANNEL}_?(\d+)$"),  # x_0, x0  -> (channel, index)
+    re.compile(rf"^(?:landmark|lm|kp|keypoint|joint)_?(\d+)_{_WIDE_CHANNEL}$"),  # landmark_0_x -> (index, channel)
+    re.compile(rf"^([a-z_]+?)_{_WIDE_CHANNEL}$"),  # nose_x -> (name, channel)
+)
+_EXPECTED = ("the long layout 'frame,person,landmark,x,y,z,visibility[,presence]' (one row per landmark) "
+             "or the wide layout 'frame,x_0,y_0,z_0,visibility_0,...,x_32,y_32,z_32,visibility_32' "
+             "(one row per frame)")
+_MISSING = {"", "nan", "none", "null", "na", "n/a"}
+
+
+# ----------------------------------------------------------------------------------------- sniff
+
+def sniff(path: Any) -> bool:
+    """True for a MediaPipe landmark CSV (either layout) or an NPZ in synsp's MediaPipe layout."""
+    try:
+        p = as_path(path)
+        if not p.is_file():
+            return False
+        suf = suffix_of(p)
+        if suf == ".npz":
+            return _npz_landmarks_shape(p) is not None
+        if suf in (".csv", ".csv.gz"):
+            header = _csv_header(p)
+            return header is not None and _layout_of(header) is not None
+    except Exception:  # noqa: BLE001 - sniffing never raises
+        return False
+    return False
+
+
+def format_of(path: Any) -> str:
+    return "mediapipe"
+
+
+def _npz_landmarks_shape(p: Path) -> tuple[int, ...] | None:
+    """The shape of ``landmarks`` when ``p`` is an npz in this layout (read from the header only)."""
+    with zipfile.ZipFile(p) as zf:
+        if "landmarks.npy" not in zf.namelist():
+            return None
+        with zf.open("landmarks.npy") as fh:
+            version = np.lib.format.read_magic(fh)
+            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)
+            shape, _, dtype = read_header(fh)
+    ok = (len(shape) in (3, 4) and shape[-2] == NUM_LANDMARKS and shape[-1] in (4, 5)
+          and np.dtype(dtype).kind == "f")
+    return tuple(shape) if ok else None
+
+
+def _csv_header(p: Path) -> list[str] | None:
+    if suffix_of(p) == ".csv.gz":
+        text = read_text(p)
+        first = text.split("\n", 1)[0]
+    else:
+        with open(p, encoding="utf-8", errors="replace") as fh:
+            first = fh.readline(1_000_000)
+    first = first.lstrip("\ufeff").strip()
+    if not first:
+        return None
+    return [c.strip() for c in next(csv.reader([first]))]
+
+
+# ----------------------------------------------------------------------------------------- layouts
+
+def _long_columns(header: list[str]) -> dict[str, int] | None:
+    low = [h.lower() for h in header]
+    found: dict[str, int] = {}
+    for key, names in _LONG_ALIASES.items():
+        for name in names:
+            if name in low:
+                found[key] = low.index(name)
+                break
+    if {"frame", "landmark", "x", "y"} <= set(found):
+        return found
+    return None
+
+
+def _wide_columns(header: list[str]) -> dict[tuple[int, str], int] | None:
+    cols: dict[tuple[int, str], int] = {}
+    for c, name in enumerate(header):
+        low = name.lower()
+        m = _WIDE_PATTERNS[0].match(low)
+        if m:
+            idx, ch = int(m.group(2)), m.group(1)
+        else:
+            m = _WIDE_PATTERNS[1].match(low)
+            if m:
+                idx, ch = int(m.group(1)), m.group(2)
+            else:
+                m = _WIDE_PATTERNS[2].match(low)
+                if not m or m.group(1) not in _NAME_TO_INDEX:
+                    continue
+                idx, ch = _NAME_TO_INDEX[m.group(1)], m.group(2)
+        ch = "visibility" if ch == "vis" else ch
+        if idx < NUM_LANDMARKS:
+            cols.setdefault((idx, ch), c)
+    if all((i, "x") in cols and (i, "y") in cols for i in range(NUM_LANDMARKS)):
+        return cols
+    return None
+
+
+def _layout_of(header: list[str]) -> str | None:
+    if _long_columns(header) is not None:
+        return "csv-long"
+    if _wide_columns(header) is not None:
+        return "csv-wide"
+    return None
+
+
+# ----------------------------------------------------------------------------------------- read
+
+def read(path: Any, dims: int = 2, fps: float | None = None, units: str | None = None) -> PoseFile:
+    """Read a MediaPipe landmark CSV or NPZ (see the module docstring) into a PoseFile.
+
+    ``dims=2``: keypoints x, y; ``dims=3``: x, y, z.  ``fps`` overrides (NPZ) or gives (CSV) the
+    frame rate; ``units`` overrides the units (``'px'`` or ``'normalised'``).
+    """
+    p = as_path(path)
+    if dims not in (2, 3):
+        raise SynspInputError(f"dims={dims!r}: expected 2 (x, y) or 3 (x, y and MediaPipe's relative z)")
+    if not p.is_file():
+        raise SynspInputError(f"{p}: file not found" if not p.exists() else f"{p}: not a regular file")
+    suf = suffix_of(p)
+    if suf == ".npz":
+        pf = _read_npz(p, dims)
+    elif suf in (".csv", ".csv.gz"):
+        pf = _read_csv(p, dims, units)
+    else:
+        raise SynspInputError(f"{p}: MediaPipe landmarks are read from .csv or .npz files; found suffix {suf!r}")
+    if fps is not None:
+        if not (float(fps) > 0):
+            raise SynspInputError(f"fps={fps!r}: expected a positive frame rate")
+        pf.fps = float(fps)
+    if units is not None:
+        pf.units = _check_units(units)
+    return pf
+
+
+def _check_units(units: Any) -> str:
+    u = str(units).strip().lower()
+    if u in ("px", "pixel", "pixels"):
+        return "px"
+    if u in ("normalised", "normalized", "norm"):
+        return "normalised"
+    raise SynspInputError(f"units {units!r}: expected 'px' or 'normalised'")
+
+
+def _load_npz(p: Path) -> dict[str, np.ndarray]:
+    if not zipfile.is_zipfile(p):
+        raise SynspInputError(f"{p}: not a valid .npz file (not a zip archive of .npy arrays)")
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except ValueError as exc:
+        if "pickle" in str(exc).lower():
+            raise SynspInputError(
+                f"{p}: holds object arrays, which need pickle (never enabled here: unpickling can run "
+                "arbitrary code); write track_ids as int or str arrays") from exc
+        raise SynspInputError(f"{p}: not a valid .npz file ({exc})") from exc
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise SynspInputError(f"{p}: not a valid .npz file ({exc})") from exc
+
+
+def _read_npz(p: Path, dims: int) -> PoseFile:
+    arrays = _load_npz(p)
+    if "landmarks" not in arrays:
+        raise SynspInputError(
+            f"{p}: no 'landmarks' array (its arrays: {sorted(arrays)}); a MediaPipe NPZ holds landmarks "
+            "(T, P, 33, 4|5) = x, y, z, visibility[, presence], plus optional world_landmarks, track_ids, "
+            "fps, image_size, units")
+    lm = arrays["landmarks"]
+    if lm.dtype.kind not in "fiu" or lm.ndim not in (3, 4) or lm.shape[-2] != NUM_LANDMARKS \
+            or lm.shape[-1] not in (4, 5):
+        raise SynspInputError(
+            f"{p}: 'landmarks' has shape {lm.shape} and dtype {lm.dtype}; expected float (T, P, 33, 4|5) "
+            "or (T, 33, 4|5) = x, y, z, visibility[, presence]")
+    single = lm.ndim == 3
+    lm4 = lm[:, None] if single else lm
+    T, P = lm4.shape[:2]
+    if "track_ids" in arrays:
+        ids_arr = np.asarray(arrays["track_ids"]).reshape(-1)
+        if len(ids_arr) != P:
+            raise SynspInputError(f"{p}: 'track_ids' has {len(ids_arr)} entries for {P} tracks in 'landmarks'")
+        if ids_arr.dtype.kind not in "iuU":
+            raise SynspInputError(f"{p}: 'track_ids' has dtype {ids_arr.dtype}; expected int or str")
+        ids = [i.item() if hasattr(i, "item") else i for i in ids_arr]
+        ids = [str(i) if isinstance(i, str) else int(i) for i in ids]
+        if len(set(ids)) != len(ids):
+            raise SynspInputError(f"{p}: 'track_ids' {ids} repeats an id")
+    else:
+        ids = list(range(P))
+    fps = None
+    if "fps" in arrays:
+        try:
+            fps = float(np.asarray(arrays["fps"]).reshape(-1)[0])
+        except (ValueError, IndexError, TypeError) as exc:
+            raise SynspInputError(f"{p}: 'fps' must be one number; found {arrays['fps']!r}") from exc
+        if not fps > 0:
+            fps = None
+    image_size = None
+    if "image_size" in arrays:
+        sz = np.asarray(arrays["image_size"]).reshape(-1)
+        if sz.shape != (2,) or sz.dtype.kind not in "fiu":
+            raise SynspInputError(f"{p}: 'image_size' is {sz!r}; expected (width, height)")
+        image_size = (float(sz[0]), float(sz[1]))
+    lmf = lm4.astype(np.float64)
+    if "units" in arrays:
+        units = _check_units(np.asarray(arrays["units"]).reshape(-1)[0])
+    else:
+        units = _guess_units(lmf[..., :2])
+    present = np.isfinite(lmf[..., :2]).all(-1).any(-1)  # (T, P)
+    tracks, z = [], {}
+    for k, tid in enumerate(ids):
+        frames = np.flatnonzero(present[:, k])
+        if len(frames) == 0:
+            continue
+        vals = lmf[frames, k]
+        tracks.append(Track(tid, frames, vals[..., :dims].copy(), np.nan_to_num(vals[..., 3], nan=0.0)))
+        z[tid] = vals[..., 2].copy()
+    meta = dict(layout="npz", arrays=arrays, single=single, track_index={t: k for k, t in enumerate(ids)},
+                image_size=image_size, z=z)
+    return PoseFile(tracks, T, "mediapipe", skeleton=SKELETON, fps=fps, units=units, source=p, meta=meta)
+
+
+def _guess_units(xy: np.ndarray) -> str:
+    finite = xy[np.isfinite(xy)]
+    return "normalised" if finite.size and np.abs(finite).max() <= 2.0 else "px"
+
+
+def _rows(p: Path) -> list[list[str]]:
+    text = read_text(p).lstrip("\ufeff")
+    try:
+        return [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    except csv.Error as exc:
+        raise SynspInputError(f"{p}: not a readable CSV file ({exc})") from exc
+
+
+def _number(cell: str, p: Path, line: int, column: str) -> float:
+    s = cell.strip()
+    if s.lower() in _MISSING:
+        return math.nan
+    try:
+        v = float(s)
+    except ValueError:
+        raise SynspInputError(f"{p}, line {line}, column {column!r}: {cell!r} is not a number") from None
+    if math.isinf(v):
+        raise SynspInputError(f"{p}, line {line}, column {column!r}: {cell!r} is infinite")
+    return v
+
+
+def _frame_number(cell: str, p: Path, line: int, column: str) -> int:
+    v = _number(cell, p, line, column)
+    if math.isnan(v) or v != int(v) or v < 0:
+        raise SynspInputError(f"{p}, line {line}, column {column!r}: frame {cell!r} is not a whole number >= 0")
+    return int(v)
+
+
+def _person_ids(values: list[str]) -> list[Hashable]:
+    stripped = [v.strip() for v in values]
+    try:
+        return [int(float(v)) if float(v) == int(float(v)) else v for v in stripped]
+    except (ValueError, OverflowError):  # names, empty cells, nan, inf: keep the text
+        return stripped
+
+
+def _read_csv(p: Path, dims: int, units: str | None) -> PoseFile:
+    rows = _rows(p)
+    if not rows:
+        raise SynspInputError(f"{p}: empty file; expected {_EXPECTED}")
+    header = [h.strip() for h in rows[0]]
+    layout = _layout_of(header)
+    if layout is None:
+        shown = ", ".join(header[:15]) + (f", ... ({len(header)} columns)" if len(header) > 15 else "")
+        raise SynspInputError(f"{p}: columns [{shown}] match no MediaPipe landmark layout; expected {_EXPECTED}")
+    body = rows[1:]
+    width = len(header)
+    for i, r in enumerate(body):
+        if len(r) < width:  # short rows: missing trailing cells
+            r.extend([""] * (width - len(r)))
+        elif len(r) > width and any(c.strip() for c in r[width:]):
+            raise SynspInputError(f"{p}, line {i + 2}: {len(r)} cells for {width} columns")
+    # cells[(person, frame)] = (33, 5) values; where[(person, frame)] = {(landmark, channel): (row, col)}
+    values: dict[tuple[Hashable, int], np.ndarray] = {}
+    where: dict[tuple[Hashable, int], dict[tuple[int, int], tuple[int, int]]] = {}
+    if layout == "csv-long":
+        cols = _long_columns(header)
+        persons = _person_ids([r[cols["person"]] for r in body]) if "person" in cols else [0] * len(body)
+        for i, r in enumerate(body):
+            line = i + 2
+            frame = _frame_number(r[cols["frame"]], p, line, header[cols["frame"]])
+            j = _landmark_index(r[cols["landmark"]], p, line, header[cols["landmark"]])
+            key = (persons[i], frame)
+            vals = values.setdefault(key, np.full((NUM_LANDMARKS, 5), np.nan))
+            w = where.setdefault(key, {})
+            if (j, 0) in w:
+                raise SynspInputError(
+                    f"{p}, line {line}: landmark {j} of person {persons[i]!r} in frame {frame} appears twice "
+                    f"(first on line {w[(j, 0)][0] + 1})")
+            for c, ch in enumerate(_CHANNELS):
+                if ch in cols:
+                    vals[j, c] = _number(r[cols[ch]], p, line, header[cols[ch]])
+                    w[(j, c)] = (i + 1, cols[ch])
+        channels = [c for c, ch in enumerate(_CHANNELS) if ch in cols]
+        frame_col, person_col = cols["frame"], cols.get("person")
+    else:
+        wcols = _wide_columns(header)
+        low = [h.lower() for h in header]
+        frame_col = next((low.index(a) for a in _LONG_ALIASES["frame"] if a in low), None)
+        person_col = next((low.index(a) for a in _LONG_ALIASES["person"] if a in low), None)
+        if person_col is not None and frame_col is None:
+            raise SynspInputError(f"{p}: a wide CSV with a {header[person_col]!r} column needs a frame column")
+        persons = _person_ids([r[person_col] for r in body]) if person_col is not None else [0] * len(body)
+        for i, r in enumerate(body):
+            line = i + 2
+            frame = _frame_number(r[frame_col], p, line, header[frame_col]) if frame_col is not None else i
+            key = (persons[i], frame)
+            if key in values:
+                raise SynspInputError(f"{p}, line {line}: person {persons[i]!r} appears twice in frame {frame}")
+            vals = np.full((NUM_LANDMARKS, 5), np.nan)
+            w = {}
+            for (j, ch), c in wcols.items():
+                k = _CHANNELS.index(ch)
+                vals[j, k] = _number(r[c], p, line, header[c])
+                w[(j, k)] = (i + 1, c)
+            values[key], where[key] = vals, w
+        channels = sorted({_CHANNELS.index(ch) for (_, ch) in wcols})
+    if not values:
+        raise SynspInputError(f"{p}: a header but no data rows")
+    order: list[Hashable] = []
+    for (person, _) in values:
+        if person not in order:
+            order.append(person)
+    num_frames = max(f for (_, f) in values) + 1
+    has_vis = 3 in channels
+    tracks, z = [], {}
+    for person in order:
+        frames = sorted(f for (q, f) in values if q == person)
+        vals = np.stack([values[(person, f)] for f in frames])
+        keep = np.isfinite(vals[..., :2]).all(-1).any(-1)  # a row of all-empty landmarks = no detection
+        frames = [f for f, k in zip(frames, keep) if k]
+        vals = vals[keep]
+        if not frames:
+            continue
+        scores = np.nan_to_num(vals[..., 3], nan=0.0) if has_vis else None
+        tracks.append(Track(person, frames, vals[..., :dims].copy(), scores))
+        z[person] = vals[..., 2].copy()
+    if not tracks:
+        raise SynspInputError(f"{p}: no landmark has x and y values")
+    all_xy = np.concatenate([t.keypoints[..., :2].reshape(-1) for t in tracks])
+    meta = dict(layout=layout, header=header, rows=body, where=where, frame_col=frame_col, person_col=person_col,
+                channels=channels, z=z)
+    return PoseFile(tracks, num_frames, "mediapipe", skeleton=SKELETON, fps=None,
+                    units=_check_units(units) if units is not None else _guess_units(all_xy), source=p, meta=meta)
+
+
+def _landmark_index(cell: str, p: Path, line: int, column: str) -> int:
+    s = cell.strip().lower()
+    if s in _NAME_TO_INDEX:
+        return _NAME_TO_INDEX[s]
+    if s.startswith("poselandmark."):
+        s2 = s.split(".", 1)[1]
+        if s2 in _NAME_TO_INDEX:
+            return _NAME_TO_INDEX[s2]
+    try:
+        v = float(s)
+    except ValueError:
+        v = math.nan
+    if not math.isnan(v) and v == int(v) and 0 <= v < NUM_LANDMARKS:
+        return int(v)
+    raise SynspInputError(
+        f"{p}, line {line}, column {column!r}: landmark {cell!r} is not a MediaPipe Pose landmark; expected an "
+        f"index 0-32 or a name ({', '.join(LANDMARK_NAMES[:3])}, ..., {LANDMARK_NAMES[-1]})")
+
+
+# ----------------------------------------------------------------------------------------- write
+
+def write(path: Any, pose_file: PoseFile) -> Path:
+    """Write ``pose_file`` as a MediaPipe CSV/NPZ, atomically.
+
+    A PoseFile read by :func:`read` is written in its own layout with only the landmark
+    coordinates of its tracks replaced (x, y; z too for 3D keypoints); every other cell, column
+    and array of the original file is kept.  Other PoseFiles (33 joints) are written fresh: NPZ
+    for a ``.npz`` path, the long CSV layout for ``.csv``.
+    """
+    p = as_path(path)
+    suf = suffix_of(p)
+    if suf not in (".npz", ".csv", ".csv.gz"):
+        raise SynspInputError(f"{p}: MediaPipe landmarks are written to .csv or .npz files; found suffix {suf!r}")
+    if pose_file.tracks and pose_file.num_joints != NUM_LANDMARKS:
+        raise SynspInputError(
+            f"{p}: the pose file has {pose_file.num_joints} joints; MediaPipe Pose files hold {NUM_LANDMARKS}")
+    layout = pose_file.meta.get("layout") if pose_file.format == "mediapipe" else None
+    if layout == "npz" and suf == ".npz" and "arrays" in pose_file.meta:
+        return _write_npz_like(p, pose_file)
+    if layout in ("csv-long", "csv-wide") and suf != ".npz" and "rows" in pose_file.meta:
+        return _write_csv_like(p, pose_file)
+    return _write_fresh(p, pose_file)
+
+
+def _channel_count(pose_file: PoseFile) -> int:
+    d = pose_file.dims or 2
+    if d not in (2, 3):
+        raise SynspInputError(f"MediaPipe landmarks have 2 or 3 coordinates; the pose file has {d}")
+    return d
+
+
+def _write_npz_like(p: Path, pf: PoseFile) -> Path:
+    arrays = {k: np.array(v, copy=True) for k, v in pf.meta["arrays"].items()}
+    lm = arrays["landmarks"]
+    lm4 = lm[:, None] if pf.meta.get("single") else lm
+    if lm4.dtype.kind != "f":
+        lm4 = lm4.astype(np.float64)
+    d = _channel_count(pf)
+    index = pf.meta["track_index"]
+    for t in pf.tracks:
+        if t.track_id not in index:
+            raise SynspInputError(f"{p}: track {t.track_id!r} is not in the original file (tracks {list(index)})")
+        if len(t.frames) and (t.frames[0] < 0 or t.frames[-1] >= lm4.shape[0]):
+            raise SynspInputError(f"{p}: track {t.track_id!r} has frames outside 0..{lm4.shape[0] - 1}")
+        lm4[t.frames, index[t.track_id], :, :d] = t.keypoints
+    arrays["landmarks"] = lm4[:, 0] if pf.meta.get("single") else lm4
+    if pf.fps is not None:
+        arrays["fps"] = np.asarray(pf.fps, dtype=np.float64)
+    return atomic_write(p, lambda fh: np.savez_compressed(fh, **arrays), binary=True)
+
+
+def _fmt(v: float) -> str:
+    return "" if not np.isfinite(v) else repr(float(v))
+
+
+def _write_csv_like(p: Path, pf: PoseFile) -> Path:
+    header, rows = pf.meta["header"], [list(r) for r in pf.meta["rows"]]
+    where, layout = pf.meta["where"], pf.meta["layout"]
+    frame_col, person_col = pf.meta["frame_col"], pf.meta["person_col"]
+    d = _channel_count(pf)
+    wide = _wide_columns(header) if layout == "csv-wide" else None
+    long_cols = _long_columns(header) if layout == "csv-long" else None
+    if d == 3 and ((wide is not None and not any(ch == "z" for _, ch in wide))
+                   or (long_cols is not None and "z" not in long_cols)):
+        raise SynspInputError(f"{p}: 3D keypoints, but the original file has no z column")
+    for t in pf.tracks:
+        for f, kp in zip(t.frames.tolist(), t.keypoints):
+            w = where.get((t.track_id, f))
+            if w is None:  # a frame the original file did not have: append rows for it
+                w = _append_rows(rows, header, layout, t.track_id, f, frame_col, person_col, wide, long_cols)
+            for j in range(NUM_LANDMARKS):
+                for c in range(d):
+                    if (j, c) in w:
+                        r, col = w[(j, c)]
+                        rows[r - 1][col] = _fmt(kp[j, c])
+
+    def dump(fh: IO) -> None:
+        out = csv.writer(fh, lineterminator="\n")
+        out.writerow(header)
+        out.writerows(rows)
+
+    return atomic_write(p, dump)
+
+
+def _append_rows(rows, header, layout, track_id, frame, frame_col, person_col, wide, long_cols):
+    w = {}
+    if layout == "csv-wide":
+        if frame_col is None:
+            raise SynspInputError("cannot add frames to a wide CSV without a frame column")
+        r = [""] * len(header)
+        r[frame_col] = str(frame)
+        if person_col is not None:
+            r[person_col] = str(track_id)
+        rows.append(r)
+        for (j, ch), c in wide.items():
+            w[(j, _CHANNELS.index(ch))] = (len(rows), c)
+        return w
+    for j in range(NUM_LANDMARKS):
+        r = [""] * len(header)
+        r[long_cols["frame"]] = str(frame)
+        if "person" in long_cols:
+            r[long_cols["person"]] = str(track_id)
+        r[long_cols["landmark"]] = str(j)
+        rows.append(r)
+        for k, ch in enumerate(_CHANNELS):
+            if ch in long_cols:
+                w[(j, k)] = (len(rows), long_cols[ch])
+    return w
+
+
+def _write_fresh(p: Path, pf: PoseFile) -> Path:
+    d = _channel_count(pf)
+    T = max(pf.num_frames, max((int(t.frames[-1]) + 1 for t in pf.tracks if len(t.frames)), default=0))
+    P = len(pf.tracks)
+    lm = np.full((T, P, NUM_LANDMARKS, 4), np.nan)
+    for k, t in enumerate(pf.tracks):
+        lm[t.frames, k, :, :d] = t.keypoints
+        if t.scores is not None:
+            lm[t.frames, k, :, 3] = t.scores
+        z = pf.meta.get("z", {}).get(t.track_id) if d == 2 else None
+        if z is not None and np.shape(z) == t.keypoints.shape[:2]:
+            lm[t.frames, k, :, 2] = z
+    ids = [t.track_id for t in pf.tracks]
+    units = pf.units if pf.units in ("px", "normalised") else "px"
+    if suffix_of(p) == ".npz":
+        return write_npz(p, lm, track_ids=ids, fps=pf.fps, units=units)
+    names = ["frame", "person", "landmark", "x", "y", "z", "visibility"]
+
+    def dump(fh: IO) -> None:
+        out = csv.writer(fh, lineterminator="\n")
+        out.writerow(names)
+        for f in range(T):
+            for k, tid in enumerate(ids):
+                if not np.isfinite(lm[f, k, :, :2]).any():
+                    continue
+                for j in range(NUM_LANDMARKS):
+                    out.writerow([f, tid, j] + [_fmt(v) for v in lm[f, k, j]])
+
+    return atomic_write(p, dump)
+
+
+def write_npz(
+    path: Any,
+    landmarks: np.ndarray,
+    *,
+    track_ids: Any = None,
+    fps: float | None = None,
+    image_size: tuple[float, float] | None = None,
+    units: str = "px",
+    world_landmarks: np.ndarray | None = None,
+    dtype: Any = np.float32,
+    **extra: Any,
+) -> Path:
+    """Write landmarks ``(T, P, 33, 4|5)`` (and the optional fields) in the NPZ layout, atomically.
+
+    ``extra`` arrays (for example ``description="..."`` strings) are stored as they are; they must
+    not need pickle (numbers or strings).
+    """
+    lm = np.asarray(landmarks, dtype=dtype)
+    if lm.ndim != 4 or lm.shape[2] != NUM_LANDMARKS or lm.shape[3] not in (4, 5):
+        raise SynspInputError(f"landmarks has shape {lm.shape}; expected (T, P, 33, 4|5)")
+    arrays: dict[str, np.ndarray] = {"landmarks": lm}
+    P = lm.shape[1]
+    ids = np.asarray(list(range(P)) if track_ids is None else list(track_ids))
+    if ids.shape != (P,) or ids.dtype.kind not in "iuU":
+        raise SynspInputError(f"track_ids {track_ids!r}: expected {P} ints or strings")
+    arrays["track_ids"] = ids.astype(np.int64) if ids.dtype.kind in "iu" else ids
+    if fps is not None:
+        arrays["fps"] = np.asarray(float(fps))
+    if image_size is not None:
+        arrays["image_size"] = np.asarray(image_size, dtype=np.int64 if all(float(v).is_integer()
+                                                                           for v in image_size) else np.float64)
+    arrays["units"] = np.asarray(_check_units(units))
+    if world_landmarks is not None:
+        wl = np.asarray(world_landmarks, dtype=dtype)
+        if wl.shape != lm.shape[:3] + (3,):
+            raise SynspInputError(f"world_landmarks has shape {wl.shape}; expected {lm.shape[:3] + (3,)}")
+        arrays["world_landmarks"] = wl
+    for k, v in extra.items():
+        if isinstance(v, (dict, list)) and k.endswith("json"):
+            v = json.dumps(v, sort_keys=True)
+        a = np.asarray(v)
+        if a.dtype == object:
+            raise SynspInputError(f"{k}: object arrays need pickle; store numbers or strings")
+        arrays[k] = a
+    return atomic_write(as_path(path), lambda fh: np.savez_compressed(fh, **arrays), binary=True)

