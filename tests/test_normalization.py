@@ -37,3 +37,17 @@ def test_mask_adds_the_root_channel():
     missing[3, 0] = True
     m = window_mask(missing, (0,))
     assert m.shape == (8, 18) and m[3, -1] == 1 and m[4, -1] == 0
+
+
+def test_shared_view_stats_are_one_centre_and_scale_for_all_views_and_invert_exactly():
+    from synsp.normalization import denormalize_windows, normalize_windows
+
+    rng = np.random.default_rng(3)
+    w = rng.normal(size=(5, 4, 8, 17, 3)) + rng.normal(size=(5, 4, 1, 1, 3))  # 4 views, offsets differ
+    y, stats = normalize_windows(w, (0,), shared_views=True)
+    assert np.allclose(stats.centre, stats.centre[:, :1]) and np.allclose(stats.scale, stats.scale[:, :1])
+    np.testing.assert_allclose(denormalize_windows(y, stats, 3), w, atol=1e-12)
+    # normalising the views' mean gives the mean of the normalised views (one affine map for all)
+    mean_view = w.mean(axis=1, keepdims=True).repeat(4, axis=1)
+    y_mean, _ = normalize_windows(mean_view, (0,), stats)
+    np.testing.assert_allclose(y_mean, y.mean(axis=1, keepdims=True).repeat(4, axis=1), atol=1e-12)

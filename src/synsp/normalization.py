@@ -24,7 +24,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["WindowStats", "normalize_windows", "denormalize_windows", "window_mask"]
+__all__ = ["WindowStats", "normalize_windows", "denormalize_windows", "window_mask", "PER_VIEW", "SHARED_VIEWS"]
+
+#: the model card's ``normalization`` values: each view on its own, or the views of one person together
+PER_VIEW = "window-root-rms"
+SHARED_VIEWS = "window-root-rms-shared-views"
 
 
 @dataclass
@@ -36,13 +40,16 @@ class WindowStats:
 
 
 def normalize_windows(
-    windows: np.ndarray, root_joints: tuple[int, ...], stats: WindowStats | None = None
+    windows: np.ndarray, root_joints: tuple[int, ...], stats: WindowStats | None = None,
+    shared_views: bool = False,
 ) -> tuple[np.ndarray, WindowStats]:
     """``(..., W, J, D) -> (..., W, (J+1)*D)`` and the stats to undo it.
 
     ``stats`` given (those of the estimator's input window) normalises another
     window the same way: training targets must use the input's stats, the only
-    ones known at inference.
+    ones known at inference.  ``shared_views``: windows ``(n, P, W, J, D)`` of P
+    views of one person in one frame share one centre and scale (their means
+    over the views), so the views stay comparable after normalisation.
     """
     x = np.asarray(windows, dtype=np.float64)
     root = x[..., list(root_joints), :].mean(axis=-2, keepdims=True)  # (..., W, 1, D)
@@ -51,6 +58,9 @@ def normalize_windows(
         radius = np.sqrt((rel**2).sum(-1).mean(-1))  # (..., W)
         scale = np.median(radius, axis=-1)[..., None, None]  # (..., 1, 1)
         stats = WindowStats(root.mean(axis=-3), np.where(scale > 1e-9, scale, 1.0))  # centre (..., 1, D)
+        if shared_views:  # the P axis is the one before W
+            stats = WindowStats(*(np.broadcast_to(a.mean(axis=-3, keepdims=True), a.shape)
+                                  for a in (stats.centre, stats.scale)))
     scale, centre = stats.scale, stats.centre
     traj = (root - centre[..., None, :, :]) / scale[..., None]  # (..., W, 1, D)
     out = np.concatenate([rel / scale[..., None], traj], axis=-2)  # (..., W, J+1, D)

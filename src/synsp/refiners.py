@@ -34,7 +34,7 @@ from .filters import FILTERS, get_filter
 from .filters.base import Refiner
 from .missing import hold_missing, interpolate_missing, missing_from_confidence
 from .models.checkpoint import ModelCard, load_model
-from .normalization import denormalize_windows, normalize_windows, window_mask
+from .normalization import SHARED_VIEWS, denormalize_windows, normalize_windows, window_mask
 from .skeletons import SKELETONS as SKELETON_NAMES, get_skeleton
 from .validation import SynspInputError, check_poses
 from .windows import WindowAccumulator, window_starts
@@ -155,7 +155,8 @@ class NetworkRefiner:
         the normalisation; no window averaging.
         """
         card = self.card
-        inp, stats = normalize_windows(windows, card.root_joints)  # (n, P, W, (J+1)*D)
+        inp, stats = normalize_windows(windows, card.root_joints,  # (n, P, W, (J+1)*D)
+                                       shared_views=card.normalization == SHARED_VIEWS)
         mask = None
         if card.mask:
             mask = torch.as_tensor(window_mask(missing, card.root_joints), dtype=torch.float32,

@@ -168,3 +168,20 @@ def test_causal_loss_only_sees_the_last_frame():
     late[:, -1] += 3.0
     worse, _ = synsp_loss(SynSPOutput(late, late, late), gt, causal=True)
     assert worse > base + 3.0
+
+
+def test_view_mean_skip_starts_every_view_from_the_mean_of_the_views():
+    import torch
+
+    from synsp.models.synsp import SynSP, SynSPConfig
+
+    cfg = SynSPConfig(window=8, channels=6, d_model=16, d_inner=16, n_layers=1, n_head=2, d_k=8, d_v=8,
+                      dropout=0.0, attn_dropout=0.0, input_residual=True, view_mean_skip=True)
+    model = SynSP(cfg).eval()
+    for head in (model.position_head, model.acceleration_head, model.refinement_head):
+        torch.nn.init.zeros_(head[1].weight)
+        torch.nn.init.zeros_(head[1].bias)
+    x = torch.randn(2, 3, 8, 6)
+    out = model(x)
+    for y in out:
+        torch.testing.assert_close(y, x.mean(dim=1, keepdim=True).expand_as(x))

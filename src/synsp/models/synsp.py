@@ -80,6 +80,7 @@ class SynSPConfig:
     similarity_cue: bool = True
     global_encoder: bool = True
     plain: bool = False  # ablation: one encoder + one decoder, no branches or cues
+    view_mean_skip: bool = False  # several views in one frame: the residual starts from the views' mean
 
     def __post_init__(self) -> None:
         if not 1 <= self.window <= self.max_positions:
@@ -244,6 +245,8 @@ class SynSP(nn.Module):
             head = torch.einsum("tk,bpkc->bptc", self.idct, head)
         if not c.input_residual:
             return head
+        if c.view_mean_skip:  # (B, P, W, C): every view starts from the mean of the views
+            x = x.mean(dim=1, keepdim=True).expand_as(x)
         if c.spectral_skip:
             coeffs = torch.einsum("kt,bptc->bpkc", self.dct_ortho, x) * self.spectral_gain[output]
             x = torch.einsum("tk,bpkc->bptc", self.idct, coeffs)
