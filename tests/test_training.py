@@ -63,7 +63,7 @@ def test_init_starts_from_a_checkpoint_and_checks_its_config(tmp_path):
         torch.testing.assert_close(after[key], value, msg=key)
     other = config(tmp_path / "c", epochs=1, init=str(first))
     other.model = {**TINY, "d_model": 32}
-    with pytest.raises(SynspInputError, match="differs"):
+    with pytest.raises(SynspInputError, match="do not fit"):
         train(other, progress=False)
 
 

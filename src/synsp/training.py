@@ -41,7 +41,7 @@ from .data.corpus import built_corpus_path, load_corpus
 from .metrics import summarize
 from .models.checkpoint import ModelCard, build_model, save_model
 from .noise import simulate
-from .normalization import normalize_windows, window_mask
+from .normalization import PER_VIEW, SHARED_VIEWS, normalize_windows, window_mask
 from .skeletons import get_skeleton
 from .validation import SynspInputError
 
@@ -104,6 +104,11 @@ def _model_config(config: TrainConfig) -> dict[str, Any]:
     return {**base, **config.model}
 
 
+def _shared_views(config: TrainConfig) -> bool:
+    """Views normalised together: SynSP models whose residual starts from the views' mean."""
+    return config.architecture == "synsp" and bool(config.model.get("view_mean_skip", False))
+
+
 def make_card(config: TrainConfig, model_config: dict[str, Any]) -> ModelCard:
     sk = get_skeleton(config.skeleton)
     window = config.window if config.architecture != "deciwatch" else (
@@ -112,7 +117,7 @@ def make_card(config: TrainConfig, model_config: dict[str, Any]) -> ModelCard:
         name=config.name, architecture=config.architecture, config=model_config, skeleton=sk.name,
         dims=2 if config.representation == "2d" else 3, window=window, views=config.views,
         fps=30.0, root_joints=tuple(sk.root_joints), mask=config.mask and config.architecture == "synsp",
-        causal=config.causal,
+        causal=config.causal, normalization=SHARED_VIEWS if _shared_views(config) else PER_VIEW,
         data="synsp corpus (real CMU/assimp/holosoma mocap), train split",
         noise_preset=config.preset if isinstance(config.preset, str) else "+".join(config.preset),
         recipe={k: v for k, v in dataclasses.asdict(config).items()
@@ -143,7 +148,7 @@ def _batch_to_tensors(batch: dict, config: TrainConfig, root_joints) -> tuple[to
     inp = batch["input"].numpy().astype(np.float64)
     gt = batch["gt"].numpy().astype(np.float64)
     shape = inp.shape[:-1] + (J, D)  # (B, [P,] W, J, D)
-    x, stats = normalize_windows(inp.reshape(shape), root_joints)
+    x, stats = normalize_windows(inp.reshape(shape), root_joints, shared_views=_shared_views(config))
     y, _ = normalize_windows(gt.reshape(shape), root_joints, stats)
     mask = window_mask(batch["mask"].numpy(), root_joints) if config.mask else None
     dev = config.device
@@ -257,10 +262,11 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
     if config.init:
         from .models.checkpoint import load_model
 
-        start, start_card = load_model(config.init)
-        if start_card.config != card.config:
-            raise SynspInputError(f"--init {config.init}: its model config differs from this run's")
-        model.load_state_dict(start.state_dict())
+        start, _ = load_model(config.init)
+        try:  # switches without weights (e.g. view_mean_skip) may differ; every weight must fit
+            model.load_state_dict(start.state_dict(), strict=True)
+        except RuntimeError as exc:
+            raise SynspInputError(f"--init {config.init}: its weights do not fit this run's model ({exc})") from None
     gains = [p for n, p in model.named_parameters() if n == "spectral_gain"]
     others = [p for n, p in model.named_parameters() if n != "spectral_gain"]
     groups = [{"params": others}] + ([{"params": gains, "lr": config.lr * GAIN_LR_FACTOR}] if gains else [])
