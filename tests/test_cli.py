@@ -147,3 +147,29 @@ def test_refine_refuses_a_pickled_checkpoint(capsys, tmp_path):
     ckpt.write_bytes(b"\x80\x04K\x01.")  # a pickle
     code, _, err = run(capsys, "refine", str(src), "-o", str(tmp_path / "o.npy"), "--model", str(ckpt))
     assert code == 2 and "never unpickles" in err and not (tmp_path / "o.npy").exists()
+
+
+def test_refine_smpl_npz_reports_degrees_and_keeps_keys(capsys, tmp_path):
+    rng = np.random.default_rng(5)
+    poses = (np.linspace(0, 1, 60)[:, None] * rng.normal(0, 0.5, 72) + rng.normal(0, 0.02, (60, 72))).astype(
+        np.float32)
+    np.savez(tmp_path / "smpl.npz", poses=poses, trans=rng.normal(0, 0.01, (60, 3)), betas=np.zeros(10),
+             mocap_framerate=np.asarray(30.0))
+    code, out, err = run(capsys, "refine", str(tmp_path / "smpl.npz"), "-o", str(tmp_path / "out.npz"))
+    assert code == 0, err
+    assert "degrees per frame^2" in out
+    with np.load(tmp_path / "out.npz") as z:
+        assert set(z.files) == {"poses", "trans", "betas", "mocap_framerate"} and z["poses"].dtype == np.float32
+
+
+def test_refine_pickled_smpl_needs_the_trust_flag(capsys, tmp_path):
+    import pickle
+
+    rng = np.random.default_rng(6)
+    with open(tmp_path / "vibe.pkl", "wb") as fh:
+        pickle.dump({1: {"pose": rng.normal(0, 0.1, (40, 72)), "frame_ids": np.arange(40)}}, fh)
+    code, _, err = run(capsys, "refine", str(tmp_path / "vibe.pkl"), "-o", str(tmp_path / "o.pkl"))
+    assert code == 2 and "pickle" in err and not (tmp_path / "o.pkl").exists()
+    code, out, err = run(capsys, "refine", str(tmp_path / "vibe.pkl"), "-o", str(tmp_path / "o.pkl"),
+                         "--trust-pickle")
+    assert code == 0, err

@@ -145,6 +145,12 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     consecutive detections, in the file's units per frame^2), ``model``,
     ``unrefined_tracks``.
     """
+    if pose_file.format == "smpl" or pose_file.units == "axis-angle":
+        # joint rotations (SMPL-style body-model files), not positions: quaternion smoothing with a filter;
+        # same summary keys, accel in degrees / frame^2 (see synsp.rotations.refine_rotation_file)
+        from .rotations import refine_rotation_file
+
+        return refine_rotation_file(pose_file, model=model, fps=fps, max_gap=max_gap)
     if not pose_file.tracks:
         raise SynspInputError(f"{pose_file.source or 'pose file'}: no person (no valid joint) in any frame; nothing to refine")
     fps = fps or pose_file.fps

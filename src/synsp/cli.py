@@ -73,7 +73,9 @@ MODEL_SIZES = {
 @click.option("--architecture", type=click.Choice(["synsp", "smoothnet", "deciwatch"]), default="synsp",
               show_default=True)
 @click.option("--name", default=None, help="model name (default: derived from the options)")
-@click.option("--skeleton", default="h36m17", show_default=True)
+@click.option("--skeleton", default=None,
+              help="joint set (default: the skeleton of a --corpus that holds one, e.g. from `synsp data import`; "
+                   "else h36m17)")
 @click.option("--representation", type=click.Choice(["3d", "3d-camera", "2d"]), default="3d", show_default=True)
 @click.option("--window", default=8, show_default=True, help="frames per window (DeciWatch: interval*q+1)")
 @click.option("--views", default=1, show_default=True, help="views refined together (multi-view model)")
@@ -105,6 +107,13 @@ def train(**opts) -> None:
     from .training import TrainConfig, train as run
 
     arch = opts["architecture"]
+    if opts["skeleton"] is None:
+        opts["skeleton"] = "h36m17"
+        if opts["corpus"]:
+            from .data.corpus import corpus_meta
+
+            stored = corpus_meta(opts["corpus"])["skeletons"]
+            opts["skeleton"] = stored[0] if len(stored) == 1 else "h36m17"
     name = opts["name"] or f"{arch}-{opts['skeleton']}-{opts['representation']}-w{opts['window']}" + (
         f"-p{opts['views']}" if opts["views"] > 1 else "")
     model = dict(MODEL_SIZES[opts["size"]], input_residual=opts["residual"]) if arch == "synsp" else {}
@@ -202,8 +211,10 @@ def models() -> None:
 @click.option("--key", default=None, help="array name inside a plain .npz (default: the only/known one)")
 @click.option("--max-gap", type=int, default=None,
               help="longest run of missing frames filled inside a track (default: half a second)")
+@click.option("--trust-pickle", is_flag=True,
+              help="read a pickled SMPL file (.pkl as VIBE writes); unpickling runs code: only files you trust")
 def refine(input_path: str, output: str, model: str | None, fps: float | None, skeleton: str | None,
-           key: str | None, max_gap: int | None) -> None:
+           key: str | None, max_gap: int | None, trust_pickle: bool) -> None:
     """Refine a pose file person by person; the output keeps the input's format and fields.
 
     INPUT: MMPose 0.x/1.x or COCO JSON, an OpenPose JSON folder, MediaPipe CSV/NPZ, TRC,
@@ -217,14 +228,21 @@ def refine(input_path: str, output: str, model: str | None, fps: float | None, s
 
     if skeleton:
         get_skeleton(skeleton)  # an unknown name fails before any work
-    pose_file = read_pose_file(input_path, **({"key": key} if key else {}))
+    from .io.tracks import pose_file_format
+
+    fmt = pose_file_format(input_path)
+    options = {"key": key} if key and fmt in ("array", "smpl") else {}
+    if trust_pickle and fmt == "smpl":
+        options["trust_pickle"] = True
+    pose_file = read_pose_file(input_path, format=fmt, **options)
     if skeleton:
         pose_file.skeleton = skeleton
     refined, s = refine_pose_file(pose_file, model=model, fps=fps, max_gap=max_gap, progress=True)
     write_pose_file(output, refined)
     short = f", {len(s['unrefined_tracks'])} track(s) too short, left as they were" if s["unrefined_tracks"] else ""
+    units = "degrees" if pose_file.units == "axis-angle" else pose_file.units
     click.echo(f"{s['frames']} frames, {s['persons']} person(s), {s['filled']} joints filled{short}; "
-               f"mean acceleration {s['accel_before']:.4g} -> {s['accel_after']:.4g} ({pose_file.units} per "
+               f"mean acceleration {s['accel_before']:.4g} -> {s['accel_after']:.4g} ({units} per "
                f"frame^2) with {s['model']}; wrote {output}")
 
 
@@ -349,7 +367,7 @@ def benchmark(experiments: str, methods: str, presets: str, seeds: int, quick: b
 
 @cli.group()
 def data() -> None:
-    """Build and inspect the real-motion corpus."""
+    """Build, import (your own clips) and inspect training corpora."""
 
 
 @data.command("build")
@@ -367,13 +385,56 @@ def data_build(out: str | None, cmu_root: str | None, no_download: bool) -> None
     _print_table(corpus_table(load_corpus(path)))
 
 
+@data.command("import")
+@click.argument("paths", metavar="FILES_OR_FOLDERS...", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("-o", "--out", required=True, type=click.Path(dir_okay=False), help="corpus file to write (.npz)")
+@click.option("--skeleton", default=None,
+              help="a built-in skeleton the data is on (h36m17, ...), or a name for a custom one "
+                   "(default: detected from the joint names/count, else custom<J>-<hash>)")
+@click.option("--fps-out", type=float, default=30.0, show_default=True,
+              help="rate the clips are resampled to (synsp train needs 30)")
+@click.option("--units", type=click.Choice(["m", "cm", "mm"]), default=None,
+              help="length unit of .npy/.npz (default m) and BVH (default cm) files; TRC and ASF state their own")
+@click.option("--fps", type=float, default=None, help="frame rate of .npy/.npz files (else an 'fps' key in the .npz)")
+@click.option("--val-fraction", type=float, default=0.15, show_default=True, help="share of the files for validation")
+@click.option("--test-fraction", type=float, default=0.15, show_default=True, help="share of the files for test")
+@click.option("--joint-names", default=None, help="comma-separated joint names for .npy/.npz files")
+@click.option("--parents", default=None, help="comma-separated parent indices (-1: none) for files without a hierarchy")
+@click.option("--up", type=click.Choice(["y", "z"]), default="y", show_default=True, help="the data's up axis")
+@click.option("--no-end-sites", is_flag=True, help="drop BVH End Sites (default: they are joints <parent>_end)")
+@click.option("--key", default=None, help="array name inside .npz files (default: the only/known one)")
+def data_import(paths: tuple[str, ...], out: str, skeleton: str | None, fps_out: float, units: str | None,
+                fps: float | None, val_fraction: float, test_fraction: float, joint_names: str | None,
+                parents: str | None, up: str, no_end_sites: bool, key: str | None) -> None:
+    """Make a training corpus of your own clean motion (BVH, ASF/AMC, TRC, .npy/.npz), any joint set."""
+    from .data.custom import import_corpus
+
+    try:
+        parent_list = [int(v) for v in parents.split(",")] if parents else None
+    except ValueError:
+        raise SynspInputError(f"--parents {parents!r}: expected comma-separated integers") from None
+    s = import_corpus(list(paths), out, skeleton=skeleton, fps_out=fps_out, units=units, fps=fps,
+                      val_fraction=val_fraction, test_fraction=test_fraction,
+                      joint_names=[n.strip() for n in joint_names.split(",")] if joint_names else None,
+                      parents=parent_list, up=up, end_sites=not no_end_sites, key=key)
+    click.echo(f"skeleton: {s.skeleton_note}")
+    click.echo(f"| split | files | clips | frames ({fps_out:g} fps, phase 0) |")
+    click.echo("|---|---|---|---|")
+    for split in ("train", "val", "test"):
+        click.echo(f"| {split} | {len(s.files[split])} | {s.clips[split]} | {s.frames[split]} |")
+    for item in s.dropped:
+        click.echo(f"left out: {item}", err=True)
+    click.echo(f"wrote {s.path}; train with: synsp train --corpus {s.path} --skeleton {s.skeleton}")
+
+
 @data.command("info")
 @click.argument("corpus", type=click.Path(dir_okay=False), required=False)
 def data_info(corpus: str | None) -> None:
     """Takes, frames, hours and motion kinds per source and split (default: the embedded corpus)."""
-    from .data.corpus import corpus_table, load_corpus
+    from .data.corpus import corpus_meta, corpus_table, load_corpus
 
-    _print_table(corpus_table(load_corpus(corpus)))
+    stored = corpus_meta(corpus)["skeletons"]
+    _print_table(corpus_table(load_corpus(corpus, skeleton="h36m17" if "h36m17" in stored else stored[0])))
 
 
 def _print_table(rows: list[dict]) -> None:

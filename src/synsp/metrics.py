@@ -34,8 +34,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .geometry import procrustes_align
-from .validation import SynspInputError, check_poses, check_same_shape
+from .geometry import axis_angle_to_matrix, geodesic_angle, procrustes_align
+from .validation import SynspInputError, check_poses, check_same_shape, to_numpy
 
 __all__ = [
     "mpjpe",
@@ -46,6 +46,7 @@ __all__ = [
     "fast_frame_mask",
     "root_relative",
     "summarize",
+    "geodesic_error",
 ]
 
 
@@ -221,3 +222,21 @@ def summarize(
     if bone_stds:
         out["bone_std"] = float(np.mean(np.concatenate(bone_stds)))
     return out
+
+
+def geodesic_error(pred_rotvec: Any, gt_rotvec: Any) -> float:
+    """Mean geodesic angle, in degrees, between axis-angle rotations ``(..., 3)`` of the same shape.
+
+    The angle of ``R_pred^T R_gt`` (:func:`synsp.geometry.geodesic_angle`), so ``q`` / ``-q`` and
+    ``+pi a`` / ``-pi a`` compare equal.
+    """
+    p, g = to_numpy(pred_rotvec), to_numpy(gt_rotvec)
+    if p.shape != g.shape or p.ndim == 0 or p.shape[-1] != 3:
+        raise SynspInputError(f"pred_rotvec {p.shape} and gt_rotvec {g.shape}: expected two axis-angle arrays "
+                              "of the same shape (..., 3)")
+    if p.size == 0:
+        raise SynspInputError("pred_rotvec and gt_rotvec are empty")
+    if not (np.isfinite(p).all() and np.isfinite(g).all()):
+        raise SynspInputError("pred_rotvec / gt_rotvec contain NaN or inf; pass finite rotations")
+    angle = geodesic_angle(axis_angle_to_matrix(p), axis_angle_to_matrix(g))
+    return float(np.degrees(np.mean(angle)))
