@@ -120,3 +120,19 @@ def test_bad_checkpoints_and_inputs_raise_clear_errors(tmp_path):
     stem.with_suffix(".json").write_text(json.dumps(card_dict))
     with pytest.raises(SynspInputError, match="unknown keys"):
         load_model(stem)
+
+
+def test_views_true_picks_the_multi_view_model_and_fuses_the_views():
+    import synsp
+    from synsp.api import default_model
+
+    assert default_model(17, 3) == "synsp-h36m17-3d-w8"
+    assert default_model(17, 3, views=4) == "synsp-h36m17-3d-w8-p4"
+    rng = np.random.default_rng(0)
+    truth = np.cumsum(rng.normal(scale=0.002, size=(40, 1, 17, 3)), axis=0) + rng.normal(size=(1, 1, 17, 3)) * 0.3
+    x = truth + rng.normal(scale=0.03, size=(40, 4, 17, 3))  # 4 views, independent errors
+    fused = synsp.refine(x, views=True)
+    alone = synsp.refine(x)
+    err = lambda y: np.linalg.norm(y - truth, axis=-1).mean()  # noqa: E731
+    assert err(fused) < err(alone)
+    assert np.abs(fused - fused[:, :1]).max() < 0.5 * np.abs(x - x[:, :1]).max()  # the views agree afterwards

@@ -29,7 +29,8 @@ def default_model(num_joints: int, dims: int, skeleton: str | None = None, views
         inside = [n for n in names if n in SKELETONS and card["skeleton"] in SKELETONS
                   and subset_indices(n, card["skeleton"]) is not None]
         if card["skeleton"] in names or inside:
-            candidates.append((card["skeleton"] not in names, card["views"] != views,
+            candidates.append((card["skeleton"] not in names, (card["views"] > 1) != (views > 1),
+                               card["views"] != views,
                                card["architecture"] != "synsp", name))
     if not candidates:
         raise SynspInputError(
@@ -49,8 +50,14 @@ def refine(
     skeleton: str | None = None,
     return_filled: bool = False,
     progress: bool = False,
+    views: bool = False,
 ):
     """Refine ``poses`` ``(T, J, D)`` or ``(T, P, J, D)`` in the user's units; returns the same shape.
+
+    The P axis holds persons, each refined alone, unless ``views=True``: then it
+    holds P synchronised views of one person in one world frame (cameras with
+    known extrinsics, triangulated or lifted per view), refined together by the
+    shipped multi-view model (``synsp-h36m17-3d-w8-p4``, trained with 4 views).
 
     ``model``: a shipped model name, a checkpoint path or a filter name
     (``"one-euro"``, ``"savgol"``, ``"gaussian"``, ``"butterworth"``,
@@ -60,8 +67,10 @@ def refine(
     mask of filled joints is returned too.
     """
     x = check_poses(poses, "poses", ndims=(3, 4), allow_nan=True)
+    if views and x.ndim != 4:
+        raise SynspInputError(f"views=True needs (T, P, J, D) poses with P views; got shape {x.shape}")
     if model is None:
-        model = default_model(x.shape[-2], x.shape[-1], skeleton)
+        model = default_model(x.shape[-2], x.shape[-1], skeleton, views=x.shape[1] if views else 1)
     refiner = fit_refiner(get_refiner(model), x.shape[-2], skeleton)
     if isinstance(refiner, (NetworkRefiner, SubsetRefiner)):
         return refiner(x, fps=fps, confidence=confidence, progress=progress, return_filled=return_filled)
