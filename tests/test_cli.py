@@ -173,3 +173,12 @@ def test_refine_pickled_smpl_needs_the_trust_flag(capsys, tmp_path):
     code, out, err = run(capsys, "refine", str(tmp_path / "vibe.pkl"), "-o", str(tmp_path / "o.pkl"),
                          "--trust-pickle")
     assert code == 0, err
+
+
+def test_refine_views_fuses_an_array_of_views(capsys, tmp_path):
+    rng = np.random.default_rng(0)
+    truth = np.cumsum(rng.normal(scale=0.002, size=(40, 1, 17, 3)), axis=0)
+    np.save(tmp_path / "v.npy", truth + rng.normal(scale=0.03, size=(40, 4, 17, 3)))
+    code, out, err = run(capsys, "refine", str(tmp_path / "v.npy"), "-o", str(tmp_path / "o.npy"), "--views")
+    assert code == 0, err
+    assert "4 views refined together" in out and np.load(tmp_path / "o.npy").shape == (40, 4, 17, 3)

@@ -211,10 +211,12 @@ def models() -> None:
 @click.option("--key", default=None, help="array name inside a plain .npz (default: the only/known one)")
 @click.option("--max-gap", type=int, default=None,
               help="longest run of missing frames filled inside a track (default: half a second)")
+@click.option("--views", is_flag=True,
+              help="a (T, P, J, D) array holds P synchronised world-frame views of one person: refine them together")
 @click.option("--trust-pickle", is_flag=True,
               help="read a pickled SMPL file (.pkl as VIBE writes); unpickling runs code: only files you trust")
 def refine(input_path: str, output: str, model: str | None, fps: float | None, skeleton: str | None,
-           key: str | None, max_gap: int | None, trust_pickle: bool) -> None:
+           key: str | None, max_gap: int | None, views: bool, trust_pickle: bool) -> None:
     """Refine a pose file person by person; the output keeps the input's format and fields.
 
     INPUT: MMPose 0.x/1.x or COCO JSON, an OpenPose JSON folder, MediaPipe CSV/NPZ, TRC,
@@ -231,6 +233,9 @@ def refine(input_path: str, output: str, model: str | None, fps: float | None, s
     from .io.tracks import pose_file_format
 
     fmt = pose_file_format(input_path)
+    if views:
+        _refine_views(input_path, output, fmt, model, fps, skeleton, key)
+        return
     options = {"key": key} if key and fmt in ("array", "smpl") else {}
     if trust_pickle and fmt == "smpl":
         options["trust_pickle"] = True
@@ -244,6 +249,24 @@ def refine(input_path: str, output: str, model: str | None, fps: float | None, s
     click.echo(f"{s['frames']} frames, {s['persons']} person(s), {s['filled']} joints filled{short}; "
                f"mean acceleration {s['accel_before']:.4g} -> {s['accel_after']:.4g} ({units} per "
                f"frame^2) with {s['model']}; wrote {output}")
+
+
+def _refine_views(input_path: str, output: str, fmt: str | None, model: str | None, fps: float | None,
+                  skeleton: str | None, key: str | None) -> None:
+    """``synsp refine --views``: one (T, P, J, D) array of P views refined together."""
+    import numpy as np
+
+    from .api import refine as run
+    from .io.arrays import read_array, write_array
+
+    if fmt != "array":
+        raise SynspInputError(f"{input_path}: --views takes a (T, P, J, D) .npy/.npz array of P views")
+    x = read_array(input_path, key=key)
+    out = run(x, model=model, fps=fps, skeleton=skeleton, views=True, progress=True)
+    write_array(output, out.astype(x.dtype), key=key or "keypoints")
+    spread = lambda a: float(np.nanmean(np.linalg.norm(a - np.nanmean(a, axis=1, keepdims=True), axis=-1)))  # noqa: E731
+    click.echo(f"{x.shape[0]} frames, {x.shape[1]} views refined together; mean distance of a view to the views' "
+               f"mean {spread(x):.4g} -> {spread(out):.4g} (input units); wrote {output}")
 
 
 def _read_pair(input_path: str, refined_path: str, key: str | None):
