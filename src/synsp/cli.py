@@ -418,7 +418,8 @@ def data_build(out: str | None, cmu_root: str | None, no_download: bool) -> None
               help="rate the clips are resampled to (synsp train needs 30)")
 @click.option("--units", type=click.Choice(["m", "cm", "mm"]), default=None,
               help="length unit of .npy/.npz (default m) and BVH (default cm) files; TRC and ASF state their own")
-@click.option("--fps", type=float, default=None, help="frame rate of .npy/.npz files (else an 'fps' key in the .npz)")
+@click.option("--fps", type=float, default=None,
+              help="frame rate of .npy/.npz files (else an 'fps' key in the .npz) and AMC files (default 120)")
 @click.option("--val-fraction", type=float, default=0.15, show_default=True, help="share of the files for validation")
 @click.option("--test-fraction", type=float, default=0.15, show_default=True, help="share of the files for test")
 @click.option("--joint-names", default=None, help="comma-separated joint names for .npy/.npz files")

@@ -26,6 +26,17 @@ name            J     format                                                    
 ``cmu31``       31    CMU ASF/AMC forward kinematics, one point per bone end      [0] ASF root
 ==============  ====  ==========================================================  ==============
 
+Custom skeletons
+----------------
+Users' own joint sets (``synsp data import``, :mod:`synsp.data.custom`) are :class:`Skeleton`
+objects too, with the names found in their files.  :func:`register_skeleton` adds one to
+``SKELETONS`` under its name; corpus files and model cards carry the definition
+(:meth:`Skeleton.to_dict`) and register it when loaded, so the name then works everywhere (noise,
+training windows, normalisation, refiners).  A built-in name is never redefined.  A custom
+skeleton may have no left/right pairs (mirroring then only negates a coordinate) and its root may
+be every joint (``root_joints = (0, ..., J-1)``: the root is the mean of all joints).  Custom
+skeletons have no mappings to other skeletons.
+
 Mappings (``map_skeleton``)
 ---------------------------
 Each target joint is a fixed linear combination of source joints whose weights sum to 1, so a
@@ -110,6 +121,8 @@ __all__ = [
     "mapping_matrix",
     "mapping_targets",
     "describe_mapping",
+    "register_skeleton",
+    "BUILTIN_SKELETONS",
 ]
 
 
@@ -197,6 +210,30 @@ class Skeleton:
             raise SynspInputError(
                 f"{who}: root_joints {list(self.root_joints)} must be distinct indices in [0, {J})"
             )
+
+    # ---- plain-data form (corpus meta, model cards) --------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """The definition as JSON-ready data: name, joints, parents, left_right, root_joints, description."""
+        return {"name": self.name, "joints": list(self.joints), "parents": list(self.parents),
+                "left_right": [list(p) for p in self.left_right], "root_joints": list(self.root_joints),
+                "description": self.description}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Skeleton":
+        """Inverse of :meth:`to_dict` (validated like any skeleton)."""
+        try:
+            return cls(name=str(d["name"]), joints=d["joints"], parents=d["parents"],
+                       left_right=d.get("left_right", ()), root_joints=d["root_joints"],
+                       description=str(d.get("description", "")))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SynspInputError(f"not a valid skeleton definition ({exc!r}); expected the keys name, "
+                                  "joints, parents, left_right, root_joints") from None
+
+    def same_definition(self, other: "Skeleton") -> bool:
+        """Same name, joints, parents, pairs and roots (the description may differ)."""
+        return (self.name, self.joints, self.parents, self.left_right, self.root_joints) == (
+            other.name, other.joints, other.parents, other.left_right, other.root_joints)
 
     # ---- structure -----------------------------------------------------------------------
 
@@ -689,6 +726,39 @@ SKELETONS: dict[str, Skeleton] = {
 }
 
 SkeletonLike = Union[str, Skeleton]
+
+#: the skeletons synsp defines; :func:`register_skeleton` adds users' own (custom) ones to SKELETONS
+BUILTIN_SKELETONS: frozenset[str] = frozenset(SKELETONS)
+
+
+def register_skeleton(skeleton: Skeleton) -> Skeleton:
+    """Add a custom skeleton to :data:`SKELETONS` so that its name works everywhere a name is taken.
+
+    Custom skeletons come from ``synsp data import`` (stored in the corpus meta) and from model
+    cards (``skeleton_definition``); loading either registers them.  Registering the same
+    definition again is a no-op and returns the skeleton already registered; a name that is
+    taken by a different definition (a built-in one, or another custom one loaded in this
+    process) is an error.  Names are lowercase, without surrounding spaces.
+    """
+    if not isinstance(skeleton, Skeleton):
+        raise SynspInputError(f"register_skeleton expects a Skeleton; got {type(skeleton).__name__}")
+    name = skeleton.name
+    if not name or name != name.strip().lower():
+        raise SynspInputError(f"skeleton name {name!r}: use a non-empty lowercase name without surrounding spaces")
+    known = SKELETONS.get(name)
+    if known is not None:
+        if known.same_definition(skeleton):
+            return known
+        what = "a built-in skeleton" if name in BUILTIN_SKELETONS else "another skeleton loaded in this process"
+        differ = [f for f in ("joints", "parents", "left_right", "root_joints")
+                  if getattr(known, f) != getattr(skeleton, f)]
+        raise SynspInputError(
+            f"skeleton name {name!r} is already {what} with a different definition (its "
+            f"{', '.join(differ)} differ; {known.num_joints} vs {skeleton.num_joints} joints); give the custom "
+            "skeleton another name (synsp data import --skeleton NAME)"
+        )
+    SKELETONS[name] = skeleton
+    return skeleton
 
 
 def get_skeleton(name: SkeletonLike) -> Skeleton:

@@ -21,6 +21,11 @@ is wrapped in DistributedDataParallel (gloo on CPU, nccl on CUDA, one GPU per
 process by ``LOCAL_RANK``); every process draws a disjoint share of the epoch's
 windows with ``batch_size / N`` windows per step, so the effective batch and
 the epoch stay those of one process; process 0 validates, logs and saves.
+
+Users' own clips: ``synsp data import`` (:mod:`synsp.data.custom`) writes a
+corpus of them, on a built-in or a custom skeleton; ``corpus=`` that file and
+``skeleton=`` its skeleton train on it unchanged.  A custom skeleton's
+definition goes into the model card (``skeleton_definition``).
 """
 
 from __future__ import annotations
@@ -37,12 +42,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from .data.corpus import built_corpus_path, load_corpus
+from .data.corpus import built_corpus_path, corpus_meta, load_corpus
 from .metrics import summarize
 from .models.checkpoint import ModelCard, build_model, save_model
 from .noise import simulate
 from .normalization import PER_VIEW, SHARED_VIEWS, normalize_windows, window_mask
-from .skeletons import get_skeleton
+from .skeletons import BUILTIN_SKELETONS, get_skeleton
 from .validation import SynspInputError
 
 __all__ = ["TrainConfig", "train", "evaluate_refiner", "validation_set"]
@@ -109,7 +114,7 @@ def _shared_views(config: TrainConfig) -> bool:
     return config.architecture == "synsp" and bool(config.model.get("view_mean_skip", False))
 
 
-def make_card(config: TrainConfig, model_config: dict[str, Any]) -> ModelCard:
+def make_card(config: TrainConfig, model_config: dict[str, Any], data: str | None = None) -> ModelCard:
     sk = get_skeleton(config.skeleton)
     window = config.window if config.architecture != "deciwatch" else (
         model_config.get("interval", 10) * model_config.get("q", 10) + 1)
@@ -118,7 +123,8 @@ def make_card(config: TrainConfig, model_config: dict[str, Any]) -> ModelCard:
         dims=2 if config.representation == "2d" else 3, window=window, views=config.views,
         fps=30.0, root_joints=tuple(sk.root_joints), mask=config.mask and config.architecture == "synsp",
         causal=config.causal, normalization=SHARED_VIEWS if _shared_views(config) else PER_VIEW,
-        data="synsp corpus (real CMU/assimp/holosoma mocap), train split",
+        skeleton_definition=None if sk.name in BUILTIN_SKELETONS else sk.to_dict(),
+        data=f"{data or 'synsp corpus (real CMU/assimp/holosoma mocap)'}, {config.train_split} split",
         noise_preset=config.preset if isinstance(config.preset, str) else "+".join(config.preset),
         recipe={k: v for k, v in dataclasses.asdict(config).items()
                 if k in ("epochs", "windows_per_epoch", "batch_size", "lr", "lr_decay", "w_pos", "w_accel",
@@ -200,7 +206,8 @@ def evaluate_refiner(refiner, clips, skeleton: str, fps: float = 30.0) -> dict[s
         gts.append(gt)
         inputs.append(np.where(np.isfinite(inp), inp, pred))
     scale = 1000.0 if gts[0].shape[-1] == 3 else 1.0
-    return summarize(preds, gts, inputs=inputs, root_joints=sk.root_joints, parents=sk.parents, scale=scale)
+    return summarize(preds, gts, inputs=inputs, root_joints=sk.root_joints, parents=sk.parents if sk.bones else None,
+                     scale=scale)
 
 
 @dataclass
@@ -256,8 +263,15 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
     np.random.seed(config.seed)
     if config.causal and config.architecture != "synsp":
         raise SynspInputError("--causal training is implemented for SynSP only")
+    corpus = str(config.corpus or built_corpus_path())
+    if not Path(corpus).is_file():
+        raise SynspInputError(f"no corpus at {corpus}; run `synsp data build` first (about 30 s)")
+    meta = corpus_meta(corpus)  # registers the custom skeleton of an imported corpus (synsp data import)
+    if abs(float(meta["fps"]) - 30.0) > 1e-6:
+        raise SynspInputError(f"corpus {corpus} is at {meta['fps']:g} fps; models train at 30 fps "
+                              "(synsp data import --fps-out 30)")
     model_config = _model_config(config)
-    card = make_card(config, model_config)
+    card = make_card(config, model_config, data=meta.get("data"))
     model = build_model(card).to(config.device)
     if config.init:
         from .models.checkpoint import load_model
@@ -285,9 +299,6 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
         start_epoch, history = int(state["epoch"]) + 1, list(state["history"])
         best = min(history, key=_rank) if history else None
 
-    corpus = str(config.corpus or built_corpus_path())
-    if not Path(corpus).is_file():
-        raise SynspInputError(f"no corpus at {corpus}; run `synsp data build` first (about 30 s)")
     train_clips = load_corpus(corpus, skeleton=config.skeleton, split=config.train_split)
     dataset = WindowDataset(train_clips, window=card.window, skeleton=config.skeleton, fps=30.0,
                             preset=config.preset, mode=config.mode, views=config.views,

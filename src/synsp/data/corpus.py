@@ -25,7 +25,11 @@ counts phase 0 only).
 
 Storage: one pickle-free ``.npz`` with, per skeleton, all frames concatenated
 ``(F, J, 3)`` float32, ``offsets`` ``(clips + 1,)`` and ``meta`` (a JSON string:
-one record per clip).
+one record per clip).  Corpora of users' own clips (``synsp data import``,
+:mod:`synsp.data.custom`) use the same format with one skeleton and no
+rotations; when that skeleton is a custom one, ``meta["skeleton_definitions"]``
+holds its definition (:meth:`synsp.skeletons.Skeleton.to_dict`), registered on
+load so that its name works like a built-in one.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from typing import Iterable
 
 import numpy as np
 
-from ..skeletons import has_mapping, map_skeleton
+from ..skeletons import Skeleton, has_mapping, map_skeleton, register_skeleton
 from ..validation import SynspInputError
 from ..geometry import axis_angle_to_quaternion, quaternion_to_axis_angle
 from .retarget import STANDARD_SKELETONS, smpl24_rotations, to_skeleton
@@ -48,6 +52,7 @@ from .sources import RawClip, find_cmu_mocap, list_clips, load_clip
 __all__ = [
     "BASE_FPS", "Clip", "build_corpus", "load_corpus", "split_of", "corpus_table",
     "default_cache", "embedded_corpus_path", "built_corpus_path", "takes_by_split", "subset_corpus",
+    "corpus_meta",
 ]
 
 BASE_FPS = 30.0
@@ -181,14 +186,14 @@ def _clips_of(raw: RawClip) -> Iterable[dict]:
             }
 
 
-def _save(path: Path, records: list[dict], extra_meta: dict) -> None:
-    arrays = {
-        n: np.concatenate([r["arrays"][n] for r in records]).astype(np.float32)
-        for n in (*STANDARD_SKELETONS, ROTATIONS)
-    }
-    lengths = [len(r["arrays"][STANDARD_SKELETONS[0]]) for r in records]
+def _save(path: Path, records: list[dict], extra_meta: dict, fps: float = BASE_FPS) -> None:
+    """Write records (``arrays``: one ``(T, J, 3)`` per skeleton name [+ ROTATIONS], ``meta``)."""
+    names = list(records[0]["arrays"])  # skeletons in order, then ROTATIONS when present
+    arrays = {n: np.concatenate([r["arrays"][n] for r in records]).astype(np.float32) for n in names}
+    skeletons = [n for n in names if n != ROTATIONS]
+    lengths = [len(r["arrays"][skeletons[0]]) for r in records]
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    meta = {"version": FORMAT_VERSION, "fps": BASE_FPS, "skeletons": list(STANDARD_SKELETONS),
+    meta = {"version": FORMAT_VERSION, "fps": fps, "skeletons": skeletons,
             "clips": [r["meta"] for r in records], **extra_meta}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".partial.npz")
@@ -237,7 +242,7 @@ def subset_corpus(
     """Write the clips of ``splits`` (phase 0 only by default) of corpus ``src`` to ``dst``."""
     with np.load(src, allow_pickle=False) as z:
         meta = json.loads(str(z["meta"]))
-        arrays = {n: z[n] for n in (*meta["skeletons"], ROTATIONS)}
+        arrays = {n: z[n] for n in (*meta["skeletons"], ROTATIONS) if n in z.files}
         offsets = z["offsets"]
     records = [
         {"arrays": {n: a[offsets[i]:offsets[i + 1]] for n, a in arrays.items()}, "meta": m}
@@ -245,8 +250,30 @@ def subset_corpus(
         if m["split"] in splits and (m["phase"] == 0 or not first_phase_only)
     ]
     extra = {k: v for k, v in meta.items() if k not in ("version", "fps", "skeletons", "clips")}
-    _save(Path(dst), records, {**extra, "subset_of": Path(src).name, "subset_splits": list(splits)})
+    _save(Path(dst), records, {**extra, "subset_of": Path(src).name, "subset_splits": list(splits)},
+          fps=meta["fps"])
     return Path(dst)
+
+
+def _register_definitions(meta: dict, path: Path) -> None:
+    """Register the custom skeletons a corpus defines (``synsp data import``)."""
+    for name, definition in meta.get("skeleton_definitions", {}).items():
+        sk = Skeleton.from_dict(definition)
+        if sk.name != name:
+            raise SynspInputError(f"corpus {path}: the definition stored for skeleton {name!r} is named {sk.name!r}")
+        register_skeleton(sk)
+
+
+def corpus_meta(path: str | os.PathLike | None = None) -> dict:
+    """The meta record of a corpus file (``skeletons``, ``fps``, ``clips``, ...); the custom skeletons
+    it defines are registered on the way."""
+    path = Path(path) if path else embedded_corpus_path()
+    if not path.is_file():
+        raise SynspInputError(f"no corpus at {path}; build it with `synsp data build` or `synsp data import`")
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+    _register_definitions(meta, path)
+    return meta
 
 
 def load_corpus(
@@ -270,21 +297,23 @@ def load_corpus(
         raise SynspInputError(f"unknown split {split!r}; expected one of {SPLITS}")
     with np.load(path, allow_pickle=False) as z:
         meta = json.loads(str(z["meta"]))
+        _register_definitions(meta, path)
         stored = next((s for s in meta["skeletons"] if s == skeleton), None)
         stored = stored or next((s for s in meta["skeletons"] if has_mapping(s, skeleton)), None)
         if stored is None:
             raise SynspInputError(
-                f"corpus {path} has skeletons {meta['skeletons']}; none gives {skeleton!r}"
+                f"corpus {path} has skeletons {meta['skeletons']}; none gives {skeleton!r} "
+                f"(choose one of them, e.g. synsp train --skeleton {meta['skeletons'][0]})"
             )
         data, offsets = z[stored], z["offsets"]
-        rot = z[ROTATIONS] if rotations else None
+        rot = z[ROTATIONS] if rotations and ROTATIONS in z.files else None
     if stored != skeleton:
         data = map_skeleton(data, stored, skeleton).astype(np.float32)
     clips = []
     for i, m in enumerate(meta["clips"]):
         if (split and m["split"] != split) or (phases == "first" and m["phase"] != 0):
             continue
-        if rotations and not m.get("rotations"):
+        if rotations and (rot is None or not m.get("rotations")):
             continue
         clips.append(Clip(
             positions=data[offsets[i]:offsets[i + 1]], skeleton=skeleton, fps=meta["fps"],

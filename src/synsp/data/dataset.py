@@ -33,7 +33,9 @@ prepared in one go and cached until the epoch changes:
    windowing; the window of start ``s`` begins at the resampled frame nearest
    to ``s`` (at speed 1.25 a few neighbouring starts share a window);
 2. mirror (probability 0.5): world x negated and left/right joints swapped
-   (:meth:`~synsp.skeletons.Skeleton.mirror`);
+   (:meth:`~synsp.skeletons.Skeleton.mirror`); never for a skeleton without
+   left/right pairs (a custom one whose names tell no sides), whose mirror
+   image would be a body of the other handedness under the same labels;
 3. scale 0.8-1.2 about the chunk's mean root;
 4. view: ``"3d"``: any rotation (uniform on SO(3)) about the mean root, since
    users' frames can be anything; the errors are stretched along a random
@@ -347,7 +349,7 @@ class WindowDataset(torch.utils.data.Dataset):
         a0 = max(0.0, min(a0, T - 1 - (W - 1) * speed))
         n = min(math.floor((T - 1 - a0) / speed + 1e-9) + 1, math.ceil((last - a0) / speed) + W + self._context)
         frames = _resample(x, a0 + speed * np.arange(n))  # (n, J, 3)
-        if rng.random() < aug.mirror:
+        if rng.random() < aug.mirror and sk.left_right:  # no pairs (a custom skeleton): no mirror
             frames = sk.mirror(frames, axis=0)
         root = sk.root_position(frames).mean(0)
         frames = root + rng.uniform(*aug.scale) * (frames - root)

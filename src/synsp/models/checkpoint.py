@@ -5,6 +5,12 @@ so loading executes no code) and ``<stem>.json``, the :class:`ModelCard`:
 architecture and its config, skeleton, representation, window, views, frame
 rate, normalisation, training data, noise preset, recipe, validation metrics
 and the command that produced it.
+
+A model trained on a custom skeleton (``synsp data import``) carries its
+definition in ``skeleton_definition`` (joint names, parents, left/right
+pairs, root joints); building the card registers it
+(:func:`synsp.skeletons.register_skeleton`), so the checkpoint works without
+the corpus it was trained on.
 """
 
 from __future__ import annotations
@@ -55,6 +61,8 @@ class ModelCard:
     views: int = 1  # P views refined jointly (1: single view)
     fps: float = 30.0  # training frame rate; inputs at other rates are resampled
     root_joints: tuple[int, ...] = (0,)
+    # a custom skeleton's definition (synsp.skeletons.Skeleton.to_dict), None for built-in skeletons
+    skeleton_definition: dict[str, Any] | None = None
     normalization: str = "window-root-rms"  # see synsp.normalization
     mask: bool = False  # takes missing-joint flags as input channels
     causal: bool = False  # uses the window's last frame only (zero delay)
@@ -65,6 +73,16 @@ class ModelCard:
     validation: dict[str, Any] = field(default_factory=dict)
     command: str = ""
     synsp_version: str = __version__
+
+    def __post_init__(self) -> None:
+        if self.skeleton_definition is not None:  # make the custom skeleton's name resolve everywhere
+            from ..skeletons import Skeleton, register_skeleton
+
+            sk = Skeleton.from_dict(self.skeleton_definition)
+            if sk.name != self.skeleton:
+                raise SynspInputError(f"model card: skeleton_definition is for {sk.name!r} but the card's "
+                                      f"skeleton is {self.skeleton!r}")
+            register_skeleton(sk)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=1)

@@ -1,0 +1,460 @@
+"""Corpora of users' own clips, on any skeleton (``synsp data import``).
+
+:func:`import_corpus` reads clean motion (the ground truth a refiner should
+learn to recover) from BVH, ASF/AMC, TRC and ``.npy``/``.npz`` files, and
+writes a corpus file in the format :func:`synsp.data.corpus.load_corpus`
+reads, so ``synsp train --corpus my_corpus.npz`` trains on it unchanged:
+
+1. every file is read with :func:`synsp.io.read_motion` (BVH/AMC: the joint
+   positions of the :class:`~synsp.io.Motion`; TRC: the markers; arrays
+   ``(T, J, 3)`` or ``(T, P, J, 3)``, each person a clip), converted to metres
+   (BVH and arrays carry no unit: ``units``, default ``"cm"`` for BVH as its
+   reader assumes, ``"m"`` for arrays; TRC and ASF carry their own) and to
+   y-up (``up="z"`` turns z-up data);
+2. frames where a joint is not finite are cut (the clip is split there); each
+   piece is resampled to ``fps_out`` = 30 fps, the rate models are trained at,
+   by linear interpolation: a 120 fps take gives four clips (phases 0-3), as in
+   the built corpus; pieces shorter than ``min_frames`` are dropped;
+3. every **file** is one take and goes to one split, by a SHA-256 hash of its
+   path relative to the common folder of all files (``val_fraction``,
+   ``test_fraction``; deterministic, independent of the order given), so no
+   file straddles splits; when the hash leaves train or validation empty a
+   file is moved there (the train file with the smallest hash to validation,
+   the highest-hash other file to train), so at least 2 files are needed.
+
+Folders are searched recursively for the suffixes in :data:`IMPORT_SUFFIXES`,
+leaving out ``out`` and any other synsp corpus file found there.
+
+The skeleton: ``skeleton`` naming a built-in skeleton (``"h36m17"``, ...)
+stores the data under it, reordered by joint name when the files name its
+joints (case and ``_`` ignored) and taken in file order when they only have
+its joint count.  Without ``skeleton``, files whose joint names are exactly a
+built-in skeleton's, or unnamed arrays whose joint count only one built-in
+skeleton has, use that skeleton.  Otherwise the corpus gets a **custom**
+skeleton (named ``skeleton``, or ``custom<J>-<hash>``), stored in its meta
+(``skeleton_definitions``) and registered on load: joint names from the files
+(BVH/ASF joint names, TRC marker names, ``joint_names`` or ``j0 .. j<J-1>``
+for arrays); parents from the BVH/ASF hierarchy, else ``parents``, else -1
+for all; left/right pairs guessed from the names (:func:`guess_left_right`);
+root joints :func:`guess_root_joints` (a joint called pelvis/hips, else a
+left/right hip pair, else every joint: the root is then the mean of all
+joints).  All files must have the same joints (named files: the same names,
+in any order; arrays: the same count).
+
+Simulated estimator errors scale per joint by name (:func:`synsp.noise.joint_factors`;
+unrecognised names get factor 1), mirroring swaps the guessed pairs (a skeleton
+without pairs is not mirrored), and normalisation uses the root joints.  A
+model trained on a custom skeleton carries the definition in its card and
+works without the corpus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..skeletons import BUILTIN_SKELETONS, SKELETONS, Skeleton
+from ..validation import SynspInputError
+from .corpus import BASE_FPS, SPLITS, _save, resample_phases
+
+__all__ = ["import_corpus", "ImportSummary", "guess_left_right", "guess_root_joints", "IMPORT_SUFFIXES"]
+
+#: suffixes searched for in folders (``.asf`` files are the skeletons of ``.amc`` files, not clips)
+IMPORT_SUFFIXES = (".bvh", ".bvh.gz", ".amc", ".amc.gz", ".trc", ".npy", ".npz")
+_ROOT_NAMES = ("pelvis", "hips", "midhip", "hipcenter", "hipcentre", "hipscenter", "hipscentre", "hip")
+
+
+@dataclass
+class _Raw:
+    take: str
+    positions: np.ndarray  # (T, P, J, 3) metres, y up
+    fps: float
+    names: list[str] | None
+    parents: list[int] | None
+    kind: str
+
+
+@dataclass
+class ImportSummary:
+    """What :func:`import_corpus` wrote: per split, files, clips and frames (phase 0)."""
+
+    path: Path
+    skeleton: str
+    custom: bool
+    skeleton_note: str
+    files: dict[str, list[str]] = field(default_factory=dict)
+    clips: dict[str, int] = field(default_factory=dict)
+    frames: dict[str, int] = field(default_factory=dict)
+    dropped: list[str] = field(default_factory=list)  # files or pieces left out, with the reason
+
+
+def _key(name: str) -> str:
+    """Joint-name key for matching: lowercase letters and digits only."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _short(names: Sequence[str], count: int = 6) -> str:
+    return ", ".join(names[:count]) + (f", ... ({len(names)} in all)" if len(names) > count else "")
+
+
+def _strip_prefix(names: Sequence[str]) -> list[str]:
+    """Names without the prefix all of them share, up to its last separator (``CC_Base_``, ``mixamorig:``)."""
+    names = [str(n) for n in names]
+    common = os.path.commonprefix(names) if len(names) > 1 else ""
+    cut = max(common.rfind(c) for c in "_.:- |") + 1 if common else 0
+    return [n[cut:] for n in names]
+
+
+def guess_left_right(names: Sequence[str]) -> list[tuple[int, int]]:
+    """``(left, right)`` index pairs guessed from joint names.
+
+    A prefix shared by all names up to a separator (``CC_Base_``, ``mixamorig:``) is ignored.
+    Then, in order, each joint used once, a pair only when exactly one left and one right
+    name share the rest of the name: the words ``left``/``right`` anywhere (``left_hip``,
+    ``LeftUpLeg``, ``hip_left``); an ``l``/``r`` between separators (``L_Thigh``,
+    ``hip_l``, ``Eye.L``, ``CC_Base_L_Calf``); a leading ``l``/``r`` (``LHip``, ``lfemur``);
+    a trailing capital ``L``/``R`` (``HipL``).
+    """
+    def candidates(level: int, name: str) -> tuple[str, str] | None:
+        low = name.lower()
+        if level == 0:
+            for side, word in (("l", "left"), ("r", "right")):
+                i = low.find(word)
+                if i >= 0:
+                    return side, low[:i] + "*" + low[i + len(word):]
+            return None
+        if level == 1:
+            tokens = re.split(r"([_.:\- |])", low)
+            sides = [i for i, t in enumerate(tokens) if t in ("l", "r")]
+            if len(sides) != 1 or len(tokens) == 1:
+                return None
+            side = tokens[sides[0]]
+            tokens[sides[0]] = "*"
+            return side, "".join(tokens)
+        if level == 2:
+            return (low[0], "*" + low[1:]) if len(low) > 1 and low[0] in "lr" else None
+        if len(name) > 1 and name[-1] in "LR":
+            return low[-1], low[:-1] + "*"
+        return None
+
+    stripped = _strip_prefix(names)
+    used: set[int] = set()
+    pairs: list[tuple[int, int]] = []
+    for level in range(4):
+        groups: dict[str, dict[str, list[int]]] = {}
+        for j, n in enumerate(stripped):
+            c = None if j in used or not n else candidates(level, n)
+            if c is not None:
+                groups.setdefault(c[1], {"l": [], "r": []})[c[0]].append(j)
+        for g in groups.values():
+            if len(g["l"]) == 1 and len(g["r"]) == 1:
+                pairs.append((g["l"][0], g["r"][0]))
+                used.update((g["l"][0], g["r"][0]))
+    return sorted(pairs)
+
+
+def guess_root_joints(names: Sequence[str], pairs: Sequence[tuple[int, int]]) -> tuple[int, ...]:
+    """A joint named pelvis / hips / mid_hip / hip_center / hip (after a shared prefix, see
+    :func:`guess_left_right`); else the first left/right pair whose names contain "hip"; else every
+    joint (the root is then the mean of all joints)."""
+    keys = [_key(n) for n in _strip_prefix(names)]
+    for wanted in _ROOT_NAMES:
+        if wanted in keys:
+            return (keys.index(wanted),)
+    for a, b in pairs:
+        if "hip" in keys[a] and "hip" in keys[b]:
+            return (a, b)
+    return tuple(range(len(names)))
+
+
+def _is_corpus(path: Path) -> bool:
+    """A synsp corpus file (``meta`` + ``offsets``), e.g. an earlier import written into the folder."""
+    if not path.name.lower().endswith(".npz"):
+        return False
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {"meta", "offsets"} <= set(z.files)
+    except (OSError, ValueError):
+        return False
+
+
+def _files(paths: Sequence[str | os.PathLike], out: Path) -> list[Path]:
+    out_path = out.resolve()
+    found_all: list[Path] = []
+    for item in paths:
+        p = Path(item)
+        if p.is_dir():
+            found = sorted(f for f in p.rglob("*") if f.is_file() and f.name.lower().endswith(IMPORT_SUFFIXES)
+                           and f.resolve() != out_path and not _is_corpus(f))
+            if not found:
+                raise SynspInputError(f"{p}: no motion file ({', '.join(IMPORT_SUFFIXES)}) in this folder")
+            found_all.extend(found)
+        elif p.is_file():
+            found_all.append(p)
+        else:
+            raise SynspInputError(f"{p}: no such file or folder")
+    unique = sorted({f.resolve() for f in found_all})
+    if not unique:
+        raise SynspInputError("no input files given")
+    return unique
+
+
+def _takes(files: list[Path]) -> list[str]:
+    """Take ids: paths relative to the common folder of all files (posix separators)."""
+    common = Path(os.path.commonpath([str(f.parent) for f in files]))
+    return [f.relative_to(common).as_posix() for f in files]
+
+
+def _read(path: Path, take: str, units: str | None, fps: float | None, key: str | None,
+          end_sites: bool, up: str) -> _Raw:
+    from ..io import Markers, Motion, read_motion
+    from ..io._common import suffix_of, unit_to_metres
+
+    suffix = suffix_of(path)
+    if suffix in (".bvh", ".bvh.gz"):
+        data = read_motion(path, units=units or "cm", end_sites=end_sites)
+    elif suffix in (".npy", ".npz"):
+        data = read_motion(path, key=key)
+    elif suffix in (".amc", ".amc.gz"):  # AMC stores no rate; CMU's is 120 fps
+        data = read_motion(path, **({"fps": fps} if fps else {}))
+    else:
+        data = read_motion(path)
+    if isinstance(data, Motion):
+        m = data.to_metres()
+        pos, rate, names, parents = m.positions[:, None], m.fps, list(m.joint_names), [int(p) for p in m.parents]
+        kind = "bvh" if suffix.startswith(".bvh") else "asf/amc"
+    elif isinstance(data, Markers):
+        m = data.to_metres()
+        pos, rate, names, parents, kind = m.positions[:, None], m.fps, list(m.marker_names), None, "trc"
+    else:
+        arr = np.asarray(data, dtype=np.float64)
+        if arr.shape[-1] != 3:
+            raise SynspInputError(f"{path}: has {arr.shape[-1]} coordinates per joint (shape {arr.shape}); "
+                                  "a corpus needs 3D positions (T, J, 3) or (T, P, J, 3)")
+        rate = fps
+        if rate is None and suffix == ".npz":
+            with np.load(path, allow_pickle=False) as z:
+                if "fps" in z.files and np.asarray(z["fps"]).size == 1:
+                    rate = float(z["fps"])
+        if rate is None:
+            raise SynspInputError(f"{path}: an array file stores no frame rate; pass --fps (fps=) with its rate "
+                                  "or save it in the .npz under the key 'fps'")
+        pos = (arr[:, None] if arr.ndim == 3 else arr) * unit_to_metres(units or "m", "--units")
+        names, parents, kind = None, None, "array"
+    if not (np.isfinite(rate) and rate > 0):
+        raise SynspInputError(f"{path}: frame rate {rate!r}; expected a positive number")
+    if up == "z":  # z-up -> y-up (a rotation: x, y, z -> x, z, -y)
+        pos = np.stack([pos[..., 0], pos[..., 2], -pos[..., 1]], axis=-1)
+    return _Raw(take, pos, float(rate), names, parents, kind)
+
+
+def _resolve_skeleton(raws: list[_Raw], skeleton: str | None,
+                      parents: Sequence[int] | None) -> tuple[Skeleton, list[np.ndarray], bool, str]:
+    """The corpus skeleton, each file's joint index list into it, whether it is custom, a note."""
+    named = [r for r in raws if r.names is not None]
+    ref = named[0] if named else None
+    J = len(ref.names) if ref else raws[0].positions.shape[2]
+    ref_keys = [_key(n) for n in ref.names] if ref else None
+    if ref_keys is not None and len(set(ref_keys)) != len(ref_keys):
+        dup = sorted({n for n in ref.names if ref_keys.count(_key(n)) > 1})
+        raise SynspInputError(f"{ref.take}: joint names {dup} differ only in case or separators; rename them")
+    for r in raws:
+        if r.names is None:
+            if r.positions.shape[2] != J:
+                first = ref.take if ref else raws[0].take
+                raise SynspInputError(f"{r.take} has {r.positions.shape[2]} joints but {first} has {J}; all files "
+                                      "must have the same joints")
+        elif sorted(_key(n) for n in r.names) != sorted(ref_keys):
+            raise SynspInputError(f"{r.take} has joints {r.names} but {ref.take} has {ref.names}; all files must "
+                                  "have the same joints (import them into separate corpora)")
+
+    def order(wanted_keys: list[str]) -> list[np.ndarray]:
+        """Per file, the columns giving ``wanted_keys`` in order (arrays: file order)."""
+        out = []
+        for r in raws:
+            if r.names is None:
+                out.append(np.arange(J))
+            else:
+                k = {key: i for i, key in enumerate(_key(n) for n in r.names)}
+                out.append(np.array([k[w] for w in wanted_keys]))
+        return out
+
+    name = skeleton.strip().lower() if skeleton else None
+    if name in BUILTIN_SKELETONS:
+        sk = SKELETONS[name]
+        want = [_key(n) for n in sk.joints]
+        if ref_keys is not None and set(want) <= set(ref_keys):
+            return sk, order(want), False, f"{name} (joints matched by name)"
+        if J == sk.num_joints:
+            return sk, order(ref_keys) if ref_keys else order([]), False, f"{name} (joints taken in file order)"
+        raise SynspInputError(f"skeleton {name!r} has {sk.num_joints} joints ({_short(sk.joints)}) but the files "
+                              f"have {J}" + (f" ({_short(ref.names)})" if ref else "") + " and do not name all of "
+                              "its joints; pass a new name for a custom skeleton instead (e.g. --skeleton my_skeleton)")
+    if name is None:
+        for b in SKELETONS:
+            if b not in BUILTIN_SKELETONS:
+                continue
+            want = [_key(n) for n in SKELETONS[b].joints]
+            if ref_keys is not None and sorted(want) == sorted(ref_keys):
+                return SKELETONS[b], order(want), False, f"{b} (the files' joint names are its joints)"
+        if ref is None:
+            same = [b for b in SKELETONS if b in BUILTIN_SKELETONS and SKELETONS[b].num_joints == J]
+            if len(same) == 1:
+                return SKELETONS[same[0]], order([]), False, (f"{same[0]} (guessed from the joint count {J}; pass "
+                                                              "--skeleton NAME to override)")
+            if len(same) > 1:
+                raise SynspInputError(f"arrays with {J} joints fit the skeletons {', '.join(same)}; pass --skeleton "
+                                      "with one of them, or a new name for a custom skeleton")
+    # a custom skeleton
+    names = list(ref.names) if ref else [f"j{i}" for i in range(J)]
+    tree = next((r for r in raws if r.parents is not None), None)
+    if tree is not None:
+        source = f"parents from the hierarchy of {tree.take}"
+        by_key = {_key(n): i for i, n in enumerate(tree.names)}
+        cols = [by_key[_key(n)] for n in names]  # the tree file's column of each corpus joint
+        inverse = {c: i for i, c in enumerate(cols)}
+        par = [inverse[tree.parents[c]] if tree.parents[c] >= 0 else -1 for c in cols]
+    elif parents is not None:
+        par, source = [int(p) for p in parents], "parents as given"
+        if len(par) != J:
+            raise SynspInputError(f"{len(par)} parents given for {J} joints")
+    else:
+        par, source = [-1] * J, "no parents (none in the files)"
+    pairs = guess_left_right(names)
+    roots = guess_root_joints(names, pairs)
+    root_text = ("every joint (mean)" if len(roots) == J and J > 1 else
+                 ", ".join(names[i] for i in roots))
+    kinds = sorted({r.kind for r in raws})
+    definition = {"joints": names, "parents": par, "left_right": [list(p) for p in pairs],
+                  "root_joints": list(roots)}
+    if name is None:
+        digest = hashlib.sha256(json.dumps(definition).encode()).hexdigest()[:6]
+        name = f"custom{J}-{digest}"
+    sk = Skeleton(name=name, joints=names, parents=par, left_right=pairs, root_joints=roots,
+                  description=f"custom skeleton imported with synsp data import from {', '.join(kinds)} files; "
+                              f"{source}; left/right pairs guessed from the names; root: {root_text}")
+    note = (f"{name} (custom: {J} joints, {len(pairs)} left/right pairs guessed, root {root_text}, {source})")
+    return sk, order([_key(n) for n in names]) if ref else order([]), True, note
+
+
+def _splits(takes: list[str], val_fraction: float, test_fraction: float) -> dict[str, str]:
+    u = {t: int(hashlib.sha256(t.encode()).hexdigest(), 16) / 16**64 for t in takes}
+    split = {t: "test" if u[t] < test_fraction else "val" if u[t] < test_fraction + val_fraction else "train"
+             for t in takes}
+    for need, pick in (("val", min), ("train", max), ("val", min)):
+        members = {s: [t for t in takes if split[t] == s] for s in SPLITS}
+        if members[need]:
+            continue
+        donors = [t for t in takes if split[t] == "test" or (split[t] != need and len(members[split[t]]) > 1)]
+        split[pick(donors, key=lambda t: u[t])] = need
+    return split
+
+
+def import_corpus(
+    paths: Sequence[str | os.PathLike],
+    out: str | os.PathLike,
+    skeleton: str | None = None,
+    fps_out: float = BASE_FPS,
+    units: str | None = None,
+    val_fraction: float = 0.15,
+    test_fraction: float = 0.15,
+    fps: float | None = None,
+    joint_names: Sequence[str] | None = None,
+    parents: Sequence[int] | None = None,
+    up: str = "y",
+    end_sites: bool = True,
+    key: str | None = None,
+    min_frames: int = 8,
+) -> ImportSummary:
+    """Write the corpus file ``out`` from the clean motion files or folders ``paths`` (module docstring).
+
+    ``fps``: the rate of ``.npy``/``.npz`` files (an ``.npz`` may store it under ``fps``) and of
+    AMC files (default 120, CMU's);
+    ``joint_names``/``parents``: for arrays and markers, which have none; ``end_sites``: keep BVH
+    End Sites as joints; ``key``: the array inside ``.npz`` files.
+    """
+    if not (0 < val_fraction < 1 and 0 <= test_fraction < 1 and val_fraction + test_fraction < 1):
+        raise SynspInputError(f"val_fraction {val_fraction} and test_fraction {test_fraction}: expected 0 < val, "
+                              "0 <= test and val + test < 1 (the rest is the training split)")
+    if up not in ("y", "z"):
+        raise SynspInputError(f"up is {up!r}; expected 'y' or 'z'")
+    if not (np.isfinite(fps_out) and fps_out > 0):
+        raise SynspInputError(f"fps_out is {fps_out!r}; expected a positive frame rate")
+    files = _files(paths, Path(out))
+    takes = _takes(files)
+    raws = [_read(f, t, units, fps, key, end_sites, up) for f, t in zip(files, takes)]
+    if joint_names is not None:  # names for the arrays, which have none
+        joint_names = [str(n) for n in joint_names]
+        for r in raws:
+            if r.names is None:
+                if len(joint_names) != r.positions.shape[2]:
+                    raise SynspInputError(f"{len(joint_names)} joint names given but {r.take} has "
+                                          f"{r.positions.shape[2]} joints")
+                r.names = joint_names
+    sk, columns, custom, note = _resolve_skeleton(raws, skeleton, parents)
+
+    summary = ImportSummary(path=Path(out), skeleton=sk.name, custom=custom, skeleton_note=note)
+    pieces: dict[str, list[dict]] = {}
+    sizes = []
+    for raw, cols in zip(raws, columns):
+        for person in range(raw.positions.shape[1]):
+            x = raw.positions[:, person][:, cols]  # (T, J, 3)
+            finite = np.isfinite(x).all(axis=(1, 2))
+            bounds = np.flatnonzero(np.diff(np.concatenate([[0], finite.astype(int), [0]])))
+            who = f"{raw.take}#" + (f"person{person}-" if raw.positions.shape[1] > 1 else "")
+            for seg, (a, b) in enumerate(zip(bounds[::2], bounds[1::2])):
+                phases = resample_phases(x[a:b], raw.fps, fps_out)
+                if phases[0].shape[0] < min_frames:
+                    summary.dropped.append(f"{who}s{seg}: {phases[0].shape[0]} frames at {fps_out:g} fps "
+                                           f"(fewer than {min_frames})")
+                    continue
+                for phase, clip in enumerate(phases):
+                    tag = f"{who}s{seg}p{phase}"
+                    if clip.shape[0] < min_frames:
+                        continue
+                    sizes.append(np.sqrt(((clip - clip.mean(axis=1, keepdims=True)) ** 2).sum(-1).mean()))
+                    pieces.setdefault(raw.take, []).append({
+                        "arrays": {sk.name: clip.astype(np.float32)},
+                        "meta": {"clip_id": tag, "take": raw.take, "source": "user", "split": "",
+                                 "phase": phase, "native_fps": raw.fps, "segment": [int(a), int(b)],
+                                 "description": f"user clip ({raw.take})", "rotations": False},
+                    })
+            if not finite.any():
+                summary.dropped.append(f"{raw.take}: no frame where every joint is finite")
+    usable = [t for t in takes if t in pieces]
+    if len(usable) < 2:
+        raise SynspInputError(
+            f"{len(usable)} usable file(s) (of {len(files)}); at least 2 are needed, one for the training split "
+            "and one for validation (splits are by file). Cut a long recording into several files"
+            + (f"; left out: {'; '.join(summary.dropped)}" if summary.dropped else ""))
+    size = float(np.median(sizes))
+    if not 0.02 <= size <= 5.0:
+        warnings.warn(f"the clips' typical joint spread is {size:.3g} m after unit conversion; are the units "
+                      "right? (--units m|cm|mm for arrays and BVH)", stacklevel=2)
+    split = _splits(usable, val_fraction, test_fraction)
+    records = []
+    for t in usable:
+        for r in pieces[t]:
+            r["meta"]["split"] = split[t]
+            records.append(r)
+    extra: dict[str, Any] = {
+        "source": "synsp data import", "data": f"user clips imported with synsp data import ({len(usable)} files)",
+        "files": {t: split[t] for t in usable},
+    }
+    if custom:
+        extra["skeleton_definitions"] = {sk.name: sk.to_dict()}
+    _save(Path(out), records, extra, fps=float(fps_out))
+    for s in SPLITS:
+        summary.files[s] = [t for t in usable if split[t] == s]
+        summary.clips[s] = sum(1 for r in records if r["meta"]["split"] == s)
+        summary.frames[s] = sum(len(r["arrays"][sk.name]) for r in records
+                                if r["meta"]["split"] == s and r["meta"]["phase"] == 0)
+    return summary
