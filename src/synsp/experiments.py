@@ -110,7 +110,39 @@ def comparison(ctx: "Context") -> Report:
                       "frames/s": round(r.fps_throughput)})
     rep.table(f"{ctx.skeleton} {ctx.representation.upper()}: MPJPE/PA-MPJPE in {unit}, Accel in {unit}/frame^2 "
               "(30 fps); mean and spread over noise seeds", table)
+    _comparison_figures(rep, ctx, unit)
     return rep
+
+
+def _comparison_figures(rep: Report, ctx: "Context", unit: str) -> None:
+    """Error over time on the hardest clip, and per-joint error bars (first noise seed)."""
+    sk = get_skeleton(ctx.skeleton)
+    scale = 1.0 if ctx.representation == "2d" else 1000.0
+    clips = ctx.sets[0]
+    root = lambda x: x - x[..., list(sk.root_joints), :].mean(-2, keepdims=True)  # noqa: E731
+    joint_err = lambda p, g: scale * np.linalg.norm(root(p) - root(g), axis=-1)  # (T, J)  # noqa: E731
+    names = ["input", *ctx.methods]
+    errors = {n: [] for n in names}
+    for gt, inp, conf in clips:
+        for n in names:
+            pred = input_as_refiner(inp) if n == "input" else get_refiner(n)(inp, fps=30.0, confidence=conf)
+            errors[n].append(joint_err(pred, gt))
+    hardest = int(np.argmax([e.mean() for e in errors["input"]]))
+    shown = [n for n in names if n == "input" or n.startswith(("synsp", "smoothnet", "deciwatch")) or "/" in n]
+    shown += [min((n for n in names if n not in shown), key=lambda n: np.concatenate(errors[n]).mean(), default=None)]
+    fig = _figure(10, 3.5)
+    ax = fig.subplots()
+    t = np.arange(len(clips[hardest][0])) / 30.0
+    for n in filter(None, shown):
+        ax.plot(t, errors[n][hardest].mean(-1), lw=0.8 if n == "input" else 1.4, label=n)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel(f"MPJPE ({unit})")
+    ax.set_title(f"hardest test clip by input error ({ctx.preset}, noise seed 0)")
+    ax.legend(fontsize=8)
+    rep.figure("comparison_time", fig, "MPJPE over time on the hardest clip, with and without refinement")
+    per_joint = {n: list(np.concatenate(errors[n]).mean(0)) for n in filter(None, shown)}
+    rep.figure("comparison_joints", _bars_figure(list(sk.joints), per_joint, f"MPJPE ({unit})"),
+               "MPJPE per joint")
 
 
 def branches(ctx: "Context") -> Report:
