@@ -14,16 +14,14 @@ objects with the Agg canvas; pyplot and its global state are never touched.
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any, Generator, Sequence
 
 import numpy as np
 
-from .io._common import as_path, atomic_write, suffix_of
+from .io._common import as_path, atomic_target, atomic_write, suffix_of
 from .skeletons import Skeleton, get_skeleton
 from .validation import SynspInputError, check_poses, check_same_shape
 
@@ -300,10 +298,9 @@ def _render(raw: np.ndarray, refined: np.ndarray, out: Path, skel: Skeleton, fps
     else:
         writer, rc = animation.FFMpegWriter(fps=fps), {"animation.ffmpeg_path": ffmpeg}
     show = progress if progress is not None else n >= _PROGRESS_FROM
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=suffix_of(out), dir=_folder(out))
-    os.close(fd)
-    try:
-        with rc_context(rc), writer.saving(fig, tmp, _DPI), \
+    _folder(out)
+    with atomic_target(out, suffix=suffix_of(out)) as tmp:
+        with rc_context(rc), writer.saving(fig, str(tmp), _DPI), \
                 tqdm(total=n, desc="render", unit="frame", disable=not show) as bar:
             for t in range(n):
                 image = None
@@ -314,14 +311,6 @@ def _render(raw: np.ndarray, refined: np.ndarray, out: Path, skel: Skeleton, fps
                 scene.draw(t, image)
                 writer.grab_frame()
                 bar.update()
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
     return out
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import os
 import tempfile
 import zlib
 from pathlib import Path
-from typing import Any, Callable, IO
+from typing import IO, Any, Callable, Iterator
 
 from synsp.validation import SynspInputError
 
@@ -62,29 +63,24 @@ def read_text(path: Any) -> str:
         raise SynspInputError(f"{p}: cannot read the file ({exc})") from exc
 
 
-def atomic_write(path: Any, write: Callable[[IO], None], binary: bool = False) -> Path:
-    """Call ``write(fh)`` on a temporary file in the target folder, then ``os.replace`` it.
+@contextlib.contextmanager
+def atomic_target(path: Any, suffix: str = ".tmp") -> Iterator[Path]:
+    """A temporary file path in ``path``'s folder (ending in ``suffix``) to write; when the block ends
+    without an exception it replaces ``path`` (``os.replace``), otherwise it is deleted.
 
-    A crash or an exception never leaves a half-written ``path`` behind.  A target
-    ending in ``.gz`` is gzip-compressed.
+    A crash or an exception never leaves a half-written ``path`` behind.
     """
     p = as_path(path)
     folder = p.parent if str(p.parent) else Path(".")
     if not folder.is_dir():
         raise SynspInputError(f"{p}: the folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=suffix, dir=folder)
+    os.close(fd)
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual permissions
     try:
-        with os.fdopen(fd, "wb") as raw:
-            if p.name.lower().endswith(".gz"):
-                with gzip.GzipFile(fileobj=raw, mode="wb", filename="", mtime=0) as gz:
-                    _run_writer(gz, write, binary)
-            else:
-                _run_writer(raw, write, binary)
-            raw.flush()
-            os.fsync(raw.fileno())
+        yield Path(tmp)
         os.replace(tmp, p)
     except BaseException:
         try:
@@ -92,6 +88,20 @@ def atomic_write(path: Any, write: Callable[[IO], None], binary: bool = False) -
         except OSError:
             pass
         raise
+
+
+def atomic_write(path: Any, write: Callable[[IO], None], binary: bool = False) -> Path:
+    """Call ``write(fh)`` on a temporary file in the target folder, then ``os.replace`` it
+    (:func:`atomic_target`).  A target ending in ``.gz`` is gzip-compressed."""
+    p = as_path(path)
+    with atomic_target(p) as tmp, open(tmp, "wb") as raw:
+        if p.name.lower().endswith(".gz"):
+            with gzip.GzipFile(fileobj=raw, mode="wb", filename="", mtime=0) as gz:
+                _run_writer(gz, write, binary)
+        else:
+            _run_writer(raw, write, binary)
+        raw.flush()
+        os.fsync(raw.fileno())
     return p
 
 
