@@ -8,6 +8,7 @@ import json
 
 import numpy as np
 import pytest
+from pose_file_checks import assert_same_pose_files
 
 from synsp.io import keypoints_json as kj
 from synsp.io.tracks import pose_file_format, read_pose_file, write_pose_file
@@ -52,15 +53,6 @@ def _without(doc, key: str):
     return doc
 
 
-def _assert_same_values(a, b):
-    assert a.num_frames == b.num_frames and a.skeleton == b.skeleton and a.format == b.format
-    assert [t.track_id for t in a.tracks] == [t.track_id for t in b.tracks]
-    for ta, tb in zip(a.tracks, b.tracks):
-        np.testing.assert_array_equal(ta.frames, tb.frames)
-        np.testing.assert_array_equal(ta.keypoints, tb.keypoints)
-        np.testing.assert_array_equal(ta.scores, tb.scores)
-
-
 def test_mmpose1_tracks_with_gaps_and_people_entering_and_leaving(tmp_path):
     p = _dump(tmp_path / "video.json", _mmpose1_frames())
     pf = read_pose_file(p)
@@ -98,7 +90,7 @@ def test_mmpose1_write_replaces_only_the_coordinates(tmp_path):
                     row[4] = [None, None]
                 assert inst_w["keypoints"] == row
     again = kj.read(out)
-    _assert_same_values(again, pf.with_keypoints({7: new7}))
+    assert_same_pose_files(again, pf.with_keypoints({7: new7}))
     assert np.isnan(again.track(7).keypoints[1, 4]).all()
 
 
@@ -155,7 +147,7 @@ def test_mmpose_3d_keypoints(tmp_path):
     new = {t.track_id: t.keypoints - 0.5 for t in pf.tracks}
     out = kj.write(tmp_path / "out.json", pf.with_keypoints(new))
     assert json.loads(out.read_text())[0]["instances"][0]["keypoints"][1] == [0.5, 0.75, 1.0]
-    _assert_same_values(kj.read(out), pf.with_keypoints(new))
+    assert_same_pose_files(kj.read(out), pf.with_keypoints(new))
 
 
 def test_mmpose0_frame_lists_keep_the_score_column(tmp_path):
@@ -205,7 +197,7 @@ def test_coco_results_frames_sorted_by_image_id_order_kept_on_write(tmp_path):
     assert [(r["image_id"], r["track_id"]) for r in written] == [(30, 0), (10, 5), (10, 0), (20, 5), (20, 0)]
     assert _without(written, "keypoints") == _without(res, "keypoints")
     assert written[0]["keypoints"][:6] == [-300.0, -300.25, 0.9, -301.0, -301.25, 0.9]
-    _assert_same_values(kj.read(out), pf.with_keypoints(new))
+    assert_same_pose_files(kj.read(out), pf.with_keypoints(new))
 
 
 def test_coco_string_image_ids_sort_naturally(tmp_path):
@@ -267,7 +259,7 @@ def test_wholebody_annotations_split_and_merge(tmp_path):
     assert written["annotations"][1]["lefthand_kpts"][:3] == [anns[1]["lefthand_kpts"][0] + 1000,
                                                               anns[1]["lefthand_kpts"][1] + 1000, 1.0]
     assert written["annotations"][0]["face_box"] == [0, 0, 1, 1]
-    _assert_same_values(kj.read(out), pf.with_keypoints({0: new}))
+    assert_same_pose_files(kj.read(out), pf.with_keypoints({0: new}))
 
     flat = [{"image_id": 0, "keypoints": [1.0, 2.0, 0.5] * 133, "score": 0.9}]
     assert kj.read(_dump(tmp_path / "wb_results.json", flat)).skeleton == "coco133"

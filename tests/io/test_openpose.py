@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from pose_file_checks import assert_same_pose_files
 
 from synsp.io import openpose
 from synsp.io.tracks import pose_file_format, read_pose_file, write_pose_file
@@ -77,18 +78,9 @@ def test_write_folder_replaces_only_body_coordinates(tmp_path):
                    {k: v for k, v in p_o.items() if k != "pose_keypoints_2d"}
             assert p_w["pose_keypoints_2d"][2::3] == p_o["pose_keypoints_2d"][2::3]  # confidences kept
             assert p_w["pose_keypoints_2d"][0::3] == [v + 0.5 for v in p_o["pose_keypoints_2d"][0::3]]
-    _assert_same(openpose.read(out), pf.with_keypoints({0: new}))
+    assert_same_pose_files(openpose.read(out), pf.with_keypoints({0: new}))
     assert (tmp_path / "op" / "clip_000000000000_keypoints.json").read_text() == \
         json.dumps(docs["clip_000000000000_keypoints.json"], separators=(",", ":"))  # input untouched
-
-
-def _assert_same(a, b):
-    assert a.num_frames == b.num_frames and a.skeleton == b.skeleton
-    assert [t.track_id for t in a.tracks] == [t.track_id for t in b.tracks]
-    for ta, tb in zip(a.tracks, b.tracks):
-        np.testing.assert_array_equal(ta.frames, tb.frames)
-        np.testing.assert_array_equal(ta.keypoints, tb.keypoints)
-        np.testing.assert_array_equal(ta.scores, tb.scores)
 
 
 def test_write_refuses_a_non_empty_target_and_fills_an_empty_one(tmp_path):
