@@ -64,3 +64,17 @@ def test_report_csv_has_one_column_set_for_all_tables():
     rep.table("b", [{"m": "two", "w": 2.0}])
     rows = list(csv.DictReader(rep.csv().splitlines()))
     assert [r["table"] for r in rows] == ["a", "b"] and rows[1]["w"] == "2.0" and rows[0]["w"] == ""
+
+
+def test_every_experiment_runs_quick_from_the_cli_and_writes_its_report(tmp_path, capsys):
+    from synsp.cli import main
+
+    code = main(["benchmark", "--experiment", "all", "--quick", "--presets", "3dpw-spin-like", "--corpus", "",
+                 "--runs", str(tmp_path / "no-runs"), "--methods", "kalman-rts,synsp-h36m17-3d-w8",
+                 "-o", str(tmp_path / "reports")])
+    assert code == 0, capsys.readouterr().err
+    for name in EXPERIMENTS:
+        md = (tmp_path / "reports" / f"{name}-3dpw-spin-like.md").read_text()
+        assert f"synsp benchmark --experiment {name} --presets 3dpw-spin-like" in md
+        assert (tmp_path / "reports" / f"{name}-3dpw-spin-like.csv").stat().st_size > 0
+    assert (tmp_path / "reports" / "comparison_time-3dpw-spin-like.png").is_file()
