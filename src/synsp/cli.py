@@ -214,14 +214,17 @@ def models() -> None:
 @click.option("--views", is_flag=True,
               help="a (T, P, J, D) array holds P synchronised world-frame views of one person: refine them together")
 @click.option("--trust-pickle", is_flag=True,
-              help="read a pickled SMPL file (.pkl as VIBE writes); unpickling runs code: only files you trust")
+              help="read a pickled SMPL file (.pkl as VIBE writes) or a SmoothNet npz with object arrays; "
+                   "unpickling runs code: only files you trust")
 def refine(input_path: str, output: str, model: str | None, fps: float | None, skeleton: str | None,
            key: str | None, max_gap: int | None, views: bool, trust_pickle: bool) -> None:
     """Refine a pose file person by person; the output keeps the input's format and fields.
 
     INPUT: MMPose 0.x/1.x or COCO JSON, an OpenPose JSON folder, MediaPipe CSV/NPZ, TRC,
-    or a (T, J, D) / (T, P, J, D) array in .npy/.npz.  An .npy/.npz OUTPUT of another
-    format gets a plain (T, P, J, D) array with track ids and scores.
+    BVH (joint positions), a SmoothNet-format npz, or a (T, J, D) / (T, P, J, D) array in
+    .npy/.npz.  An .npy/.npz OUTPUT of another format gets a plain (T, P, J, D) array with
+    track ids and scores; a .trc OUTPUT of one 3D person gets TRC markers (BVH cannot be
+    written back: use .npz or .trc).  SmoothNet files are written back pickle-free.
     """
     from .api import refine_pose_file
     from .io.tracks import read_pose_file, write_pose_file
@@ -237,7 +240,7 @@ def refine(input_path: str, output: str, model: str | None, fps: float | None, s
         _refine_views(input_path, output, fmt, model, fps, skeleton, key)
         return
     options = {"key": key} if key and fmt in ("array", "smpl") else {}
-    if trust_pickle and fmt == "smpl":
+    if trust_pickle and fmt in ("smpl", "smoothnet"):
         options["trust_pickle"] = True
     pose_file = read_pose_file(input_path, format=fmt, **options)
     if skeleton:

@@ -554,3 +554,51 @@ def write_bvh(
             fh.write(" ".join(num(v) for v in row) + "\n")
 
     atomic_write(path, write)
+
+
+# ---- the pose-file contract (synsp.io.tracks) ----------------------------------------------
+
+
+def sniff(path: Any) -> bool:
+    """A ``.bvh`` / ``.bvh.gz`` file."""
+    try:
+        p = as_path(path)
+        return p.is_file() and p.name.lower().endswith((".bvh", ".bvh.gz"))
+    except Exception:  # noqa: BLE001 - sniffing never raises
+        return False
+
+
+def _skeleton_named(joint_names: Sequence[str]) -> str | None:
+    """The registered skeleton whose joint names are exactly ``joint_names`` (same order), if any."""
+    from synsp.skeletons import SKELETONS
+
+    names = tuple(joint_names)
+    for name, skel in SKELETONS.items():
+        if tuple(skel.joints) == names:
+            return name
+    return None
+
+
+def read(path: Any, units: str = "cm", fps: float | None = None, end_sites: bool = True):
+    """One track (id 0) of the joint positions ``(T, J, 3)`` computed by forward kinematics, in the
+    file's units (BVH states none: ``units`` labels them, default ``"cm"``), at the file's frame rate
+    (or ``fps``).  End Sites are points ``<parent>_end`` unless ``end_sites=False``.  The skeleton is
+    a registered synsp skeleton only when the joint names match one exactly; ``meta`` keeps the joint
+    names and parents.  See :func:`read_bvh`."""
+    from synsp.io.tracks import PoseFile, Track
+
+    p = as_path(path)
+    m = read_bvh(p, units=units, fps=fps, end_sites=end_sites)
+    pos = m.positions
+    present = np.flatnonzero(np.isfinite(pos).any(axis=(-1, -2)))
+    tracks = [Track(0, present, pos[present])] if len(present) else []
+    return PoseFile(tracks=tracks, num_frames=m.num_frames, format="bvh", skeleton=_skeleton_named(m.joint_names),
+                    fps=m.fps, units=m.units, source=p,
+                    meta=dict(joint_names=list(m.joint_names), parents=m.parents.copy()))
+
+
+def write(path: Any, pose_file) -> Any:
+    """Not supported: refined joint positions cannot be written back as BVH joint rotations."""
+    raise SynspInputError(
+        f"{path}: writing refined joint positions back into BVH rotations is not supported; "
+        "write them as an .npz (joint positions array) or a .trc (markers named after the joints) instead")

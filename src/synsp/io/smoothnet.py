@@ -35,13 +35,15 @@ stored as H36M-17 are remapped to the 14-joint LSP order with :data:`H36M_TO_J14
 from __future__ import annotations
 
 import json
+import warnings
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, IO, Sequence
 
 import numpy as np
 
-from synsp.io._common import as_path, atomic_write
+from synsp.io._common import as_path, atomic_write, suffix_of
 from synsp.validation import SynspInputError
 
 __all__ = [
@@ -198,7 +200,7 @@ def _pickle_error(path: Path, key: str) -> SynspInputError:
     return SynspInputError(
         f"{path}: key {key!r} is an object array (one entry per sequence), which numpy can only load "
         "with pickle; unpickling a file can execute arbitrary code stored in it. If you trust where "
-        "the file came from, pass trust_pickle=True, or convert it once with "
+        "the file came from, pass trust_pickle=True (synsp refine --trust-pickle), or convert it once with "
         f"synsp.io.convert_smoothnet({str(path)!r}) which writes {path.name[:-4]}{SAFE_SUFFIX} beside it; "
         "that copy loads without pickle"
     )
@@ -303,6 +305,57 @@ def _to_plain(path: Path, key: str, i: int, e: Any) -> np.ndarray:
     return a
 
 
+def _encode_key(src: Path, key: str, value: Any) -> tuple[dict[str, np.ndarray], dict[str, Any], int]:
+    """The pickle-free entries of one key: a non-object array is kept whole (``dense``); an object
+    array or a list of per-sequence entries becomes ``stacked`` (scalars) or ``ragged`` (arrays
+    concatenated along frames, plus ``<key>__offsets``).  Returns ``(payload, key meta, sequences)``."""
+    if key.endswith(_OFFSETS) or key == _FORMAT_KEY:
+        raise SynspInputError(f"{src}: key {key!r} clashes with the converted format's names")
+    if isinstance(value, np.ndarray) and value.dtype != object:
+        if value.ndim == 0:
+            raise SynspInputError(f"{src}: key {key!r} is a single value; expected one entry per sequence")
+        return {key: _to_plain(src, key, 0, value)}, {"kind": "dense", "sequences": len(value)}, len(value)
+    raw = _seq_entries(src, key, value) if isinstance(value, np.ndarray) else list(value)
+    entries = [_to_plain(src, key, i, e) for i, e in enumerate(raw)]
+    n = len(entries)
+    if entries and all(e.ndim == 0 for e in entries):
+        return {key: np.stack(entries)}, {"kind": "stacked", "sequences": n}, n
+    trail = {e.shape[1:] for e in entries if e.ndim > 0}
+    if any(e.ndim == 0 for e in entries) or len(trail) > 1:
+        raise SynspInputError(
+            f"{src}: key {key!r}: sequences have incompatible shapes "
+            f"{sorted({e.shape for e in entries})}; cannot concatenate them"
+        )
+    lengths = [len(e) for e in entries]
+    payload = {
+        key: np.concatenate(entries, axis=0) if entries else np.zeros(0),
+        key + _OFFSETS: np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+    }
+    return payload, {"kind": "ragged", "sequences": n}, n
+
+
+def _write_safe(dst: Path, src: Path, items: Any) -> Path:
+    """Write ``items`` (``(key, value)`` pairs, see :func:`_encode_key`) as a pickle-free ``.safe.npz``
+    layout at ``dst`` (atomically); ``src`` is the file they came from."""
+    payload: dict[str, np.ndarray] = {}
+    keys_meta: dict[str, dict] = {}
+    n_seq = None
+    for key, value in items:
+        entries, info, n = _encode_key(src, key, value)
+        payload.update(entries)
+        keys_meta[key] = info
+        if n_seq is None:
+            n_seq = n
+    meta = {"format": _FORMAT_NAME, "version": 1, "source": src.name, "num_sequences": n_seq, "keys": keys_meta}
+    payload[_FORMAT_KEY] = np.array(json.dumps(meta))
+
+    def write(fh: IO[bytes]) -> None:
+        np.savez(fh, **payload)
+
+    atomic_write(dst, write, binary=True)
+    return dst
+
+
 def convert_smoothnet(src_npz: Any, dst_npz: Any = None, trust_pickle: bool = True) -> Path:
     """Convert a SmoothNet ``.npz`` with object arrays into a pickle-free ``.npz`` (one time).
 
@@ -328,50 +381,10 @@ def convert_smoothnet(src_npz: Any, dst_npz: Any = None, trust_pickle: bool = Tr
         z = np.load(src, allow_pickle=True)
     except (ValueError, OSError, EOFError) as exc:
         raise SynspInputError(f"{src}: not a valid .npz file ({exc})") from exc
-    payload: dict[str, np.ndarray] = {}
-    keys_meta: dict[str, dict] = {}
-    n_seq = None
     with z:
         if _FORMAT_KEY in z.files:
             raise SynspInputError(f"{src}: is already a converted (pickle-free) file")
-        for key in z.files:
-            if key.endswith(_OFFSETS) or key == _FORMAT_KEY:
-                raise SynspInputError(f"{src}: key {key!r} clashes with the converted format's names")
-            arr = z[key]
-            if arr.dtype != object:
-                if arr.ndim == 0:
-                    raise SynspInputError(f"{src}: key {key!r} is a single value; expected one entry per sequence")
-                payload[key] = _to_plain(src, key, 0, arr)
-                keys_meta[key] = {"kind": "dense"}
-                n = len(arr)
-            else:
-                entries = [_to_plain(src, key, i, e) for i, e in enumerate(_seq_entries(src, key, arr))]
-                n = len(entries)
-                if entries and all(e.ndim == 0 for e in entries):
-                    payload[key] = np.stack(entries)
-                    keys_meta[key] = {"kind": "stacked"}
-                else:
-                    trail = {e.shape[1:] for e in entries if e.ndim > 0}
-                    if any(e.ndim == 0 for e in entries) or len(trail) > 1:
-                        raise SynspInputError(
-                            f"{src}: key {key!r}: sequences have incompatible shapes "
-                            f"{sorted({e.shape for e in entries})}; cannot concatenate them"
-                        )
-                    lengths = [len(e) for e in entries]
-                    payload[key] = np.concatenate(entries, axis=0) if entries else np.zeros(0)
-                    payload[key + _OFFSETS] = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-                    keys_meta[key] = {"kind": "ragged"}
-            if n_seq is None:
-                n_seq = n
-            keys_meta[key]["sequences"] = n
-    meta = {"format": _FORMAT_NAME, "version": 1, "source": src.name, "num_sequences": n_seq, "keys": keys_meta}
-    payload[_FORMAT_KEY] = np.array(json.dumps(meta))
-
-    def write(fh: IO[bytes]) -> None:
-        np.savez(fh, **payload)
-
-    atomic_write(dst, write, binary=True)
-    return dst
+        return _write_safe(dst, src, ((key, z[key]) for key in z.files))
 
 
 # ------------------------------------------------------------------------------ loader
@@ -527,3 +540,215 @@ def group_views(sequences: Sequence[SmoothNetSequence]) -> list[ViewGroup]:
             )
         )
     return out
+
+
+# ---- the pose-file contract (synsp.io.tracks) ----------------------------------------------
+#
+# One SmoothNet file (detected or ground truth, original pickled layout or the pickle-free
+# ``.safe.npz`` one) is one PoseFile: one track per sequence, each on its own timeline.
+
+
+def _npz_headers(p: Path) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """``{name: (shape, dtype)}`` of an npz's arrays from the headers only (no data, no unpickling)."""
+    out = {}
+    with zipfile.ZipFile(p) as zf:
+        for name in zf.namelist():
+            if not name.endswith(".npy"):
+                continue
+            with zf.open(name) as fh:
+                version = np.lib.format.read_magic(fh)
+                read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                               else np.lib.format.read_array_header_2_0)
+                shape, _, dtype = read_header(fh)
+            out[name[:-4]] = (tuple(shape), np.dtype(dtype))
+    return out
+
+
+def _safe_meta(p: Path) -> dict[str, Any] | None:
+    """The JSON description of a pickle-free file, or None when ``p`` is not one."""
+    with np.load(p, allow_pickle=False) as z:
+        if _FORMAT_KEY not in z.files:
+            return None
+        meta = json.loads(str(z[_FORMAT_KEY]))
+    return meta if isinstance(meta, dict) and meta.get("format") == _FORMAT_NAME else None
+
+
+def sniff(path: Any) -> bool:
+    """An ``.npz`` in the SmoothNet layout: a converted pickle-free file (``__synsp_format__``), or a
+    ``joints_3d`` / ``joints_2d`` / ``pose`` key holding one entry per sequence (an object array, or
+    a dense ``(N, T, ...)`` array beside per-sequence ``imgname`` entries).  Reads the array headers only
+    (never unpickles) and never raises."""
+    try:
+        p = as_path(path)
+        if not p.is_file() or suffix_of(p) != ".npz":
+            return False
+        headers = _npz_headers(p)
+        if _FORMAT_KEY in headers:
+            return _safe_meta(p) is not None
+        key = next((k for k in _DATA_KEY.values() if k in headers), None)
+        if key is None:
+            return False
+        shape, dtype = headers[key]
+        if dtype == object:
+            return True
+        names = headers.get("imgname")
+        return names is not None and (names[1] == object or len(names[0]) >= 2) and len(shape) >= 3
+    except Exception:  # noqa: BLE001 - sniffing never raises
+        return False
+
+
+def _parse_name(name: str) -> tuple[str, str, str] | None:
+    """``(dataset, estimator or 'gt', repr)`` from ``<ds>_<est>_<repr>[_<split>][.safe].npz``."""
+    for suf in (SAFE_SUFFIX, ".npz"):
+        if name.lower().endswith(suf):
+            name = name[: -len(suf)]
+            break
+    parts = name.split("_")
+    if len(parts) not in (3, 4):
+        return None
+    try:
+        return parts[0].lower(), parts[1].lower(), _norm_repr(parts[2])
+    except SynspInputError:
+        return None
+
+
+def _specs_for(names: Sequence[str], rep: str) -> list[SmoothNetSpec]:
+    """The table entries a file may belong to, from its folder / file names (first that parses)."""
+    for name in names:
+        parsed = _parse_name(name)
+        if parsed is None or parsed[2] != rep:
+            continue
+        ds, est, _ = parsed
+        ds = _DATASET_ALIASES.get(ds, ds)
+        if est == "gt":  # a ground-truth file: any estimator of the dataset
+            found = [s for (d, _e, r), s in SMOOTHNET_DATASETS.items() if d == ds and r == rep]
+        else:
+            found = [s for s in [SMOOTHNET_DATASETS.get((ds, est, rep))] if s is not None]
+        if found:
+            return found
+    return []
+
+
+def _skeleton_and_fps(specs: Sequence[SmoothNetSpec], J: int) -> tuple[str | None, float | None]:
+    from synsp.skeletons import SKELETONS
+
+    fps_set = {s.fps for s in specs}
+    fps = fps_set.pop() if len(fps_set) == 1 else None
+    layouts = set()
+    for s in specs:
+        if s.stored_as_h36m17 and J == 17:  # kept as stored (H36M-17), not remapped
+            layouts.add("h36m17")
+        elif s.num_joints == J:
+            layouts.add(s.layout)
+    layout = layouts.pop() if len(layouts) == 1 else None
+    skeleton = layout if layout in SKELETONS and SKELETONS[layout].num_joints == J else None
+    return skeleton, fps
+
+
+def _key_kinds(used: Path, data: dict[str, list[np.ndarray]]) -> dict[str, str]:
+    """Per key: ``dense`` (one non-object array in the file) or ``sequences`` (per-sequence entries)."""
+    meta = _safe_meta(used)
+    if meta is not None:
+        return {k: "dense" if info.get("kind") == "dense" else "sequences" for k, info in meta["keys"].items()}
+    headers = _npz_headers(used)
+    return {k: "sequences" if headers.get(k, ((), np.dtype(object)))[1] == object else "dense" for k in data}
+
+
+def read(path: Any, trust_pickle: bool = False):
+    """One track per sequence (track id = the sequence's name from ``imgname``, ``seq00000``... without
+    it), each on its own timeline from frame 0 (``num_frames`` = the longest sequence), holding the
+    file's joints (the estimator's detections in a ``detected`` file) ``(T, J, D)`` as stored: metres
+    (3D) or pixels (2D); H36M-17 arrays of 3DPW EFT/SPIN/PARE stay H36M-17 (skeleton ``h36m17``).
+    Skeleton and fps (H3.6M 50, 3DPW 30, AIST++ 60) come from :data:`SMOOTHNET_DATASETS` when the
+    folder or file name names the combination.  Object arrays (the original files) need
+    ``trust_pickle=True``; a ``<name>.safe.npz`` beside the file is read instead when present.
+    SMPL files (rotations) are not supported here: use :func:`load_smoothnet`."""
+    from synsp.io.tracks import PoseFile, Track
+
+    p = as_path(path)
+    data, used = _read_npz(p, trust_pickle)
+    rep = next((r for r, k in (("3D", "joints_3d"), ("2D", "joints_2d"), ("smpl", "pose")) if k in data), None)
+    if rep is None:
+        raise SynspInputError(f"{used}: no 'joints_3d' or 'joints_2d' key; keys: {sorted(data)} "
+                              "(expected a SmoothNet detected/groundtruth file)")
+    if rep == "smpl":
+        raise SynspInputError(
+            f"{used}: holds SMPL rotations (representation 'smpl': 'pose' axis-angle per sequence); refining "
+            "SmoothNet rotation files is not supported, only joint positions (the '3D' and '2D' files); "
+            "load it with synsp.io.load_smoothnet")
+    key = _DATA_KEY[rep]
+    D = 2 if rep == "2D" else 3
+    seqs = data[key]
+    N = len(seqs)
+    imgnames = data.get("imgname")
+    if imgnames is not None and len(imgnames) != N:
+        raise SynspInputError(f"{used}: 'imgname' has {len(imgnames)} entries but {key!r} has {N} sequences")
+    names = [_seq_name(np.asarray(imgnames[i]).astype(str) if imgnames is not None else None, i) for i in range(N)]
+    seen: dict[str, int] = {}
+    ids = []
+    for i, n in enumerate(names):  # track ids must be distinct
+        ids.append(n if n not in seen else f"{n}#{i}")
+        seen.setdefault(n, i)
+    tracks, longest, J = [], 0, None
+    for i in range(N):
+        kp = _joints(used, key, i, seqs[i], D)
+        longest = max(longest, len(kp))
+        J = J if J is not None else kp.shape[1]
+        present = np.flatnonzero(np.isfinite(kp).any(axis=(-1, -2)))
+        if len(present):
+            tracks.append(Track(ids[i], present, kp[present]))
+    safe = _safe_meta(used)
+    candidates = [used.parent.parent.name, used.name]
+    if safe is not None and safe.get("source"):
+        candidates.insert(0, str(safe["source"]))  # a file written by write(): its original name
+    skeleton, fps = _skeleton_and_fps(_specs_for(candidates, rep), J or 0)
+    return PoseFile(tracks=tracks, num_frames=longest, format="smoothnet", skeleton=skeleton, fps=fps,
+                    units="m" if rep == "3D" else "px", source=p,
+                    meta=dict(read_from=used, key=key, representation=rep, track_ids=ids, data=data,
+                              kinds=_key_kinds(used, data),
+                              original_name=str(safe["source"]) if safe and safe.get("source") else used.name))
+
+
+def write(path: Any, pose_file) -> Path:
+    """Write the file read, with the refined tracks in place of its joints (``joints_3d`` /
+    ``joints_2d``, same shapes and float dtype) and every other array kept, **always pickle-free**:
+    the ``.safe.npz`` layout of :func:`convert_smoothnet`, which :func:`load_smoothnet` and
+    :func:`read` load without ``trust_pickle``.  A path not ending in ``.safe.npz`` (``out.npz``)
+    still gets that pickle-free layout, under the name given; note that :func:`load_smoothnet`
+    prefers a ``out.safe.npz`` lying beside ``out.npz`` (a warning says so when one does).
+    Atomic."""
+    p = as_path(path)
+    if pose_file.format != "smoothnet":
+        raise SynspInputError(f"{p}: only a pose file read from a SmoothNet file can be written as one; "
+                              f"write this {pose_file.format} data as a plain .npz array instead")
+    if suffix_of(p) != ".npz":
+        raise SynspInputError(f"{p}: a SmoothNet file is written as a (pickle-free) .npz; give an .npz output "
+                              "(a file of one 3D sequence can also be written as .trc)")
+    meta = pose_file.meta
+    data, key, used = meta["data"], meta["key"], meta["read_from"]
+    D = 2 if meta["representation"] == "2D" else 3
+    new = list(data[key])
+    for i, tid in enumerate(meta["track_ids"]):
+        try:
+            t = pose_file.track(tid)
+        except KeyError:  # a sequence with no valid frame: kept as it was
+            continue
+        orig = np.asarray(new[i])
+        kp = _joints(used, key, i, orig, D).copy()
+        kp[t.frames] = t.keypoints
+        out = kp.reshape(orig.shape)
+        new[i] = out.astype(orig.dtype) if orig.dtype.kind == "f" else out
+
+    def items():
+        for k, entries in data.items():
+            entries = new if k == key else entries
+            if meta["kinds"].get(k) == "dense":
+                yield k, np.stack(entries) if len(entries) else np.zeros(0)
+            else:
+                yield k, list(entries)
+
+    safe_beside = _safe_path(p)
+    if safe_beside != p and safe_beside.is_file():
+        warnings.warn(f"{safe_beside.name} lies beside {p.name}; load_smoothnet and synsp read that "
+                      f".safe.npz first, not {p.name}", stacklevel=2)
+    return _write_safe(p, Path(meta["original_name"]), items())

@@ -140,9 +140,12 @@ FORMATS: dict[str, tuple[str, str]] = {
     "mmpose": ("keypoints_json", "MMPose 0.x/1.x JSON (per-frame instances, keypoints, scores, track ids)"),
     "coco": ("keypoints_json", "COCO-style results JSON (flat x, y, v keypoints; WholeBody 133 kept)"),
     "openpose": ("openpose", "OpenPose JSON folder (one *_keypoints.json per frame, BODY_25)"),
+    # before mediapipe/smpl: a pickle-free SmoothNet SMPL file ('pose' (N, 72)) would pass as SMPL parameters
+    "smoothnet": ("smoothnet", "SmoothNet-format npz (Human3.6M, 3DPW, AIST++ detected/groundtruth files)"),
     "mediapipe": ("mediapipe", "MediaPipe landmark CSV/NPZ (33 landmarks, x, y, z, visibility)"),
     "smpl": ("smpl", "SMPL parameter npz (poses/betas/trans as written by body-model estimators)"),
     "trc": ("trc", "TRC marker file (OpenSim / Sports2D / Pose2Sim)"),
+    "bvh": ("bvh", "BVH motion capture (joint positions by forward kinematics)"),
     # last: any other .npy/.npz holding a (T, J, D) or (T, P, J, D) array
     "array": ("arrays", "plain (T, J, D) / (T, P, J, D) array in .npy/.npz, optional scores and fps"),
 }
@@ -184,10 +187,14 @@ def read_pose_file(path: Any, format: str | None = None, **kw: Any) -> PoseFile:
 
 def write_pose_file(path: Any, pose_file: PoseFile, format: str | None = None) -> Path:
     """Write ``pose_file`` in its own format, atomically; to an ``.npy``/``.npz`` path as a plain array
-    when it was read from another format (or in ``format`` when given)."""
+    when it was read from another format, to a ``.trc`` path as markers when it holds one 3D track of
+    another format (or in ``format`` when given)."""
     p = as_path(path)
     if format is None:
         npz_formats = ("array", "mediapipe", "smpl", "smoothnet")
         as_array = p.name.lower().endswith((".npy", ".npz")) and pose_file.format not in npz_formats
-        format = "array" if as_array else pose_file.format
+        # one 3D track of another format (BVH joint positions, ...) -> TRC markers
+        as_trc = (p.name.lower().endswith((".trc", ".trc.gz")) and pose_file.format != "trc"
+                  and len(pose_file.tracks) == 1 and pose_file.dims == 3)
+        format = "array" if as_array else "trc" if as_trc else pose_file.format
     return _module(format).write(p, pose_file)

@@ -294,13 +294,33 @@ def read(path: Any, skeleton: str | None = None):
 
 
 def write(path: Any, pose_file) -> Path:
-    """The markers of the file read, with the track's positions replaced (frames, times, header kept)."""
-    if pose_file.format != "trc" or len(pose_file.tracks) != 1:
+    """A TRC-read file: its markers with the track's positions replaced (frames, times, header kept).
+
+    A single-track 3D pose file of another format (BVH, SmoothNet, ...): markers named after
+    ``pose_file.meta["joint_names"]`` when present (else ``J1..Jn``), in the pose file's units and
+    frame rate, frame numbers ``1..T`` (empty cells where the person is absent)."""
+    if len(pose_file.tracks) != 1 or pose_file.dims != 3:
         raise SynspInputError(f"{path}: a TRC file holds one 3D marker set; write this "
                               f"{pose_file.format} data as .npz instead")
-    m = pose_file.meta["markers"]
     t = pose_file.tracks[0]
-    pos = m.positions.copy()
+    if pose_file.format == "trc":
+        m = pose_file.meta["markers"]
+        pos = m.positions.copy()
+        pos[t.frames] = t.keypoints
+        write_trc(path, dataclasses.replace(m, positions=pos))
+        return as_path(path)
+    J = t.num_joints
+    names = [str(n) for n in pose_file.meta.get("joint_names") or ()]
+    if len(names) != J:
+        names = [f"J{i + 1}" for i in range(J)]
+    units = str(pose_file.units)
+    if units.strip().lower() not in METRES_PER_UNIT:
+        raise SynspInputError(f"{path}: the {pose_file.format} data is in {units!r}, not a length unit a TRC "
+                              "file can state; write it as .npz instead")
+    if not pose_file.fps:
+        raise SynspInputError(f"{path}: a TRC file needs a frame rate and this {pose_file.format} data has none; "
+                              "write it as .npz instead")
+    pos = np.full((pose_file.num_frames, J, 3), np.nan)
     pos[t.frames] = t.keypoints
-    write_trc(path, dataclasses.replace(m, positions=pos))
+    write_trc(path, Markers(marker_names=names, positions=pos, fps=pose_file.fps, units=units))
     return as_path(path)

@@ -1,0 +1,214 @@
+"""BVH and SmoothNet-format files through the pose-file contract (read, refine, write) and `synsp refine`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.spatial.transform import Rotation
+
+from synsp.api import refine_pose_file
+from synsp.cli import main
+from synsp.io import Motion, convert_smoothnet, load_smoothnet, read_trc, smoothnet_paths, write_bvh
+from synsp.io.tracks import pose_file_format, read_pose_file, write_pose_file
+from synsp.validation import SynspInputError
+
+
+
+def _obj(items):
+    arr = np.empty(len(items), dtype=object)
+    for i, x in enumerate(items):
+        arr[i] = x
+    return arr
+
+
+def _write(root, dataset, est, rep, split, gt: dict, det: dict):
+    """The original SmoothNet layout: one object array (an entry per sequence) per key."""
+    g, d = smoothnet_paths(root, dataset, est, rep, split)
+    for path, content in ((g, gt), (d, det)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, **{k: _obj(v) for k, v in content.items()})
+    return g, d
+
+
+def _imgnames(prefix, n):
+    return [f"{prefix}/img_{k + 1:06d}.jpg" for k in range(n)]
+
+T = 60
+NAMES = ["hips", "spine", "head", "leg"]
+
+
+@pytest.fixture
+def bvh(tmp_path):
+    rng = np.random.default_rng(0)
+    t = np.arange(T) / 30.0
+    angles = np.stack([np.sin(2 * np.pi * f * t) * 20 for f in (0.5, 0.7, 0.9)], axis=-1)  # (T, 3) degrees
+    rots = np.empty((T, 4, 3, 3))
+    for j in range(4):
+        jitter = rng.normal(scale=2.0, size=(T, 3))
+        rots[:, j] = Rotation.from_euler("ZYX", angles + jitter, degrees=True).as_matrix()
+    root = np.stack([t * 10, np.full(T, 90.0), np.zeros(T)], axis=-1) + rng.normal(scale=0.5, size=(T, 3))
+    offsets = np.array([[0, 90, 0], [0, 10, 0], [0, 20, 0], [10, 0, 0]], float)
+    m = Motion(NAMES, [-1, 0, 1, 0], offsets, rots, root, fps=30, units="cm")
+    p = tmp_path / "clip.bvh"
+    write_bvh(m, p)
+    return p
+
+
+def test_bvh_read_refine_write(bvh, tmp_path):
+    assert pose_file_format(bvh) == "bvh"
+    pf = read_pose_file(bvh, format="bvh")
+    assert pf.format == "bvh" and pf.units == "cm" and pf.fps == 30 and pf.num_frames == T
+    assert pf.skeleton is None and pf.meta["joint_names"] == NAMES  # no End Sites in this file
+    assert [t.track_id for t in pf.tracks] == [0] and pf.tracks[0].keypoints.shape == (T, 4, 3)
+    refined, summary = refine_pose_file(pf, model="butterworth")
+    assert summary["accel_after"] < summary["accel_before"]
+
+    out_npz = write_pose_file(tmp_path / "out.npz", refined)
+    with np.load(out_npz) as z:
+        assert z["keypoints"].shape == (T, 1, 4, 3) and float(z["fps"]) == 30
+        np.testing.assert_allclose(z["keypoints"][:, 0], refined.tracks[0].keypoints)
+
+    out_trc = write_pose_file(tmp_path / "out.trc", refined)
+    m = read_trc(out_trc)
+    assert m.marker_names == NAMES and m.units == "cm" and m.fps == 30 and m.positions.shape == (T, 4, 3)
+    assert m.frame_numbers.tolist() == list(range(1, T + 1))
+    np.testing.assert_allclose(m.positions, refined.tracks[0].keypoints, atol=1e-5)
+
+    with pytest.raises(SynspInputError, match=r"BVH rotations is not supported.*\.npz.*\.trc"):
+        write_pose_file(tmp_path / "out.bvh", refined)
+    assert not (tmp_path / "out.bvh").exists()
+
+
+def test_trc_of_unnamed_joints_and_trc_files_unchanged(bvh, tmp_path):
+    pf = read_pose_file(bvh)
+    pf.meta.pop("joint_names")
+    m = read_trc(write_pose_file(tmp_path / "a.trc", pf))
+    assert m.marker_names == ["J1", "J2", "J3", "J4"]
+    # a TRC-read file keeps its own writer (header and frame numbers kept)
+    again = read_pose_file(tmp_path / "a.trc")
+    np.testing.assert_allclose(read_trc(write_pose_file(tmp_path / "b.trc", again)).positions, m.positions)
+
+
+def test_cli_refine_bvh(bvh, tmp_path):
+    out = tmp_path / "r.npz"
+    assert main(["refine", str(bvh), "-o", str(out), "--model", "butterworth"]) == 0
+    assert out.is_file()
+    assert main(["refine", str(bvh), "-o", str(tmp_path / "r.trc"), "--model", "butterworth"]) == 0
+    assert read_trc(tmp_path / "r.trc").marker_names == NAMES
+    assert main(["refine", str(bvh), "-o", str(tmp_path / "r.bvh"), "--model", "butterworth"]) == 2
+    assert not (tmp_path / "r.bvh").exists()
+
+
+# ---- SmoothNet --------------------------------------------------------------------------------
+
+LENGTHS = {"S9/Directions/camera1": 40, "S9/Directions/camera2": 35, "S9/Walking/camera1": 50}
+
+
+@pytest.fixture
+def h36m(tmp_path):
+    rng = np.random.default_rng(2)
+    names, gts, dets = [], [], []
+    for prefix, n in LENGTHS.items():
+        names.append(_imgnames(prefix, n))
+        g = np.cumsum(rng.normal(scale=0.01, size=(n, 17 * 3)), axis=0).astype(np.float32)
+        gts.append(g)
+        dets.append(g + rng.normal(scale=0.02, size=g.shape).astype(np.float32))
+    _write(tmp_path, "h36m", "fcn", "3D", "test", {"imgname": names, "joints_3d": gts},
+           {"imgname": names, "joints_3d": dets, "camera": [np.ones((n, 3)) for n in LENGTHS.values()]})
+    return smoothnet_paths(tmp_path, "h36m", "fcn", "3D", "test")
+
+
+def _check_round_trip(root, det_path, out, trust):
+    """Read ``det_path``, refine with a filter, write ``out``; the original sequences from ``root``."""
+    pf = read_pose_file(det_path, format="smoothnet", trust_pickle=trust)
+    assert pf.format == "smoothnet" and pf.skeleton == "h36m17" and pf.fps == 50 and pf.units == "m"
+    assert [t.track_id for t in pf.tracks] == list(LENGTHS)
+    assert pf.num_frames == max(LENGTHS.values())
+    assert [len(t.frames) for t in pf.tracks] == list(LENGTHS.values())
+    assert all(t.frames[0] == 0 for t in pf.tracks)
+    refined, _ = refine_pose_file(pf, model="butterworth")
+    written = write_pose_file(out, refined)
+    assert written == out
+    with np.load(out, allow_pickle=False) as z:  # pickle-free whatever the name
+        assert "__synsp_format__" in z.files and z["joints_3d"].dtype == np.float32
+    return refined
+
+
+def _compare(before, after, refined):
+    for a, b, t in zip(before, after, refined.tracks):
+        assert a.name == b.name == t.track_id
+        assert not np.allclose(a.detected, b.detected)
+        np.testing.assert_allclose(b.detected, t.keypoints, atol=1e-6)
+        np.testing.assert_array_equal(a.gt, b.gt)
+        np.testing.assert_array_equal(a.imgname, b.imgname)
+        np.testing.assert_array_equal(a.detected_extra["camera"], b.detected_extra["camera"])
+
+
+def test_smoothnet_pickled_round_trip(h36m):
+    g, d = h36m
+    root = g.parent.parent.parent
+    assert pose_file_format(d) == "smoothnet" and pose_file_format(g) == "smoothnet"
+    with pytest.raises(SynspInputError, match=r"object array.*trust_pickle=True.*--trust-pickle.*convert_smoothnet"):
+        read_pose_file(d)
+    before = load_smoothnet(root, "h36m", "fcn", "3D", "test", trust_pickle=True)
+    safe_out = d.with_name(d.name[:-4] + ".safe.npz")  # where load_smoothnet looks first
+    refined = _check_round_trip(root, d, safe_out, trust=True)
+    after = load_smoothnet(root, "h36m", "fcn", "3D", "test", trust_pickle=True)  # gt pickled, det safe
+    _compare(before, after, refined)
+
+
+def test_smoothnet_safe_input_and_plain_output_name(h36m, tmp_path):
+    g, d = h36m
+    root = g.parent.parent.parent
+    before = load_smoothnet(root, "h36m", "fcn", "3D", "test", trust_pickle=True)
+    convert_smoothnet(g)
+    safe_d = convert_smoothnet(d)
+    out = tmp_path / "refined.npz"  # not .safe.npz: still pickle-free
+    refined = _check_round_trip(root, safe_d, out, trust=False)
+    assert pose_file_format(out) == "smoothnet"
+    back = read_pose_file(out)  # no trust needed; spec found from the recorded source name
+    assert back.skeleton == "h36m17" and back.fps == 50
+    with pytest.raises(SynspInputError, match=r"written as a \(pickle-free\) \.npz"):
+        write_pose_file(tmp_path / "refined.csv", refined)
+    assert not (tmp_path / "refined.csv").exists()
+    d.unlink()
+    safe_d.unlink()
+    out.replace(d)  # as the detected file of the folder
+    _compare(before, load_smoothnet(root, "h36m", "fcn", "3D", "test"), refined)
+
+
+def test_smoothnet_smpl_is_a_clear_error(tmp_path):
+    names = [_imgnames("clip", 5)]
+    _, d = _write(tmp_path, "aist", "spin", "smpl", "test", {"imgname": names, "pose": [np.zeros((5, 72))]},
+                  {"imgname": names, "pose": [np.zeros((5, 72))]})
+    assert pose_file_format(d) == "smoothnet"
+    with pytest.raises(SynspInputError, match="SMPL rotations.*'smpl'"):
+        read_pose_file(d, trust_pickle=True)
+
+
+def test_smoothnet_sniff_rejects_other_npz(tmp_path):
+    from synsp.io import smoothnet
+
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "plain.npz", keypoints=rng.normal(size=(10, 17, 3)))
+    np.savez(tmp_path / "named.npz", joints_3d=rng.normal(size=(10, 17, 3)), imgname=np.array(["a"] * 10))
+    np.savez(tmp_path / "mp.npz", landmarks=rng.normal(size=(10, 33, 4)))
+    np.savez(tmp_path / "smpl.npz", poses=rng.normal(size=(10, 72)), betas=np.zeros(10), trans=np.zeros((10, 3)))
+    np.savez(tmp_path / "spin.npz", imgname=np.array(["a.jpg"] * 10), pose=np.zeros((10, 72)), shape=np.zeros((10, 10)))
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    np.save(tmp_path / "a.npy", np.zeros((3, 2, 2)))
+    for name in ("plain.npz", "named.npz", "mp.npz", "smpl.npz", "spin.npz", "bad.npz", "a.npy", "missing.npz"):
+        assert not smoothnet.sniff(tmp_path / name), name
+    assert pose_file_format(tmp_path / "mp.npz") == "mediapipe"
+    assert pose_file_format(tmp_path / "smpl.npz") == "smpl"
+    assert pose_file_format(tmp_path / "plain.npz") == "array"
+
+
+def test_cli_refine_smoothnet(h36m, tmp_path):
+    _, d = h36m
+    out = tmp_path / "o.npz"
+    assert main(["refine", str(d), "-o", str(out), "--model", "butterworth"]) == 2
+    assert not out.exists()
+    assert main(["refine", str(d), "-o", str(out), "--model", "butterworth", "--trust-pickle"]) == 0
+    with np.load(out, allow_pickle=False) as z:
+        assert z["joints_3d"].shape == (sum(LENGTHS.values()), 51)
