@@ -355,7 +355,7 @@ def video(video_path: str, output: str, model: str | None, render: str | None) -
 @cli.command()
 @click.option("--experiment", "experiments", default="comparison", show_default=True,
               help="comma-separated: comparison, branches, windows, ablation, pearson, base-repeat, "
-                   "window-average, generalisation, or 'all'")
+                   "window-average, generalisation, combinations, or 'all'")
 @click.option("--methods", default="one-euro,one-euro-mmpose,savgol,savgol-mmpose,gaussian,gaussian-mmpose,"
               "butterworth,kalman,kalman-rts,smoothnet-h36m17-3d-w8,synsp-h36m17-3d-w8", show_default=True,
               help="comparison: comma-separated refiners (names or checkpoint paths)")

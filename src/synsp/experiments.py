@@ -16,6 +16,7 @@ experiment                  seed document
 ``base-repeat``             section 2.5: the base stage run again on its averaged output
 ``window-average``          section 2.6: stride-1 window averaging against non-overlapping windows
 ``generalisation``          trained on one error preset, tested on every other (a matrix)
+``combinations``            section 2.7 in part: each model on single, same-person and random groups
 ==========================  =============================================================
 
 Models that are not shipped (ablations, other windows) are read from a runs
@@ -292,6 +293,71 @@ def window_average(ctx: "Context") -> Report:
     return rep
 
 
+MULTIVIEW = "synsp-h36m17-3d-w8-p4"
+
+
+def combinations(ctx: "Context") -> Report:
+    """Section 2.7, in part: what each model does with each kind of input group (first view scored)."""
+    rep = Report("combinations", f"Section 2.7: input combinations at inference ({ctx.preset})", "")
+    rep.notes.append("- Inputs: the person alone; 4 world-frame views of the same person (independent errors); "
+                     "the person plus 3 windows of other clips (random combination). Scored on the first view. "
+                     "Models trained in random-combination or similar-pose modes, and the similar-pose bank, "
+                     "are not trained or shipped yet, so those rows and that column are missing.")
+    same = [validation_set("h36m17", ctx.preset, ctx.frames, ctx.corpus, seed=1000 * s, split="test", views=4)
+            for s in range(ctx.seeds)]
+    random = []
+    for clips in same:
+        group = []
+        for i, (g, x, c) in enumerate(clips):
+            others = [np.resize(clips[(i + k) % len(clips)][1][:, 0], x[:, 0].shape) for k in (1, 2, 3)]
+            group.append((g, np.stack([x[:, 0], *others], axis=1), c))
+        random.append(group)
+    alone = [[(g[:, 0], x[:, 0], c[:, 0]) for g, x, c in clips] for clips in same]
+    raw = _cell_pair(_metrics(input_as_refiner, alone))  # the first view's input is the same in every group
+    rows = [{"model": "input", "person alone": raw, "4 views of the person": raw, "person + 3 other clips": raw}]
+    for label, name in (("single-view SynSP", DEFAULT), ("multi-view SynSP (trained on 4 views)", MULTIVIEW)):
+        net = _network(name)
+        if net is None:
+            rep.notes.append(f"- {name}: not found, skipped")
+            continue
+        if net.card.views == 1:
+            rows.append({"model": label, "person alone": _cell_pair(_metrics(net, alone)),
+                         "4 views of the person": "each view alone", "person + 3 other clips": "each view alone"})
+            continue
+        first = lambda x, fps=None, confidence=None: net(x, fps=fps, confidence=confidence)[:, 0]  # noqa: E731
+        rows.append({"model": label,
+                     "person alone": _cell_pair(_metrics(_as_single_group(net), alone)),
+                     "4 views of the person": _cell_pair(_metrics_first_view(first, same)),
+                     "person + 3 other clips": _cell_pair(_metrics_first_view(first, random))})
+    rep.table("MPJPE (mm) / Accel (mm/frame^2) of the first view", rows)
+    return rep
+
+
+def _metrics_first_view(run: Callable, sets) -> dict[str, float]:
+    """:func:`_metrics` of ``run`` (groups ``(T, P, J, D)`` in, the first view out) against the first view."""
+    sk = get_skeleton("h36m17")
+    results = []
+    for clips in sets:
+        preds = [run(x, fps=30.0, confidence=c) for _, x, c in clips]
+        gts = [g[:, 0] for g, _, _ in clips]
+        inputs = [input_as_refiner(x[:, 0]) for _, x, _ in clips]
+        results.append(summarize(preds, gts, inputs=inputs, root_joints=sk.root_joints, parents=sk.parents,
+                                 scale=1000.0))
+    return {k: float(np.mean([r[k] for r in results])) for k in ("mpjpe", "accel")}
+
+
+def _cell_pair(m: dict[str, float]) -> str:
+    return f"{m['mpjpe']:.1f} / {m['accel']:.2f}"
+
+
+def _as_single_group(net: NetworkRefiner) -> Callable:
+    """A multi-view network on one view: the view is its own group of one."""
+    def run(x, fps=None, confidence=None):
+        conf = None if confidence is None else confidence[:, None]
+        return net(x[:, None], fps=fps, confidence=conf)[:, 0]
+    return run
+
+
 GENERALISATION_PRESETS = ("h36m-fcn-like", "3dpw-spin-like", "vibe-like")
 
 
@@ -366,6 +432,7 @@ EXPERIMENTS: dict[str, Callable[..., Report]] = {
     "base-repeat": base_repeat,
     "window-average": window_average,
     "generalisation": generalisation,
+    "combinations": combinations,
 }
 
 
