@@ -185,3 +185,18 @@ def test_view_mean_skip_starts_every_view_from_the_mean_of_the_views():
     out = model(x)
     for y in out:
         torch.testing.assert_close(y, x.mean(dim=1, keepdim=True).expand_as(x))
+
+
+def test_refine_branches_corrects_the_mean_of_the_two_branches():
+    import torch
+
+    from synsp.models.synsp import SynSP, SynSPConfig
+
+    cfg = SynSPConfig(window=8, channels=6, d_model=16, d_inner=16, n_layers=1, n_head=2, d_k=8, d_v=8,
+                      dropout=0.0, attn_dropout=0.0, input_residual=True, frequency_output=True,
+                      refine_branches=True)
+    model = SynSP(cfg).eval()
+    torch.nn.init.zeros_(model.refinement_head[1].weight)
+    torch.nn.init.zeros_(model.refinement_head[1].bias)
+    out = model(torch.randn(3, 8, 6))
+    torch.testing.assert_close(out.final, (out.position + out.acceleration) / 2)

@@ -81,6 +81,7 @@ class SynSPConfig:
     global_encoder: bool = True
     plain: bool = False  # ablation: one encoder + one decoder, no branches or cues
     view_mean_skip: bool = False  # several views in one frame: the residual starts from the views' mean
+    refine_branches: bool = False  # refinement stage reads both branches' features and corrects their mean
 
     def __post_init__(self) -> None:
         if not 1 <= self.window <= self.max_positions:
@@ -220,7 +221,8 @@ class SynSP(nn.Module):
         h = self.base_decoder(query, memory)
         position_layer, acceleration_layer = self._branch_layers()
         h_a = acceleration_layer(h, memory) + query
-        y_p = self._to_frames(self.position_head(position_layer(h, memory) + query).view(B, P, W, C), x, 0)
+        h_p = position_layer(h, memory) + query
+        y_p = self._to_frames(self.position_head(h_p).view(B, P, W, C), x, 0)
         y_a = self._to_frames(self.acceleration_head(h_a).view(B, P, W, C), x, 1)
 
         # 4. Pose Quality Encoding (no gradient through the cues)
@@ -232,9 +234,16 @@ class SynSP(nn.Module):
             extra = own + (similarity_cue((yp + ya) / 2) if (c.similarity_cue and c.global_encoder) else 0.0)
 
         # 5. refinement stage over the acceleration features and the cues
-        memory2 = torch.cat([h_a, g + extra], dim=1)
-        y = self._to_frames(self.refinement_head(self.refinement_decoder(query, memory2) + query).view(B, P, W, C),
-                            x, 2)
+        if c.refine_branches:  # departure: both branches' features, and a correction of their mean
+            memory2 = torch.cat([h_a, h_p, g + extra], dim=1)
+            head = self.refinement_head(self.refinement_decoder(query, memory2) + query).view(B, P, W, C)
+            if c.frequency_output:
+                head = torch.einsum("tk,bpkc->bptc", self.idct, head)
+            y = head + (y_p + y_a) / 2
+        else:
+            memory2 = torch.cat([h_a, g + extra], dim=1)
+            y = self._to_frames(self.refinement_head(self.refinement_decoder(query, memory2) + query).view(
+                B, P, W, C), x, 2)
         return self._shape(SynSPOutput(y_p, y_a, y), single)
 
     def _to_frames(self, head: torch.Tensor, x: torch.Tensor, output: int) -> torch.Tensor:
