@@ -196,9 +196,12 @@ def models() -> None:
     for name, stem in found.items():
         card = json.loads(stem.with_suffix(".json").read_text())
         val = card.get("validation", {})
+        unit = "px" if card["dims"] == 2 else "mm"
         click.echo(f"{name}: {card['architecture']}, {card['skeleton']} {card['dims']}D, window {card['window']}, "
                    f"views {card['views']}, {card['fps']:g} fps, noise {card['noise_preset']}; validation "
-                   f"MPJPE {val.get('val_mpjpe', float('nan')):.1f} mm, Accel {val.get('val_accel', float('nan')):.2f}")
+                   f"MPJPE {val.get('val_mpjpe', float('nan')):.1f} {unit} (input "
+                   f"{val.get('input_mpjpe', float('nan')):.1f}), Accel {val.get('val_accel', float('nan')):.2f} "
+                   f"{unit}/frame^2 (input {val.get('input_accel', float('nan')):.2f})")
         click.echo(f"    trained with: {card['command']}")
 
 
