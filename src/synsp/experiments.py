@@ -324,7 +324,7 @@ def combinations(ctx: "Context") -> Report:
             rows.append({"model": label, "person alone": _cell_pair(_metrics(net, alone)),
                          "4 views of the person": "each view alone", "person + 3 other clips": "each view alone"})
             continue
-        first = lambda x, fps=None, confidence=None: net(x, fps=fps, confidence=confidence)[:, 0]  # noqa: E731
+        first = lambda x, fps=None, confidence=None, net=net: net(x, fps=fps, confidence=confidence)[:, 0]  # noqa: E731
         rows.append({"model": label,
                      "person alone": _cell_pair(_metrics(_as_single_group(net), alone)),
                      "4 views of the person": _cell_pair(_metrics_first_view(first, same)),
