@@ -150,7 +150,7 @@ def branches(ctx: "Context") -> Report:
     sets, preset = ctx.sets, ctx.preset
     rep = Report("branches", f"Table 2: SynSP's branch outputs ({preset})", "")
     base = _metrics(input_as_refiner, sets)
-    rows = [_row({"model": "-", "output": "input"}, base)]
+    rows = [_row({"model": "-", "output": "input"}, base, base)]
     for name in ctx.models:
         net = _network(name)
         if net is None:
@@ -167,7 +167,7 @@ def windows(ctx: "Context") -> Report:
     sets, preset, runs = ctx.sets, ctx.preset, ctx.runs
     rep = Report("windows", f"Table 3: window length ({preset})", "")
     base = _metrics(input_as_refiner, sets)
-    rows, curve = [_row({"window": "input"}, base)], []
+    rows, curve = [_row({"window": "input"}, base, base)], []
     for w, path in ((8, DEFAULT), (16, runs / "synsp-h36m17-3d-w16" / "best"), (32, runs / "synsp-h36m17-3d-w32" / "best")):
         net = _network(path)
         if net is None:
@@ -199,7 +199,7 @@ def ablation(ctx: "Context") -> Report:
                      "(`bash benchmarks/train_ablations.sh`). The similarity cue needs several views, so its "
                      "ablation belongs to the multi-view setting and is not in this single-view table.")
     base = _metrics(input_as_refiner, sets)
-    rows = [_row({"variant": "input"}, base)]
+    rows = [_row({"variant": "input"}, base, base)]
     for label, run in ABLATIONS:
         net = _network(DEFAULT if run is None else ablation_runs / run / "best")
         if net is None:
@@ -269,7 +269,7 @@ def base_repeat(ctx: "Context") -> Report:
     net = _network(DEFAULT)
     ab = _with_output(net, "acceleration")
     base = _metrics(input_as_refiner, sets)
-    rows = [_row({"variant": "input"}, base),
+    rows = [_row({"variant": "input"}, base, base),
             _row({"variant": "base stage (Acceleration Branch), averaged"}, _metrics(ab, sets), base),
             _row({"variant": "base stage twice (again on its averaged output)"},
                  _metrics(lambda x, fps=None, confidence=None: ab(ab(x, fps=fps, confidence=confidence), fps=fps),
@@ -283,7 +283,7 @@ def window_average(ctx: "Context") -> Report:
     sets, preset = ctx.sets, ctx.preset
     rep = Report("window-average", f"Section 2.6: window averaging (SWAA) accuracy and time ({preset})", "")
     base = _metrics(input_as_refiner, sets)
-    rows = [_row({"windows": "input"}, base)]
+    rows = [_row({"windows": "input"}, base, base)]
     for label, stride in (("non-overlapping (stride W)", 8), ("stride 4, averaged", 4), ("stride 1, averaged (SWAA)", 1)):
         rows.append(_row({"windows": label}, _metrics(_network(DEFAULT, stride=stride), sets), base))
     rep.table(f"the shipped {DEFAULT}: accuracy (the seed: -27.1 % MPJPE, -45.4 % Accel for stride 1 vs "
