@@ -188,6 +188,7 @@ ABLATIONS = (
     ("no global encoder", "no-global-encoder"),
     ("shared base decoder (official)", "shared-decoder"),
     ("plain transformer, same size", "plain"),
+    ("refinement stage reads both branches, corrects their mean (synsp departure)", "refine-branches"),
 )
 RATIOS = (("0.5", "ratio-0.5"), ("1", "synsp-h36m17-3d-w8-precise"), ("5", "ratio-5"), ("50", DEFAULT))
 
