@@ -22,3 +22,5 @@ train ratio-0.5 --w-accel 0.5
 synsp train --architecture smoothnet --window 32 --preset 3dpw-spin-like+h36m-fcn-like+vibe-like --epochs 6 \
   --windows-per-epoch 20000 --lr-decay 0.8 --name smoothnet-h36m17-3d-w32 --out "$out/smoothnet-w32" \
   $([ -f "$out/smoothnet-w32/last.pt" ] && echo --resume)
+train refine-branches --w-accel 50 --option refine_branches=true
+train full --w-accel 50   # the paper-style refinement stage (the first shipped default)
