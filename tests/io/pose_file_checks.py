@@ -12,3 +12,22 @@ def assert_same_pose_files(a, b, same_format: bool = True):
         np.testing.assert_array_equal(ta.frames, tb.frames)
         np.testing.assert_array_equal(ta.keypoints, tb.keypoints)
         np.testing.assert_array_equal(ta.scores, tb.scores)
+
+
+def object_array(items):
+    """A 1-D object array holding ``items`` (how SmoothNet files store one entry per sequence)."""
+    arr = np.empty(len(items), dtype=object)
+    for i, x in enumerate(items):
+        arr[i] = x
+    return arr
+
+
+def write_smoothnet_files(root, dataset, est, rep, split, gt: dict, det: dict):
+    """The original SmoothNet layout under ``root``: one object array per key, ground truth and detected."""
+    from synsp.io import smoothnet_paths
+
+    g, d = smoothnet_paths(root, dataset, est, rep, split)
+    for path, content in ((g, gt), (d, det)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, **{k: object_array(v) for k, v in content.items()})
+    return g, d

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from pose_file_checks import write_smoothnet_files
 
 from synsp.io import (
     H36M_TO_J14,
@@ -15,22 +16,6 @@ from synsp.io import (
     smoothnet_spec,
 )
 from synsp.validation import SynspInputError
-
-
-def _obj(items):
-    arr = np.empty(len(items), dtype=object)
-    for i, x in enumerate(items):
-        arr[i] = x
-    return arr
-
-
-def _write(root, dataset, est, rep, split, gt: dict, det: dict):
-    g, d = smoothnet_paths(root, dataset, est, rep, split)
-    g.parent.mkdir(parents=True, exist_ok=True)
-    d.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(g, **{k: _obj(v) for k, v in gt.items()})
-    np.savez(d, **{k: _obj(v) for k, v in det.items()})
-    return g, d
 
 
 def _imgnames(prefix, T):
@@ -50,7 +35,7 @@ def h36m(tmp_path):
             g = rng.normal(size=(T, 17 * 3)).astype(np.float32)
             gts.append(g)
             dets.append(g + 0.01)
-    _write(tmp_path, "h36m", "fcn", "3D", "test", {"imgname": names, "joints_3d": gts},
+    write_smoothnet_files(tmp_path, "h36m", "fcn", "3D", "test", {"imgname": names, "joints_3d": gts},
            {"imgname": names, "joints_3d": dets})
     return tmp_path
 
@@ -133,7 +118,7 @@ def test_3dpw_spin_remap_to_j14(tmp_path):
     # joint j of the H36M-17 array holds the value j (plus a per-frame offset)
     h36 = np.tile(np.repeat(np.arange(17.0), 3), (T, 1)) + np.arange(T)[:, None] * 100
     names = [_imgnames("downtown_walking_00", T), _imgnames("office_phoneCall_00", T)]
-    _write(tmp_path, "pw3d", "spin", "3D", "test", {"imgname": names, "joints_3d": [h36, h36]},
+    write_smoothnet_files(tmp_path, "pw3d", "spin", "3D", "test", {"imgname": names, "joints_3d": [h36, h36]},
            {"imgname": names, "joints_3d": [h36 + 0.5, h36 + 0.5]})
     seqs = load_smoothnet(tmp_path, "pw3d", "spin", "3D", "test", trust_pickle=True)
     gt = seqs[0].gt
@@ -151,7 +136,7 @@ def test_2d_jhmdb_and_smpl(tmp_path):
     T = [6, 4]
     names = [_imgnames(f"clip{i}", t) for i, t in enumerate(T)]
     kp = [np.full((t, 30), 7.0) for t in T]
-    _write(tmp_path, "jhmdb", "simplepose", "2D", "train",
+    write_smoothnet_files(tmp_path, "jhmdb", "simplepose", "2D", "train",
            {"imgname": names, "joints_2d": kp, "imgshape": [np.array([240, 320])] * 2},
            {"imgname": names, "joints_2d": kp, "bbox": [np.zeros((t, 4)) for t in T]})
     s = load_smoothnet(tmp_path, "jhmdb", "simplepose", "2D", "train", trust_pickle=True)
@@ -160,7 +145,7 @@ def test_2d_jhmdb_and_smpl(tmp_path):
     assert s[0].detected_extra["bbox"].shape == (6, 4)
 
     pose = [np.zeros((t, 72)) for t in T]
-    _write(tmp_path, "aist", "spin", "smpl", "test",
+    write_smoothnet_files(tmp_path, "aist", "spin", "smpl", "test",
            {"imgname": names, "pose": pose, "trans": [np.ones((t, 3)) for t in T], "scaling": [1.5, 2.0]},
            {"imgname": names, "pose": pose, "shape": [np.zeros((t, 10)) for t in T]})
     trusted = load_smoothnet(tmp_path, "aist", "spin", "smpl", "test", trust_pickle=True)
@@ -179,11 +164,11 @@ def test_2d_jhmdb_and_smpl(tmp_path):
 def test_mismatched_lengths_and_counts(tmp_path):
     names = [_imgnames("a", 5), _imgnames("b", 6)]
     gt = [np.zeros((5, 42)), np.zeros((6, 42))]
-    _write(tmp_path, "aist", "vibe", "3D", "test", {"imgname": names, "joints_3d": gt},
+    write_smoothnet_files(tmp_path, "aist", "vibe", "3D", "test", {"imgname": names, "joints_3d": gt},
            {"imgname": names, "joints_3d": [np.zeros((5, 42)), np.zeros((4, 42))]})
     with pytest.raises(SynspInputError, match=r"sequence 1 \(b\): ground truth has 6 frames .* detection has 4"):
         load_smoothnet(tmp_path, "aist", "vibe", "3D", "test", trust_pickle=True)
-    _write(tmp_path, "aist", "vibe", "3D", "test", {"imgname": names, "joints_3d": gt},
+    write_smoothnet_files(tmp_path, "aist", "vibe", "3D", "test", {"imgname": names, "joints_3d": gt},
            {"imgname": names[:1], "joints_3d": gt[:1]})
     with pytest.raises(SynspInputError, match=r"has 2 sequences but .* has 1"):
         load_smoothnet(tmp_path, "aist", "vibe", "3D", "test", trust_pickle=True)
@@ -191,7 +176,7 @@ def test_mismatched_lengths_and_counts(tmp_path):
 
 def test_missing_key_and_missing_files(tmp_path):
     names = [_imgnames("a", 5)]
-    g, _ = _write(tmp_path, "pw3d", "vibe", "3D", "test", {"imgname": names, "kp3d": [np.zeros((5, 42))]},
+    g, _ = write_smoothnet_files(tmp_path, "pw3d", "vibe", "3D", "test", {"imgname": names, "kp3d": [np.zeros((5, 42))]},
                   {"imgname": names, "joints_3d": [np.zeros((5, 42))]})
     with pytest.raises(SynspInputError, match=rf"{g.name}: missing key 'joints_3d'.*\['imgname', 'kp3d'\]"):
         load_smoothnet(tmp_path, "pw3d", "vibe", "3D", "test", trust_pickle=True)

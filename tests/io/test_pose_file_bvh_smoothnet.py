@@ -4,30 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from pose_file_checks import write_smoothnet_files
 from scipy.spatial.transform import Rotation
 
 from synsp.api import refine_pose_file
 from synsp.cli import main
-from synsp.io import Motion, convert_smoothnet, load_smoothnet, read_trc, smoothnet_paths, write_bvh
+from synsp.io import (
+    Motion,
+    convert_smoothnet,
+    load_smoothnet,
+    read_trc,
+    smoothnet_paths,
+    write_bvh,
+)
 from synsp.io.tracks import pose_file_format, read_pose_file, write_pose_file
 from synsp.validation import SynspInputError
-
-
-
-def _obj(items):
-    arr = np.empty(len(items), dtype=object)
-    for i, x in enumerate(items):
-        arr[i] = x
-    return arr
-
-
-def _write(root, dataset, est, rep, split, gt: dict, det: dict):
-    """The original SmoothNet layout: one object array (an entry per sequence) per key."""
-    g, d = smoothnet_paths(root, dataset, est, rep, split)
-    for path, content in ((g, gt), (d, det)):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(path, **{k: _obj(v) for k, v in content.items()})
-    return g, d
 
 
 def _imgnames(prefix, n):
@@ -54,7 +45,7 @@ def bvh(tmp_path):
     return p
 
 
-def test_bvh_read_refine_write(bvh, tmp_path):
+def test_bvh_read_refinewrite_smoothnet_files(bvh, tmp_path):
     assert pose_file_format(bvh) == "bvh"
     pf = read_pose_file(bvh, format="bvh")
     assert pf.format == "bvh" and pf.units == "cm" and pf.fps == 30 and pf.num_frames == T
@@ -113,7 +104,7 @@ def h36m(tmp_path):
         g = np.cumsum(rng.normal(scale=0.01, size=(n, 17 * 3)), axis=0).astype(np.float32)
         gts.append(g)
         dets.append(g + rng.normal(scale=0.02, size=g.shape).astype(np.float32))
-    _write(tmp_path, "h36m", "fcn", "3D", "test", {"imgname": names, "joints_3d": gts},
+    write_smoothnet_files(tmp_path, "h36m", "fcn", "3D", "test", {"imgname": names, "joints_3d": gts},
            {"imgname": names, "joints_3d": dets, "camera": [np.ones((n, 3)) for n in LENGTHS.values()]})
     return smoothnet_paths(tmp_path, "h36m", "fcn", "3D", "test")
 
@@ -179,7 +170,7 @@ def test_smoothnet_safe_input_and_plain_output_name(h36m, tmp_path):
 
 def test_smoothnet_smpl_is_a_clear_error(tmp_path):
     names = [_imgnames("clip", 5)]
-    _, d = _write(tmp_path, "aist", "spin", "smpl", "test", {"imgname": names, "pose": [np.zeros((5, 72))]},
+    _, d = write_smoothnet_files(tmp_path, "aist", "spin", "smpl", "test", {"imgname": names, "pose": [np.zeros((5, 72))]},
                   {"imgname": names, "pose": [np.zeros((5, 72))]})
     assert pose_file_format(d) == "smoothnet"
     with pytest.raises(SynspInputError, match="SMPL rotations.*'smpl'"):

@@ -117,6 +117,27 @@ def _run_writer(raw: IO[bytes], write: Callable[[IO], None], binary: bool) -> No
         text.detach()
 
 
+def npz_headers(path: Any) -> dict[str, tuple[tuple[int, ...], Any]]:
+    """``{name: (shape, dtype)}`` of an ``.npz``'s arrays, read from the headers only (no data is
+    loaded and nothing is unpickled, so it is safe on untrusted files and cheap on large ones)."""
+    import zipfile
+
+    import numpy as np
+
+    out = {}
+    with zipfile.ZipFile(as_path(path)) as zf:
+        for name in zf.namelist():
+            if not name.endswith(".npy"):
+                continue
+            with zf.open(name) as fh:
+                version = np.lib.format.read_magic(fh)
+                read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                               else np.lib.format.read_array_header_2_0)
+                shape, _, dtype = read_header(fh)
+            out[name[:-4]] = (tuple(shape), np.dtype(dtype))
+    return out
+
+
 def suffix_of(path: Any) -> str:
     """Lower-case suffix including ``.gz`` (``".bvh.gz"``, ``".npz"``)."""
     name = as_path(path).name.lower()

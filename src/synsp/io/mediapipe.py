@@ -66,7 +66,7 @@ from typing import Any, Hashable, IO
 
 import numpy as np
 
-from synsp.io._common import as_path, atomic_write, read_text, suffix_of
+from synsp.io._common import as_path, atomic_write, npz_headers, read_text, suffix_of
 from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError
 
@@ -134,16 +134,11 @@ def format_of(path: Any) -> str:
 
 def _npz_landmarks_shape(p: Path) -> tuple[int, ...] | None:
     """The shape of ``landmarks`` when ``p`` is an npz in this layout (read from the header only)."""
-    with zipfile.ZipFile(p) as zf:
-        if "landmarks.npy" not in zf.namelist():
-            return None
-        with zf.open("landmarks.npy") as fh:
-            version = np.lib.format.read_magic(fh)
-            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                           else np.lib.format.read_array_header_2_0)
-            shape, _, dtype = read_header(fh)
-    ok = (len(shape) in (3, 4) and shape[-2] == NUM_LANDMARKS and shape[-1] in (4, 5)
-          and np.dtype(dtype).kind == "f")
+    found = npz_headers(p).get("landmarks")
+    if found is None:
+        return None
+    shape, dtype = found
+    ok = len(shape) in (3, 4) and shape[-2] == NUM_LANDMARKS and shape[-1] in (4, 5) and dtype.kind == "f"
     return tuple(shape) if ok else None
 
 

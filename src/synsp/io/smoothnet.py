@@ -36,14 +36,13 @@ from __future__ import annotations
 
 import json
 import warnings
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, IO, Sequence
 
 import numpy as np
 
-from synsp.io._common import as_path, atomic_write, suffix_of
+from synsp.io._common import as_path, atomic_write, npz_headers, suffix_of
 from synsp.validation import SynspInputError
 
 __all__ = [
@@ -548,22 +547,6 @@ def group_views(sequences: Sequence[SmoothNetSequence]) -> list[ViewGroup]:
 # ``.safe.npz`` one) is one PoseFile: one track per sequence, each on its own timeline.
 
 
-def _npz_headers(p: Path) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
-    """``{name: (shape, dtype)}`` of an npz's arrays from the headers only (no data, no unpickling)."""
-    out = {}
-    with zipfile.ZipFile(p) as zf:
-        for name in zf.namelist():
-            if not name.endswith(".npy"):
-                continue
-            with zf.open(name) as fh:
-                version = np.lib.format.read_magic(fh)
-                read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                               else np.lib.format.read_array_header_2_0)
-                shape, _, dtype = read_header(fh)
-            out[name[:-4]] = (tuple(shape), np.dtype(dtype))
-    return out
-
-
 def _safe_meta(p: Path) -> dict[str, Any] | None:
     """The JSON description of a pickle-free file, or None when ``p`` is not one."""
     with np.load(p, allow_pickle=False) as z:
@@ -582,7 +565,7 @@ def sniff(path: Any) -> bool:
         p = as_path(path)
         if not p.is_file() or suffix_of(p) != ".npz":
             return False
-        headers = _npz_headers(p)
+        headers = npz_headers(p)
         if _FORMAT_KEY in headers:
             return _safe_meta(p) is not None
         key = next((k for k in _DATA_KEY.values() if k in headers), None)
@@ -650,7 +633,7 @@ def _key_kinds(used: Path, data: dict[str, list[np.ndarray]]) -> dict[str, str]:
     meta = _safe_meta(used)
     if meta is not None:
         return {k: "dense" if info.get("kind") == "dense" else "sequences" for k, info in meta["keys"].items()}
-    headers = _npz_headers(used)
+    headers = npz_headers(used)
     return {k: "sequences" if headers.get(k, ((), np.dtype(object)))[1] == object else "dense" for k in data}
 
 

@@ -69,7 +69,7 @@ from typing import Any, Hashable, IO, Mapping
 
 import numpy as np
 
-from synsp.io._common import as_path, atomic_write, suffix_of
+from synsp.io._common import as_path, atomic_write, npz_headers, suffix_of
 from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError
 
@@ -285,22 +285,6 @@ def _person(get, headers: Mapping[str, tuple[tuple[int, ...], Any]], what: str, 
 
 # ---------------------------------------------------------------------------------- npz access
 
-def _npz_headers(p: Path) -> dict[str, tuple[tuple[int, ...], Any]]:
-    """``{name: (shape, dtype)}`` of an npz's arrays, from the headers only (no data, no unpickling)."""
-    out = {}
-    with zipfile.ZipFile(p) as zf:
-        for name in zf.namelist():
-            if not name.endswith(".npy"):
-                continue
-            with zf.open(name) as fh:
-                version = np.lib.format.read_magic(fh)
-                read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                               else np.lib.format.read_array_header_2_0)
-                shape, _, dtype = read_header(fh)
-            out[name[:-4]] = (tuple(shape), dtype)
-    return out
-
-
 def _is_pickle_path(p: Path) -> bool:
     return suffix_of(p) in PICKLE_SUFFIXES
 
@@ -316,7 +300,7 @@ def sniff(path: Any) -> bool:
             return True
         if suffix_of(p) != ".npz":
             return False
-        return _find_layout(_npz_headers(p), strict=True) is not None
+        return _find_layout(npz_headers(p), strict=True) is not None
     except Exception:  # noqa: BLE001 - sniffing never raises
         return False
 
@@ -371,7 +355,7 @@ def read(path: Any, trust_pickle: bool = False, key: str | None = None, trans_ke
         raise SynspInputError(f"{p}: SMPL parameters are read from .npz (or, with trust_pickle=True, .pkl) "
                               f"files; found suffix {suffix_of(p)!r}")
     try:
-        headers = _npz_headers(p)
+        headers = npz_headers(p)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise SynspInputError(f"{p}: not a valid .npz file ({exc})") from exc
     if not headers:
