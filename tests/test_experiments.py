@@ -78,3 +78,15 @@ def test_every_experiment_runs_quick_from_the_cli_and_writes_its_report(tmp_path
         assert f"synsp benchmark --experiment {name} --presets 3dpw-spin-like" in md
         assert (tmp_path / "reports" / f"{name}-3dpw-spin-like.csv").stat().st_size > 0
     assert (tmp_path / "reports" / "comparison_time-3dpw-spin-like.png").is_file()
+
+
+def test_pearson_runs_on_coco17_keypoints_with_the_face_joints(tmp_path):
+    rep = run_experiment("pearson", quick=True, runs=tmp_path, preset="mediapipe-like", skeleton="coco17",
+                         representation="2d")
+    joints = {r["joint"] for r in _table(rep, "per joint")}
+    assert {"nose", "left_eye", "right_eye", "left_hip", "right_hip"} <= joints and len(joints) == 17
+
+
+def test_other_experiments_refuse_2d():
+    with pytest.raises(SynspInputError, match="pearson"):
+        run_experiment("ablation", quick=True, skeleton="coco17", representation="2d")

@@ -233,18 +233,21 @@ def pearson(ctx: "Context") -> Report:
                      "joint, root-relative. Diff2: distance between the outputs of two SynSP models trained with "
                      "lambda_a/lambda_p = 5 and 0.5. Also the shipped model's own Position-vs-Acceleration Branch "
                      "disagreement. The seed reports r = 0.48 on real estimator output.")
+    two_d = ctx.representation == "2d"
+    prefix, shipped = ("coco17-ratio-", "synsp-coco17-2d-w8") if two_d else ("ratio-", DEFAULT)
     pairs = []
-    a, b = _network(ablation_runs / "ratio-5" / "best"), _network(ablation_runs / "ratio-0.5" / "best")
+    a, b = _network(ablation_runs / f"{prefix}5" / "best"), _network(ablation_runs / f"{prefix}0.5" / "best")
     if a is not None and b is not None:
         pairs.append(("two models, ratio 5 vs 0.5", a, b))
     else:
-        rep.notes.append(f"- ratio-5 / ratio-0.5 checkpoints not in {ablation_runs}; only the branch pair is shown")
-    net = _network(DEFAULT)
-    pairs.append(("shipped model, Position vs Acceleration Branch", _with_output(net, "position"),
+        rep.notes.append(f"- {prefix}5 / {prefix}0.5 checkpoints not in {ablation_runs}; only the branch pair "
+                         "is shown")
+    net = _network(shipped)
+    pairs.append((f"{shipped}, Position vs Acceleration Branch", _with_output(net, "position"),
                   _with_output(net, "acceleration")))
-    sk = get_skeleton("h36m17")
-    joints = [j for j in range(sk.num_joints) if j not in sk.root_joints]  # the root is 0 root-relative
-    rows, per_joint = [], {}
+    sk = get_skeleton(ctx.skeleton)
+    joints = [j for j in range(sk.num_joints) if j not in sk.root_joints or len(sk.root_joints) > 1]
+    rows, per_joint = [], {}  # a single root joint is 0 root-relative and left out
     for label, ra, rb in pairs:
         d1, d2 = [], []
         for gt, inp, conf in sets[0]:
@@ -470,9 +473,10 @@ def run_experiment(name: str, preset: str = "3dpw-spin-like", seeds: int = 3, qu
 
     if name not in EXPERIMENTS:
         raise SynspInputError(f"unknown experiment {name!r}; choose from {', '.join(EXPERIMENTS)}")
-    if (skeleton, representation) != ("h36m17", "3d") and name != "comparison":
-        raise SynspInputError(f"experiment {name!r} studies the shipped 3D h36m17 models; only 'comparison' "
-                              "takes --skeleton / --representation")
+    two_d = (skeleton, representation) == ("coco17", "2d")
+    if (skeleton, representation) != ("h36m17", "3d") and not (name == "comparison" or (name == "pearson" and two_d)):
+        raise SynspInputError(f"experiment {name!r} studies the shipped 3D h36m17 models; 'comparison' takes "
+                              "--skeleton / --representation, 'pearson' also --skeleton coco17 --representation 2d")
     ctx = Context(preset, 1 if quick else seeds, 1500 if quick else 10**9, corpus, Path(runs),
                   methods or [], models or [DEFAULT], skeleton, representation)
     rep = EXPERIMENTS[name](ctx)
