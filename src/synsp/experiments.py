@@ -306,8 +306,9 @@ def combinations(ctx: "Context") -> Report:
     rep = Report("combinations", f"Section 2.7: input combinations at inference ({ctx.preset})", "")
     rep.notes.append("- Inputs: the person alone; 4 world-frame views of the same person (independent errors); "
                      "the person plus 3 windows of other clips (random combination). Scored on the first view. "
-                     "Models trained in random-combination or similar-pose modes, and the similar-pose bank, "
-                     "are not trained or shipped yet, so those rows and that column are missing.")
+                     "The random-group model: `synsp train --views 4 --mode random ...` (README). A model trained "
+                     "on similar-pose groups and the pose bank that similar-pose grouping at inference needs are "
+                     "not built yet, so that row and column are missing.")
     same = [validation_set("h36m17", ctx.preset, ctx.frames, ctx.corpus, seed=1000 * s, split="test", views=4)
             for s in range(ctx.seeds)]
     random = []
@@ -320,7 +321,9 @@ def combinations(ctx: "Context") -> Report:
     alone = [[(g[:, 0], x[:, 0], c[:, 0]) for g, x, c in clips] for clips in same]
     raw = _cell_pair(_metrics(input_as_refiner, alone))  # the first view's input is the same in every group
     rows = [{"model": "input", "person alone": raw, "4 views of the person": raw, "person + 3 other clips": raw}]
-    for label, name in (("single-view SynSP", DEFAULT), ("multi-view SynSP (trained on 4 views)", MULTIVIEW)):
+    models = (("single-view SynSP", DEFAULT), ("multi-view SynSP (trained on 4 views of one person)", MULTIVIEW),
+              ("SynSP trained on random groups of 4", ctx.runs / "synsp-h36m17-3d-w8-random4" / "best"))
+    for label, name in models:
         net = _network(name)
         if net is None:
             rep.notes.append(f"- {name}: not found, skipped")
