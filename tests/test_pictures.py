@@ -238,3 +238,20 @@ def test_cli_errors_exit_2_with_one_line(tmp_path, capsys):
     assert "no known skeleton has 5 joints; pass --skeleton" in err and len(err.strip().splitlines()) == 1
     assert main(["plot", *args, "-o", str(tmp_path / "p.png"), "--skeleton", "nope"]) == 2
     assert sorted(os.listdir(tmp_path)) == ["raw.npy", "refined.npy"]
+
+
+def test_plot_and_render_read_pose_files_of_any_format(tmp_path):
+    import json
+
+    from PIL import Image
+
+    from synsp.cli import main
+
+    rng = np.random.default_rng(0)
+    frames = [{"frame_id": t, "instances": [{"keypoints": (rng.normal(0, 3, (17, 2)) + 300 + t).tolist(),
+                                             "keypoint_scores": [0.9] * 17, "track_id": 1}]} for t in range(12)]
+    (tmp_path / "raw.json").write_text(json.dumps(frames))
+    assert main(["refine", str(tmp_path / "raw.json"), "-o", str(tmp_path / "ref.json"), "--model", "one-euro"]) == 0
+    assert main(["plot", str(tmp_path / "raw.json"), str(tmp_path / "ref.json"), "-o", str(tmp_path / "p.png")]) == 0
+    assert main(["render", str(tmp_path / "raw.json"), str(tmp_path / "ref.json"), "-o", str(tmp_path / "a.gif")]) == 0
+    assert Image.open(tmp_path / "a.gif").n_frames == 12

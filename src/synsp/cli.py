@@ -276,10 +276,20 @@ def _refine_views(input_path: str, output: str, fmt: str | None, model: str | No
 
 
 def _read_pair(input_path: str, refined_path: str, key: str | None):
-    """Raw and refined poses, ``(T, J, D)`` or ``(T, P, J, D)``, from two .npy/.npz files."""
-    from .io.arrays import read_array
+    """Raw and refined poses ``(T, J, D)`` or ``(T, P, J, D)`` (NaN where a person is absent) and the
+    skeleton the files name (or None), from two arrays or two pose files of any supported format."""
+    from .io.tracks import pose_file_format, read_pose_file
 
-    return read_array(input_path, key=key), read_array(refined_path, key=key)
+    def one(path: str):
+        fmt = pose_file_format(path)
+        pose_file = read_pose_file(path, format=fmt, **({"key": key} if key and fmt == "array" else {}))
+        if pose_file.units == "axis-angle":
+            raise SynspInputError(f"{path}: holds joint rotations; plot and render draw joint positions")
+        x, _ = pose_file.to_array()
+        return (x[:, 0] if x.shape[1] == 1 else x), pose_file.skeleton
+
+    (raw, skeleton), (refined, _) = one(input_path), one(refined_path)
+    return raw, refined, skeleton
 
 
 def _guess_skeleton(num_joints: int) -> str | None:
@@ -291,8 +301,8 @@ def _guess_skeleton(num_joints: int) -> str | None:
 
 
 @cli.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False))
-@click.argument("refined_path", metavar="REFINED", type=click.Path(exists=True, dir_okay=False))
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True))
+@click.argument("refined_path", metavar="REFINED", type=click.Path(exists=True))
 @click.option("-o", "--out", required=True, type=click.Path(dir_okay=False), help="output .png (or .pdf/.svg)")
 @click.option("--skeleton", default=None, help="skeleton name for joint names (default: guessed from J)")
 @click.option("--fps", type=float, default=None, help="frame rate: time axis in seconds (default: frames)")
@@ -303,15 +313,15 @@ def plot(input_path: str, refined_path: str, out: str, skeleton: str | None, fps
     """Picture of raw vs refined trajectories and accelerations of a few joints."""
     from .pictures import plot_refinement
 
-    raw, refined = _read_pair(input_path, refined_path, key)
-    skeleton = skeleton or _guess_skeleton(raw.shape[-2])  # no match: joints are numbered
+    raw, refined, named = _read_pair(input_path, refined_path, key)
+    skeleton = skeleton or named or _guess_skeleton(raw.shape[-2])  # no match: joints are numbered
     chosen = [j.strip() for j in joints.split(",")] if joints else None
     click.echo(f"wrote {plot_refinement(raw, refined, out, skeleton=skeleton, joints=chosen, fps=fps)}")
 
 
 @cli.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False))
-@click.argument("refined_path", metavar="REFINED", type=click.Path(exists=True, dir_okay=False))
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True))
+@click.argument("refined_path", metavar="REFINED", type=click.Path(exists=True))
 @click.option("-o", "--out", required=True, type=click.Path(dir_okay=False), help="output .gif or .mp4")
 @click.option("--skeleton", default=None, help="skeleton name (default: guessed from J)")
 @click.option("--fps", type=float, default=30, show_default=True, help="frame rate of the poses")
@@ -325,8 +335,8 @@ def render(input_path: str, refined_path: str, out: str, skeleton: str | None, f
     from .pictures import render_animation
     from .skeletons import SKELETONS
 
-    raw, refined = _read_pair(input_path, refined_path, key)
-    skeleton = skeleton or _guess_skeleton(raw.shape[-2])
+    raw, refined, named = _read_pair(input_path, refined_path, key)
+    skeleton = skeleton or named or _guess_skeleton(raw.shape[-2])
     if skeleton is None:
         raise SynspInputError(f"no known skeleton has {raw.shape[-2]} joints; pass --skeleton "
                               f"(one of {', '.join(SKELETONS)})")
