@@ -90,3 +90,33 @@ def test_pearson_runs_on_coco17_keypoints_with_the_face_joints(tmp_path):
 def test_other_experiments_refuse_2d():
     with pytest.raises(SynspInputError, match="pearson"):
         run_experiment("ablation", quick=True, skeleton="coco17", representation="2d")
+
+
+def test_smoothnet_format_data_gets_the_comparison_table(tmp_path, capsys):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent / "io"))
+    from pose_file_checks import write_smoothnet_files
+
+    from synsp.cli import main
+    from synsp.data.corpus import load_corpus
+
+    rng = np.random.default_rng(0)
+    clips = [c.positions[:120].astype(np.float64) for c in load_corpus(None, skeleton="h36m17", split="test")[:3]]
+    names = [np.array([f"S9/Walking/camera1/{i:06d}.jpg" for i in range(len(c))]) for c in clips]
+    gts = [c.reshape(len(c), -1) for c in clips]
+    dets = [g + rng.normal(0, 0.02, g.shape) for g in gts]  # 2 cm jitter, metres like SmoothNet's files
+    write_smoothnet_files(tmp_path, "h36m", "fcn", "3D", "test", {"imgname": names, "joints_3d": gts},
+                          {"imgname": names, "joints_3d": dets})
+    code = main(["benchmark", "--experiment", "smoothnet-data", "--smoothnet-root", str(tmp_path),
+                 "--dataset", "h36m", "--estimator", "fcn", "--methods", "savgol-mmpose,synsp-h36m17-3d-w8",
+                 "--trust-pickle", "-o", str(tmp_path / "reports")])
+    out = capsys.readouterr().out
+    assert code == 0
+    rows = {line.split("|")[1].strip(): float(line.split("|")[4]) for line in out.splitlines()
+            if line.startswith("| ") and line.split("|")[1].strip() in ("input", "savgol-mmpose", "synsp-h36m17-3d-w8")}
+    assert set(rows) == {"input", "savgol-mmpose", "synsp-h36m17-3d-w8"}
+    assert rows["synsp-h36m17-3d-w8"] < 0.5 * rows["input"] and rows["savgol-mmpose"] < rows["input"]  # Accel
+    assert (tmp_path / "reports" / "smoothnet-h36m_fcn_3D.md").is_file()
+    assert main(["benchmark", "--experiment", "smoothnet-data", "--smoothnet-root", str(tmp_path)]) == 2  # pickled

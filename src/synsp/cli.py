@@ -368,7 +368,7 @@ def video(video_path: str, output: str, model: str | None, render: str | None) -
 @cli.command()
 @click.option("--experiment", "experiments", default="comparison", show_default=True,
               help="comma-separated: comparison, branches, windows, ablation, pearson, base-repeat, "
-                   "window-average, generalisation, combinations, or 'all'")
+                   "window-average, generalisation, combinations, smoothnet-data, or 'all' (all but smoothnet-data)")
 @click.option("--methods", default="one-euro,one-euro-mmpose,savgol,savgol-mmpose,gaussian,gaussian-mmpose,"
               "butterworth,kalman,kalman-rts,smoothnet-h36m17-3d-w8,smoothnet-h36m17-3d-w32,synsp-h36m17-3d-w8,"
               "synsp-h36m17-3d-w8-precise", show_default=True,
@@ -381,15 +381,35 @@ def video(video_path: str, output: str, model: str | None, render: str | None) -
 @click.option("--skeleton", default="h36m17", show_default=True, help="comparison: skeleton of the data")
 @click.option("--representation", type=click.Choice(["3d", "2d"]), default="3d", show_default=True,
               help="comparison: 3D joints (mm) or 2D keypoints seen by virtual cameras (px)")
+@click.option("--smoothnet-root", default=None, type=click.Path(exists=True, file_okay=False),
+              help="smoothnet-data: the folder holding SmoothNet's <dataset>_<estimator>_<repr> data folders")
+@click.option("--dataset", default="h36m", show_default=True, help="smoothnet-data: h36m, pw3d, aist, ...")
+@click.option("--estimator", default="fcn", show_default=True, help="smoothnet-data: fcn, spin, vibe, ...")
+@click.option("--smoothnet-repr", type=click.Choice(["3D", "2D"]), default="3D", show_default=True)
+@click.option("--trust-pickle", is_flag=True, help="smoothnet-data: read SmoothNet's pickled npz files")
 @click.option("-o", "--out", default=None, help="folder for the Markdown/CSV reports and PNG figures")
 def benchmark(experiments: str, methods: str, presets: str, seeds: int, quick: bool, corpus: str | None,
-              runs: str, skeleton: str, representation: str, out: str | None) -> None:
-    """Run the seed's experiments on simulated estimator errors over real mocap (corpus test split)."""
+              runs: str, skeleton: str, representation: str, smoothnet_root: str | None, dataset: str,
+              estimator: str, smoothnet_repr: str, trust_pickle: bool, out: str | None) -> None:
+    """Run the seed's experiments on simulated estimator errors over real mocap (corpus test split), or
+    Table 1 on SmoothNet-format data you hold (--experiment smoothnet-data --smoothnet-root DIR)."""
     from .data.corpus import built_corpus_path
     from .experiments import EXPERIMENTS, run_experiment
 
     corpus = corpus or (str(built_corpus_path()) if built_corpus_path().is_file() else None)
-    names = list(EXPERIMENTS) if experiments == "all" else experiments.split(",")
+    names = [n for n in EXPERIMENTS if n != "smoothnet-data"] if experiments == "all" else experiments.split(",")
+    if "smoothnet-data" in names:
+        names.remove("smoothnet-data")
+        command = (f"synsp benchmark --experiment smoothnet-data --smoothnet-root {smoothnet_root} --dataset "
+                   f"{dataset} --estimator {estimator} --smoothnet-repr {smoothnet_repr} --methods {methods}"
+                   + (" --trust-pickle" if trust_pickle else "") + (" --quick" if quick else ""))
+        report = run_experiment("smoothnet-data", quick=quick, methods=methods.split(","), command=command,
+                                smoothnet=(smoothnet_root, dataset, estimator, smoothnet_repr) if smoothnet_root
+                                else None, trust_pickle=trust_pickle)
+        click.echo(report.markdown())
+        if out:
+            for path in report.save(out):
+                click.echo(f"wrote {path}", err=True)
     for name in names:
         for preset in presets.split(","):
             extra = "" if (skeleton, representation) == ("h36m17", "3d") else \

@@ -17,6 +17,7 @@ experiment                  seed document
 ``window-average``          section 2.6: stride-1 window averaging against non-overlapping windows
 ``generalisation``          trained on one error preset, tested on every other (a matrix)
 ``combinations``            section 2.7 in part: each model on single, same-person and random groups
+``smoothnet-data``          Table 1 on SmoothNet-format data the user holds (Human3.6M, 3DPW, AIST++ ...)
 ==========================  =============================================================
 
 Models that are not shipped (ablations, other windows) are read from a runs
@@ -38,6 +39,7 @@ from .refiners import NetworkRefiner, get_refiner, shipped_models
 from .reports import Report, machine
 from .skeletons import get_skeleton
 from .training import input_as_refiner, validation_set
+from .validation import SynspInputError
 
 __all__ = ["EXPERIMENTS", "run_experiment", "test_sets"]
 
@@ -398,6 +400,57 @@ def generalisation(ctx: "Context") -> Report:
     return rep
 
 
+def smoothnet_data(ctx: "Context") -> Report:
+    """Table 1 on the paper's own data, for users who hold it in SmoothNet's format: every method on the
+    detected sequences of ``<root>/<dataset>_<estimator>_<3D|2D>/`` against their ground truth."""
+    from .io.smoothnet import load_smoothnet, smoothnet_spec
+    from .skeletons import SKELETONS
+
+    if ctx.smoothnet is None:
+        raise SynspInputError("the smoothnet-data experiment needs --smoothnet-root DIR --dataset NAME "
+                              "--estimator NAME (the SmoothNet data folders)")
+    root, dataset, estimator, representation = ctx.smoothnet
+    spec = smoothnet_spec(dataset, estimator, representation)
+    if spec is None or spec.layout == "smpl":
+        raise SynspInputError(f"no positions table for {dataset}/{estimator}/{representation}; see "
+                              "synsp.io.SMOOTHNET_DATASETS for the combinations (SMPL rotations are not measured)")
+    seqs = load_smoothnet(root, dataset, estimator, representation, "test", trust_pickle=ctx.trust_pickle)
+    if ctx.frames < 10**9:  # --quick: the first sequences only
+        keep, total = [], 0
+        for q in seqs:
+            if total >= ctx.frames:
+                break
+            keep.append(q)
+            total += q.num_frames
+        seqs = keep
+    fps = spec.fps or 30.0
+    scale = 1000.0 if spec.dims == 3 else 1.0
+    unit = "mm" if spec.dims == 3 else "px"
+    parents = get_skeleton(spec.layout).parents if spec.layout in SKELETONS else None
+    rep = Report(f"smoothnet-{spec.folder}", f"Table 1 on SmoothNet-format data: {spec.folder}", "")
+    rep.notes.append(f"- {len(seqs)} test sequences, {sum(q.num_frames for q in seqs)} frames at {fps:g} fps; "
+                     f"real estimator output ({estimator}) against the dataset's ground truth; SmoothNet "
+                     f"conventions ({unit}, root-relative on joints {list(spec.root_joints)}, Accel per frame^2).")
+    gts = [np.asarray(q.gt, dtype=np.float64) for q in seqs]
+    dets = [np.asarray(q.detected, dtype=np.float64) for q in seqs]
+    rows = []
+    for method in ["input", *ctx.methods]:
+        if method == "input":
+            preds = dets
+        else:
+            refiner = get_refiner(method)
+            try:
+                preds = [refiner(d, fps=fps) for d in dets]
+            except SynspInputError as exc:
+                rep.notes.append(f"- {method}: not run on this data ({exc})")
+                continue
+        m = summarize(preds, gts, inputs=dets, root_joints=spec.root_joints or None, parents=parents, scale=scale)
+        rows.append({"method": method, "MPJPE": m["mpjpe"], "PA-MPJPE": m["pa_mpjpe"], "Accel": m["accel"],
+                     "MPJPE hardest 1 %": m["mpjpe_hardest"], "MPJPE fast 10 %": m["mpjpe_fast"]})
+    rep.table(f"{spec.folder}: MPJPE/PA-MPJPE in {unit}, Accel in {unit}/frame^2 at {fps:g} fps", rows)
+    return rep
+
+
 # ---- figures --------------------------------------------------------------------------------
 
 
@@ -445,6 +498,7 @@ EXPERIMENTS: dict[str, Callable[..., Report]] = {
     "window-average": window_average,
     "generalisation": generalisation,
     "combinations": combinations,
+    "smoothnet-data": smoothnet_data,
 }
 
 
@@ -461,6 +515,8 @@ class Context:
     models: list[str] = dataclasses.field(default_factory=lambda: [DEFAULT])
     skeleton: str = "h36m17"
     representation: str = "3d"
+    smoothnet: tuple[str, str, str, str] | None = None  # (root, dataset, estimator, "3D" | "2D")
+    trust_pickle: bool = False
 
     @functools.cached_property
     def sets(self):
@@ -470,10 +526,9 @@ class Context:
 def run_experiment(name: str, preset: str = "3dpw-spin-like", seeds: int = 3, quick: bool = False,
                    corpus: str | None = None, runs: str | Path = "runs", methods: list[str] | None = None,
                    models: list[str] | None = None, command: str = "", skeleton: str = "h36m17",
-                   representation: str = "3d") -> Report:
+                   representation: str = "3d", smoothnet: tuple[str, str, str, str] | None = None,
+                   trust_pickle: bool = False) -> Report:
     """Run one experiment of :data:`EXPERIMENTS` and return its report (not yet saved)."""
-    from .validation import SynspInputError
-
     if name not in EXPERIMENTS:
         raise SynspInputError(f"unknown experiment {name!r}; choose from {', '.join(EXPERIMENTS)}")
     two_d = (skeleton, representation) == ("coco17", "2d")
@@ -481,8 +536,12 @@ def run_experiment(name: str, preset: str = "3dpw-spin-like", seeds: int = 3, qu
         raise SynspInputError(f"experiment {name!r} studies the shipped 3D h36m17 models; 'comparison' takes "
                               "--skeleton / --representation, 'pearson' also --skeleton coco17 --representation 2d")
     ctx = Context(preset, 1 if quick else seeds, 1500 if quick else 10**9, corpus, Path(runs),
-                  methods or [], models or [DEFAULT], skeleton, representation)
+                  methods or [], models or [DEFAULT], skeleton, representation, smoothnet, trust_pickle)
     rep = EXPERIMENTS[name](ctx)
+    if name == "smoothnet-data":  # the user's data, not the corpus: no preset, no simulation note
+        rep.command = command
+        rep.notes.append(f"- machine: {machine()}")
+        return rep
     rep.name = f"{rep.name}-{preset}"
     for i, (stem, fig, caption) in enumerate(rep.figures):
         rep.figures[i] = (f"{stem}-{preset}", fig, caption)
