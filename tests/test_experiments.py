@@ -73,7 +73,7 @@ def test_every_experiment_runs_quick_from_the_cli_and_writes_its_report(tmp_path
                  "--runs", str(tmp_path / "no-runs"), "--methods", "kalman-rts,synsp-h36m17-3d-w8",
                  "-o", str(tmp_path / "reports")])
     assert code == 0, capsys.readouterr().err
-    for name in EXPERIMENTS:
+    for name in set(EXPERIMENTS) - {"smoothnet-data"}:  # 'all' is every experiment on the corpus
         md = (tmp_path / "reports" / f"{name}-3dpw-spin-like.md").read_text()
         assert f"synsp benchmark --experiment {name} --presets 3dpw-spin-like" in md
         assert (tmp_path / "reports" / f"{name}-3dpw-spin-like.csv").stat().st_size > 0
