@@ -76,3 +76,31 @@ def test_causal_stream_has_zero_delay_and_matches_the_causal_refiner():
     future = x.copy()
     future[10:] += 0.5
     np.testing.assert_allclose(get_refiner(MODEL, causal=True)(future)[:10], offline[:10], atol=1e-9)
+
+
+def test_stream_of_a_larger_skeleton_refines_the_model_joints_like_offline():
+    import synsp
+    from synsp.io.tracks import read_pose_file
+    from synsp.refiners import subset_indices
+
+    track = read_pose_file(synsp.data.__path__[0] + "/embedded/sports2d_mediapipe.npz").tracks[0]
+    x = track.keypoints[:60]  # (60, 33, 2) real MediaPipe landmarks in pixels
+    stream = synsp.Stream("synsp-coco17-2d-w8", skeleton="mediapipe33")
+    out = [f for frame in x for f in stream.push(frame, track_id=0)]
+    out += stream.flush()[0]
+    out = np.stack(out)
+    assert out.shape == x.shape and np.isfinite(out).all()
+    idx = subset_indices("mediapipe33", "coco17")
+    offline = synsp.refine(x[:, idx], model="synsp-coco17-2d-w8")
+    np.testing.assert_allclose(out[:, idx], offline, atol=1e-6)  # the network's joints: exactly offline
+    extra = [j for j in range(33) if j not in idx]
+    jitter = lambda a: np.abs(np.diff(a[:, extra], 2, axis=0)).mean()  # noqa: E731
+    assert jitter(out) < jitter(x)
+
+
+def test_stream_refuses_a_skeleton_without_the_models_joints():
+    import synsp
+    from synsp.validation import SynspInputError
+
+    with pytest.raises(SynspInputError, match="does not contain"):
+        synsp.Stream("synsp-coco17-2d-w8", skeleton="j14")

@@ -183,6 +183,21 @@ def subset_indices(src: str, dst: str) -> list[int] | None:
     return [have[n] for n in want] if all(n in have for n in want) else None
 
 
+def extra_joint_anchors(skeleton: str, subset: list[int]) -> tuple[list[int], list[int]]:
+    """The joints of ``skeleton`` outside ``subset`` and, for each, its nearest ancestor inside ``subset``
+    (-1 when it has none: the mean of the subset is its anchor)."""
+    sk = get_skeleton(skeleton)
+    inside = set(subset)
+    extra = [j for j in range(sk.num_joints) if j not in inside]
+    anchor = []
+    for j in extra:
+        k = sk.parents[j]
+        while k != -1 and k not in inside:
+            k = sk.parents[k]
+        anchor.append(k)
+    return extra, anchor
+
+
 class SubsetRefiner:
     """A network for skeleton ``B`` run on a larger skeleton ``A`` that contains ``B``'s joints.
 
@@ -202,16 +217,8 @@ class SubsetRefiner:
         self.network, self.subset = network, idx
         self.name, self.window, self.min_confidence = network.name, network.window, network.min_confidence
         self.causal = network.causal
-        sk = get_skeleton(skeleton)
-        self.num_joints = sk.num_joints
-        inside = set(idx)
-        self.extra = [j for j in range(sk.num_joints) if j not in inside]
-        self.anchor = []
-        for j in self.extra:  # nearest refined ancestor, -1 for none
-            k = sk.parents[j]
-            while k != -1 and k not in inside:
-                k = sk.parents[k]
-            self.anchor.append(k)
+        self.num_joints = get_skeleton(skeleton).num_joints
+        self.extra, self.anchor = extra_joint_anchors(skeleton, idx)
         self.offset_filter = get_filter("one-euro" if self.causal else "butterworth")
 
     def __call__(self, poses: Any, fps: float | None = None, confidence: Any = None,

@@ -20,17 +20,26 @@ output (see the README).
 Missing joints (NaN, or confidence below ``min_confidence``) can only be
 filled from the past online: they hold their last observed value and are
 flagged to models trained with a mask.
+
+``Stream(model, skeleton="mediapipe33")`` streams a larger skeleton that
+contains the model's joints (MediaPipe-33, BODY_25, WholeBody-133 for the
+COCO-17 model): those joints go through the network; every other joint
+follows its nearest refined joint with its offset from it smoothed online
+(exponential smoothing, 2 Hz cut-off at the model's rate), as
+:class:`synsp.refiners.SubsetRefiner` does offline.
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Hashable
 
 import numpy as np
 
-from .refiners import NetworkRefiner, get_refiner
+from .refiners import NetworkRefiner, extra_joint_anchors, get_refiner, subset_indices
+from .skeletons import get_skeleton
 from .validation import SynspInputError
 
 __all__ = ["Stream"]
@@ -46,14 +55,17 @@ class _Track:
     counts: deque = field(default_factory=deque)
     last_valid: np.ndarray | None = None
     pushed: int = 0
+    offset: np.ndarray | None = None  # smoothed offsets of the extra joints (larger skeletons)
+    offsets: deque = field(default_factory=deque)  # ... of the frames not returned yet
 
 
 class Stream:
     """Per-track online refinement with a window network (see the module docstring)."""
 
     def __init__(self, model: str = "synsp-h36m17-3d-w8", min_confidence: float = 0.3,
-                 causal: bool | None = None):
-        """``causal=None`` follows the model card (``True`` for models trained with ``--causal``)."""
+                 causal: bool | None = None, skeleton: str | None = None):
+        """``causal=None`` follows the model card (``True`` for models trained with ``--causal``);
+        ``skeleton``: frames of a larger skeleton containing the model's joints (see the module docstring)."""
         refiner = get_refiner(model) if not isinstance(model, NetworkRefiner) else model
         if not isinstance(refiner, NetworkRefiner) or refiner.card.views != 1:
             raise SynspInputError(f"Stream needs a single-view window network; {model!r} is not one")
@@ -64,9 +76,53 @@ class Stream:
         self.delay = 0 if self.causal else self.window - 1
         self.min_confidence = min_confidence
         self.tracks: dict[Hashable, _Track] = {}
+        self.subset = None
+        if skeleton is not None and skeleton != self.card.skeleton:
+            self.subset = subset_indices(skeleton, self.card.skeleton)
+            if self.subset is None:
+                raise SynspInputError(f"skeleton {skeleton!r} does not contain every joint of "
+                                      f"{self.card.skeleton!r}; {self.card.name} cannot stream it")
+            self.extra, self.anchor = extra_joint_anchors(skeleton, self.subset)
+            self.num_joints = get_skeleton(skeleton).num_joints
+            self.smoothing = 1.0 - math.exp(-2 * math.pi * 2.0 / self.card.fps)
 
     def push(self, frame: Any, track_id: Hashable = 0, confidence: Any = None) -> list[np.ndarray]:
         """Add one frame ``(J, D)`` of a track; returns the frames that became final (0 or 1)."""
+        if self.subset is None:
+            return self._push(frame, track_id, confidence)
+        x = np.array(frame, dtype=np.float64)
+        if x.shape != (self.num_joints, self.card.dims):
+            raise SynspInputError(f"frame has shape {x.shape}; expected ({self.num_joints}, {self.card.dims})")
+        conf = None if confidence is None else np.asarray(confidence, dtype=np.float64)
+        before = self.tracks[track_id].pushed if track_id in self.tracks else 0
+        body = self._push(x[self.subset], track_id, None if conf is None else conf[self.subset])
+        track = self.tracks[track_id]
+        if track.pushed > before:  # the frame was taken: keep its smoothed extra-joint offsets
+            seen = np.isfinite(x[self.extra]).all(-1)
+            if conf is not None:
+                seen &= conf[self.extra] >= self.min_confidence
+            offset = x[self.extra] - self._anchors(x[self.subset])
+            if track.offset is None:
+                track.offset = np.where(seen[:, None], offset, np.nan)
+            else:
+                new = track.offset + self.smoothing * (offset - track.offset)
+                track.offset = np.where(seen[:, None], np.where(np.isnan(track.offset), offset, new),
+                                        track.offset)
+            track.offsets.append(track.offset.copy())
+        return [self._with_extras(b, track) for b in body]
+    def _anchors(self, body: np.ndarray) -> np.ndarray:
+        """Anchor positions ``(len(extra), D)`` of the extra joints, from a body frame (model joints)."""
+        position = {j: i for i, j in enumerate(self.subset)}
+        mean = np.nanmean(body, axis=0)
+        return np.stack([mean if a < 0 else body[position[a]] for a in self.anchor])
+
+    def _with_extras(self, body: np.ndarray, track: _Track) -> np.ndarray:
+        out = np.empty((self.num_joints, body.shape[-1]))
+        out[self.subset] = body
+        out[self.extra] = self._anchors(body) + track.offsets.popleft()
+        return out
+
+    def _push(self, frame: Any, track_id: Hashable, confidence: Any) -> list[np.ndarray]:
         x = np.array(frame, dtype=np.float64)
         joints = self.refiner.skeleton.num_joints if self.refiner.skeleton else x.shape[0]
         if x.shape != (joints, self.card.dims):
@@ -109,18 +165,21 @@ class Stream:
         out = {}
         for tid in ids:
             track = self.tracks.pop(tid)
-            if self.causal:
-                out[tid] = []  # every frame was returned when it was pushed
-                continue
-            if track.pushed and track.pushed < self.window:  # a short track: one padded window
-                pad = self.window - len(track.frames)
-                frames = np.concatenate([np.stack(track.frames), np.repeat(track.frames[-1][None], pad, 0)])
-                missing = np.concatenate([np.stack(track.missing), np.repeat(track.missing[-1][None], pad, 0)])
-                refined = self._refine(frames, missing)[: len(track.sums)]
-                out[tid] = [refined[i] for i in range(len(refined))]
-                continue
-            out[tid] = [track.sums[i] / track.counts[i] for i in range(len(track.sums))]
+            frames = self._remaining(track)
+            out[tid] = frames if self.subset is None else [self._with_extras(b, track) for b in frames]
         return out
+
+    def _remaining(self, track: _Track) -> list[np.ndarray]:
+        """The frames of an ended track not returned yet (averaged over the windows that exist)."""
+        if self.causal:
+            return []  # every frame was returned when it was pushed
+        if track.pushed and track.pushed < self.window:  # a short track: one padded window
+            pad = self.window - len(track.frames)
+            frames = np.concatenate([np.stack(track.frames), np.repeat(track.frames[-1][None], pad, 0)])
+            missing = np.concatenate([np.stack(track.missing), np.repeat(track.missing[-1][None], pad, 0)])
+            refined = self._refine(frames, missing)[: len(track.sums)]
+            return [refined[i] for i in range(len(refined))]
+        return [track.sums[i] / track.counts[i] for i in range(len(track.sums))]
 
     def _add_window(self, track: _Track, frames: np.ndarray, missing: np.ndarray) -> None:
         refined = self._refine(frames, missing)
