@@ -224,8 +224,8 @@ def refine(input_path: str, output: str, model: str | None, fps: float | None, s
     """Refine a pose file person by person; the output keeps the input's format and fields.
 
     INPUT: MMPose 0.x/1.x or COCO JSON, an OpenPose JSON folder, MediaPipe CSV/NPZ, TRC,
-    BVH (joint positions), a SmoothNet-format npz, or a (T, J, D) / (T, P, J, D) array in
-    .npy/.npz.  An .npy/.npz OUTPUT of another format gets a plain (T, P, J, D) array with
+    BVH (joint positions), SMPL parameter npz (rotations; .pkl only with --trust-pickle), a
+    SmoothNet-format npz, or a (T, J, D) / (T, P, J, D) array in .npy/.npz.  An .npy/.npz OUTPUT of another format gets a plain (T, P, J, D) array with
     track ids and scores; a .trc OUTPUT of one 3D person gets TRC markers (BVH cannot be
     written back: use .npz or .trc).  SmoothNet files are written back pickle-free.
     """
