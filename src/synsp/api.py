@@ -72,22 +72,18 @@ def refine(
     if model is None:
         model = default_model(x.shape[-2], x.shape[-1], skeleton, views=x.shape[1] if views else 1)
     refiner = fit_refiner(get_refiner(model), x.shape[-2], skeleton)
+    out, filled = _run(refiner, x, fps, confidence, progress)
+    return (out, filled) if return_filled else out
+
+
+def _run(refiner, x: np.ndarray, fps: float | None, confidence: Any, progress: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Any refiner on ``x``: the refined poses and the mask of joints it filled (NaN or low confidence)."""
     if isinstance(refiner, (NetworkRefiner, SubsetRefiner)):
-        return refiner(x, fps=fps, confidence=confidence, progress=progress, return_filled=return_filled)
-    out = refiner(x, fps=fps, confidence=confidence)
-    if return_filled:
-        missing = np.isnan(x).any(-1)
-        if confidence is not None:
-            missing |= missing_from_confidence(confidence, x.shape, refiner.min_confidence)
-        return out, missing
-    return out
-
-
-def _segments(frames: np.ndarray, max_gap: int) -> list[tuple[int, int]]:
-    """Index ranges ``[a, b)`` into a track's detections, split where more than ``max_gap`` frames are absent."""
-    cuts = np.flatnonzero(np.diff(frames) > max_gap + 1) + 1
-    bounds = np.concatenate([[0], cuts, [len(frames)]])
-    return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+        return refiner(x, fps=fps, confidence=confidence, progress=progress, return_filled=True)
+    missing = np.isnan(x).any(-1)
+    if confidence is not None:
+        missing |= missing_from_confidence(confidence, x.shape, refiner.min_confidence)
+    return refiner(x, fps=fps, confidence=confidence), missing
 
 
 def _mean_accel(x: np.ndarray) -> float:
@@ -166,18 +162,13 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     name = model if model is not None else default_model(pose_file.num_joints, pose_file.dims, pose_file.skeleton)
     refiner = fit_refiner(get_refiner(name), pose_file.num_joints, pose_file.skeleton)
     window = int(getattr(refiner, "window", 1))
-    gap = int(max_gap) if max_gap is not None else int(round(0.5 * fps)) if fps else 15
+    gap = pose_file.max_gap(fps, max_gap)
     new, unrefined, filled_total, unseen, before, after = {}, [], 0, 0, [], []
     for track in pose_file.tracks:
         out = track.keypoints.copy()
-        for a, b in _segments(track.frames, gap):
-            frames = track.frames[a:b]
-            kp = np.full((int(frames[-1] - frames[0] + 1),) + out.shape[1:], np.nan)
-            kp[frames - frames[0]] = track.keypoints[a:b]
-            conf = None
-            if track.scores is not None:
-                conf = np.zeros(kp.shape[:2])
-                conf[frames - frames[0]] = track.scores[a:b]
+        for a, b in track.split(gap):
+            at = track.frames[a:b] - track.frames[a]
+            kp, conf = track.dense(a, b)
             valid = ~np.isnan(kp).any(-1)
             if conf is not None:
                 valid &= conf >= getattr(refiner, "min_confidence", 0.0)
@@ -185,15 +176,9 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
                 unrefined.append(track.track_id)
                 continue
             raw = kp
-            kp, conf, keep_raw = _stand_in_for_unseen_joints(kp, conf, valid, frames - frames[0],
-                                                             pose_file.skeleton)
+            kp, conf, keep_raw = _stand_in_for_unseen_joints(kp, conf, valid, at, pose_file.skeleton)
             unseen += int(keep_raw.sum())
-            if isinstance(refiner, (NetworkRefiner, SubsetRefiner)):
-                ref, filled = refiner(kp, fps=fps, confidence=conf, progress=progress, return_filled=True)
-            else:
-                ref = refiner(kp, fps=fps, confidence=conf)
-                filled = ~valid
-            at = frames - frames[0]
+            ref, filled = _run(refiner, kp, fps, conf, progress)
             ref[:, keep_raw] = raw[:, keep_raw]  # never seen: left as the detector wrote them
             filled[:, keep_raw] = False
             out[a:b] = ref[at]

@@ -47,7 +47,12 @@ from typing import Any
 import numpy as np
 
 from .filters import FILTERS, TemporalFilter, get_filter
-from .geometry import axis_angle_to_matrix, axis_angle_to_quaternion, matrix_to_axis_angle, quaternion_to_axis_angle
+from .geometry import (
+    axis_angle_to_matrix,
+    axis_angle_to_quaternion,
+    matrix_to_axis_angle,
+    quaternion_to_axis_angle,
+)
 from .validation import SynspInputError, check_poses, to_numpy
 
 __all__ = [
@@ -188,13 +193,6 @@ def _mean_angular_accel(x: np.ndarray) -> float:
     return float(np.nanmean(a)) if np.isfinite(a).any() else float("nan")
 
 
-def _segments(frames: np.ndarray, max_gap: int) -> list[tuple[int, int]]:
-    """Index ranges ``[a, b)`` of detections, split where more than ``max_gap`` frames are absent."""
-    cuts = np.flatnonzero(np.diff(frames) > max_gap + 1) + 1
-    bounds = np.concatenate([[0], cuts, [len(frames)]])
-    return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
-
-
 def refine_rotation_file(pose_file, model: Any = None, fps: float | None = None, max_gap: int | None = None):
     """:func:`synsp.api.refine_pose_file` for a pose file of rotations; returns ``(refined, summary)``.
 
@@ -219,22 +217,16 @@ def refine_rotation_file(pose_file, model: Any = None, fps: float | None = None,
     filt = rotation_filter(model)
     fps = fps or pose_file.fps
     window = int(filt.window)
-    gap = int(max_gap) if max_gap is not None else int(round(0.5 * fps)) if fps else 15
+    gap = pose_file.max_gap(fps, max_gap)
     trans_in = pose_file.meta.get("translation") or {}
     new_rot, new_trans, unrefined, filled_total, unseen, before, after = {}, {}, [], 0, 0, [], []
     for track in pose_file.tracks:
         rot = track.keypoints.copy()
         tr = trans_in.get(track.track_id)
         tr_out = None if tr is None else np.array(tr, dtype=np.float64, copy=True)
-        for a, b in _segments(track.frames, gap):
-            frames = track.frames[a:b]
-            at = frames - frames[0]
-            kp = np.full((int(at[-1] + 1),) + rot.shape[1:], np.nan)
-            kp[at] = track.keypoints[a:b]
-            conf = None
-            if track.scores is not None:
-                conf = np.zeros(kp.shape[:2])
-                conf[at] = track.scores[a:b]
+        for a, b in track.split(gap):
+            at = track.frames[a:b] - track.frames[a]
+            kp, conf = track.dense(a, b)
             valid = ~np.isnan(kp).any(-1)
             if conf is not None:
                 valid &= conf >= filt.min_confidence

@@ -67,17 +67,24 @@ class Track:
     def dims(self) -> int:
         return int(self.keypoints.shape[2])
 
-    def dense(self) -> tuple[np.ndarray, np.ndarray | None]:
-        """Keypoints ``(frames[-1] - frames[0] + 1, J, D)`` over the track's whole span, NaN in the
-        gaps, and scores likewise (0 in the gaps)."""
-        n = int(self.frames[-1] - self.frames[0] + 1)
-        kp = np.full((n,) + self.keypoints.shape[1:], np.nan)
-        kp[self.frames - self.frames[0]] = self.keypoints
+    def dense(self, a: int = 0, b: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Keypoints over the span of detections ``a..b-1`` (default: all), ``(frames[b-1] - frames[a] + 1,
+        J, D)`` with NaN in the gaps, and scores likewise (0 in the gaps)."""
+        frames = self.frames[a:b]
+        at = frames - frames[0]
+        kp = np.full((int(at[-1]) + 1,) + self.keypoints.shape[1:], np.nan)
+        kp[at] = self.keypoints[a:b]
         sc = None
         if self.scores is not None:
-            sc = np.zeros((n, self.num_joints))
-            sc[self.frames - self.frames[0]] = self.scores
+            sc = np.zeros(kp.shape[:2])
+            sc[at] = self.scores[a:b]
         return kp, sc
+
+    def split(self, max_gap: int) -> list[tuple[int, int]]:
+        """Index ranges ``[a, b)`` into the detections, cut where more than ``max_gap`` frames are absent."""
+        cuts = np.flatnonzero(np.diff(self.frames) > max_gap + 1) + 1
+        bounds = np.concatenate([[0], cuts, [len(self.frames)]])
+        return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 @dataclass
@@ -107,6 +114,14 @@ class PoseFile:
     @property
     def dims(self) -> int | None:
         return self.tracks[0].dims if self.tracks else None
+
+    def max_gap(self, fps: float | None = None, max_gap: int | None = None) -> int:
+        """Longest run of absent frames filled inside a track: ``max_gap`` when given, else half a second
+        at ``fps`` (or the file's fps; 15 frames when neither is known)."""
+        if max_gap is not None:
+            return int(max_gap)
+        fps = fps or self.fps
+        return int(round(0.5 * fps)) if fps else 15
 
     def track(self, track_id: Hashable) -> Track:
         for t in self.tracks:
