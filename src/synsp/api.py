@@ -111,16 +111,15 @@ def _stand_in_for_unseen_joints(kp: np.ndarray, conf: np.ndarray | None, valid: 
     kp, conf = kp.copy(), None if conf is None else conf.copy()
     raw = kp[at]  # (n, J, D) the detected frames
     guess = np.isfinite(raw).all(axis=(0, 2)) & ~(raw == 0).all(axis=-1).any(axis=0)
-    parents = get_skeleton(skeleton).parents if skeleton in SKELETONS else None
+    sk = get_skeleton(skeleton) if skeleton in SKELETONS else None
+    seen_joints = set(np.flatnonzero(~never).tolist())
     for j in np.flatnonzero(never):
         if guess[j]:
             if conf is not None:
                 conf[:, j] = np.where(np.isnan(kp[:, j]).any(-1), 0.0, 1.0)
             continue
         keep_raw[j] = True
-        k = parents[j] if parents is not None else -1
-        while k != -1 and never[k]:
-            k = parents[k]
+        k = sk.nearest_ancestor(j, seen_joints) if sk is not None else -1
         seen = ~never
         stand_in = kp[:, k] if k != -1 else np.nanmean(np.where(valid[..., None], kp, np.nan)[:, seen], axis=1)
         kp[:, j] = stand_in

@@ -184,18 +184,19 @@ def subset_indices(src: str, dst: str) -> list[int] | None:
 
 
 def extra_joint_anchors(skeleton: str, subset: list[int]) -> tuple[list[int], list[int]]:
-    """The joints of ``skeleton`` outside ``subset`` and, for each, its nearest ancestor inside ``subset``
-    (-1 when it has none: the mean of the subset is its anchor)."""
+    """The joints of ``skeleton`` outside ``subset`` and, for each, the position in ``subset`` of its
+    nearest ancestor there (-1 when it has none: the mean of the subset is its anchor)."""
     sk = get_skeleton(skeleton)
-    inside = set(subset)
-    extra = [j for j in range(sk.num_joints) if j not in inside]
-    anchor = []
-    for j in extra:
-        k = sk.parents[j]
-        while k != -1 and k not in inside:
-            k = sk.parents[k]
-        anchor.append(k)
-    return extra, anchor
+    position = {j: i for i, j in enumerate(subset)}
+    extra = [j for j in range(sk.num_joints) if j not in position]
+    return extra, [position.get(sk.nearest_ancestor(j, position), -1) for j in extra]
+
+
+def anchor_positions(body: np.ndarray, anchor: list[int], mean=np.mean) -> np.ndarray:
+    """Where the extra joints hang: ``body`` ``(..., Jm, D)`` (the subset's joints) -> ``(..., E, D)``,
+    ``body[..., a, :]`` for each anchor ``a``, ``mean`` of the body joints for ``a = -1``."""
+    centre = mean(body, axis=-2)
+    return np.stack([centre if a < 0 else body[..., a, :] for a in anchor], axis=-2)
 
 
 class SubsetRefiner:
@@ -235,12 +236,8 @@ class SubsetRefiner:
             filled |= missing_from_confidence(conf, x.shape, self.min_confidence)
         filled[..., self.subset] = filled_body
         if self.extra:
-            pos = {j: i for i, j in enumerate(self.subset)}
-            raw_anchor = np.stack([x[..., self.subset, :].mean(-2) if a < 0 else x[..., a, :]
-                                   for a in self.anchor], axis=-2)
-            new_anchor = np.stack([body.mean(-2) if a < 0 else body[..., pos[a], :]
-                                   for a in self.anchor], axis=-2)
-            offsets = x[..., self.extra, :] - raw_anchor
+            new_anchor = anchor_positions(body, self.anchor)
+            offsets = x[..., self.extra, :] - anchor_positions(x[..., self.subset, :], self.anchor)
             extra_conf = None if conf is None else conf[..., self.extra]
             out[..., self.extra, :] = new_anchor + self.offset_filter(offsets, fps=fps or self.network.card.fps,
                                                                       confidence=extra_conf)

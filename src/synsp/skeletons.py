@@ -319,6 +319,13 @@ class Skeleton:
         diff = x[..., child, :] - x[..., parent, :]  # (..., num_bones, D)
         return np.sqrt((diff * diff).sum(-1))
 
+    def nearest_ancestor(self, joint: int, among: Any) -> int:
+        """The closest ancestor of ``joint`` (its parent, grandparent, ...) that is in ``among``; -1 if none."""
+        k = self.parents[joint]
+        while k != -1 and k not in among:
+            k = self.parents[k]
+        return k
+
     def root_position(self, x: Any) -> Any:
         """Mean of the :attr:`root_joints`: ``(..., J, D) -> (..., D)``."""
         x = _joint_array(x, self.num_joints, f"poses for skeleton {self.name!r}")

@@ -38,7 +38,7 @@ from typing import Any, Hashable
 
 import numpy as np
 
-from .refiners import NetworkRefiner, extra_joint_anchors, get_refiner, subset_indices
+from .refiners import NetworkRefiner, anchor_positions, extra_joint_anchors, get_refiner, subset_indices
 from .skeletons import get_skeleton
 from .validation import SynspInputError
 
@@ -101,7 +101,7 @@ class Stream:
             seen = np.isfinite(x[self.extra]).all(-1)
             if conf is not None:
                 seen &= conf[self.extra] >= self.min_confidence
-            offset = x[self.extra] - self._anchors(x[self.subset])
+            offset = x[self.extra] - anchor_positions(x[self.subset], self.anchor, np.nanmean)
             if track.offset is None:
                 track.offset = np.where(seen[:, None], offset, np.nan)
             else:
@@ -110,16 +110,10 @@ class Stream:
                                         track.offset)
             track.offsets.append(track.offset.copy())
         return [self._with_extras(b, track) for b in body]
-    def _anchors(self, body: np.ndarray) -> np.ndarray:
-        """Anchor positions ``(len(extra), D)`` of the extra joints, from a body frame (model joints)."""
-        position = {j: i for i, j in enumerate(self.subset)}
-        mean = np.nanmean(body, axis=0)
-        return np.stack([mean if a < 0 else body[position[a]] for a in self.anchor])
-
     def _with_extras(self, body: np.ndarray, track: _Track) -> np.ndarray:
         out = np.empty((self.num_joints, body.shape[-1]))
         out[self.subset] = body
-        out[self.extra] = self._anchors(body) + track.offsets.popleft()
+        out[self.extra] = anchor_positions(body, self.anchor, np.nanmean) + track.offsets.popleft()
         return out
 
     def _push(self, frame: Any, track_id: Hashable, confidence: Any) -> list[np.ndarray]:
