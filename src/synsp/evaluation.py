@@ -55,32 +55,39 @@ def _delay(method: str, refiner, window: int) -> int:
 
 def compare(methods: list[str], presets: list[str], seeds: list[int], split: str = "test",
             skeleton: str = "h36m17", frames: int = 10**9, corpus: str | None = None,
-            data_fps: float = 30.0, representation: str = "3d") -> list[Row]:
+            data_fps: float = 30.0, representation: str = "3d", sets: dict[str, list] | None = None,
+            predictions: dict | None = None) -> list[Row]:
     """Rows of every method (after the input) per preset; 3D in mm, ``representation="2d"`` in pixels
-    (each clip seen through a seeded virtual camera)."""
+    (each clip seen through a seeded virtual camera).
+
+    ``sets``: for a preset, the (gt, input, confidence) clips of each seed when the caller has drawn
+    them already (the same ones :func:`validation_set` would draw); ``predictions``: filled with
+    ``{(preset, method): [prediction per clip of the first seed]}``.
+    """
     sk = get_skeleton(skeleton)
     scale = 1.0 if representation == "2d" else 1000.0
     rows = []
     for preset in presets:
-        per_seed = [validation_set(skeleton, preset, frames, corpus, seed=1000 * s, split=split,
-                                   representation=representation) for s in seeds]
+        per_seed = (sets or {}).get(preset) or [
+            validation_set(skeleton, preset, frames, corpus, seed=1000 * s, split=split,
+                           representation=representation) for s in seeds]
+        inputs = [[input_as_refiner(inp) for _, inp, _ in clips] for clips in per_seed]  # NaN filled
         for method in ["input", *methods]:
             refiner = input_as_refiner if method == "input" else get_refiner(method)
             window = 1 if method == "input" else int(getattr(refiner, "window", 1))
             delay = _delay(method, refiner, window)
             results, seconds, n_frames = [], 0.0, 0
-            for clips in per_seed:
-                preds, gts, inputs = [], [], []
+            for k, clips in enumerate(per_seed):
+                preds = []
                 for gt, inp, conf in clips:
                     start = time.perf_counter()
-                    pred = refiner(inp, fps=data_fps, confidence=conf)
+                    preds.append(refiner(inp, fps=data_fps, confidence=conf))
                     seconds += time.perf_counter() - start
                     n_frames += gt.shape[0]
-                    preds.append(pred)
-                    gts.append(gt)
-                    inputs.append(input_as_refiner(inp))
-                results.append(summarize(preds, gts, inputs=inputs, root_joints=sk.root_joints,
-                                         parents=sk.parents, scale=scale))
+                results.append(summarize(preds, [gt for gt, _, _ in clips], inputs=inputs[k],
+                                         root_joints=sk.root_joints, parents=sk.parents, scale=scale))
+                if predictions is not None and k == 0:
+                    predictions[(preset, method)] = preds
             rows.append(Row(
                 method=method, preset=preset,
                 mean={k: float(np.mean([r[k] for r in results])) for k in METRICS},

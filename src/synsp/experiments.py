@@ -99,8 +99,10 @@ def comparison(ctx: "Context") -> Report:
     from .evaluation import compare
 
     rep = Report("comparison", f"Table 1: refiners side by side ({ctx.preset})", "")
+    predictions: dict = {}
     rows = compare(ctx.methods, [ctx.preset], list(range(ctx.seeds)), frames=ctx.frames, corpus=ctx.corpus,
-                   skeleton=ctx.skeleton, representation=ctx.representation)
+                   skeleton=ctx.skeleton, representation=ctx.representation, sets={ctx.preset: ctx.sets},
+                   predictions=predictions)
     unit = "px" if ctx.representation == "2d" else "mm"
     table = []
     for r in rows:
@@ -113,23 +115,20 @@ def comparison(ctx: "Context") -> Report:
                       "frames/s": round(r.fps_throughput)})
     rep.table(f"{ctx.skeleton} {ctx.representation.upper()}: MPJPE/PA-MPJPE in {unit}, Accel in {unit}/frame^2 "
               "(30 fps); mean and spread over noise seeds", table)
-    _comparison_figures(rep, ctx, unit)
+    _comparison_figures(rep, ctx, unit, {method: preds for (_, method), preds in predictions.items()})
     return rep
 
 
-def _comparison_figures(rep: Report, ctx: "Context", unit: str) -> None:
-    """Error over time on the hardest clip, and per-joint error bars (first noise seed)."""
+def _comparison_figures(rep: Report, ctx: "Context", unit: str, predictions: dict[str, list]) -> None:
+    """Error over time on the hardest clip, and per-joint error bars, from the methods' predictions on
+    the first noise seed's clips."""
     sk = get_skeleton(ctx.skeleton)
     scale = 1.0 if ctx.representation == "2d" else 1000.0
     clips = ctx.sets[0]
     root = lambda x: x - x[..., list(sk.root_joints), :].mean(-2, keepdims=True)  # noqa: E731
     joint_err = lambda p, g: scale * np.linalg.norm(root(p) - root(g), axis=-1)  # (T, J)  # noqa: E731
     names = ["input", *ctx.methods]
-    errors = {n: [] for n in names}
-    for gt, inp, conf in clips:
-        for n in names:
-            pred = input_as_refiner(inp) if n == "input" else get_refiner(n)(inp, fps=30.0, confidence=conf)
-            errors[n].append(joint_err(pred, gt))
+    errors = {n: [joint_err(pred, gt) for pred, (gt, _, _) in zip(predictions[n], clips)] for n in names}
     hardest = int(np.argmax([e.mean() for e in errors["input"]]))
     shown = [n for n in names if n == "input" or n.startswith(("synsp", "smoothnet", "deciwatch")) or "/" in n]
     shown += [min((n for n in names if n not in shown), key=lambda n: np.concatenate(errors[n]).mean(), default=None)]
@@ -204,22 +203,22 @@ def ablation(ctx: "Context") -> Report:
                      "uses the paper's architecture. The similarity cue needs several views, so its ablation "
                      "belongs to the multi-view setting and is not in this single-view table.")
     base = _metrics(input_as_refiner, sets)
-    rows = [_row({"variant": "input"}, base, base)]
-    for label, run in ABLATIONS:
-        net = _network(DEFAULT if run is None else ablation_runs / run / "best")
-        if net is None:
-            rep.notes.append(f"- {label}: no checkpoint in {ablation_runs / str(run)}, skipped")
-            continue
-        rows.append(_row({"variant": label}, _metrics(net, sets), base))
-    rep.table("components (lambda_a/lambda_p = 50)", rows)
-    ratio_rows = []
-    for ratio, run in RATIOS:
-        net = _network(run if run.startswith("synsp-") else ablation_runs / run / "best")
-        if net is None:
-            rep.notes.append(f"- ratio {ratio}: no checkpoint, skipped")
-            continue
-        ratio_rows.append(_row({"lambda_a / lambda_p": ratio}, _metrics(net, sets), base))
-    rep.table("loss ratio sweep", ratio_rows)
+
+    def rows(column: str, entries) -> list[dict[str, Any]]:
+        """A row per (label, run) whose checkpoint exists: a shipped model (None: the default) or a run."""
+        out = []
+        for label, run in entries:
+            where = DEFAULT if run is None else run if run in shipped_models() else ablation_runs / run / "best"
+            net = _network(where)
+            if net is None:
+                rep.notes.append(f"- {label}: no checkpoint at {where}, skipped")
+                continue
+            out.append(_row({column: label}, _metrics(net, sets), base))
+        return out
+
+    rep.table("components (lambda_a/lambda_p = 50)", [_row({"variant": "input"}, base, base)]
+              + rows("variant", ABLATIONS))
+    rep.table("loss ratio sweep", rows("lambda_a / lambda_p", RATIOS))
     return rep
 
 
@@ -321,6 +320,7 @@ def combinations(ctx: "Context") -> Report:
             group.append((g, np.stack([x[:, 0], *others], axis=1), c))
         random.append(group)
     alone = [[(g[:, 0], x[:, 0], c[:, 0]) for g, x, c in clips] for clips in same]
+    rep.notes.append(f"- {sum(len(g) for g, _, _ in same[0])} test frames x {ctx.seeds} noise seed(s), 4 views each")
     raw = _cell_pair(_metrics(input_as_refiner, alone))  # the first view's input is the same in every group
     rows = [{"model": "input", "person alone": raw, "4 views of the person": raw, "person + 3 other clips": raw}]
     models = (("single-view SynSP", DEFAULT), ("multi-view SynSP (trained on 4 views of one person)", MULTIVIEW),
@@ -386,7 +386,8 @@ def generalisation(ctx: "Context") -> Report:
     trained += [("all three mixed (shipped default, refine_branches)", _network(DEFAULT))]
     if len(trained) <= 2:
         rep.notes.append(f"- no single-preset checkpoints in {folder}; only the shipped model's row is shown")
-    sets = {p: test_sets(p, ctx.seeds, ctx.frames, ctx.corpus) for p in GENERALISATION_PRESETS}
+    sets = {p: ctx.sets if p == ctx.preset else test_sets(p, ctx.seeds, ctx.frames, ctx.corpus)
+            for p in GENERALISATION_PRESETS}
     inputs = {p: _metrics(input_as_refiner, sets[p]) for p in GENERALISATION_PRESETS}
     rows = [{"trained on": "input (no refinement)",
              **{p: f"{inputs[p]['mpjpe']:.1f} / {inputs[p]['accel']:.2f}" for p in GENERALISATION_PRESETS}}]
@@ -546,7 +547,7 @@ def run_experiment(name: str, preset: str = "3dpw-spin-like", seeds: int = 3, qu
     for i, (stem, fig, caption) in enumerate(rep.figures):
         rep.figures[i] = (f"{stem}-{preset}", fig, caption)
     rep.command = command
-    frames = sum(len(c[0]) for c in ctx.sets[0])
-    rep.notes[:0] = [f"- {SIMULATION_NOTE}",
-                     f"- {frames} test frames x {ctx.seeds} noise seed(s); machine: {machine()}"]
+    drawn = vars(ctx).get("sets")  # the experiments on other clip sets say their size themselves
+    size = f"{sum(len(c[0]) for c in drawn[0])} test frames x {ctx.seeds} noise seed(s); " if drawn else ""
+    rep.notes[:0] = [f"- {SIMULATION_NOTE}", f"- {size}machine: {machine()}"]
     return rep
