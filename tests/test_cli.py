@@ -182,3 +182,15 @@ def test_refine_views_fuses_an_array_of_views(capsys, tmp_path):
     code, out, err = run(capsys, "refine", str(tmp_path / "v.npy"), "-o", str(tmp_path / "o.npy"), "--views")
     assert code == 0, err
     assert "4 views refined together" in out and np.load(tmp_path / "o.npy").shape == (40, 4, 17, 3)
+
+
+def test_refine_array_keeps_its_dtype_and_a_column_with_nobody(capsys, tmp_path):
+    rng = np.random.default_rng(3)
+    x = np.cumsum(rng.normal(scale=0.01, size=(40, 3, 17, 3)), axis=0).astype(np.float32)
+    x[:, 2] = np.nan  # a person slot nobody fills
+    np.save(tmp_path / "in.npy", x)
+    code, _, err = run(capsys, "refine", str(tmp_path / "in.npy"), "-o", str(tmp_path / "out.npy"),
+                       "--model", "one-euro")
+    assert code == 0, err
+    y = np.load(tmp_path / "out.npy")
+    assert y.shape == x.shape and y.dtype == np.float32 and np.isnan(y[:, 2]).all() and np.isfinite(y[:, :2]).all()

@@ -263,13 +263,15 @@ def _refine_views(input_path: str, output: str, fmt: str | None, model: str | No
     import numpy as np
 
     from .api import refine as run
-    from .io.arrays import read_array, write_array
+    from .io.tracks import read_pose_file, write_pose_file
 
     if fmt != "array":
         raise SynspInputError(f"{input_path}: --views takes a (T, P, J, D) .npy/.npz array of P views")
-    x = read_array(input_path, key=key)
-    out = run(x, model=model, fps=fps, skeleton=skeleton, views=True, progress=True)
-    write_array(output, out.astype(x.dtype), key=key or "keypoints")
+    pose_file = read_pose_file(input_path, format=fmt, **({"key": key} if key else {}))
+    x, _ = pose_file.to_array()
+    out = run(x, model=model, fps=fps or pose_file.fps, skeleton=skeleton, views=True, progress=True)
+    write_pose_file(output, pose_file.with_keypoints({t.track_id: out[t.frames, p]
+                                                       for p, t in enumerate(pose_file.tracks)}))
     spread = lambda a: float(np.nanmean(np.linalg.norm(a - np.nanmean(a, axis=1, keepdims=True), axis=-1)))  # noqa: E731
     click.echo(f"{x.shape[0]} frames, {x.shape[1]} views refined together; mean distance of a view to the views' "
                f"mean {spread(x):.4g} -> {spread(out):.4g} (input units); wrote {output}")

@@ -17,7 +17,7 @@ from typing import Any, IO
 
 import numpy as np
 
-from synsp.io._common import as_path, atomic_write, suffix_of
+from synsp.io._common import as_path, atomic_write, npz_headers, suffix_of
 from synsp.validation import SynspInputError, check_poses, to_numpy
 
 __all__ = ["read_array", "write_array", "DEFAULT_KEYS"]
@@ -98,7 +98,7 @@ def write_array(path: Any, array: Any, key: str = "keypoints", **extra: Any) -> 
     arr = to_numpy(array) if not isinstance(array, np.ndarray) else array
     if arr.dtype == object:
         raise SynspInputError(f"array for {p} is an object array; only numeric arrays are written")
-    arr = check_poses(arr, name=f"array for {p}", ndims=(3, 4), dims=(2, 3), allow_nan=True)
+    check_poses(arr, name=f"array for {p}", ndims=(3, 4), dims=(2, 3), allow_nan=True)  # written in its own dtype
     if suf == ".npy":
         if extra:
             raise SynspInputError(f"{p}: extra arrays {sorted(extra)} need an .npz file")
@@ -164,7 +164,14 @@ def read(path: Any, key: str | None = None, fps: float | None = None, skeleton: 
             tracks.append(Track(q, present, a4[present, q], None if s4 is None else s4[present, q]))
     return PoseFile(tracks=tracks, num_frames=arr.shape[0], format="array", skeleton=skeleton, fps=fps,
                     units="file units", source=p,
-                    meta=dict(shape=arr.shape, dtype=str(arr.dtype), key=key or "keypoints"))
+                    meta=dict(shape=arr.shape, dtype=str(_stored_dtype(p, key)), key=key or "keypoints"))
+
+
+def _stored_dtype(p: Any, key: str | None) -> np.dtype:
+    """The dtype the array has in the file (``read_array`` returns float64), from its header only."""
+    if suffix_of(p) == ".npy":
+        return np.load(p, mmap_mode="r", allow_pickle=False).dtype
+    return npz_headers(p)[key][1]
 
 
 def write(path: Any, pose_file) -> Any:
@@ -172,10 +179,17 @@ def write(path: Any, pose_file) -> Any:
     a person is absent; an ``.npz`` keeps every other array of the file it was read from, and gets
     ``track_ids`` (and ``scores``) when it was not read from an array file."""
     p = as_path(path)
-    arr, ids = pose_file.to_array()
     meta = pose_file.meta if pose_file.format == "array" else {}
-    if len(meta.get("shape", ())) == 3:
-        arr = arr[:, 0]
+    if meta:  # back into the file's own layout: every column (also one with no person) and dtype
+        shape = tuple(meta["shape"])
+        arr = np.full((shape[0], 1) + shape[1:] if len(shape) == 3 else shape, np.nan)
+        for t in pose_file.tracks:  # track ids are the person columns
+            arr[t.frames, t.track_id] = t.keypoints
+        arr = arr[:, 0] if len(shape) == 3 else arr
+        dtype = np.dtype(meta["dtype"])
+        arr = arr.astype(dtype) if dtype.kind == "f" else arr
+    else:
+        arr, ids = pose_file.to_array()
     extra = {}
     src = pose_file.source
     if suffix_of(p) == ".npz":
