@@ -6,6 +6,7 @@ import pytest
 from synsp.geometry import axis_angle_to_matrix, matrix_to_axis_angle
 from synsp.metrics import geodesic_error
 from synsp.rotations import (
+    DEFAULT_ROTATION_MODEL,
     angular_acceleration,
     continuous_quaternions,
     refine_rotations,
@@ -105,15 +106,16 @@ def test_missing_and_low_confidence_joints_are_filled():
     assert np.isfinite(out).all()
     assert geodesic_error(out[20:23, 1], clean[20:23, 1]) < 2.0
     with pytest.raises(SynspInputError, match="confidence"):
-        refine_rotations(x, confidence=np.ones((60, 5)))
+        refine_rotations(x, "butterworth", confidence=np.ones((60, 5)))
 
 
 def test_network_models_and_bad_input_give_clear_errors():
-    with pytest.raises(SynspInputError, match=r"uses the classical filters.*butterworth.*positions, not rotations"):
-        refine_rotations(np.zeros((40, 24, 3)), model="synsp-h36m17-3d")
-    with pytest.raises(SynspInputError, match="classical filters"):
+    with pytest.raises(SynspInputError, match=r"cannot refine rotations.*rotation network.*butterworth.*positions"):
+        refine_rotations(np.zeros((40, 24, 3)), model="synsp-h36m17-3d-w8")
+    with pytest.raises(SynspInputError, match="classical filter"):
         refine_smpl(np.zeros((40, 72)), model="/no/such/checkpoint.pt")
-    assert rotation_filter(None).name == "butterworth"
+    assert rotation_filter(None).name in (DEFAULT_ROTATION_MODEL, "butterworth")
+    assert rotation_filter("one-euro").name == "one-euro"
     with pytest.raises(SynspInputError, match="rotvec"):
         refine_rotations(np.zeros((40, 24, 4)))
     with pytest.raises(SynspInputError, match="poses"):

@@ -17,8 +17,8 @@ TINY = dict(d_model=16, d_inner=16, n_layers=1, n_head=2, d_k=8, d_v=8, input_re
             frequency_output=True, query_positions=True, spectral_skip=True)
 
 
-def config(out, epochs, **kw):
-    return TrainConfig(name="tiny", model=TINY, corpus=str(embedded_corpus_path()), train_split="test",
+def config(out, epochs, model=TINY, **kw):
+    return TrainConfig(name="tiny", model=model, corpus=str(embedded_corpus_path()), train_split="test",
                        val_split="test", epochs=epochs, windows_per_epoch=64, batch_size=32, val_frames=150,
                        out=str(out), **kw)
 
@@ -90,3 +90,20 @@ def test_two_torchrun_processes_train_like_one(tmp_path):
     assert a.keys() == b.keys()
     for k in a:
         torch.testing.assert_close(a[k], b[k], rtol=1e-4, atol=1e-5)
+
+
+def test_min_views_trains_one_model_on_several_view_counts(tmp_path):
+    from synsp.training import _keep_views
+
+    cfg = config(tmp_path / "mv", epochs=1, views=3, min_views=2, mode="multiview",
+                 model=dict(TINY, view_mean_skip=True))
+    batch = {"input": torch.zeros(4, 3, 8, 51), "mask": torch.zeros(4, 3, 8, 17)}
+    counts = {_keep_views(batch, cfg, 0, step)["input"].shape[1] for step in range(40)}
+    assert counts == {2, 3}
+    assert _keep_views(batch, cfg, 0, 5)["mask"].shape[1] == _keep_views(batch, cfg, 0, 5)["input"].shape[1]
+    model, card = load_model(train(cfg, progress=False))
+    assert card.views == 3 and card.recipe["min_views"] == 2
+    x = np.random.default_rng(0).normal(size=(20, 2, 17, 3))  # two views: fewer than trained with
+    assert NetworkRefiner(model, card)(x).shape == x.shape
+    with pytest.raises(SynspInputError, match="min_views"):
+        train(config(tmp_path / "bad", epochs=1, views=2, min_views=3, mode="multiview"), progress=False)

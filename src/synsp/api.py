@@ -150,8 +150,8 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     ``unrefined_tracks``.
     """
     if pose_file.format == "smpl" or pose_file.units == "axis-angle":
-        # joint rotations (SMPL-style body-model files), not positions: quaternion smoothing with a filter;
-        # same summary keys, accel in degrees / frame^2 (see synsp.rotations.refine_rotation_file)
+        # joint rotations (SMPL-style body-model files), not positions: the rotation network or a filter on
+        # quaternions; same summary keys, accel in degrees / frame^2 (see synsp.rotations.refine_rotation_file)
         from .rotations import refine_rotation_file
 
         return refine_rotation_file(pose_file, model=model, fps=fps, max_gap=max_gap)
@@ -160,6 +160,29 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     fps = fps or pose_file.fps
     name = model if model is not None else default_model(pose_file.num_joints, pose_file.dims, pose_file.skeleton)
     refiner = fit_refiner(get_refiner(name), pose_file.num_joints, pose_file.skeleton)
+
+    def refine_part(kp, conf, valid, at, track, a, b):
+        raw = kp
+        kp, conf, keep_raw = _stand_in_for_unseen_joints(kp, conf, valid, at, pose_file.skeleton)
+        ref, filled = _run(refiner, kp, fps, conf, progress)
+        ref[:, keep_raw] = raw[:, keep_raw]  # never seen: left as the detector wrote them
+        filled[:, keep_raw] = False
+        return ref, filled, int(keep_raw.sum())
+
+    return refine_tracks(pose_file, refiner, refine_part, _mean_accel, fps, max_gap)
+
+
+def refine_tracks(pose_file, refiner, refine_part, mean_accel, fps: float | None, max_gap: int | None):
+    """The per-person loop of :func:`refine_pose_file` (positions) and
+    :func:`synsp.rotations.refine_rotation_file` (rotations); returns ``(refined, summary)``.
+
+    Every track is cut where more than ``max_gap`` frames are absent; each part with at least one
+    valid joint (finite, score >= ``refiner.min_confidence``) and ``refiner.window`` frames goes
+    through ``refine_part(kp, conf, valid, at, track, a, b) -> (refined, filled, unseen)`` on the
+    part's dense timeline (``at``: the detected frames in it; ``a:b``: the part among the track's
+    detections); the others are left as they are and listed.  ``mean_accel`` gives the summary's
+    ``accel_before`` / ``accel_after``.
+    """
     window = int(getattr(refiner, "window", 1))
     gap = pose_file.max_gap(fps, max_gap)
     new, unrefined, filled_total, unseen, before, after = {}, [], 0, 0, [], []
@@ -174,16 +197,12 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
             if len(kp) < window or not valid.any():
                 unrefined.append(track.track_id)
                 continue
-            raw = kp
-            kp, conf, keep_raw = _stand_in_for_unseen_joints(kp, conf, valid, at, pose_file.skeleton)
-            unseen += int(keep_raw.sum())
-            ref, filled = _run(refiner, kp, fps, conf, progress)
-            ref[:, keep_raw] = raw[:, keep_raw]  # never seen: left as the detector wrote them
-            filled[:, keep_raw] = False
+            ref, filled, part_unseen = refine_part(kp, conf, valid, at, track, a, b)
             out[a:b] = ref[at]
             filled_total += int(filled[at].sum())
-            before.append(_mean_accel(raw))
-            after.append(_mean_accel(np.where(np.isnan(raw), np.nan, ref)))
+            unseen += part_unseen
+            before.append(mean_accel(kp))
+            after.append(mean_accel(np.where(np.isnan(kp), np.nan, ref)))
         new[track.track_id] = out
     if not before:
         raise SynspInputError(
@@ -192,5 +211,5 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
             "(e.g. model='one-euro') or a longer recording")
     summary = dict(frames=pose_file.num_frames, persons=len(pose_file.tracks), filled=filled_total, unseen=unseen,
                    accel_before=float(np.nanmean(before)), accel_after=float(np.nanmean(after)),
-                   model=str(getattr(refiner, "name", name)), unrefined_tracks=sorted(set(unrefined), key=str))
+                   model=str(getattr(refiner, "name", "")), unrefined_tracks=sorted(set(unrefined), key=str))
     return pose_file.with_keypoints(new), summary

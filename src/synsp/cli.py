@@ -76,9 +76,12 @@ MODEL_SIZES = {
 @click.option("--skeleton", default=None,
               help="joint set (default: the skeleton of a --corpus that holds one, e.g. from `synsp data import`; "
                    "else h36m17)")
-@click.option("--representation", type=click.Choice(["3d", "3d-camera", "2d"]), default="3d", show_default=True)
+@click.option("--representation", type=click.Choice(["3d", "3d-camera", "2d", "rotations"]), default="3d",
+              show_default=True, help="rotations: SMPL-style joint rotations (with --skeleton smpl24)")
 @click.option("--window", default=8, show_default=True, help="frames per window (DeciWatch: interval*q+1)")
 @click.option("--views", default=1, show_default=True, help="views refined together (multi-view model)")
+@click.option("--min-views", type=int, default=None,
+              help="multi-view: train each batch on a random number of views from this to --views")
 @click.option("--mode", type=click.Choice(["single", "multiview", "random", "similar"]), default="single",
               show_default=True)
 @click.option("--preset", default="3dpw-spin-like", show_default=True,
@@ -108,7 +111,7 @@ def train(**opts) -> None:
 
     arch = opts["architecture"]
     if opts["skeleton"] is None:
-        opts["skeleton"] = "h36m17"
+        opts["skeleton"] = "smpl24" if opts["representation"] == "rotations" else "h36m17"
         if opts["corpus"]:
             from .data.corpus import corpus_meta
 
@@ -124,7 +127,7 @@ def train(**opts) -> None:
     presets = opts["preset"].split("+")
     config = TrainConfig(
         name=name, architecture=arch, model=model, skeleton=opts["skeleton"], window=opts["window"],
-        views=opts["views"], mode=opts["mode"], representation=opts["representation"],
+        views=opts["views"], min_views=opts["min_views"], mode=opts["mode"], representation=opts["representation"],
         preset=presets[0] if len(presets) == 1 else presets, corpus=opts["corpus"], epochs=opts["epochs"],
         windows_per_epoch=opts["windows_per_epoch"], batch_size=opts["batch_size"], lr=opts["lr"],
         lr_decay=opts["lr_decay"], w_accel=w_accel, seed=opts["seed"], out=opts["out"] or f"runs/{name}",
@@ -197,11 +200,14 @@ def models() -> None:
         card = json.loads(stem.with_suffix(".json").read_text())
         val = card.get("validation", {})
         unit = "px" if card["dims"] == 2 else "mm"
-        click.echo(f"{name}: {card['architecture']}, {card['skeleton']} {card['dims']}D, window {card['window']}, "
+        kind = "rotations (6D)" if card["dims"] == 6 else f"{card['dims']}D"
+        angle = (f", angle {val['val_angle']:.2f} deg (input {val['input_angle']:.2f}); MPJPE and Accel of "
+                 "forward-kinematics joints" if "val_angle" in val and "input_angle" in val else "")
+        click.echo(f"{name}: {card['architecture']}, {card['skeleton']} {kind}, window {card['window']}, "
                    f"views {card['views']}, {card['fps']:g} fps, noise {card['noise_preset']}; validation "
                    f"MPJPE {val.get('val_mpjpe', float('nan')):.1f} {unit} (input "
                    f"{val.get('input_mpjpe', float('nan')):.1f}), Accel {val.get('val_accel', float('nan')):.2f} "
-                   f"{unit}/frame^2 (input {val.get('input_accel', float('nan')):.2f})")
+                   f"{unit}/frame^2 (input {val.get('input_accel', float('nan')):.2f}){angle}")
         click.echo(f"    trained with: {card['command']}")
 
 
@@ -224,7 +230,8 @@ def refine(input_path: str, output: str, model: str | None, fps: float | None, s
     """Refine a pose file person by person; the output keeps the input's format and fields.
 
     INPUT: MMPose 0.x/1.x or COCO JSON, an OpenPose JSON folder, MediaPipe CSV/NPZ, TRC,
-    BVH (joint positions), SMPL parameter npz (rotations; .pkl only with --trust-pickle), a
+    BVH (joint positions), SMPL parameter npz (rotations, refined by the rotation network
+    synsp-smpl24-rot-w8 or a named filter; .pkl only with --trust-pickle), a
     SmoothNet-format npz, or a (T, J, D) / (T, P, J, D) array in .npy/.npz.  An .npy/.npz OUTPUT of another format gets a plain (T, P, J, D) array with
     track ids and scores; a .trc OUTPUT of one 3D person gets TRC markers (BVH cannot be
     written back: use .npz or .trc).  SmoothNet files are written back pickle-free.

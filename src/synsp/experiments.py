@@ -18,6 +18,7 @@ experiment                  seed document
 ``generalisation``          trained on one error preset, tested on every other (a matrix)
 ``combinations``            section 2.7 in part: each model on single, same-person and random groups
 ``smoothnet-data``          Table 1 on SmoothNet-format data the user holds (Human3.6M, 3DPW, AIST++ ...)
+``rotations``               SMPL-style rotations: quaternion filters and the rotation network (FK and angles)
 ==========================  =============================================================
 
 Models that are not shipped (ablations, other windows) are read from a runs
@@ -302,14 +303,22 @@ def window_average(ctx: "Context") -> Report:
 MULTIVIEW = "synsp-h36m17-3d-w8-p4"
 
 
-def combinations(ctx: "Context") -> Report:
-    """Section 2.7, in part: what each model does with each kind of input group (first view scored)."""
+def combinations(ctx: Context) -> Report:
+    """Section 2.7: what each model does with each kind of input group (the person, first view, scored)."""
+    from .grouping import DEFAULT_BANK, SimilarPoseRefiner, load_bank
+
     rep = Report("combinations", f"Section 2.7: input combinations at inference ({ctx.preset})", "")
-    rep.notes.append("- Inputs: the person alone; 4 world-frame views of the same person (independent errors); "
-                     "the person plus 3 windows of other clips (random combination). Scored on the first view. "
-                     "The random-group model: `synsp train --views 4 --mode random ...` (README). A model trained "
-                     "on similar-pose groups and the pose bank that similar-pose grouping at inference needs are "
-                     "not built yet, so that row and column are missing.")
+    rep.notes.append("- Inputs, each scored on the person (the first view): the person alone; 4 world-frame views of "
+                     "the same person (independent errors); the person plus 3 windows of other test clips (random "
+                     "combination); the person plus 3 similar poses (similar-pose grouping, "
+                     "`synsp.grouping.SimilarPoseRefiner`): for every window of the person, the 3 most similar "
+                     "windows (mirror images included) of the pose bank shipped with the similar-pose model "
+                     f"(`{DEFAULT_BANK.name}`: 1,500 clean windows of the corpus train split, "
+                     "`tools/make_pose_bank.py`), moved rigidly onto the person's window. Models: the shipped "
+                     "single-view and multi-view SynSP, and two 4-view models fine-tuned from the single-view "
+                     "weights with the same recipe: on random groups (`synsp train --views 4 --mode random ...`) and "
+                     "on similar-pose groups (`--mode similar`: clean bank companions found by the person's noisy "
+                     "window, as at inference; README).")
     same = [validation_set("h36m17", ctx.preset, ctx.frames, ctx.corpus, seed=1000 * s, split="test", views=4)
             for s in range(ctx.seeds)]
     random = []
@@ -321,10 +330,16 @@ def combinations(ctx: "Context") -> Report:
         random.append(group)
     alone = [[(g[:, 0], x[:, 0], c[:, 0]) for g, x, c in clips] for clips in same]
     rep.notes.append(f"- {sum(len(g) for g, _, _ in same[0])} test frames x {ctx.seeds} noise seed(s), 4 views each")
+    bank = load_bank() if DEFAULT_BANK.is_file() else None
+    if bank is None:
+        rep.notes.append(f"- no pose bank at {DEFAULT_BANK} (`python tools/make_pose_bank.py`): no similar-pose column")
+    similar_col = "person + 3 similar poses (bank)"
     raw = _cell_pair(_metrics(input_as_refiner, alone))  # the first view's input is the same in every group
-    rows = [{"model": "input", "person alone": raw, "4 views of the person": raw, "person + 3 other clips": raw}]
+    rows = [{"model": "input", "person alone": raw, "4 views of the person": raw, "person + 3 other clips": raw,
+             similar_col: raw}]
     models = (("single-view SynSP", DEFAULT), ("multi-view SynSP (trained on 4 views of one person)", MULTIVIEW),
-              ("SynSP trained on random groups of 4", ctx.runs / "synsp-h36m17-3d-w8-random4" / "best"))
+              ("SynSP trained on random groups of 4", ctx.runs / "synsp-h36m17-3d-w8-random4" / "best"),
+              ("SynSP trained on similar-pose groups of 4", _similar_model(ctx.runs)))
     for label, name in models:
         net = _network(name)
         if net is None:
@@ -332,15 +347,31 @@ def combinations(ctx: "Context") -> Report:
             continue
         if net.card.views == 1:
             rows.append({"model": label, "person alone": _cell_pair(_metrics(net, alone)),
-                         "4 views of the person": "each view alone", "person + 3 other clips": "each view alone"})
+                         "4 views of the person": "each view alone", "person + 3 other clips": "each view alone",
+                         similar_col: "the person alone"})
             continue
-        first = lambda x, fps=None, confidence=None, net=net: net(x, fps=fps, confidence=confidence)[:, 0]  # noqa: E731
+        first = _first_view(net)
         rows.append({"model": label,
                      "person alone": _cell_pair(_metrics(_as_single_group(net), alone)),
                      "4 views of the person": _cell_pair(_metrics_first_view(first, same)),
-                     "person + 3 other clips": _cell_pair(_metrics_first_view(first, random))})
+                     "person + 3 other clips": _cell_pair(_metrics_first_view(first, random)),
+                     similar_col: (_cell_pair(_metrics(SimilarPoseRefiner(net, bank), alone)) if bank is not None
+                                   else "no bank")})
     rep.table("MPJPE (mm) / Accel (mm/frame^2) of the first view", rows)
     return rep
+
+
+def _first_view(net: NetworkRefiner) -> Callable:
+    """A multi-view network on groups ``(T, P, J, D)``, returning the first view ``(T, J, D)``."""
+    def run(x, fps=None, confidence=None):
+        return net(x, fps=fps, confidence=confidence)[:, 0]
+    return run
+
+
+def _similar_model(runs: Path) -> str | Path:
+    """The similar-pose model: shipped when it is, else where ``synsp train --name ... --out`` puts it."""
+    name = "synsp-h36m17-3d-w8-similar4"
+    return name if name in shipped_models() else runs / name / "best"
 
 
 def _metrics_first_view(run: Callable, sets) -> dict[str, float]:
@@ -489,6 +520,58 @@ def _bars_figure(names, series: dict[str, list[float]], ylabel: str):
     return fig
 
 
+ROTATION_MODEL = "synsp-smpl24-rot-w8"
+ROTATION_FILTERS = ("one-euro", "savgol", "gaussian", "butterworth", "kalman-rts")
+
+
+def rotations(ctx: "Context") -> Report:
+    """SMPL-style joint rotations: the quaternion filters against the rotation network, on the same
+    noisy rotations; joint errors through forward kinematics and the geodesic angle error."""
+    import time
+
+    from .rotations import refine_rotations, rotation_metrics
+    from .training import input_as_rotations
+
+    rep = Report("rotations", f"SMPL rotations: filters and the rotation network ({ctx.preset})", "")
+    sets = [validation_set("smpl24", ctx.preset, ctx.frames, ctx.corpus, seed=1000 * s, split="test",
+                           representation="rotations") for s in range(ctx.seeds)]
+    frames = sum(len(g) for g, _, _ in sets[0])
+    rep.notes.append(f"- {frames} test frames of smpl24 local rotations (retargeted from the corpus's mocap, "
+                     f"sources with rotations only) x {ctx.seeds} noise seed(s); errors simulated on the "
+                     "rotations with `synsp.noise.simulate(..., representation='rotations')`.")
+    rep.notes.append("- MPJPE / PA-MPJPE / Accel: the 24 joints of a fixed neutral body "
+                     "(`synsp.rotations.SMPL24_OFFSETS`) by forward kinematics, pelvis at the origin, in mm; "
+                     "angle: mean geodesic error in degrees; angular accel: mean |angular acceleration error| "
+                     "in degrees/frame^2. Filters smooth sign-continuous quaternions (`synsp.rotations`).")
+    methods: list[tuple[str, Callable]] = [("input", lambda x, fps=None, confidence=None: input_as_rotations(x))]
+    methods += [(f, functools.partial(refine_rotations, model=f)) for f in ROTATION_FILTERS]
+    for label, where in ((ROTATION_MODEL, ROTATION_MODEL),
+                         (f"{ROTATION_MODEL} (runs)", ctx.runs / ROTATION_MODEL / "best")):
+        net = _network(where)
+        if net is not None:
+            methods.append((label, net))
+            break
+    else:
+        rep.notes.append(f"- {ROTATION_MODEL}: not shipped or trained here, skipped")
+    rows = []
+    for label, run in methods:
+        results, seconds = [], 0.0
+        for clips in sets:
+            t0 = time.perf_counter()
+            preds = [run(x, fps=30.0, confidence=c) for _, x, c in clips]
+            seconds += time.perf_counter() - t0
+            results.append(rotation_metrics(preds, [g for g, _, _ in clips],
+                                            [input_as_rotations(x) for _, x, _ in clips]))
+        mean = {k: float(np.mean([r[k] for r in results])) for k in results[0]}
+        rows.append({"method": label, "MPJPE": mean["mpjpe"], "PA-MPJPE": mean["pa_mpjpe"], "Accel": mean["accel"],
+                     "angle (deg)": mean["angle"], "angular accel (deg/f^2)": mean["angle_accel"],
+                     "MPJPE hardest 1 %": mean["mpjpe_hardest"],
+                     "frames/s": round(frames * len(sets) / max(seconds, 1e-9))})
+    rep.table("smpl24 rotations: joints by forward kinematics in mm, angles in degrees (30 fps); mean over noise "
+              "seeds", rows)
+    return rep
+
+
 EXPERIMENTS: dict[str, Callable[..., Report]] = {
     "comparison": comparison,
     "branches": branches,
@@ -500,6 +583,7 @@ EXPERIMENTS: dict[str, Callable[..., Report]] = {
     "generalisation": generalisation,
     "combinations": combinations,
     "smoothnet-data": smoothnet_data,
+    "rotations": rotations,
 }
 
 

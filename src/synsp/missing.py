@@ -28,6 +28,9 @@ import numpy as np
 
 from .validation import SynspInputError, check_poses, to_numpy
 
+#: coordinates per joint that can be filled: 2D/3D positions, quaternions, 6D rotations
+ANY_DIMS = (2, 3, 4, 6)
+
 __all__ = ["missing_from_confidence", "interpolate_missing", "hold_missing"]
 
 
@@ -71,7 +74,7 @@ def interpolate_missing(poses: Any, missing: Any = None) -> tuple[np.ndarray, np
         SynspInputError: bad shape, inf, every entry missing, or a joint
         coordinate missing in every frame.
     """
-    x = check_poses(poses, ndims=(3, 4), allow_nan=True)
+    x = check_poses(poses, ndims=(3, 4), dims=ANY_DIMS, allow_nan=True)
     mask = np.isnan(x)
     if missing is not None:
         extra = to_numpy(missing, dtype=bool)

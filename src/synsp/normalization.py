@@ -16,6 +16,16 @@ camera or world frame) becomes network input ``(..., W, (J+1)*D)``:
 keypoints (``s`` then plays the role of a per-window person box size) and 3D.
 No rotation is normalised away: models are trained with full 3D rotation
 augmentation instead.
+
+Joint *rotations* (SMPL-style local rotations, as 6D vectors ``(..., W, J, 6)``,
+:func:`synsp.geometry.matrix_to_rot6d`) need no unit or scale; only the root
+joint's rotation is global (the body's orientation in the camera or world), so
+:func:`normalize_rotation_windows` expresses it relative to the window's mean
+root orientation ``M`` (the chordal mean: the rotation nearest to the sum of
+the window's root matrices), ``M^T R_root(t)``, the rotation analogue of
+subtracting the window's mean root position, and
+:func:`denormalize_rotation_windows` turns it back with ``M``.  The card's
+``normalization`` is then :data:`ROTATIONS_6D`.
 """
 
 from __future__ import annotations
@@ -24,11 +34,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["WindowStats", "normalize_windows", "denormalize_windows", "window_mask", "PER_VIEW", "SHARED_VIEWS"]
+__all__ = ["WindowStats", "normalize_windows", "denormalize_windows", "window_mask", "PER_VIEW", "SHARED_VIEWS",
+           "ROTATIONS_6D", "normalize_rotation_windows", "denormalize_rotation_windows"]
 
 #: the model card's ``normalization`` values: each view on its own, or the views of one person together
 PER_VIEW = "window-root-rms"
 SHARED_VIEWS = "window-root-rms-shared-views"
+ROTATIONS_6D = "rot6d-window-root-orientation"
 
 
 @dataclass
@@ -80,3 +92,38 @@ def window_mask(missing: np.ndarray, root_joints: tuple[int, ...]) -> np.ndarray
     """Missing flags ``(..., W, J)`` -> mask channels ``(..., W, J+1)`` (root: any root joint)."""
     m = np.asarray(missing, dtype=np.float64)
     return np.concatenate([m, m[..., list(root_joints)].max(axis=-1, keepdims=True)], axis=-1)
+
+
+def _nearest_rotation(m: np.ndarray) -> np.ndarray:
+    """The rotation matrix nearest to each ``(..., 3, 3)`` matrix (SVD, det +1)."""
+    u, _, vt = np.linalg.svd(m)
+    d = np.sign(np.linalg.det(u @ vt))
+    u = u.copy()
+    u[..., :, -1] *= d[..., None]
+    return u @ vt
+
+
+def normalize_rotation_windows(windows: np.ndarray, root: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """6D rotations ``(..., W, J, 6) -> (..., W, J*6)`` with joint 0 relative to the window's
+    mean root orientation; also returns that orientation ``(..., 3, 3)``.
+
+    ``root`` given (the input window's): normalise another window (the target) the same way.
+    """
+    from .geometry import matrix_to_rot6d, rot6d_to_matrix
+
+    x = np.array(windows, dtype=np.float64)
+    R0 = rot6d_to_matrix(x[..., 0, :])  # (..., W, 3, 3)
+    if root is None:
+        root = _nearest_rotation(R0.sum(axis=-3))
+    x[..., 0, :] = matrix_to_rot6d(np.swapaxes(root, -1, -2)[..., None, :, :] @ R0)
+    return x.reshape(*x.shape[:-2], -1), root
+
+
+def denormalize_rotation_windows(y: np.ndarray, root: np.ndarray) -> np.ndarray:
+    """Network output ``(..., W, J*6) -> (..., W, J, 6)`` with the root orientation restored."""
+    from .geometry import matrix_to_rot6d, rot6d_to_matrix
+
+    y = np.array(y, dtype=np.float64)
+    y = y.reshape(*y.shape[:-1], -1, 6)
+    y[..., 0, :] = matrix_to_rot6d(root[..., None, :, :] @ rot6d_to_matrix(y[..., 0, :]))
+    return y

@@ -34,7 +34,15 @@ from .filters import FILTERS, get_filter
 from .filters.base import Refiner
 from .missing import hold_missing, interpolate_missing, missing_from_confidence
 from .models.checkpoint import ModelCard, load_model
-from .normalization import SHARED_VIEWS, denormalize_windows, normalize_windows, window_mask
+from .normalization import (
+    ROTATIONS_6D,
+    SHARED_VIEWS,
+    denormalize_rotation_windows,
+    denormalize_windows,
+    normalize_rotation_windows,
+    normalize_windows,
+    window_mask,
+)
 from .skeletons import SKELETONS as SKELETON_NAMES, get_skeleton
 from .validation import SynspInputError, check_poses
 from .windows import WindowAccumulator, window_starts
@@ -155,14 +163,20 @@ class NetworkRefiner:
         the normalisation; no window averaging.
         """
         card = self.card
-        inp, stats = normalize_windows(windows, card.root_joints,  # (n, P, W, (J+1)*D)
-                                       shared_views=card.normalization == SHARED_VIEWS)
+        rotations = card.normalization == ROTATIONS_6D
+        if rotations:  # 6D joint rotations (synsp.rotations.RotationNetwork): (n, P, W, J*6)
+            inp, root = normalize_rotation_windows(windows)
+        else:
+            inp, stats = normalize_windows(windows, card.root_joints,  # (n, P, W, (J+1)*D)
+                                           shared_views=card.normalization == SHARED_VIEWS)
         mask = None
         if card.mask:
-            mask = torch.as_tensor(window_mask(missing, card.root_joints), dtype=torch.float32,
-                                   device=self.device)
-        y = self.run_windows(torch.as_tensor(inp, dtype=torch.float32, device=self.device), mask)
-        return denormalize_windows(y.cpu().numpy(), stats, windows.shape[-1])
+            flags = missing.astype(np.float64) if rotations else window_mask(missing, card.root_joints)
+            mask = torch.as_tensor(flags, dtype=torch.float32, device=self.device)
+        y = self.run_windows(torch.as_tensor(inp, dtype=torch.float32, device=self.device), mask).cpu().numpy()
+        if rotations:
+            return denormalize_rotation_windows(y, root)
+        return denormalize_windows(y, stats, windows.shape[-1])
 
     def run_windows(self, inp: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
         """Normalised windows ``(n, P, W, C)`` (+ mask) -> the card's output, same shape."""
@@ -273,7 +287,7 @@ def get_refiner(name: str | os.PathLike, **kw) -> Refiner:
         return get_filter(key, **kw)
     models = shipped_models()
     if key in models:
-        return NetworkRefiner.from_checkpoint(models[key], **kw)
+        return _as_refiner(NetworkRefiner.from_checkpoint(models[key], **kw))
     path = Path(key)
     if path.name.lower().endswith((".pth", ".pt", ".pth.tar", ".tar", ".pkl", ".ckpt")):
         raise SynspInputError(
@@ -281,8 +295,17 @@ def get_refiner(name: str | os.PathLike, **kw) -> Refiner:
             "Official SynSP checkpoints convert with synsp.models.official.load_official_checkpoint(path, "
             "trust_pickle=True) and synsp.models.checkpoint.save_model, once, from a source you trust")
     if path.with_suffix(".json").is_file() or path.is_file():
-        return NetworkRefiner.from_checkpoint(path, **kw)
+        return _as_refiner(NetworkRefiner.from_checkpoint(path, **kw))
     raise SynspInputError(
         f"unknown refiner {key!r}: not a filter ({', '.join(sorted(FILTERS))}), not a shipped model "
         f"({', '.join(models) or 'none shipped yet'}) and not a checkpoint file"
     )
+
+
+def _as_refiner(network: NetworkRefiner) -> Refiner:
+    """A rotation model (6D inside) behind the axis-angle contract, any other network as it is."""
+    if network.card.normalization == ROTATIONS_6D:
+        from .rotations import RotationNetwork
+
+        return RotationNetwork(network)
+    return network

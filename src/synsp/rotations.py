@@ -29,9 +29,18 @@ physical units keep their meaning for the dimensionless quaternion components: a
 0.01 in a component is about 1.15 degrees of rotation (the Kalman filters' 0.01 m
 measurement noise therefore reads as ~1 degree).
 
-Network refiners (the shipped SynSP models) refine joint *positions*; until a rotation model
-exists, asking for one here raises :class:`synsp.validation.SynspInputError` naming the
-filters.
+A rotation *network* (a model card with ``normalization`` :data:`synsp.normalization.ROTATIONS_6D`,
+e.g. the shipped ``synsp-smpl24-rot-w8``) refines all joints of a body at once instead:
+:class:`RotationNetwork` turns the axis-angles into 6D vectors (the first two columns of each
+rotation matrix, continuous where the axis-angle wraps), fills and resamples them in time, runs
+SynSP on 8-frame windows with the root orientation expressed relative to the window's mean, merges
+the windows (SWAA) and projects the result back onto rotations (Gram-Schmidt).  A network for
+joint *positions* named here raises :class:`synsp.validation.SynspInputError`.
+
+Metrics (:func:`rotation_metrics`): the geodesic angle error in degrees and, through forward
+kinematics of a fixed neutral body (:data:`SMPL24_OFFSETS`, a hand-made mannequin 1.7 m tall,
+not the SMPL model, whose template cannot be redistributed), joint-position MPJPE and Accel in
+millimetres, root at the origin.
 
 :func:`refine_smpl` refines SMPL parameters ``poses`` ``(T, 72)`` / ``(T, 24, 3)`` and the root
 translation ``(T, 3)`` together (the translation as a 3D position).
@@ -42,6 +51,7 @@ of rotations (format ``'smpl'`` or units ``'axis-angle'``).
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -50,14 +60,21 @@ from .filters import FILTERS, TemporalFilter, get_filter
 from .geometry import (
     axis_angle_to_matrix,
     axis_angle_to_quaternion,
+    axis_angle_to_rot6d,
     matrix_to_axis_angle,
     quaternion_to_axis_angle,
+    rot6d_to_axis_angle,
 )
 from .validation import SynspInputError, check_poses, to_numpy
 
 __all__ = [
     "DEFAULT_ROTATION_FILTER",
+    "DEFAULT_ROTATION_MODEL",
+    "SMPL24_OFFSETS",
+    "RotationNetwork",
     "rotation_filter",
+    "rotation_metrics",
+    "smpl24_joints",
     "refine_rotations",
     "refine_smpl",
     "refine_rotation_file",
@@ -65,28 +82,130 @@ __all__ = [
     "angular_acceleration",
 ]
 
-#: the filter used when no model is named
+#: the filter of :func:`rotation_filter` when none is named, and the translation's filter beside a network
 DEFAULT_ROTATION_FILTER = "butterworth"
+#: what refines rotations when no model is named (see the README's rotation table)
+DEFAULT_ROTATION_MODEL = "synsp-smpl24-rot-w8"
+
+#: parent-to-joint offsets (metres, parent frame) of a neutral SMPL-like body in SMPL's rest pose
+#: (T-pose, y up, x to the body's left, z forward): a hand-made mannequin for forward kinematics
+SMPL24_OFFSETS = np.array([
+    (0.0, 0.0, 0.0), (0.07, -0.09, 0.0), (-0.07, -0.09, 0.0), (0.0, 0.10, 0.0),  # pelvis, hips, spine1
+    (0.0, -0.38, 0.0), (0.0, -0.38, 0.0), (0.0, 0.13, 0.0),  # knees, spine2
+    (0.0, -0.40, 0.0), (0.0, -0.40, 0.0), (0.0, 0.06, 0.0),  # ankles, spine3
+    (0.0, -0.05, 0.12), (0.0, -0.05, 0.12), (0.0, 0.20, 0.0),  # feet, neck
+    (0.07, 0.12, 0.0), (-0.07, 0.12, 0.0), (0.0, 0.09, 0.03),  # collars, head
+    (0.11, 0.0, 0.0), (-0.11, 0.0, 0.0), (0.26, 0.0, 0.0), (-0.26, 0.0, 0.0),  # shoulders, elbows
+    (0.25, 0.0, 0.0), (-0.25, 0.0, 0.0), (0.08, 0.0, 0.0), (-0.08, 0.0, 0.0),  # wrists, hands
+])
 
 
-def rotation_filter(model: Any = None) -> TemporalFilter:
-    """The synsp filter named ``model`` (a :class:`TemporalFilter` is returned as it is).
+class RotationNetwork:
+    """A rotation model behind the refiner contract on axis-angles ``(T, J, 3)`` / ``(T, P, J, 3)``.
 
-    Anything else (a shipped network name, a checkpoint path, an unknown name) raises
-    :class:`SynspInputError`: rotation refinement uses the filters only.
+    Wraps the :class:`synsp.refiners.NetworkRefiner` of a card whose normalisation is
+    :data:`synsp.normalization.ROTATIONS_6D` (that refiner works on 6D vectors); NaN rotations
+    and low confidences are missing, filled and flagged as for positions.
     """
+
+    def __init__(self, network: Any):
+        from .normalization import ROTATIONS_6D
+
+        if network.card.normalization != ROTATIONS_6D:
+            raise SynspInputError(f"model {network.name!r} refines joint positions, not rotations")
+        self.network = network
+        self.name, self.window, self.min_confidence = network.name, network.window, network.min_confidence
+        self.skeleton = network.skeleton
+
+    def __call__(self, rotvec: Any, fps: float | None = None, confidence: Any = None,
+                 progress: bool = False) -> np.ndarray:
+        from .data.rotation_windows import fill_rotations
+        from .missing import missing_from_confidence
+
+        joints = self.skeleton.num_joints if self.skeleton else None
+        x = check_poses(rotvec, "rotvec", ndims=(3, 4), dims=(3,), joints=joints, allow_nan=True)
+        # lost rotations are filled on quaternions here and flagged to the network as missing
+        lost = np.isnan(x).any(-1)
+        if confidence is not None:
+            lost |= missing_from_confidence(confidence, x.shape, self.min_confidence)
+        conf = np.where(lost, 0.0, 1.0)
+        out = self.network(axis_angle_to_rot6d(fill_rotations(x)), fps=fps, confidence=conf, progress=progress)
+        return np.ascontiguousarray(rot6d_to_axis_angle(out), dtype=np.float64)
+
+
+def rotation_filter(model: Any = None, num_joints: int | None = None) -> "TemporalFilter | RotationNetwork":
+    """What refines rotations for ``model``: a synsp filter by name (a :class:`TemporalFilter` is
+    returned as it is), or a rotation network (:class:`RotationNetwork`: a shipped model name or a
+    checkpoint path whose card says rotations; one passes through).  ``None``:
+    :data:`DEFAULT_ROTATION_MODEL`, or :data:`DEFAULT_ROTATION_FILTER` when that is not installed
+    or the data's ``num_joints`` is not its 24.
+
+    Anything else (a network for joint positions, an unknown name) raises :class:`SynspInputError`.
+    """
+    from .refiners import get_refiner, shipped_models
+
     if model is None:
-        model = DEFAULT_ROTATION_FILTER
-    if isinstance(model, TemporalFilter):
+        fits = num_joints in (None, 24) and DEFAULT_ROTATION_MODEL in shipped_models()
+        model = DEFAULT_ROTATION_MODEL if fits else DEFAULT_ROTATION_FILTER
+    if isinstance(model, (TemporalFilter, RotationNetwork)):
         return model
     key = str(model)
     if key in FILTERS:
         return get_filter(key)
+    try:
+        net = get_refiner(key)
+    except SynspInputError:
+        net = None
+    if isinstance(net, RotationNetwork):
+        return net
+    rotation_models = [n for n, stem in shipped_models().items() if _is_rotation_card(stem)]
     raise SynspInputError(
-        f"model {key!r} cannot refine rotations: rotation refinement (SMPL / axis-angle body-model "
-        f"files) uses the classical filters ({', '.join(sorted(FILTERS))}); the shipped SynSP networks "
-        "are trained on joint positions, not rotations, and there is no rotation model yet. "
-        f"Pass model={DEFAULT_ROTATION_FILTER!r} (the default) or another filter name")
+        f"model {key!r} cannot refine rotations: rotations (SMPL / axis-angle body-model files) are refined "
+        f"by a rotation network ({', '.join(rotation_models) or 'none installed'}) or a classical filter "
+        f"({', '.join(sorted(FILTERS))}); the other shipped networks refine joint positions. "
+        f"Leave the model out for the default ({DEFAULT_ROTATION_MODEL}) or name one of those")
+
+
+def _is_rotation_card(stem: Any) -> bool:
+    import json
+
+    from .normalization import ROTATIONS_6D
+
+    try:
+        return json.loads(Path(f"{stem}.json").read_text()).get("normalization") == ROTATIONS_6D
+    except (OSError, ValueError):
+        return False
+
+
+def smpl24_joints(rotvec: Any, offsets: Any = None) -> np.ndarray:
+    """Joint positions ``(T, 24, 3)`` (metres, pelvis at the origin) of local axis-angles
+    ``(T, 24, 3)`` by forward kinematics of :data:`SMPL24_OFFSETS` (or ``offsets`` ``(24, 3)``)."""
+    from .kinematics import forward_kinematics
+    from .skeletons import get_skeleton
+
+    x = check_poses(rotvec, "rotvec", ndims=(3,), dims=(3,), joints=24)
+    off = SMPL24_OFFSETS if offsets is None else to_numpy(offsets)
+    pos, _ = forward_kinematics(axis_angle_to_matrix(x), off, get_skeleton("smpl24").parents,
+                                np.zeros((x.shape[0], 3)))
+    return pos
+
+
+def rotation_metrics(preds: list, gts: list, inputs: list | None = None) -> dict[str, float]:
+    """Metrics of smpl24 axis-angle sequences ``(T_i, 24, 3)``: the position metrics of
+    :func:`synsp.metrics.summarize` (mm) on their forward-kinematics joints (:func:`smpl24_joints`),
+    plus ``angle`` (mean geodesic error, degrees) and ``angle_accel`` (mean angular-acceleration
+    error, degrees / frame^2, against the ground truth's)."""
+    from .metrics import geodesic_error, summarize
+    from .skeletons import get_skeleton
+
+    fk = lambda seqs: [smpl24_joints(s) for s in seqs]  # noqa: E731
+    out = summarize(fk(preds), fk(gts), inputs=None if inputs is None else fk(inputs), root_joints=(0,),
+                    parents=get_skeleton("smpl24").parents, scale=1000.0)
+    frames = np.array([len(g) for g in gts], dtype=np.float64)
+    out["angle"] = float(np.average([geodesic_error(p, g) for p, g in zip(preds, gts)], weights=frames))
+    acc = [np.abs(angular_acceleration(p) - angular_acceleration(g)) for p, g in zip(preds, gts)]
+    out["angle_accel"] = float(np.nanmean(np.concatenate([a.ravel() for a in acc])))
+    return out
 
 
 def continuous_quaternions(q: Any) -> np.ndarray:
@@ -106,19 +225,22 @@ def continuous_quaternions(q: Any) -> np.ndarray:
     return q * sign[..., None]
 
 
-def refine_rotations(rotvec: Any, model: Any = DEFAULT_ROTATION_FILTER, fps: float | None = 30,
+def refine_rotations(rotvec: Any, model: Any = None, fps: float | None = 30,
                      confidence: Any = None) -> np.ndarray:
-    """Smooth joint rotations ``(T, J, 3)`` (axis-angle, radians) over time; returns ``(T, J, 3)``.
+    """Refine joint rotations ``(T, J, 3)`` (axis-angle, radians) over time; returns ``(T, J, 3)``.
 
-    ``model``: a synsp filter name (``'butterworth'``, ``'savgol'``, ``'one-euro'``,
-    ``'gaussian'``, ``'kalman'``, ``'kalman-rts'``, ...) or a filter object.  ``fps`` for the
-    filters with parameters in Hz or seconds.  ``confidence`` ``(T, J)``: joints below the
-    filter's ``min_confidence`` are treated as missing, like NaN joints; missing joints come
-    back filled (interpolated on the quaternion sphere, then smoothed).  See the module
-    docstring for the method.
+    ``model``: None (:data:`DEFAULT_ROTATION_MODEL`), a rotation network (name, checkpoint or
+    :class:`RotationNetwork`; ``J`` must be its skeleton's joint count), or a synsp filter name
+    (``'butterworth'``, ``'savgol'``, ``'one-euro'``, ``'gaussian'``, ``'kalman'``,
+    ``'kalman-rts'``, ...) or filter object, which works on any ``J``.  ``fps``: the input's frame
+    rate (networks resample to their own; filters with parameters in Hz or seconds use it).
+    ``confidence`` ``(T, J)``: joints below the refiner's ``min_confidence`` are treated as
+    missing, like NaN joints; missing joints come back filled.  See the module docstring.
     """
     x = check_poses(rotvec, "rotvec", ndims=(3,), dims=(3,), allow_nan=True)
-    filt = rotation_filter(model)
+    filt = rotation_filter(model, x.shape[1])
+    if isinstance(filt, RotationNetwork):
+        return filt(x, fps=fps, confidence=confidence)
     T, J, _ = x.shape
     missing = np.isnan(x).any(-1)
     q = axis_angle_to_quaternion(np.where(missing[..., None], 0.0, x))
@@ -142,14 +264,14 @@ def refine_rotations(rotvec: Any, model: Any = DEFAULT_ROTATION_FILTER, fps: flo
     return np.ascontiguousarray(quaternion_to_axis_angle(smooth / norm), dtype=np.float64)
 
 
-def refine_smpl(poses: Any, trans: Any = None, model: Any = DEFAULT_ROTATION_FILTER,
+def refine_smpl(poses: Any, trans: Any = None, model: Any = None,
                 fps: float | None = 30, confidence: Any = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Refine SMPL parameters: ``poses`` ``(T, 72)`` (or any ``(T, 3K)``) or ``(T, 24, 3)``
     axis-angle, and the root translation ``trans`` ``(T, 3)`` or None.
 
-    The rotations go through :func:`refine_rotations`, the translation through the same filter
-    as a 3D position (a ``(T, 1, 3)`` array).  Returns ``(poses, trans)`` in the input shapes
-    (``trans`` None when None was given).
+    The rotations go through :func:`refine_rotations`, the translation as a 3D position (a
+    ``(T, 1, 3)`` array) through the same filter, or :data:`DEFAULT_ROTATION_FILTER` beside a
+    network.  Returns ``(poses, trans)`` in the input shapes (``trans`` None when None was given).
     """
     p = to_numpy(poses)
     if p.ndim == 2 and p.shape[1] % 3 == 0 and p.shape[1] > 0:
@@ -159,7 +281,7 @@ def refine_smpl(poses: Any, trans: Any = None, model: Any = DEFAULT_ROTATION_FIL
     else:
         raise SynspInputError(f"poses has shape {p.shape}; expected (T, 72) (or any (T, 3K)) or (T, 24, 3) "
                               "axis-angle rotations")
-    filt = rotation_filter(model)
+    filt = rotation_filter(model, rot.shape[1])
     out = refine_rotations(rot, filt, fps=fps, confidence=confidence).reshape(p.shape)
     if trans is None:
         return out, None
@@ -167,8 +289,13 @@ def refine_smpl(poses: Any, trans: Any = None, model: Any = DEFAULT_ROTATION_FIL
     if t.shape != (p.shape[0], 3):
         raise SynspInputError(f"trans has shape {t.shape}; expected {(p.shape[0], 3)} (one root translation "
                               "per frame of poses)")
-    t_out = filt(check_poses(t[:, None, :], "trans", dims=(3,), allow_nan=True), fps=fps)[:, 0]
+    t_out = _translation_filter(filt)(check_poses(t[:, None, :], "trans", dims=(3,), allow_nan=True), fps=fps)[:, 0]
     return out, t_out
+
+
+def _translation_filter(refiner: Any) -> TemporalFilter:
+    """The filter for the root translation beside ``refiner`` (itself when it is a filter)."""
+    return refiner if isinstance(refiner, TemporalFilter) else get_filter(DEFAULT_ROTATION_FILTER)
 
 
 def angular_acceleration(rotvec: Any) -> np.ndarray:
@@ -196,10 +323,12 @@ def _mean_angular_accel(x: np.ndarray) -> float:
 def refine_rotation_file(pose_file, model: Any = None, fps: float | None = None, max_gap: int | None = None):
     """:func:`synsp.api.refine_pose_file` for a pose file of rotations; returns ``(refined, summary)``.
 
-    Every track's keypoints are axis-angle rotations ``(n, J, 3)``; the root translation, when
-    the reader found one, is ``pose_file.meta['translation'][track_id]`` ``(n, 3)`` and is
-    refined with the same filter as a 3D position (the refined file carries the new values
-    there).  Tracks are cut where more than ``max_gap`` frames are absent (default half a
+    Every track's keypoints are axis-angle rotations ``(n, J, 3)``, refined by ``model``
+    (:func:`rotation_filter`: by default the rotation network for 24 joints, else
+    :data:`DEFAULT_ROTATION_FILTER`); the root translation, when the reader found one, is
+    ``pose_file.meta['translation'][track_id]`` ``(n, 3)`` and is refined as a 3D position by the
+    same filter (:data:`DEFAULT_ROTATION_FILTER` beside a network; the refined file carries the new
+    values there).  Tracks are cut where more than ``max_gap`` frames are absent (default half a
     second at the file's fps, 15 frames when unknown); shorter gaps are filled.  Parts shorter
     than the filter's window are left as they are (``summary['unrefined_tracks']``).
 
@@ -214,52 +343,35 @@ def refine_rotation_file(pose_file, model: Any = None, fps: float | None = None,
     if pose_file.dims != 3:
         raise SynspInputError(f"{pose_file.source or 'pose file'}: rotations must be axis-angle vectors "
                               f"(D = 3); found D = {pose_file.dims}")
-    filt = rotation_filter(model)
+    from .api import refine_tracks
+
+    filt = rotation_filter(model, pose_file.num_joints)
     fps = fps or pose_file.fps
-    window = int(filt.window)
-    gap = pose_file.max_gap(fps, max_gap)
     trans_in = pose_file.meta.get("translation") or {}
-    new_rot, new_trans, unrefined, filled_total, unseen, before, after = {}, {}, [], 0, 0, [], []
-    for track in pose_file.tracks:
-        rot = track.keypoints.copy()
-        tr = trans_in.get(track.track_id)
-        tr_out = None if tr is None else np.array(tr, dtype=np.float64, copy=True)
-        for a, b in track.split(gap):
-            at = track.frames[a:b] - track.frames[a]
-            kp, conf = track.dense(a, b)
-            valid = ~np.isnan(kp).any(-1)
-            if conf is not None:
-                valid &= conf >= filt.min_confidence
-            if len(kp) < window or not valid.any():
-                unrefined.append(track.track_id)
-                continue
-            seen = valid.any(axis=0)  # a joint never valid in the part is left as it was
-            unseen += int((~seen).sum())
-            ref = kp.copy()
+    new_trans: dict = {}
+
+    def refine_part(kp, conf, valid, at, track, a, b):
+        seen = valid.any(axis=0)  # a joint never valid in the part is left as it was
+        ref = kp.copy()
+        if isinstance(filt, RotationNetwork):  # the network needs every joint; unseen ones are masked
+            ref[:, seen] = filt(kp, fps=fps, confidence=conf)[:, seen]
+        else:
             ref[:, seen] = refine_rotations(kp[:, seen], filt, fps=fps,
                                             confidence=None if conf is None else conf[:, seen])
-            rot[a:b] = ref[at]
-            filled_total += int((~valid[:, seen])[at].sum())
-            before.append(_mean_angular_accel(kp))
-            after.append(_mean_angular_accel(np.where(np.isnan(kp), np.nan, ref)))
-            if tr_out is not None and np.isfinite(tr_out[a:b]).all(-1).any():
+        tr = trans_in.get(track.track_id)
+        if tr is not None:
+            tr_out = new_trans.setdefault(track.track_id, np.array(tr, dtype=np.float64, copy=True))
+            if np.isfinite(tr_out[a:b]).all(-1).any():
                 t3 = np.full((len(kp), 1, 3), np.nan)
                 t3[at, 0] = tr_out[a:b]
-                tr_out[a:b] = filt(t3, fps=fps)[at, 0]
-        new_rot[track.track_id] = rot
-        if tr_out is not None:
-            new_trans[track.track_id] = tr_out
-    if not before:
-        raise SynspInputError(
-            f"{pose_file.source or 'pose file'}: every track is shorter than the {window}-frame window of "
-            f"{filt.name} (or has no valid rotation); nothing to refine. Pass a shorter-window filter "
-            "(e.g. model='one-euro') or a longer recording")
-    refined = pose_file.with_keypoints(new_rot)
+                tr_out[a:b] = _translation_filter(filt)(t3, fps=fps)[at, 0]
+        filled = ~valid
+        filled[:, ~seen] = False
+        return ref, filled, int((~seen).sum())
+
+    refined, summary = refine_tracks(pose_file, filt, refine_part, _mean_angular_accel, fps, max_gap)
     if trans_in:
         meta = dict(pose_file.meta)
         meta["translation"] = {**trans_in, **new_trans}
         refined = dataclasses.replace(refined, meta=meta)
-    summary = dict(frames=pose_file.num_frames, persons=len(pose_file.tracks), filled=filled_total, unseen=unseen,
-                   accel_before=float(np.nanmean(before)), accel_after=float(np.nanmean(after)),
-                   model=str(filt.name), unrefined_tracks=sorted(set(unrefined), key=str))
     return refined, summary

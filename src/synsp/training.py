@@ -46,7 +46,14 @@ from .data.corpus import built_corpus_path, corpus_meta, load_corpus
 from .metrics import summarize
 from .models.checkpoint import ModelCard, build_model, save_model
 from .noise import simulate
-from .normalization import PER_VIEW, SHARED_VIEWS, normalize_windows, window_mask
+from .normalization import (
+    PER_VIEW,
+    ROTATIONS_6D,
+    SHARED_VIEWS,
+    normalize_rotation_windows,
+    normalize_windows,
+    window_mask,
+)
 from .skeletons import BUILTIN_SKELETONS, get_skeleton
 from .validation import SynspInputError
 
@@ -55,6 +62,8 @@ __all__ = ["TrainConfig", "train", "evaluate_refiner", "validation_set"]
 # SynSP's per-frequency input gains start at 1 and must reach ~0 for jittery frequencies:
 # with Adam a parameter moves about lr per step, so they get a larger learning rate.
 GAIN_LR_FACTOR = 30.0
+#: TrainConfig.representation of SMPL-style joint rotations (6D inside the network)
+ROTATIONS = "rotations"
 
 
 @dataclass
@@ -65,6 +74,7 @@ class TrainConfig:
     skeleton: str = "h36m17"
     window: int = 8
     views: int = 1
+    min_views: int | None = None  # multi-view: each batch keeps a random number of views in min_views..views
     mode: str = "single"  # WindowDataset mode
     representation: str = "3d"
     preset: str | list[str] = "3dpw-spin-like"
@@ -91,8 +101,21 @@ class TrainConfig:
 
 def _channels(config: TrainConfig) -> tuple[int, int]:
     J = get_skeleton(config.skeleton).num_joints
+    if config.representation == ROTATIONS:  # 6D per joint; no extra trajectory joint
+        return J * 6, J
     D = 2 if config.representation == "2d" else 3
     return (J + 1) * D, J + 1
+
+
+def _dims(config: TrainConfig) -> int:
+    """Coordinates per joint the model works on: 6 (rotations, 6D), 2 or 3."""
+    return {ROTATIONS: 6, "2d": 2}.get(config.representation, 3)
+
+
+def _normalization(config: TrainConfig) -> str:
+    if config.representation == ROTATIONS:
+        return ROTATIONS_6D
+    return SHARED_VIEWS if _shared_views(config) else PER_VIEW
 
 
 def _model_config(config: TrainConfig) -> dict[str, Any]:
@@ -120,15 +143,15 @@ def make_card(config: TrainConfig, model_config: dict[str, Any], data: str | Non
         model_config.get("interval", 10) * model_config.get("q", 10) + 1)
     return ModelCard(
         name=config.name, architecture=config.architecture, config=model_config, skeleton=sk.name,
-        dims=2 if config.representation == "2d" else 3, window=window, views=config.views,
+        dims=_dims(config), window=window, views=config.views,
         fps=30.0, root_joints=tuple(sk.root_joints), mask=config.mask and config.architecture == "synsp",
-        causal=config.causal, normalization=SHARED_VIEWS if _shared_views(config) else PER_VIEW,
+        causal=config.causal, normalization=_normalization(config),
         skeleton_definition=None if sk.name in BUILTIN_SKELETONS else sk.to_dict(),
         data=f"{data or 'synsp corpus (real CMU/assimp/holosoma mocap)'}, {config.train_split} split",
         noise_preset=config.preset if isinstance(config.preset, str) else "+".join(config.preset),
         recipe={k: v for k, v in dataclasses.asdict(config).items()
                 if k in ("epochs", "windows_per_epoch", "batch_size", "lr", "lr_decay", "w_pos", "w_accel",
-                         "seed", "mode", "representation")},
+                         "seed", "mode", "representation", "min_views")},
         command=config.command,
     )
 
@@ -147,16 +170,32 @@ def _loss(architecture: str, model, inp, gt, mask, config: TrainConfig):
     return deciwatch_loss(model(inp, return_denoised=True), gt)
 
 
+def _keep_views(batch: dict, config: TrainConfig, epoch: int, step: int) -> dict:
+    """With ``min_views``: the batch's first ``k`` views, ``k`` drawn in ``min_views..views`` (seeded by
+    epoch and step), so one multi-view model learns every view count in that range."""
+    if not config.min_views or config.views <= 1:
+        return batch
+    k = int(np.random.default_rng([config.seed, epoch, step, 7]).integers(config.min_views, config.views + 1))
+    return {key: value[:, :k] for key, value in batch.items()}
+
+
 def _batch_to_tensors(batch: dict, config: TrainConfig, root_joints) -> tuple[torch.Tensor, ...]:
-    """Dataset batch (positions, un-normalised) -> normalised input, target and mask tensors."""
+    """Dataset batch (positions or axis-angles, un-normalised) -> normalised input, target and mask tensors."""
     J = get_skeleton(config.skeleton).num_joints
     D = 2 if config.representation == "2d" else 3
     inp = batch["input"].numpy().astype(np.float64)
     gt = batch["gt"].numpy().astype(np.float64)
     shape = inp.shape[:-1] + (J, D)  # (B, [P,] W, J, D)
-    x, stats = normalize_windows(inp.reshape(shape), root_joints, shared_views=_shared_views(config))
-    y, _ = normalize_windows(gt.reshape(shape), root_joints, stats)
-    mask = window_mask(batch["mask"].numpy(), root_joints) if config.mask else None
+    if config.representation == ROTATIONS:
+        from .geometry import axis_angle_to_rot6d
+
+        x, root = normalize_rotation_windows(axis_angle_to_rot6d(inp.reshape(shape)))
+        y, _ = normalize_rotation_windows(axis_angle_to_rot6d(gt.reshape(shape)), root)
+        mask = batch["mask"].numpy() if config.mask else None
+    else:
+        x, stats = normalize_windows(inp.reshape(shape), root_joints, shared_views=_shared_views(config))
+        y, _ = normalize_windows(gt.reshape(shape), root_joints, stats)
+        mask = window_mask(batch["mask"].numpy(), root_joints) if config.mask else None
     dev = config.device
     as_t = lambda a: torch.as_tensor(a, dtype=torch.float32, device=dev)  # noqa: E731
     return as_t(x), as_t(y), (as_t(mask) if mask is not None else None)
@@ -171,15 +210,19 @@ def validation_set(skeleton: str, preset: str, frames: int, corpus: str | None, 
     virtual camera (:mod:`synsp.data.views`) and the truth is in pixels.
     ``views > 1``: ``(T, P, J, D)`` clips, the same world-frame motion seen
     ``P`` times with independent estimator errors (the multi-view setting).
+    ``representation="rotations"``: the clips' smpl24 local axis-angles (clips of
+    sources with rotations only; ``skeleton`` is then ``"smpl24"``).
     """
     from .data.views import project, random_camera
 
-    clips = load_corpus(corpus, skeleton=skeleton, split=split, phases="first")
+    rotations = representation == ROTATIONS
+    clips = load_corpus(corpus, skeleton="h36m17" if rotations else skeleton, split=split, phases="first",
+                        rotations=rotations)
     out, total = [], 0
     for i, clip in enumerate(sorted(clips, key=lambda c: c.clip_id)):
         if total >= frames:
             break
-        gt = clip.positions.astype(np.float64)
+        gt = (clip.rotations if rotations else clip.positions).astype(np.float64)
         if representation == "2d":
             rng = np.random.default_rng(seed + i)
             centre = gt.reshape(-1, 3).mean(axis=0)
@@ -187,7 +230,8 @@ def validation_set(skeleton: str, preset: str, frames: int, corpus: str | None, 
             gt, _ = project(gt, random_camera(rng, centre, radius=radius))
         if views > 1:
             gt = np.repeat(gt[:, None], views, axis=1)
-        sim = simulate(gt, preset, skeleton=skeleton, fps=clip.fps, seed=seed + i)
+        sim = simulate(gt, preset, skeleton=skeleton, fps=clip.fps, seed=seed + i,
+                       representation="rotations" if rotations else "positions")
         out.append((gt, sim.pred, sim.confidence))
         total += gt.shape[0]
     if not out:
@@ -195,9 +239,10 @@ def validation_set(skeleton: str, preset: str, frames: int, corpus: str | None, 
     return out
 
 
-def evaluate_refiner(refiner, clips, skeleton: str, fps: float = 30.0) -> dict[str, float]:
+def evaluate_refiner(refiner, clips, skeleton: str, fps: float = 30.0, representation: str = "3d") -> dict[str, float]:
     """SmoothNet-style metrics of a refiner on (gt, input, confidence) clips: root-relative,
-    millimetres for 3D (metres x 1000), pixels for 2D."""
+    millimetres for 3D (metres x 1000), pixels for 2D; for ``representation="rotations"``
+    :func:`synsp.rotations.rotation_metrics` (joints by forward kinematics in mm, angles in degrees)."""
     sk = get_skeleton(skeleton)
     preds, gts, inputs = [], [], []
     for gt, inp, conf in clips:
@@ -205,6 +250,10 @@ def evaluate_refiner(refiner, clips, skeleton: str, fps: float = 30.0) -> dict[s
         preds.append(pred)
         gts.append(gt)
         inputs.append(np.where(np.isfinite(inp), inp, pred))
+    if representation == ROTATIONS:
+        from .rotations import rotation_metrics
+
+        return rotation_metrics(preds, gts, inputs)
     scale = 1000.0 if gts[0].shape[-1] == 3 else 1.0
     return summarize(preds, gts, inputs=inputs, root_joints=sk.root_joints, parents=sk.parents if sk.bones else None,
                      scale=scale)
@@ -249,7 +298,7 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
     from tqdm.auto import tqdm
 
     from .data.dataset import WindowDataset
-    from .refiners import NetworkRefiner
+    from .refiners import NetworkRefiner, _as_refiner
 
     procs = _Processes.start(config.device)
     if procs.world > 1:
@@ -261,6 +310,8 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(config.seed)
     np.random.seed(config.seed)
+    if config.min_views is not None and not (config.views > 1 and 1 <= config.min_views <= config.views):
+        raise SynspInputError(f"min_views is {config.min_views}; expected 1..views ({config.views}) with views > 1")
     if config.causal and config.architecture != "synsp":
         raise SynspInputError("--causal training is implemented for SynSP only")
     corpus = str(config.corpus or built_corpus_path())
@@ -299,15 +350,27 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
         start_epoch, history = int(state["epoch"]) + 1, list(state["history"])
         best = min(history, key=_rank) if history else None
 
-    train_clips = load_corpus(corpus, skeleton=config.skeleton, split=config.train_split)
-    dataset = WindowDataset(train_clips, window=card.window, skeleton=config.skeleton, fps=30.0,
-                            preset=config.preset, mode=config.mode, views=config.views,
-                            representation=config.representation, seed=config.seed)
+    rotations = config.representation == ROTATIONS
+    if rotations:
+        from .data.rotation_windows import RotationWindowDataset
+
+        if config.skeleton != "smpl24" or config.architecture != "synsp":
+            raise SynspInputError("rotation training (--representation rotations) needs --skeleton smpl24 and "
+                                  "--architecture synsp")
+        train_clips = load_corpus(corpus, skeleton="h36m17", split=config.train_split, rotations=True)
+        dataset = RotationWindowDataset(train_clips, window=card.window, skeleton="smpl24", fps=30.0,
+                                        preset=config.preset, mode=config.mode, seed=config.seed)
+    else:
+        train_clips = load_corpus(corpus, skeleton=config.skeleton, split=config.train_split)
+        dataset = WindowDataset(train_clips, window=card.window, skeleton=config.skeleton, fps=30.0,
+                                preset=config.preset, mode=config.mode, views=config.views,
+                                representation=config.representation, seed=config.seed)
     val = validation_set(config.skeleton, config.preset if isinstance(config.preset, str) else config.preset[0],
                          config.val_frames, corpus, split=config.val_split,
                          representation=config.representation, views=config.views)
     root_joints = tuple(get_skeleton(config.skeleton).root_joints)
-    baseline = evaluate_refiner(input_as_refiner, val, config.skeleton)
+    baseline = evaluate_refiner(input_as_rotations if rotations else input_as_refiner, val, config.skeleton,
+                                representation=config.representation)
     for epoch in range(start_epoch, config.epochs):
         torch.manual_seed(config.seed + epoch)  # dropout masks depend on the epoch only: resume is exact
         dataset.set_epoch(epoch)
@@ -319,8 +382,9 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
                                              num_workers=config.workers, drop_last=True)
         model.train()
         t0, losses = time.time(), []
-        for batch in tqdm(loader, desc=f"epoch {epoch + 1}/{config.epochs}", unit="batch",
-                          disable=not progress, leave=False):
+        for step, batch in enumerate(tqdm(loader, desc=f"epoch {epoch + 1}/{config.epochs}", unit="batch",
+                                          disable=not progress, leave=False)):
+            batch = _keep_views(batch, config, epoch, step)
             x, y, mask = _batch_to_tensors(batch, config, root_joints)
             with torch.autocast("cuda", enabled=use_amp):
                 loss, _ = _loss(config.architecture, stepper, x, y, mask, config)
@@ -336,10 +400,12 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
         if procs.rank != 0:  # process 0 validates and saves; the others wait for it
             procs.barrier()
             continue
-        metrics = evaluate_refiner(NetworkRefiner(model, card, device=config.device), val, config.skeleton)
+        metrics = evaluate_refiner(_as_refiner(NetworkRefiner(model, card, device=config.device)), val,
+                                   config.skeleton, representation=config.representation)
         row = {"epoch": epoch, "train_loss": float(np.mean(losses)), "lr": optimizer.param_groups[0]["lr"],
                "seconds": round(time.time() - t0, 1), **{f"val_{k}": v for k, v in metrics.items()},
-               "input_mpjpe": baseline["mpjpe"], "input_accel": baseline["accel"]}
+               "input_mpjpe": baseline["mpjpe"], "input_accel": baseline["accel"],
+               **({"input_angle": baseline["angle"]} if rotations else {})}
         history.append(row)
         if best is None or _rank(row) < _rank(best):
             best = row
@@ -351,7 +417,8 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
                     "scheduler": scheduler.state_dict(), "epoch": epoch, "history": history}, tmp)
         os.replace(tmp, last)
         if progress:
-            print(f"epoch {epoch + 1}: loss {row['train_loss']:.4f}  val MPJPE {metrics['mpjpe']:.1f} mm  "
+            angle = f"  angle {metrics['angle']:.2f} deg" if rotations else ""
+            print(f"epoch {epoch + 1}: loss {row['train_loss']:.4f}{angle}  val MPJPE {metrics['mpjpe']:.1f} mm  "
                   f"Accel {metrics['accel']:.2f} mm/f^2 (input {baseline['mpjpe']:.1f} / "
                   f"{baseline['accel']:.2f})  ({row['seconds']} s)", flush=True)
         procs.barrier()
@@ -365,6 +432,13 @@ def input_as_refiner(x: np.ndarray, fps: float | None = None, confidence=None) -
 
     filled, _ = interpolate_missing(x)
     return filled
+
+
+def input_as_rotations(x: np.ndarray, fps: float | None = None, confidence=None) -> np.ndarray:
+    """:func:`input_as_refiner` for axis-angle rotations (lost ones filled along time on 6D vectors)."""
+    from .data.rotation_windows import fill_rotations
+
+    return fill_rotations(x)
 
 
 def _rank(row: dict) -> tuple[float, float]:

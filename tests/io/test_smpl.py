@@ -229,14 +229,21 @@ def test_sniffing(tmp_path):
     assert pf.format == "array"
 
 
-def test_network_model_is_refused_and_positions_untouched(tmp_path):
+def test_position_network_is_refused_and_the_default_refines_rotations(tmp_path):
     src = tmp_path / "a.npz"
     np.savez(src, poses=_rotations(24)[1].reshape(T, 72), trans=np.zeros((T, 3)))
     pf = read_pose_file(src)
-    with pytest.raises(SynspInputError, match="classical filters"):
-        refine_pose_file(pf, model="synsp-h36m17-3d")
-    refined, _ = refine_pose_file(pf)  # default: butterworth on the rotations
+    with pytest.raises(SynspInputError, match="cannot refine rotations.*classical filter"):
+        refine_pose_file(pf, model="synsp-h36m17-3d-w8")
+    refined, summary = refine_pose_file(pf)  # default: the rotation network when shipped, else butterworth
+    assert summary["model"] in ("synsp-smpl24-rot-w8", "butterworth")
     assert refined.format == "smpl" and pf.meta["translation"][0] is not refined.meta["translation"][0]
+    assert summary["accel_after"] < summary["accel_before"]
+    # other joint counts (SMPL-X bodies, ...) get the default filter
+    src55 = tmp_path / "b.npz"
+    np.savez(src55, poses=_rotations(55)[1].reshape(T, 165), trans=np.zeros((T, 3)))
+    _, summary55 = refine_pose_file(read_pose_file(src55))
+    assert summary55["model"] == "butterworth"
 
 
 def test_hand_built_pose_file_is_written_as_amass_npz(tmp_path):

@@ -56,9 +56,10 @@ realisation within an epoch, as the windows of a real sequence do.
 Cost (one epoch in random order over the 179,309 training windows of the
 full corpus, h36m17, W = 8, ``3dpw-spin-like``, one process on a shared
 2-core machine): ``"single"`` 40 us per window amortised (3D; 36 us in 2D),
-``"multiview"`` (P = 4) ~160 us, ``"random"`` ~110 us, ``"similar"`` 0.5-0.9 ms
-in the first epoch and ~0.2 ms later (its neighbour search is cached across
-epochs).  Simulating every window on its own with 1 s of context would cost
+``"multiview"`` (P = 4) ~160 us, ``"random"`` ~110 us, ``"similar"`` with
+simulated companions 0.5-0.9 ms in the first epoch and ~0.2 ms later (its
+neighbour search is cached across epochs), with bank companions ~0.3 ms more
+per window (one search per item, since the noisy query changes every epoch).  Simulating every window on its own with 1 s of context would cost
 0.7-1.6 ms per window for the simulator alone.  The cache holds about 0.5 kB
 per frame and view (h36m17, 3D): ~100 MB per view for the full corpus.
 
@@ -75,9 +76,22 @@ Modes
   with its own augmentation and errors.
 * ``"similar"``: views 1.. are drawn among the ``4 (views - 1)`` nearest
   windows of other takes in a :class:`~synsp.data.views.PoseBank` of
-  ``bank_size`` windows of the clips, by the clean pose of the item's window,
-  then moved onto view 0's ground truth (rigid in 3D, similarity in 2D), gt
-  and input alike, so the views share a frame.
+  ``bank_size`` windows of the clips.  What the companions are is
+  ``companions``:
+
+  - ``"bank"`` (the default in 3D): exactly what similar-pose grouping feeds
+    the network at inference (:class:`synsp.grouping.SimilarPoseRefiner`,
+    seed supplementary 2.7): the bank is searched with view 0's *noisy* input
+    window (all the refiner has), mirror images included, and the companions
+    are the *clean* bank windows themselves (input = gt, nothing masked,
+    confidence 1), moved rigidly onto view 0's noisy input.  A bank shipped
+    with a model holds clean training windows, so a model trained on
+    simulated companions would meet clean ones at inference;
+  - ``"simulated"`` (the only choice in 2D, whose pixels cannot be searched
+    in a 3D bank): found by the clean pose of the item's window, each
+    companion with its own augmentation and simulated errors, moved onto
+    view 0's ground truth (rigid in 3D, similarity in 2D), gt and input
+    alike.
 """
 
 from __future__ import annotations
@@ -96,10 +110,12 @@ from ..skeletons import get_skeleton
 from ..validation import SynspInputError
 from .views import PoseBank, _clip_arrays, align_to, project, random_camera, to_camera
 
-__all__ = ["Augmentation", "WindowDataset", "MODES", "REPRESENTATIONS", "CHUNK_S", "CONTEXT_S", "MASK_CONFIDENCE"]
+__all__ = ["CHUNK_S", "COMPANIONS", "CONTEXT_S", "MASK_CONFIDENCE", "MODES", "REPRESENTATIONS", "Augmentation",
+           "WindowDataset"]
 
 MODES = ("single", "multiview", "random", "similar")
 REPRESENTATIONS = ("3d", "3d-camera", "2d")
+COMPANIONS = ("bank", "simulated")
 CHUNK_S = 10.0
 """Seconds of window starts prepared (augmented, viewed, simulated) together."""
 CONTEXT_S = 1.0
@@ -206,6 +222,10 @@ class WindowDataset(torch.utils.data.Dataset):
         windows_per_epoch: ``None`` (every window once) or a number of
             uniform random draws per epoch.
         bank_size: windows in the pose bank of ``"similar"`` mode.
+        companions: ``"similar"`` mode's companions, ``"bank"`` (clean bank
+            windows found by the noisy input, as at inference) or
+            ``"simulated"`` (with their own simulated errors); ``None``:
+            ``"bank"`` in 3D, ``"simulated"`` in 2D.  See the module docstring.
 
     Items are dicts of float32 tensors ``gt``, ``input`` ``(W, C)`` / ``(P, W, C)``
     and ``mask``, ``confidence`` ``(W, J)`` / ``(P, W, J)``.
@@ -225,6 +245,7 @@ class WindowDataset(torch.utils.data.Dataset):
         augment: bool | Augmentation = True,
         windows_per_epoch: int | None = None,
         bank_size: int = 20000,
+        companions: str | None = None,
     ) -> None:
         if mode not in MODES:
             raise SynspInputError(f"mode is {mode!r}; expected one of {MODES}")
@@ -270,6 +291,14 @@ class WindowDataset(torch.utils.data.Dataset):
         self._offsets = np.concatenate([[0], np.cumsum(starts)]).astype(np.int64)
         self._chunk_starts = max(1, int(round(CHUNK_S * self.fps)))
         self._context = int(round(CONTEXT_S * self.fps))
+        if companions is None:
+            companions = "simulated" if representation == "2d" else "bank"
+        if companions not in COMPANIONS:
+            raise SynspInputError(f"companions is {companions!r}; expected one of {COMPANIONS}")
+        if mode == "similar" and companions == "bank" and representation == "2d":
+            raise SynspInputError("companions='bank' needs a 3D representation (the bank holds 3D windows); "
+                                  "use companions='simulated' in 2D")
+        self.companions = companions
         self.bank = None
         if mode == "similar":
             self.bank = PoseBank.from_clips(self._clips, self.window, bank_size, self.skeleton, self.seed)
@@ -336,11 +365,10 @@ class WindowDataset(torch.utils.data.Dataset):
             self._cache[key] = self._make_chunk(clip, c)
         return self._cache[key]
 
-    def _make_chunk(self, clip: int, c: int) -> _Chunk:
-        rng = np.random.default_rng([self.seed, self._epoch, 0, clip, c])
-        x = self._clips[clip]
-        T, W, aug, sk = x.shape[0], self.window, self.augment, self.skeleton
-        speed = rng.uniform(*aug.speed)
+    def _chunk_times(self, rng: np.random.Generator, clip: int, c: int) -> tuple[float, float, np.ndarray]:
+        """Step 1 of a chunk: ``(a0, speed, times)``, the fractional source frames it is resampled at."""
+        T, W = self._clips[clip].shape[0], self.window
+        speed = rng.uniform(*self.augment.speed)
         if W > 1:
             speed = min(speed, (T - 1) / (W - 1))
         first = c * self._chunk_starts
@@ -348,7 +376,14 @@ class WindowDataset(torch.utils.data.Dataset):
         a0 = first - speed * min(self._context, math.floor(first / speed))
         a0 = max(0.0, min(a0, T - 1 - (W - 1) * speed))
         n = min(math.floor((T - 1 - a0) / speed + 1e-9) + 1, math.ceil((last - a0) / speed) + W + self._context)
-        frames = _resample(x, a0 + speed * np.arange(n))  # (n, J, 3)
+        return a0, speed, a0 + speed * np.arange(n)
+
+    def _make_chunk(self, clip: int, c: int) -> _Chunk:
+        rng = np.random.default_rng([self.seed, self._epoch, 0, clip, c])
+        aug, sk = self.augment, self.skeleton
+        a0, speed, times = self._chunk_times(rng, clip, c)
+        n = len(times)
+        frames = _resample(self._clips[clip], times)  # (n, J, 3)
         if rng.random() < aug.mirror and sk.left_right:  # no pairs (a custom skeleton): no mirror
             frames = sk.mirror(frames, axis=0)
         root = sk.root_position(frames).mean(0)
@@ -436,10 +471,34 @@ class WindowDataset(torch.utils.data.Dataset):
             self._pools[(clip, c)] = self.bank.nearest(x[frames], pool, exclude=exclude)[1]
         return self._pools[(clip, c)][size]
 
+    def _bank_group(self, index: int, clip: int, gt: np.ndarray, inp: np.ndarray, conf: np.ndarray,
+                    mask: np.ndarray) -> tuple[np.ndarray, ...]:
+        """View 0 and ``views - 1`` clean bank companions, as similar-pose grouping builds them at inference.
+
+        Searched with view 0's noisy (filled) input among the windows of other
+        takes, drawn among the ``4 (views - 1)`` nearest entries (mirror images
+        included), moved rigidly onto that input; input = gt, confidence 1,
+        nothing masked.
+        """
+        rng = np.random.default_rng([self.seed, self._epoch, 2, index])
+        count, query = self.views - 1, inp[0].astype(np.float64)  # (W, J, D)
+        label = self._labels[clip]
+        others = 2 * int((self.bank.labels != label).sum())
+        exclude = label if others >= count else None
+        pool = min(4 * count, others if exclude is not None else 2 * len(self.bank))
+        _, nearest = self.bank.nearest(query, pool, exclude=exclude)
+        chosen = nearest[0, np.sort(rng.permutation(pool)[:count])]
+        (comp,) = align_to(self.bank.entries(chosen).astype(np.float64), query[None])  # (count, W, J, D)
+        return (np.concatenate([gt, comp]), np.concatenate([inp, comp]),
+                np.concatenate([conf, np.ones(comp.shape[:-1], dtype=conf.dtype)]),
+                np.concatenate([mask, np.zeros(comp.shape[:-1], dtype=bool)]))
+
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         clip, start = self.locate(index)
         gt, inp, conf, mask = self._views(clip, start)
-        if self.mode in ("random", "similar"):
+        if self.mode == "similar" and self.companions == "bank":
+            gt, inp, conf, mask = self._bank_group(index, clip, gt, inp, conf, mask)
+        elif self.mode in ("random", "similar"):
             parts = [(gt, inp, conf, mask)] + [self._views(c, s, m) for c, s, m in self._companions(index, clip, start)]
             gt, inp, conf, mask = (np.concatenate(p, axis=0) for p in zip(*parts))
             if self.mode == "similar":

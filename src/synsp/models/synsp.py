@@ -82,6 +82,7 @@ class SynSPConfig:
     plain: bool = False  # ablation: one encoder + one decoder, no branches or cues
     view_mean_skip: bool = False  # several views in one frame: the residual starts from the views' mean
     refine_branches: bool = False  # refinement stage reads both branches' features and corrects their mean
+    zero_heads: bool = False  # heads' last layers start at 0: with input_residual every output starts as the input
 
     def __post_init__(self) -> None:
         if not 1 <= self.window <= self.max_positions:
@@ -173,6 +174,12 @@ class SynSP(nn.Module):
         for name, p in self.named_parameters():  # as the official code: Xavier on every matrix
             if p.dim() > 1 and name != "spectral_gain":
                 nn.init.xavier_uniform_(p)
+        if self.config.zero_heads:  # e.g. rotations, where a random start is far from any rotation
+            heads = (self.head,) if self.config.plain else (self.position_head, self.acceleration_head,
+                                                            self.refinement_head)
+            for head in heads:
+                nn.init.zeros_(head[-1].weight)
+                nn.init.zeros_(head[-1].bias)
 
     def _branch_layers(self):
         if self.config.shared_last_layer:
