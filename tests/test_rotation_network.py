@@ -127,3 +127,26 @@ def test_zero_heads_start_as_the_identity():
     x = torch.randn(3, 8, 12)
     for out in net(x):
         torch.testing.assert_close(out, x)
+
+
+def test_shipped_rotation_model_beats_its_input_and_is_the_default():
+    from synsp.noise import simulate
+    from synsp.rotations import DEFAULT_ROTATION_MODEL, refine_rotations, refine_smpl, rotation_filter
+    from synsp.training import input_as_rotations
+
+    assert isinstance(rotation_filter(None), RotationNetwork)
+    assert rotation_filter(None).name == DEFAULT_ROTATION_MODEL
+    assert rotation_filter(None, num_joints=55).name == "butterworth"  # other bodies: the filter
+    clip = _corpus_rotations()[0][:300].astype(np.float64)
+    sim = simulate(clip, "3dpw-spin-like", skeleton="smpl24", fps=30, seed=3, representation="rotations")
+    raw = input_as_rotations(sim.pred)
+    out = refine_rotations(sim.pred, fps=30, confidence=sim.confidence)
+    before, after = rotation_metrics([raw], [clip]), rotation_metrics([out], [clip])
+    assert after["angle"] < 0.85 * before["angle"]
+    assert after["accel"] < 0.4 * before["accel"] and after["mpjpe"] < before["mpjpe"]
+    # at 60 fps (every frame twice) the model resamples to its 30 fps and back
+    twice = np.repeat(sim.pred, 2, axis=0)
+    out60 = refine_rotations(twice, fps=60)
+    assert out60.shape == twice.shape and geodesic_error(out60[::2], clip) < before["angle"]
+    poses, trans = refine_smpl(sim.pred.reshape(300, 72), np.zeros((300, 3)), fps=30)
+    assert poses.shape == (300, 72) and np.allclose(trans, 0.0)
