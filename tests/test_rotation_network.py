@@ -150,3 +150,18 @@ def test_shipped_rotation_model_beats_its_input_and_is_the_default():
     assert out60.shape == twice.shape and geodesic_error(out60[::2], clip) < before["angle"]
     poses, trans = refine_smpl(sim.pred.reshape(300, 72), np.zeros((300, 3)), fps=30)
     assert poses.shape == (300, 72) and np.allclose(trans, 0.0)
+
+
+def test_a_joint_never_seen_is_left_as_written_in_rotation_files():
+    from synsp.api import refine_pose_file
+    from synsp.io.tracks import PoseFile, Track
+
+    clip = _corpus_rotations()[0][:60].astype(np.float64)
+    rot = clip.copy()
+    rot[:, 5] = np.nan  # the right knee is never estimated
+    pf = PoseFile(tracks=[Track(0, np.arange(60), rot)], num_frames=60, format="smpl", skeleton="smpl24",
+                  fps=30.0, units="axis-angle")
+    refined, summary = refine_pose_file(pf)
+    out = refined.tracks[0].keypoints
+    assert summary["model"] == "synsp-smpl24-rot-w8" and summary["unseen"] == 1
+    assert np.isnan(out[:, 5]).all() and np.isfinite(np.delete(out, 5, axis=1)).all()

@@ -128,6 +128,7 @@ class RotationNetwork:
         lost = np.isnan(x).any(-1)
         if confidence is not None:
             lost |= missing_from_confidence(confidence, x.shape, self.min_confidence)
+        lost &= ~lost.all(axis=0)  # never seen: the identity stand-in is all there is, used as observed
         conf = np.where(lost, 0.0, 1.0)
         out = self.network(axis_angle_to_rot6d(fill_rotations(x)), fps=fps, confidence=conf, progress=progress)
         return np.ascontiguousarray(rot6d_to_axis_angle(out), dtype=np.float64)

@@ -92,7 +92,7 @@ def test_mask_of_wrong_shape_raises():
         interpolate_missing(np.zeros((6, 3, 2)), np.zeros((6, 2), bool))
 
 
-@pytest.mark.parametrize("bad, match", [(np.zeros((6, 3)), "2-d"), (np.zeros((6, 3, 4)), "D = 4"), (np.full((6, 3, 2), np.inf), "inf")])
+@pytest.mark.parametrize("bad, match", [(np.zeros((6, 3)), "2-d"), (np.zeros((6, 3, 5)), "D = 5"), (np.full((6, 3, 2), np.inf), "inf")])
 def test_bad_poses_raise(bad, match):
     with pytest.raises(SynspInputError, match=match):
         interpolate_missing(bad)
