@@ -311,14 +311,16 @@ def combinations(ctx: Context) -> Report:
     rep.notes.append("- Inputs, each scored on the person (the first view): the person alone; 4 world-frame views of "
                      "the same person (independent errors); the person plus 3 windows of other test clips (random "
                      "combination); the person plus 3 similar poses (similar-pose grouping, "
-                     "`synsp.grouping.SimilarPoseRefiner`): for every window of the person, the 3 most similar "
-                     "windows (mirror images included) of the pose bank shipped with the similar-pose model "
+                     "`synsp.grouping.SimilarPoseRefiner`): for every window of the person, the 3 windows most "
+                     "similar to its noisy input (mirror images included) among the shipped pose bank "
                      f"(`{DEFAULT_BANK.name}`: 1,500 clean windows of the corpus train split, "
-                     "`tools/make_pose_bank.py`), moved rigidly onto the person's window. Models: the shipped "
-                     "single-view and multi-view SynSP, and two 4-view models fine-tuned from the single-view "
-                     "weights with the same recipe: on random groups (`synsp train --views 4 --mode random ...`) and "
-                     "on similar-pose groups (`--mode similar`: clean bank companions found by the person's noisy "
-                     "window, as at inference; README).")
+                     "`tools/make_pose_bank.py`), moved rigidly onto it, windows merged by the sliding-window "
+                     "average. Models: the shipped single-view and multi-view SynSP, and 4-view models fine-tuned "
+                     "from the single-view weights with the same short recipe (README): on random groups "
+                     "(`--mode random --option refine_branches=true`), and on similar-pose groups (`--mode "
+                     "similar`: clean bank companions found by the person's noisy window, as at inference) with "
+                     "either the random-group model's options or the multi-view model's (`--option "
+                     "view_mean_skip=true`: the residual starts from the views' mean).")
     same = [validation_set("h36m17", ctx.preset, ctx.frames, ctx.corpus, seed=1000 * s, split="test", views=4)
             for s in range(ctx.seeds)]
     random = []
@@ -339,7 +341,10 @@ def combinations(ctx: Context) -> Report:
              similar_col: raw}]
     models = (("single-view SynSP", DEFAULT), ("multi-view SynSP (trained on 4 views of one person)", MULTIVIEW),
               ("SynSP trained on random groups of 4", ctx.runs / "synsp-h36m17-3d-w8-random4" / "best"),
-              ("SynSP trained on similar-pose groups of 4", _similar_model(ctx.runs)))
+              ("SynSP trained on similar-pose groups of 4 (random-group options)",
+               ctx.runs / "synsp-h36m17-3d-w8-similar4" / "best"),
+              ("SynSP trained on similar-pose groups of 4 (multi-view options)",
+               ctx.runs / "synsp-h36m17-3d-w8-similar4-mean" / "best"))
     for label, name in models:
         net = _network(name)
         if net is None:
@@ -366,12 +371,6 @@ def _first_view(net: NetworkRefiner) -> Callable:
     def run(x, fps=None, confidence=None):
         return net(x, fps=fps, confidence=confidence)[:, 0]
     return run
-
-
-def _similar_model(runs: Path) -> str | Path:
-    """The similar-pose model: shipped when it is, else where ``synsp train --name ... --out`` puts it."""
-    name = "synsp-h36m17-3d-w8-similar4"
-    return name if name in shipped_models() else runs / name / "best"
 
 
 def _metrics_first_view(run: Callable, sets) -> dict[str, float]:
