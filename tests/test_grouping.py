@@ -147,3 +147,13 @@ def test_training_companions_are_clean_bank_windows_found_by_the_noisy_input(cli
         WindowDataset(clips, mode="similar", representation="2d", companions="bank")
     with pytest.raises(SynspInputError, match="companions"):
         WindowDataset(clips, mode="similar", companions="noisy")
+
+
+def test_similar_poses_by_name_through_get_refiner():
+    from synsp.grouping import SimilarPoseRefiner
+    from synsp.refiners import get_refiner
+
+    refiner = get_refiner("synsp-h36m17-3d-w8-p4+similar-poses")
+    assert isinstance(refiner, SimilarPoseRefiner) and refiner.companions == 3
+    with pytest.raises(SynspInputError, match="multi-view"):
+        get_refiner("synsp-h36m17-3d-w8+similar-poses")

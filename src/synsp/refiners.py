@@ -51,6 +51,8 @@ __all__ = ["Refiner", "NetworkRefiner", "SubsetRefiner", "get_refiner", "fit_ref
            "WEIGHTS_DIR", "resample_time"]
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
+#: a multi-view model's name plus this suffix refines one person with similar poses (synsp.grouping)
+SIMILAR_POSES = "+similar-poses"
 
 
 def resample_time(x: np.ndarray, length: int) -> np.ndarray:
@@ -281,10 +283,16 @@ def shipped_models() -> dict[str, Path]:
 
 
 def get_refiner(name: str | os.PathLike, **kw) -> Refiner:
-    """A filter name, a shipped model name, or a checkpoint path."""
+    """A filter name, a shipped model name, or a checkpoint path; a multi-view model's name or path plus
+    ``+similar-poses`` (``synsp-h36m17-3d-w8-p4+similar-poses``) gives its
+    :class:`synsp.grouping.SimilarPoseRefiner` with the shipped pose bank."""
     key = str(name)
     if key in FILTERS:
         return get_filter(key, **kw)
+    if key.endswith(SIMILAR_POSES):  # "<multi-view model>+similar-poses": synsp.grouping
+        from .grouping import similar_pose_refiner
+
+        return similar_pose_refiner(key[: -len(SIMILAR_POSES)], **kw)
     models = shipped_models()
     if key in models:
         return _as_refiner(NetworkRefiner.from_checkpoint(models[key], **kw))
