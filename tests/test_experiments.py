@@ -60,10 +60,13 @@ def test_every_experiment_has_a_report_function():
 
 def test_report_csv_has_one_column_set_for_all_tables():
     rep = Report("x", "X", "cmd")
-    rep.table("a", [{"m": "one", "v": 1.0}])
+    rep.table("a", [{"m": "one", "v": 1.0}, {"m": "three", "v": 3.0}])
     rep.table("b", [{"m": "two", "w": 2.0}])
+    header = rep.csv().splitlines()[0].split(",")
+    assert header == ["table", "m", "v", "w"]  # each column once, however many rows share it
     rows = list(csv.DictReader(rep.csv().splitlines()))
-    assert [r["table"] for r in rows] == ["a", "b"] and rows[1]["w"] == "2.0" and rows[0]["w"] == ""
+    assert [r["table"] for r in rows] == ["a", "a", "b"] and [r["m"] for r in rows] == ["one", "three", "two"]
+    assert rows[2]["w"] == "2.0" and rows[0]["w"] == "" and rows[1]["v"] == "3.0"
 
 
 def test_every_experiment_runs_quick_from_the_cli_and_writes_its_report(tmp_path, capsys):

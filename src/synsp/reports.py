@@ -86,7 +86,8 @@ class Report:
     def csv(self) -> str:
         cols: list[str] = ["table"]
         for t in self.tables:
-            cols += [c for r in t.rows for c in r if c not in cols]
+            for r in t.rows:
+                cols += [c for c in r if c not in cols]
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
         writer.writeheader()
