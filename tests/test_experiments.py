@@ -123,3 +123,11 @@ def test_smoothnet_format_data_gets_the_comparison_table(tmp_path, capsys):
     assert rows["synsp-h36m17-3d-w8"] < 0.5 * rows["input"] and rows["savgol-mmpose"] < rows["input"]  # Accel
     assert (tmp_path / "reports" / "smoothnet-h36m_fcn_3D.md").is_file()
     assert main(["benchmark", "--experiment", "smoothnet-data", "--smoothnet-root", str(tmp_path)]) == 2  # pickled
+
+
+def test_2d_comparison_reports_pck():
+    rep = run_experiment("comparison", preset="hrnet-like", quick=True, methods=["one-euro"], skeleton="coco17",
+                         representation="2d")
+    rows = rep.tables[0].rows
+    assert [r["method"] for r in rows] == ["input", "one-euro"]
+    assert all(0.0 < r["PCK@0.05 %"] <= r["PCK@0.1 %"] <= r["PCK@0.2 %"] <= 100.0 for r in rows)

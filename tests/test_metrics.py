@@ -159,3 +159,15 @@ def test_summarize_pools_views_and_picks_hardest_frames_by_input():
 def test_bad_input_raises_clear_error(pred, gt, match):
     with pytest.raises(SynspInputError, match=match):
         mpjpe(pred, gt)
+
+
+def test_summarize_reports_pck_for_2d_keypoints():
+    from synsp.metrics import summarize
+
+    gt = np.zeros((4, 3, 2))
+    gt[:, 1] = (100.0, 0.0)  # box: 100 px wide
+    pred = gt.copy()
+    pred[:, 0] += (7.0, 0.0)  # joint 0 off by 7 px: within 0.1 and 0.2 of the box, not 0.05
+    out = summarize([pred], [gt], pck_thresholds=(0.05, 0.1, 0.2))
+    assert out["pck@0.05"] == pytest.approx(200 / 3) and out["pck@0.1"] == 100.0 and out["pck@0.2"] == 100.0
+    assert "pck@0.05" not in summarize([pred], [gt])

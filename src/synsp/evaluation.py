@@ -25,7 +25,10 @@ from .training import input_as_refiner, validation_set
 
 __all__ = ["Row", "compare", "markdown_table", "mpjpe_accel_table"]
 
-METRICS = ("mpjpe", "pa_mpjpe", "accel", "mpjpe_hardest", "accel_hardest", "mpjpe_fast", "bone_std")
+#: PCK thresholds of 2D tables (fractions of the person's box, as Sub-JHMDB evaluations report them)
+PCK_THRESHOLDS = (0.05, 0.1, 0.2)
+METRICS = ("mpjpe", "pa_mpjpe", "accel", "mpjpe_hardest", "accel_hardest", "mpjpe_fast", "bone_std",
+           *(f"pck@{t:g}" for t in PCK_THRESHOLDS))
 
 
 @dataclass
@@ -85,13 +88,14 @@ def compare(methods: list[str], presets: list[str], seeds: list[int], split: str
                     seconds += time.perf_counter() - start
                     n_frames += gt.shape[0]
                 results.append(summarize(preds, [gt for gt, _, _ in clips], inputs=inputs[k],
-                                         root_joints=sk.root_joints, parents=sk.parents, scale=scale))
+                                         root_joints=sk.root_joints, parents=sk.parents, scale=scale,
+                                         pck_thresholds=PCK_THRESHOLDS if representation == "2d" else None))
                 if predictions is not None and k == 0:
                     predictions[(preset, method)] = preds
             rows.append(Row(
                 method=method, preset=preset,
-                mean={k: float(np.mean([r[k] for r in results])) for k in METRICS},
-                std={k: float(np.std([r[k] for r in results])) for k in METRICS},
+                mean={k: float(np.mean([r[k] for r in results])) for k in METRICS if k in results[0]},
+                std={k: float(np.std([r[k] for r in results])) for k in METRICS if k in results[0]},
                 window=window, delay_frames=delay,
                 fps_throughput=n_frames / seconds if seconds > 0 else float("inf"),
             ))

@@ -113,6 +113,7 @@ def comparison(ctx: "Context") -> Report:
                       "PA-MPJPE": r.mean["pa_mpjpe"], "Accel": r.mean["accel"], "± ": r.std["accel"],
                       "MPJPE hardest 1 %": r.mean["mpjpe_hardest"], "Accel hardest 1 %": r.mean["accel_hardest"],
                       "MPJPE fast 10 %": r.mean["mpjpe_fast"], "bone std": r.mean["bone_std"],
+                      **{f"PCK@{k[4:]} %": v for k, v in r.mean.items() if k.startswith("pck@")},
                       "frames/s": round(r.fps_throughput)})
     rep.table(f"{ctx.skeleton} {ctx.representation.upper()}: MPJPE/PA-MPJPE in {unit}, Accel in {unit}/frame^2 "
               "(30 fps); mean and spread over noise seeds", table)

@@ -166,6 +166,7 @@ def summarize(
     scale: float = 1.0,
     hardest: float = 0.01,
     fast: float = 0.1,
+    pck_thresholds: Sequence[float] | None = None,
 ) -> dict[str, float]:
     """Frame-weighted metrics over many sequences, SmoothNet style.
 
@@ -179,7 +180,10 @@ def summarize(
     prediction's own MPJPE when no input is given); ``mpjpe_fast`` and
     ``accel_fast`` on the ``fast`` fraction of frames where the ground truth
     accelerates hardest; ``bone_std`` (mean over bones and sequences) when
-    ``parents`` is given; ``frames``.
+    ``parents`` is given; ``frames``.  ``pck_thresholds`` (2D keypoints): also
+    ``pck@<t>``, the percentage of joints within ``t`` times the larger side of
+    the ground truth's box in that frame (:func:`pck`, on the coordinates as
+    given, not root-relative).
     """
     if len(preds) != len(gts) or (inputs is not None and len(inputs) != len(gts)):
         raise SynspInputError(
@@ -189,13 +193,16 @@ def summarize(
         )
     if not preds:
         raise SynspInputError("no sequences to summarize")
-    pooled: dict[str, list[np.ndarray]] = {k: [] for k in ("mpjpe", "pa", "accel", "ref", "gtacc")}
+    pooled: dict[str, list[np.ndarray]] = {k: [] for k in ("mpjpe", "pa", "accel", "ref", "gtacc", "pck")}
     bone_stds: list[np.ndarray] = []
     for i in range(len(preds)):
         p_views, g_views = _as_views(preds[i], f"preds[{i}]"), _as_views(gts[i], f"gts[{i}]")
         r_views = _as_views(inputs[i], f"inputs[{i}]") if inputs is not None else p_views
         for p, g, r in zip(p_views, g_views, r_views):
             check_same_shape(p, g, (f"preds[{i}]", f"gts[{i}]"))
+            if pck_thresholds is not None:
+                box = (g.max(axis=-2) - g.min(axis=-2)).max(axis=-1)  # (T,) larger side of the truth's box
+                pooled["pck"].append(pck(p, g, np.maximum(box, 1e-9), pck_thresholds))
             if root_joints is not None:
                 p, g, r = (root_relative(a, root_joints) for a in (p, g, r))
             pooled["mpjpe"].append(mpjpe(p, g) * scale)
@@ -221,6 +228,9 @@ def summarize(
     }
     if bone_stds:
         out["bone_std"] = float(np.mean(np.concatenate(bone_stds)))
+    if pck_thresholds is not None:
+        correct = np.concatenate(pooled["pck"])  # (frames, K)
+        out.update({f"pck@{t:g}": float(100.0 * correct[:, k].mean()) for k, t in enumerate(pck_thresholds)})
     return out
 
 
