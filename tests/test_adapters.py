@@ -283,7 +283,9 @@ def test_smooth_process_errors_list_what_exists():
     with pytest.raises(SynspInputError, match=r"refines 17 joints.*K = 24, C = 3.*Shipped:"):
         smooth_process(np.zeros((20, 24, 3)), smooth_type="smoothnet")
     with pytest.raises(SynspInputError, match="K = 24 keypoints with C = 9"):
-        smooth_process(np.zeros((20, 24, 9)), smooth_type="synsp")
+        smooth_process(np.ones((20, 24, 9)), smooth_type="synsp")  # not rotations: no model for it
+    with pytest.raises(SynspInputError, match="24 SMPL joints"):
+        smooth_process(np.broadcast_to(np.eye(3).ravel(), (20, 23, 9)).copy(), smooth_type="synsp")
     with pytest.raises(SynspInputError, match=r"expected a non-empty numeric array"):
         smooth_process(np.zeros((20, 3)))
 
@@ -295,3 +297,16 @@ def test_smooth_process_reads_cfg_base_dir_like_mmhuman3d(tmp_path):
                                get_filter("savgol", window=5)(x), atol=1e-12)
     with pytest.raises(SynspInputError, match="does not exist"):
         smooth_process(x, "gaus1d", cfg_base_dir=str(tmp_path))
+
+
+def test_smooth_process_synsp_refines_smpl_rotation_matrices_with_the_rotation_network():
+    from synsp.rotations import refine_rotations
+
+    T = 40
+    aa = walk(T, (24, 3), 0.3, 0.05, seed=16) - 100.0
+    R = axis_angle_to_matrix(aa).astype(np.float32)
+    out = smooth_process(R.reshape(T, 1, 24, 9), "synsp")
+    assert out.shape == (T, 1, 24, 9) and out.dtype == np.float32
+    expected = axis_angle_to_matrix(refine_rotations(aa, "synsp-smpl24-rot-w8"))
+    np.testing.assert_allclose(out.reshape(T, 24, 3, 3), expected, atol=1e-4)
+    assert jitter(out) < 0.5 * jitter(R.reshape(T, 1, 24, 9))

@@ -19,7 +19,9 @@ same definition and MMHuman3D's default settings:
 ``smoothnet``                as ``smoothnet_windowsize8``
 ``smoothnet_windowsize<W>``  the shipped SmoothNet of window W (W = 8, 16, 32, 64), if any:
                              ``smoothnet-h36m17-3d-w8`` is W = 8, 17 Human3.6M joints in 3D
-``synsp``                    (synsp's addition) the default shipped model, as ``synsp.refine``
+``synsp``                    (synsp's addition) the default shipped model, as ``synsp.refine``;
+                             SMPL rotation matrices (24 joints): the rotation network
+                             ``synsp-smpl24-rot-w8`` (:mod:`synsp.rotations`)
 =========================== ==================================================================
 
 With ``cfg_base_dir`` the settings come, as in MMHuman3D, from the dict
@@ -98,6 +100,8 @@ def smooth_process(x: Any, smooth_type: str = "savgol", cfg_base_dir: str | os.P
     if np.isinf(arr).any():
         raise SynspInputError("x contains inf; pass finite values (NaN marks a missing value)")
     data = arr.astype(np.float64)
+    if smooth_type == "synsp" and _holds_rotations(data):
+        return _smpl_rotations(data).astype(arr.dtype if np.issubdtype(arr.dtype, np.floating) else np.float64)
     refiner = _refiner(smooth_type, cfg_base_dir, data.shape)
     if isinstance(refiner, NetworkRefiner):
         _check_network(refiner, smooth_type, data.shape)
@@ -135,6 +139,25 @@ def _check_network(refiner: NetworkRefiner, smooth_type: str, shape: tuple[int, 
             f"x {card.dims} coordinates; x has K = {shape[-2]}, C = {shape[-1]} (shape {shape}).  Shipped: "
             f"{describe_shipped()}; use 'oneeuro', 'gaus1d' or 'savgol' for other data"
         )
+
+
+def _smpl_rotations(x: np.ndarray) -> np.ndarray:
+    """SMPL rotation matrices ``(T, ..., 9)`` / ``(T, ..., 3, 3)``, 24 per person, through the rotation network."""
+    from ..geometry import axis_angle_to_matrix, matrix_to_axis_angle
+    from ..rotations import DEFAULT_ROTATION_MODEL, refine_rotations
+
+    T = x.shape[0]
+    m = x.reshape(T, -1, 3, 3)
+    if m.shape[1] % 24:
+        raise SynspInputError(
+            f"smooth_type 'synsp' on rotation matrices needs 24 SMPL joints per person ({DEFAULT_ROTATION_MODEL}); "
+            f"x has shape {x.shape} ({m.shape[1]} matrices per frame); use 'oneeuro', 'gaus1d' or 'savgol'")
+    persons = m.reshape(T, -1, 24, 3, 3)
+    bad = ~np.isfinite(persons).all(axis=(-2, -1))
+    aa = matrix_to_axis_angle(np.where(bad[..., None, None], np.eye(3), persons))
+    aa[bad] = np.nan
+    out = np.stack([refine_rotations(aa[:, p], DEFAULT_ROTATION_MODEL) for p in range(aa.shape[1])], axis=1)
+    return axis_angle_to_matrix(out).reshape(x.shape)
 
 
 def _per_channel(refiner: Refiner, x: np.ndarray) -> np.ndarray:
