@@ -104,3 +104,20 @@ def test_stream_refuses_a_skeleton_without_the_models_joints():
 
     with pytest.raises(SynspInputError, match="does not contain"):
         synsp.Stream("synsp-coco17-2d-w8", skeleton="j14")
+
+
+def test_stream_of_smpl_rotations_equals_offline_refinement():
+    from synsp.data.corpus import embedded_corpus_path, load_corpus
+    from synsp.noise import simulate
+    from synsp.rotations import refine_rotations
+
+    clip = load_corpus(embedded_corpus_path(), skeleton="h36m17", rotations=True)[0].rotations[:40].astype(float)
+    noisy = simulate(clip, "3dpw-spin-like", skeleton="smpl24", fps=30, seed=1, representation="rotations").pred
+    noisy = np.where(np.isnan(noisy), 0.0, noisy)  # no missing rotations: online equals offline
+    stream = Stream("synsp-smpl24-rot-w8")
+    online = [f for x in noisy for f in stream.push(x)] + stream.flush()[0]
+    assert len(online) == 40 and stream.delay == 7
+    offline = refine_rotations(noisy, "synsp-smpl24-rot-w8", fps=30)
+    np.testing.assert_allclose(np.stack(online), offline, atol=1e-6)
+    with pytest.raises(SynspInputError, match=r"expected \(24, 3\) axis-angle"):
+        Stream("synsp-smpl24-rot-w8").push(np.zeros((24, 6)))

@@ -1,7 +1,8 @@
 """synsp: pose-sequence refinement (SynSP, CVPR 2024) and its baselines.
 
 ``synsp.refine(poses, model=...)`` refines ``(T, J, D)`` or ``(T, P, J, D)``
-arrays with a shipped model, a checkpoint or a classical filter; the pieces
+arrays with a shipped model, a checkpoint or a classical filter
+(``synsp.refine_smpl`` SMPL rotations, ``synsp.Stream`` online); the pieces
 live in :mod:`synsp.skeletons`, :mod:`synsp.geometry`, :mod:`synsp.metrics`,
 :mod:`synsp.windows`, :mod:`synsp.noise`, :mod:`synsp.filters`,
 :mod:`synsp.models`, :mod:`synsp.refiners` and :mod:`synsp.data`.
@@ -9,7 +10,7 @@ live in :mod:`synsp.skeletons`, :mod:`synsp.geometry`, :mod:`synsp.metrics`,
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "refine", "Stream"]
+__all__ = ["__version__", "refine", "refine_smpl", "Stream"]
 
 
 def __getattr__(name: str):
@@ -18,6 +19,10 @@ def __getattr__(name: str):
         from .api import refine
 
         return refine
+    if name == "refine_smpl":
+        from .rotations import refine_smpl
+
+        return refine_smpl
     if name == "Stream":
         from .stream import Stream
 

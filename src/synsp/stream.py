@@ -27,6 +27,10 @@ COCO-17 model): those joints go through the network; every other joint
 follows its nearest refined joint with its offset from it smoothed online
 (exponential smoothing, 2 Hz cut-off at the model's rate), as
 :class:`synsp.refiners.SubsetRefiner` does offline.
+
+``Stream("synsp-smpl24-rot-w8")`` streams SMPL rotations: frames are ``(24, 3)``
+axis-angles, refined as 6D vectors (the windows averaged on them, as offline)
+and returned as axis-angles.
 """
 
 from __future__ import annotations
@@ -66,7 +70,12 @@ class Stream:
                  causal: bool | None = None, skeleton: str | None = None):
         """``causal=None`` follows the model card (``True`` for models trained with ``--causal``);
         ``skeleton``: frames of a larger skeleton containing the model's joints (see the module docstring)."""
-        refiner = get_refiner(model) if not isinstance(model, NetworkRefiner) else model
+        from .rotations import RotationNetwork
+
+        refiner = get_refiner(model) if not isinstance(model, (NetworkRefiner, RotationNetwork)) else model
+        self.rotations = isinstance(refiner, RotationNetwork)  # axis-angles in and out, 6D inside
+        if self.rotations:
+            refiner = refiner.network
         if not isinstance(refiner, NetworkRefiner) or refiner.card.views != 1:
             raise SynspInputError(f"Stream needs a single-view window network; {model!r} is not one")
         self.refiner = refiner
@@ -88,6 +97,8 @@ class Stream:
 
     def push(self, frame: Any, track_id: Hashable = 0, confidence: Any = None) -> list[np.ndarray]:
         """Add one frame ``(J, D)`` of a track; returns the frames that became final (0 or 1)."""
+        if self.rotations:
+            return [_axis_angles(f) for f in self._push(self._rot6d(frame), track_id, confidence)]
         if self.subset is None:
             return self._push(frame, track_id, confidence)
         x = np.array(frame, dtype=np.float64)
@@ -160,7 +171,22 @@ class Stream:
         for tid in ids:
             track = self.tracks.pop(tid)
             frames = self._remaining(track)
+            if self.rotations:
+                frames = [_axis_angles(f) for f in frames]
             out[tid] = frames if self.subset is None else [self._with_extras(b, track) for b in frames]
+        return out
+
+    def _rot6d(self, frame: Any) -> np.ndarray:
+        """An axis-angle frame ``(J, 3)`` as 6D vectors ``(J, 6)`` (NaN rotations stay NaN)."""
+        from .geometry import axis_angle_to_rot6d
+
+        x = np.array(frame, dtype=np.float64)
+        joints = self.refiner.skeleton.num_joints
+        if x.shape != (joints, 3):
+            raise SynspInputError(f"frame has shape {x.shape}; expected ({joints}, 3) axis-angle rotations")
+        lost = ~np.isfinite(x).all(-1)
+        out = axis_angle_to_rot6d(np.where(lost[:, None], 0.0, x))
+        out[lost] = np.nan
         return out
 
     def _remaining(self, track: _Track) -> list[np.ndarray]:
@@ -189,3 +215,9 @@ class Stream:
     def _refine(self, frames: np.ndarray, missing: np.ndarray) -> np.ndarray:
         """One window ``(W, J, D)`` (+ flags ``(W, J)``) -> refined ``(W, J, D)``."""
         return self.refiner.refine_windows(frames[None, None], missing[None, None])[0, 0]
+
+
+def _axis_angles(r6: np.ndarray) -> np.ndarray:
+    from .geometry import rot6d_to_axis_angle
+
+    return rot6d_to_axis_angle(r6)
