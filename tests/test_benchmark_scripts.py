@@ -16,3 +16,15 @@ def test_swaa_benchmark_quick(capsys, monkeypatch):
     row = [line for line in out.splitlines() if line.startswith("| 8 |")][-1]
     speedup = float(row.split("|")[5].strip().rstrip("x"))
     assert speedup > 1
+
+
+def test_clean_input_benchmark_runs_and_filters_barely_touch_clean_motion(capsys):
+    module = runpy.run_path(str(BENCHMARKS / "clean_input.py"))
+    assert module["main"](["--frames", "200"]) == 0
+    out = capsys.readouterr().out
+    assert "reproduce: python benchmarks/clean_input.py --frames 200" in out
+    rows = [line.split("|") for line in out.splitlines() if line.startswith("| h36m17") or line.startswith("| smpl24")]
+    added = {(r[1].strip(), r[2].strip()): float(r[3]) for r in rows}
+    assert len(added) == 7
+    assert added[("h36m17 positions", "butterworth")] < added[("h36m17 positions", "synsp-h36m17-3d-w8")]
+    assert added[("smpl24 rotations", "butterworth")] < added[("smpl24 rotations", "synsp-smpl24-rot-w8")]
