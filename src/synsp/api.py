@@ -154,7 +154,7 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
         # quaternions; same summary keys, accel in degrees / frame^2 (see synsp.rotations.refine_rotation_file)
         from .rotations import refine_rotation_file
 
-        return refine_rotation_file(pose_file, model=model, fps=fps, max_gap=max_gap)
+        return refine_rotation_file(pose_file, model=model, fps=fps, max_gap=max_gap, progress=progress)
     if not pose_file.tracks:
         raise SynspInputError(f"{pose_file.source or 'pose file'}: no person (no valid joint) in any frame; nothing to refine")
     fps = fps or pose_file.fps

@@ -82,6 +82,19 @@ __all__ = [
     "angular_acceleration",
 ]
 
+#: frames converted at once by :func:`per_chunk` (the torch-based conversions make several full-size
+#: temporaries: whole hour-long sequences at once would take gigabytes)
+CHUNK_FRAMES = 4096
+
+
+def per_chunk(fn: Any, x: np.ndarray, chunk: int = CHUNK_FRAMES) -> np.ndarray:
+    """``fn`` (a frame-wise conversion, e.g. :func:`synsp.geometry.axis_angle_to_rot6d`) applied to
+    ``x`` ``(T, ...)`` ``chunk`` frames at a time, so memory stays bounded for long sequences."""
+    if len(x) <= chunk:
+        return np.asarray(fn(x))
+    return np.concatenate([np.asarray(fn(x[a:a + chunk])) for a in range(0, len(x), chunk)])
+
+
 #: the filter of :func:`rotation_filter` when none is named, and the translation's filter beside a network
 DEFAULT_ROTATION_FILTER = "butterworth"
 #: what refines rotations when no model is named (see the README's rotation table)
@@ -130,8 +143,9 @@ class RotationNetwork:
             lost |= missing_from_confidence(confidence, x.shape, self.min_confidence)
         lost &= ~lost.all(axis=0)  # never seen: the identity stand-in is all there is, used as observed
         conf = np.where(lost, 0.0, 1.0)
-        out = self.network(axis_angle_to_rot6d(fill_rotations(x)), fps=fps, confidence=conf, progress=progress)
-        return np.ascontiguousarray(rot6d_to_axis_angle(out), dtype=np.float64)
+        r6 = per_chunk(axis_angle_to_rot6d, fill_rotations(x))
+        out = self.network(r6, fps=fps, confidence=conf, progress=progress)
+        return np.ascontiguousarray(per_chunk(rot6d_to_axis_angle, out), dtype=np.float64)
 
 
 def rotation_filter(model: Any = None, num_joints: int | None = None) -> "TemporalFilter | RotationNetwork":
@@ -308,8 +322,13 @@ def angular_acceleration(rotvec: Any) -> np.ndarray:
     x = check_poses(rotvec, "rotvec", ndims=(3,), dims=(3,), allow_nan=True)
     if len(x) < 3:
         return np.zeros((0, x.shape[1]))
-    R = axis_angle_to_matrix(np.nan_to_num(x))
-    w = matrix_to_axis_angle(R[1:] @ np.swapaxes(R[:-1], -1, -2))  # (T-1, J, 3)
+
+    def velocity(a: np.ndarray) -> np.ndarray:  # (n, J, 3) -> (n - 1, J, 3)
+        R = axis_angle_to_matrix(np.nan_to_num(a))
+        return matrix_to_axis_angle(R[1:] @ np.swapaxes(R[:-1], -1, -2))
+
+    # in chunks of frames overlapping by one, so that every frame pair is seen once
+    w = np.concatenate([velocity(x[a:a + CHUNK_FRAMES + 1]) for a in range(0, len(x) - 1, CHUNK_FRAMES)])
     acc = np.degrees(np.linalg.norm(np.diff(w, axis=0), axis=-1))
     bad = np.isnan(x).any(-1)
     acc[bad[:-2] | bad[1:-1] | bad[2:]] = np.nan
@@ -321,7 +340,8 @@ def _mean_angular_accel(x: np.ndarray) -> float:
     return float(np.nanmean(a)) if np.isfinite(a).any() else float("nan")
 
 
-def refine_rotation_file(pose_file, model: Any = None, fps: float | None = None, max_gap: int | None = None):
+def refine_rotation_file(pose_file, model: Any = None, fps: float | None = None, max_gap: int | None = None,
+                         progress: bool = False):
     """:func:`synsp.api.refine_pose_file` for a pose file of rotations; returns ``(refined, summary)``.
 
     Every track's keypoints are axis-angle rotations ``(n, J, 3)``, refined by ``model``
@@ -336,7 +356,8 @@ def refine_rotation_file(pose_file, model: Any = None, fps: float | None = None,
     ``summary``: the keys of :func:`synsp.api.refine_pose_file`; ``accel_before`` /
     ``accel_after`` are the mean angular acceleration in degrees / frame^2
     (:func:`angular_acceleration`), ``filled`` counts missing or low-confidence joints,
-    ``unseen`` the joints never valid in a whole part (left as they were).
+    ``unseen`` the joints never valid in a whole part (left as they were).  ``progress``: a
+    progress bar over the network's batches of windows (long recordings).
     """
     if not pose_file.tracks:
         raise SynspInputError(f"{pose_file.source or 'pose file'}: no person (no valid rotation) in any frame; "
@@ -355,7 +376,7 @@ def refine_rotation_file(pose_file, model: Any = None, fps: float | None = None,
         seen = valid.any(axis=0)  # a joint never valid in the part is left as it was
         ref = kp.copy()
         if isinstance(filt, RotationNetwork):  # the network needs every joint; unseen ones are masked
-            ref[:, seen] = filt(kp, fps=fps, confidence=conf)[:, seen]
+            ref[:, seen] = filt(kp, fps=fps, confidence=conf, progress=progress)[:, seen]
         else:
             ref[:, seen] = refine_rotations(kp[:, seen], filt, fps=fps,
                                             confidence=None if conf is None else conf[:, seen])

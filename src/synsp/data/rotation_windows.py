@@ -63,13 +63,13 @@ def mirror_rotations(aa: np.ndarray, skeleton: Any = "smpl24") -> np.ndarray:
 def fill_rotations(aa: np.ndarray) -> np.ndarray:
     """NaN rotations of ``(T, ..., 3)`` filled along time: normalised linear interpolation of
     sign-continuous quaternions (held at the ends); a joint never seen is the identity."""
-    from ..rotations import continuous_quaternions
+    from ..rotations import continuous_quaternions, per_chunk
 
     aa = np.asarray(aa, dtype=np.float64)
     nan = np.isnan(aa).any(-1)
     if not nan.any():
         return aa
-    q = axis_angle_to_quaternion(np.where(nan[..., None], 0.0, aa))
+    q = per_chunk(axis_angle_to_quaternion, np.where(nan[..., None], 0.0, aa))
     q[nan] = np.nan
     never = nan.all(axis=0)
     q[:, never] = (1.0, 0.0, 0.0, 0.0)
@@ -77,7 +77,7 @@ def fill_rotations(aa: np.ndarray) -> np.ndarray:
     q = continuous_quaternions(q.reshape(shape[0], -1, 4))
     filled, _ = interpolate_missing(q)
     filled /= np.linalg.norm(filled, axis=-1, keepdims=True)
-    return quaternion_to_axis_angle(filled.reshape(shape))
+    return per_chunk(quaternion_to_axis_angle, filled.reshape(shape))
 
 
 class RotationWindowDataset(WindowDataset):
