@@ -131,3 +131,14 @@ def test_geodesic_error():
     assert geodesic_error(b, a) == pytest.approx(10.0, abs=1e-6)
     with pytest.raises(SynspInputError):
         geodesic_error(a, a[:5])
+
+
+def test_long_sequences_are_converted_in_chunks_with_the_same_result(monkeypatch):
+    import synsp.rotations as rotations
+    from synsp.geometry import axis_angle_to_rot6d
+
+    x = _jitter(_clean(53, 3), seed=9)
+    whole_acc, whole_6d = angular_acceleration(x), axis_angle_to_rot6d(x)
+    monkeypatch.setattr(rotations, "CHUNK_FRAMES", 5)
+    np.testing.assert_allclose(angular_acceleration(x), whole_acc, atol=1e-9)  # pairs across chunk borders
+    np.testing.assert_allclose(rotations.per_chunk(axis_angle_to_rot6d, x, chunk=5), whole_6d, atol=1e-12)
