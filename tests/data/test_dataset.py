@@ -217,3 +217,16 @@ def test_bad_input_raises(clips):
         WindowDataset(clips, representation="4d")
     with pytest.raises(IndexError):
         WindowDataset(clips)[10**9]
+
+
+def test_similar_companions_follow_the_mirroring_of_their_window(clips):
+    """The bank matches unaugmented windows; a mirrored window must get mirrored companions."""
+    def spread(augment):
+        ds = WindowDataset(clips, window=8, views=3, mode="similar", companions="simulated", augment=augment,
+                           windows_per_epoch=60, seed=2)
+        d = [float((g[1:] - g[:1]).norm(dim=-1).mean()) for g in (ds[i]["gt"].reshape(3, 8, 17, 3)
+                                                                  for i in range(len(ds)))]
+        return float(np.median(d))
+
+    mirror_only = Augmentation(rotation=False, mirror=0.5, scale=(1.0, 1.0), speed=(1.0, 1.0))
+    assert spread(mirror_only) < 1.05 * spread(PLAIN)  # before the fix: 22 % wider (half mismatched)

@@ -162,6 +162,7 @@ class _Chunk:
     input: np.ndarray  # (n, P, J, D) float32
     confidence: np.ndarray  # (n, P, J) float32
     mask: np.ndarray  # (n, P, J) bool
+    mirrored: bool = False  # the chunk was mirrored by the augmentation
 
 
 def _random_rotation(rng: np.random.Generator) -> np.ndarray:
@@ -384,7 +385,8 @@ class WindowDataset(torch.utils.data.Dataset):
         a0, speed, times = self._chunk_times(rng, clip, c)
         n = len(times)
         frames = _resample(self._clips[clip], times)  # (n, J, 3)
-        if rng.random() < aug.mirror and sk.left_right:  # no pairs (a custom skeleton): no mirror
+        mirrored = bool(rng.random() < aug.mirror and sk.left_right)  # no pairs (a custom skeleton): no mirror
+        if mirrored:
             frames = sk.mirror(frames, axis=0)
         root = sk.root_position(frames).mean(0)
         frames = root + rng.uniform(*aug.scale) * (frames - root)
@@ -412,6 +414,7 @@ class WindowDataset(torch.utils.data.Dataset):
             input=_fill_missing(sim.pred).astype(np.float32),
             confidence=sim.confidence.astype(np.float32),
             mask=sim.missing | (sim.confidence < MASK_CONFIDENCE),
+            mirrored=mirrored,
         )
 
     def _views(
@@ -499,7 +502,12 @@ class WindowDataset(torch.utils.data.Dataset):
         if self.mode == "similar" and self.companions == "bank":
             gt, inp, conf, mask = self._bank_group(index, clip, gt, inp, conf, mask)
         elif self.mode in ("random", "similar"):
-            parts = [(gt, inp, conf, mask)] + [self._views(c, s, m) for c, s, m in self._companions(index, clip, start)]
+            companions = self._companions(index, clip, start)
+            if self.mode == "similar":  # the bank matched unaugmented windows: undo each chunk's own mirroring
+                own = self._chunk(clip, start // self._chunk_starts).mirrored
+                companions = [(c, s, m ^ own ^ self._chunk(c, s // self._chunk_starts).mirrored)
+                              for c, s, m in companions]
+            parts = [(gt, inp, conf, mask)] + [self._views(c, s, m) for c, s, m in companions]
             gt, inp, conf, mask = (np.concatenate(p, axis=0) for p in zip(*parts))
             if self.mode == "similar":
                 gt, inp = gt.astype(np.float64), inp.astype(np.float64)

@@ -104,7 +104,8 @@ class RotationWindowDataset(WindowDataset):
         aug, sk = self.augment, self.skeleton
         a0, speed, times = self._chunk_times(rng, clip, c)
         frames = resample_rotations(self._clips[clip], times)  # (n, J, 3)
-        if rng.random() < aug.mirror and sk.left_right:
+        mirrored = bool(rng.random() < aug.mirror and sk.left_right)
+        if mirrored:
             frames = mirror_rotations(frames, sk)
         if aug.rotation:
             frames[:, 0] = matrix_to_axis_angle(_random_rotation(rng) @ axis_angle_to_matrix(frames[:, 0]))
@@ -115,4 +116,4 @@ class RotationWindowDataset(WindowDataset):
         return _Chunk(a0=a0, speed=speed, gt=gt.astype(np.float32),
                       input=fill_rotations(sim.pred).astype(np.float32),
                       confidence=sim.confidence.astype(np.float32),
-                      mask=sim.missing | (sim.confidence < MASK_CONFIDENCE))
+                      mask=sim.missing | (sim.confidence < MASK_CONFIDENCE), mirrored=mirrored)
