@@ -25,7 +25,12 @@ def test_demo_prints_metrics_and_writes_a_picture(capsys, tmp_path):
     code, out, _ = run(capsys, "demo", "-o", str(tmp_path))
     assert code == 0
     assert out.index("(1) real estimator output") < out.index("(2) clip")
-    out = out[out.index("(2) clip"):]  # the mocap part, with ground truth
+    part3 = out[out.index("(3) the same clip"):]  # SMPL rotations of the clip
+    out = out[out.index("(2) clip"):out.index("(3) the same clip")]  # the mocap part, with ground truth
+    angle = {line.split("|")[1].strip(): float(line.split("|")[2]) for line in part3.splitlines()
+             if line.startswith("| ") and line.split("|")[2].strip()[:1].isdigit()}
+    assert set(angle) == {"input", "butterworth", "kalman-rts", "synsp-smpl24-rot-w8"}
+    assert angle["synsp-smpl24-rot-w8"] < 0.8 * angle["input"], "the rotation network lowers the angle error"
     assert "| input |" in out and "| kalman-rts |" in out
     rows = {line.split("|")[1].strip(): line.split("|")[3] for line in out.splitlines() if line.startswith("| ")}
     mpjpe = {k: float(v) for k, v in rows.items() if k not in ("method", "---")}

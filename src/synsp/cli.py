@@ -24,7 +24,8 @@ def cli() -> None:
               help="simulated estimator (see synsp.noise.PRESETS)")
 @click.option("--seed", default=0, show_default=True, help="noise seed")
 def demo(out_dir: str, preset: str, seed: int) -> None:
-    """Refine (1) a real MediaPipe track of a real video and (2) a real mocap clip with simulated errors."""
+    """Refine (1) a real MediaPipe track of a real video, (2) a real mocap clip with simulated errors and
+    (3) the same clip's SMPL rotations."""
     from .demo import run_demo
 
     result = run_demo(out_dir, preset=preset, seed=seed)
@@ -54,6 +55,16 @@ def demo(out_dir: str, preset: str, seed: int) -> None:
                    f"{m['mpjpe_hardest']:.1f} | {m['mpjpe_fast']:.1f} | {m['bone_std']:.1f} |")
     if result.picture:
         click.echo(f"\npicture: {result.picture}")
+    if result.rotation_rows:
+        click.echo("")
+        click.echo(f"(3) the same clip as SMPL body-model rotations (24 joints) + simulated '{result.preset}' "
+                   "rotation errors")
+        click.echo("angle = mean geodesic error in degrees; joints by forward kinematics of a neutral body, mm")
+        click.echo("")
+        click.echo("| method | angle | MPJPE | Accel |")
+        click.echo("|---|---|---|---|")
+        for name, m in result.rotation_rows.items():
+            click.echo(f"| {name} | {m['angle']:.2f} | {m['mpjpe']:.1f} | {m['accel']:.2f} |")
 
 
 MODEL_SIZES = {

@@ -14,7 +14,13 @@ landmarks (pixels), plus a picture of the most jittery landmarks (``demo_sports2
 simulated estimator (:mod:`synsp.noise`, default ``3dpw-spin-like``), refines
 the result with every available refiner and prints SmoothNet-style metrics
 (root-relative, millimetres) before and after, plus a picture of one joint's
-trajectory and acceleration.  Nothing is downloaded.
+trajectory and acceleration.
+
+(3) The same clip's SMPL body-model rotations (the corpus's ``smpl24``
+rotations) with simulated rotation errors of the same preset, refined by
+filters on quaternions and by the rotation network ``synsp-smpl24-rot-w8``
+(geodesic angle error, and joints by forward kinematics in mm,
+:func:`synsp.rotations.rotation_metrics`).  Nothing is downloaded.
 
 The refiners are the classical baselines of :mod:`synsp.filters` and every
 3D Human3.6M-17 model shipped in the package (SmoothNet, SynSP).
@@ -58,6 +64,8 @@ class DemoResult:
     real_rows: list[dict] | None = None  # per track: track, first, last, detections, accel_before/after, displacement
     real_summary: dict | None = None  # synsp.api.refine_pose_file's summary
     real_picture: Path | None = None
+    # part (3): the clip's SMPL rotations (None when the clip has none)
+    rotation_rows: dict[str, dict[str, float]] | None = None  # method -> rotation_metrics()
 
 
 def _pick_clip(skeleton: str):
@@ -91,7 +99,31 @@ def run_demo(
     rows = {name: summarize([pred], [gt], inputs=[outputs["input"]], **metric) for name, pred in outputs.items()}
     picture = _plot(out_dir, gt, outputs, clip.fps, skeleton) if out_dir is not None else None
     return DemoResult(clip.clip_id, clip.num_frames, clip.fps, preset, rows, picture,
-                      real_rows, real_summary, real_picture)
+                      real_rows, real_summary, real_picture, run_rotation_demo(clip.clip_id, preset, seed))
+
+
+ROTATION_REFINERS = ("butterworth", "kalman-rts", "synsp-smpl24-rot-w8")
+
+
+def run_rotation_demo(clip_id: str, preset: str = "3dpw-spin-like", seed: int = 0,
+                      refiners: tuple[str, ...] = ROTATION_REFINERS) -> dict[str, dict[str, float]] | None:
+    """Part (3): the clip's SMPL rotations with simulated errors, refined; None when it has none."""
+    from .rotations import refine_rotations, rotation_metrics
+    from .training import input_as_rotations
+
+    found = [c for c in load_corpus(skeleton="h36m17", rotations=True) if c.clip_id == clip_id]
+    if not found:
+        return None
+    clip = found[0]
+    gt = clip.rotations.astype(np.float64)
+    noisy = simulate(gt, preset, skeleton="smpl24", fps=clip.fps, seed=seed, representation="rotations")
+    raw = input_as_rotations(noisy.pred)
+    available = set(FILTERS) | set(shipped_models())
+    outputs = {"input": raw}
+    for name in refiners:
+        if name in available:
+            outputs[name] = refine_rotations(noisy.pred, name, fps=clip.fps, confidence=noisy.confidence)
+    return {name: rotation_metrics([pred], [gt], [raw]) for name, pred in outputs.items()}
 
 
 def _mean_accel(track) -> float:
