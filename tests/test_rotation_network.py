@@ -165,3 +165,12 @@ def test_a_joint_never_seen_is_left_as_written_in_rotation_files():
     out = refined.tracks[0].keypoints
     assert summary["model"] == "synsp-smpl24-rot-w8" and summary["unseen"] == 1
     assert np.isnan(out[:, 5]).all() and np.isfinite(np.delete(out, 5, axis=1)).all()
+
+
+def test_rotation_training_refuses_what_it_cannot_do(tmp_path):
+    base = dict(representation="rotations", corpus=str(embedded_corpus_path()), train_split="test",
+                val_split="test", epochs=1, out=str(tmp_path / "r"))
+    for bad in (dict(skeleton="h36m17"), dict(skeleton="smpl24", architecture="smoothnet"),
+                dict(skeleton="smpl24", views=4, mode="multiview")):
+        with pytest.raises(SynspInputError, match="--representation rotations"):
+            train(TrainConfig(**base, **bad), progress=False)

@@ -354,9 +354,9 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
     if rotations:
         from .data.rotation_windows import RotationWindowDataset
 
-        if config.skeleton != "smpl24" or config.architecture != "synsp":
-            raise SynspInputError("rotation training (--representation rotations) needs --skeleton smpl24 and "
-                                  "--architecture synsp")
+        if config.skeleton != "smpl24" or config.architecture != "synsp" or config.views != 1:
+            raise SynspInputError("rotation training (--representation rotations) needs --skeleton smpl24, "
+                                  "--architecture synsp and one view (--views 1)")
         train_clips = load_corpus(corpus, skeleton="h36m17", split=config.train_split, rotations=True)
         dataset = RotationWindowDataset(train_clips, window=card.window, skeleton="smpl24", fps=30.0,
                                         preset=config.preset, mode=config.mode, seed=config.seed)
