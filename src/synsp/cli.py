@@ -390,8 +390,8 @@ def video(video_path: str, output: str, model: str | None, render: str | None) -
               help="comma-separated: comparison, branches, windows, ablation, pearson, base-repeat, "
                    "window-average, generalisation, combinations, smoothnet-data, or 'all' (all but smoothnet-data)")
 @click.option("--methods", default="one-euro,one-euro-mmpose,savgol,savgol-mmpose,gaussian,gaussian-mmpose,"
-              "butterworth,kalman,kalman-rts,smoothnet-h36m17-3d-w8,smoothnet-h36m17-3d-w32,synsp-h36m17-3d-w8,"
-              "synsp-h36m17-3d-w8-precise", show_default=True,
+              "butterworth,kalman,kalman-rts,smoothnet-h36m17-3d-w8,smoothnet-h36m17-3d-w32,deciwatch-h36m17-3d-w101,"
+              "synsp-h36m17-3d-w8,synsp-h36m17-3d-w8-precise", show_default=True,
               help="comparison: comma-separated refiners (names or checkpoint paths)")
 @click.option("--presets", default="h36m-fcn-like,3dpw-spin-like,vibe-like", show_default=True)
 @click.option("--seeds", default=3, show_default=True, help="noise seeds")

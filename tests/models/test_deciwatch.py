@@ -174,3 +174,23 @@ def test_loss_rejects_what_forward_did_not_produce():
         deciwatch_loss((gt, torch.zeros(2, 4, 3)), gt)  # 4 samples cannot span 9 frames evenly
     with pytest.raises(SynspInputError, match="shape"):
         deciwatch_loss((torch.zeros(2, 9, 4), torch.zeros(2, 3, 3)), gt)
+
+
+def test_shipped_deciwatch_refines_corpus_motion_better_than_its_input():
+    import numpy as np
+
+    from synsp.data.corpus import embedded_corpus_path, load_corpus
+    from synsp.metrics import summarize
+    from synsp.noise import simulate
+    from synsp.refiners import get_refiner
+
+    net = get_refiner("deciwatch-h36m17-3d-w101")
+    assert net.card.architecture == "deciwatch" and net.window == 101
+    assert net.card.validation["val_mpjpe"] < net.card.validation["input_mpjpe"]
+    clip = load_corpus(embedded_corpus_path(), skeleton="h36m17")[0].positions[:300].astype(float)
+    sim = simulate(clip, "3dpw-spin-like", skeleton="h36m17", fps=30, seed=0)
+    out = net(sim.pred, fps=30, confidence=sim.confidence)
+    assert out.shape == clip.shape and np.isfinite(out).all()
+    raw = np.where(np.isnan(sim.pred), clip, sim.pred)
+    before, after = (summarize([x], [clip], root_joints=(0,), scale=1000.0) for x in (raw, out))
+    assert after["accel"] < 0.3 * before["accel"]
