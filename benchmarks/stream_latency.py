@@ -1,4 +1,5 @@
-"""Per-frame latency of online refinement (synsp.Stream) for one 17-joint person.
+"""Per-frame latency of online refinement (synsp.Stream) for one 17-joint person (or one SMPL body,
+24 axis-angle rotations, for a rotation model such as synsp-smpl24-rot-w8).
 
 Each ``push`` refines one window (batch of one) in PyTorch eager mode on the
 CPU; the figure excludes the fixed algorithmic delay of W - 1 frames.
@@ -28,9 +29,14 @@ def main(argv: list[str] | None = None) -> int:
     from synsp.noise import simulate
     from synsp.stream import Stream
 
-    gt = np.concatenate([c.positions for c in load_corpus(phases="first")])[: args.frames].astype(np.float64)
-    x = simulate(gt, "3dpw-spin-like", skeleton="h36m17", fps=30, seed=0).pred
     stream = Stream(args.model)
+    clips = load_corpus(phases="first", rotations=stream.rotations)
+    if stream.rotations:  # SMPL rotations: the clips' smpl24 axis-angles
+        gt = np.concatenate([c.rotations for c in clips])[: args.frames].astype(np.float64)
+        x = simulate(gt, "3dpw-spin-like", skeleton="smpl24", fps=30, seed=0, representation="rotations").pred
+    else:
+        gt = np.concatenate([c.positions for c in clips])[: args.frames].astype(np.float64)
+        x = simulate(gt, "3dpw-spin-like", skeleton="h36m17", fps=30, seed=0).pred
     times = []
     for frame in x:
         start = time.perf_counter()
