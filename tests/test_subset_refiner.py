@@ -51,3 +51,20 @@ def test_extra_joints_get_smoother():
 def test_a_skeleton_without_the_models_joints_is_refused():
     with pytest.raises(synsp.validation.SynspInputError, match="17 joints|expected J = 17"):
         synsp.refine(_noisy(14), model=MODEL)
+
+
+def test_the_model_for_accurate_2d_detectors_leaves_accurate_input_as_accurate():
+    from synsp.api import default_model
+    from synsp.data.corpus import embedded_corpus_path
+    from synsp.metrics import summarize
+    from synsp.refiners import get_refiner
+    from synsp.training import validation_set
+
+    assert default_model(17, 2, "coco17") == "synsp-coco17-2d-w8"  # the accurate-input model is opt-in
+    clips = validation_set("coco17", "hrnet-like", 600, str(embedded_corpus_path()), split="test",
+                           representation="2d")
+    gts = [g for g, _, _ in clips]
+    raw = [np.where(np.isnan(x), g, x) for g, x, _ in clips]
+    out = [get_refiner("synsp-coco17-2d-w8-accurate")(x, fps=30, confidence=c) for _, x, c in clips]
+    before, after = (summarize(p, gts) for p in (raw, out))
+    assert after["mpjpe"] < 1.02 * before["mpjpe"] and after["accel"] < 0.95 * before["accel"]
