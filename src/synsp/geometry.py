@@ -45,6 +45,7 @@ __all__ = [
     "rot6d_to_matrix",
     "axis_angle_to_rot6d",
     "rot6d_to_axis_angle",
+    "nearest_rotation",
     "euler_to_matrix",
     "geodesic_angle",
     "dct_matrix",
@@ -306,6 +307,15 @@ def axis_angle_to_rot6d(aa):
 def rot6d_to_axis_angle(x):
     """``(..., 6) -> (..., 3)``, see :func:`rot6d_to_matrix`."""
     return matrix_to_axis_angle(rot6d_to_matrix(x))
+
+
+def nearest_rotation(m: np.ndarray) -> np.ndarray:
+    """The rotation nearest to each ``(..., 3, 3)`` matrix in the Frobenius norm (numpy):
+    ``U diag(1, 1, det(U V^T)) V^T`` from the SVD ``m = U S V^T``."""
+    u, _, vt = np.linalg.svd(np.asarray(m, dtype=np.float64))
+    flip = np.linalg.det(u @ vt) < 0
+    u[..., :, 2] = np.where(flip[..., None], -u[..., :, 2], u[..., :, 2])
+    return u @ vt
 
 
 def _elemental(axis: str, angle: torch.Tensor) -> torch.Tensor:

@@ -94,27 +94,18 @@ def window_mask(missing: np.ndarray, root_joints: tuple[int, ...]) -> np.ndarray
     return np.concatenate([m, m[..., list(root_joints)].max(axis=-1, keepdims=True)], axis=-1)
 
 
-def _nearest_rotation(m: np.ndarray) -> np.ndarray:
-    """The rotation matrix nearest to each ``(..., 3, 3)`` matrix (SVD, det +1)."""
-    u, _, vt = np.linalg.svd(m)
-    d = np.sign(np.linalg.det(u @ vt))
-    u = u.copy()
-    u[..., :, -1] *= d[..., None]
-    return u @ vt
-
-
 def normalize_rotation_windows(windows: np.ndarray, root: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """6D rotations ``(..., W, J, 6) -> (..., W, J*6)`` with joint 0 relative to the window's
     mean root orientation; also returns that orientation ``(..., 3, 3)``.
 
     ``root`` given (the input window's): normalise another window (the target) the same way.
     """
-    from .geometry import matrix_to_rot6d, rot6d_to_matrix
+    from .geometry import matrix_to_rot6d, nearest_rotation, rot6d_to_matrix
 
     x = np.array(windows, dtype=np.float64)
     R0 = rot6d_to_matrix(x[..., 0, :])  # (..., W, 3, 3)
     if root is None:
-        root = _nearest_rotation(R0.sum(axis=-3))
+        root = nearest_rotation(R0.sum(axis=-3))
     x[..., 0, :] = matrix_to_rot6d(np.swapaxes(root, -1, -2)[..., None, :, :] @ R0)
     return x.reshape(*x.shape[:-2], -1), root
 

@@ -52,6 +52,7 @@ import numpy as np
 
 from ..api import default_model
 from ..filters.base import Refiner
+from ..geometry import axis_angle_to_matrix, matrix_to_axis_angle, nearest_rotation
 from ..refiners import NetworkRefiner, get_refiner
 from ..validation import SynspInputError
 from .mmpose import describe_shipped, load_config, refiner_from_config
@@ -109,7 +110,7 @@ def smooth_process(x: Any, smooth_type: str = "savgol", cfg_base_dir: str | os.P
     else:
         out = _per_channel(refiner, data)
     if _holds_rotations(data):
-        out = _nearest_rotation(out.reshape(-1, 3, 3)).reshape(arr.shape)
+        out = nearest_rotation(out.reshape(-1, 3, 3)).reshape(arr.shape)
     return out.astype(arr.dtype if np.issubdtype(arr.dtype, np.floating) else np.float64)
 
 
@@ -143,7 +144,6 @@ def _check_network(refiner: NetworkRefiner, smooth_type: str, shape: tuple[int, 
 
 def _smpl_rotations(x: np.ndarray) -> np.ndarray:
     """SMPL rotation matrices ``(T, ..., 9)`` / ``(T, ..., 3, 3)``, 24 per person, through the rotation network."""
-    from ..geometry import axis_angle_to_matrix, matrix_to_axis_angle
     from ..rotations import DEFAULT_ROTATION_MODEL, refine_rotations
 
     T = x.shape[0]
@@ -184,11 +184,3 @@ def _holds_rotations(x: np.ndarray) -> bool:
         return False
     orthonormal = np.abs(m @ m.transpose(0, 2, 1) - np.eye(3)).max() < _ROTATION_TOLERANCE
     return bool(orthonormal and (np.linalg.det(m) > 0).all())
-
-
-def _nearest_rotation(m: np.ndarray) -> np.ndarray:
-    """The rotation nearest to each ``(..., 3, 3)`` matrix: ``U diag(1, 1, det(U V^T)) V^T``."""
-    u, _, vt = np.linalg.svd(m)
-    flip = np.linalg.det(u @ vt) < 0
-    u[..., :, 2] = np.where(flip[..., None], -u[..., :, 2], u[..., :, 2])
-    return u @ vt

@@ -157,9 +157,9 @@ def resample_phases(x: np.ndarray, fps: float, base: float = BASE_FPS) -> list[n
 
 def resample_rotation_phases(aa: np.ndarray, fps: float, base: float = BASE_FPS) -> list[np.ndarray]:
     """:func:`resample_phases` for axis-angle rotations ``(T, J, 3)`` (normalised quaternion lerp)."""
-    q = axis_angle_to_quaternion(aa)
-    flip = np.cumprod(np.where((q[1:] * q[:-1]).sum(-1, keepdims=True) < 0, -1.0, 1.0), axis=0)
-    q[1:] *= flip  # sign continuity, so neighbours interpolate the short way
+    from ..rotations import continuous_quaternions
+
+    q = continuous_quaternions(axis_angle_to_quaternion(aa))  # neighbours interpolate the short way
     return [quaternion_to_axis_angle(p / np.linalg.norm(p, axis=-1, keepdims=True))
             for p in resample_phases(q, fps, base)]
 

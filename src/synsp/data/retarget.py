@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..geometry import nearest_rotation
 from ..skeletons import get_skeleton
 
 __all__ = ["LANDMARKS", "head_frame", "to_skeleton", "STANDARD_SKELETONS", "smpl24_rotations"]
@@ -69,12 +70,6 @@ def _frame_from_left_up(left: np.ndarray, up: np.ndarray) -> np.ndarray:
     return np.stack([left, up, forward], axis=-1)
 
 
-def _nearest_rotation(m: np.ndarray) -> np.ndarray:
-    u, _, vt = np.linalg.svd(m)
-    d = np.sign(np.linalg.det(u @ vt))
-    return u @ np.diag([1.0, 1.0, d]) @ vt
-
-
 def head_frame(points: np.ndarray, head_rotation: np.ndarray | None = None) -> np.ndarray:
     """Head frames ``(T, 3, 3)`` (columns left, up, forward) from landmarks ``(T, 19, 3)``.
 
@@ -86,7 +81,7 @@ def head_frame(points: np.ndarray, head_rotation: np.ndarray | None = None) -> n
     body = _frame_from_left_up(shoulders, up)
     if head_rotation is None:
         return body
-    offset = _nearest_rotation(np.einsum("tji,tjk->ik", head_rotation, body))  # sum_t R_t^T F_t
+    offset = nearest_rotation(np.einsum("tji,tjk->ik", head_rotation, body))  # sum_t R_t^T F_t
     turned = head_rotation @ offset
     # keep the measured up axis exactly; take left/forward from the turned frame
     return _frame_from_left_up(turned[..., 0], up)

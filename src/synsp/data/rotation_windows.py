@@ -38,20 +38,17 @@ from ..missing import interpolate_missing
 from ..noise import simulate
 from ..skeletons import get_skeleton
 from ..validation import SynspInputError
-from .dataset import MASK_CONFIDENCE, WindowDataset, _Chunk, _random_rotation
+from .dataset import MASK_CONFIDENCE, WindowDataset, _Chunk, _random_rotation, _resample
 
 __all__ = ["RotationWindowDataset", "resample_rotations", "mirror_rotations", "fill_rotations"]
 
 
 def resample_rotations(aa: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """Axis-angles ``(T, ..., 3)`` at fractional frame ``times`` (normalised quaternion lerp)."""
-    q = axis_angle_to_quaternion(np.asarray(aa, dtype=np.float64))
-    flip = np.cumprod(np.where((q[1:] * q[:-1]).sum(-1, keepdims=True) < 0, -1.0, 1.0), axis=0)
-    q[1:] *= flip  # sign continuity: neighbours interpolate the short way
-    lo = np.floor(times).astype(np.int64)
-    hi = np.minimum(lo + 1, q.shape[0] - 1)
-    w = (times - lo).reshape((-1,) + (1,) * (q.ndim - 1))
-    out = (1.0 - w) * q[lo] + w * q[hi]
+    """Axis-angles ``(T, J, 3)`` at fractional frame ``times`` (normalised quaternion lerp)."""
+    from ..rotations import continuous_quaternions
+
+    q = continuous_quaternions(axis_angle_to_quaternion(np.asarray(aa, dtype=np.float64)))  # the short way
+    out = _resample(q, times)
     return quaternion_to_axis_angle(out / np.linalg.norm(out, axis=-1, keepdims=True))
 
 
