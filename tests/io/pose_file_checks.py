@@ -22,6 +22,11 @@ def object_array(items):
     return arr
 
 
+def imgnames(prefix, n):
+    """SmoothNet's per-frame image names of one sequence: ``<prefix>/img_000001.jpg`` ..."""
+    return [f"{prefix}/img_{k + 1:06d}.jpg" for k in range(n)]
+
+
 def write_smoothnet_files(root, dataset, est, rep, split, gt: dict, det: dict):
     """The original SmoothNet layout under ``root``: one object array per key, ground truth and detected."""
     from synsp.io import smoothnet_paths

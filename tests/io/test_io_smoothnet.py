@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pose_file_checks import write_smoothnet_files
+from pose_file_checks import imgnames, write_smoothnet_files
 
 from synsp.io import (
     H36M_TO_J14,
@@ -18,10 +18,6 @@ from synsp.io import (
 from synsp.validation import SynspInputError
 
 
-def _imgnames(prefix, T):
-    return [f"{prefix}/img_{k + 1:06d}.jpg" for k in range(T)]
-
-
 H36M_LENGTHS = {"S9/Directions": [10, 12, 11, 10], "S9/Walking": [7, 7, 8, 9]}
 
 
@@ -31,7 +27,7 @@ def h36m(tmp_path):
     names, gts, dets = [], [], []
     for action, lengths in H36M_LENGTHS.items():
         for cam, T in enumerate(lengths, 1):
-            names.append(_imgnames(f"{action}/camera{cam}", T))
+            names.append(imgnames(f"{action}/camera{cam}", T))
             g = rng.normal(size=(T, 17 * 3)).astype(np.float32)
             gts.append(g)
             dets.append(g + 0.01)
@@ -117,7 +113,7 @@ def test_3dpw_spin_remap_to_j14(tmp_path):
     T = 5
     # joint j of the H36M-17 array holds the value j (plus a per-frame offset)
     h36 = np.tile(np.repeat(np.arange(17.0), 3), (T, 1)) + np.arange(T)[:, None] * 100
-    names = [_imgnames("downtown_walking_00", T), _imgnames("office_phoneCall_00", T)]
+    names = [imgnames("downtown_walking_00", T), imgnames("office_phoneCall_00", T)]
     write_smoothnet_files(tmp_path, "pw3d", "spin", "3D", "test", {"imgname": names, "joints_3d": [h36, h36]},
            {"imgname": names, "joints_3d": [h36 + 0.5, h36 + 0.5]})
     seqs = load_smoothnet(tmp_path, "pw3d", "spin", "3D", "test", trust_pickle=True)
@@ -134,7 +130,7 @@ def test_3dpw_spin_remap_to_j14(tmp_path):
 
 def test_2d_jhmdb_and_smpl(tmp_path):
     T = [6, 4]
-    names = [_imgnames(f"clip{i}", t) for i, t in enumerate(T)]
+    names = [imgnames(f"clip{i}", t) for i, t in enumerate(T)]
     kp = [np.full((t, 30), 7.0) for t in T]
     write_smoothnet_files(tmp_path, "jhmdb", "simplepose", "2D", "train",
            {"imgname": names, "joints_2d": kp, "imgshape": [np.array([240, 320])] * 2},
@@ -162,7 +158,7 @@ def test_2d_jhmdb_and_smpl(tmp_path):
 
 
 def test_mismatched_lengths_and_counts(tmp_path):
-    names = [_imgnames("a", 5), _imgnames("b", 6)]
+    names = [imgnames("a", 5), imgnames("b", 6)]
     gt = [np.zeros((5, 42)), np.zeros((6, 42))]
     write_smoothnet_files(tmp_path, "aist", "vibe", "3D", "test", {"imgname": names, "joints_3d": gt},
            {"imgname": names, "joints_3d": [np.zeros((5, 42)), np.zeros((4, 42))]})
@@ -175,7 +171,7 @@ def test_mismatched_lengths_and_counts(tmp_path):
 
 
 def test_missing_key_and_missing_files(tmp_path):
-    names = [_imgnames("a", 5)]
+    names = [imgnames("a", 5)]
     g, _ = write_smoothnet_files(tmp_path, "pw3d", "vibe", "3D", "test", {"imgname": names, "kp3d": [np.zeros((5, 42))]},
                   {"imgname": names, "joints_3d": [np.zeros((5, 42))]})
     with pytest.raises(SynspInputError, match=rf"{g.name}: missing key 'joints_3d'.*\['imgname', 'kp3d'\]"):

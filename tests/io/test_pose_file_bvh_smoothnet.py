@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pose_file_checks import write_smoothnet_files
+from pose_file_checks import imgnames, write_smoothnet_files
 from scipy.spatial.transform import Rotation
 
 from synsp.api import refine_pose_file
@@ -19,10 +19,6 @@ from synsp.io import (
 )
 from synsp.io.tracks import pose_file_format, read_pose_file, write_pose_file
 from synsp.validation import SynspInputError
-
-
-def _imgnames(prefix, n):
-    return [f"{prefix}/img_{k + 1:06d}.jpg" for k in range(n)]
 
 T = 60
 NAMES = ["hips", "spine", "head", "leg"]
@@ -100,7 +96,7 @@ def h36m(tmp_path):
     rng = np.random.default_rng(2)
     names, gts, dets = [], [], []
     for prefix, n in LENGTHS.items():
-        names.append(_imgnames(prefix, n))
+        names.append(imgnames(prefix, n))
         g = np.cumsum(rng.normal(scale=0.01, size=(n, 17 * 3)), axis=0).astype(np.float32)
         gts.append(g)
         dets.append(g + rng.normal(scale=0.02, size=g.shape).astype(np.float32))
@@ -169,7 +165,7 @@ def test_smoothnet_safe_input_and_plain_output_name(h36m, tmp_path):
 
 
 def test_smoothnet_smpl_is_a_clear_error(tmp_path):
-    names = [_imgnames("clip", 5)]
+    names = [imgnames("clip", 5)]
     _, d = write_smoothnet_files(tmp_path, "aist", "spin", "smpl", "test", {"imgname": names, "pose": [np.zeros((5, 72))]},
                   {"imgname": names, "pose": [np.zeros((5, 72))]})
     assert pose_file_format(d) == "smoothnet"
