@@ -243,9 +243,10 @@ def refine(input_path: str, output: str, model: str | None, fps: float | None, s
     INPUT: MMPose 0.x/1.x or COCO JSON, an OpenPose JSON folder, MediaPipe CSV/NPZ, TRC,
     BVH (joint positions), SMPL parameter npz (rotations, refined by the rotation network
     synsp-smpl24-rot-w8 or a named filter; .pkl only with --trust-pickle), a
-    SmoothNet-format npz, or a (T, J, D) / (T, P, J, D) array in .npy/.npz.  An .npy/.npz OUTPUT of another format gets a plain (T, P, J, D) array with
-    track ids and scores; a .trc OUTPUT of one 3D person gets TRC markers (BVH cannot be
-    written back: use .npz or .trc).  SmoothNet files are written back pickle-free.
+    SmoothNet-format npz, or a (T, J, D) / (T, P, J, D) array in .npy/.npz.  An .npy/.npz
+    OUTPUT of another format gets a plain (T, P, J, D) array with track ids and scores; a
+    .trc OUTPUT of one 3D person gets TRC markers (BVH cannot be written back: use .npz or
+    .trc).  SmoothNet files are written back pickle-free.
     """
     from .api import refine_pose_file
     from .io.tracks import read_pose_file, write_pose_file
@@ -388,7 +389,8 @@ def video(video_path: str, output: str, model: str | None, render: str | None) -
 @cli.command()
 @click.option("--experiment", "experiments", default="comparison", show_default=True,
               help="comma-separated: comparison, branches, windows, ablation, pearson, base-repeat, "
-                   "window-average, generalisation, combinations, smoothnet-data, or 'all' (all but smoothnet-data)")
+                   "window-average, generalisation, combinations, rotations, smoothnet-data, or 'all' (all but "
+                   "smoothnet-data)")
 @click.option("--methods", default="one-euro,one-euro-mmpose,savgol,savgol-mmpose,gaussian,gaussian-mmpose,"
               "butterworth,kalman,kalman-rts,smoothnet-h36m17-3d-w8,smoothnet-h36m17-3d-w32,deciwatch-h36m17-3d-w101,"
               "synsp-h36m17-3d-w8,synsp-h36m17-3d-w8-precise", show_default=True,
@@ -423,26 +425,26 @@ def benchmark(experiments: str, methods: str, presets: str, seeds: int, quick: b
         command = (f"synsp benchmark --experiment smoothnet-data --smoothnet-root {smoothnet_root} --dataset "
                    f"{dataset} --estimator {estimator} --smoothnet-repr {smoothnet_repr} --methods {methods}"
                    + (" --trust-pickle" if trust_pickle else "") + (" --quick" if quick else ""))
-        report = run_experiment("smoothnet-data", quick=quick, methods=methods.split(","), command=command,
-                                smoothnet=(smoothnet_root, dataset, estimator, smoothnet_repr) if smoothnet_root
-                                else None, trust_pickle=trust_pickle)
-        click.echo(report.markdown())
-        if out:
-            for path in report.save(out):
-                click.echo(f"wrote {path}", err=True)
+        _emit(run_experiment("smoothnet-data", quick=quick, methods=methods.split(","), command=command,
+                             smoothnet=(smoothnet_root, dataset, estimator, smoothnet_repr) if smoothnet_root
+                             else None, trust_pickle=trust_pickle), out)
     for name in names:
         for preset in presets.split(","):
             extra = "" if (skeleton, representation) == ("h36m17", "3d") else \
                 f" --skeleton {skeleton} --representation {representation}"
             command = (f"synsp benchmark --experiment {name} --presets {preset} --seeds {seeds}{extra}"
                        + (f" --methods {methods}" if name == "comparison" else "") + (" --quick" if quick else ""))
-            report = run_experiment(name, preset=preset, seeds=seeds, quick=quick, corpus=corpus, runs=runs,
-                                    methods=methods.split(","), command=command, skeleton=skeleton,
-                                    representation=representation)
-            click.echo(report.markdown())
-            if out:
-                for path in report.save(out):
-                    click.echo(f"wrote {path}", err=True)
+            _emit(run_experiment(name, preset=preset, seeds=seeds, quick=quick, corpus=corpus, runs=runs,
+                                 methods=methods.split(","), command=command, skeleton=skeleton,
+                                 representation=representation), out)
+
+
+def _emit(report, out: str | None) -> None:
+    """Print a report as Markdown and, with ``-o``, save it (Markdown, CSV, PNG) into ``out``."""
+    click.echo(report.markdown())
+    if out:
+        for path in report.save(out):
+            click.echo(f"wrote {path}", err=True)
 
 
 @cli.group()

@@ -209,10 +209,10 @@ def ablation(ctx: "Context") -> Report:
     base = _metrics(input_as_refiner, sets)
 
     def rows(column: str, entries) -> list[dict[str, Any]]:
-        """A row per (label, run) whose checkpoint exists: a shipped model (None: the default) or a run."""
+        """A row per (label, run) whose checkpoint exists: a shipped model or a run of ``runs/ablations``."""
         out = []
         for label, run in entries:
-            where = DEFAULT if run is None else run if run in shipped_models() else ablation_runs / run / "best"
+            where = run if run in shipped_models() else ablation_runs / run / "best"
             net = _network(where)
             if net is None:
                 rep.notes.append(f"- {label}: no checkpoint at {where}, skipped")
@@ -535,9 +535,10 @@ def rotations(ctx: "Context") -> Report:
     from .training import input_as_rotations
 
     rep = Report("rotations", f"SMPL rotations: filters and the rotation network ({ctx.preset})", "")
-    sets = [validation_set("smpl24", ctx.preset, ctx.frames, ctx.corpus, seed=1000 * s, split="test",
-                           representation="rotations") for s in range(ctx.seeds)]
-    frames = sum(len(g) for g, _, _ in sets[0])
+    sets = test_sets(ctx.preset, ctx.seeds, ctx.frames, ctx.corpus, "smpl24", "rotations")
+    gts = [[g for g, _, _ in clips] for clips in sets]
+    inputs = [[input_as_rotations(x) for _, x, _ in clips] for clips in sets]  # lost rotations filled, once
+    frames = sum(len(g) for g in gts[0])
     rep.notes.append(f"- {frames} test frames of smpl24 local rotations (retargeted from the corpus's mocap, "
                      f"sources with rotations only) x {ctx.seeds} noise seed(s); errors simulated on the "
                      "rotations with `synsp.noise.simulate(..., representation='rotations')`.")
@@ -545,7 +546,7 @@ def rotations(ctx: "Context") -> Report:
                      "(`synsp.rotations.SMPL24_OFFSETS`) by forward kinematics, pelvis at the origin, in mm; "
                      "angle: mean geodesic error in degrees; angular accel: mean |angular acceleration error| "
                      "in degrees/frame^2. Filters smooth sign-continuous quaternions (`synsp.rotations`).")
-    methods: list[tuple[str, Callable]] = [("input", lambda x, fps=None, confidence=None: input_as_rotations(x))]
+    methods: list[tuple[str, Callable]] = [("input", input_as_rotations)]
     methods += [(f, functools.partial(refine_rotations, model=f)) for f in ROTATION_FILTERS]
     for label, where in ((ROTATION_MODEL, ROTATION_MODEL),
                          (f"{ROTATION_MODEL} (runs)", ctx.runs / ROTATION_MODEL / "best")):
@@ -558,12 +559,11 @@ def rotations(ctx: "Context") -> Report:
     rows = []
     for label, run in methods:
         results, seconds = [], 0.0
-        for clips in sets:
+        for k, clips in enumerate(sets):
             t0 = time.perf_counter()
             preds = [run(x, fps=30.0, confidence=c) for _, x, c in clips]
             seconds += time.perf_counter() - t0
-            results.append(rotation_metrics(preds, [g for g, _, _ in clips],
-                                            [input_as_rotations(x) for _, x, _ in clips]))
+            results.append(rotation_metrics(preds, gts[k], inputs[k]))
         mean = {k: float(np.mean([r[k] for r in results])) for k in results[0]}
         rows.append({"method": label, "MPJPE": mean["mpjpe"], "PA-MPJPE": mean["pa_mpjpe"], "Accel": mean["accel"],
                      "angle (deg)": mean["angle"], "angular accel (deg/f^2)": mean["angle_accel"],

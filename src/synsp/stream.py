@@ -42,6 +42,7 @@ from typing import Any, Hashable
 
 import numpy as np
 
+from .geometry import axis_angle_to_rot6d, rot6d_to_axis_angle
 from .refiners import NetworkRefiner, anchor_positions, extra_joint_anchors, get_refiner, subset_indices
 from .skeletons import get_skeleton
 from .validation import SynspInputError
@@ -98,7 +99,7 @@ class Stream:
     def push(self, frame: Any, track_id: Hashable = 0, confidence: Any = None) -> list[np.ndarray]:
         """Add one frame ``(J, D)`` of a track; returns the frames that became final (0 or 1)."""
         if self.rotations:
-            return [_axis_angles(f) for f in self._push(self._rot6d(frame), track_id, confidence)]
+            return [rot6d_to_axis_angle(f) for f in self._push(self._rot6d(frame), track_id, confidence)]
         if self.subset is None:
             return self._push(frame, track_id, confidence)
         x = np.array(frame, dtype=np.float64)
@@ -121,6 +122,7 @@ class Stream:
                                         track.offset)
             track.offsets.append(track.offset.copy())
         return [self._with_extras(b, track) for b in body]
+
     def _with_extras(self, body: np.ndarray, track: _Track) -> np.ndarray:
         out = np.empty((self.num_joints, body.shape[-1]))
         out[self.subset] = body
@@ -172,14 +174,12 @@ class Stream:
             track = self.tracks.pop(tid)
             frames = self._remaining(track)
             if self.rotations:
-                frames = [_axis_angles(f) for f in frames]
+                frames = [rot6d_to_axis_angle(f) for f in frames]
             out[tid] = frames if self.subset is None else [self._with_extras(b, track) for b in frames]
         return out
 
     def _rot6d(self, frame: Any) -> np.ndarray:
         """An axis-angle frame ``(J, 3)`` as 6D vectors ``(J, 6)`` (NaN rotations stay NaN)."""
-        from .geometry import axis_angle_to_rot6d
-
         x = np.array(frame, dtype=np.float64)
         joints = self.refiner.skeleton.num_joints
         if x.shape != (joints, 3):
@@ -215,9 +215,3 @@ class Stream:
     def _refine(self, frames: np.ndarray, missing: np.ndarray) -> np.ndarray:
         """One window ``(W, J, D)`` (+ flags ``(W, J)``) -> refined ``(W, J, D)``."""
         return self.refiner.refine_windows(frames[None, None], missing[None, None])[0, 0]
-
-
-def _axis_angles(r6: np.ndarray) -> np.ndarray:
-    from .geometry import rot6d_to_axis_angle
-
-    return rot6d_to_axis_angle(r6)

@@ -314,6 +314,10 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
         raise SynspInputError(f"min_views is {config.min_views}; expected 1..views ({config.views}) with views > 1")
     if config.causal and config.architecture != "synsp":
         raise SynspInputError("--causal training is implemented for SynSP only")
+    rotations = config.representation == ROTATIONS
+    if rotations and (config.skeleton != "smpl24" or config.architecture != "synsp" or config.views != 1):
+        raise SynspInputError("rotation training (--representation rotations) needs --skeleton smpl24, "
+                              "--architecture synsp and one view (--views 1)")
     corpus = str(config.corpus or built_corpus_path())
     if not Path(corpus).is_file():
         raise SynspInputError(f"no corpus at {corpus}; run `synsp data build` first (about 30 s)")
@@ -350,13 +354,9 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
         start_epoch, history = int(state["epoch"]) + 1, list(state["history"])
         best = min(history, key=_rank) if history else None
 
-    rotations = config.representation == ROTATIONS
     if rotations:
         from .data.rotation_windows import RotationWindowDataset
 
-        if config.skeleton != "smpl24" or config.architecture != "synsp" or config.views != 1:
-            raise SynspInputError("rotation training (--representation rotations) needs --skeleton smpl24, "
-                                  "--architecture synsp and one view (--views 1)")
         train_clips = load_corpus(corpus, skeleton="h36m17", split=config.train_split, rotations=True)
         dataset = RotationWindowDataset(train_clips, window=card.window, skeleton="smpl24", fps=30.0,
                                         preset=config.preset, mode=config.mode, seed=config.seed)
@@ -435,7 +435,8 @@ def input_as_refiner(x: np.ndarray, fps: float | None = None, confidence=None) -
 
 
 def input_as_rotations(x: np.ndarray, fps: float | None = None, confidence=None) -> np.ndarray:
-    """:func:`input_as_refiner` for axis-angle rotations (lost ones filled along time on 6D vectors)."""
+    """:func:`input_as_refiner` for axis-angle rotations (lost ones filled along time on quaternions,
+    :func:`synsp.data.rotation_windows.fill_rotations`)."""
     from .data.rotation_windows import fill_rotations
 
     return fill_rotations(x)
