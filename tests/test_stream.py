@@ -121,3 +121,195 @@ def test_stream_of_smpl_rotations_equals_offline_refinement():
     np.testing.assert_allclose(np.stack(online), offline, atol=1e-6)
     with pytest.raises(SynspInputError, match=r"expected \(24, 3\) axis-angle"):
         Stream("synsp-smpl24-rot-w8").push(np.zeros((24, 6)))
+
+
+# --- frame times: the offline gap rule, expiry, batched steps, argument checks ---------------------------
+
+
+def _offline_file(track_id, frames, keypoints):
+    """Offline refinement of one track of a pose file (cut where more than max_gap frames are absent)."""
+    from synsp.api import refine_pose_file
+    from synsp.io.tracks import PoseFile, Track
+
+    pf = PoseFile([Track(track_id, frames, keypoints)], num_frames=int(frames[-1]) + 1, format="array",
+                  skeleton="h36m17", fps=30, units="m")
+    refined, _ = refine_pose_file(pf, model=MODEL, fps=30)
+    return refined.track(track_id).keypoints
+
+
+def test_a_long_absence_ends_the_track_like_offline_and_a_short_one_is_held():
+    x = track(100)
+    # frames 0-29, 100 absent (a new track, offline too), 130-159, 10 absent (held), 170-209
+    frames = np.concatenate([np.arange(30), np.arange(130, 160), np.arange(170, 210)])
+    kp = x[: len(frames)]
+    offline = _offline_file(7, frames, kp)
+    stream = Stream(MODEL)
+    assert stream.max_gap == 15
+    got, times = [], []
+    for f, t in zip(kp, frames):
+        out = stream.push(f, track_id=7, time=int(t))
+        assert out.ended == {}
+        got += out
+        times += out.times
+    tail = stream.flush()[7]
+    got += tail
+    times += tail.times
+    assert times == frames.tolist() and len(got) == len(frames)
+    np.testing.assert_allclose(np.stack(got[:30]), offline[:30], atol=1e-5)  # the part before the long gap
+    # after it: a new track, equal to offline until the short gap, which online holds and offline interpolates
+    np.testing.assert_allclose(np.stack(got[30:30 + 30 - 7]), offline[30:60 - 7], atol=1e-5)
+    # the short gap: the same as pushing the absent frames as missing ones (not returned)
+    plain = Stream(MODEL)
+    part = np.concatenate([kp[30:60], np.full((10, 17, 3), np.nan), kp[60:]])
+    held = [f for p in part for f in plain.push(p)] + plain.flush()[0]
+    held = held[:30] + held[40:]
+    np.testing.assert_allclose(np.stack(got[30:]), np.stack(held), atol=1e-9)
+
+
+def test_the_part_before_a_long_gap_comes_back_when_the_track_returns():
+    x = track(40)
+    stream = Stream(MODEL, max_gap=3)
+    for t in range(20):
+        stream.push(x[t], track_id="a", time=t)
+    back = stream.push(x[20], track_id="a", time=24)  # 4 absent frames > max_gap 3
+    assert back.times == list(range(13, 20))  # the pending W - 1 frames of the first part
+    np.testing.assert_allclose(np.stack(back), synsp.refine(x[:20], model=MODEL)[13:], atol=1e-5)
+
+
+def test_vanished_ids_are_ended_their_frames_returned_and_their_state_freed():
+    x = track(60)
+    stream = Stream(MODEL)
+    ended = {}
+    for t in range(10):  # 50 people seen for 10 frames, then gone
+        for tid in range(50):
+            out = stream.push(x[t] + tid, track_id=tid, time=t)
+            ended.update(out.ended)
+    assert len(stream.tracks) == 50
+    for t in range(10, 27):  # one stays; the others are absent from time 10 on
+        out = stream.push(x[t], track_id=0, time=t)
+        # a push at t knows frames 10..t-1 absent: more than 15 at t = 26
+        assert set(out.ended) == (set(range(1, 50)) if t == 9 + stream.max_gap + 2 else set())
+        ended.update(out.ended)
+    assert set(stream.tracks) == {0} and set(stream._seen) == {0}
+    expected = synsp.refine(x[:10], model=MODEL)
+    for tid in range(1, 50):
+        assert ended[tid].times == list(range(3, 10))
+        np.testing.assert_allclose(np.stack(ended[tid]), expected[3:] + tid, atol=1e-5)
+    with pytest.raises(SynspInputError, match="not in the stream.*ended after more than 15"):
+        stream.flush(3)
+    # a step ends the absent ones one frame earlier: absent at its own time too
+    stream = Stream(MODEL, max_gap=2)
+    stream.step({0: x[0], 1: x[0]})
+    assert set(stream.step({0: x[1]})) == {0} and set(stream.step({0: x[2]})) == {0}
+    out = stream.step({0: x[3]})
+    assert set(out) == {0, 1} and len(out[1]) == 1 and set(stream.tracks) == {0}
+
+
+def _scene(T=60, n=6):
+    """``n`` people over ``T`` frame times: late starts, early ends, short and long absences."""
+    x = {k: track(T, seed=k % 3) + 0.1 * k for k in range(n)}
+    present = {k: np.ones(T, dtype=bool) for k in range(n)}
+    present[1][:12] = False  # starts late
+    present[2][40:] = False  # leaves
+    present[3][20:26] = False  # short absence (held)
+    present[4][15:45] = False  # long absence (a new track)
+    present[5][5:] = False  # shorter than a window
+    return x, present
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_a_batched_step_equals_pushing_each_track(causal):
+    x, present = _scene()
+    stepped, pushed = Stream(MODEL, causal=causal), Stream(MODEL, causal=causal)
+    got_s, got_p = {}, {}
+
+    def collect(into, tid, frames):
+        into.setdefault(tid, ([], []))
+        into[tid][0].extend(frames)
+        into[tid][1].extend(frames.times)
+
+    for t in range(60):
+        frames = {k: x[k][t] for k in x if present[k][t]}
+        conf = {3: np.where(np.arange(17) == 5, 0.1, 0.9)} if 3 in frames else None
+        for tid, out in stepped.step(frames, conf, time=t).items():
+            collect(got_s, tid, out)
+        for k, f in frames.items():
+            out = pushed.push(f, track_id=k, time=t, confidence=None if conf is None or k != 3 else conf[3])
+            collect(got_p, k, out)
+            for tid, other in out.ended.items():
+                collect(got_p, tid, other)
+    for s in (stepped, pushed):
+        for tid, out in s.flush().items():
+            collect(got_s if s is stepped else got_p, tid, out)
+    assert sorted(got_s) == sorted(got_p) == list(range(6))
+    for k in got_s:
+        assert got_s[k][1] == got_p[k][1] == np.flatnonzero(present[k]).tolist()
+        np.testing.assert_allclose(np.stack(got_s[k][0]), np.stack(got_p[k][0]), atol=1e-5)
+
+
+def test_a_batched_step_of_a_larger_skeleton_and_of_rotations_equals_pushing():
+    from synsp.io.tracks import read_pose_file
+
+    mp = read_pose_file(synsp.data.__path__[0] + "/embedded/sports2d_mediapipe.npz").tracks[0].keypoints[:30]
+    rot = np.random.default_rng(0).normal(scale=0.3, size=(30, 24, 3))
+    for model, skeleton, x in (("synsp-coco17-2d-w8", "mediapipe33", mp), ("synsp-smpl24-rot-w8", None, rot)):
+        a, b = Stream(model, skeleton=skeleton), Stream(model, skeleton=skeleton)
+        got_a, got_b = [], []
+        for t in range(30):
+            out = a.step({"p": x[t], "q": x[t] * 0.9})
+            got_a += out["p"] + out["q"]
+            got_b += b.push(x[t], track_id="p", time=t) + b.push(x[t] * 0.9, track_id="q", time=t)
+        got_a += [f for v in a.flush().values() for f in v]
+        got_b += [f for v in b.flush().values() for f in v]
+        np.testing.assert_allclose(np.stack(got_a), np.stack(got_b), atol=1e-5)
+
+
+def _one_line(exc_info):
+    msg = str(exc_info.value)
+    assert "\n" not in msg and len(msg) < 300, msg
+    return msg
+
+
+def test_bad_stream_arguments_raise_one_line_errors_and_change_nothing():
+    x = track(10)
+    stream = Stream(MODEL)
+    stream.push(x[0], track_id="a", time=0)
+    for call, match in [
+        (lambda: stream.push(x[1], track_id=["a"], time=1), r"track_id \['a'\] is a list"),
+        (lambda: stream.push(x[1], track_id={"a": 1}, time=1), "cannot be a dict key"),
+        (lambda: stream.push(x[1], track_id="a", time=1, confidence=np.ones((17, 1))),
+         r"confidence of track 'a' has shape \(17, 1\); expected \(17,\)"),
+        (lambda: stream.push(x[1], track_id="a", time=1, confidence=np.ones(14)), r"shape \(14,\)"),
+        (lambda: stream.push(x[1], track_id="a", time=1, confidence="high"), "not numbers"),
+        (lambda: stream.push([["a", "b", "c"]] * 17, track_id="a", time=1), "not an array of numbers"),
+        (lambda: stream.push(x[1, :14], track_id="a", time=1), r"expected \(17, 3\) \(track 'a'\)"),
+        (lambda: stream.push(x[1], track_id="a"), "pass time= to every push"),
+        (lambda: stream.push(x[1], track_id="a", time=0), "already has a frame at time 0"),
+        (lambda: stream.push(x[1], track_id="a", time=-1), "expected a frame index"),
+        (lambda: stream.push(x[1], track_id="a", time=1.5), "expected a frame index"),
+        (lambda: stream.step([x[1]]), "expected a dict"),
+        (lambda: stream.step({"a": x[1]}, {"b": np.ones(17)}), "track id 'b' that frames lacks"),
+        (lambda: stream.step({"a": x[1], "b": np.zeros((17, 2))}), r"\(track 'b'\)"),
+        (lambda: stream.flush("zz"), "track_id 'zz' is not in the stream"),
+        (lambda: stream.flush([1]), "cannot be a dict key"),
+    ]:
+        with pytest.raises(SynspInputError, match=match) as exc_info:
+            call()
+        _one_line(exc_info)
+    assert set(stream.tracks) == {"a"} and stream.time == 0 and stream.tracks["a"].pushed == 1
+    stream.push(x[1], track_id="a", time=5)
+    with pytest.raises(SynspInputError, match="before the stream's latest frame time 5") as exc_info:
+        stream.push(x[2], track_id="b", time=4)
+    _one_line(exc_info)
+    untimed = Stream(MODEL)
+    untimed.push(x[0])
+    with pytest.raises(SynspInputError, match="pushed without frame times") as exc_info:
+        untimed.step({0: x[1]})
+    _one_line(exc_info)
+    with pytest.raises(SynspInputError, match="never pushed, already flushed;") as exc_info:
+        untimed.flush(1)
+    _one_line(exc_info)
+    with pytest.raises(SynspInputError, match="max_gap"):
+        Stream(MODEL, max_gap=-1)
+    # one number as confidence still works (it did before), for every joint
+    assert Stream(MODEL).push(x[0], confidence=0.9) == []
