@@ -230,3 +230,26 @@ def test_similar_companions_follow_the_mirroring_of_their_window(clips):
 
     mirror_only = Augmentation(rotation=False, mirror=0.5, scale=(1.0, 1.0), speed=(1.0, 1.0))
     assert spread(mirror_only) < 1.05 * spread(PLAIN)  # before the fix: 22 % wider (half mismatched)
+
+
+@pytest.mark.parametrize("representation", ["3d", "2d"])
+def test_error_family_gives_exactly_clean_and_noisy_windows(clips, representation):
+    ds = WindowDataset(clips, window=8, preset="mixed", representation=representation, windows_per_epoch=400,
+                       seed=3)
+    diffs = np.array([float((ds[i]["input"] - ds[i]["gt"]).abs().max()) for i in range(len(ds))])
+    clean = diffs == 0.0
+    assert 0.05 < clean.mean() < 0.6 and (diffs > 0).mean() > 0.3  # a quality that varies between windows
+    items = [ds[i] for i in np.flatnonzero(clean)[:5]]
+    assert all(float(it["mask"].sum()) == 0.0 for it in items)  # nothing is lost in a clean segment
+
+
+def test_fast_motion_plays_chunks_faster(clips):
+    slow = WindowDataset(clips, window=8, augment=Augmentation(rotation=False, mirror=0.0, scale=(1, 1),
+                                                              speed=(1, 1)), seed=1)
+    fast = WindowDataset(clips, window=8, augment=Augmentation(rotation=False, mirror=0.0, scale=(1, 1),
+                                                              speed=(1, 1), fast=1.0, fast_speed=(2.0, 3.0)),
+                         seed=1)
+    speeds = {fast._chunk(c, 0).speed for c in range(len(clips))}
+    assert all(2.0 <= s <= 3.0 for s in speeds) and {slow._chunk(c, 0).speed for c in range(len(clips))} == {1.0}
+    with pytest.raises(SynspInputError, match="fast"):
+        Augmentation(fast=1.5)

@@ -30,8 +30,10 @@ prepared in one go and cached until the epoch changes:
 
 1. speed change: the chunk is resampled at ``speed`` x (0.8-1.25, linear
    interpolation; capped so that the clip still holds one window), before
-   windowing; the window of start ``s`` begins at the resampled frame nearest
-   to ``s`` (at speed 1.25 a few neighbouring starts share a window);
+   windowing; with ``Augmentation.fast`` = p, a share p of the chunks is
+   played 1.25-3 x faster instead (log-uniform: sports and acrobatics);
+   the window of start ``s`` begins at the resampled frame nearest to ``s``
+   (at speed 1.25 a few neighbouring starts share a window);
 2. mirror (probability 0.5): world x negated and left/right joints swapped
    (:meth:`~synsp.skeletons.Skeleton.mirror`); never for a skeleton without
    left/right pairs (a custom one whose names tell no sides), whose mirror
@@ -105,6 +107,7 @@ import torch
 
 from ..geometry import quaternion_to_matrix
 from ..missing import interpolate_missing
+from ..error_families import ErrorFamily, get_family, is_family, simulate_family
 from ..noise import ErrorModel, get_preset, simulate
 from ..skeletons import get_skeleton
 from ..validation import SynspInputError
@@ -137,11 +140,15 @@ class Augmentation:
     mirror: float = 0.5
     scale: tuple[float, float] = (0.8, 1.2)
     speed: tuple[float, float] = (0.8, 1.25)
+    fast: float = 0.0  # probability that a chunk is played log-uniformly faster, in fast_speed
+    fast_speed: tuple[float, float] = (1.25, 3.0)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.mirror <= 1.0:
             raise SynspInputError(f"Augmentation.mirror is {self.mirror!r}; expected a probability in [0, 1]")
-        for name in ("scale", "speed"):
+        if not 0.0 <= self.fast <= 1.0:
+            raise SynspInputError(f"Augmentation.fast is {self.fast!r}; expected a probability in [0, 1]")
+        for name in ("scale", "speed", "fast_speed"):
             lo, hi = getattr(self, name)
             if not 0 < lo <= hi:
                 raise SynspInputError(f"Augmentation.{name} is {(lo, hi)!r}; expected 0 < low <= high")
@@ -210,8 +217,10 @@ class WindowDataset(torch.utils.data.Dataset):
         skeleton: the clips' skeleton (name or object).
         fps: frame rate of the clips.
         preset: a :data:`synsp.noise.PRESETS` name or
-            :class:`~synsp.noise.ErrorModel`, or a list of them (one drawn per
-            chunk).  Pixel presets for ``"2d"``, metre presets otherwise;
+            :class:`~synsp.noise.ErrorModel`, or an error family
+            (:data:`synsp.error_families.FAMILIES`, e.g. ``"mixed"``: a level
+            and shape drawn per segment, clean segments included), or a list
+            of them (one drawn per chunk).  Pixel presets for ``"2d"``, metre presets otherwise;
             ``None``: ``"hrnet-like"`` for ``"2d"``, ``"3dpw-spin-like"``
             otherwise.
         mode: ``"single"``, ``"multiview"``, ``"random"`` or ``"similar"``.
@@ -314,9 +323,9 @@ class WindowDataset(torch.utils.data.Dataset):
         names = [preset] if isinstance(preset, (str, ErrorModel)) else list(preset)
         if not names:
             raise SynspInputError("preset is an empty list; name at least one noise preset")
-        models = [get_preset(p) for p in names]
+        models = [get_family(p) if is_family(p) else get_preset(p) for p in names]
         unit = "px" if self.representation == "2d" else "m"
-        wrong = [m.name for m in models if m.unit != unit]
+        wrong = [m.name for m in models if isinstance(m, ErrorModel) and m.unit != unit]
         if wrong:
             kind = "2D pixel presets (e.g. 'hrnet-like')" if unit == "px" else "3D metre presets (e.g. 'vibe-like')"
             raise SynspInputError(f"representation {self.representation!r} needs {kind}; got {wrong}")
@@ -370,6 +379,9 @@ class WindowDataset(torch.utils.data.Dataset):
         """Step 1 of a chunk: ``(a0, speed, times)``, the fractional source frames it is resampled at."""
         T, W = self._clips[clip].shape[0], self.window
         speed = rng.uniform(*self.augment.speed)
+        if self.augment.fast > 0 and rng.random() < self.augment.fast:  # sports-like speed (no draw when off)
+            lo, hi = self.augment.fast_speed
+            speed = math.exp(rng.uniform(math.log(lo), math.log(hi)))
         if W > 1:
             speed = min(speed, (T - 1) / (W - 1))
         first = c * self._chunk_starts
@@ -406,7 +418,12 @@ class WindowDataset(torch.utils.data.Dataset):
             gt = views = np.stack([project(frames, cam)[0] for cam in cams], axis=1)
             depth = None
         preset = self.presets[int(rng.integers(len(self.presets)))]
-        sim = simulate(views, preset, skeleton=sk, fps=self.fps, seed=int(rng.integers(2**63 - 1)), depth_axis=depth)
+        if isinstance(preset, ErrorFamily):
+            sim = simulate_family(views, preset, skeleton=sk, fps=self.fps, seed=int(rng.integers(2**63 - 1)),
+                                  depth_axis=depth)
+        else:
+            sim = simulate(views, preset, skeleton=sk, fps=self.fps, seed=int(rng.integers(2**63 - 1)),
+                           depth_axis=depth)
         return _Chunk(
             a0=a0,
             speed=speed,

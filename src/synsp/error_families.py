@@ -1,0 +1,427 @@
+"""Randomised error families: estimator errors of every level and shape, some held out from training.
+
+The presets of :mod:`synsp.noise` are calibrated on a few published numbers;
+a model trained on them alone learns their quirks (it always corrects, since
+every training window carries a preset's error).  An :class:`ErrorFamily` is
+a distribution over error models instead.  Every *segment* of a sequence
+(geometric length, mean ``segment_s`` seconds) draws its own **level**: exactly
+zero with probability ``clean_fraction``, else log-uniform in ``level`` (RMS
+joint displacement as a fraction of the person's size, the median larger side
+of the joint bounding box, so one family serves metres and pixels).  Every
+sequence draws its own **shape**: a random subset of the family's components,
+each with random parameters and random per-joint scales.  Within one window
+the quality therefore changes as it does in real estimator output, from
+exactly right to badly wrong, which is the situation SynSP's Pose Quality
+Encoding is meant for.
+
+Components (each a unit-RMS displacement field, multiplied by the level
+envelope ``a(t)``, the joint factor of :func:`synsp.noise.joint_factors` and
+a per-joint log-normal scale):
+
+* ``white``: independent Gaussian noise per frame;
+* ``coloured``: an AR process with a random time constant (20-300 ms, order 1
+  or 2), a random spectrum between white and smooth;
+* ``heavy``: Student-t innovations (2.5-5 degrees of freedom);
+* ``drift``: smooth drift (0.3-2 s) plus a bias;
+* ``angles``: anatomically plausible errors: every bone turned by a small,
+  temporally correlated rotation about its parent joint, bone lengths kept
+  (what a single-frame regressor's wrong-but-valid poses look like);
+* ``depth`` (3D): per-joint errors along the camera's viewing direction;
+* ``lag``: the output trails the truth (causal first-order low-pass,
+  20-150 ms), blended in by the envelope;
+* ``misses``: bursts of lost joints and frames (NaN, frozen, or thrown away);
+* ``inversions``: left/right pairs or the whole body swapped for random
+  lengths (1 frame to 0.5 s).
+
+Held-out families (``held_out=True``; never used to train or to select a
+shipped model) have structures the training family lacks:
+
+* ``spiky``: most of the error at the highest frequencies, single-frame
+  outliers and brief (1-3 frame) inversions;
+* ``rigid-shake``: the whole body jitters rigidly (common translation and
+  rotation about the root: a detector's box jitter), joints fully correlated;
+* ``overshoot``: an under-damped second-order response to the motion (the
+  output rings at 2-4 Hz after every fast change) plus a little white noise;
+* ``quantized``: coordinates snapped to a grid (heatmap argmax on a coarse
+  grid) plus a little white noise.
+
+For evaluation, :func:`simulate_family` takes ``level=`` to fix the level of
+the whole sequence (no clean segments).  Everything is seeded: the same seed
+gives the same output.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import numpy as np
+import scipy.ndimage
+import scipy.signal
+
+from .noise import (
+    Simulated,
+    _ar,
+    _bursts,
+    _expand,
+    _flip_permutation,
+    _invert,
+    _joint_box,
+    _last_valid,
+    _localization_confidence,
+    _resolve_skeleton,
+    _check_fps,
+    joint_factors,
+)
+from .validation import SynspInputError, check_poses
+
+__all__ = ["ErrorFamily", "FAMILIES", "TRAINING_FAMILIES", "HELD_OUT_FAMILIES", "get_family", "is_family",
+           "simulate_family", "person_size"]
+
+COMPONENTS = ("white", "coloured", "heavy", "drift", "angles", "depth", "lag", "misses", "inversions",
+              "spikes", "rigid", "overshoot", "quantize")
+
+
+@dataclass(frozen=True)
+class ErrorFamily:
+    """A distribution over error models, see the module docstring.
+
+    ``components``: the component names that may be drawn, with their
+    probability of being present in a sequence (at least one always is);
+    ``level``: log-uniform range of the RMS joint displacement as a fraction
+    of the person's size; ``clean_fraction``: probability that a segment is
+    error-free; ``segment_s``: mean segment length in seconds.
+    """
+
+    name: str
+    components: Mapping[str, float]
+    level: tuple[float, float] = (0.002, 0.08)
+    clean_fraction: float = 0.25
+    segment_s: float = 2.0
+    held_out: bool = False
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        unknown = [c for c in self.components if c not in COMPONENTS]
+        if unknown or not self.components:
+            raise SynspInputError(f"ErrorFamily {self.name!r}: unknown components {unknown}; known: {COMPONENTS}")
+        lo, hi = self.level
+        if not (0 < lo <= hi < 1):
+            raise SynspInputError(f"ErrorFamily {self.name!r}: level range {self.level} must satisfy 0 < lo <= hi < 1")
+        if not (0 <= self.clean_fraction < 1 and self.segment_s > 0):
+            raise SynspInputError(f"ErrorFamily {self.name!r}: clean_fraction in [0, 1) and segment_s > 0 expected")
+
+
+FAMILIES: Mapping[str, ErrorFamily] = MappingProxyType({f.name: f for f in (
+    ErrorFamily(
+        "mixed",
+        {"white": 0.5, "coloured": 0.5, "heavy": 0.25, "drift": 0.5, "angles": 0.5, "depth": 0.4, "lag": 0.2,
+         "misses": 0.3, "inversions": 0.25},
+        description="training family: random level per segment (25 % exactly clean), random mix of shapes",
+    ),
+    ErrorFamily("spiky", {"white": 1.0, "spikes": 1.0}, clean_fraction=0.0, held_out=True,
+                description="high-frequency jitter, single-frame outliers, brief inversions"),
+    ErrorFamily("rigid-shake", {"rigid": 1.0}, clean_fraction=0.0, held_out=True,
+                description="the whole body jitters rigidly (box jitter): joints fully correlated"),
+    ErrorFamily("overshoot", {"overshoot": 1.0}, clean_fraction=0.0, held_out=True,
+                description="under-damped response to motion (ringing at 2-4 Hz) plus a little white noise"),
+    ErrorFamily("quantized", {"quantize": 1.0}, clean_fraction=0.0, held_out=True,
+                description="coordinates snapped to a coarse grid plus a little white noise"),
+)})
+TRAINING_FAMILIES = tuple(n for n, f in FAMILIES.items() if not f.held_out)
+HELD_OUT_FAMILIES = tuple(n for n, f in FAMILIES.items() if f.held_out)
+
+
+def is_family(name: Any) -> bool:
+    """True for an :class:`ErrorFamily` or the name of one (as opposed to a noise preset)."""
+    return isinstance(name, ErrorFamily) or (isinstance(name, str) and name in FAMILIES)
+
+
+def get_family(name: "str | ErrorFamily") -> ErrorFamily:
+    if isinstance(name, ErrorFamily):
+        return name
+    try:
+        return FAMILIES[name]
+    except (KeyError, TypeError):
+        raise SynspInputError(f"unknown error family {name!r}; known families: {', '.join(FAMILIES)}") from None
+
+
+def person_size(x4: np.ndarray) -> np.ndarray:
+    """``(P,)`` the median over frames of the larger side of the joint box (metres or pixels)."""
+    return _joint_box(x4)
+
+
+# ----------------------------------------------------------------------------
+# Levels over time
+
+
+def _envelope(rng: np.random.Generator, T: int, P: int, fps: float, family: ErrorFamily,
+              level: float | None) -> np.ndarray:
+    """``(T, P)`` level per frame: piecewise constant segments, edges smoothed over ~3 frames."""
+    if level is not None:
+        return np.full((T, P), float(level))
+    lo, hi = family.level
+    env = np.empty((T, P))
+    for p in range(P):
+        t = 0
+        while t < T:
+            n = int(rng.geometric(1.0 / max(1.0, family.segment_s * fps)))
+            clean = rng.random() < family.clean_fraction
+            env[t:t + n, p] = 0.0 if clean else math.exp(rng.uniform(math.log(lo), math.log(hi)))
+            t += n
+    if T >= 3:
+        env = scipy.ndimage.uniform_filter1d(env, 3, axis=0, mode="nearest")
+        env[env < 1e-12] = 0.0  # the running mean leaves rounding residue in clean segments: they stay exact
+    return env
+
+
+def _blend(env: np.ndarray) -> np.ndarray:
+    """``(T, P, 1, 1)`` how much of a motion-dependent error (lag, ringing) a level lets through: all of it
+    from a level of 4 % of the person's size, proportionally less below."""
+    return np.minimum(env / 0.04, 1.0)[:, :, None, None]
+
+
+def _gate(env: np.ndarray) -> np.ndarray:
+    """True where a segment carries error (events only happen there)."""
+    return env > 1e-12
+
+
+# ----------------------------------------------------------------------------
+# Components: each returns a displacement (T, P, J, D) of unit RMS per joint, or edits pred in place
+
+
+def _unit(field: np.ndarray) -> np.ndarray:
+    rms = np.sqrt(np.mean(np.sum(field**2, axis=-1)))
+    return field / rms if rms > 0 else field
+
+
+def _joint_scales(rng: np.random.Generator, factors: np.ndarray, P: int) -> np.ndarray:
+    """``(1, P, J, 1)`` joint factors times a random log-normal scale per joint."""
+    J = factors.size
+    return (factors[None, :] * np.exp(0.4 * rng.standard_normal((P, J))))[None, :, :, None]
+
+
+def _bone_rotate(x4: np.ndarray, parents: tuple[int, ...], angles: np.ndarray) -> np.ndarray:
+    """Every bone vector turned by its own small rotation, bone lengths kept, positions rebuilt root-out.
+
+    ``angles`` ``(T, P, J, 3)`` rotation vectors in 3D, ``(T, P, J, 1)`` angles in 2D (joint j's bone is
+    joint j minus its parent; roots keep their position)."""
+    from .geometry import axis_angle_to_matrix
+
+    D = x4.shape[-1]
+    shift = np.zeros_like(x4)  # accumulated from the roots out; exactly 0 where every angle above is 0
+    if D == 3:
+        R = axis_angle_to_matrix(angles)  # (T, P, J, 3, 3)
+    for j in _topological(parents):
+        p = parents[j]
+        if p < 0:
+            continue
+        bone = x4[:, :, j] - x4[:, :, p]
+        if D == 3:
+            turned = np.einsum("tpab,tpb->tpa", R[:, :, j], bone)
+        else:
+            c, s = np.cos(angles[:, :, j, 0]), np.sin(angles[:, :, j, 0])
+            turned = np.stack([c * bone[..., 0] - s * bone[..., 1], s * bone[..., 0] + c * bone[..., 1]], -1)
+        shift[:, :, j] = shift[:, :, p] + (turned - bone)
+    return x4 + shift
+
+
+def _topological(parents: tuple[int, ...]) -> list[int]:
+    depth = []
+    for j in range(len(parents)):
+        d, k = 0, j
+        while parents[k] >= 0 and d <= len(parents):
+            k, d = parents[k], d + 1
+        depth.append(d)
+    return sorted(range(len(parents)), key=lambda j: depth[j])
+
+
+def _perm(sk, J: int, pairs: np.ndarray) -> np.ndarray:
+    flip = getattr(sk, "flip_permutation", None)
+    return np.asarray(flip) if flip is not None else _flip_permutation(J, pairs)
+
+
+def _ringing(x4: np.ndarray, fps: float, freq: float, damping: float) -> np.ndarray:
+    """The truth through an under-damped second-order low-pass (unit DC gain), run causally."""
+    w = 2 * math.pi * min(freq, 0.45 * fps)
+    b, a = scipy.signal.bilinear([w * w], [1.0, 2 * damping * w, w * w], fs=fps)
+    zi = scipy.signal.lfilter_zi(b, a)
+    shape = (-1,) + (1,) * (x4.ndim - 1)
+    y, _ = scipy.signal.lfilter(b, a, x4, axis=0, zi=zi.reshape(shape) * x4[:1])
+    return y
+
+
+def simulate_family(
+    gt: Any,
+    family: "str | ErrorFamily",
+    *,
+    skeleton: Any,
+    fps: float,
+    seed: int | np.random.Generator | None = None,
+    depth_axis: Any = 2,
+    level: float | None = None,
+) -> Simulated:
+    """Estimator-like output of ``gt`` ``(T, J, D)`` / ``(T, P, J, D)`` (positions, D = 2 or 3) under a family.
+
+    ``level``: a fixed RMS displacement (fraction of the person's size) for the
+    whole sequence, no clean segments (evaluation); ``None``: a level per
+    segment as the family draws it (training).  ``depth_axis``: the camera's
+    viewing direction for 3D (an axis index, a 3-vector or ``(P, 3)``).
+    Returns a :class:`synsp.noise.Simulated` (``preset`` is None, ``events``
+    empty; ``scale`` is the person size).
+    """
+    from .noise import _depth_unit_vectors
+
+    fam = get_family(family)
+    fps = _check_fps(fps)
+    if level is not None and not (isinstance(level, (int, float)) and 0 <= level < 1):
+        raise SynspInputError(f"level is {level!r}; expected a fraction of the person's size in [0, 1)")
+    sk = _resolve_skeleton(skeleton)
+    x = check_poses(gt, "gt", ndims=(3, 4), dims=(2, 3), joints=len(sk.joints))
+    single = x.ndim == 3
+    x4 = x[:, None] if single else x
+    T, P, J, D = x4.shape
+    rng = np.random.default_rng(seed)
+    size = np.maximum(person_size(x4), 1e-9)  # (P,)
+    env = _envelope(rng, T, P, fps, fam, level)  # (T, P)
+    amp = env * size[None, :]  # (T, P) RMS displacement in gt units
+    gate = _gate(env)
+    factors = joint_factors(list(sk.joints))
+    factors = factors / np.sqrt(np.mean(factors**2))
+    chosen = [c for c, p in fam.components.items() if rng.random() < p]
+    if not chosen:
+        names = list(fam.components)
+        chosen = [names[int(rng.integers(len(names)))]]
+    weights = {c: math.exp(rng.uniform(-1.0, 1.0)) for c in chosen}
+    total = math.sqrt(sum(w * w for w in weights.values()))
+    for c in weights:
+        weights[c] /= total  # the displacement components' RMS add up to the level
+    pairs = np.asarray(list(sk.left_right), dtype=np.int64).reshape(-1, 2)
+
+    base = x4.copy()
+    noise = np.zeros((T, P, J, D))
+    missing = np.zeros((T, P, J), dtype=bool)
+    A = amp[:, :, None, None]
+    for comp in chosen:
+        w = weights[comp]
+        r = np.random.default_rng(int(rng.integers(2**63 - 1)))
+        if comp == "white":
+            noise += w * A * _unit(r.standard_normal((T, P, J, D)) * _joint_scales(r, factors, P))
+        elif comp == "coloured":
+            tau = math.exp(r.uniform(math.log(0.02), math.log(0.3)))
+            f = _ar(r, (T, P, J, D), fps, tau, int(r.integers(1, 3)))
+            noise += w * A * _unit(f * _joint_scales(r, factors, P))
+        elif comp == "heavy":
+            df = r.uniform(2.5, 5.0)
+            noise += w * A * _unit(r.standard_t(df, (T, P, J, D)) * _joint_scales(r, factors, P))
+        elif comp == "drift":
+            tau = r.uniform(0.3, 2.0)
+            f = _ar(r, (T, P, J, D), fps, tau, 2) + r.standard_normal((1, P, J, D))
+            noise += w * A * _unit(f * _joint_scales(r, factors, P))
+        elif comp == "angles":
+            tau = math.exp(r.uniform(math.log(0.03), math.log(0.6)))
+            k = 3 if D == 3 else 1
+            u = _ar(r, (T, P, J, k), fps, tau, 2) * _joint_scales(r, factors, P)
+            probe = _bone_rotate(x4, sk.parents, 0.1 * u) - x4  # displacement per 0.1 rad of unit field
+            rms = np.sqrt(np.mean(np.sum(probe**2, -1), axis=(0, 2)))  # (P,)
+            gain = np.where(rms > 0, 0.1 / np.maximum(rms, 1e-12), 0.0)  # rad per unit displacement
+            ang = u * (w * amp * gain[None, :])[:, :, None, None]
+            noise += _bone_rotate(x4, sk.parents, ang) - x4  # x4 + shift - x4: exactly 0 where ang is 0
+        elif comp == "depth" and D == 3:
+            n = _depth_unit_vectors(depth_axis, P)
+            if n is None:
+                continue
+            tau = r.uniform(0.05, 1.0)
+            a = _ar(r, (T, P, J, 1), fps, tau, 2) * _joint_scales(r, factors, P)
+            noise += w * A * _unit(a * n[None, :, None, :])
+        elif comp == "lag":
+            tau = r.uniform(0.02, 0.15)
+            alpha = math.exp(-1.0 / (fps * tau))
+            from .noise import _lowpass
+
+            noise += _blend(env) * (_lowpass(x4, alpha) - x4)
+        elif comp == "misses":
+            rate = r.uniform(0.2, 1.5)
+            track, start, stop = _bursts(r, T, fps, np.full(P * J, rate / J), r.uniform(0.03, 0.4))
+            t_idx, b = _expand(start, stop)
+            keep = gate[t_idx, track[b] // J]
+            missing[t_idx[keep], (track[b] // J)[keep], (track[b] % J)[keep]] = True
+            ftrack, fstart, fstop = _bursts(r, T, fps, np.full(P, rate / 5), r.uniform(0.03, 0.3))
+            t_idx, b = _expand(fstart, fstop)
+            keep = gate[t_idx, ftrack[b]]
+            missing[t_idx[keep], ftrack[b][keep]] = True
+        elif comp == "inversions" and pairs.size:
+            K = pairs.shape[0]
+            mean_s = math.exp(r.uniform(math.log(1.0 / fps), math.log(0.5)))
+            pair_mask = np.zeros((T, P, K), dtype=bool)
+            track, start, stop = _bursts(r, T, fps, np.full(P * K, r.uniform(0.05, 0.5) / K), mean_s)
+            t_idx, b = _expand(start, stop)
+            pair_mask[t_idx, track[b] // K, track[b] % K] = True
+            body_mask = np.zeros((T, P), dtype=bool)
+            track, start, stop = _bursts(r, T, fps, np.full(P, r.uniform(0.0, 0.1)), mean_s)
+            t_idx, b = _expand(start, stop)
+            body_mask[t_idx, track[b]] = True
+            pair_mask &= gate[:, :, None]
+            body_mask &= gate
+            perm = _perm(sk, J, pairs)
+            _invert(base, pair_mask, body_mask, pairs, perm, None)
+        elif comp == "spikes":
+            jit = r.standard_normal((T, P, J, D)) * _joint_scales(r, factors, P)
+            spikes = np.zeros((T, P, J, D))
+            hit = r.random((T, P, J)) < 0.5 / fps  # single-frame outliers, 0.5 per joint and second
+            spikes[hit] = r.standard_normal((int(hit.sum()), D)) * 4.0
+            noise += w * A * _unit(jit + spikes)
+            if pairs.size:
+                K = pairs.shape[0]
+                pair_mask = np.zeros((T, P, K), dtype=bool)
+                track, start, stop = _bursts(r, T, fps, np.full(P * K, 0.3 / K), 1.5 / fps)
+                stop = np.minimum(stop, start + 3)
+                t_idx, b = _expand(start, stop)
+                pair_mask[t_idx, track[b] // K, track[b] % K] = True
+                perm = _perm(sk, J, pairs)
+                _invert(base, pair_mask & gate[:, :, None], np.zeros((T, P), dtype=bool), pairs, perm, None)
+        elif comp == "rigid":  # half the level as a common translation, half as a rotation about the root
+            tau = r.uniform(0.01, 0.06)
+            root = x4[:, :, list(sk.root_joints)].mean(axis=2, keepdims=True)  # (T, P, 1, D)
+            rel = x4 - root
+            radius = max(float(np.sqrt(np.mean(np.sum(rel**2, -1)))), 1e-12)
+            half = w * amp / math.sqrt(2.0)  # (T, P)
+            noise += _unit(_ar(r, (T, P, 1, D), fps, tau, 2)) * half[:, :, None, None]
+            if D == 3:
+                from .geometry import axis_angle_to_matrix
+
+                omega = _unit(_ar(r, (T, P, 3), fps, tau, 2)) * (half / radius)[..., None]
+                noise += np.einsum("tpab,tpjb->tpja", axis_angle_to_matrix(omega), rel) - rel
+            else:
+                ang = _ar(r, (T, P), fps, tau, 2) * half / radius
+                c, s = np.cos(ang)[..., None], np.sin(ang)[..., None]
+                noise += np.stack([c * rel[..., 0] - s * rel[..., 1], s * rel[..., 0] + c * rel[..., 1]], -1) - rel
+        elif comp == "overshoot":
+            rung = _ringing(x4, fps, r.uniform(2.0, 4.0), r.uniform(0.15, 0.35)) - x4
+            noise += _blend(env) * rung + 0.3 * w * A * _unit(r.standard_normal((T, P, J, D)))
+        elif comp == "quantize":
+            step = (np.sqrt(12.0) * amp)[:, :, None, None]  # uniform rounding error of RMS amp per coordinate
+            offset = r.uniform(0, 1, (1, P, 1, D)) * step
+            q = np.where(step > 0, np.round((x4 + offset) / np.where(step > 0, step, 1.0)) * step - offset, x4)
+            noise += (q - x4) / math.sqrt(D) + 0.3 * w * A * _unit(r.standard_normal((T, P, J, D)))
+
+    pred = base + noise
+    confidence = _localization_confidence(noise + (base - x4), np.random.default_rng(int(rng.integers(2**63 - 1))))
+    if missing.any():
+        mode = rng.integers(0, 3, size=missing.shape)  # 0 NaN, 1 frozen, 2 thrown away
+        frozen = missing & (mode == 1)
+        if frozen.any():
+            pred = np.where(frozen[..., None], _last_valid(pred, ~missing), pred)
+        thrown = missing & (mode == 2)
+        if thrown.any():
+            d = rng.standard_normal((int(thrown.sum()), D))
+            d *= (rng.uniform(0.1, 0.4, len(d)) / np.maximum(np.linalg.norm(d, axis=-1), 1e-12))[:, None]
+            pred[thrown] += d * np.broadcast_to(size[None, :, None], thrown.shape)[thrown][:, None]
+        pred[missing & (mode == 0)] = np.nan
+        low = rng.uniform(0.0, 0.3, size=missing.shape)
+        confidence = np.where(missing, np.where(mode == 0, 0.0, low), confidence)
+    if single:
+        pred, confidence, missing = pred[:, 0], confidence[:, 0], missing[:, 0]
+    return Simulated(pred, confidence, missing, (), None, fps, size)
