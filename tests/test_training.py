@@ -107,3 +107,15 @@ def test_min_views_trains_one_model_on_several_view_counts(tmp_path):
     assert NetworkRefiner(model, card)(x).shape == x.shape
     with pytest.raises(SynspInputError, match="min_views"):
         train(config(tmp_path / "bad", epochs=1, views=2, min_views=3, mode="multiview"), progress=False)
+
+
+def test_a_family_trained_model_is_selected_on_clean_and_held_out_input_too(tmp_path):
+    stem = train(config(tmp_path / "run", epochs=2, preset="mixed", fast_motion=0.5), progress=False)
+    rows = list(csv.DictReader(open(tmp_path / "run" / "log.csv")))
+    for r in rows:  # the clean set adds what the model does to the truth; its input adds nothing
+        assert float(r["val_clean_added"]) >= 0 and float(r["input_heldout_mpjpe"]) > 0
+        assert float(r["val_score"]) > 0
+    _, card = load_model(stem)
+    best = min(float(r["val_score"]) for r in rows)  # selected by the score (Accel breaks 0.5 % ties)
+    assert best <= card.validation["val_score"] <= 1.01 * best
+    assert card.recipe["fast_motion"] == 0.5 and card.noise_preset == "mixed"

@@ -96,7 +96,10 @@ MODEL_SIZES = {
 @click.option("--mode", type=click.Choice(["single", "multiview", "random", "similar"]), default="single",
               show_default=True)
 @click.option("--preset", default="3dpw-spin-like", show_default=True,
-              help="simulated estimator; several separated by '+' are mixed")
+              help="simulated estimator: a noise preset or an error family (e.g. 'mixed': random level and shape "
+                   "per segment, clean segments included); several separated by '+' are mixed")
+@click.option("--fast-motion", default=0.0, show_default=True,
+              help="share of training chunks played 1.25-3x faster (sports, acrobatics)")
 @click.option("--size", type=click.Choice(sorted(MODEL_SIZES)), default="small", show_default=True,
               help="SynSP size")
 @click.option("--residual/--no-residual", default=True, show_default=True,
@@ -142,7 +145,7 @@ def train(**opts) -> None:
         preset=presets[0] if len(presets) == 1 else presets, corpus=opts["corpus"], epochs=opts["epochs"],
         windows_per_epoch=opts["windows_per_epoch"], batch_size=opts["batch_size"], lr=opts["lr"],
         lr_decay=opts["lr_decay"], w_accel=w_accel, seed=opts["seed"], out=opts["out"] or f"runs/{name}",
-        device=opts["device"], init=opts["init"], causal=opts["causal"],
+        device=opts["device"], init=opts["init"], causal=opts["causal"], fast_motion=opts["fast_motion"],
         command="synsp train " + " ".join(sys.argv[2:]),
     )
     best = run(config, resume=opts["resume"])
@@ -388,7 +391,7 @@ def video(video_path: str, output: str, model: str | None, render: str | None) -
 
 @cli.command()
 @click.option("--experiment", "experiments", default="comparison", show_default=True,
-              help="comma-separated: comparison, branches, windows, ablation, pearson, base-repeat, "
+              help="comma-separated: robustness, comparison, branches, windows, ablation, pearson, base-repeat, "
                    "window-average, generalisation, combinations, rotations, smoothnet-data, or 'all' (all but "
                    "smoothnet-data)")
 @click.option("--methods", default="one-euro,one-euro-mmpose,savgol,savgol-mmpose,gaussian,gaussian-mmpose,"
@@ -428,15 +431,20 @@ def benchmark(experiments: str, methods: str, presets: str, seeds: int, quick: b
         _emit(run_experiment("smoothnet-data", quick=quick, methods=methods.split(","), command=command,
                              smoothnet=(smoothnet_root, dataset, estimator, smoothnet_repr) if smoothnet_root
                              else None, trust_pickle=trust_pickle), out)
+    source = click.get_current_context().get_parameter_source("methods")
+    default_methods = source == click.core.ParameterSource.DEFAULT
     for name in names:
-        for preset in presets.split(","):
+        for preset in (presets.split(",") if name != "robustness" else ["all"]):
             extra = "" if (skeleton, representation) == ("h36m17", "3d") else \
                 f" --skeleton {skeleton} --representation {representation}"
             command = (f"synsp benchmark --experiment {name} --presets {preset} --seeds {seeds}{extra}"
                        + (f" --methods {methods}" if name == "comparison" else "") + (" --quick" if quick else ""))
+            if name == "robustness":  # its own conditions, one seed; the presets are rows of it
+                command = (f"synsp benchmark --experiment robustness{extra}"
+                           + ("" if default_methods else f" --methods {methods}") + (" --quick" if quick else ""))
             _emit(run_experiment(name, preset=preset, seeds=seeds, quick=quick, corpus=corpus, runs=runs,
                                  methods=methods.split(","), command=command, skeleton=skeleton,
-                                 representation=representation), out)
+                                 representation=representation, methods_given=not default_methods), out)
 
 
 def _emit(report, out: str | None) -> None:
