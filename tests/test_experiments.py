@@ -76,10 +76,12 @@ def test_every_experiment_runs_quick_from_the_cli_and_writes_its_report(tmp_path
                  "--runs", str(tmp_path / "no-runs"), "--methods", "kalman-rts,synsp-h36m17-3d-w8",
                  "-o", str(tmp_path / "reports")])
     assert code == 0, capsys.readouterr().err
-    for name in set(EXPERIMENTS) - {"smoothnet-data"}:  # 'all' is every experiment on the corpus
+    for name in set(EXPERIMENTS) - {"smoothnet-data", "robustness"}:  # 'all' is every experiment on the corpus
         md = (tmp_path / "reports" / f"{name}-3dpw-spin-like.md").read_text()
         assert f"synsp benchmark --experiment {name} --presets 3dpw-spin-like" in md
         assert (tmp_path / "reports" / f"{name}-3dpw-spin-like.csv").stat().st_size > 0
+    md = (tmp_path / "reports" / "robustness-h36m17-3d.md").read_text()  # its own conditions, not a preset
+    assert "synsp benchmark --experiment robustness --methods kalman-rts,synsp-h36m17-3d-w8 --quick" in md
     assert (tmp_path / "reports" / "comparison_time-3dpw-spin-like.png").is_file()
 
 
@@ -131,3 +133,29 @@ def test_2d_comparison_reports_pck():
     rows = rep.tables[0].rows
     assert [r["method"] for r in rows] == ["input", "one-euro"]
     assert all(0.0 < r["PCK@0.05 %"] <= r["PCK@0.1 %"] <= r["PCK@0.2 %"] <= 100.0 for r in rows)
+
+
+def test_robustness_reports_clean_damage_and_every_held_out_family():
+    from synsp.error_families import HELD_OUT_FAMILIES
+
+    rep = run_experiment("robustness", quick=True, methods=["butterworth", "savgol"])
+    rows = {r["condition"]: r for r in _table(rep, "MPJPE (mm, root-relative)")}
+    assert {"clean", "clean 2x speed", "clean 3x speed", "mixed (training family)",
+            "preset 3dpw-spin-like"} <= set(rows)
+    assert all(f"{f} {lvl} %" in rows for f in HELD_OUT_FAMILIES for lvl in ("1", "3"))
+    assert rows["clean"]["input"] == 0.0 and 0.0 < rows["clean"]["butterworth"] < 5.0  # a low-pass bends the truth
+    # a filter removes more of the truth's detail when the same motion is played faster
+    assert rows["clean 3x speed"]["butterworth"] > rows["clean"]["butterworth"]
+    # the family's error grows with its level, and a smoother removes part of the spiky one
+    assert rows["spiky 3 %"]["input"] > 2.5 * rows["spiky 1 %"]["input"]
+    assert rows["spiky 3 %"]["savgol"] < rows["spiky 3 %"]["input"]
+    kinds = _table(rep, "per motion kind")
+    assert {r["condition"] for r in kinds} == {"clean", "spiky 3 %"}
+
+
+def test_robustness_in_2d_uses_the_2d_models_and_pixel_presets():
+    rep = run_experiment("robustness", quick=True, skeleton="coco17", representation="2d",
+                         methods=["synsp-h36m17-3d-w8"], methods_given=False)
+    rows = {r["condition"]: r for r in _table(rep, "MPJPE (px, root-relative)")}
+    assert "preset mediapipe-like" in rows and "synsp-coco17-2d-w8" in rows["clean"]
+    assert "synsp-h36m17-3d-w8" not in rows["clean"]
