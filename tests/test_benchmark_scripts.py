@@ -28,3 +28,16 @@ def test_clean_input_benchmark_runs_and_filters_barely_touch_clean_motion(capsys
     assert len(added) == 7
     assert added[("h36m17 positions", "butterworth")] < added[("h36m17 positions", "synsp-h36m17-3d-w8")]
     assert added[("smpl24 rotations", "butterworth")] < added[("smpl24 rotations", "synsp-smpl24-rot-w8")]
+
+
+def test_simulator_quirk_gives_both_drifts_the_same_size_and_filters_cannot_remove_slow_drift(capsys):
+    module = runpy.run_path(str(BENCHMARKS / "simulator_quirk.py"))
+    assert module["main"](["--frames", "300", "--methods", "butterworth"]) == 0
+    out = capsys.readouterr().out
+    assert "reproduce: python benchmarks/simulator_quirk.py --frames 300 --methods butterworth" in out
+    rows = {r.split("|")[1].strip(): [c.strip() for c in r.split("|")[2:6]] for r in out.splitlines()
+            if r.startswith("| input") or r.startswith("| butterworth")}
+    independent, angles = float(rows["input"][0]), float(rows["input"][2])
+    assert 0.6 < independent / angles < 1.6  # the same root-relative size (the level), within sampling
+    for ratio in (rows["butterworth"][1], rows["butterworth"][3]):  # a 0.5 s drift is below any cut-off
+        assert abs(float(ratio.rstrip("x")) - 1.0) < 0.05
