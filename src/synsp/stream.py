@@ -248,11 +248,11 @@ class Stream:
     def _entry(self, track_id: Any, frame: Any, confidence: Any) -> tuple:
         """Checked ``(track_id, x (J, D) for the network, missing (J,), full frame or None, full conf)``."""
         self._check_id(track_id)
-        who = f"track {_id(track_id)}"
         try:
             x = np.array(frame, dtype=np.float64)
         except (TypeError, ValueError):
-            raise SynspInputError(f"frame of {who} is not an array of numbers ({type(frame).__name__})") from None
+            raise SynspInputError(f"frame of track {_id(track_id)} is not an array of numbers "
+                                  f"({type(frame).__name__})") from None
         if self.rotations:
             joints, dims, what = self._joints, 3, " axis-angle rotations"
         elif self.subset is not None:
@@ -261,17 +261,18 @@ class Stream:
             joints, dims, what = self._joints or (x.shape[0] if x.ndim == 2 else -1), self.card.dims, ""
         if x.shape != (joints, dims):
             expected = f"({joints}, {dims})" if joints > 0 else f"(J, {dims})"
-            raise SynspInputError(f"frame has shape {x.shape}; expected {expected}{what} ({who})")
+            raise SynspInputError(f"frame has shape {x.shape}; expected {expected}{what} (track {_id(track_id)})")
         conf = None
         if confidence is not None:
             try:
                 conf = np.asarray(confidence, dtype=np.float64)
             except (TypeError, ValueError):
-                raise SynspInputError(f"confidence of {who} is not numbers ({type(confidence).__name__}); "
-                                      f"expected ({joints},) scores or one number") from None
+                raise SynspInputError(f"confidence of track {_id(track_id)} is not numbers "
+                                      f"({type(confidence).__name__}); expected ({joints},) scores or one "
+                                      "number") from None
             if conf.shape not in ((), (joints,)):
-                raise SynspInputError(f"confidence of {who} has shape {conf.shape}; expected ({joints},) scores "
-                                      "(one per joint of the frame) or one number")
+                raise SynspInputError(f"confidence of track {_id(track_id)} has shape {conf.shape}; expected "
+                                      f"({joints},) scores (one per joint of the frame) or one number")
             conf = np.broadcast_to(conf, (joints,))
         full = None
         if self.rotations:
