@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 
@@ -239,8 +240,11 @@ def models() -> None:
 @click.option("--trust-pickle", is_flag=True,
               help="read a pickled SMPL file (.pkl as VIBE writes) or a SmoothNet npz with object arrays; "
                    "unpickling runs code: only files you trust")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="torch threads (default: OMP_NUM_THREADS when set, else min(4, CPUs); 1 for many "
+                   "refines at once)")
 def refine(input_path: str, output: str, model: str | None, fps: float | None, skeleton: str | None,
-           key: str | None, max_gap: int | None, views: bool, trust_pickle: bool) -> None:
+           key: str | None, max_gap: int | None, views: bool, trust_pickle: bool, threads: int | None) -> None:
     """Refine a pose file person by person; the output keeps the input's format and fields.
 
     INPUT: MMPose 0.x/1.x or COCO JSON, an OpenPose JSON folder, MediaPipe CSV/NPZ, TRC,
@@ -251,6 +255,7 @@ def refine(input_path: str, output: str, model: str | None, fps: float | None, s
     .trc OUTPUT of one 3D person gets TRC markers (BVH cannot be written back: use .npz or
     .trc).  SmoothNet files are written back pickle-free.
     """
+    set_threads(threads)
     from .api import refine_pose_file
     from .io.tracks import read_pose_file, write_pose_file
 
@@ -277,6 +282,27 @@ def refine(input_path: str, output: str, model: str | None, fps: float | None, s
     click.echo(f"{s['frames']} frames, {s['persons']} person(s), {s['filled']} joints filled{short}; "
                f"mean acceleration {s['accel_before']:.4g} -> {s['accel_after']:.4g} ({units} per "
                f"frame^2) with {s['model']}; wrote {output}")
+
+
+def _available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # the CPUs this process may run on (taskset, cpusets)
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def set_threads(threads: int | None = None) -> None:
+    """Torch threads of a refining command: ``threads`` when given, else ``OMP_NUM_THREADS`` when set
+    (torch reads it), else ``min(4, CPUs)``.  Idle OpenMP threads sleep (``OMP_WAIT_POLICY=PASSIVE``
+    unless set; only before torch is loaded): spinning threads of processes sharing the cores (several
+    refines at once, a training) made four concurrent refines on 2 cores 4x slower than one after
+    another."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if threads is None and os.environ.get("OMP_NUM_THREADS"):
+        return
+    import torch
+
+    torch.set_num_threads(int(threads) if threads is not None else min(4, _available_cpus()))
 
 
 def _refine_views(input_path: str, output: str, fmt: str | None, model: str | None, fps: float | None,
