@@ -41,3 +41,22 @@ def test_simulator_quirk_gives_both_drifts_the_same_size_and_filters_cannot_remo
     assert 0.6 < independent / angles < 1.6  # the same root-relative size (the level), within sampling
     for ratio in (rows["butterworth"][1], rows["butterworth"][3]):  # a 0.5 s drift is below any cut-off
         assert abs(float(ratio.rstrip("x")) - 1.0) < 0.05
+
+
+def test_stream_tracks_benchmark_quick(capsys):
+    module = runpy.run_path(str(BENCHMARKS / "stream_tracks.py"))
+    args = ["--tracks", "1", "3", "--steps", "2", "--push-frames", "3"]
+    assert module["main"](args) == 0  # asserts step == push internally
+    out = capsys.readouterr().out
+    assert "reproduce: python benchmarks/stream_tracks.py --model synsp-h36m17-3d-w8 --tracks 1 3 --steps 2" in out
+    rows = [line.split("|") for line in out.splitlines() if line.startswith("| 1 |") or line.startswith("| 3 |")]
+    assert len(rows) == 2 and all(float(r[2].replace(",", "")) > 0 for r in rows)
+
+
+def test_concurrent_refine_benchmark_quick(capsys):
+    module = runpy.run_path(str(BENCHMARKS / "concurrent_refine.py"))
+    assert module["main"](["--processes", "1", "--frames", "40", "--threads", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "reproduce: python benchmarks/concurrent_refine.py --processes 1 --frames 40 --threads 1" in out
+    row = [line.split("|") for line in out.splitlines() if line.startswith("| 1 |")][-1]
+    assert float(row[2]) > 0 and float(row[3]) > 0
