@@ -17,7 +17,7 @@ from typing import Any, IO
 
 import numpy as np
 
-from synsp.io._common import as_path, atomic_write, npz_headers, suffix_of
+from synsp.io._common import as_path, atomic_write, npy_header, npz_headers, open_npz, read_npy, read_npz, suffix_of
 from synsp.validation import SynspInputError, check_poses, to_numpy
 
 __all__ = ["read_array", "write_array", "DEFAULT_KEYS"]
@@ -48,19 +48,11 @@ def read_array(path: Any, key: str | None = None) -> np.ndarray:
         raise SynspInputError(f"{p}: read_array reads .npy and .npz files; found suffix {suf!r}")
     if not p.is_file():
         raise SynspInputError(f"{p}: file not found")
-    try:
-        loaded = np.load(p, allow_pickle=False)
-    except ValueError as exc:
-        if "pickle" in str(exc).lower():
-            raise SynspInputError(f"{p}: {_PICKLE_HINT}") from exc
-        raise SynspInputError(f"{p}: not a valid {suf} file ({exc})") from exc
-    except (OSError, EOFError) as exc:
-        raise SynspInputError(f"{p}: not a valid {suf} file ({exc})") from exc
     if suf == ".npy":
         if key is not None:
             raise SynspInputError(f"{p}: key={key!r} only applies to .npz files")
-        return _check(loaded, str(p))
-    with loaded as z:
+        return _check(read_npy(p, _PICKLE_HINT), str(p))
+    with open_npz(p, _PICKLE_HINT) as z:
         keys = list(z.files)
         if not keys:
             raise SynspInputError(f"{p}: the .npz file holds no arrays")
@@ -76,12 +68,7 @@ def read_array(path: Any, key: str | None = None) -> np.ndarray:
                     )
         elif key not in keys:
             raise SynspInputError(f"{p}: has no array {key!r}; its keys are {keys}")
-        try:
-            arr = z[key]
-        except ValueError as exc:
-            if "pickle" in str(exc).lower():
-                raise SynspInputError(f"{p}[{key!r}]: {_PICKLE_HINT}") from exc
-            raise SynspInputError(f"{p}[{key!r}]: cannot be read ({exc})") from exc
+        arr = z[key]
     return _check(arr, f"{p}[{key!r}]")
 
 
@@ -142,8 +129,7 @@ def read(path: Any, key: str | None = None, fps: float | None = None, skeleton: 
     arr = read_array(p, key=key)
     scores = extra = None
     if suffix_of(p) == ".npz":
-        with np.load(p, allow_pickle=False) as z:
-            extra = {k: z[k] for k in z.files}
+        extra = read_npz(p, _PICKLE_HINT)
         used = key or next((k for k in ((*DEFAULT_KEYS,) if len(extra) > 1 else tuple(extra)) if k in extra), None)
         skey = next((k for k in SCORE_KEYS if k in extra and k != used), None)
         if skey is not None:
@@ -170,7 +156,7 @@ def read(path: Any, key: str | None = None, fps: float | None = None, skeleton: 
 def _stored_dtype(p: Any, key: str | None) -> np.dtype:
     """The dtype the array has in the file (``read_array`` returns float64), from its header only."""
     if suffix_of(p) == ".npy":
-        return np.load(p, mmap_mode="r", allow_pickle=False).dtype
+        return npy_header(p)[1]
     return npz_headers(p)[key][1]
 
 
@@ -193,9 +179,9 @@ def write(path: Any, pose_file) -> Any:
     extra = {}
     src = pose_file.source
     if suffix_of(p) == ".npz":
-        if pose_file.format == "array" and src is not None and suffix_of(src) == ".npz":
-            with np.load(src, allow_pickle=False) as z:
-                extra = {k: z[k] for k in z.files if k != meta["key"]}
+        if meta:  # read from an array file: an .npz's other arrays are kept, an .npy had none
+            if src is not None and suffix_of(src) == ".npz":
+                extra = {k: v for k, v in read_npz(src, _PICKLE_HINT).items() if k != meta["key"]}
         else:
             extra["track_ids"] = np.asarray([str(i) for i in ids])
             if all(t.scores is not None for t in pose_file.tracks):

@@ -60,13 +60,12 @@ import io
 import json
 import math
 import re
-import zipfile
 from pathlib import Path
 from typing import Any, Hashable, IO
 
 import numpy as np
 
-from synsp.io._common import as_path, atomic_write, npz_headers, read_text, suffix_of
+from synsp.io._common import as_path, atomic_write, npz_headers, read_npz, read_text, suffix_of
 from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError
 
@@ -241,19 +240,8 @@ def _check_units(units: Any) -> str:
 
 
 def _load_npz(p: Path) -> dict[str, np.ndarray]:
-    if not zipfile.is_zipfile(p):
-        raise SynspInputError(f"{p}: not a valid .npz file (not a zip archive of .npy arrays)")
-    try:
-        with np.load(p, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
-    except ValueError as exc:
-        if "pickle" in str(exc).lower():
-            raise SynspInputError(
-                f"{p}: holds object arrays, which need pickle (never enabled here: unpickling can run "
-                "arbitrary code); write track_ids as int or str arrays") from exc
-        raise SynspInputError(f"{p}: not a valid .npz file ({exc})") from exc
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise SynspInputError(f"{p}: not a valid .npz file ({exc})") from exc
+    return read_npz(p, "holds an object array, which needs pickle (never enabled here: unpickling can run "
+                       "arbitrary code); write track_ids as int or str arrays")
 
 
 def _read_npz(p: Path, dims: int) -> PoseFile:

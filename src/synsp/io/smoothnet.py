@@ -42,7 +42,7 @@ from typing import Any, IO, Sequence
 
 import numpy as np
 
-from synsp.io._common import as_path, atomic_write, npz_headers, suffix_of
+from synsp.io._common import as_path, atomic_write, npz_headers, open_npz, suffix_of
 from synsp.validation import SynspInputError
 
 __all__ = [
@@ -255,22 +255,16 @@ def _read_npz(path: Path, trust_pickle: bool) -> tuple[dict[str, list[np.ndarray
             f"{path}: file not found (nor {safe.name} beside it); expected the SmoothNet layout "
             "<root>/<dataset>_<estimator>_<repr>/{groundtruth,detected}/..."
         )
-    try:
-        z = np.load(use, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        raise SynspInputError(f"{use}: not a valid .npz file ({exc})") from exc
-    with z:
+    with open_npz(use) as z:
         if _FORMAT_KEY in z.files:
             return _read_safe(use, z), use
         out: dict[str, list[np.ndarray]] = {}
         needs_pickle = []
         for key in z.files:
-            try:
-                out[key] = _seq_entries(use, key, z[key])
-            except ValueError as exc:
-                if "pickle" not in str(exc).lower():
-                    raise SynspInputError(f"{use}: key {key!r} cannot be read ({exc})") from exc
+            if z.header(key)[1].hasobject:  # never unpickled here (only below, when the user trusts the file)
                 needs_pickle.append(key)
+                continue
+            out[key] = _seq_entries(use, key, z[key])
     if needs_pickle:
         if not trust_pickle:
             raise _pickle_error(use, needs_pickle[0])
@@ -549,7 +543,7 @@ def group_views(sequences: Sequence[SmoothNetSequence]) -> list[ViewGroup]:
 
 def _safe_meta(p: Path) -> dict[str, Any] | None:
     """The JSON description of a pickle-free file, or None when ``p`` is not one."""
-    with np.load(p, allow_pickle=False) as z:
+    with open_npz(p) as z:
         if _FORMAT_KEY not in z.files:
             return None
         meta = json.loads(str(z[_FORMAT_KEY]))

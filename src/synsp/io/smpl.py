@@ -69,7 +69,7 @@ from typing import Any, Hashable, IO, Mapping
 
 import numpy as np
 
-from synsp.io._common import as_path, atomic_write, npz_headers, suffix_of
+from synsp.io._common import as_path, atomic_write, npz_headers, open_npz, suffix_of
 from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError
 
@@ -354,25 +354,14 @@ def read(path: Any, trust_pickle: bool = False, key: str | None = None, trans_ke
     if suffix_of(p) != ".npz":
         raise SynspInputError(f"{p}: SMPL parameters are read from .npz (or, with trust_pickle=True, .pkl) "
                               f"files; found suffix {suffix_of(p)!r}")
-    try:
-        headers = npz_headers(p)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise SynspInputError(f"{p}: not a valid .npz file ({exc})") from exc
+    headers = npz_headers(p)
     if not headers:
         raise SynspInputError(f"{p}: the .npz file holds no arrays; expected {_EXPECTED}")
-    try:
-        z = np.load(p, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as exc:
-        raise SynspInputError(f"{p}: not a valid .npz file ({exc})") from exc
+    z = open_npz(p, "is an object array, which needs pickle; synsp never unpickles .npz files. Save it as a "
+                    "numeric array")
 
     def get(name: str) -> np.ndarray:
-        try:
-            return z[name]
-        except ValueError as exc:
-            if "pickle" in str(exc).lower():
-                raise SynspInputError(f"{p}[{name!r}] is an object array, which needs pickle; synsp never "
-                                      "unpickles .npz files. Save it as a numeric array") from exc
-            raise SynspInputError(f"{p}[{name!r}]: cannot be read ({exc})") from exc
+        return z[name]
 
     fps_found: list[float] = []
     with z:
@@ -485,7 +474,7 @@ def write(path: Any, pose_file: PoseFile) -> Path:
     if not src.is_file():
         raise SynspInputError(f"{p}: the file it was read from, {src}, is gone; the writer copies its other arrays")
     layout = meta["layouts"][0]
-    with np.load(src, allow_pickle=False) as z:
+    with open_npz(src) as z:
         def original(name: str) -> np.ndarray:
             return z[name]
         replace: dict[str, np.ndarray] = {}
