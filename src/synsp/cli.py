@@ -257,7 +257,7 @@ def refine(input_path: str, output: str, model: str | None, fps: float | None, s
     """
     set_threads(threads)
     from .api import refine_pose_file
-    from .io.tracks import read_pose_file, write_pose_file
+    from .io.tracks import output_format, read_pose_file, write_pose_file
 
     from .skeletons import get_skeleton
 
@@ -273,6 +273,7 @@ def refine(input_path: str, output: str, model: str | None, fps: float | None, s
     if trust_pickle and fmt in ("smpl", "smoothnet"):
         options["trust_pickle"] = True
     pose_file = read_pose_file(input_path, format=fmt, **options)
+    output_format(output, pose_file)  # a wrong suffix, the input itself, an unwritable target: before the compute
     if skeleton:
         pose_file.skeleton = skeleton
     refined, s = refine_pose_file(pose_file, model=model, fps=fps, max_gap=max_gap, progress=True)
@@ -311,11 +312,12 @@ def _refine_views(input_path: str, output: str, fmt: str | None, model: str | No
     import numpy as np
 
     from .api import refine as run
-    from .io.tracks import read_pose_file, write_pose_file
+    from .io.tracks import output_format, read_pose_file, write_pose_file
 
     if fmt != "array":
         raise SynspInputError(f"{input_path}: --views takes a (T, P, J, D) .npy/.npz array of P views")
     pose_file = read_pose_file(input_path, format=fmt, **({"key": key} if key else {}))
+    output_format(output, pose_file)
     x, _ = pose_file.to_array()
     out = run(x, model=model, fps=fps or pose_file.fps, skeleton=skeleton, views=True, progress=True)
     write_pose_file(output, pose_file.with_keypoints({t.track_id: out[t.frames, p]
@@ -361,8 +363,10 @@ def _guess_skeleton(num_joints: int) -> str | None:
 def plot(input_path: str, refined_path: str, out: str, skeleton: str | None, fps: float | None,
          joints: str | None, key: str | None) -> None:
     """Picture of raw vs refined trajectories and accelerations of a few joints."""
+    from .io._common import check_target
     from .pictures import plot_refinement
 
+    check_target(out, sources=[input_path, refined_path])
     raw, refined, named = _read_pair(input_path, refined_path, key)
     skeleton = skeleton or named or _guess_skeleton(raw.shape[-2])  # no match: joints are numbered
     chosen = [j.strip() for j in joints.split(",")] if joints else None
@@ -382,9 +386,11 @@ def plot(input_path: str, refined_path: str, out: str, skeleton: str | None, fps
 def render(input_path: str, refined_path: str, out: str, skeleton: str | None, fps: float,
            video: str | None, max_frames: int | None, key: str | None) -> None:
     """Skeleton animation, raw (left) vs refined (right), or both over a video."""
+    from .io._common import check_target
     from .pictures import render_animation
     from .skeletons import SKELETONS
 
+    check_target(out, sources=[input_path, refined_path, video])
     raw, refined, named = _read_pair(input_path, refined_path, key)
     skeleton = skeleton or named or _guess_skeleton(raw.shape[-2])
     if skeleton is None:
@@ -524,8 +530,13 @@ def data_import(paths: tuple[str, ...], out: str, skeleton: str | None, fps_out:
                 fps: float | None, val_fraction: float, test_fraction: float, joint_names: str | None,
                 parents: str | None, up: str, no_end_sites: bool, key: str | None) -> None:
     """Make a training corpus of your own clean motion (BVH, ASF/AMC, TRC, .npy/.npz), any joint set."""
-    from .data.custom import import_corpus
+    import os
 
+    from .data.custom import import_corpus
+    from .io._common import check_target
+
+    if os.path.isdir(os.path.dirname(out) or "."):  # (the corpus writer makes a missing folder)
+        check_target(out, sources=paths)
     try:
         parent_list = [int(v) for v in parents.split(",")] if parents else None
     except ValueError:
@@ -579,6 +590,10 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except (SynspInputError, FileNotFoundError) as exc:
         click.echo(f"synsp: error: {exc}", err=True)
+        return 2
+    except OSError as exc:  # a file system error no check caught (permissions, full disk, ...): one line too
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"synsp: error: {where}{exc.strerror or exc}", err=True)
         return 2
     return 0
 

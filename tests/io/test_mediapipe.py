@@ -231,8 +231,10 @@ def test_npz_single_person_and_string_ids(tmp_path):
     np.savez(p, landmarks=lm[:, 0], fps=np.array(24.0))
     pf = mpio.read(p)
     assert [t.track_id for t in pf.tracks] == [0] and pf.fps == 24.0
-    write_pose_file(p, pf.with_keypoints({0: pf.tracks[0].keypoints + 1}))
-    with np.load(p) as z:
+    with pytest.raises(SynspInputError, match="is the input"):  # never over the input
+        write_pose_file(p, pf.with_keypoints({0: pf.tracks[0].keypoints + 1}))
+    write_pose_file(tmp_path / "out.npz", pf.with_keypoints({0: pf.tracks[0].keypoints + 1}))
+    with np.load(tmp_path / "out.npz") as z:
         assert z["landmarks"].shape == (5, 33, 4)
     q = mpio.write_npz(tmp_path / "ids.npz", lm, track_ids=["alice"], units="px")
     assert [t.track_id for t in mpio.read(q).tracks] == ["alice"]

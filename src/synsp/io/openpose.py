@@ -34,15 +34,12 @@ overwritten).  Files of the input folder that are not ``*_keypoints.json`` are n
 from __future__ import annotations
 
 import itertools
-import os
 import re
-import shutil
-import tempfile
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
-from synsp.io._common import as_path, atomic_write
+from synsp.io._common import as_path, atomic_folder, atomic_write
 from synsp.io.keypoints_json import (
     _at,
     _build_tracks,
@@ -191,19 +188,7 @@ def write(path: Any, pose_file: PoseFile) -> Path:
     if meta["layout"] == "openpose-file":
         (doc,) = documents.values()
         return atomic_write(target, lambda fh: fh.write(_dumps(doc, meta["style"])))
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise SynspInputError(
-            f"{target}: exists and is not an empty folder; an OpenPose folder is written to a new or empty folder")
-    if not target.parent.is_dir():
-        raise SynspInputError(f"{target}: the folder {target.parent} does not exist")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    try:
+    with atomic_folder(target) as tmp:  # refuses an existing file or a folder that is not empty
         for name, doc in documents.items():
             (tmp / name).write_text(_dumps(doc, meta["style"]), encoding="utf-8")
-        if target.exists():
-            target.rmdir()
-        os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return target

@@ -24,10 +24,10 @@ from typing import Any, Hashable
 
 import numpy as np
 
-from synsp.io._common import as_path
+from synsp.io._common import MAX_FRAMES, as_path, check_target, suffix_of
 from synsp.validation import SynspInputError
 
-__all__ = ["Track", "PoseFile", "FORMATS", "read_pose_file", "write_pose_file", "pose_file_format"]
+__all__ = ["Track", "PoseFile", "FORMATS", "read_pose_file", "write_pose_file", "pose_file_format", "output_format"]
 
 
 @dataclass
@@ -41,7 +41,7 @@ class Track:
     scores: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        self.frames = np.asarray(self.frames, dtype=np.int64).reshape(-1)
+        self.frames = _frame_indices(self.frames, self.track_id)
         self.keypoints = np.asarray(self.keypoints, dtype=np.float64)
         if self.keypoints.ndim != 3 or self.keypoints.shape[0] != len(self.frames):
             raise SynspInputError(
@@ -87,6 +87,34 @@ class Track:
         return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
+def _frame_indices(frames: Any, track_id: Hashable) -> np.ndarray:
+    """``frames`` as an int64 vector, refused (before any array of that length exists) when a value is
+    not a whole number or is beyond :data:`MAX_FRAMES` (a frame id of 1e9 or 1e30 in a file)."""
+    arr = np.asarray(frames)
+    if arr.dtype.kind == "i":
+        out = arr.astype(np.int64, copy=False).reshape(-1)
+        bad = out[np.abs(out) > MAX_FRAMES]
+        if len(bad):
+            raise SynspInputError(_bad_frame(track_id, bad[0]))
+        return out
+    # floats, Python ints too large for int64 (object arrays), ...: one by one, before any conversion
+    out = np.empty(arr.size, dtype=np.int64)
+    for k, v in enumerate(arr.reshape(-1).tolist()):
+        try:
+            ok = float(v) == int(v) and abs(int(v)) <= MAX_FRAMES
+        except (TypeError, ValueError, OverflowError):  # nan, inf, not a number
+            ok = False
+        if not ok:
+            raise SynspInputError(_bad_frame(track_id, v))
+        out[k] = int(v)
+    return out
+
+
+def _bad_frame(track_id: Hashable, value: Any) -> str:
+    return (f"track {track_id!r}: frame {value} is beyond the {MAX_FRAMES:,} frames synsp reads per file (or not "
+            "a whole number); check the file's frame numbers (frame ids, the frame column or the file names)")
+
+
 @dataclass
 class PoseFile:
     """The people of one pose file (see the module docstring)."""
@@ -101,6 +129,10 @@ class PoseFile:
     meta: dict[str, Any] = field(default_factory=dict)  # what the format's writer needs
 
     def __post_init__(self) -> None:
+        if not 0 <= self.num_frames <= MAX_FRAMES:
+            raise SynspInputError(
+                f"{self.source or 'pose file'}: spans {self.num_frames} frames; synsp reads at most {MAX_FRAMES:,} "
+                "frames per file; check the file's frame numbers")
         shapes = {t.keypoints.shape[1:] for t in self.tracks}
         if len(shapes) > 1:
             raise SynspInputError(
@@ -186,8 +218,18 @@ def pose_file_format(path: Any) -> str | None:
 
 
 def read_pose_file(path: Any, format: str | None = None, **kw: Any) -> PoseFile:
-    """Read any supported pose file or folder into a :class:`PoseFile`."""
+    """Read any supported pose file or folder into a :class:`PoseFile`.  Every problem with the file is a
+    :class:`SynspInputError` naming it."""
     p = as_path(path)
+    try:
+        return _read_pose_file(p, format, **kw)
+    except SynspInputError as exc:
+        if str(p) in str(exc):
+            raise
+        raise SynspInputError(f"{p}: {exc}") from exc
+
+
+def _read_pose_file(p: Path, format: str | None = None, **kw: Any) -> PoseFile:
     if not p.exists():
         raise SynspInputError(f"{p}: file not found")
     if p.is_file() and p.stat().st_size == 0:
@@ -200,16 +242,78 @@ def read_pose_file(path: Any, format: str | None = None, **kw: Any) -> PoseFile:
     return _module(fmt).read(p, **kw)
 
 
+#: output suffixes of each format's own writer (an OpenPose folder: a folder name, see _write_choices)
+_OWN_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "mmpose": (".json", ".json.gz"),
+    "coco": (".json", ".json.gz"),
+    "smoothnet": (".npz",),
+    "mediapipe": (".csv", ".csv.gz", ".npz"),
+    "smpl": (".npz",),
+    "trc": (".trc", ".trc.gz"),
+    "bvh": (),  # joint positions cannot be written back into BVH rotations
+    "array": (".npy", ".npz"),
+}
+#: formats whose own writer takes .npz (the others write .npy/.npz as a plain array)
+_NPZ_FORMATS = ("array", "mediapipe", "smpl", "smoothnet")
+#: why a format's own suffixes are few (in the message refusing another suffix)
+_WHY_NOT = {
+    "bvh": "writing refined joint positions back into BVH rotations is not supported",
+    "smoothnet": "a SmoothNet file is written as a (pickle-free) .npz",
+}
+#: every suffix some writer writes: a name ending in one is not taken as an OpenPose folder
+_FILE_SUFFIXES = (".json", ".json.gz", ".npy", ".npz", ".csv", ".csv.gz", ".trc", ".trc.gz", ".bvh", ".bvh.gz",
+                  ".pkl", ".pickle", ".joblib", ".txt", ".gz")
+
+
+def _write_choices(pose_file: PoseFile) -> list[tuple[str, str]]:
+    """``(suffix, format)`` pairs ``pose_file`` can be written as; suffix ``""`` is an OpenPose folder."""
+    fmt, layout = pose_file.format, pose_file.meta.get("layout")
+    if fmt == "openpose":
+        own = [("", fmt)] if layout == "openpose-folder" else [(".json", fmt)]
+    elif fmt == "smpl" and pose_file.meta.get("container") == "pickle":
+        from synsp.io.smpl import PICKLE_SUFFIXES
+
+        own = [(s, fmt) for s in PICKLE_SUFFIXES]
+    else:
+        own = [(s, fmt) for s in _OWN_SUFFIXES.get(fmt, ())]
+    if fmt not in _NPZ_FORMATS:  # -> a plain (T, P, J, D) array
+        own += [(".npy", "array"), (".npz", "array")]
+    if fmt != "trc" and len(pose_file.tracks) == 1 and pose_file.dims == 3:  # one 3D track -> TRC markers
+        own += [(".trc", "trc"), (".trc.gz", "trc")]
+    return own
+
+
+def output_format(path: Any, pose_file: PoseFile, format: str | None = None) -> str:
+    """The format :func:`write_pose_file` writes ``pose_file`` to ``path`` in, after checking, before any
+    work, that the output can be written: its suffix is one ``pose_file`` can be written as (``format``
+    skips this) and the target passes :func:`synsp.io._common.check_target` (not the input file or
+    folder, not a device or FIFO, not an existing folder, a writable folder, a legal name).
+    ``synsp refine`` calls it before the compute; :func:`write_pose_file` calls it too."""
+    p = as_path(path, "output path")
+    if format is None:
+        choices = _write_choices(pose_file)
+        suffix = suffix_of(p)
+        folder = any(s == "" for s, _ in choices) and suffix not in _FILE_SUFFIXES
+        format = next((f for s, f in choices if s == suffix or (s == "" and folder)), None)
+        if format is None:
+            allowed = ("a new folder's name (no file suffix) or " if choices[0][0] == "" else "") + \
+                "an output ending in " + ", ".join(s for s, _ in choices if s)
+            if p.is_dir():
+                raise SynspInputError(f"{p}: is an existing folder; give {allowed}")
+            note = _WHY_NOT.get(pose_file.format, "")
+            what = f"a {suffix!r} file" if suffix else "a file without a suffix"
+            raise SynspInputError(f"{p}: cannot write {pose_file.format} pose data as {what}"
+                                  f"{' (' + note + ')' if note else ''}; give {allowed}")
+    is_folder = format == "openpose" and pose_file.meta.get("layout") == "openpose-folder"
+    check_target(p, sources=[pose_file.source], folder=is_folder)
+    return format
+
+
 def write_pose_file(path: Any, pose_file: PoseFile, format: str | None = None) -> Path:
     """Write ``pose_file`` in its own format, atomically; to an ``.npy``/``.npz`` path as a plain array
     when it was read from another format, to a ``.trc`` path as markers when it holds one 3D track of
-    another format (or in ``format`` when given)."""
-    p = as_path(path)
-    if format is None:
-        npz_formats = ("array", "mediapipe", "smpl", "smoothnet")
-        as_array = p.name.lower().endswith((".npy", ".npz")) and pose_file.format not in npz_formats
-        # one 3D track of another format (BVH joint positions, ...) -> TRC markers
-        as_trc = (p.name.lower().endswith((".trc", ".trc.gz")) and pose_file.format != "trc"
-                  and len(pose_file.tracks) == 1 and pose_file.dims == 3)
-        format = "array" if as_array else "trc" if as_trc else pose_file.format
+    another format (or in ``format`` when given).  The output is checked first (:func:`output_format`):
+    a wrong suffix, the input itself or a target that cannot be written is a :class:`SynspInputError`."""
+    p = as_path(path, "output path")
+    format = output_format(p, pose_file, format)
     return _module(format).write(p, pose_file)
