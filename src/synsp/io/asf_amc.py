@@ -221,19 +221,23 @@ def read_asf(path: Any) -> AsfSkeleton:
     order: list[str] = []
     state: dict[str, int] = {}
 
-    def visit(n: str, chain: tuple[str, ...]) -> None:
-        if state.get(n) == 2:
-            return
-        if state.get(n) == 1:
-            raise SynspInputError(f"{src}: ':hierarchy' has a cycle through {' -> '.join(chain + (n,))}")
-        state[n] = 1
-        if n in parent_of:
-            visit(parent_of[n], chain + (n,))
-        state[n] = 2
-        order.append(n)
+    def visit(n: str) -> None:  # n after its ancestors; iterative, so any depth is fine
+        chain: list[str] = []
+        while state.get(n) != 2:
+            if state.get(n) == 1:
+                cycle = chain[chain.index(n):] + [n]
+                raise SynspInputError(f"{src}: ':hierarchy' has a cycle through {' -> '.join(cycle)}")
+            state[n] = 1
+            chain.append(n)
+            if n not in parent_of:
+                break
+            n = parent_of[n]
+        for c in reversed(chain):
+            state[c] = 2
+            order.append(c)
 
     for n in names:
-        visit(n, ())
+        visit(n)
     pos = {n: k for k, n in enumerate(order)}
     by_name = {b["name"]: b for b in bones}
     B = len(order)

@@ -27,7 +27,6 @@ Conventions used by :func:`read_bvh`
 
 from __future__ import annotations
 
-import sys
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, IO, Sequence
@@ -142,16 +141,26 @@ def _tokenize(path: str, lines: list[str]) -> tuple[_Tokens, int]:
 
 
 def _parse_joint(ts: _Tokens, nodes: list[_Node], parent: int, kw_line: int) -> None:
-    name, line = ts.next("a joint name")
-    if name in ("{", "}"):
-        raise ts.error(kw_line, "a ROOT/JOINT keyword without a joint name")
-    idx = len(nodes)
-    node = _Node(name=name, parent=parent, line=kw_line)
-    nodes.append(node)
-    if parent >= 0:
-        nodes[parent].children.append(idx)
-    ts.expect("{")
-    while True:
+    """Parse the joint whose ROOT/JOINT keyword was just read, with all its descendants.
+
+    Iterative (a stack of open joints), so a hierarchy of any depth is read without recursion."""
+    stack: list[int] = []  # the joints whose '{' is open, innermost last
+
+    def open_joint(parent: int, kw_line: int) -> None:
+        name, _ = ts.next("a joint name")
+        if name in ("{", "}"):
+            raise ts.error(kw_line, "a ROOT/JOINT keyword without a joint name")
+        idx = len(nodes)
+        nodes.append(_Node(name=name, parent=parent, line=kw_line))
+        if parent >= 0:
+            nodes[parent].children.append(idx)
+        ts.expect("{")
+        stack.append(idx)
+
+    open_joint(parent, kw_line)
+    while stack:
+        idx = stack[-1]
+        node, name = nodes[idx], nodes[idx].name
         tok, ln = ts.next("OFFSET, CHANNELS, JOINT, End Site or '}'")
         up = tok.upper()
         if up == "OFFSET":
@@ -178,7 +187,7 @@ def _parse_joint(ts: _Tokens, nodes: list[_Node], parent: int, kw_line: int) -> 
                 chans.append(canon)
             node.channels = tuple(chans)
         elif up == "JOINT":
-            _parse_joint(ts, nodes, idx, ln)
+            open_joint(idx, ln)
         elif up == "END":
             site, s_ln = ts.next("'Site'")
             if site.upper() != "SITE":
@@ -192,11 +201,11 @@ def _parse_joint(ts: _Tokens, nodes: list[_Node], parent: int, kw_line: int) -> 
             end.offset = np.array([ts.number("an OFFSET number") for _ in range(3)])
             ts.expect("}")
         elif tok == "}":
-            break
+            if node.offset is None:
+                raise ts.error(node.line, f"joint {name!r} has no OFFSET")
+            stack.pop()
         else:
             raise ts.error(ln, f"found {tok!r} in joint {name!r}; expected OFFSET, CHANNELS, JOINT, End Site or '}}'")
-    if node.offset is None:
-        raise ts.error(kw_line, f"joint {name!r} has no OFFSET")
 
 
 def _parse_header_value(path: str, lines: list[str], i: int, key: str) -> tuple[float, int]:
@@ -271,7 +280,7 @@ def read_bvh(
     n_frames_f, i = _parse_header_value(src, lines, motion_at + 1, "Frames")
     frames_line = i
     frame_time, i = _parse_header_value(src, lines, i, "Frame Time")
-    if n_frames_f < 0 or n_frames_f != int(n_frames_f):
+    if not np.isfinite(n_frames_f) or n_frames_f < 0 or n_frames_f != int(n_frames_f):
         raise SynspInputError(f"{src}: line {frames_line}: 'Frames: {n_frames_f:g}' is not a frame count")
     n_frames = int(n_frames_f)
     if n_frames == 0:
@@ -522,28 +531,25 @@ def write_bvh(
 
     out: list[str] = ["HIERARCHY"]
 
-    def emit(j: int, depth: int) -> None:
+    # depth-first, iteratively (any depth): ("open", joint, depth) entries, and ("close", ...) for the '}'
+    todo: list[tuple[str, int, int]] = [("open", 0, 0)]
+    while todo:
+        what, j, depth = todo.pop()
         ind = "  " * depth
+        if what == "close":
+            out.append(f"{ind}}}")
+            continue
         off = " ".join(num(v) for v in m.offsets[j])
         if end[j]:
             out.extend([f"{ind}End Site", f"{ind}{{", f"{ind}  OFFSET {off}", f"{ind}}}"])
-            return
+            continue
         out.append(f"{ind}{'ROOT' if j == 0 else 'JOINT'} {m.joint_names[j]}")
         out.append(f"{ind}{{")
         out.append(f"{ind}  OFFSET {off}")
         chans = canon_channels[j]
         out.append(f"{ind}  CHANNELS {len(chans)}" + "".join(f" {c}" for c in chans))
-        for c in children[j]:
-            emit(c, depth + 1)
-        out.append(f"{ind}}}")
-
-    limit = sys.getrecursionlimit()
-    if J + 50 > limit:
-        sys.setrecursionlimit(J + 100)
-    try:
-        emit(0, 0)
-    finally:
-        sys.setrecursionlimit(limit)
+        todo.append(("close", j, depth))
+        todo.extend(("open", c, depth + 1) for c in reversed(children[j]))
     out.append("MOTION")
     out.append(f"Frames: {T}")
     out.append(f"Frame Time: {1.0 / m.fps:.8f}")

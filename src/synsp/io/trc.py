@@ -183,8 +183,8 @@ def read_trc(path: Any, *, metres: bool = False) -> Markers:
                 "a missing marker is written as empty cells, so a short row means a cut line)"
             )
         fr = _cell_float(src, ln, cells[0], "Frame#")
-        if not np.isfinite(fr) or fr != int(fr):
-            raise SynspInputError(f"{src}: line {ln}: Frame# is {cells[0].strip()!r}; expected an integer")
+        if not np.isfinite(fr) or fr != int(fr) or abs(fr) > 2**53:
+            raise SynspInputError(f"{src}: line {ln}: Frame# is {cells[0].strip()!r}; expected an integer frame number")
         frame_numbers[t] = int(fr)
         times[t] = _cell_float(src, ln, cells[1], "Time")
         for c, cell in enumerate(cells[2:]):
