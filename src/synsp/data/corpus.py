@@ -44,6 +44,7 @@ from typing import Iterable
 import numpy as np
 
 from ..skeletons import Skeleton, has_mapping, map_skeleton, register_skeleton
+from ..io._common import atomic_write, open_npz
 from ..validation import SynspInputError
 from ..geometry import axis_angle_to_quaternion, quaternion_to_axis_angle
 from .retarget import STANDARD_SKELETONS, smpl24_rotations, to_skeleton
@@ -196,9 +197,8 @@ def _save(path: Path, records: list[dict], extra_meta: dict, fps: float = BASE_F
     meta = {"version": FORMAT_VERSION, "fps": fps, "skeletons": skeletons,
             "clips": [r["meta"] for r in records], **extra_meta}
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".partial.npz")
-    np.savez_compressed(tmp, offsets=offsets, meta=np.array(json.dumps(meta)), **arrays)
-    os.replace(tmp, path)
+    atomic_write(path, lambda fh: np.savez_compressed(fh, offsets=offsets, meta=np.array(json.dumps(meta)), **arrays),
+                 binary=True)
 
 
 def build_corpus(
@@ -240,8 +240,8 @@ def subset_corpus(
     first_phase_only: bool = True,
 ) -> Path:
     """Write the clips of ``splits`` (phase 0 only by default) of corpus ``src`` to ``dst``."""
-    with np.load(src, allow_pickle=False) as z:
-        meta = json.loads(str(z["meta"]))
+    z, meta = _open_corpus(Path(src))
+    with z:
         arrays = {n: z[n] for n in (*meta["skeletons"], ROTATIONS) if n in z.files}
         offsets = z["offsets"]
     records = [
@@ -253,6 +253,31 @@ def subset_corpus(
     _save(Path(dst), records, {**extra, "subset_of": Path(src).name, "subset_splits": list(splits)},
           fps=meta["fps"])
     return Path(dst)
+
+
+def _open_corpus(path: Path):
+    """The corpus archive (:class:`synsp.io._common.NpzArrays`, to close) and its meta record; a file
+    that is not a readable corpus is a one-line :class:`SynspInputError` naming it."""
+    z = open_npz(path)
+    try:
+        if not {"meta", "offsets"} <= set(z.files):
+            raise SynspInputError(
+                f"corpus {path}: not a synsp corpus (no 'meta' and 'offsets' arrays; it holds {z.files[:8]}); "
+                "make one with `synsp data build` or `synsp data import`")
+        try:
+            meta = json.loads(str(z["meta"]))
+        except json.JSONDecodeError as exc:
+            raise SynspInputError(f"corpus {path}: its 'meta' record is not valid JSON ({exc}); the file is "
+                                  "corrupt: make it again with `synsp data build` or `synsp data import`") from exc
+        if not (isinstance(meta, dict) and isinstance(meta.get("skeletons"), list) and meta["skeletons"]
+                and isinstance(meta.get("clips"), list) and isinstance(meta.get("fps"), (int, float))):
+            raise SynspInputError(f"corpus {path}: its 'meta' record lacks skeletons, clips or fps; the file is "
+                                  "corrupt or not a synsp corpus: make it again with `synsp data build` or "
+                                  "`synsp data import`")
+    except BaseException:
+        z.close()
+        raise
+    return z, meta
 
 
 def _register_definitions(meta: dict, path: Path) -> None:
@@ -270,8 +295,8 @@ def corpus_meta(path: str | os.PathLike | None = None) -> dict:
     path = Path(path) if path else embedded_corpus_path()
     if not path.is_file():
         raise SynspInputError(f"no corpus at {path}; build it with `synsp data build` or `synsp data import`")
-    with np.load(path, allow_pickle=False) as z:
-        meta = json.loads(str(z["meta"]))
+    z, meta = _open_corpus(path)
+    z.close()
     _register_definitions(meta, path)
     return meta
 
@@ -295,8 +320,8 @@ def load_corpus(
         raise SynspInputError(f"no corpus at {path}; build it with `synsp data build`")
     if split is not None and split not in SPLITS:
         raise SynspInputError(f"unknown split {split!r}; expected one of {SPLITS}")
-    with np.load(path, allow_pickle=False) as z:
-        meta = json.loads(str(z["meta"]))
+    z, meta = _open_corpus(path)
+    with z:
         _register_definitions(meta, path)
         stored = next((s for s in meta["skeletons"] if s == skeleton), None)
         stored = stored or next((s for s in meta["skeletons"] if has_mapping(s, skeleton)), None)
@@ -307,6 +332,10 @@ def load_corpus(
             )
         data, offsets = z[stored], z["offsets"]
         rot = z[ROTATIONS] if rotations and ROTATIONS in z.files else None
+    if (offsets.shape != (len(meta["clips"]) + 1,) or offsets.dtype.kind not in "iu"
+            or (len(offsets) and (offsets[0] != 0 or offsets[-1] > len(data) or (np.diff(offsets) < 0).any()))):
+        raise SynspInputError(f"corpus {path}: its clip offsets do not match its {len(meta['clips'])} clips and "
+                              f"{len(data)} frames; the file is corrupt: make it again")
     if stored != skeleton:
         data = map_skeleton(data, stored, skeleton).astype(np.float32)
     clips = []

@@ -179,10 +179,12 @@ def _is_corpus(path: Path) -> bool:
     """A synsp corpus file (``meta`` + ``offsets``), e.g. an earlier import written into the folder."""
     if not path.name.lower().endswith(".npz"):
         return False
+    from ..io._common import open_npz
+
     try:
-        with np.load(path, allow_pickle=False) as z:
+        with open_npz(path) as z:
             return {"meta", "offsets"} <= set(z.files)
-    except (OSError, ValueError):
+    except SynspInputError:  # not a readable .npz: not a corpus (read as a motion file, it fails clearly)
         return False
 
 
@@ -241,9 +243,14 @@ def _read(path: Path, take: str, units: str | None, fps: float | None, key: str 
                                   "a corpus needs 3D positions (T, J, 3) or (T, P, J, 3)")
         rate = fps
         if rate is None and suffix == ".npz":
-            with np.load(path, allow_pickle=False) as z:
+            from ..io._common import open_npz
+
+            with open_npz(path) as z:
                 if "fps" in z.files and np.asarray(z["fps"]).size == 1:
-                    rate = float(z["fps"])
+                    try:
+                        rate = float(z["fps"])
+                    except (TypeError, ValueError):
+                        raise SynspInputError(f"{path}: its 'fps' array is {z['fps']!r}; expected a number") from None
         if rate is None:
             raise SynspInputError(f"{path}: an array file stores no frame rate; pass --fps (fps=) with its rate "
                                   "or save it in the .npz under the key 'fps'")
