@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Hashable
@@ -290,6 +292,12 @@ def output_format(path: Any, pose_file: PoseFile, format: str | None = None) -> 
     folder, not a device or FIFO, not an existing folder, a writable folder, a legal name).
     ``synsp refine`` calls it before the compute; :func:`write_pose_file` calls it too."""
     p = as_path(path, "output path")
+    try:
+        mode = os.stat(p).st_mode
+    except OSError:  # absent (or a name check_target explains below)
+        mode = None
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # a device, FIFO, socket: say so first
+        check_target(p)
     if format is None:
         choices = _write_choices(pose_file)
         suffix = suffix_of(p)
@@ -298,7 +306,7 @@ def output_format(path: Any, pose_file: PoseFile, format: str | None = None) -> 
         if format is None:
             allowed = ("a new folder's name (no file suffix) or " if choices[0][0] == "" else "") + \
                 "an output ending in " + ", ".join(s for s, _ in choices if s)
-            if p.is_dir():
+            if mode is not None and stat.S_ISDIR(mode):
                 raise SynspInputError(f"{p}: is an existing folder; give {allowed}")
             note = _WHY_NOT.get(pose_file.format, "")
             what = f"a {suffix!r} file" if suffix else "a file without a suffix"
