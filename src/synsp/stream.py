@@ -25,7 +25,9 @@ index) applies the offline rule of :func:`synsp.api.refine_pose_file`:
 * a track absent for more than ``max_gap`` frames is **ended**: its pending
   frames are returned (equal to offline refinement of the part that ended)
   and its state is freed; when the id comes back, a new track starts (equal
-  to offline refinement of the new part).  The stream ends a vanished track
+  to offline refinement of the new part; a part shorter than the window is
+  refined as one padded window, as :func:`synsp.refine` does, where
+  ``refine_pose_file`` leaves it raw).  The stream ends a vanished track
   as soon as it knows the absence is longer than ``max_gap``: at the first
   ``step`` at least ``max_gap + 1`` frames after the track's last frame, or
   the first ``push`` at least ``max_gap + 2`` frames after it (a push at
