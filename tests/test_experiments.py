@@ -149,13 +149,18 @@ def test_robustness_reports_clean_damage_and_every_held_out_family():
     # the family's error grows with its level, and a smoother removes part of the spiky one
     assert rows["spiky 3 %"]["input"] > 2.5 * rows["spiky 1 %"]["input"]
     assert rows["spiky 3 %"]["savgol"] < rows["spiky 3 %"]["input"]
-    kinds = _table(rep, "per motion kind")
+    kinds = _table(rep, "MPJPE (mm) per motion kind")
     assert {r["condition"] for r in kinds} == {"clean", "spiky 3 %"}
 
 
 def test_robustness_in_2d_uses_the_2d_models_and_pixel_presets():
-    rep = run_experiment("robustness", quick=True, skeleton="coco17", representation="2d",
-                         methods=["synsp-h36m17-3d-w8"], methods_given=False)
+    from synsp.experiments import Context, robustness_methods
+
+    cli_defaults = Context(skeleton="coco17", representation="2d", methods=["synsp-h36m17-3d-w8"],
+                           methods_given=False)
+    assert "synsp-coco17-2d-w8" in robustness_methods(cli_defaults)
+    assert "synsp-h36m17-3d-w8" not in robustness_methods(cli_defaults)
+    rep = run_experiment("robustness", quick=True, skeleton="coco17", representation="2d", methods=["gaussian"])
     rows = {r["condition"]: r for r in _table(rep, "MPJPE (px, root-relative)")}
-    assert "preset mediapipe-like" in rows and "synsp-coco17-2d-w8" in rows["clean"]
-    assert "synsp-h36m17-3d-w8" not in rows["clean"]
+    assert "preset mediapipe-like" in rows and "preset 3dpw-spin-like" not in rows
+    assert set(rows["clean"]) == {"condition", "input", "gaussian"}

@@ -121,6 +121,13 @@ FAMILIES: Mapping[str, ErrorFamily] = MappingProxyType({f.name: f for f in (
          "misses": 0.3, "inversions": 0.25},
         description="training family: random level per segment (25 % exactly clean), random mix of shapes",
     ),
+    ErrorFamily(
+        "mixed-gentle",
+        {"white": 0.5, "coloured": 0.5, "heavy": 0.25, "drift": 0.5, "angles": 0.5, "depth": 0.4, "lag": 0.2,
+         "misses": 0.3, "inversions": 0.25},
+        level=(0.004, 0.08), clean_fraction=0.4,
+        description="training family: as 'mixed' with more clean segments (40 %) and no errors below 0.4 %",
+    ),
     ErrorFamily("spiky", {"white": 1.0, "spikes": 1.0}, clean_fraction=0.0, held_out=True,
                 description="high-frequency jitter, single-frame outliers, brief inversions"),
     ErrorFamily("rigid-shake", {"rigid": 1.0}, clean_fraction=0.0, held_out=True,

@@ -579,6 +579,12 @@ ROBUSTNESS_2D = ("one-euro", "savgol", "gaussian", "butterworth", "kalman-rts", 
                  "synsp-coco17-2d-w8-accurate")
 
 
+def robustness_methods(ctx: "Context") -> list[str]:
+    """The methods of the robustness table: those asked for, or in 2D, when the CLI's (3D) defaults were
+    left alone, the filters and the 2D models."""
+    return list(ROBUSTNESS_2D) if ctx.representation == "2d" and not ctx.methods_given else list(ctx.methods)
+
+
 def robustness(ctx: "Context") -> Report:
     """Every method under conditions it was not tuned for: clean input (also 2x and 3x faster), the held-out
     error families at two levels, the training family, the presets; per motion kind; throughput."""
@@ -586,10 +592,11 @@ def robustness(ctx: "Context") -> Report:
 
     two_d = ctx.representation == "2d"
     unit, scale = ("px", 1.0) if two_d else ("mm", 1000.0)
-    methods = list(ROBUSTNESS_2D) if two_d and not ctx.methods_given else list(ctx.methods)
+    methods = robustness_methods(ctx)
     rep = Report("robustness", f"Robustness: clean input, held-out error families, presets ({ctx.skeleton} "
                  f"{ctx.representation.upper()})", "")
-    conds = rb.conditions(ctx.skeleton, ctx.representation, ctx.frames, ctx.corpus)
+    conds = rb.conditions(ctx.skeleton, ctx.representation, min(ctx.frames, 600) if ctx.quick else ctx.frames,
+                          ctx.corpus)
     results = {}
     for method in ["input", *methods]:
         refiner = input_as_refiner if method == "input" else get_refiner(method)
@@ -670,6 +677,7 @@ class Context:
     smoothnet: tuple[str, str, str, str] | None = None  # (root, dataset, estimator, "3D" | "2D")
     trust_pickle: bool = False
     methods_given: bool = True  # False: ``methods`` are the CLI's 3D defaults (robustness picks 2D ones)
+    quick: bool = False
 
     @functools.cached_property
     def sets(self):
@@ -691,7 +699,7 @@ def run_experiment(name: str, preset: str = "3dpw-spin-like", seeds: int = 3, qu
                               "--skeleton / --representation, 'pearson' also --skeleton coco17 --representation 2d")
     ctx = Context(preset, 1 if quick else seeds, 1500 if quick else 10**9, corpus, Path(runs),
                   methods or [], models or [DEFAULT], skeleton, representation, smoothnet, trust_pickle,
-                  methods_given)
+                  methods_given, quick)
     rep = EXPERIMENTS[name](ctx)
     if name == "smoothnet-data":  # the user's data, not the corpus: no preset, no simulation note
         rep.command = command
