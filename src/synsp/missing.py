@@ -41,7 +41,7 @@ def missing_from_confidence(confidence: Any, poses_shape: tuple[int, ...], thres
     ``(T, P, J, D)`` poses (numpy or torch).  NaN confidence counts as missing;
     inf is a user mistake and raises.
     """
-    conf = to_numpy(confidence)
+    conf = to_numpy(confidence, name="confidence")
     expected = tuple(poses_shape[:-1])
     if conf.shape != expected:
         raise SynspInputError(
@@ -59,7 +59,8 @@ def interpolate_missing(poses: Any, missing: Any = None) -> tuple[np.ndarray, np
 
     Args:
         poses: ``(T, J, D)`` or ``(T, P, J, D)``, numpy or torch; NaN marks a
-            missing coordinate (inf raises).
+            missing coordinate; a joint with an inf or absurd coordinate (beyond
+            :data:`synsp.validation.ABSURD_COORDINATE`) is missing too.
         missing: optional boolean mask of extra missing entries (for example
             low confidence), shape ``poses.shape[:-1]`` (per joint, all its
             coordinates) or ``poses.shape`` (per coordinate).
@@ -71,13 +72,13 @@ def interpolate_missing(poses: Any, missing: Any = None) -> tuple[np.ndarray, np
         entry was NaN or marked by ``missing``.
 
     Raises:
-        SynspInputError: bad shape, inf, every entry missing, or a joint
+        SynspInputError: bad shape, every entry missing (or inf/absurd), or a joint
         coordinate missing in every frame.
     """
     x = check_poses(poses, ndims=(3, 4), dims=ANY_DIMS, allow_nan=True)
     mask = np.isnan(x)
     if missing is not None:
-        extra = to_numpy(missing, dtype=bool)
+        extra = to_numpy(missing, dtype=bool, name="missing")
         if extra.shape == x.shape[:-1]:
             extra = extra[..., None]
         elif extra.shape != x.shape:

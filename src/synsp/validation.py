@@ -8,16 +8,43 @@ CLI prints these messages without a traceback and exits non-zero.
 
 from __future__ import annotations
 
+import math
+import numbers
 import sys
 from typing import Any, Iterable
 
 import numpy as np
 
-__all__ = ["SynspInputError", "is_torch", "to_numpy", "check_poses", "check_same_shape"]
+__all__ = ["SynspInputError", "SynspOutputError", "is_torch", "to_numpy", "check_poses", "check_same_shape",
+           "check_fps", "check_max_gap", "check_resampled_length", "check_refined", "absurd_joints",
+           "MIN_FPS", "MAX_FPS", "ABSURD_COORDINATE", "MAX_RESAMPLED_VALUES"]
+
+#: the frame rates any refiner accepts (Hz).  Below 1 Hz there is no motion left to smooth (and resampling
+#: to a model's 30 fps would make 30+ frames per input frame: fps=1e-9 asked for 43 TiB); above 10 kHz no
+#: pose estimator or motion-capture system records (fps=1e9 squashed a clip to 2 frames at the model's rate)
+MIN_FPS, MAX_FPS = 1.0, 10_000.0
+
+#: a coordinate (or axis-angle component) with a larger magnitude is corrupt, not a pose: 1e9 is 1000 km in
+#: mm, a million kilometres in metres, a billion pixels, 1e9 radians.  Such values only come from overflow,
+#: uninitialised memory or a broken writer, and they break the arithmetic: the networks' window
+#: normalisation squares coordinates (inf past ~1e154 in float64, and float32 overflows past ~1e38, so a
+#: single 1e20 turned whole windows into NaN).  Refiners treat them as missing, like NaN.
+ABSURD_COORDINATE = 1e9
+
+#: the most values (frames x persons x joints x coordinates) a sequence resampled to a model's frame rate
+#: may hold: 2e8 float64 values are 1.6 GB per copy, about 45 hours of one 17-joint 3D person at 30 fps
+MAX_RESAMPLED_VALUES = 200_000_000
 
 
 class SynspInputError(ValueError):
     """A problem with what the user passed in (shape, value, file), not a bug."""
+
+
+class SynspOutputError(SynspInputError):
+    """A refinement produced a result that cannot be right (NaN/inf where the input was finite, a changed
+    shape); raised instead of returning or writing it.  A subclass of :class:`SynspInputError`: the cause is
+    usually the input (a model or checkpoint that does not fit it, absurd values), and the CLI reports it as
+    one line."""
 
 
 def is_torch(x: Any) -> bool:
@@ -26,11 +53,52 @@ def is_torch(x: Any) -> bool:
     return torch is not None and isinstance(x, torch.Tensor)
 
 
-def to_numpy(x: Any, dtype=np.float64) -> np.ndarray:
-    """numpy view/copy of an array-like or a torch tensor (detached, on the CPU)."""
+#: dtype kinds that are never numbers here: complex (the imaginary part would be dropped), object, strings,
+#: raw bytes, dates/durations
+_NOT_NUMBERS = {"c": "complex", "O": "object", "U": "string", "S": "bytes", "V": "structured/void",
+                "M": "datetime", "m": "timedelta"}
+
+
+def to_numpy(x: Any, dtype=np.float64, name: str = "input") -> np.ndarray:
+    """numpy view/copy of an array-like or a torch tensor (detached, on the CPU), as ``dtype``.
+
+    Every public function converts its arrays here, so every path refuses the same things with a
+    :class:`SynspInputError` naming ``name``: complex numbers (numpy would silently drop the imaginary
+    part), object, string and date arrays, ragged nested lists, and, for a numeric ``dtype``, booleans
+    (a mask passed where coordinates or scores belong).  A numpy **masked array**'s masked entries become
+    NaN, i.e. missing: the result is exactly that of NaN at those entries (with ``dtype=bool`` they become
+    False).
+    """
     if is_torch(x):
-        x = x.detach().cpu().numpy()
-    return np.asarray(x, dtype=dtype)
+        x = x.detach().cpu()
+        x = x.resolve_conj().numpy() if x.is_complex() else x.numpy()
+    masked = np.ma.getmaskarray(x) if isinstance(x, np.ma.MaskedArray) else None
+    if masked is not None:
+        x = np.ma.getdata(x)
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError) as exc:  # ragged nested lists ("inhomogeneous shape")
+        raise SynspInputError(f"{name} is not a rectangular numeric array ({exc})") from None
+    kind = arr.dtype.kind
+    numeric = np.dtype(dtype).kind in "fiuc"
+    if kind in _NOT_NUMBERS or (kind == "b" and numeric):
+        what = "boolean" if kind == "b" else _NOT_NUMBERS[kind]
+        hint = (" (the imaginary part would be lost); pass real numbers" if kind == "c"
+                else "; pass real numbers (float or int)")
+        raise SynspInputError(f"{name} is a {what} array (dtype {arr.dtype}){hint}")
+    try:
+        out = np.asarray(arr, dtype=dtype)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise SynspInputError(f"{name} cannot be read as {np.dtype(dtype).name} numbers ({exc})") from None
+    if masked is not None and masked.any():
+        out = np.array(out, copy=True)
+        if out.dtype.kind == "f":
+            out[masked] = np.nan
+        elif out.dtype.kind == "b":
+            out[masked] = False
+        else:
+            raise SynspInputError(f"{name} is a masked array; masked entries need a float dtype (NaN)")
+    return out
 
 
 def _shape_str(shape: Iterable[int]) -> str:
@@ -50,9 +118,13 @@ def check_poses(
 
     ``x`` is ``(T, J, D)`` (``ndims=(3,)``) or ``(T, P, J, D)`` (``ndims=(4,)``);
     ``D`` must be in ``dims``, ``J`` equal ``joints`` when given, ``T >= min_frames``.
-    NaN/inf raise unless ``allow_nan`` (then only inf raises).
+    Complex, object, boolean and string arrays raise (:func:`to_numpy`); a masked array's masked
+    entries are NaN.  Without ``allow_nan``, NaN, inf and absurd values (magnitude above
+    :data:`ABSURD_COORDINATE`) raise.  With ``allow_nan`` (the refiners: a missing joint is filled)
+    a joint with an inf or absurd coordinate becomes missing (all its coordinates NaN, in a copy);
+    if that leaves no value at all where the input had some, :class:`SynspInputError` says so.
     """
-    arr = to_numpy(x)
+    arr = to_numpy(x, name=name)
     layout = {3: "(T, J, D)", 4: "(T, P, J, D)", 2: "(T, C)"}
     expected = " or ".join(layout.get(n, f"{n}-d") for n in ndims)
     if arr.ndim not in ndims:
@@ -73,15 +145,106 @@ def check_poses(
         raise SynspInputError(
             f"{name} has J = {arr.shape[-2]} joints (shape {_shape_str(arr.shape)}); expected J = {joints}"
         )
+    if allow_nan:
+        return _absurd_as_missing(arr, name)
     if np.isinf(arr).any():
         idx = tuple(int(i) for i in np.argwhere(np.isinf(arr))[0])
         raise SynspInputError(f"{name} contains inf (first at index {idx}); pass finite values")
-    if not allow_nan and np.isnan(arr).any():
+    if np.isnan(arr).any():
         idx = tuple(int(i) for i in np.argwhere(np.isnan(arr))[0])
         raise SynspInputError(
             f"{name} contains NaN (first at index {idx}); fill or mask missing joints first"
         )
+    big = np.abs(arr) > ABSURD_COORDINATE
+    if big.any():
+        idx = tuple(int(i) for i in np.argwhere(big)[0])
+        raise SynspInputError(f"{name} contains {arr[idx]:g} (first at index {idx}), beyond the "
+                              f"{ABSURD_COORDINATE:g} magnitude of any real coordinate; the data is corrupt")
     return arr
+
+
+def absurd_joints(x: np.ndarray) -> np.ndarray:
+    """Mask ``x.shape[:-1]`` of the joints with an inf coordinate or one beyond :data:`ABSURD_COORDINATE`
+    (NaN joints are not in it: they are missing already)."""
+    with np.errstate(invalid="ignore"):
+        return (np.abs(x) > ABSURD_COORDINATE).any(-1)  # inf included; NaN compares False
+
+
+def _absurd_as_missing(arr: np.ndarray, name: str) -> np.ndarray:
+    """``arr`` with joints of :func:`absurd_joints` set to NaN (a copy when there are any)."""
+    if arr.ndim < 2 or arr.size == 0:
+        return arr
+    bad = absurd_joints(arr)
+    if not bad.any():
+        return arr
+    if np.isnan(arr).all(-1)[~bad].all():  # nothing else was observed
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise SynspInputError(
+            f"{name}: every value is NaN, inf or beyond the {ABSURD_COORDINATE:g} magnitude of any real "
+            f"coordinate (first non-finite or absurd joint at index {idx}: {arr[idx].tolist()}); "
+            "the data is corrupt, nothing to refine")
+    arr = arr.copy()
+    arr[bad] = np.nan
+    return arr
+
+
+def check_fps(fps: Any, name: str = "fps", allow_none: bool = True) -> float | None:
+    """``fps`` as a float frame rate in [:data:`MIN_FPS`, :data:`MAX_FPS`] Hz (None passes when
+    ``allow_none``); anything else (0, negative, NaN, inf, 1e9, a string, a bool) raises
+    :class:`SynspInputError`.  The one frame-rate check of every refiner, API function and command."""
+    if fps is None and allow_none:
+        return None
+    if isinstance(fps, np.ndarray) and fps.ndim == 0:  # np.load(...)["fps"]
+        fps = fps.item()
+    ok = isinstance(fps, numbers.Real) and not isinstance(fps, (bool, np.bool_))
+    rate = float(fps) if ok else math.nan
+    if not (MIN_FPS <= rate <= MAX_FPS):  # NaN fails too
+        raise SynspInputError(
+            f"{name} is {fps!r}; expected a frame rate from {MIN_FPS:g} to {MAX_FPS:g} Hz (frames per second)")
+    return rate
+
+
+def check_max_gap(max_gap: Any, name: str = "max_gap") -> int | None:
+    """``max_gap`` (the longest run of missing frames filled inside a track) as an int >= 0, or None."""
+    if max_gap is None:
+        return None
+    if isinstance(max_gap, (bool, np.bool_)) or not isinstance(max_gap, numbers.Integral) or max_gap < 0:
+        raise SynspInputError(f"{name} is {max_gap!r}; expected a whole number of frames >= 0 (or None for "
+                              "half a second)")
+    return int(max_gap)
+
+
+def check_resampled_length(frames: int, fps_in: float, fps_out: float, values_per_frame: int,
+                           name: str = "poses") -> int:
+    """The length of ``frames`` frames at ``fps_in`` resampled to ``fps_out``,
+    ``round((frames - 1) * fps_out / fps_in) + 1`` (at least 2), refused with :class:`SynspInputError`
+    past :data:`MAX_RESAMPLED_VALUES` values before anything is allocated."""
+    n = max(2, int(round((frames - 1) * fps_out / fps_in)) + 1)
+    if n * max(1, values_per_frame) > MAX_RESAMPLED_VALUES:
+        raise SynspInputError(
+            f"{name}: {frames} frames at {fps_in:g} fps resampled to the model's {fps_out:g} fps would be {n} "
+            f"frames ({n * values_per_frame:.3g} values, over the limit of {MAX_RESAMPLED_VALUES:.3g}); check "
+            "the frame rate, or refine the recording in parts")
+    return n
+
+
+def check_refined(out: Any, x: np.ndarray, expected: np.ndarray | None = None, what: str = "refined poses") -> None:
+    """The last check before a refined result leaves the API: same shape as the input ``x`` and finite
+    wherever ``expected`` (default: the joints of ``x`` that are finite) says a value must exist.  Raises
+    :class:`SynspOutputError` naming the problem; the result is never returned or written."""
+    shape = getattr(out, "shape", None)
+    if shape is None or tuple(shape) != tuple(x.shape):
+        raise SynspOutputError(f"{what}: the refiner returned shape {shape} for input of shape {x.shape}; "
+                               "nothing returned or written")
+    if expected is None:
+        expected = np.isfinite(x).all(-1)
+    bad = expected & ~np.isfinite(out).all(-1)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise SynspOutputError(
+            f"{what}: {int(bad.sum())} joint(s) came out NaN or inf where the input was valid or filled (first "
+            f"at index {idx}); nothing returned or written. The model (its weights or card) does not fit "
+            "this input, or the input's values are out of range")
 
 
 def check_same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str] = ("pred", "gt")) -> None:

@@ -35,7 +35,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import numpy as np
 
 from ..missing import interpolate_missing, missing_from_confidence
-from ..validation import SynspInputError, check_poses, to_numpy
+from ..validation import SynspInputError, check_fps, check_poses, to_numpy
 
 __all__ = ["DEFAULT_FPS", "Refiner", "TemporalFilter", "resolve_fps"]
 
@@ -57,16 +57,8 @@ class Refiner(Protocol):
 
 
 def resolve_fps(fps: Any) -> float:
-    """``fps`` as a positive float, :data:`DEFAULT_FPS` when None."""
-    if fps is None:
-        return DEFAULT_FPS
-    try:
-        rate = float(fps)
-    except (TypeError, ValueError):
-        raise SynspInputError(f"fps is {fps!r}; expected a positive number of frames per second") from None
-    if not math.isfinite(rate) or rate <= 0:
-        raise SynspInputError(f"fps is {fps!r}; expected a positive number of frames per second")
-    return rate
+    """``fps`` as a float (:func:`synsp.validation.check_fps`: 1 to 10,000 Hz), :data:`DEFAULT_FPS` when None."""
+    return DEFAULT_FPS if fps is None else check_fps(fps)
 
 
 def check_positive(value: Any, name: str, integer: bool = False, allow_zero: bool = False) -> None:
