@@ -10,9 +10,17 @@ import numpy as np
 from .missing import missing_from_confidence
 from .refiners import NetworkRefiner, SubsetRefiner, fit_refiner, get_refiner, shipped_models, subset_indices
 from .skeletons import SKELETONS, get_skeleton, skeleton_for
-from .validation import SynspInputError, check_poses
+from .validation import (
+    ABSURD_COORDINATE,
+    SynspInputError,
+    absurd_joints,
+    check_fps,
+    check_max_gap,
+    check_poses,
+    check_refined,
+)
 
-__all__ = ["refine", "refine_pose_file", "default_model"]
+__all__ = ["refine", "refine_pose_file", "default_model", "file_fps"]
 
 
 def default_model(num_joints: int, dims: int, skeleton: str | None = None, views: int = 1) -> str:
@@ -64,15 +72,23 @@ def refine(
     ``"kalman-rts"``, ...); by default the shipped model for the joint count,
     D and ``skeleton``.  ``confidence`` ``(T, J)``/``(T, P, J)``: joints below
     0.3 or NaN are treated as missing and filled; with ``return_filled`` the
-    mask of filled joints is returned too.
+    mask of filled joints is returned too.  ``fps``: 1 to 10,000 Hz (None: the model's rate, 30 for
+    the filters that need one).
+
+    NaN, inf and absurd coordinates (magnitude above :data:`synsp.validation.ABSURD_COORDINATE`) are
+    missing joints and come back filled; input with no other value raises.  The result is checked
+    before it is returned (same shape, finite wherever the input was finite or filled): a refiner that
+    produced NaN or inf raises :class:`synsp.validation.SynspOutputError` instead.
     """
     x = check_poses(poses, "poses", ndims=(3, 4), allow_nan=True)
+    fps = check_fps(fps)
     if views and x.ndim != 4:
         raise SynspInputError(f"views=True needs (T, P, J, D) poses with P views; got shape {x.shape}")
     if model is None:
         model = default_model(x.shape[-2], x.shape[-1], skeleton, views=x.shape[1] if views else 1)
     refiner = fit_refiner(get_refiner(model), x.shape[-2], skeleton)
     out, filled = _run(refiner, x, fps, confidence, progress)
+    check_refined(out, x, np.isfinite(x).all(-1) | filled)
     return (out, filled) if return_filled else out
 
 
@@ -147,8 +163,16 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     ``summary``: ``frames``, ``persons``, ``filled`` (joints filled), ``unseen``,
     ``accel_before`` / ``accel_after`` (mean |second difference| per joint over
     consecutive detections, in the file's units per frame^2), ``model``,
-    ``unrefined_tracks``.
+    ``unrefined_tracks``; the accelerations count valid joints only (a missing or low-score joint, such as
+    OpenPose's ``(0, 0)`` "not found", is left out before and after).
+
+    ``fps`` (else the file's) must be 1 to 10,000 Hz and ``max_gap`` a whole number >= 0; NaN, inf and
+    absurd coordinates (see :func:`refine`) are missing joints.  Every refined part is checked (finite
+    wherever the input was valid or filled) before anything is returned: a NaN result raises
+    :class:`synsp.validation.SynspOutputError`, so nothing is written.
     """
+    fps = file_fps(pose_file, fps)
+    max_gap = check_max_gap(max_gap)
     if pose_file.format == "smpl" or pose_file.units == "axis-angle":
         # joint rotations (SMPL-style body-model files), not positions: the rotation network or a filter on
         # quaternions; same summary keys, accel in degrees / frame^2 (see synsp.rotations.refine_rotation_file)
@@ -157,7 +181,6 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
         return refine_rotation_file(pose_file, model=model, fps=fps, max_gap=max_gap, progress=progress)
     if not pose_file.tracks:
         raise SynspInputError(f"{pose_file.source or 'pose file'}: no person (no valid joint) in any frame; nothing to refine")
-    fps = fps or pose_file.fps
     name = model if model is not None else default_model(pose_file.num_joints, pose_file.dims, pose_file.skeleton)
     refiner = fit_refiner(get_refiner(name), pose_file.num_joints, pose_file.skeleton)
 
@@ -172,6 +195,17 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     return refine_tracks(pose_file, refiner, refine_part, _mean_accel, fps, max_gap)
 
 
+def file_fps(pose_file, fps: Any = None) -> float | None:
+    """The frame rate to refine ``pose_file`` at: ``fps`` when given, else the file's (None when it has
+    none), checked by :func:`synsp.validation.check_fps` (1 to 10,000 Hz)."""
+    if fps is not None:
+        return check_fps(fps)
+    try:
+        return check_fps(pose_file.fps, name=f"{pose_file.source or 'the pose file'}: its stored frame rate")
+    except SynspInputError as exc:
+        raise SynspInputError(f"{exc}; pass the right one (--fps / fps=)") from None
+
+
 def refine_tracks(pose_file, refiner, refine_part, mean_accel, fps: float | None, max_gap: int | None):
     """The per-person loop of :func:`refine_pose_file` (positions) and
     :func:`synsp.rotations.refine_rotation_file` (rotations); returns ``(refined, summary)``.
@@ -184,26 +218,40 @@ def refine_tracks(pose_file, refiner, refine_part, mean_accel, fps: float | None
     ``accel_before`` / ``accel_after``.
     """
     window = int(getattr(refiner, "window", 1))
-    gap = pose_file.max_gap(fps, max_gap)
+    source = pose_file.source or "pose file"
+    gap = pose_file.max_gap(check_fps(fps), check_max_gap(max_gap))
     new, unrefined, filled_total, unseen, before, after = {}, [], 0, 0, [], []
+    any_valid, any_absurd = False, False
     for track in pose_file.tracks:
         out = track.keypoints.copy()
         for a, b in track.split(gap):
             at = track.frames[a:b] - track.frames[a]
             kp, conf = track.dense(a, b)
+            absurd = absurd_joints(kp)  # inf or beyond ABSURD_COORDINATE: missing, like NaN
+            if absurd.any():
+                any_absurd = True
+                kp = np.where(absurd[..., None], np.nan, kp)
             valid = ~np.isnan(kp).any(-1)
             if conf is not None:
                 valid &= conf >= getattr(refiner, "min_confidence", 0.0)
+            any_valid |= bool(valid.any())
             if len(kp) < window or not valid.any():
                 unrefined.append(track.track_id)
                 continue
             ref, filled, part_unseen = refine_part(kp, conf, valid, at, track, a, b)
+            check_refined(ref, kp, np.isfinite(kp).all(-1) | filled,
+                          what=f"{source}: refined track {track.track_id!r}")
             out[a:b] = ref[at]
             filled_total += int(filled[at].sum())
             unseen += part_unseen
-            before.append(mean_accel(kp))
-            after.append(mean_accel(np.where(np.isnan(kp), np.nan, ref)))
+            # valid joints only: a missing or low-score joint (OpenPose's (0, 0, c=0)) is no acceleration
+            before.append(mean_accel(np.where(valid[..., None], kp, np.nan)))
+            after.append(mean_accel(np.where(valid[..., None], ref, np.nan)))
         new[track.track_id] = out
+    if not any_valid and any_absurd:
+        raise SynspInputError(
+            f"{source}: every coordinate is NaN, inf or beyond the {ABSURD_COORDINATE:g} magnitude of any real "
+            "coordinate (or scores below the threshold); the data is corrupt, nothing to refine")
     if not before:
         raise SynspInputError(
             f"{pose_file.source or 'pose file'}: every track is shorter than the {window}-frame window of "

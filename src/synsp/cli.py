@@ -12,6 +12,13 @@ from . import __version__
 from .validation import SynspInputError
 
 
+def _fps_option(ctx, param, value):
+    """``--fps`` of every command: 1 to 10,000 Hz (synsp.validation.check_fps), before any work."""
+    from .validation import check_fps
+
+    return check_fps(value, name="--fps")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="synsp")
 def cli() -> None:
@@ -230,7 +237,8 @@ def models() -> None:
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True))
 @click.option("-o", "--output", required=True, type=click.Path(), help="output file (or folder for OpenPose)")
 @click.option("--model", default=None, help="shipped model name, checkpoint path or filter name")
-@click.option("--fps", type=float, default=None, help="frame rate of the input (default: the file's, else the model's)")
+@click.option("--fps", type=float, default=None, callback=_fps_option,
+              help="frame rate of the input, 1 to 10000 Hz (default: the file's, else the model's)")
 @click.option("--skeleton", default=None, help="skeleton name of the input, to choose the model")
 @click.option("--key", default=None, help="array name inside a plain .npz (default: the only/known one)")
 @click.option("--max-gap", type=int, default=None,
@@ -319,7 +327,8 @@ def _refine_views(input_path: str, output: str, fmt: str | None, model: str | No
     pose_file = read_pose_file(input_path, format=fmt, **({"key": key} if key else {}))
     output_format(output, pose_file)
     x, _ = pose_file.to_array()
-    out = run(x, model=model, fps=fps or pose_file.fps, skeleton=skeleton, views=True, progress=True)
+    out = run(x, model=model, fps=fps if fps is not None else pose_file.fps, skeleton=skeleton, views=True,
+              progress=True)
     write_pose_file(output, pose_file.with_keypoints({t.track_id: out[t.frames, p]
                                                        for p, t in enumerate(pose_file.tracks)}))
     spread = lambda a: float(np.nanmean(np.linalg.norm(a - np.nanmean(a, axis=1, keepdims=True), axis=-1)))  # noqa: E731
@@ -357,7 +366,8 @@ def _guess_skeleton(num_joints: int) -> str | None:
 @click.argument("refined_path", metavar="REFINED", type=click.Path(exists=True))
 @click.option("-o", "--out", required=True, type=click.Path(dir_okay=False), help="output .png (or .pdf/.svg)")
 @click.option("--skeleton", default=None, help="skeleton name for joint names (default: guessed from J)")
-@click.option("--fps", type=float, default=None, help="frame rate: time axis in seconds (default: frames)")
+@click.option("--fps", type=float, default=None, callback=_fps_option,
+              help="frame rate: time axis in seconds (default: frames)")
 @click.option("--joints", default=None, help="comma-separated joint names or indices (default: the most jittery 4)")
 @click.option("--key", default=None, help="array name inside .npz files (default: the only/known one)")
 def plot(input_path: str, refined_path: str, out: str, skeleton: str | None, fps: float | None,
@@ -378,7 +388,8 @@ def plot(input_path: str, refined_path: str, out: str, skeleton: str | None, fps
 @click.argument("refined_path", metavar="REFINED", type=click.Path(exists=True))
 @click.option("-o", "--out", required=True, type=click.Path(dir_okay=False), help="output .gif or .mp4")
 @click.option("--skeleton", default=None, help="skeleton name (default: guessed from J)")
-@click.option("--fps", type=float, default=30, show_default=True, help="frame rate of the poses")
+@click.option("--fps", type=float, default=30, show_default=True, callback=_fps_option,
+              help="frame rate of the poses")
 @click.option("--video", type=click.Path(exists=True, dir_okay=False), default=None,
               help="draw over this video's frames (2D pixel keypoints)")
 @click.option("--max-frames", type=int, default=None, help="render at most this many frames")

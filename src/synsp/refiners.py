@@ -44,7 +44,7 @@ from .normalization import (
     window_mask,
 )
 from .skeletons import SKELETONS as SKELETON_NAMES, get_skeleton
-from .validation import SynspInputError, check_poses
+from .validation import SynspInputError, check_fps, check_poses, check_resampled_length, to_numpy
 from .windows import WindowAccumulator, window_starts
 
 __all__ = ["Refiner", "NetworkRefiner", "SubsetRefiner", "get_refiner", "fit_refiner", "shipped_models",
@@ -111,10 +111,11 @@ class NetworkRefiner:
         if missing.all(axis=(0, 2)).any():
             p = int(np.flatnonzero(missing.all(axis=(0, 2)))[0])
             raise SynspInputError(f"person/view {p} has no valid joint in any frame; nothing to refine")
+        fps_in = card.fps if fps is None else check_fps(fps)
+        resample = abs(fps_in - card.fps) > 0.01 * card.fps and x4.shape[0] > 1
+        n_model = check_resampled_length(x4.shape[0], fps_in, card.fps, int(np.prod(x4.shape[1:]))) \
+            if resample else x4.shape[0]
         filled, _ = (hold_missing if self.causal else interpolate_missing)(x4, missing)
-        fps_in = float(fps) if fps else card.fps
-        resample = abs(fps_in - card.fps) > 0.01 * card.fps and filled.shape[0] > 1
-        n_model = max(2, int(round((filled.shape[0] - 1) * card.fps / fps_in)) + 1)
         work = resample_time(filled, n_model) if resample else filled
         work_missing = (resample_time(missing.astype(float), n_model) > 0.5) if resample else missing
         groups = [work] if card.views > 1 else [work[:, [p]] for p in range(work.shape[1])]

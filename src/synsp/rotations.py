@@ -65,7 +65,7 @@ from .geometry import (
     quaternion_to_axis_angle,
     rot6d_to_axis_angle,
 )
-from .validation import SynspInputError, check_poses, to_numpy
+from .validation import SynspInputError, check_fps, check_poses, check_refined, to_numpy
 
 __all__ = [
     "DEFAULT_ROTATION_FILTER",
@@ -251,11 +251,19 @@ def refine_rotations(rotvec: Any, model: Any = None, fps: float | None = 30,
     rate (networks resample to their own; filters with parameters in Hz or seconds use it).
     ``confidence`` ``(T, J)``: joints below the refiner's ``min_confidence`` are treated as
     missing, like NaN joints; missing joints come back filled.  See the module docstring.
+
+    A joint whose rotation is NaN (or inf, or absurd: beyond 1e9 radians) in every frame raises
+    :class:`SynspInputError` (no rotation is made up for it), and so does input with no rotation at
+    all; complex, object or boolean input raises too.  ``fps``: 1 to 10,000 Hz.
     """
     x = check_poses(rotvec, "rotvec", ndims=(3,), dims=(3,), allow_nan=True)
+    fps = check_fps(fps)
+    _check_seen(x)
     filt = rotation_filter(model, x.shape[1])
     if isinstance(filt, RotationNetwork):
-        return filt(x, fps=fps, confidence=confidence)
+        out = filt(x, fps=fps, confidence=confidence)
+        check_refined(out, x, np.ones(x.shape[:-1], dtype=bool), what="refined rotations")
+        return out
     T, J, _ = x.shape
     missing = np.isnan(x).any(-1)
     q = axis_angle_to_quaternion(np.where(missing[..., None], 0.0, x))
@@ -263,7 +271,7 @@ def refine_rotations(rotvec: Any, model: Any = None, fps: float | None = 30,
     q = continuous_quaternions(q)
     conf = None
     if confidence is not None:
-        conf = to_numpy(confidence)
+        conf = to_numpy(confidence, name="confidence")
         if conf.shape != (T, J):
             raise SynspInputError(f"confidence has shape {conf.shape}; expected {(T, J)}, one score per "
                                   f"joint of rotvec with shape {x.shape}")
@@ -276,7 +284,22 @@ def refine_rotations(rotvec: Any, model: Any = None, fps: float | None = 30,
         keep = np.where(np.isnan(q), smooth, q)
         smooth = np.where(bad[..., None], keep, smooth)
         norm = np.linalg.norm(smooth, axis=-1, keepdims=True)
-    return np.ascontiguousarray(quaternion_to_axis_angle(smooth / norm), dtype=np.float64)
+    out = np.ascontiguousarray(quaternion_to_axis_angle(smooth / norm), dtype=np.float64)
+    check_refined(out, x, np.ones(x.shape[:-1], dtype=bool), what="refined rotations")
+    return out
+
+
+def _check_seen(x: np.ndarray, name: str = "rotvec") -> None:
+    """Raise unless every joint of ``x`` ``(T, J, 3)`` has a rotation (not NaN) in some frame."""
+    lost = np.isnan(x).any(-1)
+    if lost.all():
+        raise SynspInputError(f"{name} has no rotation: every value is NaN (or inf, or beyond 1e9); "
+                              "nothing to refine")
+    never = lost.all(axis=0)
+    if never.any():
+        raise SynspInputError(f"{name}: joint {int(np.flatnonzero(never)[0])} is NaN in all {x.shape[0]} frames "
+                              f"({int(never.sum())} such joint(s)); no rotation is made up for it: drop it or "
+                              "fill it before refining")
 
 
 def refine_smpl(poses: Any, trans: Any = None, model: Any = None,
@@ -287,8 +310,10 @@ def refine_smpl(poses: Any, trans: Any = None, model: Any = None,
     The rotations go through :func:`refine_rotations`, the translation as a 3D position (a
     ``(T, 1, 3)`` array) through the same filter, or :data:`DEFAULT_ROTATION_FILTER` beside a
     network.  Returns ``(poses, trans)`` in the input shapes (``trans`` None when None was given).
+    Errors as :func:`refine_rotations` (all-NaN or complex input, a bad ``fps``).
     """
-    p = to_numpy(poses)
+    p = to_numpy(poses, name="poses")
+    fps = check_fps(fps)
     if p.ndim == 2 and p.shape[1] % 3 == 0 and p.shape[1] > 0:
         rot = p.reshape(p.shape[0], -1, 3)
     elif p.ndim == 3 and p.shape[2] == 3:
@@ -300,12 +325,14 @@ def refine_smpl(poses: Any, trans: Any = None, model: Any = None,
     out = refine_rotations(rot, filt, fps=fps, confidence=confidence).reshape(p.shape)
     if trans is None:
         return out, None
-    t = to_numpy(trans)
+    t = to_numpy(trans, name="trans")
     if t.shape != (p.shape[0], 3):
         raise SynspInputError(f"trans has shape {t.shape}; expected {(p.shape[0], 3)} (one root translation "
                               "per frame of poses)")
-    t_out = _translation_filter(filt)(check_poses(t[:, None, :], "trans", dims=(3,), allow_nan=True), fps=fps)[:, 0]
-    return out, t_out
+    t3 = check_poses(t[:, None, :], "trans", dims=(3,), allow_nan=True)
+    t_out = _translation_filter(filt)(t3, fps=fps)
+    check_refined(t_out, t3, np.ones(t3.shape[:-1], dtype=bool), what="refined translation")
+    return out, t_out[:, 0]
 
 
 def _translation_filter(refiner: Any) -> TemporalFilter:
@@ -365,10 +392,10 @@ def refine_rotation_file(pose_file, model: Any = None, fps: float | None = None,
     if pose_file.dims != 3:
         raise SynspInputError(f"{pose_file.source or 'pose file'}: rotations must be axis-angle vectors "
                               f"(D = 3); found D = {pose_file.dims}")
-    from .api import refine_tracks
+    from .api import file_fps, refine_tracks
 
+    fps = file_fps(pose_file, fps)
     filt = rotation_filter(model, pose_file.num_joints)
-    fps = fps or pose_file.fps
     trans_in = pose_file.meta.get("translation") or {}
     new_trans: dict = {}
 
