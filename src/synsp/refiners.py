@@ -225,6 +225,11 @@ class SubsetRefiner:
     that ancestor low-pass filtered (zero-phase Butterworth offline, One-Euro for
     a causal network): ``extra = refined_anchor + smooth(raw_extra - raw_anchor)``.
     Joints with no refined ancestor use the mean of the refined joints as anchor.
+    A missing anchor (NaN, or a score below ``min_confidence``: OpenPose writes
+    ``(0, 0)`` with score 0 for a joint it did not find) is never measured from:
+    ``raw_anchor`` is filled over time from the frames where it was seen, like the
+    network's input.  A missing extra joint's offset is filled over time; an extra
+    joint missing in every frame is left as it was (and not counted as filled).
     """
 
     def __init__(self, network: "NetworkRefiner", skeleton: str):
@@ -242,22 +247,37 @@ class SubsetRefiner:
     def __call__(self, poses: Any, fps: float | None = None, confidence: Any = None,
                  progress: bool = False, return_filled: bool = False):
         x = check_poses(poses, "poses", ndims=(3, 4), joints=self.num_joints, allow_nan=True)
-        conf = None if confidence is None else np.asarray(confidence, dtype=np.float64)
+        conf = None if confidence is None else to_numpy(confidence, name="confidence")
         sub_conf = None if conf is None else conf[..., self.subset]
         body, filled_body = self.network(x[..., self.subset, :], fps=fps, confidence=sub_conf,
                                          progress=progress, return_filled=True)
         out = np.empty_like(x)
         out[..., self.subset, :] = body
-        filled = np.isnan(x).any(-1)
+        missing = np.isnan(x).any(-1)
         if conf is not None:
-            filled |= missing_from_confidence(conf, x.shape, self.min_confidence)
+            missing |= missing_from_confidence(conf, x.shape, self.min_confidence)
+        filled = missing.copy()
         filled[..., self.subset] = filled_body
         if self.extra:
-            new_anchor = anchor_positions(body, self.anchor)
-            offsets = x[..., self.extra, :] - anchor_positions(x[..., self.subset, :], self.anchor)
-            extra_conf = None if conf is None else conf[..., self.extra]
-            out[..., self.extra, :] = new_anchor + self.offset_filter(offsets, fps=fps or self.network.card.fps,
-                                                                      confidence=extra_conf)
+            # the raw anchors: the body joints with missing ones (NaN, or a low score such as OpenPose's
+            # (0, 0, c=0) "not found") filled over time as the network's input is, never the placeholder
+            # itself, so an extra joint's offset is measured from where its anchor was, not from (0, 0)
+            raw_body, _ = (hold_missing if self.causal else interpolate_missing)(
+                x[..., self.subset, :], missing[..., self.subset])
+            extra_missing = missing[..., self.extra]
+            never = extra_missing.all(axis=0)  # an extra joint never seen: left as it was
+            offsets = x[..., self.extra, :] - anchor_positions(raw_body, self.anchor)
+            offsets[extra_missing] = np.nan  # missing extra joints: their offset is filled over time
+            offsets[:, never] = 0.0
+            rate = self.network.card.fps if fps is None else fps
+            out[..., self.extra, :] = anchor_positions(body, self.anchor) + self.offset_filter(offsets, fps=rate)
+            if never.any():
+                kept = out[..., self.extra, :]
+                kept[:, never] = x[..., self.extra, :][:, never]
+                out[..., self.extra, :] = kept
+                extra_filled = filled[..., self.extra]
+                extra_filled[:, never] = False
+                filled[..., self.extra] = extra_filled
         return (out, filled) if return_filled else out
 
 
