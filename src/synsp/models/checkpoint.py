@@ -28,7 +28,26 @@ from torch import nn
 from .. import __version__
 from ..validation import SynspInputError
 
-__all__ = ["ModelCard", "build_model", "save_model", "load_model", "config_class", "ARCHITECTURES"]
+__all__ = ["ModelCard", "build_model", "save_model", "load_model", "config_class", "ARCHITECTURES",
+           "check_state_dict", "MAX_PARAMETERS"]
+
+#: sane bounds of a model card, checked before anything is built: the shipped models have under 1 M
+#: parameters and the official SynSP 3.1 M; 50 M float32 parameters are 200 MB.  A tampered card
+#: (d_model 60000) once allocated 14 GB before failing.
+MAX_PARAMETERS = 50_000_000
+MAX_WINDOW, MAX_VIEWS, MAX_CONFIG_INT, MAX_DEPTH = 1024, 64, 100_000, 100
+#: config fields that set a number of stacked layers or blocks (bounded by MAX_DEPTH: building 1e6 layers
+#: would take minutes before the parameter count could be checked)
+_DEPTH_FIELDS = ("n_layers", "num_blocks", "enc_layers", "dec_layers")
+#: the model card's fields and their JSON types (bool is not an int here)
+_CARD_TYPES: dict[str, tuple[type, ...]] = {
+    "name": (str,), "architecture": (str,), "config": (dict,), "skeleton": (str,), "dims": (int,),
+    "window": (int,), "views": (int,), "fps": (int, float), "root_joints": (list, tuple),
+    "skeleton_definition": (dict, type(None)), "normalization": (str,), "mask": (bool,), "causal": (bool,),
+    "output": (str,), "data": (str,), "noise_preset": (str,), "recipe": (dict,), "validation": (dict,),
+    "command": (str,), "synsp_version": (str,),
+}
+_OUTPUTS = ("position", "acceleration", "final")
 
 
 def _architectures() -> dict[str, tuple[type, type]]:
@@ -89,15 +108,211 @@ class ModelCard:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], source: str = "model card") -> "ModelCard":
+        """A card read from JSON, validated against the schema (:func:`_check_card`): field types, ranges,
+        known architectures, normalisations and outputs, joints of the skeleton, consistency with the
+        config, and a parameter count under :data:`MAX_PARAMETERS` computed without allocating."""
+        if not isinstance(d, dict):
+            raise SynspInputError(f"{source}: a model card is a JSON object; found {type(d).__name__}")
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = set(d) - names
         missing = {f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING
                    and f.default_factory is dataclasses.MISSING} - set(d)
         if unknown or missing:
             raise SynspInputError(f"{source}: unknown keys {sorted(unknown)}, missing keys {sorted(missing)}")
+        _check_fields(d, source)
         d = dict(d)
         d["root_joints"] = tuple(d.get("root_joints", (0,)))
-        return cls(**d)
+        d["fps"] = float(d.get("fps", 30.0))
+        try:
+            card = cls(**d)
+        except (TypeError, KeyError, IndexError) as exc:  # a malformed skeleton_definition
+            raise SynspInputError(f"{source}: field 'skeleton_definition' is not a valid skeleton ({exc})") from None
+        _check_card(card, source)
+        return card
+
+
+def _bad(source: str, field_name: str, value: Any, expected: str) -> SynspInputError:
+    shown = repr(value)
+    return SynspInputError(f"{source}: field {field_name!r} is {shown[:60] + '...' if len(shown) > 60 else shown}; "
+                           f"expected {expected}")
+
+
+def _check_fields(d: dict[str, Any], source: str) -> None:
+    """JSON types of a card's fields (before the dataclass or a skeleton is built)."""
+    for key, types in _CARD_TYPES.items():
+        if key not in d:
+            continue
+        v = d[key]
+        if isinstance(v, bool) and bool not in types or not isinstance(v, types):
+            names = " or ".join({"NoneType": "null", "str": "a string", "dict": "an object", "list": "a list",
+                                 "tuple": "a list", "int": "an integer", "float": "a number",
+                                 "bool": "true or false"}[t.__name__] for t in types)
+            raise _bad(source, key, v, names)
+    if "root_joints" in d:
+        r = d["root_joints"]
+        if not r or not all(isinstance(j, int) and not isinstance(j, bool) for j in r):
+            raise _bad(source, "root_joints", r, "a non-empty list of joint indices")
+    config = d.get("config", {})
+    if any(not isinstance(k, str) for k in config):
+        raise _bad(source, "config", config, "an object of the architecture's settings")
+
+
+def _check_card(card: ModelCard, source: str) -> None:
+    """Ranges, enumerations and consistency of a card whose field types are right."""
+    from ..normalization import PER_VIEW, ROTATIONS_6D, SHARED_VIEWS
+    from ..skeletons import SKELETONS
+    from ..validation import check_fps
+
+    if card.architecture not in ARCHITECTURES:
+        raise _bad(source, "architecture", card.architecture, f"one of {', '.join(ARCHITECTURES)}")
+    normalizations = (PER_VIEW, SHARED_VIEWS, ROTATIONS_6D)
+    if card.normalization not in normalizations:
+        raise _bad(source, "normalization", card.normalization, f"one of {', '.join(normalizations)}")
+    if card.dims not in (2, 3, 6) or (card.dims == 6) != (card.normalization == ROTATIONS_6D):
+        raise _bad(source, "dims", card.dims, "2 or 3 (positions), or 6 with normalization "
+                   f"{ROTATIONS_6D!r} (rotations)")
+    if not 1 <= card.window <= MAX_WINDOW:
+        raise _bad(source, "window", card.window, f"an integer from 1 to {MAX_WINDOW}")
+    if not 1 <= card.views <= MAX_VIEWS:
+        raise _bad(source, "views", card.views, f"an integer from 1 to {MAX_VIEWS}")
+    mode = card.recipe.get("mode")
+    if card.views > 1 and (card.architecture != "synsp" or mode == "single"):
+        raise _bad(source, "views", card.views, "1: " + ("the model was trained on one view (recipe mode "
+                   "'single')" if mode == "single" else f"{card.architecture} refines one view at a time"))
+    if card.normalization == SHARED_VIEWS and (card.views < 2 or not card.config.get("view_mean_skip", False)):
+        raise _bad(source, "normalization", card.normalization,
+                   f"{PER_VIEW!r}: shared-view normalisation belongs to multi-view models with view_mean_skip")
+    try:
+        check_fps(card.fps, name=f"{source}: field 'fps'", allow_none=False)
+    except SynspInputError as exc:
+        raise SynspInputError(str(exc)) from None
+    if card.output not in _OUTPUTS:
+        raise _bad(source, "output", card.output, f"one of {', '.join(_OUTPUTS)}")
+    if card.skeleton != "any":
+        if card.skeleton not in SKELETONS:
+            raise _bad(source, "skeleton", card.skeleton, "a known skeleton (or a skeleton_definition)")
+        J = SKELETONS[card.skeleton].num_joints
+        bad_roots = [j for j in card.root_joints if not 0 <= j < J]
+        if bad_roots:
+            raise _bad(source, "root_joints", list(card.root_joints), f"joint indices from 0 to {J - 1} of "
+                       f"{card.skeleton!r}")
+    _check_config(card, source)
+
+
+def _check_config(card: ModelCard, source: str) -> None:
+    """The architecture's settings: known names, types, bounds, and the size of the network it builds
+    (counted on the meta device: nothing is allocated)."""
+    import math
+
+    import torch
+
+    fields = {f.name: f for f in dataclasses.fields(config_class(card.architecture))}
+    for key, value in card.config.items():
+        where = f"config.{key}"
+        if key not in fields:
+            raise SynspInputError(f"{source}: field {where!r}: no such {card.architecture} setting (known: "
+                                  f"{', '.join(fields)})")
+        kind = str(fields[key].type)
+        if value is None and "None" in kind:
+            continue
+        if kind.startswith("bool"):
+            if not isinstance(value, bool):
+                raise _bad(source, where, value, "true or false")
+        elif kind.startswith("int"):
+            limit = MAX_DEPTH if key in _DEPTH_FIELDS else MAX_CONFIG_INT
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limit:
+                raise _bad(source, where, value, f"an integer from 0 to {limit}")
+        elif kind.startswith("float"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                    or not 0 <= value <= 1:
+                raise _bad(source, where, value, "a number from 0 to 1")
+    window = card.config.get("window")
+    if card.architecture in ("synsp", "smoothnet") and window is not None and window != card.window:
+        raise _bad(source, "window", card.window, f"the config's window ({window})")
+    try:
+        with _parameters_on_meta():
+            meta = build_model(card)
+    except SynspInputError as exc:
+        raise SynspInputError(f"{source}: field 'config': {exc}") from None
+    except (TypeError, ValueError, RuntimeError, ZeroDivisionError, AssertionError) as exc:
+        raise SynspInputError(f"{source}: field 'config' does not describe a buildable {card.architecture} "
+                              f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
+    count = sum(p.numel() for p in meta.parameters())
+    if count > MAX_PARAMETERS:
+        raise SynspInputError(f"{source}: field 'config' describes a network of {count:,} parameters, over the "
+                              f"limit of {MAX_PARAMETERS:,}; the card is corrupt or not a synsp model")
+
+
+def _parameters_on_meta():
+    """A torch function mode that creates the tensors of ``torch.empty/zeros/ones/rand/randn/full`` (what
+    layers make their parameters with) on the meta device: a network is built and its parameters counted
+    without allocating them.  (``with torch.device("meta")`` would do it too, but moves every computation
+    there, and the first ``arange`` on meta imports torch's reference ops: seconds per process.)"""
+    import torch
+    from torch.overrides import TorchFunctionMode
+
+    factories = {torch.empty, torch.zeros, torch.ones, torch.rand, torch.randn, torch.full}
+
+    class Mode(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            kwargs = dict(kwargs or {})
+            if func in factories:
+                kwargs["device"] = "meta"
+            return func(*args, **kwargs)
+
+    return Mode()
+
+
+
+def _summary(names: list[str], count: int = 3) -> str:
+    shown = ", ".join(names[:count])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > count else "")
+
+
+def check_state_dict(state: dict[str, Any], model: nn.Module, source: str, what: str = "weights",
+                     against: str = "the card's model") -> None:
+    """Raise :class:`SynspInputError` unless ``state`` fits ``model.state_dict()`` exactly: the same
+    names, the same shapes, floating-point tensors where the model has them, and only finite values.
+    The message names the first few mismatches and their count (never one line per tensor).
+
+    ``state`` values may be tensors or ``(shape, dtype)`` pairs (read from a safetensors header before
+    loading): then the finiteness is left to a second call with the tensors."""
+    import torch
+
+    expected = model.state_dict()
+    if not isinstance(state, dict):
+        raise SynspInputError(f"{source}: {what} are a {type(state).__name__}, not a mapping of tensor names")
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    if missing or unexpected:
+        parts = ([f"{len(missing)} tensor(s) missing ({_summary(missing)})"] if missing else []) + \
+                ([f"{len(unexpected)} unexpected ({_summary(unexpected)})"] if unexpected else [])
+        raise SynspInputError(f"{source}: {what} do not fit {against}: {'; '.join(parts)}")
+    shapes, dtypes, bad_values = [], [], []
+    for k, want in expected.items():
+        got = state[k]
+        if isinstance(got, torch.Tensor):
+            shape, dtype = tuple(got.shape), got.dtype
+        elif isinstance(got, tuple) and len(got) == 2:
+            shape, dtype = got
+        else:
+            dtypes.append(f"{k} (a {type(got).__name__}, not a tensor)")
+            continue
+        if tuple(shape) != tuple(want.shape):
+            shapes.append(f"{k} {tuple(shape)} vs {tuple(want.shape)}")
+        elif (dtype.is_floating_point if isinstance(dtype, torch.dtype) else False) != want.dtype.is_floating_point:
+            dtypes.append(f"{k} ({str(dtype).replace('torch.', '')})")
+        elif isinstance(got, torch.Tensor) and got.is_floating_point() and not torch.isfinite(got).all():
+            bad_values.append(f"{k} ({int((~torch.isfinite(got)).sum())} values)")
+    if shapes:
+        raise SynspInputError(f"{source}: {what} do not fit {against}: {len(shapes)} tensor(s) of another "
+                              f"shape ({_summary(shapes)})")
+    if dtypes:
+        raise SynspInputError(f"{source}: {what} must be floating-point tensors; {len(dtypes)} are not "
+                              f"({_summary(dtypes)})")
+    if bad_values:
+        raise SynspInputError(f"{source}: {what} hold NaN or inf in {len(bad_values)} tensor(s) "
+                              f"({_summary(bad_values)}); the checkpoint is corrupt")
 
 
 def build_model(card: ModelCard) -> nn.Module:
@@ -149,16 +364,34 @@ def load_model(path: str | os.PathLike) -> tuple[nn.Module, ModelCard]:
         card = ModelCard.from_dict(json.loads(card_path.read_text()), str(card_path))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SynspInputError(f"{card_path}: not a valid JSON model card ({exc})") from None
+    except RecursionError:
+        raise SynspInputError(f"{card_path}: not a valid JSON model card (nested too deeply)") from None
+    model = build_model(card)  # the card's size was checked: this allocates at most MAX_PARAMETERS
     try:
+        from safetensors import safe_open
+
+        with safe_open(str(weights_path), framework="pt") as f:  # names, shapes and dtypes: before loading
+            header = {k: (tuple(f.get_slice(k).get_shape()), _torch_dtype(f.get_slice(k).get_dtype()))
+                      for k in f.keys()}
+        check_state_dict(header, model, str(weights_path))
         state = load_file(str(weights_path))
     except (SafetensorError, OSError, ValueError) as exc:
+        if isinstance(exc, SynspInputError):
+            raise
         raise SynspInputError(
             f"{weights_path}: not a readable safetensors file ({exc}); synsp never unpickles "
             "checkpoints: convert .pth files with synsp.models.official"
         ) from None
-    model = build_model(card)
-    try:
-        model.load_state_dict({k: v.float() for k, v in state.items()}, strict=True)
-    except RuntimeError as exc:
-        raise SynspInputError(f"{weights_path}: weights do not match the card's model ({exc})") from None
+    check_state_dict(state, model, str(weights_path))
+    expected = model.state_dict()
+    model.load_state_dict({k: v.to(expected[k].dtype) for k, v in state.items()}, strict=True)
     return model.eval(), card
+
+
+def _torch_dtype(name: str):
+    """A safetensors dtype name (``F32``, ``I64``, ...) as a torch dtype (None when unknown)."""
+    import torch
+
+    return {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16,
+            "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8,
+            "BOOL": torch.bool}.get(str(name).upper())
