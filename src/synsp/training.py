@@ -44,7 +44,7 @@ import torch
 
 from .data.corpus import built_corpus_path, corpus_meta, load_corpus
 from .metrics import summarize
-from .models.checkpoint import ModelCard, build_model, save_model
+from .models.checkpoint import ModelCard, build_model, check_state_dict, save_model
 from .error_families import is_family, simulate_family
 from .noise import simulate
 from .normalization import (
@@ -99,6 +99,85 @@ class TrainConfig:
     device: str = "cpu"
     workers: int = 0
     command: str = ""
+
+    def validate(self) -> None:
+        """Raise :class:`SynspInputError` (one line naming the setting) for a value no run can use; called
+        first by :func:`train`, before any file is read or written."""
+        validate_config(self)
+
+
+def _whole(config: TrainConfig, name: str, low: int, high: float = math.inf, none: bool = False) -> None:
+    v = getattr(config, name)
+    if v is None and none:
+        return
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not low <= v <= high:
+        bound = f"from {low} to {high}" if math.isfinite(high) else f">= {low}"
+        raise SynspInputError(f"{name} is {v!r}; expected a whole number {bound}" + (" (or None)" if none else ""))
+
+
+def _number(config: TrainConfig, name: str, low: float, high: float = math.inf, low_open: bool = False) -> None:
+    v = getattr(config, name)
+    ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and math.isfinite(v)
+    if not ok or v < low or (low_open and v == low) or v > high:
+        bound = (f"> {low:g}" if low_open else f">= {low:g}") + (f" and <= {high:g}" if math.isfinite(high) else "")
+        raise SynspInputError(f"{name} is {v!r}; expected a finite number {bound}")
+
+
+def validate_config(config: TrainConfig) -> None:
+    """Every setting of a :class:`TrainConfig` in one place (see :meth:`TrainConfig.validate`)."""
+    from .data.dataset import MODES
+    from .models.checkpoint import ARCHITECTURES
+
+    if config.architecture not in ARCHITECTURES:
+        raise SynspInputError(f"architecture is {config.architecture!r}; expected one of {', '.join(ARCHITECTURES)}")
+    if config.representation not in ("3d", "3d-camera", "2d", ROTATIONS):
+        raise SynspInputError(f"representation is {config.representation!r}; expected 3d, 3d-camera, 2d or "
+                              f"{ROTATIONS}")
+    if config.mode not in MODES:
+        raise SynspInputError(f"mode is {config.mode!r}; expected one of {', '.join(MODES)}")
+    if not isinstance(config.name, str) or not config.name.strip():
+        raise SynspInputError(f"name is {config.name!r}; expected a non-empty model name")
+    _whole(config, "epochs", 1)
+    _whole(config, "batch_size", 1)
+    _whole(config, "windows_per_epoch", max(1, int(config.batch_size) if isinstance(config.batch_size, int) else 1),
+           none=True)  # fewer windows than one batch: no training step at all (the last batch is dropped)
+    _whole(config, "window", 1)
+    _whole(config, "views", 1)
+    _whole(config, "val_frames", 1)
+    _whole(config, "workers", 0)
+    _whole(config, "seed", 0, 2**32 - 1)
+    _number(config, "lr", 0.0)
+    _number(config, "lr_decay", 0.0, low_open=True)
+    _number(config, "w_pos", 0.0)
+    _number(config, "w_accel", 0.0)
+    _number(config, "fast_motion", 0.0, 1.0)
+    if config.min_views is not None and not (config.views > 1 and isinstance(config.min_views, int)
+                                             and 1 <= config.min_views <= config.views):
+        raise SynspInputError(f"min_views is {config.min_views}; expected 1..views ({config.views}) with views > 1")
+    if config.causal and config.architecture != "synsp":
+        raise SynspInputError("--causal training is implemented for SynSP only")
+
+
+def _load_state(path: Path, device: str) -> dict:
+    """``last.pt`` read without running code (``weights_only``); anything unreadable is one line."""
+    import pickle
+    import warnings
+    import zipfile
+
+    try:
+        with warnings.catch_warnings():  # torch's notes on a foreign file (pickle protocol): the error says it
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location=device, weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError, AttributeError,
+            zipfile.BadZipFile) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise SynspInputError(f"{path}: not a readable training state ({first}); synsp loads it without running "
+                              "code, so a file with pickled objects is refused. Delete it or train without "
+                              "--resume") from None
+    if not isinstance(state, dict) or not {"model", "optimizer", "scheduler", "epoch", "history"} <= set(state):
+        raise SynspInputError(f"{path}: not a synsp training state (expected model, optimizer, scheduler, epoch "
+                              "and history); delete it or train without --resume")
+    return state
 
 
 def _channels(config: TrainConfig) -> tuple[int, int]:
@@ -332,6 +411,7 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
     from .data.dataset import WindowDataset
     from .refiners import NetworkRefiner, _as_refiner
 
+    config.validate()
     procs = _Processes.start(config.device)
     if procs.world > 1:
         if config.batch_size % procs.world:
@@ -339,13 +419,8 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
         config = dataclasses.replace(config, device=procs.device)
         progress = progress and procs.rank == 0
     out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(config.seed)
     np.random.seed(config.seed)
-    if config.min_views is not None and not (config.views > 1 and 1 <= config.min_views <= config.views):
-        raise SynspInputError(f"min_views is {config.min_views}; expected 1..views ({config.views}) with views > 1")
-    if config.causal and config.architecture != "synsp":
-        raise SynspInputError("--causal training is implemented for SynSP only")
     rotations = config.representation == ROTATIONS
     if rotations and (config.skeleton != "smpl24" or config.architecture != "synsp" or config.views != 1):
         raise SynspInputError("rotation training (--representation rotations) needs --skeleton smpl24, "
@@ -357,6 +432,7 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
     if abs(float(meta["fps"]) - 30.0) > 1e-6:
         raise SynspInputError(f"corpus {corpus} is at {meta['fps']:g} fps; models train at 30 fps "
                               "(synsp data import --fps-out 30)")
+    out.mkdir(parents=True, exist_ok=True)  # after the checks: a refused run leaves no folder
     model_config = _model_config(config)
     card = make_card(config, model_config, data=meta.get("data"))
     model = build_model(card).to(config.device)
@@ -364,10 +440,10 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
         from .models.checkpoint import load_model
 
         start, _ = load_model(config.init)
-        try:  # switches without weights (e.g. view_mean_skip) may differ; every weight must fit
-            model.load_state_dict(start.state_dict(), strict=True)
-        except RuntimeError as exc:
-            raise SynspInputError(f"--init {config.init}: its weights do not fit this run's model ({exc})") from None
+        # switches without weights (e.g. view_mean_skip) may differ; every weight must fit
+        check_state_dict(start.state_dict(), model, f"--init {config.init}", what="its weights",
+                         against="this run's model")
+        model.load_state_dict(start.state_dict(), strict=True)
     gains = [p for n, p in model.named_parameters() if n == "spectral_gain"]
     others = [p for n, p in model.named_parameters() if n != "spectral_gain"]
     groups = [{"params": others}] + ([{"params": gains, "lr": config.lr * GAIN_LR_FACTOR}] if gains else [])
@@ -379,11 +455,18 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
     start_epoch, history, best = 0, [], None
     last = out / "last.pt"
     if resume and last.is_file():
-        state = torch.load(last, map_location=config.device, weights_only=True)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        start_epoch, history = int(state["epoch"]) + 1, list(state["history"])
+        state = _load_state(last, config.device)
+        check_state_dict(state["model"], model, f"--resume {last}", what="its model weights",
+                         against="this run's model (another architecture or size?)")
+        try:
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            scheduler.load_state_dict(state["scheduler"])
+            start_epoch, history = int(state["epoch"]) + 1, list(state["history"])
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            raise SynspInputError(f"--resume {last}: its optimiser or schedule does not fit this run ({first}); "
+                                  "delete it or train without --resume") from None
         best = min(history, key=_rank) if history else None
 
     if rotations:
@@ -474,6 +557,9 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
                   f"Accel {metrics['accel']:.2f} mm/f^2 (input {baseline['mpjpe']:.1f} / "
                   f"{baseline['accel']:.2f}){more}  ({row['seconds']} s)", flush=True)
         procs.barrier()
+    if procs.rank == 0 and not (out / "best.safetensors").is_file():
+        raise SynspInputError(f"{out}: no epoch was trained (--resume found {start_epoch} of {config.epochs} epochs "
+                              "done) and no best checkpoint exists there; raise --epochs")
     return out / "best"
 
 
