@@ -28,10 +28,12 @@ The landmark columns may also be spelt ``x0``, ``landmark_0_x`` (``lm_``, ``kp_`
 optional (rows are then consecutive frames).  ``x_i`` and ``y_i`` are needed for all 33
 landmarks.
 
-In both CSV layouts empty cells, ``nan`` and ``None`` are missing values, every other column is
-kept as it is, and the units are not written in the file: coordinates all within [-2, 2] are
-taken as MediaPipe's normalised image coordinates (``units='normalised'``), anything else as
-pixels; ``read(path, units=...)`` says it explicitly.  ``fps`` comes from ``read(path, fps=...)``.
+In both CSV layouts empty cells, ``nan`` and ``None`` are missing values (a row with fewer cells
+than the header is an error naming its line: a missing value is an empty cell, never a cut row;
+blank lines are skipped), every other column is kept as it is, and the units are not written in
+the file: coordinates all within [-2, 2] are taken as MediaPipe's normalised image coordinates
+(``units='normalised'``), anything else as pixels; ``read(path, units=...)`` says it explicitly.
+``fps`` comes from ``read(path, fps=...)``.
 
 **NPZ** (``np.savez`` arrays, no pickle):
 
@@ -358,8 +360,9 @@ def _read_csv(p: Path, dims: int, units: str | None) -> PoseFile:
     body = rows[1:]
     width = len(header)
     for i, r in enumerate(body):
-        if len(r) < width:  # short rows: missing trailing cells
-            r.extend([""] * (width - len(r)))
+        if len(r) < width:  # a cut row (a writer stopped, a lost delimiter): never guess which cells are missing
+            raise SynspInputError(f"{p}, line {i + 2}: {len(r)} cells for {width} columns; every row needs a cell "
+                                  "per column (leave a missing value's cell empty, as in '1,,3')")
         elif len(r) > width and any(c.strip() for c in r[width:]):
             raise SynspInputError(f"{p}, line {i + 2}: {len(r)} cells for {width} columns")
     # cells[(person, frame)] = (33, 5) values; where[(person, frame)] = {(landmark, channel): (row, col)}
