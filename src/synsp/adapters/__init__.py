@@ -1,7 +1,8 @@
 """Drop-ins for the OpenMMLab smoothing interfaces, running synsp underneath.
 
-MMPose 0.x's ``Smoother`` (gone from MMPose 1.x), online per track or offline
-(:mod:`synsp.adapters.mmpose`)::
+MMPose 0.x's ``Smoother`` (gone from MMPose 1.x) and ``build_filter``
+(:mod:`synsp.adapters.mmpose`): MMPose configs behave as in MMPose, synsp's
+refiners (``"synsp"``, filter and model names) with synsp's track handling::
 
     from synsp.adapters.mmpose import Smoother      # was: from mmpose.core import Smoother
     smoother = Smoother(dict(type='OneEuroFilter', min_cutoff=0.004, beta=0.7), keypoint_dim=2)
@@ -9,16 +10,17 @@ MMPose 0.x's ``Smoother`` (gone from MMPose 1.x), online per track or offline
         pose_results = smoother.smooth(pose_results)
     smoothed = Smoother('synsp', keypoint_dim=3).smooth(all_frames)   # 17 H36M joints in 3D
 
-MMHuman3D's ``smooth_process`` (:mod:`synsp.adapters.mmhuman3d`)::
+MMHuman3D's ``smooth_process`` and ``build_post_processing``
+(:mod:`synsp.adapters.mmhuman3d`)::
 
     from synsp.adapters.mmhuman3d import smooth_process   # was: from mmhuman3d.utils.demo_utils import ...
-    joints = smooth_process(joints, smooth_type='smoothnet')           # (T, 17, 3): shipped SmoothNet
-    joints = smooth_process(joints, smooth_type='synsp')               # the default SynSP model
-    rotmat = smooth_process(rotmat.reshape(T, -1, 24, 9), 'savgol')    # stays a valid rotation
-    cams = smooth_process(pred_cams[:, None], smooth_type='oneeuro')   # any C, per channel
+    poses = smooth_process(rotmat.reshape(T, 24, 9), smooth_type='smoothnet')   # stays rotations
+    verts = smooth_process(verts, smooth_type='smoothnet_windowsize8')          # any K and C
+    joints = smooth_process(joints, smooth_type='synsp')                        # the default SynSP model
+    cams = smooth_process(pred_cams[:, None], smooth_type='oneeuro')            # numpy or torch in and out
 """
 
-from .mmhuman3d import smooth_process
-from .mmpose import Smoother
+from .mmhuman3d import build_post_processing, smooth_process
+from .mmpose import Smoother, build_filter
 
-__all__ = ["Smoother", "smooth_process"]
+__all__ = ["Smoother", "build_filter", "smooth_process", "build_post_processing"]

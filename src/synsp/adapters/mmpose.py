@@ -1,86 +1,100 @@
-"""A drop-in for MMPose 0.x's ``mmpose.core.post_processing.smoother.Smoother``.
+"""A drop-in for MMPose 0.x's ``Smoother`` and its temporal filters (``build_filter``).
 
-MMPose 1.x dropped the ``Smoother``; this class keeps its interface and runs
+MMPose 1.x dropped the ``Smoother``; this module keeps its interface and runs
 synsp underneath::
 
     from synsp.adapters.mmpose import Smoother      # was: from mmpose.core import Smoother
-    smoother = Smoother(dict(type='OneEuroFilter', min_cutoff=0.004, beta=0.7), keypoint_dim=2)
+    smoother = Smoother('configs/_base_/filters/one_euro.py', keypoint_dim=2)
     for frame in pose_results:                      # online: one frame's list[dict] per call
         frame = smoother.smooth(frame)
     smoothed = Smoother('synsp', keypoint_dim=3).smooth(all_frames)   # offline: list[list[dict]]
 
-Interface mirrored (MMPose 0.x, last version):
+    from synsp.adapters.mmpose import build_filter  # was: from mmpose.core.post_processing.temporal_filters ...
+    f = build_filter(dict(type='GaussianFilter', window_size=11, sigma=4.0))
+    y = f(x)                                        # x (T, K, C) -> (T, K, C), float32 kept
 
-* ``Smoother(filter_cfg, keypoint_dim=2, keypoint_key='keypoints')``;
-  ``filter_cfg`` is a filter config dict (``type`` = ``OneEuroFilter`` /
-  ``oneeuro``, ``SavizkyGolayFilter`` / ``savgol``, ``GaussianFilter`` /
-  ``gaussian``, ``SmoothNetFilter`` / ``SmoothNet`` / ``Smoothnet`` /
-  ``smoothnet``, with MMPose's arguments) or the path of a Python config file
-  defining ``filter_cfg`` (run as plain Python; no ``_base_`` inheritance).
-* ``smooth(results)``: ``results`` is one frame's ``list[dict]`` (online) or a
-  ``list[list[dict]]`` over frames (offline).  Each dict holds ``keypoints``
-  ``(K, C)`` (the first ``keypoint_dim`` columns are coordinates, any score
-  column after them is returned untouched) and an optional ``track_id``.  The
-  result has the input's structure; every dict is a deep copy with smoothed
-  keypoints, and the input is not modified.
+Two kinds of ``filter_cfg``, two contracts:
 
-synsp additions: ``filter_cfg`` may also be ``"synsp"`` (the default: the
-shipped network for the keypoint count and ``keypoint_dim``, see below), a
-synsp filter or model name (``"one-euro"``, ``"kalman"``,
-``"smoothnet-h36m17-3d-w8"``, ...), a checkpoint path or a refiner object;
-``frame_rate`` is passed to filters whose parameters are in Hz and to networks
-(which resample to their training rate offline); ``max_lost_frames`` and
-:meth:`Smoother.reset` control online track state.
+**MMPose's API** -- a filter config dict or the path of a Python config file
+defining ``filter_cfg`` (run as plain Python; no ``_base_`` inheritance) --
+behaves as MMPose 0.x (last release) does:
 
-The MMPose configs map onto synsp filters with the same definition:
-``OneEuroFilter`` -> ``one-euro-mmpose`` (``min_cutoff``, ``beta``; frame time
-unit, ``d_cutoff`` 1), ``SavizkyGolayFilter`` -> ``savgol-mmpose``
-(``window_size``, ``polyorder``; short tracks padded at the start with their
-first frame), ``GaussianFilter`` -> ``gaussian-mmpose`` (``window_size``,
-``sigma``: running median, then Gaussian), ``SmoothNetFilter`` -> the shipped
-SmoothNet with the same ``window_size``.  MMPose's SmoothNet checkpoints cannot
-be loaded: ``output_size``, ``checkpoint``, ``hidden_size``,
-``res_hidden_size``, ``num_blocks``, ``device`` and ``root_index`` are
-accepted and ignored, and a ``window_size`` with no shipped SmoothNet raises
-:class:`SynspInputError` listing the shipped ones.
+* ``build_filter(cfg)`` gives filters with ``window_size``, ``shareable`` and
+  ``f(x)`` on ``(T, K, C)`` numpy arrays, any K and C (:class:`GaussianFilter`
+  / ``gaussian``, :class:`SavizkyGolayFilter` / ``savgol``,
+  :class:`OneEuroFilter` / ``oneeuro``, :class:`SmoothNetFilter` /
+  ``SmoothNet`` / ``Smoothnet`` / ``smoothnet``, with MMPose's arguments and
+  defaults).  The output dtype follows MMPose's filters: float32 and float64
+  stay as they are; integer input comes back as integers (truncated towards
+  zero) from the Gaussian, One-Euro and SmoothNet filters and as float64 from
+  Savitzky-Golay.  The Gaussian and Savitzky-Golay filters are synsp's
+  ``gaussian-mmpose`` and ``savgol-mmpose`` (same definition: a short
+  sequence is padded at its start with its first frame); the One-Euro filter
+  is stateful (``shareable`` False): successive calls continue one track.
+* The ``Smoother`` keeps, per track, the filter and the track's last
+  ``window_size - 1`` raw frames, and prepends them to the next call's frames
+  (online: one frame per call; offline: each ``list[list[dict]]`` call,
+  including repeated overlapping calls as MMPose's body3d demo makes).  Every
+  call replaces that state with the tracks it contains, so a track absent from
+  one frame starts afresh (pass ``max_lost_frames=N`` to keep an absent
+  track's state for N frames instead).  Instances are paired by ``track_id``
+  or, without ids, by their position in the list.  In one offline call every
+  frame must hold the same track ids (``ValueError: Inconsistent track ids in
+  frame t``) or, without ids, the same number of instances
+  (``ValueError: Inconsistent target number in frame t: n vs m``).  An empty
+  input (``[]``, or an empty first frame) warns ``Smoother received empty
+  result.``, returns the input and leaves the state alone.
 
-Offline (``list[list[dict]]``): every track is refined over the frames from
-its first to its last appearance, exactly as ``synsp.refine(track, model,
-fps=frame_rate)`` on its ``(T, K, keypoint_dim)`` array; frames where it is
-absent inside that span are filled by linear interpolation (and not returned).
-Unlike MMPose, tracks may come and go between frames.  An offline call neither
-reads nor changes the online state.
+**synsp's own refiners** -- ``filter_cfg="synsp"`` (the default: the shipped
+network for the keypoint count and ``keypoint_dim``), a synsp filter or model
+name (``"one-euro"``, ``"kalman"``, ``"smoothnet-h36m17-3d-w8"``, ...), a
+checkpoint path or a refiner object -- get synsp's track handling, which
+differs from MMPose's where MMPose's loses accuracy:
 
-Online (one frame per call), per track, with no delay:
-
+* offline, each call refines every track over the frames from its first to its
+  last appearance, exactly as ``synsp.refine(track, model, fps=frame_rate)``
+  on its ``(T, K, keypoint_dim)`` array: tracks may come and go between frames
+  (frames where a track is absent inside its span are filled by linear
+  interpolation and not returned), and calls are independent (a call is a
+  whole sequence; MMPose's padding with the previous call's frames would put
+  frames of another sequence, or the same frames twice, into the filter);
+* online, a track absent from a frame keeps its state for ``max_lost_frames``
+  (default 30) frames and resumes where it stopped (a person missed by the
+  detector for a frame does not restart from the raw detection);
 * One-Euro filters advance one step per frame, so every returned frame equals
-  the filter run offline over the track up to that frame.
-* Kalman filters (unbounded memory) are re-run on the track's last
-  :data:`KALMAN_HISTORY` frames; the presets forget their start well within
-  that (the causal ``kalman`` output then equals the offline filter to
-  rounding error).
-* Other filters follow MMPose 0.x: the filter runs on the track's last
-  ``window`` frames (fewer at a track's start) and the last frame is kept.
-* Networks run as a zero-delay :class:`synsp.Stream` (``causal=True``): each
-  frame is the last frame of the refined window of the last ``W`` frames (the
-  track's first frame repeated before its start).  A model trained for that
-  (``synsp-h36m17-3d-w8-causal``) does it best; ``"synsp"`` picks a causal
-  shipped model online when one fits, otherwise the offline default, whose
-  window-end frames are less accurate than its offline output.  A network
-  cannot resample online, so ``frame_rate`` must then be the model's rate.
+  the filter run offline over the track up to that frame; Kalman filters are
+  re-run on the track's last :data:`KALMAN_HISTORY` frames; other filters run
+  on the track's last ``window`` frames and keep the last; networks run as a
+  zero-delay :class:`synsp.Stream` (``causal=True``; ``"synsp"`` picks a
+  causal shipped model online when one fits).  A network cannot resample
+  online, so ``frame_rate`` must then be the model's rate.
 
-A track absent from a frame keeps its state for ``max_lost_frames`` frames and
-resumes where it stopped; after that it is forgotten and its id, like any new
-id, starts afresh.  NaN keypoints hold their last value online (networks flag
-them as missing); a keypoint NaN on a track's first frame raises for filters.
+Shared by both: instances without ``track_id`` are paired by list position, as
+in MMPose (``track_id`` on some instances of a frame only, or the same id
+twice, raises); ``keypoints`` are ``(K, C)`` arrays whose first
+``keypoint_dim`` columns are coordinates, any further columns (scores, ...)
+are returned untouched; each returned dict is a deep copy and its keypoints
+keep their dtype, as in MMPose (integer coordinates are truncated); the input
+is not modified; an offline call whose frames hold no instance at all warns as
+MMPose does.  NaN keypoints are missing: filters fill them by interpolation
+offline and hold their last value online.
 
-Without ``track_id`` a frame may hold one instance, which is track 0; several
-instances without ids raise :class:`SynspInputError` (MMPose would pair them
-by list position, which mixes people up as soon as one leaves).  Networks
-refine the skeleton and dimension they were trained for (``synsp models``
-lists them): ``"synsp"`` for keypoints no shipped model fits raises
-:class:`SynspInputError`, as ``synsp.refine`` does, and a named network given
-other keypoints raises naming the model and both shapes.
+**SmoothNet** (:class:`SmoothNetFilter`): SmoothNet's network looks at one
+channel (one coordinate of one keypoint) at a time, with the same weights for
+all, so the shipped SmoothNet of the config's ``window_size`` serves any K and
+C, 2D or 3D (:class:`SharedSmoothNet`).  Points (C <= 3, K >= 2) are
+normalised per window as the shipped model was trained (root-relative, divided
+by the median RMS distance to the root; the root trajectory is one more
+channel): the root is ``root_index`` (MMPose's SmoothNet configs set 0), or
+the mean of all keypoints when it is None.  Other data (one keypoint, or C >
+3) enters in its own units minus each window's mean.  Windows are averaged
+(stride 1, as MMPose).  As in MMPose, a sequence shorter than the window is
+returned unchanged.  MMPose's checkpoints are never loaded (``checkpoint``,
+``hidden_size``, ``res_hidden_size``, ``num_blocks`` are ignored when a
+shipped SmoothNet has the window); a window with no shipped SmoothNet raises
+:class:`SynspInputError` naming the shipped ones when the config names a
+checkpoint, and with ``checkpoint=None`` builds an untrained network as MMPose
+does (a warning says so: its output is not smoothed, only shaped).
 """
 
 from __future__ import annotations
@@ -89,39 +103,38 @@ import copy
 import json
 import os
 import runpy
+import warnings
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Hashable, Mapping
 from typing import Any
 
 import numpy as np
+import torch
 
 from ..api import default_model
-from ..filters import KalmanFilter, OneEuroFilter, get_filter
+from ..filters import KalmanFilter, OneEuroFilter as _SynspOneEuro, get_filter
 from ..filters.base import Refiner, check_positive, resolve_fps
 from ..filters.one_euro import smoothing_factor
+from ..models.smoothnet import SmoothNet, SmoothNetConfig
+from ..normalization import denormalize_windows, normalize_windows
 from ..refiners import NetworkRefiner, get_refiner, shipped_models
 from ..skeletons import skeleton_for
 from ..stream import Stream
-from ..validation import SynspInputError
+from ..validation import SynspInputError, is_torch
+from ..windows import WindowAccumulator
 
-__all__ = ["KALMAN_HISTORY", "Smoother"]
+__all__ = ["KALMAN_HISTORY", "EMPTY_RESULT_WARNING", "Smoother", "build_filter", "FILTERS", "TemporalFilter",
+           "GaussianFilter", "SavizkyGolayFilter", "OneEuroFilter", "SmoothNetFilter", "SharedSmoothNet"]
 
 KALMAN_HISTORY = 150
 """Frames a Kalman filter is re-run on per online frame (5 s at 30 fps)."""
 
-# MMPose 0.x filter registry names (aliases included) -> (synsp preset, MMPose argument -> synsp parameter)
-_ONE_EURO = ("one-euro-mmpose", {"min_cutoff": "min_cutoff", "beta": "beta"})
-_SAVGOL = ("savgol-mmpose", {"window_size": "window", "polyorder": "polyorder"})
-_GAUSSIAN = ("gaussian-mmpose", {"window_size": "window", "sigma": "sigma"})
-MMPOSE_FILTERS = {
-    "OneEuroFilter": _ONE_EURO, "oneeuro": _ONE_EURO,
-    "SavizkyGolayFilter": _SAVGOL, "savgol": _SAVGOL,
-    "GaussianFilter": _GAUSSIAN, "gaussian": _GAUSSIAN,
-}
-MMPOSE_SMOOTHNET = ("SmoothNetFilter", "SmoothNet", "Smoothnet", "smoothnet")
-# SmoothNetFilter arguments with no synsp counterpart: the shipped network brings its own
-_SMOOTHNET_IGNORED = ("output_size", "checkpoint", "hidden_size", "res_hidden_size", "num_blocks",
-                      "device", "root_index")
+EMPTY_RESULT_WARNING = "Smoother received empty result."
+"""The warning MMPose's ``Smoother`` gives for an empty input (kept word for word: users filter on it)."""
+
+
+# ---- shipped models -------------------------------------------------------------------------------
 
 
 def shipped_cards() -> dict[str, dict[str, Any]]:
@@ -135,50 +148,23 @@ def describe_shipped() -> str:
                      for name, c in shipped_cards().items()) or "none"
 
 
+def shipped_smoothnets() -> dict[str, int]:
+    """The shipped SmoothNets: name -> window."""
+    return {name: c["window"] for name, c in shipped_cards().items() if c["architecture"] == "smoothnet"}
+
+
 def shipped_smoothnet(window_size: Any) -> str:
-    """The shipped SmoothNet whose window is ``window_size`` frames."""
-    nets = {name: c["window"] for name, c in shipped_cards().items() if c["architecture"] == "smoothnet"}
+    """The shipped SmoothNet whose window is ``window_size`` frames (raises naming the shipped ones)."""
+    nets = shipped_smoothnets()
     for name, window in nets.items():
         if window == window_size:
             return name
-    shipped = ", ".join(f"{name} (window_size {w})" for name, w in nets.items()) or "none"
+    shipped = ", ".join(f"{name} (window_size {w})" for name, w in sorted(nets.items(), key=lambda n: n[1])) or "none"
     raise SynspInputError(
         f"no shipped SmoothNet has window_size={window_size!r}; shipped: {shipped}.  MMPose/MMHuman3D "
         f"SmoothNet checkpoints cannot be loaded; train one with `synsp train --architecture smoothnet "
-        f"--window {window_size}`"
+        f"--window {window_size}`, or pass checkpoint=None for an untrained network (shapes only)"
     )
-
-
-def refiner_from_config(cfg: Mapping, filters: Mapping[str, tuple[str, dict[str, str]]],
-                        smoothnet_types: tuple[str, ...], what: str) -> Refiner:
-    """The synsp refiner for an OpenMMLab filter config ``{'type': ..., **arguments}``.
-
-    ``filters`` maps a config type to a synsp filter preset and the config's
-    argument names to the preset's parameter names; ``smoothnet_types`` name
-    SmoothNet, mapped to the shipped SmoothNet with the config's
-    ``window_size``.  ``what`` names the config in error messages.
-    """
-    args = dict(cfg)
-    kind = args.pop("type", None)
-    if kind in smoothnet_types:
-        unknown = sorted(set(args) - {"window_size", *_SMOOTHNET_IGNORED})
-        if unknown or "window_size" not in args:
-            raise SynspInputError(
-                f"{what} type {kind!r} takes window_size (required) and the ignored "
-                f"{', '.join(_SMOOTHNET_IGNORED)}; got {', '.join(sorted(args)) or 'nothing'}"
-            )
-        return get_refiner(shipped_smoothnet(args["window_size"]))
-    if kind not in filters:
-        raise SynspInputError(
-            f"{what} type is {kind!r}; expected one of {', '.join([*filters, *smoothnet_types])}"
-        )
-    preset, names = filters[kind]
-    unknown = sorted(set(args) - set(names))
-    if unknown:
-        raise SynspInputError(
-            f"{what} type {kind!r} has no argument {', '.join(unknown)}; expected some of {', '.join(names)}"
-        )
-    return get_filter(preset, **{names[k]: v for k, v in args.items()})
 
 
 def load_config(path: str | os.PathLike, key: str) -> dict[str, Any]:
@@ -189,6 +175,278 @@ def load_config(path: str | os.PathLike, key: str) -> dict[str, Any]:
     if not isinstance(namespace.get(key), Mapping):
         raise SynspInputError(f"config file {os.fspath(path)!r} defines no dict {key!r}")
     return dict(namespace[key])
+
+
+# ---- arrays ---------------------------------------------------------------------------------------
+
+
+def per_channel(refiner: Refiner, x: np.ndarray) -> np.ndarray:
+    """Run a synsp filter on every channel of ``x`` ``(T, ...)`` on its own, float64 out.
+
+    synsp filters take ``(T, J, D)`` with D = 2 or 3 and treat every
+    coordinate independently, so the channels are laid out as ``(T, J, 3)``
+    (zero-padded to a multiple of 3; the padding is dropped).
+    """
+    T = x.shape[0]
+    flat = np.asarray(x, dtype=np.float64).reshape(T, -1)
+    n = flat.shape[1]
+    padded = np.concatenate([flat, np.zeros((T, -n % 3))], axis=1)
+    return refiner(padded.reshape(T, -1, 3)).reshape(T, -1)[:, :n].reshape(x.shape)
+
+
+def fill_missing(x: np.ndarray) -> np.ndarray:
+    """``x`` ``(T, ...)`` float with every NaN filled by linear interpolation over time, channel by
+    channel (held at the ends); a channel NaN in every frame raises."""
+    if not np.isnan(x).any():
+        return x
+    T = x.shape[0]
+    flat = x.reshape(T, -1).copy()
+    t = np.arange(T)
+    for c in np.flatnonzero(np.isnan(flat).any(axis=0)):
+        seen = ~np.isnan(flat[:, c])
+        if not seen.any():
+            where = np.unravel_index(c, x.shape[1:])
+            raise SynspInputError(f"channel {tuple(int(i) for i in where)} is NaN in every frame; nothing to fill "
+                                  "it from")
+        flat[~seen, c] = np.interp(t[~seen], t[seen], flat[seen, c])
+    return flat.reshape(x.shape)
+
+
+def as_sequence(x: Any, what: str = "x") -> np.ndarray:
+    """``x`` as a numpy ``(T, K, C)`` array (dtype kept), or :class:`SynspInputError`."""
+    if is_torch(x):
+        x = x.detach().cpu().numpy()
+    arr = np.asarray(x)
+    if arr.ndim != 3 or 0 in arr.shape:
+        raise SynspInputError(f"{what} has shape {arr.shape}; expected a non-empty pose sequence (T, K, C)")
+    if arr.dtype.kind not in "fiu":
+        raise SynspInputError(f"{what} has dtype {arr.dtype}; expected real numbers (float or int)")
+    if arr.dtype.kind == "f" and np.isinf(arr).any():
+        raise SynspInputError(f"{what} contains inf; pass finite values (NaN marks a missing value)")
+    return arr
+
+
+def cast_like(out: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """``out`` in ``like``'s dtype; integers are truncated towards zero, as numpy's cast (and MMPose)."""
+    return out.astype(like.dtype, copy=False)
+
+
+# ---- SmoothNet, one network for every channel ----------------------------------------------------
+
+
+class SharedSmoothNet:
+    """A SmoothNet applied to any ``(T, K, C)``, the same weights for every channel.
+
+    Args:
+        window: frames per window; the shipped SmoothNet of that window is used.
+        checkpoint: what the config asks for.  Only decides what happens when
+            no SmoothNet of ``window`` is shipped: a checkpoint named raises
+            :class:`SynspInputError`, None builds an untrained network (with a
+            warning), as MMPose/MMHuman3D build one without a checkpoint.
+        hidden, res_hidden, num_blocks: the untrained network's sizes.
+        device: torch device of the network.
+        batch_channels: window channels per forward pass (bounds memory).
+    """
+
+    def __init__(self, window: int, checkpoint: Any = None, hidden: int = 512, res_hidden: int = 256,
+                 num_blocks: int = 3, device: Any = "cpu", batch_channels: int = 1 << 16):
+        check_positive(window, "window_size", integer=True)
+        self.window = int(window)
+        self.device = torch.device(device)
+        self.batch_channels = int(batch_channels)
+        if self.window in shipped_smoothnets().values():
+            network = get_refiner(shipped_smoothnet(self.window))
+            self.name, self.trained, model = network.name, True, network.model
+        elif checkpoint:
+            shipped_smoothnet(self.window)  # raises, naming the shipped windows
+        else:
+            warnings.warn(
+                f"SmoothNet window_size={self.window} without checkpoint: no shipped SmoothNet has this window "
+                f"(shipped windows: {sorted(shipped_smoothnets().values())}), so this is an untrained network, as "
+                "MMPose/MMHuman3D build one "
+                "without a checkpoint: its output has the input's shape but is not smoothed", UserWarning,
+                stacklevel=3)
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(0)
+                model = SmoothNet(SmoothNetConfig(window=self.window, hidden=int(hidden), res_hidden=int(res_hidden),
+                                                  num_blocks=int(num_blocks)))
+            self.name, self.trained = f"untrained SmoothNet (window {self.window})", False
+        self.model = model.eval().to(self.device)
+
+    def __call__(self, x: np.ndarray, root_index: int | None = None) -> np.ndarray:
+        """Refine ``x`` ``(T, K, C)`` (float64; NaN filled first) -> float64, same shape.
+
+        ``T < window`` returns a copy of ``x`` unchanged.  Points (``C <= 3``,
+        ``K >= 2``) are normalised around ``root_index`` (None: the mean of
+        all keypoints); other data around each window's mean.
+        """
+        x = fill_missing(np.asarray(x, dtype=np.float64))
+        T, K, C = x.shape
+        W = self.window
+        if T < W:
+            return x.copy()
+        points = C <= 3 and K >= 2
+        if points:
+            if root_index is not None and not (isinstance(root_index, (int, np.integer)) and 0 <= root_index < K):
+                raise SynspInputError(f"root_index is {root_index!r}; expected None or a keypoint index 0..{K - 1}")
+            roots = (int(root_index),) if root_index is not None else tuple(range(K))
+        channels = (K + 1) * C if points else K * C
+        starts = np.arange(T - W + 1)
+        per_batch = max(1, self.batch_channels // channels)
+        acc = WindowAccumulator(T, (K, C))
+        for a in range(0, len(starts), per_batch):
+            s = starts[a:a + per_batch]
+            windows = x[s[:, None] + np.arange(W)]  # (n, W, K, C)
+            if points:
+                inp, stats = normalize_windows(windows, roots)  # (n, W, (K+1)*C)
+                refined = denormalize_windows(self._forward(inp), stats, C)
+            else:
+                flat = windows.reshape(len(s), W, K * C)
+                centre = flat.mean(axis=1, keepdims=True)
+                refined = (self._forward(flat - centre) + centre).reshape(windows.shape)
+            acc.add(refined, s)
+        return acc.result()
+
+    @torch.no_grad()
+    def _forward(self, windows: np.ndarray) -> np.ndarray:
+        inp = torch.as_tensor(windows, dtype=torch.float32, device=self.device)
+        return self.model(inp).cpu().numpy().astype(np.float64)
+
+
+# ---- MMPose 0.x temporal filters ------------------------------------------------------------------
+
+
+class TemporalFilter(ABC):
+    """MMPose 0.x's filter interface: ``window_size``, ``shareable`` and ``f(x)`` on ``(T, K, C)``."""
+
+    _shareable: bool = True  # one object may serve every track (no state between calls)
+
+    def __init__(self, window_size: int = 1):
+        check_positive(window_size, "window_size", integer=True)
+        self._window_size = int(window_size)
+
+    @property
+    def window_size(self) -> int:
+        """Frames the filter needs; the ``Smoother`` keeps ``window_size - 1`` frames per track."""
+        return self._window_size
+
+    @property
+    def shareable(self) -> bool:
+        """False when the filter holds the state of one track (the ``Smoother`` builds one per track)."""
+        return self._shareable
+
+    @abstractmethod
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """Smooth ``x`` ``(T, K, C)`` along time; numpy of the same shape."""
+
+
+class GaussianFilter(TemporalFilter):
+    """A running median of ``window_size`` frames, then a Gaussian of ``sigma`` frames (``gaussian-mmpose``)."""
+
+    def __init__(self, window_size: int = 11, sigma: float = 4.0):
+        super().__init__(window_size)
+        if self.window_size % 2 == 0:
+            raise SynspInputError(f"GaussianFilter window_size is {window_size}; expected an odd number of frames")
+        check_positive(sigma, "sigma")
+        self.sigma = sigma
+        self._filter = get_filter("gaussian-mmpose", window=self.window_size, sigma=float(sigma))
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        arr = as_sequence(x)
+        return cast_like(per_channel(self._filter, arr), arr)
+
+
+class SavizkyGolayFilter(TemporalFilter):
+    """Savitzky-Golay of ``window_size`` frames and degree ``polyorder`` (``savgol-mmpose``)."""
+
+    def __init__(self, window_size: int = 11, polyorder: int = 2):
+        super().__init__(window_size)
+        check_positive(polyorder, "polyorder", integer=True)
+        if polyorder >= self.window_size:
+            raise SynspInputError(f"polyorder is {polyorder}; expected less than window_size = {window_size}")
+        if self.window_size % 2 == 0:
+            raise SynspInputError(f"SavizkyGolayFilter window_size is {window_size}; expected an odd number")
+        self.polyorder = int(polyorder)
+        self._filter = get_filter("savgol-mmpose", window=self.window_size, polyorder=self.polyorder)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        arr = as_sequence(x)
+        out = per_channel(self._filter, arr)
+        return out.astype(arr.dtype) if arr.dtype.kind == "f" else out  # integers come back as float64
+
+
+class OneEuroFilter(TemporalFilter):
+    """One-Euro (``one-euro-mmpose``: frame time unit, ``d_cutoff`` 1), stateful: calls continue one track."""
+
+    _shareable = False
+
+    def __init__(self, min_cutoff: float = 0.004, beta: float = 0.7):
+        super().__init__(1)
+        self.min_cutoff, self.beta = min_cutoff, beta
+        self._steps = _OneEuroTracks(get_filter("one-euro-mmpose", min_cutoff=min_cutoff, beta=beta), None)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        arr = as_sequence(x)
+        state = self._steps.state.get(0)
+        if state is not None and state[0].shape != arr.shape[1:]:
+            raise SynspInputError(f"OneEuroFilter got frames of shape {arr.shape[1:]} after {state[0].shape}; "
+                                  "one filter follows one track (build another)")
+        frames = arr.astype(np.float64)
+        out = np.stack([self._steps.push(0, frame) for frame in frames])
+        return cast_like(out, arr)
+
+
+class SmoothNetFilter(TemporalFilter):
+    """SmoothNet through MMPose's config (see :class:`SharedSmoothNet` and the module docstring)."""
+
+    def __init__(self, window_size: int, output_size: int | None = None, checkpoint: str | None = None,
+                 hidden_size: int = 512, res_hidden_size: int = 256, num_blocks: int = 3, device: str = "cpu",
+                 root_index: int | None = None):
+        super().__init__(window_size)
+        if output_size is not None and output_size != window_size:
+            raise SynspInputError(
+                f"SmoothNet output_size is {output_size}; synsp's SmoothNet refines the whole window "
+                f"(output_size = window_size = {window_size})")
+        self.root_index = root_index
+        self.net = SharedSmoothNet(self.window_size, checkpoint, hidden_size, res_hidden_size, num_blocks, device)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        arr = as_sequence(x)
+        if arr.shape[0] < self.window_size:
+            return arr.copy()  # as MMPose: too short to fill one window
+        return cast_like(self.net(arr, self.root_index), arr)
+
+
+_SMOOTHNET_NAMES = ("SmoothNetFilter", "SmoothNet", "Smoothnet", "smoothnet")
+FILTERS: dict[str, type[TemporalFilter]] = {
+    "GaussianFilter": GaussianFilter, "gaussian": GaussianFilter,
+    "SavizkyGolayFilter": SavizkyGolayFilter, "savgol": SavizkyGolayFilter,
+    "OneEuroFilter": OneEuroFilter, "oneeuro": OneEuroFilter,
+    **{name: SmoothNetFilter for name in _SMOOTHNET_NAMES},
+}
+"""MMPose 0.x's filter registry names (aliases included) -> filter class."""
+
+
+def build_filter(cfg: Mapping) -> TemporalFilter:
+    """The filter of an MMPose filter config ``{'type': ..., **arguments}`` (MMPose's ``build_filter``)."""
+    return build_from_registry(cfg, FILTERS, "filter_cfg")
+
+
+def build_from_registry(cfg: Mapping, registry: Mapping[str, type], what: str) -> Any:
+    """``registry[cfg['type']](**arguments)``, with errors that name the config and what it may hold."""
+    if not isinstance(cfg, Mapping):
+        raise SynspInputError(f"{what} is a {type(cfg).__name__}; expected a dict with a 'type'")
+    args = dict(cfg)
+    kind = args.pop("type", None)
+    if kind not in registry:
+        raise SynspInputError(f"{what} type is {kind!r}; expected one of {', '.join(registry)}")
+    try:
+        return registry[kind](**args)
+    except TypeError as err:  # unknown or missing argument
+        raise SynspInputError(f"{what} type {kind!r}: {err}") from None
+
+
+# ---- online engines of synsp's refiners -----------------------------------------------------------
 
 
 def _hold(last: np.ndarray | None, x: np.ndarray, track_id: Hashable) -> np.ndarray:
@@ -208,7 +466,7 @@ def _hold(last: np.ndarray | None, x: np.ndarray, track_id: Hashable) -> np.ndar
 class _OneEuroTracks:
     """The recursion of :class:`~synsp.filters.OneEuroFilter`, one step per frame and track."""
 
-    def __init__(self, f: OneEuroFilter, fps: float | None):
+    def __init__(self, f: _SynspOneEuro, fps: float | None):
         self.f = f
         self.t_e = 1.0 if f.time_unit == "frame" else 1.0 / resolve_fps(fps)
         self.alpha_d = smoothing_factor(f.d_cutoff, self.t_e)
@@ -267,49 +525,112 @@ class _StreamTracks:
             self.stream.flush(track_id)
 
 
+# ---- MMPose's history -----------------------------------------------------------------------------
+
+
+class _MMPoseHistory:
+    """MMPose 0.x's ``Smoother`` state: per track, its filter and its last ``window_size - 1`` raw frames.
+
+    Each call prepends a track's kept frames to its new ones, filters, returns
+    the new frames' part and keeps the tail of the raw frames; tracks absent
+    from the call are forgotten after ``max_lost`` frames (MMPose: 0).
+    """
+
+    def __init__(self, cfg: Mapping, max_lost: int):
+        self.cfg = dict(cfg)
+        self.max_lost = max_lost
+        self._next = build_filter(self.cfg)  # built up front: a bad config fails here, as in MMPose
+        self.padding = self._next.window_size - 1
+        self.tracks: dict[Hashable, list] = {}  # id -> [kept raw frames or None, filter, frames absent]
+
+    def _new_filter(self) -> TemporalFilter:
+        f = self._next
+        if not f.shareable:  # it will hold this track's state: the next track gets its own
+            self._next = build_filter(self.cfg)
+        return f
+
+    def smooth(self, poses: dict[Hashable, np.ndarray], T: int) -> dict[Hashable, np.ndarray]:
+        out: dict[Hashable, np.ndarray] = {}
+        kept: dict[Hashable, list] = {}
+        for track_id, pose in poses.items():
+            if track_id in self.tracks:
+                frames, f, _ = self.tracks[track_id]
+                if frames is not None:
+                    if frames.shape[1:] != pose.shape[1:]:
+                        raise SynspInputError(
+                            f"track {track_id!r} has keypoints {pose.shape[1:]} after {frames.shape[1:]}; "
+                            "every frame of a track needs the same K (reset() between sequences)")
+                    pose = np.concatenate([frames, pose])
+            else:
+                f = self._new_filter()
+            kept[track_id] = [pose[-self.padding:].copy() if self.padding else None, f, 0]
+            out[track_id] = f(pose)[-T:]
+        for track_id, entry in self.tracks.items():
+            if track_id not in poses:
+                entry[2] += T
+                if entry[2] <= self.max_lost:
+                    kept[track_id] = entry
+        self.tracks = kept
+        return out
+
+
+# ---- the Smoother ---------------------------------------------------------------------------------
+
+
 class Smoother:
     """MMPose 0.x's ``Smoother`` on synsp filters and networks (see the module docstring).
 
     Args:
-        filter_cfg: ``"synsp"``, a synsp filter/model name or checkpoint path,
-            an MMPose filter config dict, the path of an MMPose ``.py`` config
-            file defining ``filter_cfg``, or a synsp refiner object.
-        keypoint_dim: coordinates per keypoint (C); a ``keypoints`` array may
-            have one more column (the score), returned untouched.
+        filter_cfg: an MMPose filter config dict or the path of an MMPose
+            ``.py`` config file defining ``filter_cfg`` (MMPose's contract);
+            or ``"synsp"``, a synsp filter/model name or checkpoint path, or a
+            synsp refiner object (synsp's contract).
+        keypoint_dim: coordinates per keypoint (C); further columns of the
+            ``keypoints`` arrays are returned untouched.
         keypoint_key: the key of the keypoints in each result dict.
-        frame_rate: frames per second of the results (None: 30 for filters in
-            Hz, the model's rate for networks).
-        max_lost_frames: frames an absent track keeps its online state.
+        frame_rate: frames per second of the results, for synsp refiners
+            (None: 30 for filters in Hz, the model's rate for networks);
+            MMPose's filters work in frames and ignore it.
+        max_lost_frames: frames an absent track keeps its online state (None:
+            0 for MMPose configs, as MMPose; 30 for synsp refiners).
     """
 
     def __init__(self, filter_cfg: Any = "synsp", keypoint_dim: int = 2, keypoint_key: str = "keypoints",
-                 frame_rate: float | None = None, max_lost_frames: int = 30):
+                 frame_rate: float | None = None, max_lost_frames: int | None = None):
         check_positive(keypoint_dim, "keypoint_dim", integer=True)
-        check_positive(max_lost_frames, "max_lost_frames", integer=True, allow_zero=True)
+        if max_lost_frames is not None:
+            check_positive(max_lost_frames, "max_lost_frames", integer=True, allow_zero=True)
         if frame_rate is not None:
             resolve_fps(frame_rate)
         self.filter_cfg = filter_cfg
         self.keypoint_dim = int(keypoint_dim)
         self.key = keypoint_key
         self.frame_rate = frame_rate
-        self.max_lost_frames = int(max_lost_frames)
         if isinstance(filter_cfg, (str, os.PathLike)) and os.fspath(filter_cfg).endswith(".py"):
             filter_cfg = load_config(filter_cfg, "filter_cfg")
-        if isinstance(filter_cfg, Mapping):
-            self._refiner = refiner_from_config(filter_cfg, MMPOSE_FILTERS, MMPOSE_SMOOTHNET, "filter_cfg")
+        self._mmpose_cfg = dict(filter_cfg) if isinstance(filter_cfg, Mapping) else None
+        default_lost = 0 if self._mmpose_cfg is not None else 30
+        self.max_lost_frames = default_lost if max_lost_frames is None else int(max_lost_frames)
+        self._refiner: Refiner | None = None
+        if self._mmpose_cfg is not None:
+            build_filter(self._mmpose_cfg)  # a bad config fails at construction, as in MMPose
         elif isinstance(filter_cfg, Refiner):
             self._refiner = filter_cfg
-        elif filter_cfg == "synsp":
-            self._refiner = None  # chosen per keypoint count on first use
-        else:
+        elif filter_cfg != "synsp":  # "synsp": chosen per keypoint count on first use
             self._refiner = get_refiner(filter_cfg)
         if isinstance(self._refiner, NetworkRefiner):
             self._check_network(self._refiner, None)
         self._synsp: dict[tuple[int, bool], Refiner] = {}
         self.reset()
 
+    @property
+    def follows_mmpose(self) -> bool:
+        """True when ``filter_cfg`` is an MMPose config, so MMPose's track contract applies."""
+        return self._mmpose_cfg is not None
+
     def reset(self) -> None:
-        """Forget every track's online state (as after construction)."""
+        """Forget every track's state (as after construction)."""
+        self._history = _MMPoseHistory(self._mmpose_cfg, self.max_lost_frames) if self.follows_mmpose else None
         self._online: _OneEuroTracks | _RecentTracks | _StreamTracks | None = None
         self._num_keypoints: int | None = None
         self._lost: dict[Hashable, int] = {}
@@ -318,26 +639,68 @@ class Smoother:
         """Smooth one frame's ``list[dict]`` (online) or a ``list[list[dict]]`` of frames (offline).
 
         Returns the input's structure with deep-copied dicts whose keypoint
-        coordinates are smoothed.  An empty list is an empty online frame.
+        coordinates are smoothed.
         """
         if not isinstance(results, (list, tuple)):
             raise SynspInputError(
                 f"results is a {type(results).__name__}; expected one frame's list[dict] (online) or a "
                 "list of frames, list[list[dict]] (offline)"
             )
-        if all(isinstance(r, Mapping) for r in results):
-            return self._smooth_frame(results)
-        if all(isinstance(r, (list, tuple)) for r in results):
-            return self._smooth_sequence(results)
-        raise SynspInputError(
-            "results mixes dicts and lists; expected one frame's list[dict] (online) or a list of frames, "
-            "list[list[dict]] (offline)"
-        )
+        online = all(isinstance(r, Mapping) for r in results)
+        if not online and not all(isinstance(r, (list, tuple)) for r in results):
+            raise SynspInputError(
+                "results mixes dicts and lists; expected one frame's list[dict] (online) or a list of frames, "
+                "list[list[dict]] (offline)"
+            )
+        if self.follows_mmpose:
+            if not results or not results[0]:
+                warnings.warn(EMPTY_RESULT_WARNING, UserWarning, stacklevel=2)
+                return results
+            frames = self._smooth_mmpose([results] if online else results)
+            return frames[0] if online else frames
+        if not results or (not online and not any(results)):
+            warnings.warn(EMPTY_RESULT_WARNING, UserWarning, stacklevel=2)
+            if online:
+                self._smooth_frame(results)  # an empty frame: absent tracks age
+            return results
+        return self._smooth_frame(results) if online else self._smooth_sequence(results)
 
-    # ---- online -------------------------------------------------------------------------------
+    # ---- MMPose's contract --------------------------------------------------------------------
+
+    def _smooth_mmpose(self, frames: list) -> list:
+        for t, frame in enumerate(frames):
+            if not all(isinstance(r, Mapping) for r in frame):
+                raise SynspInputError(f"results[{t}] is not a list of dicts (one per instance)")
+        with_ids = "track_id" in frames[0][0]
+        ids = [self._frame_ids(frame, t if len(frames) > 1 else None, with_ids) for t, frame in enumerate(frames)]
+        for t in range(1, len(frames)):
+            if with_ids and set(ids[t]) != set(ids[0]):
+                raise SynspInputError(
+                    f"Inconsistent track ids in frame {t}: {sorted(map(str, ids[t]))} vs "
+                    f"{sorted(map(str, ids[0]))} in frame 0; MMPose's Smoother needs the same tracks in every "
+                    "frame of one call (synsp's refiners, e.g. filter_cfg='synsp', take tracks that come and go)")
+            if not with_ids and len(ids[t]) != len(ids[0]):
+                raise SynspInputError(
+                    f"Inconsistent target number in frame {t}: {len(ids[t])} vs {len(ids[0])}; without "
+                    "track_id the instances are paired by position, so every frame needs the same number")
+        keypoints = [[self._keypoints(r, t if len(frames) > 1 else None) for r in frame]
+                     for t, frame in enumerate(frames)]
+        poses = {}
+        for i, track_id in enumerate(ids[0]):
+            where = [ids[t].index(track_id) for t in range(len(frames))]
+            track = [keypoints[t][where[t]][:, : self.keypoint_dim] for t in range(len(frames))]
+            if len({kp.shape for kp in track}) > 1:
+                raise SynspInputError(f"track {track_id!r} has keypoints of shapes "
+                                      f"{sorted({kp.shape for kp in track})}; every frame needs the same K")
+            poses[track_id] = np.stack(track)
+        smoothed = self._history.smooth(poses, len(frames))
+        return [[self._scatter(r, kp, smoothed[track_id][t]) for r, kp, track_id in zip(frame, keypoints[t], ids[t])]
+                for t, frame in enumerate(frames)]
+
+    # ---- synsp's contract, online -------------------------------------------------------------
 
     def _smooth_frame(self, frame: list) -> list:
-        ids = self._track_ids(frame, None)
+        ids = self._frame_ids(frame, None, None)
         keypoints = [self._keypoints(r, None) for r in frame]
         if keypoints:
             K = self._num_keypoints if self._num_keypoints is not None else keypoints[0].shape[0]
@@ -367,23 +730,29 @@ class Smoother:
                     f"{fps:g} fps and cannot resample a stream; smooth offline (a list of frames) or use a filter"
                 )
             return _StreamTracks(refiner)
-        if isinstance(refiner, OneEuroFilter):
+        if isinstance(refiner, _SynspOneEuro):
             return _OneEuroTracks(refiner, self.frame_rate)
         history = KALMAN_HISTORY if isinstance(refiner, KalmanFilter) else refiner.window - 1
         return _RecentTracks(refiner, history, self.frame_rate)
 
-    # ---- offline ------------------------------------------------------------------------------
+    # ---- synsp's contract, offline ------------------------------------------------------------
 
     def _smooth_sequence(self, frames: list) -> list:
         tracks: dict[Hashable, list[tuple[int, int, np.ndarray]]] = {}
+        with_ids = any("track_id" in r for frame in frames for r in frame)
+        counts = [len(frame) for frame in frames]
+        if not with_ids and len(set(counts)) > 1:
+            t = next(t for t, n in enumerate(counts) if n != counts[0])
+            raise SynspInputError(
+                f"Inconsistent target number in frame {t}: {counts[t]} vs {counts[0]}; without track_id the "
+                "instances are paired by position, so every frame needs the same number (add 'track_id' for "
+                "people who come and go)")
         for t, frame in enumerate(frames):
             if not all(isinstance(r, Mapping) for r in frame):
                 raise SynspInputError(f"results[{t}] is not a list of dicts (one per instance)")
-            for i, (track_id, result) in enumerate(zip(self._track_ids(frame, t), frame)):
+            for i, (track_id, result) in enumerate(zip(self._frame_ids(frame, t, with_ids), frame)):
                 tracks.setdefault(track_id, []).append((t, i, self._keypoints(result, t)))
         out: list[list] = [[None] * len(frame) for frame in frames]
-        if not tracks:
-            return out
         items = [item for track in tracks.values() for item in track]
         K = items[0][2].shape[0]
         self._check_count([kp for _, _, kp in items], K, None)
@@ -438,38 +807,41 @@ class Smoother:
             raise SynspInputError(
                 f"model {card.name!r} refines {joints or 'any number of'} joints ({card.skeleton}) in "
                 f"{card.dims}D, {card.views} view(s); the results have {found}keypoint_dim = "
-                f"{self.keypoint_dim}, one view per track"
+                f"{self.keypoint_dim}, one view per track (SmoothNet for any keypoints: "
+                "filter_cfg=dict(type='SmoothNetFilter', window_size=8))"
             )
 
-    def _track_ids(self, frame: list, t: int | None) -> list[Hashable]:
+    def _frame_ids(self, frame: list, t: int | None, with_ids: bool | None) -> list[Hashable]:
+        """Track ids of a frame's instances: their ``track_id`` or, without ids, their list positions.
+
+        ``with_ids``: whether the call uses ids (None: decided by this frame).
+        """
         where = f"results[{t}]" if t is not None else "the frame"
-        with_id = ["track_id" in r for r in frame]
-        if all(with_id):
-            ids = [r["track_id"] for r in frame]
-            if len(set(ids)) != len(ids):
-                raise SynspInputError(f"{where} has the same track_id on several instances: {ids}")
-            return ids
-        if any(with_id):
+        has = ["track_id" in r for r in frame]
+        if with_ids is None:
+            with_ids = any(has)
+        if not with_ids:
+            return list(range(len(frame)))
+        if not all(has):
             raise SynspInputError(f"{where} has track_id on some instances only; give every instance one")
-        if len(frame) > 1:
-            raise SynspInputError(
-                f"{where} has {len(frame)} instances and no track_id; track the instances (MMPose's "
-                "tracking demos add 'track_id') or smooth one instance at a time"
-            )
-        return [0] * len(frame)
+        ids = [r["track_id"] for r in frame]
+        if len(set(ids)) != len(ids):
+            raise SynspInputError(f"{where} has the same track_id on several instances: {ids}")
+        return ids
 
     def _keypoints(self, result: Mapping, t: int | None) -> np.ndarray:
         where = f"an instance of results[{t}]" if t is not None else "an instance"
         if self.key not in result:
             raise SynspInputError(f"{where} has no {self.key!r}; it has {', '.join(map(str, result))}")
-        kp = np.asarray(result[self.key])
+        kp = result[self.key]
+        kp = kp.detach().cpu().numpy() if is_torch(kp) else np.asarray(kp)
         dim = self.keypoint_dim
-        if kp.ndim != 2 or kp.shape[1] not in (dim, dim + 1) or kp.shape[0] == 0:
+        if kp.ndim != 2 or kp.shape[1] < dim or kp.shape[0] == 0:
             raise SynspInputError(
-                f"{self.key} of {where} has shape {kp.shape}; expected (K, {dim}) or (K, {dim + 1}) "
-                f"(coordinates, then an optional score column) for keypoint_dim={dim}"
+                f"{self.key} of {where} has shape {kp.shape}; expected (K, C) with C >= keypoint_dim = {dim} "
+                "(coordinates first, then any further columns such as the score)"
             )
-        if not np.issubdtype(kp.dtype, np.number) or np.isinf(kp[:, :dim]).any():
+        if kp.dtype.kind not in "fiu" or np.isinf(kp[:, :dim]).any():
             raise SynspInputError(f"{self.key} of {where} must be finite numbers (NaN marks a missing keypoint)")
         return kp
 
@@ -483,8 +855,13 @@ class Smoother:
             )
 
     def _scatter(self, result: Mapping, kp: np.ndarray, smoothed: np.ndarray) -> Any:
+        """A deep copy of ``result`` with the smoothed coordinates written into its keypoints.
+
+        An array keeps its dtype, as in MMPose (integer coordinates truncated); other sequences become float64.
+        """
         out = copy.deepcopy(result)
-        new = kp.astype(np.promote_types(kp.dtype, np.float32))
+        original = result[self.key]
+        new = np.array(kp, copy=True) if isinstance(original, np.ndarray) else np.asarray(kp, dtype=np.float64)
         new[:, : self.keypoint_dim] = smoothed
         out[self.key] = new
         return out

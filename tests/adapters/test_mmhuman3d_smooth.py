@@ -1,0 +1,359 @@
+"""synsp.adapters.mmhuman3d: MMHuman3D's smooth_process and build_post_processing.
+
+The ``test_data_type_*`` tests mirror MMHuman3D's tests/test_post_processing.py and
+``test_inference_smooth_process_on_vertices`` the smooth_process call of its tests/test_apis/test_inference.py;
+the others pin each behaviour against scipy or an independent recursion (adapter_refs).
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from adapter_refs import (is_rotation, jitter, mmhuman3d_gaus1d, mmhuman3d_savgol, one_euro, time_median_gaussian,
+                          walk, write_configs)
+
+import synsp
+from synsp.adapters import build_post_processing, smooth_process
+from synsp.adapters.mmhuman3d import DECIWATCH_TYPES
+from synsp.geometry import axis_angle_to_matrix, matrix_to_rot6d, nearest_rotation
+from synsp.refiners import get_refiner
+from synsp.validation import SynspInputError
+
+SMOOTHNET = {w: {"type": "smoothnet", "window_size": w, "output_size": w, "checkpoint": f"smoothnet_windowsize{w}.pth",
+                 "device": "cpu"} for w in (8, 16, 32, 64)}
+
+
+def accel(x):
+    x = torch.as_tensor(x, dtype=torch.float64)
+    return (x[:-2] - 2 * x[1:-1] + x[2:]).abs().mean()
+
+
+def rotations(T, joints=24, seed=0, noise=0.05):
+    aa = walk(T, (joints, 3), 0.3, noise, seed=seed) - 100.0
+    return axis_angle_to_matrix(aa)  # (T, joints, 3, 3)
+
+
+# ---- MMHuman3D's tests/test_post_processing.py --------------------------------------------------
+
+
+def test_data_type_torch():
+    noisy = torch.randn((100, 24, 3))
+    filters = [dict(type="OneEuroFilter", min_cutoff=0.004, beta=0.7),
+               dict(type="Gaus1dFilter", window_size=11, sigma=4),
+               dict(type="SGFilter", window_size=11, polyorder=2), SMOOTHNET[8], SMOOTHNET[32]]
+    for cfg in filters:
+        out = build_post_processing(cfg)(noisy)
+        assert isinstance(out, torch.Tensor) and out.shape == noisy.shape and out.dtype == noisy.dtype
+        assert accel(out) <= accel(noisy), cfg["type"]
+    for window in (16, 64):  # no shipped SmoothNet: a clear error naming the shipped windows
+        with pytest.raises(SynspInputError, match=rf"window_size={window}; shipped: .*window_size 8.*window_size 32"):
+            build_post_processing(SMOOTHNET[window])
+    for name in DECIWATCH_TYPES:  # MMHuman3D's DeciWatch: SMPL poses; synsp's: 17 H36M joints, interval 10
+        interval, q = (int(v) for v in name[len("deciwatch_interval"):].split("_q"))
+        cfg = dict(type="deciwatch", interval=interval, slide_window_q=q, checkpoint=f"{name}.pth.tar", device="cpu")
+        if interval == 5:
+            with pytest.raises(SynspInputError, match="no shipped DeciWatch samples one frame in 5; shipped: "
+                                                      r"deciwatch-h36m17-3d-w101 \(interval 10, q 10"):
+                build_post_processing(cfg)
+        else:
+            with pytest.raises(SynspInputError, match=r"\(K, C\) = \(24, 3\).*17 h36m17 joints in 3D"):
+                build_post_processing(cfg)(noisy)
+
+
+def test_data_type_torch_zero():
+    zeros = torch.zeros((50, 20, 3))
+    for cfg in [dict(type="OneEuroFilter", min_cutoff=0.004, beta=0.7),
+                dict(type="Gaus1dFilter", window_size=11, sigma=4), dict(type="SGFilter", window_size=11, polyorder=2)]:
+        out = build_post_processing(cfg)(zeros)
+        assert isinstance(out, torch.Tensor) and out.shape == zeros.shape
+        assert torch.equal(out, zeros), cfg["type"]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_data_type_torch_cuda():
+    noisy = torch.randn((100, 24, 3)).cuda()
+    for cfg in [dict(type="OneEuroFilter", min_cutoff=0.0004, beta=0.7),
+                dict(type="Gaus1dFilter", window_size=6, sigma=1), dict(type="SGFilter", window_size=7, polyorder=2),
+                {**SMOOTHNET[8], "device": "cuda:0"}]:
+        out = build_post_processing(cfg)(noisy)
+        assert out.is_cuda and out.device == noisy.device and out.shape == noisy.shape
+        assert accel(out.cpu()) <= accel(noisy.cpu())
+
+
+def test_data_type_np():
+    noisy = np.random.default_rng(1).random((100, 24, 6))
+    for cfg in [dict(type="OneEuroFilter", min_cutoff=0.004, beta=0.1),
+                dict(type="Gaus1dFilter", window_size=5, sigma=2), dict(type="SGFilter", window_size=5, polyorder=2),
+                SMOOTHNET[8], SMOOTHNET[32]]:
+        out = build_post_processing(cfg)(noisy)
+        assert isinstance(out, np.ndarray) and out.shape == noisy.shape and out.dtype == noisy.dtype
+
+
+def test_even_window_size_is_one_less_like_mmhuman3d():
+    x = walk(40, (24, 3), 0.5, 0.05, seed=2)
+    np.testing.assert_allclose(build_post_processing(dict(type="Gaus1dFilter", window_size=6, sigma=1))(x),
+                               mmhuman3d_gaus1d(x, 5, 1), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(build_post_processing(dict(type="SGFilter", window_size=8, polyorder=2))(x),
+                               mmhuman3d_savgol(x, 7, 2), rtol=1e-12, atol=1e-9)
+
+
+# ---- MMHuman3D's tests/test_apis/test_inference.py ---------------------------------------------
+
+
+def test_inference_smooth_process_on_vertices():
+    verts = walk(1, (6890, 3), 0.1, 0.01, seed=3).astype(np.float32)
+    x = verts.repeat(20, 0) + np.random.default_rng(4).normal(0, 0.01, (20, 6890, 3)).astype(np.float32)
+    out = smooth_process(x)  # savgol by default
+    assert out.shape == x.shape and out.dtype == np.float32
+    np.testing.assert_allclose(out, mmhuman3d_savgol(x.astype(np.float64)), rtol=1e-5, atol=1e-5)
+
+
+# ---- smooth_process on what MMHuman3D's demo passes -----------------------------------------------
+
+
+DEMO_INPUTS = ["rotmat (T, 24, 9)", "rotmat (T, 24, 3, 3)", "rotmat (T, 2, 24, 9)", "6D (T, 24, 6)",
+               "vertices (T, 6890, 3)", "cameras (T, 1, 3)", "cameras (T, 2, 1, 3)"]
+
+
+def demo_input(kind, T):
+    R = rotations(T)
+    if kind.startswith("rotmat (T, 2"):
+        return np.stack([R.reshape(T, 24, 9), rotations(T, seed=1).reshape(T, 24, 9)], axis=1).astype(np.float32)
+    if kind.startswith("rotmat"):
+        return (R.reshape(T, 24, 9) if kind.endswith("9)") else R).astype(np.float32)
+    if kind.startswith("6D"):
+        return matrix_to_rot6d(R).astype(np.float32)
+    if kind.startswith("vertices"):
+        return walk(T, (6890, 3), 0.1, 0.01, seed=5, offset=0.0).astype(np.float32)
+    cams = walk(T, (1, 3), 0.2, 0.02, seed=6, offset=0.5).astype(np.float32)
+    return np.stack([cams, cams[::-1]], axis=1) if "2, 1" in kind else cams
+
+
+@pytest.mark.parametrize("smooth_type", ["smoothnet", "smoothnet_windowsize8", "smoothnet_windowsize32"])
+@pytest.mark.parametrize("kind", DEMO_INPUTS)
+def test_smoothnet_on_the_demo_inputs(smooth_type, kind):
+    if kind.startswith("vertices") and smooth_type != "smoothnet":
+        pytest.skip("vertices once (the network runs on 20,673 channels)")
+    T = 8 if kind.startswith("vertices") else 40
+    x = demo_input(kind, T)
+    out = smooth_process(x, smooth_type=smooth_type)
+    assert out.shape == x.shape and out.dtype == x.dtype
+    if kind.startswith("rotmat"):
+        assert is_rotation(out)  # rotation matrices stay rotations
+    if not kind.startswith("vertices"):
+        assert jitter(out) < 0.6 * jitter(x)
+
+
+def test_smoothnet_short_input_is_returned_unchanged():
+    x = walk(7, (24, 6), 0.3, 0.03, seed=7)
+    np.testing.assert_array_equal(smooth_process(x, "smoothnet_windowsize8"), x)
+    np.testing.assert_array_equal(smooth_process(x[:, None], "smoothnet_windowsize32"), x[:, None])
+
+
+def test_smoothnet_windowsize16_and_64_name_the_shipped_windows():
+    for window in (16, 64):
+        with pytest.raises(SynspInputError, match=rf"window_size={window}; shipped: .*window_size 8.*window_size 32"):
+            smooth_process(np.zeros((80, 24, 9)), smooth_type=f"smoothnet_windowsize{window}")
+
+
+# ---- DeciWatch --------------------------------------------------------------------------------------
+
+
+def test_deciwatch_types():
+    x = walk(60, (17, 3), 0.5, 0.02, seed=8) - 100.0
+    want = get_refiner("deciwatch-h36m17-3d-w101", stride=10)(x)  # windows start on frames 0, 10, 20, ...
+    for q in (1, 5):
+        np.testing.assert_allclose(smooth_process(x, f"deciwatch_interval10_q{q}"), want, rtol=1e-6, atol=1e-9)
+    with pytest.raises(SynspInputError, match="no shipped DeciWatch samples one frame in 5"):
+        smooth_process(x, "deciwatch_interval5_q3")
+    with pytest.raises(SynspInputError, match=r"\(K, C\) = \(24, 9\).*SMPL poses"):
+        smooth_process(rotations(60).reshape(60, 24, 9), "deciwatch_interval10_q2")
+
+
+# ---- cfg_base_dir -------------------------------------------------------------------------------
+
+
+def test_cfg_base_dir_reads_mmhuman3d_config_names(tmp_path):
+    folder = write_configs(tmp_path, {
+        "savgol.py": "smooth_cfg = dict(type='savgol', window_size=5, polyorder=2)\n",
+        "gaus1d.py": "smooth_cfg = dict(type='gaus1d', window_size=7, sigma=2)\n",
+        "oneeuro.py": "smooth_cfg = dict(type='oneeuro', min_cutoff=0.02, beta=0.01)\n",
+        "smoothnet_windowsize8.py": "smooth_cfg = dict(type='smoothnet', window_size=8, output_size=8,\n"
+                                    "    checkpoint='https://example.org/smoothnet_windowsize8.pth.tar')\n",
+        "deciwatch_interval5_q1.py": "speed_up_cfg = dict(type='deciwatch', interval=5, slide_window_q=1,\n"
+                                     "    checkpoint='deciwatch_interval5_q1.pth.tar')\n",
+    })
+    x = walk(30, (24, 3), 0.5, 0.02, seed=9)
+    np.testing.assert_allclose(smooth_process(x, "savgol", cfg_base_dir=folder), mmhuman3d_savgol(x, 5, 2),
+                               rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(smooth_process(x, "gaus1d", cfg_base_dir=folder), mmhuman3d_gaus1d(x, 7, 2),
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(smooth_process(x, "oneeuro", cfg_base_dir=folder), one_euro(x, 0.02, 0.01),
+                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(smooth_process(x, "smoothnet", cfg_base_dir=folder),  # reads smoothnet_windowsize8.py
+                               smooth_process(x, "smoothnet_windowsize8", cfg_base_dir=None), rtol=1e-12)
+    with pytest.raises(SynspInputError, match="samples one frame in 5"):  # speed_up_cfg is read
+        smooth_process(x, "deciwatch_interval5_q1", cfg_base_dir=folder)
+    with pytest.raises(SynspInputError, match=r"smoothnet_windowsize32\.py' does not exist"):
+        smooth_process(x, "smoothnet_windowsize32", cfg_base_dir=folder)
+
+
+def test_cfg_base_dir_defaults_like_mmhuman3d(tmp_path, monkeypatch):
+    x = walk(30, (24, 3), 0.5, 0.02, seed=10)
+    monkeypatch.chdir(tmp_path)  # no configs here: MMHuman3D's settings, built in
+    np.testing.assert_allclose(smooth_process(x), mmhuman3d_savgol(x, 11, 2), rtol=1e-12, atol=1e-9)
+    (tmp_path / "configs/_base_/post_processing").mkdir(parents=True)  # MMHuman3D's relative default folder
+    (tmp_path / "configs/_base_/post_processing/savgol.py").write_text(
+        "smooth_cfg = dict(type='savgol', window_size=7, polyorder=3)\n")
+    np.testing.assert_allclose(smooth_process(x), mmhuman3d_savgol(x, 7, 3), rtol=1e-12, atol=1e-9)
+
+
+# ---- types in and out -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("smooth_type", ["oneeuro", "gaus1d", "savgol", "smoothnet", "gaus1d_time"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_tensor_in_tensor_out_same_dtype_and_device(smooth_type, dtype):
+    x = torch.as_tensor(walk(30, (2, 24, 3), 0.5, 0.05, seed=11), dtype=dtype)
+    out = smooth_process(x, smooth_type=smooth_type)
+    assert isinstance(out, torch.Tensor) and out.dtype == dtype and out.device == x.device and out.shape == x.shape
+    np.testing.assert_allclose(out.numpy(), smooth_process(x.numpy(), smooth_type=smooth_type), rtol=1e-6)
+    f = build_post_processing({"type": "gaus1d" if smooth_type == "gaus1d" else "savgol"})
+    y = f(x[:, 0])
+    assert isinstance(y, torch.Tensor) and y.dtype == dtype
+    assert isinstance(f(x[:, 0].numpy()), np.ndarray)
+
+
+def test_integer_input_as_mmhuman3d():
+    x = np.random.default_rng(12).integers(-500, 500, (30, 24, 3))
+    out = smooth_process(x, "savgol")
+    assert out.dtype == x.dtype  # written into integer arrays: truncated towards zero
+    np.testing.assert_array_equal(out, mmhuman3d_savgol(x))
+    np.testing.assert_array_equal(smooth_process(x, "gaus1d"), mmhuman3d_gaus1d(x))  # scipy's integer path
+    np.testing.assert_array_equal(smooth_process(x, "oneeuro"), np.trunc(one_euro(x, 0.004, 0.7)).astype(x.dtype))
+
+
+# ---- the filters' definitions -------------------------------------------------------------------
+
+
+def test_gaus1d_is_a_2d_median_over_keypoints_and_time():
+    x = walk(40, (24, 3), 0.5, 0.05, seed=13)
+    out = smooth_process(x, "gaus1d")
+    np.testing.assert_allclose(out, mmhuman3d_gaus1d(x), rtol=1e-12, atol=1e-12)
+    four = np.stack([x, x[::-1]], axis=1)  # persons independently
+    np.testing.assert_allclose(smooth_process(four, "gaus1d")[:, 1], mmhuman3d_gaus1d(x[::-1].copy()),
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_gaus1d_time_is_the_median_over_time_only():
+    x = walk(40, (24, 3), 0.5, 0.05, seed=14)
+    np.testing.assert_allclose(smooth_process(x, "gaus1d_time"), time_median_gaussian(x), rtol=1e-12, atol=1e-12)
+    assert np.abs(smooth_process(x, "gaus1d_time") - smooth_process(x, "gaus1d")).max() > 1e-3
+
+
+def test_gaus1d_zeroes_the_outer_keypoints_first_and_last_frames_like_mmhuman3d():
+    x = walk(40, (24, 3), 0.5, 0.05, seed=22)  # positive values: the padding zeros sort first
+    out = smooth_process(x, "gaus1d")
+    np.testing.assert_array_equal(out[[0, -1]][:, [0, -1]], mmhuman3d_gaus1d(x)[[0, -1]][:, [0, -1]])
+    assert np.abs(out[[0, -1]][:, [0, -1]]).max() < 0.5 * np.abs(x).min()  # pulled towards zero
+    assert np.abs(smooth_process(x, "gaus1d_time") - x).max() < 0.05 * np.abs(x).min()
+
+
+def test_gaus1d_with_few_keypoints_warns_that_the_output_is_zero():
+    cams = walk(30, (1, 3), 0.2, 0.02, seed=15)
+    with pytest.warns(UserWarning, match="output is zero.*gaus1d_time"):
+        out = smooth_process(cams, "gaus1d")
+    np.testing.assert_array_equal(out, mmhuman3d_gaus1d(cams))
+    assert not out.any()
+
+
+@pytest.mark.parametrize("T", [2, 4, 6, 8, 10, 3, 7])
+def test_savgol_short_sequence_like_mmhuman3d(T):
+    x = walk(T, (24, 3), 0.5, 0.05, seed=16)
+    np.testing.assert_allclose(smooth_process(x, "savgol"), mmhuman3d_savgol(x), rtol=1e-12, atol=1e-9)
+
+
+def test_gaus1d_even_short_sequence_uses_one_frame_less():
+    x = walk(8, (24, 3), 0.5, 0.05, seed=17)  # MMHuman3D's medfilt raises on the even window 8
+    np.testing.assert_allclose(smooth_process(x, "gaus1d"), mmhuman3d_gaus1d(x, 7), rtol=1e-12, atol=1e-12)
+
+
+def test_oneeuro_like_mmhuman3d():
+    x = walk(50, (2, 24, 3), 0.5, 0.05, seed=18)
+    got = smooth_process(x, "oneeuro")
+    for p in range(2):
+        np.testing.assert_allclose(got[:, p], one_euro(x[:, p], 0.004, 0.7), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("smooth_type", ["oneeuro", "gaus1d", "savgol", "gaus1d_time"])
+@pytest.mark.parametrize("shape,dtype", [((50, 17, 3), np.float32), ((50, 2, 24, 2), np.float64),
+                                         ((50, 12, 5), np.float32)])
+def test_smooth_process_keeps_shape_and_dtype_and_reduces_jitter(smooth_type, shape, dtype):
+    x = walk(shape[0], shape[1:], 0.5, 0.02, seed=19).astype(dtype)
+    out = smooth_process(x, smooth_type=smooth_type)
+    assert out.shape == x.shape and out.dtype == x.dtype
+    if smooth_type != "gaus1d":  # gaus1d zeroes the outer keypoints' first and last frames (see below)
+        assert jitter(out) < 0.5 * jitter(x)
+
+
+@pytest.mark.parametrize("layout", ["9", "3x3"])
+@pytest.mark.parametrize("smooth_type", ["savgol", "oneeuro", "gaus1d"])
+def test_filters_keep_rotation_matrices_valid(layout, smooth_type):
+    T = 60
+    R = rotations(T, seed=20).astype(np.float32)
+    x = R.reshape(T, 24, 9) if layout == "9" else R
+    if smooth_type == "gaus1d":
+        with pytest.warns(UserWarning, match="mixes the rotations of neighbouring joints"):
+            out = smooth_process(x, smooth_type)
+    else:
+        out = smooth_process(x, smooth_type)
+    assert out.shape == x.shape and out.dtype == np.float32 and is_rotation(out)
+    # entry by entry as MMHuman3D on the (T, 24, 9) layout, then the nearest rotation
+    entrywise = {"savgol": mmhuman3d_savgol, "gaus1d": mmhuman3d_gaus1d,
+                 "oneeuro": lambda a: one_euro(a, 0.004, 0.7)}[smooth_type](R.reshape(T, 24, 9).astype(np.float64))
+    m = entrywise.reshape(T, 24, 3, 3)
+    sound = np.linalg.det(m) > 0.1  # gaus1d's block median leaves matrices far from any rotation
+    assert sound.mean() > (0.3 if smooth_type == "gaus1d" else 0.99)
+    np.testing.assert_allclose(out.reshape(T, 24, 3, 3)[sound], nearest_rotation(m[sound]), atol=1e-5)
+    if smooth_type != "gaus1d":
+        assert jitter(out) < 0.6 * jitter(x)
+        assert np.abs(out.reshape(T, 24, 9) - entrywise).max() < 0.1  # the projection moves little
+
+
+def test_synsp_uses_the_shipped_networks():
+    x = walk(30, (17, 3), 0.5, 0.02, seed=21) - 100.0
+    x4 = np.stack([x, x[::-1]], axis=1)
+    np.testing.assert_allclose(smooth_process(x4, "synsp"), synsp.refine(x4), atol=1e-9)
+
+
+def test_synsp_refines_smpl_rotation_matrices_with_the_rotation_network():
+    from synsp.rotations import refine_rotations
+
+    T = 40
+    aa = walk(T, (24, 3), 0.3, 0.05, seed=16) - 100.0
+    R = axis_angle_to_matrix(aa).astype(np.float32)
+    out = smooth_process(R.reshape(T, 1, 24, 9), "synsp")
+    assert out.shape == (T, 1, 24, 9) and out.dtype == np.float32
+    expected = axis_angle_to_matrix(refine_rotations(aa, "synsp-smpl24-rot-w8"))
+    np.testing.assert_allclose(out.reshape(T, 24, 3, 3), expected, atol=1e-4)
+    assert jitter(out) < 0.5 * jitter(R.reshape(T, 1, 24, 9))
+
+
+def test_errors_list_what_exists():
+    x = np.zeros((20, 17, 3))
+    with pytest.raises(SynspInputError, match="expected one of oneeuro, gaus1d, savgol, smoothnet.*deciwatch.*synsp"):
+        smooth_process(x, smooth_type="kalman")
+    with pytest.raises(SynspInputError, match="K = 24 keypoints with C = 9"):
+        smooth_process(np.ones((20, 24, 9)), smooth_type="synsp")  # not rotations: no model for it
+    with pytest.raises(SynspInputError, match="24 SMPL joints"):
+        smooth_process(np.broadcast_to(np.eye(3).ravel(), (20, 23, 9)).copy(), smooth_type="synsp")
+    with pytest.raises(SynspInputError, match=r"expected a non-empty numeric array"):
+        smooth_process(np.zeros((20, 3)))
+    with pytest.raises(SynspInputError, match="inf"):
+        smooth_process(np.full((20, 2, 3), np.inf))
+    with pytest.raises(SynspInputError, match="expected one of OneEuroFilter"):
+        build_post_processing({"type": "kalman"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a valid call warns about nothing
+        smooth_process(x + 1.0, "gaus1d")
