@@ -483,7 +483,8 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
                                 preset=config.preset, mode=config.mode, views=config.views,
                                 representation=config.representation, seed=config.seed,
                                 augment=Augmentation(fast=config.fast_motion))
-    val = validation_set(config.skeleton, config.preset if isinstance(config.preset, str) else config.preset[0],
+    first = config.preset if isinstance(config.preset, str) else config.preset[0]
+    val = validation_set(config.skeleton, "mixed" if is_family(first) else first,  # one yardstick for families
                          config.val_frames, corpus, split=config.val_split,
                          representation=config.representation, views=config.views)
     root_joints = tuple(get_skeleton(config.skeleton).root_joints)
