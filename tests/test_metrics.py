@@ -171,3 +171,16 @@ def test_summarize_reports_pck_for_2d_keypoints():
     out = summarize([pred], [gt], pck_thresholds=(0.05, 0.1, 0.2))
     assert out["pck@0.05"] == pytest.approx(200 / 3) and out["pck@0.1"] == 100.0 and out["pck@0.2"] == 100.0
     assert "pck@0.05" not in summarize([pred], [gt])
+
+
+@pytest.mark.parametrize("frames,hardest,kept", [(3015, 0.01, 31), (200, 0.01, 2), (100, 0.01, 1), (3015, 0.1, 302),
+                                                 (50, 0.01, 1)])
+def test_hardest_fraction_keeps_smoothnet_count(frames, hardest, kept):
+    # SmoothNet's evaluation sorts the input MPJPE and keeps the frames from index int(N * 0.99) (top 1 %) or
+    # int(N * 0.9) (top 10 %) on: N - int(0.99 N) frames, not round(0.01 N)
+    assert kept == frames - int(frames * (1 - hardest))
+    gt = np.zeros((frames, 2, 3))
+    err = np.arange(frames, dtype=float)[::-1].copy()  # frame t is off by err[t]; the largest come first
+    inp = gt + err[:, None, None] / np.sqrt(3)
+    s = summarize([inp], [gt], inputs=[inp], hardest=hardest)
+    assert s["mpjpe_hardest"] == pytest.approx(np.sort(err)[-kept:].mean())
