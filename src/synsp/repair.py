@@ -1,0 +1,414 @@
+"""Whole-track repair of left/right inversions, before any refinement.
+
+Pose estimators (MediaPipe, OpenPose, MMPose, body-model regressors) exchange the left and right
+labels of arms, legs or the whole body for tens of frames: a person seen from the back, crossed
+legs.  Inside any short window the swapped labelling is perfectly smooth, so no window refiner or
+filter can see it; over the whole track it shows as a jump where the swap starts and another
+where it ends.  :func:`repair_inversions` finds those jumps.
+
+Groups.  The skeleton's left/right pairs are split into limb groups (:func:`limb_groups`):
+``arms`` (shoulders, collar bones, elbows, wrists and everything hung below them: hands,
+fingers), ``legs`` (hips, knees, ankles, heels, feet, toes), ``head`` (eyes, ears, mouth, jaw,
+...), and ``other`` for pairs whose names say nothing (custom skeletons).  A pair belongs to the
+group of the first joint on its path up the kinematic tree (through joints of its side) whose name
+says arm or leg (MediaPipe's finger points follow the wrist, BODY_25's toes the ankle, WholeBody's
+hands the wrist).
+
+Model.  Per group and frame ``t`` a hidden state ``s_t``: 1 when the observed labels of the
+group are exchanged.  Each frame's labelled positions under the states of frames ``t-2, t-1, t``
+are scored by a constant-velocity prediction from the two frames before (the Viterbi runs on the
+pairs ``(s_{t-1}, s_t)``, 4 states, so the prediction is exact second order):
+
+* motion continuity: per joint, ``min(|x_t - (x_{t-1} + (x_{t-1} - x_{t-2}))| / sigma, cap)``,
+  truncated so that outliers and short single-joint errors cannot buy a relabelling.  ``sigma``
+  is the group's own jitter, the median length of its joints' second differences over the track
+  (at least ``floor`` times the person's size, the median larger side of the joint bounding box),
+  so the costs have no unit (pixels, metres, millimetres alike) and adapt to the estimator's
+  noise.  A missing joint (NaN, or confidence below ``min_confidence``) adds nothing; after a gap
+  the prediction is the last seen position, with ``sigma`` widened by half per missing frame;
+* confidence: each pair's terms are weighted by the lowest confidence of the points they use;
+* ``switch_cost`` per change of state (the prior against flipping), ``edge_cost`` (default three
+  switches) for a track that starts or ends relabelled: a boundary there has evidence from one
+  side only;
+* agreement with the input: ``flip_cost`` per relabelled frame plus ``move_cost`` times how far
+  apart (in ``sigma``, truncated at ``cap``) the group's left and right joints are in it.  Of two
+  labellings that explain the motion equally well (a global exchange of the whole track is
+  invisible to motion), the one that agrees with the input on most frames wins, and a long stretch
+  of well separated limbs is not relabelled because of a few ambiguous frames at its ends.  On
+  clean input nothing is relabelled.
+
+Two passes: the whole body first (``whole_body``; arms and legs together, their costs summed, with
+``body_move_cost``), then every group alone on the body's labelling.  A detector that takes a
+person for back-facing exchanges arms and legs at once, and their evidence together finds the
+inversion where either alone is ambiguous (legs side by side); the head follows the body and is
+then checked alone (MediaPipe's face points often collapse rather than exchange).
+
+The costs are numpy arrays over the whole track and the Viterbi recursion runs on blocks of about
+``sqrt(T)`` frames side by side (min-plus products of the blocks' transition matrices, then the
+blocks' own recursions in parallel), so an hour at 30 fps (108,000 frames, 17 joints) takes about
+a second; memory is a few hundred bytes per frame and group.
+
+Not used: bone lengths.  Exchanging a whole group keeps every bone length on a left/right
+symmetric skeleton; only on skeletons whose hips hang from the shoulders (COCO) does it change
+one, and that only measures agreement with the other group, which is itself possibly exchanged.
+Not repaired: body-model rotations (SMPL axis-angles); :mod:`synsp.identity` repairs identity
+swaps between persons; :mod:`synsp.label_errors` simulates both kinds of error.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .skeletons import Skeleton, get_skeleton
+from .validation import SynspInputError, check_poses
+
+__all__ = ["GROUPS", "InversionRepair", "limb_groups", "repair_inversions", "relabel", "size_of"]
+
+GROUPS = ("arms", "legs", "head", "other")
+
+_LEG_WORDS = ("hip", "knee", "ankle", "heel", "foot", "toe", "thigh", "femur", "tibia", "shin", "calf", "leg")
+_ARM_WORDS = ("shoulder", "collar", "clavicle", "elbow", "wrist", "hand", "finger", "thumb", "pinky", "index",
+              "forearm", "arm", "humerus", "radius")
+_HEAD_WORDS = ("eye", "ear", "mouth", "jaw", "brow", "nose", "lip", "cheek", "face", "head", "temple", "chin")
+
+
+def _word_group(name: str) -> str | None:
+    for group, words in (("legs", _LEG_WORDS), ("arms", _ARM_WORDS), ("head", _HEAD_WORDS)):
+        if any(w in name for w in words):
+            return group
+    return None
+
+
+def limb_groups(skeleton: Any) -> dict[str, tuple[tuple[int, int], ...]]:
+    """The skeleton's left/right pairs by limb group, in the order of :data:`GROUPS` (empty groups left out).
+
+    A pair goes to the group of the first joint on the left joint's path up the tree (through left
+    joints only, up to the first central one) whose name says leg or arm (``hip``, ``knee``, ``toe``,
+    ...; ``shoulder``, ``wrist``, ``finger``, ...); a pair with no such joint on the way goes to
+    ``head`` when its own name says head or face, else ``other``.
+    """
+    sk = skeleton if isinstance(skeleton, Skeleton) else get_skeleton(skeleton)
+    found: dict[str, list[tuple[int, int]]] = {g: [] for g in GROUPS}
+    sided = set(sk.left_indices)
+    for left, right in sk.left_right:
+        group, j = None, left
+        while j in sided and group is None:  # up through the left side only, never past a central joint
+            g = _word_group(sk.joints[j])
+            group = g if g in ("arms", "legs") else None
+            j = sk.parents[j]
+        if group is None:
+            group = "head" if _word_group(sk.joints[left]) == "head" else "other"
+        found[group].append((left, right))
+    return {g: tuple(p) for g, p in found.items() if p}
+
+
+class InversionRepair(NamedTuple):
+    """What :func:`repair_inversions` returns.
+
+    ``poses``: the repaired track, the input's shape; ``flipped``: ``(T, G)`` (``(T, P, G)`` for
+    ``(T, P, J, D)`` input) True where the group's labels were exchanged (frames where the group
+    has at least one finite joint); ``groups``: the G group names, the columns of ``flipped``.
+    """
+
+    poses: np.ndarray
+    flipped: np.ndarray
+    groups: tuple[str, ...]
+
+
+def size_of(x: np.ndarray) -> float:
+    """A person's size: the median over frames of the larger side of the joints' bounding box (NaN-aware)."""
+    x = x[:: max(1, len(x) // 2000)]  # a median: a few thousand frames tell it
+    with np.errstate(invalid="ignore"), _quiet():
+        side = (np.nanmax(x, axis=-2) - np.nanmin(x, axis=-2)).max(axis=-1)
+        size = float(np.nanmedian(side)) if np.isfinite(side).any() else float("nan")
+    return size if np.isfinite(size) and size > 0 else 1.0
+
+
+class _quiet:
+    """Silence numpy's all-NaN slice warnings inside a block."""
+
+    def __enter__(self):
+        import warnings
+
+        self._w = warnings.catch_warnings()
+        self._w.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc):
+        self._w.__exit__(*exc)
+
+
+def _resolve(skeleton: Any, num_joints: int) -> Skeleton:
+    if skeleton is None:
+        raise SynspInputError("repair_inversions needs the skeleton (a name such as 'coco17' or a Skeleton) "
+                              "to know the left/right pairs")
+    sk = skeleton if isinstance(skeleton, Skeleton) else get_skeleton(skeleton)
+    if sk.num_joints != num_joints:
+        raise SynspInputError(f"poses have {num_joints} joints but skeleton {sk.name!r} has {sk.num_joints}")
+    return sk
+
+
+def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, switch_cost: float = 10.0,
+                      flip_cost: float = 0.05, move_cost: float = 0.002, body_move_cost: float = 0.005,
+                      sigma: float = 1.0, floor: float = 0.002, cap: float = 20.0,
+                      min_confidence: float = 0.3, edge_cost: float | None = None,
+                      whole_body: bool = True, groups: Any = None) -> InversionRepair:
+    """Find and undo left/right label exchanges of whole limb groups over a whole track.
+
+    ``poses``: ``(T, J, D)`` (one person) or ``(T, P, J, D)`` (each person or view alone), D = 2 or 3,
+    NaN for missing joints, any unit.  ``skeleton``: a name or :class:`~synsp.skeletons.Skeleton`
+    with the left/right pairs.  ``confidence``: ``(T, J)`` / ``(T, P, J)`` scores in [0, 1] (NaN
+    and scores below ``min_confidence`` count as missing).  ``groups``: a subset of the group
+    names to repair (default all).  The model and its parameters are in the module docstring;
+    ``sigma`` is relative to the person's size, ``switch_cost`` / ``flip_cost`` / ``cap`` are in
+    units of one joint's squared error of ``sigma``.
+
+    Returns :class:`InversionRepair` ``(poses, flipped, groups)``; apply the same relabelling to
+    other per-joint arrays (confidences) with :func:`relabel`.
+    """
+    x = check_poses(poses, "poses", ndims=(3, 4), allow_nan=True)
+    sk = _resolve(skeleton, x.shape[-2])
+    table = limb_groups(sk)
+    if groups is not None:
+        unknown = set(groups) - set(GROUPS)
+        if unknown:
+            raise SynspInputError(f"unknown limb group(s) {sorted(unknown)}; expected some of {GROUPS}")
+        table = {g: p for g, p in table.items() if g in groups}
+    names = tuple(table)
+    single = x.ndim == 3
+    x4 = x[:, None] if single else x
+    T, P, J, _ = x4.shape
+    conf = None
+    if confidence is not None:
+        conf = np.asarray(confidence, dtype=np.float64)
+        if conf.shape != x.shape[:-1]:
+            raise SynspInputError(f"confidence has shape {conf.shape}; expected {x.shape[:-1]} like the poses")
+        conf = conf[:, None] if single else conf
+    flipped = np.zeros((T, P, len(names)), dtype=bool)
+    for p in range(P):
+        xp = x4[:, p]
+        cp = None if conf is None else conf[:, p]
+        usable = np.isfinite(xp).all(-1)
+        if cp is not None:
+            usable &= np.nan_to_num(cp) >= min_confidence
+        xs = np.where(usable[..., None], xp, np.nan)
+        weight = np.ones((T, J)) if cp is None else np.clip(np.nan_to_num(cp), 0.0, 1.0)
+        if not names or T < 2:
+            continue
+        size = size_of(xs)
+        edge = 3 * switch_cost if edge_cost is None else edge_cost
+        costs, seps = [], []
+        for g in names:
+            pairs = np.asarray(table[g])
+            scale = max(sigma * _jitter(xs[:, pairs.reshape(-1)]), floor * size)
+            costs.append(_continuity_costs(xs, weight, pairs[:, 0], pairs[:, 1], scale, cap))
+            # agreement with the input: relabelling a frame costs more the further apart left and right are
+            sep = _rho(xs[:, pairs[:, 0]] - xs[:, pairs[:, 1]], scale, cap)
+            seps.append(2 * (sep * np.minimum(weight[:, pairs[:, 0]], weight[:, pairs[:, 1]])).sum(-1))
+
+        def solve(costs: list[np.ndarray], seps: list[np.ndarray], move_cost: float) -> np.ndarray:
+            trans, init = [], []
+            for cost, sep in zip(costs, seps):
+                tr, i0 = _pair_state_transitions(cost, switch_cost, flip_cost + move_cost * sep, edge)
+                trans.append(tr)
+                init.append(i0)
+            return (_viterbi(np.stack(init), np.stack(trans)) % 2).astype(bool)  # (sets, T)
+
+        body = np.zeros(T, dtype=bool)
+        if whole_body and "arms" in names and "legs" in names:
+            # first the whole body on the evidence of arms and legs together (a detector's face points
+            # often collapse rather than swap when it takes a person for back-facing), then each group
+            # on the body's relabelling (its costs are the same table with the body's switches XORed in)
+            limbs = [names.index("arms"), names.index("legs")]
+            body = solve([costs[limbs[0]] + costs[limbs[1]]], [seps[limbs[0]] + seps[limbs[1]]], body_move_cost)[0]
+            costs = [_relative_to(c, body) for c in costs]
+        states = solve(costs, seps, move_cost) ^ body
+        sets = [np.asarray(table[g]) for g in names]
+        for k, pairs in enumerate(sets):
+            seen = np.isfinite(xp[:, pairs.reshape(-1)]).all(-1).any(-1)
+            flipped[:, p, k] = states[k] & seen
+    out = relabel(x4, flipped, sk, names)
+    if single:
+        out, flipped = out[:, 0], flipped[:, 0]
+    return InversionRepair(out, flipped, names)
+
+
+def relabel(values: Any, flipped: np.ndarray, skeleton: Any, groups: tuple[str, ...]) -> np.ndarray:
+    """Exchange the left/right joints of ``groups`` where ``flipped`` says so.
+
+    ``values``: ``(T, J, ...)`` or ``(T, P, J, ...)`` per-joint arrays (poses, confidences);
+    ``flipped``: ``(T, G)`` or ``(T, P, G)`` from :func:`repair_inversions`.  Returns a copy.
+    """
+    sk = skeleton if isinstance(skeleton, Skeleton) else get_skeleton(skeleton)
+    table = limb_groups(sk)
+    out = np.array(values, copy=True)
+    for k, g in enumerate(groups):
+        idx = np.nonzero(flipped[..., k])  # the leading (T,) or (T, P) indices to relabel
+        if not len(idx[0]):
+            continue
+        pairs = np.asarray(table[g])
+        left, right = pairs[:, 0], pairs[:, 1]
+        sub = out[idx]  # (n, J, ...)
+        sub[:, left], sub[:, right] = sub[:, right], sub[:, left]
+        out[idx] = sub
+    return out
+
+
+def _ffill(v: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Last valid value at or before each frame along axis 0 (NaN before the first) and its age in frames."""
+    T = len(v)
+    idx = np.where(ok, np.arange(T).reshape((T,) + (1,) * (ok.ndim - 1)), -1)
+    idx = np.maximum.accumulate(idx, axis=0)
+    filled = np.take_along_axis(v, np.maximum(idx, 0)[..., None], axis=0)
+    filled[idx < 0] = np.nan
+    age = np.where(idx >= 0, np.arange(T).reshape((T,) + (1,) * (ok.ndim - 1)) - idx, 0)
+    return filled, age
+
+
+def _shift(v: np.ndarray, k: int, fill: float = np.nan) -> np.ndarray:
+    """``v`` delayed by ``k`` frames along axis 0 (the first ``k`` frames get ``fill``)."""
+    out = np.empty_like(v)
+    out[:k] = fill
+    out[k:] = v[: len(v) - k]
+    return out
+
+
+def _continuity_costs(x: np.ndarray, weight: np.ndarray, left: np.ndarray, right: np.ndarray,
+                      scale: float, cap: float, chunk: int = 16384) -> np.ndarray:
+    """Motion-continuity cost ``(T, 2, 2)`` of one group: ``[t, u, v]`` with ``u = s_{t-2} xor s_{t-1}``,
+    ``v = s_{t-1} xor s_t`` (labels of frame t-1 as reference); row 0 is zero."""
+    T = len(x)
+    out = np.zeros((T, 2, 2))
+    if T < 2:
+        return out
+    X = np.stack([x[:, left], x[:, right]], axis=1).astype(np.float32)  # (T, side, n, D)
+    ok = np.isfinite(X).all(-1)  # (T, 2, n)
+    F, age = _ffill(X, ok)  # the last seen position of each side and how old it is
+    W, _ = _ffill(np.stack([weight[:, left], weight[:, right]], axis=1)[..., None], ok)
+    W = np.nan_to_num(W[..., 0]).astype(np.float32)  # the confidence of the last seen position
+    known = np.isfinite(F).all(-1).all(1)  # (T, n): both sides seen at least once by frame t
+    flip = np.array([[0, 1], [1, 0]])  # [u, side]: the side whose frame t-2 continues the side's label
+    for a in range(1, T, chunk):  # bounded memory: the per-joint terms of a chunk of frames at a time
+        b = min(T, a + chunk)
+        t = np.arange(a, b)
+        t2 = np.maximum(t - 2, 0)
+        p1 = F[t - 1]  # (m, 2, n, D)
+        # velocity only from two real observations of both sides, else a constant-position prediction
+        vel_ok = ok[t - 1].all(1) & ok[t2].all(1) & (t >= 2)[:, None]  # (m, n)
+        vel = X[t - 1][:, None] - X[t2][:, flip]  # (m, u, side, n, D)
+        vel = np.where(vel_ok[:, None, None, :, None], vel, np.float32(0))
+        pred = p1[:, None] + vel  # (m, u, side, n, D)
+        res = X[t][:, :, None, None] - pred[:, None]  # (m, observed side, u, label side, n, D)
+        s = (scale * (1.0 + 0.5 * age[t - 1].max(1))).astype(np.float32)  # (m, n): a stale prediction is loose
+        e = _rho(res, s[:, None, None, None], cap)  # (m, o, u, k, n)
+        w = np.minimum(W[t - 1, 0], W[t - 1, 1]) * np.where(vel_ok, np.minimum(W[t2, 0], W[t2, 1]), np.float32(1))
+        here = np.where(ok[t], W[t], np.float32(1))
+        w = w * np.minimum(here[:, 0], here[:, 1])
+        w = np.where(known[t - 1], w, np.float32(0))  # (m, n)
+        for u in (0, 1):
+            for v in (0, 1):  # label side k takes observed side k ^ v
+                out[t, u, v] = (w * (e[:, v, u, 0] + e[:, 1 - v, u, 1])).sum(-1)
+    return out
+
+
+def _rho(r: np.ndarray, s: Any, cap: float) -> np.ndarray:
+    """Truncated distance per joint (last axis: coordinates) in units of ``s``, 0 where it is NaN."""
+    sq = r[..., 0] * r[..., 0]
+    for d in range(1, r.shape[-1]):
+        sq += r[..., d] * r[..., d]
+    e = np.sqrt(sq) / s
+    return np.where(np.isfinite(e), np.minimum(e, cap), 0.0)
+
+
+def _jitter(x: np.ndarray) -> float:
+    """Median length of the second difference over frames and joints (NaN-aware; 0 when none)."""
+    if len(x) < 3:
+        return 0.0
+    a = np.linalg.norm(x[2:] - 2 * x[1:-1] + x[:-2], axis=-1)
+    a = a[np.isfinite(a)]
+    return float(np.median(a)) if a.size else 0.0
+
+
+def _relative_to(cost: np.ndarray, states: np.ndarray) -> np.ndarray:
+    """The ``(T, 2, 2)`` cost table of a track relabelled by ``states`` ``(T,)``: ``[t, u, v]`` becomes
+    ``[t, u ^ (s_{t-2} ^ s_{t-1}), v ^ (s_{t-1} ^ s_t)]``."""
+    change = np.zeros(len(states), dtype=bool)
+    change[1:] = states[1:] ^ states[:-1]
+    before = np.zeros_like(change)
+    before[2:] = change[1:-1]
+    out = cost.copy()
+    out[before] = out[before][:, ::-1, :]
+    out[change] = out[change][:, :, ::-1]
+    return out
+
+
+def _pair_state_transitions(cost: np.ndarray, switch_cost: float, flip_cost: np.ndarray,
+                            edge_cost: float) -> tuple[np.ndarray, np.ndarray]:
+    """Transition costs ``(T-1, 4, 4)`` between pair states ``2 s_{t-1} + s_t`` and the initial costs ``(4,)``;
+    ``flip_cost`` ``(T,)``: the cost of relabelling each frame."""
+    T = len(cost)
+    trans = np.full((T - 1, 4, 4), np.inf)
+    for a in (0, 1):
+        for b in (0, 1):
+            for c in (0, 1):
+                trans[:, 2 * a + b, 2 * b + c] = cost[1:, a ^ b, b ^ c] + switch_cost * (b ^ c) + flip_cost[1:] * c
+    init = np.array([0.0, np.inf, np.inf, edge_cost + flip_cost[0]])  # frame 0: (s, s)
+    trans[-1, :, 1::2] += edge_cost  # ending relabelled: a track's ends cost a switch like any boundary
+    return trans, init
+
+
+def _viterbi(init: np.ndarray, trans: np.ndarray) -> np.ndarray:
+    """Minimum-cost state paths: ``init`` ``(B, S)``, ``trans`` ``(B, N, S, S)`` (from, to) -> ``(B, N + 1)``.
+
+    The N transitions are cut into K blocks of L (about sqrt(N)); the blocks' min-plus transfer
+    matrices give the optimal costs at block starts, then every block runs its own recursion with
+    back pointers at the same time, and the path is read back block by block.  Ties go to the
+    lower state (no relabelling).
+    """
+    B, N, S, _ = trans.shape
+    if N == 0:
+        return init.argmin(-1)[:, None]
+    L = max(8, int(np.ceil(np.sqrt(N))))
+    K = -(-N // L)
+    pad = K * L - N
+    if pad:
+        eye = np.full((S, S), np.inf)
+        np.fill_diagonal(eye, 0.0)
+        trans = np.concatenate([trans, np.broadcast_to(eye, (B, pad, S, S))], axis=1)
+    # (L, B K, S, S): step i of every block, contiguous
+    M = np.ascontiguousarray(trans.reshape(B * K, L, S, S).transpose(1, 0, 2, 3))
+    prod = M[0]
+    for i in range(1, L):  # min-plus product, the middle index unrolled (a reduction over a short axis is slow)
+        new = prod[:, :, 0, None] + M[i][:, None, 0, :]
+        for m in range(1, S):
+            np.minimum(new, prod[:, :, m, None] + M[i][:, None, m, :], out=new)
+        prod = new
+    prod = prod.reshape(B, K, S, S)
+    starts = np.empty((B, K, S))
+    a = init.astype(np.float64)
+    for k in range(K):
+        starts[:, k] = a
+        a = (a[:, :, None] + prod[:, k]).min(axis=1)
+    back = np.empty((L, B * K, S), dtype=np.intp)
+    a = starts.reshape(B * K, S)
+    for i in range(L):
+        cand = a[:, :, None] + M[i]
+        back[i] = cand.argmin(axis=1)
+        a = np.take_along_axis(cand, back[i][:, None, :], axis=1)[:, 0]
+    end = a.reshape(B, K, S)[:, -1].argmin(axis=-1)
+    path = np.empty((L, B * K, S), dtype=np.intp)  # path[i, block, e]: the state at step i given e at the block's end
+    cur = np.broadcast_to(np.arange(S), (B * K, S))
+    for i in reversed(range(L)):
+        cur = np.take_along_axis(back[i], cur, axis=-1)
+        path[i] = cur
+    path = path.reshape(L, B, K, S)
+    states = np.empty((B, K * L + 1), dtype=np.intp)
+    states[:, K * L] = end
+    rows = np.arange(B)
+    e = end
+    for k in reversed(range(K)):
+        states[:, k * L:(k + 1) * L] = path[:, rows, k, e].T
+        e = path[0, rows, k, e]
+    return states[:, : N + 1]
