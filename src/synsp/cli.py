@@ -231,6 +231,8 @@ def models() -> None:
                    f"{val.get('input_mpjpe', float('nan')):.1f}), Accel {val.get('val_accel', float('nan')):.2f} "
                    f"{unit}/frame^2 (input {val.get('input_accel', float('nan')):.2f}){angle}")
         click.echo(f"    trained with: {card['command']}")
+        if card.get("limitations"):
+            click.echo(f"    limitations: {card['limitations']}")
 
 
 @cli.command()

@@ -45,7 +45,7 @@ _CARD_TYPES: dict[str, tuple[type, ...]] = {
     "window": (int,), "views": (int,), "fps": (int, float), "root_joints": (list, tuple),
     "skeleton_definition": (dict, type(None)), "normalization": (str,), "mask": (bool,), "causal": (bool,),
     "output": (str,), "data": (str,), "noise_preset": (str,), "recipe": (dict,), "validation": (dict,),
-    "command": (str,), "synsp_version": (str,),
+    "command": (str,), "synsp_version": (str,), "limitations": (str,),
 }
 _OUTPUTS = ("position", "acceleration", "final")
 
@@ -92,6 +92,7 @@ class ModelCard:
     validation: dict[str, Any] = field(default_factory=dict)
     command: str = ""
     synsp_version: str = __version__
+    limitations: str = ""  # what the model was not trained or checked for (e.g. clean input), said to users
 
     def __post_init__(self) -> None:
         if self.skeleton_definition is not None:  # make the custom skeleton's name resolve everywhere
