@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Any
 
@@ -9,6 +10,7 @@ import numpy as np
 
 from .missing import missing_from_confidence
 from .refiners import NetworkRefiner, SubsetRefiner, fit_refiner, get_refiner, shipped_models, subset_indices
+from .repair import relabel, repair_poses, repair_skeleton
 from .skeletons import SKELETONS, get_skeleton, skeleton_for
 from .validation import (
     ABSURD_COORDINATE,
@@ -59,6 +61,7 @@ def refine(
     return_filled: bool = False,
     progress: bool = False,
     views: bool = False,
+    repair: bool = True,
 ):
     """Refine ``poses`` ``(T, J, D)`` or ``(T, P, J, D)`` in the user's units; returns the same shape.
 
@@ -79,6 +82,12 @@ def refine(
     missing joints and come back filled; input with no other value raises.  The result is checked
     before it is returned (same shape, finite wherever the input was finite or filled): a refiner that
     produced NaN or inf raises :class:`synsp.validation.SynspOutputError` instead.
+
+    ``repair`` (default on): before refining, left/right inversions of arms, legs and head are undone
+    over the whole track (:func:`synsp.repair.repair_inversions`, each person or view alone) and, for
+    persons (not ``views``), identity swaps between them (:func:`synsp.identity.repair_identities`):
+    the result is then in the repaired labels and person order.  It needs the skeleton (``skeleton``,
+    the model's, or the one registered for the joint count; see :func:`synsp.repair.repair_skeleton`).
     """
     x = check_poses(poses, "poses", ndims=(3, 4), allow_nan=True)
     fps = check_fps(fps)
@@ -87,6 +96,9 @@ def refine(
     if model is None:
         model = default_model(x.shape[-2], x.shape[-1], skeleton, views=x.shape[1] if views else 1)
     refiner = fit_refiner(get_refiner(model), x.shape[-2], skeleton)
+    if repair:
+        sk = repair_skeleton(x.shape[-2], x.shape[-1], skeleton, refiner)
+        x, confidence, _ = repair_poses(x, sk, confidence, persons=x.ndim == 4 and not views)
     out, filled = _run(refiner, x, fps, confidence, progress)
     check_refined(out, x, np.isfinite(x).all(-1) | filled)
     return (out, filled) if return_filled else out
@@ -145,7 +157,7 @@ def _stand_in_for_unseen_joints(kp: np.ndarray, conf: np.ndarray | None, valid: 
 
 
 def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: float | None = None,
-                     max_gap: int | None = None, progress: bool = False):
+                     max_gap: int | None = None, progress: bool = False, repair: bool = True):
     """Refine every person (track) of a :class:`synsp.io.tracks.PoseFile`; returns ``(refined, summary)``.
 
     Each track is refined on its own timeline: frames where the person is not
@@ -164,7 +176,10 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     ``accel_before`` / ``accel_after`` (mean |second difference| per joint over
     consecutive detections, in the file's units per frame^2), ``model``,
     ``unrefined_tracks``; the accelerations count valid joints only (a missing or low-score joint, such as
-    OpenPose's ``(0, 0)`` "not found", is left out before and after).
+    OpenPose's ``(0, 0)`` "not found", is left out before and after).  ``relabelled``: ``{track id: {group:
+    frames}}`` for the tracks whose left/right labels the repair exchanged somewhere (``repair``, default
+    on: each track part is repaired by :func:`synsp.repair.repair_inversions` before it is refined; the
+    output keeps the repaired labels, the track's scores move with them; joint positions only).
 
     ``fps`` (else the file's) must be 1 to 10,000 Hz and ``max_gap`` a whole number >= 0; NaN, inf and
     absurd coordinates (see :func:`refine`) are missing joints.  Every refined part is checked (finite
@@ -184,7 +199,15 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     name = model if model is not None else default_model(pose_file.num_joints, pose_file.dims, pose_file.skeleton)
     refiner = fit_refiner(get_refiner(name), pose_file.num_joints, pose_file.skeleton)
 
+    sk = repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner) if repair else None
+    flips = []  # (track, a, b, flipped on the detected frames) of the parts the repair relabelled
+
     def refine_part(kp, conf, valid, at, track, a, b):
+        if sk is not None:
+            kp, conf, report = repair_poses(kp, sk, conf)
+            if report["relabelled"] is not None and report["relabelled"].any():
+                flips.append((track, a, b, report["groups"], report["flipped"][at]))
+                valid = relabel(valid, report["flipped"], sk, report["groups"])
         raw = kp
         kp, conf, keep_raw = _stand_in_for_unseen_joints(kp, conf, valid, at, pose_file.skeleton)
         ref, filled = _run(refiner, kp, fps, conf, progress)
@@ -192,7 +215,20 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
         filled[:, keep_raw] = False
         return ref, filled, int(keep_raw.sum())
 
-    return refine_tracks(pose_file, refiner, refine_part, _mean_accel, fps, max_gap)
+    refined, summary = refine_tracks(pose_file, refiner, refine_part, _mean_accel, fps, max_gap)
+    summary["relabelled"] = {}
+    scores = {}
+    for track, a, b, groups, flipped in flips:
+        counts = summary["relabelled"].setdefault(track.track_id, dict.fromkeys(groups, 0))
+        for g, n in zip(groups, flipped.sum(0)):
+            counts[g] += int(n)
+        if track.scores is not None:
+            sc = scores.setdefault(track.track_id, track.scores.copy())
+            sc[a:b] = relabel(sc[a:b], flipped, sk, groups)
+    if scores:
+        refined = dataclasses.replace(refined, tracks=[dataclasses.replace(t, scores=scores.get(t.track_id, t.scores))
+                                                       for t in refined.tracks])
+    return refined, summary
 
 
 def file_fps(pose_file, fps: Any = None) -> float | None:

@@ -253,8 +253,12 @@ def models() -> None:
 @click.option("--threads", type=click.IntRange(min=1), default=None,
               help="torch threads (default: OMP_NUM_THREADS when set, else min(4, CPUs); 1 for many "
                    "refines at once)")
+@click.option("--repair/--no-repair", default=True, show_default=True,
+              help="before refining, undo left/right inversions of arms, legs and head over each whole track "
+                   "(joint positions; see synsp.repair)")
 def refine(input_path: str, output: str, model: str | None, fps: float | None, skeleton: str | None,
-           key: str | None, max_gap: int | None, views: bool, trust_pickle: bool, threads: int | None) -> None:
+           key: str | None, max_gap: int | None, views: bool, trust_pickle: bool, threads: int | None,
+           repair: bool) -> None:
     """Refine a pose file person by person; the output keeps the input's format and fields.
 
     INPUT: MMPose 0.x/1.x or COCO JSON, an OpenPose JSON folder, MediaPipe CSV/NPZ, TRC,
@@ -277,7 +281,7 @@ def refine(input_path: str, output: str, model: str | None, fps: float | None, s
 
     fmt = pose_file_format(input_path)
     if views:
-        _refine_views(input_path, output, fmt, model, fps, skeleton, key)
+        _refine_views(input_path, output, fmt, model, fps, skeleton, key, repair)
         return
     options = {"key": key} if key and fmt in ("array", "smpl") else {}
     if trust_pickle and fmt in ("smpl", "smoothnet"):
@@ -286,13 +290,16 @@ def refine(input_path: str, output: str, model: str | None, fps: float | None, s
     output_format(output, pose_file)  # a wrong suffix, the input itself, an unwritable target: before the compute
     if skeleton:
         pose_file.skeleton = skeleton
-    refined, s = refine_pose_file(pose_file, model=model, fps=fps, max_gap=max_gap, progress=True)
+    refined, s = refine_pose_file(pose_file, model=model, fps=fps, max_gap=max_gap, progress=True, repair=repair)
     write_pose_file(output, refined)
     short = f", {len(s['unrefined_tracks'])} track(s) too short, left as they were" if s["unrefined_tracks"] else ""
     units = "degrees" if pose_file.units == "axis-angle" else pose_file.units
     click.echo(f"{s['frames']} frames, {s['persons']} person(s), {s['filled']} joints filled{short}; "
                f"mean acceleration {s['accel_before']:.4g} -> {s['accel_after']:.4g} ({units} per "
                f"frame^2) with {s['model']}; wrote {output}")
+    if s.get("relabelled"):
+        click.echo("left/right labels exchanged back before refining (frames): " + "; ".join(
+            f"track {k}: " + ", ".join(f"{g} {n}" for g, n in groups.items()) for k, groups in s["relabelled"].items()))
 
 
 def _available_cpus() -> int:
@@ -317,7 +324,7 @@ def set_threads(threads: int | None = None) -> None:
 
 
 def _refine_views(input_path: str, output: str, fmt: str | None, model: str | None, fps: float | None,
-                  skeleton: str | None, key: str | None) -> None:
+                  skeleton: str | None, key: str | None, repair: bool = True) -> None:
     """``synsp refine --views``: one (T, P, J, D) array of P views refined together."""
     import numpy as np
 
@@ -330,7 +337,7 @@ def _refine_views(input_path: str, output: str, fmt: str | None, model: str | No
     output_format(output, pose_file)
     x, _ = pose_file.to_array()
     out = run(x, model=model, fps=fps if fps is not None else pose_file.fps, skeleton=skeleton, views=True,
-              progress=True)
+              progress=True, repair=repair)
     write_pose_file(output, pose_file.with_keypoints({t.track_id: out[t.frames, p]
                                                        for p, t in enumerate(pose_file.tracks)}))
     spread = lambda a: float(np.nanmean(np.linalg.norm(a - np.nanmean(a, axis=1, keepdims=True), axis=-1)))  # noqa: E731

@@ -64,7 +64,8 @@ import numpy as np
 from .skeletons import Skeleton, get_skeleton
 from .validation import SynspInputError, check_poses
 
-__all__ = ["GROUPS", "InversionRepair", "limb_groups", "repair_inversions", "relabel", "size_of"]
+__all__ = ["GROUPS", "InversionRepair", "limb_groups", "repair_inversions", "relabel", "size_of", "repair_skeleton",
+           "repair_poses"]
 
 GROUPS = ("arms", "legs", "head", "other")
 
@@ -254,6 +255,74 @@ def relabel(values: Any, flipped: np.ndarray, skeleton: Any, groups: tuple[str, 
         sub[:, left], sub[:, right] = sub[:, right], sub[:, left]
         out[idx] = sub
     return out
+
+
+def repair_skeleton(num_joints: int, dims: int, skeleton: Any = None, refiner: Any = None) -> Skeleton | None:
+    """The skeleton whose left/right pairs a refinement's repair uses, or None (no repair).
+
+    ``skeleton`` when given (a registered name or a :class:`Skeleton`); else the refiner's own
+    skeleton when it has ``num_joints`` joints; else the one registered skeleton with that joint
+    count, or among several (17 joints: ``h36m17`` and ``coco17``) the one of the shipped model for
+    ``dims`` (3D: ``h36m17``, 2D: ``coco17``).  Unknown joint sets are not repaired.
+    """
+    from .skeletons import SKELETONS, skeleton_for
+
+    if isinstance(skeleton, Skeleton):
+        return skeleton if skeleton.num_joints == num_joints else None
+    if skeleton is not None:
+        sk = SKELETONS.get(skeleton)
+        return sk if sk is not None and sk.num_joints == num_joints else None
+    own = getattr(refiner, "skeleton", None)
+    if isinstance(own, Skeleton) and own.num_joints == num_joints:
+        return own
+    names = skeleton_for(num_joints)
+    if len(names) > 1:
+        import json
+
+        from .api import default_model
+        from .refiners import shipped_models
+
+        try:
+            card = json.loads(shipped_models()[default_model(num_joints, dims)].with_suffix(".json").read_text())
+            names = [card["skeleton"]] if card["skeleton"] in names else []
+        except (SynspInputError, KeyError, OSError, ValueError):
+            names = []
+    return SKELETONS[names[0]] if len(names) == 1 else None
+
+
+def repair_poses(poses: np.ndarray, skeleton: Skeleton | None, confidence: Any = None, *,
+                 persons: bool = False) -> tuple[np.ndarray, Any, dict]:
+    """The repair that :func:`synsp.refine` runs before refining: ``(poses, confidence, report)``.
+
+    ``poses`` ``(T, J, D)`` or ``(T, P, J, D)``; with ``persons`` the P axis holds persons and their
+    identities are repaired first (:func:`synsp.identity.repair_identities`), then each person's (or
+    view's) left/right inversions.  ``confidence`` follows the same reordering and relabelling.
+    ``report``: ``groups``, ``relabelled`` (frames per group, ``(G,)`` or ``(P, G)``), ``flipped`` (the
+    mask of :func:`repair_inversions`), ``reassigned`` (person-frames given to another slot).
+    """
+    report: dict = {"groups": (), "relabelled": None, "reassigned": 0}
+    x = poses
+    conf = None if confidence is None else np.asarray(confidence, dtype=np.float64)
+    if conf is not None and conf.shape != x.shape[:-1]:
+        return x, confidence, report  # the refiner names the shape mistake
+    if persons and x.ndim == 4 and x.shape[1] > 1:
+        from .identity import reorder, repair_identities
+
+        ident = repair_identities(x, conf)
+        if ident.reassigned.any():
+            x = ident.poses
+            conf = None if conf is None else reorder(conf, ident.order)
+        report["reassigned"] = int(ident.reassigned.sum())
+    if skeleton is not None and len(x) >= 3 and limb_groups(skeleton):
+        from .validation import absurd_joints
+
+        real = np.isfinite(x).all(-1) & ~absurd_joints(x)
+        r = repair_inversions(np.where(real[..., None], x, np.nan), skeleton, conf)
+        report.update(groups=r.groups, relabelled=r.flipped.sum(0), flipped=r.flipped)
+        if r.flipped.any():
+            x = relabel(x, r.flipped, skeleton, r.groups)  # the input's own values (inf and all), relabelled
+            conf = None if conf is None else relabel(conf, r.flipped, skeleton, r.groups)
+    return x, (confidence if conf is None else conf), report
 
 
 def _ffill(v: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
