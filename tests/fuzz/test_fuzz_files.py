@@ -3,7 +3,7 @@
 Every refused case goes through ``synsp`` (``synsp.cli.main``, the installed entry point) and asserts:
 exit status 2, one line on stderr naming the problem, no traceback, and the folder unchanged (no output,
 no temporary file, the input's bytes as they were).  Output checks must fail before the compute.
-The API is checked alongside (``SynspInputError``).  ``CATEGORY_COUNTS`` is printed at the end with
+The API is checked alongside (``SynspInputError``).  The counts (``fuzz_counts``) are printed at the end with
 ``-s`` (cases tried / clear errors / correct outputs per category).
 """
 
@@ -17,32 +17,16 @@ import socket
 import stat
 import struct
 import zipfile
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from fuzz_counts import count as _count
 from synsp.cli import main
 from synsp.validation import SynspInputError
 
 T, J = 40, 17
-CATEGORY_COUNTS: dict[str, Counter] = {}
-
-
-def _count(category: str, outcome: str) -> None:
-    c = CATEGORY_COUNTS.setdefault(category, Counter())
-    c["tried"] += 1
-    c[outcome] += 1
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _report():
-    yield
-    for cat, c in sorted(CATEGORY_COUNTS.items()):
-        print(f"\n{cat}: {c['tried']} tried, {c['clear error']} clear error, {c['correct output']} correct output")
-
-
 # ---------------------------------------------------------------------------------------------- inputs
 
 def _rng():

@@ -8,14 +8,13 @@ the Python API, and ends in one of two outcomes:
 * a correct output: finite where it must be, the same as an equivalent well-formed input.
 
 Categories: fps, magnitudes, anchors, checkpoints, refine_smpl/dtypes, messages, training.
-``CATEGORY_COUNTS`` is printed at the end with ``-s`` (cases tried / clear errors / correct outputs).
+The counts (``fuzz_counts``) are printed at the end with ``-s`` (cases tried / clear errors / correct outputs).
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +23,7 @@ import torch
 
 import synsp
 from synsp.api import refine_pose_file
+from fuzz_counts import count as _count
 from synsp.cli import main
 from synsp.io.tracks import PoseFile, Track
 from synsp.refiners import get_refiner, shipped_models
@@ -39,22 +39,6 @@ from synsp.validation import (
 
 T, J = 40, 17
 MODEL = "synsp-h36m17-3d-w8"
-CATEGORY_COUNTS: dict[str, Counter] = {}
-
-
-def _count(category: str, outcome: str) -> None:
-    c = CATEGORY_COUNTS.setdefault(category, Counter())
-    c["tried"] += 1
-    c[outcome] += 1
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _report():
-    yield
-    for cat, c in sorted(CATEGORY_COUNTS.items()):
-        print(f"\n{cat}: {c['tried']} tried, {c['clear error']} clear error, {c['correct output']} correct output")
-
-
 def _clip() -> np.ndarray:
     """The longest real motion of the embedded corpus' test split (Human3.6M-17 joints, metres, 30 fps)."""
     from synsp.data.corpus import load_corpus
