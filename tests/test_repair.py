@@ -1,0 +1,259 @@
+"""Left/right inversion repair (synsp.repair), identity-swap repair (synsp.identity) and their simulator."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import synsp
+from synsp.data.corpus import load_corpus
+from synsp.data.views import project, random_camera
+from synsp.identity import repair_identities, reorder
+from synsp.label_errors import inversion_truth, simulate_crossing, simulate_inversions
+from synsp.noise import Inversions, get_preset, simulate
+from synsp.repair import (
+    _continuity_costs,
+    _relative_to,
+    _viterbi,
+    limb_groups,
+    relabel,
+    repair_inversions,
+    repair_skeleton,
+)
+from synsp.skeletons import get_skeleton
+from synsp.validation import SynspInputError
+
+
+def _clips(skeleton: str, two_d: bool) -> list[np.ndarray]:
+    """The test split's real mocap (one phase per take), metres, or pixels through a seeded camera."""
+    out = []
+    for i, c in enumerate(sorted(load_corpus(split="test", phases="first", skeleton=skeleton),
+                                 key=lambda c: c.clip_id)):
+        gt = c.positions.astype(np.float64)
+        if two_d:
+            centre = gt.reshape(-1, 3).mean(axis=0)
+            cam = random_camera(np.random.default_rng(i), centre, radius=float(np.linalg.norm(gt - centre, axis=-1).max()))
+            gt, _ = project(gt, cam)
+        out.append(gt)
+    return out
+
+
+CASES = [("h36m17", False, "3dpw-spin-like"), ("coco17", True, "mediapipe-like")]
+
+
+def _restored(skeleton, two_d, preset, errors_follow_limb, seed=0):
+    """Share of inverted frames restored per group and share of other frames relabelled, over the test split."""
+    hit, total, false, clean = {}, {}, 0, 0
+    for i, gt in enumerate(_clips(skeleton, two_d)):
+        if errors_follow_limb:  # the estimator's error moves with the limb it was made on
+            sim = simulate(gt, preset, skeleton=skeleton, fps=30, seed=i + 1000 * seed)
+            inv = simulate_inversions(sim.pred, skeleton, rate=0.1, seed=100 + i + 1000 * seed)
+            pred, conf = inv.poses, relabel(sim.confidence, inv.truth, skeleton, inv.groups)
+        else:  # the error stays with the label (the preset's constant per-joint bias lands on the other limb)
+            inv = simulate_inversions(gt, skeleton, rate=0.1, seed=100 + i + 1000 * seed)
+            sim = simulate(inv.poses, preset, skeleton=skeleton, fps=30, seed=i + 1000 * seed)
+            pred, conf = sim.pred, sim.confidence
+        truth = inv.truth ^ inversion_truth(sim.events, skeleton, len(gt))  # the preset's own body inversions
+        r = repair_inversions(pred, skeleton, conf)
+        for k, g in enumerate(r.groups):
+            hit[g] = hit.get(g, 0) + int((r.flipped[:, k] & truth[:, k]).sum())
+            total[g] = total.get(g, 0) + int(truth[:, k].sum())
+        false += int((r.flipped & ~truth).sum())
+        clean += int((~truth).sum())
+    return {g: hit[g] / total[g] for g in hit}, false / clean
+
+
+# --- groups and the solver ------------------------------------------------------------------
+
+
+def test_limb_groups_put_hands_and_feet_with_their_limb_and_the_face_apart():
+    names = lambda sk, g: {get_skeleton(sk).joints[a] for a, _ in limb_groups(sk)[g]}  # noqa: E731
+    assert names("h36m17", "arms") == {"left_shoulder", "left_elbow", "left_wrist"}
+    assert names("h36m17", "legs") == {"left_hip", "left_knee", "left_ankle"} and "head" not in limb_groups("h36m17")
+    assert {"left_pinky", "left_index", "left_thumb"} <= names("mediapipe33", "arms")
+    assert {"left_heel", "left_foot_index"} <= names("mediapipe33", "legs")
+    assert {"left_eye", "left_ear", "left_mouth_corner"} <= names("mediapipe33", "head")
+    assert {"left_big_toe", "left_heel"} <= names("body25", "legs") and names("body25", "head") == {"left_eye", "left_ear"}
+    assert {"left_hand_root", "left_thumb4"} <= names("coco133", "arms") and "left_jaw_1" in names("coco133", "head")
+    assert "left_collar" in names("smpl24", "arms") and "left_toe_tip" in names("cmu31", "legs")
+    for sk in ("h36m17", "coco17", "mediapipe33", "body25", "coco133", "smpl24", "j14", "cmu31"):
+        pairs = [p for ps in limb_groups(sk).values() for p in ps]
+        assert sorted(pairs) == sorted(get_skeleton(sk).left_right) and "other" not in limb_groups(sk)
+
+
+def test_the_blocked_viterbi_finds_the_minimum_cost_path():
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        n = int(rng.integers(1, 80))
+        trans = rng.random((2, n, 4, 4)) * 5
+        trans[rng.random(trans.shape) < 0.3] = np.inf
+        trans[..., 0, 0] = rng.random((2, n))  # always a finite path
+        init = rng.random((2, 4))
+        got = _viterbi(init, trans)
+        for b in range(2):
+            a, back = init[b].copy(), []
+            for i in range(n):
+                cand = a[:, None] + trans[b, i]
+                back.append(cand.argmin(0))
+                a = cand.min(0)
+            cost = lambda s: init[b, s[0]] + sum(trans[b, i, s[i], s[i + 1]] for i in range(n))  # noqa: E731
+            assert cost(got[b]) == pytest.approx(float(a.min()))
+
+
+def test_the_cost_table_of_a_relabelled_track_is_the_table_with_the_switches_xored_in():
+    rng = np.random.default_rng(1)
+    x = np.cumsum(rng.normal(size=(60, 17, 2)), axis=0)  # complete: after a gap the last seen value
+    w = rng.random((60, 17))  # is taken in the input's labels, an approximation either way
+    pairs = np.asarray(limb_groups("coco17")["arms"])
+    states = np.zeros(60, dtype=bool)
+    states[[5, 6, 7, 20, 21, 40, 59]] = True
+    moved = relabel(x, states[:, None], "coco17", ("arms",))
+    direct = _continuity_costs(moved, relabel(w, states[:, None], "coco17", ("arms",)), pairs[:, 0], pairs[:, 1], 0.5, 20)
+    np.testing.assert_allclose(_relative_to(_continuity_costs(x, w, pairs[:, 0], pairs[:, 1], 0.5, 20), states),
+                               direct, rtol=1e-5, atol=1e-5)
+
+
+# --- facts on real motion -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("skeleton,two_d", [("h36m17", False), ("coco17", True)])
+def test_error_free_real_motion_is_never_relabelled(skeleton, two_d):
+    for gt in _clips(skeleton, two_d):
+        assert not repair_inversions(gt, skeleton).flipped.any()
+
+
+@pytest.mark.parametrize("skeleton,two_d,preset", CASES)
+def test_noisy_input_without_inversions_is_almost_never_relabelled(skeleton, two_d, preset):
+    quiet = dataclasses.replace(get_preset(preset), inversions=Inversions())
+    frames = relabelled = 0
+    for i, gt in enumerate(_clips(skeleton, two_d)):
+        sim = simulate(gt, quiet, skeleton=skeleton, fps=30, seed=i)
+        relabelled += int(repair_inversions(sim.pred, skeleton, sim.confidence).flipped.any(-1).sum())
+        frames += len(gt)
+    assert relabelled <= 0.005 * frames
+
+
+@pytest.mark.parametrize("skeleton,two_d,preset", CASES)
+def test_long_inversions_are_restored_when_the_estimator_errors_follow_the_limb(skeleton, two_d, preset):
+    share, false = _restored(skeleton, two_d, preset, errors_follow_limb=True)
+    assert set(share) == set(limb_groups(skeleton))
+    assert min(share.values()) >= 0.95, share
+    assert false <= 0.005
+
+
+@pytest.mark.parametrize("skeleton,two_d,preset", CASES)
+def test_long_inversions_are_restored_when_the_errors_stay_with_the_label(skeleton, two_d, preset):
+    # the presets' constant per-joint bias then jumps with the inversion: where the legs are only
+    # 15-20 cm apart (walking, dancing) that jump hides the inversion in 3D
+    share, false = _restored(skeleton, two_d, preset, errors_follow_limb=False)
+    if two_d:
+        assert min(share.values()) >= 0.95, share
+    else:
+        assert share["arms"] >= 0.95 and share["legs"] >= 0.9, share
+    assert false <= 0.005
+
+
+def test_gaps_low_confidence_and_short_tracks():
+    gt = _clips("h36m17", False)[0][:300]
+    inv = simulate_inversions(gt, "h36m17", rate=0.1, seed=3)
+    x = inv.poses.copy()
+    x[50:54] = np.nan  # a lost person
+    x[::7, 13] = np.nan  # a flickering wrist
+    conf = np.ones(x.shape[:2])
+    conf[100:110, [1, 2, 3]] = 0.1  # a doubtful leg
+    r = repair_inversions(x, "h36m17", conf)
+    seen = np.isfinite(x).all(-1).any(-1)
+    assert (r.flipped[seen] == inv.truth[seen]).mean() > 0.97
+    assert not r.flipped[50:54].any()  # nothing to relabel where nobody is
+    np.testing.assert_array_equal(np.isnan(relabel(x, r.flipped, "h36m17", r.groups)), np.isnan(r.poses))
+    assert repair_inversions(gt[:2], "h36m17").flipped.shape == (2, 2)
+    assert not repair_inversions(np.full((20, 17, 3), np.nan), "h36m17").flipped.any()
+    both = repair_inversions(np.stack([x, gt], axis=1), "h36m17")  # (T, P, J, D): each alone
+    np.testing.assert_array_equal(both.flipped[:, 0], repair_inversions(x, "h36m17").flipped)
+    assert not both.flipped[:, 1].any()
+    with pytest.raises(SynspInputError):
+        repair_inversions(gt, "coco133")
+    with pytest.raises(SynspInputError):
+        repair_inversions(gt, "h36m17", np.ones((10, 17)))
+
+
+# --- identity swaps -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("two_d,preset", [(False, "3dpw-spin-like"), (True, "mediapipe-like")])
+def test_identity_swaps_of_crossing_people_are_reassigned(two_d, preset):
+    clips = [c for c in _clips("coco17", False) if len(c) >= 300]
+    swapped = restored = wrong = others = 0
+    for i in range(len(clips)):
+        for noise in (None, preset):
+            cr = simulate_crossing(clips[i], clips[(i + 1) % len(clips)], "coco17", crossings=4, absent=6,
+                                   two_d=two_d, noise=noise, seed=i)
+            r = repair_identities(cr.poses)
+            right = (r.order[:, 0] == 1) == cr.swapped  # output slot 0 is the person of slot 0 at the start
+            both = np.isfinite(cr.poses).all(-1).any(-1).all(-1)
+            swapped += int((cr.swapped & both).sum())
+            restored += int((cr.swapped & both & right).sum())
+            others += int((~cr.swapped & both).sum())
+            wrong += int((~cr.swapped & both & ~right).sum())
+            assert np.array_equal(np.isnan(r.poses), np.isnan(reorder(cr.poses, r.order)))
+    assert swapped > 1000 and restored >= 0.95 * swapped
+    assert wrong <= 0.005 * others
+
+
+def test_people_who_never_swap_keep_their_slots():
+    clips = [c for c in _clips("coco17", False) if len(c) >= 300]
+    cr = simulate_crossing(clips[0], clips[1], "coco17", crossings=3, switch=0.0, noise="3dpw-spin-like", seed=0)
+    assert not repair_identities(cr.poses).reassigned.any()
+    one = repair_identities(cr.poses[:, :1])
+    assert not one.reassigned.any() and np.array_equal(one.poses, cr.poses[:, :1], equal_nan=True)
+
+
+# --- on by default in refinement ------------------------------------------------------------
+
+
+def test_refine_repairs_by_default_and_not_with_repair_false():
+    gt = _clips("h36m17", False)[0][:400]
+    x = gt.copy()
+    arms = np.asarray(limb_groups("h36m17")["arms"])
+    x[100:160, arms[:, 0]], x[100:160, arms[:, 1]] = gt[100:160, arms[:, 1]], gt[100:160, arms[:, 0]]
+    err = lambda out: np.linalg.norm(out - gt, axis=-1)[100:160].mean()  # noqa: E731
+    repaired, plain = synsp.refine(x), synsp.refine(x, repair=False)
+    assert err(repaired) < 0.05 < 0.1 < err(plain)  # metres, all joints of the inverted frames
+    np.testing.assert_allclose(repaired, synsp.refine(gt), atol=1e-9)  # as if there had been no inversion
+    np.testing.assert_allclose(synsp.refine(x, model="butterworth", repair=False),
+                               synsp.refine(x, model="butterworth", repair=False))
+    assert err(synsp.refine(x, model="butterworth")) < 0.05 < err(synsp.refine(x, model="butterworth", repair=False))
+
+
+def test_refine_reorders_swapped_persons_and_refine_pose_file_reports_relabelled_frames():
+    from synsp.api import refine_pose_file
+    from synsp.io.tracks import PoseFile, Track
+
+    clips = [c for c in _clips("coco17", False) if len(c) >= 300]
+    cr = simulate_crossing(clips[0], clips[1], "coco17", crossings=3, absent=0, noise="3dpw-spin-like", seed=1)
+    out = synsp.refine(cr.poses, model="butterworth")
+    truth = cr.truth  # true order; output slot k follows the person of slot k at frame 0
+    assert np.linalg.norm(out - truth, axis=-1).mean() < 0.1 < np.linalg.norm(
+        synsp.refine(cr.poses, model="butterworth", repair=False) - truth, axis=-1).mean()
+
+    gt = [c for c in _clips("coco17", True) if len(c) >= 300][1][:300]
+    inv = simulate_inversions(gt, "coco17", rate=0.15, seed=5)
+    scores = np.tile(np.linspace(0.5, 1.0, 17), (300, 1))
+    pf = PoseFile(tracks=[Track("a", np.arange(300), inv.poses, scores)], num_frames=300, format="array",
+                  skeleton="coco17", fps=30.0)
+    refined, summary = refine_pose_file(pf)
+    counts = summary["relabelled"]["a"]
+    assert set(counts) == {"arms", "legs", "head"}
+    assert abs(sum(counts.values()) - int(inv.truth.sum())) <= 0.05 * inv.truth.sum()
+    moved = refined.tracks[0].scores
+    flipped = ~np.isclose(moved, scores)
+    assert flipped.any() and np.allclose(np.sort(moved, axis=1), np.sort(scores, axis=1))  # swapped, not changed
+    _, off = refine_pose_file(pf, repair=False)
+    assert off["relabelled"] == {}
+
+
+def test_the_repair_skeleton_comes_from_the_name_the_model_or_the_joint_count():
+    assert repair_skeleton(17, 3).name == "h36m17" and repair_skeleton(17, 2).name == "coco17"
+    assert repair_skeleton(17, 3, "coco17").name == "coco17"
+    assert repair_skeleton(33, 2).name == "mediapipe33"
+    assert repair_skeleton(5, 3) is None and repair_skeleton(17, 3, "smpl24") is None
