@@ -1,13 +1,13 @@
 """Training: the paper's recipe, checkpoints selected on the validation split.
 
-``train(TrainConfig(...))`` trains SynSP, SmoothNet or DeciWatch on windows of
+``train(TrainConfig(...))`` trains SynSP, SmoothNet, DeciWatch or HANet on windows of
 the real-motion corpus carrying simulated estimator errors
 (:class:`synsp.data.dataset.WindowDataset`, noise redrawn every epoch):
 
 * Adam with AMSGrad, lr 1e-3 decayed by ``lr_decay`` every epoch, seeded;
 * windows normalised with the input window's statistics
   (:mod:`synsp.normalization`; targets use the same statistics);
-* the model's own loss (SynSP: Equ. 4; SmoothNet: L1 + 0.1 accel; DeciWatch);
+* the model's own loss (SynSP: Equ. 4; SmoothNet: L1 + 0.1 accel; DeciWatch; HANet with mutual learning);
 * after every epoch, validation on the corpus **validation** split through the
   full inference path (windows, SWAA, de-normalisation) with fixed noise; the
   best epoch by validation MPJPE (Accel breaks ties within 0.5 %) is saved as
@@ -44,7 +44,7 @@ import torch
 
 from .data.corpus import built_corpus_path, corpus_meta, load_corpus
 from .metrics import summarize
-from .models.checkpoint import ModelCard, build_model, check_state_dict, save_model
+from .models.checkpoint import ModelCard, build_model, check_state_dict, config_class, save_model
 from .error_families import is_family, simulate_family
 from .noise import simulate
 from .normalization import (
@@ -206,7 +206,7 @@ def _model_config(config: TrainConfig) -> dict[str, Any]:
                 "mask_channels": mask_channels if config.mask else 0}
     elif config.architecture == "smoothnet":
         base = {"window": config.window}
-    elif config.architecture == "deciwatch":
+    elif config.architecture in ("deciwatch", "hanet"):
         base = {"channels": channels}
     else:
         raise SynspInputError(f"unknown architecture {config.architecture!r}")
@@ -220,8 +220,8 @@ def _shared_views(config: TrainConfig) -> bool:
 
 def make_card(config: TrainConfig, model_config: dict[str, Any], data: str | None = None) -> ModelCard:
     sk = get_skeleton(config.skeleton)
-    window = config.window if config.architecture != "deciwatch" else (
-        model_config.get("interval", 10) * model_config.get("q", 10) + 1)
+    window = config.window if config.architecture not in ("deciwatch", "hanet") else (
+        config_class(config.architecture)(**model_config).window)  # interval * q + 1
     return ModelCard(
         name=config.name, architecture=config.architecture, config=model_config, skeleton=sk.name,
         dims=_dims(config), window=window, views=config.views,
@@ -246,6 +246,10 @@ def _loss(architecture: str, model, inp, gt, mask, config: TrainConfig):
         from .models.smoothnet import smoothnet_loss
 
         return smoothnet_loss(model(inp), gt, config.w_pos, config.w_accel)
+    if architecture == "hanet":
+        from .models.hanet import hanet_loss
+
+        return hanet_loss(model(inp, return_encoder=True), gt)
     from .models.deciwatch import deciwatch_loss
 
     return deciwatch_loss(model(inp, return_denoised=True), gt)

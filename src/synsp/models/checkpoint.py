@@ -52,14 +52,15 @@ _OUTPUTS = ("position", "acceleration", "final")
 
 def _architectures() -> dict[str, tuple[type, type]]:
     from .deciwatch import DeciWatch, DeciWatchConfig
+    from .hanet import HANet, HANetConfig
     from .smoothnet import SmoothNet, SmoothNetConfig
     from .synsp import SynSP, SynSPConfig
 
     return {"synsp": (SynSPConfig, SynSP), "smoothnet": (SmoothNetConfig, SmoothNet),
-            "deciwatch": (DeciWatchConfig, DeciWatch)}
+            "deciwatch": (DeciWatchConfig, DeciWatch), "hanet": (HANetConfig, HANet)}
 
 
-ARCHITECTURES = ("synsp", "smoothnet", "deciwatch")
+ARCHITECTURES = ("synsp", "smoothnet", "deciwatch", "hanet")
 
 
 def config_class(architecture: str) -> type:
@@ -238,6 +239,8 @@ def _check_config(card: ModelCard, source: str) -> None:
     except (TypeError, ValueError, RuntimeError, ZeroDivisionError, AssertionError) as exc:
         raise SynspInputError(f"{source}: field 'config' does not describe a buildable {card.architecture} "
                               f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
+    if card.architecture in ("deciwatch", "hanet") and meta.config.window != card.window:
+        raise _bad(source, "window", card.window, f"the config's interval * q + 1 ({meta.config.window})")
     count = sum(p.numel() for p in meta.parameters())
     if count > MAX_PARAMETERS:
         raise SynspInputError(f"{source}: field 'config' describes a network of {count:,} parameters, over the "
