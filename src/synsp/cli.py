@@ -89,7 +89,7 @@ MODEL_SIZES = {
 
 
 @cli.command()
-@click.option("--architecture", type=click.Choice(["synsp", "smoothnet", "deciwatch"]), default="synsp",
+@click.option("--architecture", type=click.Choice(["synsp", "smoothnet", "deciwatch", "hanet"]), default="synsp",
               show_default=True)
 @click.option("--name", default=None, help="model name (default: derived from the options)")
 @click.option("--skeleton", default=None,
