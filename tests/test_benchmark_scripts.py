@@ -60,3 +60,17 @@ def test_concurrent_refine_benchmark_quick(capsys):
     assert "reproduce: python benchmarks/concurrent_refine.py --processes 1 --frames 40 --threads 1" in out
     row = [line.split("|") for line in out.splitlines() if line.startswith("| 1 |")][-1]
     assert float(row[2]) > 0 and float(row[3]) > 0
+
+
+def test_inversions_benchmark_quick(capsys):
+    module = runpy.run_path(str(BENCHMARKS / "inversions.py"))
+    assert module["main"](["--frames", "200", "--long-frames", "2000"]) == 0
+    out = capsys.readouterr().out
+    assert "reproduce: python benchmarks/inversions.py --frames 200 --rate 0.1 --seed 0 --long-frames 2000" in out
+    mpjpe = {(r.split("|")[2].strip(), r.split("|")[3].strip()): float(r.split("|")[4]) for r in out.splitlines()
+             if r.startswith("| 3D h36m17") and r.count("|") == 6}
+    limb = "errors follow the limb"
+    assert mpjpe[(limb, "synsp + repair")] < mpjpe[(limb, "synsp (default model)")]
+    assert mpjpe[(limb, "butterworth + repair")] < mpjpe[(limb, "butterworth")]
+    timing = [r.split("|") for r in out.splitlines() if r.startswith("| 2,000 x 17")][0]
+    assert float(timing[2]) > 0 and float(timing[3]) > 0
