@@ -26,7 +26,6 @@ CASES = {
     "track shorter than the window": ("in.npy", np.zeros((4, 17, 3)), [], "shorter than the 8-frame window"),
     "all frames NaN": ("in.npy", np.full((30, 17, 3), np.nan), [], "no valid joint"),
     "json that is not pose output": ("in.json", {"images": "none", "a": 1}, [], "not a pose file"),
-    "no model for the joint count": ("in.npy", np.zeros((30, 5, 3)), [], "no shipped model for 5 joints"),
     "corrupt checkpoint": ("in.npy", np.zeros((30, 17, 3)), ["--model", "CKPT"], "not a readable safetensors"),
 }
 

@@ -30,6 +30,8 @@ EXPECTED_COUNTS = {
     "mediapipe33": 33,
     "body25": 25,
     "cmu31": 31,
+    "hand21": 21,
+    "face68": 68,
 }
 
 ALL = sorted(SKELETONS)
@@ -253,6 +255,10 @@ SPOT_CHECKS = {  # "index name" items, from each format's documentation
     "6 right_hip, 10 right_toe_tip, 11 lower_back, 13 thorax, 16 head_top, 17 left_shoulder, "
     "18 left_elbow, 19 left_wrist, 23 left_thumb_end, 24 right_shoulder, 26 right_wrist, "
     "30 right_thumb_end",
+    "hand21": "0 hand_root, 1 thumb1, 4 thumb4, 5 forefinger1, 9 middle_finger1, 13 ring_finger1, 20 pinky_finger4",
+    "face68": "0 right_jaw_8, 8 chin, 16 left_jaw_8, 17 right_eyebrow_1, 21 right_eyebrow_5, 22 left_eyebrow_5, "
+    "30 nose_bridge_4, 33 nose_base, 36 right_eye_outer_corner, 45 left_eye_outer_corner, 48 right_mouth_corner, "
+    "54 left_mouth_corner, 66 inner_lower_lip_center",
 }
 
 

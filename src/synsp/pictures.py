@@ -66,7 +66,16 @@ def _poses(raw: Any, refined: Any, gt: Any = None) -> tuple[np.ndarray, np.ndarr
     return as4(raw), as4(refined), as4(gt)
 
 
+def points_only(num_joints: int) -> Skeleton:
+    """A skeleton of ``num_joints`` unconnected points (``j0`` ...): drawn as dots, no bones."""
+    return Skeleton(name=f"points{num_joints}", joints=[f"j{j}" for j in range(num_joints)],
+                    parents=[-1] * num_joints, left_right=(), root_joints=range(num_joints),
+                    description="points without a known hierarchy")
+
+
 def _skeleton(skeleton: Any, num_joints: int) -> Skeleton:
+    if skeleton is None:
+        return points_only(num_joints)
     skel = get_skeleton(skeleton)
     if skel.num_joints != num_joints:
         raise SynspInputError(
@@ -214,7 +223,7 @@ def render_animation(
     raw: Any,
     refined: Any,
     path: Any,
-    skeleton: Any,
+    skeleton: Any = None,
     fps: float = 30,
     video: Any = None,
     max_frames: int | None = None,
@@ -230,7 +239,7 @@ def render_animation(
     path : output ``.gif`` (Pillow) or ``.mp4`` (needs an ``ffmpeg`` on PATH or
         ``pip install imageio-ffmpeg``).
     skeleton : skeleton name (or :class:`~synsp.skeletons.Skeleton`) whose bones are drawn; left
-        limbs blue, right limbs red, the rest dark grey.
+        limbs blue, right limbs red, the rest dark grey.  None: the joints as plain points.
     fps : frame rate of the poses and of the animation.
     video : a video file whose frames the poses were estimated on (2D pixel poses only): raw
         (orange) and refined (light blue) are drawn over its frames in one panel.  Read with

@@ -24,6 +24,8 @@ name            J     format                                                    
 ``mediapipe33`` 33    MediaPipe BlazePose landmarks                               both hips
 ``body25``      25    OpenPose BODY_25                                            [8] mid_hip
 ``cmu31``       31    CMU ASF/AMC forward kinematics, one point per bone end      [0] ASF root
+``hand21``      21    one hand: MediaPipe Hands, COCO-WholeBody / MMPose hands    [0] hand root
+``face68``      68    face: iBUG 68 points (COCO-WholeBody face, 300-W, dlib)     all 68 points
 ==============  ====  ==========================================================  ==============
 
 Custom skeletons
@@ -728,8 +730,58 @@ CMU31 = _build(
     "the body; synsp maps by anatomy instead (see map_skeleton).",
 )
 
+HAND21 = _build(
+    "hand21",
+    [("hand_root", None)] + [(n[len("x_"):], p[len("x_"):]) for n, p in _hand("x")[1:]],  # COCO133's hand, no side
+    ["hand_root"],
+    "One hand, 21 points: MediaPipe Hands landmarks and each COCO-WholeBody / MMPose hand (OneHand10K, "
+    "FreiHAND, RHD, InterHand, Panoptic) in their shared order: the root (MediaPipe's wrist), then "
+    "thumb, forefinger (index), middle, ring and pinky finger, 4 points each from the palm out "
+    "(MediaPipe: CMC/MCP, MCP/PIP, IP/DIP, TIP). The tree runs from the root along each finger; a "
+    "single hand has no left/right pairs. Root for evaluation: the hand root.",
+)
+
+
+def _face_tree() -> list[tuple[str, str | None]]:
+    """The 68 iBUG points as a left/right symmetric tree rooted at the nose tip, along the contours."""
+    parent: dict[str, str | None] = {"nose_bridge_4": None, "nose_bridge_3": "nose_bridge_4",
+                                     "nose_bridge_2": "nose_bridge_3", "nose_bridge_1": "nose_bridge_2",
+                                     "nose_base": "nose_bridge_4", "upper_lip_center": "nose_base",
+                                     "inner_upper_lip_center": "upper_lip_center",
+                                     "inner_lower_lip_center": "inner_upper_lip_center",
+                                     "lower_lip_center": "inner_lower_lip_center", "chin": "lower_lip_center"}
+    for s in ("left", "right"):
+        chains = [
+            ["nose_base", f"{s}_nose_base_1", f"{s}_nose_base_2"],
+            ["nose_bridge_1"] + [f"{s}_eyebrow_{i}" for i in range(5, 0, -1)],
+            ["nose_bridge_2", f"{s}_eye_inner_corner", f"{s}_eye_upper_inner", f"{s}_eye_upper_outer",
+             f"{s}_eye_outer_corner"],
+            [f"{s}_eye_inner_corner", f"{s}_eye_lower_inner", f"{s}_eye_lower_outer"],
+            ["upper_lip_center", f"{s}_upper_lip_1", f"{s}_upper_lip_2", f"{s}_mouth_corner"],
+            ["lower_lip_center", f"{s}_lower_lip_1", f"{s}_lower_lip_2"],
+            ["inner_upper_lip_center", f"{s}_inner_upper_lip", f"{s}_inner_mouth_corner"],
+            ["inner_lower_lip_center", f"{s}_inner_lower_lip"],
+            ["chin"] + [f"{s}_jaw_{i}" for i in range(1, 9)],
+        ]
+        for chain in chains:
+            for a, b in zip(chain, chain[1:]):
+                parent[b] = a
+    return [(n, parent[n]) for n in _FACE68]
+
+
+FACE68 = _build(
+    "face68",
+    _face_tree(),
+    list(_FACE68),
+    "Face, 68 points: the iBUG / 300-W scheme of COCO-WholeBody's face (MMPose 300W, "
+    "coco_wholebody_face; dlib's 68 landmarks) in that order, named as in coco133 (subject's sides, "
+    "point 0 = right end of the jaw). The tree is rooted at the nose tip (point 30) and runs along the "
+    "contours: nose bridge and base, eyebrows from their inner ends, each eye from its inner corner, "
+    "the lips from their centres, the jaw from the chin. Root for evaluation: the mean of all 68 points.",
+)
+
 SKELETONS: dict[str, Skeleton] = {
-    s.name: s for s in (H36M17, COCO17, COCO133, SMPL24, J14, MEDIAPIPE33, BODY25, CMU31)
+    s.name: s for s in (H36M17, COCO17, COCO133, SMPL24, J14, MEDIAPIPE33, BODY25, CMU31, HAND21, FACE68)
 }
 
 SkeletonLike = Union[str, Skeleton]

@@ -40,11 +40,13 @@ find stays where the file puts it (usually (0, 0)) with score 0; downstream code
 confidence threshold.  A ``null`` coordinate is read as NaN and written back as ``null``.
 
 Tracks: the ``track_id`` of each instance.  A file without track ids is one track (id 0) if no
-frame has more than one instance; otherwise ``read(..., assign_ids="order")`` makes the position of
-an instance within its frame its id, and without it the reader refuses (people cannot be told
-apart).  Skeleton: ``coco17`` for 17 2-D keypoints, ``h36m17`` for 17 3-D keypoints (MMPose's pose
+frame has more than one instance; otherwise ``read(..., assign_ids="track")`` follows each person
+from frame to frame by motion continuity (:mod:`synsp.identity`; ``synsp refine`` does this by
+default), ``assign_ids="order"`` makes the position of an instance within its frame its id, and
+without either the reader refuses (people cannot be told apart).  Skeleton: ``coco17`` for 17 2-D keypoints, ``h36m17`` for 17 3-D keypoints (MMPose's pose
 lifters predict Human3.6M joints, in metres), ``coco133`` for 133, or the ``dataset_name`` of the
-demo's ``meta_info``.
+demo's ``meta_info``; ``hand21`` for 21 keypoints and ``face68`` for 68 (MMPose's hand and face
+models: OneHand10K, FreiHAND, RHD, COCO-WholeBody hand; 300W, COCO-WholeBody face).
 
 :func:`write` writes the document read, with only the keypoint coordinates of the tracks in the
 :class:`~synsp.io.tracks.PoseFile` replaced: every other field, the order of frames, instances
@@ -89,7 +91,11 @@ _HOW_TO_TRACK = (
     "demos and 3-D pose-lifter demo write one)"
 )
 #: MMPose dataset names (``meta_info["dataset_name"]``) -> synsp skeleton
-_DATASET_SKELETONS = {"coco": "coco17", "coco_wholebody": "coco133", "h36m": "h36m17"}
+_DATASET_SKELETONS = {"coco": "coco17", "coco_wholebody": "coco133", "h36m": "h36m17",
+                      # MMPose's hand and face datasets of 21 / 68 points (synsp.skeletons hand21, face68)
+                      **dict.fromkeys(("coco_wholebody_hand", "onehand10k", "freihand", "rhd2d", "interhand2d",
+                                       "panoptic_hand2d"), "hand21"),
+                      **dict.fromkeys(("300w", "coco_wholebody_face"), "face68")}
 _JSON_NAME = re.compile(r"\.json(\.gz)?$", re.IGNORECASE)
 _NUMBER_TYPES = {int, float, type(None)}
 
@@ -203,11 +209,44 @@ def _with_coords(triples: list, row: np.ndarray) -> list:
     return out
 
 
+#: how people without track ids are told apart (``read(..., assign_ids=...)``; None: refuse when a frame has two)
+ASSIGN_IDS = (None, "track", "order")
+
+
 def _check_assign_ids(assign_ids: str | None) -> None:
-    if assign_ids not in (None, "order"):
+    if assign_ids not in ASSIGN_IDS:
         raise SynspInputError(
-            f"assign_ids is {assign_ids!r}; expected None (use the file's track ids) or 'order' "
-            "(the position of each instance within its frame is its id)")
+            f"assign_ids is {assign_ids!r}; expected None (use the file's track ids), 'track' (the file's "
+            "track ids, else follow each person by motion continuity) or 'order' (the position of each "
+            "instance within its frame is its id)")
+
+
+def _track_by_position(instances: list[_Instance]) -> list[int]:
+    """``assign_ids="track"`` on a file without track ids: each instance's track, following every person
+    from frame to frame by motion continuity (:func:`synsp.identity.repair_identities` on the instances
+    in file order: constant-velocity prediction and assignment with hysteresis; a joint scoring below
+    0.3 is not measured).  Instances sorted by (frame, order)."""
+    from synsp.identity import repair_identities
+
+    frames = sorted({i.frame for i in instances})
+    row = {f: k for k, f in enumerate(frames)}
+    slot, counts = {}, {}
+    for inst in instances:
+        slot[id(inst)] = counts.get(inst.frame, 0)
+        counts[inst.frame] = slot[id(inst)] + 1
+    P = max(counts.values())
+    J, D = instances[0].keypoints.shape
+    x = np.full((len(frames), P, J, D), np.nan)
+    conf = None if instances[0].scores is None else np.zeros((len(frames), P, J))
+    for inst in instances:
+        x[row[inst.frame], slot[id(inst)]] = inst.keypoints
+        if conf is not None:
+            conf[row[inst.frame], slot[id(inst)]] = inst.scores
+    with np.errstate(invalid="ignore"):
+        x[~(np.abs(x) < 1e9)] = np.nan  # inf and absurd placeholders are no position
+    order = repair_identities(x, conf).order  # order[t, k]: the slot whose person is track k at row t
+    track_of = np.argsort(order, axis=1)  # track_of[t, slot]
+    return [int(track_of[row[i.frame], slot[id(i)]]) for i in instances]
 
 
 def _build_tracks(
@@ -232,6 +271,8 @@ def _build_tracks(
     instances = sorted(instances, key=lambda i: (i.frame, i.order))
     if assign_ids == "order":
         ids = [inst.order for inst in instances]
+    elif assign_ids == "track" and all(inst.track_id is None for inst in instances):
+        ids = _track_by_position(instances)
     elif all(inst.track_id is not None for inst in instances):
         ids = [inst.track_id for inst in instances]
     elif any(inst.track_id is not None for inst in instances):
@@ -246,8 +287,9 @@ def _build_tracks(
             raise SynspInputError(
                 f"{src}: {crowded[0].where} and {crowded[1].where} are in the same frame and the file "
                 f"has no track ids, so the people cannot be followed from frame to frame; {how_to_track}, or pass "
-                "assign_ids='order' to use the position of each person within its frame as the id "
-                "(right only if the estimator lists people in a stable order)")
+                "assign_ids='track' to follow each person by motion continuity, or assign_ids='order' to use "
+                "the position of each person within its frame as the id (right only if the estimator lists "
+                "people in a stable order)")
         ids = [0] * len(instances)
     rows: dict[Hashable, list[_Instance]] = {}
     for tid, inst in zip(ids, instances):
@@ -562,7 +604,7 @@ def _skeleton(dataset: dict, num_joints: int | None, dims: int | None) -> str | 
         return _DATASET_SKELETONS[dataset["dataset_name"]]
     if num_joints == 17:
         return "h36m17" if dims == 3 else "coco17"
-    return "coco133" if num_joints == 133 else None
+    return {133: "coco133", 21: "hand21", 68: "face68"}.get(num_joints)
 
 
 def read(path: Any, assign_ids: str | None = None, fps: float | None = None) -> PoseFile:

@@ -23,7 +23,7 @@ the documents and written back unchanged.
 
 Tracks: ``person_id`` ``[-1]`` (what OpenPose writes without tracking) means no id, and then
 the rules of :mod:`synsp.io.keypoints_json` apply: one person per frame is track 0, several need
-``assign_ids="order"`` (position in ``people`` as id).  Another ``person_id`` ``[k]`` is id ``k``.
+``assign_ids="track"`` (followed by motion continuity) or ``"order"`` (position in ``people`` as id).  Another ``person_id`` ``[k]`` is id ``k``.
 
 :func:`write` writes a new folder with the same file names and documents, only the body
 coordinates of the tracks replaced.  It is written into a temporary sibling folder and then
