@@ -257,3 +257,31 @@ def test_the_repair_skeleton_comes_from_the_name_the_model_or_the_joint_count():
     assert repair_skeleton(17, 3, "coco17").name == "coco17"
     assert repair_skeleton(33, 2).name == "mediapipe33"
     assert repair_skeleton(5, 3) is None and repair_skeleton(17, 3, "smpl24") is None
+
+
+def test_the_cli_repairs_by_default_and_says_so_and_no_repair_turns_it_off(capsys, tmp_path):
+    from synsp.cli import main
+
+    gt = _clips("h36m17", False)[0][:300]
+    x = gt.copy()
+    legs = np.asarray(limb_groups("h36m17")["legs"])
+    x[100:140, legs[:, 0]], x[100:140, legs[:, 1]] = gt[100:140, legs[:, 1]], gt[100:140, legs[:, 0]]
+    src = tmp_path / "in.npy"
+    np.save(src, x)
+    assert main(["refine", str(src), "-o", str(tmp_path / "a.npy"), "--model", "butterworth", "--skeleton", "h36m17"]) == 0
+    out = capsys.readouterr().out
+    assert "left/right labels exchanged back before refining (frames): track 0: arms 0, legs 40" in out
+    assert np.abs(np.load(tmp_path / "a.npy")[100:140] - gt[100:140]).max() < 0.05
+    assert main(["refine", str(src), "-o", str(tmp_path / "b.npy"), "--model", "butterworth", "--no-repair"]) == 0
+    assert "exchanged back" not in capsys.readouterr().out
+    assert np.abs(np.load(tmp_path / "b.npy")[100:140] - gt[100:140]).max() > 0.1
+
+
+def test_views_are_repaired_each_alone():
+    gt = _clips("h36m17", False)[0][:300]
+    views = np.repeat(gt[:, None], 4, axis=1)
+    arms = np.asarray(limb_groups("h36m17")["arms"])
+    bad = views.copy()
+    bad[150:180, 2][:, arms[:, 0]], bad[150:180, 2][:, arms[:, 1]] = gt[150:180][:, arms[:, 1]], gt[150:180][:, arms[:, 0]]
+    np.testing.assert_allclose(synsp.refine(bad, model="butterworth", views=True),
+                               synsp.refine(views, model="butterworth", views=True), atol=1e-9)
