@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .repair import size_of
-from .validation import SynspInputError, check_poses
+from .validation import SynspInputError, check_poses, to_numpy
 
 __all__ = ["IdentityRepair", "repair_identities", "reorder"]
 
@@ -70,7 +70,7 @@ def repair_identities(poses: Any, confidence: Any = None, *, sigma: float = 0.05
     T, P, J, D = x.shape
     use = np.isfinite(x).all(-1)
     if confidence is not None:
-        c = np.asarray(confidence, dtype=np.float64)
+        c = to_numpy(confidence, name="confidence")
         if c.shape != x.shape[:-1]:
             raise SynspInputError(f"confidence has shape {c.shape}; expected {x.shape[:-1]} like the poses")
         use &= np.nan_to_num(c) >= min_confidence

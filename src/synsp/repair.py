@@ -62,7 +62,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .skeletons import Skeleton, get_skeleton
-from .validation import SynspInputError, check_poses
+from .validation import SynspInputError, check_poses, to_numpy
 
 __all__ = ["GROUPS", "InversionRepair", "limb_groups", "repair_inversions", "relabel", "size_of", "repair_skeleton",
            "repair_poses"]
@@ -183,7 +183,7 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
     T, P, J, _ = x4.shape
     conf = None
     if confidence is not None:
-        conf = np.asarray(confidence, dtype=np.float64)
+        conf = to_numpy(confidence, name="confidence")
         if conf.shape != x.shape[:-1]:
             raise SynspInputError(f"confidence has shape {conf.shape}; expected {x.shape[:-1]} like the poses")
         conf = conf[:, None] if single else conf
@@ -302,9 +302,12 @@ def repair_poses(poses: np.ndarray, skeleton: Skeleton | None, confidence: Any =
     """
     report: dict = {"groups": (), "relabelled": None, "reassigned": 0}
     x = poses
-    conf = None if confidence is None else np.asarray(confidence, dtype=np.float64)
-    if conf is not None and conf.shape != x.shape[:-1]:
-        return x, confidence, report  # the refiner names the shape mistake
+    try:
+        conf = None if confidence is None else to_numpy(confidence, name="confidence")
+    except SynspInputError:
+        conf = None
+    if confidence is not None and (conf is None or conf.shape != x.shape[:-1]):
+        return x, confidence, report  # not touched: the refiner names the mistake
     if persons and x.ndim == 4 and x.shape[1] > 1:
         from .identity import reorder, repair_identities
 
