@@ -217,7 +217,9 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
         # quaternions; same summary keys, accel in degrees / frame^2 (see synsp.rotations.refine_rotation_file)
         from .rotations import refine_rotation_file
 
-        return refine_rotation_file(pose_file, model=model, fps=fps, max_gap=max_gap, progress=progress)
+        refined, summary = refine_rotation_file(pose_file, model=model, fps=fps, max_gap=max_gap, progress=progress)
+        summary.setdefault("relabelled", {})  # rotations are not repaired (the same summary keys as positions)
+        return refined, summary
     if not pose_file.tracks:
         raise SynspInputError(f"{pose_file.source or 'pose file'}: no person (no valid joint) in any frame; nothing to refine")
     name, fallback = (model, None) if model is not None else choose_model(pose_file.num_joints, pose_file.dims,
