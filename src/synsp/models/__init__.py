@@ -1,1 +1,1 @@
-"""Learned refiners: SynSP and its baselines (SmoothNet, DeciWatch)."""
+"""Learned refiners: SynSP and its baselines (SmoothNet, DeciWatch, HANet)."""
