@@ -74,6 +74,19 @@ def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views:
         return FALLBACK_FILTER, f"no shipped model for {what}: refined with the {FALLBACK_FILTER} filter"
 
 
+def refiner_of(model: Any):
+    """The refiner ``model`` names (a filter, shipped model or checkpoint path, see
+    :func:`synsp.refiners.get_refiner`), or ``model`` itself when it already is one: a filter object
+    with its own settings (``OneEuroFilter(min_cutoff=1.0)``, ``get_filter("butterworth", cutoff=4)``)
+    or a loaded :class:`~synsp.refiners.NetworkRefiner` (loaded once, used for many files)."""
+    if isinstance(model, (str, os.PathLike)):
+        return get_refiner(model)
+    if callable(model):
+        return model
+    raise SynspInputError(f"model is a {type(model).__name__}; expected a method name, a checkpoint path or a refiner "
+                          "object (a filter from synsp.filters, a NetworkRefiner)")
+
+
 def refine(
     poses: Any,
     model: str | os.PathLike | None = None,
@@ -94,7 +107,8 @@ def refine(
 
     ``model``: a shipped model name, a checkpoint path or a filter name
     (``"one-euro"``, ``"savgol"``, ``"gaussian"``, ``"butterworth"``,
-    ``"kalman-rts"``, ...); by default the shipped model for the joint count,
+    ``"kalman-rts"``, ...), or a refiner object (``OneEuroFilter(min_cutoff=1.0)``, see
+    :func:`refiner_of`); by default the shipped model for the joint count,
     D and ``skeleton``, else the Butterworth filter (:func:`choose_model`: any skeleton is refined).
     ``confidence`` ``(T, J)``/``(T, P, J)``: joints below
     0.3 or NaN are treated as missing and filled; with ``return_filled`` the
@@ -118,7 +132,7 @@ def refine(
         raise SynspInputError(f"views=True needs (T, P, J, D) poses with P views; got shape {x.shape}")
     if model is None:
         model, _ = choose_model(x.shape[-2], x.shape[-1], skeleton, views=x.shape[1] if views else 1)
-    refiner = fit_refiner(get_refiner(model), x.shape[-2], skeleton)
+    refiner = fit_refiner(refiner_of(model), x.shape[-2], skeleton)
     if repair:
         sk = repair_skeleton(x.shape[-2], x.shape[-1], skeleton, refiner)
         x, confidence, _ = repair_poses(x, sk, confidence, persons=x.ndim == 4 and not views)
@@ -224,7 +238,7 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
         raise SynspInputError(f"{pose_file.source or 'pose file'}: no person (no valid joint) in any frame; nothing to refine")
     name, fallback = (model, None) if model is not None else choose_model(pose_file.num_joints, pose_file.dims,
                                                                          pose_file.skeleton)
-    refiner = fit_refiner(get_refiner(name), pose_file.num_joints, pose_file.skeleton)
+    refiner = fit_refiner(refiner_of(name), pose_file.num_joints, pose_file.skeleton)
 
     sk = repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner) if repair else None
     flips = []  # (track, a, b, flipped on the detected frames) of the parts the repair relabelled

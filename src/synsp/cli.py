@@ -12,6 +12,27 @@ from . import __version__
 from .validation import SynspInputError
 
 
+class _Output(click.Option):
+    """``-o/--output``, the output option of every command; older spellings (``--out``) still work but
+    are left out of the help."""
+
+    def __init__(self, *args, hidden_names: tuple[str, ...] = ("--out",), **kw):
+        super().__init__(*args, **kw)
+        self.hidden_names = hidden_names
+
+    def get_help_record(self, ctx):
+        shown, self.opts = self.opts, [o for o in self.opts if o not in self.hidden_names]
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.opts = shown
+
+
+def _output(dest: str, **kw):
+    """The ``-o/--output`` option (``--out`` a hidden alias), stored in ``dest``."""
+    return click.option("-o", "--output", "--out", dest, cls=_Output, **kw)
+
+
 def _fps_option(ctx, param, value):
     """``--fps`` of every command: 1 to 10,000 Hz (synsp.validation.check_fps), before any work."""
     from .validation import check_fps
@@ -26,8 +47,8 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False), default="synsp-demo",
-              show_default=True, help="folder for the pictures")
+@_output("out_dir", type=click.Path(file_okay=False), default="synsp-demo", show_default=True,
+         help="folder for the pictures")
 @click.option("--preset", default="3dpw-spin-like", show_default=True,
               help="simulated estimator (see synsp.noise.PRESETS)")
 @click.option("--seed", default=0, show_default=True, help="noise seed")
@@ -120,7 +141,7 @@ MODEL_SIZES = {
 @click.option("--w-accel", default=None, type=float, help="accel loss weight (default: 1 for SynSP, 0.1 SmoothNet)")
 @click.option("--seed", default=4321, show_default=True)
 @click.option("--corpus", default=None, help="corpus file (default: the built corpus in the cache)")
-@click.option("--out", default=None, help="run folder (default: runs/<name>)")
+@_output("out", default=None, help="run folder (default: runs/<name>)")
 @click.option("--device", default="cpu", show_default=True)
 @click.option("--resume", is_flag=True, help="continue from <out>/last.pt")
 @click.option("--init", "init", default=None, help="start from a checkpoint's weights (e.g. a single-view model)")
@@ -187,7 +208,7 @@ def _parse_options(options: tuple[str, ...], architecture: str) -> dict:
 
 @cli.command()
 @click.argument("checkpoint")
-@click.option("-o", "--out", required=True, help="output stem (.safetensors + .json) or a .onnx file")
+@_output("out", required=True, help="output stem (.safetensors + .json) or a .onnx file")
 @click.option("--half", is_flag=True, help="store the weights in float16 (half the size)")
 @click.option("--name", default=None, help="new model name for the card")
 def export(checkpoint: str, out: str, half: bool, name: str | None) -> None:
@@ -236,9 +257,13 @@ def models() -> None:
 
 
 @cli.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True))
-@click.option("-o", "--output", required=True, type=click.Path(), help="output file (or folder for OpenPose)")
-@click.option("--model", default=None, help="shipped model name, checkpoint path or filter name")
+@click.argument("input_paths", metavar="INPUT...", nargs=-1, required=True, type=click.Path(exists=True))
+@_output("output", required=True, type=click.Path(),
+         help="output file (or folder for OpenPose); with several inputs or a folder: the folder they are "
+              "mirrored into")
+@click.option("--model", default=None,
+              help="any method: a filter name (butterworth, one-euro, savgol, kalman-rts, ...), a shipped model "
+                   "or a checkpoint path (default: the shipped model for the file, else butterworth)")
 @click.option("--fps", type=float, default=None, callback=_fps_option,
               help="frame rate of the input, 1 to 10000 Hz (default: the file's, else the model's)")
 @click.option("--skeleton", default=None, help="skeleton name of the input, to choose the model")
@@ -250,16 +275,21 @@ def models() -> None:
 @click.option("--trust-pickle", is_flag=True,
               help="read a pickled SMPL file (.pkl as VIBE writes) or a SmoothNet npz with object arrays; "
                    "unpickling runs code: only files you trust")
+@click.option("--assign-ids", type=click.Choice(["track", "order", "none"]), default="track", show_default=True,
+              help="MMPose/COCO/OpenPose files without track ids and with several people: track = follow each "
+                   "person by motion continuity, order = their position in each frame, none = refuse")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="several inputs: files refined at once in worker processes (default: the CPUs, at most 8)")
 @click.option("--threads", type=click.IntRange(min=1), default=None,
-              help="torch threads (default: OMP_NUM_THREADS when set, else min(4, CPUs); 1 for many "
-                   "refines at once)")
+              help="torch threads (per worker; default: OMP_NUM_THREADS when set, else 1 with several workers, "
+                   "else min(4, CPUs))")
 @click.option("--repair/--no-repair", default=True, show_default=True,
               help="before refining, undo left/right inversions of arms, legs and head over each whole track "
                    "(joint positions; see synsp.repair)")
-def refine(input_path: str, output: str, model: str | None, fps: float | None, skeleton: str | None,
-           key: str | None, max_gap: int | None, views: bool, trust_pickle: bool, threads: int | None,
-           repair: bool) -> None:
-    """Refine a pose file person by person; the output keeps the input's format and fields.
+def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: float | None, skeleton: str | None,
+           key: str | None, max_gap: int | None, views: bool, trust_pickle: bool, assign_ids: str,
+           workers: int | None, threads: int | None, repair: bool) -> None:
+    """Refine pose files person by person; each output keeps its input's format and fields.
 
     INPUT: MMPose 0.x/1.x or COCO JSON, an OpenPose JSON folder, MediaPipe CSV/NPZ, TRC,
     BVH (joint positions), SMPL parameter npz (rotations, refined by the rotation network
@@ -268,38 +298,75 @@ def refine(input_path: str, output: str, model: str | None, fps: float | None, s
     OUTPUT of another format gets a plain (T, P, J, D) array with track ids and scores; a
     .trc OUTPUT of one 3D person gets TRC markers (BVH cannot be written back: use .npz or
     .trc).  SmoothNet files are written back pickle-free.
+
+    Several INPUTs, or a folder (searched recursively for pose files), are refined into the
+    OUTPUT folder with the same names and sub-folders (BVH as .npz), --workers files at once;
+    a table sums up every file, and the exit status is 1 when any file failed (listed).
     """
-    set_threads(threads)
-    from .api import refine_pose_file
-    from .io.tracks import output_format, read_pose_file, write_pose_file
-
-    from .skeletons import get_skeleton
-
-    if skeleton:
-        get_skeleton(skeleton)  # an unknown name fails before any work
     from .io.tracks import pose_file_format
 
-    fmt = pose_file_format(input_path)
-    if views:
-        _refine_views(input_path, output, fmt, model, fps, skeleton, key, repair)
+    options = dict(model=model, fps=fps, skeleton=skeleton, key=key, max_gap=max_gap, trust_pickle=trust_pickle,
+                   repair=repair, assign_ids=None if assign_ids == "none" else assign_ids)
+    single = len(input_paths) == 1 and (os.path.isfile(input_paths[0]) or pose_file_format(input_paths[0]) == "openpose")
+    if not single:
+        if views:
+            raise SynspInputError("--views takes one (T, P, J, D) .npy/.npz array of P views, not several inputs")
+        _refine_many(input_paths, output, options, workers, threads)
         return
-    options = {"key": key} if key and fmt in ("array", "smpl") else {}
-    if trust_pickle and fmt in ("smpl", "smoothnet"):
-        options["trust_pickle"] = True
-    pose_file = read_pose_file(input_path, format=fmt, **options)
-    output_format(output, pose_file)  # a wrong suffix, the input itself, an unwritable target: before the compute
-    if skeleton:
-        pose_file.skeleton = skeleton
-    refined, s = refine_pose_file(pose_file, model=model, fps=fps, max_gap=max_gap, progress=True, repair=repair)
-    write_pose_file(output, refined)
+    input_path = input_paths[0]
+    set_threads(threads)
+    if views:
+        if skeleton:
+            from .skeletons import get_skeleton
+
+            get_skeleton(skeleton)  # an unknown name fails before any work
+        _refine_views(input_path, output, pose_file_format(input_path), model, fps, skeleton, key, repair)
+        return
+    from .batch import refine_path
+
+    s, units = refine_path(input_path, output, progress=True, **options)
     short = f", {len(s['unrefined_tracks'])} track(s) too short, left as they were" if s["unrefined_tracks"] else ""
-    units = "degrees" if pose_file.units == "axis-angle" else pose_file.units
     click.echo(f"{s['frames']} frames, {s['persons']} person(s), {s['filled']} joints filled{short}; "
                f"mean acceleration {s['accel_before']:.4g} -> {s['accel_after']:.4g} ({units} per "
                f"frame^2) with {s['model']}; wrote {output}")
+    if s.get("fallback"):
+        click.echo(f"{s['fallback']}; choose another method with --model (a filter name, a shipped model or a "
+                   "checkpoint; see synsp models)")
     if s.get("relabelled"):
         click.echo("left/right labels exchanged back before refining (frames): " + "; ".join(
             f"track {k}: " + ", ".join(f"{g} {n}" for g, n in groups.items()) for k, groups in s["relabelled"].items()))
+
+
+def _refine_many(inputs: tuple[str, ...], output: str, options: dict, workers: int | None,
+                 threads: int | None) -> None:
+    """``synsp refine`` on several inputs or a folder: mirrored into ``output``, in worker processes."""
+    import time
+
+    from .batch import find_jobs, refine_files, summary_table
+
+    jobs, skipped = find_jobs(inputs, output, options)
+    if workers is None:
+        workers = min(8, _available_cpus())
+    workers = min(workers, len(jobs))
+    if workers == 1:  # in this process: the threads of a one-file refine
+        set_threads(threads)
+        threads = None
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    start = time.perf_counter()
+    results = refine_files(jobs, workers=workers, threads=threads, progress=True)
+    elapsed = time.perf_counter() - start
+    for r in results:
+        if r["error"]:
+            r["error"] = _cli_words(r["error"])
+    click.echo(summary_table(results))
+    failed = [r for r in results if not r["ok"]]
+    click.echo(f"{len(results) - len(failed)} of {len(results)} file(s) refined into {output} in {elapsed:.1f} s "
+               f"with {workers} worker(s)" + (f"; {len(skipped)} file(s) skipped (not pose files)" if skipped else ""))
+    if failed:
+        click.echo(f"synsp: error: {len(failed)} of {len(results)} file(s) failed:", err=True)
+        for r in failed:
+            click.echo(f"  {r['input']}: {r['error']}", err=True)
+        raise click.exceptions.Exit(1)
 
 
 def _available_cpus() -> int:
@@ -346,35 +413,92 @@ def _refine_views(input_path: str, output: str, fmt: str | None, model: str | No
 
 
 def _read_pair(input_path: str, refined_path: str, key: str | None):
-    """Raw and refined poses ``(T, J, D)`` or ``(T, P, J, D)`` (NaN where a person is absent) and the
-    skeleton the files name (or None), from two arrays or two pose files of any supported format."""
+    """Raw and refined poses ``(T, J, D)`` or ``(T, P, J, D)`` (NaN where a person is absent) and the raw
+    :class:`~synsp.io.tracks.PoseFile`, from two arrays or two pose files of any supported format (people
+    without track ids followed by motion continuity, as ``synsp refine`` does)."""
     from .io.tracks import pose_file_format, read_pose_file
 
     def one(path: str):
         fmt = pose_file_format(path)
-        pose_file = read_pose_file(path, format=fmt, **({"key": key} if key and fmt == "array" else {}))
+        kw = {"key": key} if key and fmt == "array" else {"assign_ids": "track"} if fmt in (
+            "mmpose", "coco", "openpose") else {}
+        pose_file = read_pose_file(path, format=fmt, **kw)
         if pose_file.units == "axis-angle":
             raise SynspInputError(f"{path}: holds joint rotations; plot and render draw joint positions")
         x, _ = pose_file.to_array()
-        return (x[:, 0] if x.shape[1] == 1 else x), pose_file.skeleton
+        return (x[:, 0] if x.shape[1] == 1 else x), pose_file
 
-    (raw, skeleton), (refined, _) = one(input_path), one(refined_path)
-    return raw, refined, skeleton
+    (raw, pose_file), (refined, _) = one(input_path), one(refined_path)
+    return raw, refined, pose_file
 
 
-def _guess_skeleton(num_joints: int) -> str | None:
-    """The first registered skeleton with ``num_joints`` joints, or None."""
-    from .skeletons import skeleton_for
+def _drawing_skeleton(given: str | None, pose_file, num_joints: int):
+    """The skeleton to draw or name joints with: ``--skeleton`` (a registered name, or a corpus from
+    ``synsp data import`` / a model card or checkpoint that defines a custom skeleton), else the one
+    the file names, else the file's own hierarchy (BVH), else the registered skeleton with that
+    joint count; None when nothing is known (the joints are drawn as plain points)."""
+    from pathlib import Path
 
-    names = skeleton_for(num_joints)
-    return names[0] if names else None
+    from .skeletons import SKELETONS, Skeleton, get_skeleton, skeleton_for
+
+    if given:
+        if given.strip().lower() in SKELETONS:
+            return given.strip().lower()
+        path = Path(given)
+        if path.is_file() or path.with_suffix(".json").is_file():
+            names = _register_skeletons_of(path)
+            fits = [n for n in names if SKELETONS[n].num_joints == num_joints]
+            if not fits:
+                raise SynspInputError(f"{given}: defines no skeleton of {num_joints} joints (it has "
+                                      f"{', '.join(names) or 'none'}); pass the corpus or model the data is on")
+            return fits[0]
+        get_skeleton(given)  # an unknown name: one line naming the known ones
+    named = pose_file.skeleton
+    if named in SKELETONS and SKELETONS[named].num_joints == num_joints:
+        return named
+    names, parents = pose_file.meta.get("joint_names"), pose_file.meta.get("parents")
+    if names is not None and parents is not None and len(names) == num_joints:
+        from .data.custom import guess_left_right, guess_root_joints
+
+        try:
+            pairs = guess_left_right(names)
+            return Skeleton(name="file", joints=names, parents=[int(v) for v in parents], left_right=pairs,
+                            root_joints=guess_root_joints(names, pairs))
+        except (SynspInputError, ValueError, TypeError):
+            pass
+    guess = skeleton_for(num_joints)
+    return guess[0] if guess else None
+
+
+def _register_skeletons_of(path):
+    """The skeleton names a corpus file (``synsp data import``) or a model card / checkpoint defines,
+    registered on the way."""
+    import json
+
+    from .skeletons import Skeleton, register_skeleton
+
+    card = path if path.suffix == ".json" else path.with_suffix(".json")
+    if card.is_file() and path.suffix != ".npz":
+        try:
+            doc = json.loads(card.read_text())
+        except (OSError, ValueError) as exc:
+            raise SynspInputError(f"{card}: not a readable model card ({exc})") from None
+        definition = doc.get("skeleton_definition") if isinstance(doc, dict) else None
+        if definition:
+            return [register_skeleton(Skeleton.from_dict(definition)).name]
+        return [doc["skeleton"]] if isinstance(doc, dict) and isinstance(doc.get("skeleton"), str) else []
+    from .data.corpus import corpus_meta
+
+    return list(corpus_meta(path).get("skeletons", []))
 
 
 @cli.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True))
 @click.argument("refined_path", metavar="REFINED", type=click.Path(exists=True))
-@click.option("-o", "--out", required=True, type=click.Path(dir_okay=False), help="output .png (or .pdf/.svg)")
-@click.option("--skeleton", default=None, help="skeleton name for joint names (default: guessed from J)")
+@_output("out", required=True, type=click.Path(dir_okay=False), help="output .png (or .pdf/.svg)")
+@click.option("--skeleton", default=None,
+              help="skeleton: a name, or a corpus (synsp data import) or model defining a custom one "
+                   "(default: the file's, its BVH hierarchy, else guessed from J; none known: numbered joints)")
 @click.option("--fps", type=float, default=None, callback=_fps_option,
               help="frame rate: time axis in seconds (default: frames)")
 @click.option("--joints", default=None, help="comma-separated joint names or indices (default: the most jittery 4)")
@@ -386,8 +510,8 @@ def plot(input_path: str, refined_path: str, out: str, skeleton: str | None, fps
     from .pictures import plot_refinement
 
     check_target(out, sources=[input_path, refined_path])
-    raw, refined, named = _read_pair(input_path, refined_path, key)
-    skeleton = skeleton or named or _guess_skeleton(raw.shape[-2])  # no match: joints are numbered
+    raw, refined, pose_file = _read_pair(input_path, refined_path, key)
+    skeleton = _drawing_skeleton(skeleton, pose_file, raw.shape[-2])  # None: joints are numbered
     chosen = [j.strip() for j in joints.split(",")] if joints else None
     click.echo(f"wrote {plot_refinement(raw, refined, out, skeleton=skeleton, joints=chosen, fps=fps)}")
 
@@ -395,8 +519,10 @@ def plot(input_path: str, refined_path: str, out: str, skeleton: str | None, fps
 @cli.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True))
 @click.argument("refined_path", metavar="REFINED", type=click.Path(exists=True))
-@click.option("-o", "--out", required=True, type=click.Path(dir_okay=False), help="output .gif or .mp4")
-@click.option("--skeleton", default=None, help="skeleton name (default: guessed from J)")
+@_output("out", required=True, type=click.Path(dir_okay=False), help="output .gif or .mp4")
+@click.option("--skeleton", default=None,
+              help="skeleton: a name, or a corpus (synsp data import) or model defining a custom one "
+                   "(default: the file's, its BVH hierarchy, else guessed from J; none known: plain points)")
 @click.option("--fps", type=float, default=30, show_default=True, callback=_fps_option,
               help="frame rate of the poses")
 @click.option("--video", type=click.Path(exists=True, dir_okay=False), default=None,
@@ -408,22 +534,18 @@ def render(input_path: str, refined_path: str, out: str, skeleton: str | None, f
     """Skeleton animation, raw (left) vs refined (right), or both over a video."""
     from .io._common import check_target
     from .pictures import render_animation
-    from .skeletons import SKELETONS
 
     check_target(out, sources=[input_path, refined_path, video])
-    raw, refined, named = _read_pair(input_path, refined_path, key)
-    skeleton = skeleton or named or _guess_skeleton(raw.shape[-2])
-    if skeleton is None:
-        raise SynspInputError(f"no known skeleton has {raw.shape[-2]} joints; pass --skeleton "
-                              f"(one of {', '.join(SKELETONS)})")
+    raw, refined, pose_file = _read_pair(input_path, refined_path, key)
+    skeleton = _drawing_skeleton(skeleton, pose_file, raw.shape[-2])  # None: plain points
     path = render_animation(raw, refined, out, skeleton, fps=fps, video=video, max_frames=max_frames)
     click.echo(f"wrote {path}")
 
 
 @cli.command()
 @click.argument("video_path", metavar="VIDEO", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="refined track (.npz); the raw MediaPipe track goes beside it as <stem>.raw.npz")
+@_output("output", required=True, type=click.Path(dir_okay=False),
+         help="refined track (.npz); the raw MediaPipe track goes beside it as <stem>.raw.npz")
 @click.option("--model", default=None, help="shipped model name, checkpoint path or filter name")
 @click.option("--render", default=None, type=click.Path(dir_okay=False),
               help="also write a side-by-side animation, raw | refined (.gif or .mp4)")
@@ -464,7 +586,7 @@ def video(video_path: str, output: str, model: str | None, render: str | None) -
 @click.option("--estimator", default="fcn", show_default=True, help="smoothnet-data: fcn, spin, vibe, ...")
 @click.option("--smoothnet-repr", type=click.Choice(["3D", "2D"]), default="3D", show_default=True)
 @click.option("--trust-pickle", is_flag=True, help="smoothnet-data: read SmoothNet's pickled npz files")
-@click.option("-o", "--out", default=None, help="folder for the Markdown/CSV reports and PNG figures")
+@_output("out", default=None, help="folder for the Markdown/CSV reports and PNG figures")
 def benchmark(experiments: str, methods: str, presets: str, seeds: int, quick: bool, corpus: str | None,
               runs: str, skeleton: str, representation: str, smoothnet_root: str | None, dataset: str,
               estimator: str, smoothnet_repr: str, trust_pickle: bool, out: str | None) -> None:
@@ -513,8 +635,8 @@ def data() -> None:
 
 
 @data.command("build")
-@click.option("-o", "--out", type=click.Path(dir_okay=False), default=None,
-              help="corpus file (default: ~/.cache/synsp/corpus-v1.npz, or $SYNSP_CACHE)")
+@_output("out", type=click.Path(dir_okay=False), default=None,
+         help="corpus file (default: ~/.cache/synsp/corpus-v1.npz, or $SYNSP_CACHE)")
 @click.option("--cmu", "cmu_root", type=click.Path(file_okay=False), default=None,
               help="the cmu_mocap folder (default: ../shared/data/cmu_mocap or $SYNSP_CMU_MOCAP)")
 @click.option("--no-download", is_flag=True, help="skip the Debian/PyPI sources")
@@ -529,7 +651,7 @@ def data_build(out: str | None, cmu_root: str | None, no_download: bool) -> None
 
 @data.command("import")
 @click.argument("paths", metavar="FILES_OR_FOLDERS...", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("-o", "--out", required=True, type=click.Path(dir_okay=False), help="corpus file to write (.npz)")
+@_output("out", required=True, type=click.Path(dir_okay=False), help="corpus file to write (.npz)")
 @click.option("--skeleton", default=None,
               help="a built-in skeleton the data is on (h36m17, ...), or a name for a custom one "
                    "(default: detected from the joint names/count, else custom<J>-<hash>)")
@@ -597,11 +719,22 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
     click.echo(f"synsp: warning: {message}", err=True)
 
 
+def _cli_words(message: str) -> str:
+    """An API message's Python hints in the command line's words: ``model='one-euro'`` -> ``--model one-euro``,
+    ``pass model= a filter`` -> ``pass --model a filter``, ``assign_ids='order'`` -> ``--assign-ids order``."""
+    import re
+
+    for word, flag in (("model", "--model"), ("assign_ids", "--assign-ids")):
+        message = re.sub(rf"(?<![\w-]){word}='([^']*)'", rf"{flag} \1", message)
+        message = re.sub(rf"(?<![\w-]){word}=(?=\s)", flag, message)
+    return message
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user mistakes print one clear line and exit 2, never a traceback."""
     warnings.showwarning = _one_line_warning
     try:
-        cli.main(args=argv, prog_name="synsp", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="synsp", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 130
@@ -609,13 +742,13 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return exc.exit_code
     except (SynspInputError, FileNotFoundError) as exc:
-        click.echo(f"synsp: error: {exc}", err=True)
+        click.echo(f"synsp: error: {_cli_words(str(exc))}", err=True)
         return 2
     except OSError as exc:  # a file system error no check caught (permissions, full disk, ...): one line too
         where = f"{exc.filename}: " if exc.filename else ""
         click.echo(f"synsp: error: {where}{exc.strerror or exc}", err=True)
         return 2
-    return 0
+    return code if isinstance(code, int) else 0  # a command's click.exceptions.Exit(code) (refine: files failed)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,333 @@
+"""Many pose files at once: ``synsp refine`` on several files and folders, and the per-file function.
+
+``synsp refine a.json b.csv videos/ -o refined/`` (or one folder) refines every pose file found and
+mirrors them into the output folder; this module does it:
+
+* :func:`find_jobs` turns inputs (files, OpenPose folders, folders to search) into :class:`Job`\\ s:
+  one input file (or OpenPose folder) and the output path it is written to.  One folder given alone
+  is mirrored into the output folder (``videos/a/pred.json`` -> ``refined/a/pred.json``); with several
+  inputs each folder keeps its name under it (``refined/videos/a/pred.json``) and each file goes in
+  directly.  Files no reader recognises are skipped (and listed); a BVH file, which cannot be written
+  back, becomes ``<name>.npz``.
+* :func:`refine_file` refines one job and **never raises for a bad file**: it returns a dict
+  (``ok``, ``error``, ``frames``, ``persons``, ``model``, ``accel_before``/``accel_after``,
+  ``seconds``, ...).  It is a plain picklable function of plain data, so any engine can map it:
+  a process pool (:func:`refine_files`), Ray (``ray.remote(refine_file)``), Dask
+  (``client.map(refine_file, jobs)``), a cluster's job array (see the README).
+* :func:`refine_files` runs the jobs in ``workers`` processes (:class:`concurrent.futures.ProcessPoolExecutor`,
+  forkserver start with synsp preloaded on Linux) with one progress bar; each worker uses ``threads``
+  torch threads (default: 1 when there are several workers, else ``min(4, CPUs)``).
+* :func:`summary_table` is the Markdown table ``synsp refine`` prints.
+
+:func:`refine_path` is the one-file work behind both ``synsp refine IN -o OUT`` and :func:`refine_file`
+(it raises :class:`synsp.validation.SynspInputError` like the single-file command).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from .validation import SynspInputError
+
+__all__ = ["Job", "find_jobs", "refine_path", "refine_file", "refine_files", "summary_table", "worker_threads"]
+
+#: the refine options a job carries (``synsp refine``'s flags): model, fps, skeleton, key, max_gap,
+#: trust_pickle, repair, assign_ids
+OPTIONS = ("model", "fps", "skeleton", "key", "max_gap", "trust_pickle", "repair", "assign_ids")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One input (a pose file or an OpenPose folder), where its refined copy goes, and the refine options."""
+
+    input: str
+    output: str
+    options: dict = field(default_factory=dict)
+
+
+def _available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # the CPUs this process may run on (taskset, cpusets)
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def worker_threads(workers: int, threads: int | None = None) -> int:
+    """Torch threads per worker: ``threads`` when given, 1 with several workers (one process per core
+    is faster than threads inside each, see the README's benchmarks), else ``min(4, CPUs)``."""
+    if threads is not None:
+        return int(threads)
+    return 1 if workers > 1 else min(4, _available_cpus())
+
+
+def _output_name(path: Path, fmt: str | None) -> str:
+    """The output's file name: the input's, except BVH (cannot be written back): ``<stem>.npz``."""
+    if fmt == "bvh":
+        name = path.name
+        for suffix in (".bvh.gz", ".bvh"):
+            if name.lower().endswith(suffix):
+                return name[: -len(suffix)] + ".npz"
+        return name + ".npz"
+    return path.name
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _search(folder: Path, out: Path) -> tuple[list[tuple[Path, str]], list[str]]:
+    """Pose files and OpenPose folders under ``folder`` (sorted, recursively; not inside ``out``):
+    ``[(path, format)]`` and the files skipped as not pose files."""
+    from .io.tracks import pose_file_format
+
+    found, skipped = [], []
+    for root, dirs, files in os.walk(folder):
+        here = Path(root)
+        dirs.sort()
+        keep = []
+        for d in dirs:
+            sub = here / d
+            if d.startswith(".") or _inside(sub, out):
+                continue
+            if pose_file_format(sub) == "openpose":  # a folder of *_keypoints.json: one input
+                found.append((sub, "openpose"))
+            else:
+                keep.append(d)
+        dirs[:] = keep
+        for name in sorted(files):
+            p = here / name
+            if name.startswith(".") or name.endswith("_keypoints.json") and here != folder:
+                continue  # (frames of an OpenPose folder are found as that folder)
+            fmt = pose_file_format(p)
+            if fmt is None:
+                skipped.append(str(p))
+            else:
+                found.append((p, fmt))
+    return sorted(found), skipped
+
+
+def find_jobs(inputs: Sequence[str | os.PathLike], output: str | os.PathLike,
+              options: dict | None = None) -> tuple[list[Job], list[str]]:
+    """The :class:`Job`\\ s for ``inputs`` (files, OpenPose folders, folders searched recursively)
+    mirrored into the folder ``output`` (see the module docstring), and the files skipped as not pose
+    files.  Two inputs that would write the same output, an output folder that is an input folder,
+    or inputs with no pose file at all are :class:`SynspInputError`\\ s, before any work."""
+    from .io.tracks import pose_file_format
+
+    options = dict(options or {})
+    unknown = set(options) - set(OPTIONS)
+    if unknown:
+        raise SynspInputError(f"unknown refine options {sorted(unknown)}; expected some of {', '.join(OPTIONS)}")
+    out = Path(output)
+    if out.exists() and not out.is_dir():
+        raise SynspInputError(f"{out}: several inputs are written into a folder; this is an existing file")
+    jobs: list[Job] = []
+    skipped: list[str] = []
+    targets: dict[Path, str] = {}
+    alone = len(inputs) == 1
+    for item in inputs:
+        p = Path(item)
+        if not p.exists():
+            raise SynspInputError(f"{p}: file not found")
+        fmt = pose_file_format(p)
+        if p.is_dir() and fmt != "openpose":
+            if out.resolve() == p.resolve():
+                raise SynspInputError(f"{out}: the output folder is the input folder; give another folder")
+            found, skip = _search(p, out)
+            skipped += skip
+            base = out if alone else out / p.resolve().name
+            pairs = [(f, base / f.relative_to(p).parent / _output_name(f, k)) for f, k in found]
+        elif fmt is None:
+            skipped.append(str(p))
+            continue
+        else:
+            pairs = [(p, out / _output_name(p, fmt))]
+        for src, dst in pairs:
+            key = dst.resolve()
+            if key in targets:
+                raise SynspInputError(f"{src} and {targets[key]} would both be written to {dst}; refine them "
+                                      "separately or rename one")
+            targets[key] = str(src)
+            jobs.append(Job(str(src), str(dst), dict(options)))
+    if not jobs:
+        raise SynspInputError(f"no pose file in {', '.join(map(str, inputs))}"
+                              + (f" ({len(skipped)} file(s) not recognised, e.g. {skipped[0]})" if skipped else ""))
+    return jobs, skipped
+
+
+def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model: str | None = None,
+                fps: float | None = None, skeleton: str | None = None, key: str | None = None,
+                max_gap: int | None = None, trust_pickle: bool = False, repair: bool = True,
+                assign_ids: str | None = "track", progress: bool = False) -> tuple[dict, str]:
+    """Read one pose file, refine every person, write it: ``(summary, units)`` (see
+    :func:`synsp.api.refine_pose_file`).  The output is checked before the compute; problems raise
+    :class:`SynspInputError`.  ``assign_ids`` (MMPose/COCO/OpenPose files without track ids; see
+    :func:`synsp.io.keypoints_json.read`): ``"track"`` (default), ``"order"`` or None (refuse)."""
+    from .api import refine_pose_file
+    from .io.tracks import output_format, pose_file_format, read_pose_file, write_pose_file
+    from .skeletons import get_skeleton
+
+    if skeleton:
+        get_skeleton(skeleton)  # an unknown name fails before any work
+    fmt = pose_file_format(input_path)
+    kw: dict[str, Any] = {"key": key} if key and fmt in ("array", "smpl") else {}
+    if trust_pickle and fmt in ("smpl", "smoothnet"):
+        kw["trust_pickle"] = True
+    if assign_ids is not None and fmt in ("mmpose", "coco", "openpose"):
+        kw["assign_ids"] = assign_ids
+    pose_file = read_pose_file(input_path, format=fmt, **kw)
+    output_format(output, pose_file)  # a wrong suffix, the input itself, an unwritable target: before the compute
+    if skeleton:
+        pose_file.skeleton = skeleton
+    method, fallback = _method(pose_file, model)
+    refined, summary = refine_pose_file(pose_file, model=method, fps=fps, max_gap=max_gap, progress=progress,
+                                        repair=repair)
+    summary.setdefault("fallback", None)
+    summary["fallback"] = summary["fallback"] or fallback
+    write_pose_file(output, refined)
+    units = "degrees" if pose_file.units == "axis-angle" else pose_file.units
+    return summary, units
+
+
+#: networks loaded in this process, by name (a worker refines many files with the same few models)
+_LOADED: dict[Any, Any] = {}
+
+
+def _method(pose_file, model: str | None) -> tuple[Any, str | None]:
+    """The refiner for ``pose_file`` (``model``, else the default for its skeleton, see
+    :func:`synsp.api.choose_model`) and the fallback note; networks are loaded once per process."""
+    from .api import choose_model, refiner_of
+    from .filters import FILTERS
+
+    if pose_file.format == "smpl" or pose_file.units == "axis-angle":  # rotations: see synsp.rotations
+        from .rotations import rotation_filter
+
+        key = ("rotations", model, pose_file.num_joints)
+        if key not in _LOADED:
+            _LOADED[key] = rotation_filter(model, pose_file.num_joints)
+        return _LOADED[key], None
+    fallback = None
+    if model is None:
+        if not pose_file.tracks:
+            return None, None  # refine_pose_file names the problem
+        model, fallback = choose_model(pose_file.num_joints, pose_file.dims, pose_file.skeleton)
+    if model in FILTERS:
+        return model, fallback
+    if model not in _LOADED:
+        _LOADED[model] = refiner_of(model)
+    return _LOADED[model], fallback
+
+
+def refine_file(job: Job | dict) -> dict:
+    """Refine one :class:`Job` (or its dict) and report; never raises for a problem with the file.
+
+    Returns ``input``, ``output``, ``ok``, ``error`` (one line, None when ok), ``seconds`` and, when
+    ok, ``frames``, ``persons``, ``filled``, ``model``, ``units``, ``accel_before``, ``accel_after``,
+    ``unrefined_tracks``, ``fallback`` (see :func:`synsp.api.refine_pose_file`)."""
+    if isinstance(job, dict):
+        job = Job(**job)
+    start = time.perf_counter()
+    result: dict[str, Any] = {"input": job.input, "output": job.output, "ok": False, "error": None}
+    try:
+        Path(job.output).parent.mkdir(parents=True, exist_ok=True)  # the mirrored folder (kept if the file fails)
+        summary, units = refine_path(job.input, job.output, **job.options)
+    except (SynspInputError, OSError, ValueError) as exc:  # the file's problem, in one line
+        where = f"{exc.filename}: " if isinstance(exc, OSError) and exc.filename else ""
+        text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        result["error"] = f"{where}{text}".splitlines()[0] if text else type(exc).__name__
+    except Exception as exc:  # noqa: BLE001 - a bug must not stop the other files; named with its type
+        result["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+    else:
+        result.update(ok=True, units=units, **{k: summary.get(k) for k in (
+            "frames", "persons", "filled", "model", "accel_before", "accel_after", "unrefined_tracks", "fallback")})
+        result["unrefined_tracks"] = [str(t) for t in result["unrefined_tracks"] or []]
+    result["seconds"] = time.perf_counter() - start
+    return result
+
+
+def _init_worker(threads: int) -> None:
+    """A worker process: ``threads`` torch threads, idle OpenMP threads asleep, no per-file progress bars."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+def _pool_context():
+    """forkserver with synsp preloaded where it exists (fast, no fork of a threaded parent), else spawn."""
+    import multiprocessing as mp
+
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["synsp.api"])
+        return ctx
+    return mp.get_context("spawn")
+
+
+def refine_files(jobs: Iterable[Job], workers: int = 1, threads: int | None = None,
+                 progress: bool = True) -> list[dict]:
+    """:func:`refine_file` on every job, in ``workers`` processes (1: in this process, whose torch
+    threads are kept unless ``threads`` is given), with one progress bar; the results in the jobs' order.  A worker that dies (out of memory, a crash in
+    native code) fails its file and the ones still queued with the reason; finished files stay."""
+    from tqdm.auto import tqdm
+
+    jobs = list(jobs)
+    workers = max(1, min(int(workers), len(jobs)))
+    per_worker = worker_threads(workers, threads)
+    results: list[dict | None] = [None] * len(jobs)
+    bar = tqdm(total=len(jobs), desc="refining", unit="file", disable=not progress)
+    try:
+        if workers == 1:  # in this process: its torch threads unless ``threads`` is given
+            if threads is not None:
+                _init_worker(int(threads))
+            for i, job in enumerate(jobs):
+                results[i] = refine_file(job)
+                bar.update()
+            return results  # type: ignore[return-value]
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures.process import BrokenProcessPool
+
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_init_worker,
+                                 initargs=(per_worker,)) as pool:
+            futures = {pool.submit(refine_file, asdict(job)): i for i, job in enumerate(jobs)}
+            for future in as_completed(futures):
+                i = futures[future]
+                try:
+                    results[i] = future.result()
+                except BrokenProcessPool as exc:
+                    results[i] = {"input": jobs[i].input, "output": jobs[i].output, "ok": False, "seconds": None,
+                                  "error": f"the worker process died ({exc or 'killed'}); retry this file alone"}
+                bar.update()
+        return results  # type: ignore[return-value]
+    finally:
+        bar.close()
+
+
+def _number(value: Any, fmt: str) -> str:
+    return "" if value is None else format(value, fmt)
+
+
+def summary_table(results: Sequence[dict]) -> str:
+    """The Markdown table of :func:`refine_files`' results: one row per file, failures with their reason."""
+    rows = ["| file | result | frames | persons | method | accel before -> after (per frame^2) | s |",
+            "|---|---|---|---|---|---|---|"]
+    for r in results:
+        if r["ok"]:
+            what = "ok" + (f", {len(r['unrefined_tracks'])} track(s) too short" if r.get("unrefined_tracks") else "")
+            if r.get("fallback"):
+                what += ", no shipped model: filter"
+            accel = f"{r['accel_before']:.4g} -> {r['accel_after']:.4g} {r['units']}"
+            rows.append(f"| {r['input']} | {what} | {r['frames']} | {r['persons']} | {r['model']} | {accel} | "
+                        f"{_number(r['seconds'], '.1f')} |")
+        else:
+            rows.append(f"| {r['input']} | failed: {r['error'].replace('|', '/')} | | | | | "
+                        f"{_number(r.get('seconds'), '.1f')} |")
+    return "\n".join(rows)
