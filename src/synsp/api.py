@@ -98,7 +98,9 @@ def refine(
     views: bool = False,
     repair: bool = True,
 ):
-    """Refine ``poses`` ``(T, J, D)`` or ``(T, P, J, D)`` in the user's units; returns the same shape.
+    """Refine ``poses`` ``(T, J, D)`` or ``(T, P, J, D)`` in the user's units; returns a numpy array of the
+    same shape and floating dtype (float32 in, float32 out; float64 for integer input), and with
+    ``return_filled`` the ``(T, J)`` / ``(T, P, J)`` bool mask of the joints it filled: ``(refined, filled)``.
 
     The P axis holds persons, each refined alone, unless ``views=True``: then it
     holds P synchronised views of one person in one world frame (cameras with
@@ -138,7 +140,18 @@ def refine(
         x, confidence, _ = repair_poses(x, sk, confidence, persons=x.ndim == 4 and not views)
     out, filled = _run(refiner, x, fps, confidence, progress)
     check_refined(out, x, np.isfinite(x).all(-1) | filled)
+    out = out.astype(_float_dtype(poses), copy=False)  # float32 in, float32 out
     return (out, filled) if return_filled else out
+
+
+def _float_dtype(poses: Any) -> np.dtype:
+    """The floating dtype of the caller's array (numpy or torch) that the result keeps; float64 for
+    anything else (integers, lists, bfloat16)."""
+    try:
+        dt = np.dtype(str(getattr(poses, "dtype", "float64")).replace("torch.", ""))
+    except TypeError:
+        return np.dtype(np.float64)
+    return dt if np.issubdtype(dt, np.floating) else np.dtype(np.float64)
 
 
 def _run(refiner, x: np.ndarray, fps: float | None, confidence: Any, progress: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from pathlib import Path
 
 import click
 
@@ -179,6 +180,13 @@ def train(**opts) -> None:
     )
     best = run(config, resume=opts["resume"])
     click.echo(f"best checkpoint: {best}.safetensors (+ .json model card)")
+    import json
+
+    from .models.checkpoint import worse_than_input
+
+    note = worse_than_input(json.loads(Path(f"{best}.json").read_text()).get("validation", {}))
+    if note:
+        click.echo(f"synsp: warning: {best}: {note}", err=True)
 
 
 def _parse_options(options: tuple[str, ...], architecture: str) -> dict:
@@ -437,8 +445,6 @@ def _drawing_skeleton(given: str | None, pose_file, num_joints: int):
     ``synsp data import`` / a model card or checkpoint that defines a custom skeleton), else the one
     the file names, else the file's own hierarchy (BVH), else the registered skeleton with that
     joint count; None when nothing is known (the joints are drawn as plain points)."""
-    from pathlib import Path
-
     from .skeletons import SKELETONS, Skeleton, get_skeleton, skeleton_for
 
     if given:
@@ -574,7 +580,8 @@ def video(video_path: str, output: str, model: str | None, render: str | None) -
               help="comparison: comma-separated refiners (names or checkpoint paths)")
 @click.option("--presets", default="h36m-fcn-like,3dpw-spin-like,vibe-like", show_default=True)
 @click.option("--seeds", default=3, show_default=True, help="noise seeds")
-@click.option("--quick", is_flag=True, help="a few clips and one seed (smoke test, well under 2 minutes)")
+@click.option("--quick", is_flag=True, help="a few clips and one seed, whatever --seeds says (smoke test, well under "
+              "2 minutes)")
 @click.option("--corpus", default=None, help="corpus file (default: built corpus, else the embedded one)")
 @click.option("--runs", default="runs", show_default=True, help="folder with the non-shipped checkpoints")
 @click.option("--skeleton", default="h36m17", show_default=True, help="comparison: skeleton of the data")
@@ -605,6 +612,7 @@ def benchmark(experiments: str, methods: str, presets: str, seeds: int, quick: b
         _emit(run_experiment("smoothnet-data", quick=quick, methods=methods.split(","), command=command,
                              smoothnet=(smoothnet_root, dataset, estimator, smoothnet_repr) if smoothnet_root
                              else None, trust_pickle=trust_pickle), out)
+    seeds = 1 if quick else seeds  # --quick runs one seed: the commands echoed say so
     source = click.get_current_context().get_parameter_source("methods")
     default_methods = source == click.core.ParameterSource.DEFAULT
     for name in names:

@@ -107,17 +107,20 @@ def comparison(ctx: "Context") -> Report:
                    predictions=predictions)
     unit = "px" if ctx.representation == "2d" else "mm"
     table = []
+    spread = ctx.seeds > 1  # one seed: no spread column (it would be all zeros)
     for r in rows:
         latency = ("1" if r.method == "input" else "offline (whole sequence)" if r.delay_frames < 0
                    else f"1+{r.window} ({r.delay_frames} f, {1000 * r.delay_frames / 30:.0f} ms)")
-        table.append({"method": r.method, "latency": latency, "MPJPE": r.mean["mpjpe"], "±": r.std["mpjpe"],
-                      "PA-MPJPE": r.mean["pa_mpjpe"], "Accel": r.mean["accel"], "± ": r.std["accel"],
+        table.append({"method": r.method, "latency": latency, "MPJPE": r.mean["mpjpe"],
+                      **({"±": r.std["mpjpe"]} if spread else {}),
+                      "PA-MPJPE": r.mean["pa_mpjpe"], "Accel": r.mean["accel"], **({"± ": r.std["accel"]} if spread else {}),
                       "MPJPE hardest 1 %": r.mean["mpjpe_hardest"], "Accel hardest 1 %": r.mean["accel_hardest"],
                       "MPJPE fast 10 %": r.mean["mpjpe_fast"], "bone std": r.mean["bone_std"],
                       **{f"PCK@{k[4:]} %": v for k, v in r.mean.items() if k.startswith("pck@")},
-                      "frames/s": round(r.fps_throughput)})
+                      # the input is not computed: no throughput (it printed millions of frames/s)
+                      "frames/s": "-" if r.method == "input" else round(r.fps_throughput)})
     rep.table(f"{ctx.skeleton} {ctx.representation.upper()}: MPJPE/PA-MPJPE in {unit}, Accel in {unit}/frame^2 "
-              "(30 fps); mean and spread over noise seeds", table)
+              f"(30 fps); " + (f"mean and spread over {ctx.seeds} noise seeds" if spread else "one noise seed"), table)
     _comparison_figures(rep, ctx, unit, {method: preds for (_, method), preds in predictions.items()})
     return rep
 

@@ -389,7 +389,26 @@ def load_model(path: str | os.PathLike) -> tuple[nn.Module, ModelCard]:
     check_state_dict(state, model, str(weights_path))
     expected = model.state_dict()
     model.load_state_dict({k: v.to(expected[k].dtype) for k, v in state.items()}, strict=True)
+    note = worse_than_input(card.validation)
+    if note:
+        import warnings
+
+        warnings.warn(f"{stem}: {note}", UserWarning, stacklevel=2)
     return model.eval(), card
+
+
+def worse_than_input(validation: dict[str, Any]) -> str | None:
+    """A one-line warning when a model card's validation error is worse than its input's (``val_mpjpe``
+    above ``input_mpjpe``, or for rotation models ``val_angle`` above ``input_angle``): refining with
+    such a checkpoint makes data worse (a smoke run of one short epoch does).  None otherwise or when
+    the card has no such figures."""
+    for what, unit in (("mpjpe", "MPJPE"), ("angle", "angle error")):
+        val, inp = validation.get(f"val_{what}"), validation.get(f"input_{what}")
+        if isinstance(val, (int, float)) and isinstance(inp, (int, float)) and val > inp:
+            return (f"its validation {unit} {val:.4g} is worse than its input's {inp:.4g} ({val / inp:.1f}x): "
+                    "refining with it makes data worse; train longer (--epochs, --windows-per-epoch) or use "
+                    "a shipped model or a filter")
+    return None
 
 
 def _torch_dtype(name: str):

@@ -1,0 +1,136 @@
+"""Small contracts (issue 14, part 3): dtypes kept, `python -m synsp`, one output flag, checkpoints worse than
+their input named, and an honest `synsp benchmark --quick`."""
+
+import json
+import shutil
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import synsp
+from synsp.cli import cli, main
+
+
+def run(capsys, *args):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def walk(frames=40, joints=17, dims=3):
+    return np.cumsum(np.random.default_rng(0).normal(scale=0.01, size=(frames, joints, dims)), axis=0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_refine_keeps_the_float_dtype(dtype):
+    x = walk().astype(dtype)
+    assert synsp.refine(x).dtype == dtype
+    out, filled = synsp.refine(x, model="one-euro", return_filled=True)
+    assert out.dtype == dtype and filled.dtype == bool and filled.shape == x.shape[:-1]
+    assert synsp.refine((walk() * 1000).astype(np.int64), model="savgol").dtype == np.float64
+
+
+def test_refine_keeps_a_torch_float32_as_numpy_float32():
+    torch = pytest.importorskip("torch")
+    assert synsp.refine(torch.tensor(walk(), dtype=torch.float32)).dtype == np.float32
+
+
+def test_refine_takes_a_refiner_object():
+    from synsp.filters import OneEuroFilter
+
+    x = walk()
+    np.testing.assert_array_equal(synsp.refine(x, model=OneEuroFilter(min_cutoff=1.0)),
+                                  OneEuroFilter(min_cutoff=1.0)(x))
+    with pytest.raises(ValueError, match="expected a method name"):
+        synsp.refine(x, model=3)
+
+
+def test_python_dash_m_synsp_runs_the_command():
+    done = subprocess.run([sys.executable, "-m", "synsp", "--version"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith("synsp, version")
+
+
+def _commands(group, prefix=()):
+    import click
+
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from _commands(command, prefix + (name,))
+        else:
+            yield prefix + (name,), command
+
+
+def test_every_output_option_is_dash_o_dash_dash_output_and_the_old_spelling_is_hidden():
+    import click
+
+    seen = 0
+    for path, command in _commands(cli):
+        for param in command.params:
+            if isinstance(param, click.Option) and ("--out" in param.opts or "--output" in param.opts):
+                assert param.opts[:2] == ["-o", "--output"] and "--out" in param.opts, path
+                record = param.get_help_record(click.Context(command))[0]
+                assert record.startswith("-o, --output") and "--out " not in record + " ", path
+                seen += 1
+    assert seen >= 9  # demo, train, export, refine, plot, render, video, benchmark, data build, data import
+
+
+def test_the_old_output_spelling_still_works(capsys, tmp_path):
+    np.save(tmp_path / "in.npy", walk())
+    code, out, err = run(capsys, "refine", tmp_path / "in.npy", "--out", tmp_path / "a.npy", "--model", "savgol")
+    assert code == 0, err
+    code, out, err = run(capsys, "refine", tmp_path / "in.npy", "--output", tmp_path / "b.npy", "--model", "savgol")
+    assert code == 0, err
+    np.testing.assert_array_equal(np.load(tmp_path / "a.npy"), np.load(tmp_path / "b.npy"))
+
+
+def _worse_checkpoint(tmp_path):
+    from synsp.refiners import shipped_models
+
+    stem = shipped_models()["synsp-h36m17-3d-w8"]
+    shutil.copy(stem.with_suffix(".safetensors"), tmp_path / "smoke.safetensors")
+    card = json.loads(stem.with_suffix(".json").read_text())
+    card["validation"] = dict(card["validation"], val_mpjpe=400.0, input_mpjpe=27.0)
+    (tmp_path / "smoke.json").write_text(json.dumps(card))
+    return tmp_path / "smoke"
+
+
+def test_a_checkpoint_worse_than_its_input_warns_when_loaded(capsys, tmp_path):
+    from synsp.models.checkpoint import worse_than_input
+    from synsp.refiners import get_refiner
+
+    assert worse_than_input({"val_mpjpe": 20.0, "input_mpjpe": 27.0}) is None
+    assert worse_than_input({}) is None
+    assert "angle error 13 is worse than its input's 12" in worse_than_input({"val_angle": 13.0, "input_angle": 12.0})
+    stem = _worse_checkpoint(tmp_path)
+    with pytest.warns(UserWarning, match=r"validation MPJPE 400 is worse than its input's 27 \(14.8x\)"):
+        get_refiner(str(stem))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        get_refiner("synsp-h36m17-3d-w8")  # the shipped models are better than their input
+    np.save(tmp_path / "in.npy", walk())
+    code, out, err = run(capsys, "refine", tmp_path / "in.npy", "-o", tmp_path / "o.npy", "--model", stem)
+    assert code == 0 and "synsp: warning: " in err and "makes data worse" in err
+
+
+def test_training_that_ends_worse_than_its_input_says_so(capsys, tmp_path, monkeypatch):
+    import synsp.training
+
+    stem = _worse_checkpoint(tmp_path)
+    monkeypatch.setattr(synsp.training, "train", lambda config, resume=False: stem)
+    code, out, err = run(capsys, "train", "--epochs", "1", "--windows-per-epoch", "512", "-o", tmp_path / "run")
+    assert code == 0 and "best checkpoint:" in out
+    assert f"synsp: warning: {stem}: its validation MPJPE 400 is worse than its input's 27" in err
+
+
+def test_benchmark_quick_echoes_one_seed_without_a_spread_column_or_an_input_throughput(capsys):
+    code, out, _ = run(capsys, "benchmark", "--quick", "--methods", "savgol", "--presets", "h36m-fcn-like",
+                       "--corpus", "")
+    assert code == 0
+    assert "--seeds 1" in out and "--seeds 3" not in out
+    header = next(line for line in out.splitlines() if line.startswith("| method"))
+    assert "±" not in header
+    row = next(line for line in out.splitlines() if line.startswith("| input"))
+    assert row.rstrip().endswith("| - |")
