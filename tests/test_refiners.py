@@ -136,3 +136,23 @@ def test_views_true_picks_the_multi_view_model_and_fuses_the_views():
     err = lambda y: np.linalg.norm(y - truth, axis=-1).mean()  # noqa: E731
     assert err(fused) < err(alone)
     assert np.abs(fused - fused[:, :1]).max() < 0.5 * np.abs(x - x[:, :1]).max()  # the views agree afterwards
+
+
+def test_every_shipped_model_not_trained_for_robustness_says_so(capsys):
+    """A model trained on the calibrated presets alone corrects clean input too: its card and
+    `synsp models` must say so; a model trained on an error family (clean segments included) need not."""
+    import json
+
+    from synsp.cli import main
+    from synsp.error_families import is_family
+    from synsp.refiners import shipped_models
+
+    for name, stem in shipped_models().items():
+        card = json.loads(stem.with_suffix(".json").read_text())
+        if card["architecture"] == "synsp" or "limitations" in card:
+            robust = any(is_family(p) for p in card["noise_preset"].split("+"))
+            assert robust or "not re-trained" in card.get("limitations", ""), name
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("limitations: ") == sum(
+        bool(json.loads(s.with_suffix(".json").read_text()).get("limitations")) for s in shipped_models().values())
