@@ -246,6 +246,11 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
 
         refined, summary = refine_rotation_file(pose_file, model=model, fps=fps, max_gap=max_gap, progress=progress)
         summary.setdefault("relabelled", {})  # rotations are not repaired (the same summary keys as positions)
+        from .filters import FILTERS
+
+        summary["fallback"] = (f"no shipped rotation model for {pose_file.num_joints} joints: refined with the "
+                               f"{summary['model']} filter on quaternions"
+                               if model is None and summary["model"] in FILTERS else None)
         return refined, summary
     if not pose_file.tracks:
         raise SynspInputError(f"{pose_file.source or 'pose file'}: no person (no valid joint) in any frame; nothing to refine")

@@ -213,7 +213,12 @@ def _method(pose_file, model: str | None) -> tuple[Any, str | None]:
         key = ("rotations", model, pose_file.num_joints)
         if key not in _LOADED:
             _LOADED[key] = rotation_filter(model, pose_file.num_joints)
-        return _LOADED[key], None
+        method = _LOADED[key]
+        name = getattr(method, "name", "")
+        if model is None and name in FILTERS:
+            return method, (f"no shipped rotation model for {pose_file.num_joints} joints: refined with the "
+                            f"{name} filter on quaternions")
+        return method, None
     fallback = None
     if model is None:
         if not pose_file.tracks:
