@@ -136,7 +136,7 @@ def _comparison_figures(rep: Report, ctx: "Context", unit: str, predictions: dic
     names = ["input", *ctx.methods]
     errors = {n: [joint_err(pred, gt) for pred, (gt, _, _) in zip(predictions[n], clips)] for n in names}
     hardest = int(np.argmax([e.mean() for e in errors["input"]]))
-    shown = [n for n in names if n == "input" or n.startswith(("synsp", "smoothnet", "deciwatch")) or "/" in n]
+    shown = [n for n in names if n == "input" or n.startswith(("synsp", "smoothnet", "deciwatch", "hanet")) or "/" in n]
     shown += [min((n for n in names if n not in shown), key=lambda n: np.concatenate(errors[n]).mean(), default=None)]
     fig = _figure(10, 3.5)
     ax = fig.subplots()
