@@ -109,7 +109,8 @@ def refine(
 
     ``model``: a shipped model name, a checkpoint path or a filter name
     (``"one-euro"``, ``"savgol"``, ``"gaussian"``, ``"butterworth"``,
-    ``"kalman-rts"``, ...), or a refiner object (``OneEuroFilter(min_cutoff=1.0)``, see
+    ``"kalman-rts"``, ...; with parameters ``"one-euro:min_cutoff=1,beta=0.01"``, an unknown one raising
+    :class:`SynspInputError` naming the valid ones), a run folder (its ``best`` checkpoint), or a refiner object (``OneEuroFilter(min_cutoff=1.0)``, see
     :func:`refiner_of`); by default the shipped model for the joint count,
     D and ``skeleton``, else the Butterworth filter (:func:`choose_model`: any skeleton is refined).
     ``confidence`` ``(T, J)``/``(T, P, J)``: joints below

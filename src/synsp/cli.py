@@ -238,30 +238,104 @@ def export(checkpoint: str, out: str, half: bool, name: str | None) -> None:
 
 
 @cli.command()
-def models() -> None:
-    """List the shipped models with their model cards."""
+@click.argument("name", required=False)
+def models(name: str | None) -> None:
+    """List the shipped models and the classical filters, one line each, with the defaults marked.
+
+    NAME (a model or a filter): its whole model card (with the training command), or the
+    filter's parameters and their values.
+    """
     import json
 
+    from .filters import FILTER_NOTES, FILTERS
     from .refiners import shipped_models
 
     found = shipped_models()
+    if name is not None:
+        _describe(name, found)
+        return
+    defaults = _model_defaults(found)
+    click.echo("Learned models (default: the one marked for the file's skeleton and coordinates; "
+               "synsp models NAME for the whole card):")
     if not found:
-        click.echo("no model shipped yet")
-    for name, stem in found.items():
+        click.echo("  no model shipped yet")
+    for model_name, stem in found.items():
         card = json.loads(stem.with_suffix(".json").read_text())
         val = card.get("validation", {})
         unit = "px" if card["dims"] == 2 else "mm"
         kind = "rotations (6D)" if card["dims"] == 6 else f"{card['dims']}D"
-        angle = (f", angle {val['val_angle']:.2f} deg (input {val['input_angle']:.2f}); MPJPE and Accel of "
-                 "forward-kinematics joints" if "val_angle" in val and "input_angle" in val else "")
-        click.echo(f"{name}: {card['architecture']}, {card['skeleton']} {kind}, window {card['window']}, "
-                   f"views {card['views']}, {card['fps']:g} fps, noise {card['noise_preset']}; validation "
-                   f"MPJPE {val.get('val_mpjpe', float('nan')):.1f} {unit} (input "
-                   f"{val.get('input_mpjpe', float('nan')):.1f}), Accel {val.get('val_accel', float('nan')):.2f} "
-                   f"{unit}/frame^2 (input {val.get('input_accel', float('nan')):.2f}){angle}")
-        click.echo(f"    trained with: {card['command']}")
+        delay = 0 if card.get("causal") else card["window"] - 1
+        mark = f" [default for {defaults[model_name]}]" if model_name in defaults else ""
+        click.echo(f"  {model_name}{mark}: {card['architecture']}, {card['skeleton']} {kind}, "
+                   + (f"{card['views']} views, " if card["views"] > 1 else "")
+                   + f"delay {delay} frames, validation MPJPE {val.get('val_mpjpe', float('nan')):.1f} {unit} "
+                   f"(input {val.get('input_mpjpe', float('nan')):.1f}), Accel "
+                   f"{val.get('val_accel', float('nan')):.2f} (input {val.get('input_accel', float('nan')):.2f})")
         if card.get("limitations"):
-            click.echo(f"    limitations: {card['limitations']}")
+            click.echo(f"      limitations: {card['limitations']}")
+    click.echo("Classical filters (any skeleton; delay at 30 fps; parameters: --model one-euro:min_cutoff=1,beta=0.01, "
+               "synsp models NAME lists them):")
+    for filter_name in sorted(FILTERS):
+        delay, use = FILTER_NOTES.get(filter_name, ("?", ""))
+        mark = " [default for any other skeleton]" if filter_name == _fallback_filter() else ""
+        click.echo(f"  {filter_name}{mark}: delay {delay}; {use}")
+
+
+def _fallback_filter() -> str:
+    from .api import FALLBACK_FILTER
+
+    return FALLBACK_FILTER
+
+
+def _model_defaults(found: dict) -> dict[str, str]:
+    """Shipped model -> the inputs it is the default for (as synsp.api.choose_model picks it), in words."""
+    from .api import default_model
+    from .rotations import DEFAULT_ROTATION_MODEL
+    from .skeletons import SKELETONS, get_skeleton
+
+    chosen: dict[str, list[str]] = {}
+    for skeleton in SKELETONS:
+        for dims in (2, 3):
+            for views in (1, 4):
+                try:
+                    model = default_model(get_skeleton(skeleton).num_joints, dims, skeleton, views=views)
+                except SynspInputError:
+                    continue
+                if views > 1 and model == default_model(get_skeleton(skeleton).num_joints, dims, skeleton):
+                    continue  # the same model with or without --views: said once
+                what = f"{skeleton} {dims}D" + (" with --views" if views > 1 else "")
+                chosen.setdefault(model, []).append(what)
+    if DEFAULT_ROTATION_MODEL in found:
+        chosen.setdefault(DEFAULT_ROTATION_MODEL, []).append("SMPL rotations (24 joints)")
+    return {model: ", ".join(what) for model, what in chosen.items()}
+
+
+def _describe(name: str, found: dict) -> None:
+    """``synsp models NAME``: a model's whole card, or a filter's parameters."""
+    import json
+
+    from .filters import FILTER_NOTES, FILTERS, filter_parameters
+
+    if name in FILTERS:
+        delay, use = FILTER_NOTES.get(name, ("?", ""))
+        click.echo(f"{name}: delay {delay}; {use}")
+        params = filter_parameters(name)
+        click.echo("  parameters: " + ", ".join(f"{k}={v}" for k, v in params.items()))
+        example = next(k for k in params if k != "min_confidence")
+        click.echo(f"  e.g. synsp refine INPUT -o OUTPUT --model {name}:{example}={params[example]}")
+        return
+    if name not in found:
+        raise SynspInputError(f"no model or filter named {name!r}; synsp models lists them")
+    card = json.loads(found[name].with_suffix(".json").read_text())
+    defaults = _model_defaults(found)
+    if name in defaults:
+        click.echo(f"default for {defaults[name]}")
+    for key, value in card.items():
+        if key in ("config", "skeleton_definition") and isinstance(value, dict):
+            value = ", ".join(f"{k}={v}" for k, v in value.items())
+        elif isinstance(value, dict):
+            value = ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in value.items())
+        click.echo(f"{key}: {value}")
 
 
 @cli.command()
@@ -270,8 +344,10 @@ def models() -> None:
          help="output file (or folder for OpenPose); with several inputs or a folder: the folder they are "
               "mirrored into")
 @click.option("--model", default=None,
-              help="any method: a filter name (butterworth, one-euro, savgol, kalman-rts, ...), a shipped model "
-                   "or a checkpoint path (default: the shipped model for the file, else butterworth)")
+              help="any method: a filter name (butterworth, one-euro, savgol, kalman-rts, ...) optionally with "
+                   "parameters (one-euro:min_cutoff=1,beta=0.01), a shipped model, a checkpoint path or a run "
+                   "folder (its best checkpoint); default: the shipped model for the file, else butterworth; "
+                   "see synsp models")
 @click.option("--fps", type=float, default=None, callback=_fps_option,
               help="frame rate of the input, 1 to 10000 Hz (default: the file's, else the model's)")
 @click.option("--skeleton", default=None, help="skeleton name of the input, to choose the model")
@@ -311,8 +387,11 @@ def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: fl
     OUTPUT folder with the same names and sub-folders (BVH as .npz), --workers files at once;
     a table sums up every file, and the exit status is 1 when any file failed (listed).
     """
+    from .filters import parse_filter_spec
     from .io.tracks import pose_file_format
 
+    if model:
+        parse_filter_spec(model)  # a filter with a bad parameter fails once, before any file is read
     options = dict(model=model, fps=fps, skeleton=skeleton, key=key, max_gap=max_gap, trust_pickle=trust_pickle,
                    repair=repair, assign_ids=None if assign_ids == "none" else assign_ids)
     single = len(input_paths) == 1 and (os.path.isfile(input_paths[0]) or pose_file_format(input_paths[0]) == "openpose")

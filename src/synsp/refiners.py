@@ -18,7 +18,8 @@ SmoothNet, DeciWatch) with everything around it:
    refines the P synchronised views of one person together.
 
 :func:`get_refiner` resolves a name: a filter (``"one-euro"``, ``"savgol"``,
-...), a model shipped in ``synsp/weights`` or a checkpoint path.
+..., with parameters ``"one-euro:min_cutoff=1,beta=0.01"``), a model shipped in ``synsp/weights``, a
+checkpoint path or a run folder (its ``best`` checkpoint).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .filters import FILTERS, get_filter
+from .filters import FILTERS, get_filter, parse_filter_spec
 from .filters.base import Refiner
 from .missing import hold_missing, interpolate_missing, missing_from_confidence
 from .models.checkpoint import ModelCard, load_model
@@ -304,12 +305,18 @@ def shipped_models() -> dict[str, Path]:
 
 
 def get_refiner(name: str | os.PathLike, **kw) -> Refiner:
-    """A filter name, a shipped model name, or a checkpoint path; a multi-view model's name or path plus
+    """A filter name (optionally with parameters, ``"one-euro:min_cutoff=1,beta=0.01"``), a shipped model
+    name, a checkpoint path or a run folder of ``synsp train`` (its ``best`` checkpoint); a multi-view model's name or path plus
     ``+similar-poses`` (``synsp-h36m17-3d-w8-p4+similar-poses``) gives its
     :class:`synsp.grouping.SimilarPoseRefiner` with the shipped pose bank."""
     key = str(name)
     if key in FILTERS:
         return get_filter(key, **kw)
+    tuned = parse_filter_spec(key)  # "one-euro:min_cutoff=1,beta=0.01": a filter with its parameters
+    if tuned is not None:
+        if kw:
+            raise SynspInputError(f"{key}: give the filter's parameters in the name or as arguments, not both")
+        return tuned
     if key.endswith(SIMILAR_POSES):  # "<multi-view model>+similar-poses": synsp.grouping
         from .grouping import similar_pose_refiner
 
@@ -318,6 +325,8 @@ def get_refiner(name: str | os.PathLike, **kw) -> Refiner:
     if key in models:
         return _as_refiner(NetworkRefiner.from_checkpoint(models[key], **kw))
     path = Path(key)
+    if path.is_dir() and (path / "best.json").is_file():  # a run folder of `synsp train`: its best checkpoint
+        return _as_refiner(NetworkRefiner.from_checkpoint(path / "best", **kw))
     if path.name.lower().endswith((".pth", ".pt", ".pth.tar", ".tar", ".pkl", ".ckpt")):
         raise SynspInputError(
             f"{key}: a pickled PyTorch checkpoint; synsp never unpickles model files (unpickling runs code). "
@@ -326,8 +335,9 @@ def get_refiner(name: str | os.PathLike, **kw) -> Refiner:
     if path.with_suffix(".json").is_file() or path.is_file():
         return _as_refiner(NetworkRefiner.from_checkpoint(path, **kw))
     raise SynspInputError(
-        f"unknown refiner {key!r}: not a filter ({', '.join(sorted(FILTERS))}), not a shipped model "
-        f"({', '.join(models) or 'none shipped yet'}) and not a checkpoint file"
+        f"unknown refiner {key!r}: not a filter ({', '.join(sorted(FILTERS))}, optionally with parameters: "
+        f"one-euro:min_cutoff=1,beta=0.01), not a shipped model ({', '.join(models) or 'none shipped yet'}), "
+        "not a checkpoint file and not a run folder with best.json"
     )
 
 

@@ -56,7 +56,7 @@ from typing import Any
 
 import numpy as np
 
-from .filters import FILTERS, TemporalFilter, get_filter
+from .filters import FILTERS, TemporalFilter, get_filter, parse_filter_spec
 from .geometry import (
     axis_angle_to_matrix,
     axis_angle_to_quaternion,
@@ -167,6 +167,9 @@ def rotation_filter(model: Any = None, num_joints: int | None = None) -> "Tempor
     key = str(model)
     if key in FILTERS:
         return get_filter(key)
+    tuned = parse_filter_spec(key)  # "butterworth:cutoff=4": a filter with its parameters
+    if tuned is not None:
+        return tuned
     try:
         net = get_refiner(key)
     except SynspInputError:

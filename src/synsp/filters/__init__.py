@@ -49,7 +49,10 @@ __all__ = [
     "ButterworthFilter",
     "KalmanFilter",
     "FILTERS",
+    "FILTER_NOTES",
     "get_filter",
+    "filter_parameters",
+    "parse_filter_spec",
 ]
 
 _PRESETS: dict[str, tuple[type[TemporalFilter], dict[str, Any]]] = {
@@ -69,6 +72,20 @@ FILTERS: dict[str, Callable[..., TemporalFilter]] = {
 }
 """Filter factories by name; ``FILTERS[name](**overrides)`` builds one."""
 
+#: name -> (delay, what it is for): the delay is the look-ahead an output frame waits for (at 30 fps for the
+#: filters defined in Hz); "whole clip" for a filter that runs forwards and backwards over the sequence
+FILTER_NOTES: dict[str, tuple[str, str]] = {
+    "one-euro": ("0 frames (causal)", "live use on any skeleton; SmoothNet's evaluation settings"),
+    "one-euro-mmpose": ("0 frames (causal)", "live use, very light smoothing (MMPose/VIBE demo settings)"),
+    "savgol": ("15 frames (31-frame window)", "strong offline smoothing; SmoothNet's evaluation baseline"),
+    "savgol-mmpose": ("5 frames (11-frame window)", "light offline smoothing, short delay (MMPose's)"),
+    "gaussian": ("up to 30 frames (31-frame blocks)", "SmoothNet's evaluation baseline (blocks, tail unfiltered)"),
+    "gaussian-mmpose": ("whole clip", "outliers (running median) then smoothing (MMPose's)"),
+    "butterworth": ("whole clip (zero-phase)", "clean or near-clean data in any units, any skeleton"),
+    "kalman": ("0 frames (causal)", "live use on metric 3D (noise levels in metres)"),
+    "kalman-rts": ("whole clip (smoother)", "the smoothest filter on metric 3D (noise levels in metres)"),
+}
+
 
 def get_filter(name: str, **params: Any) -> TemporalFilter:
     """The filter registered as ``name``, with ``params`` overriding its defaults.
@@ -87,3 +104,53 @@ def get_filter(name: str, **params: Any) -> TemporalFilter:
             f"{', '.join(sorted(accepted))}"
         )
     return FILTERS[name](**params)
+
+
+def filter_parameters(name: str) -> dict[str, Any]:
+    """The parameters filter ``name`` takes, with the values its preset uses."""
+    if name not in _PRESETS:
+        raise SynspInputError(f"filter is {name!r}; expected one of {', '.join(sorted(FILTERS))}")
+    made = FILTERS[name]()
+    return {f.name: getattr(made, f.name) for f in dataclasses.fields(made) if f.name != "name"}
+
+
+_TYPES = {"float": float, "int": int, "str": str, "bool": bool}
+
+
+def _value(text: str, kind: Any, name: str, filter_name: str) -> Any:
+    kind = kind if isinstance(kind, str) else getattr(kind, "__name__", "str")
+    try:
+        if kind == "bool":
+            if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError
+            return text.lower() in ("true", "1", "yes")
+        value = _TYPES.get(kind, str)(text)
+    except ValueError:
+        raise SynspInputError(f"filter {filter_name!r}: {name}={text!r} is not a {kind}") from None
+    return value
+
+
+def parse_filter_spec(spec: str) -> TemporalFilter | None:
+    """``"one-euro:min_cutoff=1,beta=0.01"`` -> that filter with those parameters; None when ``spec`` does
+    not start with a filter name followed by ``:``.  Values are converted to the parameter's type.
+
+    Raises:
+        SynspInputError: an unknown parameter (naming the valid ones), ``name`` without ``=value``, a value
+        of the wrong type or out of range.
+    """
+    name, sep, rest = spec.partition(":")
+    if not sep or name not in _PRESETS:
+        return None
+    fields = {f.name: f.type for f in dataclasses.fields(_PRESETS[name][0]) if f.name != "name"}
+    params: dict[str, Any] = {}
+    for item in filter(None, (part.strip() for part in rest.split(","))):
+        key, eq, text = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not eq or not key:
+            raise SynspInputError(f"filter {name!r}: {item!r} is not name=value (e.g. "
+                                  f"{name}:{next(iter(fields))}=...)")
+        if key not in fields:
+            raise SynspInputError(f"filter {name!r} has no parameter {key}; expected some of "
+                                  f"{', '.join(sorted(fields))}")
+        params[key] = _value(text.strip(), fields[key], key, name)
+    return get_filter(name, **params)
