@@ -38,3 +38,60 @@ def test_part_one_picture(tmp_path):
     _, _, picture = run_real_demo(out_dir=tmp_path)
     assert picture == tmp_path / "demo_sports2d.png"
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_part_one_picture_draws_refined_joints_in_table_units_with_up_up(tmp_path, monkeypatch):
+    """The picture shows joints the network refines (not MediaPipe's feet or hands, which follow their
+    nearest refined joint), accelerations in px/frame² as the table prints them, image y flipped."""
+    pytest.importorskip("matplotlib")
+    import synsp.pictures
+    from synsp.demo import run_real_demo
+    from synsp.refiners import subset_indices
+    from synsp.skeletons import get_skeleton
+
+    seen = {}
+    real_plot = synsp.pictures.plot_refinement
+
+    def spy(*args, **kw):
+        seen.update(kw)
+        return real_plot(*args, **kw)
+
+    monkeypatch.setattr(synsp.pictures, "plot_refinement", spy)
+    rows, summary, picture = run_real_demo(out_dir=tmp_path)
+    assert picture.is_file() and summary["model"] == "synsp-coco17-2d-w8"
+    refined = set(subset_indices("mediapipe33", "coco17"))
+    names = get_skeleton("mediapipe33").joints
+    assert len(seen["joints"]) == 4 and set(seen["joints"]) <= refined, [names[j] for j in seen["joints"]]
+    assert not any("heel" in names[j] or "foot" in names[j] or "index" in names[j] for j in seen["joints"])
+    assert seen["unit"] == "px" and seen["accel_per_frame"] and seen["image_y"]
+
+
+def test_plot_refinement_labels_units_per_frame_and_flips_image_y(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    from synsp.pictures import plot_refinement
+
+    figures = []
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: figures.append(self))
+    x = np.cumsum(np.random.default_rng(0).normal(size=(30, 17, 2)), axis=0)
+    plot_refinement(x, x * 0.5, tmp_path / "p.png", fps=30, unit="px", accel_per_frame=True, image_y=True)
+    axes = np.array(figures[0].axes).reshape(-1, 3)
+    assert axes[0, 2].get_title() == "acceleration (px/frame²)"
+    assert all(row[1].yaxis_inverted() and not row[0].yaxis_inverted() for row in axes)
+    figures.clear()
+    plot_refinement(x, x * 0.5, tmp_path / "q.png", fps=30)
+    axes = np.array(figures[0].axes).reshape(-1, 3)
+    assert axes[0, 2].get_title() == "acceleration (units/s²)" and not axes[0, 1].yaxis_inverted()
+
+
+def test_part_three_draws_its_picture(tmp_path):
+    pytest.importorskip("matplotlib")
+    from synsp.demo import DEMO_CLIP, _pick_clip, run_rotation_demo
+
+    clip_id = _pick_clip("h36m17").clip_id
+    assert clip_id.startswith(DEMO_CLIP)
+    rows, picture = run_rotation_demo(clip_id, out_dir=tmp_path, with_picture=True)
+    assert rows is not None and "synsp-smpl24-rot-w8" in rows
+    assert picture == tmp_path / "demo_rotations.png" and picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert run_rotation_demo(clip_id) == rows  # the plain call still returns the rows alone

@@ -95,6 +95,8 @@ def demo(out_dir: str, preset: str, seed: int) -> None:
         click.echo("|---|---|---|---|")
         for name, m in result.rotation_rows.items():
             click.echo(f"| {name} | {m['angle']:.2f} | {m['mpjpe']:.1f} | {m['accel']:.2f} |")
+        if result.rotation_picture:
+            click.echo(f"\npicture: {result.rotation_picture}")
 
 
 MODEL_SIZES = {

@@ -7,7 +7,9 @@ people in turn, one track per person segment; see ``tools/make_sports2d_track.py
 :func:`synsp.api.refine_pose_file` and the default model.  A real video has no ground truth, so
 it reports, per track, the mean acceleration of the landmarks before and after refinement
 (pixels/frame², over consecutive detections) and the mean displacement between raw and refined
-landmarks (pixels), plus a picture of the most jittery landmarks (``demo_sports2d.png``).
+landmarks (pixels), plus a picture of the most jittery landmarks among those the network
+refines (``demo_sports2d.png``: MediaPipe's feet and hands follow their nearest refined joint and
+are left out; accelerations in px/frame² as in the table, image y flipped so that up is up).
 
 (2) It then takes one clip of the corpus test split shipped in the package
 (real CMU motion capture, Human3.6M-17 joints, 30 fps), adds the errors of a
@@ -20,7 +22,8 @@ trajectory and acceleration.
 rotations) with simulated rotation errors of the same preset, refined by
 filters on quaternions and by the rotation network ``synsp-smpl24-rot-w8``
 (geodesic angle error, and joints by forward kinematics in mm,
-:func:`synsp.rotations.rotation_metrics`).  Nothing is downloaded.
+:func:`synsp.rotations.rotation_metrics`), plus a picture of one joint's rotation angle and its
+error (``demo_rotations.png``).  Nothing is downloaded.
 
 The refiners are the classical baselines of :mod:`synsp.filters` and every
 3D Human3.6M-17 model shipped in the package (SmoothNet, SynSP).
@@ -66,6 +69,7 @@ class DemoResult:
     real_picture: Path | None = None
     # part (3): the clip's SMPL rotations (None when the clip has none)
     rotation_rows: dict[str, dict[str, float]] | None = None  # method -> rotation_metrics()
+    rotation_picture: Path | None = None
 
 
 def _pick_clip(skeleton: str):
@@ -98,22 +102,29 @@ def run_demo(
             outputs[name] = get_refiner(name)(inp, fps=clip.fps, confidence=noisy.confidence)
     rows = {name: summarize([pred], [gt], inputs=[outputs["input"]], **metric) for name, pred in outputs.items()}
     picture = _plot(out_dir, gt, outputs, clip.fps, skeleton) if out_dir is not None else None
+    rotation_rows, rotation_picture = run_rotation_demo(clip.clip_id, preset, seed, out_dir=out_dir,
+                                                        with_picture=True)
     return DemoResult(clip.clip_id, clip.num_frames, clip.fps, preset, rows, picture,
-                      real_rows, real_summary, real_picture, run_rotation_demo(clip.clip_id, preset, seed))
+                      real_rows, real_summary, real_picture, rotation_rows, rotation_picture)
 
 
 ROTATION_REFINERS = ("butterworth", "kalman-rts", "synsp-smpl24-rot-w8")
 
 
 def run_rotation_demo(clip_id: str, preset: str = "3dpw-spin-like", seed: int = 0,
-                      refiners: tuple[str, ...] = ROTATION_REFINERS) -> dict[str, dict[str, float]] | None:
-    """Part (3): the clip's SMPL rotations with simulated errors, refined; None when it has none."""
+                      refiners: tuple[str, ...] = ROTATION_REFINERS, out_dir: str | os.PathLike | None = None,
+                      with_picture: bool = False):
+    """Part (3): the clip's SMPL rotations with simulated errors, refined; None when it has none.
+
+    Returns the rows (method -> :func:`synsp.rotations.rotation_metrics`); with ``with_picture`` the
+    pair ``(rows, picture)``, the picture ``demo_rotations.png`` in ``out_dir`` (None without
+    ``out_dir`` or matplotlib)."""
     from .rotations import refine_rotations, rotation_metrics
     from .training import input_as_rotations
 
     found = [c for c in load_corpus(skeleton="h36m17", rotations=True) if c.clip_id == clip_id]
     if not found:
-        return None
+        return (None, None) if with_picture else None
     clip = found[0]
     gt = clip.rotations.astype(np.float64)
     noisy = simulate(gt, preset, skeleton="smpl24", fps=clip.fps, seed=seed, representation="rotations")
@@ -123,7 +134,11 @@ def run_rotation_demo(clip_id: str, preset: str = "3dpw-spin-like", seed: int = 
     for name in refiners:
         if name in available:
             outputs[name] = refine_rotations(noisy.pred, name, fps=clip.fps, confidence=noisy.confidence)
-    return {name: rotation_metrics([pred], [gt], [raw]) for name, pred in outputs.items()}
+    rows = {name: rotation_metrics([pred], [gt], [raw]) for name, pred in outputs.items()}
+    if not with_picture:
+        return rows
+    picture = _plot_rotations(out_dir, gt, outputs, clip.fps) if out_dir is not None else None
+    return rows, picture
 
 
 def _mean_accel(track) -> float:
@@ -172,8 +187,87 @@ def _plot_real(out_dir, raw, refined, summary) -> Path | None:
     out.mkdir(parents=True, exist_ok=True)
     before, _ = raw.to_array()
     after, _ = refined.to_array()
+    joints = _jittery(before, _refined_joints(raw.skeleton, summary["model"]))
     return plot_refinement(before, after, out / "demo_sports2d.png", skeleton=raw.skeleton, fps=raw.fps,
+                           joints=joints, unit="px", accel_per_frame=True, image_y=raw.dims == 2,
                            title=f"Sports2D demo video: MediaPipe Pose (grey) refined by {summary['model']}")
+
+
+def _refined_joints(skeleton: str | None, model: str) -> list[int] | None:
+    """The joints of ``skeleton`` that ``model`` itself refines: None for all of them (a filter, or a
+    network for this skeleton); for a network of a smaller skeleton (the COCO-17 model on MediaPipe's
+    33 landmarks) its joints only, the others merely following their nearest refined joint."""
+    import json
+
+    from .refiners import subset_indices
+
+    models = shipped_models()
+    if model not in models or skeleton is None:
+        return None
+    card = json.loads(models[model].with_suffix(".json").read_text())
+    if card["skeleton"] == skeleton:
+        return None
+    return subset_indices(skeleton, card["skeleton"])
+
+
+def _jittery(poses: np.ndarray, among: list[int] | None, count: int = 4) -> list[int]:
+    """The ``count`` joints of ``among`` (all when None) with the largest mean raw acceleration."""
+    import warnings
+
+    x = poses if poses.ndim == 4 else poses[:, None]
+    joints = list(range(x.shape[2])) if among is None else list(among)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN joints
+        acc = np.linalg.norm(x[2:] - 2 * x[1:-1] + x[:-2], axis=-1)  # (T-2, P, J)
+        jitter = np.nanmean(acc, axis=(0, 1))[joints]
+    jitter = np.where(np.isnan(jitter), -np.inf, jitter)
+    return [joints[i] for i in np.argsort(-jitter, kind="stable")[:count]]
+
+
+ROTATION_JOINT = "left_elbow"
+
+
+def _plot_rotations(out_dir, gt, outputs, fps) -> Path | None:
+    """Part (3)'s picture: one joint's rotation angle over time and its geodesic error, per method."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:  # matplotlib is an optional extra
+        return None
+    import torch
+
+    from .geometry import axis_angle_to_matrix, geodesic_angle
+
+    def error(a, b):  # geodesic angle between axis-angles, radians
+        return geodesic_angle(axis_angle_to_matrix(torch.as_tensor(a)), axis_angle_to_matrix(torch.as_tensor(b))).numpy()
+
+    joint = get_skeleton("smpl24").index(ROTATION_JOINT)
+    span = slice(0, min(gt.shape[0], int(10 * fps)))
+    t = np.arange(gt.shape[0])[span] / fps
+    fig, axes = plt.subplots(2, 1, figsize=(10, 6), sharex=True)
+    styles = {"input": dict(color="0.6", lw=0.8), "butterworth": dict(color="C0"),
+              "kalman-rts": dict(color="C1"), "synsp-smpl24-rot-w8": dict(color="C3")}
+    for name, rot in outputs.items():
+        style = styles.get(name, {})
+        axes[0].plot(t, np.degrees(np.linalg.norm(rot[span, joint], axis=-1)), label=name, **style)
+        axes[1].plot(t, np.degrees(error(rot[span, joint], gt[span, joint])), label=name, **style)
+    axes[0].plot(t, np.degrees(np.linalg.norm(gt[span, joint], axis=-1)), "k", lw=1.2, label="ground truth")
+    axes[0].set_ylabel(f"{ROTATION_JOINT.replace('_', ' ')}\nrotation angle (deg)")
+    axes[1].set_ylabel("error to ground truth\n(geodesic, deg)")
+    axes[1].set_xlabel("time (s)")
+    axes[0].legend(loc="upper right", fontsize=8)
+    fig.tight_layout()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "demo_rotations.png"
+    with tempfile.NamedTemporaryFile(dir=out, suffix=".png", delete=False) as tmp:
+        fig.savefig(tmp.name, dpi=100)
+    os.chmod(tmp.name, 0o644)
+    os.replace(tmp.name, path)
+    plt.close(fig)
+    return path
 
 
 def _plot(out_dir, gt, outputs, fps, skeleton) -> Path | None:

@@ -118,6 +118,9 @@ def plot_refinement(
     fps: float | None = None,
     gt: Any = None,
     title: str | None = None,
+    unit: str = "units",
+    accel_per_frame: bool = False,
+    image_y: bool = False,
 ) -> Path:
     """Draw raw vs refined trajectories and accelerations of a few joints to a picture.
 
@@ -132,6 +135,11 @@ def plot_refinement(
         else in frames and units/frame².
     gt : ground truth of the same shape, drawn dashed.
     title : heading of the picture.
+    unit : the coordinates' unit in the labels (``"px"``, ``"mm"``, ...).
+    accel_per_frame : accelerations in unit/frame² even when ``fps`` is given (the time axis
+        stays in seconds), as synsp's tables print them.
+    image_y : the coordinates are image pixels whose y grows downwards: the y panels are flipped
+        so that up in the picture is up in the scene.
 
     One row per joint; one column per coordinate (raw thin grey, refined bold, ground truth
     dashed black; with several persons each has its own refined colour) and a last column with
@@ -154,7 +162,8 @@ def plot_refinement(
     Canvas(fig)
     axes = fig.subplots(len(chosen), D + 1, squeeze=False, sharex=True)
     t = np.arange(T) / fps if fps else np.arange(T, dtype=float)
-    scale = fps**2 if fps else 1.0
+    per_second = bool(fps) and not accel_per_frame
+    scale = fps**2 if per_second else 1.0
     names = "xyz"[:D]
     for row, j in zip(axes, chosen):
         for p in range(P):
@@ -173,8 +182,12 @@ def plot_refinement(
                     row[D].plot(t[1:-1], _acceleration(gt[:, p, j]) * scale, "k--", lw=1.0)
         row[0].set_ylabel(skel.joints[j] if skel else f"joint {j}")
     for d in range(D):
-        axes[0, d].set_title(names[d])
-    axes[0, D].set_title("acceleration (units/s²)" if fps else "acceleration (units/frame²)")
+        axes[0, d].set_title(f"{names[d]} ({unit})" + (", up is up" if image_y and d == 1 else ""))
+    if image_y and D >= 2:
+        for row in axes:
+            if not row[1].yaxis_inverted():
+                row[1].invert_yaxis()
+    axes[0, D].set_title(f"acceleration ({unit}/s²)" if per_second else f"acceleration ({unit}/frame²)")
     for ax in axes[-1]:
         ax.set_xlabel("time (s)" if fps else "frame")
     axes[0, 0].legend(loc="best", fontsize=7)
