@@ -85,12 +85,18 @@ def test_data_info_reports_the_embedded_corpus(capsys):
 
 
 def test_benchmark_quick_compares_methods_on_the_same_data(capsys):
-    code, out, _ = run(capsys, "benchmark", "--quick", "--methods", "savgol,kalman-rts",
-                       "--presets", "3dpw-spin-like", "--corpus", "")
+    code, out, err = run(capsys, "benchmark", "--quick", "--methods", "savgol,kalman-rts",
+                         "--presets", "3dpw-spin-like", "--corpus", "")
     assert code == 0
     lines = [line for line in out.splitlines() if line.startswith("| ") and "|---" not in line][1:]
     assert [line.split("|")[1].strip() for line in lines] == ["input", "savgol", "kalman-rts"]
     assert "synsp benchmark --experiment comparison --presets 3dpw-spin-like" in out
+    # progress on stderr, not in the tables: the experiment, then one line per method
+    progress = [line for line in err.splitlines() if line.startswith("synsp benchmark: ")]
+    assert "experiment comparison, preset 3dpw-spin-like, 1 seed(s) (quick)" in progress[0]
+    for i, method in enumerate(["input", "savgol", "kalman-rts"], 1):
+        assert any(f"method {i}/3 {method} (" in line for line in progress), progress
+    assert "synsp benchmark:" not in out
 
 
 def test_train_option_overrides_reach_the_network_config():

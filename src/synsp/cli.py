@@ -680,9 +680,31 @@ def benchmark(experiments: str, methods: str, presets: str, seeds: int, quick: b
               estimator: str, smoothnet_repr: str, trust_pickle: bool, out: str | None) -> None:
     """Run the seed's experiments on simulated estimator errors over real mocap (corpus test split), or
     Table 1 on SmoothNet-format data you hold (--experiment smoothnet-data --smoothnet-root DIR)."""
+    import logging
+
+    # progress on stderr (the tables go to stdout or --output): one line per experiment and per method
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("synsp benchmark: %(message)s"))
+    progress = logging.getLogger("synsp.benchmark")
+    progress.addHandler(handler)
+    progress.setLevel(logging.INFO)
+    progress.propagate = False
+    try:
+        _benchmark(progress, experiments, methods, presets, seeds, quick, corpus, runs, skeleton, representation,
+                   smoothnet_root, dataset, estimator, smoothnet_repr, trust_pickle, out)
+    finally:
+        progress.removeHandler(handler)
+
+
+def _benchmark(progress, experiments: str, methods: str, presets: str, seeds: int, quick: bool, corpus: str | None,
+               runs: str, skeleton: str, representation: str, smoothnet_root: str | None, dataset: str,
+               estimator: str, smoothnet_repr: str, trust_pickle: bool, out: str | None) -> None:
+    import time
+
     from .data.corpus import built_corpus_path
     from .experiments import EXPERIMENTS, run_experiment
 
+    began = time.perf_counter()
     corpus = corpus or (str(built_corpus_path()) if built_corpus_path().is_file() else None)
     names = [n for n in EXPERIMENTS if n != "smoothnet-data"] if experiments == "all" else experiments.split(",")
     if "smoothnet-data" in names:
@@ -690,6 +712,7 @@ def benchmark(experiments: str, methods: str, presets: str, seeds: int, quick: b
         command = (f"synsp benchmark --experiment smoothnet-data --smoothnet-root {smoothnet_root} --dataset "
                    f"{dataset} --estimator {estimator} --smoothnet-repr {smoothnet_repr} --methods {methods}"
                    + (" --trust-pickle" if trust_pickle else "") + (" --quick" if quick else ""))
+        progress.info("experiment smoothnet-data on %s", smoothnet_root)
         _emit(run_experiment("smoothnet-data", quick=quick, methods=methods.split(","), command=command,
                              smoothnet=(smoothnet_root, dataset, estimator, smoothnet_repr) if smoothnet_root
                              else None, trust_pickle=trust_pickle), out)
@@ -705,6 +728,8 @@ def benchmark(experiments: str, methods: str, presets: str, seeds: int, quick: b
             if name == "robustness":  # its own conditions, one seed; the presets are rows of it
                 command = (f"synsp benchmark --experiment robustness{extra}"
                            + ("" if default_methods else f" --methods {methods}") + (" --quick" if quick else ""))
+            progress.info("experiment %s, preset %s, %d seed(s)%s (%.0f s so far)", name, preset, seeds,
+                          " (quick)" if quick else "", time.perf_counter() - began)
             _emit(run_experiment(name, preset=preset, seeds=seeds, quick=quick, corpus=corpus, runs=runs,
                                  methods=methods.split(","), command=command, skeleton=skeleton,
                                  representation=representation, methods_given=not default_methods), out)

@@ -13,6 +13,7 @@ same run.  Values are the mean over noise seeds, with the standard deviation.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -22,6 +23,9 @@ from .metrics import summarize
 from .refiners import get_refiner
 from .skeletons import get_skeleton
 from .training import input_as_refiner, validation_set
+
+#: one line per method as :func:`compare` starts it (``synsp benchmark`` prints them to stderr)
+log = logging.getLogger("synsp.benchmark")
 
 __all__ = ["Row", "compare", "markdown_table", "mpjpe_accel_table"]
 
@@ -70,12 +74,17 @@ def compare(methods: list[str], presets: list[str], seeds: list[int], split: str
     sk = get_skeleton(skeleton)
     scale = 1.0 if representation == "2d" else 1000.0
     rows = []
+    began = time.perf_counter()
     for preset in presets:
+        if not (sets or {}).get(preset):
+            log.info("%s: drawing %d seed(s) of test clips with simulated errors", preset, len(seeds))
         per_seed = (sets or {}).get(preset) or [
             validation_set(skeleton, preset, frames, corpus, seed=1000 * s, split=split,
                            representation=representation) for s in seeds]
         inputs = [[input_as_refiner(inp) for _, inp, _ in clips] for clips in per_seed]  # NaN filled
-        for method in ["input", *methods]:
+        for i, method in enumerate(["input", *methods], 1):
+            log.info("%s: method %d/%d %s (%.0f s so far)", preset, i, len(methods) + 1, method,
+                     time.perf_counter() - began)
             refiner = input_as_refiner if method == "input" else get_refiner(method)
             window = 1 if method == "input" else int(getattr(refiner, "window", 1))
             delay = _delay(method, refiner, window)
