@@ -264,6 +264,28 @@ class DeciWatch(nn.Module):
             )
 
 
+def split_sampled_output(pred, gt: torch.Tensor, loss: str, names: tuple[str, str],
+                         forward: str) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """``pred = (full (B, W, C), sampled (B, Q+1, C))`` checked against ``gt`` ``(B, W, C)``; returns both
+    and the sampling interval ``N = (W - 1) / Q`` (shared by the losses of DeciWatch and HANet)."""
+    if not (isinstance(pred, (tuple, list)) and len(pred) == 2):
+        raise SynspInputError(f"{loss} needs pred = ({names[0]}, {names[1]}), the output of {forward}")
+    full, sampled = pred
+    check_same_shape(full, gt, (names[0], "gt"))
+    if gt.ndim != 3 or sampled.ndim != 3 or sampled.shape[::2] != gt.shape[::2]:
+        raise SynspInputError(
+            f"{loss}: {names[1]} has shape {tuple(sampled.shape)} and gt {tuple(gt.shape)}; "
+            "expected (B, Q+1, C) and (B, W, C)"
+        )
+    q = sampled.shape[1] - 1
+    if q < 1 or gt.shape[1] <= q or (gt.shape[1] - 1) % q:
+        raise SynspInputError(
+            f"{loss}: {sampled.shape[1]} {names[1]} frames do not sample a window of "
+            f"{gt.shape[1]} frames (expected W = interval * (frames - 1) + 1)"
+        )
+    return full, sampled, (gt.shape[1] - 1) // q
+
+
 def deciwatch_loss(
     pred: tuple[torch.Tensor, torch.Tensor], gt: torch.Tensor, w_denoise: float = 1.0, lamada: float = 1.0
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
@@ -275,25 +297,8 @@ def deciwatch_loss(
     absolute error over all elements.  Returns ``(total, {"denoise": ...,
     "recover": ...})``, the terms unweighted and detached.
     """
-    if not (isinstance(pred, (tuple, list)) and len(pred) == 2):
-        raise SynspInputError(
-            "deciwatch_loss needs pred = (recovered, denoised), the output of "
-            "DeciWatch.forward(x, return_denoised=True)"
-        )
-    recovered, denoised = pred
-    check_same_shape(recovered, gt, ("recovered", "gt"))
-    if gt.ndim != 3 or denoised.ndim != 3 or denoised.shape[::2] != gt.shape[::2]:
-        raise SynspInputError(
-            f"deciwatch_loss: denoised has shape {tuple(denoised.shape)} and gt {tuple(gt.shape)}; "
-            "expected (B, Q+1, C) and (B, W, C)"
-        )
-    q = denoised.shape[1] - 1
-    if q < 1 or gt.shape[1] <= q or (gt.shape[1] - 1) % q:
-        raise SynspInputError(
-            f"deciwatch_loss: {denoised.shape[1]} denoised frames do not sample a window of "
-            f"{gt.shape[1]} frames (expected W = interval * (frames - 1) + 1)"
-        )
-    interval = (gt.shape[1] - 1) // q
+    recovered, denoised, interval = split_sampled_output(pred, gt, "deciwatch_loss", ("recovered", "denoised"),
+                                                         "DeciWatch.forward(x, return_denoised=True)")
     denoise = F.l1_loss(denoised, gt[:, ::interval])
     recover = F.l1_loss(recovered, gt)
     total = w_denoise * denoise + lamada * recover

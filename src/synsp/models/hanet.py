@@ -102,8 +102,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..validation import SynspInputError, check_same_shape
-from .deciwatch import interpolation_matrix, sinusoidal_positions
+from ..validation import SynspInputError
+from .deciwatch import interpolation_matrix, sinusoidal_positions, split_sampled_output
 
 __all__ = [
     "HANetConfig",
@@ -390,24 +390,8 @@ def hanet_loss(pred: tuple[torch.Tensor, torch.Tensor], gt: torch.Tensor, w_fina
     ``hard`` (the mean of the ``k`` largest per-channel losses), all unweighted
     and detached, and ``encoder_teaches`` ``(C,)`` bool, the teacher choice.
     """
-    if not (isinstance(pred, (tuple, list)) and len(pred) == 2):
-        raise SynspInputError(
-            "hanet_loss needs pred = (final, encoder), the output of HANet.forward(x, return_encoder=True)"
-        )
-    final, encoder = pred
-    check_same_shape(final, gt, ("final", "gt"))
-    if gt.ndim != 3 or encoder.ndim != 3 or encoder.shape[::2] != gt.shape[::2]:
-        raise SynspInputError(
-            f"hanet_loss: encoder has shape {tuple(encoder.shape)} and gt {tuple(gt.shape)}; "
-            "expected (B, Q+1, C) and (B, W, C)"
-        )
-    q = encoder.shape[1] - 1
-    if q < 1 or gt.shape[1] <= q or (gt.shape[1] - 1) % q:
-        raise SynspInputError(
-            f"hanet_loss: {encoder.shape[1]} encoder frames do not sample a window of {gt.shape[1]} frames "
-            "(expected W = interval * (frames - 1) + 1)"
-        )
-    n = (gt.shape[1] - 1) // q
+    final, encoder, n = split_sampled_output(pred, gt, "hanet_loss", ("final", "encoder"),
+                                             "HANet.forward(x, return_encoder=True)")
     gt_s = gt[:, ::n]
     e_final = (final - gt).abs().mean(dim=(0, 1))  # (C,)
     e_encoder = (encoder - gt_s).abs().mean(dim=(0, 1))
