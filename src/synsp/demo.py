@@ -32,7 +32,6 @@ The refiners are the classical baselines of :mod:`synsp.filters` and every
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -259,13 +258,18 @@ def _plot_rotations(out_dir, gt, outputs, fps) -> Path | None:
     axes[1].set_xlabel("time (s)")
     axes[0].legend(loc="upper right", fontsize=8)
     fig.tight_layout()
+    return _save_png(fig, out_dir, "demo_rotations.png")
+
+
+def _save_png(fig, out_dir, name: str) -> Path:
+    """Write a figure atomically into ``out_dir`` (made if missing) and close it."""
+    import matplotlib.pyplot as plt
+
+    from .io._common import atomic_write
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    path = out / "demo_rotations.png"
-    with tempfile.NamedTemporaryFile(dir=out, suffix=".png", delete=False) as tmp:
-        fig.savefig(tmp.name, dpi=100)
-    os.chmod(tmp.name, 0o644)
-    os.replace(tmp.name, path)
+    path = atomic_write(out / name, lambda fh: fig.savefig(fh, format="png", dpi=100), binary=True)
     plt.close(fig)
     return path
 
@@ -298,12 +302,4 @@ def _plot(out_dir, gt, outputs, fps, skeleton) -> Path | None:
     axes[1].set_xlabel("time (s)")
     axes[0].legend(loc="upper right", fontsize=8)
     fig.tight_layout()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "demo_mocap.png"
-    with tempfile.NamedTemporaryFile(dir=out, suffix=".png", delete=False) as tmp:
-        fig.savefig(tmp.name, dpi=100)
-    os.chmod(tmp.name, 0o644)
-    os.replace(tmp.name, path)
-    plt.close(fig)
-    return path
+    return _save_png(fig, out_dir, "demo_mocap.png")
