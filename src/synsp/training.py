@@ -431,7 +431,7 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
                               "--architecture synsp and one view (--views 1)")
     corpus = str(config.corpus or built_corpus_path())
     if not Path(corpus).is_file():
-        raise SynspInputError(f"no corpus at {corpus}; run `synsp data build` first (about 30 s)")
+        raise SynspInputError(f"no corpus at {corpus}; run `synsp data build` first (about 45 s on 2 cores)")
     meta = corpus_meta(corpus)  # registers the custom skeleton of an imported corpus (synsp data import)
     if abs(float(meta["fps"]) - 30.0) > 1e-6:
         raise SynspInputError(f"corpus {corpus} is at {meta['fps']:g} fps; models train at 30 fps "
