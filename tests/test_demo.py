@@ -95,3 +95,17 @@ def test_part_three_draws_its_picture(tmp_path):
     assert rows is not None and "synsp-smpl24-rot-w8" in rows
     assert picture == tmp_path / "demo_rotations.png" and picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert run_rotation_demo(clip_id) == rows  # the plain call still returns the rows alone
+
+
+def test_part_one_reports_what_the_repair_relabelled(real, capsys, tmp_path):
+    """The real MediaPipe track has a visible whole-body inversion: the repair relabels frames of it, and
+    synsp demo prints them per track and limb group."""
+    from synsp.cli import _echo_relabelled
+
+    _, summary, _ = real
+    relabelled = summary["relabelled"]
+    assert sum(n for groups in relabelled.values() for n in groups.values()) > 0
+    assert all(set(groups) <= {"arms", "legs", "head"} for groups in relabelled.values())
+    _echo_relabelled(summary)
+    line = capsys.readouterr().out
+    assert line.startswith("left/right labels exchanged back before refining (frames): track ")

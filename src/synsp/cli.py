@@ -70,6 +70,7 @@ def demo(out_dir: str, preset: str, seed: int) -> None:
         for r in result.real_rows:
             click.echo(f"| {r['track']} | {r['first']}-{r['last']} ({r['detections']}) | {r['accel_before']:.2f} | "
                        f"{r['accel_after']:.2f} | {r['displacement']:.2f} |")
+        _echo_relabelled(s)
         if result.real_picture:
             click.echo(f"\npicture: {result.real_picture}")
         click.echo("")
@@ -421,9 +422,15 @@ def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: fl
     if s.get("fallback"):
         click.echo(f"{s['fallback']}; choose another method with --model (a filter name, a shipped model or a "
                    "checkpoint; see synsp models)")
-    if s.get("relabelled"):
+    _echo_relabelled(s)
+
+
+def _echo_relabelled(summary: dict) -> None:
+    """The repair's relabelled frames per track and limb group (nothing when none were)."""
+    if summary.get("relabelled"):
         click.echo("left/right labels exchanged back before refining (frames): " + "; ".join(
-            f"track {k}: " + ", ".join(f"{g} {n}" for g, n in groups.items()) for k, groups in s["relabelled"].items()))
+            f"track {k}: " + ", ".join(f"{g} {n}" for g, n in groups.items())
+            for k, groups in summary["relabelled"].items()))
 
 
 def _refine_many(inputs: tuple[str, ...], output: str, options: dict, workers: int | None,
