@@ -32,21 +32,9 @@ CASES = (("3D", "h36m17", "3dpw-spin-like", 1000.0, "mm"), ("2D", "coco17", "med
 
 
 def _clips(skeleton: str, two_d: bool, frames: int) -> list[np.ndarray]:
-    from synsp.data.corpus import load_corpus
-    from synsp.data.views import project, random_camera
+    from synsp.data.views import split_positions
 
-    out, total = [], 0
-    for i, c in enumerate(sorted(load_corpus(split="test", phases="first", skeleton=skeleton), key=lambda c: c.clip_id)):
-        if total >= frames:
-            break
-        gt = c.positions.astype(np.float64)
-        if two_d:
-            centre = gt.reshape(-1, 3).mean(axis=0)
-            cam = random_camera(np.random.default_rng(i), centre, radius=float(np.linalg.norm(gt - centre, axis=-1).max()))
-            gt, _ = project(gt, cam)
-        out.append(gt)
-        total += len(gt)
-    return out
+    return [gt for gt, _ in split_positions(skeleton, "test", "2d" if two_d else "3d", frames)]
 
 
 def _errors(pred: np.ndarray, gt: np.ndarray, roots: list[int] | None) -> np.ndarray:

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 import synsp
-from synsp.data.corpus import load_corpus
-from synsp.data.views import project, random_camera
+from synsp.data.views import split_positions
 from synsp.identity import repair_identities, reorder
 from synsp.label_errors import inversion_truth, simulate_crossing, simulate_inversions
 from synsp.noise import Inversions, get_preset, simulate
@@ -26,16 +25,7 @@ from synsp.validation import SynspInputError
 
 def _clips(skeleton: str, two_d: bool) -> list[np.ndarray]:
     """The test split's real mocap (one phase per take), metres, or pixels through a seeded camera."""
-    out = []
-    for i, c in enumerate(sorted(load_corpus(split="test", phases="first", skeleton=skeleton),
-                                 key=lambda c: c.clip_id)):
-        gt = c.positions.astype(np.float64)
-        if two_d:
-            centre = gt.reshape(-1, 3).mean(axis=0)
-            cam = random_camera(np.random.default_rng(i), centre, radius=float(np.linalg.norm(gt - centre, axis=-1).max()))
-            gt, _ = project(gt, cam)
-        out.append(gt)
-    return out
+    return [gt for gt, _ in split_positions(skeleton, "test", "2d" if two_d else "3d")]
 
 
 CASES = [("h36m17", False, "3dpw-spin-like"), ("coco17", True, "mediapipe-like")]

@@ -27,7 +27,6 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .data.corpus import load_corpus
 from .error_families import HELD_OUT_FAMILIES, simulate_family
 from .metrics import root_relative, summarize
 from .noise import simulate
@@ -63,22 +62,11 @@ class Condition:
 
 
 def _truths(skeleton: str, representation: str, frames: int, corpus: str | None) -> list[tuple[np.ndarray, str]]:
-    """The test split's clips (one phase each), 3D metres or 2D pixels through a seeded virtual camera."""
-    from .data.views import project, random_camera
+    """The test split's clips (one phase each) with their motion kind, 3D metres or 2D pixels."""
+    from .data.views import split_positions
 
-    out, total = [], 0
-    clips = sorted(load_corpus(corpus, skeleton=skeleton, split="test", phases="first"), key=lambda c: c.clip_id)
-    for i, clip in enumerate(clips):
-        if total >= frames:
-            break
-        gt = clip.positions.astype(np.float64)
-        if representation == "2d":
-            rng = np.random.default_rng(i)
-            centre = gt.reshape(-1, 3).mean(axis=0)
-            gt, _ = project(gt, random_camera(rng, centre, radius=float(np.linalg.norm(gt - centre, axis=-1).max())))
-        out.append((gt, motion_kind(clip.description)))
-        total += gt.shape[0]
-    return out
+    return [(gt, motion_kind(clip.description))
+            for gt, clip in split_positions(skeleton, "test", representation, frames, corpus)]
 
 
 def conditions(skeleton: str = "h36m17", representation: str = "3d", frames: int = 10**9,

@@ -300,21 +300,21 @@ def validation_set(skeleton: str, preset: str, frames: int, corpus: str | None, 
     ``preset`` may name an error family (:mod:`synsp.error_families`);
     ``level`` then fixes its level (0: the clean truth itself).
     """
-    from .data.views import project, random_camera
+    from .data.views import split_positions
 
     rotations = representation == ROTATIONS
-    clips = load_corpus(corpus, skeleton="h36m17" if rotations else skeleton, split=split, phases="first",
-                        rotations=rotations)
-    out, total = [], 0
-    for i, clip in enumerate(sorted(clips, key=lambda c: c.clip_id)):
-        if total >= frames:
-            break
-        gt = (clip.rotations if rotations else clip.positions).astype(np.float64)
-        if representation == "2d":
-            rng = np.random.default_rng(seed + i)
-            centre = gt.reshape(-1, 3).mean(axis=0)
-            radius = float(np.linalg.norm(gt - centre, axis=-1).max())
-            gt, _ = project(gt, random_camera(rng, centre, radius=radius))
+    if rotations:
+        clips = load_corpus(corpus, skeleton="h36m17", split=split, phases="first", rotations=True)
+        truths, total = [], 0
+        for clip in sorted(clips, key=lambda c: c.clip_id):
+            if total >= frames:
+                break
+            truths.append((clip.rotations.astype(np.float64), clip))
+            total += clip.rotations.shape[0]
+    else:
+        truths = split_positions(skeleton, split, representation, frames, corpus, seed)
+    out = []
+    for i, (gt, clip) in enumerate(truths):
         if views > 1:
             gt = np.repeat(gt[:, None], views, axis=1)
         if is_family(preset):
@@ -324,7 +324,6 @@ def validation_set(skeleton: str, preset: str, frames: int, corpus: str | None, 
             sim = simulate(gt, preset, skeleton=skeleton, fps=clip.fps, seed=seed + i,
                            representation="rotations" if rotations else "positions")
         out.append((gt, sim.pred, sim.confidence))
-        total += gt.shape[0]
     if not out:
         raise SynspInputError(f"the corpus has no {split} clips")
     return out

@@ -92,6 +92,7 @@ __all__ = [
     "draw_windows",
     "align_to",
     "similar_pose_groups",
+    "split_positions",
 ]
 
 IMAGE_SIZES = ((1000, 1000), (1920, 1080))
@@ -245,6 +246,29 @@ def to_camera(positions: Any, cam: Camera) -> np.ndarray:
 def from_camera(points: Any, cam: Camera) -> np.ndarray:
     """Camera coordinates ``(..., 3)`` -> world points; the inverse of :func:`to_camera`."""
     return (_points(points, "points") - cam.t) @ cam.R
+
+
+def split_positions(skeleton: str = "h36m17", split: str = "test", representation: str = "3d",
+                    frames: int = 10**9, corpus: Any = None, seed: int = 0) -> list[tuple[np.ndarray, Any]]:
+    """A corpus split's clips (one phase per take, sorted by id) as ``(positions, clip)`` pairs, whole clips
+    until ``frames`` frames are reached: world metres, or for ``representation="2d"`` the pixels of clip
+    ``i`` seen by the :func:`random_camera` seeded ``seed + i`` (the evaluation sets' convention)."""
+    from .corpus import load_corpus
+
+    out, total = [], 0
+    for i, clip in enumerate(sorted(load_corpus(corpus, skeleton=skeleton, split=split, phases="first"),
+                                    key=lambda c: c.clip_id)):
+        if total >= frames:
+            break
+        gt = clip.positions.astype(np.float64)
+        if representation == "2d":
+            centre = gt.reshape(-1, 3).mean(axis=0)
+            cam = random_camera(np.random.default_rng(seed + i), centre,
+                                radius=float(np.linalg.norm(gt - centre, axis=-1).max()))
+            gt, _ = project(gt, cam)
+        out.append((gt, clip))
+        total += gt.shape[0]
+    return out
 
 
 def project(positions: Any, cam: Camera) -> tuple[np.ndarray, np.ndarray]:
