@@ -35,10 +35,11 @@ def _output(dest: str, **kw):
 
 
 def _fps_option(ctx, param, value):
-    """``--fps`` of every command: 1 to 10,000 Hz (synsp.validation.check_fps), before any work."""
+    """``--fps`` (and ``--fps-out``) of every command: 1 to 10,000 Hz (synsp.validation.check_fps), before any
+    work."""
     from .validation import check_fps
 
-    return check_fps(value, name="--fps")
+    return check_fps(value, name=max(param.opts, key=len))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -777,11 +778,11 @@ def data_build(out: str | None, cmu_root: str | None, no_download: bool) -> None
 @click.option("--skeleton", default=None,
               help="a built-in skeleton the data is on (h36m17, ...), or a name for a custom one "
                    "(default: detected from the joint names/count, else custom<J>-<hash>)")
-@click.option("--fps-out", type=float, default=30.0, show_default=True,
+@click.option("--fps-out", type=float, default=30.0, show_default=True, callback=_fps_option,
               help="rate the clips are resampled to (synsp train needs 30)")
 @click.option("--units", type=click.Choice(["m", "cm", "mm"]), default=None,
               help="length unit of .npy/.npz (default m) and BVH (default cm) files; TRC and ASF state their own")
-@click.option("--fps", type=float, default=None,
+@click.option("--fps", type=float, default=None, callback=_fps_option,
               help="frame rate of .npy/.npz files (else an 'fps' key in the .npz) and AMC files (default 120)")
 @click.option("--val-fraction", type=float, default=0.15, show_default=True, help="share of the files for validation")
 @click.option("--test-fraction", type=float, default=0.15, show_default=True, help="share of the files for test")

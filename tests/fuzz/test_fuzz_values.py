@@ -558,3 +558,21 @@ def test_train_config_validate_is_the_one_place():
     for bad in (dict(batch_size=0), dict(lr=float("nan")), dict(epochs=0), dict(views=0), dict(window=0),
                 dict(architecture="lstm"), dict(min_views=3), dict(workers=-1), dict(val_frames=0)):
         clear_api_error("training", lambda: TrainConfig(**bad).validate(), next(iter(bad)))
+
+
+@pytest.mark.parametrize("flag,value", [("--fps", "0"), ("--fps", "1e9"), ("--fps-out", "nan"), ("--fps-out", "-30")])
+def test_data_import_checks_its_frame_rates_before_reading(tmp_path, capsys, flag, value):
+    """`synsp data import --fps / --fps-out` go through the one frame-rate check (one line, exit 2, no corpus)."""
+    np.save(tmp_path / "a.npy", np.zeros((40, 17, 3)))
+    np.save(tmp_path / "b.npy", np.zeros((40, 17, 3)))
+    code = main(["data", "import", str(tmp_path / "a.npy"), str(tmp_path / "b.npy"), "-o",
+                 str(tmp_path / "c.npz"), flag, value])
+    err = capsys.readouterr().err
+    assert code == 2 and flag in err and "frame rate" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "c.npz").exists()
+    with pytest.raises(SynspInputError, match="fps_out"):
+        from synsp.data.custom import import_corpus
+
+        import_corpus([str(tmp_path / "a.npy"), str(tmp_path / "b.npy")], str(tmp_path / "d.npz"),
+                      fps_out=float(value) if flag == "--fps-out" else 0.0)
+    _count("fps", "clear error")

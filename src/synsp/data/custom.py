@@ -62,7 +62,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..skeletons import BUILTIN_SKELETONS, SKELETONS, Skeleton
-from ..validation import SynspInputError
+from ..validation import SynspInputError, check_fps
 from .corpus import BASE_FPS, SPLITS, _save, resample_phases
 
 __all__ = ["import_corpus", "ImportSummary", "guess_left_right", "guess_root_joints", "IMPORT_SUFFIXES"]
@@ -393,8 +393,8 @@ def import_corpus(
                               "0 <= test and val + test < 1 (the rest is the training split)")
     if up not in ("y", "z"):
         raise SynspInputError(f"up is {up!r}; expected 'y' or 'z'")
-    if not (np.isfinite(fps_out) and fps_out > 0):
-        raise SynspInputError(f"fps_out is {fps_out!r}; expected a positive frame rate")
+    check_fps(fps_out, name="fps_out", allow_none=False)
+    check_fps(fps, name="fps")
     files = _files(paths, Path(out))
     takes = _takes(files)
     raws = [_read(f, t, units, fps, key, end_sites, up) for f, t in zip(files, takes)]
