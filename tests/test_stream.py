@@ -99,6 +99,33 @@ def test_stream_of_a_larger_skeleton_refines_the_model_joints_like_offline():
     assert jitter(out) < jitter(x)
 
 
+def test_stream_never_measures_extra_points_from_a_lost_anchor():
+    """OpenPose-style 'not found' anchors ((0, 0) with score 0) and absurd coordinates are lost joints online
+    too: the points that hang from them stay where the real track puts them."""
+    import synsp
+    import synsp.data
+    from synsp.io.tracks import read_pose_file
+    from synsp.refiners import subset_indices
+
+    x = read_pose_file(synsp.data.__path__[0] + "/embedded/sports2d_mediapipe.npz").tracks[0].keypoints[:60]
+    idx = subset_indices("mediapipe33", "coco17")
+    extra = [j for j in range(33) if j not in idx]
+    conf = np.ones((60, 33))
+    lost = x.copy()
+    lost[20:30, idx[0]] = 0.0  # the nose (the face points' anchor) reported at the image origin, score 0
+    conf[20:30, idx[0]] = 0.0
+    lost[40, idx[5]] = 1e20  # one absurd shoulder
+    runs = {}
+    for name, frames, scores in (("clean", x, conf * 0 + 1), ("lost", lost, conf)):
+        stream = synsp.Stream("synsp-coco17-2d-w8", skeleton="mediapipe33")
+        out = [f for frame, c in zip(frames, scores) for f in stream.push(frame, track_id=0, confidence=c)]
+        runs[name] = np.stack(out + stream.flush()[0])
+    assert np.isfinite(runs["lost"]).all()
+    moved = np.linalg.norm(runs["lost"][:, extra] - runs["clean"][:, extra], axis=-1)
+    box = np.ptp(x.reshape(-1, 2), axis=0).max()
+    assert moved.max() < 0.1 * box  # a (0, 0) anchor would drag the face points hundreds of pixels
+
+
 def test_stream_refuses_a_skeleton_without_the_models_joints():
     import synsp
     from synsp.validation import SynspInputError

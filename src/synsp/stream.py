@@ -94,7 +94,7 @@ import numpy as np
 from .geometry import axis_angle_to_rot6d, rot6d_to_axis_angle
 from .refiners import NetworkRefiner, anchor_positions, extra_joint_anchors, get_refiner, subset_indices
 from .skeletons import get_skeleton
-from .validation import SynspInputError
+from .validation import ABSURD_COORDINATE, SynspInputError
 
 __all__ = ["Stream", "Frames"]
 
@@ -285,7 +285,8 @@ class Stream:
             full, body = x, x[self.subset]
         else:
             body = x
-        missing = ~np.isfinite(body).all(-1)
+        with np.errstate(invalid="ignore"):  # inf or absurd coordinates are lost joints, as offline
+            missing = ~(np.abs(body) <= ABSURD_COORDINATE).all(-1)
         if conf is not None:
             missing |= ~((conf if self.subset is None else conf[self.subset]) >= self.min_confidence)
         return track_id, body, missing, full, conf
@@ -396,7 +397,7 @@ class Stream:
         track.last_valid = filled
         if self.subset is not None:
             if real:
-                self._smooth_offset(track, full, conf)
+                self._smooth_offset(track, full, conf, filled)
             if track.offsets is None and not self.causal:
                 track.offsets = np.zeros((W,) + track.offset.shape)
         track.pushed += 1
@@ -413,11 +414,15 @@ class Stream:
             jobs.append(track.missing[order])
         return (track.pushed - 1, real, t, track.offset, job // 2 if job >= 0 else -1)
 
-    def _smooth_offset(self, track: _Track, x: np.ndarray, conf) -> None:
-        seen = np.isfinite(x[self.extra]).all(-1)
+    def _smooth_offset(self, track: _Track, x: np.ndarray, conf, body: np.ndarray) -> None:
+        """Update the extra points' smoothed offsets from their anchors. Anchors are measured on ``body``, the
+        model joints filled over time like the network's input, so a missing or low-score anchor (OpenPose's
+        (0, 0, c=0)) is never measured from, as in the offline SubsetRefiner."""
+        with np.errstate(invalid="ignore"):
+            seen = (np.abs(x[self.extra]) <= ABSURD_COORDINATE).all(-1)
         if conf is not None:
             seen &= conf[self.extra] >= self.min_confidence
-        offset = x[self.extra] - anchor_positions(x[self.subset], self.anchor, np.nanmean)
+        offset = x[self.extra] - anchor_positions(body, self.anchor, np.mean)
         if track.offset is None:
             track.offset = np.where(seen[:, None], offset, np.nan)
         else:
