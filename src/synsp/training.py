@@ -45,7 +45,7 @@ import torch
 from .data.corpus import built_corpus_path, corpus_meta, load_corpus
 from .metrics import summarize
 from .models.checkpoint import ModelCard, build_model, check_state_dict, config_class, save_model
-from .error_families import is_family, simulate_family
+from .error_families import is_family, person_size, simulate_family
 from .noise import simulate
 from .normalization import (
     PER_VIEW,
@@ -486,20 +486,19 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
                                 preset=config.preset, mode=config.mode, views=config.views,
                                 representation=config.representation, seed=config.seed,
                                 augment=Augmentation(fast=config.fast_motion))
-    first = config.preset if isinstance(config.preset, str) else config.preset[0]
-    val = validation_set(config.skeleton, "mixed" if is_family(first) else first,  # one yardstick for families
+    presets = [config.preset] if isinstance(config.preset, str) else list(config.preset)
+    val = validation_set(config.skeleton, "mixed" if is_family(presets[0]) else presets[0],  # one for families
                          config.val_frames, corpus, split=config.val_split,
                          representation=config.representation, views=config.views)
     root_joints = tuple(get_skeleton(config.skeleton).root_joints)
     baseline = evaluate_refiner(input_as_rotations if rotations else input_as_refiner, val, config.skeleton,
                                 representation=config.representation)
-    presets = [config.preset] if isinstance(config.preset, str) else list(config.preset)
     extra = selection_sets(config, corpus) if any(is_family(p) for p in presets) and not rotations else {}
     extra_input = {k: evaluate_refiner(input_as_refiner, v, config.skeleton, representation=config.representation)
                    for k, v in extra.items()}
     if extra:  # the clean goal in the units of the metrics: mm in 3D, a share of the person's size in 2D
         clean_goal = CLEAN_GOAL_MM if config.representation != "2d" else CLEAN_GOAL_FRACTION * float(np.mean(
-            [np.median((g.max(-2) - g.min(-2)).max(-1)) for g, _, _ in extra["clean"]]))
+            [person_size(g[:, None])[0] for g, _, _ in extra["clean"]]))
     for epoch in range(start_epoch, config.epochs):
         torch.manual_seed(config.seed + epoch)  # dropout masks depend on the epoch only: resume is exact
         dataset.set_epoch(epoch)
