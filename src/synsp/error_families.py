@@ -72,10 +72,9 @@ from .noise import (
     _last_valid,
     _localization_confidence,
     _resolve_skeleton,
-    _check_fps,
     joint_factors,
 )
-from .validation import SynspInputError, check_poses
+from .validation import SynspInputError, check_fps, check_poses
 
 __all__ = ["ErrorFamily", "FAMILIES", "TRAINING_FAMILIES", "HELD_OUT_FAMILIES", "get_family", "is_family",
            "simulate_family", "person_size"]
@@ -282,7 +281,7 @@ def simulate_family(
     from .noise import _depth_unit_vectors
 
     fam = get_family(family)
-    fps = _check_fps(fps)
+    fps = check_fps(fps, allow_none=False)
     if level is not None and not (isinstance(level, (int, float)) and 0 <= level < 1):
         raise SynspInputError(f"level is {level!r}; expected a fraction of the person's size in [0, 1)")
     sk = _resolve_skeleton(skeleton)

@@ -69,7 +69,7 @@ import numpy as np
 import scipy.fft
 import scipy.signal
 
-from .validation import SynspInputError, check_poses, to_numpy
+from .validation import SynspInputError, check_fps, check_poses, to_numpy
 
 __all__ = [
     "REFERENCE_BOX_PX",
@@ -627,18 +627,6 @@ def _lowpass(x: np.ndarray, alpha: float) -> np.ndarray:
 # Input checks
 
 
-def _check_fps(fps: Any) -> float:
-    try:
-        value = float(fps)
-    except (TypeError, ValueError):
-        value = float("nan")
-    _require(
-        math.isfinite(value) and value > 0,
-        f"fps is {fps!r}; expected a positive frame rate (frames per second)",
-    )
-    return value
-
-
 def _joint_box(x4: np.ndarray) -> np.ndarray:
     """Median over frames of the larger side of the joint bounding box, ``(P,)``."""
     extent = (x4.max(axis=2) - x4.min(axis=2)).max(axis=-1)  # (T, P)
@@ -743,7 +731,7 @@ def simulate(
     unchanged.
     """
     model = get_preset(preset)
-    fps = _check_fps(fps)
+    fps = check_fps(fps, allow_none=False)
     _require(
         representation in ("positions", "rotations"),
         f"representation is {representation!r}; expected 'positions' or 'rotations'",
@@ -1063,7 +1051,7 @@ def error_profile(
       bias included; NaN gaps are interpolated linearly first.  The DCT's even
       extension avoids the end-jump leakage an FFT would add.
     """
-    fps = _check_fps(fps)
+    fps = check_fps(fps, allow_none=False)
     sk = _resolve_skeleton(skeleton)
     roots = list(sk.root_joints)
     preds = list(pred) if isinstance(pred, (list, tuple)) else [pred]
