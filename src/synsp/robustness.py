@@ -79,25 +79,21 @@ def conditions(skeleton: str = "h36m17", representation: str = "3d", frames: int
     for speed in (2, 3):
         out.append(Condition(f"clean {speed}x speed", [(g[::speed], g[::speed].copy(), conf1(g[::speed]), k)
                                                         for g, k in truths if len(g[::speed]) >= 16], clean=True))
+
+    def simulated(name: str, draw: Callable[[np.ndarray, int], Any]) -> Condition:
+        """``draw(gt, seed)`` (a :class:`synsp.noise.Simulated`) on every clip, each with its own seed."""
+        sims = [(g, draw(g, seed + 7919 * i), k) for i, (g, k) in enumerate(truths)]
+        return Condition(name, [(g, s.pred, s.confidence, k) for g, s, k in sims])
+
     for fam in HELD_OUT_FAMILIES:
         for level in LEVELS:
-            clips = []
-            for i, (g, k) in enumerate(truths):
-                sim = simulate_family(g, fam, skeleton=skeleton, fps=30.0, seed=seed + 7919 * i, level=level,
-                                      depth_axis=depth)
-                clips.append((g, sim.pred, sim.confidence, k))
-            out.append(Condition(f"{fam} {100 * level:g} %", clips))
-    clips = []
-    for i, (g, k) in enumerate(truths):
-        sim = simulate_family(g, "mixed", skeleton=skeleton, fps=30.0, seed=seed + 7919 * i, depth_axis=depth)
-        clips.append((g, sim.pred, sim.confidence, k))
-    out.append(Condition("mixed (training family)", clips))
+            out.append(simulated(f"{fam} {100 * level:g} %", lambda g, s, fam=fam, level=level: simulate_family(
+                g, fam, skeleton=skeleton, fps=30.0, seed=s, level=level, depth_axis=depth)))
+    out.append(simulated("mixed (training family)", lambda g, s: simulate_family(
+        g, "mixed", skeleton=skeleton, fps=30.0, seed=s, depth_axis=depth)))
     for preset in (PRESETS_2D if representation == "2d" else PRESETS_3D):
-        clips = []
-        for i, (g, k) in enumerate(truths):
-            sim = simulate(g, preset, skeleton=skeleton, fps=30.0, seed=seed + 7919 * i)
-            clips.append((g, sim.pred, sim.confidence, k))
-        out.append(Condition(f"preset {preset}", clips))
+        out.append(simulated(f"preset {preset}", lambda g, s, preset=preset: simulate(
+            g, preset, skeleton=skeleton, fps=30.0, seed=s)))
     return out
 
 
