@@ -48,6 +48,49 @@ shipped model) have structures the training family lacks:
 For evaluation, :func:`simulate_family` takes ``level=`` to fix the level of
 the whole sequence (no clean segments).  Everything is seeded: the same seed
 gives the same output.
+
+Rotations
+---------
+``simulate_family(..., representation="rotations")`` gives the same family
+structure on body-model joint rotations (local axis-angles ``(T, J, 3)``, e.g.
+SMPL's 24, joint 0 the body's global orientation).  A level is then an
+**angle**: the RMS geodesic angle between the output and the true rotation,
+over joints and frames, in degrees, drawn log-uniform in the family's
+``angle_level`` (``mixed``: 0.5-20 degrees; ``mixed-gentle``: 1-20).  Why that
+range: 0.5 degrees is half the 1-degree clean-input goal of the rotation model,
+so a model learns that errors that small are to be left alone, and 20 degrees is
+beyond the mean geodesic error of a weak monocular body-model estimator (the
+``3dpw-spin-like`` preset on rotations: about 12.6 degrees); the range is also
+the position range (0.2-8 % of the person's size) at 2.5 degrees per 1 %: the
+angle that noise of every local rotation needs for about that much joint error
+on a 1.7 m body.  Every error is a rotation composed with the truth on the
+joint's own side, ``R_out = R_true exp(delta)`` (the angle between them is
+``|delta|`` exactly); where a segment is clean, the output *is* the input
+array's value, bit for bit.  The components:
+
+* ``white``, ``coloured``, ``heavy``, ``drift``, ``angles``: the position
+  shapes as rotation vectors ``delta`` per joint (``angles`` is a smooth,
+  order-2 correlated rotation, as for positions);
+* ``lag``, ``overshoot``: the truth's sign-continuous quaternions through the
+  low-pass (or under-damped filter), renormalised; the difference to the
+  truth is let through by the envelope, all of it from a level of 10 degrees;
+* ``misses``: NaN, frozen or thrown-away rotations (a random rotation of
+  25-100 degrees composed with the joint's);
+* ``inversions``: a left/right pair's rotations swapped *and mirrored* in the
+  body's sagittal plane (a local axis-angle ``(x, y, z)`` becomes
+  ``(x, -y, -z)``, SMPL's lateral axis being x), or all pairs and the global
+  orientation mirrored (a whole-body left/right confusion);
+* ``spikes`` (held-out ``spiky``): white jitter plus single-frame outlier
+  rotations and brief (1-3 frame) mirrored pair swaps;
+* ``rigid`` (held-out ``rigid-shake``): the global orientation alone jitters,
+  composed on the camera's side (``R_out = exp(delta) R_true``): the level is
+  that orientation's RMS angle error, every joint's orientation in the world
+  is off by it;
+* ``quantize`` (held-out ``quantized``): the axis-angle components snapped to a
+  grid (the rotation error of that, scaled to the level) plus a little white;
+* ``depth`` has no rotation counterpart here (no camera) and is skipped.
+
+``level=`` for rotations is the RMS angle in degrees (0 to 180).
 """
 
 from __future__ import annotations
@@ -101,6 +144,7 @@ class ErrorFamily:
     segment_s: float = 2.0
     held_out: bool = False
     description: str = ""
+    angle_level: tuple[float, float] = (0.5, 20.0)  # rotations: log-uniform RMS angle range, degrees
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.components if c not in COMPONENTS]
@@ -109,6 +153,10 @@ class ErrorFamily:
         lo, hi = self.level
         if not (0 < lo <= hi < 1):
             raise SynspInputError(f"ErrorFamily {self.name!r}: level range {self.level} must satisfy 0 < lo <= hi < 1")
+        lo, hi = self.angle_level
+        if not (0 < lo <= hi < 180):
+            raise SynspInputError(f"ErrorFamily {self.name!r}: angle_level {self.angle_level} must satisfy "
+                                  "0 < lo <= hi < 180 (degrees)")
         if not (0 <= self.clean_fraction < 1 and self.segment_s > 0):
             raise SynspInputError(f"ErrorFamily {self.name!r}: clean_fraction in [0, 1) and segment_s > 0 expected")
 
@@ -124,8 +172,9 @@ FAMILIES: Mapping[str, ErrorFamily] = MappingProxyType({f.name: f for f in (
         "mixed-gentle",
         {"white": 0.5, "coloured": 0.5, "heavy": 0.25, "drift": 0.5, "angles": 0.5, "depth": 0.4, "lag": 0.2,
          "misses": 0.3, "inversions": 0.25},
-        level=(0.004, 0.08), clean_fraction=0.4,
-        description="training family: as 'mixed' with more clean segments (40 %) and no errors below 0.4 %",
+        level=(0.004, 0.08), clean_fraction=0.4, angle_level=(1.0, 20.0),
+        description="training family: as 'mixed' with more clean segments (40 %) and no errors below 0.4 % "
+                    "(rotations: 1 degree)",
     ),
     ErrorFamily("spiky", {"white": 1.0, "spikes": 1.0}, clean_fraction=0.0, held_out=True,
                 description="high-frequency jitter, single-frame outliers, brief inversions"),
@@ -164,11 +213,12 @@ def person_size(x4: np.ndarray) -> np.ndarray:
 
 
 def _envelope(rng: np.random.Generator, T: int, P: int, fps: float, family: ErrorFamily,
-              level: float | None) -> np.ndarray:
-    """``(T, P)`` level per frame: piecewise constant segments, edges smoothed over ~3 frames."""
+              level: float | None, levels: tuple[float, float] | None = None) -> np.ndarray:
+    """``(T, P)`` level per frame: piecewise constant segments, edges smoothed over ~3 frames; ``levels``:
+    the log-uniform range (default ``family.level``)."""
     if level is not None:
         return np.full((T, P), float(level))
-    lo, hi = family.level
+    lo, hi = family.level if levels is None else levels
     env = np.empty((T, P))
     for p in range(P):
         t = 0
@@ -268,6 +318,7 @@ def simulate_family(
     seed: int | np.random.Generator | None = None,
     depth_axis: Any = 2,
     level: float | None = None,
+    representation: str = "positions",
 ) -> Simulated:
     """Estimator-like output of ``gt`` ``(T, J, D)`` / ``(T, P, J, D)`` (positions, D = 2 or 3) under a family.
 
@@ -277,11 +328,20 @@ def simulate_family(
     viewing direction for 3D (an axis index, a 3-vector or ``(P, 3)``).
     Returns a :class:`synsp.noise.Simulated` (``preset`` is None, ``events``
     empty; ``scale`` is the person size).
+
+    ``representation="rotations"``: ``gt`` holds local axis-angle rotations
+    ``(T, J, 3)`` / ``(T, P, J, 3)`` (radians) and ``level`` is an RMS
+    geodesic angle in degrees; see the module docstring (``depth_axis`` is
+    not used; ``scale`` is radians per degree).
     """
     from .noise import _depth_unit_vectors
 
     fam = get_family(family)
     fps = check_fps(fps, allow_none=False)
+    if representation == "rotations":
+        return _simulate_rotations(gt, fam, skeleton, fps, seed, level)
+    if representation != "positions":
+        raise SynspInputError(f"representation is {representation!r}; expected 'positions' or 'rotations'")
     if level is not None and not (isinstance(level, (int, float)) and 0 <= level < 1):
         raise SynspInputError(f"level is {level!r}; expected a fraction of the person's size in [0, 1)")
     sk = _resolve_skeleton(skeleton)
@@ -431,3 +491,172 @@ def simulate_family(
     if single:
         pred, confidence, missing = pred[:, 0], confidence[:, 0], missing[:, 0]
     return Simulated(pred, confidence, missing, (), None, fps, size)
+
+
+# ----------------------------------------------------------------------------
+# Rotations (local axis-angles)
+
+#: rotations: the angle (degrees) from which a motion-dependent error (lag, ringing) is let through whole
+_BLEND_DEGREES = 10.0
+#: rotations: the sagittal mirror of a local axis-angle whose lateral axis is x (SMPL)
+_MIRROR = np.array([1.0, -1.0, -1.0])
+
+
+def _relative(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The rotation vector ``log(R(a)^T R(b))``: what turns ``a`` into ``b`` on the joint's side."""
+    from .geometry import axis_angle_to_matrix, matrix_to_axis_angle
+
+    Ra, Rb = axis_angle_to_matrix(a), axis_angle_to_matrix(b)
+    return matrix_to_axis_angle(np.swapaxes(Ra, -1, -2) @ Rb)
+
+
+def _quaternion_filter(x4: np.ndarray, fn: Any) -> np.ndarray:
+    """``fn`` (a filter along axis 0) applied to the sign-continuous quaternions of ``x4`` ``(T, P, J, 3)``,
+    renormalised, back to axis-angles."""
+    from .geometry import axis_angle_to_quaternion, quaternion_to_axis_angle
+    from .rotations import continuous_quaternions
+
+    T, P, J, _ = x4.shape
+    q = continuous_quaternions(axis_angle_to_quaternion(x4).reshape(T, P * J, 4))
+    y = fn(q)
+    y /= np.maximum(np.linalg.norm(y, axis=-1, keepdims=True), 1e-12)
+    return quaternion_to_axis_angle(y).reshape(T, P, J, 3)
+
+
+def _simulate_rotations(gt: Any, fam: ErrorFamily, skeleton: Any, fps: float,
+                        seed: int | np.random.Generator | None, level: float | None) -> Simulated:
+    """:func:`simulate_family` on local axis-angles; see the module docstring's *Rotations*."""
+    from .geometry import axis_angle_to_matrix
+    from .noise import _compose, _lowpass
+
+    if level is not None and not (isinstance(level, (int, float)) and 0 <= level < 180):
+        raise SynspInputError(f"level is {level!r}; for rotations expected an RMS angle in degrees in [0, 180)")
+    sk = _resolve_skeleton(skeleton)
+    x = check_poses(gt, "gt", ndims=(3, 4), dims=(3,), joints=len(sk.joints))
+    single = x.ndim == 3
+    x4 = x[:, None] if single else x
+    T, P, J, D = x4.shape
+    rng = np.random.default_rng(seed)
+    lo, hi = fam.angle_level
+    env = _envelope(rng, T, P, fps, fam, level, levels=(lo, hi))  # (T, P) degrees
+    amp = np.radians(env)  # (T, P) RMS angle in radians
+    gate = _gate(env)
+    blend = np.minimum(env / _BLEND_DEGREES, 1.0)[:, :, None, None]
+    factors = joint_factors(list(sk.joints))
+    factors = factors / np.sqrt(np.mean(factors**2))
+    chosen = [c for c, p in fam.components.items() if rng.random() < p and c != "depth"]
+    if not chosen:
+        names = [c for c in fam.components if c != "depth"] or ["white"]
+        chosen = [names[int(rng.integers(len(names)))]]
+    weights = {c: math.exp(rng.uniform(-1.0, 1.0)) for c in chosen}
+    total = math.sqrt(sum(w * w for w in weights.values()))
+    for c in weights:
+        weights[c] /= total
+    pairs = np.asarray(list(sk.left_right), dtype=np.int64).reshape(-1, 2)
+
+    base = x4.copy()
+    noise = np.zeros((T, P, J, 3))  # rotation vectors composed on the joint's side of the truth
+    missing = np.zeros((T, P, J), dtype=bool)
+    A = amp[:, :, None, None]
+    for comp in chosen:
+        w = weights[comp]
+        r = np.random.default_rng(int(rng.integers(2**63 - 1)))
+        if comp == "white":
+            noise += w * A * _unit(r.standard_normal((T, P, J, 3)) * _joint_scales(r, factors, P))
+        elif comp == "coloured":
+            tau = math.exp(r.uniform(math.log(0.02), math.log(0.3)))
+            f = _ar(r, (T, P, J, 3), fps, tau, int(r.integers(1, 3)))
+            noise += w * A * _unit(f * _joint_scales(r, factors, P))
+        elif comp == "heavy":
+            df = r.uniform(2.5, 5.0)
+            noise += w * A * _unit(r.standard_t(df, (T, P, J, 3)) * _joint_scales(r, factors, P))
+        elif comp == "drift":
+            tau = r.uniform(0.3, 2.0)
+            f = _ar(r, (T, P, J, 3), fps, tau, 2) + r.standard_normal((1, P, J, 3))
+            noise += w * A * _unit(f * _joint_scales(r, factors, P))
+        elif comp == "angles":
+            tau = math.exp(r.uniform(math.log(0.03), math.log(0.6)))
+            noise += w * A * _unit(_ar(r, (T, P, J, 3), fps, tau, 2) * _joint_scales(r, factors, P))
+        elif comp == "lag":
+            alpha = math.exp(-1.0 / (fps * r.uniform(0.02, 0.15)))
+            lagged = _quaternion_filter(x4, lambda q: _lowpass(q, alpha))
+            noise += blend * _relative(x4, lagged)
+        elif comp == "overshoot":
+            freq, damping = r.uniform(2.0, 4.0), r.uniform(0.15, 0.35)
+            rung = _quaternion_filter(x4, lambda q: _ringing(q, fps, freq, damping))
+            noise += blend * _relative(x4, rung) + 0.3 * w * A * _unit(r.standard_normal((T, P, J, 3)))
+        elif comp == "misses":
+            rate = r.uniform(0.2, 1.5)
+            track, start, stop = _bursts(r, T, fps, np.full(P * J, rate / J), r.uniform(0.03, 0.4))
+            t_idx, b = _expand(start, stop)
+            keep = gate[t_idx, track[b] // J]
+            missing[t_idx[keep], (track[b] // J)[keep], (track[b] % J)[keep]] = True
+            ftrack, fstart, fstop = _bursts(r, T, fps, np.full(P, rate / 5), r.uniform(0.03, 0.3))
+            t_idx, b = _expand(fstart, fstop)
+            keep = gate[t_idx, ftrack[b]]
+            missing[t_idx[keep], ftrack[b][keep]] = True
+        elif comp == "inversions" and pairs.size:
+            K = pairs.shape[0]
+            mean_s = math.exp(r.uniform(math.log(1.0 / fps), math.log(0.5)))
+            pair_mask = np.zeros((T, P, K), dtype=bool)
+            track, start, stop = _bursts(r, T, fps, np.full(P * K, r.uniform(0.05, 0.5) / K), mean_s)
+            t_idx, b = _expand(start, stop)
+            pair_mask[t_idx, track[b] // K, track[b] % K] = True
+            body_mask = np.zeros((T, P), dtype=bool)
+            track, start, stop = _bursts(r, T, fps, np.full(P, r.uniform(0.0, 0.1)), mean_s)
+            t_idx, b = _expand(start, stop)
+            body_mask[t_idx, track[b]] = True
+            _invert(base, pair_mask & gate[:, :, None], body_mask & gate, pairs, _perm(sk, J, pairs), _MIRROR)
+        elif comp == "spikes":
+            jit = r.standard_normal((T, P, J, 3)) * _joint_scales(r, factors, P)
+            spikes = np.zeros((T, P, J, 3))
+            hit = r.random((T, P, J)) < 0.5 / fps  # single-frame outliers, 0.5 per joint and second
+            spikes[hit] = r.standard_normal((int(hit.sum()), 3)) * 4.0
+            noise += w * A * _unit(jit + spikes)
+            if pairs.size:
+                K = pairs.shape[0]
+                pair_mask = np.zeros((T, P, K), dtype=bool)
+                track, start, stop = _bursts(r, T, fps, np.full(P * K, 0.3 / K), 1.5 / fps)
+                stop = np.minimum(stop, start + 3)
+                t_idx, b = _expand(start, stop)
+                pair_mask[t_idx, track[b] // K, track[b] % K] = True
+                _invert(base, pair_mask & gate[:, :, None], np.zeros((T, P), dtype=bool), pairs,
+                        _perm(sk, J, pairs), _MIRROR)
+        elif comp == "rigid":  # the global orientation jitters on the camera's side: exp(d) R = R exp(R^T d)
+            tau = r.uniform(0.01, 0.06)
+            d = _unit(_ar(r, (T, P, 3), fps, tau, 2)) * (w * amp)[..., None]  # (T, P, 3)
+            for root in sk.root_joints:
+                Rt = np.swapaxes(axis_angle_to_matrix(x4[:, :, root]), -1, -2)
+                noise[:, :, root] += np.einsum("tpab,tpb->tpa", Rt, d)
+        elif comp == "quantize":
+            step = (np.sqrt(12.0) * amp)[:, :, None, None]  # uniform rounding error of RMS amp per component
+            offset = r.uniform(0, 1, (1, P, 1, 3)) * step
+            q = np.where(step > 0, np.round((x4 + offset) / np.where(step > 0, step, 1.0)) * step - offset, x4)
+            noise += _relative(x4, q) / math.sqrt(3.0) + 0.3 * w * A * _unit(r.standard_normal((T, P, J, 3)))
+
+    # compose where there is an error: elsewhere (clean segments) the output is the input's value itself
+    moved = np.any(noise != 0, axis=-1)
+    pred = base.copy()
+    if moved.any():
+        pred[moved] = _compose(base[moved], noise[moved])
+    changed = np.any(pred != x4, axis=-1)
+    err = np.zeros((T, P, J, 3))
+    if changed.any():
+        err[changed] = _relative(x4[changed], pred[changed])
+    confidence = _localization_confidence(err, np.random.default_rng(int(rng.integers(2**63 - 1))))
+    if missing.any():
+        mode = rng.integers(0, 3, size=missing.shape)  # 0 NaN, 1 frozen, 2 thrown away
+        frozen = missing & (mode == 1)
+        if frozen.any():
+            pred = np.where(frozen[..., None], _last_valid(pred, ~missing), pred)
+        thrown = missing & (mode == 2)
+        if thrown.any():
+            d = rng.standard_normal((int(thrown.sum()), 3))
+            d *= (np.radians(rng.uniform(25.0, 100.0, len(d))) / np.maximum(np.linalg.norm(d, axis=-1), 1e-12))[:, None]
+            pred[thrown] = _compose(pred[thrown], d)
+        pred[missing & (mode == 0)] = np.nan
+        low = rng.uniform(0.0, 0.3, size=missing.shape)
+        confidence = np.where(missing, np.where(mode == 0, 0.0, low), confidence)
+    if single:
+        pred, confidence, missing = pred[:, 0], confidence[:, 0], missing[:, 0]
+    return Simulated(pred, confidence, missing, (), None, fps, np.full(P, math.radians(1.0)))
