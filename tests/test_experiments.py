@@ -76,12 +76,14 @@ def test_every_experiment_runs_quick_from_the_cli_and_writes_its_report(tmp_path
                  "--runs", str(tmp_path / "no-runs"), "--methods", "kalman-rts,synsp-h36m17-3d-w8",
                  "-o", str(tmp_path / "reports")])
     assert code == 0, capsys.readouterr().err
-    for name in set(EXPERIMENTS) - {"smoothnet-data", "robustness"}:  # 'all' is every experiment on the corpus
+    for name in set(EXPERIMENTS) - {"smoothnet-data", "robustness", "inversions"}:  # 'all': every one on the corpus
         md = (tmp_path / "reports" / f"{name}-3dpw-spin-like.md").read_text()
         assert f"synsp benchmark --experiment {name} --presets 3dpw-spin-like" in md
         assert (tmp_path / "reports" / f"{name}-3dpw-spin-like.csv").stat().st_size > 0
     md = (tmp_path / "reports" / "robustness-h36m17-3d.md").read_text()  # its own conditions, not a preset
     assert "synsp benchmark --experiment robustness --methods kalman-rts,synsp-h36m17-3d-w8 --quick" in md
+    md = (tmp_path / "reports" / "inversions-h36m17-3d.md").read_text()  # its own presets and methods
+    assert "synsp benchmark --experiment inversions --quick\n" in md and "kalman-rts + repair" in md
     assert (tmp_path / "reports" / "comparison_time-3dpw-spin-like.png").is_file()
 
 

@@ -661,8 +661,8 @@ def video(video_path: str, output: str, model: str | None, render: str | None) -
 @cli.command()
 @click.option("--experiment", "experiments", default="comparison", show_default=True,
               help="comma-separated: robustness, comparison, branches, windows, ablation, pearson, base-repeat, "
-                   "window-average, generalisation, combinations, rotations, smoothnet-data, or 'all' (all but "
-                   "smoothnet-data)")
+                   "window-average, generalisation, combinations, rotations, inversions, smoothnet-data, or 'all' "
+                   "(all but smoothnet-data)")
 @click.option("--methods", default="one-euro,one-euro-mmpose,savgol,savgol-mmpose,gaussian,gaussian-mmpose,"
               "butterworth,kalman,kalman-rts,smoothnet-h36m17-3d-w8,smoothnet-h36m17-3d-w32,deciwatch-h36m17-3d-w101,"
               "hanet-h36m17-3d-w101,"
@@ -675,8 +675,9 @@ def video(video_path: str, output: str, model: str | None, render: str | None) -
 @click.option("--corpus", default=None, help="corpus file (default: built corpus, else the embedded one)")
 @click.option("--runs", default="runs", show_default=True, help="folder with the non-shipped checkpoints")
 @click.option("--skeleton", default="h36m17", show_default=True, help="comparison: skeleton of the data")
-@click.option("--representation", type=click.Choice(["3d", "2d"]), default="3d", show_default=True,
-              help="comparison: 3D joints (mm) or 2D keypoints seen by virtual cameras (px)")
+@click.option("--representation", type=click.Choice(["3d", "2d", "rotations"]), default="3d", show_default=True,
+              help="comparison: 3D joints (mm) or 2D keypoints seen by virtual cameras (px); robustness also "
+                   "rotations (with --skeleton smpl24: SMPL local rotations, degrees)")
 @click.option("--smoothnet-root", default=None, type=click.Path(exists=True, file_okay=False),
               help="smoothnet-data: the folder holding SmoothNet's <dataset>_<estimator>_<repr> data folders")
 @click.option("--dataset", default="h36m", show_default=True, help="smoothnet-data: h36m, pw3d, aist, ...")
@@ -729,7 +730,7 @@ def _benchmark(progress, experiments: str, methods: str, presets: str, seeds: in
     source = click.get_current_context().get_parameter_source("methods")
     default_methods = source == click.core.ParameterSource.DEFAULT
     for name in names:
-        for preset in (presets.split(",") if name != "robustness" else ["all"]):
+        for preset in (presets.split(",") if name not in ("robustness", "inversions") else ["all"]):
             extra = "" if (skeleton, representation) == ("h36m17", "3d") else \
                 f" --skeleton {skeleton} --representation {representation}"
             command = (f"synsp benchmark --experiment {name} --presets {preset} --seeds {seeds}{extra}"
@@ -737,11 +738,28 @@ def _benchmark(progress, experiments: str, methods: str, presets: str, seeds: in
             if name == "robustness":  # its own conditions, one seed; the presets are rows of it
                 command = (f"synsp benchmark --experiment robustness{extra}"
                            + ("" if default_methods else f" --methods {methods}") + (" --quick" if quick else ""))
+            if name == "inversions":  # its own presets and methods (synsp.inversion_benchmark)
+                command = f"synsp benchmark --experiment inversions{extra}" + (" --quick" if quick else "")
             progress.info("experiment %s, preset %s, %d seed(s)%s (%.0f s so far)", name, preset, seeds,
                           " (quick)" if quick else "", time.perf_counter() - began)
+            if representation == "rotations":  # SMPL rotations: the robustness rows (synsp.robustness)
+                _emit(_rotation_robustness(name, skeleton, methods, default_methods, quick, corpus, command), out)
+                continue
             _emit(run_experiment(name, preset=preset, seeds=seeds, quick=quick, corpus=corpus, runs=runs,
                                  methods=methods.split(","), command=command, skeleton=skeleton,
                                  representation=representation, methods_given=not default_methods), out)
+
+
+def _rotation_robustness(name: str, skeleton: str, methods: str, default_methods: bool, quick: bool,
+                         corpus: str | None, command: str):
+    """``--experiment robustness --skeleton smpl24 --representation rotations``: :func:`synsp.robustness.rotation_report`."""
+    from .robustness import rotation_report
+
+    if name != "robustness" or skeleton != "smpl24":
+        raise SynspInputError("--representation rotations is for --experiment robustness --skeleton smpl24 (the "
+                              "rotation comparison under the presets is --experiment rotations)")
+    return rotation_report(None if default_methods else methods.split(","), 600 if quick else 10**9, corpus,
+                           command)
 
 
 def _emit(report, out: str | None) -> None:

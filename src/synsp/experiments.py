@@ -20,6 +20,7 @@ experiment                  seed document
 ``smoothnet-data``          Table 1 on SmoothNet-format data the user holds (Human3.6M, 3DPW, AIST++ ...)
 ``rotations``               SMPL-style rotations: quaternion filters and the rotation network (FK and angles)
 ``robustness``              clean input, held-out error families, presets, motion kinds (:mod:`synsp.robustness`)
+``inversions``              left/right inversions and identity swaps: the repair (:mod:`synsp.inversion_benchmark`)
 ==========================  =============================================================
 
 Models that are not shipped (ablations, other windows) are read from a runs
@@ -648,6 +649,18 @@ def robustness(ctx: "Context") -> Report:
     return rep
 
 
+def inversions(ctx: "Context") -> Report:
+    """Long left/right inversions and crossing people on the test split: what the whole-track repair
+    restores, what it relabels where nothing is inverted, and the MPJPE of the input, filters and the
+    default model without and with it (:mod:`synsp.inversion_benchmark`; 3D h36m17 with 3dpw-spin-like
+    errors, 2D coco17 through the virtual cameras with mediapipe-like errors)."""
+    from . import inversion_benchmark as ib
+
+    case = ib.case_of(ctx.skeleton, ctx.representation)
+    return ib.report(case, frames=min(ctx.frames, 800) if ctx.quick else ctx.frames, corpus=ctx.corpus,
+                     crossing_frames=600 if ctx.quick else None)
+
+
 EXPERIMENTS: dict[str, Callable[..., Report]] = {
     "comparison": comparison,
     "branches": branches,
@@ -661,6 +674,7 @@ EXPERIMENTS: dict[str, Callable[..., Report]] = {
     "smoothnet-data": smoothnet_data,
     "rotations": rotations,
     "robustness": robustness,
+    "inversions": inversions,
 }
 
 
@@ -696,10 +710,11 @@ def run_experiment(name: str, preset: str = "3dpw-spin-like", seeds: int = 3, qu
     if name not in EXPERIMENTS:
         raise SynspInputError(f"unknown experiment {name!r}; choose from {', '.join(EXPERIMENTS)}")
     two_d = (skeleton, representation) == ("coco17", "2d")
-    if (skeleton, representation) != ("h36m17", "3d") and not (name in ("comparison", "robustness")
+    if (skeleton, representation) != ("h36m17", "3d") and not (name in ("comparison", "robustness", "inversions")
                                                                or (name == "pearson" and two_d)):
-        raise SynspInputError(f"experiment {name!r} studies the shipped 3D h36m17 models; 'comparison' takes "
-                              "--skeleton / --representation, 'pearson' also --skeleton coco17 --representation 2d")
+        raise SynspInputError(f"experiment {name!r} studies the shipped 3D h36m17 models; 'comparison', "
+                              "'robustness' and 'inversions' take --skeleton / --representation, 'pearson' also "
+                              "--skeleton coco17 --representation 2d")
     ctx = Context(preset, 1 if quick else seeds, 1500 if quick else 10**9, corpus, Path(runs),
                   methods or [], models or [DEFAULT], skeleton, representation, smoothnet, trust_pickle,
                   methods_given, quick)
@@ -708,7 +723,7 @@ def run_experiment(name: str, preset: str = "3dpw-spin-like", seeds: int = 3, qu
         rep.command = command
         rep.notes.append(f"- machine: {machine()}")
         return rep
-    suffix = f"{skeleton}-{representation}" if name == "robustness" else preset
+    suffix = f"{skeleton}-{representation}" if name in ("robustness", "inversions") else preset
     rep.name = f"{rep.name}-{suffix}"
     for i, (stem, fig, caption) in enumerate(rep.figures):
         rep.figures[i] = (f"{stem}-{suffix}", fig, caption)
