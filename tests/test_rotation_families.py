@@ -124,3 +124,53 @@ def test_bad_arguments_are_clear_errors(clip):
         ErrorFamily("x", {"white": 1.0}, angle_level=(5.0, 1.0))
     with pytest.raises(SynspInputError, match="D = 2"):
         _sim(clip[..., :2], "spiky", level=1.0)
+
+
+def test_rotation_training_windows_from_a_family_include_exactly_clean_ones():
+    from synsp.data.corpus import embedded_corpus_path
+    from synsp.data.rotation_windows import RotationWindowDataset
+
+    clips = [c.rotations for c in load_corpus(embedded_corpus_path(), skeleton="h36m17", rotations=True)]
+    ds = RotationWindowDataset(clips, window=8, preset="mixed-gentle", seed=1, windows_per_epoch=200)
+    items = [ds[i] for i in range(200)]
+    clean = [bool((it["input"] == it["gt"]).all()) for it in items]
+    assert 0.05 < np.mean(clean) < 0.95  # clean segments (40 % of them) and erroneous ones
+    noisy = [it for it, c in zip(items, clean) if not c]
+    angles = [_angles(it["input"].numpy().reshape(8, 24, 3).astype(np.float64),
+                      it["gt"].numpy().reshape(8, 24, 3).astype(np.float64)).mean() for it in noisy]
+    assert 0.1 < np.median(angles) < 30
+
+
+def test_a_family_trained_rotation_model_is_selected_on_angles(tmp_path):
+    from synsp.data.corpus import embedded_corpus_path
+    from synsp.training import TrainConfig, train
+    from synsp.models.checkpoint import load_model
+
+    tiny = dict(d_model=16, d_inner=16, n_layers=1, n_head=2, d_k=8, d_v=8, input_residual=True,
+                frequency_output=True, query_positions=True, spectral_skip=True, zero_heads=True)
+    config = TrainConfig(name="tiny-rot-fam", model=tiny, skeleton="smpl24", representation="rotations",
+                         preset="mixed-gentle", corpus=str(embedded_corpus_path()), train_split="test",
+                         val_split="test", epochs=1, windows_per_epoch=64, batch_size=32, val_frames=150,
+                         w_accel=20.0, fast_motion=0.3, out=str(tmp_path / "r"))
+    _, card = load_model(train(config, progress=False))
+    v = card.validation
+    assert card.noise_preset == "mixed-gentle" and v["val_clean_angle"] > 0 and v["input_heldout_angle"] > 0
+    # the score is on geodesic angles (degrees): the noisy sets' ratios and 0.05 per degree added to clean input
+    ratios = [v["val_angle"] / v["input_angle"], v["val_heldout_angle"] / v["input_heldout_angle"]]
+    assert v["val_score"] == pytest.approx(np.mean(ratios) + 0.05 * v["val_clean_angle"] / 1.0)
+
+
+def test_robustness_rows_on_rotations():
+    from synsp.robustness import ROTATION_LEVELS, measure_rotations, rotation_conditions, rotation_refiner
+
+    conds = {c.name: c for c in rotation_conditions(frames=300)}
+    assert [n for n in conds if n.startswith("clean")] == ["clean", "clean 2x speed", "clean 3x speed"]
+    for fam in ("spiky", "rigid-shake", "overshoot", "quantized"):
+        assert all(f"{fam} {v:g} deg" in conds for v in ROTATION_LEVELS)
+    assert {"mixed (training family)", "preset 3dpw-spin-like"} <= set(conds)
+    clean = measure_rotations(rotation_refiner("input"), conds["clean"])
+    assert clean["angle"] == 0 and clean["mpjpe"] == 0
+    shaken = measure_rotations(rotation_refiner("input"), conds["rigid-shake 7.5 deg"])
+    assert shaken["mpjpe"] > 10  # a jittering global orientation moves every joint of the body
+    smooth = measure_rotations(rotation_refiner("butterworth"), conds["spiky 7.5 deg"])
+    assert smooth["angle"] < measure_rotations(rotation_refiner("input"), conds["spiky 7.5 deg"])["angle"]

@@ -298,7 +298,8 @@ def validation_set(skeleton: str, preset: str, frames: int, corpus: str | None, 
     ``representation="rotations"``: the clips' smpl24 local axis-angles (clips of
     sources with rotations only; ``skeleton`` is then ``"smpl24"``).
     ``preset`` may name an error family (:mod:`synsp.error_families`);
-    ``level`` then fixes its level (0: the clean truth itself).
+    ``level`` then fixes its level (0: the clean truth itself; for rotations an
+    RMS angle in degrees).
     """
     from .data.views import split_positions
 
@@ -319,7 +320,8 @@ def validation_set(skeleton: str, preset: str, frames: int, corpus: str | None, 
             gt = np.repeat(gt[:, None], views, axis=1)
         if is_family(preset):
             sim = simulate_family(gt, preset, skeleton=skeleton, fps=clip.fps, seed=seed + i, level=level,
-                                  depth_axis=None if representation == "2d" else 2)
+                                  depth_axis=None if representation == "2d" else 2,
+                                  representation="rotations" if rotations else "positions")
         else:
             sim = simulate(gt, preset, skeleton=skeleton, fps=clip.fps, seed=seed + i,
                            representation="rotations" if rotations else "positions")
@@ -334,6 +336,11 @@ def validation_set(skeleton: str, preset: str, frames: int, corpus: str | None, 
 SELECTION_FAMILY, SELECTION_LEVEL = "overshoot", 0.02
 #: clean-input damage that costs as much score as 5 % of MPJPE: 3 mm in 3D, 0.3 % of the person's size in 2D
 CLEAN_GOAL_MM, CLEAN_GOAL_FRACTION = 3.0, 0.003
+#: rotations (smpl24): the held-out family's level (5 degrees RMS: 2 % at 2.5 degrees per 1 % of the person's
+#: size, the scale of the rotation families) and the clean goal, 1 degree of mean geodesic angle added to clean
+#: input; the rotation selection score is on geodesic angles (rotation_metrics' ``angle``), not on the
+#: forward-kinematics MPJPE
+SELECTION_ANGLE, CLEAN_GOAL_DEGREES = 5.0, 1.0
 
 
 def selection_sets(config: "TrainConfig", corpus: str) -> dict[str, list]:
@@ -341,16 +348,18 @@ def selection_sets(config: "TrainConfig", corpus: str) -> dict[str, list]:
     (:data:`SELECTION_FAMILY` at :data:`SELECTION_LEVEL`), on the validation split."""
     common = dict(skeleton=config.skeleton, frames=config.val_frames, corpus=corpus, split=config.val_split,
                   representation=config.representation, views=config.views)
+    held = SELECTION_ANGLE if config.representation == ROTATIONS else SELECTION_LEVEL
     return {"clean": validation_set(preset=SELECTION_FAMILY, level=0.0, **common),
-            "held-out": validation_set(preset=SELECTION_FAMILY, level=SELECTION_LEVEL, **common)}
+            "held-out": validation_set(preset=SELECTION_FAMILY, level=held, **common)}
 
 
 def selection_score(main: dict, main_input: dict, extra: dict[str, dict], extra_input: dict[str, dict],
-                    clean_goal: float) -> float:
-    """Mean MPJPE ratio (refined / input) over the noisy sets plus 0.05 per ``clean_goal`` of damage to
-    clean input: lower is better."""
-    ratios = [main["mpjpe"] / main_input["mpjpe"], extra["held-out"]["mpjpe"] / extra_input["held-out"]["mpjpe"]]
-    return float(np.mean(ratios) + 0.05 * extra["clean"]["mpjpe"] / clean_goal)
+                    clean_goal: float, key: str = "mpjpe") -> float:
+    """Mean ``key`` ratio (refined / input) over the noisy sets plus 0.05 per ``clean_goal`` of damage to
+    clean input: lower is better.  ``key``: ``"mpjpe"`` (positions) or ``"angle"`` (rotations: mean geodesic
+    angle in degrees, ``clean_goal`` :data:`CLEAN_GOAL_DEGREES`)."""
+    ratios = [main[key] / main_input[key], extra["held-out"][key] / extra_input["held-out"][key]]
+    return float(np.mean(ratios) + 0.05 * extra["clean"][key] / clean_goal)
 
 
 def evaluate_refiner(refiner, clips, skeleton: str, fps: float = 30.0, representation: str = "3d") -> dict[str, float]:
@@ -476,8 +485,11 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
         from .data.rotation_windows import RotationWindowDataset
 
         train_clips = load_corpus(corpus, skeleton="h36m17", split=config.train_split, rotations=True)
+        from .data.dataset import Augmentation
+
         dataset = RotationWindowDataset(train_clips, window=card.window, skeleton="smpl24", fps=30.0,
-                                        preset=config.preset, mode=config.mode, seed=config.seed)
+                                        preset=config.preset, mode=config.mode, seed=config.seed,
+                                        augment=Augmentation(fast=config.fast_motion))
     else:
         train_clips = load_corpus(corpus, skeleton=config.skeleton, split=config.train_split)
         from .data.dataset import Augmentation
@@ -493,12 +505,15 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
     root_joints = tuple(get_skeleton(config.skeleton).root_joints)
     baseline = evaluate_refiner(input_as_rotations if rotations else input_as_refiner, val, config.skeleton,
                                 representation=config.representation)
-    extra = selection_sets(config, corpus) if any(is_family(p) for p in presets) and not rotations else {}
-    extra_input = {k: evaluate_refiner(input_as_refiner, v, config.skeleton, representation=config.representation)
-                   for k, v in extra.items()}
-    if extra:  # the clean goal in the units of the metrics: mm in 3D, a share of the person's size in 2D
+    extra = selection_sets(config, corpus) if any(is_family(p) for p in presets) else {}
+    extra_input = {k: evaluate_refiner(input_as_rotations if rotations else input_as_refiner, v, config.skeleton,
+                                       representation=config.representation) for k, v in extra.items()}
+    key = "angle" if rotations else "mpjpe"
+    if extra:  # the clean goal in the units of the metrics: mm in 3D, a share of the person's size in 2D, degrees
         clean_goal = CLEAN_GOAL_MM if config.representation != "2d" else CLEAN_GOAL_FRACTION * float(np.mean(
             [person_size(g[:, None])[0] for g, _, _ in extra["clean"]]))
+        if rotations:
+            clean_goal = CLEAN_GOAL_DEGREES
     for epoch in range(start_epoch, config.epochs):
         torch.manual_seed(config.seed + epoch)  # dropout masks depend on the epoch only: resume is exact
         dataset.set_epoch(epoch)
@@ -540,8 +555,12 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
             row.update({"val_clean_added": scores["clean"]["mpjpe"],
                         "val_heldout_mpjpe": scores["held-out"]["mpjpe"],
                         "val_heldout_accel": scores["held-out"]["accel"],
-                        "input_heldout_mpjpe": extra_input["held-out"]["mpjpe"],
-                        "val_score": selection_score(metrics, baseline, scores, extra_input, clean_goal)})
+                        "input_heldout_mpjpe": extra_input["held-out"]["mpjpe"]})
+            if rotations:  # degrees: what the selection score is on
+                row.update({"val_clean_angle": scores["clean"]["angle"],
+                            "val_heldout_angle": scores["held-out"]["angle"],
+                            "input_heldout_angle": extra_input["held-out"]["angle"]})
+            row["val_score"] = selection_score(metrics, baseline, scores, extra_input, clean_goal, key)
         history.append(row)
         if best is None or _rank(row) < _rank(best):
             best = row
@@ -556,6 +575,9 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
             angle = f"  angle {metrics['angle']:.2f} deg" if rotations else ""
             more = (f"  clean +{row['val_clean_added']:.2f}  held-out {row['val_heldout_mpjpe']:.1f} (input "
                     f"{row['input_heldout_mpjpe']:.1f})  score {row['val_score']:.4f}") if extra else ""
+            if extra and rotations:
+                more += (f"  clean +{row['val_clean_angle']:.2f} deg  held-out {row['val_heldout_angle']:.2f} deg "
+                         f"(input {row['input_heldout_angle']:.2f})")
             print(f"epoch {epoch + 1}: loss {row['train_loss']:.4f}{angle}  val MPJPE {metrics['mpjpe']:.1f} mm  "
                   f"Accel {metrics['accel']:.2f} mm/f^2 (input {baseline['mpjpe']:.1f} / "
                   f"{baseline['accel']:.2f}){more}  ({row['seconds']} s)", flush=True)

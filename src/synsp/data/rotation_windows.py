@@ -14,7 +14,10 @@ chunks and the cache are the parent's; what a chunk is made of differs:
    a camera frame can be anything); there is no scale: rotations have no size;
 4. errors: :func:`synsp.noise.simulate` with ``representation="rotations"``
    (metre presets, whose lengths become angles through the preset's
-   ``radians_per_metre``);
+   ``radians_per_metre``), or for an error family (``"mixed"``,
+   ``"mixed-gentle"``) :func:`synsp.error_families.simulate_family` with
+   ``representation="rotations"`` (a level in degrees per segment, exactly
+   clean segments included);
 5. ``input``: lost rotations filled along time on quaternions
    (:func:`fill_rotations`); ``mask`` = simulated miss or confidence < 0.3.
 
@@ -34,6 +37,7 @@ from ..geometry import (
     matrix_to_axis_angle,
     quaternion_to_axis_angle,
 )
+from ..error_families import ErrorFamily, simulate_family
 from ..missing import interpolate_missing
 from ..noise import simulate
 from ..skeletons import get_skeleton
@@ -108,8 +112,12 @@ class RotationWindowDataset(WindowDataset):
             frames[:, 0] = matrix_to_axis_angle(_random_rotation(rng) @ axis_angle_to_matrix(frames[:, 0]))
         gt = frames[:, None]  # (n, 1, J, 3)
         preset = self.presets[int(rng.integers(len(self.presets)))]
-        sim = simulate(gt, preset, skeleton=sk, fps=self.fps, seed=int(rng.integers(2**63 - 1)),
-                       representation="rotations")
+        if isinstance(preset, ErrorFamily):
+            sim = simulate_family(gt, preset, skeleton=sk, fps=self.fps, seed=int(rng.integers(2**63 - 1)),
+                                  representation="rotations")
+        else:
+            sim = simulate(gt, preset, skeleton=sk, fps=self.fps, seed=int(rng.integers(2**63 - 1)),
+                           representation="rotations")
         return _Chunk(a0=a0, speed=speed, gt=gt.astype(np.float32),
                       input=fill_rotations(sim.pred).astype(np.float32),
                       confidence=sim.confidence.astype(np.float32),
