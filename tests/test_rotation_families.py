@@ -174,3 +174,24 @@ def test_robustness_rows_on_rotations():
     assert shaken["mpjpe"] > 10  # a jittering global orientation moves every joint of the body
     smooth = measure_rotations(rotation_refiner("butterworth"), conds["spiky 7.5 deg"])
     assert smooth["angle"] < measure_rotations(rotation_refiner("input"), conds["spiky 7.5 deg"])["angle"]
+
+
+def test_benchmark_cli_runs_the_rotation_rows(tmp_path):
+    from click.testing import CliRunner
+
+    from synsp.cli import cli
+
+    args = ["benchmark", "--experiment", "robustness", "--skeleton", "smpl24", "--representation", "rotations",
+            "--methods", "butterworth", "--quick", "-o", str(tmp_path)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    md = (tmp_path / "robustness-smpl24-rotations.md").read_text()
+    assert ("synsp benchmark --experiment robustness --skeleton smpl24 --representation rotations --methods "
+            "butterworth --quick") in md
+    assert "| clean | +0.00 deg / +0.0 mm | +" in md and "rigid-shake 7.5 deg" in md
+
+def test_benchmark_cli_refuses_rotations_on_another_skeleton(capsys):
+    from synsp.cli import main
+
+    assert main(["benchmark", "--experiment", "robustness", "--representation", "rotations", "--quick"]) == 2
+    assert "--skeleton smpl24" in capsys.readouterr().err
