@@ -232,6 +232,13 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     frames}}`` for the tracks whose left/right labels the repair exchanged somewhere (``repair``, default
     on: each track part is repaired by :func:`synsp.repair.repair_inversions` before it is refined; the
     output keeps the repaired labels, the track's scores move with them; joint positions only).
+    ``reassigned``: the detections (person-frames) the repair gave to another person than their track's
+    (with ``repair``, a file of several tracks first has its identity swaps undone by
+    :func:`synsp.identity.repair_track_identities`: where two tracks exchanged persons, crossing people
+    or a tracker's id switch, each person is refined along their own motion; every detection's refined
+    values are written back where the file has it, under its own track id, so the document keeps its
+    ids and other fields; ``relabelled`` and ``unrefined_tracks`` then name each person by the id of
+    the track they were first detected in).
 
     ``fps`` (else the file's) must be 1 to 10,000 Hz and ``max_gap`` a whole number >= 0; NaN, inf and
     absurd coordinates (see :func:`refine`) are missing joints.  Every refined part is checked (finite
@@ -247,6 +254,7 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
 
         refined, summary = refine_rotation_file(pose_file, model=model, fps=fps, max_gap=max_gap, progress=progress)
         summary.setdefault("relabelled", {})  # rotations are not repaired (the same summary keys as positions)
+        summary.setdefault("reassigned", 0)
         from .filters import FILTERS
 
         summary["fallback"] = (f"no shipped rotation model for {pose_file.num_joints} joints: refined with the "
@@ -259,6 +267,15 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
                                                                          pose_file.skeleton)
     refiner = fit_refiner(refiner_of(name), pose_file.num_joints, pose_file.skeleton)
 
+    original, owner, reassigned = pose_file, None, 0
+    if repair and len(pose_file.tracks) > 1:  # identity swaps between tracks first: refine each person
+        from .identity import repair_track_identities
+        from .io.tracks import regroup
+
+        ident = repair_track_identities([(t.frames, t.keypoints, t.scores) for t in pose_file.tracks])
+        if ident.reassigned:
+            owner, reassigned = ident.owner, ident.reassigned
+            pose_file = regroup(pose_file, owner)
     sk = repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner) if repair else None
     flips = []  # (track, a, b, flipped on the detected frames) of the parts the repair relabelled
 
@@ -289,6 +306,11 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     if scores:
         refined = dataclasses.replace(refined, tracks=[dataclasses.replace(t, scores=scores.get(t.track_id, t.scores))
                                                        for t in refined.tracks])
+    summary["reassigned"] = reassigned
+    if owner is not None:  # every detection back where the file has it
+        from .io.tracks import ungroup
+
+        refined = ungroup(original, refined, owner)
     return refined, summary
 
 

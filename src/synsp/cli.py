@@ -427,7 +427,11 @@ def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: fl
 
 
 def _echo_relabelled(summary: dict) -> None:
-    """The repair's relabelled frames per track and limb group (nothing when none were)."""
+    """The repair's reassigned person-frames and relabelled frames per track and limb group (nothing when
+    none were)."""
+    if summary.get("reassigned"):
+        click.echo(f"identity swaps undone before refining: {summary['reassigned']} person-frames followed their "
+                   "own person (each detection keeps its place and track id)")
     if summary.get("relabelled"):
         click.echo("left/right labels exchanged back before refining (frames): " + "; ".join(
             f"track {k}: " + ", ".join(f"{g} {n}" for g, n in groups.items())

@@ -24,6 +24,13 @@ that jumps from one person to the other.  :func:`repair_identities` rebuilds the
 
 The first frame keeps the input's order: output track ``k`` is the person in slot ``k`` when the
 track starts.  Left/right inversions within a person: :mod:`synsp.repair`.
+
+:func:`repair_track_identities` does the same for the tracks of a pose file (a tracker's ids, each
+track with its own frames): there a track's first detection is a new person (a tracker gives a new
+person a new id; it never joins another track), only the persons seen in the last ``extrapolate``
+frames and those whose track is present compete in a frame (a person gone for longer keeps their id
+when their track comes back), and the work and memory follow the detections, not frames x ids, so
+a file of hundreds of short tracks costs what its few people present at a time cost.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ import numpy as np
 from .repair import size_of
 from .validation import SynspInputError, check_poses, to_numpy
 
-__all__ = ["IdentityRepair", "repair_identities", "reorder"]
+__all__ = ["IdentityRepair", "repair_identities", "reorder", "TrackIdentities", "repair_track_identities"]
 
 
 class IdentityRepair(NamedTuple):
@@ -81,10 +88,9 @@ def repair_identities(poses: Any, confidence: Any = None, *, sigma: float = 0.05
         return IdentityRepair(x.copy(), order, np.zeros((T, P), dtype=bool))
     sizes = [size_of(xs[:, p]) for p in range(P) if present[:, p].any()]
     scale = sigma * float(np.median(sizes)) if sizes else 1.0
-    half = cap / 2.0
 
-    # per output track: the frames and input slots of its last few observations (newest last)
-    seen: list[list[tuple[int, int]]] = [[] for _ in range(P)]
+    # per output track: the frames and poses of its last few observations (newest last)
+    seen: list[list[tuple[int, np.ndarray]]] = [[] for _ in range(P)]
     current = np.arange(P)
     unclear = np.flatnonzero(~_clear_frames(xs, present, clear_ratio))
     t = 0
@@ -95,31 +101,14 @@ def repair_identities(poses: Any, confidence: Any = None, *, sigma: float = 0.05
             order[t:stop] = current
             for track in range(P):
                 frames = np.flatnonzero(present[t:stop, current[track]])[-(history + 1):] + t
-                seen[track] = (seen[track] + [(int(f), int(current[track])) for f in frames])[-(history + 1):]
+                seen[track] = (seen[track] + [(int(f), xs[f, current[track]]) for f in frames])[-(history + 1):]
             t = stop
             continue
         obs = xs[t]
         here = present[t]
         cost = np.empty((P, P))
         for k in range(P):
-            if not seen[k]:
-                cost[k] = np.where(here, half, 0.0)
-                continue
-            last_t, last_p = seen[k][-1]
-            last_x = xs[last_t, last_p]
-            dt = t - last_t
-            pred = last_x
-            if len(seen[k]) > 1 and dt <= extrapolate:
-                first_t, first_p = seen[k][0]
-                vel = (last_x - xs[first_t, first_p]) / (last_t - first_t)
-                pred = last_x + np.where(np.isfinite(vel), vel, 0.0) * dt
-            s = scale * (1.0 + 0.5 * (dt - 1))
-            d = np.linalg.norm(obs - pred[None], axis=-1) / s  # (P, J)
-            with np.errstate(invalid="ignore"):
-                m = np.where(np.isfinite(d), np.minimum(d, cap), np.nan)
-            n = np.isfinite(m).sum(-1)
-            mean = np.where(n > 0, np.nansum(m, axis=-1) / np.maximum(n, 1), cap)
-            cost[k] = np.where(here, mean, half)
+            cost[k] = _costs(seen[k], t, obs, here, scale, cap, extrapolate)
         biased = cost.copy()
         biased[np.arange(P), current] -= margin * here[current]  # keeping a track on a present person
         if not (biased[np.arange(P), current] <= biased.min(axis=1)).all():
@@ -129,19 +118,204 @@ def repair_identities(poses: Any, confidence: Any = None, *, sigma: float = 0.05
         order[t] = current
         for k in range(P):
             if here[current[k]]:
-                seen[k] = (seen[k] + [(t, int(current[k]))])[-(history + 1):]
+                seen[k] = (seen[k] + [(t, obs[current[k]])])[-(history + 1):]
         t += 1
     out = reorder(x, order)
     reassigned = (order != np.arange(P)) & reorder(present | np.isfinite(x).all(-1).any(-1), order)
     return IdentityRepair(out, order, reassigned)
 
 
-def _clear_frames(x: np.ndarray, present: np.ndarray, ratio: float, chunk: int = 4096) -> np.ndarray:
+class TrackIdentities(NamedTuple):
+    """What :func:`repair_track_identities` returns: ``owner[k]`` ``(n_k,)`` the person (the index of the
+    track they were first detected in) of each detection of track ``k``; ``reassigned``: the
+    detections given to another person than their track's (``owner[k] != k``)."""
+
+    owner: list[np.ndarray]
+    reassigned: int
+
+
+def repair_track_identities(tracks: Any, *, sigma: float = 0.05, cap: float = 4.0, margin: float = 0.5,
+                            history: int = 3, extrapolate: int = 10, clear_ratio: float = 0.5,
+                            min_confidence: float = 0.3) -> TrackIdentities:
+    """Who is who in a tracker's tracks, frame by frame, by motion continuity (the module docstring).
+
+    ``tracks``: a sequence of ``(frames (n,), keypoints (n, J, D), scores (n, J) or None)``, frames
+    increasing; NaN, inf and absurd coordinates and joints scoring below ``min_confidence`` are not
+    measured (their detection moves with its track).  The parameters are those of
+    :func:`repair_identities`.  Returns :class:`TrackIdentities`: the person of every detection.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    from .validation import absurd_joints
+
+    frames, poses, present = [], [], []
+    for f, kp, sc in tracks:
+        kp = np.asarray(kp, dtype=np.float64)
+        use = np.isfinite(kp).all(-1) & ~absurd_joints(kp)
+        if sc is not None:
+            use &= np.nan_to_num(np.asarray(sc, dtype=np.float64)) >= min_confidence
+        frames.append(np.asarray(f, dtype=np.int64))
+        poses.append(np.where(use[..., None], kp, np.nan))
+        present.append(use.any(-1))
+    K = len(frames)
+    owner = [np.full(len(f), k, dtype=np.int64) for k, f in enumerate(frames)]
+    if K < 2 or not any(p.any() for p in present):
+        return TrackIdentities(owner, 0)
+    sizes = [size_of(x[p]) for x, p in zip(poses, present) if p.any()]
+    scale = sigma * float(np.median(sizes))
+    births = {int(f[np.argmax(p)]): [] for f, p in zip(frames, present) if p.any()}
+    for k, (f, p) in enumerate(zip(frames, present)):
+        if p.any():
+            births[int(f[np.argmax(p)])].append(k)
+    # every detection by frame: (frame, track, row), sorted by frame then track
+    det_f = np.concatenate(frames)
+    det_k = np.concatenate([np.full(len(f), k) for k, f in enumerate(frames)])
+    det_i = np.concatenate([np.arange(len(f)) for f in frames])
+    by = np.lexsort((det_k, det_f))
+    det_f, det_k, det_i = det_f[by], det_k[by], det_i[by]
+    times, starts = np.unique(det_f, return_index=True)
+    bounds = np.append(starts, len(det_f))
+    clear = _clear_track_frames(frames, poses, present, times, clear_ratio)
+
+    held = np.arange(K)  # held[p]: the track whose detections person p gets now (a permutation)
+    holder = np.arange(K)  # its inverse
+    seen: list[list[tuple[int, np.ndarray]]] = [[] for _ in range(K)]
+    last = np.full(K, np.iinfo(np.int64).min // 2)  # the frame each person was last seen in
+    u = 0
+    while u < len(times):
+        if clear[u] and u > 0:  # a span where everybody stays near themselves: the assignment holds
+            v = u
+            while v < len(times) and clear[v]:
+                v += 1
+            a, b = bounds[u], bounds[v]
+            for k in np.unique(det_k[a:b]):
+                rows = det_i[a:b][det_k[a:b] == k]
+                owner[k][rows] = holder[k]
+                shown = rows[present[k][rows]][-(history + 1):]
+                p = holder[k]
+                seen[p] = (seen[p] + [(int(frames[k][i]), poses[k][i]) for i in shown])[-(history + 1):]
+                if len(shown):
+                    last[p] = frames[k][shown[-1]]
+            u = v
+            continue
+        t = int(times[u])
+        here_k = det_k[bounds[u]:bounds[u + 1]]
+        here_i = det_i[bounds[u]:bounds[u + 1]]
+        row_of = dict(zip(here_k.tolist(), here_i.tolist()))
+        shown = {k for k, i in row_of.items() if present[k][i]}
+        born = set(births.get(t, ()))
+        compete = {p for p in np.flatnonzero(t - last <= extrapolate).tolist()} | {int(holder[k]) for k in shown}
+        compete -= {int(holder[k]) for k in born}
+        persons = sorted(compete)
+        if len(persons) > 1:
+            pool = held[persons]
+            J, D = poses[0].shape[1:]
+            obs = np.full((len(pool), J, D), np.nan)
+            here = np.zeros(len(pool), dtype=bool)
+            for n, k in enumerate(pool):
+                if k in shown:
+                    obs[n], here[n] = poses[k][row_of[k]], True
+            cost = np.stack([_costs(seen[p], t, obs, here, scale, cap, extrapolate) for p in persons])
+            cost[np.arange(len(pool)), np.arange(len(pool))] -= margin * here  # keeping a present person
+            if not (np.diagonal(cost) <= cost.min(axis=1)).all():
+                _, cols = linear_sum_assignment(cost)
+                held[persons] = pool[cols]
+                holder[held[persons]] = persons
+        for k, i in row_of.items():
+            p = int(holder[k])
+            owner[k][i] = p
+            if k in shown:
+                seen[p] = (seen[p] + [(t, poses[k][i])])[-(history + 1):]
+                last[p] = t
+        u += 1
+    reassigned = int(sum((o != k).sum() for k, o in enumerate(owner)))
+    return TrackIdentities(owner, reassigned)
+
+
+def _clear_track_frames(frames: list[np.ndarray], poses: list[np.ndarray], present: list[np.ndarray],
+                        times: np.ndarray, ratio: float) -> np.ndarray:
+    """``_clear_frames`` for tracks: per entry of ``times`` (the frames with detections), True where the
+    frame before holds the same present tracks and each one's pose is nearer its own pose of the frame
+    before than ``ratio`` times any other track's; pairs of tracks are compared only where both are."""
+    index = {int(t): n for n, t in enumerate(times)}
+    clear = np.zeros(len(times), dtype=bool)
+    clear[1:] = np.diff(times) == 1
+    on = []  # per track: the frames it is present in
+    for k, (f, p) in enumerate(zip(frames, present)):
+        fp = f[p]
+        on.append(fp)
+        if not len(fp):
+            continue
+        # appearing and disappearing (also into a detection without a usable joint) make a frame unclear
+        start = fp[np.r_[True, np.diff(fp) != 1]]
+        stop = fp[np.r_[np.diff(fp) != 1, True]] + 1
+        for t in np.concatenate([start, stop]):
+            if int(t) in index:
+                clear[index[int(t)]] = False
+    own = []  # per track: the distance to its own pose of the frame before, at each of its present frames
+    for k, fp in enumerate(on):
+        x = poses[k][present[k]]
+        d = np.full(len(fp), np.nan)
+        step = np.flatnonzero(np.diff(fp) == 1) + 1
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            d[step] = np.nanmean(np.linalg.norm(x[step] - x[step - 1], axis=-1), axis=-1)
+        own.append(d)
+        where = np.searchsorted(times, fp[~np.isfinite(d) & (fp != times[0])])
+        clear[where] = False
+    spans = [(fp[0], fp[-1]) if len(fp) else (0, -1) for fp in on]
+    order = np.argsort([a for a, _ in spans])
+    for n, k in enumerate(order):  # pairs of tracks present at overlapping times (sweep by first frame)
+        for j in order[n + 1:]:
+            if spans[j][0] > spans[k][1] + 1:
+                break
+            for a, b in ((k, j), (j, k)):  # a's pose at t against b's at t - 1
+                common, ia, ib = np.intersect1d(on[a], on[b] + 1, assume_unique=True, return_indices=True)
+                if not len(common):
+                    continue
+                xa = poses[a][present[a]][ia]
+                xb = poses[b][present[b]][ib]
+                with np.errstate(invalid="ignore"), warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    cross = np.nanmean(np.linalg.norm(xa - xb, axis=-1), axis=-1)
+                bad = ~(own[a][ia] < ratio * np.where(np.isnan(cross), np.inf, cross))
+                clear[np.searchsorted(times, common[bad])] = False
+    return clear
+
+
+def _costs(seen: list[tuple[int, np.ndarray]], t: int, obs: np.ndarray, here: np.ndarray, scale: float,
+           cap: float, extrapolate: int) -> np.ndarray:
+    """The cost of giving each of the slots ``obs`` ``(n, J, D)`` (present where ``here``) to a track whose
+    last observations are ``seen`` ``[(frame, pose)]`` (oldest first): the mean truncated distance to its
+    constant-velocity prediction in units of ``scale`` (widened by half per frame since it was seen);
+    ``cap / 2`` for an absent slot, or for a present one when the track was never seen (then absent: 0)."""
+    half = cap / 2.0
+    if not seen:
+        return np.where(here, half, 0.0)
+    last_t, last_x = seen[-1]
+    dt = t - last_t
+    pred = last_x
+    if len(seen) > 1 and dt <= extrapolate:
+        first_t, first_x = seen[0]
+        vel = (last_x - first_x) / (last_t - first_t)
+        pred = last_x + np.where(np.isfinite(vel), vel, 0.0) * dt
+    s = scale * (1.0 + 0.5 * (dt - 1))
+    d = np.linalg.norm(obs - pred[None], axis=-1) / s  # (n, J)
+    with np.errstate(invalid="ignore"):
+        m = np.where(np.isfinite(d), np.minimum(d, cap), np.nan)
+    n = np.isfinite(m).sum(-1)
+    mean = np.where(n > 0, np.nansum(m, axis=-1) / np.maximum(n, 1), cap)
+    return np.where(here, mean, half)
+
+
+def _clear_frames(x: np.ndarray, present: np.ndarray, ratio: float, values: int = 1 << 23) -> np.ndarray:
     """``(T,)`` True where nobody appears or disappears and every present slot's pose is nearer its own
-    pose of the frame before than ``ratio`` times any other slot's (mean joint distance)."""
+    pose of the frame before than ``ratio`` times any other slot's (mean joint distance); frames in
+    chunks of at most ``values`` pairwise joint distances (bounded memory however many slots)."""
     T, P = present.shape
     clear = np.zeros(T, dtype=bool)
     clear[1:] = (present[1:] == present[:-1]).all(-1)
+    chunk = max(1, values // (P * P * max(1, x.shape[2])))
     for a in range(1, T, chunk):
         b = min(T, a + chunk)
         with np.errstate(invalid="ignore"), warnings.catch_warnings():

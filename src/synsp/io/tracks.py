@@ -29,7 +29,8 @@ import numpy as np
 from synsp.io._common import MAX_FRAMES, as_path, check_target, suffix_of
 from synsp.validation import SynspInputError
 
-__all__ = ["Track", "PoseFile", "FORMATS", "read_pose_file", "write_pose_file", "pose_file_format", "output_format"]
+__all__ = ["Track", "PoseFile", "FORMATS", "read_pose_file", "write_pose_file", "pose_file_format", "output_format",
+           "regroup", "ungroup"]
 
 
 @dataclass
@@ -182,6 +183,45 @@ class PoseFile:
         for p, t in enumerate(self.tracks):
             out[t.frames, p] = t.keypoints
         return out, [t.track_id for t in self.tracks]
+
+
+def regroup(pose_file: PoseFile, owner: list[np.ndarray]) -> PoseFile:
+    """The file's detections regrouped by person: ``owner[k][i]`` is the index (into ``pose_file.tracks``)
+    of the person whose detection track ``k``'s row ``i`` is (see :func:`synsp.identity.repair_track_identities`);
+    track ``p`` of the result holds person ``p``'s detections in frame order, under the id of the track
+    ``p`` of the file.  Persons without a detection are left out.  :func:`ungroup` puts values back."""
+    tracks = pose_file.tracks
+    frames = np.concatenate([t.frames for t in tracks])
+    person = np.concatenate(owner)
+    kp = np.concatenate([t.keypoints for t in tracks])
+    scores = None if any(t.scores is None for t in tracks) else np.concatenate([t.scores for t in tracks])
+    out = []
+    for p, t in enumerate(tracks):
+        rows = np.flatnonzero(person == p)
+        if not len(rows):
+            continue
+        rows = rows[np.argsort(frames[rows], kind="stable")]
+        out.append(Track(t.track_id, frames[rows], kp[rows], None if scores is None else scores[rows]))
+    return dataclasses.replace(pose_file, tracks=out)
+
+
+def ungroup(pose_file: PoseFile, persons: PoseFile, owner: list[np.ndarray]) -> PoseFile:
+    """``pose_file`` with every detection's keypoints (and scores) taken from its person's track in
+    ``persons`` (a :func:`regroup` of it with the same ``owner``, after refinement): each detection
+    stays where the file has it, under its own track id."""
+    by_id = {t.track_id: t for t in persons.tracks}
+    tracks = []
+    for t, own in zip(pose_file.tracks, owner):
+        kp, sc = t.keypoints.copy(), None if t.scores is None else t.scores.copy()
+        for p in np.unique(own):
+            person = by_id[pose_file.tracks[p].track_id]
+            mine = own == p
+            at = np.searchsorted(person.frames, t.frames[mine])
+            kp[mine] = person.keypoints[at]
+            if sc is not None and person.scores is not None:
+                sc[mine] = person.scores[at]
+        tracks.append(dataclasses.replace(t, keypoints=kp, scores=sc))
+    return dataclasses.replace(pose_file, tracks=tracks)
 
 
 #: format name -> (module under synsp.io, what it is)
