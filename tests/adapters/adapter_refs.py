@@ -145,3 +145,33 @@ def is_rotation(m, atol=1e-5):
     m = np.asarray(m, dtype=np.float64).reshape(-1, 3, 3)
     return (np.allclose(m @ m.transpose(0, 2, 1), np.eye(3), atol=atol)
             and np.allclose(np.linalg.det(m), 1.0, atol=atol))
+
+
+# ---- left/right inversions ----------------------------------------------------------------------
+
+# COCO-17 keypoints of a person standing, in pixels (left side at negative x)
+COCO17_STANDING = np.array([[0, -160], [-10, -170], [10, -170], [-20, -165], [20, -165], [-40, -120], [40, -120],
+                            [-50, -70], [50, -70], [-55, -20], [55, -20], [-25, 0], [25, 0], [-28, 60], [28, 60],
+                            [-30, 120], [30, 120]], dtype=np.float64)
+COCO17_LIMB_PAIRS = [(5, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16)]  # arms and legs, left then right
+
+
+def coco17_walk(T, seed, jitter=1.0):
+    """A COCO-17 person walking right with swinging arms and legs, ``(T, 17, 2)`` pixels plus white jitter."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(T, dtype=np.float64)
+    x = np.repeat(COCO17_STANDING[None], T, axis=0)
+    swing = 15 * np.sin(2 * np.pi * t / 30)
+    for left, right in [(7, 8), (9, 10), (13, 14), (15, 16)]:
+        x[:, left, 0] += swing
+        x[:, right, 0] -= swing
+    x += np.stack([300 + 2 * t, 200 + 5 * np.sin(t / 10)], axis=-1)[:, None]
+    return x + rng.normal(0, jitter, x.shape)
+
+
+def invert_limbs(x, frames, pairs=COCO17_LIMB_PAIRS):
+    """``x`` ``(T, K, ...)`` with the left and right joints of ``pairs`` exchanged in ``frames`` (a slice)."""
+    out = np.array(x, copy=True)
+    for left, right in pairs:
+        out[frames, left], out[frames, right] = x[frames, right], x[frames, left]
+    return out

@@ -10,11 +10,11 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from adapter_refs import (is_rotation, jitter, mmhuman3d_gaus1d, mmhuman3d_savgol, one_euro, time_median_gaussian,
-                          walk, write_configs)
+from adapter_refs import (coco17_walk, invert_limbs, is_rotation, jitter, mmhuman3d_gaus1d, mmhuman3d_savgol,
+                          one_euro, time_median_gaussian, walk, write_configs)
 
 import synsp
-from synsp.adapters import build_post_processing, smooth_process
+from synsp.adapters import build_post_processing, get_speed_up_interval, smooth_process, speed_up_process
 from synsp.adapters.mmhuman3d import DECIWATCH_TYPES
 from synsp.geometry import axis_angle_to_matrix, matrix_to_rot6d, nearest_rotation
 from synsp.refiners import get_refiner
@@ -49,16 +49,13 @@ def test_data_type_torch():
     for window in (16, 64):  # no shipped SmoothNet: a clear error naming the shipped windows
         with pytest.raises(SynspInputError, match=rf"window_size={window}; shipped: .*window_size 8.*window_size 32"):
             build_post_processing(SMOOTHNET[window])
-    for name in DECIWATCH_TYPES:  # MMHuman3D's DeciWatch: SMPL poses; synsp's: 17 H36M joints, interval 10
+    for name in DECIWATCH_TYPES:  # SMPL axis-angles (24, 3): no shipped network, the samples interpolated
         interval, q = (int(v) for v in name[len("deciwatch_interval"):].split("_q"))
         cfg = dict(type="deciwatch", interval=interval, slide_window_q=q, checkpoint=f"{name}.pth.tar", device="cpu")
-        if interval == 5:
-            with pytest.raises(SynspInputError, match="no shipped DeciWatch samples one frame in 5; shipped: "
-                                                      r"deciwatch-h36m17-3d-w101 \(interval 10, q 10"):
-                build_post_processing(cfg)
-        else:
-            with pytest.raises(SynspInputError, match=r"\(K, C\) = \(24, 3\).*17 h36m17 joints in 3D"):
-                build_post_processing(cfg)(noisy)
+        with pytest.warns(UserWarning, match=r"no shipped DeciWatch refines \(K, C\) = \(24, 3\)"):
+            out = build_post_processing(cfg)(noisy)
+        assert isinstance(out, torch.Tensor) and out.shape == noisy.shape and out.dtype == noisy.dtype
+        assert accel(out) <= accel(noisy), name
 
 
 def test_data_type_torch_zero():
@@ -160,15 +157,115 @@ def test_smoothnet_windowsize16_and_64_name_the_shipped_windows():
 # ---- DeciWatch --------------------------------------------------------------------------------------
 
 
-def test_deciwatch_types():
-    x = walk(60, (17, 3), 0.5, 0.02, seed=8) - 100.0
-    want = get_refiner("deciwatch-h36m17-3d-w101", stride=10)(x)  # windows start on frames 0, 10, 20, ...
+def sampled_only(x, interval):
+    """``x`` with every frame up to the last sampled one that is not sampled set to zero (MMHuman3D's demo)."""
+    z = x.copy()
+    last = (len(x) - 1) // interval * interval
+    skip = np.arange(len(x)) % interval != 0
+    skip[last + 1:] = False
+    z[skip] = 0
+    return z
+
+
+def linear_from_samples(x, interval):
+    """Frames up to the last sampled one by np.interp of the samples, per channel; the rest as they are."""
+    T = len(x)
+    last = (T - 1) // interval * interval
+    t = np.arange(last + 1)
+    flat = x.reshape(T, -1).astype(np.float64)
+    out = flat.copy()
+    for c in range(flat.shape[1]):
+        out[: last + 1, c] = np.interp(t, t[::interval], flat[: last + 1: interval, c])
+    return out.reshape(x.shape)
+
+
+def slerp_from_samples(R, interval):
+    """Rotation matrices ``(T, J, 3, 3)``: each joint's samples slerped by scipy, up to the last sample."""
+    from scipy.spatial.transform import Rotation, Slerp
+
+    T = len(R)
+    last = (T - 1) // interval * interval
+    out = np.array(R, dtype=np.float64, copy=True)
+    keys = np.arange(0, last + 1, interval)
+    for j in range(R.shape[1]):
+        out[: last + 1, j] = Slerp(keys, Rotation.from_matrix(R[keys, j]))(np.arange(last + 1)).as_matrix()
+    return out
+
+
+@pytest.mark.parametrize("interval", [5, 10])
+def test_deciwatch_reads_only_the_sampled_frames(interval):
+    x = walk(63, (17, 3), 0.5, 0.02, seed=8) - 100.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # interval 5 without its network warns
+        out = smooth_process(x, f"deciwatch_interval{interval}_q3")
+        np.testing.assert_array_equal(smooth_process(sampled_only(x, interval), f"deciwatch_interval{interval}_q3"),
+                                      out)
+    last = 62 // interval * interval
+    np.testing.assert_array_equal(out[last + 1:], x[last + 1:])  # after the last sample: as estimated
+
+
+def test_deciwatch_interval10_runs_the_shipped_network_on_the_interpolated_samples():
+    x = walk(63, (17, 3), 0.5, 0.02, seed=8) - 100.0
+    base = linear_from_samples(x, 10)
+    want = base.copy()
+    want[:61] = get_refiner("deciwatch-h36m17-3d-w101", stride=10)(base[:61])  # windows start on samples
     for q in (1, 5):
-        np.testing.assert_allclose(smooth_process(x, f"deciwatch_interval10_q{q}"), want, rtol=1e-6, atol=1e-9)
-    with pytest.raises(SynspInputError, match="no shipped DeciWatch samples one frame in 5"):
-        smooth_process(x, "deciwatch_interval5_q3")
-    with pytest.raises(SynspInputError, match=r"\(K, C\) = \(24, 9\).*SMPL poses"):
-        smooth_process(rotations(60).reshape(60, 24, 9), "deciwatch_interval10_q2")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a shipped network: no warning
+            np.testing.assert_allclose(smooth_process(x, f"deciwatch_interval10_q{q}"), want, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("layout", ["(T, 24, 9)", "(T, 24, 3, 3)", "(T, 2, 24, 9)"])
+def test_deciwatch_on_smpl_rotation_matrices_slerps_the_samples(layout):
+    T = 53
+    R = rotations(T, seed=3)
+    want = slerp_from_samples(R, 5)
+    x = {"(T, 24, 9)": R.reshape(T, 24, 9), "(T, 24, 3, 3)": R,
+         "(T, 2, 24, 9)": np.stack([R.reshape(T, 24, 9)] * 2, axis=1)}[layout]
+    with pytest.warns(UserWarning, match="rotation matrices along the shortest arc"):
+        out = smooth_process(sampled_only(x, 5), "deciwatch_interval5_q3")
+    assert out.shape == x.shape and is_rotation(out)
+    got = out.reshape(T, -1, 24, 3, 3)
+    for p in range(got.shape[1]):
+        np.testing.assert_allclose(got[:, p], want, atol=1e-9)
+
+
+def test_deciwatch_on_smpl_axis_angles_slerps_like_mmhuman3d_reads_them():
+    from synsp.geometry import matrix_to_axis_angle
+
+    T = 41
+    R = rotations(T, seed=4)
+    aa = matrix_to_axis_angle(R)  # (T, 24, 3), every vector at most pi long
+    with pytest.warns(UserWarning, match="SMPL axis-angles along the shortest arc"):
+        out = smooth_process(aa, "deciwatch_interval10_q2")
+    np.testing.assert_allclose(axis_angle_to_matrix(out), slerp_from_samples(R, 10), atol=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["6D (T, 24, 6)", "vertices (T, 6890, 3)", "cameras (T, 1, 3)",
+                                  "cameras (T, 2, 1, 3)"])
+def test_deciwatch_on_other_demo_inputs_interpolates_the_samples_linearly(kind):
+    x = demo_input(kind, 27)
+    with pytest.warns(UserWarning, match="interpolated \\(linearly\\), with no learned recovery"):
+        out = smooth_process(sampled_only(x, 5), "deciwatch_interval5_q1")
+    assert out.shape == x.shape and out.dtype == x.dtype
+    np.testing.assert_allclose(out, linear_from_samples(x, 5), rtol=1e-6, atol=1e-6)
+
+
+def test_speed_up_process_like_the_mmhuman3d_demo():
+    assert get_speed_up_interval("deciwatch") == 5  # 'deciwatch' is deciwatch_interval5_q3
+    assert get_speed_up_interval("deciwatch_interval10_q4") == 10
+    with pytest.warns(UserWarning):
+        out = speed_up_process(torch.ones(100, 24, 3, 3))  # MMHuman3D's test_inference.py call
+    assert isinstance(out, np.ndarray) and out.shape == (100, 24, 3, 3) and out.dtype == np.float32
+    np.testing.assert_array_equal(out, np.ones((100, 24, 3, 3)))
+    R = rotations(31, seed=5)
+    both = torch.as_tensor(sampled_only(np.stack([R, R], axis=1), 10))  # (T, persons, 24, 3, 3)
+    with pytest.warns(UserWarning):
+        out = speed_up_process(both, "deciwatch_interval10_q3")
+    assert out.shape == (31, 2, 24, 3, 3) and out.dtype == np.float64
+    np.testing.assert_allclose(out[:, 1], slerp_from_samples(R, 10), atol=1e-9)
+    with pytest.raises(SynspInputError, match="speed_up_type is 'smoothnet'"):
+        speed_up_process(both, "smoothnet")
 
 
 # ---- cfg_base_dir -------------------------------------------------------------------------------
@@ -181,7 +278,7 @@ def test_cfg_base_dir_reads_mmhuman3d_config_names(tmp_path):
         "oneeuro.py": "smooth_cfg = dict(type='oneeuro', min_cutoff=0.02, beta=0.01)\n",
         "smoothnet_windowsize8.py": "smooth_cfg = dict(type='smoothnet', window_size=8, output_size=8,\n"
                                     "    checkpoint='https://example.org/smoothnet_windowsize8.pth.tar')\n",
-        "deciwatch_interval5_q1.py": "speed_up_cfg = dict(type='deciwatch', interval=5, slide_window_q=1,\n"
+        "deciwatch_interval5_q1.py": "speed_up_cfg = dict(type='deciwatch', interval=7, slide_window_q=1,\n"
                                      "    checkpoint='deciwatch_interval5_q1.pth.tar')\n",
     })
     x = walk(30, (24, 3), 0.5, 0.02, seed=9)
@@ -193,7 +290,8 @@ def test_cfg_base_dir_reads_mmhuman3d_config_names(tmp_path):
                                rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(smooth_process(x, "smoothnet", cfg_base_dir=folder),  # reads smoothnet_windowsize8.py
                                smooth_process(x, "smoothnet_windowsize8", cfg_base_dir=None), rtol=1e-12)
-    with pytest.raises(SynspInputError, match="samples one frame in 5"):  # speed_up_cfg is read
+    assert get_speed_up_interval("deciwatch_interval5_q1", cfg_base_dir=folder) == 7  # speed_up_cfg is read
+    with pytest.warns(UserWarning, match="DeciWatch interval 7"):
         smooth_process(x, "deciwatch_interval5_q1", cfg_base_dir=folder)
     with pytest.raises(SynspInputError, match=r"smoothnet_windowsize32\.py' does not exist"):
         smooth_process(x, "smoothnet_windowsize32", cfg_base_dir=folder)
@@ -324,7 +422,28 @@ def test_filters_keep_rotation_matrices_valid(layout, smooth_type):
 def test_synsp_uses_the_shipped_networks():
     x = walk(30, (17, 3), 0.5, 0.02, seed=21) - 100.0
     x4 = np.stack([x, x[::-1]], axis=1)
-    np.testing.assert_allclose(smooth_process(x4, "synsp"), synsp.refine(x4), atol=1e-9)
+    want = np.stack([synsp.refine(x4[:, p]) for p in range(2)], axis=1)  # each person alone
+    np.testing.assert_allclose(smooth_process(x4, "synsp"), want, atol=1e-9)
+
+
+def test_synsp_repairs_left_right_inversions_of_each_person():
+    a, b = coco17_walk(50, seed=31), coco17_walk(50, seed=32)[::-1]
+    x = np.stack([invert_limbs(a, slice(10, 30)), invert_limbs(b, slice(25, 40))], axis=1)  # (T, 2, 17, 2)
+    refiner = get_refiner(synsp.api.default_model(17, 2))
+    want = np.stack([refiner(a), refiner(b)], axis=1)  # each person as if never inverted
+    np.testing.assert_allclose(smooth_process(x, "synsp"), want, atol=1e-6)
+    np.testing.assert_allclose(smooth_process(x, "synsp", repair=False),
+                               np.stack([refiner(x[:, 0]), refiner(x[:, 1])], axis=1), atol=1e-6)
+
+
+def test_mmhuman3d_types_are_not_repaired_unless_asked():
+    a = coco17_walk(50, seed=33)
+    x = invert_limbs(a, slice(10, 30))
+    np.testing.assert_allclose(smooth_process(x, "savgol"), mmhuman3d_savgol(x), atol=1e-9)  # MMHuman3D's result
+    np.testing.assert_allclose(smooth_process(x, "savgol", repair=True), mmhuman3d_savgol(a), atol=1e-9)
+    R = rotations(30)  # rotations are never relabelled (mirroring a joint's rotation is not a relabelling)
+    np.testing.assert_allclose(smooth_process(R.reshape(30, 24, 9), "savgol", repair=True),
+                               smooth_process(R.reshape(30, 24, 9), "savgol"), atol=0)
 
 
 def test_synsp_refines_smpl_rotation_matrices_with_the_rotation_network():

@@ -10,8 +10,9 @@ import warnings
 
 import numpy as np
 import pytest
-from adapter_refs import (GAUSSIAN_CFG, MMPOSE_FILTER_CONFIGS, frames_of, jitter, keypoints_of, mmpose_gaussian,
-                          mmpose_history_calls, one_euro, walk, write_configs)
+from adapter_refs import (GAUSSIAN_CFG, MMPOSE_FILTER_CONFIGS, coco17_walk, frames_of, invert_limbs, jitter,
+                          keypoints_of, mmpose_gaussian, mmpose_history_calls, mmpose_savgol, one_euro, walk,
+                          write_configs)
 
 import synsp
 from synsp.adapters import Smoother
@@ -374,6 +375,65 @@ def test_config_file_path_like_mmpose(tmp_path):
     out = Smoother(str(path)).smooth([[{"keypoints": x[t]}] for t in range(25)])
     got = np.stack([f[0]["keypoints"] for f in out])
     np.testing.assert_allclose(got, mmpose_gaussian(x, 7, 2.0), rtol=1e-9, atol=1e-12)
+
+
+# ---- left/right inversion repair: on for synsp's refiners, off for MMPose configs ----------------------
+
+SAVGOL_CFG = {"type": "SavizkyGolayFilter", "window_size": 11, "polyorder": 2}
+
+
+def inverted_person(T=60):
+    """A COCO-17 track ``(T, 17, 2)``, its keypoints with a score column (a different score per joint) and the
+    same keypoints with the arms and legs exchanged left for right in frames 20-44."""
+    x = coco17_walk(T, seed=30)
+    kp = np.concatenate([x, np.tile(np.linspace(0.5, 0.9, 17), (T, 1))[..., None]], axis=-1)
+    return x, kp, invert_limbs(kp, slice(20, 45))
+
+
+def smoothed_keypoints(smoother, frames):
+    return np.stack([f[0]["keypoints"] for f in smoother.smooth(frames)])
+
+
+@pytest.mark.parametrize("with_ids", [True, False])
+def test_synsp_offline_repairs_left_right_inversions_of_each_track(with_ids):
+    x, kp, inverted = inverted_person()
+    frames = [[{"track_id": 4, "keypoints": inverted[t]} if with_ids else {"keypoints": inverted[t]}]
+              for t in range(60)]
+    smoother = Smoother("savgol-mmpose", keypoint_dim=2)
+    out = smoothed_keypoints(smoother, frames)
+    np.testing.assert_allclose(out[..., :2], mmpose_savgol(x), atol=1e-9)  # as if never inverted
+    np.testing.assert_array_equal(out[..., 2], kp[..., 2])  # the scores moved with their joints
+    assert smoother.relabelled == {4 if with_ids else 0: {"arms": 25, "legs": 25}}
+    assert inverted[30, 9, 0] > 330 and out[30, 9, 0] < 330  # the left wrist is on the left again
+
+
+def test_synsp_offline_repair_false_keeps_the_labels():
+    _, _, inverted = inverted_person()
+    smoother = Smoother("savgol-mmpose", keypoint_dim=2, repair=False)
+    out = smoothed_keypoints(smoother, [[{"track_id": 4, "keypoints": inverted[t]}] for t in range(60)])
+    np.testing.assert_allclose(out[..., :2], mmpose_savgol(inverted[..., :2]), atol=1e-9)
+    assert smoother.relabelled == {}
+
+
+def test_mmpose_config_is_not_repaired_unless_asked():
+    x, _, inverted = inverted_person()
+    frames = [[{"track_id": 4, "keypoints": inverted[t]}] for t in range(60)]
+    smoother = Smoother(SAVGOL_CFG, keypoint_dim=2)  # MMPose's own result, inversions and all
+    np.testing.assert_allclose(smoothed_keypoints(smoother, frames)[..., :2], mmpose_savgol(inverted[..., :2]),
+                               atol=1e-9)
+    assert smoother.relabelled == {}
+    smoother = Smoother(SAVGOL_CFG, keypoint_dim=2, repair=True)
+    np.testing.assert_allclose(smoothed_keypoints(smoother, frames)[..., :2], mmpose_savgol(x), atol=1e-9)
+    assert smoother.relabelled == {4: {"arms": 25, "legs": 25}}
+
+
+def test_online_calls_are_not_repaired():
+    _, _, inverted = inverted_person()
+    smoother = Smoother("savgol-mmpose", keypoint_dim=2)
+    online = np.stack([smoother.smooth([{"track_id": 4, "keypoints": inverted[t]}])[0]["keypoints"]
+                       for t in range(60)])
+    np.testing.assert_array_equal(online[..., 2], inverted[..., 2])  # labels (and scores) as they came
+    assert smoother.relabelled == {}
 
 
 # ---- bad input ------------------------------------------------------------------------------------

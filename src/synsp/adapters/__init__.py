@@ -20,7 +20,8 @@ MMHuman3D's ``smooth_process`` and ``build_post_processing``
     cams = smooth_process(pred_cams[:, None], smooth_type='oneeuro')            # numpy or torch in and out
 """
 
-from .mmhuman3d import build_post_processing, smooth_process
+from .mmhuman3d import build_post_processing, get_speed_up_interval, smooth_process, speed_up_process
 from .mmpose import Smoother, build_filter
 
-__all__ = ["Smoother", "build_filter", "smooth_process", "build_post_processing"]
+__all__ = ["Smoother", "build_filter", "smooth_process", "build_post_processing", "speed_up_process",
+           "get_speed_up_interval"]

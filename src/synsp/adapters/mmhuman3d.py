@@ -9,6 +9,7 @@ independently) and returns an array of the same shape::
     poses = smooth_process(rotmat.reshape(T, 24, 9), smooth_type='smoothnet_windowsize8')  # stays rotations
     verts = smooth_process(verts, smooth_type='smoothnet')                # (T, 6890, 3), as MMHuman3D's demo
     cams = smooth_process(pred_cams[:, None], smooth_type='oneeuro')      # (T, 1, 3)
+    poses = speed_up_process(torch.tensor(rotmat), 'deciwatch')           # (T, 24, 3, 3), frames 0, 5, 10, ...
 
     from synsp.adapters.mmhuman3d import build_post_processing   # was: from mmhuman3d.core.post_processing ...
     f = build_post_processing(dict(type='SGFilter', window_size=11, polyorder=2))
@@ -30,12 +31,11 @@ Types and what runs (the settings of MMHuman3D's configs):
 ``smoothnet_windowsize<W>``     the shipped SmoothNet of window W for any K and C (one network for every
                                 channel, :class:`synsp.adapters.mmpose.SharedSmoothNet`); W = 8 and 32 are
                                 shipped, 16 and 64 raise :class:`SynspInputError` naming them
-``deciwatch_interval<N>_q<Q>``  DeciWatch (MMHuman3D's speed-up configs, ``speed_up_cfg``): the shipped
-                                ``deciwatch-h36m17-3d-w101`` samples one frame in 10 (N = 10; its window
-                                has Q = 10 intervals, for every Q asked) and refines 17 Human3.6M joints
-                                in 3D; N = 5, or other data (MMHuman3D's are SMPL poses), raises naming
-                                the shipped model
-``synsp``                       (synsp) the default shipped model, as ``synsp.refine``; SMPL rotation
+``deciwatch_interval<N>_q<Q>``  DeciWatch (MMHuman3D's speed-up configs, ``speed_up_cfg``; also
+                                :func:`speed_up_process`): reads only the frames ``0, N, 2N, ...`` and
+                                recovers the others from them (see below)
+``synsp``                       (synsp) the default shipped model, as ``synsp.refine``, each person alone
+                                after its left/right inversions are repaired (``repair``); SMPL rotation
                                 matrices (24 joints): the rotation network ``synsp-smpl24-rot-w8``
 ============================== =================================================================
 
@@ -47,6 +47,23 @@ plain Python.  The default is MMHuman3D's relative path; where the current
 folder has no such file, the built-in copy of MMHuman3D's settings is used
 (a ``cfg_base_dir`` you pass must hold the file).  ``None`` means the
 built-in settings.
+
+DeciWatch keeps MMHuman3D's contract: a speed-up estimates one frame in N (MMHuman3D's demo puts
+zeros in the others), and only those frames are read.  Up to the last sampled frame ``L`` the samples
+are interpolated to every frame (SMPL rotations, ``(..., 9)`` / ``(..., 3, 3)`` matrices and ``(24, 3)``
+axis-angles no longer than pi, along the shortest arc: quaternion slerp per joint; anything else
+linearly); frames after ``L`` come back as they are (MMHuman3D's keeps them too).  Where a shipped
+DeciWatch samples one frame in N and refines the data (17 Human3.6M joints in 3D:
+``deciwatch-h36m17-3d-w101`` for N = 10; its own window for every Q asked), it refines that
+interpolation in windows starting on sampled frames.  MMHuman3D's DeciWatch checkpoints take SMPL poses, for which no DeciWatch is shipped
+(synsp trains DeciWatch on positions only): there the interpolation is the result, and a warning says
+that no learned recovery ran.  :func:`speed_up_process` and :func:`get_speed_up_interval` are
+MMHuman3D's speed-up entry points (``'deciwatch'`` is ``deciwatch_interval5_q3``; numpy out).
+
+``repair`` (:func:`smooth_process`): left/right inversions of each person's keypoints are undone over
+the whole sequence before smoothing (:func:`synsp.repair.repair_poses`: positions, C = 2 or 3, of a
+skeleton registered for K; rotations are never relabelled).  Default: on for ``'synsp'``, off for
+MMHuman3D's types, so that their results equal MMHuman3D's.
 
 Input and output: numpy in, numpy out; a torch tensor in, a tensor out with
 the input's dtype and device.  The output keeps the input's dtype, as
@@ -78,6 +95,10 @@ something unusable:
 * ``savgol`` on one frame returns it (MMHuman3D raises).
 * torch tensors are accepted by ``smooth_process`` too (MMHuman3D's needs
   numpy), and the SmoothNet/DeciWatch filters return the input's dtype.
+* DeciWatch on SMPL poses interpolates the sampled frames (no shipped
+  network; MMHuman3D loads its checkpoints), takes any T (MMHuman3D's needs
+  more than one window) and any K and C, and its types are accepted by
+  ``smooth_process`` too (MMHuman3D's only by ``speed_up_process``).
 """
 
 from __future__ import annotations
@@ -95,15 +116,17 @@ from scipy.signal import savgol_filter
 from ..api import default_model
 from ..filters import get_filter
 from ..filters.base import check_positive
-from ..geometry import axis_angle_to_matrix, matrix_to_axis_angle, nearest_rotation
+from ..geometry import (axis_angle_to_matrix, matrix_to_axis_angle, matrix_to_quaternion, nearest_rotation,
+                        quaternion_to_matrix)
 from ..refiners import get_refiner
+from ..repair import repair_poses, repair_skeleton
 from ..validation import SynspInputError, is_torch
 from .mmpose import (SharedSmoothNet, as_sequence, build_from_registry, cast_like, describe_shipped, fill_missing,
                      load_config, per_channel, shipped_cards)
 
-__all__ = ["SMOOTH_TYPES", "DEFAULT_CFG_BASE_DIR", "smooth_process", "build_post_processing", "POST_PROCESSING",
-           "OneEuroFilter", "Gaus1dFilter", "Gaus1dTimeFilter", "SGFilter", "SmoothNetFilter",
-           "DeciWatchPostProcessing"]
+__all__ = ["SMOOTH_TYPES", "DEFAULT_CFG_BASE_DIR", "smooth_process", "speed_up_process", "get_speed_up_interval",
+           "build_post_processing", "POST_PROCESSING", "OneEuroFilter", "Gaus1dFilter", "Gaus1dTimeFilter", "SGFilter",
+           "SmoothNetFilter", "DeciWatchPostProcessing", "interpolate_samples", "shipped_deciwatches"]
 
 DEFAULT_CFG_BASE_DIR = "configs/_base_/post_processing/"
 """MMHuman3D's default ``cfg_base_dir``, relative to the current folder."""
@@ -247,39 +270,108 @@ class SmoothNetFilter(_PostProcessing):
 
 
 class DeciWatchPostProcessing(_PostProcessing):
-    """DeciWatch: the shipped DeciWatch that samples one frame in ``interval`` (see the module docstring).
+    """DeciWatch's contract: only the frames ``0, N, 2N, ...`` (``N = interval``) are read; the others are
+    recovered from them (see the module docstring).
 
-    Its windows start on the sampled frames ``0, N, 2N, ...`` (stride N), as
-    MMHuman3D's, so the frames it reads are the ones a speed-up estimated.
-    ``slide_window_q`` and ``checkpoint`` are accepted; the shipped window is used.
+    Frames ``0 .. L`` (``L``, the last sampled frame) come back recovered: the sampled frames are
+    interpolated to every frame (rotations along the shortest arc, see :func:`interpolate_samples`), and
+    where a shipped DeciWatch samples one frame in N and refines the data's ``(K, C)`` (17 Human3.6M
+    joints in 3D), that network refines the interpolation in windows starting on sampled frames.  Frames
+    after ``L`` come back as they are, as MMHuman3D's (a speed-up estimates them all).  For other data no
+    network is shipped: the interpolation is the result and a warning says so.  ``slide_window_q`` and
+    ``checkpoint`` are accepted; the shipped window is used.
     """
 
     def __init__(self, interval: int, slide_window_q: int, checkpoint: str | None = None, device: Any = None):
         check_positive(interval, "interval", integer=True)
         check_positive(slide_window_q, "slide_window_q", integer=True)
         self.interval, self.slide_window_q = int(interval), int(slide_window_q)
-        names = [name for name, card in shipped_cards().items() if card["architecture"] == "deciwatch"]
-        nets = {name: get_refiner(name) for name in names}
-        shipped = ", ".join(f"{n} (interval {r.model.config.interval}, q {r.model.config.q}, {r.card.skeleton} in "
-                            f"{r.card.dims}D)" for n, r in nets.items()) or "none"
-        match = [n for n, r in nets.items() if r.model.config.interval == self.interval]
-        if not match:
-            raise SynspInputError(
-                f"DeciWatch interval={interval} (deciwatch_interval{interval}_q{slide_window_q}): no shipped DeciWatch "
-                f"samples one frame in {interval}; shipped: {shipped}.  MMHuman3D's DeciWatch checkpoints cannot be "
-                "loaded; train one with `synsp train --architecture deciwatch`")
-        self.refiner = get_refiner(match[0], stride=self.interval, device=str(device or "cpu"))
-        self.shipped = shipped
+        self.device = str(device or "cpu")
+        self.networks = shipped_deciwatches()
+        self.refiner = None  # the shipped DeciWatch of this interval, loaded on first use
+
+    def _network(self) -> Any:
+        if self.refiner is None:
+            names = [name for name, interval in self.networks.items() if interval == self.interval]
+            if names:
+                self.refiner = get_refiner(names[0], stride=self.interval, device=self.device)
+        return self.refiner
 
     def _smooth(self, arr: np.ndarray) -> np.ndarray:
-        card = self.refiner.card
-        joints = self.refiner.skeleton.num_joints if self.refiner.skeleton else arr.shape[1]
-        if arr.shape[1:] != (joints, card.dims):
-            raise SynspInputError(
-                f"DeciWatch: x has (K, C) = {arr.shape[1:]}; the shipped DeciWatch refines {joints} {card.skeleton} "
-                f"joints in {card.dims}D ({self.shipped}).  MMHuman3D's DeciWatch takes SMPL poses (24 rotations), "
-                "which no shipped DeciWatch was trained on; smooth them with 'smoothnet_windowsize8' or 'synsp'")
-        return self.refiner(arr.astype(np.float64))
+        x = arr.astype(np.float64)
+        T, K, C = x.shape
+        N = self.interval
+        last = (T - 1) // N * N  # the last sampled frame
+        samples = fill_missing(x[: last + 1: N])
+        kind = _sample_kind(samples)
+        out = x.copy()
+        out[: last + 1] = interpolate_samples(samples, N, kind)
+        net = self._network()
+        joints = (net.skeleton.num_joints if net.skeleton else K) if net is not None else None
+        if net is not None and kind == "points" and (K, C) == (joints, net.card.dims):
+            out[: last + 1] = net(out[: last + 1])
+        else:
+            shipped = ", ".join(f"{n} (interval {i})" for n, i in self.networks.items()) or "none"
+            warnings.warn(
+                f"DeciWatch interval {N}: no shipped DeciWatch refines (K, C) = {(K, C)} at this interval "
+                f"(shipped: {shipped}, 17 Human3.6M joints in 3D); the frames 0, {N}, {2 * N}, ... are "
+                f"interpolated ({_KIND_WORDS[kind]}), with no learned recovery", UserWarning, stacklevel=3)
+        return out
+
+
+_KIND_WORDS = {"points": "linearly", "matrices": "rotation matrices along the shortest arc",
+               "axis-angles": "SMPL axis-angles along the shortest arc, as MMHuman3D's DeciWatch reads (24, 3)"}
+
+
+def shipped_deciwatches() -> dict[str, int]:
+    """The shipped DeciWatch networks: name -> sampling interval."""
+    from ..models.deciwatch import DeciWatchConfig
+
+    return {name: DeciWatchConfig(**card["config"]).interval for name, card in shipped_cards().items()
+            if card["architecture"] == "deciwatch"}
+
+
+def _sample_kind(x: np.ndarray) -> str:
+    """How sampled frames ``(S, K, C)`` are interpolated: ``matrices`` (C = 9, all rotations),
+    ``axis-angles`` (24 x 3 with every rotation vector at most pi long: SMPL poses, as MMHuman3D's
+    DeciWatch reads ``(24, 3)``), else ``points`` (linear)."""
+    if x.shape[-1] == 9 and _holds_rotations(x):
+        return "matrices"
+    if x.shape[1:] == (24, 3) and np.linalg.norm(x, axis=-1).max() <= np.pi + 1e-9:
+        return "axis-angles"
+    return "points"
+
+
+def interpolate_samples(samples: np.ndarray, interval: int, kind: str = "points") -> np.ndarray:
+    """Frames ``0 .. (S - 1) * interval`` from the samples ``(S, K, C)`` at frames ``0, interval, ...``.
+
+    ``points``: linear per channel; ``matrices`` (C = 9) and ``axis-angles`` (C = 3): each joint's rotation
+    along the shortest arc between the two samples around it (quaternion slerp).  The samples are
+    returned exactly.
+    """
+    S = samples.shape[0]
+    if S == 1:
+        return samples.copy()
+    t = np.arange((S - 1) * interval + 1)
+    k = np.minimum(t // interval, S - 2)  # frame t lies between samples k and k + 1
+    f = ((t - k * interval) / interval)[:, None, None]
+    if kind == "points":
+        out = (1 - f) * samples[k] + f * samples[k + 1]
+    else:
+        m = samples.reshape(S, -1, 3, 3) if kind == "matrices" else axis_angle_to_matrix(samples)
+        q = matrix_to_quaternion(m)  # (S, K, 4)
+        q0, q1 = q[k], q[k + 1]
+        dot = (q0 * q1).sum(-1, keepdims=True)
+        q1 = np.where(dot < 0, -q1, q1)  # the shorter of the two arcs
+        theta = np.arccos(np.clip(np.abs(dot), -1.0, 1.0))
+        small = theta < 1e-6
+        sin = np.where(small, 1.0, np.sin(theta))
+        w0 = np.where(small, 1 - f, np.sin((1 - f) * theta) / sin)
+        w1 = np.where(small, f, np.sin(f * theta) / sin)
+        r = quaternion_to_matrix(w0 * q0 + w1 * q1)
+        out = r.reshape(len(t), *samples.shape[1:]) if kind == "matrices" else matrix_to_axis_angle(r)
+    out[::interval] = samples  # the sampled frames exactly
+    return out
 
 
 POST_PROCESSING: dict[str, type] = {
@@ -301,9 +393,13 @@ def build_post_processing(cfg: Mapping) -> Any:
 # ---- smooth_process -------------------------------------------------------------------------------
 
 
-def smooth_process(x: Any, smooth_type: str = "savgol", cfg_base_dir: str | os.PathLike | None = DEFAULT_CFG_BASE_DIR
-                   ) -> Any:
+def smooth_process(x: Any, smooth_type: str = "savgol", cfg_base_dir: str | os.PathLike | None = DEFAULT_CFG_BASE_DIR,
+                   repair: bool | None = None) -> Any:
     """Smooth ``x`` ``(frames, K, C)`` or ``(frames, persons, K, C)`` along time (see the module docstring).
+
+    ``repair``: undo left/right inversions of each person's keypoints first (:func:`synsp.repair.repair_poses`;
+    positions, C = 2 or 3, of a skeleton registered for K).  None: on for ``'synsp'``, off for MMHuman3D's
+    types, whose results then equal MMHuman3D's.
 
     Raises:
         SynspInputError: unknown ``smooth_type``, a bad array, a missing config
@@ -311,17 +407,16 @@ def smooth_process(x: Any, smooth_type: str = "savgol", cfg_base_dir: str | os.P
     """
     if smooth_type not in SMOOTH_TYPES:
         raise SynspInputError(f"smooth_type is {smooth_type!r}; expected one of {', '.join(SMOOTH_TYPES)}")
-    arr = x.detach().cpu().numpy() if is_torch(x) else np.asarray(x)
-    if arr.ndim not in (3, 4) or 0 in arr.shape or arr.dtype.kind not in "fiu":
-        raise SynspInputError(
-            f"x has shape {arr.shape} and dtype {arr.dtype}; expected a non-empty numeric array "
-            "(frames, K, C) or (frames, persons, K, C)"
-        )
-    if arr.dtype.kind == "f" and np.isinf(arr).any():
-        raise SynspInputError("x contains inf; pass finite values (NaN marks a missing value)")
+    arr = _check_array(x, (3, 4), "(frames, K, C) or (frames, persons, K, C)")
+    if smooth_type in DECIWATCH_TYPES:  # reads the sampled frames only: the others may hold anything
+        return _like(_deciwatch(arr, smooth_type, cfg_base_dir), x)
     rotations = arr.dtype.kind == "f" and _holds_rotations(arr)
+    data = arr.reshape(arr.shape[0], -1, 9) if rotations and arr.shape[-2:] == (3, 3) else arr
+    refiner = _synsp_refiner(*data.shape[-2:]) if smooth_type == "synsp" and not rotations else None
+    if (smooth_type == "synsp" if repair is None else repair) and not rotations:
+        data = _repair(data, refiner)
     if smooth_type == "synsp":
-        out = _synsp(arr.astype(np.float64), rotations)
+        out = _smpl_rotations(arr.astype(np.float64)) if rotations else _per_person(refiner, data.astype(np.float64))
     else:
         smooth_func = build_post_processing(_smooth_config(smooth_type, cfg_base_dir))
         if rotations and isinstance(smooth_func, Gaus1dFilter):
@@ -329,15 +424,81 @@ def smooth_process(x: Any, smooth_type: str = "savgol", cfg_base_dir: str | os.P
                 "gaus1d's median over a block of keypoints x frames mixes the rotations of neighbouring joints, as "
                 "MMHuman3D's does (the result is projected back onto rotations); smooth_type='gaus1d_time' "
                 "filters every joint over time only", UserWarning, stacklevel=2)
-        data = arr.reshape(arr.shape[0], -1, 9) if rotations and arr.shape[-2:] == (3, 3) else arr
-        if data.ndim == 4:
-            out = np.stack([smooth_func(data[:, p]) for p in range(data.shape[1])], axis=1)
-        else:
-            out = smooth_func(data)
+        out = _per_person(smooth_func, data)
         if rotations:
             out = nearest_rotation(out.reshape(-1, 3, 3))
-        out = out.reshape(arr.shape)
-    return _like(cast_like(out, arr), x)
+    return _like(cast_like(out.reshape(arr.shape), arr), x)
+
+
+def speed_up_process(x: Any, speed_up_type: str = "deciwatch",
+                     cfg_base_dir: str | os.PathLike | None = DEFAULT_CFG_BASE_DIR) -> np.ndarray:
+    """MMHuman3D's ``speed_up_process``: recover every frame from the frames ``0, N, 2N, ...`` with DeciWatch
+    (:class:`DeciWatchPostProcessing`); returns numpy, as MMHuman3D's, of ``x``'s shape and dtype.
+
+    ``x``: numpy or a tensor, SMPL rotation matrices ``(frames, 24, 3, 3)`` or ``(frames, persons, 24, 3, 3)``
+    as MMHuman3D's demo passes (the other frames may hold anything, e.g. zeros); any ``(frames, K, C)`` or
+    ``(frames, persons, K, C)`` too.  ``speed_up_type``: ``'deciwatch'`` (``deciwatch_interval5_q3``, as
+    MMHuman3D) or one of ``deciwatch_interval{5,10}_q{1..5}``; ``cfg_base_dir`` as :func:`smooth_process`.
+    """
+    name = _speed_up_name(speed_up_type)
+    arr = _check_array(x, (3, 4, 5), "(frames, K, C), (frames, K, 3, 3) or with a persons axis after frames")
+    return _deciwatch(arr, name, cfg_base_dir)
+
+
+def _deciwatch(arr: np.ndarray, name: str, cfg_base_dir: str | os.PathLike | None) -> np.ndarray:
+    """DeciWatch config ``name`` on ``arr``: trailing ``(3, 3)`` axes of a 4-d or 5-d array are matrices
+    (``(T, K, 3, 3)``, ``(T, P, K, 3, 3)``; as MMHuman3D's DeciWatch reads them), else ``(T, K, C)`` or
+    ``(T, P, K, C)``."""
+    matrices = arr.ndim >= 4 and arr.shape[-2:] == (3, 3)
+    if arr.ndim == 5 and not matrices:
+        raise SynspInputError(f"x has shape {arr.shape}; a 5-d input is (frames, persons, K, 3, 3) matrices")
+    data = arr.reshape(*arr.shape[:-2], 9) if matrices else arr
+    speed_up_func = build_post_processing(_smooth_config(name, cfg_base_dir))
+    out = _per_person(speed_up_func, data)
+    return cast_like(out.reshape(arr.shape), arr)
+
+
+def get_speed_up_interval(speed_up_type: str = "deciwatch",
+                          cfg_base_dir: str | os.PathLike | None = DEFAULT_CFG_BASE_DIR) -> int:
+    """MMHuman3D's ``get_speed_up_interval``: the ``interval`` of the speed-up config (``'deciwatch'``: 5)."""
+    return int(_smooth_config(_speed_up_name(speed_up_type), cfg_base_dir)["interval"])
+
+
+def _speed_up_name(speed_up_type: str) -> str:
+    name = "deciwatch_interval5_q3" if speed_up_type == "deciwatch" else speed_up_type
+    if name not in DECIWATCH_TYPES:
+        raise SynspInputError(f"speed_up_type is {speed_up_type!r}; expected 'deciwatch' or one of "
+                              f"{', '.join(DECIWATCH_TYPES)}")
+    return name
+
+
+def _check_array(x: Any, ndims: tuple[int, ...], layout: str) -> np.ndarray:
+    arr = x.detach().cpu().numpy() if is_torch(x) else np.asarray(x)
+    if arr.ndim not in ndims or 0 in arr.shape or arr.dtype.kind not in "fiu":
+        raise SynspInputError(f"x has shape {arr.shape} and dtype {arr.dtype}; expected a non-empty numeric array "
+                              f"{layout}")
+    if arr.dtype.kind == "f" and np.isinf(arr).any():
+        raise SynspInputError("x contains inf; pass finite values (NaN marks a missing value)")
+    return arr
+
+
+def _per_person(f: Any, data: np.ndarray) -> np.ndarray:
+    """``f`` on ``(T, K, C)``, or on each person of ``(T, P, K, C)``."""
+    if data.ndim == 4:
+        return np.stack([f(data[:, p]) for p in range(data.shape[1])], axis=1)
+    return f(data)
+
+
+def _repair(data: np.ndarray, refiner: Any) -> np.ndarray:
+    """Each person's left/right inversions undone (positions of a registered skeleton; else unchanged)."""
+    K, C = data.shape[-2:]
+    skeleton = repair_skeleton(K, C, None, refiner) if C in (2, 3) else None
+    if skeleton is None:
+        return data
+    x = data.astype(np.float64)
+    people = [x] if x.ndim == 3 else [x[:, p] for p in range(x.shape[1])]
+    fixed = [repair_poses(person, skeleton)[0] for person in people]
+    return fixed[0] if x.ndim == 3 else np.stack(fixed, axis=1)
 
 
 def _smooth_config(smooth_type: str, cfg_base_dir: str | os.PathLike | None) -> dict[str, Any]:
@@ -362,21 +523,16 @@ def _smooth_config(smooth_type: str, cfg_base_dir: str | os.PathLike | None) -> 
     return cfg
 
 
-def _synsp(x: np.ndarray, rotations: bool) -> np.ndarray:
-    """``smooth_type='synsp'``: SMPL rotation matrices through the rotation network, anything else through
-    ``synsp.refine``'s default model for its K and C."""
-    if rotations:
-        return _smpl_rotations(x)
-    K, C = x.shape[-2:]
+def _synsp_refiner(K: int, C: int) -> Any:
+    """``smooth_type='synsp'`` on positions: ``synsp.refine``'s default model for K and C."""
     try:
-        refiner = get_refiner(default_model(K, C))
+        return get_refiner(default_model(K, C))
     except SynspInputError as err:
         raise SynspInputError(
             f"smooth_type 'synsp' needs a shipped model for K = {K} keypoints with C = {C} coordinates "
             f"and none is shipped (shipped: {describe_shipped()}); use 'oneeuro', 'gaus1d', 'savgol' or "
             "'smoothnet' (any K and C)"
         ) from err
-    return refiner(x)
 
 
 def _smpl_rotations(x: np.ndarray) -> np.ndarray:

@@ -43,7 +43,9 @@ behaves as MMPose 0.x (last release) does:
   frame t``) or, without ids, the same number of instances
   (``ValueError: Inconsistent target number in frame t: n vs m``).  An empty
   input (``[]``, or an empty first frame) warns ``Smoother received empty
-  result.``, returns the input and leaves the state alone.
+  result.``, returns the input and leaves the state alone.  Left/right
+  inversions are not repaired (``repair=True`` repairs each track of an
+  offline call first), so the results equal MMPose's.
 
 **synsp's own refiners** -- ``filter_cfg="synsp"`` (the default: the shipped
 network for the keypoint count and ``keypoint_dim``), a synsp filter or model
@@ -51,6 +53,13 @@ name (``"one-euro"``, ``"kalman"``, ``"smoothnet-h36m17-3d-w8"``, ...), a
 checkpoint path or a refiner object -- get synsp's track handling, which
 differs from MMPose's where MMPose's loses accuracy:
 
+* offline, each track's left/right inversions are undone over the call first
+  (``repair``, default on: :func:`synsp.repair.repair_poses` on the
+  coordinates, with the column after them as the confidence when it holds
+  scores in [0, 1], as ``synsp.refine_pose_file`` does; every column of a
+  relabelled keypoint moves with it; :attr:`Smoother.relabelled` says what
+  moved).  Online calls are not repaired (a repair needs the frames after an
+  inversion);
 * offline, each call refines every track over the frames from its first to its
   last appearance, exactly as ``synsp.refine(track, model, fps=frame_rate)``
   on its ``(T, K, keypoint_dim)`` array: tracks may come and go between frames
@@ -119,6 +128,7 @@ from ..filters.one_euro import smoothing_factor
 from ..models.smoothnet import SmoothNet, SmoothNetConfig
 from ..normalization import denormalize_windows, normalize_windows
 from ..refiners import NetworkRefiner, get_refiner, shipped_models
+from ..repair import relabel, repair_poses, repair_skeleton
 from ..skeletons import skeleton_for
 from ..stream import Stream
 from ..validation import SynspInputError, is_torch
@@ -593,10 +603,18 @@ class Smoother:
             MMPose's filters work in frames and ignore it.
         max_lost_frames: frames an absent track keeps its online state (None:
             0 for MMPose configs, as MMPose; 30 for synsp refiners).
+        repair: undo left/right inversions of each track over an offline
+            call before smoothing (:func:`synsp.repair.repair_poses`, as
+            ``synsp.refine_pose_file``; skeletons registered for the keypoint
+            count).  None: on for synsp refiners, off for MMPose configs (their
+            results then equal MMPose's).  Online calls are not repaired.
+
+    After an offline call, :attr:`relabelled` holds ``{track_id: {group: frames}}`` for the tracks the
+    repair relabelled somewhere (empty when it relabelled nothing).
     """
 
     def __init__(self, filter_cfg: Any = "synsp", keypoint_dim: int = 2, keypoint_key: str = "keypoints",
-                 frame_rate: float | None = None, max_lost_frames: int | None = None):
+                 frame_rate: float | None = None, max_lost_frames: int | None = None, repair: bool | None = None):
         check_positive(keypoint_dim, "keypoint_dim", integer=True)
         if max_lost_frames is not None:
             check_positive(max_lost_frames, "max_lost_frames", integer=True, allow_zero=True)
@@ -610,6 +628,7 @@ class Smoother:
             filter_cfg = load_config(filter_cfg, "filter_cfg")
         self._mmpose_cfg = dict(filter_cfg) if isinstance(filter_cfg, Mapping) else None
         default_lost = 0 if self._mmpose_cfg is not None else 30
+        self.repair = (self._mmpose_cfg is None) if repair is None else bool(repair)
         self.max_lost_frames = default_lost if max_lost_frames is None else int(max_lost_frames)
         self._refiner: Refiner | None = None
         if self._mmpose_cfg is not None:
@@ -634,6 +653,7 @@ class Smoother:
         self._online: _OneEuroTracks | _RecentTracks | _StreamTracks | None = None
         self._num_keypoints: int | None = None
         self._lost: dict[Hashable, int] = {}
+        self.relabelled: dict[Hashable, dict[str, int]] = {}
 
     def smooth(self, results: list) -> list:
         """Smooth one frame's ``list[dict]`` (online) or a ``list[list[dict]]`` of frames (offline).
@@ -686,8 +706,14 @@ class Smoother:
         keypoints = [[self._keypoints(r, t if len(frames) > 1 else None) for r in frame]
                      for t, frame in enumerate(frames)]
         poses = {}
+        skeleton = self._repair_skeleton(keypoints[0][0].shape[0], None) if len(frames) > 1 else None
+        self.relabelled = {}
         for i, track_id in enumerate(ids[0]):
             where = [ids[t].index(track_id) for t in range(len(frames))]
+            if skeleton is not None and len({keypoints[t][where[t]].shape[0] for t in range(len(frames))}) == 1:
+                fixed = self._repair_track(track_id, [keypoints[t][where[t]] for t in range(len(frames))], skeleton)
+                for t, kp in enumerate(fixed):
+                    keypoints[t][where[t]] = kp
             track = [keypoints[t][where[t]][:, : self.keypoint_dim] for t in range(len(frames))]
             if len({kp.shape for kp in track}) > 1:
                 raise SynspInputError(f"track {track_id!r} has keypoints of shapes "
@@ -757,8 +783,16 @@ class Smoother:
         K = items[0][2].shape[0]
         self._check_count([kp for _, _, kp in items], K, None)
         refiner = self._refiner_for(K, online=False)
-        for track in tracks.values():
+        skeleton = self._repair_skeleton(K, refiner)
+        self.relabelled = {}
+        for track_id, track in tracks.items():
             start = track[0][0]
+            if skeleton is not None:
+                span: list = [None] * (track[-1][0] - start + 1)
+                for t, _, kp in track:
+                    span[t - start] = kp
+                fixed = self._repair_track(track_id, span, skeleton)
+                track = [(t, i, fixed[t - start]) for t, i, _ in track]
             poses = np.full((track[-1][0] - start + 1, K, self.keypoint_dim), np.nan)
             for t, _, kp in track:
                 poses[t - start] = kp[:, : self.keypoint_dim]
@@ -810,6 +844,36 @@ class Smoother:
                 f"{self.keypoint_dim}, one view per track (SmoothNet for any keypoints: "
                 "filter_cfg=dict(type='SmoothNetFilter', window_size=8))"
             )
+
+    def _repair_skeleton(self, num_keypoints: int, refiner: Refiner | None) -> Any:
+        """The skeleton whose left/right pairs the repair uses, or None (repair off, or none registered)."""
+        return repair_skeleton(num_keypoints, self.keypoint_dim, None, refiner) if self.repair else None
+
+    def _repair_track(self, track_id: Hashable, span: list, skeleton: Any) -> list:
+        """One track's keypoint arrays over its span (None where absent) with its left/right inversions
+        undone: every column of a relabelled frame moves with its joint.  The column after the coordinates
+        is the confidence when every value there lies in [0, 1] (MMPose's score)."""
+        dim = self.keypoint_dim
+        K = next(kp for kp in span if kp is not None).shape[0]
+        poses = np.full((len(span), K, dim), np.nan)
+        conf = np.full((len(span), K), np.nan)
+        scored = all(kp is None or kp.shape[1] > dim for kp in span)
+        for t, kp in enumerate(span):
+            if kp is not None:
+                poses[t] = kp[:, :dim]
+                if scored:
+                    conf[t] = kp[:, dim]
+        seen = conf[np.isfinite(conf)]
+        if not scored or seen.size == 0 or seen.min() < 0 or seen.max() > 1:
+            conf = None
+        _, _, report = repair_poses(poses, skeleton, conf)
+        flipped = report.get("flipped")
+        if flipped is None or not flipped.any():
+            return span
+        groups = report["groups"]
+        self.relabelled[track_id] = {g: int(n) for g, n in zip(groups, flipped.sum(0)) if n}
+        return [None if kp is None else relabel(kp[None], flipped[t:t + 1], skeleton, groups)[0]
+                for t, kp in enumerate(span)]
 
     def _frame_ids(self, frame: list, t: int | None, with_ids: bool | None) -> list[Hashable]:
         """Track ids of a frame's instances: their ``track_id`` or, without ids, their list positions.
