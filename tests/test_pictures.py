@@ -255,3 +255,70 @@ def test_plot_and_render_read_pose_files_of_any_format(tmp_path):
     assert main(["plot", str(tmp_path / "raw.json"), str(tmp_path / "ref.json"), "-o", str(tmp_path / "p.png")]) == 0
     assert main(["render", str(tmp_path / "raw.json"), str(tmp_path / "ref.json"), "-o", str(tmp_path / "a.gif")]) == 0
     assert Image.open(tmp_path / "a.gif").n_frames == 12
+
+
+# --------------------------------------------------------------------------------------------
+# frames the repair relabelled
+# --------------------------------------------------------------------------------------------
+
+
+def _shaded(fig):
+    """Per axes: the relabelled spans drawn, ``{gid: (x0, x1, y0, y1)}`` in data x and axes-fraction y."""
+    out = []
+    for ax in fig.axes:
+        spans = {}
+        for patch in ax.patches:
+            if (patch.get_gid() or "").startswith("relabelled "):
+                (x0, y0), (x1, y1) = patch.get_path().get_extents(patch.get_patch_transform()).get_points()
+                spans[patch.get_gid()] = (x0, x1, y0, y1)
+        out.append(spans)
+    return out
+
+
+def test_relabelled_frames_are_shaded_per_person_and_group_in_every_panel():
+    raw, refined = walk(T=30, persons=2)
+    legs = np.zeros(30, dtype=bool)
+    legs[[0, 1, 2, 20, 29]] = True
+    marks = {0: {"arms": [3, 4, 5, 10]}, 1: {"legs": legs, "head": []}}
+    assert pictures.relabelled_spans(marks, 30, 2) == {(0, "arms"): [(3, 6), (10, 11)],
+                                                      (1, "legs"): [(0, 3), (20, 21), (29, 30)]}
+    fig = pictures._refinement_figure(raw, refined, "coco17", None, 10.0, None, None, "px", False, False, marks)
+    expected = {"relabelled 0 arms 3 6": (0.25, 0.55, 0.0, 0.5), "relabelled 0 arms 10 11": (0.95, 1.05, 0.0, 0.5),
+                "relabelled 1 legs 0 3": (-0.05, 0.25, 0.5, 1.0), "relabelled 1 legs 20 21": (1.95, 2.05, 0.5, 1.0),
+                "relabelled 1 legs 29 30": (2.85, 2.95, 0.5, 1.0)}  # frame f covers f/fps +- half a frame
+    for spans in _shaded(fig):  # every panel: the same spans, one band per person and group
+        assert spans.keys() == expected.keys()
+        for gid, box in spans.items():
+            np.testing.assert_allclose(box, expected[gid], atol=1e-9)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "arms relabelled (person 0)" in legend and "legs relabelled (person 1)" in legend
+    one = pictures._refinement_figure(raw[:, 0], refined[:, 0], None, [0], None, None, None, "px", False, False,
+                                      {"legs": [7]})
+    assert _shaded(one)[0] == {"relabelled 0 legs 7 8": (6.5, 7.5, 0.0, 1.0)}  # one band: the whole height
+    assert not any(_shaded(pictures._refinement_figure(raw, refined, None, [0], None, None, None, "px", False,
+                                                       False, None)))
+    with pytest.raises(SynspInputError, match="person 2"):
+        pictures.relabelled_spans({2: {"arms": [1]}}, 30, 2)
+    with pytest.raises(SynspInputError, match="frame 30"):
+        pictures.relabelled_spans({"arms": [30]}, 30)
+
+
+def test_cli_plot_shades_the_frames_the_repair_relabels(tmp_path, capsys, monkeypatch):
+    from synsp.data.views import split_positions
+    from synsp.repair import limb_groups
+
+    gt = split_positions("h36m17", "test", "3d")[0][0][:200]
+    x = gt.copy()
+    legs = np.asarray(limb_groups("h36m17")["legs"])
+    x[100:140, legs[:, 0]], x[100:140, legs[:, 1]] = gt[100:140, legs[:, 1]], gt[100:140, legs[:, 0]]
+    np.save(tmp_path / "raw.npy", x)
+    np.save(tmp_path / "refined.npy", gt)
+    figures = []
+    draw = pictures._refinement_figure
+    monkeypatch.setattr(pictures, "_refinement_figure", lambda *a: figures.append(draw(*a)) or figures[-1])
+    args = ["plot", str(tmp_path / "raw.npy"), str(tmp_path / "refined.npy"), "--joints", "left_knee"]
+    assert main([*args, "-o", str(tmp_path / "p.png")]) == 0
+    assert "shaded: 40 frames the repair relabels" in capsys.readouterr().out
+    assert all(s.keys() == {"relabelled 0 legs 100 140"} for s in _shaded(figures[-1]))
+    assert main([*args, "-o", str(tmp_path / "q.png"), "--no-repair"]) == 0
+    assert "shaded" not in capsys.readouterr().out and not any(_shaded(figures[-1]))

@@ -22,7 +22,7 @@ from .validation import (
     check_refined,
 )
 
-__all__ = ["refine", "refine_pose_file", "default_model", "choose_model", "file_fps", "FALLBACK_FILTER"]
+__all__ = ["refine", "refine_pose_file", "repair_pose_file", "default_model", "choose_model", "file_fps", "FALLBACK_FILTER"]
 
 #: the method for data no shipped model covers (any skeleton, any units; see :func:`choose_model`)
 FALLBACK_FILTER = "butterworth"
@@ -232,7 +232,9 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     frames}}`` for the tracks whose left/right labels the repair exchanged somewhere (``repair``, default
     on: each track part is repaired by :func:`synsp.repair.repair_inversions` before it is refined; the
     output keeps the repaired labels, the track's scores move with them; joint positions only).
-    ``reassigned``: the detections (person-frames) the repair gave to another person than their track's
+    ``relabelled_frames``: ``{track id: {group: file frame numbers}}``, the same frames where each
+    detection is in the file.  ``reassigned``: the detections (person-frames) the repair gave to another
+    person than their track's
     (with ``repair``, a file of several tracks first has its identity swaps undone by
     :func:`synsp.identity.repair_track_identities`: where two tracks exchanged persons, crossing people
     or a tracker's id switch, each person is refined along their own motion; every detection's refined
@@ -255,12 +257,37 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
         refined, summary = refine_rotation_file(pose_file, model=model, fps=fps, max_gap=max_gap, progress=progress)
         summary.setdefault("relabelled", {})  # rotations are not repaired (the same summary keys as positions)
         summary.setdefault("reassigned", 0)
+        summary.setdefault("relabelled_frames", {})
         from .filters import FILTERS
 
         summary["fallback"] = (f"no shipped rotation model for {pose_file.num_joints} joints: refined with the "
                                f"{summary['model']} filter on quaternions"
                                if model is None and summary["model"] in FILTERS else None)
         return refined, summary
+    return _positions(pose_file, model, fps, max_gap, progress, repair, refine=True)
+
+
+def repair_pose_file(pose_file, model: str | os.PathLike | None = None, fps: float | None = None,
+                     max_gap: int | None = None):
+    """The repair :func:`refine_pose_file` runs before refining, alone: ``(repaired, summary)``.
+
+    The same identity and left/right repair on the same track parts (``model`` decides the parts too
+    short to refine, which are not repaired either, and the skeleton); ``repaired`` holds the input's
+    values relabelled (each detection in place, under its own track id).  ``summary``: ``reassigned``,
+    ``relabelled`` and ``relabelled_frames`` as :func:`refine_pose_file` gives them (``synsp plot``
+    marks those frames).  Joint positions only: a rotation file is returned as it is, nothing relabelled.
+    """
+    fps = file_fps(pose_file, fps)
+    max_gap = check_max_gap(max_gap)
+    if pose_file.format == "smpl" or pose_file.units == "axis-angle":
+        return pose_file, {"reassigned": 0, "relabelled": {}, "relabelled_frames": {}}
+    repaired, summary = _positions(pose_file, model, fps, max_gap, False, True, refine=False)
+    return repaired, {k: summary[k] for k in ("reassigned", "relabelled", "relabelled_frames")}
+
+
+def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, refine: bool):
+    """:func:`refine_pose_file` on joint positions; with ``refine=False`` only its repair
+    (:func:`repair_pose_file`)."""
     if not pose_file.tracks:
         raise SynspInputError(f"{pose_file.source or 'pose file'}: no person (no valid joint) in any frame; nothing to refine")
     name, fallback = (model, None) if model is not None else choose_model(pose_file.num_joints, pose_file.dims,
@@ -285,6 +312,8 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
             if report["relabelled"] is not None and report["relabelled"].any():
                 flips.append((track, a, b, report["groups"], report["flipped"][at]))
                 valid = relabel(valid, report["flipped"], sk, report["groups"])
+        if not refine:  # the repair alone: the relabelled input is the result
+            return kp, np.zeros(kp.shape[:2], dtype=bool), 0
         raw = kp
         kp, conf, keep_raw = _stand_in_for_unseen_joints(kp, conf, valid, at, pose_file.skeleton)
         ref, filled = _run(refiner, kp, fps, conf, progress)
@@ -295,11 +324,25 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     refined, summary = refine_tracks(pose_file, refiner, refine_part, _mean_accel, fps, max_gap)
     summary["fallback"] = fallback  # why a filter refined the file when no method was named (else None)
     summary["relabelled"] = {}
+    # the file's own tracks (where each detection is) of every person's detections: (frames, track ids)
+    where = {t.track_id: (t.frames, np.full(len(t.frames), t.track_id, dtype=object)) for t in original.tracks}
+    if owner is not None:
+        where = {}
+        for p, person in enumerate(original.tracks):
+            rows = [(t.frames[own == p], np.full(int((own == p).sum()), t.track_id, dtype=object))
+                    for t, own in zip(original.tracks, owner)]
+            f, ids = np.concatenate([r[0] for r in rows]), np.concatenate([r[1] for r in rows])
+            where[person.track_id] = (f[np.argsort(f)], ids[np.argsort(f)])
+    marks: dict = {}
     scores = {}
     for track, a, b, groups, flipped in flips:
         counts = summary["relabelled"].setdefault(track.track_id, dict.fromkeys(groups, 0))
-        for g, n in zip(groups, flipped.sum(0)):
+        frames, ids = where[track.track_id]
+        for k, (g, n) in enumerate(zip(groups, flipped.sum(0))):
             counts[g] += int(n)
+            at = np.searchsorted(frames, track.frames[a:b][flipped[:, k]])
+            for tid, f in zip(ids[at], frames[at]):
+                marks.setdefault(tid, {}).setdefault(g, []).append(int(f))
         if track.scores is not None:
             sc = scores.setdefault(track.track_id, track.scores.copy())
             sc[a:b] = relabel(sc[a:b], flipped, sk, groups)
@@ -307,6 +350,7 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
         refined = dataclasses.replace(refined, tracks=[dataclasses.replace(t, scores=scores.get(t.track_id, t.scores))
                                                        for t in refined.tracks])
     summary["reassigned"] = reassigned
+    summary["relabelled_frames"] = {tid: {g: np.unique(f) for g, f in groups.items()} for tid, groups in marks.items()}
     if owner is not None:  # every detection back where the file has it
         from .io.tracks import ungroup
 

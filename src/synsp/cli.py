@@ -602,8 +602,11 @@ def _register_skeletons_of(path):
               help="frame rate: time axis in seconds (default: frames)")
 @click.option("--joints", default=None, help="comma-separated joint names or indices (default: the most jittery 4)")
 @click.option("--key", default=None, help="array name inside .npz files (default: the only/known one)")
+@click.option("--repair/--no-repair", default=True, show_default=True,
+              help="shade the frames whose left/right labels the repair of synsp refine exchanges (run again on "
+                   "INPUT), per person and limb group")
 def plot(input_path: str, refined_path: str, out: str, skeleton: str | None, fps: float | None,
-         joints: str | None, key: str | None) -> None:
+         joints: str | None, key: str | None, repair: bool) -> None:
     """Picture of raw vs refined trajectories and accelerations of a few joints."""
     from .io._common import check_target
     from .pictures import plot_refinement
@@ -612,7 +615,24 @@ def plot(input_path: str, refined_path: str, out: str, skeleton: str | None, fps
     raw, refined, pose_file = _read_pair(input_path, refined_path, key)
     skeleton = _drawing_skeleton(skeleton, pose_file, raw.shape[-2])  # None: joints are numbered
     chosen = [j.strip() for j in joints.split(",")] if joints else None
-    click.echo(f"wrote {plot_refinement(raw, refined, out, skeleton=skeleton, joints=chosen, fps=fps)}")
+    marks = _relabelled_frames(pose_file, fps) if repair else {}
+    path = plot_refinement(raw, refined, out, skeleton=skeleton, joints=chosen, fps=fps, relabelled=marks)
+    shaded = sum(len(f) for groups in marks.values() for f in groups.values())
+    click.echo(f"wrote {path}" + (f" (shaded: {shaded} frames the repair relabels, counted per limb group)"
+                                  if shaded else ""))
+
+
+def _relabelled_frames(pose_file, fps: float | None) -> dict:
+    """``{track position: {group: frames}}`` the repair of ``synsp refine`` relabels in ``pose_file``
+    (:func:`synsp.api.repair_pose_file`); empty where it cannot run (every track too short)."""
+    from .api import repair_pose_file
+
+    try:
+        _, summary = repair_pose_file(pose_file, fps=fps)
+    except SynspInputError:
+        return {}
+    found = summary["relabelled_frames"]
+    return {p: found[t.track_id] for p, t in enumerate(pose_file.tracks) if t.track_id in found}
 
 
 @cli.command()

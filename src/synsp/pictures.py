@@ -1,7 +1,8 @@
 """Pictures of a refinement: trajectories and accelerations (PNG) and skeleton animations (GIF/MP4).
 
 * :func:`plot_refinement` draws, for a few joints, every coordinate over time (raw thin grey,
-  refined bold, ground truth dashed) and the acceleration magnitude (raw vs refined).
+  refined bold, ground truth dashed) and the acceleration magnitude (raw vs refined), with the
+  frames the repair relabelled (left/right exchanged back) shaded per person and limb group.
 * :func:`render_animation` animates the skeleton, raw on the left and refined on the right, or
   both over the frames of a video.
 
@@ -25,7 +26,7 @@ from .io._common import as_path, atomic_target, atomic_write, suffix_of
 from .skeletons import Skeleton, get_skeleton
 from .validation import SynspInputError, check_poses, check_same_shape
 
-__all__ = ["plot_refinement", "render_animation", "PLOT_SUFFIXES", "ANIMATION_SUFFIXES"]
+__all__ = ["plot_refinement", "relabelled_spans", "render_animation", "PLOT_SUFFIXES", "ANIMATION_SUFFIXES"]
 
 #: picture formats :func:`plot_refinement` writes
 PLOT_SUFFIXES = (".png", ".pdf", ".svg")
@@ -121,6 +122,7 @@ def plot_refinement(
     unit: str = "units",
     accel_per_frame: bool = False,
     image_y: bool = False,
+    relabelled: Any = None,
 ) -> Path:
     """Draw raw vs refined trajectories and accelerations of a few joints to a picture.
 
@@ -140,21 +142,36 @@ def plot_refinement(
         stays in seconds), as synsp's tables print them.
     image_y : the coordinates are image pixels whose y grows downwards: the y panels are flipped
         so that up in the picture is up in the scene.
+    relabelled : the frames the repair relabelled, ``{group: frames}`` (one person) or
+        ``{person: {group: frames}}`` (``person`` the index on the P axis; ``frames`` frame indices
+        or a ``(T,)`` bool mask), e.g. ``summary["relabelled_frames"]`` of
+        :func:`synsp.api.refine_pose_file` by track position.  Every panel shades each run of such
+        frames in the group's colour (one band per person and group when there are several), with
+        a legend entry per band.
 
     One row per joint; one column per coordinate (raw thin grey, refined bold, ground truth
     dashed black; with several persons each has its own refined colour) and a last column with
     the acceleration magnitude.  The picture is ``300 * (D + 1)`` pixels wide and
     ``200 * len(joints) + 60`` pixels tall.  Returns the path written.
     """
+    out = as_path(path, "path")
+    fmt = _suffix(out, PLOT_SUFFIXES, "plot_refinement")[1:]
+    _folder(out)
+    fig = _refinement_figure(raw, refined, skeleton, joints, fps, gt, title, unit, accel_per_frame, image_y,
+                             relabelled)
+    atomic_write(out, lambda fh: fig.savefig(fh, format=fmt, dpi=_DPI), binary=True)
+    return out
+
+
+def _refinement_figure(raw, refined, skeleton, joints, fps, gt, title, unit, accel_per_frame, image_y, relabelled):
+    """The :class:`~matplotlib.figure.Figure` :func:`plot_refinement` saves."""
     raw, refined, gt = _poses(raw, refined, gt)
     T, P, J, D = raw.shape
     skel = _skeleton(skeleton, J) if skeleton is not None else None
     if fps is not None and not fps > 0:
         raise SynspInputError(f"fps must be positive; found {fps}")
-    out = as_path(path, "path")
-    fmt = _suffix(out, PLOT_SUFFIXES, "plot_refinement")[1:]
-    _folder(out)
     chosen = _joints(joints, raw, skel)
+    lanes = relabelled_spans(relabelled, T, P)
     Figure, Canvas = _figure_class()
 
     fig = Figure(figsize=(_PANEL_W * (D + 1) / _DPI, (_PANEL_H * len(chosen) + _HEADER_H) / _DPI),
@@ -190,10 +207,57 @@ def plot_refinement(
     axes[0, D].set_title(f"acceleration ({unit}/s²)" if per_second else f"acceleration ({unit}/frame²)")
     for ax in axes[-1]:
         ax.set_xlabel("time (s)" if fps else "frame")
+    step = 1.0 / fps if fps else 1.0
+    for n, ((p, group), spans) in enumerate(lanes.items()):
+        # each (person, group) its own horizontal band of every panel; a frame covers +- half a frame
+        low, high = n / len(lanes), (n + 1) / len(lanes)
+        colour = _GROUP_COLOURS.get(group, "tab:gray")
+        label = f"{group} relabelled" + (f" (person {p})" if P > 1 else "")
+        for ax in axes.ravel():
+            for k, (a, b) in enumerate(spans):
+                ax.axvspan(t[a] - step / 2, t[b - 1] + step / 2, ymin=low, ymax=high, color=colour, alpha=0.18,
+                           lw=0, gid=f"relabelled {p} {group} {a} {b}",
+                           label=label if ax is axes[0, 0] and k == 0 else None)
     axes[0, 0].legend(loc="best", fontsize=7)
     if title:
         fig.suptitle(title)
-    atomic_write(out, lambda fh: fig.savefig(fh, format=fmt, dpi=_DPI), binary=True)
+    return fig
+
+
+_GROUP_COLOURS = {"arms": "tab:orange", "legs": "tab:green", "head": "tab:purple", "other": "tab:brown"}
+
+
+def relabelled_spans(relabelled: Any, num_frames: int, persons: int = 1) -> dict[tuple[int, str], list[tuple[int, int]]]:
+    """The runs of relabelled frames to shade: ``{(person, group): [(start, stop), ...]}`` (``stop``
+    exclusive), from ``{group: frames}`` (one person) or ``{person: {group: frames}}``, ``frames`` frame
+    indices or a ``(num_frames,)`` bool mask (see :func:`plot_refinement`); empty groups left out."""
+    if not relabelled:
+        return {}
+    if all(isinstance(v, dict) for v in relabelled.values()):
+        per_person = relabelled
+    else:
+        per_person = {0: relabelled}
+    out = {}
+    for p, groups in per_person.items():
+        if not 0 <= int(p) < persons:
+            raise SynspInputError(f"relabelled names person {p!r}; the poses have {persons} person(s)")
+        for group, frames in groups.items():
+            f = np.asarray(frames)
+            mask = np.zeros(num_frames, dtype=bool)
+            if f.dtype == bool:
+                if f.shape != (num_frames,):
+                    raise SynspInputError(f"relabelled frames of {group!r}: a mask of shape {f.shape}; expected "
+                                          f"({num_frames},)")
+                mask = f.copy()
+            elif f.size:
+                f = f.astype(np.int64).ravel()
+                if f.min() < 0 or f.max() >= num_frames:
+                    raise SynspInputError(f"relabelled frames of {group!r} reach frame {int(f.max())}; the poses "
+                                          f"have {num_frames}")
+                mask[f] = True
+            if mask.any():
+                edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
+                out[(int(p), str(group))] = [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
     return out
 
 
