@@ -213,10 +213,11 @@ def _refinement_figure(raw, refined, skeleton, joints, fps, gt, title, unit, acc
         low, high = n / len(lanes), (n + 1) / len(lanes)
         colour = _GROUP_COLOURS.get(group, "tab:gray")
         label = f"{group} relabelled" + (f" (person {p})" if P > 1 else "")
+        hatch = _PERSON_HATCHES[p % len(_PERSON_HATCHES)]  # the colour says the group, the hatching the person
         for ax in axes.ravel():
             for k, (a, b) in enumerate(spans):
-                ax.axvspan(t[a] - step / 2, t[b - 1] + step / 2, ymin=low, ymax=high, color=colour, alpha=0.18,
-                           lw=0, gid=f"relabelled {p} {group} {a} {b}",
+                ax.axvspan(t[a] - step / 2, t[b - 1] + step / 2, ymin=low, ymax=high, facecolor=colour, alpha=0.2,
+                           edgecolor=colour, hatch=hatch, lw=0, gid=f"relabelled {p} {group} {a} {b}",
                            label=label if ax is axes[0, 0] and k == 0 else None)
     axes[0, 0].legend(loc="best", fontsize=7)
     if title:
@@ -225,6 +226,7 @@ def _refinement_figure(raw, refined, skeleton, joints, fps, gt, title, unit, acc
 
 
 _GROUP_COLOURS = {"arms": "tab:orange", "legs": "tab:green", "head": "tab:purple", "other": "tab:brown"}
+_PERSON_HATCHES = (None, "//", "\\\\", "xx", "..", "++")
 
 
 def relabelled_spans(relabelled: Any, num_frames: int, persons: int = 1) -> dict[tuple[int, str], list[tuple[int, int]]]:
