@@ -64,8 +64,8 @@ import numpy as np
 from .skeletons import Skeleton, get_skeleton
 from .validation import SynspInputError, check_poses, to_numpy
 
-__all__ = ["GROUPS", "InversionRepair", "limb_groups", "repair_inversions", "relabel", "size_of", "repair_skeleton",
-           "repair_poses"]
+__all__ = ["GROUPS", "InversionRepair", "OnlineRepair", "group_scales", "limb_groups", "repair_inversions", "relabel",
+           "size_of", "repair_skeleton", "repair_poses"]
 
 GROUPS = ("arms", "legs", "head", "other")
 
@@ -203,12 +203,10 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
         weight = np.ones((T, J)) if cp is None else np.clip(np.nan_to_num(cp), 0.0, 1.0)
         if not names or T < 2:
             continue
-        size = size_of(xs)
         edge = 3 * switch_cost if edge_cost is None else edge_cost
         costs, seps = [], []
-        for g in names:
+        for g, scale in zip(names, _scales(xs, [np.asarray(table[g]) for g in names], sigma, floor)):
             pairs = np.asarray(table[g])
-            scale = max(sigma * _jitter(xs[:, pairs.reshape(-1)]), floor * size)
             costs.append(_continuity_costs(xs, weight, pairs[:, 0], pairs[:, 1], scale, cap))
             # agreement with the input: relabelling a frame costs more the further apart left and right are
             sep = _rho(xs[:, pairs[:, 0]] - xs[:, pairs[:, 1]], scale, cap)
@@ -239,6 +237,30 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
     if single:
         out, flipped = out[:, 0], flipped[:, 0]
     return InversionRepair(out, flipped, names)
+
+
+def _scales(xs: np.ndarray, sets: list[np.ndarray], sigma: float, floor: float) -> list[float]:
+    """Each group's ``sigma``: its jitter (the median second difference of its joints over the track) times
+    ``sigma``, at least ``floor`` times the person's size; ``xs`` ``(T, J, D)`` with NaN where not usable."""
+    size = size_of(xs)
+    return [max(sigma * _jitter(xs[:, pairs.reshape(-1)]), floor * size) for pairs in sets]
+
+
+def group_scales(poses: Any, skeleton: Any, confidence: Any = None, *, sigma: float = 1.0, floor: float = 0.002,
+                 min_confidence: float = 0.3) -> dict[str, float]:
+    """The unit of every cost of :func:`repair_inversions` on one track ``(T, J, D)``: per limb group, ``sigma``
+    times the group's jitter measured over the whole track (at least ``floor`` times the person's size).
+
+    :class:`OnlineRepair` estimates it while the track comes; passing these as its ``scales`` makes its
+    costs those of the offline repair of the whole track."""
+    x = check_poses(poses, "poses", ndims=(3,), allow_nan=True)
+    sk = _resolve(skeleton, x.shape[-2])
+    usable = np.isfinite(x).all(-1)
+    if confidence is not None:
+        usable &= np.nan_to_num(to_numpy(confidence, name="confidence")) >= min_confidence
+    xs = np.where(usable[..., None], x, np.nan)
+    table = limb_groups(sk)
+    return dict(zip(table, _scales(xs, [np.asarray(p) for p in table.values()], sigma, floor)))
 
 
 def relabel(values: Any, flipped: np.ndarray, skeleton: Any, groups: tuple[str, ...]) -> np.ndarray:
@@ -365,29 +387,45 @@ def _continuity_costs(x: np.ndarray, weight: np.ndarray, left: np.ndarray, right
     F, age = _ffill(X, ok)  # the last seen position of each side and how old it is
     W, _ = _ffill(np.stack([weight[:, left], weight[:, right]], axis=1)[..., None], ok)
     W = np.nan_to_num(W[..., 0]).astype(np.float32)  # the confidence of the last seen position
-    known = np.isfinite(F).all(-1).all(1)  # (T, n): both sides seen at least once by frame t
-    flip = np.array([[0, 1], [1, 0]])  # [u, side]: the side whose frame t-2 continues the side's label
     for a in range(1, T, chunk):  # bounded memory: the per-joint terms of a chunk of frames at a time
         b = min(T, a + chunk)
         t = np.arange(a, b)
         t2 = np.maximum(t - 2, 0)
-        p1 = F[t - 1]  # (m, 2, n, D)
-        # velocity only from two real observations of both sides, else a constant-position prediction
-        vel_ok = ok[t - 1].all(1) & ok[t2].all(1) & (t >= 2)[:, None]  # (m, n)
-        vel = X[t - 1][:, None] - X[t2][:, flip]  # (m, u, side, n, D)
-        vel = np.where(vel_ok[:, None, None, :, None], vel, np.float32(0))
-        pred = p1[:, None] + vel  # (m, u, side, n, D)
-        res = X[t][:, :, None, None] - pred[:, None]  # (m, observed side, u, label side, n, D)
-        s = (scale * (1.0 + 0.5 * age[t - 1].max(1))).astype(np.float32)  # (m, n): a stale prediction is loose
-        e = _rho(res, s[:, None, None, None], cap)  # (m, o, u, k, n)
-        w = np.minimum(W[t - 1, 0], W[t - 1, 1]) * np.where(vel_ok, np.minimum(W[t2, 0], W[t2, 1]), np.float32(1))
-        here = np.where(ok[t], W[t], np.float32(1))
-        w = w * np.minimum(here[:, 0], here[:, 1])
-        w = np.where(known[t - 1], w, np.float32(0))  # (m, n)
-        for u in (0, 1):
-            for v in (0, 1):  # label side k takes observed side k ^ v
-                out[t, u, v] = (w * (e[:, v, u, 0] + e[:, 1 - v, u, 1])).sum(-1)
+        terms = _continuity_terms(X[t], ok[t], W[t], X[t - 1], ok[t - 1], X[t2], ok[t2], W[t2], F[t - 1],
+                                  age[t - 1], W[t - 1], t >= 2, scale, cap)
+        out[t] = terms.sum(-1)
     return out
+
+
+def _continuity_terms(Xt: np.ndarray, ok_t: np.ndarray, Wt: np.ndarray, X1: np.ndarray, ok1: np.ndarray,
+                      X2: np.ndarray, ok2: np.ndarray, W2: np.ndarray, F1: np.ndarray, age1: np.ndarray,
+                      W1: np.ndarray, second: np.ndarray, scale: Any, cap: float) -> np.ndarray:
+    """The per-pair terms ``(m, 2, 2, n)`` of :func:`_continuity_costs` for ``m`` frames ``t`` (their rows are
+    the terms summed over the last axis); shared by the offline table and :class:`OnlineRepair`.
+
+    ``Xt``, ``X1``, ``X2``: ``(m, 2, n, D)`` float32 positions (side, pair) of frames t, t-1, t-2 (NaN: not
+    usable) with their masks ``ok_*`` ``(m, 2, n)``; ``Wt``, ``W2``: ``(m, 2, n)`` float32 weights of frames t and
+    t-2 where usable; ``F1``, ``age1``, ``W1``: the last usable position at or before t-1, its age in frames
+    and its weight; ``second`` ``(m,)``: frame t-2 exists; ``scale``: a number or ``(n,)`` per pair."""
+    flip = np.array([[0, 1], [1, 0]])  # [u, side]: the side whose frame t-2 continues the side's label
+    known = np.isfinite(F1).all(-1).all(1)  # (m, n): both sides seen at least once by frame t-1
+    # velocity only from two real observations of both sides, else a constant-position prediction
+    vel_ok = ok1.all(1) & ok2.all(1) & second[:, None]  # (m, n)
+    vel = X1[:, None] - X2[:, flip]  # (m, u, side, n, D)
+    vel = np.where(vel_ok[:, None, None, :, None], vel, np.float32(0))
+    pred = F1[:, None] + vel  # (m, u, side, n, D)
+    res = Xt[:, :, None, None] - pred[:, None]  # (m, observed side, u, label side, n, D)
+    s = (scale * (1.0 + 0.5 * age1.max(1))).astype(np.float32)  # (m, n): a stale prediction is loose
+    e = _rho(res, s[:, None, None, None], cap)  # (m, o, u, k, n)
+    w = np.minimum(W1[:, 0], W1[:, 1]) * np.where(vel_ok, np.minimum(W2[:, 0], W2[:, 1]), np.float32(1))
+    here = np.where(ok_t, Wt, np.float32(1))
+    w = w * np.minimum(here[:, 0], here[:, 1])
+    w = np.where(known, w, np.float32(0))  # (m, n)
+    terms = np.empty(w.shape[:1] + (2, 2) + w.shape[1:], dtype=w.dtype)
+    for u in (0, 1):
+        for v in (0, 1):  # label side k takes observed side k ^ v
+            terms[:, u, v] = w * (e[:, v, u, 0] + e[:, 1 - v, u, 1])
+    return terms
 
 
 def _rho(r: np.ndarray, s: Any, cap: float) -> np.ndarray:
@@ -489,3 +527,295 @@ def _viterbi(init: np.ndarray, trans: np.ndarray) -> np.ndarray:
         states[:, k * L:(k + 1) * L] = path[:, rows, k, e].T
         e = path[0, rows, k, e]
     return states[:, : N + 1]
+
+
+# --- online: the same model decided with a fixed lag -----------------------------------------------------
+
+_A, _B, _C = (np.array(v) for v in zip(*[(a, b, c) for a in (0, 1) for b in (0, 1) for c in (0, 1)]))
+_FROM, _TO, _U, _V = 2 * _A + _B, 2 * _B + _C, _A ^ _B, _B ^ _C  # the 8 allowed pair-state transitions
+_STATES = np.arange(4)  # pair state 2 s_{t-1} + s_t
+_STATE_LABEL = _STATES & 1  # its s_t
+_CHANGES = (_STATES >> 1) ^ _STATE_LABEL  # 1 where the labelling changes at t
+_ENDS_FLIPPED = _STATE_LABEL.astype(np.float64)
+_ORDER = np.array([[0, 1], [1, 0]])[_CHANGES]  # (4, 2): a cost axis read along a survivor that changes there
+_ONE = np.zeros(1, dtype=np.intp)
+
+
+class _LogMedians:
+    """Running medians of ``rows`` streams of non-negative values in bounded memory: counts on a log grid
+    (50 bins a decade from 1e-8 to 1e8, bin 0 for anything smaller, zero included), the median interpolated
+    in its bin (within about 1 % of the exact median of all the values)."""
+
+    __slots__ = ("counts",)
+    LO, HI, PER = -8.0, 8.0, 50
+
+    def __init__(self, rows: int) -> None:
+        self.counts = np.zeros((rows, int((self.HI - self.LO) * self.PER) + 1), dtype=np.int64)
+
+    def add(self, row: np.ndarray, values: np.ndarray) -> None:
+        """Count ``values`` (NaN ignored) in the streams ``row`` (same shape)."""
+        ok = np.isfinite(values)
+        v = values[ok]
+        if v.size:
+            with np.errstate(divide="ignore"):
+                k = np.floor((np.log10(v) - self.LO) * self.PER) + 1
+            k = np.clip(np.where(v > 0, k, 0), 0, self.counts.shape[1] - 1).astype(np.intp)
+            np.add.at(self.counts, (row[ok], k), 1)
+
+    def medians(self) -> np.ndarray:
+        """``(rows,)``; NaN for a stream with no value yet."""
+        cum = np.cumsum(self.counts, axis=1)
+        half = 0.5 * cum[:, -1]
+        k = (cum < half[:, None]).sum(1)  # the first bin holding the middle
+        k = np.minimum(k, cum.shape[1] - 1)
+        rows = np.arange(len(k))
+        before = np.where(k > 0, cum[rows, np.maximum(k - 1, 0)], 0)
+        share = (half - before) / np.maximum(self.counts[rows, k], 1)
+        out = 10.0 ** (self.LO + (k - 1 + share) / self.PER)
+        out[k == 0] = 0.0
+        out[cum[:, -1] == 0] = np.nan
+        return out
+
+
+class OnlineRepair:
+    """:func:`repair_inversions` of one track that comes frame by frame, each frame decided ``delay`` frames
+    after it came (a fixed-lag Viterbi), in memory bounded by ``delay``.
+
+    ``push(frame, confidence, payload)`` takes one frame ``(J, D)`` (NaN: missing; an all-NaN frame for an
+    absent one) and returns ``[(payload, flipped)]`` for the frame that left the lag window (none during
+    the first ``delay`` frames), ``flipped`` ``(G,)`` True where the group's labels are to be exchanged;
+    ``finish()`` decides the frames still waiting with the track's end, as the offline repair does.
+
+    The model, its costs and its two passes (the whole body on the evidence of arms and legs, then each
+    group on the body's labelling) are those of :func:`repair_inversions`, with the same parameters.  Each
+    pass keeps, for each of its four pair states, the best labelling of the frames still in the window
+    (its survivor); the group pass runs once along each of the body pass's four survivors, so both passes
+    look ``delay`` frames ahead.  When a frame leaves the window, it takes its labels from the survivors of
+    the currently best states; survivors that disagree with them are dropped, so the labels given out are
+    one consistent labelling.  Where the offline optimum's labelling of a frame is already decided by the
+    ``delay`` frames after it (an inversion shorter than the delay, its start and end in view), the online
+    labels equal the offline ones.  Longer inversions: the frame is decided with the start of the inversion
+    but not its end in view; with a clear start it is relabelled all the same (the dropped survivors make
+    the rest of the inversion follow), an ambiguous one may be decided differently.
+
+    Units.  Offline, the costs are in units of each group's jitter measured over the whole track (see
+    :func:`group_scales`).  Online, the jitter and the person's size are running medians over the track so
+    far (a log-histogram each, a few kilobytes), first measured on the first ``delay + 1`` frames before
+    the first decision, then updated with every frame: the online costs follow the offline ones as the
+    track grows, and early frames of a track, or a track whose noise changes, can be decided on a
+    different unit.  ``scales`` (``{group: value}`` from :func:`group_scales`) fixes them instead.
+    A track of fewer than 3 frames is not relabelled (as :func:`repair_poses`).
+    """
+
+    def __init__(self, skeleton: Any, delay: int = 30, *, switch_cost: float = 10.0, flip_cost: float = 0.05,
+                 move_cost: float = 0.002, body_move_cost: float = 0.005, sigma: float = 1.0, floor: float = 0.002,
+                 cap: float = 20.0, min_confidence: float = 0.3, edge_cost: float | None = None,
+                 whole_body: bool = True, scales: Any = None):
+        import numbers
+        from collections import deque
+
+        if isinstance(delay, bool) or not isinstance(delay, numbers.Integral) or delay < 0:
+            raise SynspInputError(f"delay is {delay!r}; expected a whole number of frames >= 0")
+        sk = skeleton if isinstance(skeleton, Skeleton) else get_skeleton(skeleton)
+        table = limb_groups(sk)
+        if not table:
+            raise SynspInputError(f"skeleton {sk.name!r} has no left/right pairs: nothing to repair")
+        self.skeleton, self.groups, self.delay = sk, tuple(table), int(delay)
+        G = len(self.groups)
+        sets = [np.asarray(table[g]) for g in self.groups]
+        self._left = np.concatenate([p[:, 0] for p in sets])
+        self._right = np.concatenate([p[:, 1] for p in sets])
+        self._sides = np.concatenate([self._left, self._right])
+        bounds = np.cumsum([0] + [len(p) for p in sets])
+        self._slices = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+        self._starts = bounds[:-1]
+        self._group_of = np.repeat(np.arange(G), np.diff(bounds))  # the group of each pair
+        self._jrows = np.concatenate([self._group_of, self._group_of])  # of each joint of _sides
+        self._body = (self.groups.index("arms"), self.groups.index("legs")) if (
+            whole_body and "arms" in table and "legs" in table) else None
+        self.switch_cost, self.flip_cost, self.move_cost = switch_cost, flip_cost, move_cost
+        self.body_move_cost, self.sigma, self.floor, self.cap = body_move_cost, sigma, floor, cap
+        self.min_confidence = min_confidence
+        self.edge_cost = 3 * switch_cost if edge_cost is None else edge_cost
+        self._fixed = None
+        if scales is not None:
+            missing = [g for g in self.groups if g not in scales]
+            if missing:
+                raise SynspInputError(f"scales lacks group(s) {missing}; expected a value for each of {self.groups}")
+            self._fixed = np.array([float(scales[g]) for g in self.groups])
+        self._stats = _LogMedians(G + 1)  # each group's second differences (its jitter), the person's size
+        self._recent: list = []  # the last two frames of the groups' usable joints (for the jitter)
+        self._pending: deque = deque()  # per frame not given out: [payload, seen, X, W, delta, wmin]
+        self.frames = 0  # frames pushed
+        self._costed = 0  # frames whose costs went through the passes
+        self.relabelled = np.zeros(G, dtype=np.int64)  # frames given out relabelled, per group
+        K, cap_ = (4 if self._body else 1), self.delay + 2
+        self._ab = np.zeros(4)  # the body pass: the scores of its pair states and their survivors' labels
+        self._pb = np.zeros((4, cap_), dtype=np.int8)  # (state, waiting frame)
+        self._ag = np.zeros((K, G, 4))  # the group pass along each body survivor
+        self._pg = np.zeros((K, G, 4, cap_), dtype=np.int8)  # (body state, group, state, waiting frame)
+        self._m = 0  # waiting frames in the survivors
+        self._kg = (np.arange(K)[:, None, None], np.arange(G)[None, :, None])  # index grids
+
+    # ---------------------------------------------------------------- public
+
+    def push(self, frame: Any, confidence: Any = None, payload: Any = None) -> list[tuple[Any, np.ndarray]]:
+        """Add one frame; returns ``[(payload, flipped)]`` of the frame that became final (if any)."""
+        x = np.asarray(frame, dtype=np.float64)
+        finite = np.isfinite(x).all(-1)
+        if confidence is None:
+            usable, weight = finite, np.ones(len(x))
+        else:
+            c = np.nan_to_num(np.asarray(confidence, dtype=np.float64))
+            usable, weight = finite & (c >= self.min_confidence), np.clip(c, 0.0, 1.0)
+        xs = np.where(usable[:, None], x, np.nan)
+        seen = np.logical_or.reduceat(finite[self._left] | finite[self._right], self._starts)
+        side = xs[self._sides]  # (2 n, D): the left joints of every pair, then the right ones
+        self._measure(xs, side)
+        n = len(self._left)
+        X = side.reshape(2, n, -1).astype(np.float32)  # (side, pair, D)
+        W = weight[self._sides].reshape(2, n).astype(np.float32)
+        delta = side[:n] - side[n:]
+        wmin = np.minimum(weight[self._left], weight[self._right])
+        self._pending.append([payload, seen, X, W, delta, wmin])
+        self.frames += 1
+        if self.frames > self.delay:  # past the warm-up: every frame that came through the passes, the oldest out
+            self._cost_waiting()
+            return [self._decide()]
+        return []
+
+    def finish(self) -> list[tuple[Any, np.ndarray]]:
+        """The frames still waiting, decided with the track's end (as offline); the repair is then empty."""
+        out = []
+        G = len(self.groups)
+        if self.frames < 3:
+            out = [(p[0], np.zeros(G, dtype=bool)) for p in self._pending]
+        elif self._pending:
+            self._cost_waiting()
+            c = int((self._ab + self.edge_cost * _ENDS_FLIPPED).argmin()) if self._body else 0
+            body = self._pb[c, : self._m] if self._body else np.zeros(self._m, dtype=np.int8)
+            best = (self._ag[c] + self.edge_cost * _ENDS_FLIPPED).argmin(-1)  # (G,)
+            states = self._pg[c, np.arange(G), best, : self._m]  # (G, m)
+            for k, p in enumerate(self._pending):
+                flipped = ((states[:, k] ^ body[k]) > 0) & p[1]
+                self.relabelled += flipped
+                out.append((p[0], flipped))
+        self._pending.clear()
+        self._m = 0
+        return out
+
+    # ---------------------------------------------------------------- the work
+
+    def _measure(self, xs: np.ndarray, side: np.ndarray) -> None:
+        """The running medians: each group's second differences, the person's size."""
+        if len(self._recent) == 2:
+            a, b = self._recent
+            acc = np.sqrt(((side - 2 * b + a) ** 2).sum(-1))
+            self._stats.add(self._jrows, acc)
+        self._recent = [self._recent[-1], side] if self._recent else [side]
+        lo, hi = np.fmin.reduce(xs, axis=0), np.fmax.reduce(xs, axis=0)  # NaN only where no joint is usable
+        size = np.max(hi - lo)
+        if np.isfinite(size):
+            self._stats.add(np.array([len(self.groups)]), np.array([size]))
+
+    def _scales(self) -> np.ndarray:
+        if self._fixed is not None:
+            return self._fixed
+        med = self._stats.medians()
+        size = med[-1] if np.isfinite(med[-1]) and med[-1] > 0 else 1.0
+        return np.maximum(self.sigma * np.nan_to_num(med[:-1]), self.floor * size)
+
+    def _cost_waiting(self) -> None:
+        """Put the frames that came since the last call through both passes (the warm-up's all at once)."""
+        waiting = self.frames - self._costed
+        if not waiting:
+            return
+        per_pair = self._scales()[self._group_of]
+        for k in range(len(self._pending) - waiting, len(self._pending)):
+            self._step(self._pending[k], per_pair)
+            self._costed += 1
+
+    def _step(self, item: list, per_pair: np.ndarray) -> None:
+        """One frame through the body pass and the group pass along each body survivor."""
+        _, _, X, W, delta, wmin = item
+        ok = np.isfinite(X).all(-1)
+        sep = _rho(delta, per_pair, self.cap) * wmin
+        seps = np.array([2 * sep[s].sum(-1) for s in self._slices])
+        flip = self.flip_cost + self.move_cost * seps  # relabelling the frame, per group
+        if self._costed == 0:
+            self._F = np.full(X.shape, np.nan, dtype=np.float32)
+            self._age = np.zeros(ok.shape, dtype=np.int64)
+            self._W1 = np.zeros(W.shape, dtype=np.float32)
+            self._X1 = self._X2 = np.full(X.shape, np.nan, dtype=np.float32)
+            self._ok1 = self._ok2 = np.zeros(ok.shape, dtype=bool)
+            self._Wr1 = self._Wr2 = np.zeros(W.shape, dtype=np.float32)
+            if self._body:
+                a, b = self._body
+                self._ab = np.array([0.0, np.inf, np.inf, self.edge_cost + (
+                    self.flip_cost + self.body_move_cost * (seps[a] + seps[b]))])
+            self._ag[:] = np.array([0.0, np.inf, np.inf, 0.0])
+            self._ag[..., 3] = self.edge_cost + flip
+            self._pb[:, 0] = _STATE_LABEL
+            self._pg[..., 0] = _STATE_LABEL
+            self._m = 1
+        else:
+            terms = _continuity_terms(X[None], ok[None], W[None], self._X1[None], self._ok1[None], self._X2[None],
+                                      self._ok2[None], self._Wr2[None], self._F[None], self._age[None],
+                                      self._W1[None], np.array([self._costed >= 2]), per_pair, self.cap)[0]
+            rows = np.stack([terms[..., s].sum(-1) for s in self._slices]).astype(np.float64)  # (G, 2, 2)
+            m = self._m
+            if self._body:
+                a, b = self._body
+                fb = self.flip_cost + self.body_move_cost * (seps[a] + seps[b])
+                cand = self._ab[:, None] + self._transitions(rows[a] + rows[b], fb)
+                back = cand.argmin(0)
+                self._ab = cand[back, _STATES]
+                self._pb = self._pb[back]
+                self._pb[:, m] = _STATE_LABEL
+                # the group costs along each body survivor: its switches at t-1 and t XORed in
+                g = self._kg[1][..., None]
+                rel = rows[g, _ORDER[back][:, None, :, None], _ORDER[:, None, None, :]]  # (K, G, 2, 2)
+            else:
+                back = _ONE
+                rel = rows[None]
+            cand = self._ag[back][..., :, None] + self._transitions(rel, flip)
+            src = cand.argmin(-2)  # (K, G, 4): the best previous state of each state
+            k, g = self._kg
+            self._ag = cand[k, g, src, _STATES]
+            self._pg = self._pg[back][k, g, src]
+            self._pg[..., m] = _STATE_LABEL
+            self._m = m + 1
+        # the continuity state: the last usable position of each joint, its age and weight; frames t-1, t-2
+        seen_before = np.isfinite(self._F[..., 0])
+        self._F = np.where(ok[..., None], X, self._F)
+        self._age = np.where(ok, 0, np.where(seen_before, self._age + 1, 0))
+        self._W1 = np.where(ok, W, self._W1)
+        self._X2, self._ok2, self._Wr2 = self._X1, self._ok1, self._Wr1
+        self._X1, self._ok1, self._Wr1 = X, ok, W
+
+    def _transitions(self, cost: np.ndarray, flip: Any) -> np.ndarray:
+        """``(..., 4, 4)`` transition costs of one frame from its ``(..., 2, 2)`` continuity costs and the cost of
+        relabelling it (as :func:`_pair_state_transitions`)."""
+        trans = np.full(cost.shape[:-2] + (4, 4), np.inf)
+        trans[..., _FROM, _TO] = cost[..., _U, _V] + self.switch_cost * _V + np.multiply.outer(flip, _C)
+        return trans
+
+    def _decide(self) -> tuple[Any, np.ndarray]:
+        """Give out the oldest waiting frame with the labels of the best survivors; drop the survivors (pairs of
+        a body survivor and a group survivor) that label it otherwise, so the labels given out stay one path."""
+        G = len(self.groups)
+        c = int(self._ab.argmin()) if self._body else 0
+        body = self._pb[:, 0] if self._body else np.zeros(1, dtype=np.int8)
+        states = self._pg[c, np.arange(G), self._ag[c].argmin(-1), 0]  # (G,) relative to the body
+        final = states ^ body[c]
+        labels = self._pg[..., 0] ^ body[:, None, None]  # (K, G, 4): the labels each survivor pair gives
+        self._ag = np.where(labels != final[None, :, None], np.inf, self._ag)
+        if self._body:  # a body survivor lives on while every group has a survivor along it that agrees
+            self._ab = np.where(np.isfinite(self._ag).any(-1).all(-1), self._ab, np.inf)
+        self._pb[:, :-1] = self._pb[:, 1:]
+        self._pg[..., :-1] = self._pg[..., 1:]
+        self._m -= 1
+        payload, seen = self._pending.popleft()[:2]
+        flipped = (final > 0) & seen
+        self.relabelled += flipped
+        return payload, flipped
