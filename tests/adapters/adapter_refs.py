@@ -22,6 +22,10 @@ MMPOSE_FILTER_CONFIGS = {
 
 GAUSSIAN_CFG = {"type": "GaussianFilter", "window_size": 11, "sigma": 4.0}
 
+# the SmoothNet windows synsp ships (of the peers' 8, 16, 32, 64), and windows with no shipped weights
+SHIPPED_SMOOTHNET_WINDOWS = (8, 16, 32)
+UNSHIPPED_SMOOTHNET_WINDOWS = (12, 64)
+
 
 def write_configs(folder, configs):
     """Write ``{file name: text}`` into ``folder``; returns the folder as a string."""

@@ -10,8 +10,9 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from adapter_refs import (coco17_walk, invert_limbs, is_rotation, jitter, mmhuman3d_gaus1d, mmhuman3d_savgol,
-                          one_euro, time_median_gaussian, walk, write_configs)
+from adapter_refs import (SHIPPED_SMOOTHNET_WINDOWS, UNSHIPPED_SMOOTHNET_WINDOWS, coco17_walk, invert_limbs,
+                          is_rotation, jitter, mmhuman3d_gaus1d, mmhuman3d_savgol, one_euro, time_median_gaussian,
+                          walk, write_configs)
 
 import synsp
 from synsp.adapters import build_post_processing, get_speed_up_interval, smooth_process, speed_up_process
@@ -22,6 +23,8 @@ from synsp.validation import SynspInputError
 
 SMOOTHNET = {w: {"type": "smoothnet", "window_size": w, "output_size": w, "checkpoint": f"smoothnet_windowsize{w}.pth",
                  "device": "cpu"} for w in (8, 16, 32, 64)}
+PEER_WINDOWS = sorted(SMOOTHNET)  # MMHuman3D's smoothnet_windowsize<W> configs
+SHIPPED = ".*" + ".*".join(f"window_size {w}" for w in SHIPPED_SMOOTHNET_WINDOWS)
 
 
 def accel(x):
@@ -41,13 +44,14 @@ def test_data_type_torch():
     noisy = torch.randn((100, 24, 3))
     filters = [dict(type="OneEuroFilter", min_cutoff=0.004, beta=0.7),
                dict(type="Gaus1dFilter", window_size=11, sigma=4),
-               dict(type="SGFilter", window_size=11, polyorder=2), SMOOTHNET[8], SMOOTHNET[32]]
+               dict(type="SGFilter", window_size=11, polyorder=2)]
+    filters += [SMOOTHNET[w] for w in PEER_WINDOWS if w in SHIPPED_SMOOTHNET_WINDOWS]
     for cfg in filters:
         out = build_post_processing(cfg)(noisy)
         assert isinstance(out, torch.Tensor) and out.shape == noisy.shape and out.dtype == noisy.dtype
-        assert accel(out) <= accel(noisy), cfg["type"]
-    for window in (16, 64):  # no shipped SmoothNet: a clear error naming the shipped windows
-        with pytest.raises(SynspInputError, match=rf"window_size={window}; shipped: .*window_size 8.*window_size 32"):
+        assert accel(out) <= accel(noisy), cfg
+    for window in set(PEER_WINDOWS) - set(SHIPPED_SMOOTHNET_WINDOWS):  # a clear error naming the shipped windows
+        with pytest.raises(SynspInputError, match=rf"window_size={window}; shipped: {SHIPPED}"):
             build_post_processing(SMOOTHNET[window])
     for name in DECIWATCH_TYPES:  # SMPL axis-angles (24, 3): no shipped network, the samples interpolated
         interval, q = (int(v) for v in name[len("deciwatch_interval"):].split("_q"))
@@ -82,7 +86,7 @@ def test_data_type_np():
     noisy = np.random.default_rng(1).random((100, 24, 6))
     for cfg in [dict(type="OneEuroFilter", min_cutoff=0.004, beta=0.1),
                 dict(type="Gaus1dFilter", window_size=5, sigma=2), dict(type="SGFilter", window_size=5, polyorder=2),
-                SMOOTHNET[8], SMOOTHNET[32]]:
+                *(SMOOTHNET[w] for w in PEER_WINDOWS if w in SHIPPED_SMOOTHNET_WINDOWS)]:
         out = build_post_processing(cfg)(noisy)
         assert isinstance(out, np.ndarray) and out.shape == noisy.shape and out.dtype == noisy.dtype
 
@@ -127,12 +131,12 @@ def demo_input(kind, T):
     return np.stack([cams, cams[::-1]], axis=1) if "2, 1" in kind else cams
 
 
-@pytest.mark.parametrize("smooth_type", ["smoothnet", "smoothnet_windowsize8", "smoothnet_windowsize32"])
+@pytest.mark.parametrize("smooth_type", ["smoothnet", *(f"smoothnet_windowsize{w}" for w in SHIPPED_SMOOTHNET_WINDOWS)])
 @pytest.mark.parametrize("kind", DEMO_INPUTS)
 def test_smoothnet_on_the_demo_inputs(smooth_type, kind):
     if kind.startswith("vertices") and smooth_type != "smoothnet":
         pytest.skip("vertices once (the network runs on 20,673 channels)")
-    T = 8 if kind.startswith("vertices") else 40
+    T = 8 if kind.startswith("vertices") else 80
     x = demo_input(kind, T)
     out = smooth_process(x, smooth_type=smooth_type)
     assert out.shape == x.shape and out.dtype == x.dtype
@@ -148,10 +152,13 @@ def test_smoothnet_short_input_is_returned_unchanged():
     np.testing.assert_array_equal(smooth_process(x[:, None], "smoothnet_windowsize32"), x[:, None])
 
 
-def test_smoothnet_windowsize16_and_64_name_the_shipped_windows():
-    for window in (16, 64):
-        with pytest.raises(SynspInputError, match=rf"window_size={window}; shipped: .*window_size 8.*window_size 32"):
-            smooth_process(np.zeros((80, 24, 9)), smooth_type=f"smoothnet_windowsize{window}")
+def test_smoothnet_window_without_shipped_weights_names_the_shipped_windows():
+    for window in UNSHIPPED_SMOOTHNET_WINDOWS:
+        with pytest.raises(SynspInputError, match=rf"window_size={window}; shipped: {SHIPPED}"):
+            build_post_processing({**SMOOTHNET[8], "window_size": window, "output_size": window})
+        if window in PEER_WINDOWS:
+            with pytest.raises(SynspInputError, match=rf"window_size={window}; shipped: {SHIPPED}"):
+                smooth_process(np.zeros((80, 24, 9)), smooth_type=f"smoothnet_windowsize{window}")
 
 
 # ---- DeciWatch --------------------------------------------------------------------------------------
@@ -204,15 +211,19 @@ def test_deciwatch_reads_only_the_sampled_frames(interval):
     np.testing.assert_array_equal(out[last + 1:], x[last + 1:])  # after the last sample: as estimated
 
 
-def test_deciwatch_interval10_runs_the_shipped_network_on_the_interpolated_samples():
+@pytest.mark.parametrize("interval,model", [(10, "deciwatch-h36m17-3d-w101"),
+                                            (5, "deciwatch-h36m17-3d-w101-interval5")])
+def test_deciwatch_runs_the_shipped_network_of_the_interval_on_the_interpolated_samples(interval, model):
     x = walk(63, (17, 3), 0.5, 0.02, seed=8) - 100.0
-    base = linear_from_samples(x, 10)
+    last = 62 // interval * interval
+    base = linear_from_samples(x, interval)
     want = base.copy()
-    want[:61] = get_refiner("deciwatch-h36m17-3d-w101", stride=10)(base[:61])  # windows start on samples
+    want[:last + 1] = get_refiner(model, stride=interval)(base[:last + 1])  # windows start on samples
     for q in (1, 5):
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # a shipped network: no warning
-            np.testing.assert_allclose(smooth_process(x, f"deciwatch_interval10_q{q}"), want, rtol=1e-6, atol=1e-9)
+            np.testing.assert_allclose(smooth_process(x, f"deciwatch_interval{interval}_q{q}"), want, rtol=1e-6,
+                                       atol=1e-9)
 
 
 @pytest.mark.parametrize("layout", ["(T, 24, 9)", "(T, 24, 3, 3)", "(T, 2, 24, 9)"])

@@ -11,7 +11,8 @@ import os
 import numpy as np
 import pytest
 import torch
-from adapter_refs import MMPOSE_FILTER_CONFIGS, jitter, mmpose_gaussian, mmpose_savgol, one_euro, walk, write_configs
+from adapter_refs import (MMPOSE_FILTER_CONFIGS, SHIPPED_SMOOTHNET_WINDOWS, UNSHIPPED_SMOOTHNET_WINDOWS, jitter,
+                          mmpose_gaussian, mmpose_savgol, one_euro, walk, write_configs)
 
 import synsp
 from synsp.adapters import build_filter
@@ -35,7 +36,7 @@ def test_temporal_filter(tmp_path):
         if "checkpoint" in cfg:  # as MMPose's test: no checkpoint
             cfg["checkpoint"] = None
         with pytest.warns(UserWarning, match="untrained") if cfg["type"] == "SmoothNetFilter" and \
-                cfg["window_size"] in (16, 64) else _no_warning():
+                cfg["window_size"] not in SHIPPED_SMOOTHNET_WINDOWS else _no_warning():
             f = build_filter(cfg)
         for T in (1, f.window_size + 1):
             x = rng.random((T, 17, 2)).astype(np.float32)
@@ -127,7 +128,7 @@ def test_integer_keypoints_as_mmpose():
 
 
 def test_smoothnet_short_input_is_returned_unchanged():
-    for window in (8, 32):
+    for window in SHIPPED_SMOOTHNET_WINDOWS:
         f = build_filter({"type": "SmoothNetFilter", "window_size": window, "output_size": window, "root_index": 0})
         x = walk(window - 1, (17, 3), 0.5, 0.02, seed=7)
         y = f(x)
@@ -137,14 +138,14 @@ def test_smoothnet_short_input_is_returned_unchanged():
 
 def test_smoothnet_h36m_config_equals_the_shipped_smoothnet():
     # 17 joints in 3D around joint 0: exactly what the shipped network was trained for
-    x = walk(40, (17, 3), 0.5, 0.02, seed=8) - 100.0
-    for window in (8, 32):
+    x = walk(70, (17, 3), 0.5, 0.02, seed=8) - 100.0
+    for window in SHIPPED_SMOOTHNET_WINDOWS:
         f = build_filter({"type": "SmoothNetFilter", "window_size": window, "output_size": window, "root_index": 0})
         want = synsp.refine(x, model=f"smoothnet-h36m17-3d-w{window}")
         np.testing.assert_allclose(f(x), want, rtol=1e-6, atol=1e-9)
 
 
-@pytest.mark.parametrize("window", [8, 32])
+@pytest.mark.parametrize("window", SHIPPED_SMOOTHNET_WINDOWS)
 @pytest.mark.parametrize("shape,step,noise", [((17, 2), 40.0, 4.0), ((5, 3), 0.5, 0.03), ((133, 2), 40.0, 4.0),
                                               ((1, 2), 40.0, 4.0), ((24, 6), 0.3, 0.03)])
 def test_smoothnet_any_keypoints_and_dims(window, shape, step, noise):
@@ -174,8 +175,9 @@ def test_smoothnet_weights_shared_across_coordinates():
 
 
 def test_smoothnet_window_without_shipped_weights():
-    for window in (16, 64):
-        with pytest.raises(SynspInputError, match=rf"window_size={window}; shipped: .*window_size 8.*window_size 32"):
+    shipped = ".*" + ".*".join(f"window_size {w}" for w in SHIPPED_SMOOTHNET_WINDOWS)
+    for window in UNSHIPPED_SMOOTHNET_WINDOWS:
+        with pytest.raises(SynspInputError, match=rf"window_size={window}; shipped: {shipped}"):
             build_filter({"type": "SmoothNetFilter", "window_size": window, "output_size": window,
                           "checkpoint": f"smoothnet_ws{window}_h36m.pth"})
         with pytest.warns(UserWarning, match=rf"window_size={window} without checkpoint.*untrained"):

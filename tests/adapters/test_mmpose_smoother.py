@@ -463,8 +463,8 @@ def test_bad_configs_and_shapes():
         Smoother({"type": "MedianFilter"})
     with pytest.raises(SynspInputError, match="window_size"):
         Smoother({"type": "OneEuroFilter", "window_size": 3})
-    with pytest.raises(SynspInputError, match=r"window_size=64; shipped: .*smoothnet-h36m17-3d-w8"):
-        Smoother({"type": "SmoothNetFilter", "window_size": 64, "output_size": 64, "checkpoint": "t64.pth"})
+    with pytest.raises(SynspInputError, match=r"window_size=12; shipped: .*smoothnet-h36m17-3d-w8"):
+        Smoother({"type": "SmoothNetFilter", "window_size": 12, "output_size": 12, "checkpoint": "t12.pth"})
     with pytest.raises(SynspInputError, match=r"expected \(K, C\) with C >= keypoint_dim = 3"):
         Smoother(GAUSSIAN_CFG, keypoint_dim=3).smooth([{"keypoints": np.zeros((17, 2))}])
     with pytest.raises(SynspInputError, match="'frame_rate'|frame_rate is 60"):

@@ -29,8 +29,8 @@ Types and what runs (the settings of MMHuman3D's configs):
                                 MMPose's filter), with the ``gaus1d`` settings
 ``smoothnet``                   as ``smoothnet_windowsize8``
 ``smoothnet_windowsize<W>``     the shipped SmoothNet of window W for any K and C (one network for every
-                                channel, :class:`synsp.adapters.mmpose.SharedSmoothNet`); W = 8 and 32 are
-                                shipped, 16 and 64 raise :class:`SynspInputError` naming them
+                                channel, :class:`synsp.adapters.mmpose.SharedSmoothNet`); a window with
+                                none shipped raises :class:`SynspInputError` naming the shipped ones
 ``deciwatch_interval<N>_q<Q>``  DeciWatch (MMHuman3D's speed-up configs, ``speed_up_cfg``; also
                                 :func:`speed_up_process`): reads only the frames ``0, N, 2N, ...`` and
                                 recovers the others from them (see below)
