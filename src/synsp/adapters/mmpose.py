@@ -61,8 +61,8 @@ differs from MMPose's where MMPose's loses accuracy:
   moved).  Online calls are not repaired (a repair needs the frames after an
   inversion);
 * offline, each call refines every track over the frames from its first to its
-  last appearance, exactly as ``synsp.refine(track, model, fps=frame_rate)``
-  on its ``(T, K, keypoint_dim)`` array: tracks may come and go between frames
+  last appearance, exactly as ``synsp.refine(track, model, fps=frame_rate,
+  repair=False)`` on its repaired ``(T, K, keypoint_dim)`` array: tracks may come and go between frames
   (frames where a track is absent inside its span are filled by linear
   interpolation and not returned), and calls are independent (a call is a
   whole sequence; MMPose's padding with the previous call's frames would put
