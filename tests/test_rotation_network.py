@@ -142,8 +142,10 @@ def test_shipped_rotation_model_beats_its_input_and_is_the_default():
     raw = input_as_rotations(sim.pred)
     out = refine_rotations(sim.pred, fps=30, confidence=sim.confidence)
     before, after = rotation_metrics([raw], [clip]), rotation_metrics([out], [clip])
-    assert after["angle"] < 0.85 * before["angle"]
+    assert after["angle"] < 0.9 * before["angle"]
     assert after["accel"] < 0.4 * before["accel"] and after["mpjpe"] < before["mpjpe"]
+    # first do no harm: error-free rotations come back within a degree (trained with clean segments)
+    assert rotation_metrics([refine_rotations(clip, fps=30)], [clip])["angle"] < 1.0
     # at 60 fps (every frame twice) the model resamples to its 30 fps and back
     twice = np.repeat(sim.pred, 2, axis=0)
     out60 = refine_rotations(twice, fps=60)
