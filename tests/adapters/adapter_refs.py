@@ -23,8 +23,8 @@ MMPOSE_FILTER_CONFIGS = {
 GAUSSIAN_CFG = {"type": "GaussianFilter", "window_size": 11, "sigma": 4.0}
 
 # the SmoothNet windows synsp ships (of the peers' 8, 16, 32, 64), and windows with no shipped weights
-SHIPPED_SMOOTHNET_WINDOWS = (8, 16, 32)
-UNSHIPPED_SMOOTHNET_WINDOWS = (12, 64)
+SHIPPED_SMOOTHNET_WINDOWS = (8, 16, 32, 64)
+UNSHIPPED_SMOOTHNET_WINDOWS = (12,)
 
 
 def write_configs(folder, configs):
