@@ -2,9 +2,13 @@
 24 axis-angle rotations, for a rotation model such as synsp-smpl24-rot-w8).
 
 Each ``push`` refines one window (batch of one) in PyTorch eager mode on the
-CPU; the figure excludes the fixed algorithmic delay of W - 1 frames.
+CPU; the figure excludes the fixed algorithmic delay (W - 1 frames, plus the
+online left/right repair's delay when it is on).  ``--repair on`` (the
+stream's default for position models), ``off``, or ``both``: the two streams
+pushed the same frames alternately (so both see the same machine load), each
+timed per push, and the repair's own cost per frame (the difference).
 
-Run:  python benchmarks/stream_latency.py [--model synsp-h36m17-3d-w8] [--frames 2000] [--threads 2]
+Run:  python benchmarks/stream_latency.py [--model synsp-h36m17-3d-w8] [--frames 2000] [--threads 2] [--repair on]
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="synsp-h36m17-3d-w8")
     parser.add_argument("--frames", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repair", choices=["on", "off", "both"], default="on",
+                        help="the online left/right repair (rotation models: always off)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
 
@@ -29,7 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     from synsp.noise import simulate
     from synsp.stream import Stream
 
-    stream = Stream(args.model)
+    kinds = {"on": [True], "off": [False], "both": [True, False]}[args.repair]
+    stream = Stream(args.model, repair=False)
+    if stream.rotations:
+        kinds = [False]
+    streams = [Stream(args.model, repair=r) for r in kinds]
     clips = load_corpus(phases="first", rotations=stream.rotations)
     if stream.rotations:  # SMPL rotations: the clips' smpl24 axis-angles
         gt = np.concatenate([c.rotations for c in clips])[: args.frames].astype(np.float64)
@@ -37,16 +47,26 @@ def main(argv: list[str] | None = None) -> int:
     else:
         gt = np.concatenate([c.positions for c in clips])[: args.frames].astype(np.float64)
         x = simulate(gt, "3dpw-spin-like", skeleton="h36m17", fps=30, seed=0).pred
-    times = []
+    times = [[] for _ in streams]
     for frame in x:
-        start = time.perf_counter()
-        stream.push(frame)
-        times.append(time.perf_counter() - start)
-    ms = np.array(times[stream.window:]) * 1000  # steady state: every push refines a window
+        for s, into in zip(streams, times):
+            start = time.perf_counter()
+            s.push(frame)
+            into.append(time.perf_counter() - start)
     print(f"# reproduce: python benchmarks/stream_latency.py --model {args.model} --frames {args.frames} "
-          f"--threads {args.threads}")
-    print(f"{args.model}, {args.threads} thread(s), {len(ms)} pushes: median {np.median(ms):.2f} ms, "
-          f"p99 {np.percentile(ms, 99):.2f} ms per frame (plus a fixed delay of {stream.delay} frames)")
+          f"--threads {args.threads} --repair {args.repair}")
+    steady = max(s.delay for s in streams) + 1  # steady state: every push refines a window and gives a frame out
+    per = []
+    for s, into in zip(streams, times):
+        ms = np.array(into[steady:]) * 1000
+        per.append(ms)
+        repair = f"repair on, {s.repair_delay} frames" if s.repair else "repair off"
+        print(f"{args.model}, {args.threads} thread(s), {repair}, {len(ms)} pushes: median {np.median(ms):.2f} ms, "
+              f"p99 {np.percentile(ms, 99):.2f} ms per frame (plus a fixed delay of {s.delay} frames)")
+    if len(per) == 2:
+        extra = per[0] - per[1]  # the same frame, with and without the repair
+        print(f"the repair's own cost: median {np.median(extra):.3f} ms, p99 {np.percentile(extra, 99):.3f} ms per "
+              f"frame ({np.median(per[0]) / np.median(per[1]) - 1:+.0%} on the median push)")
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Online refinement equals offline refinement, with a fixed delay of W - 1 frames."""
+"""Online refinement equals offline refinement, with a fixed delay of W - 1 frames (plus the online repair's
+delay when it is on; the repair itself is tested in test_online_repair.py)."""
 
 import numpy as np
 import pytest
@@ -18,20 +19,22 @@ def track(T, seed=0):
     return simulate(gt, "3dpw-spin-like", skeleton="h36m17", fps=30, seed=seed).pred
 
 
+@pytest.mark.parametrize("repair", [False, True])
 @pytest.mark.parametrize("T", [3, 8, 40])
-def test_stream_equals_offline_with_delay_w_minus_1(T):
+def test_stream_equals_offline_with_delay_w_minus_1_plus_the_repair_delay(T, repair):
     x = track(T)
-    stream = Stream(MODEL)
+    stream = Stream(MODEL, repair=repair)
+    assert stream.repair is repair and stream.delay == 7 + (30 if repair else 0)  # 30: one second at 30 fps
     online, delays = [], []
     for t in range(T):
         out = stream.push(x[t])
         online += out
         if out:
             delays.append(t - (len(online) - 1))
-    assert all(d == stream.delay == 7 for d in delays)
+    assert all(d == stream.delay for d in delays) and len(delays) == max(0, T - stream.delay)
     online += stream.flush()[0]
     assert len(online) == T
-    np.testing.assert_allclose(np.stack(online), synsp.refine(x, model=MODEL, fps=30), atol=1e-5)
+    np.testing.assert_allclose(np.stack(online), synsp.refine(x, model=MODEL, fps=30, repair=repair), atol=1e-5)
 
 
 def test_tracks_are_independent_and_interleaved():
@@ -85,13 +88,13 @@ def test_stream_of_a_larger_skeleton_refines_the_model_joints_like_offline():
 
     track = read_pose_file(synsp.data.__path__[0] + "/embedded/sports2d_mediapipe.npz").tracks[0]
     x = track.keypoints[:60]  # (60, 33, 2) real MediaPipe landmarks in pixels
-    stream = synsp.Stream("synsp-coco17-2d-w8", skeleton="mediapipe33")
+    stream = synsp.Stream("synsp-coco17-2d-w8", skeleton="mediapipe33", repair=False)
     out = [f for frame in x for f in stream.push(frame, track_id=0)]
     out += stream.flush()[0]
     out = np.stack(out)
     assert out.shape == x.shape and np.isfinite(out).all()
     idx = subset_indices("mediapipe33", "coco17")
-    # a stream refines online, without the whole-track left/right repair (which relabels frame 0 here)
+    # without the left/right repair (which relabels frame 0 here; with it: test_online_repair.py)
     offline = synsp.refine(x[:, idx], model="synsp-coco17-2d-w8", repair=False)
     np.testing.assert_allclose(out[:, idx], offline, atol=1e-6)  # the network's joints: exactly offline
     extra = [j for j in range(33) if j not in idx]
@@ -200,8 +203,13 @@ def test_the_part_before_a_long_gap_comes_back_when_the_track_returns():
     for t in range(20):
         stream.push(x[t], track_id="a", time=t)
     back = stream.push(x[20], track_id="a", time=24)  # 4 absent frames > max_gap 3
-    assert back.times == list(range(13, 20))  # the pending W - 1 frames of the first part
-    np.testing.assert_allclose(np.stack(back), synsp.refine(x[:20], model=MODEL)[13:], atol=1e-5)
+    pending = min(20, stream.delay)  # the W - 1 frames of the first part (all 20 while the repair holds them)
+    assert back.times == list(range(20 - pending, 20))
+    np.testing.assert_allclose(np.stack(back), synsp.refine(x[:20], model=MODEL)[20 - pending:], atol=1e-5)
+    plain = Stream(MODEL, max_gap=3, repair=False)
+    for t in range(20):
+        plain.push(x[t], track_id="a", time=t)
+    assert plain.push(x[20], track_id="a", time=24).times == list(range(13, 20))
 
 
 def test_vanished_ids_are_ended_their_frames_returned_and_their_state_freed():
@@ -220,9 +228,10 @@ def test_vanished_ids_are_ended_their_frames_returned_and_their_state_freed():
         ended.update(out.ended)
     assert set(stream.tracks) == {0} and set(stream._seen) == {0}
     expected = synsp.refine(x[:10], model=MODEL)
+    first = max(0, 10 - stream.delay)  # 3 without the repair; with it, all 10 were still pending
     for tid in range(1, 50):
-        assert ended[tid].times == list(range(3, 10))
-        np.testing.assert_allclose(np.stack(ended[tid]), expected[3:] + tid, atol=1e-5)
+        assert ended[tid].times == list(range(first, 10))
+        np.testing.assert_allclose(np.stack(ended[tid]), expected[first:] + tid, atol=1e-5)
     with pytest.raises(SynspInputError, match="not in the stream.*ended after more than 15"):
         stream.flush(3)
     # a step ends the absent ones one frame earlier: absent at its own time too
@@ -324,7 +333,7 @@ def test_bad_stream_arguments_raise_one_line_errors_and_change_nothing():
         with pytest.raises(SynspInputError, match=match) as exc_info:
             call()
         _one_line(exc_info)
-    assert set(stream.tracks) == {"a"} and stream.time == 0 and stream.tracks["a"].pushed == 1
+    assert set(stream.tracks) == {"a"} and stream.time == 0 and stream.tracks["a"].repair.frames == 1
     stream.push(x[1], track_id="a", time=5)
     with pytest.raises(SynspInputError, match="before the stream's latest frame time 5") as exc_info:
         stream.push(x[2], track_id="b", time=4)
@@ -339,5 +348,13 @@ def test_bad_stream_arguments_raise_one_line_errors_and_change_nothing():
     _one_line(exc_info)
     with pytest.raises(SynspInputError, match="max_gap"):
         Stream(MODEL, max_gap=-1)
+    for kwargs, match in [({"repair_delay": -1}, "repair_delay is -1"), ({"repair_delay": 2.5}, "whole number"),
+                          ({"repair": "yes"}, "repair is 'yes'")]:
+        with pytest.raises(SynspInputError, match=match) as exc_info:
+            Stream(MODEL, **kwargs)
+        _one_line(exc_info)
+    with pytest.raises(SynspInputError, match="SMPL rotations are not repaired") as exc_info:
+        Stream("synsp-smpl24-rot-w8", repair=True)
+    _one_line(exc_info)
     # one number as confidence still works (it did before), for every joint
     assert Stream(MODEL).push(x[0], confidence=0.9) == []

@@ -48,6 +48,10 @@ The costs are numpy arrays over the whole track and the Viterbi recursion runs o
 blocks' own recursions in parallel), so an hour at 30 fps (108,000 frames, 17 joints) takes about
 a second; memory is a few hundred bytes per frame and group.
 
+Online: :class:`OnlineRepair` decides the same model frame by frame with a fixed delay (what
+:class:`synsp.Stream` runs): each frame gets its labels in the best labelling of the track up to
+``delay`` frames after it, equal to the offline ones where those frames settle them.
+
 Not used: bone lengths.  Exchanging a whole group keeps every bone length on a left/right
 symmetric skeleton; only on skeletons whose hips hang from the shoulders (COCO) does it change
 one, and that only measures agreement with the other group, which is itself possibly exchanged.
@@ -155,7 +159,7 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
                       flip_cost: float = 0.05, move_cost: float = 0.002, body_move_cost: float = 0.005,
                       sigma: float = 1.0, floor: float = 0.002, cap: float = 20.0,
                       min_confidence: float = 0.3, edge_cost: float | None = None,
-                      whole_body: bool = True, groups: Any = None) -> InversionRepair:
+                      whole_body: bool = True, groups: Any = None, scales: Any = None) -> InversionRepair:
     """Find and undo left/right label exchanges of whole limb groups over a whole track.
 
     ``poses``: ``(T, J, D)`` (one person) or ``(T, P, J, D)`` (each person or view alone), D = 2 or 3,
@@ -169,7 +173,9 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
     ``body_move_cost`` (the whole-body pass, ``whole_body``) weigh how far apart left and right are
     in a relabelled frame.  The defaults were chosen on simulated inversions over the corpus's test
     split (the clips the tests and ``benchmarks/inversions.py`` use; the validation split gives the
-    same picture) and on the real MediaPipe track of ``synsp demo``.
+    same picture) and on the real MediaPipe track of ``synsp demo``.  ``scales``: ``{group: value}``
+    to use as each group's unit instead of measuring it on the track (:func:`group_scales`; what
+    :class:`OnlineRepair` is compared with).
 
     Returns :class:`InversionRepair` ``(poses, flipped, groups)``; apply the same relabelling to
     other per-joint arrays (confidences) with :func:`relabel`.
@@ -183,6 +189,9 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
             raise SynspInputError(f"unknown limb group(s) {sorted(unknown)}; expected some of {GROUPS}")
         table = {g: p for g, p in table.items() if g in groups}
     names = tuple(table)
+    if scales is not None and any(g not in scales for g in names):
+        raise SynspInputError(f"scales has no value for group(s) {[g for g in names if g not in scales]}; "
+                              f"expected {{group: value}} for each of {names}")
     single = x.ndim == 3
     x4 = x[:, None] if single else x
     T, P, J, _ = x4.shape
@@ -205,7 +214,9 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
             continue
         edge = 3 * switch_cost if edge_cost is None else edge_cost
         costs, seps = [], []
-        for g, scale in zip(names, _scales(xs, [np.asarray(table[g]) for g in names], sigma, floor)):
+        units = (_scales(xs, [np.asarray(table[g]) for g in names], sigma, floor) if scales is None
+                 else [float(scales[g]) for g in names])
+        for g, scale in zip(names, units):
             pairs = np.asarray(table[g])
             costs.append(_continuity_costs(xs, weight, pairs[:, 0], pairs[:, 1], scale, cap))
             # agreement with the input: relabelling a frame costs more the further apart left and right are
@@ -578,32 +589,40 @@ class _LogMedians:
 
 
 class OnlineRepair:
-    """:func:`repair_inversions` of one track that comes frame by frame, each frame decided ``delay`` frames
-    after it came (a fixed-lag Viterbi), in memory bounded by ``delay``.
+    """:func:`repair_inversions` of one track that comes frame by frame: each frame is given out ``delay``
+    frames after it came, with its labels in the best labelling of the track so far; memory bounded by
+    ``delay`` (what :class:`synsp.Stream` runs per track).
 
     ``push(frame, confidence, payload)`` takes one frame ``(J, D)`` (NaN: missing; an all-NaN frame for an
-    absent one) and returns ``[(payload, flipped)]`` for the frame that left the lag window (none during
-    the first ``delay`` frames), ``flipped`` ``(G,)`` True where the group's labels are to be exchanged;
-    ``finish()`` decides the frames still waiting with the track's end, as the offline repair does.
+    absent one) and returns ``[(payload, flipped)]`` for the frame that left the window (none during the
+    first ``delay`` frames), ``flipped`` ``(G,)`` True where the group's left/right labels are to be
+    exchanged (groups: :attr:`groups`); ``finish()`` gives out the frames still waiting, decided with the
+    track's end as offline.  :attr:`relabelled` counts the relabelled frames given out per group.
 
-    The model, its costs and its two passes (the whole body on the evidence of arms and legs, then each
-    group on the body's labelling) are those of :func:`repair_inversions`, with the same parameters.  Each
-    pass keeps, for each of its four pair states, the best labelling of the frames still in the window
-    (its survivor); the group pass runs once along each of the body pass's four survivors, so both passes
-    look ``delay`` frames ahead.  When a frame leaves the window, it takes its labels from the survivors of
-    the currently best states; survivors that disagree with them are dropped, so the labels given out are
-    one consistent labelling.  Where the offline optimum's labelling of a frame is already decided by the
-    ``delay`` frames after it (an inversion shorter than the delay, its start and end in view), the online
-    labels equal the offline ones.  Longer inversions: the frame is decided with the start of the inversion
-    but not its end in view; with a clear start it is relabelled all the same (the dropped survivors make
-    the rest of the inversion follow), an ambiguous one may be decided differently.
+    How.  The costs, parameters and two passes are those of :func:`repair_inversions` (the whole body on the
+    evidence of arms and legs, then each group on the body's labelling).  Each pass keeps the Viterbi scores
+    of its four pair states and, for each, the labels of the waiting frames along its best labelling (its
+    survivor: a fixed-lag Viterbi); the group pass runs once along each of the body pass's four survivors,
+    so both passes look ``delay`` frames ahead.  A frame leaving the window takes its labels from the
+    survivor of the best state at the latest frame.  The latest frame is not the track's end: ending there
+    relabelled costs nothing (an inversion under way will end later), except where the best labelling that
+    ends as observed relabels the track's first frames: then it costs ``edge_cost``, as the start does (the
+    two are the same question, which side of one jump is wrong; offline answers it with the whole track).
 
-    Units.  Offline, the costs are in units of each group's jitter measured over the whole track (see
-    :func:`group_scales`).  Online, the jitter and the person's size are running medians over the track so
-    far (a log-histogram each, a few kilobytes), first measured on the first ``delay + 1`` frames before
-    the first decision, then updated with every frame: the online costs follow the offline ones as the
-    track grows, and early frames of a track, or a track whose noise changes, can be decided on a
-    different unit.  ``scales`` (``{group: value}`` from :func:`group_scales`) fixes them instead.
+    Equal to the offline repair of the whole track where the ``delay`` frames after each frame decide it
+    as the whole track does: an inversion that ends within the delay, with its two jumps in view; also a
+    longer one whose start alone is clear evidence (tested on simulated inversions and the demo's real
+    MediaPipe track).  Where they do not, the online labels can differ: a long inversion can be left for a
+    while before its end comes into view (its relabelling then costs more than the jump into it); an
+    inversion at a track's start is repaired when the delay covers about twice its length, else left, and
+    then some frames after it (fewer than its length) can be relabelled instead.  Each frame is decided
+    once, by the best labelling of its own time, so consecutive frames may be decided by different ones.
+
+    Units.  Offline, the costs are in units of each group's jitter over the whole track
+    (:func:`group_scales`).  Online, the jitter and the person's size are running medians over the track so
+    far (a log-histogram each, a few kilobytes), first taken over the first ``delay + 1`` frames (before
+    the first frame is given out), then taken again every 10 frames: early frames, and a track whose noise
+    changes, are decided on a somewhat different unit.  ``scales`` (``{group: value}``) fixes them.
     A track of fewer than 3 frames is not relabelled (as :func:`repair_poses`).
     """
 
@@ -644,6 +663,7 @@ class OnlineRepair:
                 raise SynspInputError(f"scales lacks group(s) {missing}; expected a value for each of {self.groups}")
             self._fixed = np.array([float(scales[g]) for g in self.groups])
         self._stats = _LogMedians(G + 1)  # each group's second differences (its jitter), the person's size
+        self._units = None  # the units from them, taken again every 10 frames
         self._recent: list = []  # the last two frames of the groups' usable joints (for the jitter)
         self._pending: deque = deque()  # per frame not given out: [payload, seen, X, W, delta, wmin]
         self.frames = 0  # frames pushed
@@ -704,6 +724,11 @@ class OnlineRepair:
         self._m = 0
         return out
 
+    @property
+    def waiting(self) -> int:
+        """Frames pushed and not given out yet (at most ``delay``: the memory a track holds)."""
+        return len(self._pending)
+
     # ---------------------------------------------------------------- the work
 
     def _measure(self, xs: np.ndarray, side: np.ndarray) -> None:
@@ -719,11 +744,14 @@ class OnlineRepair:
             self._stats.add(np.array([len(self.groups)]), np.array([size]))
 
     def _scales(self) -> np.ndarray:
+        """Each group's unit: fixed, or from the running medians (taken again every 10 frames)."""
         if self._fixed is not None:
             return self._fixed
-        med = self._stats.medians()
-        size = med[-1] if np.isfinite(med[-1]) and med[-1] > 0 else 1.0
-        return np.maximum(self.sigma * np.nan_to_num(med[:-1]), self.floor * size)
+        if self._units is None or self.frames % 10 == 0:
+            med = self._stats.medians()
+            size = med[-1] if np.isfinite(med[-1]) and med[-1] > 0 else 1.0
+            self._units = np.maximum(self.sigma * np.nan_to_num(med[:-1]), self.floor * size)
+        return self._units
 
     def _cost_waiting(self) -> None:
         """Put the frames that came since the last call through both passes (the warm-up's all at once)."""
@@ -757,6 +785,8 @@ class OnlineRepair:
             self._ag[..., 3] = self.edge_cost + flip
             self._pb[:, 0] = _STATE_LABEL
             self._pg[..., 0] = _STATE_LABEL
+            self._sb = _STATE_LABEL.astype(bool)  # each survivor relabels the track's first frame
+            self._sg = np.broadcast_to(_STATE_LABEL.astype(bool), self._ag.shape).copy()
             self._m = 1
         else:
             terms = _continuity_terms(X[None], ok[None], W[None], self._X1[None], self._ok1[None], self._X2[None],
@@ -771,6 +801,7 @@ class OnlineRepair:
                 back = cand.argmin(0)
                 self._ab = cand[back, _STATES]
                 self._pb = self._pb[back]
+                self._sb = self._sb[back]
                 self._pb[:, m] = _STATE_LABEL
                 # the group costs along each body survivor: its switches at t-1 and t XORed in
                 g = self._kg[1][..., None]
@@ -783,6 +814,7 @@ class OnlineRepair:
             k, g = self._kg
             self._ag = cand[k, g, src, _STATES]
             self._pg = self._pg[back][k, g, src]
+            self._sg = self._sg[back][k, g, src]
             self._pg[..., m] = _STATE_LABEL
             self._m = m + 1
         # the continuity state: the last usable position of each joint, its age and weight; frames t-1, t-2
@@ -800,22 +832,24 @@ class OnlineRepair:
         trans[..., _FROM, _TO] = cost[..., _U, _V] + self.switch_cost * _V + np.multiply.outer(flip, _C)
         return trans
 
+    def _mirror(self, scores: np.ndarray, start: np.ndarray) -> np.ndarray:
+        """``(..., 4)``: ``edge_cost`` on the states that end relabelled where the best labelling that ends as
+        observed relabels the track's start (``start``), else 0."""
+        kept = np.where(scores[..., 0] <= scores[..., 2], 0, 2)  # the best state with s_t = 0 (ties: the lower)
+        mirrored = np.take_along_axis(start, kept[..., None], axis=-1)  # (..., 1)
+        return np.where(mirrored, self.edge_cost * _ENDS_FLIPPED, 0.0)
+
     def _decide(self) -> tuple[Any, np.ndarray]:
-        """Give out the oldest waiting frame with the labels of the best survivors; drop the survivors (pairs of
-        a body survivor and a group survivor) that label it otherwise, so the labels given out stay one path."""
-        G = len(self.groups)
-        c = int(self._ab.argmin()) if self._body else 0
-        body = self._pb[:, 0] if self._body else np.zeros(1, dtype=np.int8)
-        states = self._pg[c, np.arange(G), self._ag[c].argmin(-1), 0]  # (G,) relative to the body
-        final = states ^ body[c]
-        labels = self._pg[..., 0] ^ body[:, None, None]  # (K, G, 4): the labels each survivor pair gives
-        self._ag = np.where(labels != final[None, :, None], np.inf, self._ag)
-        if self._body:  # a body survivor lives on while every group has a survivor along it that agrees
-            self._ab = np.where(np.isfinite(self._ag).any(-1).all(-1), self._ab, np.inf)
+        """Give out the oldest waiting frame with its labels in the best labelling of the track so far, as the
+        offline repair of the frames that came would give them (its end: the latest frame)."""
+        c = int((self._ab + self._mirror(self._ab, self._sb)).argmin()) if self._body else 0
+        body = self._pb[c, 0] if self._body else 0
+        best = (self._ag[c] + self._mirror(self._ag[c], self._sg[c])).argmin(-1)
+        states = self._pg[c, self._kg[1][0, :, 0], best, 0]  # (G,) relative to the body
         self._pb[:, :-1] = self._pb[:, 1:]
         self._pg[..., :-1] = self._pg[..., 1:]
         self._m -= 1
         payload, seen = self._pending.popleft()[:2]
-        flipped = (final > 0) & seen
+        flipped = ((states ^ body) > 0) & seen
         self.relabelled += flipped
         return payload, flipped

@@ -4,12 +4,14 @@
 partial window averages of the frames not yet final.  Every pushed frame
 completes one window, which is refined at once; the oldest pending frame is
 then covered by every window it will ever be in, so it is returned: the
-**delay is W - 1 frames** (7 frames, 233 ms at 30 fps, for W = 8).
-``flush()`` returns the last W - 1 frames of every track (averaged over the
+refinement's **delay is W - 1 frames** (7 frames, 233 ms at 30 fps, for
+W = 8), plus the left/right repair's (below; ``repair=False``: none).
+``flush()`` returns the frames still pending of every track (averaged over the
 windows that exist, as offline refinement does at a sequence's end).
 
 The output equals offline :func:`synsp.refine` of the whole track frame for
-frame when no joint is missing and the stream runs at the model's frame rate.
+frame when no joint is missing and the stream runs at the model's frame rate
+(with the left/right repair, where its delay settles the labels; below).
 
 **Many people, frame times, absences.**  ``step({track_id: frame, ...})``
 pushes one frame time for every person detected in it and refines all the
@@ -74,6 +76,33 @@ follows its nearest refined joint with its offset from it smoothed online
 axis-angles, refined as 6D vectors (the windows averaged on them, as offline)
 and returned as axis-angles.
 
+**Left/right repair online.**  A stream repairs left/right inversions of
+arms, legs and head before refining (:class:`synsp.repair.OnlineRepair`, the
+model of :func:`synsp.repair.repair_inversions`), by default for a window
+model whose skeleton has left/right pairs (the larger ``skeleton`` when
+given: hands and feet follow their limb); not for causal streams (asked for
+zero delay: ``repair=True`` turns it on) nor SMPL rotations.  Each frame is
+held ``repair_delay`` frames (default one second at the model's frame rate:
+30 frames at 30 fps) and given to the network with its labels in the best
+labelling of the track up to then, so **the delay is W - 1 + repair_delay
+frames** (37 frames, 1.23 s at 30 fps; ``stream.delay``; ``model_delay`` and
+``repair_delay`` apart).  That is for live analysis, broadcast, coaching and
+dashboards, which accept a second or two; interactive uses (games, AR) need
+``repair=False`` (or a causal model) and take the inversions as they come.
+The frames come out relabelled (the confidences with them) and equal to
+offline refinement with repair where the delay settles each frame's labels
+as the whole track does: an inversion that ends within the delay, or a
+longer one whose start alone is clear evidence.  A longer inversion can be
+left for a while before its end comes into view; one at a track's start is
+repaired when the delay covers about twice its length, else left (and some
+frames after it can be relabelled instead).  The jitter unit the costs use is
+measured on the track so far (the first ``repair_delay + 1`` frames, then a
+running median), not on the whole track.  ``stream.relabelled`` is
+``{track_id: {group: frames}}`` of the frames given out relabelled, as the
+summary of :func:`synsp.api.refine_pose_file`.  Memory: ``repair_delay``
+frames per track, plus a few kilobytes; cost: see ``benchmarks/stream_latency.py
+--repair both``.
+
 Bad arguments (a frame or confidence of the wrong shape, an unhashable or
 unknown track id, a time that goes back) raise
 :class:`synsp.validation.SynspInputError` with a one-line message and leave
@@ -93,7 +122,8 @@ import numpy as np
 
 from .geometry import axis_angle_to_rot6d, rot6d_to_axis_angle
 from .refiners import NetworkRefiner, anchor_positions, extra_joint_anchors, get_refiner, subset_indices
-from .skeletons import get_skeleton
+from .repair import OnlineRepair, limb_groups, relabel
+from .skeletons import SKELETONS, get_skeleton
 from .validation import ABSURD_COORDINATE, SynspInputError
 
 __all__ = ["Stream", "Frames"]
@@ -115,7 +145,7 @@ class _Track:
     the track sits in slot ``a % W`` of every buffer)."""
 
     __slots__ = ("frames", "missing", "sums", "counts", "real", "times", "offsets", "pushed",
-                 "last_valid", "offset", "last_time")
+                 "last_valid", "offset", "last_time", "repair")
 
     def __init__(self) -> None:
         self.frames = None  # (W, J, D) filled input frames (None before the first observed joint)
@@ -129,6 +159,7 @@ class _Track:
         self.last_valid = None  # (J, D) last filled frame
         self.offset = None  # (E, D) current smoothed extra-joint offsets
         self.last_time = -1  # time of the last frame pushed (taken or not)
+        self.repair = None  # OnlineRepair: the frames waiting for their left/right labels (before the ring)
 
 
 def _id(track_id: Any) -> str:
@@ -139,11 +170,15 @@ class Stream:
     """Per-track online refinement with a window network (see the module docstring)."""
 
     def __init__(self, model: str = "synsp-h36m17-3d-w8", min_confidence: float = 0.3,
-                 causal: bool | None = None, skeleton: str | None = None, max_gap: int | None = None):
+                 causal: bool | None = None, skeleton: str | None = None, max_gap: int | None = None,
+                 repair: bool | None = None, repair_delay: int | None = None):
         """``causal=None`` follows the model card (``True`` for models trained with ``--causal``);
         ``skeleton``: frames of a larger skeleton containing the model's joints; ``max_gap``: the
         longest absence (in frames) inside a track of a stream fed with frame times, default half a
-        second at the model's frame rate (see the module docstring)."""
+        second at the model's frame rate; ``repair``: left/right inversion repair online (default: on
+        for a window model whose skeleton has left/right pairs, off for causal streams and rotations),
+        deciding each frame ``repair_delay`` frames after it came (default one second at the model's
+        frame rate, 30 frames at 30 fps); see the module docstring."""
         from .rotations import RotationNetwork
 
         refiner = get_refiner(model) if not isinstance(model, (NetworkRefiner, RotationNetwork)) else model
@@ -159,7 +194,7 @@ class Stream:
         self.card = refiner.card
         self.window = refiner.card.window
         self.causal = refiner.causal if causal is None else causal
-        self.delay = 0 if self.causal else self.window - 1
+        self.model_delay = 0 if self.causal else self.window - 1
         self.min_confidence = min_confidence
         self.max_gap = int(round(0.5 * self.card.fps)) if max_gap is None else int(max_gap)
         self.tracks: dict[Hashable, _Track] = {}
@@ -177,6 +212,31 @@ class Stream:
             self.extra, self.anchor = extra_joint_anchors(skeleton, self.subset)
             self.num_joints = get_skeleton(skeleton).num_joints
             self.smoothing = 1.0 - math.exp(-2 * math.pi * 2.0 / self.card.fps)
+        self._setup_repair(repair, repair_delay, skeleton)
+        self.delay = self.model_delay + self.repair_delay  # frames from a push to its refined frame
+        self.relabelled: dict[Hashable, dict[str, int]] = {}  # track -> {group: frames given out relabelled}
+
+    def _setup_repair(self, repair: Any, repair_delay: Any, skeleton: str | None) -> None:
+        """The skeleton whose left/right pairs the online repair uses (None: no repair) and its delay."""
+        name = skeleton if self.subset is not None else self.card.skeleton
+        sk = None if self.rotations or name not in SKELETONS else SKELETONS[name]
+        if sk is not None and (self.subset is None and sk.num_joints != self._joints or not limb_groups(sk)):
+            sk = None
+        if repair is not None and not isinstance(repair, bool):
+            raise SynspInputError(f"repair is {repair!r}; expected True, False or None (on where it can be)")
+        if repair and sk is None:
+            why = ("SMPL rotations are not repaired" if self.rotations else
+                   f"skeleton {name!r} has no left/right pairs to repair")
+            raise SynspInputError(f"repair=True but {why}; pass repair=False (or leave it None)")
+        self._repair_skeleton = sk if (repair or (repair is None and not self.causal)) else None
+        if repair_delay is None:
+            repair_delay = int(round(self.card.fps))
+        elif isinstance(repair_delay, bool) or not isinstance(repair_delay, numbers.Integral) or repair_delay < 0:
+            raise SynspInputError(f"repair_delay is {repair_delay!r}; expected a whole number of frames >= 0 "
+                                  "(or None: one second)")
+        self.repair = self._repair_skeleton is not None
+        self.repair_delay = int(repair_delay) if self.repair else 0
+        self.repair_groups = tuple(limb_groups(sk)) if self.repair else ()
 
     # ------------------------------------------------------------------ public API
 
@@ -276,6 +336,10 @@ class Stream:
                 raise SynspInputError(f"confidence of track {_id(track_id)} has shape {conf.shape}; expected "
                                       f"({joints},) scores (one per joint of the frame) or one number")
             conf = np.broadcast_to(conf, (joints,))
+        return (track_id,) + self._split(x, conf) + (conf,)
+
+    def _split(self, x: np.ndarray, conf) -> tuple:
+        """A caller's frame -> ``(x for the network, its missing flags, the full frame or None)``."""
         full = None
         if self.rotations:
             lost = ~np.isfinite(x).all(-1)
@@ -289,7 +353,7 @@ class Stream:
             missing = ~(np.abs(body) <= ABSURD_COORDINATE).all(-1)
         if conf is not None:
             missing |= ~((conf if self.subset is None else conf[self.subset]) >= self.min_confidence)
-        return track_id, body, missing, full, conf
+        return body, missing, full
 
     def _check_time(self, time: Any, entries: list, step: bool) -> int | None:
         """The frame time of this push/step (None: a push without times), checked."""
@@ -349,12 +413,10 @@ class Stream:
             if track is None:
                 track = self.tracks[tid] = _Track()
             t = now if now is not None else track.last_time + 1
-            if track.frames is not None:
+            if track.frames is not None or track.repair is not None:
                 for hold in range(track.last_time + 1, t):  # a short absence: hold the last pose
-                    events.append((tid, track, self._take(track, None, None, None, None, hold, jobs)))
-            ev = self._take(track, body, missing, full, conf, t, jobs)
-            if ev is not None:
-                events.append((tid, track, ev))
+                    events += [(tid, track, ev) for ev in self._feed(tid, track, None, None, None, None, hold, jobs)]
+            events += [(tid, track, ev) for ev in self._feed(tid, track, body, missing, full, conf, t, jobs)]
             track.last_time = t
             if now is not None:
                 self._seen[tid] = t
@@ -368,6 +430,42 @@ class Stream:
         for tid, track, ev in events:
             self._replay(tid, track, ev, refined, emitted)
         return self._deliver(emitted, out)
+
+    def _feed(self, tid, track: _Track, body, missing, full, conf, t: int, jobs: list) -> list:
+        """One frame (``body`` None: the hold of an absent frame) through the online repair, when there is one,
+        into the input ring: the events of the frames taken (the frame that left the repair's window)."""
+        if self._repair_skeleton is None:
+            ev = self._take(track, body, missing, full, conf, t, jobs)
+            return [] if ev is None else [ev]
+        if track.repair is None:
+            if missing.all():
+                return []  # nothing observed yet on this track: wait for a first detection
+            track.repair = OnlineRepair(self._repair_skeleton, self.repair_delay, min_confidence=self.min_confidence)
+        if body is None:
+            frame = np.full((self._repair_skeleton.num_joints, self.card.dims), np.nan)
+        else:
+            x = body if full is None else full
+            with np.errstate(invalid="ignore"):
+                frame = np.where((np.abs(x) <= ABSURD_COORDINATE).all(-1)[:, None], x, np.nan)
+        out = []
+        for payload, flipped in track.repair.push(frame, conf, (body, missing, full, conf, t)):
+            out += self._release(tid, track, payload, flipped, jobs)
+        return out
+
+    def _release(self, tid, track: _Track, payload: tuple, flipped: np.ndarray, jobs: list) -> list:
+        """A frame whose labels the repair decided: relabelled where ``flipped`` says so, then taken."""
+        body, missing, full, conf, t = payload
+        if body is not None and flipped.any():
+            x = relabel((body if full is None else full)[None], flipped[None], self._repair_skeleton,
+                        self.repair_groups)[0]
+            conf = None if conf is None else relabel(conf[None], flipped[None], self._repair_skeleton,
+                                                      self.repair_groups)[0]
+            body, missing, full = self._split(x, conf)
+            counts = self.relabelled.setdefault(tid, dict.fromkeys(self.repair_groups, 0))
+            for g, f in zip(self.repair_groups, flipped):
+                counts[g] += int(f)
+        ev = self._take(track, body, missing, full, conf, t, jobs)
+        return [] if ev is None else [ev]
 
     def _take(self, track: _Track, body, missing, full, conf, t: int, jobs: list):
         """Append one frame (``body`` None: the hold of an absent frame) to the input ring; queue its window.
@@ -464,22 +562,29 @@ class Stream:
                                 None if track.offsets is None else track.offsets[oldest].copy()))
 
     def _end(self, tid, jobs: list):
-        """Remove a track; queue the padded window of a short one; returns what :meth:`_emit_tail` needs."""
+        """Remove a track: the frames still in its repair decided and taken, the padded window of a short one
+        queued; returns what :meth:`_emit_tail` needs."""
         track = self.tracks.pop(tid)
         self._seen.pop(tid, None)
+        events = []
+        if track.repair is not None:
+            for payload, flipped in track.repair.finish():
+                events += self._release(tid, track, payload, flipped, jobs)
         if self.causal or track.frames is None:
-            return track, -1  # every frame was returned when it was pushed
+            return track, -1, events  # every frame taken was returned (or is in events)
         W, n = self.window, track.pushed
         if n < W:  # a short track: one padded window (slots 0..n-1 hold its frames)
             pad = W - n
             jobs.append(np.concatenate([track.frames[:n], np.repeat(track.frames[n - 1][None], pad, 0)]))
             jobs.append(np.concatenate([track.missing[:n], np.repeat(track.missing[n - 1][None], pad, 0)]))
-            return track, len(jobs) // 2 - 1
-        return track, -1
+            return track, len(jobs) // 2 - 1, events
+        return track, -1, events
 
     def _emit_tail(self, tid, tail: tuple, refined, emitted: list) -> None:
         """The frames of an ended track not returned yet (averaged over the windows that exist)."""
-        track, job = tail
+        track, job, events = tail
+        for ev in events:  # the frames its repair still held
+            self._replay(tid, track, ev, refined, emitted)
         if self.causal or track.frames is None:
             return
         W, n = self.window, track.pushed
