@@ -100,7 +100,7 @@ measured on the track so far (the first ``repair_delay + 1`` frames, then a
 running median), not on the whole track.  ``stream.relabelled`` is
 ``{track_id: {group: frames}}`` of the frames given out relabelled, as the
 summary of :func:`synsp.api.refine_pose_file`.  Memory: ``repair_delay``
-frames per track, plus a few kilobytes; cost: see ``benchmarks/stream_latency.py
+frames per track, plus 3.2 KB per limb group; cost: see ``benchmarks/stream_latency.py
 --repair both``.
 
 Bad arguments (a frame or confidence of the wrong shape, an unhashable or
