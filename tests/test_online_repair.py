@@ -156,7 +156,7 @@ def _inverted_track(T, seed=0, start=0):
 
 def test_the_stream_repairs_online_and_equals_offline_refinement_with_repair():
     x, truth = _inverted_track(240)
-    stream = Stream(MODEL)
+    stream = Stream(MODEL, repair=True)
     assert stream.repair and stream.repair_delay == 30 and stream.delay == 7 + 30  # one second at 30 fps, + W - 1
     online = []
     for t in range(len(x)):
@@ -177,7 +177,7 @@ def test_a_batched_step_with_absences_repairs_like_refine_pose_file():
     a, _ = _inverted_track(240, seed=0)
     b, _ = _inverted_track(240, seed=1, start=300)
     b_frames = np.r_[np.arange(100), np.arange(140, 240)]  # absent 40 frames (> max_gap 15): two parts offline
-    stream = Stream(MODEL)
+    stream = Stream(MODEL, repair=True)
     got = {"a": [], "b": []}
     for t in range(240):
         frames = {"a": a[t]} | ({"b": b[t]} if t in b_frames else {})
@@ -203,7 +203,7 @@ def test_a_stream_of_a_larger_skeleton_repairs_it_whole_like_offline():
     from synsp.refiners import subset_indices
 
     x = read_pose_file(synsp.data.__path__[0] + "/embedded/sports2d_mediapipe.npz").tracks[0].keypoints[:90]
-    stream = Stream("synsp-coco17-2d-w8", skeleton="mediapipe33")
+    stream = Stream("synsp-coco17-2d-w8", skeleton="mediapipe33", repair=True)
     out = np.stack([f for frame in x for f in stream.push(frame)] + stream.flush()[0])
     repaired, _, report = repair_poses(x, synsp.skeletons.get_skeleton("mediapipe33"))
     assert report["relabelled"].any() and stream.relabelled == {0: dict(zip(report["groups"],
@@ -215,11 +215,12 @@ def test_a_stream_of_a_larger_skeleton_repairs_it_whole_like_offline():
 
 def test_repair_defaults_delay_and_memory():
     x, _ = _inverted_track(120)
-    causal = Stream(MODEL, causal=True)  # zero delay asked for: no repair unless asked
+    assert not Stream(MODEL).repair and Stream(MODEL).delay == 7  # off unless asked: the model's delay alone
+    causal = Stream(MODEL, causal=True)
     assert not causal.repair and causal.delay == 0
     assert Stream(MODEL, causal=True, repair=True, repair_delay=12).delay == 12
     assert Stream("synsp-smpl24-rot-w8").repair is False  # rotations are not repaired
-    stream = Stream(MODEL, repair_delay=45)
+    stream = Stream(MODEL, repair=True, repair_delay=45)
     assert stream.delay == 52
     for t in range(120):
         stream.push(x[t], track_id="p")

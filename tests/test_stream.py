@@ -309,7 +309,7 @@ def _one_line(exc_info):
 
 def test_bad_stream_arguments_raise_one_line_errors_and_change_nothing():
     x = track(10)
-    stream = Stream(MODEL)
+    stream = Stream(MODEL, repair=True)  # the repair's state too must stay as it was
     stream.push(x[0], track_id="a", time=0)
     for call, match in [
         (lambda: stream.push(x[1], track_id=["a"], time=1), r"track_id \['a'\] is a list"),

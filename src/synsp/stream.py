@@ -5,7 +5,7 @@ partial window averages of the frames not yet final.  Every pushed frame
 completes one window, which is refined at once; the oldest pending frame is
 then covered by every window it will ever be in, so it is returned: the
 refinement's **delay is W - 1 frames** (7 frames, 233 ms at 30 fps, for
-W = 8), plus the left/right repair's (below; ``repair=False``: none).
+W = 8), plus the left/right repair's when it is asked for (below; ``repair=True``).
 ``flush()`` returns the frames still pending of every track (averaged over the
 windows that exist, as offline refinement does at a sequence's end).
 
@@ -76,19 +76,21 @@ follows its nearest refined joint with its offset from it smoothed online
 axis-angles, refined as 6D vectors (the windows averaged on them, as offline)
 and returned as axis-angles.
 
-**Left/right repair online.**  A stream repairs left/right inversions of
+**Left/right repair online.**  ``repair=True`` repairs left/right inversions of
 arms, legs and head before refining (:class:`synsp.repair.OnlineRepair`, the
-model of :func:`synsp.repair.repair_inversions`), by default for a window
-model whose skeleton has left/right pairs (the larger ``skeleton`` when
-given: hands and feet follow their limb); not for causal streams (asked for
-zero delay: ``repair=True`` turns it on) nor SMPL rotations.  Each frame is
+model of :func:`synsp.repair.repair_inversions`), for a model whose skeleton
+has left/right pairs (the larger ``skeleton`` when given: hands and feet
+follow their limb); not for SMPL rotations.  It is off by default, unlike the
+offline refinement, because it adds a second of delay and, per person,
+unbatched work (100 people: about twice the time per frame): a stream's
+default stays the model's delay.  Each frame is
 held ``repair_delay`` frames (default one second at the model's frame rate:
 30 frames at 30 fps) and given to the network with its labels in the best
 labelling of the track up to then, so **the delay is W - 1 + repair_delay
 frames** (37 frames, 1.23 s at 30 fps; ``stream.delay``; ``model_delay`` and
 ``repair_delay`` apart).  That is for live analysis, broadcast, coaching and
-dashboards, which accept a second or two; interactive uses (games, AR) need
-``repair=False`` (or a causal model) and take the inversions as they come.
+dashboards, which accept a second or two; interactive uses (games, AR) keep
+the default ``repair=False`` (or a causal model) and take the inversions as they come.
 The frames come out relabelled (the confidences with them) and equal to
 offline refinement with repair where the delay settles each frame's labels
 as the whole track does: an inversion that ends within the delay, or a
@@ -175,8 +177,8 @@ class Stream:
         """``causal=None`` follows the model card (``True`` for models trained with ``--causal``);
         ``skeleton``: frames of a larger skeleton containing the model's joints; ``max_gap``: the
         longest absence (in frames) inside a track of a stream fed with frame times, default half a
-        second at the model's frame rate; ``repair``: left/right inversion repair online (default: on
-        for a window model whose skeleton has left/right pairs, off for causal streams and rotations),
+        second at the model's frame rate; ``repair``: left/right inversion repair online (default off:
+        ``True`` for a model whose skeleton has left/right pairs; never for rotations),
         deciding each frame ``repair_delay`` frames after it came (default one second at the model's
         frame rate, 30 frames at 30 fps); see the module docstring."""
         from .rotations import RotationNetwork
@@ -223,12 +225,12 @@ class Stream:
         if sk is not None and (self.subset is None and sk.num_joints != self._joints or not limb_groups(sk)):
             sk = None
         if repair is not None and not isinstance(repair, bool):
-            raise SynspInputError(f"repair is {repair!r}; expected True, False or None (on where it can be)")
+            raise SynspInputError(f"repair is {repair!r}; expected True or False (None: off)")
         if repair and sk is None:
             why = ("SMPL rotations are not repaired" if self.rotations else
                    f"skeleton {name!r} has no left/right pairs to repair")
             raise SynspInputError(f"repair=True but {why}; pass repair=False (or leave it None)")
-        self._repair_skeleton = sk if (repair or (repair is None and not self.causal)) else None
+        self._repair_skeleton = sk if repair else None
         if repair_delay is None:
             repair_delay = int(round(self.card.fps))
         elif isinstance(repair_delay, bool) or not isinstance(repair_delay, numbers.Integral) or repair_delay < 0:
