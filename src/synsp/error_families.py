@@ -309,6 +309,37 @@ def _ringing(x4: np.ndarray, fps: float, freq: float, damping: float) -> np.ndar
     return y
 
 
+def _draw_misses(r: np.random.Generator, T: int, fps: float, P: int, J: int, gate: np.ndarray,
+                 missing: np.ndarray) -> None:
+    """Bursts of missed joints and of whole missed persons inside the error segments (``gate``), set
+    in ``missing`` ``(T, P, J)``."""
+    rate = r.uniform(0.2, 1.5)
+    track, start, stop = _bursts(r, T, fps, np.full(P * J, rate / J), r.uniform(0.03, 0.4))
+    t_idx, b = _expand(start, stop)
+    keep = gate[t_idx, track[b] // J]
+    missing[t_idx[keep], (track[b] // J)[keep], (track[b] % J)[keep]] = True
+    ftrack, fstart, fstop = _bursts(r, T, fps, np.full(P, rate / 5), r.uniform(0.03, 0.3))
+    t_idx, b = _expand(fstart, fstop)
+    keep = gate[t_idx, ftrack[b]]
+    missing[t_idx[keep], ftrack[b][keep]] = True
+
+
+def _draw_inversions(r: np.random.Generator, T: int, fps: float, P: int, K: int,
+                     gate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Inversions of random length (mean one frame to 0.5 s) of each of the ``K`` left/right pairs
+    ``(T, P, K)`` and of the whole body ``(T, P)``, inside the error segments (``gate``)."""
+    mean_s = math.exp(r.uniform(math.log(1.0 / fps), math.log(0.5)))
+    pair_mask = np.zeros((T, P, K), dtype=bool)
+    track, start, stop = _bursts(r, T, fps, np.full(P * K, r.uniform(0.05, 0.5) / K), mean_s)
+    t_idx, b = _expand(start, stop)
+    pair_mask[t_idx, track[b] // K, track[b] % K] = True
+    body_mask = np.zeros((T, P), dtype=bool)
+    track, start, stop = _bursts(r, T, fps, np.full(P, r.uniform(0.0, 0.1)), mean_s)
+    t_idx, b = _expand(start, stop)
+    body_mask[t_idx, track[b]] = True
+    return pair_mask & gate[:, :, None], body_mask & gate
+
+
 def simulate_family(
     gt: Any,
     family: "str | ErrorFamily",
@@ -409,30 +440,9 @@ def simulate_family(
 
             noise += _blend(env) * (_lowpass(x4, alpha) - x4)
         elif comp == "misses":
-            rate = r.uniform(0.2, 1.5)
-            track, start, stop = _bursts(r, T, fps, np.full(P * J, rate / J), r.uniform(0.03, 0.4))
-            t_idx, b = _expand(start, stop)
-            keep = gate[t_idx, track[b] // J]
-            missing[t_idx[keep], (track[b] // J)[keep], (track[b] % J)[keep]] = True
-            ftrack, fstart, fstop = _bursts(r, T, fps, np.full(P, rate / 5), r.uniform(0.03, 0.3))
-            t_idx, b = _expand(fstart, fstop)
-            keep = gate[t_idx, ftrack[b]]
-            missing[t_idx[keep], ftrack[b][keep]] = True
+            _draw_misses(r, T, fps, P, J, gate, missing)
         elif comp == "inversions" and pairs.size:
-            K = pairs.shape[0]
-            mean_s = math.exp(r.uniform(math.log(1.0 / fps), math.log(0.5)))
-            pair_mask = np.zeros((T, P, K), dtype=bool)
-            track, start, stop = _bursts(r, T, fps, np.full(P * K, r.uniform(0.05, 0.5) / K), mean_s)
-            t_idx, b = _expand(start, stop)
-            pair_mask[t_idx, track[b] // K, track[b] % K] = True
-            body_mask = np.zeros((T, P), dtype=bool)
-            track, start, stop = _bursts(r, T, fps, np.full(P, r.uniform(0.0, 0.1)), mean_s)
-            t_idx, b = _expand(start, stop)
-            body_mask[t_idx, track[b]] = True
-            pair_mask &= gate[:, :, None]
-            body_mask &= gate
-            perm = _perm(sk, J, pairs)
-            _invert(base, pair_mask, body_mask, pairs, perm, None)
+            _invert(base, *_draw_inversions(r, T, fps, P, pairs.shape[0], gate), pairs, _perm(sk, J, pairs), None)
         elif comp == "spikes":
             jit = r.standard_normal((T, P, J, D)) * _joint_scales(r, factors, P)
             spikes = np.zeros((T, P, J, D))
@@ -586,27 +596,9 @@ def _simulate_rotations(gt: Any, fam: ErrorFamily, skeleton: Any, fps: float,
             rung = _quaternion_filter(x4, lambda q: _ringing(q, fps, freq, damping))
             noise += blend * _relative(x4, rung) + 0.3 * w * A * _unit(r.standard_normal((T, P, J, 3)))
         elif comp == "misses":
-            rate = r.uniform(0.2, 1.5)
-            track, start, stop = _bursts(r, T, fps, np.full(P * J, rate / J), r.uniform(0.03, 0.4))
-            t_idx, b = _expand(start, stop)
-            keep = gate[t_idx, track[b] // J]
-            missing[t_idx[keep], (track[b] // J)[keep], (track[b] % J)[keep]] = True
-            ftrack, fstart, fstop = _bursts(r, T, fps, np.full(P, rate / 5), r.uniform(0.03, 0.3))
-            t_idx, b = _expand(fstart, fstop)
-            keep = gate[t_idx, ftrack[b]]
-            missing[t_idx[keep], ftrack[b][keep]] = True
+            _draw_misses(r, T, fps, P, J, gate, missing)
         elif comp == "inversions" and pairs.size:
-            K = pairs.shape[0]
-            mean_s = math.exp(r.uniform(math.log(1.0 / fps), math.log(0.5)))
-            pair_mask = np.zeros((T, P, K), dtype=bool)
-            track, start, stop = _bursts(r, T, fps, np.full(P * K, r.uniform(0.05, 0.5) / K), mean_s)
-            t_idx, b = _expand(start, stop)
-            pair_mask[t_idx, track[b] // K, track[b] % K] = True
-            body_mask = np.zeros((T, P), dtype=bool)
-            track, start, stop = _bursts(r, T, fps, np.full(P, r.uniform(0.0, 0.1)), mean_s)
-            t_idx, b = _expand(start, stop)
-            body_mask[t_idx, track[b]] = True
-            _invert(base, pair_mask & gate[:, :, None], body_mask & gate, pairs, _perm(sk, J, pairs), _MIRROR)
+            _invert(base, *_draw_inversions(r, T, fps, P, pairs.shape[0], gate), pairs, _perm(sk, J, pairs), _MIRROR)
         elif comp == "spikes":
             jit = r.standard_normal((T, P, J, 3)) * _joint_scales(r, factors, P)
             spikes = np.zeros((T, P, J, 3))

@@ -36,6 +36,7 @@ sign-continuous quaternions, or a rotation network by name or checkpoint).
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -89,21 +90,30 @@ def _truths(skeleton: str, representation: str, frames: int, corpus: str | None)
             for gt, clip in split_positions(skeleton, "test", representation, frames, corpus)]
 
 
-def conditions(skeleton: str = "h36m17", representation: str = "3d", frames: int = 10**9,
-               corpus: str | None = None, seed: int = 0) -> list[Condition]:
-    """Every condition of the benchmark on the test split (seeded, the same for every method)."""
-    truths = _truths(skeleton, representation, frames, corpus)
-    depth = None if representation == "2d" else 2
+def _clean_conditions(truths: list[tuple[np.ndarray, str]]) -> list[Condition]:
+    """Clean input at 1x, 2x and 3x speed (every 2nd / 3rd frame; clips of 16 frames or more)."""
     conf1 = lambda g: np.ones(g.shape[:-1])  # noqa: E731
     out = [Condition("clean", [(g, g.copy(), conf1(g), k) for g, k in truths], clean=True)]
     for speed in (2, 3):
         out.append(Condition(f"clean {speed}x speed", [(g[::speed], g[::speed].copy(), conf1(g[::speed]), k)
                                                         for g, k in truths if len(g[::speed]) >= 16], clean=True))
+    return out
 
-    def simulated(name: str, draw: Callable[[np.ndarray, int], Any]) -> Condition:
-        """``draw(gt, seed)`` (a :class:`synsp.noise.Simulated`) on every clip, each with its own seed."""
-        sims = [(g, draw(g, seed + 7919 * i), k) for i, (g, k) in enumerate(truths)]
-        return Condition(name, [(g, s.pred, s.confidence, k) for g, s, k in sims])
+
+def _simulated(truths: list[tuple[np.ndarray, str]], seed: int, name: str,
+               draw: Callable[[np.ndarray, int], Any]) -> Condition:
+    """``draw(gt, seed)`` (a :class:`synsp.noise.Simulated`) on every clip, each with its own seed."""
+    sims = [(g, draw(g, seed + 7919 * i), k) for i, (g, k) in enumerate(truths)]
+    return Condition(name, [(g, s.pred, s.confidence, k) for g, s, k in sims])
+
+
+def conditions(skeleton: str = "h36m17", representation: str = "3d", frames: int = 10**9,
+               corpus: str | None = None, seed: int = 0) -> list[Condition]:
+    """Every condition of the benchmark on the test split (seeded, the same for every method)."""
+    truths = _truths(skeleton, representation, frames, corpus)
+    depth = None if representation == "2d" else 2
+    out = _clean_conditions(truths)
+    simulated = functools.partial(_simulated, truths, seed)
 
     for fam in HELD_OUT_FAMILIES:
         for level in LEVELS:
@@ -161,15 +171,8 @@ def rotation_conditions(frames: int = 10**9, corpus: str | None = None, seed: in
     """The rows of :func:`conditions` on the test split's smpl24 rotations (seeded, the same for every method):
     clean 1x/2x/3x, the held-out families at :data:`ROTATION_LEVELS` degrees, ``mixed``, the 3D presets."""
     truths = _rotation_truths(frames, corpus)
-    conf1 = lambda g: np.ones(g.shape[:-1])  # noqa: E731
-    out = [Condition("clean", [(g, g.copy(), conf1(g), k) for g, k in truths], clean=True)]
-    for speed in (2, 3):
-        out.append(Condition(f"clean {speed}x speed", [(g[::speed], g[::speed].copy(), conf1(g[::speed]), k)
-                                                        for g, k in truths if len(g[::speed]) >= 16], clean=True))
-
-    def simulated(name: str, draw: Callable[[np.ndarray, int], Any]) -> Condition:
-        sims = [(g, draw(g, seed + 7919 * i), k) for i, (g, k) in enumerate(truths)]
-        return Condition(name, [(g, s.pred, s.confidence, k) for g, s, k in sims])
+    out = _clean_conditions(truths)
+    simulated = functools.partial(_simulated, truths, seed)
 
     for fam in HELD_OUT_FAMILIES:
         for level in ROTATION_LEVELS:
@@ -186,8 +189,6 @@ def rotation_conditions(frames: int = 10**9, corpus: str | None = None, seed: in
 def rotation_refiner(method: str) -> Callable:
     """``method`` as a refiner of axis-angles ``(T, 24, 3)``: ``"input"`` (lost rotations filled on
     quaternions), a synsp filter name or a rotation network (shipped name or checkpoint path)."""
-    import functools
-
     from .rotations import refine_rotations, rotation_filter
     from .training import input_as_rotations
 
