@@ -22,7 +22,9 @@ def _table(report, caption_start):
 def test_window_averaging_is_smoother_than_non_overlapping_windows(window_average):
     rows = {r["windows"]: r for r in _table(window_average, "the shipped")}
     swaa, blocks = rows["stride 1, averaged (SWAA)"], rows["non-overlapping (stride W)"]
-    assert swaa["Accel"] < 0.5 * blocks["Accel"]  # block edges jump; averaging removes the jumps
+    # block edges jump; averaging removes the jumps (0.55x with the default re-tuned for fast clean motion,
+    # which corrects less inside a window than the earlier weights did: 0.4-0.5x)
+    assert swaa["Accel"] < 0.65 * blocks["Accel"]
     assert swaa["MPJPE"] <= blocks["MPJPE"]
 
 
