@@ -77,3 +77,17 @@ def test_inversions_benchmark_quick(capsys):
     assert mpjpe["butterworth + repair"] < mpjpe["butterworth"]
     timing = [r for r in rows if r[1].strip().startswith("2,000 x 17")][0]
     assert float(timing[2]) > 0 and float(timing[3]) > 0
+
+
+def test_validation_robustness_rows_run_and_a_filter_harms_fast_clean_motion_more(capsys):
+    module = runpy.run_path(str(BENCHMARKS / "validation_robustness.py"))
+    # the test split: the one the embedded corpus of a fresh clone holds (the script's default is val)
+    assert module["main"](["--split", "test", "--frames", "300", "--methods", "butterworth"]) == 0
+    out = capsys.readouterr().out
+    assert ("reproduce: python benchmarks/validation_robustness.py --split test --frames 300 --methods "
+            "butterworth") in out
+    assert out.startswith("test split")
+    row = [line for line in out.splitlines() if line.startswith("| butterworth")][0]
+    cells = [float(c) for c in row.split("|")[2:-1]]
+    assert len(cells) == 9 and all(c >= 0 for c in cells)
+    assert cells[0] < cells[1] < cells[2]  # a low-pass filter harms fast clean motion more than slow

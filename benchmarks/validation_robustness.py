@@ -1,0 +1,77 @@
+"""Candidate checkpoints compared on the validation split (never the test split): clean input at 1x, 2x and
+3x speed, held-out error families, the training family.
+
+Choosing between training runs on the test split would select on it; this script gives the robustness
+experiment's kind of rows on the validation split instead, so the test-split table stays unseen until a model
+is shipped. MPJPE (root-relative; mm in 3D, px in 2D) per condition; clean rows: what the method adds.
+
+Run:  python benchmarks/validation_robustness.py [--representation 2d] [--frames 8000] [--methods a,b,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+#: (family, level): one level per held-out family, overshoot at the level the selection uses
+FAMILY_ROWS = (("spiky", 0.01), ("rigid-shake", 0.01), ("rigid-shake", 0.03), ("overshoot", 0.02),
+               ("quantized", 0.01))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--representation", choices=("3d", "2d"), default="3d")
+    parser.add_argument("--frames", type=int, default=8000, help="validation-split frames (whole clips)")
+    parser.add_argument("--split", choices=("val", "test"), default="val",
+                        help="val (the point of this script); test only to smoke-run it on the embedded corpus")
+    parser.add_argument("--methods", default="kalman-rts,butterworth",
+                        help="comma-separated refiners: filters, shipped models or checkpoint paths")
+    args = parser.parse_args(argv)
+
+    import numpy as np
+
+    from synsp.data.corpus import built_corpus_path, embedded_corpus_path
+    from synsp.data.views import split_positions
+    from synsp.error_families import simulate_family
+    from synsp.metrics import summarize
+    from synsp.refiners import get_refiner
+    from synsp.skeletons import get_skeleton
+
+    two_d = args.representation == "2d"
+    skeleton = "coco17" if two_d else "h36m17"
+    corpus = built_corpus_path() if built_corpus_path().is_file() else embedded_corpus_path()
+    truths = [g for g, _ in split_positions(skeleton, args.split, args.representation, args.frames, str(corpus))]
+    if not truths:
+        print(f"the corpus has no {args.split} clips: build it with `synsp data build`")
+        return 2
+    depth, scale, unit = (None, 1.0, "px") if two_d else (2, 1000.0, "mm")
+    conds = {"clean": [(g, g) for g in truths]}
+    for speed in (2, 3):
+        conds[f"clean {speed}x"] = [(g[::speed], g[::speed]) for g in truths if len(g[::speed]) >= 16]
+    for fam, level in FAMILY_ROWS:
+        conds[f"{fam} {100 * level:g} %"] = [
+            (g, simulate_family(g, fam, skeleton=skeleton, fps=30.0, seed=11 + 7919 * i, level=level,
+                                depth_axis=depth).pred) for i, g in enumerate(truths)]
+    conds["mixed"] = [(g, simulate_family(g, "mixed", skeleton=skeleton, fps=30.0, seed=5 + 7919 * i,
+                                          depth_axis=depth).pred) for i, g in enumerate(truths)]
+    root = get_skeleton(skeleton).root_joints
+    methods = [m for m in args.methods.split(",") if m]
+    print(f"{'validation' if args.split == 'val' else 'test'} split, {sum(len(g) for g in truths)} frames in {len(truths)} clips, {skeleton} "
+          f"{args.representation}; MPJPE ({unit}); clean rows: added")
+    print("\n| method | " + " | ".join(conds) + " |")
+    print("|---" * (len(conds) + 1) + "|")
+    for name in methods:
+        refiner = get_refiner(name)
+        cells = []
+        for clips in conds.values():
+            preds = [np.asarray(refiner(x, fps=30.0)) for _, x in clips]
+            cells.append(f"{summarize(preds, [g for g, _ in clips], root_joints=root, scale=scale)['mpjpe']:.2f}")
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    extra = [f"--representation {args.representation}"] if two_d else []
+    extra += [f"--split {args.split}"] if args.split != "val" else []
+    extra += [f"--frames {args.frames}", f"--methods {args.methods}"]
+    print(f"\nreproduce: python benchmarks/validation_robustness.py {' '.join(extra)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
