@@ -340,6 +340,18 @@ def _draw_inversions(r: np.random.Generator, T: int, fps: float, P: int, K: int,
     return pair_mask & gate[:, :, None], body_mask & gate
 
 
+def _draw_brief_inversions(r: np.random.Generator, T: int, fps: float, P: int, K: int,
+                           gate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The spiky family's inversions: of single left/right pairs, 1-3 frames (mean 1.5 frames, 0.3 per
+    second), inside the error segments (``gate``); no whole-body inversions (the ``(T, P)`` mask is empty)."""
+    pair_mask = np.zeros((T, P, K), dtype=bool)
+    track, start, stop = _bursts(r, T, fps, np.full(P * K, 0.3 / K), 1.5 / fps)
+    stop = np.minimum(stop, start + 3)
+    t_idx, b = _expand(start, stop)
+    pair_mask[t_idx, track[b] // K, track[b] % K] = True
+    return pair_mask & gate[:, :, None], np.zeros((T, P), dtype=bool)
+
+
 def simulate_family(
     gt: Any,
     family: "str | ErrorFamily",
@@ -450,14 +462,8 @@ def simulate_family(
             spikes[hit] = r.standard_normal((int(hit.sum()), D)) * 4.0
             noise += w * A * _unit(jit + spikes)
             if pairs.size:
-                K = pairs.shape[0]
-                pair_mask = np.zeros((T, P, K), dtype=bool)
-                track, start, stop = _bursts(r, T, fps, np.full(P * K, 0.3 / K), 1.5 / fps)
-                stop = np.minimum(stop, start + 3)
-                t_idx, b = _expand(start, stop)
-                pair_mask[t_idx, track[b] // K, track[b] % K] = True
-                perm = _perm(sk, J, pairs)
-                _invert(base, pair_mask & gate[:, :, None], np.zeros((T, P), dtype=bool), pairs, perm, None)
+                _invert(base, *_draw_brief_inversions(r, T, fps, P, pairs.shape[0], gate), pairs,
+                        _perm(sk, J, pairs), None)
         elif comp == "rigid":  # half the level as a common translation, half as a rotation about the root
             tau = r.uniform(0.01, 0.06)
             root = x4[:, :, list(sk.root_joints)].mean(axis=2, keepdims=True)  # (T, P, 1, D)
@@ -606,13 +612,7 @@ def _simulate_rotations(gt: Any, fam: ErrorFamily, skeleton: Any, fps: float,
             spikes[hit] = r.standard_normal((int(hit.sum()), 3)) * 4.0
             noise += w * A * _unit(jit + spikes)
             if pairs.size:
-                K = pairs.shape[0]
-                pair_mask = np.zeros((T, P, K), dtype=bool)
-                track, start, stop = _bursts(r, T, fps, np.full(P * K, 0.3 / K), 1.5 / fps)
-                stop = np.minimum(stop, start + 3)
-                t_idx, b = _expand(start, stop)
-                pair_mask[t_idx, track[b] // K, track[b] % K] = True
-                _invert(base, pair_mask & gate[:, :, None], np.zeros((T, P), dtype=bool), pairs,
+                _invert(base, *_draw_brief_inversions(r, T, fps, P, pairs.shape[0], gate), pairs,
                         _perm(sk, J, pairs), _MIRROR)
         elif comp == "rigid":  # the global orientation jitters on the camera's side: exp(d) R = R exp(R^T d)
             tau = r.uniform(0.01, 0.06)

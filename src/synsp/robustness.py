@@ -130,22 +130,32 @@ def conditions(skeleton: str = "h36m17", representation: str = "3d", frames: int
 def measure(refiner: Callable, cond: Condition, skeleton: str, scale: float) -> dict[str, Any]:
     """MPJPE, Accel, worst clip MPJPE (root-relative, x ``scale``), per-kind MPJPE and frames/s."""
     sk = get_skeleton(skeleton)
+    preds, gts, fps = _refine_timed(refiner, cond)
+    m = summarize(preds, gts, root_joints=sk.root_joints, scale=scale)
+    per_clip = [scale * float(np.linalg.norm(root_relative(p, sk.root_joints) - root_relative(g, sk.root_joints),
+                                            axis=-1).mean()) for p, g in zip(preds, gts)]
+    return {"mpjpe": m["mpjpe"], "accel": m["accel"], **_clip_summary(per_clip, cond), "fps": fps}
+
+
+def _refine_timed(refiner: Callable, cond: Condition) -> tuple[list[np.ndarray], list[np.ndarray], float]:
+    """The refined clips of a condition, their truths, and the refiner's frames per second."""
     preds, seconds = [], 0.0
     for _, inp, conf, _ in cond.clips:
         start = time.perf_counter()
         preds.append(np.asarray(refiner(inp, fps=30.0, confidence=conf)))
         seconds += time.perf_counter() - start
     gts = [g for g, _, _, _ in cond.clips]
-    m = summarize(preds, gts, root_joints=sk.root_joints, scale=scale)
-    per_clip = [scale * float(np.linalg.norm(root_relative(p, sk.root_joints) - root_relative(g, sk.root_joints),
-                                            axis=-1).mean()) for p, g in zip(preds, gts)]
+    frames = sum(len(g) for g in gts)
+    return preds, gts, frames / seconds if seconds > 0 else float("inf")
+
+
+def _clip_summary(per_clip: list[float], cond: Condition) -> dict[str, Any]:
+    """The worst clip's error and the frame-weighted error per motion kind."""
     kinds: dict[str, list[tuple[float, int]]] = {}
     for e, (g, _, _, k) in zip(per_clip, cond.clips):
         kinds.setdefault(k, []).append((e, len(g)))
     per_kind = {k: sum(e * n for e, n in v) / sum(n for _, n in v) for k, v in kinds.items()}
-    frames = sum(len(g) for g in gts)
-    return {"mpjpe": m["mpjpe"], "accel": m["accel"], "worst": max(per_clip), "kinds": per_kind,
-            "fps": frames / seconds if seconds > 0 else float("inf")}
+    return {"worst": max(per_clip), "kinds": per_kind}
 
 
 # ----------------------------------------------------------------------------
@@ -203,21 +213,11 @@ def measure_rotations(refiner: Callable, cond: Condition) -> dict[str, Any]:
     from .metrics import geodesic_error
     from .rotations import rotation_metrics
 
-    preds, seconds = [], 0.0
-    for _, inp, conf, _ in cond.clips:
-        start = time.perf_counter()
-        preds.append(np.asarray(refiner(inp, fps=30.0, confidence=conf)))
-        seconds += time.perf_counter() - start
-    gts = [g for g, _, _, _ in cond.clips]
+    preds, gts, fps = _refine_timed(refiner, cond)
     m = rotation_metrics(preds, gts)
     per_clip = [geodesic_error(p, g) for p, g in zip(preds, gts)]
-    kinds: dict[str, list[tuple[float, int]]] = {}
-    for e, (g, _, _, k) in zip(per_clip, cond.clips):
-        kinds.setdefault(k, []).append((e, len(g)))
-    per_kind = {k: sum(e * n for e, n in v) / sum(n for _, n in v) for k, v in kinds.items()}
-    frames = sum(len(g) for g in gts)
     return {"angle": m["angle"], "angle_accel": m["angle_accel"], "mpjpe": m["mpjpe"], "accel": m["accel"],
-            "worst": max(per_clip), "kinds": per_kind, "fps": frames / seconds if seconds > 0 else float("inf")}
+            **_clip_summary(per_clip, cond), "fps": fps}
 
 
 def rotation_report(methods: "list[str] | None" = None, frames: int = 10**9, corpus: str | None = None,
