@@ -115,8 +115,9 @@ MODEL_SIZES = {
 
 
 @cli.command()
-@click.option("--architecture", type=click.Choice(["synsp", "smoothnet", "deciwatch", "hanet"]), default="synsp",
-              show_default=True)
+@click.option("--architecture", type=click.Choice(["synsp", "smoothnet", "deciwatch", "hanet", "universal"]),
+              default="synsp", show_default=True,
+              help="universal: one SynSP for any joint set, 2D and 3D (joints as tokens; synsp.models.universal)")
 @click.option("--name", default=None, help="model name (default: derived from the options)")
 @click.option("--skeleton", default=None,
               help="joint set (default: the skeleton of a --corpus that holds one, e.g. from `synsp data import`; "
@@ -151,6 +152,11 @@ MODEL_SIZES = {
 @click.option("--resume", is_flag=True, help="continue from <out>/last.pt")
 @click.option("--init", "init", default=None, help="start from a checkpoint's weights (e.g. a single-view model)")
 @click.option("--causal", is_flag=True, help="SynSP: train for zero delay (loss on each window's last frame)")
+@click.option("--also-skeleton", "skeletons", multiple=True,
+              help="universal: another joint set to train on (repeatable; the corpus must give it)")
+@click.option("--mix-2d", default=0.0, show_default=True, help="universal: share of the batches in 2D")
+@click.option("--joint-subsets", default=0.0, show_default=True,
+              help="universal: share of the batches on a random subset of the joints (unseen joint sets)")
 @click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
               help="override a network setting, e.g. pose_quality_encoding=false (ablations); repeatable")
 def train(**opts) -> None:
@@ -180,6 +186,7 @@ def train(**opts) -> None:
         windows_per_epoch=opts["windows_per_epoch"], batch_size=opts["batch_size"], lr=opts["lr"],
         lr_decay=opts["lr_decay"], w_accel=w_accel, seed=opts["seed"], out=opts["out"] or f"runs/{name}",
         device=opts["device"], init=opts["init"], causal=opts["causal"], fast_motion=opts["fast_motion"],
+        skeletons=list(opts["skeletons"]), mix_2d=opts["mix_2d"], joint_subsets=opts["joint_subsets"],
         command="synsp train " + " ".join(sys.argv[2:]),
     )
     best = run(config, resume=opts["resume"])

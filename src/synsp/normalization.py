@@ -35,12 +35,20 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["WindowStats", "normalize_windows", "denormalize_windows", "window_mask", "PER_VIEW", "SHARED_VIEWS",
-           "ROTATIONS_6D", "normalize_rotation_windows", "denormalize_rotation_windows"]
+           "ROTATIONS_6D", "CENTROID", "root_joints_of", "normalize_rotation_windows", "denormalize_rotation_windows"]
 
 #: the model card's ``normalization`` values: each view on its own, or the views of one person together
 PER_VIEW = "window-root-rms"
 SHARED_VIEWS = "window-root-rms-shared-views"
 ROTATIONS_6D = "rot6d-window-root-orientation"
+#: any skeleton (the universal model): the root is the centroid of all joints, so no joint order is assumed
+CENTROID = "window-centroid-rms"
+
+
+def root_joints_of(normalization: str, root_joints: tuple[int, ...], num_joints: int) -> tuple[int, ...]:
+    """The joints whose mean is the root under ``normalization``: all of them for :data:`CENTROID`,
+    else the model card's ``root_joints``."""
+    return tuple(range(num_joints)) if normalization == CENTROID else tuple(root_joints)
 
 
 @dataclass

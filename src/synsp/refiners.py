@@ -37,6 +37,7 @@ from .missing import hold_missing, interpolate_missing, missing_from_confidence
 from .models.checkpoint import ModelCard, load_model
 from .normalization import (
     ROTATIONS_6D,
+    root_joints_of,
     SHARED_VIEWS,
     denormalize_rotation_windows,
     denormalize_windows,
@@ -102,7 +103,8 @@ class NetworkRefiner:
         """Refine ``poses``; with ``return_filled`` also return the mask of filled joints."""
         card = self.card
         joints = self.skeleton.num_joints if self.skeleton else None
-        x = check_poses(poses, "poses", ndims=(3, 4), dims=(card.dims,), joints=joints, allow_nan=True)
+        dims = getattr(self.model, "accepts_dims", (card.dims,))  # the universal model: 2D and 3D
+        x = check_poses(poses, "poses", ndims=(3, 4), dims=dims, joints=joints, allow_nan=True)
         single = x.ndim == 3
         x4 = x[:, None] if single else x  # (T, P, J, D)
         missing = np.isnan(x4).any(-1)  # (T, P, J)
@@ -171,23 +173,27 @@ class NetworkRefiner:
         if rotations:  # 6D joint rotations (synsp.rotations.RotationNetwork): (n, P, W, J*6)
             inp, root = normalize_rotation_windows(windows)
         else:
-            inp, stats = normalize_windows(windows, card.root_joints,  # (n, P, W, (J+1)*D)
+            roots = root_joints_of(card.normalization, card.root_joints, windows.shape[-2])
+            inp, stats = normalize_windows(windows, roots,  # (n, P, W, (J+1)*D)
                                            shared_views=card.normalization == SHARED_VIEWS)
         mask = None
         if card.mask:
-            flags = missing.astype(np.float64) if rotations else window_mask(missing, card.root_joints)
+            flags = missing.astype(np.float64) if rotations else window_mask(missing, roots)
             mask = torch.as_tensor(flags, dtype=torch.float32, device=self.device)
-        y = self.run_windows(torch.as_tensor(inp, dtype=torch.float32, device=self.device), mask).cpu().numpy()
+        y = self.run_windows(torch.as_tensor(inp, dtype=torch.float32, device=self.device), mask,
+                             dims=windows.shape[-1]).cpu().numpy()
         if rotations:
             return denormalize_rotation_windows(y, root)
         return denormalize_windows(y, stats, windows.shape[-1])
 
-    def run_windows(self, inp: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-        """Normalised windows ``(n, P, W, C)`` (+ mask) -> the card's output, same shape."""
+    def run_windows(self, inp: torch.Tensor, mask: torch.Tensor | None, dims: int | None = None) -> torch.Tensor:
+        """Normalised windows ``(n, P, W, C)`` (+ mask) -> the card's output, same shape.  ``dims``: the
+        poses' D, told to a model that takes several (the universal model)."""
         if self.card.views == 1:
             inp = inp[:, 0]
             mask = mask[:, 0] if mask is not None else None
-        out = self.model(inp, mask=mask) if self.card.mask else self.model(inp)
+        kw = {"dims": dims} if dims is not None and hasattr(self.model, "accepts_dims") else {}
+        out = self.model(inp, mask=mask, **kw) if self.card.mask else self.model(inp, **kw)
         if isinstance(out, tuple):
             out = getattr(out, self.card.output)
         return out if self.card.views > 1 else out[:, None]

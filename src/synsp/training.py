@@ -48,6 +48,7 @@ from .models.checkpoint import ModelCard, build_model, check_state_dict, config_
 from .error_families import is_family, person_size, simulate_family
 from .noise import simulate
 from .normalization import (
+    CENTROID,
     PER_VIEW,
     ROTATIONS_6D,
     SHARED_VIEWS,
@@ -95,6 +96,11 @@ class TrainConfig:
     fast_motion: float = 0.0  # share of training chunks played 1.25-3x faster (Augmentation.fast)
     init: str | None = None  # start from this checkpoint's weights (same architecture and config)
     causal: bool = False  # SynSP only: loss on the window's last frame, zero-delay use
+    # the universal model (architecture "universal"): more joint sets, a share of 2D batches, a share of batches
+    # on a random subset of the joints; ``skeleton`` and ``representation`` are what it is validated on
+    skeletons: list[str] = field(default_factory=list)
+    mix_2d: float = 0.0
+    joint_subsets: float = 0.0
     out: str = "runs/synsp"
     device: str = "cpu"
     workers: int = 0
@@ -156,6 +162,13 @@ def validate_config(config: TrainConfig) -> None:
         raise SynspInputError(f"min_views is {config.min_views}; expected 1..views ({config.views}) with views > 1")
     if config.causal and config.architecture != "synsp":
         raise SynspInputError("--causal training is implemented for SynSP only")
+    _number(config, "mix_2d", 0.0, 1.0)
+    _number(config, "joint_subsets", 0.0, 1.0)
+    if config.architecture != "universal" and (config.skeletons or config.mix_2d or config.joint_subsets):
+        raise SynspInputError("skeletons, mix_2d and joint_subsets train the universal model only "
+                              "(--architecture universal)")
+    if config.architecture == "universal" and (config.views != 1 or config.representation not in ("3d", "2d")):
+        raise SynspInputError("the universal model trains on one view (--views 1) of 3d or 2d positions")
 
 
 def _load_state(path: Path, device: str) -> dict:
@@ -196,6 +209,8 @@ def _dims(config: TrainConfig) -> int:
 def _normalization(config: TrainConfig) -> str:
     if config.representation == ROTATIONS:
         return ROTATIONS_6D
+    if config.architecture == "universal":
+        return CENTROID
     return SHARED_VIEWS if _shared_views(config) else PER_VIEW
 
 
@@ -204,6 +219,8 @@ def _model_config(config: TrainConfig) -> dict[str, Any]:
     if config.architecture == "synsp":
         base = {"window": config.window, "channels": channels,
                 "mask_channels": mask_channels if config.mask else 0}
+    elif config.architecture == "universal":
+        base = {"window": config.window, "dims": _dims(config), "mask": config.mask}
     elif config.architecture == "smoothnet":
         base = {"window": config.window}
     elif config.architecture in ("deciwatch", "hanet"):
@@ -220,28 +237,32 @@ def _shared_views(config: TrainConfig) -> bool:
 
 def make_card(config: TrainConfig, model_config: dict[str, Any], data: str | None = None) -> ModelCard:
     sk = get_skeleton(config.skeleton)
+    universal = config.architecture == "universal"
     window = config.window if config.architecture not in ("deciwatch", "hanet") else (
         config_class(config.architecture)(**model_config).window)  # interval * q + 1
     return ModelCard(
-        name=config.name, architecture=config.architecture, config=model_config, skeleton=sk.name,
-        dims=_dims(config), window=window, views=config.views,
-        fps=30.0, root_joints=tuple(sk.root_joints), mask=config.mask and config.architecture == "synsp",
+        name=config.name, architecture=config.architecture, config=model_config,
+        skeleton="any" if universal else sk.name, dims=_dims(config), window=window, views=config.views,
+        fps=30.0, root_joints=(0,) if universal else tuple(sk.root_joints),
+        mask=config.mask and config.architecture in ("synsp", "universal"),
         causal=config.causal, normalization=_normalization(config),
-        skeleton_definition=None if sk.name in BUILTIN_SKELETONS else sk.to_dict(),
+        skeleton_definition=None if universal or sk.name in BUILTIN_SKELETONS else sk.to_dict(),
         data=f"{data or 'synsp corpus (real CMU/assimp/holosoma mocap)'}, {config.train_split} split",
         noise_preset=config.preset if isinstance(config.preset, str) else "+".join(config.preset),
         recipe={k: v for k, v in dataclasses.asdict(config).items()
                 if k in ("epochs", "windows_per_epoch", "batch_size", "lr", "lr_decay", "w_pos", "w_accel",
-                         "seed", "mode", "representation", "min_views", "fast_motion")},
+                         "seed", "mode", "representation", "min_views", "fast_motion", "skeletons", "mix_2d",
+                         "joint_subsets")},
         command=config.command,
     )
 
 
-def _loss(architecture: str, model, inp, gt, mask, config: TrainConfig):
-    if architecture == "synsp":
+def _loss(architecture: str, model, inp, gt, mask, config: TrainConfig, dims: int = 3):
+    if architecture in ("synsp", "universal"):
         from .models.synsp import synsp_loss
 
-        return synsp_loss(model(inp, mask=mask), gt, config.w_pos, config.w_accel, causal=config.causal)
+        out = model(inp, mask=mask, dims=dims) if architecture == "universal" else model(inp, mask=mask)
+        return synsp_loss(out, gt, config.w_pos, config.w_accel, causal=config.causal)
     if architecture == "smoothnet":
         from .models.smoothnet import smoothnet_loss
 
@@ -264,14 +285,23 @@ def _keep_views(batch: dict, config: TrainConfig, epoch: int, step: int) -> dict
     return {key: value[:, :k] for key, value in batch.items()}
 
 
-def _batch_to_tensors(batch: dict, config: TrainConfig, root_joints) -> tuple[torch.Tensor, ...]:
-    """Dataset batch (positions or axis-angles, un-normalised) -> normalised input, target and mask tensors."""
-    J = get_skeleton(config.skeleton).num_joints
-    D = 2 if config.representation == "2d" else 3
+def _batch_to_tensors(batch: dict, config: TrainConfig, root_joints, skeleton: str | None = None,
+                      representation: str | None = None, subset: np.ndarray | None = None) -> tuple[torch.Tensor, ...]:
+    """Dataset batch (positions or axis-angles, un-normalised) -> normalised input, target and mask tensors.
+    ``skeleton``/``representation``: the batch's (default: the config's); ``subset``: keep these joints only
+    (the universal model, whose root is then the centroid of the kept joints)."""
+    representation = representation or config.representation
+    J = get_skeleton(skeleton or config.skeleton).num_joints
+    D = 2 if representation == "2d" else 3
     inp = batch["input"].numpy().astype(np.float64)
     gt = batch["gt"].numpy().astype(np.float64)
     shape = inp.shape[:-1] + (J, D)  # (B, [P,] W, J, D)
-    if config.representation == ROTATIONS:
+    if subset is not None or config.architecture == "universal":
+        keep = np.arange(J) if subset is None else subset
+        inp, gt = inp.reshape(shape)[..., keep, :], gt.reshape(shape)[..., keep, :]
+        batch = {**batch, "mask": batch["mask"][..., keep]}
+        J, shape, root_joints = len(keep), inp.shape, tuple(range(len(keep)))
+    if representation == ROTATIONS:
         from .geometry import axis_angle_to_rot6d
 
         x, root = normalize_rotation_windows(axis_angle_to_rot6d(inp.reshape(shape)))
@@ -491,13 +521,18 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
                                         preset=config.preset, mode=config.mode, seed=config.seed,
                                         augment=Augmentation(fast=config.fast_motion))
     else:
-        train_clips = load_corpus(corpus, skeleton=config.skeleton, split=config.train_split)
         from .data.dataset import Augmentation
 
-        dataset = WindowDataset(train_clips, window=card.window, skeleton=config.skeleton, fps=30.0,
-                                preset=config.preset, mode=config.mode, views=config.views,
-                                representation=config.representation, seed=config.seed,
-                                augment=Augmentation(fast=config.fast_motion))
+        def window_dataset(skeleton: str, representation: str) -> "WindowDataset":
+            return WindowDataset(load_corpus(corpus, skeleton=skeleton, split=config.train_split), window=card.window,
+                                 skeleton=skeleton, fps=30.0, preset=config.preset, mode=config.mode,
+                                 views=config.views, representation=representation, seed=config.seed,
+                                 augment=Augmentation(fast=config.fast_motion))
+
+        dataset = window_dataset(config.skeleton, config.representation)
+    sources = [(dataset, config.skeleton, config.representation, 1.0)]  # (dataset, skeleton, representation, share)
+    if config.architecture == "universal":
+        sources = _universal_sources(config, window_dataset)
     presets = [config.preset] if isinstance(config.preset, str) else list(config.preset)
     val = validation_set(config.skeleton, "mixed" if is_family(presets[0]) else presets[0],  # one for families
                          config.val_frames, corpus, split=config.val_split,
@@ -516,21 +551,32 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
             clean_goal = CLEAN_GOAL_DEGREES
     for epoch in range(start_epoch, config.epochs):
         torch.manual_seed(config.seed + epoch)  # dropout masks depend on the epoch only: resume is exact
-        dataset.set_epoch(epoch)
         generator = torch.Generator().manual_seed(config.seed + epoch)
-        n = len(dataset) if config.windows_per_epoch is None else min(config.windows_per_epoch, len(dataset))
-        order = list(torch.utils.data.RandomSampler(dataset, num_samples=n, generator=generator))
-        loader = torch.utils.data.DataLoader(dataset, batch_size=config.batch_size // procs.world,
-                                             sampler=order[procs.rank::procs.world],
-                                             num_workers=config.workers, drop_last=True)
+        loaders = []
+        for i, (ds, *_, share) in enumerate(sources):
+            ds.set_epoch(epoch)
+            gen = generator if i == 0 else torch.Generator().manual_seed(config.seed + epoch + 7919 * i)
+            n = len(ds) if config.windows_per_epoch is None else min(config.windows_per_epoch, len(ds))
+            n = max(config.batch_size, int(n * share)) if len(sources) > 1 else n
+            order = list(torch.utils.data.RandomSampler(ds, num_samples=n, generator=gen))
+            loaders.append(torch.utils.data.DataLoader(ds, batch_size=config.batch_size // procs.world,
+                                                       sampler=order[procs.rank::procs.world],
+                                                       num_workers=config.workers, drop_last=True))
+        plan = np.concatenate([np.full(len(loader), i) for i, loader in enumerate(loaders)])
+        if len(sources) > 1:  # the sources' batches interleaved in a seeded order
+            plan = np.random.default_rng([config.seed, epoch, 13]).permutation(plan)
+        batches = [iter(loader) for loader in loaders]
         model.train()
         t0, losses = time.time(), []
-        for step, batch in enumerate(tqdm(loader, desc=f"epoch {epoch + 1}/{config.epochs}", unit="batch",
-                                          disable=not progress, leave=False)):
-            batch = _keep_views(batch, config, epoch, step)
-            x, y, mask = _batch_to_tensors(batch, config, root_joints)
+        for step, k in enumerate(tqdm(plan, desc=f"epoch {epoch + 1}/{config.epochs}", unit="batch",
+                                      disable=not progress, leave=False)):
+            batch = _keep_views(next(batches[k]), config, epoch, step)
+            _, skeleton, representation, _ = sources[k]
+            subset = _joint_subset(config, skeleton, epoch, step)
+            x, y, mask = _batch_to_tensors(batch, config, root_joints, skeleton, representation, subset)
             with torch.autocast("cuda", enabled=use_amp):
-                loss, _ = _loss(config.architecture, stepper, x, y, mask, config)
+                loss, _ = _loss(config.architecture, stepper, x, y, mask, config,
+                                dims=2 if representation == "2d" else 3)
             if not math.isfinite(loss.item()):
                 raise RuntimeError(f"loss became {loss.item()} at epoch {epoch}; lower the learning rate")
             optimizer.zero_grad(set_to_none=True)
@@ -586,6 +632,27 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
         raise SynspInputError(f"{out}: no epoch was trained (--resume found {start_epoch} of {config.epochs} epochs "
                               "done) and no best checkpoint exists there; raise --epochs")
     return out / "best"
+
+
+def _universal_sources(config: TrainConfig, window_dataset) -> list[tuple[Any, str, str, float]]:
+    """The universal model's training sources: every joint set of ``skeleton`` + ``skeletons`` in 3D, and
+    with ``mix_2d`` in 2D too; the 2D ones share ``mix_2d`` of the batches, the 3D ones the rest."""
+    names = list(dict.fromkeys([config.skeleton, *config.skeletons]))
+    kinds = [("3d", 1.0 - config.mix_2d)] + ([("2d", config.mix_2d)] if config.mix_2d > 0 else [])
+    return [(window_dataset(name, rep), name, rep, share / len(names))
+            for rep, share in kinds if share > 0 for name in names]
+
+
+def _joint_subset(config: TrainConfig, skeleton: str, epoch: int, step: int) -> np.ndarray | None:
+    """With ``joint_subsets``: for that share of the steps, a random subset of at least 5 of the skeleton's
+    joints (seeded by epoch and step), so the universal model meets joint sets it has no name for."""
+    if config.joint_subsets <= 0:
+        return None
+    rng = np.random.default_rng([config.seed, epoch, step, 11])
+    if rng.random() >= config.joint_subsets:
+        return None
+    J = get_skeleton(skeleton).num_joints
+    return np.sort(rng.choice(J, size=int(rng.integers(min(5, J), J + 1)), replace=False))
 
 
 def input_as_refiner(x: np.ndarray, fps: float | None = None, confidence=None) -> np.ndarray:

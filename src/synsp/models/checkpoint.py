@@ -38,7 +38,7 @@ MAX_PARAMETERS = 50_000_000
 MAX_WINDOW, MAX_VIEWS, MAX_CONFIG_INT, MAX_DEPTH = 1024, 64, 100_000, 100
 #: config fields that set a number of stacked layers or blocks (bounded by MAX_DEPTH: building 1e6 layers
 #: would take minutes before the parameter count could be checked)
-_DEPTH_FIELDS = ("n_layers", "num_blocks", "enc_layers", "dec_layers")
+_DEPTH_FIELDS = ("n_layers", "num_blocks", "enc_layers", "dec_layers", "n_refine_layers")
 #: the model card's fields and their JSON types (bool is not an int here)
 _CARD_TYPES: dict[str, tuple[type, ...]] = {
     "name": (str,), "architecture": (str,), "config": (dict,), "skeleton": (str,), "dims": (int,),
@@ -55,12 +55,14 @@ def _architectures() -> dict[str, tuple[type, type]]:
     from .hanet import HANet, HANetConfig
     from .smoothnet import SmoothNet, SmoothNetConfig
     from .synsp import SynSP, SynSPConfig
+    from .universal import UniversalConfig, UniversalSynSP
 
     return {"synsp": (SynSPConfig, SynSP), "smoothnet": (SmoothNetConfig, SmoothNet),
-            "deciwatch": (DeciWatchConfig, DeciWatch), "hanet": (HANetConfig, HANet)}
+            "deciwatch": (DeciWatchConfig, DeciWatch), "hanet": (HANetConfig, HANet),
+            "universal": (UniversalConfig, UniversalSynSP)}
 
 
-ARCHITECTURES = ("synsp", "smoothnet", "deciwatch", "hanet")
+ARCHITECTURES = ("synsp", "smoothnet", "deciwatch", "hanet", "universal")
 
 
 def config_class(architecture: str) -> type:
@@ -161,13 +163,13 @@ def _check_fields(d: dict[str, Any], source: str) -> None:
 
 def _check_card(card: ModelCard, source: str) -> None:
     """Ranges, enumerations and consistency of a card whose field types are right."""
-    from ..normalization import PER_VIEW, ROTATIONS_6D, SHARED_VIEWS
+    from ..normalization import CENTROID, PER_VIEW, ROTATIONS_6D, SHARED_VIEWS
     from ..skeletons import SKELETONS
     from ..validation import check_fps
 
     if card.architecture not in ARCHITECTURES:
         raise _bad(source, "architecture", card.architecture, f"one of {', '.join(ARCHITECTURES)}")
-    normalizations = (PER_VIEW, SHARED_VIEWS, ROTATIONS_6D)
+    normalizations = (PER_VIEW, SHARED_VIEWS, ROTATIONS_6D, CENTROID)
     if card.normalization not in normalizations:
         raise _bad(source, "normalization", card.normalization, f"one of {', '.join(normalizations)}")
     if card.dims not in (2, 3, 6) or (card.dims == 6) != (card.normalization == ROTATIONS_6D):
@@ -177,6 +179,10 @@ def _check_card(card: ModelCard, source: str) -> None:
         raise _bad(source, "window", card.window, f"an integer from 1 to {MAX_WINDOW}")
     if not 1 <= card.views <= MAX_VIEWS:
         raise _bad(source, "views", card.views, f"an integer from 1 to {MAX_VIEWS}")
+    if (card.architecture == "universal") != (card.normalization == CENTROID) or (
+            card.architecture == "universal" and (card.skeleton != "any" or card.views != 1 or card.causal)):
+        raise _bad(source, "normalization", card.normalization, f"{CENTROID!r} exactly for the universal "
+                   "architecture, whose card has skeleton 'any', one view and no causal mode")
     mode = card.recipe.get("mode")
     if card.views > 1 and (card.architecture != "synsp" or mode == "single"):
         raise _bad(source, "views", card.views, "1: " + ("the model was trained on one view (recipe mode "
@@ -229,7 +235,7 @@ def _check_config(card: ModelCard, source: str) -> None:
                     or not 0 <= value <= 1:
                 raise _bad(source, where, value, "a number from 0 to 1")
     window = card.config.get("window")
-    if card.architecture in ("synsp", "smoothnet") and window is not None and window != card.window:
+    if card.architecture in ("synsp", "smoothnet", "universal") and window is not None and window != card.window:
         raise _bad(source, "window", card.window, f"the config's window ({window})")
     try:
         with _parameters_on_meta():

@@ -1,0 +1,191 @@
+"""Universal SynSP: one network for any joint set, 2D or 3D (the paper's future work).
+
+SynSP's tokens are frames whose features are the whole pose, so its weights
+fix the joint order, the joint count and the dimension.  Here the tokens are
+**joints**: every joint's trajectory over the window (its ``W`` frames in the
+DCT domain, 2D points padded with a zero depth and flagged) is one token, and
+attention runs **across joints** while the time axis lives inside each token.
+Nothing in the weights depends on ``J`` or on which joint is which: a joint is
+known by what it does (where it sits relative to the body's centroid and how
+it moves), so a skeleton never seen in training is refined by the same
+weights.  The window is normalised by :func:`synsp.normalization.normalize_windows`
+with the centroid of all joints as the root (:data:`synsp.normalization.CENTROID`),
+so the root trajectory arrives as one more token, flagged as such.
+
+The paper's stages, as in :mod:`synsp.models.synsp`:
+
+1. **Embedding**: per token, DCT-II along time of its ``3`` coordinates, its
+   missing-joint flags and two flags (trajectory token, 2D input) -> ``d_model``.
+2. **Encoder**: ``n_layers`` self-attention layers across the window's tokens.
+3. **Base stage**: the **Position Branch** and the **Acceleration Branch**, each
+   one more attention layer and a head predicting a correction of the input's
+   DCT coefficients (``y = x + IDCT(head)``; the heads' last layers start at
+   0, so an untrained network returns its input: "first, do no harm").
+4. **Pose Quality Encoding**: the detached disagreement ``d = |y_p - y_a| / 2``
+   becomes a per-joint, per-frame quality ``q = mean_D exp(-(d + 1e-6) / (max_t d + 1e-5))``
+   in ``(e^-1, 1)`` (the paper's score, per joint instead of per frame); each
+   token gets an embedding of its own scores and of the frame scores (their
+   mean over the joints).
+5. **Refinement stage**: ``n_refine_layers`` decoder layers from the
+   acceleration features plus the quality embedding to a memory of both
+   branches' features; its head corrects the branches' mean.
+
+``forward`` returns :class:`synsp.models.synsp.SynSPOutput` in the layout of
+the dedicated models, ``(B, W, N * D)`` with ``N = J + 1`` tokens, so the
+loss (:func:`synsp.models.synsp.synsp_loss`), the windows and the refiners
+are shared.  ``pose_quality_encoding=False`` is the ablation without the
+cue (the refinement stage then sees the branches' features only).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ..geometry import dct_matrix, idct_matrix
+from ..validation import SynspInputError
+from .blocks import DecoderLayer, EncoderLayer
+from .synsp import SynSPOutput
+
+__all__ = ["UniversalConfig", "UniversalSynSP", "token_quality"]
+
+#: coordinates per token: 2D points are padded with a zero depth
+TOKEN_DIMS = 3
+
+
+@dataclass
+class UniversalConfig:
+    """Hyperparameters; nothing here depends on the skeleton or on 2D/3D."""
+
+    window: int = 8
+    dims: int = 3  # the dimension used when forward() is not told (the card's dims)
+    mask: bool = True  # takes missing-joint flags per token and frame
+    d_model: int = 96
+    d_inner: int = 192
+    n_layers: int = 3
+    n_refine_layers: int = 2
+    n_head: int = 4
+    d_k: int = 24
+    d_v: int = 24
+    dropout: float = 0.1
+    attn_dropout: float = 0.0
+    pose_quality_encoding: bool = True
+
+    def __post_init__(self) -> None:
+        if not 2 <= self.window <= 128:
+            raise SynspInputError(f"window must be in 2..128, got {self.window}")
+        if self.dims not in (2, 3):
+            raise SynspInputError(f"dims must be 2 or 3, got {self.dims}")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def token_quality(position: torch.Tensor, acceleration: torch.Tensor) -> torch.Tensor:
+    """``(B, N, D, W)`` branch outputs -> per-token, per-frame quality ``(B, N, W)`` in ``(e^-1, 1)``."""
+    delta = ((position - acceleration) / 2).abs()
+    worst = delta.amax(dim=-1, keepdim=True)  # over the window's frames
+    return torch.exp(-(delta + 1e-6) / (worst + 1e-5)).mean(dim=-2)
+
+
+def _head(d_model: int, out: int) -> nn.Sequential:
+    return nn.Sequential(nn.Linear(d_model, 2 * d_model), nn.ReLU(), nn.Linear(2 * d_model, out))
+
+
+class UniversalSynSP(nn.Module):
+    #: input dimensions the same weights accept (the refiner checks the user's poses against it)
+    accepts_dims = (2, 3)
+
+    def __init__(self, config: UniversalConfig):
+        super().__init__()
+        self.config = c = config
+        W = c.window
+        layer = (c.d_model, c.d_inner, c.n_head, c.d_k, c.d_v, c.dropout, c.attn_dropout)
+        self.register_buffer("dct", torch.tensor(dct_matrix(W, norm="ortho"), dtype=torch.float32), persistent=False)
+        self.register_buffer("idct", torch.tensor(idct_matrix(W, norm="ortho"), dtype=torch.float32),
+                             persistent=False)
+        # 1. embedding: coordinates' DCT coefficients, missing flags, trajectory and 2D flags
+        self.embedding = nn.Sequential(nn.Linear(TOKEN_DIMS * W + (W if c.mask else 0) + 2, c.d_model), nn.ReLU(),
+                                       nn.Linear(c.d_model, c.d_model))
+        # 2. encoder across joints
+        self.encoder = nn.ModuleList(EncoderLayer(*layer) for _ in range(c.n_layers))
+        # 3. base stage: Position and Acceleration Branches
+        self.position_branch = EncoderLayer(*layer)
+        self.acceleration_branch = EncoderLayer(*layer)
+        self.position_head = _head(c.d_model, TOKEN_DIMS * W)
+        self.acceleration_head = _head(c.d_model, TOKEN_DIMS * W)
+        # 4. Pose Quality Encoding: own and frame scores -> d_model
+        if c.pose_quality_encoding:
+            self.quality_embedding = nn.Linear(2 * W, c.d_model)
+        # 5. refinement stage
+        self.refinement = nn.ModuleList(DecoderLayer(*layer) for _ in range(c.n_refine_layers))
+        self.refinement_head = _head(c.d_model, TOKEN_DIMS * W)
+        for name, p in self.named_parameters():
+            if p.dim() > 1:
+                nn.init.xavier_uniform_(p)
+        for head in (self.position_head, self.acceleration_head, self.refinement_head):
+            nn.init.zeros_(head[-1].weight)
+            nn.init.zeros_(head[-1].bias)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None, dims: int | None = None) -> SynSPOutput:
+        """``x`` ``(B, W, N * D)`` normalised windows (``N`` tokens: joints and the trajectory last);
+        ``mask`` ``(B, W, N)`` missing flags; ``dims`` ``D`` (default: the config's)."""
+        c = self.config
+        D = c.dims if dims is None else int(dims)
+        if x.dim() != 3 or x.shape[1] != c.window or D not in self.accepts_dims or x.shape[2] % D:
+            raise SynspInputError(f"the universal model expects (B, {c.window}, N * D) windows with D in "
+                                  f"{self.accepts_dims}; got {tuple(x.shape)} with D = {D}")
+        B, W, C = x.shape
+        N = C // D
+        pts = x.float().reshape(B, W, N, D).permute(0, 2, 3, 1)  # (B, N, D, W)
+        if D < TOKEN_DIMS:
+            pts = torch.cat([pts, pts.new_zeros(B, N, TOKEN_DIMS - D, W)], dim=2)  # (B, N, 3, W)
+        coeffs = pts @ self.dct.T  # (B, N, 3, W): DCT along time
+        flags = torch.zeros(B, N, 2, dtype=pts.dtype, device=pts.device)
+        flags[:, -1, 0] = 1.0  # the trajectory token
+        flags[:, :, 1] = float(D == 2)
+        parts = [coeffs.reshape(B, N, TOKEN_DIMS * W)]
+        if c.mask:
+            m = mask.float().permute(0, 2, 1) if mask is not None else pts.new_zeros(B, N, W)  # (B, N, W)
+            if m.shape != (B, N, W):
+                raise SynspInputError(f"mask has shape {tuple(mask.shape)}; expected ({B}, {W}, {N})")
+            parts.append(m)
+        h = self.embedding(torch.cat(parts + [flags], dim=-1))  # (B, N, d)
+
+        for layer in self.encoder:  # 2. attention across joints
+            h = layer(h)
+
+        # 3. base stage
+        h_p = self.position_branch(h)
+        h_a = self.acceleration_branch(h)
+        y_p = pts + self._frames(self.position_head(h_p))
+        y_a = pts + self._frames(self.acceleration_head(h_a))
+
+        # 4. Pose Quality Encoding (no gradient through the cue)
+        query, memory = h_a, torch.cat([h_a, h_p], dim=1)
+        if c.pose_quality_encoding:
+            q = token_quality(y_p.detach()[:, :, :D], y_a.detach()[:, :, :D])  # (B, N, W)
+            frame_q = q.mean(dim=1, keepdim=True).expand_as(q)
+            cue = self.quality_embedding(torch.cat([q, frame_q], dim=-1))  # (B, N, d)
+            query, memory = h_a + cue, torch.cat([h_a + cue, h_p + cue], dim=1)
+
+        # 5. refinement stage: a correction of the branches' mean
+        r = query
+        for layer in self.refinement:
+            r = layer(r, memory)
+        y = (y_p + y_a) / 2 + self._frames(self.refinement_head(r))
+        return SynSPOutput(*(self._layout(o, D) for o in (y_p, y_a, y)))
+
+    def _frames(self, head: torch.Tensor) -> torch.Tensor:
+        """A head's ``(B, N, 3 * W)`` DCT coefficients -> ``(B, N, 3, W)`` along time."""
+        B, N, _ = head.shape
+        return head.reshape(B, N, TOKEN_DIMS, self.config.window) @ self.idct.T
+
+    @staticmethod
+    def _layout(y: torch.Tensor, D: int) -> torch.Tensor:
+        """``(B, N, 3, W)`` -> ``(B, W, N * D)``, the dedicated models' layout."""
+        B, N, _, W = y.shape
+        return y[:, :, :D].permute(0, 3, 1, 2).reshape(B, W, N * D)
