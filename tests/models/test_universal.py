@@ -1,0 +1,130 @@
+"""The universal model: one set of weights for any joint set and for 2D and 3D."""
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from synsp.data.corpus import embedded_corpus_path
+from synsp.models.checkpoint import ModelCard, load_model, save_model
+from synsp.models.universal import UniversalConfig, UniversalSynSP, token_quality
+from synsp.normalization import CENTROID
+from synsp.refiners import NetworkRefiner
+from synsp.training import TrainConfig, train
+from synsp.validation import SynspInputError
+
+TINY = dict(d_model=16, d_inner=16, n_layers=1, n_refine_layers=1, n_head=2, d_k=8, d_v=8)
+
+
+def _trained_like(seed=0, **kw) -> UniversalSynSP:
+    """A tiny network whose heads are not zero (as after training), in eval mode."""
+    torch.manual_seed(seed)
+    model = UniversalSynSP(UniversalConfig(**{**TINY, **kw}))
+    with torch.no_grad():
+        for head in (model.position_head, model.acceleration_head, model.refinement_head):
+            torch.nn.init.normal_(head[-1].weight, std=0.1)
+    return model.eval()
+
+
+def _card(**kw) -> ModelCard:
+    return ModelCard(name="uni", architecture="universal", config={**TINY, "window": 8}, skeleton="any", dims=3,
+                     window=8, normalization=CENTROID, mask=True, **kw)
+
+
+@pytest.mark.parametrize("dims", [2, 3])
+@pytest.mark.parametrize("joints", [5, 17, 33])
+def test_an_untrained_network_returns_its_input(dims, joints):
+    torch.manual_seed(0)
+    model = UniversalSynSP(UniversalConfig(**TINY)).eval()
+    x = torch.randn(4, 8, (joints + 1) * dims)
+    out = model(x, dims=dims)
+    for y in out:  # zero-started heads: every output is the input (first, do no harm)
+        assert y.shape == x.shape
+        torch.testing.assert_close(y, x, atol=1e-5, rtol=0)
+
+
+def test_joints_are_tokens_permuting_them_permutes_the_output():
+    model = _trained_like()
+    J, D = 12, 3
+    x = torch.randn(3, 8, J + 1, D)
+    perm = torch.cat([torch.randperm(J), torch.tensor([J])])  # the trajectory token stays last
+    y = model(x.reshape(3, 8, -1), dims=D).final.reshape(3, 8, J + 1, D)
+    y_perm = model(x[:, :, perm].reshape(3, 8, -1), dims=D).final.reshape(3, 8, J + 1, D)
+    torch.testing.assert_close(y_perm, y[:, :, perm], atol=1e-5, rtol=1e-4)
+
+
+def test_the_same_weights_refine_2d_and_3d_and_2d_is_not_3d_with_zero_depth():
+    model = _trained_like()
+    x2 = torch.randn(2, 8, 18 * 2)
+    y2 = model(x2, dims=2).final
+    x3 = torch.cat([x2.reshape(2, 8, 18, 2), torch.zeros(2, 8, 18, 1)], dim=-1).reshape(2, 8, -1)
+    y3 = model(x3, dims=3).final.reshape(2, 8, 18, 3)[..., :2].reshape(2, 8, -1)
+    assert y2.shape == x2.shape
+    assert not torch.allclose(y2, y3, atol=1e-4)  # the 2D flag tells the network the depth is unknown
+
+
+def test_token_quality_is_one_where_the_branches_agree_and_lower_where_they_do_not():
+    p = torch.zeros(1, 2, 3, 8)
+    a = p.clone()
+    a[0, 1, :, 4] = 1.0  # token 1 disagrees at frame 4
+    q = token_quality(p, a)
+    assert q.shape == (1, 2, 8)
+    agree = float(np.exp(-0.1))  # the paper's formula: exp(-1e-6 / 1e-5) where the branches agree exactly
+    torch.testing.assert_close(q[0, 0], torch.full((8,), agree))
+    assert q[0, 1, 4] < 0.4 and q[0, 1, 0] > 0.99  # relative to the token's worst frame
+
+
+def test_wrong_shapes_are_named():
+    model = UniversalSynSP(UniversalConfig(**TINY))
+    with pytest.raises(SynspInputError, match="N \\* D"):
+        model(torch.randn(2, 8, 37), dims=3)
+    with pytest.raises(SynspInputError, match="N \\* D"):
+        model(torch.randn(2, 8, 36), dims=4)
+
+
+def test_the_refiner_takes_any_joint_count_and_follows_translation(tmp_path):
+    stem = save_model(tmp_path / "uni", _trained_like(), _card())
+    model, card = load_model(stem)
+    refiner = NetworkRefiner(model, card)
+    rng = np.random.default_rng(0)
+    for shape in [(30, 7, 3), (30, 40, 3), (30, 21, 2), (5, 25, 2)]:
+        x = rng.normal(size=shape)
+        y = refiner(x)
+        assert y.shape == x.shape and np.isfinite(y).all()
+        shift = np.array([5.0, -3.0, 2.0][: shape[-1]])
+        np.testing.assert_allclose(refiner(x + shift), y + shift, atol=1e-4)  # centroid-relative windows
+        assert np.abs(y - x).max() > 1e-3  # the (non-zero) heads do change the poses
+
+
+def test_cards_of_the_universal_architecture_are_checked(tmp_path):
+    good = dataclasses.asdict(_card())
+    ModelCard.from_dict(good)
+    for bad in ({"skeleton": "h36m17"}, {"normalization": "window-root-rms"}, {"causal": True}):
+        with pytest.raises(SynspInputError, match="universal"):
+            ModelCard.from_dict({**good, **bad})
+    with pytest.raises(SynspInputError, match="normalization"):  # a SynSP card may not claim the centroid rule
+        ModelCard.from_dict(json.loads(json.dumps({**good, "architecture": "synsp",
+                                                   "config": {"window": 8, "channels": 54}})))
+
+
+def test_training_on_two_joint_sets_2d_and_subsets_gives_a_loadable_any_skeleton_model(tmp_path):
+    config = TrainConfig(name="uni", architecture="universal", model=TINY, skeleton="h36m17", skeletons=["coco17"],
+                         mix_2d=0.5, joint_subsets=0.5, preset="mixed", corpus=str(embedded_corpus_path()),
+                         train_split="test", val_split="test", epochs=1, windows_per_epoch=128, batch_size=32,
+                         val_frames=150, out=str(tmp_path / "run"))
+    model, card = load_model(train(config, progress=False))
+    assert card.architecture == "universal" and card.skeleton == "any" and card.normalization == CENTROID
+    assert card.recipe["skeletons"] == ["coco17"] and card.recipe["mix_2d"] == 0.5
+    refiner = NetworkRefiner(model, card)
+    for shape in [(40, 17, 3), (40, 24, 3), (40, 33, 2)]:
+        x = np.random.default_rng(1).normal(size=shape)
+        assert refiner(x).shape == shape
+
+
+def test_universal_only_settings_are_refused_for_other_architectures(tmp_path):
+    with pytest.raises(SynspInputError, match="universal"):
+        TrainConfig(skeletons=["coco17"]).validate()
+    with pytest.raises(SynspInputError, match="one view"):
+        TrainConfig(architecture="universal", views=2).validate()
