@@ -92,7 +92,7 @@ def token_quality(position: torch.Tensor, acceleration: torch.Tensor) -> torch.T
 
 
 def _head(d_model: int, out: int) -> nn.Sequential:
-    return nn.Sequential(nn.Linear(d_model, 2 * d_model), nn.ReLU(), nn.Linear(2 * d_model, out))
+    return nn.Sequential(nn.Linear(d_model, 2 * d_model), nn.GELU(), nn.Linear(2 * d_model, out))
 
 
 class UniversalSynSP(nn.Module):
@@ -108,7 +108,7 @@ class UniversalSynSP(nn.Module):
         self.register_buffer("idct", torch.tensor(idct_matrix(W, norm="ortho"), dtype=torch.float32),
                              persistent=False)
         # 1. embedding: coordinates' DCT coefficients, missing flags, trajectory and 2D flags
-        self.embedding = nn.Sequential(nn.Linear(TOKEN_DIMS * W + (W if c.mask else 0) + 2, c.d_model), nn.ReLU(),
+        self.embedding = nn.Sequential(nn.Linear(TOKEN_DIMS * W + (W if c.mask else 0) + 2, c.d_model), nn.GELU(),
                                        nn.Linear(c.d_model, c.d_model))
         # 2. encoder across joints
         self.encoder = nn.ModuleList(EncoderLayer(*layer) for _ in range(c.n_layers))
