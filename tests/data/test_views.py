@@ -263,3 +263,23 @@ def test_bank_rejects_wrong_query_shapes(bank):
         bank.nearest(np.zeros((16, 17, 3)), 1)
     with pytest.raises(SynspInputError):
         draw_windows([np.zeros((5, 17, 3))], window=8, size=10)
+
+
+def test_smpl24_positions_are_a_rigid_neutral_body_on_the_pelvis_path():
+    """The corpus stores no smpl24 positions: they come from the clips' rotations by forward kinematics,
+    moved along the h36m17 pelvis path (the held-out joint set of the universal model's benchmark)."""
+    from synsp.data.corpus import load_corpus
+    from synsp.data.views import split_positions
+    from synsp.skeletons import get_skeleton
+
+    clips = split_positions("smpl24", "test", "3d", 2000)
+    assert clips and all(g.shape[1:] == (24, 3) for g, _ in clips)
+    parents = get_skeleton("smpl24").parents
+    for g, clip in clips:
+        bones = np.linalg.norm(g[:, 1:] - g[:, parents[1:]], axis=-1)  # (T, 23)
+        assert bones.std(axis=0).max() < 1e-9 and bones.min() > 0.01  # rigid bones, none collapsed
+        h36m = next(c for c in load_corpus(None, skeleton="h36m17", split="test", phases="first")
+                    if c.clip_id == clip.clip_id)
+        np.testing.assert_allclose(g[:, 0], h36m.positions[:, 0], atol=1e-6)  # the pelvis follows h36m17's
+    pixels = split_positions("smpl24", "test", "2d", 2000)
+    assert [p.shape[:2] for p, _ in pixels] == [g.shape[:2] for g, _ in clips] and pixels[0][0].shape[-1] == 2

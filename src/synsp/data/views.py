@@ -252,15 +252,22 @@ def split_positions(skeleton: str = "h36m17", split: str = "test", representatio
                     frames: int = 10**9, corpus: Any = None, seed: int = 0) -> list[tuple[np.ndarray, Any]]:
     """A corpus split's clips (one phase per take, sorted by id) as ``(positions, clip)`` pairs, whole clips
     until ``frames`` frames are reached: world metres, or for ``representation="2d"`` the pixels of clip
-    ``i`` seen by the :func:`random_camera` seeded ``seed + i`` (the evaluation sets' convention)."""
+    ``i`` seen by the :func:`random_camera` seeded ``seed + i`` (the evaluation sets' convention).
+    ``skeleton="smpl24"``: the clips with rotations, their joints by forward kinematics of a neutral SMPL
+    body (:func:`synsp.rotations.smpl24_joints`) moved along the clip's h36m17 pelvis path."""
     from .corpus import load_corpus
 
+    fk = skeleton == "smpl24"  # no stored smpl24 positions: forward kinematics of the clips' rotations
+    clips = load_corpus(corpus, skeleton="h36m17" if fk else skeleton, split=split, phases="first", rotations=fk)
     out, total = [], 0
-    for i, clip in enumerate(sorted(load_corpus(corpus, skeleton=skeleton, split=split, phases="first"),
-                                    key=lambda c: c.clip_id)):
+    for i, clip in enumerate(sorted(clips, key=lambda c: c.clip_id)):
         if total >= frames:
             break
         gt = clip.positions.astype(np.float64)
+        if fk:  # a neutral SMPL body on the h36m17 pelvis path: a joint set the corpus does not store
+            from ..rotations import smpl24_joints
+
+            gt = smpl24_joints(clip.rotations.astype(np.float64)) + gt[:, :1]
         if representation == "2d":
             centre = gt.reshape(-1, 3).mean(axis=0)
             cam = random_camera(np.random.default_rng(seed + i), centre,
