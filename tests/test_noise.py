@@ -25,6 +25,8 @@ from synsp.noise import (
     place_companion,
     simulate,
 )
+from synsp.noise import components
+from synsp.noise.simulator import STREAMS, _streams
 from synsp.skeletons import get_skeleton
 from synsp.validation import SynspInputError
 
@@ -193,6 +195,34 @@ def test_bias_is_constant_over_time():
     gt = walking(2, 50)
     err = simulate(gt, model(drift=Drift(bias_std=0.02)), skeleton=H36M, fps=50, seed=6).pred - gt
     np.testing.assert_allclose(err, np.broadcast_to(err[:1], err.shape), atol=1e-12)
+
+
+def test_each_component_comes_from_its_own_stream_and_adds_up():
+    """simulate = the sum of its components: switching jitter off removes exactly the term that
+    components.jitter draws from the simulator's jitter stream (times the joint factors), and the
+    bias and drift realisation stays the same."""
+    gt = walking(2, 50)
+    full = dataclasses.replace(
+        model(drift=Drift(bias_std=0.02, std=0.01, tau_s=0.3), jitter=Jitter(std=0.005, tau_s=0.03, order=2)),
+        joint_scale=JointScale(),
+    )
+    no_jitter = dataclasses.replace(full, jitter=Jitter())
+    a = simulate(gt, full, skeleton=H36M, fps=50, seed=11)
+    b = simulate(gt, no_jitter, skeleton=H36M, fps=50, seed=11)
+    term = components.jitter(_streams(11)["jitter"], full.jitter, (100, 1, 17, 3), 50.0)[:, 0]
+    np.testing.assert_allclose(a.pred - b.pred, term * joint_factors(H36M.joints)[:, None], rtol=0, atol=1e-12)
+    assert STREAMS == ("bias", "drift", "jitter", "inversions", "swaps", "joint_misses", "frame_misses",
+                       "confidence")
+
+
+def test_depth_stretch_scales_only_the_depth_component():
+    noise = np.random.default_rng(0).normal(size=(30, 2, 17, 3))
+    before = noise.copy()
+    components.stretch_depth(noise, 2.5, [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+    np.testing.assert_allclose(noise[:, 0, :, 2], 2.5 * before[:, 0, :, 2], rtol=1e-12)
+    np.testing.assert_array_equal(noise[:, 0, :, :2], before[:, 0, :, :2])
+    np.testing.assert_allclose(noise[:, 1, :, 0], 2.5 * before[:, 1, :, 0], rtol=1e-12)
+    np.testing.assert_array_equal(noise[:, 1, :, 1:], before[:, 1, :, 1:])
 
 
 def test_lag_trails_a_ramp_by_the_first_order_delay():

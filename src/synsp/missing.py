@@ -17,7 +17,15 @@ A joint coordinate missing in **every** frame raises :class:`SynspInputError`
 naming the joint (and person).  Inventing it from the other joints (their mean,
 say) would put a plausible-looking but wrong point into every metric and every
 downstream model without anyone noticing; a joint the detector never saw should
-be dropped or filled by the caller, who knows the skeleton.
+be dropped or filled by the caller, who knows the skeleton.  Callers that know
+why they need another edge policy choose one with ``never=`` (:data:`NEVER_OBSERVED`):
+the simulator's frozen joints keep their values (``"keep"``), the error measure
+counts an error it never saw as 0 (``"zero"``), and training windows put the
+mean of the view's joints under the mask (``"joint-mean"``), because a network's
+input must be finite everywhere.
+
+:func:`fill_gaps` is the one implementation; :func:`interpolate_missing` and
+:func:`hold_missing` check the input and call it.
 """
 
 from __future__ import annotations
@@ -31,7 +39,10 @@ from .validation import SynspInputError, check_poses, to_numpy
 #: coordinates per joint that can be filled: 2D/3D positions, quaternions, 6D rotations
 ANY_DIMS = (2, 3, 4, 6)
 
-__all__ = ["missing_from_confidence", "interpolate_missing", "hold_missing"]
+#: what becomes of a joint coordinate missing in every frame, see :func:`fill_gaps`
+NEVER_OBSERVED = ("raise", "zero", "keep", "joint-mean")
+
+__all__ = ["missing_from_confidence", "interpolate_missing", "hold_missing", "fill_gaps", "NEVER_OBSERVED"]
 
 
 def missing_from_confidence(confidence: Any, poses_shape: tuple[int, ...], threshold: float) -> np.ndarray:
@@ -54,7 +65,7 @@ def missing_from_confidence(confidence: Any, poses_shape: tuple[int, ...], thres
     return ~(conf >= threshold)  # NaN compares False, so it is missing
 
 
-def interpolate_missing(poses: Any, missing: Any = None) -> tuple[np.ndarray, np.ndarray]:
+def interpolate_missing(poses: Any, missing: Any = None, *, never: str = "raise") -> tuple[np.ndarray, np.ndarray]:
     """Fill missing joint coordinates linearly over time.
 
     Args:
@@ -64,17 +75,36 @@ def interpolate_missing(poses: Any, missing: Any = None) -> tuple[np.ndarray, np
         missing: optional boolean mask of extra missing entries (for example
             low confidence), shape ``poses.shape[:-1]`` (per joint, all its
             coordinates) or ``poses.shape`` (per coordinate).
+        never: what becomes of a coordinate missing in every frame
+            (:data:`NEVER_OBSERVED`, see :func:`fill_gaps`); by default it raises.
 
     Returns:
         ``(filled, missing_mask)``: ``filled`` is float64 with the shape of
-        ``poses`` and no NaN; observed entries are returned unchanged.
+        ``poses`` and no NaN (unless ``never="keep"``); observed entries are returned unchanged.
         ``missing_mask`` is boolean, shape of ``poses``, True exactly where an
         entry was NaN or marked by ``missing``.
 
     Raises:
         SynspInputError: bad shape, every entry missing (or inf/absurd), or a joint
-        coordinate missing in every frame.
+        coordinate missing in every frame (with ``never="raise"``).
     """
+    x, mask = _checked(poses, missing)
+    return fill_gaps(x, mask, never=never), mask
+
+
+def hold_missing(poses: Any, missing: Any = None, *, never: str = "raise") -> tuple[np.ndarray, np.ndarray]:
+    """Causal filling: a missing joint coordinate holds its last observed value.
+
+    Same arguments and result as :func:`interpolate_missing`, but frame ``t``
+    only uses frames ``<= t`` (what an online refiner can know); a gap at the
+    very start, before any observation, takes the first observed value.
+    """
+    x, mask = _checked(poses, missing)
+    return fill_gaps(x, mask, causal=True, never=never), mask
+
+
+def _checked(poses: Any, missing: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``poses`` as float64 ``(T, J, D)`` / ``(T, P, J, D)`` and the per-coordinate missing mask."""
     x = check_poses(poses, ndims=(3, 4), dims=ANY_DIMS, allow_nan=True)
     mask = np.isnan(x)
     if missing is not None:
@@ -87,12 +117,72 @@ def interpolate_missing(poses: Any, missing: Any = None) -> tuple[np.ndarray, np
                 f"or {x.shape} (per coordinate) for poses with shape {x.shape}"
             )
         mask = mask | extra
-    if mask.all():
+    return x, mask
+
+
+def fill_gaps(x: np.ndarray, gap: np.ndarray, *, causal: bool = False, never: str = "raise") -> np.ndarray:
+    """Every entry of ``x`` where ``gap`` is True, filled from the same coordinate's other frames.
+
+    The one missing-joint fill of synsp.  ``x``: float ``(T, J, D)`` or ``(T, P, J, D)``, not
+    checked (see :func:`interpolate_missing`); ``gap``: bool, ``x.shape`` or ``x.shape[:-1]``
+    (per joint).  Entries outside ``gap`` are returned unchanged, in a new array.
+
+    * ``causal=False``: linear in time between the nearest observed frames before and after,
+      the first / last observation held before / after it;
+    * ``causal=True``: the last observed value held (the first observed one before it).
+
+    ``never``, a coordinate missing in every frame: ``"raise"`` (:class:`SynspInputError`
+    naming the joint; also when nothing at all is observed), ``"zero"`` (0), ``"keep"`` (its own
+    values, NaN included), ``"joint-mean"`` (per frame, the mean of the observed joints of its
+    person or view, then filled in time like the others; a person never observed at all is 0).
+    """
+    if never not in NEVER_OBSERVED:
+        raise SynspInputError(f"never is {never!r}; expected one of {NEVER_OBSERVED}")
+    gap = np.broadcast_to(gap[..., None] if gap.shape == x.shape[:-1] else gap, x.shape)
+    if never == "joint-mean":
+        x, gap = _joint_mean(x, gap)
+    if never in ("raise", "joint-mean"):
+        _require_observed(x, gap)
+    if not gap.any():
+        return x.copy()
+    T = x.shape[0]
+    flat = x.reshape(T, -1)  # (T, C), C = [P*]J*D
+    gap = gap.reshape(T, -1)
+    frames = np.arange(T)[:, None]
+    unseen = gap.all(axis=0)  # (C,) coordinates never observed
+    if causal:
+        last = np.maximum.accumulate(np.where(gap, -1, frames), axis=0)
+        first = np.where(unseen, -1, (~gap).argmax(axis=0))[None]
+        src = np.where(last >= 0, last, np.where(first >= 0, first, frames))  # unseen: its own frame
+        filled = np.take_along_axis(flat, src, axis=0)
+    else:
+        # index of the nearest observed frame at or before / at or after each frame
+        before = np.maximum.accumulate(np.where(gap, -1, frames), axis=0)
+        after = np.minimum.accumulate(np.where(gap, T, frames)[::-1], axis=0)[::-1]
+        before = np.where(before < 0, after, before)  # leading gap: hold the first observation
+        after = np.where(after >= T, before, after)  # trailing gap: hold the last observation
+        if unseen.any():  # no observation to take: any index (the value is replaced below)
+            before = np.where(unseen, frames, before)
+            after = np.where(unseen, frames, after)
+        lo = np.take_along_axis(flat, before, axis=0)
+        hi = np.take_along_axis(flat, after, axis=0)
+        span = after - before
+        frac = np.divide(frames - before, span, out=np.zeros(span.shape), where=span > 0)
+        with np.errstate(invalid="ignore"):  # inf - inf only in unseen columns, whose values are not used
+            filled = np.where(gap & ~unseen, lo + frac * (hi - lo), flat)
+    if never == "zero" and unseen.any():
+        filled = np.where(unseen, 0.0, filled)
+    return filled.reshape(x.shape)
+
+
+def _require_observed(x: np.ndarray, gap: np.ndarray) -> None:
+    """Raise unless every coordinate of ``x`` is observed (not ``gap``) in at least one frame."""
+    if gap.all():
         raise SynspInputError(
             f"poses has no observed value (shape {x.shape}: every entry is NaN or below the "
             "confidence threshold); nothing to filter"
         )
-    never = mask.all(axis=0)  # (..., J, D)
+    never = gap.all(axis=0)  # (..., J, D)
     if never.any():
         where = np.argwhere(never)[0]
         joint = int(where[-2])
@@ -101,35 +191,23 @@ def interpolate_missing(poses: Any, missing: Any = None) -> tuple[np.ndarray, np
             f"poses joint {joint}{person} (coordinate {int(where[-1])}) is missing in all "
             f"{x.shape[0]} frames; drop that joint or fill it before filtering"
         )
-    if not mask.any():
-        return x.copy(), mask
-
-    T = x.shape[0]
-    flat = x.reshape(T, -1)  # (T, C), C = [P*]J*D
-    gap = mask.reshape(T, -1)
-    frames = np.arange(T)[:, None]
-    # index of the nearest observed frame at or before / at or after each frame
-    before = np.maximum.accumulate(np.where(gap, -1, frames), axis=0)
-    after = np.minimum.accumulate(np.where(gap, T, frames)[::-1], axis=0)[::-1]
-    before = np.where(before < 0, after, before)  # leading gap: hold the first observation
-    after = np.where(after >= T, before, after)  # trailing gap: hold the last observation
-    lo = np.take_along_axis(flat, before, axis=0)
-    hi = np.take_along_axis(flat, after, axis=0)
-    span = after - before
-    frac = np.divide(frames - before, span, out=np.zeros(span.shape), where=span > 0)
-    filled = np.where(gap, lo + frac * (hi - lo), flat)
-    return filled.reshape(x.shape), mask
 
 
-def hold_missing(poses: Any, missing: Any = None) -> tuple[np.ndarray, np.ndarray]:
-    """Causal filling: a missing joint coordinate holds its last observed value.
-
-    Same arguments and result as :func:`interpolate_missing`, but frame ``t``
-    only uses frames ``<= t`` (what an online refiner can know); a gap at the
-    very start, before any observation, takes the first observed value.
-    """
-    filled, mask = interpolate_missing(poses, missing)  # validates; leading gaps take the first value
-    T = filled.shape[0]
-    frame = np.where(mask, 0, np.arange(T).reshape((T,) + (1,) * (filled.ndim - 1)))
-    last = np.maximum.accumulate(frame, axis=0)  # the last observed frame (0 before any)
-    return np.take_along_axis(filled, last, axis=0), mask
+def _joint_mean(x: np.ndarray, gap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``never="joint-mean"``: a coordinate missing in every frame takes, per frame, the mean of the
+    observed joints of its person or view (still missing where that frame has none); a person never
+    observed at all becomes 0 (observed).  Returns the new ``(x, gap)``."""
+    never = gap.all(axis=0)  # ([P,] J, D)
+    if not never.any():
+        return x, gap
+    observed = (~gap).sum(axis=-2, keepdims=True)  # (T, [P,] 1, D)
+    total = np.where(gap, 0.0, x).sum(axis=-2, keepdims=True)
+    mean = np.divide(total, observed, out=np.full(total.shape, np.nan), where=observed > 0)
+    x = np.where(never[None], mean, x)
+    gap = np.where(never[None], np.isnan(mean), gap)
+    lost = gap.all(axis=(0, -2, -1))  # (P,), or () for (T, J, D); x and gap are new arrays
+    if x.ndim == 3 and lost:
+        x[:], gap[:] = 0.0, False
+    elif x.ndim == 4:
+        x[:, lost], gap[:, lost] = 0.0, False
+    return x, gap

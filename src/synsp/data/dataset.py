@@ -185,27 +185,6 @@ def _resample(x: np.ndarray, times: np.ndarray) -> np.ndarray:
     return (1.0 - w) * x[lo] + w * x[hi]
 
 
-def _fill_missing(pred: np.ndarray) -> np.ndarray:
-    """NaN of ``pred`` ``(n, P, J, D)`` filled linearly in time (held at the ends).
-
-    A joint lost for the whole chunk follows the mean of its view's observed
-    joints (filled in time the same way), and a view lost entirely is 0: an
-    arbitrary but harmless value, always under the mask.
-    """
-    nan = np.isnan(pred)
-    if not nan.any():
-        return pred
-    never = nan.all(axis=0)  # (P, J, D)
-    if never.any():
-        observed = (~nan).sum(axis=2, keepdims=True)  # (n, P, 1, D)
-        total = np.where(nan, 0.0, pred).sum(axis=2, keepdims=True)
-        mean = np.divide(total, observed, out=np.full(total.shape, np.nan), where=observed > 0)
-        pred = np.where(never[None], mean, pred)
-        pred[:, np.isnan(pred).all(axis=(0, 2, 3))] = 0.0
-    filled, _ = interpolate_missing(pred)
-    return filled
-
-
 class WindowDataset(torch.utils.data.Dataset):
     """Windows of ground truth and simulated estimator output, see the module docstring.
 
@@ -428,7 +407,8 @@ class WindowDataset(torch.utils.data.Dataset):
             a0=a0,
             speed=speed,
             gt=gt.astype(np.float32),
-            input=_fill_missing(sim.pred).astype(np.float32),
+            # a joint lost for the whole chunk gets its view's joint mean: finite input, hidden by the mask
+            input=interpolate_missing(sim.pred, never="joint-mean")[0].astype(np.float32),
             confidence=sim.confidence.astype(np.float32),
             mask=sim.missing | (sim.confidence < MASK_CONFIDENCE),
             mirrored=mirrored,

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..missing import fill_gaps
 from .joints import _flip_permutation
 from .model import _CLEAN_CONFIDENCE, _MISS_CONFIDENCE, _MODE_CODE, Drift, Inversions, Jitter, Misses, Swaps
 from .processes import _ar, _bursts, _expand, _random_directions
@@ -337,15 +338,9 @@ def _outlier_offsets(
 
 
 def _last_valid(pred: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """For every (t, p, j), the value at the last valid frame at or before t.
+    """For every (t, p, j), the value at the last valid frame at or before t (``valid`` ``(T, P, J)``).
 
     Before the first valid frame the first valid value is used; a joint that
-    is never valid keeps its own values.
+    is never valid keeps its own values (:func:`synsp.missing.fill_gaps`, causal, ``never="keep"``).
     """
-    T = pred.shape[0]
-    frames = np.arange(T)[:, None, None]
-    last = np.maximum.accumulate(np.where(valid, frames, -1), axis=0)
-    first = np.where(valid.any(axis=0), valid.argmax(axis=0), -1)[None]
-    src = np.where(last >= 0, last, np.where(first >= 0, first, frames))
-    src = np.broadcast_to(src[..., None], pred.shape)
-    return np.take_along_axis(pred, src, axis=0)
+    return fill_gaps(pred, ~valid, causal=True, never="keep")

@@ -7,29 +7,10 @@ from typing import Any
 import numpy as np
 import scipy.fft
 
+from ..missing import fill_gaps
 from ..validation import check_fps, check_poses
 from .joints import _resolve_skeleton
 from .model import _require
-
-
-def _fill_gaps(x: np.ndarray) -> np.ndarray:
-    """Linear interpolation of NaN along axis 0 (constant beyond the ends; all-NaN -> 0)."""
-    valid = np.isfinite(x)
-    if valid.all():
-        return x
-    T = x.shape[0]
-    frames = np.arange(T).reshape((T,) + (1,) * (x.ndim - 1))
-    prev = np.maximum.accumulate(np.where(valid, frames, -1), axis=0)
-    nxt = np.flip(np.minimum.accumulate(np.flip(np.where(valid, frames, T), 0), axis=0), 0)
-    prev_ok, next_ok = prev >= 0, nxt < T
-    p = np.where(prev_ok, prev, np.where(next_ok, nxt, 0))
-    n = np.where(next_ok, nxt, p)
-    xp = np.take_along_axis(np.nan_to_num(x), p, axis=0)
-    xn = np.take_along_axis(np.nan_to_num(x), n, axis=0)
-    w = np.where(n > p, (frames - p) / np.maximum(n - p, 1), 0.0)
-    filled = xp + w * (xn - xp)
-    filled = np.where(valid.any(axis=0, keepdims=True), filled, 0.0)
-    return np.where(valid, x, filled)
 
 
 def error_profile(
@@ -80,7 +61,8 @@ def error_profile(
             ok = np.isfinite(acc)
             sums["accel"] += float(acc[ok].sum())
             sums["n_accel"] += int(ok.sum())
-        coeffs = scipy.fft.dct(_fill_gaps(err), type=2, norm="ortho", axis=0)
+        gaps = fill_gaps(err, ~np.isfinite(err), never="zero")  # an error never measured counts 0
+        coeffs = scipy.fft.dct(gaps, type=2, norm="ortho", axis=0)
         energy = (coeffs**2).reshape(coeffs.shape[0], -1).sum(axis=1)
         freq = np.arange(coeffs.shape[0]) * fps / (2.0 * coeffs.shape[0])
         sums["hf"] += float(energy[freq > cutoff_hz].sum())
