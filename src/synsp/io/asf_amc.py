@@ -90,20 +90,35 @@ def _fixed_axes_matrix(angles: np.ndarray, order: str) -> np.ndarray:
     return Rotation.from_euler(order.lower(), angles, degrees=True).as_matrix()
 
 
+@dataclass
+class _AsfText:
+    """What the ASF's sections say, before the bones are put in order (see :func:`_parse_asf`)."""
+
+    name: str
+    length_unit: float = 1.0
+    angle_unit: str = "deg"
+    root_order: list[str] = field(default_factory=lambda: ["tx", "ty", "tz", "rx", "ry", "rz"])
+    root_axis: str = "XYZ"
+    root_orient: np.ndarray = field(default_factory=lambda: np.zeros(3))
+    bones: list[dict] = field(default_factory=list)  # per begin/end block: line, name, direction, length, ...
+    hierarchy: list[tuple[int, list[str]]] = field(default_factory=list)  # (line, [parent, child, ...])
+
+
 def read_asf(path: Any) -> AsfSkeleton:
     """Parse an ASF skeleton file (``.asf`` or ``.asf.gz``)."""
     p = as_path(path)
     src = str(p)
-    lines = read_text(p).splitlines()
+    text = _parse_asf(src, read_text(p).splitlines(), p.stem)
+    names, parent_of = _bone_parents(src, text)
+    order = _topological_order(src, names, parent_of)
+    return _skeleton_in_order(src, text, order, parent_of)
+
+
+def _parse_asf(src: str, lines: list[str], default_name: str) -> _AsfText:
+    """The ``:name``, ``:units``, ``:root``, ``:bonedata`` and ``:hierarchy`` sections (others are skipped)."""
+    out = _AsfText(name=default_name)
     section = None
-    length_unit, angle_unit = 1.0, "deg"
-    root_order = ["tx", "ty", "tz", "rx", "ry", "rz"]
-    root_axis = "XYZ"
-    root_orient = np.zeros(3)
-    skel_name = p.stem
-    bones: list[dict] = []
     cur: dict | None = None
-    hierarchy: list[tuple[int, list[str]]] = []
     in_hier_block = False
     saw_bonedata = False
     for ln, raw in enumerate(lines, 1):
@@ -114,94 +129,115 @@ def read_asf(path: Any) -> AsfSkeleton:
             words = s.split()
             section = words[0][1:].lower()
             if section == "name" and len(words) > 1:
-                skel_name = words[1]
+                out.name = words[1]
             if section == "bonedata":
                 saw_bonedata = True
             continue
         words = s.split()
         key = words[0].lower()
         if section == "units":
-            if key == "length":
-                length_unit = _floats(src, ln, words[1:], 1, "length")[0]
-                if length_unit <= 0:
-                    raise _err(src, ln, f"':units length' is {length_unit}; expected > 0")
-            elif key == "angle":
-                if len(words) < 2 or words[1].lower() not in ("deg", "rad"):
-                    raise _err(src, ln, f"':units angle' is {' '.join(words[1:])!r}; expected 'deg' or 'rad'")
-                angle_unit = words[1].lower()
+            _units_line(src, ln, key, words, out)
         elif section == "root":
-            if key == "order":
-                root_order = [w.lower() for w in words[1:]]
-                bad = [w for w in root_order if w not in ("tx", "ty", "tz", "rx", "ry", "rz")]
-                if bad:
-                    raise _err(src, ln, f"root order has unknown entries {bad}; expected TX TY TZ RX RY RZ")
-            elif key == "axis":
-                root_axis = words[1].upper() if len(words) > 1 else ""
-                if sorted(root_axis) != ["X", "Y", "Z"]:
-                    raise _err(src, ln, f"root axis {root_axis!r} is not an order of X, Y, Z")
-            elif key == "orientation":
-                root_orient = np.array(_floats(src, ln, words[1:], 3, "root orientation"))
+            _root_line(src, ln, key, words, out)
         elif section == "bonedata":
-            if key == "begin":
-                cur = {"line": ln, "name": None, "direction": None, "length": None,
-                       "axis": np.zeros(3), "order": "XYZ", "dof": ()}
-            elif key == "end":
-                if cur is None:
-                    raise _err(src, ln, "'end' without a matching 'begin' in :bonedata")
-                for req in ("name", "direction", "length"):
-                    if cur[req] is None:
-                        raise _err(src, cur["line"], f"bone block has no '{req}'")
-                bones.append(cur)
-                cur = None
-            elif cur is None:
-                raise _err(src, ln, f"found {words[0]!r} outside a begin/end bone block")
-            elif key == "name":
-                if len(words) < 2:
-                    raise _err(src, ln, "bone 'name' without a value")
-                cur["name"] = words[1]
-            elif key == "direction":
-                cur["direction"] = np.array(_floats(src, ln, words[1:], 3, "direction"))
-            elif key == "length":
-                cur["length"] = _floats(src, ln, words[1:], 1, "length")[0]
-            elif key == "axis":
-                cur["axis"] = np.array(_floats(src, ln, words[1:], 3, "axis"))
-                order = words[4].upper() if len(words) > 4 else "XYZ"
-                if sorted(order) != ["X", "Y", "Z"]:
-                    raise _err(src, ln, f"axis order {order!r} is not an order of X, Y, Z")
-                cur["order"] = order
-            elif key == "dof":
-                dofs = tuple(w.lower() for w in words[1:])
-                bad = [d for d in dofs if d not in _ROT_DOFS]
-                if bad:
-                    raise _err(
-                        src, ln,
-                        f"bone {cur['name']!r} has dof {bad}; only rotational dofs rx ry rz are supported",
-                    )
-                cur["dof"] = dofs
-            # id, limits (and their continuation lines), bodymass, cofmass: ignored
+            cur = _bone_line(src, ln, key, words, cur, out)
         elif section == "hierarchy":
             if key == "begin":
                 in_hier_block = True
             elif key == "end":
                 in_hier_block = False
             elif in_hier_block:
-                hierarchy.append((ln, words))
+                out.hierarchy.append((ln, words))
     if cur is not None:
         raise _err(src, cur["line"], "bone block 'begin' is never closed by 'end'")
-    if not saw_bonedata or not bones:
+    if not saw_bonedata or not out.bones:
         raise SynspInputError(f"{src}: no bones found; expected a ':bonedata' section with begin/end blocks")
-    if not hierarchy:
+    if not out.hierarchy:
         raise SynspInputError(f"{src}: no ':hierarchy' section; expected 'parent child ...' lines")
+    return out
 
-    names = ["root"] + [b["name"] for b in bones]
+
+def _units_line(src: str, ln: int, key: str, words: list[str], out: _AsfText) -> None:
+    """A ``:units`` line: ``length`` (ASF units per 1/length inch) and ``angle`` (deg or rad); mass is ignored."""
+    if key == "length":
+        out.length_unit = _floats(src, ln, words[1:], 1, "length")[0]
+        if out.length_unit <= 0:
+            raise _err(src, ln, f"':units length' is {out.length_unit}; expected > 0")
+    elif key == "angle":
+        if len(words) < 2 or words[1].lower() not in ("deg", "rad"):
+            raise _err(src, ln, f"':units angle' is {' '.join(words[1:])!r}; expected 'deg' or 'rad'")
+        out.angle_unit = words[1].lower()
+
+
+def _root_line(src: str, ln: int, key: str, words: list[str], out: _AsfText) -> None:
+    """A ``:root`` line: the ``order`` of the AMC root values, the ``axis`` order, the ``orientation``."""
+    if key == "order":
+        out.root_order = [w.lower() for w in words[1:]]
+        bad = [w for w in out.root_order if w not in ("tx", "ty", "tz", "rx", "ry", "rz")]
+        if bad:
+            raise _err(src, ln, f"root order has unknown entries {bad}; expected TX TY TZ RX RY RZ")
+    elif key == "axis":
+        out.root_axis = words[1].upper() if len(words) > 1 else ""
+        if sorted(out.root_axis) != ["X", "Y", "Z"]:
+            raise _err(src, ln, f"root axis {out.root_axis!r} is not an order of X, Y, Z")
+    elif key == "orientation":
+        out.root_orient = np.array(_floats(src, ln, words[1:], 3, "root orientation"))
+
+
+def _bone_line(src: str, ln: int, key: str, words: list[str], cur: dict | None, out: _AsfText) -> dict | None:
+    """A ``:bonedata`` line; returns the open bone block (None after ``end``, which appends it to ``out``)."""
+    if key == "begin":
+        return {"line": ln, "name": None, "direction": None, "length": None,
+                "axis": np.zeros(3), "order": "XYZ", "dof": ()}
+    if key == "end":
+        if cur is None:
+            raise _err(src, ln, "'end' without a matching 'begin' in :bonedata")
+        for req in ("name", "direction", "length"):
+            if cur[req] is None:
+                raise _err(src, cur["line"], f"bone block has no '{req}'")
+        out.bones.append(cur)
+        return None
+    if cur is None:
+        raise _err(src, ln, f"found {words[0]!r} outside a begin/end bone block")
+    if key == "name":
+        if len(words) < 2:
+            raise _err(src, ln, "bone 'name' without a value")
+        cur["name"] = words[1]
+    elif key == "direction":
+        cur["direction"] = np.array(_floats(src, ln, words[1:], 3, "direction"))
+    elif key == "length":
+        cur["length"] = _floats(src, ln, words[1:], 1, "length")[0]
+    elif key == "axis":
+        cur["axis"] = np.array(_floats(src, ln, words[1:], 3, "axis"))
+        order = words[4].upper() if len(words) > 4 else "XYZ"
+        if sorted(order) != ["X", "Y", "Z"]:
+            raise _err(src, ln, f"axis order {order!r} is not an order of X, Y, Z")
+        cur["order"] = order
+    elif key == "dof":
+        dofs = tuple(w.lower() for w in words[1:])
+        bad = [d for d in dofs if d not in _ROT_DOFS]
+        if bad:
+            raise _err(
+                src, ln,
+                f"bone {cur['name']!r} has dof {bad}; only rotational dofs rx ry rz are supported",
+            )
+        cur["dof"] = dofs
+    # id, limits (and their continuation lines), bodymass, cofmass: ignored
+    return cur
+
+
+def _bone_parents(src: str, text: _AsfText) -> tuple[list[str], dict[str, str]]:
+    """``(names, parent of each bone)``: ``root`` then the bones in ``:bonedata`` order, the parents from
+    ``:hierarchy``; a name used twice, an unknown name, a second parent or a bone without one raise."""
+    names = ["root"] + [b["name"] for b in text.bones]
     index = {}
     for k, n in enumerate(names):
         if n in index:
-            line = bones[k - 1]["line"] if k else 0
+            line = text.bones[k - 1]["line"] if k else 0
             raise _err(src, line, f"bone name {n!r} is used twice")
         index[n] = k
     parent_of: dict[str, str] = {}
-    for ln, words in hierarchy:
+    for ln, words in text.hierarchy:
         par = words[0]
         if par not in index:
             raise _err(src, ln, f"hierarchy names unknown bone {par!r}; known bones: {names}")
@@ -216,8 +252,11 @@ def read_asf(path: Any) -> AsfSkeleton:
     orphans = [n for n in names[1:] if n not in parent_of]
     if orphans:
         raise SynspInputError(f"{src}: bones {orphans} have no parent in ':hierarchy'")
+    return names, parent_of
 
-    # topological order (keeps :bonedata order when it already lists parents first)
+
+def _topological_order(src: str, names: list[str], parent_of: dict[str, str]) -> list[str]:
+    """``names`` with every bone after its ancestors (the given order when it already is); a cycle raises."""
     order: list[str] = []
     state: dict[str, int] = {}
 
@@ -238,8 +277,13 @@ def read_asf(path: Any) -> AsfSkeleton:
 
     for n in names:
         visit(n)
+    return order
+
+
+def _skeleton_in_order(src: str, text: _AsfText, order: list[str], parent_of: dict[str, str]) -> AsfSkeleton:
+    """The :class:`AsfSkeleton` with bones in ``order`` (root first); radians become degrees."""
     pos = {n: k for k, n in enumerate(order)}
-    by_name = {b["name"]: b for b in bones}
+    by_name = {b["name"]: b for b in text.bones}
     B = len(order)
     directions = np.zeros((B, 3))
     lengths = np.zeros(B)
@@ -249,9 +293,9 @@ def read_asf(path: Any) -> AsfSkeleton:
     parents = np.full(B, -1, dtype=np.int64)
     for k, n in enumerate(order):
         if n == "root":
-            axes[k] = root_orient
-            axis_orders.append(root_axis)
-            dofs.append(tuple(root_order))
+            axes[k] = text.root_orient
+            axis_orders.append(text.root_axis)
+            dofs.append(tuple(text.root_order))
             continue
         b = by_name[n]
         parents[k] = pos[parent_of[n]]
@@ -260,10 +304,10 @@ def read_asf(path: Any) -> AsfSkeleton:
         axes[k] = b["axis"]
         axis_orders.append(b["order"])
         dofs.append(b["dof"])
-    if angle_unit == "rad":
+    if text.angle_unit == "rad":
         axes = np.degrees(axes)
     return AsfSkeleton(
-        name=skel_name,
+        name=text.name,
         bone_names=order,
         parents=parents,
         directions=directions,
@@ -271,10 +315,10 @@ def read_asf(path: Any) -> AsfSkeleton:
         axes=axes,
         axis_orders=axis_orders,
         dofs=dofs,
-        length_unit=length_unit,
-        angle_unit=angle_unit,
+        length_unit=text.length_unit,
+        angle_unit=text.angle_unit,
         source=src,
-        root_orientation=np.degrees(root_orient) if angle_unit == "rad" else root_orient,
+        root_orientation=np.degrees(text.root_orient) if text.angle_unit == "rad" else text.root_orient,
     )
 
 
@@ -310,13 +354,40 @@ def read_amc(
     skel = skeleton if isinstance(skeleton, AsfSkeleton) else read_asf(skeleton)
     p = as_path(path)
     src = str(p)
-    lines = read_text(p).splitlines()
-    B = len(skel.bone_names)
+    col = _amc_columns(skel)
+    data, degrees = _parse_amc(src, read_text(p).splitlines(), skel, col)
+    rots, root_t = _local_transforms(skel, col, data, degrees)
+    scale = skel.metres_per_unit if metres else 1.0
+    return Motion(
+        joint_names=list(skel.bone_names),
+        parents=skel.parents,
+        offsets=skel.offsets * scale,
+        local_rotations=rots,
+        root_translation=root_t * scale,
+        fps=fps,
+        units="m" if metres else "asf",
+        metres_per_unit=1.0 if metres else skel.metres_per_unit,
+        source=src,
+        offset_frame="self",
+    )
+
+
+def _amc_columns(skel: AsfSkeleton) -> dict[str, tuple[int, int]]:
+    """``(first column, number of dofs)`` of every bone in a frame's value vector (bones in skeleton order)."""
     col: dict[str, tuple[int, int]] = {}
     n_cols = 0
     for k, n in enumerate(skel.bone_names):
         col[n] = (n_cols, len(skel.dofs[k]))
         n_cols += len(skel.dofs[k])
+    return col
+
+
+def _parse_amc(
+    src: str, lines: list[str], skel: AsfSkeleton, col: dict[str, tuple[int, int]]
+) -> tuple[np.ndarray, bool]:
+    """``(values (T, columns), angles in degrees)``: a frame-number line starts a frame, each bone line
+    fills its columns (bones not listed stay 0); ``:DEGREES`` / ``:RADIANS`` switch the angle unit."""
+    n_cols = sum(n for _, n in col.values())
     degrees = skel.angle_unit == "deg"
     frames: list[np.ndarray] = []
     frame_numbers: list[int] = []
@@ -360,8 +431,15 @@ def read_amc(
     if not np.isfinite(data).all():
         k = int(np.argwhere(~np.isfinite(data))[0, 0])
         raise SynspInputError(f"{src}: frame {frame_numbers[k]} contains a NaN or inf value")
-    T = data.shape[0]
+    return data, degrees
 
+
+def _local_transforms(
+    skel: AsfSkeleton, col: dict[str, tuple[int, int]], data: np.ndarray, degrees: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(local rotations (T, B, 3, 3), root translation (T, 3) in ASF units)``: per bone
+    ``L = C M C^-1`` (see the module docstring), the root's translation dofs as they are."""
+    T, B = data.shape[0], len(skel.bone_names)
     rots = np.empty((T, B, 3, 3))
     root_t = np.zeros((T, 3))
     for k, n in enumerate(skel.bone_names):
@@ -381,20 +459,7 @@ def read_amc(
             C = _fixed_axes_matrix(skel.axes[k], order)
             M = C @ M @ C.T
         rots[:, k] = M
-
-    scale = skel.metres_per_unit if metres else 1.0
-    return Motion(
-        joint_names=list(skel.bone_names),
-        parents=skel.parents,
-        offsets=skel.offsets * scale,
-        local_rotations=rots,
-        root_translation=root_t * scale,
-        fps=fps,
-        units="m" if metres else "asf",
-        metres_per_unit=1.0 if metres else skel.metres_per_unit,
-        source=src,
-        offset_frame="self",
-    )
+    return rots, root_t
 
 
 def read_asf_amc(asf: Any, amc: Any, **kwargs: Any) -> Motion:

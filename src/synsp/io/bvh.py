@@ -263,10 +263,41 @@ def read_bvh(
     if fps is not None and (not np.isfinite(float(fps)) or float(fps) <= 0):
         raise SynspInputError(f"read_bvh: fps is {fps}; expected a positive frame rate")
     unit_to_metres(units, "read_bvh units")
-    text = read_text(p)
-    lines = text.splitlines()
-    ts, motion_at = _tokenize(src, lines)
+    lines = read_text(p).splitlines()
 
+    # parse: the hierarchy, the MOTION header, the channel values
+    nodes, motion_at = _parse_hierarchy(src, lines)
+    n_frames, fps, data_at, frames_line = _parse_motion_header(src, lines, motion_at, fps)
+    starts, n_ch = _channel_layout(src, nodes)
+    data = _parse_frames(src, lines, data_at, n_frames, n_ch, frames_line)
+
+    # kinematics: the joints kept and their local transforms per frame
+    keep, names, parents = _kept_joints(src, nodes, end_sites)
+    offsets = np.stack([nodes[j].offset for j in keep]) * scale
+    rots, root_translation, translations = _local_transforms(nodes, keep, starts, data, offsets, scale)
+
+    mpu = unit_to_metres(units, "units") / float(scale)
+    label = units if scale == 1 else _unit_label(mpu, f"{units}*{float(scale):g}")
+    return Motion(
+        joint_names=names,
+        parents=parents,
+        offsets=offsets,
+        local_rotations=rots,
+        root_translation=root_translation,
+        fps=fps,
+        units=label,
+        metres_per_unit=mpu,
+        source=src,
+        offset_frame="parent",
+        translations=translations,
+        end_site=np.array([nodes[j].is_end for j in keep]),
+        channels=[nodes[j].channels for j in keep],
+    )
+
+
+def _parse_hierarchy(src: str, lines: list[str]) -> tuple[list[_Node], int]:
+    """The joints of the HIERARCHY section in file order (one ROOT) and the index of the MOTION line."""
+    ts, motion_at = _tokenize(src, lines)
     nodes: list[_Node] = []
     tok = ts.next("ROOT")
     if tok[0].upper() != "ROOT":
@@ -276,7 +307,14 @@ def read_bvh(
     if extra is not None:
         what = "a second ROOT (only one skeleton per file is supported)" if extra[0] == "ROOT" else repr(extra[0])
         raise ts.error(extra[1], f"found {what} after the root joint closed; expected MOTION")
+    return nodes, motion_at
 
+
+def _parse_motion_header(
+    src: str, lines: list[str], motion_at: int, fps: float | None
+) -> tuple[int, float, int, int]:
+    """``(frames, fps, index of the first data line, 1-based line of 'Frames:')`` from the lines after
+    MOTION; ``fps`` (when given) overrides ``1 / Frame Time`` (snapped, :func:`_snap_fps`)."""
     n_frames_f, i = _parse_header_value(src, lines, motion_at + 1, "Frames")
     frames_line = i
     frame_time, i = _parse_header_value(src, lines, i, "Frame Time")
@@ -291,8 +329,11 @@ def read_bvh(
                 f"{src}: line {i}: 'Frame Time: {frame_time:g}' must be > 0 (or pass fps= to read_bvh)"
             )
         fps = _snap_fps(1.0 / frame_time)
+    return n_frames, fps, i, frames_line
 
-    # channel layout
+
+def _channel_layout(src: str, nodes: list[_Node]) -> tuple[list[int], int]:
+    """The first data column of every joint and the number of columns."""
     n_ch = 0
     starts = []
     for node in nodes:
@@ -300,7 +341,14 @@ def read_bvh(
         n_ch += len(node.channels)
     if n_ch == 0:
         raise SynspInputError(f"{src}: the hierarchy declares no CHANNELS; expected motion channels")
+    return starts, n_ch
 
+
+def _parse_frames(src: str, lines: list[str], i: int, n_frames: int, n_ch: int, frames_line: int) -> np.ndarray:
+    """The ``(frames, channels)`` values of the non-blank lines from index ``i`` on.
+
+    A frame line too many is dropped with a warning (real exporters write one); too few lines,
+    a line with the wrong number of values, a value that is not a number, NaN or inf raise."""
     data_lines = [(k + 1, lines[k]) for k in range(i, len(lines)) if lines[k].strip()]
     if len(data_lines) < n_frames:
         last = data_lines[-1][0] if data_lines else i
@@ -312,7 +360,7 @@ def read_bvh(
         warnings.warn(
             f"{src}: line {data_lines[n_frames][0]}: {len(data_lines)} frame lines but 'Frames:' "
             f"(line {frames_line}) declares {n_frames}; reading the declared {n_frames}",
-            stacklevel=2,
+            stacklevel=3,  # the caller of read_bvh
         )
         data_lines = data_lines[:n_frames]
     rows = [t.split() for _, t in data_lines]
@@ -335,8 +383,12 @@ def read_bvh(
     if not np.isfinite(data).all():
         k = int(np.argwhere(~np.isfinite(data))[0, 0])
         raise SynspInputError(f"{src}: line {data_lines[k][0]}: frame {k} contains a NaN or inf value")
+    return data
 
-    # joints kept
+
+def _kept_joints(src: str, nodes: list[_Node], end_sites: bool) -> tuple[list[int], list[str], np.ndarray]:
+    """``(kept node indices, their unique names, their parents renumbered)``: every node, or without
+    the End Sites; an End Site whose ``<parent>_end`` name is taken gets a number (``..._end2``)."""
     keep = [j for j, n in enumerate(nodes) if end_sites or not n.is_end]
     new_index = {old: new for new, old in enumerate(keep)}
     names: list[str] = []
@@ -351,9 +403,20 @@ def read_bvh(
             raise SynspInputError(f"{src}: line {nodes[j].line}: joint name {name!r} is used twice")
         names.append(name)
     parents = np.array([-1 if nodes[j].parent < 0 else new_index[nodes[j].parent] for j in keep], dtype=np.int64)
-    offsets = np.stack([nodes[j].offset for j in keep]) * scale
-    T, J = n_frames, len(keep)
+    return keep, names, parents
 
+
+def _local_transforms(
+    nodes: list[_Node], keep: list[int], starts: list[int], data: np.ndarray, offsets: np.ndarray, scale: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The channels as local transforms: ``(rotations (T, J, 3, 3), root translation (T, 3),
+    translations (T, J, 3) or None)``.
+
+    Rotation channels compose in their listed order (:func:`_rotations_from_channels`; no rotation
+    channel: identity); position channels, times ``scale``, are added to the joint's (scaled)
+    offset.  ``translations`` exists only when a joint other than the root has position channels.
+    """
+    T, J = data.shape[0], len(keep)
     rots = np.empty((T, J, 3, 3))
     rots[:] = np.eye(3)
     by_order: dict[str, list[tuple[int, list[int]]]] = {}
@@ -387,24 +450,7 @@ def read_bvh(
         rots[:, idx] = mats.reshape(T, len(idx), 3, 3)
     if translations is not None:
         translations[:, 0] = root_translation
-
-    mpu = unit_to_metres(units, "units") / float(scale)
-    label = units if scale == 1 else _unit_label(mpu, f"{units}*{float(scale):g}")
-    return Motion(
-        joint_names=names,
-        parents=parents,
-        offsets=offsets,
-        local_rotations=rots,
-        root_translation=root_translation,
-        fps=fps,
-        units=label,
-        metres_per_unit=mpu,
-        source=src,
-        offset_frame="parent",
-        translations=translations,
-        end_site=np.array([nodes[j].is_end for j in keep]),
-        channels=[nodes[j].channels for j in keep],
-    )
+    return rots, root_translation, translations
 
 
 # ---------------------------------------------------------------------------- writing
