@@ -4,10 +4,18 @@ import pytest
 import torch
 
 from synsp.models.synsp import (
+    OUTPUTS,
+    SIZES,
+    AccelerationBranch,
+    PlainTransformer,
+    PoseQualityEncoding,
+    PositionBranch,
+    RefinementStage,
     SynSP,
     SynSPConfig,
     SynSPOutput,
     _own_view_tokens,
+    build_network,
     pose_quality,
     similarity_cue,
     synsp_loss,
@@ -38,7 +46,7 @@ def test_official_parameter_count():
 def test_gradients_reach_every_parameter(variant):
     torch.manual_seed(0)
     config = SynSPConfig(channels=12, **SMALL, **variant)
-    model = SynSP(config)
+    model = build_network(config)
     x = torch.randn(4, 3, 8, 12)
     mask = torch.rand(4, 3, 8, config.mask_channels) if config.mask_channels else None
     loss, _ = synsp_loss(model(x, mask=mask), torch.randn_like(x))
@@ -200,3 +208,72 @@ def test_refine_branches_corrects_the_mean_of_the_two_branches():
     torch.nn.init.zeros_(model.refinement_head[1].bias)
     out = model(torch.randn(3, 8, 6))
     torch.testing.assert_close(out.final, (out.position + out.acceleration) / 2)
+
+
+def test_the_papers_parts_are_modules_and_the_heads_keep_their_earlier_names():
+    model = SynSP(SynSPConfig(channels=6, **SMALL))
+    assert isinstance(model.position_branch, PositionBranch) and isinstance(model.acceleration_branch,
+                                                                             AccelerationBranch)
+    assert isinstance(model.pose_quality_encoding, PoseQualityEncoding)
+    assert isinstance(model.refinement, RefinementStage)
+    assert model.position_head is model.position_branch.head and model.refinement_head is model.refinement.head
+    assert model.acceleration_head is model.acceleration_branch.head
+    assert SynSP(SynSPConfig(channels=6, pose_quality_encoding=False, **SMALL)).pose_quality_encoding is None
+    official = SynSP(SynSPConfig.official(channels=6, **SMALL))  # the branches run the base decoder's last layer
+    assert official.position_branch.last is None and official.acceleration_branch.last is None
+    assert not any(k.startswith(("position_branch.last", "acceleration_branch.last")) for k in official.state_dict())
+
+
+def test_the_plain_ablation_is_its_own_class_with_the_earlier_tensor_names():
+    config = SynSPConfig(channels=6, plain=True, **SMALL)
+    model = build_network(config)
+    assert type(model) is PlainTransformer and type(build_network(SynSPConfig(channels=6, **SMALL))) is SynSP
+    assert {k.split(".")[0] for k in model.state_dict()} == {"embedding", "local_encoder", "decoder", "head"}
+    with pytest.raises(SynspInputError, match="build_network"):
+        SynSP(config)
+    with pytest.raises(SynspInputError, match="plain=True"):
+        PlainTransformer(SynSPConfig(channels=6, **SMALL))
+    out = model.eval()(torch.randn(3, 2, 8, 6))
+    assert out.position is out.acceleration is out.final and out.final.shape == (3, 2, 8, 6)
+
+
+def test_a_plain_card_loads_as_the_plain_transformer(tmp_path):
+    from synsp.models.checkpoint import ModelCard, load_model, save_model
+
+    config = SynSPConfig(channels=54, mask_channels=18, plain=True, input_residual=True, **SMALL)
+    model = build_network(config).eval()
+    card = ModelCard(name="plain", architecture="synsp", config=config.to_dict(), skeleton="h36m17", dims=3,
+                     window=8, mask=True)
+    loaded, _ = load_model(save_model(tmp_path / "plain", model, card))
+    x, mask = torch.randn(2, 8, 54), torch.zeros(2, 8, 18)
+    assert type(loaded) is PlainTransformer
+    assert torch.equal(loaded(x, mask=mask).final, model(x, mask=mask).final)
+
+
+def test_each_output_has_its_own_spectral_gain_by_name():
+    """``spectral_gain[OUTPUTS.index(name)]`` is the gain of output ``name``: with zero heads every output is its
+    gain applied to the input, so zeroing the acceleration gain zeroes the Acceleration Branch only."""
+    assert OUTPUTS == ("position", "acceleration", "final")
+    config = SynSPConfig(channels=6, input_residual=True, spectral_skip=True, zero_heads=True, **SMALL)
+    model = SynSP(config).eval()
+    with torch.no_grad():
+        model.spectral_gain[OUTPUTS.index("acceleration")] = 0.0
+    x = torch.randn(3, 8, 6)
+    out = model(x)
+    torch.testing.assert_close(out.position, x, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(out.final, x, atol=1e-5, rtol=1e-5)
+    assert torch.all(out.acceleration == 0)
+
+
+def test_named_sizes_are_the_configurations_synsp_train_builds():
+    small = SynSPConfig.named("small", channels=54, mask_channels=18, input_residual=True)
+    assert (small.d_model, small.n_layers, small.d_k) == (64, 3, 16)
+    assert small.frequency_output and small.query_positions and small.spectral_skip and small.input_residual
+    assert not SynSPConfig.named("small-plain").frequency_output
+    assert SynSPConfig.named("official") == SynSPConfig()  # the official sizes, the paper's separate branch layers
+    assert SynSPConfig.named("small", d_model=32).d_model == 32
+    assert set(SIZES) == {"small", "small-plain", "official"}
+    # the shipped models are the small size (plus the residual, the mask and their own switches)
+    assert 400_000 < sum(p.numel() for p in SynSP(small).parameters()) < 600_000
+    with pytest.raises(SynspInputError, match="small"):
+        SynSPConfig.named("huge")

@@ -21,7 +21,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from torch import nn
 
@@ -29,7 +29,7 @@ from .. import __version__
 from ..validation import SynspInputError
 
 __all__ = ["ModelCard", "build_model", "save_model", "load_model", "config_class", "ARCHITECTURES",
-           "check_state_dict", "MAX_PARAMETERS"]
+           "check_state_dict", "current_names", "MAX_PARAMETERS"]
 
 #: sane bounds of a model card, checked before anything is built: the shipped models have under 1 M
 #: parameters and the official SynSP 3.1 M; 50 M float32 parameters are 200 MB.  A tampered card
@@ -50,14 +50,16 @@ _CARD_TYPES: dict[str, tuple[type, ...]] = {
 _OUTPUTS = ("position", "acceleration", "final")
 
 
-def _architectures() -> dict[str, tuple[type, type]]:
+def _architectures() -> dict[str, tuple[type, Callable[[Any], nn.Module]]]:
+    """Each architecture's config class and what builds its network from a config (a class, or for SynSP
+    :func:`synsp.models.synsp.build_network`, which builds the plain-transformer ablation for ``plain``)."""
     from .deciwatch import DeciWatch, DeciWatchConfig
     from .hanet import HANet, HANetConfig
     from .smoothnet import SmoothNet, SmoothNetConfig
-    from .synsp import SynSP, SynSPConfig
+    from .synsp import SynSPConfig, build_network
     from .universal import UniversalConfig, UniversalSynSP
 
-    return {"synsp": (SynSPConfig, SynSP), "smoothnet": (SmoothNetConfig, SmoothNet),
+    return {"synsp": (SynSPConfig, build_network), "smoothnet": (SmoothNetConfig, SmoothNet),
             "deciwatch": (DeciWatchConfig, DeciWatch), "hanet": (HANetConfig, HANet),
             "universal": (UniversalConfig, UniversalSynSP)}
 
@@ -297,6 +299,10 @@ def check_state_dict(state: dict[str, Any], model: nn.Module, source: str, what:
     if missing or unexpected:
         parts = ([f"{len(missing)} tensor(s) missing ({_summary(missing)})"] if missing else []) + \
                 ([f"{len(unexpected)} unexpected ({_summary(unexpected)})"] if unexpected else [])
+        if set(current_names(state, model)) == set(expected):
+            parts.append("they are the tensor names of an earlier synsp version: load_model (and train --init) "
+                         "renames them, but a training state of that version cannot be resumed; start a run "
+                         "from its best checkpoint with --init instead")
         raise SynspInputError(f"{source}: {what} do not fit {against}: {'; '.join(parts)}")
     shapes, dtypes, bad_values = [], [], []
     for k, want in expected.items():
@@ -325,12 +331,20 @@ def check_state_dict(state: dict[str, Any], model: nn.Module, source: str, what:
                               f"({_summary(bad_values)}); the checkpoint is corrupt")
 
 
+def current_names(state: dict[str, Any], model: nn.Module) -> dict[str, Any]:
+    """``state`` (tensors, or a safetensors header) under the tensor names ``model`` uses now: a model class
+    whose earlier versions named tensors otherwise renames them with its ``upgrade_state_dict``
+    (:func:`synsp.models.synsp.upgrade_state_dict`; every shipped SynSP file keeps the earlier names)."""
+    upgrade = getattr(model, "upgrade_state_dict", None)
+    return upgrade(state) if upgrade is not None else state
+
+
 def build_model(card: ModelCard) -> nn.Module:
     archs = _architectures()
     if card.architecture not in archs:
         raise SynspInputError(f"unknown architecture {card.architecture!r}; expected one of {sorted(archs)}")
-    config_cls, model_cls = archs[card.architecture]
-    return model_cls(config_cls(**card.config))
+    config_cls, build = archs[card.architecture]
+    return build(config_cls(**card.config))
 
 
 def _stem(path: str | os.PathLike) -> Path:
@@ -383,8 +397,9 @@ def load_model(path: str | os.PathLike) -> tuple[nn.Module, ModelCard]:
         with safe_open(str(weights_path), framework="pt") as f:  # names, shapes and dtypes: before loading
             header = {k: (tuple(f.get_slice(k).get_shape()), _torch_dtype(f.get_slice(k).get_dtype()))
                       for k in f.keys()}
+        header = current_names(header, model)
         check_state_dict(header, model, str(weights_path))
-        state = load_file(str(weights_path))
+        state = current_names(load_file(str(weights_path)), model)
     except (SafetensorError, OSError, ValueError) as exc:
         if isinstance(exc, SynspInputError):
             raise

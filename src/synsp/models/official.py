@@ -29,13 +29,13 @@ __all__ = ["convert_official_state_dict", "official_config", "load_official_chec
 
 _RENAMES = [
     (r"^proj_i_a\.", "embedding."),
-    (r"^proj_o_p\.", "position_head."),
-    (r"^proj_o_a\.", "acceleration_head."),
-    (r"^proj_o_2\.", "refinement_head."),
+    (r"^proj_o_p\.", "position_branch.head."),
+    (r"^proj_o_a\.", "acceleration_branch.head."),
+    (r"^proj_o_2\.", "refinement.head."),
     (r"^encoder_local\.layer_stack\.", "local_encoder.layers."),
     (r"^encoder_global\.layer_stack\.", "global_encoder.layers."),
     (r"^decoder\.layer_stack\.", "base_decoder.layers."),
-    (r"^decoder_2\.layer_stack\.", "refinement_decoder.layers."),
+    (r"^decoder_2\.layer_stack\.", "refinement.decoder.layers."),
     (r"\.slf_attn\.(?=\w+\.(weight|bias)$)", ".attention."),  # encoder self-attention
     (r"\.enc_attn\.", ".cross_attention."),
     (r"\.pos_ffn\.", ".ffn."),
