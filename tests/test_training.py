@@ -119,3 +119,82 @@ def test_a_family_trained_model_is_selected_on_clean_and_held_out_input_too(tmp_
     best = min(float(r["val_score"]) for r in rows)  # selected by the score (Accel breaks 0.5 % ties)
     assert best <= card.validation["val_score"] <= 1.01 * best
     assert card.recipe["fast_motion"] == 0.5 and card.noise_preset == "mixed"
+
+
+def _cli_config(monkeypatch, *flags):
+    """The TrainConfig `synsp train FLAGS` hands to training.train (which is replaced: nothing trains)."""
+    import synsp.training
+    from synsp.cli import main
+
+    seen = []
+
+    def capture(config, resume=False):
+        seen.append(config)
+        raise SynspInputError("captured")
+
+    monkeypatch.setattr(synsp.training, "train", capture)
+    assert main(["train", *flags]) == 2 and len(seen) == 1
+    return seen[0]
+
+
+def _settings(config):
+    """A resolved TrainConfig's settings and the network config it builds (the command line aside)."""
+    import dataclasses
+
+    from synsp.training import _model_config
+
+    resolved = config.resolved()
+    return {**dataclasses.asdict(resolved), "command": None}, _model_config(resolved)
+
+
+def test_train_config_with_no_arguments_trains_what_synsp_train_with_no_flags_trains(monkeypatch):
+    from synsp.models.synsp import SynSPConfig
+
+    cli = _cli_config(monkeypatch)
+    assert _settings(cli) == _settings(TrainConfig())
+    settings, network = _settings(TrainConfig())
+    # the shipped models' network: the small size, residual, mask channels; Equ. 4 with w_accel 1
+    assert SynSPConfig(**network) == SynSPConfig.named("small", channels=54, mask_channels=18, input_residual=True)
+    assert settings["w_accel"] == 1.0 and settings["name"] == "synsp-h36m17-3d-w8"
+    assert settings["out"] == "runs/synsp-h36m17-3d-w8" and settings["skeleton"] == "h36m17"
+
+
+@pytest.mark.parametrize("flags,fields", [
+    (["--size", "small-plain", "--no-residual"], dict(size="small-plain", residual=False)),
+    (["--architecture", "smoothnet", "--window", "32"], dict(architecture="smoothnet", window=32)),
+    (["--w-accel", "50", "--option", "refine_branches=true"], dict(w_accel=50.0, model={"refine_branches": True})),
+    (["--representation", "rotations"], dict(representation="rotations")),
+    (["--preset", "3dpw-spin-like+vibe-like", "--views", "4", "--mode", "multiview", "--name", "x", "-o", "r/x"],
+     dict(preset="3dpw-spin-like+vibe-like", views=4, mode="multiview", name="x", out="r/x")),
+])
+def test_every_train_flag_is_the_train_config_field_of_that_name(monkeypatch, flags, fields):
+    assert _settings(_cli_config(monkeypatch, *flags)) == _settings(TrainConfig(**fields))
+
+
+def test_resolve_fills_the_derived_defaults_in_one_place():
+    from synsp.training import default_w_accel
+
+    assert [default_w_accel(a) for a in ("synsp", "smoothnet", "universal")] == [1.0, 0.1, 0.1]
+    smooth = TrainConfig(architecture="smoothnet", window=32).resolved()
+    assert (smooth.name, smooth.out, smooth.w_accel) == ("smoothnet-h36m17-3d-w32", "runs/smoothnet-h36m17-3d-w32",
+                                                         0.1)
+    rot = TrainConfig(representation="rotations", views=1).resolved()
+    assert rot.skeleton == "smpl24" and rot.name == "synsp-smpl24-rotations-w8"
+    mixed = TrainConfig(preset="a+b", views=2, w_accel=5.0, name="m").resolved()
+    assert mixed.preset == ["a", "b"] and mixed.w_accel == 5.0 and mixed.out == "runs/m"
+    assert TrainConfig(skeleton="coco17", corpus=str(embedded_corpus_path())).resolved().skeleton == "coco17"
+    assert TrainConfig().w_accel is None and TrainConfig().resolved().resolved() == TrainConfig().resolved()
+
+
+def test_size_residual_and_window_are_checked_with_the_rest():
+    from synsp.training import _model_config
+
+    with pytest.raises(SynspInputError, match="size"):
+        TrainConfig(size="huge").validate()
+    TrainConfig(size="huge", architecture="smoothnet").validate()  # SynSP only, as --size
+    with pytest.raises(SynspInputError, match="residual"):
+        TrainConfig(residual="yes").validate()
+    with pytest.raises(SynspInputError, match="window"):
+        TrainConfig(model={"window": 16}).validate()
+    network = _model_config(TrainConfig(size="official", residual=False, model={"d_model": 32}).resolved())
+    assert network == {"window": 8, "channels": 54, "mask_channels": 18, "input_residual": False, "d_model": 32}

@@ -101,17 +101,18 @@ def demo(out_dir: str, preset: str, seed: int) -> None:
             click.echo(f"\npicture: {result.rotation_picture}")
 
 
-MODEL_SIZES = {
-    # CPU-sized SynSP used for the shipped models (about 0.5 M parameters), with the departures
-    # that make it learn on a CPU budget (see SynSPConfig): frequency-domain heads, positions on the
-    # decoder queries and a learned per-frequency skip of the input
-    "small": dict(d_model=64, d_inner=128, n_layers=3, n_head=4, d_k=16, d_v=16, frequency_output=True,
-                  query_positions=True, spectral_skip=True),
-    # the small size without those departures (the official architecture, scaled down)
-    "small-plain": dict(d_model=64, d_inner=128, n_layers=3, n_head=4, d_k=16, d_v=16),
-    # the official configuration (about 3.1 M parameters with separate branch layers)
-    "official": {},
-}
+class _SizeChoice(click.Choice):
+    """``--size``: a name of :data:`synsp.models.synsp.SIZES`, read when the option is parsed or shown (the
+    CLI starts without importing torch)."""
+
+    def __init__(self) -> None:
+        self.case_sensitive = True
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        from .models.synsp import SIZES
+
+        return tuple(sorted(SIZES))
 
 
 @cli.command()
@@ -135,7 +136,7 @@ MODEL_SIZES = {
                    "per segment, clean segments included); several separated by '+' are mixed")
 @click.option("--fast-motion", default=0.0, show_default=True,
               help="share of training chunks played 1.25-3x faster (sports, acrobatics)")
-@click.option("--size", type=click.Choice(sorted(MODEL_SIZES)), default="small", show_default=True,
+@click.option("--size", type=_SizeChoice(), default="small", show_default=True,
               help="SynSP size")
 @click.option("--residual/--no-residual", default=True, show_default=True,
               help="SynSP predicts a correction added to its input (not in the paper; trains far faster)")
@@ -164,30 +165,16 @@ def train(**opts) -> None:
     from .training import TrainConfig, train as run
 
     arch = opts["architecture"]
-    if opts["skeleton"] is None:
-        opts["skeleton"] = "smpl24" if opts["representation"] == "rotations" else "h36m17"
-        if opts["corpus"]:
-            from .data.corpus import corpus_meta
-
-            stored = corpus_meta(opts["corpus"])["skeletons"]
-            opts["skeleton"] = stored[0] if len(stored) == 1 else "h36m17"
-    name = opts["name"] or f"{arch}-{opts['skeleton']}-{opts['representation']}-w{opts['window']}" + (
-        f"-p{opts['views']}" if opts["views"] > 1 else "")
-    model = dict(MODEL_SIZES[opts["size"]], input_residual=opts["residual"]) if arch == "synsp" else {}
-    model.update(_parse_options(opts["options"], arch))
-    if arch == "smoothnet":
-        model["window"] = opts["window"]
-    w_accel = opts["w_accel"] if opts["w_accel"] is not None else (1.0 if arch == "synsp" else 0.1)
-    presets = opts["preset"].split("+")
+    # every option is the TrainConfig field of the same name; None (unset) is resolved by training.resolve_config
     config = TrainConfig(
-        name=name, architecture=arch, model=model, skeleton=opts["skeleton"], window=opts["window"],
-        views=opts["views"], min_views=opts["min_views"], mode=opts["mode"], representation=opts["representation"],
-        preset=presets[0] if len(presets) == 1 else presets, corpus=opts["corpus"], epochs=opts["epochs"],
-        windows_per_epoch=opts["windows_per_epoch"], batch_size=opts["batch_size"], lr=opts["lr"],
-        lr_decay=opts["lr_decay"], w_accel=w_accel, seed=opts["seed"], out=opts["out"] or f"runs/{name}",
-        device=opts["device"], init=opts["init"], causal=opts["causal"], fast_motion=opts["fast_motion"],
-        skeletons=list(opts["skeletons"]), mix_2d=opts["mix_2d"], joint_subsets=opts["joint_subsets"],
-        command="synsp train " + " ".join(sys.argv[2:]),
+        name=opts["name"] or None, architecture=arch, model=_parse_options(opts["options"], arch), size=opts["size"],
+        residual=opts["residual"], skeleton=opts["skeleton"], window=opts["window"], views=opts["views"],
+        min_views=opts["min_views"], mode=opts["mode"], representation=opts["representation"], preset=opts["preset"],
+        corpus=opts["corpus"], epochs=opts["epochs"], windows_per_epoch=opts["windows_per_epoch"],
+        batch_size=opts["batch_size"], lr=opts["lr"], lr_decay=opts["lr_decay"], w_accel=opts["w_accel"],
+        seed=opts["seed"], out=opts["out"] or None, device=opts["device"], init=opts["init"], causal=opts["causal"],
+        fast_motion=opts["fast_motion"], skeletons=list(opts["skeletons"]), mix_2d=opts["mix_2d"],
+        joint_subsets=opts["joint_subsets"], command="synsp train " + " ".join(sys.argv[2:]),
     )
     best = run(config, resume=opts["resume"])
     click.echo(f"best checkpoint: {best}.safetensors (+ .json model card)")

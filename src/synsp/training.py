@@ -45,6 +45,7 @@ import torch
 from .data.corpus import built_corpus_path, corpus_meta, load_corpus
 from .metrics import summarize
 from .models.checkpoint import ModelCard, build_model, check_state_dict, config_class, save_model
+from .models.synsp import SIZES
 from .error_families import is_family, person_size, simulate_family
 from .noise import simulate
 from .normalization import (
@@ -59,7 +60,7 @@ from .normalization import (
 from .skeletons import BUILTIN_SKELETONS, get_skeleton
 from .validation import SynspInputError
 
-__all__ = ["TrainConfig", "train", "evaluate_refiner", "validation_set"]
+__all__ = ["TrainConfig", "train", "resolve_config", "default_w_accel", "evaluate_refiner", "validation_set"]
 
 # SynSP's per-frequency input gains start at 1 and must reach ~0 for jittery frequencies:
 # with Adam a parameter moves about lr per step, so they get a larger learning rate.
@@ -70,16 +71,22 @@ ROTATIONS = "rotations"
 
 @dataclass
 class TrainConfig:
-    name: str = "synsp-h36m17-3d-w8"
+    """One training run; each field is the ``synsp train`` option of the same name (``model``: its ``--option``
+    settings), with the same defaults, so ``TrainConfig()`` trains what ``synsp train`` with no flags trains.
+    ``None`` means "derived": :meth:`resolved` (called by :func:`train`) fills it in, in one place."""
+
+    name: str | None = None  # None: "<architecture>-<skeleton>-<representation>-w<window>[-p<views>]"
     architecture: str = "synsp"
-    model: dict[str, Any] = field(default_factory=dict)  # overrides of the architecture's config
-    skeleton: str = "h36m17"
+    model: dict[str, Any] = field(default_factory=dict)  # overrides of the architecture's config (--option)
+    size: str = "small"  # SynSP only: a named size of synsp.models.synsp.SIZES
+    residual: bool = True  # SynSP only: input_residual (SynSPConfig's default, the official network, is False)
+    skeleton: str | None = None  # None: smpl24 for rotations, else h36m17; a corpus with one skeleton: that one
     window: int = 8
     views: int = 1
     min_views: int | None = None  # multi-view: each batch keeps a random number of views in min_views..views
     mode: str = "single"  # WindowDataset mode
     representation: str = "3d"
-    preset: str | list[str] = "3dpw-spin-like"
+    preset: str | list[str] = "3dpw-spin-like"  # several: a list, or one string joined by "+"
     corpus: str | None = None  # default: the built corpus in the cache (synsp data build)
     epochs: int = 20
     windows_per_epoch: int | None = 50_000
@@ -87,7 +94,7 @@ class TrainConfig:
     lr: float = 1e-3
     lr_decay: float = 0.95
     w_pos: float = 1.0
-    w_accel: float = 1.0
+    w_accel: float | None = None  # None: default_w_accel(architecture)
     mask: bool = True
     seed: int = 4321
     val_frames: int = 6000  # validation frames per epoch (whole clips, fixed noise)
@@ -101,7 +108,7 @@ class TrainConfig:
     skeletons: list[str] = field(default_factory=list)
     mix_2d: float = 0.0
     joint_subsets: float = 0.0
-    out: str = "runs/synsp"
+    out: str | None = None  # None: runs/<name>
     device: str = "cpu"
     workers: int = 0
     command: str = ""
@@ -110,6 +117,41 @@ class TrainConfig:
         """Raise :class:`SynspInputError` (one line naming the setting) for a value no run can use; called
         first by :func:`train`, before any file is read or written."""
         validate_config(self)
+
+    def resolved(self) -> "TrainConfig":
+        """This configuration with every derived default filled in (:func:`resolve_config`)."""
+        return resolve_config(self)
+
+
+def default_w_accel(architecture: str) -> float:
+    """The acceleration loss weight of ``TrainConfig(w_accel=None)`` (and of ``synsp train`` without
+    ``--w-accel``): 1 for SynSP (Equ. 4 as the paper weighs it), 0.1 for the others (SmoothNet's L1 + 0.1
+    accel; DeciWatch and HANet have their own losses and do not read it)."""
+    return 1.0 if architecture == "synsp" else 0.1
+
+
+def resolve_config(config: TrainConfig) -> TrainConfig:
+    """The one place where ``None`` settings of a :class:`TrainConfig` get their values (the CLI passes its
+    unset options as ``None`` and :func:`train` resolves them here): the skeleton (smpl24 for rotations, else
+    h36m17; a corpus that holds one skeleton: that one), the name from the architecture, skeleton,
+    representation, window and views, the run folder ``runs/<name>``, the acceleration loss weight
+    (:func:`default_w_accel`), and a preset string ``"a+b"`` as the list of its parts."""
+    skeleton = config.skeleton
+    if skeleton is None:
+        skeleton = "smpl24" if config.representation == ROTATIONS else "h36m17"
+        if config.corpus:
+            stored = corpus_meta(config.corpus)["skeletons"]
+            skeleton = stored[0] if len(stored) == 1 else "h36m17"
+    name = config.name if config.name is not None else (
+        f"{config.architecture}-{skeleton}-{config.representation}-w{config.window}"
+        + (f"-p{config.views}" if config.views > 1 else ""))
+    preset = config.preset
+    if isinstance(preset, str) and "+" in preset:
+        preset = preset.split("+")
+    return dataclasses.replace(
+        config, skeleton=skeleton, name=name, out=config.out if config.out is not None else f"runs/{name}",
+        w_accel=config.w_accel if config.w_accel is not None else default_w_accel(config.architecture),
+        preset=preset)
 
 
 def _whole(config: TrainConfig, name: str, low: int, high: float = math.inf, none: bool = False) -> None:
@@ -141,8 +183,18 @@ def validate_config(config: TrainConfig) -> None:
                               f"{ROTATIONS}")
     if config.mode not in MODES:
         raise SynspInputError(f"mode is {config.mode!r}; expected one of {', '.join(MODES)}")
-    if not isinstance(config.name, str) or not config.name.strip():
-        raise SynspInputError(f"name is {config.name!r}; expected a non-empty model name")
+    if config.name is not None and (not isinstance(config.name, str) or not config.name.strip()):
+        raise SynspInputError(f"name is {config.name!r}; expected a non-empty model name (or None)")
+    if config.architecture == "synsp" and config.size not in SIZES:
+        raise SynspInputError(f"size is {config.size!r}; expected one of {', '.join(sorted(SIZES))}")
+    if not isinstance(config.residual, bool):
+        raise SynspInputError(f"residual is {config.residual!r}; expected True or False")
+    if not isinstance(config.model, dict):
+        raise SynspInputError(f"model is {config.model!r}; expected a dict of the network's settings")
+    if config.model.get("window", config.window) != config.window and config.architecture in (
+            "synsp", "smoothnet", "universal"):
+        raise SynspInputError(f"model sets window {config.model['window']!r}; the window is the setting window "
+                              f"(--window, {config.window})")
     _whole(config, "epochs", 1)
     _whole(config, "batch_size", 1)
     _whole(config, "windows_per_epoch", max(1, int(config.batch_size) if isinstance(config.batch_size, int) else 1),
@@ -155,7 +207,8 @@ def validate_config(config: TrainConfig) -> None:
     _number(config, "lr", 0.0)
     _number(config, "lr_decay", 0.0, low_open=True)
     _number(config, "w_pos", 0.0)
-    _number(config, "w_accel", 0.0)
+    if config.w_accel is not None:
+        _number(config, "w_accel", 0.0)
     _number(config, "fast_motion", 0.0, 1.0)
     if config.min_views is not None and not (config.views > 1 and isinstance(config.min_views, int)
                                              and 1 <= config.min_views <= config.views):
@@ -215,10 +268,13 @@ def _normalization(config: TrainConfig) -> str:
 
 
 def _model_config(config: TrainConfig) -> dict[str, Any]:
+    """The network's config of a resolved :class:`TrainConfig`: what the data fixes (window, channels, mask),
+    for SynSP its named size and residual, then the ``model`` overrides."""
     channels, mask_channels = _channels(config)
     if config.architecture == "synsp":
         base = {"window": config.window, "channels": channels,
-                "mask_channels": mask_channels if config.mask else 0}
+                "mask_channels": mask_channels if config.mask else 0, **SIZES[config.size],
+                "input_residual": config.residual}
     elif config.architecture == "universal":
         base = {"window": config.window, "dims": _dims(config), "mask": config.mask}
     elif config.architecture == "smoothnet":
@@ -454,6 +510,7 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
     from .refiners import NetworkRefiner, _as_refiner
 
     config.validate()
+    config = config.resolved()
     procs = _Processes.start(config.device)
     if procs.world > 1:
         if config.batch_size % procs.world:
