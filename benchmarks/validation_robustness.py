@@ -20,6 +20,8 @@ FAMILY_ROWS = (("spiky", 0.01), ("rigid-shake", 0.01), ("rigid-shake", 0.03), ("
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--representation", choices=("3d", "2d"), default="3d")
+    parser.add_argument("--skeleton", default=None,
+                        help="joint set (default: h36m17 in 3D, coco17 in 2D; smpl24: the universal model's held-out one)")
     parser.add_argument("--frames", type=int, default=8000, help="validation-split frames (whole clips)")
     parser.add_argument("--split", choices=("val", "test"), default="val",
                         help="val (the point of this script); test only to smoke-run it on the embedded corpus")
@@ -37,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     from synsp.skeletons import get_skeleton
 
     two_d = args.representation == "2d"
-    skeleton = "coco17" if two_d else "h36m17"
+    skeleton = args.skeleton or ("coco17" if two_d else "h36m17")
     corpus = built_corpus_path() if built_corpus_path().is_file() else embedded_corpus_path()
     truths = [g for g, _ in split_positions(skeleton, args.split, args.representation, args.frames, str(corpus))]
     if not truths:
@@ -67,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             cells.append(f"{summarize(preds, [g for g, _ in clips], root_joints=root, scale=scale)['mpjpe']:.2f}")
         print(f"| {name} | " + " | ".join(cells) + " |")
     extra = [f"--representation {args.representation}"] if two_d else []
+    extra += [f"--skeleton {args.skeleton}"] if args.skeleton else []
     extra += [f"--split {args.split}"] if args.split != "val" else []
     extra += [f"--frames {args.frames}", f"--methods {args.methods}"]
     print(f"\nreproduce: python benchmarks/validation_robustness.py {' '.join(extra)}")
