@@ -73,6 +73,7 @@ class UniversalConfig:
     dropout: float = 0.1
     attn_dropout: float = 0.0
     pose_quality_encoding: bool = True
+    coefficient_skip: bool = False  # heads also read the token's own preconditioned coefficients (a linear path)
 
     def __post_init__(self) -> None:
         if not 2 <= self.window <= 128:
@@ -101,8 +102,8 @@ def token_quality(position: torch.Tensor, acceleration: torch.Tensor) -> torch.T
     return torch.exp(-(delta + 1e-6) / (worst + 1e-5)).mean(dim=-2)
 
 
-def _head(d_model: int, out: int) -> nn.Sequential:
-    return nn.Sequential(nn.Linear(d_model, 2 * d_model), nn.GELU(), nn.Linear(2 * d_model, out))
+def _head(d_in: int, hidden: int, out: int) -> nn.Sequential:
+    return nn.Sequential(nn.Linear(d_in, hidden), nn.GELU(), nn.Linear(hidden, out))
 
 
 class UniversalSynSP(nn.Module):
@@ -126,14 +127,15 @@ class UniversalSynSP(nn.Module):
         # 3. base stage: Position and Acceleration Branches
         self.position_branch = EncoderLayer(*layer)
         self.acceleration_branch = EncoderLayer(*layer)
-        self.position_head = _head(c.d_model, TOKEN_DIMS * W)
-        self.acceleration_head = _head(c.d_model, TOKEN_DIMS * W)
+        head_in = c.d_model + (TOKEN_DIMS * W if c.coefficient_skip else 0)
+        self.position_head = _head(head_in, 2 * c.d_model, TOKEN_DIMS * W)
+        self.acceleration_head = _head(head_in, 2 * c.d_model, TOKEN_DIMS * W)
         # 4. Pose Quality Encoding: own and frame scores -> d_model
         if c.pose_quality_encoding:
             self.quality_embedding = nn.Linear(2 * W, c.d_model)
         # 5. refinement stage
         self.refinement = nn.ModuleList(DecoderLayer(*layer) for _ in range(c.n_refine_layers))
-        self.refinement_head = _head(c.d_model, TOKEN_DIMS * W)
+        self.refinement_head = _head(head_in, 2 * c.d_model, TOKEN_DIMS * W)
         for name, p in self.named_parameters():
             if p.dim() > 1:
                 nn.init.xavier_uniform_(p)
@@ -165,6 +167,8 @@ class UniversalSynSP(nn.Module):
                 raise SynspInputError(f"mask has shape {tuple(mask.shape)}; expected ({B}, {W}, {N})")
             parts.append(m)
         h = self.embedding(torch.cat(parts + [flags], dim=-1))  # (B, N, d)
+        # the heads' input: features, and with coefficient_skip the token's own coefficients as they came in
+        own = (lambda f: torch.cat([f, parts[0]], dim=-1)) if c.coefficient_skip else (lambda f: f)
 
         for layer in self.encoder:  # 2. attention across joints
             h = layer(h)
@@ -172,8 +176,8 @@ class UniversalSynSP(nn.Module):
         # 3. base stage
         h_p = self.position_branch(h)
         h_a = self.acceleration_branch(h)
-        y_p = pts + self._frames(self.position_head(h_p))
-        y_a = pts + self._frames(self.acceleration_head(h_a))
+        y_p = pts + self._frames(self.position_head(own(h_p)))
+        y_a = pts + self._frames(self.acceleration_head(own(h_a)))
 
         # 4. Pose Quality Encoding (no gradient through the cue)
         query, memory = h_a, torch.cat([h_a, h_p], dim=1)
@@ -187,7 +191,7 @@ class UniversalSynSP(nn.Module):
         r = query
         for layer in self.refinement:
             r = layer(r, memory)
-        y = (y_p + y_a) / 2 + self._frames(self.refinement_head(r))
+        y = (y_p + y_a) / 2 + self._frames(self.refinement_head(own(r)))
         return SynSPOutput(*(self._layout(o, D) for o in (y_p, y_a, y)))
 
     def _frames(self, head: torch.Tensor) -> torch.Tensor:
