@@ -174,7 +174,7 @@ def test_every_train_flag_is_the_train_config_field_of_that_name(monkeypatch, fl
 def test_resolve_fills_the_derived_defaults_in_one_place():
     from synsp.training import default_w_accel
 
-    assert [default_w_accel(a) for a in ("synsp", "smoothnet", "universal")] == [1.0, 0.1, 0.1]
+    assert [default_w_accel(a) for a in ("synsp", "smoothnet", "universal")] == [1.0, 0.1, 1.0]
     smooth = TrainConfig(architecture="smoothnet", window=32).resolved()
     assert (smooth.name, smooth.out, smooth.w_accel) == ("smoothnet-h36m17-3d-w32", "runs/smoothnet-h36m17-3d-w32",
                                                          0.1)

@@ -125,9 +125,9 @@ class TrainConfig:
 
 def default_w_accel(architecture: str) -> float:
     """The acceleration loss weight of ``TrainConfig(w_accel=None)`` (and of ``synsp train`` without
-    ``--w-accel``): 1 for SynSP (Equ. 4 as the paper weighs it), 0.1 for the others (SmoothNet's L1 + 0.1
-    accel; DeciWatch and HANet have their own losses and do not read it)."""
-    return 1.0 if architecture == "synsp" else 0.1
+    ``--w-accel``): 1 for SynSP and the universal model (Equ. 4 as the paper weighs it), 0.1 for the others
+    (SmoothNet's L1 + 0.1 accel; DeciWatch and HANet have their own losses and do not read it)."""
+    return 1.0 if architecture in ("synsp", "universal") else 0.1
 
 
 def resolve_config(config: TrainConfig) -> TrainConfig:
