@@ -24,7 +24,7 @@ Accel without end padding).
 ``--fit`` re-derives the free numbers of each preset by least squares on
 (MPJPE, Accel, share above 3 Hz): the common std of bias and drift, the jitter
 std and the jitter time constant; then ``radians_per_metre`` from the MPJPE
-under rotation noise.  The values in ``src/synsp/noise.py`` are those numbers,
+under rotation noise.  The values in ``src/synsp/noise/presets.py`` are those numbers,
 rounded to three digits.
 
 Run:  python benchmarks/noise_presets.py            (the tables, about 30 s)
