@@ -33,11 +33,12 @@ def _card(**kw) -> ModelCard:
                      window=8, normalization=CENTROID, mask=True, **kw)
 
 
+@pytest.mark.parametrize("skip", [False, True])
 @pytest.mark.parametrize("dims", [2, 3])
 @pytest.mark.parametrize("joints", [5, 17, 33])
-def test_an_untrained_network_returns_its_input(dims, joints):
+def test_an_untrained_network_returns_its_input(dims, joints, skip):
     torch.manual_seed(0)
-    model = UniversalSynSP(UniversalConfig(**TINY)).eval()
+    model = UniversalSynSP(UniversalConfig(**TINY, coefficient_skip=skip)).eval()
     x = torch.randn(4, 8, (joints + 1) * dims)
     out = model(x, dims=dims)
     for y in out:  # zero-started heads: every output is the input (first, do no harm)
@@ -45,8 +46,9 @@ def test_an_untrained_network_returns_its_input(dims, joints):
         torch.testing.assert_close(y, x, atol=1e-5, rtol=0)
 
 
-def test_joints_are_tokens_permuting_them_permutes_the_output():
-    model = _trained_like()
+@pytest.mark.parametrize("skip", [False, True])
+def test_joints_are_tokens_permuting_them_permutes_the_output(skip):
+    model = _trained_like(coefficient_skip=skip)
     J, D = 12, 3
     x = torch.randn(3, 8, J + 1, D)
     perm = torch.cat([torch.randperm(J), torch.tensor([J])])  # the trajectory token stays last
