@@ -2,7 +2,8 @@
 
 Every filter is called as ``f(poses, fps=None, confidence=None)`` on
 ``(T, J, D)`` or ``(T, P, J, D)`` arrays and returns float64 numpy of the same
-shape (see :mod:`synsp.filters.base`).  Pick one by name::
+shape, has a ``delay`` (its look-ahead in frames) and an online form
+``f.online()`` (the refiner contract, :mod:`synsp.filters.base`).  Pick one by name::
 
     from synsp.filters import get_filter
     smooth = get_filter("savgol")                  # SmoothNet's evaluation settings
@@ -31,7 +32,7 @@ from functools import partial
 from typing import Any, Callable
 
 from ..validation import SynspInputError
-from .base import DEFAULT_FPS, Refiner, TemporalFilter
+from .base import DEFAULT_FPS, WHOLE_SEQUENCE, Online, Refiner, TemporalFilter
 from .butterworth import ButterworthFilter
 from .gaussian import BlockGaussianFilter, MedianGaussianFilter
 from .kalman import KalmanFilter
@@ -40,6 +41,8 @@ from .savgol import SavitzkyGolayFilter
 
 __all__ = [
     "DEFAULT_FPS",
+    "WHOLE_SEQUENCE",
+    "Online",
     "Refiner",
     "TemporalFilter",
     "OneEuroFilter",
@@ -72,15 +75,15 @@ FILTERS: dict[str, Callable[..., TemporalFilter]] = {
 }
 """Filter factories by name; ``FILTERS[name](**overrides)`` builds one."""
 
-#: name -> (delay, what it is for): the delay is the look-ahead an output frame waits for (at 30 fps for the
-#: filters defined in Hz); "whole clip" for a filter that runs forwards and backwards over the sequence
+#: name -> (delay, what it is for): the delay is the look-ahead an output frame waits for (each filter's
+#: ``delay``); "whole clip" for a filter that runs forwards and backwards over the sequence
 FILTER_NOTES: dict[str, tuple[str, str]] = {
     "one-euro": ("0 frames (causal)", "live use on any skeleton; SmoothNet's evaluation settings"),
     "one-euro-mmpose": ("0 frames (causal)", "live use, very light smoothing (MMPose/VIBE demo settings)"),
     "savgol": ("15 frames (31-frame window)", "strong offline smoothing; SmoothNet's evaluation baseline"),
     "savgol-mmpose": ("5 frames (11-frame window)", "light offline smoothing, short delay (MMPose's)"),
     "gaussian": ("up to 30 frames (31-frame blocks)", "SmoothNet's evaluation baseline (blocks, tail unfiltered)"),
-    "gaussian-mmpose": ("whole clip", "outliers (running median) then smoothing (MMPose's)"),
+    "gaussian-mmpose": ("21 frames (11-frame median, sigma 4)", "outliers (running median) then smoothing (MMPose's)"),
     "butterworth": ("whole clip (zero-phase)", "clean or near-clean data in any units, any skeleton"),
     "kalman": ("0 frames (causal)", "live use on metric 3D (noise levels in metres)"),
     "kalman-rts": ("whole clip (smoother)", "the smoothest filter on metric 3D (noise levels in metres)"),

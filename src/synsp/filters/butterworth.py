@@ -17,7 +17,11 @@ Ends: the sequence is extended by an odd reflection about each end point
 frames for ``s`` second-order sections (15 at order 4; scipy's default); for a
 sequence of ``T <= pad`` frames the padding is reduced to ``T - 1`` frames, so
 the filter never fails (``T = 1`` is returned unchanged).  ``window`` is
-``pad + 1``, the length from which the full padding is used.  When ``cutoff``
+``pad + 1``, the length from which the full padding is used.  The output at
+every frame depends on the whole sequence (an IIR filter run both ways), so
+``delay`` is :data:`~synsp.filters.base.WHOLE_SEQUENCE`: online it refuses,
+except ``online(causal=True)`` (the last frame of the filter over each
+track's last ``window`` frames, as MMPose's ``Smoother`` runs a filter).  When ``cutoff``
 is at or above the Nyquist frequency ``fps / 2`` every representable frequency
 is in the pass band and the input is returned unchanged with a warning.
 """

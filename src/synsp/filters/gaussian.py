@@ -26,6 +26,13 @@ first ``window // 2 + 1`` values); a sequence shorter than
 ``window`` is first padded at its start by repeating the first frame, and the
 last ``T`` frames are returned (MMPose returns the padded length; we return
 ``T`` so the shape contract holds).
+
+Look-ahead (``delay``): a block Gaussian frame waits for the end of its block,
+up to ``window - 1`` frames (30); MMPose's waits for the median's half window
+plus the kernel's radius (``window // 2 + round(4 sigma)``: 5 + 16 = 21
+frames).  Both outputs depend on no frame further away, so online
+(:meth:`~synsp.filters.base.TemporalFilter.online`) each frame is given out
+after ``delay`` frames and equals the offline output.
 """
 
 from __future__ import annotations
@@ -62,6 +69,13 @@ class BlockGaussianFilter(TemporalFilter):
         check_positive(self.window, "window", integer=True)
         check_positive(self.sigma, "sigma")
 
+    @property
+    def delay(self) -> int:
+        return self.window - 1  # the first frame of a block waits for its last
+
+    def _chunk_start(self, t: int, end: int | None) -> int:
+        return self.window * (t // self.window)  # blocks stay where they are: a chunk starts at a block
+
     def _filter(self, x: np.ndarray, fps: float, weight: np.ndarray) -> np.ndarray:
         T, C = x.shape
         n_blocks = T // self.window
@@ -93,6 +107,10 @@ class MedianGaussianFilter(TemporalFilter):
         if self.window % 2 == 0:
             raise SynspInputError(f"window is {self.window}; expected an odd number of frames")
         check_positive(self.sigma, "sigma")
+
+    @property
+    def delay(self) -> int:
+        return self.window // 2 + int(4.0 * self.sigma + 0.5)  # the median's half window + the kernel's radius
 
     def _filter(self, x: np.ndarray, fps: float, weight: np.ndarray) -> np.ndarray:
         T = x.shape[0]

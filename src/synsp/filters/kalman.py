@@ -54,8 +54,11 @@ smaller ``sigma`` follow the measurements more closely; smaller ``q`` smooths
 more, lags more (forward filter) and rounds off fast motion (smoother).
 
 ``window`` is 1 for the causal filter; for the smoother, whose look-ahead is
-the whole sequence, it is the number of frames that determine the state (2 for
-cv, 3 for ca).  Both run on any ``T >= 1``.
+the whole sequence (``delay`` :data:`~synsp.filters.base.WHOLE_SEQUENCE`), it is the number of frames
+that determine the state (2 for cv, 3 for ca).  Both run on any ``T >= 1``.  Online
+(:meth:`~synsp.filters.base.TemporalFilter.online`) the forward filter advances one update per frame
+(zero delay, equal to the offline filter); the smoother has no online form with a bounded delay and
+refuses, except ``causal=True``: its forward filter.
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ import numpy as np
 
 from ..validation import SynspInputError
 from .base import TemporalFilter, check_choice, check_positive
+from .online import KalmanOnline
 
 __all__ = ["KalmanFilter", "motion_model"]
 
@@ -119,6 +123,11 @@ class KalmanFilter(TemporalFilter):
         if not self.smoother:
             return 1
         return 2 if self.model == "cv" else 3
+
+    def _recursion(self, fps: float) -> KalmanOnline:
+        """The forward filter, one update per frame: the causal filter's online form, and the smoother's
+        zero-delay one (``online(causal=True)``: the smoother's estimate of the latest frame)."""
+        return KalmanOnline(self, fps)
 
     def _filter(self, x: np.ndarray, fps: float, weight: np.ndarray) -> np.ndarray:
         T, C = x.shape

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .base import TemporalFilter, check_choice, check_positive
+from .online import OneEuroOnline
 
 __all__ = ["OneEuroFilter", "smoothing_factor"]
 
@@ -64,7 +65,8 @@ class OneEuroFilter(TemporalFilter):
 
     Defaults are SmoothNet's evaluation settings (``one-euro``); MMPose and VIBE
     demos use ``min_cutoff=0.004`` (``one-euro-mmpose``).  Any length ``T >= 1``
-    works; ``window`` is 1.
+    works; ``window`` is 1, ``delay`` 0; online (:meth:`online`) the recursion advances one step per
+    frame, so every frame equals the offline output.
     """
 
     name: str = "one-euro"
@@ -85,6 +87,9 @@ class OneEuroFilter(TemporalFilter):
         check_positive(self.beta, "beta", allow_zero=True)
         check_positive(self.d_cutoff, "d_cutoff")
         check_choice(self.time_unit, "time_unit", ("frame", "second"))
+
+    def _recursion(self, fps: float) -> OneEuroOnline:
+        return OneEuroOnline(self, fps)
 
     def _filter(self, x: np.ndarray, fps: float, weight: np.ndarray) -> np.ndarray:
         t_e = 1.0 if self.time_unit == "frame" else 1.0 / fps

@@ -20,6 +20,14 @@ Sequences shorter than ``window`` are handled in one of two ways:
   because online use appends new frames at the end).
 
 ``fps`` is ignored: the window is in frames.
+
+``delay`` is ``(window - 1) / 2`` frames, the look-ahead of every frame but the
+first ``delay`` ones (which the ``interp`` end fit takes from the first
+``window`` frames).  Online (:meth:`~synsp.filters.base.TemporalFilter.online`)
+frame ``t`` is given out when frame ``t + delay`` has come, as the centre of
+the fit over frames ``t - delay .. t + delay``: equal to offline, except the
+first ``delay`` frames of a track, which come from the frames seen so far, and
+a track shorter than ``window`` whose frames came out before its end.
 """
 
 from __future__ import annotations
@@ -67,6 +75,10 @@ class SavitzkyGolayFilter(TemporalFilter):
                 f"polyorder is {self.polyorder}; expected less than window = {self.window}"
             )
         check_choice(self.short_sequence, "short_sequence", ("shrink", "pad"))
+
+    @property
+    def delay(self) -> int:
+        return (self.window - 1) // 2
 
     def _filter(self, x: np.ndarray, fps: float, weight: np.ndarray) -> np.ndarray:
         T = x.shape[0]
