@@ -17,7 +17,8 @@ low-confidence joints filled and masked, a sequence at another frame rate
 resampled, a short sequence edge-padded, windows at stride 1 refined in batches
 of ``batch`` (bounded memory for any length) and merged by the sliding-window
 average.  The ``P`` axis holds persons, each grouped with its own similar poses
-(never with each other).
+(never with each other).  Online (:meth:`~synsp.refiners.NetworkRefiner.online`,
+:class:`synsp.Stream`) each track's windows are grouped the same way.
 
 What the groups hold is what ``WindowDataset(mode="similar")`` trains on (its
 default ``companions="bank"``): the bank is searched with the person's *noisy*
@@ -113,6 +114,11 @@ class SimilarPoseRefiner(NetworkRefiner):
         self.network, self.bank = network, bank
         self.companions, self.pool, self.seed = companions, int(pool), int(seed)
         self.name = f"{card.name}+similar-poses"
+
+    @property
+    def _persons_alone(self) -> bool:
+        """Each person is refined alone (with its companions), so it streams: :meth:`online` works."""
+        return True
 
     def find(self, windows: Any) -> tuple[np.ndarray, np.ndarray]:
         """``(distance, entry)`` ``(n, P - 1)`` of each window's companions, nearest first.

@@ -2,9 +2,11 @@
 
 A refiner is called on poses ``(T, J, D)`` or ``(T, P, J, D)`` with an
 optional frame rate and per-joint confidences, and returns the same shape
-(:class:`synsp.filters.base.Refiner`).  Classical filters implement it
-directly; :class:`NetworkRefiner` wraps a trained window network (SynSP,
-SmoothNet, DeciWatch) with everything around it:
+(with ``return_filled=True`` the mask of the joints it filled too); it has a
+``delay`` (its look-ahead in frames) and an online form ``online()``: the
+contract :class:`synsp.filters.base.Refiner`, documented there once.
+Classical filters implement it directly; :class:`NetworkRefiner` wraps a
+trained window network (SynSP, SmoothNet, DeciWatch) with everything around it:
 
 1. missing joints (NaN, or confidence below ``min_confidence``) are filled by
    linear interpolation over time and, for models trained with a mask, flagged;
@@ -17,6 +19,14 @@ SmoothNet, DeciWatch) with everything around it:
 4. persons are refined independently by single-view models; a multi-view model
    refines the P synchronised views of one person together.
 
+Online (:meth:`NetworkRefiner.online`, what :class:`synsp.Stream` drives) each
+track keeps its last ``W`` frames; every frame completes one window, refined at
+once (all tracks' windows in one batched forward), and the oldest pending frame,
+covered by every window it will ever be in, comes out: a delay of ``W - 1``
+frames, equal to offline when no joint is missing.  ``causal=True``: each frame
+is the last frame of the window ending at it (zero delay).  :class:`SubsetRefiner`
+and :class:`FunctionRefiner` (any function behind the contract) complete the set.
+
 :func:`get_refiner` resolves a name: a filter (``"one-euro"``, ``"savgol"``,
 ..., with parameters ``"one-euro:min_cutoff=1,beta=0.01"``), a model shipped in ``synsp/weights``, a
 checkpoint path or a run folder (its ``best`` checkpoint).
@@ -24,7 +34,9 @@ checkpoint path or a run folder (its ``best`` checkpoint).
 
 from __future__ import annotations
 
+import math
 import os
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +44,8 @@ import numpy as np
 import torch
 
 from .filters import FILTERS, get_filter, parse_filter_spec
-from .filters.base import Refiner
+from .filters.base import WHOLE_SEQUENCE, Online, Refiner
+from .filters.online import hold
 from .missing import hold_missing, interpolate_missing, missing_from_confidence
 from .models.checkpoint import ModelCard, load_model
 from .normalization import (
@@ -49,8 +62,8 @@ from .skeletons import SKELETONS as SKELETON_NAMES, get_skeleton
 from .validation import SynspInputError, check_fps, check_poses, check_resampled_length, to_numpy
 from .windows import WindowAccumulator, window_starts
 
-__all__ = ["Refiner", "NetworkRefiner", "SubsetRefiner", "get_refiner", "fit_refiner", "shipped_models",
-           "WEIGHTS_DIR", "resample_time"]
+__all__ = ["Refiner", "NetworkRefiner", "SubsetRefiner", "FunctionRefiner", "get_refiner", "fit_refiner",
+           "for_skeleton", "shipped_models", "WEIGHTS_DIR", "resample_time"]
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 #: a multi-view model's name plus this suffix refines one person with similar poses (synsp.grouping)
@@ -97,6 +110,32 @@ class NetworkRefiner:
     def from_checkpoint(cls, path: str | os.PathLike, **kw) -> "NetworkRefiner":
         model, card = load_model(path)
         return cls(model, card, **kw)
+
+    @property
+    def delay(self) -> int:
+        """0 when causal, else ``W - 1``: the last window holding frame ``t`` ends at ``t + W - 1``."""
+        return 0 if self.causal else self.window - 1
+
+    def online(self, causal: bool | None = None, fps: float | None = None) -> "WindowOnline":
+        """The network frame by frame (:class:`WindowOnline`): ``W - 1`` frames of delay, or none with
+        ``causal=True`` (default: the refiner's own ``causal``).  ``fps`` must be the model's rate (a
+        stream cannot be resampled); one view per track (a multi-view model raises)."""
+        card = self.card
+        if fps is not None and abs(check_fps(fps) - card.fps) > 0.01 * card.fps:
+            raise SynspInputError(
+                f"fps is {fps:g}, but {self.name!r} runs online at its training rate {card.fps:g} fps and cannot "
+                "resample a stream; refine offline (synsp.refine resamples) or use a filter")
+        if not self._persons_alone:
+            raise SynspInputError(
+                f"{self.name} refines {card.views} synchronised views of one person together; online, each track "
+                "is one view: use a single-view model (e.g. synsp-h36m17-3d-w8) or "
+                f"{self.name}{SIMILAR_POSES}")
+        return WindowOnline(self, self.causal if causal is None else bool(causal))
+
+    @property
+    def _persons_alone(self) -> bool:
+        """True when each person (each track) is refined on its own (a single-view model)."""
+        return self.card.views == 1
 
     def __call__(self, poses: Any, fps: float | None = None, confidence: Any = None,
                  progress: bool = False, return_filled: bool = False):
@@ -199,6 +238,135 @@ class NetworkRefiner:
         return out if self.card.views > 1 else out[:, None]
 
 
+class _WindowTrack:
+    """One track of :class:`WindowOnline`: ring buffers of its last ``W`` frames (the frame of index ``a`` in the
+    track sits in slot ``a % W`` of every buffer)."""
+
+    __slots__ = ("frames", "missing", "sums", "counts", "pushed", "last")
+
+    def __init__(self) -> None:
+        self.frames = None  # (W, J, D) filled input frames (None before the first observed joint)
+        self.missing = None  # (W, J) their missing flags
+        self.sums = None  # (W, J, D) partial window sums of the pending output frames (not causal)
+        self.counts = None  # (W,) windows summed in each
+        self.pushed = 0  # frames taken
+        self.last = None  # (J, D) the last filled frame
+
+
+class WindowOnline:
+    """A window network frame by frame (:class:`~synsp.filters.base.Online`; see the module docstring).
+
+    Every taken frame completes one window: the windows of all tracks of a ``step`` are refined in one
+    batched forward (``refiner.batch`` windows at most).  Not causal: each window's refined frames are summed
+    into the pending output frames and the oldest one, covered by all ``W`` windows it is in, comes out
+    (delay ``W - 1``); ``finish`` gives the rest averaged over the windows that exist, or, for a track shorter
+    than ``W``, one edge-padded window, as offline.  Causal: the last frame of the window ending at each frame
+    (the track's start padded with its first frame).  Missing joints hold their last value and are flagged to
+    models trained with a mask.  Windows at stride 1, whatever the refiner's ``stride``.
+    """
+
+    rotations = False
+
+    def __init__(self, refiner: NetworkRefiner, causal: bool):
+        card = refiner.card
+        self.refiner, self.causal = refiner, causal
+        self.window = W = card.window
+        self.delay = 0 if causal else W - 1
+        self.fps = card.fps
+        self.joints = refiner.skeleton.num_joints if refiner.skeleton else None
+        self.dims = (card.dims,)
+        self.skeleton = None if card.skeleton == "any" else card.skeleton
+        self._order = (np.arange(W)[None, :] + np.arange(W)[:, None]) % W  # row k: the slots from k on
+
+    def start(self) -> _WindowTrack:
+        return _WindowTrack()
+
+    def step(self, states: list, frames: list, missing: list, confidence: list | None = None) -> list:
+        W = self.window
+        jobs: list = []
+        taken: list = []  # (k, job index or -1)
+        for k, (tr, x, m) in enumerate(zip(states, frames, missing)):
+            filled = hold(tr.last, x, m)
+            if filled is None:
+                continue  # nothing observed yet on this track: wait for a first detection
+            if tr.frames is None:
+                tr.frames = np.repeat(filled[None], W, axis=0)
+                tr.missing = np.repeat(m[None], W, axis=0)
+                if not self.causal:
+                    tr.sums = np.zeros_like(tr.frames)
+                    tr.counts = np.zeros(W, dtype=np.int64)
+            else:
+                slot = tr.pushed % W
+                tr.frames[slot] = filled
+                tr.missing[slot] = m
+            tr.last = filled
+            tr.pushed += 1
+            job = -1
+            if self.causal or tr.pushed >= W:  # the window ending at this frame
+                job = len(jobs)
+                order = self._order[tr.pushed % W]
+                jobs.append((tr.frames[order], tr.missing[order]))
+            taken.append((k, job))
+        refined = self._refine(jobs)
+        out: list = [None] * len(states)
+        for k, job in taken:
+            tr = states[k]
+            if self.causal:
+                out[k] = [refined[job][-1]]
+                continue
+            index = tr.pushed - 1
+            slot = index % W
+            tr.sums[slot] = 0.0
+            tr.counts[slot] = 0
+            out[k] = []
+            if job >= 0:  # the window ending at this frame covers the last W frames
+                order = self._order[(index + 1) % W]
+                tr.sums[order] += refined[job]
+                tr.counts += 1
+                oldest = order[0]
+                out[k].append(tr.sums[oldest] / tr.counts[oldest])
+        return out
+
+    def finish(self, states: list) -> list:
+        W = self.window
+        jobs: list = []
+        plan: list = []
+        for tr in states:
+            n = tr.pushed
+            if self.causal or tr.frames is None:
+                plan.append(None)  # every frame taken came out
+            elif n < W:  # a short track: one padded window (slots 0..n-1 hold its frames)
+                pad = W - n
+                jobs.append((np.concatenate([tr.frames[:n], np.repeat(tr.frames[n - 1][None], pad, 0)]),
+                             np.concatenate([tr.missing[:n], np.repeat(tr.missing[n - 1][None], pad, 0)])))
+                plan.append(len(jobs) - 1)
+            else:
+                plan.append(-1)
+        refined = self._refine(jobs)
+        out = []
+        for tr, p in zip(states, plan):
+            if p is None:
+                out.append([])
+            elif p >= 0:
+                out.append(list(refined[p][:tr.pushed]))
+            else:
+                n = tr.pushed
+                slots = [(n + 1 + k) % W for k in range(W - 1)]  # the frames n-W+1 .. n-1
+                out.append([tr.sums[s] / tr.counts[s] for s in slots])
+        return out
+
+    def _refine(self, jobs: list) -> np.ndarray | None:
+        """Windows ``(W, J, D)`` (+ flags) refined in batched forwards -> ``(n, W, J, D)``."""
+        if not jobs:
+            return None
+        frames = np.stack([j[0] for j in jobs])
+        missing = np.stack([j[1] for j in jobs])
+        step = self.refiner.batch
+        parts = [self.refiner.refine_windows(frames[a:a + step, None], missing[a:a + step, None])[:, 0]
+                 for a in range(0, len(frames), step)]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
 def subset_indices(src: str, dst: str) -> list[int] | None:
     """Where each joint of skeleton ``dst`` sits in skeleton ``src`` when ``src`` contains every one
     of them under the same name (``mediapipe33``, ``body25``, ``coco133`` contain ``coco17``), else None."""
@@ -237,6 +405,9 @@ class SubsetRefiner:
     ``raw_anchor`` is filled over time from the frames where it was seen, like the
     network's input.  A missing extra joint's offset is filled over time; an extra
     joint missing in every frame is left as it was (and not counted as filled).
+
+    Online (:meth:`online`, :class:`SubsetOnline`) the offsets are smoothed by exponential smoothing
+    (2 Hz cut-off at the model's rate) instead, from the frames so far.
     """
 
     def __init__(self, network: "NetworkRefiner", skeleton: str):
@@ -246,8 +417,9 @@ class SubsetRefiner:
                                   f"{network.card.skeleton!r}; {network.name} cannot refine it")
         self.network, self.subset = network, idx
         self.name, self.window, self.min_confidence = network.name, network.window, network.min_confidence
-        self.causal = network.causal
-        self.num_joints = get_skeleton(skeleton).num_joints
+        self.causal, self.delay = network.causal, network.delay
+        self.skeleton = get_skeleton(skeleton)
+        self.num_joints = self.skeleton.num_joints
         self.extra, self.anchor = extra_joint_anchors(skeleton, idx)
         self.offset_filter = get_filter("one-euro" if self.causal else "butterworth")
 
@@ -286,6 +458,114 @@ class SubsetRefiner:
                 extra_filled[:, never] = False
                 filled[..., self.extra] = extra_filled
         return (out, filled) if return_filled else out
+
+    def online(self, causal: bool | None = None, fps: float | None = None) -> "SubsetOnline":
+        """The network's online form on the subset's joints, the other joints following (:class:`SubsetOnline`)."""
+        return SubsetOnline(self, self.network.online(causal=causal, fps=fps))
+
+
+class SubsetOnline:
+    """:class:`SubsetRefiner` frame by frame: the network's joints through its online form, every other joint
+    at its anchor among the refined joints plus its offset from that anchor, exponentially smoothed (2 Hz
+    cut-off at the model's rate) from the frames so far.  Anchors are measured on the network's input
+    (missing joints holding their last value), so a missing or low-score anchor is never measured from."""
+
+    rotations = False
+
+    def __init__(self, refiner: SubsetRefiner, inner: Online):
+        self.inner, self.subset = inner, refiner.subset
+        self.extra, self.anchor = refiner.extra, refiner.anchor
+        self.delay, self.fps, self.dims = inner.delay, inner.fps, inner.dims
+        self.joints, self.skeleton = refiner.num_joints, refiner.skeleton.name
+        self.smoothing = 1.0 - math.exp(-2 * math.pi * 2.0 / inner.fps)
+
+    def start(self) -> list:
+        return [self.inner.start(), None, deque()]  # the network's state, the smoothed offsets, their queue
+
+    def step(self, states: list, frames: list, missing: list, confidence: list | None = None) -> list:
+        bodies = self.inner.step([s[0] for s in states], [x[self.subset] for x in frames],
+                                 [m[self.subset] for m in missing])
+        for s, x, m, body in zip(states, frames, missing, bodies):
+            if body is not None:  # a taken frame: its offsets, measured from the network's (held) input
+                self._smooth(s, x, ~m[self.extra], s[0].last)
+                s[2].append(s[1])
+        return self._full(states, bodies)
+
+    def finish(self, states: list) -> list:
+        return self._full(states, self.inner.finish([s[0] for s in states]))
+
+    def _smooth(self, s: list, x: np.ndarray, seen: np.ndarray, body: np.ndarray) -> None:
+        if s[1] is not None and not seen.any():
+            return  # nothing seen (an absent frame held): the offsets stay
+        with np.errstate(invalid="ignore"):
+            offset = x[self.extra] - anchor_positions(body, self.anchor, np.mean)
+        if s[1] is None:
+            s[1] = np.where(seen[:, None], offset, np.nan)
+        else:
+            new = s[1] + self.smoothing * (offset - s[1])
+            s[1] = np.where(seen[:, None], np.where(np.isnan(s[1]), offset, new), s[1])
+
+    def _full(self, states: list, bodies: list) -> list:
+        """The network's output frames -> frames of the larger skeleton (each with the offsets of its time)."""
+        out = []
+        for s, frames in zip(states, bodies):
+            if not frames:
+                out.append(frames)
+                continue
+            body = np.stack(frames)
+            full = np.empty((len(body), self.joints, body.shape[-1]))
+            full[:, self.subset] = body
+            offsets = np.stack([s[2].popleft() for _ in frames])
+            full[:, self.extra] = anchor_positions(body, self.anchor, np.nanmean) + offsets
+            out.append(list(full))
+        return out
+
+
+class FunctionRefiner:
+    """Any function ``fn(poses, fps=None, confidence=None) -> poses`` behind the refiner contract: ``delay``
+    and ``window`` as given, the filled mask the joints NaN or scoring below ``min_confidence``, no online form."""
+
+    causal = False
+
+    def __init__(self, fn: Any, name: str | None = None, delay: int = WHOLE_SEQUENCE, window: int = 1,
+                 min_confidence: float = 0.3):
+        self.fn, self.delay, self.window = fn, delay, window
+        self.name = name or getattr(fn, "name", None) or getattr(fn, "__name__", type(fn).__name__)
+        self.min_confidence = getattr(fn, "min_confidence", min_confidence)
+
+    def __call__(self, poses: Any, fps: float | None = None, confidence: Any = None, progress: bool = False,
+                 return_filled: bool = False):
+        out = self.fn(poses, fps=fps, confidence=confidence)
+        if not return_filled:
+            return out
+        x = check_poses(poses, "poses", ndims=(3, 4), allow_nan=True)
+        filled = np.isnan(x).any(-1)
+        if confidence is not None:
+            filled |= missing_from_confidence(confidence, x.shape, self.min_confidence)
+        return out, filled
+
+    def online(self, causal: bool | None = None, fps: float | None = None) -> Online:
+        raise SynspInputError(f"{self.name} is a function of the whole sequence; it has no online form (use a "
+                              "synsp filter or network by name)")
+
+
+def as_refiner(method: Any, **kw) -> Refiner:
+    """``method`` when it is a :class:`Refiner` already, else a callable wrapped in a :class:`FunctionRefiner`
+    (``kw``: its name, delay, window)."""
+    if isinstance(method, Refiner):
+        return method
+    if callable(method):
+        return FunctionRefiner(method, **kw)
+    raise SynspInputError(f"{method!r} is neither a refiner nor a function of poses")
+
+
+def for_skeleton(refiner: Refiner, skeleton: str | None) -> Refiner:
+    """``refiner`` for frames of ``skeleton`` (None: its own): a network for a skeleton that ``skeleton``
+    contains becomes a :class:`SubsetRefiner`; a network for joints ``skeleton`` lacks raises."""
+    if skeleton is None or not isinstance(refiner, NetworkRefiner) or refiner.skeleton is None \
+            or refiner.card.skeleton == skeleton:
+        return refiner  # a filter, a network for any joint set (universal) or for these very joints
+    return SubsetRefiner(refiner, skeleton)
 
 
 def fit_refiner(refiner: Refiner, num_joints: int, skeleton: str | None = None) -> Refiner:

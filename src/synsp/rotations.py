@@ -56,7 +56,7 @@ from typing import Any
 
 import numpy as np
 
-from .filters import FILTERS, TemporalFilter, get_filter, parse_filter_spec
+from .filters import FILTERS, TemporalFilter, get_filter
 from .geometry import (
     axis_angle_to_matrix,
     axis_angle_to_quaternion,
@@ -118,7 +118,10 @@ class RotationNetwork:
 
     Wraps the :class:`synsp.refiners.NetworkRefiner` of a card whose normalisation is
     :data:`synsp.normalization.ROTATIONS_6D` (that refiner works on 6D vectors); NaN rotations
-    and low confidences are missing, filled and flagged as for positions.
+    and low confidences are missing, filled and flagged as for positions.  ``causal``, ``delay`` and
+    ``window`` are the network's (``get_refiner(name, causal=True)``: zero delay, the last frame of the
+    window ending at each frame); :meth:`online` is the network's online form on axis-angles
+    (:class:`RotationOnline`).
     """
 
     def __init__(self, network: Any):
@@ -126,12 +129,17 @@ class RotationNetwork:
 
         if network.card.normalization != ROTATIONS_6D:
             raise SynspInputError(f"model {network.name!r} refines joint positions, not rotations")
-        self.network = network
+        self.network, self.card = network, network.card
         self.name, self.window, self.min_confidence = network.name, network.window, network.min_confidence
+        self.causal, self.delay = network.causal, network.delay
         self.skeleton = network.skeleton
 
+    def online(self, causal: bool | None = None, fps: float | None = None) -> "RotationOnline":
+        """The network frame by frame on axis-angle frames ``(J, 3)`` (:class:`RotationOnline`)."""
+        return RotationOnline(self.network.online(causal=causal, fps=fps))
+
     def __call__(self, rotvec: Any, fps: float | None = None, confidence: Any = None,
-                 progress: bool = False) -> np.ndarray:
+                 progress: bool = False, return_filled: bool = False):
         from .data.rotation_windows import fill_rotations
         from .missing import missing_from_confidence
 
@@ -145,15 +153,49 @@ class RotationNetwork:
         conf = np.where(lost, 0.0, 1.0)
         r6 = per_chunk(axis_angle_to_rot6d, fill_rotations(x))
         out = self.network(r6, fps=fps, confidence=conf, progress=progress)
-        return np.ascontiguousarray(per_chunk(rot6d_to_axis_angle, out), dtype=np.float64)
+        out = np.ascontiguousarray(per_chunk(rot6d_to_axis_angle, out), dtype=np.float64)
+        return (out, lost) if return_filled else out
+
+
+class RotationOnline:
+    """A rotation network frame by frame (:class:`synsp.filters.base.Online` on axis-angle frames ``(J, 3)``):
+    each frame is turned into 6D vectors (a missing rotation's into the identity's, flagged missing), the
+    network's online form refines them (windows averaged on the 6D vectors, as offline) and the refined
+    frames come back as axis-angles."""
+
+    rotations = True
+    dims = (3,)
+
+    def __init__(self, inner: Any):
+        self.inner = inner
+        self.delay, self.fps, self.joints, self.skeleton = inner.delay, inner.fps, inner.joints, inner.skeleton
+
+    def start(self) -> Any:
+        return self.inner.start()
+
+    def step(self, states: list, frames: list, missing: list, confidence: list | None = None) -> list:
+        r6 = [axis_angle_to_rot6d(np.where(m[:, None], 0.0, x)) for x, m in zip(frames, missing)]
+        return self._axis_angles(self.inner.step(states, r6, missing))
+
+    def finish(self, states: list) -> list:
+        return self._axis_angles(self.inner.finish(states))
+
+    @staticmethod
+    def _axis_angles(outputs: list) -> list:
+        """Every refined 6D frame of ``outputs`` (per track: None or a list) as axis-angles, in one conversion."""
+        frames = [f for out in outputs if out for f in out]
+        if not frames:
+            return outputs
+        converted = iter(rot6d_to_axis_angle(np.stack(frames)))
+        return [out if not out else [next(converted) for _ in out] for out in outputs]
 
 
 def rotation_filter(model: Any = None, num_joints: int | None = None) -> "TemporalFilter | RotationNetwork":
-    """What refines rotations for ``model``: a synsp filter by name (a :class:`TemporalFilter` is
-    returned as it is), or a rotation network (:class:`RotationNetwork`: a shipped model name or a
-    checkpoint path whose card says rotations; one passes through).  ``None``:
-    :data:`DEFAULT_ROTATION_MODEL`, or :data:`DEFAULT_ROTATION_FILTER` when that is not installed
-    or the data's ``num_joints`` is not its 24.
+    """What refines rotations for ``model``: the refiner :func:`synsp.refiners.get_refiner` gives for it (a
+    refiner object passes through) when that is a synsp filter (:class:`TemporalFilter`, run on
+    quaternions) or a rotation network (:class:`RotationNetwork`: a model whose card says rotations).
+    ``None``: :data:`DEFAULT_ROTATION_MODEL`, or :data:`DEFAULT_ROTATION_FILTER` when that is not
+    installed or the data's ``num_joints`` is not its 24.
 
     Anything else (a network for joint positions, an unknown name) raises :class:`SynspInputError`.
     """
@@ -162,20 +204,13 @@ def rotation_filter(model: Any = None, num_joints: int | None = None) -> "Tempor
     if model is None:
         fits = num_joints in (None, 24) and DEFAULT_ROTATION_MODEL in shipped_models()
         model = DEFAULT_ROTATION_MODEL if fits else DEFAULT_ROTATION_FILTER
-    if isinstance(model, (TemporalFilter, RotationNetwork)):
-        return model
-    key = str(model)
-    if key in FILTERS:
-        return get_filter(key)
-    tuned = parse_filter_spec(key)  # "butterworth:cutoff=4": a filter with its parameters
-    if tuned is not None:
-        return tuned
     try:
-        net = get_refiner(key)
+        refiner = model if isinstance(model, (TemporalFilter, RotationNetwork)) else get_refiner(str(model))
     except SynspInputError:
-        net = None
-    if isinstance(net, RotationNetwork):
-        return net
+        refiner = None
+    if isinstance(refiner, (TemporalFilter, RotationNetwork)):
+        return refiner
+    key = str(model)
     rotation_models = [n for n, stem in shipped_models().items() if _is_rotation_card(stem)]
     raise SynspInputError(
         f"model {key!r} cannot refine rotations: rotations (SMPL / axis-angle body-model files) are refined "
