@@ -59,8 +59,8 @@ def test_missing_joints_hold_their_last_value_and_bad_frames_raise():
     assert np.isfinite(np.stack(out)).all()
     with pytest.raises(SynspInputError, match=r"\(17, 3\)"):
         stream.push(np.zeros((14, 3)))
-    with pytest.raises(SynspInputError, match="window network"):
-        Stream("savgol")
+    with pytest.raises(SynspInputError, match="window network"):  # no online form: named alternatives
+        Stream("butterworth")
 
 
 def test_causal_stream_has_zero_delay_and_matches_the_causal_refiner():
@@ -358,3 +358,68 @@ def test_bad_stream_arguments_raise_one_line_errors_and_change_nothing():
     _one_line(exc_info)
     # one number as confidence still works (it did before), for every joint
     assert Stream(MODEL).push(x[0], confidence=0.9) == []
+
+
+# --- any method by name: filters stream with their own delay, or refuse naming online alternatives --------
+
+
+def _walk(T, J=17, D=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return np.cumsum(rng.normal(scale=0.01, size=(T, J, D)), axis=0) + rng.normal(scale=0.01, size=(T, J, D))
+
+
+@pytest.mark.parametrize("name", ["one-euro", "one-euro-mmpose", "kalman", "savgol", "savgol-mmpose", "gaussian",
+                                  "gaussian-mmpose", "butterworth", "kalman-rts"])
+def test_stream_runs_any_filter_by_name_with_its_delay(name):
+    from synsp.filters import WHOLE_SEQUENCE
+    from synsp.refiners import get_refiner
+
+    f = get_refiner(name)
+    x = _walk(70)
+    if f.delay == WHOLE_SEQUENCE:  # zero-phase / smoother: no bounded look-ahead; the message names alternatives
+        with pytest.raises(SynspInputError, match=r"whole sequence.*one-euro, kalman.*window network.*causal=True"):
+            Stream(name)
+    else:
+        stream = Stream(name)
+        assert stream.delay == stream.model_delay == f.delay and stream.causal == (f.delay == 0)
+        online = []
+        for t in range(70):
+            out = stream.push(x[t])
+            assert out.times == ([t - f.delay] if t >= f.delay else [])  # each frame `delay` pushes later
+            online += out
+        online += stream.flush()[0]
+        first = f.delay if name.startswith("savgol") else 0  # savgol: offline fits the first frames with later ones
+        np.testing.assert_allclose(np.stack(online)[first:], synsp.refine(x, model=name, repair=False)[first:],
+                                   atol=1e-12)
+    zero = Stream(name, causal=True)  # MMPose's online rule: every frame back at once
+    assert zero.delay == 0 and all(len(zero.push(frame)) == 1 for frame in x[:20]) and zero.flush()[0] == []
+
+
+def test_a_filter_stream_takes_tracks_of_any_joint_count_frame_times_fps_and_the_repair_with_a_skeleton():
+    x = _walk(40)
+    stream = Stream("kalman", fps=60)  # a filter in seconds: the stream's rate
+    a = [f for frame in x for f in stream.push(frame, track_id="a")]
+    b = [f for frame in x[:, :5] for f in stream.push(frame, track_id="b")]  # another track, 5 joints
+    np.testing.assert_allclose(np.stack(a), synsp.refine(x, model="kalman", fps=60, repair=False), atol=1e-12)
+    np.testing.assert_allclose(np.stack(b), synsp.refine(x[:, :5], model="kalman", fps=60, repair=False),
+                               atol=1e-12)
+    with pytest.raises(SynspInputError, match=r"expected \(5, 3\) \(track 'b'\)"):
+        stream.push(x[0], track_id="b")  # a track keeps its joint count
+    timed = Stream("savgol-mmpose")  # frame times and the gap rule, as for networks
+    assert timed.max_gap == 15
+    got = [f for t in range(20) for f in timed.push(x[t], track_id=1, time=t)]
+    back = timed.push(x[20], track_id=1, time=40)  # a long absence: the first part ends
+    assert back.times == list(range(15, 20)) and len(got) == 15
+    with pytest.raises(SynspInputError, match="skeleton is unknown"):
+        Stream("one-euro", repair=True)
+    assert Stream("one-euro", skeleton="h36m17", repair=True).delay == 30  # the repair's second, no look-ahead
+
+
+def test_multi_view_models_do_not_stream_but_their_similar_pose_form_does():
+    with pytest.raises(SynspInputError, match="single-view"):
+        Stream("synsp-h36m17-3d-w8-p4")
+    x = _walk(20)
+    stream = Stream("synsp-h36m17-3d-w8-p4+similar-poses")
+    online = [f for frame in x for f in stream.push(frame)] + stream.flush()[0]
+    np.testing.assert_allclose(np.stack(online), synsp.refine(x, model="synsp-h36m17-3d-w8-p4+similar-poses",
+                                                              repair=False), atol=1e-5)
