@@ -472,3 +472,20 @@ def test_bad_configs_and_shapes():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a valid call warns about nothing
         Smoother(GAUSSIAN_CFG).smooth([{"keypoints": np.zeros((17, 3))}])
+
+
+def test_online_smoothing_is_a_zero_delay_stream_of_the_refiner():
+    """One front: the Smoother's online calls go through synsp.Stream(refiner, causal=True), any method."""
+    from synsp.stream import Stream
+
+    x = walk(40, (17, 3), 0.5, 0.01, seed=17) - 100.0
+    for name in ("kalman-rts", "butterworth", "gaussian-mmpose"):
+        smoother = Smoother(name, keypoint_dim=3)
+        online = np.stack([smoother.smooth([{"keypoints": x[t]}])[0]["keypoints"] for t in range(40)])
+        assert isinstance(smoother._online, Stream) and smoother._online.delay == 0
+        stream = Stream(name, causal=True)
+        np.testing.assert_array_equal(online, np.stack([stream.push(frame)[0] for frame in x]))
+    # the Kalman smoother online is its forward filter (its estimate of the latest frame)
+    stream = Stream("kalman-rts", causal=True)
+    np.testing.assert_allclose(np.stack([stream.push(f)[0] for f in x]), get_filter("kalman", process_noise=100.0)(x),
+                               atol=1e-12)

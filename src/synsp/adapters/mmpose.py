@@ -70,11 +70,14 @@ differs from MMPose's where MMPose's loses accuracy:
 * online, a track absent from a frame keeps its state for ``max_lost_frames``
   (default 30) frames and resumes where it stopped (a person missed by the
   detector for a frame does not restart from the raw detection);
-* One-Euro filters advance one step per frame, so every returned frame equals
-  the filter run offline over the track up to that frame; Kalman filters are
-  re-run on the track's last :data:`KALMAN_HISTORY` frames; other filters run
-  on the track's last ``window`` frames and keep the last; networks run as a
-  zero-delay :class:`synsp.Stream` (``causal=True``; ``"synsp"`` picks a
+* online, every synsp refiner runs through one zero-delay :class:`synsp.Stream`
+  (``causal=True``: MMPose's online rule, each call returns the frame it was
+  given, smoothed; the stream's tracks are the Smoother's): causal filters
+  (One-Euro, Kalman) advance one step per frame, so every returned frame
+  equals the filter run offline over the track up to that frame; the Kalman
+  smoother gives its forward filter (its estimate of the latest frame); other
+  filters run on the track's last ``window`` frames and keep the last; networks
+  give the last frame of the window ending at the frame (``"synsp"`` picks a
   causal shipped model online when one fits).  A network cannot resample
   online, so ``frame_rate`` must then be the model's rate.
 
@@ -86,7 +89,8 @@ are returned untouched; each returned dict is a deep copy and its keypoints
 keep their dtype, as in MMPose (integer coordinates are truncated); the input
 is not modified; an offline call whose frames hold no instance at all warns as
 MMPose does.  NaN keypoints are missing: filters fill them by interpolation
-offline and hold their last value online.
+offline and hold their last value online (a Kalman filter does not measure
+them); a track's frames before its first observed keypoint pass through.
 
 **SmoothNet** (:class:`SmoothNetFilter`): SmoothNet's network looks at one
 channel (one coordinate of one keypoint) at a time, with the same weights for
@@ -114,7 +118,6 @@ import os
 import runpy
 import warnings
 from abc import ABC, abstractmethod
-from collections import deque
 from collections.abc import Hashable, Mapping
 from typing import Any
 
@@ -122,9 +125,8 @@ import numpy as np
 import torch
 
 from ..api import default_model
-from ..filters import KalmanFilter, OneEuroFilter as _SynspOneEuro, get_filter
+from ..filters import get_filter
 from ..filters.base import Refiner, check_positive, resolve_fps
-from ..filters.one_euro import smoothing_factor
 from ..models.smoothnet import SmoothNet, SmoothNetConfig
 from ..normalization import denormalize_windows, normalize_windows
 from ..refiners import NetworkRefiner, get_refiner, shipped_models
@@ -138,7 +140,8 @@ __all__ = ["KALMAN_HISTORY", "EMPTY_RESULT_WARNING", "Smoother", "build_filter",
            "GaussianFilter", "SavizkyGolayFilter", "OneEuroFilter", "SmoothNetFilter", "SharedSmoothNet"]
 
 KALMAN_HISTORY = 150
-"""Frames a Kalman filter is re-run on per online frame (5 s at 30 fps)."""
+"""Frames the Smoother used to re-run a Kalman filter on per online frame (5 s at 30 fps).  Kept for
+callers: a Kalman filter now advances one update per frame, equal to the offline filter at every frame."""
 
 EMPTY_RESULT_WARNING = "Smoother received empty result."
 """The warning MMPose's ``Smoother`` gives for an empty input (kept word for word: users filter on it)."""
@@ -386,24 +389,29 @@ class SavizkyGolayFilter(TemporalFilter):
 
 
 class OneEuroFilter(TemporalFilter):
-    """One-Euro (``one-euro-mmpose``: frame time unit, ``d_cutoff`` 1), stateful: calls continue one track."""
+    """One-Euro (``one-euro-mmpose``: frame time unit, ``d_cutoff`` 1), stateful: calls continue one track
+    (the filter's online form, one step per frame)."""
 
     _shareable = False
 
     def __init__(self, min_cutoff: float = 0.004, beta: float = 0.7):
         super().__init__(1)
         self.min_cutoff, self.beta = min_cutoff, beta
-        self._steps = _OneEuroTracks(get_filter("one-euro-mmpose", min_cutoff=min_cutoff, beta=beta), None)
+        self._online = get_filter("one-euro-mmpose", min_cutoff=min_cutoff, beta=beta).online()
+        self._track = self._online.start()
+        self._shape: tuple | None = None
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         arr = as_sequence(x)
-        state = self._steps.state.get(0)
-        if state is not None and state[0].shape != arr.shape[1:]:
-            raise SynspInputError(f"OneEuroFilter got frames of shape {arr.shape[1:]} after {state[0].shape}; "
+        if self._shape is not None and self._shape != arr.shape[1:]:
+            raise SynspInputError(f"OneEuroFilter got frames of shape {arr.shape[1:]} after {self._shape}; "
                                   "one filter follows one track (build another)")
-        frames = arr.astype(np.float64)
-        out = np.stack([self._steps.push(0, frame) for frame in frames])
-        return cast_like(out, arr)
+        self._shape = arr.shape[1:]
+        out = []
+        for frame in arr.astype(np.float64):
+            got = self._online.step([self._track], [frame], [np.isnan(frame).any(-1)])[0]
+            out.append(frame if got is None else got[0])  # None: nothing observed yet, passed through
+        return cast_like(np.stack(out), arr)
 
 
 class SmoothNetFilter(TemporalFilter):
@@ -454,85 +462,6 @@ def build_from_registry(cfg: Mapping, registry: Mapping[str, type], what: str) -
         return registry[kind](**args)
     except TypeError as err:  # unknown or missing argument
         raise SynspInputError(f"{what} type {kind!r}: {err}") from None
-
-
-# ---- online engines of synsp's refiners -----------------------------------------------------------
-
-
-def _hold(last: np.ndarray | None, x: np.ndarray, track_id: Hashable) -> np.ndarray:
-    """``x`` with NaN entries replaced by ``last`` (the track's previous filled frame)."""
-    missing = np.isnan(x)
-    if not missing.any():
-        return x
-    if last is None:
-        joints = sorted({int(j) for j in np.nonzero(missing)[0]})
-        raise SynspInputError(
-            f"track {track_id!r}: keypoints {joints} are NaN in its first frame; an online filter holds "
-            "a missing keypoint at its last value and has none yet, so fill or drop them"
-        )
-    return np.where(missing, last, x)
-
-
-class _OneEuroTracks:
-    """The recursion of :class:`~synsp.filters.OneEuroFilter`, one step per frame and track."""
-
-    def __init__(self, f: _SynspOneEuro, fps: float | None):
-        self.f = f
-        self.t_e = 1.0 if f.time_unit == "frame" else 1.0 / resolve_fps(fps)
-        self.alpha_d = smoothing_factor(f.d_cutoff, self.t_e)
-        self.state: dict[Hashable, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # input, x_hat, dx_hat
-
-    def push(self, track_id: Hashable, x: np.ndarray) -> np.ndarray:
-        if track_id not in self.state:  # the first frame passes through
-            x = _hold(None, x, track_id)
-            self.state[track_id] = (x, x, np.zeros_like(x))
-            return x
-        last, x_hat, dx_hat = self.state[track_id]
-        x = _hold(last, x, track_id)
-        dx_hat = self.alpha_d * (x - x_hat) / self.t_e + (1.0 - self.alpha_d) * dx_hat
-        alpha = smoothing_factor(self.f.min_cutoff + self.f.beta * np.abs(dx_hat), self.t_e)
-        x_hat = x_hat + alpha * (x - x_hat)
-        self.state[track_id] = (x, x_hat, dx_hat)
-        return x_hat
-
-    def drop(self, track_id: Hashable) -> None:
-        self.state.pop(track_id, None)
-
-
-class _RecentTracks:
-    """A filter re-run on each track's last ``history + 1`` frames; the last frame is kept."""
-
-    def __init__(self, f: Refiner, history: int, fps: float | None):
-        self.f = f
-        self.fps = fps
-        self.size = history + 1
-        self.frames: dict[Hashable, deque] = {}
-
-    def push(self, track_id: Hashable, x: np.ndarray) -> np.ndarray:
-        frames = self.frames.get(track_id)
-        x = _hold(frames[-1] if frames else None, x, track_id)
-        if frames is None:
-            frames = self.frames[track_id] = deque(maxlen=self.size)
-        frames.append(x)
-        return self.f(np.stack(frames), fps=self.fps)[-1]
-
-    def drop(self, track_id: Hashable) -> None:
-        self.frames.pop(track_id, None)
-
-
-class _StreamTracks:
-    """A zero-delay :class:`synsp.Stream`: the last frame of the refined window ending at each frame."""
-
-    def __init__(self, refiner: NetworkRefiner):
-        self.stream = Stream(refiner, causal=True)
-
-    def push(self, track_id: Hashable, x: np.ndarray) -> np.ndarray:
-        out = self.stream.push(x, track_id=track_id)
-        return out[0] if out else x  # frames before a track's first detection pass through
-
-    def drop(self, track_id: Hashable) -> None:
-        if track_id in self.stream.tracks:
-            self.stream.flush(track_id)
 
 
 # ---- MMPose's history -----------------------------------------------------------------------------
@@ -650,7 +579,7 @@ class Smoother:
     def reset(self) -> None:
         """Forget every track's state (as after construction)."""
         self._history = _MMPoseHistory(self._mmpose_cfg, self.max_lost_frames) if self.follows_mmpose else None
-        self._online: _OneEuroTracks | _RecentTracks | _StreamTracks | None = None
+        self._online: Stream | None = None  # the online calls' stream (built on the first one)
         self._num_keypoints: int | None = None
         self._lost: dict[Hashable, int] = {}
         self.relabelled: dict[Hashable, dict[str, int]] = {}
@@ -733,33 +662,30 @@ class Smoother:
             self._check_count(keypoints, K, "earlier frames" if self._num_keypoints is not None else None)
             self._num_keypoints = K
             if self._online is None:
-                self._online = self._online_engine(self._refiner_for(K, online=True))
+                self._online = self._stream(self._refiner_for(K, online=True))
         out = []
         for track_id, result, kp in zip(ids, frame, keypoints):
             self._lost[track_id] = 0
-            smoothed = self._online.push(track_id, kp[:, : self.keypoint_dim].astype(np.float64))
-            out.append(self._scatter(result, kp, smoothed))
+            coords = kp[:, : self.keypoint_dim].astype(np.float64)
+            smoothed = self._online.push(coords, track_id=track_id)
+            out.append(self._scatter(result, kp, smoothed[0] if smoothed else coords))  # none yet: as it came
         seen = set(ids)
         for track_id in [t for t in self._lost if t not in seen]:
             self._lost[track_id] += 1
             if self._lost[track_id] > self.max_lost_frames:
                 del self._lost[track_id]
-                self._online.drop(track_id)
+                if track_id in self._online.tracks:
+                    self._online.flush(track_id)  # its state is freed (a zero-delay stream has nothing pending)
         return out
 
-    def _online_engine(self, refiner: Refiner):
-        if isinstance(refiner, NetworkRefiner):
-            fps = refiner.card.fps
-            if self.frame_rate is not None and abs(float(self.frame_rate) - fps) > 0.01 * fps:
-                raise SynspInputError(
-                    f"frame_rate is {self.frame_rate}, but {refiner.name!r} runs online at its training rate "
-                    f"{fps:g} fps and cannot resample a stream; smooth offline (a list of frames) or use a filter"
-                )
-            return _StreamTracks(refiner)
-        if isinstance(refiner, _SynspOneEuro):
-            return _OneEuroTracks(refiner, self.frame_rate)
-        history = KALMAN_HISTORY if isinstance(refiner, KalmanFilter) else refiner.window - 1
-        return _RecentTracks(refiner, history, self.frame_rate)
+    def _stream(self, refiner: Refiner) -> Stream:
+        """The zero-delay :class:`synsp.Stream` of ``refiner`` that smooths online calls (tracks pushed without
+        frame times: a track's absent frames are skipped, its state kept for ``max_lost_frames``)."""
+        try:
+            return Stream(refiner, causal=True, fps=self.frame_rate, repair=False)
+        except SynspInputError as err:
+            raise SynspInputError(f"frame_rate is {self.frame_rate}: {err}") if self.frame_rate is not None \
+                else err from None
 
     # ---- synsp's contract, offline ------------------------------------------------------------
 
