@@ -8,8 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .missing import missing_from_confidence
-from .refiners import NetworkRefiner, SubsetRefiner, fit_refiner, get_refiner, shipped_models, subset_indices
+from .refiners import FunctionRefiner, Refiner, fit_refiner, get_refiner, shipped_models, subset_indices
 from .repair import relabel, repair_poses, repair_skeleton
 from .skeletons import SKELETONS, get_skeleton, skeleton_for
 from .validation import (
@@ -74,15 +73,19 @@ def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views:
         return FALLBACK_FILTER, f"no shipped model for {what}: refined with the {FALLBACK_FILTER} filter"
 
 
-def refiner_of(model: Any):
+def refiner_of(model: Any) -> Refiner:
     """The refiner ``model`` names (a filter, shipped model or checkpoint path, see
     :func:`synsp.refiners.get_refiner`), or ``model`` itself when it already is one: a filter object
     with its own settings (``OneEuroFilter(min_cutoff=1.0)``, ``get_filter("butterworth", cutoff=4)``)
-    or a loaded :class:`~synsp.refiners.NetworkRefiner` (loaded once, used for many files)."""
+    or a loaded :class:`~synsp.refiners.NetworkRefiner` (loaded once, used for many files).  Any other
+    function of poses ``fn(poses, fps=None, confidence=None)`` is put behind the refiner contract
+    (:class:`~synsp.refiners.FunctionRefiner`)."""
     if isinstance(model, (str, os.PathLike)):
         return get_refiner(model)
-    if callable(model):
+    if isinstance(model, Refiner):
         return model
+    if callable(model):
+        return FunctionRefiner(model)
     raise SynspInputError(f"model is a {type(model).__name__}; expected a method name, a checkpoint path or a refiner "
                           "object (a filter from synsp.filters, a NetworkRefiner)")
 
@@ -155,14 +158,10 @@ def _float_dtype(poses: Any) -> np.dtype:
     return dt if np.issubdtype(dt, np.floating) else np.dtype(np.float64)
 
 
-def _run(refiner, x: np.ndarray, fps: float | None, confidence: Any, progress: bool) -> tuple[np.ndarray, np.ndarray]:
+def _run(refiner: Refiner, x: np.ndarray, fps: float | None, confidence: Any,
+         progress: bool) -> tuple[np.ndarray, np.ndarray]:
     """Any refiner on ``x``: the refined poses and the mask of joints it filled (NaN or low confidence)."""
-    if isinstance(refiner, (NetworkRefiner, SubsetRefiner)):
-        return refiner(x, fps=fps, confidence=confidence, progress=progress, return_filled=True)
-    missing = np.isnan(x).any(-1)
-    if confidence is not None:
-        missing |= missing_from_confidence(confidence, x.shape, refiner.min_confidence)
-    return refiner(x, fps=fps, confidence=confidence), missing
+    return refiner(x, fps=fps, confidence=confidence, progress=progress, return_filled=True)
 
 
 def _mean_accel(x: np.ndarray) -> float:
@@ -380,7 +379,7 @@ def refine_tracks(pose_file, refiner, refine_part, mean_accel, fps: float | None
     detections); the others are left as they are and listed.  ``mean_accel`` gives the summary's
     ``accel_before`` / ``accel_after``.
     """
-    window = int(getattr(refiner, "window", 1))
+    window = int(refiner.window)
     source = pose_file.source or "pose file"
     gap = pose_file.max_gap(check_fps(fps), check_max_gap(max_gap))
     new, unrefined, filled_total, unseen, before, after = {}, [], 0, 0, [], []
@@ -396,7 +395,7 @@ def refine_tracks(pose_file, refiner, refine_part, mean_accel, fps: float | None
                 kp = np.where(absurd[..., None], np.nan, kp)
             valid = ~np.isnan(kp).any(-1)
             if conf is not None:
-                valid &= conf >= getattr(refiner, "min_confidence", 0.0)
+                valid &= conf >= refiner.min_confidence
             any_valid |= bool(valid.any())
             if len(kp) < window or not valid.any():
                 unrefined.append(track.track_id)
@@ -422,5 +421,5 @@ def refine_tracks(pose_file, refiner, refine_part, mean_accel, fps: float | None
             "(e.g. model='one-euro') or a longer recording")
     summary = dict(frames=pose_file.num_frames, persons=len(pose_file.tracks), filled=filled_total, unseen=unseen,
                    accel_before=float(np.nanmean(before)), accel_after=float(np.nanmean(after)),
-                   model=str(getattr(refiner, "name", "")), unrefined_tracks=sorted(set(unrefined), key=str))
+                   model=str(refiner.name), unrefined_tracks=sorted(set(unrefined), key=str))
     return pose_file.with_keypoints(new), summary

@@ -7,8 +7,9 @@ frame² at 30 fps), the same on the hardest 1 % of frames (by input error), the
 error on the 10 % of frames where the ground truth accelerates hardest
 (over-smoothing), bone-length standard deviation, the latency written the
 seed's way ("1+W": the estimator's own window plus the refiner's; the delay in
-frames and milliseconds at the data's rate) and the throughput measured in the
-same run.  Values are the mean over noise seeds, with the standard deviation.
+frames and milliseconds at the data's rate, each refiner's own ``delay``, see
+:class:`synsp.filters.base.Refiner`) and the throughput measured in the same run.
+Values are the mean over noise seeds, with the standard deviation.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .metrics import summarize
-from .refiners import get_refiner
+from .refiners import FunctionRefiner, get_refiner
 from .skeletons import get_skeleton
 from .training import input_as_refiner, validation_set
 
@@ -44,20 +45,11 @@ class Row:
     window: int
     delay_frames: int
     fps_throughput: float
+    input: bool = False  #: the input row (the estimator's output, no refiner)
 
 
-def _delay(method: str, refiner, window: int) -> int:
-    """Frames of look-ahead: 0 causal, W-1 for stride-1 window networks, (W-1)/2 for centred
-    filters, -1 for filters that need the whole sequence (zero-phase Butterworth, RTS)."""
-    from .refiners import NetworkRefiner
-
-    if method == "input" or getattr(refiner, "causal", False):
-        return 0
-    if isinstance(refiner, NetworkRefiner):
-        return window - 1
-    if method in ("butterworth", "kalman-rts"):
-        return -1
-    return (window - 1) // 2
+#: the input row: the estimator's output as it is (missing joints interpolated), no look-ahead
+INPUT = FunctionRefiner(input_as_refiner, name="input", delay=0, window=1)
 
 
 def compare(methods: list[str], presets: list[str], seeds: list[int], split: str = "test",
@@ -85,9 +77,8 @@ def compare(methods: list[str], presets: list[str], seeds: list[int], split: str
         for i, method in enumerate(["input", *methods], 1):
             log.info("%s: method %d/%d %s (%.0f s so far)", preset, i, len(methods) + 1, method,
                      time.perf_counter() - began)
-            refiner = input_as_refiner if method == "input" else get_refiner(method)
-            window = 1 if method == "input" else int(getattr(refiner, "window", 1))
-            delay = _delay(method, refiner, window)
+            refiner = INPUT if i == 1 else get_refiner(method)
+            window, delay = int(refiner.window), int(refiner.delay)  # delay: WHOLE_SEQUENCE (-1) or >= 0
             results, seconds, n_frames = [], 0.0, 0
             for k, clips in enumerate(per_seed):
                 preds = []
@@ -106,7 +97,7 @@ def compare(methods: list[str], presets: list[str], seeds: list[int], split: str
                 mean={k: float(np.mean([r[k] for r in results])) for k in METRICS if k in results[0]},
                 std={k: float(np.std([r[k] for r in results])) for k in METRICS if k in results[0]},
                 window=window, delay_frames=delay,
-                fps_throughput=n_frames / seconds if seconds > 0 else float("inf"),
+                fps_throughput=n_frames / seconds if seconds > 0 else float("inf"), input=refiner is INPUT,
             ))
     return rows
 
@@ -119,7 +110,7 @@ def markdown_table(rows: list[Row], data_fps: float = 30.0) -> str:
         def cell(k: str, digits: int = 1, r: Row = r) -> str:
             return f"{r.mean[k]:.{digits}f} ± {r.std[k]:.{digits}f}" if r.std[k] >= 0.05 else f"{r.mean[k]:.{digits}f}"
 
-        if r.method == "input":
+        if r.input:
             latency = "1"
         elif r.delay_frames < 0:
             latency = "offline (whole sequence)"
