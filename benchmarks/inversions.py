@@ -1,7 +1,7 @@
 """Left/right inversions and identity swaps: how much the whole-track repair restores, what it does
 to refinement, and what it costs.
 
-The measuring is :mod:`synsp.inversion_benchmark` (the ``inversions`` experiment of
+The measuring is :mod:`synsp.experiments.inversions` (the ``inversions`` experiment of
 ``synsp benchmark``; its docstring says what is measured); this script runs it with a chosen number
 of frames, inversion rate and seed, for 3D (h36m17, 3dpw-spin-like errors) and 2D (coco17 through
 the virtual cameras, mediapipe-like errors), and times the repair of one long track against the
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from synsp import inversion_benchmark as ib
+    from synsp.experiments import inversions as ib
     from synsp.reports import machine
 
     command = (f"python benchmarks/inversions.py --frames {args.frames} --rate {args.rate:g} --seed {args.seed} "

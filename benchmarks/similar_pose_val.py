@@ -32,12 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from synsp.data.corpus import built_corpus_path
-    from synsp.experiments import (
-        _as_single_group,
-        _first_view,
-        _metrics,
-        _metrics_first_view,
-    )
+    from synsp.experiments.combinations import as_single_group as _as_single_group
+    from synsp.experiments.combinations import first_view as _first_view
+    from synsp.experiments.combinations import metrics_first_view as _metrics_first_view
+    from synsp.experiments.common import seed_metrics as _metrics
     from synsp.grouping import SimilarPoseRefiner, load_bank
     from synsp.refiners import get_refiner
     from synsp.training import input_as_refiner, validation_set

@@ -168,3 +168,17 @@ def test_robustness_in_2d_uses_the_2d_models_and_pixel_presets():
     rows = {r["condition"]: r for r in _table(rep, "MPJPE (px, root-relative)")}
     assert "preset mediapipe-like" in rows and "preset 3dpw-spin-like" not in rows
     assert set(rows["clean"]) == {"condition", "input", "gaussian"}
+
+
+def test_every_experiment_module_ships_in_the_wheel():
+    """synsp.experiments is a package (one module per experiment): pyproject's package finding picks it up."""
+    from pathlib import Path
+
+    setuptools = pytest.importorskip("setuptools")
+    tomllib = pytest.importorskip("tomllib")
+    root = Path(__file__).resolve().parents[1]
+    where = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["where"]
+    assert "synsp.experiments" in setuptools.find_packages(str(root / where[0]))
+    modules = {p.stem for p in (root / where[0] / "synsp" / "experiments").glob("*.py")}
+    assert {"common", "robustness", "inversions", "comparison", "windows"} <= modules
+    assert {f.__module__.rsplit(".", 1)[-1] for f in EXPERIMENTS.values()} <= modules

@@ -1,9 +1,9 @@
-"""The inversions experiment (synsp.inversion_benchmark) measures what it says, on short test-split clips."""
+"""The inversions experiment (synsp.experiments.inversions) measures what it says, on short test-split clips."""
 
 import numpy as np
 import pytest
 
-from synsp import inversion_benchmark as ib
+from synsp.experiments import inversions as ib
 from synsp.experiments import EXPERIMENTS, run_experiment
 from synsp.validation import SynspInputError
 

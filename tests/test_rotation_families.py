@@ -161,7 +161,7 @@ def test_a_family_trained_rotation_model_is_selected_on_angles(tmp_path):
 
 
 def test_robustness_rows_on_rotations():
-    from synsp.robustness import ROTATION_LEVELS, measure_rotations, rotation_conditions, rotation_refiner
+    from synsp.experiments.robustness import ROTATION_LEVELS, measure_rotations, rotation_conditions, rotation_refiner
 
     conds = {c.name: c for c in rotation_conditions(frames=300)}
     assert [n for n in conds if n.startswith("clean")] == ["clean", "clean 2x speed", "clean 3x speed"]

@@ -771,7 +771,7 @@ def _benchmark(progress, experiments: str, methods: str, presets: str, seeds: in
 def _rotation_robustness(name: str, skeleton: str, methods: str, default_methods: bool, quick: bool,
                          corpus: str | None, command: str):
     """``--experiment robustness --skeleton smpl24 --representation rotations``: :func:`synsp.robustness.rotation_report`."""
-    from .robustness import rotation_report
+    from .experiments.robustness import rotation_report
 
     if name != "robustness" or skeleton != "smpl24":
         raise SynspInputError("--representation rotations is for --experiment robustness --skeleton smpl24 (the "

@@ -32,8 +32,11 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CASES", "Case", "case_of", "methods_of", "restoration", "false_relabelling", "mpjpe_rows",
-           "crossings", "timing", "report", "ORDERS"]
+from ..reports import Report
+from .common import Context
+
+__all__ = ["inversions", "CASES", "Case", "case_of", "methods_of", "restoration", "false_relabelling",
+           "mpjpe_rows", "crossings", "timing", "report", "ORDERS"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,8 +71,8 @@ def case_of(skeleton: str, representation: str) -> Case:
 def methods_of(case: Case) -> list[tuple[str, str | None, bool]]:
     """The rows ``(label, method, repair)``: the input, Kalman-RTS and Butterworth without and with the
     repair, and the default model for the case's skeleton without and with it (method None: input)."""
-    from .api import choose_model
-    from .skeletons import get_skeleton
+    from ..api import choose_model
+    from ..skeletons import get_skeleton
 
     model, _ = choose_model(get_skeleton(case.skeleton).num_joints, 2 if case.representation == "2d" else 3,
                             case.skeleton)
@@ -81,7 +84,7 @@ def methods_of(case: Case) -> list[tuple[str, str | None, bool]]:
 
 def clips(case: Case, frames: int, corpus: Any = None) -> list[np.ndarray]:
     """The test split's clips of ``case`` (whole clips up to ``frames`` frames), metres or pixels."""
-    from .data.views import split_positions
+    from ..data.views import split_positions
 
     return [gt for gt, _ in split_positions(case.skeleton, "test", case.representation, frames, corpus)]
 
@@ -106,9 +109,9 @@ class Drawn:
 def draw(case: Case, gts: list[np.ndarray], follow: bool, rate: float, seed: int) -> list[Drawn]:
     """Every clip with the estimator's errors and long inversions in the order ``follow`` says; clip
     ``i`` uses noise seed ``seed + i`` and inversion seed ``10000 + seed + i``."""
-    from .label_errors import inversion_truth, simulate_inversions
-    from .noise import simulate
-    from .repair import relabel
+    from ..label_errors import inversion_truth, simulate_inversions
+    from ..noise import simulate
+    from ..repair import relabel
 
     sk = case.skeleton
     out = []
@@ -134,7 +137,7 @@ def restoration(case: Case, drawn: list[Drawn]) -> dict[str, Any]:
     """Restored share per group: ``{"groups": {g: (restored, inverted)}, "wrong": group-frames relabelled
     that were not inverted, "others": group-frames not inverted, "frames": frames, "seconds": the
     repair's time}``."""
-    from .repair import repair_inversions
+    from ..repair import repair_inversions
 
     hit: dict[str, list[int]] = {}
     wrong = others = 0
@@ -156,8 +159,8 @@ def restoration(case: Case, drawn: list[Drawn]) -> dict[str, Any]:
 def false_relabelling(case: Case, gts: list[np.ndarray], seed: int) -> dict[str, tuple[int, int]]:
     """Frames with any group relabelled, and frames, on error-free motion and on the preset's output
     with its inversions switched off (noise seed ``seed + i`` for clip ``i``)."""
-    from .noise import Inversions, get_preset, simulate
-    from .repair import repair_inversions
+    from ..noise import Inversions, get_preset, simulate
+    from ..repair import repair_inversions
 
     quiet = dataclasses.replace(get_preset(case.preset), inversions=Inversions())
     frames = sum(len(g) for g in gts)
@@ -202,7 +205,7 @@ def mpjpe_rows(case: Case, drawn: list[Drawn], methods: list[tuple[str, str | No
                seconds: dict[str, float] | None = None) -> list[dict[str, Any]]:
     """Per method: MPJPE over all frames and over the inverted ones, and of the same method on the same
     input without the simulated inversions (3D root-relative mm, 2D px)."""
-    from .skeletons import get_skeleton
+    from ..skeletons import get_skeleton
 
     roots = list(get_skeleton(case.skeleton).root_joints) if case.representation == "3d" else None
     rows = []
@@ -230,9 +233,9 @@ def crossings(case: Case, frames: int, seed: int, corpus: Any = None, switch: fl
     ``others``, ``moved`` of them reassigned) and the default model's MPJPE without and with repair."""
     import synsp
 
-    from .api import choose_model
-    from .identity import repair_identities
-    from .label_errors import simulate_crossing
+    from ..api import choose_model
+    from ..identity import repair_identities
+    from ..label_errors import simulate_crossing
 
     three = dataclasses.replace(case, representation="3d")
     pool = [c for c in clips(three, 10**9, corpus) if len(c) >= 300]
@@ -266,9 +269,9 @@ def timing(long_frames: int, corpus: Any = None) -> dict[str, float]:
     end with ``3dpw-spin-like`` errors) and of the default model's refinement of it."""
     import synsp
 
-    from .data.corpus import load_corpus
-    from .noise import simulate
-    from .repair import repair_inversions
+    from ..data.corpus import load_corpus
+    from ..noise import simulate
+    from ..repair import repair_inversions
 
     parts = [c.positions for c in load_corpus(corpus, skeleton="h36m17", phases="first")]
     track = np.concatenate(parts * (long_frames // sum(len(c) for c in parts) + 1))[:long_frames].astype(np.float64)
@@ -288,7 +291,7 @@ def _share(n: int, of: int) -> str:
 def report(case: Case, frames: int = 10**9, rate: float = 0.1, seed: int = 0, corpus: Any = None,
            crossing_frames: int | None = None, methods: list[tuple[str, str | None, bool]] | None = None):
     """The experiment's :class:`synsp.reports.Report` (command and machine notes are the caller's)."""
-    from .reports import Report
+    from ..reports import Report
 
     rep = Report("inversions", f"Left/right inversions and identity swaps: the whole-track repair "
                  f"({case.label})", "")
@@ -338,3 +341,13 @@ def report(case: Case, frames: int = 10**9, rate: float = 0.1, seed: int = 0, co
                          f"{plain} {seconds[plain]:.1f} s ({100 * repair_s / max(seconds[plain], 1e-9):.1f} %; "
                          "one long track: python benchmarks/inversions.py --long-frames 108000).")
     return rep
+
+
+def inversions(ctx: Context) -> Report:
+    """Long left/right inversions and crossing people on the test split: what the whole-track repair
+    restores, what it relabels where nothing is inverted, and the MPJPE of the input, filters and the
+    default model without and with it (:func:`report`; 3D h36m17 with 3dpw-spin-like errors, 2D coco17
+    through the virtual cameras with mediapipe-like errors)."""
+    case = case_of(ctx.skeleton, ctx.representation)
+    return report(case, frames=min(ctx.frames, 800) if ctx.quick else ctx.frames, corpus=ctx.corpus,
+                  crossing_frames=600 if ctx.quick else None)

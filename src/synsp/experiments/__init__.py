@@ -1,0 +1,119 @@
+"""The seed document's experiments, one module each: a function returning a :class:`synsp.reports.Report`.
+
+Every experiment runs its methods on the same clips of a corpus split with the
+same simulated estimator errors (one draw per noise seed), so rows compare like
+with like.  These are simulated estimator errors on real mocap (CMU and other
+open sources, see ``synsp data info``), not the paper's datasets.
+
+==================  ======================  ==========================================================
+experiment          module                  seed document
+==================  ======================  ==========================================================
+``comparison``      :mod:`.comparison`      Table 1: every refiner side by side
+``branches``        :mod:`.branches`        Table 2: Position Branch, Acceleration Branch, final output
+``windows``         :mod:`.windows`         Table 3: window length 8, 16, 32
+``ablation``        :mod:`.ablation`        components switched off one at a time; the lambda_a/lambda_p
+                                            ratio
+``pearson``         :mod:`.pearson`         section 1.3: Pearson r between Diff1 and Diff2, overall and
+                                            per joint
+``base-repeat``     :mod:`.base_repeat`     section 2.5: the base stage run again on its averaged output
+``window-average``  :mod:`.window_average`  section 2.6: stride-1 window averaging against
+                                            non-overlapping windows
+``generalisation``  :mod:`.generalisation`  trained on one error preset, tested on every other (a matrix)
+``combinations``    :mod:`.combinations`    section 2.7 in part: each model on single, same-person and
+                                            random groups
+``smoothnet-data``  :mod:`.smoothnet_data`  Table 1 on SmoothNet-format data the user holds (Human3.6M,
+                                            3DPW, AIST++ ...)
+``rotations``       :mod:`.rotations`       SMPL-style rotations: quaternion filters and the rotation
+                                            network (FK and angles)
+``robustness``      :mod:`.robustness`      clean input, held-out error families, presets, motion kinds;
+                                            its conditions and measures (positions and SMPL rotations)
+``inversions``      :mod:`.inversions`      left/right inversions and identity swaps: the repair; its
+                                            measures
+==================  ======================  ==========================================================
+
+What they share (the :class:`Context` an experiment runs on, the test clips of a preset, a refiner's
+metrics over the noise seeds as a table row, networks by name or checkpoint, figures) is in
+:mod:`.common`.  Each module's function is named after its experiment (``comparison.comparison``);
+:data:`EXPERIMENTS` maps the names ``synsp benchmark --experiment`` takes to them, and
+:func:`run_experiment` runs one with the notes every report carries.
+
+Models that are not shipped (ablations, other windows) are read from a runs
+folder (``benchmarks/train_ablations.sh`` trains them); a missing one is
+reported as missing, never replaced.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from ..reports import Report, machine
+from ..validation import SynspInputError
+from . import (
+    ablation,
+    base_repeat,
+    branches,
+    combinations,
+    comparison,
+    generalisation,
+    inversions,
+    pearson,
+    robustness,
+    rotations,
+    smoothnet_data,
+    window_average,
+    windows,
+)
+from .common import DEFAULT, SIMULATION_NOTE, Context, test_sets
+from .robustness import robustness_methods
+
+__all__ = ["EXPERIMENTS", "run_experiment", "test_sets", "Context", "robustness_methods"]
+
+EXPERIMENTS: dict[str, Callable[..., Report]] = {
+    "comparison": comparison.comparison,
+    "branches": branches.branches,
+    "windows": windows.windows,
+    "ablation": ablation.ablation,
+    "pearson": pearson.pearson,
+    "base-repeat": base_repeat.base_repeat,
+    "window-average": window_average.window_average,
+    "generalisation": generalisation.generalisation,
+    "combinations": combinations.combinations,
+    "smoothnet-data": smoothnet_data.smoothnet_data,
+    "rotations": rotations.rotations,
+    "robustness": robustness.robustness,
+    "inversions": inversions.inversions,
+}
+
+
+def run_experiment(name: str, preset: str = "3dpw-spin-like", seeds: int = 3, quick: bool = False,
+                   corpus: str | None = None, runs: str | Path = "runs", methods: list[str] | None = None,
+                   models: list[str] | None = None, command: str = "", skeleton: str = "h36m17",
+                   representation: str = "3d", smoothnet: tuple[str, str, str, str] | None = None,
+                   trust_pickle: bool = False, methods_given: bool = True) -> Report:
+    """Run one experiment of :data:`EXPERIMENTS` and return its report (not yet saved)."""
+    if name not in EXPERIMENTS:
+        raise SynspInputError(f"unknown experiment {name!r}; choose from {', '.join(EXPERIMENTS)}")
+    two_d = (skeleton, representation) == ("coco17", "2d")
+    if (skeleton, representation) != ("h36m17", "3d") and not (name in ("comparison", "robustness", "inversions")
+                                                               or (name == "pearson" and two_d)):
+        raise SynspInputError(f"experiment {name!r} studies the shipped 3D h36m17 models; 'comparison', "
+                              "'robustness' and 'inversions' take --skeleton / --representation, 'pearson' also "
+                              "--skeleton coco17 --representation 2d")
+    ctx = Context(preset, 1 if quick else seeds, 1500 if quick else 10**9, corpus, Path(runs),
+                  methods or [], models or [DEFAULT], skeleton, representation, smoothnet, trust_pickle,
+                  methods_given, quick)
+    rep = EXPERIMENTS[name](ctx)
+    if name == "smoothnet-data":  # the user's data, not the corpus: no preset, no simulation note
+        rep.command = command
+        rep.notes.append(f"- machine: {machine()}")
+        return rep
+    suffix = f"{skeleton}-{representation}" if name in ("robustness", "inversions") else preset
+    rep.name = f"{rep.name}-{suffix}"
+    for i, (stem, fig, caption) in enumerate(rep.figures):
+        rep.figures[i] = (f"{stem}-{suffix}", fig, caption)
+    rep.command = command
+    drawn = vars(ctx).get("sets")  # the experiments on other clip sets say their size themselves
+    size = f"{sum(len(c[0]) for c in drawn[0])} test frames x {ctx.seeds} noise seed(s); " if drawn else ""
+    rep.notes[:0] = [f"- {SIMULATION_NOTE}", f"- {size}machine: {machine()}"]
+    return rep

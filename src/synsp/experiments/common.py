@@ -1,0 +1,112 @@
+"""What every experiment shares: the :class:`Context` it runs on, the test clips of a preset
+(:func:`test_sets`), a refiner's metrics over the noise seeds (:func:`seed_metrics`) as a table row
+(:func:`metrics_row`), networks by name or checkpoint (:func:`find_network`, :func:`with_output`) and
+the figure helpers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from ..metrics import summarize
+from ..refiners import NetworkRefiner, get_refiner, shipped_models
+from ..skeletons import get_skeleton
+from ..training import input_as_refiner, validation_set
+
+__all__ = ["DEFAULT", "SIMULATION_NOTE", "Context", "test_sets", "seed_metrics", "metrics_row", "find_network",
+           "with_output", "new_figure", "bars_figure"]
+
+
+DEFAULT = "synsp-h36m17-3d-w8"
+SIMULATION_NOTE = ("Simulated estimator errors (synsp.noise presets) on real mocap from the corpus test split; "
+                   "not the paper's datasets, so compare methods within a table, not with the paper's numbers.")
+
+
+@dataclasses.dataclass
+class Context:
+    """What an experiment runs on: the preset, noise seeds, frames, corpus, runs folder and methods."""
+
+    preset: str = "3dpw-spin-like"
+    seeds: int = 3
+    frames: int = 10**9
+    corpus: str | None = None
+    runs: Path = Path("runs")
+    methods: list[str] = dataclasses.field(default_factory=list)
+    models: list[str] = dataclasses.field(default_factory=lambda: [DEFAULT])
+    skeleton: str = "h36m17"
+    representation: str = "3d"
+    smoothnet: tuple[str, str, str, str] | None = None  # (root, dataset, estimator, "3D" | "2D")
+    trust_pickle: bool = False
+    methods_given: bool = True  # False: ``methods`` are the CLI's 3D defaults (robustness picks 2D ones)
+    quick: bool = False
+
+    @functools.cached_property
+    def sets(self):
+        return test_sets(self.preset, self.seeds, self.frames, self.corpus, self.skeleton, self.representation)
+
+
+def test_sets(preset: str, seeds: int, frames: int, corpus: str | None, skeleton: str = "h36m17",
+              representation: str = "3d") -> list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    """One list of (gt, input, confidence) clips of the test split per noise seed."""
+    return [validation_set(skeleton, preset, frames, corpus, seed=1000 * s, split="test",
+                           representation=representation) for s in range(seeds)]
+
+
+def seed_metrics(refiner: Callable, sets, skeleton: str = "h36m17") -> dict[str, float]:
+    """Mean over noise seeds of the SmoothNet-style metrics (mm for 3D), with ``*_std`` spreads."""
+    sk = get_skeleton(skeleton)
+    results = []
+    for clips in sets:
+        preds = [refiner(inp, fps=30.0, confidence=conf) for _, inp, conf in clips]
+        gts = [gt for gt, _, _ in clips]
+        inputs = [input_as_refiner(inp) for _, inp, _ in clips]
+        scale = 1000.0 if gts[0].shape[-1] == 3 else 1.0
+        results.append(summarize(preds, gts, inputs=inputs, root_joints=sk.root_joints, parents=sk.parents,
+                                 scale=scale))
+    out = {k: float(np.mean([r[k] for r in results])) for k in ("mpjpe", "pa_mpjpe", "accel", "mpjpe_fast")}
+    out.update({f"{k}_std": float(np.std([r[k] for r in results])) for k in ("mpjpe", "accel")})
+    return out
+
+
+def metrics_row(label: dict[str, Any], m: dict[str, float], base: dict[str, float] | None = None) -> dict[str, Any]:
+    row = dict(label, **{"MPJPE": m["mpjpe"], "PA-MPJPE": m["pa_mpjpe"], "Accel": m["accel"],
+                         "MPJPE fast 10 %": m["mpjpe_fast"]})
+    if base is not None:
+        row["MPJPE vs input"] = f"{100 * (m['mpjpe'] / base['mpjpe'] - 1):+.1f} %"
+        row["Accel vs input"] = f"{100 * (m['accel'] / base['accel'] - 1):+.1f} %"
+    return row
+
+
+def find_network(name_or_path: str | Path, **kw) -> NetworkRefiner | None:
+    """A shipped model or a checkpoint stem (``runs/x/best``); None when it does not exist."""
+    key = str(name_or_path)
+    if key in shipped_models() or Path(key).with_suffix(".json").is_file():
+        return get_refiner(key, **kw)
+    return None
+
+
+def with_output(refiner: NetworkRefiner, output: str, **kw) -> NetworkRefiner:
+    return NetworkRefiner(refiner.model, dataclasses.replace(refiner.card, output=output), **kw)
+
+
+def new_figure(w: float, h: float):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(w, h), layout="constrained")
+
+
+def bars_figure(names, series: dict[str, list[float]], ylabel: str):
+    fig = new_figure(10, 3.5)
+    ax = fig.subplots()
+    width = 0.8 / max(1, len(series))
+    for i, (label, values) in enumerate(series.items()):
+        ax.bar(np.arange(len(names)) + i * width, values, width, label=label)
+    ax.set_xticks(np.arange(len(names)) + 0.4 - width / 2, names, rotation=60, ha="right", fontsize=8)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    return fig
