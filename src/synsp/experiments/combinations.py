@@ -8,6 +8,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..grouping import DEFAULT_BANK, SimilarPoseRefiner, load_bank
 from ..metrics import summarize
 from ..refiners import NetworkRefiner
 from ..reports import Report
@@ -21,8 +22,6 @@ MULTIVIEW = "synsp-h36m17-3d-w8-p4"
 
 def combinations(ctx: Context) -> Report:
     """Section 2.7: what each model does with each kind of input group (the person, first view, scored)."""
-    from ..grouping import DEFAULT_BANK, SimilarPoseRefiner, load_bank
-
     rep = Report("combinations", f"Section 2.7: input combinations at inference ({ctx.preset})", "")
     rep.notes.append("- Inputs, each scored on the person (the first view): the person alone; 4 world-frame views of "
                      "the same person (independent errors); the person plus 3 windows of other test clips (random "

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..evaluation import compare
 from ..reports import Report
 from ..skeletons import get_skeleton
 from .common import Context, bars_figure, new_figure
 
 
 def comparison(ctx: Context) -> Report:
-    from ..evaluation import compare
-
     rep = Report("comparison", f"Table 1: refiners side by side ({ctx.preset})", "")
     predictions: dict = {}
     rows = compare(ctx.methods, [ctx.preset], list(range(ctx.seeds)), frames=ctx.frames, corpus=ctx.corpus,

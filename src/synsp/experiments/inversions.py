@@ -32,7 +32,15 @@ from typing import Any
 
 import numpy as np
 
+from ..api import choose_model, refine
+from ..data.corpus import load_corpus
+from ..data.views import split_positions
+from ..identity import repair_identities
+from ..label_errors import inversion_truth, simulate_crossing, simulate_inversions
+from ..noise import Inversions, get_preset, simulate
+from ..repair import relabel, repair_inversions
 from ..reports import Report
+from ..skeletons import get_skeleton
 from .common import Context
 
 __all__ = ["inversions", "CASES", "Case", "case_of", "methods_of", "restoration", "false_relabelling",
@@ -71,9 +79,6 @@ def case_of(skeleton: str, representation: str) -> Case:
 def methods_of(case: Case) -> list[tuple[str, str | None, bool]]:
     """The rows ``(label, method, repair)``: the input, Kalman-RTS and Butterworth without and with the
     repair, and the default model for the case's skeleton without and with it (method None: input)."""
-    from ..api import choose_model
-    from ..skeletons import get_skeleton
-
     model, _ = choose_model(get_skeleton(case.skeleton).num_joints, 2 if case.representation == "2d" else 3,
                             case.skeleton)
     return [("input", None, False),
@@ -84,8 +89,6 @@ def methods_of(case: Case) -> list[tuple[str, str | None, bool]]:
 
 def clips(case: Case, frames: int, corpus: Any = None) -> list[np.ndarray]:
     """The test split's clips of ``case`` (whole clips up to ``frames`` frames), metres or pixels."""
-    from ..data.views import split_positions
-
     return [gt for gt, _ in split_positions(case.skeleton, "test", case.representation, frames, corpus)]
 
 
@@ -109,10 +112,6 @@ class Drawn:
 def draw(case: Case, gts: list[np.ndarray], follow: bool, rate: float, seed: int) -> list[Drawn]:
     """Every clip with the estimator's errors and long inversions in the order ``follow`` says; clip
     ``i`` uses noise seed ``seed + i`` and inversion seed ``10000 + seed + i``."""
-    from ..label_errors import inversion_truth, simulate_inversions
-    from ..noise import simulate
-    from ..repair import relabel
-
     sk = case.skeleton
     out = []
     for i, gt in enumerate(gts):
@@ -137,8 +136,6 @@ def restoration(case: Case, drawn: list[Drawn]) -> dict[str, Any]:
     """Restored share per group: ``{"groups": {g: (restored, inverted)}, "wrong": group-frames relabelled
     that were not inverted, "others": group-frames not inverted, "frames": frames, "seconds": the
     repair's time}``."""
-    from ..repair import repair_inversions
-
     hit: dict[str, list[int]] = {}
     wrong = others = 0
     seconds = 0.0
@@ -159,9 +156,6 @@ def restoration(case: Case, drawn: list[Drawn]) -> dict[str, Any]:
 def false_relabelling(case: Case, gts: list[np.ndarray], seed: int) -> dict[str, tuple[int, int]]:
     """Frames with any group relabelled, and frames, on error-free motion and on the preset's output
     with its inversions switched off (noise seed ``seed + i`` for clip ``i``)."""
-    from ..noise import Inversions, get_preset, simulate
-    from ..repair import repair_inversions
-
     quiet = dataclasses.replace(get_preset(case.preset), inversions=Inversions())
     frames = sum(len(g) for g in gts)
     clean = sum(int(repair_inversions(g, case.skeleton).flipped.any(-1).sum()) for g in gts)
@@ -190,12 +184,10 @@ def _mean(values: list[np.ndarray], masks: list[np.ndarray] | None = None) -> fl
 
 def _run(method: str | None, x: np.ndarray, conf: np.ndarray, skeleton: str, repair: bool,
          seconds: dict[str, float] | None = None, label: str = "") -> np.ndarray:
-    import synsp
-
     if method is None:
         return x
     start = time.perf_counter()
-    out = synsp.refine(x, model=method, fps=FPS, confidence=conf, skeleton=skeleton, repair=repair)
+    out = refine(x, model=method, fps=FPS, confidence=conf, skeleton=skeleton, repair=repair)
     if seconds is not None:
         seconds[label] = seconds.get(label, 0.0) + time.perf_counter() - start
     return out
@@ -205,8 +197,6 @@ def mpjpe_rows(case: Case, drawn: list[Drawn], methods: list[tuple[str, str | No
                seconds: dict[str, float] | None = None) -> list[dict[str, Any]]:
     """Per method: MPJPE over all frames and over the inverted ones, and of the same method on the same
     input without the simulated inversions (3D root-relative mm, 2D px)."""
-    from ..skeletons import get_skeleton
-
     roots = list(get_skeleton(case.skeleton).root_joints) if case.representation == "3d" else None
     rows = []
     for label, method, repair in methods:
@@ -231,12 +221,6 @@ def crossings(case: Case, frames: int, seed: int, corpus: Any = None, switch: fl
     frames until ``frames`` frames; 3D in the world (metres), 2D through one camera per pair.  Returns
     the counts (``swapped`` person-frames with both present, ``restored`` of them given back,
     ``others``, ``moved`` of them reassigned) and the default model's MPJPE without and with repair."""
-    import synsp
-
-    from ..api import choose_model
-    from ..identity import repair_identities
-    from ..label_errors import simulate_crossing
-
     three = dataclasses.replace(case, representation="3d")
     pool = [c for c in clips(three, 10**9, corpus) if len(c) >= 300]
     dims = 2 if case.representation == "2d" else 3
@@ -258,7 +242,7 @@ def crossings(case: Case, frames: int, seed: int, corpus: Any = None, switch: fl
         out["others"] += int((~cr.swapped & both).sum())
         out["moved"] += int((~cr.swapped & both & ~right).sum())
         for key, repair in (("plain", False), ("repaired", True)):
-            refined = synsp.refine(cr.poses, model=model, fps=FPS, skeleton=case.skeleton, repair=repair)
+            refined = refine(cr.poses, model=model, fps=FPS, skeleton=case.skeleton, repair=repair)
             out[key].append(frame_errors(refined, cr.truth).ravel() * case.scale)
     out["plain"], out["repaired"] = _mean(out["plain"]), _mean(out["repaired"])
     return out
@@ -267,12 +251,6 @@ def crossings(case: Case, frames: int, seed: int, corpus: Any = None, switch: fl
 def timing(long_frames: int, corpus: Any = None) -> dict[str, float]:
     """Seconds of the repair of one ``long_frames``-frame 3D h36m17 track (the corpus's clips end to
     end with ``3dpw-spin-like`` errors) and of the default model's refinement of it."""
-    import synsp
-
-    from ..data.corpus import load_corpus
-    from ..noise import simulate
-    from ..repair import repair_inversions
-
     parts = [c.positions for c in load_corpus(corpus, skeleton="h36m17", phases="first")]
     track = np.concatenate(parts * (long_frames // sum(len(c) for c in parts) + 1))[:long_frames].astype(np.float64)
     sim = simulate(track, "3dpw-spin-like", skeleton="h36m17", fps=FPS, seed=0)
@@ -280,7 +258,7 @@ def timing(long_frames: int, corpus: Any = None) -> dict[str, float]:
     repair_inversions(sim.pred, "h36m17", sim.confidence)
     repair_s = time.perf_counter() - start
     start = time.perf_counter()
-    synsp.refine(sim.pred, fps=FPS, confidence=sim.confidence, skeleton="h36m17", repair=False)
+    refine(sim.pred, fps=FPS, confidence=sim.confidence, skeleton="h36m17", repair=False)
     return {"frames": long_frames, "repair": repair_s, "refine": time.perf_counter() - start}
 
 
@@ -291,8 +269,6 @@ def _share(n: int, of: int) -> str:
 def report(case: Case, frames: int = 10**9, rate: float = 0.1, seed: int = 0, corpus: Any = None,
            crossing_frames: int | None = None, methods: list[tuple[str, str | None, bool]] | None = None):
     """The experiment's :class:`synsp.reports.Report` (command and machine notes are the caller's)."""
-    from ..reports import Report
-
     rep = Report("inversions", f"Left/right inversions and identity swaps: the whole-track repair "
                  f"({case.label})", "")
     methods = methods_of(case) if methods is None else methods

@@ -44,13 +44,16 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..data.corpus import load_corpus
+from ..data.views import split_positions
 from ..error_families import HELD_OUT_FAMILIES, simulate_family
-from ..metrics import root_relative, summarize
+from ..metrics import geodesic_error, root_relative, summarize
 from ..noise import simulate
 from ..refiners import get_refiner
-from ..reports import Report
+from ..reports import Report, machine
+from ..rotations import refine_rotations, rotation_filter, rotation_metrics
 from ..skeletons import get_skeleton
-from ..training import input_as_refiner
+from ..training import input_as_refiner, input_as_rotations
 from .common import Context
 
 __all__ = ["robustness", "robustness_methods", "ROBUSTNESS_2D", "Condition", "conditions", "motion_kind",
@@ -90,8 +93,6 @@ class Condition:
 
 def _truths(skeleton: str, representation: str, frames: int, corpus: str | None) -> list[tuple[np.ndarray, str]]:
     """The test split's clips (one phase each) with their motion kind, 3D metres or 2D pixels."""
-    from ..data.views import split_positions
-
     return [(gt, motion_kind(clip.description))
             for gt, clip in split_positions(skeleton, "test", representation, frames, corpus)]
 
@@ -239,8 +240,6 @@ def robustness(ctx: Context) -> Report:
 def _rotation_truths(frames: int, corpus: str | None, split: str = "test") -> list[tuple[np.ndarray, str]]:
     """The split's smpl24 rotation clips (one phase each, sorted by id, whole clips up to ``frames``) with their
     motion kind: the clips of :func:`synsp.training.validation_set` for rotations."""
-    from ..data.corpus import load_corpus
-
     out, total = [], 0
     for clip in sorted(load_corpus(corpus, skeleton="h36m17", split=split, phases="first", rotations=True),
                        key=lambda c: c.clip_id):
@@ -273,9 +272,6 @@ def rotation_conditions(frames: int = 10**9, corpus: str | None = None, seed: in
 def rotation_refiner(method: str) -> Callable:
     """``method`` as a refiner of axis-angles ``(T, 24, 3)``: ``"input"`` (lost rotations filled on
     quaternions), a synsp filter name or a rotation network (shipped name or checkpoint path)."""
-    from ..rotations import refine_rotations, rotation_filter
-    from ..training import input_as_rotations
-
     if method == "input":
         return input_as_rotations
     return functools.partial(refine_rotations, model=rotation_filter(method, 24))
@@ -284,9 +280,6 @@ def rotation_refiner(method: str) -> Callable:
 def measure_rotations(refiner: Callable, cond: Condition) -> dict[str, Any]:
     """Mean geodesic angle (degrees), the forward-kinematics joint metrics (mm), the angular acceleration error,
     the worst clip's angle, per-kind angle and frames/s of a rotation refiner on one condition."""
-    from ..metrics import geodesic_error
-    from ..rotations import rotation_metrics
-
     preds, gts, fps = _refine_timed(refiner, cond)
     m = rotation_metrics(preds, gts)
     per_clip = [geodesic_error(p, g) for p, g in zip(preds, gts)]
@@ -299,8 +292,6 @@ def rotation_report(methods: "list[str] | None" = None, frames: int = 10**9, cor
     """The robustness experiment on smpl24 rotations as a :class:`synsp.reports.Report`
     (``robustness-smpl24-rotations``); ``methods``: rotation refiners (default :data:`ROTATION_METHODS`);
     ``labels``: column names for some of them (e.g. a checkpoint path)."""
-    from ..reports import Report, machine
-
     methods = list(methods or ROTATION_METHODS)
     labels = dict(labels or {})
     conds = rotation_conditions(frames, corpus)

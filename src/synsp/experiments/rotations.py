@@ -5,11 +5,14 @@
 from __future__ import annotations
 
 import functools
+import time
 from typing import Callable
 
 import numpy as np
 
 from ..reports import Report
+from ..rotations import refine_rotations, rotation_metrics
+from ..training import input_as_rotations
 from .common import Context, find_network, test_sets
 
 
@@ -20,11 +23,6 @@ ROTATION_FILTERS = ("one-euro", "savgol", "gaussian", "butterworth", "kalman-rts
 def rotations(ctx: Context) -> Report:
     """SMPL-style joint rotations: the quaternion filters against the rotation network, on the same
     noisy rotations; joint errors through forward kinematics and the geodesic angle error."""
-    import time
-
-    from ..rotations import refine_rotations, rotation_metrics
-    from ..training import input_as_rotations
-
     rep = Report("rotations", f"SMPL rotations: filters and the rotation network ({ctx.preset})", "")
     sets = test_sets(ctx.preset, ctx.seeds, ctx.frames, ctx.corpus, "smpl24", "rotations")
     gts = [[g for g, _, _ in clips] for clips in sets]

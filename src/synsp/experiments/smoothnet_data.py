@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..io.smoothnet import load_smoothnet, smoothnet_spec
 from ..metrics import summarize
 from ..refiners import get_refiner
 from ..reports import Report
-from ..skeletons import get_skeleton
+from ..skeletons import SKELETONS, get_skeleton
 from ..validation import SynspInputError
 from .common import Context
 
@@ -15,9 +16,6 @@ from .common import Context
 def smoothnet_data(ctx: Context) -> Report:
     """Table 1 on the paper's own data, for users who hold it in SmoothNet's format: every method on the
     detected sequences of ``<root>/<dataset>_<estimator>_<3D|2D>/`` against their ground truth."""
-    from ..io.smoothnet import load_smoothnet, smoothnet_spec
-    from ..skeletons import SKELETONS
-
     if ctx.smoothnet is None:
         raise SynspInputError("the smoothnet-data experiment needs --smoothnet-root DIR --dataset NAME "
                               "--estimator NAME (the SmoothNet data folders)")
