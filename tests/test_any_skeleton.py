@@ -41,35 +41,45 @@ def markers(frames=90, seed=0, joints=22):
         + rng.normal(scale=0.01, size=(frames, joints, 3))
 
 
-def test_a_22_marker_trc_falls_back_to_butterworth_and_says_so(capsys, tmp_path):
+def test_a_22_marker_trc_falls_back_to_the_universal_model_and_says_so(capsys, tmp_path):
     from synsp.io import read_trc, write_trc
+    from synsp.refiners import get_refiner
 
     pos = markers()
     write_trc(tmp_path / "in.trc", pos, marker_names=POSE2SIM22, fps=30.0, units="m")
     code, out, err = run(capsys, "refine", tmp_path / "in.trc", "-o", tmp_path / "out.trc")
     assert code == 0, err
-    assert "with butterworth" in out
-    assert "no shipped model for 22 joints in 3D: refined with the butterworth filter; choose another method " \
-           "with --model" in out
+    assert "with synsp-universal-w8" in out
+    assert "no dedicated model for 22 joints in 3D: refined with the universal model synsp-universal-w8; choose " \
+           "another method with --model" in out
     refined = read_trc(tmp_path / "out.trc").positions
-    np.testing.assert_allclose(refined, get_filter("butterworth")(pos, fps=30.0), atol=1e-5)  # TRC keeps 6 decimals
+    expected = get_refiner("synsp-universal-w8")(pos, fps=30.0)
+    np.testing.assert_allclose(refined, expected, atol=1e-5)  # TRC keeps 6 decimals
+    assert np.abs(expected - pos).max() > 1e-4  # the network did refine
     # --model names any method
     code, out, err = run(capsys, "refine", tmp_path / "in.trc", "-o", tmp_path / "one.trc", "--model", "one-euro")
     assert code == 0 and "with one-euro" in out and "no shipped model" not in out
 
 
 def test_the_api_falls_back_too_and_the_summary_says_why():
-    from synsp.api import FALLBACK_FILTER, choose_model, refine_pose_file
+    from synsp.api import FALLBACK_FILTER, UNIVERSAL_MODEL, choose_model, refine_pose_file
     from synsp.io.tracks import PoseFile, Track
+    from synsp.refiners import get_refiner
 
     x = markers(joints=22)
-    np.testing.assert_array_equal(synsp.refine(x, fps=30), get_filter(FALLBACK_FILTER)(x, fps=30))
+    np.testing.assert_allclose(synsp.refine(x, fps=30), get_refiner(UNIVERSAL_MODEL)(x, fps=30), atol=1e-9)
     assert choose_model(17, 3) == ("synsp-h36m17-3d-w8", None)
     name, note = choose_model(22, 3)
-    assert name == "butterworth" and note == "no shipped model for 22 joints in 3D: refined with the butterworth filter"
+    assert name == UNIVERSAL_MODEL and note == ("no dedicated model for 22 joints in 3D: refined with the universal "
+                                                "model synsp-universal-w8")
+    assert choose_model(22, 2)[0] == UNIVERSAL_MODEL  # the same weights refine 2D
+    # not bodies, several views at once: the filter
+    assert choose_model(21, 2, "hand21") == (FALLBACK_FILTER, "no shipped model for 21 joints in 2D on skeleton "
+                                             "'hand21': refined with the butterworth filter")
+    assert choose_model(22, 3, views=4)[0] == FALLBACK_FILTER
     pf = PoseFile([Track(0, np.arange(90), x)], num_frames=90, format="array", units="m")
     _, summary = refine_pose_file(pf, fps=30)
-    assert summary["model"] == "butterworth" and summary["fallback"] == note
+    assert summary["model"] == UNIVERSAL_MODEL and summary["fallback"] == note
     _, summary = refine_pose_file(pf, fps=30, model="savgol")
     assert summary["fallback"] is None
 

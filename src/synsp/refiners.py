@@ -188,10 +188,12 @@ class NetworkRefiner:
         acc = None if self.causal else WindowAccumulator(x.shape[0], (P, J, D))
         last_frames = np.empty((T, P, J, D)) if self.causal else None
         offsets = np.arange(W)
-        chunks = range(0, len(starts), self.batch)
+        # a model whose cost grows with the joints (the universal model's attention) says how many windows fit
+        batch = min(self.batch, self.model.max_batch(J + 1)) if hasattr(self.model, "max_batch") else self.batch
+        chunks = range(0, len(starts), batch)
         for a in tqdm(chunks, desc=f"refining with {card.name}", unit="batch",
                       disable=not progress or len(chunks) < 2):
-            s = starts[a:a + self.batch]
+            s = starts[a:a + batch]
             idx = s[:, None] + offsets[None, :]  # (n, W)
             refined = self.refine_windows(np.moveaxis(x[idx], 2, 1), np.moveaxis(missing[idx], 2, 1))
             if self.causal:

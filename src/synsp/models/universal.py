@@ -143,6 +143,12 @@ class UniversalSynSP(nn.Module):
             nn.init.zeros_(head[-1].weight)
             nn.init.zeros_(head[-1].bias)
 
+    @staticmethod
+    def max_batch(tokens: int, budget: int = 2**24) -> int:
+        """Windows per forward pass that keep the attention scores of ``tokens`` tokens (``J + 1``) near
+        ``16 * budget`` bytes (256 MB): 1024 and more for bodies, one window at a time for thousands of points."""
+        return max(1, budget // (tokens * tokens))
+
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None, dims: int | None = None) -> SynSPOutput:
         """``x`` ``(B, W, N * D)`` normalised windows (``N`` tokens: joints and the trajectory last);
         ``mask`` ``(B, W, N)`` missing flags; ``dims`` ``D`` (default: the config's)."""
