@@ -68,8 +68,10 @@ def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views:
     or view of a body (any joint set: a 22-marker Pose2Sim TRC, OpenPose BODY_25, a custom rig; not
     :data:`NOT_BODIES`, at most :data:`UNIVERSAL_MAX_JOINTS` joints), :data:`UNIVERSAL_MODEL` when it is shipped; else :data:`FALLBACK_FILTER`; with a
     one-line ``note`` saying why: no skeleton is refused.  The universal model because on a joint set
-    it never saw (smpl24, docs/results.md) it adds under 1 mm to clean motion where Butterworth adds
-    1.4 and is below Butterworth under every held-out error family.  Butterworth for the rest because it
+    it never saw (smpl24 positions, test split, docs/results.md) it adds 0.15 mm to clean motion (1.25 at
+    3x speed) where Butterworth adds 1.29 (8.02), and its error is below Butterworth's under every
+    held-out error family but rigid-shake at 1 % (5.86 against 5.75 mm; 2D 0.85 against 0.84 px).
+    Butterworth for the rest because it
     needs nothing but the frame rate: a zero-phase low-pass at 6 Hz, independent of the units and of
     the joints (the Kalman filters' noise levels are in metres, One-Euro's speed threshold in the
     data's units).  On the measured comparison (docs/results.md, test split, three simulated
