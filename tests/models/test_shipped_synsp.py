@@ -21,7 +21,8 @@ from synsp.validation import SynspInputError
 
 FIXTURE = load_file(str(Path(__file__).resolve().parents[1] / "fixtures" / "shipped_synsp" / "outputs.safetensors"))
 WEIGHTS = Path(synsp_module.__file__).resolve().parents[1] / "weights"
-SHIPPED = sorted(p.stem for p in WEIGHTS.glob("synsp-*.json"))
+#: the shipped models of the SynSP architecture (synsp-universal-w8 is its own architecture, tests/models/test_universal.py)
+SHIPPED = sorted(p.stem for p in WEIGHTS.glob("synsp-*.json") if json.loads(p.read_text())["architecture"] == "synsp")
 IN_FIXTURE = sorted({k.split("/")[0] for k in FIXTURE if k.startswith("synsp-")})
 
 
