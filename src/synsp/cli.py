@@ -756,11 +756,11 @@ def _benchmark(progress, experiments: str, methods: str, presets: str, seeds: in
             if name == "robustness":  # its own conditions, one seed; the presets are rows of it
                 command = (f"synsp benchmark --experiment robustness{extra}"
                            + ("" if default_methods else f" --methods {methods}") + (" --quick" if quick else ""))
-            if name == "inversions":  # its own presets and methods (synsp.inversion_benchmark)
+            if name == "inversions":  # its own presets and methods (synsp.experiments.inversions)
                 command = f"synsp benchmark --experiment inversions{extra}" + (" --quick" if quick else "")
             progress.info("experiment %s, preset %s, %d seed(s)%s (%.0f s so far)", name, preset, seeds,
                           " (quick)" if quick else "", time.perf_counter() - began)
-            if representation == "rotations":  # SMPL rotations: the robustness rows (synsp.robustness)
+            if representation == "rotations":  # SMPL rotations: the robustness rows (synsp.experiments.robustness)
                 _emit(_rotation_robustness(name, skeleton, methods, default_methods, quick, corpus, command), out)
                 continue
             _emit(run_experiment(name, preset=preset, seeds=seeds, quick=quick, corpus=corpus, runs=runs,
@@ -770,7 +770,7 @@ def _benchmark(progress, experiments: str, methods: str, presets: str, seeds: in
 
 def _rotation_robustness(name: str, skeleton: str, methods: str, default_methods: bool, quick: bool,
                          corpus: str | None, command: str):
-    """``--experiment robustness --skeleton smpl24 --representation rotations``: :func:`synsp.robustness.rotation_report`."""
+    """``--experiment robustness --skeleton smpl24 --representation rotations``: :func:`synsp.experiments.robustness.rotation_report`."""
     from .experiments.robustness import rotation_report
 
     if name != "robustness" or skeleton != "smpl24":
