@@ -35,6 +35,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .geometry import axis_angle_to_matrix, geodesic_angle, procrustes_align
+from .timeseries import root_relative, second_difference
 from .validation import SynspInputError, check_poses, check_same_shape, to_numpy
 
 __all__ = [
@@ -69,11 +70,6 @@ def pa_mpjpe(pred: Any, gt: Any) -> np.ndarray:
     return np.linalg.norm(procrustes_align(p, g) - g, axis=-1).mean(axis=-1)
 
 
-def _second_difference(x: np.ndarray) -> np.ndarray:
-    """``x[t-1] - 2 x[t] + x[t+1]`` along axis 0, ``(T-2, ...)``."""
-    return x[:-2] - 2.0 * x[1:-1] + x[2:]
-
-
 def accel_error(pred: Any, gt: Any) -> np.ndarray:
     """Acceleration error per frame, zero-padded at both ends, ``(T,)``.
 
@@ -82,7 +78,7 @@ def accel_error(pred: Any, gt: Any) -> np.ndarray:
     p, g = _pair(pred, gt)
     out = np.zeros(p.shape[0])
     if p.shape[0] >= 3:
-        diff = _second_difference(p) - _second_difference(g)
+        diff = second_difference(p) - second_difference(g)
         out[1:-1] = np.linalg.norm(diff, axis=-1).mean(axis=-1)
     return out
 
@@ -126,7 +122,7 @@ def _gt_accel_magnitude(gt: np.ndarray) -> np.ndarray:
     """Per-frame mean joint acceleration of the ground truth, zero-padded, ``(T,)``."""
     out = np.zeros(gt.shape[0])
     if gt.shape[0] >= 3:
-        out[1:-1] = np.linalg.norm(_second_difference(gt), axis=-1).mean(axis=-1)
+        out[1:-1] = np.linalg.norm(second_difference(gt), axis=-1).mean(axis=-1)
     return out
 
 
@@ -146,12 +142,6 @@ def _top_fraction(values: np.ndarray, fraction: float) -> np.ndarray:
     mask = np.zeros(values.size, dtype=bool)
     mask[np.argsort(values, kind="stable")[-count:]] = True
     return mask
-
-
-def root_relative(x: Any, root_joints: Sequence[int]) -> np.ndarray:
-    """Subtract the per-frame mean of ``root_joints`` from every joint, ``(..., J, D)``."""
-    arr = np.asarray(x, dtype=np.float64)
-    return arr - arr[..., list(root_joints), :].mean(axis=-2, keepdims=True)
 
 
 def _as_views(x: Any, name: str) -> list[np.ndarray]:

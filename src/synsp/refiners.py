@@ -59,6 +59,7 @@ from .normalization import (
     window_mask,
 )
 from .skeletons import SKELETONS as SKELETON_NAMES, get_skeleton
+from .timeseries import resample_time
 from .validation import SynspInputError, check_fps, check_poses, check_resampled_length, to_numpy
 from .windows import WindowAccumulator, window_starts
 
@@ -68,23 +69,6 @@ __all__ = ["Refiner", "NetworkRefiner", "SubsetRefiner", "FunctionRefiner", "get
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 #: a multi-view model's name plus this suffix refines one person with similar poses (synsp.grouping)
 SIMILAR_POSES = "+similar-poses"
-
-
-def resample_time(x: np.ndarray, length: int) -> np.ndarray:
-    """Linear interpolation of ``x`` ``(T, ...)`` onto ``length`` frames spanning the same time.
-
-    The first and last frames map onto each other, so a round trip
-    ``T -> n -> T`` returns the original frame times exactly (linear motion
-    comes back unchanged).  For a rate change choose
-    ``length = round((T - 1) * fps_out / fps_in) + 1``; the grid is then
-    stretched by less than half a frame so that both ends coincide.
-    """
-    if x.shape[0] == 1 or length == 1:
-        return np.repeat(x[:1], length, axis=0)
-    pos = np.linspace(0.0, x.shape[0] - 1, length)  # fractional input frame of each output frame
-    lo = np.minimum(np.floor(pos).astype(int), x.shape[0] - 2)
-    w = (pos - lo).reshape((-1,) + (1,) * (x.ndim - 1))
-    return (1 - w) * x[lo] + w * x[lo + 1]
 
 
 class NetworkRefiner:

@@ -65,6 +65,7 @@ from .geometry import (
     quaternion_to_axis_angle,
     rot6d_to_axis_angle,
 )
+from .timeseries import continuous_quaternions
 from .validation import SynspInputError, check_fps, check_poses, check_refined, to_numpy
 
 __all__ = [
@@ -259,23 +260,6 @@ def rotation_metrics(preds: list, gts: list, inputs: list | None = None) -> dict
     acc = [np.abs(angular_acceleration(p) - angular_acceleration(g)) for p, g in zip(preds, gts)]
     out["angle_accel"] = float(np.nanmean(np.concatenate([a.ravel() for a in acc])))
     return out
-
-
-def continuous_quaternions(q: Any) -> np.ndarray:
-    """``(T, J, 4)`` quaternions with signs chosen so that consecutive valid frames of each joint
-    have a non-negative dot product (NaN frames are skipped and stay NaN)."""
-    q = np.array(q, dtype=np.float64)
-    T = q.shape[0]
-    valid = np.isfinite(q).all(-1)  # (T, J)
-    idx = np.where(valid, np.arange(T)[:, None], -1)
-    last = np.maximum.accumulate(idx, axis=0)  # last valid frame <= t
-    prev = np.concatenate([np.full((1,) + last.shape[1:], -1), last[:-1]], axis=0)  # last valid frame < t
-    has_prev = valid & (prev >= 0)
-    ref = np.take_along_axis(q, np.clip(prev, 0, None)[..., None], axis=0)
-    dot = np.einsum("tjk,tjk->tj", np.where(has_prev[..., None], q, 0.0), np.where(has_prev[..., None], ref, 0.0))
-    step = np.where(dot < 0, -1.0, 1.0)  # flip relative to the previous valid frame (as read)
-    sign = np.cumprod(step, axis=0)
-    return q * sign[..., None]
 
 
 def refine_rotations(rotvec: Any, model: Any = None, fps: float | None = 30,

@@ -45,6 +45,7 @@ import numpy as np
 
 from ..skeletons import Skeleton, has_mapping, map_skeleton, register_skeleton
 from ..io._common import atomic_write, open_npz
+from ..timeseries import continuous_quaternions, resample
 from ..validation import SynspInputError
 from ..geometry import axis_angle_to_quaternion, quaternion_to_axis_angle
 from .retarget import STANDARD_SKELETONS, smpl24_rotations, to_skeleton
@@ -149,17 +150,12 @@ def resample_phases(x: np.ndarray, fps: float, base: float = BASE_FPS) -> list[n
         if round(ratio) == ratio:
             out.append(x[np.round(times).astype(int)])
             continue
-        lo = np.floor(times).astype(int)
-        hi = np.minimum(lo + 1, x.shape[0] - 1)
-        w = (times - lo).reshape((-1,) + (1,) * (x.ndim - 1))
-        out.append((1 - w) * x[lo] + w * x[hi])
+        out.append(resample(x, times))
     return out
 
 
 def resample_rotation_phases(aa: np.ndarray, fps: float, base: float = BASE_FPS) -> list[np.ndarray]:
     """:func:`resample_phases` for axis-angle rotations ``(T, J, 3)`` (normalised quaternion lerp)."""
-    from ..rotations import continuous_quaternions
-
     q = continuous_quaternions(axis_angle_to_quaternion(aa))  # neighbours interpolate the short way
     return [quaternion_to_axis_angle(p / np.linalg.norm(p, axis=-1, keepdims=True))
             for p in resample_phases(q, fps, base)]

@@ -110,6 +110,7 @@ from ..missing import interpolate_missing
 from ..error_families import ErrorFamily, get_family, is_family, simulate_family
 from ..noise import ErrorModel, get_preset, simulate
 from ..skeletons import get_skeleton
+from ..timeseries import resample
 from ..validation import SynspInputError
 from .views import PoseBank, _clip_arrays, align_to, project, random_camera, to_camera
 
@@ -175,14 +176,6 @@ class _Chunk:
 def _random_rotation(rng: np.random.Generator) -> np.ndarray:
     """Uniform on SO(3): a normalised Gaussian quaternion."""
     return quaternion_to_matrix(rng.standard_normal(4))
-
-
-def _resample(x: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """``x`` ``(T, ...)`` at fractional frame ``times`` by linear interpolation."""
-    lo = np.floor(times).astype(np.int64)
-    hi = np.minimum(lo + 1, x.shape[0] - 1)
-    w = (times - lo).reshape((-1,) + (1,) * (x.ndim - 1))
-    return (1.0 - w) * x[lo] + w * x[hi]
 
 
 class WindowDataset(torch.utils.data.Dataset):
@@ -375,7 +368,7 @@ class WindowDataset(torch.utils.data.Dataset):
         aug, sk = self.augment, self.skeleton
         a0, speed, times = self._chunk_times(rng, clip, c)
         n = len(times)
-        frames = _resample(self._clips[clip], times)  # (n, J, 3)
+        frames = resample(self._clips[clip], times)  # (n, J, 3)
         mirrored = bool(rng.random() < aug.mirror and sk.left_right)  # no pairs (a custom skeleton): no mirror
         if mirrored:
             frames = sk.mirror(frames, axis=0)

@@ -41,18 +41,17 @@ from ..error_families import ErrorFamily, simulate_family
 from ..missing import interpolate_missing
 from ..noise import simulate
 from ..skeletons import get_skeleton
+from ..timeseries import continuous_quaternions, resample
 from ..validation import SynspInputError
-from .dataset import MASK_CONFIDENCE, WindowDataset, _Chunk, _random_rotation, _resample
+from .dataset import MASK_CONFIDENCE, WindowDataset, _Chunk, _random_rotation
 
 __all__ = ["RotationWindowDataset", "resample_rotations", "mirror_rotations", "fill_rotations"]
 
 
 def resample_rotations(aa: np.ndarray, times: np.ndarray) -> np.ndarray:
     """Axis-angles ``(T, J, 3)`` at fractional frame ``times`` (normalised quaternion lerp)."""
-    from ..rotations import continuous_quaternions
-
     q = continuous_quaternions(axis_angle_to_quaternion(np.asarray(aa, dtype=np.float64)))  # the short way
-    out = _resample(q, times)
+    out = resample(q, times)
     return quaternion_to_axis_angle(out / np.linalg.norm(out, axis=-1, keepdims=True))
 
 
@@ -64,7 +63,7 @@ def mirror_rotations(aa: np.ndarray, skeleton: Any = "smpl24") -> np.ndarray:
 def fill_rotations(aa: np.ndarray) -> np.ndarray:
     """NaN rotations of ``(T, ..., 3)`` filled along time: normalised linear interpolation of
     sign-continuous quaternions (held at the ends); a joint never seen is the identity."""
-    from ..rotations import continuous_quaternions, per_chunk
+    from ..rotations import per_chunk
 
     aa = np.asarray(aa, dtype=np.float64)
     nan = np.isnan(aa).any(-1)

@@ -1,0 +1,104 @@
+"""Time-series primitives, one implementation each: resampling, second difference, root-relative
+coordinates, quaternion sign continuity.
+
+A bottom-layer module (numpy only, nothing else of synsp): readers, the data pipeline, refiners,
+metrics and rotations all take these from here.  Time is axis 0 unless a function says otherwise.
+
+* :func:`resample`: ``x`` ``(T, ...)`` at fractional frame times ``t`` ``(n,)`` by linear
+  interpolation, ``y[i] = (1 - w_i) x[l_i] + w_i x[h_i]`` with ``l_i = floor(t_i)``,
+  ``h_i = min(l_i + 1, T - 1)``, ``w_i = t_i - l_i``; :func:`resample_time` onto ``length`` frames
+  spanning the same time (both ends matched), i.e. ``t = frame_grid(T, length)``.
+* :func:`second_difference`: ``x[t-1] - 2 x[t] + x[t+1]`` along one axis (the discrete
+  acceleration, per frame²), for numpy arrays and torch tensors alike.
+* :func:`root_relative`: every joint minus the per-frame mean of the root joints.
+* :func:`continuous_quaternions`: the sign of each unit quaternion chosen so that consecutive valid
+  frames have a non-negative dot product (``q`` and ``-q`` are the same rotation; interpolating or
+  filtering along time needs the short way between neighbours).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+__all__ = ["frame_grid", "resample", "resample_time", "second_difference", "root_relative",
+           "continuous_quaternions"]
+
+
+def frame_grid(frames: int, length: int) -> np.ndarray:
+    """The fractional input frame of each of ``length`` output frames spanning the same time as
+    ``frames`` input frames, ends matched: ``linspace(0, frames - 1, length)``, ``(length,)``."""
+    return np.linspace(0.0, frames - 1, length)
+
+
+def resample(x: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """``x`` ``(T, ...)`` at fractional frame ``times`` ``(n,)`` (0 <= t <= T - 1) by linear
+    interpolation, ``(n, ...)``.
+
+    ``y[i] = (1 - w) x[l] + w x[h]`` with ``l = floor(t_i)``, ``h = min(l + 1, T - 1)`` and
+    ``w = t_i - l``: an integer time gives its frame, the last frame included (``h = l``); linear
+    motion is reproduced exactly up to rounding.  A NaN in either neighbour makes the result NaN.
+    """
+    lo = np.floor(times).astype(np.int64)
+    hi = np.minimum(lo + 1, x.shape[0] - 1)
+    w = (times - lo).reshape((-1,) + (1,) * (x.ndim - 1))
+    return (1.0 - w) * x[lo] + w * x[hi]
+
+
+def resample_time(x: np.ndarray, length: int) -> np.ndarray:
+    """Linear interpolation of ``x`` ``(T, ...)`` onto ``length`` frames spanning the same time.
+
+    The first and last frames map onto each other (``resample(x, frame_grid(T, length))``), so a
+    round trip ``T -> n -> T`` returns the original frame times exactly (linear motion comes back
+    unchanged).  For a rate change choose ``length = round((T - 1) * fps_out / fps_in) + 1``; the
+    grid is then stretched by less than half a frame so that both ends coincide.  One input frame
+    or ``length = 1``: the first frame repeated.
+    """
+    if x.shape[0] == 1 or length == 1:
+        return np.repeat(x[:1], length, axis=0)
+    return resample(x, frame_grid(x.shape[0], length))
+
+
+def second_difference(x: Any, axis: int = 0) -> Any:
+    """The discrete acceleration ``x[t-1] - 2 x[t] + x[t+1]`` along ``axis``: ``T`` frames give
+    ``T - 2`` (a numpy array or a torch tensor, whichever ``x`` is; evaluated in that order, as
+    SmoothNet computes its Accel metric and loss).
+
+    A quadratic ``a t² + b t + c`` gives the constant ``2 a``; a constant or linear signal gives 0.
+    """
+    ax = axis % x.ndim
+    head = (slice(None),) * ax
+
+    def part(a: int, b: int | None) -> tuple:
+        return head + (slice(a, b),)
+
+    return x[part(None, -2)] - 2.0 * x[part(1, -1)] + x[part(2, None)]
+
+
+def root_relative(x: Any, root_joints: Sequence[int]) -> np.ndarray:
+    """Every joint minus the per-frame mean of ``root_joints``: ``x - mean_{r in roots} x[..., r, :]``,
+    ``(..., J, D)`` in, the same shape out (float64); the roots' mean becomes 0."""
+    arr = np.asarray(x, dtype=np.float64)
+    return arr - arr[..., list(root_joints), :].mean(axis=-2, keepdims=True)
+
+
+def continuous_quaternions(q: Any) -> np.ndarray:
+    """``(T, J, 4)`` quaternions with signs chosen so that consecutive valid frames of each joint
+    have a non-negative dot product (NaN frames are skipped and stay NaN).
+
+    Frame ``t`` is compared with the last valid frame before it *as read*: ``s_t = -1`` where
+    ``q_t . q_prev < 0``, and the output is ``q_t prod_{u <= t} s_u`` (float64).
+    """
+    q = np.array(q, dtype=np.float64)
+    T = q.shape[0]
+    valid = np.isfinite(q).all(-1)  # (T, J)
+    idx = np.where(valid, np.arange(T)[:, None], -1)
+    last = np.maximum.accumulate(idx, axis=0)  # last valid frame <= t
+    prev = np.concatenate([np.full((1,) + last.shape[1:], -1), last[:-1]], axis=0)  # last valid frame < t
+    has_prev = valid & (prev >= 0)
+    ref = np.take_along_axis(q, np.clip(prev, 0, None)[..., None], axis=0)
+    dot = np.einsum("tjk,tjk->tj", np.where(has_prev[..., None], q, 0.0), np.where(has_prev[..., None], ref, 0.0))
+    step = np.where(dot < 0, -1.0, 1.0)  # flip relative to the previous valid frame (as read)
+    sign = np.cumprod(step, axis=0)
+    return q * sign[..., None]
