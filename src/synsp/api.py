@@ -11,6 +11,7 @@ import numpy as np
 from .refiners import FunctionRefiner, Refiner, fit_refiner, get_refiner, shipped_models, subset_indices
 from .repair import relabel, repair_poses, repair_skeleton
 from .skeletons import SKELETONS, get_skeleton, skeleton_for
+from .timeseries import second_difference
 from .validation import (
     ABSURD_COORDINATE,
     SynspInputError,
@@ -183,7 +184,7 @@ def _mean_accel(x: np.ndarray) -> float:
     """Mean |second difference| per joint of ``(T, J, D)`` (NaN-aware; NaN when T < 3)."""
     if len(x) < 3:
         return float("nan")
-    a = np.linalg.norm(np.diff(x, 2, axis=0), axis=-1)
+    a = np.linalg.norm(second_difference(x), axis=-1)
     return float(np.nanmean(a)) if np.isfinite(a).any() else float("nan")
 
 

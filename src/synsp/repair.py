@@ -66,6 +66,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .skeletons import Skeleton, get_skeleton
+from .timeseries import second_difference
 from .validation import SynspInputError, check_poses, to_numpy
 
 __all__ = ["GROUPS", "InversionRepair", "OnlineRepair", "group_scales", "limb_groups", "repair_inversions", "relabel",
@@ -452,7 +453,7 @@ def _jitter(x: np.ndarray) -> float:
     """Median length of the second difference over frames and joints (NaN-aware; 0 when none)."""
     if len(x) < 3:
         return 0.0
-    a = np.linalg.norm(x[2:] - 2 * x[1:-1] + x[:-2], axis=-1)
+    a = np.linalg.norm(second_difference(x), axis=-1)
     a = a[np.isfinite(a)]
     return float(np.median(a)) if a.size else 0.0
 

@@ -43,6 +43,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..timeseries import second_difference as _second_difference
 from ..validation import SynspInputError, check_same_shape
 
 __all__ = ["SmoothNetConfig", "SmoothNet", "smoothnet_loss", "PRESETS"]
@@ -162,8 +163,9 @@ class SmoothNet(nn.Module):
 
 
 def second_difference(x: torch.Tensor) -> torch.Tensor:
-    """Acceleration along time, the second-to-last axis: ``(..., W, C) -> (..., W-2, C)``."""
-    return x[..., 2:, :] - 2 * x[..., 1:-1, :] + x[..., :-2, :]
+    """Acceleration along time, the second-to-last axis: ``(..., W, C) -> (..., W-2, C)``
+    (:func:`synsp.timeseries.second_difference` on tensors)."""
+    return _second_difference(x, axis=-2)
 
 
 def smoothnet_loss(

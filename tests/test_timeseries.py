@@ -1,0 +1,104 @@
+"""The time-series primitives' maths (synsp.timeseries), and that the old names are the same functions."""
+
+import numpy as np
+import torch
+
+from synsp.timeseries import (
+    continuous_quaternions,
+    frame_grid,
+    resample,
+    resample_time,
+    root_relative,
+    second_difference,
+)
+
+
+def _linear(T: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    a, b = rng.standard_normal((2, 5, 3))
+    t = np.arange(T, dtype=np.float64)
+    return a + b * t[:, None, None], (a, b)
+
+
+def test_resample_reproduces_linear_motion_at_fractional_times():
+    x, (a, b) = _linear(20)
+    times = np.array([0.0, 0.25, 3.5, 10.0, 18.75, 19.0])
+    np.testing.assert_allclose(resample(x, times), a + b * times[:, None, None], rtol=0, atol=1e-12)
+
+
+def test_resample_integer_times_give_the_frames_exactly():
+    x = np.random.default_rng(1).standard_normal((9, 4, 2))
+    idx = np.array([0, 3, 8, 8, 2])
+    np.testing.assert_array_equal(resample(x, idx.astype(float)), x[idx])
+
+
+def test_resample_time_matches_both_ends_and_is_resample_on_the_frame_grid():
+    x, (a, b) = _linear(31)
+    y = resample_time(x, 61)  # twice the rate: every half frame
+    np.testing.assert_array_equal(y[[0, -1]], x[[0, -1]])
+    np.testing.assert_allclose(y, a + b * frame_grid(31, 61)[:, None, None], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(resample_time(y, 31), x, rtol=0, atol=1e-12)  # round trip
+    np.testing.assert_array_equal(frame_grid(31, 61), np.arange(61) / 2)
+    np.testing.assert_array_equal(resample_time(x[:1], 4), np.repeat(x[:1], 4, axis=0))
+    np.testing.assert_array_equal(resample_time(x, 1), x[:1])
+
+
+def test_second_difference_of_a_quadratic_is_constant():
+    rng = np.random.default_rng(2)
+    a, b, c = rng.standard_normal((3, 6, 3))
+    t = np.arange(12, dtype=np.float64)[:, None, None]
+    d = second_difference(a * t**2 + b * t + c)
+    assert d.shape == (10, 6, 3)
+    np.testing.assert_allclose(d, np.broadcast_to(2 * a, d.shape), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(second_difference(b * t + c), 0.0, rtol=0, atol=1e-12)  # linear: 0
+    np.testing.assert_array_equal(second_difference(np.arange(12.0)), np.zeros(10))  # exact on integers
+
+
+def test_second_difference_along_another_axis_and_on_tensors():
+    x = np.random.default_rng(3).standard_normal((4, 9, 5))
+    expected = x[:, :-2] - 2.0 * x[:, 1:-1] + x[:, 2:]
+    np.testing.assert_array_equal(second_difference(x, axis=1), expected)
+    np.testing.assert_array_equal(second_difference(x, axis=-2), expected)
+    t = torch.from_numpy(x.astype(np.float32))
+    out = second_difference(t, axis=-2)
+    assert isinstance(out, torch.Tensor) and out.shape == (4, 7, 5)
+    np.testing.assert_array_equal(out.numpy(), second_difference(x.astype(np.float32), axis=1))
+
+
+def test_root_relative_zeroes_the_roots_mean():
+    x = np.random.default_rng(4).standard_normal((7, 3, 17, 3))
+    r = root_relative(x, (0, 1, 4))
+    assert r.shape == x.shape and r.dtype == np.float64
+    np.testing.assert_allclose(r[..., [0, 1, 4], :].mean(axis=-2), 0.0, atol=1e-12)
+    np.testing.assert_allclose(root_relative(x, [0])[..., 0, :], 0.0, atol=0)
+    # differences between joints are unchanged
+    np.testing.assert_allclose(r[..., 5, :] - r[..., 9, :], x[..., 5, :] - x[..., 9, :], atol=1e-12)
+
+
+def test_continuous_quaternions_make_consecutive_dots_non_negative_and_keep_rotations():
+    rng = np.random.default_rng(5)
+    q = rng.standard_normal((50, 3, 4))
+    q /= np.linalg.norm(q, axis=-1, keepdims=True)
+    q *= np.where(rng.random((50, 3, 1)) < 0.5, -1.0, 1.0)  # random signs
+    q[10:13, 1] = np.nan  # a gap: compared with the last valid frame before it
+    c = continuous_quaternions(q)
+    np.testing.assert_array_equal(np.isnan(c), np.isnan(q))
+    ok = ~np.isnan(q).any(-1)
+    np.testing.assert_array_equal(np.abs(c[ok]), np.abs(q[ok]))  # only signs change
+    for j in range(3):
+        v = c[ok[:, j], j]
+        assert ((v[1:] * v[:-1]).sum(-1) >= 0).all()
+
+
+def test_the_old_names_are_the_one_implementation():
+    import synsp.metrics
+    import synsp.models.smoothnet
+    import synsp.refiners
+    import synsp.rotations
+
+    assert synsp.refiners.resample_time is resample_time
+    assert synsp.metrics.root_relative is root_relative
+    assert synsp.rotations.continuous_quaternions is continuous_quaternions
+    x = torch.randn(2, 8, 6)
+    assert torch.equal(synsp.models.smoothnet.second_difference(x), second_difference(x, axis=-2))
+
