@@ -74,6 +74,9 @@ from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError
 
 __all__ = ["format_of", "read", "sniff", "write"]
+# the JSON helpers shared with synsp.io.openpose (Instance, load_json, json_style, dump_json, kind_of,
+# keypoint_triples, with_coords, build_tracks, rows_to_write, value_at, with_edits) are public names
+# outside __all__: the OpenPose reader and writer use them, users need not
 
 #: the parts of a split COCO-WholeBody entry, in the order of the 133 keypoints, with their sizes
 WHOLEBODY_PARTS: tuple[tuple[str, int], ...] = (
@@ -106,7 +109,7 @@ _NUMBER_TYPES = {int, float, type(None)}
 
 
 @dataclass
-class _Instance:
+class Instance:
     """One detected person in one frame, as read from a document."""
 
     frame: int  # index into the file's timeline
@@ -118,7 +121,7 @@ class _Instance:
     scores: np.ndarray | None  # (J,)
 
 
-def _load_json(p: Path, expected: str) -> tuple[Any, str]:
+def load_json(p: Path, expected: str) -> tuple[Any, str]:
     """The parsed document and its text; an empty file or a JSON syntax error raise."""
     text = read_text(p).lstrip("\ufeff")
     if not text.strip():
@@ -131,8 +134,8 @@ def _load_json(p: Path, expected: str) -> tuple[Any, str]:
         ) from None
 
 
-def _json_style(text: str) -> dict[str, Any]:
-    """The indentation, separators and final newline of ``text``, for :func:`_dumps`."""
+def json_style(text: str) -> dict[str, Any]:
+    """The indentation, separators and final newline of ``text``, for :func:`dump_json`."""
     head = text[:4096]
     key_sep = ": " if '": ' in head else ":"
     indent = re.match(r"\s*[\[{][ \t]*\r?\n([ \t]+)\S", text)
@@ -141,13 +144,13 @@ def _json_style(text: str) -> dict[str, Any]:
             "end": "\n" if text.endswith("\n") else ""}
 
 
-def _dumps(doc: Any, style: dict[str, Any]) -> str:
-    """``doc`` as JSON text in the ``style`` of :func:`_json_style`.  (``json.dumps``, unlike
+def dump_json(doc: Any, style: dict[str, Any]) -> str:
+    """``doc`` as JSON text in the ``style`` of :func:`json_style`.  (``json.dumps``, unlike
     ``json.dump``, uses the C encoder: several times faster on large documents.)"""
     return json.dumps(doc, ensure_ascii=False, indent=style["indent"], separators=style["separators"]) + style["end"]
 
 
-def _kind(v: Any) -> str:
+def kind_of(v: Any) -> str:
     """What a JSON value is, for messages ("an object", "the number 3", ...)."""
     kinds = {dict: "an object", list: "a list", str: "a string", type(None): "null", bool: "a boolean"}
     return kinds.get(type(v), f"the number {v!r}")
@@ -158,21 +161,21 @@ def _numbers(values: Any, src: Path, where: str, key: str) -> np.ndarray:
     if isinstance(values, list) and {type(v) for v in values} <= _NUMBER_TYPES:
         return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
     if not isinstance(values, list):
-        raise SynspInputError(f"{src}: {where}: {key!r} is {_kind(values)}; expected a list of numbers")
+        raise SynspInputError(f"{src}: {where}: {key!r} is {kind_of(values)}; expected a list of numbers")
     k, v = next((k, v) for k, v in enumerate(values) if type(v) not in _NUMBER_TYPES)
     raise SynspInputError(
-        f"{src}: {where}: {key!r}[{k}] is {_kind(v)}; expected a number (or null for a missing value)")
+        f"{src}: {where}: {key!r}[{k}] is {kind_of(v)}; expected a number (or null for a missing value)")
 
 
 def _rows(values: Any, src: Path, where: str, key: str, widths: tuple[int, ...], shape: str) -> np.ndarray:
     """``(J, W)`` floats from a JSON list of J rows of W numbers, W in ``widths``; ``shape`` describes
     the rows for messages."""
     if not isinstance(values, list) or not values:
-        found = "an empty list" if values == [] else _kind(values)
+        found = "an empty list" if values == [] else kind_of(values)
         raise SynspInputError(f"{src}: {where}: {key!r} is {found}; expected {shape}")
     for j, row in enumerate(values):
         if not isinstance(row, list):
-            raise SynspInputError(f"{src}: {where}: {key!r}[{j}] is {_kind(row)}; expected {shape}")
+            raise SynspInputError(f"{src}: {where}: {key!r}[{j}] is {kind_of(row)}; expected {shape}")
         if len(row) not in widths:
             raise SynspInputError(f"{src}: {where}: {key!r}[{j}] has {len(row)} values; expected {shape}")
         if len(row) != len(values[0]):
@@ -183,7 +186,7 @@ def _rows(values: Any, src: Path, where: str, key: str, widths: tuple[int, ...],
     return flat.reshape(len(values), len(values[0]))
 
 
-def _triples(values: Any, src: Path, where: str, key: str) -> np.ndarray:
+def keypoint_triples(values: Any, src: Path, where: str, key: str) -> np.ndarray:
     """``(J, 3)`` floats from a flat JSON list ``[x1, y1, c1, x2, ...]``."""
     flat = _numbers(values, src, where, key)
     if len(flat) == 0 or len(flat) % 3:
@@ -201,7 +204,7 @@ def _coords(row: np.ndarray) -> list[list[float | None]]:
     return out
 
 
-def _with_coords(triples: list, row: np.ndarray) -> list:
+def with_coords(triples: list, row: np.ndarray) -> list:
     """The flat list ``[x1, y1, c1, ...]`` with x, y replaced from ``row`` (J, 2) and each c kept."""
     out = []
     for j, (x, y) in enumerate(_coords(row)):
@@ -221,7 +224,7 @@ def _check_assign_ids(assign_ids: str | None) -> None:
             "instance within its frame is its id)")
 
 
-def _track_by_position(instances: list[_Instance]) -> list[int]:
+def _track_by_position(instances: list[Instance]) -> list[int]:
     """``assign_ids="track"`` on a file without track ids: each instance's track, following every person
     from frame to frame by motion continuity (:func:`synsp.identity.repair_identities` on the instances
     in file order: constant-velocity prediction and assignment with hysteresis; a joint scoring below
@@ -249,8 +252,8 @@ def _track_by_position(instances: list[_Instance]) -> list[int]:
     return [int(track_of[row[i.frame], slot[id(i)]]) for i in instances]
 
 
-def _build_tracks(
-    src: Path, instances: list[_Instance], assign_ids: str | None, how_to_track: str
+def build_tracks(
+    src: Path, instances: list[Instance], assign_ids: str | None, how_to_track: str
 ) -> tuple[list[Track], dict[Hashable, list[tuple[int, tuple]]]]:
     """Group instances into tracks (in order of first appearance) and where each row came from."""
     _check_assign_ids(assign_ids)
@@ -291,13 +294,13 @@ def _build_tracks(
                 "the position of each person within its frame as the id (right only if the estimator lists "
                 "people in a stable order)")
         ids = [0] * len(instances)
-    rows: dict[Hashable, list[_Instance]] = {}
+    rows: dict[Hashable, list[Instance]] = {}
     for tid, inst in zip(ids, instances):
         try:
             group = rows.setdefault(tid, [])
         except TypeError:
             raise SynspInputError(
-                f"{src}: {inst.where}: the track id is {_kind(tid)}; expected a number or a string") from None
+                f"{src}: {inst.where}: the track id is {kind_of(tid)}; expected a number or a string") from None
         if group and group[-1].frame == inst.frame:
             raise SynspInputError(
                 f"{src}: track id {tid!r} appears twice in frame {inst.frame} ({group[-1].where} and "
@@ -315,7 +318,7 @@ def _build_tracks(
     return tracks, {tid: [(i.frame, i.loc) for i in group] for tid, group in rows.items()}
 
 
-def _rows_to_write(target: Path, pose_file: PoseFile, layouts: tuple[str, ...]) -> Iterator[tuple[np.ndarray, tuple]]:
+def rows_to_write(target: Path, pose_file: PoseFile, layouts: tuple[str, ...]) -> Iterator[tuple[np.ndarray, tuple]]:
     """``(keypoints (J, D), location)`` of every row of every track, checked against the file read."""
     meta = pose_file.meta
     if meta.get("layout") not in layouts:
@@ -338,13 +341,13 @@ def _rows_to_write(target: Path, pose_file: PoseFile, layouts: tuple[str, ...]) 
             yield kp, loc
 
 
-def _at(doc: Any, loc: tuple) -> Any:
+def value_at(doc: Any, loc: tuple) -> Any:
     for key in loc:
         doc = doc[key]
     return doc
 
 
-def _replaced(doc: Any, edits: list[tuple[tuple, dict]]) -> Any:
+def with_edits(doc: Any, edits: list[tuple[tuple, dict]]) -> Any:
     """A copy of ``doc`` in which the object at each ``loc`` is updated with its ``new`` keys.
 
     Only the lists and objects on the way to an edited object are copied (shallowly); everything
@@ -441,7 +444,7 @@ def _frame_index(src: Path, keys: list[Any], what: str) -> dict[Any, int]:
         return {k: i for i, k in enumerate(sorted(set(keys), key=_sort_key))}
     except TypeError:
         bad = next(k for k in keys if not isinstance(k, (int, float, str)) or isinstance(k, bool))
-        raise SynspInputError(f"{src}: {what} {bad!r} is {_kind(bad)}; expected a number or a string") from None
+        raise SynspInputError(f"{src}: {what} {bad!r} is {kind_of(bad)}; expected a number or a string") from None
 
 
 def _mmpose1_frames(src: Path, frames: list, prefix: tuple) -> tuple[list[_Frame], int]:
@@ -450,7 +453,7 @@ def _mmpose1_frames(src: Path, frames: list, prefix: tuple) -> tuple[list[_Frame
     ids = []
     for k, fr in enumerate(frames):
         if not isinstance(fr, dict) or not isinstance(fr.get("instances"), list):
-            found = f"an object with keys {sorted(fr)}" if isinstance(fr, dict) else _kind(fr)
+            found = f"an object with keys {sorted(fr)}" if isinstance(fr, dict) else kind_of(fr)
             raise SynspInputError(
                 f"{src}: frame {k} is {found}; expected {{'frame_id': int, 'instances': [...]}} "
                 "like the first frame")
@@ -486,7 +489,7 @@ def _layout(doc: Any, src: Path) -> tuple[str, str, list[_Frame], int, dict]:
             info, dataset = doc["instance_info"], doc.get("meta_info")
             if not isinstance(info, list):
                 raise SynspInputError(
-                    f"{src}: 'instance_info' is {_kind(info)}; expected a list of frames or instances")
+                    f"{src}: 'instance_info' is {kind_of(info)}; expected a list of frames or instances")
             dataset = dataset if isinstance(dataset, dict) else {}
             if info and isinstance(info[0], dict) and "instances" in info[0]:
                 return ("mmpose1-demo", "xy") + _mmpose1_frames(src, info, ("instance_info",)) + (dataset,)
@@ -500,7 +503,7 @@ def _layout(doc: Any, src: Path) -> tuple[str, str, list[_Frame], int, dict]:
         raise SynspInputError(
             f"{src}: a JSON object with keys {sorted(doc)[:8]} is not pose output; expected {_EXPECTED}")
     if not isinstance(doc, list):
-        raise SynspInputError(f"{src}: the document is {_kind(doc)}; expected {_EXPECTED}")
+        raise SynspInputError(f"{src}: the document is {kind_of(doc)}; expected {_EXPECTED}")
     if not doc:
         raise SynspInputError(f"{src}: the document is an empty list (no frames); expected {_EXPECTED}")
     head = doc[0]
@@ -508,7 +511,7 @@ def _layout(doc: Any, src: Path) -> tuple[str, str, list[_Frame], int, dict]:
         for k, fr in enumerate(doc):
             if not isinstance(fr, list):
                 raise SynspInputError(
-                    f"{src}: frame {k} is {_kind(fr)}; expected a list of instances (MMPose 0.x layout)")
+                    f"{src}: frame {k} is {kind_of(fr)}; expected a list of instances (MMPose 0.x layout)")
         frames = [(k, [((k, n), inst, f"frame {k}, instance {n}") for n, inst in enumerate(fr)])
                   for k, fr in enumerate(doc)]
         return "mmpose0", "xys", frames, len(doc), {}
@@ -518,7 +521,7 @@ def _layout(doc: Any, src: Path) -> tuple[str, str, list[_Frame], int, dict]:
         return _coco_results(doc, src)
     if isinstance(head, dict) and "keypoints" in head:
         return ("mmpose1-image", "xy") + _image_frame(doc, ()) + ({},)
-    found = f"an object with keys {sorted(head)[:8]}" if isinstance(head, dict) else _kind(head)
+    found = f"an object with keys {sorted(head)[:8]}" if isinstance(head, dict) else kind_of(head)
     raise SynspInputError(f"{src}: a list whose first item is {found} is not pose output; expected {_EXPECTED}")
 
 
@@ -529,7 +532,7 @@ def _coco_encoding(entries: list) -> str:
 def _coco_results(doc: list, src: Path) -> tuple[str, str, list[_Frame], int, dict]:
     for k, e in enumerate(doc):
         if not isinstance(e, dict) or "image_id" not in e:
-            found = f"an object with keys {sorted(e)[:8]}" if isinstance(e, dict) else _kind(e)
+            found = f"an object with keys {sorted(e)[:8]}" if isinstance(e, dict) else kind_of(e)
             raise SynspInputError(f"{src}: result {k} is {found}; expected {{'image_id', 'keypoints', ...}}")
     index = _frame_index(src, [e["image_id"] for e in doc], "image_id")
     frames: dict[int, list] = {i: [] for i in range(len(index))}
@@ -541,10 +544,10 @@ def _coco_results(doc: list, src: Path) -> tuple[str, str, list[_Frame], int, di
 def _coco_annotations(doc: dict, src: Path) -> tuple[str, str, list[_Frame], int, dict]:
     anns, images = doc["annotations"], doc.get("images")
     if not isinstance(anns, list):
-        raise SynspInputError(f"{src}: 'annotations' is {_kind(anns)}; expected a list of annotations")
+        raise SynspInputError(f"{src}: 'annotations' is {kind_of(anns)}; expected a list of annotations")
     for k, a in enumerate(anns):
         if not isinstance(a, dict) or "image_id" not in a:
-            found = f"an object with keys {sorted(a)[:8]}" if isinstance(a, dict) else _kind(a)
+            found = f"an object with keys {sorted(a)[:8]}" if isinstance(a, dict) else kind_of(a)
             raise SynspInputError(f"{src}: annotation {k} is {found}; expected {{'image_id', 'keypoints', ...}}")
     if images is None:
         index = _frame_index(src, [a["image_id"] for a in anns], "image_id")
@@ -565,9 +568,9 @@ def _coco_annotations(doc: dict, src: Path) -> tuple[str, str, list[_Frame], int
     return "coco-annotations", _coco_encoding(anns), list(frames.items()), len(index), {}
 
 
-def _decode(src: Path, frame: int, order: int, loc: tuple, inst: Any, where: str, encoding: str) -> _Instance:
+def _decode(src: Path, frame: int, order: int, loc: tuple, inst: Any, where: str, encoding: str) -> Instance:
     if not isinstance(inst, dict) or "keypoints" not in inst:
-        found = f"an object with keys {sorted(inst)[:8]}" if isinstance(inst, dict) else _kind(inst)
+        found = f"an object with keys {sorted(inst)[:8]}" if isinstance(inst, dict) else kind_of(inst)
         raise SynspInputError(f"{src}: {where} is {found}; expected an object with 'keypoints'")
     scores = None
     if encoding == "xy":
@@ -589,14 +592,14 @@ def _decode(src: Path, frame: int, order: int, loc: tuple, inst: Any, where: str
                 raise SynspInputError(
                     f"{src}: {where} has no {key!r}; a COCO-WholeBody entry splits its keypoints into "
                     f"{[k for k, _ in WHOLEBODY_PARTS]}")
-        chunks = [_triples(inst[key], src, where, key) for key, _ in parts]  # (J_part, 3) each
+        chunks = [keypoint_triples(inst[key], src, where, key) for key, _ in parts]  # (J_part, 3) each
         for (key, size), chunk in zip(parts, chunks):
             if size is not None and len(chunk) != size:
                 raise SynspInputError(
                     f"{src}: {where}: {key!r} has {len(chunk)} keypoints; COCO-WholeBody has {size}")
         triples = np.concatenate(chunks)  # (J, 3)
         kp, scores = triples[:, :2], triples[:, 2]
-    return _Instance(frame, order, inst.get("track_id"), where, loc, kp, scores)
+    return Instance(frame, order, inst.get("track_id"), where, loc, kp, scores)
 
 
 def _skeleton(dataset: dict, num_joints: int | None, dims: int | None) -> str | None:
@@ -616,14 +619,14 @@ def read(path: Any, assign_ids: str | None = None, fps: float | None = None) -> 
     p = as_path(path)
     if fps is not None and not (isinstance(fps, (int, float)) and fps > 0):
         raise SynspInputError(f"fps is {fps!r}; expected a positive frame rate")
-    doc, text = _load_json(p, _EXPECTED)
+    doc, text = load_json(p, _EXPECTED)
     layout, encoding, frames, num_frames, dataset = _layout(doc, p)
     instances = [
         _decode(p, frame, order, loc, inst, where, encoding)
         for frame, entries in frames
         for order, (loc, inst, where) in enumerate(entries)
     ]
-    tracks, locations = _build_tracks(p, instances, assign_ids, _HOW_TO_TRACK)
+    tracks, locations = build_tracks(p, instances, assign_ids, _HOW_TO_TRACK)
     shape = instances[0].keypoints.shape if instances else None
     dims = shape[1] if shape else None
     return PoseFile(
@@ -640,7 +643,7 @@ def read(path: Any, assign_ids: str | None = None, fps: float | None = None) -> 
             "document": doc,  # the parsed file, written back with new coordinates
             "locations": locations,  # track id -> [(frame, path to the instance in document)]
             "keypoint_shape": shape,  # (J, D)
-            "style": _json_style(text),  # indent / separators / final newline of the file
+            "style": json_style(text),  # indent / separators / final newline of the file
         },
     )
 
@@ -658,10 +661,10 @@ def _encode(inst: dict, encoding: str, row: np.ndarray) -> dict[str, list]:
     if encoding == "xys":
         return {"keypoints": [xyz + [old[-1]] for xyz, old in zip(_coords(row), inst["keypoints"])]}
     if encoding == "flat":
-        return {"keypoints": _with_coords(inst["keypoints"], row)}
+        return {"keypoints": with_coords(inst["keypoints"], row)}
     new, start = {}, 0
     for key, size in WHOLEBODY_PARTS:
-        new[key] = _with_coords(inst[key], row[start:start + size])
+        new[key] = with_coords(inst[key], row[start:start + size])
         start += size
     return new
 
@@ -674,7 +677,7 @@ def write(path: Any, pose_file: PoseFile) -> Path:
     """Write the document ``pose_file`` was read from to ``path`` with the keypoint coordinates of
     its tracks replaced (NaN -> ``null``), atomically; a ``.gz`` target is gzip-compressed."""
     target = as_path(path)
-    rows = list(_rows_to_write(target, pose_file, _LAYOUTS))
+    rows = list(rows_to_write(target, pose_file, _LAYOUTS))
     meta, doc = pose_file.meta, pose_file.meta["document"]
-    doc = _replaced(doc, [(loc, _encode(_at(doc, loc), meta["encoding"], kp)) for kp, loc in rows])
-    return atomic_write(target, lambda fh: fh.write(_dumps(doc, meta["style"])))
+    doc = with_edits(doc, [(loc, _encode(value_at(doc, loc), meta["encoding"], kp)) for kp, loc in rows])
+    return atomic_write(target, lambda fh: fh.write(dump_json(doc, meta["style"])))

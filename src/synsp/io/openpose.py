@@ -41,17 +41,17 @@ from typing import Any
 
 from synsp.io._common import as_path, atomic_folder, atomic_write
 from synsp.io.keypoints_json import (
-    _at,
-    _build_tracks,
-    _dumps,
-    _Instance,
-    _json_style,
-    _kind,
-    _load_json,
-    _replaced,
-    _rows_to_write,
-    _triples,
-    _with_coords,
+    Instance,
+    build_tracks,
+    dump_json,
+    json_style,
+    keypoint_triples,
+    kind_of,
+    load_json,
+    rows_to_write,
+    value_at,
+    with_coords,
+    with_edits,
 )
 from synsp.io.tracks import PoseFile
 from synsp.validation import SynspInputError
@@ -140,24 +140,24 @@ def read(path: Any, assign_ids: str | None = None, include: str = "pose", fps: f
     first = files[0][0]
     documents, instances, style = {}, [], None
     for number, f in files:
-        doc, text = _load_json(f, _EXPECTED)
-        style = style or _json_style(text)
+        doc, text = load_json(f, _EXPECTED)
+        style = style or json_style(text)
         people = doc.get("people") if isinstance(doc, dict) else None
         if not isinstance(people, list):
-            found = f"an object with keys {sorted(doc)[:8]}" if isinstance(doc, dict) else _kind(doc)
+            found = f"an object with keys {sorted(doc)[:8]}" if isinstance(doc, dict) else kind_of(doc)
             raise SynspInputError(f"{f}: the document is {found}; expected {_EXPECTED}")
         for k, person in enumerate(people):
             where = f"person {k}"
             key = _pose_key(person) if isinstance(person, dict) else None
             if key is None:
-                found = f"an object with keys {sorted(person)[:8]}" if isinstance(person, dict) else _kind(person)
+                found = f"an object with keys {sorted(person)[:8]}" if isinstance(person, dict) else kind_of(person)
                 raise SynspInputError(f"{f}: {where} is {found}; expected an object with 'pose_keypoints_2d'")
-            triples = _triples(person[key], f, where, key)  # (J, 3): x, y, confidence
-            instances.append(_Instance(
+            triples = keypoint_triples(person[key], f, where, key)  # (J, 3): x, y, confidence
+            instances.append(Instance(
                 frame=number - first, order=k, track_id=_person_id(person.get("person_id"), f, where),
                 where=f"{f.name}, {where}", loc=(f.name, "people", k), keypoints=triples[:, :2], scores=triples[:, 2]))
         documents[f.name] = doc
-    tracks, locations = _build_tracks(p, instances, assign_ids, _HOW_TO_TRACK)
+    tracks, locations = build_tracks(p, instances, assign_ids, _HOW_TO_TRACK)
     shape = instances[0].keypoints.shape if instances else None
     skeleton, note = _MODELS.get(shape[0], (None, f"{shape[0]} body keypoints: not BODY_25")) if shape else (None, None)
     meta = {
@@ -177,18 +177,18 @@ def write(path: Any, pose_file: PoseFile) -> Path:
     """Write the documents ``pose_file`` was read from with the body coordinates of its tracks
     replaced: a new folder (or, for a pose file read from one file, that one file), atomically."""
     target = as_path(path)
-    rows = list(_rows_to_write(target, pose_file, ("openpose-folder", "openpose-file")))
+    rows = list(rows_to_write(target, pose_file, ("openpose-folder", "openpose-file")))
     meta, documents = pose_file.meta, pose_file.meta["documents"]
     edits = []
     for kp, loc in rows:
-        person = _at(documents, loc)
+        person = value_at(documents, loc)
         key = _pose_key(person)
-        edits.append((loc, {key: _with_coords(person[key], kp)}))
-    documents = _replaced(documents, edits)
+        edits.append((loc, {key: with_coords(person[key], kp)}))
+    documents = with_edits(documents, edits)
     if meta["layout"] == "openpose-file":
         (doc,) = documents.values()
-        return atomic_write(target, lambda fh: fh.write(_dumps(doc, meta["style"])))
+        return atomic_write(target, lambda fh: fh.write(dump_json(doc, meta["style"])))
     with atomic_folder(target) as tmp:  # refuses an existing file or a folder that is not empty
         for name, doc in documents.items():
-            (tmp / name).write_text(_dumps(doc, meta["style"]), encoding="utf-8")
+            (tmp / name).write_text(dump_json(doc, meta["style"]), encoding="utf-8")
     return target
