@@ -31,6 +31,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from . import api  # looked up when called (tests replace api.refine_pose_file)
+from .filters import FILTERS
+from .io.tracks import output_format, pose_file_format, read_pose_file, write_pose_file
+from .rotations import rotation_filter
+from .skeletons import get_skeleton
 from .validation import SynspInputError
 
 __all__ = ["Job", "find_jobs", "refine_path", "refine_file", "refine_files", "summary_table", "worker_threads"]
@@ -86,8 +91,6 @@ def _inside(path: Path, folder: Path) -> bool:
 def _search(folder: Path, out: Path) -> tuple[list[tuple[Path, str]], list[str]]:
     """Pose files and OpenPose folders under ``folder`` (sorted, recursively; not inside ``out``):
     ``[(path, format)]`` and the files skipped as not pose files."""
-    from .io.tracks import pose_file_format
-
     found, skipped = [], []
     for root, dirs, files in os.walk(folder):
         here = Path(root)
@@ -120,8 +123,6 @@ def find_jobs(inputs: Sequence[str | os.PathLike], output: str | os.PathLike,
     mirrored into the folder ``output`` (see the module docstring), and the files skipped as not pose
     files.  Two inputs that would write the same output, an output folder that is an input folder,
     or inputs with no pose file at all are :class:`SynspInputError`\\ s, before any work."""
-    from .io.tracks import pose_file_format
-
     options = dict(options or {})
     unknown = set(options) - set(OPTIONS)
     if unknown:
@@ -171,10 +172,6 @@ def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model:
     :func:`synsp.api.refine_pose_file`).  The output is checked before the compute; problems raise
     :class:`SynspInputError`.  ``assign_ids`` (MMPose/COCO/OpenPose files without track ids; see
     :func:`synsp.io.keypoints_json.read`): ``"track"`` (default), ``"order"`` or None (refuse)."""
-    from .api import refine_pose_file
-    from .io.tracks import output_format, pose_file_format, read_pose_file, write_pose_file
-    from .skeletons import get_skeleton
-
     if skeleton:
         get_skeleton(skeleton)  # an unknown name fails before any work
     fmt = pose_file_format(input_path)
@@ -188,7 +185,7 @@ def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model:
     if skeleton:
         pose_file.skeleton = skeleton
     method, fallback = _method(pose_file, model)
-    refined, summary = refine_pose_file(pose_file, model=method, fps=fps, max_gap=max_gap, progress=progress,
+    refined, summary = api.refine_pose_file(pose_file, model=method, fps=fps, max_gap=max_gap, progress=progress,
                                         repair=repair)
     summary.setdefault("fallback", None)
     summary["fallback"] = summary["fallback"] or fallback
@@ -204,12 +201,7 @@ _LOADED: dict[Any, Any] = {}
 def _method(pose_file, model: str | None) -> tuple[Any, str | None]:
     """The refiner for ``pose_file`` (``model``, else the default for its skeleton, see
     :func:`synsp.api.choose_model`) and the fallback note; networks are loaded once per process."""
-    from .api import choose_model, refiner_of
-    from .filters import FILTERS
-
     if pose_file.format == "smpl" or pose_file.units == "axis-angle":  # rotations: see synsp.rotations
-        from .rotations import rotation_filter
-
         key = ("rotations", model, pose_file.num_joints)
         if key not in _LOADED:
             _LOADED[key] = rotation_filter(model, pose_file.num_joints)
@@ -223,11 +215,11 @@ def _method(pose_file, model: str | None) -> tuple[Any, str | None]:
     if model is None:
         if not pose_file.tracks:
             return None, None  # refine_pose_file names the problem
-        model, fallback = choose_model(pose_file.num_joints, pose_file.dims, pose_file.skeleton)
+        model, fallback = api.choose_model(pose_file.num_joints, pose_file.dims, pose_file.skeleton)
     if model in FILTERS:
         return model, fallback
     if model not in _LOADED:
-        _LOADED[model] = refiner_of(model)
+        _LOADED[model] = api.refiner_of(model)
     return _LOADED[model], fallback
 
 

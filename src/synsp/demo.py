@@ -37,13 +37,19 @@ from pathlib import Path
 
 import numpy as np
 
+from . import pictures
+from .api import refine_pose_file
 from .data.corpus import load_corpus
-from .metrics import summarize
 from .filters import FILTERS
+from .geometry import axis_angle_to_matrix, geodesic_angle
+from .io._common import atomic_write
+from .io.tracks import read_pose_file
+from .metrics import summarize
 from .noise import simulate
-from .refiners import get_refiner, shipped_models
-from .training import input_as_refiner
+from .refiners import get_refiner, shipped_models, subset_indices
+from .rotations import refine_rotations, rotation_metrics
 from .skeletons import get_skeleton
+from .training import input_as_refiner, input_as_rotations
 
 __all__ = ["DEMO_REFINERS", "DemoResult", "run_demo", "run_real_demo", "REAL_TRACK"]
 
@@ -118,9 +124,6 @@ def run_rotation_demo(clip_id: str, preset: str = "3dpw-spin-like", seed: int = 
     Returns the rows (method -> :func:`synsp.rotations.rotation_metrics`); with ``with_picture`` the
     pair ``(rows, picture)``, the picture ``demo_rotations.png`` in ``out_dir`` (None without
     ``out_dir`` or matplotlib)."""
-    from .rotations import refine_rotations, rotation_metrics
-    from .training import input_as_rotations
-
     found = [c for c in load_corpus(skeleton="h36m17", rotations=True) if c.clip_id == clip_id]
     if not found:
         return (None, None) if with_picture else None
@@ -157,9 +160,6 @@ def run_real_demo(out_dir: str | os.PathLike | None = "synsp-demo", model: str |
     (px/frame², mean over landmarks and frames with both neighbours detected) and
     ``displacement`` (mean |refined - raw| over landmarks and detections, px).
     """
-    from .api import refine_pose_file
-    from .io.tracks import read_pose_file
-
     raw = read_pose_file(REAL_TRACK if path is None else path)
     refined, summary = refine_pose_file(raw, model=model, progress=False)
     rows = []
@@ -180,14 +180,13 @@ def _plot_real(out_dir, raw, refined, summary) -> Path | None:
 
     if importlib.util.find_spec("matplotlib") is None:  # matplotlib is an optional extra
         return None
-    from .pictures import plot_refinement
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     before, _ = raw.to_array()
     after, _ = refined.to_array()
     joints = _jittery(before, _refined_joints(raw.skeleton, summary["model"]))
-    return plot_refinement(before, after, out / "demo_sports2d.png", skeleton=raw.skeleton, fps=raw.fps,
+    return pictures.plot_refinement(before, after, out / "demo_sports2d.png", skeleton=raw.skeleton, fps=raw.fps,
                            joints=joints, unit="px", accel_per_frame=True, image_y=raw.dims == 2,
                            title=f"Sports2D demo video: MediaPipe Pose (grey) refined by {summary['model']}")
 
@@ -197,8 +196,6 @@ def _refined_joints(skeleton: str | None, model: str) -> list[int] | None:
     network for this skeleton); for a network of a smaller skeleton (the COCO-17 model on MediaPipe's
     33 landmarks) its joints only, the others merely following their nearest refined joint."""
     import json
-
-    from .refiners import subset_indices
 
     models = shipped_models()
     if model not in models or skeleton is None:
@@ -237,8 +234,6 @@ def _plot_rotations(out_dir, gt, outputs, fps) -> Path | None:
         return None
     import torch
 
-    from .geometry import axis_angle_to_matrix, geodesic_angle
-
     def error(a, b):  # geodesic angle between axis-angles, radians
         return geodesic_angle(axis_angle_to_matrix(torch.as_tensor(a)), axis_angle_to_matrix(torch.as_tensor(b))).numpy()
 
@@ -264,8 +259,6 @@ def _plot_rotations(out_dir, gt, outputs, fps) -> Path | None:
 def _save_png(fig, out_dir, name: str) -> Path:
     """Write a figure atomically into ``out_dir`` (made if missing) and close it."""
     import matplotlib.pyplot as plt
-
-    from .io._common import atomic_write
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

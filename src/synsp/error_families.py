@@ -104,19 +104,24 @@ import numpy as np
 import scipy.ndimage
 import scipy.signal
 
+from .geometry import axis_angle_to_matrix, axis_angle_to_quaternion, matrix_to_axis_angle, quaternion_to_axis_angle
 from .noise import (
     Simulated,
     _ar,
     _bursts,
+    _compose,
+    _depth_unit_vectors,
     _expand,
     _flip_permutation,
     _invert,
     _joint_box,
     _last_valid,
     _localization_confidence,
+    _lowpass,
     _resolve_skeleton,
     joint_factors,
 )
+from .timeseries import continuous_quaternions
 from .validation import SynspInputError, check_fps, check_poses
 
 __all__ = ["ErrorFamily", "FAMILIES", "TRAINING_FAMILIES", "HELD_OUT_FAMILIES", "get_family", "is_family",
@@ -264,8 +269,6 @@ def _bone_rotate(x4: np.ndarray, parents: tuple[int, ...], angles: np.ndarray) -
 
     ``angles`` ``(T, P, J, 3)`` rotation vectors in 3D, ``(T, P, J, 1)`` angles in 2D (joint j's bone is
     joint j minus its parent; roots keep their position)."""
-    from .geometry import axis_angle_to_matrix
-
     D = x4.shape[-1]
     shift = np.zeros_like(x4)  # accumulated from the roots out; exactly 0 where every angle above is 0
     if D == 3:
@@ -377,8 +380,6 @@ def simulate_family(
     geodesic angle in degrees; see the module docstring (``depth_axis`` is
     not used; ``scale`` is radians per degree).
     """
-    from .noise import _depth_unit_vectors
-
     fam = get_family(family)
     fps = check_fps(fps, allow_none=False)
     if representation == "rotations":
@@ -448,8 +449,6 @@ def simulate_family(
         elif comp == "lag":
             tau = r.uniform(0.02, 0.15)
             alpha = math.exp(-1.0 / (fps * tau))
-            from .noise import _lowpass
-
             noise += _blend(env) * (_lowpass(x4, alpha) - x4)
         elif comp == "misses":
             _draw_misses(r, T, fps, P, J, gate, missing)
@@ -472,8 +471,6 @@ def simulate_family(
             half = w * amp / math.sqrt(2.0)  # (T, P)
             noise += _unit(_ar(r, (T, P, 1, D), fps, tau, 2)) * half[:, :, None, None]
             if D == 3:
-                from .geometry import axis_angle_to_matrix
-
                 omega = _unit(_ar(r, (T, P, 3), fps, tau, 2)) * (half / radius)[..., None]
                 noise += np.einsum("tpab,tpjb->tpja", axis_angle_to_matrix(omega), rel) - rel
             else:
@@ -520,8 +517,6 @@ _MIRROR = np.array([1.0, -1.0, -1.0])
 
 def _relative(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The rotation vector ``log(R(a)^T R(b))``: what turns ``a`` into ``b`` on the joint's side."""
-    from .geometry import axis_angle_to_matrix, matrix_to_axis_angle
-
     Ra, Rb = axis_angle_to_matrix(a), axis_angle_to_matrix(b)
     return matrix_to_axis_angle(np.swapaxes(Ra, -1, -2) @ Rb)
 
@@ -529,9 +524,6 @@ def _relative(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _quaternion_filter(x4: np.ndarray, fn: Any) -> np.ndarray:
     """``fn`` (a filter along axis 0) applied to the sign-continuous quaternions of ``x4`` ``(T, P, J, 3)``,
     renormalised, back to axis-angles."""
-    from .geometry import axis_angle_to_quaternion, quaternion_to_axis_angle
-    from .rotations import continuous_quaternions
-
     T, P, J, _ = x4.shape
     q = continuous_quaternions(axis_angle_to_quaternion(x4).reshape(T, P * J, 4))
     y = fn(q)
@@ -542,9 +534,6 @@ def _quaternion_filter(x4: np.ndarray, fn: Any) -> np.ndarray:
 def _simulate_rotations(gt: Any, fam: ErrorFamily, skeleton: Any, fps: float,
                         seed: int | np.random.Generator | None, level: float | None) -> Simulated:
     """:func:`simulate_family` on local axis-angles; see the module docstring's *Rotations*."""
-    from .geometry import axis_angle_to_matrix
-    from .noise import _compose, _lowpass
-
     if level is not None and not (isinstance(level, (int, float)) and 0 <= level < 180):
         raise SynspInputError(f"level is {level!r}; for rotations expected an RMS angle in degrees in [0, 180)")
     sk = _resolve_skeleton(skeleton)

@@ -23,7 +23,7 @@ import numpy as np
 from .metrics import summarize
 from .refiners import FunctionRefiner, get_refiner
 from .skeletons import get_skeleton
-from .training import input_as_refiner, validation_set
+from .training import evaluate_refiner, input_as_refiner, validation_set
 
 #: one line per method as :func:`compare` starts it (``synsp benchmark`` prints them to stderr)
 log = logging.getLogger("synsp.benchmark")
@@ -124,8 +124,6 @@ def markdown_table(rows: list[Row], data_fps: float = 30.0) -> str:
 
 def mpjpe_accel_table(methods: list[tuple[str, object]], clips, skeleton: str = "h36m17") -> str:
     """A Markdown table of MPJPE and Accel for named refiners on the same (gt, input, confidence) clips."""
-    from .training import evaluate_refiner
-
     lines = ["| method | MPJPE | Accel |", "|---|---|---|"]
     for name, refiner in methods:
         r = evaluate_refiner(refiner, clips, skeleton)

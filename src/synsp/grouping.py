@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 
 from .data.views import PoseBank, align_to
-from .refiners import WEIGHTS_DIR, NetworkRefiner, get_refiner
+from .refiners import WEIGHTS_DIR, NetworkRefiner, get_refiner, shipped_models
 from .validation import SynspInputError
 
 __all__ = ["DEFAULT_BANK", "DEFAULT_MODEL", "SimilarPoseRefiner", "load_bank", "similar_pose_refiner"]
@@ -160,8 +160,6 @@ def similar_pose_refiner(model: str | os.PathLike = DEFAULT_MODEL, bank: str | o
     ``model`` is looked up among the shipped models, then as a checkpoint stem,
     then as ``<runs>/<model>/best`` (where ``synsp train`` writes it).
     """
-    from .refiners import shipped_models
-
     key = str(model)
     if key not in shipped_models() and not Path(key).with_suffix(".json").is_file():
         trained = Path(runs) / key / "best"

@@ -41,7 +41,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .repair import size_of
-from .validation import SynspInputError, check_poses, to_numpy
+from .validation import SynspInputError, absurd_joints, check_poses, to_numpy
 
 __all__ = ["IdentityRepair", "repair_identities", "reorder", "TrackIdentities", "repair_track_identities"]
 
@@ -145,8 +145,6 @@ def repair_track_identities(tracks: Any, *, sigma: float = 0.05, cap: float = 4.
     :func:`repair_identities`.  Returns :class:`TrackIdentities`: the person of every detection.
     """
     from scipy.optimize import linear_sum_assignment
-
-    from .validation import absurd_joints
 
     frames, poses, present = [], [], []
     for f, kp, sc in tracks:

@@ -18,6 +18,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .data.views import project, random_camera
+from .noise import simulate
 from .repair import limb_groups, relabel
 from .skeletons import get_skeleton
 from .validation import SynspInputError, check_poses
@@ -128,8 +130,6 @@ def simulate_crossing(a: Any, b: Any, skeleton: Any, *, crossings: int = 2, dist
     gt = np.stack(people, axis=1)  # (T, 2, J, 3)
     depth = gt[:, :, roots, 2].mean(-1)  # (T, 2) z: larger is further in the default camera frame below
     if two_d:
-        from .data.views import project, random_camera
-
         centre = gt.reshape(-1, 3).mean(axis=0)
         radius = float(np.linalg.norm(gt - centre, axis=-1).max())
         cam = random_camera(rng, centre, radius=radius, yaw_deg=(60.0, 120.0))  # from -z: x across the image
@@ -137,8 +137,6 @@ def simulate_crossing(a: Any, b: Any, skeleton: Any, *, crossings: int = 2, dist
         depth = z.mean(-1)
     pred = gt
     if noise is not None:
-        from .noise import simulate
-
         pred = simulate(gt, noise, skeleton=sk, fps=30.0, seed=rng,
                         depth_axis=None if two_d else 2).pred
     side = np.sign(sway)

@@ -106,7 +106,9 @@ from typing import Any, Mapping, Union
 
 import numpy as np
 
-from .validation import SynspInputError, is_torch
+from .geometry import axis_angle_to_matrix
+from .kinematics import forward_kinematics
+from .validation import SynspInputError, check_poses, is_torch, to_numpy
 
 try:  # torch is a hard dependency, but keep the numeric core importable without it
     import torch
@@ -125,6 +127,8 @@ __all__ = [
     "describe_mapping",
     "register_skeleton",
     "BUILTIN_SKELETONS",
+    "SMPL24_OFFSETS",
+    "smpl24_joints",
 ]
 
 
@@ -1049,3 +1053,30 @@ def describe_mapping(src: SkeletonLike, dst: SkeletonLike) -> str:
             terms.append(s.joints[j] if row[j] == 1.0 else f"{row[j]:g} {s.joints[j]}")
         lines.append(f"  {i:3d} {d.joints[i]:<24s} = " + " + ".join(terms))
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# A neutral SMPL body (forward kinematics of SMPL rotations without the SMPL model files)
+# --------------------------------------------------------------------------------------------
+
+#: parent-to-joint offsets (metres, parent frame) of a neutral SMPL-like body in SMPL's rest pose
+#: (T-pose, y up, x to the body's left, z forward): a hand-made mannequin for forward kinematics
+SMPL24_OFFSETS = np.array([
+    (0.0, 0.0, 0.0), (0.07, -0.09, 0.0), (-0.07, -0.09, 0.0), (0.0, 0.10, 0.0),  # pelvis, hips, spine1
+    (0.0, -0.38, 0.0), (0.0, -0.38, 0.0), (0.0, 0.13, 0.0),  # knees, spine2
+    (0.0, -0.40, 0.0), (0.0, -0.40, 0.0), (0.0, 0.06, 0.0),  # ankles, spine3
+    (0.0, -0.05, 0.12), (0.0, -0.05, 0.12), (0.0, 0.20, 0.0),  # feet, neck
+    (0.07, 0.12, 0.0), (-0.07, 0.12, 0.0), (0.0, 0.09, 0.03),  # collars, head
+    (0.11, 0.0, 0.0), (-0.11, 0.0, 0.0), (0.26, 0.0, 0.0), (-0.26, 0.0, 0.0),  # shoulders, elbows
+    (0.25, 0.0, 0.0), (-0.25, 0.0, 0.0), (0.08, 0.0, 0.0), (-0.08, 0.0, 0.0),  # wrists, hands
+])
+
+
+def smpl24_joints(rotvec: Any, offsets: Any = None) -> np.ndarray:
+    """Joint positions ``(T, 24, 3)`` (metres, pelvis at the origin) of local axis-angles
+    ``(T, 24, 3)`` by forward kinematics of :data:`SMPL24_OFFSETS` (or ``offsets`` ``(24, 3)``)."""
+    x = check_poses(rotvec, "rotvec", ndims=(3,), dims=(3,), joints=24)
+    off = SMPL24_OFFSETS if offsets is None else to_numpy(offsets)
+    pos, _ = forward_kinematics(axis_angle_to_matrix(x), off, get_skeleton("smpl24").parents,
+                                np.zeros((x.shape[0], 3)))
+    return pos

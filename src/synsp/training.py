@@ -43,10 +43,26 @@ import numpy as np
 import torch
 
 from .data.corpus import built_corpus_path, corpus_meta, load_corpus
-from .metrics import summarize
-from .models.checkpoint import ModelCard, build_model, check_state_dict, config_class, save_model
-from .models.synsp import SIZES
+from .data.dataset import MODES, Augmentation, WindowDataset
+from .data.rotation_windows import RotationWindowDataset, fill_rotations
+from .data.views import split_positions
 from .error_families import is_family, person_size, simulate_family
+from .geometry import axis_angle_to_rot6d
+from .metrics import summarize
+from .missing import interpolate_missing
+from .models.checkpoint import (
+    ARCHITECTURES,
+    ModelCard,
+    build_model,
+    check_state_dict,
+    config_class,
+    load_model,
+    save_model,
+)
+from .models.deciwatch import deciwatch_loss
+from .models.hanet import hanet_loss
+from .models.smoothnet import smoothnet_loss
+from .models.synsp import SIZES, synsp_loss
 from .noise import simulate
 from .normalization import (
     CENTROID,
@@ -57,6 +73,8 @@ from .normalization import (
     normalize_windows,
     window_mask,
 )
+from .refiners import NetworkRefiner, _as_refiner
+from .rotations import rotation_metrics
 from .skeletons import BUILTIN_SKELETONS, get_skeleton
 from .validation import SynspInputError
 
@@ -173,9 +191,6 @@ def _number(config: TrainConfig, name: str, low: float, high: float = math.inf, 
 
 def validate_config(config: TrainConfig) -> None:
     """Every setting of a :class:`TrainConfig` in one place (see :meth:`TrainConfig.validate`)."""
-    from .data.dataset import MODES
-    from .models.checkpoint import ARCHITECTURES
-
     if config.architecture not in ARCHITECTURES:
         raise SynspInputError(f"architecture is {config.architecture!r}; expected one of {', '.join(ARCHITECTURES)}")
     if config.representation not in ("3d", "3d-camera", "2d", ROTATIONS):
@@ -315,19 +330,12 @@ def make_card(config: TrainConfig, model_config: dict[str, Any], data: str | Non
 
 def _loss(architecture: str, model, inp, gt, mask, config: TrainConfig, dims: int = 3):
     if architecture in ("synsp", "universal"):
-        from .models.synsp import synsp_loss
-
         out = model(inp, mask=mask, dims=dims) if architecture == "universal" else model(inp, mask=mask)
         return synsp_loss(out, gt, config.w_pos, config.w_accel, causal=config.causal)
     if architecture == "smoothnet":
-        from .models.smoothnet import smoothnet_loss
-
         return smoothnet_loss(model(inp), gt, config.w_pos, config.w_accel)
     if architecture == "hanet":
-        from .models.hanet import hanet_loss
-
         return hanet_loss(model(inp, return_encoder=True), gt)
-    from .models.deciwatch import deciwatch_loss
 
     return deciwatch_loss(model(inp, return_denoised=True), gt)
 
@@ -358,8 +366,6 @@ def _batch_to_tensors(batch: dict, config: TrainConfig, root_joints, skeleton: s
         batch = {**batch, "mask": batch["mask"][..., keep]}
         J, shape, root_joints = len(keep), inp.shape, tuple(range(len(keep)))
     if representation == ROTATIONS:
-        from .geometry import axis_angle_to_rot6d
-
         x, root = normalize_rotation_windows(axis_angle_to_rot6d(inp.reshape(shape)))
         y, _ = normalize_rotation_windows(axis_angle_to_rot6d(gt.reshape(shape)), root)
         mask = batch["mask"].numpy() if config.mask else None
@@ -387,8 +393,6 @@ def validation_set(skeleton: str, preset: str, frames: int, corpus: str | None, 
     ``level`` then fixes its level (0: the clean truth itself; for rotations an
     RMS angle in degrees).
     """
-    from .data.views import split_positions
-
     rotations = representation == ROTATIONS
     if rotations:
         clips = load_corpus(corpus, skeleton="h36m17", split=split, phases="first", rotations=True)
@@ -460,8 +464,6 @@ def evaluate_refiner(refiner, clips, skeleton: str, fps: float = 30.0, represent
         gts.append(gt)
         inputs.append(np.where(np.isfinite(inp), inp, pred))
     if representation == ROTATIONS:
-        from .rotations import rotation_metrics
-
         return rotation_metrics(preds, gts, inputs)
     scale = 1000.0 if gts[0].shape[-1] == 3 else 1.0
     return summarize(preds, gts, inputs=inputs, root_joints=sk.root_joints, parents=sk.parents if sk.bones else None,
@@ -506,9 +508,6 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
     """Train; returns the stem of the best checkpoint (``<out>/best``)."""
     from tqdm.auto import tqdm
 
-    from .data.dataset import WindowDataset
-    from .refiners import NetworkRefiner, _as_refiner
-
     config.validate()
     config = config.resolved()
     procs = _Processes.start(config.device)
@@ -536,8 +535,6 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
     card = make_card(config, model_config, data=meta.get("data"))
     model = build_model(card).to(config.device)
     if config.init:
-        from .models.checkpoint import load_model
-
         start, _ = load_model(config.init)
         # switches without weights (e.g. view_mean_skip) may differ; every weight must fit
         check_state_dict(start.state_dict(), model, f"--init {config.init}", what="its weights",
@@ -569,17 +566,11 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
         best = min(history, key=_rank) if history else None
 
     if rotations:
-        from .data.rotation_windows import RotationWindowDataset
-
         train_clips = load_corpus(corpus, skeleton="h36m17", split=config.train_split, rotations=True)
-        from .data.dataset import Augmentation
-
         dataset = RotationWindowDataset(train_clips, window=card.window, skeleton="smpl24", fps=30.0,
                                         preset=config.preset, mode=config.mode, seed=config.seed,
                                         augment=Augmentation(fast=config.fast_motion))
     else:
-        from .data.dataset import Augmentation
-
         def window_dataset(skeleton: str, representation: str) -> "WindowDataset":
             return WindowDataset(load_corpus(corpus, skeleton=skeleton, split=config.train_split), window=card.window,
                                  skeleton=skeleton, fps=30.0, preset=config.preset, mode=config.mode,
@@ -715,8 +706,6 @@ def _joint_subset(config: TrainConfig, skeleton: str, epoch: int, step: int) -> 
 def input_as_refiner(x: np.ndarray, fps: float | None = None, confidence=None) -> np.ndarray:
     """The estimator output itself as a 'refiner', NaN joints linearly interpolated (metrics need
     finite values): the input row of every table."""
-    from .missing import interpolate_missing
-
     filled, _ = interpolate_missing(x)
     return filled
 
@@ -724,8 +713,6 @@ def input_as_refiner(x: np.ndarray, fps: float | None = None, confidence=None) -
 def input_as_rotations(x: np.ndarray, fps: float | None = None, confidence=None) -> np.ndarray:
     """:func:`input_as_refiner` for axis-angle rotations (lost ones filled along time on quaternions,
     :func:`synsp.data.rotation_windows.fill_rotations`)."""
-    from .data.rotation_windows import fill_rotations
-
     return fill_rotations(x)
 
 

@@ -36,8 +36,11 @@ from typing import Any
 
 import numpy as np
 
+from . import api
 from .io._common import as_path
 from .io.mediapipe import NUM_LANDMARKS, write_npz
+from .io.tracks import read_pose_file, write_pose_file
+from .pictures import render_animation
 from .validation import SynspInputError
 
 __all__ = ["MEDIAPIPE_SETTINGS", "MAX_JUMP", "MAX_MISSING", "INSTALL_HINT", "EstimatorOutput", "require_mediapipe",
@@ -239,13 +242,8 @@ def process_video(video: Any, out: Any, model: str | None = None, render: Any = 
         raise SynspInputError(f"{out_p}: the folder {out_p.parent} does not exist")
     render_fn = None
     if render is not None:
-        try:
-            from .pictures import render_animation as render_fn
-        except ImportError:
-            raise SynspInputError("--render needs synsp.pictures.render_animation, which this synsp lacks") from None
+        render_fn = render_animation
     require_mediapipe()
-    from .api import refine_pose_file
-    from .io.tracks import read_pose_file, write_pose_file
 
     est = run_mediapipe(video, progress=progress)
     if not est.detected.any():
@@ -253,7 +251,7 @@ def process_video(video: Any, out: Any, model: str | None = None, render: Any = 
     raw_p = write_raw_track(raw_path_for(out_p), est, max_jump=max_jump, max_missing=max_missing,
                             source_video=os.path.basename(str(video)))
     raw = read_pose_file(raw_p, format="mediapipe")
-    refined, summary = refine_pose_file(raw, model=model, progress=progress)
+    refined, summary = api.refine_pose_file(raw, model=model, progress=progress)
     write_pose_file(out_p, refined)
     picture = None
     if render_fn is not None:

@@ -61,6 +61,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..io import Markers, Motion, read_motion
+from ..io._common import open_npz, suffix_of, unit_to_metres
 from ..skeletons import BUILTIN_SKELETONS, SKELETONS, Skeleton
 from ..validation import SynspInputError, check_fps
 from .corpus import BASE_FPS, SPLITS, _save, resample_phases
@@ -179,7 +181,6 @@ def _is_corpus(path: Path) -> bool:
     """A synsp corpus file (``meta`` + ``offsets``), e.g. an earlier import written into the folder."""
     if not path.name.lower().endswith(".npz"):
         return False
-    from ..io._common import open_npz
 
     try:
         with open_npz(path) as z:
@@ -217,9 +218,6 @@ def _takes(files: list[Path]) -> list[str]:
 
 def _read(path: Path, take: str, units: str | None, fps: float | None, key: str | None,
           end_sites: bool, up: str) -> _Raw:
-    from ..io import Markers, Motion, read_motion
-    from ..io._common import suffix_of, unit_to_metres
-
     suffix = suffix_of(path)
     if suffix in (".bvh", ".bvh.gz"):
         data = read_motion(path, units=units or "cm", end_sites=end_sites)
@@ -243,8 +241,6 @@ def _read(path: Path, take: str, units: str | None, fps: float | None, key: str 
                                   "a corpus needs 3D positions (T, J, 3) or (T, P, J, 3)")
         rate = fps
         if rate is None and suffix == ".npz":
-            from ..io._common import open_npz
-
             with open_npz(path) as z:
                 if "fps" in z.files and np.asarray(z["fps"]).size == 1:
                     try:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..geometry import nearest_rotation
+from ..geometry import matrix_to_axis_angle, nearest_rotation
 from ..skeletons import get_skeleton
 
 __all__ = ["LANDMARKS", "head_frame", "to_skeleton", "STANDARD_SKELETONS", "smpl24_rotations"]
@@ -172,8 +172,6 @@ def _rest_offsets(rest_landmarks: np.ndarray, joints: tuple[str, ...]) -> np.nda
 
 def smpl24_rotations(global_rotations: np.ndarray, rest_landmarks: np.ndarray) -> np.ndarray:
     """Rig global rotations ``(T, 24, 3, 3)`` (in SMPL joint order) -> SMPL local axis-angles ``(T, 24, 3)``."""
-    from ..geometry import matrix_to_axis_angle
-
     skeleton = get_skeleton("smpl24")
     offsets = _rest_offsets(rest_landmarks, skeleton.joints)
     g = global_rotations @ np.swapaxes(offsets, -1, -2)[None]  # G A^-1

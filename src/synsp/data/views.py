@@ -73,8 +73,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..skeletons import Skeleton, get_skeleton
+from ..skeletons import Skeleton, get_skeleton, smpl24_joints
 from ..validation import SynspInputError, check_poses, to_numpy
+from .corpus import load_corpus
 
 __all__ = [
     "Camera",
@@ -254,9 +255,7 @@ def split_positions(skeleton: str = "h36m17", split: str = "test", representatio
     until ``frames`` frames are reached: world metres, or for ``representation="2d"`` the pixels of clip
     ``i`` seen by the :func:`random_camera` seeded ``seed + i`` (the evaluation sets' convention).
     ``skeleton="smpl24"``: the clips with rotations, their joints by forward kinematics of a neutral SMPL
-    body (:func:`synsp.rotations.smpl24_joints`) moved along the clip's h36m17 pelvis path."""
-    from .corpus import load_corpus
-
+    body (:func:`synsp.skeletons.smpl24_joints`) moved along the clip's h36m17 pelvis path."""
     fk = skeleton == "smpl24"  # no stored smpl24 positions: forward kinematics of the clips' rotations
     clips = load_corpus(corpus, skeleton="h36m17" if fk else skeleton, split=split, phases="first", rotations=fk)
     out, total = [], 0
@@ -265,8 +264,6 @@ def split_positions(skeleton: str = "h36m17", split: str = "test", representatio
             break
         gt = clip.positions.astype(np.float64)
         if fk:  # a neutral SMPL body on the h36m17 pelvis path: a joint set the corpus does not store
-            from ..rotations import smpl24_joints
-
             gt = smpl24_joints(clip.rotations.astype(np.float64)) + gt[:, :1]
         if representation == "2d":
             centre = gt.reshape(-1, 3).mean(axis=0)

@@ -18,6 +18,7 @@ from typing import Any, IO
 import numpy as np
 
 from synsp.io._common import as_path, atomic_write, npy_header, npz_headers, open_npz, read_npy, read_npz, suffix_of
+from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError, check_poses, to_numpy
 
 __all__ = ["read_array", "write_array", "DEFAULT_KEYS"]
@@ -123,7 +124,6 @@ def read(path: Any, key: str | None = None, fps: float | None = None, skeleton: 
     """``(T, J, D)`` -> one track (id 0); ``(T, P, J, D)`` -> P tracks (ids 0..P-1), each present in
     the frames where it has a finite joint.  Scores from an ``.npz`` key in :data:`SCORE_KEYS`;
     ``fps`` from an ``fps`` key when not given."""
-    from synsp.io.tracks import PoseFile, Track
 
     p = as_path(path)
     arr = read_array(p, key=key)

@@ -36,6 +36,7 @@ from scipy.spatial.transform import Rotation
 
 from synsp.io._common import as_path, atomic_write, read_text, unit_to_metres
 from synsp.io.motion import Motion, _unit_label
+from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError
 
 __all__ = ["read_bvh", "write_bvh", "BVH_CHANNELS"]
@@ -637,7 +638,6 @@ def read(path: Any, units: str = "cm", fps: float | None = None, end_sites: bool
     (or ``fps``).  End Sites are points ``<parent>_end`` unless ``end_sites=False``.  The skeleton is
     a registered synsp skeleton only when the joint names match one exactly; ``meta`` keeps the joint
     names and parents.  See :func:`read_bvh`."""
-    from synsp.io.tracks import PoseFile, Track
 
     p = as_path(path)
     m = read_bvh(p, units=units, fps=fps, end_sites=end_sites)

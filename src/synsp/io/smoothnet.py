@@ -43,6 +43,7 @@ from typing import Any, IO, Sequence
 import numpy as np
 
 from synsp.io._common import as_path, atomic_write, npz_headers, open_npz, suffix_of
+from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError
 
 __all__ = [
@@ -640,7 +641,6 @@ def read(path: Any, trust_pickle: bool = False):
     folder or file name names the combination.  Object arrays (the original files) need
     ``trust_pickle=True``; a ``<name>.safe.npz`` beside the file is read instead when present.
     SMPL files (rotations) are not supported here: use :func:`load_smoothnet`."""
-    from synsp.io.tracks import PoseFile, Track
 
     p = as_path(path)
     data, used = _read_npz(p, trust_pickle)

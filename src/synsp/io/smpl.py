@@ -70,7 +70,7 @@ from typing import Any, Hashable, IO, Mapping
 import numpy as np
 
 from synsp.io._common import as_path, atomic_write, npz_headers, open_npz, suffix_of
-from synsp.io.tracks import PoseFile, Track
+from synsp.io.tracks import PICKLE_SUFFIXES, PoseFile, Track
 from synsp.validation import SynspInputError
 
 __all__ = ["sniff", "read", "write", "POSE_KEYS", "TRANS_KEYS", "FPS_KEYS", "PICKLE_SUFFIXES"]
@@ -82,7 +82,6 @@ SPLIT_KEYS = ("global_orient", "body_pose")
 TRANS_KEYS = ("trans", "transl")
 FPS_KEYS = ("mocap_framerate", "mocap_frame_rate", "fps", "framerate", "frame_rate")
 FRAME_KEYS = ("frame_ids",)
-PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
 #: joint counts of the SMPL family: SMPL without / with hand joints, SMPL-H, SMPL-X
 KNOWN_JOINTS = {22: "smpl (body)", 24: "smpl", 52: "smplh", 55: "smplx"}
 #: AMASS copies of column ranges of ``poses``: joint count -> {key: (first joint, joints)}

@@ -285,6 +285,9 @@ def _read_pose_file(p: Path, format: str | None = None, **kw: Any) -> PoseFile:
 
 
 #: output suffixes of each format's own writer (an OpenPose folder: a folder name, see _write_choices)
+#: suffixes of pickled SMPL parameter files (VIBE, ROMP, joblib dumps), the ``smpl`` format's containers
+PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
+
 _OWN_SUFFIXES: dict[str, tuple[str, ...]] = {
     "mmpose": (".json", ".json.gz"),
     "coco": (".json", ".json.gz"),
@@ -313,8 +316,6 @@ def _write_choices(pose_file: PoseFile) -> list[tuple[str, str]]:
     if fmt == "openpose":
         own = [("", fmt)] if layout == "openpose-folder" else [(".json", fmt)]
     elif fmt == "smpl" and pose_file.meta.get("container") == "pickle":
-        from synsp.io.smpl import PICKLE_SUFFIXES
-
         own = [(s, fmt) for s in PICKLE_SUFFIXES]
     else:
         own = [(s, fmt) for s in _OWN_SUFFIXES.get(fmt, ())]

@@ -25,6 +25,7 @@ from typing import Any, IO, Sequence
 import numpy as np
 
 from synsp.io._common import METRES_PER_UNIT, as_path, atomic_write, read_text, unit_to_metres
+from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError
 
 __all__ = ["Markers", "read_trc", "write_trc"]
@@ -284,7 +285,6 @@ def sniff(path: Any) -> bool:
 
 def read(path: Any, skeleton: str | None = None):
     """One track (id 0) of ``(T, M, 3)`` markers in the file's units (empty cells are missing)."""
-    from synsp.io.tracks import PoseFile, Track
 
     m = read_trc(path)
     present = np.flatnonzero(np.isfinite(m.positions).any(axis=(-1, -2)))

@@ -26,7 +26,14 @@ from typing import Any, Callable
 from torch import nn
 
 from .. import __version__
-from ..validation import SynspInputError
+from ..normalization import CENTROID, PER_VIEW, ROTATIONS_6D, SHARED_VIEWS
+from ..skeletons import SKELETONS, Skeleton, register_skeleton
+from ..validation import SynspInputError, check_fps
+from .deciwatch import DeciWatch, DeciWatchConfig
+from .hanet import HANet, HANetConfig
+from .smoothnet import SmoothNet, SmoothNetConfig
+from .synsp import SynSPConfig, build_network
+from .universal import UniversalConfig, UniversalSynSP
 
 __all__ = ["ModelCard", "build_model", "save_model", "load_model", "config_class", "ARCHITECTURES",
            "check_state_dict", "current_names", "MAX_PARAMETERS"]
@@ -53,12 +60,6 @@ _OUTPUTS = ("position", "acceleration", "final")
 def _architectures() -> dict[str, tuple[type, Callable[[Any], nn.Module]]]:
     """Each architecture's config class and what builds its network from a config (a class, or for SynSP
     :func:`synsp.models.synsp.build_network`, which builds the plain-transformer ablation for ``plain``)."""
-    from .deciwatch import DeciWatch, DeciWatchConfig
-    from .hanet import HANet, HANetConfig
-    from .smoothnet import SmoothNet, SmoothNetConfig
-    from .synsp import SynSPConfig, build_network
-    from .universal import UniversalConfig, UniversalSynSP
-
     return {"synsp": (SynSPConfig, build_network), "smoothnet": (SmoothNetConfig, SmoothNet),
             "deciwatch": (DeciWatchConfig, DeciWatch), "hanet": (HANetConfig, HANet),
             "universal": (UniversalConfig, UniversalSynSP)}
@@ -101,8 +102,6 @@ class ModelCard:
 
     def __post_init__(self) -> None:
         if self.skeleton_definition is not None:  # make the custom skeleton's name resolve everywhere
-            from ..skeletons import Skeleton, register_skeleton
-
             sk = Skeleton.from_dict(self.skeleton_definition)
             if sk.name != self.skeleton:
                 raise SynspInputError(f"model card: skeleton_definition is for {sk.name!r} but the card's "
@@ -165,10 +164,6 @@ def _check_fields(d: dict[str, Any], source: str) -> None:
 
 def _check_card(card: ModelCard, source: str) -> None:
     """Ranges, enumerations and consistency of a card whose field types are right."""
-    from ..normalization import CENTROID, PER_VIEW, ROTATIONS_6D, SHARED_VIEWS
-    from ..skeletons import SKELETONS
-    from ..validation import check_fps
-
     if card.architecture not in ARCHITECTURES:
         raise _bad(source, "architecture", card.architecture, f"one of {', '.join(ARCHITECTURES)}")
     normalizations = (PER_VIEW, SHARED_VIEWS, ROTATIONS_6D, CENTROID)
