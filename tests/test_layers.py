@@ -120,7 +120,6 @@ ALLOWED_PRIVATE: dict[tuple[str, str], str] = {
     ("synsp.data.rotation_windows", "synsp.data.dataset"): "owned by another change",
     ("synsp.error_families", "synsp.noise"): _NOISE,
     ("synsp.filters.online", "synsp.filters.kalman"): "owned by another change",
-    ("synsp.io.bvh", "synsp.io.motion"): "_unit_label: to be made public with the next change of io.motion",
     ("synsp.noise.companion", "synsp.noise.joints"): _NOISE,
     ("synsp.noise.companion", "synsp.noise.model"): _NOISE,
     ("synsp.noise.components", "synsp.noise.joints"): _NOISE,

@@ -35,7 +35,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from synsp.io._common import as_path, atomic_write, read_text, unit_to_metres
-from synsp.io.motion import Motion, _unit_label
+from synsp.io.motion import Motion, unit_label
 from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError
 
@@ -278,7 +278,7 @@ def read_bvh(
     rots, root_translation, translations = _local_transforms(nodes, keep, starts, data, offsets, scale)
 
     mpu = unit_to_metres(units, "units") / float(scale)
-    label = units if scale == 1 else _unit_label(mpu, f"{units}*{float(scale):g}")
+    label = units if scale == 1 else unit_label(mpu, f"{units}*{float(scale):g}")
     return Motion(
         joint_names=names,
         parents=parents,

@@ -16,7 +16,8 @@ __all__ = ["Motion"]
 _UNIT_NAMES = {1.0: "m", 0.1: "dm", 0.01: "cm", 0.001: "mm", 0.0254: "in"}
 
 
-def _unit_label(metres_per_unit: float, fallback: str) -> str:
+def unit_label(metres_per_unit: float, fallback: str) -> str:
+    """The name of a length unit (``"m"``, ``"cm"``, ``"mm"``, ...) of ``metres_per_unit``, else ``fallback``."""
     for value, name in _UNIT_NAMES.items():
         if abs(metres_per_unit - value) <= 1e-12 * max(1.0, value):
             return name
@@ -214,7 +215,7 @@ class Motion:
             raise SynspInputError(f"scale factor is {factor}; expected a positive number")
         mpu = self.metres_per_unit / factor
         if units is None:
-            units = self.units if factor == 1.0 else _unit_label(mpu, f"{self.units}*{factor:g}")
+            units = self.units if factor == 1.0 else unit_label(mpu, f"{self.units}*{factor:g}")
         return dataclasses.replace(
             self,
             offsets=self.offsets * factor,
