@@ -96,7 +96,6 @@ ALLOWED_IN_FUNCTION: dict[tuple[str, str], str] = {
     ("synsp.repair", "synsp.validation"): "owned by another change",
     ("synsp.rotations", "synsp.api"): "owned by another change",
     ("synsp.rotations", "synsp.data.rotation_windows"): "owned by another change",
-    ("synsp.rotations", "synsp.kinematics"): "owned by another change (smpl24_joints now lives in synsp.skeletons)",
     ("synsp.rotations", "synsp.metrics"): "owned by another change",
     ("synsp.rotations", "synsp.missing"): "owned by another change",
     ("synsp.rotations", "synsp.normalization"): "owned by another change",
@@ -134,7 +133,6 @@ ALLOWED_PRIVATE: dict[tuple[str, str], str] = {
     ("synsp.noise.simulator", "synsp.noise.model"): _NOISE,
     ("synsp.noise.simulator", "synsp.noise.scale"): _NOISE,
     ("synsp.noise.simulator", "synsp.noise.signals"): _NOISE,
-    ("synsp.training", "synsp.refiners"): "_as_refiner needs a public name in refiners (owned by another change)",
 }
 
 

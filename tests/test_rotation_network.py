@@ -10,7 +10,7 @@ from synsp.geometry import axis_angle_to_matrix, axis_angle_to_rot6d, matrix_to_
 from synsp.metrics import geodesic_error
 from synsp.models.checkpoint import load_model
 from synsp.normalization import ROTATIONS_6D, denormalize_rotation_windows, normalize_rotation_windows
-from synsp.refiners import NetworkRefiner, _as_refiner
+from synsp.refiners import NetworkRefiner, network_refiner
 from synsp.rotations import SMPL24_OFFSETS, RotationNetwork, rotation_metrics, smpl24_joints
 from synsp.skeletons import get_skeleton
 from synsp.training import TrainConfig, train
@@ -108,7 +108,7 @@ def test_tiny_rotation_model_trains_and_refines_axis_angles(tmp_path):
     model, card = load_model(train(config, progress=False))
     assert card.dims == 6 and card.skeleton == "smpl24" and card.normalization == ROTATIONS_6D
     assert card.validation["val_angle"] > 0 and card.validation["input_angle"] > 0
-    refiner = _as_refiner(NetworkRefiner(model, card))
+    refiner = network_refiner(NetworkRefiner(model, card))
     assert isinstance(refiner, RotationNetwork)
     x = _random_rotations((20, 24), seed=2, scale=0.3)
     x[5, 3] = np.nan

@@ -64,7 +64,7 @@ from .validation import SynspInputError, check_fps, check_poses, check_resampled
 from .windows import WindowAccumulator, window_starts
 
 __all__ = ["Refiner", "NetworkRefiner", "SubsetRefiner", "FunctionRefiner", "get_refiner", "fit_refiner",
-           "for_skeleton", "shipped_models", "WEIGHTS_DIR", "resample_time"]
+           "for_skeleton", "shipped_models", "WEIGHTS_DIR", "resample_time", "network_refiner"]
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 #: a multi-view model's name plus this suffix refines one person with similar poses (synsp.grouping)
@@ -595,17 +595,17 @@ def get_refiner(name: str | os.PathLike, **kw) -> Refiner:
         return similar_pose_refiner(key[: -len(SIMILAR_POSES)], **kw)
     models = shipped_models()
     if key in models:
-        return _as_refiner(NetworkRefiner.from_checkpoint(models[key], **kw))
+        return network_refiner(NetworkRefiner.from_checkpoint(models[key], **kw))
     path = Path(key)
     if path.is_dir() and (path / "best.json").is_file():  # a run folder of `synsp train`: its best checkpoint
-        return _as_refiner(NetworkRefiner.from_checkpoint(path / "best", **kw))
+        return network_refiner(NetworkRefiner.from_checkpoint(path / "best", **kw))
     if path.name.lower().endswith((".pth", ".pt", ".pth.tar", ".tar", ".pkl", ".ckpt")):
         raise SynspInputError(
             f"{key}: a pickled PyTorch checkpoint; synsp never unpickles model files (unpickling runs code). "
             "Official SynSP checkpoints convert with synsp.models.official.load_official_checkpoint(path, "
             "trust_pickle=True) and synsp.models.checkpoint.save_model, once, from a source you trust")
     if path.with_suffix(".json").is_file() or path.is_file():
-        return _as_refiner(NetworkRefiner.from_checkpoint(path, **kw))
+        return network_refiner(NetworkRefiner.from_checkpoint(path, **kw))
     raise SynspInputError(
         f"unknown refiner {key!r}: not a filter ({', '.join(sorted(FILTERS))}, optionally with parameters: "
         f"one-euro:min_cutoff=1,beta=0.01), not a shipped model ({', '.join(models) or 'none shipped yet'}), "
@@ -613,10 +613,13 @@ def get_refiner(name: str | os.PathLike, **kw) -> Refiner:
     )
 
 
-def _as_refiner(network: NetworkRefiner) -> Refiner:
+def network_refiner(network: NetworkRefiner) -> Refiner:
     """A rotation model (6D inside) behind the axis-angle contract, any other network as it is."""
     if network.card.normalization == ROTATIONS_6D:
         from .rotations import RotationNetwork
 
         return RotationNetwork(network)
     return network
+
+
+_as_refiner = network_refiner  # the earlier private name

@@ -65,6 +65,7 @@ from .geometry import (
     quaternion_to_axis_angle,
     rot6d_to_axis_angle,
 )
+from .skeletons import SMPL24_OFFSETS, smpl24_joints  # re-exported: the neutral body lives with the skeletons
 from .timeseries import continuous_quaternions
 from .validation import SynspInputError, check_fps, check_poses, check_refined, to_numpy
 
@@ -101,17 +102,6 @@ DEFAULT_ROTATION_FILTER = "butterworth"
 #: what refines rotations when no model is named (see the README's rotation table)
 DEFAULT_ROTATION_MODEL = "synsp-smpl24-rot-w8"
 
-#: parent-to-joint offsets (metres, parent frame) of a neutral SMPL-like body in SMPL's rest pose
-#: (T-pose, y up, x to the body's left, z forward): a hand-made mannequin for forward kinematics
-SMPL24_OFFSETS = np.array([
-    (0.0, 0.0, 0.0), (0.07, -0.09, 0.0), (-0.07, -0.09, 0.0), (0.0, 0.10, 0.0),  # pelvis, hips, spine1
-    (0.0, -0.38, 0.0), (0.0, -0.38, 0.0), (0.0, 0.13, 0.0),  # knees, spine2
-    (0.0, -0.40, 0.0), (0.0, -0.40, 0.0), (0.0, 0.06, 0.0),  # ankles, spine3
-    (0.0, -0.05, 0.12), (0.0, -0.05, 0.12), (0.0, 0.20, 0.0),  # feet, neck
-    (0.07, 0.12, 0.0), (-0.07, 0.12, 0.0), (0.0, 0.09, 0.03),  # collars, head
-    (0.11, 0.0, 0.0), (-0.11, 0.0, 0.0), (0.26, 0.0, 0.0), (-0.26, 0.0, 0.0),  # shoulders, elbows
-    (0.25, 0.0, 0.0), (-0.25, 0.0, 0.0), (0.08, 0.0, 0.0), (-0.08, 0.0, 0.0),  # wrists, hands
-])
 
 
 class RotationNetwork:
@@ -229,19 +219,6 @@ def _is_rotation_card(stem: Any) -> bool:
         return json.loads(Path(f"{stem}.json").read_text()).get("normalization") == ROTATIONS_6D
     except (OSError, ValueError):
         return False
-
-
-def smpl24_joints(rotvec: Any, offsets: Any = None) -> np.ndarray:
-    """Joint positions ``(T, 24, 3)`` (metres, pelvis at the origin) of local axis-angles
-    ``(T, 24, 3)`` by forward kinematics of :data:`SMPL24_OFFSETS` (or ``offsets`` ``(24, 3)``)."""
-    from .kinematics import forward_kinematics
-    from .skeletons import get_skeleton
-
-    x = check_poses(rotvec, "rotvec", ndims=(3,), dims=(3,), joints=24)
-    off = SMPL24_OFFSETS if offsets is None else to_numpy(offsets)
-    pos, _ = forward_kinematics(axis_angle_to_matrix(x), off, get_skeleton("smpl24").parents,
-                                np.zeros((x.shape[0], 3)))
-    return pos
 
 
 def rotation_metrics(preds: list, gts: list, inputs: list | None = None) -> dict[str, float]:

@@ -73,7 +73,7 @@ from .normalization import (
     normalize_windows,
     window_mask,
 )
-from .refiners import NetworkRefiner, _as_refiner
+from .refiners import NetworkRefiner, network_refiner
 from .rotations import rotation_metrics
 from .skeletons import BUILTIN_SKELETONS, get_skeleton
 from .validation import SynspInputError
@@ -637,7 +637,7 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
         if procs.rank != 0:  # process 0 validates and saves; the others wait for it
             procs.barrier()
             continue
-        refiner = _as_refiner(NetworkRefiner(model, card, device=config.device))
+        refiner = network_refiner(NetworkRefiner(model, card, device=config.device))
         metrics = evaluate_refiner(refiner, val, config.skeleton, representation=config.representation)
         row = {"epoch": epoch, "train_loss": float(np.mean(losses)), "lr": optimizer.param_groups[0]["lr"],
                "seconds": round(time.time() - t0, 1), **{f"val_{k}": v for k, v in metrics.items()},
