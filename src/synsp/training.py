@@ -504,10 +504,66 @@ class _Processes:
             torch.distributed.barrier()
 
 
+@dataclass
+class _Run:
+    """What :func:`_build` makes and the epochs carry on: the model and its card, the optimiser and
+    schedule, the training state (``start_epoch``, ``history``, ``best`` row) and the run folder."""
+
+    out: Path
+    model: torch.nn.Module
+    card: ModelCard
+    optimizer: torch.optim.Optimizer
+    scheduler: Any
+    stepper: torch.nn.Module  # the module the training steps run through (DDP under torchrun)
+    scaler: Any
+    use_amp: bool
+    start_epoch: int = 0
+    history: list[dict] = field(default_factory=list)
+    best: dict | None = None
+
+    @property
+    def last(self) -> Path:
+        return self.out / "last.pt"
+
+
+@dataclass
+class _Data:
+    """What :func:`_data` reads: the training sources ``(dataset, skeleton, representation, share)``, the
+    validation set with its input baseline, and for family-trained models the selection sets (``extra``)
+    with theirs, the selection metric ``key`` and the ``clean_goal``."""
+
+    sources: list[tuple[Any, str, str, float]]
+    root_joints: tuple[int, ...]
+    val: list
+    baseline: dict[str, float]
+    extra: dict[str, list]
+    extra_input: dict[str, dict[str, float]]
+    key: str
+    clean_goal: float | None
+
+
 def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> Path:
     """Train; returns the stem of the best checkpoint (``<out>/best``)."""
-    from tqdm.auto import tqdm
+    config, procs, corpus, meta = _check(config)
+    progress = progress and procs.rank == 0
+    run = _build(config, procs, meta, resume)
+    data = _data(config, corpus, run.card)
+    for epoch in range(run.start_epoch, config.epochs):
+        losses, t0 = _train_epoch(config, procs, run, data, epoch, progress)
+        if procs.rank == 0:  # process 0 validates and saves; the others wait for it
+            _validate_and_save(config, run, data, epoch, losses, t0, progress)
+        procs.barrier()
+    if procs.rank == 0 and not (run.out / "best.safetensors").is_file():
+        raise SynspInputError(f"{run.out}: no epoch was trained (--resume found {run.start_epoch} of {config.epochs} "
+                              "epochs done) and no best checkpoint exists there; raise --epochs")
+    return run.out / "best"
 
+
+def _check(config: TrainConfig) -> tuple[TrainConfig, _Processes, str, dict]:
+    """Step 1: validate and resolve the configuration, join the ``torchrun`` processes, seed, and check the
+    representation and the corpus (present, at 30 fps); only then is the run folder made, so a refused run
+    leaves none.  Returns the resolved configuration (on this process's device), the processes, the corpus
+    path and its metadata."""
     config.validate()
     config = config.resolved()
     procs = _Processes.start(config.device)
@@ -515,12 +571,10 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
         if config.batch_size % procs.world:
             raise SynspInputError(f"batch size {config.batch_size} does not split over {procs.world} processes")
         config = dataclasses.replace(config, device=procs.device)
-        progress = progress and procs.rank == 0
-    out = Path(config.out)
     torch.manual_seed(config.seed)
     np.random.seed(config.seed)
-    rotations = config.representation == ROTATIONS
-    if rotations and (config.skeleton != "smpl24" or config.architecture != "synsp" or config.views != 1):
+    if config.representation == ROTATIONS and (config.skeleton != "smpl24" or config.architecture != "synsp"
+                                               or config.views != 1):
         raise SynspInputError("rotation training (--representation rotations) needs --skeleton smpl24, "
                               "--architecture synsp and one view (--views 1)")
     corpus = str(config.corpus or built_corpus_path())
@@ -530,7 +584,14 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
     if abs(float(meta["fps"]) - 30.0) > 1e-6:
         raise SynspInputError(f"corpus {corpus} is at {meta['fps']:g} fps; models train at 30 fps "
                               "(synsp data import --fps-out 30)")
-    out.mkdir(parents=True, exist_ok=True)  # after the checks: a refused run leaves no folder
+    Path(config.out).mkdir(parents=True, exist_ok=True)  # after the checks: a refused run leaves no folder
+    return config, procs, corpus, meta
+
+
+def _build(config: TrainConfig, procs: _Processes, meta: dict, resume: bool) -> _Run:
+    """Step 2: the model and its card (weights from ``init`` if set), Adam (AMSGrad; SynSP's spectral gains
+    at :data:`GAIN_LR_FACTOR` times the rate) with its exponential schedule, and with ``resume`` the state
+    of ``<out>/last.pt``."""
     model_config = _model_config(config)
     card = make_card(config, model_config, data=meta.get("data"))
     model = build_model(card).to(config.device)
@@ -545,42 +606,58 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
     groups = [{"params": others}] + ([{"params": gains, "lr": config.lr * GAIN_LR_FACTOR}] if gains else [])
     optimizer = torch.optim.Adam(groups, lr=config.lr, amsgrad=True)
     scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=config.lr_decay)
-    stepper = procs.wrap(model)  # the module the training steps run through (DDP under torchrun)
+    stepper = procs.wrap(model)
     use_amp = config.device.startswith("cuda")
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
-    start_epoch, history, best = 0, [], None
-    last = out / "last.pt"
-    if resume and last.is_file():
-        state = _load_state(last, config.device)
-        check_state_dict(state["model"], model, f"--resume {last}", what="its model weights",
-                         against="this run's model (another architecture or size?)")
-        try:
-            model.load_state_dict(state["model"])
-            optimizer.load_state_dict(state["optimizer"])
-            scheduler.load_state_dict(state["scheduler"])
-            start_epoch, history = int(state["epoch"]) + 1, list(state["history"])
-        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-            raise SynspInputError(f"--resume {last}: its optimiser or schedule does not fit this run ({first}); "
-                                  "delete it or train without --resume") from None
-        best = min(history, key=_rank) if history else None
+    run = _Run(Path(config.out), model, card, optimizer, scheduler, stepper, scaler, use_amp)
+    if resume and run.last.is_file():
+        _resume(run, config.device)
+    return run
 
+
+def _resume(run: _Run, device: str) -> None:
+    """The model, optimiser, schedule, epoch and history of ``<out>/last.pt`` into ``run``."""
+    last = run.last
+    state = _load_state(last, device)
+    check_state_dict(state["model"], run.model, f"--resume {last}", what="its model weights",
+                     against="this run's model (another architecture or size?)")
+    try:
+        run.model.load_state_dict(state["model"])
+        run.optimizer.load_state_dict(state["optimizer"])
+        run.scheduler.load_state_dict(state["scheduler"])
+        run.start_epoch, run.history = int(state["epoch"]) + 1, list(state["history"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise SynspInputError(f"--resume {last}: its optimiser or schedule does not fit this run ({first}); "
+                              "delete it or train without --resume") from None
+    run.best = min(run.history, key=_rank) if run.history else None
+
+
+def _window_dataset(config: TrainConfig, corpus: str, window: int, skeleton: str,
+                    representation: str) -> WindowDataset:
+    """The training windows of one joint set and representation (noise redrawn every epoch)."""
+    return WindowDataset(load_corpus(corpus, skeleton=skeleton, split=config.train_split), window=window,
+                         skeleton=skeleton, fps=30.0, preset=config.preset, mode=config.mode,
+                         views=config.views, representation=representation, seed=config.seed,
+                         augment=Augmentation(fast=config.fast_motion))
+
+
+def _data(config: TrainConfig, corpus: str, card: ModelCard) -> _Data:
+    """Step 3: the training sources (one dataset; the universal model: :func:`_universal_sources`), the
+    validation set and the input's metrics on it, and for a family-trained model the selection sets
+    (:func:`selection_sets`) with their input metrics and the clean goal."""
+    rotations = config.representation == ROTATIONS
     if rotations:
         train_clips = load_corpus(corpus, skeleton="h36m17", split=config.train_split, rotations=True)
         dataset = RotationWindowDataset(train_clips, window=card.window, skeleton="smpl24", fps=30.0,
                                         preset=config.preset, mode=config.mode, seed=config.seed,
                                         augment=Augmentation(fast=config.fast_motion))
     else:
-        def window_dataset(skeleton: str, representation: str) -> "WindowDataset":
-            return WindowDataset(load_corpus(corpus, skeleton=skeleton, split=config.train_split), window=card.window,
-                                 skeleton=skeleton, fps=30.0, preset=config.preset, mode=config.mode,
-                                 views=config.views, representation=representation, seed=config.seed,
-                                 augment=Augmentation(fast=config.fast_motion))
-
-        dataset = window_dataset(config.skeleton, config.representation)
+        dataset = _window_dataset(config, corpus, card.window, config.skeleton, config.representation)
     sources = [(dataset, config.skeleton, config.representation, 1.0)]  # (dataset, skeleton, representation, share)
     if config.architecture == "universal":
-        sources = _universal_sources(config, window_dataset)
+        sources = _universal_sources(config, lambda skeleton, representation: _window_dataset(
+            config, corpus, card.window, skeleton, representation))
     presets = [config.preset] if isinstance(config.preset, str) else list(config.preset)
     val = validation_set(config.skeleton, "mixed" if is_family(presets[0]) else presets[0],  # one for families
                          config.val_frames, corpus, split=config.val_split,
@@ -592,94 +669,106 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
     extra_input = {k: evaluate_refiner(input_as_rotations if rotations else input_as_refiner, v, config.skeleton,
                                        representation=config.representation) for k, v in extra.items()}
     key = "angle" if rotations else "mpjpe"
+    clean_goal = None
     if extra:  # the clean goal in the units of the metrics: mm in 3D, a share of the person's size in 2D, degrees
         clean_goal = CLEAN_GOAL_MM if config.representation != "2d" else CLEAN_GOAL_FRACTION * float(np.mean(
             [person_size(g[:, None])[0] for g, _, _ in extra["clean"]]))
         if rotations:
             clean_goal = CLEAN_GOAL_DEGREES
-    for epoch in range(start_epoch, config.epochs):
-        torch.manual_seed(config.seed + epoch)  # dropout masks depend on the epoch only: resume is exact
-        generator = torch.Generator().manual_seed(config.seed + epoch)
-        loaders = []
-        for i, (ds, *_, share) in enumerate(sources):
-            ds.set_epoch(epoch)
-            gen = generator if i == 0 else torch.Generator().manual_seed(config.seed + epoch + 7919 * i)
-            n = len(ds) if config.windows_per_epoch is None else min(config.windows_per_epoch, len(ds))
-            n = max(config.batch_size, int(n * share)) if len(sources) > 1 else n
-            order = list(torch.utils.data.RandomSampler(ds, num_samples=n, generator=gen))
-            loaders.append(torch.utils.data.DataLoader(ds, batch_size=config.batch_size // procs.world,
-                                                       sampler=order[procs.rank::procs.world],
-                                                       num_workers=config.workers, drop_last=True))
-        plan = np.concatenate([np.full(len(loader), i) for i, loader in enumerate(loaders)])
-        if len(sources) > 1:  # the sources' batches interleaved in a seeded order
-            plan = np.random.default_rng([config.seed, epoch, 13]).permutation(plan)
-        batches = [iter(loader) for loader in loaders]
-        model.train()
-        t0, losses = time.time(), []
-        for step, k in enumerate(tqdm(plan, desc=f"epoch {epoch + 1}/{config.epochs}", unit="batch",
-                                      disable=not progress, leave=False)):
-            batch = _keep_views(next(batches[k]), config, epoch, step)
-            _, skeleton, representation, _ = sources[k]
-            subset = _joint_subset(config, skeleton, epoch, step)
-            x, y, mask = _batch_to_tensors(batch, config, root_joints, skeleton, representation, subset)
-            with torch.autocast("cuda", enabled=use_amp):
-                loss, _ = _loss(config.architecture, stepper, x, y, mask, config,
-                                dims=2 if representation == "2d" else 3)
-            if not math.isfinite(loss.item()):
-                raise RuntimeError(f"loss became {loss.item()} at epoch {epoch}; lower the learning rate")
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-            losses.append(loss.item())
-        scheduler.step()
-        model.eval()
-        if procs.rank != 0:  # process 0 validates and saves; the others wait for it
-            procs.barrier()
-            continue
-        refiner = network_refiner(NetworkRefiner(model, card, device=config.device))
-        metrics = evaluate_refiner(refiner, val, config.skeleton, representation=config.representation)
-        row = {"epoch": epoch, "train_loss": float(np.mean(losses)), "lr": optimizer.param_groups[0]["lr"],
-               "seconds": round(time.time() - t0, 1), **{f"val_{k}": v for k, v in metrics.items()},
-               "input_mpjpe": baseline["mpjpe"], "input_accel": baseline["accel"],
-               **({"input_angle": baseline["angle"]} if rotations else {})}
-        if extra:
-            scores = {k: evaluate_refiner(refiner, v, config.skeleton, representation=config.representation)
-                      for k, v in extra.items()}
-            row.update({"val_clean_added": scores["clean"]["mpjpe"],
-                        "val_heldout_mpjpe": scores["held-out"]["mpjpe"],
-                        "val_heldout_accel": scores["held-out"]["accel"],
-                        "input_heldout_mpjpe": extra_input["held-out"]["mpjpe"]})
-            if rotations:  # degrees: what the selection score is on
-                row.update({"val_clean_angle": scores["clean"]["angle"],
-                            "val_heldout_angle": scores["held-out"]["angle"],
-                            "input_heldout_angle": extra_input["held-out"]["angle"]})
-            row["val_score"] = selection_score(metrics, baseline, scores, extra_input, clean_goal, key)
-        history.append(row)
-        if best is None or _rank(row) < _rank(best):
-            best = row
-            card.validation = {k: v for k, v in row.items()}
-            save_model(out / "best", model, card)
-        _write_log(out / "log.csv", history)
-        tmp = last.with_suffix(".partial")
-        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(), "epoch": epoch, "history": history}, tmp)
-        os.replace(tmp, last)
-        if progress:
-            angle = f"  angle {metrics['angle']:.2f} deg" if rotations else ""
-            more = (f"  clean +{row['val_clean_added']:.2f}  held-out {row['val_heldout_mpjpe']:.1f} (input "
-                    f"{row['input_heldout_mpjpe']:.1f})  score {row['val_score']:.4f}") if extra else ""
-            if extra and rotations:
-                more += (f"  clean +{row['val_clean_angle']:.2f} deg  held-out {row['val_heldout_angle']:.2f} deg "
-                         f"(input {row['input_heldout_angle']:.2f})")
-            print(f"epoch {epoch + 1}: loss {row['train_loss']:.4f}{angle}  val MPJPE {metrics['mpjpe']:.1f} mm  "
-                  f"Accel {metrics['accel']:.2f} mm/f^2 (input {baseline['mpjpe']:.1f} / "
-                  f"{baseline['accel']:.2f}){more}  ({row['seconds']} s)", flush=True)
-        procs.barrier()
-    if procs.rank == 0 and not (out / "best.safetensors").is_file():
-        raise SynspInputError(f"{out}: no epoch was trained (--resume found {start_epoch} of {config.epochs} epochs "
-                              "done) and no best checkpoint exists there; raise --epochs")
-    return out / "best"
+    return _Data(sources, root_joints, val, baseline, extra, extra_input, key, clean_goal)
+
+
+def _train_epoch(config: TrainConfig, procs: _Processes, run: _Run, data: _Data, epoch: int,
+                 progress: bool) -> tuple[list[float], float]:
+    """Step 4: one epoch of training steps (seeded by the epoch, so resume is exact): every source's share
+    of the windows in a seeded order, this process's part of them, the sources' batches interleaved in a
+    seeded order; then the schedule's step.  Returns the steps' losses and the epoch's start time."""
+    from tqdm.auto import tqdm
+
+    sources = data.sources
+    torch.manual_seed(config.seed + epoch)  # dropout masks depend on the epoch only: resume is exact
+    generator = torch.Generator().manual_seed(config.seed + epoch)
+    loaders = []
+    for i, (ds, *_, share) in enumerate(sources):
+        ds.set_epoch(epoch)
+        gen = generator if i == 0 else torch.Generator().manual_seed(config.seed + epoch + 7919 * i)
+        n = len(ds) if config.windows_per_epoch is None else min(config.windows_per_epoch, len(ds))
+        n = max(config.batch_size, int(n * share)) if len(sources) > 1 else n
+        order = list(torch.utils.data.RandomSampler(ds, num_samples=n, generator=gen))
+        loaders.append(torch.utils.data.DataLoader(ds, batch_size=config.batch_size // procs.world,
+                                                   sampler=order[procs.rank::procs.world],
+                                                   num_workers=config.workers, drop_last=True))
+    plan = np.concatenate([np.full(len(loader), i) for i, loader in enumerate(loaders)])
+    if len(sources) > 1:  # the sources' batches interleaved in a seeded order
+        plan = np.random.default_rng([config.seed, epoch, 13]).permutation(plan)
+    batches = [iter(loader) for loader in loaders]
+    run.model.train()
+    t0, losses = time.time(), []
+    for step, k in enumerate(tqdm(plan, desc=f"epoch {epoch + 1}/{config.epochs}", unit="batch",
+                                  disable=not progress, leave=False)):
+        batch = _keep_views(next(batches[k]), config, epoch, step)
+        _, skeleton, representation, _ = sources[k]
+        subset = _joint_subset(config, skeleton, epoch, step)
+        x, y, mask = _batch_to_tensors(batch, config, data.root_joints, skeleton, representation, subset)
+        with torch.autocast("cuda", enabled=run.use_amp):
+            loss, _ = _loss(config.architecture, run.stepper, x, y, mask, config,
+                            dims=2 if representation == "2d" else 3)
+        if not math.isfinite(loss.item()):
+            raise RuntimeError(f"loss became {loss.item()} at epoch {epoch}; lower the learning rate")
+        run.optimizer.zero_grad(set_to_none=True)
+        run.scaler.scale(loss).backward()
+        run.scaler.step(run.optimizer)
+        run.scaler.update()
+        losses.append(loss.item())
+    run.scheduler.step()
+    run.model.eval()
+    return losses, t0
+
+
+def _validate_and_save(config: TrainConfig, run: _Run, data: _Data, epoch: int, losses: list[float], t0: float,
+                       progress: bool) -> None:
+    """Step 5 (process 0): the epoch's metrics row (validation, and the selection sets' scores), the best
+    checkpoint if this epoch ranks first (:func:`_rank`), ``log.csv``, ``last.pt`` and the progress line."""
+    rotations = config.representation == ROTATIONS
+    baseline, extra = data.baseline, data.extra
+    refiner = network_refiner(NetworkRefiner(run.model, run.card, device=config.device))
+    metrics = evaluate_refiner(refiner, data.val, config.skeleton, representation=config.representation)
+    row = {"epoch": epoch, "train_loss": float(np.mean(losses)), "lr": run.optimizer.param_groups[0]["lr"],
+           "seconds": round(time.time() - t0, 1), **{f"val_{k}": v for k, v in metrics.items()},
+           "input_mpjpe": baseline["mpjpe"], "input_accel": baseline["accel"],
+           **({"input_angle": baseline["angle"]} if rotations else {})}
+    if extra:
+        scores = {k: evaluate_refiner(refiner, v, config.skeleton, representation=config.representation)
+                  for k, v in extra.items()}
+        row.update({"val_clean_added": scores["clean"]["mpjpe"],
+                    "val_heldout_mpjpe": scores["held-out"]["mpjpe"],
+                    "val_heldout_accel": scores["held-out"]["accel"],
+                    "input_heldout_mpjpe": data.extra_input["held-out"]["mpjpe"]})
+        if rotations:  # degrees: what the selection score is on
+            row.update({"val_clean_angle": scores["clean"]["angle"],
+                        "val_heldout_angle": scores["held-out"]["angle"],
+                        "input_heldout_angle": data.extra_input["held-out"]["angle"]})
+        row["val_score"] = selection_score(metrics, baseline, scores, data.extra_input, data.clean_goal, data.key)
+    run.history.append(row)
+    if run.best is None or _rank(row) < _rank(run.best):
+        run.best = row
+        run.card.validation = {k: v for k, v in row.items()}
+        save_model(run.out / "best", run.model, run.card)
+    _write_log(run.out / "log.csv", run.history)
+    tmp = run.last.with_suffix(".partial")
+    torch.save({"model": run.model.state_dict(), "optimizer": run.optimizer.state_dict(),
+                "scheduler": run.scheduler.state_dict(), "epoch": epoch, "history": run.history}, tmp)
+    os.replace(tmp, run.last)
+    if progress:
+        angle = f"  angle {metrics['angle']:.2f} deg" if rotations else ""
+        more = (f"  clean +{row['val_clean_added']:.2f}  held-out {row['val_heldout_mpjpe']:.1f} (input "
+                f"{row['input_heldout_mpjpe']:.1f})  score {row['val_score']:.4f}") if extra else ""
+        if extra and rotations:
+            more += (f"  clean +{row['val_clean_angle']:.2f} deg  held-out {row['val_heldout_angle']:.2f} deg "
+                     f"(input {row['input_heldout_angle']:.2f})")
+        print(f"epoch {epoch + 1}: loss {row['train_loss']:.4f}{angle}  val MPJPE {metrics['mpjpe']:.1f} mm  "
+              f"Accel {metrics['accel']:.2f} mm/f^2 (input {baseline['mpjpe']:.1f} / "
+              f"{baseline['accel']:.2f}){more}  ({row['seconds']} s)", flush=True)
 
 
 def _universal_sources(config: TrainConfig, window_dataset) -> list[tuple[Any, str, str, float]]:
