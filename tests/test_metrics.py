@@ -10,7 +10,9 @@ from synsp.metrics import (
     fast_frame_mask,
     mpjpe,
     pa_mpjpe,
+    metric_scale,
     pck,
+    refine_clips,
     root_relative,
     summarize,
 )
@@ -184,3 +186,25 @@ def test_hardest_fraction_keeps_smoothnet_count(frames, hardest, kept):
     inp = gt + err[:, None, None] / np.sqrt(3)
     s = summarize([inp], [gt], inputs=[inp], hardest=hardest)
     assert s["mpjpe_hardest"] == pytest.approx(np.sort(err)[-kept:].mean())
+
+
+def test_metric_scale_is_mm_for_3d_and_px_for_2d():
+    assert metric_scale(3) == 1000.0
+    assert metric_scale(2) == 1.0
+
+
+def test_refine_clips_runs_each_clip_with_its_confidence_and_counts_frames():
+    calls = []
+
+    def refiner(x, fps=None, confidence=None):
+        calls.append((fps, confidence.shape))
+        return x + 1.0
+
+    clips = [(np.zeros((5, 3, 3)), np.ones((5, 3, 3)), np.ones((5, 3)), "walk"),
+             (np.zeros((7, 3, 3)), np.ones((7, 3, 3)), np.ones((7, 3)), "dance")]
+    run = refine_clips(refiner, clips, fps=50.0)
+    assert calls == [(50.0, (5, 3)), (50.0, (7, 3))]
+    assert [p.tolist() for p in run.preds] == [np.full((n, 3, 3), 2.0).tolist() for n in (5, 7)]
+    assert run.gts[1] is clips[1][0] and run.frames == 12 and run.seconds >= 0 and run.fps > 0
+    assert run.scale == 1000.0
+    assert refine_clips(refiner, [(np.zeros((4, 2, 2)), np.ones((4, 2, 2)), np.ones((4, 2)))]).scale == 1.0

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .metrics import summarize
+from .metrics import refine_clips, summarize
 from .refiners import FunctionRefiner, get_refiner
 from .skeletons import get_skeleton
 from .training import evaluate_refiner, input_as_refiner, validation_set
@@ -64,7 +64,6 @@ def compare(methods: list[str], presets: list[str], seeds: list[int], split: str
     ``{(preset, method): [prediction per clip of the first seed]}``.
     """
     sk = get_skeleton(skeleton)
-    scale = 1.0 if representation == "2d" else 1000.0
     rows = []
     began = time.perf_counter()
     for preset in presets:
@@ -81,17 +80,14 @@ def compare(methods: list[str], presets: list[str], seeds: list[int], split: str
             window, delay = int(refiner.window), int(refiner.delay)  # delay: WHOLE_SEQUENCE (-1) or >= 0
             results, seconds, n_frames = [], 0.0, 0
             for k, clips in enumerate(per_seed):
-                preds = []
-                for gt, inp, conf in clips:
-                    start = time.perf_counter()
-                    preds.append(refiner(inp, fps=data_fps, confidence=conf))
-                    seconds += time.perf_counter() - start
-                    n_frames += gt.shape[0]
-                results.append(summarize(preds, [gt for gt, _, _ in clips], inputs=inputs[k],
-                                         root_joints=sk.root_joints, parents=sk.parents, scale=scale,
+                run = refine_clips(refiner, clips, data_fps)
+                seconds += run.seconds
+                n_frames += run.frames
+                results.append(summarize(run.preds, run.gts, inputs=inputs[k],
+                                         root_joints=sk.root_joints, parents=sk.parents, scale=run.scale,
                                          pck_thresholds=PCK_THRESHOLDS if representation == "2d" else None))
                 if predictions is not None and k == 0:
-                    predictions[(preset, method)] = preds
+                    predictions[(preset, method)] = run.preds
             rows.append(Row(
                 method=method, preset=preset,
                 mean={k: float(np.mean([r[k] for r in results])) for k in METRICS if k in results[0]},

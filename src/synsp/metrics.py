@@ -26,11 +26,19 @@ accelerates hard; error there exposes over-smoothing).
 optional root-relative alignment on a set of root joints, the hardest 1 % of
 frames (by the input's MPJPE when the input is given, SmoothNet's ``*_top1``),
 and the error on the top 10 % ground-truth-acceleration frames.
+
+What every evaluation shares (issue 16): :func:`metric_scale`, the one rule for the unit of the tables
+(3D in metres -> millimetres, 2D keypoints in pixels as given), and :func:`refine_clips`, a refiner run
+over ``(gt, input, confidence, ...)`` clips with its throughput.  They sit here, at the bottom, because
+:mod:`synsp.training`, :mod:`synsp.evaluation` (which imports training) and the experiments all use them
+and they need nothing but a callable.
 """
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -48,6 +56,9 @@ __all__ = [
     "root_relative",
     "summarize",
     "geodesic_error",
+    "metric_scale",
+    "RefinedClips",
+    "refine_clips",
 ]
 
 
@@ -243,3 +254,42 @@ def geodesic_error(pred_rotvec: Any, gt_rotvec: Any) -> float:
         raise SynspInputError("pred_rotvec / gt_rotvec contain NaN or inf; pass finite rotations")
     angle = geodesic_angle(axis_angle_to_matrix(p), axis_angle_to_matrix(g))
     return float(np.degrees(np.mean(angle)))
+
+
+def metric_scale(dims: int) -> float:
+    """The ``scale`` of :func:`summarize` for poses with ``dims`` coordinates: 1000 for 3D (metres to
+    millimetres), 1 otherwise (2D keypoints stay in pixels)."""
+    return 1000.0 if dims == 3 else 1.0
+
+
+@dataclass
+class RefinedClips:
+    """What :func:`refine_clips` returns: one prediction and one truth per clip, and the time spent."""
+
+    preds: list[Any]
+    gts: list[Any]
+    seconds: float  #: time inside the refiner calls only
+    frames: int  #: frames of the truths
+
+    @property
+    def fps(self) -> float:
+        """The refiner's throughput in frames per second (inf when no time was measured)."""
+        return self.frames / self.seconds if self.seconds > 0 else float("inf")
+
+    @property
+    def scale(self) -> float:
+        """:func:`metric_scale` of the truths."""
+        return metric_scale(np.shape(self.gts[0])[-1])
+
+
+def refine_clips(refiner: Callable, clips: Sequence[tuple], fps: float = 30.0) -> RefinedClips:
+    """Run ``refiner(input, fps=fps, confidence=confidence)`` on each ``(gt, input, confidence, ...)`` clip
+    (further items, such as a motion kind, are ignored), timing the calls."""
+    preds, gts, seconds, frames = [], [], 0.0, 0
+    for gt, inp, conf, *_ in clips:
+        start = time.perf_counter()
+        preds.append(refiner(inp, fps=fps, confidence=conf))
+        seconds += time.perf_counter() - start
+        gts.append(gt)
+        frames += len(gt)
+    return RefinedClips(preds, gts, seconds, frames)

@@ -48,7 +48,7 @@ from .data.rotation_windows import RotationWindowDataset, fill_rotations
 from .data.views import split_positions
 from .error_families import is_family, person_size, simulate_family
 from .geometry import axis_angle_to_rot6d
-from .metrics import summarize
+from .metrics import refine_clips, summarize
 from .missing import interpolate_missing
 from .models.checkpoint import (
     ARCHITECTURES,
@@ -457,17 +457,12 @@ def evaluate_refiner(refiner, clips, skeleton: str, fps: float = 30.0, represent
     millimetres for 3D (metres x 1000), pixels for 2D; for ``representation="rotations"``
     :func:`synsp.rotations.rotation_metrics` (joints by forward kinematics in mm, angles in degrees)."""
     sk = get_skeleton(skeleton)
-    preds, gts, inputs = [], [], []
-    for gt, inp, conf in clips:
-        pred = refiner(inp, fps=fps, confidence=conf)
-        preds.append(pred)
-        gts.append(gt)
-        inputs.append(np.where(np.isfinite(inp), inp, pred))
+    run = refine_clips(refiner, clips, fps)
+    inputs = [np.where(np.isfinite(inp), inp, pred) for (_, inp, _), pred in zip(clips, run.preds)]
     if representation == ROTATIONS:
-        return rotation_metrics(preds, gts, inputs)
-    scale = 1000.0 if gts[0].shape[-1] == 3 else 1.0
-    return summarize(preds, gts, inputs=inputs, root_joints=sk.root_joints, parents=sk.parents if sk.bones else None,
-                     scale=scale)
+        return rotation_metrics(run.preds, run.gts, inputs)
+    return summarize(run.preds, run.gts, inputs=inputs, root_joints=sk.root_joints,
+                     parents=sk.parents if sk.bones else None, scale=run.scale)
 
 
 @dataclass

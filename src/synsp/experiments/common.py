@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..metrics import summarize
+from ..metrics import refine_clips, summarize
 from ..refiners import NetworkRefiner, get_refiner, shipped_models
 from ..skeletons import get_skeleton
 from ..training import input_as_refiner, validation_set
@@ -62,12 +62,10 @@ def seed_metrics(refiner: Callable, sets, skeleton: str = "h36m17") -> dict[str,
     sk = get_skeleton(skeleton)
     results = []
     for clips in sets:
-        preds = [refiner(inp, fps=30.0, confidence=conf) for _, inp, conf in clips]
-        gts = [gt for gt, _, _ in clips]
+        run = refine_clips(refiner, clips, 30.0)
         inputs = [input_as_refiner(inp) for _, inp, _ in clips]
-        scale = 1000.0 if gts[0].shape[-1] == 3 else 1.0
-        results.append(summarize(preds, gts, inputs=inputs, root_joints=sk.root_joints, parents=sk.parents,
-                                 scale=scale))
+        results.append(summarize(run.preds, run.gts, inputs=inputs, root_joints=sk.root_joints, parents=sk.parents,
+                                 scale=run.scale))
     out = {k: float(np.mean([r[k] for r in results])) for k in ("mpjpe", "pa_mpjpe", "accel", "mpjpe_fast")}
     out.update({f"{k}_std": float(np.std([r[k] for r in results])) for k in ("mpjpe", "accel")})
     return out

@@ -38,7 +38,6 @@ sign-continuous quaternions, or a rotation network by name or checkpoint).
 from __future__ import annotations
 
 import functools
-import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -47,7 +46,7 @@ import numpy as np
 from ..data.corpus import load_corpus
 from ..data.views import split_positions
 from ..error_families import HELD_OUT_FAMILIES, simulate_family
-from ..metrics import geodesic_error, root_relative, summarize
+from ..metrics import geodesic_error, metric_scale, refine_clips, root_relative, summarize
 from ..noise import simulate
 from ..refiners import get_refiner
 from ..reports import Report, machine
@@ -134,10 +133,13 @@ def conditions(skeleton: str = "h36m17", representation: str = "3d", frames: int
     return out
 
 
-def measure(refiner: Callable, cond: Condition, skeleton: str, scale: float) -> dict[str, Any]:
-    """MPJPE, Accel, worst clip MPJPE (root-relative, x ``scale``), per-kind MPJPE and frames/s."""
+def measure(refiner: Callable, cond: Condition, skeleton: str, scale: float | None = None) -> dict[str, Any]:
+    """MPJPE, Accel, worst clip MPJPE (root-relative, x ``scale``, by default :func:`synsp.metrics.metric_scale`
+    of the clips: mm for 3D, px for 2D), per-kind MPJPE and frames/s."""
     sk = get_skeleton(skeleton)
     preds, gts, fps = _refine_timed(refiner, cond)
+    if scale is None:
+        scale = metric_scale(gts[0].shape[-1])
     m = summarize(preds, gts, root_joints=sk.root_joints, scale=scale)
     per_clip = [scale * float(np.linalg.norm(root_relative(p, sk.root_joints) - root_relative(g, sk.root_joints),
                                             axis=-1).mean()) for p, g in zip(preds, gts)]
@@ -145,15 +147,9 @@ def measure(refiner: Callable, cond: Condition, skeleton: str, scale: float) -> 
 
 
 def _refine_timed(refiner: Callable, cond: Condition) -> tuple[list[np.ndarray], list[np.ndarray], float]:
-    """The refined clips of a condition, their truths, and the refiner's frames per second."""
-    preds, seconds = [], 0.0
-    for _, inp, conf, _ in cond.clips:
-        start = time.perf_counter()
-        preds.append(np.asarray(refiner(inp, fps=30.0, confidence=conf)))
-        seconds += time.perf_counter() - start
-    gts = [g for g, _, _, _ in cond.clips]
-    frames = sum(len(g) for g in gts)
-    return preds, gts, frames / seconds if seconds > 0 else float("inf")
+    """The refined clips of a condition (as arrays), their truths, and the refiner's frames per second."""
+    run = refine_clips(refiner, cond.clips, 30.0)
+    return [np.asarray(p) for p in run.preds], run.gts, run.fps
 
 
 def _clip_summary(per_clip: list[float], cond: Condition) -> dict[str, Any]:
@@ -179,7 +175,7 @@ def robustness(ctx: Context) -> Report:
     """Every method under conditions it was not tuned for: clean input (also 2x and 3x faster), the held-out
     error families at two levels, the training family, the presets; per motion kind; throughput."""
     two_d = ctx.representation == "2d"
-    unit, scale = ("px", 1.0) if two_d else ("mm", 1000.0)
+    unit, scale = ("px" if two_d else "mm"), metric_scale(2 if two_d else 3)
     methods = robustness_methods(ctx)
     rep = Report("robustness", f"Robustness: clean input, held-out error families, presets ({ctx.skeleton} "
                  f"{ctx.representation.upper()})", "")
