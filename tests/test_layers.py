@@ -74,10 +74,6 @@ LAZY_MODULES = {"synsp", "synsp.cli"}
 ALLOWED_IN_FUNCTION: dict[tuple[str, str], str] = {
     ("synsp.adapters.mmhuman3d", "synsp.models.deciwatch"): "owned by another change",
     ("synsp.adapters.mmhuman3d", "synsp.rotations"): "owned by another change",
-    ("synsp.api", "synsp.filters"): "owned by another change",
-    ("synsp.api", "synsp.identity"): "owned by another change",
-    ("synsp.api", "synsp.io.tracks"): "owned by another change",
-    ("synsp.api", "synsp.rotations"): "owned by another change",
     ("synsp.data.rotation_windows", "synsp.rotations"): "owned by another change (per_chunk belongs below the data layer)",
     ("synsp.filters.online", "synsp.filters.kalman"): "owned by another change",
     ("synsp.filters.online", "synsp.filters.one_euro"): "owned by another change",
@@ -86,21 +82,10 @@ ALLOWED_IN_FUNCTION: dict[tuple[str, str], str] = {
     ("synsp.io.smoothnet", "synsp.skeletons"): "keeps synsp.io free of torch: synsp.skeletons imports torch at module level",
     ("synsp.io.smpl", "synsp.geometry"): "keeps synsp.io free of torch: synsp.geometry imports torch at module level",
     ("synsp.normalization", "synsp.geometry"): "keeps synsp.normalization free of torch (not in this change's files)",
-    ("synsp.refiners", "synsp.grouping"): "owned by another change (the refiner registry removes it)",
-    ("synsp.refiners", "synsp.rotations"): "owned by another change (the refiner registry removes it)",
-    ("synsp.refiners", "synsp.skeletons"): "owned by another change",
     ("synsp.repair", "synsp.api"): "owned by another change",
     ("synsp.repair", "synsp.identity"): "owned by another change",
     ("synsp.repair", "synsp.refiners"): "owned by another change",
-    ("synsp.repair", "synsp.skeletons"): "owned by another change",
-    ("synsp.repair", "synsp.validation"): "owned by another change",
     ("synsp.rotations", "synsp.api"): "owned by another change",
-    ("synsp.rotations", "synsp.data.rotation_windows"): "owned by another change",
-    ("synsp.rotations", "synsp.metrics"): "owned by another change",
-    ("synsp.rotations", "synsp.missing"): "owned by another change",
-    ("synsp.rotations", "synsp.normalization"): "owned by another change",
-    ("synsp.rotations", "synsp.refiners"): "owned by another change",
-    ("synsp.rotations", "synsp.skeletons"): "owned by another change (smpl24_joints now lives in synsp.skeletons)",
 }
 
 #: (module, imported module) -> why a lower layer still imports a higher one

@@ -8,8 +8,12 @@ from typing import Any
 
 import numpy as np
 
+from .filters import FILTERS
+from .identity import repair_track_identities
+from .io.tracks import regroup, ungroup
 from .refiners import FunctionRefiner, Refiner, fit_refiner, get_refiner, shipped_models, subset_indices
 from .repair import relabel, repair_poses, repair_skeleton
+from .rotations import refine_rotation_file
 from .skeletons import SKELETONS, get_skeleton, skeleton_for
 from .timeseries import second_difference
 from .validation import (
@@ -267,14 +271,10 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     if pose_file.format == "smpl" or pose_file.units == "axis-angle":
         # joint rotations (SMPL-style body-model files), not positions: the rotation network or a filter on
         # quaternions; same summary keys, accel in degrees / frame^2 (see synsp.rotations.refine_rotation_file)
-        from .rotations import refine_rotation_file
-
         refined, summary = refine_rotation_file(pose_file, model=model, fps=fps, max_gap=max_gap, progress=progress)
         summary.setdefault("relabelled", {})  # rotations are not repaired (the same summary keys as positions)
         summary.setdefault("reassigned", 0)
         summary.setdefault("relabelled_frames", {})
-        from .filters import FILTERS
-
         summary["fallback"] = (f"no shipped rotation model for {pose_file.num_joints} joints: refined with the "
                                f"{summary['model']} filter on quaternions"
                                if model is None and summary["model"] in FILTERS else None)
@@ -311,9 +311,6 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
 
     original, owner, reassigned = pose_file, None, 0
     if repair and len(pose_file.tracks) > 1:  # identity swaps between tracks first: refine each person
-        from .identity import repair_track_identities
-        from .io.tracks import regroup
-
         ident = repair_track_identities([(t.frames, t.keypoints, t.scores) for t in pose_file.tracks])
         if ident.reassigned:
             owner, reassigned = ident.owner, ident.reassigned
@@ -367,8 +364,6 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
     summary["reassigned"] = reassigned
     summary["relabelled_frames"] = {tid: {g: np.unique(f) for g, f in groups.items()} for tid, groups in marks.items()}
     if owner is not None:  # every detection back where the file has it
-        from .io.tracks import ungroup
-
         refined = ungroup(original, refined, owner)
     return refined, summary
 

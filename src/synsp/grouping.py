@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 
 from .data.views import PoseBank, align_to
-from .refiners import WEIGHTS_DIR, NetworkRefiner, get_refiner, shipped_models
+from .refiners import SIMILAR_POSES, WEIGHTS_DIR, NetworkRefiner, get_refiner, register_resolver, shipped_models
 from .validation import SynspInputError
 
 __all__ = ["DEFAULT_BANK", "DEFAULT_MODEL", "SimilarPoseRefiner", "load_bank", "similar_pose_refiner"]
@@ -166,3 +166,7 @@ def similar_pose_refiner(model: str | os.PathLike = DEFAULT_MODEL, bank: str | o
         if trained.with_suffix(".json").is_file():
             model = trained
     return SimilarPoseRefiner(model, bank, **kw)
+
+
+# "<multi-view model>+similar-poses" in synsp.refiners.get_refiner (the registry; refiners imports no grouping)
+register_resolver(SIMILAR_POSES, similar_pose_refiner)

@@ -29,16 +29,23 @@ and :class:`FunctionRefiner` (any function behind the contract) complete the set
 
 :func:`get_refiner` resolves a name: a filter (``"one-euro"``, ``"savgol"``,
 ..., with parameters ``"one-euro:min_cutoff=1,beta=0.01"``), a model shipped in ``synsp/weights``, a
-checkpoint path or a run folder (its ``best`` checkpoint).
+checkpoint path or a run folder (its ``best`` checkpoint).  Concrete refiners built on these add
+themselves to a small registry instead of this module importing them (it imports none of them):
+:func:`register_resolver` adds a name pattern (:mod:`synsp.grouping`: ``<model>+similar-poses``) and
+:func:`register_wrapper` the wrapper of networks whose card names a normalisation
+(:mod:`synsp.rotations`: :class:`~synsp.rotations.RotationNetwork` for 6D rotation cards).  The
+modules of :data:`BUILTIN_REFINER_MODULES` are loaded by name the first time a lookup needs them (as
+Pillow loads its format plugins), so ``get_refiner`` gives the same refiners in a fresh interpreter.
 """
 
 from __future__ import annotations
 
+import importlib
 import math
 import os
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -58,13 +65,14 @@ from .normalization import (
     normalize_windows,
     window_mask,
 )
-from .skeletons import SKELETONS as SKELETON_NAMES, get_skeleton
+from .skeletons import SKELETONS as SKELETON_NAMES, get_skeleton, skeleton_for
 from .timeseries import resample_time
 from .validation import SynspInputError, check_fps, check_poses, check_resampled_length, to_numpy
 from .windows import WindowAccumulator, window_starts
 
 __all__ = ["Refiner", "NetworkRefiner", "SubsetRefiner", "FunctionRefiner", "get_refiner", "fit_refiner",
-           "for_skeleton", "shipped_models", "WEIGHTS_DIR", "resample_time", "network_refiner"]
+           "for_skeleton", "shipped_models", "WEIGHTS_DIR", "resample_time", "network_refiner",
+           "register_resolver", "register_wrapper", "BUILTIN_REFINER_MODULES"]
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 #: a multi-view model's name plus this suffix refines one person with similar poses (synsp.grouping)
@@ -561,12 +569,67 @@ def fit_refiner(refiner: Refiner, num_joints: int, skeleton: str | None = None) 
         return refiner
     if refiner.skeleton.num_joints == num_joints and (skeleton is None or skeleton == refiner.card.skeleton):
         return refiner
-    from .skeletons import skeleton_for
-
     for name in [skeleton] if skeleton else skeleton_for(num_joints):
         if name in SKELETON_NAMES and subset_indices(name, refiner.card.skeleton) is not None:
             return SubsetRefiner(refiner, name)
     return refiner  # the network's own check names the mismatch
+
+
+#: the modules of the concrete refiners that register themselves here at import time; loaded by name
+#: (:func:`importlib.import_module`) on the first lookup that needs the registry, never imported here
+BUILTIN_REFINER_MODULES = ("synsp.grouping", "synsp.rotations")
+#: (does a name match, the refiner for it) in registration order; the first match wins
+_RESOLVERS: list[tuple[Callable[[str], bool], Callable[..., Refiner]]] = []
+#: a card's normalisation -> what wraps a network with that card (``ROTATIONS_6D``: synsp.rotations)
+_WRAPPERS: dict[str, Callable[["NetworkRefiner"], Refiner]] = {}
+_builtins_loaded = False
+
+
+def register_resolver(match: str | Callable[[str], bool], factory: Callable[..., Refiner]) -> None:
+    """Let :func:`get_refiner` resolve names that ``match``: a suffix (``"+similar-poses"``; ``factory``
+    gets the name without it) or a predicate on the whole name (``factory`` gets the whole name); the
+    keyword arguments of ``get_refiner`` go to ``factory`` too.  Names are tried after the filters and
+    before shipped models and paths, in registration order; registering the same suffix again replaces it."""
+    if isinstance(match, str):
+        suffix = match
+
+        def matches(key: str) -> bool:
+            return key.endswith(suffix)
+
+        def make(key: str, **kw) -> Refiner:
+            return factory(key[: -len(suffix)], **kw)
+
+        matches.suffix = suffix  # type: ignore[attr-defined]
+        _RESOLVERS[:] = [r for r in _RESOLVERS if getattr(r[0], "suffix", None) != suffix]
+        _RESOLVERS.append((matches, make))
+    elif callable(match):
+        _RESOLVERS.append((match, factory))
+    else:
+        raise SynspInputError(f"register_resolver: {match!r} is neither a name suffix nor a predicate")
+
+
+def register_wrapper(normalization: str, wrapper: Callable[["NetworkRefiner"], Refiner]) -> None:
+    """Let :func:`network_refiner` (so :func:`get_refiner`) wrap every network whose card's normalisation
+    is ``normalization`` in ``wrapper(network)`` (a rotation model behind the axis-angle contract)."""
+    _WRAPPERS[normalization] = wrapper
+
+
+def _load_builtin_refiners() -> None:
+    """Import the modules of :data:`BUILTIN_REFINER_MODULES` once, so that they register themselves."""
+    global _builtins_loaded
+    if not _builtins_loaded:
+        for module in BUILTIN_REFINER_MODULES:
+            importlib.import_module(module)
+        _builtins_loaded = True
+
+
+def _resolve_registered(key: str, kw: dict) -> Refiner | None:
+    """The refiner of the first registered resolver that matches ``key``; None when none does."""
+    _load_builtin_refiners()
+    for matches, factory in _RESOLVERS:
+        if matches(key):
+            return factory(key, **kw)
+    return None
 
 
 def shipped_models() -> dict[str, Path]:
@@ -589,10 +652,9 @@ def get_refiner(name: str | os.PathLike, **kw) -> Refiner:
         if kw:
             raise SynspInputError(f"{key}: give the filter's parameters in the name or as arguments, not both")
         return tuned
-    if key.endswith(SIMILAR_POSES):  # "<multi-view model>+similar-poses": synsp.grouping
-        from .grouping import similar_pose_refiner
-
-        return similar_pose_refiner(key[: -len(SIMILAR_POSES)], **kw)
+    resolved = _resolve_registered(key, kw)  # e.g. "<multi-view model>+similar-poses": synsp.grouping
+    if resolved is not None:
+        return resolved
     models = shipped_models()
     if key in models:
         return network_refiner(NetworkRefiner.from_checkpoint(models[key], **kw))
@@ -615,11 +677,9 @@ def get_refiner(name: str | os.PathLike, **kw) -> Refiner:
 
 def network_refiner(network: NetworkRefiner) -> Refiner:
     """A rotation model (6D inside) behind the axis-angle contract, any other network as it is."""
-    if network.card.normalization == ROTATIONS_6D:
-        from .rotations import RotationNetwork
-
-        return RotationNetwork(network)
-    return network
+    _load_builtin_refiners()
+    wrapper = _WRAPPERS.get(network.card.normalization)
+    return network if wrapper is None else wrapper(network)
 
 
 _as_refiner = network_refiner  # the earlier private name

@@ -65,9 +65,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .skeletons import Skeleton, get_skeleton
+from .skeletons import SKELETONS, Skeleton, get_skeleton, skeleton_for
 from .timeseries import second_difference
-from .validation import SynspInputError, check_poses, to_numpy
+from .validation import SynspInputError, absurd_joints, check_poses, to_numpy
 
 __all__ = ["GROUPS", "InversionRepair", "OnlineRepair", "group_scales", "limb_groups", "repair_inversions", "relabel",
            "size_of", "repair_skeleton", "repair_poses"]
@@ -304,8 +304,6 @@ def repair_skeleton(num_joints: int, dims: int, skeleton: Any = None, refiner: A
     count, or among several (17 joints: ``h36m17`` and ``coco17``) the one of the shipped model for
     ``dims`` (3D: ``h36m17``, 2D: ``coco17``).  Unknown joint sets are not repaired.
     """
-    from .skeletons import SKELETONS, skeleton_for
-
     if isinstance(skeleton, Skeleton):
         return skeleton if skeleton.num_joints == num_joints else None
     if skeleton is not None:
@@ -356,8 +354,6 @@ def repair_poses(poses: np.ndarray, skeleton: Skeleton | None, confidence: Any =
             conf = None if conf is None else reorder(conf, ident.order)
         report["reassigned"] = int(ident.reassigned.sum())
     if skeleton is not None and len(x) >= 3 and limb_groups(skeleton):
-        from .validation import absurd_joints
-
         real = np.isfinite(x).all(-1) & ~absurd_joints(x)
         r = repair_inversions(np.where(real[..., None], x, np.nan), skeleton, conf)
         report.update(groups=r.groups, relabelled=r.flipped.sum(0), flipped=r.flipped)

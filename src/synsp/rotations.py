@@ -56,6 +56,7 @@ from typing import Any
 
 import numpy as np
 
+from .data.rotation_windows import fill_rotations
 from .filters import FILTERS, TemporalFilter, get_filter
 from .geometry import (
     axis_angle_to_matrix,
@@ -65,7 +66,11 @@ from .geometry import (
     quaternion_to_axis_angle,
     rot6d_to_axis_angle,
 )
-from .skeletons import SMPL24_OFFSETS, smpl24_joints  # re-exported: the neutral body lives with the skeletons
+from .metrics import geodesic_error, summarize
+from .missing import missing_from_confidence
+from .normalization import ROTATIONS_6D
+from .refiners import get_refiner, register_wrapper, shipped_models
+from .skeletons import SMPL24_OFFSETS, get_skeleton, smpl24_joints  # re-exported: the neutral body lives with the skeletons
 from .timeseries import continuous_quaternions
 from .validation import SynspInputError, check_fps, check_poses, check_refined, to_numpy
 
@@ -116,8 +121,6 @@ class RotationNetwork:
     """
 
     def __init__(self, network: Any):
-        from .normalization import ROTATIONS_6D
-
         if network.card.normalization != ROTATIONS_6D:
             raise SynspInputError(f"model {network.name!r} refines joint positions, not rotations")
         self.network, self.card = network, network.card
@@ -131,9 +134,6 @@ class RotationNetwork:
 
     def __call__(self, rotvec: Any, fps: float | None = None, confidence: Any = None,
                  progress: bool = False, return_filled: bool = False):
-        from .data.rotation_windows import fill_rotations
-        from .missing import missing_from_confidence
-
         joints = self.skeleton.num_joints if self.skeleton else None
         x = check_poses(rotvec, "rotvec", ndims=(3, 4), dims=(3,), joints=joints, allow_nan=True)
         # lost rotations are filled on quaternions here and flagged to the network as missing
@@ -181,6 +181,11 @@ class RotationOnline:
         return [out if not out else [next(converted) for _ in out] for out in outputs]
 
 
+# a network whose card says 6D rotations is a RotationNetwork in synsp.refiners.get_refiner (the registry;
+# refiners imports no rotations)
+register_wrapper(ROTATIONS_6D, RotationNetwork)
+
+
 def rotation_filter(model: Any = None, num_joints: int | None = None) -> "TemporalFilter | RotationNetwork":
     """What refines rotations for ``model``: the refiner :func:`synsp.refiners.get_refiner` gives for it (a
     refiner object passes through) when that is a synsp filter (:class:`TemporalFilter`, run on
@@ -190,8 +195,6 @@ def rotation_filter(model: Any = None, num_joints: int | None = None) -> "Tempor
 
     Anything else (a network for joint positions, an unknown name) raises :class:`SynspInputError`.
     """
-    from .refiners import get_refiner, shipped_models
-
     if model is None:
         fits = num_joints in (None, 24) and DEFAULT_ROTATION_MODEL in shipped_models()
         model = DEFAULT_ROTATION_MODEL if fits else DEFAULT_ROTATION_FILTER
@@ -213,8 +216,6 @@ def rotation_filter(model: Any = None, num_joints: int | None = None) -> "Tempor
 def _is_rotation_card(stem: Any) -> bool:
     import json
 
-    from .normalization import ROTATIONS_6D
-
     try:
         return json.loads(Path(f"{stem}.json").read_text()).get("normalization") == ROTATIONS_6D
     except (OSError, ValueError):
@@ -226,9 +227,6 @@ def rotation_metrics(preds: list, gts: list, inputs: list | None = None) -> dict
     :func:`synsp.metrics.summarize` (mm) on their forward-kinematics joints (:func:`smpl24_joints`),
     plus ``angle`` (mean geodesic error, degrees) and ``angle_accel`` (mean angular-acceleration
     error, degrees / frame^2, against the ground truth's)."""
-    from .metrics import geodesic_error, summarize
-    from .skeletons import get_skeleton
-
     fk = lambda seqs: [smpl24_joints(s) for s in seqs]  # noqa: E731
     out = summarize(fk(preds), fk(gts), inputs=None if inputs is None else fk(inputs), root_joints=(0,),
                     parents=get_skeleton("smpl24").parents, scale=1000.0)
