@@ -642,17 +642,18 @@ def _data(config: TrainConfig, corpus: str, card: ModelCard) -> _Data:
     validation set and the input's metrics on it, and for a family-trained model the selection sets
     (:func:`selection_sets`) with their input metrics and the clean goal."""
     rotations = config.representation == ROTATIONS
+    # sources: (dataset, skeleton, representation, share of the batches)
     if rotations:
         train_clips = load_corpus(corpus, skeleton="h36m17", split=config.train_split, rotations=True)
         dataset = RotationWindowDataset(train_clips, window=card.window, skeleton="smpl24", fps=30.0,
                                         preset=config.preset, mode=config.mode, seed=config.seed,
                                         augment=Augmentation(fast=config.fast_motion))
+        sources = [(dataset, config.skeleton, config.representation, 1.0)]
+    elif config.architecture == "universal":
+        sources = _universal_sources(config, corpus, card.window)
     else:
         dataset = _window_dataset(config, corpus, card.window, config.skeleton, config.representation)
-    sources = [(dataset, config.skeleton, config.representation, 1.0)]  # (dataset, skeleton, representation, share)
-    if config.architecture == "universal":
-        sources = _universal_sources(config, lambda skeleton, representation: _window_dataset(
-            config, corpus, card.window, skeleton, representation))
+        sources = [(dataset, config.skeleton, config.representation, 1.0)]
     presets = [config.preset] if isinstance(config.preset, str) else list(config.preset)
     val = validation_set(config.skeleton, "mixed" if is_family(presets[0]) else presets[0],  # one for families
                          config.val_frames, corpus, split=config.val_split,
@@ -766,12 +767,12 @@ def _validate_and_save(config: TrainConfig, run: _Run, data: _Data, epoch: int, 
               f"{baseline['accel']:.2f}){more}  ({row['seconds']} s)", flush=True)
 
 
-def _universal_sources(config: TrainConfig, window_dataset) -> list[tuple[Any, str, str, float]]:
+def _universal_sources(config: TrainConfig, corpus: str, window: int) -> list[tuple[Any, str, str, float]]:
     """The universal model's training sources: every joint set of ``skeleton`` + ``skeletons`` in 3D, and
     with ``mix_2d`` in 2D too; the 2D ones share ``mix_2d`` of the batches, the 3D ones the rest."""
     names = list(dict.fromkeys([config.skeleton, *config.skeletons]))
     kinds = [("3d", 1.0 - config.mix_2d)] + ([("2d", config.mix_2d)] if config.mix_2d > 0 else [])
-    return [(window_dataset(name, rep), name, rep, share / len(names))
+    return [(_window_dataset(config, corpus, window, name, rep), name, rep, share / len(names))
             for rep, share in kinds if share > 0 for name in names]
 
 
