@@ -48,7 +48,7 @@ from torch import nn
 from ..geometry import dct_matrix, idct_matrix
 from ..validation import SynspInputError
 from .blocks import DecoderLayer, EncoderLayer
-from .synsp import SynSPOutput
+from .synsp import SynSPOutput, pose_quality
 
 __all__ = ["UniversalConfig", "UniversalSynSP", "token_quality", "frequency_scale"]
 
@@ -96,10 +96,9 @@ def frequency_scale(window: int) -> torch.Tensor:
 
 
 def token_quality(position: torch.Tensor, acceleration: torch.Tensor) -> torch.Tensor:
-    """``(B, N, D, W)`` branch outputs -> per-token, per-frame quality ``(B, N, W)`` in ``(e^-1, 1)``."""
-    delta = ((position - acceleration) / 2).abs()
-    worst = delta.amax(dim=-1, keepdim=True)  # over the window's frames
-    return torch.exp(-(delta + 1e-6) / (worst + 1e-5)).mean(dim=-2)
+    """``(B, N, D, W)`` branch outputs -> per-token, per-frame quality ``(B, N, W)`` in ``(e^-1, 1)``: SynSP's
+    :func:`synsp.models.synsp.pose_quality` with each token in the place of a view (its D coordinates the channels)."""
+    return pose_quality(position.transpose(-1, -2), acceleration.transpose(-1, -2))
 
 
 def _head(d_in: int, hidden: int, out: int) -> nn.Sequential:
