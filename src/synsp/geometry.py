@@ -5,7 +5,10 @@ numpy arrays (or nested lists) as well as torch tensors, returning the same
 kind.  Torch inputs keep their device and dtype and stay differentiable;
 numpy inputs come back as numpy (float32 stays float32, anything else becomes
 float64).  There is a single implementation of each function, written in
-torch; :func:`_numpy_or_torch` wraps numpy callers around it.
+torch; :func:`_numpy_or_torch` wraps numpy callers around it.  torch is imported
+by the functions that run (not by importing this module), so the modules that
+only need this one's numpy parts (readers, skeletons, normalisation) load
+without it.
 
 Conventions
 -----------
@@ -28,11 +31,14 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from synsp.validation import SynspInputError, is_torch
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = [
     "axis_angle_to_matrix",
@@ -82,6 +88,7 @@ def _numpy_or_torch(*array_args: str):
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
+            import torch
             bound = signature.bind(*args, **kwargs)
             values = [bound.arguments[name] for name in array_args]
             tensors = [v for v in values if is_torch(v)]
@@ -124,6 +131,7 @@ def _small_angle_branch(theta_sq: torch.Tensor):
     ``theta`` is replaced by 1 on the small branch so that the unused
     ``sin(theta) / theta``-style expressions (and their gradients) stay finite.
     """
+    import torch
     small = theta_sq < _SMALL_SQ
     theta = torch.sqrt(torch.where(small, torch.ones_like(theta_sq), theta_sq))
     return small, theta
@@ -131,11 +139,13 @@ def _small_angle_branch(theta_sq: torch.Tensor):
 
 def _mat3(entries: list[torch.Tensor]) -> torch.Tensor:
     """Nine ``(...)`` tensors in row-major order -> ``(..., 3, 3)``."""
+    import torch
     return torch.stack(entries, dim=-1).unflatten(-1, (3, 3))
 
 
 def _skew(v: torch.Tensor) -> torch.Tensor:
     """``(..., 3) -> (..., 3, 3)`` cross-product matrix, ``skew(v) @ u = v x u``."""
+    import torch
     x, y, z = v.unbind(-1)
     zero = torch.zeros_like(x)
     return _mat3([zero, -z, y, z, zero, -x, -y, x, zero])
@@ -158,6 +168,7 @@ def axis_angle_to_matrix(aa):
     ``1 - t^2/6 + t^4/120`` and ``1/2 - t^2/24 + t^4/720``, so ``R(0) = I``
     exactly and the gradient at 0 is finite.
     """
+    import torch
     _check_trailing(aa, "aa", (3,), "axis-angle vectors")
     theta_sq = (aa * aa).sum(-1)
     small, theta = _small_angle_branch(theta_sq)
@@ -186,6 +197,7 @@ def matrix_to_quaternion(R):
     The row with the largest diagonal ``4 q_i^2`` (at least 1, since the four
     sum to 4) is normalised; this stays accurate at every angle, including pi.
     """
+    import torch
     _check_trailing(R, "R", (3, 3), "rotation matrices")
     r00, r01, r02, r10, r11, r12, r20, r21, r22 = R.flatten(-2).unbind(-1)
     rows = torch.stack(
@@ -204,6 +216,7 @@ def matrix_to_quaternion(R):
 
 def _canonical(q: torch.Tensor) -> torch.Tensor:
     """Flip ``q -> -q`` where ``w < 0`` (both describe the same rotation)."""
+    import torch
     return torch.where(q[..., :1] < 0, -q, q)
 
 
@@ -215,6 +228,7 @@ def quaternion_to_matrix(q):
              [2(xy+wz),     1-2(x^2+z^2), 2(yz-wx)    ],
              [2(xz-wy),     2(yz+wx),     1-2(x^2+y^2)]]
     """
+    import torch
     _check_trailing(q, "q", (4,), "quaternions (w, x, y, z)")
     w, x, y, z = (q / torch.linalg.vector_norm(q, dim=-1, keepdim=True)).unbind(-1)
     return _mat3(
@@ -233,6 +247,7 @@ def axis_angle_to_quaternion(aa):
     For tiny ``theta``, ``sin(theta/2)/theta = 1/2 - t^2/48 + t^4/3840`` and
     ``cos(theta/2) = 1 - t^2/8 + t^4/384``.
     """
+    import torch
     _check_trailing(aa, "aa", (3,), "axis-angle vectors")
     theta_sq = (aa * aa).sum(-1)
     small, theta = _small_angle_branch(theta_sq)
@@ -252,6 +267,7 @@ def quaternion_to_axis_angle(q):
     tiny ``s`` (then ``w ~ 1``), ``theta / s = 2/w (1 - r^2/3 + r^4/5)`` with
     ``r = s / w``.
     """
+    import torch
     _check_trailing(q, "q", (4,), "quaternions (w, x, y, z)")
     q = _canonical(q / torch.linalg.vector_norm(q, dim=-1, keepdim=True))
     w, v = q[..., 0], q[..., 1:]
@@ -290,6 +306,7 @@ def rot6d_to_matrix(x):
     Any input with non-parallel ``a1``, ``a2`` gives an orthonormal ``R`` with
     ``det R = +1``; for a rotation's own 6D vector it returns that rotation.
     """
+    import torch
     _check_trailing(x, "x", (6,), "6D rotations [R00, R01, R10, R11, R20, R21]")
     cols = x.unflatten(-1, (3, 2))
     a1, a2 = cols[..., 0], cols[..., 1]
@@ -320,6 +337,7 @@ def nearest_rotation(m: np.ndarray) -> np.ndarray:
 
 def _elemental(axis: str, angle: torch.Tensor) -> torch.Tensor:
     """Rotation by ``angle (...)`` about the X, Y or Z axis, ``(..., 3, 3)``."""
+    import torch
     c, s = torch.cos(angle), torch.sin(angle)
     one, zero = torch.ones_like(angle), torch.zeros_like(angle)
     if axis == "X":
@@ -339,6 +357,7 @@ def euler_to_matrix(angles, order: str, degrees: bool = False):
     ``Zrotation Yrotation Xrotation`` means (and scipy's uppercase
     ``Rotation.from_euler("ZYX", ...)``).
     """
+    import torch
     if not isinstance(order, str) or not 1 <= len(order) <= 3 or set(order) - set("XYZ"):
         raise SynspInputError(
             f"order is {order!r}; expected 1 to 3 uppercase letters from 'XYZ' such as 'ZYX' "
@@ -363,6 +382,7 @@ def geodesic_angle(R1, R2):
     cosine this is accurate for tiny angles and its gradient is bounded;
     it stays in ``[0, pi]`` even for slightly non-orthogonal inputs.
     """
+    import torch
     _check_trailing(R1, "R1", (3, 3), "rotation matrices")
     _check_trailing(R2, "R2", (3, 3), "rotation matrices")
     M = R1.transpose(-1, -2) @ R2
@@ -433,11 +453,13 @@ def idct_matrix(n: int, norm: str | None = "ortho") -> np.ndarray:
 
 @functools.lru_cache(maxsize=64)
 def _time_matrix_torch(n: int, norm, inverse: bool, dtype: torch.dtype, device: torch.device):
+    import torch
     M = idct_matrix(n, norm) if inverse else dct_matrix(n, norm)
     return torch.tensor(M, dtype=dtype, device=device)
 
 
 def _apply_along(x: torch.Tensor, axis: int, norm, inverse: bool) -> torch.Tensor:
+    import torch
     _check_norm(norm)
     if not -x.ndim <= axis < x.ndim:
         raise SynspInputError(
@@ -473,6 +495,7 @@ def idct(x, axis: int = -2, norm: str | None = "ortho"):
 
 def _procrustes(source: torch.Tensor, target: torch.Tensor, with_scale: bool):
     """Shared body of :func:`similarity_procrustes` and :func:`rigid_procrustes`."""
+    import torch
     for name, x in (("source", source), ("target", target)):
         if x.ndim < 2 or x.shape[-1] not in (2, 3) or x.shape[-2] == 0:
             raise SynspInputError(

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .geometry import matrix_to_rot6d, nearest_rotation, rot6d_to_matrix
+
 __all__ = ["WindowStats", "normalize_windows", "denormalize_windows", "window_mask", "PER_VIEW", "SHARED_VIEWS",
            "ROTATIONS_6D", "CENTROID", "root_joints_of", "normalize_rotation_windows", "denormalize_rotation_windows"]
 
@@ -108,8 +110,6 @@ def normalize_rotation_windows(windows: np.ndarray, root: np.ndarray | None = No
 
     ``root`` given (the input window's): normalise another window (the target) the same way.
     """
-    from .geometry import matrix_to_rot6d, nearest_rotation, rot6d_to_matrix
-
     x = np.array(windows, dtype=np.float64)
     R0 = rot6d_to_matrix(x[..., 0, :])  # (..., W, 3, 3)
     if root is None:
@@ -120,8 +120,6 @@ def normalize_rotation_windows(windows: np.ndarray, root: np.ndarray | None = No
 
 def denormalize_rotation_windows(y: np.ndarray, root: np.ndarray) -> np.ndarray:
     """Network output ``(..., W, J*6) -> (..., W, J, 6)`` with the root orientation restored."""
-    from .geometry import matrix_to_rot6d, rot6d_to_matrix
-
     y = np.array(y, dtype=np.float64)
     y = y.reshape(*y.shape[:-1], -1, 6)
     y[..., 0, :] = matrix_to_rot6d(root[..., None, :, :] @ rot6d_to_matrix(y[..., 0, :]))

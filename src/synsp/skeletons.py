@@ -110,11 +110,6 @@ from .geometry import axis_angle_to_matrix
 from .kinematics import forward_kinematics
 from .validation import SynspInputError, check_poses, is_torch, to_numpy
 
-try:  # torch is a hard dependency, but keep the numeric core importable without it
-    import torch
-except ImportError:  # pragma: no cover
-    torch = None  # type: ignore[assignment]
-
 __all__ = [
     "Skeleton",
     "SKELETONS",
@@ -309,6 +304,8 @@ class Skeleton:
         sign[axis] = -1.0
         perm = list(self.flip_permutation)
         if is_torch(x):
+            import torch  # loaded already: x is a tensor
+
             idx = torch.as_tensor(perm, device=x.device)
             return x.index_select(-2, idx) * torch.as_tensor(sign, dtype=x.dtype, device=x.device)
         return x[..., perm, :] * sign.astype(x.dtype)
@@ -319,6 +316,8 @@ class Skeleton:
         child = [c for c, _ in self.bones]
         parent = [p for _, p in self.bones]
         if is_torch(x):
+            import torch  # loaded already: x is a tensor
+
             c = torch.as_tensor(child, dtype=torch.long, device=x.device)
             p = torch.as_tensor(parent, dtype=torch.long, device=x.device)
             return torch.linalg.vector_norm(x.index_select(-2, c) - x.index_select(-2, p), dim=-1)
@@ -337,6 +336,8 @@ class Skeleton:
         x = _joint_array(x, self.num_joints, f"poses for skeleton {self.name!r}")
         roots = list(self.root_joints)
         if is_torch(x):
+            import torch  # loaded already: x is a tensor
+
             idx = torch.as_tensor(roots, dtype=torch.long, device=x.device)
             return x.index_select(-2, idx).mean(-2)
         return x[..., roots, :].mean(-2)
@@ -345,6 +346,8 @@ class Skeleton:
 def _joint_array(x: Any, J: int, name: str) -> Any:
     """Check ``x`` is ``(..., J, D)``; return a float numpy array or the torch tensor itself."""
     if is_torch(x):
+        import torch  # loaded already: x is a tensor
+
         if not x.is_floating_point():
             x = x.to(torch.float64)
     else:
@@ -1036,6 +1039,8 @@ def map_skeleton(x: Any, src: SkeletonLike, dst: SkeletonLike) -> Any:
     x = _joint_array(x, s.num_joints, f"poses for skeleton {s.name!r}")
     idx, w = m.gather  # (J_dst, K) each
     if is_torch(x):
+        import torch  # loaded already: x is a tensor
+
         ti = torch.as_tensor(idx, device=x.device)
         tw = torch.as_tensor(w, dtype=x.dtype, device=x.device)
         return (x[..., ti, :] * tw[..., None]).sum(-2)  # (..., J_dst, K, D) -> (..., J_dst, D)

@@ -37,6 +37,7 @@ from scipy.spatial.transform import Rotation
 from synsp.io._common import as_path, atomic_write, read_text, unit_to_metres
 from synsp.io.motion import Motion, unit_label
 from synsp.io.tracks import PoseFile, Track
+from synsp.skeletons import SKELETONS
 from synsp.validation import SynspInputError
 
 __all__ = ["read_bvh", "write_bvh", "BVH_CHANNELS"]
@@ -623,8 +624,6 @@ def sniff(path: Any) -> bool:
 
 def _skeleton_named(joint_names: Sequence[str]) -> str | None:
     """The registered skeleton whose joint names are exactly ``joint_names`` (same order), if any."""
-    from synsp.skeletons import SKELETONS
-
     names = tuple(joint_names)
     for name, skel in SKELETONS.items():
         if tuple(skel.joints) == names:

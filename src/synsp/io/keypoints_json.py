@@ -69,6 +69,7 @@ from typing import Any
 
 import numpy as np
 
+from synsp.identity import repair_identities
 from synsp.io._common import as_path, atomic_write, read_text
 from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError
@@ -229,8 +230,6 @@ def _track_by_position(instances: list[Instance]) -> list[int]:
     from frame to frame by motion continuity (:func:`synsp.identity.repair_identities` on the instances
     in file order: constant-velocity prediction and assignment with hysteresis; a joint scoring below
     0.3 is not measured).  Instances sorted by (frame, order)."""
-    from synsp.identity import repair_identities
-
     frames = sorted({i.frame for i in instances})
     row = {f: k for k, f in enumerate(frames)}
     slot, counts = {}, {}

@@ -44,6 +44,7 @@ import numpy as np
 
 from synsp.io._common import as_path, atomic_write, npz_headers, open_npz, suffix_of
 from synsp.io.tracks import PoseFile, Track
+from synsp.skeletons import SKELETONS
 from synsp.validation import SynspInputError
 
 __all__ = [
@@ -608,8 +609,6 @@ def _specs_for(names: Sequence[str], rep: str) -> list[SmoothNetSpec]:
 
 
 def _skeleton_and_fps(specs: Sequence[SmoothNetSpec], J: int) -> tuple[str | None, float | None]:
-    from synsp.skeletons import SKELETONS
-
     fps_set = {s.fps for s in specs}
     fps = fps_set.pop() if len(fps_set) == 1 else None
     layouts = set()

@@ -69,6 +69,7 @@ from typing import Any, Hashable, IO, Mapping
 
 import numpy as np
 
+from synsp.geometry import axis_angle_to_matrix, matrix_to_axis_angle
 from synsp.io._common import as_path, atomic_write, npz_headers, open_npz, suffix_of
 from synsp.io.tracks import PICKLE_SUFFIXES, PoseFile, Track
 from synsp.validation import SynspInputError
@@ -171,8 +172,6 @@ def _describe(headers: Mapping[str, tuple[tuple[int, ...], Any]]) -> str:
 
 def _to_axis_angle(arr: np.ndarray, rep: str, what: str) -> np.ndarray:
     """``(T, K, 3)`` float64 axis-angle from the stored ``(T, ...)`` array."""
-    from synsp.geometry import matrix_to_axis_angle
-
     T = arr.shape[0]
     a = np.asarray(arr, dtype=np.float64)
     if rep == "aa":
@@ -194,8 +193,6 @@ def _to_axis_angle(arr: np.ndarray, rep: str, what: str) -> np.ndarray:
 
 def _from_axis_angle(rot: np.ndarray, rep: str, shape: tuple[int, ...], dtype: str) -> np.ndarray:
     """The stored layout (shape, dtype) of ``(n, K, 3)`` axis-angle rotations."""
-    from synsp.geometry import axis_angle_to_matrix
-
     out = rot if rep == "aa" else axis_angle_to_matrix(rot)
     return np.asarray(out).reshape((len(rot),) + tuple(shape[1:])).astype(dtype)
 
