@@ -64,14 +64,15 @@ refuses, except ``causal=True``: its forward filter.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ..validation import SynspInputError
 from .base import TemporalFilter, check_choice, check_positive
-from .online import KalmanOnline
+from .online import FilterOnline
 
-__all__ = ["KalmanFilter", "motion_model"]
+__all__ = ["KalmanFilter", "KalmanOnline", "motion_model"]
 
 _DIFFUSE = 1e4  # prior standard deviation, in measurement-noise units per frame^k
 
@@ -170,3 +171,41 @@ class KalmanFilter(TemporalFilter):
             s = s_filt[t] + np.einsum("cij,cj->ci", A[group], s - s_pred[t + 1])
             s_filt[t] = s
         return s_filt[:, :, 0]
+
+
+class KalmanOnline(FilterOnline):
+    """The forward Kalman filter, one update per frame: zero delay (the online form of :class:`KalmanFilter`).
+
+    A missing joint is not measured (its weight is 0, as offline); a confidence weights the measurement
+    (``R = sigma^2 / c``).  For the RTS smoother (``kalman-rts``) this is its zero-delay form: the smoother's
+    estimate of the latest frame is the forward filter's.
+    """
+
+    def __init__(self, f: Any, fps: float):
+        super().__init__(f, fps, 0)
+        self.F, G = motion_model(f.model, 1.0 / fps)
+        self.Q = f.process_noise**2 * np.outer(G, G)
+        self.r = f.measurement_noise**2
+        n = self.F.shape[0]
+        self.prior = np.diag((_DIFFUSE * f.measurement_noise * fps ** np.arange(n)) ** 2)
+
+    def _push(self, st, x, missing, confidence, first):
+        weight = np.broadcast_to((~missing).astype(np.float64)[:, None], x.shape)
+        if confidence is not None:
+            weight = weight * np.asarray(confidence, dtype=np.float64)[:, None]
+        w = np.clip(np.nan_to_num(weight), 0.0, None).reshape(-1)  # (C,)
+        z = x.reshape(-1)
+        n = self.F.shape[0]
+        if first:
+            st.s = np.zeros((z.size, n))
+            st.s[:, 0] = z
+            st.P = np.broadcast_to(self.prior, (z.size, n, n)).copy()
+        else:
+            st.s = st.s @ self.F.T
+            st.P = self.F @ st.P @ self.F.T + self.Q
+        P = st.P
+        gain = (w / (w * P[:, 0, 0] + self.r))[:, None] * P[:, :, 0]  # (C, n); w = 0: no update
+        st.s = st.s + gain * (z - st.s[:, 0])[:, None]
+        P = P - gain[:, :, None] * P[:, None, 0, :]
+        st.P = 0.5 * (P + P.transpose(0, 2, 1))
+        return [st.s[:, 0].reshape(x.shape)]

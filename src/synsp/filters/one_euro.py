@@ -34,13 +34,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from .base import TemporalFilter, check_choice, check_positive
-from .online import OneEuroOnline
+from .online import FilterOnline
 
-__all__ = ["OneEuroFilter", "smoothing_factor"]
+__all__ = ["OneEuroFilter", "OneEuroOnline", "smoothing_factor"]
 
 
 def smoothing_factor(cutoff: np.ndarray | float, t_e: float) -> np.ndarray | float:
@@ -104,3 +105,23 @@ class OneEuroFilter(TemporalFilter):
             x_hat = x_hat + alpha * (x[t] - x_hat)  # = alpha x + (1 - alpha) x_hat, exact on constants
             out[t] = x_hat
         return out
+
+
+class OneEuroOnline(FilterOnline):
+    """The One-Euro recursion, one step per frame: zero delay, every frame equal to the offline filter run
+    over the track so far (the online form of :class:`OneEuroFilter`)."""
+
+    def __init__(self, f: Any, fps: float):
+        super().__init__(f, fps, 0)
+        self.t_e = 1.0 if f.time_unit == "frame" else 1.0 / fps
+        self.alpha_d = smoothing_factor(f.d_cutoff, self.t_e)
+
+    def _push(self, st, x, missing, confidence, first):
+        if first:  # the first frame passes through
+            st.x_hat, st.dx_hat = x.copy(), np.zeros_like(x)
+            return [st.x_hat]
+        f = self.filter
+        st.dx_hat = self.alpha_d * (x - st.x_hat) / self.t_e + (1.0 - self.alpha_d) * st.dx_hat
+        alpha = smoothing_factor(f.min_cutoff + f.beta * np.abs(st.dx_hat), self.t_e)
+        st.x_hat = st.x_hat + alpha * (x - st.x_hat)
+        return [st.x_hat]

@@ -1,4 +1,5 @@
-"""The online forms of the classical filters (what :meth:`TemporalFilter.online` returns).
+"""The online forms of the classical filters (what :meth:`TemporalFilter.online` returns): their base
+:class:`FilterOnline`, the missing-joint rule :func:`hold`, and the two generic forms.
 
 Each is a stepper of the :class:`synsp.filters.base.Online` contract: ``start()`` gives a track's state,
 ``step(states, frames, missing, confidence)`` takes one frame ``(J, D)`` of each track and returns the
@@ -8,8 +9,9 @@ frame); frames before a track's first observed joint are not taken (``step`` ans
 
 Three kinds, by what the filter's output at frame ``t`` needs (see :mod:`synsp.filters.base`):
 
-* :class:`OneEuroOnline`, :class:`KalmanOnline` -- a causal recursion, advanced one frame per step:
-  zero delay, every frame equal to the filter run offline over the track so far.
+* a causal recursion, advanced one frame per step: zero delay, every frame equal to the filter run
+  offline over the track so far.  Each lives with its filter, a :class:`FilterOnline` of its own
+  (:class:`synsp.filters.one_euro.OneEuroOnline`, :class:`synsp.filters.kalman.KalmanOnline`).
 * :class:`LookAheadOnline` -- a filter whose output at ``t`` depends on the frames up to ``t + L`` only
   (Savitzky-Golay, the Gaussians): frame ``t`` is given out when frame ``t + L`` has come, computed by the
   filter over the chunk of the track that determines it, so it equals the offline output (the first
@@ -25,7 +27,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["hold", "FilterOnline", "OneEuroOnline", "KalmanOnline", "LookAheadOnline", "RecentOnline"]
+__all__ = ["hold", "FilterOnline", "LookAheadOnline", "RecentOnline"]
 
 
 def hold(last: np.ndarray | None, frame: np.ndarray, missing: np.ndarray) -> np.ndarray | None:
@@ -90,68 +92,6 @@ class FilterOnline:
         x = np.stack(frames)
         flat = x.reshape(len(x), -1)
         return self.filter._filter(flat, self.fps, np.ones_like(flat)).reshape(x.shape)
-
-
-class OneEuroOnline(FilterOnline):
-    """The One-Euro recursion (:mod:`synsp.filters.one_euro`), one step per frame: zero delay."""
-
-    def __init__(self, f: Any, fps: float):
-        from .one_euro import smoothing_factor
-
-        super().__init__(f, fps, 0)
-        self._alpha = smoothing_factor
-        self.t_e = 1.0 if f.time_unit == "frame" else 1.0 / fps
-        self.alpha_d = smoothing_factor(f.d_cutoff, self.t_e)
-
-    def _push(self, st, x, missing, confidence, first):
-        if first:  # the first frame passes through
-            st.x_hat, st.dx_hat = x.copy(), np.zeros_like(x)
-            return [st.x_hat]
-        f = self.filter
-        st.dx_hat = self.alpha_d * (x - st.x_hat) / self.t_e + (1.0 - self.alpha_d) * st.dx_hat
-        alpha = self._alpha(f.min_cutoff + f.beta * np.abs(st.dx_hat), self.t_e)
-        st.x_hat = st.x_hat + alpha * (x - st.x_hat)
-        return [st.x_hat]
-
-
-class KalmanOnline(FilterOnline):
-    """The forward Kalman filter (:mod:`synsp.filters.kalman`), one update per frame: zero delay.
-
-    A missing joint is not measured (its weight is 0, as offline); a confidence weights the measurement
-    (``R = sigma^2 / c``).  For the RTS smoother (``kalman-rts``) this is its zero-delay form: the smoother's
-    estimate of the latest frame is the forward filter's.
-    """
-
-    def __init__(self, f: Any, fps: float):
-        from .kalman import _DIFFUSE, motion_model
-
-        super().__init__(f, fps, 0)
-        self.F, G = motion_model(f.model, 1.0 / fps)
-        self.Q = f.process_noise**2 * np.outer(G, G)
-        self.r = f.measurement_noise**2
-        n = self.F.shape[0]
-        self.prior = np.diag((_DIFFUSE * f.measurement_noise * fps ** np.arange(n)) ** 2)
-
-    def _push(self, st, x, missing, confidence, first):
-        weight = np.broadcast_to((~missing).astype(np.float64)[:, None], x.shape)
-        if confidence is not None:
-            weight = weight * np.asarray(confidence, dtype=np.float64)[:, None]
-        w = np.clip(np.nan_to_num(weight), 0.0, None).reshape(-1)  # (C,)
-        z = x.reshape(-1)
-        n = self.F.shape[0]
-        if first:
-            st.s = np.zeros((z.size, n))
-            st.s[:, 0] = z
-            st.P = np.broadcast_to(self.prior, (z.size, n, n)).copy()
-        else:
-            st.s = st.s @ self.F.T
-            st.P = self.F @ st.P @ self.F.T + self.Q
-        P = st.P
-        gain = (w / (w * P[:, 0, 0] + self.r))[:, None] * P[:, :, 0]  # (C, n); w = 0: no update
-        st.s = st.s + gain * (z - st.s[:, 0])[:, None]
-        P = P - gain[:, :, None] * P[:, None, 0, :]
-        st.P = 0.5 * (P + P.transpose(0, 2, 1))
-        return [st.s[:, 0].reshape(x.shape)]
 
 
 class RecentOnline(FilterOnline):
