@@ -89,27 +89,10 @@ ALLOWED_UPWARD: dict[tuple[str, str], str] = {
     ("synsp.rotations", "synsp.api"): "owned by another change",
 }
 
-_NOISE = "the noise package's helpers shared between its modules (synsp.noise is not in this change's files)"
 #: (module, imported module) -> why it still imports private names of that module
 ALLOWED_PRIVATE: dict[tuple[str, str], str] = {
-    ("synsp.data.custom", "synsp.data.corpus"): "_save: the corpus writer (data.corpus is owned by another change)",
     ("synsp.data.dataset", "synsp.data.views"): "owned by another change",
     ("synsp.data.rotation_windows", "synsp.data.dataset"): "owned by another change",
-    ("synsp.error_families", "synsp.noise"): _NOISE,
-    ("synsp.noise.companion", "synsp.noise.joints"): _NOISE,
-    ("synsp.noise.companion", "synsp.noise.model"): _NOISE,
-    ("synsp.noise.components", "synsp.noise.joints"): _NOISE,
-    ("synsp.noise.components", "synsp.noise.model"): _NOISE,
-    ("synsp.noise.components", "synsp.noise.processes"): _NOISE,
-    ("synsp.noise.components", "synsp.noise.scale"): _NOISE,
-    ("synsp.noise.components", "synsp.noise.signals"): _NOISE,
-    ("synsp.noise.measure", "synsp.noise.joints"): _NOISE,
-    ("synsp.noise.measure", "synsp.noise.model"): _NOISE,
-    ("synsp.noise.scale", "synsp.noise.model"): _NOISE,
-    ("synsp.noise.simulator", "synsp.noise.joints"): _NOISE,
-    ("synsp.noise.simulator", "synsp.noise.model"): _NOISE,
-    ("synsp.noise.simulator", "synsp.noise.scale"): _NOISE,
-    ("synsp.noise.simulator", "synsp.noise.signals"): _NOISE,
 }
 
 

@@ -105,22 +105,12 @@ import scipy.ndimage
 import scipy.signal
 
 from .geometry import axis_angle_to_matrix, axis_angle_to_quaternion, matrix_to_axis_angle, quaternion_to_axis_angle
-from .noise import (
-    Simulated,
-    _ar,
-    _bursts,
-    _compose,
-    _depth_unit_vectors,
-    _expand,
-    _flip_permutation,
-    _invert,
-    _joint_box,
-    _last_valid,
-    _localization_confidence,
-    _lowpass,
-    _resolve_skeleton,
-    joint_factors,
-)
+from .noise import Simulated, joint_factors
+from .noise.components import invert, last_valid, localization_confidence
+from .noise.joints import flip_permutation, resolve_skeleton
+from .noise.processes import ar, bursts, expand
+from .noise.scale import depth_unit_vectors, joint_box
+from .noise.signals import compose, lowpass
 from .timeseries import continuous_quaternions
 from .validation import SynspInputError, check_fps, check_poses
 
@@ -210,7 +200,7 @@ def get_family(name: "str | ErrorFamily") -> ErrorFamily:
 
 def person_size(x4: np.ndarray) -> np.ndarray:
     """``(P,)`` the median over frames of the larger side of the joint box (metres or pixels)."""
-    return _joint_box(x4)
+    return joint_box(x4)
 
 
 # ----------------------------------------------------------------------------
@@ -299,7 +289,7 @@ def _topological(parents: tuple[int, ...]) -> list[int]:
 
 def _perm(sk, J: int, pairs: np.ndarray) -> np.ndarray:
     flip = getattr(sk, "flip_permutation", None)
-    return np.asarray(flip) if flip is not None else _flip_permutation(J, pairs)
+    return np.asarray(flip) if flip is not None else flip_permutation(J, pairs)
 
 
 def _ringing(x4: np.ndarray, fps: float, freq: float, damping: float) -> np.ndarray:
@@ -317,12 +307,12 @@ def _draw_misses(r: np.random.Generator, T: int, fps: float, P: int, J: int, gat
     """Bursts of missed joints and of whole missed persons inside the error segments (``gate``), set
     in ``missing`` ``(T, P, J)``."""
     rate = r.uniform(0.2, 1.5)
-    track, start, stop = _bursts(r, T, fps, np.full(P * J, rate / J), r.uniform(0.03, 0.4))
-    t_idx, b = _expand(start, stop)
+    track, start, stop = bursts(r, T, fps, np.full(P * J, rate / J), r.uniform(0.03, 0.4))
+    t_idx, b = expand(start, stop)
     keep = gate[t_idx, track[b] // J]
     missing[t_idx[keep], (track[b] // J)[keep], (track[b] % J)[keep]] = True
-    ftrack, fstart, fstop = _bursts(r, T, fps, np.full(P, rate / 5), r.uniform(0.03, 0.3))
-    t_idx, b = _expand(fstart, fstop)
+    ftrack, fstart, fstop = bursts(r, T, fps, np.full(P, rate / 5), r.uniform(0.03, 0.3))
+    t_idx, b = expand(fstart, fstop)
     keep = gate[t_idx, ftrack[b]]
     missing[t_idx[keep], ftrack[b][keep]] = True
 
@@ -333,12 +323,12 @@ def _draw_inversions(r: np.random.Generator, T: int, fps: float, P: int, K: int,
     ``(T, P, K)`` and of the whole body ``(T, P)``, inside the error segments (``gate``)."""
     mean_s = math.exp(r.uniform(math.log(1.0 / fps), math.log(0.5)))
     pair_mask = np.zeros((T, P, K), dtype=bool)
-    track, start, stop = _bursts(r, T, fps, np.full(P * K, r.uniform(0.05, 0.5) / K), mean_s)
-    t_idx, b = _expand(start, stop)
+    track, start, stop = bursts(r, T, fps, np.full(P * K, r.uniform(0.05, 0.5) / K), mean_s)
+    t_idx, b = expand(start, stop)
     pair_mask[t_idx, track[b] // K, track[b] % K] = True
     body_mask = np.zeros((T, P), dtype=bool)
-    track, start, stop = _bursts(r, T, fps, np.full(P, r.uniform(0.0, 0.1)), mean_s)
-    t_idx, b = _expand(start, stop)
+    track, start, stop = bursts(r, T, fps, np.full(P, r.uniform(0.0, 0.1)), mean_s)
+    t_idx, b = expand(start, stop)
     body_mask[t_idx, track[b]] = True
     return pair_mask & gate[:, :, None], body_mask & gate
 
@@ -348,9 +338,9 @@ def _draw_brief_inversions(r: np.random.Generator, T: int, fps: float, P: int, K
     """The spiky family's inversions: of single left/right pairs, 1-3 frames (mean 1.5 frames, 0.3 per
     second), inside the error segments (``gate``); no whole-body inversions (the ``(T, P)`` mask is empty)."""
     pair_mask = np.zeros((T, P, K), dtype=bool)
-    track, start, stop = _bursts(r, T, fps, np.full(P * K, 0.3 / K), 1.5 / fps)
+    track, start, stop = bursts(r, T, fps, np.full(P * K, 0.3 / K), 1.5 / fps)
     stop = np.minimum(stop, start + 3)
-    t_idx, b = _expand(start, stop)
+    t_idx, b = expand(start, stop)
     pair_mask[t_idx, track[b] // K, track[b] % K] = True
     return pair_mask & gate[:, :, None], np.zeros((T, P), dtype=bool)
 
@@ -388,7 +378,7 @@ def simulate_family(
         raise SynspInputError(f"representation is {representation!r}; expected 'positions' or 'rotations'")
     if level is not None and not (isinstance(level, (int, float)) and 0 <= level < 1):
         raise SynspInputError(f"level is {level!r}; expected a fraction of the person's size in [0, 1)")
-    sk = _resolve_skeleton(skeleton)
+    sk = resolve_skeleton(skeleton)
     x = check_poses(gt, "gt", ndims=(3, 4), dims=(2, 3), joints=len(sk.joints))
     single = x.ndim == 3
     x4 = x[:, None] if single else x
@@ -421,39 +411,39 @@ def simulate_family(
             noise += w * A * _unit(r.standard_normal((T, P, J, D)) * _joint_scales(r, factors, P))
         elif comp == "coloured":
             tau = math.exp(r.uniform(math.log(0.02), math.log(0.3)))
-            f = _ar(r, (T, P, J, D), fps, tau, int(r.integers(1, 3)))
+            f = ar(r, (T, P, J, D), fps, tau, int(r.integers(1, 3)))
             noise += w * A * _unit(f * _joint_scales(r, factors, P))
         elif comp == "heavy":
             df = r.uniform(2.5, 5.0)
             noise += w * A * _unit(r.standard_t(df, (T, P, J, D)) * _joint_scales(r, factors, P))
         elif comp == "drift":
             tau = r.uniform(0.3, 2.0)
-            f = _ar(r, (T, P, J, D), fps, tau, 2) + r.standard_normal((1, P, J, D))
+            f = ar(r, (T, P, J, D), fps, tau, 2) + r.standard_normal((1, P, J, D))
             noise += w * A * _unit(f * _joint_scales(r, factors, P))
         elif comp == "angles":
             tau = math.exp(r.uniform(math.log(0.03), math.log(0.6)))
             k = 3 if D == 3 else 1
-            u = _ar(r, (T, P, J, k), fps, tau, 2) * _joint_scales(r, factors, P)
+            u = ar(r, (T, P, J, k), fps, tau, 2) * _joint_scales(r, factors, P)
             probe = _bone_rotate(x4, sk.parents, 0.1 * u) - x4  # displacement per 0.1 rad of unit field
             rms = np.sqrt(np.mean(np.sum(probe**2, -1), axis=(0, 2)))  # (P,)
             gain = np.where(rms > 0, 0.1 / np.maximum(rms, 1e-12), 0.0)  # rad per unit displacement
             ang = u * (w * amp * gain[None, :])[:, :, None, None]
             noise += _bone_rotate(x4, sk.parents, ang) - x4  # x4 + shift - x4: exactly 0 where ang is 0
         elif comp == "depth" and D == 3:
-            n = _depth_unit_vectors(depth_axis, P)
+            n = depth_unit_vectors(depth_axis, P)
             if n is None:
                 continue
             tau = r.uniform(0.05, 1.0)
-            a = _ar(r, (T, P, J, 1), fps, tau, 2) * _joint_scales(r, factors, P)
+            a = ar(r, (T, P, J, 1), fps, tau, 2) * _joint_scales(r, factors, P)
             noise += w * A * _unit(a * n[None, :, None, :])
         elif comp == "lag":
             tau = r.uniform(0.02, 0.15)
             alpha = math.exp(-1.0 / (fps * tau))
-            noise += _blend(env) * (_lowpass(x4, alpha) - x4)
+            noise += _blend(env) * (lowpass(x4, alpha) - x4)
         elif comp == "misses":
             _draw_misses(r, T, fps, P, J, gate, missing)
         elif comp == "inversions" and pairs.size:
-            _invert(base, *_draw_inversions(r, T, fps, P, pairs.shape[0], gate), pairs, _perm(sk, J, pairs), None)
+            invert(base, *_draw_inversions(r, T, fps, P, pairs.shape[0], gate), pairs, _perm(sk, J, pairs), None)
         elif comp == "spikes":
             jit = r.standard_normal((T, P, J, D)) * _joint_scales(r, factors, P)
             spikes = np.zeros((T, P, J, D))
@@ -461,7 +451,7 @@ def simulate_family(
             spikes[hit] = r.standard_normal((int(hit.sum()), D)) * 4.0
             noise += w * A * _unit(jit + spikes)
             if pairs.size:
-                _invert(base, *_draw_brief_inversions(r, T, fps, P, pairs.shape[0], gate), pairs,
+                invert(base, *_draw_brief_inversions(r, T, fps, P, pairs.shape[0], gate), pairs,
                         _perm(sk, J, pairs), None)
         elif comp == "rigid":  # half the level as a common translation, half as a rotation about the root
             tau = r.uniform(0.01, 0.06)
@@ -469,12 +459,12 @@ def simulate_family(
             rel = x4 - root
             radius = max(float(np.sqrt(np.mean(np.sum(rel**2, -1)))), 1e-12)
             half = w * amp / math.sqrt(2.0)  # (T, P)
-            noise += _unit(_ar(r, (T, P, 1, D), fps, tau, 2)) * half[:, :, None, None]
+            noise += _unit(ar(r, (T, P, 1, D), fps, tau, 2)) * half[:, :, None, None]
             if D == 3:
-                omega = _unit(_ar(r, (T, P, 3), fps, tau, 2)) * (half / radius)[..., None]
+                omega = _unit(ar(r, (T, P, 3), fps, tau, 2)) * (half / radius)[..., None]
                 noise += np.einsum("tpab,tpjb->tpja", axis_angle_to_matrix(omega), rel) - rel
             else:
-                ang = _ar(r, (T, P), fps, tau, 2) * half / radius
+                ang = ar(r, (T, P), fps, tau, 2) * half / radius
                 c, s = np.cos(ang)[..., None], np.sin(ang)[..., None]
                 noise += np.stack([c * rel[..., 0] - s * rel[..., 1], s * rel[..., 0] + c * rel[..., 1]], -1) - rel
         elif comp == "overshoot":
@@ -487,12 +477,12 @@ def simulate_family(
             noise += (q - x4) / math.sqrt(D) + 0.3 * w * A * _unit(r.standard_normal((T, P, J, D)))
 
     pred = base + noise
-    confidence = _localization_confidence(noise + (base - x4), np.random.default_rng(int(rng.integers(2**63 - 1))))
+    confidence = localization_confidence(noise + (base - x4), np.random.default_rng(int(rng.integers(2**63 - 1))))
     if missing.any():
         mode = rng.integers(0, 3, size=missing.shape)  # 0 NaN, 1 frozen, 2 thrown away
         frozen = missing & (mode == 1)
         if frozen.any():
-            pred = np.where(frozen[..., None], _last_valid(pred, ~missing), pred)
+            pred = np.where(frozen[..., None], last_valid(pred, ~missing), pred)
         thrown = missing & (mode == 2)
         if thrown.any():
             d = rng.standard_normal((int(thrown.sum()), D))
@@ -536,7 +526,7 @@ def _simulate_rotations(gt: Any, fam: ErrorFamily, skeleton: Any, fps: float,
     """:func:`simulate_family` on local axis-angles; see the module docstring's *Rotations*."""
     if level is not None and not (isinstance(level, (int, float)) and 0 <= level < 180):
         raise SynspInputError(f"level is {level!r}; for rotations expected an RMS angle in degrees in [0, 180)")
-    sk = _resolve_skeleton(skeleton)
+    sk = resolve_skeleton(skeleton)
     x = check_poses(gt, "gt", ndims=(3, 4), dims=(3,), joints=len(sk.joints))
     single = x.ndim == 3
     x4 = x[:, None] if single else x
@@ -570,21 +560,21 @@ def _simulate_rotations(gt: Any, fam: ErrorFamily, skeleton: Any, fps: float,
             noise += w * A * _unit(r.standard_normal((T, P, J, 3)) * _joint_scales(r, factors, P))
         elif comp == "coloured":
             tau = math.exp(r.uniform(math.log(0.02), math.log(0.3)))
-            f = _ar(r, (T, P, J, 3), fps, tau, int(r.integers(1, 3)))
+            f = ar(r, (T, P, J, 3), fps, tau, int(r.integers(1, 3)))
             noise += w * A * _unit(f * _joint_scales(r, factors, P))
         elif comp == "heavy":
             df = r.uniform(2.5, 5.0)
             noise += w * A * _unit(r.standard_t(df, (T, P, J, 3)) * _joint_scales(r, factors, P))
         elif comp == "drift":
             tau = r.uniform(0.3, 2.0)
-            f = _ar(r, (T, P, J, 3), fps, tau, 2) + r.standard_normal((1, P, J, 3))
+            f = ar(r, (T, P, J, 3), fps, tau, 2) + r.standard_normal((1, P, J, 3))
             noise += w * A * _unit(f * _joint_scales(r, factors, P))
         elif comp == "angles":
             tau = math.exp(r.uniform(math.log(0.03), math.log(0.6)))
-            noise += w * A * _unit(_ar(r, (T, P, J, 3), fps, tau, 2) * _joint_scales(r, factors, P))
+            noise += w * A * _unit(ar(r, (T, P, J, 3), fps, tau, 2) * _joint_scales(r, factors, P))
         elif comp == "lag":
             alpha = math.exp(-1.0 / (fps * r.uniform(0.02, 0.15)))
-            lagged = _quaternion_filter(x4, lambda q: _lowpass(q, alpha))
+            lagged = _quaternion_filter(x4, lambda q: lowpass(q, alpha))
             noise += blend * _relative(x4, lagged)
         elif comp == "overshoot":
             freq, damping = r.uniform(2.0, 4.0), r.uniform(0.15, 0.35)
@@ -593,7 +583,7 @@ def _simulate_rotations(gt: Any, fam: ErrorFamily, skeleton: Any, fps: float,
         elif comp == "misses":
             _draw_misses(r, T, fps, P, J, gate, missing)
         elif comp == "inversions" and pairs.size:
-            _invert(base, *_draw_inversions(r, T, fps, P, pairs.shape[0], gate), pairs, _perm(sk, J, pairs), _MIRROR)
+            invert(base, *_draw_inversions(r, T, fps, P, pairs.shape[0], gate), pairs, _perm(sk, J, pairs), _MIRROR)
         elif comp == "spikes":
             jit = r.standard_normal((T, P, J, 3)) * _joint_scales(r, factors, P)
             spikes = np.zeros((T, P, J, 3))
@@ -601,11 +591,11 @@ def _simulate_rotations(gt: Any, fam: ErrorFamily, skeleton: Any, fps: float,
             spikes[hit] = r.standard_normal((int(hit.sum()), 3)) * 4.0
             noise += w * A * _unit(jit + spikes)
             if pairs.size:
-                _invert(base, *_draw_brief_inversions(r, T, fps, P, pairs.shape[0], gate), pairs,
+                invert(base, *_draw_brief_inversions(r, T, fps, P, pairs.shape[0], gate), pairs,
                         _perm(sk, J, pairs), _MIRROR)
         elif comp == "rigid":  # the global orientation jitters on the camera's side: exp(d) R = R exp(R^T d)
             tau = r.uniform(0.01, 0.06)
-            d = _unit(_ar(r, (T, P, 3), fps, tau, 2)) * (w * amp)[..., None]  # (T, P, 3)
+            d = _unit(ar(r, (T, P, 3), fps, tau, 2)) * (w * amp)[..., None]  # (T, P, 3)
             for root in sk.root_joints:
                 Rt = np.swapaxes(axis_angle_to_matrix(x4[:, :, root]), -1, -2)
                 noise[:, :, root] += np.einsum("tpab,tpb->tpa", Rt, d)
@@ -619,22 +609,22 @@ def _simulate_rotations(gt: Any, fam: ErrorFamily, skeleton: Any, fps: float,
     moved = np.any(noise != 0, axis=-1)
     pred = base.copy()
     if moved.any():
-        pred[moved] = _compose(base[moved], noise[moved])
+        pred[moved] = compose(base[moved], noise[moved])
     changed = np.any(pred != x4, axis=-1)
     err = np.zeros((T, P, J, 3))
     if changed.any():
         err[changed] = _relative(x4[changed], pred[changed])
-    confidence = _localization_confidence(err, np.random.default_rng(int(rng.integers(2**63 - 1))))
+    confidence = localization_confidence(err, np.random.default_rng(int(rng.integers(2**63 - 1))))
     if missing.any():
         mode = rng.integers(0, 3, size=missing.shape)  # 0 NaN, 1 frozen, 2 thrown away
         frozen = missing & (mode == 1)
         if frozen.any():
-            pred = np.where(frozen[..., None], _last_valid(pred, ~missing), pred)
+            pred = np.where(frozen[..., None], last_valid(pred, ~missing), pred)
         thrown = missing & (mode == 2)
         if thrown.any():
             d = rng.standard_normal((int(thrown.sum()), 3))
             d *= (np.radians(rng.uniform(25.0, 100.0, len(d))) / np.maximum(np.linalg.norm(d, axis=-1), 1e-12))[:, None]
-            pred[thrown] = _compose(pred[thrown], d)
+            pred[thrown] = compose(pred[thrown], d)
         pred[missing & (mode == 0)] = np.nan
         low = rng.uniform(0.0, 0.3, size=missing.shape)
         confidence = np.where(missing, np.where(mode == 0, 0.0, low), confidence)

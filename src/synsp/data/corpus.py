@@ -54,7 +54,7 @@ from .sources import RawClip, find_cmu_mocap, list_clips, load_clip
 __all__ = [
     "BASE_FPS", "Clip", "build_corpus", "load_corpus", "split_of", "corpus_table",
     "default_cache", "embedded_corpus_path", "built_corpus_path", "takes_by_split", "subset_corpus",
-    "corpus_meta",
+    "corpus_meta", "save_corpus",
 ]
 
 BASE_FPS = 30.0
@@ -183,8 +183,9 @@ def _clips_of(raw: RawClip) -> Iterable[dict]:
             }
 
 
-def _save(path: Path, records: list[dict], extra_meta: dict, fps: float = BASE_FPS) -> None:
-    """Write records (``arrays``: one ``(T, J, 3)`` per skeleton name [+ ROTATIONS], ``meta``)."""
+def save_corpus(path: Path, records: list[dict], extra_meta: dict, fps: float = BASE_FPS) -> None:
+    """Write records (``arrays``: one ``(T, J, 3)`` per skeleton name [+ ROTATIONS], ``meta``) as a corpus
+    file at ``path`` (the storage format above; atomic): the writer of built, subset and imported corpora."""
     names = list(records[0]["arrays"])  # skeletons in order, then ROTATIONS when present
     arrays = {n: np.concatenate([r["arrays"][n] for r in records]).astype(np.float32) for n in names}
     skeletons = [n for n in names if n != ROTATIONS]
@@ -227,7 +228,7 @@ def build_corpus(
         records.extend(_clips_of(raw))
     if not records:
         raise SynspInputError("the sources gave no clean clip; nothing to save")
-    _save(path, records, {"skipped_duplicates": skipped})
+    save_corpus(path, records, {"skipped_duplicates": skipped})
     return path
 
 
@@ -246,7 +247,7 @@ def subset_corpus(
         if m["split"] in splits and (m["phase"] == 0 or not first_phase_only)
     ]
     extra = {k: v for k, v in meta.items() if k not in ("version", "fps", "skeletons", "clips")}
-    _save(Path(dst), records, {**extra, "subset_of": Path(src).name, "subset_splits": list(splits)},
+    save_corpus(Path(dst), records, {**extra, "subset_of": Path(src).name, "subset_splits": list(splits)},
           fps=meta["fps"])
     return Path(dst)
 

@@ -65,7 +65,7 @@ from ..io import Markers, Motion, read_motion
 from ..io._common import open_npz, suffix_of, unit_to_metres
 from ..skeletons import BUILTIN_SKELETONS, SKELETONS, Skeleton
 from ..validation import SynspInputError, check_fps
-from .corpus import BASE_FPS, SPLITS, _save, resample_phases
+from .corpus import BASE_FPS, SPLITS, resample_phases, save_corpus
 
 __all__ = ["import_corpus", "ImportSummary", "guess_left_right", "guess_root_joints", "IMPORT_SUFFIXES"]
 
@@ -454,7 +454,7 @@ def import_corpus(
     }
     if custom:
         extra["skeleton_definitions"] = {sk.name: sk.to_dict()}
-    _save(Path(out), records, extra, fps=float(fps_out))
+    save_corpus(Path(out), records, extra, fps=float(fps_out))
     for s in SPLITS:
         summary.files[s] = [t for t in usable if split[t] == s]
         summary.clips[s] = sum(1 for r in records if r["meta"]["split"] == s)

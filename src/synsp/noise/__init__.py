@@ -88,12 +88,8 @@ from .presets import PRESETS, get_preset
 from .result import Event, Simulated
 from .simulator import simulate
 
-# Building blocks that synsp.error_families (and benchmarks/simulator_quirk.py) share with the simulator.
-from .components import _invert, _last_valid, _localization_confidence  # noqa: F401, E402
-from .joints import _flip_permutation, _resolve_skeleton  # noqa: F401, E402
-from .processes import _ar, _bursts, _expand  # noqa: F401, E402
-from .scale import _depth_unit_vectors, _joint_box  # noqa: F401, E402
-from .signals import _compose, _lowpass  # noqa: F401, E402
+# the old name of synsp.noise.processes.ar, which benchmarks/simulator_quirk.py still imports
+from .processes import ar as _ar  # noqa: F401, E402
 
 __all__ = [
     "REFERENCE_BOX_PX",

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from ..validation import check_poses
-from .joints import _resolve_skeleton
-from .model import _require
+from .joints import resolve_skeleton
+from .model import require
 
 
 def place_companion(
@@ -35,15 +35,15 @@ def place_companion(
     the vertical mean aligned.  Returns ``(T, J, D)``, ready for
     ``simulate(..., companion=...)``.
     """
-    sk = _resolve_skeleton(skeleton)
+    sk = resolve_skeleton(skeleton)
     a = check_poses(subject, "subject", joints=len(sk.joints))
     b = check_poses(other, "other", dims=(a.shape[-1],), joints=a.shape[1])
-    _require(
+    require(
         isinstance(distance, (int, float)) and math.isfinite(distance) and distance >= 0,
         f"distance is {distance!r}; expected a finite number >= 0 in the poses' units",
     )
     T, D = a.shape[0], a.shape[-1]
-    _require(0 <= up_axis < D, f"up_axis is {up_axis}; expected an axis index below D = {D}")
+    require(0 <= up_axis < D, f"up_axis is {up_axis}; expected an axis index below D = {D}")
     idx = np.arange(T) % (2 * b.shape[0] - 1) if b.shape[0] > 1 else np.zeros(T, dtype=int)
     idx = np.where(idx < b.shape[0], idx, 2 * (b.shape[0] - 1) - idx)
     placed = b[idx]

@@ -2,14 +2,14 @@
 
 1. :func:`lag`, 2. :func:`bias`, :func:`drift` and :func:`jitter` (summed, scaled and stretched
 along the depth axis by :func:`localization_error` and :func:`stretch_depth`; the confidence
-follows from their size, :func:`_localization_confidence`), 3. :func:`inversions`,
+follows from their size, :func:`localization_confidence`), 3. :func:`inversions`,
 4. :func:`swaps`, 5. :func:`joint_misses` and :func:`frame_misses`, rendered last by
 :func:`render_misses`.
 
 Arrays are ``(T, P, J, D)`` (frames, persons or views, joints, coordinates), masks ``(T, P, J)``.
 A length of the model is given for a factor-1 joint in the model's unit (metres, or pixels at a
 ``REFERENCE_BOX_PX`` joint box); :func:`localization_error` multiplies by the joint factor
-``(J,)`` and the person scale ``(P,)`` (see :func:`synsp.noise.scale._resolve_scale`), which turns
+``(J,)`` and the person scale ``(P,)`` (see :func:`synsp.noise.scale.resolve_scale`), which turns
 it into the ground truth's unit (radians for rotations).  Times are in seconds, rates in events per
 second.  Each drawing component takes its own generator, so switching one off leaves the others'
 draws unchanged.
@@ -23,12 +23,12 @@ from typing import Any
 import numpy as np
 
 from ..missing import fill_gaps
-from .joints import _flip_permutation
-from .model import _CLEAN_CONFIDENCE, _MISS_CONFIDENCE, _MODE_CODE, Drift, Inversions, Jitter, Misses, Swaps
-from .processes import _ar, _bursts, _expand, _random_directions
+from .joints import flip_permutation
+from .model import CLEAN_CONFIDENCE, MISS_CONFIDENCE, MODE_CODE, Drift, Inversions, Jitter, Misses, Swaps
+from .processes import ar, bursts, expand, random_directions
 from .result import Event
-from .scale import _depth_unit_vectors
-from .signals import _compose, _displace, _lowpass, _lowpass_rotations
+from .scale import depth_unit_vectors
+from .signals import compose, displace, lowpass, lowpass_rotations
 
 
 # ---------------------------------------------------------------------------- 1. lag
@@ -43,7 +43,7 @@ def lag(x4: np.ndarray, lag_s: float, fps: float, rotations: bool) -> np.ndarray
     """
     if lag_s > 0 and x4.shape[0] > 1:
         alpha = math.exp(-1.0 / (fps * lag_s))
-        return _lowpass_rotations(x4, alpha) if rotations else _lowpass(x4, alpha)
+        return lowpass_rotations(x4, alpha) if rotations else lowpass(x4, alpha)
     return x4
 
 
@@ -61,9 +61,9 @@ def bias(rng: np.random.Generator, bias_std: float, shape: tuple[int, ...]) -> n
 def drift(rng: np.random.Generator, model: Drift, shape: tuple[int, ...], fps: float) -> np.ndarray:
     """Slow stationary error: ``model.std`` times a unit-variance process per person, joint and
     coordinate with time constant ``model.tau_s`` seconds (``order`` 1: Ornstein-Uhlenbeck, 2: smooth;
-    see :func:`synsp.noise.processes._ar`).  Returns ``shape`` ``(T, P, J, D)``, model unit, factor-1 joint.
+    see :func:`synsp.noise.processes.ar`).  Returns ``shape`` ``(T, P, J, D)``, model unit, factor-1 joint.
     """
-    return model.std * _ar(rng, shape, fps, model.tau_s, model.order)
+    return model.std * ar(rng, shape, fps, model.tau_s, model.order)
 
 
 def jitter(rng: np.random.Generator, model: Jitter, shape: tuple[int, ...], fps: float) -> np.ndarray:
@@ -72,7 +72,7 @@ def jitter(rng: np.random.Generator, model: Jitter, shape: tuple[int, ...], fps:
     innovations of ``model.df`` degrees of freedom (rescaled to unit variance) or Gaussian ones.
     Returns ``shape`` ``(T, P, J, D)``, model unit, factor-1 joint.
     """
-    return model.std * _ar(rng, shape, fps, model.tau_s, model.order, model.df)
+    return model.std * ar(rng, shape, fps, model.tau_s, model.order, model.df)
 
 
 def localization_error(
@@ -103,13 +103,13 @@ def stretch_depth(noise: np.ndarray, depth_factor: float, depth_axis: Any) -> No
     """In place: the component of ``noise`` ``(T, P, J, 3)`` along each view's camera depth direction
     (``depth_axis``: an index, a 3-vector or ``(P, 3)``; None: isotropic) is multiplied by
     ``depth_factor``.  Draws nothing.  Only for 3D positions; the caller decides."""
-    n = _depth_unit_vectors(depth_axis, noise.shape[1])
+    n = depth_unit_vectors(depth_axis, noise.shape[1])
     if n is not None:
         n4 = n[None, :, None, :]
         noise += (depth_factor - 1.0) * (noise * n4).sum(-1, keepdims=True) * n4
 
 
-def _localization_confidence(noise: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def localization_confidence(noise: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Confidence ``(T, P, J)`` from the size of the localization error.
 
     ``0.98 exp(-(e / e0)^2 / 2)`` plus a little N(0, 0.02) noise, with ``e0``
@@ -119,7 +119,7 @@ def _localization_confidence(noise: np.ndarray, rng: np.random.Generator) -> np.
     err = np.linalg.norm(noise, axis=-1)  # (T, P, J)
     ref = 2.0 * np.sqrt(np.mean(err**2, axis=0, keepdims=True))
     ratio = np.divide(err, ref, out=np.zeros_like(err), where=ref > 0)
-    conf = _CLEAN_CONFIDENCE * np.exp(-0.5 * ratio**2) + 0.02 * rng.standard_normal(err.shape)
+    conf = CLEAN_CONFIDENCE * np.exp(-0.5 * ratio**2) + 0.02 * rng.standard_normal(err.shape)
     return np.clip(conf, 0.0, 1.0)
 
 
@@ -148,8 +148,8 @@ def inversions(
         return []
     T, P, J = pred.shape[:3]
     body_mask = np.zeros((T, P), dtype=bool)
-    track, start, stop = _bursts(rng, T, fps, np.full(P, model.body_rate), model.mean_s)
-    t_idx, b = _expand(start, stop)
+    track, start, stop = bursts(rng, T, fps, np.full(P, model.body_rate), model.mean_s)
+    t_idx, b = expand(start, stop)
     body_mask[t_idx, track[b]] = True
     events = [
         Event("body_inversion", int(a), int(z), int(p), tuple(range(J)))
@@ -157,21 +157,21 @@ def inversions(
     ]
     K = pairs.shape[0]
     pair_mask = np.zeros((T, P, K), dtype=bool)
-    track, start, stop = _bursts(rng, T, fps, np.full(P * K, model.pair_rate / K), model.mean_s)
-    t_idx, b = _expand(start, stop)
+    track, start, stop = bursts(rng, T, fps, np.full(P * K, model.pair_rate / K), model.mean_s)
+    t_idx, b = expand(start, stop)
     pair_mask[t_idx, track[b] // K, track[b] % K] = True
     events += [
         Event("pair_inversion", int(a), int(z), int(tr // K), tuple(int(j) for j in pairs[tr % K]))
         for tr, a, z in zip(track, start, stop)
     ]
     flip = getattr(skeleton, "flip_permutation", None)
-    perm = np.asarray(flip) if flip is not None else _flip_permutation(J, pairs)
+    perm = np.asarray(flip) if flip is not None else flip_permutation(J, pairs)
     for arr, mir in ((pred, mirror), (confidence[..., None], None)):
-        _invert(arr, pair_mask, body_mask, pairs, perm, mir)
+        invert(arr, pair_mask, body_mask, pairs, perm, mir)
     return events
 
 
-def _invert(
+def invert(
     arr: np.ndarray,
     pair_mask: np.ndarray,
     body_mask: np.ndarray,
@@ -218,15 +218,15 @@ def swaps(
     if companion is None or not model.rate > 0:
         return []
     T, P, J = pred.shape[:3]
-    track, start, stop = _bursts(rng, T, fps, np.full(P, model.rate), model.mean_s)
+    track, start, stop = bursts(rng, T, fps, np.full(P, model.rate), model.mean_s)
     whole = rng.random(track.size) < model.body_fraction
     joint = rng.integers(0, J, size=track.size)
     swap_mask = np.zeros((T, P, J), dtype=bool)
-    t_idx, b = _expand(start, stop)
+    t_idx, b = expand(start, stop)
     body = whole[b]
     swap_mask[t_idx[body], track[b][body], :] = True
     swap_mask[t_idx[~body], track[b][~body], joint[b][~body]] = True
-    comp_pred = _compose(companion, noise) if rotations else companion + noise
+    comp_pred = compose(companion, noise) if rotations else companion + noise
     pred[swap_mask] = comp_pred[swap_mask]
     return [
         Event("swap", int(a), int(z), int(p), tuple(range(J)) if w else (int(j),))
@@ -260,14 +260,14 @@ def joint_misses(
         return []
     T, P, J, D = pred.shape
     weights = factors / factors.mean() if factors.mean() > 0 else np.ones(J)
-    track, start, stop = _bursts(rng, T, fps, np.tile(model.joint_rate * weights, P), model.joint_mean_s)
-    t_idx, b = _expand(start, stop)
+    track, start, stop = bursts(rng, T, fps, np.tile(model.joint_rate * weights, P), model.joint_mean_s)
+    t_idx, b = expand(start, stop)
     p_idx, j_idx = track[b] // J, track[b] % J
     if model.joint_mode == "outlier":
         offsets = _outlier_offsets(rng, track.size, D, model.outlier_distance, scale[track // J], rotations)
-        pred[t_idx, p_idx, j_idx] = _displace(pred[t_idx, p_idx, j_idx], offsets[b], rotations)
+        pred[t_idx, p_idx, j_idx] = displace(pred[t_idx, p_idx, j_idx], offsets[b], rotations)
     missing[t_idx, p_idx, j_idx] = True
-    mode[t_idx, p_idx, j_idx] = _MODE_CODE[model.joint_mode]
+    mode[t_idx, p_idx, j_idx] = MODE_CODE[model.joint_mode]
     return [
         Event("joint_miss", int(a), int(z), int(tr // J), (int(tr % J),), model.joint_mode)
         for tr, a, z in zip(track, start, stop)
@@ -294,14 +294,14 @@ def frame_misses(
     if not model.frame_rate > 0:
         return []
     T, P, J, D = pred.shape
-    track, start, stop = _bursts(rng, T, fps, np.full(P, model.frame_rate), model.frame_mean_s)
-    t_idx, b = _expand(start, stop)
+    track, start, stop = bursts(rng, T, fps, np.full(P, model.frame_rate), model.frame_mean_s)
+    t_idx, b = expand(start, stop)
     if model.frame_mode == "outlier":
         offsets = _outlier_offsets(rng, track.size, D, model.outlier_distance, scale[track], rotations)
         rigid = np.broadcast_to(offsets[b][:, None, :], (b.size, J, D))
-        pred[t_idx, track[b]] = _displace(pred[t_idx, track[b]], rigid, rotations)
+        pred[t_idx, track[b]] = displace(pred[t_idx, track[b]], rigid, rotations)
     missing[t_idx, track[b]] = True
-    mode[t_idx, track[b]] = _MODE_CODE[model.frame_mode]
+    mode[t_idx, track[b]] = MODE_CODE[model.frame_mode]
     return [
         Event("frame_miss", int(a), int(z), int(p), tuple(range(J)), model.frame_mode)
         for p, a, z in zip(track, start, stop)
@@ -312,17 +312,17 @@ def render_misses(
     rng_conf: np.random.Generator, pred: np.ndarray, confidence: np.ndarray, missing: np.ndarray, mode: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """The lost joints as the estimator reports them: ``"freeze"`` repeats the last output value
-    (:func:`_last_valid`), ``"nan"`` is NaN with confidence 0, and every other lost joint gets a
+    (:func:`last_valid`), ``"nan"`` is NaN with confidence 0, and every other lost joint gets a
     low confidence U(0, 0.3) (drawn for every entry from the confidence stream).  Returns
     ``(pred, confidence)``; no draw when nothing is missing."""
     if not missing.any():
         return pred, confidence
-    freeze = missing & (mode == _MODE_CODE["freeze"])
+    freeze = missing & (mode == MODE_CODE["freeze"])
     if freeze.any():
-        pred = np.where(freeze[..., None], _last_valid(pred, ~missing), pred)
-    nan = missing & (mode == _MODE_CODE["nan"])
+        pred = np.where(freeze[..., None], last_valid(pred, ~missing), pred)
+    nan = missing & (mode == MODE_CODE["nan"])
     pred[nan] = np.nan
-    low = rng_conf.uniform(0.0, _MISS_CONFIDENCE, size=missing.shape)
+    low = rng_conf.uniform(0.0, MISS_CONFIDENCE, size=missing.shape)
     confidence = np.where(missing, np.where(nan, 0.0, low), confidence)
     return pred, confidence
 
@@ -334,10 +334,10 @@ def _outlier_offsets(
     size = distance * rng.uniform(0.5, 1.5, size=n) * scale
     if rotations:
         size = np.minimum(size, math.pi)
-    return _random_directions(rng, n, dims) * size[:, None]
+    return random_directions(rng, n, dims) * size[:, None]
 
 
-def _last_valid(pred: np.ndarray, valid: np.ndarray) -> np.ndarray:
+def last_valid(pred: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """For every (t, p, j), the value at the last valid frame at or before t (``valid`` ``(T, P, J)``).
 
     Before the first valid frame the first valid value is used; a joint that

@@ -41,7 +41,7 @@ def joint_factors(names: Sequence[str], scale: JointScale | None = None) -> np.n
     return np.array([getattr(scale, _joint_class(str(n))) for n in names], dtype=np.float64)
 
 
-def _resolve_skeleton(skeleton: Any):
+def resolve_skeleton(skeleton: Any):
     if isinstance(skeleton, str):
         return get_skeleton(skeleton)
     missing = [a for a in ("joints", "left_right", "root_joints") if not hasattr(skeleton, a)]
@@ -53,7 +53,7 @@ def _resolve_skeleton(skeleton: Any):
     return skeleton
 
 
-def _flip_permutation(num_joints: int, pairs: np.ndarray) -> np.ndarray:
+def flip_permutation(num_joints: int, pairs: np.ndarray) -> np.ndarray:
     perm = np.arange(num_joints)
     perm[pairs[:, 0]], perm[pairs[:, 1]] = pairs[:, 1], pairs[:, 0]
     return perm

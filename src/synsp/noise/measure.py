@@ -9,8 +9,8 @@ import scipy.fft
 
 from ..missing import fill_gaps
 from ..validation import check_fps, check_poses
-from .joints import _resolve_skeleton
-from .model import _require
+from .joints import resolve_skeleton
+from .model import require
 
 
 def error_profile(
@@ -36,11 +36,11 @@ def error_profile(
       extension avoids the end-jump leakage an FFT would add.
     """
     fps = check_fps(fps, allow_none=False)
-    sk = _resolve_skeleton(skeleton)
+    sk = resolve_skeleton(skeleton)
     roots = list(sk.root_joints)
     preds = list(pred) if isinstance(pred, (list, tuple)) else [pred]
     gts = list(gt) if isinstance(gt, (list, tuple)) else [gt]
-    _require(
+    require(
         len(preds) == len(gts) and len(preds) > 0,
         f"got {len(preds)} predictions for {len(gts)} ground truths; pass one of each per sequence",
     )
@@ -50,7 +50,7 @@ def error_profile(
         p = check_poses(
             p, f"pred[{i}]", ndims=(g.ndim,), dims=(g.shape[-1],), joints=g.shape[-2], allow_nan=True
         )
-        _require(p.shape == g.shape, f"pred[{i}] has shape {p.shape} but gt[{i}] has shape {g.shape}")
+        require(p.shape == g.shape, f"pred[{i}] has shape {p.shape} but gt[{i}] has shape {g.shape}")
         err = (p - p[..., roots, :].mean(-2, keepdims=True)) - (g - g[..., roots, :].mean(-2, keepdims=True))
         dist = np.linalg.norm(err, axis=-1)
         ok = np.isfinite(dist)

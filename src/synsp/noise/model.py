@@ -17,12 +17,12 @@ REFERENCE_BOX_PX = 500.0
 """Joint-box height (px) that the 2D presets' pixel values refer to."""
 
 MISS_MODES = ("nan", "freeze", "outlier")
-_MODE_CODE = {m: i + 1 for i, m in enumerate(MISS_MODES)}  # 0: not missing
-_CLEAN_CONFIDENCE = 0.98  # confidence of a joint with zero localization error
-_MISS_CONFIDENCE = 0.3  # upper end of the confidence of a frozen / outlier joint
+MODE_CODE = {m: i + 1 for i, m in enumerate(MISS_MODES)}  # 0: not missing
+CLEAN_CONFIDENCE = 0.98  # confidence of a joint with zero localization error
+MISS_CONFIDENCE = 0.3  # upper end of the confidence of a frozen / outlier joint
 
 
-def _require(ok: bool, message: str) -> None:
+def require(ok: bool, message: str) -> None:
     if not ok:
         raise SynspInputError(message)
 
@@ -30,7 +30,7 @@ def _require(ok: bool, message: str) -> None:
 def _non_negative(obj: Any, *names: str) -> None:
     for name in names:
         value = getattr(obj, name)
-        _require(
+        require(
             isinstance(value, (int, float)) and math.isfinite(value) and value >= 0,
             f"{type(obj).__name__}.{name} is {value!r}; expected a finite number >= 0",
         )
@@ -63,7 +63,7 @@ class Jitter:
     correlation time in seconds (0: white noise at any frame rate);
     ``order``: 1 for an AR(1) / Ornstein-Uhlenbeck correlation, 2 for a
     smooth one whose spectrum falls as ``f^-4`` above ``1/(2 pi tau_s)``
-    (see :func:`_ar`); ``df``: Student-t degrees of freedom (> 2, rescaled
+    (see :func:`ar`); ``df``: Student-t degrees of freedom (> 2, rescaled
     to unit variance) for heavy tails, ``None`` for Gaussian.
     """
 
@@ -74,8 +74,8 @@ class Jitter:
 
     def __post_init__(self) -> None:
         _non_negative(self, "std", "tau_s")
-        _require(self.order in (1, 2), f"Jitter.order is {self.order!r}; expected 1 or 2")
-        _require(
+        require(self.order in (1, 2), f"Jitter.order is {self.order!r}; expected 1 or 2")
+        require(
             self.df is None or (math.isfinite(self.df) and self.df > 2),
             f"Jitter.df is {self.df!r}; expected None (Gaussian) or degrees of freedom > 2",
         )
@@ -91,7 +91,7 @@ class Drift:
     ``exp(-|lag|/tau_s)``, spectrum ``1 / (1 + (2 pi f tau_s)^2)``), whose
     rough paths add Accel; ``order`` 2: a smooth drift (autocorrelation
     ``(1 + |lag|/tau_s) exp(-|lag|/tau_s)``), like an error that follows the
-    pose as it changes (see :func:`_ar`).
+    pose as it changes (see :func:`ar`).
     """
 
     bias_std: float = 0.0
@@ -101,8 +101,8 @@ class Drift:
 
     def __post_init__(self) -> None:
         _non_negative(self, "bias_std", "std")
-        _require(self.tau_s > 0, f"Drift.tau_s is {self.tau_s!r}; expected > 0 seconds")
-        _require(self.order in (1, 2), f"Drift.order is {self.order!r}; expected 1 or 2")
+        require(self.tau_s > 0, f"Drift.tau_s is {self.tau_s!r}; expected > 0 seconds")
+        require(self.order in (1, 2), f"Drift.order is {self.order!r}; expected 1 or 2")
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ class Misses:
     def __post_init__(self) -> None:
         _non_negative(self, "joint_rate", "joint_mean_s", "frame_rate", "frame_mean_s", "outlier_distance")
         for name in ("joint_mode", "frame_mode"):
-            _require(
+            require(
                 getattr(self, name) in MISS_MODES,
                 f"Misses.{name} is {getattr(self, name)!r}; expected one of {MISS_MODES}",
             )
@@ -160,7 +160,7 @@ class Swaps:
 
     def __post_init__(self) -> None:
         _non_negative(self, "rate", "mean_s", "body_fraction")
-        _require(self.body_fraction <= 1, f"Swaps.body_fraction is {self.body_fraction}; expected <= 1")
+        require(self.body_fraction <= 1, f"Swaps.body_fraction is {self.body_fraction}; expected <= 1")
 
 
 @dataclass(frozen=True)
@@ -207,10 +207,10 @@ class ErrorModel:
     description: str = ""
 
     def __post_init__(self) -> None:
-        _require(self.unit in ("m", "px"), f"ErrorModel.unit is {self.unit!r}; expected 'm' or 'px'")
-        _require(self.fps > 0, f"ErrorModel.fps is {self.fps!r}; expected > 0")
+        require(self.unit in ("m", "px"), f"ErrorModel.unit is {self.unit!r}; expected 'm' or 'px'")
+        require(self.fps > 0, f"ErrorModel.fps is {self.fps!r}; expected > 0")
         _non_negative(self, "lag_s", "depth_factor", "radians_per_metre")
 
 
-def _dims_of(unit: str) -> int:
+def dims_of(unit: str) -> int:
     return 2 if unit == "px" else 3

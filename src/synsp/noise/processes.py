@@ -14,7 +14,7 @@ def _unit_innovations(rng: np.random.Generator, shape: tuple[int, ...], df: floa
     return rng.standard_t(df, size=shape) * math.sqrt((df - 2.0) / df)
 
 
-def _ar(
+def ar(
     rng: np.random.Generator,
     shape: tuple[int, ...],
     fps: float,
@@ -48,7 +48,7 @@ def _ar(
     return x[burn:]
 
 
-def _bursts(
+def bursts(
     rng: np.random.Generator, num_frames: int, fps: float, rates: np.ndarray, mean_s: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Poisson bursts on independent tracks: ``(track, start, stop)`` per burst.
@@ -64,7 +64,7 @@ def _bursts(
     return track, start, np.minimum(start + length, num_frames)
 
 
-def _expand(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def expand(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every (frame, burst index) covered by the bursts, without a Python loop."""
     length = stop - start
     burst = np.repeat(np.arange(start.size), length)
@@ -72,6 +72,6 @@ def _expand(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return start[burst] + (np.arange(burst.size) - first), burst
 
 
-def _random_directions(rng: np.random.Generator, n: int, dims: int) -> np.ndarray:
+def random_directions(rng: np.random.Generator, n: int, dims: int) -> np.ndarray:
     v = rng.standard_normal((n, dims))
     return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)

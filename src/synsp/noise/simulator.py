@@ -9,12 +9,12 @@ import numpy as np
 
 from ..validation import check_fps, check_poses
 from . import components
-from .joints import _resolve_skeleton, joint_factors
-from .model import ErrorModel, _require
+from .joints import resolve_skeleton, joint_factors
+from .model import ErrorModel, require
 from .presets import get_preset
 from .result import Simulated
-from .scale import _resolve_scale
-from .signals import _displace
+from .scale import resolve_scale
+from .signals import displace
 
 #: the random streams of :func:`simulate`, one per component, in the order they are split off the seed
 STREAMS = ("bias", "drift", "jitter", "inversions", "swaps", "joint_misses", "frame_misses", "confidence")
@@ -66,7 +66,7 @@ def simulate(
     fps = check_fps(fps, allow_none=False)
     rotations, sk, names, x4, single, comp = _check_inputs(gt, skeleton, companion, representation, lateral_axis)
     T, P, J, D = x4.shape
-    s = _resolve_scale(model, x4, representation, scale)  # (P,)
+    s = resolve_scale(model, x4, representation, scale)  # (P,)
     factors = joint_factors(names, model.joint_scale)  # (J,)
     pairs = np.asarray(list(sk.left_right), dtype=np.int64).reshape(-1, 2)
     rng = _streams(seed)
@@ -81,12 +81,12 @@ def simulate(
     )
     if not rotations and D == 3 and model.depth_factor != 1:
         components.stretch_depth(noise, model.depth_factor, depth_axis)
-    pred = _displace(base, noise, rotations)
-    confidence = components._localization_confidence(noise, rng["confidence"])
+    pred = displace(base, noise, rotations)
+    confidence = components.localization_confidence(noise, rng["confidence"])
     events = components.inversions(rng["inversions"], pred, confidence, model.inversions, fps, sk, pairs, mirror)
     events += components.swaps(rng["swaps"], pred, comp, noise, model.swaps, fps, rotations)
     missing = np.zeros((T, P, J), dtype=bool)
-    mode = np.zeros((T, P, J), dtype=np.int8)  # _MODE_CODE of the burst that lost the joint
+    mode = np.zeros((T, P, J), dtype=np.int8)  # MODE_CODE of the burst that lost the joint
     events += components.joint_misses(
         rng["joint_misses"], pred, missing, mode, model.misses, fps, factors, s, rotations
     )
@@ -104,13 +104,13 @@ def _check_inputs(
 ) -> tuple[bool, Any, list, np.ndarray, bool, np.ndarray | None]:
     """``(rotations, skeleton, joint names, gt as (T, P, J, D), gt was (T, J, D), companion as (T, P, J, D)
     or None)``, checked in this order."""
-    _require(
+    require(
         representation in ("positions", "rotations"),
         f"representation is {representation!r}; expected 'positions' or 'rotations'",
     )
     rotations = representation == "rotations"
-    _require(lateral_axis in (0, 1, 2), f"lateral_axis is {lateral_axis!r}; expected 0, 1 or 2")
-    sk = _resolve_skeleton(skeleton)
+    require(lateral_axis in (0, 1, 2), f"lateral_axis is {lateral_axis!r}; expected 0, 1 or 2")
+    sk = resolve_skeleton(skeleton)
     names = list(sk.joints)
     x = check_poses(gt, "gt", ndims=(3, 4), dims=(3,) if rotations else (2, 3), joints=len(names))
     single = x.ndim == 3
@@ -120,7 +120,7 @@ def _check_inputs(
     if companion is not None:
         c = check_poses(companion, "companion", ndims=(3, 4), dims=(D,), joints=J)
         ok_shapes = [x.shape] + ([] if single else [(T, J, D)])
-        _require(
+        require(
             c.shape in ok_shapes,
             f"companion has shape {c.shape}; expected {' or '.join(str(s) for s in ok_shapes)} like gt "
             "(use place_companion to cut and place another clip)",
