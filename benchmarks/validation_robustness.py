@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
 
     from synsp.data.corpus import built_corpus_path, embedded_corpus_path
-    from synsp.data.views import split_positions
+    from synsp.data.positions import split_positions
     from synsp.error_families import simulate_family
     from synsp.metrics import summarize
     from synsp.refiners import get_refiner

@@ -8,7 +8,7 @@ import torch
 
 from synsp.data.corpus import load_corpus
 from synsp.data.dataset import Augmentation, WindowDataset
-from synsp.data.views import PoseBank, draw_windows, pose_descriptor
+from synsp.data.pose_bank import PoseBank, draw_windows, pose_descriptor
 from synsp.geometry import euler_to_matrix
 from synsp.grouping import DEFAULT_BANK, SimilarPoseRefiner, load_bank
 from synsp.models.checkpoint import ModelCard

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from synsp.api import refine_pose_file
-from synsp.data.views import split_positions
+from synsp.data.positions import split_positions
 from synsp.identity import repair_track_identities
 from synsp.io.tracks import PoseFile, Track, read_pose_file, regroup, ungroup
 from synsp.label_errors import simulate_crossing

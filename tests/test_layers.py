@@ -91,8 +91,6 @@ ALLOWED_UPWARD: dict[tuple[str, str], str] = {
 
 #: (module, imported module) -> why it still imports private names of that module
 ALLOWED_PRIVATE: dict[tuple[str, str], str] = {
-    ("synsp.data.dataset", "synsp.data.views"): "owned by another change",
-    ("synsp.data.rotation_windows", "synsp.data.dataset"): "owned by another change",
 }
 
 

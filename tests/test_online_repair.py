@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import synsp
-from synsp.data.views import split_positions
+from synsp.data.positions import split_positions
 from synsp.label_errors import simulate_inversions
 from synsp.noise import simulate
 from synsp.repair import OnlineRepair, group_scales, limb_groups, relabel, repair_inversions, repair_poses

@@ -304,7 +304,7 @@ def test_relabelled_frames_are_shaded_per_person_and_group_in_every_panel():
 
 
 def test_cli_plot_shades_the_frames_the_repair_relabels(tmp_path, capsys, monkeypatch):
-    from synsp.data.views import split_positions
+    from synsp.data.positions import split_positions
     from synsp.repair import limb_groups
 
     gt = split_positions("h36m17", "test", "3d")[0][0][:200]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import synsp
-from synsp.data.views import split_positions
+from synsp.data.positions import split_positions
 from synsp.identity import repair_identities, reorder
 from synsp.label_errors import inversion_truth, simulate_crossing, simulate_inversions
 from synsp.noise import Inversions, get_preset, simulate

@@ -3,10 +3,11 @@
 SynSP's multi-view network refines ``P`` windows jointly and lets every view
 attend to the others.  Without synchronised cameras the other ``P - 1`` inputs
 can be *similar poses*: for every window of the person, the ``P - 1`` most
-similar windows of a :class:`~synsp.data.views.PoseBank` of training motion
-(searched by :func:`~synsp.data.views.pose_descriptor`: root-relative, in the
+similar windows of a :class:`~synsp.data.pose_bank.PoseBank` of training motion
+(searched by :func:`~synsp.data.pose_bank.pose_descriptor`: root-relative, in the
 window's torso frame, scale-free; mirror images included), moved rigidly onto
-the person's window (:func:`~synsp.data.views.align_to`).  The network refines
+the person's window (:meth:`~synsp.data.pose_bank.PoseBank.companions`, the
+selection the training data uses too).  The network refines
 the group and only the person's output is kept.
 
 :class:`SimilarPoseRefiner` does this behind the refiner contract
@@ -49,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from .data.views import PoseBank, align_to
+from .data.pose_bank import PoseBank
 from .refiners import SIMILAR_POSES, WEIGHTS_DIR, NetworkRefiner, get_refiner, register_resolver, shipped_models
 from .validation import SynspInputError
 
@@ -74,7 +75,7 @@ class SimilarPoseRefiner(NetworkRefiner):
     Args:
         network: a multi-view :class:`~synsp.refiners.NetworkRefiner`, or a
             shipped model name / checkpoint stem (3D, ``views >= 2``).
-        bank: a :class:`~synsp.data.views.PoseBank` or the path of one saved
+        bank: a :class:`~synsp.data.pose_bank.PoseBank` or the path of one saved
             as ``.npz``; ``None``: :data:`DEFAULT_BANK`.  Same skeleton and
             window as the network, 3D.
         seed: drives the choice among the ``pool`` nearest (unused when
@@ -125,22 +126,28 @@ class SimilarPoseRefiner(NetworkRefiner):
 
         ``windows`` ``(W, J, 3)`` or ``(n, W, J, 3)``, finite; ``entry`` counts
         the bank's entries (``entry >= len(bank)``: the mirror image of window
-        ``entry - len(bank)``, see :class:`~synsp.data.views.PoseBank`).
+        ``entry - len(bank)``, see :class:`~synsp.data.pose_bank.PoseBank`).
         """
-        dist, entry = self.bank.nearest(windows, self.pool)
-        if self.pool > self.companions:  # keyed hash of (seed, entry): the same choice in any batch
-            key = (entry.astype(np.uint64) + np.uint64(self.seed * int(_GOLDEN) % 2**64)) * _GOLDEN
-            key ^= key >> np.uint64(29)
-            pick = np.sort(np.argsort(key, axis=1, kind="stable")[:, : self.companions], axis=1)
-            dist, entry = np.take_along_axis(dist, pick, axis=1), np.take_along_axis(entry, pick, axis=1)
+        dist, entry, _ = self._companions(windows, align=False)
         return dist, entry
 
     def groups(self, windows: Any) -> np.ndarray:
         """Windows ``(n, W, J, 3)`` -> groups ``(n, P, W, J, 3)``: each window, then its aligned companions."""
         w = np.asarray(windows, dtype=np.float64)
-        _, entry = self.find(w)
-        (companions,) = align_to(self.bank.entries(entry).astype(np.float64), w[:, None])
+        _, _, companions = self._companions(w, align=True)
         return np.concatenate([w[:, None], companions], axis=1)
+
+    def _companions(self, windows: Any, align: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`PoseBank.companions` of the windows, chosen among the ``pool`` nearest by :meth:`_choose`."""
+        choose = self._choose if self.pool > self.companions else None
+        return self.bank.companions(windows, self.companions, pool=self.pool, choose=choose, align=align)
+
+    def _choose(self, entry: np.ndarray) -> np.ndarray:
+        """Columns of the ``P - 1`` entries kept among ``entry`` ``(n, pool)``: a keyed hash of (seed, entry),
+        so the same choice in any batch."""
+        key = (entry.astype(np.uint64) + np.uint64(self.seed * int(_GOLDEN) % 2**64)) * _GOLDEN
+        key ^= key >> np.uint64(29)
+        return np.sort(np.argsort(key, axis=1, kind="stable")[:, : self.companions], axis=1)
 
     def refine_windows(self, windows: np.ndarray, missing: np.ndarray) -> np.ndarray:
         """Windows ``(n, P, W, J, 3)`` of P persons (filled) -> each person refined within its own group."""

@@ -45,7 +45,7 @@ import torch
 from .data.corpus import built_corpus_path, corpus_meta, load_corpus
 from .data.dataset import MODES, Augmentation, WindowDataset
 from .data.rotation_windows import RotationWindowDataset, fill_rotations
-from .data.views import split_positions
+from .data.positions import split_positions
 from .error_families import is_family, person_size, simulate_family
 from .geometry import axis_angle_to_rot6d
 from .metrics import refine_clips, summarize
@@ -384,7 +384,7 @@ def validation_set(skeleton: str, preset: str, frames: int, corpus: str | None, 
     """Fixed (gt, noisy input, confidence) clips of a split, up to ``frames`` frames in all.
 
     ``representation="2d"``: each clip is first seen through a seeded random
-    virtual camera (:mod:`synsp.data.views`) and the truth is in pixels.
+    virtual camera (:mod:`synsp.data.positions`) and the truth is in pixels.
     ``views > 1``: ``(T, P, J, D)`` clips, the same world-frame motion seen
     ``P`` times with independent estimator errors (the multi-view setting).
     ``representation="rotations"``: the clips' smpl24 local axis-angles (clips of

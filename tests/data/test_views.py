@@ -4,22 +4,10 @@ import numpy as np
 import pytest
 
 from synsp.data.corpus import load_corpus
-from synsp.data.views import (
-    Camera,
-    PoseBank,
-    draw_windows,
-    from_camera,
-    look_at,
-    multi_view,
-    pose_descriptor,
-    project,
-    random_camera,
-    random_combination,
-    random_groups,
-    similar_pose_groups,
-    to_camera,
-    view_depth_axes,
-)
+from synsp.data.cameras import (Camera, from_camera, look_at, multi_view, project, random_camera, to_camera,
+                                view_depth_axes)
+from synsp.data.groups import random_combination, random_groups
+from synsp.data.pose_bank import PoseBank, draw_windows, pose_descriptor, similar_pose_groups
 from synsp.geometry import euler_to_matrix
 from synsp.noise import simulate
 from synsp.skeletons import get_skeleton
@@ -269,7 +257,7 @@ def test_smpl24_positions_are_a_rigid_neutral_body_on_the_pelvis_path():
     """The corpus stores no smpl24 positions: they come from the clips' rotations by forward kinematics,
     moved along the h36m17 pelvis path (the held-out joint set of the universal model's benchmark)."""
     from synsp.data.corpus import load_corpus
-    from synsp.data.views import split_positions
+    from synsp.data.positions import split_positions
     from synsp.skeletons import get_skeleton
 
     clips = split_positions("smpl24", "test", "3d", 2000)

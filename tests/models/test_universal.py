@@ -151,7 +151,7 @@ def test_many_joints_are_refined_a_few_windows_at_a_time(tmp_path):
 def test_the_shipped_universal_model_does_no_harm_and_helps_on_a_joint_set_it_never_saw():
     """smpl24 positions were held out of training: on the embedded test split, clean motion comes back within
     1 mm (0.15 mm on the full split), and spiky errors (a family never trained on) end below Butterworth."""
-    from synsp.data.views import split_positions
+    from synsp.data.positions import split_positions
     from synsp.error_families import simulate_family
     from synsp.filters import get_filter
     from synsp.metrics import mpjpe

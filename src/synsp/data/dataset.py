@@ -42,7 +42,7 @@ prepared in one go and cached until the epoch changes:
 4. view: ``"3d"``: any rotation (uniform on SO(3)) about the mean root, since
    users' frames can be anything; the errors are stretched along a random
    camera's viewing direction (rotated with the world).  ``"3d-camera"``: the
-   coordinates of a :func:`~synsp.data.views.random_camera` (x right, y down,
+   coordinates of a :func:`~synsp.data.cameras.random_camera` (x right, y down,
    z forward); ``"2d"``: its pixels.  The camera's yaw, pitch and roll are the
    rotation augmentation there;
 5. errors: :func:`synsp.noise.simulate` with a preset (one drawn per chunk
@@ -70,14 +70,14 @@ Modes
 * ``"single"``: ``(W, C)``.
 * ``"multiview"``: one motion seen by ``views`` cameras, synchronised, each
   with its own errors, ``(P, W, C)``.  ``"3d"``: all views in the shared world
-  frame (recommended for a multi-view model, see :mod:`synsp.data.views`);
+  frame (recommended for a multi-view model, see :mod:`synsp.data.cameras`);
   ``"3d-camera"``: each view in its own camera frame (the paper's Human3.6M
   setting); ``"2d"``: each view's pixels.
 * ``"random"``: view 0 is the item's window, views 1.. are uniform random
   windows of other takes (seed supplementary 2.7, "random combination"), each
   with its own augmentation and errors.
 * ``"similar"``: views 1.. are drawn among the ``4 (views - 1)`` nearest
-  windows of other takes in a :class:`~synsp.data.views.PoseBank` of
+  windows of other takes in a :class:`~synsp.data.pose_bank.PoseBank` of
   ``bank_size`` windows of the clips.  What the companions are is
   ``companions``:
 
@@ -112,10 +112,11 @@ from ..noise import ErrorModel, get_preset, simulate
 from ..skeletons import get_skeleton
 from ..timeseries import resample
 from ..validation import SynspInputError
-from .views import PoseBank, _clip_arrays, align_to, project, random_camera, to_camera
+from .cameras import project, random_camera, to_camera
+from .pose_bank import PoseBank, align_to, clip_arrays
 
 __all__ = ["CHUNK_S", "COMPANIONS", "CONTEXT_S", "MASK_CONFIDENCE", "MODES", "REPRESENTATIONS", "Augmentation",
-           "WindowDataset"]
+           "Chunk", "WindowDataset", "random_rotation"]
 
 MODES = ("single", "multiview", "random", "similar")
 REPRESENTATIONS = ("3d", "3d-camera", "2d")
@@ -161,7 +162,7 @@ class Augmentation:
 
 
 @dataclass
-class _Chunk:
+class Chunk:
     """One prepared chunk: resampled frame ``k`` is source time ``a0 + k * speed``."""
 
     a0: float
@@ -173,7 +174,7 @@ class _Chunk:
     mirrored: bool = False  # the chunk was mirrored by the augmentation
 
 
-def _random_rotation(rng: np.random.Generator) -> np.ndarray:
+def random_rotation(rng: np.random.Generator) -> np.ndarray:
     """Uniform on SO(3): a normalised Gaussian quaternion."""
     return quaternion_to_matrix(rng.standard_normal(4))
 
@@ -254,7 +255,7 @@ class WindowDataset(torch.utils.data.Dataset):
         for i, c in enumerate(clips):
             if hasattr(c, "fps") and abs(float(c.fps) - self.fps) > 1e-6:
                 raise SynspInputError(f"clips[{i}] is at {c.fps} fps but fps={fps}; resample it or pass its rate")
-        arrays, labels = _clip_arrays(clips)
+        arrays, labels = clip_arrays(clips)
         for i, a in enumerate(arrays):
             if a.shape[1:] != (self.skeleton.num_joints, 3):
                 raise SynspInputError(
@@ -286,7 +287,7 @@ class WindowDataset(torch.utils.data.Dataset):
             self.bank = PoseBank.from_clips(self._clips, self.window, bank_size, self.skeleton, self.seed)
             self.bank.labels = self._labels[self.bank.sources[:, 0]]  # by take: a query never finds its own
         self._epoch = 0
-        self._cache: dict[tuple[int, int], _Chunk] = {}
+        self._cache: dict[tuple[int, int], Chunk] = {}
         self._pools: dict[tuple[int, int], np.ndarray] = {}
 
     def _resolve_presets(self, preset: Any) -> list[ErrorModel]:
@@ -341,7 +342,7 @@ class WindowDataset(torch.utils.data.Dataset):
 
     # ---- chunks -------------------------------------------------------------------------
 
-    def _chunk(self, clip: int, c: int) -> _Chunk:
+    def _chunk(self, clip: int, c: int) -> Chunk:
         key = (clip, c)
         if key not in self._cache:
             self._cache[key] = self._make_chunk(clip, c)
@@ -363,7 +364,7 @@ class WindowDataset(torch.utils.data.Dataset):
         n = min(math.floor((T - 1 - a0) / speed + 1e-9) + 1, math.ceil((last - a0) / speed) + W + self._context)
         return a0, speed, a0 + speed * np.arange(n)
 
-    def _make_chunk(self, clip: int, c: int) -> _Chunk:
+    def _make_chunk(self, clip: int, c: int) -> Chunk:
         rng = np.random.default_rng([self.seed, self._epoch, 0, clip, c])
         aug, sk = self.augment, self.skeleton
         a0, speed, times = self._chunk_times(rng, clip, c)
@@ -379,7 +380,7 @@ class WindowDataset(torch.utils.data.Dataset):
         radius = float(np.linalg.norm(frames - center, axis=-1).max())
         cams = [random_camera(rng, center, radius=radius) for _ in range(self.views if self.mode == "multiview" else 1)]
         if self.representation == "3d":
-            R = _random_rotation(rng) if aug.rotation else np.eye(3)
+            R = random_rotation(rng) if aug.rotation else np.eye(3)
             gt = (root + (frames - root) @ R.T)[:, None]  # (n, 1, J, 3), shared by the views
             depth = np.stack([R @ cam.viewing_direction for cam in cams])
             views = np.broadcast_to(gt, (n, len(cams)) + gt.shape[2:])
@@ -396,7 +397,7 @@ class WindowDataset(torch.utils.data.Dataset):
         else:
             sim = simulate(views, preset, skeleton=sk, fps=self.fps, seed=int(rng.integers(2**63 - 1)),
                            depth_axis=depth)
-        return _Chunk(
+        return Chunk(
             a0=a0,
             speed=speed,
             gt=gt.astype(np.float32),
@@ -457,12 +458,17 @@ class WindowDataset(torch.utils.data.Dataset):
             first = c * self._chunk_starts
             stop = min(first + self._chunk_starts, x.shape[0] - self.window + 1)
             frames = first + np.arange(stop - first)[:, None] + np.arange(self.window)  # (n, W)
-            label = self._labels[clip]
-            others = 2 * int((self.bank.labels != label).sum())
-            exclude = label if others >= self.views - 1 else None
-            pool = min(4 * (self.views - 1), others if exclude is not None else 2 * len(self.bank))
+            exclude, pool = self._search(clip)
             self._pools[(clip, c)] = self.bank.nearest(x[frames], pool, exclude=exclude)[1]
         return self._pools[(clip, c)][size]
+
+    def _search(self, clip: int) -> tuple[Any, int]:
+        """``(exclude, pool)`` of a companion search for a window of ``clip``: the ``4 (views - 1)``
+        nearest entries of other takes, or of any take when the bank holds too few of those."""
+        label = self._labels[clip]
+        others = 2 * int((self.bank.labels != label).sum())
+        exclude = label if others >= self.views - 1 else None
+        return exclude, min(4 * (self.views - 1), others if exclude is not None else 2 * len(self.bank))
 
     def _bank_group(self, index: int, clip: int, gt: np.ndarray, inp: np.ndarray, conf: np.ndarray,
                     mask: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -475,13 +481,10 @@ class WindowDataset(torch.utils.data.Dataset):
         """
         rng = np.random.default_rng([self.seed, self._epoch, 2, index])
         count, query = self.views - 1, inp[0].astype(np.float64)  # (W, J, D)
-        label = self._labels[clip]
-        others = 2 * int((self.bank.labels != label).sum())
-        exclude = label if others >= count else None
-        pool = min(4 * count, others if exclude is not None else 2 * len(self.bank))
-        _, nearest = self.bank.nearest(query, pool, exclude=exclude)
-        chosen = nearest[0, np.sort(rng.permutation(pool)[:count])]
-        (comp,) = align_to(self.bank.entries(chosen).astype(np.float64), query[None])  # (count, W, J, D)
+        exclude, pool = self._search(clip)
+        _, _, comp = self.bank.companions(query, count, pool=pool, exclude=exclude,
+                                          choose=lambda entry: np.sort(rng.permutation(pool)[:count])[None])
+        comp = comp[0]  # (count, W, J, D)
         return (np.concatenate([gt, comp]), np.concatenate([inp, comp]),
                 np.concatenate([conf, np.ones(comp.shape[:-1], dtype=conf.dtype)]),
                 np.concatenate([mask, np.zeros(comp.shape[:-1], dtype=bool)]))

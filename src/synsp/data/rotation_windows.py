@@ -43,7 +43,7 @@ from ..noise import simulate
 from ..skeletons import get_skeleton
 from ..timeseries import continuous_quaternions, resample
 from ..validation import SynspInputError
-from .dataset import MASK_CONFIDENCE, WindowDataset, _Chunk, _random_rotation
+from .dataset import MASK_CONFIDENCE, WindowDataset, Chunk as _Chunk, random_rotation as _random_rotation
 
 __all__ = ["RotationWindowDataset", "resample_rotations", "mirror_rotations", "fill_rotations"]
 

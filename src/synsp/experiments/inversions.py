@@ -34,7 +34,7 @@ import numpy as np
 
 from ..api import choose_model, refine
 from ..data.corpus import load_corpus
-from ..data.views import split_positions
+from ..data.positions import split_positions
 from ..identity import repair_identities
 from ..label_errors import inversion_truth, simulate_crossing, simulate_inversions
 from ..noise import Inversions, get_preset, simulate

@@ -44,7 +44,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..data.corpus import load_corpus
-from ..data.views import split_positions
+from ..data.positions import split_positions
 from ..error_families import HELD_OUT_FAMILIES, simulate_family
 from ..metrics import geodesic_error, metric_scale, refine_clips, root_relative, summarize
 from ..noise import simulate
