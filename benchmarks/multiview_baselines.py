@@ -28,13 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     from synsp.data.corpus import built_corpus_path
     from synsp.refiners import get_refiner
     from synsp.evaluation import mpjpe_accel_table
-    from synsp.training import input_as_refiner, validation_set
+    from synsp.training import input_as_refiner, validation_split
 
     if not built_corpus_path().is_file():
         print("build the corpus first: synsp data build", file=sys.stderr)
         return 2
-    clips = validation_set("h36m17", args.preset, args.frames, str(built_corpus_path()), views=args.views,
-                           split=args.split)
+    clips = validation_split("h36m17", args.preset, args.frames, str(built_corpus_path()), views=args.views,
+                             split=args.split)
     single = get_refiner("synsp-h36m17-3d-w8")
 
     def mean_of(refine):

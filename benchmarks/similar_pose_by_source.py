@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     methods = {"single-view default": get_refiner("synsp-h36m17-3d-w8"),
                "4-view model + 3 similar bank poses": get_refiner("synsp-h36m17-3d-w8-p4+similar-poses")}
     by_source: dict = collections.defaultdict(lambda: collections.defaultdict(list))
-    for i, clip in enumerate(clips):  # the seeds of synsp.training.validation_set (seed 0)
+    for i, clip in enumerate(clips):  # the seeds of synsp.training.validation_split (seed 0)
         gt = clip.positions.astype(np.float64)
         sim = simulate(gt, args.preset, skeleton="h36m17", fps=clip.fps, seed=i)
         rows = by_source[clip.source]

@@ -1,7 +1,7 @@
 """4-view models on the corpus validation split, fed each kind of input group (seed supplementary 2.7).
 
 For every checkpoint (a 4-view SynSP), MPJPE / Accel of the person (the first view) on
-the validation split (whole clips, ``validation_set``'s fixed noise) when the other 3
+the validation split (whole clips, ``validation_split``'s fixed noise) when the other 3
 inputs are: nothing (the person alone), 3 more views of the same person with their own
 errors (what ``synsp train`` validates on), windows of 3 other clips (random combination),
 or the 3 most similar windows of the shipped pose bank (``synsp.grouping.SimilarPoseRefiner``).
@@ -38,13 +38,13 @@ def main(argv: list[str] | None = None) -> int:
     from synsp.experiments.common import seed_metrics as _metrics
     from synsp.grouping import SimilarPoseRefiner, load_bank
     from synsp.refiners import get_refiner
-    from synsp.training import input_as_refiner, validation_set
+    from synsp.training import input_as_refiner, validation_split
 
     if not built_corpus_path().is_file():
         print("build the corpus first: synsp data build", file=sys.stderr)
         return 2
-    same = [validation_set("h36m17", args.preset, args.frames, str(built_corpus_path()), seed=1000 * s,
-                           split=args.split, views=4) for s in range(args.seeds)]
+    same = [validation_split("h36m17", args.preset, args.frames, str(built_corpus_path()), seed=1000 * s,
+                             split=args.split, views=4) for s in range(args.seeds)]
     random = [[(g, np.stack([x[:, 0], *[np.resize(clips[(i + k) % len(clips)][1][:, 0], x[:, 0].shape)
                                         for k in (1, 2, 3)]], axis=1), c)
                for i, (g, x, c) in enumerate(clips)] for clips in same]

@@ -58,11 +58,11 @@ def test_the_model_for_accurate_2d_detectors_leaves_accurate_input_as_accurate()
     from synsp.data.corpus import embedded_corpus_path
     from synsp.metrics import summarize
     from synsp.refiners import get_refiner
-    from synsp.training import validation_set
+    from synsp.training import validation_split
 
     assert default_model(17, 2, "coco17") == "synsp-coco17-2d-w8"  # the accurate-input model is opt-in
-    clips = validation_set("coco17", "hrnet-like", 600, str(embedded_corpus_path()), split="test",
-                           representation="2d")
+    clips = validation_split("coco17", "hrnet-like", 600, str(embedded_corpus_path()), split="test",
+                             representation="2d")
     gts = [g for g, _, _ in clips]
     raw = [np.where(np.isnan(x), g, x) for g, x, _ in clips]
     out = [get_refiner("synsp-coco17-2d-w8-accurate")(x, fps=30, confidence=c) for _, x, c in clips]

@@ -23,7 +23,7 @@ import numpy as np
 from .metrics import refine_clips, summarize
 from .refiners import FunctionRefiner, get_refiner
 from .skeletons import get_skeleton
-from .training import evaluate_refiner, input_as_refiner, validation_set
+from .training import evaluate_refiner, input_as_refiner, validation_split
 
 #: one line per method as :func:`compare` starts it (``synsp benchmark`` prints them to stderr)
 log = logging.getLogger("synsp.benchmark")
@@ -60,7 +60,7 @@ def compare(methods: list[str], presets: list[str], seeds: list[int], split: str
     (each clip seen through a seeded virtual camera).
 
     ``sets``: for a preset, the (gt, input, confidence) clips of each seed when the caller has drawn
-    them already (the same ones :func:`validation_set` would draw); ``predictions``: filled with
+    them already (the same ones :func:`validation_split` would draw); ``predictions``: filled with
     ``{(preset, method): [prediction per clip of the first seed]}``.
     """
     sk = get_skeleton(skeleton)
@@ -70,8 +70,8 @@ def compare(methods: list[str], presets: list[str], seeds: list[int], split: str
         if not (sets or {}).get(preset):
             log.info("%s: drawing %d seed(s) of test clips with simulated errors", preset, len(seeds))
         per_seed = (sets or {}).get(preset) or [
-            validation_set(skeleton, preset, frames, corpus, seed=1000 * s, split=split,
-                           representation=representation) for s in seeds]
+            validation_split(skeleton, preset, frames, corpus, seed=1000 * s, split=split,
+                             representation=representation) for s in seeds]
         inputs = [[input_as_refiner(inp) for _, inp, _ in clips] for clips in per_seed]  # NaN filled
         for i, method in enumerate(["input", *methods], 1):
             log.info("%s: method %d/%d %s (%.0f s so far)", preset, i, len(methods) + 1, method,

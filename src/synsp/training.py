@@ -78,7 +78,7 @@ from .rotations import rotation_metrics
 from .skeletons import BUILTIN_SKELETONS, get_skeleton
 from .validation import SynspInputError
 
-__all__ = ["TrainConfig", "train", "resolve_config", "default_w_accel", "evaluate_refiner", "validation_set"]
+__all__ = ["TrainConfig", "train", "resolve_config", "default_w_accel", "evaluate_refiner", "validation_split"]
 
 # SynSP's per-frequency input gains start at 1 and must reach ~0 for jittery frequencies:
 # with Adam a parameter moves about lr per step, so they get a larger learning rate.
@@ -378,9 +378,9 @@ def _batch_to_tensors(batch: dict, config: TrainConfig, root_joints, skeleton: s
     return as_t(x), as_t(y), (as_t(mask) if mask is not None else None)
 
 
-def validation_set(skeleton: str, preset: str, frames: int, corpus: str | None, seed: int = 0,
-                   split: str = "val", representation: str = "3d",
-                   views: int = 1, level: float | None = None) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def validation_split(skeleton: str, preset: str, frames: int, corpus: str | None, seed: int = 0,
+                     split: str = "val", representation: str = "3d",
+                     views: int = 1, level: float | None = None) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Fixed (gt, noisy input, confidence) clips of a split, up to ``frames`` frames in all.
 
     ``representation="2d"``: each clip is first seen through a seeded random
@@ -439,8 +439,8 @@ def selection_sets(config: "TrainConfig", corpus: str) -> dict[str, list]:
     common = dict(skeleton=config.skeleton, frames=config.val_frames, corpus=corpus, split=config.val_split,
                   representation=config.representation, views=config.views)
     held = SELECTION_ANGLE if config.representation == ROTATIONS else SELECTION_LEVEL
-    return {"clean": validation_set(preset=SELECTION_FAMILY, level=0.0, **common),
-            "held-out": validation_set(preset=SELECTION_FAMILY, level=held, **common)}
+    return {"clean": validation_split(preset=SELECTION_FAMILY, level=0.0, **common),
+            "held-out": validation_split(preset=SELECTION_FAMILY, level=held, **common)}
 
 
 def selection_score(main: dict, main_input: dict, extra: dict[str, dict], extra_input: dict[str, dict],
@@ -655,9 +655,9 @@ def _data(config: TrainConfig, corpus: str, card: ModelCard) -> _Data:
         dataset = _window_dataset(config, corpus, card.window, config.skeleton, config.representation)
         sources = [(dataset, config.skeleton, config.representation, 1.0)]
     presets = [config.preset] if isinstance(config.preset, str) else list(config.preset)
-    val = validation_set(config.skeleton, "mixed" if is_family(presets[0]) else presets[0],  # one for families
-                         config.val_frames, corpus, split=config.val_split,
-                         representation=config.representation, views=config.views)
+    val = validation_split(config.skeleton, "mixed" if is_family(presets[0]) else presets[0],  # one for families
+                           config.val_frames, corpus, split=config.val_split,
+                           representation=config.representation, views=config.views)
     root_joints = tuple(get_skeleton(config.skeleton).root_joints)
     baseline = evaluate_refiner(input_as_rotations if rotations else input_as_refiner, val, config.skeleton,
                                 representation=config.representation)

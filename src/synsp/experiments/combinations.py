@@ -13,7 +13,7 @@ from ..metrics import summarize
 from ..refiners import NetworkRefiner
 from ..reports import Report
 from ..skeletons import get_skeleton
-from ..training import input_as_refiner, validation_set
+from ..training import input_as_refiner, validation_split
 from .common import DEFAULT, Context, find_network, seed_metrics
 
 
@@ -36,7 +36,7 @@ def combinations(ctx: Context) -> Report:
                      "similar`: clean bank companions found by the person's noisy window, as at inference) with "
                      "either the random-group model's options or the multi-view model's (`--option "
                      "view_mean_skip=true`: the residual starts from the views' mean).")
-    same = [validation_set("h36m17", ctx.preset, ctx.frames, ctx.corpus, seed=1000 * s, split="test", views=4)
+    same = [validation_split("h36m17", ctx.preset, ctx.frames, ctx.corpus, seed=1000 * s, split="test", views=4)
             for s in range(ctx.seeds)]
     random = []
     for clips in same:

@@ -16,7 +16,7 @@ import numpy as np
 from ..metrics import refine_clips, summarize
 from ..refiners import NetworkRefiner, get_refiner, shipped_models
 from ..skeletons import get_skeleton
-from ..training import input_as_refiner, validation_set
+from ..training import input_as_refiner, validation_split
 
 __all__ = ["DEFAULT", "SIMULATION_NOTE", "Context", "test_sets", "seed_metrics", "metrics_row", "find_network",
            "with_output", "new_figure", "bars_figure"]
@@ -53,8 +53,8 @@ class Context:
 def test_sets(preset: str, seeds: int, frames: int, corpus: str | None, skeleton: str = "h36m17",
               representation: str = "3d") -> list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
     """One list of (gt, input, confidence) clips of the test split per noise seed."""
-    return [validation_set(skeleton, preset, frames, corpus, seed=1000 * s, split="test",
-                           representation=representation) for s in range(seeds)]
+    return [validation_split(skeleton, preset, frames, corpus, seed=1000 * s, split="test",
+                             representation=representation) for s in range(seeds)]
 
 
 def seed_metrics(refiner: Callable, sets, skeleton: str = "h36m17") -> dict[str, float]:

@@ -235,7 +235,7 @@ def robustness(ctx: Context) -> Report:
 
 def _rotation_truths(frames: int, corpus: str | None, split: str = "test") -> list[tuple[np.ndarray, str]]:
     """The split's smpl24 rotation clips (one phase each, sorted by id, whole clips up to ``frames``) with their
-    motion kind: the clips of :func:`synsp.training.validation_set` for rotations."""
+    motion kind: the clips of :func:`synsp.training.validation_split` for rotations."""
     out, total = [], 0
     for clip in sorted(load_corpus(corpus, skeleton="h36m17", split=split, phases="first", rotations=True),
                        key=lambda c: c.clip_id):
