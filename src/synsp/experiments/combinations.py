@@ -8,8 +8,9 @@ from typing import Callable
 
 import numpy as np
 
+from ..data.groups import combine_sequences, neighbour_groups
 from ..grouping import DEFAULT_BANK, SimilarPoseRefiner, load_bank
-from ..metrics import summarize
+from ..metrics import refine_clips, summarize
 from ..refiners import NetworkRefiner
 from ..reports import Report
 from ..skeletons import get_skeleton
@@ -38,13 +39,10 @@ def combinations(ctx: Context) -> Report:
                      "view_mean_skip=true`: the residual starts from the views' mean).")
     same = [validation_split("h36m17", ctx.preset, ctx.frames, ctx.corpus, seed=1000 * s, split="test", views=4)
             for s in range(ctx.seeds)]
-    random = []
+    random = []  # each clip's first view, then the first views of the next 3 clips (cut or repeated to its length)
     for clips in same:
-        group = []
-        for i, (g, x, c) in enumerate(clips):
-            others = [np.resize(clips[(i + k) % len(clips)][1][:, 0], x[:, 0].shape) for k in (1, 2, 3)]
-            group.append((g, np.stack([x[:, 0], *others], axis=1), c))
-        random.append(group)
+        inputs = combine_sequences([x[:, 0] for _, x, _ in clips], neighbour_groups(len(clips), 4))
+        random.append([(g, x, c) for (g, _, c), x in zip(clips, inputs)])
     alone = [[(g[:, 0], x[:, 0], c[:, 0]) for g, x, c in clips] for clips in same]
     rep.notes.append(f"- {sum(len(g) for g, _, _ in same[0])} test frames x {ctx.seeds} noise seed(s), 4 views each")
     bank = load_bank() if DEFAULT_BANK.is_file() else None
@@ -93,11 +91,10 @@ def metrics_first_view(run: Callable, sets) -> dict[str, float]:
     sk = get_skeleton("h36m17")
     results = []
     for clips in sets:
-        preds = [run(x, fps=30.0, confidence=c) for _, x, c in clips]
-        gts = [g[:, 0] for g, _, _ in clips]
+        refined = refine_clips(run, [(g[:, 0], x, c) for g, x, c in clips], 30.0)
         inputs = [input_as_refiner(x[:, 0]) for _, x, _ in clips]
-        results.append(summarize(preds, gts, inputs=inputs, root_joints=sk.root_joints, parents=sk.parents,
-                                 scale=1000.0))
+        results.append(summarize(refined.preds, refined.gts, inputs=inputs, root_joints=sk.root_joints,
+                                 parents=sk.parents, scale=refined.scale))
     return {k: float(np.mean([r[k] for r in results])) for k in ("mpjpe", "accel")}
 
 
