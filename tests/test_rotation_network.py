@@ -7,11 +7,11 @@ import torch
 from synsp.data.corpus import embedded_corpus_path, load_corpus
 from synsp.data.rotation_windows import RotationWindowDataset, fill_rotations, mirror_rotations, resample_rotations
 from synsp.geometry import axis_angle_to_matrix, axis_angle_to_rot6d, matrix_to_axis_angle
-from synsp.metrics import geodesic_error
+from synsp.metrics import geodesic_error, rotation_metrics
 from synsp.models.checkpoint import load_model
 from synsp.normalization import ROTATIONS_6D, denormalize_rotation_windows, normalize_rotation_windows
 from synsp.refiners import NetworkRefiner, network_refiner
-from synsp.rotations import SMPL24_OFFSETS, RotationNetwork, rotation_metrics, smpl24_joints
+from synsp.rotations import SMPL24_OFFSETS, RotationNetwork, smpl24_joints
 from synsp.skeletons import get_skeleton
 from synsp.training import TrainConfig, train
 from synsp.validation import SynspInputError
@@ -131,7 +131,8 @@ def test_zero_heads_start_as_the_identity():
 
 def test_shipped_rotation_model_beats_its_input_and_is_the_default():
     from synsp.noise import simulate
-    from synsp.rotations import DEFAULT_ROTATION_MODEL, refine_rotations, refine_smpl, rotation_filter
+    from synsp.api import refine_smpl
+    from synsp.rotations import DEFAULT_ROTATION_MODEL, refine_rotations, rotation_filter
     from synsp.training import input_as_rotations
 
     assert isinstance(rotation_filter(None), RotationNetwork)

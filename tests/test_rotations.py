@@ -3,14 +3,13 @@
 import numpy as np
 import pytest
 
+from synsp.api import refine_smpl
 from synsp.geometry import axis_angle_to_matrix, matrix_to_axis_angle
-from synsp.metrics import geodesic_error
+from synsp.metrics import angular_acceleration, geodesic_error
 from synsp.rotations import (
     DEFAULT_ROTATION_MODEL,
-    angular_acceleration,
     continuous_quaternions,
     refine_rotations,
-    refine_smpl,
     rotation_filter,
 )
 from synsp.validation import SynspInputError
@@ -134,11 +133,12 @@ def test_geodesic_error():
 
 
 def test_long_sequences_are_converted_in_chunks_with_the_same_result(monkeypatch):
-    import synsp.rotations as rotations
+    import synsp.metrics as metrics
     from synsp.geometry import axis_angle_to_rot6d
+    from synsp.timeseries import per_chunk
 
     x = _jitter(_clean(53, 3), seed=9)
     whole_acc, whole_6d = angular_acceleration(x), axis_angle_to_rot6d(x)
-    monkeypatch.setattr(rotations, "CHUNK_FRAMES", 5)
+    monkeypatch.setattr(metrics, "CHUNK_FRAMES", 5)
     np.testing.assert_allclose(angular_acceleration(x), whole_acc, atol=1e-9)  # pairs across chunk borders
-    np.testing.assert_allclose(rotations.per_chunk(axis_angle_to_rot6d, x, chunk=5), whole_6d, atol=1e-12)
+    np.testing.assert_allclose(per_chunk(axis_angle_to_rot6d, x, chunk=5), whole_6d, atol=1e-12)

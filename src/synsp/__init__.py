@@ -36,7 +36,7 @@ def __getattr__(name: str):
 
         return refine
     if name == "refine_smpl":
-        from .rotations import refine_smpl
+        from .api import refine_smpl
 
         return refine_smpl
     if name == "Stream":

@@ -1,4 +1,14 @@
-"""``synsp.refine``: numpy in, numpy out, any method by name."""
+"""The fronts over the refiners: numpy in, numpy out, any method by name, and whole pose files.
+
+* :func:`refine` (``synsp.refine``): joint positions ``(T, J, D)`` / ``(T, P, J, D)`` with a shipped
+  model, a checkpoint, a filter or any refiner (:func:`choose_model` when none is named), repaired
+  first (:func:`synsp.repair.repair_skeleton`, :func:`synsp.repair.repair_poses`);
+* :func:`refine_smpl` (``synsp.refine_smpl``): SMPL ``poses`` and root translation, through
+  :mod:`synsp.rotations`;
+* :func:`refine_pose_file` / :func:`repair_pose_file`: every track of a
+  :class:`synsp.io.tracks.PoseFile` (:func:`refine_tracks`, the per-person loop), positions or, by
+  :func:`refine_rotation_file`, rotations.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +23,8 @@ from .identity import repair_track_identities
 from .io.tracks import regroup, ungroup
 from .refiners import FunctionRefiner, Refiner, fit_refiner, get_refiner, shipped_models, subset_indices
 from .repair import relabel, repair_poses, repair_skeleton
-from .rotations import refine_rotation_file
+from .metrics import mean_angular_acceleration
+from .rotations import RotationNetwork, refine_rotations, rotation_filter, translation_filter
 from .skeletons import SKELETONS, get_skeleton, skeleton_for
 from .timeseries import second_difference
 from .validation import (
@@ -24,10 +35,11 @@ from .validation import (
     check_max_gap,
     check_poses,
     check_refined,
+    to_numpy,
 )
 
-__all__ = ["refine", "refine_pose_file", "repair_pose_file", "default_model", "choose_model", "file_fps", "FALLBACK_FILTER",
-           "UNIVERSAL_MODEL"]
+__all__ = ["refine", "refine_smpl", "refine_pose_file", "refine_rotation_file", "repair_pose_file", "default_model",
+           "choose_model", "file_fps", "FALLBACK_FILTER", "UNIVERSAL_MODEL"]
 
 #: the learned method for bodies no dedicated shipped model covers (any joint set, 2D or 3D; synsp.models.universal)
 UNIVERSAL_MODEL = "synsp-universal-w8"
@@ -192,6 +204,41 @@ def _mean_accel(x: np.ndarray) -> float:
     return float(np.nanmean(a)) if np.isfinite(a).any() else float("nan")
 
 
+def refine_smpl(poses: Any, trans: Any = None, model: Any = None,
+                fps: float | None = 30, confidence: Any = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Refine SMPL parameters: ``poses`` ``(T, 72)`` (or any ``(T, 3K)``) or ``(T, 24, 3)``
+    axis-angle, and the root translation ``trans`` ``(T, 3)`` or None.
+
+    The rotations go through :func:`synsp.rotations.refine_rotations` (``model``: what
+    :func:`synsp.rotations.rotation_filter` gives for it), the translation as a 3D position (a
+    ``(T, 1, 3)`` array) through the same filter, or :data:`synsp.rotations.DEFAULT_ROTATION_FILTER`
+    beside a network (:func:`synsp.rotations.translation_filter`).  Returns ``(poses, trans)`` in the
+    input shapes (``trans`` None when None was given).  Errors as
+    :func:`synsp.rotations.refine_rotations` (all-NaN or complex input, a bad ``fps``).
+    """
+    p = to_numpy(poses, name="poses")
+    fps = check_fps(fps)
+    if p.ndim == 2 and p.shape[1] % 3 == 0 and p.shape[1] > 0:
+        rot = p.reshape(p.shape[0], -1, 3)
+    elif p.ndim == 3 and p.shape[2] == 3:
+        rot = p
+    else:
+        raise SynspInputError(f"poses has shape {p.shape}; expected (T, 72) (or any (T, 3K)) or (T, 24, 3) "
+                              "axis-angle rotations")
+    filt = rotation_filter(model, rot.shape[1])
+    out = refine_rotations(rot, filt, fps=fps, confidence=confidence).reshape(p.shape)
+    if trans is None:
+        return out, None
+    t = to_numpy(trans, name="trans")
+    if t.shape != (p.shape[0], 3):
+        raise SynspInputError(f"trans has shape {t.shape}; expected {(p.shape[0], 3)} (one root translation "
+                              "per frame of poses)")
+    t3 = check_poses(t[:, None, :], "trans", dims=(3,), allow_nan=True)
+    t_out = translation_filter(filt)(t3, fps=fps)
+    check_refined(t_out, t3, np.ones(t3.shape[:-1], dtype=bool), what="refined translation")
+    return out, t_out[:, 0]
+
+
 def _stand_in_for_unseen_joints(kp: np.ndarray, conf: np.ndarray | None, valid: np.ndarray, at: np.ndarray,
                                 skeleton: str | None) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """Joints with no confident detection in a whole track part (``valid`` ``(T, J)`` never True).
@@ -270,7 +317,7 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     max_gap = check_max_gap(max_gap)
     if pose_file.format == "smpl" or pose_file.units == "axis-angle":
         # joint rotations (SMPL-style body-model files), not positions: the rotation network or a filter on
-        # quaternions; same summary keys, accel in degrees / frame^2 (see synsp.rotations.refine_rotation_file)
+        # quaternions; same summary keys, accel in degrees / frame^2 (see refine_rotation_file)
         refined, summary = refine_rotation_file(pose_file, model=model, fps=fps, max_gap=max_gap, progress=progress)
         summary.setdefault("relabelled", {})  # rotations are not repaired (the same summary keys as positions)
         summary.setdefault("reassigned", 0)
@@ -381,7 +428,7 @@ def file_fps(pose_file, fps: Any = None) -> float | None:
 
 def refine_tracks(pose_file, refiner, refine_part, mean_accel, fps: float | None, max_gap: int | None):
     """The per-person loop of :func:`refine_pose_file` (positions) and
-    :func:`synsp.rotations.refine_rotation_file` (rotations); returns ``(refined, summary)``.
+    :func:`refine_rotation_file` (rotations); returns ``(refined, summary)``.
 
     Every track is cut where more than ``max_gap`` frames are absent; each part with at least one
     valid joint (finite, score >= ``refiner.min_confidence``) and ``refiner.window`` frames goes
@@ -434,3 +481,60 @@ def refine_tracks(pose_file, refiner, refine_part, mean_accel, fps: float | None
                    accel_before=float(np.nanmean(before)), accel_after=float(np.nanmean(after)),
                    model=str(refiner.name), unrefined_tracks=sorted(set(unrefined), key=str))
     return pose_file.with_keypoints(new), summary
+
+
+def refine_rotation_file(pose_file, model: Any = None, fps: float | None = None, max_gap: int | None = None,
+                         progress: bool = False):
+    """:func:`refine_pose_file` for a pose file of rotations; returns ``(refined, summary)``.
+
+    Every track's keypoints are axis-angle rotations ``(n, J, 3)``, refined by ``model``
+    (:func:`synsp.rotations.rotation_filter`: by default the rotation network for 24 joints, else
+    :data:`synsp.rotations.DEFAULT_ROTATION_FILTER`); the root translation, when the reader found one, is
+    ``pose_file.meta['translation'][track_id]`` ``(n, 3)`` and is refined as a 3D position by the
+    same filter (:func:`synsp.rotations.translation_filter`: the default filter beside a network; the refined file carries the new
+    values there).  Tracks are cut where more than ``max_gap`` frames are absent (default half a
+    second at the file's fps, 15 frames when unknown); shorter gaps are filled.  Parts shorter
+    than the filter's window are left as they are (``summary['unrefined_tracks']``).
+
+    ``summary``: the keys of :func:`refine_pose_file`; ``accel_before`` /
+    ``accel_after`` are the mean angular acceleration in degrees / frame^2
+    (:func:`synsp.metrics.mean_angular_acceleration`), ``filled`` counts missing or low-confidence joints,
+    ``unseen`` the joints never valid in a whole part (left as they were).  ``progress``: a
+    progress bar over the network's batches of windows (long recordings).
+    """
+    if not pose_file.tracks:
+        raise SynspInputError(f"{pose_file.source or 'pose file'}: no person (no valid rotation) in any frame; "
+                              "nothing to refine")
+    if pose_file.dims != 3:
+        raise SynspInputError(f"{pose_file.source or 'pose file'}: rotations must be axis-angle vectors "
+                              f"(D = 3); found D = {pose_file.dims}")
+    fps = file_fps(pose_file, fps)
+    filt = rotation_filter(model, pose_file.num_joints)
+    trans_in = pose_file.meta.get("translation") or {}
+    new_trans: dict = {}
+
+    def refine_part(kp, conf, valid, at, track, a, b):
+        seen = valid.any(axis=0)  # a joint never valid in the part is left as it was
+        ref = kp.copy()
+        if isinstance(filt, RotationNetwork):  # the network needs every joint; unseen ones are masked
+            ref[:, seen] = filt(kp, fps=fps, confidence=conf, progress=progress)[:, seen]
+        else:
+            ref[:, seen] = refine_rotations(kp[:, seen], filt, fps=fps,
+                                            confidence=None if conf is None else conf[:, seen])
+        tr = trans_in.get(track.track_id)
+        if tr is not None:
+            tr_out = new_trans.setdefault(track.track_id, np.array(tr, dtype=np.float64, copy=True))
+            if np.isfinite(tr_out[a:b]).all(-1).any():
+                t3 = np.full((len(kp), 1, 3), np.nan)
+                t3[at, 0] = tr_out[a:b]
+                tr_out[a:b] = translation_filter(filt)(t3, fps=fps)[at, 0]
+        filled = ~valid
+        filled[:, ~seen] = False
+        return ref, filled, int((~seen).sum())
+
+    refined, summary = refine_tracks(pose_file, filt, refine_part, mean_angular_acceleration, fps, max_gap)
+    if trans_in:
+        meta = dict(pose_file.meta)
+        meta["translation"] = {**trans_in, **new_trans}
+        refined = dataclasses.replace(refined, meta=meta)
+    return refined, summary

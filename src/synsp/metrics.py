@@ -27,6 +27,13 @@ optional root-relative alignment on a set of root joints, the hardest 1 % of
 frames (by the input's MPJPE when the input is given, SmoothNet's ``*_top1``),
 and the error on the top 10 % ground-truth-acceleration frames.
 
+Rotations (axis-angle, SMPL-style): :func:`geodesic_error` (degrees), :func:`angular_acceleration`
+(degrees / frame², its mean :func:`mean_angular_acceleration`) and :func:`rotation_metrics`, which adds
+the position metrics of smpl24 sequences through forward kinematics of a fixed neutral body
+(:func:`synsp.skeletons.smpl24_joints`, :data:`synsp.skeletons.SMPL24_OFFSETS`: a hand-made
+mannequin 1.7 m tall, not the SMPL model, whose template cannot be redistributed), in millimetres,
+root at the origin.
+
 What every evaluation shares (issue 16): :func:`metric_scale`, the one rule for the unit of the tables
 (3D in metres -> millimetres, 2D keypoints in pixels as given), and :func:`refine_clips`, a refiner run
 over ``(gt, input, confidence, ...)`` clips with its throughput.  They sit here, at the bottom, because
@@ -42,8 +49,9 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .geometry import axis_angle_to_matrix, geodesic_angle, procrustes_align
-from .timeseries import root_relative, second_difference
+from .geometry import axis_angle_to_matrix, geodesic_angle, matrix_to_axis_angle, procrustes_align
+from .skeletons import get_skeleton, smpl24_joints
+from .timeseries import CHUNK_FRAMES, root_relative, second_difference
 from .validation import SynspInputError, check_poses, check_same_shape, to_numpy
 
 __all__ = [
@@ -56,6 +64,9 @@ __all__ = [
     "root_relative",
     "summarize",
     "geodesic_error",
+    "angular_acceleration",
+    "mean_angular_acceleration",
+    "rotation_metrics",
     "metric_scale",
     "RefinedClips",
     "refine_clips",
@@ -254,6 +265,49 @@ def geodesic_error(pred_rotvec: Any, gt_rotvec: Any) -> float:
         raise SynspInputError("pred_rotvec / gt_rotvec contain NaN or inf; pass finite rotations")
     angle = geodesic_angle(axis_angle_to_matrix(p), axis_angle_to_matrix(g))
     return float(np.degrees(np.mean(angle)))
+
+
+def angular_acceleration(rotvec: Any) -> np.ndarray:
+    """Angular acceleration ``(T - 2, J)`` in degrees / frame^2 of axis-angle rotations ``(T, J, 3)``.
+
+    With the angular velocity ``w_t = log(R_{t+1} R_t^T)`` (a rotation vector in the parent
+    frame), the acceleration is ``|w_{t+1} - w_t|``; NaN where a frame involved is NaN.
+    """
+    x = check_poses(rotvec, "rotvec", ndims=(3,), dims=(3,), allow_nan=True)
+    if len(x) < 3:
+        return np.zeros((0, x.shape[1]))
+
+    def velocity(a: np.ndarray) -> np.ndarray:  # (n, J, 3) -> (n - 1, J, 3)
+        R = axis_angle_to_matrix(np.nan_to_num(a))
+        return matrix_to_axis_angle(R[1:] @ np.swapaxes(R[:-1], -1, -2))
+
+    # in chunks of frames overlapping by one, so that every frame pair is seen once
+    w = np.concatenate([velocity(x[a:a + CHUNK_FRAMES + 1]) for a in range(0, len(x) - 1, CHUNK_FRAMES)])
+    acc = np.degrees(np.linalg.norm(np.diff(w, axis=0), axis=-1))
+    bad = np.isnan(x).any(-1)
+    acc[bad[:-2] | bad[1:-1] | bad[2:]] = np.nan
+    return acc
+
+
+def mean_angular_acceleration(x: np.ndarray) -> float:
+    """The mean of :func:`angular_acceleration` over frames and joints (NaN when no value is finite)."""
+    a = angular_acceleration(x)
+    return float(np.nanmean(a)) if np.isfinite(a).any() else float("nan")
+
+
+def rotation_metrics(preds: list, gts: list, inputs: list | None = None) -> dict[str, float]:
+    """Metrics of smpl24 axis-angle sequences ``(T_i, 24, 3)``: the position metrics of
+    :func:`summarize` (mm) on their forward-kinematics joints (:func:`synsp.skeletons.smpl24_joints`),
+    plus ``angle`` (mean geodesic error, degrees) and ``angle_accel`` (mean angular-acceleration
+    error, degrees / frame^2, against the ground truth's)."""
+    fk = lambda seqs: [smpl24_joints(s) for s in seqs]  # noqa: E731
+    out = summarize(fk(preds), fk(gts), inputs=None if inputs is None else fk(inputs), root_joints=(0,),
+                    parents=get_skeleton("smpl24").parents, scale=1000.0)
+    frames = np.array([len(g) for g in gts], dtype=np.float64)
+    out["angle"] = float(np.average([geodesic_error(p, g) for p, g in zip(preds, gts)], weights=frames))
+    acc = [np.abs(angular_acceleration(p) - angular_acceleration(g)) for p, g in zip(preds, gts)]
+    out["angle_accel"] = float(np.nanmean(np.concatenate([a.ravel() for a in acc])))
+    return out
 
 
 def metric_scale(dims: int) -> float:

@@ -37,20 +37,16 @@ SynSP on 8-frame windows with the root orientation expressed relative to the win
 the windows (SWAA) and projects the result back onto rotations (Gram-Schmidt).  A network for
 joint *positions* named here raises :class:`synsp.validation.SynspInputError`.
 
-Metrics (:func:`rotation_metrics`): the geodesic angle error in degrees and, through forward
-kinematics of a fixed neutral body (:data:`SMPL24_OFFSETS`, a hand-made mannequin 1.7 m tall,
-not the SMPL model, whose template cannot be redistributed), joint-position MPJPE and Accel in
-millimetres, root at the origin.
-
-:func:`refine_smpl` refines SMPL parameters ``poses`` ``(T, 72)`` / ``(T, 24, 3)`` and the root
-translation ``(T, 3)`` together (the translation as a 3D position).
-:func:`refine_rotation_file` is what :func:`synsp.api.refine_pose_file` runs for a pose file
-of rotations (format ``'smpl'`` or units ``'axis-angle'``).
+The metrics of rotations (:func:`synsp.metrics.rotation_metrics`,
+:func:`synsp.metrics.angular_acceleration`) live in :mod:`synsp.metrics` (re-exported here); the fronts
+over this module, :func:`synsp.api.refine_smpl` (SMPL ``poses`` and root translation together) and
+:func:`synsp.api.refine_rotation_file` (what :func:`synsp.api.refine_pose_file` runs for a pose file of
+rotations), live in :mod:`synsp.api`.  :func:`translation_filter` is the filter they run on the root
+translation beside a rotation refiner.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -58,20 +54,13 @@ import numpy as np
 
 from .data.rotation_windows import fill_rotations
 from .filters import FILTERS, TemporalFilter, get_filter
-from .geometry import (
-    axis_angle_to_matrix,
-    axis_angle_to_quaternion,
-    axis_angle_to_rot6d,
-    matrix_to_axis_angle,
-    quaternion_to_axis_angle,
-    rot6d_to_axis_angle,
-)
-from .metrics import geodesic_error, summarize
+from .geometry import axis_angle_to_quaternion, axis_angle_to_rot6d, quaternion_to_axis_angle, rot6d_to_axis_angle
+from .metrics import angular_acceleration, rotation_metrics  # re-exported: the rotation metrics live with the metrics
 from .missing import missing_from_confidence
 from .normalization import ROTATIONS_6D
 from .refiners import get_refiner, register_wrapper, shipped_models
-from .skeletons import SMPL24_OFFSETS, get_skeleton, smpl24_joints  # re-exported: the neutral body lives with the skeletons
-from .timeseries import continuous_quaternions
+from .skeletons import SMPL24_OFFSETS, smpl24_joints  # re-exported: the neutral body lives with the skeletons
+from .timeseries import continuous_quaternions, per_chunk
 from .validation import SynspInputError, check_fps, check_poses, check_refined, to_numpy
 
 __all__ = [
@@ -83,24 +72,10 @@ __all__ = [
     "rotation_metrics",
     "smpl24_joints",
     "refine_rotations",
-    "refine_smpl",
-    "refine_rotation_file",
+    "translation_filter",
     "continuous_quaternions",
     "angular_acceleration",
 ]
-
-#: frames converted at once by :func:`per_chunk` (the torch-based conversions make several full-size
-#: temporaries: whole hour-long sequences at once would take gigabytes)
-CHUNK_FRAMES = 4096
-
-
-def per_chunk(fn: Any, x: np.ndarray, chunk: int = CHUNK_FRAMES) -> np.ndarray:
-    """``fn`` (a frame-wise conversion, e.g. :func:`synsp.geometry.axis_angle_to_rot6d`) applied to
-    ``x`` ``(T, ...)`` ``chunk`` frames at a time, so memory stays bounded for long sequences."""
-    if len(x) <= chunk:
-        return np.asarray(fn(x))
-    return np.concatenate([np.asarray(fn(x[a:a + chunk])) for a in range(0, len(x), chunk)])
-
 
 #: the filter of :func:`rotation_filter` when none is named, and the translation's filter beside a network
 DEFAULT_ROTATION_FILTER = "butterworth"
@@ -222,21 +197,6 @@ def _is_rotation_card(stem: Any) -> bool:
         return False
 
 
-def rotation_metrics(preds: list, gts: list, inputs: list | None = None) -> dict[str, float]:
-    """Metrics of smpl24 axis-angle sequences ``(T_i, 24, 3)``: the position metrics of
-    :func:`synsp.metrics.summarize` (mm) on their forward-kinematics joints (:func:`smpl24_joints`),
-    plus ``angle`` (mean geodesic error, degrees) and ``angle_accel`` (mean angular-acceleration
-    error, degrees / frame^2, against the ground truth's)."""
-    fk = lambda seqs: [smpl24_joints(s) for s in seqs]  # noqa: E731
-    out = summarize(fk(preds), fk(gts), inputs=None if inputs is None else fk(inputs), root_joints=(0,),
-                    parents=get_skeleton("smpl24").parents, scale=1000.0)
-    frames = np.array([len(g) for g in gts], dtype=np.float64)
-    out["angle"] = float(np.average([geodesic_error(p, g) for p, g in zip(preds, gts)], weights=frames))
-    acc = [np.abs(angular_acceleration(p) - angular_acceleration(g)) for p, g in zip(preds, gts)]
-    out["angle_accel"] = float(np.nanmean(np.concatenate([a.ravel() for a in acc])))
-    return out
-
-
 def refine_rotations(rotvec: Any, model: Any = None, fps: float | None = 30,
                      confidence: Any = None) -> np.ndarray:
     """Refine joint rotations ``(T, J, 3)`` (axis-angle, radians) over time; returns ``(T, J, 3)``.
@@ -299,125 +259,6 @@ def _check_seen(x: np.ndarray, name: str = "rotvec") -> None:
                               "fill it before refining")
 
 
-def refine_smpl(poses: Any, trans: Any = None, model: Any = None,
-                fps: float | None = 30, confidence: Any = None) -> tuple[np.ndarray, np.ndarray | None]:
-    """Refine SMPL parameters: ``poses`` ``(T, 72)`` (or any ``(T, 3K)``) or ``(T, 24, 3)``
-    axis-angle, and the root translation ``trans`` ``(T, 3)`` or None.
-
-    The rotations go through :func:`refine_rotations`, the translation as a 3D position (a
-    ``(T, 1, 3)`` array) through the same filter, or :data:`DEFAULT_ROTATION_FILTER` beside a
-    network.  Returns ``(poses, trans)`` in the input shapes (``trans`` None when None was given).
-    Errors as :func:`refine_rotations` (all-NaN or complex input, a bad ``fps``).
-    """
-    p = to_numpy(poses, name="poses")
-    fps = check_fps(fps)
-    if p.ndim == 2 and p.shape[1] % 3 == 0 and p.shape[1] > 0:
-        rot = p.reshape(p.shape[0], -1, 3)
-    elif p.ndim == 3 and p.shape[2] == 3:
-        rot = p
-    else:
-        raise SynspInputError(f"poses has shape {p.shape}; expected (T, 72) (or any (T, 3K)) or (T, 24, 3) "
-                              "axis-angle rotations")
-    filt = rotation_filter(model, rot.shape[1])
-    out = refine_rotations(rot, filt, fps=fps, confidence=confidence).reshape(p.shape)
-    if trans is None:
-        return out, None
-    t = to_numpy(trans, name="trans")
-    if t.shape != (p.shape[0], 3):
-        raise SynspInputError(f"trans has shape {t.shape}; expected {(p.shape[0], 3)} (one root translation "
-                              "per frame of poses)")
-    t3 = check_poses(t[:, None, :], "trans", dims=(3,), allow_nan=True)
-    t_out = _translation_filter(filt)(t3, fps=fps)
-    check_refined(t_out, t3, np.ones(t3.shape[:-1], dtype=bool), what="refined translation")
-    return out, t_out[:, 0]
-
-
-def _translation_filter(refiner: Any) -> TemporalFilter:
+def translation_filter(refiner: Any) -> TemporalFilter:
     """The filter for the root translation beside ``refiner`` (itself when it is a filter)."""
     return refiner if isinstance(refiner, TemporalFilter) else get_filter(DEFAULT_ROTATION_FILTER)
-
-
-def angular_acceleration(rotvec: Any) -> np.ndarray:
-    """Angular acceleration ``(T - 2, J)`` in degrees / frame^2 of axis-angle rotations ``(T, J, 3)``.
-
-    With the angular velocity ``w_t = log(R_{t+1} R_t^T)`` (a rotation vector in the parent
-    frame), the acceleration is ``|w_{t+1} - w_t|``; NaN where a frame involved is NaN.
-    """
-    x = check_poses(rotvec, "rotvec", ndims=(3,), dims=(3,), allow_nan=True)
-    if len(x) < 3:
-        return np.zeros((0, x.shape[1]))
-
-    def velocity(a: np.ndarray) -> np.ndarray:  # (n, J, 3) -> (n - 1, J, 3)
-        R = axis_angle_to_matrix(np.nan_to_num(a))
-        return matrix_to_axis_angle(R[1:] @ np.swapaxes(R[:-1], -1, -2))
-
-    # in chunks of frames overlapping by one, so that every frame pair is seen once
-    w = np.concatenate([velocity(x[a:a + CHUNK_FRAMES + 1]) for a in range(0, len(x) - 1, CHUNK_FRAMES)])
-    acc = np.degrees(np.linalg.norm(np.diff(w, axis=0), axis=-1))
-    bad = np.isnan(x).any(-1)
-    acc[bad[:-2] | bad[1:-1] | bad[2:]] = np.nan
-    return acc
-
-
-def _mean_angular_accel(x: np.ndarray) -> float:
-    a = angular_acceleration(x)
-    return float(np.nanmean(a)) if np.isfinite(a).any() else float("nan")
-
-
-def refine_rotation_file(pose_file, model: Any = None, fps: float | None = None, max_gap: int | None = None,
-                         progress: bool = False):
-    """:func:`synsp.api.refine_pose_file` for a pose file of rotations; returns ``(refined, summary)``.
-
-    Every track's keypoints are axis-angle rotations ``(n, J, 3)``, refined by ``model``
-    (:func:`rotation_filter`: by default the rotation network for 24 joints, else
-    :data:`DEFAULT_ROTATION_FILTER`); the root translation, when the reader found one, is
-    ``pose_file.meta['translation'][track_id]`` ``(n, 3)`` and is refined as a 3D position by the
-    same filter (:data:`DEFAULT_ROTATION_FILTER` beside a network; the refined file carries the new
-    values there).  Tracks are cut where more than ``max_gap`` frames are absent (default half a
-    second at the file's fps, 15 frames when unknown); shorter gaps are filled.  Parts shorter
-    than the filter's window are left as they are (``summary['unrefined_tracks']``).
-
-    ``summary``: the keys of :func:`synsp.api.refine_pose_file`; ``accel_before`` /
-    ``accel_after`` are the mean angular acceleration in degrees / frame^2
-    (:func:`angular_acceleration`), ``filled`` counts missing or low-confidence joints,
-    ``unseen`` the joints never valid in a whole part (left as they were).  ``progress``: a
-    progress bar over the network's batches of windows (long recordings).
-    """
-    if not pose_file.tracks:
-        raise SynspInputError(f"{pose_file.source or 'pose file'}: no person (no valid rotation) in any frame; "
-                              "nothing to refine")
-    if pose_file.dims != 3:
-        raise SynspInputError(f"{pose_file.source or 'pose file'}: rotations must be axis-angle vectors "
-                              f"(D = 3); found D = {pose_file.dims}")
-    from .api import file_fps, refine_tracks
-
-    fps = file_fps(pose_file, fps)
-    filt = rotation_filter(model, pose_file.num_joints)
-    trans_in = pose_file.meta.get("translation") or {}
-    new_trans: dict = {}
-
-    def refine_part(kp, conf, valid, at, track, a, b):
-        seen = valid.any(axis=0)  # a joint never valid in the part is left as it was
-        ref = kp.copy()
-        if isinstance(filt, RotationNetwork):  # the network needs every joint; unseen ones are masked
-            ref[:, seen] = filt(kp, fps=fps, confidence=conf, progress=progress)[:, seen]
-        else:
-            ref[:, seen] = refine_rotations(kp[:, seen], filt, fps=fps,
-                                            confidence=None if conf is None else conf[:, seen])
-        tr = trans_in.get(track.track_id)
-        if tr is not None:
-            tr_out = new_trans.setdefault(track.track_id, np.array(tr, dtype=np.float64, copy=True))
-            if np.isfinite(tr_out[a:b]).all(-1).any():
-                t3 = np.full((len(kp), 1, 3), np.nan)
-                t3[at, 0] = tr_out[a:b]
-                tr_out[a:b] = _translation_filter(filt)(t3, fps=fps)[at, 0]
-        filled = ~valid
-        filled[:, ~seen] = False
-        return ref, filled, int((~seen).sum())
-
-    refined, summary = refine_tracks(pose_file, filt, refine_part, _mean_angular_accel, fps, max_gap)
-    if trans_in:
-        meta = dict(pose_file.meta)
-        meta["translation"] = {**trans_in, **new_trans}
-        refined = dataclasses.replace(refined, meta=meta)
-    return refined, summary

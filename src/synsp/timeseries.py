@@ -1,5 +1,5 @@
 """Time-series primitives, one implementation each: resampling, second difference, root-relative
-coordinates, quaternion sign continuity.
+coordinates, quaternion sign continuity, frame-wise conversions in chunks of frames.
 
 A bottom-layer module (numpy only, nothing else of synsp): readers, the data pipeline, refiners,
 metrics and rotations all take these from here.  Time is axis 0 unless a function says otherwise.
@@ -14,6 +14,8 @@ metrics and rotations all take these from here.  Time is axis 0 unless a functio
 * :func:`continuous_quaternions`: the sign of each unit quaternion chosen so that consecutive valid
   frames have a non-negative dot product (``q`` and ``-q`` are the same rotation; interpolating or
   filtering along time needs the short way between neighbours).
+* :func:`per_chunk`: a frame-wise conversion applied :data:`CHUNK_FRAMES` frames at a time, so the
+  memory of long sequences stays bounded.
 """
 
 from __future__ import annotations
@@ -23,7 +25,11 @@ from typing import Any, Sequence
 import numpy as np
 
 __all__ = ["frame_grid", "resample", "resample_time", "second_difference", "root_relative",
-           "continuous_quaternions"]
+           "continuous_quaternions", "CHUNK_FRAMES", "per_chunk"]
+
+#: frames converted at once by :func:`per_chunk` (the torch-based conversions make several full-size
+#: temporaries: whole hour-long sequences at once would take gigabytes)
+CHUNK_FRAMES = 4096
 
 
 def frame_grid(frames: int, length: int) -> np.ndarray:
@@ -102,3 +108,11 @@ def continuous_quaternions(q: Any) -> np.ndarray:
     step = np.where(dot < 0, -1.0, 1.0)  # flip relative to the previous valid frame (as read)
     sign = np.cumprod(step, axis=0)
     return q * sign[..., None]
+
+
+def per_chunk(fn: Any, x: np.ndarray, chunk: int = CHUNK_FRAMES) -> np.ndarray:
+    """``fn`` (a frame-wise conversion, e.g. :func:`synsp.geometry.axis_angle_to_rot6d`) applied to
+    ``x`` ``(T, ...)`` ``chunk`` frames at a time, so memory stays bounded for long sequences."""
+    if len(x) <= chunk:
+        return np.asarray(fn(x))
+    return np.concatenate([np.asarray(fn(x[a:a + chunk])) for a in range(0, len(x), chunk)])

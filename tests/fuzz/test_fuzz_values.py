@@ -22,12 +22,12 @@ import pytest
 import torch
 
 import synsp
-from synsp.api import refine_pose_file
+from synsp.api import refine_pose_file, refine_smpl
 from fuzz_counts import count as _count
 from synsp.cli import main
 from synsp.io.tracks import PoseFile, Track
 from synsp.refiners import get_refiner, shipped_models
-from synsp.rotations import refine_rotations, refine_smpl
+from synsp.rotations import refine_rotations
 from synsp.skeletons import get_skeleton
 from synsp.validation import (
     ABSURD_COORDINATE,

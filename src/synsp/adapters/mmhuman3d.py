@@ -118,8 +118,10 @@ from ..filters import get_filter
 from ..filters.base import check_positive
 from ..geometry import (axis_angle_to_matrix, matrix_to_axis_angle, matrix_to_quaternion, nearest_rotation,
                         quaternion_to_matrix)
+from ..models.deciwatch import DeciWatchConfig
 from ..refiners import get_refiner
 from ..repair import repair_poses, repair_skeleton
+from ..rotations import DEFAULT_ROTATION_MODEL, refine_rotations
 from ..validation import SynspInputError, is_torch
 from .mmpose import (SharedSmoothNet, as_sequence, build_from_registry, cast_like, describe_shipped, fill_missing,
                      load_config, per_channel, shipped_cards)
@@ -325,8 +327,6 @@ _KIND_WORDS = {"points": "linearly", "matrices": "rotation matrices along the sh
 
 def shipped_deciwatches() -> dict[str, int]:
     """The shipped DeciWatch networks: name -> sampling interval."""
-    from ..models.deciwatch import DeciWatchConfig
-
     return {name: DeciWatchConfig(**card["config"]).interval for name, card in shipped_cards().items()
             if card["architecture"] == "deciwatch"}
 
@@ -537,8 +537,6 @@ def _synsp_refiner(K: int, C: int) -> Any:
 
 def _smpl_rotations(x: np.ndarray) -> np.ndarray:
     """SMPL rotation matrices ``(T, ..., 9)`` / ``(T, ..., 3, 3)``, 24 per person, through the rotation network."""
-    from ..rotations import DEFAULT_ROTATION_MODEL, refine_rotations
-
     T = x.shape[0]
     m = x.reshape(T, -1, 3, 3)
     if m.shape[1] % 24:

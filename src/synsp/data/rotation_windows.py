@@ -41,7 +41,7 @@ from ..error_families import ErrorFamily, simulate_family
 from ..missing import interpolate_missing
 from ..noise import simulate
 from ..skeletons import get_skeleton
-from ..timeseries import continuous_quaternions, resample
+from ..timeseries import continuous_quaternions, per_chunk, resample
 from ..validation import SynspInputError
 from .dataset import MASK_CONFIDENCE, WindowDataset, Chunk as _Chunk, random_rotation as _random_rotation
 
@@ -63,8 +63,6 @@ def mirror_rotations(aa: np.ndarray, skeleton: Any = "smpl24") -> np.ndarray:
 def fill_rotations(aa: np.ndarray) -> np.ndarray:
     """NaN rotations of ``(T, ..., 3)`` filled along time: normalised linear interpolation of
     sign-continuous quaternions (held at the ends); a joint never seen is the identity."""
-    from ..rotations import per_chunk
-
     aa = np.asarray(aa, dtype=np.float64)
     nan = np.isnan(aa).any(-1)
     if not nan.any():

@@ -10,8 +10,9 @@ from typing import Callable
 
 import numpy as np
 
+from ..metrics import rotation_metrics
 from ..reports import Report
-from ..rotations import refine_rotations, rotation_metrics
+from ..rotations import refine_rotations
 from ..training import input_as_rotations
 from .common import Context, find_network, test_sets
 
