@@ -21,9 +21,9 @@ import numpy as np
 from .filters import FILTERS
 from .identity import repair_track_identities
 from .io.tracks import regroup, ungroup
+from .metrics import mean_angular_acceleration
 from .refiners import FunctionRefiner, Refiner, fit_refiner, get_refiner, shipped_models, subset_indices
 from .repair import relabel, repair_poses, repair_skeleton
-from .metrics import mean_angular_acceleration
 from .rotations import RotationNetwork, refine_rotations, rotation_filter, translation_filter
 from .skeletons import SKELETONS, get_skeleton, skeleton_for
 from .timeseries import second_difference
