@@ -72,15 +72,10 @@ LAZY_MODULES = {"synsp", "synsp.cli"}
 
 #: (module, imported module) -> why the import still sits inside a function
 ALLOWED_IN_FUNCTION: dict[tuple[str, str], str] = {
-    ("synsp.repair", "synsp.api"): "owned by another change",
-    ("synsp.repair", "synsp.identity"): "owned by another change",
-    ("synsp.repair", "synsp.refiners"): "owned by another change",
 }
 
 #: (module, imported module) -> why a lower layer still imports a higher one
 ALLOWED_UPWARD: dict[tuple[str, str], str] = {
-    ("synsp.repair", "synsp.api"): "owned by another change",
-    ("synsp.repair", "synsp.refiners"): "owned by another change",
 }
 
 #: (module, imported module) -> why it still imports private names of that module

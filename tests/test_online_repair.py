@@ -165,7 +165,7 @@ def test_the_stream_repairs_online_and_equals_offline_refinement_with_repair():
         online += out
     online += stream.flush()[0]
     np.testing.assert_allclose(np.stack(online), synsp.refine(x, model=MODEL, fps=30), atol=1e-5)
-    _, _, report = repair_poses(x, synsp.repair.repair_skeleton(17, 3, "h36m17"))
+    _, _, report = repair_poses(x, synsp.api.repair_skeleton(17, 3, "h36m17"))
     assert truth.any() and stream.relabelled == {0: dict(zip(report["groups"], report["relabelled"].tolist()))}
     assert (report["flipped"] == truth).all()  # the offline repair restores every inverted frame here
 

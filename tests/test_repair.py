@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import synsp
+from synsp.api import repair_skeleton
 from synsp.data.positions import split_positions
 from synsp.identity import repair_identities, reorder
 from synsp.label_errors import inversion_truth, simulate_crossing, simulate_inversions
@@ -17,7 +18,6 @@ from synsp.repair import (
     limb_groups,
     relabel,
     repair_inversions,
-    repair_skeleton,
 )
 from synsp.skeletons import get_skeleton
 from synsp.validation import SynspInputError

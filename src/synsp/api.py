@@ -2,7 +2,7 @@
 
 * :func:`refine` (``synsp.refine``): joint positions ``(T, J, D)`` / ``(T, P, J, D)`` with a shipped
   model, a checkpoint, a filter or any refiner (:func:`choose_model` when none is named), repaired
-  first (:func:`synsp.repair.repair_skeleton`, :func:`synsp.repair.repair_poses`);
+  first (:func:`repair_skeleton`: which skeleton's left/right pairs, :func:`synsp.repair.repair_poses`);
 * :func:`refine_smpl` (``synsp.refine_smpl``): SMPL ``poses`` and root translation, through
   :mod:`synsp.rotations`;
 * :func:`refine_pose_file` / :func:`repair_pose_file`: every track of a
@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from typing import Any
 
@@ -23,9 +24,9 @@ from .identity import repair_track_identities
 from .io.tracks import regroup, ungroup
 from .metrics import mean_angular_acceleration
 from .refiners import FunctionRefiner, Refiner, fit_refiner, get_refiner, shipped_models, subset_indices
-from .repair import relabel, repair_poses, repair_skeleton
+from .repair import relabel, repair_poses
 from .rotations import RotationNetwork, refine_rotations, rotation_filter, translation_filter
-from .skeletons import SKELETONS, get_skeleton, skeleton_for
+from .skeletons import SKELETONS, Skeleton, get_skeleton, skeleton_for
 from .timeseries import second_difference
 from .validation import (
     ABSURD_COORDINATE,
@@ -39,7 +40,7 @@ from .validation import (
 )
 
 __all__ = ["refine", "refine_smpl", "refine_pose_file", "refine_rotation_file", "repair_pose_file", "default_model",
-           "choose_model", "file_fps", "FALLBACK_FILTER", "UNIVERSAL_MODEL"]
+           "choose_model", "repair_skeleton", "file_fps", "FALLBACK_FILTER", "UNIVERSAL_MODEL"]
 
 #: the learned method for bodies no dedicated shipped model covers (any joint set, 2D or 3D; synsp.models.universal)
 UNIVERSAL_MODEL = "synsp-universal-w8"
@@ -53,8 +54,6 @@ FALLBACK_FILTER = "butterworth"
 
 def default_model(num_joints: int, dims: int, skeleton: str | None = None, views: int = 1) -> str:
     """The shipped model for a joint count and coordinate count (and optional skeleton name)."""
-    import json
-
     names = [skeleton] if skeleton else skeleton_for(num_joints)
     candidates = []
     for name, stem in shipped_models().items():
@@ -103,6 +102,32 @@ def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views:
                 and UNIVERSAL_MODEL in shipped_models()):
             return UNIVERSAL_MODEL, f"no dedicated model for {what}: refined with the universal model {UNIVERSAL_MODEL}"
         return FALLBACK_FILTER, f"no shipped model for {what}: refined with the {FALLBACK_FILTER} filter"
+
+
+def repair_skeleton(num_joints: int, dims: int, skeleton: Any = None, refiner: Any = None) -> Skeleton | None:
+    """The skeleton whose left/right pairs a refinement's repair uses, or None (no repair).
+
+    ``skeleton`` when given (a registered name or a :class:`Skeleton`); else the refiner's own
+    skeleton when it has ``num_joints`` joints; else the one registered skeleton with that joint
+    count, or among several (17 joints: ``h36m17`` and ``coco17``) the one of the shipped model for
+    ``dims`` (3D: ``h36m17``, 2D: ``coco17``).  Unknown joint sets are not repaired.
+    """
+    if isinstance(skeleton, Skeleton):
+        return skeleton if skeleton.num_joints == num_joints else None
+    if skeleton is not None:
+        sk = SKELETONS.get(skeleton)
+        return sk if sk is not None and sk.num_joints == num_joints else None
+    own = getattr(refiner, "skeleton", None)
+    if isinstance(own, Skeleton) and own.num_joints == num_joints:
+        return own
+    names = skeleton_for(num_joints)
+    if len(names) > 1:
+        try:
+            card = json.loads(shipped_models()[default_model(num_joints, dims)].with_suffix(".json").read_text())
+            names = [card["skeleton"]] if card["skeleton"] in names else []
+        except (SynspInputError, KeyError, OSError, ValueError):
+            names = []
+    return SKELETONS[names[0]] if len(names) == 1 else None
 
 
 def refiner_of(model: Any) -> Refiner:
@@ -162,7 +187,7 @@ def refine(
     over the whole track (:func:`synsp.repair.repair_inversions`, each person or view alone) and, for
     persons (not ``views``), identity swaps between them (:func:`synsp.identity.repair_identities`):
     the result is then in the repaired labels and person order.  It needs the skeleton (``skeleton``,
-    the model's, or the one registered for the joint count; see :func:`synsp.repair.repair_skeleton`).
+    the model's, or the one registered for the joint count; see :func:`repair_skeleton`).
     """
     x = check_poses(poses, "poses", ndims=(3, 4), allow_nan=True)
     fps = check_fps(fps)

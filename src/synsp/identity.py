@@ -40,7 +40,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .repair import size_of
+from .metrics import size_of
 from .validation import SynspInputError, absurd_joints, check_poses, to_numpy
 
 __all__ = ["IdentityRepair", "repair_identities", "reorder", "TrackIdentities", "repair_track_identities"]

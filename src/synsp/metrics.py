@@ -19,7 +19,9 @@ depends on the frame rate (50 fps Human3.6M, 30 fps 3DPW, 60 fps AIST++).
 
 Sequence-level diagnostics: :func:`bone_length_std` (a refined skeleton should
 not breathe) and :func:`fast_frame_mask` (frames where the ground truth itself
-accelerates hard; error there exposes over-smoothing).
+accelerates hard; error there exposes over-smoothing).  :func:`size_of`: a person's
+size (the median larger side of the joints' box), the unit of :mod:`synsp.repair`'s and
+:mod:`synsp.identity`'s costs.
 
 :func:`summarize` pools per-frame values over many sequences frame-weighted
 (every frame of every sequence and view counts once, as SmoothNet does), with
@@ -44,6 +46,7 @@ and they need nothing but a callable.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -60,6 +63,7 @@ __all__ = [
     "accel_error",
     "pck",
     "bone_length_std",
+    "size_of",
     "fast_frame_mask",
     "root_relative",
     "summarize",
@@ -138,6 +142,16 @@ def bone_length_std(x: Any, parents: Sequence[int]) -> np.ndarray:
     child = np.flatnonzero(parents >= 0)
     lengths = np.linalg.norm(pos[:, child] - pos[:, parents[child]], axis=-1)  # (T, B)
     return lengths.std(axis=0)
+
+
+def size_of(x: np.ndarray) -> float:
+    """A person's size: the median over frames of the larger side of the joints' bounding box (NaN-aware)."""
+    x = x[:: max(1, len(x) // 2000)]  # a median: a few thousand frames tell it
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices
+        side = (np.nanmax(x, axis=-2) - np.nanmin(x, axis=-2)).max(axis=-1)
+        size = float(np.nanmedian(side)) if np.isfinite(side).any() else float("nan")
+    return size if np.isfinite(size) and size > 0 else 1.0
 
 
 def _gt_accel_magnitude(gt: np.ndarray) -> np.ndarray:

@@ -65,12 +65,14 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .skeletons import SKELETONS, Skeleton, get_skeleton, skeleton_for
+from .identity import reorder, repair_identities
+from .metrics import size_of
+from .skeletons import Skeleton, get_skeleton
 from .timeseries import second_difference
 from .validation import SynspInputError, absurd_joints, check_poses, to_numpy
 
 __all__ = ["GROUPS", "InversionRepair", "OnlineRepair", "group_scales", "limb_groups", "repair_inversions", "relabel",
-           "size_of", "repair_skeleton", "repair_poses"]
+           "repair_poses"]
 
 GROUPS = ("arms", "legs", "head", "other")
 
@@ -121,29 +123,6 @@ class InversionRepair(NamedTuple):
     poses: np.ndarray
     flipped: np.ndarray
     groups: tuple[str, ...]
-
-
-def size_of(x: np.ndarray) -> float:
-    """A person's size: the median over frames of the larger side of the joints' bounding box (NaN-aware)."""
-    x = x[:: max(1, len(x) // 2000)]  # a median: a few thousand frames tell it
-    with np.errstate(invalid="ignore"), _quiet():
-        side = (np.nanmax(x, axis=-2) - np.nanmin(x, axis=-2)).max(axis=-1)
-        size = float(np.nanmedian(side)) if np.isfinite(side).any() else float("nan")
-    return size if np.isfinite(size) and size > 0 else 1.0
-
-
-class _quiet:
-    """Silence numpy's all-NaN slice warnings inside a block."""
-
-    def __enter__(self):
-        import warnings
-
-        self._w = warnings.catch_warnings()
-        self._w.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc):
-        self._w.__exit__(*exc)
 
 
 def _resolve(skeleton: Any, num_joints: int) -> Skeleton:
@@ -296,37 +275,6 @@ def relabel(values: Any, flipped: np.ndarray, skeleton: Any, groups: tuple[str, 
     return out
 
 
-def repair_skeleton(num_joints: int, dims: int, skeleton: Any = None, refiner: Any = None) -> Skeleton | None:
-    """The skeleton whose left/right pairs a refinement's repair uses, or None (no repair).
-
-    ``skeleton`` when given (a registered name or a :class:`Skeleton`); else the refiner's own
-    skeleton when it has ``num_joints`` joints; else the one registered skeleton with that joint
-    count, or among several (17 joints: ``h36m17`` and ``coco17``) the one of the shipped model for
-    ``dims`` (3D: ``h36m17``, 2D: ``coco17``).  Unknown joint sets are not repaired.
-    """
-    if isinstance(skeleton, Skeleton):
-        return skeleton if skeleton.num_joints == num_joints else None
-    if skeleton is not None:
-        sk = SKELETONS.get(skeleton)
-        return sk if sk is not None and sk.num_joints == num_joints else None
-    own = getattr(refiner, "skeleton", None)
-    if isinstance(own, Skeleton) and own.num_joints == num_joints:
-        return own
-    names = skeleton_for(num_joints)
-    if len(names) > 1:
-        import json
-
-        from .api import default_model
-        from .refiners import shipped_models
-
-        try:
-            card = json.loads(shipped_models()[default_model(num_joints, dims)].with_suffix(".json").read_text())
-            names = [card["skeleton"]] if card["skeleton"] in names else []
-        except (SynspInputError, KeyError, OSError, ValueError):
-            names = []
-    return SKELETONS[names[0]] if len(names) == 1 else None
-
-
 def repair_poses(poses: np.ndarray, skeleton: Skeleton | None, confidence: Any = None, *,
                  persons: bool = False) -> tuple[np.ndarray, Any, dict]:
     """The repair that :func:`synsp.refine` runs before refining: ``(poses, confidence, report)``.
@@ -346,8 +294,6 @@ def repair_poses(poses: np.ndarray, skeleton: Skeleton | None, confidence: Any =
     if confidence is not None and (conf is None or conf.shape != x.shape[:-1]):
         return x, confidence, report  # not touched: the refiner names the mistake
     if persons and x.ndim == 4 and x.shape[1] > 1:
-        from .identity import reorder, repair_identities
-
         ident = repair_identities(x, conf)
         if ident.reassigned.any():
             x = ident.poses

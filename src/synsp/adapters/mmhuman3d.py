@@ -113,14 +113,14 @@ import torch
 from scipy.ndimage import gaussian_filter1d, median_filter
 from scipy.signal import savgol_filter
 
-from ..api import default_model
+from ..api import default_model, repair_skeleton
 from ..filters import get_filter
 from ..filters.base import check_positive
 from ..geometry import (axis_angle_to_matrix, matrix_to_axis_angle, matrix_to_quaternion, nearest_rotation,
                         quaternion_to_matrix)
 from ..models.deciwatch import DeciWatchConfig
 from ..refiners import get_refiner
-from ..repair import repair_poses, repair_skeleton
+from ..repair import repair_poses
 from ..rotations import DEFAULT_ROTATION_MODEL, refine_rotations
 from ..validation import SynspInputError, is_torch
 from .mmpose import (SharedSmoothNet, as_sequence, build_from_registry, cast_like, describe_shipped, fill_missing,

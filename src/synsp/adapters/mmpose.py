@@ -124,13 +124,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..api import default_model
+from ..api import default_model, repair_skeleton
 from ..filters import get_filter
 from ..filters.base import Refiner, check_positive, resolve_fps
 from ..models.smoothnet import SmoothNet, SmoothNetConfig
 from ..normalization import denormalize_windows, normalize_windows
 from ..refiners import NetworkRefiner, get_refiner, shipped_models
-from ..repair import relabel, repair_poses, repair_skeleton
+from ..repair import relabel, repair_poses
 from ..skeletons import skeleton_for
 from ..stream import Stream
 from ..validation import SynspInputError, is_torch
