@@ -50,8 +50,7 @@ def test_a_22_marker_trc_falls_back_to_the_universal_model_and_says_so(capsys, t
     code, out, err = run(capsys, "refine", tmp_path / "in.trc", "-o", tmp_path / "out.trc")
     assert code == 0, err
     assert "with synsp-universal-w8" in out
-    assert "no dedicated model for 22 joints in 3D: refined with the universal model synsp-universal-w8; choose " \
-           "another method with --model" in out
+    assert "no shipped model" not in out  # the universal model is the default for any body: nothing to excuse
     refined = read_trc(tmp_path / "out.trc").positions
     expected = get_refiner("synsp-universal-w8")(pos, fps=30.0)
     np.testing.assert_allclose(refined, expected, atol=1e-5)  # TRC keeps 6 decimals
@@ -68,10 +67,10 @@ def test_the_api_falls_back_too_and_the_summary_says_why():
 
     x = markers(joints=22)
     np.testing.assert_allclose(synsp.refine(x, fps=30), get_refiner(UNIVERSAL_MODEL)(x, fps=30), atol=1e-9)
-    assert choose_model(17, 3) == ("synsp-h36m17-3d-w8", None)
-    name, note = choose_model(22, 3)
-    assert name == UNIVERSAL_MODEL and note == ("no dedicated model for 22 joints in 3D: refined with the universal "
-                                                "model synsp-universal-w8")
+    # the default for one person's body, any joint set: the universal model (it does least harm to clean input)
+    assert choose_model(17, 3) == choose_model(17, 2) == choose_model(22, 3) == (UNIVERSAL_MODEL, None)
+    assert choose_model(133, 2) == ("synsp-coco17-2d-w8", None)  # hands and face inside: the body's own model
+    assert choose_model(17, 3, views=4) == ("synsp-h36m17-3d-w8-p4", None)  # several views: the fusing model
     assert choose_model(22, 2)[0] == UNIVERSAL_MODEL  # the same weights refine 2D
     # not bodies, several views at once: the filter
     assert choose_model(21, 2, "hand21") == (FALLBACK_FILTER, "no shipped model for 21 joints in 2D on skeleton "
@@ -79,7 +78,7 @@ def test_the_api_falls_back_too_and_the_summary_says_why():
     assert choose_model(22, 3, views=4)[0] == FALLBACK_FILTER
     pf = PoseFile([Track(0, np.arange(90), x)], num_frames=90, format="array", units="m")
     _, summary = refine_pose_file(pf, fps=30)
-    assert summary["model"] == UNIVERSAL_MODEL and summary["fallback"] == note
+    assert summary["model"] == UNIVERSAL_MODEL and summary["fallback"] is None
     _, summary = refine_pose_file(pf, fps=30, model="savgol")
     assert summary["fallback"] is None
 

@@ -21,11 +21,15 @@ def test_models_lists_the_filters_and_marks_the_defaults(capsys):
         assert sum(line.startswith(f"  {name}:") or line.startswith(f"  {name} [") for line in lines) == 1, name
     assert any(line.startswith("  butterworth [default for any other skeleton]") for line in lines)
     models = shipped_models()
-    if "synsp-h36m17-3d-w8" in models:
-        assert any(line.startswith("  synsp-h36m17-3d-w8 [default for h36m17 3D]") for line in lines)
+    if "synsp-universal-w8" in models:  # the default for one person's body, any joint set, 2D or 3D
+        marked = next(line for line in lines if line.startswith("  synsp-universal-w8 ["))
+        assert all(f"{s} {d}D" in marked for s in ("h36m17", "coco17", "mediapipe33", "body25") for d in (2, 3))
+        assert "coco133" not in marked  # hands and faces: not the universal model's
+    if "synsp-h36m17-3d-w8-p4" in models:
+        assert any(line.startswith("  synsp-h36m17-3d-w8-p4 [default for h36m17 3D with --views]") for line in lines)
     if "synsp-coco17-2d-w8" in models:
         marked = next(line for line in lines if line.startswith("  synsp-coco17-2d-w8 ["))
-        assert "mediapipe33 2D" in marked and "coco17 2D" in marked
+        assert "coco133 2D" in marked
     assert "trained with" not in out and "synsp train" not in out  # the commands are in `synsp models NAME`
 
 

@@ -287,7 +287,7 @@ def _fallback_filter() -> str:
 
 def _model_defaults(found: dict) -> dict[str, str]:
     """Shipped model -> the inputs it is the default for (as synsp.api.choose_model picks it), in words."""
-    from .api import default_model
+    from .api import choose_model
     from .rotations import DEFAULT_ROTATION_MODEL
     from .skeletons import SKELETONS, get_skeleton
 
@@ -295,11 +295,10 @@ def _model_defaults(found: dict) -> dict[str, str]:
     for skeleton in SKELETONS:
         for dims in (2, 3):
             for views in (1, 4):
-                try:
-                    model = default_model(get_skeleton(skeleton).num_joints, dims, skeleton, views=views)
-                except SynspInputError:
-                    continue
-                if views > 1 and model == default_model(get_skeleton(skeleton).num_joints, dims, skeleton):
+                model, note = choose_model(get_skeleton(skeleton).num_joints, dims, skeleton, views=views)
+                if note is not None or model not in found:
+                    continue  # a filter, for want of a model
+                if views > 1 and model == choose_model(get_skeleton(skeleton).num_joints, dims, skeleton)[0]:
                     continue  # the same model with or without --views: said once
                 what = f"{skeleton} {dims}D" + (" with --views" if views > 1 else "")
                 chosen.setdefault(model, []).append(what)

@@ -201,7 +201,7 @@ def _refined_joints(skeleton: str | None, model: str) -> list[int] | None:
     if model not in models or skeleton is None:
         return None
     card = json.loads(models[model].with_suffix(".json").read_text())
-    if card["skeleton"] == skeleton:
+    if card["skeleton"] in (skeleton, "any"):  # its own joint set, or any (the universal model)
         return None
     return subset_indices(skeleton, card["skeleton"])
 

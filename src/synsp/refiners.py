@@ -268,7 +268,7 @@ class WindowOnline:
         self.delay = 0 if causal else W - 1
         self.fps = card.fps
         self.joints = refiner.skeleton.num_joints if refiner.skeleton else None
-        self.dims = (card.dims,)
+        self.dims = tuple(getattr(refiner.model, "accepts_dims", (card.dims,)))  # universal: 2D and 3D
         self.skeleton = None if card.skeleton == "any" else card.skeleton
         self._order = (np.arange(W)[None, :] + np.arange(W)[:, None]) % W  # row k: the slots from k on
 

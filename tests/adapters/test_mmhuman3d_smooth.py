@@ -440,7 +440,7 @@ def test_synsp_uses_the_shipped_networks():
 def test_synsp_repairs_left_right_inversions_of_each_person():
     a, b = coco17_walk(50, seed=31), coco17_walk(50, seed=32)[::-1]
     x = np.stack([invert_limbs(a, slice(10, 30)), invert_limbs(b, slice(25, 40))], axis=1)  # (T, 2, 17, 2)
-    refiner = get_refiner(synsp.api.default_model(17, 2))
+    refiner = get_refiner(synsp.api.choose_model(17, 2)[0])  # what synsp.refine uses
     want = np.stack([refiner(a), refiner(b)], axis=1)  # each person as if never inverted
     np.testing.assert_allclose(smooth_process(x, "synsp"), want, atol=1e-6)
     np.testing.assert_allclose(smooth_process(x, "synsp", repair=False),

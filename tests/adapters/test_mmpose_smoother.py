@@ -17,7 +17,7 @@ from adapter_refs import (GAUSSIAN_CFG, MMPOSE_FILTER_CONFIGS, coco17_walk, fram
 import synsp
 from synsp.adapters import Smoother
 from synsp.adapters.mmpose import KALMAN_HISTORY
-from synsp.api import default_model
+from synsp.api import choose_model
 from synsp.filters import get_filter
 from synsp.refiners import get_refiner
 from synsp.validation import SynspInputError
@@ -324,7 +324,7 @@ def test_synsp_online_uses_the_causal_network_with_zero_delay():
 def test_synsp_on_2d_coco_follows_refines_default_model():
     x = walk(20, (17, 2), 40.0, 3.0, seed=16)
     try:
-        model = default_model(17, 2)
+        model = choose_model(17, 2)[0]
     except SynspInputError:  # no 2D network shipped: the Smoother says so too
         with pytest.raises(SynspInputError, match="needs a shipped network for 17 keypoints in 2D"):
             Smoother("synsp").smooth([{"keypoints": x[0]}])
@@ -457,8 +457,8 @@ def test_track_ids_on_some_instances_or_twice_raise():
 
 
 def test_bad_configs_and_shapes():
-    with pytest.raises(SynspInputError, match="needs a shipped network for 12 keypoints"):
-        Smoother("synsp").smooth([{"keypoints": np.zeros((12, 2))}])
+    with pytest.raises(SynspInputError, match="needs a shipped network for 21 keypoints"):  # a hand: no network
+        Smoother("synsp").smooth([{"keypoints": np.zeros((21, 2))}])
     with pytest.raises(SynspInputError, match="GaussianFilter.*SmoothNetFilter"):
         Smoother({"type": "MedianFilter"})
     with pytest.raises(SynspInputError, match="window_size"):

@@ -113,7 +113,7 @@ import torch
 from scipy.ndimage import gaussian_filter1d, median_filter
 from scipy.signal import savgol_filter
 
-from ..api import default_model, repair_skeleton
+from ..api import choose_model, repair_skeleton
 from ..filters import get_filter
 from ..filters.base import check_positive
 from ..geometry import (axis_angle_to_matrix, matrix_to_axis_angle, matrix_to_quaternion, nearest_rotation,
@@ -525,14 +525,13 @@ def _smooth_config(smooth_type: str, cfg_base_dir: str | os.PathLike | None) -> 
 
 def _synsp_refiner(K: int, C: int) -> Any:
     """``smooth_type='synsp'`` on positions: ``synsp.refine``'s default model for K and C."""
-    try:
-        return get_refiner(default_model(K, C))
-    except SynspInputError as err:
+    model, fallback = choose_model(K, C)
+    if fallback is not None:
         raise SynspInputError(
             f"smooth_type 'synsp' needs a shipped model for K = {K} keypoints with C = {C} coordinates "
             f"and none is shipped (shipped: {describe_shipped()}); use 'oneeuro', 'gaus1d', 'savgol' or "
-            "'smoothnet' (any K and C)"
-        ) from err
+            "'smoothnet' (any K and C)")
+    return get_refiner(model)
 
 
 def _smpl_rotations(x: np.ndarray) -> np.ndarray:

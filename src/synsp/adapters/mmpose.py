@@ -124,7 +124,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..api import default_model, repair_skeleton
+from ..api import choose_model, repair_skeleton
 from ..filters import get_filter
 from ..filters.base import Refiner, check_positive, resolve_fps
 from ..models.smoothnet import SmoothNet, SmoothNetConfig
@@ -749,24 +749,24 @@ class Smoother:
                             and c["views"] == 1)
             if causal:
                 return causal[0]
-        try:
-            return default_model(num_keypoints, self.keypoint_dim)
-        except SynspInputError as err:
+        model, fallback = choose_model(num_keypoints, self.keypoint_dim)  # what synsp.refine would use
+        if fallback is not None:
             raise SynspInputError(
                 f"filter_cfg='synsp' needs a shipped network for {num_keypoints} keypoints in "
                 f"{self.keypoint_dim}D and none is shipped (shipped: {describe_shipped()}); pass a filter, "
-                "e.g. filter_cfg=dict(type='OneEuroFilter') or 'one-euro-mmpose'"
-            ) from err
+                "e.g. filter_cfg=dict(type='OneEuroFilter') or 'one-euro-mmpose'")
+        return model
 
     def _check_network(self, refiner: NetworkRefiner, num_keypoints: int | None) -> None:
         card = refiner.card
         joints = refiner.skeleton.num_joints if refiner.skeleton else None
         joints_ok = num_keypoints is None or joints is None or joints == num_keypoints
-        if card.dims != self.keypoint_dim or card.views != 1 or not joints_ok:
+        dims = getattr(refiner.model, "accepts_dims", (card.dims,))  # the universal model: 2D and 3D
+        if self.keypoint_dim not in dims or card.views != 1 or not joints_ok:
             found = f"{num_keypoints} keypoints with " if num_keypoints is not None else ""
             raise SynspInputError(
                 f"model {card.name!r} refines {joints or 'any number of'} joints ({card.skeleton}) in "
-                f"{card.dims}D, {card.views} view(s); the results have {found}keypoint_dim = "
+                f"{' or '.join(f'{d}D' for d in dims)}, {card.views} view(s); the results have {found}keypoint_dim = "
                 f"{self.keypoint_dim}, one view per track (SmoothNet for any keypoints: "
                 "filter_cfg=dict(type='SmoothNetFilter', window_size=8))"
             )
