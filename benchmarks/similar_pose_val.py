@@ -18,7 +18,6 @@ import argparse
 import sys
 import time
 
-import numpy as np
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     from synsp.experiments.combinations import metrics_first_view as _metrics_first_view
     from synsp.experiments.common import seed_metrics as _metrics
     from synsp.grouping import SimilarPoseRefiner, load_bank
+    from synsp.data.groups import combine_sequences, neighbour_groups
     from synsp.refiners import get_refiner
     from synsp.training import input_as_refiner, validation_split
 
@@ -45,9 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     same = [validation_split("h36m17", args.preset, args.frames, str(built_corpus_path()), seed=1000 * s,
                              split=args.split, views=4) for s in range(args.seeds)]
-    random = [[(g, np.stack([x[:, 0], *[np.resize(clips[(i + k) % len(clips)][1][:, 0], x[:, 0].shape)
-                                        for k in (1, 2, 3)]], axis=1), c)
-               for i, (g, x, c) in enumerate(clips)] for clips in same]
+    random = [[(g, x, c) for (g, _, c), x in zip(clips, combine_sequences([x[:, 0] for _, x, _ in clips],
+                                                                         neighbour_groups(len(clips), 4)))]
+              for clips in same]
     alone = [[(g[:, 0], x[:, 0], c[:, 0]) for g, x, c in clips] for clips in same]
     bank = load_bank(args.bank)
 

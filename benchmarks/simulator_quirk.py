@@ -33,9 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
 
     from synsp.data.corpus import built_corpus_path, embedded_corpus_path, load_corpus
-    from synsp.error_families import _bone_rotate, person_size
+    from synsp.error_families import bone_rotate, person_size
     from synsp.metrics import summarize
-    from synsp.noise import _ar
+    from synsp.noise.processes import ar
     from synsp.refiners import get_refiner
     from synsp.skeletons import get_skeleton
 
@@ -52,13 +52,13 @@ def main(argv: list[str] | None = None) -> int:
     for i, g in enumerate(gts):
         rng = np.random.default_rng(i)
         target = args.level * float(person_size(g[:, None])[0])
-        drift = _ar(rng, g.shape, 30.0, args.tau, 2)
+        drift = ar(rng, g.shape, 30.0, args.tau, 2)
         rel = drift - drift[:, list(sk.root_joints)].mean(1, keepdims=True)  # sized as MPJPE sees it: root-relative
         inputs["independent"].append(g + drift * target / np.sqrt(np.mean(np.sum(rel**2, -1))))
-        u = _ar(rng, g.shape, 30.0, args.tau, 2)[:, None]  # (T, 1, J, 3) rotation vectors
-        probe = _bone_rotate(g[:, None], sk.parents, 0.1 * u)[:, 0] - g
+        u = ar(rng, g.shape, 30.0, args.tau, 2)[:, None]  # (T, 1, J, 3) rotation vectors
+        probe = bone_rotate(g[:, None], sk.parents, 0.1 * u)[:, 0] - g
         gain = 0.1 * target / np.sqrt(np.mean(np.sum(probe**2, -1)))
-        inputs["bone-angles"].append(_bone_rotate(g[:, None], sk.parents, gain * u)[:, 0])
+        inputs["bone-angles"].append(bone_rotate(g[:, None], sk.parents, gain * u)[:, 0])
     cmd = " ".join(["python benchmarks/simulator_quirk.py", *sys.argv[1:]] if argv is None else
                    ["python benchmarks/simulator_quirk.py", *argv])
     print(f"# reproduce: {cmd}  ({total} test frames, level {args.level}, tau {args.tau} s)")

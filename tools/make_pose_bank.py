@@ -2,8 +2,8 @@
 
 A maintainer's tool, run by hand (never at install time).  It draws ``--size`` windows of ``--window``
 frames uniformly without replacement over every (clip, start) pair of the corpus **train** split
-(:func:`synsp.data.views.draw_windows`, seeded by ``--seed``), on skeleton h36m17, in metres, and writes
-them in the format of :meth:`synsp.data.views.PoseBank.save` (pickle-free ``.npz``: ``windows``,
+(:func:`synsp.data.pose_bank.draw_windows`, seeded by ``--seed``), on skeleton h36m17, in metres, and writes
+them in the format of :meth:`synsp.data.pose_bank.PoseBank.save` (pickle-free ``.npz``: ``windows``,
 ``labels``, ``sources``, ``meta`` as a JSON string), so that :meth:`PoseBank.load` and
 :func:`synsp.grouping.load_bank` read it with ``np.load(..., allow_pickle=False)``.
 
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from synsp.data.corpus import built_corpus_path, load_corpus
-from synsp.data.views import PoseBank, draw_windows
+from synsp.data.pose_bank import PoseBank, draw_windows
 
 OUT = ROOT / "src" / "synsp" / "weights" / "pose-bank-h36m17-w8.npz"
 

@@ -14,7 +14,8 @@ Module map, bottom to top; a module imports only from its own row or rows above 
     repair       repair (inversions, limb swaps), identity (who is who across frames)
     tracks       io.tracks (PoseFile, Track, the format table)
     readers      io/ (BVH, ASF/AMC, TRC, arrays, SMPL, keypoint JSON, OpenPose, MediaPipe, SmoothNet)
-    data         noise/, error_families, label_errors (synthetic errors), data/ (corpus, windows, views)
+    data         noise/, error_families, label_errors (synthetic errors), data/ (corpus, windows, cameras,
+                 pose bank, positions, groups)
     refiners     refiners (get_refiner, networks, subsets), rotations, grouping
     fronts       api (refine, refine_pose_file), stream, batch, evaluation, training
     apps         experiments/, demo, pictures, video, adapters/ (MMPose, MMHuman3D)

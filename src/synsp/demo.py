@@ -22,7 +22,7 @@ trajectory and acceleration.
 rotations) with simulated rotation errors of the same preset, refined by
 filters on quaternions and by the rotation network ``synsp-smpl24-rot-w8``
 (geodesic angle error, and joints by forward kinematics in mm,
-:func:`synsp.rotations.rotation_metrics`), plus a picture of one joint's rotation angle and its
+:func:`synsp.metrics.rotation_metrics`), plus a picture of one joint's rotation angle and its
 error (``demo_rotations.png``).  Nothing is downloaded.
 
 The refiners are the classical baselines of :mod:`synsp.filters` and every
@@ -44,10 +44,10 @@ from .filters import FILTERS
 from .geometry import axis_angle_to_matrix, geodesic_angle
 from .io._common import atomic_write
 from .io.tracks import read_pose_file
-from .metrics import summarize
+from .metrics import rotation_metrics, summarize
 from .noise import simulate
 from .refiners import get_refiner, shipped_models, subset_indices
-from .rotations import refine_rotations, rotation_metrics
+from .rotations import refine_rotations
 from .skeletons import get_skeleton
 from .training import input_as_refiner, input_as_rotations
 
@@ -121,7 +121,7 @@ def run_rotation_demo(clip_id: str, preset: str = "3dpw-spin-like", seed: int = 
                       with_picture: bool = False):
     """Part (3): the clip's SMPL rotations with simulated errors, refined; None when it has none.
 
-    Returns the rows (method -> :func:`synsp.rotations.rotation_metrics`); with ``with_picture`` the
+    Returns the rows (method -> :func:`synsp.metrics.rotation_metrics`); with ``with_picture`` the
     pair ``(rows, picture)``, the picture ``demo_rotations.png`` in ``out_dir`` (None without
     ``out_dir`` or matplotlib)."""
     found = [c for c in load_corpus(skeleton="h36m17", rotations=True) if c.clip_id == clip_id]

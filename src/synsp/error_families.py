@@ -254,7 +254,7 @@ def _joint_scales(rng: np.random.Generator, factors: np.ndarray, P: int) -> np.n
     return (factors[None, :] * np.exp(0.4 * rng.standard_normal((P, J))))[None, :, :, None]
 
 
-def _bone_rotate(x4: np.ndarray, parents: tuple[int, ...], angles: np.ndarray) -> np.ndarray:
+def bone_rotate(x4: np.ndarray, parents: tuple[int, ...], angles: np.ndarray) -> np.ndarray:
     """Every bone vector turned by its own small rotation, bone lengths kept, positions rebuilt root-out.
 
     ``angles`` ``(T, P, J, 3)`` rotation vectors in 3D, ``(T, P, J, 1)`` angles in 2D (joint j's bone is
@@ -424,11 +424,11 @@ def simulate_family(
             tau = math.exp(r.uniform(math.log(0.03), math.log(0.6)))
             k = 3 if D == 3 else 1
             u = ar(r, (T, P, J, k), fps, tau, 2) * _joint_scales(r, factors, P)
-            probe = _bone_rotate(x4, sk.parents, 0.1 * u) - x4  # displacement per 0.1 rad of unit field
+            probe = bone_rotate(x4, sk.parents, 0.1 * u) - x4  # displacement per 0.1 rad of unit field
             rms = np.sqrt(np.mean(np.sum(probe**2, -1), axis=(0, 2)))  # (P,)
             gain = np.where(rms > 0, 0.1 / np.maximum(rms, 1e-12), 0.0)  # rad per unit displacement
             ang = u * (w * amp * gain[None, :])[:, :, None, None]
-            noise += _bone_rotate(x4, sk.parents, ang) - x4  # x4 + shift - x4: exactly 0 where ang is 0
+            noise += bone_rotate(x4, sk.parents, ang) - x4  # x4 + shift - x4: exactly 0 where ang is 0
         elif comp == "depth" and D == 3:
             n = depth_unit_vectors(depth_axis, P)
             if n is None:

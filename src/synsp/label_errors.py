@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .data.views import project, random_camera
+from .data.cameras import project, random_camera
 from .noise import simulate
 from .repair import limb_groups, relabel
 from .skeletons import get_skeleton

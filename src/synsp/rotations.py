@@ -38,7 +38,7 @@ the windows (SWAA) and projects the result back onto rotations (Gram-Schmidt).  
 joint *positions* named here raises :class:`synsp.validation.SynspInputError`.
 
 The metrics of rotations (:func:`synsp.metrics.rotation_metrics`,
-:func:`synsp.metrics.angular_acceleration`) live in :mod:`synsp.metrics` (re-exported here); the fronts
+:func:`synsp.metrics.angular_acceleration`) live in :mod:`synsp.metrics`; the fronts
 over this module, :func:`synsp.api.refine_smpl` (SMPL ``poses`` and root translation together) and
 :func:`synsp.api.refine_rotation_file` (what :func:`synsp.api.refine_pose_file` runs for a pose file of
 rotations), live in :mod:`synsp.api`.  :func:`translation_filter` is the filter they run on the root
@@ -55,7 +55,6 @@ import numpy as np
 from .data.rotation_windows import fill_rotations
 from .filters import FILTERS, TemporalFilter, get_filter
 from .geometry import axis_angle_to_quaternion, axis_angle_to_rot6d, quaternion_to_axis_angle, rot6d_to_axis_angle
-from .metrics import angular_acceleration, rotation_metrics  # re-exported: the rotation metrics live with the metrics
 from .missing import missing_from_confidence
 from .normalization import ROTATIONS_6D
 from .refiners import get_refiner, register_wrapper, shipped_models
@@ -69,12 +68,10 @@ __all__ = [
     "SMPL24_OFFSETS",
     "RotationNetwork",
     "rotation_filter",
-    "rotation_metrics",
     "smpl24_joints",
     "refine_rotations",
     "translation_filter",
     "continuous_quaternions",
-    "angular_acceleration",
 ]
 
 #: the filter of :func:`rotation_filter` when none is named, and the translation's filter beside a network

@@ -48,7 +48,7 @@ from .data.rotation_windows import RotationWindowDataset, fill_rotations
 from .data.positions import split_positions
 from .error_families import is_family, person_size, simulate_family
 from .geometry import axis_angle_to_rot6d
-from .metrics import refine_clips, summarize
+from .metrics import refine_clips, rotation_metrics, summarize
 from .missing import interpolate_missing
 from .models.checkpoint import (
     ARCHITECTURES,
@@ -74,7 +74,6 @@ from .normalization import (
     window_mask,
 )
 from .refiners import NetworkRefiner, network_refiner
-from .rotations import rotation_metrics
 from .skeletons import BUILTIN_SKELETONS, get_skeleton
 from .validation import SynspInputError
 
@@ -455,7 +454,7 @@ def selection_score(main: dict, main_input: dict, extra: dict[str, dict], extra_
 def evaluate_refiner(refiner, clips, skeleton: str, fps: float = 30.0, representation: str = "3d") -> dict[str, float]:
     """SmoothNet-style metrics of a refiner on (gt, input, confidence) clips: root-relative,
     millimetres for 3D (metres x 1000), pixels for 2D; for ``representation="rotations"``
-    :func:`synsp.rotations.rotation_metrics` (joints by forward kinematics in mm, angles in degrees)."""
+    :func:`synsp.metrics.rotation_metrics` (joints by forward kinematics in mm, angles in degrees)."""
     sk = get_skeleton(skeleton)
     run = refine_clips(refiner, clips, fps)
     inputs = [np.where(np.isfinite(inp), inp, pred) for (_, inp, _), pred in zip(clips, run.preds)]

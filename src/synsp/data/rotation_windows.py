@@ -43,7 +43,7 @@ from ..noise import simulate
 from ..skeletons import get_skeleton
 from ..timeseries import continuous_quaternions, per_chunk, resample
 from ..validation import SynspInputError
-from .dataset import MASK_CONFIDENCE, WindowDataset, Chunk as _Chunk, random_rotation as _random_rotation
+from .dataset import MASK_CONFIDENCE, Chunk, WindowDataset, random_rotation
 
 __all__ = ["RotationWindowDataset", "resample_rotations", "mirror_rotations", "fill_rotations"]
 
@@ -97,7 +97,7 @@ class RotationWindowDataset(WindowDataset):
                          representation="3d", seed=seed, augment=augment, windows_per_epoch=windows_per_epoch)
         self.representation = "rotations"
 
-    def _make_chunk(self, clip: int, c: int) -> _Chunk:
+    def _make_chunk(self, clip: int, c: int) -> Chunk:
         rng = np.random.default_rng([self.seed, self._epoch, 0, clip, c])
         aug, sk = self.augment, self.skeleton
         a0, speed, times = self._chunk_times(rng, clip, c)
@@ -106,7 +106,7 @@ class RotationWindowDataset(WindowDataset):
         if mirrored:
             frames = mirror_rotations(frames, sk)
         if aug.rotation:
-            frames[:, 0] = matrix_to_axis_angle(_random_rotation(rng) @ axis_angle_to_matrix(frames[:, 0]))
+            frames[:, 0] = matrix_to_axis_angle(random_rotation(rng) @ axis_angle_to_matrix(frames[:, 0]))
         gt = frames[:, None]  # (n, 1, J, 3)
         preset = self.presets[int(rng.integers(len(self.presets)))]
         if isinstance(preset, ErrorFamily):
@@ -115,7 +115,7 @@ class RotationWindowDataset(WindowDataset):
         else:
             sim = simulate(gt, preset, skeleton=sk, fps=self.fps, seed=int(rng.integers(2**63 - 1)),
                            representation="rotations")
-        return _Chunk(a0=a0, speed=speed, gt=gt.astype(np.float32),
+        return Chunk(a0=a0, speed=speed, gt=gt.astype(np.float32),
                       input=fill_rotations(sim.pred).astype(np.float32),
                       confidence=sim.confidence.astype(np.float32),
                       mask=sim.missing | (sim.confidence < MASK_CONFIDENCE), mirrored=mirrored)

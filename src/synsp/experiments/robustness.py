@@ -29,7 +29,7 @@ per 1 %), the presets through ``synsp.noise.simulate(...,
 representation="rotations")``.  Per condition and method: the mean geodesic
 angle error in degrees (clean rows: what the method adds), the joint error
 of a fixed neutral body by forward kinematics in mm
-(:func:`synsp.rotations.rotation_metrics`), the angular acceleration error,
+(:func:`synsp.metrics.rotation_metrics`), the angular acceleration error,
 the worst clip, per motion kind and frames/s.  The methods are rotation
 refiners (:func:`synsp.rotations.rotation_filter`: a synsp filter on
 sign-continuous quaternions, or a rotation network by name or checkpoint).
@@ -46,11 +46,11 @@ import numpy as np
 from ..data.corpus import load_corpus
 from ..data.positions import split_positions
 from ..error_families import HELD_OUT_FAMILIES, simulate_family
-from ..metrics import geodesic_error, metric_scale, refine_clips, root_relative, summarize
+from ..metrics import geodesic_error, metric_scale, refine_clips, root_relative, rotation_metrics, summarize
 from ..noise import simulate
 from ..refiners import get_refiner
 from ..reports import Report, machine
-from ..rotations import refine_rotations, rotation_filter, rotation_metrics
+from ..rotations import refine_rotations, rotation_filter
 from ..skeletons import get_skeleton
 from ..training import input_as_refiner, input_as_rotations
 from .common import Context

@@ -88,9 +88,6 @@ from .presets import PRESETS, get_preset
 from .result import Event, Simulated
 from .simulator import simulate
 
-# the old name of synsp.noise.processes.ar, which benchmarks/simulator_quirk.py still imports
-from .processes import ar as _ar  # noqa: F401, E402
-
 __all__ = [
     "REFERENCE_BOX_PX",
     "JointScale",
