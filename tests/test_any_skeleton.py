@@ -49,10 +49,10 @@ def test_a_22_marker_trc_falls_back_to_the_universal_model_and_says_so(capsys, t
     write_trc(tmp_path / "in.trc", pos, marker_names=POSE2SIM22, fps=30.0, units="m")
     code, out, err = run(capsys, "refine", tmp_path / "in.trc", "-o", tmp_path / "out.trc")
     assert code == 0, err
-    assert "with synsp-universal-w8" in out
+    assert "with synsp-universal-w16" in out
     assert "no shipped model" not in out  # the universal model is the default for any body: nothing to excuse
     refined = read_trc(tmp_path / "out.trc").positions
-    expected = get_refiner("synsp-universal-w8")(pos, fps=30.0)
+    expected = get_refiner("synsp-universal-w16")(pos, fps=30.0)
     np.testing.assert_allclose(refined, expected, atol=1e-5)  # TRC keeps 6 decimals
     assert np.abs(expected - pos).max() > 1e-4  # the network did refine
     # --model names any method

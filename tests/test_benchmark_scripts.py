@@ -73,7 +73,7 @@ def test_inversions_benchmark_quick(capsys):
     for r in rows:  # the first MPJPE table (errors follow the limb): method -> MPJPE
         if len(r) == 8 and r[1].strip() not in mpjpe and r[2].strip().replace(".", "").isdigit():
             mpjpe[r[1].strip()] = float(r[2])
-    assert mpjpe["synsp-universal-w8 (repair on, the default)"] < mpjpe["synsp-universal-w8, repair=False"]
+    assert mpjpe["synsp-universal-w16 (repair on, the default)"] < mpjpe["synsp-universal-w16, repair=False"]
     assert mpjpe["butterworth + repair"] < mpjpe["butterworth"]
     timing = [r for r in rows if r[1].strip().startswith("2,000 x 17")][0]
     assert float(timing[2]) > 0 and float(timing[3]) > 0

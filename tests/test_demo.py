@@ -59,7 +59,7 @@ def test_part_one_picture_draws_refined_joints_in_table_units_with_up_up(tmp_pat
     rows, summary, picture = run_real_demo(out_dir=tmp_path)
     # the default for MediaPipe's 33 landmarks is the universal model, which refines every one of them itself:
     # the picture shows the four most jittery of all 33
-    assert picture.is_file() and summary["model"] == "synsp-universal-w8"
+    assert picture.is_file() and summary["model"] == "synsp-universal-w16"
     assert len(seen["joints"]) == 4 and len(set(seen["joints"])) == 4
     assert all(0 <= j < get_skeleton("mediapipe33").num_joints for j in seen["joints"])
     assert seen["unit"] == "px" and seen["accel_per_frame"] and seen["image_y"]

@@ -59,7 +59,7 @@ def test_the_experiment_is_registered_for_3d_and_2d_and_the_methods_name_the_def
     assert "inversions" in EXPERIMENTS
     labels = [label for label, _, _ in ib.methods_of(ib.CASES["2d"])]
     assert labels[0] == "input" and "kalman-rts + repair" in labels and "butterworth" in labels
-    assert labels[-2:] == ["synsp-universal-w8, repair=False", "synsp-universal-w8 (repair on, the default)"]
+    assert labels[-2:] == ["synsp-universal-w16, repair=False", "synsp-universal-w16 (repair on, the default)"]
     assert ib.case_of("mediapipe33", "2d").preset == "mediapipe-like"
     with pytest.raises(SynspInputError, match="inversions"):
         run_experiment("ablation", skeleton="coco17", representation="2d")

@@ -21,8 +21,8 @@ def test_models_lists_the_filters_and_marks_the_defaults(capsys):
         assert sum(line.startswith(f"  {name}:") or line.startswith(f"  {name} [") for line in lines) == 1, name
     assert any(line.startswith("  butterworth [default for any other skeleton]") for line in lines)
     models = shipped_models()
-    if "synsp-universal-w8" in models:  # the default for one person's body, any joint set, 2D or 3D
-        marked = next(line for line in lines if line.startswith("  synsp-universal-w8 ["))
+    if "synsp-universal-w16" in models:  # the default for one person's body, any joint set, 2D or 3D
+        marked = next(line for line in lines if line.startswith("  synsp-universal-w16 ["))
         assert all(f"{s} {d}D" in marked for s in ("h36m17", "coco17", "mediapipe33", "body25") for d in (2, 3))
         assert "coco133" not in marked  # hands and faces: not the universal model's
     if "synsp-h36m17-3d-w8-p4" in models:

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 RESULTS = (ROOT / "docs" / "results.md").read_text()
 ORDER = ["Two commands", "Refine your files", "Python API and streaming", "Choosing a method",
-         "Train on your own clips", "Results", "Limitations"]
+         "Train on your own clips", "Module map", "Results", "Limitations"]
 
 
 def blocks(text: str, lang: str) -> list[str]:

@@ -174,7 +174,11 @@ def test_online_equals_offline_where_the_method_allows(case):
     x = sequence(T, J, D, 1, rot, seed=3)
     (online,), _ = run_online(r.online(), [x])
     start = r.delay if case.startswith("savgol") else 0  # offline fits a track's first frames with later ones
-    np.testing.assert_allclose(np.stack(online)[start:], r(x)[start:], atol=1e-5, rtol=0)
+    offline = r
+    if getattr(r, "stride", 1) > 1:  # a card's offline stride skips windows; online every window ends a frame
+        offline = NetworkRefiner(r.model, r.card, stride=1)
+        assert np.abs(r(x) - offline(x)).max() < 0.1 * np.abs(x).max()  # the skipped windows change little
+    np.testing.assert_allclose(np.stack(online)[start:], offline(x)[start:], atol=1e-5, rtol=0)
 
 
 @pytest.mark.parametrize("name", ["butterworth", "savgol-mmpose", "gaussian-mmpose", "kalman-rts"])

@@ -217,7 +217,9 @@ def _parse_options(options: tuple[str, ...], architecture: str) -> dict:
 @_output("out", required=True, help="output stem (.safetensors + .json) or a .onnx file")
 @click.option("--half", is_flag=True, help="store the weights in float16 (half the size)")
 @click.option("--name", default=None, help="new model name for the card")
-def export(checkpoint: str, out: str, half: bool, name: str | None) -> None:
+@click.option("--stride", type=int, default=None,
+              help="offline window stride stored in the card (1: a window at every frame; 2: half the work)")
+def export(checkpoint: str, out: str, half: bool, name: str | None, stride: int | None) -> None:
     """Copy a checkpoint (optionally float16 or renamed) or export it to ONNX."""
     import dataclasses
 
@@ -226,6 +228,10 @@ def export(checkpoint: str, out: str, half: bool, name: str | None) -> None:
     model, card = load_model(checkpoint)
     if name:
         card = dataclasses.replace(card, name=name)
+    if stride is not None:
+        if not 1 <= stride <= card.window:
+            raise SynspInputError(f"--stride {stride}: expected an integer from 1 to the window ({card.window})")
+        card = dataclasses.replace(card, stride=stride)
     if out.endswith(".onnx"):
         from .models.export import export_onnx
 

@@ -54,7 +54,7 @@ from .training import input_as_refiner, input_as_rotations
 __all__ = ["DEMO_REFINERS", "DemoResult", "run_demo", "run_real_demo", "REAL_TRACK"]
 
 DEMO_REFINERS = ("one-euro", "savgol", "gaussian", "butterworth", "kalman-rts",
-                 "smoothnet-h36m17-3d-w8", "synsp-universal-w8", "synsp-h36m17-3d-w8")
+                 "smoothnet-h36m17-3d-w8", "synsp-universal-w16", "synsp-h36m17-3d-w8")
 DEMO_CLIP = "cmu_mocap/bvh_daz_aclstm/salsa"  # first test clip whose id starts with this
 #: the embedded real estimator track of part (1)
 REAL_TRACK = Path(__file__).resolve().parent / "data" / "embedded" / "sports2d_mediapipe.npz"

@@ -83,13 +83,14 @@ class NetworkRefiner:
     """A trained window network behind the refiner contract (see the module docstring)."""
 
     def __init__(self, model: torch.nn.Module, card: ModelCard, batch: int = 1024, device: str = "cpu",
-                 min_confidence: float = 0.3, causal: bool | None = None, stride: int = 1):
+                 min_confidence: float = 0.3, causal: bool | None = None, stride: int | None = None):
         self.model = model.eval().to(device)
         self.card = card
         self.name = card.name
         self.window = card.window
         # causal: frame t is the last frame of the window ending at t (zero delay, no window average)
         self.causal = card.causal if causal is None else causal
+        stride = card.stride if stride is None else stride  # the card's: 1 unless its model says otherwise
         if not (isinstance(stride, int) and 1 <= stride <= card.window):
             raise SynspInputError(f"stride is {stride!r}; expected an integer from 1 to the window ({card.window})")
         self.stride = stride  # 1: every window, averaged (SWAA); W: non-overlapping windows

@@ -148,7 +148,8 @@ def test_many_joints_are_refined_a_few_windows_at_a_time(tmp_path):
     np.testing.assert_allclose(y, NetworkRefiner(model, card, batch=2)(x), atol=1e-5)
 
 
-def test_the_shipped_universal_model_does_no_harm_and_helps_on_a_joint_set_it_never_saw():
+@pytest.mark.parametrize("name", ["synsp-universal-w8", "synsp-universal-w16"])
+def test_the_shipped_universal_model_does_no_harm_and_helps_on_a_joint_set_it_never_saw(name):
     """smpl24 positions were held out of training: on the embedded test split, clean motion comes back within
     1 mm (0.15 mm on the full split), and spiky errors (a family never trained on) end below Butterworth."""
     from synsp.data.positions import split_positions
@@ -157,7 +158,7 @@ def test_the_shipped_universal_model_does_no_harm_and_helps_on_a_joint_set_it_ne
     from synsp.metrics import mpjpe
     from synsp.refiners import get_refiner
 
-    refiner = get_refiner("synsp-universal-w8")
+    refiner = get_refiner(name)
     clips = [g for g, _ in split_positions("smpl24", "test", "3d", 1500)]
     added = np.mean([1000 * mpjpe(refiner(g, fps=30.0), g).mean() for g in clips])
     assert added < 1.0

@@ -50,7 +50,7 @@ _DEPTH_FIELDS = ("n_layers", "num_blocks", "enc_layers", "dec_layers", "n_refine
 _CARD_TYPES: dict[str, tuple[type, ...]] = {
     "name": (str,), "architecture": (str,), "config": (dict,), "skeleton": (str,), "dims": (int,),
     "window": (int,), "views": (int,), "fps": (int, float), "root_joints": (list, tuple),
-    "skeleton_definition": (dict, type(None)), "normalization": (str,), "mask": (bool,), "causal": (bool,),
+    "skeleton_definition": (dict, type(None)), "normalization": (str,), "mask": (bool,), "causal": (bool,), "stride": (int,),
     "output": (str,), "data": (str,), "noise_preset": (str,), "recipe": (dict,), "validation": (dict,),
     "command": (str,), "synsp_version": (str,), "limitations": (str,),
 }
@@ -91,6 +91,7 @@ class ModelCard:
     normalization: str = "window-root-rms"  # see synsp.normalization
     mask: bool = False  # takes missing-joint flags as input channels
     causal: bool = False  # uses the window's last frame only (zero delay)
+    stride: int = 1  # offline, a window starts every `stride` frames (1: every frame; the refiner's default)
     output: str = "final"  # SynSP output used for refinement
     data: str = ""
     noise_preset: str = ""
@@ -176,6 +177,8 @@ def _check_card(card: ModelCard, source: str) -> None:
         raise _bad(source, "window", card.window, f"an integer from 1 to {MAX_WINDOW}")
     if not 1 <= card.views <= MAX_VIEWS:
         raise _bad(source, "views", card.views, f"an integer from 1 to {MAX_VIEWS}")
+    if not 1 <= card.stride <= card.window:
+        raise _bad(source, "stride", card.stride, f"an integer from 1 to the window ({card.window})")
     if (card.architecture == "universal") != (card.normalization == CENTROID) or (
             card.architecture == "universal" and (card.skeleton != "any" or card.views != 1 or card.causal)):
         raise _bad(source, "normalization", card.normalization, f"{CENTROID!r} exactly for the universal "
