@@ -170,3 +170,21 @@ def test_the_shipped_universal_model_does_no_harm_and_helps_on_a_joint_set_it_ne
     pixels = [g for g, _ in split_positions("coco17", "test", "2d", 1500)]  # 2D, the same weights
     size = np.mean([np.ptp(g[..., 1]) for g in pixels])
     assert np.mean([mpjpe(refiner(g, fps=30.0), g).mean() for g in pixels]) < 0.003 * size
+
+
+def test_a_cards_stride_is_the_refiners_default_and_export_sets_it(tmp_path):
+    """``stride`` in a card: offline windows start every ``stride`` frames unless the caller says otherwise;
+    out of 1..W it is refused; ``synsp export --stride`` writes it."""
+    from synsp.cli import main
+
+    stem = save_model(tmp_path / "uni", _trained_like(), _card())
+    assert main(["export", str(stem), "-o", str(tmp_path / "s2"), "--stride", "2"]) == 0
+    model, card = load_model(tmp_path / "s2")
+    assert card.stride == 2 and NetworkRefiner(model, card).stride == 2
+    x = np.random.default_rng(0).normal(size=(40, 9, 3))
+    every, second = NetworkRefiner(model, card, stride=1)(x), NetworkRefiner(model, card)(x)
+    assert not np.allclose(every, second, atol=1e-6)  # fewer windows averaged: a (slightly) different result
+    with pytest.raises(SynspInputError, match="stride"):
+        ModelCard.from_dict({**dataclasses.asdict(card), "stride": 9})  # above the 8-frame window
+    assert main(["export", str(stem), "-o", str(tmp_path / "bad"), "--stride", "9"]) == 2
+    assert not (tmp_path / "bad.json").exists()
