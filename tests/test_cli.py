@@ -38,6 +38,10 @@ def test_demo_prints_metrics_and_writes_a_picture(capsys, tmp_path):
              if line.startswith("| ") and line.split("|")[4].strip()[0].isdigit()}
     assert accel["kalman-rts"] < 0.3 * accel["input"], "the demo's refiners remove most of the jitter"
     assert mpjpe["kalman-rts"] < mpjpe["input"]
+    clean = {line.split("|")[1].strip(): float(line.split("|")[8]) for line in out.splitlines()
+             if line.startswith("| ") and line.split("|")[8].strip().startswith("+")}
+    # first, do no harm: the default leaves the error-free clip almost unchanged, the dedicated model does not
+    assert clean["input"] == 0 and clean["synsp-universal-w16"] < 1.0 < clean["synsp-h36m17-3d-w8"]
     png = tmp_path / "demo_mocap.png"
     assert png.is_file() and png.stat().st_size > 10_000
 

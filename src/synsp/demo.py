@@ -66,7 +66,7 @@ class DemoResult:
     frames: int
     fps: float
     preset: str
-    rows: dict[str, dict[str, float]]  # method -> summarize() metrics in mm
+    rows: dict[str, dict[str, float]]  # method -> summarize() metrics in mm, and clean_added (mm on error-free input)
     picture: Path | None
     # part (1): the real MediaPipe track of the Sports2D video (None when skipped)
     real_rows: list[dict] | None = None  # per track: track, first, last, detections, accel_before/after, displacement
@@ -101,11 +101,15 @@ def run_demo(
     inp = noisy.pred  # may hold NaN where the simulated estimator lost a joint
     metric = dict(root_joints=skeleton.root_joints, parents=skeleton.parents, scale=1000.0)
     outputs = {"input": input_as_refiner(inp)}  # NaN gaps interpolated: metrics need values
+    clean = {"input": 0.0}  # first, do no harm: what each method adds to the error-free clip (mm)
     available = set(FILTERS) | set(shipped_models())
     for name in refiners:
         if name in available:
-            outputs[name] = get_refiner(name)(inp, fps=clip.fps, confidence=noisy.confidence)
-    rows = {name: summarize([pred], [gt], inputs=[outputs["input"]], **metric) for name, pred in outputs.items()}
+            refiner = get_refiner(name)
+            outputs[name] = refiner(inp, fps=clip.fps, confidence=noisy.confidence)
+            clean[name] = summarize([refiner(gt, fps=clip.fps)], [gt], **metric)["mpjpe"]
+    rows = {name: {**summarize([pred], [gt], inputs=[outputs["input"]], **metric), "clean_added": clean[name]}
+            for name, pred in outputs.items()}
     picture = _plot(out_dir, gt, outputs, clip.fps, skeleton) if out_dir is not None else None
     rotation_rows, rotation_picture = run_rotation_demo(clip.clip_id, preset, seed, out_dir=out_dir,
                                                         with_picture=True)
