@@ -35,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     print("| data | method | MPJPE added (mm) | Accel (mm/frame^2) | angle added (deg) |")
     print("|---|---|---|---|---|")
     gts = [c.positions.astype(float) for c in keep]
-    for method in ("synsp-h36m17-3d-w8", "synsp-h36m17-3d-w8-precise", "smoothnet-h36m17-3d-w8", "butterworth"):
+    for method in ("synsp-universal-w16", "synsp-h36m17-3d-w8", "synsp-h36m17-3d-w8-precise", "smoothnet-h36m17-3d-w8",
+                   "butterworth"):
         out = [synsp.refine(g, model=method, fps=30) for g in gts]
         m = summarize(out, gts, root_joints=(0,), scale=1000.0)
         print(f"| h36m17 positions | {method} | {m['mpjpe']:.1f} | {m['accel']:.2f} | - |")
