@@ -25,8 +25,10 @@ def test_clean_input_benchmark_runs_and_filters_barely_touch_clean_motion(capsys
     assert "reproduce: python benchmarks/clean_input.py --frames 200" in out
     rows = [line.split("|") for line in out.splitlines() if line.startswith("| h36m17") or line.startswith("| smpl24")]
     added = {(r[1].strip(), r[2].strip()): float(r[3]) for r in rows}
-    assert len(added) == 7
+    assert len(added) == 8
     assert added[("h36m17 positions", "butterworth")] < added[("h36m17 positions", "synsp-h36m17-3d-w8")]
+    # the default does least harm to clean motion, less than the light filter too
+    assert added[("h36m17 positions", "synsp-universal-w16")] < added[("h36m17 positions", "butterworth")]
     assert added[("smpl24 rotations", "butterworth")] < added[("smpl24 rotations", "synsp-smpl24-rot-w8")]
 
 
