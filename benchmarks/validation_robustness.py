@@ -25,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=8000, help="validation-split frames (whole clips)")
     parser.add_argument("--split", choices=("val", "test"), default="val",
                         help="val (the point of this script); test only to smoke-run it on the embedded corpus")
+    parser.add_argument("--stride", type=int, default=None,
+                        help="networks: offline window stride (default: each model card's own)")
     parser.add_argument("--methods", default="kalman-rts,butterworth",
                         help="comma-separated refiners: filters, shipped models or checkpoint paths")
     args = parser.parse_args(argv)
@@ -35,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     from synsp.data.positions import split_positions
     from synsp.error_families import simulate_family
     from synsp.metrics import summarize
-    from synsp.refiners import get_refiner
+    from synsp.refiners import NetworkRefiner, get_refiner
     from synsp.skeletons import get_skeleton
 
     two_d = args.representation == "2d"
@@ -63,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     print("|---" * (len(conds) + 1) + "|")
     for name in methods:
         refiner = get_refiner(name)
+        if args.stride is not None and isinstance(refiner, NetworkRefiner):
+            refiner = NetworkRefiner(refiner.model, refiner.card, stride=args.stride)
         cells = []
         for clips in conds.values():
             preds = [np.asarray(refiner(x, fps=30.0)) for _, x in clips]
@@ -71,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     extra = [f"--representation {args.representation}"] if two_d else []
     extra += [f"--skeleton {args.skeleton}"] if args.skeleton else []
     extra += [f"--split {args.split}"] if args.split != "val" else []
-    extra += [f"--frames {args.frames}", f"--methods {args.methods}"]
+    extra += [f"--frames {args.frames}"] + ([f"--stride {args.stride}"] if args.stride is not None else [])
+    extra += [f"--methods {args.methods}"]
     print(f"\nreproduce: python benchmarks/validation_robustness.py {' '.join(extra)}")
     return 0
 
