@@ -84,11 +84,11 @@ def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views:
     For one person or view of a body in 2D or 3D (any joint set: Human3.6M-17, COCO-17, MediaPipe-33, a
     22-marker Pose2Sim TRC, a custom rig; not :data:`NOT_BODIES`, at most :data:`UNIVERSAL_MAX_JOINTS`
     joints): :data:`UNIVERSAL_MODEL`, ``note`` None.  It is the default because it does no harm: on the
-    test split it adds 0.15 mm to clean h36m17 motion (1.10 at 3x speed) where the dedicated
-    ``synsp-h36m17-3d-w8`` adds 2.45 (9.94), 0.02 px to clean COCO-17 keypoints (the dedicated 2D model
+    test split it adds 0.23 mm to clean h36m17 motion (1.27 at 3x speed) where the dedicated
+    ``synsp-h36m17-3d-w8`` adds 2.45 (9.94), 0.04 px to clean COCO-17 keypoints (the dedicated 2D model
     0.40), and it is the better of the two on most held-out error families; the dedicated models stay
-    ahead on the noise presets (large slow drift: 0.90-0.93x the input's MPJPE against 0.97-0.99x) and
-    on quantized input, and are chosen by name (docs/results.md, "Robustness").
+    ahead on the noise presets (large slow drift: 0.90-0.93x the input's MPJPE against 0.96-0.99x) and
+    on quantized 3D input, and are chosen by name (docs/results.md, "Robustness").
     Several views at once, hands and faces: the dedicated shipped model for the data
     (:func:`default_model`, ``note`` None); else :data:`FALLBACK_FILTER` with a one-line ``note`` saying
     why: no skeleton is refused.  Butterworth because it needs nothing but the frame rate: a zero-phase
