@@ -154,7 +154,7 @@ class _SizeChoice(click.Choice):
 @click.option("--device", default="cpu", show_default=True)
 @click.option("--resume", is_flag=True, help="continue from <out>/last.pt")
 @click.option("--init", "init", default=None, help="start from a checkpoint's weights (e.g. a single-view model)")
-@click.option("--causal", is_flag=True, help="SynSP: train for zero delay (loss on each window's last frame)")
+@click.option("--causal", is_flag=True, help="SynSP, universal: train for zero delay (loss on each window's last frame)")
 @click.option("--also-skeleton", "skeletons", multiple=True,
               help="universal: another joint set to train on (repeatable; the corpus must give it)")
 @click.option("--mix-2d", default=0.0, show_default=True, help="universal: share of the batches in 2D")

@@ -119,7 +119,7 @@ class TrainConfig:
     val_split: str = "val"
     fast_motion: float = 0.0  # share of training chunks played 1.25-3x faster (Augmentation.fast)
     init: str | None = None  # start from this checkpoint's weights (same architecture and config)
-    causal: bool = False  # SynSP only: loss on the window's last frame, zero-delay use
+    causal: bool = False  # SynSP and universal: loss on the window's last frame, zero-delay use
     # the universal model (architecture "universal"): more joint sets, a share of 2D batches, a share of batches
     # on a random subset of the joints; ``skeleton`` and ``representation`` are what it is validated on
     skeletons: list[str] = field(default_factory=list)
@@ -227,8 +227,8 @@ def validate_config(config: TrainConfig) -> None:
     if config.min_views is not None and not (config.views > 1 and isinstance(config.min_views, int)
                                              and 1 <= config.min_views <= config.views):
         raise SynspInputError(f"min_views is {config.min_views}; expected 1..views ({config.views}) with views > 1")
-    if config.causal and config.architecture != "synsp":
-        raise SynspInputError("--causal training is implemented for SynSP only")
+    if config.causal and config.architecture not in ("synsp", "universal"):
+        raise SynspInputError("--causal training is implemented for SynSP and the universal model only")
     _number(config, "mix_2d", 0.0, 1.0)
     _number(config, "joint_subsets", 0.0, 1.0)
     if config.architecture != "universal" and (config.skeletons or config.mix_2d or config.joint_subsets):

@@ -180,9 +180,9 @@ def _check_card(card: ModelCard, source: str) -> None:
     if not 1 <= card.stride <= card.window:
         raise _bad(source, "stride", card.stride, f"an integer from 1 to the window ({card.window})")
     if (card.architecture == "universal") != (card.normalization == CENTROID) or (
-            card.architecture == "universal" and (card.skeleton != "any" or card.views != 1 or card.causal)):
+            card.architecture == "universal" and (card.skeleton != "any" or card.views != 1)):
         raise _bad(source, "normalization", card.normalization, f"{CENTROID!r} exactly for the universal "
-                   "architecture, whose card has skeleton 'any', one view and no causal mode")
+                   "architecture, whose card has skeleton 'any' and one view")
     mode = card.recipe.get("mode")
     if card.views > 1 and (card.architecture != "synsp" or mode == "single"):
         raise _bad(source, "views", card.views, "1: " + ("the model was trained on one view (recipe mode "
