@@ -40,10 +40,13 @@ from .validation import (
 )
 
 __all__ = ["refine", "refine_smpl", "refine_pose_file", "refine_rotation_file", "repair_pose_file", "default_model",
-           "choose_model", "repair_skeleton", "file_fps", "FALLBACK_FILTER", "UNIVERSAL_MODEL"]
+           "choose_model", "repair_skeleton", "file_fps", "FALLBACK_FILTER", "UNIVERSAL_MODEL",
+           "UNIVERSAL_CAUSAL_MODEL"]
 
 #: the default learned method for one person's body, any joint set, 2D or 3D (synsp.models.universal)
 UNIVERSAL_MODEL = "synsp-universal-w16"
+#: its zero-delay counterpart (online use without delay: the MMPose drop-in's online "synsp")
+UNIVERSAL_CAUSAL_MODEL = "synsp-universal-w8-causal"
 #: skeletons that are not (only) bodies: the universal model was trained on bodies, so hands and faces get
 #: the dedicated model of the body they contain (COCO-WholeBody: the COCO-17 model), else the filter
 NOT_BODIES = ("hand21", "face68", "coco133")

@@ -124,7 +124,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..api import choose_model, repair_skeleton
+from ..api import UNIVERSAL_CAUSAL_MODEL, UNIVERSAL_MODEL, choose_model, repair_skeleton
 from ..filters import get_filter
 from ..filters.base import Refiner, check_positive, resolve_fps
 from ..models.smoothnet import SmoothNet, SmoothNetConfig
@@ -741,7 +741,11 @@ class Smoother:
         return refiner
 
     def _synsp_model(self, num_keypoints: int, online: bool) -> str:
-        """``"synsp"``: a causal shipped model online when one fits, else the offline default."""
+        """``"synsp"``: a causal shipped model online when one fits (for a body the universal zero-delay
+        model, else a dedicated causal one for these keypoints), else the offline default."""
+        if online and choose_model(num_keypoints, self.keypoint_dim)[0] == UNIVERSAL_MODEL \
+                and UNIVERSAL_CAUSAL_MODEL in shipped_cards():
+            return UNIVERSAL_CAUSAL_MODEL
         if online:
             skeletons = skeleton_for(num_keypoints)
             causal = sorted(name for name, c in shipped_cards().items()
