@@ -12,10 +12,11 @@ trained window network (SynSP, SmoothNet, DeciWatch) with everything around it:
    linear interpolation over time and, for models trained with a mask, flagged;
 2. a sequence at another frame rate is resampled to the model's rate (linear
    interpolation), refined, and resampled back to the input's frame times;
-3. windows of ``W`` frames at stride 1 (a short sequence is edge-padded) are
-   normalised per window (:mod:`synsp.normalization`), refined in batches of
-   ``batch`` windows, de-normalised and merged by the exact window average
-   (SWAA) as they come, so memory stays bounded for any length;
+3. windows of ``W`` frames, one every ``stride`` frames (the card's: 1 unless
+   it says otherwise; a short sequence is edge-padded), are normalised per
+   window (:mod:`synsp.normalization`), refined in batches of ``batch``
+   windows, de-normalised and merged by the exact window average (SWAA) as
+   they come, so memory stays bounded for any length;
 4. persons are refined independently by single-view models; a multi-view model
    refines the P synchronised views of one person together.
 

@@ -50,8 +50,8 @@ _DEPTH_FIELDS = ("n_layers", "num_blocks", "enc_layers", "dec_layers", "n_refine
 _CARD_TYPES: dict[str, tuple[type, ...]] = {
     "name": (str,), "architecture": (str,), "config": (dict,), "skeleton": (str,), "dims": (int,),
     "window": (int,), "views": (int,), "fps": (int, float), "root_joints": (list, tuple),
-    "skeleton_definition": (dict, type(None)), "normalization": (str,), "mask": (bool,), "causal": (bool,), "stride": (int,),
-    "output": (str,), "data": (str,), "noise_preset": (str,), "recipe": (dict,), "validation": (dict,),
+    "skeleton_definition": (dict, type(None)), "normalization": (str,), "mask": (bool,), "causal": (bool,),
+    "stride": (int,), "output": (str,), "data": (str,), "noise_preset": (str,), "recipe": (dict,), "validation": (dict,),
     "command": (str,), "synsp_version": (str,), "limitations": (str,),
 }
 _OUTPUTS = ("position", "acceleration", "final")
