@@ -691,7 +691,7 @@ def video(video_path: str, output: str, model: str | None, render: str | None) -
 @click.option("--methods", default="one-euro,one-euro-mmpose,savgol,savgol-mmpose,gaussian,gaussian-mmpose,"
               "butterworth,kalman,kalman-rts,smoothnet-h36m17-3d-w8,smoothnet-h36m17-3d-w32,deciwatch-h36m17-3d-w101,"
               "hanet-h36m17-3d-w101,"
-              "synsp-h36m17-3d-w8,synsp-h36m17-3d-w8-precise", show_default=True,
+              "synsp-universal-w16,synsp-h36m17-3d-w8,synsp-h36m17-3d-w8-precise", show_default=True,
               help="comparison: comma-separated refiners (names or checkpoint paths)")
 @click.option("--presets", default="h36m-fcn-like,3dpw-spin-like,vibe-like", show_default=True)
 @click.option("--seeds", default=3, show_default=True, help="noise seeds")

@@ -161,8 +161,8 @@ def _clip_summary(per_clip: list[float], cond: Condition) -> dict[str, Any]:
     return {"worst": max(per_clip), "kinds": per_kind}
 
 
-ROBUSTNESS_2D = ("one-euro", "savgol", "gaussian", "butterworth", "kalman-rts", "synsp-coco17-2d-w8",
-                 "synsp-coco17-2d-w8-accurate")
+ROBUSTNESS_2D = ("one-euro", "savgol", "gaussian", "butterworth", "kalman-rts", "synsp-universal-w16",
+                 "synsp-coco17-2d-w8", "synsp-coco17-2d-w8-accurate")
 
 
 def robustness_methods(ctx: Context) -> list[str]:
