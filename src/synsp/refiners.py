@@ -106,6 +106,12 @@ class NetworkRefiner:
         return cls(model, card, **kw)
 
     @property
+    def dims(self) -> tuple[int, ...]:
+        """The coordinate counts the network takes: the card's, or the model's own ``accepts_dims`` (the
+        universal model: 2D and 3D with the same weights)."""
+        return tuple(getattr(self.model, "accepts_dims", (self.card.dims,)))
+
+    @property
     def delay(self) -> int:
         """0 when causal, else ``W - 1``: the last window holding frame ``t`` ends at ``t + W - 1``."""
         return 0 if self.causal else self.window - 1
@@ -136,8 +142,7 @@ class NetworkRefiner:
         """Refine ``poses``; with ``return_filled`` also return the mask of filled joints."""
         card = self.card
         joints = self.skeleton.num_joints if self.skeleton else None
-        dims = getattr(self.model, "accepts_dims", (card.dims,))  # the universal model: 2D and 3D
-        x = check_poses(poses, "poses", ndims=(3, 4), dims=dims, joints=joints, allow_nan=True)
+        x = check_poses(poses, "poses", ndims=(3, 4), dims=self.dims, joints=joints, allow_nan=True)
         single = x.ndim == 3
         x4 = x[:, None] if single else x  # (T, P, J, D)
         missing = np.isnan(x4).any(-1)  # (T, P, J)
@@ -270,7 +275,7 @@ class WindowOnline:
         self.delay = 0 if causal else W - 1
         self.fps = card.fps
         self.joints = refiner.skeleton.num_joints if refiner.skeleton else None
-        self.dims = tuple(getattr(refiner.model, "accepts_dims", (card.dims,)))  # universal: 2D and 3D
+        self.dims = refiner.dims
         self.skeleton = None if card.skeleton == "any" else card.skeleton
         self._order = (np.arange(W)[None, :] + np.arange(W)[:, None]) % W  # row k: the slots from k on
 

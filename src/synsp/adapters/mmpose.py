@@ -765,7 +765,7 @@ class Smoother:
         card = refiner.card
         joints = refiner.skeleton.num_joints if refiner.skeleton else None
         joints_ok = num_keypoints is None or joints is None or joints == num_keypoints
-        dims = getattr(refiner.model, "accepts_dims", (card.dims,))  # the universal model: 2D and 3D
+        dims = refiner.dims
         if self.keypoint_dim not in dims or card.views != 1 or not joints_ok:
             found = f"{num_keypoints} keypoints with " if num_keypoints is not None else ""
             raise SynspInputError(
