@@ -5,7 +5,11 @@ Choosing between training runs on the test split would select on it; this script
 experiment's kind of rows on the validation split instead, so the test-split table stays unseen until a model
 is shipped. MPJPE (root-relative; mm in 3D, px in 2D) per condition; clean rows: what the method adds.
 
-Run:  python benchmarks/validation_robustness.py [--representation 2d] [--frames 8000] [--methods a,b,...]
+Run:  python benchmarks/validation_robustness.py [--representation 2d|rotations] [--frames 8000] [--methods a,b,...]
+
+``--representation rotations``: the robustness experiment's rotation rows (smpl24, degrees) on the validation
+split; methods are rotation refiners (filters on quaternions, rotation networks, a universal model trained
+with rotations).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ FAMILY_ROWS = (("spiky", 0.01), ("rigid-shake", 0.01), ("rigid-shake", 0.03), ("
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--representation", choices=("3d", "2d"), default="3d")
+    parser.add_argument("--representation", choices=("3d", "2d", "rotations"), default="3d")
     parser.add_argument("--skeleton", default=None,
                         help="joint set (default: h36m17 in 3D, coco17 in 2D; smpl24: the universal model's held-out one)")
     parser.add_argument("--frames", type=int, default=8000, help="validation-split frames (whole clips)")
@@ -40,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     from synsp.refiners import NetworkRefiner, get_refiner
     from synsp.skeletons import get_skeleton
 
+    if args.representation == "rotations":
+        return _rotations(args)
     two_d = args.representation == "2d"
     skeleton = args.skeleton or ("coco17" if two_d else "h36m17")
     corpus = built_corpus_path() if built_corpus_path().is_file() else embedded_corpus_path()
@@ -78,6 +84,28 @@ def main(argv: list[str] | None = None) -> int:
     extra += [f"--frames {args.frames}"] + ([f"--stride {args.stride}"] if args.stride is not None else [])
     extra += [f"--methods {args.methods}"]
     print(f"\nreproduce: python benchmarks/validation_robustness.py {' '.join(extra)}")
+    return 0
+
+
+def _rotations(args: argparse.Namespace) -> int:
+    """The rotation rows: mean geodesic angle (degrees; clean rows: added) / forward-kinematics MPJPE (mm)."""
+    from synsp.data.corpus import built_corpus_path, embedded_corpus_path
+    from synsp.experiments.robustness import measure_rotations, rotation_conditions, rotation_refiner
+
+    corpus = str(built_corpus_path() if built_corpus_path().is_file() else embedded_corpus_path())
+    conds = [c for c in rotation_conditions(args.frames, corpus, split=args.split) if not c.name.startswith("preset")]
+    if not conds or not conds[0].clips:
+        print(f"the corpus has no {args.split} rotation clips: build it with `synsp data build`")
+        return 2
+    print(f"{'validation' if args.split == 'val' else 'test'} split, smpl24 rotations; mean geodesic angle (degrees) "
+          "/ forward-kinematics MPJPE (mm); clean rows: added")
+    print("\n| method | " + " | ".join(c.name for c in conds) + " |")
+    print("|---" * (len(conds) + 1) + "|")
+    for name in [m for m in args.methods.split(",") if m]:
+        cells = [measure_rotations(rotation_refiner(name), c) for c in conds]
+        print(f"| {name} | " + " | ".join(f"{m['angle']:.2f} / {m['mpjpe']:.1f}" for m in cells) + " |")
+    print(f"\nreproduce: python benchmarks/validation_robustness.py --representation rotations --frames {args.frames}"
+          + (f" --split {args.split}" if args.split != "val" else "") + f" --methods {args.methods}")
     return 0
 
 

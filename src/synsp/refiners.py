@@ -209,8 +209,10 @@ class NetworkRefiner:
         the normalisation; no window averaging.
         """
         card = self.card
-        rotations = card.normalization == ROTATIONS_6D
-        if rotations:  # 6D joint rotations (synsp.rotations.RotationNetwork): (n, P, W, J*6)
+        # 6D joint rotations (synsp.rotations.RotationNetwork): a rotation model's, or 6D windows given to the
+        # universal model trained with rotations; (n, P, W, J*6)
+        rotations = card.normalization == ROTATIONS_6D or windows.shape[-1] == 6
+        if rotations:
             inp, root = normalize_rotation_windows(windows)
         else:
             roots = root_joints_of(card.normalization, card.root_joints, windows.shape[-2])

@@ -57,7 +57,7 @@ from .filters import FILTERS, TemporalFilter, get_filter
 from .geometry import axis_angle_to_quaternion, axis_angle_to_rot6d, quaternion_to_axis_angle, rot6d_to_axis_angle
 from .missing import missing_from_confidence
 from .normalization import ROTATIONS_6D
-from .refiners import get_refiner, register_wrapper, shipped_models
+from .refiners import NetworkRefiner, get_refiner, register_wrapper, shipped_models
 from .skeletons import SMPL24_OFFSETS, smpl24_joints  # re-exported: the neutral body lives with the skeletons
 from .timeseries import continuous_quaternions, per_chunk
 from .validation import SynspInputError, check_fps, check_poses, check_refined, to_numpy
@@ -67,6 +67,7 @@ __all__ = [
     "DEFAULT_ROTATION_MODEL",
     "SMPL24_OFFSETS",
     "RotationNetwork",
+    "refines_rotations",
     "rotation_filter",
     "smpl24_joints",
     "refine_rotations",
@@ -93,7 +94,7 @@ class RotationNetwork:
     """
 
     def __init__(self, network: Any):
-        if network.card.normalization != ROTATIONS_6D:
+        if not refines_rotations(network):
             raise SynspInputError(f"model {network.name!r} refines joint positions, not rotations")
         self.network, self.card = network, network.card
         self.name, self.window, self.min_confidence = network.name, network.window, network.min_confidence
@@ -158,6 +159,14 @@ class RotationOnline:
 register_wrapper(ROTATIONS_6D, RotationNetwork)
 
 
+def refines_rotations(network: Any) -> bool:
+    """True for a network that refines 6D joint rotations: a rotation model (its card's normalisation is
+    :data:`synsp.normalization.ROTATIONS_6D`) or the universal model trained with rotations (it takes dims 6
+    beside positions; :func:`rotation_filter` wraps it in a :class:`RotationNetwork` for rotation input)."""
+    return isinstance(network, NetworkRefiner) and (network.card.normalization == ROTATIONS_6D
+                                                     or 6 in network.dims)
+
+
 def rotation_filter(model: Any = None, num_joints: int | None = None) -> "TemporalFilter | RotationNetwork":
     """What refines rotations for ``model``: the refiner :func:`synsp.refiners.get_refiner` gives for it (a
     refiner object passes through) when that is a synsp filter (:class:`TemporalFilter`, run on
@@ -174,6 +183,8 @@ def rotation_filter(model: Any = None, num_joints: int | None = None) -> "Tempor
         refiner = model if isinstance(model, (TemporalFilter, RotationNetwork)) else get_refiner(str(model))
     except SynspInputError:
         refiner = None
+    if isinstance(refiner, NetworkRefiner) and refines_rotations(refiner):  # the universal model, positions
+        refiner = RotationNetwork(refiner)  # by default: here on rotations
     if isinstance(refiner, (TemporalFilter, RotationNetwork)):
         return refiner
     key = str(model)
@@ -189,9 +200,12 @@ def _is_rotation_card(stem: Any) -> bool:
     import json
 
     try:
-        return json.loads(Path(f"{stem}.json").read_text()).get("normalization") == ROTATIONS_6D
+        card = json.loads(Path(f"{stem}.json").read_text())
     except (OSError, ValueError):
         return False
+    config = card.get("config") if isinstance(card, dict) else None
+    return isinstance(card, dict) and (card.get("normalization") == ROTATIONS_6D
+                                       or (isinstance(config, dict) and config.get("rotations") is True))
 
 
 def refine_rotations(rotvec: Any, model: Any = None, fps: float | None = 30,

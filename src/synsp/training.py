@@ -63,6 +63,7 @@ from .models.deciwatch import deciwatch_loss
 from .models.hanet import hanet_loss
 from .models.smoothnet import smoothnet_loss
 from .models.synsp import SIZES, synsp_loss
+from .models.universal import UniversalSynSP
 from .noise import simulate
 from .normalization import (
     CENTROID,
@@ -125,6 +126,7 @@ class TrainConfig:
     skeletons: list[str] = field(default_factory=list)
     mix_2d: float = 0.0
     joint_subsets: float = 0.0
+    mix_rotations: float = 0.0  # universal: share of batches of smpl24 6D rotations (needs --option rotations=true)
     out: str | None = None  # None: runs/<name>
     device: str = "cpu"
     workers: int = 0
@@ -231,9 +233,17 @@ def validate_config(config: TrainConfig) -> None:
         raise SynspInputError("--causal training is implemented for SynSP and the universal model only")
     _number(config, "mix_2d", 0.0, 1.0)
     _number(config, "joint_subsets", 0.0, 1.0)
-    if config.architecture != "universal" and (config.skeletons or config.mix_2d or config.joint_subsets):
-        raise SynspInputError("skeletons, mix_2d and joint_subsets train the universal model only "
+    _number(config, "mix_rotations", 0.0, 1.0)
+    if config.architecture != "universal" and (config.skeletons or config.mix_2d or config.joint_subsets
+                                               or config.mix_rotations):
+        raise SynspInputError("skeletons, mix_2d, mix_rotations and joint_subsets train the universal model only "
                               "(--architecture universal)")
+    if config.mix_rotations and config.model.get("rotations") is not True:
+        raise SynspInputError("mix_rotations trains the universal model on rotations too: give it rotation inputs "
+                              "with --option rotations=true")
+    if config.mix_2d + config.mix_rotations >= 1:
+        raise SynspInputError(f"mix_2d ({config.mix_2d:g}) + mix_rotations ({config.mix_rotations:g}) must stay "
+                              "below 1: the rest of the batches are 3D positions")
     if config.architecture == "universal" and (config.views != 1 or config.representation not in ("3d", "2d")):
         raise SynspInputError("the universal model trains on one view (--views 1) of 3d or 2d positions")
 
@@ -322,7 +332,7 @@ def make_card(config: TrainConfig, model_config: dict[str, Any], data: str | Non
         recipe={k: v for k, v in dataclasses.asdict(config).items()
                 if k in ("epochs", "windows_per_epoch", "batch_size", "lr", "lr_decay", "w_pos", "w_accel",
                          "seed", "mode", "representation", "min_views", "fast_motion", "skeletons", "mix_2d",
-                         "joint_subsets")},
+                         "joint_subsets", "mix_rotations")},
         command=config.command,
     )
 
@@ -355,7 +365,7 @@ def _batch_to_tensors(batch: dict, config: TrainConfig, root_joints, skeleton: s
     (the universal model, whose root is then the centroid of the kept joints)."""
     representation = representation or config.representation
     J = get_skeleton(skeleton or config.skeleton).num_joints
-    D = 2 if representation == "2d" else 3
+    D = 2 if representation == "2d" else 3  # rotations: axis-angles here, 6D below
     inp = batch["input"].numpy().astype(np.float64)
     gt = batch["gt"].numpy().astype(np.float64)
     shape = inp.shape[:-1] + (J, D)  # (B, [P,] W, J, D)
@@ -591,10 +601,14 @@ def _build(config: TrainConfig, procs: _Processes, meta: dict, resume: bool) -> 
     model = build_model(card).to(config.device)
     if config.init:
         start, _ = load_model(config.init)
-        # switches without weights (e.g. view_mean_skip) may differ; every weight must fit
-        check_state_dict(start.state_dict(), model, f"--init {config.init}", what="its weights",
-                         against="this run's model")
-        model.load_state_dict(start.state_dict(), strict=True)
+        if isinstance(model, UniversalSynSP) and isinstance(start, UniversalSynSP) and (
+                model.config.rotations and not start.config.rotations):  # a universal model learning rotations from one without
+            model.load_state_without_rotations(start.state_dict())
+        else:
+            # switches without weights (e.g. view_mean_skip) may differ; every weight must fit
+            check_state_dict(start.state_dict(), model, f"--init {config.init}", what="its weights",
+                             against="this run's model")
+            model.load_state_dict(start.state_dict(), strict=True)
     gains = [p for n, p in model.named_parameters() if n == "spectral_gain"]
     others = [p for n, p in model.named_parameters() if n != "spectral_gain"]
     groups = [{"params": others}] + ([{"params": gains, "lr": config.lr * GAIN_LR_FACTOR}] if gains else [])
@@ -636,6 +650,13 @@ def _window_dataset(config: TrainConfig, corpus: str, window: int, skeleton: str
                          augment=Augmentation(fast=config.fast_motion))
 
 
+def _rotation_dataset(config: TrainConfig, corpus: str, window: int) -> RotationWindowDataset:
+    """The training windows of the corpus's smpl24 rotations (noise redrawn every epoch)."""
+    train_clips = load_corpus(corpus, skeleton="h36m17", split=config.train_split, rotations=True)
+    return RotationWindowDataset(train_clips, window=window, skeleton="smpl24", fps=30.0, preset=config.preset,
+                                 mode=config.mode, seed=config.seed, augment=Augmentation(fast=config.fast_motion))
+
+
 def _data(config: TrainConfig, corpus: str, card: ModelCard) -> _Data:
     """Step 3: the training sources (one dataset; the universal model: :func:`_universal_sources`), the
     validation set and the input's metrics on it, and for a family-trained model the selection sets
@@ -643,11 +664,7 @@ def _data(config: TrainConfig, corpus: str, card: ModelCard) -> _Data:
     rotations = config.representation == ROTATIONS
     # sources: (dataset, skeleton, representation, share of the batches)
     if rotations:
-        train_clips = load_corpus(corpus, skeleton="h36m17", split=config.train_split, rotations=True)
-        dataset = RotationWindowDataset(train_clips, window=card.window, skeleton="smpl24", fps=30.0,
-                                        preset=config.preset, mode=config.mode, seed=config.seed,
-                                        augment=Augmentation(fast=config.fast_motion))
-        sources = [(dataset, config.skeleton, config.representation, 1.0)]
+        sources = [(_rotation_dataset(config, corpus, card.window), config.skeleton, config.representation, 1.0)]
     elif config.architecture == "universal":
         sources = _universal_sources(config, corpus, card.window)
     else:
@@ -703,11 +720,11 @@ def _train_epoch(config: TrainConfig, procs: _Processes, run: _Run, data: _Data,
                                   disable=not progress, leave=False)):
         batch = _keep_views(next(batches[k]), config, epoch, step)
         _, skeleton, representation, _ = sources[k]
-        subset = _joint_subset(config, skeleton, epoch, step)
+        subset = _joint_subset(config, skeleton, epoch, step) if representation != ROTATIONS else None
         x, y, mask = _batch_to_tensors(batch, config, data.root_joints, skeleton, representation, subset)
         with torch.autocast("cuda", enabled=run.use_amp):
             loss, _ = _loss(config.architecture, run.stepper, x, y, mask, config,
-                            dims=2 if representation == "2d" else 3)
+                            dims={"2d": 2, ROTATIONS: 6}.get(representation, 3))
         if not math.isfinite(loss.item()):
             raise RuntimeError(f"loss became {loss.item()} at epoch {epoch}; lower the learning rate")
         run.optimizer.zero_grad(set_to_none=True)
@@ -768,11 +785,16 @@ def _validate_and_save(config: TrainConfig, run: _Run, data: _Data, epoch: int, 
 
 def _universal_sources(config: TrainConfig, corpus: str, window: int) -> list[tuple[Any, str, str, float]]:
     """The universal model's training sources: every joint set of ``skeleton`` + ``skeletons`` in 3D, and
-    with ``mix_2d`` in 2D too; the 2D ones share ``mix_2d`` of the batches, the 3D ones the rest."""
+    with ``mix_2d`` in 2D too; the 2D ones share ``mix_2d`` of the batches, the 3D ones the rest but
+    ``mix_rotations``, which go to the corpus's smpl24 rotations (6D, the rotation error families)."""
     names = list(dict.fromkeys([config.skeleton, *config.skeletons]))
-    kinds = [("3d", 1.0 - config.mix_2d)] + ([("2d", config.mix_2d)] if config.mix_2d > 0 else [])
-    return [(_window_dataset(config, corpus, window, name, rep), name, rep, share / len(names))
-            for rep, share in kinds if share > 0 for name in names]
+    kinds = [("3d", 1.0 - config.mix_2d - config.mix_rotations)] + (
+        [("2d", config.mix_2d)] if config.mix_2d > 0 else [])
+    sources = [(_window_dataset(config, corpus, window, name, rep), name, rep, share / len(names))
+               for rep, share in kinds if share > 0 for name in names]
+    if config.mix_rotations > 0:
+        sources.append((_rotation_dataset(config, corpus, window), "smpl24", ROTATIONS, config.mix_rotations))
+    return sources
 
 
 def _joint_subset(config: TrainConfig, skeleton: str, epoch: int, step: int) -> np.ndarray | None:

@@ -189,3 +189,79 @@ def test_a_cards_stride_is_the_refiners_default_and_export_sets_it(tmp_path):
         ModelCard.from_dict({**dataclasses.asdict(card), "stride": 9})  # above the 8-frame window
     assert main(["export", str(stem), "-o", str(tmp_path / "bad"), "--stride", "9"]) == 2
     assert not (tmp_path / "bad.json").exists()
+
+
+def _rot6d_windows(n, W, J, seed=0):
+    from synsp.geometry import axis_angle_to_rot6d
+
+    return torch.as_tensor(axis_angle_to_rot6d(np.random.default_rng(seed).normal(scale=0.5, size=(n, W, J, 3))),
+                           dtype=torch.float32).reshape(n, W, J * 6)
+
+
+def test_with_rotations_the_same_weights_take_6d_rotations_as_two_column_tokens_per_joint():
+    torch.manual_seed(0)
+    untrained = UniversalSynSP(UniversalConfig(**TINY, rotations=True)).eval()
+    x = _rot6d_windows(3, 8, 24)
+    mask = torch.zeros(3, 8, 24)
+    for y in untrained(x, mask=mask, dims=6):  # zero-started heads: the rotations come back as they went in
+        torch.testing.assert_close(y, x, atol=1e-5, rtol=0)
+    assert untrained.accepts_dims == (2, 3, 6)
+    model = _trained_like(rotations=True)
+    J = 10
+    x = _rot6d_windows(2, 8, J)
+    y = model(x, mask=torch.zeros(2, 8, J), dims=6).final.reshape(2, 8, J, 6)
+    perm = torch.randperm(J)  # joints are tokens (two per joint): permuting joints permutes the output
+    y_perm = model(x.reshape(2, 8, J, 6)[:, :, perm].reshape(2, 8, -1), mask=torch.zeros(2, 8, J), dims=6).final
+    torch.testing.assert_close(y_perm.reshape(2, 8, J, 6), y[:, :, perm], atol=1e-5, rtol=1e-4)
+    with pytest.raises(SynspInputError, match="expected \\(2, 8, 10\\)"):
+        model(x, mask=torch.zeros(2, 8, 11), dims=6)
+    with pytest.raises(SynspInputError, match="D in"):  # a model without rotations refuses 6D windows
+        _trained_like()(x, dims=6)
+
+
+def test_a_model_widened_for_rotations_refines_positions_exactly_as_before():
+    source = _trained_like()
+    widened = UniversalSynSP(UniversalConfig(**TINY, rotations=True)).eval()
+    widened.load_state_without_rotations(source.state_dict())
+    x = torch.randn(2, 8, 18 * 3)
+    torch.testing.assert_close(widened(x, dims=3).final, source(x, dims=3).final)
+    x2 = torch.randn(2, 8, 18 * 2)
+    torch.testing.assert_close(widened(x2, dims=2).final, source(x2, dims=2).final)
+    with pytest.raises(SynspInputError, match="without rotations"):
+        widened.load_state_without_rotations(widened.state_dict())
+
+
+def test_a_universal_model_with_rotations_refines_smpl_rotations_through_the_rotation_api(tmp_path):
+    from synsp.rotations import RotationNetwork, refine_rotations, rotation_filter
+
+    card = dataclasses.replace(_card(), config={**TINY, "window": 8, "rotations": True})
+    stem = save_model(tmp_path / "uni-rot", UniversalSynSP(UniversalConfig(**TINY, window=8, rotations=True)), card)
+    assert isinstance(rotation_filter(str(stem)), RotationNetwork)
+    rng = np.random.default_rng(0)
+    rotvec = np.cumsum(rng.normal(scale=0.02, size=(60, 24, 3)), axis=0) + rng.normal(scale=0.3, size=(1, 24, 3))
+    out = refine_rotations(rotvec, str(stem), fps=30)
+    # an untrained network is the identity: the rotations come back (Gram-Schmidt of their own 6D vectors)
+    np.testing.assert_allclose(out, rotvec, atol=1e-4)
+    stem = save_model(tmp_path / "trained", _trained_like(window=8, rotations=True), card)
+    out = refine_rotations(rotvec, str(stem), fps=30)
+    assert out.shape == rotvec.shape and np.isfinite(out).all() and np.abs(out - rotvec).max() > 1e-3
+    positions = NetworkRefiner(*load_model(stem))(rng.normal(size=(30, 17, 3)))  # and positions, same weights
+    assert positions.shape == (30, 17, 3)
+    with pytest.raises(SynspInputError, match="cannot refine rotations"):  # a positions-only universal model
+        rotation_filter(str(save_model(tmp_path / "pos", _trained_like(window=8), _card())))
+
+
+def test_training_the_universal_model_on_rotations_too(tmp_path):
+    config = TrainConfig(name="uni", architecture="universal", model={**TINY, "rotations": True}, skeleton="h36m17",
+                         mix_rotations=0.4, preset="mixed", corpus=str(embedded_corpus_path()), train_split="test",
+                         val_split="test", epochs=1, windows_per_epoch=128, batch_size=32, val_frames=150,
+                         out=str(tmp_path / "run"))
+    model, card = load_model(train(config, progress=False))
+    assert card.recipe["mix_rotations"] == 0.4 and model.accepts_dims == (2, 3, 6)
+    start = dataclasses.replace(config, epochs=1, out=str(tmp_path / "from-positions"),
+                                init=str(save_model(tmp_path / "pos", _trained_like(window=8), _card())))
+    load_model(train(start, progress=False))  # --init from a model without rotations widens it
+    with pytest.raises(SynspInputError, match="rotations=true"):
+        TrainConfig(architecture="universal", mix_rotations=0.3).validate()
+    with pytest.raises(SynspInputError, match="below 1"):
+        TrainConfig(architecture="universal", model={"rotations": True}, mix_2d=0.5, mix_rotations=0.5).validate()

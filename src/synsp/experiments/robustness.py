@@ -246,10 +246,12 @@ def _rotation_truths(frames: int, corpus: str | None, split: str = "test") -> li
     return out
 
 
-def rotation_conditions(frames: int = 10**9, corpus: str | None = None, seed: int = 0) -> list[Condition]:
+def rotation_conditions(frames: int = 10**9, corpus: str | None = None, seed: int = 0,
+                        split: str = "test") -> list[Condition]:
     """The rows of :func:`conditions` on the test split's smpl24 rotations (seeded, the same for every method):
-    clean 1x/2x/3x, the held-out families at :data:`ROTATION_LEVELS` degrees, ``mixed``, the 3D presets."""
-    truths = _rotation_truths(frames, corpus)
+    clean 1x/2x/3x, the held-out families at :data:`ROTATION_LEVELS` degrees, ``mixed``, the 3D presets.
+    ``split="val"``: the same rows on the validation split (to choose between candidates)."""
+    truths = _rotation_truths(frames, corpus, split)
     out = _clean_conditions(truths)
     simulated = functools.partial(_simulated, truths, seed)
 

@@ -12,6 +12,14 @@ weights.  The window is normalised by :func:`synsp.normalization.normalize_windo
 with the centroid of all joints as the root (:data:`synsp.normalization.CENTROID`),
 so the root trajectory arrives as one more token, flagged as such.
 
+With ``rotations=True`` the same weights also take **joint rotations** as 6D
+vectors (``dims`` 6, e.g. SMPL's 24 local rotations): a rotation's two stored
+columns are two unit vectors in 3D, so each becomes a token of 3 coordinates
+like a point's, flagged as a rotation column (no trajectory token; the windows
+are normalised by :func:`synsp.normalization.normalize_rotation_windows`, the
+refined columns are projected back onto rotations by Gram-Schmidt).  A model
+trained without rotations is widened by :meth:`UniversalSynSP.load_state_without_rotations`.
+
 The paper's stages, as in :mod:`synsp.models.synsp`:
 
 1. **Embedding**: per token, DCT-II along time of its ``3`` coordinates, its
@@ -74,12 +82,13 @@ class UniversalConfig:
     attn_dropout: float = 0.0
     pose_quality_encoding: bool = True
     coefficient_skip: bool = False  # heads also read the token's own preconditioned coefficients (a linear path)
+    rotations: bool = False  # also takes 6D joint rotations (dims 6): two column tokens per joint, flagged
 
     def __post_init__(self) -> None:
         if not 2 <= self.window <= 128:
             raise SynspInputError(f"window must be in 2..128, got {self.window}")
-        if self.dims not in (2, 3):
-            raise SynspInputError(f"dims must be 2 or 3, got {self.dims}")
+        if self.dims not in ((2, 3, 6) if self.rotations else (2, 3)):
+            raise SynspInputError(f"dims must be 2 or 3 (or 6 with rotations=True), got {self.dims}")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -106,20 +115,20 @@ def _head(d_in: int, hidden: int, out: int) -> nn.Sequential:
 
 
 class UniversalSynSP(nn.Module):
-    #: input dimensions the same weights accept (the refiner checks the user's poses against it)
-    accepts_dims = (2, 3)
-
     def __init__(self, config: UniversalConfig):
         super().__init__()
         self.config = c = config
+        #: input dimensions the same weights accept (the refiner checks the user's poses against it)
+        self.accepts_dims = (2, 3, 6) if c.rotations else (2, 3)
+        flags = 3 if c.rotations else 2  # trajectory token, 2D input[, rotation column]
         W = c.window
         layer = (c.d_model, c.d_inner, c.n_head, c.d_k, c.d_v, c.dropout, c.attn_dropout)
         self.register_buffer("dct", torch.tensor(dct_matrix(W, norm="ortho"), dtype=torch.float32), persistent=False)
         self.register_buffer("idct", torch.tensor(idct_matrix(W, norm="ortho"), dtype=torch.float32),
                              persistent=False)
         self.register_buffer("frequency_scale", frequency_scale(W), persistent=False)
-        # 1. embedding: coordinates' DCT coefficients, missing flags, trajectory and 2D flags
-        self.embedding = nn.Sequential(nn.Linear(TOKEN_DIMS * W + (W if c.mask else 0) + 2, c.d_model), nn.GELU(),
+        # 1. embedding: coordinates' DCT coefficients, missing flags, trajectory, 2D (and rotation) flags
+        self.embedding = nn.Sequential(nn.Linear(TOKEN_DIMS * W + (W if c.mask else 0) + flags, c.d_model), nn.GELU(),
                                        nn.Linear(c.d_model, c.d_model))
         # 2. encoder across joints
         self.encoder = nn.ModuleList(EncoderLayer(*layer) for _ in range(c.n_layers))
@@ -149,27 +158,37 @@ class UniversalSynSP(nn.Module):
         return max(1, budget // (tokens * tokens))
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None, dims: int | None = None) -> SynSPOutput:
-        """``x`` ``(B, W, N * D)`` normalised windows (``N`` tokens: joints and the trajectory last);
-        ``mask`` ``(B, W, N)`` missing flags; ``dims`` ``D`` (default: the config's)."""
+        """``x`` ``(B, W, N * D)`` normalised windows (``N`` tokens: joints and the trajectory last; for 6D
+        rotations ``N`` joints and no trajectory); ``mask`` ``(B, W, N)`` missing flags; ``dims`` ``D``
+        (default: the config's)."""
         c = self.config
         D = c.dims if dims is None else int(dims)
         if x.dim() != 3 or x.shape[1] != c.window or D not in self.accepts_dims or x.shape[2] % D:
             raise SynspInputError(f"the universal model expects (B, {c.window}, N * D) windows with D in "
                                   f"{self.accepts_dims}; got {tuple(x.shape)} with D = {D}")
         B, W, C = x.shape
-        N = C // D
-        pts = x.float().reshape(B, W, N, D).permute(0, 2, 3, 1)  # (B, N, D, W)
-        if D < TOKEN_DIMS:
-            pts = torch.cat([pts, pts.new_zeros(B, N, TOKEN_DIMS - D, W)], dim=2)  # (B, N, 3, W)
+        rotations = D == 6
+        if rotations:  # 6D [R00, R01, R10, R11, R20, R21]: the rotation's two columns, each a token of 3
+            x = x.reshape(B, W, C // 6, 3, 2).transpose(-1, -2).reshape(B, W, C)
+            mask = mask.repeat_interleave(2, dim=-1) if mask is not None else None
+        Dt = 3 if rotations else D  # coordinates per token
+        N = x.shape[2] // Dt
+        pts = x.float().reshape(B, W, N, Dt).permute(0, 2, 3, 1)  # (B, N, Dt, W)
+        if Dt < TOKEN_DIMS:
+            pts = torch.cat([pts, pts.new_zeros(B, N, TOKEN_DIMS - Dt, W)], dim=2)  # (B, N, 3, W)
         coeffs = (pts @ self.dct.T) * self.frequency_scale  # (B, N, 3, W): DCT along time, preconditioned
-        flags = torch.zeros(B, N, 2, dtype=pts.dtype, device=pts.device)
-        flags[:, -1, 0] = 1.0  # the trajectory token
-        flags[:, :, 1] = float(D == 2)
+        flags = torch.zeros(B, N, 3 if c.rotations else 2, dtype=pts.dtype, device=pts.device)
+        if rotations:
+            flags[:, :, 2] = 1.0  # rotation columns: no trajectory token
+        else:
+            flags[:, -1, 0] = 1.0  # the trajectory token
+            flags[:, :, 1] = float(D == 2)
         parts = [coeffs.reshape(B, N, TOKEN_DIMS * W)]
         if c.mask:
             m = mask.float().permute(0, 2, 1) if mask is not None else pts.new_zeros(B, N, W)  # (B, N, W)
             if m.shape != (B, N, W):
-                raise SynspInputError(f"mask has shape {tuple(mask.shape)}; expected ({B}, {W}, {N})")
+                raise SynspInputError(f"mask has shape {tuple(mask.shape)}; expected ({B}, {W}, "
+                                      f"{N // 2 if rotations else N})")
             parts.append(m)
         h = self.embedding(torch.cat(parts + [flags], dim=-1))  # (B, N, d)
         # the heads' input: features, and with coefficient_skip the token's own coefficients as they came in
@@ -187,7 +206,7 @@ class UniversalSynSP(nn.Module):
         # 4. Pose Quality Encoding (no gradient through the cue)
         query, memory = h_a, torch.cat([h_a, h_p], dim=1)
         if c.pose_quality_encoding:
-            q = token_quality(y_p.detach()[:, :, :D], y_a.detach()[:, :, :D])  # (B, N, W)
+            q = token_quality(y_p.detach()[:, :, :Dt], y_a.detach()[:, :, :Dt])  # (B, N, W)
             frame_q = q.mean(dim=1, keepdim=True).expand_as(q)
             cue = self.quality_embedding(torch.cat([q, frame_q], dim=-1))  # (B, N, d)
             query, memory = h_a + cue, torch.cat([h_a + cue, h_p + cue], dim=1)
@@ -206,6 +225,21 @@ class UniversalSynSP(nn.Module):
 
     @staticmethod
     def _layout(y: torch.Tensor, D: int) -> torch.Tensor:
-        """``(B, N, 3, W)`` -> ``(B, W, N * D)``, the dedicated models' layout."""
+        """``(B, N, 3, W)`` -> ``(B, W, N * D)``, the dedicated models' layout (6D: two column tokens per
+        joint back to ``[R00, R01, R10, R11, R20, R21]``)."""
         B, N, _, W = y.shape
+        if D == 6:
+            return y.permute(0, 3, 1, 2).reshape(B, W, N // 2, 2, 3).transpose(-1, -2).reshape(B, W, N * 3)
         return y[:, :, :D].permute(0, 3, 1, 2).reshape(B, W, N * D)
+
+    def load_state_without_rotations(self, state: dict) -> None:
+        """Load the weights of a universal model trained without ``rotations`` into this one with them: every
+        tensor as it is, the embedding's rotation-flag column at zero (the flag is 0 for positions, so the
+        network refines positions exactly as the source did)."""
+        key = "embedding.0.weight"
+        if not self.config.rotations or key not in state or state[key].shape[1] + 1 != self.embedding[0].in_features:
+            raise SynspInputError("load_state_without_rotations: expects a universal model's weights without "
+                                  "rotations, of the same size, for a model with rotations=True")
+        state = dict(state)
+        state[key] = torch.cat([state[key], state[key].new_zeros(state[key].shape[0], 1)], dim=1)
+        self.load_state_dict(state)
