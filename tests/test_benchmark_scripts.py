@@ -4,6 +4,8 @@ import runpy
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
@@ -93,3 +95,30 @@ def test_validation_robustness_rows_run_and_a_filter_harms_fast_clean_motion_mor
     cells = [float(c) for c in row.split("|")[2:-1]]
     assert len(cells) == 9 and all(c >= 0 for c in cells)
     assert cells[0] < cells[1] < cells[2]  # a low-pass filter harms fast clean motion more than slow
+
+
+def test_validation_robustness_has_the_rotation_rows(capsys):
+    module = runpy.run_path(str(BENCHMARKS / "validation_robustness.py"))
+    assert module["main"](["--representation", "rotations", "--split", "test", "--frames", "200",
+                           "--methods", "butterworth"]) == 0
+    out = capsys.readouterr().out
+    assert "--representation rotations --frames 200 --split test --methods butterworth" in out
+    row = [line for line in out.splitlines() if line.startswith("| butterworth")][0]
+    cells = [tuple(float(v) for v in c.split(" / ")) for c in row.split("|")[2:-1]]
+    assert len(cells) == 12  # clean x3, four held-out families x2, the training family
+    assert cells[0][0] < cells[2][0]  # a low-pass filter harms fast clean rotations more than slow ones
+    assert all(angle > 0 and mm > 0 for angle, mm in cells)
+
+
+def test_rotation_joint_sets_refines_22_joint_bodies_with_the_default(capsys):
+    module = runpy.run_path(str(BENCHMARKS / "rotation_joint_sets.py"))
+    assert module["main"](["--joints", "22", "--frames", "200", "--methods", "butterworth,default"]) == 0
+    out = capsys.readouterr().out
+    assert "reproduce: python benchmarks/rotation_joint_sets.py --joints 22 --split test --frames 200" in out
+    rows = {line.split("|")[1].strip(): [float(c) for c in line.split("|")[2:-1]]
+            for line in out.splitlines() if line.startswith("| ") and not line.startswith("| method")}
+    assert set(rows) == {"input", "butterworth", "synsp-universal-w16-rot (default)"}
+    assert rows["input"][0] == 0.0 and rows["input"][3] > 0  # clean: nothing added; spiky 2.5 deg: an error
+    assert rows["synsp-universal-w16-rot (default)"][0] < rows["butterworth"][0]  # less harm to clean rotations
+    with pytest.raises(SystemExit):
+        module["main"](["--joints", "24"])

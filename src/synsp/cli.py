@@ -298,7 +298,7 @@ def _fallback_filter() -> str:
 def _model_defaults(found: dict) -> dict[str, str]:
     """Shipped model -> the inputs it is the default for (as synsp.api.choose_model picks it), in words."""
     from .api import choose_model
-    from .rotations import DEFAULT_ROTATION_MODEL
+    from .rotations import DEFAULT_ROTATION_MODEL, UNIVERSAL_ROTATION_MODEL
     from .skeletons import SKELETONS, get_skeleton
 
     chosen: dict[str, list[str]] = {}
@@ -314,6 +314,8 @@ def _model_defaults(found: dict) -> dict[str, str]:
                 chosen.setdefault(model, []).append(what)
     if DEFAULT_ROTATION_MODEL in found:
         chosen.setdefault(DEFAULT_ROTATION_MODEL, []).append("SMPL rotations (24 joints)")
+    if UNIVERSAL_ROTATION_MODEL in found:
+        chosen.setdefault(UNIVERSAL_ROTATION_MODEL, []).append("rotations of other joint counts (SMPL-X/-H bodies)")
     return {model: ", ".join(what) for model, what in chosen.items()}
 
 

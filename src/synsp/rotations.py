@@ -65,6 +65,7 @@ from .validation import SynspInputError, check_fps, check_poses, check_refined, 
 __all__ = [
     "DEFAULT_ROTATION_FILTER",
     "DEFAULT_ROTATION_MODEL",
+    "UNIVERSAL_ROTATION_MODEL",
     "SMPL24_OFFSETS",
     "RotationNetwork",
     "refines_rotations",
@@ -79,6 +80,10 @@ __all__ = [
 DEFAULT_ROTATION_FILTER = "butterworth"
 #: what refines rotations when no model is named (see the README's rotation table)
 DEFAULT_ROTATION_MODEL = "synsp-smpl24-rot-w8"
+#: what refines rotations of other joint counts when no model is named (SMPL-H / SMPL-X bodies, 22 joints; any
+#: count up to :data:`UNIVERSAL_ROTATION_MAX_JOINTS`): the universal model trained on rotations too
+UNIVERSAL_ROTATION_MODEL = "synsp-universal-w16-rot"
+UNIVERSAL_ROTATION_MAX_JOINTS = 200
 
 
 
@@ -170,15 +175,20 @@ def refines_rotations(network: Any) -> bool:
 def rotation_filter(model: Any = None, num_joints: int | None = None) -> "TemporalFilter | RotationNetwork":
     """What refines rotations for ``model``: the refiner :func:`synsp.refiners.get_refiner` gives for it (a
     refiner object passes through) when that is a synsp filter (:class:`TemporalFilter`, run on
-    quaternions) or a rotation network (:class:`RotationNetwork`: a model whose card says rotations).
-    ``None``: :data:`DEFAULT_ROTATION_MODEL`, or :data:`DEFAULT_ROTATION_FILTER` when that is not
-    installed or the data's ``num_joints`` is not its 24.
+    quaternions) or a rotation network (:class:`RotationNetwork`: a model whose card says rotations, or the
+    universal model trained with rotations).  ``None``: :data:`DEFAULT_ROTATION_MODEL` for 24 joints (or
+    ``num_joints`` not given); for another joint count up to :data:`UNIVERSAL_ROTATION_MAX_JOINTS`,
+    :data:`UNIVERSAL_ROTATION_MODEL`; :data:`DEFAULT_ROTATION_FILTER` when the model is not installed.
 
     Anything else (a network for joint positions, an unknown name) raises :class:`SynspInputError`.
     """
     if model is None:
-        fits = num_joints in (None, 24) and DEFAULT_ROTATION_MODEL in shipped_models()
-        model = DEFAULT_ROTATION_MODEL if fits else DEFAULT_ROTATION_FILTER
+        shipped = shipped_models()
+        if num_joints in (None, 24):
+            model = DEFAULT_ROTATION_MODEL if DEFAULT_ROTATION_MODEL in shipped else DEFAULT_ROTATION_FILTER
+        else:
+            fits = num_joints <= UNIVERSAL_ROTATION_MAX_JOINTS and UNIVERSAL_ROTATION_MODEL in shipped
+            model = UNIVERSAL_ROTATION_MODEL if fits else DEFAULT_ROTATION_FILTER
     try:
         refiner = model if isinstance(model, (TemporalFilter, RotationNetwork)) else get_refiner(str(model))
     except SynspInputError:
