@@ -54,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             model = None if name == "default" else name
             refiner = rotation_filter(model, J)
+            joints = getattr(getattr(refiner, "skeleton", None), "num_joints", None)
+            if joints not in (None, J):
+                print(f"| {name} | " + " | ".join("-" for _ in conds) + f" |  (takes {joints} joints only)")
+                continue
             label = f"{refiner.name} (default)" if name == "default" else name
             refine = lambda x, refiner=refiner: refine_rotations(x, refiner, fps=30.0)  # noqa: E731
         cells = []

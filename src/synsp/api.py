@@ -521,7 +521,8 @@ def refine_rotation_file(pose_file, model: Any = None, fps: float | None = None,
     """:func:`refine_pose_file` for a pose file of rotations; returns ``(refined, summary)``.
 
     Every track's keypoints are axis-angle rotations ``(n, J, 3)``, refined by ``model``
-    (:func:`synsp.rotations.rotation_filter`: by default the rotation network for 24 joints, else
+    (:func:`synsp.rotations.rotation_filter`: by default the rotation network for 24 joints, the universal
+    model trained on rotations for other joint counts up to 200, else
     :data:`synsp.rotations.DEFAULT_ROTATION_FILTER`); the root translation, when the reader found one, is
     ``pose_file.meta['translation'][track_id]`` ``(n, 3)`` and is refined as a 3D position by the
     same filter (:func:`synsp.rotations.translation_filter`: the default filter beside a network; the refined file carries the new

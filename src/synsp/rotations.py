@@ -34,7 +34,9 @@ e.g. the shipped ``synsp-smpl24-rot-w8``) refines all joints of a body at once i
 :class:`RotationNetwork` turns the axis-angles into 6D vectors (the first two columns of each
 rotation matrix, continuous where the axis-angle wraps), fills and resamples them in time, runs
 SynSP on 8-frame windows with the root orientation expressed relative to the window's mean, merges
-the windows (SWAA) and projects the result back onto rotations (Gram-Schmidt).  A network for
+the windows (SWAA) and projects the result back onto rotations (Gram-Schmidt).  The universal model
+trained with rotations (:data:`UNIVERSAL_ROTATION_MODEL`, any joint count; its 6D columns are tokens like
+points) is wrapped the same way: the default for joint counts other than 24.  A network for
 joint *positions* named here raises :class:`synsp.validation.SynspInputError`.
 
 The metrics of rotations (:func:`synsp.metrics.rotation_metrics`,
