@@ -239,11 +239,12 @@ def test_position_network_is_refused_and_the_default_refines_rotations(tmp_path)
     assert summary["model"] in ("synsp-smpl24-rot-w8", "butterworth")
     assert refined.format == "smpl" and pf.meta["translation"][0] is not refined.meta["translation"][0]
     assert summary["accel_after"] < summary["accel_before"]
-    # other joint counts (SMPL-X bodies, ...) get the default filter
+    # other joint counts (SMPL-X bodies, ...) get the universal model trained on rotations too
     src55 = tmp_path / "b.npz"
     np.savez(src55, poses=_rotations(55)[1].reshape(T, 165), trans=np.zeros((T, 3)))
     _, summary55 = refine_pose_file(read_pose_file(src55))
-    assert summary55["model"] == "butterworth"
+    assert summary55["model"] == "synsp-universal-w16-rot" and summary55["fallback"] is None
+    assert summary55["accel_after"] < summary55["accel_before"]
 
 
 def test_hand_built_pose_file_is_written_as_amass_npz(tmp_path):
