@@ -423,3 +423,21 @@ def test_multi_view_models_do_not_stream_but_their_similar_pose_form_does():
     online = [f for frame in x for f in stream.push(frame)] + stream.flush()[0]
     np.testing.assert_allclose(np.stack(online), synsp.refine(x, model="synsp-h36m17-3d-w8-p4+similar-poses",
                                                               repair=False), atol=1e-5)
+
+
+def test_the_default_stream_is_the_universal_model_any_body_2d_or_3d_no_harm_to_clean_motion():
+    from synsp.data.corpus import embedded_corpus_path, load_corpus
+
+    stream = Stream()
+    assert stream.refiner.name == "synsp-universal-w8" and stream.delay == 7
+    clip = load_corpus(embedded_corpus_path(), skeleton="h36m17")[0].positions[:120].astype(np.float64)
+    out = [f for frame in clip for f in stream.push(frame, track_id="a")] + stream.flush()["a"]
+    offline = synsp.refine(clip, model="synsp-universal-w8", fps=30.0)
+    np.testing.assert_allclose(np.array(out), offline, atol=1e-9)  # online equals offline
+    assert 1000 * np.linalg.norm(np.array(out) - clip, axis=-1).mean() < 1.0  # clean motion stays clean (mm)
+    flat = Stream()  # 33 MediaPipe landmarks in pixels: the same weights
+    pixels = np.random.default_rng(0).normal(300, 5, size=(30, 33, 2))
+    assert sum(len(flat.push(p, track_id=0)) for p in pixels) == 30 - 7
+    with pytest.raises(SynspInputError, match="skeleton"):  # the repair needs to know the left/right pairs
+        Stream(repair=True)
+    assert Stream(repair=True, skeleton="h36m17").repair
