@@ -470,14 +470,31 @@ def test_synsp_refines_smpl_rotation_matrices_with_the_rotation_network():
     assert jitter(out) < 0.5 * jitter(R.reshape(T, 1, 24, 9))
 
 
+def test_synsp_refines_other_joint_counts_of_rotation_matrices_with_the_universal_model():
+    """SMPL-X's ``body_pose`` (21 joints, no global orientation) is not 24 SMPL joints: the universal model
+    trained on rotations refines it; without it installed, the error names what would."""
+    from synsp.rotations import UNIVERSAL_ROTATION_MODEL, refine_rotations
+
+    T = 40
+    aa = walk(T, (21, 3), 0.3, 0.05, seed=17) - 100.0
+    R = axis_angle_to_matrix(aa).astype(np.float32)
+    out = smooth_process(R.reshape(T, 21, 3, 3), "synsp")
+    assert out.shape == (T, 21, 3, 3) and out.dtype == np.float32
+    expected = axis_angle_to_matrix(refine_rotations(aa, UNIVERSAL_ROTATION_MODEL))
+    np.testing.assert_allclose(out, expected, atol=1e-4)
+    assert jitter(out.reshape(T, 1, 21, 9)) < 0.5 * jitter(R.reshape(T, 1, 21, 9))
+    two = smooth_process(np.stack([R.reshape(T, 21, 9)] * 2, axis=1), "synsp")  # (T, persons, K, 9)
+    np.testing.assert_allclose(two[:, 1].reshape(T, 21, 3, 3), out, atol=1e-4)
+    with pytest.raises(SynspInputError, match="rotation network for 300 joints"):
+        smooth_process(np.broadcast_to(np.eye(3).ravel(), (20, 300, 9)).copy(), smooth_type="synsp")
+
+
 def test_errors_list_what_exists():
     x = np.zeros((20, 17, 3))
     with pytest.raises(SynspInputError, match="expected one of oneeuro, gaus1d, savgol, smoothnet.*deciwatch.*synsp"):
         smooth_process(x, smooth_type="kalman")
     with pytest.raises(SynspInputError, match="K = 24 keypoints with C = 9"):
         smooth_process(np.ones((20, 24, 9)), smooth_type="synsp")  # not rotations: no model for it
-    with pytest.raises(SynspInputError, match="24 SMPL joints"):
-        smooth_process(np.broadcast_to(np.eye(3).ravel(), (20, 23, 9)).copy(), smooth_type="synsp")
     with pytest.raises(SynspInputError, match=r"expected a non-empty numeric array"):
         smooth_process(np.zeros((20, 3)))
     with pytest.raises(SynspInputError, match="inf"):
