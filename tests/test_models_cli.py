@@ -25,6 +25,11 @@ def test_models_lists_the_filters_and_marks_the_defaults(capsys):
         marked = next(line for line in lines if line.startswith("  synsp-universal-w16 ["))
         assert all(f"{s} {d}D" in marked for s in ("h36m17", "coco17", "mediapipe33", "body25") for d in (2, 3))
         assert "coco133" not in marked  # hands and faces: not the universal model's
+    if "synsp-universal-w16-rot" in models:  # one set of weights for 2D, 3D and 6D rotations
+        marked = next(line for line in lines if line.startswith("  synsp-universal-w16-rot ["))
+        assert "rotations of other joint counts" in marked and "2D, 3D and rotations (6D)" in marked
+    if "synsp-universal-w8" in models:
+        assert any(line.startswith("  synsp-universal-w8 [default for synsp.Stream()]") for line in lines)
     if "synsp-h36m17-3d-w8-p4" in models:
         assert any(line.startswith("  synsp-h36m17-3d-w8-p4 [default for h36m17 3D with --views]") for line in lines)
     if "synsp-coco17-2d-w8" in models:

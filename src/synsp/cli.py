@@ -272,6 +272,8 @@ def models(name: str | None) -> None:
         val = card.get("validation", {})
         unit = "px" if card["dims"] == 2 else "mm"
         kind = "rotations (6D)" if card["dims"] == 6 else f"{card['dims']}D"
+        if card["architecture"] == "universal":  # one set of weights: the dimensions its config takes
+            kind = "2D, 3D" + (" and rotations (6D)" if card["config"].get("rotations") else "")
         delay = 0 if card.get("causal") else card["window"] - 1
         mark = f" [default for {defaults[model_name]}]" if model_name in defaults else ""
         click.echo(f"  {model_name}{mark}: {card['architecture']}, {card['skeleton']} {kind}, "
@@ -300,6 +302,7 @@ def _model_defaults(found: dict) -> dict[str, str]:
     from .api import choose_model
     from .rotations import DEFAULT_ROTATION_MODEL, UNIVERSAL_ROTATION_MODEL
     from .skeletons import SKELETONS, get_skeleton
+    from .stream import DEFAULT_STREAM_MODEL
 
     chosen: dict[str, list[str]] = {}
     for skeleton in SKELETONS:
@@ -314,6 +317,8 @@ def _model_defaults(found: dict) -> dict[str, str]:
                 chosen.setdefault(model, []).append(what)
     if DEFAULT_ROTATION_MODEL in found:
         chosen.setdefault(DEFAULT_ROTATION_MODEL, []).append("SMPL rotations (24 joints)")
+    if DEFAULT_STREAM_MODEL in found:
+        chosen.setdefault(DEFAULT_STREAM_MODEL, []).append("synsp.Stream()")
     if UNIVERSAL_ROTATION_MODEL in found:
         chosen.setdefault(UNIVERSAL_ROTATION_MODEL, []).append("rotations of other joint counts (SMPL-X/-H bodies)")
     return {model: ", ".join(what) for model, what in chosen.items()}

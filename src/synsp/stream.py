@@ -150,7 +150,10 @@ from .repair import OnlineRepair, limb_groups, relabel
 from .skeletons import SKELETONS
 from .validation import ABSURD_COORDINATE, SynspInputError
 
-__all__ = ["Stream", "Frames"]
+__all__ = ["Stream", "Frames", "DEFAULT_STREAM_MODEL"]
+
+#: what ``Stream()`` refines with: any body joint set in 2D or 3D, 7 frames of delay, no harm to clean input
+DEFAULT_STREAM_MODEL = "synsp-universal-w8"
 
 
 class Frames(list):
@@ -186,7 +189,7 @@ def _id(track_id: Any) -> str:
 class Stream:
     """Per-track online refinement with any method (see the module docstring)."""
 
-    def __init__(self, model: Any = "synsp-universal-w8", min_confidence: float = 0.3,
+    def __init__(self, model: Any = DEFAULT_STREAM_MODEL, min_confidence: float = 0.3,
                  causal: bool | None = None, skeleton: str | None = None, max_gap: int | None = None,
                  repair: bool | None = None, repair_delay: int | None = None, fps: float | None = None):
         """``model``: a method name (a filter, a shipped model, a checkpoint; see
