@@ -4,7 +4,11 @@ The sequence is built from the embedded corpus (real mocap, looped) with the
 ``3dpw-spin-like`` simulated errors; the refiner works in batches of windows
 and merges them as they come (bounded memory), with a progress bar.
 
-Run:  python benchmarks/long_input.py [--model synsp-h36m17-3d-w8] [--frames 108000]
+``--rotation-joints J``: the corpus's SMPL rotations instead (the first J of the 24; 22: an SMPL-H / SMPL-X
+body), with the ``3dpw-spin-like`` errors simulated on rotations, refined by ``synsp.rotations.refine_rotations``
+with ``--model`` (``default``: what synsp picks for J joints).
+
+Run:  python benchmarks/long_input.py [--model synsp-h36m17-3d-w8] [--frames 108000] [--rotation-joints 22]
 """
 
 from __future__ import annotations
@@ -21,7 +25,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="synsp-h36m17-3d-w8")
     parser.add_argument("--frames", type=int, default=108_000)
+    parser.add_argument("--rotation-joints", type=int, default=None, help="SMPL rotations of the first J joints")
     args = parser.parse_args(argv)
+    if args.rotation_joints is not None:
+        return _rotations(args)
 
     import synsp
     from synsp.data.corpus import load_corpus
@@ -38,6 +45,33 @@ def main(argv: list[str] | None = None) -> int:
     assert out.shape == noisy.shape and np.isfinite(out).all()
     print(f"# reproduce: python benchmarks/long_input.py --model {args.model} --frames {args.frames}")
     print(f"{args.frames} frames x 17 joints with {args.model}: {seconds:.1f} s "
+          f"({args.frames / seconds:,.0f} frames/s), peak RSS {peak:.0f} MiB (before refining: {before:.0f} MiB)")
+    return 0
+
+
+def _rotations(args: argparse.Namespace) -> int:
+    from synsp.data.corpus import load_corpus
+    from synsp.noise import simulate
+    from synsp.rotations import refine_rotations, rotation_filter
+
+    J = args.rotation_joints
+    if not 1 <= J <= 24:
+        print("--rotation-joints must be 1..24 (SMPL's joints)", file=sys.stderr)
+        return 2
+    clips = [c.rotations for c in load_corpus(skeleton="h36m17", phases="first", rotations=True)]
+    track = np.concatenate(clips * (args.frames // sum(len(c) for c in clips) + 1))[: args.frames].astype(np.float64)
+    noisy = simulate(track, "3dpw-spin-like", skeleton="smpl24", fps=30, seed=0, representation="rotations").pred
+    noisy = np.ascontiguousarray(noisy[:, :J])
+    refiner = rotation_filter(None if args.model == "default" else args.model, J)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start = time.perf_counter()
+    out = refine_rotations(noisy, refiner, fps=30)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    assert out.shape == noisy.shape and np.isfinite(out).all()
+    print(f"# reproduce: python benchmarks/long_input.py --model {args.model} --frames {args.frames} "
+          f"--rotation-joints {J}")
+    print(f"{args.frames} frames x {J} joint rotations with {refiner.name}: {seconds:.1f} s "
           f"({args.frames / seconds:,.0f} frames/s), peak RSS {peak:.0f} MiB (before refining: {before:.0f} MiB)")
     return 0
 

@@ -122,3 +122,13 @@ def test_rotation_joint_sets_refines_22_joint_bodies_with_the_default(capsys):
     assert rows["synsp-universal-w16-rot (default)"][0] < rows["butterworth"][0]  # less harm to clean rotations
     with pytest.raises(SystemExit):
         module["main"](["--joints", "24"])
+
+
+def test_long_input_runs_short_for_positions_and_rotations(capsys):
+    module = runpy.run_path(str(BENCHMARKS / "long_input.py"))
+    assert module["main"](["--model", "butterworth", "--frames", "400"]) == 0
+    assert "400 frames x 17 joints with butterworth" in capsys.readouterr().out
+    assert module["main"](["--model", "default", "--frames", "400", "--rotation-joints", "22"]) == 0
+    out = capsys.readouterr().out
+    assert "--rotation-joints 22" in out and "400 frames x 22 joint rotations with synsp-universal-w16-rot" in out
+    assert module["main"](["--frames", "400", "--rotation-joints", "30"]) == 2
