@@ -269,3 +269,24 @@ def test_joint_never_valid_is_left_as_it_was():
     assert summary["unseen"] == 1 and summary["filled"] == 0
     out = refined.tracks[0].keypoints
     assert np.isnan(out[:, 3]).all() and np.isfinite(np.delete(out, 3, axis=1)).all()
+
+
+def test_a_frame_with_some_nan_rotations_is_refined_with_them_filled_not_left_raw(tmp_path):
+    """A NaN rotation is a missing joint, not a missing frame: the frame's other rotations are refined with
+    their neighbours (were the frame dropped, it would come back raw between refined frames), the missing one
+    is filled and counted; a joint NaN in every frame stays NaN and the file is still refined."""
+    pose = _rotations(24)[1]
+    pose[5:9, 3] = np.nan
+    pose[:, 7] = np.nan
+    src = tmp_path / "holes.npz"
+    np.savez(src, poses=pose.reshape(T, 72), trans=np.zeros((T, 3)), mocap_framerate=30.0)
+    pf = read_pose_file(src)
+    assert len(pf.tracks) == 1 and len(pf.tracks[0].frames) == T
+    refined, summary = refine_pose_file(pf)
+    assert summary["filled"] == 4 and summary["unseen"] == 1
+    write_pose_file(tmp_path / "out.npz", refined)
+    out = np.load(tmp_path / "out.npz")["poses"].reshape(T, 24, 3)
+    assert np.isnan(out[:, 7]).all() and np.isfinite(np.delete(out, 7, axis=1)).all()
+    others = np.delete(np.arange(24), [3, 7])
+    changed = np.abs(out[:, others] - pose[:, others]).max(axis=(1, 2))
+    assert (changed[5:9] > 1e-6).all()  # the frames with a hole are refined like their neighbours

@@ -400,7 +400,11 @@ def _pose_file(p: Path | None, people: dict[Hashable, tuple], fps: float | None,
         layouts[pid] = layout
         if len(frames):
             num_frames = max(num_frames, int(frames[-1]) + 1)
-        ok = np.isfinite(rot).all(axis=(-1, -2))
+        # a rotation with a non-finite component is missing (that joint alone, filled and counted by the
+        # refinement like a missing joint position); a frame without any rotation is absent
+        seen = np.isfinite(rot).all(axis=-1)
+        rot = np.where(seen[..., None], rot, np.nan)
+        ok = seen.any(axis=-1)
         if not ok.any():
             continue
         tracks.append(Track(pid, frames[ok], rot[ok]))
