@@ -506,10 +506,12 @@ def refine_tracks(pose_file, refiner, refine_part, mean_accel, fps: float | None
             f"{source}: every coordinate is NaN, inf or beyond the {ABSURD_COORDINATE:g} magnitude of any real "
             "coordinate (or scores below the threshold); the data is corrupt, nothing to refine")
     if not before:
+        shorter = ("model='synsp-smpl24-rot-w8' from 8 frames for SMPL's 24 joint rotations"
+                   if pose_file.units == "axis-angle" else "model='synsp-universal-w8' from 8 frames")
         raise SynspInputError(
             f"{pose_file.source or 'pose file'}: every track is shorter than the {window}-frame window of "
             f"{refiner.name} (or has no valid joint); nothing to refine. Pass a shorter-window method "
-            "(e.g. model='one-euro'; model='synsp-universal-w8' from 8 frames) or a longer recording")
+            f"(e.g. model='one-euro'; {shorter}) or a longer recording")
     summary = dict(frames=pose_file.num_frames, persons=len(pose_file.tracks), filled=filled_total, unseen=unseen,
                    accel_before=float(np.nanmean(before)), accel_after=float(np.nanmean(after)),
                    model=str(refiner.name), unrefined_tracks=sorted(set(unrefined), key=str))

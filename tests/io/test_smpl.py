@@ -290,3 +290,13 @@ def test_a_frame_with_some_nan_rotations_is_refined_with_them_filled_not_left_ra
     others = np.delete(np.arange(24), [3, 7])
     changed = np.abs(out[:, others] - pose[:, others]).max(axis=(1, 2))
     assert (changed[5:9] > 1e-6).all()  # the frames with a hole are refined like their neighbours
+
+
+def test_a_rotation_file_shorter_than_the_window_names_methods_that_refine_rotations(tmp_path):
+    src = tmp_path / "short.npz"
+    np.savez(src, poses=_rotations(55)[1][:10].reshape(10, 165), trans=np.zeros((10, 3)), mocap_framerate=30.0)
+    with pytest.raises(SynspInputError, match="16-frame window of synsp-universal-w16-rot") as err:
+        refine_pose_file(read_pose_file(src))
+    assert "one-euro" in str(err.value) and "synsp-universal-w8" not in str(err.value)  # not a positions model
+    refined, summary = refine_pose_file(read_pose_file(src), model="one-euro")
+    assert summary["model"] == "one-euro" and refined.tracks[0].keypoints.shape == (10, 55, 3)
