@@ -219,25 +219,6 @@ def test_with_rotations_the_same_weights_take_6d_rotations_as_two_column_tokens_
         _trained_like()(x, dims=6)
 
 
-def test_rotation_root_flags_the_body_orientation_as_the_trajectory_token():
-    """With ``rotation_root`` joint 0's two column tokens (the global orientation) carry the trajectory flag:
-    the network can treat the body's orientation as it treats the positions' trajectory; the other joints
-    stay interchangeable."""
-    plain = _trained_like(rotations=True)
-    rooted = UniversalSynSP(UniversalConfig(**TINY, rotations=True, rotation_root=True)).eval()
-    rooted.load_state_dict(plain.state_dict())  # the same weights: only the flags differ
-    J = 9
-    x = _rot6d_windows(2, 8, J, seed=3)
-    mask = torch.zeros(2, 8, J)
-    assert not torch.allclose(rooted(x, mask=mask, dims=6).final, plain(x, mask=mask, dims=6).final, atol=1e-5)
-    perm = torch.cat([torch.tensor([0]), 1 + torch.randperm(J - 1)])  # joint 0 stays first
-    y = rooted(x, mask=mask, dims=6).final.reshape(2, 8, J, 6)
-    y_perm = rooted(x.reshape(2, 8, J, 6)[:, :, perm].reshape(2, 8, -1), mask=mask, dims=6).final
-    torch.testing.assert_close(y_perm.reshape(2, 8, J, 6), y[:, :, perm], atol=1e-5, rtol=1e-4)
-    x3 = torch.randn(2, 8, 10 * 3)  # positions: unchanged by the switch
-    torch.testing.assert_close(rooted(x3, dims=3).final, plain(x3, dims=3).final)
-
-
 def test_a_model_widened_for_rotations_refines_positions_exactly_as_before():
     source = _trained_like()
     widened = UniversalSynSP(UniversalConfig(**TINY, rotations=True)).eval()

@@ -62,8 +62,8 @@ __all__ = ["robustness", "robustness_methods", "ROBUSTNESS_2D", "Condition", "co
 LEVELS = (0.01, 0.03)
 #: rotations: the held-out families' levels, RMS geodesic angle in degrees (LEVELS at 2.5 degrees per 1 %)
 ROTATION_LEVELS = (2.5, 7.5)
-#: the rotation refiners of the table when none are named: two filters and the shipped rotation network
-ROTATION_METHODS = ("butterworth", "kalman-rts", "synsp-smpl24-rot-w8")
+#: the rotation refiners of the table when none are named: two filters, the rotation network and the universal model
+ROTATION_METHODS = ("butterworth", "kalman-rts", "synsp-smpl24-rot-w8", "synsp-universal-w16-rot")
 PRESETS_3D = ("h36m-fcn-like", "3dpw-spin-like", "vibe-like")
 PRESETS_2D = ("hrnet-like", "mediapipe-like")
 _KINDS = (("locomotion", ("walk", "run", "terrain", "jog")),

@@ -83,7 +83,6 @@ class UniversalConfig:
     pose_quality_encoding: bool = True
     coefficient_skip: bool = False  # heads also read the token's own preconditioned coefficients (a linear path)
     rotations: bool = False  # also takes 6D joint rotations (dims 6): two column tokens per joint, flagged
-    rotation_root: bool = False  # rotations: joint 0's columns (the body's orientation) carry the trajectory flag
 
     def __post_init__(self) -> None:
         if not 2 <= self.window <= 128:
@@ -181,8 +180,6 @@ class UniversalSynSP(nn.Module):
         flags = torch.zeros(B, N, 3 if c.rotations else 2, dtype=pts.dtype, device=pts.device)
         if rotations:
             flags[:, :, 2] = 1.0  # rotation columns: no trajectory token
-            if c.rotation_root:  # the body's orientation plays the part of the positions' trajectory token
-                flags[:, :2, 0] = 1.0
         else:
             flags[:, -1, 0] = 1.0  # the trajectory token
             flags[:, :, 1] = float(D == 2)
