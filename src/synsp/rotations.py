@@ -195,8 +195,8 @@ def rotation_filter(model: Any = None, num_joints: int | None = None) -> "Tempor
         refiner = model if isinstance(model, (TemporalFilter, RotationNetwork)) else get_refiner(str(model))
     except SynspInputError:
         refiner = None
-    if isinstance(refiner, NetworkRefiner) and refines_rotations(refiner):  # the universal model, positions
-        refiner = RotationNetwork(refiner)  # by default: here on rotations
+    if refines_rotations(refiner):  # the universal model with rotations: a position refiner by default
+        refiner = RotationNetwork(refiner)
     if isinstance(refiner, (TemporalFilter, RotationNetwork)):
         return refiner
     key = str(model)

@@ -278,9 +278,9 @@ def _channels(config: TrainConfig) -> tuple[int, int]:
     return (J + 1) * D, J + 1
 
 
-def _dims(config: TrainConfig) -> int:
-    """Coordinates per joint the model works on: 6 (rotations, 6D), 2 or 3."""
-    return {ROTATIONS: 6, "2d": 2}.get(config.representation, 3)
+def _dims(representation: str) -> int:
+    """Coordinates per joint a model works on for ``representation``: 6 (rotations, 6D), 2 or 3."""
+    return {ROTATIONS: 6, "2d": 2}.get(representation, 3)
 
 
 def _normalization(config: TrainConfig) -> str:
@@ -300,7 +300,7 @@ def _model_config(config: TrainConfig) -> dict[str, Any]:
                 "mask_channels": mask_channels if config.mask else 0, **SIZES[config.size],
                 "input_residual": config.residual}
     elif config.architecture == "universal":
-        base = {"window": config.window, "dims": _dims(config), "mask": config.mask}
+        base = {"window": config.window, "dims": _dims(config.representation), "mask": config.mask}
     elif config.architecture == "smoothnet":
         base = {"window": config.window}
     elif config.architecture in ("deciwatch", "hanet"):
@@ -322,8 +322,8 @@ def make_card(config: TrainConfig, model_config: dict[str, Any], data: str | Non
         config_class(config.architecture)(**model_config).window)  # interval * q + 1
     return ModelCard(
         name=config.name, architecture=config.architecture, config=model_config,
-        skeleton="any" if universal else sk.name, dims=_dims(config), window=window, views=config.views,
-        fps=30.0, root_joints=(0,) if universal else tuple(sk.root_joints),
+        skeleton="any" if universal else sk.name, dims=_dims(config.representation), window=window,
+        views=config.views, fps=30.0, root_joints=(0,) if universal else tuple(sk.root_joints),
         mask=config.mask and config.architecture in ("synsp", "universal"),
         causal=config.causal, normalization=_normalization(config),
         skeleton_definition=None if universal or sk.name in BUILTIN_SKELETONS else sk.to_dict(),
@@ -601,9 +601,9 @@ def _build(config: TrainConfig, procs: _Processes, meta: dict, resume: bool) -> 
     model = build_model(card).to(config.device)
     if config.init:
         start, _ = load_model(config.init)
-        if isinstance(model, UniversalSynSP) and isinstance(start, UniversalSynSP) and (
-                model.config.rotations and not start.config.rotations):  # a universal model learning rotations from one without
-            model.load_state_without_rotations(start.state_dict())
+        if (isinstance(model, UniversalSynSP) and isinstance(start, UniversalSynSP)
+                and model.config.rotations and not start.config.rotations):
+            model.load_state_without_rotations(start.state_dict())  # learning rotations from a model without
         else:
             # switches without weights (e.g. view_mean_skip) may differ; every weight must fit
             check_state_dict(start.state_dict(), model, f"--init {config.init}", what="its weights",
@@ -723,8 +723,7 @@ def _train_epoch(config: TrainConfig, procs: _Processes, run: _Run, data: _Data,
         subset = _joint_subset(config, skeleton, epoch, step) if representation != ROTATIONS else None
         x, y, mask = _batch_to_tensors(batch, config, data.root_joints, skeleton, representation, subset)
         with torch.autocast("cuda", enabled=run.use_amp):
-            loss, _ = _loss(config.architecture, run.stepper, x, y, mask, config,
-                            dims={"2d": 2, ROTATIONS: 6}.get(representation, 3))
+            loss, _ = _loss(config.architecture, run.stepper, x, y, mask, config, dims=_dims(representation))
         if not math.isfinite(loss.item()):
             raise RuntimeError(f"loss became {loss.item()} at epoch {epoch}; lower the learning rate")
         run.optimizer.zero_grad(set_to_none=True)
