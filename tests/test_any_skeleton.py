@@ -70,12 +70,13 @@ def test_the_api_falls_back_too_and_the_summary_says_why():
     # the default for one person's body, any joint set: the universal model (it does least harm to clean input)
     assert choose_model(17, 3) == choose_model(17, 2) == choose_model(22, 3) == (UNIVERSAL_MODEL, None)
     assert choose_model(133, 2) == ("synsp-coco17-2d-w8", None)  # hands and face inside: the body's own model
-    assert choose_model(17, 3, views=4) == ("synsp-h36m17-3d-w8-p4", None)  # several views: the fusing model
+    # several views: each refined by the universal model, then fused (the 4-view network harms clean views)
+    assert choose_model(17, 3, views=4) == ("synsp-universal-w16+view-mean", None)
     assert choose_model(22, 2)[0] == UNIVERSAL_MODEL  # the same weights refine 2D
-    # not bodies, several views at once: the filter
+    # not bodies: the filter
     assert choose_model(21, 2, "hand21") == (FALLBACK_FILTER, "no shipped model for 21 joints in 2D on skeleton "
                                              "'hand21': refined with the butterworth filter")
-    assert choose_model(22, 3, views=4)[0] == FALLBACK_FILTER
+    assert choose_model(22, 3, views=4)[0] == UNIVERSAL_MODEL + "+view-mean"  # any body's views: fused
     pf = PoseFile([Track(0, np.arange(90), x)], num_frames=90, format="array", units="m")
     _, summary = refine_pose_file(pf, fps=30)
     assert summary["model"] == UNIVERSAL_MODEL and summary["fallback"] is None

@@ -132,3 +132,14 @@ def test_long_input_runs_short_for_positions_and_rotations(capsys):
     out = capsys.readouterr().out
     assert "--rotation-joints 22" in out and "400 frames x 22 joint rotations with synsp-universal-w16-rot" in out
     assert module["main"](["--frames", "400", "--rotation-joints", "30"]) == 2
+
+
+def test_multiview_robustness_rows_run(capsys):
+    module = runpy.run_path(str(BENCHMARKS / "multiview_robustness.py"))
+    assert module["main"](["--views", "2", "--frames", "150", "--methods", "synsp-universal-w16+view-mean"]) == 0
+    out = capsys.readouterr().out
+    assert "reproduce: python benchmarks/multiview_robustness.py --views 2 --frames 150 --split test" in out
+    rows = {line.split("|")[1].strip(): [float(c) for c in line.split("|")[2:-1]]
+            for line in out.splitlines() if line.startswith("| ") and not line.startswith("| method")}
+    assert rows["input"][0] == 0.0 and rows["synsp-universal-w16+view-mean"][0] < 1.0  # clean views stay clean
+    assert rows["mean of the input views"][1] < rows["input"][1]  # two views' errors average out

@@ -53,7 +53,7 @@ LAYERS: list[tuple[str, ...]] = [
     # 6: synthetic errors and real training data (read with synsp.io)
     ("synsp.noise", "synsp.error_families", "synsp.label_errors", "synsp.data"),
     # 7: refiners
-    ("synsp.refiners", "synsp.rotations", "synsp.grouping"),
+    ("synsp.refiners", "synsp.rotations", "synsp.grouping", "synsp.view_fusion"),
     # 8: fronts over refiners: the API, streaming, batches, evaluation, training
     ("synsp.stream", "synsp.api", "synsp.batch", "synsp.evaluation", "synsp.training"),
     # 9: applications

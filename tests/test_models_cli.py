@@ -30,8 +30,9 @@ def test_models_lists_the_filters_and_marks_the_defaults(capsys):
         assert "rotations of other joint counts" in marked and "2D, 3D and rotations (6D)" in marked
     if "synsp-universal-w8" in models:
         assert any(line.startswith("  synsp-universal-w8 [default for synsp.Stream()]") for line in lines)
-    if "synsp-h36m17-3d-w8-p4" in models:
-        assert any(line.startswith("  synsp-h36m17-3d-w8-p4 [default for h36m17 3D with --views]") for line in lines)
+    if "synsp-universal-w16" in models:  # --views: every view refined by it, then the views fused
+        marked = next(line for line in lines if line.startswith("  synsp-universal-w16 ["))
+        assert "synsp refine --views (each view, then fused)" in marked
     if "synsp-coco17-2d-w8" in models:
         marked = next(line for line in lines if line.startswith("  synsp-coco17-2d-w8 ["))
         assert "coco133 2D" in marked

@@ -122,12 +122,12 @@ def test_bad_checkpoints_and_inputs_raise_clear_errors(tmp_path):
         load_model(stem)
 
 
-def test_views_true_picks_the_multi_view_model_and_fuses_the_views():
+def test_views_true_fuses_the_views_by_default_and_with_the_4_view_network():
     import synsp
     from synsp.api import default_model
 
     assert default_model(17, 3) == "synsp-h36m17-3d-w8"
-    assert default_model(17, 3, views=4) == "synsp-h36m17-3d-w8-p4"
+    assert default_model(17, 3, views=4) == "synsp-h36m17-3d-w8-p4"  # the dedicated model for views, by name
     rng = np.random.default_rng(0)
     truth = np.cumsum(rng.normal(scale=0.002, size=(40, 1, 17, 3)), axis=0) + rng.normal(size=(1, 1, 17, 3)) * 0.3
     x = truth + rng.normal(scale=0.03, size=(40, 4, 17, 3))  # 4 views, independent errors
@@ -136,6 +136,9 @@ def test_views_true_picks_the_multi_view_model_and_fuses_the_views():
     err = lambda y: np.linalg.norm(y - truth, axis=-1).mean()  # noqa: E731
     assert err(fused) < err(alone)
     assert np.abs(fused - fused[:, :1]).max() < 0.5 * np.abs(x - x[:, :1]).max()  # the views agree afterwards
+    network = synsp.refine(x, model="synsp-h36m17-3d-w8-p4", views=True)  # the 4-view network fuses too
+    assert err(network) < err(alone)
+    assert np.abs(network - network[:, :1]).max() < 0.5 * np.abs(x - x[:, :1]).max()
 
 
 def test_every_shipped_model_not_trained_for_robustness_says_so(capsys):

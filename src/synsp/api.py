@@ -23,7 +23,7 @@ from .filters import FILTERS
 from .identity import repair_track_identities
 from .io.tracks import regroup, ungroup
 from .metrics import mean_angular_acceleration
-from .refiners import FunctionRefiner, Refiner, fit_refiner, get_refiner, shipped_models, subset_indices
+from .refiners import VIEW_MEAN, FunctionRefiner, Refiner, fit_refiner, get_refiner, shipped_models, subset_indices
 from .repair import relabel, repair_poses
 from .rotations import RotationNetwork, refine_rotations, rotation_filter, translation_filter
 from .skeletons import SKELETONS, Skeleton, get_skeleton, skeleton_for
@@ -92,7 +92,10 @@ def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views:
     0.40), and it is the better of the two on most held-out error families; the dedicated models stay
     ahead on the noise presets (large slow drift: 0.90-0.93x the input's MPJPE against 0.96-0.99x) and
     on quantized 3D input, and are chosen by name (docs/results.md, "Robustness").
-    Several views at once, hands and faces: the dedicated shipped model for the data
+    Several synchronised views of such a body (``views > 1``): ``UNIVERSAL_MODEL + "+view-mean"``, every view
+    refined alone and the views fused (:mod:`synsp.view_fusion`; it adds 0.2 mm to clean views where the
+    4-view network adds 15.3, which stays available by name).
+    Hands and faces: the dedicated shipped model for the data
     (:func:`default_model`, ``note`` None); else :data:`FALLBACK_FILTER` with a one-line ``note`` saying
     why: no skeleton is refused.  Butterworth because it needs nothing but the frame rate: a zero-phase
     low-pass at 6 Hz, independent of the units and of the joints (the Kalman filters' noise levels are in
@@ -102,9 +105,9 @@ def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views:
     """
     names = [skeleton] if skeleton else skeleton_for(num_joints)  # unnamed: the registered joint sets of that size
     body = not (names and all(n in NOT_BODIES for n in names))
-    if (views == 1 and dims in (2, 3) and body and num_joints <= UNIVERSAL_MAX_JOINTS
-            and UNIVERSAL_MODEL in shipped_models()):
-        return UNIVERSAL_MODEL, None
+    if dims in (2, 3) and body and num_joints <= UNIVERSAL_MAX_JOINTS and UNIVERSAL_MODEL in shipped_models():
+        # several views of one person: each refined alone, then fused (synsp.view_fusion)
+        return (UNIVERSAL_MODEL if views == 1 else UNIVERSAL_MODEL + VIEW_MEAN), None
     try:
         return default_model(num_joints, dims, skeleton, views=views), None
     except SynspInputError:
@@ -172,8 +175,10 @@ def refine(
 
     The P axis holds persons, each refined alone, unless ``views=True``: then it
     holds P synchronised views of one person in one world frame (cameras with
-    known extrinsics, triangulated or lifted per view), refined together by the
-    shipped multi-view model (``synsp-h36m17-3d-w8-p4``, trained with 4 views).
+    known extrinsics, triangulated or lifted per view): by default each view is
+    refined alone and the views are fused (``synsp-universal-w16+view-mean``,
+    :mod:`synsp.view_fusion`; every view gets the fused poses); ``model=
+    "synsp-h36m17-3d-w8-p4"`` refines them together with the 4-view network.
 
     ``model``: a shipped model name, a checkpoint path or a filter name
     (``"one-euro"``, ``"savgol"``, ``"gaussian"``, ``"butterworth"``,

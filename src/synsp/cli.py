@@ -302,21 +302,28 @@ def _model_defaults(found: dict) -> dict[str, str]:
     from .api import choose_model
     from .rotations import DEFAULT_ROTATION_MODEL, UNIVERSAL_ROTATION_MODEL
     from .skeletons import SKELETONS, get_skeleton
+    from .refiners import VIEW_MEAN
     from .stream import DEFAULT_STREAM_MODEL
 
     chosen: dict[str, list[str]] = {}
+    fusing: set[str] = set()  # models whose views are fused by default (synsp refine --views)
     for skeleton in SKELETONS:
         for dims in (2, 3):
             for views in (1, 4):
                 model, note = choose_model(get_skeleton(skeleton).num_joints, dims, skeleton, views=views)
+                fused = model.endswith(VIEW_MEAN)  # every view refined by the model, then the views fused
+                model = model[: -len(VIEW_MEAN)] if fused else model
                 if note is not None or model not in found:
                     continue  # a filter, for want of a model
                 if views > 1 and model == choose_model(get_skeleton(skeleton).num_joints, dims, skeleton)[0]:
+                    fusing.update([model] if fused else [])
                     continue  # the same model with or without --views: said once
                 what = f"{skeleton} {dims}D" + (" with --views" if views > 1 else "")
                 chosen.setdefault(model, []).append(what)
     if DEFAULT_ROTATION_MODEL in found:
         chosen.setdefault(DEFAULT_ROTATION_MODEL, []).append("SMPL rotations (24 joints)")
+    for model in sorted(fusing):
+        chosen[model].append("synsp refine --views (each view, then fused)")
     if DEFAULT_STREAM_MODEL in found:
         chosen.setdefault(DEFAULT_STREAM_MODEL, []).append("synsp.Stream()")
     if UNIVERSAL_ROTATION_MODEL in found:

@@ -73,11 +73,14 @@ from .windows import WindowAccumulator, window_starts
 
 __all__ = ["Refiner", "NetworkRefiner", "SubsetRefiner", "FunctionRefiner", "get_refiner", "fit_refiner",
            "for_skeleton", "shipped_models", "WEIGHTS_DIR", "resample_time", "network_refiner",
-           "register_resolver", "register_wrapper", "BUILTIN_REFINER_MODULES"]
+           "register_resolver", "register_wrapper", "BUILTIN_REFINER_MODULES", "VIEW_MEAN"]
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 #: a multi-view model's name plus this suffix refines one person with similar poses (synsp.grouping)
 SIMILAR_POSES = "+similar-poses"
+#: a single-view method's name plus this suffix refines synchronised views of one person, each alone, then
+#: fuses them (synsp.view_fusion)
+VIEW_MEAN = "+view-mean"
 
 
 class NetworkRefiner:
@@ -586,7 +589,7 @@ def fit_refiner(refiner: Refiner, num_joints: int, skeleton: str | None = None) 
 
 #: the modules of the concrete refiners that register themselves here at import time; loaded by name
 #: (:func:`importlib.import_module`) on the first lookup that needs the registry, never imported here
-BUILTIN_REFINER_MODULES = ("synsp.grouping", "synsp.rotations")
+BUILTIN_REFINER_MODULES = ("synsp.grouping", "synsp.rotations", "synsp.view_fusion")
 #: (does a name match, the refiner for it) in registration order; the first match wins
 _RESOLVERS: list[tuple[Callable[[str], bool], Callable[..., Refiner]]] = []
 #: a card's normalisation -> what wraps a network with that card (``ROTATIONS_6D``: synsp.rotations)
