@@ -9,6 +9,12 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
+def _table_rows(out: str) -> dict[str, list[float]]:
+    """A printed markdown table's rows: first cell -> the other cells as numbers (the header row left out)."""
+    return {line.split("|")[1].strip(): [float(c) for c in line.split("|")[2:-1]]
+            for line in out.splitlines() if line.startswith("| ") and not line.startswith("| method")}
+
+
 def test_swaa_benchmark_quick(capsys, monkeypatch):
     monkeypatch.setattr(sys, "argv", ["swaa.py", "--quick", "--sizes", "8"])
     module = runpy.run_path(str(BENCHMARKS / "swaa.py"))
@@ -115,8 +121,7 @@ def test_rotation_joint_sets_refines_22_joint_bodies_with_the_default(capsys):
     assert module["main"](["--joints", "22", "--frames", "200", "--methods", "butterworth,default"]) == 0
     out = capsys.readouterr().out
     assert "reproduce: python benchmarks/rotation_joint_sets.py --joints 22 --split test --frames 200" in out
-    rows = {line.split("|")[1].strip(): [float(c) for c in line.split("|")[2:-1]]
-            for line in out.splitlines() if line.startswith("| ") and not line.startswith("| method")}
+    rows = _table_rows(out)
     assert set(rows) == {"input", "butterworth", "synsp-universal-w16-rot (default)"}
     assert rows["input"][0] == 0.0 and rows["input"][3] > 0  # clean: nothing added; spiky 2.5 deg: an error
     assert rows["synsp-universal-w16-rot (default)"][0] < rows["butterworth"][0]  # less harm to clean rotations
@@ -139,7 +144,6 @@ def test_multiview_robustness_rows_run(capsys):
     assert module["main"](["--views", "2", "--frames", "150", "--methods", "synsp-universal-w16+view-mean"]) == 0
     out = capsys.readouterr().out
     assert "reproduce: python benchmarks/multiview_robustness.py --views 2 --frames 150 --split test" in out
-    rows = {line.split("|")[1].strip(): [float(c) for c in line.split("|")[2:-1]]
-            for line in out.splitlines() if line.startswith("| ") and not line.startswith("| method")}
+    rows = _table_rows(out)
     assert rows["input"][0] == 0.0 and rows["synsp-universal-w16+view-mean"][0] < 1.0  # clean views stay clean
     assert rows["mean of the input views"][1] < rows["input"][1]  # two views' errors average out
