@@ -14,7 +14,7 @@ removes what the views share over time.
 Why not a network that refines the views together: the shipped 4-view SynSP
 (``synsp-h36m17-3d-w8-p4``, trained on the noise presets alone and not
 re-trained) adds 15.3 mm to error-free views and is worse than its input on
-error families it never saw, while this fusion adds 0.2 mm and is within 1.4 %
+error families it never saw, while this fusion adds 0.2 mm and is within 1.1 %
 of it on the presets (docs/results.md, "Multi-view").  The network stays
 available by name.
 
