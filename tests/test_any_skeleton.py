@@ -77,6 +77,7 @@ def test_the_api_falls_back_too_and_the_summary_says_why():
     assert choose_model(21, 2, "hand21") == (FALLBACK_FILTER, "no shipped model for 21 joints in 2D on skeleton "
                                              "'hand21': refined with the butterworth filter")
     assert choose_model(22, 3, views=4)[0] == UNIVERSAL_MODEL + "+view-mean"  # any body's views: fused
+    assert choose_model(17, 2, views=4)[0] == UNIVERSAL_MODEL  # 2D views: each camera's image alone, not averaged
     pf = PoseFile([Track(0, np.arange(90), x)], num_frames=90, format="array", units="m")
     _, summary = refine_pose_file(pf, fps=30)
     assert summary["model"] == UNIVERSAL_MODEL and summary["fallback"] is None

@@ -92,9 +92,10 @@ def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views:
     0.40), and it is the better of the two on most held-out error families; the dedicated models stay
     ahead on the noise presets (large slow drift: 0.90-0.93x the input's MPJPE against 0.96-0.99x) and
     on quantized 3D input, and are chosen by name (docs/results.md, "Robustness").
-    Several synchronised views of such a body (``views > 1``): ``UNIVERSAL_MODEL + "+view-mean"``, every view
-    refined alone and the views fused (:mod:`synsp.view_fusion`; it adds 0.2 mm to clean views where the
-    4-view network adds 15.3, which stays available by name).
+    Several synchronised 3D views of such a body in one world frame (``views > 1``): ``UNIVERSAL_MODEL +
+    "+view-mean"``, every view refined alone and the views fused (:mod:`synsp.view_fusion`; it adds 0.2 mm
+    to clean views where the 4-view network adds 15.3, which stays available by name); 2D views (each in
+    its own camera's image) are refined alone, not fused.
     Hands and faces: the dedicated shipped model for the data
     (:func:`default_model`, ``note`` None); else :data:`FALLBACK_FILTER` with a one-line ``note`` saying
     why: no skeleton is refused.  Butterworth because it needs nothing but the frame rate: a zero-phase
@@ -106,8 +107,9 @@ def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views:
     names = [skeleton] if skeleton else skeleton_for(num_joints)  # unnamed: the registered joint sets of that size
     body = not (names and all(n in NOT_BODIES for n in names))
     if dims in (2, 3) and body and num_joints <= UNIVERSAL_MAX_JOINTS and UNIVERSAL_MODEL in shipped_models():
-        # several views of one person: each refined alone, then fused (synsp.view_fusion)
-        return (UNIVERSAL_MODEL if views == 1 else UNIVERSAL_MODEL + VIEW_MEAN), None
+        # several 3D views of one person in one world frame: each refined alone, then fused (synsp.view_fusion);
+        # 2D views are each in their own camera's image: refined alone, not averaged
+        return (UNIVERSAL_MODEL + VIEW_MEAN if views > 1 and dims == 3 else UNIVERSAL_MODEL), None
     try:
         return default_model(num_joints, dims, skeleton, views=views), None
     except SynspInputError:
