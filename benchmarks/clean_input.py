@@ -17,12 +17,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import synsp
-    from synsp.data.corpus import built_corpus_path, embedded_corpus_path, load_corpus
+    from synsp.data.corpus import available_corpus_path, load_corpus
     from synsp.metrics import summarize
     from synsp.metrics import rotation_metrics
     from synsp.rotations import refine_rotations
 
-    corpus = built_corpus_path() if built_corpus_path().is_file() else embedded_corpus_path()
+    corpus = available_corpus_path()
     clips = sorted(load_corpus(corpus, skeleton="h36m17", split="test", phases="first", rotations=True),
                    key=lambda c: c.clip_id)
     keep, total = [], 0

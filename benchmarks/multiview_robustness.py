@@ -30,11 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--methods", default="synsp-universal-w16+view-mean,synsp-h36m17-3d-w8-p4")
     args = parser.parse_args(argv)
 
-    from synsp.data.corpus import built_corpus_path, embedded_corpus_path
+    from synsp.data.corpus import available_corpus_path
     from synsp.refiners import get_refiner
     from synsp.training import validation_split
 
-    corpus = str(built_corpus_path() if built_corpus_path().is_file() else embedded_corpus_path())
+    corpus = str(available_corpus_path())
     conds = {name: validation_split("h36m17", preset, args.frames, corpus, views=args.views, split=args.split,
                                     level=level) for name, preset, level in ROWS}
     if not next(iter(conds.values())):

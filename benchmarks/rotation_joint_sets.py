@@ -31,13 +31,13 @@ def main(argv: list[str] | None = None) -> int:
 
     import numpy as np
 
-    from synsp.data.corpus import built_corpus_path, embedded_corpus_path
+    from synsp.data.corpus import available_corpus_path
     from synsp.experiments.robustness import rotation_conditions
     from synsp.metrics import geodesic_error
     from synsp.rotations import refine_rotations, rotation_filter
     from synsp.training import input_as_rotations
 
-    corpus = str(built_corpus_path() if built_corpus_path().is_file() else embedded_corpus_path())
+    corpus = str(available_corpus_path())
     conds = [c for c in rotation_conditions(args.frames, corpus, split=args.split) if not c.name.startswith("preset")]
     if not conds or not conds[0].clips:
         print(f"the corpus has no {args.split} rotation clips: build it with `synsp data build`")

@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import numpy as np
 
-    from synsp.data.corpus import built_corpus_path, embedded_corpus_path, load_corpus
+    from synsp.data.corpus import available_corpus_path, load_corpus
     from synsp.error_families import bone_rotate, person_size
     from synsp.metrics import summarize
     from synsp.noise.processes import ar
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     from synsp.skeletons import get_skeleton
 
     sk = get_skeleton("h36m17")
-    corpus = built_corpus_path() if built_corpus_path().is_file() else embedded_corpus_path()
+    corpus = available_corpus_path()
     clips = sorted(load_corpus(corpus, split="test", phases="first"), key=lambda c: c.clip_id)
     gts, total = [], 0
     for c in clips:

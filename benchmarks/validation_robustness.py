@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import numpy as np
 
-    from synsp.data.corpus import built_corpus_path, embedded_corpus_path
+    from synsp.data.corpus import available_corpus_path
     from synsp.data.positions import split_positions
     from synsp.error_families import simulate_family
     from synsp.metrics import summarize
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         return _rotations(args)
     two_d = args.representation == "2d"
     skeleton = args.skeleton or ("coco17" if two_d else "h36m17")
-    corpus = built_corpus_path() if built_corpus_path().is_file() else embedded_corpus_path()
+    corpus = available_corpus_path()
     truths = [g for g, _ in split_positions(skeleton, args.split, args.representation, args.frames, str(corpus))]
     if not truths:
         print(f"the corpus has no {args.split} clips: build it with `synsp data build`")
@@ -89,10 +89,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _rotations(args: argparse.Namespace) -> int:
     """The rotation rows: mean geodesic angle (degrees; clean rows: added) / forward-kinematics MPJPE (mm)."""
-    from synsp.data.corpus import built_corpus_path, embedded_corpus_path
+    from synsp.data.corpus import available_corpus_path
     from synsp.experiments.robustness import measure_rotations, rotation_conditions, rotation_refiner
 
-    corpus = str(built_corpus_path() if built_corpus_path().is_file() else embedded_corpus_path())
+    corpus = str(available_corpus_path())
     conds = [c for c in rotation_conditions(args.frames, corpus, split=args.split) if not c.name.startswith("preset")]
     if not conds or not conds[0].clips:
         print(f"the corpus has no {args.split} rotation clips: build it with `synsp data build`")

@@ -316,7 +316,8 @@ def _model_defaults(found: dict) -> dict[str, str]:
                 if note is not None or model not in found:
                     continue  # a filter, for want of a model
                 if views > 1 and model == choose_model(get_skeleton(skeleton).num_joints, dims, skeleton)[0]:
-                    fusing.update([model] if fused else [])
+                    if fused:
+                        fusing.add(model)
                     continue  # the same model with or without --views: said once
                 what = f"{skeleton} {dims}D" + (" with --views" if views > 1 else "")
                 chosen.setdefault(model, []).append(what)

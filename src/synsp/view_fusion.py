@@ -61,7 +61,7 @@ class ViewMeanRefiner:
             missing |= missing_from_confidence(confidence, x.shape, self.min_confidence)
         never = missing.all(axis=0)  # (P, J): a joint a view never saw, stood in for by the other views' mean
         if never.any():
-            with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # frames no view saw: NaN, filled by the refiner
                 stand_in = np.nanmean(np.where(missing[..., None], np.nan, x), axis=1)  # (T, J, D)
             x = x.copy()
@@ -74,14 +74,10 @@ class ViewMeanRefiner:
         refined = np.asarray(refined, dtype=np.float64)
         filled = np.asarray(filled, dtype=bool) | never[None]
         seen = ~filled  # (T, P, J): observed by that view
+        # the views that observed the joint; where none did, all of them (the refiner filled it in each)
         weight = np.where(seen.any(axis=1, keepdims=True), seen, True).astype(np.float64)[..., None]
-        valid = np.isfinite(refined).all(-1, keepdims=True)  # a joint never seen by a view stays NaN there
-        weight = np.where(valid, weight, 0.0)
-        total = weight.sum(axis=1, keepdims=True)
-        fused = (np.where(valid, refined, 0.0) * weight).sum(axis=1, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            fused = np.where(total > 0, fused / np.where(total > 0, total, 1.0), np.nan)
-        out = np.repeat(fused, x.shape[1], axis=1)
+        fused = (refined * weight).sum(axis=1, keepdims=True) / weight.sum(axis=1, keepdims=True)
+        out = np.repeat(fused, x.shape[1], axis=1)  # a refiner's NaN stays NaN: the caller's check names it
         return (out, filled) if return_filled else out
 
 

@@ -53,7 +53,8 @@ from .sources import RawClip, find_cmu_mocap, list_clips, load_clip
 
 __all__ = [
     "BASE_FPS", "Clip", "build_corpus", "load_corpus", "split_of", "corpus_table",
-    "default_cache", "embedded_corpus_path", "built_corpus_path", "takes_by_split", "subset_corpus",
+    "default_cache", "embedded_corpus_path", "built_corpus_path", "available_corpus_path", "takes_by_split",
+    "subset_corpus",
     "corpus_meta", "save_corpus",
 ]
 
@@ -106,6 +107,13 @@ def built_corpus_path() -> Path:
 def embedded_corpus_path() -> Path:
     """The small corpus shipped inside the package (demo and tests)."""
     return Path(__file__).parent / "embedded" / "corpus_small.npz"
+
+
+def available_corpus_path() -> Path:
+    """The built corpus (:func:`built_corpus_path`) when ``synsp data build`` has made it, else the embedded
+    one (what a fresh clone holds): the corpus the benchmark scripts read."""
+    built = built_corpus_path()
+    return built if built.is_file() else embedded_corpus_path()
 
 
 def clean_segments(positions: np.ndarray, fps: float) -> list[tuple[int, int]]:
