@@ -13,7 +13,7 @@ from synsp.normalization import ROTATIONS_6D, denormalize_rotation_windows, norm
 from synsp.refiners import NetworkRefiner, network_refiner
 from synsp.rotations import SMPL24_OFFSETS, RotationNetwork, smpl24_joints
 from synsp.skeletons import get_skeleton
-from synsp.training import TrainConfig, train
+from synsp.training import TrainConfig, smpl24_joints_torch, train
 from synsp.validation import SynspInputError
 
 
@@ -83,6 +83,19 @@ def test_forward_kinematics_body_and_metrics():
     assert m["angle"] == pytest.approx(10.0 / 24, rel=1e-6)  # one joint of 24 off by 10 degrees
     assert m["mpjpe"] > 0 and m["accel"] < 1e-6  # a constant error: no acceleration error
     assert m["mpjpe"] < 1000 * 0.33 * np.radians(10) / 24 * 2 + 1e-9  # only the forearm and hand move
+
+
+def test_the_training_body_loss_sees_a_global_orientation_error_in_every_joint():
+    x = _random_rotations((6, 24), seed=9, scale=0.4)
+    torch_joints = smpl24_joints_torch(torch.tensor(axis_angle_to_rot6d(x), requires_grad=True))
+    np.testing.assert_allclose(torch_joints.detach().numpy(), smpl24_joints(x), atol=1e-12)  # = the metric's body
+    turned = x.copy()  # the global orientation off by 5 degrees: every joint but the pelvis moves
+    turned[:, 0] = matrix_to_axis_angle(axis_angle_to_matrix(np.array([0, np.radians(5.0), 0])) @
+                                        axis_angle_to_matrix(x[:, 0]))
+    moved = np.linalg.norm(smpl24_joints_torch(torch.tensor(axis_angle_to_rot6d(turned))).numpy() - smpl24_joints(x),
+                           axis=-1)
+    assert moved[:, 0].max() < 1e-12 and (moved[:, 1:] > 1e-3).all()
+    torch_joints.sum().backward()  # differentiable for the loss
 
 
 def test_rotation_dataset_items():

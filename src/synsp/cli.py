@@ -162,6 +162,8 @@ class _SizeChoice(click.Choice):
               help="universal: share of the batches on a random subset of the joints (unseen joint sets)")
 @click.option("--mix-rotations", default=0.0, show_default=True,
               help="universal with --option rotations=true: share of the batches on smpl24 6D rotations")
+@click.option("--w-fk", default=0.0, show_default=True,
+              help="smpl24 rotation batches: weight of the loss on the neutral body's joints (forward kinematics)")
 @click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
               help="override a network setting, e.g. pose_quality_encoding=false (ablations); repeatable")
 def train(**opts) -> None:
@@ -178,7 +180,8 @@ def train(**opts) -> None:
         batch_size=opts["batch_size"], lr=opts["lr"], lr_decay=opts["lr_decay"], w_accel=opts["w_accel"],
         seed=opts["seed"], out=opts["out"] or None, device=opts["device"], init=opts["init"], causal=opts["causal"],
         fast_motion=opts["fast_motion"], skeletons=list(opts["skeletons"]), mix_2d=opts["mix_2d"],
-        joint_subsets=opts["joint_subsets"], mix_rotations=opts["mix_rotations"], command="synsp train " + " ".join(sys.argv[2:]),
+        joint_subsets=opts["joint_subsets"], mix_rotations=opts["mix_rotations"],
+        w_fk=opts["w_fk"], command="synsp train " + " ".join(sys.argv[2:]),
     )
     best = run(config, resume=opts["resume"])
     click.echo(f"best checkpoint: {best}.safetensors (+ .json model card)")

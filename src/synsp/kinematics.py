@@ -33,7 +33,7 @@ import numpy as np
 
 from synsp.validation import SynspInputError
 
-__all__ = ["forward_kinematics", "check_parents"]
+__all__ = ["forward_kinematics", "forward_kinematics_torch", "check_parents"]
 
 
 def check_parents(parents: Any, num_joints: int | None = None, name: str = "parents") -> np.ndarray:
@@ -120,3 +120,25 @@ def forward_kinematics(
         else:
             pos[:, j] = pos[:, p] + frame @ off[j]
     return pos, glob
+
+
+def forward_kinematics_torch(local_rotations: Any, offsets: Any, parents: Any) -> Any:
+    """Differentiable joint positions ``(..., J, 3)`` of local rotations ``(..., J, 3, 3)`` (torch), the root at
+    the origin, ``offsets`` ``(J, 3)`` in the parent's frame (the conventions of :func:`forward_kinematics`):
+    what a training loss on a body's joints, rather than on its rotations, needs."""
+    import torch
+
+    rot = local_rotations
+    if not isinstance(rot, torch.Tensor) or rot.dim() < 3 or rot.shape[-2:] != (3, 3):
+        raise SynspInputError(f"local_rotations must be a (..., J, 3, 3) tensor; got {getattr(rot, 'shape', type(rot))}")
+    par = check_parents(parents, rot.shape[-3])
+    off = torch.as_tensor(np.asarray(offsets, dtype=np.float64), dtype=rot.dtype, device=rot.device)
+    if off.shape != (rot.shape[-3], 3):
+        raise SynspInputError(f"offsets has shape {tuple(off.shape)}; expected ({rot.shape[-3]}, 3)")
+    glob = [rot[..., 0, :, :]]
+    pos = [torch.zeros_like(rot[..., 0, :, 0])]
+    for j in range(1, rot.shape[-3]):
+        p = int(par[j])
+        glob.append(glob[p] @ rot[..., j, :, :])
+        pos.append(pos[p] + glob[p] @ off[j])
+    return torch.stack(pos, dim=-2)

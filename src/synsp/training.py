@@ -47,7 +47,8 @@ from .data.dataset import MODES, Augmentation, WindowDataset
 from .data.rotation_windows import RotationWindowDataset, fill_rotations
 from .data.positions import split_positions
 from .error_families import is_family, person_size, simulate_family
-from .geometry import axis_angle_to_rot6d
+from .geometry import axis_angle_to_rot6d, rot6d_to_matrix
+from .kinematics import forward_kinematics_torch
 from .metrics import refine_clips, rotation_metrics, summarize
 from .missing import interpolate_missing
 from .models.checkpoint import (
@@ -62,7 +63,7 @@ from .models.checkpoint import (
 from .models.deciwatch import deciwatch_loss
 from .models.hanet import hanet_loss
 from .models.smoothnet import smoothnet_loss
-from .models.synsp import SIZES, synsp_loss
+from .models.synsp import SIZES, SynSPOutput, synsp_loss
 from .models.universal import UniversalSynSP
 from .noise import simulate
 from .normalization import (
@@ -75,7 +76,7 @@ from .normalization import (
     window_mask,
 )
 from .refiners import NetworkRefiner, network_refiner
-from .skeletons import BUILTIN_SKELETONS, get_skeleton
+from .skeletons import BUILTIN_SKELETONS, SMPL24_OFFSETS, get_skeleton
 from .validation import SynspInputError
 
 __all__ = ["TrainConfig", "train", "resolve_config", "default_w_accel", "evaluate_refiner", "validation_split"]
@@ -127,6 +128,7 @@ class TrainConfig:
     mix_2d: float = 0.0
     joint_subsets: float = 0.0
     mix_rotations: float = 0.0  # universal: share of batches of smpl24 6D rotations (needs --option rotations=true)
+    w_fk: float = 0.0  # smpl24 rotation batches: weight of the same loss on the neutral body's joints (metres, FK)
     out: str | None = None  # None: runs/<name>
     device: str = "cpu"
     workers: int = 0
@@ -234,6 +236,10 @@ def validate_config(config: TrainConfig) -> None:
     _number(config, "mix_2d", 0.0, 1.0)
     _number(config, "joint_subsets", 0.0, 1.0)
     _number(config, "mix_rotations", 0.0, 1.0)
+    _number(config, "w_fk", 0.0)
+    if config.w_fk and config.representation != ROTATIONS and not config.mix_rotations:
+        raise SynspInputError("w_fk weighs a forward-kinematics loss on smpl24 rotation batches: train on rotations "
+                              "(--representation rotations, or --mix-rotations for the universal model)")
     if config.architecture != "universal" and (config.skeletons or config.mix_2d or config.joint_subsets
                                                or config.mix_rotations):
         raise SynspInputError("skeletons, mix_2d, mix_rotations and joint_subsets train the universal model only "
@@ -332,7 +338,7 @@ def make_card(config: TrainConfig, model_config: dict[str, Any], data: str | Non
         recipe={k: v for k, v in dataclasses.asdict(config).items()
                 if k in ("epochs", "windows_per_epoch", "batch_size", "lr", "lr_decay", "w_pos", "w_accel",
                          "seed", "mode", "representation", "min_views", "fast_motion", "skeletons", "mix_2d",
-                         "joint_subsets", "mix_rotations")},
+                         "joint_subsets", "mix_rotations", "w_fk")},
         command=config.command,
     )
 
@@ -340,13 +346,26 @@ def make_card(config: TrainConfig, model_config: dict[str, Any], data: str | Non
 def _loss(architecture: str, model, inp, gt, mask, config: TrainConfig, dims: int = 3):
     if architecture in ("synsp", "universal"):
         out = model(inp, mask=mask, dims=dims) if architecture == "universal" else model(inp, mask=mask)
-        return synsp_loss(out, gt, config.w_pos, config.w_accel, causal=config.causal)
+        loss, terms = synsp_loss(out, gt, config.w_pos, config.w_accel, causal=config.causal)
+        if config.w_fk and dims == 6 and gt.shape[-1] == 24 * 6:
+            body = lambda y: smpl24_joints_torch(y.unflatten(-1, (24, 6))).flatten(-2)  # noqa: E731
+            fk, _ = synsp_loss(SynSPOutput(*(body(o) for o in out)), body(gt), config.w_pos, config.w_accel,
+                               causal=config.causal)
+            loss, terms = loss + config.w_fk * fk, {**terms, "fk": float(fk.detach())}
+        return loss, terms
     if architecture == "smoothnet":
         return smoothnet_loss(model(inp), gt, config.w_pos, config.w_accel)
     if architecture == "hanet":
         return hanet_loss(model(inp, return_encoder=True), gt)
 
     return deciwatch_loss(model(inp, return_denoised=True), gt)
+
+
+def smpl24_joints_torch(rot6d: torch.Tensor) -> torch.Tensor:
+    """``(..., 24, 6)`` SMPL rotations (6D) -> ``(..., 24, 3)`` joints of the neutral body
+    (:data:`synsp.skeletons.SMPL24_OFFSETS`, pelvis at the origin, metres), differentiably: the training
+    loss's view of a rotation error by what it does to the body (a global orientation's error moves every joint)."""
+    return forward_kinematics_torch(rot6d_to_matrix(rot6d), SMPL24_OFFSETS, get_skeleton("smpl24").parents)
 
 
 def _keep_views(batch: dict, config: TrainConfig, epoch: int, step: int) -> dict:

@@ -253,11 +253,11 @@ def test_a_universal_model_with_rotations_refines_smpl_rotations_through_the_rot
 
 def test_training_the_universal_model_on_rotations_too(tmp_path):
     config = TrainConfig(name="uni", architecture="universal", model={**TINY, "rotations": True}, skeleton="h36m17",
-                         mix_rotations=0.4, preset="mixed", corpus=str(embedded_corpus_path()), train_split="test",
-                         val_split="test", epochs=1, windows_per_epoch=128, batch_size=32, val_frames=150,
-                         out=str(tmp_path / "run"))
+                         mix_rotations=0.4, w_fk=1.0, preset="mixed", corpus=str(embedded_corpus_path()),
+                         train_split="test", val_split="test", epochs=1, windows_per_epoch=128, batch_size=32,
+                         val_frames=150, out=str(tmp_path / "run"))
     model, card = load_model(train(config, progress=False))
-    assert card.recipe["mix_rotations"] == 0.4 and model.accepts_dims == (2, 3, 6)
+    assert card.recipe["mix_rotations"] == 0.4 and card.recipe["w_fk"] == 1.0 and model.accepts_dims == (2, 3, 6)
     start = dataclasses.replace(config, epochs=1, out=str(tmp_path / "from-positions"),
                                 init=str(save_model(tmp_path / "pos", _trained_like(window=8), _card())))
     load_model(train(start, progress=False))  # --init from a model without rotations widens it
@@ -265,3 +265,5 @@ def test_training_the_universal_model_on_rotations_too(tmp_path):
         TrainConfig(architecture="universal", mix_rotations=0.3).validate()
     with pytest.raises(SynspInputError, match="below 1"):
         TrainConfig(architecture="universal", model={"rotations": True}, mix_2d=0.5, mix_rotations=0.5).validate()
+    with pytest.raises(SynspInputError, match="w_fk"):  # a body loss needs rotation batches
+        TrainConfig(architecture="universal", w_fk=1.0).validate()
