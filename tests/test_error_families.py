@@ -26,7 +26,7 @@ def _rms(pred, gt):
 
 
 def test_training_and_held_out_families_are_disjoint_and_named():
-    assert TRAINING_FAMILIES == ("mixed", "mixed-gentle")
+    assert TRAINING_FAMILIES == ("mixed", "mixed-gentle", "mixed-local")
     assert set(HELD_OUT_FAMILIES) == {"spiky", "rigid-shake", "overshoot", "quantized"}
     assert all(FAMILIES[f].held_out for f in HELD_OUT_FAMILIES)
     # the held-out structures are components the training family never draws
@@ -55,6 +55,27 @@ def test_spiky_adds_brief_inversions_on_top_of_its_level(clip):
     assert _rms(sim.pred, clip) > 0.6 * 0.01 * size
     big = np.linalg.norm(sim.pred - clip, axis=-1) > 0.2  # a swapped wrist or ankle is decimetres off
     assert 0 < big.any(axis=1).mean() < 0.2
+
+
+@pytest.mark.parametrize("representation", ["positions", "rotations"])
+def test_mixed_local_errs_on_a_few_joints_and_leaves_the_others_exact(representation):
+    c = load_corpus(split="test", phases="first", rotations=True)[0]
+    gt, skeleton = (c.positions, "h36m17") if representation == "positions" else (c.rotations, "smpl24")
+    J, counts = gt.shape[1], []
+    for seed in range(12):
+        sim = simulate_family(gt, "mixed-local", skeleton=skeleton, fps=30.0, seed=seed, level=0.03 if
+                              representation == "positions" else 7.5, representation=representation)
+        wrong = ~np.isclose(np.nan_to_num(sim.pred, nan=1e9), gt, atol=1e-12, rtol=0).all(axis=2)  # (T, J)
+        if representation == "rotations":  # never the global orientation's own error (rigid-shake is held out):
+            mirrored = wrong.mean(axis=1, keepdims=True) > 0.75  # only in whole-body mirrors
+            assert not (wrong[:, :1] & ~mirrored).any()
+            wrong = wrong & ~mirrored
+        off = wrong.any(axis=0)
+        counts.append(int(off.sum()))
+    assert min(counts) >= 1 and np.median(counts) <= J // 3 + 1 and min(counts) < max(counts)
+    mixed = simulate_family(gt, "mixed", skeleton=skeleton, fps=30.0, seed=0, level=0.03 if
+                            representation == "positions" else 7.5, representation=representation)
+    assert (~np.isclose(np.nan_to_num(mixed.pred, nan=1e9), gt, atol=1e-12, rtol=0).all(axis=(0, 2))).all()
 
 
 def test_same_seed_same_output_other_seed_other_output(clip):

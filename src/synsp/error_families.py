@@ -33,6 +33,14 @@ a per-joint log-normal scale):
 * ``inversions``: left/right pairs or the whole body swapped for random
   lengths (1 frame to 0.5 s).
 
+``mixed-local`` (training) is ``mixed`` on a few joints only: per sequence one
+joint to a third of them carry the error, the others stay exact (an occluded
+limb, one mistaken joint; in a family trained on errors of the whole body a
+model may learn to leave a body alone whose other joints look right).  For
+rotations the global orientation is never among them, so jitter of that joint
+alone stays held out (``rigid-shake``).  Inversions still swap whole pairs, and
+the bone-angle component moves the chosen joints only.
+
 Held-out families (``held_out=True``; never used to train or to select a
 shipped model) have structures the training family lacks:
 
@@ -140,6 +148,7 @@ class ErrorFamily:
     held_out: bool = False
     description: str = ""
     angle_level: tuple[float, float] = (0.5, 20.0)  # rotations: log-uniform RMS angle range, degrees
+    joint_share: tuple[float, float] | None = None  # errors on a random share of the joints only (None: all)
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.components if c not in COMPONENTS]
@@ -152,6 +161,9 @@ class ErrorFamily:
         if not (0 < lo <= hi < 180):
             raise SynspInputError(f"ErrorFamily {self.name!r}: angle_level {self.angle_level} must satisfy "
                                   "0 < lo <= hi < 180 (degrees)")
+        if self.joint_share is not None and not (0 <= self.joint_share[0] <= self.joint_share[1] <= 1):
+            raise SynspInputError(f"ErrorFamily {self.name!r}: joint_share {self.joint_share} must satisfy "
+                                  "0 <= lo <= hi <= 1")
         if not (0 <= self.clean_fraction < 1 and self.segment_s > 0):
             raise SynspInputError(f"ErrorFamily {self.name!r}: clean_fraction in [0, 1) and segment_s > 0 expected")
 
@@ -170,6 +182,14 @@ FAMILIES: Mapping[str, ErrorFamily] = MappingProxyType({f.name: f for f in (
         level=(0.004, 0.08), clean_fraction=0.4, angle_level=(1.0, 20.0),
         description="training family: as 'mixed' with more clean segments (40 %) and no errors below 0.4 % "
                     "(rotations: 1 degree)",
+    ),
+    ErrorFamily(
+        "mixed-local",
+        {"white": 0.5, "coloured": 0.5, "heavy": 0.25, "drift": 0.5, "angles": 0.5, "depth": 0.4, "lag": 0.2,
+         "misses": 0.3, "inversions": 0.25},
+        joint_share=(0.0, 0.35),
+        description="training family: as 'mixed' on a few joints only (one joint to a third of them per "
+                    "sequence: an occluded limb, a mistaken joint), the others exact",
     ),
     ErrorFamily("spiky", {"white": 1.0, "spikes": 1.0}, clean_fraction=0.0, held_out=True,
                 description="high-frequency jitter, single-frame outliers, brief inversions"),
@@ -226,6 +246,21 @@ def _envelope(rng: np.random.Generator, T: int, P: int, fps: float, family: Erro
         env = scipy.ndimage.uniform_filter1d(env, 3, axis=0, mode="nearest")
         env[env < 1e-12] = 0.0  # the running mean leaves rounding residue in clean segments: they stay exact
     return env
+
+
+def _joint_selection(rng: np.random.Generator, family: ErrorFamily, P: int, J: int,
+                     exclude: tuple[int, ...] = ()) -> np.ndarray | None:
+    """``(1, P, J)`` True on the joints that carry error, ``None`` for all (``family.joint_share`` unset): per
+    person a random share of the joints in the family's range, at least one, never those in ``exclude``."""
+    if family.joint_share is None:
+        return None
+    lo, hi = family.joint_share
+    pool = np.array([j for j in range(J) if j not in exclude] or list(range(J)))
+    sel = np.zeros((1, P, J), dtype=bool)
+    for p in range(P):
+        k = int(np.clip(round(rng.uniform(lo, hi) * len(pool)), 1, len(pool)))
+        sel[0, p, rng.choice(pool, size=k, replace=False)] = True
+    return sel
 
 
 def _blend(env: np.ndarray) -> np.ndarray:
@@ -400,6 +435,7 @@ def simulate_family(
         weights[c] /= total  # the displacement components' RMS add up to the level
     pairs = np.asarray(list(sk.left_right), dtype=np.int64).reshape(-1, 2)
 
+    selection = _joint_selection(rng, fam, P, J)
     base = x4.copy()
     noise = np.zeros((T, P, J, D))
     missing = np.zeros((T, P, J), dtype=bool)
@@ -476,6 +512,9 @@ def simulate_family(
             q = np.where(step > 0, np.round((x4 + offset) / np.where(step > 0, step, 1.0)) * step - offset, x4)
             noise += (q - x4) / math.sqrt(D) + 0.3 * w * A * _unit(r.standard_normal((T, P, J, D)))
 
+    if selection is not None:  # the family's error on some joints only (inversions swap whole pairs as drawn)
+        noise *= selection[..., None]
+        missing &= selection
     pred = base + noise
     confidence = localization_confidence(noise + (base - x4), np.random.default_rng(int(rng.integers(2**63 - 1))))
     if missing.any():
@@ -549,6 +588,8 @@ def _simulate_rotations(gt: Any, fam: ErrorFamily, skeleton: Any, fps: float,
         weights[c] /= total
     pairs = np.asarray(list(sk.left_right), dtype=np.int64).reshape(-1, 2)
 
+    # some joints only: never the global orientation alone (held-out rigid-shake jitters just that)
+    selection = _joint_selection(rng, fam, P, J, exclude=tuple(sk.root_joints))
     base = x4.copy()
     noise = np.zeros((T, P, J, 3))  # rotation vectors composed on the joint's side of the truth
     missing = np.zeros((T, P, J), dtype=bool)
@@ -605,6 +646,9 @@ def _simulate_rotations(gt: Any, fam: ErrorFamily, skeleton: Any, fps: float,
             q = np.where(step > 0, np.round((x4 + offset) / np.where(step > 0, step, 1.0)) * step - offset, x4)
             noise += _relative(x4, q) / math.sqrt(3.0) + 0.3 * w * A * _unit(r.standard_normal((T, P, J, 3)))
 
+    if selection is not None:
+        noise *= selection[..., None]
+        missing &= selection
     # compose where there is an error: elsewhere (clean segments) the output is the input's value itself
     moved = np.any(noise != 0, axis=-1)
     pred = base.copy()
