@@ -29,8 +29,13 @@ def test_demo_prints_metrics_and_writes_a_picture(capsys, tmp_path):
     out = out[out.index("(2) clip"):out.index("(3) the same clip")]  # the mocap part, with ground truth
     angle = {line.split("|")[1].strip(): float(line.split("|")[2]) for line in part3.splitlines()
              if line.startswith("| ") and line.split("|")[2].strip()[:1].isdigit()}
-    assert set(angle) == {"input", "butterworth", "kalman-rts", "synsp-smpl24-rot-w8"}
+    clean_rot = {line.split("|")[1].strip(): float(line.split("|")[5]) for line in part3.splitlines()
+                 if line.startswith("| ") and line.split("|")[5].strip().startswith("+")}
+    assert set(angle) == set(clean_rot) == {"input", "butterworth", "kalman-rts", "synsp-smpl24-rot-w8",
+                                             "synsp-universal-w16-rot"}
     assert angle["synsp-smpl24-rot-w8"] < 0.9 * angle["input"], "the rotation network lowers the angle error"
+    # the default rotation model leaves error-free rotations almost unchanged, the dedicated one less so
+    assert clean_rot["synsp-universal-w16-rot"] < 0.2 < clean_rot["synsp-smpl24-rot-w8"]
     assert "| input |" in out and "| kalman-rts |" in out
     rows = {line.split("|")[1].strip(): line.split("|")[3] for line in out.splitlines() if line.startswith("| ")}
     mpjpe = {k: float(v) for k, v in rows.items() if k not in ("method", "---")}

@@ -91,7 +91,10 @@ def test_part_three_draws_its_picture(tmp_path):
     clip_id = _pick_clip("h36m17").clip_id
     assert clip_id.startswith(DEMO_CLIP)
     rows, picture = run_rotation_demo(clip_id, out_dir=tmp_path, with_picture=True)
-    assert rows is not None and "synsp-smpl24-rot-w8" in rows
+    assert rows is not None and {"synsp-smpl24-rot-w8", "synsp-universal-w16-rot"} <= set(rows)
+    assert rows["input"]["clean_added"] == 0.0
+    # the default leaves error-free rotations (nearly) alone, less changed than the rotation network leaves them
+    assert rows["synsp-universal-w16-rot"]["clean_added"] < min(0.2, rows["synsp-smpl24-rot-w8"]["clean_added"])
     assert picture == tmp_path / "demo_rotations.png" and picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert run_rotation_demo(clip_id) == rows  # the plain call still returns the rows alone
 

@@ -27,7 +27,7 @@ def test_models_lists_the_filters_and_marks_the_defaults(capsys):
         assert "coco133" not in marked  # hands and faces: not the universal model's
     if "synsp-universal-w16-rot" in models:  # one set of weights for 2D, 3D and 6D rotations
         marked = next(line for line in lines if line.startswith("  synsp-universal-w16-rot ["))
-        assert "rotations of other joint counts" in marked and "2D, 3D and rotations (6D)" in marked
+        assert "rotations (SMPL's 24 joints, SMPL-X/-H bodies" in marked and "2D, 3D and rotations (6D)" in marked
     if "synsp-universal-w8" in models:
         assert any(line.startswith("  synsp-universal-w8 [default for synsp.Stream()]") for line in lines)
     if "synsp-universal-w16" in models:  # --views: every view refined by it, then the views fused

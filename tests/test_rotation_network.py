@@ -142,25 +142,31 @@ def test_zero_heads_start_as_the_identity():
         torch.testing.assert_close(out, x)
 
 
-def test_shipped_rotation_model_beats_its_input_and_is_the_default():
+def test_shipped_rotation_models_beat_their_input_and_the_universal_one_is_the_default():
     from synsp.noise import simulate
     from synsp.api import refine_smpl
     from synsp.rotations import DEFAULT_ROTATION_MODEL, UNIVERSAL_ROTATION_MODEL, refine_rotations, rotation_filter
     from synsp.training import input_as_rotations
 
     assert isinstance(rotation_filter(None), RotationNetwork)
-    assert rotation_filter(None).name == DEFAULT_ROTATION_MODEL
-    assert rotation_filter(None, num_joints=55).name == UNIVERSAL_ROTATION_MODEL  # other bodies: the universal
+    assert rotation_filter(None).name == DEFAULT_ROTATION_MODEL == "synsp-universal-w16-rot"  # SMPL's 24
+    assert rotation_filter(None, num_joints=55).name == UNIVERSAL_ROTATION_MODEL == DEFAULT_ROTATION_MODEL
     assert rotation_filter(None, num_joints=500).name == "butterworth"  # beyond its 200 joints: the filter
     clip = _corpus_rotations()[0][:300].astype(np.float64)
     sim = simulate(clip, "3dpw-spin-like", skeleton="smpl24", fps=30, seed=3, representation="rotations")
     raw = input_as_rotations(sim.pred)
-    out = refine_rotations(sim.pred, fps=30, confidence=sim.confidence)
-    before, after = rotation_metrics([raw], [clip]), rotation_metrics([out], [clip])
-    assert after["angle"] < 0.9 * before["angle"]
-    assert after["accel"] < 0.4 * before["accel"] and after["mpjpe"] < before["mpjpe"]
-    # first do no harm: error-free rotations come back within a degree (trained with clean segments)
-    assert rotation_metrics([refine_rotations(clip, fps=30)], [clip])["angle"] < 1.0
+    before = rotation_metrics([raw], [clip])
+    # the dedicated rotation network, trained on the presets first, undoes a tenth of their error
+    dedicated = rotation_metrics([refine_rotations(sim.pred, "synsp-smpl24-rot-w8", fps=30,
+                                                   confidence=sim.confidence)], [clip])
+    assert dedicated["angle"] < 0.9 * before["angle"] and dedicated["mpjpe"] < before["mpjpe"]
+    # the default gains little there (the presets' slow per-joint error; docs/results.md) but removes the jitter
+    after = rotation_metrics([refine_rotations(sim.pred, fps=30, confidence=sim.confidence)], [clip])
+    assert after["angle"] < before["angle"] and after["mpjpe"] < before["mpjpe"]
+    assert after["accel"] < 0.4 * before["accel"]
+    # first do no harm: error-free rotations come back within a fifth of a degree (the dedicated one: 1 degree)
+    assert rotation_metrics([refine_rotations(clip, fps=30)], [clip])["angle"] < 0.2
+    assert rotation_metrics([refine_rotations(clip, "synsp-smpl24-rot-w8", fps=30)], [clip])["angle"] < 1.0
     # at 60 fps (every frame twice) the model resamples to its 30 fps and back
     twice = np.repeat(sim.pred, 2, axis=0)
     out60 = refine_rotations(twice, fps=60)
@@ -213,7 +219,7 @@ def test_a_joint_never_seen_is_left_as_written_in_rotation_files():
                   fps=30.0, units="axis-angle")
     refined, summary = refine_pose_file(pf)
     out = refined.tracks[0].keypoints
-    assert summary["model"] == "synsp-smpl24-rot-w8" and summary["unseen"] == 1
+    assert summary["model"] == "synsp-universal-w16-rot" and summary["unseen"] == 1
     assert np.isnan(out[:, 5]).all() and np.isfinite(np.delete(out, 5, axis=1)).all()
 
 

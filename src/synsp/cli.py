@@ -93,12 +93,14 @@ def demo(out_dir: str, preset: str, seed: int) -> None:
         click.echo("")
         click.echo(f"(3) the same clip as SMPL body-model rotations (24 joints) + simulated '{result.preset}' "
                    "rotation errors")
-        click.echo("angle = mean geodesic error in degrees; joints by forward kinematics of a neutral body, mm")
+        click.echo("angle = mean geodesic error in degrees; joints by forward kinematics of a neutral body, mm; "
+                   "'clean input' = degrees the method adds to the error-free rotations")
         click.echo("")
-        click.echo("| method | angle | MPJPE | Accel |")
-        click.echo("|---|---|---|---|")
+        click.echo("| method | angle | MPJPE | Accel | clean input |")
+        click.echo("|---|---|---|---|---|")
         for name, m in result.rotation_rows.items():
-            click.echo(f"| {name} | {m['angle']:.2f} | {m['mpjpe']:.1f} | {m['accel']:.2f} |")
+            click.echo(f"| {name} | {m['angle']:.2f} | {m['mpjpe']:.1f} | {m['accel']:.2f} | "
+                       f"+{m['clean_added']:.2f} |")
         if result.rotation_picture:
             click.echo(f"\npicture: {result.rotation_picture}")
 
@@ -303,7 +305,7 @@ def _fallback_filter() -> str:
 def _model_defaults(found: dict) -> dict[str, str]:
     """Shipped model -> the inputs it is the default for (as synsp.api.choose_model picks it), in words."""
     from .api import choose_model
-    from .rotations import DEFAULT_ROTATION_MODEL, UNIVERSAL_ROTATION_MODEL
+    from .rotations import DEFAULT_ROTATION_MODEL
     from .skeletons import SKELETONS, get_skeleton
     from .refiners import VIEW_MEAN
     from .stream import DEFAULT_STREAM_MODEL
@@ -325,13 +327,12 @@ def _model_defaults(found: dict) -> dict[str, str]:
                 what = f"{skeleton} {dims}D" + (" with --views" if views > 1 else "")
                 chosen.setdefault(model, []).append(what)
     if DEFAULT_ROTATION_MODEL in found:
-        chosen.setdefault(DEFAULT_ROTATION_MODEL, []).append("SMPL rotations (24 joints)")
+        chosen.setdefault(DEFAULT_ROTATION_MODEL, []).append("rotations (SMPL's 24 joints, SMPL-X/-H bodies, any "
+                                                             "count up to 200)")
     for model in sorted(fusing):
         chosen[model].append("synsp refine --views (each view, then fused)")
     if DEFAULT_STREAM_MODEL in found:
         chosen.setdefault(DEFAULT_STREAM_MODEL, []).append("synsp.Stream()")
-    if UNIVERSAL_ROTATION_MODEL in found:
-        chosen.setdefault(UNIVERSAL_ROTATION_MODEL, []).append("rotations of other joint counts (SMPL-X/-H bodies)")
     return {model: ", ".join(what) for model, what in chosen.items()}
 
 

@@ -20,8 +20,8 @@ trajectory and acceleration.
 
 (3) The same clip's SMPL body-model rotations (the corpus's ``smpl24``
 rotations) with simulated rotation errors of the same preset, refined by
-filters on quaternions and by the rotation network ``synsp-smpl24-rot-w8``
-(geodesic angle error, and joints by forward kinematics in mm,
+filters on quaternions, by the rotation network ``synsp-smpl24-rot-w8`` and by the default
+``synsp-universal-w16-rot`` (geodesic angle error, and joints by forward kinematics in mm,
 :func:`synsp.metrics.rotation_metrics`), plus a picture of one joint's rotation angle and its
 error (``demo_rotations.png``).  Nothing is downloaded.
 
@@ -117,7 +117,7 @@ def run_demo(
                       real_rows, real_summary, real_picture, rotation_rows, rotation_picture)
 
 
-ROTATION_REFINERS = ("butterworth", "kalman-rts", "synsp-smpl24-rot-w8")
+ROTATION_REFINERS = ("butterworth", "kalman-rts", "synsp-smpl24-rot-w8", "synsp-universal-w16-rot")
 
 
 def run_rotation_demo(clip_id: str, preset: str = "3dpw-spin-like", seed: int = 0,
@@ -125,7 +125,8 @@ def run_rotation_demo(clip_id: str, preset: str = "3dpw-spin-like", seed: int = 
                       with_picture: bool = False):
     """Part (3): the clip's SMPL rotations with simulated errors, refined; None when it has none.
 
-    Returns the rows (method -> :func:`synsp.metrics.rotation_metrics`); with ``with_picture`` the
+    Returns the rows (method -> :func:`synsp.metrics.rotation_metrics`, plus ``clean_added``: the mean angle
+    in degrees the method adds to the error-free rotations, first do no harm); with ``with_picture`` the
     pair ``(rows, picture)``, the picture ``demo_rotations.png`` in ``out_dir`` (None without
     ``out_dir`` or matplotlib)."""
     found = [c for c in load_corpus(skeleton="h36m17", rotations=True) if c.clip_id == clip_id]
@@ -141,6 +142,9 @@ def run_rotation_demo(clip_id: str, preset: str = "3dpw-spin-like", seed: int = 
         if name in available:
             outputs[name] = refine_rotations(noisy.pred, name, fps=clip.fps, confidence=noisy.confidence)
     rows = {name: rotation_metrics([pred], [gt], [raw]) for name, pred in outputs.items()}
+    for name in outputs:
+        clean = gt if name == "input" else refine_rotations(gt, name, fps=clip.fps)
+        rows[name]["clean_added"] = rotation_metrics([clean], [gt])["angle"]
     if not with_picture:
         return rows
     picture = _plot_rotations(out_dir, gt, outputs, clip.fps) if out_dir is not None else None
@@ -246,7 +250,8 @@ def _plot_rotations(out_dir, gt, outputs, fps) -> Path | None:
     t = np.arange(gt.shape[0])[span] / fps
     fig, axes = plt.subplots(2, 1, figsize=(10, 6), sharex=True)
     styles = {"input": dict(color="0.6", lw=0.8), "butterworth": dict(color="C0"),
-              "kalman-rts": dict(color="C1"), "synsp-smpl24-rot-w8": dict(color="C3")}
+              "kalman-rts": dict(color="C1"), "synsp-smpl24-rot-w8": dict(color="C3"),
+              "synsp-universal-w16-rot": dict(color="C2")}
     for name, rot in outputs.items():
         style = styles.get(name, {})
         axes[0].plot(t, np.degrees(np.linalg.norm(rot[span, joint], axis=-1)), label=name, **style)

@@ -35,8 +35,8 @@ e.g. the shipped ``synsp-smpl24-rot-w8``) refines all joints of a body at once i
 rotation matrix, continuous where the axis-angle wraps), fills and resamples them in time, runs
 SynSP on 8-frame windows with the root orientation expressed relative to the window's mean, merges
 the windows (SWAA) and projects the result back onto rotations (Gram-Schmidt).  The universal model
-trained with rotations (:data:`UNIVERSAL_ROTATION_MODEL`, any joint count; its 6D columns are tokens like
-points) is wrapped the same way: the default for joint counts other than 24.  A network for
+trained with rotations (:data:`DEFAULT_ROTATION_MODEL`, any joint count; its 6D columns are tokens like
+points, 16-frame windows) is wrapped the same way: the default for SMPL's 24 joints and other counts.  A network for
 joint *positions* named here raises :class:`synsp.validation.SynspInputError`.
 
 The metrics of rotations (:func:`synsp.metrics.rotation_metrics`,
@@ -80,11 +80,12 @@ __all__ = [
 
 #: the filter of :func:`rotation_filter` when none is named, and the translation's filter beside a network
 DEFAULT_ROTATION_FILTER = "butterworth"
-#: what refines rotations when no model is named (see the README's rotation table)
-DEFAULT_ROTATION_MODEL = "synsp-smpl24-rot-w8"
-#: what refines rotations of other joint counts when no model is named (SMPL-H / SMPL-X bodies, 22 joints; any
-#: count up to :data:`UNIVERSAL_ROTATION_MAX_JOINTS`): the universal model trained on rotations too
-UNIVERSAL_ROTATION_MODEL = "synsp-universal-w16-rot"
+#: what refines rotations when no model is named, SMPL's 24 joints and any other count up to
+#: :data:`UNIVERSAL_ROTATION_MAX_JOINTS` (SMPL-H / SMPL-X bodies: 22): the universal model trained on rotations
+#: too (docs/results.md, "Rotations through the universal weights"); ``synsp-smpl24-rot-w8`` by name
+DEFAULT_ROTATION_MODEL = "synsp-universal-w16-rot"
+#: the same model (the name of the default for other joint counts until the two were one)
+UNIVERSAL_ROTATION_MODEL = DEFAULT_ROTATION_MODEL
 UNIVERSAL_ROTATION_MAX_JOINTS = 200
 
 
@@ -178,19 +179,15 @@ def rotation_filter(model: Any = None, num_joints: int | None = None) -> "Tempor
     """What refines rotations for ``model``: the refiner :func:`synsp.refiners.get_refiner` gives for it (a
     refiner object passes through) when that is a synsp filter (:class:`TemporalFilter`, run on
     quaternions) or a rotation network (:class:`RotationNetwork`: a model whose card says rotations, or the
-    universal model trained with rotations).  ``None``: :data:`DEFAULT_ROTATION_MODEL` for 24 joints (or
-    ``num_joints`` not given); for another joint count up to :data:`UNIVERSAL_ROTATION_MAX_JOINTS`,
-    :data:`UNIVERSAL_ROTATION_MODEL`; :data:`DEFAULT_ROTATION_FILTER` when the model is not installed.
+    universal model trained with rotations).  ``None``: :data:`DEFAULT_ROTATION_MODEL` for up to
+    :data:`UNIVERSAL_ROTATION_MAX_JOINTS` joints (``num_joints`` not given: SMPL's 24);
+    :data:`DEFAULT_ROTATION_FILTER` for more, or when the model is not installed.
 
     Anything else (a network for joint positions, an unknown name) raises :class:`SynspInputError`.
     """
     if model is None:
-        shipped = shipped_models()
-        if num_joints in (None, 24):
-            model = DEFAULT_ROTATION_MODEL if DEFAULT_ROTATION_MODEL in shipped else DEFAULT_ROTATION_FILTER
-        else:
-            fits = num_joints <= UNIVERSAL_ROTATION_MAX_JOINTS and UNIVERSAL_ROTATION_MODEL in shipped
-            model = UNIVERSAL_ROTATION_MODEL if fits else DEFAULT_ROTATION_FILTER
+        fits = (num_joints or 24) <= UNIVERSAL_ROTATION_MAX_JOINTS and DEFAULT_ROTATION_MODEL in shipped_models()
+        model = DEFAULT_ROTATION_MODEL if fits else DEFAULT_ROTATION_FILTER
     try:
         refiner = model if isinstance(model, (TemporalFilter, RotationNetwork)) else get_refiner(str(model))
     except SynspInputError:

@@ -465,7 +465,7 @@ def test_synsp_refines_smpl_rotation_matrices_with_the_rotation_network():
     R = axis_angle_to_matrix(aa).astype(np.float32)
     out = smooth_process(R.reshape(T, 1, 24, 9), "synsp")
     assert out.shape == (T, 1, 24, 9) and out.dtype == np.float32
-    expected = axis_angle_to_matrix(refine_rotations(aa, "synsp-smpl24-rot-w8"))
+    expected = axis_angle_to_matrix(refine_rotations(aa, "synsp-universal-w16-rot"))  # the default rotation model
     np.testing.assert_allclose(out.reshape(T, 24, 3, 3), expected, atol=1e-4)
     assert jitter(out) < 0.5 * jitter(R.reshape(T, 1, 24, 9))
 

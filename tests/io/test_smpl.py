@@ -236,7 +236,7 @@ def test_position_network_is_refused_and_the_default_refines_rotations(tmp_path)
     with pytest.raises(SynspInputError, match="cannot refine rotations.*classical filter"):
         refine_pose_file(pf, model="synsp-h36m17-3d-w8")
     refined, summary = refine_pose_file(pf)  # default: the rotation network when shipped, else butterworth
-    assert summary["model"] in ("synsp-smpl24-rot-w8", "butterworth")
+    assert summary["model"] in ("synsp-universal-w16-rot", "butterworth")
     assert refined.format == "smpl" and pf.meta["translation"][0] is not refined.meta["translation"][0]
     assert summary["accel_after"] < summary["accel_before"]
     # other joint counts (SMPL-X bodies, ...) get the universal model trained on rotations too

@@ -36,8 +36,8 @@ Types and what runs (the settings of MMHuman3D's configs):
                                 recovers the others from them (see below)
 ``synsp``                       (synsp) the default shipped model, as ``synsp.refine``, each person alone
                                 after its left/right inversions are repaired (``repair``); SMPL rotation
-                                matrices (24 joints): the rotation network ``synsp-smpl24-rot-w8``;
-                                other joint counts (SMPL-X ``body_pose``: 21): ``synsp-universal-w16-rot``
+                                matrices (24 joints, or another count: SMPL-X ``body_pose``'s 21): the
+                                universal model trained on rotations, ``synsp-universal-w16-rot``
 ============================== =================================================================
 
 ``cfg_base_dir`` is MMHuman3D's ``configs/_base_/post_processing`` folder:
@@ -122,7 +122,7 @@ from ..geometry import (axis_angle_to_matrix, matrix_to_axis_angle, matrix_to_qu
 from ..models.deciwatch import DeciWatchConfig
 from ..refiners import get_refiner
 from ..repair import repair_poses
-from ..rotations import DEFAULT_ROTATION_MODEL, UNIVERSAL_ROTATION_MODEL, RotationNetwork, refine_rotations, rotation_filter
+from ..rotations import DEFAULT_ROTATION_MODEL, RotationNetwork, refine_rotations, rotation_filter
 from ..validation import SynspInputError, is_torch
 from .mmpose import (SharedSmoothNet, as_sequence, build_from_registry, cast_like, describe_shipped, fill_missing,
                      load_config, per_channel, shipped_cards)
@@ -536,10 +536,10 @@ def _synsp_refiner(K: int, C: int) -> Any:
 
 
 def _smpl_rotations(x: np.ndarray) -> np.ndarray:
-    """Rotation matrices ``(T, ..., 9)`` / ``(T, ..., 3, 3)`` through a rotation network: 24 per person (SMPL)
-    by the rotation model; another joint count ``K`` per person (``(T, [P,] K, 9)`` or ``(T, K, 3, 3)``: SMPL-X's
-    21 ``body_pose`` joints, ...) by the universal model trained on rotations
-    (:data:`synsp.rotations.UNIVERSAL_ROTATION_MODEL`)."""
+    """Rotation matrices ``(T, ..., 9)`` / ``(T, ..., 3, 3)`` through the default rotation network
+    (:data:`synsp.rotations.DEFAULT_ROTATION_MODEL`, the universal model trained on rotations): 24 per person
+    (SMPL) or another joint count ``K`` per person (``(T, [P,] K, 9)`` or ``(T, K, 3, 3)``: SMPL-X's 21
+    ``body_pose`` joints, ...)."""
     T = x.shape[0]
     m = x.reshape(T, -1, 3, 3)
     K = 24 if m.shape[1] % 24 == 0 else (x.shape[-2] if x.shape[-1] == 9 else m.shape[1])
@@ -547,7 +547,7 @@ def _smpl_rotations(x: np.ndarray) -> np.ndarray:
     if not isinstance(network, RotationNetwork):
         raise SynspInputError(
             f"smooth_type 'synsp' on rotation matrices needs a rotation network for {K} joints per person "
-            f"({DEFAULT_ROTATION_MODEL} for SMPL's 24, {UNIVERSAL_ROTATION_MODEL} for up to 200 others), and none "
+            f"({DEFAULT_ROTATION_MODEL}, up to 200 joints), and none "
             f"is installed for x of shape {x.shape}; use 'oneeuro', 'gaus1d', 'savgol' or 'smoothnet'")
     persons = m.reshape(T, -1, K, 3, 3)
     bad = ~np.isfinite(persons).all(axis=(-2, -1))
