@@ -157,6 +157,9 @@ def test_train_config_with_no_arguments_trains_what_synsp_train_with_no_flags_tr
     assert SynSPConfig(**network) == SynSPConfig.named("small", channels=54, mask_channels=18, input_residual=True)
     assert settings["w_accel"] == 1.0 and settings["name"] == "synsp-h36m17-3d-w8"
     assert settings["out"] == "runs/synsp-h36m17-3d-w8" and settings["skeleton"] == "h36m17"
+    # your own model is trained on the error family (clean segments included), not on a preset's every-window
+    # error, so it learns to leave right input alone; the selection then weighs what it adds to clean input
+    assert settings["preset"] == "mixed"
 
 
 @pytest.mark.parametrize("flags,fields", [

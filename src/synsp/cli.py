@@ -135,9 +135,11 @@ class _SizeChoice(click.Choice):
               help="multi-view: train each batch on a random number of views from this to --views")
 @click.option("--mode", type=click.Choice(["single", "multiview", "random", "similar"]), default="single",
               show_default=True)
-@click.option("--preset", default="3dpw-spin-like", show_default=True,
-              help="simulated estimator: a noise preset or an error family (e.g. 'mixed': random level and shape "
-                   "per segment, clean segments included); several separated by '+' are mixed")
+@click.option("--preset", default="mixed", show_default=True,
+              help="simulated estimator: an error family ('mixed': random level and shape per segment, clean "
+                   "segments included, so the model learns to leave right input alone; 'mixed-local': errors on a "
+                   "few joints) or a noise preset ('3dpw-spin-like', ...: every window wrong, the model always "
+                   "corrects); several separated by '+' are mixed")
 @click.option("--fast-motion", default=0.0, show_default=True,
               help="share of training chunks played 1.25-3x faster (sports, acrobatics)")
 @click.option("--size", type=_SizeChoice(), default="small", show_default=True,

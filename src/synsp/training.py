@@ -105,7 +105,7 @@ class TrainConfig:
     min_views: int | None = None  # multi-view: each batch keeps a random number of views in min_views..views
     mode: str = "single"  # WindowDataset mode
     representation: str = "3d"
-    preset: str | list[str] = "3dpw-spin-like"  # several: a list, or one string joined by "+"
+    preset: str | list[str] = "mixed"  # an error family or a noise preset; several: a list, or one string joined by "+"
     corpus: str | None = None  # default: the built corpus in the cache (synsp data build)
     epochs: int = 20
     windows_per_epoch: int | None = 50_000
