@@ -201,3 +201,13 @@ def test_size_residual_and_window_are_checked_with_the_rest():
         TrainConfig(model={"window": 16}).validate()
     network = _model_config(TrainConfig(size="official", residual=False, model={"d_model": 32}).resolved())
     assert network == {"window": 8, "channels": 54, "mask_channels": 18, "input_residual": False, "d_model": 32}
+
+
+def test_an_unknown_preset_is_refused_before_any_run_folder_is_made(tmp_path, capsys):
+    from synsp.cli import main
+
+    with pytest.raises(SynspInputError, match="unknown error family or noise preset 'mixed-locall'.*mixed-local"):
+        TrainConfig(preset="mixed+mixed-locall").validate()
+    TrainConfig(preset=["mixed", "mixed-local", "3dpw-spin-like"]).validate()  # families and presets mix
+    assert main(["train", "--preset", "3dpw-spin-likee", "-o", str(tmp_path / "run")]) == 2
+    assert "noise presets: h36m-fcn-like" in capsys.readouterr().err and not (tmp_path / "run").exists()

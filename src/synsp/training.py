@@ -192,6 +192,23 @@ def _number(config: TrainConfig, name: str, low: float, high: float = math.inf, 
         raise SynspInputError(f"{name} is {v!r}; expected a finite number {bound}")
 
 
+def _check_presets(preset: Any) -> None:
+    """Every part of ``preset`` (a name, ``"a+b"`` or a list; an error model object passes) is an error family
+    or a noise preset, else one :class:`SynspInputError` naming both kinds, before any file is written."""
+    from .error_families import FAMILIES, TRAINING_FAMILIES
+    from .noise import PRESETS, ErrorModel
+
+    parts = preset.split("+") if isinstance(preset, str) else list(preset) if isinstance(preset, (list, tuple)) \
+        else [preset]
+    for part in parts:
+        if not (is_family(part) or isinstance(part, ErrorModel) or (isinstance(part, str) and part in PRESETS)):
+            held_out = [f for f in FAMILIES if f not in TRAINING_FAMILIES]
+            raise SynspInputError(
+                f"unknown error family or noise preset {part!r}; error families: {', '.join(TRAINING_FAMILIES)} "
+                f"(held out for evaluation: {', '.join(held_out)}); noise presets: {', '.join(PRESETS)}; "
+                "several are joined by '+'")
+
+
 def validate_config(config: TrainConfig) -> None:
     """Every setting of a :class:`TrainConfig` in one place (see :meth:`TrainConfig.validate`)."""
     if config.architecture not in ARCHITECTURES:
@@ -237,6 +254,7 @@ def validate_config(config: TrainConfig) -> None:
     _number(config, "joint_subsets", 0.0, 1.0)
     _number(config, "mix_rotations", 0.0, 1.0)
     _number(config, "w_fk", 0.0)
+    _check_presets(config.preset)
     if config.w_fk and config.representation != ROTATIONS and not config.mix_rotations:
         raise SynspInputError("w_fk weighs a forward-kinematics loss on smpl24 rotation batches: train on rotations "
                               "(--representation rotations, or --mix-rotations for the universal model)")
