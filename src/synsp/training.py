@@ -46,7 +46,7 @@ from .data.corpus import built_corpus_path, corpus_meta, load_corpus
 from .data.dataset import MODES, Augmentation, WindowDataset
 from .data.rotation_windows import RotationWindowDataset, fill_rotations
 from .data.positions import split_positions
-from .error_families import is_family, person_size, simulate_family
+from .error_families import FAMILIES, TRAINING_FAMILIES, is_family, person_size, simulate_family
 from .geometry import axis_angle_to_rot6d, rot6d_to_matrix
 from .kinematics import forward_kinematics_torch
 from .metrics import refine_clips, rotation_metrics, summarize
@@ -65,7 +65,7 @@ from .models.hanet import hanet_loss
 from .models.smoothnet import smoothnet_loss
 from .models.synsp import SIZES, SynSPOutput, synsp_loss
 from .models.universal import UniversalSynSP
-from .noise import simulate
+from .noise import PRESETS, ErrorModel, simulate
 from .normalization import (
     CENTROID,
     PER_VIEW,
@@ -195,9 +195,6 @@ def _number(config: TrainConfig, name: str, low: float, high: float = math.inf, 
 def _check_presets(preset: Any) -> None:
     """Every part of ``preset`` (a name, ``"a+b"`` or a list; an error model object passes) is an error family
     or a noise preset, else one :class:`SynspInputError` naming both kinds, before any file is written."""
-    from .error_families import FAMILIES, TRAINING_FAMILIES
-    from .noise import PRESETS, ErrorModel
-
     parts = preset.split("+") if isinstance(preset, str) else list(preset) if isinstance(preset, (list, tuple)) \
         else [preset]
     for part in parts:
