@@ -15,11 +15,16 @@ def _table_rows(out: str) -> dict[str, list[float]]:
             for line in out.splitlines() if line.startswith("| ") and not line.startswith("| method")}
 
 
+def _run(script: str, args: list[str], capsys) -> str:
+    """Run a benchmark script's ``main(args)``, check it exits 0, and return what it printed."""
+    module = runpy.run_path(str(BENCHMARKS / script))
+    assert module["main"](args) == 0
+    return capsys.readouterr().out
+
+
 def test_swaa_benchmark_quick(capsys, monkeypatch):
     monkeypatch.setattr(sys, "argv", ["swaa.py", "--quick", "--sizes", "8"])
-    module = runpy.run_path(str(BENCHMARKS / "swaa.py"))
-    assert module["main"](["--quick", "--sizes", "8"]) == 0  # asserts synsp == loop internally
-    out = capsys.readouterr().out
+    out = _run("swaa.py", ["--quick", "--sizes", "8"], capsys)  # asserts synsp == loop internally
     assert "reproduce: python benchmarks/swaa.py --quick" in out
     row = [line for line in out.splitlines() if line.startswith("| 8 |")][-1]
     speedup = float(row.split("|")[5].strip().rstrip("x"))
@@ -27,9 +32,7 @@ def test_swaa_benchmark_quick(capsys, monkeypatch):
 
 
 def test_clean_input_benchmark_runs_and_filters_barely_touch_clean_motion(capsys):
-    module = runpy.run_path(str(BENCHMARKS / "clean_input.py"))
-    assert module["main"](["--frames", "200"]) == 0
-    out = capsys.readouterr().out
+    out = _run("clean_input.py", ["--frames", "200"], capsys)
     assert "reproduce: python benchmarks/clean_input.py --frames 200" in out
     rows = [line.split("|") for line in out.splitlines() if line.startswith("| h36m17") or line.startswith("| smpl24")]
     added = {(r[1].strip(), r[2].strip()): float(r[3]) for r in rows}
@@ -41,9 +44,7 @@ def test_clean_input_benchmark_runs_and_filters_barely_touch_clean_motion(capsys
 
 
 def test_simulator_quirk_gives_both_drifts_the_same_size_and_filters_cannot_remove_slow_drift(capsys):
-    module = runpy.run_path(str(BENCHMARKS / "simulator_quirk.py"))
-    assert module["main"](["--frames", "300", "--methods", "butterworth"]) == 0
-    out = capsys.readouterr().out
+    out = _run("simulator_quirk.py", ["--frames", "300", "--methods", "butterworth"], capsys)
     assert "reproduce: python benchmarks/simulator_quirk.py --frames 300 --methods butterworth" in out
     rows = {r.split("|")[1].strip(): [c.strip() for c in r.split("|")[2:6]] for r in out.splitlines()
             if r.startswith("| input") or r.startswith("| butterworth")}
@@ -54,28 +55,22 @@ def test_simulator_quirk_gives_both_drifts_the_same_size_and_filters_cannot_remo
 
 
 def test_stream_tracks_benchmark_quick(capsys):
-    module = runpy.run_path(str(BENCHMARKS / "stream_tracks.py"))
     args = ["--tracks", "1", "3", "--steps", "2", "--push-frames", "3"]
-    assert module["main"](args) == 0  # asserts step == push internally
-    out = capsys.readouterr().out
+    out = _run("stream_tracks.py", args, capsys)  # asserts step == push internally
     assert "reproduce: python benchmarks/stream_tracks.py --model synsp-h36m17-3d-w8 --tracks 1 3 --steps 2" in out
     rows = [line.split("|") for line in out.splitlines() if line.startswith("| 1 |") or line.startswith("| 3 |")]
     assert len(rows) == 2 and all(float(r[2].replace(",", "")) > 0 for r in rows)
 
 
 def test_concurrent_refine_benchmark_quick(capsys):
-    module = runpy.run_path(str(BENCHMARKS / "concurrent_refine.py"))
-    assert module["main"](["--processes", "1", "--frames", "40", "--threads", "1"]) == 0
-    out = capsys.readouterr().out
+    out = _run("concurrent_refine.py", ["--processes", "1", "--frames", "40", "--threads", "1"], capsys)
     assert "reproduce: python benchmarks/concurrent_refine.py --processes 1 --frames 40 --threads 1" in out
     row = [line.split("|") for line in out.splitlines() if line.startswith("| 1 |")][-1]
     assert float(row[2]) > 0 and float(row[3]) > 0
 
 
 def test_inversions_benchmark_quick(capsys):
-    module = runpy.run_path(str(BENCHMARKS / "inversions.py"))
-    assert module["main"](["--frames", "200", "--cases", "3d", "--long-frames", "2000"]) == 0
-    out = capsys.readouterr().out
+    out = _run("inversions.py", ["--frames", "200", "--cases", "3d", "--long-frames", "2000"], capsys)
     assert ("reproduce: python benchmarks/inversions.py --frames 200 --rate 0.1 --seed 0 --cases 3d "
             "--long-frames 2000") in out
     rows = [r.split("|") for r in out.splitlines() if r.startswith("| ")]
@@ -140,9 +135,8 @@ def test_long_input_runs_short_for_positions_and_rotations(capsys):
 
 
 def test_multiview_robustness_rows_run(capsys):
-    module = runpy.run_path(str(BENCHMARKS / "multiview_robustness.py"))
-    assert module["main"](["--views", "2", "--frames", "150", "--methods", "synsp-universal-w16+view-mean"]) == 0
-    out = capsys.readouterr().out
+    out = _run("multiview_robustness.py", ["--views", "2", "--frames", "150", "--methods",
+                                           "synsp-universal-w16+view-mean"], capsys)
     assert "reproduce: python benchmarks/multiview_robustness.py --views 2 --frames 150 --split test" in out
     rows = _table_rows(out)
     assert rows["input"][0] == 0.0 and rows["synsp-universal-w16+view-mean"][0] < 1.0  # clean views stay clean
@@ -150,10 +144,8 @@ def test_multiview_robustness_rows_run(capsys):
 
 
 def test_one_joint_errors_the_rotation_model_no_longer_leaves_a_noisy_joint_of_a_clean_body_alone(capsys):
-    module = runpy.run_path(str(BENCHMARKS / "one_joint_errors.py"))
     args = ["--split", "test", "--frames", "300", "--methods", "synsp-universal-w16-rot"]
-    assert module["main"](args) == 0
-    out = capsys.readouterr().out
+    out = _run("one_joint_errors.py", args, capsys)
     assert "reproduce: python benchmarks/one_joint_errors.py --representation rotations --split test" in out
     rows = _table_rows(out)
     assert 3.0 < rows["input"][0] < 5.0 and rows["input"][1] == 0.0  # 4 degrees on one joint, the rest exact
