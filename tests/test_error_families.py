@@ -26,7 +26,7 @@ def _rms(pred, gt):
 
 
 def test_training_and_held_out_families_are_disjoint_and_named():
-    assert TRAINING_FAMILIES == ("mixed", "mixed-gentle", "mixed-local", "mixed-root")
+    assert TRAINING_FAMILIES == ("mixed", "mixed-gentle", "mixed-local")
     assert set(HELD_OUT_FAMILIES) == {"spiky", "rigid-shake", "overshoot", "quantized"}
     assert all(FAMILIES[f].held_out for f in HELD_OUT_FAMILIES)
     # the held-out structures are components the training family never draws
@@ -76,23 +76,6 @@ def test_mixed_local_errs_on_a_few_joints_and_leaves_the_others_exact(representa
     mixed = simulate_family(gt, "mixed", skeleton=skeleton, fps=30.0, seed=0, level=0.03 if
                             representation == "positions" else 7.5, representation=representation)
     assert (~np.isclose(np.nan_to_num(mixed.pred, nan=1e9), gt, atol=1e-12, rtol=0).all(axis=(0, 2))).all()
-
-
-def test_mixed_root_puts_rotation_errors_on_the_global_orientation_alone_and_is_mixed_local_on_positions():
-    c = load_corpus(split="test", phases="first", rotations=True)[0]
-    root_alone = 0
-    for seed in range(12):
-        sim = simulate_family(c.rotations, "mixed-root", skeleton="smpl24", fps=30.0, seed=seed, level=7.5,
-                              representation="rotations")
-        wrong = ~np.isclose(np.nan_to_num(sim.pred, nan=1e9), c.rotations, atol=1e-12, rtol=0).all(axis=2)
-        if wrong[:, 0].any() and not wrong[:, 1:].any():
-            root_alone += 1
-            assert not sim.missing[:, 1:].any()  # misses on the root only, if any
-    assert 2 <= root_alone <= 10  # about half of the sequences
-    for seed in range(3):  # positions: the same draws as mixed-local
-        a = simulate_family(c.positions, "mixed-root", skeleton="h36m17", fps=30.0, seed=seed, level=0.03)
-        b = simulate_family(c.positions, "mixed-local", skeleton="h36m17", fps=30.0, seed=seed, level=0.03)
-        np.testing.assert_array_equal(a.pred, b.pred)
 
 
 def test_same_seed_same_output_other_seed_other_output(clip):

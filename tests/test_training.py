@@ -9,9 +9,8 @@ import torch
 
 from synsp.data.corpus import embedded_corpus_path
 from synsp.models.checkpoint import load_model
-from synsp.models.synsp import SynSPOutput, synsp_loss
 from synsp.refiners import NetworkRefiner
-from synsp.training import TrainConfig, level_weights, train
+from synsp.training import TrainConfig, train
 from synsp.validation import SynspInputError
 
 TINY = dict(d_model=16, d_inner=16, n_layers=1, n_head=2, d_k=8, d_v=8, input_residual=True,
@@ -212,35 +211,3 @@ def test_an_unknown_preset_is_refused_before_any_run_folder_is_made(tmp_path, ca
     TrainConfig(preset=["mixed", "mixed-local", "3dpw-spin-like"]).validate()  # families and presets mix
     assert main(["train", "--preset", "3dpw-spin-likee", "-o", str(tmp_path / "run")]) == 2
     assert "noise presets: h36m-fcn-like" in capsys.readouterr().err and not (tmp_path / "run").exists()
-
-
-def test_level_weights_make_the_loss_relative_above_the_median_and_leave_it_alone_at_power_zero():
-    gt = torch.zeros(5, 8, 6)
-    inp = gt.clone()
-    for b, e in enumerate((0.0, 0.01, 0.02, 0.04, 0.08)):  # window 0 clean; the median error is 0.02
-        inp[b] += e
-    inp[4, 0, 0] = float("nan")  # a missing value is left out, not spread as NaN
-    assert level_weights(inp, gt, 0.0) is None
-    w = level_weights(inp, gt, 1.0)
-    assert torch.isfinite(w).all() and torch.isclose(w.mean(), torch.tensor(1.0))
-    assert torch.isclose(w[0], w[2]) and torch.isclose(w[1], w[2])  # at or below the median: the median's
-    assert torch.isclose(w[2] / w[3], torch.tensor(2.0), rtol=1e-4)  # above it: relative error
-    assert torch.isclose(w[2] / w[4], torch.tensor(4.0 * 47 / 48), rtol=1e-4)
-    assert torch.isclose(level_weights(inp, gt, 0.5)[2] / level_weights(inp, gt, 0.5)[3], torch.tensor(2.0 ** 0.5))
-    # the weighted loss equals the plain one for equal weights, and follows the weights otherwise
-    out = SynSPOutput(gt + 0.1, gt + 0.1, gt + torch.arange(5.0)[:, None, None])
-    plain, _ = synsp_loss(out, gt)
-    same, _ = synsp_loss(out, gt, weights=torch.ones(5))
-    assert torch.isclose(plain, same)
-    tilted, _ = synsp_loss(out, gt, weights=torch.tensor([5.0, 0.0, 0.0, 0.0, 0.0]))
-    assert tilted < plain  # all weight on the window whose final output is exact
-
-
-def test_level_balance_is_checked_and_recorded(tmp_path):
-    with pytest.raises(SynspInputError, match="level_balance"):
-        TrainConfig(level_balance=-1).validate()
-    with pytest.raises(SynspInputError, match="level_balance"):
-        TrainConfig(architecture="smoothnet", level_balance=1).validate()
-    stem = train(config(tmp_path / "run", epochs=1, level_balance=1.0), progress=False)
-    _, card = load_model(stem)
-    assert card.recipe["level_balance"] == 1.0

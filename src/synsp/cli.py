@@ -168,9 +168,6 @@ class _SizeChoice(click.Choice):
               help="universal with --option rotations=true: share of the batches on smpl24 6D rotations")
 @click.option("--w-fk", default=0.0, show_default=True,
               help="smpl24 rotation batches: weight of the loss on the neutral body's joints (forward kinematics)")
-@click.option("--level-balance", default=0.0, show_default=True,
-              help="SynSP, universal: divide each window's loss by its input error to this power (1: relative "
-                   "error), so that heavy-error windows do not outweigh slightly noisy ones")
 @click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
               help="override a network setting, e.g. pose_quality_encoding=false (ablations); repeatable")
 def train(**opts) -> None:
@@ -188,7 +185,7 @@ def train(**opts) -> None:
         seed=opts["seed"], out=opts["out"] or None, device=opts["device"], init=opts["init"], causal=opts["causal"],
         fast_motion=opts["fast_motion"], skeletons=list(opts["skeletons"]), mix_2d=opts["mix_2d"],
         joint_subsets=opts["joint_subsets"], mix_rotations=opts["mix_rotations"],
-        w_fk=opts["w_fk"], level_balance=opts["level_balance"], command="synsp train " + " ".join(sys.argv[2:]),
+        w_fk=opts["w_fk"], command="synsp train " + " ".join(sys.argv[2:]),
     )
     best = run(config, resume=opts["resume"])
     click.echo(f"best checkpoint: {best}.safetensors (+ .json model card)")

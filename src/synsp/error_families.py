@@ -41,13 +41,6 @@ rotations the global orientation is never among them, so jitter of that joint
 alone stays held out (``rigid-shake``).  Inversions still swap whole pairs, and
 the bone-angle component moves the chosen joints only.
 
-``mixed-root`` (training) is ``mixed-local`` where, for rotations, half the
-sequences carry the error on the global orientation alone (the root joint:
-SMPL-style estimators' whole-body orientation jitters while the pose is right).
-With it, the held-out ``rigid-shake`` on rotations stays new in its spectrum and
-in being applied on the camera's side, no longer in which joint it moves; on
-positions ``mixed-root`` is ``mixed-local`` (the same draws).
-
 Held-out families (``held_out=True``; never used to train or to select a
 shipped model) have structures the training family lacks:
 
@@ -156,7 +149,6 @@ class ErrorFamily:
     description: str = ""
     angle_level: tuple[float, float] = (0.5, 20.0)  # rotations: log-uniform RMS angle range, degrees
     joint_share: tuple[float, float] | None = None  # errors on a random share of the joints only (None: all)
-    root_alone: float = 0.0  # rotations: probability that a sequence's error is on the root joints alone
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.components if c not in COMPONENTS]
@@ -172,8 +164,6 @@ class ErrorFamily:
         if self.joint_share is not None and not (0 <= self.joint_share[0] <= self.joint_share[1] <= 1):
             raise SynspInputError(f"ErrorFamily {self.name!r}: joint_share {self.joint_share} must satisfy "
                                   "0 <= lo <= hi <= 1")
-        if not 0 <= self.root_alone <= 1:
-            raise SynspInputError(f"ErrorFamily {self.name!r}: root_alone {self.root_alone} must be in [0, 1]")
         if not (0 <= self.clean_fraction < 1 and self.segment_s > 0):
             raise SynspInputError(f"ErrorFamily {self.name!r}: clean_fraction in [0, 1) and segment_s > 0 expected")
 
@@ -200,14 +190,6 @@ FAMILIES: Mapping[str, ErrorFamily] = MappingProxyType({f.name: f for f in (
         joint_share=(0.0, 0.35),
         description="training family: as 'mixed' on a few joints only (one joint to a third of them per "
                     "sequence: an occluded limb, a mistaken joint), the others exact",
-    ),
-    ErrorFamily(
-        "mixed-root",
-        {"white": 0.5, "coloured": 0.5, "heavy": 0.25, "drift": 0.5, "angles": 0.5, "depth": 0.4, "lag": 0.2,
-         "misses": 0.3, "inversions": 0.25},
-        joint_share=(0.0, 0.35), root_alone=0.5,
-        description="training family: as 'mixed-local', and for rotations half the sequences with the error on "
-                    "the global orientation alone (whole-body orientation jitter of a body-model estimator)",
     ),
     ErrorFamily("spiky", {"white": 1.0, "spikes": 1.0}, clean_fraction=0.0, held_out=True,
                 description="high-frequency jitter, single-frame outliers, brief inversions"),
@@ -606,14 +588,8 @@ def _simulate_rotations(gt: Any, fam: ErrorFamily, skeleton: Any, fps: float,
         weights[c] /= total
     pairs = np.asarray(list(sk.left_right), dtype=np.int64).reshape(-1, 2)
 
-    # some joints only: the global orientation alone only in families that ask for it (root_alone)
-    root_only = fam.root_alone > 0 and rng.random() < fam.root_alone
-    if root_only:  # no inversions then: they swap limbs
-        selection = np.zeros((1, P, J), dtype=bool)
-        selection[0, :, list(sk.root_joints)] = True
-        pairs = pairs[:0]
-    else:
-        selection = _joint_selection(rng, fam, P, J, exclude=tuple(sk.root_joints))
+    # some joints only: never the global orientation alone (held-out rigid-shake jitters just that)
+    selection = _joint_selection(rng, fam, P, J, exclude=tuple(sk.root_joints))
     base = x4.copy()
     noise = np.zeros((T, P, J, 3))  # rotation vectors composed on the joint's side of the truth
     missing = np.zeros((T, P, J), dtype=bool)

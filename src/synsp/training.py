@@ -129,10 +129,6 @@ class TrainConfig:
     joint_subsets: float = 0.0
     mix_rotations: float = 0.0  # universal: share of batches of smpl24 6D rotations (needs --option rotations=true)
     w_fk: float = 0.0  # smpl24 rotation batches: weight of the same loss on the neutral body's joints (metres, FK)
-    # SynSP and universal: each window's loss divided by its input error to this power (windows below the batch's
-    # median error count as the median): 0 = every window alike, 1 = relative error, so that the heavy-error
-    # windows no longer outweigh the slightly noisy ones
-    level_balance: float = 0.0
     out: str | None = None  # None: runs/<name>
     device: str = "cpu"
     workers: int = 0
@@ -255,9 +251,6 @@ def validate_config(config: TrainConfig) -> None:
     _number(config, "joint_subsets", 0.0, 1.0)
     _number(config, "mix_rotations", 0.0, 1.0)
     _number(config, "w_fk", 0.0)
-    _number(config, "level_balance", 0.0, 2.0)
-    if config.level_balance and config.architecture not in ("synsp", "universal"):
-        raise SynspInputError("level_balance weighs SynSP's loss per window: train --architecture synsp or universal")
     _check_presets(config.preset)
     if config.w_fk and config.representation != ROTATIONS and not config.mix_rotations:
         raise SynspInputError("w_fk weighs a forward-kinematics loss on smpl24 rotation batches: train on rotations "
@@ -360,31 +353,19 @@ def make_card(config: TrainConfig, model_config: dict[str, Any], data: str | Non
         recipe={k: v for k, v in dataclasses.asdict(config).items()
                 if k in ("epochs", "windows_per_epoch", "batch_size", "lr", "lr_decay", "w_pos", "w_accel",
                          "seed", "mode", "representation", "min_views", "fast_motion", "skeletons", "mix_2d",
-                         "joint_subsets", "mix_rotations", "w_fk", "level_balance")},
+                         "joint_subsets", "mix_rotations", "w_fk")},
         command=config.command,
     )
-
-
-def level_weights(inp: torch.Tensor, gt: torch.Tensor, power: float) -> torch.Tensor | None:
-    """``(B,)`` per-window loss weights of mean 1: the window's mean input error (missing values left out) to
-    the power ``-power``, errors below the batch's median counted as the median (clean windows weigh as
-    much as the median one, not infinitely); ``None`` for ``power`` 0."""
-    if not power:
-        return None
-    e = torch.nan_to_num((inp - gt).abs(), nan=0.0).flatten(1).mean(dim=1)
-    w = torch.clamp(e, min=float(e.median()) + 1e-12) ** -power
-    return w / w.mean()
 
 
 def _loss(architecture: str, model, inp, gt, mask, config: TrainConfig, dims: int = 3):
     if architecture in ("synsp", "universal"):
         out = model(inp, mask=mask, dims=dims) if architecture == "universal" else model(inp, mask=mask)
-        weights = level_weights(inp, gt, config.level_balance)
-        loss, terms = synsp_loss(out, gt, config.w_pos, config.w_accel, causal=config.causal, weights=weights)
+        loss, terms = synsp_loss(out, gt, config.w_pos, config.w_accel, causal=config.causal)
         if config.w_fk and dims == 6 and gt.shape[-1] == 24 * 6:
             body = lambda y: smpl24_joints_torch(y.unflatten(-1, (24, 6))).flatten(-2)  # noqa: E731
             fk, _ = synsp_loss(SynSPOutput(*(body(o) for o in out)), body(gt), config.w_pos, config.w_accel,
-                               causal=config.causal, weights=weights)
+                               causal=config.causal)
             loss, terms = loss + config.w_fk * fk, {**terms, "fk": float(fk.detach())}
         return loss, terms
     if architecture == "smoothnet":

@@ -530,30 +530,24 @@ def _rename_legacy_tensors(module, state_dict, prefix, *_) -> None:
 
 
 def synsp_loss(
-    out: SynSPOutput, gt: torch.Tensor, w_pos: float = 1.0, w_accel: float = 1.0, causal: bool = False,
-    weights: torch.Tensor | None = None,
+    out: SynSPOutput, gt: torch.Tensor, w_pos: float = 1.0, w_accel: float = 1.0, causal: bool = False
 ) -> tuple[torch.Tensor, dict[str, float]]:
     """Equ. 4: per output ``w_pos * L1(pos) + k * w_accel * L1(accel)`` with
     ``k = 0`` (Position Branch), ``1`` (Acceleration Branch), ``0.5`` (final).
 
     ``causal``: only the window's last frame counts (its position, and the
     acceleration at the last three frames), for zero-delay use.
-    ``weights``: ``(B,)`` per-window weights of mean 1 (default: every window alike).
     """
     if causal:
         out = SynSPOutput(*(o[..., -3:, :] for o in out))
         gt = gt[..., -3:, :]
     terms, total = {}, 0.0
     accel_gt = second_difference(gt)
-
-    def mean(e: torch.Tensor) -> torch.Tensor:
-        return e.mean() if weights is None else (e.flatten(1).mean(dim=1) * weights).mean()
-
     for name, y, k in (("position", out.position, 0.0), ("acceleration", out.acceleration, 1.0),
                        ("final", out.final, 0.5)):
-        loss = w_pos * mean(((y - gt)[..., -1:, :] if causal else (y - gt)).abs())
+        loss = w_pos * ((y - gt)[..., -1:, :] if causal else (y - gt)).abs().mean()
         if k:
-            loss = loss + k * w_accel * mean((second_difference(y) - accel_gt).abs())
+            loss = loss + k * w_accel * (second_difference(y) - accel_gt).abs().mean()
         terms[name] = float(loss.detach())
         total = total + loss
     return total, terms
