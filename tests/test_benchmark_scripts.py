@@ -4,6 +4,7 @@ import runpy
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -154,3 +155,22 @@ def test_one_joint_errors_the_rotation_model_no_longer_leaves_a_noisy_joint_of_a
     # degrees) and leaves the other joints alone
     assert rows["synsp-universal-w16-rot"][0] < 0.94 * rows["input"][0]
     assert rows["synsp-universal-w16-rot"][1] < 0.1
+
+
+def test_noise_level_sweep_shows_every_method_below_its_input_and_more_error_at_higher_levels(capsys):
+    args = ["--split", "test", "--frames", "300", "--levels", "0.01,0.03", "--methods", "kalman-rts,butterworth"]
+    out = _run("noise_level_sweep.py", args, capsys)
+    assert "reproduce: python benchmarks/noise_level_sweep.py --split test --frames 300 --levels 0.01,0.03" in out
+    rows = [[c.strip() for c in line.split("|")[1:-1]] for line in out.splitlines()
+            if line.startswith("| white") or line.startswith("| spiky")]
+    assert [(r[0], r[1]) for r in rows] == [("white", "1 %"), ("white", "3 %"), ("spiky", "1 %"), ("spiky", "3 %")]
+    values = np.array([[float(c) for c in r[2:]] for r in rows])  # input, kalman-rts, butterworth
+    assert (values[:, 1:] < values[:, :1]).all()  # both filters remove part of the jitter
+    assert (values[1::2] > values[0::2]).all()  # three times the error leaves more behind, for every column
+    assert 0.8 < values[1, 0] / values[0, 0] / 3 < 1.2  # the level is the input's RMS share: about 3x the error
+
+
+def test_noise_level_sweep_refuses_a_level_outside_zero_to_one(capsys):
+    module = runpy.run_path(str(BENCHMARKS / "noise_level_sweep.py"))
+    assert module["main"](["--split", "test", "--levels", "2"]) == 2
+    assert "expected shares of the person's size" in capsys.readouterr().out
