@@ -94,7 +94,7 @@ def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views:
     on quantized 3D input, and are chosen by name (docs/results.md, "Robustness").
     Several synchronised 3D views of such a body in one world frame (``views > 1``): ``UNIVERSAL_MODEL +
     "+view-mean"``, every view refined alone and the views fused (:mod:`synsp.view_fusion`; it adds 0.2 mm
-    to clean views where the 4-view network adds 15.3, which stays available by name); 2D views (each in
+    to clean views where the 4-view network, available by name, adds 2.1 and is behind on overshoot); 2D views (each in
     its own camera's image) are refined alone, not fused.
     Hands and faces: the dedicated shipped model for the data
     (:func:`default_model`, ``note`` None); else :data:`FALLBACK_FILTER` with a one-line ``note`` saying

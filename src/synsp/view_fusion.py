@@ -12,11 +12,11 @@ of P views has about ``1 / sqrt(P)`` of one view's error; the refiner before it
 removes what the views share over time.
 
 Why not a network that refines the views together: the shipped 4-view SynSP
-(``synsp-h36m17-3d-w8-p4``, trained on the noise presets alone and not
-re-trained) adds 15.3 mm to error-free views and is worse than its input on
-error families it never saw, while this fusion adds 0.2 mm and is within 1.1 %
-of it on the presets (docs/results.md, "Multi-view").  The network stays
-available by name.
+(``synsp-h36m17-3d-w8-p4``, attention across the views' frames, re-trained on
+the error families) adds 2.1 mm to error-free views and is behind this fusion
+on overshoot (11.4 against 10.0 mm), ahead on jitter and the presets by 2-11 %;
+this fusion adds 0.2 mm and was the better of the two on the validation split
+(docs/results.md, "Multi-view").  The network stays available by name.
 
 A name plus :data:`synsp.refiners.VIEW_MEAN` (``"synsp-universal-w16+view-mean"``)
 gives the refiner through :func:`synsp.refiners.get_refiner`.  Offline only:

@@ -66,11 +66,12 @@ checks these lists against the cards.
   attends to the Acceleration Branch's features only and, here, followed that
   branch); the final output then starts from that mean, not from the input
   (its ``spectral_skip`` gains go unused).
-  Shipped: synsp-h36m17-3d-w8, synsp-smpl24-rot-w8.
+  Shipped: synsp-h36m17-3d-w8, synsp-h36m17-3d-w8-causal, synsp-h36m17-3d-w8-p4, synsp-smpl24-rot-w8.
 * ``zero_heads`` -- the heads' last layers start at zero: with
   ``input_residual`` every output starts as the input (rotations from a
   random start were far from any pose and trained slowly).
-  Shipped: synsp-coco17-2d-w8-accurate, synsp-h36m17-3d-w8, synsp-smpl24-rot-w8.
+  Shipped: synsp-coco17-2d-w8-accurate, synsp-h36m17-3d-w8, synsp-h36m17-3d-w8-causal,
+  synsp-h36m17-3d-w8-p4, synsp-smpl24-rot-w8.
 * ``view_mean_skip`` -- with several views of one person, every view's
   residual starts from the mean of the views, so the network learns the
   correction to the fused pose (with the views normalised together).
