@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="networks: offline window stride (default: each model card's own)")
     parser.add_argument("--methods", default="kalman-rts,butterworth",
                         help="comma-separated refiners: filters, shipped models or checkpoint paths")
+    parser.add_argument("--accel", action="store_true",
+                        help="positions: each error row's Accel as a multiple of the input's after the MPJPE")
     args = parser.parse_args(argv)
 
     import numpy as np
@@ -74,17 +76,33 @@ def main(argv: list[str] | None = None) -> int:
         if args.stride is not None and isinstance(refiner, NetworkRefiner):
             refiner = NetworkRefiner(refiner.model, refiner.card, stride=args.stride)
         cells = []
-        for clips in conds.values():
+        for cond, clips in conds.items():
             preds = [np.asarray(refiner(x, fps=30.0)) for _, x in clips]
-            cells.append(f"{summarize(preds, [g for g, _ in clips], root_joints=root, scale=scale)['mpjpe']:.2f}")
+            gts = [g for g, _ in clips]
+            m = summarize(preds, gts, root_joints=root, scale=scale)
+            cell = f"{m['mpjpe']:.2f}"
+            if args.accel and not cond.startswith("clean"):
+                inputs = [_interpolated(x) for _, x in clips]
+                cell += f" / {m['accel'] / summarize(inputs, gts, root_joints=root, scale=scale)['accel']:.2f}x"
+            cells.append(cell)
         print(f"| {name} | " + " | ".join(cells) + " |")
     extra = [f"--representation {args.representation}"] if two_d else []
     extra += [f"--skeleton {args.skeleton}"] if args.skeleton else []
     extra += [f"--split {args.split}"] if args.split != "val" else []
     extra += [f"--frames {args.frames}"] + ([f"--stride {args.stride}"] if args.stride is not None else [])
+    extra += ["--accel"] if args.accel else []
     extra += [f"--methods {args.methods}"]
+    if args.accel:
+        print("\nerror rows: MPJPE / Accel as a multiple of the input's (missing joints interpolated)")
     print(f"\nreproduce: python benchmarks/validation_robustness.py {' '.join(extra)}")
     return 0
+
+
+def _interpolated(x):
+    """The input as the tables' input row: missing joints linearly interpolated."""
+    from synsp.training import input_as_refiner
+
+    return input_as_refiner(x)
 
 
 def _rotations(args: argparse.Namespace) -> int:

@@ -99,6 +99,17 @@ def test_validation_robustness_rows_run_and_a_filter_harms_fast_clean_motion_mor
     assert cells[0] < cells[1] < cells[2]  # a low-pass filter harms fast clean motion more than slow
 
 
+def test_validation_robustness_gives_accel_ratios_on_the_error_rows_only(capsys):
+    module = runpy.run_path(str(BENCHMARKS / "validation_robustness.py"))
+    assert module["main"](["--split", "test", "--frames", "300", "--accel", "--methods", "butterworth"]) == 0
+    out = capsys.readouterr().out
+    assert "--split test --frames 300 --accel --methods butterworth" in out
+    cells = [c.strip() for c in [line for line in out.splitlines() if line.startswith("| butterworth")][0].split("|")[2:-1]]
+    assert all(" / " not in c for c in cells[:3])  # clean rows: MPJPE added only
+    ratios = [float(c.split(" / ")[1].rstrip("x")) for c in cells[3:]]
+    assert len(ratios) == 6 and all(0 < r < 1 for r in ratios)  # a low-pass filter lowers every error row's Accel
+
+
 def test_validation_robustness_has_the_rotation_rows(capsys):
     module = runpy.run_path(str(BENCHMARKS / "validation_robustness.py"))
     assert module["main"](["--representation", "rotations", "--split", "test", "--frames", "200",
