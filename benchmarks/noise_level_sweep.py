@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     from synsp.data.corpus import available_corpus_path
     from synsp.data.positions import split_positions
     from synsp.error_families import ErrorFamily, simulate_family
+    from synsp.metrics import summarize
     from synsp.refiners import get_refiner
 
     levels = [float(v) for v in args.levels.split(",") if v]
@@ -49,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\n| errors | level | input | " + " | ".join(methods) + " |")
     print("|---" * (len(methods) + 3) + "|")
 
-    def mpjpe(a: np.ndarray, g: np.ndarray) -> float:
-        return float(np.linalg.norm((a - a[:, :1]) - (g - g[:, :1]), axis=-1).mean() * 1000.0)
+    def mpjpe(a: np.ndarray, g: np.ndarray) -> float:  # one clip, root-relative, mm
+        return summarize([a], [g], root_joints=(0,), scale=1000.0)["mpjpe"]
 
     for name, family in (("white", white), ("spiky", "spiky")):
         for level in levels:
