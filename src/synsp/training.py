@@ -46,7 +46,7 @@ from .data.corpus import built_corpus_path, corpus_meta, load_corpus
 from .data.dataset import MODES, Augmentation, WindowDataset
 from .data.rotation_windows import RotationWindowDataset, fill_rotations
 from .data.positions import split_positions
-from .error_families import FAMILIES, TRAINING_FAMILIES, is_family, person_size, simulate_family
+from .error_families import HELD_OUT_FAMILIES, TRAINING_FAMILIES, is_family, person_size, simulate_family
 from .geometry import axis_angle_to_rot6d, rot6d_to_matrix
 from .kinematics import forward_kinematics_torch
 from .metrics import refine_clips, rotation_metrics, summarize
@@ -199,10 +199,9 @@ def _check_presets(preset: Any) -> None:
         else [preset]
     for part in parts:
         if not (is_family(part) or isinstance(part, ErrorModel) or (isinstance(part, str) and part in PRESETS)):
-            held_out = [f for f in FAMILIES if f not in TRAINING_FAMILIES]
             raise SynspInputError(
                 f"unknown error family or noise preset {part!r}; error families: {', '.join(TRAINING_FAMILIES)} "
-                f"(held out for evaluation: {', '.join(held_out)}); noise presets: {', '.join(PRESETS)}; "
+                f"(held out for evaluation: {', '.join(HELD_OUT_FAMILIES)}); noise presets: {', '.join(PRESETS)}; "
                 "several are joined by '+'")
 
 
