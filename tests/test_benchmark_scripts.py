@@ -185,3 +185,51 @@ def test_noise_level_sweep_refuses_a_level_outside_zero_to_one(capsys):
     module = runpy.run_path(str(BENCHMARKS / "noise_level_sweep.py"))
     assert module["main"](["--split", "test", "--levels", "2"]) == 2
     assert "expected shares of the person's size" in capsys.readouterr().out
+
+
+def test_accel_floor_sweeps_both_smoothers_and_heavier_smoothing_changes_clean_motion_more(capsys):
+    args = ["--split", "test", "--frames", "300", "--rows", "rigid-shake:0.03", "--methods", "gaussian"]
+    out = _run("accel_floor.py", args, capsys)
+    assert f"reproduce: python benchmarks/accel_floor.py {' '.join(args)}" in out
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
+            for line in out.splitlines() if line.startswith("| ") and not line.startswith("| method")}
+    assert len(rows) == 1 + 6 + 5 + 1  # input, the Butterworth and Kalman-RTS sweeps, --methods
+    clean = {name: float(cells[0]) for name, cells in rows.items()}
+    assert clean["input"] == 0.0
+    # the sweeps run from light to heavy: each step changes clean motion more
+    assert clean["butterworth:cutoff=6"] < clean["butterworth:cutoff=3"] < clean["butterworth:cutoff=1"]
+    assert clean["kalman-rts:process_noise=300"] < clean["kalman-rts:process_noise=30"] < clean["kalman-rts:process_noise=3"]
+    ratios = [float(cells[1].split("/")[1].strip().rstrip("x")) for cells in rows.values()]
+    assert ratios[0] == 1.0 and all(0 < r < 1 for r in ratios[1:])  # every smoother removes acceleration error
+    assert "lowest Accel ratio per row: rigid-shake 3 %:" in out
+
+
+def test_accel_floor_refuses_an_unknown_family_or_level(capsys):
+    module = runpy.run_path(str(BENCHMARKS / "accel_floor.py"))
+    assert module["main"](["--split", "test", "--rows", "wobble:0.01"]) == 2
+    assert "expected FAMILY:LEVEL" in capsys.readouterr().out
+    assert module["main"](["--split", "test", "--rows", "spiky:3"]) == 2
+
+
+def test_chunk_oracle_is_never_worse_than_the_better_method_and_equals_it_with_one_chunk(capsys):
+    args = ["--split", "test", "--frames", "300", "--methods", "butterworth,kalman-rts"]
+    out = _run("chunk_oracle.py", args, capsys)
+    assert f"reproduce: python benchmarks/chunk_oracle.py {' '.join(args)}" in out
+    rows = [[c.strip() for c in line.split("|")[1:-1]] for line in out.splitlines()
+            if line.startswith("| ") and not line.startswith("| errors")]
+    assert [r[0] for r in rows] == ["clean 2x", "clean 3x", "spiky 1 %", "rigid-shake 3 %", "overshoot 2 %",
+                                    "quantized 1 %"]
+    values = np.array([[float(c) for c in r[1:5]] for r in rows])  # a, b, mean, oracle
+    assert (values[:, 3] <= values[:, :2].min(axis=1) + 0.005).all()
+    # one chunk per clip longer than any clip: the oracle picks a whole method per clip, still no worse
+    out = _run("chunk_oracle.py", args + ["--chunk", "100000"], capsys)
+    rows = [[c.strip() for c in line.split("|")[1:-1]] for line in out.splitlines()
+            if line.startswith("| ") and not line.startswith("| errors")]
+    whole = np.array([[float(c) for c in r[1:5]] for r in rows])
+    assert (whole[:, 3] >= values[:, 3] - 0.005).all()  # coarser choices can only lose
+
+
+def test_chunk_oracle_wants_exactly_two_methods(capsys):
+    module = runpy.run_path(str(BENCHMARKS / "chunk_oracle.py"))
+    assert module["main"](["--split", "test", "--methods", "butterworth"]) == 2
+    assert "expected two refiners" in capsys.readouterr().out
