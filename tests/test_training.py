@@ -211,3 +211,62 @@ def test_an_unknown_preset_is_refused_before_any_run_folder_is_made(tmp_path, ca
     TrainConfig(preset=["mixed", "mixed-local", "3dpw-spin-like"]).validate()  # families and presets mix
     assert main(["train", "--preset", "3dpw-spin-likee", "-o", str(tmp_path / "run")]) == 2
     assert "noise presets: h36m-fcn-like" in capsys.readouterr().err and not (tmp_path / "run").exists()
+
+
+def test_fine_tune_settings_take_the_models_network_weights_and_recipe_not_what_the_data_fixes():
+    from synsp.refiners import shipped_models
+    from synsp.training import FINE_TUNE_EPOCHS, FINE_TUNE_LR, fine_tune_settings
+
+    s = fine_tune_settings("synsp-universal-w16")
+    card = json.loads(shipped_models()["synsp-universal-w16"].with_suffix(".json").read_text())
+    assert (s["architecture"], s["window"], s["views"], s["causal"]) == ("universal", 16, 1, False)
+    assert s["init"] == str(shipped_models()["synsp-universal-w16"])
+    assert s["model"] == {k: v for k, v in card["config"].items() if k not in ("window", "dims", "mask")}
+    for key in ("fast_motion", "mix_2d", "joint_subsets", "w_accel", "lr_decay"):
+        assert s[key] == card["recipe"][key]
+    assert s["preset"] == card["noise_preset"] and (s["epochs"], s["lr"]) == (FINE_TUNE_EPOCHS, FINE_TUNE_LR)
+    assert "skeletons" not in s and "mix_rotations" not in s  # the corpus's joint sets are not the user's
+    causal = fine_tune_settings("synsp-universal-w8-causal")
+    assert causal["causal"] is True and causal["window"] == 8
+    with pytest.raises(SynspInputError, match="not a shipped model"):
+        fine_tune_settings("no-such-model")
+
+
+def test_synsp_train_from_fine_tunes_the_model_and_keeps_its_architecture(monkeypatch):
+    from synsp.refiners import shipped_models
+
+    seen = _cli_config(monkeypatch, "--from", "synsp-universal-w16", "--epochs", "2", "--option", "dropout=0.2")
+    assert (seen.architecture, seen.window, seen.epochs, seen.lr) == ("universal", 16, 2, 3e-4)
+    assert seen.init == str(shipped_models()["synsp-universal-w16"])
+    assert seen.model["d_model"] == 64 and seen.model["dropout"] == 0.2  # --option wins over the card
+
+
+@pytest.mark.parametrize("flags,message", [
+    (["--from", "synsp-universal-w16", "--window", "8"], "drop --window"),
+    (["--from", "synsp-universal-w16", "--architecture", "synsp"], "drop --architecture"),
+    (["--from", "synsp-universal-w16", "--init", "runs/x"], "use one of them"),
+    (["--from", "nowhere/model"], "not a shipped model"),
+])
+def test_synsp_train_from_refuses_what_contradicts_the_model(capsys, flags, message):
+    from synsp.cli import main
+
+    assert main(["train", *flags]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_fine_tuned_default_starts_from_its_weights_not_from_scratch(tmp_path):
+    from synsp.training import fine_tune_settings
+
+    settings = {**fine_tune_settings("synsp-universal-w16"), "epochs": 1}
+    runs = {}
+    for name, init in (("ft", settings["init"]), ("scratch", None)):
+        cfg = TrainConfig(**{**settings, "init": init}, name=name, corpus=str(embedded_corpus_path()),
+                          train_split="test", val_split="test", windows_per_epoch=64, batch_size=32, val_frames=150,
+                          out=str(tmp_path / name))
+        runs[name] = load_model(train(cfg, progress=False))[1]
+    card = runs["ft"]
+    assert card.architecture == "universal" and card.window == 16 and card.config["d_model"] == 64
+    # two small steps at a fine-tune's rate: from the pretrained weights the run is well below its input; from
+    # scratch the same steps leave it near its input (an untrained universal network returns its input)
+    ft, scratch = card.validation["val_mpjpe"], runs["scratch"].validation["val_mpjpe"]
+    assert ft < 0.95 * card.validation["input_mpjpe"] and ft < 0.95 * scratch

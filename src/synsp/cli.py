@@ -120,37 +120,40 @@ class _SizeChoice(click.Choice):
 
 
 @cli.command()
+@click.option("--from", "from_model", default=None,
+              help="fine-tune this model (a shipped name such as synsp-universal-w16, a checkpoint or a run folder) "
+                   "on your corpus: its architecture, window, network settings, weights and recipe, 5 epochs at "
+                   "lr 3e-4; any option given here wins")
 @click.option("--architecture", type=click.Choice(["synsp", "smoothnet", "deciwatch", "hanet", "universal"]),
-              default="synsp", show_default=True,
-              help="universal: one SynSP for any joint set, 2D and 3D (joints as tokens; synsp.models.universal)")
+              default=None, help="[default: synsp; with --from: the model's] universal: one SynSP for any joint "
+                                 "set, 2D and 3D (joints as tokens; synsp.models.universal)")
 @click.option("--name", default=None, help="model name (default: derived from the options)")
 @click.option("--skeleton", default=None,
               help="joint set (default: the skeleton of a --corpus that holds one, e.g. from `synsp data import`; "
                    "else h36m17)")
-@click.option("--representation", type=click.Choice(["3d", "3d-camera", "2d", "rotations"]), default="3d",
-              show_default=True, help="rotations: SMPL-style joint rotations (with --skeleton smpl24)")
-@click.option("--window", default=8, show_default=True, help="frames per window (DeciWatch: interval*q+1)")
-@click.option("--views", default=1, show_default=True, help="views refined together (multi-view model)")
+@click.option("--representation", type=click.Choice(["3d", "3d-camera", "2d", "rotations"]), default=None,
+              help="[default: 3d] rotations: SMPL-style joint rotations (with --skeleton smpl24)")
+@click.option("--window", type=int, default=None, help="[default: 8] frames per window (DeciWatch: interval*q+1)")
+@click.option("--views", type=int, default=None, help="[default: 1] views refined together (multi-view model)")
 @click.option("--min-views", type=int, default=None,
               help="multi-view: train each batch on a random number of views from this to --views")
-@click.option("--mode", type=click.Choice(["single", "multiview", "random", "similar"]), default="single",
-              show_default=True)
-@click.option("--preset", default="mixed", show_default=True,
-              help="simulated estimator: an error family ('mixed': random level and shape per segment, clean "
-                   "segments included, so the model learns to leave right input alone; 'mixed-local': errors on a "
+@click.option("--mode", type=click.Choice(["single", "multiview", "random", "similar"]), default=None,
+              help="[default: single]")
+@click.option("--preset", default=None,
+              help="[default: mixed] simulated estimator: an error family ('mixed': random level and shape per "
+                   "segment, clean segments included, so the model learns to leave right input alone; 'mixed-local': errors on a "
                    "few joints) or a noise preset ('3dpw-spin-like', ...: every window wrong, the model always "
                    "corrects); several separated by '+' are mixed")
-@click.option("--fast-motion", default=0.0, show_default=True,
-              help="share of training chunks played 1.25-3x faster (sports, acrobatics)")
-@click.option("--size", type=_SizeChoice(), default="small", show_default=True,
-              help="SynSP size")
-@click.option("--residual/--no-residual", default=True, show_default=True,
-              help="SynSP predicts a correction added to its input (not in the paper; trains far faster)")
-@click.option("--epochs", default=20, show_default=True)
+@click.option("--fast-motion", type=float, default=None,
+              help="[default: 0] share of training chunks played 1.25-3x faster (sports, acrobatics)")
+@click.option("--size", type=_SizeChoice(), default=None, help="[default: small] SynSP size")
+@click.option("--residual/--no-residual", default=None,
+              help="[default: residual] SynSP predicts a correction added to its input (not in the paper; trains far faster)")
+@click.option("--epochs", type=int, default=None, help="[default: 20; with --from: 5]")
 @click.option("--windows-per-epoch", default=50_000, show_default=True)
 @click.option("--batch-size", default=256, show_default=True)
-@click.option("--lr", default=1e-3, show_default=True)
-@click.option("--lr-decay", default=0.95, show_default=True)
+@click.option("--lr", type=float, default=None, help="[default: 0.001; with --from: 0.0003]")
+@click.option("--lr-decay", type=float, default=None, help="[default: 0.95]")
 @click.option("--w-accel", default=None, type=float, help="accel loss weight (default: 1 for SynSP, 0.1 SmoothNet)")
 @click.option("--seed", default=4321, show_default=True)
 @click.option("--corpus", default=None, help="corpus file (default: the built corpus in the cache)")
@@ -158,12 +161,12 @@ class _SizeChoice(click.Choice):
 @click.option("--device", default="cpu", show_default=True)
 @click.option("--resume", is_flag=True, help="continue from <out>/last.pt")
 @click.option("--init", "init", default=None, help="start from a checkpoint's weights (e.g. a single-view model)")
-@click.option("--causal", is_flag=True, help="SynSP, universal: train for zero delay (loss on each window's last frame)")
+@click.option("--causal", is_flag=True, default=None, help="SynSP, universal: train for zero delay (loss on each window's last frame)")
 @click.option("--also-skeleton", "skeletons", multiple=True,
               help="universal: another joint set to train on (repeatable; the corpus must give it)")
-@click.option("--mix-2d", default=0.0, show_default=True, help="universal: share of the batches in 2D")
-@click.option("--joint-subsets", default=0.0, show_default=True,
-              help="universal: share of the batches on a random subset of the joints (unseen joint sets)")
+@click.option("--mix-2d", type=float, default=None, help="[default: 0] universal: share of the batches in 2D")
+@click.option("--joint-subsets", type=float, default=None,
+              help="[default: 0] universal: share of the batches on a random subset of the joints (unseen joint sets)")
 @click.option("--mix-rotations", default=0.0, show_default=True,
               help="universal with --option rotations=true: share of the batches on smpl24 6D rotations")
 @click.option("--w-fk", default=0.0, show_default=True,
@@ -172,21 +175,23 @@ class _SizeChoice(click.Choice):
               help="override a network setting, e.g. pose_quality_encoding=false (ablations); repeatable")
 def train(**opts) -> None:
     """Train a refiner on the corpus with simulated estimator errors; best epoch by validation MPJPE."""
-    from .training import TrainConfig, train as run
+    from .training import TrainConfig, fine_tune_settings, train as run
 
-    arch = opts["architecture"]
-    # every option is the TrainConfig field of the same name; None (unset) is resolved by training.resolve_config
-    config = TrainConfig(
-        name=opts["name"] or None, architecture=arch, model=_parse_options(opts["options"], arch), size=opts["size"],
-        residual=opts["residual"], skeleton=opts["skeleton"], window=opts["window"], views=opts["views"],
-        min_views=opts["min_views"], mode=opts["mode"], representation=opts["representation"], preset=opts["preset"],
-        corpus=opts["corpus"], epochs=opts["epochs"], windows_per_epoch=opts["windows_per_epoch"],
-        batch_size=opts["batch_size"], lr=opts["lr"], lr_decay=opts["lr_decay"], w_accel=opts["w_accel"],
-        seed=opts["seed"], out=opts["out"] or None, device=opts["device"], init=opts["init"], causal=opts["causal"],
-        fast_motion=opts["fast_motion"], skeletons=list(opts["skeletons"]), mix_2d=opts["mix_2d"],
-        joint_subsets=opts["joint_subsets"], mix_rotations=opts["mix_rotations"],
-        w_fk=opts["w_fk"], command="synsp train " + " ".join(sys.argv[2:]),
-    )
+    # every option is the TrainConfig field of the same name; None (unset) takes --from's value, else the
+    # TrainConfig default (name, skeleton, out, w_accel: derived by training.resolve_config)
+    given = {key: value for key, value in opts.items() if key not in ("from_model", "options", "skeletons", "resume")
+             and value is not None}
+    base = fine_tune_settings(opts["from_model"]) if opts["from_model"] else {}
+    for key in ("architecture", "window"):
+        if key in base and key in given and given[key] != base[key]:
+            raise SynspInputError(f"--{key} {given[key]}: --from {opts['from_model']} is a {base[key]} model; "
+                                  f"drop --{key} (a fine-tune keeps the model's)")
+    if base and "init" in given:
+        raise SynspInputError("--from and --init both give the starting weights; use one of them")
+    arch = given.get("architecture", base.get("architecture", "synsp"))
+    model = {**base.get("model", {}), **_parse_options(opts["options"], arch)}
+    config = TrainConfig(**{**base, **given, "model": model, "skeletons": list(opts["skeletons"]),
+                            "command": "synsp train " + " ".join(sys.argv[2:])})
     best = run(config, resume=opts["resume"])
     click.echo(f"best checkpoint: {best}.safetensors (+ .json model card)")
     import json

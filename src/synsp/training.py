@@ -75,11 +75,12 @@ from .normalization import (
     normalize_windows,
     window_mask,
 )
-from .refiners import NetworkRefiner, network_refiner
+from .refiners import NetworkRefiner, network_refiner, shipped_models
 from .skeletons import BUILTIN_SKELETONS, SMPL24_OFFSETS, get_skeleton
 from .validation import SynspInputError
 
-__all__ = ["TrainConfig", "train", "resolve_config", "default_w_accel", "evaluate_refiner", "validation_split"]
+__all__ = ["TrainConfig", "train", "resolve_config", "default_w_accel", "evaluate_refiner", "validation_split",
+           "fine_tune_settings"]
 
 # SynSP's per-frequency input gains start at 1 and must reach ~0 for jittery frequencies:
 # with Adam a parameter moves about lr per step, so they get a larger learning rate.
@@ -173,6 +174,49 @@ def resolve_config(config: TrainConfig) -> TrainConfig:
         config, skeleton=skeleton, name=name, out=config.out if config.out is not None else f"runs/{name}",
         w_accel=config.w_accel if config.w_accel is not None else default_w_accel(config.architecture),
         preset=preset)
+
+
+#: a fine-tune's schedule (:func:`fine_tune_settings`) unless the caller sets one: a few epochs at a lower rate
+FINE_TUNE_EPOCHS = 5
+FINE_TUNE_LR = 3e-4
+#: network settings the new data fixes (derived by the run), never copied from the model being fine-tuned
+_DATA_FIXED = frozenset({"window", "channels", "mask_channels", "dims", "mask", "input_residual"})
+#: recipe settings a fine-tune keeps from the model's card (the joint sets and rotation batches it was
+#: trained on are the corpus's, not the new data's: those are left out)
+_RECIPE_KEPT = ("representation", "preset", "fast_motion", "mix_2d", "joint_subsets", "w_pos", "w_accel", "lr_decay", "mode",
+                "min_views")
+
+
+def fine_tune_settings(source: str | os.PathLike) -> dict[str, Any]:
+    """The :class:`TrainConfig` fields that fine-tune ``source`` (a shipped model's name, a checkpoint or a
+    run folder of ``synsp train``) on new data, e.g. ``TrainConfig(**fine_tune_settings("synsp-universal-w16"),
+    corpus="mine.npz")``: the model's architecture, window, views, causality and network settings; its
+    weights as ``init`` (card and weights validated first); the recipe it was trained with (error family or
+    presets, fast motion, 2D and joint-subset shares, loss weights, schedule decay) from its card; and a
+    fine-tune's schedule, :data:`FINE_TUNE_EPOCHS` epochs at :data:`FINE_TUNE_LR`.  Fields the caller sets win;
+    the skeleton and corpus are the caller's.  A model of one joint set (``synsp-h36m17-3d-w8``) fine-tunes
+    on data of that joint set only; the universal models on any."""
+    key = str(source)
+    stem = shipped_models().get(key)
+    if stem is None:
+        path = Path(key)
+        stem = path / "best" if path.is_dir() and (path / "best.json").is_file() else path
+        if not (Path(f"{stem}.json").is_file() or stem.suffix in (".json", ".safetensors") and stem.is_file()):
+            raise SynspInputError(f"--from {key}: not a shipped model (see `synsp models`), a checkpoint "
+                                  "(.safetensors + .json) or a run folder of `synsp train`")
+    _, card = load_model(stem)
+    recipe = card.recipe or {}
+    settings: dict[str, Any] = {
+        "architecture": card.architecture, "window": card.window, "views": card.views, "causal": card.causal,
+        "mask": card.mask, "model": {k: v for k, v in card.config.items() if k not in _DATA_FIXED},
+        "init": str(stem.with_suffix("") if stem.suffix in (".json", ".safetensors") else stem),
+        "epochs": FINE_TUNE_EPOCHS, "lr": FINE_TUNE_LR}
+    if card.architecture == "synsp":
+        settings["residual"] = bool(card.config.get("input_residual", False))
+    if card.noise_preset:
+        settings["preset"] = card.noise_preset
+    settings.update({k: recipe[k] for k in _RECIPE_KEPT if recipe.get(k) is not None})
+    return settings
 
 
 def _whole(config: TrainConfig, name: str, low: int, high: float = math.inf, none: bool = False) -> None:
