@@ -270,3 +270,45 @@ def test_a_fine_tuned_default_starts_from_its_weights_not_from_scratch(tmp_path)
     # scratch the same steps leave it near its input (an untrained universal network returns its input)
     ft, scratch = card.validation["val_mpjpe"], runs["scratch"].validation["val_mpjpe"]
     assert ft < 0.95 * card.validation["input_mpjpe"] and ft < 0.95 * scratch
+
+
+def test_virtual_joints_add_points_on_the_skeletons_bones_to_input_truth_and_missing_flags_alike():
+    from synsp.skeletons import get_skeleton
+    from synsp.training import _batch_to_tensors, _virtual_joints
+
+    sk = get_skeleton("h36m17")
+    off = TrainConfig(architecture="universal")
+    assert _virtual_joints(off, "h36m17", 0, 0) is None  # off by default
+    on = TrainConfig(architecture="universal", virtual_joints=1.0)
+    draws = [_virtual_joints(on, "h36m17", 0, step) for step in range(20)]
+    for a, b, t in draws:
+        assert all(sk.parents[j] == p for p, j in zip(a, b))  # parent -> child: real bones
+        assert 1 <= len(t) <= sk.num_joints and ((t >= -0.2) & (t <= 1.5)).all()
+    assert len({len(t) for _, _, t in draws}) > 1  # the count varies from step to step
+    assert _virtual_joints(on, "h36m17", 0, 3)[2].tolist() == draws[3][2].tolist()  # seeded by epoch and step
+
+    rng = np.random.default_rng(0)
+    B, W, J = 2, 16, sk.num_joints
+    gt = rng.normal(size=(B, W, J, 3))
+    inp = gt + 0.01 * rng.normal(size=gt.shape)
+    missing = np.zeros((B, W, J), dtype=np.float32)
+    missing[0, 3, 5] = 1.0
+    batch = {"input": torch.tensor(inp.reshape(B, W, -1)), "gt": torch.tensor(gt.reshape(B, W, -1)),
+             "mask": torch.tensor(missing)}
+    a, b, t = np.array([4, 0]), np.array([5, 1]), np.array([0.5, 1.25])  # a mid-shin point, one beyond the hip
+    x, y, mask = _batch_to_tensors(batch, on, (0,), "h36m17", "3d", None, (a, b, t))
+    x0, y0, mask0 = _batch_to_tensors(batch, on, (0,), "h36m17", "3d")
+    assert x.shape == (B, W, (J + 2 + 1) * 3) and x0.shape == (B, W, (J + 1) * 3)  # + trajectory token
+    assert mask.shape == (B, W, J + 2 + 1)
+    assert mask[0, 3, J] == 1 and mask[0, 3, J + 1] == 0 and mask[0, 3, :J].tolist() == mask0[0, 3, :J].tolist()
+    # the truth's extra points sit on the bones in the normalised window too (normalisation is affine per window)
+    pts = y[..., :(J + 2) * 3].reshape(B, W, J + 2, 3)
+    assert torch.allclose(pts[:, :, J], 0.5 * pts[:, :, 4] + 0.5 * pts[:, :, 5], atol=1e-5)
+    assert torch.allclose(pts[:, :, J + 1], -0.25 * pts[:, :, 0] + 1.25 * pts[:, :, 1], atol=1e-5)
+
+
+def test_virtual_joints_train_the_universal_model_only():
+    with pytest.raises(SynspInputError, match="virtual_joints"):
+        TrainConfig(virtual_joints=0.5).validate()
+    with pytest.raises(SynspInputError, match="virtual_joints"):
+        TrainConfig(architecture="universal", virtual_joints=1.5).validate()

@@ -167,6 +167,9 @@ class _SizeChoice(click.Choice):
 @click.option("--mix-2d", type=float, default=None, help="[default: 0] universal: share of the batches in 2D")
 @click.option("--joint-subsets", type=float, default=None,
               help="[default: 0] universal: share of the batches on a random subset of the joints (unseen joint sets)")
+@click.option("--virtual-joints", type=float, default=None,
+              help="[default: 0] universal: share of the batches with extra points along random bones (denser rigs: "
+                   "spine chains, hands, fingers, markers)")
 @click.option("--mix-rotations", default=0.0, show_default=True,
               help="universal with --option rotations=true: share of the batches on smpl24 6D rotations")
 @click.option("--w-fk", default=0.0, show_default=True,

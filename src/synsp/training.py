@@ -128,6 +128,7 @@ class TrainConfig:
     skeletons: list[str] = field(default_factory=list)
     mix_2d: float = 0.0
     joint_subsets: float = 0.0
+    virtual_joints: float = 0.0  # universal: share of batches with extra points along random bones (other rigs)
     mix_rotations: float = 0.0  # universal: share of batches of smpl24 6D rotations (needs --option rotations=true)
     w_fk: float = 0.0  # smpl24 rotation batches: weight of the same loss on the neutral body's joints (metres, FK)
     out: str | None = None  # None: runs/<name>
@@ -183,7 +184,7 @@ FINE_TUNE_LR = 3e-4
 _DATA_FIXED = frozenset({"window", "channels", "mask_channels", "dims", "mask", "input_residual"})
 #: recipe settings a fine-tune keeps from the model's card (the joint sets and rotation batches it was
 #: trained on are the corpus's, not the new data's: those are left out)
-_RECIPE_KEPT = ("representation", "preset", "fast_motion", "mix_2d", "joint_subsets", "w_pos", "w_accel", "lr_decay", "mode",
+_RECIPE_KEPT = ("representation", "preset", "fast_motion", "mix_2d", "joint_subsets", "virtual_joints", "w_pos", "w_accel", "lr_decay", "mode",
                 "min_views")
 
 
@@ -292,6 +293,7 @@ def validate_config(config: TrainConfig) -> None:
         raise SynspInputError("--causal training is implemented for SynSP and the universal model only")
     _number(config, "mix_2d", 0.0, 1.0)
     _number(config, "joint_subsets", 0.0, 1.0)
+    _number(config, "virtual_joints", 0.0, 1.0)
     _number(config, "mix_rotations", 0.0, 1.0)
     _number(config, "w_fk", 0.0)
     _check_presets(config.preset)
@@ -299,9 +301,9 @@ def validate_config(config: TrainConfig) -> None:
         raise SynspInputError("w_fk weighs a forward-kinematics loss on smpl24 rotation batches: train on rotations "
                               "(--representation rotations, or --mix-rotations for the universal model)")
     if config.architecture != "universal" and (config.skeletons or config.mix_2d or config.joint_subsets
-                                               or config.mix_rotations):
-        raise SynspInputError("skeletons, mix_2d, mix_rotations and joint_subsets train the universal model only "
-                              "(--architecture universal)")
+                                               or config.virtual_joints or config.mix_rotations):
+        raise SynspInputError("skeletons, mix_2d, mix_rotations, joint_subsets and virtual_joints train the universal "
+                              "model only (--architecture universal)")
     if config.mix_rotations and config.model.get("rotations") is not True:
         raise SynspInputError("mix_rotations trains the universal model on rotations too: give it rotation inputs "
                               "with --option rotations=true")
@@ -396,7 +398,7 @@ def make_card(config: TrainConfig, model_config: dict[str, Any], data: str | Non
         recipe={k: v for k, v in dataclasses.asdict(config).items()
                 if k in ("epochs", "windows_per_epoch", "batch_size", "lr", "lr_decay", "w_pos", "w_accel",
                          "seed", "mode", "representation", "min_views", "fast_motion", "skeletons", "mix_2d",
-                         "joint_subsets", "mix_rotations", "w_fk")},
+                         "joint_subsets", "virtual_joints", "mix_rotations", "w_fk")},
         command=config.command,
     )
 
@@ -436,10 +438,12 @@ def _keep_views(batch: dict, config: TrainConfig, epoch: int, step: int) -> dict
 
 
 def _batch_to_tensors(batch: dict, config: TrainConfig, root_joints, skeleton: str | None = None,
-                      representation: str | None = None, subset: np.ndarray | None = None) -> tuple[torch.Tensor, ...]:
+                      representation: str | None = None, subset: np.ndarray | None = None,
+                      extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> tuple[torch.Tensor, ...]:
     """Dataset batch (positions or axis-angles, un-normalised) -> normalised input, target and mask tensors.
     ``skeleton``/``representation``: the batch's (default: the config's); ``subset``: keep these joints only
-    (the universal model, whose root is then the centroid of the kept joints)."""
+    (the universal model, whose root is then the centroid of the kept joints); ``extra``: points along bones
+    appended after them (:func:`_virtual_joints`; input, truth and missing flags alike)."""
     representation = representation or config.representation
     J = get_skeleton(skeleton or config.skeleton).num_joints
     D = 2 if representation == "2d" else 3  # rotations: axis-angles here, 6D below
@@ -448,9 +452,15 @@ def _batch_to_tensors(batch: dict, config: TrainConfig, root_joints, skeleton: s
     shape = inp.shape[:-1] + (J, D)  # (B, [P,] W, J, D)
     if subset is not None or config.architecture == "universal":
         keep = np.arange(J) if subset is None else subset
-        inp, gt = inp.reshape(shape)[..., keep, :], gt.reshape(shape)[..., keep, :]
-        batch = {**batch, "mask": batch["mask"][..., keep]}
-        J, shape, root_joints = len(keep), inp.shape, tuple(range(len(keep)))
+        inp, gt, missing = inp.reshape(shape), gt.reshape(shape), batch["mask"]
+        parts = [(inp[..., keep, :], gt[..., keep, :], missing[..., keep])]
+        if extra is not None:  # each extra point: (1 - t) a + t b on bone (a, b), missing where an end is
+            a, b, t = extra
+            along = lambda v: v[..., a, :] * (1 - t[:, None]) + v[..., b, :] * t[:, None]  # noqa: E731
+            parts.append((along(inp), along(gt), torch.maximum(missing[..., a], missing[..., b])))
+        inp, gt = (np.concatenate([p[i] for p in parts], axis=-2) for i in (0, 1))
+        batch = {**batch, "mask": torch.cat([p[2] for p in parts], dim=-1)}
+        J, shape, root_joints = inp.shape[-2], inp.shape, tuple(range(inp.shape[-2]))
     if representation == ROTATIONS:
         x, root = normalize_rotation_windows(axis_angle_to_rot6d(inp.reshape(shape)))
         y, _ = normalize_rotation_windows(axis_angle_to_rot6d(gt.reshape(shape)), root)
@@ -798,7 +808,8 @@ def _train_epoch(config: TrainConfig, procs: _Processes, run: _Run, data: _Data,
         batch = _keep_views(next(batches[k]), config, epoch, step)
         _, skeleton, representation, _ = sources[k]
         subset = _joint_subset(config, skeleton, epoch, step) if representation != ROTATIONS else None
-        x, y, mask = _batch_to_tensors(batch, config, data.root_joints, skeleton, representation, subset)
+        extra = _virtual_joints(config, skeleton, epoch, step) if representation != ROTATIONS else None
+        x, y, mask = _batch_to_tensors(batch, config, data.root_joints, skeleton, representation, subset, extra)
         with torch.autocast("cuda", enabled=run.use_amp):
             loss, _ = _loss(config.architecture, run.stepper, x, y, mask, config, dims=_dims(representation))
         if not math.isfinite(loss.item()):
@@ -883,6 +894,26 @@ def _joint_subset(config: TrainConfig, skeleton: str, epoch: int, step: int) -> 
         return None
     J = get_skeleton(skeleton).num_joints
     return np.sort(rng.choice(J, size=int(rng.integers(min(5, J), J + 1)), replace=False))
+
+
+def _virtual_joints(config: TrainConfig, skeleton: str, epoch: int, step: int
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """With ``virtual_joints``: for that share of the steps, 1 to ``J`` extra points on random bones of the
+    skeleton (seeded by epoch and step): bone ``(a, b)`` (parent, child) and ``t`` in ``[-0.2, 1.5]``, the point
+    ``(1 - t) a + t b`` (beyond the child: hands, feet, fingers; between: spine chains, markers on limbs), so
+    the universal model meets rigs denser than its corpus joint sets.  ``None`` for the other steps."""
+    if config.virtual_joints <= 0:
+        return None
+    rng = np.random.default_rng([config.seed, epoch, step, 17])
+    if rng.random() >= config.virtual_joints:
+        return None
+    sk = get_skeleton(skeleton)
+    bones = np.array([(p, j) for j, p in enumerate(sk.parents) if p >= 0])
+    if not len(bones):
+        return None
+    k = int(rng.integers(1, sk.num_joints + 1))
+    pick = bones[rng.integers(0, len(bones), size=k)]
+    return pick[:, 0], pick[:, 1], rng.uniform(-0.2, 1.5, size=k)
 
 
 def input_as_refiner(x: np.ndarray, fps: float | None = None, confidence=None) -> np.ndarray:
