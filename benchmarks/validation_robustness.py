@@ -27,8 +27,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skeleton", default=None,
                         help="joint set (default: h36m17 in 3D, coco17 in 2D; smpl24: the universal model's held-out one)")
     parser.add_argument("--frames", type=int, default=8000, help="validation-split frames (whole clips)")
-    parser.add_argument("--split", choices=("val", "test"), default="val",
-                        help="val (the point of this script); test only to smoke-run it on the embedded corpus")
+    parser.add_argument("--split", choices=("val", "test", "train"), default="val",
+                        help="val (the point of this script); test only to smoke-run it on the embedded corpus; "
+                             "train with --corpus: a corpus of your own that no compared model was trained on")
+    parser.add_argument("--corpus", default=None,
+                        help="a corpus file (synsp data import) instead of the built one; --skeleton its joint set")
     parser.add_argument("--stride", type=int, default=None,
                         help="networks: offline window stride (default: each model card's own)")
     parser.add_argument("--methods", default="kalman-rts,butterworth",
@@ -50,7 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         return _rotations(args)
     two_d = args.representation == "2d"
     skeleton = args.skeleton or ("coco17" if two_d else "h36m17")
-    corpus = available_corpus_path()
+    if args.split == "train" and not args.corpus:
+        print("--split train: only with --corpus, a corpus the compared models were not trained on")
+        return 2
+    corpus = args.corpus or available_corpus_path()
     truths = [g for g, _ in split_positions(skeleton, args.split, args.representation, args.frames, str(corpus))]
     if not truths:
         print(f"the corpus has no {args.split} clips: build it with `synsp data build`")
@@ -90,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     extra = [f"--representation {args.representation}"] if two_d else []
     extra += [f"--skeleton {args.skeleton}"] if args.skeleton else []
     extra += [f"--split {args.split}"] if args.split != "val" else []
+    extra += [f"--corpus {args.corpus}"] if args.corpus else []
     extra += [f"--frames {args.frames}"] + ([f"--stride {args.stride}"] if args.stride is not None else [])
     extra += ["--accel"] if args.accel else []
     extra += [f"--methods {args.methods}"]
@@ -111,7 +118,7 @@ def _rotations(args: argparse.Namespace) -> int:
     from synsp.data.corpus import available_corpus_path
     from synsp.experiments.robustness import measure_rotations, rotation_conditions, rotation_refiner
 
-    corpus = str(available_corpus_path())
+    corpus = str(args.corpus or available_corpus_path())
     conds = [c for c in rotation_conditions(args.frames, corpus, split=args.split) if not c.name.startswith("preset")]
     if not conds or not conds[0].clips:
         print(f"the corpus has no {args.split} rotation clips: build it with `synsp data build`")
@@ -124,7 +131,8 @@ def _rotations(args: argparse.Namespace) -> int:
         cells = [measure_rotations(rotation_refiner(name), c) for c in conds]
         print(f"| {name} | " + " | ".join(f"{m['angle']:.2f} / {m['mpjpe']:.1f}" for m in cells) + " |")
     print(f"\nreproduce: python benchmarks/validation_robustness.py --representation rotations --frames {args.frames}"
-          + (f" --split {args.split}" if args.split != "val" else "") + f" --methods {args.methods}")
+          + (f" --split {args.split}" if args.split != "val" else "")
+          + (f" --corpus {args.corpus}" if args.corpus else "") + f" --methods {args.methods}")
     return 0
 
 

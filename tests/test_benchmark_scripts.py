@@ -233,3 +233,17 @@ def test_chunk_oracle_wants_exactly_two_methods(capsys):
     module = runpy.run_path(str(BENCHMARKS / "chunk_oracle.py"))
     assert module["main"](["--split", "test", "--methods", "butterworth"]) == 2
     assert "expected two refiners" in capsys.readouterr().out
+
+
+def test_validation_robustness_reads_a_given_corpus_and_its_train_split_only_from_one(capsys):
+    from synsp.data.corpus import embedded_corpus_path
+
+    module = runpy.run_path(str(BENCHMARKS / "validation_robustness.py"))
+    assert module["main"](["--split", "train", "--methods", "butterworth"]) == 2
+    assert "only with --corpus" in capsys.readouterr().out
+    corpus = str(embedded_corpus_path())
+    assert module["main"](["--corpus", corpus, "--split", "test", "--frames", "300", "--methods", "butterworth"]) == 0
+    out = capsys.readouterr().out
+    assert f"--split test --corpus {corpus} --frames 300 --methods butterworth" in out
+    assert module["main"](["--corpus", corpus, "--split", "train", "--frames", "300", "--methods", "butterworth"]) == 2
+    assert "the corpus has no train clips" in capsys.readouterr().out  # the embedded corpus holds the test split only
