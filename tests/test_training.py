@@ -226,8 +226,13 @@ def test_fine_tune_settings_take_the_models_network_weights_and_recipe_not_what_
         assert s[key] == card["recipe"][key]
     assert s["preset"] == card["noise_preset"] and (s["epochs"], s["lr"]) == (FINE_TUNE_EPOCHS, FINE_TUNE_LR)
     assert "skeletons" not in s and "mix_rotations" not in s  # the corpus's joint sets are not the user's
+    assert "skeleton" not in s  # the universal model fine-tunes on the caller's joint set
     causal = fine_tune_settings("synsp-universal-w8-causal")
     assert causal["causal"] is True and causal["window"] == 8
+    # a model of one joint set fine-tunes on that joint set and representation, never faster than it last trained
+    two_d = fine_tune_settings("synsp-coco17-2d-w8")
+    assert (two_d["skeleton"], two_d["representation"]) == ("coco17", "2d")
+    assert fine_tune_settings("deciwatch-h36m17-3d-w101")["lr"] == 2e-4
     with pytest.raises(SynspInputError, match="not a shipped model"):
         fine_tune_settings("no-such-model")
 
@@ -245,6 +250,7 @@ def test_synsp_train_from_fine_tunes_the_model_and_keeps_its_architecture(monkey
     (["--from", "synsp-universal-w16", "--window", "8"], "drop --window"),
     (["--from", "synsp-universal-w16", "--architecture", "synsp"], "drop --architecture"),
     (["--from", "synsp-universal-w16", "--init", "runs/x"], "use one of them"),
+    (["--from", "synsp-coco17-2d-w8", "--skeleton", "h36m17"], "fine-tune a universal model"),
     (["--from", "nowhere/model"], "not a shipped model"),
 ])
 def test_synsp_train_from_refuses_what_contradicts_the_model(capsys, flags, message):

@@ -185,10 +185,11 @@ def train(**opts) -> None:
     given = {key: value for key, value in opts.items() if key not in ("from_model", "options", "skeletons", "resume")
              and value is not None}
     base = fine_tune_settings(opts["from_model"]) if opts["from_model"] else {}
-    for key in ("architecture", "window"):
+    for key in ("architecture", "window", "skeleton"):
         if key in base and key in given and given[key] != base[key]:
+            hint = "; for another joint set fine-tune a universal model (synsp-universal-w16)" if key == "skeleton" else ""
             raise SynspInputError(f"--{key} {given[key]}: --from {opts['from_model']} is a {base[key]} model; "
-                                  f"drop --{key} (a fine-tune keeps the model's)")
+                                  f"drop --{key} (a fine-tune keeps the model's){hint}")
     if base and "init" in given:
         raise SynspInputError("--from and --init both give the starting weights; use one of them")
     arch = given.get("architecture", base.get("architecture", "synsp"))

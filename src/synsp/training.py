@@ -194,9 +194,10 @@ def fine_tune_settings(source: str | os.PathLike) -> dict[str, Any]:
     corpus="mine.npz")``: the model's architecture, window, views, causality and network settings; its
     weights as ``init`` (card and weights validated first); the recipe it was trained with (error family or
     presets, fast motion, 2D and joint-subset shares, loss weights, schedule decay) from its card; and a
-    fine-tune's schedule, :data:`FINE_TUNE_EPOCHS` epochs at :data:`FINE_TUNE_LR`.  Fields the caller sets win;
-    the skeleton and corpus are the caller's.  A model of one joint set (``synsp-h36m17-3d-w8``) fine-tunes
-    on data of that joint set only; the universal models on any."""
+    fine-tune's schedule, :data:`FINE_TUNE_EPOCHS` epochs at :data:`FINE_TUNE_LR` (or the card's own last rate
+    if lower).  Fields the caller sets win; the corpus is the caller's.  A model of one joint set
+    (``synsp-h36m17-3d-w8``) fine-tunes on that joint set (``skeleton`` is the card's; ``synsp train`` refuses another); the universal models on any (``skeleton``
+    is the caller's)."""
     key = str(source)
     stem = shipped_models().get(key)
     if stem is None:
@@ -211,7 +212,9 @@ def fine_tune_settings(source: str | os.PathLike) -> dict[str, Any]:
         "architecture": card.architecture, "window": card.window, "views": card.views, "causal": card.causal,
         "mask": card.mask, "model": {k: v for k, v in card.config.items() if k not in _DATA_FIXED},
         "init": str(stem.with_suffix("") if stem.suffix in (".json", ".safetensors") else stem),
-        "epochs": FINE_TUNE_EPOCHS, "lr": FINE_TUNE_LR}
+        "epochs": FINE_TUNE_EPOCHS, "lr": min(FINE_TUNE_LR, float(recipe.get("lr") or FINE_TUNE_LR))}
+    if card.architecture != "universal":  # its weights are one joint set's: train on that one
+        settings["skeleton"] = card.skeleton
     if card.architecture == "synsp":
         settings["residual"] = bool(card.config.get("input_residual", False))
     if card.noise_preset:
