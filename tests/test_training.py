@@ -318,3 +318,32 @@ def test_virtual_joints_train_the_universal_model_only():
         TrainConfig(virtual_joints=0.5).validate()
     with pytest.raises(SynspInputError, match="virtual_joints"):
         TrainConfig(architecture="universal", virtual_joints=1.5).validate()
+
+
+def test_a_fine_tune_warms_its_rate_up_and_keeps_its_starting_weights_when_training_only_harms(tmp_path, monkeypatch):
+    from synsp.training import FINE_TUNE_WARMUP_STEPS, fine_tune_settings
+
+    rates = []
+    original = torch.optim.Adam.step
+
+    def step(self, *args, **kwargs):
+        rates.append(self.param_groups[0]["lr"])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", step)
+    settings = {**fine_tune_settings("synsp-universal-w16"), "epochs": 2, "lr": 0.5}  # a rate that wrecks it
+    cfg = TrainConfig(**settings, name="ft", corpus=str(embedded_corpus_path()), train_split="test",
+                      val_split="test", windows_per_epoch=96, batch_size=32, val_frames=150, out=str(tmp_path / "ft"))
+    stem = train(cfg, progress=False)
+    # epoch 1's three steps rise linearly towards the rate; epoch 2 runs at the decayed rate, not a warm one
+    assert rates == pytest.approx([0.5 * (i + 1) / FINE_TUNE_WARMUP_STEPS for i in range(3)] + [0.5 * 0.9] * 3)
+    with open(tmp_path / "ft" / "log.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["epoch"]) for r in rows] == [-1, 0, 1]  # the starting weights were validated first
+    _, card = load_model(stem)
+    start, _ = load_model(settings["init"])
+    model, _ = load_model(stem)
+    assert float(rows[2]["val_score"]) > float(rows[0]["val_score"])  # that rate made it worse ...
+    assert card.validation["epoch"] == -1  # ... so the best checkpoint is the starting weights themselves
+    for (name, a), b in zip(start.state_dict().items(), model.state_dict().values()):
+        assert torch.allclose(a, b, atol=1e-3), name  # (float16 shipped weights, float32 here)

@@ -180,6 +180,9 @@ def resolve_config(config: TrainConfig) -> TrainConfig:
 #: a fine-tune's schedule (:func:`fine_tune_settings`) unless the caller sets one: a few epochs at a lower rate
 FINE_TUNE_EPOCHS = 5
 FINE_TUNE_LR = 3e-4
+#: training from ``init`` weights: the rate rises linearly over the first steps (Adam's first updates move
+#: every weight by about the full rate, which undoes part of what a trained model knows)
+FINE_TUNE_WARMUP_STEPS = 100
 #: network settings the new data fixes (derived by the run), never copied from the model being fine-tuned
 _DATA_FIXED = frozenset({"window", "channels", "mask_channels", "dims", "mask", "input_residual"})
 #: recipe settings a fine-tune keeps from the model's card (the joint sets and rotation batches it was
@@ -642,6 +645,9 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
     progress = progress and procs.rank == 0
     run = _build(config, procs, meta, resume)
     data = _data(config, corpus, run.card)
+    if config.init and not run.history and procs.rank == 0:  # the starting weights are a candidate too: a
+        _validate_and_save(config, run, data, -1, [], time.time(), progress)  # fine-tune never ends worse
+    procs.barrier()
     for epoch in range(run.start_epoch, config.epochs):
         losses, t0 = _train_epoch(config, procs, run, data, epoch, progress)
         if procs.rank == 0:  # process 0 validates and saves; the others wait for it
@@ -806,8 +812,13 @@ def _train_epoch(config: TrainConfig, procs: _Processes, run: _Run, data: _Data,
     batches = [iter(loader) for loader in loaders]
     run.model.train()
     t0, losses = time.time(), []
+    rates = [g["lr"] for g in run.optimizer.param_groups]
+    warm = config.init is not None and epoch == 0  # a fine-tune's first steps: the rate rises linearly
     for step, k in enumerate(tqdm(plan, desc=f"epoch {epoch + 1}/{config.epochs}", unit="batch",
                                   disable=not progress, leave=False)):
+        if warm:
+            for g, rate in zip(run.optimizer.param_groups, rates):
+                g["lr"] = rate * min(1.0, (step + 1) / FINE_TUNE_WARMUP_STEPS)
         batch = _keep_views(next(batches[k]), config, epoch, step)
         _, skeleton, representation, _ = sources[k]
         subset = _joint_subset(config, skeleton, epoch, step) if representation != ROTATIONS else None
@@ -822,6 +833,8 @@ def _train_epoch(config: TrainConfig, procs: _Processes, run: _Run, data: _Data,
         run.scaler.step(run.optimizer)
         run.scaler.update()
         losses.append(loss.item())
+    for g, rate in zip(run.optimizer.param_groups, rates):
+        g["lr"] = rate  # the schedule continues from the epoch's rate, warm-up or not
     run.scheduler.step()
     run.model.eval()
     return losses, t0
@@ -835,7 +848,8 @@ def _validate_and_save(config: TrainConfig, run: _Run, data: _Data, epoch: int, 
     baseline, extra = data.baseline, data.extra
     refiner = network_refiner(NetworkRefiner(run.model, run.card, device=config.device))
     metrics = evaluate_refiner(refiner, data.val, config.skeleton, representation=config.representation)
-    row = {"epoch": epoch, "train_loss": float(np.mean(losses)), "lr": run.optimizer.param_groups[0]["lr"],
+    row = {"epoch": epoch, "train_loss": float(np.mean(losses)) if losses else math.nan,
+           "lr": run.optimizer.param_groups[0]["lr"],
            "seconds": round(time.time() - t0, 1), **{f"val_{k}": v for k, v in metrics.items()},
            "input_mpjpe": baseline["mpjpe"], "input_accel": baseline["accel"],
            **({"input_angle": baseline["angle"]} if rotations else {})}
@@ -868,7 +882,8 @@ def _validate_and_save(config: TrainConfig, run: _Run, data: _Data, epoch: int, 
         if extra and rotations:
             more += (f"  clean +{row['val_clean_angle']:.2f} deg  held-out {row['val_heldout_angle']:.2f} deg "
                      f"(input {row['input_heldout_angle']:.2f})")
-        print(f"epoch {epoch + 1}: loss {row['train_loss']:.4f}{angle}  val MPJPE {metrics['mpjpe']:.1f} mm  "
+        label = "start (--init weights):" if epoch < 0 else f"epoch {epoch + 1}: loss {row['train_loss']:.4f}"
+        print(f"{label}{angle}  val MPJPE {metrics['mpjpe']:.1f} mm  "
               f"Accel {metrics['accel']:.2f} mm/f^2 (input {baseline['mpjpe']:.1f} / "
               f"{baseline['accel']:.2f}){more}  ({row['seconds']} s)", flush=True)
 
