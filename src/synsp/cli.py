@@ -141,14 +141,15 @@ class _SizeChoice(click.Choice):
               help="[default: single]")
 @click.option("--preset", default=None,
               help="[default: mixed] simulated estimator: an error family ('mixed': random level and shape per "
-                   "segment, clean segments included, so the model learns to leave right input alone; 'mixed-local': errors on a "
-                   "few joints) or a noise preset ('3dpw-spin-like', ...: every window wrong, the model always "
-                   "corrects); several separated by '+' are mixed")
+                   "segment, clean segments included, so the model learns to leave right input alone; 'mixed-local': "
+                   "errors on a few joints) or a noise preset ('3dpw-spin-like', ...: every window wrong, the model "
+                   "always corrects); several separated by '+' are mixed")
 @click.option("--fast-motion", type=float, default=None,
               help="[default: 0] share of training chunks played 1.25-3x faster (sports, acrobatics)")
 @click.option("--size", type=_SizeChoice(), default=None, help="[default: small] SynSP size")
 @click.option("--residual/--no-residual", default=None,
-              help="[default: residual] SynSP predicts a correction added to its input (not in the paper; trains far faster)")
+              help="[default: residual] SynSP predicts a correction added to its input (not in the paper; trains "
+                   "far faster)")
 @click.option("--epochs", type=int, default=None, help="[default: 20; with --from: 5]")
 @click.option("--windows-per-epoch", default=50_000, show_default=True)
 @click.option("--batch-size", default=256, show_default=True)
@@ -161,7 +162,8 @@ class _SizeChoice(click.Choice):
 @click.option("--device", default="cpu", show_default=True)
 @click.option("--resume", is_flag=True, help="continue from <out>/last.pt")
 @click.option("--init", "init", default=None, help="start from a checkpoint's weights (e.g. a single-view model)")
-@click.option("--causal", is_flag=True, default=None, help="SynSP, universal: train for zero delay (loss on each window's last frame)")
+@click.option("--causal", is_flag=True, default=None,
+              help="SynSP, universal: train for zero delay (loss on each window's last frame)")
 @click.option("--also-skeleton", "skeletons", multiple=True,
               help="universal: another joint set to train on (repeatable; the corpus must give it)")
 @click.option("--mix-2d", type=float, default=None, help="[default: 0] universal: share of the batches in 2D")
@@ -187,7 +189,7 @@ def train(**opts) -> None:
     base = fine_tune_settings(opts["from_model"]) if opts["from_model"] else {}
     for key in ("architecture", "window", "skeleton"):
         if key in base and key in given and given[key] != base[key]:
-            hint = "; for another joint set fine-tune a universal model (synsp-universal-w16)" if key == "skeleton" else ""
+            hint = "; for another joint set fine-tune a universal model (synsp-universal-w16)" * (key == "skeleton")
             raise SynspInputError(f"--{key} {given[key]}: --from {opts['from_model']} is a {base[key]} model; "
                                   f"drop --{key} (a fine-tune keeps the model's){hint}")
     if base and "init" in given:

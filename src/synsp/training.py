@@ -187,8 +187,8 @@ FINE_TUNE_WARMUP_STEPS = 100
 _DATA_FIXED = frozenset({"window", "channels", "mask_channels", "dims", "mask", "input_residual"})
 #: recipe settings a fine-tune keeps from the model's card (the joint sets and rotation batches it was
 #: trained on are the corpus's, not the new data's: those are left out)
-_RECIPE_KEPT = ("representation", "preset", "fast_motion", "mix_2d", "joint_subsets", "virtual_joints", "w_pos", "w_accel", "lr_decay", "mode",
-                "min_views")
+_RECIPE_KEPT = ("representation", "preset", "fast_motion", "mix_2d", "joint_subsets", "virtual_joints", "w_pos",
+                "w_accel", "lr_decay", "mode", "min_views")
 
 
 def fine_tune_settings(source: str | os.PathLike) -> dict[str, Any]:
@@ -199,14 +199,15 @@ def fine_tune_settings(source: str | os.PathLike) -> dict[str, Any]:
     presets, fast motion, 2D and joint-subset shares, loss weights, schedule decay) from its card; and a
     fine-tune's schedule, :data:`FINE_TUNE_EPOCHS` epochs at :data:`FINE_TUNE_LR` (or the card's own last rate
     if lower).  Fields the caller sets win; the corpus is the caller's.  A model of one joint set
-    (``synsp-h36m17-3d-w8``) fine-tunes on that joint set (``skeleton`` is the card's; ``synsp train`` refuses another); the universal models on any (``skeleton``
-    is the caller's)."""
+    (``synsp-h36m17-3d-w8``) fine-tunes on that joint set (``skeleton`` is the card's; ``synsp train`` refuses
+    another); the universal models on any (``skeleton`` is the caller's)."""
     key = str(source)
     stem = shipped_models().get(key)
     if stem is None:
         path = Path(key)
-        stem = path / "best" if path.is_dir() and (path / "best.json").is_file() else path
-        if not (Path(f"{stem}.json").is_file() or stem.suffix in (".json", ".safetensors") and stem.is_file()):
+        stem = path.with_suffix("") if path.suffix in (".json", ".safetensors") else path
+        stem = stem / "best" if stem.is_dir() else stem  # a run folder of `synsp train`
+        if not Path(f"{stem}.json").is_file():
             raise SynspInputError(f"--from {key}: not a shipped model (see `synsp models`), a checkpoint "
                                   "(.safetensors + .json) or a run folder of `synsp train`")
     _, card = load_model(stem)
@@ -214,8 +215,7 @@ def fine_tune_settings(source: str | os.PathLike) -> dict[str, Any]:
     settings: dict[str, Any] = {
         "architecture": card.architecture, "window": card.window, "views": card.views, "causal": card.causal,
         "mask": card.mask, "model": {k: v for k, v in card.config.items() if k not in _DATA_FIXED},
-        "init": str(stem.with_suffix("") if stem.suffix in (".json", ".safetensors") else stem),
-        "epochs": FINE_TUNE_EPOCHS, "lr": min(FINE_TUNE_LR, float(recipe.get("lr") or FINE_TUNE_LR))}
+        "init": str(stem), "epochs": FINE_TUNE_EPOCHS, "lr": min(FINE_TUNE_LR, float(recipe.get("lr") or FINE_TUNE_LR))}
     if card.architecture != "universal":  # its weights are one joint set's: train on that one
         settings["skeleton"] = card.skeleton
     if card.architecture == "synsp":
