@@ -651,6 +651,15 @@ def shipped_models() -> dict[str, Path]:
     return {p.stem: p.with_suffix("") for p in sorted(WEIGHTS_DIR.glob("*.json"))}
 
 
+def named_checkpoint(key: str | os.PathLike) -> Path | None:
+    """The checkpoint stem a name stands for: a shipped model's name, or a run folder of ``synsp train`` (its
+    ``best`` checkpoint); ``None`` for anything else (a checkpoint's own path is its stem already)."""
+    stem = shipped_models().get(str(key))
+    if stem is None and Path(key).is_dir() and (Path(key) / "best.json").is_file():
+        stem = Path(key) / "best"
+    return stem
+
+
 def get_refiner(name: str | os.PathLike, **kw) -> Refiner:
     """A filter name (optionally with parameters, ``"one-euro:min_cutoff=1,beta=0.01"``), a shipped model
     name, a checkpoint path or a run folder of ``synsp train`` (its ``best`` checkpoint); a multi-view model's name or path plus
@@ -667,12 +676,10 @@ def get_refiner(name: str | os.PathLike, **kw) -> Refiner:
     resolved = _resolve_registered(key, kw)  # e.g. "<multi-view model>+similar-poses": synsp.grouping
     if resolved is not None:
         return resolved
-    models = shipped_models()
-    if key in models:
-        return network_refiner(NetworkRefiner.from_checkpoint(models[key], **kw))
+    stem = named_checkpoint(key)  # a shipped model, or a run folder of `synsp train`: its best checkpoint
+    if stem is not None:
+        return network_refiner(NetworkRefiner.from_checkpoint(stem, **kw))
     path = Path(key)
-    if path.is_dir() and (path / "best.json").is_file():  # a run folder of `synsp train`: its best checkpoint
-        return network_refiner(NetworkRefiner.from_checkpoint(path / "best", **kw))
     if path.name.lower().endswith((".pth", ".pt", ".pth.tar", ".tar", ".pkl", ".ckpt")):
         raise SynspInputError(
             f"{key}: a pickled PyTorch checkpoint; synsp never unpickles model files (unpickling runs code). "
@@ -682,7 +689,7 @@ def get_refiner(name: str | os.PathLike, **kw) -> Refiner:
         return network_refiner(NetworkRefiner.from_checkpoint(path, **kw))
     raise SynspInputError(
         f"unknown refiner {key!r}: not a filter ({', '.join(sorted(FILTERS))}, optionally with parameters: "
-        f"one-euro:min_cutoff=1,beta=0.01), not a shipped model ({', '.join(models) or 'none shipped yet'}), "
+        f"one-euro:min_cutoff=1,beta=0.01), not a shipped model ({', '.join(shipped_models()) or 'none shipped yet'}), "
         "not a checkpoint file and not a run folder with best.json"
     )
 

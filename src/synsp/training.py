@@ -56,6 +56,7 @@ from .models.checkpoint import (
     ModelCard,
     build_model,
     check_state_dict,
+    checkpoint_stem,
     config_class,
     load_model,
     save_model,
@@ -75,7 +76,7 @@ from .normalization import (
     normalize_windows,
     window_mask,
 )
-from .refiners import NetworkRefiner, network_refiner, shipped_models
+from .refiners import NetworkRefiner, named_checkpoint, network_refiner
 from .skeletons import BUILTIN_SKELETONS, SMPL24_OFFSETS, get_skeleton
 from .validation import SynspInputError
 
@@ -201,21 +202,17 @@ def fine_tune_settings(source: str | os.PathLike) -> dict[str, Any]:
     if lower).  Fields the caller sets win; the corpus is the caller's.  A model of one joint set
     (``synsp-h36m17-3d-w8``) fine-tunes on that joint set (``skeleton`` is the card's; ``synsp train`` refuses
     another); the universal models on any (``skeleton`` is the caller's)."""
-    key = str(source)
-    stem = shipped_models().get(key)
-    if stem is None:
-        path = Path(key)
-        stem = path.with_suffix("") if path.suffix in (".json", ".safetensors") else path
-        stem = stem / "best" if stem.is_dir() else stem  # a run folder of `synsp train`
-        if not Path(f"{stem}.json").is_file():
-            raise SynspInputError(f"--from {key}: not a shipped model (see `synsp models`), a checkpoint "
-                                  "(.safetensors + .json) or a run folder of `synsp train`")
+    stem = named_checkpoint(source) or checkpoint_stem(source)
+    if not Path(f"{stem}.json").is_file():
+        raise SynspInputError(f"--from {source}: not a shipped model (see `synsp models`), a checkpoint "
+                              "(.safetensors + .json) or a run folder of `synsp train`")
     _, card = load_model(stem)
     recipe = card.recipe or {}
     settings: dict[str, Any] = {
         "architecture": card.architecture, "window": card.window, "views": card.views, "causal": card.causal,
         "mask": card.mask, "model": {k: v for k, v in card.config.items() if k not in _DATA_FIXED},
-        "init": str(stem), "epochs": FINE_TUNE_EPOCHS, "lr": min(FINE_TUNE_LR, float(recipe.get("lr") or FINE_TUNE_LR))}
+        "init": str(stem), "epochs": FINE_TUNE_EPOCHS,
+        "lr": min(FINE_TUNE_LR, float(recipe.get("lr") or FINE_TUNE_LR))}
     if card.architecture != "universal":  # its weights are one joint set's: train on that one
         settings["skeleton"] = card.skeleton
     if card.architecture == "synsp":

@@ -345,7 +345,8 @@ def build_model(card: ModelCard) -> nn.Module:
     return build(config_cls(**card.config))
 
 
-def _stem(path: str | os.PathLike) -> Path:
+def checkpoint_stem(path: str | os.PathLike) -> Path:
+    """Either file of a checkpoint pair (``.safetensors``, ``.json``) or its stem -> the stem."""
     p = Path(path)
     return p.with_suffix("") if p.suffix in (".json", ".safetensors") else p
 
@@ -354,7 +355,7 @@ def save_model(path: str | os.PathLike, model: nn.Module, card: ModelCard, half:
     """Write ``<stem>.safetensors`` and ``<stem>.json`` atomically; returns the stem."""
     from safetensors.torch import save_file
 
-    stem = _stem(path)
+    stem = checkpoint_stem(path)
     stem.parent.mkdir(parents=True, exist_ok=True)
     tensors = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().contiguous()
                for k, v in model.state_dict().items()}
@@ -377,7 +378,7 @@ def load_model(path: str | os.PathLike) -> tuple[nn.Module, ModelCard]:
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    stem = _stem(path)
+    stem = checkpoint_stem(path)
     card_path, weights_path = stem.with_suffix(".json"), stem.with_suffix(".safetensors")
     for p in (card_path, weights_path):
         if not p.is_file():
