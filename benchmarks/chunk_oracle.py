@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     from synsp.data.corpus import available_corpus_path
     from synsp.data.positions import split_positions
     from synsp.error_families import simulate_family
+    from synsp.metrics import mpjpe, root_relative
     from synsp.refiners import get_refiner
     from synsp.training import input_as_refiner
 
@@ -63,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         for g, x in clips:
             x = input_as_refiner(x)
             pa, pb = np.asarray(a(x, fps=30.0)), np.asarray(b(x, fps=30.0))
-            err = [_per_frame(p, g) for p in (pa, pb, (pa + pb) / 2)]
+            # per frame, root-relative (joint 0), mm
+            err = [1000.0 * mpjpe(root_relative(p, (0,)), root_relative(g, (0,))) for p in (pa, pb, (pa + pb) / 2)]
             starts = range(0, len(g), args.chunk)
             oracle = sum(min(err[0][s:s + args.chunk].sum(), err[1][s:s + args.chunk].sum()) for s in starts)
             sums += [e.sum() for e in err] + [oracle]
@@ -73,14 +75,6 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
     print(f"\nreproduce: {cmd}")
     return 0
-
-
-def _per_frame(pred, truth):
-    """Root-relative (joint 0) joint error per frame, mean over joints, mm."""
-    import numpy as np
-
-    d = (pred - pred[:, :1]) - (truth - truth[:, :1])
-    return np.linalg.norm(d, axis=-1).mean(axis=-1) * 1000.0
 
 
 if __name__ == "__main__":
