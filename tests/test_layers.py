@@ -40,8 +40,9 @@ LAYERS: list[tuple[str, ...]] = [
         "synsp.metrics",
         "synsp.io._common",
     ),
-    # 1: array transforms: normalisation, windows, classical filters; benchmark reports
-    ("synsp.normalization", "synsp.windows", "synsp.filters", "synsp.reports"),
+    # 1: array transforms: normalisation, windows, classical filters (and the global orientation's jitter
+    #    smoother over them); benchmark reports
+    ("synsp.normalization", "synsp.windows", "synsp.filters", "synsp.root_jitter", "synsp.reports"),
     # 2: networks and their checkpoints
     ("synsp.models",),
     # 3: repair of poses before refining (inversions, identities across frames)

@@ -60,6 +60,7 @@ from .geometry import axis_angle_to_quaternion, axis_angle_to_rot6d, quaternion_
 from .missing import missing_from_confidence
 from .normalization import ROTATIONS_6D
 from .refiners import NetworkRefiner, get_refiner, register_wrapper, shipped_models
+from .root_jitter import smooth_root_jitter
 from .skeletons import SMPL24_OFFSETS, smpl24_joints  # re-exported: the neutral body lives with the skeletons
 from .timeseries import continuous_quaternions, per_chunk
 from .validation import SynspInputError, check_fps, check_poses, check_refined, to_numpy
@@ -99,15 +100,20 @@ class RotationNetwork:
     ``window`` are the network's (``get_refiner(name, causal=True)``: zero delay, the last frame of the
     window ending at each frame); :meth:`online` is the network's online form on axis-angles
     (:class:`RotationOnline`).
+
+    ``smooth_root`` (offline, non-causal networks): the global orientation (joint 0) of the output is then
+    smoothed where that of the input jitters well beyond its body's joints
+    (:func:`synsp.root_jitter.smooth_root_jitter`); False gives the network's output as it is.
     """
 
-    def __init__(self, network: Any):
+    def __init__(self, network: Any, smooth_root: bool = True):
         if not refines_rotations(network):
             raise SynspInputError(f"model {network.name!r} refines joint positions, not rotations")
         self.network, self.card = network, network.card
         self.name, self.window, self.min_confidence = network.name, network.window, network.min_confidence
         self.causal, self.delay = network.causal, network.delay
         self.skeleton = network.skeleton
+        self.smooth_root = bool(smooth_root)
 
     def online(self, causal: bool | None = None, fps: float | None = None) -> "RotationOnline":
         """The network frame by frame on axis-angle frames ``(J, 3)`` (:class:`RotationOnline`)."""
@@ -123,9 +129,11 @@ class RotationNetwork:
             lost |= missing_from_confidence(confidence, x.shape, self.min_confidence)
         lost &= ~lost.all(axis=0)  # never seen: the identity stand-in is all there is, used as observed
         conf = np.where(lost, 0.0, 1.0)
-        r6 = per_chunk(axis_angle_to_rot6d, fill_rotations(x))
-        out = self.network(r6, fps=fps, confidence=conf, progress=progress)
+        filled = fill_rotations(x)
+        out = self.network(per_chunk(axis_angle_to_rot6d, filled), fps=fps, confidence=conf, progress=progress)
         out = np.ascontiguousarray(per_chunk(rot6d_to_axis_angle, out), dtype=np.float64)
+        if self.smooth_root and not self.causal:  # decided on the input: where its root jitters, not the body
+            out = smooth_root_jitter(out, self.network.card.fps if fps is None else check_fps(fps), gate_from=filled)
         return (out, lost) if return_filled else out
 
 
