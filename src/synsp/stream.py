@@ -96,7 +96,9 @@ filter, ``skeleton`` names the frames' joints (for the repair).
 
 ``Stream("synsp-smpl24-rot-w8")`` streams SMPL rotations: frames are ``(24, 3)``
 axis-angles, refined as 6D vectors (the windows averaged on them, as offline)
-and returned as axis-angles.
+and returned as axis-angles.  Offline, a rotation network then smooths a global orientation that jitters
+on its own (:mod:`synsp.root_jitter`, a smoother over the whole track); a stream does not, so there
+the two differ where that stage acts.
 
 **Left/right repair online.**  ``repair=True`` repairs left/right inversions of
 arms, legs and head before refining (:class:`synsp.repair.OnlineRepair`, the
