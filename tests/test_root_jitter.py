@@ -11,6 +11,7 @@ from synsp.refiners import get_refiner
 from synsp.root_jitter import jitter_level, smooth_root_jitter
 from synsp.rotations import RotationNetwork
 from synsp.timeseries import continuous_quaternions
+from synsp.validation import SynspInputError
 
 
 def _clips(n=4):
@@ -58,6 +59,13 @@ def test_several_people_short_clips_and_small_bodies():
         assert np.array_equal(out[:, p], smooth_root_jitter(shaken[:, p], 30.0))
     for x in (shaken[:15, 0], shaken[:, 0, :3]):  # too short to tell jitter from motion; no body to compare
         assert np.array_equal(smooth_root_jitter(x, 30.0), x)
+    # what it cannot use is refused, not passed through as NaN
+    lost = shaken[:, 0].copy()
+    lost[5, 3] = np.nan
+    for bad in (dict(rotvec=lost), dict(rotvec=shaken[:, 0], gate_from=shaken[:, 1, :20]),
+                dict(rotvec=shaken[..., :2])):
+        with pytest.raises(SynspInputError):
+            smooth_root_jitter(fps=30.0, **bad)
 
 
 def test_jitter_level_reads_white_noise_as_its_standard_deviation():

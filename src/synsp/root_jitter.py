@@ -39,6 +39,7 @@ from scipy import ndimage
 from .filters.kalman import KalmanFilter
 from .geometry import axis_angle_to_quaternion, quaternion_to_axis_angle
 from .timeseries import continuous_quaternions
+from .validation import SynspInputError
 
 __all__ = ["RATIO_THRESHOLD", "MIN_LEVEL_DEG", "GATE_WIDTH", "LEVEL_WINDOW_S", "SMOOTHING_RATIO", "jitter_level",
            "root_gate", "smooth_root_jitter"]
@@ -84,6 +85,13 @@ def smooth_root_jitter(rotvec: np.ndarray, fps: float, joint: int = 0, gate_from
     stretches where it does not unchanged.  ``gate_from`` (same shape): where to smooth is decided on these
     rotations instead (a network's input, when ``rotvec`` is its output)."""
     x = np.array(rotvec, dtype=np.float64, copy=True)
+    if x.ndim not in (3, 4) or x.shape[-1] != 3:
+        raise SynspInputError(f"rotvec has shape {x.shape}; expected axis-angles (T, J, 3) or (T, P, J, 3)")
+    if gate_from is not None and np.shape(gate_from) != x.shape:
+        raise SynspInputError(f"gate_from has shape {np.shape(gate_from)}; expected rotvec's {x.shape}")
+    if not np.isfinite(x).all() or (gate_from is not None and not np.isfinite(gate_from).all()):
+        raise SynspInputError("rotvec (or gate_from) has NaN or inf rotations: fill them first "
+                              "(synsp.data.rotation_windows.fill_rotations)")
     if x.shape[0] < _MIN_FRAMES or x.shape[-2] < _MIN_JOINTS:
         return x
     people = x[:, None] if x.ndim == 3 else x  # (T, P, J, 3)
