@@ -60,11 +60,13 @@ _SMOOTHER = KalmanFilter(model="ca", process_noise=SMOOTHING_RATIO * 0.01, measu
 
 
 def jitter_level(q: np.ndarray, fps: float) -> np.ndarray:
-    """Per-frame jitter ``(T,)`` in degrees of a sign-continuous quaternion sequence ``q`` ``(T, 4)``
-    (``T >= 4``): ``sqrt(median |d3 q|^2 / 20)`` over :data:`LEVEL_WINDOW_S` seconds, as an angle."""
-    d3 = np.sum(np.diff(q, 3, axis=0) ** 2, axis=-1)  # (T - 3,): d3[i] spans frames i..i+3
+    """Per-frame jitter in degrees of sign-continuous quaternion sequences ``q`` ``(T, ..., 4)`` (``T >= 4``;
+    each sequence on its own): ``sqrt(median |d3 q|^2 / 20)`` over :data:`LEVEL_WINDOW_S` seconds, as an
+    angle; ``(T, ...)``."""
+    d3 = np.sum(np.diff(q, 3, axis=0) ** 2, axis=-1)  # (T - 3, ...): d3[i] spans frames i..i+3
     size = max(3, int(round(LEVEL_WINDOW_S * fps)) | 1)
-    level = np.degrees(2.0 * np.sqrt(ndimage.median_filter(d3, size=size, mode="reflect") / 20.0))
+    med = ndimage.median_filter(d3, size=(size,) + (1,) * (d3.ndim - 1), mode="reflect")
+    level = np.degrees(2.0 * np.sqrt(med / 20.0))
     return np.concatenate([level[:1], level, level[-2:]])
 
 
@@ -72,7 +74,7 @@ def root_gate(rotvec: np.ndarray, fps: float, joint: int = 0) -> np.ndarray:
     """Per frame, how surely joint ``joint`` of ``rotvec`` ``(T, J, 3)`` (axis-angles, no NaN, ``T >= 4``)
     jitters on its own: 0 (not) to 1 (see the module docstring), ``(T,)``."""
     q = continuous_quaternions(axis_angle_to_quaternion(rotvec))  # (T, J, 4)
-    levels = np.stack([jitter_level(q[:, j], fps) for j in range(q.shape[1])], axis=1)  # (T, J)
+    levels = jitter_level(q, fps)  # (T, J)
     root = levels[:, joint]
     ratio = root / np.maximum(np.median(np.delete(levels, joint, axis=1), axis=1), 1e-9)
     return np.clip((ratio / RATIO_THRESHOLD - 1.0) / GATE_WIDTH, 0.0, 1.0) * (root > MIN_LEVEL_DEG)
