@@ -66,6 +66,7 @@ from .normalization import (
     normalize_windows,
     window_mask,
 )
+from .root_jitter import smooth_rigid_jitter
 from .skeletons import SKELETONS as SKELETON_NAMES, get_skeleton, skeleton_for
 from .timeseries import resample_time
 from .validation import SynspInputError, check_fps, check_poses, check_resampled_length, to_numpy
@@ -84,16 +85,25 @@ VIEW_MEAN = "+view-mean"
 
 
 class NetworkRefiner:
-    """A trained window network behind the refiner contract (see the module docstring)."""
+    """A trained window network behind the refiner contract (see the module docstring).
+
+    ``smooth_rigid`` (default: True for the universal models, False for the others, which stay as trained
+    and published): offline, single-view and non-causal, a body of 2D / 3D points whose input turns
+    jerkily as a whole beyond its shape gets that rotation smoothed after the network
+    (:func:`synsp.root_jitter.smooth_rigid_jitter`).
+    """
 
     def __init__(self, model: torch.nn.Module, card: ModelCard, batch: int = 1024, device: str = "cpu",
-                 min_confidence: float = 0.3, causal: bool | None = None, stride: int | None = None):
+                 min_confidence: float = 0.3, causal: bool | None = None, stride: int | None = None,
+                 smooth_rigid: bool | None = None):
         self.model = model.eval().to(device)
         self.card = card
         self.name = card.name
         self.window = card.window
         # causal: frame t is the last frame of the window ending at t (zero delay, no window average)
         self.causal = card.causal if causal is None else causal
+        # a body whose rotation as a whole jitters beyond its shape: smoothed after the universal model
+        self.smooth_rigid = card.architecture == "universal" if smooth_rigid is None else bool(smooth_rigid)
         stride = card.stride if stride is None else stride  # the card's: 1 unless its model says otherwise
         if not (isinstance(stride, int) and 1 <= stride <= card.window):
             raise SynspInputError(f"stride is {stride!r}; expected an integer from 1 to the window ({card.window})")
@@ -167,6 +177,8 @@ class NetworkRefiner:
         out = np.concatenate([self._refine(g, m, progress) for g, m in zip(groups, mgroups)], axis=1)
         if resample:
             out = resample_time(out, filled.shape[0])
+        if self.smooth_rigid and not self.causal and card.views == 1 and out.shape[-1] in (2, 3):
+            out = smooth_rigid_jitter(out, fps_in, gate_from=filled)  # decided on the input, as for rotations
         out = out[:, 0] if single else out
         if return_filled:
             return out, (missing[:, 0] if single else missing)

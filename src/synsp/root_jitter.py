@@ -1,4 +1,5 @@
-"""Jitter of a body's global orientation alone, found and smoothed after a rotation network.
+"""A body's orientation jittering on its own, found and smoothed after a network: SMPL's global orientation
+after a rotation network, and a body of points turning jerkily as a whole after the universal models.
 
 Per-frame body-model regressors (SPIN, VIBE, PARE, ...) often get the body's pose right and its global
 orientation (SMPL joint 0) wobbling from frame to frame.  A window network that sees the other joints
@@ -29,6 +30,13 @@ orientation only where it jitters clearly more than the rest of the body:
 
 Offline only: a smoother looks ahead, so causal networks and online use skip this stage.  Bodies of fewer
 than 4 joints or 16 frames are returned as given.
+
+**A body of points turning as a whole** (:func:`smooth_rigid_jitter`, after the universal models on 2D and
+3D joints): the same three steps on the body's rotation as a whole (:func:`body_rotation`: Kabsch between
+consecutive frames, accumulated; in 3D re-weighted so that the torso, not a swinging leg, sets it), its
+level as a length (times the body's RMS radius) against the median joint's in the body's own frame
+(:func:`rigid_gate`, the same thresholds), smoothed with :data:`RIGID_SMOOTHING_RATIO`; tracks shorter than
+:data:`LEVEL_WINDOW_S` are left alone.  Chosen on the validation split (docs/results.md, *Robustness*).
 """
 
 from __future__ import annotations
@@ -37,12 +45,13 @@ import numpy as np
 from scipy import ndimage
 
 from .filters.kalman import KalmanFilter
-from .geometry import axis_angle_to_quaternion, quaternion_to_axis_angle
+from .geometry import axis_angle_to_quaternion, matrix_to_quaternion, quaternion_to_axis_angle, quaternion_to_matrix
 from .timeseries import continuous_quaternions
 from .validation import SynspInputError
 
-__all__ = ["RATIO_THRESHOLD", "MIN_LEVEL_DEG", "GATE_WIDTH", "LEVEL_WINDOW_S", "SMOOTHING_RATIO", "jitter_level",
-           "root_gate", "smooth_root_jitter"]
+__all__ = ["RATIO_THRESHOLD", "MIN_LEVEL_DEG", "GATE_WIDTH", "LEVEL_WINDOW_S", "SMOOTHING_RATIO",
+           "RIGID_SMOOTHING_RATIO", "jitter_level",
+           "root_gate", "smooth_root_jitter", "body_rotation", "rigid_gate", "smooth_rigid_jitter"]
 
 #: the global orientation is smoothed where its jitter is above this multiple of the body's joints' median
 RATIO_THRESHOLD = 2.5
@@ -56,18 +65,28 @@ LEVEL_WINDOW_S = 2.0
 SMOOTHING_RATIO = 1000.0
 _MIN_FRAMES = 16
 _MIN_JOINTS = 4
+_REWEIGHTINGS = 2
+#: the same for a body of points turning as a whole (:func:`smooth_rigid_jitter`): about a 2.3 Hz low-pass
+RIGID_SMOOTHING_RATIO = 3000.0
 _SMOOTHER = KalmanFilter(model="ca", process_noise=SMOOTHING_RATIO * 0.01, measurement_noise=0.01, smoother=True)
+_RIGID_SMOOTHER = KalmanFilter(model="ca", process_noise=RIGID_SMOOTHING_RATIO * 0.01, measurement_noise=0.01,
+                               smoother=True)
+
+
+def _level(series: np.ndarray, fps: float) -> np.ndarray:
+    """``sqrt(median |d3 x|^2 / 20)`` over :data:`LEVEL_WINDOW_S` seconds around each frame of ``series``
+    ``(T, ..., C)`` (``T >= 4``; the norm over the last axis): ``(T, ...)``, in its units."""
+    d3 = np.sum(np.diff(series, 3, axis=0) ** 2, axis=-1)  # (T - 3, ...): d3[i] spans frames i..i+3
+    size = max(3, int(round(LEVEL_WINDOW_S * fps)) | 1)
+    level = np.sqrt(ndimage.median_filter(d3, size=(size,) + (1,) * (d3.ndim - 1), mode="reflect") / 20.0)
+    return np.concatenate([level[:1], level, level[-2:]])
 
 
 def jitter_level(q: np.ndarray, fps: float) -> np.ndarray:
     """Per-frame jitter in degrees of sign-continuous quaternion sequences ``q`` ``(T, ..., 4)`` (``T >= 4``;
     each sequence on its own): ``sqrt(median |d3 q|^2 / 20)`` over :data:`LEVEL_WINDOW_S` seconds, as an
     angle; ``(T, ...)``."""
-    d3 = np.sum(np.diff(q, 3, axis=0) ** 2, axis=-1)  # (T - 3, ...): d3[i] spans frames i..i+3
-    size = max(3, int(round(LEVEL_WINDOW_S * fps)) | 1)
-    med = ndimage.median_filter(d3, size=(size,) + (1,) * (d3.ndim - 1), mode="reflect")
-    level = np.degrees(2.0 * np.sqrt(med / 20.0))
-    return np.concatenate([level[:1], level, level[-2:]])
+    return np.degrees(2.0 * _level(q, fps))
 
 
 def root_gate(rotvec: np.ndarray, fps: float, joint: int = 0) -> np.ndarray:
@@ -108,4 +127,94 @@ def smooth_root_jitter(rotvec: np.ndarray, fps: float, joint: int = 0, gate_from
         norm = np.linalg.norm(blend, axis=-1, keepdims=True)
         ok = norm[:, 0] > 1e-6
         people[ok, p, joint] = quaternion_to_axis_angle(blend[ok] / norm[ok])
+    return x
+
+
+def body_rotation(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How a body of points ``(T, J, D)`` (``D`` 2 or 3, no NaN) turns as a whole: each frame's rotation
+    from the first, accumulated from the best rotation (Kabsch) between consecutive frames centred on their
+    mean, so a body that turns round stays well defined.  In 3D the fit is weighted, twice re-weighted
+    by how far each joint moves within the body (``1 / (1 + (m_j / median m)^2)``, ``m_j`` its median
+    residual): otherwise the legs' scissor swing reads as a turn about the hips.  Returns the rotations (3D: ``(T, 3, 3)``
+    matrices; 2D: ``(T,)`` angles in radians, unwrapped) and the centred points ``(T, J, D)``."""
+    c = points - points.mean(axis=1, keepdims=True)
+    a, b = c[:-1], c[1:]
+    if points.shape[-1] == 2:
+        cross = np.sum(a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0], axis=1)
+        return np.concatenate([[0.0], np.cumsum(np.arctan2(cross, np.sum(a * b, axis=(1, 2))))]), c
+    weight = np.ones(a.shape[1])
+    for _ in range(1 + _REWEIGHTINGS):
+        # H = sum w a b^T = U S Vt; R = V diag(1, 1, d) U^T maps frame t's centred points onto t + 1's
+        U, _, Vt = np.linalg.svd(np.einsum("j,tja,tjb->tab", weight, a, b))
+        d = np.sign(np.linalg.det(np.einsum("tab,tbc->tac", U, Vt)))
+        Vt[:, 2] *= np.where(d == 0, 1.0, d)[:, None]
+        step = np.einsum("tba,tcb->tac", Vt, U)
+        # joints that move within the body (a swinging leg) weigh less, so the torso sets the rotation
+        moved = np.median(np.linalg.norm(np.einsum("tab,tjb->tja", step, a) - b, axis=-1), axis=0)  # (J,)
+        weight = 1.0 / (1.0 + (moved / max(float(np.median(moved)), 1e-12)) ** 2)
+    R = np.empty((points.shape[0], 3, 3))
+    R[0] = np.eye(3)
+    for t in range(1, points.shape[0]):
+        R[t] = step[t - 1] @ R[t - 1]
+    return R, c
+
+
+def _rotate(c: np.ndarray, rotation: np.ndarray) -> np.ndarray:
+    """Centred points ``(T, J, D)`` turned by per-frame rotations (3D matrices, 2D angles)."""
+    if c.shape[-1] == 2:
+        co, si = np.cos(rotation)[:, None], np.sin(rotation)[:, None]
+        return np.stack([co * c[..., 0] - si * c[..., 1], si * c[..., 0] + co * c[..., 1]], axis=-1)
+    return np.einsum("tab,tjb->tja", rotation, c)
+
+
+def rigid_gate(points: np.ndarray, fps: float) -> np.ndarray:
+    """Per frame, how surely a body of points ``(T, J, D)`` (no NaN, ``T >= 4``) jitters as a whole: its
+    rotation's jitter level (:func:`body_rotation`; as a length: times the body's RMS radius) over the
+    median level of its joints in the body's own frame, through the same gate as :func:`root_gate`."""
+    R, c = body_rotation(points)
+    radius = float(np.sqrt(np.mean(np.sum(c**2, axis=-1))))
+    if c.shape[-1] == 2:
+        angle, body = _level(R[:, None], fps), _rotate(c, -R)
+    else:
+        q = continuous_quaternions(matrix_to_quaternion(R)[:, None])[:, 0]
+        angle, body = 2.0 * _level(q, fps), np.einsum("tba,tjb->tja", R, c)
+    ratio = angle * radius / np.maximum(np.median(_level(body, fps), axis=1), 1e-12)
+    return np.clip((ratio / RATIO_THRESHOLD - 1.0) / GATE_WIDTH, 0.0, 1.0) * (np.degrees(angle) > MIN_LEVEL_DEG)
+
+
+def smooth_rigid_jitter(positions: np.ndarray, fps: float, gate_from: np.ndarray | None = None) -> np.ndarray:
+    """``positions`` ``(T, J, D)`` or ``(T, P, J, D)`` (``D`` 2 or 3, no NaN) with each body's rotation as a
+    whole smoothed where it jitters more than the body's shape (:func:`rigid_gate`; ``gate_from``, same
+    shape: decided on these instead, a network's input): the rotation's track is smoothed like the global
+    orientation in :func:`smooth_root_jitter` and each frame turned about the body's centroid by the
+    difference, blended by the gate.  A copy; bodies of fewer than 4 points, and tracks shorter than
+    :data:`LEVEL_WINDOW_S` (the level's median needs that many frames), come back as given."""
+    x = np.array(positions, dtype=np.float64, copy=True)
+    if x.ndim not in (3, 4) or x.shape[-1] not in (2, 3):
+        raise SynspInputError(f"positions has shape {x.shape}; expected (T, J, D) or (T, P, J, D) with D 2 or 3")
+    if gate_from is not None and np.shape(gate_from) != x.shape:
+        raise SynspInputError(f"gate_from has shape {np.shape(gate_from)}; expected positions' {x.shape}")
+    if not np.isfinite(x).all() or (gate_from is not None and not np.isfinite(gate_from).all()):
+        raise SynspInputError("positions (or gate_from) have NaN or inf coordinates: fill them first "
+                              "(synsp.missing.interpolate_missing)")
+    if x.shape[0] < max(_MIN_FRAMES, LEVEL_WINDOW_S * fps) or x.shape[-2] < _MIN_JOINTS:
+        return x
+    people = x[:, None] if x.ndim == 3 else x  # (T, P, J, D)
+    source = people if gate_from is None else (gate_from[:, None] if gate_from.ndim == 3 else gate_from)
+    for p in range(people.shape[1]):
+        gate = rigid_gate(source[:, p], fps)
+        if not gate.any():
+            continue
+        R, c = body_rotation(people[:, p])
+        centre = people[:, p].mean(axis=1, keepdims=True)
+        if c.shape[-1] == 2:
+            smooth = _RIGID_SMOOTHER(np.stack([R, R], axis=1)[:, :, None].repeat(2, axis=2), fps=fps)[:, 0, 0]
+            people[:, p] = _rotate(c, gate * (smooth - R)) + centre
+            continue
+        q = continuous_quaternions(matrix_to_quaternion(R)[:, None])[:, 0]
+        smooth = _RIGID_SMOOTHER(q.reshape(-1, 2, 2), fps=fps).reshape(q.shape)
+        blend = gate[:, None] * smooth + (1.0 - gate[:, None]) * q
+        blend /= np.maximum(np.linalg.norm(blend, axis=-1, keepdims=True), 1e-12)
+        correction = np.einsum("tab,tcb->tac", quaternion_to_matrix(blend), R)  # R_blend R^T
+        people[:, p] = _rotate(c, correction) + centre
     return x
