@@ -99,20 +99,28 @@ def root_gate(rotvec: np.ndarray, fps: float, joint: int = 0) -> np.ndarray:
     return np.clip((ratio / RATIO_THRESHOLD - 1.0) / GATE_WIDTH, 0.0, 1.0) * (root > MIN_LEVEL_DEG)
 
 
+def _checked(values: np.ndarray, gate_from: np.ndarray | None, name: str, dims: tuple[int, ...], expected: str,
+             what: str, fill: str) -> np.ndarray:
+    """``values`` as a float64 copy, or :class:`SynspInputError` naming what is wrong: a shape other than
+    ``(T, J, D)`` / ``(T, P, J, D)`` with ``D`` in ``dims``, a ``gate_from`` of another shape, NaN or inf."""
+    x = np.array(values, dtype=np.float64, copy=True)
+    if x.ndim not in (3, 4) or x.shape[-1] not in dims:
+        raise SynspInputError(f"{name} has shape {x.shape}; expected {expected}")
+    if gate_from is not None and np.shape(gate_from) != x.shape:
+        raise SynspInputError(f"gate_from has shape {np.shape(gate_from)}; expected {name}'s {x.shape}")
+    if not np.isfinite(x).all() or (gate_from is not None and not np.isfinite(gate_from).all()):
+        raise SynspInputError(f"{name} (or gate_from) has NaN or inf {what}: fill them first ({fill})")
+    return x
+
+
 def smooth_root_jitter(rotvec: np.ndarray, fps: float, joint: int = 0, gate_from: np.ndarray | None = None
                        ) -> np.ndarray:
     """``rotvec`` ``(T, J, 3)`` or ``(T, P, J, 3)`` (axis-angles, no NaN) with joint ``joint``'s jitter smoothed
     where it jitters more than the body (see the module docstring); a copy, the other joints and the
     stretches where it does not unchanged.  ``gate_from`` (same shape): where to smooth is decided on these
     rotations instead (a network's input, when ``rotvec`` is its output)."""
-    x = np.array(rotvec, dtype=np.float64, copy=True)
-    if x.ndim not in (3, 4) or x.shape[-1] != 3:
-        raise SynspInputError(f"rotvec has shape {x.shape}; expected axis-angles (T, J, 3) or (T, P, J, 3)")
-    if gate_from is not None and np.shape(gate_from) != x.shape:
-        raise SynspInputError(f"gate_from has shape {np.shape(gate_from)}; expected rotvec's {x.shape}")
-    if not np.isfinite(x).all() or (gate_from is not None and not np.isfinite(gate_from).all()):
-        raise SynspInputError("rotvec (or gate_from) has NaN or inf rotations: fill them first "
-                              "(synsp.data.rotation_windows.fill_rotations)")
+    x = _checked(rotvec, gate_from, "rotvec", (3,), "axis-angles (T, J, 3) or (T, P, J, 3)", "rotations",
+                 "synsp.data.rotation_windows.fill_rotations")
     if x.shape[0] < _MIN_FRAMES or x.shape[-2] < _MIN_JOINTS:
         return x
     people = x[:, None] if x.ndim == 3 else x  # (T, P, J, 3)
@@ -189,14 +197,8 @@ def smooth_rigid_jitter(positions: np.ndarray, fps: float, gate_from: np.ndarray
     orientation in :func:`smooth_root_jitter` and each frame turned about the body's centroid by the
     difference, blended by the gate.  A copy; bodies of fewer than 4 points, and tracks shorter than
     :data:`LEVEL_WINDOW_S` (the level's median needs that many frames), come back as given."""
-    x = np.array(positions, dtype=np.float64, copy=True)
-    if x.ndim not in (3, 4) or x.shape[-1] not in (2, 3):
-        raise SynspInputError(f"positions has shape {x.shape}; expected (T, J, D) or (T, P, J, D) with D 2 or 3")
-    if gate_from is not None and np.shape(gate_from) != x.shape:
-        raise SynspInputError(f"gate_from has shape {np.shape(gate_from)}; expected positions' {x.shape}")
-    if not np.isfinite(x).all() or (gate_from is not None and not np.isfinite(gate_from).all()):
-        raise SynspInputError("positions (or gate_from) have NaN or inf coordinates: fill them first "
-                              "(synsp.missing.interpolate_missing)")
+    x = _checked(positions, gate_from, "positions", (2, 3), "(T, J, D) or (T, P, J, D) with D 2 or 3",
+                 "coordinates", "synsp.missing.interpolate_missing")
     if x.shape[0] < max(_MIN_FRAMES, LEVEL_WINDOW_S * fps) or x.shape[-2] < _MIN_JOINTS:
         return x
     people = x[:, None] if x.ndim == 3 else x  # (T, P, J, D)
