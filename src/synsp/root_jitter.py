@@ -143,8 +143,9 @@ def body_rotation(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     from the first, accumulated from the best rotation (Kabsch) between consecutive frames centred on their
     mean, so a body that turns round stays well defined.  In 3D the fit is weighted, twice re-weighted
     by how far each joint moves within the body (``1 / (1 + (m_j / median m)^2)``, ``m_j`` its median
-    residual): otherwise the legs' scissor swing reads as a turn about the hips.  Returns the rotations (3D: ``(T, 3, 3)``
-    matrices; 2D: ``(T,)`` angles in radians, unwrapped) and the centred points ``(T, J, D)``."""
+    residual): otherwise the legs' scissor swing reads as a turn about the hips.  Returns the rotations
+    (3D: ``(T, 3, 3)`` matrices; 2D: ``(T,)`` angles in radians, unwrapped) and the centred points
+    ``(T, J, D)``."""
     c = points - points.mean(axis=1, keepdims=True)
     a, b = c[:-1], c[1:]
     if points.shape[-1] == 2:
@@ -185,7 +186,7 @@ def rigid_gate(points: np.ndarray, fps: float) -> np.ndarray:
         angle, body = _level(R[:, None], fps), _rotate(c, -R)
     else:
         q = continuous_quaternions(matrix_to_quaternion(R)[:, None])[:, 0]
-        angle, body = 2.0 * _level(q, fps), np.einsum("tba,tjb->tja", R, c)
+        angle, body = 2.0 * _level(q, fps), _rotate(c, np.swapaxes(R, 1, 2))
     ratio = angle * radius / np.maximum(np.median(_level(body, fps), axis=1), 1e-12)
     return np.clip((ratio / RATIO_THRESHOLD - 1.0) / GATE_WIDTH, 0.0, 1.0) * (np.degrees(angle) > MIN_LEVEL_DEG)
 
@@ -210,7 +211,7 @@ def smooth_rigid_jitter(positions: np.ndarray, fps: float, gate_from: np.ndarray
         R, c = body_rotation(people[:, p])
         centre = people[:, p].mean(axis=1, keepdims=True)
         if c.shape[-1] == 2:
-            smooth = _RIGID_SMOOTHER(np.stack([R, R], axis=1)[:, :, None].repeat(2, axis=2), fps=fps)[:, 0, 0]
+            smooth = _RIGID_SMOOTHER(np.repeat(R[:, None, None], 2, axis=2), fps=fps)[:, 0, 0]  # (T, 1, 2)
             people[:, p] = _rotate(c, gate * (smooth - R)) + centre
             continue
         q = continuous_quaternions(matrix_to_quaternion(R)[:, None])[:, 0]
