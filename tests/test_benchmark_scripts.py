@@ -247,3 +247,21 @@ def test_validation_robustness_reads_a_given_corpus_and_its_train_split_only_fro
     assert f"--split test --corpus {corpus} --frames 300 --methods butterworth" in out
     assert module["main"](["--corpus", corpus, "--split", "train", "--frames", "300", "--methods", "butterworth"]) == 2
     assert "the corpus has no train clips" in capsys.readouterr().out  # the embedded corpus holds the test split only
+
+
+def test_error_by_speed_sorts_clips_by_speed_and_every_method_removes_part_of_the_error(capsys):
+    args = ["--split", "test", "--frames", "1000", "--methods", "kalman-rts,butterworth"]
+    out = _run("error_by_speed.py", args, capsys)
+    assert f"reproduce: python benchmarks/error_by_speed.py --family spiky --level 0.01 --frames 1000 --split test " \
+           "--methods kalman-rts,butterworth" in out
+    rows = [[float(c.strip()) for c in line.split("|")[1:-1]] for line in out.splitlines()
+            if line.startswith("| ") and line.split("|")[1].strip()[:1].isdigit()]
+    assert len(rows) >= 2
+    speeds = [r[0] for r in rows]
+    assert speeds == sorted(speeds) and speeds[0] > 0
+    # spiky 1 % leaves each clip with at most its input's error (the input is about 14 mm on the corpus)
+    assert all(0 < e < 20 for r in rows for e in r[2:])
+    halves = {line.split("|")[1].strip(): [float(c) for c in line.split("|")[2:-1]]
+              for line in out.splitlines() if line.startswith("| **")}
+    assert set(halves) == {"**slower half**", "**faster half**", "**all**"}
+    assert halves["**all**"][0] == sum(r[1] for r in rows)  # every frame counted once

@@ -42,7 +42,7 @@ LAYERS: list[tuple[str, ...]] = [
     ),
     # 1: array transforms: normalisation, windows, classical filters (and the global orientation's jitter
     #    smoother over them); benchmark reports
-    ("synsp.normalization", "synsp.windows", "synsp.filters", "synsp.root_jitter", "synsp.reports"),
+    ("synsp.normalization", "synsp.windows", "synsp.filters", "synsp.noise_floor", "synsp.root_jitter", "synsp.reports"),
     # 2: networks and their checkpoints
     ("synsp.models",),
     # 3: repair of poses before refining (inversions, identities across frames)

@@ -302,8 +302,8 @@ def test_virtual_joints_add_points_on_the_skeletons_bones_to_input_truth_and_mis
     batch = {"input": torch.tensor(inp.reshape(B, W, -1)), "gt": torch.tensor(gt.reshape(B, W, -1)),
              "mask": torch.tensor(missing)}
     a, b, t = np.array([4, 0]), np.array([5, 1]), np.array([0.5, 1.25])  # a mid-shin point, one beyond the hip
-    x, y, mask = _batch_to_tensors(batch, on, (0,), "h36m17", "3d", None, (a, b, t))
-    x0, y0, mask0 = _batch_to_tensors(batch, on, (0,), "h36m17", "3d")
+    x, y, mask, _ = _batch_to_tensors(batch, on, (0,), "h36m17", "3d", None, (a, b, t))
+    x0, y0, mask0, _ = _batch_to_tensors(batch, on, (0,), "h36m17", "3d")
     assert x.shape == (B, W, (J + 2 + 1) * 3) and x0.shape == (B, W, (J + 1) * 3)  # + trajectory token
     assert mask.shape == (B, W, J + 2 + 1)
     assert mask[0, 3, J] == 1 and mask[0, 3, J + 1] == 0 and mask[0, 3, :J].tolist() == mask0[0, 3, :J].tolist()

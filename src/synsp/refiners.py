@@ -66,6 +66,7 @@ from .normalization import (
     normalize_windows,
     window_mask,
 )
+from .noise_floor import noise_floor
 from .root_jitter import smooth_rigid_jitter
 from .skeletons import SKELETONS as SKELETON_NAMES, get_skeleton, skeleton_for
 from .timeseries import resample_time
@@ -174,7 +175,8 @@ class NetworkRefiner:
         work_missing = (resample_time(missing.astype(float), n_model) > 0.5) if resample else missing
         groups = [work] if card.views > 1 else [work[:, [p]] for p in range(work.shape[1])]
         mgroups = [work_missing] if card.views > 1 else [work_missing[:, [p]] for p in range(work.shape[1])]
-        out = np.concatenate([self._refine(g, m, progress) for g, m in zip(groups, mgroups)], axis=1)
+        floors = [noise_floor(g, card.fps) if self._noise_cue else None for g in groups]  # (T, P) each
+        out = np.concatenate([self._refine(g, m, progress, f) for g, m, f in zip(groups, mgroups, floors)], axis=1)
         if resample:
             out = resample_time(out, filled.shape[0])
         if self.smooth_rigid and not self.causal and card.views == 1 and out.shape[-1] in (2, 3):
@@ -184,9 +186,16 @@ class NetworkRefiner:
             return out, (missing[:, 0] if single else missing)
         return out
 
+    @property
+    def _noise_cue(self) -> bool:
+        """The network takes the sequence's jitter floor (a universal model built with ``noise_cue``)."""
+        return bool(getattr(getattr(self.model, "config", None), "noise_cue", False))
+
     @torch.no_grad()
-    def _refine(self, x: np.ndarray, missing: np.ndarray, progress: bool) -> np.ndarray:
-        """``x`` ``(T, P, J, D)`` (P = the model's views, or 1) -> refined, same shape."""
+    def _refine(self, x: np.ndarray, missing: np.ndarray, progress: bool,
+                floor: np.ndarray | None = None) -> np.ndarray:
+        """``x`` ``(T, P, J, D)`` (P = the model's views, or 1) -> refined, same shape; ``floor`` ``(T, P)``:
+        the input's jitter floor per frame, for a network that takes it."""
         from tqdm.auto import tqdm
 
         card = self.card
@@ -195,9 +204,11 @@ class NetworkRefiner:
         if self.causal:  # window t ends at frame t: pad the start with the first frame
             x = np.concatenate([np.repeat(x[:1], W - 1, axis=0), x])
             missing = np.concatenate([np.repeat(missing[:1], W - 1, axis=0), missing])
+            floor = np.concatenate([np.repeat(floor[:1], W - 1, axis=0), floor]) if floor is not None else None
         elif T < W:  # one window, edge-padded; the padded frames are dropped again
             x = np.concatenate([x, np.repeat(x[-1:], W - T, axis=0)])
             missing = np.concatenate([missing, np.repeat(missing[-1:], W - T, axis=0)])
+            floor = np.concatenate([floor, np.repeat(floor[-1:], W - T, axis=0)]) if floor is not None else None
         starts = np.arange(T) if self.causal else window_starts(x.shape[0], W, self.stride)
         acc = None if self.causal else WindowAccumulator(x.shape[0], (P, J, D))
         last_frames = np.empty((T, P, J, D)) if self.causal else None
@@ -209,7 +220,8 @@ class NetworkRefiner:
                       disable=not progress or len(chunks) < 2):
             s = starts[a:a + batch]
             idx = s[:, None] + offsets[None, :]  # (n, W)
-            refined = self.refine_windows(np.moveaxis(x[idx], 2, 1), np.moveaxis(missing[idx], 2, 1))
+            cue = {"floor": floor[idx].mean(axis=1)} if floor is not None else {}  # (n, P), a cued network's
+            refined = self.refine_windows(np.moveaxis(x[idx], 2, 1), np.moveaxis(missing[idx], 2, 1), **cue)
             if self.causal:
                 last_frames[s] = refined[:, :, -1]
             else:
@@ -217,8 +229,11 @@ class NetworkRefiner:
         return last_frames if self.causal else acc.result()[:T]
 
     @torch.no_grad()
-    def refine_windows(self, windows: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    def refine_windows(self, windows: np.ndarray, missing: np.ndarray, floor: np.ndarray | None = None
+                       ) -> np.ndarray:
         """Raw windows ``(n, P, W, J, D)`` and missing flags ``(n, P, W, J)`` -> refined windows.
+        ``floor`` ``(n, P)``: the sequence's jitter floor around each window (:mod:`synsp.noise_floor`), for
+        a network that takes it; ``None``: such a network reads it from the window alone.
 
         Normalises each window, runs the network (the card's output) and undoes
         the normalisation; no window averaging.
@@ -237,19 +252,27 @@ class NetworkRefiner:
         if card.mask:
             flags = missing.astype(np.float64) if rotations else window_mask(missing, roots)
             mask = torch.as_tensor(flags, dtype=torch.float32, device=self.device)
+        rel_floor = None
+        if floor is not None and not rotations and self._noise_cue:  # in the windows' normalised units
+            rel_floor = torch.as_tensor(floor / stats.scale[..., 0, 0], dtype=torch.float32, device=self.device)
         y = self.run_windows(torch.as_tensor(inp, dtype=torch.float32, device=self.device), mask,
-                             dims=windows.shape[-1]).cpu().numpy()
+                             dims=windows.shape[-1], floor=rel_floor).cpu().numpy()
         if rotations:
             return denormalize_rotation_windows(y, root)
         return denormalize_windows(y, stats, windows.shape[-1])
 
-    def run_windows(self, inp: torch.Tensor, mask: torch.Tensor | None, dims: int | None = None) -> torch.Tensor:
+    def run_windows(self, inp: torch.Tensor, mask: torch.Tensor | None, dims: int | None = None,
+                    floor: torch.Tensor | None = None) -> torch.Tensor:
         """Normalised windows ``(n, P, W, C)`` (+ mask) -> the card's output, same shape.  ``dims``: the
-        poses' D, told to a model that takes several (the universal model)."""
+        poses' D, told to a model that takes several (the universal model); ``floor`` ``(n, P)``: the
+        normalised jitter floor, told to a model that takes it."""
         if self.card.views == 1:
             inp = inp[:, 0]
             mask = mask[:, 0] if mask is not None else None
+            floor = floor[:, 0] if floor is not None else None
         kw = {"dims": dims} if dims is not None and hasattr(self.model, "accepts_dims") else {}
+        if floor is not None and self._noise_cue:
+            kw["floor"] = floor
         out = self.model(inp, mask=mask, **kw) if self.card.mask else self.model(inp, **kw)
         if isinstance(out, tuple):
             out = getattr(out, self.card.output)

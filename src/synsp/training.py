@@ -406,9 +406,10 @@ def make_card(config: TrainConfig, model_config: dict[str, Any], data: str | Non
     )
 
 
-def _loss(architecture: str, model, inp, gt, mask, config: TrainConfig, dims: int = 3):
+def _loss(architecture: str, model, inp, gt, mask, config: TrainConfig, dims: int = 3, floor=None):
     if architecture in ("synsp", "universal"):
-        out = model(inp, mask=mask, dims=dims) if architecture == "universal" else model(inp, mask=mask)
+        cue = {"floor": floor} if floor is not None and config.model.get("noise_cue") else {}
+        out = model(inp, mask=mask, dims=dims, **cue) if architecture == "universal" else model(inp, mask=mask)
         loss, terms = synsp_loss(out, gt, config.w_pos, config.w_accel, causal=config.causal)
         if config.w_fk and dims == 6 and gt.shape[-1] == 24 * 6:
             body = lambda y: smpl24_joints_torch(y.unflatten(-1, (24, 6))).flatten(-2)  # noqa: E731
@@ -443,7 +444,8 @@ def _keep_views(batch: dict, config: TrainConfig, epoch: int, step: int) -> dict
 def _batch_to_tensors(batch: dict, config: TrainConfig, root_joints, skeleton: str | None = None,
                       representation: str | None = None, subset: np.ndarray | None = None,
                       extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> tuple[torch.Tensor, ...]:
-    """Dataset batch (positions or axis-angles, un-normalised) -> normalised input, target and mask tensors.
+    """Dataset batch (positions or axis-angles, un-normalised) -> normalised input, target and mask tensors,
+    and the windows' jitter floors in normalised units (``None`` for rotations or a batch without them).
     ``skeleton``/``representation``: the batch's (default: the config's); ``subset``: keep these joints only
     (the universal model, whose root is then the centroid of the kept joints); ``extra``: points along bones
     appended after them (:func:`_virtual_joints`; input, truth and missing flags alike)."""
@@ -472,9 +474,12 @@ def _batch_to_tensors(batch: dict, config: TrainConfig, root_joints, skeleton: s
         x, stats = normalize_windows(inp.reshape(shape), root_joints, shared_views=_shared_views(config))
         y, _ = normalize_windows(gt.reshape(shape), root_joints, stats)
         mask = window_mask(batch["mask"].numpy(), root_joints) if config.mask else None
+    floor = None
+    if representation != ROTATIONS and "floor" in batch:  # (B, [P]) in the input's units -> normalised
+        floor = batch["floor"].numpy().astype(np.float64) / stats.scale[..., 0, 0]
     dev = config.device
     as_t = lambda a: torch.as_tensor(a, dtype=torch.float32, device=dev)  # noqa: E731
-    return as_t(x), as_t(y), (as_t(mask) if mask is not None else None)
+    return as_t(x), as_t(y), (as_t(mask) if mask is not None else None), (as_t(floor) if floor is not None else None)
 
 
 def validation_split(skeleton: str, preset: str, frames: int, corpus: str | None, seed: int = 0,
@@ -697,6 +702,9 @@ def _build(config: TrainConfig, procs: _Processes, meta: dict, resume: bool) -> 
         if (isinstance(model, UniversalSynSP) and isinstance(start, UniversalSynSP)
                 and model.config.rotations and not start.config.rotations):
             model.load_state_without_rotations(start.state_dict())  # learning rotations from a model without
+        elif (isinstance(model, UniversalSynSP) and isinstance(start, UniversalSynSP)
+                and model.config.noise_cue and not start.config.noise_cue):
+            model.load_state_without_noise_cue(start.state_dict())  # learning the noise cue from a model without
         else:
             # switches without weights (e.g. view_mean_skip) may differ; every weight must fit
             check_state_dict(start.state_dict(), model, f"--init {config.init}", what="its weights",
@@ -820,9 +828,11 @@ def _train_epoch(config: TrainConfig, procs: _Processes, run: _Run, data: _Data,
         _, skeleton, representation, _ = sources[k]
         subset = _joint_subset(config, skeleton, epoch, step) if representation != ROTATIONS else None
         extra = _virtual_joints(config, skeleton, epoch, step) if representation != ROTATIONS else None
-        x, y, mask = _batch_to_tensors(batch, config, data.root_joints, skeleton, representation, subset, extra)
+        x, y, mask, floor = _batch_to_tensors(batch, config, data.root_joints, skeleton, representation, subset,
+                                              extra)
         with torch.autocast("cuda", enabled=run.use_amp):
-            loss, _ = _loss(config.architecture, run.stepper, x, y, mask, config, dims=_dims(representation))
+            loss, _ = _loss(config.architecture, run.stepper, x, y, mask, config, dims=_dims(representation),
+                            floor=floor)
         if not math.isfinite(loss.item()):
             raise RuntimeError(f"loss became {loss.item()} at epoch {epoch}; lower the learning rate")
         run.optimizer.zero_grad(set_to_none=True)

@@ -34,9 +34,13 @@ def test_shapes_dtypes_and_no_nan(clips, mode, representation):
     lead = () if mode == "single" else (3,)
     for index in (0, 555, len(ds) - 1):
         item = ds[index]
-        assert set(item) == {"gt", "input", "mask", "confidence"}
+        # single and multiview windows carry each view's jitter floor (synsp.noise_floor) over their chunk
+        floor = {"floor"} if mode in ("single", "multiview") else set()
+        assert set(item) == {"gt", "input", "mask", "confidence"} | floor
         assert item["gt"].shape == item["input"].shape == lead + (8, 17 * D)
         assert item["mask"].shape == item["confidence"].shape == lead + (8, 17)
+        if floor:
+            assert item["floor"].shape == lead and (item["floor"] >= 0).all()
         for v in item.values():
             assert v.dtype == torch.float32 and torch.isfinite(v).all()
 

@@ -107,6 +107,7 @@ import torch
 
 from ..geometry import quaternion_to_matrix
 from ..missing import interpolate_missing
+from ..noise_floor import noise_floor
 from ..error_families import ErrorFamily, get_family, is_family, simulate_family
 from ..noise import ErrorModel, get_preset, simulate
 from ..skeletons import get_skeleton
@@ -172,6 +173,7 @@ class Chunk:
     confidence: np.ndarray  # (n, P, J) float32
     mask: np.ndarray  # (n, P, J) bool
     mirrored: bool = False  # the chunk was mirrored by the augmentation
+    floor: np.ndarray | None = None  # (n, P) the input's jitter floor per frame (synsp.noise_floor; positions)
 
 
 def random_rotation(rng: np.random.Generator) -> np.ndarray:
@@ -211,7 +213,9 @@ class WindowDataset(torch.utils.data.Dataset):
             ``"bank"`` in 3D, ``"simulated"`` in 2D.  See the module docstring.
 
     Items are dicts of float32 tensors ``gt``, ``input`` ``(W, C)`` / ``(P, W, C)``
-    and ``mask``, ``confidence`` ``(W, J)`` / ``(P, W, J)``.
+    and ``mask``, ``confidence`` ``(W, J)`` / ``(P, W, J)``; in ``"single"`` and ``"multiview"`` mode also
+    ``floor`` ``()`` / ``(P,)``: each view's jitter floor (:func:`synsp.noise_floor.noise_floor` of its
+    input over the chunk) averaged over the window's frames, in the input's units.
     """
 
     def __init__(
@@ -397,15 +401,17 @@ class WindowDataset(torch.utils.data.Dataset):
         else:
             sim = simulate(views, preset, skeleton=sk, fps=self.fps, seed=int(rng.integers(2**63 - 1)),
                            depth_axis=depth)
+        # a joint lost for the whole chunk gets its view's joint mean: finite input, hidden by the mask
+        filled = interpolate_missing(sim.pred, never="joint-mean")[0]
         return Chunk(
             a0=a0,
             speed=speed,
             gt=gt.astype(np.float32),
-            # a joint lost for the whole chunk gets its view's joint mean: finite input, hidden by the mask
-            input=interpolate_missing(sim.pred, never="joint-mean")[0].astype(np.float32),
+            input=filled.astype(np.float32),
             confidence=sim.confidence.astype(np.float32),
             mask=sim.missing | (sim.confidence < MASK_CONFIDENCE),
             mirrored=mirrored,
+            floor=noise_floor(filled, self.fps).astype(np.float32),
         )
 
     def _views(
@@ -512,6 +518,10 @@ class WindowDataset(torch.utils.data.Dataset):
             "mask": torch.tensor(mask, dtype=torch.float32),
             "confidence": torch.tensor(conf, dtype=torch.float32),
         }
+        ch = self._chunk(clip, start // self._chunk_starts)
+        if self.mode in ("single", "multiview") and ch.floor is not None:  # each view's jitter floor around it
+            k = min(max(int(round((start - ch.a0) / ch.speed)), 0), ch.input.shape[0] - self.window)
+            item["floor"] = torch.tensor(ch.floor[k:k + self.window].mean(axis=0), dtype=torch.float32)  # (P,)
         if self.mode == "single":
             item = {k: v[0] for k, v in item.items()}
         return item

@@ -58,7 +58,7 @@ from ..validation import SynspInputError
 from .blocks import DecoderLayer, EncoderLayer
 from .synsp import SynSPOutput, pose_quality
 
-__all__ = ["UniversalConfig", "UniversalSynSP", "token_quality", "frequency_scale"]
+__all__ = ["UniversalConfig", "UniversalSynSP", "token_quality", "frequency_scale", "noise_cue"]
 
 #: coordinates per token: 2D points are padded with a zero depth
 TOKEN_DIMS = 3
@@ -83,6 +83,7 @@ class UniversalConfig:
     pose_quality_encoding: bool = True
     coefficient_skip: bool = False  # heads also read the token's own preconditioned coefficients (a linear path)
     rotations: bool = False  # also takes 6D joint rotations (dims 6): two column tokens per joint, flagged
+    noise_cue: bool = False  # also takes the sequence's jitter floor (synsp.noise_floor) relative to the window
 
     def __post_init__(self) -> None:
         if not 2 <= self.window <= 128:
@@ -110,6 +111,19 @@ def token_quality(position: torch.Tensor, acceleration: torch.Tensor) -> torch.T
     return pose_quality(position.transpose(-1, -2), acceleration.transpose(-1, -2))
 
 
+def noise_cue(joints: torch.Tensor, floor: torch.Tensor | None = None) -> torch.Tensor:
+    """The noise cue ``(B,)`` the embedding takes: ``log10(floor + 1e-4) + 2``, clamped to [-2, 2] (0 at a
+    floor of 1 % of the window's scale; clean motion capture is near -0.8, 1 % white jitter near 0.3).
+    ``floor`` ``(B,)`` in normalised units, or ``None``: the floor of the normalised joint tokens
+    ``joints`` ``(B, J, D, W)`` themselves, :func:`synsp.noise_floor.noise_floor`'s estimator over the
+    window's frames only."""
+    if floor is None:
+        d3 = (torch.diff(joints, n=3, dim=-1) ** 2).sum(dim=2)  # (B, J, W - 3)
+        level = torch.sqrt(d3.median(dim=-1).values / 20.0)  # (B, J)
+        floor = torch.quantile(level, 0.25, dim=-1) if level.shape[-1] > 1 else level[:, 0]
+    return torch.clamp(torch.log10(floor.to(joints.dtype) + 1e-4) + 2.0, -2.0, 2.0)
+
+
 def _head(d_in: int, hidden: int, out: int) -> nn.Sequential:
     return nn.Sequential(nn.Linear(d_in, hidden), nn.GELU(), nn.Linear(hidden, out))
 
@@ -121,6 +135,7 @@ class UniversalSynSP(nn.Module):
         #: input dimensions the same weights accept (the refiner checks the user's poses against it)
         self.accepts_dims = (2, 3, 6) if c.rotations else (2, 3)
         flags = 3 if c.rotations else 2  # trajectory token, 2D input[, rotation column]
+        flags += int(c.noise_cue)  # [, the noise cue: the last input column, see noise_cue()]
         W = c.window
         layer = (c.d_model, c.d_inner, c.n_head, c.d_k, c.d_v, c.dropout, c.attn_dropout)
         self.register_buffer("dct", torch.tensor(dct_matrix(W, norm="ortho"), dtype=torch.float32), persistent=False)
@@ -157,10 +172,13 @@ class UniversalSynSP(nn.Module):
         ``16 * budget`` bytes (256 MB): 1024 and more for bodies, one window at a time for thousands of points."""
         return max(1, budget // (tokens * tokens))
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None, dims: int | None = None) -> SynSPOutput:
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None, dims: int | None = None,
+                floor: torch.Tensor | None = None) -> SynSPOutput:
         """``x`` ``(B, W, N * D)`` normalised windows (``N`` tokens: joints and the trajectory last; for 6D
         rotations ``N`` joints and no trajectory); ``mask`` ``(B, W, N)`` missing flags; ``dims`` ``D``
-        (default: the config's)."""
+        (default: the config's); ``floor`` ``(B,)``: with ``noise_cue``, the jitter floor of the sequence
+        around each window (:func:`synsp.noise_floor.noise_floor`, its mean over the window's frames) in the
+        window's normalised units; ``None``: read from the window's own frames (a weaker estimate)."""
         c = self.config
         D = c.dims if dims is None else int(dims)
         if x.dim() != 3 or x.shape[1] != c.window or D not in self.accepts_dims or x.shape[2] % D:
@@ -190,6 +208,9 @@ class UniversalSynSP(nn.Module):
                 raise SynspInputError(f"mask has shape {tuple(mask.shape)}; expected ({B}, {W}, "
                                       f"{N // 2 if rotations else N})")
             parts.append(m)
+        if c.noise_cue:
+            cue = pts.new_zeros(B) if rotations else noise_cue(pts[:, :-1, :Dt], floor)
+            flags = torch.cat([flags, cue[:, None, None].expand(B, N, 1)], dim=-1)
         h = self.embedding(torch.cat(parts + [flags], dim=-1))  # (B, N, d)
         # the heads' input: features, and with coefficient_skip the token's own coefficients as they came in
         own = (lambda f: torch.cat([f, parts[0]], dim=-1)) if c.coefficient_skip else (lambda f: f)
@@ -240,6 +261,17 @@ class UniversalSynSP(nn.Module):
         if not self.config.rotations or key not in state or state[key].shape[1] + 1 != self.embedding[0].in_features:
             raise SynspInputError("load_state_without_rotations: expects a universal model's weights without "
                                   "rotations, of the same size, for a model with rotations=True")
+        state = dict(state)
+        state[key] = torch.cat([state[key], state[key].new_zeros(state[key].shape[0], 1)], dim=1)
+        self.load_state_dict(state)
+
+    def load_state_without_noise_cue(self, state: dict) -> None:
+        """Load the weights of a universal model built without ``noise_cue`` (and with the same ``rotations``)
+        into this one with it: the embedding's cue column at zero, so the network starts as the source."""
+        key = "embedding.0.weight"
+        if not self.config.noise_cue or key not in state or state[key].shape[1] + 1 != self.embedding[0].in_features:
+            raise SynspInputError("load_state_without_noise_cue: expects a universal model's weights without "
+                                  "the noise cue, of the same size, for a model with noise_cue=True")
         state = dict(state)
         state[key] = torch.cat([state[key], state[key].new_zeros(state[key].shape[0], 1)], dim=1)
         self.load_state_dict(state)
