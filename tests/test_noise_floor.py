@@ -59,6 +59,18 @@ def _pair(window=8):
     return plain, cued
 
 
+def _cued_refiner():
+    """A refiner over a widened model, and the list of the ``floor`` each forward pass was given."""
+    _, cued = _pair(window=8)
+    card = ModelCard(name="cue-test", architecture="universal", config=cued.config.to_dict(), skeleton="any",
+                     dims=3, window=8, views=1, fps=30.0, root_joints=(0,), normalization="window-centroid-rms",
+                     mask=True)
+    seen = []
+    forward = cued.forward
+    cued.forward = lambda *a, **kw: seen.append(kw.get("floor")) or forward(*a, **kw)
+    return NetworkRefiner(cued, card), seen
+
+
 def test_a_widened_model_starts_as_its_source_and_then_reads_the_cue():
     plain, cued = _pair()
     x = torch.randn(5, 8, 18 * 3)
@@ -85,15 +97,10 @@ def test_noise_cue_encoding_and_its_window_estimate():
 
 
 def test_the_refiner_gives_the_network_the_sequences_floor():
-    _, cued = _pair(window=8)
-    card = ModelCard(name="cue-test", architecture="universal", config=cued.config.to_dict(), skeleton="any",
-                     dims=3, window=8, views=1, fps=30.0, root_joints=(0,), normalization="window-centroid-rms",
-                     mask=True)
-    seen = []
-    forward = cued.forward
-    cued.forward = lambda *a, **kw: seen.append(kw.get("floor")) or forward(*a, **kw)
+    refiner, seen = _cued_refiner()
     g = _clips(1)[0][:90]
-    out = NetworkRefiner(cued, card, stride=1)(g + np.random.default_rng(2).normal(0, 0.01, g.shape))
+    every_frame = NetworkRefiner(refiner.model, refiner.card, stride=1)
+    out = every_frame(g + np.random.default_rng(2).normal(0, 0.01, g.shape))
     assert out.shape == g.shape and np.isfinite(out).all()
     floors = torch.cat([f for f in seen if f is not None])
     assert len(floors) == 90 - 8 + 1 and torch.isfinite(floors).all() and (floors > 0).all()
@@ -107,15 +114,9 @@ def test_training_windows_carry_the_floor_of_their_chunk():
 
 
 def test_a_stream_reads_the_cue_from_each_window_alone():
-    _, cued = _pair(window=8)
-    card = ModelCard(name="cue-test", architecture="universal", config=cued.config.to_dict(), skeleton="any",
-                     dims=3, window=8, views=1, fps=30.0, root_joints=(0,), normalization="window-centroid-rms",
-                     mask=True)
-    seen = []
-    forward = cued.forward
-    cued.forward = lambda *a, **kw: seen.append(kw.get("floor")) or forward(*a, **kw)
+    refiner, seen = _cued_refiner()
     g = _clips(1)[0][:40]
-    online = NetworkRefiner(cued, card).online()
+    online = refiner.online()
     state = online.start()
     out = []
     for frame in g:

@@ -257,21 +257,21 @@ class UniversalSynSP(nn.Module):
         """Load the weights of a universal model trained without ``rotations`` into this one with them: every
         tensor as it is, the embedding's rotation-flag column at zero (the flag is 0 for positions, so the
         network refines positions exactly as the source did)."""
-        key = "embedding.0.weight"
-        if not self.config.rotations or key not in state or state[key].shape[1] + 1 != self.embedding[0].in_features:
-            raise SynspInputError("load_state_without_rotations: expects a universal model's weights without "
-                                  "rotations, of the same size, for a model with rotations=True")
-        state = dict(state)
-        state[key] = torch.cat([state[key], state[key].new_zeros(state[key].shape[0], 1)], dim=1)
-        self.load_state_dict(state)
+        self._load_widened(state, self.config.rotations, "load_state_without_rotations", "rotations",
+                           "rotations=True")
 
     def load_state_without_noise_cue(self, state: dict) -> None:
         """Load the weights of a universal model built without ``noise_cue`` (and with the same ``rotations``)
         into this one with it: the embedding's cue column at zero, so the network starts as the source."""
+        self._load_widened(state, self.config.noise_cue, "load_state_without_noise_cue", "the noise cue",
+                           "noise_cue=True")
+
+    def _load_widened(self, state: dict, switched_on: bool, caller: str, without: str, setting: str) -> None:
+        """``state`` with one more input column of the embedding, at zero (the last one), loaded."""
         key = "embedding.0.weight"
-        if not self.config.noise_cue or key not in state or state[key].shape[1] + 1 != self.embedding[0].in_features:
-            raise SynspInputError("load_state_without_noise_cue: expects a universal model's weights without "
-                                  "the noise cue, of the same size, for a model with noise_cue=True")
+        if not switched_on or key not in state or state[key].shape[1] + 1 != self.embedding[0].in_features:
+            raise SynspInputError(f"{caller}: expects a universal model's weights without {without}, of the same "
+                                  f"size, for a model with {setting}")
         state = dict(state)
         state[key] = torch.cat([state[key], state[key].new_zeros(state[key].shape[0], 1)], dim=1)
         self.load_state_dict(state)
