@@ -108,9 +108,13 @@ def test_the_refiner_gives_the_network_the_sequences_floor():
 
 def test_training_windows_carry_the_floor_of_their_chunk():
     clips = load_corpus(embedded_corpus_path(), skeleton="h36m17")[:3]
-    ds = WindowDataset(clips, window=8, skeleton="h36m17", preset="mixed", augment=False, seed=0)
+    ds = WindowDataset(clips, window=8, skeleton="h36m17", preset="mixed", augment=False, seed=0, floors=True)
     item = ds[0]
     assert item["floor"].shape == () and torch.isfinite(item["floor"]) and item["floor"] > 0
+    # only when asked (a noise-cue model), and only where a window has views of its own chunk
+    assert "floor" not in WindowDataset(clips, window=8, preset="mixed", augment=False, seed=0)[0]
+    with pytest.raises(SynspInputError, match="floors"):
+        WindowDataset(clips, window=8, mode="random", views=2, floors=True)
 
 
 def test_a_stream_reads_the_cue_from_each_window_alone():

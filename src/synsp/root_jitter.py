@@ -42,10 +42,10 @@ level as a length (times the body's RMS radius) against the median joint's in th
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
 from .filters.kalman import KalmanFilter
 from .geometry import axis_angle_to_quaternion, matrix_to_quaternion, quaternion_to_axis_angle, quaternion_to_matrix
+from .noise_floor import running_level
 from .timeseries import continuous_quaternions
 from .validation import SynspInputError
 
@@ -74,12 +74,8 @@ _RIGID_SMOOTHER = KalmanFilter(model="ca", process_noise=RIGID_SMOOTHING_RATIO *
 
 
 def _level(series: np.ndarray, fps: float) -> np.ndarray:
-    """``sqrt(median |d3 x|^2 / 20)`` over :data:`LEVEL_WINDOW_S` seconds around each frame of ``series``
-    ``(T, ..., C)`` (``T >= 4``; the norm over the last axis): ``(T, ...)``, in its units."""
-    d3 = np.sum(np.diff(series, 3, axis=0) ** 2, axis=-1)  # (T - 3, ...): d3[i] spans frames i..i+3
-    size = max(3, int(round(LEVEL_WINDOW_S * fps)) | 1)
-    level = np.sqrt(ndimage.median_filter(d3, size=(size,) + (1,) * (d3.ndim - 1), mode="reflect") / 20.0)
-    return np.concatenate([level[:1], level, level[-2:]])
+    """:func:`synsp.noise_floor.running_level` over :data:`LEVEL_WINDOW_S` seconds."""
+    return running_level(series, fps, LEVEL_WINDOW_S)
 
 
 def jitter_level(q: np.ndarray, fps: float) -> np.ndarray:

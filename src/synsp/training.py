@@ -408,7 +408,7 @@ def make_card(config: TrainConfig, model_config: dict[str, Any], data: str | Non
 
 def _loss(architecture: str, model, inp, gt, mask, config: TrainConfig, dims: int = 3, floor=None):
     if architecture in ("synsp", "universal"):
-        cue = {"floor": floor} if floor is not None and config.model.get("noise_cue") else {}
+        cue = {"floor": floor} if floor is not None else {}  # a noise-cue model's datasets give floors
         out = model(inp, mask=mask, dims=dims, **cue) if architecture == "universal" else model(inp, mask=mask)
         loss, terms = synsp_loss(out, gt, config.w_pos, config.w_accel, causal=config.causal)
         if config.w_fk and dims == 6 and gt.shape[-1] == 24 * 6:
@@ -748,7 +748,8 @@ def _window_dataset(config: TrainConfig, corpus: str, window: int, skeleton: str
     return WindowDataset(load_corpus(corpus, skeleton=skeleton, split=config.train_split), window=window,
                          skeleton=skeleton, fps=30.0, preset=config.preset, mode=config.mode,
                          views=config.views, representation=representation, seed=config.seed,
-                         augment=Augmentation(fast=config.fast_motion))
+                         augment=Augmentation(fast=config.fast_motion),
+                         floors=config.architecture == "universal" and bool(config.model.get("noise_cue")))
 
 
 def _rotation_dataset(config: TrainConfig, corpus: str, window: int) -> RotationWindowDataset:

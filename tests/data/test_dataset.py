@@ -29,13 +29,13 @@ def test_one_item_per_window_start(clips):
 @pytest.mark.parametrize("mode", ["single", "multiview", "random", "similar"])
 @pytest.mark.parametrize("representation", ["3d", "3d-camera", "2d"])
 def test_shapes_dtypes_and_no_nan(clips, mode, representation):
-    ds = WindowDataset(clips, window=8, mode=mode, views=3, representation=representation)
+    # single and multiview windows can carry each view's jitter floor (synsp.noise_floor) over their chunk
+    floor = {"floor"} if mode in ("single", "multiview") else set()
+    ds = WindowDataset(clips, window=8, mode=mode, views=3, representation=representation, floors=bool(floor))
     D = 2 if representation == "2d" else 3
     lead = () if mode == "single" else (3,)
     for index in (0, 555, len(ds) - 1):
         item = ds[index]
-        # single and multiview windows carry each view's jitter floor (synsp.noise_floor) over their chunk
-        floor = {"floor"} if mode in ("single", "multiview") else set()
         assert set(item) == {"gt", "input", "mask", "confidence"} | floor
         assert item["gt"].shape == item["input"].shape == lead + (8, 17 * D)
         assert item["mask"].shape == item["confidence"].shape == lead + (8, 17)

@@ -106,10 +106,10 @@ import numpy as np
 import torch
 
 from ..geometry import quaternion_to_matrix
-from ..missing import interpolate_missing
-from ..noise_floor import noise_floor
 from ..error_families import ErrorFamily, get_family, is_family, simulate_family
+from ..missing import interpolate_missing
 from ..noise import ErrorModel, get_preset, simulate
+from ..noise_floor import noise_floor
 from ..skeletons import get_skeleton
 from ..timeseries import resample
 from ..validation import SynspInputError
@@ -211,11 +211,14 @@ class WindowDataset(torch.utils.data.Dataset):
             windows found by the noisy input, as at inference) or
             ``"simulated"`` (with their own simulated errors); ``None``:
             ``"bank"`` in 3D, ``"simulated"`` in 2D.  See the module docstring.
+        floors: ``"single"`` and ``"multiview"`` mode: items also carry ``floor`` (below), for a universal
+            model built with ``noise_cue`` (each chunk's floor costs about as much as its windows' other
+            preparation, so only when asked).
 
     Items are dicts of float32 tensors ``gt``, ``input`` ``(W, C)`` / ``(P, W, C)``
-    and ``mask``, ``confidence`` ``(W, J)`` / ``(P, W, J)``; in ``"single"`` and ``"multiview"`` mode also
-    ``floor`` ``()`` / ``(P,)``: each view's jitter floor (:func:`synsp.noise_floor.noise_floor` of its
-    input over the chunk) averaged over the window's frames, in the input's units.
+    and ``mask``, ``confidence`` ``(W, J)`` / ``(P, W, J)``; with ``floors`` also ``floor`` ``()`` /
+    ``(P,)``: each view's jitter floor (:func:`synsp.noise_floor.noise_floor` of its input over the chunk)
+    averaged over the window's frames, in the input's units.
     """
 
     def __init__(
@@ -233,9 +236,12 @@ class WindowDataset(torch.utils.data.Dataset):
         windows_per_epoch: int | None = None,
         bank_size: int = 20000,
         companions: str | None = None,
+        floors: bool = False,
     ) -> None:
         if mode not in MODES:
             raise SynspInputError(f"mode is {mode!r}; expected one of {MODES}")
+        if floors and mode not in ("single", "multiview"):
+            raise SynspInputError(f"floors=True is for 'single' and 'multiview' windows, not mode {mode!r}")
         if representation not in REPRESENTATIONS:
             raise SynspInputError(f"representation is {representation!r}; expected one of {REPRESENTATIONS}")
         if int(window) != window or window < 1:
@@ -286,6 +292,7 @@ class WindowDataset(torch.utils.data.Dataset):
             raise SynspInputError("companions='bank' needs a 3D representation (the bank holds 3D windows); "
                                   "use companions='simulated' in 2D")
         self.companions = companions
+        self.floors = bool(floors)
         self.bank = None
         if mode == "similar":
             self.bank = PoseBank.from_clips(self._clips, self.window, bank_size, self.skeleton, self.seed)
@@ -411,8 +418,13 @@ class WindowDataset(torch.utils.data.Dataset):
             confidence=sim.confidence.astype(np.float32),
             mask=sim.missing | (sim.confidence < MASK_CONFIDENCE),
             mirrored=mirrored,
-            floor=noise_floor(filled, self.fps).astype(np.float32),
+            floor=noise_floor(filled, self.fps).astype(np.float32) if self.floors else None,
         )
+
+    def _frames(self, ch: Chunk, start: int) -> slice:
+        """The frames of chunk ``ch`` that the window of start ``start`` holds."""
+        k = min(max(int(round((start - ch.a0) / ch.speed)), 0), ch.input.shape[0] - self.window)
+        return slice(k, k + self.window)
 
     def _views(
         self, clip: int, start: int, mirrored: bool = False
@@ -422,9 +434,7 @@ class WindowDataset(torch.utils.data.Dataset):
         ``mirrored``: the mirror image (a companion found as a bank mirror entry).
         """
         ch = self._chunk(clip, start // self._chunk_starts)
-        n = ch.input.shape[0]
-        k = min(max(int(round((start - ch.a0) / ch.speed)), 0), n - self.window)
-        sl = slice(k, k + self.window)
+        sl = self._frames(ch, start)
         gt = np.swapaxes(np.broadcast_to(ch.gt[sl], ch.input[sl].shape), 0, 1)
         inp, conf, mask = (np.swapaxes(a[sl], 0, 1) for a in (ch.input, ch.confidence, ch.mask))
         if mirrored:
@@ -518,10 +528,9 @@ class WindowDataset(torch.utils.data.Dataset):
             "mask": torch.tensor(mask, dtype=torch.float32),
             "confidence": torch.tensor(conf, dtype=torch.float32),
         }
-        ch = self._chunk(clip, start // self._chunk_starts)
-        if self.mode in ("single", "multiview") and ch.floor is not None:  # each view's jitter floor around it
-            k = min(max(int(round((start - ch.a0) / ch.speed)), 0), ch.input.shape[0] - self.window)
-            item["floor"] = torch.tensor(ch.floor[k:k + self.window].mean(axis=0), dtype=torch.float32)  # (P,)
+        if self.floors:  # each view's jitter floor over the seconds around the window
+            ch = self._chunk(clip, start // self._chunk_starts)
+            item["floor"] = torch.tensor(ch.floor[self._frames(ch, start)].mean(axis=0), dtype=torch.float32)
         if self.mode == "single":
             item = {k: v[0] for k, v in item.items()}
         return item
