@@ -153,6 +153,8 @@ def test_multiview_robustness_rows_run(capsys):
     rows = _table_rows(out)
     assert rows["input"][0] == 0.0 and rows["synsp-universal-w16+view-mean"][0] < 1.0  # clean views stay clean
     assert rows["mean of the input views"][1] < rows["input"][1]  # two views' errors average out
+    fused_first = rows["mean of the input views, then synsp-universal-w16"]
+    assert fused_first[0] < 1.0 and fused_first[1] < rows["mean of the input views"][1]
 
 
 def test_one_joint_errors_the_rotation_model_no_longer_leaves_a_noisy_joint_of_a_clean_body_alone(capsys):
