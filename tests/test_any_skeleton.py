@@ -69,7 +69,8 @@ def test_the_api_falls_back_too_and_the_summary_says_why():
     np.testing.assert_allclose(synsp.refine(x, fps=30), get_refiner(UNIVERSAL_MODEL)(x, fps=30), atol=1e-9)
     # the default for one person's body, any joint set: the universal model (it does least harm to clean input)
     assert choose_model(17, 3) == choose_model(17, 2) == choose_model(22, 3) == (UNIVERSAL_MODEL, None)
-    assert choose_model(133, 2) == ("synsp-coco17-2d-w8", None)  # hands and face inside: the body's own model
+    # a whole body (COCO-WholeBody): the universal model on its body and feet, the face and hands following
+    assert choose_model(133, 2) == choose_model(133, 3) == (UNIVERSAL_MODEL, None)
     # several views: each refined by the universal model, then fused (the 4-view network harms clean views)
     assert choose_model(17, 3, views=4) == ("synsp-universal-w16+view-mean", None)
     assert choose_model(22, 2)[0] == UNIVERSAL_MODEL  # the same weights refine 2D

@@ -267,3 +267,16 @@ def test_error_by_speed_sorts_clips_by_speed_and_every_method_removes_part_of_th
               for line in out.splitlines() if line.startswith("| **")}
     assert set(halves) == {"**slower half**", "**faster half**", "**all**"}
     assert halves["**all**"][0] == sum(r[1] for r in rows)  # every frame counted once
+
+
+def test_whole_body_benchmark_runs_every_method_on_133_points(capsys):
+    out = _run("whole_body.py", ["--frames", "200", "--methods", "butterworth,synsp-coco17-2d-w8,synsp-universal-w16"],
+               capsys)
+    assert "reproduce: python benchmarks/whole_body.py --split test --frames 200" in out
+    rows = {line.split("|")[1].strip(): [[float(v) for v in c.split("/")] for c in line.split("|")[2:-2]]
+            for line in out.splitlines() if line.startswith("| ") and not line.startswith("| method")}
+    assert rows["input"][0] == [0.0, 0.0, 0.0] and all(all(v > 0 for v in cell) for cell in rows["input"][1:])
+    # the default on the body (17 points) leaves clean motion closer than the COCO-17 network it replaced
+    assert rows["synsp-universal-w16"][0][0] < rows["synsp-coco17-2d-w8"][0][0]
+    for cells, noisy in zip(rows["synsp-universal-w16"][1:], rows["input"][1:]):
+        assert cells[0] < noisy[0] and cells[1] < noisy[1]  # body and face/hands both closer than the input

@@ -24,7 +24,7 @@ def test_models_lists_the_filters_and_marks_the_defaults(capsys):
     if "synsp-universal-w16" in models:  # the default for one person's body, any joint set, 2D or 3D
         marked = next(line for line in lines if line.startswith("  synsp-universal-w16 ["))
         assert all(f"{s} {d}D" in marked for s in ("h36m17", "coco17", "mediapipe33", "body25") for d in (2, 3))
-        assert "coco133" not in marked  # hands and faces: not the universal model's
+        assert "coco133 2D" in marked  # a whole body: its body and feet, the face and hands following them
     if "synsp-universal-w16-rot" in models:  # one set of weights for 2D, 3D and 6D rotations
         marked = next(line for line in lines if line.startswith("  synsp-universal-w16-rot ["))
         assert "rotations (SMPL's 24 joints, SMPL-X/-H bodies" in marked and "2D, 3D and rotations (6D)" in marked
@@ -33,9 +33,8 @@ def test_models_lists_the_filters_and_marks_the_defaults(capsys):
     if "synsp-universal-w16" in models:  # --views: every view refined by it, then the views fused
         marked = next(line for line in lines if line.startswith("  synsp-universal-w16 ["))
         assert "synsp refine --views (each view, then fused)" in marked
-    if "synsp-coco17-2d-w8" in models:
-        marked = next(line for line in lines if line.startswith("  synsp-coco17-2d-w8 ["))
-        assert "coco133 2D" in marked
+    if "synsp-coco17-2d-w8" in models:  # no longer the default for any skeleton (the universal model is)
+        assert any(line.startswith("  synsp-coco17-2d-w8: synsp, coco17 2D") for line in lines)
     assert "trained with" not in out and "synsp train" not in out  # the commands are in `synsp models NAME`
 
 

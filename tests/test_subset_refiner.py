@@ -68,3 +68,37 @@ def test_the_model_for_accurate_2d_detectors_leaves_accurate_input_as_accurate()
     out = [get_refiner("synsp-coco17-2d-w8-accurate")(x, fps=30, confidence=c) for _, x, c in clips]
     before, after = (summarize(p, gts) for p in (raw, out))
     assert after["mpjpe"] < 1.02 * before["mpjpe"] and after["accel"] < 0.95 * before["accel"]
+
+
+def test_the_universal_model_refines_a_whole_bodys_body_and_feet_and_the_face_and_hands_follow():
+    from synsp.api import UNIVERSAL_MODEL
+    from synsp.skeletons import BODY_JOINTS
+
+    universal = get_refiner(UNIVERSAL_MODEL)
+    fitted = fit_refiner(universal, 133)
+    assert isinstance(fitted, SubsetRefiner) and fitted.subset == list(range(23)) == list(BODY_JOINTS["coco133"])
+    assert fit_refiner(universal, 33) is universal  # a body of any other joint set: all of it
+    x = _noisy(133, T=60, seed=3)
+    sk = get_skeleton("coco133")
+    wrist, thumb_tip = sk.index("left_wrist"), sk.index("left_thumb4")
+    x[:, thumb_tip] = x[:, wrist] + np.array([-7.0, 20.0])  # a hand point riding rigidly on the wrist
+    out = synsp.refine(x, repair=False)
+    # the body and the feet are the universal model's output on them alone
+    np.testing.assert_allclose(out[:, :23], universal(x[:, :23], fps=30.0), atol=1e-6)
+    np.testing.assert_allclose(out[:, thumb_tip] - out[:, wrist], np.tile([-7.0, 20.0], (len(x), 1)), atol=1e-6)
+    jitter = lambda a: np.abs(np.diff(a[:, 23:], 2, axis=0)).mean()  # noqa: E731  face and hands
+    assert jitter(out) < 0.5 * jitter(x)
+
+
+def test_a_whole_bodys_views_are_fused_after_the_universal_model_on_each_views_body():
+    from synsp.refiners import NetworkRefiner
+
+    view_mean = get_refiner("synsp-universal-w16+view-mean")
+    fitted = fit_refiner(view_mean, 133)
+    assert isinstance(fitted.inner, SubsetRefiner) and isinstance(view_mean.inner, NetworkRefiner)
+    assert fit_refiner(view_mean, 17) is view_mean
+    rng = np.random.default_rng(4)
+    x = np.cumsum(rng.normal(0, 0.01, (40, 1, 133, 3)), axis=0) + rng.normal(0, 0.02, (40, 3, 133, 3))
+    out = synsp.refine(x, views=True, repair=False)
+    assert out.shape == x.shape and np.isfinite(out).all()
+    np.testing.assert_allclose(out[:, 0], out[:, 2])  # one fused pose for every view

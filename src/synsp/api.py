@@ -47,9 +47,9 @@ __all__ = ["refine", "refine_smpl", "refine_pose_file", "refine_rotation_file", 
 UNIVERSAL_MODEL = "synsp-universal-w16"
 #: its zero-delay counterpart (online use without delay: the MMPose drop-in's online "synsp")
 UNIVERSAL_CAUSAL_MODEL = "synsp-universal-w8-causal"
-#: skeletons that are not (only) bodies: the universal model was trained on bodies, so hands and faces get
-#: the dedicated model of the body they contain (COCO-WholeBody: the COCO-17 model), else the filter
-NOT_BODIES = ("hand21", "face68", "coco133")
+#: skeletons that are not bodies: the universal model was trained on bodies, so a hand or a face alone gets
+#: the filter (a whole body's face and hands follow its refined body: synsp.skeletons.BODY_JOINTS)
+NOT_BODIES = ("hand21", "face68")
 #: the universal model attends across joints (cost ~ J^2 per window): beyond this many, the filter
 UNIVERSAL_MAX_JOINTS = 200
 #: the method for data no shipped model covers (any skeleton, any units; see :func:`choose_model`)
@@ -86,7 +86,9 @@ def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views:
 
     For one person or view of a body in 2D or 3D (any joint set: Human3.6M-17, COCO-17, MediaPipe-33, a
     22-marker Pose2Sim TRC, a custom rig; not :data:`NOT_BODIES`, at most :data:`UNIVERSAL_MAX_JOINTS`
-    joints): :data:`UNIVERSAL_MODEL`, ``note`` None.  It is the default because it does no harm: on the
+    joints): :data:`UNIVERSAL_MODEL`, ``note`` None.  On a whole-body skeleton (COCO-WholeBody's 133) it
+    refines the body and feet, and the face and hands follow them
+    (:data:`synsp.skeletons.BODY_JOINTS`, applied by :func:`synsp.refiners.fit_refiner`).  It is the default because it does no harm: on the
     test split it adds 0.23 mm to clean h36m17 motion (1.27 at 3x speed) where the dedicated
     ``synsp-h36m17-3d-w8`` adds 2.45 (9.94), 0.04 px to clean COCO-17 keypoints (the dedicated 2D model
     0.40), and it is the better of the two on most held-out error families; the dedicated models stay
@@ -96,7 +98,7 @@ def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views:
     "+view-mean"``, every view refined alone and the views fused (:mod:`synsp.view_fusion`; it adds 0.2 mm
     to clean views where the 4-view network, available by name, adds 2.1 and is behind on overshoot); 2D views (each in
     its own camera's image) are refined alone, not fused.
-    Hands and faces: the dedicated shipped model for the data
+    A hand or a face alone (:data:`NOT_BODIES`): the dedicated shipped model for the data
     (:func:`default_model`, ``note`` None); else :data:`FALLBACK_FILTER` with a one-line ``note`` saying
     why: no skeleton is refused.  Butterworth because it needs nothing but the frame rate: a zero-phase
     low-pass at 6 Hz, independent of the units and of the joints (the Kalman filters' noise levels are in

@@ -68,7 +68,7 @@ from .normalization import (
 )
 from .noise_floor import noise_floor
 from .root_jitter import smooth_rigid_jitter
-from .skeletons import SKELETONS as SKELETON_NAMES, get_skeleton, skeleton_for
+from .skeletons import BODY_JOINTS, SKELETONS as SKELETON_NAMES, get_skeleton, skeleton_for
 from .timeseries import resample_time
 from .validation import SynspInputError, check_fps, check_poses, check_resampled_length, to_numpy
 from .windows import WindowAccumulator, window_starts
@@ -433,9 +433,11 @@ def anchor_positions(body: np.ndarray, anchor: list[int], mean=np.mean) -> np.nd
 
 
 class SubsetRefiner:
-    """A network for skeleton ``B`` run on a larger skeleton ``A`` that contains ``B``'s joints.
+    """A network for skeleton ``B`` run on a larger skeleton ``A`` that contains ``B``'s joints, or the
+    universal model (any joint set) on the body of a whole-body skeleton (``subset``: its joints,
+    :data:`synsp.skeletons.BODY_JOINTS`).
 
-    The joints ``A`` shares with ``B`` are refined by the network.  Each other
+    The joints ``A`` shares with ``B`` (or ``subset``) are refined by the network.  Each other
     joint (MediaPipe's heels and finger tips, WholeBody's face and hands, ...)
     follows its nearest ancestor among the refined joints, with its offset from
     that ancestor low-pass filtered (zero-phase Butterworth offline, One-Euro for
@@ -451,11 +453,18 @@ class SubsetRefiner:
     (2 Hz cut-off at the model's rate) instead, from the frames so far.
     """
 
-    def __init__(self, network: "NetworkRefiner", skeleton: str):
-        idx = subset_indices(skeleton, network.card.skeleton)
-        if idx is None:
-            raise SynspInputError(f"skeleton {skeleton!r} does not contain every joint of "
-                                  f"{network.card.skeleton!r}; {network.name} cannot refine it")
+    def __init__(self, network: "NetworkRefiner", skeleton: str, subset: "list[int] | tuple[int, ...] | None" = None):
+        if subset is not None:
+            idx = [int(i) for i in subset]
+            if network.skeleton is not None or not idx or len(set(idx)) != len(idx) \
+                    or not all(0 <= i < get_skeleton(skeleton).num_joints for i in idx):
+                raise SynspInputError(f"subset {list(subset)!r}: distinct joints of {skeleton!r} for a network of "
+                                      f"any joint set expected ({network.name} refines {network.card.skeleton})")
+        else:
+            idx = subset_indices(skeleton, network.card.skeleton)
+            if idx is None:
+                raise SynspInputError(f"skeleton {skeleton!r} does not contain every joint of "
+                                      f"{network.card.skeleton!r}; {network.name} cannot refine it")
         self.network, self.subset = network, idx
         self.name, self.window, self.min_confidence = network.name, network.window, network.min_confidence
         self.causal, self.delay = network.causal, network.delay
@@ -600,9 +609,20 @@ def as_refiner(method: Any, **kw) -> Refiner:
     raise SynspInputError(f"{method!r} is neither a refiner nor a function of poses")
 
 
+def _body_of(refiner: Refiner, skeleton: str) -> Refiner:
+    """The universal model (a network for any joint set) on the body of a whole-body ``skeleton``
+    (:data:`synsp.skeletons.BODY_JOINTS`: COCO-WholeBody's face and hands follow it), else ``refiner``."""
+    if skeleton in BODY_JOINTS and isinstance(refiner, NetworkRefiner) and refiner.skeleton is None:
+        return SubsetRefiner(refiner, skeleton, BODY_JOINTS[skeleton])
+    return refiner
+
+
 def for_skeleton(refiner: Refiner, skeleton: str | None) -> Refiner:
     """``refiner`` for frames of ``skeleton`` (None: its own): a network for a skeleton that ``skeleton``
-    contains becomes a :class:`SubsetRefiner`; a network for joints ``skeleton`` lacks raises."""
+    contains becomes a :class:`SubsetRefiner`, as does the universal model on a whole-body skeleton (its
+    body refined, the face and hands following); a network for joints ``skeleton`` lacks raises."""
+    if skeleton is not None and isinstance(refiner, NetworkRefiner) and refiner.skeleton is None:
+        return _body_of(refiner, get_skeleton(skeleton).name)
     if skeleton is None or not isinstance(refiner, NetworkRefiner) or refiner.skeleton is None \
             or refiner.card.skeleton == skeleton:
         return refiner  # a filter, a network for any joint set (universal) or for these very joints
@@ -611,7 +631,16 @@ def for_skeleton(refiner: Refiner, skeleton: str | None) -> Refiner:
 
 def fit_refiner(refiner: Refiner, num_joints: int, skeleton: str | None = None) -> Refiner:
     """``refiner``, wrapped in a :class:`SubsetRefiner` when it is a network for fewer joints than the
-    data has and the data's skeleton (``skeleton``, or the one registered for ``num_joints``) contains them."""
+    data has and the data's skeleton (``skeleton``, or the one registered for ``num_joints``) contains them,
+    or the universal model and that skeleton a whole body (:data:`synsp.skeletons.BODY_JOINTS`)."""
+    inner = getattr(refiner, "inner", None)  # a refiner around a network (synsp.view_fusion): fit the network
+    if isinstance(inner, NetworkRefiner) and hasattr(refiner, "with_inner"):
+        fitted = fit_refiner(inner, num_joints, skeleton)
+        return refiner if fitted is inner else refiner.with_inner(fitted)
+    if isinstance(refiner, NetworkRefiner) and refiner.skeleton is None:
+        names = [skeleton] if skeleton else skeleton_for(num_joints)
+        whole = [n for n in names if n in BODY_JOINTS and get_skeleton(n).num_joints == num_joints]
+        return _body_of(refiner, whole[0]) if whole else refiner
     if not isinstance(refiner, NetworkRefiner) or refiner.skeleton is None:
         return refiner
     if refiner.skeleton.num_joints == num_joints and (skeleton is None or skeleton == refiner.card.skeleton):

@@ -102,6 +102,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from types import MappingProxyType
 from typing import Any, Mapping, Union
 
 import numpy as np
@@ -122,6 +123,7 @@ __all__ = [
     "describe_mapping",
     "register_skeleton",
     "BUILTIN_SKELETONS",
+    "BODY_JOINTS",
     "SMPL24_OFFSETS",
     "smpl24_joints",
 ]
@@ -795,6 +797,12 @@ SkeletonLike = Union[str, Skeleton]
 
 #: the skeletons synsp defines; :func:`register_skeleton` adds users' own (custom) ones to SKELETONS
 BUILTIN_SKELETONS: frozenset[str] = frozenset(SKELETONS)
+
+#: whole-body skeletons: the joints that are the body (COCO-WholeBody: body 17 and feet 6); the rest, a face
+#: and hands, are not.  The universal model, trained on bodies, refines these joints and the others follow
+#: their nearest refined joint (:class:`synsp.refiners.SubsetRefiner`).  A skeleton not listed here is all
+#: body, or (``hand21``, ``face68``) none: :data:`synsp.api.NOT_BODIES`.
+BODY_JOINTS: Mapping[str, tuple[int, ...]] = MappingProxyType({"coco133": tuple(range(23))})
 
 
 def register_skeleton(skeleton: Skeleton) -> Skeleton:

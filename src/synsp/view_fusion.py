@@ -49,6 +49,11 @@ class ViewMeanRefiner:
         self.skeleton = getattr(inner, "skeleton", None)
         self.min_confidence = getattr(inner, "min_confidence", 0.3)
 
+    def with_inner(self, inner: Any) -> "ViewMeanRefiner":
+        """The same fusion around another single-view refiner (:func:`synsp.refiners.fit_refiner` gives the
+        network the data's skeleton this way, e.g. the body of a whole-body skeleton)."""
+        return ViewMeanRefiner(inner)
+
     def online(self, causal: bool | None = None, fps: float | None = None) -> Any:
         raise SynspInputError(f"{self.name} fuses views offline; online, give each view its own track to "
                               f"{self.inner.name}")

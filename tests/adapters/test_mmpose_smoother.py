@@ -338,6 +338,21 @@ def test_synsp_on_2d_coco_follows_refines_default_model():
     np.testing.assert_allclose(online, get_refiner("synsp-universal-w8-causal")(x), atol=1e-6)
 
 
+def test_synsp_on_coco_wholebody_refines_the_body_and_the_face_and_hands_follow():
+    # MMPose's whole-body models give 133 keypoints: refined as synsp.refine does (the universal model on the
+    # body and feet); a network named for COCO-17 refines the 17 body points (both refused before)
+    x = walk(24, (133, 2), 40.0, 3.0, seed=17)
+    offline = Smoother("synsp").smooth([[{"keypoints": x[t]}] for t in range(24)])
+    np.testing.assert_allclose(np.stack([f[0]["keypoints"] for f in offline]), synsp.refine(x), atol=1e-9)
+    smoother = Smoother("synsp")
+    online = np.stack([smoother.smooth([{"keypoints": x[t]}])[0]["keypoints"] for t in range(24)])
+    assert online.shape == x.shape and np.isfinite(online).all()
+    np.testing.assert_allclose(online[:, :23], get_refiner("synsp-universal-w8-causal")(x[:, :23]), atol=1e-6)
+    named = Smoother("synsp-coco17-2d-w8").smooth([[{"keypoints": x[t]}] for t in range(24)])
+    np.testing.assert_allclose(np.stack([f[0]["keypoints"] for f in named]),
+                               synsp.refine(x, model="synsp-coco17-2d-w8"), atol=1e-9)
+
+
 def test_synsp_refiner_offline_refines_each_track_over_its_span():
     frames, coords, present = two_person_frames()
     smoother = Smoother("savgol-mmpose", keypoint_dim=2)

@@ -129,7 +129,7 @@ from ..filters import get_filter
 from ..filters.base import Refiner, check_positive, resolve_fps
 from ..models.smoothnet import SmoothNet, SmoothNetConfig
 from ..normalization import denormalize_windows, normalize_windows
-from ..refiners import NetworkRefiner, get_refiner, shipped_models
+from ..refiners import NetworkRefiner, SubsetRefiner, fit_refiner, get_refiner, shipped_models
 from ..repair import relabel, repair_poses
 from ..skeletons import skeleton_for
 from ..stream import Stream
@@ -736,8 +736,13 @@ class Smoother:
             if key not in self._synsp:
                 self._synsp[key] = get_refiner(self._synsp_model(num_keypoints, online))
             refiner = self._synsp[key]
+        # a body model on a larger skeleton that contains it (WholeBody's 133 keypoints: the body refined,
+        # the face and hands following it), as synsp.refine does
+        refiner = fit_refiner(refiner, num_keypoints)
         if isinstance(refiner, NetworkRefiner):
             self._check_network(refiner, num_keypoints)
+        elif isinstance(refiner, SubsetRefiner):
+            self._check_network(refiner.network, None)
         return refiner
 
     def _synsp_model(self, num_keypoints: int, online: bool) -> str:
