@@ -180,6 +180,8 @@ def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model:
         kw["trust_pickle"] = True
     if assign_ids is not None and fmt in ("mmpose", "coco", "openpose"):
         kw["assign_ids"] = assign_ids
+    if fmt == "bvh" and str(output).lower().endswith((".bvh", ".bvh.gz")):
+        kw["rotations"] = True  # a BVH back into a BVH: its joint rotations and root path refined
     pose_file = read_pose_file(input_path, format=fmt, **kw)
     output_format(output, pose_file)  # a wrong suffix, the input itself, an unwritable target: before the compute
     if skeleton:

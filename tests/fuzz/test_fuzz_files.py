@@ -327,7 +327,7 @@ SUFFIX_CASES = {
     "npy->json": (make_npy, "out.json", ".npy"),
     "npy->csv": (make_npy, "out.csv", ".npy"),
     "npy->bvh": (make_npy, "out.bvh", ".npy"),
-    "bvh->bvh": (make_bvh, "out.bvh", "BVH rotations is not supported"),
+    "bvh->json": (make_bvh, "out.json", ".bvh"),
     "csv->json": (make_mediapipe_csv, "out.json", ".csv"),
     "openpose folder->json": (make_openpose, "out.json", "a new folder's name"),
     "npz->json.gz": (make_npz, "out.json.gz", ".npy"),

@@ -61,7 +61,7 @@ def test_bvh_read_refinewrite_smoothnet_files(bvh, tmp_path):
     assert m.frame_numbers.tolist() == list(range(1, T + 1))
     np.testing.assert_allclose(m.positions, refined.tracks[0].keypoints, atol=1e-5)
 
-    with pytest.raises(SynspInputError, match=r"BVH rotations is not supported.*\.npz.*\.trc"):
+    with pytest.raises(SynspInputError, match=r"BVH rotations is not supported.*\.bvh into a \.bvh.*\.npz.*\.trc"):
         write_pose_file(tmp_path / "out.bvh", refined)
     assert not (tmp_path / "out.bvh").exists()
 
@@ -82,8 +82,9 @@ def test_cli_refine_bvh(bvh, tmp_path):
     assert out.is_file()
     assert main(["refine", str(bvh), "-o", str(tmp_path / "r.trc"), "--model", "butterworth"]) == 0
     assert read_trc(tmp_path / "r.trc").marker_names == NAMES
-    assert main(["refine", str(bvh), "-o", str(tmp_path / "r.bvh"), "--model", "butterworth"]) == 2
-    assert not (tmp_path / "r.bvh").exists()
+    # into a BVH: its joint rotations refined (here by the filter on quaternions), the same hierarchy
+    assert main(["refine", str(bvh), "-o", str(tmp_path / "r.bvh"), "--model", "butterworth"]) == 0
+    assert read_pose_file(tmp_path / "r.bvh").meta["joint_names"] == NAMES
 
 
 # ---- SmoothNet --------------------------------------------------------------------------------
@@ -199,3 +200,60 @@ def test_cli_refine_smoothnet(h36m, tmp_path):
     assert main(["refine", str(d), "-o", str(out), "--model", "butterworth", "--trust-pickle"]) == 0
     with np.load(out, allow_pickle=False) as z:
         assert z["joints_3d"].shape == (sum(LENGTHS.values()), 51)
+
+
+def _angle_steps(m: Motion) -> float:
+    """Mean rotation from frame to frame of every joint's local rotation, second difference (degrees)."""
+    r = Rotation.from_matrix(m.local_rotations.reshape(-1, 3, 3)).as_rotvec().reshape(m.num_frames, -1, 3)
+    return float(np.degrees(np.linalg.norm(np.diff(r, 2, axis=0), axis=-1)).mean())
+
+
+def test_a_bvh_read_as_rotations_writes_itself_back(bvh, tmp_path):
+    from synsp.io.bvh import read, read_bvh
+
+    pf = read(bvh, rotations=True)
+    assert pf.units == "axis-angle" and pf.num_joints == 4 and pf.meta["rotating"] == [0, 1, 2, 3]
+    np.testing.assert_allclose(pf.meta["translation"][0], read_bvh(bvh).root_translation)
+    out = write_pose_file(tmp_path / "same.bvh", pf)
+    a, b = read_bvh(bvh), read_bvh(out)
+    assert a.joint_names == b.joint_names and a.channels == b.channels and b.num_frames == T
+    np.testing.assert_allclose(b.local_rotations, a.local_rotations, atol=1e-6)
+    np.testing.assert_allclose(b.root_translation, a.root_translation, atol=1e-6)
+    with pytest.raises(SynspInputError, match="joint rotations are not marker positions|cannot write bvh"):
+        write_pose_file(tmp_path / "rotations.trc", pf)  # axis-angles are no marker positions
+    assert not (tmp_path / "rotations.trc").exists()
+
+
+def test_refine_bvh_into_bvh_refines_the_rotations_and_the_root_path(bvh, tmp_path, capsys):
+    from synsp.io.bvh import read_bvh
+
+    out = tmp_path / "clean.bvh"
+    assert main(["refine", str(bvh), "-o", str(out)]) == 0
+    assert "degrees" in capsys.readouterr().out
+    a, b = read_bvh(bvh), read_bvh(out)
+    assert a.joint_names == b.joint_names and a.channels == b.channels and b.num_frames == a.num_frames
+    assert np.isfinite(b.local_rotations).all() and np.isfinite(b.root_translation).all()
+    assert _angle_steps(b) < 0.5 * _angle_steps(a)  # 2 degrees of jitter on every angle, mostly gone
+    root_jitter = lambda m: np.abs(np.diff(m.root_translation, 2, axis=0)).mean()  # noqa: E731
+    assert root_jitter(b) < 0.5 * root_jitter(a)
+    # the Euler angles stay continuous (no 360-degree jumps) and near the input's
+    euler = lambda m: np.loadtxt(str(m), skiprows=next(i for i, line in enumerate(open(m)) if line.startswith("Frame Time")) + 1)  # noqa: E731
+    ea, eb = euler(bvh), euler(out)
+    assert ea.shape == eb.shape and np.abs(np.diff(eb, axis=0)).max() < 30 and np.abs(eb - ea).mean() < 3
+
+
+def test_clean_bvh_rotations_come_back_nearly_unchanged(tmp_path):
+    from synsp.io.bvh import read_bvh
+
+    t = np.arange(90) / 30.0
+    angles = np.stack([np.sin(2 * np.pi * f * t) * 25 for f in (0.4, 0.6, 0.8)], axis=-1)
+    rots = np.repeat(Rotation.from_euler("ZYX", angles, degrees=True).as_matrix()[:, None], 4, axis=1)
+    root = np.stack([t * 10, np.full(90, 90.0), np.zeros(90)], axis=-1)
+    offsets = np.array([[0, 90, 0], [0, 10, 0], [0, 20, 0], [10, 0, 0]], float)
+    write_bvh(Motion(NAMES, [-1, 0, 1, 0], offsets, rots, root, fps=30, units="cm"), tmp_path / "smooth.bvh")
+    assert main(["refine", str(tmp_path / "smooth.bvh"), "-o", str(tmp_path / "out.bvh")]) == 0
+    a, b = read_bvh(tmp_path / "smooth.bvh"), read_bvh(tmp_path / "out.bvh")
+    rel = Rotation.from_matrix(a.local_rotations.reshape(-1, 3, 3)).inv() * \
+        Rotation.from_matrix(b.local_rotations.reshape(-1, 3, 3))
+    assert np.degrees(np.linalg.norm(rel.as_rotvec(), axis=-1)).mean() < 0.5
+    assert np.linalg.norm(a.positions - b.positions, axis=-1).mean() < 0.3  # cm

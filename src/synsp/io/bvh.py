@@ -27,6 +27,7 @@ Conventions used by :func:`read_bvh`
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, IO, Sequence
@@ -477,7 +478,7 @@ def _euler_for(mats: np.ndarray, order: str, joint: str) -> np.ndarray:
                 f"the axes {full[len(order):]} too; write it with three rotation channels"
             )
         ang = ang[:, : len(order)]
-    return ang
+    return np.unwrap(ang, period=360.0, axis=0)  # no 360-degree jumps from frame to frame
 
 
 def write_bvh(
@@ -631,15 +632,24 @@ def _skeleton_named(joint_names: Sequence[str]) -> str | None:
     return None
 
 
-def read(path: Any, units: str = "cm", fps: float | None = None, end_sites: bool = True):
+def read(path: Any, units: str = "cm", fps: float | None = None, end_sites: bool = True, rotations: bool = False):
     """One track (id 0) of the joint positions ``(T, J, 3)`` computed by forward kinematics, in the
     file's units (BVH states none: ``units`` labels them, default ``"cm"``), at the file's frame rate
     (or ``fps``).  End Sites are points ``<parent>_end`` unless ``end_sites=False``.  The skeleton is
     a registered synsp skeleton only when the joint names match one exactly; ``meta`` keeps the joint
-    names and parents.  See :func:`read_bvh`."""
+    names and parents.  See :func:`read_bvh`.
+
+    ``rotations=True``: the joints' local rotations instead, as axis-angles ``(T, R, 3)`` (radians,
+    ``units="axis-angle"``, refined like a body model's rotations by :func:`synsp.api.refine_pose_file`)
+    of the ``R`` joints with three rotation channels (End Sites and joints with fewer channels are kept
+    as they are), the root's position as ``meta['translation'][0]`` and the whole motion in
+    ``meta['motion']``, so that :func:`write` writes the same hierarchy and channels back with the new
+    rotations and root path (``synsp refine dance.bvh -o clean.bvh``)."""
 
     p = as_path(path)
     m = read_bvh(p, units=units, fps=fps, end_sites=end_sites)
+    if rotations:
+        return _rotation_file(p, m)
     pos = m.positions
     present = np.flatnonzero(np.isfinite(pos).any(axis=(-1, -2)))
     tracks = [Track(0, present, pos[present])] if len(present) else []
@@ -648,8 +658,44 @@ def read(path: Any, units: str = "cm", fps: float | None = None, end_sites: bool
                     meta=dict(joint_names=list(m.joint_names), parents=m.parents.copy()))
 
 
+def _rotation_file(p: Any, m: Motion) -> PoseFile:
+    """:func:`read` with ``rotations=True``: the motion's 3-channel joints' local rotations as one track."""
+    rot_channels = [[c for c in (m.channels[j] if m.channels is not None else ()) if c.endswith("rotation")]
+                    for j in range(m.num_joints)]
+    rotating = [j for j in range(m.num_joints) if len(rot_channels[j]) == 3]
+    if not rotating:
+        raise SynspInputError(f"{p}: no joint has three rotation channels; nothing to refine as rotations "
+                              "(write the joint positions to an .npz or a .trc instead)")
+    T = m.num_frames
+    rotvec = Rotation.from_matrix(m.local_rotations[:, rotating].reshape(-1, 3, 3)).as_rotvec().reshape(T, -1, 3)
+    return PoseFile(tracks=[Track(0, np.arange(T), rotvec)], num_frames=T, format="bvh", skeleton=None,
+                    fps=m.fps, units="axis-angle", source=p,
+                    meta=dict(joint_names=[m.joint_names[j] for j in rotating], rotating=rotating, motion=m,
+                              translation={0: m.root_translation.copy()}))
+
+
 def write(path: Any, pose_file) -> Any:
-    """Not supported: refined joint positions cannot be written back as BVH joint rotations."""
-    raise SynspInputError(
-        f"{path}: writing refined joint positions back into BVH rotations is not supported; "
-        "write them as an .npz (joint positions array) or a .trc (markers named after the joints) instead")
+    """A BVH read with ``read(..., rotations=True)``: the same hierarchy and channels, its joints' rotations
+    and root path from ``pose_file`` (refined), every other value as read.  Joint positions (a BVH read as
+    positions) cannot be written back as joint rotations."""
+    motion = pose_file.meta.get("motion")
+    if pose_file.units != "axis-angle" or not isinstance(motion, Motion):
+        raise SynspInputError(
+            f"{path}: writing refined joint positions back into BVH rotations is not supported; "
+            "write them as an .npz (joint positions array) or a .trc (markers named after the joints) instead, "
+            "or refine the .bvh into a .bvh (its joint rotations are refined then)")
+    rotating = list(pose_file.meta["rotating"])
+    T = motion.num_frames
+    if len(pose_file.tracks) != 1 or pose_file.num_joints != len(rotating) or pose_file.num_frames != T:
+        raise SynspInputError(f"{path}: the rotations do not fit the BVH they were read from ({len(rotating)} "
+                              f"rotating joints, {T} frames)")
+    track = pose_file.tracks[0]
+    rotvec = np.full((T, len(rotating), 3), np.nan)
+    rotvec[track.frames] = track.keypoints
+    root = np.asarray(pose_file.meta.get("translation", {}).get(track.track_id, motion.root_translation), float)
+    if not (np.isfinite(rotvec).all() and root.shape == (T, 3) and np.isfinite(root).all()):
+        raise SynspInputError(f"{path}: a rotation or root position is missing or not finite; nothing written")
+    local = motion.local_rotations.copy()
+    local[:, rotating] = Rotation.from_rotvec(rotvec.reshape(-1, 3)).as_matrix().reshape(T, len(rotating), 3, 3)
+    write_bvh(dataclasses.replace(motion, local_rotations=local, root_translation=root), path)
+    return as_path(path)

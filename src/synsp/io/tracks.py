@@ -295,14 +295,15 @@ _OWN_SUFFIXES: dict[str, tuple[str, ...]] = {
     "mediapipe": (".csv", ".csv.gz", ".npz"),
     "smpl": (".npz",),
     "trc": (".trc", ".trc.gz"),
-    "bvh": (),  # joint positions cannot be written back into BVH rotations
+    "bvh": (".bvh", ".bvh.gz"),  # a BVH read as joint rotations only (read(..., rotations=True))
     "array": (".npy", ".npz"),
 }
 #: formats whose own writer takes .npz (the others write .npy/.npz as a plain array)
 _NPZ_FORMATS = ("array", "mediapipe", "smpl", "smoothnet")
 #: why a format's own suffixes are few (in the message refusing another suffix)
 _WHY_NOT = {
-    "bvh": "writing refined joint positions back into BVH rotations is not supported",
+    "bvh": "writing refined joint positions back into BVH rotations is not supported; refining a .bvh into a "
+           ".bvh refines its joint rotations instead",
     "smoothnet": "a SmoothNet file is written as a (pickle-free) .npz",
 }
 #: every suffix some writer writes: a name ending in one is not taken as an OpenPose folder
@@ -317,11 +318,14 @@ def _write_choices(pose_file: PoseFile) -> list[tuple[str, str]]:
         own = [("", fmt)] if layout == "openpose-folder" else [(".json", fmt)]
     elif fmt == "smpl" and pose_file.meta.get("container") == "pickle":
         own = [(s, fmt) for s in PICKLE_SUFFIXES]
+    elif fmt == "bvh" and pose_file.units != "axis-angle":  # BVH joint positions: not back into rotations
+        own = []
     else:
         own = [(s, fmt) for s in _OWN_SUFFIXES.get(fmt, ())]
     if fmt not in _NPZ_FORMATS:  # -> a plain (T, P, J, D) array
         own += [(".npy", "array"), (".npz", "array")]
-    if fmt != "trc" and len(pose_file.tracks) == 1 and pose_file.dims == 3:  # one 3D track -> TRC markers
+    rotations = pose_file.units == "axis-angle"  # joint rotations are not marker positions
+    if fmt != "trc" and len(pose_file.tracks) == 1 and pose_file.dims == 3 and not rotations:  # -> TRC markers
         own += [(".trc", "trc"), (".trc.gz", "trc")]
     return own
 
