@@ -280,3 +280,30 @@ def test_whole_body_benchmark_runs_every_method_on_133_points(capsys):
     assert rows["synsp-universal-w16"][0][0] < rows["synsp-coco17-2d-w8"][0][0]
     for cells, noisy in zip(rows["synsp-universal-w16"][1:], rows["input"][1:]):
         assert cells[0] < noisy[0] and cells[1] < noisy[1]  # body and face/hands both closer than the input
+
+
+def test_frame_rate_benchmark_plays_the_split_faster(capsys):
+    out = _run("frame_rate.py", ["--frames", "150", "--rates", "60", "--methods", "butterworth"], capsys)
+    assert "test split at 60 fps" in out and "reproduce: python benchmarks/frame_rate.py --split test" in out
+    rows = _table_rows(out)
+    assert rows["input"][0] == 0.0 and all(v > 0 for v in rows["input"][1:])
+    assert rows["butterworth"][1] < rows["input"][1]  # jitter at 60 fps: the filter removes part of it
+
+
+def test_bvh_rotations_benchmark_on_a_file_of_its_own(tmp_path, capsys):
+    from scipy.spatial.transform import Rotation
+
+    from synsp.io import Motion, write_bvh
+
+    t = np.arange(150) / 60.0
+    angles = np.stack([np.sin(2 * np.pi * f * t) * 20 for f in (0.5, 0.7, 0.9)], axis=-1)
+    rots = np.repeat(Rotation.from_euler("ZYX", angles, degrees=True).as_matrix()[:, None], 3, axis=1)
+    root = np.stack([t * 10, np.full(150, 90.0), np.zeros(150)], axis=-1)
+    offsets = np.array([[0, 90, 0], [0, 10, 0], [10, 0, 0]], float)
+    write_bvh(Motion(["hips", "spine", "leg"], [-1, 0, 0], offsets, rots, root, fps=60, units="cm"), tmp_path / "a.bvh")
+    out = _run("bvh_rotations.py", ["--files", str(tmp_path / "a.bvh"), "--levels", "2", "--methods", "butterworth"],
+               capsys)
+    rows = {line.split("|")[1].strip(): [[float(v) for v in c.split("/")] for c in line.split("|")[2:-2]]
+            for line in out.splitlines() if line.startswith("| ") and not line.startswith("| method")}
+    assert rows["input"][0] == [0.0, 0.0] and 1.5 < rows["input"][1][0] < 2.5  # 2 degrees RMS of jitter
+    assert rows["butterworth"][1][0] < rows["input"][1][0]

@@ -69,7 +69,7 @@ from .normalization import (
 from .noise_floor import noise_floor
 from .root_jitter import smooth_rigid_jitter
 from .skeletons import BODY_JOINTS, SKELETONS as SKELETON_NAMES, get_skeleton, skeleton_for
-from .timeseries import resample_time
+from .timeseries import resample_time, to_higher_rate, to_lower_rate
 from .validation import SynspInputError, check_fps, check_poses, check_resampled_length, to_numpy
 from .windows import WindowAccumulator, window_starts
 
@@ -171,14 +171,15 @@ class NetworkRefiner:
         n_model = check_resampled_length(x4.shape[0], fps_in, card.fps, int(np.prod(x4.shape[1:]))) \
             if resample else x4.shape[0]
         filled, _ = (hold_missing if self.causal else interpolate_missing)(x4, missing)
-        work = resample_time(filled, n_model) if resample else filled
+        # to the model's rate: a higher one low-passed first (no aliasing), back through a spline
+        work = (to_lower_rate if n_model < filled.shape[0] else resample_time)(filled, n_model) if resample else filled
         work_missing = (resample_time(missing.astype(float), n_model) > 0.5) if resample else missing
         groups = [work] if card.views > 1 else [work[:, [p]] for p in range(work.shape[1])]
         mgroups = [work_missing] if card.views > 1 else [work_missing[:, [p]] for p in range(work.shape[1])]
         floors = [noise_floor(g, card.fps) if self._noise_cue else None for g in groups]  # (T, P) each
         out = np.concatenate([self._refine(g, m, progress, f) for g, m, f in zip(groups, mgroups, floors)], axis=1)
         if resample:
-            out = resample_time(out, filled.shape[0])
+            out = (to_higher_rate if n_model < filled.shape[0] else resample_time)(out, filled.shape[0])
         if self.smooth_rigid and not self.causal and card.views == 1 and out.shape[-1] in (2, 3):
             out = smooth_rigid_jitter(out, fps_in, gate_from=filled)  # decided on the input, as for rotations
         out = out[:, 0] if single else out

@@ -1,0 +1,67 @@
+"""Input faster than the model's rate (60 fps video, 120 fps motion capture): the corpus split played at
+``--rates`` frames per second, clean and under held-out error families, per method.
+
+The 30 fps clips of the split are brought to each rate by band-limited resampling
+(``scipy.signal.resample_poly``: the same motion, smooth between the frames), the errors are simulated at
+that rate (:func:`synsp.error_families.simulate_family` with its ``fps``), and every method gets the rate
+(``refiner(x, fps=rate)``; the networks run at their own 30 fps: :func:`synsp.timeseries.to_lower_rate`
+on the way there, :func:`synsp.timeseries.to_higher_rate` on the way back). MPJPE in mm, root-relative,
+h36m17 3D; clean rows: what the method adds.
+
+Run:  python benchmarks/frame_rate.py [--split val] [--frames 8000] [--rates 60,120] [--methods a,b]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+ROWS = (("clean", "mixed", 0.0), ("spiky 1 %", "spiky", 0.01), ("rigid-shake 1 %", "rigid-shake", 0.01),
+        ("overshoot 2 %", "overshoot", 0.02), ("quantized 1 %", "quantized", 0.01))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--split", choices=("val", "test"), default="test")
+    parser.add_argument("--frames", type=int, default=8000, help="frames of the split at 30 fps (whole clips)")
+    parser.add_argument("--rates", default="60,120", help="frame rates, multiples of 30, comma-separated")
+    parser.add_argument("--methods", default="kalman-rts,butterworth,synsp-universal-w16")
+    args = parser.parse_args(argv)
+
+    import numpy as np
+    import scipy.signal
+
+    from synsp.data.corpus import available_corpus_path
+    from synsp.data.positions import split_positions
+    from synsp.error_families import simulate_family
+    from synsp.metrics import summarize
+    from synsp.refiners import get_refiner
+
+    truths = [g for g, _ in split_positions("h36m17", args.split, "3d", args.frames, str(available_corpus_path()))]
+    if not truths:
+        print(f"the corpus has no {args.split} clips: build it with `synsp data build`")
+        return 2
+    rates = [int(r) for r in args.rates.split(",") if r]
+    if any(r % 30 or r < 30 for r in rates):
+        print("--rates: multiples of 30 fps (the corpus's rate)")
+        return 2
+    methods = [m for m in args.methods.split(",") if m]
+    refiners = {"input": None, **{m: get_refiner(m) for m in methods}}
+    for rate in rates:
+        gts = [scipy.signal.resample_poly(g, rate // 30, 1, axis=0) for g in truths]
+        print(f"\n{'validation' if args.split == 'val' else 'test'} split at {rate} fps "
+              f"({sum(len(g) for g in gts)} frames in {len(gts)} clips), h36m17 3D; MPJPE (mm), clean: added\n")
+        print("| method | " + " | ".join(r[0] for r in ROWS) + " |")
+        print("|---" * (len(ROWS) + 1) + "|")
+        inputs = [[simulate_family(g, family, skeleton="h36m17", fps=float(rate), seed=11 + 7919 * i, level=level,
+                                   depth_axis=2).pred for i, g in enumerate(gts)] for _, family, level in ROWS]
+        for name, refine in refiners.items():
+            cells = [summarize([x if refine is None else np.asarray(refine(x, fps=float(rate))) for x in xs], gts,
+                               root_joints=[0], scale=1000.0)["mpjpe"] for xs in inputs]
+            print(f"| {name} | " + " | ".join(f"{c:.2f}" for c in cells) + " |", flush=True)
+    print(f"\nreproduce: python benchmarks/frame_rate.py --split {args.split} --frames {args.frames} "
+          f"--rates {args.rates} --methods {args.methods}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
