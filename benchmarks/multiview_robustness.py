@@ -3,10 +3,10 @@ families and a preset, per method.
 
 The same world-frame motion of the corpus split seen ``--views`` times with independent errors
 (:func:`synsp.training.validation_split` with ``views``); MPJPE (mm, root-relative) of every view's output
-against the truth, averaged over views and frames; clean rows: what the method adds.  Methods: the input, the
-mean of the input views, that mean refined once by the universal model, the default (each view refined by the universal model, then the views fused:
-``synsp-universal-w16+view-mean``), the 4-view network ``synsp-h36m17-3d-w8-p4`` (the default before
-2026-12-04) and any others named.
+against the truth, averaged over views and frames; clean rows: what the method adds. Methods: the input, the
+mean of the input views, that mean refined once by the universal model, the default (each view refined by the
+universal model, then the views fused: ``synsp-universal-w16+view-mean``), the 4-view network
+``synsp-h36m17-3d-w8-p4`` (the default before 2026-12-04) and any others named.
 
 Run:  python benchmarks/multiview_robustness.py [--views 4] [--frames 3000] [--split test] [--methods a,b]
 """

@@ -9,11 +9,11 @@ but have no motion of their own (no finger or mouth movement). The errors (one e
 :mod:`synsp.error_families`) are simulated on all 133 points.
 
 MPJPE in pixels of the body's 17 points, of the 116 others, and of all 133 (the root: the hips' midpoint),
-clean rows: pixels added (the input's missing points interpolated); methods by name, every one fitted to the 133 keypoints as ``synsp.refine`` fits
-it (:func:`synsp.refiners.fit_refiner`: a COCO-17 network refines the body's 17 points and the universal
-model the body's 23 with the feet, the others following their nearest refined joint), plus
-``<model>:all`` for a network of any joint set on all 133 points at once; frames per second on the clean
-clips.
+clean rows: pixels added (the input's missing points interpolated); methods by name, every one fitted to the
+133 keypoints as ``synsp.refine`` fits it (:func:`synsp.refiners.fit_refiner`: a COCO-17 network refines the
+body's 17 points and the universal model the body's 23 with the feet, the others following their nearest
+refined joint), plus ``<model>:all`` for a network of any joint set on all 133 points at once; frames per
+second on the clean clips.
 
 Run:  python benchmarks/whole_body.py [--split val] [--frames 6000] [--methods butterworth,synsp-universal-w16]
 """

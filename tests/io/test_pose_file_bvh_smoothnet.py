@@ -202,6 +202,13 @@ def test_cli_refine_smoothnet(h36m, tmp_path):
         assert z["joints_3d"].shape == (sum(LENGTHS.values()), 51)
 
 
+def _motion_rows(path) -> np.ndarray:
+    """The numbers of a BVH file's MOTION section, one row per frame."""
+    lines = path.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Frame Time")) + 1
+    return np.array([[float(v) for v in line.split()] for line in lines[start:] if line.strip()])
+
+
 def _angle_steps(m: Motion) -> float:
     """Mean rotation from frame to frame of every joint's local rotation, second difference (degrees)."""
     r = Rotation.from_matrix(m.local_rotations.reshape(-1, 3, 3)).as_rotvec().reshape(m.num_frames, -1, 3)
@@ -237,8 +244,7 @@ def test_refine_bvh_into_bvh_refines_the_rotations_and_the_root_path(bvh, tmp_pa
     root_jitter = lambda m: np.abs(np.diff(m.root_translation, 2, axis=0)).mean()  # noqa: E731
     assert root_jitter(b) < 0.5 * root_jitter(a)
     # the Euler angles stay continuous (no 360-degree jumps) and near the input's
-    euler = lambda m: np.loadtxt(str(m), skiprows=next(i for i, line in enumerate(open(m)) if line.startswith("Frame Time")) + 1)  # noqa: E731
-    ea, eb = euler(bvh), euler(out)
+    ea, eb = _motion_rows(bvh), _motion_rows(out)
     assert ea.shape == eb.shape and np.abs(np.diff(eb, axis=0)).max() < 30 and np.abs(eb - ea).mean() < 3
 
 
