@@ -1,5 +1,6 @@
-"""Input faster than the model's rate (60 fps video, 120 fps motion capture): the corpus split played at
-``--rates`` frames per second, clean and under held-out error families, per method.
+"""Input at another rate than the model's 30 fps (24 / 25 fps film and video, 60 fps video, 120 fps motion
+capture): the corpus split played at ``--rates`` frames per second, clean and under held-out error families,
+per method.
 
 The 30 fps clips of the split are brought to each rate by band-limited resampling
 (``scipy.signal.resample_poly``: the same motion, smooth between the frames), the errors are simulated at
@@ -14,6 +15,7 @@ Run:  python benchmarks/frame_rate.py [--split val] [--frames 8000] [--rates 60,
 from __future__ import annotations
 
 import argparse
+from fractions import Fraction
 
 ROWS = (("clean", "mixed", 0.0), ("spiky 1 %", "spiky", 0.01), ("rigid-shake 1 %", "rigid-shake", 0.01),
         ("overshoot 2 %", "overshoot", 0.02), ("quantized 1 %", "quantized", 0.01))
@@ -23,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", choices=("val", "test"), default="test")
     parser.add_argument("--frames", type=int, default=8000, help="frames of the split at 30 fps (whole clips)")
-    parser.add_argument("--rates", default="60,120", help="frame rates, multiples of 30, comma-separated")
+    parser.add_argument("--rates", default="60,120", help="frame rates (fps), comma-separated")
     parser.add_argument("--methods", default="kalman-rts,butterworth,synsp-universal-w16")
     args = parser.parse_args(argv)
 
@@ -41,13 +43,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"the corpus has no {args.split} clips: build it with `synsp data build`")
         return 2
     rates = [int(r) for r in args.rates.split(",") if r]
-    if any(r % 30 or r < 30 for r in rates):
-        print("--rates: multiples of 30 fps (the corpus's rate)")
+    if any(not 10 <= r <= 240 for r in rates):
+        print("--rates: whole frame rates from 10 to 240 fps")
         return 2
     methods = [m for m in args.methods.split(",") if m]
     refiners = {"input": None, **{m: get_refiner(m) for m in methods}}
     for rate in rates:
-        gts = [scipy.signal.resample_poly(g, rate // 30, 1, axis=0) for g in truths]
+        up, down = Fraction(rate, 30).numerator, Fraction(rate, 30).denominator
+        gts = [scipy.signal.resample_poly(g, up, down, axis=0) for g in truths]
         print(f"\n{'validation' if args.split == 'val' else 'test'} split at {rate} fps "
               f"({sum(len(g) for g in gts)} frames in {len(gts)} clips), h36m17 3D; MPJPE (mm), clean: added\n")
         print("| method | " + " | ".join(r[0] for r in ROWS) + " |")
