@@ -9,7 +9,9 @@ from synsp.cli import main
 
 
 def _write(path, content):
-    if isinstance(content, np.ndarray):
+    if path.suffix == ".npz":
+        np.savez(path, **content)
+    elif isinstance(content, np.ndarray):
         np.save(path, content)
     elif isinstance(content, bytes):
         path.write_bytes(content)
@@ -27,6 +29,13 @@ CASES = {
     "all frames NaN": ("in.npy", np.full((30, 17, 3), np.nan), [], "no valid joint"),
     "json that is not pose output": ("in.json", {"images": "none", "a": 1}, [], "not a pose file"),
     "corrupt checkpoint": ("in.npy", np.zeros((30, 17, 3)), ["--model", "CKPT"], "not a readable safetensors"),
+    "empty model name": ("in.npy", np.zeros((30, 17, 3)), ["--model", ""], "the model name is empty"),
+    "text scores in an npz": ("in.npz", {"keypoints": np.zeros((30, 17, 3)), "scores": np.full((30, 17), "a")}, [],
+                              "['scores'] holds <U1 values; expected scores"),
+    "a frame rate that is not a number": ("in.npz", {"keypoints": np.zeros((30, 17, 3)), "fps": np.array("abc")}, [],
+                                          "['fps'] holds <U3 values; expected one frame rate"),
+    "a complex frame rate": ("in.npz", {"keypoints": np.zeros((30, 17, 3)), "fps": np.array(30 + 1j)}, [],
+                             "['fps'] holds complex128 values"),
 }
 
 

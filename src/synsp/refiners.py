@@ -731,6 +731,9 @@ def get_refiner(name: str | os.PathLike, **kw) -> Refiner:
     ``+similar-poses`` (``synsp-h36m17-3d-w8-p4+similar-poses``) gives its
     :class:`synsp.grouping.SimilarPoseRefiner` with the shipped pose bank."""
     key = str(name)
+    if not key.strip():
+        raise SynspInputError("the model name is empty; name a filter, a shipped model (synsp models lists them) "
+                              "or a checkpoint, or leave the option out for the default")
     if key in FILTERS:
         return get_filter(key, **kw)
     tuned = parse_filter_spec(key)  # "one-euro:min_cutoff=1,beta=0.01": a filter with its parameters

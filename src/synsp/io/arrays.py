@@ -133,12 +133,12 @@ def read(path: Any, key: str | None = None, fps: float | None = None, skeleton: 
         used = key or next((k for k in ((*DEFAULT_KEYS,) if len(extra) > 1 else tuple(extra)) if k in extra), None)
         skey = next((k for k in SCORE_KEYS if k in extra and k != used), None)
         if skey is not None:
-            scores = np.asarray(extra[skey], dtype=np.float64)
+            scores = _numbers(extra[skey], f"{p}[{skey!r}]", "scores (numbers in [0, 1])")
             if scores.shape != arr.shape[:-1]:
                 raise SynspInputError(f"{p}[{skey!r}] has shape {scores.shape}; expected {arr.shape[:-1]} "
                                       "(one score per joint and frame)")
         if fps is None and "fps" in extra and np.asarray(extra["fps"]).size == 1:
-            fps = float(extra["fps"])
+            fps = float(_numbers(extra["fps"], f"{p}['fps']", "one frame rate (a number)").reshape(()))
         key = used
     single = arr.ndim == 3
     a4 = arr[:, None] if single else arr
@@ -151,6 +151,15 @@ def read(path: Any, key: str | None = None, fps: float | None = None, skeleton: 
     return PoseFile(tracks=tracks, num_frames=arr.shape[0], format="array", skeleton=skeleton, fps=fps,
                     units="file units", source=p,
                     meta=dict(shape=arr.shape, dtype=str(_stored_dtype(p, key)), key=key or "keypoints"))
+
+
+def _numbers(value: Any, where: str, what: str) -> np.ndarray:
+    """``value`` as float64, or a :class:`SynspInputError` naming ``where`` and ``what`` it should hold
+    (text, complex, structured or object arrays are refused, not converted)."""
+    a = np.asarray(value)
+    if a.dtype.kind not in "biuf":
+        raise SynspInputError(f"{where} holds {a.dtype} values; expected {what}")
+    return a.astype(np.float64)
 
 
 def _stored_dtype(p: Any, key: str | None) -> np.dtype:
