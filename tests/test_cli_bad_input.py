@@ -20,6 +20,10 @@ def _write(path, content):
     return path
 
 
+BVH_NAN = ("HIERARCHY\nROOT a\n{\nOFFSET 0 0 0\nCHANNELS 6 Xposition Yposition Zposition Zrotation Yrotation Xrotation\n"
+               "JOINT b\n{\nOFFSET nan 1 0\nCHANNELS 3 Zrotation Yrotation Xrotation\nEnd Site\n{\nOFFSET 0 1 0\n}\n}\n}\n"
+               "MOTION\nFrames: 1\nFrame Time: 0.033333\n0 0 0 0 0 0 0 0 0\n")
+
 CASES = {
     "wrong joint count for the model": ("in.npy", np.zeros((30, 14, 3)), ["--model", "synsp-h36m17-3d-w8"], "J = 14"),
     "unknown skeleton": ("in.npy", np.zeros((30, 17, 3)), ["--skeleton", "h37m"], "h37m"),
@@ -36,6 +40,13 @@ CASES = {
                                           "['fps'] holds <U3 values; expected one frame rate"),
     "a complex frame rate": ("in.npz", {"keypoints": np.zeros((30, 17, 3)), "fps": np.array(30 + 1j)}, [],
                              "['fps'] holds complex128 values"),
+    "a boolean frame rate": ("in.npz", {"keypoints": np.zeros((30, 17, 3)), "fps": np.array(True)}, [],
+                             "['fps'] holds bool values"),
+    "an SMPL frame rate of 0": ("in.npz", {"poses": np.zeros((30, 72)), "mocap_framerate": np.array(0.0)}, [],
+                                "['mocap_framerate'] is 0.0 (float64); expected one positive frame rate"),
+    "a skeleton of another joint count": ("in.npy", np.zeros((30, 17, 3)), ["--skeleton", "smpl24"],
+                                          "skeleton 'smpl24' has 24 joints; the data has 17"),
+    "a BVH offset that is not a number": ("in.bvh", BVH_NAN, [], "found 'nan', expected an OFFSET number"),
 }
 
 

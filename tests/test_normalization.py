@@ -51,3 +51,16 @@ def test_shared_view_stats_are_one_centre_and_scale_for_all_views_and_invert_exa
     mean_view = w.mean(axis=1, keepdims=True).repeat(4, axis=1)
     y_mean, _ = normalize_windows(mean_view, (0,), stats)
     np.testing.assert_allclose(y_mean, y.mean(axis=1, keepdims=True).repeat(4, axis=1), atol=1e-12)
+
+
+def test_a_window_without_size_is_returned_as_it_came():
+    import synsp
+    from synsp.normalization import SCALE_FLOOR
+
+    rng = np.random.default_rng(3)
+    walk = np.cumsum(rng.normal(0, 0.01, (60, 17, 3)), axis=0) + rng.normal(0, 0.1, (1, 17, 3))
+    for still in (np.zeros((60, 17, 3)), np.full((60, 17, 3), 5.0), walk * 1e-10):  # every joint at one point
+        np.testing.assert_allclose(synsp.refine(still), still, atol=1e-15)  # not the network's guess of noise
+    _, stats = normalize_windows(np.stack([walk[:16], walk[:16] * 1e-10]), tuple(range(17)))
+    assert stats.flat.tolist() == [False, True] and stats.scale[1, 0, 0] == 1.0 and SCALE_FLOOR == 1e-9
+    assert np.abs(synsp.refine(walk) - walk).max() > 1e-4  # a body with a size is refined

@@ -208,6 +208,7 @@ def refine(
     """
     x = check_poses(poses, "poses", ndims=(3, 4), allow_nan=True)
     fps = check_fps(fps)
+    check_skeleton_fits(skeleton, x.shape[-2])
     if views and x.ndim != 4:
         raise SynspInputError(f"views=True needs (T, P, J, D) poses with P views; got shape {x.shape}")
     if model is None:
@@ -220,6 +221,18 @@ def refine(
     check_refined(out, x, np.isfinite(x).all(-1) | filled)
     out = out.astype(_float_dtype(poses), copy=False)  # float32 in, float32 out
     return (out, filled) if return_filled else out
+
+
+def check_skeleton_fits(skeleton: Any, num_joints: int) -> None:
+    """A named skeleton (or :class:`Skeleton`) must have the data's joint count: one that does not would be
+    ignored, or choose a model for other joints (``--skeleton smpl24`` on 17 joints)."""
+    if skeleton is None:
+        return
+    sk = get_skeleton(skeleton)
+    if sk.num_joints != num_joints:
+        raise SynspInputError(f"skeleton {sk.name!r} has {sk.num_joints} joints; the data has {num_joints} per "
+                              f"pose; name a skeleton with {num_joints} joints "
+                              f"({', '.join(skeleton_for(num_joints)) or 'none registered'}) or leave it out")
 
 
 def _float_dtype(poses: Any) -> np.dtype:

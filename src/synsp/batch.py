@@ -185,6 +185,8 @@ def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model:
     pose_file = read_pose_file(input_path, format=fmt, **kw)
     output_format(output, pose_file)  # a wrong suffix, the input itself, an unwritable target: before the compute
     if skeleton:
+        if pose_file.tracks and pose_file.units != "axis-angle":
+            api.check_skeleton_fits(skeleton, pose_file.num_joints)  # --skeleton smpl24 on 17 joints: an error
         pose_file.skeleton = skeleton
     method, fallback = _method(pose_file, model)
     refined, summary = api.refine_pose_file(pose_file, model=method, fps=fps, max_gap=max_gap, progress=progress,

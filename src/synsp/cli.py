@@ -415,12 +415,12 @@ def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: fl
     """Refine pose files person by person; each output keeps its input's format and fields.
 
     INPUT: MMPose 0.x/1.x or COCO JSON, an OpenPose JSON folder, MediaPipe CSV/NPZ, TRC,
-    BVH (joint positions), SMPL parameter npz (rotations, refined by the rotation network
-    synsp-smpl24-rot-w8 or a named filter; .pkl only with --trust-pickle), a
+    BVH (joint positions; into a .bvh OUTPUT its joint rotations), SMPL parameter npz (rotations,
+    refined by the universal rotation model or a named filter; .pkl only with --trust-pickle), a
     SmoothNet-format npz, or a (T, J, D) / (T, P, J, D) array in .npy/.npz.  An .npy/.npz
     OUTPUT of another format gets a plain (T, P, J, D) array with track ids and scores; a
-    .trc OUTPUT of one 3D person gets TRC markers (BVH cannot be written back: use .npz or
-    .trc).  SmoothNet files are written back pickle-free.
+    .trc OUTPUT of one 3D person gets TRC markers; a .bvh OUTPUT of a BVH the same hierarchy with
+    refined joint rotations and root path.  SmoothNet files are written back pickle-free.
 
     Several INPUTs, or a folder (searched recursively for pose files), are refined into the
     OUTPUT folder with the same names and sub-folders (BVH as .npz), --workers files at once;

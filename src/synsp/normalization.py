@@ -36,7 +36,7 @@ import numpy as np
 
 from .geometry import matrix_to_rot6d, nearest_rotation, rot6d_to_matrix
 
-__all__ = ["WindowStats", "normalize_windows", "denormalize_windows", "window_mask", "PER_VIEW", "SHARED_VIEWS",
+__all__ = ["WindowStats", "SCALE_FLOOR", "normalize_windows", "denormalize_windows", "window_mask", "PER_VIEW", "SHARED_VIEWS",
            "ROTATIONS_6D", "CENTROID", "root_joints_of", "normalize_rotation_windows", "denormalize_rotation_windows"]
 
 #: the model card's ``normalization`` values: each view on its own, or the views of one person together
@@ -53,12 +53,20 @@ def root_joints_of(normalization: str, root_joints: tuple[int, ...], num_joints:
     return tuple(range(num_joints)) if normalization == CENTROID else tuple(root_joints)
 
 
+#: a window whose joints lie closer than this to their root (the median over frames of the RMS distance) has no
+#: size to normalise by: its scale is taken as 1, and a refiner returns such a window as it came
+#: (:attr:`WindowStats.flat`)
+SCALE_FLOOR = 1e-9
+
+
 @dataclass
 class WindowStats:
-    """What :func:`denormalize_windows` needs: ``centre (..., 1, D)`` and ``scale (..., 1, 1)``."""
+    """What :func:`denormalize_windows` needs: ``centre (..., 1, D)`` and ``scale (..., 1, 1)``; ``flat``
+    ``(...)``: the windows without a size (every joint at one point, :data:`SCALE_FLOOR`), None when not known."""
 
     centre: np.ndarray
     scale: np.ndarray
+    flat: np.ndarray | None = None
 
 
 def normalize_windows(
@@ -79,10 +87,12 @@ def normalize_windows(
     if stats is None:
         radius = np.sqrt((rel**2).sum(-1).mean(-1))  # (..., W)
         scale = np.median(radius, axis=-1)[..., None, None]  # (..., 1, 1)
-        stats = WindowStats(root.mean(axis=-3), np.where(scale > 1e-9, scale, 1.0))  # centre (..., 1, D)
+        flat = ~(scale > SCALE_FLOOR)
+        stats = WindowStats(root.mean(axis=-3), np.where(flat, 1.0, scale), flat[..., 0, 0])  # centre (..., 1, D)
         if shared_views:  # the P axis is the one before W
             stats = WindowStats(*(np.broadcast_to(a.mean(axis=-3, keepdims=True), a.shape)
-                                  for a in (stats.centre, stats.scale)))
+                                  for a in (stats.centre, stats.scale)),
+                                np.broadcast_to(stats.flat.all(axis=-1, keepdims=True), stats.flat.shape))
     scale, centre = stats.scale, stats.centre
     traj = (root - centre[..., None, :, :]) / scale[..., None]  # (..., W, 1, D)
     out = np.concatenate([rel / scale[..., None], traj], axis=-2)  # (..., W, J+1, D)

@@ -260,7 +260,9 @@ class NetworkRefiner:
                              dims=windows.shape[-1], floor=rel_floor).cpu().numpy()
         if rotations:
             return denormalize_rotation_windows(y, root)
-        return denormalize_windows(y, stats, windows.shape[-1])
+        out = denormalize_windows(y, stats, windows.shape[-1])
+        out[stats.flat] = windows[stats.flat]  # every joint at one point: no size, nothing to refine
+        return out
 
     def run_windows(self, inp: torch.Tensor, mask: torch.Tensor | None, dims: int | None = None,
                     floor: torch.Tensor | None = None) -> torch.Tensor:

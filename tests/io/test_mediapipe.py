@@ -201,6 +201,18 @@ def test_npz_read(tmp_path):
     np.testing.assert_allclose(pf3.track(12).keypoints, lm[:6, 2, :, :3])
 
 
+def test_npz_infinite_landmarks_are_missing_in_and_out(tmp_path):
+    lm = _landmarks(8, 1, seed=7)
+    lm[5, 0, :, :2] = np.inf  # a frame of infinite coordinates: no detection, never an output value
+    lm[2, 0, 4, 3] = -np.inf
+    p = mpio.write_npz(tmp_path / "inf.npz", lm, track_ids=[0], fps=30, dtype=np.float64)
+    pf = read_pose_file(p)
+    assert pf.track(0).frames.tolist() == [0, 1, 2, 3, 4, 6, 7] and pf.track(0).scores[2, 4] == 0.0
+    out = write_pose_file(tmp_path / "out.npz", pf)
+    with np.load(out) as b:
+        assert not np.isinf(b["landmarks"]).any() and np.isnan(b["landmarks"][5, 0, :, :2]).all()
+
+
 def test_npz_write_changes_only_coordinates(tmp_path):
     p, lm, _ = _npz(tmp_path)
     pf = mpio.read(p)

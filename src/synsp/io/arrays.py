@@ -138,7 +138,7 @@ def read(path: Any, key: str | None = None, fps: float | None = None, skeleton: 
                 raise SynspInputError(f"{p}[{skey!r}] has shape {scores.shape}; expected {arr.shape[:-1]} "
                                       "(one score per joint and frame)")
         if fps is None and "fps" in extra and np.asarray(extra["fps"]).size == 1:
-            fps = float(_numbers(extra["fps"], f"{p}['fps']", "one frame rate (a number)").reshape(()))
+            fps = float(_numbers(extra["fps"], f"{p}['fps']", "one frame rate (a number)", "iuf").reshape(()))
         key = used
     single = arr.ndim == 3
     a4 = arr[:, None] if single else arr
@@ -153,11 +153,12 @@ def read(path: Any, key: str | None = None, fps: float | None = None, skeleton: 
                     meta=dict(shape=arr.shape, dtype=str(_stored_dtype(p, key)), key=key or "keypoints"))
 
 
-def _numbers(value: Any, where: str, what: str) -> np.ndarray:
+def _numbers(value: Any, where: str, what: str, kinds: str = "biuf") -> np.ndarray:
     """``value`` as float64, or a :class:`SynspInputError` naming ``where`` and ``what`` it should hold
-    (text, complex, structured or object arrays are refused, not converted)."""
+    (text, complex, structured or object arrays are refused, not converted; ``kinds``: the numpy dtype
+    kinds taken, e.g. no booleans for a frame rate)."""
     a = np.asarray(value)
-    if a.dtype.kind not in "biuf":
+    if a.dtype.kind not in kinds:
         raise SynspInputError(f"{where} holds {a.dtype} values; expected {what}")
     return a.astype(np.float64)
 

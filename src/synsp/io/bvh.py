@@ -89,9 +89,12 @@ class _Tokens:
     def number(self, what: str) -> float:
         tok, line = self.next(what)
         try:
-            return float(tok)
+            value = float(tok)
         except ValueError:
             raise self.error(line, f"found {tok!r}, expected {what}") from None
+        if not np.isfinite(value):
+            raise self.error(line, f"found {tok!r}, expected {what} (a finite number)")
+        return value
 
 
 def _tokenize(path: str, lines: list[str]) -> tuple[_Tokens, int]:

@@ -289,6 +289,7 @@ def _read_npz(p: Path, dims: int) -> PoseFile:
             raise SynspInputError(f"{p}: 'image_size' is {sz!r}; expected (width, height)")
         image_size = (float(sz[0]), float(sz[1]))
     lmf = lm4.astype(np.float64)
+    lmf[np.isinf(lmf)] = np.nan  # an infinite coordinate or score is a missing one, as in the other readers
     if "units" in arrays:
         units = _check_units(np.asarray(arrays["units"]).reshape(-1)[0])
     else:
@@ -496,6 +497,7 @@ def _write_npz_like(p: Path, pf: PoseFile) -> Path:
     lm4 = lm[:, None] if pf.meta.get("single") else lm
     if lm4.dtype.kind != "f":
         lm4 = lm4.astype(np.float64)
+    lm4[np.isinf(lm4)] = np.nan  # read as missing: written as missing, never as an infinite coordinate
     d = _channel_count(pf)
     index = pf.meta["track_index"]
     for t in pf.tracks:

@@ -392,7 +392,11 @@ def _require(path: Path, data: dict, key: str, rep: str) -> list[np.ndarray]:
 
 
 def _joints(path: Path, key: str, i: int, arr: np.ndarray, D: int) -> np.ndarray:
-    a = np.asarray(arr, dtype=np.float64)
+    a = np.asarray(arr)
+    if a.dtype.kind not in "biuf":
+        raise SynspInputError(f"{path}: key {key!r}, sequence {i}: holds {a.dtype} values; expected numbers, "
+                              f"(T, J*{D}) or (T, J, {D}) coordinates")
+    a = a.astype(np.float64)
     if a.ndim == 3 and a.shape[-1] == D:
         return a
     if a.ndim != 2 or a.shape[1] % D:
@@ -403,7 +407,7 @@ def _joints(path: Path, key: str, i: int, arr: np.ndarray, D: int) -> np.ndarray
 
 
 def _seq_name(imgname: np.ndarray | None, i: int) -> str:
-    if imgname is not None and len(imgname):
+    if imgname is not None and imgname.ndim >= 1 and len(imgname):
         first = str(imgname[0])
         return first.rsplit("/", 1)[0] if "/" in first else first
     return f"seq{i:05d}"

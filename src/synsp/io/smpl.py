@@ -267,14 +267,14 @@ def _person(get, headers: Mapping[str, tuple[tuple[int, ...], Any]], what: str, 
                 raise SynspInputError(f"{what}[{fk!r}]: frame numbers must be >= 0 and increasing")
             layout["frames_key"] = fk
     for fk in FPS_KEYS:
-        if fk in headers and np.size(get(fk)) == 1:
-            try:
-                value = float(np.asarray(get(fk)).reshape(()))
-            except (TypeError, ValueError):
-                continue
-            if np.isfinite(value) and value > 0:
-                fps_out.append(value)
-                break
+        if fk in headers:
+            stored = np.asarray(get(fk))
+            value = float(stored.reshape(())) if stored.size == 1 and stored.dtype.kind in "iuf" else float("nan")
+            if not (np.isfinite(value) and value > 0):
+                raise SynspInputError(f"{what}[{fk!r}] is {stored.tolist()!r} ({stored.dtype}); expected one "
+                                      "positive frame rate (frames per second); fix or drop the key")
+            fps_out.append(value)
+            break
     layout["rows"] = T
     return layout, frames, rot, trans
 
