@@ -46,6 +46,8 @@ CASES = {
                                 "['mocap_framerate'] is 0.0 (float64); expected one positive frame rate"),
     "a skeleton of another joint count": ("in.npy", np.zeros((30, 17, 3)), ["--skeleton", "smpl24"],
                                           "skeleton 'smpl24' has 24 joints; the data has 17"),
+    "scores that are all negative": ("in.npz", {"keypoints": np.ones((30, 17, 3)), "scores": -np.ones((30, 17))}, [],
+                                     "no joint has a score of at least 0.3"),
     "a BVH offset that is not a number": ("in.bvh", BVH_NAN, [], "found 'nan', expected an OFFSET number"),
 }
 

@@ -527,6 +527,12 @@ def refine_tracks(pose_file, refiner, refine_part, mean_accel, fps: float | None
         raise SynspInputError(
             f"{source}: every coordinate is NaN, inf or beyond the {ABSURD_COORDINATE:g} magnitude of any real "
             "coordinate (or scores below the threshold); the data is corrupt, nothing to refine")
+    if not before and not any_valid and any(t.scores is not None and np.isfinite(t.keypoints).any()
+                                            for t in pose_file.tracks):
+        raise SynspInputError(
+            f"{source}: no joint has a score of at least {refiner.min_confidence:g} (the scores are all lower, "
+            "negative or NaN), so every joint counts as missing; nothing to refine. Check the file's scores "
+            "(or confidences / visibility), or give them on a 0-1 scale")
     if not before:
         shorter = ("model='synsp-smpl24-rot-w8' from 8 frames for SMPL's 24 joint rotations"
                    if pose_file.units == "axis-angle" else "model='synsp-universal-w8' from 8 frames")

@@ -263,3 +263,17 @@ def test_clean_bvh_rotations_come_back_nearly_unchanged(tmp_path):
         Rotation.from_matrix(b.local_rotations.reshape(-1, 3, 3))
     assert np.degrees(np.linalg.norm(rel.as_rotvec(), axis=-1)).mean() < 0.5
     assert np.linalg.norm(a.positions - b.positions, axis=-1).mean() < 0.3  # cm
+
+
+def test_smoothnet_sequences_of_text_or_none_are_refused_clearly(tmp_path):
+    seqs, names = np.empty(2, dtype=object), np.empty(2, dtype=object)  # a pickled (object) SmoothNet file
+    seqs[0], seqs[1] = np.zeros((20, 51)), np.array("abc")
+    names[0] = names[1] = None
+    p = tmp_path / "h36m_fcn_3D_test.npz"
+    np.savez(p, imgname=names, joints_3d=seqs)
+    with pytest.raises(SynspInputError, match=r"'joints_3d', sequence 1: holds <U3 values; expected numbers"):
+        read_pose_file(p, trust_pickle=True)
+    seqs[1] = None
+    np.savez(p, imgname=names, joints_3d=seqs)
+    with pytest.raises(SynspInputError, match=r"sequence 1: holds object values"):
+        read_pose_file(p, trust_pickle=True)
