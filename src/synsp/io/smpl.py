@@ -97,7 +97,8 @@ _EXPECTED = ("'poses' or 'pose' ((T, 72) / (T, 3K) or (T, 24, 3) axis-angle, or 
              "'mocap_framerate'/'fps'")
 _PICKLE_REFUSED = (
     "this is a pickle file, and unpickling runs whatever code the file contains. If you trust where it "
-    "came from, read it with trust_pickle=True (synsp.io.tracks.read_pose_file(path, trust_pickle=True)); "
+    "came from, pass --trust-pickle to synsp refine (in Python: synsp.io.tracks.read_pose_file(path, "
+    "trust_pickle=True)); "
     "or convert it once to a pickle-free .npz, e.g. for VIBE-style output: "
     "d = joblib.load(path)[person_id]; np.savez('person.npz', pose=d['pose'], frame_ids=d['frame_ids'], "
     "betas=d['betas'])")
