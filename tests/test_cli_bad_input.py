@@ -70,3 +70,20 @@ def test_bad_input_is_one_clear_line_and_no_output(case, tmp_path, capsys):
     assert message in err, err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no output, no temporary file
+
+
+def test_a_trc_of_unknown_units_is_refused_before_the_work_and_still_refines_to_npz(tmp_path, capsys):
+    from synsp.io import write_trc
+
+    t = np.arange(40)[:, None, None] / 30.0
+    write_trc(tmp_path / "cm.trc", np.sin(t + np.arange(17 * 3).reshape(1, 17, 3)) + 2.0, fps=30,
+              units="cm", marker_names=[f"M{i}" for i in range(17)])
+    lines = (tmp_path / "cm.trc").read_text().split("\n")
+    lines[2] = lines[2].replace("\tcm\t", "\tfurlong\t")
+    (tmp_path / "in.trc").write_text("\n".join(lines))
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert main(["refine", str(tmp_path / "in.trc"), "-o", str(tmp_path / "out.trc")]) == 2
+    err = capsys.readouterr().err
+    assert "its Units 'furlong' are not a length unit synsp knows" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert main(["refine", str(tmp_path / "in.trc"), "-o", str(tmp_path / "out.npz")]) == 0

@@ -26,7 +26,7 @@ from typing import Any, Hashable
 
 import numpy as np
 
-from synsp.io._common import MAX_FRAMES, as_path, check_target, suffix_of
+from synsp.io._common import MAX_FRAMES, METRES_PER_UNIT, as_path, check_target, suffix_of
 from synsp.validation import SynspInputError
 
 __all__ = ["Track", "PoseFile", "FORMATS", "read_pose_file", "write_pose_file", "pose_file_format", "output_format",
@@ -320,6 +320,8 @@ def _write_choices(pose_file: PoseFile) -> list[tuple[str, str]]:
         own = [(s, fmt) for s in PICKLE_SUFFIXES]
     elif fmt == "bvh" and pose_file.units != "axis-angle":  # BVH joint positions: not back into rotations
         own = []
+    elif fmt == "trc" and str(pose_file.units).strip().lower() not in METRES_PER_UNIT:
+        own = []  # a TRC states its unit: one it does not know cannot be written (as .npz it can)
     else:
         own = [(s, fmt) for s in _OWN_SUFFIXES.get(fmt, ())]
     if fmt not in _NPZ_FORMATS:  # -> a plain (T, P, J, D) array
@@ -354,6 +356,9 @@ def output_format(path: Any, pose_file: PoseFile, format: str | None = None) -> 
             if mode is not None and stat.S_ISDIR(mode):
                 raise SynspInputError(f"{p}: is an existing folder; give {allowed}")
             note = _WHY_NOT.get(pose_file.format, "")
+            if pose_file.format == "trc" and suffix in (".trc", ".trc.gz"):
+                note = (f"{pose_file.source}: its Units {pose_file.units!r} are not a length unit synsp knows "
+                        f"({', '.join(sorted(METRES_PER_UNIT))}); fix the header")
             what = f"a {suffix!r} file" if suffix else "a file without a suffix"
             raise SynspInputError(f"{p}: cannot write {pose_file.format} pose data as {what}"
                                   f"{' (' + note + ')' if note else ''}; give {allowed}")
