@@ -87,3 +87,19 @@ def test_a_trc_of_unknown_units_is_refused_before_the_work_and_still_refines_to_
     assert "its Units 'furlong' are not a length unit synsp knows" in err and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert main(["refine", str(tmp_path / "in.trc"), "-o", str(tmp_path / "out.npz")]) == 0
+
+
+def test_a_trc_whose_frame_numbers_go_back_is_refused(tmp_path, capsys):
+    from synsp.io import write_trc
+
+    t = np.arange(40)[:, None, None] / 30.0
+    write_trc(tmp_path / "ok.trc", np.sin(t + np.arange(17 * 3).reshape(1, 17, 3)) + 2.0, fps=30, units="cm",
+              marker_names=[f"M{i}" for i in range(17)])
+    lines = (tmp_path / "ok.trc").read_text().split("\n")
+    row = next(i for i, line in enumerate(lines) if line.startswith("11\t"))
+    lines[row] = "10" + lines[row][2:]  # frame 10 twice
+    (tmp_path / "in.trc").write_text("\n".join(lines))
+    assert main(["refine", str(tmp_path / "in.trc"), "-o", str(tmp_path / "out.trc")]) == 2
+    err = capsys.readouterr().err
+    assert f"line {row + 1}: Frame# 10 after 10; frame numbers must increase" in err and "Traceback" not in err
+    assert not (tmp_path / "out.trc").exists()

@@ -193,6 +193,11 @@ def read_trc(path: Any, *, metres: bool = False) -> Markers:
     if np.isinf(pos).any():
         t = int(np.argwhere(np.isinf(pos))[0, 0])
         raise SynspInputError(f"{src}: line {rows[t][0]}: contains an inf value")
+    back = np.flatnonzero(np.diff(frame_numbers) <= 0)
+    if len(back):  # the rows are the frames in time order: a repeated or earlier number is a broken file
+        t = int(back[0]) + 1
+        raise SynspInputError(f"{src}: line {rows[t][0]}: Frame# {frame_numbers[t]} after {frame_numbers[t - 1]}; "
+                              "frame numbers must increase from row to row")
     markers = Markers(
         marker_names=names,
         positions=pos.reshape(n_frames, n_markers, 3),
