@@ -104,8 +104,9 @@ def test_cards_of_the_universal_architecture_are_checked(tmp_path):
     good = dataclasses.asdict(_card())
     ModelCard.from_dict(good)
     ModelCard.from_dict({**good, "causal": True})  # a zero-delay universal model (trained with --causal)
-    for bad in ({"skeleton": "h36m17"}, {"normalization": "window-root-rms"}, {"views": 2}):
-        with pytest.raises(SynspInputError, match="universal"):
+    for bad, field in (({"skeleton": "h36m17"}, "skeleton"), ({"normalization": "window-root-rms"}, "normalization"),
+                       ({"views": 2}, "views")):  # the message names the field that is wrong
+        with pytest.raises(SynspInputError, match=f"'{field}' is .*universal"):
             ModelCard.from_dict({**good, **bad})
     with pytest.raises(SynspInputError, match="normalization"):  # a SynSP card may not claim the centroid rule
         ModelCard.from_dict(json.loads(json.dumps({**good, "architecture": "synsp",

@@ -179,10 +179,13 @@ def _check_card(card: ModelCard, source: str) -> None:
         raise _bad(source, "views", card.views, f"an integer from 1 to {MAX_VIEWS}")
     if not 1 <= card.stride <= card.window:
         raise _bad(source, "stride", card.stride, f"an integer from 1 to the window ({card.window})")
-    if (card.architecture == "universal") != (card.normalization == CENTROID) or (
-            card.architecture == "universal" and (card.skeleton != "any" or card.views != 1)):
+    if (card.architecture == "universal") != (card.normalization == CENTROID):
         raise _bad(source, "normalization", card.normalization, f"{CENTROID!r} exactly for the universal "
-                   "architecture, whose card has skeleton 'any' and one view")
+                   "architecture, and only for it")
+    if card.architecture == "universal" and card.skeleton != "any":
+        raise _bad(source, "skeleton", card.skeleton, "'any': the universal architecture has no joint set")
+    if card.architecture == "universal" and card.views != 1:
+        raise _bad(source, "views", card.views, "1: the universal architecture refines one view at a time")
     mode = card.recipe.get("mode")
     if card.views > 1 and (card.architecture != "synsp" or mode == "single"):
         raise _bad(source, "views", card.views, "1: " + ("the model was trained on one view (recipe mode "
