@@ -182,6 +182,19 @@ def test_pickle_refused_without_trust_then_vibe_layout(tmp_path):
     assert geodesic_error(got, clean) < 0.8 * geodesic_error(noisy, clean)
 
 
+def test_a_vibe_person_written_as_none_is_kept_and_the_others_refined(tmp_path):
+    _, noisy = _rotations(24, seed=6)
+    src = tmp_path / "vibe_none.pkl"
+    with open(src, "wb") as fh:
+        pickle.dump({0: dict(pose=noisy.reshape(T, 72), frame_ids=np.arange(T)), 1: None}, fh)
+    out = tmp_path / "refined.pkl"
+    pf, refined, summary = _roundtrip(src, out, trust_pickle=True)
+    assert [t.track_id for t in pf.tracks] == [0] and summary["persons"] == 1
+    with open(out, "rb") as fh:
+        back = pickle.load(fh)
+    assert sorted(back) == [0, 1] and back[1] is None and back[0]["pose"].shape == (T, 72)
+
+
 def test_bad_files_give_clear_errors(tmp_path):
     bad = tmp_path / "nothing.npz"
     np.savez(bad, foo=np.zeros((5, 2)))

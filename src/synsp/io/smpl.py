@@ -374,13 +374,14 @@ def _read_pickle(p: Path, key: str | None, trans_key: str | None, fps: float | N
                               f"arrays, as VIBE writes, or one dict of arrays) with {_EXPECTED}")
     fps_found: list[float] = []
     people: dict[Hashable, tuple] = {}
-    person_keyed = bool(obj) and all(isinstance(v, Mapping) for v in obj.values())
+    found = {pid: v for pid, v in obj.items() if v is not None}  # a person VIBE lost is written as None
+    person_keyed = bool(found) and all(isinstance(v, Mapping) for v in found.values())
     if person_keyed:
-        if not any(_is_person_dict(v) or key is not None for v in obj.values()):
-            first = next(iter(obj))
-            raise SynspInputError(f"{p}: person {first!r} has arrays {_describe(_headers_of(obj[first]))}; "
+        if not any(_is_person_dict(v) or key is not None for v in found.values()):
+            first = next(iter(found))
+            raise SynspInputError(f"{p}: person {first!r} has arrays {_describe(_headers_of(found[first]))}; "
                                   f"expected {_EXPECTED}")
-        for pid, d in obj.items():
+        for pid, d in found.items():
             what = f"{p}[{pid!r}]"
             people[pid] = _person(lambda k, d=d: np.asarray(d[k]), _headers_of(d), what, key, trans_key, fps_found)
     else:
