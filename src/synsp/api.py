@@ -40,7 +40,7 @@ from .validation import (
 )
 
 __all__ = ["refine", "refine_smpl", "refine_pose_file", "refine_rotation_file", "repair_pose_file", "default_model",
-           "choose_model", "repair_skeleton", "file_fps", "FALLBACK_FILTER", "UNIVERSAL_MODEL",
+           "choose_model", "repair_skeleton", "check_skeleton_fits", "file_fps", "FALLBACK_FILTER", "UNIVERSAL_MODEL",
            "UNIVERSAL_CAUSAL_MODEL"]
 
 #: the default learned method for one person's body, any joint set, 2D or 3D (synsp.models.universal)
