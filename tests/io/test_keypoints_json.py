@@ -312,7 +312,7 @@ def test_track_id_rules(tmp_path):
         ('[{"image_id": 1, "bbox": [1, 2, 3, 4]}]',
          r"result 0 \(image_id 1\) is an object with keys \['bbox', 'image_id'\]; expected an object with 'keypoints'"),
         ('[{"frame_id": 0, "instances": [{"keypoints": [[1, 2]], "keypoint_scores": [1, 1]}]}]',
-         r"'keypoint_scores' has 2 values; expected one per keypoint \(1\)"),
+         r"'keypoints' has 1 rows but 'keypoint_scores' 2 values; expected one score per keypoint"),
         ('[{"frame_id": 0, "instances": [{"keypoints": [[1, 2], [3]]}]}]',
          r"'keypoints'\[1\] has 1 values; expected a list of \[x, y\] or \[x, y, z\] rows"),
         ('[{"frame_id": 0, "instances": [{"keypoints": [[1, 2], [3, 4, 5]]}]}]',

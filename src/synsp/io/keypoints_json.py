@@ -578,8 +578,8 @@ def _decode(src: Path, frame: int, order: int, loc: tuple, inst: Any, where: str
             scores = _numbers(inst["keypoint_scores"], src, where, "keypoint_scores")
             if len(scores) != len(kp):
                 raise SynspInputError(
-                    f"{src}: {where}: 'keypoint_scores' has {len(scores)} values; expected one per "
-                    f"keypoint ({len(kp)})")
+                    f"{src}: {where}: 'keypoints' has {len(kp)} rows but 'keypoint_scores' {len(scores)} values; "
+                    "expected one score per keypoint (is a keypoint row or a score missing?)")
     elif encoding == "xys":
         rows = _rows(inst["keypoints"], src, where, "keypoints", (3, 4),
                      "a list of [x, y, score] or [x, y, z, score] rows")
