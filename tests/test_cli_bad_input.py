@@ -49,6 +49,8 @@ CASES = {
     "scores that are all negative": ("in.npz", {"keypoints": np.ones((30, 17, 3)), "scores": -np.ones((30, 17))}, [],
                                      "no joint has a score of at least 0.3"),
     "a BVH offset that is not a number": ("in.bvh", BVH_NAN, [], "found 'nan', expected an OFFSET number"),
+    "a BVH motion value of 1e9": ("in.bvh", BVH_NAN.replace("OFFSET nan", "OFFSET 0").replace("\n0 0 0 0", "\n1e9 0 0 0"),
+                                  [], "frame 0 has a value beyond 1e+09"),
 }
 
 

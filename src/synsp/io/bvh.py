@@ -39,7 +39,7 @@ from synsp.io._common import as_path, atomic_write, read_text, unit_to_metres
 from synsp.io.motion import Motion, unit_label
 from synsp.io.tracks import PoseFile, Track
 from synsp.skeletons import SKELETONS
-from synsp.validation import SynspInputError
+from synsp.validation import ABSURD_COORDINATE, SynspInputError
 
 __all__ = ["read_bvh", "write_bvh", "BVH_CHANNELS"]
 
@@ -389,6 +389,10 @@ def _parse_frames(src: str, lines: list[str], i: int, n_frames: int, n_ch: int, 
     if not np.isfinite(data).all():
         k = int(np.argwhere(~np.isfinite(data))[0, 0])
         raise SynspInputError(f"{src}: line {data_lines[k][0]}: frame {k} contains a NaN or inf value")
+    if (np.abs(data) >= ABSURD_COORDINATE).any():
+        k = int(np.argwhere(np.abs(data) >= ABSURD_COORDINATE)[0, 0])
+        raise SynspInputError(f"{src}: line {data_lines[k][0]}: frame {k} has a value beyond {ABSURD_COORDINATE:g}, "
+                              "not a real position or angle; the file is corrupt")
     return data
 
 
