@@ -16,6 +16,13 @@ def _table_rows(out: str) -> dict[str, list[float]]:
             for line in out.splitlines() if line.startswith("| ") and not line.startswith("| method")}
 
 
+def _pair_rows(out: str) -> dict[str, list[list[float]]]:
+    """:func:`_table_rows` of a table whose cells are ``a / b (/ c)`` and whose last column (frames/s) is
+    left out: first cell -> each cell's numbers."""
+    return {line.split("|")[1].strip(): [[float(v) for v in c.split("/")] for c in line.split("|")[2:-2]]
+            for line in out.splitlines() if line.startswith("| ") and not line.startswith("| method")}
+
+
 def _run(script: str, args: list[str], capsys) -> str:
     """Run a benchmark script's ``main(args)``, check it exits 0, and return what it printed."""
     module = runpy.run_path(str(BENCHMARKS / script))
@@ -273,8 +280,7 @@ def test_whole_body_benchmark_runs_every_method_on_133_points(capsys):
     out = _run("whole_body.py", ["--frames", "200", "--methods", "butterworth,synsp-coco17-2d-w8,synsp-universal-w16"],
                capsys)
     assert "reproduce: python benchmarks/whole_body.py --split test --frames 200" in out
-    rows = {line.split("|")[1].strip(): [[float(v) for v in c.split("/")] for c in line.split("|")[2:-2]]
-            for line in out.splitlines() if line.startswith("| ") and not line.startswith("| method")}
+    rows = _pair_rows(out)
     assert rows["input"][0] == [0.0, 0.0, 0.0] and all(all(v > 0 for v in cell) for cell in rows["input"][1:])
     # the default on the body (17 points) leaves clean motion closer than the COCO-17 network it replaced
     assert rows["synsp-universal-w16"][0][0] < rows["synsp-coco17-2d-w8"][0][0]
@@ -303,7 +309,6 @@ def test_bvh_rotations_benchmark_on_a_file_of_its_own(tmp_path, capsys):
     write_bvh(Motion(["hips", "spine", "leg"], [-1, 0, 0], offsets, rots, root, fps=60, units="cm"), tmp_path / "a.bvh")
     out = _run("bvh_rotations.py", ["--files", str(tmp_path / "a.bvh"), "--levels", "2", "--methods", "butterworth"],
                capsys)
-    rows = {line.split("|")[1].strip(): [[float(v) for v in c.split("/")] for c in line.split("|")[2:-2]]
-            for line in out.splitlines() if line.startswith("| ") and not line.startswith("| method")}
+    rows = _pair_rows(out)
     assert rows["input"][0] == [0.0, 0.0] and 1.5 < rows["input"][1][0] < 2.5  # 2 degrees RMS of jitter
     assert rows["butterworth"][1][0] < rows["input"][1][0]

@@ -20,12 +20,14 @@ from scipy import ndimage
 
 from .validation import SynspInputError
 
-__all__ = ["FLOOR_WINDOW_S", "FLOOR_QUANTILE", "noise_floor", "running_level"]
+__all__ = ["FLOOR_WINDOW_S", "FLOOR_QUANTILE", "D3_WHITE_GAIN", "noise_floor", "running_level"]
 
 #: seconds over which each joint's jitter level is a running median
 FLOOR_WINDOW_S = 2.0
 #: the percentile over joints that is the floor: the quieter quarter of the body
 FLOOR_QUANTILE = 25.0
+#: white noise of unit variance has a third difference of variance 1 + 9 + 9 + 1 = 20
+D3_WHITE_GAIN = 20.0
 
 
 def running_level(series: np.ndarray, fps: float, seconds: float = FLOOR_WINDOW_S) -> np.ndarray:
@@ -34,7 +36,7 @@ def running_level(series: np.ndarray, fps: float, seconds: float = FLOOR_WINDOW_
     third difference, ``(T, ...)``, in the series' units."""
     d3 = np.sum(np.diff(series, 3, axis=0) ** 2, axis=-1)  # (T - 3, ...): d3[i] spans frames i..i+3
     size = max(3, int(round(seconds * fps)) | 1)
-    level = np.sqrt(ndimage.median_filter(d3, size=(size,) + (1,) * (d3.ndim - 1), mode="reflect") / 20.0)
+    level = np.sqrt(ndimage.median_filter(d3, size=(size,) + (1,) * (d3.ndim - 1), mode="reflect") / D3_WHITE_GAIN)
     return np.concatenate([level[:1], level, level[-2:]])
 
 

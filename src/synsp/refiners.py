@@ -172,14 +172,14 @@ class NetworkRefiner:
             if resample else x4.shape[0]
         filled, _ = (hold_missing if self.causal else interpolate_missing)(x4, missing)
         # to the model's rate: a higher one low-passed first (no aliasing), back through a spline
-        work = (to_lower_rate if n_model < filled.shape[0] else resample_time)(filled, n_model) if resample else filled
+        work = to_lower_rate(filled, n_model) if resample else filled
         work_missing = (resample_time(missing.astype(float), n_model) > 0.5) if resample else missing
         groups = [work] if card.views > 1 else [work[:, [p]] for p in range(work.shape[1])]
         mgroups = [work_missing] if card.views > 1 else [work_missing[:, [p]] for p in range(work.shape[1])]
         floors = [noise_floor(g, card.fps) if self._noise_cue else None for g in groups]  # (T, P) each
         out = np.concatenate([self._refine(g, m, progress, f) for g, m, f in zip(groups, mgroups, floors)], axis=1)
         if resample:
-            out = (to_higher_rate if n_model < filled.shape[0] else resample_time)(out, filled.shape[0])
+            out = to_higher_rate(out, filled.shape[0])
         if self.smooth_rigid and not self.causal and card.views == 1 and out.shape[-1] in (2, 3):
             out = smooth_rigid_jitter(out, fps_in, gate_from=filled)  # decided on the input, as for rotations
         out = out[:, 0] if single else out
@@ -612,23 +612,22 @@ def as_refiner(method: Any, **kw) -> Refiner:
     raise SynspInputError(f"{method!r} is neither a refiner nor a function of poses")
 
 
-def _body_of(refiner: Refiner, skeleton: str) -> Refiner:
-    """The universal model (a network for any joint set) on the body of a whole-body ``skeleton``
-    (:data:`synsp.skeletons.BODY_JOINTS`: COCO-WholeBody's face and hands follow it), else ``refiner``."""
-    if skeleton in BODY_JOINTS and isinstance(refiner, NetworkRefiner) and refiner.skeleton is None:
-        return SubsetRefiner(refiner, skeleton, BODY_JOINTS[skeleton])
-    return refiner
+def _body_of(network: "NetworkRefiner", skeleton: str) -> Refiner:
+    """A network for any joint set (the universal model) on ``skeleton``: on the body of a whole-body one
+    (:data:`synsp.skeletons.BODY_JOINTS`: COCO-WholeBody's face and hands follow it), else on all its joints."""
+    return SubsetRefiner(network, skeleton, BODY_JOINTS[skeleton]) if skeleton in BODY_JOINTS else network
 
 
 def for_skeleton(refiner: Refiner, skeleton: str | None) -> Refiner:
     """``refiner`` for frames of ``skeleton`` (None: its own): a network for a skeleton that ``skeleton``
     contains becomes a :class:`SubsetRefiner`, as does the universal model on a whole-body skeleton (its
     body refined, the face and hands following); a network for joints ``skeleton`` lacks raises."""
-    if skeleton is not None and isinstance(refiner, NetworkRefiner) and refiner.skeleton is None:
+    if skeleton is None or not isinstance(refiner, NetworkRefiner):
+        return refiner  # a filter or another refiner
+    if refiner.skeleton is None:  # a network for any joint set (universal)
         return _body_of(refiner, get_skeleton(skeleton).name)
-    if skeleton is None or not isinstance(refiner, NetworkRefiner) or refiner.skeleton is None \
-            or refiner.card.skeleton == skeleton:
-        return refiner  # a filter, a network for any joint set (universal) or for these very joints
+    if refiner.card.skeleton == skeleton:
+        return refiner  # a network for these very joints
     return SubsetRefiner(refiner, skeleton)
 
 
@@ -640,12 +639,12 @@ def fit_refiner(refiner: Refiner, num_joints: int, skeleton: str | None = None) 
     if isinstance(inner, NetworkRefiner) and hasattr(refiner, "with_inner"):
         fitted = fit_refiner(inner, num_joints, skeleton)
         return refiner if fitted is inner else refiner.with_inner(fitted)
-    if isinstance(refiner, NetworkRefiner) and refiner.skeleton is None:
+    if not isinstance(refiner, NetworkRefiner):
+        return refiner
+    if refiner.skeleton is None:  # a network for any joint set (universal): a whole body's body only
         names = [skeleton] if skeleton else skeleton_for(num_joints)
         whole = [n for n in names if n in BODY_JOINTS and get_skeleton(n).num_joints == num_joints]
         return _body_of(refiner, whole[0]) if whole else refiner
-    if not isinstance(refiner, NetworkRefiner) or refiner.skeleton is None:
-        return refiner
     if refiner.skeleton.num_joints == num_joints and (skeleton is None or skeleton == refiner.card.skeleton):
         return refiner
     for name in [skeleton] if skeleton else skeleton_for(num_joints):

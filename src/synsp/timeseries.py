@@ -75,10 +75,10 @@ ANTIALIAS_ORDER = 4
 
 
 def to_lower_rate(x: np.ndarray, length: int) -> np.ndarray:
-    """``x`` ``(T, ...)`` (finite) onto ``length <= T`` frames spanning the same time, as :func:`resample_time`,
-    after a zero-phase Butterworth low-pass (order :data:`ANTIALIAS_ORDER`, forward and backward) at the
-    Nyquist frequency of the new rate: the frequencies the fewer frames cannot hold are removed, not folded
-    back (aliased) into the ones they keep."""
+    """``x`` ``(T, ...)`` (finite) onto ``length`` frames spanning the same time, as :func:`resample_time`;
+    onto fewer frames (``length < T``) after a zero-phase Butterworth low-pass (order :data:`ANTIALIAS_ORDER`,
+    forward and backward) at the Nyquist frequency of the new rate: the frequencies the fewer frames cannot
+    hold are removed, not folded back (aliased) into the ones they keep."""
     T = x.shape[0]
     if length >= T or length < 2 or T < 3:
         return resample_time(x, length)
@@ -90,8 +90,9 @@ def to_lower_rate(x: np.ndarray, length: int) -> np.ndarray:
 
 
 def to_higher_rate(x: np.ndarray, length: int) -> np.ndarray:
-    """``x`` ``(T, ...)`` (finite) onto ``length >= T`` frames spanning the same time through a cubic spline
-    (not-a-knot) through its frames, ends matched; linear (:func:`resample_time`) for fewer than 4 frames."""
+    """``x`` ``(T, ...)`` (finite) onto ``length`` frames spanning the same time, as :func:`resample_time`;
+    onto more frames (``length > T``, from at least 4) through a cubic spline (not-a-knot) through its
+    frames, ends matched."""
     T = x.shape[0]
     if length <= T or T < 4:
         return resample_time(x, length)

@@ -54,7 +54,7 @@ import torch
 from torch import nn
 
 from ..geometry import dct_matrix, idct_matrix
-from ..noise_floor import FLOOR_QUANTILE
+from ..noise_floor import D3_WHITE_GAIN, FLOOR_QUANTILE
 from ..validation import SynspInputError
 from .blocks import DecoderLayer, EncoderLayer
 from .synsp import SynSPOutput, pose_quality
@@ -120,7 +120,7 @@ def noise_cue(joints: torch.Tensor, floor: torch.Tensor | None = None) -> torch.
     window's frames only."""
     if floor is None:
         d3 = (torch.diff(joints, n=3, dim=-1) ** 2).sum(dim=2)  # (B, J, W - 3)
-        level = torch.sqrt(d3.median(dim=-1).values / 20.0)  # (B, J)
+        level = torch.sqrt(d3.median(dim=-1).values / D3_WHITE_GAIN)  # (B, J), as running_level
         floor = torch.quantile(level, FLOOR_QUANTILE / 100.0, dim=-1) if level.shape[-1] > 1 else level[:, 0]
     return torch.clamp(torch.log10(floor.to(joints.dtype) + 1e-4) + 2.0, -2.0, 2.0)
 
