@@ -70,23 +70,24 @@ def test_the_model_for_accurate_2d_detectors_leaves_accurate_input_as_accurate()
     assert after["mpjpe"] < 1.02 * before["mpjpe"] and after["accel"] < 0.95 * before["accel"]
 
 
-def test_the_universal_model_refines_a_whole_bodys_body_and_feet_and_the_face_and_hands_follow():
+@pytest.mark.parametrize("skeleton,body", [("coco133", 23), ("openpose137", 25)])
+def test_the_universal_model_refines_a_whole_bodys_body_and_feet_and_the_face_and_hands_follow(skeleton, body):
     from synsp.api import UNIVERSAL_MODEL
     from synsp.skeletons import BODY_JOINTS
 
+    sk = get_skeleton(skeleton)
     universal = get_refiner(UNIVERSAL_MODEL)
-    fitted = fit_refiner(universal, 133)
-    assert isinstance(fitted, SubsetRefiner) and fitted.subset == list(range(23)) == list(BODY_JOINTS["coco133"])
+    fitted = fit_refiner(universal, sk.num_joints)
+    assert isinstance(fitted, SubsetRefiner) and fitted.subset == list(range(body)) == list(BODY_JOINTS[skeleton])
     assert fit_refiner(universal, 33) is universal  # a body of any other joint set: all of it
-    x = _noisy(133, T=60, seed=3)
-    sk = get_skeleton("coco133")
+    x = _noisy(sk.num_joints, T=60, seed=3)
     wrist, thumb_tip = sk.index("left_wrist"), sk.index("left_thumb4")
     x[:, thumb_tip] = x[:, wrist] + np.array([-7.0, 20.0])  # a hand point riding rigidly on the wrist
     out = synsp.refine(x, repair=False)
-    # the body and the feet are the universal model's output on them alone
-    np.testing.assert_allclose(out[:, :23], universal(x[:, :23], fps=30.0), atol=1e-6)
+    # the body (and COCO-WholeBody's feet) are the universal model's output on them alone
+    np.testing.assert_allclose(out[:, :body], universal(x[:, :body], fps=30.0), atol=1e-6)
     np.testing.assert_allclose(out[:, thumb_tip] - out[:, wrist], np.tile([-7.0, 20.0], (len(x), 1)), atol=1e-6)
-    jitter = lambda a: np.abs(np.diff(a[:, 23:], 2, axis=0)).mean()  # noqa: E731  face and hands
+    jitter = lambda a: np.abs(np.diff(a[:, body:], 2, axis=0)).mean()  # noqa: E731  face and hands
     assert jitter(out) < 0.5 * jitter(x)
 
 

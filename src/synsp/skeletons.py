@@ -13,20 +13,21 @@ the base of the neck, ``neck`` of ``h36m17`` is H3.6M's "neck/nose" point higher
 
 Registered skeletons (``SKELETONS``)
 ------------------------------------
-==============  ====  ==========================================================  ==============
-name            J     format                                                      root_joints
-==============  ====  ==========================================================  ==============
-``h36m17``      17    Human3.6M 17 joints, VideoPose3D / SmoothNet order          [0] pelvis
-``coco17``      17    COCO body keypoints                                         both hips
-``coco133``     133   COCO-WholeBody: body 17, feet 6, face 68, hands 2 x 21      both hips
-``smpl24``      24    SMPL body-model joints                                      [0] pelvis
-``j14``         14    LSP-style 14 joints (SmoothNet AIST++ / 3DPW files)         both hips
-``mediapipe33`` 33    MediaPipe BlazePose landmarks                               both hips
-``body25``      25    OpenPose BODY_25                                            [8] mid_hip
-``cmu31``       31    CMU ASF/AMC forward kinematics, one point per bone end      [0] ASF root
-``hand21``      21    one hand: MediaPipe Hands, COCO-WholeBody / MMPose hands    [0] hand root
-``face68``      68    face: iBUG 68 points (COCO-WholeBody face, 300-W, dlib)     all 68 points
-==============  ====  ==========================================================  ==============
+===============  ====  ==========================================================  ==============
+name             J     format                                                      root_joints
+===============  ====  ==========================================================  ==============
+``h36m17``       17    Human3.6M 17 joints, VideoPose3D / SmoothNet order          [0] pelvis
+``coco17``       17    COCO body keypoints                                         both hips
+``coco133``      133   COCO-WholeBody: body 17, feet 6, face 68, hands 2 x 21      both hips
+``smpl24``       24    SMPL body-model joints                                      [0] pelvis
+``j14``          14    LSP-style 14 joints (SmoothNet AIST++ / 3DPW files)         both hips
+``mediapipe33``  33    MediaPipe BlazePose landmarks                               both hips
+``body25``       25    OpenPose BODY_25                                            [8] mid_hip
+``cmu31``        31    CMU ASF/AMC forward kinematics, one point per bone end      [0] ASF root
+``hand21``       21    one hand: MediaPipe Hands, COCO-WholeBody / MMPose hands    [0] hand root
+``face68``       68    face: iBUG 68 points (COCO-WholeBody face, 300-W, dlib)     all 68 points
+``openpose137``  137   OpenPose --face --hand: BODY_25, face 70, hands 2 x 21      [8] mid_hip
+===============  ====  ==========================================================  ==============
 
 Custom skeletons
 ----------------
@@ -66,7 +67,8 @@ joints that are not plain copies of a same-named source joint are:
   spine3-to-head distance above the head joint, about 14 cm in the SMPL template, near the crown;
   it does not follow nodding, which turns the head about the head joint itself).
 * ``smpl24 -> j14`` = ``h36m17 -> j14`` after ``smpl24 -> h36m17``; ``cmu31 -> j14`` likewise.
-* ``mediapipe33 -> coco17``, ``body25 -> coco17``, ``coco133 -> coco17``: copies of the same-named
+* ``mediapipe33 -> coco17``, ``body25 -> coco17``, ``coco133 -> coco17``, ``openpose137 -> coco17``,
+  ``openpose137 -> body25``: copies of the same-named
   joints (MediaPipe's ``left_eye`` is the eye centre, not the inner or outer corner).
 * ``coco133 -> body25``: neck = mean(left_shoulder, right_shoulder), mid_hip = mean(left_hip,
   right_hip), the way OpenPose derives these two points from COCO labels; feet, face and limbs are
@@ -789,8 +791,23 @@ FACE68 = _build(
     "the lips from their centres, the jaw from the chin. Root for evaluation: the mean of all 68 points.",
 )
 
+OPENPOSE137 = _build(
+    "openpose137",
+    [(n, p) for n, p in zip(BODY25.joints, (None if i < 0 else BODY25.joints[i] for i in BODY25.parents))]
+    + [(n, "nose") for n in _FACE68 + ["right_pupil", "left_pupil"]]
+    + _hand("left")
+    + _hand("right"),
+    ["mid_hip"],
+    "OpenPose with --face --hand, its four keypoint lists in one array: BODY_25 0-24 (pose_keypoints_2d), "
+    "face 25-94 (face_keypoints_2d: the 68 iBUG points in the order and names of coco133's face, then the "
+    "right and left pupil), left hand 95-115 and right hand 116-136 (hand_left / hand_right_keypoints_2d: "
+    "root, then thumb, forefinger, middle, ring, pinky, 4 points each from the palm out). The body is "
+    "body25's tree, every face point hangs from the nose, each hand root from its wrist.",
+)
+
 SKELETONS: dict[str, Skeleton] = {
-    s.name: s for s in (H36M17, COCO17, COCO133, SMPL24, J14, MEDIAPIPE33, BODY25, CMU31, HAND21, FACE68)
+    s.name: s for s in (H36M17, COCO17, COCO133, SMPL24, J14, MEDIAPIPE33, BODY25, CMU31, HAND21, FACE68,
+                        OPENPOSE137)
 }
 
 SkeletonLike = Union[str, Skeleton]
@@ -798,11 +815,12 @@ SkeletonLike = Union[str, Skeleton]
 #: the skeletons synsp defines; :func:`register_skeleton` adds users' own (custom) ones to SKELETONS
 BUILTIN_SKELETONS: frozenset[str] = frozenset(SKELETONS)
 
-#: whole-body skeletons: the joints that are the body (COCO-WholeBody: body 17 and feet 6); the rest, a face
+#: whole-body skeletons: the joints that are the body (COCO-WholeBody: body 17 and feet 6; OpenPose: BODY_25); the rest, a face
 #: and hands, are not.  The universal model, trained on bodies, refines these joints and the others follow
 #: their nearest refined joint (:class:`synsp.refiners.SubsetRefiner`).  A skeleton not listed here is all
 #: body, or (``hand21``, ``face68``) none: :data:`synsp.api.NOT_BODIES`.
-BODY_JOINTS: Mapping[str, tuple[int, ...]] = MappingProxyType({"coco133": tuple(range(23))})
+BODY_JOINTS: Mapping[str, tuple[int, ...]] = MappingProxyType({"coco133": tuple(range(23)),
+                                                                "openpose137": tuple(range(25))})
 
 
 def register_skeleton(skeleton: Skeleton) -> Skeleton:
@@ -978,6 +996,8 @@ _register("mediapipe33", "coco17", _same(*_COCO17_NAMES), "Selection of the same
 _register("body25", "coco17", _same(*_COCO17_NAMES), "Selection of the same-named keypoints "
           "(indices 0, 16, 15, 18, 17, 5, 2, 6, 3, 7, 4, 12, 9, 13, 10, 14, 11).")
 _register("coco133", "coco17", _same(*_COCO17_NAMES), "The first 17 keypoints.")
+_register("openpose137", "body25", _same(*BODY25.joints), "The first 25 keypoints (pose_keypoints_2d).")
+_register("openpose137", "coco17", _same(*_COCO17_NAMES), "Selection of the same-named body keypoints, as body25's.")
 _register(
     "coco133",
     "body25",

@@ -1,4 +1,4 @@
-"""OpenPose --write_json folders: frames from file names, untracked people, face/hands kept."""
+"""OpenPose --write_json folders: frames from file names, untracked people, face and hands."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pose_file_checks import assert_same_pose_files
 
 from synsp.io import openpose
 from synsp.io.tracks import pose_file_format, read_pose_file, write_pose_file
+from synsp.skeletons import SKELETONS
 from synsp.validation import SynspInputError
 
 
@@ -51,7 +52,10 @@ def test_read_folder_one_untracked_person_with_a_gap(tmp_path):
     _one_person_folder(tmp_path / "op")
     (tmp_path / "op" / "frame.png").write_bytes(b"")  # other files are ignored
     assert pose_file_format(tmp_path / "op") == "openpose"
-    pf = read_pose_file(tmp_path / "op")
+    whole = read_pose_file(tmp_path / "op")  # face and a left hand beside the body: all four lists
+    assert whole.skeleton == "openpose137" and whole.tracks[0].keypoints.shape == (4, 137, 2)
+    pf = read_pose_file(tmp_path / "op", include="pose")
+    np.testing.assert_array_equal(whole.tracks[0].keypoints[:, :25], pf.tracks[0].keypoints)
     assert pf.format == "openpose" and pf.skeleton == "body25" and pf.num_frames == 5 and pf.units == "px"
     (t,) = pf.tracks
     assert t.track_id == 0 and t.frames.tolist() == [0, 1, 3, 4]
@@ -61,9 +65,9 @@ def test_read_folder_one_untracked_person_with_a_gap(tmp_path):
     assert (t.scores[:, 4] == 0).all() and (t.scores[:, 5] == 0.8).all()  # ... with confidence 0
 
 
-def test_write_folder_replaces_only_body_coordinates(tmp_path):
+def test_write_folder_of_the_body_alone_replaces_only_body_coordinates(tmp_path):
     docs = _one_person_folder(tmp_path / "op")
-    pf = openpose.read(tmp_path / "op")
+    pf = openpose.read(tmp_path / "op", include="pose")
     new = pf.tracks[0].keypoints + 0.5
     out = write_pose_file(tmp_path / "refined", pf.with_keypoints({0: new}))
     assert out == tmp_path / "refined"
@@ -78,7 +82,7 @@ def test_write_folder_replaces_only_body_coordinates(tmp_path):
                    {k: v for k, v in p_o.items() if k != "pose_keypoints_2d"}
             assert p_w["pose_keypoints_2d"][2::3] == p_o["pose_keypoints_2d"][2::3]  # confidences kept
             assert p_w["pose_keypoints_2d"][0::3] == [v + 0.5 for v in p_o["pose_keypoints_2d"][0::3]]
-    assert_same_pose_files(openpose.read(out), pf.with_keypoints({0: new}))
+    assert_same_pose_files(openpose.read(out, include="pose"), pf.with_keypoints({0: new}))
     assert (tmp_path / "op" / "clip_000000000000_keypoints.json").read_text() == \
         json.dumps(docs["clip_000000000000_keypoints.json"], separators=(",", ":"))  # input untouched
 
@@ -140,6 +144,7 @@ def test_coco18_model_and_single_file(tmp_path):
     _folder(tmp_path / "op", {0: [_person(0, 0, joints=18)], 1: [_person(1, 0, joints=18)]})
     pf = openpose.read(tmp_path / "op")
     assert pf.skeleton is None and pf.num_joints == 18 and "COCO-18" in pf.meta["note"]
+    assert "face and hand keypoints are read beside a BODY_25 body only" in pf.meta["note"]
 
     single = tmp_path / "op" / "clip_000000000001_keypoints.json"
     assert openpose.sniff(single) and pose_file_format(single) == "openpose"
@@ -194,10 +199,12 @@ def test_bad_folders(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(SynspInputError, match=r"no \*_keypoints.json files"):
         openpose.read(tmp_path / "empty")
-    with pytest.raises(SynspInputError, match="only 'pose'"):
+    with pytest.raises(SynspInputError, match="include is 'face'; expected 'all' .* or 'pose'"):
         openpose.read(tmp_path / "op", include="face")
     _folder(tmp_path / "mixed", {0: [_person(0, 0)], 1: [_person(1, 0, joints=18)]})
     with pytest.raises(SynspInputError, match="has 18 keypoints .* has 25"):
+        openpose.read(tmp_path / "mixed", include="pose")
+    with pytest.raises(SynspInputError, match="has 18 keypoints .* has 137"):  # the whole body beside the 25
         openpose.read(tmp_path / "mixed")
 
 
@@ -210,3 +217,90 @@ def test_sniff(tmp_path):
     assert not openpose.sniff(tmp_path / "empty") and not openpose.sniff(tmp_path / "other")
     assert not openpose.sniff(tmp_path / "other" / "a.json") and not openpose.sniff(tmp_path / "missing")
     assert pose_file_format(tmp_path / "empty") is None and pose_file_format(tmp_path / "other") is None
+
+
+def test_face_and_hands_read_and_written_with_the_body(tmp_path):
+    """openpose137: body 0-24, face 25-94, left hand 95-115, right hand 116-136; lists a person lacks
+    read as "not found" and stay empty; the 3-D lists are never touched."""
+    people = {f: [_person(f, 0, pid=[1]), _person(f, 1, pid=[2])] for f in range(3)}
+    for f in range(3):
+        people[f][1]["face_keypoints_2d"] = []  # person 2: no face, but a right hand
+        people[f][1]["hand_right_keypoints_2d"] = [5.0, 6.0, 0.9] * 21
+        people[f][0]["pose_keypoints_3d"] = [1.0, 2.0, 3.0, 0.5] * 25
+    docs = _folder(tmp_path / "op", people)
+    pf = openpose.read(tmp_path / "op")
+    assert pf.skeleton == "openpose137" and [t.track_id for t in pf.tracks] == [1, 2]
+    one, two = pf.track(1), pf.track(2)
+    np.testing.assert_array_equal(one.keypoints[1, 25:95], 1.0)  # frame 1's face: x = y = 1
+    np.testing.assert_array_equal(one.scores[1, 25:95], 1.0)
+    np.testing.assert_array_equal(one.keypoints[:, 95:116], np.broadcast_to([1.0, 2.0], (3, 21, 2)))
+    np.testing.assert_array_equal(one.scores[:, 116:], 0.0)  # an empty right hand: not found
+    np.testing.assert_array_equal(two.scores[:, 25:95], 0.0)
+    np.testing.assert_array_equal(two.keypoints[:, 116:], np.broadcast_to([5.0, 6.0], (3, 21, 2)))
+    sk = SKELETONS["openpose137"]
+    assert sk.joints[95] == "left_hand_root" and sk.joints[sk.parents[95]] == "left_wrist"
+    assert sk.joints[93:95] == ("right_pupil", "left_pupil") and sk.joints[25] == "right_jaw_8"
+
+    shifted = pf.with_keypoints({t.track_id: t.keypoints + 0.5 for t in pf.tracks})
+    out = openpose.write(tmp_path / "out", shifted)
+    for name, doc in docs.items():
+        written = json.loads((out / name).read_text())["people"]
+        for p_w, p_o in zip(written, doc["people"]):
+            assert p_w["pose_keypoints_3d"] == p_o["pose_keypoints_3d"] and p_w["person_id"] == p_o["person_id"]
+            for key in ("pose_keypoints_2d", "face_keypoints_2d", "hand_left_keypoints_2d", "hand_right_keypoints_2d"):
+                if not p_o[key]:
+                    assert p_w[key] == []  # a list the person did not have stays empty
+                    continue
+                assert p_w[key][2::3] == p_o[key][2::3]  # scores kept
+                assert p_w[key][0::3] == [v + 0.5 for v in p_o[key][0::3]], key
+    lacked = {1: slice(116, 137), 2: slice(25, 95)}  # not written: read back as "not found" again
+    back = openpose.read(out)
+    for t in back.tracks:
+        expected = shifted.track(t.track_id).keypoints.copy()
+        expected[:, lacked[t.track_id]] = 0.0
+        np.testing.assert_array_equal(t.keypoints, expected)
+        np.testing.assert_array_equal(t.scores, pf.track(t.track_id).scores)
+
+
+def test_face_or_hand_of_the_wrong_length_is_refused(tmp_path):
+    person = _person(0, 0)
+    person["hand_left_keypoints_2d"] = [1.0, 2.0, 0.3] * 20
+    _folder(tmp_path / "op", {0: [person]})
+    with pytest.raises(SynspInputError, match=r"'hand_left_keypoints_2d' has 20 points; expected 21 .* or an empty "
+                                              r"list; the body alone reads with .*include='pose'"):
+        openpose.read(tmp_path / "op")
+    assert openpose.read(tmp_path / "op", include="pose").skeleton == "body25"
+
+
+def test_refine_moves_the_face_and_hands_with_the_refined_body(tmp_path):
+    """`synsp refine` on OpenPose output with --face --hand: the body comes out as the body alone would,
+    each hand's root stays on its refined wrist, and the jitter of face and hands is reduced."""
+    from synsp.cli import main
+
+    rng = np.random.default_rng(0)
+    T = 60
+    body = rng.uniform(300, 500, (1, 25, 2)) + 2.0 * np.arange(T)[:, None, None] + rng.normal(0, 2, (T, 25, 2))
+    face = body[:, :1] + rng.uniform(-20, 20, (1, 70, 2)) + rng.normal(0, 1, (T, 70, 2))
+    hands = [body[:, w:w + 1] + rng.uniform(-30, 30, (1, 21, 2)) + rng.normal(0, 1, (T, 21, 2)) for w in (7, 4)]
+    hands[0][:, 0] = body[:, 7] + [3.0, -4.0]  # the left hand's root: a fixed offset from the left wrist
+
+    def triples(a):
+        return np.concatenate([a, np.full(a.shape[:-1] + (1,), 0.9)], -1).reshape(-1).tolist()
+
+    def folder(path, whole):
+        _folder(path, {f: [{"person_id": [-1], "pose_keypoints_2d": triples(body[f]),
+                            "face_keypoints_2d": triples(face[f]) if whole else [],
+                            "hand_left_keypoints_2d": triples(hands[0][f]) if whole else [],
+                            "hand_right_keypoints_2d": triples(hands[1][f]) if whole else []}] for f in range(T)})
+
+    folder(tmp_path / "whole", True)
+    folder(tmp_path / "body", False)
+    for name in ("whole", "body"):
+        assert main(["refine", str(tmp_path / name), "-o", str(tmp_path / f"{name}_out"), "--fps", "30"]) == 0
+    whole, alone = (read_pose_file(tmp_path / f"{n}_out").tracks[0].keypoints for n in ("whole", "body"))
+    assert whole.shape == (T, 137, 2) and alone.shape == (T, 25, 2)
+    np.testing.assert_allclose(whole[:, :25], alone, atol=1e-6)
+    np.testing.assert_allclose(whole[:, 95] - whole[:, 7], np.tile([3.0, -4.0], (T, 1)), atol=1e-4)
+    raw = np.concatenate([body, face, *hands], axis=1)
+    jitter = lambda a: np.abs(np.diff(a[:, 25:], 2, axis=0)).mean()  # noqa: E731
+    assert jitter(whole) < 0.5 * jitter(raw)

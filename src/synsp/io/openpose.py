@@ -18,8 +18,17 @@ Keypoints: the body, ``pose_keypoints_2d`` (``pose_keypoints`` in older OpenPose
 -> skeleton ``body25``; the COCO-18 model's 18 joints (and other models) are read with skeleton
 None and a ``meta["note"]``.  The confidence ``c`` is the score; a joint OpenPose did not find
 is (0, 0) with confidence 0 and stays so (downstream code drops it by a confidence threshold).
-Only the body is read (``include="pose"``): face, hands and the 3-D variants are kept untouched in
-the documents and written back unchanged.
+
+Face and hands (OpenPose run with ``--face`` / ``--hand``): when any person of the files has a
+non-empty ``face_keypoints_2d`` (70 points), ``hand_left_keypoints_2d`` or ``hand_right_keypoints_2d``
+(21 each) beside a BODY_25 body, the four lists are read as one array of 137 joints, skeleton
+``openpose137`` (``include="all"``, the default): the refiners refine the body and the face and
+hands follow it (:data:`synsp.skeletons.BODY_JOINTS`), so a refined wrist and its hand's root
+stay together.  A list a person does not have (empty, or no such key) reads as "not found"
+points ((0, 0), score 0) and stays empty when written.  ``include="pose"`` reads the body alone
+(skeleton ``body25``) and leaves face and hands in the documents, written back unchanged, as does
+a body that is not BODY_25.  The 3-D variants (``pose_keypoints_3d``, ...) are never read and
+always written back unchanged.
 
 Tracks: ``person_id`` ``[-1]`` (what OpenPose writes without tracking) means no id, and then
 the rules of :mod:`synsp.io.keypoints_json` apply: one person per frame is track 0, several need
@@ -38,6 +47,8 @@ import re
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from synsp.io._common import as_path, atomic_folder, atomic_write
 from synsp.io.keypoints_json import (
@@ -59,6 +70,11 @@ from synsp.validation import SynspInputError
 __all__ = ["read", "sniff", "write"]
 
 _SUFFIX = "_keypoints.json"
+#: the lists read beside a BODY_25 body with include="all": (key, points), in the order of openpose137
+PARTS = (("face_keypoints_2d", 70), ("hand_left_keypoints_2d", 21), ("hand_right_keypoints_2d", 21))
+INCLUDE = ("all", "pose")
+BODY25_JOINTS = 25
+WHOLE_JOINTS = BODY25_JOINTS + sum(n for _, n in PARTS)  # 137
 _NAME = re.compile(r"^(.*?)(\d+)_keypoints\.json$")
 _EXPECTED = "OpenPose JSON: {'version': ..., 'people': [{'person_id': [...], 'pose_keypoints_2d': [...]}, ...]}"
 _HOW_TO_TRACK = "OpenPose writes person_id [-1] unless it tracks people"
@@ -120,25 +136,44 @@ def _pose_key(person: dict) -> str | None:
     return next((k for k in ("pose_keypoints_2d", "pose_keypoints") if k in person), None)
 
 
-def read(path: Any, assign_ids: str | None = None, include: str = "pose", fps: float | None = None) -> PoseFile:
+def _has_parts(person: Any) -> bool:
+    return isinstance(person, dict) and any(isinstance(person.get(k), list) and person[k] for k, _ in PARTS)
+
+
+def _part(person: dict, key: str, points: int, f: Path, where: str) -> np.ndarray:
+    """``(points, 3)`` triples of one face / hand list; empty or absent: "not found" (zeros)."""
+    values = person.get(key)
+    if values is None or values == []:
+        return np.zeros((points, 3))
+    triples = keypoint_triples(values, f, where, key)
+    if len(triples) != points:
+        raise SynspInputError(
+            f"{f}: {where}: {key!r} has {len(triples)} points; expected {points} (OpenPose's "
+            f"{3 * points} values) or an empty list; the body alone reads with "
+            "synsp.io.openpose.read(..., include='pose')")
+    return triples
+
+
+def read(path: Any, assign_ids: str | None = None, include: str = "all", fps: float | None = None) -> PoseFile:
     """Read an OpenPose JSON folder (or one ``*_keypoints.json``) into a :class:`PoseFile`.
 
-    Only ``include="pose"`` (the body keypoints) is supported; face and hands stay in the documents.
+    ``include="all"``: the body, and its face and hands when the files hold any beside a BODY_25 body
+    (skeleton ``openpose137``); ``"pose"``: the body alone, face and hands kept in the documents.
     ``assign_ids="order"`` numbers untracked people by their position in ``people``; ``fps`` is
     stored on the result (OpenPose does not record it).
     """
     p = as_path(path)
-    if include != "pose":
+    if include not in INCLUDE:
         raise SynspInputError(
-            f"include is {include!r}; only 'pose' (the body keypoints) is supported; face and hand "
-            "keypoints are kept in the files unchanged")
+            f"include is {include!r}; expected 'all' (the body, and face and hands where the files have them) "
+            "or 'pose' (the body keypoints alone; face and hands are kept in the files unchanged)")
     if fps is not None and not (isinstance(fps, (int, float)) and fps > 0):
         raise SynspInputError(f"fps is {fps!r}; expected a positive frame rate")
     if not p.exists():
         raise SynspInputError(f"{p}: file not found")
     files = _frame_files(p)
     first = files[0][0]
-    documents, instances, style = {}, [], None
+    documents, people_of, style = {}, {}, None
     for number, f in files:
         doc, text = load_json(f, _EXPECTED)
         style = style or json_style(text)
@@ -146,20 +181,30 @@ def read(path: Any, assign_ids: str | None = None, include: str = "pose", fps: f
         if not isinstance(people, list):
             found = f"an object with keys {sorted(doc)[:8]}" if isinstance(doc, dict) else kind_of(doc)
             raise SynspInputError(f"{f}: the document is {found}; expected {_EXPECTED}")
-        for k, person in enumerate(people):
+        documents[f.name], people_of[f.name] = doc, people
+    whole = include == "all" and any(_has_parts(person) for people in people_of.values() for person in people)
+    instances = []
+    for number, f in files:
+        for k, person in enumerate(people_of[f.name]):
             where = f"person {k}"
             key = _pose_key(person) if isinstance(person, dict) else None
             if key is None:
                 found = f"an object with keys {sorted(person)[:8]}" if isinstance(person, dict) else kind_of(person)
                 raise SynspInputError(f"{f}: {where} is {found}; expected an object with 'pose_keypoints_2d'")
             triples = keypoint_triples(person[key], f, where, key)  # (J, 3): x, y, confidence
+            if whole and len(triples) == BODY25_JOINTS:
+                triples = np.concatenate([triples] + [_part(person, k2, n, f, where) for k2, n in PARTS])
             instances.append(Instance(
                 frame=number - first, order=k, track_id=_person_id(person.get("person_id"), f, where),
                 where=f"{f.name}, {where}", loc=(f.name, "people", k), keypoints=triples[:, :2], scores=triples[:, 2]))
-        documents[f.name] = doc
     tracks, locations = build_tracks(p, instances, assign_ids, _HOW_TO_TRACK)
     shape = instances[0].keypoints.shape if instances else None
-    skeleton, note = _MODELS.get(shape[0], (None, f"{shape[0]} body keypoints: not BODY_25")) if shape else (None, None)
+    if shape and shape[0] == WHOLE_JOINTS:
+        skeleton, note = "openpose137", None
+    else:
+        skeleton, note = _MODELS.get(shape[0], (None, f"{shape[0]} body keypoints: not BODY_25")) if shape else (None, None)
+        if whole and shape:
+            note = f"{note}; face and hand keypoints are read beside a BODY_25 body only, kept unchanged"
     meta = {
         "layout": "openpose-folder" if p.is_dir() else "openpose-file",
         "documents": documents,  # file name -> parsed document, in frame order
@@ -183,7 +228,14 @@ def write(path: Any, pose_file: PoseFile) -> Path:
     for kp, loc in rows:
         person = value_at(documents, loc)
         key = _pose_key(person)
-        edits.append((loc, {key: with_coords(person[key], kp)}))
+        new = {key: with_coords(person[key], kp[:len(person[key]) // 3])}
+        if len(kp) == WHOLE_JOINTS:  # openpose137: face and hands where the person has them
+            start = BODY25_JOINTS
+            for part, points in PARTS:
+                if person.get(part):
+                    new[part] = with_coords(person[part], kp[start:start + points])
+                start += points
+        edits.append((loc, new))
     documents = with_edits(documents, edits)
     if meta["layout"] == "openpose-file":
         (doc,) = documents.values()
