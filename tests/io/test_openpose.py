@@ -163,6 +163,15 @@ def test_old_pose_keypoints_key(tmp_path):
     out = openpose.write(tmp_path / "out", pf.with_keypoints({0: pf.tracks[0].keypoints + 1}))
     written = json.loads((out / "clip_000000000000_keypoints.json").read_text())["people"][0]
     assert sorted(written) == ["person_id", "pose_keypoints"] and written["pose_keypoints"][:2] == [1.0, 1.0]
+    person["hand_right_keypoints"] = [3.0, 4.0, 0.5] * 21  # older versions' hand key, beside the body
+    _folder(tmp_path / "old", {0: [person]})
+    pf = openpose.read(tmp_path / "old")
+    assert pf.skeleton == "openpose137"
+    np.testing.assert_array_equal(pf.tracks[0].keypoints[0, 116:], np.broadcast_to([3.0, 4.0], (21, 2)))
+    out = openpose.write(tmp_path / "out2", pf.with_keypoints({0: pf.tracks[0].keypoints + 1}))
+    written = json.loads((out / "clip_000000000000_keypoints.json").read_text())["people"][0]
+    assert sorted(written) == ["hand_right_keypoints", "person_id", "pose_keypoints"]
+    assert written["hand_right_keypoints"][:3] == [4.0, 5.0, 0.5]
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,8 @@ Frames: the number before ``_keypoints.json`` (``video_000000000042_keypoints.js
 so a missing file is a frame without people.  All files of the folder must share the name
 before the number.  A single ``*_keypoints.json`` file can be read (one frame) and written too.
 
-Keypoints: the body, ``pose_keypoints_2d`` (``pose_keypoints`` in older OpenPose versions): 25 joints
+Keypoints: the body, ``pose_keypoints_2d`` (``pose_keypoints`` in older OpenPose versions, likewise
+``face_keypoints`` ...): 25 joints
 -> skeleton ``body25``; the COCO-18 model's 18 joints (and other models) are read with skeleton
 None and a ``meta["note"]``.  The confidence ``c`` is the score; a joint OpenPose did not find
 is (0, 0) with confidence 0 and stays so (downstream code drops it by a confidence threshold).
@@ -136,12 +137,20 @@ def _pose_key(person: dict) -> str | None:
     return next((k for k in ("pose_keypoints_2d", "pose_keypoints") if k in person), None)
 
 
+def _part_key(person: dict, key: str) -> str:
+    """``key`` (``face_keypoints_2d``), or its name in older OpenPose versions (``face_keypoints``) where the
+    person has only that."""
+    return key if key in person or key[:-3] not in person else key[:-3]
+
+
 def _has_parts(person: Any) -> bool:
-    return isinstance(person, dict) and any(isinstance(person.get(k), list) and person[k] for k, _ in PARTS)
+    return isinstance(person, dict) and any(
+        isinstance(v := person.get(_part_key(person, k)), list) and v for k, _ in PARTS)
 
 
 def _part(person: dict, key: str, points: int, f: Path, where: str) -> np.ndarray:
     """``(points, 3)`` triples of one face / hand list; empty or absent: "not found" (zeros)."""
+    key = _part_key(person, key)
     values = person.get(key)
     if values is None or values == []:
         return np.zeros((points, 3))
@@ -232,6 +241,7 @@ def write(path: Any, pose_file: PoseFile) -> Path:
         if len(kp) == WHOLE_JOINTS:  # openpose137: face and hands where the person has them
             start = BODY25_JOINTS
             for part, points in PARTS:
+                part = _part_key(person, part)
                 if person.get(part):
                     new[part] = with_coords(person[part], kp[start:start + points])
                 start += points
