@@ -94,3 +94,8 @@ def test_a_joint_never_confident_uses_its_coordinates_and_a_never_seen_one_stays
     shift = np.linalg.norm(k - x, axis=-1).mean(axis=0)
     assert shift[7] < 3 * np.median(shift)  # refined near its raw track, not invented elsewhere
     assert np.isfinite(k).all()
+    x[:, 3] = 1e12  # the placeholder an absurd value (also left as written, not turned into NaN)
+    out, summary = refine_pose_file(pf.with_keypoints({0: x}), model="synsp-coco17-2d-w8")
+    np.testing.assert_array_equal(out.track(0).keypoints[:, 3], 1e12)
+    np.testing.assert_allclose(out.track(0).keypoints[:, :3], k[:, :3], atol=1e-9)
+    assert summary["unseen"] == 1

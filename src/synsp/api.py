@@ -503,6 +503,7 @@ def refine_tracks(pose_file, refiner, refine_part, mean_accel, fps: float | None
             at = track.frames[a:b] - track.frames[a]
             kp, conf = track.dense(a, b)
             absurd = absurd_joints(kp)  # inf or beyond ABSURD_COORDINATE: missing, like NaN
+            written = kp
             if absurd.any():
                 any_absurd = True
                 kp = np.where(absurd[..., None], np.nan, kp)
@@ -516,6 +517,8 @@ def refine_tracks(pose_file, refiner, refine_part, mean_accel, fps: float | None
             ref, filled, part_unseen = refine_part(kp, conf, valid, at, track, a, b)
             check_refined(ref, kp, np.isfinite(kp).all(-1) | filled,
                           what=f"{source}: refined track {track.track_id!r}")
+            if absurd.any():  # a joint never seen (absurd in every frame) is left as written, not as NaN
+                ref = np.where((absurd & np.isnan(ref).any(-1))[..., None], written, ref)
             out[a:b] = ref[at]
             filled_total += int(filled[at].sum())
             unseen += part_unseen
