@@ -5,7 +5,8 @@ Choosing between training runs on the test split would select on it; this script
 experiment's kind of rows on the validation split instead, so the test-split table stays unseen until a model
 is shipped. MPJPE (root-relative; mm in 3D, px in 2D) per condition; clean rows: what the method adds.
 
-Run:  python benchmarks/validation_robustness.py [--representation 2d|rotations] [--frames 8000] [--methods a,b,...]
+Run:  python benchmarks/validation_robustness.py [--representation 2d|rotations] [--frames 8000] [--accel] [--parts]
+      [--methods a,b,...]
 
 ``--representation rotations``: the robustness experiment's rotation rows (smpl24, degrees) on the validation
 split; methods are rotation refiners (filters on quaternions, rotation networks, a universal model trained
@@ -38,13 +39,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated refiners: filters, shipped models or checkpoint paths")
     parser.add_argument("--accel", action="store_true",
                         help="positions: each error row's Accel as a multiple of the input's after the MPJPE")
+    parser.add_argument("--parts", action="store_true",
+                        help="positions: also each component of a held-out family of several components alone, at "
+                             "the family's level (spiky: its white jitter alone, its outliers and brief inversions)")
     args = parser.parse_args(argv)
 
     import numpy as np
 
     from synsp.data.corpus import available_corpus_path
     from synsp.data.positions import split_positions
-    from synsp.error_families import simulate_family
+    from synsp.error_families import ErrorFamily, get_family, simulate_family
     from synsp.metrics import summarize
     from synsp.refiners import NetworkRefiner, get_refiner
     from synsp.skeletons import get_skeleton
@@ -69,6 +73,16 @@ def main(argv: list[str] | None = None) -> int:
         conds[f"{fam} {100 * level:g} %"] = [
             (g, simulate_family(g, fam, skeleton=skeleton, fps=30.0, seed=11 + 7919 * i, level=level,
                                 depth_axis=depth).pred) for i, g in enumerate(truths)]
+    if args.parts:  # which part of a family of several components makes its error
+        for fam, level in FAMILY_ROWS:
+            components = get_family(fam).components
+            if len(components) < 2 or f"{fam} {100 * level:g} % ({next(iter(components))} alone)" in conds:
+                continue
+            for comp in components:
+                part = ErrorFamily(f"{fam}:{comp}", {comp: 1.0}, clean_fraction=0.0, held_out=True)
+                conds[f"{fam} {100 * level:g} % ({comp} alone)"] = [
+                    (g, simulate_family(g, part, skeleton=skeleton, fps=30.0, seed=11 + 7919 * i, level=level,
+                                        depth_axis=depth).pred) for i, g in enumerate(truths)]
     conds["mixed"] = [(g, simulate_family(g, "mixed", skeleton=skeleton, fps=30.0, seed=5 + 7919 * i,
                                           depth_axis=depth).pred) for i, g in enumerate(truths)]
     root = get_skeleton(skeleton).root_joints
@@ -99,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     extra += [f"--corpus {args.corpus}"] if args.corpus else []
     extra += [f"--frames {args.frames}"] + ([f"--stride {args.stride}"] if args.stride is not None else [])
     extra += ["--accel"] if args.accel else []
+    extra += ["--parts"] if args.parts else []
     extra += [f"--methods {args.methods}"]
     if args.accel:
         print("\nerror rows: MPJPE / Accel as a multiple of the input's (missing joints interpolated)")

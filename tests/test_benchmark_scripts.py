@@ -117,6 +117,19 @@ def test_validation_robustness_gives_accel_ratios_on_the_error_rows_only(capsys)
     assert len(ratios) == 6 and all(0 < r < 1 for r in ratios)  # a low-pass filter lowers every error row's Accel
 
 
+def test_validation_robustness_takes_a_family_of_several_components_apart(capsys):
+    module = runpy.run_path(str(BENCHMARKS / "validation_robustness.py"))
+    assert module["main"](["--split", "test", "--frames", "300", "--parts", "--methods", "butterworth"]) == 0
+    out = capsys.readouterr().out
+    assert "--split test --frames 300 --parts --methods butterworth" in out
+    header = [line for line in out.splitlines() if line.startswith("| method")][0]
+    names = [c.strip() for c in header.split("|")[2:-1]]
+    # spiky is white jitter and single-frame outliers: each alone, at the family's level
+    assert names[-3:] == ["spiky 1 % (white alone)", "spiky 1 % (spikes alone)", "mixed"]
+    cells = [float(c) for c in [line for line in out.splitlines() if line.startswith("| butterworth")][0].split("|")[2:-1]]
+    assert len(cells) == 11 and all(c > 0 for c in cells[3:])
+
+
 def test_validation_robustness_has_the_rotation_rows(capsys):
     module = runpy.run_path(str(BENCHMARKS / "validation_robustness.py"))
     assert module["main"](["--representation", "rotations", "--split", "test", "--frames", "200",

@@ -213,7 +213,7 @@ def test_bad_folders(tmp_path):
     _folder(tmp_path / "mixed", {0: [_person(0, 0)], 1: [_person(1, 0, joints=18)]})
     with pytest.raises(SynspInputError, match="has 18 keypoints .* has 25"):
         openpose.read(tmp_path / "mixed", include="pose")
-    with pytest.raises(SynspInputError, match="has 18 keypoints .* has 137"):  # the whole body beside the 25
+    with pytest.raises(SynspInputError, match="has 18 keypoints .* has 25"):  # the body's counts, not 137
         openpose.read(tmp_path / "mixed")
 
 

@@ -191,28 +191,31 @@ def read(path: Any, assign_ids: str | None = None, include: str = "all", fps: fl
             found = f"an object with keys {sorted(doc)[:8]}" if isinstance(doc, dict) else kind_of(doc)
             raise SynspInputError(f"{f}: the document is {found}; expected {_EXPECTED}")
         documents[f.name], people_of[f.name] = doc, people
-    whole = include == "all" and any(_has_parts(person) for people in people_of.values() for person in people)
-    instances = []
+    bodies = []  # (frame number, file, index, person, body triples (J, 3))
     for number, f in files:
         for k, person in enumerate(people_of[f.name]):
-            where = f"person {k}"
             key = _pose_key(person) if isinstance(person, dict) else None
             if key is None:
                 found = f"an object with keys {sorted(person)[:8]}" if isinstance(person, dict) else kind_of(person)
-                raise SynspInputError(f"{f}: {where} is {found}; expected an object with 'pose_keypoints_2d'")
-            triples = keypoint_triples(person[key], f, where, key)  # (J, 3): x, y, confidence
-            if whole and len(triples) == BODY25_JOINTS:
-                triples = np.concatenate([triples] + [_part(person, k2, n, f, where) for k2, n in PARTS])
-            instances.append(Instance(
-                frame=number - first, order=k, track_id=_person_id(person.get("person_id"), f, where),
-                where=f"{f.name}, {where}", loc=(f.name, "people", k), keypoints=triples[:, :2], scores=triples[:, 2]))
+                raise SynspInputError(f"{f}: person {k} is {found}; expected an object with 'pose_keypoints_2d'")
+            bodies.append((number, f, k, person, keypoint_triples(person[key], f, f"person {k}", key)))
+    parts = include == "all" and any(_has_parts(person) for *_, person, _ in bodies)
+    whole = parts and all(len(body) == BODY25_JOINTS for *_, body in bodies)  # face and hands beside BODY_25 only
+    instances = []
+    for number, f, k, person, triples in bodies:
+        where = f"person {k}"
+        if whole:
+            triples = np.concatenate([triples] + [_part(person, key, n, f, where) for key, n in PARTS])
+        instances.append(Instance(
+            frame=number - first, order=k, track_id=_person_id(person.get("person_id"), f, where),
+            where=f"{f.name}, {where}", loc=(f.name, "people", k), keypoints=triples[:, :2], scores=triples[:, 2]))
     tracks, locations = build_tracks(p, instances, assign_ids, _HOW_TO_TRACK)
     shape = instances[0].keypoints.shape if instances else None
     if shape and shape[0] == WHOLE_JOINTS:
         skeleton, note = "openpose137", None
     else:
         skeleton, note = _MODELS.get(shape[0], (None, f"{shape[0]} body keypoints: not BODY_25")) if shape else (None, None)
-        if whole and shape:
+        if parts and shape:
             note = f"{note}; face and hand keypoints are read beside a BODY_25 body only, kept unchanged"
     meta = {
         "layout": "openpose-folder" if p.is_dir() else "openpose-file",
