@@ -539,6 +539,39 @@ def _hand(side: str) -> list[tuple[str, str | None]]:
     return out
 
 
+def _face_tree() -> list[tuple[str, str | None]]:
+    """The 68 iBUG points as a left/right symmetric tree rooted at the nose tip, along the contours."""
+    parent: dict[str, str | None] = {"nose_bridge_4": None, "nose_bridge_3": "nose_bridge_4",
+                                     "nose_bridge_2": "nose_bridge_3", "nose_bridge_1": "nose_bridge_2",
+                                     "nose_base": "nose_bridge_4", "upper_lip_center": "nose_base",
+                                     "inner_upper_lip_center": "upper_lip_center",
+                                     "inner_lower_lip_center": "inner_upper_lip_center",
+                                     "lower_lip_center": "inner_lower_lip_center", "chin": "lower_lip_center"}
+    for s in ("left", "right"):
+        chains = [
+            ["nose_base", f"{s}_nose_base_1", f"{s}_nose_base_2"],
+            ["nose_bridge_1"] + [f"{s}_eyebrow_{i}" for i in range(5, 0, -1)],
+            ["nose_bridge_2", f"{s}_eye_inner_corner", f"{s}_eye_upper_inner", f"{s}_eye_upper_outer",
+             f"{s}_eye_outer_corner"],
+            [f"{s}_eye_inner_corner", f"{s}_eye_lower_inner", f"{s}_eye_lower_outer"],
+            ["upper_lip_center", f"{s}_upper_lip_1", f"{s}_upper_lip_2", f"{s}_mouth_corner"],
+            ["lower_lip_center", f"{s}_lower_lip_1", f"{s}_lower_lip_2"],
+            ["inner_upper_lip_center", f"{s}_inner_upper_lip", f"{s}_inner_mouth_corner"],
+            ["inner_lower_lip_center", f"{s}_inner_lower_lip"],
+            ["chin"] + [f"{s}_jaw_{i}" for i in range(1, 9)],
+        ]
+        for chain in chains:
+            for a, b in zip(chain, chain[1:]):
+                parent[b] = a
+    return [(n, parent[n]) for n in _FACE68]
+
+
+def _face_on(anchor: str, extra: tuple[tuple[str, str], ...] = ()) -> list[tuple[str, str | None]]:
+    """The 68 face points (:func:`_face_tree`, in iBUG order) as part of a whole body: the face's root, the
+    nose tip, hangs from the body's ``anchor``; ``extra``: more (point, parent) pairs after them."""
+    return [(n, anchor if p is None else p) for n, p in _face_tree()] + list(extra)
+
+
 COCO133 = _build(
     "coco133",
     COCO17_TREE
@@ -550,7 +583,7 @@ COCO133 = _build(
         ("right_small_toe", "right_ankle"),
         ("right_heel", "right_ankle"),
     ]
-    + [(n, "nose") for n in _FACE68]
+    + _face_on("nose")
     + _hand("left")
     + _hand("right"),
     ["left_hip", "right_hip"],
@@ -559,7 +592,7 @@ COCO133 = _build(
     "subject's sides, point 0 = right end of the jaw; mirror pairs are the iBUG flip pairs), left "
     "hand 91-111 and right hand 112-132 (root, then thumb, forefinger, middle, ring, pinky, "
     "4 points each from the palm out; hand names as in MMPose). Feet hang from the ankles, "
-    "every face point from the nose, each hand root from its wrist.",
+    "the face from the nose (its tree as face68's, rooted at the nose tip), each hand root from its wrist.",
 )
 
 SMPL24 = _build(
@@ -753,33 +786,6 @@ HAND21 = _build(
 )
 
 
-def _face_tree() -> list[tuple[str, str | None]]:
-    """The 68 iBUG points as a left/right symmetric tree rooted at the nose tip, along the contours."""
-    parent: dict[str, str | None] = {"nose_bridge_4": None, "nose_bridge_3": "nose_bridge_4",
-                                     "nose_bridge_2": "nose_bridge_3", "nose_bridge_1": "nose_bridge_2",
-                                     "nose_base": "nose_bridge_4", "upper_lip_center": "nose_base",
-                                     "inner_upper_lip_center": "upper_lip_center",
-                                     "inner_lower_lip_center": "inner_upper_lip_center",
-                                     "lower_lip_center": "inner_lower_lip_center", "chin": "lower_lip_center"}
-    for s in ("left", "right"):
-        chains = [
-            ["nose_base", f"{s}_nose_base_1", f"{s}_nose_base_2"],
-            ["nose_bridge_1"] + [f"{s}_eyebrow_{i}" for i in range(5, 0, -1)],
-            ["nose_bridge_2", f"{s}_eye_inner_corner", f"{s}_eye_upper_inner", f"{s}_eye_upper_outer",
-             f"{s}_eye_outer_corner"],
-            [f"{s}_eye_inner_corner", f"{s}_eye_lower_inner", f"{s}_eye_lower_outer"],
-            ["upper_lip_center", f"{s}_upper_lip_1", f"{s}_upper_lip_2", f"{s}_mouth_corner"],
-            ["lower_lip_center", f"{s}_lower_lip_1", f"{s}_lower_lip_2"],
-            ["inner_upper_lip_center", f"{s}_inner_upper_lip", f"{s}_inner_mouth_corner"],
-            ["inner_lower_lip_center", f"{s}_inner_lower_lip"],
-            ["chin"] + [f"{s}_jaw_{i}" for i in range(1, 9)],
-        ]
-        for chain in chains:
-            for a, b in zip(chain, chain[1:]):
-                parent[b] = a
-    return [(n, parent[n]) for n in _FACE68]
-
-
 FACE68 = _build(
     "face68",
     _face_tree(),
@@ -794,7 +800,7 @@ FACE68 = _build(
 OPENPOSE137 = _build(
     "openpose137",
     [(n, p) for n, p in zip(BODY25.joints, (None if i < 0 else BODY25.joints[i] for i in BODY25.parents))]
-    + [(n, "nose") for n in _FACE68 + ["right_pupil", "left_pupil"]]
+    + _face_on("nose", (("right_pupil", "right_eye_inner_corner"), ("left_pupil", "left_eye_inner_corner")))
     + _hand("left")
     + _hand("right"),
     ["mid_hip"],
@@ -802,7 +808,8 @@ OPENPOSE137 = _build(
     "face 25-94 (face_keypoints_2d: the 68 iBUG points in the order and names of coco133's face, then the "
     "right and left pupil), left hand 95-115 and right hand 116-136 (hand_left / hand_right_keypoints_2d: "
     "root, then thumb, forefinger, middle, ring, pinky, 4 points each from the palm out). The body is "
-    "body25's tree, every face point hangs from the nose, each hand root from its wrist.",
+    "body25's tree, the face hangs from the nose (face68's tree, rooted at the nose tip; each pupil from its eye's "
+    "inner corner), each hand root from its wrist.",
 )
 
 SKELETONS: dict[str, Skeleton] = {
