@@ -33,6 +33,8 @@ EXPECTED_COUNTS = {
     "hand21": 21,
     "face68": 68,
     "openpose137": 137,
+    "halpe26": 26,
+    "halpe136": 136,
 }
 
 ALL = sorted(SKELETONS)
@@ -73,6 +75,7 @@ def test_skeleton_for_lists_candidates_by_joint_count():
     assert skeleton_for(14) == ["j14"]
     assert skeleton_for(133) == ["coco133"]
     assert skeleton_for(137) == ["openpose137"]
+    assert skeleton_for(26) == ["halpe26"] and skeleton_for(136) == ["halpe136"]
     assert skeleton_for(18) == []
 
 
@@ -245,6 +248,11 @@ SPOT_CHECKS = {  # "index name" items, from each format's documentation
     "openpose137": "0 nose, 1 neck, 8 mid_hip, 24 right_heel, 25 right_jaw_8, 33 chin, 55 nose_bridge_4, "
     "93 right_pupil, 94 left_pupil, 95 left_hand_root, 96 left_thumb1, 115 left_pinky_finger4, "
     "116 right_hand_root, 136 right_pinky_finger4",
+    "halpe26": "0 nose, 1 left_eye, 4 right_ear, 5 left_shoulder, 10 right_wrist, 11 left_hip, 16 right_ankle, "
+    "17 head_top, 18 neck, 19 mid_hip, 20 left_big_toe, 21 right_big_toe, 22 left_small_toe, "
+    "23 right_small_toe, 24 left_heel, 25 right_heel",
+    "halpe136": "19 mid_hip, 25 right_heel, 26 right_jaw_8, 34 chin, 56 nose_bridge_4, 94 left_hand_root, "
+    "114 left_pinky_finger4, 115 right_hand_root, 135 right_pinky_finger4",
     "smpl24": "0 pelvis, 1 left_hip, 2 right_hip, 3 spine1, 9 spine3, 12 neck, 15 head, "
     "16 left_shoulder, 17 right_shoulder, 20 left_wrist, 23 right_hand",
     "j14": "0 right_ankle, 2 right_hip, 3 left_hip, 5 left_ankle, 6 right_wrist, 8 right_shoulder, "
@@ -358,7 +366,8 @@ def test_coco133_face_pairs_are_the_ibug_flip_pairs():
 def test_documented_mappings_exist_and_unsound_ones_do_not():
     documented = (
         "cmu31 h36m17, h36m17 j14, smpl24 h36m17, smpl24 j14, mediapipe33 coco17, "
-        "body25 coco17, coco133 coco17, cmu31 j14, coco133 body25, openpose137 body25, openpose137 coco17"
+        "body25 coco17, coco133 coco17, cmu31 j14, coco133 body25, openpose137 body25, openpose137 coco17, "
+        "halpe26 coco17, halpe136 halpe26, halpe136 coco17"
     )
     for pair in documented.split(", "):
         assert has_mapping(*pair.split())

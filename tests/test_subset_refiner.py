@@ -70,7 +70,7 @@ def test_the_model_for_accurate_2d_detectors_leaves_accurate_input_as_accurate()
     assert after["mpjpe"] < 1.02 * before["mpjpe"] and after["accel"] < 0.95 * before["accel"]
 
 
-@pytest.mark.parametrize("skeleton,body", [("coco133", 23), ("openpose137", 25)])
+@pytest.mark.parametrize("skeleton,body", [("coco133", 23), ("openpose137", 25), ("halpe136", 26)])
 def test_the_universal_model_refines_a_whole_bodys_body_and_feet_and_the_face_and_hands_follow(skeleton, body):
     from synsp.api import UNIVERSAL_MODEL
     from synsp.skeletons import BODY_JOINTS

@@ -27,6 +27,8 @@ name             J     format                                                   
 ``hand21``       21    one hand: MediaPipe Hands, COCO-WholeBody / MMPose hands    [0] hand root
 ``face68``       68    face: iBUG 68 points (COCO-WholeBody face, 300-W, dlib)     all 68 points
 ``openpose137``  137   OpenPose --face --hand: BODY_25, face 70, hands 2 x 21      [8] mid_hip
+``halpe26``      26    Halpe body (AlphaPose, RTMPose halpe26): COCO 17 + 9        [19] mid_hip
+``halpe136``     136   Halpe full body: body 26, face 68, hands 2 x 21             [19] mid_hip
 ===============  ====  ==========================================================  ==============
 
 Custom skeletons
@@ -68,7 +70,8 @@ joints that are not plain copies of a same-named source joint are:
   it does not follow nodding, which turns the head about the head joint itself).
 * ``smpl24 -> j14`` = ``h36m17 -> j14`` after ``smpl24 -> h36m17``; ``cmu31 -> j14`` likewise.
 * ``mediapipe33 -> coco17``, ``body25 -> coco17``, ``coco133 -> coco17``, ``openpose137 -> coco17``,
-  ``openpose137 -> body25``: copies of the same-named
+  ``openpose137 -> body25``, ``halpe26 -> coco17``, ``halpe136 -> halpe26``, ``halpe136 -> coco17``: copies
+  of the same-named
   joints (MediaPipe's ``left_eye`` is the eye centre, not the inner or outer corner).
 * ``coco133 -> body25``: neck = mean(left_shoulder, right_shoulder), mid_hip = mean(left_hip,
   right_hip), the way OpenPose derives these two points from COCO labels; feet, face and limbs are
@@ -812,9 +815,59 @@ OPENPOSE137 = _build(
     "inner corner), each hand root from its wrist.",
 )
 
+HALPE26 = _build(
+    "halpe26",
+    [
+        ("nose", "neck"),
+        ("left_eye", "nose"),
+        ("right_eye", "nose"),
+        ("left_ear", "left_eye"),
+        ("right_ear", "right_eye"),
+        ("left_shoulder", "neck"),
+        ("right_shoulder", "neck"),
+        ("left_elbow", "left_shoulder"),
+        ("right_elbow", "right_shoulder"),
+        ("left_wrist", "left_elbow"),
+        ("right_wrist", "right_elbow"),
+        ("left_hip", "mid_hip"),
+        ("right_hip", "mid_hip"),
+        ("left_knee", "left_hip"),
+        ("right_knee", "right_hip"),
+        ("left_ankle", "left_knee"),
+        ("right_ankle", "right_knee"),
+        ("head_top", "neck"),
+        ("neck", "mid_hip"),
+        ("mid_hip", None),
+        ("left_big_toe", "left_heel"),
+        ("right_big_toe", "right_heel"),
+        ("left_small_toe", "left_heel"),
+        ("right_small_toe", "right_heel"),
+        ("left_heel", "left_ankle"),
+        ("right_heel", "right_ankle"),
+    ],
+    ["mid_hip"],
+    "Halpe body, 26 keypoints (AlphaPose's halpe26 models, MMPose's RTMPose body8-halpe26): COCO's 17 in "
+    "COCO order, then head (the top of the head: head_top), neck, hip (the hips' centre: mid_hip), big "
+    "toes, small toes and heels (left then right). The tree follows AlphaPose's Halpe links, rooted at "
+    "mid_hip; the toes hang from the heel as in AlphaPose's drawing.",
+)
+
+HALPE136 = _build(
+    "halpe136",
+    [(n, None if i < 0 else HALPE26.joints[i]) for n, i in zip(HALPE26.joints, HALPE26.parents)]
+    + _face_on("nose")
+    + _hand("left")
+    + _hand("right"),
+    ["mid_hip"],
+    "Halpe full body, 136 keypoints (AlphaPose's halpe136 models, MMPose's 'halpe' dataset): halpe26's body "
+    "0-25, the 68 face points 26-93 (coco133's face: iBUG order and names), left hand 94-114 and right "
+    "hand 115-135 (root, then thumb, forefinger, middle, ring, pinky, 4 points each from the palm out). "
+    "The face hangs from the nose, each hand root from its wrist.",
+)
+
 SKELETONS: dict[str, Skeleton] = {
     s.name: s for s in (H36M17, COCO17, COCO133, SMPL24, J14, MEDIAPIPE33, BODY25, CMU31, HAND21, FACE68,
-                        OPENPOSE137)
+                        OPENPOSE137, HALPE26, HALPE136)
 }
 
 SkeletonLike = Union[str, Skeleton]
@@ -822,12 +875,14 @@ SkeletonLike = Union[str, Skeleton]
 #: the skeletons synsp defines; :func:`register_skeleton` adds users' own (custom) ones to SKELETONS
 BUILTIN_SKELETONS: frozenset[str] = frozenset(SKELETONS)
 
-#: whole-body skeletons: the joints that are the body (COCO-WholeBody: body 17 and feet 6; OpenPose: BODY_25); the rest, a face
+#: whole-body skeletons: the joints that are the body (COCO-WholeBody: body 17 and feet 6; OpenPose: BODY_25;
+#: Halpe: its 26); the rest, a face
 #: and hands, are not.  The universal model, trained on bodies, refines these joints and the others follow
 #: their nearest refined joint (:class:`synsp.refiners.SubsetRefiner`).  A skeleton not listed here is all
 #: body, or (``hand21``, ``face68``) none: :data:`synsp.api.NOT_BODIES`.
 BODY_JOINTS: Mapping[str, tuple[int, ...]] = MappingProxyType({"coco133": tuple(range(23)),
-                                                                "openpose137": tuple(range(25))})
+                                                                "openpose137": tuple(range(25)),
+                                                                "halpe136": tuple(range(26))})
 
 
 def register_skeleton(skeleton: Skeleton) -> Skeleton:
@@ -1005,6 +1060,9 @@ _register("body25", "coco17", _same(*_COCO17_NAMES), "Selection of the same-name
 _register("coco133", "coco17", _same(*_COCO17_NAMES), "The first 17 keypoints.")
 _register("openpose137", "body25", _same(*BODY25.joints), "The first 25 keypoints (pose_keypoints_2d).")
 _register("openpose137", "coco17", _same(*_COCO17_NAMES), "Selection of the same-named body keypoints, as body25's.")
+_register("halpe26", "coco17", _same(*_COCO17_NAMES), "The first 17 keypoints.")
+_register("halpe136", "halpe26", _same(*HALPE26.joints), "The first 26 keypoints.")
+_register("halpe136", "coco17", _same(*_COCO17_NAMES), "The first 17 keypoints.")
 _register(
     "coco133",
     "body25",

@@ -139,6 +139,14 @@ def test_mmpose_demo_layout_wholebody_meta_and_image_layout(tmp_path):
     assert one.num_frames == 1 and [t.track_id for t in one.tracks] == [0, 1]
 
 
+@pytest.mark.parametrize("dataset,joints,skeleton", [("halpe26", 26, "halpe26"), ("halpe", 136, "halpe136")])
+def test_mmpose_halpe_models_by_dataset_name(tmp_path, dataset, joints, skeleton):
+    frames = [{"frame_id": f, "instances": [{"keypoints": _kp(f, 0, joints=joints), "keypoint_scores": [0.8] * joints}]}
+              for f in range(2)]
+    doc = {"meta_info": {"dataset_name": dataset, "num_keypoints": joints}, "instance_info": frames}
+    assert kj.read(_dump(tmp_path / "demo.json", doc)).skeleton == skeleton
+
+
 def test_mmpose_3d_keypoints(tmp_path):
     p = _dump(tmp_path / "lifted.json", _mmpose1_frames(dims=3))
     pf = kj.read(p, fps=25)
@@ -205,6 +213,47 @@ def test_coco_string_image_ids_sort_naturally(tmp_path):
     res[0]["keypoints"][0] = 10.0
     pf = kj.read(_dump(tmp_path / "r.json", res))
     assert pf.num_frames == 3 and pf.tracks[0].keypoints[2, 0, 0] == 10.0  # img10 is the last frame
+
+
+def _alphapose(joints: int, ids) -> list[dict]:
+    """AlphaPose's alphapose-results.json: image names as ids, 'idx' per person (people 0 and 1, 4 frames)."""
+    res = []
+    for f in range(4):
+        for person in (1, 0):
+            kp = np.array(_kp(f, person, joints=joints))
+            flat = np.concatenate([kp, np.full((joints, 1), 0.8)], axis=1).reshape(-1).tolist()
+            res.append({"image_id": f"{f}.jpg", "category_id": 1, "keypoints": flat, "score": 2.7,
+                        "box": [1.0, 2.0, 3.0, 4.0], "idx": ids(person)})
+    return res
+
+
+@pytest.mark.parametrize("ids", [lambda p: [float(3 + 4 * p)], lambda p: 3 + 4 * p])
+def test_alphapose_tracked_ids_are_the_tracks_and_halpe_is_recognised(tmp_path, ids):
+    res = _alphapose(26, ids)
+    pf = kj.read(_dump(tmp_path / "alphapose-results.json", res))
+    assert pf.format == "coco" and pf.skeleton == "halpe26" and pf.num_frames == 4
+    assert [t.track_id for t in pf.tracks] == [7, 3]  # idx 3 + 4 * person: person 1 (idx 7) comes first
+    np.testing.assert_array_equal(pf.track(7).keypoints[2], _kp(2, 1, joints=26))
+    new = {t.track_id: t.keypoints + 1 for t in pf.tracks}
+    out = kj.write(tmp_path / "out.json", pf.with_keypoints(new))
+    written = json.loads(out.read_text())
+    assert _without(written, "keypoints") == _without(res, "keypoints")  # image names, idx, boxes kept
+    assert_same_pose_files(kj.read(out), pf.with_keypoints(new))
+    assert kj.read(_dump(tmp_path / "136.json", _alphapose(136, ids))).skeleton == "halpe136"
+
+
+def test_alphapose_without_tracking_shares_idx_0_and_is_read_as_a_file_without_ids(tmp_path):
+    path = _dump(tmp_path / "alphapose-results.json", _alphapose(17, lambda p: [0.0]))
+    with pytest.raises(SynspInputError, match="same frame"):
+        kj.read(path)  # two people, no usable ids: they must be told apart
+    pf = kj.read(path, assign_ids="order")
+    assert [t.track_id for t in pf.tracks] == [0, 1]
+    np.testing.assert_array_equal(pf.track(0).keypoints[:, 0], [_kp(f, 1)[0] for f in range(4)])
+    one = [r for r in _alphapose(17, lambda p: [0.0]) if r["keypoints"][0] < 1000]  # person 0 alone
+    assert [t.track_id for t in kj.read(_dump(tmp_path / "one.json", one)).tracks] == [0]
+    mixed = _alphapose(17, lambda p: [1.0, 2.0] if p else 5)  # a list of two: not a tracker's id
+    with pytest.raises(SynspInputError, match="same frame"):
+        kj.read(_dump(tmp_path / "mixed.json", mixed))
 
 
 def test_coco_annotations_empty_images_are_frames(tmp_path):

@@ -18,9 +18,10 @@ Layouts read (``format_of`` names the first three ``"mmpose"``, the others ``"co
          [...], ...]                                                                 # frame 1, ...
       rows of four values are [x, y, z, score]
 
-    COCO results (a flat list; several entries share an image in a multi-person frame)
+    COCO results (a flat list; several entries share an image in a multi-person frame), AlphaPose's too
         [{"image_id": 1, "category_id": 1, "keypoints": [x1, y1, v1, x2, ...], "score": s,
           "track_id": 0}, ...]                                                 # track_id optional
+      AlphaPose: "image_id": "12.jpg", ids in "idx" (with --pose_track; see Tracks)
 
     COCO annotations (COCO, PoseTrack, COCO-WholeBody)
         {"images": [{"id": 1, "file_name": ...}, ...],
@@ -39,12 +40,14 @@ confidence in results, the visibility flag 0/1/2 in annotations).  A joint the e
 find stays where the file puts it (usually (0, 0)) with score 0; downstream code drops it by a
 confidence threshold.  A ``null`` coordinate is read as NaN and written back as ``null``.
 
-Tracks: the ``track_id`` of each instance.  A file without track ids is one track (id 0) if no
+Tracks: the ``track_id`` of each instance (AlphaPose results: ``idx``, where it tells people apart).
+A file without track ids is one track (id 0) if no
 frame has more than one instance; otherwise ``read(..., assign_ids="track")`` follows each person
 from frame to frame by motion continuity (:mod:`synsp.identity`; ``synsp refine`` does this by
 default), ``assign_ids="order"`` makes the position of an instance within its frame its id, and
 without either the reader refuses (people cannot be told apart).  Skeleton: ``coco17`` for 17 2-D keypoints, ``h36m17`` for 17 3-D keypoints (MMPose's pose
-lifters predict Human3.6M joints, in metres), ``coco133`` for 133, or the ``dataset_name`` of the
+lifters predict Human3.6M joints, in metres), ``coco133`` for 133, ``halpe26`` / ``halpe136`` for 26 /
+136 (AlphaPose, RTMPose-Halpe), or the ``dataset_name`` of the
 demo's ``meta_info``; ``hand21`` for 21 keypoints and ``face68`` for 68 (MMPose's hand and face
 models: OneHand10K, FreiHAND, RHD, COCO-WholeBody hand; 300W, COCO-WholeBody face).
 
@@ -56,6 +59,7 @@ and keys, and the indentation style are kept.  Scores are not changed.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import gzip
 import itertools
 import json
@@ -96,6 +100,7 @@ _HOW_TO_TRACK = (
 )
 #: MMPose dataset names (``meta_info["dataset_name"]``) -> synsp skeleton
 _DATASET_SKELETONS = {"coco": "coco17", "coco_wholebody": "coco133", "h36m": "h36m17",
+                      "halpe26": "halpe26", "halpe": "halpe136",
                       # MMPose's hand and face datasets of 21 / 68 points (synsp.skeletons hand21, face68)
                       **dict.fromkeys(("coco_wholebody_hand", "onehand10k", "freihand", "rhd2d", "interhand2d",
                                        "panoptic_hand2d"), "hand21"),
@@ -606,7 +611,24 @@ def _skeleton(dataset: dict, num_joints: int | None, dims: int | None) -> str | 
         return _DATASET_SKELETONS[dataset["dataset_name"]]
     if num_joints == 17:
         return "h36m17" if dims == 3 else "coco17"
-    return {133: "coco133", 21: "hand21", 68: "face68"}.get(num_joints)
+    return {133: "coco133", 21: "hand21", 68: "face68", 26: "halpe26", 136: "halpe136"}.get(num_joints)
+
+
+def _alphapose_ids(doc: list, instances: list[Instance]) -> list[Instance]:
+    """COCO results without ``track_id`` whose entries carry AlphaPose's ``idx``: its tracker's ids
+    (``--pose_track``; a number or a one-element list) become the track ids, when every entry has an
+    integer one and no frame has two alike.  Without tracking AlphaPose writes 0 for everyone, so
+    several people in a frame share it: then the file is read as one without ids."""
+    ids = []
+    for inst in instances:
+        v = value_at(doc, inst.loc).get("idx")
+        v = v[0] if isinstance(v, list) and len(v) == 1 else v
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v != int(v):
+            return instances
+        ids.append(int(v))
+    if not ids or len(set(zip((i.frame for i in instances), ids))) < len(ids):
+        return instances
+    return [dataclasses.replace(inst, track_id=i) for inst, i in zip(instances, ids)]
 
 
 def read(path: Any, assign_ids: str | None = None, fps: float | None = None) -> PoseFile:
@@ -625,6 +647,8 @@ def read(path: Any, assign_ids: str | None = None, fps: float | None = None) -> 
         for frame, entries in frames
         for order, (loc, inst, where) in enumerate(entries)
     ]
+    if layout == "coco-results" and all(inst.track_id is None for inst in instances):
+        instances = _alphapose_ids(doc, instances)
     tracks, locations = build_tracks(p, instances, assign_ids, _HOW_TO_TRACK)
     shape = instances[0].keypoints.shape if instances else None
     dims = shape[1] if shape else None
