@@ -52,6 +52,13 @@ def test_swapped_tracks_are_refined_along_each_person_and_written_back_in_place(
     assert 0.95 * swapped <= summary["reassigned"] <= swapped
     plain, off = refine_pose_file(pf, model="butterworth", repair=False)
     assert off["reassigned"] == 0
+    # tracks that are separate recordings (a SmoothNet file's sequences) are never given each other's frames
+    separate = PoseFile(pf.tracks, pf.num_frames, "array", skeleton="coco17", fps=30.0,
+                        meta={"independent_tracks": True})
+    alone, kept = refine_pose_file(separate, model="butterworth")
+    assert kept["reassigned"] == 0
+    for a, b in zip(alone.tracks, plain.tracks):
+        np.testing.assert_allclose(a.keypoints, b.keypoints, atol=1e-9)
     near = [np.abs(t.frames - 200) < 10 for t in pf.tracks]  # no smoothing from one person into the other
     assert error(refined, truth, near) < 0.35 * error(plain, truth, near)
     assert error(refined, truth) < error(pf, truth) and error(refined, truth) < error(plain, truth)

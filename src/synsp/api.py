@@ -412,7 +412,9 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
     refiner = fit_refiner(refiner_of(name), pose_file.num_joints, pose_file.skeleton)
 
     original, owner, reassigned = pose_file, None, 0
-    if repair and len(pose_file.tracks) > 1:  # identity swaps between tracks first: refine each person
+    # identity swaps between tracks first: refine each person (not between tracks that are separate recordings:
+    # a SmoothNet file's sequences, each on its own timeline from frame 0)
+    if repair and len(pose_file.tracks) > 1 and not pose_file.meta.get("independent_tracks"):
         ident = repair_track_identities([(t.frames, t.keypoints, t.scores) for t in pose_file.tracks])
         if ident.reassigned:
             owner, reassigned = ident.owner, ident.reassigned

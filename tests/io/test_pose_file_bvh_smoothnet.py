@@ -138,6 +138,7 @@ def test_smoothnet_pickled_round_trip(h36m):
     assert pose_file_format(d) == "smoothnet" and pose_file_format(g) == "smoothnet"
     with pytest.raises(SynspInputError, match=r"object array.*trust_pickle=True.*--trust-pickle.*convert_smoothnet"):
         read_pose_file(d)
+    assert read_pose_file(d, trust_pickle=True).meta["independent_tracks"]  # sequences: no identity repair
     before = load_smoothnet(root, "h36m", "fcn", "3D", "test", trust_pickle=True)
     safe_out = d.with_name(d.name[:-4] + ".safe.npz")  # where load_smoothnet looks first
     refined = _check_round_trip(root, d, safe_out, trust=True)

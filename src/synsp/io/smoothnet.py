@@ -685,6 +685,7 @@ def read(path: Any, trust_pickle: bool = False):
     return PoseFile(tracks=tracks, num_frames=longest, format="smoothnet", skeleton=skeleton, fps=fps,
                     units="m" if rep == "3D" else "px", source=p,
                     meta=dict(read_from=used, key=key, representation=rep, track_ids=ids, data=data,
+                              independent_tracks=True,  # separate recordings: no identity repair between them
                               kinds=_key_kinds(used, data),
                               original_name=str(safe["source"]) if safe and safe.get("source") else used.name))
 
