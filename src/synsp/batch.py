@@ -176,7 +176,7 @@ def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model:
         get_skeleton(skeleton)  # an unknown name fails before any work
     fmt = pose_file_format(input_path)
     kw: dict[str, Any] = {"key": key} if key and fmt in ("array", "smpl") else {}
-    if trust_pickle and fmt in ("smpl", "smoothnet"):
+    if trust_pickle and fmt in ("smpl", "smoothnet", "videopose3d"):
         kw["trust_pickle"] = True
     if assign_ids is not None and fmt in ("mmpose", "coco", "openpose"):
         kw["assign_ids"] = assign_ids

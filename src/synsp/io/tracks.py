@@ -231,6 +231,7 @@ FORMATS: dict[str, tuple[str, str]] = {
     "openpose": ("openpose", "OpenPose JSON folder (one *_keypoints.json per frame, BODY_25)"),
     # before mediapipe/smpl: a pickle-free SmoothNet SMPL file ('pose' (N, 72)) would pass as SMPL parameters
     "smoothnet": ("smoothnet", "SmoothNet-format npz (Human3.6M, 3DPW, AIST++ detected/groundtruth files)"),
+    "videopose3d": ("videopose3d", "VideoPose3D 2D dataset npz (positions_2d per video and camera; pickled)"),
     "mediapipe": ("mediapipe", "MediaPipe landmark CSV/NPZ (33 landmarks, x, y, z, visibility)"),
     "smpl": ("smpl", "SMPL parameter npz (poses/betas/trans as written by body-model estimators)"),
     "trc": ("trc", "TRC marker file (OpenSim / Sports2D / Pose2Sim)"),
@@ -292,6 +293,7 @@ _OWN_SUFFIXES: dict[str, tuple[str, ...]] = {
     "mmpose": (".json", ".json.gz"),
     "coco": (".json", ".json.gz"),
     "smoothnet": (".npz",),
+    "videopose3d": (".npz",),
     "mediapipe": (".csv", ".csv.gz", ".npz"),
     "smpl": (".npz",),
     "trc": (".trc", ".trc.gz"),
@@ -299,12 +301,13 @@ _OWN_SUFFIXES: dict[str, tuple[str, ...]] = {
     "array": (".npy", ".npz"),
 }
 #: formats whose own writer takes .npz (the others write .npy/.npz as a plain array)
-_NPZ_FORMATS = ("array", "mediapipe", "smpl", "smoothnet")
+_NPZ_FORMATS = ("array", "mediapipe", "smpl", "smoothnet", "videopose3d")
 #: why a format's own suffixes are few (in the message refusing another suffix)
 _WHY_NOT = {
     "bvh": "writing refined joint positions back into BVH rotations is not supported; refining a .bvh into a "
            ".bvh refines its joint rotations instead",
     "smoothnet": "a SmoothNet file is written as a (pickle-free) .npz",
+    "videopose3d": "a VideoPose3D dataset is written as the .npz its lifter reads",
 }
 #: every suffix some writer writes: a name ending in one is not taken as an OpenPose folder
 _FILE_SUFFIXES = (".json", ".json.gz", ".npy", ".npz", ".csv", ".csv.gz", ".trc", ".trc.gz", ".bvh", ".bvh.gz",
