@@ -505,3 +505,24 @@ def test_online_smoothing_is_a_zero_delay_stream_of_the_refiner():
     stream = Stream("kalman-rts", causal=True)
     np.testing.assert_allclose(np.stack([stream.push(f)[0] for f in x]), get_filter("kalman", process_noise=100.0)(x),
                                atol=1e-12)
+
+
+def test_mmpose1_inferencer_lists_come_back_as_lists_that_json_can_write():
+    """MMPose 1.x's inferencer gives keypoints as [[x, y], ...] lists (and keypoint_scores beside them);
+    the smoothed results keep that, online and offline, so json.dump still writes them."""
+    import json
+
+    rng = np.random.default_rng(5)
+    frames = [[{"keypoints": (300 + 2.0 * t + rng.normal(0, 2, (17, 2))).tolist(), "keypoint_scores": [0.9] * 17,
+                "bbox": ([1.0, 2.0, 3.0, 4.0],), "bbox_score": 0.9}] for t in range(40)]
+    offline = Smoother("synsp", keypoint_dim=2).smooth(frames)
+    online = Smoother("synsp", keypoint_dim=2)
+    for t, frame in enumerate(frames):
+        for res, src in ((online.smooth(frame)[0], frame[0]), (offline[t][0], frame[0])):
+            kp = res["keypoints"]
+            assert isinstance(kp, list) and len(kp) == 17 and all(isinstance(p, list) and len(p) == 2 for p in kp)
+            assert res["keypoint_scores"] == src["keypoint_scores"] and res["bbox"] == src["bbox"]
+            json.dumps(res["keypoints"])
+    raw = np.array([f[0]["keypoints"] for f in frames])
+    smooth = np.array([f[0]["keypoints"] for f in offline])
+    assert np.abs(np.diff(smooth, 2, axis=0)).mean() < 0.5 * np.abs(np.diff(raw, 2, axis=0)).mean()

@@ -86,7 +86,8 @@ in MMPose (``track_id`` on some instances of a frame only, or the same id
 twice, raises); ``keypoints`` are ``(K, C)`` arrays whose first
 ``keypoint_dim`` columns are coordinates, any further columns (scores, ...)
 are returned untouched; each returned dict is a deep copy and its keypoints
-keep their dtype, as in MMPose (integer coordinates are truncated); the input
+keep their dtype, as in MMPose (integer coordinates are truncated), and MMPose 1.x's
+``[[x, y], ...]`` lists stay lists (``json.dump`` still writes them); the input
 is not modified; an offline call whose frames hold no instance at all warns as
 MMPose does.  NaN keypoints are missing: filters fill them by interpolation
 offline and hold their last value online (a Kalman filter does not measure
@@ -856,11 +857,13 @@ class Smoother:
     def _scatter(self, result: Mapping, kp: np.ndarray, smoothed: np.ndarray) -> Any:
         """A deep copy of ``result`` with the smoothed coordinates written into its keypoints.
 
-        An array keeps its dtype, as in MMPose (integer coordinates truncated); other sequences become float64.
+        An array keeps its dtype, as in MMPose (integer coordinates truncated); a tensor comes back as an
+        array; nested lists (MMPose 1.x's inferencer results, ``[[x, y], ...]``) stay nested lists of floats,
+        so the result can still be written as JSON.
         """
         out = copy.deepcopy(result)
         original = result[self.key]
         new = np.array(kp, copy=True) if isinstance(original, np.ndarray) else np.asarray(kp, dtype=np.float64)
         new[:, : self.keypoint_dim] = smoothed
-        out[self.key] = new
+        out[self.key] = new.tolist() if isinstance(original, (list, tuple)) else new
         return out
