@@ -275,3 +275,30 @@ def test_views_are_repaired_each_alone():
     bad[150:180, 2][:, arms[:, 0]], bad[150:180, 2][:, arms[:, 1]] = gt[150:180][:, arms[:, 1]], gt[150:180][:, arms[:, 0]]
     np.testing.assert_allclose(synsp.refine(bad, model="butterworth", views=True),
                                synsp.refine(views, model="butterworth", views=True), atol=1e-9)
+
+
+def test_a_whole_body_is_repaired_on_its_body_and_its_hands_and_face_follow():
+    """COCO-WholeBody: the groups are decided on the body's pairs and relabelled whole, so an arm
+    inversion brings its hand back too; the decisions are those on the body alone."""
+    sk = get_skeleton("coco133")
+    rng = np.random.default_rng(3)
+    offsets = rng.normal(0, 8, (116, 2))  # feet, face and hands ride on their nearest body joint
+    anchor = [sk.nearest_ancestor(j, set(range(17))) for j in range(17, 133)]
+    restored, total = 0, 0
+    for i, gt17 in enumerate(_clips("coco17", True)[:8]):
+        gt = np.concatenate([gt17, gt17[:, anchor] + offsets], axis=1)
+        inv = simulate_inversions(gt, sk, rate=0.1, seed=200 + i)
+        noisy = inv.poses + rng.normal(0, 1.0, gt.shape)
+        r = repair_inversions(noisy, sk)
+        assert r.groups == tuple(g for g in limb_groups(sk) if g in r.groups)  # the body's groups
+        wrong = np.linalg.norm(r.poses - gt, axis=-1) > 6.0  # (T, 133) still on the other side (noise: 1 px)
+        hands = np.r_[91:133]
+        restored += int((~wrong[inv.truth.any(1)][:, hands].any(1)).sum())
+        total += int(inv.truth.any(1).sum())
+        # the same decisions as the repair of the body (and feet) alone with the same groups
+        body = repair_inversions(noisy[:, :23], dataclasses.replace(sk, name="body-only", joints=sk.joints[:23],
+                                                                    parents=sk.parents[:23],
+                                                                    left_right=tuple(p for p in sk.left_right
+                                                                                     if max(p) < 23)))
+        np.testing.assert_array_equal(r.flipped, body.flipped[:, [body.groups.index(g) for g in r.groups]])
+    assert restored > 0.9 * total

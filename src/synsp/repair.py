@@ -9,7 +9,9 @@ where it ends.  :func:`repair_inversions` finds those jumps.
 Groups.  The skeleton's left/right pairs are split into limb groups (:func:`limb_groups`):
 ``arms`` (shoulders, collar bones, elbows, wrists and everything hung below them: hands,
 fingers), ``legs`` (hips, knees, ankles, heels, feet, toes), ``head`` (eyes, ears, mouth, jaw,
-...), and ``other`` for pairs whose names say nothing (custom skeletons).  A pair belongs to the
+...), and ``other`` for pairs whose names say nothing (custom skeletons).  On a whole body
+(:data:`synsp.skeletons.BODY_JOINTS`: COCO-WholeBody, OpenPose with face and hands, Halpe-136) each
+group is decided on its body pairs alone and relabelled whole, face and fingers included.  A pair belongs to the
 group of the first joint on its path up the kinematic tree (through joints of its side) whose name
 says arm or leg (MediaPipe's finger points follow the wrist, BODY_25's toes the ankle, WholeBody's
 hands the wrist).
@@ -67,7 +69,7 @@ import numpy as np
 
 from .identity import reorder, repair_identities
 from .metrics import size_of
-from .skeletons import Skeleton, get_skeleton
+from .skeletons import BODY_JOINTS, Skeleton, get_skeleton
 from .timeseries import second_difference
 from .validation import SynspInputError, absurd_joints, check_poses, to_numpy
 
@@ -174,17 +176,28 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
                               f"expected {{group: value}} for each of {names}")
     single = x.ndim == 3
     x4 = x[:, None] if single else x
-    T, P, J, _ = x4.shape
     conf = None
     if confidence is not None:
         conf = to_numpy(confidence, name="confidence")
         if conf.shape != x.shape[:-1]:
             raise SynspInputError(f"confidence has shape {conf.shape}; expected {x.shape[:-1]} like the poses")
         conf = conf[:, None] if single else conf
+    # a whole body (BODY_JOINTS: COCO-WholeBody, OpenPose with face and hands, Halpe-136): each group is decided on
+    # its body pairs alone and relabelled whole (a hand's points follow its arm), at a fifth of the memory
+    evidence, xe, ce = table, x4, conf
+    body = BODY_JOINTS.get(sk.name)
+    if body is not None:
+        at = {j: i for i, j in enumerate(body)}
+        evidence = {g: tuple((at[a], at[b]) for a, b in pairs if a in at and b in at) for g, pairs in table.items()}
+        evidence = {g: pairs for g, pairs in evidence.items() if pairs}
+        names = tuple(evidence)
+        xe = x4[:, :, list(body)]
+        ce = None if conf is None else conf[:, :, list(body)]
+    T, P, J, _ = xe.shape
     flipped = np.zeros((T, P, len(names)), dtype=bool)
     for p in range(P):
-        xp = x4[:, p]
-        cp = None if conf is None else conf[:, p]
+        xp = xe[:, p]
+        cp = None if ce is None else ce[:, p]
         usable = np.isfinite(xp).all(-1)
         if cp is not None:
             usable &= np.nan_to_num(cp) >= min_confidence
@@ -194,10 +207,10 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
             continue
         edge = 3 * switch_cost if edge_cost is None else edge_cost
         costs, seps = [], []
-        units = (_scales(xs, [np.asarray(table[g]) for g in names], sigma, floor) if scales is None
+        units = (_scales(xs, [np.asarray(evidence[g]) for g in names], sigma, floor) if scales is None
                  else [float(scales[g]) for g in names])
         for g, scale in zip(names, units):
-            pairs = np.asarray(table[g])
+            pairs = np.asarray(evidence[g])
             costs.append(_continuity_costs(xs, weight, pairs[:, 0], pairs[:, 1], scale, cap))
             # agreement with the input: relabelling a frame costs more the further apart left and right are
             sep = _rho(xs[:, pairs[:, 0]] - xs[:, pairs[:, 1]], scale, cap)
@@ -211,16 +224,16 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
                 init.append(i0)
             return (_viterbi(np.stack(init), np.stack(trans)) % 2).astype(bool)  # (sets, T)
 
-        body = np.zeros(T, dtype=bool)
+        whole = np.zeros(T, dtype=bool)
         if whole_body and "arms" in names and "legs" in names:
             # first the whole body on the evidence of arms and legs together (a detector's face points
             # often collapse rather than swap when it takes a person for back-facing), then each group
             # on the body's relabelling (its costs are the same table with the body's switches XORed in)
             limbs = [names.index("arms"), names.index("legs")]
-            body = solve([costs[limbs[0]] + costs[limbs[1]]], [seps[limbs[0]] + seps[limbs[1]]], body_move_cost)[0]
-            costs = [_relative_to(c, body) for c in costs]
-        states = solve(costs, seps, move_cost) ^ body
-        sets = [np.asarray(table[g]) for g in names]
+            whole = solve([costs[limbs[0]] + costs[limbs[1]]], [seps[limbs[0]] + seps[limbs[1]]], body_move_cost)[0]
+            costs = [_relative_to(c, whole) for c in costs]
+        states = solve(costs, seps, move_cost) ^ whole
+        sets = [np.asarray(evidence[g]) for g in names]
         for k, pairs in enumerate(sets):
             seen = np.isfinite(xp[:, pairs.reshape(-1)]).all(-1).any(-1)
             flipped[:, p, k] = states[k] & seen
