@@ -226,3 +226,25 @@ def test_repair_defaults_delay_and_memory():
         stream.push(x[t], track_id="p")
     assert stream.tracks["p"].repair.waiting == 45  # the memory a track holds for the repair: the delay
     assert len(stream.flush()["p"]) == 52
+
+
+def test_a_whole_body_online_equals_offline_deciding_on_its_body():
+    """COCO-WholeBody online: the groups of decided_pairs (the body's pairs), the offline labels with the offline
+    units, and the stream relabels the hands with their arms."""
+    from synsp.repair import decided_pairs
+    from synsp.skeletons import get_skeleton
+
+    sk = get_skeleton("coco133")
+    rng = np.random.default_rng(4)
+    gt17 = _clips("coco17", True)[2]
+    anchor = [sk.nearest_ancestor(j, set(range(17))) for j in range(17, 133)]
+    gt = np.concatenate([gt17, gt17[:, anchor] + rng.normal(0, 8, (116, 2))], axis=1)
+    lengths = rng.integers(5, 21, size=len(gt) // 80)
+    x, _, truth = _separated(gt + rng.normal(0, 1.0, gt.shape), np.ones(gt.shape[:2]), "coco133", lengths, 30, 4)
+    offline = repair_inversions(x, "coco133")
+    assert offline.groups == tuple(decided_pairs("coco133")) and all(max(max(p) for p in pairs) < 23
+                                                                       for pairs in decided_pairs("coco133").values())
+    online, r = _online(x, None, "coco133", 30, scales=group_scales(x, "coco133"))
+    assert r.groups == offline.groups
+    np.testing.assert_array_equal(online, offline.flipped)
+    assert (offline.flipped == truth[:, [tuple(limb_groups("coco133")).index(g) for g in offline.groups]]).mean() > 0.95

@@ -73,8 +73,8 @@ from .skeletons import BODY_JOINTS, Skeleton, get_skeleton
 from .timeseries import second_difference
 from .validation import SynspInputError, absurd_joints, check_poses, to_numpy
 
-__all__ = ["GROUPS", "InversionRepair", "OnlineRepair", "group_scales", "limb_groups", "repair_inversions", "relabel",
-           "repair_poses"]
+__all__ = ["GROUPS", "InversionRepair", "OnlineRepair", "decided_pairs", "group_scales", "limb_groups",
+           "repair_inversions", "relabel", "repair_poses"]
 
 GROUPS = ("arms", "legs", "head", "other")
 
@@ -112,6 +112,19 @@ def limb_groups(skeleton: Any) -> dict[str, tuple[tuple[int, int], ...]]:
             group = "head" if _word_group(sk.joints[left]) == "head" else "other"
         found[group].append((left, right))
     return {g: tuple(p) for g, p in found.items() if p}
+
+
+def decided_pairs(skeleton: Any) -> dict[str, tuple[tuple[int, int], ...]]:
+    """The pairs each limb group is decided on: :func:`limb_groups`, or on a whole body
+    (:data:`synsp.skeletons.BODY_JOINTS`) the pairs of its body only (a group without one is left out).
+    A decided group is relabelled whole (:func:`relabel`): a hand's points follow its arm."""
+    sk = skeleton if isinstance(skeleton, Skeleton) else get_skeleton(skeleton)
+    table = limb_groups(sk)
+    body = BODY_JOINTS.get(sk.name)
+    if body is None:
+        return table
+    table = {g: tuple(p for p in pairs if p[0] in body and p[1] in body) for g, pairs in table.items()}
+    return {g: pairs for g, pairs in table.items() if pairs}
 
 
 class InversionRepair(NamedTuple):
@@ -186,10 +199,10 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
     # its body pairs alone and relabelled whole (a hand's points follow its arm), at a fifth of the memory
     evidence, xe, ce = table, x4, conf
     body = BODY_JOINTS.get(sk.name)
-    if body is not None:
+    if body is not None:  # the body's joints alone, renumbered (memory), for the pairs of decided_pairs
         at = {j: i for i, j in enumerate(body)}
-        evidence = {g: tuple((at[a], at[b]) for a, b in pairs if a in at and b in at) for g, pairs in table.items()}
-        evidence = {g: pairs for g, pairs in evidence.items() if pairs}
+        evidence = {g: tuple((at[a], at[b]) for a, b in pairs) for g, pairs in decided_pairs(sk).items()
+                    if g in table}
         names = tuple(evidence)
         xe = x4[:, :, list(body)]
         ce = None if conf is None else conf[:, :, list(body)]
@@ -263,7 +276,10 @@ def group_scales(poses: Any, skeleton: Any, confidence: Any = None, *, sigma: fl
     if confidence is not None:
         usable &= np.nan_to_num(to_numpy(confidence, name="confidence")) >= min_confidence
     xs = np.where(usable[..., None], x, np.nan)
-    table = limb_groups(sk)
+    table, body = decided_pairs(sk), BODY_JOINTS.get(sk.name)
+    if body is not None:  # a whole body: its body's joints, as repair_inversions measures them
+        at = {j: i for i, j in enumerate(body)}
+        xs, table = xs[:, list(body)], {g: tuple((at[a], at[b]) for a, b in pairs) for g, pairs in table.items()}
     return dict(zip(table, _scales(xs, [np.asarray(p) for p in table.values()], sigma, floor)))
 
 
@@ -592,9 +608,11 @@ class OnlineRepair:
         if isinstance(delay, bool) or not isinstance(delay, numbers.Integral) or delay < 0:
             raise SynspInputError(f"delay is {delay!r}; expected a whole number of frames >= 0")
         sk = skeleton if isinstance(skeleton, Skeleton) else get_skeleton(skeleton)
-        table = limb_groups(sk)
+        table = decided_pairs(sk)  # a whole body: decided on its body pairs, as offline
         if not table:
             raise SynspInputError(f"skeleton {sk.name!r} has no left/right pairs: nothing to repair")
+        body = BODY_JOINTS.get(sk.name)
+        self._measured = slice(None) if body is None else list(body)  # the joints whose box is the person's size
         self.skeleton, self.groups, self.delay = sk, tuple(table), int(delay)
         G = len(self.groups)
         sets = [np.asarray(table[g]) for g in self.groups]
@@ -694,7 +712,8 @@ class OnlineRepair:
             acc = np.sqrt(((side - 2 * b + a) ** 2).sum(-1))
             self._stats.add(self._jrows, acc)
         self._recent = [self._recent[-1], side] if self._recent else [side]
-        lo, hi = np.fmin.reduce(xs, axis=0), np.fmax.reduce(xs, axis=0)  # NaN only where no joint is usable
+        body = xs[self._measured]
+        lo, hi = np.fmin.reduce(body, axis=0), np.fmax.reduce(body, axis=0)  # NaN only where no joint is usable
         size = np.max(hi - lo)
         if np.isfinite(size):
             self._stats.add(np.array([len(self.groups)]), np.array([size]))

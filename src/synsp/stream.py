@@ -148,7 +148,7 @@ from typing import Any, Hashable
 import numpy as np
 
 from .refiners import Refiner, for_skeleton, get_refiner
-from .repair import OnlineRepair, limb_groups, relabel
+from .repair import OnlineRepair, decided_pairs, limb_groups, relabel
 from .skeletons import SKELETONS
 from .validation import ABSURD_COORDINATE, SynspInputError
 
@@ -253,7 +253,7 @@ class Stream:
                                   "(or None: one second)")
         self.repair = self._repair_skeleton is not None
         self.repair_delay = int(repair_delay) if self.repair else 0
-        self.repair_groups = tuple(limb_groups(sk)) if self.repair else ()
+        self.repair_groups = tuple(decided_pairs(sk)) if self.repair else ()
 
     # ------------------------------------------------------------------ public API
 
