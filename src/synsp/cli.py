@@ -396,8 +396,8 @@ def _describe(name: str, found: dict) -> None:
 @click.option("--views", is_flag=True,
               help="a (T, P, J, D) array holds P synchronised world-frame views of one person: refine them together")
 @click.option("--trust-pickle", is_flag=True,
-              help="read a pickled SMPL file (.pkl as VIBE writes) or a SmoothNet npz with object arrays; "
-                   "unpickling runs code: only files you trust")
+              help="read a pickled SMPL file (.pkl as VIBE writes), a SmoothNet npz with object arrays or a "
+                   "VideoPose3D data_2d_*.npz; unpickling runs code: only files you trust")
 @click.option("--assign-ids", type=click.Choice(["track", "order", "none"]), default="track", show_default=True,
               help="MMPose/COCO/OpenPose files without track ids and with several people: track = follow each "
                    "person by motion continuity, order = their position in each frame, none = refuse")
@@ -414,10 +414,11 @@ def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: fl
            workers: int | None, threads: int | None, repair: bool) -> None:
     """Refine pose files person by person; each output keeps its input's format and fields.
 
-    INPUT: MMPose 0.x/1.x or COCO JSON, an OpenPose JSON folder, MediaPipe CSV/NPZ, TRC,
-    BVH (joint positions; into a .bvh OUTPUT its joint rotations), SMPL parameter npz (rotations,
-    refined by the universal rotation model or a named filter; .pkl only with --trust-pickle), a
-    SmoothNet-format npz, or a (T, J, D) / (T, P, J, D) array in .npy/.npz.  An .npy/.npz
+    INPUT: MMPose 0.x/1.x, COCO or AlphaPose JSON, an OpenPose JSON folder (face and hands too),
+    MediaPipe CSV/NPZ, TRC, BVH (joint positions; into a .bvh OUTPUT its joint rotations), SMPL
+    parameter npz (rotations, refined by the universal rotation model or a named filter; .pkl only
+    with --trust-pickle), a SmoothNet-format npz, a VideoPose3D data_2d_*.npz (--trust-pickle), or a
+    (T, J, D) / (T, P, J, D) array in .npy/.npz.  An .npy/.npz
     OUTPUT of another format gets a plain (T, P, J, D) array with track ids and scores; a
     .trc OUTPUT of one 3D person gets TRC markers; a .bvh OUTPUT of a BVH the same hierarchy with
     refined joint rotations and root path.  SmoothNet files are written back pickle-free.
