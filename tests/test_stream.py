@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import synsp
+from synsp.refiners import get_refiner
 from synsp.stream import Stream
 from synsp.validation import SynspInputError
 
@@ -441,3 +442,20 @@ def test_the_default_stream_is_the_universal_model_any_body_2d_or_3d_no_harm_to_
     with pytest.raises(SynspInputError, match="skeleton"):  # the repair needs to know the left/right pairs
         Stream(repair=True)
     assert Stream(repair=True, skeleton="h36m17").repair
+
+
+def test_a_hand_or_face_alone_streams_through_a_filter_as_offline_and_bodies_through_the_network():
+    """No model was trained on hands or faces: offline they get Butterworth (choose_model), online, where
+    Butterworth has no bounded delay, the default is the savgol-mmpose filter; a body keeps the network."""
+    from synsp.stream import DEFAULT_STREAM_MODEL, NOT_BODY_STREAM_FILTER
+
+    rng = np.random.default_rng(0)
+    for skeleton, J in (("hand21", 21), ("face68", 68)):
+        s = Stream(skeleton=skeleton)
+        assert s.refiner.name == NOT_BODY_STREAM_FILTER == "savgol-mmpose" and s.delay == 5
+        x = 300 + np.cumsum(rng.normal(0, 1, (40, J, 2)), axis=0) + rng.normal(0, 2, (40, J, 2))
+        out = [f for t in range(40) for f in s.push(x[t])] + list(s.flush()[0])
+        offline = get_refiner("savgol-mmpose")(x, fps=30.0)  # equal from the delay on (the start is fitted alone)
+        np.testing.assert_allclose(np.asarray(out)[5:], offline[5:], atol=1e-9)
+    assert Stream().refiner.name == DEFAULT_STREAM_MODEL == Stream(skeleton="coco17").refiner.name
+    assert Stream("synsp-universal-w8", skeleton="hand21").refiner.name == "synsp-universal-w8"  # when named

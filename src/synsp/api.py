@@ -26,7 +26,7 @@ from .metrics import mean_angular_acceleration
 from .refiners import VIEW_MEAN, FunctionRefiner, Refiner, fit_refiner, get_refiner, shipped_models, subset_indices
 from .repair import relabel, repair_poses
 from .rotations import RotationNetwork, refine_rotations, rotation_filter, translation_filter
-from .skeletons import SKELETONS, Skeleton, get_skeleton, skeleton_for
+from .skeletons import NOT_BODIES, SKELETONS, Skeleton, get_skeleton, skeleton_for
 from .timeseries import second_difference
 from .validation import (
     ABSURD_COORDINATE,
@@ -47,9 +47,6 @@ __all__ = ["refine", "refine_smpl", "refine_pose_file", "refine_rotation_file", 
 UNIVERSAL_MODEL = "synsp-universal-w16"
 #: its zero-delay counterpart (online use without delay: the MMPose drop-in's online "synsp")
 UNIVERSAL_CAUSAL_MODEL = "synsp-universal-w8-causal"
-#: skeletons that are not bodies: the universal model was trained on bodies, so a hand or a face alone gets
-#: the filter (a whole body's face and hands follow its refined body: synsp.skeletons.BODY_JOINTS)
-NOT_BODIES = ("hand21", "face68")
 #: the universal model attends across joints (cost ~ J^2 per window): beyond this many, the filter
 UNIVERSAL_MAX_JOINTS = 200
 #: the method for data no shipped model covers (any skeleton, any units; see :func:`choose_model`)

@@ -129,6 +129,7 @@ __all__ = [
     "register_skeleton",
     "BUILTIN_SKELETONS",
     "BODY_JOINTS",
+    "NOT_BODIES",
     "SMPL24_OFFSETS",
     "smpl24_joints",
 ]
@@ -879,10 +880,16 @@ BUILTIN_SKELETONS: frozenset[str] = frozenset(SKELETONS)
 #: Halpe: its 26); the rest, a face
 #: and hands, are not.  The universal model, trained on bodies, refines these joints and the others follow
 #: their nearest refined joint (:class:`synsp.refiners.SubsetRefiner`).  A skeleton not listed here is all
-#: body, or (``hand21``, ``face68``) none: :data:`synsp.api.NOT_BODIES`.
+#: body, or (``hand21``, ``face68``) none: :data:`NOT_BODIES`.
 BODY_JOINTS: Mapping[str, tuple[int, ...]] = MappingProxyType({"coco133": tuple(range(23)),
                                                                 "openpose137": tuple(range(25)),
                                                                 "halpe136": tuple(range(26))})
+
+
+#: skeletons that are not bodies: the universal model was trained on bodies, so a hand or a face alone gets a
+#: filter (:func:`synsp.api.choose_model`, :class:`synsp.Stream`); a whole body's face and hands follow its
+#: refined body (BODY_JOINTS)
+NOT_BODIES: tuple[str, ...] = ("hand21", "face68")
 
 
 def register_skeleton(skeleton: Skeleton) -> Skeleton:

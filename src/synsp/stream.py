@@ -149,13 +149,16 @@ import numpy as np
 
 from .refiners import Refiner, for_skeleton, get_refiner
 from .repair import OnlineRepair, decided_pairs, limb_groups, relabel
-from .skeletons import SKELETONS
+from .skeletons import NOT_BODIES, SKELETONS
 from .validation import ABSURD_COORDINATE, SynspInputError
 
-__all__ = ["Stream", "Frames", "DEFAULT_STREAM_MODEL"]
+__all__ = ["Stream", "Frames", "DEFAULT_STREAM_MODEL", "NOT_BODY_STREAM_FILTER"]
 
 #: what ``Stream()`` refines with: any body joint set in 2D or 3D, 7 frames of delay, no harm to clean input
 DEFAULT_STREAM_MODEL = "synsp-universal-w8"
+#: the default for a hand or a face alone (skeleton hand21 / face68: no model was trained or measured on them,
+#: as offline, where synsp.api.choose_model gives them Butterworth, which has no online form): 5 frames of delay
+NOT_BODY_STREAM_FILTER = "savgol-mmpose"
 
 
 class Frames(list):
@@ -191,13 +194,15 @@ def _id(track_id: Any) -> str:
 class Stream:
     """Per-track online refinement with any method (see the module docstring)."""
 
-    def __init__(self, model: Any = DEFAULT_STREAM_MODEL, min_confidence: float = 0.3,
+    def __init__(self, model: Any = None, min_confidence: float = 0.3,
                  causal: bool | None = None, skeleton: str | None = None, max_gap: int | None = None,
                  repair: bool | None = None, repair_delay: int | None = None, fps: float | None = None):
         """``model``: a method name (a filter, a shipped model, a checkpoint; see
-        :func:`synsp.refiners.get_refiner`) or a refiner object; the default, ``synsp-universal-w8``, takes
-        any body joint set in 2D or 3D with 7 frames of delay and does no harm to clean input (+0.15 mm on
-        the test split; ``docs/results.md``, "Online latency").  ``causal=None`` follows the method (its
+        :func:`synsp.refiners.get_refiner`) or a refiner object; the default (None), ``synsp-universal-w8``,
+        takes any body joint set in 2D or 3D with 7 frames of delay and does no harm to clean input (+0.15 mm
+        on the test split; ``docs/results.md``, "Online latency"); for ``skeleton`` ``hand21`` or ``face68``
+        (a hand or a face alone, which no model was trained on) it is the ``savgol-mmpose`` filter (5 frames
+        of delay; offline they get Butterworth).  ``causal=None`` follows the method (its
         own delay; a network's card says whether it was trained with ``--causal``), ``True`` gives zero
         delay; ``skeleton``: frames of a larger skeleton containing the model's joints (for a filter: the
         frames' skeleton, for the repair); ``max_gap``: the longest absence (in frames) inside a track of a
@@ -206,6 +211,8 @@ class Stream:
         never for rotations), deciding each frame ``repair_delay`` frames after it came (default one second
         at the stream's frame rate, 30 frames at 30 fps); ``fps``: the frames' rate (default the model's,
         30 for a filter); see the module docstring."""
+        if model is None:
+            model = NOT_BODY_STREAM_FILTER if skeleton in NOT_BODIES else DEFAULT_STREAM_MODEL
         refiner = model if isinstance(model, Refiner) else get_refiner(model)
         if max_gap is not None and (isinstance(max_gap, bool) or not isinstance(max_gap, numbers.Integral)
                                     or max_gap < 0):
