@@ -117,6 +117,11 @@ def _search(folder: Path, out: Path) -> tuple[list[tuple[Path, str]], list[str]]
     return sorted(found), skipped
 
 
+def find_pose_files(folder: str | os.PathLike) -> list[Path]:
+    """The pose files and OpenPose folders under ``folder``, sorted, recursively (as ``synsp refine`` finds them)."""
+    return [f for f, _ in _search(Path(folder), Path(folder) / ".synsp-none")[0]]
+
+
 def find_jobs(inputs: Sequence[str | os.PathLike], output: str | os.PathLike,
               options: dict | None = None) -> tuple[list[Job], list[str]]:
     """The :class:`Job`\\ s for ``inputs`` (files, OpenPose folders, folders searched recursively)
@@ -164,14 +169,12 @@ def find_jobs(inputs: Sequence[str | os.PathLike], output: str | os.PathLike,
     return jobs, skipped
 
 
-def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model: str | None = None,
-                fps: float | None = None, skeleton: str | None = None, key: str | None = None,
-                max_gap: int | None = None, trust_pickle: bool = False, repair: bool = True,
-                assign_ids: str | None = "track", progress: bool = False) -> tuple[dict, str]:
-    """Read one pose file, refine every person, write it: ``(summary, units)`` (see
-    :func:`synsp.api.refine_pose_file`).  The output is checked before the compute; problems raise
-    :class:`SynspInputError`.  ``assign_ids`` (MMPose/COCO/OpenPose files without track ids; see
-    :func:`synsp.io.keypoints_json.read`): ``"track"`` (default), ``"order"`` or None (refuse)."""
+def read_input(input_path: str | os.PathLike, skeleton: str | None = None, key: str | None = None,
+               trust_pickle: bool = False, assign_ids: str | None = "track", rotations: bool = False):
+    """Read one pose file as ``synsp refine`` and ``synsp inspect`` do: the reader's options that apply to its
+    format (``key``: a plain or SMPL .npz's array; ``trust_pickle``: SMPL, SmoothNet, VideoPose3D; ``assign_ids``:
+    MMPose / COCO / OpenPose; ``rotations``: a BVH's joint rotations, as refining into a .bvh reads it), and
+    ``skeleton`` checked against the joint count and set on the result."""
     if skeleton:
         get_skeleton(skeleton)  # an unknown name fails before any work
     fmt = pose_file_format(input_path)
@@ -180,14 +183,27 @@ def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model:
         kw["trust_pickle"] = True
     if assign_ids is not None and fmt in ("mmpose", "coco", "openpose"):
         kw["assign_ids"] = assign_ids
-    if fmt == "bvh" and str(output).lower().endswith((".bvh", ".bvh.gz")):
+    if fmt == "bvh" and rotations:
         kw["rotations"] = True  # a BVH back into a BVH: its joint rotations and root path refined
     pose_file = read_pose_file(input_path, format=fmt, **kw)
-    output_format(output, pose_file)  # a wrong suffix, the input itself, an unwritable target: before the compute
     if skeleton:
         if pose_file.tracks and pose_file.units != "axis-angle":
             api.check_skeleton_fits(skeleton, pose_file.num_joints)  # --skeleton smpl24 on 17 joints: an error
         pose_file.skeleton = skeleton
+    return pose_file
+
+
+def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model: str | None = None,
+                fps: float | None = None, skeleton: str | None = None, key: str | None = None,
+                max_gap: int | None = None, trust_pickle: bool = False, repair: bool = True,
+                assign_ids: str | None = "track", progress: bool = False) -> tuple[dict, str]:
+    """Read one pose file, refine every person, write it: ``(summary, units)`` (see
+    :func:`synsp.api.refine_pose_file`).  The output is checked before the compute; problems raise
+    :class:`SynspInputError`.  ``assign_ids`` (MMPose/COCO/OpenPose files without track ids; see
+    :func:`synsp.io.keypoints_json.read`): ``"track"`` (default), ``"order"`` or None (refuse)."""
+    pose_file = read_input(input_path, skeleton=skeleton, key=key, trust_pickle=trust_pickle, assign_ids=assign_ids,
+                           rotations=str(output).lower().endswith((".bvh", ".bvh.gz")))
+    output_format(output, pose_file)  # a wrong suffix, the input itself, an unwritable target: before the compute
     method, fallback = _method(pose_file, model)
     refined, summary = api.refine_pose_file(pose_file, model=method, fps=fps, max_gap=max_gap, progress=progress,
                                         repair=repair)

@@ -462,6 +462,47 @@ def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: fl
     _echo_relabelled(s)
 
 
+@cli.command()
+@click.argument("input_paths", metavar="INPUT...", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--model", default=None, help="the method to describe (default: what synsp refine would choose)")
+@click.option("--fps", type=float, default=None, callback=_fps_option,
+              help="frame rate of the input, 1 to 10000 Hz (default: the file's, else the model's)")
+@click.option("--skeleton", default=None, help="skeleton name of the input")
+@click.option("--key", default=None, help="array name inside a plain .npz (default: the only/known one)")
+@click.option("--max-gap", type=int, default=None,
+              help="longest run of missing frames filled inside a track (default: half a second)")
+@click.option("--trust-pickle", is_flag=True, help="read pickled files (SMPL .pkl, SmoothNet, VideoPose3D): "
+                                                   "unpickling runs code, only files you trust")
+@click.option("--assign-ids", type=click.Choice(["track", "order", "none"]), default="track", show_default=True,
+              help="MMPose/COCO/OpenPose files without track ids and with several people (see synsp refine)")
+def inspect(input_paths: tuple[str, ...], model: str | None, fps: float | None, skeleton: str | None,
+            key: str | None, max_gap: int | None, trust_pickle: bool, assign_ids: str) -> None:
+    """What each pose file holds and what synsp refine would do with it, refining nothing.
+
+    Per file: the format, skeleton, units and frame rate synsp read (and whether the rate was assumed),
+    every person's frames, parts and missing joints, how much each jitters (the white-jitter floor as a
+    share of the person's size: clean motion capture stays below 0.10 %), the method and its delay, and
+    whether left/right inversions would be repaired.  A folder is one OpenPose folder, else searched
+    for pose files."""
+    from .batch import find_pose_files, read_input
+    from .inspection import describe, inspect_pose_file
+    from .io.tracks import pose_file_format
+
+    paths = []
+    for given in input_paths:
+        if os.path.isdir(given) and pose_file_format(given) != "openpose":
+            paths += [str(p) for p in find_pose_files(given)]
+        else:
+            paths.append(given)
+    if not paths:
+        raise SynspInputError(f"{', '.join(input_paths)}: no pose file found")
+    for path in paths:
+        pose_file = read_input(path, skeleton=skeleton, key=key, trust_pickle=trust_pickle,
+                               assign_ids=None if assign_ids == "none" else assign_ids)
+        for line in describe(inspect_pose_file(pose_file, model=model, fps=fps, max_gap=max_gap), source=path):
+            click.echo(line)
+
+
 def _echo_relabelled(summary: dict) -> None:
     """The repair's reassigned person-frames and relabelled frames per track and limb group (nothing when
     none were)."""

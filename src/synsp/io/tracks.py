@@ -227,8 +227,8 @@ def ungroup(pose_file: PoseFile, persons: PoseFile, owner: list[np.ndarray]) -> 
 #: format name -> (module under synsp.io, what it is)
 FORMATS: dict[str, tuple[str, str]] = {
     "mmpose": ("keypoints_json", "MMPose 0.x/1.x JSON (per-frame instances, keypoints, scores, track ids)"),
-    "coco": ("keypoints_json", "COCO-style results JSON (flat x, y, v keypoints; WholeBody 133 kept)"),
-    "openpose": ("openpose", "OpenPose JSON folder (one *_keypoints.json per frame, BODY_25)"),
+    "coco": ("keypoints_json", "COCO-style results JSON (flat x, y, v keypoints; WholeBody 133 kept; AlphaPose's)"),
+    "openpose": ("openpose", "OpenPose JSON folder (one *_keypoints.json per frame; BODY_25, face and hands)"),
     # before mediapipe/smpl: a pickle-free SmoothNet SMPL file ('pose' (N, 72)) would pass as SMPL parameters
     "smoothnet": ("smoothnet", "SmoothNet-format npz (Human3.6M, 3DPW, AIST++ detected/groundtruth files)"),
     "videopose3d": ("videopose3d", "VideoPose3D 2D dataset npz (positions_2d per video and camera; pickled)"),

@@ -1,0 +1,137 @@
+"""What a pose file holds and what ``synsp refine`` would do with it (``synsp inspect``).
+
+Before refining unknown data a user wants to know whether synsp read it as meant: the format and
+skeleton it recognised, the units and frame rate (and whether the rate was assumed), the people and
+how long each was followed, how much is missing, how much the data jitters, and the method the
+default would pick, with its delay.  :func:`inspect_pose_file` gathers that from a
+:class:`synsp.io.tracks.PoseFile` without refining anything; the CLI prints it.
+
+Jitter: per track part, the median over frames of :func:`synsp.noise_floor.noise_floor` (the white
+noise the quieter quarter of the joints shows over 2 s; joints seen in at least 90 % of the part's frames,
+short gaps filled) as a share of the person's size (the median
+larger side of the joint box).  On the corpus's validation split: clean motion capture 0.02-0.10 %,
+the same played 3x faster 0.12-0.45 %, 1 % white jitter with outliers 0.44-0.65 %.  It needs joint
+positions; rotation files get None.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .filters.base import WHOLE_SEQUENCE
+from .metrics import size_of
+from .missing import interpolate_missing
+from .noise_floor import noise_floor
+from .repair import limb_groups
+
+__all__ = ["inspect_pose_file", "describe"]
+
+#: the jitter floor (% of the person's size) that clean motion capture stays below on the validation split
+CLEAN_FLOOR_PCT = 0.10
+
+
+def _part_stats(kp: np.ndarray, conf: np.ndarray | None, min_confidence: float,
+                fps: float) -> tuple[np.ndarray, np.ndarray, float | None]:
+    """Of one track part ``(T, J, D)``: per joint, frames missing and whether it was ever seen ``(J,)``, and
+    its jitter in % of the person's size (over the joints seen in at least 90 % of its frames; None when
+    shorter than 4 frames or fewer than two such joints)."""
+    missing = np.isnan(kp).any(-1)
+    if conf is not None:
+        missing |= conf < min_confidence
+    seen = ~missing.all(axis=0)
+    steady = missing.mean(axis=0) <= 0.1  # joints seen in nearly every frame: a filled gap would fake smoothness
+    if len(kp) < 4 or steady.sum() < 2:
+        return missing.sum(0), seen, None
+    body = np.where(missing[..., None], np.nan, kp)[:, steady]
+    filled, _ = interpolate_missing(body, never="keep")
+    if not np.isfinite(filled).all():
+        return missing.sum(0), seen, None
+    floor = float(np.median(noise_floor(filled, fps)))
+    return missing.sum(0), seen, 100.0 * floor / size_of(filled)
+
+
+def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = None,
+                      max_gap: int | None = None) -> dict[str, Any]:
+    """What :func:`synsp.api.refine_pose_file` would meet and do on ``pose_file``, without refining.
+
+    Returns a dict: ``format``, ``description`` (the format's), ``skeleton`` (name or None), ``joints``,
+    ``dims``, ``units``, ``file_fps`` (the file's rate or None), ``fps`` (the rate refining would use:
+    ``fps``, else the file's, else the method's), ``frames``, ``tracks`` (a list of dicts: ``id``,
+    ``first``, ``last`` (file frames), ``detections``, ``parts`` (pieces after cutting gaps longer
+    than ``max_gap``), ``missing`` (share of the joints it was seen with that are NaN or below the method's
+    score threshold, over its frames), ``never_seen`` (joints it was never seen with: left as written), ``jitter``
+    (% of the person's size, None for rotations or parts too short)), ``method`` (the name),
+    ``fallback`` (why a filter, or None), ``delay`` (frames, or None for a whole-sequence method),
+    ``window`` (frames a track part needs), ``repair`` (the skeleton whose left/right inversions are
+    repaired, or None).
+    """
+    from .api import file_fps, repair_skeleton
+    from .batch import _method
+    from .filters import get_filter
+    from .io.tracks import FORMATS
+
+    rate = file_fps(pose_file, fps)
+    method, fallback = _method(pose_file, model)
+    refiner = get_filter(method) if isinstance(method, str) else method
+    name = str(getattr(refiner, "name", method))
+    rotations = pose_file.format == "smpl" or pose_file.units == "axis-angle"
+    used_fps = float(rate or getattr(getattr(refiner, "card", None), "fps", None) or 30.0)
+    gap = pose_file.max_gap(used_fps, max_gap)
+    min_conf = float(getattr(refiner, "min_confidence", 0.3) or 0.0)
+    tracks = []
+    for t in pose_file.tracks:
+        parts = t.split(gap)
+        frames, absent, seen, jitter = 0, np.zeros(pose_file.num_joints), np.zeros(pose_file.num_joints, bool), []
+        for a, b in parts:
+            kp, conf = t.dense(a, b)
+            if rotations:
+                lost, here, level = np.isnan(kp).any(-1).sum(0), ~np.isnan(kp).any(-1).all(0), None
+            else:
+                lost, here, level = _part_stats(kp, conf, min_conf, used_fps)
+            frames, absent, seen = frames + len(kp), absent + lost, seen | here
+            if level is not None:
+                jitter.append((level, len(kp)))
+        level = (float(np.average([j for j, _ in jitter], weights=[n for _, n in jitter])) if jitter else None)
+        share = float(absent[seen].sum() / (frames * seen.sum())) if seen.any() else 1.0
+        tracks.append(dict(id=t.track_id, first=int(t.frames[0]), last=int(t.frames[-1]), detections=len(t.frames),
+                           parts=len(parts), missing=share, never_seen=int((~seen).sum()), jitter=level))
+    delay = getattr(refiner, "delay", None)
+    sk = None if rotations else repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner)
+    sk = sk if sk is not None and limb_groups(sk) else None  # a hand or a custom set without pairs: no repair
+    return dict(format=pose_file.format, description=FORMATS.get(pose_file.format, ("", ""))[1],
+                skeleton=pose_file.skeleton, joints=pose_file.num_joints, dims=pose_file.dims, units=pose_file.units,
+                file_fps=pose_file.fps, fps=used_fps, frames=pose_file.num_frames, tracks=tracks, method=name,
+                fallback=fallback, delay=None if delay in (None, WHOLE_SEQUENCE) else int(delay),
+                window=int(getattr(refiner, "window", 1)), repair=None if sk is None else sk.name,
+                note=pose_file.meta.get("note"))
+
+
+def describe(info: dict[str, Any], source: Any = None) -> list[str]:
+    """The lines ``synsp inspect`` prints for :func:`inspect_pose_file`'s dict."""
+    sk = info["skeleton"] or f"none recognised ({info['joints']} points: a body of its own joint set)"
+    rate = (f"{info['file_fps']:g} fps (the file's)" if info["file_fps"] else
+            f"not in the file: {info['fps']:g} fps assumed (give --fps)")
+    lines = [f"{source}: {info['format']} ({info['description']})" if source else info["format"],
+             f"  skeleton: {sk}; {info['joints']} joints, {info['dims']}D, units {info['units']}",
+             f"  frame rate: {rate}; {info['frames']} frames"]
+    if info.get("note"):
+        lines.append(f"  note: {info['note']}")
+    tracks = info["tracks"]
+    lines.append(f"  people: {len(tracks)} track(s)")
+    for t in tracks[:20]:
+        jitter = "jitter not measured" if t["jitter"] is None else (
+            f"jitter {t['jitter']:.2f} % of the person's size"
+            + (" (as clean motion capture)" if t["jitter"] <= CLEAN_FLOOR_PCT else ""))
+        short = " (shorter than the method's window: left as it is)" if t["detections"] < info["window"] else ""
+        never = f", {t['never_seen']} joint(s) never seen (left as written)" if t["never_seen"] else ""
+        lines.append(f"    {t['id']!r}: frames {t['first']}-{t['last']}, {t['detections']} detections in "
+                     f"{t['parts']} part(s), {100 * t['missing']:.1f} % of joints missing{never}, {jitter}{short}")
+    if len(tracks) > 20:
+        lines.append(f"    ... and {len(tracks) - 20} more")
+    delay = "whole sequence (offline)" if info["delay"] is None else f"{info['delay']} frames of delay"
+    lines.append(f"  method: {info['method']} ({delay})" + (f"; {info['fallback']}" if info["fallback"] else ""))
+    lines.append("  left/right repair: " + (f"on ({info['repair']} pairs)" if info["repair"] else
+                                            "none (no skeleton with left/right pairs)"))
+    return lines

@@ -1,0 +1,74 @@
+"""synsp inspect: what a pose file holds (format, skeleton, rate, people, missing joints, jitter) and what
+refine would do with it, without refining."""
+
+import json
+
+import numpy as np
+import pytest
+
+from synsp.cli import main
+from synsp.data.positions import split_positions
+from synsp.inspection import CLEAN_FLOOR_PCT, describe, inspect_pose_file
+from synsp.io.tracks import PoseFile, Track
+
+
+@pytest.fixture(scope="module")
+def clip():
+    """A real test-split clip of at least 200 frames (3D metres, h36m17)."""
+    return next(g for g, _ in split_positions("h36m17", "test", "3d") if len(g) >= 200)[:200]
+
+
+def _file(*tracks, fps=None, skeleton="h36m17"):
+    return PoseFile([Track(k, np.arange(len(x)), x) for k, x in enumerate(tracks)], len(tracks[0]), "array",
+                    skeleton=skeleton, fps=fps, units="m")
+
+
+def test_clean_motion_reads_as_clean_and_jitter_as_jitter(clip):
+    noisy = clip + np.random.default_rng(0).normal(0, 0.01, clip.shape)  # about 1 cm: 0.6 % of the person
+    info = inspect_pose_file(_file(clip, noisy))
+    clean, jittery = info["tracks"]
+    assert clean["jitter"] <= CLEAN_FLOOR_PCT < 0.3 < jittery["jitter"] < 1.2
+    assert info["method"] == "synsp-universal-w16" and info["delay"] == 15 and info["window"] == 16
+    assert info["repair"] == "h36m17" and info["fallback"] is None
+    assert info["file_fps"] is None and info["fps"] == 30.0  # assumed: the model's rate
+    lines = describe(info, source="x.npz")
+    assert "not in the file: 30 fps assumed (give --fps)" in lines[2]
+    assert "(as clean motion capture)" in lines[4] and "(as clean" not in lines[5]
+
+
+def test_missing_joints_gaps_and_a_joint_never_seen(clip):
+    x = clip.copy()
+    x[10:20, 3] = np.nan  # a joint lost for 10 frames
+    x[:, 16] = np.nan  # one never seen
+    t = Track(7, np.r_[0:100, 130:200], x[np.r_[0:100, 130:200]])  # absent 30 frames: two parts at 30 fps
+    info = inspect_pose_file(PoseFile([t], 200, "array", skeleton="h36m17", fps=30.0, units="m"))
+    (track,) = info["tracks"]
+    assert track["parts"] == 2 and track["detections"] == 170 and (track["first"], track["last"]) == (7 - 7, 199)
+    assert track["never_seen"] == 1 and track["missing"] == pytest.approx(10 / (170 * 16))
+    assert track["jitter"] is not None and info["file_fps"] == 30.0
+
+
+def test_a_named_filter_and_a_hand_alone(clip):
+    info = inspect_pose_file(_file(clip), model="butterworth")
+    assert info["method"] == "butterworth" and info["delay"] is None
+    assert "whole sequence (offline)" in describe(info)[-2]
+    hand = np.random.default_rng(1).normal(300, 5, (60, 21, 2))
+    info = inspect_pose_file(PoseFile([Track(0, np.arange(60), hand)], 60, "array", skeleton="hand21", units="px"))
+    assert info["method"] == "butterworth" and "no shipped model" in info["fallback"] and info["repair"] is None
+
+
+def test_cli_prints_each_file_of_a_folder_and_refuses_bad_input(tmp_path, capsys):
+    rng = np.random.default_rng(2)
+    frames = [{"frame_id": f, "instances": [{"keypoints": (300 + 2 * f + rng.normal(0, 2, (17, 2))).tolist(),
+                                             "keypoint_scores": [0.9] * 17, "track_id": 4}]} for f in range(40)]
+    (tmp_path / "clips").mkdir()
+    (tmp_path / "clips" / "a.json").write_text(json.dumps(frames))
+    (tmp_path / "clips" / "notes.txt").write_text("not a pose file")
+    assert main(["inspect", str(tmp_path / "clips"), "--fps", "25"]) == 0
+    out = capsys.readouterr().out
+    assert "a.json: mmpose" in out and "skeleton: coco17; 17 joints, 2D, units px" in out
+    assert "frame rate: not in the file: 25 fps assumed" in out and "4: frames 0-39, 40 detections" in out
+    assert "method: synsp-universal-w16 (15 frames of delay)" in out and "notes.txt" not in out
+    (tmp_path / "bad.json").write_text("{")
+    assert main(["inspect", str(tmp_path / "bad.json")]) == 2
+    assert "bad.json: not a pose file synsp recognises" in capsys.readouterr().err
