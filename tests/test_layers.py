@@ -56,7 +56,7 @@ LAYERS: list[tuple[str, ...]] = [
     # 7: refiners
     ("synsp.refiners", "synsp.rotations", "synsp.grouping", "synsp.view_fusion"),
     # 8: fronts over refiners: the API, streaming, batches, evaluation, training
-    ("synsp.stream", "synsp.api", "synsp.batch", "synsp.evaluation", "synsp.training"),
+    ("synsp.stream", "synsp.api", "synsp.batch", "synsp.inspection", "synsp.evaluation", "synsp.training"),
     # 9: applications
     ("synsp.experiments", "synsp.demo", "synsp.pictures", "synsp.video", "synsp.adapters"),
     # 10: command line

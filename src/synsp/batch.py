@@ -204,7 +204,7 @@ def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model:
     pose_file = read_input(input_path, skeleton=skeleton, key=key, trust_pickle=trust_pickle, assign_ids=assign_ids,
                            rotations=str(output).lower().endswith((".bvh", ".bvh.gz")))
     output_format(output, pose_file)  # a wrong suffix, the input itself, an unwritable target: before the compute
-    method, fallback = _method(pose_file, model)
+    method, fallback = method_for(pose_file, model)
     refined, summary = api.refine_pose_file(pose_file, model=method, fps=fps, max_gap=max_gap, progress=progress,
                                         repair=repair)
     summary.setdefault("fallback", None)
@@ -218,7 +218,7 @@ def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model:
 _LOADED: dict[Any, Any] = {}
 
 
-def _method(pose_file, model: str | None) -> tuple[Any, str | None]:
+def method_for(pose_file, model: str | None) -> tuple[Any, str | None]:
     """The refiner for ``pose_file`` (``model``, else the default for its skeleton, see
     :func:`synsp.api.choose_model`) and the fallback note; networks are loaded once per process."""
     if pose_file.format == "smpl" or pose_file.units == "axis-angle":  # rotations: see synsp.rotations

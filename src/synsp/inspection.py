@@ -20,7 +20,11 @@ from typing import Any
 
 import numpy as np
 
+from .api import file_fps, repair_skeleton
+from .batch import method_for
+from .filters import get_filter
 from .filters.base import WHOLE_SEQUENCE
+from .io.tracks import FORMATS
 from .metrics import size_of
 from .missing import interpolate_missing
 from .noise_floor import noise_floor
@@ -67,13 +71,8 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     ``window`` (frames a track part needs), ``repair`` (the skeleton whose left/right inversions are
     repaired, or None).
     """
-    from .api import file_fps, repair_skeleton
-    from .batch import _method
-    from .filters import get_filter
-    from .io.tracks import FORMATS
-
     rate = file_fps(pose_file, fps)
-    method, fallback = _method(pose_file, model)
+    method, fallback = method_for(pose_file, model)
     refiner = get_filter(method) if isinstance(method, str) else method
     name = str(getattr(refiner, "name", method))
     rotations = pose_file.format == "smpl" or pose_file.units == "axis-angle"
