@@ -38,6 +38,9 @@ from .base import TemporalFilter, check_positive
 
 __all__ = ["ButterworthFilter"]
 
+#: values filtered at once (channels x frames): about 8 MB of float64 per chunk
+_CHUNK_VALUES = 1 << 20
+
 
 @dataclass(frozen=True, kw_only=True)
 class ButterworthFilter(TemporalFilter):
@@ -77,4 +80,10 @@ class ButterworthFilter(TemporalFilter):
             return x.copy()
         sos = butter(int(self.order), self.cutoff, btype="low", output="sos", fs=fps)
         pad = min(self.window - 1, T - 1)
-        return sosfiltfilt(sos, x, axis=0, padtype="odd", padlen=pad)
+        # a few channels at a time: scipy's forward-backward pass holds several copies of what it filters, and the
+        # channels are independent, so the result is the same with a bounded working set (an hour of a whole body)
+        out = np.empty(x.shape, dtype=np.result_type(x.dtype, np.float64))
+        step = max(1, _CHUNK_VALUES // max(T, 1))
+        for c in range(0, x.shape[1], step):
+            out[:, c:c + step] = sosfiltfilt(sos, x[:, c:c + step], axis=0, padtype="odd", padlen=pad)
+        return out
