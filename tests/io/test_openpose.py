@@ -313,3 +313,17 @@ def test_refine_moves_the_face_and_hands_with_the_refined_body(tmp_path):
     raw = np.concatenate([body, face, *hands], axis=1)
     jitter = lambda a: np.abs(np.diff(a[:, 25:], 2, axis=0)).mean()  # noqa: E731
     assert jitter(whole) < 0.5 * jitter(raw)
+
+
+def test_a_face_that_is_not_a_list_is_left_as_it_is_beside_read_hands(tmp_path):
+    people = {f: [_person(f, 0)] for f in range(3)}
+    for f in range(3):
+        people[f][0]["face_keypoints_2d"] = {"not": "a list"}
+    docs = _folder(tmp_path / "op", people)
+    pf = openpose.read(tmp_path / "op")
+    assert pf.skeleton == "openpose137" and (pf.tracks[0].scores[:, 25:95] == 0).all()  # the face: not found
+    out = openpose.write(tmp_path / "out", pf.with_keypoints({0: pf.tracks[0].keypoints + 1}))
+    for name, doc in docs.items():
+        person = json.loads((out / name).read_text())["people"][0]
+        assert person["face_keypoints_2d"] == {"not": "a list"}
+        assert person["hand_left_keypoints_2d"][:3] == [2.0, 3.0, 0.3]

@@ -44,6 +44,7 @@ overwritten).  Files of the input folder that are not ``*_keypoints.json`` are n
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from collections.abc import Hashable
 from pathlib import Path
@@ -148,15 +149,19 @@ def _has_parts(person: Any) -> bool:
         isinstance(v := person.get(_part_key(person, k)), list) and v for k, _ in PARTS)
 
 
-def _part(person: dict, key: str, points: int, f: Path, where: str) -> np.ndarray:
-    """``(points, 3)`` triples of one face / hand list; empty or absent: "not found" (zeros)."""
+def _part(person: dict, key: str, points: int, f: Path, where: str) -> "np.ndarray | SynspInputError":
+    """``(points, 3)`` triples of one face / hand list; empty or absent: "not found" (zeros).  A list that is
+    not OpenPose's gives the error, raised only if the file is read with its face and hands."""
     key = _part_key(person, key)
     values = person.get(key)
-    if values is None or values == []:
-        return np.zeros((points, 3))
-    triples = keypoint_triples(values, f, where, key)
+    if not isinstance(values, list) or values == []:
+        return np.zeros((points, 3))  # absent (or not a list: not read, written back as it was)
+    try:
+        triples = keypoint_triples(values, f, where, key)
+    except SynspInputError as err:
+        return err
     if len(triples) != points:
-        raise SynspInputError(
+        return SynspInputError(
             f"{f}: {where}: {key!r} has {len(triples)} points; expected {points} (OpenPose's "
             f"{3 * points} values) or an empty list; the body alone reads with "
             "synsp.io.openpose.read(..., include='pose')")
@@ -182,33 +187,37 @@ def read(path: Any, assign_ids: str | None = None, include: str = "all", fps: fl
         raise SynspInputError(f"{p}: file not found")
     files = _frame_files(p)
     first = files[0][0]
-    documents, people_of, style = {}, {}, None
-    for number, f in files:
+    texts, bodies, parts, style = {}, [], False, None
+    for number, f in files:  # each document parsed, its keypoints taken as arrays, and let go (its text is kept)
         doc, text = load_json(f, _EXPECTED)
         style = style or json_style(text)
         people = doc.get("people") if isinstance(doc, dict) else None
         if not isinstance(people, list):
             found = f"an object with keys {sorted(doc)[:8]}" if isinstance(doc, dict) else kind_of(doc)
             raise SynspInputError(f"{f}: the document is {found}; expected {_EXPECTED}")
-        documents[f.name], people_of[f.name] = doc, people
-    bodies = []  # (frame number, file, index, person, body triples (J, 3))
-    for number, f in files:
-        for k, person in enumerate(people_of[f.name]):
+        texts[f.name] = text
+        for k, person in enumerate(people):
+            where = f"person {k}"
             key = _pose_key(person) if isinstance(person, dict) else None
             if key is None:
                 found = f"an object with keys {sorted(person)[:8]}" if isinstance(person, dict) else kind_of(person)
-                raise SynspInputError(f"{f}: person {k} is {found}; expected an object with 'pose_keypoints_2d'")
-            bodies.append((number, f, k, person, keypoint_triples(person[key], f, f"person {k}", key)))
-    parts = include == "all" and any(_has_parts(person) for *_, person, _ in bodies)
-    whole = parts and all(len(body) == BODY25_JOINTS for *_, body in bodies)  # face and hands beside BODY_25 only
+                raise SynspInputError(f"{f}: {where} is {found}; expected an object with 'pose_keypoints_2d'")
+            body = keypoint_triples(person[key], f, where, key)  # (J, 3): x, y, confidence
+            track_id = _person_id(person.get("person_id"), f, where)
+            extra = [_part(person, key2, n, f, where) for key2, n in PARTS] if include == "all" else []
+            parts = parts or (include == "all" and _has_parts(person))
+            bodies.append((number, f, k, track_id, body, extra))
+    whole = parts and all(len(body) == BODY25_JOINTS for *_, body, _ in bodies)  # face and hands beside BODY_25 only
     instances = []
-    for number, f, k, person, triples in bodies:
-        where = f"person {k}"
+    for number, f, k, track_id, triples, extra in bodies:
         if whole:
-            triples = np.concatenate([triples] + [_part(person, key, n, f, where) for key, n in PARTS])
+            for (key, _), got in zip(PARTS, extra):
+                if isinstance(got, SynspInputError):
+                    raise got
+            triples = np.concatenate([triples] + extra)
         instances.append(Instance(
-            frame=number - first, order=k, track_id=_person_id(person.get("person_id"), f, where),
-            where=f"{f.name}, {where}", loc=(f.name, "people", k), keypoints=triples[:, :2], scores=triples[:, 2]))
+            frame=number - first, order=k, track_id=track_id, where=f"{f.name}, person {k}",
+            loc=(f.name, "people", k), keypoints=triples[:, :2], scores=triples[:, 2]))
     tracks, locations = build_tracks(p, instances, assign_ids, _HOW_TO_TRACK)
     shape = instances[0].keypoints.shape if instances else None
     if shape and shape[0] == WHOLE_JOINTS:
@@ -219,8 +228,8 @@ def read(path: Any, assign_ids: str | None = None, include: str = "all", fps: fl
             note = f"{note}; face and hand keypoints are read beside a BODY_25 body only, kept unchanged"
     meta = {
         "layout": "openpose-folder" if p.is_dir() else "openpose-file",
-        "documents": documents,  # file name -> parsed document, in frame order
-        "locations": locations,  # track id -> [(frame, (file name, "people", index))] into documents
+        "texts": texts,  # file name -> the document's text, in frame order (parsed again to write: less memory)
+        "locations": locations,  # track id -> [(frame, (file name, "people", index))] into the documents
         "keypoint_shape": shape,  # (J, 2)
         "style": style,  # indent / separators / final newline of the first file
     }
@@ -234,26 +243,33 @@ def write(path: Any, pose_file: PoseFile) -> Path:
     """Write the documents ``pose_file`` was read from with the body coordinates of its tracks
     replaced: a new folder (or, for a pose file read from one file, that one file), atomically."""
     target = as_path(path)
-    rows = list(rows_to_write(target, pose_file, ("openpose-folder", "openpose-file")))
-    meta, documents = pose_file.meta, pose_file.meta["documents"]
-    edits = []
-    for kp, loc in rows:
-        person = value_at(documents, loc)
-        key = _pose_key(person)
-        new = {key: with_coords(person[key], kp[:len(person[key]) // 3])}
-        if len(kp) == WHOLE_JOINTS:  # openpose137: face and hands where the person has them
-            start = BODY25_JOINTS
-            for part, points in PARTS:
-                part = _part_key(person, part)
-                if person.get(part):
-                    new[part] = with_coords(person[part], kp[start:start + points])
-                start += points
-        edits.append((loc, new))
-    documents = with_edits(documents, edits)
+    meta = pose_file.meta
+    edits: dict[str, list] = {name: [] for name in meta["texts"]}
+    for kp, loc in rows_to_write(target, pose_file, ("openpose-folder", "openpose-file")):
+        edits[loc[0]].append((loc[1:], kp))
+
+    def document(name: str) -> Any:
+        """The file's document with the rows' coordinates in: parsed again from its text, one at a time."""
+        doc = json.loads(meta["texts"][name])
+        changes = []
+        for loc, kp in edits[name]:
+            person = value_at(doc, loc)
+            key = _pose_key(person)
+            new = {key: with_coords(person[key], kp[:len(person[key]) // 3])}
+            if len(kp) == WHOLE_JOINTS:  # openpose137: face and hands where the person has them
+                start = BODY25_JOINTS
+                for part, points in PARTS:
+                    part = _part_key(person, part)
+                    if isinstance(person.get(part), list) and len(person[part]) == 3 * points:  # read: write back
+                        new[part] = with_coords(person[part], kp[start:start + points])
+                    start += points
+            changes.append((loc, new))
+        return with_edits(doc, changes)
+
     if meta["layout"] == "openpose-file":
-        (doc,) = documents.values()
-        return atomic_write(target, lambda fh: fh.write(dump_json(doc, meta["style"])))
+        (name,) = meta["texts"]
+        return atomic_write(target, lambda fh: fh.write(dump_json(document(name), meta["style"])))
     with atomic_folder(target) as tmp:  # refuses an existing file or a folder that is not empty
-        for name, doc in documents.items():
-            (tmp / name).write_text(dump_json(doc, meta["style"]), encoding="utf-8")
+        for name in meta["texts"]:
+            (tmp / name).write_text(dump_json(document(name), meta["style"]), encoding="utf-8")
     return target
