@@ -17,6 +17,7 @@ from typing import Any, IO
 
 import numpy as np
 
+from synsp.io import mediapipe, smpl  # near misses: the formats' own knowledge of their layouts
 from synsp.io._common import as_path, atomic_write, npy_header, npz_headers, open_npz, read_npy, read_npz, suffix_of
 from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError, check_poses, to_numpy
@@ -63,14 +64,30 @@ def read_array(path: Any, key: str | None = None) -> np.ndarray:
             else:
                 key = next((k for k in DEFAULT_KEYS if k in keys), None)
                 if key is None:
+                    _near_miss(p, {k: z.header(k) for k in keys})
                     raise SynspInputError(
                         f"{p}: holds several arrays {keys} and none of the default keys "
                         f"{list(DEFAULT_KEYS)}; pass key=<one of {keys}>"
                     )
+            near = {k: z.header(k) for k in keys}
         elif key not in keys:
             raise SynspInputError(f"{p}: has no array {key!r}; its keys are {keys}")
+        else:
+            near = None  # a key named: the user said it is a plain array
         arr = z[key]
-    return _check(arr, f"{p}[{key!r}]")
+    try:
+        return _check(arr, f"{p}[{key!r}]")
+    except SynspInputError:
+        if near is not None:
+            _near_miss(p, near)
+        raise
+
+
+def _near_miss(p: Any, headers: dict) -> None:
+    """Raise the message of a format the file nearly is (MediaPipe landmarks, SMPL parameters) when there is one."""
+    why = mediapipe.near_miss(headers) or smpl.near_miss(headers)
+    if why:
+        raise SynspInputError(f"{p}: {why}")
 
 
 def write_array(path: Any, array: Any, key: str = "keypoints", **extra: Any) -> None:

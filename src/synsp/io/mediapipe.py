@@ -143,6 +143,25 @@ def _npz_landmarks_shape(p: Path) -> tuple[int, ...] | None:
     return tuple(shape) if ok else None
 
 
+def near_miss(headers: dict) -> str | None:
+    """Why an ``.npz`` with a ``landmarks`` array of MediaPipe's channels (``x, y, z, visibility[, presence]``:
+    4 or 5 per landmark) is not read as MediaPipe's layout, or None: for the plain-array reader, whose own
+    message ("D = 4") would not say so.  From the headers only."""
+    found = headers.get("landmarks")
+    if found is None:
+        return None
+    shape, dtype = tuple(found[0]), np.dtype(found[1])
+    if len(shape) not in (3, 4) or shape[-1] not in (4, 5):
+        return None  # (T, J, 2 | 3): a plain array of points
+    if dtype.kind != "f":
+        return (f"'landmarks' {shape} is {dtype}: MediaPipe's landmarks are floats (T, 33, 4 | 5) (x, y, z, "
+                "visibility[, presence]); save them as float32 or float64")
+    if shape[-2] != NUM_LANDMARKS:
+        return (f"'landmarks' {shape} has {shape[-2]} landmarks: MediaPipe Pose's layout has {NUM_LANDMARKS} "
+                "(T, 33, 4 | 5); for other points save (T, J, 2 | 3) coordinates (scores beside them as 'scores')")
+    return None
+
+
 def _csv_header(p: Path) -> list[str] | None:
     if suffix_of(p) == ".csv.gz":
         text = read_text(p)

@@ -74,7 +74,7 @@ from synsp.io._common import as_path, atomic_write, npz_headers, open_npz, suffi
 from synsp.io.tracks import PICKLE_SUFFIXES, PoseFile, Track
 from synsp.validation import SynspInputError
 
-__all__ = ["sniff", "read", "write", "POSE_KEYS", "TRANS_KEYS", "FPS_KEYS", "PICKLE_SUFFIXES"]
+__all__ = ["sniff", "read", "write", "near_miss", "POSE_KEYS", "TRANS_KEYS", "FPS_KEYS", "PICKLE_SUFFIXES"]
 
 #: full-pose keys tried in order (root rotation first)
 POSE_KEYS = ("poses", "pose")
@@ -164,6 +164,35 @@ def _find_layout(headers: Mapping[str, tuple[tuple[int, ...], Any]], key: str | 
                     return dict(kind="split", keys=list(SPLIT_KEYS), rep=grep, joints=K,
                                 shapes={"global_orient": gs, "body_pose": bs},
                                 dtypes={"global_orient": str(np.dtype(gd)), "body_pose": str(np.dtype(bd))})
+    return None
+
+
+def near_miss(headers: Mapping[str, tuple[tuple[int, ...], Any]]) -> str | None:
+    """Why an ``.npz`` that looks like SMPL parameters (a pose key beside ``betas``, a translation or a frame
+    rate) is not read as them, or None (it does not look like them, or it is read): for the plain-array
+    reader, whose own message ("2-d") would not say so.  From the headers only."""
+    companions = sorted((set(TRANS_KEYS) | {"betas"} | set(FPS_KEYS) | set(SPLIT_KEYS)) & set(headers))
+    if not companions or _find_layout(headers, strict=True) is not None:
+        return None
+    known = ", ".join(f"{3 * k} for {name}" for k, name in sorted(KNOWN_JOINTS.items()))
+    for name in POSE_KEYS + SPLIT_KEYS:
+        if name not in headers:
+            continue
+        beside = f"beside {[c for c in companions if c != name]}: SMPL parameters?"
+        shape, dtype = tuple(headers[name][0]), np.dtype(headers[name][1])
+        if len(shape) != 2 and not (name in SPLIT_KEYS and len(shape) == 3):
+            continue  # (T, J, 3) could be joint positions: the plain array it is read as
+        if not _kind_ok(dtype):
+            return f"{name!r} is {shape} {dtype} {beside} their rotations are floats (axis-angles or matrices)"
+        if name == "global_orient" and "body_pose" not in headers:
+            return f"'global_orient' {shape} {beside} it needs 'body_pose' beside it (or one 'poses' array)"
+        C = shape[-1] if len(shape) == 2 else shape[-2] * shape[-1]
+        if C % 3:
+            return (f"{name!r} has {C} values per frame {beside} axis-angle rotations have 3 per joint ({known}) "
+                    f"and 3 x 3 matrices 9; {C} is neither")
+        return (f"{name!r} has {C} values per frame {beside} {C // 3} joints is not a joint count of the SMPL "
+                f"family ({known}); to refine them as {C // 3} joint rotations read the file with "
+                f"synsp.io.smpl.read(path, key={name!r}) and refine it with synsp.api.refine_pose_file")
     return None
 
 
