@@ -170,7 +170,8 @@ def find_jobs(inputs: Sequence[str | os.PathLike], output: str | os.PathLike,
 
 
 def read_input(input_path: str | os.PathLike, skeleton: str | None = None, key: str | None = None,
-               trust_pickle: bool = False, assign_ids: str | None = "track", rotations: bool = False):
+               trust_pickle: bool = False, assign_ids: str | None = "track", rotations: bool = False,
+               progress: bool = False):
     """Read one pose file as ``synsp refine`` and ``synsp inspect`` do: the reader's options that apply to its
     format (``key``: a plain or SMPL .npz's array; ``trust_pickle``: SMPL, SmoothNet, VideoPose3D; ``assign_ids``:
     MMPose / COCO / OpenPose; ``rotations``: a BVH's joint rotations, as refining into a .bvh reads it), and
@@ -185,6 +186,8 @@ def read_input(input_path: str | os.PathLike, skeleton: str | None = None, key: 
         kw["assign_ids"] = assign_ids
     if fmt == "bvh" and rotations:
         kw["rotations"] = True  # a BVH back into a BVH: its joint rotations and root path refined
+    if fmt == "openpose" and progress:
+        kw["progress"] = True  # a folder of one file per frame: an hour is 108,000 files
     pose_file = read_pose_file(input_path, format=fmt, **kw)
     if skeleton:
         if pose_file.tracks and pose_file.units != "axis-angle":
@@ -202,7 +205,7 @@ def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model:
     :class:`SynspInputError`.  ``assign_ids`` (MMPose/COCO/OpenPose files without track ids; see
     :func:`synsp.io.keypoints_json.read`): ``"track"`` (default), ``"order"`` or None (refuse)."""
     pose_file = read_input(input_path, skeleton=skeleton, key=key, trust_pickle=trust_pickle, assign_ids=assign_ids,
-                           rotations=str(output).lower().endswith((".bvh", ".bvh.gz")))
+                           rotations=str(output).lower().endswith((".bvh", ".bvh.gz")), progress=progress)
     output_format(output, pose_file)  # a wrong suffix, the input itself, an unwritable target: before the compute
     method, fallback = method_for(pose_file, model)
     refined, summary = api.refine_pose_file(pose_file, model=method, fps=fps, max_gap=max_gap, progress=progress,

@@ -327,3 +327,11 @@ def test_a_face_that_is_not_a_list_is_left_as_it_is_beside_read_hands(tmp_path):
         person = json.loads((out / name).read_text())["people"][0]
         assert person["face_keypoints_2d"] == {"not": "a list"}
         assert person["hand_left_keypoints_2d"][:3] == [2.0, 3.0, 0.3]
+
+
+def test_a_long_folder_reads_with_a_progress_bar_when_asked(tmp_path, capsys):
+    _folder(tmp_path / "op", {f: [{"person_id": [-1], "pose_keypoints_2d": _body(f, 0)}] for f in range(1000)})
+    openpose.read(tmp_path / "op")
+    assert "reading op" not in capsys.readouterr().err  # the API is quiet unless asked
+    pf = openpose.read(tmp_path / "op", progress=True)
+    assert "reading op" in capsys.readouterr().err and pf.num_frames == 1000

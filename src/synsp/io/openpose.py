@@ -168,13 +168,15 @@ def _part(person: dict, key: str, points: int, f: Path, where: str) -> "np.ndarr
     return triples
 
 
-def read(path: Any, assign_ids: str | None = None, include: str = "all", fps: float | None = None) -> PoseFile:
+def read(path: Any, assign_ids: str | None = None, include: str = "all", fps: float | None = None,
+         progress: bool = False) -> PoseFile:
     """Read an OpenPose JSON folder (or one ``*_keypoints.json``) into a :class:`PoseFile`.
 
     ``include="all"``: the body, and its face and hands when the files hold any beside a BODY_25 body
     (skeleton ``openpose137``); ``"pose"``: the body alone, face and hands kept in the documents.
     ``assign_ids="order"`` numbers untracked people by their position in ``people``; ``fps`` is
-    stored on the result (OpenPose does not record it).
+    stored on the result (OpenPose does not record it); ``progress``: a progress bar over the files (an
+    hour of video is 108,000 of them).
     """
     p = as_path(path)
     if include not in INCLUDE:
@@ -188,7 +190,10 @@ def read(path: Any, assign_ids: str | None = None, include: str = "all", fps: fl
     files = _frame_files(p)
     first = files[0][0]
     texts, bodies, parts, style = {}, [], False, None
-    for number, f in files:  # each document parsed, its keypoints taken as arrays, and let go (its text is kept)
+    from tqdm.auto import tqdm
+
+    for number, f in tqdm(files, desc=f"reading {p.name}", unit=" files", disable=not progress or len(files) < 1000,
+                          leave=False):  # each document parsed, its keypoints taken as arrays, and let go (its text kept)
         doc, text = load_json(f, _EXPECTED)
         style = style or json_style(text)
         people = doc.get("people") if isinstance(doc, dict) else None
