@@ -67,7 +67,7 @@ def test_cli_prints_each_file_of_a_folder_and_refuses_bad_input(tmp_path, capsys
     assert main(["inspect", str(tmp_path / "clips"), "--fps", "25"]) == 0
     out = capsys.readouterr().out
     assert "a.json: mmpose" in out and "skeleton: coco17; 17 joints, 2D, units px" in out
-    assert "frame rate: not in the file: 25 fps assumed" in out and "4: frames 0-39, 40 detections" in out
+    assert "frame rate: 25 fps (given)" in out and "4: frames 0-39, 40 detections" in out
     assert "method: synsp-universal-w16 (15 frames of delay)" in out and "notes.txt" not in out
     (tmp_path / "bad.json").write_text("{")
     assert main(["inspect", str(tmp_path / "bad.json")]) == 2

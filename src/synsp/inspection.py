@@ -62,7 +62,7 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
 
     Returns a dict: ``format``, ``description`` (the format's), ``skeleton`` (name or None), ``joints``,
     ``dims``, ``units``, ``file_fps`` (the file's rate or None), ``fps`` (the rate refining would use:
-    ``fps``, else the file's, else the method's), ``frames``, ``tracks`` (a list of dicts: ``id``,
+    ``fps``, else the file's, else the method's), ``fps_given`` (``fps`` was given), ``frames``, ``tracks`` (a list of dicts: ``id``,
     ``first``, ``last`` (file frames), ``detections``, ``parts`` (pieces after cutting gaps longer
     than ``max_gap``), ``missing`` (share of the joints it was seen with that are NaN or below the method's
     score threshold, over its frames), ``never_seen`` (joints it was never seen with: left as written), ``jitter``
@@ -101,7 +101,8 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     sk = sk if sk is not None and limb_groups(sk) else None  # a hand or a custom set without pairs: no repair
     return dict(format=pose_file.format, description=FORMATS.get(pose_file.format, ("", ""))[1],
                 skeleton=pose_file.skeleton, joints=pose_file.num_joints, dims=pose_file.dims, units=pose_file.units,
-                file_fps=pose_file.fps, fps=used_fps, frames=pose_file.num_frames, tracks=tracks, method=name,
+                file_fps=pose_file.fps, fps=used_fps, fps_given=fps is not None, frames=pose_file.num_frames,
+                tracks=tracks, method=name,
                 fallback=fallback, delay=None if delay in (None, WHOLE_SEQUENCE) else int(delay),
                 window=int(getattr(refiner, "window", 1)), repair=None if sk is None else sk.name,
                 note=pose_file.meta.get("note"))
@@ -110,7 +111,8 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
 def describe(info: dict[str, Any], source: Any = None) -> list[str]:
     """The lines ``synsp inspect`` prints for :func:`inspect_pose_file`'s dict."""
     sk = info["skeleton"] or f"none recognised ({info['joints']} points: a body of its own joint set)"
-    rate = (f"{info['file_fps']:g} fps (the file's)" if info["file_fps"] else
+    rate = (f"{info['fps']:g} fps (given)" if info.get("fps_given") else
+            f"{info['file_fps']:g} fps (the file's)" if info["file_fps"] else
             f"not in the file: {info['fps']:g} fps assumed (give --fps)")
     lines = [f"{source}: {info['format']} ({info['description']})" if source else info["format"],
              f"  skeleton: {sk}; {info['joints']} joints, {info['dims']}D, units {info['units']}",
