@@ -33,7 +33,7 @@ from typing import Any, Iterable, Sequence
 
 from . import api  # looked up when called (tests replace api.refine_pose_file)
 from .filters import FILTERS
-from .io.tracks import output_format, pose_file_format, read_pose_file, write_pose_file
+from .io.tracks import FOLDER_FORMATS, output_format, pose_file_format, read_pose_file, write_pose_file
 from .rotations import rotation_filter
 from .skeletons import get_skeleton
 from .validation import SynspInputError
@@ -100,8 +100,9 @@ def _search(folder: Path, out: Path) -> tuple[list[tuple[Path, str]], list[str]]
             sub = here / d
             if d.startswith(".") or _inside(sub, out):
                 continue
-            if pose_file_format(sub) == "openpose":  # a folder of *_keypoints.json: one input
-                found.append((sub, "openpose"))
+            fmt = pose_file_format(sub)
+            if fmt in FOLDER_FORMATS:  # a folder of one file per frame (OpenPose, YOLO labels): one input
+                found.append((sub, fmt))
             else:
                 keep.append(d)
         dirs[:] = keep
@@ -144,7 +145,7 @@ def find_jobs(inputs: Sequence[str | os.PathLike], output: str | os.PathLike,
         if not p.exists():
             raise SynspInputError(f"{p}: file not found")
         fmt = pose_file_format(p)
-        if p.is_dir() and fmt != "openpose":
+        if p.is_dir() and fmt not in FOLDER_FORMATS:
             if out.resolve() == p.resolve():
                 raise SynspInputError(f"{out}: the output folder is the input folder; give another folder")
             found, skip = _search(p, out)
@@ -182,7 +183,7 @@ def read_input(input_path: str | os.PathLike, skeleton: str | None = None, key: 
     kw: dict[str, Any] = {"key": key} if key and fmt in ("array", "smpl") else {}
     if trust_pickle and fmt in ("smpl", "smoothnet", "videopose3d"):
         kw["trust_pickle"] = True
-    if assign_ids is not None and fmt in ("mmpose", "coco", "openpose"):
+    if assign_ids is not None and fmt in ("mmpose", "coco", "openpose", "yolo"):
         kw["assign_ids"] = assign_ids
     if fmt == "bvh" and rotations:
         kw["rotations"] = True  # a BVH back into a BVH: its joint rotations and root path refined

@@ -399,7 +399,7 @@ def _describe(name: str, found: dict) -> None:
               help="read a pickled SMPL file (.pkl as VIBE writes), a SmoothNet npz with object arrays or a "
                    "VideoPose3D data_2d_*.npz; unpickling runs code: only files you trust")
 @click.option("--assign-ids", type=click.Choice(["track", "order", "none"]), default="track", show_default=True,
-              help="MMPose/COCO/OpenPose files without track ids and with several people: track = follow each "
+              help="MMPose/COCO/OpenPose/YOLO files without track ids and with several people: track = follow each "
                    "person by motion continuity, order = their position in each frame, none = refuse")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="several inputs: files refined at once in worker processes (default: the CPUs, at most 8)")
@@ -414,7 +414,8 @@ def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: fl
            workers: int | None, threads: int | None, repair: bool) -> None:
     """Refine pose files person by person; each output keeps its input's format and fields.
 
-    INPUT: MMPose 0.x/1.x, COCO or AlphaPose JSON, an OpenPose JSON folder (face and hands too),
+    INPUT: MMPose 0.x/1.x, COCO or AlphaPose JSON, an OpenPose JSON folder (face and hands too), a YOLO pose
+    labels folder (save_txt),
     MediaPipe CSV/NPZ, TRC, BVH (joint positions; into a .bvh OUTPUT its joint rotations), SMPL
     parameter npz (rotations, refined by the universal rotation model or a named filter; .pkl only
     with --trust-pickle), a SmoothNet-format npz, a VideoPose3D data_2d_*.npz (--trust-pickle), or a
@@ -428,13 +429,14 @@ def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: fl
     a table sums up every file, and the exit status is 1 when any file failed (listed).
     """
     from .filters import parse_filter_spec
-    from .io.tracks import pose_file_format
+    from .io.tracks import FOLDER_FORMATS, pose_file_format
 
     if model:
         parse_filter_spec(model)  # a filter with a bad parameter fails once, before any file is read
     options = dict(model=model, fps=fps, skeleton=skeleton, key=key, max_gap=max_gap, trust_pickle=trust_pickle,
                    repair=repair, assign_ids=None if assign_ids == "none" else assign_ids)
-    single = len(input_paths) == 1 and (os.path.isfile(input_paths[0]) or pose_file_format(input_paths[0]) == "openpose")
+    single = len(input_paths) == 1 and (os.path.isfile(input_paths[0])
+                                        or pose_file_format(input_paths[0]) in FOLDER_FORMATS)
     if not single:
         if views:
             raise SynspInputError("--views takes one (T, P, J, D) .npy/.npz array of P views, not several inputs")
@@ -486,11 +488,11 @@ def inspect(input_paths: tuple[str, ...], model: str | None, fps: float | None, 
     for pose files."""
     from .batch import find_pose_files, read_input
     from .inspection import describe, inspect_pose_file
-    from .io.tracks import pose_file_format
+    from .io.tracks import FOLDER_FORMATS, pose_file_format
 
     paths = []
     for given in input_paths:
-        if os.path.isdir(given) and pose_file_format(given) != "openpose":
+        if os.path.isdir(given) and pose_file_format(given) not in FOLDER_FORMATS:
             paths += [str(p) for p in find_pose_files(given)]
         else:
             paths.append(given)
@@ -599,7 +601,7 @@ def _read_pair(input_path: str, refined_path: str, key: str | None):
     def one(path: str):
         fmt = pose_file_format(path)
         kw = {"key": key} if key and fmt == "array" else {"assign_ids": "track"} if fmt in (
-            "mmpose", "coco", "openpose") else {}
+            "mmpose", "coco", "openpose", "yolo") else {}
         pose_file = read_pose_file(path, format=fmt, **kw)
         if pose_file.units == "axis-angle":
             raise SynspInputError(f"{path}: holds joint rotations; plot and render draw joint positions")

@@ -29,7 +29,8 @@ import numpy as np
 from synsp.io._common import MAX_FRAMES, METRES_PER_UNIT, as_path, check_target, suffix_of
 from synsp.validation import SynspInputError
 
-__all__ = ["Track", "PoseFile", "FORMATS", "read_pose_file", "write_pose_file", "pose_file_format", "output_format",
+__all__ = ["Track", "PoseFile", "FORMATS", "FOLDER_FORMATS", "read_pose_file", "write_pose_file", "pose_file_format",
+           "output_format",
            "regroup", "ungroup"]
 
 
@@ -229,6 +230,7 @@ FORMATS: dict[str, tuple[str, str]] = {
     "mmpose": ("keypoints_json", "MMPose 0.x/1.x JSON (per-frame instances, keypoints, scores, track ids)"),
     "coco": ("keypoints_json", "COCO-style results JSON (flat x, y, v keypoints; WholeBody 133 kept; AlphaPose's)"),
     "openpose": ("openpose", "OpenPose JSON folder (one *_keypoints.json per frame; BODY_25, face and hands)"),
+    "yolo": ("yolo", "Ultralytics YOLO pose labels folder (one <video>_<frame>.txt per frame, save_txt=True)"),
     # before mediapipe/smpl: a pickle-free SmoothNet SMPL file ('pose' (N, 72)) would pass as SMPL parameters
     "smoothnet": ("smoothnet", "SmoothNet-format npz (Human3.6M, 3DPW, AIST++ detected/groundtruth files)"),
     "videopose3d": ("videopose3d", "VideoPose3D 2D dataset npz (positions_2d per video and camera; pickled)"),
@@ -239,6 +241,10 @@ FORMATS: dict[str, tuple[str, str]] = {
     # last: any other .npy/.npz holding a (T, J, D) or (T, P, J, D) array
     "array": ("arrays", "plain (T, J, D) / (T, P, J, D) array in .npy/.npz, optional scores and fps"),
 }
+
+
+#: formats whose input is a folder of one file per frame (each folder is one input, written as a new folder)
+FOLDER_FORMATS = ("openpose", "yolo")
 
 
 def _module(fmt: str):
@@ -319,6 +325,8 @@ def _write_choices(pose_file: PoseFile) -> list[tuple[str, str]]:
     fmt, layout = pose_file.format, pose_file.meta.get("layout")
     if fmt == "openpose":
         own = [("", fmt)] if layout == "openpose-folder" else [(".json", fmt)]
+    elif fmt == "yolo":
+        own = [("", fmt)]
     elif fmt == "smpl" and pose_file.meta.get("container") == "pickle":
         own = [(s, fmt) for s in PICKLE_SUFFIXES]
     elif fmt == "bvh" and pose_file.units != "axis-angle":  # BVH joint positions: not back into rotations
@@ -365,7 +373,7 @@ def output_format(path: Any, pose_file: PoseFile, format: str | None = None) -> 
             what = f"a {suffix!r} file" if suffix else "a file without a suffix"
             raise SynspInputError(f"{p}: cannot write {pose_file.format} pose data as {what}"
                                   f"{' (' + note + ')' if note else ''}; give {allowed}")
-    is_folder = format == "openpose" and pose_file.meta.get("layout") == "openpose-folder"
+    is_folder = format in FOLDER_FORMATS and str(pose_file.meta.get("layout", "")).endswith("-folder")
     check_target(p, sources=[pose_file.source], folder=is_folder)
     return format
 
