@@ -335,3 +335,15 @@ def test_a_long_folder_reads_with_a_progress_bar_when_asked(tmp_path, capsys):
     assert "reading op" not in capsys.readouterr().err  # the API is quiet unless asked
     pf = openpose.read(tmp_path / "op", progress=True)
     assert "reading op" in capsys.readouterr().err and pf.num_frames == 1000
+
+
+@pytest.mark.parametrize("joints, skeleton", [(26, "halpe26"), (17, "coco17"), (133, "coco133"), (136, "halpe136")])
+def test_other_models_in_openposes_json_by_their_count(tmp_path, joints, skeleton):
+    """Pose2Sim and Sports2D write RTMPose's HALPE_26 (and COCO_17, COCO_133) in OpenPose's JSON."""
+    _folder(tmp_path / "op", {f: [{"person_id": [-1], "pose_keypoints_2d": _body(f, 0, joints)}] for f in range(3)})
+    pf = openpose.read(tmp_path / "op")
+    assert pf.skeleton == skeleton and pf.num_joints == joints and "note" not in pf.meta
+    _folder(tmp_path / "hands", {f: [_person(f, 0, joints=joints)] for f in range(3)})  # hand lists beside them
+    pf = openpose.read(tmp_path / "hands")
+    assert pf.skeleton == skeleton and pf.meta["note"] == ("face and hand keypoints are read beside a BODY_25 body "
+                                                           "only, kept unchanged")

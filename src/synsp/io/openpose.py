@@ -16,8 +16,10 @@ before the number.  A single ``*_keypoints.json`` file can be read (one frame) a
 
 Keypoints: the body, ``pose_keypoints_2d`` (``pose_keypoints`` in older OpenPose versions, likewise
 ``face_keypoints`` ...): 25 joints
--> skeleton ``body25``; the COCO-18 model's 18 joints (and other models) are read with skeleton
-None and a ``meta["note"]``.  The confidence ``c`` is the score; a joint OpenPose did not find
+-> skeleton ``body25``; other estimators' models written in OpenPose's JSON (Pose2Sim, Sports2D) by
+their count: 17 ``coco17``, 26 ``halpe26`` (HALPE_26), 133 ``coco133`` (COCO_133), 136 ``halpe136``; the
+COCO-18 model's 18 joints (and other counts) are read with skeleton None and a ``meta["note"]``.
+(OpenPose's experimental BODY_25B has 25 keypoints in another order: it would read as BODY_25.)  The confidence ``c`` is the score; a joint OpenPose did not find
 is (0, 0) with confidence 0 and stays so (downstream code drops it by a confidence threshold).
 
 Face and hands (OpenPose run with ``--face`` / ``--hand``): when any person of the files has a
@@ -84,6 +86,11 @@ _HOW_TO_TRACK = "OpenPose writes person_id [-1] unless it tracks people"
 _MODELS = {
     25: ("body25", None),
     18: (None, "18 body keypoints: OpenPose's COCO-18 model, an order synsp has no skeleton for"),
+    # other estimators writing OpenPose's JSON (Pose2Sim and Sports2D with RTMPose / MMPose models)
+    17: ("coco17", None),
+    26: ("halpe26", None),
+    133: ("coco133", None),
+    136: ("halpe136", None),
 }
 
 
@@ -230,7 +237,8 @@ def read(path: Any, assign_ids: str | None = None, include: str = "all", fps: fl
     else:
         skeleton, note = _MODELS.get(shape[0], (None, f"{shape[0]} body keypoints: not BODY_25")) if shape else (None, None)
         if parts and shape:
-            note = f"{note}; face and hand keypoints are read beside a BODY_25 body only, kept unchanged"
+            kept = "face and hand keypoints are read beside a BODY_25 body only, kept unchanged"
+            note = f"{note}; {kept}" if note else kept
     meta = {
         "layout": "openpose-folder" if p.is_dir() else "openpose-file",
         "texts": texts,  # file name -> the document's text, in frame order (parsed again to write: less memory)
