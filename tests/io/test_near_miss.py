@@ -44,3 +44,21 @@ def test_plain_arrays_under_those_names_are_still_read(tmp_path):
     assert pose_file_format(tmp_path / "smpl.npz") == "smpl"
     np.savez(tmp_path / "mp.npz", landmarks=LANDMARKS)
     assert pose_file_format(tmp_path / "mp.npz") == "mediapipe"
+
+
+def _long_csv(path, landmarks):
+    rows = ["frame,person,landmark,x,y,z,visibility"]
+    for f in range(20):
+        rows += [f"{f},0,{j},{0.4 + 0.01 * j + 0.001 * f:.4f},{0.5 + 0.005 * j:.4f},0,0.9" for j in landmarks]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_a_mediapipe_hands_csv_is_not_read_as_a_pose(tmp_path):
+    """Landmarks 0-20 alone are MediaPipe Hands' 21: read as Pose's they would be a nose, eyes, shoulders and an arm
+    (refined as a body, their 'left' and 'right' swapped by the repair); refused with what to do instead."""
+    with pytest.raises(SynspInputError, match=r"landmarks 0-20 only: MediaPipe Hands' 21 hand landmarks, not "
+                                              r"Pose's 33, .* an array \(T, 21, 2\|3\)"):
+        read_pose_file(_long_csv(tmp_path / "hand.csv", range(21)))
+    upper = read_pose_file(_long_csv(tmp_path / "upper.csv", range(25)))  # the upper body only: a pose
+    assert upper.skeleton == "mediapipe33" and np.isnan(upper.tracks[0].keypoints[:, 25:]).all()

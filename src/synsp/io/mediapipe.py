@@ -83,6 +83,8 @@ LANDMARK_NAMES = (
     "left_foot_index", "right_foot_index",
 )
 NUM_LANDMARKS = 33
+#: MediaPipe Hands' landmark count: a long CSV of exactly these is a hand file, refused (see _read_csv)
+HAND_LANDMARKS = 21
 SKELETON = "mediapipe33"
 _CHANNELS = ("x", "y", "z", "visibility", "presence")
 _NAME_TO_INDEX = {n: i for i, n in enumerate(LANDMARK_NAMES)}
@@ -408,6 +410,14 @@ def _read_csv(p: Path, dims: int, units: str | None) -> PoseFile:
                     w[(j, c)] = (i + 1, cols[ch])
         channels = [c for c, ch in enumerate(_CHANNELS) if ch in cols]
         frame_col, person_col = cols["frame"], cols.get("person")
+        seen = {j for w in where.values() for j, _ in w}
+        if seen and max(seen) == HAND_LANDMARKS - 1 and len(seen) == HAND_LANDMARKS:
+            # exactly landmarks 0-20: MediaPipe Hands' 21, which Pose's 0-20 (nose ... left thumb) would misname
+            raise SynspInputError(
+                f"{p}: holds landmarks 0-{HAND_LANDMARKS - 1} only: MediaPipe Hands' {HAND_LANDMARKS} hand landmarks, "
+                f"not Pose's {NUM_LANDMARKS}, which this reader reads (Pose's first 21 are the face, shoulders, arms "
+                "and fingers, so a hand would be refined as a body); save them as an array (T, 21, 2|3) in an .npy/.npz "
+                "(skeleton hand21) and refine that")
     else:
         wcols = _wide_columns(header)
         low = [h.lower() for h in header]
