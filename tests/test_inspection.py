@@ -72,3 +72,7 @@ def test_cli_prints_each_file_of_a_folder_and_refuses_bad_input(tmp_path, capsys
     (tmp_path / "bad.json").write_text("{")
     assert main(["inspect", str(tmp_path / "bad.json")]) == 2
     assert "bad.json: not a pose file synsp recognises" in capsys.readouterr().err
+    np.save(tmp_path / "clips" / "flat.npy", np.zeros((5, 3)))  # a .npy, not poses: named, the others described
+    assert main(["inspect", str(tmp_path / "clips")]) == 1
+    out, err = capsys.readouterr()
+    assert "a.json: mmpose" in out and "flat.npy: cannot be read" in err and "1 of 2 files" in err

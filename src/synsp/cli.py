@@ -484,8 +484,9 @@ def inspect(input_paths: tuple[str, ...], model: str | None, fps: float | None, 
     Per file: the format, skeleton, units and frame rate synsp read (and whether the rate was assumed),
     every person's frames, parts and missing joints, how much each jitters (the white-jitter floor as a
     share of the person's size: clean motion capture stays below 0.10 %), the method and its delay, and
-    whether left/right inversions would be repaired.  A folder is one OpenPose folder, else searched
-    for pose files."""
+    whether left/right inversions would be repaired.  A folder is one OpenPose or YOLO labels folder, else
+    searched for pose files; with several files, one that cannot be read is named and the others described
+    (exit status 1)."""
     from .batch import find_pose_files, read_input
     from .inspection import describe, inspect_pose_file
     from .io.tracks import FOLDER_FORMATS, pose_file_format
@@ -498,11 +499,23 @@ def inspect(input_paths: tuple[str, ...], model: str | None, fps: float | None, 
             paths.append(given)
     if not paths:
         raise SynspInputError(f"{', '.join(input_paths)}: no pose file found")
+    failed = 0
     for path in paths:
-        pose_file = read_input(path, skeleton=skeleton, key=key, trust_pickle=trust_pickle,
-                               assign_ids=None if assign_ids == "none" else assign_ids)
-        for line in describe(inspect_pose_file(pose_file, model=model, fps=fps, max_gap=max_gap), source=path):
+        try:
+            pose_file = read_input(path, skeleton=skeleton, key=key, trust_pickle=trust_pickle,
+                                   assign_ids=None if assign_ids == "none" else assign_ids)
+            lines = describe(inspect_pose_file(pose_file, model=model, fps=fps, max_gap=max_gap), source=path)
+        except SynspInputError as err:
+            if len(paths) == 1:
+                raise
+            failed += 1
+            click.echo(f"{path}: cannot be read: {err}", err=True)  # the others are still described
+            continue
+        for line in lines:
             click.echo(line)
+    if failed:
+        click.echo(f"{failed} of {len(paths)} files could not be read (above)", err=True)
+        raise click.exceptions.Exit(1)
 
 
 def _echo_relabelled(summary: dict) -> None:
