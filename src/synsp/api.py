@@ -84,7 +84,8 @@ def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views:
     For one person or view of a body in 2D or 3D (any joint set: Human3.6M-17, COCO-17, MediaPipe-33, a
     22-marker Pose2Sim TRC, a custom rig; not :data:`NOT_BODIES`, at most :data:`UNIVERSAL_MAX_JOINTS`
     joints): :data:`UNIVERSAL_MODEL`, ``note`` None.  On a whole-body skeleton (COCO-WholeBody's 133, OpenPose's
-    137 with face and hands) it refines the body (and feet), and the face and hands follow them (:data:`synsp.skeletons.BODY_JOINTS`,
+    137 with face and hands) it refines the body (and feet), and the face and hands follow them
+    (:data:`synsp.skeletons.BODY_JOINTS`,
     applied by :func:`synsp.refiners.fit_refiner`).  It is the default because it does no harm: on the
     test split it adds 0.23 mm to clean h36m17 motion (1.27 at 3x speed) where the dedicated
     ``synsp-h36m17-3d-w8`` adds 2.45 (9.94), 0.04 px to clean COCO-17 keypoints (the dedicated 2D model

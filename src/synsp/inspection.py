@@ -62,7 +62,8 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
 
     Returns a dict: ``format``, ``description`` (the format's), ``skeleton`` (name or None), ``joints``,
     ``dims``, ``units``, ``file_fps`` (the file's rate or None), ``fps`` (the rate refining would use:
-    ``fps``, else the file's, else the method's), ``fps_given`` (``fps`` was given), ``frames``, ``tracks`` (a list of dicts: ``id``,
+    ``fps``, else the file's, else the method's), ``fps_given`` (``fps`` was given), ``frames``, ``tracks`` (a
+    list of dicts: ``id``,
     ``first``, ``last`` (file frames), ``detections``, ``parts`` (pieces after cutting gaps longer
     than ``max_gap``), ``missing`` (share of the joints it was seen with that are NaN or below the method's
     score threshold, over its frames), ``never_seen`` (joints it was never seen with: left as written), ``jitter``

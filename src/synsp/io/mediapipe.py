@@ -416,8 +416,8 @@ def _read_csv(p: Path, dims: int, units: str | None) -> PoseFile:
             raise SynspInputError(
                 f"{p}: holds landmarks 0-{HAND_LANDMARKS - 1} only: MediaPipe Hands' {HAND_LANDMARKS} hand landmarks, "
                 f"not Pose's {NUM_LANDMARKS}, which this reader reads (Pose's first 21 are the face, shoulders, arms "
-                "and fingers, so a hand would be refined as a body); save them as an array (T, 21, 2|3) in an .npy/.npz "
-                "(skeleton hand21) and refine that")
+                "and fingers, so a hand would be refined as a body); save them as an array (T, 21, 2|3) in an "
+                ".npy/.npz (skeleton hand21) and refine that")
     else:
         wcols = _wide_columns(header)
         low = [h.lower() for h in header]

@@ -19,8 +19,9 @@ Keypoints: the body, ``pose_keypoints_2d`` (``pose_keypoints`` in older OpenPose
 -> skeleton ``body25``; other estimators' models written in OpenPose's JSON (Pose2Sim, Sports2D) by
 their count: 17 ``coco17``, 26 ``halpe26`` (HALPE_26), 133 ``coco133`` (COCO_133), 136 ``halpe136``; the
 COCO-18 model's 18 joints (and other counts) are read with skeleton None and a ``meta["note"]``.
-(OpenPose's experimental BODY_25B has 25 keypoints in another order: it would read as BODY_25.)  The confidence ``c`` is the score; a joint OpenPose did not find
-is (0, 0) with confidence 0 and stays so (downstream code drops it by a confidence threshold).
+(OpenPose's experimental BODY_25B has 25 keypoints in another order: it would read as BODY_25.)  The
+confidence ``c`` is the score; a joint OpenPose did not find is (0, 0) with confidence 0 and stays so
+(downstream code drops it by a confidence threshold).
 
 Face and hands (OpenPose run with ``--face`` / ``--hand``): when any person of the files has a
 non-empty ``face_keypoints_2d`` (70 points), ``hand_left_keypoints_2d`` or ``hand_right_keypoints_2d``
@@ -199,8 +200,8 @@ def read(path: Any, assign_ids: str | None = None, include: str = "all", fps: fl
     texts, bodies, parts, style = {}, [], False, None
     from tqdm.auto import tqdm
 
-    for number, f in tqdm(files, desc=f"reading {p.name}", unit=" files", disable=not progress or len(files) < 1000,
-                          leave=False):  # each document parsed, its keypoints taken as arrays, and let go (its text kept)
+    bar = tqdm(files, desc=f"reading {p.name}", unit=" files", disable=not progress or len(files) < 1000, leave=False)
+    for number, f in bar:  # each document parsed, its keypoints taken as arrays, and let go (its text is kept)
         doc, text = load_json(f, _EXPECTED)
         style = style or json_style(text)
         people = doc.get("people") if isinstance(doc, dict) else None
@@ -235,7 +236,8 @@ def read(path: Any, assign_ids: str | None = None, include: str = "all", fps: fl
     if shape and shape[0] == WHOLE_JOINTS:
         skeleton, note = "openpose137", None
     else:
-        skeleton, note = _MODELS.get(shape[0], (None, f"{shape[0]} body keypoints: not BODY_25")) if shape else (None, None)
+        skeleton, note = (_MODELS.get(shape[0], (None, f"{shape[0]} body keypoints: not BODY_25")) if shape
+                          else (None, None))
         if parts and shape:
             kept = "face and hand keypoints are read beside a BODY_25 body only, kept unchanged"
             note = f"{note}; {kept}" if note else kept

@@ -144,13 +144,15 @@ def read(path: Any, assign_ids: str | None = None, num_keypoints: int | None = N
         raise SynspInputError(f"{p}: the label files hold no line; expected one line per detected person")
     K, per, extra = layout
     last = np.array([r[3][-1] for r in rows])
-    ids = extra == 2 or (extra == 1 and bool((last == np.round(last)).all() and (last >= 0).all()))  # else: a confidence
+    # one value more: the track id when it is a whole number on every line, else the box confidence
+    ids = extra == 2 or (extra == 1 and bool((last == np.round(last)).all() and (last >= 0).all()))
     instances, order = [], {}
     for frame, name, i, values, where in rows:
         kp = np.array(values[5:5 + K * per]).reshape(K, per)
         order[frame] = order.get(frame, -1) + 1  # the person's place among the frame's lines
         instances.append(Instance(frame=frame, order=order[frame], track_id=int(values[-1]) if ids else None,
-                                  where=where, loc=(name, i), keypoints=kp[:, :2], scores=kp[:, 2] if per == 3 else None))
+                                  where=where, loc=(name, i), keypoints=kp[:, :2],
+                                  scores=kp[:, 2] if per == 3 else None))
     tracks, locations = build_tracks(p, instances, assign_ids, _HOW_TO_TRACK)
     meta = {"layout": "yolo-folder", "texts": texts, "locations": locations, "keypoint_shape": (K, 2),
             "per_keypoint": per}
