@@ -454,6 +454,21 @@ def npz_headers(path: Any) -> dict[str, tuple[tuple[int, ...], Any]]:
         return {k: z.header(k) for k in z.files}
 
 
+def frames_of_one_video(folder: Path, named: list[tuple[str, int, Path]]) -> list[tuple[int, Path]]:
+    """``(frame number, file)`` sorted by number, from ``(name before the number, number, file)`` of the files of a
+    folder of one file per frame (OpenPose JSON, YOLO labels); files of two videos, or two files of one frame,
+    are errors naming them."""
+    prefixes = sorted({name for name, _, _ in named})
+    if len(prefixes) > 1:
+        raise SynspInputError(f"{folder}: the files belong to {len(prefixes)} different inputs ({prefixes[:4]}); "
+                              "expected the frames of one video per folder")
+    numbered = sorted((number, f) for _, number, f in named)
+    for (a, fa), (b, fb) in zip(numbered, numbered[1:]):
+        if a == b:
+            raise SynspInputError(f"{folder}: {fa.name} and {fb.name} are both frame {a}; expected one file per frame")
+    return numbered
+
+
 def suffix_of(path: Any) -> str:
     """Lower-case suffix including ``.gz`` (``".bvh.gz"``, ``".npz"``)."""
     name = as_path(path).name.lower()

@@ -46,7 +46,6 @@ overwritten).  Files of the input folder that are not ``*_keypoints.json`` are n
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 from collections.abc import Hashable
@@ -55,7 +54,7 @@ from typing import Any
 
 import numpy as np
 
-from synsp.io._common import as_path, atomic_folder, atomic_write
+from synsp.io._common import as_path, atomic_folder, atomic_write, frames_of_one_video
 from synsp.io.keypoints_json import (
     Instance,
     build_tracks,
@@ -111,23 +110,14 @@ def _frame_files(p: Path) -> list[tuple[int, Path]]:
     files = sorted(p.glob("*" + _SUFFIX)) if p.is_dir() else [p]
     if not files:
         raise SynspInputError(f"{p}: no *{_SUFFIX} files in this folder; expected OpenPose --write_json output")
-    numbered, prefixes = [], set()
+    named = []
     for f in files:
         m = _NAME.match(f.name)
         if m is None:
             raise SynspInputError(
                 f"{f}: the file name has no frame number; expected <name>_<frame number>{_SUFFIX}")
-        prefixes.add(m.group(1))
-        numbered.append((int(m.group(2)), f))
-    if len(prefixes) > 1:
-        raise SynspInputError(
-            f"{p}: the files belong to {len(prefixes)} different inputs ({sorted(prefixes)[:4]}); "
-            "expected the frames of one video per folder")
-    numbered.sort()
-    for (a, fa), (b, fb) in itertools.pairwise(numbered):
-        if a == b:
-            raise SynspInputError(f"{p}: {fa.name} and {fb.name} are both frame {a}; expected one file per frame")
-    return numbered
+        named.append((m.group(1), int(m.group(2)), f))
+    return frames_of_one_video(p, named)
 
 
 def _person_id(pid: Any, f: Path, where: str) -> Hashable | None:

@@ -31,14 +31,13 @@ replaced (``%g``, as Ultralytics writes them), atomically; files of the folder t
 
 from __future__ import annotations
 
-import itertools
 import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from synsp.io._common import as_path, atomic_folder, read_text
+from synsp.io._common import as_path, atomic_folder, frames_of_one_video, read_text
 from synsp.io.keypoints_json import Instance, build_tracks, rows_to_write
 from synsp.io.tracks import PoseFile
 from synsp.validation import SynspInputError
@@ -70,22 +69,10 @@ def _numbers(line: str) -> list[float] | None:
 
 
 def _label_files(p: Path) -> list[tuple[int, Path]]:
-    numbered, prefixes = [], set()
-    for f in sorted(p.glob("*.txt")):
-        m = _NAME.match(f.name)
-        if m:
-            prefixes.add(m.group(1))
-            numbered.append((int(m.group(2)), f))
-    if not numbered:
+    named = [(m.group(1), int(m.group(2)), f) for f in sorted(p.glob("*.txt")) if (m := _NAME.match(f.name))]
+    if not named:
         raise SynspInputError(f"{p}: no <video>_<frame>.txt files; expected a folder of Ultralytics YOLO pose labels")
-    if len(prefixes) > 1:
-        raise SynspInputError(f"{p}: the label files belong to {len(prefixes)} videos ({sorted(prefixes)[:4]}); "
-                              "expected the frames of one video per folder")
-    numbered.sort()
-    for (a, fa), (b, fb) in itertools.pairwise(numbered):
-        if a == b:
-            raise SynspInputError(f"{p}: {fa.name} and {fb.name} are both frame {a}; expected one file per frame")
-    return numbered
+    return frames_of_one_video(p, named)
 
 
 def sniff(path: Any) -> bool:
