@@ -455,6 +455,8 @@ def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: fl
 
     s, units = refine_path(input_path, output, progress=True, **options)
     short = f", {len(s['unrefined_tracks'])} track(s) too short, left as they were" if s["unrefined_tracks"] else ""
+    if s.get("unseen"):
+        short += f", {s['unseen']} joint(s) never seen in a track part, left as written"
     click.echo(f"{s['frames']} frames, {s['persons']} person(s), {s['filled']} joints filled{short}; "
                f"mean acceleration {s['accel_before']:.4g} -> {s['accel_after']:.4g} ({units} per "
                f"frame^2) with {s['model']}; wrote {output}")
