@@ -76,3 +76,18 @@ def test_cli_prints_each_file_of_a_folder_and_refuses_bad_input(tmp_path, capsys
     assert main(["inspect", str(tmp_path / "clips")]) == 1
     out, err = capsys.readouterr()
     assert "a.json: mmpose" in out and "flat.npy: cannot be read" in err and "1 of 2 files" in err
+
+
+def test_it_says_what_the_repair_would_relabel():
+    from synsp.label_errors import simulate_inversions
+
+    g = next(g for g, _ in split_positions("coco17", "test", "2d") if len(g) >= 300)[:300]
+    noisy = g + np.random.default_rng(0).normal(0, 1, g.shape)
+    inv = simulate_inversions(noisy, "coco17", rate=0.1, seed=3)  # one whole-body inversion of 30 frames
+    ((a, b, kind),) = inv.events
+    files = [PoseFile([Track(0, np.arange(300), x)], 300, "array", skeleton="coco17", fps=30.0, units="px")
+             for x in (noisy, inv.poses)]
+    clean, inverted = (inspect_pose_file(f) for f in files)
+    assert clean["relabelled"] == {} and "nothing to relabel" in describe(clean)[-1]
+    assert kind == "body" and inverted["relabelled"] == {0: {"arms": b - a, "legs": b - a, "head": b - a}}
+    assert f"would relabel arms in {b - a} frames" in describe(inverted)[-1]

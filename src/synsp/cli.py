@@ -486,7 +486,7 @@ def inspect(input_paths: tuple[str, ...], model: str | None, fps: float | None, 
     Per file: the format, skeleton, units and frame rate synsp read (and whether the rate was assumed),
     every person's frames, parts and missing joints, how much each jitters (the white-jitter floor as a
     share of the person's size: clean motion capture stays below 0.10 %), the method and its delay, and
-    whether left/right inversions would be repaired.  A folder is one OpenPose or YOLO labels folder, else
+    the left/right inversions and identity swaps the repair would undo.  A folder is one OpenPose or YOLO labels folder, else
     searched for pose files; with several files, one that cannot be read is named and the others described
     (exit status 1)."""
     from .batch import find_pose_files, read_input

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .api import file_fps, repair_skeleton
+from .api import file_fps, repair_pose_file, repair_skeleton
 from .batch import method_for
 from .filters import get_filter
 from .filters.base import WHOLE_SEQUENCE
@@ -29,6 +29,7 @@ from .metrics import size_of
 from .missing import interpolate_missing
 from .noise_floor import noise_floor
 from .repair import limb_groups
+from .validation import SynspInputError
 
 __all__ = ["inspect_pose_file", "describe"]
 
@@ -70,7 +71,8 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     (% of the person's size, None for rotations or parts too short)), ``method`` (the name),
     ``fallback`` (why a filter, or None), ``delay`` (frames, or None for a whole-sequence method),
     ``window`` (frames a track part needs), ``repair`` (the skeleton whose left/right inversions are
-    repaired, or None).
+    repaired, or None), ``relabelled`` (``{track id: {group: frames}}`` the repair would relabel) and
+    ``reassigned`` (person-frames its identity repair would give to another track): :func:`synsp.api.repair_pose_file`.
     """
     rate = file_fps(pose_file, fps)
     method, fallback = method_for(pose_file, model)
@@ -100,13 +102,20 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     delay = getattr(refiner, "delay", None)
     sk = None if rotations else repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner)
     sk = sk if sk is not None and limb_groups(sk) else None  # a hand or a custom set without pairs: no repair
+    relabelled, reassigned = {}, 0
+    if not rotations and pose_file.tracks:
+        try:  # what refine's repair would change, run alone (about a second for an hour)
+            _, found = repair_pose_file(pose_file, model=model, fps=fps, max_gap=max_gap)
+            relabelled, reassigned = found["relabelled"], found["reassigned"]
+        except SynspInputError:
+            pass  # nothing refine would repair either (every track too short, no valid joint): said above
     return dict(format=pose_file.format, description=FORMATS.get(pose_file.format, ("", ""))[1],
                 skeleton=pose_file.skeleton, joints=pose_file.num_joints, dims=pose_file.dims, units=pose_file.units,
                 file_fps=pose_file.fps, fps=used_fps, fps_given=fps is not None, frames=pose_file.num_frames,
                 tracks=tracks, method=name,
                 fallback=fallback, delay=None if delay in (None, WHOLE_SEQUENCE) else int(delay),
                 window=int(getattr(refiner, "window", 1)), repair=None if sk is None else sk.name,
-                note=pose_file.meta.get("note"))
+                relabelled=relabelled, reassigned=int(reassigned), note=pose_file.meta.get("note"))
 
 
 def describe(info: dict[str, Any], source: Any = None) -> list[str]:
@@ -134,6 +143,16 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
         lines.append(f"    ... and {len(tracks) - 20} more")
     delay = "whole sequence (offline)" if info["delay"] is None else f"{info['delay']} frames of delay"
     lines.append(f"  method: {info['method']} ({delay})" + (f"; {info['fallback']}" if info["fallback"] else ""))
-    lines.append("  left/right repair: " + (f"on ({info['repair']} pairs)" if info["repair"] else
-                                            "none (no skeleton with left/right pairs)"))
+    repair = "none (no skeleton with left/right pairs)"
+    if info["repair"]:
+        groups: dict[str, int] = {}
+        for per_group in info.get("relabelled", {}).values():
+            for g, n in per_group.items():
+                groups[g] = groups.get(g, 0) + int(n)
+        found = (f"would relabel {', '.join(f'{g} in {n} frames' for g, n in groups.items())} of "
+                 f"{len(info['relabelled'])} track(s)" if groups else "nothing to relabel")
+        repair = f"on ({info['repair']} pairs): {found}"
+    lines.append(f"  left/right repair: {repair}")
+    if info.get("reassigned"):
+        lines.append(f"  identity swaps: {info['reassigned']} person-frames would follow their own person")
     return lines
