@@ -322,3 +322,26 @@ def test_cli_plot_shades_the_frames_the_repair_relabels(tmp_path, capsys, monkey
     assert all(s.keys() == {"relabelled 0 legs 100 140"} for s in _shaded(figures[-1]))
     assert main([*args, "-o", str(tmp_path / "q.png"), "--no-repair"]) == 0
     assert "shaded" not in capsys.readouterr().out and not any(_shaded(figures[-1]))
+
+
+def test_cli_plot_names_the_files_units_and_puts_image_y_up(tmp_path, monkeypatch):
+    import synsp.pictures
+
+    seen = {}
+
+    def capture(*args, **kwargs):
+        seen.update(kwargs)
+        return tmp_path / "p.png"
+
+    monkeypatch.setattr(synsp.pictures, "plot_refinement", capture)
+    raw, refined = walk(T=8)
+    for name, x in (("raw", raw), ("refined", refined)):
+        frames = [{"frame_id": f, "instances": [{"keypoints": x[f, :, :2].tolist(), "keypoint_scores": [0.9] * 17}]}
+                  for f in range(len(x))]
+        (tmp_path / f"{name}.json").write_text(__import__("json").dumps(frames))
+    assert main(["plot", str(tmp_path / "raw.json"), str(tmp_path / "refined.json"), "-o", str(tmp_path / "p.png")]) == 0
+    assert seen["unit"] == "px" and seen["image_y"] is True  # MMPose 2D keypoints: pixels, y down in the image
+    np.save(tmp_path / "raw.npy", raw)
+    np.save(tmp_path / "refined.npy", refined)
+    assert main(["plot", str(tmp_path / "raw.npy"), str(tmp_path / "refined.npy"), "-o", str(tmp_path / "q.png")]) == 0
+    assert seen["image_y"] is False  # 3D

@@ -710,7 +710,9 @@ def plot(input_path: str, refined_path: str, out: str, skeleton: str | None, fps
     skeleton = _drawing_skeleton(skeleton, pose_file, raw.shape[-2])  # None: joints are numbered
     chosen = [j.strip() for j in joints.split(",")] if joints else None
     marks = _relabelled_frames(pose_file, fps) if repair else {}
-    path = plot_refinement(raw, refined, out, skeleton=skeleton, joints=chosen, fps=fps, relabelled=marks)
+    unit = str(pose_file.units or "units")  # the file's (px, m, mm, normalised, ...)
+    path = plot_refinement(raw, refined, out, skeleton=skeleton, joints=chosen, fps=fps, relabelled=marks,
+                           unit=unit, image_y=pose_file.dims == 2 and unit in ("px", "normalised"))
     shaded = sum(len(f) for groups in marks.values() for f in groups.values())
     click.echo(f"wrote {path}" + (f" (shaded: {shaded} frames the repair relabels, counted per limb group)"
                                   if shaded else ""))
