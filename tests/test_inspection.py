@@ -72,6 +72,10 @@ def test_cli_prints_each_file_of_a_folder_and_refuses_bad_input(tmp_path, capsys
     (tmp_path / "bad.json").write_text("{")
     assert main(["inspect", str(tmp_path / "bad.json")]) == 2
     assert "bad.json: not a pose file synsp recognises" in capsys.readouterr().err
+    assert main(["inspect", str(tmp_path / "clips" / "a.json"), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)  # one JSON object per file
+    assert info["file"].endswith("a.json") and info["skeleton"] == "coco17" and info["tracks"][0]["id"] == 4
+    assert info["method"] == "synsp-universal-w16" and info["relabelled"] == {}
     np.save(tmp_path / "clips" / "flat.npy", np.zeros((5, 3)))  # a .npy, not poses: named, the others described
     assert main(["inspect", str(tmp_path / "clips")]) == 1
     out, err = capsys.readouterr()

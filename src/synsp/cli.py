@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import warnings
@@ -479,8 +480,9 @@ def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: fl
                                                    "unpickling runs code, only files you trust")
 @click.option("--assign-ids", type=click.Choice(["track", "order", "none"]), default="track", show_default=True,
               help="MMPose/COCO/OpenPose files without track ids and with several people (see synsp refine)")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per file (one per line) instead of text")
 def inspect(input_paths: tuple[str, ...], model: str | None, fps: float | None, skeleton: str | None,
-            key: str | None, max_gap: int | None, trust_pickle: bool, assign_ids: str) -> None:
+            key: str | None, max_gap: int | None, trust_pickle: bool, assign_ids: str, as_json: bool) -> None:
     """What each pose file holds and what synsp refine would do with it, refining nothing.
 
     Per file: the format, skeleton, units and frame rate synsp read (and whether the rate was assumed),
@@ -490,7 +492,7 @@ def inspect(input_paths: tuple[str, ...], model: str | None, fps: float | None, 
     searched for pose files; with several files, one that cannot be read is named and the others described
     (exit status 1)."""
     from .batch import find_pose_files, read_input
-    from .inspection import describe, inspect_pose_file
+    from .inspection import as_plain, describe, inspect_pose_file
     from .io.tracks import FOLDER_FORMATS, pose_file_format
 
     paths = []
@@ -506,7 +508,8 @@ def inspect(input_paths: tuple[str, ...], model: str | None, fps: float | None, 
         try:
             pose_file = read_input(path, skeleton=skeleton, key=key, trust_pickle=trust_pickle,
                                    assign_ids=None if assign_ids == "none" else assign_ids)
-            lines = describe(inspect_pose_file(pose_file, model=model, fps=fps, max_gap=max_gap), source=path)
+            info = inspect_pose_file(pose_file, model=model, fps=fps, max_gap=max_gap)
+            lines = [json.dumps(as_plain({"file": path, **info}))] if as_json else describe(info, source=path)
         except SynspInputError as err:
             if len(paths) == 1:
                 raise

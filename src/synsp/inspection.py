@@ -31,7 +31,7 @@ from .noise_floor import noise_floor
 from .repair import limb_groups
 from .validation import SynspInputError
 
-__all__ = ["inspect_pose_file", "describe"]
+__all__ = ["inspect_pose_file", "describe", "as_plain"]
 
 #: the jitter floor (% of the person's size) that clean motion capture stays below on the validation split
 CLEAN_FLOOR_PCT = 0.10
@@ -156,3 +156,16 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
     if info.get("reassigned"):
         lines.append(f"  identity swaps: {info['reassigned']} person-frames would follow their own person")
     return lines
+
+
+def as_plain(value: Any) -> Any:
+    """``value`` with numpy scalars, tuples and non-string keys (track ids) made JSON-ready (``synsp inspect --json``)."""
+    if isinstance(value, dict):
+        return {str(k): as_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [as_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
