@@ -24,6 +24,30 @@ POSES = RNG.normal(0, 0.1, (40, 72))
      r"25 joints is not a joint count of the SMPL family .* synsp.io.smpl.read\(path, key='poses'\)"),
     (dict(poses=np.zeros((40, 72), dtype=np.int32), betas=np.zeros(10)), r"is \(40, 72\) int32 .* rotations are floats"),
     (dict(global_orient=np.zeros((40, 3)), betas=np.zeros(10)), r"it needs 'body_pose' beside it"),
+    # read as joint positions before (a (T, 24, 3) int, or 3 x 3 matrices as (T, P, J=3, D=3) people), refined
+    (dict(poses=np.zeros((40, 24, 3), dtype=np.int32), betas=np.zeros(10)),
+     r"'poses' is \(40, 24, 3\) int32 beside \['betas'\]: SMPL parameters\? .* floats .* --key poses"),
+    (dict(poses=np.tile(np.eye(3, dtype=np.int32), (40, 24, 1, 1)), betas=np.zeros(10)),
+     r"'poses' is \(40, 24, 3, 3\) int32 .* rotation matrices are floats"),
+    (dict(poses=np.tile(np.eye(3), (40, 23, 1, 1)), trans=np.zeros((40, 3))),
+     r"'poses' holds 23 3 x 3 matrices per frame beside \['trans'\]: SMPL parameters\? 23 joints is not a joint "
+     r"count of the SMPL family"),
+    # the split layout: the message names the array at fault (it blamed 'global_orient' as "1 joints")
+    (dict(global_orient=np.zeros((40, 3)), body_pose=np.zeros((40, 68)), betas=np.zeros(10)),
+     r"'global_orient' \(40, 3\) \+ 'body_pose' \(40, 68\) .* 'body_pose' should be axis-angles too: .*69 for smpl"),
+    (dict(global_orient=np.zeros((40, 3)), body_pose=np.zeros((40, 69), dtype=np.int32), betas=np.zeros(10)),
+     r"'body_pose' is int32; their rotations are floats"),
+    (dict(global_orient=np.zeros((39, 3)), body_pose=np.zeros((40, 69)), betas=np.zeros(10)),
+     r"'global_orient' \(39, 3\) \+ 'body_pose' \(40, 69\) .* the same number of frames"),
+    (dict(body_pose=np.zeros((40, 69)), betas=np.zeros(10)), r"'body_pose' \(40, 69\) .* it needs 'global_orient'"),
+    (dict(poses=POSES[0], betas=np.zeros(10)), r"'poses' is \(72,\) beside \['betas'\]: .* need a frame axis"),
+    (dict(landmarks=LANDMARKS.reshape(40, -1)), r"'landmarks' \(40, 132\) is 2-d: .* reshape them to \(T, 33, 4\)"),
+    (dict(landmarks=np.zeros((40, 33, 6))), r"'landmarks' \(40, 33, 6\) has 6 channels per landmark: MediaPipe's"),
+    (dict(landmarks=LANDMARKS.transpose(0, 2, 1)), r"'landmarks' \(40, 4, 33\) has its last two axes swapped"),
+    (dict(landmarks=LANDMARKS[..., :3], world_landmarks=LANDMARKS[..., :3], track_ids=np.array([0])),
+     r"'landmarks' \(40, 33, 3\) beside \['track_ids', 'world_landmarks'\]: a MediaPipe NPZ\? .* --key landmarks"),
+    (dict(world_landmarks=LANDMARKS[..., :3], track_ids=np.array([0])),
+     r"no 'landmarks' array beside \['track_ids', 'world_landmarks'\]: .* --key world_landmarks"),
 ])
 def test_near_misses_name_the_format_and_what_to_change(tmp_path, capsys, arrays, message):
     path = tmp_path / "near.npz"
@@ -44,6 +68,16 @@ def test_plain_arrays_under_those_names_are_still_read(tmp_path):
     assert pose_file_format(tmp_path / "smpl.npz") == "smpl"
     np.savez(tmp_path / "mp.npz", landmarks=LANDMARKS)
     assert pose_file_format(tmp_path / "mp.npz") == "mediapipe"
+    np.savez(tmp_path / "int.npz", poses=np.zeros((40, 17, 3), dtype=np.int32), betas=np.zeros(10))  # no SMPL count
+    assert read_pose_file(tmp_path / "int.npz").num_joints == 17
+
+
+def test_a_near_miss_named_with_key_is_read_as_the_plain_array_it_is(tmp_path):
+    """The way out the messages give: naming the array reads it as a plain one."""
+    np.savez(tmp_path / "m.npz", poses=np.tile(np.eye(3), (40, 23, 1, 1)), trans=np.zeros((40, 3)))
+    assert len(read_pose_file(tmp_path / "m.npz", key="poses").tracks) == 23
+    np.savez(tmp_path / "w.npz", world_landmarks=LANDMARKS[..., :3], track_ids=np.array([0]))
+    assert read_pose_file(tmp_path / "w.npz", key="world_landmarks").num_joints == 33
 
 
 def _long_csv(path, landmarks):

@@ -76,16 +76,23 @@ def read_array(path: Any, key: str | None = None) -> np.ndarray:
             near = None  # a key named: the user said it is a plain array
         arr = z[key]
     try:
-        return _check(arr, f"{p}[{key!r}]")
+        out = _check(arr, f"{p}[{key!r}]")
     except SynspInputError:
         if near is not None:
             _near_miss(p, near)
         raise
+    if near is not None:  # read, but SMPL rotations the SMPL reader refused would pass as joint positions
+        _near_miss(p, near, read=key)
+    return out
 
 
-def _near_miss(p: Any, headers: dict) -> None:
-    """Raise the message of a format the file nearly is (MediaPipe landmarks, SMPL parameters) when there is one."""
-    why = mediapipe.near_miss(headers) or smpl.near_miss(headers)
+def _near_miss(p: Any, headers: dict, read: str | None = None) -> None:
+    """Raise the message of a format the file nearly is (MediaPipe landmarks, SMPL parameters) when there is one;
+    ``read``: the array was read as a plain one, which only SMPL rotations under a pose key are not."""
+    if read is not None:
+        why = smpl.near_miss(headers, key=read)
+    else:
+        why = mediapipe.near_miss(headers) or smpl.near_miss(headers)
     if why:
         raise SynspInputError(f"{p}: {why}")
 

@@ -145,16 +145,46 @@ def _npz_landmarks_shape(p: Path) -> tuple[int, ...] | None:
     return tuple(shape) if ok else None
 
 
+#: arrays of the NPZ layout only MediaPipe files have (``fps`` is every format's)
+_NPZ_COMPANIONS = ("world_landmarks", "track_ids", "image_size", "units")
+
+
 def near_miss(headers: dict) -> str | None:
     """Why an ``.npz`` with a ``landmarks`` array of MediaPipe's channels (``x, y, z, visibility[, presence]``:
-    4 or 5 per landmark) is not read as MediaPipe's layout, or None: for the plain-array reader, whose own
-    message ("D = 4") would not say so.  From the headers only."""
+    4 or 5 per landmark), or with the NPZ layout's other arrays, is not read as MediaPipe's layout, or None: for
+    the plain-array reader, whose own message ("D = 4", "pass key=") would not say so.  From the headers only."""
+    companions = sorted(set(_NPZ_COMPANIONS) & set(headers))
     found = headers.get("landmarks")
     if found is None:
+        if "world_landmarks" in headers and len(headers) > 1:
+            return (f"no 'landmarks' array beside {companions}: a MediaPipe NPZ holds the image landmarks as "
+                    "'landmarks' (T, P, 33, 4 | 5) (x, y, z, visibility[, presence]); to refine the world landmarks "
+                    "as plain 3D points name them: synsp refine --key world_landmarks")
         return None
     shape, dtype = tuple(found[0]), np.dtype(found[1])
-    if len(shape) not in (3, 4) or shape[-1] not in (4, 5):
+    layout = "(T, 33, 4 | 5) or (T, P, 33, 4 | 5) (x, y, z, visibility[, presence])"
+    if len(shape) == 2:
+        flat = shape[1] in (4 * NUM_LANDMARKS, 5 * NUM_LANDMARKS)
+        per = shape[1] // NUM_LANDMARKS
+        how = f"; {shape[1]} = 33 x {per}: reshape them to (T, 33, {per})" if flat else ""
+        return (f"'landmarks' {shape} is 2-d: MediaPipe's landmarks are {layout}{how}; for other points save "
+                "(T, J, 2 | 3) coordinates")
+    if len(shape) not in (3, 4):
+        return None
+    if shape[-1] in (2, 3):
+        if shape[-2] == NUM_LANDMARKS and companions:
+            return (f"'landmarks' {shape} beside {companions}: a MediaPipe NPZ? its landmarks are {layout}, these "
+                    f"have {shape[-1]} channels; add the visibility channel, or to refine them as plain points "
+                    "name them: synsp refine --key landmarks")
         return None  # (T, J, 2 | 3): a plain array of points
+    if shape[-1] not in (4, 5):
+        if shape[-2] == NUM_LANDMARKS:
+            return (f"'landmarks' {shape} has {shape[-1]} channels per landmark: MediaPipe's landmarks are "
+                    f"{layout}; for other points save (T, J, 2 | 3) coordinates")
+        if shape[-1] == NUM_LANDMARKS and shape[-2] in (4, 5):
+            return (f"'landmarks' {shape} has its last two axes swapped: MediaPipe's landmarks are {layout}; "
+                    "save np.swapaxes(landmarks, -1, -2)")
+        return None
     if dtype.kind != "f":
         return (f"'landmarks' {shape} is {dtype}: MediaPipe's landmarks are floats (T, 33, 4 | 5) (x, y, z, "
                 "visibility[, presence]); save them as float32 or float64")

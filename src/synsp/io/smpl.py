@@ -167,26 +167,49 @@ def _find_layout(headers: Mapping[str, tuple[tuple[int, ...], Any]], key: str | 
     return None
 
 
-def near_miss(headers: Mapping[str, tuple[tuple[int, ...], Any]]) -> str | None:
+def near_miss(headers: Mapping[str, tuple[tuple[int, ...], Any]], key: str | None = None) -> str | None:
     """Why an ``.npz`` that looks like SMPL parameters (a pose key beside ``betas``, a translation or a frame
     rate) is not read as them, or None (it does not look like them, or it is read): for the plain-array
-    reader, whose own message ("2-d") would not say so.  From the headers only."""
+    reader, whose own message ("2-d") would not say so, or which would read it as joint positions.  From the
+    headers only.  ``key``: only that array (one the plain-array reader read), and only when it is a pose key."""
     companions = sorted((set(TRANS_KEYS) | {"betas"} | set(FPS_KEYS) | set(SPLIT_KEYS)) & set(headers))
     if not companions or _find_layout(headers, strict=True) is not None:
         return None
     known = ", ".join(f"{3 * k} for {name}" for k, name in sorted(KNOWN_JOINTS.items()))
-    for name in POSE_KEYS + SPLIT_KEYS:
+    names = POSE_KEYS + SPLIT_KEYS if key is None else (key,) if key in POSE_KEYS else ()
+    for name in names:
         if name not in headers:
             continue
         beside = f"beside {[c for c in companions if c != name]}: SMPL parameters?"
         shape, dtype = tuple(headers[name][0]), np.dtype(headers[name][1])
-        if len(shape) != 2 and not (name in SPLIT_KEYS and len(shape) == 3):
+        if name in SPLIT_KEYS:
+            other = SPLIT_KEYS[1 - SPLIT_KEYS.index(name)]
+            if other in headers:
+                return _split_near_miss(headers, companions)
+            if not _kind_ok(dtype):
+                return f"{name!r} is {shape} {dtype} {beside} their rotations are floats (axis-angles or matrices)"
+            what = "the root rotation" if name == "body_pose" else "the other joints' rotations"
+            return f"{name!r} {shape} {beside} it needs {other!r} beside it ({what}; or one 'poses' array)"
+        plain = (f"; if it is a plain array of joint positions, name it: synsp refine --key {name} "
+                 f"(synsp.io.read_array(path, key={name!r}))")
+        if len(shape) == 1:
+            return (f"{name!r} is {shape} {beside} one frame's values: the rotations need a frame axis, one row "
+                    "per frame ((T, 72) / (T, 3K), (T, K, 3) or (T, K, 3, 3))")
+        if len(shape) == 3 and shape[2] == 3 and shape[1] in KNOWN_JOINTS and not _kind_ok(dtype):
+            # as floats this is SMPL axis-angles: never read as joint positions only for its dtype
+            return f"{name!r} is {shape} {dtype} {beside} their rotations are floats (axis-angles){plain}"
+        if len(shape) == 4 and shape[2:] == (3, 3):  # 3 x 3 rotation matrices, never 3 joints of K people
+            if not _kind_ok(dtype):
+                return f"{name!r} is {shape} {dtype} {beside} their rotation matrices are floats{plain}"
+            return (f"{name!r} holds {shape[1]} 3 x 3 matrices per frame {beside} {shape[1]} joints is not a joint "
+                    f"count of the SMPL family ({', '.join(str(k) for k in sorted(KNOWN_JOINTS))}); to refine them "
+                    f"as {shape[1]} joint rotations read the file with synsp.io.smpl.read(path, key={name!r}) and "
+                    f"refine it with synsp.api.refine_pose_file{plain}")
+        if len(shape) != 2:
             continue  # (T, J, 3) could be joint positions: the plain array it is read as
         if not _kind_ok(dtype):
             return f"{name!r} is {shape} {dtype} {beside} their rotations are floats (axis-angles or matrices)"
-        if name == "global_orient" and "body_pose" not in headers:
-            return f"'global_orient' {shape} {beside} it needs 'body_pose' beside it (or one 'poses' array)"
-        C = shape[-1] if len(shape) == 2 else shape[-2] * shape[-1]
+        C = shape[-1]
         if C % 3:
             return (f"{name!r} has {C} values per frame {beside} axis-angle rotations have 3 per joint ({known}) "
                     f"and 3 x 3 matrices 9; {C} is neither")
@@ -194,6 +217,31 @@ def near_miss(headers: Mapping[str, tuple[tuple[int, ...], Any]]) -> str | None:
                 f"family ({known}); to refine them as {C // 3} joint rotations read the file with "
                 f"synsp.io.smpl.read(path, key={name!r}) and refine it with synsp.api.refine_pose_file")
     return None
+
+
+def _split_near_miss(headers: Mapping[str, tuple[tuple[int, ...], Any]], companions: list[str]) -> str:
+    """What is wrong with a ``global_orient`` + ``body_pose`` pair that :func:`_find_layout` does not take."""
+    (gs, gd), (bs, bd) = ((tuple(headers[k][0]), np.dtype(headers[k][1])) for k in SPLIT_KEYS)
+    others = [c for c in companions if c not in SPLIT_KEYS]
+    pair = f"'global_orient' {gs} + 'body_pose' {bs}" + (f" beside {others}" if others else "") + \
+        ": SMPL parameters (as the smplx package names them)?"
+    bodies = ", ".join(f"{3 * (k - 1)} for {name}" for k, name in sorted(KNOWN_JOINTS.items()))
+    for name, dtype in zip(SPLIT_KEYS, (gd, bd)):
+        if not _kind_ok(dtype):
+            return f"{pair} {name!r} is {dtype}; their rotations are floats (axis-angles or matrices)"
+    if len(gs) < 2 or len(bs) < 2 or gs[0] != bs[0]:
+        return f"{pair} they need one row per frame each, the same number of frames"
+    grep = _orient_shape(gs)
+    if grep is None:
+        return (f"{pair} 'global_orient' is the root rotation: (T, 3) / (T, 1, 3) axis-angle or (T, 3, 3) / "
+                "(T, 1, 3, 3) matrix")
+    body = _rotations_shape(bs)
+    if body is None or body[0] != grep:
+        want = ("axis-angles too: (T, 3J) or (T, J, 3)" if grep == "aa" else "matrices too: (T, J, 3, 3)")
+        extra = f"; {bs[-1]} values per frame are not 3 per joint" if len(bs) == 2 and bs[-1] % 3 else ""
+        return f"{pair} 'body_pose' should be {want} ({bodies} values per frame){extra}"
+    return (f"{pair} 'body_pose' holds {body[1]} joints, {1 + body[1]} with the root, not a joint count of the "
+            f"SMPL family ('body_pose' {bodies} values per frame)")
 
 
 def _describe(headers: Mapping[str, tuple[tuple[int, ...], Any]]) -> str:
