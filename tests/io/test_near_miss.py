@@ -96,3 +96,26 @@ def test_a_mediapipe_hands_csv_is_not_read_as_a_pose(tmp_path):
         read_pose_file(_long_csv(tmp_path / "hand.csv", range(21)))
     upper = read_pose_file(_long_csv(tmp_path / "upper.csv", range(25)))  # the upper body only: a pose
     assert upper.skeleton == "mediapipe33" and np.isnan(upper.tracks[0].keypoints[:, 25:]).all()
+
+
+def test_joint_positions_beside_only_a_frame_rate_are_not_read_as_smpl_rotations(tmp_path, capsys):
+    """(T, 24, 3) 'poses' beside 'fps' alone is SMPL's axis-angle layout by the headers; joint positions keep their
+    joints' distances over the frames, rotations do not: positions are refused with both ways out."""
+    from synsp.data.corpus import load_corpus
+    from synsp.data.positions import split_positions
+
+    positions = next(g for g, _ in split_positions("smpl24", "test", "3d") if len(g) > 100)[:100]
+    np.savez(tmp_path / "pos.npz", poses=positions, fps=np.array(30.0))
+    with pytest.raises(SynspInputError, match=r"keep their distances over the frames .* rename the array .* "
+                                              r"if they are SMPL rotations, pass --key poses"):
+        read_pose_file(tmp_path / "pos.npz")
+    assert main(["refine", str(tmp_path / "pos.npz"), "-o", str(tmp_path / "out.npz")]) == 2
+    assert not (tmp_path / "out.npz").exists() and "Traceback" not in capsys.readouterr().err
+    np.savez(tmp_path / "joints.npz", joints=positions, fps=np.array(30.0))  # renamed: joint positions
+    assert pose_file_format(tmp_path / "joints.npz") == "array"
+    rotations = next(c.rotations for c in load_corpus(None, skeleton="h36m17", split="test", rotations=True)
+                     if c.rotations is not None and np.isfinite(c.rotations).all())
+    np.savez(tmp_path / "rot.npz", poses=rotations, fps=np.array(30.0))  # real SMPL rotations: still SMPL
+    assert read_pose_file(tmp_path / "rot.npz").format == "smpl"
+    np.savez(tmp_path / "still.npz", poses=np.repeat(rotations[:1], 50, axis=0), fps=np.array(30.0))
+    assert read_pose_file(tmp_path / "still.npz").format == "smpl"  # a still pose cannot tell: its headers decide

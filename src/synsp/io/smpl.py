@@ -72,6 +72,7 @@ import numpy as np
 from synsp.geometry import axis_angle_to_matrix, matrix_to_axis_angle
 from synsp.io._common import as_path, atomic_write, npz_headers, open_npz, suffix_of
 from synsp.io.tracks import PICKLE_SUFFIXES, PoseFile, Track
+from synsp.skeletons import SMPL24
 from synsp.validation import SynspInputError
 
 __all__ = ["sniff", "read", "write", "near_miss", "POSE_KEYS", "TRANS_KEYS", "FPS_KEYS", "PICKLE_SUFFIXES"]
@@ -440,8 +441,35 @@ def read(path: Any, trust_pickle: bool = False, key: str | None = None, trans_ke
     fps_found: list[float] = []
     with z:
         layout, frames, rot, trans = _person(get, headers, str(p), key, trans_key, fps_found)
+    if key is None:
+        _not_joint_positions(p, headers, layout, rot)
     return _pose_file(p, {0: (layout, frames, rot, trans)}, fps if fps is not None else
                       (fps_found[0] if fps_found else None), container="npz")
+
+
+def _not_joint_positions(p: Path, headers: Mapping[str, tuple[tuple[int, ...], Any]], layout: dict[str, Any],
+                         rot: np.ndarray) -> None:
+    """Refuse a ``(T, 22 | 24, 3)`` array that only a frame-rate key made look like SMPL axis-angles and whose
+    SMPL "bones" keep their lengths over a moving sequence, as joint positions do (axis-angles do not): the two
+    readings of one file, which the headers cannot tell apart."""
+    if set(headers) - set(layout["keys"]) - set(FPS_KEYS) or layout["kind"] != "single" or layout["rep"] != "aa":
+        return  # betas, a translation or anything else beside it: SMPL parameters
+    shape = layout["shapes"][layout["keys"][0]]
+    K = rot.shape[1]
+    if len(shape) != 3 or K not in (22, 24) or len(rot) < 10:
+        return
+    parents = SMPL24.parents[:K]
+    bones = np.linalg.norm(rot[:, 1:] - rot[:, list(parents[1:])], axis=-1)  # (T, K - 1) child - parent
+    moving = np.nanmedian(np.nanstd(rot, axis=0)) > 1e-3
+    with np.errstate(invalid="ignore", divide="ignore"):
+        variation = float(np.nanmedian(np.nanstd(bones, axis=0) / np.nanmean(bones, axis=0)))
+    if moving and variation < 0.02:
+        name = layout["keys"][0]
+        raise SynspInputError(
+            f"{p}: {name!r} {shape} beside only a frame rate reads as SMPL axis-angles, but its joints keep their "
+            f"distances over the frames (median variation {100 * variation:.2g} %) as joint positions do; if these "
+            f"are joint positions, rename the array (e.g. 'joints') or read it with "
+            f"synsp.io.read_array(path, key={name!r}); if they are SMPL rotations, pass --key {name}")
 
 
 def _read_pickle(p: Path, key: str | None, trans_key: str | None, fps: float | None) -> PoseFile:
