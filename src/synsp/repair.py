@@ -127,6 +127,16 @@ def decided_pairs(skeleton: Any) -> dict[str, tuple[tuple[int, int], ...]]:
     return {g: pairs for g, pairs in table.items() if pairs}
 
 
+def _decided_joints(sk: Skeleton) -> tuple[list[int] | None, dict[str, tuple[tuple[int, int], ...]]]:
+    """The joints a repair is decided on (a whole body's body; None: all of them) and :func:`decided_pairs`
+    numbered into those joints, so the costs are computed on the body alone (a fifth of the memory)."""
+    table, body = decided_pairs(sk), BODY_JOINTS.get(sk.name)
+    if body is None:
+        return None, table
+    at = {j: i for i, j in enumerate(body)}
+    return list(body), {g: tuple((at[a], at[b]) for a, b in pairs) for g, pairs in table.items()}
+
+
 class InversionRepair(NamedTuple):
     """What :func:`repair_inversions` returns.
 
@@ -197,15 +207,11 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
         conf = conf[:, None] if single else conf
     # a whole body (BODY_JOINTS: COCO-WholeBody, OpenPose with face and hands, Halpe-136): each group is decided on
     # its body pairs alone and relabelled whole (a hand's points follow its arm), at a fifth of the memory
-    evidence, xe, ce = table, x4, conf
-    body = BODY_JOINTS.get(sk.name)
-    if body is not None:  # the body's joints alone, renumbered (memory), for the pairs of decided_pairs
-        at = {j: i for i, j in enumerate(body)}
-        evidence = {g: tuple((at[a], at[b]) for a, b in pairs) for g, pairs in decided_pairs(sk).items()
-                    if g in table}
-        names = tuple(evidence)
-        xe = x4[:, :, list(body)]
-        ce = None if conf is None else conf[:, :, list(body)]
+    cols, evidence = _decided_joints(sk)
+    evidence = {g: pairs for g, pairs in evidence.items() if g in table}
+    names = tuple(evidence)
+    xe = x4 if cols is None else x4[:, :, cols]
+    ce = conf if conf is None or cols is None else conf[:, :, cols]
     T, P, J, _ = xe.shape
     flipped = np.zeros((T, P, len(names)), dtype=bool)
     for p in range(P):
@@ -276,10 +282,8 @@ def group_scales(poses: Any, skeleton: Any, confidence: Any = None, *, sigma: fl
     if confidence is not None:
         usable &= np.nan_to_num(to_numpy(confidence, name="confidence")) >= min_confidence
     xs = np.where(usable[..., None], x, np.nan)
-    table, body = decided_pairs(sk), BODY_JOINTS.get(sk.name)
-    if body is not None:  # a whole body: its body's joints, as repair_inversions measures them
-        at = {j: i for i, j in enumerate(body)}
-        xs, table = xs[:, list(body)], {g: tuple((at[a], at[b]) for a, b in pairs) for g, pairs in table.items()}
+    cols, table = _decided_joints(sk)  # a whole body: its body's joints, as repair_inversions measures them
+    xs = xs if cols is None else xs[:, cols]
     return dict(zip(table, _scales(xs, [np.asarray(p) for p in table.values()], sigma, floor)))
 
 
