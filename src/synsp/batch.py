@@ -88,8 +88,8 @@ def _inside(path: Path, folder: Path) -> bool:
         return False
 
 
-def _search(folder: Path, out: Path) -> tuple[list[tuple[Path, str]], list[str]]:
-    """Pose files and OpenPose folders under ``folder`` (sorted, recursively; not inside ``out``):
+def _search(folder: Path, out: Path | None) -> tuple[list[tuple[Path, str]], list[str]]:
+    """Pose files and OpenPose / YOLO label folders under ``folder`` (sorted, recursively; not inside ``out``):
     ``[(path, format)]`` and the files skipped as not pose files."""
     found, skipped = [], []
     for root, dirs, files in os.walk(folder):
@@ -98,7 +98,7 @@ def _search(folder: Path, out: Path) -> tuple[list[tuple[Path, str]], list[str]]
         keep = []
         for d in dirs:
             sub = here / d
-            if d.startswith(".") or _inside(sub, out):
+            if d.startswith(".") or (out is not None and _inside(sub, out)):
                 continue
             fmt = pose_file_format(sub)
             if fmt in FOLDER_FORMATS:  # a folder of one file per frame (OpenPose, YOLO labels): one input
@@ -119,8 +119,9 @@ def _search(folder: Path, out: Path) -> tuple[list[tuple[Path, str]], list[str]]
 
 
 def find_pose_files(folder: str | os.PathLike) -> list[Path]:
-    """The pose files and OpenPose folders under ``folder``, sorted, recursively (as ``synsp refine`` finds them)."""
-    return [f for f, _ in _search(Path(folder), Path(folder) / ".synsp-none")[0]]
+    """The pose files and OpenPose / YOLO label folders under ``folder``, sorted, recursively (as ``synsp refine``
+    finds them)."""
+    return [f for f, _ in _search(Path(folder), None)[0]]
 
 
 def find_jobs(inputs: Sequence[str | os.PathLike], output: str | os.PathLike,
@@ -173,10 +174,11 @@ def find_jobs(inputs: Sequence[str | os.PathLike], output: str | os.PathLike,
 def read_input(input_path: str | os.PathLike, skeleton: str | None = None, key: str | None = None,
                trust_pickle: bool = False, assign_ids: str | None = "track", rotations: bool = False,
                progress: bool = False):
-    """Read one pose file as ``synsp refine`` and ``synsp inspect`` do: the reader's options that apply to its
-    format (``key``: a plain or SMPL .npz's array; ``trust_pickle``: SMPL, SmoothNet, VideoPose3D; ``assign_ids``:
-    MMPose / COCO / OpenPose; ``rotations``: a BVH's joint rotations, as refining into a .bvh reads it), and
-    ``skeleton`` checked against the joint count and set on the result."""
+    """Read one pose file as ``synsp refine``, ``inspect``, ``plot`` and ``render`` do: the reader's options that
+    apply to its format (``key``: a plain or SMPL .npz's array; ``trust_pickle``: SMPL, SmoothNet, VideoPose3D;
+    ``assign_ids``: MMPose / COCO / OpenPose / YOLO; ``rotations``: a BVH's joint rotations, as refining into a
+    .bvh reads it; ``progress``: a progress bar over an OpenPose folder's files), and ``skeleton`` checked
+    against the joint count and set on the result."""
     if skeleton:
         get_skeleton(skeleton)  # an unknown name fails before any work
     fmt = pose_file_format(input_path)

@@ -479,7 +479,7 @@ def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: fl
 @click.option("--trust-pickle", is_flag=True, help="read pickled files (SMPL .pkl, SmoothNet, VideoPose3D): "
                                                    "unpickling runs code, only files you trust")
 @click.option("--assign-ids", type=click.Choice(["track", "order", "none"]), default="track", show_default=True,
-              help="MMPose/COCO/OpenPose files without track ids and with several people (see synsp refine)")
+              help="MMPose/COCO/OpenPose/YOLO files without track ids and with several people (see synsp refine)")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per file (one per line) instead of text")
 def inspect(input_paths: tuple[str, ...], model: str | None, fps: float | None, skeleton: str | None,
             key: str | None, max_gap: int | None, trust_pickle: bool, assign_ids: str, as_json: bool) -> None:
@@ -488,9 +488,9 @@ def inspect(input_paths: tuple[str, ...], model: str | None, fps: float | None, 
     Per file: the format, skeleton, units and frame rate synsp read (and whether the rate was assumed),
     every person's frames, parts and missing joints, how much each jitters (the white-jitter floor as a
     share of the person's size: clean motion capture stays below 0.10 %), the method and its delay, and
-    the left/right inversions and identity swaps the repair would undo.  A folder is one OpenPose or YOLO labels folder, else
-    searched for pose files; with several files, one that cannot be read is named and the others described
-    (exit status 1)."""
+    the left/right inversions and identity swaps the repair would undo.  A folder is one OpenPose or YOLO
+    labels folder, else searched for pose files; with several files, one that cannot be read is named and the
+    others described (exit status 1)."""
     from .batch import find_pose_files, read_input
     from .inspection import as_plain, describe, inspect_pose_file
     from .io.tracks import FOLDER_FORMATS, pose_file_format
@@ -614,13 +614,10 @@ def _read_pair(input_path: str, refined_path: str, key: str | None):
     """Raw and refined poses ``(T, J, D)`` or ``(T, P, J, D)`` (NaN where a person is absent) and the raw
     :class:`~synsp.io.tracks.PoseFile`, from two arrays or two pose files of any supported format (people
     without track ids followed by motion continuity, as ``synsp refine`` does)."""
-    from .io.tracks import pose_file_format, read_pose_file
+    from .batch import read_input
 
     def one(path: str):
-        fmt = pose_file_format(path)
-        kw = {"key": key} if key and fmt == "array" else {"assign_ids": "track"} if fmt in (
-            "mmpose", "coco", "openpose", "yolo") else {}
-        pose_file = read_pose_file(path, format=fmt, **kw)
+        pose_file = read_input(path, key=key)  # the reader's options as synsp refine gives them
         if pose_file.units == "axis-angle":
             raise SynspInputError(f"{path}: holds joint rotations; plot and render draw joint positions")
         x, _ = pose_file.to_array()
