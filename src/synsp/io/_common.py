@@ -454,6 +454,13 @@ def npz_headers(path: Any) -> dict[str, tuple[tuple[int, ...], Any]]:
         return {k: z.header(k) for k in z.files}
 
 
+def reader_fps(fps: Any) -> float | None:
+    """A reader's ``fps=`` argument (the files do not record one): None, or a positive number as a float."""
+    if fps is not None and not (isinstance(fps, (int, float)) and fps > 0):
+        raise SynspInputError(f"fps is {fps!r}; expected a positive frame rate")
+    return None if fps is None else float(fps)
+
+
 def frames_of_one_video(folder: Path, named: list[tuple[str, int, Path]]) -> list[tuple[int, Path]]:
     """``(frame number, file)`` sorted by number, from ``(name before the number, number, file)`` of the files of a
     folder of one file per frame (OpenPose JSON, YOLO labels); files of two videos, or two files of one frame,

@@ -74,7 +74,7 @@ from typing import Any
 import numpy as np
 
 from synsp.identity import repair_identities
-from synsp.io._common import as_path, atomic_write, read_text
+from synsp.io._common import as_path, atomic_write, read_text, reader_fps
 from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError
 
@@ -638,8 +638,7 @@ def read(path: Any, assign_ids: str | None = None, fps: float | None = None) -> 
     module docstring); ``fps`` is stored on the result (these files do not record it).
     """
     p = as_path(path)
-    if fps is not None and not (isinstance(fps, (int, float)) and fps > 0):
-        raise SynspInputError(f"fps is {fps!r}; expected a positive frame rate")
+    fps = reader_fps(fps)
     doc, text = load_json(p, _EXPECTED)
     layout, encoding, frames, num_frames, dataset = _layout(doc, p)
     instances = [
@@ -657,7 +656,7 @@ def read(path: Any, assign_ids: str | None = None, fps: float | None = None) -> 
         num_frames=num_frames,
         format="coco" if layout.startswith("coco") else "mmpose",
         skeleton=_skeleton(dataset, shape[0] if shape else None, dims),
-        fps=None if fps is None else float(fps),
+        fps=fps,
         units="m" if dims == 3 else "px",
         source=p,
         meta={

@@ -54,7 +54,7 @@ from typing import Any
 
 import numpy as np
 
-from synsp.io._common import as_path, atomic_folder, atomic_write, frames_of_one_video
+from synsp.io._common import as_path, atomic_folder, atomic_write, frames_of_one_video, reader_fps
 from synsp.io.keypoints_json import (
     Instance,
     build_tracks,
@@ -181,8 +181,7 @@ def read(path: Any, assign_ids: str | None = None, include: str = "all", fps: fl
         raise SynspInputError(
             f"include is {include!r}; expected 'all' (the body, and face and hands where the files have them) "
             "or 'pose' (the body keypoints alone; face and hands are kept in the files unchanged)")
-    if fps is not None and not (isinstance(fps, (int, float)) and fps > 0):
-        raise SynspInputError(f"fps is {fps!r}; expected a positive frame rate")
+    fps = reader_fps(fps)
     if not p.exists():
         raise SynspInputError(f"{p}: file not found")
     files = _frame_files(p)
@@ -214,8 +213,8 @@ def read(path: Any, assign_ids: str | None = None, include: str = "all", fps: fl
     instances = []
     for number, f, k, track_id, triples, extra in bodies:
         if whole:
-            for (key, _), got in zip(PARTS, extra):
-                if isinstance(got, SynspInputError):
+            for got in extra:
+                if isinstance(got, SynspInputError):  # a face or hand list that is not OpenPose's
                     raise got
             triples = np.concatenate([triples] + extra)
         instances.append(Instance(
@@ -241,7 +240,7 @@ def read(path: Any, assign_ids: str | None = None, include: str = "all", fps: fl
     if note:
         meta["note"] = note
     return PoseFile(tracks=tracks, num_frames=files[-1][0] - first + 1, format="openpose", skeleton=skeleton,
-                    fps=None if fps is None else float(fps), units="px", source=p, meta=meta)
+                    fps=fps, units="px", source=p, meta=meta)
 
 
 def write(path: Any, pose_file: PoseFile) -> Path:

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from synsp.io._common import as_path, atomic_write, npz_headers, suffix_of
+from synsp.io._common import as_path, atomic_write, npz_headers, reader_fps, suffix_of
 from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError
 
@@ -68,10 +68,14 @@ def _load(p: Path, trust_pickle: bool) -> dict[str, Any]:
         raise SynspInputError(f"{p}: cannot be read as a VideoPose3D 2D dataset ({exc})") from exc
 
 
+def _unwrap(obj: Any) -> Any:
+    """The Python object ``np.savez`` stored as a 0-d object array (a dict), else ``obj`` itself."""
+    return obj.item() if isinstance(obj, np.ndarray) and obj.shape == () else obj
+
+
 def _entries(p: Path, data: dict[str, Any]) -> list[tuple[str, str, int, np.ndarray]]:
     """``(subject, action, camera, array (T, J, 2))`` of every array in ``positions_2d``, validated."""
-    obj = data[_KEY]
-    positions = obj.item() if isinstance(obj, np.ndarray) and obj.shape == () else obj
+    positions = _unwrap(data[_KEY])
     if not isinstance(positions, dict) or not positions:
         found = (f"an array of shape {positions.shape}" if isinstance(positions, np.ndarray)
                  else "empty" if isinstance(positions, dict) else type(positions).__name__)
@@ -87,7 +91,7 @@ def _entries(p: Path, data: dict[str, Any]) -> list[tuple[str, str, int, np.ndar
                 raise SynspInputError(f"{p}: {where} is {type(cameras).__name__}; expected a list of per-camera "
                                       "arrays (T, J, 2)")
             for cam, a in enumerate(cameras):
-                arr = np.asarray(a) if not isinstance(a, np.ndarray) else a
+                arr = np.asarray(a)
                 if arr.dtype.kind not in "fiu" or arr.ndim != 3 or arr.shape[-1] != 2 or not arr.shape[0]:
                     raise SynspInputError(f"{p}: {where}[{cam}] is an array of shape {arr.shape} and dtype "
                                           f"{arr.dtype}; expected numbers of shape (T, J, 2)")
@@ -102,16 +106,14 @@ def _entries(p: Path, data: dict[str, Any]) -> list[tuple[str, str, int, np.ndar
 def read(path: Any, trust_pickle: bool = False, fps: float | None = None) -> PoseFile:
     """Read a VideoPose3D 2D dataset into a :class:`PoseFile` (needs ``trust_pickle=True``; see the module)."""
     p = as_path(path)
-    if fps is not None and not (isinstance(fps, (int, float)) and fps > 0):
-        raise SynspInputError(f"fps is {fps!r}; expected a positive frame rate")
+    fps = reader_fps(fps)
     if not p.is_file():
         raise SynspInputError(f"{p}: file not found")
     data = _load(p, trust_pickle)
     if _KEY not in data:
         raise SynspInputError(f"{p}: no {_KEY!r}; its arrays are {sorted(data)}; expected {_EXPECTED}")
     entries = _entries(p, data)
-    meta_obj = data.get("metadata")
-    metadata = meta_obj.item() if isinstance(meta_obj, np.ndarray) and meta_obj.shape == () else meta_obj
+    metadata = _unwrap(data.get("metadata"))
     layout = metadata.get("layout_name") if isinstance(metadata, dict) else None
     J = entries[0][3].shape[1]
     skeleton, rate = _LAYOUTS.get(layout, (None, None)) if J == 17 else (None, None)
@@ -124,7 +126,7 @@ def read(path: Any, trust_pickle: bool = False, fps: float | None = None) -> Pos
         if len(present):
             tracks.append(Track(track_id, present, kp[present]))
     return PoseFile(tracks=tracks, num_frames=max(len(e[3]) for e in entries), format="videopose3d",
-                    skeleton=skeleton, fps=float(fps) if fps is not None else rate, units="px", source=p,
+                    skeleton=skeleton, fps=fps if fps is not None else rate, units="px", source=p,
                     meta=dict(data=data, track_ids=ids, layout=layout, independent_tracks=True,
                               note=None if skeleton else f"layout {layout!r} with {J} joints: no synsp skeleton"))
 

@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from synsp.io._common import as_path, atomic_folder, frames_of_one_video, read_text
+from synsp.io._common import as_path, atomic_folder, frames_of_one_video, read_text, reader_fps
 from synsp.io.keypoints_json import Instance, build_tracks, rows_to_write
 from synsp.io.tracks import PoseFile
 from synsp.validation import SynspInputError
@@ -96,8 +96,7 @@ def read(path: Any, assign_ids: str | None = None, num_keypoints: int | None = N
          fps: float | None = None) -> PoseFile:
     """Read a folder of YOLO pose labels into a :class:`PoseFile` (see the module docstring)."""
     p = as_path(path)
-    if fps is not None and not (isinstance(fps, (int, float)) and fps > 0):
-        raise SynspInputError(f"fps is {fps!r}; expected a positive frame rate")
+    fps = reader_fps(fps)
     if num_keypoints is not None and not (isinstance(num_keypoints, int) and num_keypoints > 0):
         raise SynspInputError(f"num_keypoints is {num_keypoints!r}; expected a positive whole number")
     if not p.is_dir():
@@ -146,7 +145,7 @@ def read(path: Any, assign_ids: str | None = None, num_keypoints: int | None = N
     if K not in _SKELETONS:
         meta["note"] = f"{K} keypoints: a model synsp has no skeleton for"
     return PoseFile(tracks=tracks, num_frames=files[-1][0] - first + 1, format="yolo", skeleton=_SKELETONS.get(K),
-                    fps=None if fps is None else float(fps), units="normalised", source=p, meta=meta)
+                    fps=fps, units="normalised", source=p, meta=meta)
 
 
 def write(path: Any, pose_file: PoseFile) -> Path:
