@@ -95,3 +95,12 @@ def test_it_says_what_the_repair_would_relabel():
     assert clean["relabelled"] == {} and "nothing to relabel" in describe(clean)[-1]
     assert kind == "body" and inverted["relabelled"] == {0: {"arms": b - a, "legs": b - a, "head": b - a}}
     assert f"would relabel arms in {b - a} frames" in describe(inverted)[-1]
+
+
+def test_missing_joints_are_counted_as_the_refiners_count_them(clip):
+    scores = np.ones(clip.shape[:2])
+    scores[:20, 2] = np.nan  # a NaN score: missing for the refiners, so for inspect too
+    scores[20:30, 2] = 0.1  # below the threshold
+    pf = PoseFile([Track(0, np.arange(len(clip)), clip, scores)], len(clip), "array", skeleton="h36m17", units="m")
+    (track,) = inspect_pose_file(pf)["tracks"]
+    assert track["missing"] == pytest.approx(30 / (len(clip) * 17))

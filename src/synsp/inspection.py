@@ -26,7 +26,7 @@ from .filters import get_filter
 from .filters.base import WHOLE_SEQUENCE
 from .io.tracks import FORMATS
 from .metrics import size_of
-from .missing import interpolate_missing
+from .missing import interpolate_missing, missing_from_confidence
 from .noise_floor import noise_floor
 from .repair import limb_groups
 from .validation import SynspInputError
@@ -43,8 +43,8 @@ def _part_stats(kp: np.ndarray, conf: np.ndarray | None, min_confidence: float,
     its jitter in % of the person's size (over the joints seen in at least 90 % of its frames; None when
     shorter than 4 frames or fewer than two such joints)."""
     missing = np.isnan(kp).any(-1)
-    if conf is not None:
-        missing |= conf < min_confidence
+    if conf is not None:  # as the refiners count them (a NaN score is missing too)
+        missing |= missing_from_confidence(conf, kp.shape, min_confidence)
     seen = ~missing.all(axis=0)
     steady = missing.mean(axis=0) <= 0.1  # joints seen in nearly every frame: a filled gap would fake smoothness
     if len(kp) < 4 or steady.sum() < 2:
