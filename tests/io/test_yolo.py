@@ -111,3 +111,12 @@ def test_cli_refines_a_labels_folder_and_finds_it_inside_a_folder(tmp_path):
     assert refined.shape == raw.shape and jitter(refined) < 0.5 * jitter(raw)
     assert main(["refine", str(tmp_path / "runs"), "-o", str(tmp_path / "many")]) == 0  # the folder is one input
     assert (tmp_path / "many" / "labels" / "clip_1.txt").is_file()
+
+
+@pytest.mark.parametrize("fps", [True, float("nan"), float("inf"), 1e9, 0, "30"])
+def test_a_readers_fps_is_checked_as_every_refiners(tmp_path, fps):
+    # the keypoint readers' fps= (the files record none) goes through the refiners' own check: a bool is not 1 Hz
+    path = _folder(tmp_path / "labels", {f: [_line(0, f)] for f in range(1, 4)})
+    with pytest.raises(SynspInputError, match="fps is .*frame rate from"):
+        yolo.read(path, fps=fps)
+    assert yolo.read(path, fps=25).fps == 25.0

@@ -19,7 +19,7 @@ import zlib
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator
 
-from synsp.validation import SynspInputError
+from synsp.validation import SynspInputError, check_fps
 
 #: metres per unit for the length units the readers understand (lower-case keys)
 METRES_PER_UNIT: dict[str, float] = {
@@ -455,10 +455,9 @@ def npz_headers(path: Any) -> dict[str, tuple[tuple[int, ...], Any]]:
 
 
 def reader_fps(fps: Any) -> float | None:
-    """A reader's ``fps=`` argument (the files do not record one): None, or a positive number as a float."""
-    if fps is not None and not (isinstance(fps, (int, float)) and fps > 0):
-        raise SynspInputError(f"fps is {fps!r}; expected a positive frame rate")
-    return None if fps is None else float(fps)
+    """A reader's ``fps=`` argument (the files do not record one): None, or a frame rate as a float, checked as
+    every refiner checks it (:func:`synsp.validation.check_fps`: a bool, NaN, inf or 1e9 is refused)."""
+    return check_fps(fps)
 
 
 def frames_of_one_video(folder: Path, named: list[tuple[str, int, Path]]) -> list[tuple[int, Path]]:
