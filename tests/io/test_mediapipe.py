@@ -290,8 +290,8 @@ def test_bad_long_csv_rows(tmp_path, body, match):
 
 
 def test_wide_csv_missing_landmarks_is_not_a_layout(tmp_path):
-    p = tmp_path / "hands.csv"
-    p.write_text("frame," + ",".join(f"x_{j},y_{j}" for j in range(21)) + "\n")  # 21 hand landmarks
+    p = tmp_path / "part.csv"
+    p.write_text("frame," + ",".join(f"x_{j},y_{j}" for j in range(25)) + "\n")  # 25 of Pose's 33 landmarks
     assert not mpio.sniff(p)
     with pytest.raises(SynspInputError, match="x_0, y_0"):
         mpio.read(p)

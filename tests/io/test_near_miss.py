@@ -90,10 +90,9 @@ def _long_csv(path, landmarks):
 
 def test_a_mediapipe_hands_csv_is_not_read_as_a_pose(tmp_path):
     """Landmarks 0-20 alone are MediaPipe Hands' 21: read as Pose's they would be a nose, eyes, shoulders and an arm
-    (refined as a body, their 'left' and 'right' swapped by the repair); refused with what to do instead."""
-    with pytest.raises(SynspInputError, match=r"landmarks 0-20 only: MediaPipe Hands' 21 hand landmarks, not "
-                                              r"Pose's 33, .* an array \(T, 21, 2\|3\)"):
-        read_pose_file(_long_csv(tmp_path / "hand.csv", range(21)))
+    (refined as a body, their 'left' and 'right' swapped by the repair); read as a hand (skeleton hand21)."""
+    hand = read_pose_file(_long_csv(tmp_path / "hand.csv", range(21)))
+    assert hand.skeleton == "hand21" and hand.num_joints == 21
     upper = read_pose_file(_long_csv(tmp_path / "upper.csv", range(25)))  # the upper body only: a pose
     assert upper.skeleton == "mediapipe33" and np.isnan(upper.tracks[0].keypoints[:, 25:]).all()
 

@@ -1,4 +1,5 @@
-"""MediaPipe Pose landmarks (the 33 BlazePose landmarks) in CSV and NPZ files.
+"""MediaPipe Pose landmarks (the 33 BlazePose landmarks) in CSV and NPZ files, and MediaPipe Hands landmarks (21 per
+hand) in the same CSV layouts.
 
 MediaPipe itself writes no file: people export ``results.pose_landmarks`` themselves.  synsp
 reads the two CSV layouts people most often write, and its own pickle-free NPZ layout (the one
@@ -35,6 +36,16 @@ the file: coordinates all within [-2, 2] are taken as MediaPipe's normalised ima
 (``units='normalised'``), anything else as pixels; ``read(path, units=...)`` says it explicitly.
 ``fps`` comes from ``read(path, fps=...)``.
 
+**MediaPipe Hands** (``results.multi_hand_landmarks``): the same long and wide layouts with the 21 hand landmarks,
+numbered 0-20 (and no higher number) or named (``wrist``, ``thumb_cmc``, ..., ``pinky_tip``, or
+``HandLandmark.WRIST`` as ``str()`` of MediaPipe's enum writes it); the person column may be spelt ``hand``,
+``hand_id``, ``hand_index``, ``hand_idx``, ``hand_no``, ``handedness`` or ``hand_label``, and its values (the hand's
+index in the results, or the handedness ``Left`` / ``Right``) are the track ids.  Neither follows a hand: the index
+is the detection order, and MediaPipe's handedness can flip for a few frames; ``synsp refine`` undoes such
+exchanges between tracks by the hands' motion before refining (each detection is written back under the id the
+file gave it).  Skeleton ``hand21`` (no shipped network: refined by a filter), scores None (hand landmarks have no
+visibility; a ``score`` column is kept as it is).  Hands are read from CSV only.
+
 **NPZ** (``np.savez`` arrays, no pickle):
 
 * ``landmarks`` ``(T, P, 33, 4 or 5)``: x, y, z, visibility[, presence] for frame ``t`` and track
@@ -69,7 +80,7 @@ import numpy as np
 
 from synsp.io._common import as_path, atomic_write, npz_headers, read_npz, read_text, suffix_of
 from synsp.io.tracks import PoseFile, Track
-from synsp.validation import SynspInputError
+from synsp.validation import SynspInputError, check_fps
 
 __all__ = ["LANDMARK_NAMES", "NUM_LANDMARKS", "sniff", "read", "write", "write_npz", "format_of"]
 
@@ -83,16 +94,27 @@ LANDMARK_NAMES = (
     "left_foot_index", "right_foot_index",
 )
 NUM_LANDMARKS = 33
-#: MediaPipe Hands' landmark count: a long CSV of exactly these is a hand file, refused (see _read_csv)
+#: MediaPipe Hands' HandLandmark names, lower case, in landmark order (synsp's skeleton ``hand21``: the same order)
+HAND_LANDMARK_NAMES = (
+    "wrist", "thumb_cmc", "thumb_mcp", "thumb_ip", "thumb_tip", "index_finger_mcp", "index_finger_pip",
+    "index_finger_dip", "index_finger_tip", "middle_finger_mcp", "middle_finger_pip", "middle_finger_dip",
+    "middle_finger_tip", "ring_finger_mcp", "ring_finger_pip", "ring_finger_dip", "ring_finger_tip", "pinky_mcp",
+    "pinky_pip", "pinky_dip", "pinky_tip",
+)
+#: MediaPipe Hands' landmark count: a CSV of landmarks 0-20 (or of hand names) is a hand file
 HAND_LANDMARKS = 21
 SKELETON = "mediapipe33"
+HAND_SKELETON = "hand21"
 _CHANNELS = ("x", "y", "z", "visibility", "presence")
 _NAME_TO_INDEX = {n: i for i, n in enumerate(LANDMARK_NAMES)}
 _NAME_TO_INDEX.update({"left_mouth_corner": 9, "right_mouth_corner": 10})  # synsp.skeletons spelling
+_HAND_NAME_TO_INDEX = {n: i for i, n in enumerate(HAND_LANDMARK_NAMES)}
 
 _LONG_ALIASES = {
     "frame": ("frame", "frame_id", "frame_idx", "frame_index", "frame_number", "frame_no"),
-    "person": ("person", "person_id", "track", "track_id", "pose", "pose_id"),
+    # MediaPipe Hands: the hand's index in multi_hand_landmarks or its handedness label ("Left" / "Right")
+    "person": ("person", "person_id", "track", "track_id", "pose", "pose_id", "hand", "hand_id", "hand_index",
+               "hand_idx", "hand_no", "handedness", "hand_label"),
     # `for id, lm in enumerate(results.pose_landmarks.landmark)` (the tutorials' loop) writes "id"
     "landmark": ("landmark", "landmark_id", "landmark_index", "landmark_idx", "landmark_name", "keypoint",
                  "keypoint_id", "joint", "joint_id", "id"),
@@ -223,7 +245,11 @@ def _long_columns(header: list[str]) -> dict[str, int] | None:
 
 
 def _wide_columns(header: list[str]) -> dict[tuple[int, str], int] | None:
+    """``{(landmark, channel): column}`` of a wide header: Pose's 33 landmarks, or MediaPipe Hands' 21 (numbered
+    0-20 with no higher number, or by hand landmark names); None when neither is complete."""
     cols: dict[tuple[int, str], int] = {}
+    hand: dict[tuple[int, str], int] = {}
+    pose_named = False
     for c, name in enumerate(header):
         low = name.lower()
         m = _WIDE_PATTERNS[0].match(low)
@@ -235,14 +261,23 @@ def _wide_columns(header: list[str]) -> dict[tuple[int, str], int] | None:
                 idx, ch = int(m.group(1)), m.group(2)
             else:
                 m = _WIDE_PATTERNS[2].match(low)
-                if not m or m.group(1) not in _NAME_TO_INDEX:
+                if not m:
                     continue
-                idx, ch = _NAME_TO_INDEX[m.group(1)], m.group(2)
+                ch = "visibility" if m.group(2) == "vis" else m.group(2)
+                if m.group(1) in _HAND_NAME_TO_INDEX:
+                    hand.setdefault((_HAND_NAME_TO_INDEX[m.group(1)], ch), c)
+                if m.group(1) not in _NAME_TO_INDEX:
+                    continue
+                idx, pose_named = _NAME_TO_INDEX[m.group(1)], True
         ch = "visibility" if ch == "vis" else ch
         if idx < NUM_LANDMARKS:
             cols.setdefault((idx, ch), c)
     if all((i, "x") in cols and (i, "y") in cols for i in range(NUM_LANDMARKS)):
         return cols
+    numbered = {} if pose_named or any(i >= HAND_LANDMARKS for i, _ in cols) else cols
+    for found in (hand, numbered):
+        if found and all((i, "x") in found and (i, "y") in found for i in range(HAND_LANDMARKS)):
+            return found
     return None
 
 
@@ -275,9 +310,7 @@ def read(path: Any, dims: int = 2, fps: float | None = None, units: str | None =
     else:
         raise SynspInputError(f"{p}: MediaPipe landmarks are read from .csv or .npz files; found suffix {suf!r}")
     if fps is not None:
-        if not (float(fps) > 0):
-            raise SynspInputError(f"fps={fps!r}: expected a positive frame rate")
-        pf.fps = float(fps)
+        pf.fps = check_fps(fps)
     if units is not None:
         pf.units = _check_units(units)
     return pf
@@ -420,13 +453,14 @@ def _read_csv(p: Path, dims: int, units: str | None) -> PoseFile:
     # cells[(person, frame)] = (33, 5) values; where[(person, frame)] = {(landmark, channel): (row, col)}
     values: dict[tuple[Hashable, int], np.ndarray] = {}
     where: dict[tuple[Hashable, int], dict[tuple[int, int], tuple[int, int]]] = {}
+    named: set[str] = set()  # "pose" / "hand": which landmark names the long layout used
     if layout == "csv-long":
         cols = _long_columns(header)
         persons = _person_ids([r[cols["person"]] for r in body]) if "person" in cols else [0] * len(body)
         for i, r in enumerate(body):
             line = i + 2
             frame = _frame_number(r[cols["frame"]], p, line, header[cols["frame"]])
-            j = _landmark_index(r[cols["landmark"]], p, line, header[cols["landmark"]])
+            j = _landmark_index(r[cols["landmark"]], p, line, header[cols["landmark"]], named)
             key = (persons[i], frame)
             vals = values.setdefault(key, np.full((NUM_LANDMARKS, 5), np.nan))
             w = where.setdefault(key, {})
@@ -441,13 +475,12 @@ def _read_csv(p: Path, dims: int, units: str | None) -> PoseFile:
         channels = [c for c, ch in enumerate(_CHANNELS) if ch in cols]
         frame_col, person_col = cols["frame"], cols.get("person")
         seen = {j for w in where.values() for j, _ in w}
-        if seen and max(seen) == HAND_LANDMARKS - 1 and len(seen) == HAND_LANDMARKS:
-            # exactly landmarks 0-20: MediaPipe Hands' 21, which Pose's 0-20 (nose ... left thumb) would misname
-            raise SynspInputError(
-                f"{p}: holds landmarks 0-{HAND_LANDMARKS - 1} only: MediaPipe Hands' {HAND_LANDMARKS} hand landmarks, "
-                f"not Pose's {NUM_LANDMARKS}, which this reader reads (Pose's first 21 are the face, shoulders, arms "
-                "and fingers, so a hand would be refined as a body); save them as an array (T, 21, 2|3) in an "
-                ".npy/.npz (skeleton hand21) and refine that")
+        if named == {"pose", "hand"}:
+            raise SynspInputError(f"{p}: column {header[cols['landmark']]!r} names both MediaPipe Pose landmarks and "
+                                  "MediaPipe Hands landmarks; expected one model's landmarks per file")
+        # exactly landmarks 0-20 (or hand names): MediaPipe Hands' 21, which Pose's 0-20 (nose ... left thumb)
+        # would misname (a hand refined as a body, its points exchanged as "left" and "right" by the repair)
+        hands = "hand" in named or ("pose" not in named and seen == set(range(HAND_LANDMARKS)))
     else:
         wcols = _wide_columns(header)
         low = [h.lower() for h in header]
@@ -470,6 +503,7 @@ def _read_csv(p: Path, dims: int, units: str | None) -> PoseFile:
                 w[(j, k)] = (i + 1, c)
             values[key], where[key] = vals, w
         channels = sorted({_CHANNELS.index(ch) for (_, ch) in wcols})
+        hands = max(j for j, _ in wcols) < HAND_LANDMARKS
     if not values:
         raise SynspInputError(f"{p}: a header but no data rows")
     order: list[Hashable] = []
@@ -478,10 +512,11 @@ def _read_csv(p: Path, dims: int, units: str | None) -> PoseFile:
             order.append(person)
     num_frames = max(f for (_, f) in values) + 1
     has_vis = 3 in channels
+    K = HAND_LANDMARKS if hands else NUM_LANDMARKS
     tracks, z = [], {}
     for person in order:
         frames = sorted(f for (q, f) in values if q == person)
-        vals = np.stack([values[(person, f)] for f in frames])
+        vals = np.stack([values[(person, f)][:K] for f in frames])
         keep = np.isfinite(vals[..., :2]).all(-1).any(-1)  # a row of all-empty landmarks = no detection
         frames = [f for f, k in zip(frames, keep) if k]
         vals = vals[keep]
@@ -494,19 +529,24 @@ def _read_csv(p: Path, dims: int, units: str | None) -> PoseFile:
         raise SynspInputError(f"{p}: no landmark has x and y values")
     all_xy = np.concatenate([t.keypoints[..., :2].reshape(-1) for t in tracks])
     meta = dict(layout=layout, header=header, rows=body, where=where, frame_col=frame_col, person_col=person_col,
-                channels=channels, z=z)
-    return PoseFile(tracks, num_frames, "mediapipe", skeleton=SKELETON, fps=None,
+                channels=channels, z=z, landmarks=K)
+    if hands:
+        meta["note"] = ("MediaPipe Hands: one track per hand column value (index or handedness); refining repairs "
+                        "the hands' swaps between tracks by their motion")
+    return PoseFile(tracks, num_frames, "mediapipe", skeleton=HAND_SKELETON if hands else SKELETON, fps=None,
                     units=_check_units(units) if units is not None else _guess_units(all_xy), source=p, meta=meta)
 
 
-def _landmark_index(cell: str, p: Path, line: int, column: str) -> int:
+def _landmark_index(cell: str, p: Path, line: int, column: str, named: set[str]) -> int:
+    """The landmark number of a long CSV's cell: a number, a Pose landmark's name or a Hands landmark's name (``str``
+    of MediaPipe's enums too: ``PoseLandmark.NOSE``, ``HandLandmark.WRIST``); adds "pose" / "hand" to ``named``."""
     s = cell.strip().lower()
-    if s in _NAME_TO_INDEX:
-        return _NAME_TO_INDEX[s]
-    if s.startswith("poselandmark."):
-        s2 = s.split(".", 1)[1]
-        if s2 in _NAME_TO_INDEX:
-            return _NAME_TO_INDEX[s2]
+    for prefix, names, kind in (("poselandmark.", _NAME_TO_INDEX, "pose"),
+                                ("handlandmark.", _HAND_NAME_TO_INDEX, "hand")):
+        name = s[len(prefix):] if s.startswith(prefix) else s
+        if name in names:
+            named.add(kind)
+            return names[name]
     try:
         v = float(s)
     except ValueError:
@@ -514,8 +554,9 @@ def _landmark_index(cell: str, p: Path, line: int, column: str) -> int:
     if not math.isnan(v) and v == int(v) and 0 <= v < NUM_LANDMARKS:
         return int(v)
     raise SynspInputError(
-        f"{p}, line {line}, column {column!r}: landmark {cell!r} is not a MediaPipe Pose landmark; expected an "
-        f"index 0-32 or a name ({', '.join(LANDMARK_NAMES[:3])}, ..., {LANDMARK_NAMES[-1]})")
+        f"{p}, line {line}, column {column!r}: landmark {cell!r} is not a MediaPipe Pose or Hands landmark; "
+        f"expected an index 0-32 or a name ({', '.join(LANDMARK_NAMES[:3])}, ..., {LANDMARK_NAMES[-1]}; "
+        f"{HAND_LANDMARK_NAMES[0]}, ..., {HAND_LANDMARK_NAMES[-1]})")
 
 
 # ----------------------------------------------------------------------------------------- write
@@ -532,9 +573,12 @@ def write(path: Any, pose_file: PoseFile) -> Path:
     suf = suffix_of(p)
     if suf not in (".npz", ".csv", ".csv.gz"):
         raise SynspInputError(f"{p}: MediaPipe landmarks are written to .csv or .npz files; found suffix {suf!r}")
-    if pose_file.tracks and pose_file.num_joints != NUM_LANDMARKS:
+    hands = pose_file.num_joints == HAND_LANDMARKS and suf != ".npz"
+    if pose_file.tracks and pose_file.num_joints != NUM_LANDMARKS and not hands:
         raise SynspInputError(
-            f"{p}: the pose file has {pose_file.num_joints} joints; MediaPipe Pose files hold {NUM_LANDMARKS}")
+            f"{p}: the pose file has {pose_file.num_joints} joints; MediaPipe Pose files hold {NUM_LANDMARKS}"
+            + (f", MediaPipe Hands CSV files {HAND_LANDMARKS}" if pose_file.num_joints != HAND_LANDMARKS else
+               f" (its NPZ layout holds Pose's landmarks only; write {HAND_LANDMARKS} hand landmarks as .csv)"))
     layout = pose_file.meta.get("layout") if pose_file.format == "mediapipe" else None
     if layout == "npz" and suf == ".npz" and "arrays" in pose_file.meta:
         return _write_npz_like(p, pose_file)
@@ -589,8 +633,9 @@ def _write_csv_like(p: Path, pf: PoseFile) -> Path:
         for f, kp in zip(t.frames.tolist(), t.keypoints):
             w = where.get((t.track_id, f))
             if w is None:  # a frame the original file did not have: append rows for it
-                w = _append_rows(rows, header, layout, t.track_id, f, frame_col, person_col, wide, long_cols)
-            for j in range(NUM_LANDMARKS):
+                w = _append_rows(rows, header, layout, t.track_id, f, frame_col, person_col, wide, long_cols,
+                                 pf.num_joints)
+            for j in range(pf.num_joints):
                 for c in range(d):
                     if (j, c) in w:
                         r, col = w[(j, c)]
@@ -604,7 +649,7 @@ def _write_csv_like(p: Path, pf: PoseFile) -> Path:
     return atomic_write(p, dump)
 
 
-def _append_rows(rows, header, layout, track_id, frame, frame_col, person_col, wide, long_cols):
+def _append_rows(rows, header, layout, track_id, frame, frame_col, person_col, wide, long_cols, landmarks):
     w = {}
     if layout == "csv-wide":
         if frame_col is None:
@@ -617,7 +662,7 @@ def _append_rows(rows, header, layout, track_id, frame, frame_col, person_col, w
         for (j, ch), c in wide.items():
             w[(j, _CHANNELS.index(ch))] = (len(rows), c)
         return w
-    for j in range(NUM_LANDMARKS):
+    for j in range(landmarks):
         r = [""] * len(header)
         r[long_cols["frame"]] = str(frame)
         if "person" in long_cols:
@@ -633,8 +678,8 @@ def _append_rows(rows, header, layout, track_id, frame, frame_col, person_col, w
 def _write_fresh(p: Path, pf: PoseFile) -> Path:
     d = _channel_count(pf)
     T = max(pf.num_frames, max((int(t.frames[-1]) + 1 for t in pf.tracks if len(t.frames)), default=0))
-    P = len(pf.tracks)
-    lm = np.full((T, P, NUM_LANDMARKS, 4), np.nan)
+    P, K = len(pf.tracks), pf.num_joints if pf.tracks else NUM_LANDMARKS
+    lm = np.full((T, P, K, 4), np.nan)
     for k, t in enumerate(pf.tracks):
         lm[t.frames, k, :, :d] = t.keypoints
         if t.scores is not None:
@@ -655,7 +700,7 @@ def _write_fresh(p: Path, pf: PoseFile) -> Path:
             for k, tid in enumerate(ids):
                 if not np.isfinite(lm[f, k, :, :2]).any():
                     continue
-                for j in range(NUM_LANDMARKS):
+                for j in range(K):
                     out.writerow([f, tid, j] + [_fmt(v) for v in lm[f, k, j]])
 
     return atomic_write(p, dump)

@@ -234,7 +234,8 @@ FORMATS: dict[str, tuple[str, str]] = {
     # before mediapipe/smpl: a pickle-free SmoothNet SMPL file ('pose' (N, 72)) would pass as SMPL parameters
     "smoothnet": ("smoothnet", "SmoothNet-format npz (Human3.6M, 3DPW, AIST++ detected/groundtruth files)"),
     "videopose3d": ("videopose3d", "VideoPose3D 2D dataset npz (positions_2d per video and camera; pickled)"),
-    "mediapipe": ("mediapipe", "MediaPipe landmark CSV/NPZ (33 landmarks, x, y, z, visibility)"),
+    "mediapipe": ("mediapipe",
+                  "MediaPipe landmark CSV/NPZ (Pose: 33 landmarks, x, y, z, visibility; Hands CSV: 21 per hand)"),
     "smpl": ("smpl", "SMPL parameter npz (poses/betas/trans as written by body-model estimators)"),
     "trc": ("trc", "TRC marker file (OpenSim / Sports2D / Pose2Sim)"),
     "bvh": ("bvh", "BVH motion capture (joint positions by forward kinematics)"),
