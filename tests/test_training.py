@@ -35,6 +35,12 @@ def test_train_writes_card_log_and_a_usable_checkpoint(tmp_path):
     x = np.random.default_rng(0).normal(size=(20, 17, 3))
     assert NetworkRefiner(model, card)(x).shape == x.shape
     assert json.loads((tmp_path / "run" / "best.json").read_text())["name"] == "tiny"
+    # the final epoch is a checkpoint too, its card holding that epoch's validation row
+    last, last_card = load_model(tmp_path / "run" / "last")
+    assert last_card.validation["epoch"] == 1 and last_card.validation["val_mpjpe"] == float(rows[1]["val_mpjpe"])
+    state = torch.load(tmp_path / "run" / "last.pt", weights_only=True)["model"]
+    for key, value in last.state_dict().items():
+        torch.testing.assert_close(value, state[key], msg=key)
 
 
 def test_resume_gives_the_same_weights(tmp_path):

@@ -11,7 +11,8 @@ the real-motion corpus carrying simulated estimator errors
 * after every epoch, validation on the corpus **validation** split through the
   full inference path (windows, SWAA, de-normalisation) with fixed noise; the
   best epoch by validation MPJPE (Accel breaks ties within 0.5 %) is saved as
-  ``<out>/best.{safetensors,json}`` with its model card;
+  ``<out>/best.{safetensors,json}`` with its model card, and the latest epoch as
+  ``<out>/last.{safetensors,json}`` (its own validation row in the card);
 * ``<out>/last.pt`` (model, optimiser, epoch, history) is written every epoch
   and ``resume=True`` continues from it with the same result; ``<out>/log.csv``
   holds one row per epoch; mixed precision is used when CUDA is present.
@@ -878,6 +879,9 @@ def _validate_and_save(config: TrainConfig, run: _Run, data: _Data, epoch: int, 
         run.best = row
         run.card.validation = {k: v for k, v in row.items()}
         save_model(run.out / "best", run.model, run.card)
+    # the final epoch as a checkpoint too: a fine-tune chosen on rows the training score does not hold
+    # (another held-out family, the validation script's table) is exported from it, `synsp export <out>/last`
+    save_model(run.out / "last", run.model, dataclasses.replace(run.card, validation=dict(row)))
     _write_log(run.out / "log.csv", run.history)
     tmp = run.last.with_suffix(".partial")
     torch.save({"model": run.model.state_dict(), "optimizer": run.optimizer.state_dict(),
