@@ -5,7 +5,7 @@ Choosing between training runs on the test split would select on it; this script
 experiment's kind of rows on the validation split instead, so the test-split table stays unseen until a model
 is shipped. MPJPE (root-relative; mm in 3D, px in 2D) per condition; clean rows: what the method adds.
 
-Run:  python benchmarks/validation_robustness.py [--representation 2d|rotations] [--frames 8000] [--accel] [--parts]
+Run:  python benchmarks/validation_robustness.py [--representation 2d|rotations] [--frames 8000] [--accel] [--all-levels] [--parts]
       [--methods a,b,...]
 
 ``--representation rotations``: the robustness experiment's rotation rows (smpl24, degrees) on the validation
@@ -20,6 +20,8 @@ import argparse
 #: (family, level): one level per held-out family, overshoot at the level the selection uses
 FAMILY_ROWS = (("spiky", 0.01), ("rigid-shake", 0.01), ("rigid-shake", 0.03), ("overshoot", 0.02),
                ("quantized", 0.01))
+# --all-levels: also the robustness experiment's other rows, every held-out family at 1 % and 3 %
+ALL_LEVELS = tuple((fam, level) for fam in ("spiky", "rigid-shake", "overshoot", "quantized") for level in (0.01, 0.03))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated refiners: filters, shipped models or checkpoint paths")
     parser.add_argument("--accel", action="store_true",
                         help="positions: each error row's Accel as a multiple of the input's after the MPJPE")
+    parser.add_argument("--all-levels", action="store_true",
+                        help="positions: every held-out family at 1 %% and 3 %% too, the test table's rows (spiky 3 %%, "
+                             "overshoot 1 %% and 3 %%, quantized 3 %%), so a choice between runs sees all of them")
     parser.add_argument("--parts", action="store_true",
                         help="positions: also each component of a held-out family of several components alone, at "
                              "the family's level (spiky: its white jitter alone, its outliers and brief inversions)")
@@ -69,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     conds = {"clean": [(g, g) for g in truths]}
     for speed in (2, 3):
         conds[f"clean {speed}x"] = [(g[::speed], g[::speed]) for g in truths if len(g[::speed]) >= 16]
-    for fam, level in FAMILY_ROWS:
+    rows = FAMILY_ROWS + tuple(r for r in ALL_LEVELS if r not in FAMILY_ROWS) if args.all_levels else FAMILY_ROWS
+    for fam, level in rows:
         conds[f"{fam} {100 * level:g} %"] = [
             (g, simulate_family(g, fam, skeleton=skeleton, fps=30.0, seed=11 + 7919 * i, level=level,
                                 depth_axis=depth).pred) for i, g in enumerate(truths)]
@@ -113,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     extra += [f"--corpus {args.corpus}"] if args.corpus else []
     extra += [f"--frames {args.frames}"] + ([f"--stride {args.stride}"] if args.stride is not None else [])
     extra += ["--accel"] if args.accel else []
+    extra += ["--all-levels"] if args.all_levels else []
     extra += ["--parts"] if args.parts else []
     extra += [f"--methods {args.methods}"]
     if args.accel:

@@ -130,6 +130,21 @@ def test_validation_robustness_takes_a_family_of_several_components_apart(capsys
     assert len(cells) == 11 and all(c > 0 for c in cells[3:])
 
 
+def test_validation_robustness_all_levels_gives_the_test_tables_rows(capsys):
+    module = runpy.run_path(str(BENCHMARKS / "validation_robustness.py"))
+    assert module["main"](["--split", "test", "--frames", "300", "--all-levels", "--methods", "butterworth"]) == 0
+    out = capsys.readouterr().out
+    assert "--split test --frames 300 --all-levels --methods butterworth" in out
+    header = [line for line in out.splitlines() if line.startswith("| method")][0]
+    names = [c.strip() for c in header.split("|")[2:-1]]
+    for fam in ("spiky", "rigid-shake", "overshoot", "quantized"):  # each held-out family at both test levels
+        assert f"{fam} 1 %" in names and f"{fam} 3 %" in names
+    assert len(names) == len(set(names)) == 13 and names[-1] == "mixed"  # clean x3, 9 family rows, mixed
+    cells = [float(c) for c in [line for line in out.splitlines() if line.startswith("| butterworth")][0].split("|")[2:-1]]
+    # the same family at three times the level leaves more error
+    assert cells[names.index("spiky 3 %")] > cells[names.index("spiky 1 %")]
+
+
 def test_validation_robustness_has_the_rotation_rows(capsys):
     module = runpy.run_path(str(BENCHMARKS / "validation_robustness.py"))
     assert module["main"](["--representation", "rotations", "--split", "test", "--frames", "200",
