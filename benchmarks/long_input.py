@@ -8,7 +8,13 @@ and merges them as they come (bounded memory), with a progress bar.
 body), with the ``3dpw-spin-like`` errors simulated on rotations, refined by ``synsp.rotations.refine_rotations``
 with ``--model`` (``default``: what synsp picks for J joints).
 
+``--whole-body``: a COCO-WholeBody file instead (133 keypoints, float32 ``.npy``: a random walk, nothing
+real), refined through ``synsp refine``'s own path (read, repair, refine, check, write;
+:func:`synsp.batch.refine_path`) with the default for it (the universal model on the body's 23 points, the
+face and hands following them); peak RSS of the whole process.
+
 Run:  python benchmarks/long_input.py [--model synsp-h36m17-3d-w8] [--frames 108000] [--rotation-joints 22]
+      python benchmarks/long_input.py --whole-body [--frames 108000]
 """
 
 from __future__ import annotations
@@ -26,9 +32,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="synsp-h36m17-3d-w8")
     parser.add_argument("--frames", type=int, default=108_000)
     parser.add_argument("--rotation-joints", type=int, default=None, help="SMPL rotations of the first J joints")
+    parser.add_argument("--whole-body", action="store_true",
+                        help="a 133-keypoint COCO-WholeBody .npy through the file path (read, repair, refine, write)")
     args = parser.parse_args(argv)
     if args.rotation_joints is not None:
         return _rotations(args)
+    if args.whole_body:
+        return _whole_body(args)
 
     import synsp
     from synsp.data.corpus import load_corpus
@@ -46,6 +56,42 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# reproduce: python benchmarks/long_input.py --model {args.model} --frames {args.frames}")
     print(f"{args.frames} frames x 17 joints with {args.model}: {seconds:.1f} s "
           f"({args.frames / seconds:,.0f} frames/s), peak RSS {peak:.0f} MiB (before refining: {before:.0f} MiB)")
+    return 0
+
+
+def _whole_body(args: argparse.Namespace) -> int:
+    import tempfile
+    from pathlib import Path
+
+    from synsp.batch import refine_path
+
+    rng = np.random.default_rng(0)
+    joints = 133
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / "wholebody.npy", Path(tmp) / "refined.npy"
+        arr = np.lib.format.open_memmap(src, mode="w+", dtype=np.float32, shape=(args.frames, joints, 3))
+        offsets = rng.normal(0.0, 0.3, (joints, 3))
+        body, point = np.zeros(3), np.zeros((joints, 3))
+        for a in range(0, args.frames, 4096):  # a random walk of the body and of every point, in chunks
+            n = min(4096, args.frames - a)
+            walk = body + np.cumsum(rng.normal(0.0, 0.002, (n, 1, 3)), axis=0)
+            jitter = point + np.cumsum(rng.normal(0.0, 5e-5, (n, joints, 3)), axis=0)
+            arr[a:a + n] = walk + jitter + offsets
+            body, point = walk[-1, 0], jitter[-1]
+        arr.flush()
+        del arr
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        start = time.perf_counter()
+        summary, _ = refine_path(src, dst, skeleton="coco133", progress=True)
+        seconds = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        out = np.load(dst, mmap_mode="r")
+        assert out.shape == (args.frames, joints, 3) and all(np.isfinite(out[a:a + 4096]).all()
+                                                             for a in range(0, args.frames, 4096))
+    print(f"# reproduce: python benchmarks/long_input.py --whole-body --frames {args.frames}")
+    print(f"{args.frames} frames x {joints} keypoints (COCO-WholeBody .npy, read, repaired, refined by "
+          f"{summary['model']}, written): {seconds:.1f} s ({args.frames / seconds:,.0f} frames/s), peak RSS "
+          f"{peak:.0f} MiB (before: {before:.0f} MiB)")
     return 0
 
 

@@ -179,6 +179,9 @@ def test_long_input_runs_short_for_positions_and_rotations(capsys):
     out = capsys.readouterr().out
     assert "--rotation-joints 22" in out and "400 frames x 22 joint rotations with synsp-universal-w16-rot" in out
     assert module["main"](["--frames", "400", "--rotation-joints", "30"]) == 2
+    assert module["main"](["--whole-body", "--frames", "300"]) == 0  # a COCO-WholeBody file through the file path
+    out = capsys.readouterr().out
+    assert "--whole-body --frames 300" in out and "300 frames x 133 keypoints" in out and "synsp-universal-w16" in out
 
 
 def test_multiview_robustness_rows_run(capsys):

@@ -99,3 +99,24 @@ def test_a_joint_never_confident_uses_its_coordinates_and_a_never_seen_one_stays
     np.testing.assert_array_equal(out.track(0).keypoints[:, 3], 1e12)
     np.testing.assert_allclose(out.track(0).keypoints[:, :3], k[:, :3], atol=1e-9)
     assert summary["unseen"] == 1
+
+
+def test_the_summarys_accelerations_are_the_mean_over_valid_joints_and_the_output_owns_its_arrays():
+    from synsp.timeseries import second_difference
+
+    a = _walk(60, 2, J=40)  # more joints than the summary averages at a time
+    a[10:14, 3] = np.nan
+    scores = np.ones(a.shape[:2])
+    scores[20:30, 35] = 0.1  # low score: left out of the acceleration
+    short = _walk(5, 3, J=40)  # shorter than the window: unrefined, written as it was
+    pf = PoseFile(tracks=[Track(0, np.arange(60), a, scores), Track(1, np.arange(5), short)], num_frames=60,
+                  format="test", skeleton=None, fps=30.0)
+    out, summary = refine_pose_file(pf, model="savgol-mmpose")
+    valid = np.isfinite(a).all(-1) & (scores >= 0.3)
+    expected = np.nanmean(np.linalg.norm(second_difference(np.where(valid[..., None], a, np.nan)), axis=-1))
+    assert summary["accel_before"] == pytest.approx(expected, rel=1e-9)
+    refined = out.track(0).keypoints
+    after = np.nanmean(np.linalg.norm(second_difference(np.where(valid[..., None], refined, np.nan)), axis=-1))
+    assert summary["accel_after"] == pytest.approx(after, rel=1e-9) and after < expected
+    np.testing.assert_array_equal(out.track(1).keypoints, short)
+    assert not np.shares_memory(out.track(1).keypoints, short) and not np.shares_memory(refined, a)

@@ -22,7 +22,7 @@ import numpy as np
 from .filters import FILTERS
 from .identity import repair_track_identities
 from .io.tracks import regroup, ungroup
-from .metrics import mean_angular_acceleration
+from .metrics import angular_acceleration
 from .refiners import VIEW_MEAN, FunctionRefiner, Refiner, fit_refiner, get_refiner, shipped_models, subset_indices
 from .repair import relabel, repair_poses
 from .rotations import RotationNetwork, refine_rotations, rotation_filter, translation_filter
@@ -253,8 +253,26 @@ def _mean_accel(x: np.ndarray) -> float:
     """Mean |second difference| per joint of ``(T, J, D)`` (NaN-aware; NaN when T < 3)."""
     if len(x) < 3:
         return float("nan")
-    a = np.linalg.norm(second_difference(x), axis=-1)
+    a = _accel_values(x)
     return float(np.nanmean(a)) if np.isfinite(a).any() else float("nan")
+
+
+def _accel_values(x: np.ndarray) -> np.ndarray:
+    """|second difference| ``(T - 2, J)`` of ``(T, J, D)`` positions; NaN where a frame involved is NaN."""
+    return np.linalg.norm(second_difference(x), axis=-1)
+
+
+def _valid_mean(accel, x: np.ndarray, valid: np.ndarray, block: int = 16) -> float:
+    """The mean of ``accel`` (``(T, J, D)`` -> ``(T - 2, J)`` values, NaN where undefined) over the joints
+    ``valid`` ``(T, J)`` marks, a few joints at a time: a whole body over an hour would otherwise hold
+    masked copies of the whole track (NaN when no value is finite)."""
+    total, count = 0.0, 0
+    for j in range(0, x.shape[1], block):
+        a = np.asarray(accel(np.where(valid[:, j:j + block, None], x[:, j:j + block], np.nan)))
+        ok = np.isfinite(a)
+        total += float(a[ok].sum())
+        count += int(ok.sum())
+    return total / count if count else float("nan")
 
 
 def refine_smpl(poses: Any, trans: Any = None, model: Any = None,
@@ -435,7 +453,7 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
         filled[:, keep_raw] = False
         return ref, filled, int(keep_raw.sum())
 
-    refined, summary = refine_tracks(pose_file, refiner, refine_part, _mean_accel, fps, max_gap)
+    refined, summary = refine_tracks(pose_file, refiner, refine_part, _accel_values, fps, max_gap)
     summary["fallback"] = fallback  # why a filter refined the file when no method was named (else None)
     summary["relabelled"] = {}
     # the file's own tracks (where each detection is) of every person's detections: (frames, track ids)
@@ -481,7 +499,7 @@ def file_fps(pose_file, fps: Any = None) -> float | None:
         raise SynspInputError(f"{exc}; pass the right one (--fps / fps=)") from None
 
 
-def refine_tracks(pose_file, refiner, refine_part, mean_accel, fps: float | None, max_gap: int | None):
+def refine_tracks(pose_file, refiner, refine_part, accel, fps: float | None, max_gap: int | None):
     """The per-person loop of :func:`refine_pose_file` (positions) and
     :func:`refine_rotation_file` (rotations); returns ``(refined, summary)``.
 
@@ -489,7 +507,8 @@ def refine_tracks(pose_file, refiner, refine_part, mean_accel, fps: float | None
     valid joint (finite, score >= ``refiner.min_confidence``) and ``refiner.window`` frames goes
     through ``refine_part(kp, conf, valid, at, track, a, b) -> (refined, filled, unseen)`` on the
     part's dense timeline (``at``: the detected frames in it; ``a:b``: the part among the track's
-    detections); the others are left as they are and listed.  ``mean_accel`` gives the summary's
+    detections); the others are left as they are and listed.  ``accel`` (``(T, J, D)`` -> per joint and
+    frame ``(T - 2, J)``), averaged over the valid joints, gives the summary's
     ``accel_before`` / ``accel_after``.
     """
     window = int(refiner.window)
@@ -498,7 +517,7 @@ def refine_tracks(pose_file, refiner, refine_part, mean_accel, fps: float | None
     new, unrefined, filled_total, unseen, before, after = {}, [], 0, 0, [], []
     any_valid, any_absurd = False, False
     for track in pose_file.tracks:
-        out = track.keypoints.copy()
+        out = None  # the track's refined keypoints: a copy of the input once a part is refined
         for a, b in track.split(gap):
             at = track.frames[a:b] - track.frames[a]
             kp, conf = track.dense(a, b)
@@ -519,13 +538,17 @@ def refine_tracks(pose_file, refiner, refine_part, mean_accel, fps: float | None
                           what=f"{source}: refined track {track.track_id!r}")
             if absurd.any():  # a joint never seen (absurd in every frame) is left as written, not as NaN
                 ref = np.where((absurd & np.isnan(ref).any(-1))[..., None], written, ref)
-            out[a:b] = ref[at]
+            if out is None and (a, b) == (0, len(track.frames)) and len(at) == len(ref):
+                out = ref  # one part, every frame detected: the refined array itself (an hour of a body: no copy)
+            else:
+                out = track.keypoints.copy() if out is None else out
+                out[a:b] = ref[at]
             filled_total += int(filled[at].sum())
             unseen += part_unseen
             # valid joints only: a missing or low-score joint (OpenPose's (0, 0, c=0)) is no acceleration
-            before.append(mean_accel(np.where(valid[..., None], kp, np.nan)))
-            after.append(mean_accel(np.where(valid[..., None], ref, np.nan)))
-        new[track.track_id] = out
+            before.append(_valid_mean(accel, kp, valid))
+            after.append(_valid_mean(accel, ref, valid))
+        new[track.track_id] = track.keypoints.copy() if out is None else out
     if not any_valid and any_absurd:
         raise SynspInputError(
             f"{source}: every coordinate is NaN, inf or beyond the {ABSURD_COORDINATE:g} magnitude of any real "
@@ -599,7 +622,7 @@ def refine_rotation_file(pose_file, model: Any = None, fps: float | None = None,
         filled[:, ~seen] = False
         return ref, filled, int((~seen).sum())
 
-    refined, summary = refine_tracks(pose_file, filt, refine_part, mean_angular_acceleration, fps, max_gap)
+    refined, summary = refine_tracks(pose_file, filt, refine_part, angular_acceleration, fps, max_gap)
     if trans_in:
         meta = dict(pose_file.meta)
         meta["translation"] = {**trans_in, **new_trans}

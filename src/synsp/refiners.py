@@ -428,6 +428,10 @@ def extra_joint_anchors(skeleton: str, subset: list[int]) -> tuple[list[int], li
     return extra, [position.get(sk.nearest_ancestor(j, position), -1) for j in extra]
 
 
+#: extra joints (hands, face, feet beyond the refined body) offset-filtered per block by :class:`SubsetRefiner`
+_EXTRA_BLOCK = 16
+
+
 def anchor_positions(body: np.ndarray, anchor: list[int], mean=np.mean) -> np.ndarray:
     """Where the extra joints hang: ``body`` ``(..., Jm, D)`` (the subset's joints) -> ``(..., E, D)``,
     ``body[..., a, :]`` for each anchor ``a``, ``mean`` of the body joints for ``a = -1``."""
@@ -496,20 +500,23 @@ class SubsetRefiner:
             # itself, so an extra joint's offset is measured from where its anchor was, not from (0, 0)
             raw_body, _ = (hold_missing if self.causal else interpolate_missing)(
                 x[..., self.subset, :], missing[..., self.subset])
-            extra_missing = missing[..., self.extra]
-            never = extra_missing.all(axis=0)  # an extra joint never seen: left as it was
-            offsets = x[..., self.extra, :] - anchor_positions(raw_body, self.anchor)
-            offsets[extra_missing] = np.nan  # missing extra joints: their offset is filled over time
-            offsets[:, never] = 0.0
             rate = self.network.card.fps if fps is None else fps
-            out[..., self.extra, :] = anchor_positions(body, self.anchor) + self.offset_filter(offsets, fps=rate)
-            if never.any():
-                kept = out[..., self.extra, :]
-                kept[:, never] = x[..., self.extra, :][:, never]
-                out[..., self.extra, :] = kept
-                extra_filled = filled[..., self.extra]
-                extra_filled[:, never] = False
-                filled[..., self.extra] = extra_filled
+            # a few extra joints at a time: a whole body's hands and face (116 joints of COCO-WholeBody) over an
+            # hour would otherwise hold several full copies of their offsets at once (the filter's among them)
+            for start in range(0, len(self.extra), _EXTRA_BLOCK):
+                cols, anchor = self.extra[start:start + _EXTRA_BLOCK], self.anchor[start:start + _EXTRA_BLOCK]
+                extra_missing = missing[..., cols]
+                never = extra_missing.all(axis=0)  # an extra joint never seen: left as it was
+                offsets = x[..., cols, :] - anchor_positions(raw_body, anchor)
+                offsets[extra_missing] = np.nan  # missing extra joints: their offset is filled over time
+                offsets[:, never] = 0.0
+                block = anchor_positions(body, anchor) + self.offset_filter(offsets, fps=rate)
+                if never.any():
+                    block[:, never] = x[..., cols, :][:, never]
+                    extra_filled = filled[..., cols]
+                    extra_filled[:, never] = False
+                    filled[..., cols] = extra_filled
+                out[..., cols, :] = block
         return (out, filled) if return_filled else out
 
     def online(self, causal: bool | None = None, fps: float | None = None) -> "SubsetOnline":

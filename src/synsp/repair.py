@@ -334,7 +334,7 @@ def repair_poses(poses: np.ndarray, skeleton: Skeleton | None, confidence: Any =
         report["reassigned"] = int(ident.reassigned.sum())
     if skeleton is not None and len(x) >= 3 and limb_groups(skeleton):
         real = np.isfinite(x).all(-1) & ~absurd_joints(x)
-        r = repair_inversions(np.where(real[..., None], x, np.nan), skeleton, conf)
+        r = repair_inversions(x if real.all() else np.where(real[..., None], x, np.nan), skeleton, conf)
         report.update(groups=r.groups, relabelled=r.flipped.sum(0), flipped=r.flipped)
         if r.flipped.any():
             x = relabel(x, r.flipped, skeleton, r.groups)  # the input's own values (inf and all), relabelled

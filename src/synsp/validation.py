@@ -155,7 +155,7 @@ def check_poses(
         raise SynspInputError(
             f"{name} contains NaN (first at index {idx}); fill or mask missing joints first"
         )
-    big = np.abs(arr) > ABSURD_COORDINATE
+    big = _beyond(arr)
     if big.any():
         idx = tuple(int(i) for i in np.argwhere(big)[0])
         raise SynspInputError(f"{name} contains {arr[idx]:g} (first at index {idx}), beyond the "
@@ -166,8 +166,16 @@ def check_poses(
 def absurd_joints(x: np.ndarray) -> np.ndarray:
     """Mask ``x.shape[:-1]`` of the joints with an inf coordinate or one beyond :data:`ABSURD_COORDINATE`
     (NaN joints are not in it: they are missing already)."""
+    return _beyond(x).any(-1)
+
+
+def _beyond(x: np.ndarray) -> np.ndarray:
+    """Where ``|x| > ABSURD_COORDINATE`` (inf included; NaN compares False), without a float copy of ``x``
+    (an hour of a whole body is 345 MB of float64)."""
     with np.errstate(invalid="ignore"):
-        return (np.abs(x) > ABSURD_COORDINATE).any(-1)  # inf included; NaN compares False
+        big = np.greater(x, ABSURD_COORDINATE)
+        big |= np.less(x, -ABSURD_COORDINATE)
+    return big
 
 
 def _absurd_as_missing(arr: np.ndarray, name: str) -> np.ndarray:

@@ -576,3 +576,21 @@ def test_data_import_checks_its_frame_rates_before_reading(tmp_path, capsys, fla
         import_corpus([str(tmp_path / "a.npy"), str(tmp_path / "b.npy")], str(tmp_path / "d.npz"),
                       fps_out=float(value) if flag == "--fps-out" else 0.0)
     _count("fps", "clear error")
+
+
+def test_absurd_joints_are_inf_or_beyond_the_bound_either_sign_and_never_nan():
+    from synsp.validation import absurd_joints, check_poses
+
+    x = np.zeros((4, 6, 3))
+    x[0, 0, 1] = np.inf
+    x[1, 1, 2] = -np.inf
+    x[2, 2, 0] = 2 * ABSURD_COORDINATE
+    x[3, 3, 1] = -2 * ABSURD_COORDINATE
+    x[0, 4] = np.nan  # missing, not absurd
+    x[1, 5, 0] = ABSURD_COORDINATE  # at the bound: a number
+    expected = np.zeros((4, 6), dtype=bool)
+    expected[0, 0] = expected[1, 1] = expected[2, 2] = expected[3, 3] = True
+    np.testing.assert_array_equal(absurd_joints(x), expected)
+    np.testing.assert_array_equal(absurd_joints(x.astype(np.float32)), expected)
+    with pytest.raises(SynspInputError, match="beyond"):
+        check_poses(np.where(np.isfinite(x), x, 0.0), name="x")

@@ -170,7 +170,9 @@ def read(path: Any, key: str | None = None, fps: float | None = None, skeleton: 
     tracks = []
     for q in range(a4.shape[1]):
         present = np.flatnonzero(np.isfinite(a4[:, q]).any(axis=(-1, -2)))
-        if len(present):
+        if len(present) == len(a4):  # present in every frame: a view, not a copy (an hour of a whole body)
+            tracks.append(Track(q, present, a4[:, q], None if s4 is None else s4[:, q]))
+        elif len(present):
             tracks.append(Track(q, present, a4[present, q], None if s4 is None else s4[present, q]))
     return PoseFile(tracks=tracks, num_frames=arr.shape[0], format="array", skeleton=skeleton, fps=fps,
                     units="file units", source=p,
@@ -202,12 +204,12 @@ def write(path: Any, pose_file) -> Any:
     meta = pose_file.meta if pose_file.format == "array" else {}
     if meta:  # back into the file's own layout: every column (also one with no person) and dtype
         shape = tuple(meta["shape"])
-        arr = np.full((shape[0], 1) + shape[1:] if len(shape) == 3 else shape, np.nan)
+        dtype = np.dtype(meta["dtype"])  # a float file keeps its dtype (built in it: no float64 copy of an hour)
+        arr = np.full((shape[0], 1) + shape[1:] if len(shape) == 3 else shape, np.nan,
+                      dtype=dtype if dtype.kind == "f" else np.float64)
         for t in pose_file.tracks:  # track ids are the person columns
             arr[t.frames, t.track_id] = t.keypoints
         arr = arr[:, 0] if len(shape) == 3 else arr
-        dtype = np.dtype(meta["dtype"])
-        arr = arr.astype(dtype) if dtype.kind == "f" else arr
     else:
         arr, ids = pose_file.to_array()
     extra = {}
