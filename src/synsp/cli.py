@@ -180,7 +180,8 @@ class _SizeChoice(click.Choice):
 @click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
               help="override a network setting, e.g. pose_quality_encoding=false (ablations); repeatable")
 def train(**opts) -> None:
-    """Train a refiner on the corpus with simulated estimator errors; best epoch by validation MPJPE."""
+    """Train a refiner on the corpus with simulated estimator errors; best epoch by validation MPJPE (OUT/best),
+    the final epoch too (OUT/last)."""
     from .training import TrainConfig, fine_tune_settings, train as run
 
     # every option is the TrainConfig field of the same name; None (unset) takes --from's value, else the
