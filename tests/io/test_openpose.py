@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -95,6 +96,32 @@ def test_write_refuses_a_non_empty_target_and_fills_an_empty_one(tmp_path):
     (tmp_path / "empty").mkdir()
     out = openpose.write(tmp_path / "empty", pf)
     assert len(list(out.iterdir())) == 5  # frame 2 (nobody) is a file too
+
+
+@pytest.mark.parametrize("change", ["edited", "edited, same size and time", "removed"])
+def test_a_document_changed_since_it_was_read_is_refused_and_nothing_written(tmp_path, change):
+    # the documents are read again to write (their texts are not held in memory): a folder changed in
+    # between would mix its new documents with the old coordinates
+    _one_person_folder(tmp_path / "op")
+    pf = openpose.read(tmp_path / "op")
+    f = tmp_path / "op" / "clip_000000000003_keypoints.json"
+    if change.startswith("edited"):
+        st = f.stat()
+        f.write_text(f.read_text().replace('"version":1.3', '"version":1.7'))  # the same size
+        if change.endswith("time"):  # as a coarse file-system clock would leave it: found by the text's CRC
+            os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    else:
+        f.unlink()
+    with pytest.raises(SynspInputError, match="clip_000000000003_keypoints.json: changed or removed since it was read"):
+        write_pose_file(tmp_path / "refined", pf)
+    assert not (tmp_path / "refined").exists() and sorted(p.name for p in tmp_path.iterdir()) == ["op"]
+    single = tmp_path / "one_000000000000_keypoints.json"  # one document read as a pose file: the same check
+    single.write_text(json.dumps({"version": 1.3, "people": [_person(0, 0)]}))
+    one = openpose.read(single)
+    single.write_text(json.dumps({"version": 1.3, "people": [_person(0, 0), _person(0, 1)]}))
+    with pytest.raises(SynspInputError, match="changed or removed"):
+        write_pose_file(tmp_path / "out_000000000000_keypoints.json", one)
+    assert not (tmp_path / "out_000000000000_keypoints.json").exists()
 
 
 def test_failing_write_leaves_no_folder(tmp_path, monkeypatch):

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
@@ -186,18 +187,20 @@ def read(path: Any, assign_ids: str | None = None, include: str = "all", fps: fl
         raise SynspInputError(f"{p}: file not found")
     files = _frame_files(p)
     first = files[0][0]
-    texts, bodies, parts, style = {}, [], False, None
+    stamps, bodies, parts, style = {}, [], False, None
     from tqdm.auto import tqdm
 
     bar = tqdm(files, desc=f"reading {p.name}", unit=" files", disable=not progress or len(files) < 1000, leave=False)
-    for number, f in bar:  # each document parsed, its keypoints taken as arrays, and let go (its text is kept)
+    for number, f in bar:  # each document parsed, its keypoints taken as arrays, and let go
+        stamp = _stamp(f)
         doc, text = load_json(f, _EXPECTED)
+        stamp = stamp and (*stamp, zlib.crc32(text.encode("utf-8")))
         style = style or json_style(text)
         people = doc.get("people") if isinstance(doc, dict) else None
         if not isinstance(people, list):
             found = f"an object with keys {sorted(doc)[:8]}" if isinstance(doc, dict) else kind_of(doc)
             raise SynspInputError(f"{f}: the document is {found}; expected {_EXPECTED}")
-        texts[f.name] = text
+        stamps[f.name] = stamp  # the text is read again to write (an hour of whole bodies is 430 MB of it)
         for k, person in enumerate(people):
             where = f"person {k}"
             key = _pose_key(person) if isinstance(person, dict) else None
@@ -211,7 +214,8 @@ def read(path: Any, assign_ids: str | None = None, include: str = "all", fps: fl
             bodies.append((number, f, k, track_id, body, extra))
     whole = parts and all(len(body) == BODY25_JOINTS for *_, body, _ in bodies)  # face and hands beside BODY_25 only
     instances = []
-    for number, f, k, track_id, triples, extra in bodies:
+    for i, (number, f, k, track_id, triples, extra) in enumerate(bodies):
+        bodies[i] = None  # its arrays go with the instance (joined for a whole body: the parts let go as we go)
         if whole:
             for got in extra:
                 if isinstance(got, SynspInputError):  # a face or hand list that is not OpenPose's
@@ -232,7 +236,7 @@ def read(path: Any, assign_ids: str | None = None, include: str = "all", fps: fl
             note = f"{note}; {kept}" if note else kept
     meta = {
         "layout": "openpose-folder" if p.is_dir() else "openpose-file",
-        "texts": texts,  # file name -> the document's text, in frame order (parsed again to write: less memory)
+        "documents": stamps,  # file name -> (size, modification time, CRC-32 of the text), in frame order (read again to write)
         "locations": locations,  # track id -> [(frame, (file name, "people", index))] into the documents
         "keypoint_shape": shape,  # (J, 2)
         "style": style,  # indent / separators / final newline of the first file
@@ -243,18 +247,39 @@ def read(path: Any, assign_ids: str | None = None, include: str = "all", fps: fl
                     fps=fps, units="px", source=p, meta=meta)
 
 
+def _stamp(f: Path) -> tuple[int, int] | None:
+    """A document's size and modification time (None when it is gone): unchanged between read and write."""
+    try:
+        st = f.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
 def write(path: Any, pose_file: PoseFile) -> Path:
     """Write the documents ``pose_file`` was read from with the body coordinates of its tracks
     replaced: a new folder (or, for a pose file read from one file, that one file), atomically."""
     target = as_path(path)
     meta = pose_file.meta
-    edits: dict[str, list] = {name: [] for name in meta["texts"]}
+    edits: dict[str, list] = {name: [] for name in meta["documents"]}
     for kp, loc in rows_to_write(target, pose_file, ("openpose-folder", "openpose-file")):
         edits[loc[0]].append((loc[1:], kp))
+    source = as_path(pose_file.source)
+    where = (lambda name: source / name) if meta["layout"] == "openpose-folder" else (lambda name: source)
+    def changed(f: Path) -> SynspInputError:
+        return SynspInputError(f"{f}: changed or removed since it was read (its documents are read again to write "
+                               "the refined coordinates into them); nothing written. Read and refine it again")
+
+    for name, stamp in meta["documents"].items():  # every document still as it was read, before anything is written
+        if _stamp(where(name)) != stamp[:2]:
+            raise changed(where(name))
 
     def document(name: str) -> Any:
-        """The file's document with the rows' coordinates in: parsed again from its text, one at a time."""
-        doc = json.loads(meta["texts"][name])
+        """The file's document with the rows' coordinates in: read and parsed again, one at a time (its text
+        checked against the one read: an edit that kept the size within the file system's clock tick)."""
+        doc, text = load_json(where(name), _EXPECTED)
+        if zlib.crc32(text.encode("utf-8")) != meta["documents"][name][2]:
+            raise changed(where(name))
         changes = []
         for loc, kp in edits[name]:
             person = value_at(doc, loc)
@@ -271,9 +296,9 @@ def write(path: Any, pose_file: PoseFile) -> Path:
         return with_edits(doc, changes)
 
     if meta["layout"] == "openpose-file":
-        (name,) = meta["texts"]
+        (name,) = meta["documents"]
         return atomic_write(target, lambda fh: fh.write(dump_json(document(name), meta["style"])))
     with atomic_folder(target) as tmp:  # refuses an existing file or a folder that is not empty
-        for name in meta["texts"]:
+        for name in meta["documents"]:
             (tmp / name).write_text(dump_json(document(name), meta["style"]), encoding="utf-8")
     return target
