@@ -117,30 +117,29 @@ def test_validation_robustness_gives_accel_ratios_on_the_error_rows_only(capsys)
     assert len(ratios) == 6 and all(0 < r < 1 for r in ratios)  # a low-pass filter lowers every error row's Accel
 
 
-def test_validation_robustness_takes_a_family_of_several_components_apart(capsys):
+def _butterworth_table(option: str, capsys) -> tuple[list[str], list[float]]:
+    """validation_robustness.py with ``option`` on 300 test frames: the columns and Butterworth's MPJPE row."""
     module = runpy.run_path(str(BENCHMARKS / "validation_robustness.py"))
-    assert module["main"](["--split", "test", "--frames", "300", "--parts", "--methods", "butterworth"]) == 0
+    assert module["main"](["--split", "test", "--frames", "300", option, "--methods", "butterworth"]) == 0
     out = capsys.readouterr().out
-    assert "--split test --frames 300 --parts --methods butterworth" in out
+    assert f"--split test --frames 300 {option} --methods butterworth" in out
     header = [line for line in out.splitlines() if line.startswith("| method")][0]
-    names = [c.strip() for c in header.split("|")[2:-1]]
+    row = [line for line in out.splitlines() if line.startswith("| butterworth")][0]
+    return [c.strip() for c in header.split("|")[2:-1]], [float(c) for c in row.split("|")[2:-1]]
+
+
+def test_validation_robustness_takes_a_family_of_several_components_apart(capsys):
+    names, cells = _butterworth_table("--parts", capsys)
     # spiky is white jitter and single-frame outliers: each alone, at the family's level
     assert names[-3:] == ["spiky 1 % (white alone)", "spiky 1 % (spikes alone)", "mixed"]
-    cells = [float(c) for c in [line for line in out.splitlines() if line.startswith("| butterworth")][0].split("|")[2:-1]]
     assert len(cells) == 11 and all(c > 0 for c in cells[3:])
 
 
 def test_validation_robustness_all_levels_gives_the_test_tables_rows(capsys):
-    module = runpy.run_path(str(BENCHMARKS / "validation_robustness.py"))
-    assert module["main"](["--split", "test", "--frames", "300", "--all-levels", "--methods", "butterworth"]) == 0
-    out = capsys.readouterr().out
-    assert "--split test --frames 300 --all-levels --methods butterworth" in out
-    header = [line for line in out.splitlines() if line.startswith("| method")][0]
-    names = [c.strip() for c in header.split("|")[2:-1]]
+    names, cells = _butterworth_table("--all-levels", capsys)
     for fam in ("spiky", "rigid-shake", "overshoot", "quantized"):  # each held-out family at both test levels
         assert f"{fam} 1 %" in names and f"{fam} 3 %" in names
     assert len(names) == len(set(names)) == 13 and names[-1] == "mixed"  # clean x3, 9 family rows, mixed
-    cells = [float(c) for c in [line for line in out.splitlines() if line.startswith("| butterworth")][0].split("|")[2:-1]]
     # the same family at three times the level leaves more error
     assert cells[names.index("spiky 3 %")] > cells[names.index("spiky 1 %")]
 
