@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import gzip
+import dataclasses
 import json
 
 import numpy as np
@@ -440,3 +441,19 @@ def test_mmpose0_3d_rows_and_demo_image_layout(tmp_path):
     assert pf.meta["layout"] == "mmpose1-demo-image" and pf.num_frames == 1 and pf.skeleton == "coco17"
     out = kj.write(tmp_path / "out1.json", pf.with_keypoints({0: pf.tracks[0].keypoints + 1}))
     assert json.loads(out.read_text())["instance_info"][0]["keypoints"][0] == [1.0, 1.25]
+
+
+def test_mmpose1_keypoints_are_not_held_twice_and_every_track_must_be_written(tmp_path):
+    # the parsed [[x, y], ...] lists are let go once read (an hour of whole bodies is gigabytes of them): the
+    # file's other fields come back unchanged, the keypoints from the tracks, and a track left out is refused
+    # rather than written as null
+    frames = _mmpose1_frames()
+    p = _dump(tmp_path / "video.json", frames)
+    pf = read_pose_file(p)
+    assert all(inst["keypoints"] is None for fr in pf.meta["document"] for inst in fr["instances"])
+    out = write_pose_file(tmp_path / "same.json", pf)
+    assert json.loads(out.read_text()) == frames  # every field as read, the keypoints from the tracks
+    fewer = dataclasses.replace(pf, tracks=[t for t in pf.tracks if t.track_id != 7])
+    with pytest.raises(SynspInputError, match=r"tracks \[7\] of .* are not in the pose file"):
+        write_pose_file(tmp_path / "fewer.json", fewer)
+    assert not (tmp_path / "fewer.json").exists()

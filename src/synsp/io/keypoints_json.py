@@ -640,12 +640,15 @@ def read(path: Any, assign_ids: str | None = None, fps: float | None = None) -> 
     p = as_path(path)
     fps = reader_fps(fps)
     doc, text = load_json(p, _EXPECTED)
+    style = json_style(text)
+    del text  # the parsed document is kept to write back; its text is not
     layout, encoding, frames, num_frames, dataset = _layout(doc, p)
-    instances = [
-        _decode(p, frame, order, loc, inst, where, encoding)
-        for frame, entries in frames
-        for order, (loc, inst, where) in enumerate(entries)
-    ]
+    instances = []
+    for frame, entries in frames:
+        for order, (loc, inst, where) in enumerate(entries):
+            instances.append(_decode(p, frame, order, loc, inst, where, encoding))
+            if encoding == "xy":  # written back whole from the tracks: its parsed [[x, y], ...] let go (an hour of
+                inst["keypoints"] = None  # 133 keypoints is gigabytes of Python lists); see write()
     if layout == "coco-results" and all(inst.track_id is None for inst in instances):
         instances = _alphapose_ids(doc, instances)
     tracks, locations = build_tracks(p, instances, assign_ids, _HOW_TO_TRACK)
@@ -665,7 +668,8 @@ def read(path: Any, assign_ids: str | None = None, fps: float | None = None) -> 
             "document": doc,  # the parsed file, written back with new coordinates
             "locations": locations,  # track id -> [(frame, path to the instance in document)]
             "keypoint_shape": shape,  # (J, D)
-            "style": json_style(text),  # indent / separators / final newline of the file
+            "style": style,  # indent / separators / final newline of the file
+            "released": encoding == "xy",  # the instances' keypoints are not in the document (write() needs every track)
         },
     )
 
@@ -701,5 +705,11 @@ def write(path: Any, pose_file: PoseFile) -> Path:
     target = as_path(path)
     rows = list(rows_to_write(target, pose_file, _LAYOUTS))
     meta, doc = pose_file.meta, pose_file.meta["document"]
+    missing = [tid for tid in meta["locations"] if tid not in {t.track_id for t in pose_file.tracks}]
+    if meta.get("released") and missing:  # their keypoints were let go when read: never written as null
+        raise SynspInputError(
+            f"{target}: tracks {missing[:5]} of {pose_file.source} are not in the pose file; synsp keeps the file's "
+            "other fields, not its keypoints, so every track read from it must be written. Write the tracks "
+            "you left out unchanged (or save the ones you keep as an array)")
     doc = with_edits(doc, [(loc, _encode(value_at(doc, loc), meta["encoding"], kp)) for kp, loc in rows])
     return atomic_write(target, lambda fh: fh.write(dump_json(doc, meta["style"])))
