@@ -187,20 +187,18 @@ def read(path: Any, assign_ids: str | None = None, include: str = "all", fps: fl
         raise SynspInputError(f"{p}: file not found")
     files = _frame_files(p)
     first = files[0][0]
-    stamps, bodies, parts, style = {}, [], False, None
+    crcs, bodies, parts, style = {}, [], False, None
     from tqdm.auto import tqdm
 
     bar = tqdm(files, desc=f"reading {p.name}", unit=" files", disable=not progress or len(files) < 1000, leave=False)
     for number, f in bar:  # each document parsed, its keypoints taken as arrays, and let go
-        stamp = _stamp(f)
         doc, text = load_json(f, _EXPECTED)
-        stamp = stamp and (*stamp, zlib.crc32(text.encode("utf-8")))
         style = style or json_style(text)
         people = doc.get("people") if isinstance(doc, dict) else None
         if not isinstance(people, list):
             found = f"an object with keys {sorted(doc)[:8]}" if isinstance(doc, dict) else kind_of(doc)
             raise SynspInputError(f"{f}: the document is {found}; expected {_EXPECTED}")
-        stamps[f.name] = stamp  # the text is read again to write (an hour of whole bodies is 430 MB of it)
+        crcs[f.name] = zlib.crc32(text.encode("utf-8"))  # the text is read again to write (an hour: 430 MB of it)
         for k, person in enumerate(people):
             where = f"person {k}"
             key = _pose_key(person) if isinstance(person, dict) else None
@@ -236,7 +234,7 @@ def read(path: Any, assign_ids: str | None = None, include: str = "all", fps: fl
             note = f"{note}; {kept}" if note else kept
     meta = {
         "layout": "openpose-folder" if p.is_dir() else "openpose-file",
-        "documents": stamps,  # file name -> (size, modification time, CRC-32 of the text), in frame order (read again to write)
+        "documents": crcs,  # file name -> CRC-32 of the document's text, in frame order (read again to write)
         "locations": locations,  # track id -> [(frame, (file name, "people", index))] into the documents
         "keypoint_shape": shape,  # (J, 2)
         "style": style,  # indent / separators / final newline of the first file
@@ -245,15 +243,6 @@ def read(path: Any, assign_ids: str | None = None, include: str = "all", fps: fl
         meta["note"] = note
     return PoseFile(tracks=tracks, num_frames=files[-1][0] - first + 1, format="openpose", skeleton=skeleton,
                     fps=fps, units="px", source=p, meta=meta)
-
-
-def _stamp(f: Path) -> tuple[int, int] | None:
-    """A document's size and modification time (None when it is gone): unchanged between read and write."""
-    try:
-        st = f.stat()
-    except OSError:
-        return None
-    return st.st_size, st.st_mtime_ns
 
 
 def write(path: Any, pose_file: PoseFile) -> Path:
@@ -265,21 +254,19 @@ def write(path: Any, pose_file: PoseFile) -> Path:
     for kp, loc in rows_to_write(target, pose_file, ("openpose-folder", "openpose-file")):
         edits[loc[0]].append((loc[1:], kp))
     source = as_path(pose_file.source)
-    where = (lambda name: source / name) if meta["layout"] == "openpose-folder" else (lambda name: source)
-    def changed(f: Path) -> SynspInputError:
-        return SynspInputError(f"{f}: changed or removed since it was read (its documents are read again to write "
-                               "the refined coordinates into them); nothing written. Read and refine it again")
-
-    for name, stamp in meta["documents"].items():  # every document still as it was read, before anything is written
-        if _stamp(where(name)) != stamp[:2]:
-            raise changed(where(name))
 
     def document(name: str) -> Any:
-        """The file's document with the rows' coordinates in: read and parsed again, one at a time (its text
-        checked against the one read: an edit that kept the size within the file system's clock tick)."""
-        doc, text = load_json(where(name), _EXPECTED)
-        if zlib.crc32(text.encode("utf-8")) != meta["documents"][name][2]:
-            raise changed(where(name))
+        """The file's document with the rows' coordinates in: read and parsed again, one at a time, and refused
+        (the atomic write then leaves nothing) unless its text is the one read."""
+        f = source / name if meta["layout"] == "openpose-folder" else source
+        try:
+            doc, text = load_json(f, _EXPECTED)
+        except SynspInputError:
+            text = None
+        if text is None or zlib.crc32(text.encode("utf-8")) != meta["documents"][name]:
+            raise SynspInputError(f"{f}: changed or removed since it was read (its documents are read again to "
+                                  "write the refined coordinates into them); nothing written. Read and refine it "
+                                  "again")
         changes = []
         for loc, kp in edits[name]:
             person = value_at(doc, loc)
