@@ -705,8 +705,9 @@ def write(path: Any, pose_file: PoseFile) -> Path:
     target = as_path(path)
     rows = list(rows_to_write(target, pose_file, _LAYOUTS))
     meta, doc = pose_file.meta, pose_file.meta["document"]
-    missing = [tid for tid in meta["locations"] if tid not in {t.track_id for t in pose_file.tracks}]
-    if meta.get("released") and missing:  # their keypoints were let go when read: never written as null
+    written = {t.track_id for t in pose_file.tracks}
+    missing = [tid for tid in meta["locations"] if tid not in written] if meta.get("released") else []
+    if missing:  # their keypoints were let go when read: never written as null
         raise SynspInputError(
             f"{target}: tracks {missing[:5]} of {pose_file.source} are not in the pose file; synsp keeps the file's "
             "other fields, not its keypoints, so every track read from it must be written. Write the tracks "
