@@ -11,10 +11,13 @@ with ``--model`` (``default``: what synsp picks for J joints).
 ``--whole-body``: a COCO-WholeBody file instead (133 keypoints, float32 ``.npy``: a random walk, nothing
 real), refined through ``synsp refine``'s own path (read, repair, refine, check, write;
 :func:`synsp.batch.refine_path`) with the default for it (the universal model on the body's 23 points, the
-face and hands following them); peak RSS of the whole process.
+face and hands following them); peak RSS of the whole process. ``--mmpose-json``: the same as one MMPose 1.x
+demo JSON (``{"meta_info", "instance_info": [{"frame_id", "instances": [{"keypoints": [[x, y], ...],
+"keypoint_scores", "bbox", "bbox_score"}]}, ...]}``, 2D pixels, written one frame at a time), read frame by
+frame and written back in its own text (``--joints 17``: COCO's 17 instead).
 
 Run:  python benchmarks/long_input.py [--model synsp-h36m17-3d-w8] [--frames 108000] [--rotation-joints 22]
-      python benchmarks/long_input.py --whole-body [--frames 108000]
+      python benchmarks/long_input.py --whole-body [--mmpose-json [--joints 17]] [--frames 108000]
 """
 
 from __future__ import annotations
@@ -34,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rotation-joints", type=int, default=None, help="SMPL rotations of the first J joints")
     parser.add_argument("--whole-body", action="store_true",
                         help="a 133-keypoint COCO-WholeBody .npy through the file path (read, repair, refine, write)")
+    parser.add_argument("--mmpose-json", action="store_true",
+                        help="with --whole-body: an MMPose 1.x JSON file instead of an .npy")
+    parser.add_argument("--joints", type=int, default=133, choices=(17, 133),
+                        help="with --mmpose-json: keypoints per person (133 COCO-WholeBody, 17 COCO)")
     args = parser.parse_args(argv)
     if args.rotation_joints is not None:
         return _rotations(args)
@@ -65,6 +72,8 @@ def _whole_body(args: argparse.Namespace) -> int:
 
     from synsp.batch import refine_path
 
+    if args.mmpose_json:
+        return _mmpose_json(args)
     rng = np.random.default_rng(0)
     joints = 133
     with tempfile.TemporaryDirectory() as tmp:
@@ -92,6 +101,45 @@ def _whole_body(args: argparse.Namespace) -> int:
     print(f"{args.frames} frames x {joints} keypoints (COCO-WholeBody .npy, read, repaired, refined by "
           f"{summary['model']}, written): {seconds:.1f} s ({args.frames / seconds:,.0f} frames/s), peak RSS "
           f"{peak:.0f} MiB (before: {before:.0f} MiB)")
+    return 0
+
+
+def _mmpose_json(args: argparse.Namespace) -> int:
+    import json
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from synsp.batch import refine_path
+
+    rng = np.random.default_rng(0)
+    joints, name = args.joints, {133: "coco_wholebody", 17: "coco"}[args.joints]
+    base = rng.uniform(200.0, 800.0, (joints, 2))
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / "hour.json", Path(tmp) / "refined.json"
+        with open(src, "w") as fh:  # one frame at a time: the benchmark's own memory stays small
+            meta = json.dumps({"meta_info": {"dataset_name": name, "num_keypoints": joints}})
+            fh.write(meta[:-1] + ', "instance_info": [')
+            for f in range(args.frames):
+                xy = (base + 30.0 * np.sin(f / 30.0 * 1.3 + base / 100.0) + rng.normal(0.0, 2.0, (joints, 2))).round(2)
+                inst = {"keypoints": xy.tolist(), "keypoint_scores": [0.8] * joints, "bbox": [[0, 0, 100, 100]],
+                        "bbox_score": 0.9}
+                fh.write((", " if f else "") + json.dumps({"frame_id": f, "instances": [inst]}))
+            fh.write("]}\n")
+        size = os.path.getsize(src) / 2**20
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        start = time.perf_counter()
+        summary, _ = refine_path(src, dst, progress=True)
+        seconds = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        with open(dst) as fh:
+            head = fh.read(1 << 16)
+        assert head.startswith('{"meta_info"') and os.path.getsize(dst) > 0
+    print(f"# reproduce: python benchmarks/long_input.py --whole-body --mmpose-json --joints {joints} "
+          f"--frames {args.frames}")
+    print(f"{args.frames} frames x {joints} keypoints (one MMPose 1.x JSON of {size:,.0f} MiB, read frame by frame, "
+          f"repaired, refined by {summary['model']}, written): {seconds:.1f} s ({args.frames / seconds:,.0f} "
+          f"frames/s), peak RSS {peak:.0f} MiB (before: {before:.0f} MiB)")
     return 0
 
 

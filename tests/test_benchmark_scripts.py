@@ -181,6 +181,9 @@ def test_long_input_runs_short_for_positions_and_rotations(capsys):
     assert module["main"](["--whole-body", "--frames", "300"]) == 0  # a COCO-WholeBody file through the file path
     out = capsys.readouterr().out
     assert "--whole-body --frames 300" in out and "300 frames x 133 keypoints" in out and "synsp-universal-w16" in out
+    assert module["main"](["--whole-body", "--mmpose-json", "--joints", "17", "--frames", "300"]) == 0
+    out = capsys.readouterr().out
+    assert "--mmpose-json --joints 17 --frames 300" in out and "300 frames x 17 keypoints (one MMPose 1.x JSON" in out
 
 
 def test_multiview_robustness_rows_run(capsys):

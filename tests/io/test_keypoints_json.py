@@ -443,17 +443,59 @@ def test_mmpose0_3d_rows_and_demo_image_layout(tmp_path):
     assert json.loads(out.read_text())["instance_info"][0]["keypoints"][0] == [1.0, 1.25]
 
 
-def test_mmpose1_keypoints_are_not_held_twice_and_every_track_must_be_written(tmp_path):
-    # the parsed [[x, y], ...] lists are let go once read (an hour of whole bodies is gigabytes of them): the
-    # file's other fields come back unchanged, the keypoints from the tracks, and a track left out is refused
-    # rather than written as null
+def test_mmpose1_videos_are_read_frame_by_frame_and_written_back_in_their_own_text(tmp_path):
+    # an hour of whole bodies is gigabytes of parsed Python lists: a video's frames are read one at a time and no
+    # document is kept; writing reads the file again and changes only the keypoints of the tracks written
     frames = _mmpose1_frames()
-    p = _dump(tmp_path / "video.json", frames)
-    pf = read_pose_file(p)
-    assert all(inst["keypoints"] is None for fr in pf.meta["document"] for inst in fr["instances"])
-    out = write_pose_file(tmp_path / "same.json", pf)
-    assert json.loads(out.read_text()) == frames  # every field as read, the keypoints from the tracks
-    fewer = dataclasses.replace(pf, tracks=[t for t in pf.tracks if t.track_id != 7])
-    with pytest.raises(SynspInputError, match=r"tracks \[7\] of .* are not in the pose file"):
+    meta = {"dataset_name": "coco"}
+    for name, doc in (("video.json", frames), ("demo.json", {"meta_info": meta, "instance_info": frames}),
+                      ("demo_last.json.gz", {"instance_info": frames, "meta_info": {"dataset_name": "coco"}})):
+        for kw in ({}, {"indent": 2}, {"indent": "\t"}, {"separators": (",", ":")}):
+            src = tmp_path / name
+            text = json.dumps(doc, **kw) + "\n"
+            if name.endswith(".gz"):
+                with gzip.open(src, "wt") as fh:
+                    fh.write(text)
+            else:
+                src.write_text(text)
+            pf = read_pose_file(src)
+            assert pf.meta["document"] is None and pf.skeleton == "coco17" and pf.num_frames == 6
+            out = write_pose_file(tmp_path / ("out" + name), pf)
+            read_back = gzip.open(out, "rt").read() if name.endswith(".gz") else out.read_text()
+            assert read_back == text, (name, kw)  # unchanged keypoints: the same text, style and all
+    pf = read_pose_file(tmp_path / "video.json")
+    moved = pf.with_keypoints({7: pf.tracks[1].keypoints + 0.5})
+    fewer = dataclasses.replace(moved, tracks=[t for t in moved.tracks if t.track_id == 7])  # track 0 left out
+    out = json.loads(write_pose_file(tmp_path / "fewer.json", fewer).read_text())
+    for fr, orig in zip(out, frames):
+        for inst, o in zip(fr["instances"], orig["instances"]):
+            shift = 0.5 if o["track_id"] == 7 else 0.0  # a track left out keeps the file's keypoints
+            assert inst["keypoints"] == [[v + shift for v in row] for row in o["keypoints"]]
+            assert _without(inst, "keypoints") == _without(o, "keypoints")
+
+
+def test_a_video_changed_since_it_was_read_is_not_written(tmp_path):
+    frames = _mmpose1_frames()
+    src = _dump(tmp_path / "video.json", frames, indent=2)
+    pf = read_pose_file(src)
+    text = src.read_text()
+    for changed in (text.replace('"bbox_score": 0.9', '"bbox_score": 0.8', 1),  # same shape, other text
+                    json.dumps(frames[:3], indent=2) + "\n",  # frames gone
+                    text[:-20]):  # cut short
+        src.write_text(changed)
+        with pytest.raises(SynspInputError, match="changed since it was read; read it again"):
+            write_pose_file(tmp_path / "out.json", pf)
+        assert not (tmp_path / "out.json").exists()
+
+
+def test_whole_documents_still_refuse_to_write_tracks_left_out(tmp_path):
+    # MMPose 1.x layouts read whole (one image) let their keypoint lists go too: a track left out is refused
+    doc = {"meta_info": {"dataset_name": "coco"},
+           "instance_info": [{"keypoints": _kp(0, k), "keypoint_scores": [1] * 17, "track_id": k} for k in range(2)]}
+    pf = read_pose_file(_dump(tmp_path / "image.json", doc))
+    assert pf.meta["layout"] == "mmpose1-demo-image" and pf.meta["document"] is not None
+    fewer = dataclasses.replace(pf, tracks=pf.tracks[:1])
+    with pytest.raises(SynspInputError, match=r"tracks \[1\] of .* are not in the pose file"):
         write_pose_file(tmp_path / "fewer.json", fewer)
     assert not (tmp_path / "fewer.json").exists()
+

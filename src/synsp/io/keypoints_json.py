@@ -54,6 +54,13 @@ models: OneHand10K, FreiHAND, RHD, COCO-WholeBody hand; 300W, COCO-WholeBody fac
 :func:`write` writes the document read, with only the keypoint coordinates of the tracks in the
 :class:`~synsp.io.tracks.PoseFile` replaced: every other field, the order of frames, instances
 and keys, and the indentation style are kept.  Scores are not changed.
+
+Memory: a video's list of frames (MMPose 1.x, bare or as the demo's ``instance_info``) is read one frame
+at a time (:class:`synsp.io.json_stream.JsonStream`) and no document is kept: :func:`write` reads the file
+again, writes each frame holding a written track anew and copies every other character (a track left out
+keeps its keypoints), and refuses a file that changed since it was read (its CRC-32).  The other layouts
+are parsed whole and kept; their MMPose 1.x ``[[x, y], ...]`` lists are let go once decoded, so a pose
+file read from one of them must write every track it read.
 """
 
 from __future__ import annotations
@@ -65,6 +72,7 @@ import itertools
 import json
 import math
 import re
+import zlib
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
@@ -75,6 +83,7 @@ import numpy as np
 
 from synsp.identity import repair_identities
 from synsp.io._common import as_path, atomic_write, read_text, reader_fps
+from synsp.io.json_stream import JsonStream
 from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError
 
@@ -630,6 +639,89 @@ def _alphapose_ids(doc: list, instances: list[Instance]) -> list[Instance]:
         return instances
     return [dataclasses.replace(inst, track_id=i) for inst, i in zip(instances, ids)]
 
+#: the layouts read frame by frame (a video's list of frames), never held whole (see read())
+_STREAMED = ("mmpose1", "mmpose1-demo")
+
+
+def _frame_instances(src: Path, k: int, fr: Any, prefix: tuple) -> tuple[int, list[tuple[tuple, Any, str]]]:
+    """One ``{"frame_id", "instances"}`` item of a video's list: its frame_id and instances as
+    ``(location, instance, name)``."""
+    if not isinstance(fr, dict) or not isinstance(fr.get("instances"), list):
+        found = f"an object with keys {sorted(fr)}" if isinstance(fr, dict) else kind_of(fr)
+        raise SynspInputError(
+            f"{src}: frame {k} is {found}; expected {{'frame_id': int, 'instances': [...]}} like the first frame")
+    fid = fr.get("frame_id", k)
+    if not isinstance(fid, int) or isinstance(fid, bool):
+        raise SynspInputError(f"{src}: frame {k}: 'frame_id' is {fid!r}; expected an integer")
+    return fid, [(prefix + (k, "instances", n), inst, f"frame_id {fid}, instance {n}")
+                 for n, inst in enumerate(fr["instances"])]
+
+
+def _head_style(p: Path) -> dict[str, Any]:
+    """:func:`json_style` of the file's first characters (its final newline: set by the caller)."""
+    with (gzip.open if p.name.lower().endswith(".gz") else open)(p, "rb") as fh:
+        head = fh.read(1 << 14).decode("utf-8", errors="replace").lstrip("\ufeff")
+    return json_style(head)
+
+
+def _is_frame(item: Any) -> bool:
+    return isinstance(item, dict) and "instances" in item
+
+
+def _read_streamed(p: Path) -> tuple[str, list[Instance], int, dict, dict[str, Any]] | None:
+    """An MMPose 1.x video (``_STREAMED`` layouts) read one frame at a time: ``(layout, instances,
+    number of frames, dataset meta, stream facts)``; None for every other layout (read whole)."""
+    try:
+        first, found = _scan(p, (b'"instance_info"',), lambda f, found: f != b"{" or bool(found))
+    except (OSError, EOFError, zlib.error):
+        return None  # the whole-file reader says what is wrong
+    if first not in (b"[", b"{") or (first == b"{" and not found):
+        return None
+    instances: list[Instance] = []
+    ids: list[int] = []
+    dataset: dict = {}
+    layout = None
+
+    def take(frames: Iterator[Any], prefix: tuple) -> bool:
+        head = next(frames, None)
+        if not _is_frame(head):
+            return False
+        for k, fr in enumerate(itertools.chain([head], frames)):
+            fid, entries = _frame_instances(p, k, fr, prefix)
+            ids.append(fid)
+            for order, (loc, inst, where) in enumerate(entries):
+                instances.append(_decode(p, fid, order, loc, inst, where, "xy"))
+        return True
+
+    with JsonStream(p, _EXPECTED) as s:
+        if s.peek() == "[":
+            if not take(s.items(), ()):
+                return None
+            layout = "mmpose1"
+        else:
+            for key in s.members():
+                if key == "instance_info" and layout is None and s.peek() == "[":
+                    if not take(s.items(), ("instance_info",)):
+                        return None  # one image's instances: read whole
+                    layout = "mmpose1-demo"
+                elif key == "instance_info":
+                    return None  # not a list, or twice: the whole-file reader decides
+                else:
+                    v = s.value()
+                    if key == "meta_info":
+                        dataset = v if isinstance(v, dict) else {}
+            if layout is None:
+                return None
+        s.end()
+        facts = {"crc": s.crc, "final_newline": s.last_char == "\n"}
+    dup, count = Counter(ids).most_common(1)[0]
+    if count > 1:
+        raise SynspInputError(f"{p}: frame_id {dup} appears in {count} frames; expected each once")
+    first_id = min(ids)
+    for inst in instances:
+        inst.frame -= first_id
+    return layout, instances, max(ids) - first_id + 1, dataset, facts
+
 
 def read(path: Any, assign_ids: str | None = None, fps: float | None = None) -> PoseFile:
     """Read an MMPose or COCO keypoint JSON (``.json`` or ``.json.gz``) into a :class:`PoseFile`.
@@ -639,16 +731,23 @@ def read(path: Any, assign_ids: str | None = None, fps: float | None = None) -> 
     """
     p = as_path(path)
     fps = reader_fps(fps)
-    doc, text = load_json(p, _EXPECTED)
-    style = json_style(text)
-    del text  # the parsed document is kept to write back; its text is not
-    layout, encoding, frames, num_frames, dataset = _layout(doc, p)
-    instances = []
-    for frame, entries in frames:
-        for order, (loc, inst, where) in enumerate(entries):
-            instances.append(_decode(p, frame, order, loc, inst, where, encoding))
-            if encoding == "xy":  # written back whole from the tracks: its parsed [[x, y], ...] let go (an hour of
-                inst["keypoints"] = None  # 133 keypoints is gigabytes of Python lists); see write()
+    _check_assign_ids(assign_ids)
+    streamed = _read_streamed(p) if p.is_file() else None
+    if streamed is not None:  # a video's frames, one at a time: no document held (an hour of whole bodies
+        layout, instances, num_frames, dataset, facts = streamed  # is gigabytes of Python lists)
+        doc, encoding, style = None, "xy", dict(_head_style(p), end="\n" if facts["final_newline"] else "")
+    else:
+        facts = {}
+        doc, text = load_json(p, _EXPECTED)
+        style = json_style(text)
+        del text  # the parsed document is kept to write back; its text is not
+        layout, encoding, frames, num_frames, dataset = _layout(doc, p)
+        instances = []
+        for frame, entries in frames:
+            for order, (loc, inst, where) in enumerate(entries):
+                instances.append(_decode(p, frame, order, loc, inst, where, encoding))
+                if encoding == "xy":  # written back whole from the tracks: its parsed [[x, y], ...] let go;
+                    inst["keypoints"] = None  # see write()
     if layout == "coco-results" and all(inst.track_id is None for inst in instances):
         instances = _alphapose_ids(doc, instances)
     tracks, locations = build_tracks(p, instances, assign_ids, _HOW_TO_TRACK)
@@ -665,11 +764,13 @@ def read(path: Any, assign_ids: str | None = None, fps: float | None = None) -> 
         meta={
             "layout": layout,  # mmpose1[-demo][-image], mmpose0, coco-results, coco-annotations
             "encoding": encoding,  # how an instance stores its keypoints (see _layout)
-            "document": doc,  # the parsed file, written back with new coordinates
+            "document": doc,  # the parsed file, written back with new coordinates (None: read frame by frame)
             "locations": locations,  # track id -> [(frame, path to the instance in document)]
             "keypoint_shape": shape,  # (J, D)
             "style": style,  # indent / separators / final newline of the file
-            "released": encoding == "xy",  # the instances' keypoints are not in the document (write() needs every track)
+            # the instances' keypoints are not in the document (write() needs every track)
+            "released": doc is not None and encoding == "xy",
+            "crc": facts.get("crc"),  # read frame by frame: the CRC-32 of the file (read again to write)
         },
     )
 
@@ -705,6 +806,8 @@ def write(path: Any, pose_file: PoseFile) -> Path:
     target = as_path(path)
     rows = list(rows_to_write(target, pose_file, _LAYOUTS))
     meta, doc = pose_file.meta, pose_file.meta["document"]
+    if doc is None:
+        return _write_streamed(target, pose_file, rows)
     written = {t.track_id for t in pose_file.tracks}
     missing = [tid for tid in meta["locations"] if tid not in written] if meta.get("released") else []
     if missing:  # their keypoints were let go when read: never written as null
@@ -714,3 +817,53 @@ def write(path: Any, pose_file: PoseFile) -> Path:
             "you left out unchanged (or save the ones you keep as an array)")
     doc = with_edits(doc, [(loc, _encode(value_at(doc, loc), meta["encoding"], kp)) for kp, loc in rows])
     return atomic_write(target, lambda fh: fh.write(dump_json(doc, meta["style"])))
+
+
+def _write_streamed(target: Path, pose_file: PoseFile, rows: list[tuple[np.ndarray, tuple]]) -> Path:
+    """A video read frame by frame, written the same way: the source is read again, each frame holding a
+    track's instance is written anew with its keypoints replaced, every other character copied as it is
+    (tracks left out of ``pose_file`` keep their keypoints). A source that changed since it was read is
+    refused (its CRC-32), and then nothing is written."""
+    meta, src = pose_file.meta, pose_file.source
+    edits: dict[int, dict[int, np.ndarray]] = {}
+    for kp, loc in rows:  # loc: (["instance_info",] k, "instances", n)
+        edits.setdefault(loc[-3], {})[loc[-1]] = kp
+    style = meta["style"]
+    depth = 1 if meta["layout"] == "mmpose1" else 2  # of a frame in the document, for its indentation
+    changed = (f"{target}: {src} changed since it was read; read it again and refine it again (nothing was "
+               "written)")
+
+    def frames(s: JsonStream) -> None:
+        for k, fr in enumerate(s.items()):
+            new = edits.get(k)
+            if not new:
+                continue
+            instances = fr.get("instances") if isinstance(fr, dict) else None
+            if not isinstance(instances, list) or max(new) >= len(instances):
+                raise SynspInputError(changed)
+            for n, kp in new.items():
+                if not isinstance(instances[n], dict):
+                    raise SynspInputError(changed)
+                instances[n]["keypoints"] = _coords(kp)
+            text = json.dumps(fr, ensure_ascii=False, indent=style["indent"], separators=style["separators"])
+            s.replace(text.replace("\n", "\n" + style["indent"] * depth) if style["indent"] else text)
+
+    def write(fh: Any) -> None:
+        try:
+            with JsonStream(src, _EXPECTED, sink=fh.write) as s:
+                if depth == 1:
+                    frames(s)
+                else:
+                    for key in s.members():
+                        if key == "instance_info":
+                            frames(s)
+                        else:
+                            s.value()
+                s.finish()
+                crc = s.crc
+        except SynspInputError as exc:
+            raise SynspInputError(f"{changed}: {exc}") from None
+        if crc != meta["crc"]:
+            raise SynspInputError(changed)
+
+    return atomic_write(target, write)
