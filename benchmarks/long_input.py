@@ -14,10 +14,12 @@ real), refined through ``synsp refine``'s own path (read, repair, refine, check,
 face and hands following them); peak RSS of the whole process. ``--mmpose-json``: the same as one MMPose 1.x
 demo JSON (``{"meta_info", "instance_info": [{"frame_id", "instances": [{"keypoints": [[x, y], ...],
 "keypoint_scores", "bbox", "bbox_score"}]}, ...]}``, 2D pixels, written one frame at a time), read frame by
-frame and written back in its own text (``--joints 17``: COCO's 17 instead).
+frame and written back in its own text (``--joints 17``: COCO's 17 instead). ``--mediapipe-csv long|wide``: one
+person's 33 MediaPipe Pose landmarks as a CSV of that layout (pixels, x, y, z, visibility), the same path.
 
 Run:  python benchmarks/long_input.py [--model synsp-h36m17-3d-w8] [--frames 108000] [--rotation-joints 22]
       python benchmarks/long_input.py --whole-body [--mmpose-json [--joints 17]] [--frames 108000]
+      python benchmarks/long_input.py --mediapipe-csv long|wide [--frames 108000]
 """
 
 from __future__ import annotations
@@ -41,7 +43,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --whole-body: an MMPose 1.x JSON file instead of an .npy")
     parser.add_argument("--joints", type=int, default=133, choices=(17, 133),
                         help="with --mmpose-json: keypoints per person (133 COCO-WholeBody, 17 COCO)")
+    parser.add_argument("--mediapipe-csv", choices=("long", "wide"), default=None,
+                        help="a MediaPipe Pose landmark CSV of this layout through the file path")
     args = parser.parse_args(argv)
+    if args.mediapipe_csv:
+        return _mediapipe_csv(args)
     if args.rotation_joints is not None:
         return _rotations(args)
     if args.whole_body:
@@ -139,6 +145,40 @@ def _mmpose_json(args: argparse.Namespace) -> int:
           f"--frames {args.frames}")
     print(f"{args.frames} frames x {joints} keypoints (one MMPose 1.x JSON of {size:,.0f} MiB, read frame by frame, "
           f"repaired, refined by {summary['model']}, written): {seconds:.1f} s ({args.frames / seconds:,.0f} "
+          f"frames/s), peak RSS {peak:.0f} MiB (before: {before:.0f} MiB)")
+    return 0
+
+
+def _mediapipe_csv(args: argparse.Namespace) -> int:
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from synsp.batch import refine_path
+
+    rng = np.random.default_rng(0)
+    base = rng.uniform(200.0, 800.0, (33, 3))
+    wide = args.mediapipe_csv == "wide"
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / "hour.csv", Path(tmp) / "refined.csv"
+        with open(src, "w") as fh:  # one frame at a time
+            fh.write("frame," + ",".join(f"x_{j},y_{j},z_{j},visibility_{j}" for j in range(33)) + "\n" if wide
+                     else "frame,landmark,x,y,z,visibility\n")
+            for f in range(args.frames):
+                xyz = base + 30.0 * np.sin(f / 30.0 * 1.3 + base / 100.0) + rng.normal(0.0, 2.0, (33, 3))
+                cells = [f"{x:.2f},{y:.2f},{z:.2f},0.99" for x, y, z in xyz]
+                fh.write(f"{f}," + ",".join(cells) + "\n" if wide
+                         else "".join(f"{f},{j},{c}\n" for j, c in enumerate(cells)))
+        size = os.path.getsize(src) / 2**20
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        start = time.perf_counter()
+        summary, _ = refine_path(src, dst, progress=True)
+        seconds = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        assert os.path.getsize(dst) > 0.9 * os.path.getsize(src)
+    print(f"# reproduce: python benchmarks/long_input.py --mediapipe-csv {args.mediapipe_csv} --frames {args.frames}")
+    print(f"{args.frames} frames x 33 landmarks (a {args.mediapipe_csv} MediaPipe CSV of {size:,.0f} MiB, read row by "
+          f"row, repaired, refined by {summary['model']}, written): {seconds:.1f} s ({args.frames / seconds:,.0f} "
           f"frames/s), peak RSS {peak:.0f} MiB (before: {before:.0f} MiB)")
     return 0
 

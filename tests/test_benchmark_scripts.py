@@ -184,6 +184,9 @@ def test_long_input_runs_short_for_positions_and_rotations(capsys):
     assert module["main"](["--whole-body", "--mmpose-json", "--joints", "17", "--frames", "300"]) == 0
     out = capsys.readouterr().out
     assert "--mmpose-json --joints 17 --frames 300" in out and "300 frames x 17 keypoints (one MMPose 1.x JSON" in out
+    assert module["main"](["--mediapipe-csv", "long", "--frames", "300"]) == 0
+    out = capsys.readouterr().out
+    assert "--mediapipe-csv long --frames 300" in out and "300 frames x 33 landmarks (a long MediaPipe CSV" in out
 
 
 def test_multiview_robustness_rows_run(capsys):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import tracemalloc
 import zipfile
 
 import numpy as np
@@ -374,3 +375,43 @@ def test_embedded_sports2d_track():
     assert world.shape == (230, len(pf.tracks), 33, 3)
     assert np.nanmax(np.abs(world)) < 2.0, "metric, hip-centred world landmarks"
     assert "Sports2D" in str(pf.meta["arrays"]["description"])
+
+
+@pytest.mark.parametrize("layout", ["long", "wide"])
+def test_csv_is_read_row_by_row_and_written_from_the_file_again(tmp_path, layout):
+    # an hour of 33 landmarks is millions of cells: the reader keeps each frame's values, not the rows (their
+    # parsed cells and where each value came from took gigabytes); the writer reads the file again
+    T = 3000
+    lm = _landmarks(T, 1, seed=3)
+    src = tmp_path / f"{layout}.csv"
+    if layout == "long":
+        _write_long(src, lm, np.ones((T, 1), bool))
+    else:
+        _write_wide(src, lm)
+    tracemalloc.start()
+    pf = mpio.read(src)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    values = T * 33 * 6 * 8  # the (33, 6) floats kept per frame while reading
+    assert peak < 4 * values + 8e6, peak  # (measured: 17 MB; 117-155 MB when the rows and their places were kept)
+    moved = pf.with_keypoints({0: pf.tracks[0].keypoints + 0.5})
+    out = _cells(mpio.write(tmp_path / "out.csv", moved))
+    before = _cells(src)
+    assert out[0] == before[0] and len(out) == len(before)
+    xy = [c for c, name in enumerate(before[0]) if name in ("x", "y") or name[:2] in ("x_", "y_")]
+    for new, old in zip(out[1:100], before[1:100]):
+        assert [float(new[c]) for c in xy] == pytest.approx([float(old[c]) + 0.5 for c in xy])
+        assert [v for c, v in enumerate(new) if c not in xy] == [v for c, v in enumerate(old) if c not in xy]
+
+
+def test_csv_changed_since_it_was_read_is_not_written(tmp_path):
+    src = tmp_path / "wide.csv"
+    _write_wide(src, _landmarks(5, 1))
+    pf = mpio.read(src)
+    src.write_text(src.read_text().replace("walk", "talk", 1))  # the same size, another text
+    with pytest.raises(SynspInputError, match="changed or went away since it was read; read it again"):
+        mpio.write(tmp_path / "out.csv", pf)
+    src.unlink()
+    with pytest.raises(SynspInputError, match="changed or went away since it was read"):
+        mpio.write(tmp_path / "out.csv", pf)
+    assert not (tmp_path / "out.csv").exists()

@@ -69,16 +69,18 @@ PoseFile carries, writing the rest of the original file back unchanged.
 from __future__ import annotations
 
 import csv
-import io
+import gzip
 import json
 import math
 import re
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Hashable, IO
 
 import numpy as np
 
-from synsp.io._common import as_path, atomic_write, npz_headers, read_npz, read_text, suffix_of
+from synsp.io._common import as_path, atomic_write, npz_headers, read_npz, suffix_of
 from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError, check_fps
 
@@ -217,16 +219,45 @@ def near_miss(headers: dict) -> str | None:
 
 
 def _csv_header(p: Path) -> list[str] | None:
-    if suffix_of(p) == ".csv.gz":
-        text = read_text(p)
-        first = text.split("\n", 1)[0]
-    else:
-        with open(p, encoding="utf-8", errors="replace") as fh:
-            first = fh.readline(1_000_000)
+    with _open_csv(p) as fh:
+        first = fh.readline(1_000_000)
     first = first.lstrip("\ufeff").strip()
     if not first:
         return None
     return [c.strip() for c in next(csv.reader([first]))]
+
+
+def _open_csv(p: Path) -> IO[str]:
+    """The CSV's text, read as it goes (``.csv.gz`` decompressed); errors name the file."""
+    try:
+        if suffix_of(p) == ".csv.gz":
+            return gzip.open(p, "rt", encoding="utf-8", errors="replace", newline="")
+        return open(p, encoding="utf-8", errors="replace", newline="")
+    except OSError as exc:
+        raise SynspInputError(f"{p}: cannot read the file ({exc})") from exc
+
+
+def _csv_rows(p: Path, fh: IO[str]) -> Iterator[list[str]]:
+    """The CSV's rows but blank ones, one at a time (the first cell without a byte-order mark)."""
+    try:
+        first = True
+        for r in csv.reader(fh):
+            if first and r:
+                r[0], first = r[0].lstrip("\ufeff"), False
+            if any(c.strip() for c in r):
+                yield r
+    except csv.Error as exc:
+        raise SynspInputError(f"{p}: not a readable CSV file ({exc})") from exc
+    except (OSError, EOFError, zlib.error) as exc:  # a bad or truncated gzip stream
+        raise SynspInputError(f"{p}: cannot read the file ({exc})") from exc
+
+
+def _crc_of(p: Path) -> int:
+    crc = 0
+    with open(p, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            crc = zlib.crc32(chunk, crc)
+    return crc
 
 
 # ----------------------------------------------------------------------------------------- layouts
@@ -397,14 +428,6 @@ def _guess_units(xy: np.ndarray) -> str:
     return "normalised" if finite.size and np.abs(finite).max() <= 2.0 else "px"
 
 
-def _rows(p: Path) -> list[list[str]]:
-    text = read_text(p).lstrip("\ufeff")
-    try:
-        return [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
-    except csv.Error as exc:
-        raise SynspInputError(f"{p}: not a readable CSV file ({exc})") from exc
-
-
 def _number(cell: str, p: Path, line: int, column: str) -> float:
     s = cell.strip()
     if s.lower() in _MISSING:
@@ -434,47 +457,93 @@ def _person_ids(values: list[str]) -> list[Hashable]:
 
 
 def _read_csv(p: Path, dims: int, units: str | None) -> PoseFile:
-    rows = _rows(p)
-    if not rows:
-        raise SynspInputError(f"{p}: empty file; expected {_EXPECTED}")
-    header = [h.strip() for h in rows[0]]
-    layout = _layout_of(header)
-    if layout is None:
-        shown = ", ".join(header[:15]) + (f", ... ({len(header)} columns)" if len(header) > 15 else "")
-        raise SynspInputError(f"{p}: columns [{shown}] match no MediaPipe landmark layout; expected {_EXPECTED}")
-    body = rows[1:]
+    """Read row by row: only each (person, frame)'s values are kept, never the rows (an hour of 33 landmarks
+    is millions of cells); :func:`_write_csv_like` reads the file again."""
+    with _open_csv(p) as fh:
+        rows = _csv_rows(p, fh)
+        header = [h.strip() for h in next(rows, [])]
+        if not header:
+            raise SynspInputError(f"{p}: empty file; expected {_EXPECTED}")
+        layout = _layout_of(header)
+        if layout is None:
+            shown = ", ".join(header[:15]) + (f", ... ({len(header)} columns)" if len(header) > 15 else "")
+            raise SynspInputError(f"{p}: columns [{shown}] match no MediaPipe landmark layout; expected {_EXPECTED}")
+        found = _read_csv_values(p, header, layout, rows)
+    values, raw_persons, frame_col, person_col, channels, hands = found
+    if not values:
+        raise SynspInputError(f"{p}: a header but no data rows")
+    ids = dict(zip(raw_persons, _person_ids(raw_persons)))  # the cells' text -> track id, in order of appearance
+    num_frames = max(f for (_, f) in values) + 1
+    has_vis = 3 in channels
+    K = HAND_LANDMARKS if hands else NUM_LANDMARKS
+    tracks, z, present = [], {}, {}
+    for raw in raw_persons:
+        person = ids[raw]
+        frames = sorted(f for (q, f) in values if q == raw)
+        present[person] = np.asarray(frames, dtype=np.int64)  # every row of the file, detection or not
+        vals = np.stack([values.pop((raw, f))[:K, :5] for f in frames])
+        keep = np.isfinite(vals[..., :2]).all(-1).any(-1)  # a row of all-empty landmarks = no detection
+        frames = [f for f, k in zip(frames, keep) if k]
+        vals = vals[keep]
+        if not frames:
+            continue
+        scores = np.nan_to_num(vals[..., 3], nan=0.0) if has_vis else None
+        tracks.append(Track(person, frames, vals[..., :dims].copy(), scores))
+        z[person] = vals[..., 2].copy()
+    if not tracks:
+        raise SynspInputError(f"{p}: no landmark has x and y values")
+    all_xy = np.concatenate([t.keypoints[..., :2].reshape(-1) for t in tracks])
+    meta = dict(layout=layout, header=header, path=p, person_ids=ids, present=present, crc=_crc_of(p),
+                frame_col=frame_col, person_col=person_col, channels=channels, z=z, landmarks=K)
+    if hands:
+        meta["note"] = ("MediaPipe Hands: one track per hand column value (index or handedness); refining repairs "
+                        "the hands' swaps between tracks by their motion")
+    return PoseFile(tracks, num_frames, "mediapipe", skeleton=HAND_SKELETON if hands else SKELETON, fps=None,
+                    units=_check_units(units) if units is not None else _guess_units(all_xy), source=p, meta=meta)
+
+
+def _checked_row(p: Path, r: list[str], width: int, line: int) -> list[str]:
+    if len(r) < width:  # a cut row (a writer stopped, a lost delimiter): never guess which cells are missing
+        raise SynspInputError(f"{p}, line {line}: {len(r)} cells for {width} columns; every row needs a cell "
+                              "per column (leave a missing value's cell empty, as in '1,,3')")
+    if len(r) > width and any(c.strip() for c in r[width:]):
+        raise SynspInputError(f"{p}, line {line}: {len(r)} cells for {width} columns")
+    return r
+
+
+def _read_csv_values(p: Path, header: list[str], layout: str, rows: Iterator[list[str]]) -> tuple:
+    """``(values, persons, frame column, person column, channels, hands)``: ``values[(person cell, frame)]`` a
+    (33, 6) array of x, y, z, visibility, presence and whether the long layout had the landmark's row."""
     width = len(header)
-    for i, r in enumerate(body):
-        if len(r) < width:  # a cut row (a writer stopped, a lost delimiter): never guess which cells are missing
-            raise SynspInputError(f"{p}, line {i + 2}: {len(r)} cells for {width} columns; every row needs a cell "
-                                  "per column (leave a missing value's cell empty, as in '1,,3')")
-        elif len(r) > width and any(c.strip() for c in r[width:]):
-            raise SynspInputError(f"{p}, line {i + 2}: {len(r)} cells for {width} columns")
-    # cells[(person, frame)] = (33, 5) values; where[(person, frame)] = {(landmark, channel): (row, col)}
-    values: dict[tuple[Hashable, int], np.ndarray] = {}
-    where: dict[tuple[Hashable, int], dict[tuple[int, int], tuple[int, int]]] = {}
+    values: dict[tuple[str, int], np.ndarray] = {}
+    persons: dict[str, None] = {}  # the person cells' text, stripped, in order of appearance
     named: set[str] = set()  # "pose" / "hand": which landmark names the long layout used
     if layout == "csv-long":
         cols = _long_columns(header)
-        persons = _person_ids([r[cols["person"]] for r in body]) if "person" in cols else [0] * len(body)
-        for i, r in enumerate(body):
-            line = i + 2
-            frame = _frame_number(r[cols["frame"]], p, line, header[cols["frame"]])
-            j = _landmark_index(r[cols["landmark"]], p, line, header[cols["landmark"]], named)
-            key = (persons[i], frame)
-            vals = values.setdefault(key, np.full((NUM_LANDMARKS, 5), np.nan))
-            w = where.setdefault(key, {})
-            if (j, 0) in w:
-                raise SynspInputError(
-                    f"{p}, line {line}: landmark {j} of person {persons[i]!r} in frame {frame} appears twice "
-                    f"(first on line {w[(j, 0)][0] + 1})")
-            for c, ch in enumerate(_CHANNELS):
-                if ch in cols:
-                    vals[j, c] = _number(r[cols[ch]], p, line, header[cols[ch]])
-                    w[(j, c)] = (i + 1, cols[ch])
-        channels = [c for c, ch in enumerate(_CHANNELS) if ch in cols]
         frame_col, person_col = cols["frame"], cols.get("person")
-        seen = {j for w in where.values() for j, _ in w}
+        chans = [(c, ch, cols[ch]) for c, ch in enumerate(_CHANNELS) if ch in cols]
+        seen: set[int] = set()
+        for i, r in enumerate(rows):
+            line = i + 2
+            r = _checked_row(p, r, width, line)
+            frame = _frame_number(r[frame_col], p, line, header[frame_col])
+            j = _landmark_index(r[cols["landmark"]], p, line, header[cols["landmark"]], named)
+            person = r[person_col].strip() if person_col is not None else "0"
+            persons.setdefault(person)
+            key = (person, frame)
+            vals = values.get(key)
+            if vals is None:
+                vals = values[key] = np.full((NUM_LANDMARKS, 6), np.nan)
+            if vals[j, 5] == 1.0:
+                first = _first_line(p, header, cols, person_col, person, frame, j)
+                raise SynspInputError(
+                    f"{p}, line {line}: landmark {j} of person {_person_ids([person])[0]!r} in frame {frame} appears "
+                    f"twice (first on line {first})")
+            vals[j, 5] = 1.0
+            seen.add(j)
+            for c, ch, col in chans:
+                vals[j, c] = _number(r[col], p, line, header[col])
+        channels = [c for c, _, _ in chans]
         if named == {"pose", "hand"}:
             raise SynspInputError(f"{p}: column {header[cols['landmark']]!r} names both MediaPipe Pose landmarks and "
                                   "MediaPipe Hands landmarks; expected one model's landmarks per file")
@@ -488,53 +557,37 @@ def _read_csv(p: Path, dims: int, units: str | None) -> PoseFile:
         person_col = next((low.index(a) for a in _LONG_ALIASES["person"] if a in low), None)
         if person_col is not None and frame_col is None:
             raise SynspInputError(f"{p}: a wide CSV with a {header[person_col]!r} column needs a frame column")
-        persons = _person_ids([r[person_col] for r in body]) if person_col is not None else [0] * len(body)
-        for i, r in enumerate(body):
+        cells = [(j, _CHANNELS.index(ch), c) for (j, ch), c in wcols.items()]
+        for i, r in enumerate(rows):
             line = i + 2
+            r = _checked_row(p, r, width, line)
             frame = _frame_number(r[frame_col], p, line, header[frame_col]) if frame_col is not None else i
-            key = (persons[i], frame)
+            person = r[person_col].strip() if person_col is not None else "0"
+            persons.setdefault(person)
+            key = (person, frame)
             if key in values:
-                raise SynspInputError(f"{p}, line {line}: person {persons[i]!r} appears twice in frame {frame}")
-            vals = np.full((NUM_LANDMARKS, 5), np.nan)
-            w = {}
-            for (j, ch), c in wcols.items():
-                k = _CHANNELS.index(ch)
+                raise SynspInputError(
+                    f"{p}, line {line}: person {_person_ids([person])[0]!r} appears twice in frame {frame}")
+            vals = np.full((NUM_LANDMARKS, 6), np.nan)
+            for j, k, c in cells:
                 vals[j, k] = _number(r[c], p, line, header[c])
-                w[(j, k)] = (i + 1, c)
-            values[key], where[key] = vals, w
-        channels = sorted({_CHANNELS.index(ch) for (_, ch) in wcols})
+            values[key] = vals
+        channels = sorted({k for _, k, _ in cells})
         hands = max(j for j, _ in wcols) < HAND_LANDMARKS
-    if not values:
-        raise SynspInputError(f"{p}: a header but no data rows")
-    order: list[Hashable] = []
-    for (person, _) in values:
-        if person not in order:
-            order.append(person)
-    num_frames = max(f for (_, f) in values) + 1
-    has_vis = 3 in channels
-    K = HAND_LANDMARKS if hands else NUM_LANDMARKS
-    tracks, z = [], {}
-    for person in order:
-        frames = sorted(f for (q, f) in values if q == person)
-        vals = np.stack([values[(person, f)][:K] for f in frames])
-        keep = np.isfinite(vals[..., :2]).all(-1).any(-1)  # a row of all-empty landmarks = no detection
-        frames = [f for f, k in zip(frames, keep) if k]
-        vals = vals[keep]
-        if not frames:
-            continue
-        scores = np.nan_to_num(vals[..., 3], nan=0.0) if has_vis else None
-        tracks.append(Track(person, frames, vals[..., :dims].copy(), scores))
-        z[person] = vals[..., 2].copy()
-    if not tracks:
-        raise SynspInputError(f"{p}: no landmark has x and y values")
-    all_xy = np.concatenate([t.keypoints[..., :2].reshape(-1) for t in tracks])
-    meta = dict(layout=layout, header=header, rows=body, where=where, frame_col=frame_col, person_col=person_col,
-                channels=channels, z=z, landmarks=K)
-    if hands:
-        meta["note"] = ("MediaPipe Hands: one track per hand column value (index or handedness); refining repairs "
-                        "the hands' swaps between tracks by their motion")
-    return PoseFile(tracks, num_frames, "mediapipe", skeleton=HAND_SKELETON if hands else SKELETON, fps=None,
-                    units=_check_units(units) if units is not None else _guess_units(all_xy), source=p, meta=meta)
+    return values, list(persons), frame_col, person_col, channels, hands
+
+
+def _first_line(p: Path, header: list[str], cols: dict, person_col: int | None, person: str, frame: int, j: int) -> int:
+    """The line of a long CSV where a duplicated (person, frame, landmark) first appears (read again: errors only)."""
+    with _open_csv(p) as fh:
+        rows = _csv_rows(p, fh)
+        next(rows)
+        for i, r in enumerate(rows):
+            if ((r[person_col].strip() if person_col is not None else "0") == person
+                    and _frame_number(r[cols["frame"]], p, i + 2, header[cols["frame"]]) == frame
+                    and _landmark_index(r[cols["landmark"]], p, i + 2, header[cols["landmark"]], set()) == j):
+                return i + 2
+    return 0
 
 
 def _landmark_index(cell: str, p: Path, line: int, column: str, named: set[str]) -> int:
@@ -582,7 +635,7 @@ def write(path: Any, pose_file: PoseFile) -> Path:
     layout = pose_file.meta.get("layout") if pose_file.format == "mediapipe" else None
     if layout == "npz" and suf == ".npz" and "arrays" in pose_file.meta:
         return _write_npz_like(p, pose_file)
-    if layout in ("csv-long", "csv-wide") and suf != ".npz" and "rows" in pose_file.meta:
+    if layout in ("csv-long", "csv-wide") and suf != ".npz" and "person_ids" in pose_file.meta:
         return _write_csv_like(p, pose_file)
     return _write_fresh(p, pose_file)
 
@@ -620,31 +673,79 @@ def _fmt(v: float) -> str:
 
 
 def _write_csv_like(p: Path, pf: PoseFile) -> Path:
-    header, rows = pf.meta["header"], [list(r) for r in pf.meta["rows"]]
-    where, layout = pf.meta["where"], pf.meta["layout"]
-    frame_col, person_col = pf.meta["frame_col"], pf.meta["person_col"]
+    """The CSV read, row by row from the file again, with the landmark coordinates of the tracks replaced; a
+    track's frames the file lacks are appended. A source changed since it was read is refused (CRC-32)."""
+    meta = pf.meta
+    src, header, layout = meta["path"], meta["header"], meta["layout"]  # the file read (meta: shared by copies)
+    frame_col, person_col = meta["frame_col"], meta["person_col"]
     d = _channel_count(pf)
     wide = _wide_columns(header) if layout == "csv-wide" else None
     long_cols = _long_columns(header) if layout == "csv-long" else None
     if d == 3 and ((wide is not None and not any(ch == "z" for _, ch in wide))
                    or (long_cols is not None and "z" not in long_cols)):
         raise SynspInputError(f"{p}: 3D keypoints, but the original file has no z column")
+    try:
+        changed = _crc_of(src) != meta["crc"]
+    except OSError:
+        changed = True
+    if changed:
+        raise SynspInputError(f"{p}: {src} changed or went away since it was read; read it again and refine it "
+                              "again (nothing was written)")
+    K = pf.num_joints
+    ids = meta["person_ids"]
+    tracks, at = {}, {}  # track id -> its keypoints; its row for each frame (-1: none)
     for t in pf.tracks:
-        for f, kp in zip(t.frames.tolist(), t.keypoints):
-            w = where.get((t.track_id, f))
-            if w is None:  # a frame the original file did not have: append rows for it
-                w = _append_rows(rows, header, layout, t.track_id, f, frame_col, person_col, wide, long_cols,
-                                 pf.num_joints)
-            for j in range(pf.num_joints):
-                for c in range(d):
-                    if (j, c) in w:
-                        r, col = w[(j, c)]
-                        rows[r - 1][col] = _fmt(kp[j, c])
+        tracks[t.track_id] = t.keypoints
+        index = np.full(int(t.frames[-1]) + 1 if len(t.frames) else 0, -1, dtype=np.int64)
+        index[t.frames] = np.arange(len(t.frames))
+        at[t.track_id] = index
+    if wide is not None:
+        cells = [(j, k, c) for (j, ch), c in wide.items() if j < K and (k := _CHANNELS.index(ch)) < d]
+    else:
+        cells = [(k, long_cols[ch]) for k, ch in enumerate(_CHANNELS[:d]) if ch in long_cols]
+
+    def new_row(r: list[str], line: int, i: int) -> list[str]:
+        tid = ids.get(r[person_col].strip() if person_col is not None else "0")
+        index = at.get(tid)
+        if index is None:
+            return r
+        frame = _frame_number(r[frame_col], src, line, header[frame_col]) if frame_col is not None else i
+        row = index[frame] if frame < len(index) else -1
+        if row < 0:
+            return r
+        kp = tracks[tid][row]
+        if wide is not None:
+            for j, k, c in cells:
+                r[c] = _fmt(kp[j, k])
+        else:
+            j = _landmark_index(r[long_cols["landmark"]], src, line, header[long_cols["landmark"]], set())
+            if j < K:
+                for k, c in cells:
+                    r[c] = _fmt(kp[j, k])
+        return r
 
     def dump(fh: IO) -> None:
         out = csv.writer(fh, lineterminator="\n")
         out.writerow(header)
-        out.writerows(rows)
+        with _open_csv(src) as text:
+            rows = _csv_rows(src, text)
+            next(rows)
+            for i, r in enumerate(rows):
+                out.writerow(new_row(r, i + 2, i))
+        added: list[list[str]] = []  # a track's frames the file did not have: rows appended for them
+        for t in pf.tracks:
+            had = meta["present"].get(t.track_id, np.empty(0, dtype=np.int64))
+            for f, kp in zip(t.frames.tolist(), t.keypoints):
+                if len(had) and had[min(np.searchsorted(had, f), len(had) - 1)] == f:
+                    continue
+                w = _append_rows(added, header, layout, t.track_id, f, frame_col, person_col, wide, long_cols, K)
+                for j in range(K):
+                    for c in range(d):
+                        if (j, c) in w:
+                            r, col = w[(j, c)]
+                            added[r - 1][col] = _fmt(kp[j, c])
+            out.writerows(added)
+            added.clear()
 
     return atomic_write(p, dump)
 
