@@ -448,8 +448,13 @@ def test_mmpose1_videos_are_read_frame_by_frame_and_written_back_in_their_own_te
     # document is kept; writing reads the file again and changes only the keypoints of the tracks written
     frames = _mmpose1_frames()
     meta = {"dataset_name": "coco"}
+    mmpose0 = [[{"keypoints": [xy + [0.7] for xy in _kp(f, 0)], "track_id": 0}] for f in range(4)]
+    wholebody = [{"image_id": f, **{k: [float(f + j) for j in range(3 * n)] for k, n in kj.WHOLEBODY_PARTS}}
+                 for f in range(3)]
     for name, doc in (("video.json", frames), ("demo.json", {"meta_info": meta, "instance_info": frames}),
-                      ("demo_last.json.gz", {"instance_info": frames, "meta_info": {"dataset_name": "coco"}})):
+                      ("demo_last.json.gz", {"instance_info": frames, "meta_info": {"dataset_name": "coco"}}),
+                      ("mmpose0.json", mmpose0), ("results.json", _coco_results()),
+                      ("alphapose.json", _alphapose(26, lambda p: [float(p)])), ("wholebody.json", wholebody)):
         for kw in ({}, {"indent": 2}, {"indent": "\t"}, {"separators": (",", ":")}):
             src = tmp_path / name
             text = json.dumps(doc, **kw) + "\n"
@@ -459,7 +464,7 @@ def test_mmpose1_videos_are_read_frame_by_frame_and_written_back_in_their_own_te
             else:
                 src.write_text(text)
             pf = read_pose_file(src)
-            assert pf.meta["document"] is None and pf.skeleton == "coco17" and pf.num_frames == 6
+            assert pf.meta["document"] is None and pf.tracks, name
             out = write_pose_file(tmp_path / ("out" + name), pf)
             read_back = gzip.open(out, "rt").read() if name.endswith(".gz") else out.read_text()
             assert read_back == text, (name, kw)  # unchanged keypoints: the same text, style and all
@@ -472,6 +477,13 @@ def test_mmpose1_videos_are_read_frame_by_frame_and_written_back_in_their_own_te
             shift = 0.5 if o["track_id"] == 7 else 0.0  # a track left out keeps the file's keypoints
             assert inst["keypoints"] == [[v + shift for v in row] for row in o["keypoints"]]
             assert _without(inst, "keypoints") == _without(o, "keypoints")
+
+
+def test_streamed_results_that_turn_whole_body_late_get_the_whole_file_readers_error(tmp_path):
+    res = _coco_results()
+    res.append({"image_id": 40, **{k: [1.0, 2.0, 1.0] * n for k, n in kj.WHOLEBODY_PARTS}})
+    with pytest.raises(SynspInputError, match=r"result 1 \(image_id 10\) has no 'foot_kpts'"):
+        kj.read(_dump(tmp_path / "late.json", res))
 
 
 def test_a_video_changed_since_it_was_read_is_not_written(tmp_path):

@@ -55,12 +55,12 @@ models: OneHand10K, FreiHAND, RHD, COCO-WholeBody hand; 300W, COCO-WholeBody fac
 :class:`~synsp.io.tracks.PoseFile` replaced: every other field, the order of frames, instances
 and keys, and the indentation style are kept.  Scores are not changed.
 
-Memory: a video's list of frames (MMPose 1.x, bare or as the demo's ``instance_info``) is read one frame
-at a time (:class:`synsp.io.json_stream.JsonStream`) and no document is kept: :func:`write` reads the file
-again, writes each frame holding a written track anew and copies every other character (a track left out
-keeps its keypoints), and refuses a file that changed since it was read (its CRC-32).  The other layouts
-are parsed whole and kept; their MMPose 1.x ``[[x, y], ...]`` lists are let go once decoded, so a pose
-file read from one of them must write every track it read.
+Memory: a video's list (MMPose 1.x frames, bare or as the demo's ``instance_info``; MMPose 0.x frames; COCO
+results) is read one item at a time (:class:`synsp.io.json_stream.JsonStream`) and no document is kept:
+:func:`write` reads the file again, writes each item holding a written track anew and copies every other
+character (a track left out keeps its keypoints), and refuses a file that changed since it was read (its
+CRC-32).  One image's instances and COCO annotations are parsed whole and kept; their MMPose 1.x ``[[x, y],
+...]`` lists are let go once decoded, so a pose file read from one of them must write every track it read.
 """
 
 from __future__ import annotations
@@ -623,14 +623,13 @@ def _skeleton(dataset: dict, num_joints: int | None, dims: int | None) -> str | 
     return {133: "coco133", 21: "hand21", 68: "face68", 26: "halpe26", 136: "halpe136"}.get(num_joints)
 
 
-def _alphapose_ids(doc: list, instances: list[Instance]) -> list[Instance]:
+def _alphapose_ids(idx: list[Any], instances: list[Instance]) -> list[Instance]:
     """COCO results without ``track_id`` whose entries carry AlphaPose's ``idx``: its tracker's ids
     (``--pose_track``; a number or a one-element list) become the track ids, when every entry has an
     integer one and no frame has two alike.  Without tracking AlphaPose writes 0 for everyone, so
-    several people in a frame share it: then the file is read as one without ids."""
+    several people in a frame share it: then the file is read as one without ids.  ``idx``: each instance's."""
     ids = []
-    for inst in instances:
-        v = value_at(doc, inst.loc).get("idx")
+    for v in idx:
         v = v[0] if isinstance(v, list) and len(v) == 1 else v
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v != int(v):
             return instances
@@ -639,8 +638,9 @@ def _alphapose_ids(doc: list, instances: list[Instance]) -> list[Instance]:
         return instances
     return [dataclasses.replace(inst, track_id=i) for inst, i in zip(instances, ids)]
 
-#: the layouts read frame by frame (a video's list of frames), never held whole (see read())
-_STREAMED = ("mmpose1", "mmpose1-demo")
+
+#: the layouts read item by item (a video's list of frames or of results), never held whole (see read())
+_STREAMED = ("mmpose1", "mmpose1-demo", "mmpose0", "coco-results")
 
 
 def _frame_instances(src: Path, k: int, fr: Any, prefix: tuple) -> tuple[int, list[tuple[tuple, Any, str]]]:
@@ -664,46 +664,105 @@ def _head_style(p: Path) -> dict[str, Any]:
     return json_style(head)
 
 
-def _is_frame(item: Any) -> bool:
-    return isinstance(item, dict) and "instances" in item
+def _list_layout(head: Any) -> str | None:
+    """The streamed layout of a list whose first item is ``head`` (None: read whole)."""
+    if isinstance(head, dict) and "instances" in head:
+        return "mmpose1"
+    if isinstance(head, list):
+        return "mmpose0"
+    if isinstance(head, dict) and "image_id" in head:
+        return "coco-results"
+    return None
 
 
-def _read_streamed(p: Path) -> tuple[str, list[Instance], int, dict, dict[str, Any]] | None:
-    """An MMPose 1.x video (``_STREAMED`` layouts) read one frame at a time: ``(layout, instances,
-    number of frames, dataset meta, stream facts)``; None for every other layout (read whole)."""
+class _Streamed:
+    """What :func:`_read_streamed` gathers, item by item."""
+
+    def __init__(self, src: Path):
+        self.src = src
+        self.instances: list[Instance] = []
+        self.ids: list[Any] = []  # frame_id per frame (MMPose 1.x) or image_id per result (COCO)
+        self.idx: list[Any] = []  # AlphaPose's "idx" per result
+        self.encoding = "xy"
+
+    def take(self, layout: str, items: Iterator[Any], prefix: tuple) -> bool:
+        """Decode every item; False when the layout turns out not to be streamable (read whole then)."""
+        src, out = self.src, self.instances
+        for k, item in enumerate(items):
+            if layout in ("mmpose1", "mmpose1-demo"):
+                fid, entries = _frame_instances(src, k, item, prefix)
+                self.ids.append(fid)
+                for order, (loc, inst, where) in enumerate(entries):
+                    out.append(_decode(src, fid, order, loc, inst, where, "xy"))
+            elif layout == "mmpose0":
+                self.encoding = "xys"
+                if not isinstance(item, list):
+                    raise SynspInputError(
+                        f"{src}: frame {k} is {kind_of(item)}; expected a list of instances (MMPose 0.x layout)")
+                for n, inst in enumerate(item):
+                    out.append(_decode(src, k, n, (k, n), inst, f"frame {k}, instance {n}", "xys"))
+                self.ids.append(k)
+            else:  # coco-results: frames numbered once every image id is known
+                if not isinstance(item, dict) or "image_id" not in item:
+                    found = f"an object with keys {sorted(item)[:8]}" if isinstance(item, dict) else kind_of(item)
+                    raise SynspInputError(f"{src}: result {k} is {found}; expected {{'image_id', 'keypoints', ...}}")
+                if k == 0:
+                    self.encoding = "wholebody" if "foot_kpts" in item else "flat"
+                elif self.encoding == "flat" and "foot_kpts" in item:
+                    return False  # whole-body parts after flat results: the whole-file reader says what is wrong
+                image = item["image_id"]
+                self.ids.append(image)
+                self.idx.append(item.get("idx"))
+                out.append(_decode(src, 0, 0, (k,), item, f"result {k} (image_id {image!r})", self.encoding))
+        return True
+
+    def frames(self, layout: str) -> int:
+        """Number the frames as the whole-file reader does; the number of frames."""
+        ids, src = self.ids, self.src
+        if layout == "mmpose0":
+            return len(ids)
+        if layout == "coco-results":
+            index = _frame_index(src, ids, "image_id")
+            counts: dict[int, int] = {}
+            for inst, image in zip(self.instances, ids):
+                inst.frame = index[image]
+                inst.order = counts[inst.frame] = counts.get(inst.frame, -1) + 1
+            return len(index)
+        dup, count = Counter(ids).most_common(1)[0]
+        if count > 1:
+            raise SynspInputError(f"{src}: frame_id {dup} appears in {count} frames; expected each once")
+        first = min(ids)
+        for inst in self.instances:
+            inst.frame -= first
+        return max(ids) - first + 1
+
+
+def _read_streamed(p: Path) -> tuple[str, str, list[Instance], int, dict, dict[str, Any]] | None:
+    """A video's list read one item at a time (``_STREAMED`` layouts): ``(layout, encoding, instances, number of
+    frames, dataset meta, stream facts)``; None for every other layout (read whole)."""
     try:
         first, found = _scan(p, (b'"instance_info"',), lambda f, found: f != b"{" or bool(found))
     except (OSError, EOFError, zlib.error):
         return None  # the whole-file reader says what is wrong
     if first not in (b"[", b"{") or (first == b"{" and not found):
         return None
-    instances: list[Instance] = []
-    ids: list[int] = []
-    dataset: dict = {}
-    layout = None
-
-    def take(frames: Iterator[Any], prefix: tuple) -> bool:
-        head = next(frames, None)
-        if not _is_frame(head):
-            return False
-        for k, fr in enumerate(itertools.chain([head], frames)):
-            fid, entries = _frame_instances(p, k, fr, prefix)
-            ids.append(fid)
-            for order, (loc, inst, where) in enumerate(entries):
-                instances.append(_decode(p, fid, order, loc, inst, where, "xy"))
-        return True
-
+    got, dataset, layout = _Streamed(p), {}, None
     with JsonStream(p, _EXPECTED) as s:
         if s.peek() == "[":
-            if not take(s.items(), ()):
+            items = s.items()
+            head = next(items, None)
+            layout = _list_layout(head)
+            if layout is None or not got.take(layout, itertools.chain([head], items), ()):
                 return None
-            layout = "mmpose1"
         else:
             for key in s.members():
                 if key == "instance_info" and layout is None and s.peek() == "[":
-                    if not take(s.items(), ("instance_info",)):
+                    items = s.items()
+                    head = next(items, None)
+                    if _list_layout(head) != "mmpose1":
                         return None  # one image's instances: read whole
                     layout = "mmpose1-demo"
+                    got.take(layout, itertools.chain([head], items), ("instance_info",))
                 elif key == "instance_info":
                     return None  # not a list, or twice: the whole-file reader decides
                 else:
@@ -714,13 +773,11 @@ def _read_streamed(p: Path) -> tuple[str, list[Instance], int, dict, dict[str, A
                 return None
         s.end()
         facts = {"crc": s.crc, "final_newline": s.last_char == "\n"}
-    dup, count = Counter(ids).most_common(1)[0]
-    if count > 1:
-        raise SynspInputError(f"{p}: frame_id {dup} appears in {count} frames; expected each once")
-    first_id = min(ids)
-    for inst in instances:
-        inst.frame -= first_id
-    return layout, instances, max(ids) - first_id + 1, dataset, facts
+    num_frames = got.frames(layout)
+    instances = got.instances
+    if layout == "coco-results" and all(inst.track_id is None for inst in instances):
+        instances = _alphapose_ids(got.idx, instances)
+    return layout, got.encoding, instances, num_frames, dataset, facts
 
 
 def read(path: Any, assign_ids: str | None = None, fps: float | None = None) -> PoseFile:
@@ -734,8 +791,8 @@ def read(path: Any, assign_ids: str | None = None, fps: float | None = None) -> 
     _check_assign_ids(assign_ids)
     streamed = _read_streamed(p) if p.is_file() else None
     if streamed is not None:  # a video's frames, one at a time: no document held (an hour of whole bodies
-        layout, instances, num_frames, dataset, facts = streamed  # is gigabytes of Python lists)
-        doc, encoding, style = None, "xy", dict(_head_style(p), end="\n" if facts["final_newline"] else "")
+        layout, encoding, instances, num_frames, dataset, facts = streamed  # is gigabytes of Python lists)
+        doc, style = None, dict(_head_style(p), end="\n" if facts["final_newline"] else "")
     else:
         facts = {}
         doc, text = load_json(p, _EXPECTED)
@@ -748,8 +805,8 @@ def read(path: Any, assign_ids: str | None = None, fps: float | None = None) -> 
                 instances.append(_decode(p, frame, order, loc, inst, where, encoding))
                 if encoding == "xy":  # written back whole from the tracks: its parsed [[x, y], ...] let go;
                     inst["keypoints"] = None  # see write()
-    if layout == "coco-results" and all(inst.track_id is None for inst in instances):
-        instances = _alphapose_ids(doc, instances)
+    if doc is not None and layout == "coco-results" and all(inst.track_id is None for inst in instances):
+        instances = _alphapose_ids([value_at(doc, inst.loc).get("idx") for inst in instances], instances)
     tracks, locations = build_tracks(p, instances, assign_ids, _HOW_TO_TRACK)
     shape = instances[0].keypoints.shape if instances else None
     dims = shape[1] if shape else None
@@ -820,49 +877,46 @@ def write(path: Any, pose_file: PoseFile) -> Path:
 
 
 def _write_streamed(target: Path, pose_file: PoseFile, rows: list[tuple[np.ndarray, tuple]]) -> Path:
-    """A video read frame by frame, written the same way: the source is read again, each frame holding a
-    track's instance is written anew with its keypoints replaced, every other character copied as it is
-    (tracks left out of ``pose_file`` keep their keypoints). A source that changed since it was read is
-    refused (its CRC-32), and then nothing is written."""
+    """A video read item by item, written the same way: the source is read again, each item holding a track's
+    instance is written anew with its keypoints replaced, every other character copied as it is (tracks left
+    out of ``pose_file`` keep their keypoints). A source that changed since it was read is refused (its
+    CRC-32), and then nothing is written."""
     meta, src = pose_file.meta, pose_file.source
-    edits: dict[int, dict[int, np.ndarray]] = {}
-    for kp, loc in rows:  # loc: (["instance_info",] k, "instances", n)
-        edits.setdefault(loc[-3], {})[loc[-1]] = kp
-    style = meta["style"]
-    depth = 1 if meta["layout"] == "mmpose1" else 2  # of a frame in the document, for its indentation
+    depth = 2 if meta["layout"] == "mmpose1-demo" else 1  # of an item in the document, for its indentation
+    edits: dict[int, list[tuple[tuple, np.ndarray]]] = {}
+    for kp, loc in rows:  # loc: (["instance_info",] k, ...) with the item's own path after k
+        edits.setdefault(loc[depth - 1], []).append((loc[depth:], kp))
+    style, encoding = meta["style"], meta["encoding"]
     changed = (f"{target}: {src} changed since it was read; read it again and refine it again (nothing was "
                "written)")
 
-    def frames(s: JsonStream) -> None:
-        for k, fr in enumerate(s.items()):
-            new = edits.get(k)
-            if not new:
-                continue
-            instances = fr.get("instances") if isinstance(fr, dict) else None
-            if not isinstance(instances, list) or max(new) >= len(instances):
-                raise SynspInputError(changed)
-            for n, kp in new.items():
-                if not isinstance(instances[n], dict):
-                    raise SynspInputError(changed)
-                instances[n]["keypoints"] = _coords(kp)
-            text = json.dumps(fr, ensure_ascii=False, indent=style["indent"], separators=style["separators"])
-            s.replace(text.replace("\n", "\n" + style["indent"] * depth) if style["indent"] else text)
+    def items(s: JsonStream) -> None:
+        for k, item in enumerate(s.items()):
+            for sub, kp in edits.get(k, ()):
+                try:
+                    inst = value_at(item, sub)
+                    inst.update(_encode(inst, encoding, kp))
+                except (KeyError, IndexError, TypeError, AttributeError):
+                    raise SynspInputError(changed) from None
+            if k in edits:
+                text = json.dumps(item, ensure_ascii=False, indent=style["indent"], separators=style["separators"])
+                s.replace(text.replace("\n", "\n" + style["indent"] * depth) if style["indent"] else text)
 
     def write(fh: Any) -> None:
         try:
             with JsonStream(src, _EXPECTED, sink=fh.write) as s:
                 if depth == 1:
-                    frames(s)
+                    items(s)
                 else:
                     for key in s.members():
                         if key == "instance_info":
-                            frames(s)
+                            items(s)
                         else:
                             s.value()
                 s.finish()
                 crc = s.crc
         except SynspInputError as exc:
-            raise SynspInputError(f"{changed}: {exc}") from None
+            raise SynspInputError(exc.args[0] if exc.args[0] == changed else f"{changed}: {exc}") from None
         if crc != meta["crc"]:
             raise SynspInputError(changed)
 
