@@ -263,3 +263,30 @@ def test_extra_frame_lines_warn_and_keep_the_declared_count(tmp_path):
     with pytest.warns(UserWarning, match="declares 5; reading the declared 5"):
         motion = read_bvh(path)
     assert motion.num_frames == 5
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 4096])
+def test_frames_parsed_in_blocks_give_the_same_values_and_errors(bvh_file, tmp_path, monkeypatch, block):
+    # an hour's cells as Python strings are gigabytes: the frame lines are parsed a block at a time
+    from synsp.io import bvh as bvh_module
+
+    whole = read_bvh(bvh_file)
+    monkeypatch.setattr(bvh_module, "_BLOCK", block)
+    m = read_bvh(bvh_file)
+    np.testing.assert_array_equal(m.local_rotations, whole.local_rotations)
+    np.testing.assert_array_equal(m.root_translation, whole.root_translation)
+    for k, (bad, match) in enumerate([("x", r"'x' is not a number"), ("1 2", r"frame 3 has 2 values; expected 13")]):
+        frames = list(FRAMES)
+        frames[3] = frames[3].replace(" 90 90 ", " 90 x ") if bad == "x" else bad
+        p = tmp_path / f"bad{k}.bvh"
+        p.write_text(HEADER + "\n".join(frames) + "\n")
+        with pytest.raises(SynspInputError, match=rf"line {HEADER_LINES + 4}: {match}"):
+            read_bvh(p)
+
+
+def test_forward_kinematics_only_when_asked_for(bvh_file):
+    # a BVH refined as rotations never needs the joints' positions (an hour of 57 joints: 560 MB of them)
+    m = read_bvh(bvh_file)
+    assert "_kinematics" not in vars(m)
+    np.testing.assert_allclose(m.positions, EXPECTED, atol=1e-9)
+    assert "_kinematics" in vars(m) and m.global_rotations.shape == (5, 6, 3, 3)

@@ -350,6 +350,10 @@ def _channel_layout(src: str, nodes: list[_Node]) -> tuple[list[int], int]:
     return starts, n_ch
 
 
+#: frame lines parsed at a time
+_BLOCK = 4096
+
+
 def _parse_frames(src: str, lines: list[str], i: int, n_frames: int, n_ch: int, frames_line: int) -> np.ndarray:
     """The ``(frames, channels)`` values of the non-blank lines from index ``i`` on.
 
@@ -369,23 +373,26 @@ def _parse_frames(src: str, lines: list[str], i: int, n_frames: int, n_ch: int, 
             stacklevel=3,  # the caller of read_bvh
         )
         data_lines = data_lines[:n_frames]
-    rows = [t.split() for _, t in data_lines]
-    for k, ((ln, _), row) in enumerate(zip(data_lines, rows)):
-        if len(row) != n_ch:
-            raise SynspInputError(
-                f"{src}: line {ln}: frame {k} has {len(row)} values; expected {n_ch} "
-                f"(one per channel in the hierarchy){' - the line is cut short' if len(row) < n_ch else ''}"
-            )
-    try:
-        data = np.array(rows, dtype=np.float64)
-    except ValueError:
-        for (ln, _), row in zip(data_lines, rows):
-            for v in row:
-                try:
-                    float(v)
-                except ValueError:
-                    raise SynspInputError(f"{src}: line {ln}: {v!r} is not a number") from None
-        raise
+    data = np.empty((n_frames, n_ch))
+    for a in range(0, n_frames, _BLOCK):  # a block of lines at a time: an hour's cells as Python strings are GBs
+        block = data_lines[a:a + _BLOCK]
+        rows = [t.split() for _, t in block]
+        for k, ((ln, _), row) in enumerate(zip(block, rows), start=a):
+            if len(row) != n_ch:
+                raise SynspInputError(
+                    f"{src}: line {ln}: frame {k} has {len(row)} values; expected {n_ch} "
+                    f"(one per channel in the hierarchy){' - the line is cut short' if len(row) < n_ch else ''}"
+                )
+        try:
+            data[a:a + len(block)] = np.array(rows, dtype=np.float64).reshape(len(block), n_ch)
+        except ValueError:
+            for (ln, _), row in zip(block, rows):
+                for v in row:
+                    try:
+                        float(v)
+                    except ValueError:
+                        raise SynspInputError(f"{src}: line {ln}: {v!r} is not a number") from None
+            raise
     if not np.isfinite(data).all():
         k = int(np.argwhere(~np.isfinite(data))[0, 0])
         raise SynspInputError(f"{src}: line {data_lines[k][0]}: frame {k} contains a NaN or inf value")

@@ -80,7 +80,7 @@ from typing import Any, Hashable, IO
 
 import numpy as np
 
-from synsp.io._common import as_path, atomic_write, npz_headers, read_npz, suffix_of
+from synsp.io._common import MAX_FRAMES, as_path, atomic_write, npz_headers, read_npz, suffix_of
 from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError, check_fps
 
@@ -480,7 +480,8 @@ def _read_csv(p: Path, dims: int, units: str | None) -> PoseFile:
     for raw in raw_persons:
         person = ids[raw]
         frames = sorted(f for (q, f) in values if q == raw)
-        present[person] = np.asarray(frames, dtype=np.int64)  # every row of the file, detection or not
+        # every row of the file, detection or not (frame numbers beyond MAX_FRAMES: refused below, as in Track)
+        present[person] = np.asarray(frames if num_frames <= MAX_FRAMES else [], dtype=np.int64)
         vals = np.stack([values.pop((raw, f))[:K, :5] for f in frames])
         keep = np.isfinite(vals[..., :2]).all(-1).any(-1)  # a row of all-empty landmarks = no detection
         frames = [f for f, k in zip(frames, keep) if k]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+import functools
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
@@ -29,8 +30,9 @@ class Motion:
     """A skeleton animation: a joint tree, per-frame local rotations and the root path.
 
     ``positions`` (T, J, 3) and ``global_rotations`` (T, J, 3, 3) are computed by
-    :func:`synsp.kinematics.forward_kinematics` when the object is built (column-vector
-    convention; see that module).  They are not recomputed if you edit the arrays in
+    :func:`synsp.kinematics.forward_kinematics` when first asked for (column-vector
+    convention; see that module; a BVH read for its rotations never needs them: an hour of 57
+    joints is 560 MB of them) and kept.  They are not recomputed if you edit the arrays in
     place: use :func:`dataclasses.replace` or the methods below, which return new objects.
 
     Attributes
@@ -66,8 +68,6 @@ class Motion:
     translations: np.ndarray | None = None
     end_site: np.ndarray | None = None
     channels: list[tuple[str, ...]] | None = None
-    positions: np.ndarray = field(init=False, repr=False)
-    global_rotations: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.joint_names = [str(n) for n in self.joint_names]
@@ -107,10 +107,23 @@ class Motion:
         self.metres_per_unit = float(self.metres_per_unit)
         if not np.isfinite(self.metres_per_unit) or self.metres_per_unit <= 0:
             raise SynspInputError(f"Motion.metres_per_unit is {self.metres_per_unit}; expected > 0")
+
+    @functools.cached_property
+    def _kinematics(self) -> tuple[np.ndarray, np.ndarray]:
         offsets = self.translations if self.translations is not None else self.offsets
-        self.positions, self.global_rotations = forward_kinematics(
+        return forward_kinematics(
             self.local_rotations, offsets, self.parents, self.root_translation, offset_frame=self.offset_frame
         )
+
+    @property
+    def positions(self) -> np.ndarray:
+        """(T, J, 3) joint positions (forward kinematics, computed once)."""
+        return self._kinematics[0]
+
+    @property
+    def global_rotations(self) -> np.ndarray:
+        """(T, J, 3, 3) global joint rotations (forward kinematics, computed once)."""
+        return self._kinematics[1]
 
     # ------------------------------------------------------------------ properties
     @property
