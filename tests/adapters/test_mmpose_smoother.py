@@ -10,9 +10,9 @@ import warnings
 
 import numpy as np
 import pytest
-from adapter_refs import (GAUSSIAN_CFG, MMPOSE_FILTER_CONFIGS, coco17_walk, frames_of, invert_limbs, jitter,
-                          keypoints_of, mmpose_gaussian, mmpose_history_calls, mmpose_savgol, one_euro, walk,
-                          write_configs)
+from adapter_refs import (COCO17_LIMB_PAIRS, GAUSSIAN_CFG, MMPOSE_FILTER_CONFIGS, coco17_walk, frames_of,
+                          invert_limbs, jitter, keypoints_of, mmpose_gaussian, mmpose_history_calls, mmpose_savgol,
+                          one_euro, walk, write_configs)
 
 import synsp
 from synsp.adapters import Smoother
@@ -400,10 +400,12 @@ SAVGOL_CFG = {"type": "SavizkyGolayFilter", "window_size": 11, "polyorder": 2}
 
 def inverted_person(T=60):
     """A COCO-17 track ``(T, 17, 2)``, its keypoints with a score column (a different score per joint) and the
-    same keypoints with the arms and legs exchanged left for right in frames 20-44."""
+    same keypoints with every left/right pair (eyes, ears, arms, legs) exchanged in frames 20-44: a detector
+    taking the person for back-facing.  (In 2D the repair's prior keeps the head with the body unless its own
+    motion says otherwise: synsp.repair.FLIP_COST_2D.)"""
     x = coco17_walk(T, seed=30)
     kp = np.concatenate([x, np.tile(np.linspace(0.5, 0.9, 17), (T, 1))[..., None]], axis=-1)
-    return x, kp, invert_limbs(kp, slice(20, 45))
+    return x, kp, invert_limbs(kp, slice(20, 45), [(1, 2), (3, 4)] + COCO17_LIMB_PAIRS)
 
 
 def smoothed_keypoints(smoother, frames):
@@ -419,7 +421,7 @@ def test_synsp_offline_repairs_left_right_inversions_of_each_track(with_ids):
     out = smoothed_keypoints(smoother, frames)
     np.testing.assert_allclose(out[..., :2], mmpose_savgol(x), atol=1e-9)  # as if never inverted
     np.testing.assert_array_equal(out[..., 2], kp[..., 2])  # the scores moved with their joints
-    assert smoother.relabelled == {4 if with_ids else 0: {"arms": 25, "legs": 25}}
+    assert smoother.relabelled == {4 if with_ids else 0: {"arms": 25, "legs": 25, "head": 25}}
     assert inverted[30, 9, 0] > 330 and out[30, 9, 0] < 330  # the left wrist is on the left again
 
 
@@ -440,7 +442,7 @@ def test_mmpose_config_is_not_repaired_unless_asked():
     assert smoother.relabelled == {}
     smoother = Smoother(SAVGOL_CFG, keypoint_dim=2, repair=True)
     np.testing.assert_allclose(smoothed_keypoints(smoother, frames)[..., :2], mmpose_savgol(x), atol=1e-9)
-    assert smoother.relabelled == {4: {"arms": 25, "legs": 25}}
+    assert smoother.relabelled == {4: {"arms": 25, "legs": 25, "head": 25}}
 
 
 def test_online_calls_are_not_repaired():

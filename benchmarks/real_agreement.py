@@ -1,0 +1,113 @@
+"""Real estimator output without ground truth: three BlazePose models judge each other's refined output.
+
+MediaPipe's three BlazePose landmark models (lite, full, heavy), run on the same real video (the Sports2D
+demo, 230 frames at 30 fps; ``src/synsp/data/embedded/sports2d_blazepose3.npz``, made by
+``tools/make_sports2d_models.py``), are separate networks, so their frame-to-frame errors are largely
+independent.  For a refiner R and two models A and B, the mean distance of R(A) to B's *raw* output ranks
+refiners as their error against the truth would, up to what A and B share or differ by, which is the same
+for every refiner (noise2noise-style): a refiner that removes A's jitter brings R(A) closer to B, one that
+bends the motion or mislabels limbs moves it away.  Every ordered pair of the three models counts; a row of
+the table is the mean over the six.
+
+Frames: those where all three models found a person and put the hip centres within 5 % of the image width
+of each other (the same person), cut into segments of at least 16 frames where the person changes (a hip
+jump over 10 % of the width); each segment is refined as one track (``synsp.refine``, skeleton
+``mediapipe33``, 30 fps, the repair of left/right inversions on unless ``--no-repair``).  Distances in
+pixels over the 33 landmarks and over the 12 body joints (shoulders to ankles); Accel: the mean length of
+the refined body joints' second difference (px / frame^2), against the input's.
+
+Run:  python benchmarks/real_agreement.py [--methods input,butterworth,kalman-rts,default] [--no-repair]
+      [--flip-cost 0.05]  (the repair's 2D prior per relabelled frame; 0.05 was its value until 2026-12-05)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+#: MediaPipe's shoulders, elbows, wrists, hips, knees, ankles
+BODY = [11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28]
+MODELS = ("lite", "full", "heavy")
+
+
+def segments(raw: dict, width: float, same: float = 0.05, jump: float = 0.1, shortest: int = 16) -> list:
+    """``[(start, stop)]`` of the frames where every model sees the same person, cut where the person changes."""
+    import numpy as np
+
+    hips = {m: raw[m][:, [23, 24]].mean(1) for m in raw}
+    ok = np.all([np.isfinite(raw[m]).all((1, 2)) for m in raw], axis=0)
+    for a in raw:
+        for b in raw:
+            with np.errstate(invalid="ignore"):
+                ok &= ~(np.linalg.norm(hips[a] - hips[b], axis=-1) > same * width)
+    first = hips[MODELS[0]]
+    with np.errstate(invalid="ignore"):
+        cut = np.r_[False, np.linalg.norm(np.diff(first, axis=0), axis=-1) > jump * width]
+    out, start = [], None
+    for t in range(len(ok) + 1):
+        inside = t < len(ok) and ok[t]
+        if start is not None and (not inside or cut[t]):
+            if t - start >= shortest:
+                out.append((start, t))
+            start = None
+        if inside and start is None:
+            start = t
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--methods", default="input,butterworth,kalman-rts,one-euro,synsp-universal-w8,default",
+                        help="comma-separated: input, filters, shipped models, checkpoint paths, default")
+    parser.add_argument("--no-repair", action="store_true", help="refine without the left/right repair")
+    parser.add_argument("--flip-cost", type=float, default=None,
+                        help="the repair's prior per relabelled frame in 2D (synsp.repair.FLIP_COST_2D) instead")
+    parser.add_argument("--data", type=Path, default=None, help="another file of the same layout")
+    args = parser.parse_args(argv)
+
+    import numpy as np
+
+    import synsp
+    import synsp.repair
+    from synsp.io._common import read_npz
+
+    if args.flip_cost is not None:
+        synsp.repair.FLIP_COST_2D = args.flip_cost
+
+    path = args.data or Path(synsp.__file__).parent / "data" / "embedded" / "sports2d_blazepose3.npz"
+    data = read_npz(path)
+    raw = {m: np.asarray(data[m], dtype=np.float64)[..., :2] for m in MODELS}
+    width, fps = float(data["image_size"][0]), float(data["fps"])
+    segs = segments(raw, width)
+    frames = sum(b - a for a, b in segs)
+    height = float(np.median([np.ptp(raw["full"][t, BODY, 1]) for a, b in segs for t in range(a, b)]))
+    print(f"# reproduce: python benchmarks/real_agreement.py --methods {args.methods}"
+          + (" --no-repair" if args.no_repair else "")
+          + (f" --flip-cost {args.flip_cost:g}" if args.flip_cost is not None else ""))
+    print(f"{path.name}: {frames} frames in {len(segs)} segments {segs}, median body height {height:.0f} px; "
+          f"repair {'off' if args.no_repair else 'on'}\n")
+    print("| method | 33 landmarks: distance to another model's raw output (px) | 12 body joints (px) | "
+          "body Accel (px/frame^2) |")
+    print("|---|---|---|---|")
+    for method in args.methods.split(","):
+        every, body, accel = [], [], []
+        for a in MODELS:
+            for (start, stop) in segs:
+                x = raw[a][start:stop]
+                y = x if method == "input" else synsp.refine(
+                    x, model=None if method == "default" else method, fps=fps, skeleton="mediapipe33",
+                    repair=not args.no_repair)
+                accel.append(np.linalg.norm(np.diff(y[:, BODY], 2, axis=0), axis=-1).ravel())
+                for b in MODELS:
+                    if b != a:
+                        d = np.linalg.norm(y - raw[b][start:stop], axis=-1)
+                        every.append(d.ravel())
+                        body.append(d[:, BODY].ravel())
+        print(f"| {method} | {np.mean(np.concatenate(every)):.2f} | {np.mean(np.concatenate(body)):.2f} | "
+              f"{np.mean(np.concatenate(accel)):.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
