@@ -76,8 +76,6 @@ def _whole_body(args: argparse.Namespace) -> int:
     import tempfile
     from pathlib import Path
 
-    from synsp.batch import refine_path
-
     if args.mmpose_json:
         return _mmpose_json(args)
     rng = np.random.default_rng(0)
@@ -95,11 +93,7 @@ def _whole_body(args: argparse.Namespace) -> int:
             body, point = walk[-1, 0], jitter[-1]
         arr.flush()
         del arr
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        start = time.perf_counter()
-        summary, _ = refine_path(src, dst, skeleton="coco133", progress=True)
-        seconds = time.perf_counter() - start
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        summary, seconds, before, peak = _timed_refine(src, dst, skeleton="coco133")
         out = np.load(dst, mmap_mode="r")
         assert out.shape == (args.frames, joints, 3) and all(np.isfinite(out[a:a + 4096]).all()
                                                              for a in range(0, args.frames, 4096))
@@ -110,13 +104,24 @@ def _whole_body(args: argparse.Namespace) -> int:
     return 0
 
 
+def _timed_refine(src, dst, **kwargs) -> tuple[dict, float, float, float]:
+    """``synsp refine``'s path on one file: ``(summary, seconds, peak RSS before, peak RSS after)`` (MiB)."""
+    from synsp.batch import refine_path
+
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start = time.perf_counter()
+    summary, _ = refine_path(src, dst, progress=True, **kwargs)
+    seconds = time.perf_counter() - start
+    return summary, seconds, before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _mmpose_json(args: argparse.Namespace) -> int:
     import json
     import os
     import tempfile
     from pathlib import Path
 
-    from synsp.batch import refine_path
 
     rng = np.random.default_rng(0)
     joints, name = args.joints, {133: "coco_wholebody", 17: "coco"}[args.joints]
@@ -133,11 +138,7 @@ def _mmpose_json(args: argparse.Namespace) -> int:
                 fh.write((", " if f else "") + json.dumps({"frame_id": f, "instances": [inst]}))
             fh.write("]}\n")
         size = os.path.getsize(src) / 2**20
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        start = time.perf_counter()
-        summary, _ = refine_path(src, dst, progress=True)
-        seconds = time.perf_counter() - start
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        summary, seconds, before, peak = _timed_refine(src, dst)
         with open(dst) as fh:
             head = fh.read(1 << 16)
         assert head.startswith('{"meta_info"') and os.path.getsize(dst) > 0
@@ -154,7 +155,6 @@ def _mediapipe_csv(args: argparse.Namespace) -> int:
     import tempfile
     from pathlib import Path
 
-    from synsp.batch import refine_path
 
     rng = np.random.default_rng(0)
     base = rng.uniform(200.0, 800.0, (33, 3))
@@ -170,11 +170,7 @@ def _mediapipe_csv(args: argparse.Namespace) -> int:
                 fh.write(f"{f}," + ",".join(cells) + "\n" if wide
                          else "".join(f"{f},{j},{c}\n" for j, c in enumerate(cells)))
         size = os.path.getsize(src) / 2**20
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        start = time.perf_counter()
-        summary, _ = refine_path(src, dst, progress=True)
-        seconds = time.perf_counter() - start
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        summary, seconds, before, peak = _timed_refine(src, dst)
         assert os.path.getsize(dst) > 0.9 * os.path.getsize(src)
     print(f"# reproduce: python benchmarks/long_input.py --mediapipe-csv {args.mediapipe_csv} --frames {args.frames}")
     print(f"{args.frames} frames x 33 landmarks (a {args.mediapipe_csv} MediaPipe CSV of {size:,.0f} MiB, read row by "
