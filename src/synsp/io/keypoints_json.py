@@ -828,6 +828,7 @@ def read(path: Any, assign_ids: str | None = None, fps: float | None = None) -> 
             # the instances' keypoints are not in the document (write() needs every track)
             "released": doc is not None and encoding == "xy",
             "crc": facts.get("crc"),  # read frame by frame: the CRC-32 of the file (read again to write)
+            "path": p if doc is None else None,  # ... and which file (copies of the meta keep it)
         },
     )
 
@@ -881,7 +882,8 @@ def _write_streamed(target: Path, pose_file: PoseFile, rows: list[tuple[np.ndarr
     instance is written anew with its keypoints replaced, every other character copied as it is (tracks left
     out of ``pose_file`` keep their keypoints). A source that changed since it was read is refused (its
     CRC-32), and then nothing is written."""
-    meta, src = pose_file.meta, pose_file.source
+    meta = pose_file.meta
+    src = meta.get("path") or pose_file.source
     depth = 2 if meta["layout"] == "mmpose1-demo" else 1  # of an item in the document, for its indentation
     edits: dict[int, list[tuple[tuple, np.ndarray]]] = {}
     for kp, loc in rows:  # loc: (["instance_info",] k, ...) with the item's own path after k
