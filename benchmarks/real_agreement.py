@@ -16,7 +16,10 @@ jump over 10 % of the width); each segment is refined as one track (``synsp.refi
 pixels over the 33 landmarks and over the 12 body joints (shoulders to ankles); Accel: the mean length of
 the refined body joints' second difference (px / frame^2), against the input's.
 
-Run:  python benchmarks/real_agreement.py [--methods input,butterworth,kalman-rts,default] [--no-repair]
+``--world``: the models' metric 3D landmarks instead (MediaPipe's hip-centred world landmarks, metres), refined
+as 3D joints; distances in mm.
+
+Run:  python benchmarks/real_agreement.py [--methods input,butterworth,kalman-rts,default] [--no-repair] [--world]
       [--flip-cost 0.05]  (the repair's 2D prior per relabelled frame; 0.05 was its value until 2026-12-05)
 """
 
@@ -63,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-repair", action="store_true", help="refine without the left/right repair")
     parser.add_argument("--flip-cost", type=float, default=None,
                         help="the repair's prior per relabelled frame in 2D (synsp.repair.FLIP_COST_2D) instead")
+    parser.add_argument("--world", action="store_true", help="the metric 3D world landmarks (mm) instead of pixels")
     parser.add_argument("--data", type=Path, default=None, help="another file of the same layout")
     args = parser.parse_args(argv)
 
@@ -79,16 +83,20 @@ def main(argv: list[str] | None = None) -> int:
     data = read_npz(path)
     raw = {m: np.asarray(data[m], dtype=np.float64)[..., :2] for m in MODELS}
     width, fps = float(data["image_size"][0]), float(data["fps"])
-    segs = segments(raw, width)
+    segs = segments(raw, width)  # found on the image landmarks
     frames = sum(b - a for a, b in segs)
     height = float(np.median([np.ptp(raw["full"][t, BODY, 1]) for a, b in segs for t in range(a, b)]))
+    unit, scale = "px", 1.0
+    if args.world:  # refined in metres, measured in mm
+        raw, unit, scale = {m: np.asarray(data[f"{m}_world"], dtype=np.float64) for m in MODELS}, "mm", 1000.0
     print(f"# reproduce: python benchmarks/real_agreement.py --methods {args.methods}"
           + (" --no-repair" if args.no_repair else "")
-          + (f" --flip-cost {args.flip_cost:g}" if args.flip_cost is not None else ""))
+          + (f" --flip-cost {args.flip_cost:g}" if args.flip_cost is not None else "")
+          + (" --world" if args.world else ""))
     print(f"{path.name}: {frames} frames in {len(segs)} segments {segs}, median body height {height:.0f} px; "
           f"repair {'off' if args.no_repair else 'on'}\n")
-    print("| method | 33 landmarks: distance to another model's raw output (px) | 12 body joints (px) | "
-          "body Accel (px/frame^2) |")
+    print(f"| method | 33 landmarks: distance to another model's raw output ({unit}) | 12 body joints ({unit}) | "
+          f"body Accel ({unit}/frame^2) |")
     print("|---|---|---|---|")
     for method in args.methods.split(","):
         every, body, accel = [], [], []
@@ -98,10 +106,10 @@ def main(argv: list[str] | None = None) -> int:
                 y = x if method == "input" else synsp.refine(
                     x, model=None if method == "default" else method, fps=fps, skeleton="mediapipe33",
                     repair=not args.no_repair)
-                accel.append(np.linalg.norm(np.diff(y[:, BODY], 2, axis=0), axis=-1).ravel())
+                accel.append(scale * np.linalg.norm(np.diff(y[:, BODY], 2, axis=0), axis=-1).ravel())
                 for b in MODELS:
                     if b != a:
-                        d = np.linalg.norm(y - raw[b][start:stop], axis=-1)
+                        d = scale * np.linalg.norm(y - raw[b][start:stop], axis=-1)
                         every.append(d.ravel())
                         body.append(d[:, BODY].ravel())
         print(f"| {method} | {np.mean(np.concatenate(every)):.2f} | {np.mean(np.concatenate(body)):.2f} | "

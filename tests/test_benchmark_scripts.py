@@ -364,3 +364,6 @@ def test_real_agreement_three_blazepose_models_judge_the_repair(capsys, monkeypa
     out = _run("real_agreement.py", ["--methods", "input,butterworth", "--flip-cost", "0.05"], capsys)
     rows = _table_rows(out)
     assert rows["butterworth"][1] > rows["input"][1] + 3.0
+    out = _run("real_agreement.py", ["--methods", "input,butterworth", "--world", "--no-repair"], capsys)
+    rows = _table_rows(out)  # the metric 3D landmarks, mm
+    assert "--no-repair --world" in out and 100 < rows["input"][1] < 140 and rows["butterworth"][1] < rows["input"][1]

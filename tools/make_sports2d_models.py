@@ -5,7 +5,9 @@ A maintainer's tool, run by hand (never at install time).  It runs MediaPipe Pos
 tracking confidence 0.5) with each of BlazePose's three landmark models, *lite*, *full* and *heavy*
 (``model_complexity`` 0, 1, 2), on every frame of the Sports2D demo video (the video of
 ``tools/make_sports2d_track.py``) and writes, pickle-free, ``lite``, ``full``, ``heavy``: (T, 33, 3) float32 =
-x, y (pixels), visibility, NaN where the model found nobody; ``fps``, ``image_size`` and provenance strings.
+x, y (pixels), visibility, NaN where the model found nobody; ``lite_world``, ``full_world``, ``heavy_world``:
+(T, 33, 3) float32, MediaPipe's metric hip-centred 3D landmarks (metres); ``fps``, ``image_size`` and
+provenance strings.
 ``benchmarks/real_agreement.py`` refines each model's output and measures it against the others' raw output.
 
 MediaPipe 0.10.21 bundles the full model only; the other two are in the npm package ``@mediapipe/pose``
@@ -33,14 +35,14 @@ DEFAULT_OUT = ROOT / "src" / "synsp" / "data" / "embedded" / "sports2d_blazepose
 MODELS = {"lite": 0, "full": 1, "heavy": 2}
 
 
-def run(video: Path, complexity: int) -> tuple[np.ndarray, float, tuple[int, int]]:
+def run(video: Path, complexity: int) -> tuple[np.ndarray, np.ndarray, float, tuple[int, int]]:
     import cv2
     import mediapipe as mp
 
     cap = cv2.VideoCapture(str(video))
     fps = float(cap.get(cv2.CAP_PROP_FPS))
     size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
-    frames = []
+    frames, world = [], []
     with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=complexity, smooth_landmarks=False,
                                 enable_segmentation=False, min_detection_confidence=0.5,
                                 min_tracking_confidence=0.5) as pose:
@@ -50,11 +52,16 @@ def run(video: Path, complexity: int) -> tuple[np.ndarray, float, tuple[int, int
                 break
             result = pose.process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
             lm = np.full((33, 3), np.nan, dtype=np.float32)
+            w = np.full((33, 3), np.nan, dtype=np.float32)
             if result.pose_landmarks:
                 for j, p in enumerate(result.pose_landmarks.landmark):
                     lm[j] = (p.x * size[0], p.y * size[1], p.visibility)
+            if result.pose_world_landmarks:
+                for j, p in enumerate(result.pose_world_landmarks.landmark):
+                    w[j] = (p.x, p.y, p.z)
             frames.append(lm)
-    return np.stack(frames), fps, size
+            world.append(w)
+    return np.stack(frames), np.stack(world), fps, size
 
 
 def main() -> None:
@@ -66,14 +73,15 @@ def main() -> None:
 
     out = {}
     for name, complexity in MODELS.items():
-        out[name], fps, size = run(args.video, complexity)
+        out[name], out[f"{name}_world"], fps, size = run(args.video, complexity)
         print(f"{name}: {len(out[name])} frames, {int(np.isfinite(out[name][:, 0, 0]).sum())} with a person")
     np.savez_compressed(
         args.out, **out, fps=np.float64(fps), image_size=np.array(size, dtype=np.int64),
         description=np.array(f"MediaPipe Pose {mediapipe.__version__} (legacy solutions.pose, smooth_landmarks=False) "
                              "with BlazePose lite / full / heavy (model_complexity 0 / 1 / 2) on every frame of "
                              "Sports2D/Demo/demo.mp4 (sports2d 0.8.34, BSD-3-Clause, (c) 2022 David Pagnon / "
-                             "perfanalytics); x, y in pixels, visibility; NaN: no person found"),
+                             "perfanalytics); x, y in pixels, visibility; <model>_world: the metric hip-centred "
+                             "3D landmarks in metres; NaN: no person found"),
         video_sha256=np.array(hashlib.sha256(args.video.read_bytes()).hexdigest()))
     print(f"wrote {args.out}")
 
