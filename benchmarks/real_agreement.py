@@ -19,7 +19,15 @@ the refined body joints' second difference (px / frame^2), against the input's.
 ``--world``: the models' metric 3D landmarks instead (MediaPipe's hip-centred world landmarks, metres), refined
 as 3D joints; distances in mm.
 
+``--consensus 0.05,1``: the left/right repair alone, judged by the models' consensus: a model's limb group is
+inverted in a frame where it matches the other two models' labels exchanged (by a 1.2x margin of summed
+distances) and those two agree with each other, read right where it matches both as labelled; other frames
+are not counted (an inversion all three share is not seen).  For each prior per relabelled frame (2D:
+``FLIP_COST_2D``; with ``--world`` the 3D one), how many of those inversions the repair undoes and how many
+correct labels it exchanges.
+
 Run:  python benchmarks/real_agreement.py [--methods input,butterworth,kalman-rts,default] [--no-repair] [--world]
+      python benchmarks/real_agreement.py --consensus 0.05,0.3,1,4 [--world]
       [--flip-cost 0.05]  (the repair's 2D prior per relabelled frame; 0.05 was its value until 2026-12-05)
 """
 
@@ -67,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flip-cost", type=float, default=None,
                         help="the repair's prior per relabelled frame in 2D (synsp.repair.FLIP_COST_2D) instead")
     parser.add_argument("--world", action="store_true", help="the metric 3D world landmarks (mm) instead of pixels")
+    parser.add_argument("--consensus", default=None,
+                        help="comma-separated priors: the repair alone against the models' consensus labels")
     parser.add_argument("--data", type=Path, default=None, help="another file of the same layout")
     args = parser.parse_args(argv)
 
@@ -92,9 +102,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# reproduce: python benchmarks/real_agreement.py --methods {args.methods}"
           + (" --no-repair" if args.no_repair else "")
           + (f" --flip-cost {args.flip_cost:g}" if args.flip_cost is not None else "")
-          + (" --world" if args.world else ""))
+          + (" --world" if args.world else "") + (f" --consensus {args.consensus}" if args.consensus else ""))
     print(f"{path.name}: {frames} frames in {len(segs)} segments {segs}, median body height {height:.0f} px; "
           f"repair {'off' if args.no_repair else 'on'}\n")
+    if args.consensus:
+        scores = {m: np.asarray(data[m], dtype=np.float64)[..., 2] for m in MODELS}
+        return _consensus(raw, scores, segs, [float(v) for v in args.consensus.split(",")], args.world)
     print(f"| method | 33 landmarks: distance to another model's raw output ({unit}) | 12 body joints ({unit}) | "
           f"body Accel ({unit}/frame^2) |")
     print("|---|---|---|---|")
@@ -114,6 +127,57 @@ def main(argv: list[str] | None = None) -> int:
                         body.append(d[:, BODY].ravel())
         print(f"| {method} | {np.mean(np.concatenate(every)):.2f} | {np.mean(np.concatenate(body)):.2f} | "
               f"{np.mean(np.concatenate(accel)):.2f} |")
+    return 0
+
+
+def _consensus(raw: dict, scores: dict, segs: list, priors: list[float], world: bool) -> int:
+    import numpy as np
+
+    import synsp.repair
+    from synsp.repair import limb_groups, repair_inversions
+
+    def exchanged(a, b, pairs, margin=1.2):  # (clearly exchanged, clearly as labelled) per frame
+        left, right = pairs[:, 0], pairs[:, 1]
+        def dist(p, q):
+            return np.linalg.norm(p - q, axis=-1).sum(-1)
+
+        same = dist(a[:, left], b[:, left]) + dist(a[:, right], b[:, right])
+        swap = dist(a[:, left], b[:, right]) + dist(a[:, right], b[:, left])
+        return swap * margin < same, same * margin < swap
+
+    truth = {}
+    for m in MODELS:
+        o1, o2 = [o for o in MODELS if o != m]
+        for a, b in segs:
+            for g, pairs in limb_groups("mediapipe33").items():
+                pairs = np.asarray(pairs)
+                inv1, same1 = exchanged(raw[m][a:b], raw[o1][a:b], pairs)
+                inv2, same2 = exchanged(raw[m][a:b], raw[o2][a:b], pairs)
+                agree = exchanged(raw[o1][a:b], raw[o2][a:b], pairs)[1]
+                truth[(m, a, g)] = np.where(inv1 & inv2 & agree, 1, np.where(same1 & same2 & agree, 0, -1))
+    count = {v: sum(int((t == v).sum()) for t in truth.values()) for v in (1, 0, -1)}
+    print(f"consensus group-frames ({'3D world landmarks' if world else '2D'}): inverted {count[1]}, as labelled "
+          f"{count[0]}, not decided {count[-1]}\n")
+    print("| prior per relabelled frame | inversions undone | correct labels exchanged |\n|---|---|---|")
+    name = "FLIP_COST_3D" if world else "FLIP_COST_2D"
+    kept = getattr(synsp.repair, name)
+    try:
+        for prior in priors:
+            setattr(synsp.repair, name, prior)
+            hit = missed = wrong = right = 0
+            for m in MODELS:
+                for a, b in segs:
+                    r = repair_inversions(raw[m][a:b], "mediapipe33", scores[m][a:b])
+                    for k, g in enumerate(r.groups):
+                        t, f = truth[(m, a, g)], r.flipped[:, k]
+                        hit += int((f & (t == 1)).sum())
+                        missed += int((~f & (t == 1)).sum())
+                        wrong += int((f & (t == 0)).sum())
+                        right += int((~f & (t == 0)).sum())
+            print(f"| {prior:g}{' (default)' if prior == kept else ''} | {hit} of {hit + missed} | "
+                  f"{wrong} of {wrong + right} |")
+    finally:
+        setattr(synsp.repair, name, kept)
     return 0
 
 

@@ -355,7 +355,8 @@ def test_real_agreement_three_blazepose_models_judge_the_repair(capsys, monkeypa
     # to the others' raw output; with the repair's former 2D prior it moved it away (legs kept exchanged)
     import synsp.repair
 
-    monkeypatch.setattr(synsp.repair, "FLIP_COST_2D", synsp.repair.FLIP_COST_2D)  # --flip-cost sets it
+    default = synsp.repair.FLIP_COST_2D
+    monkeypatch.setattr(synsp.repair, "FLIP_COST_2D", default)  # --flip-cost sets it
     out = _run("real_agreement.py", ["--methods", "input,butterworth"], capsys)
     assert "reproduce: python benchmarks/real_agreement.py --methods input,butterworth" in out
     assert "189 frames in 2 segments" in out
@@ -367,3 +368,9 @@ def test_real_agreement_three_blazepose_models_judge_the_repair(capsys, monkeypa
     out = _run("real_agreement.py", ["--methods", "input,butterworth", "--world", "--no-repair"], capsys)
     rows = _table_rows(out)  # the metric 3D landmarks, mm
     assert "--no-repair --world" in out and 100 < rows["input"][1] < 140 and rows["butterworth"][1] < rows["input"][1]
+    synsp.repair.FLIP_COST_2D = default
+    out = _run("real_agreement.py", ["--consensus", f"0.05,{default:g}"], capsys)  # the repair against the consensus
+    cells = {line.split("|")[1].strip(): [int(c.split(" of ")[0]) for c in line.split("|")[2:4]]
+             for line in out.splitlines() if line.startswith("| 0.05 ") or "(default)" in line}
+    ours = cells[f"{default:g} (default)"]
+    assert ours[0] >= cells["0.05"][0] and ours[1] < cells["0.05"][1] / 4
