@@ -24,10 +24,11 @@ inverted in a frame where it matches the other two models' labels exchanged (by 
 distances) and those two agree with each other, read right where it matches both as labelled; other frames
 are not counted (an inversion all three share is not seen).  For each prior per relabelled frame (2D:
 ``FLIP_COST_2D``; with ``--world`` the 3D one), how many of those inversions the repair undoes and how many
-correct labels it exchanges.
+correct labels it exchanges; ``--online 30``: the stream's repair (``synsp.repair.OnlineRepair``, that many
+frames of delay) instead of the offline one.
 
 Run:  python benchmarks/real_agreement.py [--methods input,butterworth,kalman-rts,default] [--no-repair] [--world]
-      python benchmarks/real_agreement.py --consensus 0.05,0.3,1,4 [--world]
+      python benchmarks/real_agreement.py --consensus 0.05,0.3,1,4 [--world] [--online 30]
       [--flip-cost 0.05]  (the repair's 2D prior per relabelled frame; 0.05 was its value until 2026-12-05)
 """
 
@@ -77,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--world", action="store_true", help="the metric 3D world landmarks (mm) instead of pixels")
     parser.add_argument("--consensus", default=None,
                         help="comma-separated priors: the repair alone against the models' consensus labels")
+    parser.add_argument("--online", type=int, default=None, help="with --consensus: the stream's repair, this delay")
     parser.add_argument("--data", type=Path, default=None, help="another file of the same layout")
     args = parser.parse_args(argv)
 
@@ -102,12 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# reproduce: python benchmarks/real_agreement.py --methods {args.methods}"
           + (" --no-repair" if args.no_repair else "")
           + (f" --flip-cost {args.flip_cost:g}" if args.flip_cost is not None else "")
-          + (" --world" if args.world else "") + (f" --consensus {args.consensus}" if args.consensus else ""))
+          + (" --world" if args.world else "") + (f" --consensus {args.consensus}" if args.consensus else "")
+          + (f" --online {args.online}" if args.online is not None else ""))
     print(f"{path.name}: {frames} frames in {len(segs)} segments {segs}, median body height {height:.0f} px; "
           f"repair {'off' if args.no_repair else 'on'}\n")
     if args.consensus:
         scores = {m: np.asarray(data[m], dtype=np.float64)[..., 2] for m in MODELS}
-        return _consensus(raw, scores, segs, [float(v) for v in args.consensus.split(",")], args.world)
+        return _consensus(raw, scores, segs, [float(v) for v in args.consensus.split(",")], args.world, args.online)
     print(f"| method | 33 landmarks: distance to another model's raw output ({unit}) | 12 body joints ({unit}) | "
           f"body Accel ({unit}/frame^2) |")
     print("|---|---|---|---|")
@@ -130,11 +133,21 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _consensus(raw: dict, scores: dict, segs: list, priors: list[float], world: bool) -> int:
+def _consensus(raw: dict, scores: dict, segs: list, priors: list[float], world: bool, online: int | None) -> int:
     import numpy as np
 
     import synsp.repair
-    from synsp.repair import limb_groups, repair_inversions
+    from synsp.repair import OnlineRepair, limb_groups, repair_inversions
+
+    def flipped(x, conf):  # (T, G) and the group names: the offline repair, or the stream's with `online` delay
+        if online is None:
+            r = repair_inversions(x, "mediapipe33", conf)
+            return r.flipped, r.groups
+        rep, out = OnlineRepair("mediapipe33", online), []
+        for t in range(len(x)):
+            out += rep.push(x[t], conf[t])
+        out += rep.finish()
+        return np.stack([f for _, f in out]), rep.groups
 
     def exchanged(a, b, pairs, margin=1.2):  # (clearly exchanged, clearly as labelled) per frame
         left, right = pairs[:, 0], pairs[:, 1]
@@ -167,9 +180,9 @@ def _consensus(raw: dict, scores: dict, segs: list, priors: list[float], world: 
             hit = missed = wrong = right = 0
             for m in MODELS:
                 for a, b in segs:
-                    r = repair_inversions(raw[m][a:b], "mediapipe33", scores[m][a:b])
-                    for k, g in enumerate(r.groups):
-                        t, f = truth[(m, a, g)], r.flipped[:, k]
+                    labels, names = flipped(raw[m][a:b], scores[m][a:b])
+                    for k, g in enumerate(names):
+                        t, f = truth[(m, a, g)], labels[:, k]
                         hit += int((f & (t == 1)).sum())
                         missed += int((~f & (t == 1)).sum())
                         wrong += int((f & (t == 0)).sum())

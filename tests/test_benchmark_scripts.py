@@ -350,6 +350,12 @@ def test_bvh_rotations_benchmark_on_a_file_of_its_own(tmp_path, capsys):
     assert rows["butterworth"][1][0] < rows["input"][1][0]
 
 
+def _counts(out: str) -> dict[str, list[int]]:
+    """The ``--consensus`` table's rows of the 0.05 prior and the default: ``[undone, correct labels exchanged]``."""
+    return {line.split("|")[1].strip(): [int(c.split(" of ")[0]) for c in line.split("|")[2:4]]
+            for line in out.splitlines() if line.startswith("| 0.05 ") or "(default)" in line}
+
+
 def test_real_agreement_three_blazepose_models_judge_the_repair(capsys, monkeypatch):
     # real MediaPipe output (lite / full / heavy on the Sports2D video): a filter brings each model's track closer
     # to the others' raw output; with the repair's former 2D prior it moved it away (legs kept exchanged)
@@ -370,7 +376,9 @@ def test_real_agreement_three_blazepose_models_judge_the_repair(capsys, monkeypa
     assert "--no-repair --world" in out and 100 < rows["input"][1] < 140 and rows["butterworth"][1] < rows["input"][1]
     synsp.repair.FLIP_COST_2D = default
     out = _run("real_agreement.py", ["--consensus", f"0.05,{default:g}"], capsys)  # the repair against the consensus
-    cells = {line.split("|")[1].strip(): [int(c.split(" of ")[0]) for c in line.split("|")[2:4]]
-             for line in out.splitlines() if line.startswith("| 0.05 ") or "(default)" in line}
+    cells = _counts(out)
     ours = cells[f"{default:g} (default)"]
     assert ours[0] >= cells["0.05"][0] and ours[1] < cells["0.05"][1] / 4
+    out = _run("real_agreement.py", ["--consensus", f"0.05,{default:g}", "--online", "30"], capsys)  # the stream's
+    cells = _counts(out)
+    assert "--online 30" in out and cells[f"{default:g} (default)"][1] < cells["0.05"][1] / 4

@@ -118,9 +118,8 @@ That is for live analysis, broadcast, coaching and
 dashboards, which accept a second or two; interactive uses (games, AR) keep
 the default ``repair=False`` (or a causal model) and take the inversions as they come.
 The frames come out relabelled (the confidences with them) and equal to
-offline refinement with repair (in 2D: with the 3D prior per relabelled frame,
-``synsp.repair.FLIP_COST_3D``, which the stream keeps; see :class:`~synsp.repair.OnlineRepair`)
-where the delay settles each frame's labels as the whole track does: an inversion that ends within the delay, or a
+offline refinement with repair where the delay settles each frame's labels
+as the whole track does: an inversion that ends within the delay, or a
 longer one whose start alone is clear evidence.  A longer inversion can be
 left for a while before its end comes into view; one at a track's start is
 repaired when the delay covers about twice its length, else left (and some
