@@ -90,6 +90,11 @@ def test_inversions_benchmark_quick(capsys):
     assert mpjpe["butterworth + repair"] < mpjpe["butterworth"]
     timing = [r for r in rows if r[1].strip().startswith("2,000 x 17")][0]
     assert float(timing[2]) > 0 and float(timing[3]) > 0
+    out = _run("inversions.py", ["--frames", "400", "--cases", "2d", "--online", "1", "--delay", "30"], capsys)
+    rows = [r.split("|") for r in out.splitlines() if r.startswith("| 2D")]
+    assert "--online 1 --delay 30" in out and len(rows) == 2  # the two orders, one prior
+    for r in rows:  # offline and the stream's repair restore most of the inversions (restored % of N / wrong)
+        assert float(r[4].split("%")[0]) > 80 and float(r[5].split("%")[0]) > 50
 
 
 def test_validation_robustness_rows_run_and_a_filter_harms_fast_clean_motion_more(capsys):

@@ -79,8 +79,8 @@ from .skeletons import BODY_JOINTS, Skeleton, get_skeleton
 from .timeseries import second_difference
 from .validation import SynspInputError, absurd_joints, check_poses, to_numpy
 
-__all__ = ["FLIP_COST_2D", "FLIP_COST_3D", "GROUPS", "InversionRepair", "default_flip_cost", "OnlineRepair", "decided_pairs", "group_scales", "limb_groups",
-           "repair_inversions", "relabel", "repair_poses"]
+__all__ = ["FLIP_COST_2D", "FLIP_COST_3D", "GROUPS", "decided_pairs", "default_flip_cost", "group_scales",
+           "InversionRepair", "limb_groups", "OnlineRepair", "relabel", "repair_inversions", "repair_poses"]
 
 GROUPS = ("arms", "legs", "head", "other")
 #: ``flip_cost`` by default (None): per relabelled frame, in 3D and in 2D (see the module docstring, *Model*)
@@ -621,10 +621,10 @@ class OnlineRepair:
 
     Prior: ``flip_cost`` as offline (None: by the frames' dimension).  In 2D its value needs the inversion's
     end in view more often: with 30 frames of delay it restored 89 % of the simulated 2D inversions against 92 %
-    with the 3D value (72 group-frames wrongly relabelled against 39, of about 24,000), but on real MediaPipe
-    output judged by three BlazePose models' consensus (``python benchmarks/real_agreement.py --consensus
-    0.05,1 --online 30``) it exchanged 23 of 1,074 correct group-frames against 173 and undid 47 of
-    70 inversions against 45.
+    with the 3D value and relabelled 72 group-frames wrongly against 39, of about 24,000 (``python
+    benchmarks/inversions.py --cases 2d --online 0.05,1``), but on real MediaPipe output judged by three
+    BlazePose models' consensus (``python benchmarks/real_agreement.py --consensus 0.05,1 --online 30``) it
+    exchanged 23 of 1,074 correct group-frames against 173 and undid 47 of 70 inversions against 45.
     """
 
     def __init__(self, skeleton: Any, delay: int = 30, *, switch_cost: float = 10.0, flip_cost: float | None = None,
