@@ -159,10 +159,14 @@ def json_style(text: str) -> dict[str, Any]:
             "end": "\n" if text.endswith("\n") else ""}
 
 
-def dump_json(doc: Any, style: dict[str, Any]) -> str:
-    """``doc`` as JSON text in the ``style`` of :func:`json_style`.  (``json.dumps``, unlike
+def dump_json(doc: Any, style: dict[str, Any], depth: int = 0) -> str:
+    """``doc`` as JSON text in the ``style`` of :func:`json_style`; ``depth`` > 0: a value nested that deep in a
+    document of that style (its lines indented to match, no final newline).  (``json.dumps``, unlike
     ``json.dump``, uses the C encoder: several times faster on large documents.)"""
-    return json.dumps(doc, ensure_ascii=False, indent=style["indent"], separators=style["separators"]) + style["end"]
+    text = json.dumps(doc, ensure_ascii=False, indent=style["indent"], separators=style["separators"])
+    if depth == 0:
+        return text + style["end"]
+    return text.replace("\n", "\n" + style["indent"] * depth) if style["indent"] else text
 
 
 def kind_of(v: Any) -> str:
@@ -463,27 +467,47 @@ def _frame_index(src: Path, keys: list[Any], what: str) -> dict[Any, int]:
 def _mmpose1_frames(src: Path, frames: list, prefix: tuple) -> tuple[list[_Frame], int]:
     """``[{"frame_id", "instances"}, ...]`` -> frames; index = frame_id - min(frame_id) (a frame
     without ``frame_id`` counts as its position in the list)."""
-    ids = []
-    for k, fr in enumerate(frames):
-        if not isinstance(fr, dict) or not isinstance(fr.get("instances"), list):
-            found = f"an object with keys {sorted(fr)}" if isinstance(fr, dict) else kind_of(fr)
-            raise SynspInputError(
-                f"{src}: frame {k} is {found}; expected {{'frame_id': int, 'instances': [...]}} "
-                "like the first frame")
-        fid = fr.get("frame_id", k)
-        if not isinstance(fid, int) or isinstance(fid, bool):
-            raise SynspInputError(f"{src}: frame {k}: 'frame_id' is {fid!r}; expected an integer")
-        ids.append(fid)
+    parsed = [_frame_instances(src, k, fr, prefix) for k, fr in enumerate(frames)]
+    ids = [fid for fid, _ in parsed]
+    first = _first_frame_id(src, ids)
+    return [(fid - first, entries) for fid, entries in parsed], (max(ids) - first + 1 if ids else 0)
+
+
+def _frame_instances(src: Path, k: int, fr: Any, prefix: tuple) -> tuple[int, list[tuple[tuple, Any, str]]]:
+    """One ``{"frame_id", "instances"}`` item of a video's list: its frame_id and instances as
+    ``(location, instance, name)``."""
+    if not isinstance(fr, dict) or not isinstance(fr.get("instances"), list):
+        found = f"an object with keys {sorted(fr)}" if isinstance(fr, dict) else kind_of(fr)
+        raise SynspInputError(
+            f"{src}: frame {k} is {found}; expected {{'frame_id': int, 'instances': [...]}} like the first frame")
+    fid = fr.get("frame_id", k)
+    if not isinstance(fid, int) or isinstance(fid, bool):
+        raise SynspInputError(f"{src}: frame {k}: 'frame_id' is {fid!r}; expected an integer")
+    return fid, [(prefix + (k, "instances", n), inst, f"frame_id {fid}, instance {n}")
+                 for n, inst in enumerate(fr["instances"])]
+
+
+def _first_frame_id(src: Path, ids: list[int]) -> int:
+    """The smallest of a video's frame_ids (frame 0), after checking none repeats."""
     dup, count = Counter(ids).most_common(1)[0] if ids else (None, 1)
     if count > 1:
         raise SynspInputError(f"{src}: frame_id {dup} appears in {count} frames; expected each once")
-    first = min(ids, default=0)
-    out = [
-        (fid - first, [(prefix + (k, "instances", n), inst, f"frame_id {fid}, instance {n}")
-                       for n, inst in enumerate(fr["instances"])])
-        for k, (fid, fr) in enumerate(zip(ids, frames))
-    ]
-    return out, (max(ids) - first + 1 if ids else 0)
+    return min(ids, default=0)
+
+
+def _mmpose0_instances(src: Path, k: int, fr: Any) -> list[tuple[tuple, Any, str]]:
+    """Frame ``k`` of an MMPose 0.x list (a list of instances) as ``(location, instance, name)``."""
+    if not isinstance(fr, list):
+        raise SynspInputError(f"{src}: frame {k} is {kind_of(fr)}; expected a list of instances (MMPose 0.x layout)")
+    return [((k, n), inst, f"frame {k}, instance {n}") for n, inst in enumerate(fr)]
+
+
+def _coco_result(src: Path, k: int, e: Any) -> str:
+    """How messages name COCO result ``k``, after checking it is an object with an ``image_id``."""
+    if not isinstance(e, dict) or "image_id" not in e:
+        found = f"an object with keys {sorted(e)[:8]}" if isinstance(e, dict) else kind_of(e)
+        raise SynspInputError(f"{src}: result {k} is {found}; expected {{'image_id', 'keypoints', ...}}")
+    return f"result {k} (image_id {e['image_id']!r})"
 
 
 def _image_frame(instances: list, prefix: tuple) -> tuple[list[_Frame], int]:
@@ -521,12 +545,7 @@ def _layout(doc: Any, src: Path) -> tuple[str, str, list[_Frame], int, dict]:
         raise SynspInputError(f"{src}: the document is an empty list (no frames); expected {_EXPECTED}")
     head = doc[0]
     if isinstance(head, list):
-        for k, fr in enumerate(doc):
-            if not isinstance(fr, list):
-                raise SynspInputError(
-                    f"{src}: frame {k} is {kind_of(fr)}; expected a list of instances (MMPose 0.x layout)")
-        frames = [(k, [((k, n), inst, f"frame {k}, instance {n}") for n, inst in enumerate(fr)])
-                  for k, fr in enumerate(doc)]
+        frames = [(k, _mmpose0_instances(src, k, fr)) for k, fr in enumerate(doc)]
         return "mmpose0", "xys", frames, len(doc), {}
     if isinstance(head, dict) and "instances" in head:
         return ("mmpose1", "xy") + _mmpose1_frames(src, doc, ()) + ({},)
@@ -543,14 +562,11 @@ def _coco_encoding(entries: list) -> str:
 
 
 def _coco_results(doc: list, src: Path) -> tuple[str, str, list[_Frame], int, dict]:
-    for k, e in enumerate(doc):
-        if not isinstance(e, dict) or "image_id" not in e:
-            found = f"an object with keys {sorted(e)[:8]}" if isinstance(e, dict) else kind_of(e)
-            raise SynspInputError(f"{src}: result {k} is {found}; expected {{'image_id', 'keypoints', ...}}")
+    names = [_coco_result(src, k, e) for k, e in enumerate(doc)]
     index = _frame_index(src, [e["image_id"] for e in doc], "image_id")
     frames: dict[int, list] = {i: [] for i in range(len(index))}
-    for k, e in enumerate(doc):
-        frames[index[e["image_id"]]].append(((k,), e, f"result {k} (image_id {e['image_id']!r})"))
+    for k, (e, where) in enumerate(zip(doc, names)):
+        frames[index[e["image_id"]]].append(((k,), e, where))
     return "coco-results", _coco_encoding(doc), list(frames.items()), len(index), {}
 
 
@@ -639,24 +655,6 @@ def _alphapose_ids(idx: list[Any], instances: list[Instance]) -> list[Instance]:
     return [dataclasses.replace(inst, track_id=i) for inst, i in zip(instances, ids)]
 
 
-#: the layouts read item by item (a video's list of frames or of results), never held whole (see read())
-_STREAMED = ("mmpose1", "mmpose1-demo", "mmpose0", "coco-results")
-
-
-def _frame_instances(src: Path, k: int, fr: Any, prefix: tuple) -> tuple[int, list[tuple[tuple, Any, str]]]:
-    """One ``{"frame_id", "instances"}`` item of a video's list: its frame_id and instances as
-    ``(location, instance, name)``."""
-    if not isinstance(fr, dict) or not isinstance(fr.get("instances"), list):
-        found = f"an object with keys {sorted(fr)}" if isinstance(fr, dict) else kind_of(fr)
-        raise SynspInputError(
-            f"{src}: frame {k} is {found}; expected {{'frame_id': int, 'instances': [...]}} like the first frame")
-    fid = fr.get("frame_id", k)
-    if not isinstance(fid, int) or isinstance(fid, bool):
-        raise SynspInputError(f"{src}: frame {k}: 'frame_id' is {fid!r}; expected an integer")
-    return fid, [(prefix + (k, "instances", n), inst, f"frame_id {fid}, instance {n}")
-                 for n, inst in enumerate(fr["instances"])]
-
-
 def _head_style(p: Path) -> dict[str, Any]:
     """:func:`json_style` of the file's first characters (its final newline: set by the caller)."""
     with (gzip.open if p.name.lower().endswith(".gz") else open)(p, "rb") as fh:
@@ -696,24 +694,18 @@ class _Streamed:
                     out.append(_decode(src, fid, order, loc, inst, where, "xy"))
             elif layout == "mmpose0":
                 self.encoding = "xys"
-                if not isinstance(item, list):
-                    raise SynspInputError(
-                        f"{src}: frame {k} is {kind_of(item)}; expected a list of instances (MMPose 0.x layout)")
-                for n, inst in enumerate(item):
-                    out.append(_decode(src, k, n, (k, n), inst, f"frame {k}, instance {n}", "xys"))
+                for n, (loc, inst, where) in enumerate(_mmpose0_instances(src, k, item)):
+                    out.append(_decode(src, k, n, loc, inst, where, "xys"))
                 self.ids.append(k)
             else:  # coco-results: frames numbered once every image id is known
-                if not isinstance(item, dict) or "image_id" not in item:
-                    found = f"an object with keys {sorted(item)[:8]}" if isinstance(item, dict) else kind_of(item)
-                    raise SynspInputError(f"{src}: result {k} is {found}; expected {{'image_id', 'keypoints', ...}}")
+                where = _coco_result(src, k, item)
                 if k == 0:
                     self.encoding = "wholebody" if "foot_kpts" in item else "flat"
                 elif self.encoding == "flat" and "foot_kpts" in item:
                     return False  # whole-body parts after flat results: the whole-file reader says what is wrong
-                image = item["image_id"]
-                self.ids.append(image)
+                self.ids.append(item["image_id"])
                 self.idx.append(item.get("idx"))
-                out.append(_decode(src, 0, 0, (k,), item, f"result {k} (image_id {image!r})", self.encoding))
+                out.append(_decode(src, 0, 0, (k,), item, where, self.encoding))
         return True
 
     def frames(self, layout: str) -> int:
@@ -728,18 +720,16 @@ class _Streamed:
                 inst.frame = index[image]
                 inst.order = counts[inst.frame] = counts.get(inst.frame, -1) + 1
             return len(index)
-        dup, count = Counter(ids).most_common(1)[0]
-        if count > 1:
-            raise SynspInputError(f"{src}: frame_id {dup} appears in {count} frames; expected each once")
-        first = min(ids)
+        first = _first_frame_id(src, ids)
         for inst in self.instances:
             inst.frame -= first
         return max(ids) - first + 1
 
 
 def _read_streamed(p: Path) -> tuple[str, str, list[Instance], int, dict, dict[str, Any]] | None:
-    """A video's list read one item at a time (``_STREAMED`` layouts): ``(layout, encoding, instances, number of
-    frames, dataset meta, stream facts)``; None for every other layout (read whole)."""
+    """A video's list read one item at a time (layouts mmpose1, mmpose1-demo, mmpose0, coco-results): ``(layout,
+    encoding, instances, number of frames, dataset meta, stream facts)``; None for every other layout (read
+    whole)."""
     try:
         first, found = _scan(p, (b'"instance_info"',), lambda f, found: f != b"{" or bool(found))
     except (OSError, EOFError, zlib.error):
@@ -901,8 +891,7 @@ def _write_streamed(target: Path, pose_file: PoseFile, rows: list[tuple[np.ndarr
                 except (KeyError, IndexError, TypeError, AttributeError):
                     raise SynspInputError(changed) from None
             if k in edits:
-                text = json.dumps(item, ensure_ascii=False, indent=style["indent"], separators=style["separators"])
-                s.replace(text.replace("\n", "\n" + style["indent"] * depth) if style["indent"] else text)
+                s.replace(dump_json(item, style, depth))
 
     def write(fh: Any) -> None:
         try:
