@@ -503,6 +503,11 @@ def _read_csv(p: Path, dims: int, units: str | None) -> PoseFile:
                     units=_check_units(units) if units is not None else _guess_units(all_xy), source=p, meta=meta)
 
 
+def _person_cell(r: list[str], person_col: int | None) -> str:
+    """A row's person cell, stripped ("0": a file without a person column, one person)."""
+    return r[person_col].strip() if person_col is not None else "0"
+
+
 def _checked_row(p: Path, r: list[str], width: int, line: int) -> list[str]:
     if len(r) < width:  # a cut row (a writer stopped, a lost delimiter): never guess which cells are missing
         raise SynspInputError(f"{p}, line {line}: {len(r)} cells for {width} columns; every row needs a cell "
@@ -529,7 +534,7 @@ def _read_csv_values(p: Path, header: list[str], layout: str, rows: Iterator[lis
             r = _checked_row(p, r, width, line)
             frame = _frame_number(r[frame_col], p, line, header[frame_col])
             j = _landmark_index(r[cols["landmark"]], p, line, header[cols["landmark"]], named)
-            person = r[person_col].strip() if person_col is not None else "0"
+            person = _person_cell(r, person_col)
             persons.setdefault(person)
             key = (person, frame)
             vals = values.get(key)
@@ -563,7 +568,7 @@ def _read_csv_values(p: Path, header: list[str], layout: str, rows: Iterator[lis
             line = i + 2
             r = _checked_row(p, r, width, line)
             frame = _frame_number(r[frame_col], p, line, header[frame_col]) if frame_col is not None else i
-            person = r[person_col].strip() if person_col is not None else "0"
+            person = _person_cell(r, person_col)
             persons.setdefault(person)
             key = (person, frame)
             if key in values:
@@ -584,7 +589,7 @@ def _first_line(p: Path, header: list[str], cols: dict, person_col: int | None, 
         rows = _csv_rows(p, fh)
         next(rows)
         for i, r in enumerate(rows):
-            if ((r[person_col].strip() if person_col is not None else "0") == person
+            if (_person_cell(r, person_col) == person
                     and _frame_number(r[cols["frame"]], p, i + 2, header[cols["frame"]]) == frame
                     and _landmark_index(r[cols["landmark"]], p, i + 2, header[cols["landmark"]], set()) == j):
                 return i + 2
@@ -706,7 +711,7 @@ def _write_csv_like(p: Path, pf: PoseFile) -> Path:
         cells = [(k, long_cols[ch]) for k, ch in enumerate(_CHANNELS[:d]) if ch in long_cols]
 
     def new_row(r: list[str], line: int, i: int) -> list[str]:
-        tid = ids.get(r[person_col].strip() if person_col is not None else "0")
+        tid = ids.get(_person_cell(r, person_col))
         index = at.get(tid)
         if index is None:
             return r
@@ -735,10 +740,8 @@ def _write_csv_like(p: Path, pf: PoseFile) -> Path:
                 out.writerow(new_row(r, i + 2, i))
         added: list[list[str]] = []  # a track's frames the file did not have: rows appended for them
         for t in pf.tracks:
-            had = meta["present"].get(t.track_id, np.empty(0, dtype=np.int64))
-            for f, kp in zip(t.frames.tolist(), t.keypoints):
-                if len(had) and had[min(np.searchsorted(had, f), len(had) - 1)] == f:
-                    continue
+            new = np.flatnonzero(~np.isin(t.frames, meta["present"].get(t.track_id, [])))
+            for f, kp in zip(t.frames[new].tolist(), t.keypoints[new]):
                 w = _append_rows(added, header, layout, t.track_id, f, frame_col, person_col, wide, long_cols, K)
                 for j in range(K):
                     for c in range(d):
