@@ -56,19 +56,43 @@ def as_path(path: Any, what: str = "path") -> Path:
     raise SynspInputError(f"{what} must be a file path (str or os.PathLike); found {type(path).__name__}")
 
 
-def read_text(path: Any) -> str:
-    """Whole text of ``path``; ``*.gz`` files are decompressed.  Errors name the file."""
+def open_file(path: Any, mode: str = "rt", newline: str | None = None) -> IO:
+    """``path`` opened for reading, text (``"rt"``: UTF-8, undecodable bytes replaced; ``newline`` as for
+    :func:`open`) or bytes (``"rb"``); a name ending in ``.gz`` is decompressed as it is read.  A missing
+    file, a folder or an unreadable one raises :class:`SynspInputError` naming it."""
     p = as_path(path)
     if not p.is_file():
         raise SynspInputError(f"{p}: file not found" if not p.exists() else f"{p}: not a regular file")
+    text = {} if mode == "rb" else {"encoding": "utf-8", "errors": "replace", "newline": newline}
     try:
         if p.name.lower().endswith(".gz"):
-            with gzip.open(p, "rt", encoding="utf-8", errors="replace") as fh:
-                return fh.read()
-        with open(p, encoding="utf-8", errors="replace") as fh:
+            return gzip.open(p, mode, **text)
+        return open(p, mode, **text)
+    except OSError as exc:
+        raise SynspInputError(f"{p}: cannot read the file ({exc})") from exc
+
+
+def read_text(path: Any) -> str:
+    """Whole text of ``path``; ``*.gz`` files are decompressed.  Errors name the file."""
+    p = as_path(path)
+    try:
+        with open_file(p) as fh:
             return fh.read()
     except (OSError, EOFError, zlib.error) as exc:  # bad gzip stream, truncated gzip, ...
         raise SynspInputError(f"{p}: cannot read the file ({exc})") from exc
+
+
+def text_lines(path: Any) -> Iterator[str]:
+    """The lines of ``path`` one at a time, without their line ends (as ``str.splitlines`` gives them for
+    ``\\n``, ``\\r\\n`` and ``\\r``), so that a long file is never held whole; ``*.gz`` decompressed.  Errors,
+    also while reading on, name the file."""
+    p = as_path(path)
+    with open_file(p) as fh:
+        try:
+            for line in fh:
+                yield line.rstrip("\n")
+        except (OSError, EOFError, zlib.error) as exc:
+            raise SynspInputError(f"{p}: cannot read the file ({exc})") from exc
 
 
 #: the largest array (declared size, in bytes) the ``.npy`` / ``.npz`` readers accept; checked from the

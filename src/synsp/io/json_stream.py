@@ -14,13 +14,13 @@ bytes read, so a writer can refuse a source that changed since it was read.
 from __future__ import annotations
 
 import codecs
-import gzip
 import json
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from synsp.io._common import open_file
 from synsp.validation import SynspInputError
 
 __all__ = ["JsonStream"]
@@ -47,13 +47,7 @@ class JsonStream:
         self._decode = codecs.getincrementaldecoder("utf-8")("replace")
 
     def __enter__(self) -> JsonStream:
-        p = self.path
-        if not p.is_file():
-            raise SynspInputError(f"{p}: file not found" if not p.exists() else f"{p}: not a regular file")
-        try:
-            self._fh = gzip.open(p, "rb") if p.name.lower().endswith(".gz") else open(p, "rb")
-        except OSError as exc:
-            raise SynspInputError(f"{p}: cannot read the file ({exc})") from exc
+        self._fh = open_file(self.path, "rb")
         return self
 
     def __exit__(self, *exc: Any) -> None:

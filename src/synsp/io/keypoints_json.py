@@ -67,7 +67,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import gzip
 import itertools
 import json
 import math
@@ -82,7 +81,7 @@ from typing import Any
 import numpy as np
 
 from synsp.identity import repair_identities
-from synsp.io._common import as_path, atomic_write, read_text, reader_fps
+from synsp.io._common import as_path, atomic_write, open_file, read_text, reader_fps
 from synsp.io.json_stream import JsonStream
 from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError
@@ -389,9 +388,8 @@ def with_edits(doc: Any, edits: list[tuple[tuple, dict]]) -> Any:
 def _scan(p: Path, markers: tuple[bytes, ...], enough: Callable[[bytes, set[bytes]], bool]) -> tuple[bytes, set[bytes]]:
     """The first non-blank byte of ``p`` and which ``markers`` occur in it, reading chunks until
     ``enough(first, found)`` or the end (no parsing)."""
-    opener = gzip.open if p.name.lower().endswith(".gz") else open
     first, found, tail = b"", set(), b""
-    with opener(p, "rb") as fh:
+    with open_file(p, "rb") as fh:
         while chunk := fh.read(1 << 20):
             if not first:
                 stripped = chunk.lstrip(b" \t\r\n\xef\xbb\xbf")
@@ -431,7 +429,7 @@ def format_of(path: Any) -> str:
     first, found = _scan(p, (b'"instance_info"',), lambda f, found: f != b"{" or bool(found))
     if first == b"{":
         return "mmpose" if found else "coco"
-    with (gzip.open if p.name.lower().endswith(".gz") else open)(p, "rb") as fh:
+    with open_file(p, "rb") as fh:
         head = fh.read(1 << 16).lstrip(b" \t\r\n\xef\xbb\xbf")
     entry = re.match(rb"\[\s*(\{[^}]*)", head)  # the first object, up to its first "}"
     return "coco" if entry and b'"image_id"' in entry.group(1) else "mmpose"
@@ -657,7 +655,7 @@ def _alphapose_ids(idx: list[Any], instances: list[Instance]) -> list[Instance]:
 
 def _head_style(p: Path) -> dict[str, Any]:
     """:func:`json_style` of the file's first characters (its final newline: set by the caller)."""
-    with (gzip.open if p.name.lower().endswith(".gz") else open)(p, "rb") as fh:
+    with open_file(p, "rb") as fh:
         head = fh.read(1 << 14).decode("utf-8", errors="replace").lstrip("\ufeff")
     return json_style(head)
 

@@ -69,7 +69,6 @@ PoseFile carries, writing the rest of the original file back unchanged.
 from __future__ import annotations
 
 import csv
-import gzip
 import json
 import math
 import re
@@ -80,7 +79,7 @@ from typing import Any, Hashable, IO
 
 import numpy as np
 
-from synsp.io._common import MAX_FRAMES, as_path, atomic_write, npz_headers, read_npz, suffix_of
+from synsp.io._common import MAX_FRAMES, as_path, atomic_write, npz_headers, open_file, read_npz, suffix_of
 from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError, check_fps
 
@@ -229,12 +228,7 @@ def _csv_header(p: Path) -> list[str] | None:
 
 def _open_csv(p: Path) -> IO[str]:
     """The CSV's text, read as it goes (``.csv.gz`` decompressed); errors name the file."""
-    try:
-        if suffix_of(p) == ".csv.gz":
-            return gzip.open(p, "rt", encoding="utf-8", errors="replace", newline="")
-        return open(p, encoding="utf-8", errors="replace", newline="")
-    except OSError as exc:
-        raise SynspInputError(f"{p}: cannot read the file ({exc})") from exc
+    return open_file(p, newline="")
 
 
 def _csv_rows(p: Path, fh: IO[str]) -> Iterator[list[str]]:

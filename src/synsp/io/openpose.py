@@ -46,7 +46,6 @@ overwritten).  Files of the input folder that are not ``*_keypoints.json`` are n
 
 from __future__ import annotations
 
-import json
 import re
 import zlib
 from collections.abc import Hashable
