@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from scipy.spatial.transform import Rotation
 
-    from synsp.io.bvh import read
+    from synsp.io.bvh import read, read_bvh
     from synsp.kinematics import forward_kinematics
     from synsp.rotations import refine_rotations, rotation_filter
 
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     clips = []
     for path in files:
         pf = read(path, rotations=True)
-        m, rotating = pf.meta["motion"], pf.meta["rotating"]
+        m, rotating = read_bvh(path), pf.meta["rotating"]  # the motion for forward kinematics
         start = int(round(pf.fps))
         keep = slice(start, start + args.frames)
         clips.append((os.path.relpath(path, DATA) if path.startswith(DATA) else path, pf.fps, m, rotating,

@@ -16,10 +16,14 @@ demo JSON (``{"meta_info", "instance_info": [{"frame_id", "instances": [{"keypoi
 "keypoint_scores", "bbox", "bbox_score"}]}, ...]}``, 2D pixels, written one frame at a time), read frame by
 frame and written back in its own text (``--joints 17``: COCO's 17 instead). ``--mediapipe-csv long|wide``: one
 person's 33 MediaPipe Pose landmarks as a CSV of that layout (pixels, x, y, z, visibility), the same path.
+``--bvh``: a BVH of real mocap (``../shared/data/cmu_mocap/bvh_daz_aclstm/martial/06.bvh.gz``, 57 joints of which 43
+rotate, or ``--bvh-source``) played forwards and backwards to ``--frames`` at 30 fps, refined as joint rotations
+and written as a BVH (the same path: ``synsp refine hour.bvh -o out.bvh``).
 
 Run:  python benchmarks/long_input.py [--model synsp-h36m17-3d-w8] [--frames 108000] [--rotation-joints 22]
       python benchmarks/long_input.py --whole-body [--mmpose-json [--joints 17]] [--frames 108000]
       python benchmarks/long_input.py --mediapipe-csv long|wide [--frames 108000]
+      python benchmarks/long_input.py --bvh [--bvh-source file.bvh.gz] [--frames 108000]
 """
 
 from __future__ import annotations
@@ -45,7 +49,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --mmpose-json: keypoints per person (133 COCO-WholeBody, 17 COCO)")
     parser.add_argument("--mediapipe-csv", choices=("long", "wide"), default=None,
                         help="a MediaPipe Pose landmark CSV of this layout through the file path")
+    parser.add_argument("--bvh", action="store_true", help="a BVH of real mocap, looped, refined as rotations")
+    parser.add_argument("--bvh-source", default="../shared/data/cmu_mocap/bvh_daz_aclstm/martial/06.bvh.gz",
+                        help="with --bvh: the BVH (or .bvh.gz) to loop")
     args = parser.parse_args(argv)
+    if args.bvh:
+        return _bvh(args)
     if args.mediapipe_csv:
         return _mediapipe_csv(args)
     if args.rotation_joints is not None:
@@ -176,6 +185,38 @@ def _mediapipe_csv(args: argparse.Namespace) -> int:
     print(f"{args.frames} frames x 33 landmarks (a {args.mediapipe_csv} MediaPipe CSV of {size:,.0f} MiB, read row by "
           f"row, repaired, refined by {summary['model']}, written): {seconds:.1f} s ({args.frames / seconds:,.0f} "
           f"frames/s), peak RSS {peak:.0f} MiB (before: {before:.0f} MiB)")
+    return 0
+
+
+def _bvh(args: argparse.Namespace) -> int:
+    import gzip
+    import os
+    import tempfile
+    from pathlib import Path
+
+    source = Path(args.bvh_source)
+    if not source.is_file():
+        print(f"error: {source} not found; give a BVH with --bvh-source", file=sys.stderr)
+        return 2
+    with (gzip.open(source, "rt") if source.name.endswith(".gz") else open(source)) as fh:
+        lines = fh.read().splitlines()
+    at = next(k for k, line in enumerate(lines) if line.strip().upper() == "MOTION")
+    frames = [line for line in lines[at + 3:] if line.strip()]
+    loop = frames + frames[-2:0:-1]  # forwards, then backwards: no jump where it repeats
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / "hour.bvh", Path(tmp) / "refined.bvh"
+        with open(src, "w") as fh:
+            fh.write("\n".join(lines[:at]) + f"\nMOTION\nFrames: {args.frames}\nFrame Time: {1 / 30:.8f}\n")
+            for f in range(args.frames):
+                fh.write(loop[f % len(loop)] + "\n")
+        del lines, frames, loop
+        size = os.path.getsize(src) / 2**20
+        summary, seconds, before, peak = _timed_refine(src, dst)
+        assert os.path.getsize(dst) > 0.5 * os.path.getsize(src)
+    print(f"# reproduce: python benchmarks/long_input.py --bvh --bvh-source {args.bvh_source} --frames {args.frames}")
+    print(f"{args.frames} frames of {source.name} looped (a BVH of {size:,.0f} MiB, read, its rotations refined by "
+          f"{summary['model']}, written): {seconds:.1f} s ({args.frames / seconds:,.0f} frames/s), peak RSS "
+          f"{peak:.0f} MiB (before: {before:.0f} MiB)")
     return 0
 
 

@@ -290,3 +290,16 @@ def test_forward_kinematics_only_when_asked_for(bvh_file):
     assert "_kinematics" not in vars(m)
     np.testing.assert_allclose(m.positions, EXPECTED, atol=1e-9)
     assert "_kinematics" in vars(m) and m.global_rotations.shape == (5, 6, 3, 3)
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_windows_and_old_mac_line_ends_read_like_unix_ones(tmp_path, newline):
+    """The reader goes through the file line by line (an hour is never held whole): CRLF and CR line ends are
+    line ends as for str.splitlines, and the error line numbers count them the same."""
+    p = tmp_path / "crlf.bvh"
+    p.write_bytes(TEXT.replace("\n", newline).encode())
+    np.testing.assert_allclose(read_bvh(p).positions, EXPECTED, atol=1e-9)
+    bad = tmp_path / "bad.bvh"
+    bad.write_bytes((HEADER + "\n".join(FRAMES[:2] + ["0 0 x"] + FRAMES[3:]) + "\n").replace("\n", newline).encode())
+    with pytest.raises(SynspInputError, match=f"line {HEADER_LINES + 3}: frame 2 has 3 values"):
+        read_bvh(bad)

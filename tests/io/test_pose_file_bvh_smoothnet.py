@@ -278,3 +278,104 @@ def test_smoothnet_sequences_of_text_or_none_are_refused_clearly(tmp_path):
     np.savez(p, imgname=names, joints_3d=seqs)
     with pytest.raises(SynspInputError, match=r"sequence 1: holds object values"):
         read_pose_file(p, trust_pickle=True)
+
+
+_MIXED = """HIERARCHY
+ROOT hips
+{
+\tOFFSET 0 90 0
+\tCHANNELS 6 Xposition Yposition Zposition Zrotation Xrotation Yrotation
+\tJOINT spine
+\t{
+\t\tOFFSET 0 10 0
+\t\tCHANNELS 3 Xrotation Yrotation Zrotation
+\t\tEnd Site
+\t\t{
+\t\t\tOFFSET 0 20 0
+\t\t}
+\t}
+\tJOINT hinge
+\t{
+\t\tOFFSET 10 0 0
+\t\tCHANNELS 4 Xposition Yposition Zrotation Xrotation
+\t\tJOINT foot
+\t\t{
+\t\t\tOFFSET 0 -40 0
+\t\t\tCHANNELS 3 Yrotation Xrotation Zrotation
+\t\t\tEnd Site
+\t\t\t{
+\t\t\t\tOFFSET 0 0 10
+\t\t\t}
+\t\t}
+\t}
+}
+MOTION
+Frames: {frames}
+Frame Time: 0.0333333
+"""
+
+
+def _mixed_bvh(path, frames: int = 30, seed: int = 0) -> np.ndarray:
+    """A BVH with channels in several orders, a joint with two rotation channels and a translation, End Sites,
+    and first / last angles that turn past 180 degrees (written unwrapped); returns its channel values."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(frames)[:, None]
+    values = rng.normal(0.0, 5.0, (frames, 16)).round(4)
+    values[:, 0:3] += [100.0, 90.0, -50.0]
+    values[:, 3] = 150.0 + 2.0 * t[:, 0]  # the root's Z angle from 150 to beyond 180 (no jump in the file)
+    values[:, 4] = np.clip(values[:, 4], -60, 60)  # middle angles inside (-90, 90): one Euler triple
+    values[:, 7] = np.clip(values[:, 7], -60, 60)
+    values[:, 13] = -170.0 - 1.5 * t[:, 0]  # the foot's Y angle from -170 to beyond -180
+    values[:, 14] = np.clip(values[:, 14], -60, 60)
+    text = _MIXED.replace("{frames}", str(frames)) + "\n".join(" ".join(f"{v:.4f}" for v in row) for row in values)
+    path.write_text(text + "\n")
+    return values
+
+
+@pytest.mark.parametrize("chunk", [4, 8192])
+def test_a_bvh_of_mixed_channels_writes_back_its_own_numbers_chunk_by_chunk(tmp_path, monkeypatch, chunk):
+    """Read as rotations and written back unrefined, every channel keeps its value: the rotating joints' angles
+    through axis-angles (unwrapped across the chunks the conversion works in, so angles past 180 degrees come
+    back as written), the hinge's two rotation channels and its translation as read, the root's position."""
+    import synsp.io.bvh as bvh_io
+
+    monkeypatch.setattr(bvh_io, "_CHUNK", chunk)
+    values = _mixed_bvh(tmp_path / "mixed.bvh")
+    pf = bvh_io.read(tmp_path / "mixed.bvh", rotations=True)
+    assert pf.meta["joint_names"] == ["hips", "spine", "foot"] and pf.num_joints == 3
+    expected = Rotation.from_euler("ZXY", values[:, 3:6], degrees=True).as_rotvec()
+    np.testing.assert_allclose(pf.tracks[0].keypoints[:, 0], expected, atol=1e-9)
+    np.testing.assert_allclose(pf.meta["translation"][0], values[:, :3] + [0, 90, 0])
+    out = write_pose_file(tmp_path / "back.bvh", pf)
+    np.testing.assert_allclose(_motion_rows(out), values, atol=1e-6)
+    assert "CHANNELS 4 Xposition Yposition Zrotation Xrotation" in out.read_text()
+
+
+def test_a_long_bvh_is_read_as_rotations_without_a_matrix_per_joint_and_frame(tmp_path):
+    """An hour of BVH must stay in bounded memory: reading its rotations holds the channel values and the
+    axis-angles (and a block of lines at a time), not the file's text nor every joint's rotation matrices."""
+    import tracemalloc
+
+    from synsp.io.bvh import read
+
+    frames, joints = 40_000, 16
+    header = ["HIERARCHY", "ROOT j0", "{", "OFFSET 0 0 0", "CHANNELS 6 Xposition Yposition Zposition "
+              "Zrotation Yrotation Xrotation"]
+    for j in range(1, joints):
+        header += [f"JOINT j{j}", "{", "OFFSET 0 1 0", "CHANNELS 3 Zrotation Yrotation Xrotation"]
+    header += ["End Site", "{", "OFFSET 0 1 0", "}"] + ["}"] * joints
+    values = np.random.default_rng(0).uniform(-60.0, 60.0, (frames, 3 + 3 * joints))
+    path = tmp_path / "long.bvh"
+    with open(path, "w") as fh:
+        fh.write("\n".join(header + ["MOTION", f"Frames: {frames}", "Frame Time: 0.0333333"]) + "\n")
+        np.savetxt(fh, values, fmt="%.3f")
+    tracemalloc.start()
+    try:
+        pf = read(path, rotations=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    held = pf.meta["bvh"].values.nbytes + pf.tracks[0].keypoints.nbytes  # 5 + 15 MB
+    assert pf.tracks[0].keypoints.shape == (frames, joints, 3)
+    # the whole text (19 MB) or the rotation matrices (46 MB) would each take it beyond this
+    assert peak < 2 * held + 16e6, f"{peak / 1e6:.0f} MB for {held / 1e6:.0f} MB of values"

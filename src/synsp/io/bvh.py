@@ -27,15 +27,15 @@ Conventions used by :func:`read_bvh`
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, IO, Sequence
+from typing import IO, Any, Iterable, Iterator, Sequence
 
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from synsp.io._common import as_path, atomic_write, read_text, unit_to_metres
+from synsp.io._common import as_path, atomic_write, text_lines, unit_to_metres
 from synsp.io.motion import Motion, unit_label
 from synsp.io.tracks import PoseFile, Track
 from synsp.skeletons import SKELETONS
@@ -261,21 +261,10 @@ def read_bvh(
     fps : true frame rate; overrides the header's ``Frame Time``.
     end_sites : keep ``End Site`` entries as leaf points named ``<parent>_end`` (default) or drop them.
     """
-    p = as_path(path)
-    src = str(p)
     scale = float(scale)
     if not np.isfinite(scale) or scale <= 0:
         raise SynspInputError(f"read_bvh: scale is {scale}; expected a positive factor")
-    if fps is not None and (not np.isfinite(float(fps)) or float(fps) <= 0):
-        raise SynspInputError(f"read_bvh: fps is {fps}; expected a positive frame rate")
-    unit_to_metres(units, "read_bvh units")
-    lines = read_text(p).splitlines()
-
-    # parse: the hierarchy, the MOTION header, the channel values
-    nodes, motion_at = _parse_hierarchy(src, lines)
-    n_frames, fps, data_at, frames_line = _parse_motion_header(src, lines, motion_at, fps)
-    starts, n_ch = _channel_layout(src, nodes)
-    data = _parse_frames(src, lines, data_at, n_frames, n_ch, frames_line)
+    src, nodes, fps, starts, data = _parse_file(path, units, fps)
 
     # kinematics: the joints kept and their local transforms per frame
     keep, names, parents = _kept_joints(src, nodes, end_sites)
@@ -354,52 +343,97 @@ def _channel_layout(src: str, nodes: list[_Node]) -> tuple[list[int], int]:
 _BLOCK = 4096
 
 
-def _parse_frames(src: str, lines: list[str], i: int, n_frames: int, n_ch: int, frames_line: int) -> np.ndarray:
-    """The ``(frames, channels)`` values of the non-blank lines from index ``i`` on.
+def _parse_file(path: Any, units: str, fps: float | None) -> tuple[str, list[_Node], float, list[int], np.ndarray]:
+    """``(path as text, the hierarchy's nodes, fps, each node's first data column, the (frames, channels) values)``
+    of a BVH file, read line by line (an hour's text is never held whole)."""
+    p = as_path(path)
+    src = str(p)
+    if fps is not None and (not np.isfinite(float(fps)) or float(fps) <= 0):
+        raise SynspInputError(f"read_bvh: fps is {fps}; expected a positive frame rate")
+    unit_to_metres(units, "read_bvh units")
+    with contextlib.closing(text_lines(p)) as lines:
+        header: list[str] = []  # through MOTION and the two lines after it ('Frames:', 'Frame Time:')
+        after = None
+        for line in lines:
+            header.append(line)
+            if after is None:
+                words = line.split()
+                after = 0 if words and words[0].upper() == "MOTION" else None
+            elif line.strip():
+                after += 1
+                if after == 2:
+                    break
+        nodes, motion_at = _parse_hierarchy(src, header)
+        n_frames, fps, data_at, frames_line = _parse_motion_header(src, header, motion_at, fps)
+        starts, n_ch = _channel_layout(src, nodes)
+        data = _parse_frames(src, lines, data_at, n_frames, n_ch, frames_line)
+    return src, nodes, fps, starts, data
+
+
+def _parse_frames(src: str, lines: Iterator[str], i: int, n_frames: int, n_ch: int, frames_line: int) -> np.ndarray:
+    """The ``(frames, channels)`` values of the non-blank lines that ``lines`` gives from index ``i`` on, parsed
+    :data:`_BLOCK` lines at a time (an hour's cells as Python strings are GBs).
 
     A frame line too many is dropped with a warning (real exporters write one); too few lines,
     a line with the wrong number of values, a value that is not a number, NaN or inf raise."""
-    data_lines = [(k + 1, lines[k]) for k in range(i, len(lines)) if lines[k].strip()]
-    if len(data_lines) < n_frames:
-        last = data_lines[-1][0] if data_lines else i
+    blocks: list[np.ndarray] = []
+    block: list[tuple[int, str]] = []
+    count = extra = 0
+    first_extra, last = 0, i
+    for k, text in enumerate(lines, start=i):
+        if not text.strip():
+            continue
+        if count == n_frames:  # real exporters sometimes write one frame too many
+            first_extra = first_extra or k + 1
+            extra += 1
+            continue
+        block.append((k + 1, text))
+        count, last = count + 1, k + 1
+        if len(block) == _BLOCK:
+            blocks.append(_parse_block(src, block, count - len(block), n_ch))
+            block = []
+    if count < n_frames:
         raise SynspInputError(
-            f"{src}: line {last + 1}: the file ends after {len(data_lines)} of the {n_frames} frames "
+            f"{src}: line {last + 1}: the file ends after {count} of the {n_frames} frames "
             f"declared by 'Frames:' (line {frames_line}); the file is truncated"
         )
-    if len(data_lines) > n_frames:  # real exporters sometimes write one frame too many
+    if block:
+        blocks.append(_parse_block(src, block, count - len(block), n_ch))
+    if extra:
         warnings.warn(
-            f"{src}: line {data_lines[n_frames][0]}: {len(data_lines)} frame lines but 'Frames:' "
+            f"{src}: line {first_extra}: {n_frames + extra} frame lines but 'Frames:' "
             f"(line {frames_line}) declares {n_frames}; reading the declared {n_frames}",
-            stacklevel=3,  # the caller of read_bvh
+            stacklevel=4,  # the caller of read_bvh
         )
-        data_lines = data_lines[:n_frames]
-    data = np.empty((n_frames, n_ch))
-    for a in range(0, n_frames, _BLOCK):  # a block of lines at a time: an hour's cells as Python strings are GBs
-        block = data_lines[a:a + _BLOCK]
-        rows = [t.split() for _, t in block]
-        for k, ((ln, _), row) in enumerate(zip(block, rows), start=a):
-            if len(row) != n_ch:
-                raise SynspInputError(
-                    f"{src}: line {ln}: frame {k} has {len(row)} values; expected {n_ch} "
-                    f"(one per channel in the hierarchy){' - the line is cut short' if len(row) < n_ch else ''}"
-                )
-        try:
-            data[a:a + len(block)] = np.array(rows, dtype=np.float64).reshape(len(block), n_ch)
-        except ValueError:
-            for (ln, _), row in zip(block, rows):
-                for v in row:
-                    try:
-                        float(v)
-                    except ValueError:
-                        raise SynspInputError(f"{src}: line {ln}: {v!r} is not a number") from None
-            raise
+    return blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+
+
+def _parse_block(src: str, block: list[tuple[int, str]], first: int, n_ch: int) -> np.ndarray:
+    """The values of frame lines ``block`` ``[(line number, text)]``, frame ``first`` the first of them."""
+    rows = [t.split() for _, t in block]
+    for k, ((ln, _), row) in enumerate(zip(block, rows), start=first):
+        if len(row) != n_ch:
+            raise SynspInputError(
+                f"{src}: line {ln}: frame {k} has {len(row)} values; expected {n_ch} "
+                f"(one per channel in the hierarchy){' - the line is cut short' if len(row) < n_ch else ''}"
+            )
+    try:
+        data = np.array(rows, dtype=np.float64).reshape(len(block), n_ch)
+    except ValueError:
+        for (ln, _), row in zip(block, rows):
+            for v in row:
+                try:
+                    float(v)
+                except ValueError:
+                    raise SynspInputError(f"{src}: line {ln}: {v!r} is not a number") from None
+        raise
     if not np.isfinite(data).all():
         k = int(np.argwhere(~np.isfinite(data))[0, 0])
-        raise SynspInputError(f"{src}: line {data_lines[k][0]}: frame {k} contains a NaN or inf value")
+        raise SynspInputError(f"{src}: line {block[k][0]}: frame {first + k} contains a NaN or inf value")
     if (np.abs(data) >= ABSURD_COORDINATE).any():
         k = int(np.argwhere(np.abs(data) >= ABSURD_COORDINATE)[0, 0])
-        raise SynspInputError(f"{src}: line {data_lines[k][0]}: frame {k} has a value beyond {ABSURD_COORDINATE:g}, "
-                              "not a real position or angle; the file is corrupt")
+        raise SynspInputError(f"{src}: line {block[k][0]}: frame {first + k} has a value beyond "
+                              f"{ABSURD_COORDINATE:g}, not a real position or angle; the file is corrupt")
     return data
 
 
@@ -586,14 +620,29 @@ def write_bvh(
                 columns.append(ang[:, r])
                 r += 1
     data = np.stack(columns, axis=1) if columns else np.zeros((T, 0))
+    header = _hierarchy_lines(m.joint_names, m.parents, m.offsets, end, canon_channels, m.fps, T, precision)
+    atomic_write(path, lambda fh: _write_text(fh, header, [data], precision))
+
+
+def _number_format(precision: int) -> Any:
+    """``num(v)``: ``v`` as text with ``precision`` significant digits ("0" for -0)."""
     fmt = f"%.{int(precision)}g"
 
     def num(v: float) -> str:
         s = fmt % v
         return "0" if s == "-0" else s
 
-    out: list[str] = ["HIERARCHY"]
+    return num
 
+
+def _hierarchy_lines(names: Sequence[str], parents: np.ndarray, offsets: np.ndarray, end: np.ndarray,
+                     channels: Sequence[Sequence[str]], fps: float, frames: int, precision: int) -> list[str]:
+    """The lines of a BVH file up to its first frame: HIERARCHY (two spaces per level), MOTION, Frames, Frame Time."""
+    num = _number_format(precision)
+    children: list[list[int]] = [[] for _ in names]
+    for j in range(1, len(names)):
+        children[parents[j]].append(j)
+    out: list[str] = ["HIERARCHY"]
     # depth-first, iteratively (any depth): ("open", joint, depth) entries, and ("close", ...) for the '}'
     todo: list[tuple[str, int, int]] = [("open", 0, 0)]
     while todo:
@@ -602,27 +651,27 @@ def write_bvh(
         if what == "close":
             out.append(f"{ind}}}")
             continue
-        off = " ".join(num(v) for v in m.offsets[j])
+        off = " ".join(num(v) for v in offsets[j])
         if end[j]:
             out.extend([f"{ind}End Site", f"{ind}{{", f"{ind}  OFFSET {off}", f"{ind}}}"])
             continue
-        out.append(f"{ind}{'ROOT' if j == 0 else 'JOINT'} {m.joint_names[j]}")
+        out.append(f"{ind}{'ROOT' if j == 0 else 'JOINT'} {names[j]}")
         out.append(f"{ind}{{")
         out.append(f"{ind}  OFFSET {off}")
-        chans = canon_channels[j]
+        chans = channels[j]
         out.append(f"{ind}  CHANNELS {len(chans)}" + "".join(f" {c}" for c in chans))
         todo.append(("close", j, depth))
         todo.extend(("open", c, depth + 1) for c in reversed(children[j]))
-    out.append("MOTION")
-    out.append(f"Frames: {T}")
-    out.append(f"Frame Time: {1.0 / m.fps:.8f}")
+    return out + ["MOTION", f"Frames: {frames}", f"Frame Time: {1.0 / fps:.8f}"]
 
-    def write(fh: IO[str]) -> None:
-        fh.write("\n".join(out) + "\n")
-        for row in data:
+
+def _write_text(fh: IO[str], header: list[str], blocks: Iterable[np.ndarray], precision: int) -> None:
+    """``header``'s lines, then every row of each ``(frames, channels)`` block as a frame line."""
+    num = _number_format(precision)
+    fh.write("\n".join(header) + "\n")
+    for block in blocks:
+        for row in block:
             fh.write(" ".join(num(v) for v in row) + "\n")
-
-    atomic_write(path, write)
 
 
 # ---- the pose-file contract (synsp.io.tracks) ----------------------------------------------
@@ -656,14 +705,15 @@ def read(path: Any, units: str = "cm", fps: float | None = None, end_sites: bool
     ``rotations=True``: the joints' local rotations instead, as axis-angles ``(T, R, 3)`` (radians,
     ``units="axis-angle"``, refined like a body model's rotations by :func:`synsp.api.refine_pose_file`)
     of the ``R`` joints with three rotation channels (End Sites and joints with fewer channels are kept
-    as they are), the root's position as ``meta['translation'][0]`` and the whole motion in
-    ``meta['motion']``, so that :func:`write` writes the same hierarchy and channels back with the new
-    rotations and root path (``synsp refine dance.bvh -o clean.bvh``)."""
+    as they are), the root's position as ``meta['translation'][0]`` and the file's hierarchy and channel
+    values in ``meta['bvh']`` (:class:`BvhChannels`), so that :func:`write` writes the same hierarchy and
+    channels back with the new rotations and root path (``synsp refine dance.bvh -o clean.bvh``); no joint's
+    rotation matrices nor positions are computed (an hour of 57 joints stays within a few hundred MB)."""
 
     p = as_path(path)
-    m = read_bvh(p, units=units, fps=fps, end_sites=end_sites)
     if rotations:
-        return _rotation_file(p, m)
+        return _rotation_file(p, units, fps, end_sites)
+    m = read_bvh(p, units=units, fps=fps, end_sites=end_sites)
     pos = m.positions
     present = np.flatnonzero(np.isfinite(pos).any(axis=(-1, -2)))
     tracks = [Track(0, present, pos[present])] if len(present) else []
@@ -672,44 +722,126 @@ def read(path: Any, units: str = "cm", fps: float | None = None, end_sites: bool
                     meta=dict(joint_names=list(m.joint_names), parents=m.parents.copy()))
 
 
-def _rotation_file(p: Any, m: Motion) -> PoseFile:
-    """:func:`read` with ``rotations=True``: the motion's 3-channel joints' local rotations as one track."""
-    rot_channels = [[c for c in (m.channels[j] if m.channels is not None else ()) if c.endswith("rotation")]
-                    for j in range(m.num_joints)]
-    rotating = [j for j in range(m.num_joints) if len(rot_channels[j]) == 3]
-    if not rotating:
+@dataclass(frozen=True)
+class BvhChannels:
+    """A BVH file as read for its rotations (``read(..., rotations=True)``): what :func:`write` needs to write it
+    back.  Per kept joint (End Sites as points ``<parent>_end`` unless dropped): ``names``, ``parents``,
+    ``offsets`` ``(J, 3)``, ``end`` (End Site or not), ``channels`` and ``starts`` (its first column of
+    ``values``); ``values`` ``(T, channels)`` every channel as read, ``fps``; ``rotating``: the joints with three
+    rotation channels, in the order of the rotations read."""
+
+    names: list[str]
+    parents: np.ndarray
+    offsets: np.ndarray
+    end: np.ndarray
+    channels: list[tuple[str, ...]]
+    starts: list[int]
+    values: np.ndarray
+    fps: float
+    rotating: list[int]
+
+    def rotation_columns(self) -> dict[str, tuple[list[int], np.ndarray]]:
+        """``{order: (positions in rotating, (n, 3) value columns)}``: the rotating joints by channel order."""
+        out: dict[str, tuple[list[int], list[list[int]]]] = {}
+        for r, j in enumerate(self.rotating):
+            cols = [(self.starts[j] + c, ch[0]) for c, ch in enumerate(self.channels[j]) if ch.endswith("rotation")]
+            order = "".join(axis for _, axis in cols)
+            out.setdefault(order, ([], []))[0].append(r)
+            out[order][1].append([c for c, _ in cols])
+        return {order: (rs, np.asarray(cols)) for order, (rs, cols) in out.items()}
+
+    def root_positions(self) -> dict[int, int]:
+        """``{axis: column}``: the root's position channels."""
+        return {"XYZ".index(ch[0]): self.starts[0] + c for c, ch in enumerate(self.channels[0])
+                if ch.endswith("position")}
+
+
+#: frames converted at a time between Euler angles and axis-angles (bounded memory on long files)
+_CHUNK = 8192
+
+
+def _rotation_file(p: Any, units: str, fps: float | None, end_sites: bool) -> PoseFile:
+    """:func:`read` with ``rotations=True``: the 3-channel joints' local rotations as one track, converted from
+    the file's Euler angles a chunk of frames at a time."""
+    src, nodes, fps, starts, data = _parse_file(p, units, fps)
+    keep, names, parents = _kept_joints(src, nodes, end_sites)
+    layout = BvhChannels(
+        names=names, parents=parents, offsets=np.stack([nodes[j].offset for j in keep]),
+        end=np.array([nodes[j].is_end for j in keep]), channels=[nodes[j].channels for j in keep],
+        starts=[starts[j] for j in keep], values=data, fps=fps,
+        rotating=[k for k, j in enumerate(keep) if sum(c.endswith("rotation") for c in nodes[j].channels) == 3])
+    if not layout.rotating:
         raise SynspInputError(f"{p}: no joint has three rotation channels; nothing to refine as rotations "
                               "(write the joint positions to an .npz or a .trc instead)")
-    T = m.num_frames
-    rotvec = Rotation.from_matrix(m.local_rotations[:, rotating].reshape(-1, 3, 3)).as_rotvec().reshape(T, -1, 3)
+    T = len(data)
+    rotvec = np.empty((T, len(layout.rotating), 3))
+    for order, (rs, cols) in layout.rotation_columns().items():
+        for a in range(0, T, _CHUNK):
+            angles = data[a:a + _CHUNK][:, cols].reshape(-1, 3)
+            rotvec[a:a + _CHUNK, rs] = Rotation.from_euler(order, angles, degrees=True).as_rotvec().reshape(-1, len(rs), 3)
+    root = np.broadcast_to(layout.offsets[0], (T, 3)).copy()
+    for axis, col in layout.root_positions().items():
+        root[:, axis] += data[:, col]
     return PoseFile(tracks=[Track(0, np.arange(T), rotvec)], num_frames=T, format="bvh", skeleton=None,
-                    fps=m.fps, units="axis-angle", source=p,
-                    meta=dict(joint_names=[m.joint_names[j] for j in rotating], rotating=rotating, motion=m,
-                              translation={0: m.root_translation.copy()}))
+                    fps=fps, units="axis-angle", source=p,
+                    meta=dict(joint_names=[names[j] for j in layout.rotating], rotating=list(layout.rotating),
+                              bvh=layout, translation={0: root}))
 
 
 def write(path: Any, pose_file) -> Any:
     """A BVH read with ``read(..., rotations=True)``: the same hierarchy and channels, its joints' rotations
     and root path from ``pose_file`` (refined), every other value as read.  Joint positions (a BVH read as
     positions) cannot be written back as joint rotations."""
-    motion = pose_file.meta.get("motion")
-    if pose_file.units != "axis-angle" or not isinstance(motion, Motion):
+    layout = pose_file.meta.get("bvh")
+    if pose_file.units != "axis-angle" or not isinstance(layout, BvhChannels):
         raise SynspInputError(
             f"{path}: writing refined joint positions back into BVH rotations is not supported; "
             "write them as an .npz (joint positions array) or a .trc (markers named after the joints) instead, "
             "or refine the .bvh into a .bvh (its joint rotations are refined then)")
-    rotating = list(pose_file.meta["rotating"])
-    T = motion.num_frames
+    rotating = list(layout.rotating)
+    T = len(layout.values)
     if len(pose_file.tracks) != 1 or pose_file.num_joints != len(rotating) or pose_file.num_frames != T:
         raise SynspInputError(f"{path}: the rotations do not fit the BVH they were read from ({len(rotating)} "
                               f"rotating joints, {T} frames)")
     track = pose_file.tracks[0]
     rotvec = np.full((T, len(rotating), 3), np.nan)
     rotvec[track.frames] = track.keypoints
-    root = np.asarray(pose_file.meta.get("translation", {}).get(track.track_id, motion.root_translation), float)
+    root = np.asarray(pose_file.meta.get("translation", {}).get(track.track_id, np.nan), float)
     if not (np.isfinite(rotvec).all() and root.shape == (T, 3) and np.isfinite(root).all()):
         raise SynspInputError(f"{path}: a rotation or root position is missing or not finite; nothing written")
-    local = motion.local_rotations.copy()
-    local[:, rotating] = Rotation.from_rotvec(rotvec.reshape(-1, 3)).as_matrix().reshape(T, len(rotating), 3, 3)
-    write_bvh(dataclasses.replace(motion, local_rotations=local, root_translation=root), path)
+    delta = root - layout.offsets[0]
+    placed = layout.root_positions()
+    for axis in set(range(3)) - set(placed):
+        if np.abs(delta[:, axis]).max(initial=0.0) > 1e-9 * max(1.0, np.abs(root).max()):
+            raise SynspInputError(f"joint {layout.names[0]!r} has a root translation along {'XYZ'[axis]} but no "
+                                  f"{'XYZ'[axis]}position channel")
+    header = _hierarchy_lines(layout.names, layout.parents, layout.offsets, layout.end, layout.channels,
+                              layout.fps, T, 9)
+    atomic_write(path, lambda fh: _write_text(fh, header, _refined_values(layout, rotvec, delta), 9))
     return as_path(path)
+
+
+def _refined_values(layout: BvhChannels, rotvec: np.ndarray, delta: np.ndarray) -> Iterator[np.ndarray]:
+    """The channel values of ``layout`` a chunk of frames at a time, with the rotating joints' angles from
+    ``rotvec`` (unwrapped: no 360-degree jumps from frame to frame, across chunks too) and the root's position
+    channels from ``delta`` (its translation less its offset); every other channel as read."""
+    groups = layout.rotation_columns()
+    placed = layout.root_positions()
+    last: dict[str, np.ndarray] = {}  # each order's angles in the frame before the chunk
+    for a in range(0, len(layout.values), _CHUNK):
+        block = layout.values[a:a + _CHUNK].copy()
+        n = len(block)
+        for axis, col in placed.items():
+            block[:, col] = delta[a:a + n, axis]
+        for order, (rs, cols) in groups.items():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # gimbal-lock warning: the rotation is still reproduced exactly
+                ang = Rotation.from_rotvec(rotvec[a:a + n, rs].reshape(-1, 3)).as_euler(order, degrees=True)
+            ang = ang.reshape(n, len(rs), 3)
+            if order in last:
+                ang = np.unwrap(np.concatenate([last[order][None], ang]), period=360.0, axis=0)[1:]
+            else:
+                ang = np.unwrap(ang, period=360.0, axis=0)
+            last[order] = ang[-1]
+            block[:, cols] = ang
+        yield block
