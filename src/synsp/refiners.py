@@ -174,10 +174,13 @@ class NetworkRefiner:
         # to the model's rate: a higher one low-passed first (no aliasing), back through a spline
         work = to_lower_rate(filled, n_model) if resample else filled
         work_missing = (resample_time(missing.astype(float), n_model) > 0.5) if resample else missing
-        groups = [work] if card.views > 1 else [work[:, [p]] for p in range(work.shape[1])]
-        mgroups = [work_missing] if card.views > 1 else [work_missing[:, [p]] for p in range(work.shape[1])]
+        # each person alone (views together for a multi-view model), as views of the input (no copy)
+        groups = [work] if card.views > 1 else [work[:, p:p + 1] for p in range(work.shape[1])]
+        mgroups = [work_missing] if card.views > 1 else [work_missing[:, p:p + 1] for p in range(work.shape[1])]
         floors = [noise_floor(g, card.fps) if self._noise_cue else None for g in groups]  # (T, P) each
-        out = np.concatenate([self._refine(g, m, progress, f) for g, m, f in zip(groups, mgroups, floors)], axis=1)
+        parts = [self._refine(g, m, progress, f) for g, m, f in zip(groups, mgroups, floors)]
+        out = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+        del parts
         if resample:
             out = to_higher_rate(out, filled.shape[0])
         if self.smooth_rigid and not self.causal and card.views == 1 and out.shape[-1] in (2, 3):
@@ -215,7 +218,8 @@ class NetworkRefiner:
         last_frames = np.empty((T, P, J, D)) if self.causal else None
         offsets = np.arange(W)
         # a model whose cost grows with the joints (the universal model's attention) says how many windows fit
-        batch = min(self.batch, self.model.max_batch(J + 1)) if hasattr(self.model, "max_batch") else self.batch
+        batch = (min(self.batch, self.model.max_batch(self.model.tokens(J, D))) if hasattr(self.model, "max_batch")
+                 else self.batch)
         chunks = range(0, len(starts), batch)
         for a in tqdm(chunks, desc=f"refining with {card.name}", unit="batch",
                       disable=not progress or len(chunks) < 2):

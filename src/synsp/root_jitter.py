@@ -85,11 +85,17 @@ def jitter_level(q: np.ndarray, fps: float) -> np.ndarray:
     return np.degrees(2.0 * _level(q, fps))
 
 
+#: joints whose quaternions are made at a time (bounded memory on long sequences of many joints)
+_JOINTS_AT_ONCE = 8
+
+
 def root_gate(rotvec: np.ndarray, fps: float, joint: int = 0) -> np.ndarray:
     """Per frame, how surely joint ``joint`` of ``rotvec`` ``(T, J, 3)`` (axis-angles, no NaN, ``T >= 4``)
     jitters on its own: 0 (not) to 1 (see the module docstring), ``(T,)``."""
-    q = continuous_quaternions(axis_angle_to_quaternion(rotvec))  # (T, J, 4)
-    levels = jitter_level(q, fps)  # (T, J)
+    levels = np.empty(rotvec.shape[:2])  # (T, J), a few joints at a time: each is a sequence of its own
+    for a in range(0, rotvec.shape[1], _JOINTS_AT_ONCE):
+        levels[:, a:a + _JOINTS_AT_ONCE] = jitter_level(
+            continuous_quaternions(axis_angle_to_quaternion(rotvec[:, a:a + _JOINTS_AT_ONCE])), fps)
     root = levels[:, joint]
     ratio = root / np.maximum(np.median(np.delete(levels, joint, axis=1), axis=1), 1e-9)
     return np.clip((ratio / RATIO_THRESHOLD - 1.0) / GATE_WIDTH, 0.0, 1.0) * (root > MIN_LEVEL_DEG)

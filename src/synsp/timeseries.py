@@ -150,4 +150,9 @@ def per_chunk(fn: Any, x: np.ndarray, chunk: int = CHUNK_FRAMES) -> np.ndarray:
     ``x`` ``(T, ...)`` ``chunk`` frames at a time, so memory stays bounded for long sequences."""
     if len(x) <= chunk:
         return np.asarray(fn(x))
-    return np.concatenate([np.asarray(fn(x[a:a + chunk])) for a in range(0, len(x), chunk)])
+    first = np.asarray(fn(x[:chunk]))
+    out = np.empty((len(x),) + first.shape[1:], dtype=first.dtype)  # filled in place: no list of chunks to join
+    out[:chunk] = first
+    for a in range(chunk, len(x), chunk):
+        out[a:a + chunk] = fn(x[a:a + chunk])
+    return out

@@ -234,6 +234,8 @@ class WindowAccumulator:
         self.counts = np.zeros(self.length)
 
     def add(self, windows: Any, starts: Any) -> None:
+        if self.sums is None:
+            raise SynspInputError("the accumulator's result was already taken; add the windows to a new one")
         w = windows.detach().cpu().numpy() if is_torch(windows) else np.asarray(windows)
         starts = np.asarray(starts, dtype=np.int64)
         n, window = w.shape[:2]
@@ -255,8 +257,13 @@ class WindowAccumulator:
                 np.add.at(self.counts, frames[keep], 1.0)
 
     def result(self) -> np.ndarray:
-        """The averaged sequence ``(T, ...)``; frames no window covered raise."""
+        """The averaged sequence ``(T, ...)``; frames no window covered raise.  The sums are divided in place
+        (no second copy of a long sequence): the accumulator is done after it."""
         if (self.counts == 0).any():
             first = int(np.argmin(self.counts > 0))
             raise SynspInputError(f"frame {first} is covered by no window; add every window first")
-        return (self.sums / self.counts[:, None]).reshape(self.length, *self.feature_shape)
+        if self.sums is None:
+            raise SynspInputError("the accumulator's result was already taken; add the windows to a new one")
+        out, self.sums = self.sums, None
+        out /= self.counts[:, None]
+        return out.reshape(self.length, *self.feature_shape)

@@ -137,15 +137,16 @@ def test_universal_only_settings_are_refused_for_other_architectures(tmp_path):
 def test_many_joints_are_refined_a_few_windows_at_a_time(tmp_path):
     """Attention across joints costs J^2 per window: the refiner batches fewer windows for thousands of points,
     and the result does not depend on the batch."""
-    assert UniversalSynSP.max_batch(18) >= 1024 and UniversalSynSP.max_batch(3001) == 1
+    assert UniversalSynSP.max_batch(18) >= 1024 and UniversalSynSP.max_batch(1501) == 1
+    assert UniversalSynSP.tokens(43, 6) == 86 and UniversalSynSP.tokens(43, 3) == 44  # rotations: two per joint
     stem = save_model(tmp_path / "uni", _trained_like(), _card())
     model, card = load_model(stem)
-    x = np.random.default_rng(0).normal(size=(20, 1500, 2))  # 13 windows of 1501 tokens
+    x = np.random.default_rng(0).normal(size=(20, 500, 2))  # 13 windows of 501 tokens
     calls = []
     original = model.forward
     model.forward = lambda *a, **k: calls.append(a[0].shape[0]) or original(*a, **k)
     y = NetworkRefiner(model, card)(x)
-    assert max(calls) == UniversalSynSP.max_batch(1501) == 7 and sum(calls) == 13 and y.shape == x.shape
+    assert max(calls) == UniversalSynSP.max_batch(501) == 8 and sum(calls) == 13 and y.shape == x.shape
     model.forward = original
     np.testing.assert_allclose(y, NetworkRefiner(model, card, batch=2)(x), atol=1e-5)
 
