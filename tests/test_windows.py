@@ -122,3 +122,9 @@ def test_accumulator_in_batches_equals_average_windows():
         np.testing.assert_allclose(acc.result(), want, atol=1e-12)
     with pytest.raises(SynspInputError, match="covered by no window"):
         WindowAccumulator(10, (2,)).result()
+    # the sums are divided in place (no second copy of an hour-long sequence): a second look is refused, not
+    # silently the average divided again
+    with pytest.raises(SynspInputError, match="already taken"):
+        acc.result()
+    with pytest.raises(SynspInputError, match="already taken"):
+        acc.add(seq_windows[:1], starts[:1])
