@@ -87,7 +87,7 @@ def test_the_api_falls_back_too_and_the_summary_says_why():
 
 
 def test_cli_errors_name_the_cli_flag_not_the_python_keyword(capsys, tmp_path):
-    np.save(tmp_path / "short.npy", markers(frames=6, joints=22))
+    np.save(tmp_path / "short.npy", markers(frames=3, joints=22))  # fewer than the 4 frames a network needs
     code, out, err = run(capsys, "refine", tmp_path / "short.npy", "-o", tmp_path / "o.npy")
     assert code == 2 and "--model one-euro" in err and "model=" not in err
 

@@ -194,6 +194,38 @@ def test_long_input_runs_short_for_positions_and_rotations(capsys):
     assert "--mediapipe-csv long --frames 300" in out and "300 frames x 33 landmarks (a long MediaPipe CSV" in out
 
 
+def test_long_input_loops_a_bvh_and_refines_its_rotations(tmp_path, capsys):
+    from scipy.spatial.transform import Rotation
+
+    from synsp.io import Motion, write_bvh
+
+    t = np.arange(40) / 30.0
+    rots = np.repeat(Rotation.from_euler("ZYX", np.sin(t)[:, None] * [20, 10, 5], degrees=True).as_matrix()[:, None],
+                     4, axis=1)
+    offsets = np.array([[0, 90, 0], [0, 10, 0], [0, 20, 0], [10, 0, 0]], float)
+    write_bvh(Motion(["hips", "spine", "head", "leg"], [-1, 0, 1, 0], offsets, rots, np.zeros((40, 3)) + [0, 90, 0],
+                     fps=120, units="cm"), tmp_path / "clip.bvh")
+    module = runpy.run_path(str(BENCHMARKS / "long_input.py"))
+    assert module["main"](["--bvh", "--bvh-source", str(tmp_path / "clip.bvh"), "--frames", "300"]) == 0
+    out = capsys.readouterr().out
+    assert "--bvh --bvh-source" in out and "300 frames of clip.bvh looped" in out and "synsp-universal-w16-rot" in out
+    assert module["main"](["--bvh", "--bvh-source", str(tmp_path / "none.bvh")]) == 2
+
+
+def test_short_parts_are_refined_below_their_input_and_clean_ones_barely_change(capsys):
+    out = _run("short_parts.py", ["--lengths", "4,8", "--parts", "20", "--frames", "600",
+                                  "--methods", "input,default,butterworth"], capsys)
+    assert "# reproduce: python benchmarks/short_parts.py --representation 3d --lengths 4,8" in out
+    tables = out.split("**")[1:]
+    assert [t.split(" frames")[0] for t in tables[::2]] == ["4", "8"]
+    for table in tables[1::2]:
+        rows = {line.split("|")[1].strip(): [float(c) for c in line.split("|")[2:-1]]
+                for line in table.splitlines() if line.startswith("| ") and not line.startswith("| condition")}
+        assert rows["clean"][0] == 0.0 and rows["clean"][1] < 2.0  # mm added by the default
+        for name in ("spiky 1 %", "quantized 1 %"):
+            assert rows[name][1] < rows[name][0]  # the default below its input
+
+
 def test_multiview_robustness_rows_run(capsys):
     out = _run("multiview_robustness.py", ["--views", "2", "--frames", "150", "--methods",
                                            "synsp-universal-w16+view-mean"], capsys)

@@ -29,7 +29,7 @@ CASES = {
     "unknown skeleton": ("in.npy", np.zeros((30, 17, 3)), ["--skeleton", "h37m"], "h37m"),
     "empty json file": ("in.json", "", [], "is empty"),
     "empty npy file": ("in.npy", b"", [], "is empty"),
-    "track shorter than the window": ("in.npy", np.zeros((4, 17, 3)), [], "shorter than the 16-frame window"),
+    "track shorter than the window": ("in.npy", np.zeros((3, 17, 3)), [], "shorter than the 4 frames"),
     "all frames NaN": ("in.npy", np.full((30, 17, 3), np.nan), [], "no valid joint"),
     "json that is not pose output": ("in.json", {"images": "none", "a": 1}, [], "not a pose file"),
     "corrupt checkpoint": ("in.npy", np.zeros((30, 17, 3)), ["--model", "CKPT"], "not a readable safetensors"),

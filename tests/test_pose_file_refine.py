@@ -120,3 +120,26 @@ def test_the_summarys_accelerations_are_the_mean_over_valid_joints_and_the_outpu
     assert summary["accel_after"] == pytest.approx(after, rel=1e-9) and after < expected
     np.testing.assert_array_equal(out.track(1).keypoints, short)
     assert not np.shares_memory(out.track(1).keypoints, short) and not np.shares_memory(refined, a)
+
+
+def test_a_track_part_shorter_than_the_window_is_refined_in_one_padded_window():
+    """A detector's fragment of 4-15 frames is refined by the default network (one edge-padded window), as the
+    array API does: on real motion with jitter it comes closer to the truth, a clean fragment barely moves;
+    below the network's min_frames (4) a fragment is left as it is and listed."""
+    from synsp.data.corpus import load_corpus
+    from synsp.refiners import NetworkRefiner
+
+    truth = load_corpus(split="test", phases="first")[0].positions.astype(np.float64)  # h36m17, metres
+    rng = np.random.default_rng(0)
+    noisy = truth + rng.normal(0.0, 0.015, truth.shape)  # 1.5 cm of jitter per coordinate
+    parts = [(0, np.arange(60), noisy[:60]), (1, np.arange(100, 106), noisy[100:106]),
+             (2, np.arange(200, 206), truth[200:206]), (3, np.arange(300, 303), noisy[300:303])]
+    pf = PoseFile(tracks=[Track(i, f, x) for i, f, x in parts], num_frames=400, format="test", skeleton="h36m17",
+                  fps=30.0)
+    out, summary = refine_pose_file(pf)
+    assert summary["model"] == "synsp-universal-w16" and NetworkRefiner.min_frames == 4
+    assert summary["unrefined_tracks"] == [3]
+    err = lambda x, a: 1000 * np.linalg.norm(x - truth[a:a + len(x)], axis=-1).mean()  # noqa: E731  mm
+    assert err(out.track(1).keypoints, 100) < 0.85 * err(noisy[100:106], 100)
+    assert err(out.track(2).keypoints, 200) < 2.0  # clean: under 2 mm added
+    np.testing.assert_array_equal(out.track(3).keypoints, noisy[300:303])

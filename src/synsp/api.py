@@ -23,7 +23,8 @@ from .filters import FILTERS
 from .identity import repair_track_identities
 from .io.tracks import regroup, ungroup
 from .metrics import angular_acceleration
-from .refiners import VIEW_MEAN, FunctionRefiner, Refiner, fit_refiner, get_refiner, shipped_models, subset_indices
+from .refiners import (VIEW_MEAN, FunctionRefiner, NetworkRefiner, Refiner, fit_refiner, get_refiner, min_frames_of,
+                       shipped_models, subset_indices)
 from .repair import relabel, repair_poses
 from .rotations import RotationNetwork, refine_rotations, rotation_filter, translation_filter
 from .skeletons import NOT_BODIES, SKELETONS, Skeleton, get_skeleton, skeleton_for
@@ -511,7 +512,7 @@ def refine_tracks(pose_file, refiner, refine_part, accel, fps: float | None, max
     frame ``(T - 2, J)``), averaged over the valid joints, gives the summary's
     ``accel_before`` / ``accel_after``.
     """
-    window = int(refiner.window)
+    window = min_frames_of(refiner)
     source = pose_file.source or "pose file"
     gap = pose_file.max_gap(check_fps(fps), check_max_gap(max_gap))
     new, unrefined, filled_total, unseen, before, after = {}, [], 0, 0, [], []
@@ -560,12 +561,14 @@ def refine_tracks(pose_file, refiner, refine_part, accel, fps: float | None, max
             "negative or NaN), so every joint counts as missing; nothing to refine. Check the file's scores "
             "(or confidences / visibility), or give them on a 0-1 scale")
     if not before:
-        shorter = ("model='synsp-smpl24-rot-w8' from 8 frames for SMPL's 24 joint rotations"
-                   if pose_file.units == "axis-angle" else "model='synsp-universal-w8' from 8 frames")
-        raise SynspInputError(
-            f"{pose_file.source or 'pose file'}: every track is shorter than the {window}-frame window of "
-            f"{refiner.name} (or has no valid joint); nothing to refine. Pass a shorter-window method "
-            f"(e.g. model='one-euro'; {shorter}) or a longer recording")
+        if window == int(refiner.window):  # a filter's window
+            need = (f"shorter than the {window}-frame window of {refiner.name} (or has no valid joint); nothing to "
+                    f"refine. Pass a shorter-window method (e.g. model='one-euro'; the default networks refine "
+                    f"parts from {NetworkRefiner.min_frames} frames)")
+        else:  # a network: a part shorter than its window is one padded window, but not below min_frames
+            need = (f"shorter than the {window} frames {refiner.name} needs (or has no valid joint); nothing to "
+                    f"refine. Pass a method that takes any length (e.g. model='one-euro')")
+        raise SynspInputError(f"{pose_file.source or 'pose file'}: every track is {need} or a longer recording")
     summary = dict(frames=pose_file.num_frames, persons=len(pose_file.tracks), filled=filled_total, unseen=unseen,
                    accel_before=float(np.nanmean(before)), accel_after=float(np.nanmean(after)),
                    model=str(refiner.name), unrefined_tracks=sorted(set(unrefined), key=str))

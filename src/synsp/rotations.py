@@ -59,7 +59,7 @@ from .filters import FILTERS, TemporalFilter, get_filter
 from .geometry import axis_angle_to_quaternion, axis_angle_to_rot6d, quaternion_to_axis_angle, rot6d_to_axis_angle
 from .missing import missing_from_confidence
 from .normalization import ROTATIONS_6D
-from .refiners import NetworkRefiner, get_refiner, register_wrapper, shipped_models
+from .refiners import NetworkRefiner, get_refiner, min_frames_of, register_wrapper, shipped_models
 from .root_jitter import smooth_root_jitter
 from .skeletons import SMPL24_OFFSETS, smpl24_joints  # re-exported: the neutral body lives with the skeletons
 from .timeseries import continuous_quaternions, per_chunk
@@ -111,6 +111,7 @@ class RotationNetwork:
             raise SynspInputError(f"model {network.name!r} refines joint positions, not rotations")
         self.network, self.card = network, network.card
         self.name, self.window, self.min_confidence = network.name, network.window, network.min_confidence
+        self.min_frames = min_frames_of(network)
         self.causal, self.delay = network.causal, network.delay
         self.skeleton = network.skeleton
         self.smooth_root = bool(smooth_root)

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from .missing import missing_from_confidence
-from .refiners import VIEW_MEAN, get_refiner, register_resolver
+from .refiners import VIEW_MEAN, get_refiner, min_frames_of, register_resolver
 from .validation import SynspInputError, check_poses
 
 __all__ = ["ViewMeanRefiner", "view_mean_refiner"]
@@ -45,6 +45,7 @@ class ViewMeanRefiner:
         self.inner = inner
         self.name = f"{inner.name}{VIEW_MEAN}"
         self.window, self.delay = inner.window, getattr(inner, "delay", None)
+        self.min_frames = min_frames_of(inner)
         self.card = getattr(inner, "card", None)
         self.skeleton = getattr(inner, "skeleton", None)
         self.min_confidence = getattr(inner, "min_confidence", 0.3)
