@@ -354,8 +354,9 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     each other (default: half a second at the file's fps, 15 frames when it is
     unknown); there the track is cut and each part refined alone.  Joints that
     are NaN or score below the refiner's ``min_confidence`` are filled; they keep
-    their original scores in the output.  Parts shorter than the refiner's window
-    are left as they are (listed in ``summary["unrefined_tracks"]``); a file in
+    their original scores in the output.  A network refines a part shorter than its window as one
+    edge-padded window, from its ``min_frames`` (4) frames on; parts shorter than that, or than a
+    filter's window, are left as they are (listed in ``summary["unrefined_tracks"]``); a file in
     which every part is that short is an error.
 
     A joint never confident in a whole part is used as observed when the detector still gave it
@@ -505,7 +506,7 @@ def refine_tracks(pose_file, refiner, refine_part, accel, fps: float | None, max
     :func:`refine_rotation_file` (rotations); returns ``(refined, summary)``.
 
     Every track is cut where more than ``max_gap`` frames are absent; each part with at least one
-    valid joint (finite, score >= ``refiner.min_confidence``) and ``refiner.window`` frames goes
+    valid joint (finite, score >= ``refiner.min_confidence``) and :func:`~synsp.refiners.min_frames_of` frames goes
     through ``refine_part(kp, conf, valid, at, track, a, b) -> (refined, filled, unseen)`` on the
     part's dense timeline (``at``: the detected frames in it; ``a:b``: the part among the track's
     detections); the others are left as they are and listed.  ``accel`` (``(T, J, D)`` -> per joint and
@@ -587,7 +588,7 @@ def refine_rotation_file(pose_file, model: Any = None, fps: float | None = None,
     same filter (:func:`synsp.rotations.translation_filter`: the default filter beside a network; the refined file carries the new
     values there).  Tracks are cut where more than ``max_gap`` frames are absent (default half a
     second at the file's fps, 15 frames when unknown); shorter gaps are filled.  Parts shorter
-    than the filter's window are left as they are (``summary['unrefined_tracks']``).
+    than the network's ``min_frames`` or the filter's window are left as they are (``summary['unrefined_tracks']``).
 
     ``summary``: the keys of :func:`refine_pose_file`; ``accel_before`` /
     ``accel_after`` are the mean angular acceleration in degrees / frame^2
