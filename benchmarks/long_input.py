@@ -19,11 +19,16 @@ person's 33 MediaPipe Pose landmarks as a CSV of that layout (pixels, x, y, z, v
 ``--bvh``: a BVH of real mocap (``../shared/data/cmu_mocap/bvh_daz_aclstm/martial/06.bvh.gz``, 57 joints of which 43
 rotate, or ``--bvh-source``) played forwards and backwards to ``--frames`` at 30 fps, refined as joint rotations
 and written as a BVH (the same path: ``synsp refine hour.bvh -o out.bvh``).
+``--format trc|coco|mmpose0|yolo``: one person as a TRC of 22 markers (mm, 3D), COCO / AlphaPose results (a list of
+``{"image_id", "category_id", "keypoints", "score"}``), MMPose 0.x per-frame lists of instances, or an Ultralytics
+YOLO pose label folder (a file per frame; 17 keypoints, 2D), a sine-and-noise walk per point written one frame at a
+time, the same path.
 
 Run:  python benchmarks/long_input.py [--model synsp-h36m17-3d-w8] [--frames 108000] [--rotation-joints 22]
       python benchmarks/long_input.py --whole-body [--mmpose-json [--joints 17]] [--frames 108000]
       python benchmarks/long_input.py --mediapipe-csv long|wide [--frames 108000]
       python benchmarks/long_input.py --bvh [--bvh-source file.bvh.gz] [--frames 108000]
+      python benchmarks/long_input.py --format trc|coco|mmpose0|yolo [--frames 108000]
 """
 
 from __future__ import annotations
@@ -52,7 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bvh", action="store_true", help="a BVH of real mocap, looped, refined as rotations")
     parser.add_argument("--bvh-source", default="../shared/data/cmu_mocap/bvh_daz_aclstm/martial/06.bvh.gz",
                         help="with --bvh: the BVH (or .bvh.gz) to loop")
+    parser.add_argument("--format", choices=("trc", "coco", "mmpose0", "yolo"), default=None,
+                        help="a file (folder for yolo) of this format through the file path")
     args = parser.parse_args(argv)
+    if args.format:
+        return _other_format(args)
     if args.bvh:
         return _bvh(args)
     if args.mediapipe_csv:
@@ -185,6 +194,57 @@ def _mediapipe_csv(args: argparse.Namespace) -> int:
     print(f"{args.frames} frames x 33 landmarks (a {args.mediapipe_csv} MediaPipe CSV of {size:,.0f} MiB, read row by "
           f"row, repaired, refined by {summary['model']}, written): {seconds:.1f} s ({args.frames / seconds:,.0f} "
           f"frames/s), peak RSS {peak:.0f} MiB (before: {before:.0f} MiB)")
+    return 0
+
+
+def _other_format(args: argparse.Namespace) -> int:
+    import json
+    import os
+    import tempfile
+    from pathlib import Path
+
+    rng = np.random.default_rng(0)
+    fmt, frames = args.format, args.frames
+    joints, dims = (22, 3) if fmt == "trc" else (17, 2)
+    base = rng.uniform(200.0, 800.0, (joints, dims))
+
+    def pose(f: int) -> np.ndarray:
+        return (base + 30.0 * np.sin(f / 30.0 * 1.3 + base / 100.0) + rng.normal(0.0, 2.0, (joints, dims))).round(2)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        name = {"trc": "hour.trc", "coco": "hour.json", "mmpose0": "hour.json", "yolo": "labels"}[fmt]
+        src, dst = Path(tmp) / name, Path(tmp) / f"refined_{name}"
+        if fmt == "yolo":
+            src.mkdir()
+            for f in range(frames):
+                xy = pose(f) / [1920.0, 1080.0]
+                kp = " ".join(f"{x:.5f} {y:.5f} 0.9" for x, y in xy)
+                (src / f"clip_{f + 1}.txt").write_text(f"0 0.5 0.5 0.3 0.6 {kp}\n")
+        else:
+            with open(src, "w") as fh:  # one frame at a time
+                if fmt == "trc":
+                    names = [f"M{j}" for j in range(joints)]
+                    fh.write(f"PathFileType\t4\t(X/Y/Z)\t{name}\nDataRate\tCameraRate\tNumFrames\tNumMarkers\tUnits\t"
+                             f"OrigDataRate\tOrigDataStartFrame\tOrigNumFrames\n30\t30\t{frames}\t{joints}\tmm\t30\t1\t"
+                             f"{frames}\nFrame#\tTime\t" + "\t\t\t".join(names) + "\n\t\t"
+                             + "\t".join(f"X{j + 1}\tY{j + 1}\tZ{j + 1}" for j in range(joints)) + "\n\n")
+                    for f in range(frames):
+                        fh.write(f"{f + 1}\t{f / 30:.5f}\t" + "\t".join(f"{v:.2f}" for v in pose(f).ravel()) + "\n")
+                else:
+                    fh.write("[")
+                    for f in range(frames):
+                        xys = np.concatenate([pose(f), np.full((joints, 1), 0.9)], axis=1).round(2)
+                        item = ({"image_id": f, "category_id": 1, "keypoints": xys.ravel().tolist(), "score": 0.9}
+                                if fmt == "coco" else [{"keypoints": xys.tolist(), "bbox": [0, 0, 100, 100, 0.9]}])
+                        fh.write((", " if f else "") + json.dumps(item))
+                    fh.write("]\n")
+        size = (sum(p.stat().st_size for p in src.iterdir()) if src.is_dir() else os.path.getsize(src)) / 2**20
+        summary, seconds, before, peak = _timed_refine(src, dst)
+        assert dst.exists()
+    print(f"# reproduce: python benchmarks/long_input.py --format {fmt} --frames {frames}")
+    print(f"{frames} frames x {joints} points ({fmt} {'folder' if fmt == 'yolo' else 'file'} of {size:,.0f} MiB, read, "
+          f"repaired, refined by {summary['model']}, written): {seconds:.1f} s ({frames / seconds:,.0f} frames/s), "
+          f"peak RSS {peak:.0f} MiB (before: {before:.0f} MiB)")
     return 0
 
 
