@@ -513,7 +513,7 @@ def refine_tracks(pose_file, refiner, refine_part, accel, fps: float | None, max
     frame ``(T - 2, J)``), averaged over the valid joints, gives the summary's
     ``accel_before`` / ``accel_after``.
     """
-    window = min_frames_of(refiner)
+    least = min_frames_of(refiner)
     source = pose_file.source or "pose file"
     gap = pose_file.max_gap(check_fps(fps), check_max_gap(max_gap))
     new, unrefined, filled_total, unseen, before, after = {}, [], 0, 0, [], []
@@ -532,7 +532,7 @@ def refine_tracks(pose_file, refiner, refine_part, accel, fps: float | None, max
             if conf is not None:
                 valid &= conf >= refiner.min_confidence
             any_valid |= bool(valid.any())
-            if len(kp) < window or not valid.any():
+            if len(kp) < least or not valid.any():
                 unrefined.append(track.track_id)
                 continue
             ref, filled, part_unseen = refine_part(kp, conf, valid, at, track, a, b)
@@ -562,12 +562,12 @@ def refine_tracks(pose_file, refiner, refine_part, accel, fps: float | None, max
             "negative or NaN), so every joint counts as missing; nothing to refine. Check the file's scores "
             "(or confidences / visibility), or give them on a 0-1 scale")
     if not before:
-        if window == int(refiner.window):  # a filter's window
-            need = (f"shorter than the {window}-frame window of {refiner.name} (or has no valid joint); nothing to "
+        if not hasattr(refiner, "min_frames"):  # a filter's window
+            need = (f"shorter than the {least}-frame window of {refiner.name} (or has no valid joint); nothing to "
                     f"refine. Pass a shorter-window method (e.g. model='one-euro'; the default networks refine "
                     f"parts from {NetworkRefiner.min_frames} frames)")
         else:  # a network: a part shorter than its window is one padded window, but not below min_frames
-            need = (f"shorter than the {window} frames {refiner.name} needs (or has no valid joint); nothing to "
+            need = (f"shorter than the {least} frames {refiner.name} needs (or has no valid joint); nothing to "
                     f"refine. Pass a method that takes any length (e.g. model='one-euro')")
         raise SynspInputError(f"{pose_file.source or 'pose file'}: every track is {need} or a longer recording")
     summary = dict(frames=pose_file.num_frames, persons=len(pose_file.tracks), filled=filled_total, unseen=unseen,

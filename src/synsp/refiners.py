@@ -651,8 +651,9 @@ def for_skeleton(refiner: Refiner, skeleton: str | None) -> Refiner:
 
 def min_frames_of(refiner: Any) -> int:
     """The frames a track part needs to be refined by ``refiner``: its ``min_frames`` (the networks', which pad a
-    shorter part into one window), else its ``window`` (a filter's)."""
-    return int(getattr(refiner, "min_frames", refiner.window))
+    shorter part into one window; at most their window), else its ``window`` (a filter's)."""
+    window = int(refiner.window)
+    return min(int(refiner.min_frames), window) if hasattr(refiner, "min_frames") else window
 
 
 def fit_refiner(refiner: Refiner, num_joints: int, skeleton: str | None = None) -> Refiner:
