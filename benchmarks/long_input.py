@@ -115,11 +115,8 @@ def _whole_body(args: argparse.Namespace) -> int:
         out = np.load(dst, mmap_mode="r")
         assert out.shape == (args.frames, joints, 3) and all(np.isfinite(out[a:a + 4096]).all()
                                                              for a in range(0, args.frames, 4096))
-    print(f"# reproduce: python benchmarks/long_input.py --whole-body --frames {args.frames}")
-    print(f"{args.frames} frames x {joints} keypoints (COCO-WholeBody .npy, read, repaired, refined by "
-          f"{summary['model']}, written): {seconds:.1f} s ({args.frames / seconds:,.0f} frames/s), peak RSS "
-          f"{peak:.0f} MiB (before: {before:.0f} MiB)")
-    return 0
+    return _report(f"--whole-body --frames {args.frames}", args.frames,
+                   f"x {joints} keypoints (COCO-WholeBody .npy, read, repaired,", summary, seconds, before, peak)
 
 
 def _timed_refine(src, dst, **kwargs) -> tuple[dict, float, float, float]:
@@ -132,6 +129,15 @@ def _timed_refine(src, dst, **kwargs) -> tuple[dict, float, float, float]:
     summary, _ = refine_path(src, dst, progress=True, **kwargs)
     seconds = time.perf_counter() - start
     return summary, seconds, before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _report(options: str, frames: int, what: str, summary: dict, seconds: float, before: float, peak: float) -> int:
+    """Print the command and the result line of one file through ``synsp refine``'s path; ``what``: the file,
+    up to "refined by"."""
+    print(f"# reproduce: python benchmarks/long_input.py {options}")
+    print(f"{frames} frames {what} refined by {summary['model']}, written): {seconds:.1f} s ({frames / seconds:,.0f} "
+          f"frames/s), peak RSS {peak:.0f} MiB (before: {before:.0f} MiB)")
+    return 0
 
 
 def _mmpose_json(args: argparse.Namespace) -> int:
@@ -160,12 +166,9 @@ def _mmpose_json(args: argparse.Namespace) -> int:
         with open(dst) as fh:
             head = fh.read(1 << 16)
         assert head.startswith('{"meta_info"') and os.path.getsize(dst) > 0
-    print(f"# reproduce: python benchmarks/long_input.py --whole-body --mmpose-json --joints {joints} "
-          f"--frames {args.frames}")
-    print(f"{args.frames} frames x {joints} keypoints (one MMPose 1.x JSON of {size:,.0f} MiB, read frame by frame, "
-          f"repaired, refined by {summary['model']}, written): {seconds:.1f} s ({args.frames / seconds:,.0f} "
-          f"frames/s), peak RSS {peak:.0f} MiB (before: {before:.0f} MiB)")
-    return 0
+    return _report(f"--whole-body --mmpose-json --joints {joints} --frames {args.frames}", args.frames,
+                   f"x {joints} keypoints (one MMPose 1.x JSON of {size:,.0f} MiB, read frame by frame, repaired,",
+                   summary, seconds, before, peak)
 
 
 def _mediapipe_csv(args: argparse.Namespace) -> int:
@@ -190,11 +193,9 @@ def _mediapipe_csv(args: argparse.Namespace) -> int:
         size = os.path.getsize(src) / 2**20
         summary, seconds, before, peak = _timed_refine(src, dst)
         assert os.path.getsize(dst) > 0.9 * os.path.getsize(src)
-    print(f"# reproduce: python benchmarks/long_input.py --mediapipe-csv {args.mediapipe_csv} --frames {args.frames}")
-    print(f"{args.frames} frames x 33 landmarks (a {args.mediapipe_csv} MediaPipe CSV of {size:,.0f} MiB, read row by "
-          f"row, repaired, refined by {summary['model']}, written): {seconds:.1f} s ({args.frames / seconds:,.0f} "
-          f"frames/s), peak RSS {peak:.0f} MiB (before: {before:.0f} MiB)")
-    return 0
+    return _report(f"--mediapipe-csv {args.mediapipe_csv} --frames {args.frames}", args.frames,
+                   f"x 33 landmarks (a {args.mediapipe_csv} MediaPipe CSV of {size:,.0f} MiB, read row by row, repaired,",
+                   summary, seconds, before, peak)
 
 
 def _other_format(args: argparse.Namespace) -> int:
@@ -241,11 +242,9 @@ def _other_format(args: argparse.Namespace) -> int:
         size = (sum(p.stat().st_size for p in src.iterdir()) if src.is_dir() else os.path.getsize(src)) / 2**20
         summary, seconds, before, peak = _timed_refine(src, dst)
         assert dst.exists()
-    print(f"# reproduce: python benchmarks/long_input.py --format {fmt} --frames {frames}")
-    print(f"{frames} frames x {joints} points ({fmt} {'folder' if fmt == 'yolo' else 'file'} of {size:,.0f} MiB, read, "
-          f"repaired, refined by {summary['model']}, written): {seconds:.1f} s ({frames / seconds:,.0f} frames/s), "
-          f"peak RSS {peak:.0f} MiB (before: {before:.0f} MiB)")
-    return 0
+    kind = "folder" if fmt == "yolo" else "file"
+    return _report(f"--format {fmt} --frames {frames}", frames,
+                   f"x {joints} points ({fmt} {kind} of {size:,.0f} MiB, read, repaired,", summary, seconds, before, peak)
 
 
 def _bvh(args: argparse.Namespace) -> int:
@@ -273,11 +272,8 @@ def _bvh(args: argparse.Namespace) -> int:
         size = os.path.getsize(src) / 2**20
         summary, seconds, before, peak = _timed_refine(src, dst)
         assert os.path.getsize(dst) > 0.5 * os.path.getsize(src)
-    print(f"# reproduce: python benchmarks/long_input.py --bvh --bvh-source {args.bvh_source} --frames {args.frames}")
-    print(f"{args.frames} frames of {source.name} looped (a BVH of {size:,.0f} MiB, read, its rotations refined by "
-          f"{summary['model']}, written): {seconds:.1f} s ({args.frames / seconds:,.0f} frames/s), peak RSS "
-          f"{peak:.0f} MiB (before: {before:.0f} MiB)")
-    return 0
+    return _report(f"--bvh --bvh-source {args.bvh_source} --frames {args.frames}", args.frames,
+                   f"of {source.name} looped (a BVH of {size:,.0f} MiB, read, its rotations", summary, seconds, before, peak)
 
 
 def _rotations(args: argparse.Namespace) -> int:
