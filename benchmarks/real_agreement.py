@@ -12,7 +12,9 @@ the table is the mean over the six.
 Frames: those where all three models found a person and put the hip centres within 5 % of the image width
 of each other (the same person), cut into segments of at least 16 frames where the person changes (a hip
 jump over 10 % of the width); each segment is refined as one track (``synsp.refine``, skeleton
-``mediapipe33``, 30 fps, the repair of left/right inversions on unless ``--no-repair``).  Distances in
+``mediapipe33``, 30 fps, the repair of left/right inversions on unless ``--no-repair``; ``--scores``: each model's
+visibility scores as the confidence, as ``synsp refine`` reads them from a MediaPipe file: points below 0.3 are
+missing and filled, which moves them away from the other models' raw guesses).  Distances in
 pixels over the 33 landmarks and over the 12 body joints (shoulders to ankles); Accel: the mean length of
 the refined body joints' second difference (px / frame^2), against the input's.
 
@@ -27,7 +29,7 @@ are not counted (an inversion all three share is not seen).  For each prior per 
 correct labels it exchanges; ``--online 30``: the stream's repair (``synsp.repair.OnlineRepair``, that many
 frames of delay) instead of the offline one.
 
-Run:  python benchmarks/real_agreement.py [--methods input,butterworth,kalman-rts,default] [--no-repair] [--world]
+Run:  python benchmarks/real_agreement.py [--methods input,butterworth,kalman-rts,default] [--no-repair] [--world] [--scores]
       python benchmarks/real_agreement.py --consensus 0.05,0.3,1,4 [--world] [--online 30]
       [--flip-cost 0.05]  (the repair's 2D prior per relabelled frame; 0.05 was its value until 2026-12-05)
 """
@@ -73,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--methods", default="input,butterworth,kalman-rts,one-euro,synsp-universal-w8,default",
                         help="comma-separated: input, filters, shipped models, checkpoint paths, default")
     parser.add_argument("--no-repair", action="store_true", help="refine without the left/right repair")
+    parser.add_argument("--scores", action="store_true",
+                        help="refine with the models' visibility scores as the confidence (as synsp refine reads a file)")
     parser.add_argument("--flip-cost", type=float, default=None,
                         help="the repair's prior per relabelled frame in 2D (synsp.repair.FLIP_COST_2D) instead")
     parser.add_argument("--world", action="store_true", help="the metric 3D world landmarks (mm) instead of pixels")
@@ -102,14 +106,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.world:  # refined in metres, measured in mm
         raw, unit, scale = {m: np.asarray(data[f"{m}_world"], dtype=np.float64) for m in MODELS}, "mm", 1000.0
     print(f"# reproduce: python benchmarks/real_agreement.py --methods {args.methods}"
-          + (" --no-repair" if args.no_repair else "")
+          + (" --no-repair" if args.no_repair else "") + (" --scores" if args.scores else "")
           + (f" --flip-cost {args.flip_cost:g}" if args.flip_cost is not None else "")
           + (" --world" if args.world else "") + (f" --consensus {args.consensus}" if args.consensus else "")
           + (f" --online {args.online}" if args.online is not None else ""))
     print(f"{path.name}: {frames} frames in {len(segs)} segments {segs}, median body height {height:.0f} px; "
           f"repair {'off' if args.no_repair else 'on'}\n")
+    scores = {m: np.asarray(data[m], dtype=np.float64)[..., 2] for m in MODELS}  # MediaPipe's visibility
     if args.consensus:
-        scores = {m: np.asarray(data[m], dtype=np.float64)[..., 2] for m in MODELS}
         return _consensus(raw, scores, segs, [float(v) for v in args.consensus.split(",")], args.world, args.online)
     print(f"| method | 33 landmarks: distance to another model's raw output ({unit}) | 12 body joints ({unit}) | "
           f"body Accel ({unit}/frame^2) |")
@@ -121,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
                 x = raw[a][start:stop]
                 y = x if method == "input" else synsp.refine(
                     x, model=None if method == "default" else method, fps=fps, skeleton="mediapipe33",
-                    repair=not args.no_repair)
+                    repair=not args.no_repair, confidence=scores[a][start:stop] if args.scores else None)
                 accel.append(scale * np.linalg.norm(np.diff(y[:, BODY], 2, axis=0), axis=-1).ravel())
                 for b in MODELS:
                     if b != a:

@@ -28,6 +28,12 @@ pairs ``(s_{t-1}, s_t)``, 4 states, so the prediction is exact second order):
   so the costs have no unit (pixels, metres, millimetres alike) and adapt to the estimator's
   noise.  A missing joint (NaN, or confidence below ``min_confidence``) adds nothing; after a gap
   the prediction is the last seen position, with ``sigma`` widened by half per missing frame;
+* glitches: a joint in a frame that fits neither its own nor its partner's place halfway between its
+  neighbouring frames, under either labelling of the next frame, by more than ``glitch`` (default
+  :data:`GLITCH`) times ``sigma``, is left out of the motion costs (as if missing): a single garbage frame
+  (a collapsed or half-exchanged pose) would otherwise spoil the prediction of the next two frames and buy
+  a relabelling of the correct frames between two such glitches (the lite BlazePose model's frames 40-52 of
+  the ``synsp demo`` video).  An inversion's boundary fits one of those labellings and is kept;
 * confidence: each pair's terms are weighted by the lowest confidence of the points they use;
 * ``switch_cost`` per change of state (the prior against flipping), ``edge_cost`` (default three
   switches) for a track that starts or ends relabelled: a boundary there has evidence from one
@@ -79,13 +85,18 @@ from .skeletons import BODY_JOINTS, Skeleton, get_skeleton
 from .timeseries import second_difference
 from .validation import SynspInputError, absurd_joints, check_poses, to_numpy
 
-__all__ = ["FLIP_COST_2D", "FLIP_COST_3D", "GROUPS", "decided_pairs", "default_flip_cost", "group_scales",
+__all__ = ["FLIP_COST_2D", "FLIP_COST_3D", "GLITCH", "GROUPS", "decided_pairs", "default_flip_cost", "group_scales",
            "InversionRepair", "limb_groups", "OnlineRepair", "relabel", "repair_inversions", "repair_poses"]
 
 GROUPS = ("arms", "legs", "head", "other")
 #: ``flip_cost`` by default (None): per relabelled frame, in 3D and in 2D (see the module docstring, *Model*)
 FLIP_COST_3D = 0.05
 FLIP_COST_2D = 1.0
+#: ``glitch`` by default: a joint further than this many ``sigma`` from where its neighbouring frames put it, under
+#: every labelling, is left out of the motion costs (see the module docstring, *Model*; chosen on the real
+#: MediaPipe tracks of ``benchmarks/real_agreement.py``: 4-5 undo the lite model's 3D harm, 3-7 its 2D harm, and
+#: the simulated inversions of ``benchmarks/inversions.py`` are restored as without it from 4 to 20)
+GLITCH = 5.0
 
 
 def default_flip_cost(flip_cost: float | None, dims: int) -> float:
@@ -180,7 +191,8 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
                       flip_cost: float | None = None, move_cost: float = 0.002, body_move_cost: float = 0.005,
                       sigma: float = 1.0, floor: float = 0.002, cap: float = 20.0,
                       min_confidence: float = 0.3, edge_cost: float | None = None,
-                      whole_body: bool = True, groups: Any = None, scales: Any = None) -> InversionRepair:
+                      whole_body: bool = True, groups: Any = None, scales: Any = None,
+                      glitch: float | None = GLITCH) -> InversionRepair:
     """Find and undo left/right label exchanges of whole limb groups over a whole track.
 
     ``poses``: ``(T, J, D)`` (one person) or ``(T, P, J, D)`` (each person or view alone), D = 2 or 3,
@@ -197,7 +209,7 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
     split (the clips the tests and ``benchmarks/inversions.py`` use; the validation split gives the
     same picture) and on the real MediaPipe track of ``synsp demo``.  ``scales``: ``{group: value}``
     to use as each group's unit instead of measuring it on the track (:func:`group_scales`; what
-    :class:`OnlineRepair` is compared with).
+    :class:`OnlineRepair` is compared with).  ``glitch``: in units of ``sigma`` (None: no joint left out).
 
     Returns :class:`InversionRepair` ``(poses, flipped, groups)``; apply the same relabelling to
     other per-joint arrays (confidences) with :func:`relabel`.
@@ -248,7 +260,7 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
                  else [float(scales[g]) for g in names])
         for g, scale in zip(names, units):
             pairs = np.asarray(evidence[g])
-            costs.append(_continuity_costs(xs, weight, pairs[:, 0], pairs[:, 1], scale, cap))
+            costs.append(_continuity_costs(xs, weight, pairs[:, 0], pairs[:, 1], scale, cap, glitch=glitch))
             # agreement with the input: relabelling a frame costs more the further apart left and right are
             sep = _rho(xs[:, pairs[:, 0]] - xs[:, pairs[:, 1]], scale, cap)
             seps.append(2 * (sep * np.minimum(weight[:, pairs[:, 0]], weight[:, pairs[:, 1]])).sum(-1))
@@ -379,15 +391,33 @@ def _shift(v: np.ndarray, k: int, fill: float = np.nan) -> np.ndarray:
     return out
 
 
+def _glitches(X: np.ndarray, scale: Any, glitch: float) -> np.ndarray:
+    """``(T, 2, n)``: the joints of ``X`` ``(T, side, n, D)`` (frames in order) further than ``glitch * scale``
+    (``scale``: a number or ``(n,)`` per pair) from the midpoint of their neighbouring frames under each of the
+    four labellings of their own frame and the next one (relative to the frame before); never the first or
+    last frame, nor where a neighbour is missing."""
+    best = np.full(X.shape[:-1], np.inf, dtype=np.float32)
+    if len(X) >= 3:
+        mid = best[1:-1]
+        for here in (X[1:-1], X[1:-1][:, ::-1]):
+            for after in (X[2:], X[2:][:, ::-1]):
+                d = np.sqrt(((here - (X[:-2] + after) / 2) ** 2).sum(-1))
+                np.fmin(mid, d, out=mid)  # NaN (a neighbour missing) leaves it as it was
+    return np.isfinite(best) & (best > np.float32(glitch) * np.asarray(scale, dtype=np.float32))
+
+
 def _continuity_costs(x: np.ndarray, weight: np.ndarray, left: np.ndarray, right: np.ndarray,
-                      scale: float, cap: float, chunk: int = 16384) -> np.ndarray:
+                      scale: float, cap: float, chunk: int = 16384, glitch: float | None = None) -> np.ndarray:
     """Motion-continuity cost ``(T, 2, 2)`` of one group: ``[t, u, v]`` with ``u = s_{t-2} xor s_{t-1}``,
-    ``v = s_{t-1} xor s_t`` (labels of frame t-1 as reference); row 0 is zero."""
+    ``v = s_{t-1} xor s_t`` (labels of frame t-1 as reference); row 0 is zero.  ``glitch``: leave out the
+    joints :func:`_glitches` finds (None: none)."""
     T = len(x)
     out = np.zeros((T, 2, 2))
     if T < 2:
         return out
     X = np.stack([x[:, left], x[:, right]], axis=1).astype(np.float32)  # (T, side, n, D)
+    if glitch:
+        X[_glitches(X, scale, glitch)] = np.nan
     ok = np.isfinite(X).all(-1)  # (T, 2, n)
     F, age = _ffill(X, ok)  # the last seen position of each side and how old it is
     W, _ = _ffill(np.stack([weight[:, left], weight[:, right]], axis=1)[..., None], ok)
@@ -619,6 +649,9 @@ class OnlineRepair:
     changes, are decided on a somewhat different unit.  ``scales`` (``{group: value}``) fixes them.
     A track of fewer than 3 frames is not relabelled (as :func:`repair_poses`).
 
+    Glitches (``glitch``, as offline): a frame's joints are checked when the next frame comes, so each frame's
+    costs wait one frame inside the delay; with ``delay=0`` there is no next frame in time and no check.
+
     Prior: ``flip_cost`` as offline (None: by the frames' dimension).  In 2D its value needs the inversion's
     end in view more often: with 30 frames of delay it restored 89 % of the simulated 2D inversions against 92 %
     with the 3D value and relabelled 72 group-frames wrongly against 39, of about 24,000 (``python
@@ -630,7 +663,7 @@ class OnlineRepair:
     def __init__(self, skeleton: Any, delay: int = 30, *, switch_cost: float = 10.0, flip_cost: float | None = None,
                  move_cost: float = 0.002, body_move_cost: float = 0.005, sigma: float = 1.0, floor: float = 0.002,
                  cap: float = 20.0, min_confidence: float = 0.3, edge_cost: float | None = None,
-                 whole_body: bool = True, scales: Any = None):
+                 whole_body: bool = True, scales: Any = None, glitch: float | None = GLITCH):
         import numbers
         from collections import deque
 
@@ -660,6 +693,9 @@ class OnlineRepair:
         self.body_move_cost, self.sigma, self.floor, self.cap = body_move_cost, sigma, floor, cap
         self.min_confidence = min_confidence
         self.edge_cost = 3 * switch_cost if edge_cost is None else edge_cost
+        # a frame's glitches are known when the next frame comes: its costs wait for it (none with no delay)
+        self.glitch = glitch if glitch and self.delay >= 1 else None
+        self._raw: list = []  # the last two frames' pair positions as they came (for the glitch check)
         self._fixed = None
         if scales is not None:
             missing = [g for g in self.groups if g not in scales]
@@ -703,6 +739,12 @@ class OnlineRepair:
         W = weight[self._sides].reshape(2, n).astype(np.float32)
         delta = side[:n] - side[n:]
         wmin = np.minimum(weight[self._left], weight[self._right])
+        if self.glitch:  # the frame before, not costed yet: leave out its glitches, as offline
+            if len(self._raw) == 2 and self._pending and self.frames > self._costed:
+                bad = _glitches(np.stack(self._raw + [X]), self._glitch_units(), self.glitch)[1]
+                before = self._pending[-1]
+                before[2] = np.where(bad[..., None], np.float32(np.nan), before[2])
+            self._raw = [self._raw[-1], X] if self._raw else [X]
         self._pending.append([payload, seen, X, W, delta, wmin])
         self.frames += 1
         if self.frames > self.delay:  # past the warm-up: every frame that came through the passes, the oldest out
@@ -717,7 +759,7 @@ class OnlineRepair:
         if self.frames < 3:
             out = [(p[0], np.zeros(G, dtype=bool)) for p in self._pending]
         elif self._pending:
-            self._cost_waiting()
+            self._cost_waiting(last=True)
             c = int((self._ab + self.edge_cost * _ENDS_FLIPPED).argmin()) if self._body else 0
             body = self._pb[c, : self._m] if self._body else np.zeros(self._m, dtype=np.int8)
             best = (self._ag[c] + self.edge_cost * _ENDS_FLIPPED).argmin(-1)  # (G,)
@@ -760,13 +802,23 @@ class OnlineRepair:
             self._units = np.maximum(self.sigma * np.nan_to_num(med[:-1]), self.floor * size)
         return self._units
 
-    def _cost_waiting(self) -> None:
-        """Put the frames that came since the last call through both passes (the warm-up's all at once)."""
-        waiting = self.frames - self._costed
-        if not waiting:
+    def _glitch_units(self) -> np.ndarray:
+        """Each pair's unit for the glitch check: fixed, or from the running medians as they are now."""
+        if self._fixed is not None:
+            return self._fixed[self._group_of]
+        med = self._stats.medians()
+        size = med[-1] if np.isfinite(med[-1]) and med[-1] > 0 else 1.0
+        return np.maximum(self.sigma * np.nan_to_num(med[:-1]), self.floor * size)[self._group_of]
+
+    def _cost_waiting(self, last: bool = False) -> None:
+        """Put the frames that came since the last call through both passes (the warm-up's all at once); with
+        the glitch check, the latest frame waits for the next one (``last``: the track ended, it goes too)."""
+        waiting = self.frames - self._costed - (1 if self.glitch and not last else 0)
+        if waiting <= 0:
             return
         per_pair = self._scales()[self._group_of]
-        for k in range(len(self._pending) - waiting, len(self._pending)):
+        first = len(self._pending) - (self.frames - self._costed)  # the oldest frame not costed yet
+        for k in range(first, first + waiting):
             self._step(self._pending[k], per_pair)
             self._costed += 1
 
