@@ -39,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     stream = Stream(args.model, repair=False)
     if stream.rotations:
         kinds = [False]
-    streams = [Stream(args.model, repair=r) for r in kinds]
+    # the frames are Human3.6M-17 joints: the skeleton the repair needs (a universal model has none of its own)
+    streams = [Stream(args.model, repair=r, skeleton=None if stream.rotations else "h36m17") for r in kinds]
     clips = load_corpus(phases="first", rotations=stream.rotations)
     if stream.rotations:  # SMPL rotations: the clips' smpl24 axis-angles
         gt = np.concatenate([c.rotations for c in clips])[: args.frames].astype(np.float64)
