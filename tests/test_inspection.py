@@ -104,3 +104,17 @@ def test_missing_joints_are_counted_as_the_refiners_count_them(clip):
     pf = PoseFile([Track(0, np.arange(len(clip)), clip, scores)], len(clip), "array", skeleton="h36m17", units="m")
     (track,) = inspect_pose_file(pf)["tracks"]
     assert track["missing"] == pytest.approx(30 / (len(clip) * 17))
+
+
+def test_a_short_track_is_said_to_stay_only_below_what_the_method_needs(clip):
+    """The default network refines a 10-frame track (one padded window), not a 3-frame one; a filter of an
+    11-frame window refines neither: inspect says so as refine does it."""
+    pf = PoseFile([Track(0, np.arange(200), clip), Track(1, np.arange(10), clip[:10]),
+                   Track(2, np.arange(3), clip[:3])], 200, "array", skeleton="h36m17", fps=30.0, units="m")
+    info = inspect_pose_file(pf)
+    assert info["window"] == 16 and info["min_frames"] == 4
+    lines = [line for line in describe(info) if "detections in" in line]
+    assert ["fewer than the 4 frames the method needs" in line for line in lines] == [False, False, True]
+    info = inspect_pose_file(pf, model="savgol-mmpose")
+    lines = [line for line in describe(info) if "detections in" in line]
+    assert ["fewer than the 11 frames" in line for line in lines] == [False, True, True]

@@ -28,6 +28,7 @@ from .io.tracks import FORMATS
 from .metrics import size_of
 from .missing import interpolate_missing, missing_from_confidence
 from .noise_floor import noise_floor
+from .refiners import min_frames_of
 from .repair import limb_groups
 from .validation import SynspInputError
 
@@ -70,7 +71,8 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     score threshold, over its frames), ``never_seen`` (joints it was never seen with: left as written), ``jitter``
     (% of the person's size, None for rotations or parts too short)), ``method`` (the name),
     ``fallback`` (why a filter, or None), ``delay`` (frames, or None for a whole-sequence method),
-    ``window`` (frames a track part needs), ``repair`` (the skeleton whose left/right inversions are
+    ``window`` (the method's), ``min_frames`` (frames a track part needs: a network refines a shorter part as one
+    padded window), ``repair`` (the skeleton whose left/right inversions are
     repaired, or None), ``relabelled`` (``{track id: {group: frames}}`` the repair would relabel) and
     ``reassigned`` (person-frames its identity repair would give to another track): :func:`synsp.api.repair_pose_file`.
     """
@@ -114,7 +116,9 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
                 file_fps=pose_file.fps, fps=used_fps, fps_given=fps is not None, frames=pose_file.num_frames,
                 tracks=tracks, method=name,
                 fallback=fallback, delay=None if delay in (None, WHOLE_SEQUENCE) else int(delay),
-                window=int(getattr(refiner, "window", 1)), repair=None if sk is None else sk.name,
+                window=int(getattr(refiner, "window", 1)),
+                min_frames=min_frames_of(refiner) if hasattr(refiner, "window") else 1,
+                repair=None if sk is None else sk.name,
                 relabelled=relabelled, reassigned=int(reassigned), note=pose_file.meta.get("note"))
 
 
@@ -135,7 +139,8 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
         jitter = "jitter not measured" if t["jitter"] is None else (
             f"jitter {t['jitter']:.2f} % of the person's size"
             + (" (as clean motion capture)" if t["jitter"] <= CLEAN_FLOOR_PCT else ""))
-        short = " (shorter than the method's window: left as it is)" if t["detections"] < info["window"] else ""
+        least = info.get("min_frames", info["window"])
+        short = f" (fewer than the {least} frames the method needs: left as it is)" if t["detections"] < least else ""
         never = f", {t['never_seen']} joint(s) never seen (left as written)" if t["never_seen"] else ""
         lines.append(f"    {t['id']!r}: frames {t['first']}-{t['last']}, {t['detections']} detections in "
                      f"{t['parts']} part(s), {100 * t['missing']:.1f} % of joints missing{never}, {jitter}{short}")
