@@ -131,6 +131,12 @@ def _timed_refine(src, dst, **kwargs) -> tuple[dict, float, float, float]:
     return summary, seconds, before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _walk_frame(base: np.ndarray, f: int, rng: np.random.Generator) -> np.ndarray:
+    """Frame ``f`` of the files' sine-and-noise walk: each point of ``base`` ``(J, D)`` swings 30 units at 1.3 rad/s
+    (30 fps) with a phase of its own, plus 2 units of white noise."""
+    return base + 30.0 * np.sin(f / 30.0 * 1.3 + base / 100.0) + rng.normal(0.0, 2.0, base.shape)
+
+
 def _report(options: str, frames: int, what: str, summary: dict, seconds: float, before: float, peak: float) -> int:
     """Print the command and the result line of one file through ``synsp refine``'s path; ``what``: the file,
     up to "refined by"."""
@@ -156,7 +162,7 @@ def _mmpose_json(args: argparse.Namespace) -> int:
             meta = json.dumps({"meta_info": {"dataset_name": name, "num_keypoints": joints}})
             fh.write(meta[:-1] + ', "instance_info": [')
             for f in range(args.frames):
-                xy = (base + 30.0 * np.sin(f / 30.0 * 1.3 + base / 100.0) + rng.normal(0.0, 2.0, (joints, 2))).round(2)
+                xy = _walk_frame(base, f, rng).round(2)
                 inst = {"keypoints": xy.tolist(), "keypoint_scores": [0.8] * joints, "bbox": [[0, 0, 100, 100]],
                         "bbox_score": 0.9}
                 fh.write((", " if f else "") + json.dumps({"frame_id": f, "instances": [inst]}))
@@ -186,7 +192,7 @@ def _mediapipe_csv(args: argparse.Namespace) -> int:
             fh.write("frame," + ",".join(f"x_{j},y_{j},z_{j},visibility_{j}" for j in range(33)) + "\n" if wide
                      else "frame,landmark,x,y,z,visibility\n")
             for f in range(args.frames):
-                xyz = base + 30.0 * np.sin(f / 30.0 * 1.3 + base / 100.0) + rng.normal(0.0, 2.0, (33, 3))
+                xyz = _walk_frame(base, f, rng)
                 cells = [f"{x:.2f},{y:.2f},{z:.2f},0.99" for x, y, z in xyz]
                 fh.write(f"{f}," + ",".join(cells) + "\n" if wide
                          else "".join(f"{f},{j},{c}\n" for j, c in enumerate(cells)))
@@ -194,8 +200,8 @@ def _mediapipe_csv(args: argparse.Namespace) -> int:
         summary, seconds, before, peak = _timed_refine(src, dst)
         assert os.path.getsize(dst) > 0.9 * os.path.getsize(src)
     return _report(f"--mediapipe-csv {args.mediapipe_csv} --frames {args.frames}", args.frames,
-                   f"x 33 landmarks (a {args.mediapipe_csv} MediaPipe CSV of {size:,.0f} MiB, read row by row, repaired,",
-                   summary, seconds, before, peak)
+                   f"x 33 landmarks (a {args.mediapipe_csv} MediaPipe CSV of {size:,.0f} MiB, read row by row, "
+                   "repaired,", summary, seconds, before, peak)
 
 
 def _other_format(args: argparse.Namespace) -> int:
@@ -210,7 +216,7 @@ def _other_format(args: argparse.Namespace) -> int:
     base = rng.uniform(200.0, 800.0, (joints, dims))
 
     def pose(f: int) -> np.ndarray:
-        return (base + 30.0 * np.sin(f / 30.0 * 1.3 + base / 100.0) + rng.normal(0.0, 2.0, (joints, dims))).round(2)
+        return _walk_frame(base, f, rng).round(2)
 
     with tempfile.TemporaryDirectory() as tmp:
         name = {"trc": "hour.trc", "coco": "hour.json", "mmpose0": "hour.json", "yolo": "labels"}[fmt]
@@ -244,7 +250,8 @@ def _other_format(args: argparse.Namespace) -> int:
         assert dst.exists()
     kind = "folder" if fmt == "yolo" else "file"
     return _report(f"--format {fmt} --frames {frames}", frames,
-                   f"x {joints} points ({fmt} {kind} of {size:,.0f} MiB, read, repaired,", summary, seconds, before, peak)
+                   f"x {joints} points ({fmt} {kind} of {size:,.0f} MiB, read, repaired,",
+                   summary, seconds, before, peak)
 
 
 def _bvh(args: argparse.Namespace) -> int:
@@ -273,7 +280,8 @@ def _bvh(args: argparse.Namespace) -> int:
         summary, seconds, before, peak = _timed_refine(src, dst)
         assert os.path.getsize(dst) > 0.5 * os.path.getsize(src)
     return _report(f"--bvh --bvh-source {args.bvh_source} --frames {args.frames}", args.frames,
-                   f"of {source.name} looped (a BVH of {size:,.0f} MiB, read, its rotations", summary, seconds, before, peak)
+                   f"of {source.name} looped (a BVH of {size:,.0f} MiB, read, its rotations",
+                   summary, seconds, before, peak)
 
 
 def _rotations(args: argparse.Namespace) -> int:

@@ -29,7 +29,8 @@ are not counted (an inversion all three share is not seen).  For each prior per 
 correct labels it exchanges; ``--online 30``: the stream's repair (``synsp.repair.OnlineRepair``, that many
 frames of delay) instead of the offline one.
 
-Run:  python benchmarks/real_agreement.py [--methods input,butterworth,kalman-rts,default] [--no-repair] [--world] [--scores]
+Run:  python benchmarks/real_agreement.py [--methods input,butterworth,kalman-rts,default] [--no-repair] [--world]
+      [--scores]
       python benchmarks/real_agreement.py --consensus 0.05,0.3,1,4 [--world] [--online 30]
       [--flip-cost 0.05]  (the repair's 2D prior per relabelled frame; 0.05 was its value until 2026-12-05)
 """
@@ -76,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated: input, filters, shipped models, checkpoint paths, default")
     parser.add_argument("--no-repair", action="store_true", help="refine without the left/right repair")
     parser.add_argument("--scores", action="store_true",
-                        help="refine with the models' visibility scores as the confidence (as synsp refine reads a file)")
+                        help="refine with the models' visibility scores as the confidence "
+                             "(as synsp refine reads a file)")
     parser.add_argument("--flip-cost", type=float, default=None,
                         help="the repair's prior per relabelled frame in 2D (synsp.repair.FLIP_COST_2D) instead")
     parser.add_argument("--world", action="store_true", help="the metric 3D world landmarks (mm) instead of pixels")

@@ -416,7 +416,8 @@ def test_real_agreement_three_blazepose_models_judge_the_repair(capsys, monkeypa
     assert rows["butterworth"][1] < rows["input"][1] - 1.0 and rows["butterworth"][2] < rows["input"][2] / 3
     out = _run("real_agreement.py", ["--methods", "input,butterworth", "--flip-cost", "0.05"], capsys)
     rows = _table_rows(out)
-    assert rows["butterworth"][1] > rows["input"][1] + 1.5  # 2.1 px further than the input (3.7 before the glitch check)
+    # 2.1 px further than the input (3.7 before the glitch check)
+    assert rows["butterworth"][1] > rows["input"][1] + 1.5
     out = _run("real_agreement.py", ["--methods", "input,butterworth", "--world", "--no-repair"], capsys)
     rows = _table_rows(out)  # the metric 3D landmarks, mm
     assert "--no-repair --world" in out and 100 < rows["input"][1] < 140 and rows["butterworth"][1] < rows["input"][1]

@@ -778,7 +778,8 @@ def _rotation_file(p: Any, units: str, fps: float | None, end_sites: bool) -> Po
     for order, (rs, cols) in layout.rotation_columns().items():
         for a in range(0, T, _CHUNK):
             angles = data[a:a + _CHUNK][:, cols].reshape(-1, 3)
-            rotvec[a:a + _CHUNK, rs] = Rotation.from_euler(order, angles, degrees=True).as_rotvec().reshape(-1, len(rs), 3)
+            rotvec[a:a + _CHUNK, rs] = Rotation.from_euler(order, angles, degrees=True).as_rotvec().reshape(
+                -1, len(rs), 3)
     root = np.broadcast_to(layout.offsets[0], (T, 3)).copy()
     for axis, col in layout.root_positions().items():
         root[:, axis] += data[:, col]

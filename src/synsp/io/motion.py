@@ -31,8 +31,8 @@ class Motion:
 
     ``positions`` (T, J, 3) and ``global_rotations`` (T, J, 3, 3) are computed by
     :func:`synsp.kinematics.forward_kinematics` when first asked for (column-vector
-    convention; see that module; a BVH read for its rotations never needs them: an hour of 57
-    joints is 560 MB of them) and kept.  They are not recomputed if you edit the arrays in
+    convention; see that module; a motion only written back or whose rotations alone are used never
+    needs them: an hour of 57 joints is 560 MB of them) and kept.  They are not recomputed if you edit the arrays in
     place: use :func:`dataclasses.replace` or the methods below, which return new objects.
 
     Attributes
