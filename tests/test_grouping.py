@@ -100,6 +100,25 @@ def test_output_is_finite_deterministic_and_independent_of_batching(clips, bank,
     np.testing.assert_allclose(persons[:, 0], SimilarPoseRefiner(shipped, bank)(x, fps=30.0), atol=1e-6)
 
 
+def test_a_person_in_millimetres_or_centimetres_is_grouped_with_the_banks_poses_at_its_own_size(clips, bank, shipped):
+    # the bank is in metres and its poses are moved rigidly onto a window: a window in mm used to get companions a
+    # thousandth of its size (six test clips with 1.5 cm of jitter: 45 mm MPJPE in metres, 314 in mm); each window
+    # is now grouped in the power of ten nearest the bank's unit and scaled back: metres untouched, mm and cm alike
+    gt = clips[1].positions[:60].astype(np.float64)
+    x = simulate(gt, "3dpw-spin-like", skeleton="h36m17", fps=30.0, seed=4).pred
+    refiner = SimilarPoseRefiner(shipped, bank)
+    windows = np.stack([x[t:t + 8] for t in range(0, 50, 10)])
+    assert refiner.units(windows).tolist() == [1.0] * 5
+    assert refiner.units(windows * 1000).tolist() == [1000.0] * 5
+    assert refiner.units(windows * 100).tolist() == [100.0] * 5
+    metres = refiner(x, fps=30.0)
+    for unit in (1000.0, 100.0):
+        np.testing.assert_allclose(refiner(x * unit, fps=30.0) / unit, metres, atol=1e-9)
+    mm = windows * 1000
+    groups = refiner.groups(mm / refiner.units(mm)[:, None, None, None])  # what the network sees: one body size
+    assert 0.7 < np.median(SK.bone_lengths(groups[:, 1:])) / np.median(SK.bone_lengths(groups[:, :1])) < 1.4
+
+
 def test_a_pool_choice_is_seeded(bank, shipped):
     w = bank.windows[::50].astype(np.float64)  # 30 windows
     _, nearest = bank.nearest(w, 12)

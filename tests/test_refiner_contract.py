@@ -11,12 +11,14 @@ import torch
 
 from synsp.filters import FILTERS, WHOLE_SEQUENCE, Online, Refiner
 from synsp.refiners import FunctionRefiner, NetworkRefiner, fit_refiner, get_refiner, shipped_models
+from synsp.skeletons import get_skeleton
 from synsp.validation import SynspInputError
 
 SHIPPED = sorted(shipped_models())
 CASES = sorted(FILTERS) + SHIPPED + [
     "synsp-h36m17-3d-w8-p4+similar-poses",  # the grouping wrapper
     "subset:synsp-coco17-2d-w8@mediapipe33",  # the subset wrapper
+    "subset:synsp-universal-w8-causal@coco133",  # a causal one: a whole body's face and hands follow at zero delay
     "causal:synsp-h36m17-3d-w8",  # a window network made causal
     "causal:synsp-smpl24-rot-w8",  # the rotation network made causal
     "function",  # any function behind the contract
@@ -50,7 +52,8 @@ def make(case):
         made = NetworkRefiner(UniversalSynSP(UniversalConfig(**tiny)).eval(), card), 7, 3, 1, False
     elif case.startswith("subset:"):
         name, skeleton = case[len("subset:"):].split("@")
-        made = fit_refiner(get_refiner(name), 33, skeleton), 33, 2, 1, False
+        J = get_skeleton(skeleton).num_joints
+        made = fit_refiner(get_refiner(name), J, skeleton), J, 2, 1, False
     elif case.startswith("causal:"):
         name = case[len("causal:"):]
         c = card_of(name)
@@ -164,7 +167,8 @@ def test_online_gives_every_frame_once_after_its_delay_or_refuses_clearly(case):
 
 ONLINE_EQUALS_OFFLINE = [n for n in sorted(FILTERS) if get_refiner(n).delay != WHOLE_SEQUENCE] + [
     n for n in SHIPPED if card_of(n)["views"] == 1] + [
-    "synsp-h36m17-3d-w8-p4+similar-poses", "causal:synsp-h36m17-3d-w8", "causal:synsp-smpl24-rot-w8"]
+    "synsp-h36m17-3d-w8-p4+similar-poses", "causal:synsp-h36m17-3d-w8", "causal:synsp-smpl24-rot-w8",
+    "subset:synsp-universal-w8-causal@coco133"]
 
 
 @pytest.mark.parametrize("case", ONLINE_EQUALS_OFFLINE)
@@ -220,3 +224,23 @@ def test_a_missing_joint_holds_its_value_online_and_a_kalman_filter_does_not_mea
     nothing = get_refiner("one-euro").online()
     state = nothing.start()
     assert nothing.step([state], [x[0]], [np.ones(4, dtype=bool)]) == [None]  # no joint seen yet: not taken
+
+
+UNIT_CASES = [c for c in CASES if c != "function"]
+
+
+@pytest.mark.parametrize("case", UNIT_CASES)
+def test_the_result_does_not_depend_on_the_unit_but_for_one_euros_speed_term(case):
+    # metres, millimetres or a hundredth of a metre: every method but One-Euro refines the same motion to the same
+    # motion (linear filters, networks normalising each window, the causal whole body's offsets smoothed linearly);
+    # One-Euro's cut-off rises with the speed in the data's units, so its presets smooth metres far more than mm
+    r, J, D, views, rot = make(case)
+    if rot:
+        pytest.skip("rotations have one unit (radians)")
+    x = sequence(frames_needed(r) + 10, J, D, views, rot, seed=6)
+    out = r(x, fps=30.0)
+    worst = max(np.abs(r(x * s, fps=30.0) / s - out).max() for s in (1000.0, 0.01)) / np.abs(x).max()
+    if case.startswith("one-euro"):
+        assert worst > 1e-3
+    else:
+        assert worst < 1e-5, worst

@@ -8,7 +8,9 @@ similar windows of a :class:`~synsp.data.pose_bank.PoseBank` of training motion
 window's torso frame, scale-free; mirror images included), moved rigidly onto
 the person's window (:meth:`~synsp.data.pose_bank.PoseBank.companions`, the
 selection the training data uses too).  The network refines
-the group and only the person's output is kept.
+the group and only the person's output is kept.  The bank is in metres: a window in
+millimetres or centimetres is grouped and refined in the power of ten nearest the bank's
+unit and scaled back (:meth:`SimilarPoseRefiner.units`), so every unit gives the same result.
 
 :class:`SimilarPoseRefiner` does this behind the refiner contract
 (``(T, J, 3)`` or ``(T, P, J, 3)`` in, the same shape out).  It is a
@@ -50,7 +52,7 @@ from typing import Any
 
 import numpy as np
 
-from .data.pose_bank import PoseBank
+from .data.pose_bank import PoseBank, window_scale
 from .refiners import SIMILAR_POSES, WEIGHTS_DIR, NetworkRefiner, get_refiner, register_resolver, shipped_models
 from .validation import SynspInputError
 
@@ -113,6 +115,7 @@ class SimilarPoseRefiner(NetworkRefiner):
         super().__init__(network.model, card, batch=batch or network.batch, device=network.device,
                          min_confidence=network.min_confidence, causal=network.causal, stride=network.stride)
         self.network, self.bank = network, bank
+        self.bank_scale = float(np.median(window_scale(bank.windows.astype(np.float64), bank.skeleton)))
         self.companions, self.pool, self.seed = companions, int(pool), int(seed)
         self.name = f"{card.name}+similar-poses"
 
@@ -149,14 +152,24 @@ class SimilarPoseRefiner(NetworkRefiner):
         key ^= key >> np.uint64(29)
         return np.sort(np.argsort(key, axis=1, kind="stable")[:, : self.companions], axis=1)
 
+    def units(self, windows: Any) -> np.ndarray:
+        """``(n,)``: the power of ten that brings each window ``(n, W, J, 3)`` nearest the bank's unit (1 for
+        metres, 1,000 for millimetres, 100 for centimetres): the bank's poses are in metres and are moved rigidly
+        onto a window, so a window in another unit is grouped and refined in metres and its output scaled back."""
+        ratio = window_scale(windows, self.card.skeleton) / self.bank_scale
+        with np.errstate(divide="ignore", invalid="ignore"):
+            power = np.round(np.log10(ratio))
+        return 10.0 ** np.where(np.isfinite(power), power, 0.0)
+
     def refine_windows(self, windows: np.ndarray, missing: np.ndarray) -> np.ndarray:
         """Windows ``(n, P, W, J, 3)`` of P persons (filled) -> each person refined within its own group."""
         out = np.empty(windows.shape)
         for p in range(windows.shape[1]):
-            groups = self.groups(windows[:, p])
+            unit = self.units(windows[:, p])[:, None, None, None]
+            groups = self.groups(windows[:, p] / unit)
             flags = np.zeros(groups.shape[:-1], dtype=bool)
             flags[:, 0] = missing[:, p]  # companions are clean bank windows: nothing to mask
-            out[:, p] = super().refine_windows(groups, flags)[:, 0]
+            out[:, p] = super().refine_windows(groups, flags)[:, 0] * unit
         return out
 
 

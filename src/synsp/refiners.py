@@ -50,11 +50,12 @@ from typing import Any, Callable
 
 import numpy as np
 import torch
+from scipy.signal import lfilter
 
 from .filters import FILTERS, get_filter, parse_filter_spec
 from .filters.base import WHOLE_SEQUENCE, Online, Refiner
 from .filters.online import hold
-from .missing import hold_missing, interpolate_missing, missing_from_confidence
+from .missing import fill_gaps, hold_missing, interpolate_missing, missing_from_confidence
 from .models.checkpoint import ModelCard, load_model
 from .normalization import (
     ROTATIONS_6D,
@@ -457,8 +458,10 @@ class SubsetRefiner:
     The joints ``A`` shares with ``B`` (or ``subset``) are refined by the network.  Each other
     joint (MediaPipe's heels and finger tips, WholeBody's face and hands, ...)
     follows its nearest ancestor among the refined joints, with its offset from
-    that ancestor low-pass filtered (zero-phase Butterworth offline, One-Euro for
-    a causal network): ``extra = refined_anchor + smooth(raw_extra - raw_anchor)``.
+    that ancestor low-pass filtered (zero-phase Butterworth offline; for a causal
+    network the stream's exponential smoothing, :func:`offset_smoothing`, so that
+    offline equals online and no unit changes the result):
+    ``extra = refined_anchor + smooth(raw_extra - raw_anchor)``.
     Joints with no refined ancestor use the mean of the refined joints as anchor.
     A missing anchor (NaN, or a score below ``min_confidence``: OpenPose writes
     ``(0, 0)`` with score 0 for a joint it did not find) is never measured from:
@@ -467,7 +470,7 @@ class SubsetRefiner:
     joint missing in every frame is left as it was (and not counted as filled).
 
     Online (:meth:`online`, :class:`SubsetOnline`) the offsets are smoothed by exponential smoothing
-    (2 Hz cut-off at the model's rate) instead, from the frames so far.
+    (:data:`OFFSET_CUTOFF` at the model's rate), from the frames so far.
     """
 
     def __init__(self, network: "NetworkRefiner", skeleton: str, subset: "list[int] | tuple[int, ...] | None" = None):
@@ -489,7 +492,9 @@ class SubsetRefiner:
         self.skeleton = get_skeleton(skeleton)
         self.num_joints = self.skeleton.num_joints
         self.extra, self.anchor = extra_joint_anchors(skeleton, idx)
-        self.offset_filter = get_filter("one-euro" if self.causal else "butterworth")
+        # offline Butterworth; causal, the stream's exponential smoothing (SubsetOnline), which, unlike One-Euro,
+        # is the same in any unit
+        self.offset_filter = offset_smoothing if self.causal else get_filter("butterworth")
 
     def __call__(self, poses: Any, fps: float | None = None, confidence: Any = None,
                  progress: bool = False, return_filled: bool = False):
@@ -535,6 +540,29 @@ class SubsetRefiner:
         return SubsetOnline(self, self.network.online(causal=causal, fps=fps))
 
 
+#: the cut-off (Hz) of the exponential smoothing of an extra joint's offset from its anchor by a causal network's
+#: :class:`SubsetRefiner` and by :class:`SubsetOnline`
+OFFSET_CUTOFF = 2.0
+
+
+def offset_weight(fps: float) -> float:
+    """The weight of a new frame in the exponential smoothing of the offsets at ``fps`` (:data:`OFFSET_CUTOFF`)."""
+    return 1.0 - math.exp(-2 * math.pi * OFFSET_CUTOFF / fps)
+
+
+def offset_smoothing(offsets: np.ndarray, fps: float) -> np.ndarray:
+    """Causal exponential smoothing of ``offsets`` ``(T, ...)`` along time, as :class:`SubsetOnline` smooths them
+    frame by frame (equal to it where every value is seen): missing values (NaN) hold the last seen one (the
+    first seen one before it), a column never seen stays NaN.  Linear, so the same in any unit."""
+    x = np.asarray(offsets, dtype=np.float64)
+    if not len(x):
+        return x.copy()
+    gap = np.isnan(x)
+    held = fill_gaps(x, gap, causal=True, never="keep") if gap.any() else x
+    a = offset_weight(fps)
+    return lfilter([a], [1.0, a - 1.0], held, axis=0, zi=(1.0 - a) * held[:1])[0]
+
+
 class SubsetOnline:
     """:class:`SubsetRefiner` frame by frame: the network's joints through its online form, every other joint
     at its anchor among the refined joints plus its offset from that anchor, exponentially smoothed (2 Hz
@@ -548,7 +576,7 @@ class SubsetOnline:
         self.extra, self.anchor = refiner.extra, refiner.anchor
         self.delay, self.fps, self.dims = inner.delay, inner.fps, inner.dims
         self.joints, self.skeleton = refiner.num_joints, refiner.skeleton.name
-        self.smoothing = 1.0 - math.exp(-2 * math.pi * 2.0 / inner.fps)
+        self.smoothing = offset_weight(inner.fps)
 
     def start(self) -> list:
         return [self.inner.start(), None, deque()]  # the network's state, the smoothed offsets, their queue

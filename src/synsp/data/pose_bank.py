@@ -31,7 +31,7 @@ import numpy as np
 from ..skeletons import Skeleton, get_skeleton
 from ..validation import SynspInputError, check_poses, to_numpy
 
-__all__ = ["pose_descriptor", "PoseBank", "draw_windows", "clip_arrays", "align_to",
+__all__ = ["pose_descriptor", "PoseBank", "window_scale", "draw_windows", "clip_arrays", "align_to",
            "similar_pose_groups"]
 
 PCA_DIMS = 32
@@ -83,13 +83,25 @@ def pose_descriptor(windows: Any, skeleton: Any = "h36m17") -> np.ndarray:
             f"({sk.name}) and D = 2 or 3"
         )
     x = x - sk.root_position(x)[..., None, :]
+    rms = _root_rms(x)
     if x.shape[-1] == 3:
         frames = _torso_frames(x, sk)
         if frames is not None:
             x = np.einsum("nij,nwkj->nwki", frames, x)
-    rms = np.sqrt((x * x).sum(-1).mean((1, 2)))
     x = x / np.maximum(rms, 1e-12)[:, None, None, None]
     return x.reshape(x.shape[0], -1).astype(np.float32)
+
+
+def _root_rms(relative: np.ndarray) -> np.ndarray:
+    """``(N,)``: the RMS joint distance from the root of root-relative windows ``(N, W, J, D)``."""
+    return np.sqrt((relative * relative).sum(-1).mean((1, 2)))
+
+
+def window_scale(windows: Any, skeleton: Any = "h36m17") -> np.ndarray:
+    """``(N,)``: each window's RMS joint distance from the root (per frame), the size that
+    :func:`pose_descriptor` divides by; ``windows`` ``(N, W, J, D)`` on ``skeleton``."""
+    x = to_numpy(windows)
+    return _root_rms(x - get_skeleton(skeleton).root_position(x)[..., None, :])
 
 
 @dataclass(eq=False)
