@@ -134,3 +134,21 @@ def test_benchmark_quick_echoes_one_seed_without_a_spread_column_or_an_input_thr
     assert "±" not in header
     row = next(line for line in out.splitlines() if line.startswith("| input"))
     assert row.rstrip().endswith("| - |")
+
+
+def test_a_joint_never_confident_but_predicted_in_every_frame_is_refined_as_synsp_refine_does_for_files():
+    # MediaPipe and MMPose still predict a joint that is out of the image or hidden for a whole clip, at a low score;
+    # the array API refused such input ("missing in all frames") where `synsp refine` refines the file
+    rng = np.random.default_rng(7)
+    x = rng.normal(0, 1, (40, 33, 2)).cumsum(0) + 300
+    conf = np.ones((40, 33))
+    conf[:, 27:33] = 0.05  # the feet out of the image throughout
+    for model in (None, "kalman-rts"):
+        out, filled = synsp.refine(x, model=model, confidence=conf, skeleton="mediapipe33", return_filled=True)
+        assert np.isfinite(out).all() and not filled.any()
+        feet = slice(27, 33)
+        jitter = lambda a: np.abs(np.diff(a[:, feet], 2, axis=0)).mean()  # noqa: E731
+        assert jitter(out) < jitter(x)  # refined like the others, not left as they came
+    x[3, 30] = np.nan  # one that is also lost in a frame could only be filled from nothing: still refused, clearly
+    with pytest.raises(synsp.validation.SynspInputError, match=r"joint 30 .* missing in all 40 frames \(NaN, or its confidence"):
+        synsp.refine(x, confidence=conf, skeleton="mediapipe33")

@@ -33,6 +33,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "src" / "synsp" / "data" / "embedded" / "sports2d_blazepose3.npz"
 MODELS = {"lite": 0, "full": 1, "heavy": 2}
+SPORTS2D = ("Sports2D/Demo/demo.mp4 (sports2d 0.8.34, BSD-3-Clause, (c) 2022 David Pagnon / perfanalytics)")
 
 
 def run(video: Path, complexity: int) -> tuple[np.ndarray, np.ndarray, float, tuple[int, int]]:
@@ -68,6 +69,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--video", type=Path, required=True)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--source", default=SPORTS2D,
+                        help="what the video is (its package, path, licence), for the file's description")
     args = parser.parse_args()
     import mediapipe
 
@@ -78,9 +81,8 @@ def main() -> None:
     np.savez_compressed(
         args.out, **out, fps=np.float64(fps), image_size=np.array(size, dtype=np.int64),
         description=np.array(f"MediaPipe Pose {mediapipe.__version__} (legacy solutions.pose, smooth_landmarks=False) "
-                             "with BlazePose lite / full / heavy (model_complexity 0 / 1 / 2) on every frame of "
-                             "Sports2D/Demo/demo.mp4 (sports2d 0.8.34, BSD-3-Clause, (c) 2022 David Pagnon / "
-                             "perfanalytics); x, y in pixels, visibility; <model>_world: the metric hip-centred "
+                             f"with BlazePose lite / full / heavy (model_complexity 0 / 1 / 2) on every frame of "
+                             f"{args.source}; x, y in pixels, visibility; <model>_world: the metric hip-centred "
                              "3D landmarks in metres; NaN: no person found"),
         video_sha256=np.array(hashlib.sha256(args.video.read_bytes()).hexdigest()))
     print(f"wrote {args.out}")

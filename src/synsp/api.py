@@ -191,7 +191,9 @@ def refine(
     D and ``skeleton``, else the Butterworth filter (:func:`choose_model`: any skeleton is refined).
     ``confidence`` ``(T, J)``/``(T, P, J)``: joints below
     0.3 or NaN are treated as missing and filled; with ``return_filled`` the
-    mask of filled joints is returned too.  ``fps``: 1 to 10,000 Hz (None: the model's rate, 30 for
+    mask of filled joints is returned too.  A joint below the threshold in every frame of a person
+    but with coordinates in all of them (a joint out of the image or hidden throughout, which
+    MediaPipe and MMPose still predict) is used as observed, as ``synsp refine`` does for files.  ``fps``: 1 to 10,000 Hz (None: the model's rate, 30 for
     the filters that need one).
 
     NaN, inf and absurd coordinates (magnitude above :data:`synsp.validation.ABSURD_COORDINATE`) are
@@ -213,6 +215,7 @@ def refine(
     if model is None:
         model, _ = choose_model(x.shape[-2], x.shape[-1], skeleton, views=x.shape[1] if views else 1)
     refiner = fit_refiner(refiner_of(model), x.shape[-2], skeleton)
+    confidence = _trust_never_confident_joints(x, confidence, refiner.min_confidence)
     if repair:
         sk = repair_skeleton(x.shape[-2], x.shape[-1], skeleton, refiner)
         x, confidence, _ = repair_poses(x, sk, confidence, persons=x.ndim == 4 and not views)
@@ -220,6 +223,29 @@ def refine(
     check_refined(out, x, np.isfinite(x).all(-1) | filled)
     out = out.astype(_float_dtype(poses), copy=False)  # float32 in, float32 out
     return (out, filled) if return_filled else out
+
+
+def _trust_never_confident_joints(x: np.ndarray, confidence: Any, threshold: float) -> Any:
+    """``confidence`` with every joint that is below ``threshold`` (or NaN) in all frames of a person or view
+    of ``x`` ``(T, J, D)`` / ``(T, P, J, D)`` but finite in all of them set to 1 (used as observed; else it could
+    only be filled from nothing); ``confidence`` itself when there is none or it does not fit (the refiner names
+    that mistake)."""
+    if confidence is None:
+        return None
+    try:
+        conf = to_numpy(confidence, name="confidence")
+    except SynspInputError:
+        return confidence
+    if conf.shape != x.shape[:-1] or not len(x):
+        return confidence
+    with np.errstate(invalid="ignore"):
+        never = ~(np.nan_to_num(conf, nan=-1.0) >= threshold).any(axis=0)  # (J,) or (P, J)
+    trusted = never & np.isfinite(x).all(axis=(0, -1))
+    if not trusted.any():
+        return confidence
+    conf = conf.astype(np.float64, copy=True)
+    conf[:, trusted] = 1.0
+    return conf
 
 
 def check_skeleton_fits(skeleton: Any, num_joints: int) -> None:

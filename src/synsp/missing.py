@@ -189,7 +189,8 @@ def _require_observed(x: np.ndarray, gap: np.ndarray) -> None:
         person = f" of person/view {int(where[0])}" if x.ndim == 4 else ""
         raise SynspInputError(
             f"poses joint {joint}{person} (coordinate {int(where[-1])}) is missing in all "
-            f"{x.shape[0]} frames; drop that joint or fill it before filtering"
+            f"{x.shape[0]} frames (NaN, or its confidence below the threshold, in each); drop that joint or fill "
+            "it before filtering"
         )
 
 
