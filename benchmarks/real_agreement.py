@@ -29,8 +29,13 @@ are not counted (an inversion all three share is not seen).  For each prior per 
 correct labels it exchanges; ``--online 30``: the stream's repair (``synsp.repair.OnlineRepair``, that many
 frames of delay) instead of the offline one.
 
+``--data``: other files of this layout, or folders of them, pooled (every row over all their segments);
+``--data benchmarks/data/pose2sim``: the same three models on each of the four cameras of the Pose2Sim demos
+(``Demo_SinglePerson``, ``Demo_MultiPerson``: 100 frames at 60 fps each, a person balancing; see the folder's
+README), data the repair's parameters were not chosen on.
+
 Run:  python benchmarks/real_agreement.py [--methods input,butterworth,kalman-rts,default] [--no-repair] [--world]
-      [--scores]
+      [--scores] [--data benchmarks/data/pose2sim]
       python benchmarks/real_agreement.py --consensus 0.05,0.3,1,4 [--world] [--online 30]
       [--flip-cost 0.05]  (the repair's 2D prior per relabelled frame; 0.05 was its value until 2026-12-05)
 """
@@ -41,6 +46,9 @@ import argparse
 import sys
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
+#: the three models on each of the Pose2Sim demo's camera views (``tools/make_sports2d_models.py --video ...``)
+POSE2SIM = ROOT / "benchmarks" / "data" / "pose2sim"
 #: MediaPipe's shoulders, elbows, wrists, hips, knees, ankles
 BODY = [11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28]
 MODELS = ("lite", "full", "heavy")
@@ -85,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--consensus", default=None,
                         help="comma-separated priors: the repair alone against the models' consensus labels")
     parser.add_argument("--online", type=int, default=None, help="with --consensus: the stream's repair, this delay")
-    parser.add_argument("--data", type=Path, default=None, help="another file of the same layout")
+    parser.add_argument("--data", type=Path, nargs="+", default=None,
+                        help="files of the same layout, or folders of them (default: the Sports2D video's); "
+                             f"--data {POSE2SIM.relative_to(ROOT)}: the Pose2Sim demo's eight camera views")
     args = parser.parse_args(argv)
 
     import numpy as np
@@ -97,49 +107,65 @@ def main(argv: list[str] | None = None) -> int:
     if args.flip_cost is not None:
         synsp.repair.FLIP_COST_2D = args.flip_cost
 
-    path = args.data or Path(synsp.__file__).parent / "data" / "embedded" / "sports2d_blazepose3.npz"
-    data = read_npz(path)
-    raw = {m: np.asarray(data[m], dtype=np.float64)[..., :2] for m in MODELS}
-    width, fps = float(data["image_size"][0]), float(data["fps"])
-    segs = segments(raw, width)  # found on the image landmarks
-    frames = sum(b - a for a, b in segs)
-    height = float(np.median([np.ptp(raw["full"][t, BODY, 1]) for a, b in segs for t in range(a, b)]))
-    unit, scale = "px", 1.0
-    if args.world:  # refined in metres, measured in mm
-        raw, unit, scale = {m: np.asarray(data[f"{m}_world"], dtype=np.float64) for m in MODELS}, "mm", 1000.0
+    paths = []
+    for p in args.data or [Path(synsp.__file__).parent / "data" / "embedded" / "sports2d_blazepose3.npz"]:
+        paths += sorted(p.glob("*.npz")) if p.is_dir() else [p]
     print(f"# reproduce: python benchmarks/real_agreement.py --methods {args.methods}"
           + (" --no-repair" if args.no_repair else "") + (" --scores" if args.scores else "")
           + (f" --flip-cost {args.flip_cost:g}" if args.flip_cost is not None else "")
           + (" --world" if args.world else "") + (f" --consensus {args.consensus}" if args.consensus else "")
-          + (f" --online {args.online}" if args.online is not None else ""))
-    print(f"{path.name}: {frames} frames in {len(segs)} segments {segs}, median body height {height:.0f} px; "
-          f"repair {'off' if args.no_repair else 'on'}\n")
-    scores = {m: np.asarray(data[m], dtype=np.float64)[..., 2] for m in MODELS}  # MediaPipe's visibility
+          + (f" --online {args.online}" if args.online is not None else "")
+          + (" --data " + " ".join(_shown(p) for p in args.data) if args.data else ""))
+    videos = []  # per file: (raw, scores, segments, fps)
+    unit, scale = ("mm", 1000.0) if args.world else ("px", 1.0)  # the world landmarks: refined in metres, in mm
+    for path in paths:
+        data = read_npz(path)
+        raw = {m: np.asarray(data[m], dtype=np.float64)[..., :2] for m in MODELS}
+        width, fps = float(data["image_size"][0]), float(data["fps"])
+        segs = segments(raw, width)  # found on the image landmarks
+        frames = sum(b - a for a, b in segs)
+        height = float(np.median([np.ptp(raw["full"][t, BODY, 1]) for a, b in segs for t in range(a, b)]))
+        if args.world:
+            raw = {m: np.asarray(data[f"{m}_world"], dtype=np.float64) for m in MODELS}
+        print(f"{path.name}: {frames} frames at {fps:g} fps in {len(segs)} segments {segs}, median body height "
+              f"{height:.0f} px; repair {'off' if args.no_repair else 'on'}")
+        scores = {m: np.asarray(data[m], dtype=np.float64)[..., 2] for m in MODELS}  # MediaPipe's visibility
+        videos.append((raw, scores, segs, fps))
+    print()
     if args.consensus:
-        return _consensus(raw, scores, segs, [float(v) for v in args.consensus.split(",")], args.world, args.online)
+        return _consensus(videos, [float(v) for v in args.consensus.split(",")], args.world, args.online)
     print(f"| method | 33 landmarks: distance to another model's raw output ({unit}) | 12 body joints ({unit}) | "
           f"body Accel ({unit}/frame^2) |")
     print("|---|---|---|---|")
     for method in args.methods.split(","):
         every, body, accel = [], [], []
-        for a in MODELS:
-            for (start, stop) in segs:
-                x = raw[a][start:stop]
-                y = x if method == "input" else synsp.refine(
-                    x, model=None if method == "default" else method, fps=fps, skeleton="mediapipe33",
-                    repair=not args.no_repair, confidence=scores[a][start:stop] if args.scores else None)
-                accel.append(scale * np.linalg.norm(np.diff(y[:, BODY], 2, axis=0), axis=-1).ravel())
-                for b in MODELS:
-                    if b != a:
-                        d = scale * np.linalg.norm(y - raw[b][start:stop], axis=-1)
-                        every.append(d.ravel())
-                        body.append(d[:, BODY].ravel())
+        for raw, scores, segs, fps in videos:
+            for a in MODELS:
+                for (start, stop) in segs:
+                    x = raw[a][start:stop]
+                    y = x if method == "input" else synsp.refine(
+                        x, model=None if method == "default" else method, fps=fps, skeleton="mediapipe33",
+                        repair=not args.no_repair, confidence=scores[a][start:stop] if args.scores else None)
+                    accel.append(scale * np.linalg.norm(np.diff(y[:, BODY], 2, axis=0), axis=-1).ravel())
+                    for b in MODELS:
+                        if b != a:
+                            d = scale * np.linalg.norm(y - raw[b][start:stop], axis=-1)
+                            every.append(d.ravel())
+                            body.append(d[:, BODY].ravel())
         print(f"| {method} | {np.mean(np.concatenate(every)):.2f} | {np.mean(np.concatenate(body)):.2f} | "
               f"{np.mean(np.concatenate(accel)):.2f} |")
     return 0
 
 
-def _consensus(raw: dict, scores: dict, segs: list, priors: list[float], world: bool, online: int | None) -> int:
+def _shown(path: Path) -> str:
+    """``path`` as the reproduce line shows it: relative to the project when inside it."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _consensus(videos: list, priors: list[float], world: bool, online: int | None) -> int:
     import numpy as np
 
     import synsp.repair
@@ -165,15 +191,16 @@ def _consensus(raw: dict, scores: dict, segs: list, priors: list[float], world: 
         return swap * margin < same, same * margin < swap
 
     truth = {}
-    for m in MODELS:
-        o1, o2 = [o for o in MODELS if o != m]
-        for a, b in segs:
-            for g, pairs in limb_groups("mediapipe33").items():
-                pairs = np.asarray(pairs)
-                inv1, same1 = exchanged(raw[m][a:b], raw[o1][a:b], pairs)
-                inv2, same2 = exchanged(raw[m][a:b], raw[o2][a:b], pairs)
-                agree = exchanged(raw[o1][a:b], raw[o2][a:b], pairs)[1]
-                truth[(m, a, g)] = np.where(inv1 & inv2 & agree, 1, np.where(same1 & same2 & agree, 0, -1))
+    for v, (raw, _, segs, _) in enumerate(videos):
+        for m in MODELS:
+            o1, o2 = [o for o in MODELS if o != m]
+            for a, b in segs:
+                for g, pairs in limb_groups("mediapipe33").items():
+                    pairs = np.asarray(pairs)
+                    inv1, same1 = exchanged(raw[m][a:b], raw[o1][a:b], pairs)
+                    inv2, same2 = exchanged(raw[m][a:b], raw[o2][a:b], pairs)
+                    agree = exchanged(raw[o1][a:b], raw[o2][a:b], pairs)[1]
+                    truth[(v, m, a, g)] = np.where(inv1 & inv2 & agree, 1, np.where(same1 & same2 & agree, 0, -1))
     count = {v: sum(int((t == v).sum()) for t in truth.values()) for v in (1, 0, -1)}
     print(f"consensus group-frames ({'3D world landmarks' if world else '2D'}): inverted {count[1]}, as labelled "
           f"{count[0]}, not decided {count[-1]}\n")
@@ -184,11 +211,11 @@ def _consensus(raw: dict, scores: dict, segs: list, priors: list[float], world: 
         for prior in priors:
             setattr(synsp.repair, name, prior)
             hit = missed = wrong = right = 0
-            for m in MODELS:
-                for a, b in segs:
+            for v, (raw, scores, segs, _) in enumerate(videos):
+                for m, (a, b) in ((m, seg) for m in MODELS for seg in segs):
                     labels, names = flipped(raw[m][a:b], scores[m][a:b])
                     for k, g in enumerate(names):
-                        t, f = truth[(m, a, g)], labels[:, k]
+                        t, f = truth[(v, m, a, g)], labels[:, k]
                         hit += int((f & (t == 1)).sum())
                         missed += int((~f & (t == 1)).sum())
                         wrong += int((f & (t == 0)).sum())

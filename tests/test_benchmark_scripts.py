@@ -411,7 +411,7 @@ def test_real_agreement_three_blazepose_models_judge_the_repair(capsys, monkeypa
     monkeypatch.setattr(synsp.repair, "FLIP_COST_2D", default)  # --flip-cost sets it
     out = _run("real_agreement.py", ["--methods", "input,butterworth"], capsys)
     assert "reproduce: python benchmarks/real_agreement.py --methods input,butterworth" in out
-    assert "189 frames in 2 segments" in out
+    assert "189 frames at 30 fps in 2 segments" in out
     rows = _table_rows(out)
     assert rows["butterworth"][1] < rows["input"][1] - 1.0 and rows["butterworth"][2] < rows["input"][2] / 3
     out = _run("real_agreement.py", ["--methods", "input,butterworth", "--flip-cost", "0.05"], capsys)
@@ -429,3 +429,10 @@ def test_real_agreement_three_blazepose_models_judge_the_repair(capsys, monkeypa
     out = _run("real_agreement.py", ["--consensus", f"0.05,{default:g}", "--online", "30"], capsys)  # the stream's
     cells = _counts(out)
     assert "--online 30" in out and cells[f"{default:g} (default)"][1] < cells["0.05"][1] / 4
+    # several files pooled (a folder of them): the Pose2Sim demo's camera 1, where the repair once cost 11 px
+    folder = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "pose2sim"
+    out = _run("real_agreement.py", ["--methods", "input,butterworth", "--data", str(folder / "single_person_cam1.npz"),
+                                     str(folder / "single_person_cam3.npz")], capsys)
+    rows = _table_rows(out)
+    assert "--data benchmarks/data/pose2sim/single_person_cam1.npz" in out and out.count("100 frames at 60 fps") == 2
+    assert rows["butterworth"][1] < rows["input"][1]

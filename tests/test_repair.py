@@ -347,3 +347,21 @@ def test_a_garbage_frame_does_not_buy_a_relabelling_of_the_correct_frames_betwee
         assert flipped["arms"][(frames >= 13) & (frames <= 16)].all()  # the whole-body inversion is still undone
         old = dict(zip(r.groups, repair_inversions(x, "mediapipe33", scores, glitch=None).flipped.T))
         assert all(old[g][swing].all() for g in before)  # what the check removes
+
+
+def test_a_short_inversion_near_a_tracks_end_is_undone_without_relabelling_the_rest():
+    # real data the repair's parameters were not chosen on: MediaPipe's lite model on camera 1 of the Pose2Sim demo
+    # (benchmarks/data/pose2sim, 100 frames at 60 fps) exchanges the person's left and right over frames 73-78 and
+    # gives them back gradually (the shoulders pass each other over three frames); the full and heavy models do not.
+    # The whole-body pass relabelled everything from 73 to the track's end (frame 99): one edge cost for a body that
+    # ends relabelled was cheaper than the way back. It now counts as both groups' edge
+    from synsp.io._common import read_npz
+
+    data = read_npz(Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "pose2sim" / "single_person_cam1.npz")
+    lite = np.asarray(data["lite"], dtype=np.float64)[..., :2]
+    r = repair_inversions(lite, "mediapipe33")
+    flipped = dict(zip(r.groups, r.flipped.T))
+    assert flipped["arms"][74:77].all() and not any(flipped[g][80:].any() for g in r.groups)
+    shoulders = r.poses[74:77, [11, 12], 0]  # left, right shoulder x: now as the other two models have them
+    full = np.asarray(data["full"])[74:77, [11, 12], 0]
+    assert (np.sign(shoulders[:, 0] - shoulders[:, 1]) == np.sign(full[:, 0] - full[:, 1])).all()

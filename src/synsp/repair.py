@@ -37,7 +37,7 @@ pairs ``(s_{t-1}, s_t)``, 4 states, so the prediction is exact second order):
 * confidence: each pair's terms are weighted by the lowest confidence of the points they use;
 * ``switch_cost`` per change of state (the prior against flipping), ``edge_cost`` (default three
   switches) for a track that starts or ends relabelled: a boundary there has evidence from one
-  side only;
+  side only (twice in the whole-body pass below: a body that ends relabelled is both groups' edge);
 * agreement with the input: ``flip_cost`` per relabelled frame plus ``move_cost`` times how far
   apart (in ``sigma``, truncated at ``cap``) the group's left and right joints are in it.  ``flip_cost``
   is 20 times higher in 2D (:data:`FLIP_COST_2D`) than in 3D (:data:`FLIP_COST_3D`): in an image the left
@@ -265,10 +265,10 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
             sep = _rho(xs[:, pairs[:, 0]] - xs[:, pairs[:, 1]], scale, cap)
             seps.append(2 * (sep * np.minimum(weight[:, pairs[:, 0]], weight[:, pairs[:, 1]])).sum(-1))
 
-        def solve(costs: list[np.ndarray], seps: list[np.ndarray], move_cost: float) -> np.ndarray:
+        def solve(costs: list[np.ndarray], seps: list[np.ndarray], move_cost: float, groups: int = 1) -> np.ndarray:
             trans, init = [], []
             for cost, sep in zip(costs, seps):
-                tr, i0 = _pair_state_transitions(cost, switch_cost, flip_cost + move_cost * sep, edge)
+                tr, i0 = _pair_state_transitions(cost, switch_cost, flip_cost + move_cost * sep, groups * edge)
                 trans.append(tr)
                 init.append(i0)
             return (_viterbi(np.stack(init), np.stack(trans)) % 2).astype(bool)  # (sets, T)
@@ -279,7 +279,11 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
             # often collapse rather than swap when it takes a person for back-facing), then each group
             # on the body's relabelling (its costs are the same table with the body's switches XORed in)
             limbs = [names.index("arms"), names.index("legs")]
-            whole = solve([costs[limbs[0]] + costs[limbs[1]]], [seps[limbs[0]] + seps[limbs[1]]], body_move_cost)[0]
+            # a body that starts or ends relabelled is the edge of both groups (with one edge cost, the lite
+            # BlazePose model's five inverted frames in camera 1 of the Pose2Sim demo were relabelled to the
+            # track's end: its way out of them is gradual, its end 20 frames on)
+            whole = solve([costs[limbs[0]] + costs[limbs[1]]], [seps[limbs[0]] + seps[limbs[1]]], body_move_cost,
+                          len(limbs))[0]
             costs = [_relative_to(c, whole) for c in costs]
         states = solve(costs, seps, move_cost) ^ whole
         sets = [np.asarray(evidence[g]) for g in names]
@@ -840,7 +844,7 @@ class OnlineRepair:
             self._Wr1 = self._Wr2 = np.zeros(W.shape, dtype=np.float32)
             if self._body:
                 a, b = self._body
-                self._ab = np.array([0.0, np.inf, np.inf, self.edge_cost + (
+                self._ab = np.array([0.0, np.inf, np.inf, len(self._body) * self.edge_cost + (
                     self.flip_cost + self.body_move_cost * (seps[a] + seps[b]))])
             self._ag[:] = np.array([0.0, np.inf, np.inf, 0.0])
             self._ag[..., 3] = self.edge_cost + flip
@@ -893,17 +897,18 @@ class OnlineRepair:
         trans[..., _FROM, _TO] = cost[..., _U, _V] + self.switch_cost * _V + np.multiply.outer(flip, _C)
         return trans
 
-    def _mirror(self, scores: np.ndarray, start: np.ndarray) -> np.ndarray:
-        """``(..., 4)``: ``edge_cost`` on the states that end relabelled where the best labelling that ends as
-        observed relabels the track's start (``start``), else 0."""
+    def _mirror(self, scores: np.ndarray, start: np.ndarray, groups: int = 1) -> np.ndarray:
+        """``(..., 4)``: ``edge_cost`` (``groups`` times: the body pass's is both groups') on the states that end
+        relabelled where the best labelling that ends as observed relabels the track's start (``start``), else
+        0."""
         kept = np.where(scores[..., 0] <= scores[..., 2], 0, 2)  # the best state with s_t = 0 (ties: the lower)
         mirrored = np.take_along_axis(start, kept[..., None], axis=-1)  # (..., 1)
-        return np.where(mirrored, self.edge_cost * _ENDS_FLIPPED, 0.0)
+        return np.where(mirrored, groups * self.edge_cost * _ENDS_FLIPPED, 0.0)
 
     def _decide(self) -> tuple[Any, np.ndarray]:
         """Give out the oldest waiting frame with its labels in the best labelling of the track so far, as the
         offline repair of the frames that came would give them (its end: the latest frame)."""
-        c = int((self._ab + self._mirror(self._ab, self._sb)).argmin()) if self._body else 0
+        c = int((self._ab + self._mirror(self._ab, self._sb, len(self._body))).argmin()) if self._body else 0
         body = self._pb[c, 0] if self._body else 0
         best = (self._ag[c] + self._mirror(self._ag[c], self._sg[c])).argmin(-1)
         states = self._pg[c, self._kg[1][0, :, 0], best, 0]  # (G,) relative to the body
