@@ -13,8 +13,10 @@ Frames: those where all three models found a person and put the hip centres with
 of each other (the same person), cut into segments of at least 16 frames where the person changes (a hip
 jump over 10 % of the width); each segment is refined as one track (``synsp.refine``, skeleton
 ``mediapipe33``, 30 fps, the repair of left/right inversions on unless ``--no-repair``; ``--scores``: each model's
-visibility scores as the confidence, as ``synsp refine`` reads them from a MediaPipe file: points below 0.3 are
-missing and filled, which moves them away from the other models' raw guesses).  Distances in
+visibility scores, as ``synsp refine`` uses them on a MediaPipe file: the repair weighs each point by it, the
+refiner refines every point's position; ``--scores-missing``: as ``synsp.refine(..., confidence=visibility)``
+does, points below 0.3 are missing and filled, which moved them away from the other models' raw guesses
+(the reason ``synsp refine`` no longer does it with MediaPipe's visibility).  Distances in
 pixels over the 33 landmarks and over the 12 body joints (shoulders to ankles); Accel: the mean length of
 the refined body joints' second difference (px / frame^2), against the input's.
 
@@ -85,8 +87,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated: input, filters, shipped models, checkpoint paths, default")
     parser.add_argument("--no-repair", action="store_true", help="refine without the left/right repair")
     parser.add_argument("--scores", action="store_true",
-                        help="refine with the models' visibility scores as the confidence "
-                             "(as synsp refine reads a file)")
+                        help="repair with the models' visibility scores, as synsp refine does with a MediaPipe file")
+    parser.add_argument("--scores-missing", action="store_true",
+                        help="the visibility as the confidence of synsp.refine: points below 0.3 missing and filled")
     parser.add_argument("--flip-cost", type=float, default=None,
                         help="the repair's prior per relabelled frame in 2D (synsp.repair.FLIP_COST_2D) instead")
     parser.add_argument("--world", action="store_true", help="the metric 3D world landmarks (mm) instead of pixels")
@@ -103,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     import synsp
     import synsp.repair
     from synsp.io._common import read_npz
+    from synsp.repair import repair_inversions
 
     if args.flip_cost is not None:
         synsp.repair.FLIP_COST_2D = args.flip_cost
@@ -112,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         paths += sorted(p.glob("*.npz")) if p.is_dir() else [p]
     print(f"# reproduce: python benchmarks/real_agreement.py --methods {args.methods}"
           + (" --no-repair" if args.no_repair else "") + (" --scores" if args.scores else "")
+          + (" --scores-missing" if args.scores_missing else "")
           + (f" --flip-cost {args.flip_cost:g}" if args.flip_cost is not None else "")
           + (" --world" if args.world else "") + (f" --consensus {args.consensus}" if args.consensus else "")
           + (f" --online {args.online}" if args.online is not None else "")
@@ -142,10 +147,13 @@ def main(argv: list[str] | None = None) -> int:
         for raw, scores, segs, fps in videos:
             for a in MODELS:
                 for (start, stop) in segs:
-                    x = raw[a][start:stop]
+                    x, conf = raw[a][start:stop], scores[a][start:stop]
+                    if args.scores and not args.no_repair:  # as synsp refine: repaired with the visibility
+                        x = repair_inversions(x, "mediapipe33", conf).poses
                     y = x if method == "input" else synsp.refine(
                         x, model=None if method == "default" else method, fps=fps, skeleton="mediapipe33",
-                        repair=not args.no_repair, confidence=scores[a][start:stop] if args.scores else None)
+                        repair=not args.no_repair and not args.scores,
+                        confidence=conf if args.scores_missing else None)
                     accel.append(scale * np.linalg.norm(np.diff(y[:, BODY], 2, axis=0), axis=-1).ravel())
                     for b in MODELS:
                         if b != a:

@@ -474,6 +474,8 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
                 valid = relabel(valid, report["flipped"], sk, report["groups"])
         if not refine:  # the repair alone: the relabelled input is the result
             return kp, np.zeros(kp.shape[:2], dtype=bool), 0
+        if not pose_file.scores_mark_missing:
+            conf = None  # MediaPipe's visibility: an occluded landmark's predicted position is refined, not filled
         raw = kp
         kp, conf, keep_raw = _stand_in_for_unseen_joints(kp, conf, valid, at, pose_file.skeleton)
         ref, filled = _run(refiner, kp, fps, conf, progress)
@@ -555,7 +557,7 @@ def refine_tracks(pose_file, refiner, refine_part, accel, fps: float | None, max
                 any_absurd = True
                 kp = np.where(absurd[..., None], np.nan, kp)
             valid = ~np.isnan(kp).any(-1)
-            if conf is not None:
+            if conf is not None and pose_file.scores_mark_missing:
                 valid &= conf >= refiner.min_confidence
             any_valid |= bool(valid.any())
             if len(kp) < least or not valid.any():

@@ -61,7 +61,9 @@ visibility; a ``score`` column is kept as it is).  Hands are read from CSV only.
 
 Reading gives a :class:`synsp.io.tracks.PoseFile` with skeleton ``mediapipe33``, one track per
 person, keypoints ``(n, 33, 2)`` = x, y (``read(path, dims=3)``: x, y, z), scores = visibility
-(0 where missing).  z (with ``dims=2``), the world landmarks and every other column stay
+(0 where missing; ``meta["scores"] = "visibility"``: the likelihood that a landmark is not occluded, which
+MediaPipe gives with a predicted position either way, so ``synsp refine`` repairs with it and refines a
+low-visibility landmark's position instead of filling it, :attr:`~synsp.io.tracks.PoseFile.scores_mark_missing`).  z (with ``dims=2``), the world landmarks and every other column stay
 untouched in ``PoseFile.meta`` and :func:`write` replaces only the landmark coordinates the
 PoseFile carries, writing the rest of the original file back unchanged.
 """
@@ -413,7 +415,7 @@ def _read_npz(p: Path, dims: int) -> PoseFile:
         tracks.append(Track(tid, frames, vals[..., :dims].copy(), np.nan_to_num(vals[..., 3], nan=0.0)))
         z[tid] = vals[..., 2].copy()
     meta = dict(layout="npz", arrays=arrays, single=single, track_index={t: k for k, t in enumerate(ids)},
-                image_size=image_size, z=z)
+                image_size=image_size, z=z, scores="visibility")
     return PoseFile(tracks, T, "mediapipe", skeleton=SKELETON, fps=fps, units=units, source=p, meta=meta)
 
 
@@ -490,6 +492,8 @@ def _read_csv(p: Path, dims: int, units: str | None) -> PoseFile:
     all_xy = np.concatenate([t.keypoints[..., :2].reshape(-1) for t in tracks])
     meta = dict(layout=layout, header=header, path=p, person_ids=ids, present=present, crc=_crc_of(p),
                 frame_col=frame_col, person_col=person_col, channels=channels, z=z, landmarks=K)
+    if not hands:
+        meta["scores"] = "visibility"  # not a confidence: see PoseFile.scores_mark_missing
     if hands:
         meta["note"] = ("MediaPipe Hands: one track per hand column value (index or handedness); refining repairs "
                         "the hands' swaps between tracks by their motion")

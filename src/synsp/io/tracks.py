@@ -144,6 +144,13 @@ class PoseFile:
                 "expected one skeleton per file")
 
     @property
+    def scores_mark_missing(self) -> bool:
+        """Whether a joint scoring below the refiner's threshold is missing (a detector's confidence: OpenPose,
+        MMPose, YOLO), or still a position (``meta["scores"] == "visibility"``: MediaPipe's likelihood that a
+        landmark is not occluded, given with a predicted position either way; the repair weighs it)."""
+        return self.meta.get("scores") != "visibility"
+
+    @property
     def num_joints(self) -> int | None:
         return self.tracks[0].num_joints if self.tracks else None
 
