@@ -78,15 +78,16 @@ FILTERS: dict[str, Callable[..., TemporalFilter]] = {
 #: name -> (delay, what it is for): the delay is the look-ahead an output frame waits for (each filter's
 #: ``delay``); "whole clip" for a filter that runs forwards and backwards over the sequence
 FILTER_NOTES: dict[str, tuple[str, str]] = {
-    "one-euro": ("0 frames (causal)", "live use on any skeleton; SmoothNet's evaluation settings"),
+    "one-euro": ("0 frames (causal)", "live use on any skeleton in pixels; SmoothNet's evaluation settings (beta is "
+                 "per data unit: on metres it lags, on mm it barely smooths)"),
     "one-euro-mmpose": ("0 frames (causal)", "live use, very light smoothing (MMPose/VIBE demo settings)"),
     "savgol": ("15 frames (31-frame window)", "strong offline smoothing; SmoothNet's evaluation baseline"),
     "savgol-mmpose": ("5 frames (11-frame window)", "light offline smoothing, short delay (MMPose's)"),
     "gaussian": ("up to 30 frames (31-frame blocks)", "SmoothNet's evaluation baseline (blocks, tail unfiltered)"),
     "gaussian-mmpose": ("21 frames (11-frame median, sigma 4)", "outliers (running median) then smoothing (MMPose's)"),
     "butterworth": ("whole clip (zero-phase)", "clean or near-clean data in any units, any skeleton"),
-    "kalman": ("0 frames (causal)", "live use on metric 3D (noise levels in metres)"),
-    "kalman-rts": ("whole clip (smoother)", "the smoothest filter on metric 3D (noise levels in metres)"),
+    "kalman": ("0 frames (causal)", "live use, any units (only its two noise levels' ratio sets the smoothing)"),
+    "kalman-rts": ("whole clip (smoother)", "the smoothest filter, any units (only its noise levels' ratio counts)"),
 }
 
 

@@ -457,6 +457,14 @@ def _kept_joints(src: str, nodes: list[_Node], end_sites: bool) -> tuple[list[in
     return keep, names, parents
 
 
+def _translation(offset: np.ndarray, data: np.ndarray, positions: dict[int, int], scale: float = 1.0) -> np.ndarray:
+    """``(T, 3)``: a joint's ``offset`` plus its position channels ``{axis: column}`` of ``data`` times ``scale``."""
+    t = np.broadcast_to(offset, (len(data), 3)).copy()
+    for axis, col in positions.items():
+        t[:, axis] += data[:, col] * scale
+    return t
+
+
 def _local_transforms(
     nodes: list[_Node], keep: list[int], starts: list[int], data: np.ndarray, offsets: np.ndarray, scale: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -485,9 +493,7 @@ def _local_transforms(
         if order:
             by_order.setdefault(order, []).append((new, rot_cols))
         if pos:
-            t = np.broadcast_to(offsets[new], (T, 3)).copy()
-            for axis, col in pos.items():
-                t[:, axis] += data[:, col] * scale
+            t = _translation(offsets[new], data, pos, scale)
             if new == 0:
                 root_translation = t
             else:
@@ -780,9 +786,7 @@ def _rotation_file(p: Any, units: str, fps: float | None, end_sites: bool) -> Po
             angles = data[a:a + _CHUNK][:, cols].reshape(-1, 3)
             rotvec[a:a + _CHUNK, rs] = Rotation.from_euler(order, angles, degrees=True).as_rotvec().reshape(
                 -1, len(rs), 3)
-    root = np.broadcast_to(layout.offsets[0], (T, 3)).copy()
-    for axis, col in layout.root_positions().items():
-        root[:, axis] += data[:, col]
+    root = _translation(layout.offsets[0], data, layout.root_positions())
     return PoseFile(tracks=[Track(0, np.arange(T), rotvec)], num_frames=T, format="bvh", skeleton=None,
                     fps=fps, units="axis-angle", source=p,
                     meta=dict(joint_names=[names[j] for j in layout.rotating], rotating=list(layout.rotating),
