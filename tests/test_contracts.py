@@ -152,3 +152,23 @@ def test_a_joint_never_confident_but_predicted_in_every_frame_is_refined_as_syns
     x[3, 30] = np.nan  # one that is also lost in a frame could only be filled from nothing: still refused, clearly
     with pytest.raises(synsp.validation.SynspInputError, match=r"joint 30 .* missing in all 40 frames \(NaN, or its confidence"):
         synsp.refine(x, confidence=conf, skeleton="mediapipe33")
+
+
+def test_mediapipes_visibility_weighs_the_repair_and_no_landmark_is_filled():
+    # the real lite BlazePose track of the Sports2D video: visibility= is what synsp refine does with a MediaPipe
+    # file (repair weighted by it, every predicted position refined); confidence= fills the landmarks below 0.3
+    from pathlib import Path
+
+    from synsp.io._common import read_npz
+    from synsp.repair import repair_inversions
+
+    data = read_npz(Path(synsp.__file__).parent / "data" / "embedded" / "sports2d_blazepose3.npz")
+    x, vis = np.asarray(data["lite"], dtype=np.float64)[5:165, :, :2], np.asarray(data["lite"])[5:165, :, 2]
+    assert (vis < 0.3).any()
+    out, filled = synsp.refine(x, visibility=vis, skeleton="mediapipe33", return_filled=True)
+    assert not filled.any()
+    repaired = repair_inversions(x, "mediapipe33", vis).poses
+    np.testing.assert_allclose(out, synsp.refine(repaired, skeleton="mediapipe33", repair=False), atol=1e-9)
+    assert not np.allclose(repaired, repair_inversions(x, "mediapipe33").poses)  # the weights change the repair
+    _, filled_as_confidence = synsp.refine(x, confidence=vis, skeleton="mediapipe33", return_filled=True)
+    assert filled_as_confidence.sum() == (vis < 0.3).sum()

@@ -171,6 +171,7 @@ def refine(
     progress: bool = False,
     views: bool = False,
     repair: bool = True,
+    visibility: Any = None,
 ):
     """Refine ``poses`` ``(T, J, D)`` or ``(T, P, J, D)`` in the user's units; returns a numpy array of the
     same shape and floating dtype (float32 in, float32 out; float64 for integer input), and with
@@ -193,7 +194,12 @@ def refine(
     0.3 or NaN are treated as missing and filled; with ``return_filled`` the
     mask of filled joints is returned too.  A joint below the threshold in every frame of a person
     but with coordinates in all of them (a joint out of the image or hidden throughout, which
-    MediaPipe and MMPose still predict) is used as observed, as ``synsp refine`` does for files.  ``fps``: 1 to 10,000 Hz (None: the model's rate, 30 for
+    MediaPipe and MMPose still predict) is used as observed, as ``synsp refine`` does for files.
+    ``visibility`` ``(T, J)``/``(T, P, J)`` instead: MediaPipe's visibility (the likelihood that a landmark is
+    not occluded, given with a predicted position either way), which the left/right repair weighs and nothing
+    fills: every finite landmark's position is refined, as ``synsp refine`` does with a MediaPipe file (on real
+    video closer to the other BlazePose models than with it as ``confidence``: docs/results.md, *MediaPipe's
+    visibility is not a confidence*).  ``fps``: 1 to 10,000 Hz (None: the model's rate, 30 for
     the filters that need one).
 
     NaN, inf and absurd coordinates (magnitude above :data:`synsp.validation.ABSURD_COORDINATE`) are
@@ -215,14 +221,29 @@ def refine(
     if model is None:
         model, _ = choose_model(x.shape[-2], x.shape[-1], skeleton, views=x.shape[1] if views else 1)
     refiner = fit_refiner(refiner_of(model), x.shape[-2], skeleton)
+    if visibility is not None:
+        if confidence is not None:
+            raise SynspInputError("give confidence= (low scores are missing and filled) or visibility= (MediaPipe's: "
+                                  "the repair weighs it, every position is refined), not both")
+        visibility = check_scores(visibility, x.shape[:-1], "visibility")
     confidence = _trust_never_confident_joints(x, confidence, refiner.min_confidence)
     if repair:
         sk = repair_skeleton(x.shape[-2], x.shape[-1], skeleton, refiner)
-        x, confidence, _ = repair_poses(x, sk, confidence, persons=x.ndim == 4 and not views)
+        x, weights, _ = repair_poses(x, sk, confidence if visibility is None else visibility,
+                                     persons=x.ndim == 4 and not views)
+        confidence = confidence if visibility is not None else weights
     out, filled = _run(refiner, x, fps, confidence, progress)
     check_refined(out, x, np.isfinite(x).all(-1) | filled)
     out = out.astype(_float_dtype(poses), copy=False)  # float32 in, float32 out
     return (out, filled) if return_filled else out
+
+
+def check_scores(scores: Any, shape: tuple, name: str) -> np.ndarray:
+    """``scores`` as a float array of ``shape`` (the poses' without D), or :class:`SynspInputError` naming it."""
+    arr = to_numpy(scores, name=name)
+    if arr.shape != tuple(shape):
+        raise SynspInputError(f"{name} has shape {arr.shape}; expected {tuple(shape)} like the poses without D")
+    return arr
 
 
 def _trust_never_confident_joints(x: np.ndarray, confidence: Any, threshold: float) -> Any:
