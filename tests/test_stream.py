@@ -459,3 +459,24 @@ def test_a_hand_or_face_alone_streams_through_a_filter_as_offline_and_bodies_thr
         np.testing.assert_allclose(np.asarray(out)[5:], offline[5:], atol=1e-9)
     assert Stream().refiner.name == DEFAULT_STREAM_MODEL == Stream(skeleton="coco17").refiner.name
     assert Stream("synsp-universal-w8", skeleton="hand21").refiner.name == "synsp-universal-w8"  # when named
+
+
+def test_a_stream_of_mediapipe_visibility_refines_hidden_landmarks_instead_of_holding_them():
+    # Stream(visibility=True): the pushed scores are MediaPipe's visibility, as synsp refine reads a MediaPipe
+    # file; a low one marks no joint missing (a missing joint only holds its last value online)
+    rng = np.random.default_rng(11)
+    T = 40
+    x = 300 + np.cumsum(rng.normal(0, 2, (T, 33, 2)), axis=0)
+    vis = np.full((T, 33), 0.9)
+    vis[10:30, 15] = 0.05  # the left wrist hidden for 20 frames while it moves
+
+    def run(**kw):
+        stream = Stream(skeleton="mediapipe33", **kw)
+        out = [f for t in range(T) for f in stream.push(x[t], confidence=vis[t])] + stream.flush()[0]
+        return np.stack(out)
+
+    plain = Stream(skeleton="mediapipe33")
+    without = np.stack([f for t in range(T) for f in plain.push(x[t])] + plain.flush()[0])
+    np.testing.assert_allclose(run(visibility=True), without, atol=1e-9)  # nothing missing, repair off
+    held = run()  # as confidences: the wrist holds frame 9 for 20 frames
+    assert np.abs(held[12:28, 15] - x[12:28, 15]).mean() > 3 * np.abs(without[12:28, 15] - x[12:28, 15]).mean()

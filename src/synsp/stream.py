@@ -196,7 +196,8 @@ class Stream:
 
     def __init__(self, model: Any = None, min_confidence: float = 0.3,
                  causal: bool | None = None, skeleton: str | None = None, max_gap: int | None = None,
-                 repair: bool | None = None, repair_delay: int | None = None, fps: float | None = None):
+                 repair: bool | None = None, repair_delay: int | None = None, fps: float | None = None,
+                 visibility: bool = False):
         """``model``: a method name (a filter, a shipped model, a checkpoint; see
         :func:`synsp.refiners.get_refiner`) or a refiner object; the default (None), ``synsp-universal-w8``,
         takes any body joint set in 2D or 3D with 7 frames of delay and does no harm to clean input (+0.15 mm
@@ -210,7 +211,9 @@ class Stream:
         left/right inversion repair online (default off: ``True`` for a skeleton with left/right pairs;
         never for rotations), deciding each frame ``repair_delay`` frames after it came (default one second
         at the stream's frame rate, 30 frames at 30 fps); ``fps``: the frames' rate (default the model's,
-        30 for a filter); see the module docstring."""
+        30 for a filter); ``visibility``: the pushed scores are MediaPipe's visibility (the likelihood that a
+        landmark is not occluded): the repair weighs them and a low one marks no joint missing, as ``synsp
+        refine`` reads a MediaPipe file; see the module docstring."""
         if model is None:
             model = NOT_BODY_STREAM_FILTER if skeleton in NOT_BODIES else DEFAULT_STREAM_MODEL
         refiner = model if isinstance(model, Refiner) else get_refiner(model)
@@ -226,6 +229,7 @@ class Stream:
         self.rotations = self.online.rotations  # axis-angles in and out
         self.fps = self.online.fps
         self.min_confidence = min_confidence
+        self.visibility = bool(visibility)
         self.max_gap = int(round(0.5 * self.fps)) if max_gap is None else int(max_gap)
         self.tracks: dict[Hashable, _Track] = {}
         self.time = -1  # the latest frame time seen (streams fed with times)
@@ -358,7 +362,7 @@ class Stream:
         """The missing joints of a frame: NaN, inf or absurd coordinates, or a score below ``min_confidence``."""
         with np.errstate(invalid="ignore"):  # inf or absurd coordinates are lost joints, as offline
             missing = ~(np.abs(x) <= ABSURD_COORDINATE).all(-1)
-        if conf is not None:
+        if conf is not None and not self.visibility:
             missing |= ~(conf >= self.min_confidence)
         return missing
 
