@@ -150,7 +150,8 @@ def test_a_joint_never_confident_but_predicted_in_every_frame_is_refined_as_syns
         jitter = lambda a: np.abs(np.diff(a[:, feet], 2, axis=0)).mean()  # noqa: E731
         assert jitter(out) < jitter(x)  # refined like the others, not left as they came
     x[3, 30] = np.nan  # one that is also lost in a frame could only be filled from nothing: still refused, clearly
-    with pytest.raises(synsp.validation.SynspInputError, match=r"joint 30 .* missing in all 40 frames \(NaN, or its confidence"):
+    with pytest.raises(synsp.validation.SynspInputError,
+                       match=r"joint 30 .* missing in all 40 frames \(NaN, or its confidence"):
         synsp.refine(x, confidence=conf, skeleton="mediapipe33")
 
 

@@ -63,7 +63,8 @@ Reading gives a :class:`synsp.io.tracks.PoseFile` with skeleton ``mediapipe33``,
 person, keypoints ``(n, 33, 2)`` = x, y (``read(path, dims=3)``: x, y, z), scores = visibility
 (0 where missing; ``meta["scores"] = "visibility"``: the likelihood that a landmark is not occluded, which
 MediaPipe gives with a predicted position either way, so ``synsp refine`` repairs with it and refines a
-low-visibility landmark's position instead of filling it, :attr:`~synsp.io.tracks.PoseFile.scores_mark_missing`).  z (with ``dims=2``), the world landmarks and every other column stay
+low-visibility landmark's position instead of filling it, :attr:`~synsp.io.tracks.PoseFile.scores_mark_missing`).
+z (with ``dims=2``), the world landmarks and every other column stay
 untouched in ``PoseFile.meta`` and :func:`write` replaces only the landmark coordinates the
 PoseFile carries, writing the rest of the original file back unchanged.
 """
