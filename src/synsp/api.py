@@ -102,8 +102,9 @@ def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views:
     why: no skeleton is refused.  Butterworth because it needs nothing but the frame rate: a zero-phase
     low-pass at 6 Hz, independent of the units and of the joints (so are the Kalman filters, whose two noise
     levels act through their ratio; One-Euro's speed threshold is in the data's units).  On the measured
-    comparison (docs/results.md, test split, three simulated estimators) its MPJPE is within 1.4 mm of the best filter, Kalman-RTS
-    (52.7 / 93.7 / 81.4 mm against 51.7 / 93.3 / 80.0), at a tenth of its time, below its input on all three.
+    comparison (docs/results.md, test split, three simulated estimators) its MPJPE is within 1.4 mm of the best
+    filter, Kalman-RTS (52.7 / 93.7 / 81.4 mm against 51.7 / 93.3 / 80.0), at a tenth of its time, below its input
+    on all three.
     """
     names = [skeleton] if skeleton else skeleton_for(num_joints)  # unnamed: the registered joint sets of that size
     body = not (names and all(n in NOT_BODIES for n in names))
