@@ -90,6 +90,8 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
         frames, absent, seen, jitter = 0, np.zeros(pose_file.num_joints), np.zeros(pose_file.num_joints, bool), []
         for a, b in parts:
             kp, conf = t.dense(a, b)
+            if not pose_file.scores_mark_missing:
+                conf = None  # MediaPipe's visibility: refined where low, not filled (as refine_pose_file)
             if rotations:
                 lost, here, level = np.isnan(kp).any(-1).sum(0), ~np.isnan(kp).any(-1).all(0), None
             else:
