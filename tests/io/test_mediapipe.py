@@ -452,3 +452,6 @@ def test_a_hidden_landmark_keeps_mediapipes_predicted_path(tmp_path, layout):
     truth = lm[10:50, 0, wrist, :2]
     assert np.linalg.norm(out - truth, axis=-1).mean() < 5  # the circle (2.2 px), not a fill across it (75.7 px)
     np.testing.assert_array_equal(refined.tracks[0].scores, pose_file.tracks[0].scores)  # written back as read
+    from synsp.inspection import inspect_pose_file
+
+    assert inspect_pose_file(pose_file, fps=30.0)["tracks"][0]["missing"] == 0.0  # synsp inspect says the same
