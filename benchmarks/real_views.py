@@ -14,7 +14,7 @@ undistorted pixels over the 12 body joints (shoulders to ankles) and all 33 land
 the refined body joints' second difference (mm / frame^2).
 
 Run:  python benchmarks/real_views.py [--methods input,butterworth,kalman-rts,default] [--models lite,full,heavy]
-      [--no-repair]
+      [--no-repair] [--where 3d|2d|both]
 """
 
 from __future__ import annotations
@@ -69,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated: input, filters, shipped models, checkpoint paths, default")
     parser.add_argument("--models", default="lite,full,heavy", help="which BlazePose models' keypoints triangulate")
     parser.add_argument("--no-repair", action="store_true", help="refine the 3D tracks without the left/right repair")
+    parser.add_argument("--where", choices=("3d", "2d", "both"), default="3d",
+                        help="refine the triangulated 3D (default), each camera's 2D keypoints before "
+                             "triangulating, or both")
     args = parser.parse_args(argv)
 
     import numpy as np
@@ -82,14 +85,19 @@ def main(argv: list[str] | None = None) -> int:
     models = ("lite", "full", "heavy")
     files = [read_npz(DATA / f"single_person_cam{c + 1}.npz") for c in range(4)]
     fps = float(files[0]["fps"])
-    views = {}  # (model, camera) -> undistorted normalised points (T, 33, 2), left/right repaired
+    views, pixels = {}, {}  # (model, camera) -> undistorted normalised points / pixels (T, 33, 2), repaired
     for m in models:
         for c, f in enumerate(files):
             x = np.asarray(f[m], dtype=np.float64)
-            repaired = repair_inversions(x[..., :2], "mediapipe33", x[..., 2]).poses
-            views[m, c] = undistort(repaired, cams["K"][c], cams["dist"][c])
+            pixels[m, c] = repair_inversions(x[..., :2], "mediapipe33", x[..., 2]).poses
+            views[m, c] = undistort(pixels[m, c], cams["K"][c], cams["dist"][c])
+
+    def refined(x, method, repair):
+        return x if method == "input" else synsp.refine(x, model=None if method == "default" else method, fps=fps,
+                                                        skeleton="mediapipe33", repair=repair)
+
     print(f"# reproduce: python benchmarks/real_views.py --methods {args.methods} --models {args.models}"
-          + (" --no-repair" if args.no_repair else ""))
+          + (" --no-repair" if args.no_repair else "") + (f" --where {args.where}" if args.where != "3d" else ""))
     print(f"Pose2Sim Demo_SinglePerson: 4 cameras, {len(files[0]['full'])} frames at {fps:g} fps; each of the 6 "
           f"camera pairs triangulates each model's keypoints ({args.models}), the other two cameras judge\n")
     print("| method | 12 body joints: px from the judges' keypoints | 33 landmarks (px) | body Accel (mm/frame^2) |")
@@ -98,10 +106,12 @@ def main(argv: list[str] | None = None) -> int:
         body, every, accel = [], [], []
         for m in args.models.split(","):
             for pair in itertools.combinations(range(4), 2):
-                X = triangulate(views[m, pair[0]], views[m, pair[1]], P[pair[0]], P[pair[1]])
-                Y = X if method == "input" else synsp.refine(
-                    X, model=None if method == "default" else method, fps=fps, skeleton="mediapipe33",
-                    repair=not args.no_repair)
+                # each camera's keypoints are repaired already: refining them does not repair them again (a second
+                # pass from the first one's labels is another repair; on lite's camera 2 it relabels 41 more frames)
+                a, b = (views[m, c] if args.where == "3d" else
+                        undistort(refined(pixels[m, c], method, False), cams["K"][c], cams["dist"][c]) for c in pair)
+                X = triangulate(a, b, P[pair[0]], P[pair[1]])
+                Y = refined(X, method, not args.no_repair) if args.where != "2d" else X
                 accel.append(1000 * np.linalg.norm(np.diff(Y[:, BODY], 2, axis=0), axis=-1).ravel())
                 for judge in (c for c in range(4) if c not in pair):
                     cam = Y @ cams["R"][judge].T + cams["t"][judge]
