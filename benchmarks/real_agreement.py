@@ -96,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--consensus", default=None,
                         help="comma-separated priors: the repair alone against the models' consensus labels")
     parser.add_argument("--online", type=int, default=None, help="with --consensus: the stream's repair, this delay")
+    parser.add_argument("--passes", type=int, default=None,
+                        help="the 2D repair's passes (synsp.repair.PASSES_2D) instead; 1: one pass as until 2026-12-05")
     parser.add_argument("--data", type=Path, nargs="+", default=None,
                         help="files of the same layout, or folders of them (default: the Sports2D video's); "
                              f"--data {POSE2SIM.relative_to(ROOT)}: the Pose2Sim demo's eight camera views")
@@ -110,16 +112,20 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.flip_cost is not None:
         synsp.repair.FLIP_COST_2D = args.flip_cost
+    if args.passes is not None:
+        synsp.repair.PASSES_2D = args.passes
 
     paths = []
     for p in args.data or [Path(synsp.__file__).parent / "data" / "embedded" / "sports2d_blazepose3.npz"]:
-        paths += sorted(p.glob("*.npz")) if p.is_dir() else [p]
+        # a folder: its files of the three models' keypoints (benchmarks/data/pose2sim also holds cameras.npz)
+        paths += [f for f in sorted(p.glob("*.npz")) if set(MODELS) <= set(read_npz(f))] if p.is_dir() else [p]
     print(f"# reproduce: python benchmarks/real_agreement.py --methods {args.methods}"
           + (" --no-repair" if args.no_repair else "") + (" --scores" if args.scores else "")
           + (" --scores-missing" if args.scores_missing else "")
           + (f" --flip-cost {args.flip_cost:g}" if args.flip_cost is not None else "")
           + (" --world" if args.world else "") + (f" --consensus {args.consensus}" if args.consensus else "")
           + (f" --online {args.online}" if args.online is not None else "")
+          + (f" --passes {args.passes}" if args.passes is not None else "")
           + (" --data " + " ".join(_shown(p) for p in args.data) if args.data else ""))
     videos = []  # per file: (raw, scores, segments, fps)
     unit, scale = ("mm", 1000.0) if args.world else ("px", 1.0)  # the world landmarks: refined in metres, in mm

@@ -421,8 +421,8 @@ def test_csv_changed_since_it_was_read_is_not_written(tmp_path):
 def test_a_hidden_landmark_keeps_mediapipes_predicted_path(tmp_path, layout):
     # MediaPipe's visibility is the likelihood that a landmark is not occluded; it predicts an occluded one anyway.
     # On real video (three BlazePose models judging each other, benchmarks/real_agreement.py) filling such
-    # landmarks over time instead took the default from 16.11 to 17.81 px from the other models on the Sports2D
-    # video and from 25.87 to 29.22 (input 27.93) on the Pose2Sim demo's views: synsp refine now repairs with the
+    # landmarks over time instead took the default from 16.12 to 17.81 px from the other models on the Sports2D
+    # video and from 24.95 to 29.22 (input 27.93) on the Pose2Sim demo's views: synsp refine now repairs with the
     # visibility and refines the predicted positions
     from synsp.api import refine_pose_file
 
