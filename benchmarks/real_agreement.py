@@ -96,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--consensus", default=None,
                         help="comma-separated priors: the repair alone against the models' consensus labels")
     parser.add_argument("--online", type=int, default=None, help="with --consensus: the stream's repair, this delay")
-    parser.add_argument("--passes", type=int, default=None,
-                        help="the 2D repair's passes (synsp.repair.PASSES_2D) instead; 1: one pass as until 2026-12-05")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="the 2D repair's rounds (synsp.repair.ROUNDS_2D) instead; 1: one round as until 2026-12-05")
     parser.add_argument("--data", type=Path, nargs="+", default=None,
                         help="files of the same layout, or folders of them (default: the Sports2D video's); "
                              f"--data {POSE2SIM.relative_to(ROOT)}: the Pose2Sim demo's eight camera views")
@@ -112,8 +112,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.flip_cost is not None:
         synsp.repair.FLIP_COST_2D = args.flip_cost
-    if args.passes is not None:
-        synsp.repair.PASSES_2D = args.passes
+    if args.rounds is not None:
+        synsp.repair.ROUNDS_2D = args.rounds
 
     paths = []
     for p in args.data or [Path(synsp.__file__).parent / "data" / "embedded" / "sports2d_blazepose3.npz"]:
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
           + (f" --flip-cost {args.flip_cost:g}" if args.flip_cost is not None else "")
           + (" --world" if args.world else "") + (f" --consensus {args.consensus}" if args.consensus else "")
           + (f" --online {args.online}" if args.online is not None else "")
-          + (f" --passes {args.passes}" if args.passes is not None else "")
+          + (f" --rounds {args.rounds}" if args.rounds is not None else "")
           + (" --data " + " ".join(_shown(p) for p in args.data) if args.data else ""))
     videos = []  # per file: (raw, scores, segments, fps)
     unit, scale = ("mm", 1000.0) if args.world else ("px", 1.0)  # the world landmarks: refined in metres, in mm

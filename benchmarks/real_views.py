@@ -69,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated: input, filters, shipped models, checkpoint paths, default")
     parser.add_argument("--models", default="lite,full,heavy", help="which BlazePose models' keypoints triangulate")
     parser.add_argument("--no-repair", action="store_true", help="refine the 3D tracks without the left/right repair")
-    parser.add_argument("--passes", type=int, default=None,
-                        help="the cameras' 2D repair's passes (synsp.repair.PASSES_2D) instead; 1: one pass")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="the cameras' 2D repair's rounds (synsp.repair.ROUNDS_2D) instead; 1: one round")
     parser.add_argument("--where", choices=("3d", "2d", "both"), default="3d",
                         help="refine the triangulated 3D (default), each camera's 2D keypoints before "
                              "triangulating, or both")
@@ -83,8 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     from synsp.io._common import read_npz
     from synsp.repair import repair_inversions
 
-    if args.passes is not None:
-        synsp.repair.PASSES_2D = args.passes
+    if args.rounds is not None:
+        synsp.repair.ROUNDS_2D = args.rounds
 
     cams = read_npz(DATA / "cameras.npz")
     P = [np.hstack([cams["R"][c], cams["t"][c][:, None]]) for c in range(4)]
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"# reproduce: python benchmarks/real_views.py --methods {args.methods} --models {args.models}"
           + (" --no-repair" if args.no_repair else "") + (f" --where {args.where}" if args.where != "3d" else "")
-          + (f" --passes {args.passes}" if args.passes is not None else ""))
+          + (f" --rounds {args.rounds}" if args.rounds is not None else ""))
     print(f"Pose2Sim Demo_SinglePerson: 4 cameras, {len(files[0]['full'])} frames at {fps:g} fps; each of the 6 "
           f"camera pairs triangulates each model's keypoints ({args.models}), the other two cameras judge\n")
     print("| method | 12 body joints: px from the judges' keypoints | 33 landmarks (px) | body Accel (mm/frame^2) |")

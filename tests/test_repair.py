@@ -367,11 +367,11 @@ def test_a_short_inversion_near_a_tracks_end_is_undone_without_relabelling_the_r
     assert (np.sign(shoulders[:, 0] - shoulders[:, 1]) == np.sign(full[:, 0] - full[:, 1])).all()
 
 
-def test_a_person_seen_from_behind_is_relabelled_by_the_second_pass_as_the_other_cameras_see_it():
+def test_a_person_seen_from_behind_is_relabelled_by_the_second_round_as_the_other_cameras_see_it():
     # MediaPipe's lite model on camera 2 of the Pose2Sim demo labels the person the wrong way round over long
-    # stretches; one pass, anchored at the estimator's labels, undoes part of it; deciding again from its labels
+    # stretches; one round, anchored at the estimator's labels, undoes part of it; deciding again from its labels
     # undoes more. Judge: cameras 1 and 2 triangulated, projected into cameras 3 and 4, against the heavy model
-    # there (benchmarks/real_views.py's helpers; 129 / 157 px after one pass, 50 / 37 px after the passes)
+    # there (benchmarks/real_views.py's helpers; 129 / 157 px after one round, 50 / 37 px after the rounds)
     import runpy
 
     folder = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -382,13 +382,13 @@ def test_a_person_seen_from_behind_is_relabelled_by_the_second_pass_as_the_other
     P = [np.hstack([cams["R"][c], cams["t"][c][:, None]]) for c in range(4)]
     files = [read_npz(folder / "data" / "pose2sim" / f"single_person_cam{c + 1}.npz") for c in range(4)]
 
-    def points(model, cam, passes):
+    def points(model, cam, rounds):
         x = np.asarray(files[cam][model], dtype=np.float64)
-        return rv["undistort"](repair_inversions(x[..., :2], "mediapipe33", x[..., 2], passes=passes).poses,
+        return rv["undistort"](repair_inversions(x[..., :2], "mediapipe33", x[..., 2], rounds=rounds).poses,
                                cams["K"][cam], cams["dist"][cam])
 
-    def judged(passes):
-        X = rv["triangulate"](points("lite", 0, passes), points("lite", 1, passes), P[0], P[1])
+    def judged(rounds):
+        X = rv["triangulate"](points("lite", 0, rounds), points("lite", 1, rounds), P[0], P[1])
         out = []
         for c in (2, 3):
             seen = X @ cams["R"][c].T + cams["t"][c]
@@ -399,7 +399,7 @@ def test_a_person_seen_from_behind_is_relabelled_by_the_second_pass_as_the_other
     once, settled = judged(1), judged(None)
     assert (settled < once / 2).all()
     x = np.asarray(files[1]["lite"], dtype=np.float64)
-    assert repair_inversions(x[..., :2], "mediapipe33", x[..., 2], passes=1).flipped.sum() < \
+    assert repair_inversions(x[..., :2], "mediapipe33", x[..., 2], rounds=1).flipped.sum() < \
         repair_inversions(x[..., :2], "mediapipe33", x[..., 2]).flipped.sum()
-    with pytest.raises(SynspInputError, match="passes is 0"):
-        repair_inversions(x[..., :2], "mediapipe33", passes=0)
+    with pytest.raises(SynspInputError, match="rounds is 0"):
+        repair_inversions(x[..., :2], "mediapipe33", rounds=0)

@@ -57,15 +57,15 @@ person for back-facing exchanges arms and legs at once, and their evidence toget
 inversion where either alone is ambiguous (legs side by side); the head follows the body and is
 then checked alone (MediaPipe's face points often collapse rather than exchange).
 
-Passes.  The prior favours the labels a pass starts from, so an inversion whose evidence only shows once a
-neighbouring one is undone stays after one pass: a person seen from behind that an estimator labels the wrong
-way round over long stretches (MediaPipe's lite model on camera 2 of the Pose2Sim demo).  The labels are decided
-again from the previous pass's until a pass changes nothing, at most ``passes`` times (:data:`PASSES_2D` in 2D),
+Rounds.  The prior favours the labels a round (both passes) starts from, so an inversion whose evidence only
+shows once a neighbouring one is undone stays after one round: a person seen from behind that an estimator labels
+the wrong way round over long stretches (MediaPipe's lite model on camera 2 of the Pose2Sim demo).  The labels are decided
+again from the previous round's until a round changes nothing, at most ``rounds`` times (:data:`ROUNDS_2D` in 2D),
 on the deciding joints alone (no copy of a whole body's face and hands); a track whose labels swing back and
 forth between two labellings (a few frames of a near tie) keeps the earlier of the two.  On simulated inversions
-a second pass never changes anything; on real 2D output it settled within four and brought every method closer
+a second round never changes anything; on real 2D output it settled within four and brought every method closer
 to what the other models and the other cameras saw (docs/results.md, *Held-out real video*).  In 3D
-(:data:`PASSES_3D`) one pass: on MediaPipe's monocular world landmarks without scores more passes moved them
+(:data:`ROUNDS_3D`) one round: on MediaPipe's monocular world landmarks without scores more rounds moved them
 further from the other models (117.80 to 124.39 mm on the first video), and nothing gained elsewhere.
 :class:`OnlineRepair` decides once.
 
@@ -97,7 +97,7 @@ from .skeletons import BODY_JOINTS, Skeleton, get_skeleton
 from .timeseries import second_difference
 from .validation import SynspInputError, absurd_joints, check_poses, to_numpy
 
-__all__ = ["FLIP_COST_2D", "FLIP_COST_3D", "GLITCH", "GROUPS", "PASSES_2D", "PASSES_3D", "decided_pairs",
+__all__ = ["FLIP_COST_2D", "FLIP_COST_3D", "GLITCH", "GROUPS", "ROUNDS_2D", "ROUNDS_3D", "decided_pairs",
            "default_flip_cost", "group_scales",
            "InversionRepair", "limb_groups", "OnlineRepair", "relabel", "repair_inversions", "repair_poses"]
 
@@ -110,10 +110,10 @@ FLIP_COST_2D = 1.0
 #: MediaPipe tracks of ``benchmarks/real_agreement.py``: 4-5 undo the lite model's 3D harm, 3-7 its 2D harm, and
 #: the simulated inversions of ``benchmarks/inversions.py`` are restored as without it from 4 to 20)
 GLITCH = 5.0
-#: ``passes`` by default (None), in 2D and in 3D: the labels are decided again from the previous pass's until
-#: nothing changes, at most this many times (see the module docstring, *Passes*)
-PASSES_2D = 4
-PASSES_3D = 1
+#: ``rounds`` by default (None), in 2D and in 3D: the labels are decided again from the previous round's until
+#: nothing changes, at most this many times (see the module docstring, *Rounds*)
+ROUNDS_2D = 4
+ROUNDS_3D = 1
 
 
 def default_flip_cost(flip_cost: float | None, dims: int) -> float:
@@ -209,7 +209,7 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
                       sigma: float = 1.0, floor: float = 0.002, cap: float = 20.0,
                       min_confidence: float = 0.3, edge_cost: float | None = None,
                       whole_body: bool = True, groups: Any = None, scales: Any = None,
-                      glitch: float | None = GLITCH, passes: int | None = None) -> InversionRepair:
+                      glitch: float | None = GLITCH, rounds: int | None = None) -> InversionRepair:
     """Find and undo left/right label exchanges of whole limb groups over a whole track.
 
     ``poses``: ``(T, J, D)`` (one person) or ``(T, P, J, D)`` (each person or view alone), D = 2 or 3,
@@ -227,9 +227,9 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
     same picture) and on the real MediaPipe track of ``synsp demo``.  ``scales``: ``{group: value}``
     to use as each group's unit instead of measuring it on the track (:func:`group_scales`; what
     :class:`OnlineRepair` is compared with).  ``glitch``: in units of ``sigma`` (None: no joint left out).
-    ``passes``: the most times the labels are decided (None: :data:`PASSES_2D` or :data:`PASSES_3D` by the points'
-    dimension): each pass starts from the labels the previous one gave, until a pass changes nothing (the module
-    docstring, *Passes*).
+    ``rounds``: the most times the labels are decided (None: :data:`ROUNDS_2D` or :data:`ROUNDS_3D` by the points'
+    dimension): each round starts from the labels the previous one gave, until a round changes nothing (the module
+    docstring, *Rounds*).
 
     Returns :class:`InversionRepair` ``(poses, flipped, groups)``; apply the same relabelling to
     other per-joint arrays (confidences) with :func:`relabel`.
@@ -237,10 +237,10 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
     x = check_poses(poses, "poses", ndims=(3, 4), allow_nan=True)
     sk = _resolve(skeleton, x.shape[-2])
     flip_cost = default_flip_cost(flip_cost, x.shape[-1])
-    if passes is None:
-        passes = PASSES_2D if x.shape[-1] == 2 else PASSES_3D
-    if isinstance(passes, bool) or not isinstance(passes, (int, np.integer)) or passes < 1:
-        raise SynspInputError(f"passes is {passes!r}; expected a whole number >= 1 (or None)")
+    if rounds is None:
+        rounds = ROUNDS_2D if x.shape[-1] == 2 else ROUNDS_3D
+    if isinstance(rounds, bool) or not isinstance(rounds, (int, np.integer)) or rounds < 1:
+        raise SynspInputError(f"rounds is {rounds!r}; expected a whole number >= 1 (or None)")
     table = limb_groups(sk)
     if groups is not None:
         unknown = set(groups) - set(GROUPS)
@@ -281,14 +281,14 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
         sets = [np.asarray(evidence[g]) for g in names]
         seen = np.stack([np.isfinite(xp[:, pairs.reshape(-1)]).all(-1).any(-1) for pairs in sets])  # (G, T)
         total, last = np.zeros((len(names), T), dtype=bool), None
-        for _ in range(passes):  # each pass from the labels of the one before, until one changes nothing
+        for _ in range(rounds):  # each round from the labels of the one before, until one changes nothing
             states = _decide(xs, weight, names, sets, scales, switch_cost=switch_cost, flip_cost=flip_cost,
                              move_cost=move_cost, body_move_cost=body_move_cost, sigma=sigma, floor=floor, cap=cap,
                              edge_cost=edge_cost, whole_body=whole_body, glitch=glitch) & seen
             if not states.any():
                 break
             if last is not None and np.array_equal(states, last):
-                total ^= last  # back to the labels of two passes ago: of the two it swings between, the earlier
+                total ^= last  # back to the labels of two rounds ago: of the two it swings between, the earlier
                 break
             total ^= states
             xs, weight, last = _swap(xs, states, sets), _swap(weight, states, sets), states
@@ -302,7 +302,7 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
 def _decide(xs: np.ndarray, weight: np.ndarray, names: tuple[str, ...], sets: list[np.ndarray], scales: Any, *,
             switch_cost: float, flip_cost: float, move_cost: float, body_move_cost: float, sigma: float, floor: float,
             cap: float, edge_cost: float | None, whole_body: bool, glitch: float | None) -> np.ndarray:
-    """One pass of :func:`repair_inversions` over one person's track: ``(G, T)`` True where group ``names[k]``
+    """One round of :func:`repair_inversions` over one person's track: ``(G, T)`` True where group ``names[k]``
     (its pairs ``sets[k]``, columns of ``xs`` ``(T, J, D)``, NaN where not usable, and of ``weight`` ``(T, J)``)
     is to be relabelled, the whole-body pass first."""
     T = len(xs)
