@@ -37,7 +37,7 @@ frames of delay) instead of the offline one.
 README), data the repair's parameters were not chosen on.
 
 Run:  python benchmarks/real_agreement.py [--methods input,butterworth,kalman-rts,default] [--no-repair] [--world]
-      [--scores] [--data benchmarks/data/pose2sim]
+      [--scores | --scores-missing] [--rounds 1] [--data benchmarks/data/pose2sim]
       python benchmarks/real_agreement.py --consensus 0.05,0.3,1,4 [--world] [--online 30]
       [--flip-cost 0.05]  (the repair's 2D prior per relabelled frame; 0.05 was its value until 2026-12-05)
 """
@@ -156,10 +156,8 @@ def main(argv: list[str] | None = None) -> int:
                     x, conf = raw[a][start:stop], scores[a][start:stop]
                     if args.scores and not args.no_repair:  # as synsp refine: repaired with the visibility
                         x = repair_inversions(x, "mediapipe33", conf).poses
-                    y = x if method == "input" else synsp.refine(
-                        x, model=None if method == "default" else method, fps=fps, skeleton="mediapipe33",
-                        repair=not args.no_repair and not args.scores,
-                        confidence=conf if args.scores_missing else None)
+                    y = refined(x, method, fps, repair=not args.no_repair and not args.scores,
+                                confidence=conf if args.scores_missing else None)
                     accel.append(scale * np.linalg.norm(np.diff(y[:, BODY], 2, axis=0), axis=-1).ravel())
                     for b in MODELS:
                         if b != a:
@@ -169,6 +167,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {method} | {np.mean(np.concatenate(every)):.2f} | {np.mean(np.concatenate(body)):.2f} | "
               f"{np.mean(np.concatenate(accel)):.2f} |")
     return 0
+
+
+def refined(x, method: str, fps: float, **kw):
+    """``x`` refined by ``method`` (``input``: as it is; ``default``: ``synsp.refine``'s own choice) on the
+    ``mediapipe33`` skeleton; ``kw`` goes to ``synsp.refine`` (``repair``, ``confidence``)."""
+    import synsp
+
+    return x if method == "input" else synsp.refine(x, model=None if method == "default" else method, fps=fps,
+                                                    skeleton="mediapipe33", **kw)
 
 
 def _shown(path: Path) -> str:

@@ -14,20 +14,20 @@ undistorted pixels over the 12 body joints (shoulders to ankles) and all 33 land
 the refined body joints' second difference (mm / frame^2).
 
 Run:  python benchmarks/real_views.py [--methods input,butterworth,kalman-rts,default] [--models lite,full,heavy]
-      [--no-repair] [--where 3d|2d|both]
+      [--no-repair] [--where 3d|2d|both] [--rounds 1]
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import runpy
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "benchmarks" / "data" / "pose2sim"
-#: MediaPipe's shoulders, elbows, wrists, hips, knees, ankles
-BODY = [11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28]
+#: the three-model benchmark beside this one: its data folder, body joints, models and method runner
+_AGREEMENT = runpy.run_path(str(Path(__file__).with_name("real_agreement.py")))
+DATA, BODY, MODELS, refined = (_AGREEMENT[k] for k in ("POSE2SIM", "BODY", "MODELS", "refined"))
 
 
 def undistort(px, K, dist, iterations: int = 20):
@@ -88,19 +88,14 @@ def main(argv: list[str] | None = None) -> int:
 
     cams = read_npz(DATA / "cameras.npz")
     P = [np.hstack([cams["R"][c], cams["t"][c][:, None]]) for c in range(4)]
-    models = ("lite", "full", "heavy")
     files = [read_npz(DATA / f"single_person_cam{c + 1}.npz") for c in range(4)]
     fps = float(files[0]["fps"])
     views, pixels = {}, {}  # (model, camera) -> undistorted normalised points / pixels (T, 33, 2), repaired
-    for m in models:
+    for m in MODELS:
         for c, f in enumerate(files):
             x = np.asarray(f[m], dtype=np.float64)
             pixels[m, c] = repair_inversions(x[..., :2], "mediapipe33", x[..., 2]).poses
             views[m, c] = undistort(pixels[m, c], cams["K"][c], cams["dist"][c])
-
-    def refined(x, method, repair):
-        return x if method == "input" else synsp.refine(x, model=None if method == "default" else method, fps=fps,
-                                                        skeleton="mediapipe33", repair=repair)
 
     print(f"# reproduce: python benchmarks/real_views.py --methods {args.methods} --models {args.models}"
           + (" --no-repair" if args.no_repair else "") + (f" --where {args.where}" if args.where != "3d" else "")
@@ -113,17 +108,18 @@ def main(argv: list[str] | None = None) -> int:
         body, every, accel = [], [], []
         for m in args.models.split(","):
             for pair in itertools.combinations(range(4), 2):
-                # each camera's keypoints are repaired already: refining them does not repair them again (a second
-                # pass from the first one's labels is another repair; on lite's camera 2 it relabels 41 more frames)
+                # each camera's keypoints are repaired already, with their visibility: refining them does not
+                # repair them again (without it)
                 a, b = (views[m, c] if args.where == "3d" else
-                        undistort(refined(pixels[m, c], method, False), cams["K"][c], cams["dist"][c]) for c in pair)
+                        undistort(refined(pixels[m, c], method, fps, repair=False), cams["K"][c], cams["dist"][c])
+                        for c in pair)
                 X = triangulate(a, b, P[pair[0]], P[pair[1]])
-                Y = refined(X, method, not args.no_repair) if args.where != "2d" else X
+                Y = refined(X, method, fps, repair=not args.no_repair) if args.where != "2d" else X
                 accel.append(1000 * np.linalg.norm(np.diff(Y[:, BODY], 2, axis=0), axis=-1).ravel())
                 for judge in (c for c in range(4) if c not in pair):
                     cam = Y @ cams["R"][judge].T + cams["t"][judge]
                     seen = cam[..., :2] / cam[..., 2:]
-                    for other in models:
+                    for other in MODELS:
                         d = cams["K"][judge][0, 0] * np.linalg.norm(seen - views[other, judge], axis=-1)
                         body.append(d[:, BODY].ravel())
                         every.append(d.ravel())

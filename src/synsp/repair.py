@@ -339,7 +339,8 @@ def _decide(xs: np.ndarray, weight: np.ndarray, names: tuple[str, ...], sets: li
 
 
 def _swap(values: np.ndarray, states: np.ndarray, sets: list[np.ndarray]) -> np.ndarray:
-    """``values`` ``(T, J, ...)`` with the left/right columns of ``sets[k]`` exchanged where ``states[k]`` ``(T,)``."""
+    """A copy of ``values`` ``(T, J, ...)`` or ``(T, P, J, ...)`` with the left/right columns of ``sets[k]``
+    (pairs of joint indices) exchanged where ``states[k]`` ``(T,)`` / ``(T, P)`` is True."""
     out = values.copy()
     for rows, pairs in zip(states, sets):
         if rows.any():
@@ -382,17 +383,8 @@ def relabel(values: Any, flipped: np.ndarray, skeleton: Any, groups: tuple[str, 
     """
     sk = skeleton if isinstance(skeleton, Skeleton) else get_skeleton(skeleton)
     table = limb_groups(sk)
-    out = np.array(values, copy=True)
-    for k, g in enumerate(groups):
-        idx = np.nonzero(flipped[..., k])  # the leading (T,) or (T, P) indices to relabel
-        if not len(idx[0]):
-            continue
-        pairs = np.asarray(table[g])
-        left, right = pairs[:, 0], pairs[:, 1]
-        sub = out[idx]  # (n, J, ...)
-        sub[:, left], sub[:, right] = sub[:, right], sub[:, left]
-        out[idx] = sub
-    return out
+    return _swap(np.asarray(values), np.moveaxis(np.asarray(flipped, dtype=bool), -1, 0),
+                 [np.asarray(table[g]) for g in groups])
 
 
 def repair_poses(poses: np.ndarray, skeleton: Skeleton | None, confidence: Any = None, *,
