@@ -26,7 +26,10 @@ pairs ``(s_{t-1}, s_t)``, 4 states, so the prediction is exact second order):
   is the group's own jitter, the median length of its joints' second differences over the track
   (at least ``floor`` times the person's size, the median larger side of the joint bounding box),
   so the costs have no unit (pixels, metres, millimetres alike) and adapt to the estimator's
-  noise.  A missing joint (NaN, or confidence below ``min_confidence``) adds nothing; after a gap
+  noise; at most :data:`LABEL_FREE_BOUND` times the same median under the labels of each three frames
+  that make it least, so that a track (or a stream's first second) whose labels flip back and forth is
+  not measured by its own flips (MediaPipe's lite model on a person seen from behind: 103 px where the
+  jitter is 13).  A missing joint (NaN, or confidence below ``min_confidence``) adds nothing; after a gap
   the prediction is the last seen position, with ``sigma`` widened by half per missing frame;
 * glitches: a joint in a frame that fits neither its own nor its partner's place halfway between its
   neighbouring frames, under either labelling of the next frame, by more than ``glitch`` (default
@@ -97,7 +100,7 @@ from .skeletons import BODY_JOINTS, Skeleton, get_skeleton
 from .timeseries import second_difference
 from .validation import SynspInputError, absurd_joints, check_poses, to_numpy
 
-__all__ = ["FLIP_COST_2D", "FLIP_COST_3D", "GLITCH", "GROUPS", "ROUNDS_2D", "ROUNDS_3D", "decided_pairs",
+__all__ = ["FLIP_COST_2D", "FLIP_COST_3D", "GLITCH", "GROUPS", "LABEL_FREE_BOUND", "ROUNDS_2D", "ROUNDS_3D", "decided_pairs",
            "default_flip_cost", "group_scales",
            "InversionRepair", "limb_groups", "OnlineRepair", "relabel", "repair_inversions", "repair_poses"]
 
@@ -114,6 +117,11 @@ GLITCH = 5.0
 #: nothing changes, at most this many times (see the module docstring, *Rounds*)
 ROUNDS_2D = 4
 ROUNDS_3D = 1
+#: a group's ``sigma`` is at most this many times its jitter measured as if every frame had its best labels (the
+#: module docstring, *Model*; None: no bound).  On ordinary tracks the ratio is 1-1.6 (legs that pass each other
+#: in a side view), so 2 binds only on tracks that flip: every simulated table of ``benchmarks/inversions.py`` is
+#: the same with and without it; the stream's repair of the Pose2Sim views undid 50 inversions instead of 30
+LABEL_FREE_BOUND = 2.0
 
 
 def default_flip_cost(flip_cost: float | None, dims: int) -> float:
@@ -351,10 +359,38 @@ def _swap(values: np.ndarray, states: np.ndarray, sets: list[np.ndarray]) -> np.
 
 
 def _scales(xs: np.ndarray, sets: list[np.ndarray], sigma: float, floor: float) -> list[float]:
-    """Each group's ``sigma``: its jitter (the median second difference of its joints over the track) times
-    ``sigma``, at least ``floor`` times the person's size; ``xs`` ``(T, J, D)`` with NaN where not usable."""
+    """Each group's ``sigma``: its jitter (the median second difference of its joints over the track, at most
+    :data:`LABEL_FREE_BOUND` times the same measured under each frame's best labels) times ``sigma``, at least
+    ``floor`` times the person's size; ``xs`` ``(T, J, D)`` with NaN where not usable."""
     size = size_of(xs)
-    return [max(sigma * _jitter(xs[:, pairs.reshape(-1)]), floor * size) for pairs in sets]
+    out = []
+    for pairs in sets:
+        jitter = _jitter(xs[:, pairs.reshape(-1)])
+        if LABEL_FREE_BOUND is not None and len(xs) >= 3:
+            free = _label_free_acc(xs[:-2, pairs[:, 0]], xs[:-2, pairs[:, 1]], xs[1:-1, pairs[:, 0]],
+                                   xs[1:-1, pairs[:, 1]], xs[2:, pairs[:, 0]], xs[2:, pairs[:, 1]])
+            free = free[np.isfinite(free)]
+            if free.size:
+                jitter = min(jitter, LABEL_FREE_BOUND * float(np.median(free)))
+        out.append(max(sigma * jitter, floor * size))
+    return out
+
+
+def _label_free_acc(l0: np.ndarray, r0: np.ndarray, l1: np.ndarray, r1: np.ndarray, l2: np.ndarray,
+                    r2: np.ndarray) -> np.ndarray:
+    """The second difference's length of each joint of its pairs (left joints, then right ones, along the
+    second-to-last axis) over three frames, under the labels of the middle and last frames that make it
+    least: the jitter a track would have with every inversion undone (an inversion's every frame adds two
+    jumps of a limb's width to the plain median, which would loosen every cost of a track full of them)."""
+    out = []
+    for a, own1, other1, own2, other2 in ((l0, l1, r1, l2, r2), (r0, r1, l1, r2, l2)):
+        best = None
+        for b in (own1, other1):
+            for c in (own2, other2):
+                n = np.linalg.norm(c - 2 * b + a, axis=-1)
+                best = n if best is None else np.fmin(best, n)
+        out.append(best)
+    return np.concatenate(out, axis=-1)
 
 
 def group_scales(poses: Any, skeleton: Any, confidence: Any = None, *, sigma: float = 1.0, floor: float = 0.002,
@@ -693,7 +729,8 @@ class OnlineRepair:
 
     Units.  Offline, the costs are in units of each group's jitter over the whole track
     (:func:`group_scales`).  Online, the jitter and the person's size are running medians over the track so
-    far (a log-histogram each, 3.2 KB), first taken over the first ``delay + 1`` frames (before
+    far (a log-histogram each, 3.2 KB; the jitter bounded as offline by its median under the best labels, in
+    another), first taken over the first ``delay + 1`` frames (before
     the first frame is given out), then taken again every 10 frames: early frames, and a track whose noise
     changes, are decided on a somewhat different unit.  ``scales`` (``{group: value}``) fixes them.
     A track of fewer than 3 frames is not relabelled (as :func:`repair_poses`).
@@ -752,6 +789,7 @@ class OnlineRepair:
                 raise SynspInputError(f"scales lacks group(s) {missing}; expected a value for each of {self.groups}")
             self._fixed = np.array([float(scales[g]) for g in self.groups])
         self._stats = _LogMedians(G + 1)  # each group's second differences (its jitter), the person's size
+        self._free = _LogMedians(G)  # each group's second differences under the best labels (_label_free_acc)
         self._units = None  # the units from them, taken again every 10 frames
         self._recent: list = []  # the last two frames of the groups' usable joints (for the jitter)
         self._pending: deque = deque()  # per frame not given out: [payload, seen, X, W, delta, wmin]
@@ -834,6 +872,9 @@ class OnlineRepair:
             a, b = self._recent
             acc = np.sqrt(((side - 2 * b + a) ** 2).sum(-1))
             self._stats.add(self._jrows, acc)
+            if LABEL_FREE_BOUND is not None:
+                n = len(self._left)
+                self._free.add(self._jrows, _label_free_acc(a[:n], a[n:], b[:n], b[n:], side[:n], side[n:]))
         self._recent = [self._recent[-1], side] if self._recent else [side]
         body = xs[self._measured]
         lo, hi = np.fmin.reduce(body, axis=0), np.fmax.reduce(body, axis=0)  # NaN only where no joint is usable
@@ -853,7 +894,11 @@ class OnlineRepair:
         """Each group's unit from the running medians as they are now."""
         med = self._stats.medians()
         size = med[-1] if np.isfinite(med[-1]) and med[-1] > 0 else 1.0
-        return np.maximum(self.sigma * np.nan_to_num(med[:-1]), self.floor * size)
+        jitter = np.nan_to_num(med[:-1])
+        if LABEL_FREE_BOUND is not None:
+            free = self._free.medians()
+            jitter = np.where(np.isfinite(free), np.minimum(jitter, LABEL_FREE_BOUND * free), jitter)
+        return np.maximum(self.sigma * jitter, self.floor * size)
 
     def _glitch_units(self) -> np.ndarray:
         """Each pair's unit for the glitch check: fixed, or from the running medians as they are now (the costs'
