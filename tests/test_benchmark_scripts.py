@@ -462,3 +462,12 @@ def test_real_views_two_cameras_triangulate_and_the_other_two_judge(capsys):
     rows = _table_rows(out)
     assert "reproduce: python benchmarks/real_views.py --methods input,butterworth --models heavy" in out
     assert rows["butterworth"][0] < rows["input"][0] and rows["butterworth"][2] < rows["input"][2] / 4
+
+
+def test_view_labels_benchmark_mends_a_view_labelled_the_wrong_way_round(capsys):
+    out = _run("view_labels.py", ["--clips", "1"], capsys)
+    assert "reproduce: python benchmarks/view_labels.py --views 4 --spread 0.02 --clips 1" in out
+    rows = _table_rows("\n".join(line for line in out.splitlines() if line.startswith(("| labels", "| one view"))))
+    agree, wrong = rows["labels agree"], rows["one view the wrong way round throughout"]
+    assert wrong[0] == pytest.approx(agree[0], abs=0.1)  # the views' agreement mends it
+    assert wrong[1] > agree[1] + 20 and wrong[2] > agree[2] + 20  # each view's own repair cannot see it

@@ -204,6 +204,29 @@ def test_refine_views_fuses_an_array_of_views(capsys, tmp_path):
     assert "4 views refined together" in out and np.load(tmp_path / "o.npy").shape == (40, 4, 17, 3)
 
 
+def test_refine_views_makes_the_views_labels_agree_and_says_when_two_views_cannot_tell(capsys, tmp_path):
+    """A view labelled the wrong way round throughout (invisible to its own motion) is relabelled before the views
+    are fused: the output is what the agreeing views give.  With two views a warning says which was relabelled."""
+    from synsp.data.positions import split_positions
+    from synsp.repair import limb_groups, relabel
+
+    truth = [gt for gt, _ in split_positions("h36m17", "test", "3d")][2][:120]
+    rng = np.random.default_rng(1)
+    views = truth[:, None] + rng.normal(scale=0.02, size=(120, 3, 17, 3))
+    flip = np.zeros((120, 3, 2), dtype=bool)
+    flip[:, 2] = True  # both groups of the third view, the whole take
+    names = tuple(limb_groups("h36m17"))
+    for k, x in enumerate((views, relabel(views, flip, "h36m17", names))):
+        np.save(tmp_path / f"v{k}.npy", x)
+        code, _, err = run(capsys, "refine", str(tmp_path / f"v{k}.npy"), "-o", str(tmp_path / f"o{k}.npy"), "--views")
+        assert code == 0, err
+    np.testing.assert_allclose(np.load(tmp_path / "o1.npy"), np.load(tmp_path / "o0.npy"), atol=1e-9)
+    two = relabel(views[:, 1:], flip[:, 1:], "h36m17", names)
+    np.save(tmp_path / "two.npy", two)
+    code, _, err = run(capsys, "refine", str(tmp_path / "two.npy"), "-o", str(tmp_path / "o.npy"), "--views")
+    assert code == 0 and "synsp: warning: the two views disagree on left and right" in err
+
+
 def test_refine_array_keeps_its_dtype_and_a_column_with_nobody(capsys, tmp_path):
     rng = np.random.default_rng(3)
     x = np.cumsum(rng.normal(scale=0.01, size=(40, 3, 17, 3)), axis=0).astype(np.float32)

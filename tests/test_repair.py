@@ -15,7 +15,7 @@ from synsp.noise import Inversions, get_preset, simulate
 from synsp.repair import (
     _continuity_costs,
     _relative_to,
-    _viterbi,
+    viterbi_paths,
     limb_groups,
     relabel,
     repair_inversions,
@@ -80,7 +80,7 @@ def test_the_blocked_viterbi_finds_the_minimum_cost_path():
         trans[rng.random(trans.shape) < 0.3] = np.inf
         trans[..., 0, 0] = rng.random((2, n))  # always a finite path
         init = rng.random((2, 4))
-        got = _viterbi(init, trans)
+        got = viterbi_paths(init, trans)
         for b in range(2):
             a, back = init[b].copy(), []
             for i in range(n):

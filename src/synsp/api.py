@@ -26,6 +26,7 @@ from .metrics import angular_acceleration
 from .refiners import (VIEW_MEAN, FunctionRefiner, NetworkRefiner, Refiner, fit_refiner, get_refiner, min_frames_of,
                        shipped_models, subset_indices)
 from .repair import relabel, repair_poses
+from .view_labels import agree_view_poses
 from .rotations import RotationNetwork, refine_rotations, rotation_filter, translation_filter
 from .skeletons import NOT_BODIES, SKELETONS, Skeleton, get_skeleton, skeleton_for
 from .timeseries import second_difference
@@ -232,6 +233,8 @@ def refine(
         sk = repair_skeleton(x.shape[-2], x.shape[-1], skeleton, refiner)
         x, weights, _ = repair_poses(x, sk, confidence if visibility is None else visibility,
                                      persons=x.ndim == 4 and not views)
+        if views:  # 3D views in one world frame: each view's labels as the others have them
+            x, weights, _ = agree_view_poses(x, sk, weights)
         confidence = confidence if visibility is not None else weights
     out, filled = _run(refiner, x, fps, confidence, progress)
     check_refined(out, x, np.isfinite(x).all(-1) | filled)

@@ -329,7 +329,7 @@ def _decide(xs: np.ndarray, weight: np.ndarray, names: tuple[str, ...], sets: li
             tr, i0 = _pair_state_transitions(cost, switch_cost, flip_cost + move_cost * sep, groups * edge)
             trans.append(tr)
             init.append(i0)
-        return (_viterbi(np.stack(init), np.stack(trans)) % 2).astype(bool)  # (sets, T)
+        return (viterbi_paths(np.stack(init), np.stack(trans)) % 2).astype(bool)  # (sets, T)
 
     whole = np.zeros(T, dtype=bool)
     if whole_body and "arms" in names and "legs" in names:
@@ -429,7 +429,8 @@ def repair_poses(poses: np.ndarray, skeleton: Skeleton | None, confidence: Any =
 
     ``poses`` ``(T, J, D)`` or ``(T, P, J, D)``; with ``persons`` the P axis holds persons and their
     identities are repaired first (:func:`synsp.identity.repair_identities`), then each person's (or
-    view's) left/right inversions.  ``confidence`` follows the same reordering and relabelling.
+    view's) left/right inversions (:func:`synsp.refine` then makes 3D views agree with each other:
+    :func:`synsp.view_labels.agree_view_poses`).  ``confidence`` follows the same reordering and relabelling.
     ``report``: ``groups``, ``relabelled`` (frames per group, ``(G,)`` or ``(P, G)``), ``flipped`` (the
     mask of :func:`repair_inversions`), ``reassigned`` (person-frames given to another slot).
     """
@@ -594,7 +595,7 @@ def _pair_state_transitions(cost: np.ndarray, switch_cost: float, flip_cost: np.
     return trans, init
 
 
-def _viterbi(init: np.ndarray, trans: np.ndarray) -> np.ndarray:
+def viterbi_paths(init: np.ndarray, trans: np.ndarray) -> np.ndarray:
     """Minimum-cost state paths: ``init`` ``(B, S)``, ``trans`` ``(B, N, S, S)`` (from, to) -> ``(B, N + 1)``.
 
     The N transitions are cut into K blocks of L (about sqrt(N)); the blocks' min-plus transfer

@@ -7,7 +7,9 @@ single-view refiner (by default the universal model) and returns, for every
 view, the mean over the views of the refined joint, weighted by whether the
 view observed it (a joint that a view missed and the refiner filled counts
 only where no view observed it; a joint a view never saw is stood in for by
-the other views' mean before refining, and never counts).  With independent errors per view, the mean
+the other views' mean before refining, and never counts).  Before fusing, :func:`synsp.refine` makes the views'
+left/right labels agree (:mod:`synsp.view_labels`): averaged, one view labelled the wrong way round would pull
+every left joint towards the right one.  With independent errors per view, the mean
 of P views has about ``1 / sqrt(P)`` of one view's error; the refiner before it
 removes what the views share over time.
 

@@ -1,0 +1,168 @@
+"""Left/right labels made the same in every view of one person, before the views are fused.
+
+Several synchronised 3D views of one person in one world frame (``synsp.refine(x, views=True)``, ``synsp refine
+--views``: cameras with known extrinsics, each lifting or triangulating its own keypoints) are fused by averaging
+(:mod:`synsp.view_fusion`).  Each view's left/right inversions are undone over its own track first
+(:func:`synsp.repair.repair_inversions`), but an inversion that lasts a whole track is invisible to motion: a
+camera behind the person whose 2D detector takes the person for front-facing labels the whole take the wrong way
+round.  Averaged with the others, that view's left wrist meets their right one: on four simulated views of every
+test clip, one of them labelled the wrong way round throughout, the fused poses were 81.66 mm from the truth
+without this step and 41.85 with it, as with agreeing labels (``python benchmarks/view_labels.py``;
+docs/results.md, *Views that disagree on left and right*).
+
+:func:`agree_views` compares each view's labelled limbs with the other views' (the median of each coordinate over
+them), per limb group and frame, under the view's labels and exchanged, and relabels the frames where exchanged
+fits the others better, by a two-state Viterbi per view and group:
+
+* per frame, each joint's distance to the others' joint of the same label (or the partner's, exchanged), in units
+  of the group's typical disagreement between views (the median over frames, joints and views of the smaller of
+  the two; at least ``floor`` times the person's size), truncated at ``cap`` and weighted by the joint's
+  confidence;
+* ``switch_cost`` per change of labels along a view's track (what a view gets wrong over a few frames is its own
+  repair's business, decided on its motion);
+* ``flip_cost`` per relabelled frame: of two labellings the others cannot tell apart, a view keeps its own.
+
+Each step relabels the one view's group whose relabelling lowers its cost most, each view judged against all
+the others as they are labelled at that moment, until no relabelling gains: the view that disagrees most clearly
+goes first, so that a view judged against a reference that still held it is judged again once it is mended (in
+view order, a right view judged against one right and one wrong one could follow the wrong one).  With three views
+or more the majority settles every frame where it agrees; with two views nothing can tell which one is right, and
+the second is made to agree with the first (put the most reliable camera first).  Views in 2D are each in their own image and are not compared: no world frame is known.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .metrics import size_of
+from .repair import viterbi_paths, decided_pairs, relabel
+from .skeletons import Skeleton, get_skeleton
+from .validation import SynspInputError, absurd_joints, check_poses, to_numpy
+
+__all__ = ["ViewAgreement", "agree_view_poses", "agree_views"]
+
+#: ``agree_views`` defaults (units of the group's typical disagreement between views; see the module docstring)
+SWITCH_COST = 20.0
+FLIP_COST = 0.5
+CAP = 5.0
+
+
+class ViewAgreement(NamedTuple):
+    """What :func:`agree_views` returns: ``poses`` (the input's shape, relabelled), ``flipped`` ``(T, P, G)`` (True
+    where a view's group was relabelled to agree with the others), ``groups`` (the G names)."""
+
+    poses: np.ndarray
+    flipped: np.ndarray
+    groups: tuple[str, ...]
+
+
+def agree_views(poses: Any, skeleton: Any, confidence: Any = None, *, switch_cost: float = SWITCH_COST,
+                flip_cost: float = FLIP_COST, cap: float = CAP, floor: float = 0.002, min_confidence: float = 0.3,
+                steps: int | None = None) -> ViewAgreement:
+    """Relabel each view of ``poses`` ``(T, P, J, 3)`` (P views of one person in one world frame, NaN where
+    missing) so that its left and right limbs are where the other views have them (the module docstring).
+    ``confidence`` ``(T, P, J)``: scores in [0, 1] weighing each joint (below ``min_confidence``: not used).
+    Other per-joint arrays follow with :func:`synsp.repair.relabel` and the returned ``flipped``.  ``steps``: the
+    most relabellings of a view's group (None: twice the views times the groups)."""
+    x = check_poses(poses, "poses", ndims=(4,), dims=(3,), allow_nan=True)
+    T, P, J, _ = x.shape
+    sk = skeleton if isinstance(skeleton, Skeleton) else get_skeleton(skeleton)
+    if sk.num_joints != J:
+        raise SynspInputError(f"skeleton {sk.name!r} has {sk.num_joints} joints; the views have {J}")
+    table = decided_pairs(sk)
+    names = tuple(table)
+    flipped = np.zeros((T, P, len(names)), dtype=bool)
+    if P < 2 or T == 0 or not names:
+        return ViewAgreement(x, flipped, names)
+    usable = np.isfinite(x).all(-1)
+    weight = np.ones((T, P, J))
+    if confidence is not None:
+        conf = to_numpy(confidence, name="confidence")
+        if conf.shape != x.shape[:-1]:
+            raise SynspInputError(f"confidence has shape {conf.shape}; expected {x.shape[:-1]} like the poses")
+        usable &= np.nan_to_num(conf) >= min_confidence
+        weight = np.clip(np.nan_to_num(conf), 0.0, 1.0)
+    cur = np.where(usable[..., None], x, np.nan)
+    least = floor * size_of(cur)
+    for _ in range(steps if steps is not None else 2 * P * len(names)):
+        best = None  # the view and group whose relabelling gains most
+        for p in reversed(range(P)):  # on a tie the later view: with two views the first keeps its labels
+            others = [q for q in range(P) if q != p]
+            for k, g in enumerate(names):
+                states, gain = _decide_view(cur, weight, p, others, np.asarray(table[g]), switch_cost, flip_cost,
+                                            cap, least)
+                if states.any() and (best is None or gain > best[0]):
+                    best = (gain, p, k, states)
+        if best is None:
+            break
+        _, p, k, states = best
+        pairs = np.asarray(table[names[k]])
+        flipped[:, p, k] ^= states
+        rows = np.flatnonzero(states)[:, None]
+        for v in (cur, weight):
+            left, right = v[rows, p, pairs[:, 0]], v[rows, p, pairs[:, 1]]
+            v[rows, p, pairs[:, 0]], v[rows, p, pairs[:, 1]] = right, left
+    out = relabel(x, flipped, sk, names) if flipped.any() else x
+    return ViewAgreement(out, flipped, names)
+
+
+def agree_view_poses(poses: np.ndarray, skeleton: Any, confidence: Any = None) -> tuple[np.ndarray, Any, np.ndarray]:
+    """What :func:`synsp.refine` runs on ``views=True`` after each view's own repair: ``(poses, confidence,
+    flipped)``, the views relabelled by :func:`agree_views` (NaN, inf and absurd joints not compared, the
+    input's own values relabelled) and the confidence with them; 2D views and a single view as they are."""
+    x = np.asarray(poses)
+    flipped = np.zeros(x.shape[:2] + (0,), dtype=bool)
+    if skeleton is None or x.ndim != 4 or x.shape[1] < 2 or x.shape[-1] != 3 or len(x) == 0:
+        return poses, confidence, flipped
+    real = np.isfinite(x).all(-1) & ~absurd_joints(x)
+    agreed = agree_views(x if real.all() else np.where(real[..., None], x, np.nan), skeleton, confidence)
+    if not agreed.flipped.any():
+        return poses, confidence, agreed.flipped
+    if x.shape[1] == 2:
+        counts = agreed.flipped[:, 1].sum(0)
+        what = ", ".join(f"{g} over {n} frames" for g, n in zip(agreed.groups, counts) if n)
+        warnings.warn(f"the two views disagree on left and right ({what}): the second view was relabelled to agree "
+                      f"with the first; two views cannot tell which is right (give the more reliable camera first, "
+                      f"or a third view)", stacklevel=2)
+    conf = None if confidence is None else relabel(to_numpy(confidence, name="confidence"), agreed.flipped,
+                                                   skeleton, agreed.groups)
+    return relabel(x, agreed.flipped, skeleton, agreed.groups), conf, agreed.flipped
+
+
+def _median(v: np.ndarray) -> np.ndarray:
+    """The median over axis 1 (views), NaN-aware (NaN where no view has a value)."""
+    if np.isfinite(v).all():
+        return np.median(v, axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # frames no other view saw
+        return np.nanmedian(v, axis=1)
+
+
+def _decide_view(cur: np.ndarray, weight: np.ndarray, p: int, others: list[int], pairs: np.ndarray,
+                 switch_cost: float, flip_cost: float, cap: float, least: float) -> tuple[np.ndarray, float]:
+    """``(T,)`` True where view ``p``'s group (``pairs``) is to be exchanged to agree with the ``others``, and how
+    much lower that labelling's cost is than keeping the view's labels."""
+    left, right = cur[:, p, pairs[:, 0]], cur[:, p, pairs[:, 1]]  # (T, n, 3)
+    ref_l, ref_r = (_median(cur[:, others][:, :, side]) for side in (pairs[:, 0], pairs[:, 1]))
+    same = np.stack([np.linalg.norm(left - ref_l, axis=-1), np.linalg.norm(right - ref_r, axis=-1)])  # (2, T, n)
+    swap = np.stack([np.linalg.norm(left - ref_r, axis=-1), np.linalg.norm(right - ref_l, axis=-1)])
+    w = np.minimum(weight[:, p, pairs[:, 0]], weight[:, p, pairs[:, 1]])  # (T, n)
+    both = np.isfinite(same).all(0) & np.isfinite(swap).all(0)  # each pair with both joints here and there
+    if not both.any():
+        return np.zeros(len(cur), dtype=bool), 0.0
+    unit = max(float(np.median(np.minimum(same, swap)[:, both])), least, 1e-12)
+
+    def cost(d: np.ndarray) -> np.ndarray:
+        return np.where(both, w * np.minimum(d / unit, cap).sum(0), 0.0).sum(-1)  # (T,)
+
+    costs = np.stack([cost(same), cost(swap) + flip_cost], -1)  # (T, 2): as labelled, exchanged
+    if len(costs) < 2:
+        states = costs.argmin(-1)
+    else:
+        trans = costs[1:, None, :] + switch_cost * (1 - np.eye(2))[None]  # (T-1, from, to)
+        states = viterbi_paths(costs[0][None], trans[None])[0]
+    total = costs[np.arange(len(costs)), states].sum() + switch_cost * np.count_nonzero(np.diff(states))
+    return states.astype(bool), float(costs[:, 0].sum() - total)
