@@ -307,3 +307,22 @@ def test_a_stream_of_a_person_seen_from_behind_keeps_the_offline_labels_from_its
     assert agreement() > 0.88
     monkeypatch.setattr(repair, "LABEL_FREE_BOUND", None)
     assert agreement() < 0.82
+
+
+def test_the_streams_3d_prior_keeps_a_monocular_estimators_glitches_from_relabelling_what_offline_leaves():
+    """MediaPipe lite's world landmarks on the demo video: each frame decided once with 30 frames in view, the
+    offline 3D prior (FLIP_COST_3D) relabelled frames after jumps that the whole track explains as glitches (its
+    labels differed from the offline repair's on 216 group-frames); the stream's own (FLIP_COST_3D_ONLINE), 152.
+    Judged by the three BlazePose models' consensus: 41 of 978 correct group-frames exchanged instead of 94
+    (docs/results.md, *The unit of a track that flips*)."""
+    import synsp.data
+    from synsp.io._common import read_npz
+    from synsp.repair import FLIP_COST_3D_ONLINE
+
+    data = read_npz(synsp.data.__path__[0] + "/embedded/sports2d_blazepose3.npz")
+    x, conf = np.asarray(data["lite_world"], dtype=np.float64), np.asarray(data["lite"], dtype=np.float64)[..., 2]
+    offline = repair_inversions(x, "mediapipe33", conf).flipped
+    assert FLIP_COST_3D_ONLINE > FLIP_COST_3D
+    differ = {prior: int((_online(x, conf, "mediapipe33", 30, flip_cost=prior)[0] != offline).sum())
+              for prior in (FLIP_COST_3D, None)}
+    assert differ[None] <= 160 and differ[FLIP_COST_3D] > 200
