@@ -617,11 +617,12 @@ def refine_tracks(pose_file, refiner, refine_part, accel, fps: float | None, max
     if not before:
         if not hasattr(refiner, "min_frames"):  # a filter's window
             need = (f"shorter than the {least}-frame window of {refiner.name} (or has no valid joint); nothing to "
-                    f"refine. Pass a shorter-window method (e.g. model='one-euro'; the default networks refine "
-                    f"parts from {NetworkRefiner.min_frames} frames)")
+                    f"refine. Pass a shorter-window method (e.g. model='kalman-rts', from 3 frames in any units; the "
+                    f"default networks refine parts from {NetworkRefiner.min_frames} frames)")
         else:  # a network: a part shorter than its window is one padded window, but not below min_frames
             need = (f"shorter than the {least} frames {refiner.name} needs (or has no valid joint); nothing to "
-                    f"refine. Pass a method that takes any length (e.g. model='one-euro')")
+                    f"refine. Pass a method that takes shorter tracks (e.g. model='kalman-rts', from 3 frames in "
+                    f"any units)")
         raise SynspInputError(f"{pose_file.source or 'pose file'}: every track is {need} or a longer recording")
     summary = dict(frames=pose_file.num_frames, persons=len(pose_file.tracks), filled=filled_total, unseen=unseen,
                    accel_before=float(np.nanmean(before)), accel_after=float(np.nanmean(after)),
