@@ -27,7 +27,7 @@ as 3D joints; distances in mm.
 inverted in a frame where it matches the other two models' labels exchanged (by a 1.2x margin of summed
 distances) and those two agree with each other, read right where it matches both as labelled; other frames
 are not counted (an inversion all three share is not seen).  For each prior per relabelled frame (2D:
-``FLIP_COST_2D``; with ``--world`` the 3D one, ``FLIP_COST_3D_ONLINE`` with ``--online``), how many of those inversions the repair undoes and how many
+``FLIP_COST_2D``; with ``--world`` the 3D one), how many of those inversions the repair undoes and how many
 correct labels it exchanges; ``--online 30``: the stream's repair (``synsp.repair.OnlineRepair``, that many
 frames of delay) instead of the offline one.
 
@@ -226,7 +226,7 @@ def _consensus(videos: list, priors: list[float], world: bool, online: int | Non
     print(f"consensus group-frames ({'3D world landmarks' if world else '2D'}): inverted {count[1]}, as labelled "
           f"{count[0]}, not decided {count[-1]}\n")
     print("| prior per relabelled frame | inversions undone | correct labels exchanged |\n|---|---|---|")
-    name = ("FLIP_COST_3D_ONLINE" if online is not None else "FLIP_COST_3D") if world else "FLIP_COST_2D"
+    name = "FLIP_COST_3D" if world else "FLIP_COST_2D"
     kept = getattr(synsp.repair, name)
     try:
         for prior in priors:

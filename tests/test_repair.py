@@ -312,7 +312,6 @@ def test_real_mediapipe_track_keeps_its_correct_labels_after_a_short_inversion()
     # and the face to 108 (the estimator gave its labels back while the legs overlapped: invisible to motion);
     # the 2D prior (FLIP_COST_2D) ends the relabelling with the inversion.
     from synsp.io.tracks import read_pose_file
-    from synsp.repair import FLIP_COST_3D
 
     t = read_pose_file(Path(synsp.data.__path__[0]) / "embedded" / "sports2d_mediapipe.npz").tracks[0]
     standing = (t.frames >= 73) & (t.frames <= 105)
@@ -321,7 +320,7 @@ def test_real_mediapipe_track_keeps_its_correct_labels_after_a_short_inversion()
     assert not flipped["legs"][standing].any() and not flipped["head"][standing].any()
     assert flipped["arms"][(t.frames >= 67) & (t.frames <= 71)].all()  # the visible inversion is still undone
     assert flipped["legs"][(t.frames >= 68) & (t.frames <= 72)].all()
-    low = repair_inversions(t.keypoints, "mediapipe33", t.scores, flip_cost=FLIP_COST_3D)
+    low = repair_inversions(t.keypoints, "mediapipe33", t.scores, flip_cost=0.05)  # the 3D prior until 2026-12-05
     assert dict(zip(low.groups, low.flipped.T))["legs"][standing].all()  # the latch this prior removes
 
 

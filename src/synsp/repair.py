@@ -43,12 +43,14 @@ pairs ``(s_{t-1}, s_t)``, 4 states, so the prediction is exact second order):
   side only (twice in the whole-body pass below: a body that ends relabelled is both groups' edge);
 * agreement with the input: ``flip_cost`` per relabelled frame plus ``move_cost`` times how far
   apart (in ``sigma``, truncated at ``cap``) the group's left and right joints are in it.  ``flip_cost``
-  is 20 times higher in 2D (:data:`FLIP_COST_2D`) than in 3D (:data:`FLIP_COST_3D`): in an image the left
+  is twice as high in 2D (:data:`FLIP_COST_2D`) as in 3D (:data:`FLIP_COST_3D`): in an image the left
   and right limbs pass each other at every step of a side view, so an estimator that gives its labels
   back while the legs overlap is invisible to motion continuity, and only the labels themselves can end
-  the relabelling (on the real MediaPipe track of ``synsp demo`` the 3D value kept a standing person's
+  the relabelling (on the real MediaPipe track of ``synsp demo`` a prior of 0.05 kept a standing person's
   correctly labelled legs exchanged for 45 frames after a 5-frame inversion); in 3D limbs do not pass
-  through each other, and the simulated 3D leg inversions need the lower prior.  Of two
+  through each other, and the simulated 3D leg inversions want a low prior (0.05 restores 98.6 % of those whose
+  errors stay with the label, 0.5 96.9 %), but a monocular 3D estimator's jumps (MediaPipe's world landmarks)
+  bought relabellings of correct frames at 0.05 (docs/results.md, *The 3D prior*).  Of two
   labellings that explain the motion equally well (a global exchange of the whole track is
   invisible to motion), the one that agrees with the input on most frames wins, and a long stretch
   of well separated limbs is not relabelled because of a few ambiguous frames at its ends.  On
@@ -100,13 +102,13 @@ from .skeletons import BODY_JOINTS, Skeleton, get_skeleton
 from .timeseries import second_difference
 from .validation import SynspInputError, absurd_joints, check_poses, to_numpy
 
-__all__ = ["FLIP_COST_2D", "FLIP_COST_3D", "FLIP_COST_3D_ONLINE", "GLITCH", "GROUPS", "LABEL_FREE_BOUND", "ROUNDS_2D", "ROUNDS_3D", "decided_pairs",
+__all__ = ["FLIP_COST_2D", "FLIP_COST_3D", "GLITCH", "GROUPS", "LABEL_FREE_BOUND", "ROUNDS_2D", "ROUNDS_3D", "decided_pairs",
            "default_flip_cost", "group_scales",
            "InversionRepair", "limb_groups", "OnlineRepair", "relabel", "repair_inversions", "repair_poses"]
 
 GROUPS = ("arms", "legs", "head", "other")
 #: ``flip_cost`` by default (None): per relabelled frame, in 3D and in 2D (see the module docstring, *Model*)
-FLIP_COST_3D = 0.05
+FLIP_COST_3D = 0.5
 FLIP_COST_2D = 1.0
 #: ``glitch`` by default: a joint further than this many ``sigma`` from where its neighbouring frames put it, under
 #: every labelling, is left out of the motion costs (see the module docstring, *Model*; chosen on the real
@@ -124,22 +126,11 @@ ROUNDS_3D = 1
 LABEL_FREE_BOUND = 2.0
 
 
-#: :class:`OnlineRepair`'s ``flip_cost`` in 3D by default.  A stream decides each frame once, with ``delay`` frames
-#: in view: a jump that the offline repair of the whole track later explains otherwise (a glitch of a monocular
-#: estimator) has already relabelled the frames after it.  On MediaPipe's world landmarks (``python
-#: benchmarks/real_agreement.py --consensus 0.05,0.2 --world --online 30 [--data benchmarks/data/pose2sim]``) the
-#: offline prior exchanged 94 of 978 / 32 of 4,914 correct group-frames online (offline 18 / 20) and this one 41 / 9,
-#: for 30 / 45 inversions undone against 29 / 46; on the simulated 3D inversions (``python benchmarks/inversions.py
-#: --cases 3d --online 0.05,0.2``) it restores 100 % / 91.7 % (errors follow the limb / stay with the label) against
-#: 100 % / 97.9 %, with 0 / 4 group-frames wrongly relabelled against 0 / 7
-FLIP_COST_3D_ONLINE = 0.2
-
-
-def default_flip_cost(flip_cost: float | None, dims: int, online: bool = False) -> float:
-    """``flip_cost``, or its default for ``dims``-dimensional points (``online``: :class:`OnlineRepair`'s)."""
+def default_flip_cost(flip_cost: float | None, dims: int) -> float:
+    """``flip_cost``, or its default for ``dims``-dimensional points."""
     if flip_cost is not None:
         return float(flip_cost)
-    return FLIP_COST_2D if dims == 2 else (FLIP_COST_3D_ONLINE if online else FLIP_COST_3D)
+    return FLIP_COST_2D if dims == 2 else FLIP_COST_3D
 
 _LEG_WORDS = ("hip", "knee", "ankle", "heel", "foot", "toe", "thigh", "femur", "tibia", "shin", "calf", "leg")
 _ARM_WORDS = ("shoulder", "collar", "clavicle", "elbow", "wrist", "hand", "finger", "thumb", "pinky", "index",
@@ -750,8 +741,7 @@ class OnlineRepair:
     Glitches (``glitch``, as offline): a frame's joints are checked when the next frame comes, so each frame's
     costs wait one frame inside the delay; with ``delay=0`` there is no next frame in time and no check.
 
-    Prior: ``flip_cost`` (None: by the frames' dimension, as offline in 2D, :data:`FLIP_COST_3D_ONLINE` in 3D: four
-    times the offline value, for the jumps that a whole track would explain as glitches).  In 2D its value needs the inversion's
+    Prior: ``flip_cost`` as offline (None: by the frames' dimension).  In 2D its value needs the inversion's
     end in view more often: with 30 frames of delay it restored 89 % of the simulated 2D inversions against 92 %
     with the 3D value and relabelled 72 group-frames wrongly against 39, of about 24,000 (``python
     benchmarks/inversions.py --cases 2d --online 0.05,1``), but on real MediaPipe output judged by three
@@ -787,7 +777,7 @@ class OnlineRepair:
         self._jrows = np.concatenate([self._group_of, self._group_of])  # of each joint of _sides
         self._body = (self.groups.index("arms"), self.groups.index("legs")) if (
             whole_body and "arms" in table and "legs" in table) else None
-        # None: by the first frame's dimension (default_flip_cost; in 3D FLIP_COST_3D_ONLINE)
+        # None: by the first frame's dimension (default_flip_cost), as offline
         self.switch_cost, self.flip_cost, self.move_cost = switch_cost, flip_cost, move_cost
         self.body_move_cost, self.sigma, self.floor, self.cap = body_move_cost, sigma, floor, cap
         self.min_confidence = min_confidence
@@ -823,7 +813,7 @@ class OnlineRepair:
         """Add one frame; returns ``[(payload, flipped)]`` of the frame that became final (if any)."""
         x = np.asarray(frame, dtype=np.float64)
         if self.flip_cost is None:
-            self.flip_cost = default_flip_cost(None, x.shape[-1], online=True)
+            self.flip_cost = default_flip_cost(None, x.shape[-1])
         finite = np.isfinite(x).all(-1)
         if confidence is None:
             usable, weight = finite, np.ones(len(x))

@@ -94,7 +94,7 @@ def agree_views(poses: Any, skeleton: Any, confidence: Any = None, *, switch_cos
             for k, g in enumerate(names):
                 states, gain = _decide_view(cur, weight, p, others, np.asarray(table[g]), switch_cost, flip_cost,
                                             cap, least)
-                if states.any() and (best is None or gain > best[0]):
+                if states.any() and gain > 0 and (best is None or gain > best[0]):
                     best = (gain, p, k, states)
         if best is None:
             break
