@@ -738,8 +738,9 @@ class OnlineRepair:
     changes, are decided on a somewhat different unit.  ``scales`` (``{group: value}``) fixes them.
     A track of fewer than 3 frames is not relabelled (as :func:`repair_poses`).
 
-    Glitches (``glitch``, as offline): a frame's joints are checked when the next frame comes, so each frame's
-    costs wait one frame inside the delay; with ``delay=0`` there is no next frame in time and no check.
+    Glitches (``glitch``, as offline): the warm-up's frames are checked all at once when it ends, on its units;
+    after it, a frame's joints are checked when the next frame comes, so each frame's costs wait one frame inside
+    the delay; with ``delay=0`` there is no next frame in time and no check.
 
     Prior: ``flip_cost`` as offline (None: by the frames' dimension).  In 2D its value needs the inversion's
     end in view more often: with 30 frames of delay it restored 89 % of the simulated 2D inversions against 92 %
