@@ -8,7 +8,17 @@ repair, then :func:`synsp.view_labels.agree_views`, then the default fusion) and
 the views' agreement (each view's own repair only) and with no repair.  MPJPE of the fused poses against the truth
 (mm), and the group-frames whose labels are right that the agreement exchanged (on the views as simulated).
 
+``--real``: real views instead.  MediaPipe's world landmarks (hip-centred, metric, in each camera's axes) of each
+BlazePose model on each calibrated camera of the Pose2Sim demo (``benchmarks/data/pose2sim``), turned into the
+cameras' common world axes (``w @ R``), are monocular 3D views of one person in one world frame, hip-centred.  A
+camera that sees another person (its heavy model's hips more than 100 px from where every pair of the other cameras
+puts them: camera 3 of the multi-person demo) is left out.  Judge: the heavy model's 2D keypoints of all the
+cameras used (each repaired alone), triangulated (linear DLT) and hip-centred; body joints, mm.  Each single view,
+then the views fused by ``synsp.refine(views=True)`` (MediaPipe's visibility weighing the repair) with the views'
+agreement, with each view's own repair only, and with no repair.
+
 Run:  python benchmarks/view_labels.py [--views 4] [--spread 0.02] [--clips 26]
+      python benchmarks/view_labels.py --real
 """
 
 from __future__ import annotations
@@ -22,7 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--views", type=int, default=4)
     parser.add_argument("--spread", type=float, default=0.02, help="metres of independent noise per view")
     parser.add_argument("--clips", type=int, default=26, help="test-split clips (at most 26)")
+    parser.add_argument("--real", action="store_true", help="the Pose2Sim demo's calibrated cameras instead")
     args = parser.parse_args(argv)
+    if args.real:
+        return _real()
 
     from unittest import mock
 
@@ -81,6 +94,76 @@ def main(argv: list[str] | None = None) -> int:
     for case, err in rows.items():
         print(f"| {case} | " + " | ".join(f"{e / frames:.2f}" for e in err) + " |")
     print(f"\nright labels exchanged by the agreement on the views as simulated: {wrongly} of {total:,} group-frames")
+    return 0
+
+
+def _real() -> int:
+    import runpy
+    from pathlib import Path
+    from unittest import mock
+
+    import numpy as np
+
+    import synsp
+    import synsp.api
+    from synsp.io._common import read_npz
+    from synsp.repair import repair_inversions, repair_poses
+    from synsp.view_labels import agree_view_poses
+
+    here = Path(__file__).resolve().parent
+    views = runpy.run_path(str(here / "real_views.py"))
+    body, models, folder = views["BODY"], views["MODELS"], here / "data" / "pose2sim"
+    cams = read_npz(folder / "cameras.npz")
+    proj = [np.hstack([cams["R"][c], cams["t"][c][:, None]]) for c in range(4)]
+    unchanged = lambda x, sk, conf: (x, conf, None)  # noqa: E731  (the views' agreement left out)
+    print("# reproduce: python benchmarks/view_labels.py --real\n")
+    print("| demo | model | cameras | single views | fused, no repair | each view's own repair | with the views' "
+          "agreement (default) | group-frames relabelled by the agreement |")
+    print("|---|---|---|---|---|---|---|---|")
+    for demo in ("single_person", "multi_person"):
+        files = [read_npz(folder / f"{demo}_cam{c + 1}.npz") for c in range(4)]
+
+        def points(model, c):  # normalised image coordinates, each camera's track repaired alone
+            x = np.asarray(files[c][model], dtype=np.float64)
+            return views["undistort"](repair_inversions(x[..., :2], "mediapipe33", x[..., 2]).poses, cams["K"][c],
+                                      cams["dist"][c])
+
+        heavy = [points("heavy", c) for c in range(4)]
+        used = []
+        for c in range(4):  # a camera that sees the person where the others put the hips
+            others = [q for q in range(4) if q != c]
+            far = []
+            for i, a in enumerate(others):
+                for b in others[i + 1:]:
+                    X = views["triangulate"](heavy[a], heavy[b], proj[a], proj[b])[:, [23, 24]]
+                    seen = X @ cams["R"][c].T + cams["t"][c]
+                    d = np.linalg.norm(seen[..., :2] / seen[..., 2:] - heavy[c][:, [23, 24]], axis=-1)
+                    far.append(cams["K"][c][0, 0] * np.nanmedian(d))
+            if min(far) <= 100:
+                used.append(c)
+        rows = np.concatenate([np.stack([heavy[c][..., :1] * proj[c][2] - proj[c][0],
+                                         heavy[c][..., 1:] * proj[c][2] - proj[c][1]], -2) for c in used], -2)
+        ok = np.isfinite(rows).all((-1, -2))
+        ref = np.full(rows.shape[:2] + (3,), np.nan)
+        h = np.linalg.svd(rows[ok])[2][:, -1]
+        ref[ok] = h[:, :3] / h[:, 3:]
+        ref -= (ref[:, 23:24] + ref[:, 24:25]) / 2  # hip-centred, as the world landmarks
+
+        def error(y):
+            return 1000 * float(np.nanmean(np.linalg.norm(y[:, body] - ref[:, body], axis=-1)))
+
+        for model in models:
+            x = np.stack([np.asarray(files[c][f"{model}_world"], dtype=np.float64) @ cams["R"][c] for c in used], 1)
+            vis = np.stack([np.asarray(files[c][model], dtype=np.float64)[..., 2] for c in used], 1)
+            none = synsp.refine(x, views=True, repair=False)[:, 0]
+            with mock.patch.object(synsp.api, "agree_view_poses", unchanged):
+                own = synsp.refine(x, views=True, visibility=vis)[:, 0]
+            fused = synsp.refine(x, views=True, visibility=vis)[:, 0]
+            repaired, weights, _ = repair_poses(x, "mediapipe33", vis)
+            relabelled = agree_view_poses(repaired, "mediapipe33", weights)[2].sum()
+            print(f"| {demo} | {model} | {', '.join(str(c + 1) for c in used)} | "
+                  f"{' / '.join(f'{error(x[:, k]):.1f}' for k in range(len(used)))} | {error(none):.1f} | "
+                  f"{error(own):.1f} | {error(fused):.1f} | {int(relabelled)} |")
     return 0
 
 

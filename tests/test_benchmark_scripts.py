@@ -471,3 +471,19 @@ def test_view_labels_benchmark_mends_a_view_labelled_the_wrong_way_round(capsys)
     agree, wrong = rows["labels agree"], rows["one view the wrong way round throughout"]
     assert wrong[0] == pytest.approx(agree[0], abs=0.1)  # the views' agreement mends it
     assert wrong[1] > agree[1] + 20 and wrong[2] > agree[2] + 20  # each view's own repair cannot see it
+
+
+def test_view_labels_benchmark_on_real_cameras_mends_the_view_from_behind_and_leaves_the_rest(capsys):
+    """MediaPipe's world landmarks from the Pose2Sim demo's calibrated cameras as 3D views of one person: lite on
+    camera 2 (the person seen from behind) is relabelled to agree with the other cameras; views that agree are not
+    touched; camera 3 of the multi-person demo, which sees another person, is left out."""
+    out = _run("view_labels.py", ["--real"], capsys)
+    rows = {tuple(c.strip() for c in line.split("|")[1:3]): line.split("|")[3:-1]
+            for line in out.splitlines() if line.startswith(("| single_person", "| multi_person"))}
+    assert len(rows) == 6
+    lite = rows["single_person", "lite"]
+    assert float(lite[4]) < float(lite[3]) - 20 and int(lite[5]) > 0
+    for key, cells in rows.items():
+        assert cells[0].strip() == ("1, 2, 4" if key[0] == "multi_person" else "1, 2, 3, 4")
+        if key != ("single_person", "lite"):
+            assert cells[3] == cells[4] and int(cells[5]) == 0
