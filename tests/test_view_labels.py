@@ -126,3 +126,19 @@ def test_views_in_2d_are_not_compared_and_bad_input_is_refused():
         agree_views(_views(3), "smpl24")
     with pytest.raises(SynspInputError, match="confidence"):
         agree_views(_views(3), "h36m17", np.ones((5, 4, 17)))
+
+
+def test_a_view_of_another_person_is_named_in_a_warning():
+    """A view that follows someone else (a camera whose single-person estimator picked another person) would be
+    averaged in: it is named.  Views that agree, and a view labelled the wrong way round, are not."""
+    import warnings
+
+    x = _views(2)  # 559 frames
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        agree_view_poses(x, "h36m17")
+        agree_view_poses(_inverted(x, 2, slice(None))[0], "h36m17")
+    other = x.copy()
+    other[:, 3] = _views(0)[: len(x), 0]  # another clip's person
+    with pytest.warns(UserWarning, match="view 3 is .* is it the same person"):
+        agree_view_poses(other, "h36m17")

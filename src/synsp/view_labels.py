@@ -118,7 +118,9 @@ def agree_view_poses(poses: np.ndarray, skeleton: Any, confidence: Any = None) -
     if skeleton is None or x.ndim != 4 or x.shape[1] < 2 or x.shape[-1] != 3 or len(x) == 0:
         return poses, confidence, flipped
     real = np.isfinite(x).all(-1) & ~absurd_joints(x)
-    agreed = agree_views(x if real.all() else np.where(real[..., None], x, np.nan), skeleton, confidence)
+    seen = x if real.all() else np.where(real[..., None], x, np.nan)
+    _warn_of_a_stranger(seen, decided_pairs(skeleton))
+    agreed = agree_views(seen, skeleton, confidence)
     if not agreed.flipped.any():
         return poses, confidence, agreed.flipped
     if x.shape[1] == 2:
@@ -130,6 +132,39 @@ def agree_view_poses(poses: np.ndarray, skeleton: Any, confidence: Any = None) -
     conf = None if confidence is None else relabel(to_numpy(confidence, name="confidence"), agreed.flipped,
                                                    skeleton, agreed.groups)
     return relabel(x, agreed.flipped, skeleton, agreed.groups), conf, agreed.flipped
+
+
+#: a view this many times further from the other views than they are from theirs is named in a warning
+STRANGER = 2.0
+
+
+def _warn_of_a_stranger(x: np.ndarray, table: dict) -> None:
+    """Warn of a view of ``x`` ``(T, P, J, 3)`` (P >= 3) whose joints are, by their median, more than
+    :data:`STRANGER` times further from the other views' median than the other views are, each left/right pair
+    under the labels that bring it closer (``table``: :func:`synsp.repair.decided_pairs`; a view labelled the wrong
+    way round is the same person): views of another person (a camera whose single-person estimator followed someone
+    else: camera 3 of the Pose2Sim multi-person demo, 2.3-2.7 times, where the views of one person there are at most
+    1.4 times), which the fusion would average in."""
+    P = x.shape[1]
+    if P < 3:
+        return
+    far = np.full(P, np.nan)
+    for p in range(P):
+        ref = _median(x[:, [q for q in range(P) if q != p]])
+        d = np.linalg.norm(x[:, p] - ref, axis=-1)
+        for pairs in table.values():
+            left, right = np.asarray(pairs)[:, 0], np.asarray(pairs)[:, 1]
+            swap = np.linalg.norm(x[:, p, left] - ref[:, right], axis=-1) + np.linalg.norm(x[:, p, right] - ref[:, left],
+                                                                                         axis=-1)
+            d[:, left] = d[:, right] = np.fmin(0.5 * (d[:, left] + d[:, right]), 0.5 * swap)
+        if np.isfinite(d).any():
+            far[p] = np.nanmedian(d)
+    for p in range(P):
+        rest = np.delete(far, p)
+        if np.isfinite(far[p]) and np.isfinite(rest).any() and far[p] > STRANGER * np.nanmedian(rest):
+            warnings.warn(f"view {p} is {far[p]:.3g} from the other views (by its joints' median distance, in the "
+                          f"poses' units), where they are {np.nanmedian(rest):.3g} from theirs: is it the same person? "
+                          f"The views are fused as one person", stacklevel=3)
 
 
 def _median(v: np.ndarray) -> np.ndarray:
