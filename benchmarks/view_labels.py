@@ -15,7 +15,9 @@ camera that sees another person (its heavy model's hips more than 100 px from wh
 puts them: camera 3 of the multi-person demo) is left out.  Judge: the heavy model's 2D keypoints of all the
 cameras used (each repaired alone), triangulated (linear DLT) and hip-centred; body joints, mm.  Each single view,
 then the views fused by ``synsp.refine(views=True)`` (MediaPipe's visibility weighing the repair) with the views'
-agreement, with each view's own repair only, and with no repair.
+agreement, with each view's own repair only, and with no repair.  Then the cameras' 2D keypoints themselves, each
+camera repaired alone and then made to agree with the others (:func:`synsp.view_labels.agree_cameras`): each
+camera's distance to another model's keypoints in that camera.
 
 Run:  python benchmarks/view_labels.py [--views 4] [--spread 0.02] [--clips 26]
       python benchmarks/view_labels.py --real
@@ -164,7 +166,49 @@ def _real() -> int:
             print(f"| {demo} | {model} | {', '.join(str(c + 1) for c in used)} | "
                   f"{' / '.join(f'{error(x[:, k]):.1f}' for k in range(len(used)))} | {error(none):.1f} | "
                   f"{error(own):.1f} | {error(fused):.1f} | {int(relabelled)} |")
+    _real_cameras(folder, cams)
     return 0
+
+
+def _real_cameras(folder, cams) -> None:
+    """The same cameras' 2D keypoints, each camera repaired alone (with the visibility), then made to agree
+    (:func:`synsp.view_labels.agree_cameras`, all four cameras: one that sees another person is left out by it)."""
+    import warnings
+
+    import numpy as np
+
+    from synsp.io._common import read_npz
+    from synsp.repair import repair_inversions
+    from synsp.view_labels import agree_cameras
+
+    body = [11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28]
+    print("\n2D keypoints of the four cameras, each repaired alone, then the cameras' labels made to agree: body "
+          "joints' distance (px) to another model's keypoints in the same camera (heavy; for heavy, full)\n")
+    print("| demo | model | cameras 1 / 2 / 3 / 4, each repaired alone | with the cameras' agreement | group-frames "
+          "relabelled per camera | warnings |")
+    print("|---|---|---|---|---|---|")
+    for demo in ("single_person", "multi_person"):
+        files = [read_npz(folder / f"{demo}_cam{c + 1}.npz") for c in range(4)]
+
+        def repaired(model):
+            x = np.stack([np.asarray(f[model], dtype=np.float64) for f in files], 1)
+            return np.stack([repair_inversions(x[:, c, :, :2], "mediapipe33", x[:, c, :, 2]).poses
+                             for c in range(4)], 1), x[..., 2]
+
+        tracks = {m: repaired(m) for m in ("lite", "full", "heavy")}
+        for model, (x, vis) in tracks.items():
+            judge = tracks["full" if model == "heavy" else "heavy"][0]
+            with warnings.catch_warnings(record=True) as said:
+                warnings.simplefilter("always")
+                got = agree_cameras(x, cams, "mediapipe33", vis)
+
+            def px(y):
+                d = np.nanmean(np.linalg.norm(y[:, :, body] - judge[:, :, body], axis=-1), axis=(0, 2))
+                return " / ".join(f"{v:.1f}" for v in d)
+
+            notes = "; ".join(str(w.message).split(" (")[0] for w in said) or "-"
+            print(f"| {demo} | {model} | {px(x)} | {px(got.poses)} | "
+                  f"{' / '.join(str(int(n)) for n in got.flipped.sum((0, 2)))} | {notes} |")
 
 
 if __name__ == "__main__":

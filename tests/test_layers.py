@@ -28,11 +28,12 @@ PKG = SRC / "synsp"
 #: matching prefix (longest first) decides a module's layer; packages' ``__init__`` count as
 #: the package name.
 LAYERS: list[tuple[str, ...]] = [
-    # 0: primitives: input checks, geometry, time series, kinematics, skeletons, missing joints,
+    # 0: primitives: input checks, geometry, calibrated cameras, time series, kinematics, skeletons, missing joints,
     #    metrics, file helpers (paths, atomic writes)
     (
         "synsp.validation",
         "synsp.geometry",
+        "synsp.calibration",
         "synsp.timeseries",
         "synsp.kinematics",
         "synsp.skeletons",

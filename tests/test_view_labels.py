@@ -140,5 +140,5 @@ def test_a_view_of_another_person_is_named_in_a_warning():
         agree_view_poses(_inverted(x, 2, slice(None))[0], "h36m17")
     other = x.copy()
     other[:, 3] = _views(0)[: len(x), 0]  # another clip's person
-    with pytest.warns(UserWarning, match="view 3 is .* is it the same person"):
+    with pytest.warns(UserWarning, match="the view at index 3 is .* is it the same person"):
         agree_view_poses(other, "h36m17")

@@ -26,7 +26,7 @@ from .metrics import angular_acceleration
 from .refiners import (VIEW_MEAN, FunctionRefiner, NetworkRefiner, Refiner, fit_refiner, get_refiner, min_frames_of,
                        shipped_models, subset_indices)
 from .repair import relabel, repair_poses
-from .view_labels import agree_view_poses
+from .view_labels import agree_camera_poses, agree_view_poses
 from .rotations import RotationNetwork, refine_rotations, rotation_filter, translation_filter
 from .skeletons import NOT_BODIES, SKELETONS, Skeleton, get_skeleton, skeleton_for
 from .timeseries import second_difference
@@ -174,6 +174,7 @@ def refine(
     views: bool = False,
     repair: bool = True,
     visibility: Any = None,
+    cameras: Any = None,
 ):
     """Refine ``poses`` ``(T, J, D)`` or ``(T, P, J, D)`` in the user's units; returns a numpy array of the
     same shape and floating dtype (float32 in, float32 out; float64 for integer input), and with
@@ -184,7 +185,11 @@ def refine(
     known extrinsics, triangulated or lifted per view): by default each view is
     refined alone and the views are fused (``synsp-universal-w16+view-mean``,
     :mod:`synsp.view_fusion`; every view gets the fused poses); ``model=
-    "synsp-h36m17-3d-w8-p4"`` refines them together with the 4-view network.
+    "synsp-h36m17-3d-w8-p4"`` refines them together with the 4-view network.  Several 3D views' left/right labels
+    are made to agree before fusing (:mod:`synsp.view_labels`); 2D views (each camera's keypoints, ``(T, C, J, 2)``)
+    are refined alone, and with ``cameras`` (their calibration, :mod:`synsp.calibration`;
+    :func:`synsp.io.cameras.read_cameras` reads Pose2Sim / anipose ``.toml``) their labels are made to agree first
+    (:func:`synsp.view_labels.agree_cameras`, three cameras or more).
 
     ``model``: a shipped model name, a checkpoint path or a filter name
     (``"one-euro"``, ``"savgol"``, ``"gaussian"``, ``"butterworth"``,
@@ -220,6 +225,9 @@ def refine(
     check_skeleton_fits(skeleton, x.shape[-2])
     if views and x.ndim != 4:
         raise SynspInputError(f"views=True needs (T, P, J, D) poses with P views; got shape {x.shape}")
+    if cameras is not None and not (views and x.shape[-1] == 2):
+        raise SynspInputError("cameras= calibrates 2D views: give views=True and (T, C, J, 2) keypoints, one camera "
+                              "per view (3D views in one world frame need no cameras)")
     if model is None:
         model, _ = choose_model(x.shape[-2], x.shape[-1], skeleton, views=x.shape[1] if views else 1)
     refiner = fit_refiner(refiner_of(model), x.shape[-2], skeleton)
@@ -233,7 +241,9 @@ def refine(
         sk = repair_skeleton(x.shape[-2], x.shape[-1], skeleton, refiner)
         x, weights, _ = repair_poses(x, sk, confidence if visibility is None else visibility,
                                      persons=x.ndim == 4 and not views)
-        if views:  # 3D views in one world frame: each view's labels as the others have them
+        if views and cameras is not None:  # calibrated 2D views: each camera's labels as the others see them
+            x, weights, _ = agree_camera_poses(x, sk, weights, cameras)
+        elif views:  # 3D views in one world frame: each view's labels as the others have them
             x, weights, _ = agree_view_poses(x, sk, weights)
         confidence = confidence if visibility is not None else weights
     out, filled = _run(refiner, x, fps, confidence, progress)

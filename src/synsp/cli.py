@@ -397,6 +397,9 @@ def _describe(name: str, found: dict) -> None:
               help="longest run of missing frames filled inside a track (default: half a second)")
 @click.option("--views", is_flag=True,
               help="a (T, P, J, D) array holds P synchronised world-frame views of one person: refine them together")
+@click.option("--cameras", "cameras_path", type=click.Path(), default=None,
+              help="with --views on 2D keypoints (T, C, J, 2): their calibration (Pose2Sim / anipose .toml, or .npz "
+                   "with K, R, t, dist), one camera per view: the cameras' left/right labels are made to agree")
 @click.option("--trust-pickle", is_flag=True,
               help="read a pickled SMPL file (.pkl as VIBE writes), a SmoothNet npz with object arrays or a "
                    "VideoPose3D data_2d_*.npz; unpickling runs code: only files you trust")
@@ -412,8 +415,8 @@ def _describe(name: str, found: dict) -> None:
               help="before refining, undo left/right inversions of arms, legs and head over each whole track "
                    "(joint positions; see synsp.repair)")
 def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: float | None, skeleton: str | None,
-           key: str | None, max_gap: int | None, views: bool, trust_pickle: bool, assign_ids: str,
-           workers: int | None, threads: int | None, repair: bool) -> None:
+           key: str | None, max_gap: int | None, views: bool, cameras_path: str | None, trust_pickle: bool,
+           assign_ids: str, workers: int | None, threads: int | None, repair: bool) -> None:
     """Refine pose files person by person; each output keeps its input's format and fields.
 
     INPUT: MMPose 0.x/1.x, COCO or AlphaPose JSON, an OpenPose JSON folder (face and hands too), a YOLO pose
@@ -437,6 +440,13 @@ def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: fl
         parse_filter_spec(model)  # a filter with a bad parameter fails once, before any file is read
     options = dict(model=model, fps=fps, skeleton=skeleton, key=key, max_gap=max_gap, trust_pickle=trust_pickle,
                    repair=repair, assign_ids=None if assign_ids == "none" else assign_ids)
+    if cameras_path and not views:
+        raise SynspInputError("--cameras calibrates the views of --views: give --views and one (T, C, J, 2) array")
+    cameras = None
+    if cameras_path:
+        from .io.cameras import read_cameras
+
+        cameras = read_cameras(cameras_path)  # a bad calibration fails before any work
     single = len(input_paths) == 1 and (os.path.isfile(input_paths[0])
                                         or pose_file_format(input_paths[0]) in FOLDER_FORMATS)
     if not single:
@@ -451,7 +461,7 @@ def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: fl
             from .skeletons import get_skeleton
 
             get_skeleton(skeleton)  # an unknown name fails before any work
-        _refine_views(input_path, output, pose_file_format(input_path), model, fps, skeleton, key, repair)
+        _refine_views(input_path, output, pose_file_format(input_path), model, fps, skeleton, key, repair, cameras)
         return
     from .batch import refine_path
 
@@ -590,8 +600,9 @@ def set_threads(threads: int | None = None) -> None:
 
 
 def _refine_views(input_path: str, output: str, fmt: str | None, model: str | None, fps: float | None,
-                  skeleton: str | None, key: str | None, repair: bool = True) -> None:
-    """``synsp refine --views``: one (T, P, J, D) array of P views refined together."""
+                  skeleton: str | None, key: str | None, repair: bool = True, cameras=None) -> None:
+    """``synsp refine --views``: one (T, P, J, D) array of P views refined together (2D: each camera alone, its labels
+    first made to agree with the other cameras' when ``cameras`` calibrate them)."""
     import numpy as np
 
     from .api import refine as run
@@ -602,10 +613,17 @@ def _refine_views(input_path: str, output: str, fmt: str | None, model: str | No
     pose_file = read_pose_file(input_path, format=fmt, **({"key": key} if key else {}))
     output_format(output, pose_file)
     x, _ = pose_file.to_array()
+    if cameras is not None and x.shape[-1] != 2:
+        raise SynspInputError(f"{input_path}: --cameras calibrates 2D keypoints; the array holds {x.shape[-1]}D points "
+                              f"(3D views in one world frame need no cameras)")
     out = run(x, model=model, fps=fps if fps is not None else pose_file.fps, skeleton=skeleton, views=True,
-              progress=True, repair=repair)
+              progress=True, repair=repair, cameras=cameras)
     write_pose_file(output, pose_file.with_keypoints({t.track_id: out[t.frames, p]
                                                        for p, t in enumerate(pose_file.tracks)}))
+    if x.shape[-1] == 2:  # each camera's own image: nothing to average
+        agreed = " after their left/right labels were made to agree" if cameras is not None and repair else ""
+        click.echo(f"{x.shape[0]} frames, {x.shape[1]} camera views, each refined alone{agreed}; wrote {output}")
+        return
     spread = lambda a: float(np.nanmean(np.linalg.norm(a - np.nanmean(a, axis=1, keepdims=True), axis=-1)))  # noqa: E731
     click.echo(f"{x.shape[0]} frames, {x.shape[1]} views refined together; mean distance of a view to the views' "
                f"mean {spread(x):.4g} -> {spread(out):.4g} (input units); wrote {output}")

@@ -27,7 +27,12 @@ the others as they are labelled at that moment, until no relabelling gains: the 
 goes first, so that a view judged against a reference that still held it is judged again once it is mended (in
 view order, a right view judged against one right and one wrong one could follow the wrong one).  With three views
 or more the majority settles every frame where it agrees; with two views nothing can tell which one is right, and
-the second is made to agree with the first (put the most reliable camera first).  Views in 2D are each in their own image and are not compared: no world frame is known.
+the second is made to agree with the first (put the most reliable camera first).
+
+2D views are each in their own image: with the cameras' calibration (:mod:`synsp.calibration`),
+:func:`agree_cameras` does the same for three cameras or more, each camera against the points that the others
+triangulate, projected into it; a camera that sees someone else (its points far from where every pair of the others
+puts them) is left out.  Without one, 2D views are not compared.
 """
 
 from __future__ import annotations
@@ -37,12 +42,13 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .calibration import check_cameras, project, triangulate, undistort
 from .metrics import size_of
 from .repair import viterbi_paths, decided_pairs, relabel
 from .skeletons import Skeleton, get_skeleton
 from .validation import SynspInputError, absurd_joints, check_poses, to_numpy
 
-__all__ = ["ViewAgreement", "agree_view_poses", "agree_views"]
+__all__ = ["ViewAgreement", "agree_camera_poses", "agree_cameras", "agree_view_poses", "agree_views"]
 
 #: ``agree_views`` defaults (units of the group's typical disagreement between views; see the module docstring)
 SWITCH_COST = 20.0
@@ -74,26 +80,121 @@ def agree_views(poses: Any, skeleton: Any, confidence: Any = None, *, switch_cos
         raise SynspInputError(f"skeleton {sk.name!r} has {sk.num_joints} joints; the views have {J}")
     table = decided_pairs(sk)
     names = tuple(table)
-    flipped = np.zeros((T, P, len(names)), dtype=bool)
     if P < 2 or T == 0 or not names:
-        return ViewAgreement(x, flipped, names)
+        return ViewAgreement(x, np.zeros((T, P, len(names)), dtype=bool), names)
+    cur, weight = _usable(x, confidence, min_confidence)
+    flipped = _agree(cur, weight, table, lambda p: _median(cur[:, [q for q in range(P) if q != p]]),
+                     switch_cost, flip_cost, cap, floor * size_of(cur), steps)
+    out = relabel(x, flipped, sk, names) if flipped.any() else x
+    return ViewAgreement(out, flipped, names)
+
+
+#: ``agree_cameras``: a camera whose points are further than this share of the person's size from where every pair
+#: of the other cameras puts them, in a frame, sees someone else there (on the Pose2Sim demo's cameras, by the
+#: median over the body's pairs: 0.07 at most for a camera that sees the person, 0.2 in half the frames of one that
+#: follows someone else)
+ELSEWHERE = 0.12
+
+
+def agree_cameras(keypoints: Any, cameras: Any, skeleton: Any, confidence: Any = None, *,
+                  switch_cost: float = SWITCH_COST, flip_cost: float = FLIP_COST, cap: float = CAP,
+                  floor: float = 0.002, min_confidence: float = 0.3, steps: int | None = None) -> ViewAgreement:
+    """Relabel each camera's 2D keypoints ``(T, C, J, 2)`` (pixels, NaN where missing; C >= 3 calibrated,
+    synchronised cameras of one person, ``cameras``: :mod:`synsp.calibration`) so that its left and right limbs are
+    where the other cameras see them: as :func:`agree_views`, each camera against the points triangulated from the
+    others and projected into it.  In a frame where a camera's points are further than :data:`ELSEWHERE` times the
+    person's size from where every pair of the other cameras puts them (a single-person estimator that followed
+    someone else), the camera is neither judged nor a judge; a camera elsewhere in most of its frames is left out
+    and named in a warning."""
+    x = check_poses(keypoints, "keypoints", ndims=(4,), dims=(2,), allow_nan=True)
+    T, C, J, _ = x.shape
+    cams = check_cameras(cameras, C)
+    sk = skeleton if isinstance(skeleton, Skeleton) else get_skeleton(skeleton)
+    if sk.num_joints != J:
+        raise SynspInputError(f"skeleton {sk.name!r} has {sk.num_joints} joints; the keypoints have {J}")
+    table = decided_pairs(sk)
+    names = tuple(table)
+    if C < 3 or T == 0 or not names:
+        return ViewAgreement(x, np.zeros((T, C, len(names)), dtype=bool), names)
+    seen, weight = _usable(x, confidence, min_confidence)
+    cur = np.stack([undistort(seen[:, c], cams["K"][c], cams["dist"][c]) for c in range(C)], 1)
+    size = np.array([size_of(cur[:, c]) for c in range(C)])  # the person's size in each camera (normalised)
+    away = _elsewhere(cur, cams, table, size)  # (T, C)
+    for c in np.flatnonzero(away.mean(0) > 0.5):
+        warnings.warn(f"the camera at index {c} sees the person elsewhere than the other cameras in "
+                      f"{int(away[:, c].sum())} of {T} frames (another person?): it is left out of the comparison",
+                      stacklevel=2)
+        away[:, c] = True
+    weight = np.where(away[..., None], 0.0, weight)
+
+    def reference(p: int) -> np.ndarray:
+        others = [q for q in range(C) if q != p]
+        X = triangulate(cur[:, others], weight[:, others], cams["R"][others], cams["t"][others])
+        return project(X, cams["R"][p], cams["t"][p])
+
+    flipped = _agree(cur, weight, table, reference, switch_cost, flip_cost, cap, floor * float(np.median(size)),
+                     steps)
+    out = relabel(x, flipped, sk, names) if flipped.any() else x
+    return ViewAgreement(out, flipped, names)
+
+
+def _elsewhere(cur: np.ndarray, cams: dict, table: dict, size: np.ndarray) -> np.ndarray:
+    """``(T, C)`` True where a camera's left/right joints (each pair under its closer labels, the median over them)
+    are further than :data:`ELSEWHERE` times the person's size in it from where every pair of the other cameras
+    puts them."""
+    T, C = cur.shape[:2]
+    pairs = np.concatenate([np.asarray(p) for p in table.values()])
+    ok = np.isfinite(cur).all(-1).astype(np.float64)
+    out = np.zeros((T, C), dtype=bool)
+    for p in range(C):
+        others = [q for q in range(C) if q != p]
+        nearest = np.full(T, np.inf)
+        for i, a in enumerate(others):
+            for b in others[i + 1:]:
+                X = triangulate(cur[:, [a, b]], ok[:, [a, b]], cams["R"][[a, b]], cams["t"][[a, b]])
+                ref = project(X, cams["R"][p], cams["t"][p])
+                own = cur[:, p]
+                same = (np.linalg.norm(own[:, pairs[:, 0]] - ref[:, pairs[:, 0]], axis=-1)
+                        + np.linalg.norm(own[:, pairs[:, 1]] - ref[:, pairs[:, 1]], axis=-1))
+                swap = (np.linalg.norm(own[:, pairs[:, 0]] - ref[:, pairs[:, 1]], axis=-1)
+                        + np.linalg.norm(own[:, pairs[:, 1]] - ref[:, pairs[:, 0]], axis=-1))
+                d = 0.5 * np.fmin(same, swap)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)  # frames without a pair seen
+                    nearest = np.fmin(nearest, np.nanmedian(d, axis=-1))
+        out[:, p] = np.isfinite(nearest) & (nearest > ELSEWHERE * size[p])
+    return out
+
+
+def _usable(x: np.ndarray, confidence: Any, min_confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` with NaN where a joint is missing or below ``min_confidence``, and each joint's weight ``(T, P, J)``."""
     usable = np.isfinite(x).all(-1)
-    weight = np.ones((T, P, J))
+    weight = np.ones(x.shape[:-1])
     if confidence is not None:
         conf = to_numpy(confidence, name="confidence")
         if conf.shape != x.shape[:-1]:
             raise SynspInputError(f"confidence has shape {conf.shape}; expected {x.shape[:-1]} like the poses")
         usable &= np.nan_to_num(conf) >= min_confidence
         weight = np.clip(np.nan_to_num(conf), 0.0, 1.0)
-    cur = np.where(usable[..., None], x, np.nan)
-    least = floor * size_of(cur)
+    return np.where(usable[..., None], x, np.nan), weight
+
+
+def _agree(cur: np.ndarray, weight: np.ndarray, table: dict, reference: Any, switch_cost: float, flip_cost: float,
+           cap: float, least: float, steps: int | None) -> np.ndarray:
+    """The relabelling ``(T, P, G)`` that makes every view agree with the others (the module docstring): each step
+    the view and group whose relabelling gains most, ``reference(p)`` giving ``(T, J, D)``, where the other views
+    (as labelled at that moment) put each joint in view ``p``'s space.  ``cur`` and ``weight`` are relabelled in
+    place."""
+    T, P = cur.shape[:2]
+    names = tuple(table)
+    flipped = np.zeros((T, P, len(names)), dtype=bool)
     for _ in range(steps if steps is not None else 2 * P * len(names)):
         best = None  # the view and group whose relabelling gains most
         for p in reversed(range(P)):  # on a tie the later view: with two views the first keeps its labels
-            others = [q for q in range(P) if q != p]
+            ref = reference(p)
             for k, g in enumerate(names):
-                states, gain = _decide_view(cur, weight, p, others, np.asarray(table[g]), switch_cost, flip_cost,
-                                            cap, least)
+                states, gain = _decide_view(cur[:, p], ref, weight[:, p], np.asarray(table[g]), switch_cost,
+                                            flip_cost, cap, least)
                 if states.any() and gain > 0 and (best is None or gain > best[0]):
                     best = (gain, p, k, states)
         if best is None:
@@ -105,8 +206,7 @@ def agree_views(poses: Any, skeleton: Any, confidence: Any = None, *, switch_cos
         for v in (cur, weight):
             left, right = v[rows, p, pairs[:, 0]], v[rows, p, pairs[:, 1]]
             v[rows, p, pairs[:, 0]], v[rows, p, pairs[:, 1]] = right, left
-    out = relabel(x, flipped, sk, names) if flipped.any() else x
-    return ViewAgreement(out, flipped, names)
+    return flipped
 
 
 def agree_view_poses(poses: np.ndarray, skeleton: Any, confidence: Any = None) -> tuple[np.ndarray, Any, np.ndarray]:
@@ -134,6 +234,23 @@ def agree_view_poses(poses: np.ndarray, skeleton: Any, confidence: Any = None) -
     return relabel(x, agreed.flipped, skeleton, agreed.groups), conf, agreed.flipped
 
 
+def agree_camera_poses(keypoints: np.ndarray, skeleton: Any, confidence: Any, cameras: Any
+                       ) -> tuple[np.ndarray, Any, np.ndarray]:
+    """What :func:`synsp.refine` runs on 2D ``views=True`` with ``cameras`` after each view's own repair:
+    ``(keypoints, confidence, flipped)``, the cameras' keypoints relabelled by :func:`agree_cameras` (NaN, inf and
+    absurd joints not compared, the input's own values relabelled) and the confidence with them."""
+    x = np.asarray(keypoints)
+    if skeleton is None or len(x) == 0:
+        return keypoints, confidence, np.zeros(x.shape[:2] + (0,), dtype=bool)
+    real = np.isfinite(x).all(-1) & ~absurd_joints(x)
+    agreed = agree_cameras(x if real.all() else np.where(real[..., None], x, np.nan), cameras, skeleton, confidence)
+    if not agreed.flipped.any():
+        return keypoints, confidence, agreed.flipped
+    conf = None if confidence is None else relabel(to_numpy(confidence, name="confidence"), agreed.flipped,
+                                                   skeleton, agreed.groups)
+    return relabel(x, agreed.flipped, skeleton, agreed.groups), conf, agreed.flipped
+
+
 #: a view this many times further from the other views than they are from theirs is named in a warning
 STRANGER = 2.0
 
@@ -154,17 +271,17 @@ def _warn_of_a_stranger(x: np.ndarray, table: dict) -> None:
         d = np.linalg.norm(x[:, p] - ref, axis=-1)
         for pairs in table.values():
             left, right = np.asarray(pairs)[:, 0], np.asarray(pairs)[:, 1]
-            swap = np.linalg.norm(x[:, p, left] - ref[:, right], axis=-1) + np.linalg.norm(x[:, p, right] - ref[:, left],
-                                                                                         axis=-1)
+            swap = (np.linalg.norm(x[:, p, left] - ref[:, right], axis=-1)
+                    + np.linalg.norm(x[:, p, right] - ref[:, left], axis=-1))
             d[:, left] = d[:, right] = np.fmin(0.5 * (d[:, left] + d[:, right]), 0.5 * swap)
         if np.isfinite(d).any():
             far[p] = np.nanmedian(d)
     for p in range(P):
         rest = np.delete(far, p)
         if np.isfinite(far[p]) and np.isfinite(rest).any() and far[p] > STRANGER * np.nanmedian(rest):
-            warnings.warn(f"view {p} is {far[p]:.3g} from the other views (by its joints' median distance, in the "
-                          f"poses' units), where they are {np.nanmedian(rest):.3g} from theirs: is it the same person? "
-                          f"The views are fused as one person", stacklevel=3)
+            warnings.warn(f"the view at index {p} is {far[p]:.3g} from the other views (by its joints' median "
+                          f"distance, in the poses' units), where they are {np.nanmedian(rest):.3g} from theirs: is it "
+                          f"the same person? The views are fused as one person", stacklevel=3)
 
 
 def _median(v: np.ndarray) -> np.ndarray:
@@ -176,18 +293,18 @@ def _median(v: np.ndarray) -> np.ndarray:
         return np.nanmedian(v, axis=1)
 
 
-def _decide_view(cur: np.ndarray, weight: np.ndarray, p: int, others: list[int], pairs: np.ndarray,
-                 switch_cost: float, flip_cost: float, cap: float, least: float) -> tuple[np.ndarray, float]:
-    """``(T,)`` True where view ``p``'s group (``pairs``) is to be exchanged to agree with the ``others``, and how
-    much lower that labelling's cost is than keeping the view's labels."""
-    left, right = cur[:, p, pairs[:, 0]], cur[:, p, pairs[:, 1]]  # (T, n, 3)
-    ref_l, ref_r = (_median(cur[:, others][:, :, side]) for side in (pairs[:, 0], pairs[:, 1]))
+def _decide_view(own: np.ndarray, ref: np.ndarray, weight: np.ndarray, pairs: np.ndarray, switch_cost: float,
+                 flip_cost: float, cap: float, least: float) -> tuple[np.ndarray, float]:
+    """``(T,)`` True where a view's group (``pairs``) is to be exchanged to agree with ``ref`` (``own`` and ``ref``
+    ``(T, J, D)``, ``weight`` ``(T, J)``), and how much lower that labelling's cost is than keeping its labels."""
+    left, right = own[:, pairs[:, 0]], own[:, pairs[:, 1]]  # (T, n, D)
+    ref_l, ref_r = ref[:, pairs[:, 0]], ref[:, pairs[:, 1]]
     same = np.stack([np.linalg.norm(left - ref_l, axis=-1), np.linalg.norm(right - ref_r, axis=-1)])  # (2, T, n)
     swap = np.stack([np.linalg.norm(left - ref_r, axis=-1), np.linalg.norm(right - ref_l, axis=-1)])
-    w = np.minimum(weight[:, p, pairs[:, 0]], weight[:, p, pairs[:, 1]])  # (T, n)
-    both = np.isfinite(same).all(0) & np.isfinite(swap).all(0)  # each pair with both joints here and there
+    w = np.minimum(weight[:, pairs[:, 0]], weight[:, pairs[:, 1]])  # (T, n)
+    both = np.isfinite(same).all(0) & np.isfinite(swap).all(0) & (w > 0)  # each pair here and there
     if not both.any():
-        return np.zeros(len(cur), dtype=bool), 0.0
+        return np.zeros(len(own), dtype=bool), 0.0
     unit = max(float(np.median(np.minimum(same, swap)[:, both])), least, 1e-12)
 
     def cost(d: np.ndarray) -> np.ndarray:

@@ -1,0 +1,99 @@
+"""Calibrated cameras: their parameters checked, points undistorted, triangulated and projected.
+
+A set of C cameras is a mapping with ``K`` ``(C, 3, 3)`` (intrinsics, pixels), ``R`` ``(C, 3, 3)`` and ``t`` ``(C, 3)``
+(world to camera, ``x_cam = R x_world + t``, OpenCV's axes: x right, y down, z forward) and optionally ``dist``
+``(C, 4)`` or ``(C, 5)`` (OpenCV's ``k1, k2, p1, p2[, k3]``), as :func:`synsp.io.cameras.read_cameras` reads them
+from a Pose2Sim / anipose ``.toml`` calibration or an ``.npz``.  Points are worked on in normalised image
+coordinates (undistorted ``x / z, y / z``); a world unit is whatever ``t`` is in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .validation import SynspInputError
+
+__all__ = ["check_cameras", "project", "triangulate", "undistort"]
+
+
+def check_cameras(cameras: Any, count: int | None = None) -> dict[str, np.ndarray]:
+    """``cameras`` as float arrays ``K``, ``R``, ``t``, ``dist`` (zeros when not given), or
+    :class:`SynspInputError` naming what is missing or of the wrong shape (``count``: the cameras expected)."""
+    try:
+        keys = set(cameras)
+    except TypeError:
+        raise SynspInputError(f"cameras must be a mapping with K, R and t; got {type(cameras).__name__}") from None
+    missing = [k for k in ("K", "R", "t") if k not in keys]
+    if missing:
+        raise SynspInputError(f"cameras lack {', '.join(missing)}; expected K (C, 3, 3), R (C, 3, 3), t (C, 3) and "
+                              f"optionally dist (C, 4 or 5)")
+    out = {}
+    for key, tail in (("K", (3, 3)), ("R", (3, 3)), ("t", (3,))):
+        a = np.asarray(cameras[key], dtype=np.float64)
+        if a.ndim != len(tail) + 1 or a.shape[1:] != tail:
+            raise SynspInputError(f"cameras[{key!r}] has shape {a.shape}; expected (C, {', '.join(map(str, tail))})")
+        out[key] = a
+    C = len(out["K"])
+    dist = np.zeros((C, 5)) if "dist" not in keys else np.asarray(cameras["dist"], dtype=np.float64)
+    if dist.ndim != 2 or dist.shape[1] not in (4, 5):
+        raise SynspInputError(f"cameras['dist'] has shape {dist.shape}; expected (C, 4) or (C, 5): "
+                              f"k1, k2, p1, p2[, k3]")
+    out["dist"] = np.pad(dist, ((0, 0), (0, 5 - dist.shape[1])))
+    if any(len(a) != C for a in out.values()):
+        raise SynspInputError(f"cameras give {[len(a) for a in out.values()]} cameras for K, R, t, dist; expected the "
+                              f"same count in each")
+    if count is not None and C != count:
+        raise SynspInputError(f"cameras hold {C} cameras; the keypoints have {count} views: give one camera per view, "
+                              f"in the views' order")
+    if not all(np.isfinite(a).all() for a in out.values()):
+        raise SynspInputError("cameras hold NaN or inf values")
+    if (np.abs(np.linalg.det(out["R"]) - 1) > 1e-3).any():
+        raise SynspInputError("cameras['R'] are not all rotation matrices (determinant 1); give world-to-camera "
+                              "rotations")
+    return out
+
+
+def undistort(pixels: np.ndarray, K: np.ndarray, dist: np.ndarray, iterations: int = 20) -> np.ndarray:
+    """Pixels ``(..., 2)`` of one camera -> normalised image coordinates ``(..., 2)``, inverting OpenCV's distortion
+    ``(k1, k2, p1, p2, k3)`` by fixed-point iteration."""
+    k1, k2, p1, p2, k3 = dist
+    xd = (pixels[..., 0] - K[0, 2]) / K[0, 0]
+    yd = (pixels[..., 1] - K[1, 2]) / K[1, 1]
+    x, y = xd.copy(), yd.copy()
+    for _ in range(iterations if np.any(dist) else 0):
+        r2 = x * x + y * y
+        radial = 1 + k1 * r2 + k2 * r2 ** 2 + k3 * r2 ** 3
+        dx = 2 * p1 * x * y + p2 * (r2 + 2 * x * x)
+        dy = p1 * (r2 + 2 * y * y) + 2 * p2 * x * y
+        x, y = (xd - dx) / radial, (yd - dy) / radial
+    return np.stack([x, y], axis=-1)
+
+
+def triangulate(points: np.ndarray, weights: np.ndarray, R: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Normalised points ``(T, C, J, 2)`` of C cameras (``R`` ``(C, 3, 3)``, ``t`` ``(C, 3)``) and weights ``(T, C,
+    J)`` (0 or NaN points: not used) -> world points ``(T, J, 3)`` by weighted linear least squares (each camera's
+    two DLT rows), NaN where fewer than two cameras give the point."""
+    P = np.concatenate([R, t[:, :, None]], axis=-1)  # (C, 3, 4)
+    u, v = points[..., 0, None], points[..., 1, None]  # (T, C, J, 1)
+    rows = np.concatenate([u * P[None, :, None, 2] - P[None, :, None, 0],
+                           v * P[None, :, None, 2] - P[None, :, None, 1]], axis=1)  # (T, 2C, J, 4)
+    w = np.concatenate([weights, weights], axis=1)
+    ok = np.isfinite(rows).all(-1) & (np.nan_to_num(w) > 0)
+    w = np.where(ok, w, 0.0)
+    rows = np.where(ok[..., None], rows, 0.0)
+    M, b = rows[..., :3], -rows[..., 3]
+    MtM = np.einsum("tkja,tkj,tkjb->tjab", M, w, M)
+    Mtb = np.einsum("tkja,tkj,tkj->tja", M, w, b)
+    good = (ok.sum(1) >= 4) & (np.abs(np.linalg.det(MtM)) > 1e-12)
+    out = np.full(MtM.shape[:2] + (3,), np.nan)
+    out[good] = np.linalg.solve(MtM[good], Mtb[good][..., None])[..., 0]
+    return out
+
+
+def project(points: np.ndarray, R: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """World points ``(..., 3)`` -> one camera's normalised image coordinates ``(..., 2)`` (NaN behind it)."""
+    cam = points @ R.T + t
+    z = np.where(cam[..., 2:] > 0, cam[..., 2:], np.nan)
+    return cam[..., :2] / z
