@@ -71,10 +71,14 @@ def undistort(pixels: np.ndarray, K: np.ndarray, dist: np.ndarray, iterations: i
     return np.stack([x, y], axis=-1)
 
 
-def triangulate(points: np.ndarray, weights: np.ndarray, R: np.ndarray, t: np.ndarray) -> np.ndarray:
+def triangulate(points: np.ndarray, weights: np.ndarray, R: np.ndarray, t: np.ndarray,
+                chunk: int = 4096) -> np.ndarray:
     """Normalised points ``(T, C, J, 2)`` of C cameras (``R`` ``(C, 3, 3)``, ``t`` ``(C, 3)``) and weights ``(T, C,
     J)`` (0 or NaN points: not used) -> world points ``(T, J, 3)`` by weighted linear least squares (each camera's
-    two DLT rows), NaN where fewer than two cameras give the point."""
+    two DLT rows), NaN where fewer than two cameras give the point; ``chunk`` frames at a time (bounded memory)."""
+    if len(points) > chunk:
+        return np.concatenate([triangulate(points[a:a + chunk], weights[a:a + chunk], R, t, chunk)
+                               for a in range(0, len(points), chunk)])
     P = np.concatenate([R, t[:, :, None]], axis=-1)  # (C, 3, 4)
     u, v = points[..., 0, None], points[..., 1, None]  # (T, C, J, 1)
     rows = np.concatenate([u * P[None, :, None, 2] - P[None, :, None, 0],
