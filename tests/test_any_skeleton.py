@@ -89,7 +89,7 @@ def test_the_api_falls_back_too_and_the_summary_says_why():
 def test_cli_errors_name_the_cli_flag_not_the_python_keyword(capsys, tmp_path):
     np.save(tmp_path / "short.npy", markers(frames=3, joints=22))  # fewer than the 4 frames a network needs
     code, out, err = run(capsys, "refine", tmp_path / "short.npy", "-o", tmp_path / "o.npy")
-    assert code == 2 and "--model one-euro" in err and "model=" not in err
+    assert code == 2 and "--model kalman-rts" in err and "model=" not in err
 
 
 def _two_people(frames=60, swap_every=7, ids=False, joints=17):

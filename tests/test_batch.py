@@ -64,7 +64,7 @@ def test_a_folder_is_mirrored_with_a_table_and_failures_listed(capsys, tmp_path)
     table = [line for line in stdout.splitlines() if line.startswith("| ")]
     assert len(table) == 1 + 5  # header + one row per pose file
     assert "| failed: " in stdout and "4 of 5 file(s) refined" in stdout and "1 file(s) skipped" in stdout
-    assert "1 of 5 file(s) failed" in err and f"{src / 'short.npy'}: " in err and "--model one-euro" in err
+    assert "1 of 5 file(s) failed" in err and f"{src / 'short.npy'}: " in err and "--model kalman-rts" in err
     # the two untracked people were followed (the default --assign-ids track)
     row = next(line for line in table if "two.json" in line)
     assert "| ok | 40 | 2 |" in row

@@ -478,8 +478,9 @@ def test_view_labels_benchmark_on_real_cameras_mends_the_view_from_behind_and_le
     camera 2 (the person seen from behind) is relabelled to agree with the other cameras; views that agree are not
     touched; camera 3 of the multi-person demo, which sees another person, is left out."""
     out = _run("view_labels.py", ["--real"], capsys)
+    first, second = out.split("2D keypoints of the four cameras")
     rows = {tuple(c.strip() for c in line.split("|")[1:3]): line.split("|")[3:-1]
-            for line in out.splitlines() if line.startswith(("| single_person", "| multi_person"))}
+            for line in first.splitlines() if line.startswith(("| single_person", "| multi_person"))}
     assert len(rows) == 6
     lite = rows["single_person", "lite"]
     assert float(lite[4]) < float(lite[3]) - 20 and int(lite[5]) > 0
@@ -487,3 +488,15 @@ def test_view_labels_benchmark_on_real_cameras_mends_the_view_from_behind_and_le
         assert cells[0].strip() == ("1, 2, 4" if key[0] == "multi_person" else "1, 2, 3, 4")
         if key != ("single_person", "lite"):
             assert cells[3] == cells[4] and int(cells[5]) == 0
+    # the cameras' 2D keypoints: camera 2 comes closer to the other model for lite and full, nothing else moves, and
+    # camera 3 of the multi-person demo is named
+    cams = {tuple(c.strip() for c in line.split("|")[1:3]): [c.strip() for c in line.split("|")[3:-1]]
+            for line in second.splitlines() if line.startswith(("| single_person", "| multi_person"))}
+    assert len(cams) == 6
+    for key, (before, after, relabelled, said) in cams.items():
+        before, after = [float(v) for v in before.split("/")], [float(v) for v in after.split("/")]
+        if key in (("single_person", "lite"), ("single_person", "full")):
+            assert after[1] < before[1] - 2 and relabelled.split(" / ")[1] != "0"
+        else:
+            assert after == before and relabelled == "0 / 0 / 0 / 0"
+        assert ("camera at index 2" in said) == (key[0] == "multi_person")

@@ -310,9 +310,9 @@ def test_a_rotation_file_too_short_for_the_network_names_methods_that_refine_rot
     np.savez(src, poses=_rotations(55)[1][:3].reshape(3, 165), trans=np.zeros((3, 3)), mocap_framerate=30.0)
     with pytest.raises(SynspInputError, match="4 frames synsp-universal-w16-rot needs") as err:
         refine_pose_file(read_pose_file(src))
-    assert "one-euro" in str(err.value) and "synsp-universal-w8" not in str(err.value)  # not a positions model
-    refined, summary = refine_pose_file(read_pose_file(src), model="one-euro")
-    assert summary["model"] == "one-euro" and refined.tracks[0].keypoints.shape == (3, 55, 3)
+    assert "kalman-rts" in str(err.value) and "synsp-universal-w8" not in str(err.value)  # not a positions model
+    refined, summary = refine_pose_file(read_pose_file(src), model="kalman-rts")
+    assert summary["model"] == "kalman-rts" and refined.tracks[0].keypoints.shape == (3, 55, 3)
     # 10 frames, shorter than its 16-frame window: the network refines them in one padded window
     np.savez(src, poses=_rotations(55)[1][:10].reshape(10, 165), trans=np.zeros((10, 3)), mocap_framerate=30.0)
     refined, summary = refine_pose_file(read_pose_file(src))
