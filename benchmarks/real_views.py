@@ -25,27 +25,11 @@ import runpy
 import sys
 from pathlib import Path
 
+from synsp.calibration import undistort  # pixels -> normalised image coordinates (used by the tests too)
+
 #: the three-model benchmark beside this one: its data folder, body joints, models and method runner
 _AGREEMENT = runpy.run_path(str(Path(__file__).with_name("real_agreement.py")))
 DATA, BODY, MODELS, refined = (_AGREEMENT[k] for k in ("POSE2SIM", "BODY", "MODELS", "refined"))
-
-
-def undistort(px, K, dist, iterations: int = 20):
-    """Pixels ``(..., 2)`` -> normalised image coordinates ``(..., 2)``, inverting OpenCV's distortion
-    ``(k1, k2, p1, p2, k3)`` by fixed-point iteration."""
-    import numpy as np
-
-    k1, k2, p1, p2, k3 = dist
-    xd = (px[..., 0] - K[0, 2]) / K[0, 0]
-    yd = (px[..., 1] - K[1, 2]) / K[1, 1]
-    x, y = xd.copy(), yd.copy()
-    for _ in range(iterations):
-        r2 = x * x + y * y
-        radial = 1 + k1 * r2 + k2 * r2 ** 2 + k3 * r2 ** 3
-        dx = 2 * p1 * x * y + p2 * (r2 + 2 * x * x)
-        dy = p1 * (r2 + 2 * y * y) + 2 * p2 * x * y
-        x, y = (xd - dx) / radial, (yd - dy) / radial
-    return np.stack([x, y], axis=-1)
 
 
 def triangulate(a, b, Pa, Pb):

@@ -44,7 +44,7 @@ import numpy as np
 
 from .calibration import check_cameras, project, triangulate, undistort
 from .metrics import size_of
-from .repair import viterbi_paths, decided_pairs, relabel
+from .repair import decided_pairs, relabel, viterbi_paths
 from .skeletons import Skeleton, get_skeleton
 from .validation import SynspInputError, absurd_joints, check_poses, to_numpy
 
@@ -75,10 +75,7 @@ def agree_views(poses: Any, skeleton: Any, confidence: Any = None, *, switch_cos
     most relabellings of a view's group (None: twice the views times the groups)."""
     x = check_poses(poses, "poses", ndims=(4,), dims=(3,), allow_nan=True)
     T, P, J, _ = x.shape
-    sk = skeleton if isinstance(skeleton, Skeleton) else get_skeleton(skeleton)
-    if sk.num_joints != J:
-        raise SynspInputError(f"skeleton {sk.name!r} has {sk.num_joints} joints; the views have {J}")
-    table = decided_pairs(sk)
+    sk, table = _skeleton_pairs(skeleton, J)
     names = tuple(table)
     if P < 2 or T == 0 or not names:
         return ViewAgreement(x, np.zeros((T, P, len(names)), dtype=bool), names)
@@ -109,10 +106,7 @@ def agree_cameras(keypoints: Any, cameras: Any, skeleton: Any, confidence: Any =
     x = check_poses(keypoints, "keypoints", ndims=(4,), dims=(2,), allow_nan=True)
     T, C, J, _ = x.shape
     cams = check_cameras(cameras, C)
-    sk = skeleton if isinstance(skeleton, Skeleton) else get_skeleton(skeleton)
-    if sk.num_joints != J:
-        raise SynspInputError(f"skeleton {sk.name!r} has {sk.num_joints} joints; the keypoints have {J}")
-    table = decided_pairs(sk)
+    sk, table = _skeleton_pairs(skeleton, J)
     names = tuple(table)
     if C < 3 or T == 0 or not names:
         return ViewAgreement(x, np.zeros((T, C, len(names)), dtype=bool), names)
@@ -164,6 +158,15 @@ def _elsewhere(cur: np.ndarray, cams: dict, table: dict, size: np.ndarray) -> np
                     nearest = np.fmin(nearest, np.nanmedian(d, axis=-1))
         out[:, p] = np.isfinite(nearest) & (nearest > ELSEWHERE * size[p])
     return out
+
+
+def _skeleton_pairs(skeleton: Any, joints: int) -> tuple[Skeleton, dict]:
+    """The skeleton (a name or :class:`Skeleton`) of ``joints`` joints and its decided left/right pairs
+    (:func:`synsp.repair.decided_pairs`), or :class:`SynspInputError` when the counts differ."""
+    sk = skeleton if isinstance(skeleton, Skeleton) else get_skeleton(skeleton)
+    if sk.num_joints != joints:
+        raise SynspInputError(f"skeleton {sk.name!r} has {sk.num_joints} joints; the views have {joints}")
+    return sk, decided_pairs(sk)
 
 
 def _usable(x: np.ndarray, confidence: Any, min_confidence: float) -> tuple[np.ndarray, np.ndarray]:
