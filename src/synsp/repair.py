@@ -194,12 +194,12 @@ def _decided_joints(sk: Skeleton) -> tuple[list[int] | None, dict[str, tuple[tup
 class InversionRepair(NamedTuple):
     """What :func:`repair_inversions` returns.
 
-    ``poses``: the repaired track, the input's shape; ``flipped``: ``(T, G)`` (``(T, P, G)`` for
+    ``poses``: the repaired track, the input's shape (None when asked for the labels alone); ``flipped``: ``(T, G)`` (``(T, P, G)`` for
     ``(T, P, J, D)`` input) True where the group's labels were exchanged (frames where the group
     has at least one finite joint); ``groups``: the G group names, the columns of ``flipped``.
     """
 
-    poses: np.ndarray
+    poses: np.ndarray | None
     flipped: np.ndarray
     groups: tuple[str, ...]
 
@@ -219,7 +219,8 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
                       sigma: float = 1.0, floor: float = 0.002, cap: float = 20.0,
                       min_confidence: float = 0.3, edge_cost: float | None = None,
                       whole_body: bool = True, groups: Any = None, scales: Any = None,
-                      glitch: float | None = GLITCH, rounds: int | None = None) -> InversionRepair:
+                      glitch: float | None = GLITCH, rounds: int | None = None,
+                      relabelled: bool = True) -> InversionRepair:
     """Find and undo left/right label exchanges of whole limb groups over a whole track.
 
     ``poses``: ``(T, J, D)`` (one person) or ``(T, P, J, D)`` (each person or view alone), D = 2 or 3,
@@ -242,7 +243,8 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
     docstring, *Rounds*).
 
     Returns :class:`InversionRepair` ``(poses, flipped, groups)``; apply the same relabelling to
-    other per-joint arrays (confidences) with :func:`relabel`.
+    other per-joint arrays (confidences) with :func:`relabel`.  ``relabelled=False``: ``poses`` is None (the labels
+    alone, without a relabelled copy of the track: what :func:`repair_poses` asks for an hour of a whole body).
     """
     x = check_poses(poses, "poses", ndims=(3, 4), allow_nan=True)
     sk = _resolve(skeleton, x.shape[-2])
@@ -303,9 +305,9 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
             total ^= states
             xs, weight, last = _swap(xs, states, sets), _swap(weight, states, sets), states
         flipped[:, p] = total.T
-    out = relabel(x4, flipped, sk, names)
+    out = relabel(x4, flipped, sk, names) if relabelled else None
     if single:
-        out, flipped = out[:, 0], flipped[:, 0]
+        out, flipped = None if out is None else out[:, 0], flipped[:, 0]
     return InversionRepair(out, flipped, names)
 
 
@@ -452,7 +454,8 @@ def repair_poses(poses: np.ndarray, skeleton: Skeleton | None, confidence: Any =
         report["reassigned"] = int(ident.reassigned.sum())
     if skeleton is not None and len(x) >= 3 and limb_groups(skeleton):
         real = np.isfinite(x).all(-1) & ~absurd_joints(x)
-        r = repair_inversions(x if real.all() else np.where(real[..., None], x, np.nan), skeleton, conf)
+        r = repair_inversions(x if real.all() else np.where(real[..., None], x, np.nan), skeleton, conf,
+                              relabelled=False)
         report.update(groups=r.groups, relabelled=r.flipped.sum(0), flipped=r.flipped)
         if r.flipped.any():
             x = relabel(x, r.flipped, skeleton, r.groups)  # the input's own values (inf and all), relabelled
