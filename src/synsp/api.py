@@ -26,7 +26,6 @@ from .metrics import angular_acceleration
 from .refiners import (VIEW_MEAN, FunctionRefiner, NetworkRefiner, Refiner, fit_refiner, get_refiner, min_frames_of,
                        shipped_models, subset_indices)
 from .repair import relabel, repair_poses
-from .view_labels import agree_camera_poses, agree_view_poses
 from .rotations import RotationNetwork, refine_rotations, rotation_filter, translation_filter
 from .skeletons import NOT_BODIES, SKELETONS, Skeleton, get_skeleton, skeleton_for
 from .timeseries import second_difference
@@ -40,6 +39,7 @@ from .validation import (
     check_refined,
     to_numpy,
 )
+from .view_labels import agree_camera_poses, agree_view_poses
 
 __all__ = ["refine", "refine_smpl", "refine_pose_file", "refine_rotation_file", "repair_pose_file", "default_model",
            "choose_model", "repair_skeleton", "check_skeleton_fits", "file_fps", "FALLBACK_FILTER", "UNIVERSAL_MODEL",
@@ -185,8 +185,8 @@ def refine(
     known extrinsics, triangulated or lifted per view): by default each view is
     refined alone and the views are fused (``synsp-universal-w16+view-mean``,
     :mod:`synsp.view_fusion`; every view gets the fused poses); ``model=
-    "synsp-h36m17-3d-w8-p4"`` refines them together with the 4-view network.  Several 3D views' left/right labels
-    are made to agree before fusing (:mod:`synsp.view_labels`); 2D views (each camera's keypoints, ``(T, C, J, 2)``)
+    "synsp-h36m17-3d-w8-p4"`` refines them together with the 4-view network.  With the repair, several 3D views'
+    left/right labels are made to agree before fusing (:mod:`synsp.view_labels`); 2D views (each camera's keypoints, ``(T, C, J, 2)``)
     are refined alone, and with ``cameras`` (their calibration, :mod:`synsp.calibration`;
     :func:`synsp.io.cameras.read_cameras` reads Pose2Sim / anipose ``.toml``) their labels are made to agree first
     (:func:`synsp.view_labels.agree_cameras`, three cameras or more).
