@@ -187,3 +187,25 @@ def test_the_cli_takes_a_calibration_with_views_and_refuses_it_alone_or_on_3d(tm
         np.save(tmp_path / "three.npy", np.zeros((40, 4, 17, 3)) + np.arange(17)[:, None])
     assert run("refine", str(tmp_path / "three.npy"), "-o", str(tmp_path / "t.npy"), "--views", "--cameras",
                str(tmp_path / "cams.npz")) == 2
+
+
+@pytest.mark.parametrize("frames", [1, 2, 3, 12])
+def test_short_takes_missing_views_and_unusable_cameras_come_back_unchanged_in_shape(frames):
+    """Degenerate input never crashes: a few frames, a view or camera missing throughout, every point missing;
+    an empty take is one clear error."""
+    from synsp.view_labels import agree_views
+
+    cams = read_cameras(POSE2SIM / "cameras.npz")
+    rng = np.random.default_rng(frames)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # cameras that see nothing consistent are named
+        for views in (rng.normal(0.0, 0.3, (frames, 3, 17, 3)),):
+            views[:, 1] = np.nan
+            got = agree_views(views, "h36m17")
+            assert got.poses.shape == views.shape and not got.flipped[:, 1].any()
+        for px in (rng.normal(500.0, 50.0, (frames, 4, 17, 2)), np.full((frames, 4, 17, 2), np.nan)):
+            px[:, 2] = np.nan
+            got = agree_cameras(px, cams, "h36m17")
+            assert got.poses.shape == px.shape and not got.flipped[:, 2].any()
+    with pytest.raises(SynspInputError, match="empty"):
+        agree_cameras(np.zeros((0, 4, 17, 2)), cams, "h36m17")
