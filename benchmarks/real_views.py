@@ -14,7 +14,10 @@ undistorted pixels over the 12 body joints (shoulders to ankles) and all 33 land
 the refined body joints' second difference (mm / frame^2).
 
 Run:  python benchmarks/real_views.py [--methods input,butterworth,kalman-rts,default] [--models lite,full,heavy]
-      [--no-repair] [--where 3d|2d|both] [--rounds 1]
+      [--no-repair] [--where 3d|2d|both] [--rounds 1] [--agree]
+
+``--agree``: the four cameras' labels are made to agree (:func:`synsp.view_labels.agree_cameras`) after each
+camera's own repair, before triangulating; the judges' keypoints stay those of each camera repaired alone.
 """
 
 from __future__ import annotations
@@ -55,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-repair", action="store_true", help="refine the 3D tracks without the left/right repair")
     parser.add_argument("--rounds", type=int, default=None,
                         help="the cameras' 2D repair's rounds (synsp.repair.ROUNDS_2D) instead; 1: one round")
+    parser.add_argument("--agree", action="store_true",
+                        help="make the four cameras' left/right labels agree (synsp.view_labels.agree_cameras) after "
+                             "each camera's own repair, before triangulating")
     parser.add_argument("--where", choices=("3d", "2d", "both"), default="3d",
                         help="refine the triangulated 3D (default), each camera's 2D keypoints before "
                              "triangulating, or both")
@@ -66,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     import synsp.repair
     from synsp.io._common import read_npz
     from synsp.repair import repair_inversions
+    from synsp.view_labels import agree_cameras
 
     if args.rounds is not None:
         synsp.repair.ROUNDS_2D = args.rounds
@@ -75,15 +82,22 @@ def main(argv: list[str] | None = None) -> int:
     files = [read_npz(DATA / f"single_person_cam{c + 1}.npz") for c in range(4)]
     fps = float(files[0]["fps"])
     views, pixels = {}, {}  # (model, camera) -> undistorted normalised points / pixels (T, 33, 2), repaired
+    judges = {}  # the same, each camera repaired alone: what judges a triangulation (the same with --agree)
     for m in MODELS:
         for c, f in enumerate(files):
             x = np.asarray(f[m], dtype=np.float64)
             pixels[m, c] = repair_inversions(x[..., :2], "mediapipe33", x[..., 2]).poses
+            judges[m, c] = undistort(pixels[m, c], cams["K"][c], cams["dist"][c])
+        if args.agree:  # the cameras' labels made to agree (the visibility weighing them, as in the repair)
+            vis = np.stack([np.asarray(f[m], dtype=np.float64)[..., 2] for f in files], 1)
+            agreed = agree_cameras(np.stack([pixels[m, c] for c in range(4)], 1), cams, "mediapipe33", vis).poses
+            pixels.update({(m, c): agreed[:, c] for c in range(4)})
+        for c in range(4):
             views[m, c] = undistort(pixels[m, c], cams["K"][c], cams["dist"][c])
 
     print(f"# reproduce: python benchmarks/real_views.py --methods {args.methods} --models {args.models}"
           + (" --no-repair" if args.no_repair else "") + (f" --where {args.where}" if args.where != "3d" else "")
-          + (f" --rounds {args.rounds}" if args.rounds is not None else ""))
+          + (f" --rounds {args.rounds}" if args.rounds is not None else "") + (" --agree" if args.agree else ""))
     print(f"Pose2Sim Demo_SinglePerson: 4 cameras, {len(files[0]['full'])} frames at {fps:g} fps; each of the 6 "
           f"camera pairs triangulates each model's keypoints ({args.models}), the other two cameras judge\n")
     print("| method | 12 body joints: px from the judges' keypoints | 33 landmarks (px) | body Accel (mm/frame^2) |")
@@ -104,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                     cam = Y @ cams["R"][judge].T + cams["t"][judge]
                     seen = cam[..., :2] / cam[..., 2:]
                     for other in MODELS:
-                        d = cams["K"][judge][0, 0] * np.linalg.norm(seen - views[other, judge], axis=-1)
+                        d = cams["K"][judge][0, 0] * np.linalg.norm(seen - judges[other, judge], axis=-1)
                         body.append(d[:, BODY].ravel())
                         every.append(d.ravel())
         body, every, accel = (np.concatenate(v) for v in (body, every, accel))
