@@ -747,10 +747,12 @@ class OnlineRepair:
 
     Prior: ``flip_cost`` as offline (None: by the frames' dimension).  In 2D its value needs the inversion's
     end in view more often: with 30 frames of delay it restored 89 % of the simulated 2D inversions against 92 %
-    with the 3D value and relabelled 72 group-frames wrongly against 39, of about 24,000 (``python
+    with a prior of 0.05 and relabelled 72 group-frames wrongly against 39, of about 24,000 (``python
     benchmarks/inversions.py --cases 2d --online 0.05,1``), but on real MediaPipe output judged by three
     BlazePose models' consensus (``python benchmarks/real_agreement.py --consensus 0.05,1 --online 30``) it
-    exchanged 23 of 1,074 correct group-frames against 173 and undid 47 of 70 inversions against 45.
+    exchanged 23 of 1,074 correct group-frames against 173 and undid 47 of 70 inversions against 45.  In 3D
+    likewise (:data:`FLIP_COST_3D`, 0.5): on MediaPipe's world landmarks 0.05 exchanged 94 of 978 correct
+    group-frames online (``--world --online 30``), 0.5 one.
     """
 
     def __init__(self, skeleton: Any, delay: int = 30, *, switch_cost: float = 10.0, flip_cost: float | None = None,
