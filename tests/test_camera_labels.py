@@ -209,3 +209,38 @@ def test_short_takes_missing_views_and_unusable_cameras_come_back_unchanged_in_s
             assert got.poses.shape == px.shape and not got.flipped[:, 2].any()
     with pytest.raises(SynspInputError, match="empty"):
         agree_cameras(np.zeros((0, 4, 17, 2)), cams, "h36m17")
+
+
+def test_one_file_per_camera_is_repaired_made_to_agree_refined_and_written_back(tmp_path, capsys):
+    """``synsp refine cam1.npy cam2.npy ... -o out/ --cameras calib``: each camera's file (one person, 2D) is
+    repaired alone, the cameras' labels agree, each is refined and written under its name; the result is what
+    ``synsp.refine(views=True, cameras=...)`` gives the stacked array.  A file with two people, a count of files
+    other than the cameras' and an output that is a file are refused before anything is written."""
+    from synsp.cli import main
+
+    cams, px = _cameras(7)
+    np.savez(tmp_path / "cams.npz", **cams)
+    mask = np.zeros(px.shape[:2] + (len(NAMES),), dtype=bool)
+    mask[:, 1] = True
+    wrong = relabel(px, mask, "h36m17", NAMES)
+    inputs = []
+    for c in range(4):
+        inputs.append(str(tmp_path / f"cam{c + 1}.npy"))
+        np.save(inputs[-1], wrong[:, c])
+    out = tmp_path / "out"
+    code = main(["refine", *inputs, "-o", str(out), "--cameras", str(tmp_path / "cams.npz"), "--skeleton", "h36m17"])
+    said = capsys.readouterr()
+    assert code == 0, said.err
+    assert "cam2.npy: 339 frames, labels of 678 group-frame(s) exchanged" in said.out
+    expected = synsp.refine(px, views=True, cameras=cams, skeleton="h36m17")
+    for c in range(4):
+        np.testing.assert_allclose(np.load(out / f"cam{c + 1}.npy"), expected[:, c], atol=1e-6)
+    np.save(tmp_path / "two.npy", np.stack([wrong[:, 0], wrong[:, 2]], 1))
+    for args, message in (([*inputs[:3], str(tmp_path / "two.npy")], "holds 2 people"),
+                          (inputs[:3], "holds 4 cameras; give one input per camera")):
+        target = tmp_path / "refused"
+        assert main(["refine", *args, "-o", str(target), "--cameras", str(tmp_path / "cams.npz")]) == 2
+        assert message in capsys.readouterr().err and not target.exists()
+    (tmp_path / "file.npy").write_bytes(b"x")
+    assert main(["refine", *inputs, "-o", str(tmp_path / "file.npy"), "--cameras", str(tmp_path / "cams.npz")]) == 2
+    assert "is a file" in capsys.readouterr().err

@@ -25,18 +25,24 @@ mirrors them into the output folder; this module does it:
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+import numpy as np
+
 from . import api  # looked up when called (tests replace api.refine_pose_file)
+from .calibration import check_cameras
 from .filters import FILTERS
 from .io.tracks import FOLDER_FORMATS, output_format, pose_file_format, read_pose_file, write_pose_file
+from .repair import repair_poses
 from .rotations import rotation_filter
 from .skeletons import get_skeleton
 from .validation import SynspInputError
+from .view_labels import agree_camera_poses
 
 __all__ = ["Job", "find_jobs", "refine_path", "refine_file", "refine_files", "summary_table", "worker_threads"]
 
@@ -218,6 +224,71 @@ def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model:
     write_pose_file(output, refined)
     units = "degrees" if pose_file.units == "axis-angle" else pose_file.units
     return summary, units
+
+
+def refine_cameras(input_paths: Sequence[str | os.PathLike], output: str | os.PathLike, cameras: Any,
+                   model: str | None = None, fps: float | None = None, skeleton: str | None = None,
+                   key: str | None = None, max_gap: int | None = None, trust_pickle: bool = False,
+                   repair: bool = True, assign_ids: str | None = "track", progress: bool = False) -> list[dict]:
+    """Several pose files, one per calibrated camera (in the order of ``cameras``, :mod:`synsp.calibration`), each
+    holding the same one person in 2D (frames matched by their frame numbers): each camera's track repaired alone,
+    the cameras' left/right labels made to agree (:func:`synsp.view_labels.agree_cameras`), then each camera
+    refined (its repair done) and written into the folder ``output`` under its input's name.  Returns each file's
+    ``summary`` (:func:`synsp.api.refine_pose_file`) with ``output`` and ``agreed`` (its group-frames relabelled to
+    agree with the other cameras).  Every file is read and checked before anything is written."""
+    files = [read_input(p, skeleton=skeleton, key=key, trust_pickle=trust_pickle, assign_ids=assign_ids,
+                        progress=progress) for p in input_paths]
+    cams = check_cameras(cameras, len(files))
+    for path, f in zip(input_paths, files):
+        if len(f.tracks) != 1:
+            raise SynspInputError(f"{path}: holds {len(f.tracks)} people; each camera's file must hold the one person "
+                                  f"the cameras see (associate people across cameras first, as Pose2Sim's "
+                                  f"personAssociation does)")
+        if f.dims != 2 or f.units == "axis-angle":
+            raise SynspInputError(f"{path}: holds {f.dims}D points; cameras calibrate 2D keypoints")
+    joints = {f.num_joints for f in files}
+    if len(joints) != 1:
+        raise SynspInputError(f"the cameras' files hold {sorted(joints)} joints; expected the same joint set in each")
+    out_dir = Path(output)
+    names = [_output_name(Path(p), f.format) for p, f in zip(input_paths, files)]
+    if len(set(names)) != len(names):
+        raise SynspInputError(f"the inputs' names {names} are not all different; each is written into {out_dir} "
+                              f"under its own name")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise SynspInputError(f"{out_dir}: is a file; with --cameras the output is a folder (one file per camera)")
+    outputs = [out_dir / n for n in names]
+    out_dir.mkdir(parents=True, exist_ok=True)  # the folder (left empty if the compute fails)
+    for target, f in zip(outputs, files):
+        output_format(target, f)  # a wrong suffix, an input itself: before the compute
+    tracks = [f.tracks[0] for f in files]
+    frames = np.unique(np.concatenate([t.frames for t in tracks]))
+    J = joints.pop()
+    x = np.full((len(frames), len(files), J, 2), np.nan)
+    conf = np.ones(x.shape[:-1])
+    at = [np.searchsorted(frames, t.frames) for t in tracks]
+    for c, (t, rows) in enumerate(zip(tracks, at)):
+        x[rows, c] = t.keypoints
+        if t.scores is not None:
+            conf[rows, c] = t.scores
+    sk = api.repair_skeleton(J, 2, skeleton or files[0].skeleton)
+    flipped = None
+    if repair and sk is not None:
+        x, conf, _ = repair_poses(x, sk, conf)  # each camera alone first, as a one-camera file would be
+        x, conf, flipped = agree_camera_poses(x, sk, conf, cams)
+    results, written = [], []
+    for c, (f, t, rows, target) in enumerate(zip(files, tracks, at, outputs)):
+        scores = None if t.scores is None else np.asarray(conf[rows, c], dtype=t.scores.dtype)
+        one = dataclasses.replace(f, tracks=[dataclasses.replace(t, keypoints=x[rows, c], scores=scores)])
+        method, fallback = method_for(one, model)
+        refined, summary = api.refine_pose_file(one, model=method, fps=fps, max_gap=max_gap, progress=progress,
+                                            repair=False)
+        written.append((target, refined))
+        summary.update(output=str(target), fallback=summary.get("fallback") or fallback,
+                       agreed=0 if flipped is None or not flipped.size else int(flipped[rows, c].sum()))
+        results.append(summary)
+    for target, refined in written:  # every camera refined before any file is written
+        write_pose_file(target, refined)
+    return results
 
 
 #: networks loaded in this process, by name (a worker refines many files with the same few models)

@@ -398,8 +398,9 @@ def _describe(name: str, found: dict) -> None:
 @click.option("--views", is_flag=True,
               help="a (T, P, J, D) array holds P synchronised world-frame views of one person: refine them together")
 @click.option("--cameras", "cameras_path", type=click.Path(), default=None,
-              help="with --views on 2D keypoints (T, C, J, 2): their calibration (Pose2Sim / anipose .toml, or .npz "
-                   "with K, R, t, dist), one camera per view: the cameras' left/right labels are made to agree")
+              help="the calibration (Pose2Sim / anipose .toml, or .npz with K, R, t, dist) of 2D cameras: one input "
+                   "per camera in its order (each holding the one person), or --views on a (T, C, J, 2) array; the "
+                   "cameras' left/right labels are made to agree before each is refined")
 @click.option("--trust-pickle", is_flag=True,
               help="read a pickled SMPL file (.pkl as VIBE writes), a SmoothNet npz with object arrays or a "
                    "VideoPose3D data_2d_*.npz; unpickling runs code: only files you trust")
@@ -440,13 +441,19 @@ def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: fl
         parse_filter_spec(model)  # a filter with a bad parameter fails once, before any file is read
     options = dict(model=model, fps=fps, skeleton=skeleton, key=key, max_gap=max_gap, trust_pickle=trust_pickle,
                    repair=repair, assign_ids=None if assign_ids == "none" else assign_ids)
-    if cameras_path and not views:
-        raise SynspInputError("--cameras calibrates the views of --views: give --views and one (T, C, J, 2) array")
     cameras = None
     if cameras_path:
         from .io.cameras import read_cameras
 
         cameras = read_cameras(cameras_path)  # a bad calibration fails before any work
+        if not views:
+            if len(input_paths) != len(cameras["K"]):
+                raise SynspInputError(f"--cameras {cameras_path} holds {len(cameras['K'])} cameras; give one input per "
+                                      f"camera in that order ({len(input_paths)} given), or --views and one "
+                                      f"(T, C, J, 2) array")
+            set_threads(threads)
+            _refine_cameras(input_paths, output, cameras, options)
+            return
     single = len(input_paths) == 1 and (os.path.isfile(input_paths[0])
                                         or pose_file_format(input_paths[0]) in FOLDER_FORMATS)
     if not single:
@@ -597,6 +604,16 @@ def set_threads(threads: int | None = None) -> None:
     import torch
 
     torch.set_num_threads(int(threads) if threads is not None else min(4, _available_cpus()))
+
+
+def _refine_cameras(inputs: tuple[str, ...], output: str, cameras, options: dict) -> None:
+    """``synsp refine cam1 cam2 cam3 ... -o folder --cameras calib.toml``: one input per calibrated camera."""
+    from .batch import refine_cameras
+
+    results = refine_cameras(inputs, output, cameras, progress=True, **options)
+    for path, r in zip(inputs, results):
+        click.echo(f"{path}: {r['frames']} frames, labels of {r['agreed']} group-frame(s) exchanged to agree with the "
+                   f"other cameras, refined with {r['model']}; wrote {r['output']}")
 
 
 def _refine_views(input_path: str, output: str, fmt: str | None, model: str | None, fps: float | None,
