@@ -44,7 +44,8 @@ from .skeletons import get_skeleton
 from .validation import SynspInputError
 from .view_labels import agree_camera_poses
 
-__all__ = ["Job", "find_jobs", "refine_path", "refine_file", "refine_files", "summary_table", "worker_threads"]
+__all__ = ["Job", "find_jobs", "refine_cameras", "refine_path", "refine_file", "refine_files", "summary_table",
+           "worker_threads"]
 
 #: the refine options a job carries (``synsp refine``'s flags): model, fps, skeleton, key, max_gap,
 #: trust_pickle, repair, assign_ids
