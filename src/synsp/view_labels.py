@@ -80,7 +80,7 @@ def agree_views(poses: Any, skeleton: Any, confidence: Any = None, *, switch_cos
     if P < 2 or T == 0 or not names:
         return ViewAgreement(x, np.zeros((T, P, len(names)), dtype=bool), names)
     cur, weight = _usable(x, confidence, min_confidence)
-    flipped = _agree(cur, weight, table, lambda p: _median(cur[:, [q for q in range(P) if q != p]]),
+    flipped = _agree(cur, weight, sk, table, lambda p: _median(cur[:, [q for q in range(P) if q != p]]),
                      switch_cost, flip_cost, cap, floor * size_of(cur), steps)
     out = relabel(x, flipped, sk, names) if flipped.any() else x
     return ViewAgreement(out, flipped, names)
@@ -126,8 +126,8 @@ def agree_cameras(keypoints: Any, cameras: Any, skeleton: Any, confidence: Any =
         X = triangulate(cur[:, others], weight[:, others], cams["R"][others], cams["t"][others])
         return project(X, cams["R"][p], cams["t"][p])
 
-    flipped = _agree(cur, weight, table, reference, switch_cost, flip_cost, cap, floor * float(np.median(size)),
-                     steps)
+    flipped = _agree(cur, weight, sk, table, reference, switch_cost, flip_cost, cap,
+                     floor * float(np.median(size)), steps)
     out = relabel(x, flipped, sk, names) if flipped.any() else x
     return ViewAgreement(out, flipped, names)
 
@@ -146,13 +146,8 @@ def _elsewhere(cur: np.ndarray, cams: dict, table: dict, size: np.ndarray) -> np
         for i, a in enumerate(others):
             for b in others[i + 1:]:
                 X = triangulate(cur[:, [a, b]], ok[:, [a, b]], cams["R"][[a, b]], cams["t"][[a, b]])
-                ref = project(X, cams["R"][p], cams["t"][p])
-                own = cur[:, p]
-                same = (np.linalg.norm(own[:, pairs[:, 0]] - ref[:, pairs[:, 0]], axis=-1)
-                        + np.linalg.norm(own[:, pairs[:, 1]] - ref[:, pairs[:, 1]], axis=-1))
-                swap = (np.linalg.norm(own[:, pairs[:, 0]] - ref[:, pairs[:, 1]], axis=-1)
-                        + np.linalg.norm(own[:, pairs[:, 1]] - ref[:, pairs[:, 0]], axis=-1))
-                d = 0.5 * np.fmin(same, swap)
+                same, swap = _pair_distances(cur[:, p], project(X, cams["R"][p], cams["t"][p]), pairs)
+                d = 0.5 * np.fmin(same.sum(0), swap.sum(0))
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)  # frames without a pair seen
                     nearest = np.fmin(nearest, np.nanmedian(d, axis=-1))
@@ -182,8 +177,8 @@ def _usable(x: np.ndarray, confidence: Any, min_confidence: float) -> tuple[np.n
     return np.where(usable[..., None], x, np.nan), weight
 
 
-def _agree(cur: np.ndarray, weight: np.ndarray, table: dict, reference: Any, switch_cost: float, flip_cost: float,
-           cap: float, least: float, steps: int | None) -> np.ndarray:
+def _agree(cur: np.ndarray, weight: np.ndarray, sk: Skeleton, table: dict, reference: Any, switch_cost: float,
+           flip_cost: float, cap: float, least: float, steps: int | None) -> np.ndarray:
     """The relabelling ``(T, P, G)`` that makes every view agree with the others (the module docstring): each step
     the view and group whose relabelling gains most, ``reference(p)`` giving ``(T, J, D)``, where the other views
     (as labelled at that moment) put each joint in view ``p``'s space.  ``cur`` and ``weight`` are relabelled in
@@ -203,12 +198,10 @@ def _agree(cur: np.ndarray, weight: np.ndarray, table: dict, reference: Any, swi
         if best is None:
             break
         _, p, k, states = best
-        pairs = np.asarray(table[names[k]])
-        flipped[:, p, k] ^= states
-        rows = np.flatnonzero(states)[:, None]
-        for v in (cur, weight):
-            left, right = v[rows, p, pairs[:, 0]], v[rows, p, pairs[:, 1]]
-            v[rows, p, pairs[:, 0]], v[rows, p, pairs[:, 1]] = right, left
+        step = np.zeros_like(flipped)
+        step[:, p, k] = states
+        flipped ^= step
+        cur[...], weight[...] = relabel(cur, step, sk, names), relabel(weight, step, sk, names)  # in place
     return flipped
 
 
@@ -232,6 +225,12 @@ def agree_view_poses(poses: np.ndarray, skeleton: Any, confidence: Any = None) -
         warnings.warn(f"the two views disagree on left and right ({what}): the second view was relabelled to agree "
                       f"with the first; two views cannot tell which is right (give the more reliable camera first, "
                       f"or a third view)", stacklevel=2)
+    return _relabelled(x, confidence, agreed, skeleton)
+
+
+def _relabelled(x: np.ndarray, confidence: Any, agreed: ViewAgreement, skeleton: Any) -> tuple[np.ndarray, Any,
+                                                                                                 np.ndarray]:
+    """``(x, confidence, flipped)`` with the input's own values and its confidence relabelled as ``agreed`` says."""
     conf = None if confidence is None else relabel(to_numpy(confidence, name="confidence"), agreed.flipped,
                                                    skeleton, agreed.groups)
     return relabel(x, agreed.flipped, skeleton, agreed.groups), conf, agreed.flipped
@@ -249,9 +248,7 @@ def agree_camera_poses(keypoints: np.ndarray, skeleton: Any, confidence: Any, ca
     agreed = agree_cameras(x if real.all() else np.where(real[..., None], x, np.nan), cameras, skeleton, confidence)
     if not agreed.flipped.any():
         return keypoints, confidence, agreed.flipped
-    conf = None if confidence is None else relabel(to_numpy(confidence, name="confidence"), agreed.flipped,
-                                                   skeleton, agreed.groups)
-    return relabel(x, agreed.flipped, skeleton, agreed.groups), conf, agreed.flipped
+    return _relabelled(x, confidence, agreed, skeleton)
 
 
 #: a view this many times further from the other views than they are from theirs is named in a warning
@@ -272,11 +269,9 @@ def _warn_of_a_stranger(x: np.ndarray, table: dict) -> None:
     for p in range(P):
         ref = _median(x[:, [q for q in range(P) if q != p]])
         d = np.linalg.norm(x[:, p] - ref, axis=-1)
-        for pairs in table.values():
-            left, right = np.asarray(pairs)[:, 0], np.asarray(pairs)[:, 1]
-            swap = (np.linalg.norm(x[:, p, left] - ref[:, right], axis=-1)
-                    + np.linalg.norm(x[:, p, right] - ref[:, left], axis=-1))
-            d[:, left] = d[:, right] = np.fmin(0.5 * (d[:, left] + d[:, right]), 0.5 * swap)
+        for pairs in map(np.asarray, table.values()):
+            same, swap = _pair_distances(x[:, p], ref, pairs)
+            d[:, pairs[:, 0]] = d[:, pairs[:, 1]] = np.fmin(0.5 * same.sum(0), 0.5 * swap.sum(0))
         if np.isfinite(d).any():
             far[p] = np.nanmedian(d)
     for p in range(P):
@@ -296,14 +291,21 @@ def _median(v: np.ndarray) -> np.ndarray:
         return np.nanmedian(v, axis=1)
 
 
+def _pair_distances(own: np.ndarray, ref: np.ndarray, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(same, swap)``, each ``(2, T, n)``: the distances of a view's left and right joints of ``pairs`` (``own``
+    and ``ref`` ``(T, J, D)``) to ``ref``'s joints of the same label and to their partners'."""
+    left, right = own[:, pairs[:, 0]], own[:, pairs[:, 1]]  # (T, n, D)
+    ref_l, ref_r = ref[:, pairs[:, 0]], ref[:, pairs[:, 1]]
+    same = np.stack([np.linalg.norm(left - ref_l, axis=-1), np.linalg.norm(right - ref_r, axis=-1)])
+    swap = np.stack([np.linalg.norm(left - ref_r, axis=-1), np.linalg.norm(right - ref_l, axis=-1)])
+    return same, swap
+
+
 def _decide_view(own: np.ndarray, ref: np.ndarray, weight: np.ndarray, pairs: np.ndarray, switch_cost: float,
                  flip_cost: float, cap: float, least: float) -> tuple[np.ndarray, float]:
     """``(T,)`` True where a view's group (``pairs``) is to be exchanged to agree with ``ref`` (``own`` and ``ref``
     ``(T, J, D)``, ``weight`` ``(T, J)``), and how much lower that labelling's cost is than keeping its labels."""
-    left, right = own[:, pairs[:, 0]], own[:, pairs[:, 1]]  # (T, n, D)
-    ref_l, ref_r = ref[:, pairs[:, 0]], ref[:, pairs[:, 1]]
-    same = np.stack([np.linalg.norm(left - ref_l, axis=-1), np.linalg.norm(right - ref_r, axis=-1)])  # (2, T, n)
-    swap = np.stack([np.linalg.norm(left - ref_r, axis=-1), np.linalg.norm(right - ref_l, axis=-1)])
+    same, swap = _pair_distances(own, ref, pairs)  # (2, T, n)
     w = np.minimum(weight[:, pairs[:, 0]], weight[:, pairs[:, 1]])  # (T, n)
     both = np.isfinite(same).all(0) & np.isfinite(swap).all(0) & (w > 0)  # each pair here and there
     if not both.any():
