@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import synsp
-from synsp.calibration import check_cameras, project, triangulate, undistort
+from synsp.calibration import check_cameras, distort, project, triangulate, undistort
 from synsp.data.cameras import random_camera
 from synsp.data.cameras import project as to_pixels
 from synsp.data.positions import split_positions
@@ -68,6 +68,68 @@ def test_points_are_undistorted_triangulated_and_projected_back():
     assert np.isnan(triangulate(seen, one, cams["R"], cams["t"])).all()
 
 
+def test_fisheye_cameras_undistort_by_their_own_model():
+    """OpenCV's fisheye model draws a point at angle theta from the axis at radius theta (1 + k1 theta^2 + ... + k4
+    theta^8): without coefficients a point 45 degrees off the axis lies pi / 4 from the centre and goes back to
+    radius 1; with GoPro-like coefficients points up to 80 degrees off the axis go back to where they were; a radius
+    no angle below 90 degrees reaches is NaN, not a point on the wrong side."""
+    K = np.array([[600.0, 0.0, 960.0], [0.0, 600.0, 540.0], [0.0, 0.0, 1.0]])
+    none = np.zeros(5)
+    np.testing.assert_allclose(undistort(np.array([960 + 600 * np.pi / 4, 540.0]), K, none, fisheye=True),
+                               [1.0, 0.0], atol=1e-12)
+    k = np.array([-0.02, 0.01, -0.004, 0.0005, 0.0])
+    rng = np.random.default_rng(3)
+    theta, phi = rng.uniform(0, np.radians(80), 500), rng.uniform(-np.pi, np.pi, 500)
+    points = np.tan(theta)[:, None] * np.stack([np.cos(phi), np.sin(phi)], -1)
+    theta_d = theta * (1 + k[0] * theta ** 2 + k[1] * theta ** 4 + k[2] * theta ** 6 + k[3] * theta ** 8)
+    px = K[:2, 2] + 600 * theta_d[:, None] * np.stack([np.cos(phi), np.sin(phi)], -1)
+    np.testing.assert_allclose(undistort(px, K, k, fisheye=True), points, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(distort(points, K, k, fisheye=True), px, atol=1e-8)
+    assert np.isnan(undistort(np.array([960 + 600 * 3.0, 540.0]), K, none, fisheye=True)).all()  # beyond 90 degrees
+    pin = np.array([-0.1, 0.02, 0.001, -0.002, 0.01])
+    np.testing.assert_allclose(undistort(distort(points[:50] * 0.3, K, pin), K, pin), points[:50] * 0.3, atol=1e-9)
+
+
+def test_fisheye_cameras_agree_on_labels_as_pinhole_ones():
+    """Five cameras of which two are wide-angle fisheye lenses close to the person (their pixels drawn by the fisheye
+    model, up to about 50 degrees off the axis): a fisheye camera labelled the wrong way round throughout and a pinhole
+    camera's arms over half the take are relabelled as among pinhole cameras; triangulated with each camera's own
+    model, the joints are half as far from the truth as when the fisheye pixels are read as pinhole ones."""
+    gt = _truth(7)
+    rng = np.random.default_rng(70)
+    centre = gt.reshape(-1, 3).mean(0)
+    radius = float(np.linalg.norm(gt.reshape(-1, 3) - centre, axis=-1).max())
+    k = np.array([-0.03, 0.01, -0.002, 0.0003, 0.0])
+    fisheye = np.array([True, False, True, False, False])
+    K, R, t, px = [], [], [], []
+    for c in range(5):
+        cam = random_camera(rng, centre, radius=radius, yaw_deg=(72 * c, 72 * c + 30), image_sizes=[(1920, 1080)],
+                            **(dict(focal=(350.0, 350.0), distance=(0.5, 0.6)) if fisheye[c] else {}))
+        K.append([[cam.focal[0], 0, cam.principal[0]], [0, cam.focal[1], cam.principal[1]], [0, 0, 1]])
+        R.append(cam.R)
+        t.append(cam.t)
+        px.append(distort(project(gt, cam.R, cam.t), np.array(K[-1]), k if fisheye[c] else np.zeros(5), fisheye[c]))
+    cams = dict(K=np.array(K), R=np.array(R), t=np.array(t), dist=np.where(fisheye[:, None], k, 0.0), fisheye=fisheye)
+    px = np.stack(px, 1) + rng.normal(0.0, 2.0, (len(gt), 5, 17, 2))
+    wide = np.degrees(np.arctan(np.linalg.norm(undistort(px[:, 0], cams["K"][0], k, fisheye=True), axis=-1)))
+    assert 40 < wide.max() < 80
+    mask = np.zeros(px.shape[:2] + (len(NAMES),), dtype=bool)
+    mask[:, 0] = True
+    mask[len(px) // 2:, 3, NAMES.index("arms")] = True
+    got = agree_cameras(relabel(px, mask, "h36m17", NAMES), cams, "h36m17")
+    assert (got.flipped == mask).mean() > 0.995
+
+    def error(lens):  # mean distance of the triangulated joints to the truth
+        seen = np.stack([undistort(px[:, c], cams["K"][c], cams["dist"][c], fisheye=lens[c]) for c in range(5)], 1)
+        return np.linalg.norm(triangulate(seen, np.ones(seen.shape[:-1]), cams["R"], cams["t"]) - gt, axis=-1).mean()
+
+    assert error(fisheye) < 0.6 * error(np.zeros(5, dtype=bool))
+    with pytest.raises(SynspInputError, match="4"):
+        check_cameras({**cams, "dist": np.ones((5, 5))})
+    with pytest.raises(SynspInputError, match="fisheye"):
+        check_cameras({**cams, "fisheye": np.array([0.5] * 5)})
+
+
 def test_a_camera_labelled_the_wrong_way_round_throughout_is_relabelled_and_agreeing_cameras_are_left_alone():
     """Five cameras around a test clip: one camera's labels exchanged for the whole take (invisible to its own
     motion) and a second camera's arms over half of it are given back (three cameras against two there); where
@@ -124,8 +186,9 @@ def test_real_cameras_the_person_seen_from_behind_comes_closer_to_the_other_mode
 
 def test_calibration_files_toml_and_npz_and_their_mistakes(tmp_path):
     """A Pose2Sim / anipose TOML (Rodrigues rotations, 4 distortions) reads as the npz it was written from; a file
-    that lacks a key, a fisheye camera, broken TOML, another extension or camera arrays of the wrong shape are each
-    one clear error."""
+    that lacks a key, a fisheye camera with 5 distortions, a fisheye flag that is not true or false, broken TOML,
+    another extension or camera arrays of the wrong shape are each one clear error; a fisheye camera with its 4
+    coefficients is read as one."""
     from synsp.geometry import matrix_to_axis_angle
 
     cams = read_cameras(POSE2SIM / "cameras.npz")
@@ -144,8 +207,13 @@ def test_calibration_files_toml_and_npz_and_their_mistakes(tmp_path):
         np.testing.assert_allclose(got[key], cams[key], atol=1e-9)
     np.testing.assert_allclose(got["dist"][:, :4], cams["dist"][:, :4])
     assert list(got["names"]) == ["cam1", "cam2", "cam3", "cam4"]
+    fish = "\n".join(lines).replace("fisheye = false", "fisheye = true", 1)
+    (tmp_path / "fish.toml").write_text(fish)
+    assert list(read_cameras(tmp_path / "fish.toml")["fisheye"]) == [True, False, False, False]
+    five = "distortions = [0.0, 0.0, 0.0, 0.0, 0.0]"
     bad = {"lacks.toml": "\n".join(x for x in lines if not x.startswith("rotation")),
-           "fisheye.toml": "\n".join(lines).replace("fisheye = false", "fisheye = true"),
+           "fisheye.toml": "\n".join(x if not x.startswith("distortions") else five for x in fish.split("\n")),
+           "flag.toml": "\n".join(lines).replace("fisheye = false", 'fisheye = "yes"', 1),
            "broken.toml": "[cam_01\nmatrix = ",
            "cams.json": "{}"}
     for name, text in bad.items():

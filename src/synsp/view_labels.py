@@ -111,7 +111,8 @@ def agree_cameras(keypoints: Any, cameras: Any, skeleton: Any, confidence: Any =
     if C < 3 or T == 0 or not names:
         return ViewAgreement(x, np.zeros((T, C, len(names)), dtype=bool), names)
     seen, weight = _usable(x, confidence, min_confidence)
-    cur = np.stack([undistort(seen[:, c], cams["K"][c], cams["dist"][c]) for c in range(C)], 1)
+    cur = np.stack([undistort(seen[:, c], cams["K"][c], cams["dist"][c], fisheye=cams["fisheye"][c])
+                    for c in range(C)], 1)
     size = np.array([size_of(cur[:, c]) for c in range(C)])  # the person's size in each camera (normalised)
     away = _elsewhere(cur, cams, table, size)  # (T, C)
     for c in np.flatnonzero(away.mean(0) > 0.5):

@@ -3,10 +3,11 @@
 * ``.toml`` (Pose2Sim's ``Calib*.toml``, anipose's ``calibration.toml``): one table per camera (``[cam_01]``, ...;
   tables without ``matrix`` such as ``[metadata]`` are skipped), in file order, each with ``matrix`` (3 x 3
   intrinsics, pixels), ``distortions`` (4 or 5: OpenCV's ``k1, k2, p1, p2[, k3]``), ``rotation`` (world to camera,
-  a Rodrigues vector) and ``translation`` (world to camera, the calibration's unit).  Fisheye cameras
-  (``fisheye = true``) are refused: their distortion model is another one.
-* ``.npz``: ``K`` ``(C, 3, 3)``, ``R`` ``(C, 3, 3)``, ``t`` ``(C, 3)``, optionally ``dist`` ``(C, 4|5)`` and
-  ``names`` (``benchmarks/data/pose2sim/cameras.npz`` is one); read without pickle.
+  a Rodrigues vector) and ``translation`` (world to camera, the calibration's unit).  A camera with ``fisheye =
+  true`` (anipose's fisheye cameras, GoPro-like lenses) follows OpenCV's fisheye model, its ``distortions`` the 4
+  coefficients ``k1, k2, k3, k4``.
+* ``.npz``: ``K`` ``(C, 3, 3)``, ``R`` ``(C, 3, 3)``, ``t`` ``(C, 3)``, optionally ``dist`` ``(C, 4|5)``,
+  ``fisheye`` ``(C,)`` and ``names`` (``benchmarks/data/pose2sim/cameras.npz`` is one); read without pickle.
 
 The order of the cameras is the order of the views they calibrate.
 """
@@ -38,7 +39,7 @@ def read_cameras(path: str | os.PathLike) -> dict[str, np.ndarray]:
             cams = _read_toml(p)
         elif suffix == ".npz":
             data = read_npz(p)
-            cams = {k: data[k] for k in ("K", "R", "t", "dist", "names") if k in data}
+            cams = {k: data[k] for k in ("K", "R", "t", "dist", "fisheye", "names") if k in data}
         else:
             raise SynspInputError(f"{p}: a camera calibration is a Pose2Sim / anipose .toml or an .npz with K, R, t")
         names = cams.pop("names", None)
@@ -62,13 +63,14 @@ def _read_toml(path: Path) -> dict:
     if not tables:
         raise SynspInputError(f"{path}: no camera table with a 'matrix' (expected [cam_01] tables as Pose2Sim and "
                               f"anipose write them)")
-    out: dict[str, list] = {"K": [], "R": [], "t": [], "dist": [], "names": []}
+    out: dict[str, list] = {"K": [], "R": [], "t": [], "dist": [], "fisheye": [], "names": []}
     for name, t in tables:
         missing = [k for k in ("matrix", "distortions", "rotation", "translation") if k not in t]
         if missing:
             raise SynspInputError(f"{path}: [{name}] lacks {', '.join(missing)}")
-        if t.get("fisheye", False):
-            raise SynspInputError(f"{path}: [{name}] is a fisheye camera; only OpenCV's pinhole model is supported")
+        fisheye = t.get("fisheye", False)
+        if not isinstance(fisheye, bool):
+            raise SynspInputError(f"{path}: [{name}] fisheye = {fisheye!r}; expected true or false")
         try:
             rvec = np.asarray(t["rotation"], dtype=np.float64)
             dist = np.asarray(t["distortions"], dtype=np.float64)
@@ -76,11 +78,14 @@ def _read_toml(path: Path) -> dict:
             out["t"].append(np.asarray(t["translation"], dtype=np.float64))
         except (TypeError, ValueError):
             raise SynspInputError(f"{path}: [{name}] has values that are not numbers") from None
-        if rvec.shape != (3,) or dist.shape not in ((4,), (5,)):
+        if rvec.shape != (3,) or dist.shape not in (((4,),) if fisheye else ((4,), (5,))):
             raise SynspInputError(f"{path}: [{name}] rotation has shape {rvec.shape} and distortions {dist.shape}; "
-                                  f"expected a Rodrigues vector (3) and 4 or 5 coefficients")
+                                  f"expected a Rodrigues vector (3) and "
+                                  + ("4 coefficients (a fisheye camera: k1, k2, k3, k4)" if fisheye else
+                                     "4 or 5 coefficients (k1, k2, p1, p2[, k3])"))
         out["R"].append(np.asarray(axis_angle_to_matrix(rvec), dtype=np.float64))
         out["dist"].append(np.pad(dist, (0, 5 - len(dist))))
+        out["fisheye"].append(fisheye)
         out["names"].append(str(t.get("name", name)))
     shapes = {k: {np.shape(v) for v in vals} for k, vals in out.items() if k != "names"}
     if any(len(s) > 1 for s in shapes.values()):
