@@ -21,7 +21,9 @@ pixels over the 33 landmarks and over the 12 body joints (shoulders to ankles); 
 the refined body joints' second difference (px / frame^2), against the input's.
 
 ``--world``: the models' metric 3D landmarks instead (MediaPipe's hip-centred world landmarks, metres), refined
-as 3D joints; distances in mm.
+as 3D joints; distances in mm, and the refined frames whose shoulders face against the hips (the cosine between
+the two left-to-right lines below 0; never on motion capture) counted.  ``--twist-cost 0``: the 3D repair without
+its cost on such relabellings (``synsp.repair.TWIST_COST``, 10; 0 until 2026-12-05).
 
 ``--consensus 0.05,1``: the left/right repair alone, judged by the models' consensus: a model's limb group is
 inverted in a frame where it matches the other two models' labels exchanged (by a 1.2x margin of summed
@@ -37,7 +39,7 @@ frames of delay) instead of the offline one.
 README), data the repair's parameters were not chosen on.
 
 Run:  python benchmarks/real_agreement.py [--methods input,butterworth,kalman-rts,default] [--no-repair] [--world]
-      [--scores | --scores-missing] [--rounds 1] [--data benchmarks/data/pose2sim]
+      [--scores | --scores-missing] [--rounds 1] [--twist-cost 0] [--data benchmarks/data/pose2sim]
       python benchmarks/real_agreement.py --consensus 0.05,0.3,1,4 [--world] [--online 30]
       [--flip-cost 0.05]  (the repair's 2D prior per relabelled frame; 0.05 was its value until 2026-12-05)
 """
@@ -92,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="the visibility as the confidence of synsp.refine: points below 0.3 missing and filled")
     parser.add_argument("--flip-cost", type=float, default=None,
                         help="the repair's prior per relabelled frame in 2D (synsp.repair.FLIP_COST_2D) instead")
+    parser.add_argument("--twist-cost", type=float, default=None,
+                        help="the 3D repair's cost on a body relabelled into a twist (synsp.repair.TWIST_COST) instead")
     parser.add_argument("--world", action="store_true", help="the metric 3D world landmarks (mm) instead of pixels")
     parser.add_argument("--consensus", default=None,
                         help="comma-separated priors: the repair alone against the models' consensus labels")
@@ -114,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         synsp.repair.FLIP_COST_2D = args.flip_cost
     if args.rounds is not None:
         synsp.repair.ROUNDS_2D = args.rounds
+    if args.twist_cost is not None:
+        synsp.repair.TWIST_COST = args.twist_cost
 
     paths = []
     for p in args.data or [Path(synsp.__file__).parent / "data" / "embedded" / "sports2d_blazepose3.npz"]:
@@ -126,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
           + (" --world" if args.world else "") + (f" --consensus {args.consensus}" if args.consensus else "")
           + (f" --online {args.online}" if args.online is not None else "")
           + (f" --rounds {args.rounds}" if args.rounds is not None else "")
+          + (f" --twist-cost {args.twist_cost:g}" if args.twist_cost is not None else "")
           + (" --data " + " ".join(_shown(p) for p in args.data) if args.data else ""))
     videos = []  # per file: (raw, scores, segments, fps)
     unit, scale = ("mm", 1000.0) if args.world else ("px", 1.0)  # the world landmarks: refined in metres, in mm
@@ -145,11 +152,12 @@ def main(argv: list[str] | None = None) -> int:
     print()
     if args.consensus:
         return _consensus(videos, [float(v) for v in args.consensus.split(",")], args.world, args.online)
+    twisted = "| frames twisted (shoulders against hips) " if args.world else ""
     print(f"| method | 33 landmarks: distance to another model's raw output ({unit}) | 12 body joints ({unit}) | "
-          f"body Accel ({unit}/frame^2) |")
-    print("|---|---|---|---|")
+          f"body Accel ({unit}/frame^2) {twisted}|")
+    print("|---|---|---|---|" + ("---|" if args.world else ""))
     for method in args.methods.split(","):
-        every, body, accel = [], [], []
+        every, body, accel, turned, frames = [], [], [], 0, 0
         for raw, scores, segs, fps in videos:
             for a in MODELS:
                 for (start, stop) in segs:
@@ -159,13 +167,14 @@ def main(argv: list[str] | None = None) -> int:
                     y = refined(x, method, fps, repair=not args.no_repair and not args.scores,
                                 confidence=conf if args.scores_missing else None)
                     accel.append(scale * np.linalg.norm(np.diff(y[:, BODY], 2, axis=0), axis=-1).ravel())
+                    turned, frames = turned + int((_twist(y) < 0).sum()), frames + len(y)
                     for b in MODELS:
                         if b != a:
                             d = scale * np.linalg.norm(y - raw[b][start:stop], axis=-1)
                             every.append(d.ravel())
                             body.append(d[:, BODY].ravel())
         print(f"| {method} | {np.mean(np.concatenate(every)):.2f} | {np.mean(np.concatenate(body)):.2f} | "
-              f"{np.mean(np.concatenate(accel)):.2f} |")
+              f"{np.mean(np.concatenate(accel)):.2f} |" + (f" {turned} of {frames} |" if args.world else ""))
     return 0
 
 
@@ -176,6 +185,15 @@ def refined(x, method: str, fps: float, **kw):
 
     return x if method == "input" else synsp.refine(x, model=None if method == "default" else method, fps=fps,
                                                     skeleton="mediapipe33", **kw)
+
+
+def _twist(y):
+    """``(T,)``: the cosine between the hips' and the shoulders' left-to-right lines (MediaPipe's 23-24, 11-12), below
+    0 in a body whose shoulders face against its hips (on motion capture it is at least 0.45)."""
+    import numpy as np
+
+    s, h = y[:, 11] - y[:, 12], y[:, 23] - y[:, 24]
+    return (s * h).sum(-1) / (np.linalg.norm(s, axis=-1) * np.linalg.norm(h, axis=-1))
 
 
 def _shown(path: Path) -> str:

@@ -11,8 +11,9 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 def _table_rows(out: str) -> dict[str, list[float]]:
-    """A printed markdown table's rows: first cell -> the other cells as numbers (the header row left out)."""
-    return {line.split("|")[1].strip(): [float(c) for c in line.split("|")[2:-1]]
+    """A printed markdown table's rows: first cell -> the other cells as numbers (the header row left out; a cell
+    ``n of m`` gives n)."""
+    return {line.split("|")[1].strip(): [float(c.split(" of ")[0]) for c in line.split("|")[2:-1]]
             for line in out.splitlines() if line.startswith("| ") and not line.startswith("| method")}
 
 
@@ -409,6 +410,8 @@ def test_real_agreement_three_blazepose_models_judge_the_repair(capsys, monkeypa
 
     default = synsp.repair.FLIP_COST_2D
     monkeypatch.setattr(synsp.repair, "FLIP_COST_2D", default)  # --flip-cost sets it
+    twist = synsp.repair.TWIST_COST
+    monkeypatch.setattr(synsp.repair, "TWIST_COST", twist)  # --twist-cost too
     out = _run("real_agreement.py", ["--methods", "input,butterworth"], capsys)
     assert "reproduce: python benchmarks/real_agreement.py --methods input,butterworth" in out
     assert "189 frames at 30 fps in 2 segments" in out
@@ -421,6 +424,13 @@ def test_real_agreement_three_blazepose_models_judge_the_repair(capsys, monkeypa
     out = _run("real_agreement.py", ["--methods", "input,butterworth", "--world", "--no-repair"], capsys)
     rows = _table_rows(out)  # the metric 3D landmarks, mm
     assert "--no-repair --world" in out and 100 < rows["input"][1] < 140 and rows["butterworth"][1] < rows["input"][1]
+    # the 3D repair gives no body whose shoulders face against its hips that the input did not have; without the
+    # twist cost it gave 16 (frames of the three models' tracks, refined)
+    for cost, most in ((f"{twist:g}", rows["input"][3]), ("0", None)):
+        out = _run("real_agreement.py", ["--methods", "input,butterworth", "--world", "--twist-cost", cost], capsys)
+        twisted = _table_rows(out)["butterworth"][3]
+        assert twisted <= most if most is not None else twisted > 10
+    synsp.repair.TWIST_COST = twist
     synsp.repair.FLIP_COST_2D = default
     out = _run("real_agreement.py", ["--consensus", f"0.05,{default:g}"], capsys)  # the repair against the consensus
     cells = _counts(out)

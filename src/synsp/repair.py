@@ -54,7 +54,15 @@ pairs ``(s_{t-1}, s_t)``, 4 states, so the prediction is exact second order):
   labellings that explain the motion equally well (a global exchange of the whole track is
   invisible to motion), the one that agrees with the input on most frames wins, and a long stretch
   of well separated limbs is not relabelled because of a few ambiguous frames at its ends.  On
-  clean input nothing is relabelled.
+  clean input nothing is relabelled;
+* anatomy (3D, skeletons with shoulders and hips named): relabelling the arms or the legs alone turns the
+  shoulders' left-to-right line against the hips'; where the two point the same way (their cosine, at least
+  0.45 in every frame of the corpus's motion capture) that costs up to :data:`TWIST_COST` per frame (all of it
+  from a cosine of :data:`TWIST_FULL`), nothing where the input is already twisted.  A monocular 3D estimator's
+  jumps otherwise bought such bodies: on MediaPipe's world landmarks the repair left 84 frames of 2,862 with
+  the shoulders facing against the hips where the input had 5 (8 with the cost), among them the lite model's
+  correctly labelled arms over frames 40-52 of the ``synsp demo`` video (docs/results.md, *The 3D twist*).  Not
+  in 2D, where a side view foreshortens both lines.
 
 Two passes: the whole body first (``whole_body``; arms and legs together, their costs summed, with
 ``body_move_cost``), then every group alone on the body's labelling.  A detector that takes a
@@ -102,8 +110,8 @@ from .skeletons import BODY_JOINTS, Skeleton, get_skeleton
 from .timeseries import second_difference
 from .validation import SynspInputError, absurd_joints, check_poses, to_numpy
 
-__all__ = ["FLIP_COST_2D", "FLIP_COST_3D", "GLITCH", "GROUPS", "LABEL_FREE_BOUND", "ROUNDS_2D", "ROUNDS_3D", "decided_pairs",
-           "default_flip_cost", "group_scales",
+__all__ = ["FLIP_COST_2D", "FLIP_COST_3D", "GLITCH", "GROUPS", "LABEL_FREE_BOUND", "ROUNDS_2D", "ROUNDS_3D",
+           "TWIST_COST", "TWIST_FULL", "decided_pairs", "default_flip_cost", "group_scales",
            "InversionRepair", "limb_groups", "OnlineRepair", "relabel", "repair_inversions", "repair_poses"]
 
 GROUPS = ("arms", "legs", "head", "other")
@@ -124,6 +132,12 @@ ROUNDS_3D = 1
 #: in a side view), so 2 binds only on tracks that flip: every simulated table of ``benchmarks/inversions.py`` is
 #: the same with and without it; the stream's repair of the Pose2Sim views undid 50 inversions instead of 30
 LABEL_FREE_BOUND = 2.0
+#: in 3D, the most a frame's relabelling of the arms or of the legs alone (not the whole body) costs where it would
+#: turn the shoulders' line against the hips' line (the module docstring, *Model*; None or 0: not used)
+TWIST_COST = 10.0
+#: the cosine between the hips' and the shoulders' left-to-right lines from which that relabelling costs all of
+#: :data:`TWIST_COST` (from 0 to it, a share; the corpus's 81,578 frames of motion capture: at least 0.45)
+TWIST_FULL = 0.5
 
 
 def default_flip_cost(flip_cost: float | None, dims: int) -> float:
@@ -179,6 +193,31 @@ def decided_pairs(skeleton: Any) -> dict[str, tuple[tuple[int, int], ...]]:
         return table
     table = {g: tuple(p for p in pairs if p[0] in body and p[1] in body) for g, pairs in table.items()}
     return {g: pairs for g, pairs in table.items() if pairs}
+
+
+def _twist_pairs(sk: Skeleton, cols: list[int] | None, evidence: dict) -> tuple[int, int, int, int] | None:
+    """The shoulders' and the hips' pairs (left shoulder, right shoulder, left hip, right hip), numbered as the
+    repair's deciding joints (``cols``, :func:`_decided_joints`), when the arms' and the legs' groups have them by
+    name, else None."""
+    found = {}
+    for group, word in (("arms", "shoulder"), ("legs", "hip")):
+        for a, b in evidence.get(group, ()):
+            if word in sk.joints[a if cols is None else cols[a]] and word not in found:
+                found[word] = (a, b)
+    return None if len(found) < 2 else (*found["shoulder"], *found["hip"])
+
+
+def _twist_costs(xs: np.ndarray, weight: np.ndarray, pairs: tuple[int, int, int, int]) -> np.ndarray:
+    """``(T,)``: what relabelling the arms or the legs alone costs in each frame of ``xs`` ``(T, J, 3)`` (NaN: not
+    usable): :data:`TWIST_COST` times the share of :data:`TWIST_FULL` that the cosine between the shoulders' and
+    the hips' left-to-right lines reaches (0 where it is negative: a body already twisted there), times the lowest
+    weight of the four joints; 0 where one is missing."""
+    ls, rs, lh, rh = pairs
+    s, h = xs[:, ls] - xs[:, rs], xs[:, lh] - xs[:, rh]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = (s * h).sum(-1) / (np.linalg.norm(s, axis=-1) * np.linalg.norm(h, axis=-1))
+    share = np.clip(np.nan_to_num(cos, nan=0.0) / TWIST_FULL, 0.0, 1.0)
+    return (TWIST_COST or 0.0) * share * weight[:, list(pairs)].min(-1)
 
 
 def _decided_joints(sk: Skeleton) -> tuple[list[int] | None, dict[str, tuple[tuple[int, int], ...]]]:
@@ -276,6 +315,7 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
     cols, evidence = _decided_joints(sk)
     evidence = {g: pairs for g, pairs in evidence.items() if g in table}
     names = tuple(evidence)
+    twist = _twist_pairs(sk, cols, evidence) if x.shape[-1] == 3 and TWIST_COST else None
     xe = x4 if cols is None else x4[:, :, cols]
     ce = conf if conf is None or cols is None else conf[:, :, cols]
     T, P, J, _ = xe.shape
@@ -296,7 +336,7 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
         for _ in range(rounds):  # each round from the labels of the one before, until one changes nothing
             states = _decide(xs, weight, names, sets, scales, switch_cost=switch_cost, flip_cost=flip_cost,
                              move_cost=move_cost, body_move_cost=body_move_cost, sigma=sigma, floor=floor, cap=cap,
-                             edge_cost=edge_cost, whole_body=whole_body, glitch=glitch) & seen
+                             edge_cost=edge_cost, whole_body=whole_body, glitch=glitch, twist=twist) & seen
             if not states.any():
                 break
             if last is not None and np.array_equal(states, last):
@@ -313,10 +353,12 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
 
 def _decide(xs: np.ndarray, weight: np.ndarray, names: tuple[str, ...], sets: list[np.ndarray], scales: Any, *,
             switch_cost: float, flip_cost: float, move_cost: float, body_move_cost: float, sigma: float, floor: float,
-            cap: float, edge_cost: float | None, whole_body: bool, glitch: float | None) -> np.ndarray:
+            cap: float, edge_cost: float | None, whole_body: bool, glitch: float | None,
+            twist: tuple[int, int, int, int] | None = None) -> np.ndarray:
     """One round of :func:`repair_inversions` over one person's track: ``(G, T)`` True where group ``names[k]``
     (its pairs ``sets[k]``, columns of ``xs`` ``(T, J, D)``, NaN where not usable, and of ``weight`` ``(T, J)``)
-    is to be relabelled, the whole-body pass first."""
+    is to be relabelled, the whole-body pass first (``twist``: the shoulders' and hips' pairs in 3D,
+    :func:`_twist_costs`)."""
     T = len(xs)
     edge = 3 * switch_cost if edge_cost is None else edge_cost
     costs, seps = [], []
@@ -327,10 +369,12 @@ def _decide(xs: np.ndarray, weight: np.ndarray, names: tuple[str, ...], sets: li
         sep = _rho(xs[:, pairs[:, 0]] - xs[:, pairs[:, 1]], scale, cap)
         seps.append(2 * (sep * np.minimum(weight[:, pairs[:, 0]], weight[:, pairs[:, 1]])).sum(-1))
 
-    def solve(costs: list[np.ndarray], seps: list[np.ndarray], move_cost: float, groups: int = 1) -> np.ndarray:
+    def solve(costs: list[np.ndarray], seps: list[np.ndarray], move_cost: float, groups: int = 1,
+              extra: list | None = None) -> np.ndarray:
         trans, init = [], []
-        for cost, sep in zip(costs, seps):
-            tr, i0 = _pair_state_transitions(cost, switch_cost, flip_cost + move_cost * sep, groups * edge)
+        for k, (cost, sep) in enumerate(zip(costs, seps)):
+            flip = flip_cost + move_cost * sep + (0.0 if extra is None else extra[k])
+            tr, i0 = _pair_state_transitions(cost, switch_cost, flip, groups * edge)
             trans.append(tr)
             init.append(i0)
         return (viterbi_paths(np.stack(init), np.stack(trans)) % 2).astype(bool)  # (sets, T)
@@ -347,7 +391,11 @@ def _decide(xs: np.ndarray, weight: np.ndarray, names: tuple[str, ...], sets: li
         whole = solve([costs[limbs[0]] + costs[limbs[1]]], [seps[limbs[0]] + seps[limbs[1]]], body_move_cost,
                       len(limbs))[0]
         costs = [_relative_to(c, whole) for c in costs]
-    return solve(costs, seps, move_cost) ^ whole
+    extra = None
+    if twist is not None:  # the arms or the legs alone against the other (a whole body's relabelling keeps it)
+        tw = _twist_costs(xs, weight, twist)
+        extra = [tw if g in ("arms", "legs") else 0.0 for g in names]
+    return solve(costs, seps, move_cost, extra=extra) ^ whole
 
 
 def _swap(values: np.ndarray, states: np.ndarray, sets: list[np.ndarray]) -> np.ndarray:
@@ -752,7 +800,7 @@ class OnlineRepair:
     BlazePose models' consensus (``python benchmarks/real_agreement.py --consensus 0.05,1 --online 30``) it
     exchanged 23 of 1,074 correct group-frames against 173 and undid 47 of 70 inversions against 45.  In 3D
     likewise (:data:`FLIP_COST_3D`, 0.5): on MediaPipe's world landmarks 0.05 exchanged 94 of 978 correct
-    group-frames online (``--world --online 30``), 0.5 one.
+    group-frames online (``--world --online 30``), 0.5 one; with :data:`TWIST_COST` 41 and none.
     """
 
     def __init__(self, skeleton: Any, delay: int = 30, *, switch_cost: float = 10.0, flip_cost: float | None = None,
@@ -783,6 +831,11 @@ class OnlineRepair:
         self._jrows = np.concatenate([self._group_of, self._group_of])  # of each joint of _sides
         self._body = (self.groups.index("arms"), self.groups.index("legs")) if (
             whole_body and "arms" in table and "legs" in table) else None
+        # in 3D: the shoulders' and hips' pairs among all pairs, and the groups their twist cost falls on
+        twist = _twist_pairs(sk, None, table) if TWIST_COST else None
+        at = {tuple(p): i for i, p in enumerate(zip(self._left, self._right))}
+        self._twist = None if twist is None else [at[twist[:2]], at[twist[2:]]]
+        self._twisted = np.array([g in ("arms", "legs") for g in self.groups], dtype=np.float64)
         # None: by the first frame's dimension (default_flip_cost), as offline
         self.switch_cost, self.flip_cost, self.move_cost = switch_cost, flip_cost, move_cost
         self.body_move_cost, self.sigma, self.floor, self.cap = body_move_cost, sigma, floor, cap
@@ -951,6 +1004,10 @@ class OnlineRepair:
         sep = _rho(delta, per_pair, self.cap) * wmin
         seps = np.array([2 * sep[s].sum(-1) for s in self._slices])
         flip = self.flip_cost + self.move_cost * seps  # relabelling the frame, per group
+        if self._twist is not None and X.shape[-1] == 3:  # the arms or the legs alone against the other, as offline
+            pts = X[:, self._twist].transpose(1, 0, 2).reshape(1, 4, -1).astype(np.float64)  # the four joints
+            weights = W[:, self._twist].T.reshape(1, 4)
+            flip = flip + self._twisted * _twist_costs(pts, weights, (0, 1, 2, 3))[0]
         if self._costed == 0:
             self._F = np.full(X.shape, np.nan, dtype=np.float32)
             self._age = np.zeros(ok.shape, dtype=np.int64)
