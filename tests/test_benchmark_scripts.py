@@ -515,3 +515,15 @@ def test_view_labels_benchmark_on_real_cameras_mends_the_view_from_behind_and_le
         else:
             assert after == before and relabelled == "0 / 0 / 0 / 0"
         assert ("camera at index 2" in said) == (key[0] == "multi_person")
+
+
+def test_stream_identities_gives_exchanged_ids_back_as_offline(capsys):
+    # two people crossing, their tracker ids exchanged: the stream's identity repair gives every exchanged
+    # person-frame back, as the offline repair does, and its refined tracks follow the people
+    out = _run("stream_identities.py", ["--frames", "300", "--cases", "3d"], capsys)
+    assert "reproduce: python benchmarks/stream_identities.py --frames 300 --cases 3d" in out
+    row = next(line for line in out.splitlines() if line.startswith("| 3D"))
+    cells = [c.strip() for c in row.split("|")[1:-1]]
+    assert cells[2].startswith("100.0 % / 100.0 %") and cells[3].startswith("0 / 0")
+    without, with_ = (float(v) for v in cells[4].split(" mm")[0].split(" / "))
+    assert with_ < 150 and without > 5 * with_

@@ -480,3 +480,73 @@ def test_a_stream_of_mediapipe_visibility_refines_hidden_landmarks_instead_of_ho
     np.testing.assert_allclose(run(visibility=True), without, atol=1e-9)  # nothing missing, repair off
     held = run()  # as confidences: the wrist holds frame 9 for 20 frames
     assert np.abs(held[12:28, 15] - x[12:28, 15]).mean() > 3 * np.abs(without[12:28, 15] - x[12:28, 15]).mean()
+
+
+def _crossing(seed: int, noise: str | None = "3dpw-spin-like"):
+    """Two test-split people passing each other four times, their tracker ids exchanged at each crossing and the
+    one behind absent for 6 frames there (synsp.label_errors.simulate_crossing), h36m17 metres."""
+    from synsp.data.positions import split_positions
+    from synsp.label_errors import simulate_crossing
+
+    clips = [gt for gt, _ in split_positions("h36m17", "test", "3d") if len(gt) >= 300]
+    return simulate_crossing(clips[seed], clips[seed + 1], "h36m17", crossings=4, absent=6, noise=noise, seed=seed)
+
+
+def _frames_of(poses: np.ndarray) -> list[dict]:
+    """Per frame time: {tracker id: pose} of the slots present (a tracker gives no detection for an absent person)."""
+    return [{k: x[k] for k in range(x.shape[0]) if np.isfinite(x[k]).any()} for x in poses]
+
+
+def test_online_identities_are_the_offline_ones_with_the_same_unit():
+    """The stream's identity repair decides each frame from the frames before it, as the offline repair of a pose
+    file's tracks does: with the same unit, every detection goes to the same person; a person's id is the tracker
+    id they were first seen under, and every exchanged frame is given back."""
+    from synsp.identity import OnlineIdentities, repair_track_identities
+    from synsp.metrics import size_of
+
+    for seed in (0, 3):
+        cr = _crossing(seed)
+        frames = _frames_of(cr.poses)
+        tracks = []
+        for k in range(2):
+            times = np.array([t for t, f in enumerate(frames) if k in f])
+            tracks.append((times, cr.poses[times, k], None))
+        scale = 0.05 * float(np.median([size_of(x) for _, x, _ in tracks]))
+        offline = repair_track_identities(tracks)
+        online = OnlineIdentities(scale=scale)
+        got = [online.assign(t, f) for t, f in enumerate(frames)]
+        for k, (times, _, _) in enumerate(tracks):
+            assert [g[k] for g, t in zip(got, range(len(frames))) if k in frames[t]] == offline.owner[k].tolist()
+        person0 = np.array([next((k for k, p in g.items() if p == 0), -1) for g in got])  # the slot person 0 is in
+        truth = np.where(cr.swapped, 1, 0)
+        seen = person0 >= 0
+        assert (person0[seen] == truth[seen]).mean() > 0.99 and cr.swapped.sum() > 100
+
+
+def test_a_stream_with_identities_follows_each_person_through_exchanged_ids():
+    """Stream(identities=True): refined tracks that follow each person where the tracker exchanged their ids (the
+    stream without it refines tracks that jump from one person to the other); push is refused (it sees one
+    person at a time)."""
+    cr = _crossing(1)
+    frames = _frames_of(cr.poses)
+
+    def run(identities):
+        stream = Stream("synsp-universal-w8", identities=identities)
+        out: dict = {0: [], 1: []}
+        for t, f in enumerate(frames):
+            for pid, got in stream.step(f, time=t).items():
+                out[pid] += list(zip(got.times, got))
+        for pid, got in stream.flush().items():
+            out[pid] += list(zip(got.times, got))
+        error = []
+        for pid in (0, 1):
+            for t, y in out[pid]:
+                error.append(np.linalg.norm(y - cr.truth[t, pid], axis=-1).mean())
+        return np.mean(error)
+
+    followed, jumping = run(True), run(False)
+    assert followed < 0.2 and jumping > 3 * followed
+    with pytest.raises(SynspInputError, match="step"):
+        Stream("synsp-universal-w8", identities=True).push(np.zeros((17, 3)))
+    with pytest.raises(SynspInputError, match="True or False"):
+        Stream("synsp-universal-w8", identities="yes")

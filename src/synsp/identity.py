@@ -36,6 +36,7 @@ a file of hundreds of short tracks costs what its few people present at a time c
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -43,7 +44,8 @@ import numpy as np
 from .metrics import size_of
 from .validation import SynspInputError, absurd_joints, check_poses, to_numpy
 
-__all__ = ["IdentityRepair", "repair_identities", "reorder", "TrackIdentities", "repair_track_identities"]
+__all__ = ["IdentityRepair", "repair_identities", "reorder", "TrackIdentities", "repair_track_identities",
+           "OnlineIdentities"]
 
 
 class IdentityRepair(NamedTuple):
@@ -106,15 +108,9 @@ def repair_identities(poses: Any, confidence: Any = None, *, sigma: float = 0.05
             continue
         obs = xs[t]
         here = present[t]
-        cost = np.empty((P, P))
-        for k in range(P):
-            cost[k] = _costs(seen[k], t, obs, here, scale, cap, extrapolate)
-        biased = cost.copy()
-        biased[np.arange(P), current] -= margin * here[current]  # keeping a track on a present person
-        if not (biased[np.arange(P), current] <= biased.min(axis=1)).all():
-            from scipy.optimize import linear_sum_assignment
-
-            _, current = linear_sum_assignment(biased)
+        cols = _assignment(seen, t, obs[current], here[current], scale, cap, extrapolate, margin)
+        if cols is not None:
+            current = current[cols]
         order[t] = current
         for k in range(P):
             if here[current[k]]:
@@ -144,8 +140,6 @@ def repair_track_identities(tracks: Any, *, sigma: float = 0.05, cap: float = 4.
     measured (their detection moves with its track).  The parameters are those of
     :func:`repair_identities`.  Returns :class:`TrackIdentities`: the person of every detection.
     """
-    from scipy.optimize import linear_sum_assignment
-
     frames, poses, present = [], [], []
     for f, kp, sc in tracks:
         kp = np.asarray(kp, dtype=np.float64)
@@ -213,10 +207,8 @@ def repair_track_identities(tracks: Any, *, sigma: float = 0.05, cap: float = 4.
             for n, k in enumerate(pool):
                 if k in shown:
                     obs[n], here[n] = poses[k][row_of[k]], True
-            cost = np.stack([_costs(seen[p], t, obs, here, scale, cap, extrapolate) for p in persons])
-            cost[np.arange(len(pool)), np.arange(len(pool))] -= margin * here  # keeping a present person
-            if not (np.diagonal(cost) <= cost.min(axis=1)).all():
-                _, cols = linear_sum_assignment(cost)
+            cols = _assignment([seen[p] for p in persons], t, obs, here, scale, cap, extrapolate, margin)
+            if cols is not None:
                 held[persons] = pool[cols]
                 holder[held[persons]] = persons
         for k, i in row_of.items():
@@ -228,6 +220,98 @@ def repair_track_identities(tracks: Any, *, sigma: float = 0.05, cap: float = 4.
         u += 1
     reassigned = int(sum((o != k).sum() for k, o in enumerate(owner)))
     return TrackIdentities(owner, reassigned)
+
+
+class OnlineIdentities:
+    """:func:`repair_track_identities` for detections that come one frame time at a time (what
+    ``synsp.Stream(..., identities=True)`` runs): :meth:`assign` gives every detection of a frame time its person
+    at once, from the frames before it only (no delay), by the same rules: a new track id is a new person, a
+    person's id is the track id they were first detected in, the assignment holds where everybody stays near
+    themselves and is decided again by motion continuity elsewhere.  The unit is ``sigma`` times the median size
+    of the last 1,000 detections (offline: of the whole file's tracks), or ``scale`` (the poses' unit) when given;
+    with the same unit the persons are those of :func:`repair_track_identities` on the same detections.  Memory:
+    the last few poses of every person seen."""
+
+    def __init__(self, *, sigma: float = 0.05, cap: float = 4.0, margin: float = 0.5, history: int = 3,
+                 extrapolate: int = 10, clear_ratio: float = 0.5, scale: float | None = None):
+        from collections import deque
+
+        self.sigma, self.cap, self.margin, self.history = sigma, cap, margin, history
+        self.extrapolate, self.clear_ratio, self.scale = extrapolate, clear_ratio, scale
+        self._sizes: deque = deque(maxlen=1000)  # the last detections' sizes (the unit)
+        self._held: dict = {}  # person -> the track whose detections they get now
+        self._holder: dict = {}  # track -> the person who gets its detections (the inverse)
+        self._seen: dict = {}  # person -> their last history + 1 observations [(time, pose)]
+        self._last: dict = {}  # person -> the time they were last seen
+        self._before: tuple = (None, {})  # the previous frame time and its present tracks' poses
+        self.reassigned = 0  # detections given to another person than their track's so far
+
+    def assign(self, time: int, detections: Mapping) -> dict:
+        """``detections`` ``{track_id: pose (J, D)}`` of one frame time (NaN joints: not measured; a pose without
+        a usable joint moves with its track) -> ``{track_id: person_id}``; times increase from call to call."""
+        t = int(time)
+        poses = {k: np.asarray(x, dtype=np.float64) for k, x in detections.items()}
+        shown = {k: x for k, x in poses.items() if np.isfinite(x).all(-1).any()}
+        if shown:  # each detection's size: the larger side of its joints' box
+            box = np.stack(list(shown.values()))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                self._sizes.extend(np.nanmax(np.nanmax(box, 1) - np.nanmin(box, 1), -1).tolist())
+        born = [k for k in poses if k not in self._holder]
+        for k in born:  # a new track is a new person, who holds it
+            self._held[k], self._holder[k] = k, k
+        prev_t, prev = self._before
+        if not (prev_t == t - 1 and _clear_step(prev, shown, self.clear_ratio)):
+            scale = self.scale if self.scale is not None else self.sigma * float(np.median(self._sizes or [1.0]))
+            compete = {p for p, last in self._last.items() if t - last <= self.extrapolate}
+            compete |= {self._holder[k] for k in shown}
+            compete -= {self._holder[k] for k in born}
+            persons = sorted(compete, key=_id_order)
+            if len(persons) > 1:
+                pool = [self._held[p] for p in persons]
+                shape = next(iter(poses.values())).shape
+                obs = np.stack([shown[k] if k in shown else np.full(shape, np.nan) for k in pool])
+                here = np.array([k in shown for k in pool])
+                cols = _assignment([self._seen.get(p, []) for p in persons], t, obs, here, scale, self.cap,
+                                   self.extrapolate, self.margin)
+                if cols is not None:
+                    for p, c in zip(persons, cols):
+                        self._held[p] = pool[c]
+                        self._holder[pool[c]] = p
+        out = {k: self._holder[k] for k in poses}
+        for k, x in shown.items():
+            p = out[k]
+            self._seen[p] = (self._seen.get(p, []) + [(t, x)])[-(self.history + 1):]
+            self._last[p] = t
+        self.reassigned += sum(p != k for k, p in out.items())
+        self._before = (t, shown)
+        return out
+
+
+def _id_order(track_id: Any) -> tuple:
+    """A sort key for track ids of mixed types (ints and strings): the order persons compete in."""
+    return (type(track_id).__name__, track_id)
+
+
+def _clear_step(before: dict, now: dict, ratio: float) -> bool:
+    """One frame of :func:`_clear_track_frames`: the same tracks present as in the frame before (``{track: pose}``
+    each), and each one's pose nearer its own pose there than ``ratio`` times any other track's (mean joint
+    distances; a pair whose centroids alone are far enough apart, a lower bound of theirs, is not measured)."""
+    if set(before) != set(now) or not now:
+        return False
+    keys = list(now)
+    a, b = np.stack([now[k] for k in keys]), np.stack([before[k] for k in keys])  # (P, J, D)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        own = np.nanmean(np.linalg.norm(a - b, axis=-1), axis=-1)
+        if not np.isfinite(own).all():
+            return False
+        bound = np.linalg.norm(a.mean(1)[:, None] - b.mean(1)[None], axis=-1)  # NaN where a joint is missing
+        doubt = ~(own[:, None] < ratio * bound)
+        np.fill_diagonal(doubt, False)
+        i, j = np.nonzero(doubt)
+        cross = np.nanmean(np.linalg.norm(a[i] - b[j], axis=-1), axis=-1)
+    return bool((own[i] < ratio * np.where(np.isnan(cross), np.inf, cross)).all())
 
 
 def _clear_track_frames(frames: list[np.ndarray], poses: list[np.ndarray], present: list[np.ndarray],
@@ -279,6 +363,20 @@ def _clear_track_frames(frames: list[np.ndarray], poses: list[np.ndarray], prese
                 bad = ~(own[a][ia] < ratio * np.where(np.isnan(cross), np.inf, cross))
                 clear[np.searchsorted(times, common[bad])] = False
     return clear
+
+
+def _assignment(seen: list, t: int, obs: np.ndarray, here: np.ndarray, scale: float, cap: float,
+                extrapolate: int, margin: float) -> np.ndarray | None:
+    """Which of the slots ``obs`` ``(n, J, D)`` (present where ``here``; slot ``i`` is what person ``i`` holds now)
+    each of the n competing persons (their last observations ``seen[i]``) takes: ``(n,)``, or None where each
+    keeps its own (keeping a present person costs ``margin`` less: hysteresis)."""
+    from scipy.optimize import linear_sum_assignment
+
+    cost = np.stack([_costs(s, t, obs, here, scale, cap, extrapolate) for s in seen])
+    cost[np.arange(len(obs)), np.arange(len(obs))] -= margin * here
+    if (np.diagonal(cost) <= cost.min(axis=1)).all():
+        return None
+    return linear_sum_assignment(cost)[1]
 
 
 def _costs(seen: list[tuple[int, np.ndarray]], t: int, obs: np.ndarray, here: np.ndarray, scale: float,

@@ -100,6 +100,16 @@ and returned as axis-angles.  Offline, a rotation network then smooths a global 
 on its own (:mod:`synsp.root_jitter`, a smoother over the whole track); a stream does not, so there
 the two differ where that stage acts.
 
+**Identity swaps online.**  ``identities=True`` repairs a tracker's ids where two
+people exchanged them (crossing, overlapping, one hidden for a moment): every
+``step`` gives each detection its person before anything else
+(:class:`synsp.identity.OnlineIdentities`, the rules of the offline repair of a
+pose file's tracks, decided from the frames before it: no delay), and the ids
+returned (and in ``stream.tracks``) are persons, the track id each was first
+detected under.  Only with ``step`` (every person of a frame time at once; a
+``push`` sees one).  On simulated crossings it gives back every exchanged
+person-frame, as offline (``benchmarks/stream_identities.py``).
+
 **Left/right repair online.**  ``repair=True`` repairs left/right inversions of
 arms, legs and head before refining (:class:`synsp.repair.OnlineRepair`, the
 model of :func:`synsp.repair.repair_inversions`), for a model whose skeleton
@@ -147,6 +157,7 @@ from typing import Any, Hashable
 
 import numpy as np
 
+from .identity import OnlineIdentities
 from .refiners import Refiner, for_skeleton, get_refiner
 from .repair import OnlineRepair, decided_pairs, limb_groups, relabel
 from .skeletons import NOT_BODIES, SKELETONS
@@ -197,7 +208,7 @@ class Stream:
     def __init__(self, model: Any = None, min_confidence: float = 0.3,
                  causal: bool | None = None, skeleton: str | None = None, max_gap: int | None = None,
                  repair: bool | None = None, repair_delay: int | None = None, fps: float | None = None,
-                 visibility: bool = False):
+                 visibility: bool = False, identities: bool = False):
         """``model``: a method name (a filter, a shipped model, a checkpoint; see
         :func:`synsp.refiners.get_refiner`) or a refiner object; the default (None), ``synsp-universal-w8``,
         takes any body joint set in 2D or 3D with 7 frames of delay and does no harm to clean input (+0.15 mm
@@ -213,7 +224,10 @@ class Stream:
         at the stream's frame rate, 30 frames at 30 fps); ``fps``: the frames' rate (default the model's,
         30 for a filter); ``visibility``: the pushed scores are MediaPipe's visibility (the likelihood that a
         landmark is not occluded): the repair weighs them and a low one marks no joint missing, as ``synsp
-        refine`` reads a MediaPipe file; see the module docstring."""
+        refine`` reads a MediaPipe file; ``identities``: the tracker's ids repaired where two people exchanged
+        them (:class:`synsp.identity.OnlineIdentities`, no delay; only with :meth:`step`, every person of a frame
+        time at once): the ids returned are persons, the track id each was first detected in; see the module
+        docstring."""
         if model is None:
             model = NOT_BODY_STREAM_FILTER if skeleton in NOT_BODIES else DEFAULT_STREAM_MODEL
         refiner = model if isinstance(model, Refiner) else get_refiner(model)
@@ -240,6 +254,9 @@ class Stream:
             self._joints = SKELETONS[skeleton].num_joints
         self._skeleton = self.online.skeleton or skeleton
         self._setup_repair(repair, repair_delay)
+        if not isinstance(identities, bool):
+            raise SynspInputError(f"identities is {identities!r}; expected True or False")
+        self.identities = OnlineIdentities() if identities else None
         self.delay = self.model_delay + self.repair_delay  # frames from a push to its refined frame
         self.relabelled: dict[Hashable, dict[str, int]] = {}  # track -> {group: frames given out relabelled}
 
@@ -273,6 +290,9 @@ class Stream:
         its frame index, for the gap rule); returns the frames of this track that became final (0 or 1,
         more when held absent frames or an ended part come due), their ended-track companions in
         ``.ended`` (see the module docstring)."""
+        if self.identities is not None:
+            raise SynspInputError("a stream with identities=True takes every person of a frame time at once: use "
+                                  "stream.step({track_id: frame, ...}) instead of push")
         entry = self._entry(track_id, frame, confidence)
         now = self._check_time(time, [entry], step=False)
         out = self._advance([entry], now, step=False)
@@ -286,7 +306,8 @@ class Stream:
         (``confidences`` ``{track_id: (J,) scores}`` for some or all), the windows of all tracks refined
         in one batched forward; tracks not in ``frames`` are absent at this time.  ``time``: the frame
         time (default: the one after the latest).  Returns ``{track_id: Frames}`` for every id given and
-        every track ended (the pending frames of a track absent for more than ``max_gap`` frames)."""
+        every track ended (the pending frames of a track absent for more than ``max_gap`` frames); with
+        ``identities=True`` the ids are persons (the module docstring)."""
         if not isinstance(frames, Mapping):
             raise SynspInputError(f"frames is a {type(frames).__name__}; expected a dict {{track_id: (J, D) frame}}")
         if confidences is None:
@@ -299,6 +320,14 @@ class Stream:
             raise SynspInputError(f"confidences has track id {_id(stray[0])} that frames lacks; give a "
                                   "confidence only with its track's frame")
         entries = [self._entry(tid, f, confidences.get(tid)) for tid, f in frames.items()]
+        if self.identities is not None:  # who is who: each detection under its person's id
+            if time is not None and not isinstance(time, bool) and isinstance(time, numbers.Integral) \
+                    and 0 <= time <= self.time:
+                raise SynspInputError(f"time {time} is not after the stream's latest frame time {self.time}; with "
+                                      "identities=True every step is a new frame time")
+            now = self._check_time(time, [], step=True)
+            person = self.identities.assign(now, {e[0]: np.where(e[2][:, None], np.nan, e[1]) for e in entries})
+            entries = [(person[tid], x, missing, conf) for tid, x, missing, conf in entries]
         now = self._check_time(time, entries, step=True)
         return self._advance(entries, now, step=True)
 
