@@ -5,7 +5,8 @@ filtered (Pose2Sim's default: a 6 Hz Butterworth).  Here: MediaPipe's three Blaz
 cameras of Pose2Sim's ``Demo_SinglePerson`` (``benchmarks/data/pose2sim``, 100 frames at 60 fps; the cameras in
 its ``cameras.npz``, made by ``tools/make_pose2sim_cameras.py``).  For each model and each of the six pairs of
 cameras, the pair's keypoints (left/right repaired per camera with the visibility, as ``synsp refine`` does with a
-MediaPipe file) are triangulated (linear DLT, per frame and landmark) into a 3D track in metres; each method
+MediaPipe file) are triangulated (``synsp.calibration.triangulate``: linear least squares, per frame and landmark)
+into a 3D track in metres; each method
 refines that track (``synsp.refine(..., fps=60, skeleton="mediapipe33")``, the repair on); the result is projected
 into the two other cameras and measured against every model's keypoints there.  The judges' errors are those of
 other images, independent of the pair's, so what they add is the same for every method (noise2noise-style): a
@@ -28,26 +29,11 @@ import runpy
 import sys
 from pathlib import Path
 
-from synsp.calibration import undistort  # pixels -> normalised image coordinates (used by the tests too)
+from synsp.calibration import project, triangulate, undistort
 
 #: the three-model benchmark beside this one: its data folder, body joints, models and method runner
 _AGREEMENT = runpy.run_path(str(Path(__file__).with_name("real_agreement.py")))
 DATA, BODY, MODELS, refined = (_AGREEMENT[k] for k in ("POSE2SIM", "BODY", "MODELS", "refined"))
-
-
-def triangulate(a, b, Pa, Pb):
-    """Two views' normalised points ``(T, J, 2)`` and ``(3, 4)`` projection matrices -> ``(T, J, 3)`` (linear DLT;
-    NaN where either point is missing)."""
-    import numpy as np
-
-    rows = np.stack([a[..., :1] * Pa[2] - Pa[0], a[..., 1:] * Pa[2] - Pa[1],
-                     b[..., :1] * Pb[2] - Pb[0], b[..., 1:] * Pb[2] - Pb[1]], axis=-2)  # (T, J, 4, 4)
-    ok = np.isfinite(rows).all((-1, -2))
-    out = np.full(a.shape[:-1] + (3,), np.nan)
-    _, _, vt = np.linalg.svd(rows[ok])
-    h = vt[:, -1]
-    out[ok] = h[:, :3] / h[:, 3:]
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,7 +64,6 @@ def main(argv: list[str] | None = None) -> int:
         synsp.repair.ROUNDS_2D = args.rounds
 
     cams = read_npz(DATA / "cameras.npz")
-    P = [np.hstack([cams["R"][c], cams["t"][c][:, None]]) for c in range(4)]
     files = [read_npz(DATA / f"single_person_cam{c + 1}.npz") for c in range(4)]
     fps = float(files[0]["fps"])
     views, pixels = {}, {}  # (model, camera) -> undistorted normalised points / pixels (T, 33, 2), repaired
@@ -111,12 +96,12 @@ def main(argv: list[str] | None = None) -> int:
                 a, b = (views[m, c] if args.where == "3d" else
                         undistort(refined(pixels[m, c], method, fps, repair=False), cams["K"][c], cams["dist"][c])
                         for c in pair)
-                X = triangulate(a, b, P[pair[0]], P[pair[1]])
+                pts, ends = np.stack([a, b], 1), list(pair)  # (T, 2, 33, 2): linear least squares, NaN unseen
+                X = triangulate(pts, np.ones(pts.shape[:-1]), cams["R"][ends], cams["t"][ends])
                 Y = refined(X, method, fps, repair=not args.no_repair) if args.where != "2d" else X
                 accel.append(1000 * np.linalg.norm(np.diff(Y[:, BODY], 2, axis=0), axis=-1).ravel())
                 for judge in (c for c in range(4) if c not in pair):
-                    cam = Y @ cams["R"][judge].T + cams["t"][judge]
-                    seen = cam[..., :2] / cam[..., 2:]
+                    seen = project(Y, cams["R"][judge], cams["t"][judge])
                     for other in MODELS:
                         d = cams["K"][judge][0, 0] * np.linalg.norm(seen - judges[other, judge], axis=-1)
                         body.append(d[:, BODY].ravel())

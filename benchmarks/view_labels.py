@@ -13,7 +13,7 @@ BlazePose model on each calibrated camera of the Pose2Sim demo (``benchmarks/dat
 cameras' common world axes (``w @ R``), are monocular 3D views of one person in one world frame, hip-centred.  A
 camera that sees another person (its heavy model's hips more than 100 px from where every pair of the other cameras
 puts them: camera 3 of the multi-person demo) is left out.  Judge: the heavy model's 2D keypoints of all the
-cameras used (each repaired alone), triangulated (linear DLT) and hip-centred; body joints, mm.  Each single view,
+cameras used (each repaired alone), triangulated (``synsp.calibration``) and hip-centred; body joints, mm.  Each single view,
 then the views fused by ``synsp.refine(views=True)`` (MediaPipe's visibility weighing the repair) with the views'
 agreement, with each view's own repair only, and with no repair.  Then the cameras' 2D keypoints themselves, each
 camera repaired alone and then made to agree with the others (:func:`synsp.view_labels.agree_cameras`): each
@@ -108,6 +108,7 @@ def _real() -> int:
 
     import synsp
     import synsp.api
+    from synsp.calibration import project, triangulate, undistort
     from synsp.io._common import read_npz
     from synsp.repair import repair_inversions, repair_poses
     from synsp.view_labels import agree_view_poses
@@ -116,7 +117,6 @@ def _real() -> int:
     views = runpy.run_path(str(here / "real_views.py"))
     body, models, folder = views["BODY"], views["MODELS"], here / "data" / "pose2sim"
     cams = read_npz(folder / "cameras.npz")
-    proj = [np.hstack([cams["R"][c], cams["t"][c][:, None]]) for c in range(4)]
     unchanged = lambda x, sk, conf: (x, conf, None)  # noqa: E731  (the views' agreement left out)
     print("# reproduce: python benchmarks/view_labels.py --real\n")
     print("| demo | model | cameras | single views | fused, no repair | each view's own repair | with the views' "
@@ -127,8 +127,8 @@ def _real() -> int:
 
         def points(model, c):  # normalised image coordinates, each camera's track repaired alone
             x = np.asarray(files[c][model], dtype=np.float64)
-            return views["undistort"](repair_inversions(x[..., :2], "mediapipe33", x[..., 2]).poses, cams["K"][c],
-                                      cams["dist"][c])
+            return undistort(repair_inversions(x[..., :2], "mediapipe33", x[..., 2]).poses, cams["K"][c],
+                             cams["dist"][c])
 
         heavy = [points("heavy", c) for c in range(4)]
         used = []
@@ -137,18 +137,14 @@ def _real() -> int:
             far = []
             for i, a in enumerate(others):
                 for b in others[i + 1:]:
-                    X = views["triangulate"](heavy[a], heavy[b], proj[a], proj[b])[:, [23, 24]]
-                    seen = X @ cams["R"][c].T + cams["t"][c]
-                    d = np.linalg.norm(seen[..., :2] / seen[..., 2:] - heavy[c][:, [23, 24]], axis=-1)
+                    pts = np.stack([heavy[a], heavy[b]], 1)[:, :, [23, 24]]
+                    X = triangulate(pts, np.ones(pts.shape[:-1]), cams["R"][[a, b]], cams["t"][[a, b]])
+                    d = np.linalg.norm(project(X, cams["R"][c], cams["t"][c]) - heavy[c][:, [23, 24]], axis=-1)
                     far.append(cams["K"][c][0, 0] * np.nanmedian(d))
             if min(far) <= 100:
                 used.append(c)
-        rows = np.concatenate([np.stack([heavy[c][..., :1] * proj[c][2] - proj[c][0],
-                                         heavy[c][..., 1:] * proj[c][2] - proj[c][1]], -2) for c in used], -2)
-        ok = np.isfinite(rows).all((-1, -2))
-        ref = np.full(rows.shape[:2] + (3,), np.nan)
-        h = np.linalg.svd(rows[ok])[2][:, -1]
-        ref[ok] = h[:, :3] / h[:, 3:]
+        pts = np.stack([heavy[c] for c in used], 1)  # the cameras used, triangulated together
+        ref = triangulate(pts, np.ones(pts.shape[:-1]), cams["R"][used], cams["t"][used])
         ref -= (ref[:, 23:24] + ref[:, 24:25]) / 2  # hip-centred, as the world landmarks
 
         def error(y):

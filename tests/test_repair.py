@@ -408,28 +408,25 @@ def test_a_person_seen_from_behind_is_relabelled_by_the_second_round_as_the_othe
     # MediaPipe's lite model on camera 2 of the Pose2Sim demo labels the person the wrong way round over long
     # stretches; one round, anchored at the estimator's labels, undoes part of it; deciding again from its labels
     # undoes more. Judge: cameras 1 and 2 triangulated, projected into cameras 3 and 4, against the heavy model
-    # there (benchmarks/real_views.py's helpers; 129 / 157 px after one round, 50 / 37 px after the rounds)
-    import runpy
-
-    folder = Path(__file__).resolve().parents[1] / "benchmarks"
-    rv = runpy.run_path(str(folder / "real_views.py"))
+    # there (synsp.calibration; 124 / 148 px after one round, 51 / 37 px after the rounds)
+    from synsp.calibration import project, triangulate, undistort
     from synsp.io._common import read_npz
 
+    folder = Path(__file__).resolve().parents[1] / "benchmarks"
     cams = read_npz(folder / "data" / "pose2sim" / "cameras.npz")
-    P = [np.hstack([cams["R"][c], cams["t"][c][:, None]]) for c in range(4)]
     files = [read_npz(folder / "data" / "pose2sim" / f"single_person_cam{c + 1}.npz") for c in range(4)]
 
     def points(model, cam, rounds):
         x = np.asarray(files[cam][model], dtype=np.float64)
-        return rv["undistort"](repair_inversions(x[..., :2], "mediapipe33", x[..., 2], rounds=rounds).poses,
-                               cams["K"][cam], cams["dist"][cam])
+        return undistort(repair_inversions(x[..., :2], "mediapipe33", x[..., 2], rounds=rounds).poses,
+                         cams["K"][cam], cams["dist"][cam])
 
     def judged(rounds):
-        X = rv["triangulate"](points("lite", 0, rounds), points("lite", 1, rounds), P[0], P[1])
+        pts = np.stack([points("lite", 0, rounds), points("lite", 1, rounds)], 1)
+        X = triangulate(pts, np.ones(pts.shape[:-1]), cams["R"][:2], cams["t"][:2])
         out = []
         for c in (2, 3):
-            seen = X @ cams["R"][c].T + cams["t"][c]
-            d = np.linalg.norm(seen[..., :2] / seen[..., 2:] - points("heavy", c, 1), axis=-1)
+            d = np.linalg.norm(project(X, cams["R"][c], cams["t"][c]) - points("heavy", c, 1), axis=-1)
             out.append(cams["K"][c][0, 0] * d[:, [11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28]].mean())
         return np.array(out)
 
