@@ -548,5 +548,11 @@ def test_a_stream_with_identities_follows_each_person_through_exchanged_ids():
     assert followed < 0.2 and jumping > 3 * followed
     with pytest.raises(SynspInputError, match="step"):
         Stream("synsp-universal-w8", identities=True).push(np.zeros((17, 3)))
+    stream = Stream("synsp-universal-w8", identities=True)
+    assert stream.step({}, time=0) == {} and list(stream.step(frames[0], time=1)) == [0, 1]
+    with pytest.raises(SynspInputError, match="one joint set"):
+        stream.step({7: np.zeros((33, 3))}, time=2)  # a new track of another skeleton
+    with pytest.raises(SynspInputError, match="not after"):
+        stream.step(frames[1], time=1)
     with pytest.raises(SynspInputError, match="True or False"):
         Stream("synsp-universal-w8", identities="yes")

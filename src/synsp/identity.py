@@ -245,12 +245,21 @@ class OnlineIdentities:
         self._last: dict = {}  # person -> the time they were last seen
         self._before: tuple = (None, {})  # the previous frame time and its present tracks' poses
         self.reassigned = 0  # detections given to another person than their track's so far
+        self._shape = None  # every pose's (J, D), from the first one
 
     def assign(self, time: int, detections: Mapping) -> dict:
         """``detections`` ``{track_id: pose (J, D)}`` of one frame time (NaN joints: not measured; a pose without
         a usable joint moves with its track) -> ``{track_id: person_id}``; times increase from call to call."""
         t = int(time)
+        if self._before[0] is not None and t <= self._before[0]:
+            raise SynspInputError(f"time {t} is not after the previous frame time {self._before[0]}; identities are "
+                                  f"assigned one frame time after another")
         poses = {k: np.asarray(x, dtype=np.float64) for k, x in detections.items()}
+        for k, x in poses.items():
+            self._shape = x.shape if self._shape is None else self._shape
+            if x.shape != self._shape:
+                raise SynspInputError(f"the pose of track {k!r} has shape {x.shape}; the persons' identities compare "
+                                      f"poses of one joint set, {self._shape} so far")
         shown = {k: x for k, x in poses.items() if np.isfinite(x).all(-1).any()}
         if shown:  # each detection's size: the larger side of its joints' box
             box = np.stack(list(shown.values()))
@@ -269,8 +278,7 @@ class OnlineIdentities:
             persons = sorted(compete, key=_id_order)
             if len(persons) > 1:
                 pool = [self._held[p] for p in persons]
-                shape = next(iter(poses.values())).shape
-                obs = np.stack([shown[k] if k in shown else np.full(shape, np.nan) for k in pool])
+                obs = np.stack([shown[k] if k in shown else np.full(self._shape, np.nan) for k in pool])
                 here = np.array([k in shown for k in pool])
                 cols = _assignment([self._seen.get(p, []) for p in persons], t, obs, here, scale, self.cap,
                                    self.extrapolate, self.margin)
