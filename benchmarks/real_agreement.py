@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     import synsp
     import synsp.repair
     from synsp.io._common import read_npz
-    from synsp.repair import repair_inversions
+    from synsp.repair import repair_inversions, twisted_frames
 
     if args.flip_cost is not None:
         synsp.repair.FLIP_COST_2D = args.flip_cost
@@ -167,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
                     y = refined(x, method, fps, repair=not args.no_repair and not args.scores,
                                 confidence=conf if args.scores_missing else None)
                     accel.append(scale * np.linalg.norm(np.diff(y[:, BODY], 2, axis=0), axis=-1).ravel())
-                    turned, frames = turned + int((_twist(y) < 0).sum()), frames + len(y)
+                    if args.world:  # bodies whose shoulders face against their hips
+                        turned, frames = turned + int(twisted_frames(y, "mediapipe33").sum()), frames + len(y)
                     for b in MODELS:
                         if b != a:
                             d = scale * np.linalg.norm(y - raw[b][start:stop], axis=-1)
@@ -185,15 +186,6 @@ def refined(x, method: str, fps: float, **kw):
 
     return x if method == "input" else synsp.refine(x, model=None if method == "default" else method, fps=fps,
                                                     skeleton="mediapipe33", **kw)
-
-
-def _twist(y):
-    """``(T,)``: the cosine between the hips' and the shoulders' left-to-right lines (MediaPipe's 23-24, 11-12), below
-    0 in a body whose shoulders face against its hips (on motion capture it is at least 0.45)."""
-    import numpy as np
-
-    s, h = y[:, 11] - y[:, 12], y[:, 23] - y[:, 24]
-    return (s * h).sum(-1) / (np.linalg.norm(s, axis=-1) * np.linalg.norm(h, axis=-1))
 
 
 def _shown(path: Path) -> str:

@@ -118,3 +118,20 @@ def test_a_short_track_is_said_to_stay_only_below_what_the_method_needs(clip):
     info = inspect_pose_file(pf, model="savgol-mmpose")
     lines = [line for line in describe(info) if "detections in" in line]
     assert ["fewer than the 11 frames" in line for line in lines] == [False, True, True]
+
+
+def test_it_counts_3d_frames_whose_shoulders_face_against_the_hips(clip):
+    """The arms' labels exchanged over 100 frames of real 3D motion: each of those frames has its shoulders facing
+    against its hips (the motion capture itself never); 2D has no such count."""
+    from synsp.repair import relabel
+
+    mask = np.zeros((len(clip), 2), dtype=bool)
+    mask[50:150, 0] = True
+    swapped = relabel(clip, mask, "h36m17", ("arms", "legs"))
+    clean, twisted = (inspect_pose_file(_file(x)) for x in (clip, swapped))
+    assert clean["twisted"] == 0 and twisted["twisted"] == 100
+    assert "  body twist: 0 frame(s) with the shoulders facing against the hips" in describe(clean)
+    assert any(line.startswith("  body twist: 100 frame(s)") and "alone" in line for line in describe(twisted))
+    flat = _file(clip[..., :2], skeleton="h36m17")
+    assert inspect_pose_file(flat)["twisted"] is None and not any("twist" in line for line in describe(
+        inspect_pose_file(flat)))

@@ -29,7 +29,7 @@ from .metrics import size_of
 from .missing import interpolate_missing, missing_from_confidence
 from .noise_floor import noise_floor
 from .refiners import min_frames_of
-from .repair import limb_groups
+from .repair import limb_groups, twisted_frames
 from .validation import SynspInputError
 
 __all__ = ["inspect_pose_file", "describe", "as_plain"]
@@ -74,7 +74,9 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     ``window`` (the method's), ``min_frames`` (frames a track part needs: a network refines a shorter part as one
     padded window), ``repair`` (the skeleton whose left/right inversions are
     repaired, or None), ``relabelled`` (``{track id: {group: frames}}`` the repair would relabel) and
-    ``reassigned`` (person-frames its identity repair would give to another track): :func:`synsp.api.repair_pose_file`.
+    ``reassigned`` (person-frames its identity repair would give to another track): :func:`synsp.api.repair_pose_file`;
+    ``twisted``: in 3D, the detections whose shoulders face against the hips (:func:`synsp.repair.twisted_frames`;
+    None in 2D or without named shoulders and hips).
     """
     rate = file_fps(pose_file, fps)
     method, fallback = method_for(pose_file, model)
@@ -106,6 +108,10 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     delay = getattr(refiner, "delay", None)
     sk = None if rotations else repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner)
     sk = sk if sk is not None and limb_groups(sk) else None  # a hand or a custom set without pairs: no repair
+    twisted = None  # 3D: frames whose shoulders face against the hips, over every track
+    if sk is not None and pose_file.dims == 3:
+        counts = [twisted_frames(t.keypoints, sk) for t in pose_file.tracks]
+        twisted = None if any(c is None for c in counts) else int(sum(c.sum() for c in counts))
     relabelled, reassigned = {}, 0
     if not rotations and pose_file.tracks:
         try:  # what refine's repair would change, run alone (about a second for an hour)
@@ -121,7 +127,7 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
                 window=int(getattr(refiner, "window", 1)),
                 min_frames=min_frames_of(refiner) if hasattr(refiner, "window") else 1,
                 repair=None if sk is None else sk.name,
-                relabelled=relabelled, reassigned=int(reassigned), note=pose_file.meta.get("note"))
+                relabelled=relabelled, reassigned=int(reassigned), twisted=twisted, note=pose_file.meta.get("note"))
 
 
 def describe(info: dict[str, Any], source: Any = None) -> list[str]:
@@ -148,6 +154,11 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
                      f"{t['parts']} part(s), {100 * t['missing']:.1f} % of joints missing{never}, {jitter}{short}")
     if len(tracks) > 20:
         lines.append(f"    ... and {len(tracks) - 20} more")
+    if info.get("twisted") is not None:
+        lines.append(f"  body twist: {info['twisted']} frame(s) with the shoulders facing against the hips"
+                     + (" (the arms or the legs labelled the wrong way round alone, which motion cannot show, or a "
+                        "wrong pose: the repair does not relabel into such a body, nor out of it)"
+                        if info["twisted"] else ""))
     delay = "whole sequence (offline)" if info["delay"] is None else f"{info['delay']} frames of delay"
     lines.append(f"  method: {info['method']} ({delay})" + (f"; {info['fallback']}" if info["fallback"] else ""))
     repair = "none (no skeleton with left/right pairs)"

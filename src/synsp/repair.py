@@ -111,7 +111,7 @@ from .timeseries import second_difference
 from .validation import SynspInputError, absurd_joints, check_poses, to_numpy
 
 __all__ = ["FLIP_COST_2D", "FLIP_COST_3D", "GLITCH", "GROUPS", "LABEL_FREE_BOUND", "ROUNDS_2D", "ROUNDS_3D",
-           "TWIST_COST", "TWIST_FULL", "decided_pairs", "default_flip_cost", "group_scales",
+           "TWIST_COST", "TWIST_FULL", "decided_pairs", "default_flip_cost", "group_scales", "twisted_frames",
            "InversionRepair", "limb_groups", "OnlineRepair", "relabel", "repair_inversions", "repair_poses"]
 
 GROUPS = ("arms", "legs", "head", "other")
@@ -218,6 +218,21 @@ def _twist_costs(xs: np.ndarray, weight: np.ndarray, pairs: tuple[int, int, int,
         cos = (s * h).sum(-1) / (np.linalg.norm(s, axis=-1) * np.linalg.norm(h, axis=-1))
     share = np.clip(np.nan_to_num(cos, nan=0.0) / TWIST_FULL, 0.0, 1.0)
     return (TWIST_COST or 0.0) * share * weight[:, list(pairs)].min(-1)
+
+
+def twisted_frames(poses: Any, skeleton: Any) -> np.ndarray | None:
+    """``(T,)`` True in the frames of a 3D track ``(T, J, 3)`` whose shoulders' left-to-right line points against
+    the hips' (their cosine below 0; never in the corpus's motion capture): the arms or the legs labelled the wrong
+    way round alone, or a wrong pose.  None for 2D points or a skeleton without named shoulders and hips."""
+    x = check_poses(poses, "poses", ndims=(3,), allow_nan=True)
+    sk = _resolve(skeleton, x.shape[1])
+    pairs = _twist_pairs(sk, None, decided_pairs(sk)) if x.shape[-1] == 3 else None
+    if pairs is None:
+        return None
+    ls, rs, lh, rh = pairs
+    s, h = x[:, ls] - x[:, rs], x[:, lh] - x[:, rh]
+    with np.errstate(invalid="ignore"):
+        return (s * h).sum(-1) < 0
 
 
 def _decided_joints(sk: Skeleton) -> tuple[list[int] | None, dict[str, tuple[tuple[int, int], ...]]]:
