@@ -31,6 +31,10 @@ person a new id; it never joins another track), only the persons seen in the las
 frames and those whose track is present compete in a frame (a person gone for longer keeps their id
 when their track comes back), and the work and memory follow the detections, not frames x ids, so
 a file of hundreds of short tracks costs what its few people present at a time cost.
+
+:class:`OnlineIdentities` is the same repair for detections that come one frame time at a time (every rule above
+looks only at the frames before the one it decides, so it needs no delay): what ``synsp.Stream(...,
+identities=True)`` runs.
 """
 
 from __future__ import annotations
