@@ -212,12 +212,17 @@ def _twist_costs(xs: np.ndarray, weight: np.ndarray, pairs: tuple[int, int, int,
     usable): :data:`TWIST_COST` times the share of :data:`TWIST_FULL` that the cosine between the shoulders' and
     the hips' left-to-right lines reaches (0 where it is negative: a body already twisted there), times the lowest
     weight of the four joints; 0 where one is missing."""
+    share = np.clip(np.nan_to_num(_twist_cosine(xs, pairs), nan=0.0) / TWIST_FULL, 0.0, 1.0)
+    return (TWIST_COST or 0.0) * share * weight[:, list(pairs)].min(-1)
+
+
+def _twist_cosine(xs: np.ndarray, pairs: tuple[int, int, int, int]) -> np.ndarray:
+    """``(T,)``: the cosine between the shoulders' and the hips' left-to-right lines in each frame of ``xs`` ``(T,
+    J, 3)`` (``pairs``: left and right shoulder, left and right hip); NaN where a joint is missing."""
     ls, rs, lh, rh = pairs
     s, h = xs[:, ls] - xs[:, rs], xs[:, lh] - xs[:, rh]
     with np.errstate(invalid="ignore", divide="ignore"):
-        cos = (s * h).sum(-1) / (np.linalg.norm(s, axis=-1) * np.linalg.norm(h, axis=-1))
-    share = np.clip(np.nan_to_num(cos, nan=0.0) / TWIST_FULL, 0.0, 1.0)
-    return (TWIST_COST or 0.0) * share * weight[:, list(pairs)].min(-1)
+        return (s * h).sum(-1) / (np.linalg.norm(s, axis=-1) * np.linalg.norm(h, axis=-1))
 
 
 def twisted_frames(poses: Any, skeleton: Any) -> np.ndarray | None:
@@ -229,10 +234,8 @@ def twisted_frames(poses: Any, skeleton: Any) -> np.ndarray | None:
     pairs = _twist_pairs(sk, None, decided_pairs(sk)) if x.shape[-1] == 3 else None
     if pairs is None:
         return None
-    ls, rs, lh, rh = pairs
-    s, h = x[:, ls] - x[:, rs], x[:, lh] - x[:, rh]
     with np.errstate(invalid="ignore"):
-        return (s * h).sum(-1) < 0
+        return _twist_cosine(x, pairs) < 0
 
 
 def _decided_joints(sk: Skeleton) -> tuple[list[int] | None, dict[str, tuple[tuple[int, int], ...]]]:

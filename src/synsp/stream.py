@@ -320,11 +320,7 @@ class Stream:
             raise SynspInputError(f"confidences has track id {_id(stray[0])} that frames lacks; give a "
                                   "confidence only with its track's frame")
         entries = [self._entry(tid, f, confidences.get(tid)) for tid, f in frames.items()]
-        if self.identities is not None:  # who is who: each detection under its person's id
-            if time is not None and not isinstance(time, bool) and isinstance(time, numbers.Integral) \
-                    and 0 <= time <= self.time:
-                raise SynspInputError(f"time {time} is not after the stream's latest frame time {self.time}; with "
-                                      "identities=True every step is a new frame time")
+        if self.identities is not None:  # who is who: each detection under its person's id (a new time each step)
             now = self._check_time(time, [], step=True)
             person = self.identities.assign(now, {e[0]: np.where(e[2][:, None], np.nan, e[1]) for e in entries})
             entries = [(person[tid], x, missing, conf) for tid, x, missing, conf in entries]
