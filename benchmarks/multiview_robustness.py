@@ -19,7 +19,8 @@ import sys
 import numpy as np
 
 ROWS = (("clean", "mixed", 0.0), ("spiky 1 %", "spiky", 0.01), ("overshoot 2 %", "overshoot", 0.02),
-        ("quantized 1 %", "quantized", 0.01), ("preset 3dpw-spin-like", "3dpw-spin-like", None))
+        ("quantized 1 %", "quantized", 0.01), ("rigid-shake 3 %", "rigid-shake", 0.03),
+        ("preset 3dpw-spin-like", "3dpw-spin-like", None))
 
 
 def main(argv: list[str] | None = None) -> int:

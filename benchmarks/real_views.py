@@ -15,7 +15,13 @@ undistorted pixels over the 12 body joints (shoulders to ankles) and all 33 land
 the refined body joints' second difference (mm / frame^2).
 
 Run:  python benchmarks/real_views.py [--methods input,butterworth,kalman-rts,default] [--models lite,full,heavy]
-      [--no-repair] [--where 3d|2d|both] [--rounds 1] [--agree]
+      [--no-repair] [--where 3d|2d|both] [--rounds 1] [--agree] [--fuse-models]
+
+``--fuse-models``: several 3D views of one person in one world frame, from real estimators: each pair's three
+triangulations (one per BlazePose model, from the same two images, so their errors are partly shared) are the
+views of ``synsp.refine(..., views=True)``; each method fuses them (``input``: their plain mean; ``default``:
+``synsp.refine``'s own choice for views; a name: that refiner for views, e.g. ``synsp-universal-w16+view-mean``),
+and the one fused track is judged as above.
 
 ``--agree``: the four cameras' labels are made to agree (:func:`synsp.view_labels.agree_cameras`) after each
 camera's own repair, before triangulating; the judges' keypoints stay those of each camera repaired alone.
@@ -50,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--where", choices=("3d", "2d", "both"), default="3d",
                         help="refine the triangulated 3D (default), each camera's 2D keypoints before "
                              "triangulating, or both")
+    parser.add_argument("--fuse-models", action="store_true",
+                        help="the models' triangulations of each pair are views of one person, fused by each method")
     args = parser.parse_args(argv)
 
     import numpy as np
@@ -82,14 +90,30 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"# reproduce: python benchmarks/real_views.py --methods {args.methods} --models {args.models}"
           + (" --no-repair" if args.no_repair else "") + (f" --where {args.where}" if args.where != "3d" else "")
-          + (f" --rounds {args.rounds}" if args.rounds is not None else "") + (" --agree" if args.agree else ""))
+          + (f" --rounds {args.rounds}" if args.rounds is not None else "") + (" --agree" if args.agree else "")
+          + (" --fuse-models" if args.fuse_models else ""))
     print(f"Pose2Sim Demo_SinglePerson: 4 cameras, {len(files[0]['full'])} frames at {fps:g} fps; each of the 6 "
           f"camera pairs triangulates each model's keypoints ({args.models}), the other two cameras judge\n")
     print("| method | 12 body joints: px from the judges' keypoints | 33 landmarks (px) | body Accel (mm/frame^2) |")
     print("|---|---|---|---|")
     for method in args.methods.split(","):
         body, every, accel = [], [], []
-        for m in args.models.split(","):
+        if args.fuse_models:  # each pair's triangulations by every model, fused by the method
+            for pair in itertools.combinations(range(4), 2):
+                ends = list(pair)
+                X = np.stack([triangulate(np.stack([views[m, c] for c in pair], 1), np.ones((len(views[m, 0]), 2, 33)),
+                                          cams["R"][ends], cams["t"][ends]) for m in args.models.split(",")], 1)
+                Y = (np.nanmean(X, axis=1) if method == "input" else synsp.refine(
+                    X, model=None if method == "default" else method, fps=fps, skeleton="mediapipe33", views=True,
+                    repair=not args.no_repair)[:, 0])
+                accel.append(1000 * np.linalg.norm(np.diff(Y[:, BODY], 2, axis=0), axis=-1).ravel())
+                for judge in (c for c in range(4) if c not in pair):
+                    seen = project(Y, cams["R"][judge], cams["t"][judge])
+                    for other in MODELS:
+                        d = cams["K"][judge][0, 0] * np.linalg.norm(seen - judges[other, judge], axis=-1)
+                        body.append(d[:, BODY].ravel())
+                        every.append(d.ravel())
+        for m in ([] if args.fuse_models else args.models.split(",")):
             for pair in itertools.combinations(range(4), 2):
                 # each camera's keypoints are repaired already, with their visibility: refining them does not
                 # repair them again (without it)

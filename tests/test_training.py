@@ -353,3 +353,52 @@ def test_a_fine_tune_warms_its_rate_up_and_keeps_its_starting_weights_when_train
     assert card.validation["epoch"] == -1  # ... so the best checkpoint is the starting weights themselves
     for (name, a), b in zip(start.state_dict().items(), model.state_dict().values()):
         assert torch.allclose(a, b, atol=1e-3), name  # (float16 shipped weights, float32 here)
+
+
+
+def test_views_of_one_motion_become_windows_normalised_together_for_the_universal_model():
+    from synsp.training import _batch_to_tensors
+
+    cfg = TrainConfig(architecture="universal", views=3, mode="multiview", model={"view_consensus": True})
+    cfg.validate()
+    rng = np.random.default_rng(0)
+    B, P, W, J = 2, 3, 16, 17
+    gt = np.repeat(rng.normal(size=(B, 1, W, J, 3)), P, axis=1)  # one motion, seen three times
+    inp = gt + 0.01 * rng.normal(size=gt.shape)  # each view with its own errors
+    missing = np.zeros((B, P, W, J), dtype=np.float32)
+    missing[0, 2, 3, 5] = 1.0
+    batch = {"input": torch.tensor(inp.reshape(B, P, W, -1)), "gt": torch.tensor(gt.reshape(B, P, W, -1)),
+             "mask": torch.tensor(missing)}
+    x, y, mask, inputs = _batch_to_tensors(batch, cfg, (0,), "h36m17", "3d")
+    assert x.shape == y.shape == (B * P, W, (J + 1) * 3) and inputs == {"views": P}  # every view a window
+    assert mask.shape == (B * P, W, J + 1) and mask[2, 3, 5] == 1 and mask.sum() == 2  # + its trajectory
+    # normalised together: the truth is the same window in every view, the trajectory token included
+    assert torch.allclose(y[0], y[1], atol=1e-6) and torch.allclose(y[0], y[2], atol=1e-6)
+    assert not torch.allclose(x[0], x[2], atol=1e-4)
+
+
+def test_shared_view_errors_move_every_views_error_towards_view_0s_and_share_its_misses():
+    from synsp.training import _batch_to_tensors, _shared_view_errors
+
+    cfg = TrainConfig(architecture="universal", views=3, mode="multiview", model={"view_consensus": True},
+                      shared_view_errors=0.5)
+    cfg.validate()
+    draws = [_shared_view_errors(cfg, (64, 3, 16, 51), 0, step) for step in range(4)]
+    assert all(d.shape == (64,) and ((d >= 0) & (d <= 1)).all() for d in draws)
+    assert 0.3 < np.mean([(d == 0).mean() for d in draws]) < 0.7  # about half the windows untouched
+    assert _shared_view_errors(cfg, (64, 16, 51), 0, 0) is None  # one view: nothing to share
+    rng = np.random.default_rng(0)
+    B, P, W, J = 2, 3, 16, 17
+    gt = np.repeat(rng.normal(size=(B, 1, W, J, 3)), P, axis=1)
+    inp = gt + 0.01 * rng.normal(size=gt.shape)
+    missing = np.zeros((B, P, W, J), dtype=np.float32)
+    missing[1, 0, 3, 5] = 1.0  # view 0 of window 1 missed a joint
+    batch = {"input": torch.tensor(inp.reshape(B, P, W, -1)), "gt": torch.tensor(gt.reshape(B, P, W, -1)),
+             "mask": torch.tensor(missing)}
+    plain = _batch_to_tensors(batch, cfg, (0,), "h36m17", "3d")
+    x, _, mask, _ = _batch_to_tensors(batch, cfg, (0,), "h36m17", "3d", shared=np.array([0.0, 1.0]))
+    assert torch.equal(x[:P], plain[0][:P])  # window 0: nothing shared
+    assert torch.allclose(x[P], x[P + 1], atol=1e-6) and torch.allclose(x[P], x[P + 2], atol=1e-6)  # all of it
+    assert mask[P:, 3, 5].tolist() == [1, 1, 1] and mask[:P].sum() == 0
+    with pytest.raises(SynspInputError, match="shared_view_errors"):
+        TrainConfig(architecture="universal", shared_view_errors=0.5).validate()

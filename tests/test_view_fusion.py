@@ -55,3 +55,103 @@ def test_view_fusion_needs_views_and_is_offline():
         refiner(np.zeros((20, 17, 3)))
     with pytest.raises(SynspInputError, match="offline"):
         refiner.online()
+
+
+
+def _consensus_refiner(views=4, mode="multiview"):
+    """A small universal model with view_consensus whose heads and consensus inputs are random (an untrained
+    network would return its input), its card saying it was trained on views."""
+    import torch
+
+    from synsp.models.checkpoint import build_model
+    from synsp.refiners import NetworkRefiner
+    from synsp.training import TrainConfig, _model_config, make_card
+
+    cfg = TrainConfig(architecture="universal", window=8, views=views, mode=mode, name="vc",
+                      model={"d_model": 16, "d_inner": 32, "d_k": 8, "d_v": 8, "n_layers": 1,
+                             "coefficient_skip": True, "view_consensus": True}).resolved()
+    card = make_card(cfg, _model_config(cfg))
+    torch.manual_seed(0)
+    model = build_model(card)
+    for head in (model.position_head, model.acceleration_head, model.refinement_head, model.consensus_head):
+        torch.nn.init.normal_(head[-1].weight, std=0.01)
+    return NetworkRefiner(model, card, smooth_rigid=False)
+
+
+def test_view_consensus_is_the_other_views_observed_mean_and_the_own_value_where_none_saw_it():
+    import torch
+
+    from synsp.models.universal import view_consensus
+
+    x = torch.arange(3 * 2 * 4 * 3, dtype=torch.float64).reshape(1, 3, 2, 4, 3)  # (G, P, W, J, D)
+    seen = torch.ones(1, 3, 2, 4, 1)
+    seen[0, 1, :, 2] = 0  # view 1 did not see joint 2
+    seen[0, :, 0, 3] = 0  # nobody saw joint 3 in frame 0
+    others, unseen = view_consensus(x, seen)
+    torch.testing.assert_close(others[0, 0, :, 0], (x[0, 1, :, 0] + x[0, 2, :, 0]) / 2)
+    torch.testing.assert_close(others[0, 0, :, 2], x[0, 2, :, 2])  # view 1 did not see it: only view 2 counts
+    torch.testing.assert_close(others[0, 1, :, 2], (x[0, 0, :, 2] + x[0, 2, :, 2]) / 2)  # its own miss: no matter
+    torch.testing.assert_close(others[0, :, 0, 3], x[0, :, 0, 3])  # nobody else saw it: the view's own ...
+    assert unseen[0, :, 0, 3].all() and unseen.sum() == 3  # ... flagged
+    one, alone = view_consensus(x[:, :1], seen[:, :1])  # one view: nothing seen elsewhere
+    assert alone.all() and torch.equal(one, x[:, :1])
+
+
+def test_a_universal_model_with_view_consensus_refines_each_view_with_what_the_others_see():
+    together = _consensus_refiner()
+    assert together.view_consensus
+    truth, x = _views(T=40, P=3)
+    x[5:9, 2, 4] = np.nan
+    out = together(x, fps=30.0)
+    assert out.shape == x.shape and np.isfinite(out).all()
+    # changing one view changes the others' output (they read its joints), by less than it changes its own
+    x2 = x.copy()
+    x2[:, 0] += np.random.default_rng(1).normal(scale=0.05, size=x2[:, 0].shape)
+    out2 = together(x2, fps=30.0)
+    assert 1e-6 < np.abs(out2[:, 1] - out[:, 1]).max() < np.abs(out2[:, 0] - out[:, 0]).max()
+    # any number of views; one view alone is refined as the network does without views
+    assert together(x[:, :2], fps=30.0).shape == x[:, :2].shape
+    assert together(x[:, 0], fps=30.0).shape == x[:, 0].shape
+
+
+def test_a_model_without_views_widened_to_view_consensus_starts_as_it_was():
+    import torch
+
+    from synsp.models.universal import UniversalConfig, UniversalSynSP
+
+    cfg = dict(window=8, d_model=16, d_inner=32, d_k=8, d_v=8, n_layers=1, coefficient_skip=True)
+    torch.manual_seed(0)
+    plain = UniversalSynSP(UniversalConfig(**cfg)).eval()
+    for head in (plain.position_head, plain.acceleration_head, plain.refinement_head):
+        torch.nn.init.normal_(head[-1].weight, std=0.1)
+    wide = UniversalSynSP(UniversalConfig(**cfg, view_consensus=True)).eval()
+    wide.load_state_without_view_consensus(plain.state_dict())
+    x = torch.randn(6, 8, 18 * 3)
+    with torch.no_grad():
+        ref = plain(x).final
+        np.testing.assert_allclose(wide(x).final, ref, atol=1e-6)
+        np.testing.assert_allclose(wide(x, views=3).final, ref, atol=1e-6)  # two groups of three views
+        with pytest.raises(SynspInputError, match="groups of views"):
+            wide(x, views=4)
+    with pytest.raises(SynspInputError, match="without view_consensus"):
+        wide.load_state_without_view_consensus(wide.state_dict())
+
+
+def test_a_universal_model_takes_views_together_only_when_built_and_trained_for_them_in_3d():
+    import dataclasses
+
+    from synsp.models.checkpoint import ModelCard
+    from synsp.training import TrainConfig
+
+    data = dataclasses.asdict(_consensus_refiner().card)
+    ModelCard.from_dict(data, "card.json")
+    with pytest.raises(SynspInputError, match="views"):
+        ModelCard.from_dict({**data, "recipe": {**data["recipe"], "mode": "single"}}, "card.json")
+    with pytest.raises(SynspInputError, match="views"):
+        ModelCard.from_dict({**data, "config": {**data["config"], "view_consensus": False}}, "card.json")
+    consensus = {"view_consensus": True}
+    TrainConfig(architecture="universal", views=4, mode="multiview", model=consensus).validate()
+    for bad in (dict(views=4, mode="multiview"), dict(views=4, mode="multiview", representation="2d", model=consensus),
+                dict(views=4, mode="single", model=consensus), dict(model=consensus)):
+        with pytest.raises(SynspInputError, match="view_consensus"):
+            TrainConfig(architecture="universal", **bad).validate()

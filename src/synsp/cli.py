@@ -173,6 +173,9 @@ class _SizeChoice(click.Choice):
 @click.option("--virtual-joints", type=float, default=None,
               help="[default: 0] universal: share of the batches with extra points along random bones (denser rigs: "
                    "spine chains, hands, fingers, markers)")
+@click.option("--shared-view-errors", type=float, default=None,
+              help="[default: 0] views (--views): share of the windows whose views' errors are partly one error "
+                   "(views of one estimator agree on some of their mistakes)")
 @click.option("--mix-rotations", default=0.0, show_default=True,
               help="universal with --option rotations=true: share of the batches on smpl24 6D rotations")
 @click.option("--w-fk", default=0.0, show_default=True,

@@ -154,6 +154,12 @@ class NetworkRefiner:
         return WindowOnline(self, self.causal if causal is None else bool(causal))
 
     @property
+    def view_consensus(self) -> bool:
+        """A universal model trained on several views (``view_consensus``): the views of a window are refined
+        together, each one's refinement stage reading the others' base output; any number of views."""
+        return bool(getattr(getattr(self.model, "config", None), "view_consensus", False))
+
+    @property
     def _persons_alone(self) -> bool:
         """True when each person (each track) is refined on its own (a single-view model)."""
         return self.card.views == 1
@@ -190,7 +196,8 @@ class NetworkRefiner:
         del parts
         if resample:
             out = to_higher_rate(out, filled.shape[0])
-        if self.smooth_rigid and not self.causal and card.views == 1 and out.shape[-1] in (2, 3):
+        one_view_each = card.views == 1 or self.view_consensus  # the network's output is every view's own
+        if self.smooth_rigid and not self.causal and one_view_each and out.shape[-1] in (2, 3):
             out = smooth_rigid_jitter(out, fps_in, gate_from=filled)  # decided on the input, as for rotations
         out = out[:, 0] if single else out
         if return_filled:
@@ -227,6 +234,7 @@ class NetworkRefiner:
         # a model whose cost grows with the joints (the universal model's attention) says how many windows fit
         batch = (min(self.batch, self.model.max_batch(self.model.tokens(J, D))) if hasattr(self.model, "max_batch")
                  else self.batch)
+        batch = max(1, batch // P) if self.view_consensus else batch  # the views of a window run as one batch
         chunks = range(0, len(starts), batch)
         for a in tqdm(chunks, desc=f"refining with {card.name}", unit="batch",
                       disable=not progress or len(chunks) < 2):
@@ -259,16 +267,16 @@ class NetworkRefiner:
         else:
             roots = root_joints_of(card.normalization, card.root_joints, windows.shape[-2])
             inp, stats = normalize_windows(windows, roots,  # (n, P, W, (J+1)*D)
-                                           shared_views=card.normalization == SHARED_VIEWS)
+                                           shared_views=card.normalization == SHARED_VIEWS or self.view_consensus)
         mask = None
         if card.mask:
             flags = missing.astype(np.float64) if rotations else window_mask(missing, roots)
             mask = torch.as_tensor(flags, dtype=torch.float32, device=self.device)
-        rel_floor = None
+        as_t = lambda a: torch.as_tensor(a, dtype=torch.float32, device=self.device)  # noqa: E731
+        inputs = {}
         if floor is not None and not rotations and self._noise_cue:  # in the windows' normalised units
-            rel_floor = torch.as_tensor(floor / stats.scale[..., 0, 0], dtype=torch.float32, device=self.device)
-        y = self.run_windows(torch.as_tensor(inp, dtype=torch.float32, device=self.device), mask,
-                             dims=windows.shape[-1], floor=rel_floor).cpu().numpy()
+            inputs["floor"] = as_t(floor / stats.scale[..., 0, 0])
+        y = self.run_windows(as_t(inp), mask, dims=windows.shape[-1], **inputs).cpu().numpy()
         if rotations:
             return denormalize_rotation_windows(y, root)
         out = denormalize_windows(y, stats, windows.shape[-1])
@@ -279,7 +287,13 @@ class NetworkRefiner:
                     floor: torch.Tensor | None = None) -> torch.Tensor:
         """Normalised windows ``(n, P, W, C)`` (+ mask) -> the card's output, same shape.  ``dims``: the
         poses' D, told to a model that takes several (the universal model); ``floor`` ``(n, P)``: the
-        normalised jitter floor, told to a model that takes it."""
+        normalised jitter floor, told to a model that takes it.  A model with ``view_consensus`` takes the P
+        views (normalised together) as windows of one batch, view-major, and exchanges their base outputs."""
+        if self.view_consensus:
+            n, P = inp.shape[:2]
+            out = self.model(inp.flatten(0, 1), mask=None if mask is None else mask.flatten(0, 1), dims=dims,
+                             views=P)
+            return getattr(out, self.card.output).unflatten(0, (n, P))
         if self.card.views == 1:
             inp = inp[:, 0]
             mask = mask[:, 0] if mask is not None else None

@@ -131,6 +131,7 @@ class TrainConfig:
     mix_2d: float = 0.0
     joint_subsets: float = 0.0
     virtual_joints: float = 0.0  # universal: share of batches with extra points along random bones (other rigs)
+    shared_view_errors: float = 0.0  # universal views: share of windows whose views' errors are partly shared
     mix_rotations: float = 0.0  # universal: share of batches of smpl24 6D rotations (needs --option rotations=true)
     w_fk: float = 0.0  # smpl24 rotation batches: weight of the same loss on the neutral body's joints (metres, FK)
     out: str | None = None  # None: runs/<name>
@@ -190,7 +191,7 @@ _DATA_FIXED = frozenset({"window", "channels", "mask_channels", "dims", "mask", 
 #: recipe settings a fine-tune keeps from the model's card (the joint sets and rotation batches it was
 #: trained on are the corpus's, not the new data's: those are left out)
 _RECIPE_KEPT = ("representation", "preset", "fast_motion", "mix_2d", "joint_subsets", "virtual_joints", "w_pos",
-                "w_accel", "lr_decay", "mode", "min_views")
+                "w_accel", "lr_decay", "mode", "min_views", "shared_view_errors")
 
 
 def fine_tune_settings(source: str | os.PathLike) -> dict[str, Any]:
@@ -298,6 +299,9 @@ def validate_config(config: TrainConfig) -> None:
     _number(config, "mix_2d", 0.0, 1.0)
     _number(config, "joint_subsets", 0.0, 1.0)
     _number(config, "virtual_joints", 0.0, 1.0)
+    _number(config, "shared_view_errors", 0.0, 1.0)
+    if config.shared_view_errors and (config.architecture != "universal" or config.views < 2):
+        raise SynspInputError("shared_view_errors trains the universal model on several views (--views > 1)")
     _number(config, "mix_rotations", 0.0, 1.0)
     _number(config, "w_fk", 0.0)
     _check_presets(config.preset)
@@ -314,8 +318,15 @@ def validate_config(config: TrainConfig) -> None:
     if config.mix_2d + config.mix_rotations >= 1:
         raise SynspInputError(f"mix_2d ({config.mix_2d:g}) + mix_rotations ({config.mix_rotations:g}) must stay "
                               "below 1: the rest of the batches are 3D positions")
-    if config.architecture == "universal" and (config.views != 1 or config.representation not in ("3d", "2d")):
-        raise SynspInputError("the universal model trains on one view (--views 1) of 3d or 2d positions")
+    if config.architecture == "universal" and config.representation not in ("3d", "2d"):
+        raise SynspInputError("the universal model trains on 3d or 2d positions (rotations: --mix-rotations)")
+    consensus = config.model.get("view_consensus") is True
+    if config.architecture == "universal" and (config.views > 1 or consensus) and not (
+            consensus and config.views > 1 and config.representation == "3d" and config.mode == "multiview"
+            and not config.mix_2d and not config.mix_rotations):
+        raise SynspInputError("the universal model trains on several views (--views > 1) only with --option "
+                              "view_consensus=true, in 3D: --representation 3d --mode multiview, without --mix-2d "
+                              "or --mix-rotations (2D views lie in different images)")
 
 
 def _load_state(path: Path, device: str) -> dict:
@@ -402,15 +413,15 @@ def make_card(config: TrainConfig, model_config: dict[str, Any], data: str | Non
         recipe={k: v for k, v in dataclasses.asdict(config).items()
                 if k in ("epochs", "windows_per_epoch", "batch_size", "lr", "lr_decay", "w_pos", "w_accel",
                          "seed", "mode", "representation", "min_views", "fast_motion", "skeletons", "mix_2d",
-                         "joint_subsets", "virtual_joints", "mix_rotations", "w_fk")},
+                         "joint_subsets", "virtual_joints", "mix_rotations", "w_fk", "shared_view_errors")},
         command=config.command,
     )
 
 
-def _loss(architecture: str, model, inp, gt, mask, config: TrainConfig, dims: int = 3, floor=None):
+def _loss(architecture: str, model, inp, gt, mask, config: TrainConfig, dims: int = 3, **inputs):
+    """The training loss; ``inputs``: the universal model's further inputs (:func:`_batch_to_tensors`)."""
     if architecture in ("synsp", "universal"):
-        cue = {"floor": floor} if floor is not None else {}  # a noise-cue model's datasets give floors
-        out = model(inp, mask=mask, dims=dims, **cue) if architecture == "universal" else model(inp, mask=mask)
+        out = model(inp, mask=mask, dims=dims, **inputs) if architecture == "universal" else model(inp, mask=mask)
         loss, terms = synsp_loss(out, gt, config.w_pos, config.w_accel, causal=config.causal)
         if config.w_fk and dims == 6 and gt.shape[-1] == 24 * 6:
             body = lambda y: smpl24_joints_torch(y.unflatten(-1, (24, 6))).flatten(-2)  # noqa: E731
@@ -444,12 +455,16 @@ def _keep_views(batch: dict, config: TrainConfig, epoch: int, step: int) -> dict
 
 def _batch_to_tensors(batch: dict, config: TrainConfig, root_joints, skeleton: str | None = None,
                       representation: str | None = None, subset: np.ndarray | None = None,
-                      extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> tuple[torch.Tensor, ...]:
+                      extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                      shared: np.ndarray | None = None) -> tuple[torch.Tensor, ...]:
     """Dataset batch (positions or axis-angles, un-normalised) -> normalised input, target and mask tensors,
-    and the windows' jitter floors in normalised units (``None`` for rotations or a batch without them).
+    and the universal model's further inputs as keywords: the windows' jitter floors in normalised units
+    (``floor``, a batch that has them) and for views ``(B, P, W, C)`` their count (``views``; the views are
+    normalised together and become windows of the batch, view-major).
     ``skeleton``/``representation``: the batch's (default: the config's); ``subset``: keep these joints only
     (the universal model, whose root is then the centroid of the kept joints); ``extra``: points along bones
-    appended after them (:func:`_virtual_joints`; input, truth and missing flags alike)."""
+    appended after them (:func:`_virtual_joints`; input, truth and missing flags alike); ``shared`` ``(B,)``: per
+    window of views, the share of view 0's error every view takes on (:func:`_shared_view_errors`)."""
     representation = representation or config.representation
     J = get_skeleton(skeleton or config.skeleton).num_joints
     D = 2 if representation == "2d" else 3  # rotations: axis-angles here, 6D below
@@ -467,20 +482,34 @@ def _batch_to_tensors(batch: dict, config: TrainConfig, root_joints, skeleton: s
         inp, gt = (np.concatenate([p[i] for p in parts], axis=-2) for i in (0, 1))
         batch = {**batch, "mask": torch.cat([p[2] for p in parts], dim=-1)}
         J, shape, root_joints = inp.shape[-2], inp.shape, tuple(range(inp.shape[-2]))
+    views = None
+    if config.architecture == "universal" and inp.ndim == 5:  # (B, P, W, J, D) views of one motion
+        if shared is not None:  # every view's error moved towards view 0's, and its misses shared
+            rho = np.asarray(shared, dtype=np.float64)[:, None, None, None, None]
+            inp = inp + rho * ((inp[:, :1] - gt[:, :1]) - (inp - gt))
+            batch = {**batch, "mask": torch.maximum(batch["mask"], batch["mask"][:, :1] * torch.as_tensor(
+                shared > 0, dtype=batch["mask"].dtype)[:, None, None, None])}
+        views = inp.shape[1]
     if representation == ROTATIONS:
         x, root = normalize_rotation_windows(axis_angle_to_rot6d(inp.reshape(shape)))
         y, _ = normalize_rotation_windows(axis_angle_to_rot6d(gt.reshape(shape)), root)
         mask = batch["mask"].numpy() if config.mask else None
     else:
-        x, stats = normalize_windows(inp.reshape(shape), root_joints, shared_views=_shared_views(config))
+        x, stats = normalize_windows(inp.reshape(shape), root_joints,
+                                     shared_views=_shared_views(config) or views is not None)
         y, _ = normalize_windows(gt.reshape(shape), root_joints, stats)
         mask = window_mask(batch["mask"].numpy(), root_joints) if config.mask else None
-    floor = None
-    if representation != ROTATIONS and "floor" in batch:  # (B, [P]) in the input's units -> normalised
-        floor = batch["floor"].numpy().astype(np.float64) / stats.scale[..., 0, 0]
     dev = config.device
     as_t = lambda a: torch.as_tensor(a, dtype=torch.float32, device=dev)  # noqa: E731
-    return as_t(x), as_t(y), (as_t(mask) if mask is not None else None), (as_t(floor) if floor is not None else None)
+    inputs = {}
+    if representation != ROTATIONS and "floor" in batch:  # (B, [P]) in the input's units -> normalised
+        inputs["floor"] = as_t(batch["floor"].numpy().astype(np.float64) / stats.scale[..., 0, 0])
+    x, y, mask = as_t(x), as_t(y), (as_t(mask) if mask is not None else None)
+    if views is not None:  # every view one window of the batch, the views of a motion side by side
+        x, y, mask = (t.flatten(0, 1) if t is not None else None for t in (x, y, mask))
+        inputs = {k: v.flatten(0, 1) for k, v in inputs.items()}
+        inputs["views"] = views
+    return x, y, mask, inputs
 
 
 def validation_split(skeleton: str, preset: str, frames: int, corpus: str | None, seed: int = 0,
@@ -706,6 +735,9 @@ def _build(config: TrainConfig, procs: _Processes, meta: dict, resume: bool) -> 
         elif (isinstance(model, UniversalSynSP) and isinstance(start, UniversalSynSP)
                 and model.config.noise_cue and not start.config.noise_cue):
             model.load_state_without_noise_cue(start.state_dict())  # learning the noise cue from a model without
+        elif (isinstance(model, UniversalSynSP) and isinstance(start, UniversalSynSP)
+                and model.config.view_consensus and not start.config.view_consensus):
+            model.load_state_without_view_consensus(start.state_dict())  # learning views from a one-view model
         else:
             # switches without weights (e.g. view_mean_skip) may differ; every weight must fit
             check_state_dict(start.state_dict(), model, f"--init {config.init}", what="its weights",
@@ -830,11 +862,12 @@ def _train_epoch(config: TrainConfig, procs: _Processes, run: _Run, data: _Data,
         _, skeleton, representation, _ = sources[k]
         subset = _joint_subset(config, skeleton, epoch, step) if representation != ROTATIONS else None
         extra = _virtual_joints(config, skeleton, epoch, step) if representation != ROTATIONS else None
-        x, y, mask, floor = _batch_to_tensors(batch, config, data.root_joints, skeleton, representation, subset,
-                                              extra)
+        shared = _shared_view_errors(config, batch["input"].shape, epoch, step)
+        x, y, mask, inputs = _batch_to_tensors(batch, config, data.root_joints, skeleton, representation, subset,
+                                               extra, shared)
         with torch.autocast("cuda", enabled=run.use_amp):
             loss, _ = _loss(config.architecture, run.stepper, x, y, mask, config, dims=_dims(representation),
-                            floor=floor)
+                            **inputs)
         if not math.isfinite(loss.item()):
             raise RuntimeError(f"loss became {loss.item()} at epoch {epoch}; lower the learning rate")
         run.optimizer.zero_grad(set_to_none=True)
@@ -924,6 +957,17 @@ def _joint_subset(config: TrainConfig, skeleton: str, epoch: int, step: int) -> 
         return None
     J = get_skeleton(skeleton).num_joints
     return np.sort(rng.choice(J, size=int(rng.integers(min(5, J), J + 1)), replace=False))
+
+
+def _shared_view_errors(config: TrainConfig, shape: tuple[int, ...], epoch: int, step: int) -> np.ndarray | None:
+    """With ``shared_view_errors``, for a batch of views ``shape`` ``(B, P, W, C)``: per window, the share of view
+    0's error that every view takes on, uniform in [0, 1] for that share of the windows and 0 for the others
+    (seeded by epoch and step): views of one estimator share some of their mistakes, so the other views'
+    consensus is not always right where this view is wrong.  ``None`` without it or without views."""
+    if config.shared_view_errors <= 0 or len(shape) != 4:
+        return None
+    rng = np.random.default_rng([config.seed, epoch, step, 19])
+    return np.where(rng.random(shape[0]) < config.shared_view_errors, rng.random(shape[0]), 0.0)
 
 
 def _virtual_joints(config: TrainConfig, skeleton: str, epoch: int, step: int

@@ -130,7 +130,7 @@ def test_training_on_two_joint_sets_2d_and_subsets_gives_a_loadable_any_skeleton
 def test_universal_only_settings_are_refused_for_other_architectures(tmp_path):
     with pytest.raises(SynspInputError, match="universal"):
         TrainConfig(skeletons=["coco17"]).validate()
-    with pytest.raises(SynspInputError, match="one view"):
+    with pytest.raises(SynspInputError, match="view_consensus"):
         TrainConfig(architecture="universal", views=2).validate()
 
 

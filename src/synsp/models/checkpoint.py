@@ -184,10 +184,12 @@ def _check_card(card: ModelCard, source: str) -> None:
                    "architecture, and only for it")
     if card.architecture == "universal" and card.skeleton != "any":
         raise _bad(source, "skeleton", card.skeleton, "'any': the universal architecture has no joint set")
-    if card.architecture == "universal" and card.views != 1:
-        raise _bad(source, "views", card.views, "1: the universal architecture refines one view at a time")
     mode = card.recipe.get("mode")
-    if card.views > 1 and (card.architecture != "synsp" or mode == "single"):
+    if card.architecture == "universal" and card.views != 1 and (
+            card.config.get("view_consensus") is not True or card.dims != 3 or mode != "multiview"):
+        raise _bad(source, "views", card.views, "1: the universal architecture refines several views together "
+                   "only when built with view_consensus and trained on 3D views (recipe mode 'multiview')")
+    if card.views > 1 and (card.architecture not in ("synsp", "universal") or mode == "single"):
         raise _bad(source, "views", card.views, "1: " + ("the model was trained on one view (recipe mode "
                    "'single')" if mode == "single" else f"{card.architecture} refines one view at a time"))
     if card.normalization == SHARED_VIEWS and (card.views < 2 or not card.config.get("view_mean_skip", False)):
@@ -214,8 +216,6 @@ def _check_config(card: ModelCard, source: str) -> None:
     """The architecture's settings: known names, types, bounds, and the size of the network it builds
     (counted on the meta device: nothing is allocated)."""
     import math
-
-    import torch
 
     fields = {f.name: f for f in dataclasses.fields(config_class(card.architecture))}
     for key, value in card.config.items():

@@ -59,7 +59,7 @@ from ..validation import SynspInputError
 from .blocks import DecoderLayer, EncoderLayer
 from .synsp import SynSPOutput, pose_quality
 
-__all__ = ["UniversalConfig", "UniversalSynSP", "token_quality", "frequency_scale", "noise_cue"]
+__all__ = ["UniversalConfig", "UniversalSynSP", "token_quality", "frequency_scale", "noise_cue", "view_consensus"]
 
 #: coordinates per token: 2D points are padded with a zero depth
 TOKEN_DIMS = 3
@@ -85,12 +85,17 @@ class UniversalConfig:
     coefficient_skip: bool = False  # heads also read the token's own preconditioned coefficients (a linear path)
     rotations: bool = False  # also takes 6D joint rotations (dims 6): two column tokens per joint, flagged
     noise_cue: bool = False  # also takes the sequence's jitter floor (synsp.noise_floor) relative to the window
+    # several synchronised 3D views of a person (forward's views > 1): the refinement stage of each view also
+    # reads the other views' base-stage output and moves towards it by a learned gain
+    view_consensus: bool = False
 
     def __post_init__(self) -> None:
         if not 2 <= self.window <= 128:
             raise SynspInputError(f"window must be in 2..128, got {self.window}")
         if self.dims not in ((2, 3, 6) if self.rotations else (2, 3)):
             raise SynspInputError(f"dims must be 2 or 3 (or 6 with rotations=True), got {self.dims}")
+        if self.view_consensus and self.rotations:
+            raise SynspInputError("view_consensus is for synchronised views of positions, not with rotations=True")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -125,6 +130,18 @@ def noise_cue(joints: torch.Tensor, floor: torch.Tensor | None = None) -> torch.
     return torch.clamp(torch.log10(floor.to(joints.dtype) + 1e-4) + 2.0, -2.0, 2.0)
 
 
+def view_consensus(x: torch.Tensor, seen: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``x`` ``(G, P, ...)``: G groups of P synchronised views of one person in one frame; ``seen`` (1 where the
+    view observed the point, broadcastable to ``x``) -> for every view the **other** views' mean, weighted by
+    ``seen``, and where none of them saw it (or there is one view) the view's own value; and that ``unseen``
+    flag (the shape of ``seen``)."""
+    seen = seen.to(x.dtype)
+    total, count = (x * seen).sum(dim=1, keepdim=True), seen.sum(dim=1, keepdim=True)
+    others, n = total - x * seen, count - seen  # every view's sum and count without itself
+    unseen = n < 0.5
+    return torch.where(unseen, x, others / n.clamp(min=1.0)), unseen
+
+
 def _head(d_in: int, hidden: int, out: int) -> nn.Sequential:
     return nn.Sequential(nn.Linear(d_in, hidden), nn.GELU(), nn.Linear(hidden, out))
 
@@ -144,6 +161,8 @@ class UniversalSynSP(nn.Module):
                              persistent=False)
         self.register_buffer("frequency_scale", frequency_scale(W), persistent=False)
         # 1. embedding: coordinates' DCT coefficients, missing flags, trajectory, 2D (and rotation) flags
+        # [, with view_consensus: the other views' input relative to the token's own, and where none saw it]
+        flags += (TOKEN_DIMS + 1) * W if c.view_consensus else 0
         self.embedding = nn.Sequential(nn.Linear(TOKEN_DIMS * W + (W if c.mask else 0) + flags, c.d_model), nn.GELU(),
                                        nn.Linear(c.d_model, c.d_model))
         # 2. encoder across joints
@@ -160,12 +179,21 @@ class UniversalSynSP(nn.Module):
         # 5. refinement stage
         self.refinement = nn.ModuleList(DecoderLayer(*layer) for _ in range(c.n_refine_layers))
         self.refinement_head = _head(head_in, 2 * c.d_model, TOKEN_DIMS * W)
+        # 6. with view_consensus: the other views' base output as a cue for the refinement stage, and how far to
+        # move each token towards it, per coordinate and frequency
+        if c.view_consensus:
+            self.consensus_embedding = nn.Linear(TOKEN_DIMS * W + W, c.d_model)
+            self.consensus_head = _head(head_in, 2 * c.d_model, TOKEN_DIMS * W)
         for name, p in self.named_parameters():
             if p.dim() > 1:
                 nn.init.xavier_uniform_(p)
-        for head in (self.position_head, self.acceleration_head, self.refinement_head):
+        for head in (self.position_head, self.acceleration_head, self.refinement_head,
+                     *([self.consensus_head] if c.view_consensus else [])):
             nn.init.zeros_(head[-1].weight)
             nn.init.zeros_(head[-1].bias)
+        if c.view_consensus:  # a cue that starts at zero: a one-view model widened to views starts as it was
+            nn.init.zeros_(self.consensus_embedding.weight)
+            nn.init.zeros_(self.consensus_embedding.bias)
 
     @staticmethod
     def tokens(joints: int, dims: int) -> int:
@@ -182,12 +210,15 @@ class UniversalSynSP(nn.Module):
         return max(1, budget // (tokens * tokens))
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None, dims: int | None = None,
-                floor: torch.Tensor | None = None) -> SynSPOutput:
+                floor: torch.Tensor | None = None, views: int = 1) -> SynSPOutput:
         """``x`` ``(B, W, N * D)`` normalised windows (``N`` tokens: joints and the trajectory last; for 6D
         rotations ``N`` joints and no trajectory); ``mask`` ``(B, W, N)`` missing flags; ``dims`` ``D``
         (default: the config's); ``floor`` ``(B,)``: with ``noise_cue``, the jitter floor of the sequence
         around each window (:func:`synsp.noise_floor.noise_floor`, its mean over the window's frames) in the
-        window's normalised units; ``None``: read from the window's own frames (a weaker estimate)."""
+        window's normalised units; ``None``: read from the window's own frames (a weaker estimate).
+        ``views``: with ``view_consensus``, ``x`` holds groups of that many synchronised views of one person
+        (window ``b`` is view ``b % views`` of group ``b // views``), normalised together
+        (:func:`synsp.normalization.normalize_windows` with ``shared_views``)."""
         c = self.config
         D = c.dims if dims is None else int(dims)
         if x.dim() != 3 or x.shape[1] != c.window or D not in self.accepts_dims or x.shape[2] % D:
@@ -220,6 +251,9 @@ class UniversalSynSP(nn.Module):
         if c.noise_cue:
             cue = pts.new_zeros(B) if rotations else noise_cue(pts[:, :-1, :Dt], floor)
             flags = torch.cat([flags, cue[:, None, None].expand(B, N, 1)], dim=-1)
+        missing = m if c.mask else pts.new_zeros(B, N, W)
+        if c.view_consensus:  # the other views' input, as each view's own is: coefficients and where none saw it
+            flags = torch.cat([flags, *self._relative(*self._consensus(views, pts, missing), pts)], dim=-1)
         h = self.embedding(torch.cat(parts + [flags], dim=-1))  # (B, N, d)
         # the heads' input: features, and with coefficient_skip the token's own coefficients as they came in
         own = (lambda f: torch.cat([f, parts[0]], dim=-1)) if c.coefficient_skip else (lambda f: f)
@@ -240,13 +274,39 @@ class UniversalSynSP(nn.Module):
             frame_q = q.mean(dim=1, keepdim=True).expand_as(q)
             cue = self.quality_embedding(torch.cat([q, frame_q], dim=-1))  # (B, N, d)
             query, memory = h_a + cue, torch.cat([h_a + cue, h_p + cue], dim=1)
+        if c.view_consensus:  # 6. the other views' base output: a cue for the refinement stage
+            others, seen = self._consensus(views, (y_p + y_a) / 2, missing)
+            query = query + self.consensus_embedding(torch.cat(self._relative(others, seen, (y_p + y_a) / 2), dim=-1))
 
         # 5. refinement stage: a correction of the branches' mean
         r = query
         for layer in self.refinement:
             r = layer(r, memory)
         y = (y_p + y_a) / 2 + self._frames(self.refinement_head(own(r)))
+
+        # 6. towards the other views: a learned gain per coordinate and frequency on the difference of their base
+        # output from the refined window (zero where no other view saw the token)
+        if c.view_consensus:
+            gain = self.consensus_head(own(r)).reshape(B, N, TOKEN_DIMS, W)
+            y = y + (gain * (((others - y) * seen) @ self.dct.T)) @ self.idct.T
         return SynSPOutput(*(self._layout(o, D) for o in (y_p, y_a, y)))
+
+    @staticmethod
+    def _consensus(views: int, base: torch.Tensor, missing: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The base output ``(B, N, 3, W)`` of every view's other views (their mean where they saw the token, the
+        view's own where none did) and where some other view saw it ``(B, N, 1, W)``; ``missing`` ``(B, N, W)``."""
+        B = base.shape[0]
+        if views < 1 or B % views:
+            raise SynspInputError(f"{B} windows do not split into groups of views = {views}")
+        group = lambda t: t.reshape(B // views, views, *t.shape[1:])  # noqa: E731
+        others, unseen = view_consensus(group(base), group(1.0 - missing[:, :, None]))
+        return others.reshape(base.shape), (~unseen).reshape(B, -1, 1, base.shape[-1]).to(base.dtype)
+
+    def _relative(self, others: torch.Tensor, seen: torch.Tensor, own: torch.Tensor) -> list[torch.Tensor]:
+        """Features of the other views' points ``others`` ``(B, N, 3, W)`` against a view's ``own``: the difference's
+        preconditioned DCT coefficients ``(B, N, 3 W)`` and where no other view saw the token ``(B, N, W)``."""
+        B, N = own.shape[:2]
+        return [(((others - own) @ self.dct.T) * self.frequency_scale).reshape(B, N, -1), 1.0 - seen[:, :, 0]]
 
     def _frames(self, head: torch.Tensor) -> torch.Tensor:
         """A head's ``(B, N, 3 * W)`` preconditioned DCT coefficients -> ``(B, N, 3, W)`` along time."""
@@ -275,12 +335,23 @@ class UniversalSynSP(nn.Module):
         self._load_widened(state, self.config.noise_cue, "load_state_without_noise_cue", "the noise cue",
                            "noise_cue=True")
 
-    def _load_widened(self, state: dict, switched_on: bool, caller: str, without: str, setting: str) -> None:
-        """``state`` with one more input column of the embedding, at zero (the last one), loaded."""
-        key = "embedding.0.weight"
-        if not switched_on or key not in state or state[key].shape[1] + 1 != self.embedding[0].in_features:
+    def load_state_without_view_consensus(self, state: dict) -> None:
+        """Load the weights of a universal model built without ``view_consensus`` (otherwise the same) into this
+        one with it: the embedding's columns for the other views' input at zero, its consensus layers as built
+        (the cue's and the gain head's last layer at zero), so it starts as the source."""
+        c = self.config
+        self._load_widened(state, c.view_consensus, "load_state_without_view_consensus", "view_consensus",
+                           "view_consensus=True", columns=(TOKEN_DIMS + 1) * c.window, new="consensus_")
+
+    def _load_widened(self, state: dict, switched_on: bool, caller: str, without: str, setting: str,
+                      columns: int = 1, new: str | None = None) -> None:
+        """``state`` with ``columns`` more input columns of the embedding (the last ones) at zero, and this
+        model's own (initial) weights for the layers whose names start with ``new``, loaded."""
+        key, own = "embedding.0.weight", self.state_dict()
+        if (not switched_on or key not in state or state[key].shape[1] + columns != own[key].shape[1]
+                or (new and any(k.startswith(new) for k in state))):
             raise SynspInputError(f"{caller}: expects a universal model's weights without {without}, of the same "
                                   f"size, for a model with {setting}")
-        state = dict(state)
-        state[key] = torch.cat([state[key], state[key].new_zeros(state[key].shape[0], 1)], dim=1)
+        state = {**state, **({k: v for k, v in own.items() if k.startswith(new)} if new else {})}
+        state[key] = torch.cat([state[key], state[key].new_zeros(state[key].shape[0], columns)], dim=1)
         self.load_state_dict(state)
