@@ -61,7 +61,7 @@ def test_a_22_marker_trc_falls_back_to_the_universal_model_and_says_so(capsys, t
 
 
 def test_the_api_falls_back_too_and_the_summary_says_why():
-    from synsp.api import FALLBACK_FILTER, UNIVERSAL_MODEL, choose_model, refine_pose_file
+    from synsp.api import FALLBACK_FILTER, UNIVERSAL_MODEL, VIEWS_MODEL, choose_model, refine_pose_file
     from synsp.io.tracks import PoseFile, Track
     from synsp.refiners import get_refiner
 
@@ -71,13 +71,13 @@ def test_the_api_falls_back_too_and_the_summary_says_why():
     assert choose_model(17, 3) == choose_model(17, 2) == choose_model(22, 3) == (UNIVERSAL_MODEL, None)
     # a whole body (COCO-WholeBody): the universal model on its body and feet, the face and hands following
     assert choose_model(133, 2) == choose_model(133, 3) == (UNIVERSAL_MODEL, None)
-    # several views: each refined by the universal model, then fused (the 4-view network harms clean views)
-    assert choose_model(17, 3, views=4) == ("synsp-universal-w16+view-mean", None)
+    # several 3D views: refined together by the universal model trained on views, then fused
+    assert choose_model(17, 3, views=4) == ("synsp-universal-w16-views+view-mean", None)
     assert choose_model(22, 2)[0] == UNIVERSAL_MODEL  # the same weights refine 2D
     # not bodies: the filter
     assert choose_model(21, 2, "hand21") == (FALLBACK_FILTER, "no shipped model for 21 joints in 2D on skeleton "
                                              "'hand21': refined with the butterworth filter")
-    assert choose_model(22, 3, views=4)[0] == UNIVERSAL_MODEL + "+view-mean"  # any body's views: fused
+    assert choose_model(22, 3, views=4)[0] == VIEWS_MODEL + "+view-mean"  # any body's views: fused
     assert choose_model(17, 2, views=4)[0] == UNIVERSAL_MODEL  # 2D views: each camera's image alone, not averaged
     pf = PoseFile([Track(0, np.arange(90), x)], num_frames=90, format="array", units="m")
     _, summary = refine_pose_file(pf, fps=30)

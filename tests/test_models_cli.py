@@ -30,9 +30,10 @@ def test_models_lists_the_filters_and_marks_the_defaults(capsys):
         assert "rotations (SMPL's 24 joints, SMPL-X/-H bodies" in marked and "2D, 3D and rotations (6D)" in marked
     if "synsp-universal-w8" in models:
         assert any(line.startswith("  synsp-universal-w8 [default for synsp.Stream()]") for line in lines)
-    if "synsp-universal-w16" in models:  # --views: every view refined by it, then the views fused
-        marked = next(line for line in lines if line.startswith("  synsp-universal-w16 ["))
-        assert "synsp refine --views (each view, then fused)" in marked
+    if "synsp-universal-w16-views" in models:  # --views: 3D views refined together by it, then fused
+        marked = next(line for line in lines if line.startswith("  synsp-universal-w16-views ["))
+        assert "[default for synsp refine --views (3D views, then fused)]" in marked
+        assert "--views" not in next(line for line in lines if line.startswith("  synsp-universal-w16 ["))
     if "synsp-coco17-2d-w8" in models:  # no longer the default for any skeleton (the universal model is)
         assert any(line.startswith("  synsp-coco17-2d-w8: synsp, coco17 2D") for line in lines)
     assert "trained with" not in out and "synsp train" not in out  # the commands are in `synsp models NAME`

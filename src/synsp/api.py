@@ -43,10 +43,12 @@ from .view_labels import agree_camera_poses, agree_view_poses
 
 __all__ = ["refine", "refine_smpl", "refine_pose_file", "refine_rotation_file", "repair_pose_file", "default_model",
            "choose_model", "repair_skeleton", "check_skeleton_fits", "file_fps", "FALLBACK_FILTER", "UNIVERSAL_MODEL",
-           "UNIVERSAL_CAUSAL_MODEL"]
+           "VIEWS_MODEL", "UNIVERSAL_CAUSAL_MODEL"]
 
 #: the default learned method for one person's body, any joint set, 2D or 3D (synsp.models.universal)
 UNIVERSAL_MODEL = "synsp-universal-w16"
+#: several synchronised 3D views of one body: refined together by this model, then fused (:mod:`synsp.view_fusion`)
+VIEWS_MODEL = "synsp-universal-w16-views"
 #: its zero-delay counterpart (online use without delay: the MMPose drop-in's online "synsp")
 UNIVERSAL_CAUSAL_MODEL = "synsp-universal-w8-causal"
 #: the universal model attends across joints (cost ~ J^2 per window): beyond this many, the filter
@@ -94,10 +96,12 @@ def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views:
     0.40), and it is the better of the two on most held-out error families; the dedicated models stay
     ahead on the noise presets (large slow drift: 0.90-0.93x the input's MPJPE against 0.96-0.99x) and
     on quantized 3D input, and are chosen by name (docs/results.md, "Robustness").
-    Several synchronised 3D views of such a body in one world frame (``views > 1``): ``UNIVERSAL_MODEL +
-    "+view-mean"``, every view refined alone and the views fused (:mod:`synsp.view_fusion`; it adds 0.2 mm
-    to clean views where the 4-view network, available by name, adds 2.1 and is behind on overshoot); 2D views (each in
-    its own camera's image) are refined alone, not fused.
+    Several synchronised 3D views of such a body in one world frame (``views > 1``): ``VIEWS_MODEL +
+    "+view-mean"``, the universal model trained on views (each view's refinement reads the others) and then the
+    views fused (:mod:`synsp.view_fusion`; on the test split it adds 0.3 mm to clean views where the 4-view
+    network, available by name, adds 2.1 and is behind on overshoot); without that model, ``UNIVERSAL_MODEL +
+    "+view-mean"``, every view refined alone.  2D views (each in its own camera's image) are refined alone, not
+    fused.
     A hand or a face alone (:data:`NOT_BODIES`): the dedicated shipped model for the data
     (:func:`default_model`, ``note`` None); else :data:`FALLBACK_FILTER` with a one-line ``note`` saying
     why: no skeleton is refused.  Butterworth because it needs nothing but the frame rate: a zero-phase
@@ -112,7 +116,9 @@ def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views:
     if dims in (2, 3) and body and num_joints <= UNIVERSAL_MAX_JOINTS and UNIVERSAL_MODEL in shipped_models():
         # several 3D views of one person in one world frame: each refined alone, then fused (synsp.view_fusion);
         # 2D views are each in their own camera's image: refined alone, not averaged
-        return (UNIVERSAL_MODEL + VIEW_MEAN if views > 1 and dims == 3 else UNIVERSAL_MODEL), None
+        if views > 1 and dims == 3:
+            return (VIEWS_MODEL if VIEWS_MODEL in shipped_models() else UNIVERSAL_MODEL) + VIEW_MEAN, None
+        return UNIVERSAL_MODEL, None
     try:
         return default_model(num_joints, dims, skeleton, views=views), None
     except SynspInputError:
@@ -182,9 +188,10 @@ def refine(
 
     The P axis holds persons, each refined alone, unless ``views=True``: then it
     holds P synchronised views of one person in one world frame (cameras with
-    known extrinsics, triangulated or lifted per view): by default each view is
-    refined alone and the views are fused (``synsp-universal-w16+view-mean``,
-    :mod:`synsp.view_fusion`; every view gets the fused poses); ``model=
+    known extrinsics, triangulated or lifted per view): by default the views are
+    refined together by the universal model trained on views and then fused
+    (``synsp-universal-w16-views+view-mean``, :mod:`synsp.view_fusion`; every view gets the fused poses); ``model=
+    "synsp-universal-w16+view-mean"`` refines each view alone before fusing, ``model=
     "synsp-h36m17-3d-w8-p4"`` refines them together with the 4-view network.  With the repair, several 3D views'
     left/right labels are made to agree before fusing (:mod:`synsp.view_labels`); 2D views (each camera's keypoints, ``(T, C, J, 2)``)
     are refined alone, and with ``cameras`` (their calibration, :mod:`synsp.calibration`;

@@ -338,17 +338,17 @@ def _model_defaults(found: dict) -> dict[str, str]:
                 model = model[: -len(VIEW_MEAN)] if fused else model
                 if note is not None or model not in found:
                     continue  # a filter, for want of a model
-                if views > 1 and model == choose_model(get_skeleton(skeleton).num_joints, dims, skeleton)[0]:
+                if views > 1 and (fused or model == choose_model(get_skeleton(skeleton).num_joints, dims, skeleton)[0]):
                     if fused:
                         fusing.add(model)
-                    continue  # the same model with or without --views: said once
+                    continue  # the same model with or without --views, or the views' fusion: said once
                 what = f"{skeleton} {dims}D" + (" with --views" if views > 1 else "")
                 chosen.setdefault(model, []).append(what)
     if DEFAULT_ROTATION_MODEL in found:
         chosen.setdefault(DEFAULT_ROTATION_MODEL, []).append("rotations (SMPL's 24 joints, SMPL-X/-H bodies, any "
                                                              "count up to 200)")
-    for model in sorted(fusing):
-        chosen[model].append("synsp refine --views (each view, then fused)")
+    for model in sorted(fusing):  # 3D views: refined (together, a model trained on views), then fused
+        chosen.setdefault(model, []).append("synsp refine --views (3D views, then fused)")
     if DEFAULT_STREAM_MODEL in found:
         chosen.setdefault(DEFAULT_STREAM_MODEL, []).append("synsp.Stream()")
     return {model: ", ".join(what) for model, what in chosen.items()}

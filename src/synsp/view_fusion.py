@@ -1,9 +1,9 @@
-"""Several synchronised views of one person: each view refined alone, then the views fused.
+"""Several synchronised views of one person: the views refined, then fused.
 
 ``synsp.refine(x, views=True)`` takes ``(T, P, J, D)`` poses holding P views of
 one person in one world frame (cameras with known extrinsics, triangulated or
-lifted per view).  :class:`ViewMeanRefiner` refines every view with a
-single-view refiner (by default the universal model) and returns, for every
+lifted per view).  :class:`ViewMeanRefiner` refines the views with an inner
+refiner (by default the universal model trained on views) and returns, for every
 view, the mean over the views of the refined joint, weighted by whether the
 view observed it (a joint that a view missed and the refiner filled counts
 only where no view observed it; a joint a view never saw is stood in for by
@@ -13,12 +13,13 @@ every left joint towards the right one.  With independent errors per view, the m
 of P views has about ``1 / sqrt(P)`` of one view's error; the refiner before it
 removes what the views share over time.
 
-Why not a network that refines the views together: the shipped 4-view SynSP
-(``synsp-h36m17-3d-w8-p4``, attention across the views' frames, re-trained on
-the error families) adds 2.1 mm to error-free views and is behind this fusion
-on overshoot (11.4 against 10.0 mm), ahead on jitter and the presets by 2-11 %;
-this fusion adds 0.2 mm and was the better of the two on the validation split
-(docs/results.md, "Multi-view").  The network stays available by name.
+The default inner refiner for views is the universal model trained on views
+(``synsp-universal-w16-views``, :data:`synsp.api.VIEWS_MODEL`): it refines the
+views of each window together, each view's refinement reading what the others
+see (:mod:`synsp.models.universal`, stage 6), and this fusion then averages
+them.  The shipped 4-view SynSP (``synsp-h36m17-3d-w8-p4``, attention across
+the views' frames, Human3.6M-17 only) adds 2.1 mm to error-free views and is
+behind on overshoot (docs/results.md, "Multi-view"); it stays available by name.
 
 A name plus :data:`synsp.refiners.VIEW_MEAN` (``"synsp-universal-w16+view-mean"``)
 gives the refiner through :func:`synsp.refiners.get_refiner`.  Offline only:
@@ -40,8 +41,9 @@ __all__ = ["ViewMeanRefiner", "view_mean_refiner"]
 
 
 class ViewMeanRefiner:
-    """``(T, P, J, D)`` views of one person -> each view refined by ``inner``, then the observation-weighted
-    mean over the views, the same for every view (the refiner contract: same shape out)."""
+    """``(T, P, J, D)`` views of one person -> the views refined by ``inner`` (each alone, or together by a model
+    trained on views), then the observation-weighted mean over the views, the same for every view (the refiner
+    contract: same shape out)."""
 
     def __init__(self, inner: Any):
         self.inner = inner
@@ -90,7 +92,7 @@ class ViewMeanRefiner:
 
 
 def view_mean_refiner(name: str, **kw) -> ViewMeanRefiner:
-    """The :class:`ViewMeanRefiner` over ``name`` (a single-view method: shipped model, checkpoint, filter)."""
+    """The :class:`ViewMeanRefiner` over ``name`` (a method: shipped model, checkpoint, filter)."""
     return ViewMeanRefiner(get_refiner(name, **kw))
 
 

@@ -37,6 +37,15 @@ The paper's stages, as in :mod:`synsp.models.synsp`:
 5. **Refinement stage**: ``n_refine_layers`` decoder layers from the
    acceleration features plus the quality embedding to a memory of both
    branches' features; its head corrects the branches' mean.
+6. **Several views** (``view_consensus``; ``forward(..., views=P)`` with the P
+   synchronised 3D views of each window side by side, normalised together):
+   every token also embeds the other views' input of its joint (their mean
+   where they saw it, relative to its own), the refinement stage's queries
+   get an embedding of the other views' base-stage output, and a last head
+   moves each token towards that output by a learned gain per coordinate and
+   frequency (starting at zero: a one-view model widened by
+   :meth:`UniversalSynSP.load_state_without_view_consensus` starts as it was).
+   Attention itself stays within a view; what crosses views is the consensus.
 
 ``forward`` returns :class:`synsp.models.synsp.SynSPOutput` in the layout of
 the dedicated models, ``(B, W, N * D)`` with ``N = J + 1`` tokens, so the
