@@ -98,7 +98,7 @@ def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views:
     on quantized 3D input, and are chosen by name (docs/results.md, "Robustness").
     Several synchronised 3D views of such a body in one world frame (``views > 1``): ``VIEWS_MODEL +
     "+view-mean"``, the universal model trained on views (each view's refinement reads the others) and then the
-    views fused (:mod:`synsp.view_fusion`; on the test split it adds 0.3 mm to clean views where the 4-view
+    views fused (:mod:`synsp.view_fusion`; on the test split it adds 0.1 mm to clean views where the 4-view
     network, available by name, adds 2.1 and is behind on overshoot); without that model, ``UNIVERSAL_MODEL +
     "+view-mean"``, every view refined alone.  2D views (each in its own camera's image) are refined alone, not
     fused.
