@@ -98,6 +98,16 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|")
     for method in args.methods.split(","):
         body, every, accel = [], [], []
+
+        def judged(Y, pair):  # a refined 3D track of a pair, measured in the two other cameras
+            accel.append(1000 * np.linalg.norm(np.diff(Y[:, BODY], 2, axis=0), axis=-1).ravel())
+            for judge in (c for c in range(4) if c not in pair):
+                seen = project(Y, cams["R"][judge], cams["t"][judge])
+                for other in MODELS:
+                    d = cams["K"][judge][0, 0] * np.linalg.norm(seen - judges[other, judge], axis=-1)
+                    body.append(d[:, BODY].ravel())
+                    every.append(d.ravel())
+
         if args.fuse_models:  # each pair's triangulations by every model, fused by the method
             for pair in itertools.combinations(range(4), 2):
                 ends = list(pair)
@@ -106,13 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                 Y = (np.nanmean(X, axis=1) if method == "input" else synsp.refine(
                     X, model=None if method == "default" else method, fps=fps, skeleton="mediapipe33", views=True,
                     repair=not args.no_repair)[:, 0])
-                accel.append(1000 * np.linalg.norm(np.diff(Y[:, BODY], 2, axis=0), axis=-1).ravel())
-                for judge in (c for c in range(4) if c not in pair):
-                    seen = project(Y, cams["R"][judge], cams["t"][judge])
-                    for other in MODELS:
-                        d = cams["K"][judge][0, 0] * np.linalg.norm(seen - judges[other, judge], axis=-1)
-                        body.append(d[:, BODY].ravel())
-                        every.append(d.ravel())
+                judged(Y, pair)
         for m in ([] if args.fuse_models else args.models.split(",")):
             for pair in itertools.combinations(range(4), 2):
                 # each camera's keypoints are repaired already, with their visibility: refining them does not
@@ -123,13 +127,7 @@ def main(argv: list[str] | None = None) -> int:
                 pts, ends = np.stack([a, b], 1), list(pair)  # (T, 2, 33, 2): linear least squares, NaN unseen
                 X = triangulate(pts, np.ones(pts.shape[:-1]), cams["R"][ends], cams["t"][ends])
                 Y = refined(X, method, fps, repair=not args.no_repair) if args.where != "2d" else X
-                accel.append(1000 * np.linalg.norm(np.diff(Y[:, BODY], 2, axis=0), axis=-1).ravel())
-                for judge in (c for c in range(4) if c not in pair):
-                    seen = project(Y, cams["R"][judge], cams["t"][judge])
-                    for other in MODELS:
-                        d = cams["K"][judge][0, 0] * np.linalg.norm(seen - judges[other, judge], axis=-1)
-                        body.append(d[:, BODY].ravel())
-                        every.append(d.ravel())
+                judged(Y, pair)
         body, every, accel = (np.concatenate(v) for v in (body, every, accel))
         print(f"| {method} | {np.nanmean(body):.2f} | {np.nanmean(every):.2f} | {np.nanmean(accel):.2f} |")
     return 0

@@ -462,6 +462,16 @@ def test_real_views_two_cameras_triangulate_and_the_other_two_judge(capsys):
     assert lite[1] < lite[0] - 1
 
 
+def test_real_views_fuse_the_models_triangulations_as_views_of_one_person(capsys):
+    # each pair's lite and heavy triangulations are two 3D views; the plain mean is one fused track, and
+    # Butterworth on each view before the mean comes closer to the judges with a fraction of its acceleration
+    out = _run("real_views.py", ["--methods", "input,butterworth+view-mean", "--models", "lite,heavy", "--fuse-models"],
+               capsys)
+    assert "--models lite,heavy --fuse-models" in out
+    rows = _table_rows(out)
+    assert rows["butterworth+view-mean"][0] < rows["input"][0] and rows["butterworth+view-mean"][2] < rows["input"][2] / 4
+
+
 def test_view_labels_benchmark_mends_a_view_labelled_the_wrong_way_round(capsys):
     out = _run("view_labels.py", ["--clips", "1"], capsys)
     assert "reproduce: python benchmarks/view_labels.py --views 4 --spread 0.02 --clips 1" in out
