@@ -520,3 +520,9 @@ def test_stream_identities_gives_exchanged_ids_back_as_offline(capsys):
     assert cells[2].startswith("100.0 % / 100.0 %") and cells[3].startswith("0 / 0")
     without, with_ = (float(v) for v in cells[4].split(" mm")[0].split(" / "))
     assert with_ < 150 and without > 5 * with_
+
+
+def test_multiview_robustness_times_the_methods(capsys):
+    out = _run("multiview_robustness.py", ["--views", "2", "--methods", "butterworth+view-mean", "--speed"], capsys)
+    assert "reproduce: python benchmarks/multiview_robustness.py --views 2 --methods butterworth+view-mean --speed" in out
+    assert float(out.split("butterworth+view-mean: ")[1].split(" frames/s")[0].replace(",", "")) > 0
