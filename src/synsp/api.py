@@ -114,8 +114,9 @@ def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views:
     names = [skeleton] if skeleton else skeleton_for(num_joints)  # unnamed: the registered joint sets of that size
     body = not (names and all(n in NOT_BODIES for n in names))
     if dims in (2, 3) and body and num_joints <= UNIVERSAL_MAX_JOINTS and UNIVERSAL_MODEL in shipped_models():
-        # several 3D views of one person in one world frame: each refined alone, then fused (synsp.view_fusion);
-        # 2D views are each in their own camera's image: refined alone, not averaged
+        # several 3D views of one person in one world frame: refined together by the model trained on views
+        # (without it, each alone), then fused (synsp.view_fusion); 2D views are each in their own camera's
+        # image: refined alone, not averaged
         if views > 1 and dims == 3:
             return (VIEWS_MODEL if VIEWS_MODEL in shipped_models() else UNIVERSAL_MODEL) + VIEW_MEAN, None
         return UNIVERSAL_MODEL, None

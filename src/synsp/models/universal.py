@@ -94,8 +94,8 @@ class UniversalConfig:
     coefficient_skip: bool = False  # heads also read the token's own preconditioned coefficients (a linear path)
     rotations: bool = False  # also takes 6D joint rotations (dims 6): two column tokens per joint, flagged
     noise_cue: bool = False  # also takes the sequence's jitter floor (synsp.noise_floor) relative to the window
-    # several synchronised 3D views of a person (forward's views > 1): the refinement stage of each view also
-    # reads the other views' base-stage output and moves towards it by a learned gain
+    # several synchronised 3D views of a person (forward's views > 1): each view's tokens also embed the other
+    # views' input, its refinement stage reads their base-stage output and moves towards it by a learned gain
     view_consensus: bool = False
 
     def __post_init__(self) -> None:
@@ -283,15 +283,16 @@ class UniversalSynSP(nn.Module):
             frame_q = q.mean(dim=1, keepdim=True).expand_as(q)
             cue = self.quality_embedding(torch.cat([q, frame_q], dim=-1))  # (B, N, d)
             query, memory = h_a + cue, torch.cat([h_a + cue, h_p + cue], dim=1)
+        base = (y_p + y_a) / 2  # the branches' mean, which the refinement stage corrects
         if c.view_consensus:  # 6. the other views' base output: a cue for the refinement stage
-            others, seen = self._consensus(views, (y_p + y_a) / 2, missing)
-            query = query + self.consensus_embedding(torch.cat(self._relative(others, seen, (y_p + y_a) / 2), dim=-1))
+            others, seen = self._consensus(views, base, missing)
+            query = query + self.consensus_embedding(torch.cat(self._relative(others, seen, base), dim=-1))
 
         # 5. refinement stage: a correction of the branches' mean
         r = query
         for layer in self.refinement:
             r = layer(r, memory)
-        y = (y_p + y_a) / 2 + self._frames(self.refinement_head(own(r)))
+        y = base + self._frames(self.refinement_head(own(r)))
 
         # 6. towards the other views: a learned gain per coordinate and frequency on the difference of their base
         # output from the refined window (zero where no other view saw the token)
