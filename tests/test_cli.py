@@ -204,6 +204,25 @@ def test_refine_views_fuses_an_array_of_views(capsys, tmp_path):
     assert "4 views refined together" in out and np.load(tmp_path / "o.npy").shape == (40, 4, 17, 3)
 
 
+def test_refine_views_shorter_than_the_model_needs_exits_2_as_a_single_track_does(capsys, tmp_path):
+    """Two frames of four views are refused like two frames of one track (not padded into a window and fused);
+    a method that takes three frames refines three."""
+    rng = np.random.default_rng(2)
+    np.save(tmp_path / "short.npy", rng.normal(size=(2, 4, 17, 3)))
+    np.save(tmp_path / "one.npy", rng.normal(size=(2, 17, 3)))
+    code, _, err = run(capsys, "refine", str(tmp_path / "short.npy"), "-o", str(tmp_path / "o.npy"), "--views")
+    assert code == 2 and "shorter than the 4 frames synsp-universal-w16-views+view-mean needs" in err
+    assert "Traceback" not in err and not (tmp_path / "o.npy").exists()
+    code, _, err = run(capsys, "refine", str(tmp_path / "one.npy"), "-o", str(tmp_path / "o1.npy"))
+    assert code == 2 and "shorter than the 4 frames" in err
+    np.save(tmp_path / "three.npy", rng.normal(size=(3, 4, 17, 3)))
+    code, _, err = run(capsys, "refine", str(tmp_path / "three.npy"), "-o", str(tmp_path / "o3.npy"), "--views",
+                       "--model", "kalman-rts+view-mean")
+    assert code == 0, err
+    out = np.load(tmp_path / "o3.npy")
+    assert out.shape == (3, 4, 17, 3) and np.isfinite(out).all()
+
+
 def test_refine_views_makes_the_views_labels_agree_and_says_when_two_views_cannot_tell(capsys, tmp_path):
     """A view labelled the wrong way round throughout (invisible to its own motion) is relabelled before the views
     are fused: the output is what the agreeing views give.  With two views a warning says which was relabelled."""
