@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="networks: offline window stride (default: each model card's own)")
     parser.add_argument("--methods", default="kalman-rts,butterworth",
                         help="comma-separated refiners: filters, shipped models or checkpoint paths")
+    parser.add_argument("--untold", action="store_true",
+                        help="networks built with joint_structure are not told the skeleton (a joint set of unknown "
+                             "structure, as for 17 joints without --skeleton)")
     parser.add_argument("--accel", action="store_true",
                         help="positions: each error row's Accel as a multiple of the input's after the MPJPE")
     parser.add_argument("--all-levels", action="store_true",
@@ -103,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         refiner = get_refiner(name)
         if args.stride is not None and isinstance(refiner, NetworkRefiner):
             refiner = NetworkRefiner(refiner.model, refiner.card, stride=args.stride)
+        if isinstance(refiner, NetworkRefiner) and not args.untold:  # a network that takes where the joints sit
+            refiner = refiner.told(skeleton)
         cells = []
         for cond, clips in conds.items():
             preds = [np.asarray(refiner(x, fps=30.0)) for _, x in clips]
@@ -121,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     extra += ["--accel"] if args.accel else []
     extra += ["--all-levels"] if args.all_levels else []
     extra += ["--parts"] if args.parts else []
+    extra += ["--untold"] if args.untold else []
     extra += [f"--methods {args.methods}"]
     if args.accel:
         print("\nerror rows: MPJPE / Accel as a multiple of the input's (missing joints interpolated)")

@@ -41,6 +41,7 @@ Pillow loads its format plugins), so ``get_refiner`` gives the same refiners in 
 
 from __future__ import annotations
 
+import copy
 import importlib
 import math
 import os
@@ -69,7 +70,7 @@ from .normalization import (
 )
 from .noise_floor import noise_floor
 from .root_jitter import smooth_rigid_jitter
-from .skeletons import BODY_JOINTS, SKELETONS as SKELETON_NAMES, get_skeleton, skeleton_for
+from .skeletons import BODY_JOINTS, SKELETONS as SKELETON_NAMES, get_skeleton, joint_structure, skeleton_for
 from .timeseries import resample_time, to_higher_rate, to_lower_rate
 from .validation import SynspInputError, check_fps, check_poses, check_resampled_length, to_numpy
 from .windows import WindowAccumulator, window_starts
@@ -103,7 +104,7 @@ class NetworkRefiner:
 
     def __init__(self, model: torch.nn.Module, card: ModelCard, batch: int = 1024, device: str = "cpu",
                  min_confidence: float = 0.3, causal: bool | None = None, stride: int | None = None,
-                 smooth_rigid: bool | None = None):
+                 smooth_rigid: bool | None = None, joint_set: str | None = None):
         self.model = model.eval().to(device)
         self.card = card
         self.name = card.name
@@ -120,6 +121,8 @@ class NetworkRefiner:
         self.device = device
         self.min_confidence = min_confidence
         self.skeleton = get_skeleton(card.skeleton) if card.skeleton != "any" else None
+        #: the poses' skeleton, told to a universal model built with ``joint_structure`` (where each joint sits)
+        self.joint_set = get_skeleton(joint_set).name if joint_set is not None else None
 
     @classmethod
     def from_checkpoint(cls, path: str | os.PathLike, **kw) -> "NetworkRefiner":
@@ -205,6 +208,27 @@ class NetworkRefiner:
         return out
 
     @property
+    def joint_structure(self) -> bool:
+        """A universal model built with ``joint_structure``: told where each joint of a known skeleton sits."""
+        return bool(getattr(getattr(self.model, "config", None), "joint_structure", False))
+
+    def told(self, joint_set: str | None) -> "NetworkRefiner":
+        """This refiner telling its network that the poses are of skeleton ``joint_set`` (a copy; itself for a
+        network that does not take it)."""
+        if not self.joint_structure or joint_set == self.joint_set:
+            return self
+        told = copy.copy(self)
+        told.joint_set = get_skeleton(joint_set).name if joint_set is not None else None
+        return told
+
+    def _structure(self, joints: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """:func:`synsp.skeletons.joint_structure` of the told skeleton when the network takes it and the windows'
+        ``joints`` are that skeleton's, else ``None``."""
+        if not self.joint_structure or self.joint_set is None or get_skeleton(self.joint_set).num_joints != joints:
+            return None
+        return joint_structure(self.joint_set)
+
+    @property
     def _noise_cue(self) -> bool:
         """The network takes the sequence's jitter floor (a universal model built with ``noise_cue``)."""
         return bool(getattr(getattr(self.model, "config", None), "noise_cue", False))
@@ -276,6 +300,9 @@ class NetworkRefiner:
         inputs = {}
         if floor is not None and not rotations and self._noise_cue:  # in the windows' normalised units
             inputs["floor"] = as_t(floor / stats.scale[..., 0, 0])
+        structure = None if rotations else self._structure(windows.shape[-2])
+        if structure is not None:
+            inputs["structure"] = structure
         y = self.run_windows(as_t(inp), mask, dims=windows.shape[-1], **inputs).cpu().numpy()
         if rotations:
             return denormalize_rotation_windows(y, root)
@@ -284,15 +311,18 @@ class NetworkRefiner:
         return out
 
     def run_windows(self, inp: torch.Tensor, mask: torch.Tensor | None, dims: int | None = None,
-                    floor: torch.Tensor | None = None) -> torch.Tensor:
+                    floor: torch.Tensor | None = None,
+                    structure: tuple[np.ndarray, np.ndarray] | None = None) -> torch.Tensor:
         """Normalised windows ``(n, P, W, C)`` (+ mask) -> the card's output, same shape.  ``dims``: the
         poses' D, told to a model that takes several (the universal model); ``floor`` ``(n, P)``: the
-        normalised jitter floor, told to a model that takes it.  A model with ``view_consensus`` takes the P
-        views (normalised together) as windows of one batch, view-major, and exchanges their base outputs."""
+        normalised jitter floor, told to a model that takes it; ``structure``: where the joints sit
+        (:meth:`told`).  A model with ``view_consensus`` takes the P views (normalised together) as windows of one
+        batch, view-major, and exchanges their base outputs."""
+        told = {"structure": structure} if structure is not None else {}
         if self.view_consensus:
             n, P = inp.shape[:2]
             out = self.model(inp.flatten(0, 1), mask=None if mask is None else mask.flatten(0, 1), dims=dims,
-                             views=P)
+                             views=P, **told)
             return getattr(out, self.card.output).unflatten(0, (n, P))
         if self.card.views == 1:
             inp = inp[:, 0]
@@ -301,6 +331,7 @@ class NetworkRefiner:
         kw = {"dims": dims} if dims is not None and hasattr(self.model, "accepts_dims") else {}
         if floor is not None and self._noise_cue:
             kw["floor"] = floor
+        kw.update(told)
         out = self.model(inp, mask=mask, **kw) if self.card.mask else self.model(inp, **kw)
         if isinstance(out, tuple):
             out = getattr(out, self.card.output)
@@ -711,7 +742,10 @@ def fit_refiner(refiner: Refiner, num_joints: int, skeleton: str | None = None) 
     if refiner.skeleton is None:  # a network for any joint set (universal): a whole body's body only
         names = [skeleton] if skeleton else skeleton_for(num_joints)
         whole = [n for n in names if n in BODY_JOINTS and get_skeleton(n).num_joints == num_joints]
-        return _body_of(refiner, whole[0]) if whole else refiner
+        if whole:
+            return _body_of(refiner, whole[0])
+        fits = [n for n in names if get_skeleton(n).num_joints == num_joints]
+        return refiner.told(fits[0]) if len(fits) == 1 else refiner  # 17 joints alone: h36m17 or coco17?
     if refiner.skeleton.num_joints == num_joints and (skeleton is None or skeleton == refiner.card.skeleton):
         return refiner
     for name in [skeleton] if skeleton else skeleton_for(num_joints):

@@ -121,6 +121,7 @@ __all__ = [
     "SKELETONS",
     "get_skeleton",
     "skeleton_for",
+    "joint_structure",
     "map_skeleton",
     "has_mapping",
     "mapping_matrix",
@@ -938,6 +939,38 @@ def get_skeleton(name: SkeletonLike) -> Skeleton:
 def skeleton_for(num_joints: int) -> list[str]:
     """Names of the registered skeletons with ``num_joints`` joints (empty if none)."""
     return [n for n, s in SKELETONS.items() if s.num_joints == int(num_joints)]
+
+
+def joint_structure(name: SkeletonLike, keep: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """Where each joint sits in its skeleton, for a network that is told it (the universal model's
+    ``joint_structure``): ``(parents, info)`` for the joints ``keep`` (indices, default all, in that order).
+    ``parents`` ``(K,)``: the position in ``keep`` of each joint's nearest kept ancestor, ``-1`` where none
+    is kept; ``info`` ``(K, 3)``: its depth in the kinematic tree over the deepest joint's (0 at a root),
+    1 where it has no child in the whole skeleton (an extremity: wrist, ankle, head, fingertip), and its
+    side (+1 left, -1 right, 0 on the midline or in no left/right pair)."""
+    sk = get_skeleton(name)
+    J = sk.num_joints
+    keep = np.arange(J) if keep is None else np.asarray(keep, dtype=np.int64)
+    depth = np.zeros(J)
+    for j in range(J):  # parents form a forest: walk up to the root
+        p, d = sk.parents[j], 0
+        while p >= 0:
+            p, d = sk.parents[p], d + 1
+        depth[j] = d
+    leaf = np.ones(J)
+    leaf[[p for p in sk.parents if p >= 0]] = 0.0
+    side = np.zeros(J)
+    for left, right in sk.left_right:
+        side[left], side[right] = 1.0, -1.0
+    where = {int(j): i for i, j in enumerate(keep)}
+    parents = np.full(len(keep), -1, dtype=np.int64)
+    for i, j in enumerate(keep):
+        p = sk.parents[int(j)]
+        while p >= 0 and p not in where:
+            p = sk.parents[p]
+        parents[i] = where.get(p, -1)
+    info = np.stack([depth / max(depth.max(), 1.0), leaf, side], axis=-1)[keep]
+    return parents, info
 
 
 # --------------------------------------------------------------------------------------------

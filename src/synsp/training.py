@@ -78,7 +78,7 @@ from .normalization import (
     window_mask,
 )
 from .refiners import NetworkRefiner, named_checkpoint, network_refiner
-from .skeletons import BUILTIN_SKELETONS, SMPL24_OFFSETS, get_skeleton
+from .skeletons import BUILTIN_SKELETONS, SMPL24_OFFSETS, get_skeleton, joint_structure
 from .validation import SynspInputError
 
 __all__ = ["TrainConfig", "train", "resolve_config", "default_w_accel", "evaluate_refiner", "validation_split",
@@ -186,6 +186,9 @@ FINE_TUNE_LR = 3e-4
 #: training from ``init`` weights: the rate rises linearly over the first steps (Adam's first updates move
 #: every weight by about the full rate, which undoes part of what a trained model knows)
 FINE_TUNE_WARMUP_STEPS = 100
+#: a universal model with ``joint_structure`` is not told its joints' structure on this share of the training
+#: steps, so that it refines joint sets of unknown structure as well
+STRUCTURE_UNTOLD = 0.3
 #: network settings the new data fixes (derived by the run), never copied from the model being fine-tuned
 _DATA_FIXED = frozenset({"window", "channels", "mask_channels", "dims", "mask", "input_residual"})
 #: recipe settings a fine-tune keeps from the model's card (the joint sets and rotation batches it was
@@ -736,6 +739,9 @@ def _build(config: TrainConfig, procs: _Processes, meta: dict, resume: bool) -> 
                 and model.config.noise_cue and not start.config.noise_cue):
             model.load_state_without_noise_cue(start.state_dict())  # learning the noise cue from a model without
         elif (isinstance(model, UniversalSynSP) and isinstance(start, UniversalSynSP)
+                and model.config.joint_structure and not start.config.joint_structure):
+            model.load_state_without_joint_structure(start.state_dict())  # learning the structure from a model without
+        elif (isinstance(model, UniversalSynSP) and isinstance(start, UniversalSynSP)
                 and model.config.view_consensus and not start.config.view_consensus):
             model.load_state_without_view_consensus(start.state_dict())  # learning views from a one-view model
         else:
@@ -865,6 +871,9 @@ def _train_epoch(config: TrainConfig, procs: _Processes, run: _Run, data: _Data,
         shared = _shared_view_errors(config, batch["input"].shape, epoch, step)
         x, y, mask, inputs = _batch_to_tensors(batch, config, data.root_joints, skeleton, representation, subset,
                                                extra, shared)
+        structure = _told_structure(config, run.model, skeleton, subset, extra, epoch, step)
+        if structure is not None:
+            inputs["structure"] = structure
         with torch.autocast("cuda", enabled=run.use_amp):
             loss, _ = _loss(config.architecture, run.stepper, x, y, mask, config, dims=_dims(representation),
                             **inputs)
@@ -888,7 +897,7 @@ def _validate_and_save(config: TrainConfig, run: _Run, data: _Data, epoch: int, 
     checkpoint if this epoch ranks first (:func:`_rank`), ``log.csv``, ``last.pt`` and the progress line."""
     rotations = config.representation == ROTATIONS
     baseline, extra = data.baseline, data.extra
-    refiner = network_refiner(NetworkRefiner(run.model, run.card, device=config.device))
+    refiner = network_refiner(NetworkRefiner(run.model, run.card, device=config.device, joint_set=config.skeleton))
     metrics = evaluate_refiner(refiner, data.val, config.skeleton, representation=config.representation)
     row = {"epoch": epoch, "train_loss": float(np.mean(losses)) if losses else math.nan,
            "lr": run.optimizer.param_groups[0]["lr"],
@@ -957,6 +966,21 @@ def _joint_subset(config: TrainConfig, skeleton: str, epoch: int, step: int) -> 
         return None
     J = get_skeleton(skeleton).num_joints
     return np.sort(rng.choice(J, size=int(rng.integers(min(5, J), J + 1)), replace=False))
+
+
+def _told_structure(config: TrainConfig, model: torch.nn.Module, skeleton: str, subset: np.ndarray | None,
+                    extra: Any, epoch: int, step: int) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """For a universal model built with ``joint_structure``: the structure of the batch's joints
+    (:func:`synsp.skeletons.joint_structure` of ``skeleton``, the kept ``subset``), or ``None`` (as for a joint
+    set of unknown structure) for :data:`STRUCTURE_UNTOLD` of the steps (seeded by epoch and step) and for
+    batches with points along bones, which have no place in the skeleton."""
+    if not getattr(getattr(model, "config", None), "joint_structure", False) or extra is not None:
+        return None
+    if np.random.default_rng([config.seed, epoch, step, 23]).random() < STRUCTURE_UNTOLD:
+        return None
+    parents, info = joint_structure(skeleton, subset)
+    return (torch.as_tensor(parents, device=config.device),
+            torch.as_tensor(info, dtype=torch.float32, device=config.device))
 
 
 def _shared_view_errors(config: TrainConfig, shape: tuple[int, ...], epoch: int, step: int) -> np.ndarray | None:

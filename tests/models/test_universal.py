@@ -269,3 +269,86 @@ def test_training_the_universal_model_on_rotations_too(tmp_path):
         TrainConfig(architecture="universal", model={"rotations": True}, mix_2d=0.5, mix_rotations=0.5).validate()
     with pytest.raises(SynspInputError, match="w_fk"):  # a body loss needs rotation batches
         TrainConfig(architecture="universal", w_fk=1.0).validate()
+
+
+def test_joint_structure_of_a_skeleton_and_of_a_subset_of_it():
+    from synsp.skeletons import get_skeleton, joint_structure
+
+    sk = get_skeleton("h36m17")
+    parents, info = joint_structure("h36m17")
+    assert tuple(parents) == sk.parents and info.shape == (17, 3)
+    wrist, thorax, pelvis = sk.joints.index("left_wrist"), sk.joints.index("thorax"), sk.joints.index("pelvis")
+    assert info[pelvis].tolist() == [0.0, 0.0, 0.0]  # the root: depth 0, has children, on the midline
+    assert info[wrist].tolist() == [1.0, 1.0, 1.0]  # the deepest joint, an extremity, on the left
+    assert info[sk.joints.index("right_wrist"), 2] == -1.0 and info[thorax, 1:].tolist() == [0.0, 0.0]
+    # a subset: each joint's nearest kept ancestor (the wrist's elbow gone: the shoulder), -1 where none is kept
+    keep = [sk.joints.index(n) for n in ("left_wrist", "left_shoulder", "right_knee")]
+    parents, info = joint_structure("h36m17", keep)
+    assert parents.tolist() == [1, -1, -1] and info[0].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_a_model_widened_for_joint_structure_starts_as_it_was_and_then_reads_the_bones():
+    from synsp.skeletons import joint_structure
+
+    source = _trained_like(window=8)
+    widened = UniversalSynSP(UniversalConfig(**TINY, window=8, joint_structure=True)).eval()
+    widened.load_state_without_joint_structure(source.state_dict())
+    structure = tuple(torch.as_tensor(a) for a in joint_structure("h36m17"))
+    x = torch.randn(3, 8, 18 * 3)
+    with torch.no_grad():
+        same = source(x, dims=3).final
+        torch.testing.assert_close(widened(x, dims=3).final, same)
+        torch.testing.assert_close(widened(x, dims=3, structure=structure).final, same)
+        widened.embedding[0].weight[:, -3 * 8:] = 0.5  # the bone columns, once trained, change the output
+        assert not torch.allclose(widened(x, dims=3, structure=structure).final, widened(x, dims=3).final)
+        with pytest.raises(SynspInputError, match="structure must be"):  # another joint set's structure
+            widened(x, dims=3, structure=tuple(torch.as_tensor(a) for a in joint_structure("smpl24")))
+    with pytest.raises(SynspInputError, match="joint_structure"):
+        source.load_state_without_joint_structure(source.state_dict())
+    with pytest.raises(SynspInputError, match="not with rotations"):
+        UniversalConfig(**TINY, joint_structure=True, rotations=True)
+
+
+def test_the_refiner_tells_a_structured_model_the_skeleton_it_can_name(tmp_path):
+    from synsp.refiners import fit_refiner
+
+    model = UniversalSynSP(UniversalConfig(**TINY, window=8, joint_structure=True)).eval()
+    seen = []
+    forward = model.forward
+    model.forward = lambda *a, **kw: seen.append(kw.get("structure")) or forward(*a, **kw)
+    refiner = NetworkRefiner(model, dataclasses.replace(_card(), config={**TINY, "window": 8,
+                                                                          "joint_structure": True}))
+    x = np.random.default_rng(0).normal(size=(20, 24, 3))
+    refiner(x)
+    assert seen and all(s is None for s in seen)  # not told: a joint set of unknown structure
+    seen.clear()
+    told = fit_refiner(refiner, 24, "smpl24")
+    assert told is not refiner and told.joint_set == "smpl24" and refiner.joint_set is None
+    out = told(x)
+    assert out.shape == x.shape and seen and all(s is not None and s[0].shape == (24,) for s in seen)
+    seen.clear()
+    assert fit_refiner(refiner, 17, None) is refiner  # 17 joints alone: Human3.6M's or COCO's, not guessed
+    plain = NetworkRefiner(_trained_like(window=8), _card())
+    assert plain.told("h36m17") is plain  # a model without the option is not changed
+
+
+def test_training_a_structured_model_tells_it_the_structure_on_most_steps(tmp_path):
+    from synsp.training import STRUCTURE_UNTOLD, _told_structure
+
+    config = TrainConfig(name="uni", architecture="universal", model={**TINY, "joint_structure": True},
+                         skeleton="h36m17", joint_subsets=0.5, preset="mixed", corpus=str(embedded_corpus_path()),
+                         train_split="test", val_split="test", epochs=1, windows_per_epoch=128, batch_size=32,
+                         val_frames=150, out=str(tmp_path / "run"),
+                         init=str(save_model(tmp_path / "plain", _trained_like(window=8), _card())))
+    model, card = load_model(train(config, progress=False))  # --init from a model without the option widens it
+    assert model.config.joint_structure and card.config["joint_structure"] is True
+    told = [_told_structure(config, model, "h36m17", None, None, 0, step) for step in range(400)]
+    share = np.mean([t is None for t in told])
+    assert abs(share - STRUCTURE_UNTOLD) < 0.08
+    assert all(t[0].shape == (17,) for t in told if t is not None)
+    keep = np.array([0, 4, 5, 6])
+    parents, info = _told_structure(config, model, "h36m17", keep, None, 0, next(i for i, t in enumerate(told) if t))
+    assert parents.tolist() == [-1, 0, 1, 2] and info.shape == (4, 3)
+    extra = (np.array([0]), np.array([1]), np.array([0.5]))  # points along bones have no place in the skeleton
+    assert all(_told_structure(config, model, "h36m17", None, extra, 0, s) is None for s in range(20))
+    assert _told_structure(config, _trained_like(window=8), "h36m17", None, None, 0, 1) is None

@@ -24,6 +24,11 @@ The paper's stages, as in :mod:`synsp.models.synsp`:
 
 1. **Embedding**: per token, DCT-II along time of its ``3`` coordinates, its
    missing-joint flags and two flags (trajectory token, 2D input) -> ``d_model``.
+   With ``joint_structure`` a token also takes where its joint sits when the
+   skeleton is known (``forward``'s ``structure``: depth in the kinematic tree,
+   extremity, side, and the DCT coefficients of its bone to the parent; all
+   zero for a joint set of unknown structure): the issue's optional joint
+   identity.  Trained and measured, not shipped (docs/results.md).
 2. **Encoder**: ``n_layers`` self-attention layers across the window's tokens.
 3. **Base stage**: the **Position Branch** and the **Acceleration Branch**, each
    one more attention layer and a head predicting a correction of the input's
@@ -72,6 +77,9 @@ __all__ = ["UniversalConfig", "UniversalSynSP", "token_quality", "frequency_scal
 
 #: coordinates per token: 2D points are padded with a zero depth
 TOKEN_DIMS = 3
+#: with ``joint_structure``: per token whether its place is known, its depth, extremity and side flags and
+#: whether it has a parent (then its bone's coefficients follow)
+STRUCTURE_COLUMNS = 5
 
 
 @dataclass
@@ -97,6 +105,9 @@ class UniversalConfig:
     # several synchronised 3D views of a person (forward's views > 1): each view's tokens also embed the other
     # views' input, its refinement stage reads their base-stage output and moves towards it by a learned gain
     view_consensus: bool = False
+    # also told where each joint sits in its skeleton (forward's structure): depth in the kinematic tree,
+    # extremity, side, and its bone to the parent over the window; without it (an unknown joint set) zeros
+    joint_structure: bool = False
 
     def __post_init__(self) -> None:
         if not 2 <= self.window <= 128:
@@ -105,6 +116,8 @@ class UniversalConfig:
             raise SynspInputError(f"dims must be 2 or 3 (or 6 with rotations=True), got {self.dims}")
         if self.view_consensus and self.rotations:
             raise SynspInputError("view_consensus is for synchronised views of positions, not with rotations=True")
+        if self.joint_structure and self.rotations:
+            raise SynspInputError("joint_structure is for positions, not with rotations=True")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -172,6 +185,7 @@ class UniversalSynSP(nn.Module):
         # 1. embedding: coordinates' DCT coefficients, missing flags, trajectory, 2D (and rotation) flags
         # [, with view_consensus: the other views' input relative to the token's own, and where none saw it]
         flags += (TOKEN_DIMS + 1) * W if c.view_consensus else 0
+        flags += STRUCTURE_COLUMNS + TOKEN_DIMS * W if c.joint_structure else 0
         self.embedding = nn.Sequential(nn.Linear(TOKEN_DIMS * W + (W if c.mask else 0) + flags, c.d_model), nn.GELU(),
                                        nn.Linear(c.d_model, c.d_model))
         # 2. encoder across joints
@@ -219,7 +233,8 @@ class UniversalSynSP(nn.Module):
         return max(1, budget // (tokens * tokens))
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None, dims: int | None = None,
-                floor: torch.Tensor | None = None, views: int = 1) -> SynSPOutput:
+                floor: torch.Tensor | None = None, views: int = 1,
+                structure: tuple[torch.Tensor, torch.Tensor] | None = None) -> SynSPOutput:
         """``x`` ``(B, W, N * D)`` normalised windows (``N`` tokens: joints and the trajectory last; for 6D
         rotations ``N`` joints and no trajectory); ``mask`` ``(B, W, N)`` missing flags; ``dims`` ``D``
         (default: the config's); ``floor`` ``(B,)``: with ``noise_cue``, the jitter floor of the sequence
@@ -227,7 +242,9 @@ class UniversalSynSP(nn.Module):
         window's normalised units; ``None``: read from the window's own frames (a weaker estimate).
         ``views``: with ``view_consensus``, ``x`` holds groups of that many synchronised views of one person
         (window ``b`` is view ``b % views`` of group ``b // views``), normalised together
-        (:func:`synsp.normalization.normalize_windows` with ``shared_views``)."""
+        (:func:`synsp.normalization.normalize_windows` with ``shared_views``).  ``structure``: with
+        ``joint_structure``, :func:`synsp.skeletons.joint_structure`'s ``(parents, info)`` of the window's joints
+        (every window's the same); ``None``: a joint set of unknown structure."""
         c = self.config
         D = c.dims if dims is None else int(dims)
         if x.dim() != 3 or x.shape[1] != c.window or D not in self.accepts_dims or x.shape[2] % D:
@@ -263,6 +280,8 @@ class UniversalSynSP(nn.Module):
         missing = m if c.mask else pts.new_zeros(B, N, W)
         if c.view_consensus:  # the other views' input, as each view's own is: coefficients and where none saw it
             flags = torch.cat([flags, *self._relative(*self._consensus(views, pts, missing), pts)], dim=-1)
+        if c.joint_structure:
+            flags = torch.cat([flags, self._structure(pts, N - (0 if rotations else 1), structure)], dim=-1)
         h = self.embedding(torch.cat(parts + [flags], dim=-1))  # (B, N, d)
         # the heads' input: features, and with coefficient_skip the token's own coefficients as they came in
         own = (lambda f: torch.cat([f, parts[0]], dim=-1)) if c.coefficient_skip else (lambda f: f)
@@ -318,6 +337,30 @@ class UniversalSynSP(nn.Module):
         B, N = own.shape[:2]
         return [(((others - own) @ self.dct.T) * self.frequency_scale).reshape(B, N, -1), 1.0 - seen[:, :, 0]]
 
+    def _structure(self, pts: torch.Tensor, joints: int,
+                   structure: tuple[torch.Tensor, torch.Tensor] | None) -> torch.Tensor:
+        """The structure columns ``(B, N, STRUCTURE_COLUMNS + 3 W)`` of the tokens ``pts`` ``(B, N, 3, W)``, the
+        first ``joints`` of which are joints: known, depth, extremity, side, has a parent, and the preconditioned
+        DCT coefficients of the bone to the parent (parent minus joint); zeros for the other tokens and for all
+        of them without ``structure``."""
+        B, N, _, W = pts.shape
+        out = pts.new_zeros(B, N, STRUCTURE_COLUMNS + TOKEN_DIMS * W)
+        if structure is None:
+            return out
+        parents, info = structure
+        parents = torch.as_tensor(parents, dtype=torch.long, device=pts.device)
+        info = torch.as_tensor(info, dtype=pts.dtype, device=pts.device)
+        if parents.shape != (joints,) or info.shape != (joints, 3) or bool((parents >= joints).any()):
+            raise SynspInputError(f"structure must be (parents ({joints},), info ({joints}, 3)) for the window's "
+                                  f"{joints} joints; got {tuple(parents.shape)}, {tuple(info.shape)}")
+        has = (parents >= 0).to(pts.dtype)
+        bone = (pts[:, parents.clamp(min=0)] - pts[:, :joints]) * has[None, :, None, None]
+        out[:, :joints, 0] = 1.0
+        out[:, :joints, 1:4] = info
+        out[:, :joints, 4] = has
+        out[:, :joints, STRUCTURE_COLUMNS:] = ((bone @ self.dct.T) * self.frequency_scale).reshape(B, joints, -1)
+        return out
+
     def _frames(self, head: torch.Tensor) -> torch.Tensor:
         """A head's ``(B, N, 3 * W)`` preconditioned DCT coefficients -> ``(B, N, 3, W)`` along time."""
         B, N, _ = head.shape
@@ -352,6 +395,13 @@ class UniversalSynSP(nn.Module):
         c = self.config
         self._load_widened(state, c.view_consensus, "load_state_without_view_consensus", "view_consensus",
                            "view_consensus=True", columns=(TOKEN_DIMS + 1) * c.window, new="consensus_")
+
+    def load_state_without_joint_structure(self, state: dict) -> None:
+        """Load the weights of a universal model built without ``joint_structure`` (otherwise the same) into this
+        one with it: the embedding's structure columns at zero, so it starts as the source."""
+        self._load_widened(state, self.config.joint_structure, "load_state_without_joint_structure",
+                           "joint_structure", "joint_structure=True",
+                           columns=STRUCTURE_COLUMNS + TOKEN_DIMS * self.config.window)
 
     def _load_widened(self, state: dict, switched_on: bool, caller: str, without: str, setting: str,
                       columns: int = 1, new: str | None = None) -> None:
