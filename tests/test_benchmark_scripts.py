@@ -526,3 +526,26 @@ def test_multiview_robustness_times_the_methods(capsys):
     out = _run("multiview_robustness.py", ["--views", "2", "--methods", "butterworth+view-mean", "--speed"], capsys)
     assert "reproduce: python benchmarks/multiview_robustness.py --views 2 --methods butterworth+view-mean --speed" in out
     assert float(out.split("butterworth+view-mean: ")[1].split(" frames/s")[0].replace(",", "")) > 0
+
+
+def test_error_bands_split_each_methods_error_by_frequency_and_a_low_pass_empties_the_high_bands(capsys):
+    args = ["--split", "test", "--frames", "1000", "--methods", "butterworth,butterworth@4"]
+    out = _run("error_bands.py", args, capsys)
+    assert f"reproduce: python benchmarks/error_bands.py --family spiky --level 0.01 --frames 1000 --split test " \
+           "--methods butterworth,butterworth@4" in out
+    rows = {line.split("|")[1].strip(): [float(c) for c in line.split("|")[2:-1]]
+            for line in out.splitlines() if line.startswith("| ") and line.split("|")[2].strip()[:1].isdigit()}
+    assert set(rows) == {"input", "butterworth", "butterworth@4"}
+    for values in rows.values():  # Parseval: the bands' squares add up to the whole error's mean square
+        assert sum(v * v for v in values[1:-1]) == pytest.approx(values[-1] ** 2, rel=0.01)
+    # white jitter and outliers: much of the input's error is above 5 Hz; Butterworth (6 Hz) removes most of it
+    # and a further low-pass at 4 Hz most of what it leaves at 5-8 Hz
+    assert sum(v * v for v in rows["input"][6:-1]) > 0.4 * rows["input"][-1] ** 2
+    assert sum(v * v for v in rows["butterworth"][6:-1]) < 0.5 * sum(v * v for v in rows["input"][6:-1])
+    assert rows["butterworth@4"][6] < 0.6 * rows["butterworth"][6]
+    assert rows["butterworth"][0] < rows["input"][0]  # MPJPE
+    module = runpy.run_path(str(BENCHMARKS / "error_bands.py"))
+    assert module["main"](["--split", "test", "--frames", "300", "--methods", "butterworth@20"]) == 2
+    assert module["main"](["--split", "test", "--frames", "300", "--component", "drift"]) == 2  # not spiky's
+    out = _run("error_bands.py", ["--split", "test", "--frames", "300", "--component", "white"], capsys)
+    assert "spiky:white 1 %" in out and "--component white --split test" in out
