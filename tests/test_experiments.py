@@ -182,3 +182,21 @@ def test_every_experiment_module_ships_in_the_wheel():
     modules = {p.stem for p in (root / where[0] / "synsp" / "experiments").glob("*.py")}
     assert {"common", "robustness", "inversions", "comparison", "windows"} <= modules
     assert {f.__module__.rsplit(".", 1)[-1] for f in EXPERIMENTS.values()} <= modules
+
+
+def test_robustness_tells_a_network_that_takes_it_where_the_joints_sit(tmp_path, monkeypatch):
+    from synsp.models.checkpoint import ModelCard, save_model
+    from synsp.models.universal import UniversalConfig, UniversalSynSP
+    from synsp.normalization import CENTROID
+
+    tiny = dict(d_model=16, d_inner=16, n_layers=1, n_refine_layers=1, n_head=2, d_k=8, d_v=8, window=8,
+                joint_structure=True)
+    card = ModelCard(name="uni", architecture="universal", config=tiny, skeleton="any", dims=3, window=8,
+                     normalization=CENTROID, mask=True)
+    stem = save_model(tmp_path / "uni", UniversalSynSP(UniversalConfig(**tiny)), card)
+    seen = []
+    forward = UniversalSynSP.forward
+    monkeypatch.setattr(UniversalSynSP, "forward",
+                        lambda self, *a, **kw: seen.append(kw.get("structure")) or forward(self, *a, **kw))
+    run_experiment("robustness", quick=True, methods=[str(stem)])
+    assert seen and all(s is not None and tuple(s[0].shape) == (17,) for s in seen)

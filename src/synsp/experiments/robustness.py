@@ -48,7 +48,7 @@ from ..data.positions import split_positions
 from ..error_families import HELD_OUT_FAMILIES, simulate_family
 from ..metrics import geodesic_error, metric_scale, refine_clips, root_relative, rotation_metrics, summarize
 from ..noise import simulate
-from ..refiners import get_refiner
+from ..refiners import NetworkRefiner, get_refiner
 from ..reports import Report, machine
 from ..rotations import refine_rotations, rotation_filter
 from ..skeletons import get_skeleton
@@ -184,6 +184,8 @@ def robustness(ctx: Context) -> Report:
     results = {}
     for method in ["input", *methods]:
         refiner = input_as_refiner if method == "input" else get_refiner(method)
+        if isinstance(refiner, NetworkRefiner):  # a network that takes where the joints sit is told the skeleton
+            refiner = refiner.told(ctx.skeleton)
         results[method] = {c.name: measure(refiner, c, ctx.skeleton, scale) for c in conds}
     inp = results["input"]
     table, ratios, worst = [], [], []
