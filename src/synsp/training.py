@@ -719,6 +719,7 @@ def _check(config: TrainConfig) -> tuple[TrainConfig, _Processes, str, dict]:
     if abs(float(meta["fps"]) - 30.0) > 1e-6:
         raise SynspInputError(f"corpus {corpus} is at {meta['fps']:g} fps; models train at 30 fps "
                               "(synsp data import --fps-out 30)")
+    config_class(config.architecture)(**_model_config(config))  # the network's own rules, before any folder
     Path(config.out).mkdir(parents=True, exist_ok=True)  # after the checks: a refused run leaves no folder
     return config, procs, corpus, meta
 

@@ -352,3 +352,8 @@ def test_training_a_structured_model_tells_it_the_structure_on_most_steps(tmp_pa
     extra = (np.array([0]), np.array([1]), np.array([0.5]))  # points along bones have no place in the skeleton
     assert all(_told_structure(config, model, "h36m17", None, extra, 0, s) is None for s in range(20))
     assert _told_structure(config, _trained_like(window=8), "h36m17", None, None, 0, 1) is None
+    bad = dataclasses.replace(config, model={**TINY, "joint_structure": True, "rotations": True}, mix_rotations=0.3,
+                              init=None, out=str(tmp_path / "refused"))
+    with pytest.raises(SynspInputError, match="not with rotations"):  # the network's own rule, before any folder
+        train(bad, progress=False)
+    assert not (tmp_path / "refused").exists()
