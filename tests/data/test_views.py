@@ -271,3 +271,8 @@ def test_smpl24_positions_are_a_rigid_neutral_body_on_the_pelvis_path():
         np.testing.assert_allclose(g[:, 0], h36m.positions[:, 0], atol=1e-6)  # the pelvis follows h36m17's
     pixels = split_positions("smpl24", "test", "2d", 2000)
     assert [p.shape[:2] for p, _ in pixels] == [g.shape[:2] for g, _ in clips] and pixels[0][0].shape[-1] == 2
+    # the same clips from the corpus itself, for training on them (synsp train --also-skeleton smpl24)
+    loaded = {c.clip_id: c for c in load_corpus(None, skeleton="smpl24", split="test", phases="first")}
+    for g, clip in clips:
+        assert loaded[clip.clip_id].skeleton == "smpl24" and loaded[clip.clip_id].rotations is None
+        np.testing.assert_allclose(loaded[clip.clip_id].positions, g)

@@ -357,3 +357,18 @@ def test_training_a_structured_model_tells_it_the_structure_on_most_steps(tmp_pa
     with pytest.raises(SynspInputError, match="not with rotations"):  # the network's own rule, before any folder
         train(bad, progress=False)
     assert not (tmp_path / "refused").exists()
+
+
+def test_the_universal_model_trains_on_smpl24_positions_the_corpus_makes_by_forward_kinematics(tmp_path):
+    from synsp.training import _universal_sources
+
+    config = TrainConfig(name="uni", architecture="universal", model=dict(TINY), skeleton="h36m17",
+                         skeletons=("smpl24",), preset="mixed", corpus=str(embedded_corpus_path()),
+                         train_split="test", val_split="test", epochs=1, windows_per_epoch=64, batch_size=32,
+                         val_frames=150, out=str(tmp_path / "run"))
+    sources = _universal_sources(config.resolved(), str(embedded_corpus_path()), 8)
+    assert [(name, rep) for _, name, rep, _ in sources] == [("h36m17", "3d"), ("smpl24", "3d")]
+    item = sources[1][0][0]
+    assert item["gt"].shape == (8, 24 * 3) and np.isfinite(item["gt"].numpy()).all()
+    _, card = load_model(train(config, progress=False))
+    assert card.recipe["skeletons"] == ["smpl24"]

@@ -34,6 +34,7 @@ load so that its name works like a built-in one.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -43,7 +44,7 @@ from typing import Iterable
 
 import numpy as np
 
-from ..skeletons import Skeleton, has_mapping, map_skeleton, register_skeleton
+from ..skeletons import Skeleton, has_mapping, map_skeleton, register_skeleton, smpl24_joints
 from ..io._common import atomic_write, open_npz
 from ..timeseries import continuous_quaternions, resample
 from ..validation import SynspInputError
@@ -319,7 +320,17 @@ def load_corpus(
     segment, e.g. for evaluation without near-duplicates).  ``rotations=True``
     also loads the smpl24 local rotations and keeps only clips that have them
     (sources with rotations; see :mod:`synsp.data.retarget`).
+
+    ``skeleton="smpl24"`` from a corpus that stores no smpl24 positions (the
+    built one): the clips with rotations, their joints by forward kinematics of
+    a neutral SMPL body (:func:`synsp.skeletons.smpl24_joints`) moved along the
+    clip's h36m17 pelvis path.
     """
+    if skeleton == "smpl24" and "smpl24" not in corpus_meta(path)["skeletons"]:
+        return [dataclasses.replace(c, skeleton="smpl24", positions=(
+            smpl24_joints(c.rotations.astype(np.float64)) + c.positions[:, :1]),
+            rotations=c.rotations if rotations else None)
+            for c in load_corpus(path, "h36m17", split, phases, rotations=True)]
     path = Path(path) if path else embedded_corpus_path()
     if not path.is_file():
         raise SynspInputError(f"no corpus at {path}; build it with `synsp data build`")

@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from ..skeletons import smpl24_joints
 from .cameras import project, random_camera
 from .corpus import load_corpus
 
@@ -21,15 +20,12 @@ def split_positions(skeleton: str = "h36m17", split: str = "test", representatio
     ``i`` seen by the :func:`~synsp.data.cameras.random_camera` seeded ``seed + i`` (the evaluation sets' convention).
     ``skeleton="smpl24"``: the clips with rotations, their joints by forward kinematics of a neutral SMPL
     body (:func:`synsp.skeletons.smpl24_joints`) moved along the clip's h36m17 pelvis path."""
-    fk = skeleton == "smpl24"  # no stored smpl24 positions: forward kinematics of the clips' rotations
-    clips = load_corpus(corpus, skeleton="h36m17" if fk else skeleton, split=split, phases="first", rotations=fk)
+    clips = load_corpus(corpus, skeleton=skeleton, split=split, phases="first", rotations=skeleton == "smpl24")
     out, total = [], 0
     for i, clip in enumerate(sorted(clips, key=lambda c: c.clip_id)):
         if total >= frames:
             break
         gt = clip.positions.astype(np.float64)
-        if fk:  # a neutral SMPL body on the h36m17 pelvis path: a joint set the corpus does not store
-            gt = smpl24_joints(clip.rotations.astype(np.float64)) + gt[:, :1]
         if representation == "2d":
             centre = gt.reshape(-1, 3).mean(axis=0)
             cam = random_camera(np.random.default_rng(seed + i), centre,
