@@ -132,7 +132,7 @@ def test_load_errors_are_clear(tmp_path):
     with pytest.raises(SynspInputError, match="unknown split"):
         load_corpus(split="holdout")
     with pytest.raises(SynspInputError, match="none gives"):
-        load_corpus(skeleton="smpl24")
+        load_corpus(skeleton="cmu31")
 
 
 @needs_cmu

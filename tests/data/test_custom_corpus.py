@@ -96,6 +96,8 @@ def test_bvh_folder_becomes_a_custom_corpus_split_by_file_at_30fps_in_metres(tmp
         np.testing.assert_allclose(clip.positions, expected, atol=1e-5)
     by_split = {sp: {c.take for c in load_corpus(out, skeleton="stick12", split=sp)} for sp in ("train", "val", "test")}
     assert sum(len(v) for v in by_split.values()) == len(motions)
+    with pytest.raises(SynspInputError, match="none gives 'smpl24'"):  # no rotations to make SMPL joints from
+        load_corpus(out, skeleton="smpl24")
 
 
 def test_splits_depend_on_the_file_names_only(tmp_path):

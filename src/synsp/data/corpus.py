@@ -326,7 +326,9 @@ def load_corpus(
     a neutral SMPL body (:func:`synsp.skeletons.smpl24_joints`) moved along the
     clip's h36m17 pelvis path.
     """
-    if skeleton == "smpl24" and "smpl24" not in corpus_meta(path)["skeletons"]:
+    meta = corpus_meta(path) if skeleton == "smpl24" else None
+    if meta and "smpl24" not in meta["skeletons"] and "h36m17" in meta["skeletons"] and any(
+            c.get("rotations") for c in meta["clips"]):
         return [dataclasses.replace(c, skeleton="smpl24", positions=(
             smpl24_joints(c.rotations.astype(np.float64)) + c.positions[:, :1]),
             rotations=c.rotations if rotations else None)
