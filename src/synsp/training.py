@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .data.corpus import built_corpus_path, corpus_meta, load_corpus
+from .data.corpus import built_corpus_path, corpus_gives, corpus_lacks, corpus_meta, load_corpus
 from .data.dataset import MODES, Augmentation, WindowDataset
 from .data.rotation_windows import RotationWindowDataset, fill_rotations
 from .data.positions import split_positions
@@ -720,6 +720,9 @@ def _check(config: TrainConfig) -> tuple[TrainConfig, _Processes, str, dict]:
         raise SynspInputError(f"corpus {corpus} is at {meta['fps']:g} fps; models train at 30 fps "
                               "(synsp data import --fps-out 30)")
     config_class(config.architecture)(**_model_config(config))  # the network's own rules, before any folder
+    for name in dict.fromkeys([config.skeleton, *config.skeletons]):  # every joint set the run loads
+        if config.representation != ROTATIONS and not corpus_gives(meta, name):
+            raise SynspInputError(corpus_lacks(corpus, meta, name))
     Path(config.out).mkdir(parents=True, exist_ok=True)  # after the checks: a refused run leaves no folder
     return config, procs, corpus, meta
 

@@ -98,6 +98,13 @@ def test_bvh_folder_becomes_a_custom_corpus_split_by_file_at_30fps_in_metres(tmp
     assert sum(len(v) for v in by_split.values()) == len(motions)
     with pytest.raises(SynspInputError, match="none gives 'smpl24'"):  # no rotations to make SMPL joints from
         load_corpus(out, skeleton="smpl24")
+    from synsp.training import TrainConfig, train
+
+    run = tmp_path / "run"  # a joint set the corpus cannot give is refused before the run folder is made
+    with pytest.raises(SynspInputError, match="none gives 'coco17'"):
+        train(TrainConfig(architecture="universal", skeleton="stick12", skeletons=("coco17",), corpus=str(out),
+                          epochs=1, out=str(run)), progress=False)
+    assert not run.exists()
 
 
 def test_splits_depend_on_the_file_names_only(tmp_path):

@@ -40,7 +40,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -56,7 +56,7 @@ __all__ = [
     "BASE_FPS", "Clip", "build_corpus", "load_corpus", "split_of", "corpus_table",
     "default_cache", "embedded_corpus_path", "built_corpus_path", "available_corpus_path", "takes_by_split",
     "subset_corpus",
-    "corpus_meta", "save_corpus",
+    "corpus_meta", "save_corpus", "corpus_gives", "corpus_lacks",
 ]
 
 BASE_FPS = 30.0
@@ -307,6 +307,29 @@ def corpus_meta(path: str | os.PathLike | None = None) -> dict:
     return meta
 
 
+def _stored_for(meta: dict, skeleton: str) -> str | None:
+    """The stored joint set that gives ``skeleton`` (itself, or one mapped to it), or None."""
+    stored = next((s for s in meta["skeletons"] if s == skeleton), None)
+    return stored or next((s for s in meta["skeletons"] if has_mapping(s, skeleton)), None)
+
+
+def _by_kinematics(meta: dict, skeleton: str) -> bool:
+    """``skeleton`` is smpl24, not stored, and made from the corpus's rotations (h36m17 gives the pelvis path)."""
+    return (skeleton == "smpl24" and "smpl24" not in meta["skeletons"] and "h36m17" in meta["skeletons"]
+            and any(c.get("rotations") for c in meta["clips"]))
+
+
+def corpus_gives(meta: dict, skeleton: str) -> bool:
+    """Whether :func:`load_corpus` gives ``skeleton`` from a corpus of meta record ``meta``."""
+    return _stored_for(meta, skeleton) is not None or _by_kinematics(meta, skeleton)
+
+
+def corpus_lacks(path: Any, meta: dict, skeleton: str) -> str:
+    """The one-line error for a corpus that does not give ``skeleton``."""
+    return (f"corpus {path} has skeletons {meta['skeletons']}; none gives {skeleton!r} "
+            f"(choose one of them, e.g. synsp train --skeleton {meta['skeletons'][0]})")
+
+
 def load_corpus(
     path: str | os.PathLike | None = None,
     skeleton: str = "h36m17",
@@ -326,9 +349,7 @@ def load_corpus(
     a neutral SMPL body (:func:`synsp.skeletons.smpl24_joints`) moved along the
     clip's h36m17 pelvis path.
     """
-    meta = corpus_meta(path) if skeleton == "smpl24" else None
-    if meta and "smpl24" not in meta["skeletons"] and "h36m17" in meta["skeletons"] and any(
-            c.get("rotations") for c in meta["clips"]):
+    if skeleton == "smpl24" and _by_kinematics(corpus_meta(path), skeleton):
         return [dataclasses.replace(c, skeleton="smpl24", positions=(
             smpl24_joints(c.rotations.astype(np.float64)) + c.positions[:, :1]),
             rotations=c.rotations if rotations else None)
@@ -341,13 +362,9 @@ def load_corpus(
     z, meta = _open_corpus(path)
     with z:
         _register_definitions(meta, path)
-        stored = next((s for s in meta["skeletons"] if s == skeleton), None)
-        stored = stored or next((s for s in meta["skeletons"] if has_mapping(s, skeleton)), None)
+        stored = _stored_for(meta, skeleton)
         if stored is None:
-            raise SynspInputError(
-                f"corpus {path} has skeletons {meta['skeletons']}; none gives {skeleton!r} "
-                f"(choose one of them, e.g. synsp train --skeleton {meta['skeletons'][0]})"
-            )
+            raise SynspInputError(corpus_lacks(path, meta, skeleton))
         data, offsets = z[stored], z["offsets"]
         rot = z[ROTATIONS] if rotations and ROTATIONS in z.files else None
     if (offsets.shape != (len(meta["clips"]) + 1,) or offsets.dtype.kind not in "iu"
