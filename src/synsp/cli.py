@@ -638,12 +638,13 @@ def _refine_views(input_path: str, output: str, fmt: str | None, model: str | No
         raise SynspInputError(f"{input_path}: --cameras calibrates 2D keypoints; the array holds {x.shape[-1]}D points "
                               f"(3D views in one world frame need no cameras)")
     name = model if model is not None else choose_model(x.shape[-2], x.shape[-1], skeleton, views=x.shape[1])[0]
-    least = min_frames_of(refiner_of(name))
+    refiner = refiner_of(name)  # loaded once: checked here, then refining
+    least = min_frames_of(refiner)
     if x.shape[0] < least:  # the rule of a pose file's tracks (synsp.api.refine_pose_file): refused, not padded
         raise SynspInputError(f"{input_path}: the views are {x.shape[0]} frames long, shorter than the {least} frames "
                               f"{name} needs; nothing to refine. Pass a method that takes shorter tracks (e.g. --model "
                               f"kalman-rts+view-mean, from 3 frames in any units) or a longer recording")
-    out = run(x, model=model, fps=fps if fps is not None else pose_file.fps, skeleton=skeleton, views=True,
+    out = run(x, model=refiner, fps=fps if fps is not None else pose_file.fps, skeleton=skeleton, views=True,
               progress=True, repair=repair, cameras=cameras)
     write_pose_file(output, pose_file.with_keypoints({t.track_id: out[t.frames, p]
                                                        for p, t in enumerate(pose_file.tracks)}))
