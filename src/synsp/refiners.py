@@ -156,11 +156,15 @@ class NetworkRefiner:
                 f"{self.name}{SIMILAR_POSES}")
         return WindowOnline(self, self.causal if causal is None else bool(causal))
 
+    def _built_with(self, switch: str) -> bool:
+        """The network's config has ``switch`` on (a universal model's ``view_consensus``, ``noise_cue``, ...)."""
+        return bool(getattr(getattr(self.model, "config", None), switch, False))
+
     @property
     def view_consensus(self) -> bool:
         """A universal model trained on several views (``view_consensus``): the views of a window are refined
         together, each one's refinement stage reading the others' base output; any number of views."""
-        return bool(getattr(getattr(self.model, "config", None), "view_consensus", False))
+        return self._built_with("view_consensus")
 
     @property
     def _persons_alone(self) -> bool:
@@ -210,7 +214,7 @@ class NetworkRefiner:
     @property
     def joint_structure(self) -> bool:
         """A universal model built with ``joint_structure``: told where each joint of a known skeleton sits."""
-        return bool(getattr(getattr(self.model, "config", None), "joint_structure", False))
+        return self._built_with("joint_structure")
 
     def told(self, joint_set: str | None) -> "NetworkRefiner":
         """This refiner telling its network that the poses are of skeleton ``joint_set`` (a copy; itself for a
@@ -231,7 +235,7 @@ class NetworkRefiner:
     @property
     def _noise_cue(self) -> bool:
         """The network takes the sequence's jitter floor (a universal model built with ``noise_cue``)."""
-        return bool(getattr(getattr(self.model, "config", None), "noise_cue", False))
+        return self._built_with("noise_cue")
 
     @torch.no_grad()
     def _refine(self, x: np.ndarray, missing: np.ndarray, progress: bool,

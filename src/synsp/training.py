@@ -186,6 +186,9 @@ FINE_TUNE_LR = 3e-4
 #: training from ``init`` weights: the rate rises linearly over the first steps (Adam's first updates move
 #: every weight by about the full rate, which undoes part of what a trained model knows)
 FINE_TUNE_WARMUP_STEPS = 100
+#: the universal model's switches a run may turn on over ``init`` weights without them (each has its
+#: ``UniversalSynSP.load_state_without_<switch>``), in the order they are looked for
+_WIDENING = ("rotations", "noise_cue", "joint_structure", "view_consensus")
 #: a universal model with ``joint_structure`` is not told its joints' structure on this share of the training
 #: steps, so that it refines joint sets of unknown structure as well
 STRUCTURE_UNTOLD = 0.3
@@ -736,18 +739,12 @@ def _build(config: TrainConfig, procs: _Processes, meta: dict, resume: bool) -> 
     model = build_model(card).to(config.device)
     if config.init:
         start, _ = load_model(config.init)
-        if (isinstance(model, UniversalSynSP) and isinstance(start, UniversalSynSP)
-                and model.config.rotations and not start.config.rotations):
-            model.load_state_without_rotations(start.state_dict())  # learning rotations from a model without
-        elif (isinstance(model, UniversalSynSP) and isinstance(start, UniversalSynSP)
-                and model.config.noise_cue and not start.config.noise_cue):
-            model.load_state_without_noise_cue(start.state_dict())  # learning the noise cue from a model without
-        elif (isinstance(model, UniversalSynSP) and isinstance(start, UniversalSynSP)
-                and model.config.joint_structure and not start.config.joint_structure):
-            model.load_state_without_joint_structure(start.state_dict())  # learning the structure from a model without
-        elif (isinstance(model, UniversalSynSP) and isinstance(start, UniversalSynSP)
-                and model.config.view_consensus and not start.config.view_consensus):
-            model.load_state_without_view_consensus(start.state_dict())  # learning views from a one-view model
+        # a universal model switched on for rotations, the noise cue, the joints' structure or views, started from
+        # one without that switch: its weights, widened (the new inputs at zero)
+        widened = next((s for s in _WIDENING if isinstance(model, UniversalSynSP) and isinstance(start, UniversalSynSP)
+                        and getattr(model.config, s) and not getattr(start.config, s)), None)
+        if widened is not None:
+            getattr(model, f"load_state_without_{widened}")(start.state_dict())
         else:
             # switches without weights (e.g. view_mean_skip) may differ; every weight must fit
             check_state_dict(start.state_dict(), model, f"--init {config.init}", what="its weights",
