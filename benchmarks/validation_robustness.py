@@ -30,15 +30,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skeleton", default=None,
                         help="joint set (default: h36m17 in 3D, coco17 in 2D; smpl24: the universal model's held-out one)")
     parser.add_argument("--frames", type=int, default=8000, help="validation-split frames (whole clips)")
-    parser.add_argument("--split", choices=("val", "test", "train"), default="val",
+    parser.add_argument("--split", choices=("val", "test", "train", "all"), default="val",
                         help="val (the point of this script); test only to smoke-run it on the embedded corpus; "
-                             "train with --corpus: a corpus of your own that no compared model was trained on")
+                             "train or all with --corpus: a corpus of your own that no compared model was trained on")
     parser.add_argument("--corpus", default=None,
                         help="a corpus file (synsp data import) instead of the built one; --skeleton its joint set")
     parser.add_argument("--stride", type=int, default=None,
                         help="networks: offline window stride (default: each model card's own)")
     parser.add_argument("--methods", default="kalman-rts,butterworth",
-                        help="comma-separated refiners: filters, shipped models or checkpoint paths")
+                        help="comma-separated refiners: filters, shipped models or checkpoint paths; 'input' for the "
+                             "input itself (missing joints interpolated)")
     parser.add_argument("--untold", action="store_true",
                         help="networks built with joint_structure are not told the skeleton (a joint set of unknown "
                              "structure, as for 17 joints without --skeleton)")
@@ -65,11 +66,12 @@ def main(argv: list[str] | None = None) -> int:
         return _rotations(args)
     two_d = args.representation == "2d"
     skeleton = args.skeleton or ("coco17" if two_d else "h36m17")
-    if args.split == "train" and not args.corpus:
-        print("--split train: only with --corpus, a corpus the compared models were not trained on")
+    if args.split in ("train", "all") and not args.corpus:
+        print(f"--split {args.split}: only with --corpus, a corpus the compared models were not trained on")
         return 2
     corpus = args.corpus or available_corpus_path()
-    truths = [g for g, _ in split_positions(skeleton, args.split, args.representation, args.frames, str(corpus))]
+    split = None if args.split == "all" else args.split
+    truths = [g for g, _ in split_positions(skeleton, split, args.representation, args.frames, str(corpus))]
     if not truths:
         print(f"the corpus has no {args.split} clips: build it with `synsp data build`")
         return 2
@@ -96,14 +98,15 @@ def main(argv: list[str] | None = None) -> int:
                                           depth_axis=depth).pred) for i, g in enumerate(truths)]
     root = get_skeleton(skeleton).root_joints
     methods = [m for m in args.methods.split(",") if m]
-    print(f"{'validation' if args.split == 'val' else 'test'} split, {sum(len(g) for g in truths)} frames in {len(truths)} clips, {skeleton} "
+    split_name = {"val": "validation split", "all": "every clip"}.get(args.split, f"{args.split} split")
+    print(f"{split_name}, {sum(len(g) for g in truths)} frames in {len(truths)} clips, {skeleton} "
           f"{args.representation}; MPJPE ({unit}); clean rows: added")
     print("\n| method | " + " | ".join(conds) + " |")
     print("|---" * (len(conds) + 1) + "|")
     input_accel = {cond: summarize([_interpolated(x) for _, x in clips], [g for g, _ in clips], root_joints=root,
                                    scale=scale)["accel"] for cond, clips in conds.items()} if args.accel else {}
     for name in methods:
-        refiner = get_refiner(name)
+        refiner = (lambda x, fps: _interpolated(x)) if name == "input" else get_refiner(name)
         if args.stride is not None and isinstance(refiner, NetworkRefiner):
             refiner = NetworkRefiner(refiner.model, refiner.card, stride=args.stride)
         if isinstance(refiner, NetworkRefiner) and not args.untold:  # a network that takes where the joints sit
@@ -147,11 +150,13 @@ def _rotations(args: argparse.Namespace) -> int:
     from synsp.experiments.robustness import measure_rotations, rotation_conditions, rotation_refiner
 
     corpus = str(args.corpus or available_corpus_path())
-    conds = [c for c in rotation_conditions(args.frames, corpus, split=args.split) if not c.name.startswith("preset")]
+    split = None if args.split == "all" else args.split
+    conds = [c for c in rotation_conditions(args.frames, corpus, split=split) if not c.name.startswith("preset")]
     if not conds or not conds[0].clips:
         print(f"the corpus has no {args.split} rotation clips: build it with `synsp data build`")
         return 2
-    print(f"{'validation' if args.split == 'val' else 'test'} split, smpl24 rotations; mean geodesic angle (degrees) "
+    split_name = {"val": "validation split", "all": "every clip"}.get(args.split, f"{args.split} split")
+    print(f"{split_name}, smpl24 rotations; mean geodesic angle (degrees) "
           "/ forward-kinematics MPJPE (mm); clean rows: added")
     print("\n| method | " + " | ".join(c.name for c in conds) + " |")
     print("|---" * (len(conds) + 1) + "|")

@@ -549,3 +549,22 @@ def test_error_bands_split_each_methods_error_by_frequency_and_a_low_pass_emptie
     assert module["main"](["--split", "test", "--frames", "300", "--component", "drift"]) == 2  # not spiky's
     out = _run("error_bands.py", ["--split", "test", "--frames", "300", "--component", "white"], capsys)
     assert "spiky:white 1 %" in out and "--component white --split test" in out
+
+
+def test_validation_robustness_on_every_clip_of_a_users_corpus_with_the_input_row(tmp_path, capsys):
+    from synsp.data.corpus import load_corpus
+    from synsp.data.custom import import_corpus
+
+    clips = sorted(load_corpus(skeleton="h36m17", split="test", phases="first"), key=lambda c: c.clip_id)[:3]
+    for i, c in enumerate(clips):
+        np.save(tmp_path / f"take{i}.npy", c.positions[:150])
+    import_corpus([tmp_path], tmp_path / "user.npz", skeleton="h36m17", fps=30.0)
+    module = runpy.run_path(str(BENCHMARKS / "validation_robustness.py"))
+    assert module["main"](["--split", "all", "--frames", "300", "--methods", "input,butterworth"]) == 2  # no corpus
+    assert module["main"](["--corpus", str(tmp_path / "user.npz"), "--split", "all", "--frames", "1000", "--accel",
+                           "--methods", "input,butterworth"]) == 0
+    out = capsys.readouterr().out
+    frames = sum(min(150, len(c.positions)) for c in clips)
+    assert f"every clip, {frames} frames in 3 clips" in out  # all three files, whichever split each was given
+    cells = [c.strip() for c in [line for line in out.splitlines() if line.startswith("| input")][0].split("|")[2:-1]]
+    assert cells[:3] == ["0.00"] * 3 and all(c.endswith(" / 1.00x") and float(c.split()[0]) > 0 for c in cells[3:])

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from synsp.skeletons import (
+    CMU31_ASF_BONES,
     SKELETONS,
     Skeleton,
     describe_mapping,
@@ -341,6 +342,7 @@ def test_cmu31_parents_follow_the_asf_hierarchy():
     ).split()
     expected = tuple(order.index(parent[b]) if b in parent else -1 for b in order)
     assert SKELETONS["cmu31"].parents == expected
+    assert CMU31_ASF_BONES == tuple(order)  # the names synsp data import recognises as cmu31
 
 
 def test_coco133_face_pairs_are_the_ibug_flip_pairs():

@@ -132,6 +132,8 @@ __all__ = [
     "BODY_JOINTS",
     "NOT_BODIES",
     "SMPL24_OFFSETS",
+    "CMU31_ASF_BONES",
+    "JOINT_NAME_ALIASES",
     "smpl24_joints",
 ]
 
@@ -779,6 +781,13 @@ CMU31 = _build(
     "the body; synsp maps by anatomy instead (see map_skeleton).",
 )
 
+#: the CMU ASF bone names whose end points are :data:`CMU31`'s joints, in its order (the files' own names)
+CMU31_ASF_BONES: tuple[str, ...] = (
+    "root", "lhipjoint", "lfemur", "ltibia", "lfoot", "ltoes", "rhipjoint", "rfemur", "rtibia", "rfoot", "rtoes",
+    "lowerback", "upperback", "thorax", "lowerneck", "upperneck", "head", "lclavicle", "lhumerus", "lradius",
+    "lwrist", "lhand", "lfingers", "lthumb", "rclavicle", "rhumerus", "rradius", "rwrist", "rhand", "rfingers",
+    "rthumb")
+
 HAND21 = _build(
     "hand21",
     [("hand_root", None)] + [(n[len("x_"):], p[len("x_"):]) for n, p in _hand("x")[1:]],  # COCO133's hand, no side
@@ -876,6 +885,9 @@ SkeletonLike = Union[str, Skeleton]
 
 #: the skeletons synsp defines; :func:`register_skeleton` adds users' own (custom) ones to SKELETONS
 BUILTIN_SKELETONS: frozenset[str] = frozenset(SKELETONS)
+#: other joint names a file may give a built-in skeleton's joints, in the skeleton's order (a CMU ASF/AMC
+#: file names its bones, whose end points are ``cmu31``); ``synsp data import`` recognises them
+JOINT_NAME_ALIASES: dict[str, tuple[tuple[str, ...], ...]] = {"cmu31": (CMU31_ASF_BONES,)}
 
 #: whole-body skeletons: the joints that are the body (COCO-WholeBody: body 17 and feet 6; OpenPose: BODY_25;
 #: Halpe: its 26); the rest, a face

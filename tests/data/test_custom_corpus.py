@@ -310,3 +310,48 @@ def test_files_with_other_joints_are_refused_and_z_up_is_turned_to_y_up(tmp_path
     s = import_corpus([tmp_path / "z"], tmp_path / "z.npz", fps=30.0, up="z", skeleton="zup")
     for c in load_corpus(tmp_path / "z.npz", skeleton=s.skeleton):
         np.testing.assert_allclose(c.positions, walker(60, 30.0, int(c.take[0])).positions / 100.0, atol=1e-5)
+
+
+def cmu_style_files(root, takes=3, frames=240):
+    """ASF/AMC files with the CMU database's 31 bone names (a made-up rest pose and motion, 120 fps)."""
+    from synsp.skeletons import CMU31_ASF_BONES
+
+    parents = get_skeleton("cmu31").parents
+    rng = np.random.default_rng(3)
+    bones = []
+    for i, name in enumerate(CMU31_ASF_BONES[1:], start=1):
+        d = rng.normal(size=3)
+        bones.append(f"begin\n id {i}\n name {name}\n direction {d[0]:.4f} {d[1]:.4f} {d[2]:.4f}\n"
+                     f" length {rng.uniform(1, 8):.3f}\n axis 0 0 0 XYZ\n dof rx ry rz\nend")
+    children = {}
+    for i, p in enumerate(parents):
+        if p >= 0:
+            children.setdefault(CMU31_ASF_BONES[p], []).append(CMU31_ASF_BONES[i])
+    hierarchy = "\n".join(f"{p} {' '.join(c)}" for p, c in children.items())
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "09.asf").write_text(
+        ":version 1.10\n:name cmu\n:units\n mass 1.0\n length 0.45\n angle deg\n:root\n order TX TY TZ RX RY RZ\n"
+        " axis XYZ\n position 0 0 0\n orientation 0 0 0\n:bonedata\n" + "\n".join(bones)
+        + f"\n:hierarchy\nbegin\n{hierarchy}\nend\n")
+    for take in range(takes):
+        lines = ["#!OML:ASF 09.asf", ":FULLY-SPECIFIED", ":DEGREES"]
+        for t in range(frames):
+            a = 20 * np.sin(2 * np.pi * t / 120 * (1 + 0.1 * take) + np.arange(len(CMU31_ASF_BONES)))
+            lines += [str(t + 1), f"root {t * 0.1:.3f} 17 0 0 {a[0]:.3f} 0"]
+            lines += [f"{name} {a[i]:.3f} {0.5 * a[i]:.3f} 0" for i, name in enumerate(CMU31_ASF_BONES) if i]
+        (root / f"09_{take + 1:02d}.amc").write_text("\n".join(lines) + "\n")
+
+
+def test_cmu_asf_amc_files_are_the_builtin_cmu31_skeleton(tmp_path):
+    from synsp.io import read_asf_amc
+
+    cmu_style_files(tmp_path / "cmu")
+    s = import_corpus([tmp_path / "cmu"], tmp_path / "c.npz")
+    assert s.skeleton == "cmu31" and not s.custom  # recognised by the bone names, not a custom31-<hash>
+    assert "skeleton_definitions" not in corpus_meta(tmp_path / "c.npz")[0]
+    clips = load_corpus(tmp_path / "c.npz", skeleton="cmu31", phases="first")
+    assert len(clips) == 3
+    for c in clips:
+        truth = read_asf_amc(tmp_path / "cmu" / "09.asf", tmp_path / "cmu" / f"{c.take}").positions
+        np.testing.assert_allclose(c.positions, truth[::4], atol=1e-5)  # 120 fps -> 30 fps, phase 0, metres
+    assert load_corpus(tmp_path / "c.npz", skeleton="h36m17")[0].positions.shape[1:] == (17, 3)  # mapped by anatomy

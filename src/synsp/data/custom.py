@@ -63,7 +63,7 @@ import numpy as np
 
 from ..io import Markers, Motion, read_motion
 from ..io._common import open_npz, suffix_of, unit_to_metres
-from ..skeletons import BUILTIN_SKELETONS, SKELETONS, Skeleton
+from ..skeletons import BUILTIN_SKELETONS, JOINT_NAME_ALIASES, SKELETONS, Skeleton
 from ..validation import SynspInputError, check_fps
 from .corpus import BASE_FPS, SPLITS, resample_phases, save_corpus
 
@@ -290,12 +290,16 @@ def _resolve_skeleton(raws: list[_Raw], skeleton: str | None,
                 out.append(np.array([k[w] for w in wanted_keys]))
         return out
 
+    def spellings(b: str) -> list[list[str]]:
+        """The keys of a built-in skeleton's joints: its own names, then other names files give them."""
+        return [[_key(n) for n in names] for names in (SKELETONS[b].joints, *JOINT_NAME_ALIASES.get(b, ()))]
+
     name = skeleton.strip().lower() if skeleton else None
     if name in BUILTIN_SKELETONS:
         sk = SKELETONS[name]
-        want = [_key(n) for n in sk.joints]
-        if ref_keys is not None and set(want) <= set(ref_keys):
-            return sk, order(want), False, f"{name} (joints matched by name)"
+        for want in spellings(name) if ref_keys is not None else ():
+            if set(want) <= set(ref_keys):
+                return sk, order(want), False, f"{name} (joints matched by name)"
         if J == sk.num_joints:
             return sk, order(ref_keys) if ref_keys else order([]), False, f"{name} (joints taken in file order)"
         raise SynspInputError(f"skeleton {name!r} has {sk.num_joints} joints ({_short(sk.joints)}) but the files "
@@ -303,11 +307,11 @@ def _resolve_skeleton(raws: list[_Raw], skeleton: str | None,
                               "its joints; pass a new name for a custom skeleton instead (e.g. --skeleton my_skeleton)")
     if name is None:
         for b in SKELETONS:
-            if b not in BUILTIN_SKELETONS:
+            if b not in BUILTIN_SKELETONS or ref_keys is None:
                 continue
-            want = [_key(n) for n in SKELETONS[b].joints]
-            if ref_keys is not None and sorted(want) == sorted(ref_keys):
-                return SKELETONS[b], order(want), False, f"{b} (the files' joint names are its joints)"
+            for want in spellings(b):
+                if sorted(want) == sorted(ref_keys):
+                    return SKELETONS[b], order(want), False, f"{b} (the files' joint names are its joints)"
         if ref is None:
             same = [b for b in SKELETONS if b in BUILTIN_SKELETONS and SKELETONS[b].num_joints == J]
             if len(same) == 1:
