@@ -184,3 +184,34 @@ def test_the_universal_models_run_it_offline_and_others_do_not():
     causal = get_refiner("synsp-universal-w8-causal")
     assert np.array_equal(causal(shaken, fps=30.0),
                           NetworkRefiner(causal.model, causal.card, smooth_rigid=False)(shaken, fps=30.0))
+
+
+@pytest.mark.parametrize("dims", [3, 2])
+def test_a_cut_is_not_smoothed_over_and_no_frame_turns_more_than_the_jitter_allows(dims):
+    # a rest pose in front of a take (BVH files often start with one), the body turned 150 degrees from the
+    # take's first frame: smoothing across that jump would drag the take's first frames towards it
+    from synsp.root_jitter import CORRECTION_CAP, _rigid_gate_and_level
+
+    g = _bodies(1)[0][:240, :, :dims]
+    shaken = _shaken(g, "rigid-shake", 5)
+    turned = np.radians(150.0)
+    if dims == 3:
+        rest = np.einsum("ab,jb->ja", axis_angle_to_matrix(np.array([0.0, turned, 0.0])), g[0] - g[0].mean(0))
+    else:
+        rest = (g[0] - g[0].mean(0)) @ np.array([[np.cos(turned), np.sin(turned)], [-np.sin(turned), np.cos(turned)]])
+    x = np.concatenate([rest[None] + g[0].mean(0), shaken])
+    out = smooth_rigid_jitter(x, 30.0)
+    assert np.allclose(out[0], x[0])  # the rest pose alone is a piece too short to smooth
+    alone = smooth_rigid_jitter(shaken, 30.0)
+    early = slice(0, 10)  # the take's first frames are refined as without the rest pose in front
+    assert _relative_error(out[1:][early], g[early]) < _relative_error(shaken[early], g[early])
+    assert _relative_error(out[1:][early], alone[early]) < 0.2 * _relative_error(shaken[early], alone[early])
+    # every frame is turned by at most CORRECTION_CAP times the input's rotation jitter level
+    _, level = _rigid_gate_and_level(shaken, 30.0)
+    a, b = shaken - shaken.mean(1, keepdims=True), alone - alone.mean(1, keepdims=True)
+    if dims == 3:  # each frame's turn about its centroid (Kabsch; the stage only turns frames)
+        U, _, Vt = np.linalg.svd(np.einsum("tja,tjb->tab", a, b))
+        turn = np.linalg.norm(matrix_to_axis_angle(np.einsum("tba,tcb->tac", Vt, U)), axis=-1)
+    else:
+        turn = np.abs(np.arctan2(np.sum(a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0], axis=1), np.sum(a * b, axis=(1, 2))))
+    assert turn.max() > 0 and np.all(turn <= CORRECTION_CAP * level + 1e-6)

@@ -36,7 +36,11 @@ than 4 joints or 16 frames are returned as given.
 consecutive frames, accumulated; in 3D re-weighted so that the torso, not a swinging leg, sets it), its
 level as a length (times the body's RMS radius) against the median joint's in the body's own frame
 (:func:`rigid_gate`, the same thresholds), smoothed with :data:`RIGID_SMOOTHING_RATIO`; tracks shorter than
-:data:`LEVEL_WINDOW_S` are left alone.  Chosen on the validation split (docs/results.md, *Robustness*).
+:data:`LEVEL_WINDOW_S` are left alone.  Two limits keep it from harming fast real turns: the rotation is
+smoothed on each side of a cut (a turn faster than :data:`MAX_TURN_DEG_S`, such as a rest pose in front of a
+take), and no frame is turned by more than :data:`CORRECTION_CAP` times the input rotation's jitter level
+(on a 57-joint dance rig the uncapped smoother followed quick real turns and added 0.56 mm where a 1 %
+shake was to be removed).  Chosen on the validation split (docs/results.md, *Robustness*).
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ from .timeseries import continuous_quaternions
 from .validation import SynspInputError
 
 __all__ = ["RATIO_THRESHOLD", "MIN_LEVEL_DEG", "GATE_WIDTH", "LEVEL_WINDOW_S", "SMOOTHING_RATIO",
-           "RIGID_SMOOTHING_RATIO", "jitter_level",
+           "RIGID_SMOOTHING_RATIO", "CORRECTION_CAP", "MAX_TURN_DEG_S", "jitter_level",
            "root_gate", "smooth_root_jitter", "body_rotation", "rigid_gate", "smooth_rigid_jitter"]
 
 #: the global orientation is smoothed where its jitter is above this multiple of the body's joints' median
@@ -69,6 +73,13 @@ _REWEIGHTINGS = 2
 #: the same for a body of points turning as a whole (:func:`smooth_rigid_jitter`): about a 2.3 Hz low-pass
 RIGID_SMOOTHING_RATIO = 3000.0
 _SMOOTHER = KalmanFilter(model="ca", process_noise=SMOOTHING_RATIO * 0.01, measurement_noise=0.01, smoother=True)
+#: each frame's turn by the smoothed rotation is at most this multiple of the input rotation's jitter level
+#: (the white-noise standard deviation :func:`rigid_gate` measures): jitter is corrected, a real turn the
+#: smoother rounds off is not followed further
+CORRECTION_CAP = 1.5
+#: a body turning faster than this (degrees per second) between two frames is a cut, not motion: the rotation
+#: is smoothed on each side separately
+MAX_TURN_DEG_S = 1500.0
 _RIGID_SMOOTHER = KalmanFilter(model="ca", process_noise=RIGID_SMOOTHING_RATIO * 0.01, measurement_noise=0.01,
                                smoother=True)
 
@@ -182,6 +193,11 @@ def rigid_gate(points: np.ndarray, fps: float) -> np.ndarray:
     """Per frame, how surely a body of points ``(T, J, D)`` (no NaN, ``T >= 4``) jitters as a whole: its
     rotation's jitter level (:func:`body_rotation`; as a length: times the body's RMS radius) over the
     median level of its joints in the body's own frame, through the same gate as :func:`root_gate`."""
+    return _rigid_gate_and_level(points, fps)[0]
+
+
+def _rigid_gate_and_level(points: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`rigid_gate` and the rotation's jitter level it is made from (radians, ``(T,)``)."""
     R, c = body_rotation(points)
     radius = float(np.sqrt(np.mean(np.sum(c**2, axis=-1))))
     if c.shape[-1] == 2:
@@ -190,7 +206,8 @@ def rigid_gate(points: np.ndarray, fps: float) -> np.ndarray:
         q = continuous_quaternions(matrix_to_quaternion(R)[:, None])[:, 0]
         angle, body = 2.0 * _level(q, fps), _rotate(c, np.swapaxes(R, 1, 2))
     ratio = angle * radius / np.maximum(np.median(_level(body, fps), axis=1), 1e-12)
-    return np.clip((ratio / RATIO_THRESHOLD - 1.0) / GATE_WIDTH, 0.0, 1.0) * (np.degrees(angle) > MIN_LEVEL_DEG)
+    gate = np.clip((ratio / RATIO_THRESHOLD - 1.0) / GATE_WIDTH, 0.0, 1.0) * (np.degrees(angle) > MIN_LEVEL_DEG)
+    return gate, angle
 
 
 def smooth_rigid_jitter(positions: np.ndarray, fps: float, gate_from: np.ndarray | None = None) -> np.ndarray:
@@ -207,19 +224,40 @@ def smooth_rigid_jitter(positions: np.ndarray, fps: float, gate_from: np.ndarray
     people = x[:, None] if x.ndim == 3 else x  # (T, P, J, D)
     source = people if gate_from is None else (gate_from[:, None] if gate_from.ndim == 3 else gate_from)
     for p in range(people.shape[1]):
-        gate = rigid_gate(source[:, p], fps)
+        gate, level = _rigid_gate_and_level(source[:, p], fps)
         if not gate.any():
             continue
         R, c = body_rotation(people[:, p])
         centre = people[:, p].mean(axis=1, keepdims=True)
         if c.shape[-1] == 2:
-            smooth = _RIGID_SMOOTHER(np.repeat(R[:, None, None], 2, axis=2), fps=fps)[:, 0, 0]  # (T, 1, 2)
-            people[:, p] = _rotate(c, gate * (smooth - R)) + centre
+            track = R[:, None]  # (T, 1): the angle
+            smooth = _smooth_pieces(track, fps, lambda y: _RIGID_SMOOTHER(np.repeat(y[:, None], 2, axis=2),
+                                                                          fps=fps)[:, 0, :1])
+            step = gate * np.clip(smooth[:, 0] - R, -CORRECTION_CAP * level, CORRECTION_CAP * level)
+            people[:, p] = _rotate(c, step) + centre
             continue
         q = continuous_quaternions(matrix_to_quaternion(R)[:, None])[:, 0]
-        smooth = _RIGID_SMOOTHER(q.reshape(-1, 2, 2), fps=fps).reshape(q.shape)
+        smooth = _smooth_pieces(q, fps, lambda y: _RIGID_SMOOTHER(y.reshape(-1, 2, 2), fps=fps).reshape(y.shape))
         blend = gate[:, None] * smooth + (1.0 - gate[:, None]) * q
         blend /= np.maximum(np.linalg.norm(blend, axis=-1, keepdims=True), 1e-12)
-        correction = np.einsum("tab,tcb->tac", quaternion_to_matrix(blend), R)  # R_blend R^T
-        people[:, p] = _rotate(c, correction) + centre
+        turn = matrix_to_quaternion(np.einsum("tab,tcb->tac", quaternion_to_matrix(blend), R))  # R_blend R^T
+        rotvec = quaternion_to_axis_angle(turn)
+        angle = np.linalg.norm(rotvec, axis=-1)
+        cap = CORRECTION_CAP * level  # radians: the input's jitter, as the gate measured it
+        rotvec *= (np.minimum(angle, cap) / np.maximum(angle, 1e-12))[:, None]
+        people[:, p] = _rotate(c, quaternion_to_matrix(axis_angle_to_quaternion(rotvec))) + centre
     return x
+
+
+def _smooth_pieces(track: np.ndarray, fps: float, smoother) -> np.ndarray:
+    """``smoother`` over each piece of ``track`` ``(T, C)`` (a body's rotation: an angle, or a continuous
+    quaternion) between cuts: frames where the body turns faster than :data:`MAX_TURN_DEG_S` (a rest pose
+    at the start of a mocap file, a cut in the video), which a smoother would spread over its neighbours.
+    Pieces shorter than the smoother needs come back as given."""
+    step = np.linalg.norm(np.diff(track, axis=0), axis=-1) * (2.0 if track.shape[-1] == 4 else 1.0)  # radians
+    cuts = np.flatnonzero(step > np.radians(MAX_TURN_DEG_S) / fps) + 1
+    out = track.copy()
+    for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(track)]):
+        if b - a >= _MIN_FRAMES:
+            out[a:b] = smoother(track[a:b])
+    return out
