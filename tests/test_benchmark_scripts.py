@@ -568,3 +568,19 @@ def test_validation_robustness_on_every_clip_of_a_users_corpus_with_the_input_ro
     assert f"every clip, {frames} frames in 3 clips" in out  # all three files, whichever split each was given
     cells = [c.strip() for c in [line for line in out.splitlines() if line.startswith("| input")][0].split("|")[2:-1]]
     assert cells[:3] == ["0.00"] * 3 and all(c.endswith(" / 1.00x") and float(c.split()[0]) > 0 for c in cells[3:])
+
+
+def test_rigid_stage_compares_the_stages_variants_on_one_network_output(capsys):
+    module = runpy.run_path(str(BENCHMARKS / "rigid_stage.py"))
+    assert module["main"](["--split", "test", "--frames", "400", "--variants", "none,inf:nocut,1.5"]) == 0
+    out = capsys.readouterr().out
+    assert "reproduce: python benchmarks/rigid_stage.py --split test --representation 3d" in out
+    table = {line.split("|")[1].strip(): [float(c) for c in line.split("|")[2:-1]]
+             for line in out.splitlines() if line.startswith("| ") and not line.startswith("| stage")}
+    assert list(table) == ["input", "none", "inf:nocut", "1.5"]
+    assert table["input"][:3] == [0.0, 0.0, 0.0] and table["input"][3] < table["input"][4]
+    for name in ("none", "inf:nocut", "1.5"):  # the network lowers the shake, with or without the stage
+        assert table[name][3] < table["input"][3] and table[name][4] < table["input"][4]
+    assert table["inf:nocut"][4] < table["none"][4]  # the stage removes more of a 3 % shake
+    with pytest.raises(SystemExit):
+        module["main"](["--variants", "fast"])

@@ -210,13 +210,16 @@ def _rigid_gate_and_level(points: np.ndarray, fps: float) -> tuple[np.ndarray, n
     return gate, angle
 
 
-def smooth_rigid_jitter(positions: np.ndarray, fps: float, gate_from: np.ndarray | None = None) -> np.ndarray:
+def smooth_rigid_jitter(positions: np.ndarray, fps: float, gate_from: np.ndarray | None = None,
+                        cap: float = CORRECTION_CAP, max_turn_deg_s: float = MAX_TURN_DEG_S) -> np.ndarray:
     """``positions`` ``(T, J, D)`` or ``(T, P, J, D)`` (``D`` 2 or 3, no NaN) with each body's rotation as a
     whole smoothed where it jitters more than the body's shape (:func:`rigid_gate`; ``gate_from``, same
     shape: decided on these instead, a network's input): the rotation's track is smoothed like the global
-    orientation in :func:`smooth_root_jitter` and each frame turned about the body's centroid by the
-    difference, blended by the gate.  A copy; bodies of fewer than 4 points, and tracks shorter than
-    :data:`LEVEL_WINDOW_S` (the level's median needs that many frames), come back as given."""
+    orientation in :func:`smooth_root_jitter`, on each side of a cut (a turn faster than ``max_turn_deg_s``),
+    and each frame turned about the body's centroid by the difference, blended by the gate and at most ``cap``
+    times the input rotation's jitter level (``inf``, ``inf``: the stage before 2026-12-06).  A copy; bodies
+    of fewer than 4 points, and tracks shorter than :data:`LEVEL_WINDOW_S` (the level's median needs that many
+    frames), come back as given."""
     x = _checked(positions, gate_from, "positions", (2, 3), "(T, J, D) or (T, P, J, D) with D 2 or 3",
                  "coordinates", "synsp.missing.interpolate_missing")
     if x.shape[0] < max(_MIN_FRAMES, LEVEL_WINDOW_S * fps) or x.shape[-2] < _MIN_JOINTS:
@@ -231,31 +234,31 @@ def smooth_rigid_jitter(positions: np.ndarray, fps: float, gate_from: np.ndarray
         centre = people[:, p].mean(axis=1, keepdims=True)
         if c.shape[-1] == 2:
             track = R[:, None]  # (T, 1): the angle
-            smooth = _smooth_pieces(track, fps, lambda y: _RIGID_SMOOTHER(np.repeat(y[:, None], 2, axis=2),
+            smooth = _smooth_pieces(track, fps, max_turn_deg_s, lambda y: _RIGID_SMOOTHER(np.repeat(y[:, None], 2, axis=2),
                                                                           fps=fps)[:, 0, :1])
-            step = gate * np.clip(smooth[:, 0] - R, -CORRECTION_CAP * level, CORRECTION_CAP * level)
+            step = gate * np.clip(smooth[:, 0] - R, -cap * level, cap * level)
             people[:, p] = _rotate(c, step) + centre
             continue
         q = continuous_quaternions(matrix_to_quaternion(R)[:, None])[:, 0]
-        smooth = _smooth_pieces(q, fps, lambda y: _RIGID_SMOOTHER(y.reshape(-1, 2, 2), fps=fps).reshape(y.shape))
+        smooth = _smooth_pieces(q, fps, max_turn_deg_s, lambda y: _RIGID_SMOOTHER(y.reshape(-1, 2, 2), fps=fps).reshape(y.shape))
         blend = gate[:, None] * smooth + (1.0 - gate[:, None]) * q
         blend /= np.maximum(np.linalg.norm(blend, axis=-1, keepdims=True), 1e-12)
         turn = matrix_to_quaternion(np.einsum("tab,tcb->tac", quaternion_to_matrix(blend), R))  # R_blend R^T
         rotvec = quaternion_to_axis_angle(turn)
         angle = np.linalg.norm(rotvec, axis=-1)
-        cap = CORRECTION_CAP * level  # radians: the input's jitter, as the gate measured it
-        rotvec *= (np.minimum(angle, cap) / np.maximum(angle, 1e-12))[:, None]
+        most = cap * level  # radians: the input's jitter, as the gate measured it
+        rotvec *= (np.minimum(angle, most) / np.maximum(angle, 1e-12))[:, None]
         people[:, p] = _rotate(c, quaternion_to_matrix(axis_angle_to_quaternion(rotvec))) + centre
     return x
 
 
-def _smooth_pieces(track: np.ndarray, fps: float, smoother) -> np.ndarray:
+def _smooth_pieces(track: np.ndarray, fps: float, max_turn_deg_s: float, smoother) -> np.ndarray:
     """``smoother`` over each piece of ``track`` ``(T, C)`` (a body's rotation: an angle, or a continuous
-    quaternion) between cuts: frames where the body turns faster than :data:`MAX_TURN_DEG_S` (a rest pose
-    at the start of a mocap file, a cut in the video), which a smoother would spread over its neighbours.
-    Pieces shorter than the smoother needs come back as given."""
+    quaternion) between cuts: frames where the body turns faster than ``max_turn_deg_s`` (a rest pose at the
+    start of a mocap file, a cut in the video), which a smoother would spread over its neighbours.  Pieces
+    shorter than the smoother needs come back as given."""
     step = np.linalg.norm(np.diff(track, axis=0), axis=-1) * (2.0 if track.shape[-1] == 4 else 1.0)  # radians
-    cuts = np.flatnonzero(step > np.radians(MAX_TURN_DEG_S) / fps) + 1
+    cuts = np.flatnonzero(step > np.radians(max_turn_deg_s) / fps) + 1
     out = track.copy()
     for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(track)]):
         if b - a >= _MIN_FRAMES:
