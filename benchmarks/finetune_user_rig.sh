@@ -8,7 +8,9 @@ set -euo pipefail
 out=${1:-runs/user-rig}
 data=$(cd "$(dirname "$0")/.." && pwd)/../shared/data/cmu_mocap/bvh_daz_aclstm
 mkdir -p "$out"
-[ -f "$out/user.npz" ] || synsp data import "$data/martial" "$data/indian" -o "$out/user.npz"
+# --keep-glitches: the figures of docs/results.md were measured on the rig's files whole (rest pose in front of
+# each take included); since 2026-12-06 the import cuts such glitches unless told to keep them
+[ -f "$out/user.npz" ] || synsp data import --keep-glitches "$data/martial" "$data/indian" -o "$out/user.npz"
 skeleton=$(python -c "import sys; from synsp.data.corpus import corpus_meta; print(corpus_meta(sys.argv[1])['skeletons'][0])" "$out/user.npz")
 [ -f "$out/ft/best.json" ] || synsp train --corpus "$out/user.npz" --skeleton "$skeleton" --from synsp-universal-w16 \
   --name user-ft --out "$out/ft"

@@ -976,9 +976,12 @@ def data_build(out: str | None, cmu_root: str | None, no_download: bool) -> None
 @click.option("--up", type=click.Choice(["y", "z"]), default="y", show_default=True, help="the data's up axis")
 @click.option("--no-end-sites", is_flag=True, help="drop BVH End Sites (default: they are joints <parent>_end)")
 @click.option("--key", default=None, help="array name inside .npz files (default: the only/known one)")
+@click.option("--keep-glitches", is_flag=True,
+              help="keep frames where a joint moves faster than 20 m/s or accelerates harder than 20 g (default: "
+                   "cut them with 0.1 s around, as synsp data build does; imports before 2026-12-06 kept them)")
 def data_import(paths: tuple[str, ...], out: str, skeleton: str | None, fps_out: float, units: str | None,
                 fps: float | None, val_fraction: float, test_fraction: float, joint_names: str | None,
-                parents: str | None, up: str, no_end_sites: bool, key: str | None) -> None:
+                parents: str | None, up: str, no_end_sites: bool, key: str | None, keep_glitches: bool) -> None:
     """Make a training corpus of your own clean motion (BVH, ASF/AMC, TRC, .npy/.npz), any joint set."""
     import os
 
@@ -994,12 +997,19 @@ def data_import(paths: tuple[str, ...], out: str, skeleton: str | None, fps_out:
     s = import_corpus(list(paths), out, skeleton=skeleton, fps_out=fps_out, units=units, fps=fps,
                       val_fraction=val_fraction, test_fraction=test_fraction,
                       joint_names=[n.strip() for n in joint_names.split(",")] if joint_names else None,
-                      parents=parent_list, up=up, end_sites=not no_end_sites, key=key)
+                      parents=parent_list, up=up, end_sites=not no_end_sites, key=key,
+                      cut_glitches=not keep_glitches)
     click.echo(f"skeleton: {s.skeleton_note}")
     click.echo(f"| split | files | clips | frames ({fps_out:g} fps, phase 0) |")
     click.echo("|---|---|---|---|")
     for split in ("train", "val", "test"):
         click.echo(f"| {split} | {len(s.files[split])} | {s.clips[split]} | {s.frames[split]} |")
+    if s.glitches:
+        from .data.corpus import GLITCH_ACCEL, GLITCH_MARGIN_S, GLITCH_SPEED
+
+        click.echo(f"glitches cut (a joint faster than {GLITCH_SPEED:g} m/s or accelerating harder than "
+                   f"{GLITCH_ACCEL:g} m/s², with {GLITCH_MARGIN_S:g} s around; --keep-glitches keeps them): "
+                   + "; ".join(s.glitches), err=True)
     for item in s.dropped:
         click.echo(f"left out: {item}", err=True)
     click.echo(f"wrote {s.path}; train with: synsp train --corpus {s.path} --skeleton {s.skeleton}")

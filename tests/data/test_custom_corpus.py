@@ -1,5 +1,6 @@
 """Users' own clips: `synsp data import` on BVH / TRC / arrays, any joint count, train and refine."""
 
+import dataclasses
 import json
 import shutil
 
@@ -322,7 +323,7 @@ def cmu_style_files(root, takes=3, frames=240):
     for i, name in enumerate(CMU31_ASF_BONES[1:], start=1):
         d = rng.normal(size=3)
         bones.append(f"begin\n id {i}\n name {name}\n direction {d[0]:.4f} {d[1]:.4f} {d[2]:.4f}\n"
-                     f" length {rng.uniform(1, 8):.3f}\n axis 0 0 0 XYZ\n dof rx ry rz\nend")
+                     f" length {rng.uniform(1, 4):.3f}\n axis 0 0 0 XYZ\n dof rx ry rz\nend")
     children = {}
     for i, p in enumerate(parents):
         if p >= 0:
@@ -336,7 +337,7 @@ def cmu_style_files(root, takes=3, frames=240):
     for take in range(takes):
         lines = ["#!OML:ASF 09.asf", ":FULLY-SPECIFIED", ":DEGREES"]
         for t in range(frames):
-            a = 20 * np.sin(2 * np.pi * t / 120 * (1 + 0.1 * take) + np.arange(len(CMU31_ASF_BONES)))
+            a = 10 * np.sin(2 * np.pi * t / 120 * (1 + 0.1 * take) + np.arange(len(CMU31_ASF_BONES)))
             lines += [str(t + 1), f"root {t * 0.1:.3f} 17 0 0 {a[0]:.3f} 0"]
             lines += [f"{name} {a[i]:.3f} {0.5 * a[i]:.3f} 0" for i, name in enumerate(CMU31_ASF_BONES) if i]
         (root / f"09_{take + 1:02d}.amc").write_text("\n".join(lines) + "\n")
@@ -355,3 +356,31 @@ def test_cmu_asf_amc_files_are_the_builtin_cmu31_skeleton(tmp_path):
         truth = read_asf_amc(tmp_path / "cmu" / "09.asf", tmp_path / "cmu" / f"{c.take}").positions
         np.testing.assert_allclose(c.positions, truth[::4], atol=1e-5)  # 120 fps -> 30 fps, phase 0, metres
     assert load_corpus(tmp_path / "c.npz", skeleton="h36m17")[0].positions.shape[1:] == (17, 3)  # mapped by anatomy
+
+
+def test_glitches_and_a_rest_pose_in_front_are_cut_as_synsp_data_build_cuts_them(tmp_path, capsys):
+    motions = bvh_folder(tmp_path / "clips", count=3, fps=60.0)
+    take = tmp_path / "clips" / "take1.bvh"
+    m = motions["take1.bvh"]
+    rot = m.local_rotations.copy()
+    rot[0] = np.eye(3)  # frame 0: the rig's rest pose (every joint unrotated), a jump away from frame 1
+    rot[100, 8] = Rotation.from_euler("x", 170, degrees=True).as_matrix()  # a one-frame flip of the left arm
+    write_bvh(dataclasses.replace(m, local_rotations=rot), take)
+    s = import_corpus([tmp_path / "clips"], tmp_path / "c.npz", skeleton="stick12")
+    assert len(s.glitches) == 1 and s.glitches[0].startswith("take1.bvh:")
+    clips = load_corpus(tmp_path / "c.npz", skeleton="stick12", phases="first")
+    cut = sorted((c for c in clips if c.take == "take1.bvh"), key=lambda c: c.clip_id)
+    assert [c.clip_id.split("#")[1] for c in cut] == ["s0p0", "s1p0"]  # split at the flip
+    flip_at = 100 / 2  # 30 fps frames
+    assert cut[0].positions.shape[0] < flip_at - 2  # the rest pose and the flip, each with 0.1 s around, are out
+    for c in clips:  # what is left moves like a body: no joint faster than 20 m/s
+        assert np.linalg.norm(np.diff(c.positions, axis=0), axis=-1).max() * 30 < 20
+    untouched = [c for c in clips if c.take != "take1.bvh"]  # the other files whole: 150 + 10 i frames at 60 fps
+    assert len(untouched) == 2 and all(len(c.positions) == len(motions[c.take].root_translation) // 2 for c in untouched)
+    kept = import_corpus([tmp_path / "clips"], tmp_path / "k.npz", skeleton="stick12", cut_glitches=False)
+    assert kept.glitches == []
+    whole = [c for c in load_corpus(tmp_path / "k.npz", skeleton="stick12", phases="first") if c.take == "take1.bvh"]
+    assert len(whole) == 1 and whole[0].positions.shape[0] == 80
+    assert main(["data", "import", str(tmp_path / "clips"), "-o", str(tmp_path / "d.npz"), "--skeleton", "s12"]) == 0
+    err = capsys.readouterr().err
+    assert "glitches cut (a joint faster than 20 m/s" in err and "take1.bvh: " in err

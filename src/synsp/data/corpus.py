@@ -117,36 +117,42 @@ def available_corpus_path() -> Path:
     return built if built.is_file() else embedded_corpus_path()
 
 
-def clean_segments(positions: np.ndarray, fps: float) -> list[tuple[int, int]]:
-    """``[start, stop)`` frame ranges free of glitches, each at least MIN_SEGMENT_S long.
-
-    A frame is a glitch when a joint moves faster than GLITCH_SPEED, or
-    accelerates harder than GLITCH_ACCEL measured at the base rate (second
-    difference over ``round(fps / BASE_FPS)`` frames, so that 120 fps sensor
-    noise does not count), or is not finite.
-    """
-    speed = np.linalg.norm(np.diff(positions, axis=0), axis=-1).max(axis=-1) * fps  # (T-1,)
-    bad = np.zeros(positions.shape[0], dtype=bool)
-    bad[:-1] |= speed > GLITCH_SPEED
-    bad[1:] |= speed > GLITCH_SPEED
-    k = max(1, int(round(fps / BASE_FPS)))
-    if positions.shape[0] > 2 * k:
-        second = positions[: -2 * k] - 2 * positions[k:-k] + positions[2 * k:]
-        accel = np.linalg.norm(second, axis=-1).max(axis=-1) * (fps / k) ** 2  # m/s^2
-        bad[k:-k] |= accel > GLITCH_ACCEL
-    bad |= ~np.isfinite(positions).all(axis=(1, 2))
-    margin = int(np.ceil(GLITCH_MARGIN_S * fps))
-    if margin and bad.any():
-        bad = np.convolve(bad, np.ones(2 * margin + 1), mode="same") > 0
+def clean_segments(positions: np.ndarray, fps: float, min_frames: int | None = None) -> list[tuple[int, int]]:
+    """``[start, stop)`` frame ranges free of glitches (:func:`glitch_frames`), each at least MIN_SEGMENT_S
+    long (``min_frames``: at least that many frames instead)."""
+    bad = glitch_frames(positions, fps)
+    shortest = MIN_SEGMENT_S * fps if min_frames is None else min_frames
     segments, start = [], None
     for t, b in enumerate(np.append(bad, True)):
         if not b and start is None:
             start = t
         elif b and start is not None:
-            if t - start >= MIN_SEGMENT_S * fps:
+            if t - start >= shortest:
                 segments.append((start, t))
             start = None
     return segments
+
+
+def glitch_frames(positions: np.ndarray, fps: float) -> np.ndarray:
+    """``(T,)`` True on the frames of ``positions`` ``(T, J, 3)`` (metres) to cut as glitches, with
+    GLITCH_MARGIN_S seconds on each side: a joint moves faster than GLITCH_SPEED, or accelerates harder
+    than GLITCH_ACCEL measured at the base rate (second difference over ``round(fps / BASE_FPS)`` frames, so
+    that 120 fps sensor noise does not count), or is not finite."""
+    with np.errstate(invalid="ignore"):  # a non-finite frame is a glitch whatever its speed
+        speed = np.linalg.norm(np.diff(positions, axis=0), axis=-1).max(axis=-1) * fps  # (T-1,)
+        bad = np.zeros(positions.shape[0], dtype=bool)
+        bad[:-1] |= speed > GLITCH_SPEED
+        bad[1:] |= speed > GLITCH_SPEED
+        k = max(1, int(round(fps / BASE_FPS)))
+        if positions.shape[0] > 2 * k:
+            second = positions[: -2 * k] - 2 * positions[k:-k] + positions[2 * k:]
+            accel = np.linalg.norm(second, axis=-1).max(axis=-1) * (fps / k) ** 2  # m/s^2
+            bad[k:-k] |= accel > GLITCH_ACCEL
+    bad |= ~np.isfinite(positions).all(axis=(1, 2))
+    margin = int(np.ceil(GLITCH_MARGIN_S * fps))
+    if margin and bad.any():
+        bad = np.convolve(bad, np.ones(2 * margin + 1), mode="same") > 0
+    return bad
 
 
 def resample_phases(x: np.ndarray, fps: float, base: float = BASE_FPS) -> list[np.ndarray]:

@@ -11,7 +11,11 @@ reads, so ``synsp train --corpus my_corpus.npz`` trains on it unchanged:
    (BVH and arrays carry no unit: ``units``, default ``"cm"`` for BVH as its
    reader assumes, ``"m"`` for arrays; TRC and ASF carry their own) and to
    y-up (``up="z"`` turns z-up data);
-2. frames where a joint is not finite are cut (the clip is split there); each
+2. frames where a joint is not finite are cut (the clip is split there), and
+   so are glitches as ``synsp data build`` finds them (a joint faster than
+   20 m/s or accelerating harder than 20 g, with 0.1 s around: marker swaps,
+   orientation spikes, a rest pose in front of a take; ``cut_glitches=False``
+   keeps them, and the summary lists what was cut); each
    piece is resampled to ``fps_out`` = 30 fps, the rate models are trained at,
    by linear interpolation: a 120 fps take gives four clips (phases 0-3), as in
    the built corpus; pieces shorter than ``min_frames`` are dropped;
@@ -65,7 +69,7 @@ from ..io import Markers, Motion, read_motion
 from ..io._common import open_npz, suffix_of, unit_to_metres
 from ..skeletons import BUILTIN_SKELETONS, JOINT_NAME_ALIASES, SKELETONS, Skeleton
 from ..validation import SynspInputError, check_fps
-from .corpus import BASE_FPS, SPLITS, resample_phases, save_corpus
+from .corpus import BASE_FPS, SPLITS, glitch_frames, resample_phases, save_corpus
 
 __all__ = ["import_corpus", "ImportSummary", "guess_left_right", "guess_root_joints", "IMPORT_SUFFIXES"]
 
@@ -96,6 +100,7 @@ class ImportSummary:
     clips: dict[str, int] = field(default_factory=dict)
     frames: dict[str, int] = field(default_factory=dict)
     dropped: list[str] = field(default_factory=list)  # files or pieces left out, with the reason
+    glitches: list[str] = field(default_factory=list)  # per file (and person), the glitch frames cut
 
 
 def _key(name: str) -> str:
@@ -380,13 +385,15 @@ def import_corpus(
     end_sites: bool = True,
     key: str | None = None,
     min_frames: int = 8,
+    cut_glitches: bool = True,
 ) -> ImportSummary:
     """Write the corpus file ``out`` from the clean motion files or folders ``paths`` (module docstring).
 
     ``fps``: the rate of ``.npy``/``.npz`` files (an ``.npz`` may store it under ``fps``) and of
     AMC files (default 120, CMU's);
     ``joint_names``/``parents``: for arrays and markers, which have none; ``end_sites``: keep BVH
-    End Sites as joints; ``key``: the array inside ``.npz`` files.
+    End Sites as joints; ``key``: the array inside ``.npz`` files; ``cut_glitches``: cut the frames
+    :func:`synsp.data.corpus.glitch_frames` finds, as ``synsp data build`` does (step 2 of the module docstring).
     """
     if not (0 < val_fraction < 1 and 0 <= test_fraction < 1 and val_fraction + test_fraction < 1):
         raise SynspInputError(f"val_fraction {val_fraction} and test_fraction {test_fraction}: expected 0 < val, "
@@ -415,8 +422,12 @@ def import_corpus(
         for person in range(raw.positions.shape[1]):
             x = raw.positions[:, person][:, cols]  # (T, J, 3)
             finite = np.isfinite(x).all(axis=(1, 2))
-            bounds = np.flatnonzero(np.diff(np.concatenate([[0], finite.astype(int), [0]])))
+            keep = finite & ~glitch_frames(x, raw.fps) if cut_glitches else finite
+            bounds = np.flatnonzero(np.diff(np.concatenate([[0], keep.astype(int), [0]])))
             who = f"{raw.take}#" + (f"person{person}-" if raw.positions.shape[1] > 1 else "")
+            if (finite & ~keep).any():
+                summary.glitches.append(f"{who[:-1]}: {int((finite & ~keep).sum())} of {len(x)} frames at "
+                                        f"{raw.fps:g} fps")
             for seg, (a, b) in enumerate(zip(bounds[::2], bounds[1::2])):
                 phases = resample_phases(x[a:b], raw.fps, fps_out)
                 if phases[0].shape[0] < min_frames:
