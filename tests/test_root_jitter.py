@@ -213,5 +213,6 @@ def test_a_cut_is_not_smoothed_over_and_no_frame_turns_more_than_the_jitter_allo
         U, _, Vt = np.linalg.svd(np.einsum("tja,tjb->tab", a, b))
         turn = np.linalg.norm(matrix_to_axis_angle(np.einsum("tba,tcb->tac", Vt, U)), axis=-1)
     else:
-        turn = np.abs(np.arctan2(np.sum(a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0], axis=1), np.sum(a * b, axis=(1, 2))))
+        cross = np.sum(a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0], axis=1)
+        turn = np.abs(np.arctan2(cross, np.sum(a * b, axis=(1, 2))))
     assert turn.max() > 0 and np.all(turn <= CORRECTION_CAP * level + 1e-6)

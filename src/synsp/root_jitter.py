@@ -234,13 +234,14 @@ def smooth_rigid_jitter(positions: np.ndarray, fps: float, gate_from: np.ndarray
         centre = people[:, p].mean(axis=1, keepdims=True)
         if c.shape[-1] == 2:
             track = R[:, None]  # (T, 1): the angle
-            smooth = _smooth_pieces(track, fps, max_turn_deg_s, lambda y: _RIGID_SMOOTHER(np.repeat(y[:, None], 2, axis=2),
-                                                                          fps=fps)[:, 0, :1])
+            smooth = _smooth_pieces(track, fps, max_turn_deg_s,  # the angle as a point (its x) of 2 coordinates
+                                    lambda y: _RIGID_SMOOTHER(np.repeat(y[:, None], 2, axis=2), fps=fps)[:, 0, :1])
             step = gate * np.clip(smooth[:, 0] - R, -cap * level, cap * level)
             people[:, p] = _rotate(c, step) + centre
             continue
         q = continuous_quaternions(matrix_to_quaternion(R)[:, None])[:, 0]
-        smooth = _smooth_pieces(q, fps, max_turn_deg_s, lambda y: _RIGID_SMOOTHER(y.reshape(-1, 2, 2), fps=fps).reshape(y.shape))
+        smooth = _smooth_pieces(q, fps, max_turn_deg_s,
+                                lambda y: _RIGID_SMOOTHER(y.reshape(-1, 2, 2), fps=fps).reshape(y.shape))
         blend = gate[:, None] * smooth + (1.0 - gate[:, None]) * q
         blend /= np.maximum(np.linalg.norm(blend, axis=-1, keepdims=True), 1e-12)
         turn = matrix_to_quaternion(np.einsum("tab,tcb->tac", quaternion_to_matrix(blend), R))  # R_blend R^T

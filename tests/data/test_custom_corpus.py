@@ -376,7 +376,8 @@ def test_glitches_and_a_rest_pose_in_front_are_cut_as_synsp_data_build_cuts_them
     for c in clips:  # what is left moves like a body: no joint faster than 20 m/s
         assert np.linalg.norm(np.diff(c.positions, axis=0), axis=-1).max() * 30 < 20
     untouched = [c for c in clips if c.take != "take1.bvh"]  # the other files whole: 150 + 10 i frames at 60 fps
-    assert len(untouched) == 2 and all(len(c.positions) == len(motions[c.take].root_translation) // 2 for c in untouched)
+    assert len(untouched) == 2
+    assert all(len(c.positions) == len(motions[c.take].root_translation) // 2 for c in untouched)
     kept = import_corpus([tmp_path / "clips"], tmp_path / "k.npz", skeleton="stick12", cut_glitches=False)
     assert kept.glitches == []
     whole = [c for c in load_corpus(tmp_path / "k.npz", skeleton="stick12", phases="first") if c.take == "take1.bvh"]

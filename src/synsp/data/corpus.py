@@ -117,11 +117,11 @@ def available_corpus_path() -> Path:
     return built if built.is_file() else embedded_corpus_path()
 
 
-def clean_segments(positions: np.ndarray, fps: float, min_frames: int | None = None) -> list[tuple[int, int]]:
+def clean_segments(positions: np.ndarray, fps: float) -> list[tuple[int, int]]:
     """``[start, stop)`` frame ranges free of glitches (:func:`glitch_frames`), each at least MIN_SEGMENT_S
-    long (``min_frames``: at least that many frames instead)."""
+    long."""
     bad = glitch_frames(positions, fps)
-    shortest = MIN_SEGMENT_S * fps if min_frames is None else min_frames
+    shortest = MIN_SEGMENT_S * fps
     segments, start = [], None
     for t, b in enumerate(np.append(bad, True)):
         if not b and start is None:
