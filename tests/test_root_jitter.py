@@ -216,3 +216,38 @@ def test_a_cut_is_not_smoothed_over_and_no_frame_turns_more_than_the_jitter_allo
         cross = np.sum(a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0], axis=1)
         turn = np.abs(np.arctan2(cross, np.sum(a * b, axis=(1, 2))))
     assert turn.max() > 0 and np.all(turn <= CORRECTION_CAP * level + 1e-6)
+
+
+def _fast_wobble(T, fps, seed, degrees):
+    """Rotation vectors ``(T, 3)`` of a wobble only above 20 Hz (white noise high-passed): what a 30 fps
+    network never sees, since a faster input is low-passed to 15 Hz before it."""
+    from scipy.signal import butter, sosfiltfilt
+
+    noise = np.random.default_rng(seed).normal(0.0, 1.0, (T, 3))
+    fast = sosfiltfilt(butter(4, 20.0, "highpass", fs=fps, output="sos"), noise, axis=0)
+    return np.radians(degrees) * fast / fast.std()
+
+
+def test_at_120_fps_the_stages_are_decided_on_the_input_as_the_network_saw_it():
+    from scipy.signal import resample_poly
+
+    # a body turning as a whole, but only above 20 Hz: the network's low-pass removes it, so the whole-body
+    # stage must stay shut (decided on the raw 120 fps input it opened and smoothed real turns)
+    g = resample_poly(_bodies(1)[0][:300], 4, 1, axis=0)  # 120 fps
+    turn = axis_angle_to_matrix(_fast_wobble(len(g), 120.0, 3, 3.0))
+    x = np.einsum("tab,tjb->tja", turn, g - g.mean(1, keepdims=True)) + g.mean(1, keepdims=True)
+    default = get_refiner("synsp-universal-w16")
+    plain = NetworkRefiner(default.model, default.card, smooth_rigid=False)
+    assert np.allclose(default(x, fps=120.0), plain(x, fps=120.0), atol=1e-9)
+    assert not np.allclose(smooth_rigid_jitter(plain(x, fps=120.0), 120.0, gate_from=x), plain(x, fps=120.0))
+    # the same for the global orientation of rotations
+    r = _clips(1)[0][:300]
+    r = np.stack([resample_poly(r[:, j], 4, 1, axis=0) for j in range(r.shape[1])], axis=1)  # smooth, 120 fps
+    wobbly = r.copy()
+    wobbly[:, 0] = matrix_to_axis_angle(np.einsum("tab,tbc->tac", axis_angle_to_matrix(_fast_wobble(len(r), 120.0, 4, 3.0)),
+                                                  axis_angle_to_matrix(r[:, 0])))
+    with_stage = RotationNetwork(get_refiner("synsp-universal-w16-rot"))
+    without = RotationNetwork(with_stage.network, smooth_root=False)
+    assert np.allclose(with_stage(wobbly, fps=120.0), without(wobbly, fps=120.0), atol=1e-9)
+    with pytest.raises(SynspInputError, match="gate has shape"):
+        smooth_root_jitter(wobbly, 120.0, gate=np.ones((len(wobbly), 2)))

@@ -201,11 +201,15 @@ class NetworkRefiner:
         parts = [self._refine(g, m, progress, f) for g, m, f in zip(groups, mgroups, floors)]
         out = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
         del parts
+        one_view_each = card.views == 1 or self.view_consensus  # the network's output is every view's own
+        stage = self.smooth_rigid and not self.causal and one_view_each and out.shape[-1] in (2, 3)
+        faster = resample and fps_in > card.fps
+        if stage and faster:  # at the network's rate, decided on the input as the network saw it: the jitter
+            out = smooth_rigid_jitter(out, card.fps, gate_from=work)  # above its Nyquist rate is gone already
         if resample:
             out = to_higher_rate(out, filled.shape[0])
-        one_view_each = card.views == 1 or self.view_consensus  # the network's output is every view's own
-        if self.smooth_rigid and not self.causal and one_view_each and out.shape[-1] in (2, 3):
-            out = smooth_rigid_jitter(out, fps_in, gate_from=filled)  # decided on the input, as for rotations
+        if stage and not faster:  # decided on the input, as for rotations
+            out = smooth_rigid_jitter(out, fps_in, gate_from=filled)
         out = out[:, 0] if single else out
         if return_filled:
             return out, (missing[:, 0] if single else missing)

@@ -126,20 +126,25 @@ def _checked(values: np.ndarray, gate_from: np.ndarray | None, name: str, dims: 
     return x
 
 
-def smooth_root_jitter(rotvec: np.ndarray, fps: float, joint: int = 0, gate_from: np.ndarray | None = None
-                       ) -> np.ndarray:
+def smooth_root_jitter(rotvec: np.ndarray, fps: float, joint: int = 0, gate_from: np.ndarray | None = None,
+                       gate: np.ndarray | None = None) -> np.ndarray:
     """``rotvec`` ``(T, J, 3)`` or ``(T, P, J, 3)`` (axis-angles, no NaN) with joint ``joint``'s jitter smoothed
     where it jitters more than the body (see the module docstring); a copy, the other joints and the
     stretches where it does not unchanged.  ``gate_from`` (same shape): where to smooth is decided on these
-    rotations instead (a network's input, when ``rotvec`` is its output)."""
+    rotations instead (a network's input, when ``rotvec`` is its output); ``gate`` (``(T,)`` or ``(T, P)``,
+    0 to 1): decided already (:func:`root_gate`, e.g. at another frame rate)."""
     x = _checked(rotvec, gate_from, "rotvec", (3,), "axis-angles (T, J, 3) or (T, P, J, 3)", "rotations",
                  "synsp.data.rotation_windows.fill_rotations")
     if x.shape[0] < _MIN_FRAMES or x.shape[-2] < _MIN_JOINTS:
         return x
     people = x[:, None] if x.ndim == 3 else x  # (T, P, J, 3)
     source = people if gate_from is None else (gate_from[:, None] if gate_from.ndim == 3 else gate_from)
+    given = None if gate is None else np.asarray(gate, dtype=np.float64).reshape(x.shape[0], -1)
+    if given is not None and given.shape[1] != people.shape[1]:
+        raise SynspInputError(f"gate has shape {np.shape(gate)}; expected ({x.shape[0]},) or ({x.shape[0]}, "
+                              f"{people.shape[1]})")
     for p in range(people.shape[1]):
-        gate = root_gate(source[:, p], fps, joint)
+        gate = root_gate(source[:, p], fps, joint) if given is None else given[:, p]
         if not gate.any():
             continue
         q0 = continuous_quaternions(axis_angle_to_quaternion(people[:, p, joint:joint + 1]))[:, 0]
