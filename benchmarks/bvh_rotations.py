@@ -5,12 +5,14 @@ Every file is read as rotations (:func:`synsp.io.bvh.read` with ``rotations=True
 the joints with three rotation channels), its first second dropped (retargeted CMU takes often start in a
 rest pose and jump), and at most ``--frames`` frames kept. Conditions: the clean rotations, and each rotation
 composed with white jitter of ``--levels`` degrees RMS (``R exp(delta)``, ``delta`` Gaussian, independent
-per joint and frame). Methods through :func:`synsp.rotations.refine_rotations` (``default``: the rotation
+per joint and frame); ``--root-levels``: the same jitter on the root's rotation alone (a body-model regressor's
+wobbling global orientation; the file's first rotating joint). Methods through :func:`synsp.rotations.refine_rotations` (``default``: the rotation
 model synsp uses for the file). Errors: the mean geodesic angle to the true rotation over the rotating
 joints (degrees) and the mean distance of the joints from their true place by forward kinematics with the
 true root path (mm, the file's units taken as centimetres, root-relative); clean rows: what the method adds.
 
-Run:  python benchmarks/bvh_rotations.py [--files A.bvh B.bvh.gz ...] [--levels 1,3] [--methods butterworth,default]
+Run:  python benchmarks/bvh_rotations.py [--files A.bvh B.bvh.gz ...] [--levels 1,3] [--root-levels 1,3]
+      [--methods butterworth,default]
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
                         "from ../shared/data/cmu_mocap)")
     parser.add_argument("--frames", type=int, default=1200, help="at most this many frames per file")
     parser.add_argument("--levels", default="1,3", help="white jitter, degrees RMS, comma-separated")
+    parser.add_argument("--root-levels", default="", help="white jitter on the root's rotation alone, degrees RMS")
     parser.add_argument("--methods", default="butterworth,kalman-rts,default")
     args = parser.parse_args(argv)
 
@@ -59,14 +62,18 @@ def main(argv: list[str] | None = None) -> int:
                       keep, pf.tracks[0].keypoints[keep]))
     rng = np.random.default_rng(0)
 
-    def jittered(rotvec: np.ndarray, level: float) -> np.ndarray:
+    def jittered(rotvec: np.ndarray, level: float, root_only: bool = False) -> np.ndarray:
         delta = rng.normal(0.0, np.radians(level) / np.sqrt(3.0), rotvec.shape)
+        if root_only:
+            delta[:, 1:] = 0.0
         r = Rotation.from_rotvec(rotvec.reshape(-1, 3)) * Rotation.from_rotvec(delta.reshape(-1, 3))
         return r.as_rotvec().reshape(rotvec.shape)
 
     conditions = {"clean": [c[5] for c in clips]}
     for level in levels:
         conditions[f"white {level:g} deg"] = [jittered(c[5], level) for c in clips]
+    for level in [float(v) for v in args.root_levels.split(",") if v]:
+        conditions[f"root {level:g} deg"] = [jittered(c[5], level, root_only=True) for c in clips]
 
     def errors(clip, rotvec: np.ndarray) -> tuple[float, float]:
         _, _, m, rotating, keep, truth = clip
@@ -101,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             cells.append(f"{mean[0]:.3f} / {mean[1]:.2f}")
         print(f"| {label} | " + " | ".join(cells) + f" | {speed:.0f} |", flush=True)
     print(f"\nreproduce: python benchmarks/bvh_rotations.py --frames {args.frames} --levels {args.levels} "
-          f"--methods {args.methods}" + (f" --files {' '.join(args.files)}" if args.files else ""))
+          + (f"--root-levels {args.root_levels} " if args.root_levels else "") + f"--methods {args.methods}" + (f" --files {' '.join(args.files)}" if args.files else ""))
     return 0
 
 

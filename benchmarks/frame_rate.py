@@ -18,7 +18,8 @@ import argparse
 from fractions import Fraction
 
 ROWS = (("clean", "mixed", 0.0), ("spiky 1 %", "spiky", 0.01), ("rigid-shake 1 %", "rigid-shake", 0.01),
-        ("overshoot 2 %", "overshoot", 0.02), ("quantized 1 %", "quantized", 0.01))
+        ("overshoot 2 %", "overshoot", 0.02), ("quantized 1 %", "quantized", 0.01),
+        ("rigid-shake 3 %", "rigid-shake", 0.03))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -390,10 +390,12 @@ def test_bvh_rotations_benchmark_on_a_file_of_its_own(tmp_path, capsys):
     root = np.stack([t * 10, np.full(150, 90.0), np.zeros(150)], axis=-1)
     offsets = np.array([[0, 90, 0], [0, 10, 0], [10, 0, 0]], float)
     write_bvh(Motion(["hips", "spine", "leg"], [-1, 0, 0], offsets, rots, root, fps=60, units="cm"), tmp_path / "a.bvh")
-    out = _run("bvh_rotations.py", ["--files", str(tmp_path / "a.bvh"), "--levels", "2", "--methods", "butterworth"],
-               capsys)
+    out = _run("bvh_rotations.py", ["--files", str(tmp_path / "a.bvh"), "--levels", "2", "--root-levels", "3",
+                                    "--methods", "butterworth"], capsys)
+    assert "--levels 2 --root-levels 3 --methods butterworth" in out
     rows = _pair_rows(out)
     assert rows["input"][0] == [0.0, 0.0] and 1.5 < rows["input"][1][0] < 2.5  # 2 degrees RMS of jitter
+    assert 0.5 < rows["input"][2][0] < 1.5  # 3 degrees on the root alone: a third of it over the 3 joints
     assert rows["butterworth"][1][0] < rows["input"][1][0]
 
 
