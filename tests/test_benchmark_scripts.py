@@ -586,3 +586,16 @@ def test_rigid_stage_compares_the_stages_variants_on_one_network_output(capsys):
     assert table["inf:nocut"][4] < table["none"][4]  # the stage removes more of a 3 % shake
     with pytest.raises(SystemExit):
         module["main"](["--variants", "fast"])
+
+
+def test_root_stage_compares_caps_on_one_rotation_network_output(capsys):
+    module = runpy.run_path(str(BENCHMARKS / "root_stage.py"))
+    assert module["main"](["--split", "test", "--frames", "300", "--variants", "none,inf,2"]) == 0
+    out = capsys.readouterr().out
+    assert "reproduce: python benchmarks/root_stage.py --split test --frames 300" in out
+    rows = {line.split("|")[1].strip(): [tuple(float(v) for v in c.split(" / ")) for c in line.split("|")[2:-1]]
+            for line in out.splitlines() if line.startswith("| ") and not line.startswith("| condition")}
+    assert list(rows) == ["clean", "clean 2x speed", "clean 3x speed", "rigid-shake 2.5 deg", "rigid-shake 7.5 deg"]
+    none, uncapped, capped = rows["rigid-shake 7.5 deg"]
+    assert uncapped[1] < none[1] and capped[1] < none[1]  # the stage removes part of the root's own jitter
+    assert all(0 <= v[0] < 0.5 for v in rows["clean"])

@@ -249,5 +249,22 @@ def test_at_120_fps_the_stages_are_decided_on_the_input_as_the_network_saw_it():
     with_stage = RotationNetwork(get_refiner("synsp-universal-w16-rot"))
     without = RotationNetwork(with_stage.network, smooth_root=False)
     assert np.allclose(with_stage(wobbly, fps=120.0), without(wobbly, fps=120.0), atol=1e-9)
-    with pytest.raises(SynspInputError, match="gate has shape"):
-        smooth_root_jitter(wobbly, 120.0, gate=np.ones((len(wobbly), 2)))
+    with pytest.raises(SynspInputError, match="gate_from has shape"):  # another rate, but not the same joints
+        smooth_root_jitter(wobbly, 120.0, gate_from=wobbly[::4, :5], gate_from_fps=30.0)
+
+
+def test_the_global_orientation_is_turned_at_most_by_the_cap_times_its_jitter():
+    from synsp.root_jitter import ROOT_CORRECTION_CAP, _root_gate_and_level
+
+    g = _clips(1)[0]
+    shaken = _family(g, "rigid-shake", 2)
+    _, level = _root_gate_and_level(shaken, 30.0)
+    for cap, bound in ((ROOT_CORRECTION_CAP, ROOT_CORRECTION_CAP), (np.inf, None)):
+        out = smooth_root_jitter(shaken, 30.0, cap=cap)
+        turn = np.linalg.norm(matrix_to_axis_angle(np.einsum("tab,tcb->tac", axis_angle_to_matrix(out[:, 0]),
+                                                             axis_angle_to_matrix(shaken[:, 0]))), axis=-1)
+        assert turn.max() > 0
+        if bound is None:  # uncapped, the smoother turns some frames further than that
+            assert np.any(turn > ROOT_CORRECTION_CAP * np.radians(level) + 1e-6)
+        else:
+            assert np.all(turn <= bound * np.radians(level) + 1e-6)

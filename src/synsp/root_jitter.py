@@ -50,11 +50,11 @@ import numpy as np
 from .filters.kalman import KalmanFilter
 from .geometry import axis_angle_to_quaternion, matrix_to_quaternion, quaternion_to_axis_angle, quaternion_to_matrix
 from .noise_floor import running_level
-from .timeseries import continuous_quaternions
+from .timeseries import continuous_quaternions, resample_time
 from .validation import SynspInputError
 
 __all__ = ["RATIO_THRESHOLD", "MIN_LEVEL_DEG", "GATE_WIDTH", "LEVEL_WINDOW_S", "SMOOTHING_RATIO",
-           "RIGID_SMOOTHING_RATIO", "CORRECTION_CAP", "MAX_TURN_DEG_S", "jitter_level",
+           "RIGID_SMOOTHING_RATIO", "CORRECTION_CAP", "ROOT_CORRECTION_CAP", "MAX_TURN_DEG_S", "jitter_level",
            "root_gate", "smooth_root_jitter", "body_rotation", "rigid_gate", "smooth_rigid_jitter"]
 
 #: the global orientation is smoothed where its jitter is above this multiple of the body's joints' median
@@ -73,6 +73,9 @@ _REWEIGHTINGS = 2
 #: the same for a body of points turning as a whole (:func:`smooth_rigid_jitter`): about a 2.3 Hz low-pass
 RIGID_SMOOTHING_RATIO = 3000.0
 _SMOOTHER = KalmanFilter(model="ca", process_noise=SMOOTHING_RATIO * 0.01, measurement_noise=0.01, smoother=True)
+#: the global orientation is turned by at most this multiple of its jitter level per frame (as
+#: :data:`CORRECTION_CAP` for a body of points)
+ROOT_CORRECTION_CAP = 2.0
 #: each frame's turn by the smoothed rotation is at most this multiple of the input rotation's jitter level
 #: (the white-noise standard deviation :func:`rigid_gate` measures): jitter is corrected, a real turn the
 #: smoother rounds off is not followed further
@@ -103,13 +106,18 @@ _JOINTS_AT_ONCE = 8
 def root_gate(rotvec: np.ndarray, fps: float, joint: int = 0) -> np.ndarray:
     """Per frame, how surely joint ``joint`` of ``rotvec`` ``(T, J, 3)`` (axis-angles, no NaN, ``T >= 4``)
     jitters on its own: 0 (not) to 1 (see the module docstring), ``(T,)``."""
+    return _root_gate_and_level(rotvec, fps, joint)[0]
+
+
+def _root_gate_and_level(rotvec: np.ndarray, fps: float, joint: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`root_gate` and the joint's jitter level it is made from (degrees, ``(T,)``)."""
     levels = np.empty(rotvec.shape[:2])  # (T, J), a few joints at a time: each is a sequence of its own
     for a in range(0, rotvec.shape[1], _JOINTS_AT_ONCE):
         levels[:, a:a + _JOINTS_AT_ONCE] = jitter_level(
             continuous_quaternions(axis_angle_to_quaternion(rotvec[:, a:a + _JOINTS_AT_ONCE])), fps)
     root = levels[:, joint]
     ratio = root / np.maximum(np.median(np.delete(levels, joint, axis=1), axis=1), 1e-9)
-    return np.clip((ratio / RATIO_THRESHOLD - 1.0) / GATE_WIDTH, 0.0, 1.0) * (root > MIN_LEVEL_DEG)
+    return np.clip((ratio / RATIO_THRESHOLD - 1.0) / GATE_WIDTH, 0.0, 1.0) * (root > MIN_LEVEL_DEG), root
 
 
 def _checked(values: np.ndarray, gate_from: np.ndarray | None, name: str, dims: tuple[int, ...], expected: str,
@@ -127,24 +135,29 @@ def _checked(values: np.ndarray, gate_from: np.ndarray | None, name: str, dims: 
 
 
 def smooth_root_jitter(rotvec: np.ndarray, fps: float, joint: int = 0, gate_from: np.ndarray | None = None,
-                       gate: np.ndarray | None = None) -> np.ndarray:
+                       gate_from_fps: float | None = None, cap: float = ROOT_CORRECTION_CAP) -> np.ndarray:
     """``rotvec`` ``(T, J, 3)`` or ``(T, P, J, 3)`` (axis-angles, no NaN) with joint ``joint``'s jitter smoothed
-    where it jitters more than the body (see the module docstring); a copy, the other joints and the
-    stretches where it does not unchanged.  ``gate_from`` (same shape): where to smooth is decided on these
-    rotations instead (a network's input, when ``rotvec`` is its output); ``gate`` (``(T,)`` or ``(T, P)``,
-    0 to 1): decided already (:func:`root_gate`, e.g. at another frame rate)."""
-    x = _checked(rotvec, gate_from, "rotvec", (3,), "axis-angles (T, J, 3) or (T, P, J, 3)", "rotations",
-                 "synsp.data.rotation_windows.fill_rotations")
+    where it jitters more than the body (see the module docstring), each frame turned by at most ``cap`` times
+    the joint's jitter level (``inf``: the stage before 2026-12-06); a copy, the other joints and the
+    stretches where it does not unchanged.  ``gate_from`` (same shape): where to smooth, and the level, are
+    decided on these rotations instead (a network's input, when ``rotvec`` is its output); with
+    ``gate_from_fps`` they are at that rate (any length spanning the same time, e.g. the input as a network
+    at another rate saw it) and the gate and level are brought to ``rotvec``'s frames."""
+    other_rate = gate_from is not None and gate_from_fps is not None
+    x = _checked(rotvec, None if other_rate else gate_from, "rotvec", (3,), "axis-angles (T, J, 3) or (T, P, J, 3)",
+                 "rotations", "synsp.data.rotation_windows.fill_rotations")
     if x.shape[0] < _MIN_FRAMES or x.shape[-2] < _MIN_JOINTS:
         return x
     people = x[:, None] if x.ndim == 3 else x  # (T, P, J, 3)
     source = people if gate_from is None else (gate_from[:, None] if gate_from.ndim == 3 else gate_from)
-    given = None if gate is None else np.asarray(gate, dtype=np.float64).reshape(x.shape[0], -1)
-    if given is not None and given.shape[1] != people.shape[1]:
-        raise SynspInputError(f"gate has shape {np.shape(gate)}; expected ({x.shape[0]},) or ({x.shape[0]}, "
-                              f"{people.shape[1]})")
+    if other_rate and (source.shape[1:] != people.shape[1:] or source.shape[0] < 4
+                       or not np.isfinite(source).all()):
+        raise SynspInputError(f"gate_from has shape {np.shape(gate_from)}; expected rotvec's people and joints "
+                              f"{x.shape[1:]}, at least 4 frames, finite")
     for p in range(people.shape[1]):
-        gate = root_gate(source[:, p], fps, joint) if given is None else given[:, p]
+        gate, level = _root_gate_and_level(source[:, p], gate_from_fps if other_rate else fps, joint)
+        if other_rate:
+            gate, level = np.clip(resample_time(gate, x.shape[0]), 0.0, 1.0), resample_time(level, x.shape[0])
         if not gate.any():
             continue
         q0 = continuous_quaternions(axis_angle_to_quaternion(people[:, p, joint:joint + 1]))[:, 0]
@@ -152,7 +165,14 @@ def smooth_root_jitter(rotvec: np.ndarray, fps: float, joint: int = 0, gate_from
         blend = gate[:, None] * smooth + (1.0 - gate[:, None]) * q0
         norm = np.linalg.norm(blend, axis=-1, keepdims=True)
         ok = norm[:, 0] > 1e-6
-        people[ok, p, joint] = quaternion_to_axis_angle(blend[ok] / norm[ok])
+        R0 = quaternion_to_matrix(q0[ok])
+        turn = quaternion_to_axis_angle(matrix_to_quaternion(
+            np.einsum("tab,tcb->tac", quaternion_to_matrix(blend[ok] / norm[ok]), R0)))  # R_blend R0^T
+        angle = np.linalg.norm(turn, axis=-1)
+        most = cap * np.radians(level[ok])
+        turn *= (np.minimum(angle, most) / np.maximum(angle, 1e-12))[:, None]
+        people[ok, p, joint] = quaternion_to_axis_angle(matrix_to_quaternion(
+            np.einsum("tab,tbc->tac", quaternion_to_matrix(axis_angle_to_quaternion(turn)), R0)))
     return x
 
 

@@ -60,9 +60,9 @@ from .geometry import axis_angle_to_quaternion, axis_angle_to_rot6d, quaternion_
 from .missing import missing_from_confidence
 from .normalization import ROTATIONS_6D
 from .refiners import NetworkRefiner, get_refiner, min_frames_of, register_wrapper, shipped_models
-from .root_jitter import root_gate, smooth_root_jitter
+from .root_jitter import smooth_root_jitter
 from .skeletons import SMPL24_OFFSETS, smpl24_joints  # re-exported: the neutral body lives with the skeletons
-from .timeseries import continuous_quaternions, per_chunk, resample_time, to_lower_rate
+from .timeseries import continuous_quaternions, per_chunk, to_lower_rate
 from .validation import SynspInputError, check_fps, check_poses, check_refined, check_resampled_length, to_numpy
 
 __all__ = [
@@ -135,23 +135,14 @@ class RotationNetwork:
         out = np.ascontiguousarray(per_chunk(rot6d_to_axis_angle, out), dtype=np.float64)
         if self.smooth_root and not self.causal:  # decided on the input: where its root jitters, not the body
             fps_in = self.network.card.fps if fps is None else check_fps(fps)
-            out = smooth_root_jitter(out, fps_in, gate_from=filled, gate=self._gate_as_seen(filled, fps_in))
+            rate = self.network.card.fps
+            if fps_in > 1.01 * rate and filled.shape[0] >= 4:  # decided on the input as the network saw it:
+                n = check_resampled_length(filled.shape[0], fps_in, rate, int(np.prod(filled.shape[1:])))
+                seen = per_chunk(rot6d_to_axis_angle, to_lower_rate(per_chunk(axis_angle_to_rot6d, filled), n))
+                out = smooth_root_jitter(out, fps_in, gate_from=seen, gate_from_fps=rate)  # low-passed to its rate
+            else:
+                out = smooth_root_jitter(out, fps_in, gate_from=filled)
         return (out, lost) if return_filled else out
-
-    def _gate_as_seen(self, filled: np.ndarray, fps_in: float) -> np.ndarray | None:
-        """For input faster than the network's rate, the root gate decided on the input as the network saw it
-        (low-passed to its rate, :func:`synsp.timeseries.to_lower_rate` on the 6D vectors; the jitter above that
-        Nyquist frequency is gone before the network) and brought back to the input's frames; else ``None``
-        (decided on the input itself)."""
-        rate = self.network.card.fps
-        if fps_in <= 1.01 * rate or filled.shape[0] < 4:
-            return None
-        n = check_resampled_length(filled.shape[0], fps_in, rate, int(np.prod(filled.shape[1:])))
-        seen = per_chunk(rot6d_to_axis_angle, to_lower_rate(per_chunk(axis_angle_to_rot6d, filled), n))
-        people = seen[:, None] if seen.ndim == 3 else seen
-        gate = np.stack([root_gate(people[:, p], rate) for p in range(people.shape[1])], axis=1)  # (n, P)
-        gate = np.clip(resample_time(gate, filled.shape[0]), 0.0, 1.0)
-        return gate[:, 0] if seen.ndim == 3 else gate
 
 
 class RotationOnline:
