@@ -26,7 +26,9 @@ orientation only where it jitters clearly more than the rest of the body:
    (:class:`synsp.filters.kalman.KalmanFilter`) on the continuous quaternion, noise ratio
    :data:`SMOOTHING_RATIO` (about a 1.6 Hz low-pass; chosen on the validation split among 300 to 3,000 and
    a per-clip maximum-likelihood ratio, which smoothed the coloured jitter too little), blended with the
-   given quaternion by the gate and renormalised.
+   given quaternion by the gate and renormalised; no frame is turned by more than
+   :data:`ROOT_CORRECTION_CAP` times the joint's jitter level (on quick real turns the smoother lags; a
+   network's input faster than its rate is judged as the network saw it, low-passed: ``gate_from_fps``).
 
 Offline only: a smoother looks ahead, so causal networks and online use skip this stage.  Bodies of fewer
 than 4 joints or 16 frames are returned as given.
