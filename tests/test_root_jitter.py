@@ -244,8 +244,8 @@ def test_at_120_fps_the_stages_are_decided_on_the_input_as_the_network_saw_it():
     r = _clips(1)[0][:300]
     r = np.stack([resample_poly(r[:, j], 4, 1, axis=0) for j in range(r.shape[1])], axis=1)  # smooth, 120 fps
     wobbly = r.copy()
-    wobbly[:, 0] = matrix_to_axis_angle(np.einsum("tab,tbc->tac", axis_angle_to_matrix(_fast_wobble(len(r), 120.0, 4, 3.0)),
-                                                  axis_angle_to_matrix(r[:, 0])))
+    wobble = axis_angle_to_matrix(_fast_wobble(len(r), 120.0, 4, 3.0))
+    wobbly[:, 0] = matrix_to_axis_angle(np.einsum("tab,tbc->tac", wobble, axis_angle_to_matrix(r[:, 0])))
     with_stage = RotationNetwork(get_refiner("synsp-universal-w16-rot"))
     without = RotationNetwork(with_stage.network, smooth_root=False)
     assert np.allclose(with_stage(wobbly, fps=120.0), without(wobbly, fps=120.0), atol=1e-9)

@@ -452,7 +452,10 @@ def import_corpus(
         raise SynspInputError(
             f"{len(usable)} usable file(s) (of {len(files)}); at least 2 are needed, one for the training split "
             "and one for validation (splits are by file). Cut a long recording into several files"
-            + (f"; left out: {'; '.join(summary.dropped)}" if summary.dropped else ""))
+            + (f"; left out: {'; '.join(summary.dropped)}" if summary.dropped else "")
+            + (f"; cut as glitches (a joint faster than 20 m/s or accelerating harder than 20 g; check the units "
+               f"and frame rate, or keep them with --keep-glitches, cut_glitches=False): {'; '.join(summary.glitches)}"
+               if summary.glitches else ""))
     size = float(np.median(sizes))
     if not 0.02 <= size <= 5.0:
         warnings.warn(f"the clips' typical joint spread is {size:.3g} m after unit conversion; are the units "
