@@ -268,3 +268,18 @@ def test_the_global_orientation_is_turned_at_most_by_the_cap_times_its_jitter():
             assert np.any(turn > ROOT_CORRECTION_CAP * np.radians(level) + 1e-6)
         else:
             assert np.all(turn <= bound * np.radians(level) + 1e-6)
+
+
+def test_the_global_orientation_is_not_smoothed_over_a_cut():
+    g = _clips(1)[0][:300]
+    shaken = _family(g, "rigid-shake", 6)
+    rest = shaken[0].copy()
+    rest[0] = matrix_to_axis_angle(axis_angle_to_matrix(np.array([0.0, np.radians(150.0), 0.0]))
+                                   @ axis_angle_to_matrix(shaken[0, 0]))  # a rest pose turned away in front
+    x = np.concatenate([rest[None], shaken])
+    out, alone = smooth_root_jitter(x, 30.0), smooth_root_jitter(shaken, 30.0)
+    assert np.allclose(out[0], x[0])  # the rest pose alone is too short a piece to smooth
+    early = slice(0, 10)  # the take's first frames are smoothed as without the rest pose in front
+    assert _root_error(out[1:][early], alone[early]) < 0.2 * _root_error(shaken[early], alone[early])
+    dragged = smooth_root_jitter(x, 30.0, max_turn_deg_s=np.inf)  # smoothed across the cut, as before
+    assert _root_error(dragged[1:][early], alone[early]) > _root_error(out[1:][early], alone[early])

@@ -137,10 +137,12 @@ def _checked(values: np.ndarray, gate_from: np.ndarray | None, name: str, dims: 
 
 
 def smooth_root_jitter(rotvec: np.ndarray, fps: float, joint: int = 0, gate_from: np.ndarray | None = None,
-                       gate_from_fps: float | None = None, cap: float = ROOT_CORRECTION_CAP) -> np.ndarray:
+                       gate_from_fps: float | None = None, cap: float = ROOT_CORRECTION_CAP,
+                       max_turn_deg_s: float = MAX_TURN_DEG_S) -> np.ndarray:
     """``rotvec`` ``(T, J, 3)`` or ``(T, P, J, 3)`` (axis-angles, no NaN) with joint ``joint``'s jitter smoothed
-    where it jitters more than the body (see the module docstring), each frame turned by at most ``cap`` times
-    the joint's jitter level (``inf``: the stage before 2026-12-06); a copy, the other joints and the
+    where it jitters more than the body (see the module docstring), on each side of a cut (the joint turning
+    faster than ``max_turn_deg_s``), each frame turned by at most ``cap`` times the joint's jitter level
+    (``inf``, ``inf``: the stage before 2026-12-06); a copy, the other joints and the
     stretches where it does not unchanged.  ``gate_from`` (same shape): where to smooth, and the level, are
     decided on these rotations instead (a network's input, when ``rotvec`` is its output); with
     ``gate_from_fps`` they are at that rate (any length spanning the same time, e.g. the input as a network
@@ -163,7 +165,8 @@ def smooth_root_jitter(rotvec: np.ndarray, fps: float, joint: int = 0, gate_from
         if not gate.any():
             continue
         q0 = continuous_quaternions(axis_angle_to_quaternion(people[:, p, joint:joint + 1]))[:, 0]
-        smooth = _SMOOTHER(q0.reshape(-1, 2, 2), fps=fps).reshape(q0.shape)
+        smooth = _smooth_pieces(q0, fps, max_turn_deg_s,
+                                lambda y: _SMOOTHER(y.reshape(-1, 2, 2), fps=fps).reshape(y.shape))
         blend = gate[:, None] * smooth + (1.0 - gate[:, None]) * q0
         norm = np.linalg.norm(blend, axis=-1, keepdims=True)
         ok = norm[:, 0] > 1e-6
