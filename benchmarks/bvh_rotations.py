@@ -6,8 +6,9 @@ the joints with three rotation channels), its first second dropped (retargeted C
 rest pose and jump), and at most ``--frames`` frames kept. Conditions: the clean rotations, and each rotation
 composed with white jitter of ``--levels`` degrees RMS (``R exp(delta)``, ``delta`` Gaussian, independent
 per joint and frame); ``--root-levels``: the same jitter on the root's rotation alone (a body-model regressor's
-wobbling global orientation; the file's first rotating joint). Methods through :func:`synsp.rotations.refine_rotations` (``default``: the rotation
-model synsp uses for the file). Errors: the mean geodesic angle to the true rotation over the rotating
+wobbling global orientation; the file's first rotating joint). Methods through
+:func:`synsp.rotations.refine_rotations` (``default``: the rotation model synsp uses for the
+file). Errors: the mean geodesic angle to the true rotation over the rotating
 joints (degrees) and the mean distance of the joints from their true place by forward kinematics with the
 true root path (mm, the file's units taken as centimetres, root-relative); clean rows: what the method adds.
 
@@ -108,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
             cells.append(f"{mean[0]:.3f} / {mean[1]:.2f}")
         print(f"| {label} | " + " | ".join(cells) + f" | {speed:.0f} |", flush=True)
     print(f"\nreproduce: python benchmarks/bvh_rotations.py --frames {args.frames} --levels {args.levels} "
-          + (f"--root-levels {args.root_levels} " if args.root_levels else "") + f"--methods {args.methods}" + (f" --files {' '.join(args.files)}" if args.files else ""))
+          + (f"--root-levels {args.root_levels} " if args.root_levels else "") + f"--methods {args.methods}"
+          + (f" --files {' '.join(args.files)}" if args.files else ""))
     return 0
 
 

@@ -35,29 +35,18 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
     from scipy.spatial.transform import Rotation
 
-    from synsp.geometry import axis_angle_to_rot6d, rot6d_to_axis_angle
     from synsp.metrics import rotation_metrics
     from synsp.refiners import get_refiner
-    from synsp.root_jitter import smooth_root_jitter
     from synsp.rotations import RotationNetwork
-    from synsp.timeseries import per_chunk, to_lower_rate
-    from synsp.validation import check_resampled_length
 
     try:
         caps = {v: None if v == "none" else float(v) for v in (v.strip() for v in args.variants.split(",")) if v}
     except ValueError:
         parser.error(f"--variants {args.variants!r}: expected none or numbers (inf for no cap)")
     net = RotationNetwork(get_refiner(args.model), smooth_root=False)
-    rate = net.network.card.fps
 
     def staged(out: np.ndarray, x: np.ndarray, fps: float, cap: float | None) -> np.ndarray:
-        if cap is None:
-            return out
-        if fps > 1.01 * rate:  # the input as the network saw it
-            n = check_resampled_length(len(x), fps, rate, int(np.prod(x.shape[1:])))
-            seen = per_chunk(rot6d_to_axis_angle, to_lower_rate(per_chunk(axis_angle_to_rot6d, x), n))
-            return smooth_root_jitter(out, fps, gate_from=seen, gate_from_fps=rate, cap=cap)
-        return smooth_root_jitter(out, fps, gate_from=x, cap=cap)
+        return out if cap is None else net.smooth_root_of(out, x, fps, cap=cap)  # as the refiner runs it
 
     if args.bvh is not None:
         from synsp.io.bvh import read

@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"--split {args.split}: only with --corpus, a corpus the compared models were not trained on")
         return 2
     corpus = args.corpus or available_corpus_path()
-    split = None if args.split == "all" else args.split
+    split, split_name = _split(args)
     truths = [g for g, _ in split_positions(skeleton, split, args.representation, args.frames, str(corpus))]
     if not truths:
         print(f"the corpus has no {args.split} clips: build it with `synsp data build`")
@@ -98,7 +98,6 @@ def main(argv: list[str] | None = None) -> int:
                                           depth_axis=depth).pred) for i, g in enumerate(truths)]
     root = get_skeleton(skeleton).root_joints
     methods = [m for m in args.methods.split(",") if m]
-    split_name = {"val": "validation split", "all": "every clip"}.get(args.split, f"{args.split} split")
     print(f"{split_name}, {sum(len(g) for g in truths)} frames in {len(truths)} clips, {skeleton} "
           f"{args.representation}; MPJPE ({unit}); clean rows: added")
     print("\n| method | " + " | ".join(conds) + " |")
@@ -137,6 +136,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _split(args: argparse.Namespace) -> tuple[str | None, str]:
+    """The corpus split ``--split`` names (``None``: every clip) and how the table's first line names it."""
+    if args.split == "all":
+        return None, "every clip"
+    return args.split, "validation split" if args.split == "val" else f"{args.split} split"
+
+
 def _interpolated(x):
     """The input as the tables' input row: missing joints linearly interpolated."""
     from synsp.training import input_as_refiner
@@ -150,12 +156,11 @@ def _rotations(args: argparse.Namespace) -> int:
     from synsp.experiments.robustness import measure_rotations, rotation_conditions, rotation_refiner
 
     corpus = str(args.corpus or available_corpus_path())
-    split = None if args.split == "all" else args.split
+    split, split_name = _split(args)
     conds = [c for c in rotation_conditions(args.frames, corpus, split=split) if not c.name.startswith("preset")]
     if not conds or not conds[0].clips:
         print(f"the corpus has no {args.split} rotation clips: build it with `synsp data build`")
         return 2
-    split_name = {"val": "validation split", "all": "every clip"}.get(args.split, f"{args.split} split")
     print(f"{split_name}, smpl24 rotations; mean geodesic angle (degrees) "
           "/ forward-kinematics MPJPE (mm); clean rows: added")
     print("\n| method | " + " | ".join(c.name for c in conds) + " |")

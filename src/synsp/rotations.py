@@ -60,7 +60,7 @@ from .geometry import axis_angle_to_quaternion, axis_angle_to_rot6d, quaternion_
 from .missing import missing_from_confidence
 from .normalization import ROTATIONS_6D
 from .refiners import NetworkRefiner, get_refiner, min_frames_of, register_wrapper, shipped_models
-from .root_jitter import smooth_root_jitter
+from .root_jitter import ROOT_CORRECTION_CAP, smooth_root_jitter
 from .skeletons import SMPL24_OFFSETS, smpl24_joints  # re-exported: the neutral body lives with the skeletons
 from .timeseries import continuous_quaternions, per_chunk, to_lower_rate
 from .validation import SynspInputError, check_fps, check_poses, check_refined, check_resampled_length, to_numpy
@@ -134,15 +134,21 @@ class RotationNetwork:
         out = self.network(per_chunk(axis_angle_to_rot6d, filled), fps=fps, confidence=conf, progress=progress)
         out = np.ascontiguousarray(per_chunk(rot6d_to_axis_angle, out), dtype=np.float64)
         if self.smooth_root and not self.causal:  # decided on the input: where its root jitters, not the body
-            fps_in = self.network.card.fps if fps is None else check_fps(fps)
-            rate = self.network.card.fps
-            if fps_in > 1.01 * rate and filled.shape[0] >= 4:  # decided on the input as the network saw it:
-                n = check_resampled_length(filled.shape[0], fps_in, rate, int(np.prod(filled.shape[1:])))
-                seen = per_chunk(rot6d_to_axis_angle, to_lower_rate(per_chunk(axis_angle_to_rot6d, filled), n))
-                out = smooth_root_jitter(out, fps_in, gate_from=seen, gate_from_fps=rate)  # low-passed to its rate
-            else:
-                out = smooth_root_jitter(out, fps_in, gate_from=filled)
+            out = self.smooth_root_of(out, filled, self.network.card.fps if fps is None else check_fps(fps))
         return (out, lost) if return_filled else out
+
+    def smooth_root_of(self, out: np.ndarray, filled: np.ndarray, fps: float,
+                       cap: float = ROOT_CORRECTION_CAP) -> np.ndarray:
+        """The offline stage for a global orientation jittering on its own (:func:`smooth_root_jitter`) on the
+        network's axis-angle output ``out`` for its filled input ``filled`` at ``fps``, decided on the input as
+        the network saw it: an input faster than the network's rate low-passed to that rate first (the jitter
+        above its Nyquist frequency never reached the network); ``cap``: see :func:`smooth_root_jitter`."""
+        rate = self.network.card.fps
+        if fps > 1.01 * rate and filled.shape[0] >= 4:
+            n = check_resampled_length(filled.shape[0], fps, rate, int(np.prod(filled.shape[1:])))
+            seen = per_chunk(rot6d_to_axis_angle, to_lower_rate(per_chunk(axis_angle_to_rot6d, filled), n))
+            return smooth_root_jitter(out, fps, gate_from=seen, gate_from_fps=rate, cap=cap)
+        return smooth_root_jitter(out, fps, gate_from=filled, cap=cap)
 
 
 class RotationOnline:

@@ -69,7 +69,7 @@ from ..io import Markers, Motion, read_motion
 from ..io._common import open_npz, suffix_of, unit_to_metres
 from ..skeletons import BUILTIN_SKELETONS, JOINT_NAME_ALIASES, SKELETONS, Skeleton
 from ..validation import SynspInputError, check_fps
-from .corpus import BASE_FPS, SPLITS, glitch_frames, resample_phases, save_corpus
+from .corpus import BASE_FPS, GLITCH_ACCEL, GLITCH_SPEED, SPLITS, glitch_frames, resample_phases, save_corpus
 
 __all__ = ["import_corpus", "ImportSummary", "guess_left_right", "guess_root_joints", "IMPORT_SUFFIXES"]
 
@@ -453,9 +453,9 @@ def import_corpus(
             f"{len(usable)} usable file(s) (of {len(files)}); at least 2 are needed, one for the training split "
             "and one for validation (splits are by file). Cut a long recording into several files"
             + (f"; left out: {'; '.join(summary.dropped)}" if summary.dropped else "")
-            + (f"; cut as glitches (a joint faster than 20 m/s or accelerating harder than 20 g; check the units "
-               f"and frame rate, or keep them with --keep-glitches, cut_glitches=False): {'; '.join(summary.glitches)}"
-               if summary.glitches else ""))
+            + (f"; cut as glitches (a joint faster than {GLITCH_SPEED:g} m/s or accelerating harder than "
+               f"{GLITCH_ACCEL:g} m/s²; check the units and frame rate, or keep them with --keep-glitches, "
+               f"cut_glitches=False): {'; '.join(summary.glitches)}" if summary.glitches else ""))
     size = float(np.median(sizes))
     if not 0.02 <= size <= 5.0:
         warnings.warn(f"the clips' typical joint spread is {size:.3g} m after unit conversion; are the units "
