@@ -50,12 +50,16 @@ def test_swapped_tracks_are_refined_along_each_person_and_written_back_in_place(
     swapped = sum(int(cr.swapped[t.frames].sum()) for t in pf.tracks)  # detections in the other person's track
     refined, summary = refine_pose_file(pf, model="butterworth")
     assert 0.95 * swapped <= summary["reassigned"] <= swapped
-    plain, off = refine_pose_file(pf, model="butterworth", repair=False)
+    plain, off = refine_pose_file(pf, model="butterworth", repair=False, cuts=False)
     assert off["reassigned"] == 0
+    # without the repair, the switch where they are far apart is a cut: each side is refined alone, not smoothed
+    # from one person into the other (synsp.cuts); at the crossings (close people) it is not
+    _, cut = refine_pose_file(pf, model="butterworth", repair=False)
+    assert cut["cuts"] == {0: [200], 1: [200]} and summary["cuts"] == {}
     # tracks that are separate recordings (a SmoothNet file's sequences) are never given each other's frames
     separate = PoseFile(pf.tracks, pf.num_frames, "array", skeleton="coco17", fps=30.0,
                         meta={"independent_tracks": True})
-    alone, kept = refine_pose_file(separate, model="butterworth")
+    alone, kept = refine_pose_file(separate, model="butterworth", cuts=False)
     assert kept["reassigned"] == 0
     for a, b in zip(alone.tracks, plain.tracks):
         np.testing.assert_allclose(a.keypoints, b.keypoints, atol=1e-9)

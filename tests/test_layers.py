@@ -46,8 +46,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("synsp.normalization", "synsp.windows", "synsp.filters", "synsp.noise_floor", "synsp.root_jitter", "synsp.reports"),
     # 2: networks and their checkpoints
     ("synsp.models",),
-    # 3: repair of poses before refining (inversions, identities across frames, labels across views)
-    ("synsp.repair", "synsp.identity", "synsp.view_labels"),
+    # 3: repair of poses before refining (inversions, identities across frames, labels across views, cuts)
+    ("synsp.repair", "synsp.identity", "synsp.view_labels", "synsp.cuts"),
     # 4: tracks: the people of a pose file over frames, the format table
     ("synsp.io.tracks",),
     # 5: readers and writers

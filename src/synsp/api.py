@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .cuts import find_cuts, parts
 from .filters import FILTERS
 from .identity import repair_track_identities
 from .io.tracks import regroup, ungroup
@@ -182,6 +183,7 @@ def refine(
     repair: bool = True,
     visibility: Any = None,
     cameras: Any = None,
+    cuts: bool = True,
 ):
     """Refine ``poses`` ``(T, J, D)`` or ``(T, P, J, D)`` in the user's units; returns a numpy array of the
     same shape and floating dtype (float32 in, float32 out; float64 for integer input), and with
@@ -227,6 +229,10 @@ def refine(
     persons (not ``views``), identity swaps between them (:func:`synsp.identity.repair_identities`):
     the result is then in the repaired labels and person order.  It needs the skeleton (``skeleton``,
     the model's, or the one registered for the joint count; see :func:`repair_skeleton`).
+
+    ``cuts`` (default on): where a person's poses jump to another shot, place or person at one frame (an edited
+    video, two recordings joined, a tracker that took someone else; :func:`synsp.cuts.find_cuts`), each side is
+    refined alone, so that no smoother spreads the jump over its neighbours.
     """
     x = check_poses(poses, "poses", ndims=(3, 4), allow_nan=True)
     fps = check_fps(fps)
@@ -254,7 +260,9 @@ def refine(
         elif views:  # 3D views in one world frame: each view's labels as the others have them
             x, weights, _ = agree_view_poses(x, sk, weights)
         confidence = confidence if visibility is not None else weights
-    out, filled = _run(refiner, x, fps, confidence, progress)
+    sk = repair_skeleton(x.shape[-2], x.shape[-1], skeleton, refiner) if cuts else None
+    out, filled, _ = _run(refiner, x, fps, confidence, progress, cuts, None if sk is None else sk.flip_permutation,
+                          views)
     check_refined(out, x, np.isfinite(x).all(-1) | filled)
     out = out.astype(_float_dtype(poses), copy=False)  # float32 in, float32 out
     return (out, filled) if return_filled else out
@@ -313,10 +321,57 @@ def _float_dtype(poses: Any) -> np.dtype:
     return dt if np.issubdtype(dt, np.floating) else np.dtype(np.float64)
 
 
-def _run(refiner: Refiner, x: np.ndarray, fps: float | None, confidence: Any,
-         progress: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Any refiner on ``x``: the refined poses and the mask of joints it filled (NaN or low confidence)."""
-    return refiner(x, fps=fps, confidence=confidence, progress=progress, return_filled=True)
+def _run(refiner: Refiner, x: np.ndarray, fps: float | None, confidence: Any, progress: bool,
+         cuts: bool = True, flip: Any = None, views: bool = False) -> tuple[np.ndarray, np.ndarray, list]:
+    """Any refiner on ``x``: the refined poses, the mask of joints it filled (NaN or low confidence) and the
+    frames where a part after a cut begins (:mod:`synsp.cuts`; with ``cuts``, each part is refined alone: every
+    person of ``(T, P, J, D)`` at their own cuts, ``views`` at the cuts of any view).  ``flip``: the skeleton's
+    left/right permutation, so that an inversion is not taken for a cut."""
+    spans: list = []  # per person (or the one timeline): the parts between cuts
+    valid = np.isfinite(x).all(-1)
+    if cuts and confidence is not None:
+        conf = to_numpy(confidence, name="confidence")  # a complex, ragged or string array: named here
+        cuts = conf.shape == valid.shape  # else the refiner names the mistake
+        if cuts:
+            valid &= np.nan_to_num(conf, nan=0.0) >= refiner.min_confidence
+    if cuts:
+        least = min_frames_of(refiner)
+        if x.ndim == 3:
+            spans = [parts(len(x), find_cuts(x, fps, valid, flip), least, valid.all(-1))]
+        elif views:  # one timeline, cut where any view jumps
+            found = np.concatenate([find_cuts(x[:, p], fps, valid[:, p], flip) for p in range(x.shape[1])])
+            spans = [parts(len(x), found, least, valid.all((-2, -1)))]
+        else:
+            spans = [parts(len(x), find_cuts(x[:, p], fps, valid[:, p], flip), least, valid[:, p].all(-1))
+                     for p in range(x.shape[1])]
+    if all(len(s) == 1 for s in spans):
+        return (*refiner(x, fps=fps, confidence=confidence, progress=progress, return_filled=True), [])
+    if x.ndim == 3 or views:
+        return (*_in_parts(refiner, x, fps, confidence, progress, spans[0]), [a for a, _ in spans[0][1:]])
+    # persons, each refined alone at their own cuts
+    pieces = [_in_parts(refiner, x[:, p], fps, None if confidence is None else confidence[:, p], progress, s)
+              for p, s in enumerate(spans)]
+    return (np.stack([r[0] for r in pieces], axis=1), np.stack([r[1] for r in pieces], axis=1),
+            sorted({a for s in spans for a, _ in s[1:]}))
+
+
+def _in_parts(refiner: Refiner, x: np.ndarray, fps: float | None, confidence: Any, progress: bool,
+              spans: list) -> tuple[np.ndarray, np.ndarray]:
+    """``refiner`` on each ``(a, b)`` of ``spans`` of ``x`` alone: the refined poses and filled joints, joined.
+    A part shorter than the refiner needs (:func:`synsp.cuts.parts` keeps one only when no joint in it is
+    missing) is left as it is."""
+    from tqdm.auto import tqdm  # loaded when used (the import time of synsp)
+
+    least = min_frames_of(refiner)
+    bar = tqdm(total=len(x), desc=f"refining {len(spans)} parts", unit="frame", disable=not progress)
+    runs = []
+    for a, b in spans:  # one progress bar over the parts, none per part
+        runs.append(refiner(x[a:b], fps=fps, confidence=None if confidence is None else confidence[a:b],
+                            return_filled=True) if b - a >= least
+                    else (x[a:b].copy(), np.zeros(x[a:b].shape[:-1], dtype=bool)))
+        bar.update(b - a)
+    bar.close()
+    return np.concatenate([r[0] for r in runs]), np.concatenate([r[1] for r in runs])
 
 
 def _mean_accel(x: np.ndarray) -> float:
@@ -415,7 +470,7 @@ def _stand_in_for_unseen_joints(kp: np.ndarray, conf: np.ndarray | None, valid: 
 
 
 def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: float | None = None,
-                     max_gap: int | None = None, progress: bool = False, repair: bool = True):
+                     max_gap: int | None = None, progress: bool = False, repair: bool = True, cuts: bool = True):
     """Refine every person (track) of a :class:`synsp.io.tracks.PoseFile`; returns ``(refined, summary)``.
 
     Each track is refined on its own timeline: frames where the person is not
@@ -440,6 +495,9 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     frames}}`` for the tracks whose left/right labels the repair exchanged somewhere (``repair``, default
     on: each track part is repaired by :func:`synsp.repair.repair_inversions` before it is refined; the
     output keeps the repaired labels, the track's scores move with them; joint positions only).
+    ``cuts``: ``{track id: file frame numbers}`` where a part of a track began after a cut (``cuts``, default
+    on: a jump to another shot, place or person, :func:`synsp.cuts.find_cuts`; each side refined alone; joint
+    positions only).
     ``relabelled_frames``: ``{track id: {group: file frame numbers}}``, the same frames where each
     detection is in the file.  ``reassigned``: the detections (person-frames) the repair gave to another
     person than their track's
@@ -464,11 +522,12 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
         summary.setdefault("relabelled", {})  # rotations are not repaired (the same summary keys as positions)
         summary.setdefault("reassigned", 0)
         summary.setdefault("relabelled_frames", {})
+        summary.setdefault("cuts", {})
         summary["fallback"] = (f"no shipped rotation model for {pose_file.num_joints} joints: refined with the "
                                f"{summary['model']} filter on quaternions"
                                if model is None and summary["model"] in FILTERS else None)
         return refined, summary
-    return _positions(pose_file, model, fps, max_gap, progress, repair, refine=True)
+    return _positions(pose_file, model, fps, max_gap, progress, repair, refine=True, cuts=cuts)
 
 
 def repair_pose_file(pose_file, model: str | os.PathLike | None = None, fps: float | None = None,
@@ -489,7 +548,7 @@ def repair_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     return repaired, {k: summary[k] for k in ("reassigned", "relabelled", "relabelled_frames")}
 
 
-def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, refine: bool):
+def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, refine: bool, cuts: bool = True):
     """:func:`refine_pose_file` on joint positions; with ``refine=False`` only its repair
     (:func:`repair_pose_file`)."""
     if not pose_file.tracks:
@@ -507,7 +566,12 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
             owner, reassigned = ident.owner, ident.reassigned
             pose_file = regroup(pose_file, owner)
     sk = repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner) if repair else None
+    flip = None
+    if cuts:
+        cut_sk = sk if repair else repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner)
+        flip = None if cut_sk is None else cut_sk.flip_permutation
     flips = []  # (track, a, b, flipped on the detected frames) of the parts the repair relabelled
+    cut_at: dict = {}  # track id: the file frames where a part began after a cut
 
     def refine_part(kp, conf, valid, at, track, a, b):
         if sk is not None:
@@ -521,7 +585,9 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
             conf = None  # MediaPipe's visibility: an occluded landmark's predicted position is refined, not filled
         raw = kp
         kp, conf, keep_raw = _stand_in_for_unseen_joints(kp, conf, valid, at, pose_file.skeleton)
-        ref, filled = _run(refiner, kp, fps, conf, progress)
+        ref, filled, found = _run(refiner, kp, fps, conf, progress, cuts, flip)
+        if found:
+            cut_at.setdefault(track.track_id, []).extend(int(track.frames[a]) + c for c in found)
         ref[:, keep_raw] = raw[:, keep_raw]  # never seen: left as the detector wrote them
         filled[:, keep_raw] = False
         return ref, filled, int(keep_raw.sum())
@@ -555,6 +621,7 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
         refined = dataclasses.replace(refined, tracks=[dataclasses.replace(t, scores=scores.get(t.track_id, t.scores))
                                                        for t in refined.tracks])
     summary["reassigned"] = reassigned
+    summary["cuts"] = cut_at
     summary["relabelled_frames"] = {tid: {g: np.unique(f) for g, f in groups.items()} for tid, groups in marks.items()}
     if owner is not None:  # every detection back where the file has it
         refined = ungroup(original, refined, owner)

@@ -48,8 +48,8 @@ __all__ = ["Job", "find_jobs", "refine_cameras", "refine_path", "refine_file", "
            "worker_threads"]
 
 #: the refine options a job carries (``synsp refine``'s flags): model, fps, skeleton, key, max_gap,
-#: trust_pickle, repair, assign_ids
-OPTIONS = ("model", "fps", "skeleton", "key", "max_gap", "trust_pickle", "repair", "assign_ids")
+#: trust_pickle, repair, assign_ids, cuts
+OPTIONS = ("model", "fps", "skeleton", "key", "max_gap", "trust_pickle", "repair", "assign_ids", "cuts")
 
 
 @dataclass(frozen=True)
@@ -209,7 +209,7 @@ def read_input(input_path: str | os.PathLike, skeleton: str | None = None, key: 
 def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model: str | None = None,
                 fps: float | None = None, skeleton: str | None = None, key: str | None = None,
                 max_gap: int | None = None, trust_pickle: bool = False, repair: bool = True,
-                assign_ids: str | None = "track", progress: bool = False) -> tuple[dict, str]:
+                assign_ids: str | None = "track", progress: bool = False, cuts: bool = True) -> tuple[dict, str]:
     """Read one pose file, refine every person, write it: ``(summary, units)`` (see
     :func:`synsp.api.refine_pose_file`).  The output is checked before the compute; problems raise
     :class:`SynspInputError`.  ``assign_ids`` (MMPose/COCO/OpenPose files without track ids; see
@@ -219,7 +219,7 @@ def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model:
     output_format(output, pose_file)  # a wrong suffix, the input itself, an unwritable target: before the compute
     method, fallback = method_for(pose_file, model)
     refined, summary = api.refine_pose_file(pose_file, model=method, fps=fps, max_gap=max_gap, progress=progress,
-                                        repair=repair)
+                                        repair=repair, cuts=cuts)
     summary.setdefault("fallback", None)
     summary["fallback"] = summary["fallback"] or fallback
     write_pose_file(output, refined)
@@ -230,7 +230,8 @@ def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model:
 def refine_cameras(input_paths: Sequence[str | os.PathLike], output: str | os.PathLike, cameras: Any,
                    model: str | None = None, fps: float | None = None, skeleton: str | None = None,
                    key: str | None = None, max_gap: int | None = None, trust_pickle: bool = False,
-                   repair: bool = True, assign_ids: str | None = "track", progress: bool = False) -> list[dict]:
+                   repair: bool = True, assign_ids: str | None = "track", progress: bool = False,
+                   cuts: bool = True) -> list[dict]:
     """Several pose files, one per calibrated camera (in the order of ``cameras``, :mod:`synsp.calibration`), each
     holding the same one person in 2D (frames matched by their frame numbers): each camera's track repaired alone,
     the cameras' left/right labels made to agree (:func:`synsp.view_labels.agree_cameras`), then each camera
@@ -282,7 +283,7 @@ def refine_cameras(input_paths: Sequence[str | os.PathLike], output: str | os.Pa
         one = dataclasses.replace(f, tracks=[dataclasses.replace(t, keypoints=x[rows, c], scores=scores)])
         method, fallback = method_for(one, model)
         refined, summary = api.refine_pose_file(one, model=method, fps=fps, max_gap=max_gap, progress=progress,
-                                            repair=False)
+                                            repair=False, cuts=cuts)
         written.append((target, refined))
         summary.update(output=str(target), fallback=summary.get("fallback") or fallback,
                        agreed=0 if flipped is None or not flipped.size else int(flipped[rows, c].sum()))

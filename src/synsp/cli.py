@@ -418,9 +418,13 @@ def _describe(name: str, found: dict) -> None:
 @click.option("--repair/--no-repair", default=True, show_default=True,
               help="before refining, undo left/right inversions of arms, legs and head over each whole track "
                    "(joint positions; see synsp.repair)")
+@click.option("--cuts/--no-cuts", default=True, show_default=True,
+              help="where a person's joints jump at one frame to another shot, place or person (an edited video, "
+                   "joined recordings), refine each side alone instead of smoothing over the jump (joint positions; "
+                   "see synsp.cuts)")
 def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: float | None, skeleton: str | None,
            key: str | None, max_gap: int | None, views: bool, cameras_path: str | None, trust_pickle: bool,
-           assign_ids: str, workers: int | None, threads: int | None, repair: bool) -> None:
+           assign_ids: str, workers: int | None, threads: int | None, repair: bool, cuts: bool) -> None:
     """Refine pose files person by person; each output keeps its input's format and fields.
 
     INPUT: MMPose 0.x/1.x, COCO or AlphaPose JSON, an OpenPose JSON folder (face and hands too), a YOLO pose
@@ -443,7 +447,7 @@ def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: fl
     if model:
         parse_filter_spec(model)  # a filter with a bad parameter fails once, before any file is read
     options = dict(model=model, fps=fps, skeleton=skeleton, key=key, max_gap=max_gap, trust_pickle=trust_pickle,
-                   repair=repair, assign_ids=None if assign_ids == "none" else assign_ids)
+                   repair=repair, assign_ids=None if assign_ids == "none" else assign_ids, cuts=cuts)
     cameras = None
     if cameras_path:
         from .io.cameras import read_cameras
@@ -471,7 +475,8 @@ def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: fl
             from .skeletons import get_skeleton
 
             get_skeleton(skeleton)  # an unknown name fails before any work
-        _refine_views(input_path, output, pose_file_format(input_path), model, fps, skeleton, key, repair, cameras)
+        _refine_views(input_path, output, pose_file_format(input_path), model, fps, skeleton, key, repair, cameras,
+                      cuts)
         return
     from .batch import refine_path
 
@@ -545,11 +550,14 @@ def inspect(input_paths: tuple[str, ...], model: str | None, fps: float | None, 
 
 
 def _echo_relabelled(summary: dict) -> None:
-    """The repair's reassigned person-frames and relabelled frames per track and limb group (nothing when
-    none were)."""
+    """The cuts found per track, the repair's reassigned person-frames and relabelled frames per track and limb
+    group (nothing when none were)."""
     if summary.get("reassigned"):
         click.echo(f"identity swaps undone before refining: {summary['reassigned']} person-frames followed their "
                    "own person (each detection keeps its place and track id)")
+    if summary.get("cuts"):
+        click.echo("cuts (a jump to another shot, place or person; each side refined alone) at frames: " + "; ".join(
+            f"track {k}: " + ", ".join(str(f) for f in frames) for k, frames in summary["cuts"].items()))
     if summary.get("relabelled"):
         click.echo("left/right labels exchanged back before refining (frames): " + "; ".join(
             f"track {k}: " + ", ".join(f"{g} {n}" for g, n in groups.items())
@@ -620,7 +628,7 @@ def _refine_cameras(inputs: tuple[str, ...], output: str, cameras, options: dict
 
 
 def _refine_views(input_path: str, output: str, fmt: str | None, model: str | None, fps: float | None,
-                  skeleton: str | None, key: str | None, repair: bool = True, cameras=None) -> None:
+                  skeleton: str | None, key: str | None, repair: bool = True, cameras=None, cuts: bool = True) -> None:
     """``synsp refine --views``: one (T, P, J, D) array of P views refined together (2D: each camera alone, its labels
     first made to agree with the other cameras' when ``cameras`` calibrate them)."""
     import numpy as np
@@ -645,7 +653,7 @@ def _refine_views(input_path: str, output: str, fmt: str | None, model: str | No
                               f"{name} needs; nothing to refine. Pass a method that takes shorter tracks (e.g. --model "
                               f"kalman-rts+view-mean, from 3 frames in any units) or a longer recording")
     out = run(x, model=refiner, fps=fps if fps is not None else pose_file.fps, skeleton=skeleton, views=True,
-              progress=True, repair=repair, cameras=cameras)
+              progress=True, repair=repair, cameras=cameras, cuts=cuts)
     write_pose_file(output, pose_file.with_keypoints({t.track_id: out[t.frames, p]
                                                        for p, t in enumerate(pose_file.tracks)}))
     if x.shape[-1] == 2:  # each camera's own image: nothing to average

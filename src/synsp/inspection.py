@@ -22,6 +22,7 @@ import numpy as np
 
 from .api import file_fps, repair_pose_file, repair_skeleton
 from .batch import method_for
+from .cuts import find_cuts
 from .filters import get_filter
 from .filters.base import WHOLE_SEQUENCE
 from .io.tracks import FORMATS
@@ -76,7 +77,8 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     repaired, or None), ``relabelled`` (``{track id: {group: frames}}`` the repair would relabel) and
     ``reassigned`` (person-frames its identity repair would give to another track): :func:`synsp.api.repair_pose_file`;
     ``twisted``: in 3D, the detections whose shoulders face against the hips (:func:`synsp.repair.twisted_frames`;
-    None in 2D or without named shoulders and hips).
+    None in 2D or without named shoulders and hips); ``cuts``: ``{track id: file frames}`` where refining would
+    cut the track (:func:`synsp.cuts.find_cuts`; joint positions only).
     """
     rate = file_fps(pose_file, fps)
     method, fallback = method_for(pose_file, model)
@@ -86,7 +88,9 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     used_fps = float(rate or getattr(getattr(refiner, "card", None), "fps", None) or 30.0)
     gap = pose_file.max_gap(used_fps, max_gap)
     min_conf = float(getattr(refiner, "min_confidence", 0.3) or 0.0)
-    tracks = []
+    sk = None if rotations else repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner)
+    flip = None if sk is None else sk.flip_permutation
+    tracks, cuts = [], {}
     for t in pose_file.tracks:
         parts = t.split(gap)
         frames, absent, seen, jitter = 0, np.zeros(pose_file.num_joints), np.zeros(pose_file.num_joints, bool), []
@@ -98,6 +102,10 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
                 lost, here, level = np.isnan(kp).any(-1).sum(0), ~np.isnan(kp).any(-1).all(0), None
             else:
                 lost, here, level = _part_stats(kp, conf, min_conf, used_fps)
+                valid = None if conf is None else ~missing_from_confidence(conf, kp.shape, min_conf)
+                found = find_cuts(kp, used_fps, valid, flip)  # as refine finds them (there after the repair)
+                if len(found):
+                    cuts.setdefault(t.track_id, []).extend(int(t.frames[a]) + int(c) for c in found)
             frames, absent, seen = frames + len(kp), absent + lost, seen | here
             if level is not None:
                 jitter.append((level, len(kp)))
@@ -106,7 +114,6 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
         tracks.append(dict(id=t.track_id, first=int(t.frames[0]), last=int(t.frames[-1]), detections=len(t.frames),
                            parts=len(parts), missing=share, never_seen=int((~seen).sum()), jitter=level))
     delay = getattr(refiner, "delay", None)
-    sk = None if rotations else repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner)
     sk = sk if sk is not None and limb_groups(sk) else None  # a hand or a custom set without pairs: no repair
     twisted = None  # 3D: frames whose shoulders face against the hips, over every track
     if sk is not None and pose_file.dims == 3:
@@ -127,7 +134,8 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
                 window=int(getattr(refiner, "window", 1)),
                 min_frames=min_frames_of(refiner) if hasattr(refiner, "window") else 1,
                 repair=None if sk is None else sk.name,
-                relabelled=relabelled, reassigned=int(reassigned), twisted=twisted, note=pose_file.meta.get("note"))
+                relabelled=relabelled, reassigned=int(reassigned), twisted=twisted, cuts=cuts,
+                note=pose_file.meta.get("note"))
 
 
 def describe(info: dict[str, Any], source: Any = None) -> list[str]:
@@ -173,6 +181,11 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
     lines.append(f"  left/right repair: {repair}")
     if info.get("reassigned"):
         lines.append(f"  identity swaps: {info['reassigned']} person-frames would follow their own person")
+    if info.get("cuts"):
+        lines.append("  cuts (a jump to another shot, place or person; each side refined alone, --no-cuts to smooth "
+                     "over them): " + "; ".join(f"track {k!r} at frame(s) {', '.join(map(str, v[:10]))}"
+                                               + (f" and {len(v) - 10} more" if len(v) > 10 else "")
+                                               for k, v in info["cuts"].items()))
     return lines
 
 

@@ -1,0 +1,134 @@
+"""Cuts (``synsp.cuts``): what a jump to another shot, place or person costs every method when it is smoothed
+over, what refining each side alone saves, how often the detector finds it, and how often it fires where
+there is none.
+
+1. **Joined clips.**  Pairs of the split's clips, 5 s of each, joined at a cut of one of three kinds:
+   ``elsewhere`` (the second clip 0.5-1.5 person sizes away, in 2D also 0.6-1.5x the size: another camera),
+   ``same place`` (the second clip moved onto the first one's last root position: another pose, no jump of
+   the body), ``same take`` (the same clip, a second or more later: a cut inside one recording).  Clean, and
+   with the held-out ``spiky`` family at 1 % on top (MPJPE against the truth).  Per method, cuts off / on
+   (``synsp.refine(..., cuts=)``): MPJPE over the 1 s around the cut and over the whole joined sequence
+   (mm in 3D, px in 2D; clean rows: what the method adds), and the share of cuts found at their frame.
+2. **False alarms.**  Cuts found (with the skeleton's left/right pairs, as ``synsp.refine`` uses them) on the
+   split's clips, clean at 1x / 2x / 3x speed and under every error family and preset.
+
+Run:  python benchmarks/cuts.py [--representation 2d] [--split val|test] [--methods a,b,...] [--pairs 18]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--representation", choices=("3d", "2d"), default="3d")
+    parser.add_argument("--split", choices=("val", "test"), default="test")
+    parser.add_argument("--methods", default="synsp-universal-w16,kalman-rts,butterworth")
+    parser.add_argument("--pairs", type=int, default=18, help="joined pairs per kind of cut")
+    parser.add_argument("--frames", type=int, default=30000, help="split frames (whole clips)")
+    args = parser.parse_args(argv)
+    cmd = " ".join(["python benchmarks/cuts.py", *(sys.argv[1:] if argv is None else argv)])
+
+    import numpy as np
+
+    import synsp
+    from synsp.cuts import find_cuts
+    from synsp.data.corpus import available_corpus_path
+    from synsp.data.positions import split_positions
+    from synsp.error_families import FAMILIES, simulate_family
+    from synsp.noise import PRESETS, simulate
+    from synsp.skeletons import get_skeleton
+
+    two_d = args.representation == "2d"
+    sk = "coco17" if two_d else "h36m17"
+    flip = get_skeleton(sk).flip_permutation
+    corpus = str(available_corpus_path())
+    clips = [g for g, _ in split_positions(sk, args.split, args.representation, args.frames, corpus)]
+    if len(clips) < 2:
+        print(f"the corpus has fewer than 2 {args.split} clips: build it with `synsp data build`")
+        return 2
+    scale, unit = (1.0, "px") if two_d else (1000.0, "mm")
+    depth = None if two_d else 2
+    fps, n = 30.0, 150
+    rng = np.random.default_rng(0)
+    long = [c for c in clips if len(c) >= 2 * n]
+    size = lambda g: float(np.ptp(g[0], axis=0).max())  # noqa: E731
+
+    def joined(kind):
+        a = long[rng.integers(len(long))]
+        ta = int(rng.integers(n, len(a) - n + 1))
+        A = a[ta - n:ta]
+        if kind == "same take":
+            tb = int(rng.integers(0, len(a) - n + 1))
+            while abs(tb - ta) < 30:
+                tb = int(rng.integers(0, len(a) - n + 1))
+            return A, a[tb:tb + n]
+        b = clips[rng.integers(len(clips))]
+        tb = int(rng.integers(0, max(1, len(b) - n + 1)))
+        B = b[tb:tb + n]
+        B = B - B[0].mean(0) + A[-1].mean(0)
+        if kind == "elsewhere":
+            direction = rng.normal(size=A.shape[-1])
+            B = B + direction / np.linalg.norm(direction) * rng.uniform(0.5, 1.5) * size(A)
+            if two_d:
+                B = (B - B[0].mean(0)) * rng.uniform(0.6, 1.5) + B[0].mean(0)
+        return A, B
+
+    methods = args.methods.split(",")
+    print(f"command: {cmd}")
+    print(f"{args.split} split, {args.representation}, {args.pairs} joined pairs per kind, {n} frames each side; "
+          f"MPJPE {unit}: 1 s around the cut / the whole sequence, cuts off -> on")
+    print()
+    print("| cut | input | found | " + " | ".join(methods) + " |")
+    print("|---|---|---|" + "---|" * len(methods))
+    for kind in ("elsewhere", "same place", "same take"):
+        pairs = [joined(kind) for _ in range(args.pairs)]
+        for noisy in (False, True):
+            found, cells = 0, {m: np.zeros((2, 2)) for m in methods}
+            inp = np.zeros(2)
+            for i, (A, B) in enumerate(pairs):
+                truth = np.concatenate([A, B])
+                x = truth
+                if noisy:
+                    x = np.concatenate([simulate_family(part, "spiky", skeleton=sk, fps=fps, seed=2 * i + k, level=0.01,
+                                                        depth_axis=depth).pred for k, part in enumerate((A, B))])
+                near = slice(n - 15, n + 15)
+                err = lambda y: np.array([np.linalg.norm(y[near] - truth[near], axis=-1).mean(),  # noqa: E731
+                                          np.linalg.norm(y - truth, axis=-1).mean()]) * scale
+                inp += err(x)
+                found += list(find_cuts(x, fps, flip=flip)) == [n]
+                for m in methods:
+                    for k, on in enumerate((False, True)):
+                        cells[m][k] += err(synsp.refine(x, model=m, fps=fps, skeleton=sk, cuts=on))
+            P = len(pairs)
+            row = [f"{kind}{', spiky 1 %' if noisy else ''}", "%.2f / %.2f" % tuple(inp / P), f"{found}/{P}"]
+            row += ["%.2f -> %.2f / %.2f -> %.2f" % (c[0, 0] / P, c[1, 0] / P, c[0, 1] / P, c[1, 1] / P)
+                    for c in cells.values()]
+            print("| " + " | ".join(row) + " |")
+
+    print()
+    print(f"False alarms: cuts found on the {args.split} split's {len(clips)} clips ({sum(map(len, clips))} frames at "
+          "1x) where there is none")
+    print()
+    print("| input | cuts |")
+    print("|---|---|")
+    for speed in (1, 2, 3):
+        print(f"| clean {speed}x | {sum(len(find_cuts(c[::speed], fps, flip=flip)) for c in clips)} |")
+    for fam, f in FAMILIES.items():
+        for level in ((0.01, 0.03) if f.held_out else (None,)):
+            ys = [simulate_family(c, fam, skeleton=sk, fps=fps, seed=i, level=level, depth_axis=depth).pred
+                  for i, c in enumerate(clips)]
+            name = fam if level is None else f"{fam} {level:.0%}"
+            print(f"| {name} | {sum(len(find_cuts(y, fps, flip=flip)) for y in ys)} |")
+    for pre, model in PRESETS.items():
+        if (model.unit == "px") != two_d:
+            continue
+        ys = [simulate(c, pre, skeleton=sk, fps=fps, seed=i).pred for i, c in enumerate(clips)]
+        print(f"| {pre} | {sum(len(find_cuts(y, fps, flip=flip)) for y in ys)} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,150 @@
+"""Cuts: frames where a track jumps to another shot, another place or another person.
+
+An edited video (a cut between cameras or scenes), two recordings written one after the other, a tracker that
+hands a track to someone else, a mocap file that starts in its rest pose: the poses jump at one frame and go
+on smoothly from there.  Every smoother spreads such a jump over its neighbours: on the corpus's test clips
+joined two by two at a cut (the second clip elsewhere, clean), the second around the cut gets 68 mm of MPJPE
+from the default network, 87 from Kalman-RTS and 54 from Butterworth, against 0.3, 2.6 and 1.3 mm when each
+side is refined alone (``python benchmarks/cuts.py``).  So the refiners run on each side of a cut alone.
+
+A step from frame ``t - 1`` to ``t`` is a cut when
+
+* the joints moved, on average, at least :data:`CUT_JUMP` of the person's size (the larger side of the joint
+  box of either frame) in that one step;
+* that step is at least :data:`CUT_RATIO` times every other step within :data:`CUT_NEIGHBOURHOOD_S` seconds
+  (at least 3 frames) on either side: a jump and not fast motion, nor a single frame thrown away (which
+  jumps out and back);
+* it is not a left/right inversion: with the skeleton's pairs (``flip``), the step to the next pose with left
+  and right exchanged is more than half the step itself (inversions are the repair's, :mod:`synsp.repair`).
+
+The thresholds were chosen on the corpus's training split (``CUT_JUMP`` among 0.08-0.25, ``CUT_RATIO`` among
+3, 4 and 6): no cut on its clips, clean at 1x-4x speed or under any error family or preset, in 3D and 2D,
+while 76 % (3D) / 89 % (2D) of cuts to another pose in the same place are found (all cuts to another place).
+
+Only frames where at least :data:`CUT_SEEN` of the joints are valid count, and only where they and their
+neighbours are: a stretch of frames with a few joints (an estimator losing the body) is no evidence of a cut.
+A step over frames where the person was not detected at all is the jump between the frames around them (the
+ratio uses it per frame), and the cut is placed in the middle of the gap.  A part shorter than a refiner needs
+is left as it is when no joint in it is missing, else it stays with its neighbour (:func:`parts`).
+
+Joint rotations (SMPL, BVH read as rotations) are not cut: the global orientation's turn in one frame (20
+degrees, the same ratio) finds the rest pose in front of 42 of the 89 BVH takes here, but also fires on a clean
+corpus take and 54 times under the ``quantized`` family at 7.5 degrees, where a snapped orientation turns at
+once (docs/results.md, *Cuts*).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .validation import SynspInputError
+
+__all__ = ["CUT_JUMP", "CUT_RATIO", "CUT_NEIGHBOURHOOD_S", "CUT_SEEN", "find_cuts", "parts"]
+
+#: the mean joint step, as a share of the person's size, from which one frame's step can be a cut
+CUT_JUMP = 0.12
+#: how many times larger than every other step around it a cut's step is
+CUT_RATIO = 4.0
+#: seconds on each side of a step that :data:`CUT_RATIO` compares it with (at least 3 frames)
+CUT_NEIGHBOURHOOD_S = 0.15
+#: the share of the joints valid in both frames of a step for it to be judged
+CUT_SEEN = 0.8
+
+
+def find_cuts(poses: Any, fps: float | None = None, valid: Any = None, flip: Any = None) -> np.ndarray:
+    """The frames where a new part of ``poses`` ``(T, J, D)`` begins after a cut (see the module docstring),
+    sorted, each in ``1..T-1``; an empty array when there is none.
+
+    ``fps``: the frame rate (None: 30); ``valid`` ``(T, J)``: the joints to use (default: the finite ones);
+    ``flip``: the skeleton's left/right permutation of the joints (``Skeleton.flip_permutation``), so that an
+    inversion is not taken for a cut.
+    """
+    x = np.asarray(poses, dtype=np.float64)
+    if x.ndim != 3:
+        raise SynspInputError(f"poses has shape {x.shape}; expected (T, J, D)")
+    ok = _valid(x, valid)
+    steps = _steps(ok)
+    if steps is None:
+        return np.zeros(0, dtype=np.int64)
+    prev, nxt, judged = steps
+    lo = np.where(ok[..., None], x, np.inf).min(1)
+    hi = np.where(ok[..., None], x, -np.inf).max(1)
+    size = (hi - lo).max(-1)  # (T,) the larger side of the joint box
+    scale = np.maximum(np.maximum(size[prev], size[nxt]), np.finfo(np.float64).tiny)
+
+    def mean_step(a: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        d = np.linalg.norm(np.where(mask[..., None], a - x[prev], 0.0), axis=-1)
+        return d.sum(1) / np.maximum(mask.sum(1), 1) / scale
+
+    jump = mean_step(x[nxt], ok[prev] & ok[nxt])  # (S,) share of the size
+    cut = _cut_steps(jump, prev, nxt, judged, fps, CUT_JUMP)
+    if flip is not None and cut.any():
+        flip = np.asarray(flip, dtype=np.int64)
+        if flip.shape != (x.shape[1],):
+            raise SynspInputError(f"flip has {flip.size} entries for {x.shape[1]} joints")
+        idx = np.flatnonzero(cut)
+        mirrored = mean_step(x[nxt][:, flip], ok[prev] & ok[nxt][:, flip])[idx]
+        cut[idx[mirrored <= 0.5 * jump[idx]]] = False
+    k = np.flatnonzero(cut)
+    return ((prev[k] + 1 + nxt[k]) // 2).astype(np.int64)  # in the middle of the missing frames between them
+
+
+def _valid(x: np.ndarray, valid: Any) -> np.ndarray:
+    """``(T, J)`` the joints to judge: finite, and ``valid`` where given."""
+    ok = np.isfinite(x).all(-1)
+    return ok if valid is None else ok & np.asarray(valid, dtype=bool).reshape(ok.shape)
+
+
+def _steps(ok: np.ndarray):
+    """The steps between consecutive frames with at least :data:`CUT_SEEN` of the joints valid: ``(prev, nxt,
+    judged)``, or None when there are fewer than 3 such frames.  A step is judged when that share of the joints
+    is valid in both frames and the frames it skips hold no joint at all (the person not detected); frames of a
+    few joints (a messy stretch of the estimator) are no evidence of a cut."""
+    T, J = ok.shape
+    if T < 3 or J < 2:
+        return None
+    need = max(2, CUT_SEEN * J)
+    seen = np.flatnonzero(ok.sum(1) >= need)
+    if len(seen) < 3:
+        return None
+    prev, nxt = seen[:-1], seen[1:]
+    partial = np.concatenate([[0], np.cumsum(ok.any(1) & (ok.sum(1) < need))])
+    judged = ((ok[prev] & ok[nxt]).sum(1) >= need) & (partial[nxt] - partial[prev + 1] == 0)
+    return prev, nxt, judged
+
+
+def _cut_steps(jump: np.ndarray, prev: np.ndarray, nxt: np.ndarray, judged: np.ndarray, fps: float | None,
+               threshold: float) -> np.ndarray:
+    """``(S,)`` True where a step's ``jump`` is at least ``threshold`` and, per frame, :data:`CUT_RATIO` times
+    every other step's within :data:`CUT_NEIGHBOURHOOD_S`, itself and its neighbours judged."""
+    speed = jump / (nxt - prev)
+    w = max(3, int(round(CUT_NEIGHBOURHOOD_S * (30.0 if fps is None else float(fps)))))
+
+    def around(a: np.ndarray, edge) -> np.ndarray:  # (S, 2w + 1): each step's neighbourhood, itself at w
+        return np.lib.stride_tricks.sliding_window_view(np.concatenate([np.full(w, edge), a, np.full(w, edge)]),
+                                                        2 * w + 1)
+
+    near = around(speed, 0.0)
+    others = np.maximum(near[:, :w].max(1), near[:, w + 1:].max(1))
+    return around(judged, True).all(1) & (jump >= threshold) & (speed >= CUT_RATIO * others)
+
+
+def parts(length: int, cuts: Any, least: int = 1, complete: Any = None) -> list[tuple[int, int]]:
+    """``[(a, b), ...]``: the frames ``0..length`` split at ``cuts`` (sorted frame indices).  A cut that would
+    leave a part shorter than ``least`` frames (too short for a refiner) is kept only when ``complete``
+    (``(length,)`` bool, the frames with no joint to fill) is true on all that part: such a part is left as it
+    is (a rest pose in front of a mocap take, a flash of another shot); otherwise the part stays with its
+    neighbour (``complete`` None: never)."""
+    ok = np.zeros(length, dtype=bool) if complete is None else np.asarray(complete, dtype=bool)
+
+    def fits(a: int, b: int) -> bool:
+        return b - a >= least or bool(ok[a:b].all())
+
+    bounds = [0]
+    for c in sorted(int(c) for c in np.asarray(cuts).ravel()):
+        if 0 < c < length and c > bounds[-1] and fits(bounds[-1], c) and fits(c, length):
+            bounds.append(c)
+    bounds.append(int(length))
+    return list(zip(bounds[:-1], bounds[1:]))

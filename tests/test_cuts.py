@@ -1,0 +1,158 @@
+"""Cuts (synsp.cuts): a jump to another shot, place or person is found, each side is refined alone, and nothing
+else is taken for one (fast motion, a frame thrown away, a left/right inversion, missing joints)."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import synsp
+from synsp.api import refine_pose_file
+from synsp.cli import cli
+from synsp.cuts import find_cuts, parts
+from synsp.data.corpus import embedded_corpus_path, load_corpus
+from synsp.inspection import describe, inspect_pose_file
+from synsp.io.tracks import read_pose_file
+from synsp.skeletons import get_skeleton
+from synsp.validation import SynspInputError
+
+FLIP = get_skeleton("h36m17").flip_permutation
+
+
+def _clips(n=4):
+    """Real motion: the embedded corpus's longest h36m17 clips (CMU mocap, metres)."""
+    clips = [c.positions.astype(np.float64) for c in load_corpus(embedded_corpus_path(), skeleton="h36m17")]
+    return sorted(clips, key=len, reverse=True)[:n]
+
+
+def _joined(a, b, shift=(1.0, 0.0, 0.5)):
+    """``a`` then ``b`` placed elsewhere: a cut at ``len(a)``."""
+    return np.concatenate([a, b + np.asarray(shift)]), len(a)
+
+
+def test_a_jump_to_another_clip_is_a_cut_and_motion_is_not():
+    clips = _clips()
+    for k, g in enumerate(clips):
+        for speed in (1, 3):  # real motion, also played 3x faster, has no cut
+            assert find_cuts(g[::speed], 30.0, flip=FLIP).size == 0
+        other = clips[(k + 1) % len(clips)]
+        x, at = _joined(g[:90], other[40:130])
+        assert find_cuts(x, 30.0, flip=FLIP).tolist() == [at]
+        # the same person in the same place in another pose (a cut between two takes of one clip) too
+        x = np.concatenate([g[:90], g[200:290] - g[200, 0] + g[89, 0]])
+        assert find_cuts(x, 30.0).tolist() in ([], [90])  # a small jump may pass; never anywhere else
+    # a jump in 2D pixels (another camera: scale and place) is found in any units
+    g2 = clips[0][:, :, :2] * 400.0
+    x2 = np.concatenate([g2[:60], g2[60:120] * 1.6 + 300.0])
+    assert find_cuts(x2, 30.0).tolist() == [60]
+
+
+def test_outliers_inversions_and_gaps_are_not_cuts_and_a_cut_in_a_gap_is_placed_inside_it():
+    g = _clips(1)[0][:150]
+    spike = g.copy()
+    spike[70] += (1.5, 0.0, 0.0)  # one frame thrown far away jumps out and back: not a cut
+    assert find_cuts(spike, 30.0).size == 0
+    unpaired = []
+    for c in _clips(4):
+        flipped = c[:150].copy()
+        flipped[60:100] = flipped[60:100][:, FLIP]  # a whole-body left/right inversion of 40 frames
+        assert find_cuts(flipped, 30.0, flip=FLIP).size == 0  # the repair's, not a cut
+        unpaired.append(find_cuts(flipped, 30.0).tolist())
+    assert [60, 100] in unpaired  # without the skeleton's pairs a wide body's inversion looks like a cut
+    x, at = _joined(g[:80], _clips(2)[1][:80])
+    x[at - 3:at + 5] = np.nan  # the cut inside 8 missing frames: in their middle
+    assert find_cuts(x, 30.0).tolist() == [at + 1]
+    holes = g.copy()
+    holes[:, :10] = np.nan  # fewer than half the joints in every frame: no evidence, no cut
+    assert find_cuts(np.concatenate([holes[:80], holes[80:] + 2.0]), 30.0).size == 0
+    with pytest.raises(SynspInputError, match="shape"):
+        find_cuts(g[0])
+    with pytest.raises(SynspInputError, match="flip"):
+        find_cuts(_joined(g[:80], g[80:])[0], 30.0, flip=[0, 1])
+
+
+def test_parts_keep_every_part_long_enough():
+    assert parts(100, [30, 60]) == [(0, 30), (30, 60), (60, 100)]
+    assert parts(100, [2, 50, 97], least=4) == [(0, 50), (50, 100)]
+    assert parts(100, [50, 52], least=4) == [(0, 50), (50, 100)]
+    assert parts(10, []) == [(0, 10)]
+    # a part too short to refine is kept apart (and left as it is) only when no joint in it is missing
+    complete = np.ones(100, dtype=bool)
+    assert parts(100, [1, 50], least=4, complete=complete) == [(0, 1), (1, 50), (50, 100)]
+    complete[0] = False
+    assert parts(100, [1, 50], least=4, complete=complete) == [(0, 50), (50, 100)]
+
+
+def test_a_rest_pose_in_front_of_a_take_is_left_as_it_is():
+    a, b = _clips(2)
+    x = np.concatenate([b[:1] + (0.0, 0.0, 1.0), a[:120]])  # one frame of another pose elsewhere, then the take
+    assert find_cuts(x, 30.0).tolist() == [1]
+    out = synsp.refine(x, fps=30.0, skeleton="h36m17")
+    assert np.array_equal(out[0], x[0])
+    assert np.allclose(out[1:], synsp.refine(x[1:], fps=30.0, skeleton="h36m17"), atol=1e-6)
+    y = x.copy()
+    y[0, 3] = np.nan  # with a joint to fill, the one frame stays with the take (nothing left unfilled)
+    out, filled = synsp.refine(y, fps=30.0, skeleton="h36m17", return_filled=True)
+    assert np.isfinite(out).all() and filled[0, 3]
+
+
+@pytest.mark.parametrize("model", ["kalman-rts", "synsp-universal-w16"])
+def test_refine_does_not_spread_a_cut(model):
+    a, b = _clips(2)
+    x, at = _joined(a[:120], b[:120])
+    x = x.astype(np.float32)
+    near = slice(at - 10, at + 10)
+    err = lambda y: float(np.linalg.norm(y[near] - x[near], axis=-1).mean())  # noqa: E731
+    whole = synsp.refine(x, model=model, fps=30.0, skeleton="h36m17", cuts=False)
+    alone = synsp.refine(x, model=model, fps=30.0, skeleton="h36m17")
+    assert alone.shape == x.shape and alone.dtype == np.float32 and np.isfinite(alone).all()
+    assert err(whole) > 0.03  # the jump spread over its neighbours: centimetres
+    assert err(alone) < 0.01 and err(alone) < 0.2 * err(whole)
+    # each side is what refining it alone gives
+    first = synsp.refine(x[:at], model=model, fps=30.0, skeleton="h36m17")
+    assert np.allclose(alone[:at], first, atol=1e-5)
+
+
+def test_persons_are_cut_at_their_own_cuts_and_missing_joints_are_filled():
+    a, b = _clips(2)
+    x1, at = _joined(a[:100], b[:100])
+    x2 = np.concatenate([b[:200]])  # the second person: no cut
+    x = np.stack([x1, x2 + (3.0, 0.0, 0.0)], axis=1)
+    x[30, 0, 4] = np.nan
+    out, filled = synsp.refine(x, model="kalman-rts", fps=30.0, skeleton="h36m17", return_filled=True)
+    assert out.shape == x.shape and np.isfinite(out).all() and filled[30, 0, 4] and filled.sum() == 1
+    alone = synsp.refine(x[:, 1], model="kalman-rts", fps=30.0, skeleton="h36m17")
+    assert np.allclose(out[:, 1], alone)
+    assert np.linalg.norm(out[at - 5:at + 5, 0] - x1[at - 5:at + 5], axis=-1).mean() < 0.01
+
+
+def test_pose_file_summary_names_the_cut_frames_and_cli(tmp_path):
+    a, b = _clips(2)
+    x, at = _joined(a[:100], b[:100])
+    path = tmp_path / "joined.npy"
+    np.save(path, x[:, None].astype(np.float32))
+    pose_file = read_pose_file(path)
+    refined, summary = refine_pose_file(pose_file, model="kalman-rts", fps=30.0)
+    assert summary["cuts"] == {pose_file.tracks[0].track_id: [at]}
+    _, off = refine_pose_file(pose_file, model="kalman-rts", fps=30.0, cuts=False)
+    assert off["cuts"] == {}
+    runner = CliRunner()
+    res = runner.invoke(cli, ["refine", str(path), "-o", str(tmp_path / "out.npy"), "--model", "kalman-rts",
+                              "--fps", "30"])
+    assert res.exit_code == 0, res.output
+    assert f"at frames: track 0: {at}" in res.output
+    res = runner.invoke(cli, ["refine", str(path), "-o", str(tmp_path / "off.npy"), "--model", "kalman-rts",
+                              "--fps", "30", "--no-cuts"])
+    assert res.exit_code == 0 and "cuts" not in res.output
+    near = slice(at - 5, at + 5)
+    on, off = np.load(tmp_path / "out.npy")[:, 0], np.load(tmp_path / "off.npy")[:, 0]
+    err = lambda y: np.linalg.norm(y[near] - x[near], axis=-1).mean()  # noqa: E731
+    assert err(on) < 0.2 * err(off)
+    json.dumps(summary["cuts"])  # plain ints: a summary can be written as JSON
+    # synsp inspect says where refining would cut, before any refining
+    info = inspect_pose_file(pose_file, model="kalman-rts", fps=30.0)
+    assert info["cuts"] == {pose_file.tracks[0].track_id: [at]}
+    assert any("cuts" in line and str(at) in line for line in describe(info))
+    res = runner.invoke(cli, ["inspect", str(path), "--fps", "30", "--json"])
+    assert res.exit_code == 0 and json.loads(res.output[res.output.index("{"):])["cuts"] == {"0": [at]}
