@@ -2,7 +2,7 @@
 over, what refining each side alone saves, how often the detector finds it, and how often it fires where
 there is none.
 
-1. **Joined clips.**  Pairs of the split's clips, 5 s of each, joined at a cut of one of three kinds:
+1. **Joined clips.**  Pairs of the split's clips, 5 s of each (``--seconds``), joined at a cut of one of three kinds:
    ``elsewhere`` (the second clip 0.5-1.5 person sizes away, in 2D also 0.6-1.5x the size: another camera),
    ``same place`` (the second clip moved onto the first one's last root position: another pose, no jump of
    the body), ``same take`` (the same clip, a second or more later: a cut inside one recording).  Clean, and
@@ -12,7 +12,7 @@ there is none.
 2. **False alarms.**  Cuts found (with the skeleton's left/right pairs, as ``synsp.refine`` uses them) on the
    split's clips, clean at 1x / 2x / 3x speed and under every error family and preset.
 
-Run:  python benchmarks/cuts.py [--representation 2d] [--split val|test] [--methods a,b,...] [--pairs 18]
+Run:  python benchmarks/cuts.py [--representation 2d] [--split val|test] [--methods a,b,...] [--pairs 18] [--seconds 5]
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--methods", default="synsp-universal-w16,kalman-rts,butterworth")
     parser.add_argument("--pairs", type=int, default=18, help="joined pairs per kind of cut")
     parser.add_argument("--frames", type=int, default=30000, help="split frames (whole clips)")
+    parser.add_argument("--seconds", type=float, default=5.0, help="seconds of each clip on either side of a cut")
     args = parser.parse_args(argv)
     cmd = " ".join(["python benchmarks/cuts.py", *(sys.argv[1:] if argv is None else argv)])
 
@@ -51,9 +52,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     scale, unit = (1.0, "px") if two_d else (1000.0, "mm")
     depth = None if two_d else 2
-    fps, n = 30.0, 150
+    fps = 30.0
+    n = max(15, int(round(args.seconds * fps)))
     rng = np.random.default_rng(0)
     long = [c for c in clips if len(c) >= 2 * n]
+    if not long:
+        print(f"no {args.split} clip is {2 * n} frames long: pass a shorter --seconds")
+        return 2
     size = lambda g: float(np.ptp(g[0], axis=0).max())  # noqa: E731
 
     def joined(kind):

@@ -9,6 +9,7 @@ pushed the same frames alternately (so both see the same machine load), each
 timed per push, and the repair's own cost per frame (the difference).
 
 Run:  python benchmarks/stream_latency.py [--model synsp-h36m17-3d-w8] [--frames 2000] [--threads 2] [--repair on]
+      [--cuts on|off|both]
 """
 
 from __future__ import annotations
@@ -28,19 +29,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repair", choices=["on", "off", "both"], default="on",
                         help="the online left/right repair (rotation models: always off)")
+    parser.add_argument("--cuts", choices=["on", "off", "both"], default="on",
+                        help="the online cut detector (synsp.cuts; the frames are corpus clips joined one after "
+                             "another, cut where they meet); both: with and without it, as --repair both")
     args = parser.parse_args(argv)
+    if args.repair == "both" and args.cuts == "both":
+        parser.error("--repair both and --cuts both: compare one at a time")
     torch.set_num_threads(args.threads)
 
     from synsp.data.corpus import load_corpus
     from synsp.noise import simulate
     from synsp.stream import Stream
 
-    kinds = {"on": [True], "off": [False], "both": [True, False]}[args.repair]
+    flags = {"on": [True], "off": [False], "both": [True, False]}
     stream = Stream(args.model, repair=False)
-    if stream.rotations:
-        kinds = [False]
+    repairs = [False] if stream.rotations else flags[args.repair]
+    cuts = [False] if stream.rotations or stream.causal else flags[args.cuts]
+    kinds = [(r, c) for r in repairs for c in cuts]
     # the frames are Human3.6M-17 joints: the skeleton the repair needs (a universal model has none of its own)
-    streams = [Stream(args.model, repair=r, skeleton=None if stream.rotations else "h36m17") for r in kinds]
+    streams = [Stream(args.model, repair=r, cuts=c, skeleton=None if stream.rotations else "h36m17") for r, c in kinds]
     clips = load_corpus(phases="first", rotations=stream.rotations)
     if stream.rotations:  # SMPL rotations: the clips' smpl24 axis-angles
         gt = np.concatenate([c.rotations for c in clips])[: args.frames].astype(np.float64)
@@ -55,18 +62,20 @@ def main(argv: list[str] | None = None) -> int:
             s.push(frame)
             into.append(time.perf_counter() - start)
     print(f"# reproduce: python benchmarks/stream_latency.py --model {args.model} --frames {args.frames} "
-          f"--threads {args.threads} --repair {args.repair}")
+          f"--threads {args.threads} --repair {args.repair} --cuts {args.cuts}")
     steady = max(s.delay for s in streams) + 1  # steady state: every push refines a window and gives a frame out
     per = []
     for s, into in zip(streams, times):
         ms = np.array(into[steady:]) * 1000
         per.append(ms)
         repair = f"repair on, {s.repair_delay} frames" if s.repair else "repair off"
+        repair += ", cuts on" if s.cuts else ", cuts off"
         print(f"{args.model}, {args.threads} thread(s), {repair}, {len(ms)} pushes: median {np.median(ms):.2f} ms, "
               f"p99 {np.percentile(ms, 99):.2f} ms per frame (plus a fixed delay of {s.delay} frames)")
     if len(per) == 2:
-        extra = per[0] - per[1]  # the same frame, with and without the repair
-        print(f"the repair's own cost: median {np.median(extra):.3f} ms, p99 {np.percentile(extra, 99):.3f} ms per "
+        extra = per[0] - per[1]  # the same frame, with and without the repair (or the cuts)
+        what = "cut detector" if args.cuts == "both" else "repair"
+        print(f"the {what}'s own cost: median {np.median(extra):.3f} ms, p99 {np.percentile(extra, 99):.3f} ms per "
               f"frame ({np.median(per[0]) / np.median(per[1]) - 1:+.0%} on the median push)")
     return 0
 

@@ -599,3 +599,15 @@ def test_root_stage_compares_caps_on_one_rotation_network_output(capsys):
     none, uncapped, capped = rows["rigid-shake 7.5 deg"]
     assert uncapped[1] < none[1] and capped[1] < none[1]  # the stage removes part of the root's own jitter
     assert all(0 <= v[0] < 0.5 for v in rows["clean"])
+
+
+def test_cuts_benchmark_finds_the_joins_and_refining_each_side_alone_removes_the_spread(capsys):
+    out = _run("cuts.py", ["--pairs", "3", "--seconds", "2", "--methods", "butterworth", "--frames", "3000"], capsys)
+    assert "command: python benchmarks/cuts.py --pairs 3 --seconds 2" in out
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
+            for line in out.splitlines() if line.startswith("| ") and not line.startswith("| cut")}
+    assert rows["elsewhere"][1] == "3/3"
+    near = [float(v) for v in rows["elsewhere"][2].split("/")[0].split("->")]
+    assert near[1] < 0.2 * near[0]  # a cut to another place: smoothed over, then each side alone
+    for name in ("clean 1x", "clean 3x", "spiky 3%", "mixed"):  # no cut where there is none
+        assert rows[name] == ["0"]

@@ -10,11 +10,12 @@ from click.testing import CliRunner
 import synsp
 from synsp.api import refine_pose_file
 from synsp.cli import cli
-from synsp.cuts import find_cuts, parts
+from synsp.cuts import OnlineCuts, find_cuts, parts
 from synsp.data.corpus import embedded_corpus_path, load_corpus
 from synsp.inspection import describe, inspect_pose_file
 from synsp.io.tracks import read_pose_file
 from synsp.skeletons import get_skeleton
+from synsp.stream import Stream
 from synsp.validation import SynspInputError
 
 FLIP = get_skeleton("h36m17").flip_permutation
@@ -48,7 +49,7 @@ def test_a_jump_to_another_clip_is_a_cut_and_motion_is_not():
     assert find_cuts(x2, 30.0).tolist() == [60]
 
 
-def test_outliers_inversions_and_gaps_are_not_cuts_and_a_cut_in_a_gap_is_placed_inside_it():
+def test_outliers_inversions_and_gaps_are_not_cuts_and_a_cut_in_a_gap_is_found():
     g = _clips(1)[0][:150]
     spike = g.copy()
     spike[70] += (1.5, 0.0, 0.0)  # one frame thrown far away jumps out and back: not a cut
@@ -61,8 +62,8 @@ def test_outliers_inversions_and_gaps_are_not_cuts_and_a_cut_in_a_gap_is_placed_
         unpaired.append(find_cuts(flipped, 30.0).tolist())
     assert [60, 100] in unpaired  # without the skeleton's pairs a wide body's inversion looks like a cut
     x, at = _joined(g[:80], _clips(2)[1][:80])
-    x[at - 3:at + 5] = np.nan  # the cut inside 8 missing frames: in their middle
-    assert find_cuts(x, 30.0).tolist() == [at + 1]
+    x[at - 3:at + 5] = np.nan  # the cut inside 8 missing frames: the part after it begins where it is seen again
+    assert find_cuts(x, 30.0).tolist() == [at + 5]
     holes = g.copy()
     holes[:, :10] = np.nan  # fewer than half the joints in every frame: no evidence, no cut
     assert find_cuts(np.concatenate([holes[:80], holes[80:] + 2.0]), 30.0).size == 0
@@ -156,3 +157,62 @@ def test_pose_file_summary_names_the_cut_frames_and_cli(tmp_path):
     assert any("cuts" in line and str(at) in line for line in describe(info))
     res = runner.invoke(cli, ["inspect", str(path), "--fps", "30", "--json"])
     assert res.exit_code == 0 and json.loads(res.output[res.output.index("{"):])["cuts"] == {"0": [at]}
+
+
+def test_online_detector_finds_what_the_offline_one_finds():
+    rng = np.random.default_rng(0)
+    clips = _clips(4)
+    for case in range(40):
+        a, b = clips[rng.integers(4)], clips[rng.integers(4)]
+        shift = rng.normal(size=3) * rng.choice([0, 1])
+        x = np.concatenate([a[:rng.integers(20, 120)], b[:rng.integers(20, 120)] + shift])
+        x = x + rng.normal(0, 0.01, x.shape)  # jitter
+        if case % 2:  # absent frames and missing joints
+            x[rng.random(len(x)) < 0.1] = np.nan
+            x[rng.random(x.shape[:2]) < 0.05] = np.nan
+        if case % 3 == 0:  # a whole-body inversion: not a cut with the pairs
+            x[30:60] = x[30:60][:, FLIP]
+        ok = np.isfinite(x).all(-1)
+        flip = FLIP if case % 3 == 0 else None
+        online = OnlineCuts(17, 30.0, flip)
+        decided = [d for t in range(len(x)) for d in online.push(x[t] if ok[t].any() else None, ok[t], t)]
+        decided += online.finish()
+        assert [t for t, _ in decided] == list(range(len(x)))  # every frame once, in order
+        assert [t for t, cut in decided if cut] == find_cuts(x, 30.0, ok, flip).tolist()
+
+
+def _stream(x, **kw):
+    stream = Stream("synsp-universal-w8", skeleton="h36m17", **kw)
+    out = []
+    for frame in x:
+        out += stream.push(frame)
+    out += stream.flush()[0]
+    return np.array(out), stream
+
+
+def test_a_stream_cuts_where_offline_refinement_cuts():
+    a, b = _clips(2)
+    x, at = _joined(a[:100], b[:100])
+    on, stream = _stream(x)
+    assert stream.cuts and on.shape == x.shape
+    np.testing.assert_allclose(on, synsp.refine(x, model="synsp-universal-w8", fps=30.0, skeleton="h36m17",
+                                                repair=False), atol=1e-6)
+    off, _ = _stream(x, cuts=False)
+    np.testing.assert_allclose(off, synsp.refine(x, model="synsp-universal-w8", fps=30.0, skeleton="h36m17",
+                                                 repair=False, cuts=False), atol=1e-6)
+    near = slice(at - 5, at + 5)
+    assert np.abs(on[near] - x[near]).max() < 0.1 * np.abs(off[near] - x[near]).max()
+    # with times and an absence over the cut: each frame once, under its time
+    stream = Stream("synsp-universal-w8", skeleton="h36m17")
+    times = [t for t in range(len(x)) if not at - 3 <= t < at]
+    frames, when = [], []
+    for f in [stream.push(x[t], time=t) for t in times] + [stream.flush()[0]]:
+        frames += f
+        when += f.times
+    assert when == times and np.isfinite(np.array(frames)).all()
+    # a stream without delay cannot cut (the jump is known after it was given out); rotations are not cut
+    assert not Stream("synsp-universal-w8", causal=True).cuts
+    with pytest.raises(SynspInputError, match="zero-delay"):
+        Stream("synsp-universal-w8", causal=True, cuts=True)
+    with pytest.raises(SynspInputError, match="cuts"):
+        Stream("synsp-universal-w8", cuts="yes")

@@ -24,7 +24,8 @@ while 76 % (3D) / 89 % (2D) of cuts to another pose in the same place are found 
 Only frames where at least :data:`CUT_SEEN` of the joints are valid count, and only where they and their
 neighbours are: a stretch of frames with a few joints (an estimator losing the body) is no evidence of a cut.
 A step over frames where the person was not detected at all is the jump between the frames around them (the
-ratio uses it per frame), and the cut is placed in the middle of the gap.  A part shorter than a refiner needs
+ratio uses it per frame), and the part after the cut begins with the first frame seen after the jump (the
+missing frames before it stay with the part before, as a stream has them).  A part shorter than a refiner needs
 is left as it is when no joint in it is missing, else it stays with its neighbour (:func:`parts`).
 
 Joint rotations (SMPL, BVH read as rotations) are not cut: the global orientation's turn in one frame (20
@@ -35,13 +36,14 @@ once (docs/results.md, *Cuts*).
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 import numpy as np
 
 from .validation import SynspInputError
 
-__all__ = ["CUT_JUMP", "CUT_RATIO", "CUT_NEIGHBOURHOOD_S", "CUT_SEEN", "find_cuts", "parts"]
+__all__ = ["CUT_JUMP", "CUT_RATIO", "CUT_NEIGHBOURHOOD_S", "CUT_SEEN", "OnlineCuts", "find_cuts", "parts"]
 
 #: the mean joint step, as a share of the person's size, from which one frame's step can be a cut
 CUT_JUMP = 0.12
@@ -88,7 +90,7 @@ def find_cuts(poses: Any, fps: float | None = None, valid: Any = None, flip: Any
         mirrored = mean_step(x[nxt][:, flip], ok[prev] & ok[nxt][:, flip])[idx]
         cut[idx[mirrored <= 0.5 * jump[idx]]] = False
     k = np.flatnonzero(cut)
-    return ((prev[k] + 1 + nxt[k]) // 2).astype(np.int64)  # in the middle of the missing frames between them
+    return nxt[k].astype(np.int64)  # the first frame seen after the jump
 
 
 def _valid(x: np.ndarray, valid: Any) -> np.ndarray:
@@ -148,3 +150,95 @@ def parts(length: int, cuts: Any, least: int = 1, complete: Any = None) -> list[
             bounds.append(c)
     bounds.append(int(length))
     return list(zip(bounds[:-1], bounds[1:]))
+
+
+class OnlineCuts:
+    """:func:`find_cuts` frame by frame, for a stream: :meth:`push` takes each frame of one track and gives back
+    the frames whose part is decided, each with whether a new part begins at it after a cut; :meth:`finish`
+    gives back the rest at the track's end.  The cuts are those :func:`find_cuts` finds on the whole track.
+
+    A step that may be a cut (every condition but the steps after it) holds its frame and the frames after it
+    until the next ``w`` steps are in (:data:`CUT_NEIGHBOURHOOD_S`, at least 3 frames): at such a jump, and
+    only there, frames come back up to ``w`` frames later than the others.
+    """
+
+    def __init__(self, joints: int, fps: float | None = None, flip: Any = None):
+        self.need = max(2, CUT_SEEN * int(joints))
+        self.w = max(3, int(round(CUT_NEIGHBOURHOOD_S * (30.0 if fps is None else float(fps)))))
+        self.flip = None if flip is None else np.asarray(flip, dtype=np.int64)
+        self.frame = -1  # the frames pushed so far, less one
+        self.last: tuple | None = None  # (frame, x, ok) of the last frame with enough joints
+        self.partial = False  # a frame of a few joints since then (the next step is not judged)
+        self.past: deque = deque(maxlen=self.w)  # (speed, judged) of the steps before
+        self.candidate: dict | None = None  # a step that may be a cut: its speed, the steps after it, held frames
+
+    def push(self, x: Any, ok: Any, payload: Any) -> list[tuple[Any, bool]]:
+        """One frame ``x`` ``(J, D)`` (None: absent) with its valid joints ``ok`` ``(J,)``; returns ``[(payload,
+        cut before it), ...]`` of the frames decided, oldest first (``payload``: whatever the caller keeps)."""
+        self.frame += 1
+        ok = np.zeros(0, dtype=bool) if x is None else np.asarray(ok, dtype=bool) & np.isfinite(x).all(-1)
+        if ok.sum() < self.need:  # not a frame to judge a step by
+            self.partial |= bool(ok.any())
+            if self.candidate is not None:
+                self.candidate["held"].append(payload)
+                return []
+            return [(payload, False)]
+        x = np.asarray(x, dtype=np.float64)
+        seen = x[ok]
+        size = float((seen.max(0) - seen.min(0)).max())
+        step = self._step(x, ok, size)
+        self.last, self.partial = (self.frame, x, ok, size), False
+        if step is None:  # the first frame with enough joints
+            return [(payload, False)]
+        speed, judged, jump, mirrored = step
+        out: list = []
+        if self.candidate is not None:
+            c = self.candidate
+            if judged and speed * CUT_RATIO <= c["speed"]:
+                c["after"].append((speed, judged))
+                c["held"].append(payload)
+                return self._release(cut=True) if len(c["after"]) == self.w else []
+            out = self._release()  # not a cut: a larger or unjudged step within w after it
+        pad = self.w - len(self.past)
+        if (judged and all(j for _, j in self.past) and jump >= CUT_JUMP and not mirrored
+                and speed >= CUT_RATIO * max([s for s, _ in self.past] + [0.0] * pad)):
+            self.candidate = dict(speed=speed, step=(speed, judged), after=[], held=[payload])
+            return out
+        self.past.append((speed, judged))
+        return out + [(payload, False)]
+
+    def finish(self) -> list[tuple[Any, bool]]:
+        """The frames still held, decided as :func:`find_cuts` decides the last steps of a track (nothing after
+        them); the detector then starts over, as for a new track."""
+        out = self._release(cut=True) if self.candidate is not None else []
+        self.frame, self.last, self.partial = -1, None, False
+        self.past.clear()
+        return out
+
+    def _release(self, cut: bool = False) -> list[tuple[Any, bool]]:
+        """The held frames of the candidate, a cut before the first when ``cut``; its steps join the past."""
+        c, self.candidate = self.candidate, None
+        self.past.append(c["step"])
+        self.past.extend(c["after"])
+        return [(p, cut and k == 0) for k, p in enumerate(c["held"])]
+
+    def _step(self, x: np.ndarray, ok: np.ndarray, size: float):
+        """``(speed, judged, jump, mirrored)`` of the step from the last frame with enough joints to ``x`` (whose
+        valid joints' box has the larger side ``size``), as :func:`find_cuts` measures it (None for a track's
+        first such frame)."""
+        if self.last is None:
+            return None
+        t0, x0, ok0, size0 = self.last
+        both = ok0 & ok
+        scale = max(size0, size, np.finfo(np.float64).tiny)
+
+        def mean_step(a: np.ndarray, mask: np.ndarray) -> float:
+            d = a[mask] - x0[mask]
+            return float(np.sqrt((d * d).sum(-1)).sum() / max(len(d), 1) / scale)
+
+        jump = mean_step(x, both)
+        judged = int(both.sum()) >= self.need and not self.partial
+        mirrored = False
+        if self.flip is not None and jump >= CUT_JUMP:
+            mirrored = mean_step(x[self.flip], ok0 & ok[self.flip]) <= 0.5 * jump
+        return jump / (self.frame - t0), judged, jump, mirrored
