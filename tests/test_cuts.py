@@ -8,6 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 import synsp
+from synsp.adapters import Smoother
+from synsp.adapters.mmhuman3d import smooth_process
 from synsp.api import refine_pose_file
 from synsp.cli import cli
 from synsp.cuts import OnlineCuts, find_cuts, parts
@@ -216,3 +218,18 @@ def test_a_stream_cuts_where_offline_refinement_cuts():
         Stream("synsp-universal-w8", causal=True, cuts=True)
     with pytest.raises(SynspInputError, match="cuts"):
         Stream("synsp-universal-w8", cuts="yes")
+
+
+def test_the_drop_ins_refine_each_side_of_a_cut_alone_as_synsp_refine():
+    a, b = _clips(2)
+    x, at = _joined(a[:60], b[:60])
+    near = slice(at - 10, at + 10)
+    err = lambda y: float(np.linalg.norm(y[near] - x[near], axis=-1).mean())  # noqa: E731
+    assert err(synsp.refine(x, cuts=False)) > 0.03
+    # MMPose's Smoother with synsp's default, offline: the jump is not spread either
+    offline = Smoother("synsp").smooth([[{"keypoints": x[t], "track_id": 0}] for t in range(len(x))])
+    assert err(np.stack([f[0]["keypoints"] for f in offline])) < 0.01
+    # MMHuman3D's smooth_process('synsp'), each person alone
+    two = np.stack([x, x[::-1]], axis=1)
+    expected = np.stack([synsp.refine(two[:, p], repair=False) for p in range(2)], axis=1)
+    np.testing.assert_allclose(smooth_process(two, "synsp", repair=False), expected, atol=1e-6)

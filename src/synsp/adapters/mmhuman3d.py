@@ -114,7 +114,7 @@ import torch
 from scipy.ndimage import gaussian_filter1d, median_filter
 from scipy.signal import savgol_filter
 
-from ..api import choose_model, repair_skeleton
+from ..api import choose_model, refine, repair_skeleton
 from ..filters import get_filter
 from ..filters.base import check_positive
 from ..geometry import (axis_angle_to_matrix, matrix_to_axis_angle, matrix_to_quaternion, nearest_rotation,
@@ -417,7 +417,9 @@ def smooth_process(x: Any, smooth_type: str = "savgol", cfg_base_dir: str | os.P
     if (smooth_type == "synsp" if repair is None else repair) and not rotations:
         data = _repair(data, refiner)
     if smooth_type == "synsp":
-        out = _smpl_rotations(arr.astype(np.float64)) if rotations else _per_person(refiner, data.astype(np.float64))
+        as_refine = ((lambda d: refine(d, model=refiner, repair=False)) if data.shape[-1] in (2, 3)  # cut at jumps
+                     else refiner)
+        out = _smpl_rotations(arr.astype(np.float64)) if rotations else _per_person(as_refine, data.astype(np.float64))
     else:
         smooth_func = build_post_processing(_smooth_config(smooth_type, cfg_base_dir))
         if rotations and isinstance(smooth_func, Gaus1dFilter):

@@ -62,7 +62,8 @@ differs from MMPose's where MMPose's loses accuracy:
   inversion);
 * offline, each call refines every track over the frames from its first to its
   last appearance, exactly as ``synsp.refine(track, model, fps=frame_rate,
-  repair=False)`` on its repaired ``(T, K, keypoint_dim)`` array: tracks may come and go between frames
+  repair=False)`` on its repaired ``(T, K, keypoint_dim)`` array (each side of a cut alone,
+  :mod:`synsp.cuts`): tracks may come and go between frames
   (frames where a track is absent inside its span are filled by linear
   interpolation and not returned), and calls are independent (a call is a
   whole sequence; MMPose's padding with the previous call's frames would put
@@ -125,7 +126,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..api import UNIVERSAL_CAUSAL_MODEL, UNIVERSAL_MODEL, choose_model, repair_skeleton
+from ..api import UNIVERSAL_CAUSAL_MODEL, UNIVERSAL_MODEL, choose_model, refine, repair_skeleton
 from ..filters import get_filter
 from ..filters.base import Refiner, check_positive, resolve_fps
 from ..models.smoothnet import SmoothNet, SmoothNetConfig
@@ -723,7 +724,7 @@ class Smoother:
             poses = np.full((track[-1][0] - start + 1, K, self.keypoint_dim), np.nan)
             for t, _, kp in track:
                 poses[t - start] = kp[:, : self.keypoint_dim]
-            smoothed = refiner(poses, fps=self.frame_rate)
+            smoothed = refine(poses, model=refiner, fps=self.frame_rate, repair=False)  # cut where it jumps
             for t, i, kp in track:
                 out[t][i] = self._scatter(frames[t][i], kp, smoothed[t - start])
         return out
