@@ -12,7 +12,13 @@ there is none.
 2. **False alarms.**  Cuts found (with the skeleton's left/right pairs, as ``synsp.refine`` uses them) on the
    split's clips, clean at 1x / 2x / 3x speed and under every error family and preset.
 
+3. ``--bvh FILE ...``: BVH takes, clean, refined as ``synsp refine`` refines them (the default, through
+   ``synsp.api.refine_pose_file``) as joint rotations and as joint positions, cuts off / on: the takes where a
+   cut is found (a rest pose in front of the take), and what refining adds over their first 0.2 s and over
+   the first ``--max-frames`` frames (degrees of every joint's rotation; mm of every joint).
+
 Run:  python benchmarks/cuts.py [--representation 2d] [--split val|test] [--methods a,b,...] [--pairs 18] [--seconds 5]
+      python benchmarks/cuts.py --bvh ../shared/data/cmu_mocap/bvh_*/*/*.bvh.gz
 """
 
 from __future__ import annotations
@@ -29,8 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pairs", type=int, default=18, help="joined pairs per kind of cut")
     parser.add_argument("--frames", type=int, default=30000, help="split frames (whole clips)")
     parser.add_argument("--seconds", type=float, default=5.0, help="seconds of each clip on either side of a cut")
+    parser.add_argument("--bvh", nargs="*", default=None, help="BVH takes instead of the corpus")
+    parser.add_argument("--max-frames", type=int, default=480, help="--bvh: the first frames of each take")
     args = parser.parse_args(argv)
     cmd = " ".join(["python benchmarks/cuts.py", *(sys.argv[1:] if argv is None else argv)])
+    if args.bvh is not None:
+        return _bvh(args, cmd)
 
     import numpy as np
 
@@ -132,6 +142,58 @@ def main(argv: list[str] | None = None) -> int:
             continue
         ys = [simulate(c, pre, skeleton=sk, fps=fps, seed=i).pred for i, c in enumerate(clips)]
         print(f"| {pre} | {sum(len(find_cuts(y, fps, flip=flip)) for y in ys)} |")
+    return 0
+
+
+def _bvh(args: argparse.Namespace, cmd: str) -> int:
+    """Section 3: BVH takes through the file path, as rotations and as positions, cuts off / on."""
+    import dataclasses
+
+    import numpy as np
+    from scipy.spatial.transform import Rotation
+
+    from synsp.api import refine_pose_file
+    from synsp.io.bvh import read
+
+    rows: dict[str, list] = {"rotations": [], "positions": []}
+    found = {"rotations": 0, "positions": 0}
+    for path in args.bvh:
+        for kind in rows:
+            pf = read(path, rotations=kind == "rotations")
+            t = pf.tracks[0]
+            n = min(args.max_frames, len(t.frames))
+            meta = dict(pf.meta)
+            if "translation" in meta:
+                meta["translation"] = {k: v[:n] for k, v in meta["translation"].items()}
+            part = dataclasses.replace(t, frames=t.frames[:n], keypoints=t.keypoints[:n], scores=None)
+            short = dataclasses.replace(pf, tracks=[part], num_frames=n, meta=meta)
+            on, s_on = refine_pose_file(short)
+            if not s_on["cuts"]:
+                continue
+            found[kind] += 1
+            off, _ = refine_pose_file(short, cuts=False)
+            x = t.keypoints[:n].astype(np.float64)
+            first = int(round(0.2 * pf.fps))
+            if kind == "rotations":
+                def err(y):
+                    rel = Rotation.from_rotvec(x.reshape(-1, 3)).inv() * Rotation.from_rotvec(y.reshape(-1, 3))
+                    return np.degrees(np.linalg.norm(rel.as_rotvec(), axis=-1)).reshape(x.shape[:2]).mean(1)
+            else:
+                unit = {"m": 1000.0, "cm": 10.0, "mm": 1.0}.get(pf.units, 1.0)
+
+                def err(y):
+                    return np.linalg.norm(y - x, axis=-1).mean(1) * unit
+            e_off, e_on = err(off.tracks[0].keypoints), err(on.tracks[0].keypoints)
+            rows[kind].append((e_off[:first].mean(), e_on[:first].mean(), e_off.mean(), e_on.mean()))
+    print(f"command: {cmd}")
+    print(f"{len(args.bvh)} BVH takes, clean, the first {args.max_frames} frames; added by the default through "
+          "refine_pose_file, cuts off -> on\n")
+    print("| read as | takes with a cut | first 0.2 s | the frames |")
+    print("|---|---|---|---|")
+    for kind, unit in (("rotations", "degrees"), ("positions", "mm")):
+        r = np.array(rows[kind]) if rows[kind] else np.zeros((1, 4))
+        print(f"| {kind} ({unit}) | {found[kind]} of {len(args.bvh)} | {r[:, 0].mean():.3f} -> {r[:, 1].mean():.3f} | "
+              f"{r[:, 2].mean():.3f} -> {r[:, 3].mean():.3f} |")
     return 0
 
 

@@ -611,3 +611,26 @@ def test_cuts_benchmark_finds_the_joins_and_refining_each_side_alone_removes_the
     assert near[1] < 0.2 * near[0]  # a cut to another place: smoothed over, then each side alone
     for name in ("clean 1x", "clean 3x", "spiky 3%", "mixed"):  # no cut where there is none
         assert rows[name] == ["0"]
+
+
+def test_cuts_benchmark_on_a_bvh_take_that_starts_in_its_rest_pose(tmp_path, capsys):
+    from scipy.spatial.transform import Rotation
+
+    from synsp.io import Motion, write_bvh
+
+    t = np.arange(150) / 60.0
+    angles = np.stack([np.sin(2 * np.pi * f * t) * 20 for f in (0.5, 0.7, 0.9)], axis=-1)
+    angles[:, 0] += 150.0  # the take turned round from its rest pose, which is its first frame
+    angles[0] = 0.0
+    rots = np.repeat(Rotation.from_euler("ZYX", angles, degrees=True).as_matrix()[:, None], 4, axis=1)
+    root = np.stack([t * 10, np.full(150, 90.0), np.zeros(150)], axis=-1)
+    offsets = np.array([[0, 90, 0], [0, 20, 0], [20, 0, 0], [0, -40, 0]], float)
+    write_bvh(Motion(["hips", "spine", "arm", "leg"], [-1, 0, 1, 0], offsets, rots, root, fps=60, units="cm"),
+              tmp_path / "a.bvh")
+    out = _run("cuts.py", ["--bvh", str(tmp_path / "a.bvh"), "--max-frames", "150"], capsys)
+    assert "command: python benchmarks/cuts.py --bvh" in out
+    for kind in ("rotations (degrees)", "positions (mm)"):
+        row = [c.strip() for c in out.split(f"| {kind} |")[1].splitlines()[0].split("|")[:-1]]
+        assert row[0] == "1 of 1"
+        first = [float(v) for v in row[1].split("->")]
+        assert first[1] < first[0]  # the rest pose is not spread over the take's first frames

@@ -6,11 +6,12 @@ import json
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from scipy.spatial.transform import Rotation
 
 import synsp
 from synsp.adapters import Smoother
 from synsp.adapters.mmhuman3d import smooth_process
-from synsp.api import refine_pose_file
+from synsp.api import refine_pose_file, refine_smpl
 from synsp.cli import cli
 from synsp.cuts import OnlineCuts, find_cuts, parts
 from synsp.data.corpus import embedded_corpus_path, load_corpus
@@ -233,3 +234,45 @@ def test_the_drop_ins_refine_each_side_of_a_cut_alone_as_synsp_refine():
     two = np.stack([x, x[::-1]], axis=1)
     expected = np.stack([synsp.refine(two[:, p], repair=False) for p in range(2)], axis=1)
     np.testing.assert_allclose(smooth_process(two, "synsp", repair=False), expected, atol=1e-6)
+
+
+def _smpl_joined():
+    """Two corpus clips' SMPL-24 rotations, the second turned round 120 degrees about the vertical (another take):
+    a cut at the join."""
+    clips = [c.rotations.astype(np.float64) for c in load_corpus(embedded_corpus_path(), rotations=True,
+                                                                  phases="first") if len(c.rotations) >= 90]
+    a, b = clips[0][:90], clips[1][:90].copy()
+    turn = Rotation.from_euler("y", 120, degrees=True)
+    b[:, 0] = (turn * Rotation.from_rotvec(b[:, 0])).as_rotvec()
+    return np.concatenate([a, b]), 90
+
+
+def test_rotations_are_cut_where_the_body_jumps():
+    x, at = _smpl_joined()
+    trans = np.concatenate([np.zeros((at, 3)), np.ones((len(x) - at, 3))])
+    out, tr = refine_smpl(x, trans=trans)
+    first, first_tr = refine_smpl(x[:at], trans=trans[:at])
+    np.testing.assert_allclose(out[:at], first, atol=1e-9)
+    np.testing.assert_allclose(tr[:at], first_tr, atol=1e-9)
+    whole, whole_tr = refine_smpl(x, trans=trans, cuts=False)
+    assert np.abs(whole - out).max() > 0.05 and np.abs(whole_tr[at - 3:at + 3] - trans[at - 3:at + 3]).max() > 0.1
+    assert np.abs(tr[at - 3:at + 3] - trans[at - 3:at + 3]).max() < 0.01
+    # a rest pose (all zeros) in front of the take: one frame, left as it is; the take refined alone
+    rest = np.concatenate([np.zeros((1, 24, 3)), x[:at]])
+    out, _ = refine_smpl(rest)
+    assert np.array_equal(out[0], rest[0]) and np.allclose(out[1:], first, atol=1e-9)
+
+
+def test_a_rotation_file_is_cut_and_the_cli_says_where(tmp_path):
+    x, at = _smpl_joined()
+    path = tmp_path / "joined.npz"
+    np.savez(path, poses=x.reshape(len(x), -1), trans=np.zeros((len(x), 3)), mocap_framerate=30.0)
+    pose_file = read_pose_file(path)
+    _, summary = refine_pose_file(pose_file)
+    assert summary["cuts"] == {pose_file.tracks[0].track_id: [at]}
+    _, off = refine_pose_file(pose_file, cuts=False)
+    assert off["cuts"] == {}
+    assert inspect_pose_file(pose_file)["cuts"] == summary["cuts"]
+    res = CliRunner().invoke(cli, ["refine", str(path), "-o", str(tmp_path / "out.npz")])
+    assert res.exit_code == 0, res.output
+    assert f": {at}" in res.output.split("cuts")[1]

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .cuts import find_cuts, parts
+from .cuts import find_cuts, find_rotation_cuts, parts
 from .filters import FILTERS
 from .identity import repair_track_identities
 from .io.tracks import regroup, ungroup
@@ -401,7 +401,7 @@ def _valid_mean(accel, x: np.ndarray, valid: np.ndarray, block: int = 16) -> flo
 
 
 def refine_smpl(poses: Any, trans: Any = None, model: Any = None,
-                fps: float | None = 30, confidence: Any = None) -> tuple[np.ndarray, np.ndarray | None]:
+                fps: float | None = 30, confidence: Any = None, cuts: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """Refine SMPL parameters: ``poses`` ``(T, 72)`` (or any ``(T, 3K)``) or ``(T, 24, 3)``
     axis-angle, and the root translation ``trans`` ``(T, 3)`` or None.
 
@@ -410,7 +410,9 @@ def refine_smpl(poses: Any, trans: Any = None, model: Any = None,
     ``(T, 1, 3)`` array) through the same filter, or :data:`synsp.rotations.DEFAULT_ROTATION_FILTER`
     beside a network (:func:`synsp.rotations.translation_filter`).  Returns ``(poses, trans)`` in the
     input shapes (``trans`` None when None was given).  Errors as
-    :func:`synsp.rotations.refine_rotations` (all-NaN or complex input, a bad ``fps``).
+    :func:`synsp.rotations.refine_rotations` (all-NaN or complex input, a bad ``fps``).  ``cuts``: for 22 or 24
+    joints, where the body's joints (SMPL's forward kinematics) jump at one frame to another shot or person,
+    each side is refined alone (:mod:`synsp.cuts`; a part too short to refine is left as it is).
     """
     p = to_numpy(poses, name="poses")
     fps = check_fps(fps)
@@ -422,15 +424,36 @@ def refine_smpl(poses: Any, trans: Any = None, model: Any = None,
         raise SynspInputError(f"poses has shape {p.shape}; expected (T, 72) (or any (T, 3K)) or (T, 24, 3) "
                               "axis-angle rotations")
     filt = rotation_filter(model, rot.shape[1])
-    out = refine_rotations(rot, filt, fps=fps, confidence=confidence).reshape(p.shape)
-    if trans is None:
+    t3 = None
+    if trans is not None:
+        t = to_numpy(trans, name="trans")
+        if t.shape != (p.shape[0], 3):
+            raise SynspInputError(f"trans has shape {t.shape}; expected {(p.shape[0], 3)} (one root translation "
+                                  "per frame of poses)")
+        t3 = check_poses(t[:, None, :], "trans", dims=(3,), allow_nan=True)
+    spans = [(0, len(rot))]
+    if cuts and rot.dtype.kind == "f" and rot.ndim == 3 and len(rot) > 2:
+        valid = np.isfinite(rot).all(-1)
+        spans = parts(len(rot), find_rotation_cuts(rot, fps, valid), min_frames_of(filt), valid.all(-1))
+    if len(spans) == 1:
+        out = refine_rotations(rot, filt, fps=fps, confidence=confidence).reshape(p.shape)
+    else:  # each side of a cut alone; a part too short to refine (kept only when complete) as it is
+        least = min_frames_of(filt)
+        conf = None if confidence is None else to_numpy(confidence, name="confidence")
+        out = np.array(rot, dtype=np.float64, copy=True)
+        for a, b in spans:
+            if b - a >= least:
+                out[a:b] = refine_rotations(rot[a:b], filt, fps=fps, confidence=None if conf is None else conf[a:b])
+        out = out.reshape(p.shape)
+    if t3 is None:
         return out, None
-    t = to_numpy(trans, name="trans")
-    if t.shape != (p.shape[0], 3):
-        raise SynspInputError(f"trans has shape {t.shape}; expected {(p.shape[0], 3)} (one root translation "
-                              "per frame of poses)")
-    t3 = check_poses(t[:, None, :], "trans", dims=(3,), allow_nan=True)
-    t_out = translation_filter(filt)(t3, fps=fps)
+    if len(spans) == 1:
+        t_out = translation_filter(filt)(t3, fps=fps)
+    else:
+        t_out = np.array(t3, dtype=np.float64, copy=True)
+        for a, b in spans:
+            if b - a >= min_frames_of(filt):
+                t_out[a:b] = translation_filter(filt)(t3[a:b], fps=fps)
     check_refined(t_out, t3, np.ones(t3.shape[:-1], dtype=bool), what="refined translation")
     return out, t_out[:, 0]
 
@@ -496,8 +519,8 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     on: each track part is repaired by :func:`synsp.repair.repair_inversions` before it is refined; the
     output keeps the repaired labels, the track's scores move with them; joint positions only).
     ``cuts``: ``{track id: file frame numbers}`` where a part of a track began after a cut (``cuts``, default
-    on: a jump to another shot, place or person, :func:`synsp.cuts.find_cuts`; each side refined alone; joint
-    positions only).
+    on: a jump to another shot, place or person, :func:`synsp.cuts.find_cuts`; each side refined alone; rotation
+    files: :func:`synsp.cuts.find_rotation_cuts`).
     ``relabelled_frames``: ``{track id: {group: file frame numbers}}``, the same frames where each
     detection is in the file.  ``reassigned``: the detections (person-frames) the repair gave to another
     person than their track's
@@ -518,11 +541,11 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     if pose_file.format == "smpl" or pose_file.units == "axis-angle":
         # joint rotations (SMPL-style body-model files), not positions: the rotation network or a filter on
         # quaternions; same summary keys, accel in degrees / frame^2 (see refine_rotation_file)
-        refined, summary = refine_rotation_file(pose_file, model=model, fps=fps, max_gap=max_gap, progress=progress)
+        refined, summary = refine_rotation_file(pose_file, model=model, fps=fps, max_gap=max_gap, progress=progress,
+                                                cuts=cuts)
         summary.setdefault("relabelled", {})  # rotations are not repaired (the same summary keys as positions)
         summary.setdefault("reassigned", 0)
         summary.setdefault("relabelled_frames", {})
-        summary.setdefault("cuts", {})
         summary["fallback"] = (f"no shipped rotation model for {pose_file.num_joints} joints: refined with the "
                                f"{summary['model']} filter on quaternions"
                                if model is None and summary["model"] in FILTERS else None)
@@ -716,7 +739,7 @@ def refine_tracks(pose_file, refiner, refine_part, accel, fps: float | None, max
 
 
 def refine_rotation_file(pose_file, model: Any = None, fps: float | None = None, max_gap: int | None = None,
-                         progress: bool = False):
+                         progress: bool = False, cuts: bool = True):
     """:func:`refine_pose_file` for a pose file of rotations; returns ``(refined, summary)``.
 
     Every track's keypoints are axis-angle rotations ``(n, J, 3)``, refined by ``model``
@@ -733,7 +756,10 @@ def refine_rotation_file(pose_file, model: Any = None, fps: float | None = None,
     ``accel_after`` are the mean angular acceleration in degrees / frame^2
     (:func:`synsp.metrics.mean_angular_acceleration`), ``filled`` counts missing or low-confidence joints,
     ``unseen`` the joints never valid in a whole part (left as they were).  ``progress``: a
-    progress bar over the network's batches of windows (long recordings).
+    progress bar over the network's batches of windows (long recordings).  ``cuts``: where the body's joints
+    jump at one frame (a rest pose in front of a BVH take, joined recordings; :func:`synsp.cuts.find_cuts` on the
+    joint positions of the rotations: the BVH's own skeleton, or SMPL's for 22 / 24 joints; other files are not
+    cut), each side is refined alone; ``summary['cuts']`` lists them.
     """
     if not pose_file.tracks:
         raise SynspInputError(f"{pose_file.source or 'pose file'}: no person (no valid rotation) in any frame; "
@@ -745,27 +771,43 @@ def refine_rotation_file(pose_file, model: Any = None, fps: float | None = None,
     filt = rotation_filter(model, pose_file.num_joints)
     trans_in = pose_file.meta.get("translation") or {}
     new_trans: dict = {}
+    least = min_frames_of(filt)
+    cut_at: dict = {}  # track id: the file frames where a part began after a cut
 
     def refine_part(kp, conf, valid, at, track, a, b):
         seen = valid.any(axis=0)  # a joint never valid in the part is left as it was
+        spans = [(0, len(kp))]
+        if cuts:
+            spans = parts(len(kp), find_rotation_cuts(kp, fps, valid, pose_file.meta.get("bvh")), least, valid.all(-1))
+        if len(spans) > 1:
+            cut_at.setdefault(track.track_id, []).extend(int(track.frames[a]) + s for s, _ in spans[1:])
         ref = kp.copy()
-        if isinstance(filt, RotationNetwork):  # the network needs every joint; unseen ones are masked
-            ref[:, seen] = filt(kp, fps=fps, confidence=conf, progress=progress)[:, seen]
-        else:
-            ref[:, seen] = refine_rotations(kp[:, seen], filt, fps=fps,
-                                            confidence=None if conf is None else conf[:, seen])
+        for s, e in spans:
+            if e - s < least:
+                continue  # a part too short to refine (parts keeps one only when complete): left as it is
+            piece, pc = kp[s:e], None if conf is None else conf[s:e]
+            if isinstance(filt, RotationNetwork):  # the network needs every joint; unseen ones are masked
+                ref[s:e, seen] = filt(piece, fps=fps, confidence=pc, progress=progress)[:, seen]
+            else:
+                here = seen & valid[s:e].any(axis=0)
+                ref[s:e, here] = refine_rotations(piece[:, here], filt, fps=fps,
+                                                  confidence=None if pc is None else pc[:, here])
         tr = trans_in.get(track.track_id)
         if tr is not None:
             tr_out = new_trans.setdefault(track.track_id, np.array(tr, dtype=np.float64, copy=True))
             if np.isfinite(tr_out[a:b]).all(-1).any():
                 t3 = np.full((len(kp), 1, 3), np.nan)
                 t3[at, 0] = tr_out[a:b]
-                tr_out[a:b] = translation_filter(filt)(t3, fps=fps)[at, 0]
+                for s, e in spans:
+                    if e - s >= least and np.isfinite(t3[s:e]).all(-1).any():
+                        t3[s:e] = translation_filter(filt)(t3[s:e], fps=fps)
+                tr_out[a:b] = t3[at, 0]
         filled = ~valid
         filled[:, ~seen] = False
         return ref, filled, int((~seen).sum())
 
     refined, summary = refine_tracks(pose_file, filt, refine_part, angular_acceleration, fps, max_gap)
+    summary["cuts"] = cut_at
     if trans_in:
         meta = dict(pose_file.meta)
         meta["translation"] = {**trans_in, **new_trans}

@@ -420,8 +420,8 @@ def _describe(name: str, found: dict) -> None:
                    "(joint positions; see synsp.repair)")
 @click.option("--cuts/--no-cuts", default=True, show_default=True,
               help="where a person's joints jump at one frame to another shot, place or person (an edited video, "
-                   "joined recordings), refine each side alone instead of smoothing over the jump (joint positions; "
-                   "see synsp.cuts)")
+                   "joined recordings, a rest pose in front of a mocap take), refine each side alone instead of "
+                   "smoothing over the jump (see synsp.cuts)")
 def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: float | None, skeleton: str | None,
            key: str | None, max_gap: int | None, views: bool, cameras_path: str | None, trust_pickle: bool,
            assign_ids: str, workers: int | None, threads: int | None, repair: bool, cuts: bool) -> None:

@@ -22,7 +22,7 @@ import numpy as np
 
 from .api import file_fps, repair_pose_file, repair_skeleton
 from .batch import method_for
-from .cuts import find_cuts
+from .cuts import find_cuts, find_rotation_cuts
 from .filters import get_filter
 from .filters.base import WHOLE_SEQUENCE
 from .io.tracks import FORMATS
@@ -78,7 +78,7 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     ``reassigned`` (person-frames its identity repair would give to another track): :func:`synsp.api.repair_pose_file`;
     ``twisted``: in 3D, the detections whose shoulders face against the hips (:func:`synsp.repair.twisted_frames`;
     None in 2D or without named shoulders and hips); ``cuts``: ``{track id: file frames}`` where refining would
-    cut the track (:func:`synsp.cuts.find_cuts`; joint positions only).
+    cut the track (:func:`synsp.cuts.find_cuts`; rotations: :func:`synsp.cuts.find_rotation_cuts`).
     """
     rate = file_fps(pose_file, fps)
     method, fallback = method_for(pose_file, model)
@@ -100,6 +100,9 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
                 conf = None  # MediaPipe's visibility: refined where low, not filled (as refine_pose_file)
             if rotations:
                 lost, here, level = np.isnan(kp).any(-1).sum(0), ~np.isnan(kp).any(-1).all(0), None
+                found = find_rotation_cuts(kp, used_fps, None, pose_file.meta.get("bvh"))
+                if len(found):
+                    cuts.setdefault(t.track_id, []).extend(int(t.frames[a]) + int(c) for c in found)
             else:
                 lost, here, level = _part_stats(kp, conf, min_conf, used_fps)
                 valid = None if conf is None else ~missing_from_confidence(conf, kp.shape, min_conf)
