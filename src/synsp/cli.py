@@ -557,7 +557,9 @@ def _echo_relabelled(summary: dict) -> None:
                    "own person (each detection keeps its place and track id)")
     if summary.get("cuts"):
         click.echo("cuts (a jump to another shot, place or person; each side refined alone) at frames: " + "; ".join(
-            f"track {k}: " + ", ".join(str(f) for f in frames) for k, frames in summary["cuts"].items()))
+            f"track {k}: " + ", ".join(str(f) for f in frames[:10]) + (f" and {len(frames) - 10} more"
+                                                                        if len(frames) > 10 else "")
+            for k, frames in summary["cuts"].items()))
     if summary.get("relabelled"):
         click.echo("left/right labels exchanged back before refining (frames): " + "; ".join(
             f"track {k}: " + ", ".join(f"{g} {n}" for g, n in groups.items())

@@ -57,6 +57,8 @@ CUT_RATIO = 4.0
 CUT_NEIGHBOURHOOD_S = 0.15
 #: the share of the joints valid in both frames of a step for it to be judged
 CUT_SEEN = 0.8
+#: frames of joint rotations put through forward kinematics at a time (:func:`find_rotation_cuts`)
+FK_CHUNK = 4096
 
 
 def find_cuts(poses: Any, fps: float | None = None, valid: Any = None, flip: Any = None) -> np.ndarray:
@@ -110,18 +112,22 @@ def find_rotation_cuts(rotations: Any, fps: float | None = None, valid: Any = No
         raise SynspInputError(f"rotations has shape {r.shape}; expected (T, J, 3) axis-angles")
     ok = _valid(r, valid)
     T, J = r.shape[:2]
-    rot = np.where(ok[..., None], r, 0.0)
     whole = ok.all(-1)[:, None]  # (T, 1): every rotation of the frame valid
-    if layout is not None and len(layout.rotating) == J:
-        mats = np.tile(np.eye(3), (T, len(layout.names), 1, 1))
-        mats[:, np.asarray(layout.rotating)] = axis_angle_to_matrix(rot)
-        pos, _ = forward_kinematics(mats, np.asarray(layout.offsets, dtype=np.float64), np.asarray(layout.parents),
-                                    np.zeros((T, 3)))
-        return find_cuts(pos, fps, np.repeat(whole, pos.shape[1], axis=1))
-    if J in (22, 24):  # SMPL's body (SMPL-X / SMPL-H: its first 22 joints)
-        pos = smpl24_joints(np.concatenate([rot, np.zeros((T, 24 - J, 3))], axis=1))
-        return find_cuts(pos, fps, np.repeat(whole, 24, axis=1), get_skeleton("smpl24").flip_permutation)
-    return np.zeros(0, dtype=np.int64)
+    bvh = layout is not None and len(layout.rotating) == J
+    if not bvh and J not in (22, 24):
+        return np.zeros(0, dtype=np.int64)
+    pos = np.empty((T, len(layout.names) if bvh else 24, 3))
+    for a in range(0, T, FK_CHUNK):  # a few thousand frames at a time: an hour of a body in bounded memory
+        rot = np.where(ok[a:a + FK_CHUNK, :, None], r[a:a + FK_CHUNK], 0.0)
+        if bvh:
+            mats = np.tile(np.eye(3), (len(rot), len(layout.names), 1, 1))
+            mats[:, np.asarray(layout.rotating)] = axis_angle_to_matrix(rot)
+            pos[a:a + FK_CHUNK], _ = forward_kinematics(mats, np.asarray(layout.offsets, dtype=np.float64),
+                                                        np.asarray(layout.parents), np.zeros((len(rot), 3)))
+        else:  # SMPL's body (SMPL-X / SMPL-H: its first 22 joints)
+            pos[a:a + FK_CHUNK] = smpl24_joints(np.concatenate([rot, np.zeros((len(rot), 24 - J, 3))], axis=1))
+    flip = None if bvh else get_skeleton("smpl24").flip_permutation
+    return find_cuts(pos, fps, np.repeat(whole, pos.shape[1], axis=1), flip)
 
 
 def _valid(x: np.ndarray, valid: Any) -> np.ndarray:
