@@ -154,6 +154,12 @@ def test_pose_file_summary_names_the_cut_frames_and_cli(tmp_path):
     err = lambda y: np.linalg.norm(y[near] - x[near], axis=-1).mean()  # noqa: E731
     assert err(on) < 0.2 * err(off)
     json.dumps(summary["cuts"])  # plain ints: a summary can be written as JSON
+    np.save(tmp_path / "plain.npy", a[:100, None].astype(np.float32))  # several files: the table counts cuts
+    res = runner.invoke(cli, ["refine", str(path), str(tmp_path / "plain.npy"), "-o", str(tmp_path / "many"),
+                              "--model", "kalman-rts", "--fps", "30", "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    lines = {line.split("|")[1].strip(): line for line in res.output.splitlines() if line.startswith("| ")}
+    assert "1 cut(s)" in lines[str(path)] and "cut" not in lines[str(tmp_path / "plain.npy")]
     # synsp inspect says where refining would cut, before any refining
     info = inspect_pose_file(pose_file, model="kalman-rts", fps=30.0)
     assert info["cuts"] == {pose_file.tracks[0].track_id: [at]}

@@ -345,6 +345,7 @@ def refine_file(job: Job | dict) -> dict:
         result.update(ok=True, units=units, **{k: summary.get(k) for k in (
             "frames", "persons", "filled", "model", "accel_before", "accel_after", "unrefined_tracks", "fallback")})
         result["unrefined_tracks"] = [str(t) for t in result["unrefined_tracks"] or []]
+        result["cuts"] = {str(t): [int(f) for f in frames] for t, frames in (summary.get("cuts") or {}).items()}
     result["seconds"] = time.perf_counter() - start
     return result
 
@@ -420,6 +421,9 @@ def summary_table(results: Sequence[dict]) -> str:
             what = "ok" + (f", {len(r['unrefined_tracks'])} track(s) too short" if r.get("unrefined_tracks") else "")
             if r.get("fallback"):
                 what += ", no shipped model: filter"
+            cuts = sum(len(v) for v in (r.get("cuts") or {}).values())
+            if cuts:
+                what += f", {cuts} cut(s)"
             accel = f"{r['accel_before']:.4g} -> {r['accel_after']:.4g} {r['units']}"
             rows.append(f"| {r['input']} | {what} | {r['frames']} | {r['persons']} | {r['model']} | {accel} | "
                         f"{_number(r['seconds'], '.1f')} |")
