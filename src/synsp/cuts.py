@@ -36,6 +36,7 @@ turns at once (docs/results.md, *Cuts*).
 
 from __future__ import annotations
 
+import warnings
 from collections import deque
 from typing import Any
 
@@ -57,8 +58,8 @@ CUT_RATIO = 4.0
 CUT_NEIGHBOURHOOD_S = 0.15
 #: the share of the joints valid in both frames of a step for it to be judged
 CUT_SEEN = 0.8
-#: frames of joint rotations put through forward kinematics at a time (:func:`find_rotation_cuts`)
-FK_CHUNK = 4096
+#: frames handled at a time (an hour of a whole body in bounded memory)
+CHUNK = 4096
 
 
 def find_cuts(poses: Any, fps: float | None = None, valid: Any = None, flip: Any = None) -> np.ndarray:
@@ -77,24 +78,34 @@ def find_cuts(poses: Any, fps: float | None = None, valid: Any = None, flip: Any
     if steps is None:
         return np.zeros(0, dtype=np.int64)
     prev, nxt, judged = steps
-    lo = np.where(ok[..., None], x, np.inf).min(1)
-    hi = np.where(ok[..., None], x, -np.inf).max(1)
-    size = (hi - lo).max(-1)  # (T,) the larger side of the joint box
-    scale = np.maximum(np.maximum(size[prev], size[nxt]), np.finfo(np.float64).tiny)
+    size = np.empty(len(x))  # the larger side of each frame's joint box, a few thousand frames at a time
+    for a in range(0, len(x), CHUNK):
+        box = np.where(ok[a:a + CHUNK, :, None], x[a:a + CHUNK], np.nan)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a frame with no valid joint: NaN, never judged
+            size[a:a + CHUNK] = (np.nanmax(box, axis=1) - np.nanmin(box, axis=1)).max(-1)
+    scale = np.maximum(np.nan_to_num(np.maximum(size[prev], size[nxt])), np.finfo(np.float64).tiny)
 
-    def mean_step(a: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        d = np.linalg.norm(np.where(mask[..., None], a - x[prev], 0.0), axis=-1)
-        return d.sum(1) / np.maximum(mask.sum(1), 1) / scale
+    def mean_step(k: np.ndarray, order: Any = slice(None)) -> np.ndarray:
+        """The mean step of the joints valid in both frames of steps ``k``, ``order``: the later frame's joints
+        relabelled (``flip``), as a share of the person's size."""
+        out = np.empty(len(k))
+        for a in range(0, len(k), CHUNK):
+            i, j = prev[k[a:a + CHUNK]], nxt[k[a:a + CHUNK]]
+            mask = ok[i] & ok[j][:, order]
+            d = np.linalg.norm(np.where(mask[..., None], x[j][:, order] - x[i], 0.0), axis=-1)
+            out[a:a + CHUNK] = d.sum(1) / np.maximum(mask.sum(1), 1)
+        return out / scale[k]
 
-    jump = mean_step(x[nxt], ok[prev] & ok[nxt])  # (S,) share of the size
+    every = np.arange(len(prev))
+    jump = mean_step(every)  # (S,) share of the size
     cut = _cut_steps(jump, prev, nxt, judged, fps, CUT_JUMP)
     if flip is not None and cut.any():
         flip = np.asarray(flip, dtype=np.int64)
         if flip.shape != (x.shape[1],):
             raise SynspInputError(f"flip has {flip.size} entries for {x.shape[1]} joints")
         idx = np.flatnonzero(cut)
-        mirrored = mean_step(x[nxt][:, flip], ok[prev] & ok[nxt][:, flip])[idx]
-        cut[idx[mirrored <= 0.5 * jump[idx]]] = False
+        cut[idx[mean_step(idx, flip) <= 0.5 * jump[idx]]] = False
     k = np.flatnonzero(cut)
     return nxt[k].astype(np.int64)  # the first frame seen after the jump
 
@@ -117,15 +128,15 @@ def find_rotation_cuts(rotations: Any, fps: float | None = None, valid: Any = No
     if not bvh and J not in (22, 24):
         return np.zeros(0, dtype=np.int64)
     pos = np.empty((T, len(layout.names) if bvh else 24, 3))
-    for a in range(0, T, FK_CHUNK):  # a few thousand frames at a time: an hour of a body in bounded memory
-        rot = np.where(ok[a:a + FK_CHUNK, :, None], r[a:a + FK_CHUNK], 0.0)
+    for a in range(0, T, CHUNK):  # a few thousand frames at a time: an hour of a body in bounded memory
+        rot = np.where(ok[a:a + CHUNK, :, None], r[a:a + CHUNK], 0.0)
         if bvh:
             mats = np.tile(np.eye(3), (len(rot), len(layout.names), 1, 1))
             mats[:, np.asarray(layout.rotating)] = axis_angle_to_matrix(rot)
-            pos[a:a + FK_CHUNK], _ = forward_kinematics(mats, np.asarray(layout.offsets, dtype=np.float64),
+            pos[a:a + CHUNK], _ = forward_kinematics(mats, np.asarray(layout.offsets, dtype=np.float64),
                                                         np.asarray(layout.parents), np.zeros((len(rot), 3)))
         else:  # SMPL's body (SMPL-X / SMPL-H: its first 22 joints)
-            pos[a:a + FK_CHUNK] = smpl24_joints(np.concatenate([rot, np.zeros((len(rot), 24 - J, 3))], axis=1))
+            pos[a:a + CHUNK] = smpl24_joints(np.concatenate([rot, np.zeros((len(rot), 24 - J, 3))], axis=1))
     flip = None if bvh else get_skeleton("smpl24").flip_permutation
     return find_cuts(pos, fps, np.repeat(whole, pos.shape[1], axis=1), flip)
 
