@@ -330,10 +330,12 @@ def _run(refiner: Refiner, x: np.ndarray, fps: float | None, confidence: Any, pr
     spans: list = []  # per person (or the one timeline): the parts between cuts
     valid = np.isfinite(x).all(-1)
     if cuts and confidence is not None:
-        conf = to_numpy(confidence, name="confidence")  # a complex, ragged or string array: named here
+        conf = (confidence if isinstance(confidence, np.ndarray) and confidence.dtype.kind == "f"
+                else to_numpy(confidence, name="confidence"))  # a complex, ragged or string array: named here
         cuts = conf.shape == valid.shape  # else the refiner names the mistake
         if cuts:
-            valid &= np.nan_to_num(conf, nan=0.0) >= refiner.min_confidence
+            with np.errstate(invalid="ignore"):
+                valid &= conf >= refiner.min_confidence  # NaN: not valid (no float copy of an hour of scores)
     if cuts:
         least = min_frames_of(refiner)
         if x.ndim == 3:
