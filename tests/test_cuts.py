@@ -72,6 +72,8 @@ def test_outliers_inversions_and_gaps_are_not_cuts_and_a_cut_in_a_gap_is_found()
     assert find_cuts(np.concatenate([holes[:80], holes[80:] + 2.0]), 30.0).size == 0
     with pytest.raises(SynspInputError, match="shape"):
         find_cuts(g[0])
+    with pytest.raises(SynspInputError, match="cuts is 'no'; expected True or False"):
+        synsp.refine(g, model="kalman-rts", cuts="no")
     with pytest.raises(SynspInputError, match="flip"):
         find_cuts(_joined(g[:80], g[80:])[0], 30.0, flip=[0, 1])
 

@@ -236,6 +236,7 @@ def refine(
     """
     x = check_poses(poses, "poses", ndims=(3, 4), allow_nan=True)
     fps = check_fps(fps)
+    cuts = _flag(cuts, "cuts")
     check_skeleton_fits(skeleton, x.shape[-2])
     if views and x.ndim != 4:
         raise SynspInputError(f"views=True needs (T, P, J, D) poses with P views; got shape {x.shape}")
@@ -266,6 +267,13 @@ def refine(
     check_refined(out, x, np.isfinite(x).all(-1) | filled)
     out = out.astype(_float_dtype(poses), copy=False)  # float32 in, float32 out
     return (out, filled) if return_filled else out
+
+
+def _flag(value: Any, name: str) -> bool:
+    """``value`` as a bool when it is one (numpy's too), else :class:`SynspInputError` naming ``name``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise SynspInputError(f"{name} is {value!r}; expected True or False")
+    return bool(value)
 
 
 def check_scores(scores: Any, shape: tuple, name: str) -> np.ndarray:
@@ -418,6 +426,7 @@ def refine_smpl(poses: Any, trans: Any = None, model: Any = None,
     """
     p = to_numpy(poses, name="poses")
     fps = check_fps(fps)
+    cuts = _flag(cuts, "cuts")
     if p.ndim == 2 and p.shape[1] % 3 == 0 and p.shape[1] > 0:
         rot = p.reshape(p.shape[0], -1, 3)
     elif p.ndim == 3 and p.shape[2] == 3:
@@ -540,6 +549,7 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     """
     fps = file_fps(pose_file, fps)
     max_gap = check_max_gap(max_gap)
+    cuts = _flag(cuts, "cuts")
     if pose_file.format == "smpl" or pose_file.units == "axis-angle":
         # joint rotations (SMPL-style body-model files), not positions: the rotation network or a filter on
         # quaternions; same summary keys, accel in degrees / frame^2 (see refine_rotation_file)
