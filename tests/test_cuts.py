@@ -284,3 +284,25 @@ def test_a_rotation_file_is_cut_and_the_cli_says_where(tmp_path):
     res = CliRunner().invoke(cli, ["refine", str(path), "-o", str(tmp_path / "out.npz")])
     assert res.exit_code == 0, res.output
     assert f": {at}" in res.output.split("cuts")[1]
+
+
+def test_a_whole_body_is_judged_on_its_body_joints():
+    # COCO-WholeBody: 23 body points, then face and hands, which here score below the threshold in every frame
+    a, b = _clips(2)
+    body = lambda g: np.concatenate([g[:, :17], g[:, [3, 3, 3, 6, 6, 6]]], axis=1)  # noqa: E731  (feet: ankles)
+    x = np.concatenate([body(a[:100]), body(b[:100]) + (1.0, 0.0, 0.5)])
+    rest = np.repeat(x[:, :1], 110, axis=1) + np.random.default_rng(0).normal(0, 0.01, (len(x), 110, 3))
+    x = np.concatenate([x, rest], axis=1)  # (200, 133, 3)
+    conf = np.ones(x.shape[:2])
+    conf[:, 23:] = 0.1
+    sk = get_skeleton("coco133")
+    assert find_cuts(x, 30.0, conf >= 0.3).size == 0  # 23 of 133 points: no frame counts
+    assert find_cuts(x, 30.0, conf >= 0.3, skeleton=sk).tolist() == [100]
+    near = (slice(95, 105), slice(0, 23))
+    err = lambda y: float(np.linalg.norm(y[near] - x[near], axis=-1).mean())  # noqa: E731
+    on, off = (synsp.refine(x, model="kalman-rts", fps=30.0, skeleton="coco133", confidence=conf, cuts=c)
+               for c in (True, False))
+    assert err(on) < 0.2 * err(off)
+    online = OnlineCuts(133, 30.0, skeleton=sk)
+    decided = [d for t in range(len(x)) for d in online.push(x[t], conf[t] >= 0.3, t)] + online.finish()
+    assert [t for t, cut in decided if cut] == [100]

@@ -262,8 +262,7 @@ def refine(
             x, weights, _ = agree_view_poses(x, sk, weights)
         confidence = confidence if visibility is not None else weights
     sk = repair_skeleton(x.shape[-2], x.shape[-1], skeleton, refiner) if cuts else None
-    out, filled, _ = _run(refiner, x, fps, confidence, progress, cuts, None if sk is None else sk.flip_permutation,
-                          views)
+    out, filled, _ = _run(refiner, x, fps, confidence, progress, cuts, sk, views)
     check_refined(out, x, np.isfinite(x).all(-1) | filled)
     out = out.astype(_float_dtype(poses), copy=False)  # float32 in, float32 out
     return (out, filled) if return_filled else out
@@ -329,12 +328,12 @@ def _float_dtype(poses: Any) -> np.dtype:
     return dt if np.issubdtype(dt, np.floating) else np.dtype(np.float64)
 
 
-def _run(refiner: Refiner, x: np.ndarray, fps: float | None, confidence: Any, progress: bool,
-         cuts: bool = True, flip: Any = None, views: bool = False) -> tuple[np.ndarray, np.ndarray, list]:
+def _run(refiner: Refiner, x: np.ndarray, fps: float | None, confidence: Any, progress: bool, cuts: bool = True,
+         skeleton: Skeleton | None = None, views: bool = False) -> tuple[np.ndarray, np.ndarray, list]:
     """Any refiner on ``x``: the refined poses, the mask of joints it filled (NaN or low confidence) and the
     frames where a part after a cut begins (:mod:`synsp.cuts`; with ``cuts``, each part is refined alone: every
-    person of ``(T, P, J, D)`` at their own cuts, ``views`` at the cuts of any view).  ``flip``: the skeleton's
-    left/right permutation, so that an inversion is not taken for a cut."""
+    person of ``(T, P, J, D)`` at their own cuts, ``views`` at the cuts of any view).  ``skeleton``: the poses'
+    (its left/right pairs, so that an inversion is not taken for a cut; a whole body's body joints judge)."""
     spans: list = []  # per person (or the one timeline): the parts between cuts
     valid = np.isfinite(x).all(-1)
     if cuts and confidence is not None:
@@ -347,13 +346,13 @@ def _run(refiner: Refiner, x: np.ndarray, fps: float | None, confidence: Any, pr
     if cuts:
         least = min_frames_of(refiner)
         if x.ndim == 3:
-            spans = [parts(len(x), find_cuts(x, fps, valid, flip), least, valid.all(-1))]
+            spans = [parts(len(x), find_cuts(x, fps, valid, skeleton=skeleton), least, valid.all(-1))]
         elif views:  # one timeline, cut where any view jumps
-            found = np.concatenate([find_cuts(x[:, p], fps, valid[:, p], flip) for p in range(x.shape[1])])
+            found = np.concatenate([find_cuts(x[:, p], fps, valid[:, p], skeleton=skeleton) for p in range(x.shape[1])])
             spans = [parts(len(x), found, least, valid.all((-2, -1)))]
         else:
-            spans = [parts(len(x), find_cuts(x[:, p], fps, valid[:, p], flip), least, valid[:, p].all(-1))
-                     for p in range(x.shape[1])]
+            spans = [parts(len(x), find_cuts(x[:, p], fps, valid[:, p], skeleton=skeleton), least,
+                           valid[:, p].all(-1)) for p in range(x.shape[1])]
     if all(len(s) == 1 for s in spans):
         return (*refiner(x, fps=fps, confidence=confidence, progress=progress, return_filled=True), [])
     if x.ndim == 3 or views:
@@ -601,10 +600,8 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
             owner, reassigned = ident.owner, ident.reassigned
             pose_file = regroup(pose_file, owner)
     sk = repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner) if repair else None
-    flip = None
-    if cuts:
-        cut_sk = sk if repair else repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner)
-        flip = None if cut_sk is None else cut_sk.flip_permutation
+    cut_sk = sk if repair or not cuts else repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton,
+                                                           refiner)
     flips = []  # (track, a, b, flipped on the detected frames) of the parts the repair relabelled
     cut_at: dict = {}  # track id: the file frames where a part began after a cut
 
@@ -620,7 +617,7 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
             conf = None  # MediaPipe's visibility: an occluded landmark's predicted position is refined, not filled
         raw = kp
         kp, conf, keep_raw = _stand_in_for_unseen_joints(kp, conf, valid, at, pose_file.skeleton)
-        ref, filled, found = _run(refiner, kp, fps, conf, progress, cuts, flip)
+        ref, filled, found = _run(refiner, kp, fps, conf, progress, cuts, cut_sk)
         if found:
             cut_at.setdefault(track.track_id, []).extend(int(track.frames[a]) + c for c in found)
         ref[:, keep_raw] = raw[:, keep_raw]  # never seen: left as the detector wrote them

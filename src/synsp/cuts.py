@@ -21,7 +21,8 @@ The thresholds were chosen on the corpus's training split (``CUT_JUMP`` among 0.
 3, 4 and 6): no cut on its clips, clean at 1x-4x speed or under any error family or preset, in 3D and 2D,
 while 76 % (3D) / 89 % (2D) of cuts to another pose in the same place are found (all cuts to another place).
 
-Only frames where at least :data:`CUT_SEEN` of the joints are valid count, and only where they and their
+Only frames where at least :data:`CUT_SEEN` of the joints are valid count (of a whole body, its body joints:
+:func:`judged_joints`), and only where they and their
 neighbours are: a stretch of frames with a few joints (an estimator losing the body) is no evidence of a cut.
 A step over frames where the person was not detected at all is the jump between the frames around them (the
 ratio uses it per frame), and the part after the cut begins with the first frame seen after the jump (the
@@ -44,11 +45,11 @@ import numpy as np
 
 from .geometry import axis_angle_to_matrix
 from .kinematics import forward_kinematics
-from .skeletons import get_skeleton, smpl24_joints
+from .skeletons import BODY_JOINTS, get_skeleton, smpl24_joints
 from .validation import SynspInputError
 
 __all__ = ["CUT_JUMP", "CUT_RATIO", "CUT_NEIGHBOURHOOD_S", "CUT_SEEN", "OnlineCuts", "find_cuts", "find_rotation_cuts",
-           "parts"]
+           "judged_joints", "parts"]
 
 #: the mean joint step, as a share of the person's size, from which one frame's step can be a cut
 CUT_JUMP = 0.12
@@ -62,18 +63,40 @@ CUT_SEEN = 0.8
 CHUNK = 4096
 
 
-def find_cuts(poses: Any, fps: float | None = None, valid: Any = None, flip: Any = None) -> np.ndarray:
+def judged_joints(skeleton: Any, num_joints: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """``(joints, flip)``: the joints of a pose of ``skeleton`` (a :class:`synsp.skeletons.Skeleton` or None) that
+    a cut is judged on, and their left/right permutation.  A whole body's body joints
+    (:data:`synsp.skeletons.BODY_JOINTS`: its hands and face, often below the score threshold, would keep most
+    frames from counting); every joint otherwise (``joints`` None).  ``(None, None)`` when ``skeleton`` is None or
+    not of ``num_joints`` joints."""
+    if skeleton is None or skeleton.num_joints != num_joints:
+        return None, None
+    flip = np.asarray(skeleton.flip_permutation, dtype=np.int64)
+    body = BODY_JOINTS.get(skeleton.name)
+    if body is None:
+        return None, flip
+    body = np.asarray(body, dtype=np.int64)
+    return body, flip[body]
+
+
+def find_cuts(poses: Any, fps: float | None = None, valid: Any = None, flip: Any = None,
+              skeleton: Any = None) -> np.ndarray:
     """The frames where a new part of ``poses`` ``(T, J, D)`` begins after a cut (see the module docstring),
     sorted, each in ``1..T-1``; an empty array when there is none.
 
     ``fps``: the frame rate (None: 30); ``valid`` ``(T, J)``: the joints to use (default: the finite ones);
     ``flip``: the skeleton's left/right permutation of the joints (``Skeleton.flip_permutation``), so that an
-    inversion is not taken for a cut.
+    inversion is not taken for a cut; or ``skeleton`` (a :class:`synsp.skeletons.Skeleton` of J joints) for both
+    the permutation and the joints to judge (:func:`judged_joints`).
     """
     x = np.asarray(poses, dtype=np.float64)
     if x.ndim != 3:
         raise SynspInputError(f"poses has shape {x.shape}; expected (T, J, D)")
     ok = _valid(x, valid)
+    if skeleton is not None:
+        joints, flip = judged_joints(skeleton, x.shape[1])
+        if joints is not None:
+            x, ok = x[:, joints], ok[:, joints]
     steps = _steps(ok)
     if steps is None:
         return np.zeros(0, dtype=np.int64)
@@ -210,8 +233,9 @@ class OnlineCuts:
     only there, frames come back up to ``w`` frames later than the others.
     """
 
-    def __init__(self, joints: int, fps: float | None = None, flip: Any = None):
-        self.need = max(2, CUT_SEEN * int(joints))
+    def __init__(self, joints: int, fps: float | None = None, flip: Any = None, skeleton: Any = None):
+        self.joints, flip = judged_joints(skeleton, joints) if skeleton is not None else (None, flip)
+        self.need = max(2, CUT_SEEN * (int(joints) if self.joints is None else len(self.joints)))
         self.w = max(3, int(round(CUT_NEIGHBOURHOOD_S * (30.0 if fps is None else float(fps)))))
         self.flip = None if flip is None else np.asarray(flip, dtype=np.int64)
         self.frame = -1  # the frames pushed so far, less one
@@ -224,6 +248,8 @@ class OnlineCuts:
         """One frame ``x`` ``(J, D)`` (None: absent) with its valid joints ``ok`` ``(J,)``; returns ``[(payload,
         cut before it), ...]`` of the frames decided, oldest first (``payload``: whatever the caller keeps)."""
         self.frame += 1
+        if x is not None and self.joints is not None:  # a whole body: its body joints
+            x, ok = np.asarray(x)[self.joints], np.asarray(ok)[self.joints]
         ok = np.zeros(0, dtype=bool) if x is None else np.asarray(ok, dtype=bool) & np.isfinite(x).all(-1)
         if ok.sum() < self.need:  # not a frame to judge a step by
             self.partial |= bool(ok.any())

@@ -89,7 +89,6 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     gap = pose_file.max_gap(used_fps, max_gap)
     min_conf = float(getattr(refiner, "min_confidence", 0.3) or 0.0)
     sk = None if rotations else repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner)
-    flip = None if sk is None else sk.flip_permutation
     tracks, cuts = [], {}
     for t in pose_file.tracks:
         parts = t.split(gap)
@@ -106,7 +105,7 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
             else:
                 lost, here, level = _part_stats(kp, conf, min_conf, used_fps)
                 valid = None if conf is None else ~missing_from_confidence(conf, kp.shape, min_conf)
-                found = find_cuts(kp, used_fps, valid, flip)  # as refine finds them (there after the repair)
+                found = find_cuts(kp, used_fps, valid, skeleton=sk)  # as refine finds them (there after the repair)
                 if len(found):
                     cuts.setdefault(t.track_id, []).extend(int(t.frames[a]) + int(c) for c in found)
             frames, absent, seen = frames + len(kp), absent + lost, seen | here

@@ -523,9 +523,7 @@ class Stream:
         if not self.cuts:
             return frames
         if track.cuts is None:
-            sk = self._cut_skeleton
-            flip = sk.flip_permutation if sk is not None and sk.num_joints == track.shape[0] else None
-            track.cuts = OnlineCuts(track.shape[0], self.fps, flip)
+            track.cuts = OnlineCuts(track.shape[0], self.fps, skeleton=self._cut_skeleton)
         out: list = []
         decided = [d for f in frames for d in track.cuts.push(f[0], None if f[0] is None else ~f[1], f)]
         for payload, cut in decided + (track.cuts.finish() if end else []):
