@@ -235,9 +235,14 @@ def test_the_drop_ins_refine_each_side_of_a_cut_alone_as_synsp_refine():
     near = slice(at - 10, at + 10)
     err = lambda y: float(np.linalg.norm(y[near] - x[near], axis=-1).mean())  # noqa: E731
     assert err(synsp.refine(x, cuts=False)) > 0.03
-    # MMPose's Smoother with synsp's default, offline: the jump is not spread either
-    offline = Smoother("synsp").smooth([[{"keypoints": x[t], "track_id": 0}] for t in range(len(x))])
-    assert err(np.stack([f[0]["keypoints"] for f in offline])) < 0.01
+    # MMPose's Smoother with synsp's methods, offline, 3D keypoints: as synsp.refine on the track (repair off)
+    for method in ("synsp", "kalman-rts"):
+        smoother = Smoother(method, keypoint_dim=3, frame_rate=30.0)
+        offline = np.stack([f[0]["keypoints"] for f in smoother.smooth([[{"keypoints": x[t], "track_id": 0}]
+                                                                        for t in range(len(x))])])
+        assert not smoother.relabelled and err(offline) < 0.01
+        want = synsp.refine(x, model=None if method == "synsp" else method, fps=30.0, repair=False)
+        np.testing.assert_allclose(offline, want, atol=1e-9)
     # MMHuman3D's smooth_process('synsp'), each person alone
     two = np.stack([x, x[::-1]], axis=1)
     expected = np.stack([synsp.refine(two[:, p], repair=False) for p in range(2)], axis=1)
