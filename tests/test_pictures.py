@@ -345,3 +345,35 @@ def test_cli_plot_names_the_files_units_and_puts_image_y_up(tmp_path, monkeypatc
     np.save(tmp_path / "refined.npy", refined)
     assert main(["plot", str(tmp_path / "raw.npy"), str(tmp_path / "refined.npy"), "-o", str(tmp_path / "q.png")]) == 0
     assert seen["image_y"] is False  # 3D
+
+
+def _cut_lines(fig):
+    """Per panel: the x of every cut line, by gid."""
+    return [{line.get_gid(): line.get_xdata()[0] for line in ax.lines if (line.get_gid() or "").startswith("cut ")}
+            for ax in fig.axes]
+
+
+def test_cuts_are_dotted_in_every_panel_and_named_by_the_cli(tmp_path, capsys, monkeypatch):
+    raw, refined = walk(T=30, persons=2)
+    fig = pictures._refinement_figure(raw, refined, None, [0], 10.0, None, None, "px", False, False, None,
+                                      {1: [12]})
+    assert all(lines == {"cut 1 12": pytest.approx(1.15)} for lines in _cut_lines(fig))  # half a frame before
+    assert "cut" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    with pytest.raises(SynspInputError, match="frame 30"):
+        pictures._refinement_figure(raw, refined, None, [0], None, None, None, "px", False, False, None, {0: [30]})
+    with pytest.raises(SynspInputError, match="person 2"):
+        pictures._refinement_figure(raw, refined, None, [0], None, None, None, "px", False, False, None, {2: [3]})
+    # the CLI marks where synsp refine cuts: two clips joined, the second elsewhere
+    from synsp.data.positions import split_positions
+
+    clips = [g for g, _ in split_positions("h36m17", "test", "3d") if len(g) >= 100]
+    x = np.concatenate([clips[0][:100], clips[1][:100] + (1.0, 0.0, 0.5)])
+    np.save(tmp_path / "raw.npy", x)
+    np.save(tmp_path / "refined.npy", x)
+    figures = []
+    draw = pictures._refinement_figure
+    monkeypatch.setattr(pictures, "_refinement_figure", lambda *a: figures.append(draw(*a)) or figures[-1])
+    assert main(["plot", str(tmp_path / "raw.npy"), str(tmp_path / "refined.npy"), "--joints", "0",
+                 "-o", str(tmp_path / "p.png")]) == 0
+    assert "dotted: 1 cut(s)" in capsys.readouterr().out
+    assert all(lines.keys() == {"cut 0 100"} for lines in _cut_lines(figures[-1]))

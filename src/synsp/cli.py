@@ -767,12 +767,27 @@ def plot(input_path: str, refined_path: str, out: str, skeleton: str | None, fps
     skeleton = _drawing_skeleton(skeleton, pose_file, raw.shape[-2])  # None: joints are numbered
     chosen = [j.strip() for j in joints.split(",")] if joints else None
     marks = _relabelled_frames(pose_file, fps) if repair else {}
+    cuts = _cut_frames(pose_file, fps)
     unit = str(pose_file.units or "units")  # the file's (px, m, mm, normalised, ...)
     path = plot_refinement(raw, refined, out, skeleton=skeleton, joints=chosen, fps=fps, relabelled=marks,
-                           unit=unit, image_y=pose_file.dims == 2 and unit in ("px", "normalised"))
+                           unit=unit, image_y=pose_file.dims == 2 and unit in ("px", "normalised"), cuts=cuts)
     shaded = sum(len(f) for groups in marks.values() for f in groups.values())
-    click.echo(f"wrote {path}" + (f" (shaded: {shaded} frames the repair relabels, counted per limb group)"
-                                  if shaded else ""))
+    dotted = sum(len(f) for f in cuts.values())
+    notes = ([f"shaded: {shaded} frames the repair relabels, counted per limb group"] if shaded else []) + (
+        [f"dotted: {dotted} cut(s), each side refined alone"] if dotted else [])
+    click.echo(f"wrote {path}" + (f" ({'; '.join(notes)})" if notes else ""))
+
+
+def _cut_frames(pose_file, fps: float | None) -> dict:
+    """``{track position: file frames}`` where ``synsp refine`` cuts ``pose_file``'s tracks (as ``synsp inspect``
+    finds them, :mod:`synsp.cuts`)."""
+    from .inspection import inspect_pose_file
+
+    try:
+        found = inspect_pose_file(pose_file, fps=fps)["cuts"]
+    except SynspInputError:
+        return {}  # nothing refine would cut either
+    return {p: found[t.track_id] for p, t in enumerate(pose_file.tracks) if t.track_id in found}
 
 
 def _relabelled_frames(pose_file, fps: float | None) -> dict:

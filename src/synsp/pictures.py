@@ -2,7 +2,7 @@
 
 * :func:`plot_refinement` draws, for a few joints, every coordinate over time (raw thin grey,
   refined bold, ground truth dashed) and the acceleration magnitude (raw vs refined), with the
-  frames the repair relabelled (left/right exchanged back) shaded per person and limb group.
+  frames the repair relabelled (left/right exchanged back) shaded per person and limb group, cuts dotted.
 * :func:`render_animation` animates the skeleton, raw on the left and refined on the right, or
   both over the frames of a video.
 
@@ -123,6 +123,7 @@ def plot_refinement(
     accel_per_frame: bool = False,
     image_y: bool = False,
     relabelled: Any = None,
+    cuts: Any = None,
 ) -> Path:
     """Draw raw vs refined trajectories and accelerations of a few joints to a picture.
 
@@ -148,6 +149,8 @@ def plot_refinement(
         :func:`synsp.api.refine_pose_file` by track position.  Every panel shades each run of such
         frames in the group's colour (one band per person and group when there are several), with
         a legend entry per band.
+    cuts : the frames where a part began after a cut (:mod:`synsp.cuts`), ``{person: frames}`` or the frames
+        of one person, e.g. ``summary["cuts"]`` by person; a dotted vertical line in every panel.
 
     One row per joint; one column per coordinate (raw thin grey, refined bold, ground truth
     dashed black; with several persons each has its own refined colour) and a last column with
@@ -158,12 +161,13 @@ def plot_refinement(
     fmt = _suffix(out, PLOT_SUFFIXES, "plot_refinement")[1:]
     _folder(out)
     fig = _refinement_figure(raw, refined, skeleton, joints, fps, gt, title, unit, accel_per_frame, image_y,
-                             relabelled)
+                             relabelled, cuts)
     atomic_write(out, lambda fh: fig.savefig(fh, format=fmt, dpi=_DPI), binary=True)
     return out
 
 
-def _refinement_figure(raw, refined, skeleton, joints, fps, gt, title, unit, accel_per_frame, image_y, relabelled):
+def _refinement_figure(raw, refined, skeleton, joints, fps, gt, title, unit, accel_per_frame, image_y, relabelled,
+                       cuts=None):
     """The :class:`~matplotlib.figure.Figure` :func:`plot_refinement` saves."""
     raw, refined, gt = _poses(raw, refined, gt)
     T, P, J, D = raw.shape
@@ -219,6 +223,16 @@ def _refinement_figure(raw, refined, skeleton, joints, fps, gt, title, unit, acc
                 ax.axvspan(t[a] - step / 2, t[b - 1] + step / 2, ymin=low, ymax=high, facecolor=colour, alpha=0.2,
                            edgecolor=colour, hatch=hatch, lw=0, gid=f"relabelled {p} {group} {a} {b}",
                            label=label if ax is axes[0, 0] and k == 0 else None)
+    per_person = cuts if isinstance(cuts, dict) else {0: cuts} if cuts is not None else {}
+    for p, frames in per_person.items():
+        if not (isinstance(p, (int, np.integer)) and 0 <= p < P):
+            raise SynspInputError(f"cuts names person {p!r}; the poses have {P} person(s)")
+        for k, c in enumerate(sorted(int(c) for c in np.asarray(frames).ravel())):
+            if not 0 < c < T:
+                raise SynspInputError(f"cuts: frame {c} of person {p}; a cut is at a frame 1..{T - 1}")
+            for ax in axes.ravel():  # the new part begins at frame c: the line half a frame before it
+                ax.axvline(t[c] - step / 2, color="k", ls=":", lw=1.0, gid=f"cut {p} {c}",
+                           label="cut" if ax is axes[0, 0] and k == 0 and p == min(per_person) else None)
     axes[0, 0].legend(loc="best", fontsize=7)
     if title:
         fig.suptitle(title)
