@@ -221,6 +221,14 @@ def test_a_stream_cuts_where_offline_refinement_cuts():
         frames += f
         when += f.times
     assert when == times and np.isfinite(np.array(frames)).all()
+    # without skeleton=, the skeleton offline refinement would take for 17 3D joints tells an inversion from a cut
+    flipped = next(f for f in (np.concatenate([c[:60], c[60:150][:, FLIP]]) for c in _clips(4))
+                   if find_cuts(f, 30.0).size)  # a whole-body inversion that looks like a cut without the pairs
+    assert find_cuts(flipped, 30.0, flip=FLIP).size == 0
+    stream = Stream("synsp-universal-w8")
+    frames = [f for t in range(len(flipped)) for f in stream.push(flipped[t])] + list(stream.flush()[0])
+    np.testing.assert_allclose(np.array(frames), synsp.refine(flipped, model="synsp-universal-w8", repair=False),
+                               atol=1e-6)
     # a stream without delay cannot cut (the jump is known after it was given out); rotations are not cut
     assert not Stream("synsp-universal-w8", causal=True).cuts
     with pytest.raises(SynspInputError, match="zero-delay"):

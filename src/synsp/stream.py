@@ -166,6 +166,7 @@ from typing import Any, Hashable
 
 import numpy as np
 
+from .api import repair_skeleton
 from .cuts import OnlineCuts
 from .identity import OnlineIdentities
 from .refiners import Refiner, for_skeleton, get_refiner
@@ -281,7 +282,7 @@ class Stream:
                                      "given out already")
                                   + "; pass cuts=False (or leave it None)")
         self.cuts = not (self.causal or self.rotations) if cuts is None else cuts
-        # the skeleton whose left/right pairs tell an inversion from a cut (frames of its joint count)
+        # the frames' skeleton, whose left/right pairs tell an inversion from a cut (else found as offline)
         self._cut_skeleton = SKELETONS.get(self._skeleton) if isinstance(self._skeleton, str) else None
         self.delay = self.model_delay + self.repair_delay  # frames from a push to its refined frame
         self.relabelled: dict[Hashable, dict[str, int]] = {}  # track -> {group: frames given out relabelled}
@@ -522,8 +523,9 @@ class Stream:
         (``end``: the track ends, every frame it held comes out)."""
         if not self.cuts:
             return frames
-        if track.cuts is None:
-            track.cuts = OnlineCuts(track.shape[0], self.fps, skeleton=self._cut_skeleton)
+        if track.cuts is None:  # the skeleton offline refinement judges its cuts by (its pairs, a whole body's body)
+            sk = repair_skeleton(track.shape[0], track.shape[1], self._cut_skeleton, self.refiner)
+            track.cuts = OnlineCuts(track.shape[0], self.fps, skeleton=sk)
         out: list = []
         decided = [d for f in frames for d in track.cuts.push(f[0], None if f[0] is None else ~f[1], f)]
         for payload, cut in decided + (track.cuts.finish() if end else []):
