@@ -171,14 +171,19 @@ def smooth_root_jitter(rotvec: np.ndarray, fps: float, joint: int = 0, gate_from
         norm = np.linalg.norm(blend, axis=-1, keepdims=True)
         ok = norm[:, 0] > 1e-6
         R0 = quaternion_to_matrix(q0[ok])
-        turn = quaternion_to_axis_angle(matrix_to_quaternion(
-            np.einsum("tab,tcb->tac", quaternion_to_matrix(blend[ok] / norm[ok]), R0)))  # R_blend R0^T
-        angle = np.linalg.norm(turn, axis=-1)
-        most = cap * np.radians(level[ok])
-        turn *= (np.minimum(angle, most) / np.maximum(angle, 1e-12))[:, None]
-        people[ok, p, joint] = quaternion_to_axis_angle(matrix_to_quaternion(
-            np.einsum("tab,tbc->tac", quaternion_to_matrix(axis_angle_to_quaternion(turn)), R0)))
+        turn = _capped_turn(quaternion_to_matrix(blend[ok] / norm[ok]), R0, cap * np.radians(level[ok]))
+        people[ok, p, joint] = quaternion_to_axis_angle(matrix_to_quaternion(np.einsum("tab,tbc->tac", turn, R0)))
     return x
+
+
+def _capped_turn(target: np.ndarray, R: np.ndarray, most: np.ndarray) -> np.ndarray:
+    """``(T, 3, 3)``: the turn from rotations ``R`` to ``target`` (both ``(T, 3, 3)``), ``target R^T``, shortened
+    to at most ``most`` ``(T,)`` radians per frame (the caps of :func:`smooth_root_jitter` and
+    :func:`smooth_rigid_jitter`)."""
+    turn = quaternion_to_axis_angle(matrix_to_quaternion(np.einsum("tab,tcb->tac", target, R)))
+    angle = np.linalg.norm(turn, axis=-1)
+    turn *= (np.minimum(angle, most) / np.maximum(angle, 1e-12))[:, None]
+    return quaternion_to_matrix(axis_angle_to_quaternion(turn))
 
 
 def body_rotation(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -274,12 +279,8 @@ def smooth_rigid_jitter(positions: np.ndarray, fps: float, gate_from: np.ndarray
                                 lambda y: _RIGID_SMOOTHER(y.reshape(-1, 2, 2), fps=fps).reshape(y.shape))
         blend = gate[:, None] * smooth + (1.0 - gate[:, None]) * q
         blend /= np.maximum(np.linalg.norm(blend, axis=-1, keepdims=True), 1e-12)
-        turn = matrix_to_quaternion(np.einsum("tab,tcb->tac", quaternion_to_matrix(blend), R))  # R_blend R^T
-        rotvec = quaternion_to_axis_angle(turn)
-        angle = np.linalg.norm(rotvec, axis=-1)
-        most = cap * level  # radians: the input's jitter, as the gate measured it
-        rotvec *= (np.minimum(angle, most) / np.maximum(angle, 1e-12))[:, None]
-        people[:, p] = _rotate(c, quaternion_to_matrix(axis_angle_to_quaternion(rotvec))) + centre
+        # at most cap times the input's jitter (radians, as the gate measured it)
+        people[:, p] = _rotate(c, _capped_turn(quaternion_to_matrix(blend), R, cap * level)) + centre
     return x
 
 
