@@ -252,8 +252,9 @@ def refine(
                                   "the repair weighs it, every position is refined), not both")
         visibility = check_scores(visibility, x.shape[:-1], "visibility")
     confidence = _trust_never_confident_joints(x, confidence, refiner.min_confidence)
+    # the poses' skeleton: its pairs are the repair's, and tell an inversion from a cut
+    sk = repair_skeleton(x.shape[-2], x.shape[-1], skeleton, refiner) if repair or cuts else None
     if repair:
-        sk = repair_skeleton(x.shape[-2], x.shape[-1], skeleton, refiner)
         x, weights, _ = repair_poses(x, sk, confidence if visibility is None else visibility,
                                      persons=x.ndim == 4 and not views)
         if views and cameras is not None:  # calibrated 2D views: each camera's labels as the others see them
@@ -261,7 +262,6 @@ def refine(
         elif views:  # 3D views in one world frame: each view's labels as the others have them
             x, weights, _ = agree_view_poses(x, sk, weights)
         confidence = confidence if visibility is not None else weights
-    sk = repair_skeleton(x.shape[-2], x.shape[-1], skeleton, refiner) if cuts else None
     out, filled, _ = _run(refiner, x, fps, confidence, progress, cuts, sk, views)
     check_refined(out, x, np.isfinite(x).all(-1) | filled)
     out = out.astype(_float_dtype(poses), copy=False)  # float32 in, float32 out
@@ -599,9 +599,10 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
         if ident.reassigned:
             owner, reassigned = ident.owner, ident.reassigned
             pose_file = regroup(pose_file, owner)
-    sk = repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner) if repair else None
-    cut_sk = sk if repair or not cuts else repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton,
-                                                           refiner)
+    # the file's skeleton: its pairs are the repair's, and tell an inversion from a cut
+    known = (repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner) if repair or cuts
+             else None)
+    sk = known if repair else None
     flips = []  # (track, a, b, flipped on the detected frames) of the parts the repair relabelled
     cut_at: dict = {}  # track id: the file frames where a part began after a cut
 
@@ -617,7 +618,7 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
             conf = None  # MediaPipe's visibility: an occluded landmark's predicted position is refined, not filled
         raw = kp
         kp, conf, keep_raw = _stand_in_for_unseen_joints(kp, conf, valid, at, pose_file.skeleton)
-        ref, filled, found = _run(refiner, kp, fps, conf, progress, cuts, cut_sk)
+        ref, filled, found = _run(refiner, kp, fps, conf, progress, cuts, known)
         if found:
             cut_at.setdefault(track.track_id, []).extend(int(track.frames[a]) + c for c in found)
         ref[:, keep_raw] = raw[:, keep_raw]  # never seen: left as the detector wrote them
