@@ -781,10 +781,10 @@ def plot(input_path: str, refined_path: str, out: str, skeleton: str | None, fps
 def _cut_frames(pose_file, fps: float | None) -> dict:
     """``{track position: file frames}`` where ``synsp refine`` cuts ``pose_file``'s tracks (as ``synsp inspect``
     finds them, :mod:`synsp.cuts`)."""
-    from .inspection import inspect_pose_file
+    from .inspection import file_cuts
 
     try:
-        found = inspect_pose_file(pose_file, fps=fps)["cuts"]
+        found = file_cuts(pose_file, fps=fps)
     except SynspInputError:
         return {}  # nothing refine would cut either
     return {p: found[t.track_id] for p, t in enumerate(pose_file.tracks) if t.track_id in found}

@@ -33,7 +33,7 @@ from .refiners import min_frames_of
 from .repair import limb_groups, twisted_frames
 from .validation import SynspInputError
 
-__all__ = ["inspect_pose_file", "describe", "as_plain"]
+__all__ = ["inspect_pose_file", "file_cuts", "describe", "as_plain"]
 
 #: the jitter floor (% of the person's size) that clean motion capture stays below on the validation split
 CLEAN_FLOOR_PCT = 0.10
@@ -80,34 +80,23 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     None in 2D or without named shoulders and hips); ``cuts``: ``{track id: file frames}`` where refining would
     cut the track (:func:`synsp.cuts.find_cuts`; rotations: :func:`synsp.cuts.find_rotation_cuts`).
     """
-    rate = file_fps(pose_file, fps)
-    method, fallback = method_for(pose_file, model)
-    refiner = get_filter(method) if isinstance(method, str) else method
+    plan = _plan(pose_file, model, fps, max_gap)
+    method, fallback, refiner = plan["method"], plan["fallback"], plan["refiner"]
     name = str(getattr(refiner, "name", method))
-    rotations = pose_file.format == "smpl" or pose_file.units == "axis-angle"
-    used_fps = float(rate or getattr(getattr(refiner, "card", None), "fps", None) or 30.0)
-    gap = pose_file.max_gap(used_fps, max_gap)
-    min_conf = float(getattr(refiner, "min_confidence", 0.3) or 0.0)
-    sk = None if rotations else repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner)
+    rotations, used_fps, gap, min_conf, sk = (plan[k] for k in ("rotations", "fps", "gap", "min_conf", "skeleton"))
     tracks, cuts = [], {}
     for t in pose_file.tracks:
         parts = t.split(gap)
         frames, absent, seen, jitter = 0, np.zeros(pose_file.num_joints), np.zeros(pose_file.num_joints, bool), []
         for a, b in parts:
-            kp, conf = t.dense(a, b)
-            if not pose_file.scores_mark_missing:
-                conf = None  # MediaPipe's visibility: refined where low, not filled (as refine_pose_file)
+            kp, conf = _part(pose_file, t, a, b)
             if rotations:
                 lost, here, level = np.isnan(kp).any(-1).sum(0), ~np.isnan(kp).any(-1).all(0), None
-                found = find_rotation_cuts(kp, used_fps, None, pose_file.meta.get("bvh"))
-                if len(found):
-                    cuts.setdefault(t.track_id, []).extend(int(t.frames[a]) + int(c) for c in found)
             else:
                 lost, here, level = _part_stats(kp, conf, min_conf, used_fps)
-                valid = None if conf is None else ~missing_from_confidence(conf, kp.shape, min_conf)
-                found = find_cuts(kp, used_fps, valid, skeleton=sk)  # as refine finds them (there after the repair)
-                if len(found):
-                    cuts.setdefault(t.track_id, []).extend(int(t.frames[a]) + int(c) for c in found)
+            found = _part_cuts(pose_file, kp, conf, plan)
+            if len(found):
+                cuts.setdefault(t.track_id, []).extend(int(t.frames[a]) + int(c) for c in found)
             frames, absent, seen = frames + len(kp), absent + lost, seen | here
             if level is not None:
                 jitter.append((level, len(kp)))
@@ -138,6 +127,50 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
                 repair=None if sk is None else sk.name,
                 relabelled=relabelled, reassigned=int(reassigned), twisted=twisted, cuts=cuts,
                 note=pose_file.meta.get("note"))
+
+
+def file_cuts(pose_file, model: str | None = None, fps: float | None = None,
+              max_gap: int | None = None) -> dict[Any, list[int]]:
+    """``{track id: file frames}`` where :func:`synsp.api.refine_pose_file` would cut ``pose_file``'s tracks
+    (:mod:`synsp.cuts`), as :func:`inspect_pose_file` lists them, without its other work."""
+    plan = _plan(pose_file, model, fps, max_gap)
+    cuts: dict[Any, list[int]] = {}
+    for t in pose_file.tracks:
+        for a, b in t.split(plan["gap"]):
+            kp, conf = _part(pose_file, t, a, b)
+            found = _part_cuts(pose_file, kp, conf, plan)
+            if len(found):
+                cuts.setdefault(t.track_id, []).extend(int(t.frames[a]) + int(c) for c in found)
+    return cuts
+
+
+def _plan(pose_file, model: str | None, fps: float | None, max_gap: int | None) -> dict[str, Any]:
+    """What refining ``pose_file`` would use: ``method``, ``fallback``, ``refiner``, ``rotations``, ``fps`` (the
+    rate), ``gap`` (frames), ``min_conf`` and ``skeleton`` (the repair's, None for rotations)."""
+    rate = file_fps(pose_file, fps)
+    method, fallback = method_for(pose_file, model)
+    refiner = get_filter(method) if isinstance(method, str) else method
+    rotations = pose_file.format == "smpl" or pose_file.units == "axis-angle"
+    used_fps = float(rate or getattr(getattr(refiner, "card", None), "fps", None) or 30.0)
+    sk = None if rotations else repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner)
+    return dict(method=method, fallback=fallback, refiner=refiner, rotations=rotations, fps=used_fps,
+                gap=pose_file.max_gap(used_fps, max_gap), skeleton=sk,
+                min_conf=float(getattr(refiner, "min_confidence", 0.3) or 0.0))
+
+
+def _part(pose_file, track, a: int, b: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """A track part's dense keypoints and the scores that mark joints missing (None for MediaPipe's visibility:
+    refined where low, not filled, as refine_pose_file)."""
+    kp, conf = track.dense(a, b)
+    return kp, conf if pose_file.scores_mark_missing else None
+
+
+def _part_cuts(pose_file, kp: np.ndarray, conf: np.ndarray | None, plan: dict[str, Any]) -> np.ndarray:
+    """The cuts of one track part, as refining finds them (positions: there after the repair)."""
+    if plan["rotations"]:
+        return find_rotation_cuts(kp, plan["fps"], None, pose_file.meta.get("bvh"))
+    valid = None if conf is None else ~missing_from_confidence(conf, kp.shape, plan["min_conf"])
+    return find_cuts(kp, plan["fps"], valid, skeleton=plan["skeleton"])
 
 
 def describe(info: dict[str, Any], source: Any = None) -> list[str]:
