@@ -335,7 +335,7 @@ def _run(refiner: Refiner, x: np.ndarray, fps: float | None, confidence: Any, pr
     person of ``(T, P, J, D)`` at their own cuts, ``views`` at the cuts of any view).  ``skeleton``: the poses'
     (its left/right pairs, so that an inversion is not taken for a cut; a whole body's body joints judge)."""
     spans: list = []  # per person (or the one timeline): the parts between cuts
-    valid = np.isfinite(x).all(-1)
+    valid = np.isfinite(x).all(-1) if cuts else None
     if cuts and confidence is not None:
         conf = (confidence if isinstance(confidence, np.ndarray) and confidence.dtype.kind == "f"
                 else to_numpy(confidence, name="confidence"))  # a complex, ragged or string array: named here
