@@ -17,7 +17,8 @@ there is none.
    cut is found (a rest pose in front of the take), and what refining adds over their first 0.2 s and over
    the first ``--max-frames`` frames (degrees of every joint's rotation; mm of every joint).
 
-Run:  python benchmarks/cuts.py [--representation 2d] [--split val|test] [--methods a,b,...] [--pairs 18] [--seconds 5]
+Run:  python benchmarks/cuts.py [--representation 2d] [--split train|val|test] [--part joined|alarms|both]
+                                [--methods a,b,...] [--pairs 18] [--seconds 5]
       python benchmarks/cuts.py --bvh ../shared/data/cmu_mocap/bvh_*/*/*.bvh.gz
 """
 
@@ -30,7 +31,9 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--representation", choices=("3d", "2d"), default="3d")
-    parser.add_argument("--split", choices=("val", "test"), default="test")
+    parser.add_argument("--split", choices=("train", "val", "test"), default="test")
+    parser.add_argument("--part", choices=("joined", "alarms", "both"), default="both",
+                        help="section 1 (joined clips), 2 (false alarms) or both")
     parser.add_argument("--methods", default="synsp-universal-w16,kalman-rts,butterworth")
     parser.add_argument("--pairs", type=int, default=18, help="joined pairs per kind of cut")
     parser.add_argument("--frames", type=int, default=30000, help="split frames (whole clips)")
@@ -54,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
 
     two_d = args.representation == "2d"
     sk = "coco17" if two_d else "h36m17"
-    flip = get_skeleton(sk).flip_permutation
+    skeleton = get_skeleton(sk)  # its pairs, each limb group's inversion no cut, as synsp.refine judges
     corpus = str(available_corpus_path())
     clips = [g for g, _ in split_positions(sk, args.split, args.representation, args.frames, corpus)]
     if len(clips) < 2:
@@ -96,9 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.split} split, {args.representation}, {args.pairs} joined pairs per kind, {n} frames each side; "
           f"MPJPE {unit}: 1 s around the cut / the whole sequence, cuts off -> on")
     print()
-    print("| cut | input | found | " + " | ".join(methods) + " |")
-    print("|---|---|---|" + "---|" * len(methods))
-    for kind in ("elsewhere", "same place", "same take"):
+    if args.part != "alarms":
+        print("| cut | input | found | " + " | ".join(methods) + " |")
+        print("|---|---|---|" + "---|" * len(methods))
+    for kind in ("elsewhere", "same place", "same take") if args.part != "alarms" else ():
         pairs = [joined(kind) for _ in range(args.pairs)]
         for noisy in (False, True):
             found, cells = 0, {m: np.zeros((2, 2)) for m in methods}
@@ -113,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
                 err = lambda y: np.array([np.linalg.norm(y[near] - truth[near], axis=-1).mean(),  # noqa: E731
                                           np.linalg.norm(y - truth, axis=-1).mean()]) * scale
                 inp += err(x)
-                found += list(find_cuts(x, fps, flip=flip)) == [n]
+                found += list(find_cuts(x, fps, skeleton=skeleton)) == [n]
                 for m in methods:
                     for k, on in enumerate((False, True)):
                         cells[m][k] += err(synsp.refine(x, model=m, fps=fps, skeleton=sk, cuts=on))
@@ -123,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
                     for c in cells.values()]
             print("| " + " | ".join(row) + " |")
 
+    if args.part == "joined":
+        return 0
     print()
     print(f"False alarms: cuts found on the {args.split} split's {len(clips)} clips ({sum(map(len, clips))} frames at "
           "1x) where there is none")
@@ -130,18 +136,18 @@ def main(argv: list[str] | None = None) -> int:
     print("| input | cuts |")
     print("|---|---|")
     for speed in (1, 2, 3):
-        print(f"| clean {speed}x | {sum(len(find_cuts(c[::speed], fps, flip=flip)) for c in clips)} |")
+        print(f"| clean {speed}x | {sum(len(find_cuts(c[::speed], fps, skeleton=skeleton)) for c in clips)} |")
     for fam, f in FAMILIES.items():
         for level in ((0.01, 0.03) if f.held_out else (None,)):
             ys = [simulate_family(c, fam, skeleton=sk, fps=fps, seed=i, level=level, depth_axis=depth).pred
                   for i, c in enumerate(clips)]
             name = fam if level is None else f"{fam} {level:.0%}"
-            print(f"| {name} | {sum(len(find_cuts(y, fps, flip=flip)) for y in ys)} |")
+            print(f"| {name} | {sum(len(find_cuts(y, fps, skeleton=skeleton)) for y in ys)} |")
     for pre, model in PRESETS.items():
         if (model.unit == "px") != two_d:
             continue
         ys = [simulate(c, pre, skeleton=sk, fps=fps, seed=i).pred for i, c in enumerate(clips)]
-        print(f"| {pre} | {sum(len(find_cuts(y, fps, flip=flip)) for y in ys)} |")
+        print(f"| {pre} | {sum(len(find_cuts(y, fps, skeleton=skeleton)) for y in ys)} |")
     return 0
 
 

@@ -19,7 +19,8 @@ person's 33 MediaPipe Pose landmarks as a CSV of that layout (pixels, x, y, z, v
 ``--bvh``: a BVH of real mocap (``../shared/data/cmu_mocap/bvh_daz_aclstm/martial/06.bvh.gz``, 57 joints of which 43
 rotate, or ``--bvh-source``) played forwards and backwards to ``--frames`` at 30 fps, refined as joint rotations
 and written as a BVH (the same path: ``synsp refine hour.bvh -o out.bvh``).
-``--format trc|coco|mmpose0|yolo``: one person as a TRC of 22 markers (mm, 3D), COCO / AlphaPose results (a list of
+``--format trc|c3d|coco|mmpose0|yolo``: one person as a TRC of 22 markers (mm, 3D), a C3D of 39 markers (Plug-in
+Gait's names, mm, float data, 30 fps, two analog channels), COCO / AlphaPose results (a list of
 ``{"image_id", "category_id", "keypoints", "score"}``), MMPose 0.x per-frame lists of instances, or an Ultralytics
 YOLO pose label folder (a file per frame; 17 keypoints, 2D), a sine-and-noise walk per point written one frame at a
 time, the same path.
@@ -28,7 +29,7 @@ Run:  python benchmarks/long_input.py [--model synsp-h36m17-3d-w8] [--frames 108
       python benchmarks/long_input.py --whole-body [--mmpose-json [--joints 17]] [--frames 108000]
       python benchmarks/long_input.py --mediapipe-csv long|wide [--frames 108000]
       python benchmarks/long_input.py --bvh [--bvh-source file.bvh.gz] [--frames 108000]
-      python benchmarks/long_input.py --format trc|coco|mmpose0|yolo [--frames 108000]
+      python benchmarks/long_input.py --format trc|c3d|coco|mmpose0|yolo [--frames 108000]
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bvh", action="store_true", help="a BVH of real mocap, looped, refined as rotations")
     parser.add_argument("--bvh-source", default="../shared/data/cmu_mocap/bvh_daz_aclstm/martial/06.bvh.gz",
                         help="with --bvh: the BVH (or .bvh.gz) to loop")
-    parser.add_argument("--format", choices=("trc", "coco", "mmpose0", "yolo"), default=None,
+    parser.add_argument("--format", choices=("trc", "c3d", "coco", "mmpose0", "yolo"), default=None,
                         help="a file (folder for yolo) of this format through the file path")
     args = parser.parse_args(argv)
     if args.format:
@@ -212,16 +213,19 @@ def _other_format(args: argparse.Namespace) -> int:
 
     rng = np.random.default_rng(0)
     fmt, frames = args.format, args.frames
-    joints, dims = (22, 3) if fmt == "trc" else (17, 2)
+    joints, dims = {"trc": (22, 3), "c3d": (len(PLUG_IN_GAIT), 3)}.get(fmt, (17, 2))
     base = rng.uniform(200.0, 800.0, (joints, dims))
 
     def pose(f: int) -> np.ndarray:
         return _walk_frame(base, f, rng).round(2)
 
     with tempfile.TemporaryDirectory() as tmp:
-        name = {"trc": "hour.trc", "coco": "hour.json", "mmpose0": "hour.json", "yolo": "labels"}[fmt]
+        name = {"trc": "hour.trc", "c3d": "hour.c3d", "coco": "hour.json", "mmpose0": "hour.json",
+                "yolo": "labels"}[fmt]
         src, dst = Path(tmp) / name, Path(tmp) / f"refined_{name}"
-        if fmt == "yolo":
+        if fmt == "c3d":
+            write_c3d_file(src, PLUG_IN_GAIT, frames, 30.0, pose)
+        elif fmt == "yolo":
             src.mkdir()
             for f in range(frames):
                 xy = pose(f) / [1920.0, 1080.0]
@@ -252,6 +256,50 @@ def _other_format(args: argparse.Namespace) -> int:
     return _report(f"--format {fmt} --frames {frames}", frames,
                    f"x {joints} points ({fmt} {kind} of {size:,.0f} MiB, read, repaired,",
                    summary, seconds, before, peak)
+
+
+#: the markers of Vicon's Plug-in Gait full-body model (39)
+PLUG_IN_GAIT = ("LFHD RFHD LBHD RBHD C7 T10 CLAV STRN RBAK LSHO LUPA LELB LFRM LWRA LWRB LFIN RSHO RUPA RELB RFRM RWRA "
+                "RWRB RFIN LASI RASI LPSI RPSI LTHI LKNE LTIB LANK LHEE LTOE RTHI RKNE RTIB RANK RHEE RTOE").split()
+
+
+def write_c3d_file(path, labels: list[str], frames: int, rate: float, pose) -> None:
+    """A C3D file (Intel, float data, millimetres) of ``pose(f)`` ``(M, 3)`` per frame and two analog channels,
+    written a few thousand frames at a time: the header, a parameter section (POINT: USED, SCALE, RATE, LABELS,
+    UNITS; ANALOG: USED; TRIAL: ACTUAL_START_FIELD / ACTUAL_END_FIELD for more than 65,535 frames) and the data."""
+    import struct
+
+    M, A = len(labels), 2
+
+    def param(name: str, gid: int, kind: int, dims: list[int], data: bytes) -> bytes:
+        body = struct.pack("<bB", kind, len(dims)) + bytes(dims) + data + b"\0"
+        return struct.pack("<bb", len(name), gid) + name.encode() + struct.pack("<h", 2 + len(body)) + body
+
+    width = max(map(len, labels))
+    section = b"".join([
+        struct.pack("<bb", 5, -1) + b"POINT" + struct.pack("<h", 3) + b"\0",
+        struct.pack("<bb", 6, -2) + b"ANALOG" + struct.pack("<h", 3) + b"\0",
+        struct.pack("<bb", 5, -3) + b"TRIAL" + struct.pack("<h", 3) + b"\0",
+        param("USED", 1, 2, [], struct.pack("<h", M)), param("SCALE", 1, 4, [], struct.pack("<f", -0.1)),
+        param("RATE", 1, 4, [], struct.pack("<f", rate)),
+        param("LABELS", 1, -1, [width, M], b"".join(n.ljust(width).encode() for n in labels)),
+        param("UNITS", 1, -1, [2], b"mm"), param("USED", 2, 2, [], struct.pack("<h", A)),
+        param("ACTUAL_START_FIELD", 3, 2, [2], struct.pack("<HH", 1, 0)),
+        param("ACTUAL_END_FIELD", 3, 2, [2], struct.pack("<HH", frames & 0xFFFF, frames >> 16)), b"\0\0"])
+    blocks = -(-(len(section) + 4) // 512)
+    section = (bytes([1, 0x50, blocks, 84]) + section).ljust(blocks * 512, b"\0")
+    header = bytearray(512)
+    header[0:2] = bytes([2, 0x50])
+    header[2:12] = struct.pack("<HHHHH", M, A, 1, min(frames, 65535), 10)
+    header[12:16], header[16:20], header[20:24] = struct.pack("<f", -0.1), struct.pack("<HH", 2 + blocks, 1), \
+        struct.pack("<f", rate)
+    with open(path, "wb") as fh:
+        fh.write(bytes(header) + section)
+        for a in range(0, frames, 4096):
+            chunk = np.zeros((min(4096, frames - a), M * 4 + A), dtype="<f4")
+            for k in range(len(chunk)):
+                chunk[k, :M * 4].reshape(M, 4)[:, :3] = pose(a + k)
+            fh.write(chunk.tobytes())
 
 
 def _bvh(args: argparse.Namespace) -> int:

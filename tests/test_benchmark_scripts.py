@@ -195,12 +195,13 @@ def test_long_input_runs_short_for_positions_and_rotations(capsys):
     assert "--mediapipe-csv long --frames 300" in out and "300 frames x 33 landmarks (a long MediaPipe CSV" in out
 
 
-@pytest.mark.parametrize("fmt", ["trc", "coco", "mmpose0", "yolo"])
+@pytest.mark.parametrize("fmt", ["trc", "c3d", "coco", "mmpose0", "yolo"])
 def test_long_input_writes_each_format_and_refines_it_through_the_file_path(fmt, capsys):
     module = runpy.run_path(str(BENCHMARKS / "long_input.py"))
     assert module["main"](["--format", fmt, "--frames", "200"]) == 0
     out = capsys.readouterr().out
-    assert f"--format {fmt} --frames 200" in out and f"200 frames x {22 if fmt == 'trc' else 17} points ({fmt}" in out
+    points = {"trc": 22, "c3d": 39}.get(fmt, 17)
+    assert f"--format {fmt} --frames 200" in out and f"200 frames x {points} points ({fmt}" in out
     assert "refined by synsp-universal-w16" in out
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from synsp.cli import cli, main
+from synsp.io import read_trc
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -112,6 +113,9 @@ def sandbox(tmp_path, monkeypatch):
     shutil.copytree(by_kind["openpose"], tmp_path / "openpose_json")
     shutil.copy(by_kind["mediapipe-csv"], tmp_path / "landmarks.csv")
     shutil.copy(by_kind["trc"], tmp_path / "markers.trc")
+    markers = read_trc(tmp_path / "markers.trc")  # the same markers as a C3D file
+    runpy.run_path(str(ROOT / "benchmarks" / "long_input.py"))["write_c3d_file"](
+        tmp_path / "trial.c3d", markers.marker_names, len(markers.positions), markers.fps, lambda f: markers.positions[f])
     shutil.copy(by_kind["npy"], tmp_path / "track.npy")
     shutil.copy(by_kind["npy"], tmp_path / "my_track.npy")
     shutil.copy(by_kind["coco"], tmp_path / "more.json")
@@ -122,7 +126,7 @@ def sandbox(tmp_path, monkeypatch):
 def test_the_refine_examples_run_on_the_embedded_data(sandbox, capsys):
     section = README[README.index("## Refine your files"):README.index("## Python API")]
     commands = [a for a in synsp_commands(section) if a[0] == "refine"]
-    assert len(commands) == 7
+    assert len(commands) == 8
     for args in commands:
         code = main(args)
         out, err = capsys.readouterr()

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from synsp.skeletons import (
+    BUILTIN_SKELETONS,
     CMU31_ASF_BONES,
     SKELETONS,
     Skeleton,
@@ -18,6 +19,7 @@ from synsp.skeletons import (
     map_skeleton,
     mapping_matrix,
     mapping_targets,
+    register_skeleton,
     skeleton_for,
 )
 from synsp.validation import SynspInputError
@@ -67,7 +69,9 @@ def _lateral_pose(sk: Skeleton, rng: np.random.Generator, frames: int = 4) -> np
 
 
 def test_registry_holds_exactly_the_documented_skeletons():
-    assert {n: s.num_joints for n, s in SKELETONS.items()} == EXPECTED_COUNTS
+    # (other tests register custom skeletons in this process: a TRC's or C3D's named markers, a corpus)
+    assert {n: s.num_joints for n, s in SKELETONS.items() if n in BUILTIN_SKELETONS} == EXPECTED_COUNTS
+    assert set(BUILTIN_SKELETONS) == set(EXPECTED_COUNTS)
     assert all(s.name == n for n, s in SKELETONS.items())
 
 
@@ -506,3 +510,27 @@ def test_nan_in_a_source_joint_only_reaches_the_targets_that_use_it():
     h = SKELETONS["h36m17"]
     nan_rows = {h.joints[i] for i in np.flatnonzero(np.isnan(y).any(-1))}
     assert nan_rows == {"pelvis", "left_hip"}
+
+
+def test_named_points_get_their_own_skeleton_and_no_count_is_borrowed_from_one(tmp_path):
+    """A file that names its points (TRC markers, C3D labels, BVH joints) gets the skeleton the names give; one
+    registered that way (or by a corpus) is never guessed for unnamed data of the same joint count later."""
+    from synsp.api import choose_model, repair_skeleton
+    from synsp.io import Markers, write_trc
+    from synsp.io.tracks import read_pose_file
+    from synsp.skeletons import skeleton_of_names
+
+    assert skeleton_of_names(list(get_skeleton("coco17").joints)) == "coco17"
+    assert skeleton_of_names([n.upper().replace("_", "") for n in get_skeleton("h36m17").joints]) == "h36m17"
+    names = [f"M{i}" for i in range(16)] + ["LHip"]  # 17 markers, not Human3.6M's joints
+    points = np.random.default_rng(0).normal(size=(20, 17, 3))
+    write_trc(tmp_path / "m.trc", Markers(marker_names=names, positions=points, fps=100.0, units="mm"))
+    pf = read_pose_file(tmp_path / "m.trc")
+    assert pf.skeleton not in BUILTIN_SKELETONS and SKELETONS[pf.skeleton].left_right == ()
+    assert repair_skeleton(17, 3, pf.skeleton) is SKELETONS[pf.skeleton]  # no pairs: nothing relabelled
+    hand = [f"H{i}" for i in range(21)]
+    register_skeleton(Skeleton(name="my-hand-sized-body", joints=hand, parents=[-1] * 21, left_right=[(1, 2)],
+                               root_joints=[0]))
+    assert skeleton_for(21) == ["hand21"] and skeleton_for(17) == ["h36m17", "coco17"]
+    assert choose_model(21, 2)[0] == "butterworth"  # a hand alone, whatever the process registered
+    assert repair_skeleton(21, 2).name == "hand21" and repair_skeleton(17, 3).name == "h36m17"

@@ -28,7 +28,7 @@ from .refiners import (VIEW_MEAN, FunctionRefiner, NetworkRefiner, Refiner, fit_
                        shipped_models, subset_indices)
 from .repair import relabel, repair_poses
 from .rotations import RotationNetwork, refine_rotations, rotation_filter, translation_filter
-from .skeletons import NOT_BODIES, SKELETONS, Skeleton, get_skeleton, skeleton_for
+from .skeletons import BUILTIN_SKELETONS, NOT_BODIES, SKELETONS, Skeleton, get_skeleton, skeleton_for
 from .timeseries import second_difference
 from .validation import (
     ABSURD_COORDINATE,
@@ -126,6 +126,16 @@ def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views:
     except SynspInputError:
         what = f"{num_joints} joints in {dims}D" + (f" on skeleton {skeleton!r}" if skeleton else "")
         return FALLBACK_FILTER, f"no shipped model for {what}: refined with the {FALLBACK_FILTER} filter"
+
+
+def guessed_pairs(pose_file) -> bool:
+    """Whether ``pose_file``'s skeleton is the one its reader made of its points' names (a TRC's markers, a C3D's
+    labels, a BVH's joints; :func:`synsp.skeletons.skeleton_of_names`), a joint set of its own whose left/right
+    pairs are only guessed from the names: they tell an inversion from a cut, and relabel nothing (the repair was
+    measured on the built-in skeletons; on clean BVH takes of a 57-joint rig guessed pairs relabelled the eyes in
+    a fast head turn).  ``--skeleton`` / ``read_input(..., skeleton=)`` with the same name turns the repair on."""
+    name = pose_file.skeleton
+    return name is not None and name not in BUILTIN_SKELETONS and name == pose_file.meta.get("named_skeleton")
 
 
 def repair_skeleton(num_joints: int, dims: int, skeleton: Any = None, refiner: Any = None) -> Skeleton | None:
@@ -254,15 +264,18 @@ def refine(
     confidence = _trust_never_confident_joints(x, confidence, refiner.min_confidence)
     # the poses' skeleton: its pairs are the repair's, and tell an inversion from a cut
     sk = repair_skeleton(x.shape[-2], x.shape[-1], skeleton, refiner) if repair or cuts else None
-    if repair:
-        x, weights, _ = repair_poses(x, sk, confidence if visibility is None else visibility,
-                                     persons=x.ndim == 4 and not views)
+    found = None  # the cuts, found by the repair (after the identities) so that it repairs each side alone
+    if repair:  # (views: found after their labels agree, below, and each view repaired whole)
+        finder = _cut_finder(refiner, fps, sk, visibility is None) if cuts and not views else None
+        x, weights, report = repair_poses(x, sk, confidence if visibility is None else visibility,
+                                          persons=x.ndim == 4 and not views, cuts=finder)
+        found = report.get("cuts")
         if views and cameras is not None:  # calibrated 2D views: each camera's labels as the others see them
             x, weights, _ = agree_camera_poses(x, sk, weights, cameras)
         elif views:  # 3D views in one world frame: each view's labels as the others have them
             x, weights, _ = agree_view_poses(x, sk, weights)
         confidence = confidence if visibility is not None else weights
-    out, filled, _ = _run(refiner, x, fps, confidence, progress, cuts, sk, views)
+    out, filled, _ = _run(refiner, x, fps, confidence, progress, cuts, sk, views, found)
     check_refined(out, x, np.isfinite(x).all(-1) | filled)
     out = out.astype(_float_dtype(poses), copy=False)  # float32 in, float32 out
     return (out, filled) if return_filled else out
@@ -328,31 +341,56 @@ def _float_dtype(poses: Any) -> np.dtype:
     return dt if np.issubdtype(dt, np.floating) else np.dtype(np.float64)
 
 
+def _cut_finder(refiner: Refiner, fps: float | None, skeleton: Skeleton | None, scores: bool = True):
+    """The cut detector :func:`_run` uses, for one person's (or view's) poses ``(T, J, D)`` and confidences
+    (``(T, J)`` or None; a joint below the refiner's ``min_confidence`` is not judged; ``scores=False``: the
+    repair's weights are a visibility, not given to the refiner, and every finite joint is judged): what the
+    repair is given so that it repairs each side of a cut alone (:func:`synsp.repair.repair_poses`)."""
+    def find(x: np.ndarray, confidence: Any = None) -> np.ndarray:
+        return find_cuts(x, fps, _judged(x, confidence if scores else None, refiner), skeleton=skeleton)
+    return find
+
+
+def _judged(x: np.ndarray, confidence: Any, refiner: Refiner) -> np.ndarray | None:
+    """The joints of ``x`` the cut detector may judge: finite, and at least the refiner's ``min_confidence``
+    (NaN is not); None when ``confidence`` does not fit ``x`` (the refiner names that mistake)."""
+    valid = np.isfinite(x).all(-1)
+    if confidence is None:
+        return valid
+    conf = (confidence if isinstance(confidence, np.ndarray) and confidence.dtype.kind == "f"
+            else to_numpy(confidence, name="confidence"))  # a complex, ragged or string array: named here
+    if conf.shape != valid.shape:
+        return None
+    with np.errstate(invalid="ignore"):
+        valid &= conf >= refiner.min_confidence  # NaN: not valid (no float copy of an hour of scores)
+    return valid
+
+
 def _run(refiner: Refiner, x: np.ndarray, fps: float | None, confidence: Any, progress: bool, cuts: bool = True,
-         skeleton: Skeleton | None = None, views: bool = False) -> tuple[np.ndarray, np.ndarray, list]:
+         skeleton: Skeleton | None = None, views: bool = False,
+         found: list | None = None) -> tuple[np.ndarray, np.ndarray, list]:
     """Any refiner on ``x``: the refined poses, the mask of joints it filled (NaN or low confidence) and the
     frames where a part after a cut begins (:mod:`synsp.cuts`; with ``cuts``, each part is refined alone: every
     person of ``(T, P, J, D)`` at their own cuts, ``views`` at the cuts of any view).  ``skeleton``: the poses'
-    (its left/right pairs, so that an inversion is not taken for a cut; a whole body's body joints judge)."""
+    (its left/right pairs, so that an inversion is not taken for a cut; a whole body's body joints judge).
+    ``found``: the cuts already found (by the repair, :func:`_cut_finder`), one list per person or view (one for
+    ``(T, J, D)``); None: found here."""
     spans: list = []  # per person (or the one timeline): the parts between cuts
-    valid = np.isfinite(x).all(-1) if cuts else None
-    if cuts and confidence is not None:
-        conf = (confidence if isinstance(confidence, np.ndarray) and confidence.dtype.kind == "f"
-                else to_numpy(confidence, name="confidence"))  # a complex, ragged or string array: named here
-        cuts = conf.shape == valid.shape  # else the refiner names the mistake
-        if cuts:
-            with np.errstate(invalid="ignore"):
-                valid &= conf >= refiner.min_confidence  # NaN: not valid (no float copy of an hour of scores)
+    valid = _judged(x, confidence, refiner) if cuts else None
+    cuts = cuts and valid is not None
     if cuts:
         least = min_frames_of(refiner)
+        columns = 1 if x.ndim == 3 else x.shape[1]
+        if found is None or len(found) != columns:
+            found = [find_cuts(x if x.ndim == 3 else x[:, p], fps, valid if x.ndim == 3 else valid[:, p],
+                               skeleton=skeleton) for p in range(columns)]
         if x.ndim == 3:
-            spans = [parts(len(x), find_cuts(x, fps, valid, skeleton=skeleton), least, valid.all(-1))]
+            spans = [parts(len(x), found[0], least, valid.all(-1))]
         elif views:  # one timeline, cut where any view jumps
-            found = np.concatenate([find_cuts(x[:, p], fps, valid[:, p], skeleton=skeleton) for p in range(x.shape[1])])
-            spans = [parts(len(x), found, least, valid.all((-2, -1)))]
+            spans = [parts(len(x), np.concatenate([np.asarray(f, dtype=np.int64) for f in found]), least,
+                           valid.all((-2, -1)))]
         else:
-            spans = [parts(len(x), find_cuts(x[:, p], fps, valid[:, p], skeleton=skeleton), least,
-                           valid[:, p].all(-1)) for p in range(x.shape[1])]
+            spans = [parts(len(x), found[p], least, valid[:, p].all(-1)) for p in range(x.shape[1])]
     if all(len(s) == 1 for s in spans):
         return (*refiner(x, fps=fps, confidence=confidence, progress=progress, return_filled=True), [])
     if x.ndim == 3 or views:
@@ -602,13 +640,16 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
     # the file's skeleton: its pairs are the repair's, and tell an inversion from a cut
     known = (repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner) if repair or cuts
              else None)
-    sk = known if repair else None
+    sk = known if repair and not guessed_pairs(pose_file) else None
     flips = []  # (track, a, b, flipped on the detected frames) of the parts the repair relabelled
     cut_at: dict = {}  # track id: the file frames where a part began after a cut
 
     def refine_part(kp, conf, valid, at, track, a, b):
+        found = None
         if sk is not None:
-            kp, conf, report = repair_poses(kp, sk, conf)
+            finder = _cut_finder(refiner, fps, known, pose_file.scores_mark_missing) if cuts else None
+            kp, conf, report = repair_poses(kp, sk, conf, cuts=finder)
+            found = report.get("cuts")
             if report["relabelled"] is not None and report["relabelled"].any():
                 flips.append((track, a, b, report["groups"], report["flipped"][at]))
                 valid = relabel(valid, report["flipped"], sk, report["groups"])
@@ -618,7 +659,7 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
             conf = None  # MediaPipe's visibility: an occluded landmark's predicted position is refined, not filled
         raw = kp
         kp, conf, keep_raw = _stand_in_for_unseen_joints(kp, conf, valid, at, pose_file.skeleton)
-        ref, filled, found = _run(refiner, kp, fps, conf, progress, cuts, known)
+        ref, filled, found = _run(refiner, kp, fps, conf, progress, cuts, known, found=found)
         if found:
             cut_at.setdefault(track.track_id, []).extend(int(track.frames[a]) + c for c in found)
         ref[:, keep_raw] = raw[:, keep_raw]  # never seen: left as the detector wrote them

@@ -203,6 +203,7 @@ def read_input(input_path: str | os.PathLike, skeleton: str | None = None, key: 
         if pose_file.tracks and pose_file.units != "axis-angle":
             api.check_skeleton_fits(skeleton, pose_file.num_joints)  # --skeleton smpl24 on 17 joints: an error
         pose_file.skeleton = skeleton
+        pose_file.meta.pop("named_skeleton", None)  # named by the user: its pairs repair (api.guessed_pairs)
     return pose_file
 
 

@@ -429,7 +429,8 @@ def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: fl
 
     INPUT: MMPose 0.x/1.x, COCO or AlphaPose JSON, an OpenPose JSON folder (face and hands too), a YOLO pose
     labels folder (save_txt),
-    MediaPipe CSV/NPZ, TRC, BVH (joint positions; into a .bvh OUTPUT its joint rotations), SMPL
+    MediaPipe CSV/NPZ, TRC, C3D (markers, each subject a track; written back in place, analog data and
+    parameters kept), BVH (joint positions; into a .bvh OUTPUT its joint rotations), SMPL
     parameter npz (rotations, refined by the universal rotation model or a named filter; .pkl only
     with --trust-pickle), a SmoothNet-format npz, a VideoPose3D data_2d_*.npz (--trust-pickle), or a
     (T, J, D) / (T, P, J, D) array in .npy/.npz.  An .npy/.npz
@@ -991,14 +992,16 @@ def data_build(out: str | None, cmu_root: str | None, no_download: bool) -> None
 @click.option("--fps-out", type=float, default=30.0, show_default=True, callback=_fps_option,
               help="rate the clips are resampled to (synsp train needs 30)")
 @click.option("--units", type=click.Choice(["m", "cm", "mm"]), default=None,
-              help="length unit of .npy/.npz (default m) and BVH (default cm) files; TRC and ASF state their own")
+              help="length unit of .npy/.npz (default m) and BVH (default cm) files; TRC, C3D and ASF state their "
+                   "own")
 @click.option("--fps", type=float, default=None, callback=_fps_option,
               help="frame rate of .npy/.npz files (else an 'fps' key in the .npz) and AMC files (default 120)")
 @click.option("--val-fraction", type=float, default=0.15, show_default=True, help="share of the files for validation")
 @click.option("--test-fraction", type=float, default=0.15, show_default=True, help="share of the files for test")
 @click.option("--joint-names", default=None, help="comma-separated joint names for .npy/.npz files")
 @click.option("--parents", default=None, help="comma-separated parent indices (-1: none) for files without a hierarchy")
-@click.option("--up", type=click.Choice(["y", "z"]), default="y", show_default=True, help="the data's up axis")
+@click.option("--up", type=click.Choice(["y", "z"]), default="y", show_default=True,
+              help="the data's up axis (C3D files from Vicon, Qualisys and most labs are z-up)")
 @click.option("--no-end-sites", is_flag=True, help="drop BVH End Sites (default: they are joints <parent>_end)")
 @click.option("--key", default=None, help="array name inside .npz files (default: the only/known one)")
 @click.option("--keep-glitches", is_flag=True,
@@ -1007,7 +1010,7 @@ def data_build(out: str | None, cmu_root: str | None, no_download: bool) -> None
 def data_import(paths: tuple[str, ...], out: str, skeleton: str | None, fps_out: float, units: str | None,
                 fps: float | None, val_fraction: float, test_fraction: float, joint_names: str | None,
                 parents: str | None, up: str, no_end_sites: bool, key: str | None, keep_glitches: bool) -> None:
-    """Make a training corpus of your own clean motion (BVH, ASF/AMC, TRC, .npy/.npz), any joint set."""
+    """Make a training corpus of your own clean motion (BVH, ASF/AMC, TRC, C3D, .npy/.npz), any joint set."""
     import os
 
     from .data.custom import import_corpus

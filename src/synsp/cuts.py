@@ -14,8 +14,11 @@ A step from frame ``t - 1`` to ``t`` is a cut when
 * that step is at least :data:`CUT_RATIO` times every other step within :data:`CUT_NEIGHBOURHOOD_S` seconds
   (at least 3 frames) on either side: a jump and not fast motion, nor a single frame thrown away (which
   jumps out and back);
-* it is not a left/right inversion: with the skeleton's pairs (``flip``), the step to the next pose with left
-  and right exchanged is more than half the step itself (inversions are the repair's, :mod:`synsp.repair`).
+* it is not a left/right inversion: with the skeleton's pairs of any combination of limb groups (arms, legs,
+  head, ...) exchanged, the step is more than half the step itself, or still at least :data:`CUT_JUMP` or
+  :data:`CUT_RATIO` times every other step around it (a rest pose turned round from its take looks half
+  mirrored, and is still a jump); inversions are the repair's (:mod:`synsp.repair`, which repairs each side of a
+  cut alone).
 
 The thresholds were chosen on the corpus's training split (``CUT_JUMP`` among 0.08-0.25, ``CUT_RATIO`` among
 3, 4 and 6): no cut on its clips, clean at 1x-4x speed or under any error family or preset, in 3D and 2D,
@@ -45,6 +48,7 @@ import numpy as np
 
 from .geometry import axis_angle_to_matrix
 from .kinematics import forward_kinematics
+from .repair import decided_pairs
 from .skeletons import BODY_JOINTS, get_skeleton, smpl24_joints
 from .validation import SynspInputError
 
@@ -64,19 +68,30 @@ CHUNK = 4096
 
 
 def judged_joints(skeleton: Any, num_joints: int) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """``(joints, flip)``: the joints of a pose of ``skeleton`` (a :class:`synsp.skeletons.Skeleton` or None) that
-    a cut is judged on, and their left/right permutation.  A whole body's body joints
-    (:data:`synsp.skeletons.BODY_JOINTS`: its hands and face, often below the score threshold, would keep most
-    frames from counting); every joint otherwise (``joints`` None).  ``(None, None)`` when ``skeleton`` is None or
-    not of ``num_joints`` joints."""
+    """``(joints, flips)``: the joints of a pose of ``skeleton`` (a :class:`synsp.skeletons.Skeleton` or None) that
+    a cut is judged on, and ``(K, n)`` permutations of them that relabel each combination of the skeleton's limb
+    groups (:func:`synsp.repair.decided_pairs`: arms, legs, head, other pairs; the whole body among them), the
+    inversions an estimator makes.  A whole body's body joints (:data:`synsp.skeletons.BODY_JOINTS`: its hands
+    and face, often below the score threshold, would keep most frames from counting); every joint otherwise
+    (``joints`` None).  ``(None, None)`` when ``skeleton`` is None or not of ``num_joints`` joints; ``flips`` None
+    when it has no left/right pairs."""
     if skeleton is None or skeleton.num_joints != num_joints:
         return None, None
-    flip = np.asarray(skeleton.flip_permutation, dtype=np.int64)
+    groups = list(decided_pairs(skeleton).values())
+    flips = []
+    for mask in range(1, 2 ** len(groups)):
+        perm = np.arange(num_joints)
+        for g, pairs in enumerate(groups):
+            if mask >> g & 1:
+                for a, b in pairs:
+                    perm[a], perm[b] = b, a
+        flips.append(perm)
+    flips = np.asarray(flips, dtype=np.int64).reshape(-1, num_joints) if flips else None
     body = BODY_JOINTS.get(skeleton.name)
     if body is None:
-        return None, flip
+        return None, flips
     body = np.asarray(body, dtype=np.int64)
-    return body, flip[body]
+    return body, None if flips is None else flips[:, body]
 
 
 def find_cuts(poses: Any, fps: float | None = None, valid: Any = None, flip: Any = None,
@@ -85,9 +100,9 @@ def find_cuts(poses: Any, fps: float | None = None, valid: Any = None, flip: Any
     sorted, each in ``1..T-1``; an empty array when there is none.
 
     ``fps``: the frame rate (None: 30); ``valid`` ``(T, J)``: the joints to use (default: the finite ones);
-    ``flip``: the skeleton's left/right permutation of the joints (``Skeleton.flip_permutation``), so that an
-    inversion is not taken for a cut; or ``skeleton`` (a :class:`synsp.skeletons.Skeleton` of J joints) for both
-    the permutation and the joints to judge (:func:`judged_joints`).
+    ``flip``: a left/right permutation of the joints (``Skeleton.flip_permutation``), or ``(K, J)`` of them, so
+    that an inversion is not taken for a cut; or ``skeleton`` (a :class:`synsp.skeletons.Skeleton` of J joints)
+    for both the permutations (each limb group's inversion) and the joints to judge (:func:`judged_joints`).
     """
     x = np.asarray(poses, dtype=np.float64)
     if x.ndim != 3:
@@ -97,6 +112,7 @@ def find_cuts(poses: Any, fps: float | None = None, valid: Any = None, flip: Any
         joints, flip = judged_joints(skeleton, x.shape[1])
         if joints is not None:
             x, ok = x[:, joints], ok[:, joints]
+    flips = _flips(flip, x.shape[1])
     steps = _steps(ok)
     if steps is None:
         return np.zeros(0, dtype=np.int64)
@@ -123,12 +139,16 @@ def find_cuts(poses: Any, fps: float | None = None, valid: Any = None, flip: Any
     every = np.arange(len(prev))
     jump = mean_step(every)  # (S,) share of the size
     cut = _cut_steps(jump, prev, nxt, judged, fps, CUT_JUMP)
-    if flip is not None and cut.any():
-        flip = np.asarray(flip, dtype=np.int64)
-        if flip.shape != (x.shape[1],):
-            raise SynspInputError(f"flip has {flip.size} entries for {x.shape[1]} joints")
+    if flips is not None and cut.any():
         idx = np.flatnonzero(cut)
-        cut[idx[mean_step(idx, flip) <= 0.5 * jump[idx]]] = False
+        for flip in flips:
+            # an inversion: under these labels the step is at most half as long and an ordinary one, under CUT_JUMP
+            # and not CUT_RATIO times the steps around it (a rest pose turned round from its take looks half
+            # mirrored, and is still a jump)
+            other = jump.copy()
+            other[idx] = mean_step(idx, flip)
+            ordinary = (other[idx] < CUT_JUMP) & ~_cut_steps(other, prev, nxt, judged, fps, 0.0)[idx]
+            cut[idx[(other[idx] <= 0.5 * jump[idx]) & ordinary]] = False
     k = np.flatnonzero(cut)
     return nxt[k].astype(np.int64)  # the first frame seen after the jump
 
@@ -160,8 +180,19 @@ def find_rotation_cuts(rotations: Any, fps: float | None = None, valid: Any = No
                                                         np.asarray(layout.parents), np.zeros((len(rot), 3)))
         else:  # SMPL's body (SMPL-X / SMPL-H: its first 22 joints)
             pos[a:a + CHUNK] = smpl24_joints(np.concatenate([rot, np.zeros((len(rot), 24 - J, 3))], axis=1))
-    flip = None if bvh else get_skeleton("smpl24").flip_permutation
-    return find_cuts(pos, fps, np.repeat(whole, pos.shape[1], axis=1), flip)
+    return find_cuts(pos, fps, np.repeat(whole, pos.shape[1], axis=1), skeleton=None if bvh else get_skeleton("smpl24"))
+
+
+def _flips(flip: Any, joints: int) -> np.ndarray | None:
+    """``flip`` (one permutation of ``joints`` or ``(K, joints)`` of them) as ``(K, joints)`` ints, or None."""
+    if flip is None:
+        return None
+    flips = np.asarray(flip, dtype=np.int64)
+    flips = flips[None] if flips.ndim == 1 else flips
+    if flips.ndim != 2 or flips.shape[1] != joints:
+        raise SynspInputError(f"flip has shape {flips.shape} for {joints} joints; expected ({joints},) or "
+                              f"(K, {joints})")
+    return flips
 
 
 def _valid(x: np.ndarray, valid: Any) -> np.ndarray:
@@ -237,7 +268,7 @@ class OnlineCuts:
         self.joints, flip = judged_joints(skeleton, joints) if skeleton is not None else (None, flip)
         self.need = max(2, CUT_SEEN * (int(joints) if self.joints is None else len(self.joints)))
         self.w = max(3, int(round(CUT_NEIGHBOURHOOD_S * (30.0 if fps is None else float(fps)))))
-        self.flip = None if flip is None else np.asarray(flip, dtype=np.int64)
+        self.flips = _flips(flip, int(joints) if self.joints is None else len(self.joints))
         self.frame = -1  # the frames pushed so far, less one
         self.last: tuple | None = None  # (frame, x, ok) of the last frame with enough joints
         self.partial = False  # a frame of a few joints since then (the next step is not judged)
@@ -274,9 +305,10 @@ class OnlineCuts:
                 return self._release(cut=True) if len(c["after"]) == self.w else []
             out = self._release()  # not a cut: a larger or unjudged step within w after it
         pad = self.w - len(self.past)
-        if (judged and all(j for _, j in self.past) and jump >= CUT_JUMP and not mirrored
+        if (judged and all(j for _, j in self.past) and jump >= CUT_JUMP
                 and speed >= CUT_RATIO * max([s for s, _ in self.past] + [0.0] * pad)):
-            self.candidate = dict(speed=speed, step=(speed, judged), after=[], held=[payload])
+            self.candidate = dict(speed=speed, step=(speed, judged), after=[], held=[payload], mirrored=mirrored,
+                                  before=max([s for s, _ in self.past] + [0.0]))
             return out
         self.past.append((speed, judged))
         return out + [(payload, False)]
@@ -290,8 +322,12 @@ class OnlineCuts:
         return out
 
     def _release(self, cut: bool = False) -> list[tuple[Any, bool]]:
-        """The held frames of the candidate, a cut before the first when ``cut``; its steps join the past."""
+        """The held frames of the candidate, a cut before the first when ``cut`` (and the jump is no inversion: no
+        relabelling makes it at most half as long, under CUT_JUMP and less than CUT_RATIO times the steps around it,
+        the ``w`` before and after); its steps join the past."""
         c, self.candidate = self.candidate, None
+        around = max([c["before"]] + [s for s, _ in c["after"]])
+        cut = cut and not any(j < CUT_JUMP and m < CUT_RATIO * around for j, m in c["mirrored"])
         self.past.append(c["step"])
         self.past.extend(c["after"])
         return [(p, cut and k == 0) for k, p in enumerate(c["held"])]
@@ -299,7 +335,8 @@ class OnlineCuts:
     def _step(self, x: np.ndarray, ok: np.ndarray, size: float):
         """``(speed, judged, jump, mirrored)`` of the step from the last frame with enough joints to ``x`` (whose
         valid joints' box has the larger side ``size``), as :func:`find_cuts` measures it (None for a track's
-        first such frame)."""
+        first such frame); ``mirrored``: ``(jump, speed)`` of the step under each relabelling that makes it at most
+        half as long (at a jump of at least CUT_JUMP)."""
         if self.last is None:
             return None
         t0, x0, ok0, size0 = self.last
@@ -312,7 +349,10 @@ class OnlineCuts:
 
         jump = mean_step(x, both)
         judged = int(both.sum()) >= self.need and not self.partial
-        mirrored = False
-        if self.flip is not None and jump >= CUT_JUMP:
-            mirrored = mean_step(x[self.flip], ok0 & ok[self.flip]) <= 0.5 * jump
+        mirrored = []
+        if self.flips is not None and jump >= CUT_JUMP:
+            for flip in self.flips:
+                other = mean_step(x[flip], ok0 & ok[flip])
+                if other <= 0.5 * jump:
+                    mirrored.append((other, other / (self.frame - t0)))
         return jump / (self.frame - t0), judged, jump, mirrored

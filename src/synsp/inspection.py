@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .api import file_fps, repair_pose_file, repair_skeleton
+from .api import file_fps, guessed_pairs, repair_pose_file, repair_skeleton
 from .batch import method_for
 from .cuts import find_cuts, find_rotation_cuts
 from .filters import get_filter
@@ -31,6 +31,7 @@ from .missing import interpolate_missing, missing_from_confidence
 from .noise_floor import noise_floor
 from .refiners import min_frames_of
 from .repair import limb_groups, twisted_frames
+from .skeletons import BUILTIN_SKELETONS, SKELETONS
 from .validation import SynspInputError
 
 __all__ = ["inspect_pose_file", "file_cuts", "describe", "as_plain"]
@@ -105,7 +106,8 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
         tracks.append(dict(id=t.track_id, first=int(t.frames[0]), last=int(t.frames[-1]), detections=len(t.frames),
                            parts=len(parts), missing=share, never_seen=int((~seen).sum()), jitter=level))
     delay = getattr(refiner, "delay", None)
-    sk = sk if sk is not None and limb_groups(sk) else None  # a hand or a custom set without pairs: no repair
+    # a hand or a custom set without pairs, or pairs only guessed from the points' names: no repair
+    sk = sk if sk is not None and limb_groups(sk) and not plan["guessed"] else None
     twisted = None  # 3D: frames whose shoulders face against the hips, over every track
     if sk is not None and pose_file.dims == 3:
         counts = [twisted_frames(t.keypoints, sk) for t in pose_file.tracks]
@@ -124,7 +126,7 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
                 fallback=fallback, delay=None if delay in (None, WHOLE_SEQUENCE) else int(delay),
                 window=int(getattr(refiner, "window", 1)),
                 min_frames=min_frames_of(refiner) if hasattr(refiner, "window") else 1,
-                repair=None if sk is None else sk.name,
+                repair=None if sk is None else sk.name, guessed=plan["guessed"],
                 relabelled=relabelled, reassigned=int(reassigned), twisted=twisted, cuts=cuts,
                 note=pose_file.meta.get("note"))
 
@@ -154,7 +156,7 @@ def _plan(pose_file, model: str | None, fps: float | None, max_gap: int | None) 
     used_fps = float(rate or getattr(getattr(refiner, "card", None), "fps", None) or 30.0)
     sk = None if rotations else repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner)
     return dict(method=method, fallback=fallback, refiner=refiner, rotations=rotations, fps=used_fps,
-                gap=pose_file.max_gap(used_fps, max_gap), skeleton=sk,
+                gap=pose_file.max_gap(used_fps, max_gap), skeleton=sk, guessed=guessed_pairs(pose_file),
                 min_conf=float(getattr(refiner, "min_confidence", 0.3) or 0.0))
 
 
@@ -176,6 +178,10 @@ def _part_cuts(pose_file, kp: np.ndarray, conf: np.ndarray | None, plan: dict[st
 def describe(info: dict[str, Any], source: Any = None) -> list[str]:
     """The lines ``synsp inspect`` prints for :func:`inspect_pose_file`'s dict."""
     sk = info["skeleton"] or f"none recognised ({info['joints']} points: a body of its own joint set)"
+    if info["skeleton"] and info["skeleton"] not in BUILTIN_SKELETONS and info["skeleton"] in SKELETONS:
+        own = SKELETONS[info["skeleton"]]
+        sk += (f" (a joint set of its own: {own.num_joints} named points, {len(own.left_right)} left/right "
+               "pair(s) guessed from the names)")
     rate = (f"{info['fps']:g} fps (given)" if info.get("fps_given") else
             f"{info['file_fps']:g} fps (the file's)" if info["file_fps"] else
             f"not in the file: {info['fps']:g} fps assumed (give --fps)")
@@ -205,6 +211,9 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
     delay = "whole sequence (offline)" if info["delay"] is None else f"{info['delay']} frames of delay"
     lines.append(f"  method: {info['method']} ({delay})" + (f"; {info['fallback']}" if info["fallback"] else ""))
     repair = "none (no skeleton with left/right pairs)"
+    if info.get("guessed"):
+        repair = ("none (left/right pairs only guessed from the points' names judge cuts and relabel nothing; "
+                  f"--skeleton {info['skeleton']} repairs with them)")
     if info["repair"]:
         groups: dict[str, int] = {}
         for per_group in info.get("relabelled", {}).values():

@@ -100,7 +100,7 @@ swaps between persons; :mod:`synsp.label_errors` simulates both kinds of error.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
@@ -153,6 +153,7 @@ _HEAD_WORDS = ("eye", "ear", "mouth", "jaw", "brow", "nose", "lip", "cheek", "fa
 
 
 def _word_group(name: str) -> str | None:
+    name = name.lower()  # a custom skeleton's names keep their file's case (lThigh, LeftForeArm)
     for group, words in (("legs", _LEG_WORDS), ("arms", _ARM_WORDS), ("head", _HEAD_WORDS)):
         if any(w in name for w in words):
             return group
@@ -494,7 +495,8 @@ def relabel(values: Any, flipped: np.ndarray, skeleton: Any, groups: tuple[str, 
 
 
 def repair_poses(poses: np.ndarray, skeleton: Skeleton | None, confidence: Any = None, *,
-                 persons: bool = False) -> tuple[np.ndarray, Any, dict]:
+                 persons: bool = False, cuts: Callable[[np.ndarray, Any], Any] | None = None
+                 ) -> tuple[np.ndarray, Any, dict]:
     """The repair that :func:`synsp.refine` runs before refining: ``(poses, confidence, report)``.
 
     ``poses`` ``(T, J, D)`` or ``(T, P, J, D)``; with ``persons`` the P axis holds persons and their
@@ -503,6 +505,15 @@ def repair_poses(poses: np.ndarray, skeleton: Skeleton | None, confidence: Any =
     :func:`synsp.view_labels.agree_view_poses`).  ``confidence`` follows the same reordering and relabelling.
     ``report``: ``groups``, ``relabelled`` (frames per group, ``(G,)`` or ``(P, G)``), ``flipped`` (the
     mask of :func:`repair_inversions`), ``reassigned`` (person-frames given to another slot).
+
+    ``cuts``: a function of one person's (or view's) poses ``(T, J, D)`` and confidences (``(T, J)`` or None)
+    giving the frames where a part after a cut begins (:func:`synsp.cuts.find_cuts`), applied to the repaired
+    poses (the cuts the refiner then uses, as before): where it finds any, each part is repaired again alone, as
+    a track of its own (a jump to another shot or person says nothing about the labels on either side).  Cuts
+    are looked for after the repair, not before: where an estimator's error stays with the label (a per-joint
+    bias), an inversion's edges jump like cuts under either labelling, and a track cut there could not be
+    repaired (``synsp benchmark --experiment inversions``: 95.5 mm instead of 91.6).  ``report["cuts"]`` then holds them, one list per person or view (one list for
+    ``(T, J, D)``); None when nothing was repaired (no skeleton with pairs).
     """
     report: dict = {"groups": (), "relabelled": None, "reassigned": 0}
     x = poses
@@ -520,13 +531,50 @@ def repair_poses(poses: np.ndarray, skeleton: Skeleton | None, confidence: Any =
         report["reassigned"] = int(ident.reassigned.sum())
     if skeleton is not None and len(x) >= 3 and limb_groups(skeleton):
         real = np.isfinite(x).all(-1) & ~absurd_joints(x)
-        r = repair_inversions(x if real.all() else np.where(real[..., None], x, np.nan), skeleton, conf,
-                              relabelled=False)
-        report.update(groups=r.groups, relabelled=r.flipped.sum(0), flipped=r.flipped)
-        if r.flipped.any():
-            x = relabel(x, r.flipped, skeleton, r.groups)  # the input's own values (inf and all), relabelled
-            conf = None if conf is None else relabel(conf, r.flipped, skeleton, r.groups)
+        xr = x if real.all() else np.where(real[..., None], x, np.nan)
+        r = repair_inversions(xr, skeleton, conf, relabelled=False)
+        flipped, groups = r.flipped, r.groups
+        if cuts is not None:  # cut where the repaired track jumps; then each side repaired again, alone
+            seen = relabel(xr, flipped, skeleton, groups) if flipped.any() else xr
+            seen_conf = conf if conf is None or not flipped.any() else relabel(conf, flipped, skeleton, groups)
+            columns = [seen] if x.ndim == 3 else [seen[:, p] for p in range(x.shape[1])]
+            found = [sorted(int(c) for c in cuts(col, None if seen_conf is None else
+                                                 (seen_conf if x.ndim == 3 else seen_conf[:, p])))
+                     for p, col in enumerate(columns)]
+            report["cuts"] = found
+            if any(found):
+                flipped = _inversions_in_parts(xr, skeleton, conf, found, flipped, groups)
+        report.update(groups=groups, relabelled=flipped.sum(0), flipped=flipped)
+        if flipped.any():
+            x = relabel(x, flipped, skeleton, groups)  # the input's own values (inf and all), relabelled
+            conf = None if conf is None else relabel(conf, flipped, skeleton, groups)
+    elif cuts is not None:
+        report["cuts"] = None  # not repaired: the refiner finds the cuts itself
     return x, (confidence if conf is None else conf), report
+
+
+def _inversions_in_parts(x: np.ndarray, skeleton: Skeleton, conf: np.ndarray | None, found: list[list[int]],
+                         whole: np.ndarray, groups: tuple[str, ...]) -> np.ndarray:
+    """:func:`repair_inversions`'s ``flipped`` of ``x`` ``(T, J, D)`` / ``(T, P, J, D)`` with each column's parts
+    between its cuts ``found`` (a list of frames per column) repaired alone; a column without a cut keeps its
+    labels of the repair of the whole (``whole``, of the limb ``groups``), and a part under 3 frames its own."""
+    flipped = whole.copy()
+    for p, starts in enumerate(found):
+        if not starts:
+            continue
+        col = x if x.ndim == 3 else x[:, p]
+        cc = None if conf is None else (conf if x.ndim == 3 else conf[:, p])
+        bounds = [0, *starts, len(col)]
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            part = np.zeros((b - a, len(groups)), dtype=bool)
+            if b - a >= 3:
+                r = repair_inversions(col[a:b], skeleton, None if cc is None else cc[a:b], relabelled=False)
+                part[:, [groups.index(g) for g in r.groups]] = r.flipped
+            if x.ndim == 3:
+                flipped[a:b] = part
+            else:
+                flipped[a:b, p] = part
+    return flipped
 
 
 def _ffill(v: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

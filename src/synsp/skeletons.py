@@ -105,10 +105,14 @@ Conventions of the files these orders are for
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from types import MappingProxyType
-from typing import Any, Mapping, Union
+from typing import Any, Mapping, Sequence, Union
 
 import numpy as np
 
@@ -135,6 +139,11 @@ __all__ = [
     "CMU31_ASF_BONES",
     "JOINT_NAME_ALIASES",
     "smpl24_joints",
+    "joint_key",
+    "guess_left_right",
+    "guess_root_joints",
+    "custom_skeleton",
+    "skeleton_of_names",
 ]
 
 
@@ -935,6 +944,131 @@ def register_skeleton(skeleton: Skeleton) -> Skeleton:
     return skeleton
 
 
+# --------------------------------------------------------------------------------------------
+# Skeletons of named points (a file that names its joints or markers)
+# --------------------------------------------------------------------------------------------
+
+#: joint names (keys, see :func:`joint_key`) taken for the root of a custom skeleton, in this order
+ROOT_NAMES = ("pelvis", "hips", "midhip", "hipcenter", "hipcentre", "hipscenter", "hipscentre", "hip")
+
+
+def joint_key(name: str) -> str:
+    """A joint name for matching: lowercase letters and digits only (``Left_Hip`` -> ``lefthip``)."""
+    return re.sub(r"[^a-z0-9]", "", str(name).lower())
+
+
+def _strip_prefix(names: Sequence[str]) -> list[str]:
+    """Names without the prefix all of them share, up to its last separator (``CC_Base_``, ``mixamorig:``)."""
+    names = [str(n) for n in names]
+    common = os.path.commonprefix(names) if len(names) > 1 else ""
+    cut = max(common.rfind(c) for c in "_.:- |") + 1 if common else 0
+    return [n[cut:] for n in names]
+
+
+def guess_left_right(names: Sequence[str]) -> list[tuple[int, int]]:
+    """``(left, right)`` index pairs guessed from joint names.
+
+    A prefix shared by all names up to a separator (``CC_Base_``, ``mixamorig:``) is ignored.
+    Then, in order, each joint used once, a pair only when exactly one left and one right
+    name share the rest of the name: the words ``left``/``right`` anywhere (``left_hip``,
+    ``LeftUpLeg``, ``hip_left``); an ``l``/``r`` between separators (``L_Thigh``,
+    ``hip_l``, ``Eye.L``, ``CC_Base_L_Calf``); a leading ``l``/``r`` (``LHip``, ``lfemur``);
+    a trailing capital ``L``/``R`` (``HipL``).
+    """
+    def candidates(level: int, name: str) -> tuple[str, str] | None:
+        low = name.lower()
+        if level == 0:
+            for side, word in (("l", "left"), ("r", "right")):
+                i = low.find(word)
+                if i >= 0:
+                    return side, low[:i] + "*" + low[i + len(word):]
+            return None
+        if level == 1:
+            tokens = re.split(r"([_.:\- |])", low)
+            sides = [i for i, t in enumerate(tokens) if t in ("l", "r")]
+            if len(sides) != 1 or len(tokens) == 1:
+                return None
+            side = tokens[sides[0]]
+            tokens[sides[0]] = "*"
+            return side, "".join(tokens)
+        if level == 2:
+            return (low[0], "*" + low[1:]) if len(low) > 1 and low[0] in "lr" else None
+        if len(name) > 1 and name[-1] in "LR":
+            return low[-1], low[:-1] + "*"
+        return None
+
+    stripped = _strip_prefix(names)
+    used: set[int] = set()
+    pairs: list[tuple[int, int]] = []
+    for level in range(4):
+        groups: dict[str, dict[str, list[int]]] = {}
+        for j, n in enumerate(stripped):
+            c = None if j in used or not n else candidates(level, n)
+            if c is not None:
+                groups.setdefault(c[1], {"l": [], "r": []})[c[0]].append(j)
+        for g in groups.values():
+            if len(g["l"]) == 1 and len(g["r"]) == 1:
+                pairs.append((g["l"][0], g["r"][0]))
+                used.update((g["l"][0], g["r"][0]))
+    return sorted(pairs)
+
+
+def guess_root_joints(names: Sequence[str], pairs: Sequence[tuple[int, int]]) -> tuple[int, ...]:
+    """A joint named pelvis / hips / mid_hip / hip_center / hip (after a shared prefix, see
+    :func:`guess_left_right`); else the first left/right pair whose names contain "hip"; else every
+    joint (the root is then the mean of all joints)."""
+    keys = [joint_key(n) for n in _strip_prefix(names)]
+    for wanted in ROOT_NAMES:
+        if wanted in keys:
+            return (keys.index(wanted),)
+    for a, b in pairs:
+        if "hip" in keys[a] and "hip" in keys[b]:
+            return (a, b)
+    return tuple(range(len(names)))
+
+
+def custom_skeleton(names: Sequence[str], parents: Sequence[int] | None = None, name: str | None = None,
+                    description: str = "") -> Skeleton:
+    """A skeleton of the joints ``names`` (in that order; not registered): ``parents`` (else -1 for all),
+    left/right pairs :func:`guess_left_right`, root joints :func:`guess_root_joints`; named ``name`` or
+    ``custom<J>-<hash of the definition>``, so the same joints get the same name wherever they come from
+    (``synsp data import``, a TRC, C3D or BVH file read for refining)."""
+    names = [str(n) for n in names]
+    par = [-1] * len(names) if parents is None else [int(p) for p in parents]
+    pairs = guess_left_right(names)
+    roots = guess_root_joints(names, pairs)
+    definition = {"joints": names, "parents": par, "left_right": [list(p) for p in pairs], "root_joints": list(roots)}
+    if name is None:
+        name = f"custom{len(names)}-{hashlib.sha256(json.dumps(definition).encode()).hexdigest()[:6]}"
+    return Skeleton(name=name, joints=names, parents=par, left_right=pairs, root_joints=roots, description=description)
+
+
+def skeleton_of_names(names: Sequence[str], parents: Sequence[int] | None = None) -> str:
+    """The skeleton of points a file names (TRC markers, C3D point labels, BVH joints): the registered one whose
+    joints are ``names`` in the same order (compared by :func:`joint_key`; a built-in skeleton's other
+    spellings, :data:`JOINT_NAME_ALIASES`, too), else :func:`custom_skeleton` of them, registered.
+
+    Never a skeleton chosen by the joint count alone: 17 markers of a mocap set are not Human3.6M's 17 joints,
+    and borrowing its left/right pairs would relabel the wrong points.  Names that repeat (after
+    :func:`joint_key`) or are empty are made distinct (``#2``, ``#3``, ...) first."""
+    names = [str(n).strip() for n in names]
+    seen: dict[str, int] = {}
+    unique = []
+    for j, n in enumerate(names):
+        n = n or f"j{j}"
+        k = joint_key(n) or f"j{j}"
+        seen[k] = seen.get(k, 0) + 1
+        unique.append(n if seen[k] == 1 else f"{n}#{seen[k]}")
+    keys = [joint_key(n) for n in unique]
+    for sk_name, sk in SKELETONS.items():
+        spellings = (sk.joints, *JOINT_NAME_ALIASES.get(sk_name, ()))
+        if sk.num_joints == len(keys) and any([joint_key(n) for n in s] == keys for s in spellings):
+            return sk_name
+    sk = custom_skeleton(unique, parents, description="the joint names of a file read for refining; "
+                                                      "left/right pairs guessed from the names")
+    return register_skeleton(sk).name
+
+
 def get_skeleton(name: SkeletonLike) -> Skeleton:
     """The registered skeleton called ``name`` (a :class:`Skeleton` is returned unchanged)."""
     if isinstance(name, Skeleton):
@@ -949,8 +1083,11 @@ def get_skeleton(name: SkeletonLike) -> Skeleton:
 
 
 def skeleton_for(num_joints: int) -> list[str]:
-    """Names of the registered skeletons with ``num_joints`` joints (empty if none)."""
-    return [n for n, s in SKELETONS.items() if s.num_joints == int(num_joints)]
+    """Names of the built-in skeletons with ``num_joints`` joints (empty if none): what data that names no
+    skeleton may be guessed to be by its joint count alone.  Custom skeletons registered in this process (a
+    corpus, a model card, a file's named points) are never guessed: which ones are registered depends on
+    what the process read before."""
+    return [n for n, s in SKELETONS.items() if n in BUILTIN_SKELETONS and s.num_joints == int(num_joints)]
 
 
 def joint_structure(name: SkeletonLike, keep: Any = None) -> tuple[np.ndarray, np.ndarray]:

@@ -18,6 +18,7 @@ from synsp.io import (
     write_bvh,
 )
 from synsp.io.tracks import pose_file_format, read_pose_file, write_pose_file
+from synsp.skeletons import SKELETONS
 from synsp.validation import SynspInputError
 
 T = 60
@@ -45,7 +46,11 @@ def test_bvh_read_refinewrite_smoothnet_files(bvh, tmp_path):
     assert pose_file_format(bvh) == "bvh"
     pf = read_pose_file(bvh, format="bvh")
     assert pf.format == "bvh" and pf.units == "cm" and pf.fps == 30 and pf.num_frames == T
-    assert pf.skeleton is None and pf.meta["joint_names"] == NAMES  # no End Sites in this file
+    assert pf.meta["joint_names"] == NAMES  # no End Sites in this file
+    # a skeleton of the file's own joints (its hierarchy), never one borrowed by the joint count
+    own = SKELETONS[pf.skeleton]
+    assert pf.skeleton.startswith("custom4-") and list(own.joints) == NAMES
+    assert list(own.parents) == list(pf.meta["parents"])
     assert [t.track_id for t in pf.tracks] == [0] and pf.tracks[0].keypoints.shape == (T, 4, 3)
     refined, summary = refine_pose_file(pf, model="butterworth")
     assert summary["accel_after"] < summary["accel_before"]

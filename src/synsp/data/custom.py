@@ -54,10 +54,9 @@ works without the corpus.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import json
 import os
-import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,15 +66,16 @@ import numpy as np
 
 from ..io import Markers, Motion, read_motion
 from ..io._common import open_npz, suffix_of, unit_to_metres
-from ..skeletons import BUILTIN_SKELETONS, JOINT_NAME_ALIASES, SKELETONS, Skeleton
+from ..io.tracks import read_pose_file
+from ..skeletons import (BUILTIN_SKELETONS, JOINT_NAME_ALIASES, SKELETONS, Skeleton, custom_skeleton, guess_left_right,
+                         guess_root_joints, joint_key)
 from ..validation import SynspInputError, check_fps
 from .corpus import BASE_FPS, GLITCH_ACCEL, GLITCH_SPEED, SPLITS, glitch_frames, resample_phases, save_corpus
 
 __all__ = ["import_corpus", "ImportSummary", "guess_left_right", "guess_root_joints", "IMPORT_SUFFIXES"]
 
 #: suffixes searched for in folders (``.asf`` files are the skeletons of ``.amc`` files, not clips)
-IMPORT_SUFFIXES = (".bvh", ".bvh.gz", ".amc", ".amc.gz", ".trc", ".npy", ".npz")
-_ROOT_NAMES = ("pelvis", "hips", "midhip", "hipcenter", "hipcentre", "hipscenter", "hipscentre", "hip")
+IMPORT_SUFFIXES = (".bvh", ".bvh.gz", ".amc", ".amc.gz", ".trc", ".c3d", ".npy", ".npz")
 
 
 @dataclass
@@ -103,83 +103,8 @@ class ImportSummary:
     glitches: list[str] = field(default_factory=list)  # per file (and person), the glitch frames cut
 
 
-def _key(name: str) -> str:
-    """Joint-name key for matching: lowercase letters and digits only."""
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
 def _short(names: Sequence[str], count: int = 6) -> str:
     return ", ".join(names[:count]) + (f", ... ({len(names)} in all)" if len(names) > count else "")
-
-
-def _strip_prefix(names: Sequence[str]) -> list[str]:
-    """Names without the prefix all of them share, up to its last separator (``CC_Base_``, ``mixamorig:``)."""
-    names = [str(n) for n in names]
-    common = os.path.commonprefix(names) if len(names) > 1 else ""
-    cut = max(common.rfind(c) for c in "_.:- |") + 1 if common else 0
-    return [n[cut:] for n in names]
-
-
-def guess_left_right(names: Sequence[str]) -> list[tuple[int, int]]:
-    """``(left, right)`` index pairs guessed from joint names.
-
-    A prefix shared by all names up to a separator (``CC_Base_``, ``mixamorig:``) is ignored.
-    Then, in order, each joint used once, a pair only when exactly one left and one right
-    name share the rest of the name: the words ``left``/``right`` anywhere (``left_hip``,
-    ``LeftUpLeg``, ``hip_left``); an ``l``/``r`` between separators (``L_Thigh``,
-    ``hip_l``, ``Eye.L``, ``CC_Base_L_Calf``); a leading ``l``/``r`` (``LHip``, ``lfemur``);
-    a trailing capital ``L``/``R`` (``HipL``).
-    """
-    def candidates(level: int, name: str) -> tuple[str, str] | None:
-        low = name.lower()
-        if level == 0:
-            for side, word in (("l", "left"), ("r", "right")):
-                i = low.find(word)
-                if i >= 0:
-                    return side, low[:i] + "*" + low[i + len(word):]
-            return None
-        if level == 1:
-            tokens = re.split(r"([_.:\- |])", low)
-            sides = [i for i, t in enumerate(tokens) if t in ("l", "r")]
-            if len(sides) != 1 or len(tokens) == 1:
-                return None
-            side = tokens[sides[0]]
-            tokens[sides[0]] = "*"
-            return side, "".join(tokens)
-        if level == 2:
-            return (low[0], "*" + low[1:]) if len(low) > 1 and low[0] in "lr" else None
-        if len(name) > 1 and name[-1] in "LR":
-            return low[-1], low[:-1] + "*"
-        return None
-
-    stripped = _strip_prefix(names)
-    used: set[int] = set()
-    pairs: list[tuple[int, int]] = []
-    for level in range(4):
-        groups: dict[str, dict[str, list[int]]] = {}
-        for j, n in enumerate(stripped):
-            c = None if j in used or not n else candidates(level, n)
-            if c is not None:
-                groups.setdefault(c[1], {"l": [], "r": []})[c[0]].append(j)
-        for g in groups.values():
-            if len(g["l"]) == 1 and len(g["r"]) == 1:
-                pairs.append((g["l"][0], g["r"][0]))
-                used.update((g["l"][0], g["r"][0]))
-    return sorted(pairs)
-
-
-def guess_root_joints(names: Sequence[str], pairs: Sequence[tuple[int, int]]) -> tuple[int, ...]:
-    """A joint named pelvis / hips / mid_hip / hip_center / hip (after a shared prefix, see
-    :func:`guess_left_right`); else the first left/right pair whose names contain "hip"; else every
-    joint (the root is then the mean of all joints)."""
-    keys = [_key(n) for n in _strip_prefix(names)]
-    for wanted in _ROOT_NAMES:
-        if wanted in keys:
-            return (keys.index(wanted),)
-    for a, b in pairs:
-        if "hip" in keys[a] and "hip" in keys[b]:
-            return (a, b)
-    return tuple(range(len(names)))
 
 
 def _is_corpus(path: Path) -> bool:
@@ -221,9 +146,9 @@ def _takes(files: list[Path]) -> list[str]:
     return [f.relative_to(common).as_posix() for f in files]
 
 
-def _read(path: Path, take: str, units: str | None, fps: float | None, key: str | None,
-          end_sites: bool, up: str) -> _Raw:
-    suffix = suffix_of(path)
+def _motion(path: Path, suffix: str, units: str | None, fps: float | None, key: str | None, end_sites: bool):
+    """``(positions (T, P, J, 3) in metres, fps, joint names or None, parents or None, kind)`` of a motion file
+    (BVH, ASF/AMC, TRC, arrays) as it is stored (its own up axis)."""
     if suffix in (".bvh", ".bvh.gz"):
         data = read_motion(path, units=units or "cm", end_sites=end_sites)
     elif suffix in (".npy", ".npz"):
@@ -257,6 +182,18 @@ def _read(path: Path, take: str, units: str | None, fps: float | None, key: str 
                                   "or save it in the .npz under the key 'fps'")
         pos = (arr[:, None] if arr.ndim == 3 else arr) * unit_to_metres(units or "m", "--units")
         names, parents, kind = None, None, "array"
+    return pos, rate, names, parents, kind
+
+
+def _read(path: Path, take: str, units: str | None, fps: float | None, key: str | None,
+          end_sites: bool, up: str) -> _Raw:
+    suffix = suffix_of(path)
+    if suffix == ".c3d":  # markers (each subject a person), in the file's units unless --units says otherwise
+        pf = read_pose_file(path, format="c3d")
+        pos = pf.to_array()[0] * unit_to_metres(units or pf.units, "--units" if units else f"{path}: its POINT:UNITS")
+        rate, names, parents, kind = pf.fps, list(pf.meta["joint_names"]), None, "c3d"
+    else:
+        pos, rate, names, parents, kind = _motion(path, suffix, units, fps, key, end_sites)
     if not (np.isfinite(rate) and rate > 0):
         raise SynspInputError(f"{path}: frame rate {rate!r}; expected a positive number")
     if up == "z":  # z-up -> y-up (a rotation: x, y, z -> x, z, -y)
@@ -270,9 +207,9 @@ def _resolve_skeleton(raws: list[_Raw], skeleton: str | None,
     named = [r for r in raws if r.names is not None]
     ref = named[0] if named else None
     J = len(ref.names) if ref else raws[0].positions.shape[2]
-    ref_keys = [_key(n) for n in ref.names] if ref else None
+    ref_keys = [joint_key(n) for n in ref.names] if ref else None
     if ref_keys is not None and len(set(ref_keys)) != len(ref_keys):
-        dup = sorted({n for n in ref.names if ref_keys.count(_key(n)) > 1})
+        dup = sorted({n for n in ref.names if ref_keys.count(joint_key(n)) > 1})
         raise SynspInputError(f"{ref.take}: joint names {dup} differ only in case or separators; rename them")
     for r in raws:
         if r.names is None:
@@ -280,7 +217,7 @@ def _resolve_skeleton(raws: list[_Raw], skeleton: str | None,
                 first = ref.take if ref else raws[0].take
                 raise SynspInputError(f"{r.take} has {r.positions.shape[2]} joints but {first} has {J}; all files "
                                       "must have the same joints")
-        elif sorted(_key(n) for n in r.names) != sorted(ref_keys):
+        elif sorted(joint_key(n) for n in r.names) != sorted(ref_keys):
             raise SynspInputError(f"{r.take} has joints {r.names} but {ref.take} has {ref.names}; all files must "
                                   "have the same joints (import them into separate corpora)")
 
@@ -291,13 +228,13 @@ def _resolve_skeleton(raws: list[_Raw], skeleton: str | None,
             if r.names is None:
                 out.append(np.arange(J))
             else:
-                k = {key: i for i, key in enumerate(_key(n) for n in r.names)}
+                k = {key: i for i, key in enumerate(joint_key(n) for n in r.names)}
                 out.append(np.array([k[w] for w in wanted_keys]))
         return out
 
     def spellings(b: str) -> list[list[str]]:
         """The keys of a built-in skeleton's joints: its own names, then other names files give them."""
-        return [[_key(n) for n in names] for names in (SKELETONS[b].joints, *JOINT_NAME_ALIASES.get(b, ()))]
+        return [[joint_key(n) for n in names] for names in (SKELETONS[b].joints, *JOINT_NAME_ALIASES.get(b, ()))]
 
     name = skeleton.strip().lower() if skeleton else None
     if name in BUILTIN_SKELETONS:
@@ -330,8 +267,8 @@ def _resolve_skeleton(raws: list[_Raw], skeleton: str | None,
     tree = next((r for r in raws if r.parents is not None), None)
     if tree is not None:
         source = f"parents from the hierarchy of {tree.take}"
-        by_key = {_key(n): i for i, n in enumerate(tree.names)}
-        cols = [by_key[_key(n)] for n in names]  # the tree file's column of each corpus joint
+        by_key = {joint_key(n): i for i, n in enumerate(tree.names)}
+        cols = [by_key[joint_key(n)] for n in names]  # the tree file's column of each corpus joint
         inverse = {c: i for i, c in enumerate(cols)}
         par = [inverse[tree.parents[c]] if tree.parents[c] >= 0 else -1 for c in cols]
     elif parents is not None:
@@ -340,21 +277,16 @@ def _resolve_skeleton(raws: list[_Raw], skeleton: str | None,
             raise SynspInputError(f"{len(par)} parents given for {J} joints")
     else:
         par, source = [-1] * J, "no parents (none in the files)"
-    pairs = guess_left_right(names)
-    roots = guess_root_joints(names, pairs)
+    kinds = sorted({r.kind for r in raws})
+    sk = custom_skeleton(names, par, name, description=f"custom skeleton imported with synsp data import from "
+                                                     f"{', '.join(kinds)} files; {source}; left/right pairs guessed "
+                                                     "from the names; root: ")
+    pairs, roots, name = sk.left_right, sk.root_joints, sk.name
     root_text = ("every joint (mean)" if len(roots) == J and J > 1 else
                  ", ".join(names[i] for i in roots))
-    kinds = sorted({r.kind for r in raws})
-    definition = {"joints": names, "parents": par, "left_right": [list(p) for p in pairs],
-                  "root_joints": list(roots)}
-    if name is None:
-        digest = hashlib.sha256(json.dumps(definition).encode()).hexdigest()[:6]
-        name = f"custom{J}-{digest}"
-    sk = Skeleton(name=name, joints=names, parents=par, left_right=pairs, root_joints=roots,
-                  description=f"custom skeleton imported with synsp data import from {', '.join(kinds)} files; "
-                              f"{source}; left/right pairs guessed from the names; root: {root_text}")
+    sk = dataclasses.replace(sk, description=sk.description + root_text)
     note = (f"{name} (custom: {J} joints, {len(pairs)} left/right pairs guessed, root {root_text}, {source})")
-    return sk, order([_key(n) for n in names]) if ref else order([]), True, note
+    return sk, order([joint_key(n) for n in names]) if ref else order([]), True, note
 
 
 def _splits(takes: list[str], val_fraction: float, test_fraction: float) -> dict[str, str]:

@@ -38,7 +38,7 @@ from scipy.spatial.transform import Rotation
 from synsp.io._common import as_path, atomic_write, text_lines, unit_to_metres
 from synsp.io.motion import Motion, unit_label
 from synsp.io.tracks import PoseFile, Track
-from synsp.skeletons import SKELETONS
+from synsp.skeletons import skeleton_of_names
 from synsp.validation import ABSURD_COORDINATE, SynspInputError
 
 __all__ = ["read_bvh", "write_bvh", "BVH_CHANNELS"]
@@ -692,21 +692,13 @@ def sniff(path: Any) -> bool:
         return False
 
 
-def _skeleton_named(joint_names: Sequence[str]) -> str | None:
-    """The registered skeleton whose joint names are exactly ``joint_names`` (same order), if any."""
-    names = tuple(joint_names)
-    for name, skel in SKELETONS.items():
-        if tuple(skel.joints) == names:
-            return name
-    return None
-
-
 def read(path: Any, units: str = "cm", fps: float | None = None, end_sites: bool = True, rotations: bool = False):
     """One track (id 0) of the joint positions ``(T, J, 3)`` computed by forward kinematics, in the
     file's units (BVH states none: ``units`` labels them, default ``"cm"``), at the file's frame rate
     (or ``fps``).  End Sites are points ``<parent>_end`` unless ``end_sites=False``.  The skeleton is
-    a registered synsp skeleton only when the joint names match one exactly; ``meta`` keeps the joint
-    names and parents.  See :func:`read_bvh`.
+    the registered synsp skeleton whose joints the names are, else one of the file's own joints
+    (:func:`synsp.skeletons.skeleton_of_names`: its hierarchy, left/right pairs guessed from the names), never
+    one borrowed by the joint count; ``meta`` keeps the joint names and parents.  See :func:`read_bvh`.
 
     ``rotations=True``: the joints' local rotations instead, as axis-angles ``(T, R, 3)`` (radians,
     ``units="axis-angle"``, refined like a body model's rotations by :func:`synsp.api.refine_pose_file`)
@@ -723,9 +715,10 @@ def read(path: Any, units: str = "cm", fps: float | None = None, end_sites: bool
     pos = m.positions
     present = np.flatnonzero(np.isfinite(pos).any(axis=(-1, -2)))
     tracks = [Track(0, present, pos[present])] if len(present) else []
-    return PoseFile(tracks=tracks, num_frames=m.num_frames, format="bvh", skeleton=_skeleton_named(m.joint_names),
-                    fps=m.fps, units=m.units, source=p,
-                    meta=dict(joint_names=list(m.joint_names), parents=m.parents.copy()))
+    named = skeleton_of_names(m.joint_names, m.parents)
+    return PoseFile(tracks=tracks, num_frames=m.num_frames, format="bvh", skeleton=named, fps=m.fps, units=m.units,
+                    source=p, meta=dict(joint_names=list(m.joint_names), parents=m.parents.copy(),
+                                        named_skeleton=named))
 
 
 @dataclass(frozen=True)

@@ -245,6 +245,7 @@ FORMATS: dict[str, tuple[str, str]] = {
                   "MediaPipe landmark CSV/NPZ (Pose: 33 landmarks, x, y, z, visibility; Hands CSV: 21 per hand)"),
     "smpl": ("smpl", "SMPL parameter npz (poses/betas/trans as written by body-model estimators)"),
     "trc": ("trc", "TRC marker file (OpenSim / Sports2D / Pose2Sim)"),
+    "c3d": ("c3d", "C3D motion capture (Vicon, Qualisys, OptiTrack, ...: marker trajectories, subjects as tracks)"),
     "bvh": ("bvh", "BVH motion capture (joint positions by forward kinematics)"),
     # last: any other .npy/.npz holding a (T, J, D) or (T, P, J, D) array
     "array": ("arrays", "plain (T, J, D) / (T, P, J, D) array in .npy/.npz, optional scores and fps"),
@@ -311,6 +312,7 @@ _OWN_SUFFIXES: dict[str, tuple[str, ...]] = {
     "mediapipe": (".csv", ".csv.gz", ".npz"),
     "smpl": (".npz",),
     "trc": (".trc", ".trc.gz"),
+    "c3d": (".c3d",),
     "bvh": (".bvh", ".bvh.gz"),  # a BVH read as joint rotations only (read(..., rotations=True))
     "array": (".npy", ".npz"),
 }
@@ -322,9 +324,10 @@ _WHY_NOT = {
            ".bvh refines its joint rotations instead",
     "smoothnet": "a SmoothNet file is written as a (pickle-free) .npz",
     "videopose3d": "a VideoPose3D dataset is written as the .npz its lifter reads",
+    "c3d": "a C3D file is written back as a copy of itself with the markers replaced",
 }
 #: every suffix some writer writes: a name ending in one is not taken as an OpenPose folder
-_FILE_SUFFIXES = (".json", ".json.gz", ".npy", ".npz", ".csv", ".csv.gz", ".trc", ".trc.gz", ".bvh", ".bvh.gz",
+_FILE_SUFFIXES = (".json", ".json.gz", ".npy", ".npz", ".csv", ".csv.gz", ".trc", ".trc.gz", ".c3d", ".bvh", ".bvh.gz",
                   ".pkl", ".pickle", ".joblib", ".txt", ".gz")
 
 

@@ -26,6 +26,7 @@ import numpy as np
 
 from synsp.io._common import METRES_PER_UNIT, as_path, atomic_write, read_text, unit_to_metres
 from synsp.io.tracks import PoseFile, Track
+from synsp.skeletons import skeleton_of_names
 from synsp.validation import SynspInputError
 
 __all__ = ["Markers", "read_trc", "write_trc"]
@@ -289,13 +290,16 @@ def sniff(path: Any) -> bool:
 
 
 def read(path: Any, skeleton: str | None = None):
-    """One track (id 0) of ``(T, M, 3)`` markers in the file's units (empty cells are missing)."""
+    """One track (id 0) of ``(T, M, 3)`` markers in the file's units (empty cells are missing); the skeleton
+    ``skeleton``, else that of the marker names (:func:`synsp.skeletons.skeleton_of_names`: a registered one
+    whose joints they are, else one of their own with left/right pairs guessed from them)."""
 
     m = read_trc(path)
     present = np.flatnonzero(np.isfinite(m.positions).any(axis=(-1, -2)))
     tracks = [Track(0, present, m.positions[present])] if len(present) else []
-    return PoseFile(tracks=tracks, num_frames=m.positions.shape[0], format="trc", skeleton=skeleton, fps=m.fps,
-                    units=m.units, source=as_path(path), meta=dict(markers=m))
+    named = skeleton_of_names(m.marker_names)
+    return PoseFile(tracks=tracks, num_frames=m.positions.shape[0], format="trc", skeleton=skeleton or named,
+                    fps=m.fps, units=m.units, source=as_path(path), meta=dict(markers=m, named_skeleton=named))
 
 
 def write(path: Any, pose_file) -> Path:
