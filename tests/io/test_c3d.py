@@ -276,3 +276,32 @@ def test_c3d_takes_are_imported_as_a_training_corpus(tmp_path):
     clip = corpus[0].positions
     assert corpus[0].skeleton == name
     assert np.nanmedian(clip[..., 1]) > 0.5 and np.abs(np.nanmedian(clip[..., 2])) < 0.5  # metres, y up
+
+
+def test_damaged_bytes_anywhere_are_read_or_refused_in_one_line(tmp_path):
+    """Random bytes written over a valid file's header, parameters or data, and cuts at random lengths: every
+    file is read (the damage hit nothing it needs) or refused with a SynspInputError; nothing else is raised and
+    nothing loops."""
+    build_c3d(tmp_path / "ok.c3d", ["LASI", "RASI", "LKNE"], _walk(T=40, M=3), analog=np.ones((40, 2)),
+              extra=[("POINT", "ANGLES", -1, [4, 1], ["LKNE"])])
+    raw = (tmp_path / "ok.c3d").read_bytes()
+    rng = np.random.default_rng(0)
+    outcomes = {"read": 0, "refused": 0}
+    for k in range(300):
+        bad = bytearray(raw)
+        if k % 5 == 4:
+            bad = bad[:int(rng.integers(1, len(raw)))]
+        else:
+            region = (0, 512) if k % 2 else (512, 1024)  # the header or the parameter section
+            for at in rng.integers(*region, size=int(rng.integers(1, 6))):
+                bad[at] = int(rng.integers(256))
+        path = tmp_path / f"bad{k}.c3d"
+        path.write_bytes(bytes(bad))
+        try:
+            c = read_c3d(path)
+            assert c.positions.ndim == 3 and c.positions.shape[2] == 3
+            outcomes["read"] += 1
+        except SynspInputError as exc:
+            assert str(path) in str(exc) and "\n" not in str(exc)
+            outcomes["refused"] += 1
+    assert outcomes["read"] > 50 and outcomes["refused"] > 50

@@ -95,9 +95,7 @@ class C3D:
         point = self.parameters.get("POINT", {})
         other = set()
         for key in NOT_POSITIONS:
-            value = point.get(key)
-            if value is not None:
-                other.update(v.strip() for v in ([value] if isinstance(value, str) else value))
+            other.update(_strings(point.get(key)))
         return [m for m, name in enumerate(self.labels) if name not in other and not name.startswith("*")]
 
 
@@ -109,9 +107,11 @@ def _floats(raw: bytes | np.ndarray, processor: str) -> np.ndarray:
     if processor == "dec":  # VAX F: the two 16-bit halves swapped against IEEE, and a quarter of its value
         u = np.frombuffer(raw, dtype="<u4") if isinstance(raw, (bytes, bytearray, memoryview)) else raw
         u = u.astype(np.uint32)
-        return (((u & 0xFFFF) << 16) | (u >> 16)).view("<f4").astype(np.float64) / 4.0
+        with np.errstate(invalid="ignore"):  # a damaged word may be a signalling NaN: NaN, a missing value
+            return (((u & 0xFFFF) << 16) | (u >> 16)).view("<f4").astype(np.float64) / 4.0
     order = ">" if processor == "mips" else "<"
-    return np.frombuffer(raw, dtype=order + "f4").astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.frombuffer(raw, dtype=order + "f4").astype(np.float64)
 
 
 def _dec_words(values: np.ndarray) -> np.ndarray:
@@ -195,8 +195,9 @@ def read_c3d(path: Any) -> C3D:
 def _decode(raw: np.ndarray, layout: _Layout) -> np.ndarray:
     """``(n, M, 3)`` coordinates of raw point words ``(n, M, 4)``, NaN where the residual word is negative."""
     if layout.floats:
-        values = (_floats(raw.reshape(-1), "dec").reshape(raw.shape) if layout.processor == "dec"
-                  else raw.astype(np.float64))
+        with np.errstate(invalid="ignore"):  # a signalling NaN in a damaged file: NaN, not seen
+            values = (_floats(raw.reshape(-1), "dec").reshape(raw.shape) if layout.processor == "dec"
+                      else raw.astype(np.float64))
         xyz, seen = values[..., :3], values[..., 3] >= 0
     else:
         xyz, seen = raw[..., :3].astype(np.float64) * layout.scale, raw[..., 3] >= 0
@@ -237,9 +238,16 @@ def _labels(point: dict[str, Any], count: int) -> list[str]:
             if key != "LABELS":
                 break
             continue
-        names.extend([value] if isinstance(value, str) else value)
-    names = [n.strip() for n in names[:count]]
+        names.extend(_strings(value) or [""] * (value.size if isinstance(value, np.ndarray) else 0))
+    names = names[:count]
     return [n or f"P{i + 1}" for i, n in enumerate(names)] + [f"P{i + 1}" for i in range(len(names), count)]
+
+
+def _strings(value: Any) -> list[str]:
+    """A character parameter's strings, stripped (one string or a list); [] for anything else."""
+    if isinstance(value, str):
+        return [value.strip()]
+    return [v.strip() for v in value] if isinstance(value, list) else []
 
 
 def _parameters(section: bytes, processor: str, p: Path) -> dict[str, dict[str, Any]]:
@@ -298,7 +306,7 @@ def _value(section: bytes, at: int, processor: str, p: Path, name: str) -> Any:
         values = _ints(raw, processor)
     else:
         values = _floats(raw, processor)
-    return values.reshape(dims[::-1]) if dims else values
+    return values.reshape(dims[::-1]) if 0 < len(dims) <= 7 else values  # the format has at most 7 dimensions
 
 
 # ---- writing -----------------------------------------------------------------------------------------------------
@@ -309,9 +317,15 @@ def write_c3d(path: Any, c3d: C3D, positions: Any) -> Path:
     ``positions`` ``(T, M, 3)`` (file units) wherever those are finite; everything else byte for byte as it was.
     A point the file did not see but given here is marked seen (residual word 0)."""
     new = np.asarray(positions, dtype=np.float64)
-    lay = c3d.layout
     if new.shape != c3d.positions.shape:
         raise SynspInputError(f"{path}: positions of shape {new.shape} for a C3D file of {c3d.positions.shape}")
+    return _write_points(path, c3d, lambda a, b: new[a:b])
+
+
+def _write_points(path: Any, c3d: C3D, chunk: Any) -> Path:
+    """:func:`write_c3d` with the new positions of frames ``a:b`` given by ``chunk(a, b)`` (``(b - a, M, 3)``, NaN
+    where a point keeps its coordinates), a few thousand frames at a time."""
+    lay = c3d.layout
     try:
         st = os.stat(c3d.source)
         changed = (st.st_size, st.st_mtime_ns) != (lay.size, lay.mtime_ns)
@@ -321,11 +335,12 @@ def write_c3d(path: Any, c3d: C3D, positions: Any) -> Path:
         raise SynspInputError(f"{path}: the C3D file it is written from ({c3d.source}) changed or went away since it "
                               "was read; run again")
     if not lay.floats:
-        with np.errstate(invalid="ignore"):
-            big = np.nanmax(np.abs(new)) / lay.scale if np.isfinite(new).any() else 0.0
-        if big > 32767:
-            raise SynspInputError(f"{path}: a refined coordinate ({big * lay.scale:g} {c3d.units}) is beyond what the "
-                                  f"file's 16-bit integers hold at its scale {lay.scale:g}; write a .trc or .npz")
+        for a in range(0, lay.frames, CHUNK):
+            new = np.abs(chunk(a, min(a + CHUNK, lay.frames)))
+            big = float(new[np.isfinite(new)].max(initial=0.0)) / lay.scale
+            if big > 32767:
+                raise SynspInputError(f"{path}: a refined coordinate ({big * lay.scale:g} {c3d.units}) is beyond what "
+                                      f"the file's 16-bit integers hold at its scale {lay.scale:g}; write a .trc or .npz")
     out = as_path(path, "output path")
     with atomic_target(out, suffix=".c3d") as tmp:
         shutil.copyfile(c3d.source, tmp)
@@ -333,9 +348,10 @@ def write_c3d(path: Any, c3d: C3D, positions: Any) -> Path:
             data = np.memmap(tmp, dtype=lay.frame, mode="r+", offset=lay.data_offset, shape=(lay.frames,))
             try:
                 for a in range(0, lay.frames, CHUNK):
-                    raw = np.array(data["p"][a:a + CHUNK])
-                    _encode(raw, new[a:a + CHUNK], c3d.positions[a:a + CHUNK], lay)
-                    data["p"][a:a + CHUNK] = raw
+                    b = min(a + CHUNK, lay.frames)
+                    raw = np.array(data["p"][a:b])
+                    _encode(raw, chunk(a, b), c3d.positions[a:b], lay)
+                    data["p"][a:b] = raw
                 data.flush()
             finally:
                 del data
@@ -398,11 +414,11 @@ def read(path: Any, skeleton: str | None = None):
                               "angles, forces, moments, powers or unlabelled trajectories); nothing to refine")
     subjects = _subjects(c.labels, columns)
     tracks = []
-    for tid, cols, _ in subjects:
-        kp = c.positions[:, cols]
+    for tid, cols, _ in subjects:  # views of the file's positions where they can be (an hour at 100 Hz: 300 MB)
+        kp = c.positions if cols == list(range(len(c.labels))) else c.positions[:, cols]
         present = np.flatnonzero(np.isfinite(kp).any(axis=(-1, -2)))
         if len(present):
-            tracks.append(Track(tid, present, kp[present]))
+            tracks.append(Track(tid, present, kp if len(present) == len(kp) else kp[present]))
     names = subjects[0][2]
     named = skeleton_of_names(names)
     return PoseFile(tracks=tracks, num_frames=len(c.positions), format="c3d", skeleton=skeleton or named, fps=c.fps,
@@ -417,10 +433,13 @@ def write(path: Any, pose_file) -> Path:
         raise SynspInputError(f"{path}: only a C3D file's own points are written back as .c3d; write this "
                               f"{pose_file.format} data as .trc or .npz instead")
     c = pose_file.meta["c3d"]
-    pos = np.full(c.positions.shape, np.nan)
-    for t in pose_file.tracks:
-        cols = pose_file.meta["columns"][t.track_id]
-        rows = pos[t.frames]
-        rows[:, cols] = t.keypoints
-        pos[t.frames] = rows
-    return write_c3d(path, c, pos)
+    tracks = [(t.frames, np.asarray(pose_file.meta["columns"][t.track_id]), t.keypoints) for t in pose_file.tracks]
+
+    def chunk(a: int, b: int) -> np.ndarray:  # the tracks' new positions of frames a:b
+        out = np.full((b - a,) + c.positions.shape[1:], np.nan)
+        for frames, cols, kp in tracks:
+            i, j = np.searchsorted(frames, [a, b])
+            out[(frames[i:j] - a)[:, None], cols[None, :]] = kp[i:j]
+        return out
+
+    return _write_points(path, c, chunk)
