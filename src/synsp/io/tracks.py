@@ -241,6 +241,7 @@ FORMATS: dict[str, tuple[str, str]] = {
     # before mediapipe/smpl: a pickle-free SmoothNet SMPL file ('pose' (N, 72)) would pass as SMPL parameters
     "smoothnet": ("smoothnet", "SmoothNet-format npz (Human3.6M, 3DPW, AIST++ detected/groundtruth files)"),
     "videopose3d": ("videopose3d", "VideoPose3D 2D dataset npz (positions_2d per video and camera; pickled)"),
+    "deeplabcut": ("deeplabcut", "DeepLabCut pose CSV (x, y, likelihood per body part; multi-animal individuals)"),
     "mediapipe": ("mediapipe",
                   "MediaPipe landmark CSV/NPZ (Pose: 33 landmarks, x, y, z, visibility; Hands CSV: 21 per hand)"),
     "smpl": ("smpl", "SMPL parameter npz (poses/betas/trans as written by body-model estimators)"),
@@ -293,6 +294,10 @@ def _read_pose_file(p: Path, format: str | None = None, **kw: Any) -> PoseFile:
     if p.is_file() and p.stat().st_size == 0:
         raise SynspInputError(f"{p}: the file is empty (0 bytes); expected pose-estimator output")
     fmt = format or pose_file_format(p)
+    if fmt is None and suffix_of(p) in (".h5", ".hdf5"):
+        raise SynspInputError(f"{p}: an HDF5 file (DeepLabCut's or SLEAP's) is not read; give DeepLabCut's CSV "
+                              "(analyze_videos(..., save_as_csv=True), or deeplabcut.analyze_videos_converth5_to_csv) "
+                              "or the keypoints as a (T, J, 2) / (T, P, J, 2) .npy")
     if fmt is None:
         raise SynspInputError(
             f"{p}: not a pose file synsp recognises; supported: "
@@ -309,6 +314,7 @@ _OWN_SUFFIXES: dict[str, tuple[str, ...]] = {
     "coco": (".json", ".json.gz"),
     "smoothnet": (".npz",),
     "videopose3d": (".npz",),
+    "deeplabcut": (".csv", ".csv.gz"),
     "mediapipe": (".csv", ".csv.gz", ".npz"),
     "smpl": (".npz",),
     "trc": (".trc", ".trc.gz"),
