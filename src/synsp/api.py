@@ -264,7 +264,7 @@ def refine(
     confidence = _trust_never_confident_joints(x, confidence, refiner.min_confidence)
     # the poses' skeleton: its pairs are the repair's, and tell an inversion from a cut
     sk = repair_skeleton(x.shape[-2], x.shape[-1], skeleton, refiner) if repair or cuts else None
-    found = None  # the cuts, found by the repair (after the identities) so that it repairs each side alone
+    found = None  # the cuts, found by the repair in the repaired track, which it repairs again on each side alone
     if repair:  # (views: found after their labels agree, below, and each view repaired whole)
         finder = _cut_finder(refiner, fps, sk, visibility is None) if cuts and not views else None
         x, weights, report = repair_poses(x, sk, confidence if visibility is None else visibility,

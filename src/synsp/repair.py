@@ -512,8 +512,9 @@ def repair_poses(poses: np.ndarray, skeleton: Skeleton | None, confidence: Any =
     a track of its own (a jump to another shot or person says nothing about the labels on either side).  Cuts
     are looked for after the repair, not before: where an estimator's error stays with the label (a per-joint
     bias), an inversion's edges jump like cuts under either labelling, and a track cut there could not be
-    repaired (``synsp benchmark --experiment inversions``: 95.5 mm instead of 91.6).  ``report["cuts"]`` then holds them, one list per person or view (one list for
-    ``(T, J, D)``); None when nothing was repaired (no skeleton with pairs).
+    repaired (``synsp benchmark --experiment inversions``: 95.5 mm instead of 91.6).  ``report["cuts"]`` then
+    holds them, one list per person or view (one list for ``(T, J, D)``); None when nothing was repaired (no
+    skeleton with pairs).
     """
     report: dict = {"groups": (), "relabelled": None, "reassigned": 0}
     x = poses
