@@ -242,6 +242,7 @@ FORMATS: dict[str, tuple[str, str]] = {
     "smoothnet": ("smoothnet", "SmoothNet-format npz (Human3.6M, 3DPW, AIST++ detected/groundtruth files)"),
     "videopose3d": ("videopose3d", "VideoPose3D 2D dataset npz (positions_2d per video and camera; pickled)"),
     "deeplabcut": ("deeplabcut", "DeepLabCut pose CSV (x, y, likelihood per body part; multi-animal individuals)"),
+    "sleap": ("sleap", "SLEAP analysis HDF5 (tracks of nodes; needs h5py)"),
     "mediapipe": ("mediapipe",
                   "MediaPipe landmark CSV/NPZ (Pose: 33 landmarks, x, y, z, visibility; Hands CSV: 21 per hand)"),
     "smpl": ("smpl", "SMPL parameter npz (poses/betas/trans as written by body-model estimators)"),
@@ -295,9 +296,9 @@ def _read_pose_file(p: Path, format: str | None = None, **kw: Any) -> PoseFile:
         raise SynspInputError(f"{p}: the file is empty (0 bytes); expected pose-estimator output")
     fmt = format or pose_file_format(p)
     if fmt is None and suffix_of(p) in (".h5", ".hdf5"):
-        raise SynspInputError(f"{p}: an HDF5 file (DeepLabCut's or SLEAP's) is not read; give DeepLabCut's CSV "
-                              "(analyze_videos(..., save_as_csv=True), or deeplabcut.analyze_videos_converth5_to_csv) "
-                              "or the keypoints as a (T, J, 2) / (T, P, J, 2) .npy")
+        raise SynspInputError(f"{p}: an HDF5 file synsp does not read (SLEAP's analysis files are read with h5py: "
+                              "pip install h5py); for DeepLabCut give its CSV (analyze_videos(..., save_as_csv=True), "
+                              "or deeplabcut.analyze_videos_converth5_to_csv), or the keypoints as a (T, J, 2) .npy")
     if fmt is None:
         raise SynspInputError(
             f"{p}: not a pose file synsp recognises; supported: "
@@ -315,6 +316,7 @@ _OWN_SUFFIXES: dict[str, tuple[str, ...]] = {
     "smoothnet": (".npz",),
     "videopose3d": (".npz",),
     "deeplabcut": (".csv", ".csv.gz"),
+    "sleap": (".h5", ".hdf5"),
     "mediapipe": (".csv", ".csv.gz", ".npz"),
     "smpl": (".npz",),
     "trc": (".trc", ".trc.gz"),
@@ -333,7 +335,8 @@ _WHY_NOT = {
     "c3d": "a C3D file is written back as a copy of itself with the markers replaced",
 }
 #: every suffix some writer writes: a name ending in one is not taken as an OpenPose folder
-_FILE_SUFFIXES = (".json", ".json.gz", ".npy", ".npz", ".csv", ".csv.gz", ".trc", ".trc.gz", ".c3d", ".bvh", ".bvh.gz",
+_FILE_SUFFIXES = (".json", ".json.gz", ".npy", ".npz", ".csv", ".csv.gz", ".trc", ".trc.gz", ".c3d", ".h5", ".hdf5",
+                  ".bvh", ".bvh.gz",
                   ".pkl", ".pickle", ".joblib", ".txt", ".gz")
 
 
