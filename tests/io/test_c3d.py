@@ -305,3 +305,17 @@ def test_damaged_bytes_anywhere_are_read_or_refused_in_one_line(tmp_path):
             assert str(path) in str(exc) and "\n" not in str(exc)
             outcomes["refused"] += 1
     assert outcomes["read"] > 50 and outcomes["refused"] > 50
+
+
+def test_a_prop_beside_a_subject_is_left_as_it_is_and_named(tmp_path, capsys):
+    walk = np.concatenate([_walk(T=80, seed=20), _walk(T=80, M=3, seed=21) + 1500], axis=1)
+    markers = ["LASI", "RASI", "LKNE", "RKNE", "LANK", "RANK"]
+    build_c3d(tmp_path / "prop.c3d", [f"Anna:{m}" for m in markers] + ["Box:A", "Box:B", "Box:C"], walk)
+    pf = read_pose_file(tmp_path / "prop.c3d")
+    assert [t.track_id for t in pf.tracks] == ["Anna"] and pf.meta["joint_names"] == markers
+    assert main(["inspect", str(tmp_path / "prop.c3d")]) == 0
+    assert "Box (3); left as they are" in capsys.readouterr().out
+    assert main(["refine", str(tmp_path / "prop.c3d"), "-o", str(tmp_path / "out.c3d")]) == 0
+    before, after = read_c3d(tmp_path / "prop.c3d"), read_c3d(tmp_path / "out.c3d")
+    assert np.array_equal(before.positions[:, 6:], after.positions[:, 6:])
+    assert not np.array_equal(before.positions[:, :6], after.positions[:, :6])

@@ -16,7 +16,8 @@ writes a copy of the source file with the coordinates of the points given replac
 point the file did not see but that is given now (a gap synsp filled) is marked seen with residual 0.
 
 The pose-file contract (:mod:`synsp.io.tracks`): the markers are one track, or one per subject where the
-labels carry subject prefixes (Vicon's ``Name:LASI``) with the same markers.  Points that are not marker
+labels carry subject prefixes (Vicon's ``Name:LASI``) with the same markers (subjects with other markers, a
+prop beside a person: the one with the most markers, the others left as they are).  Points that are not marker
 positions (the modelled angles, forces, moments and powers Vicon lists in ``POINT:ANGLES``, ...) and
 unlabelled trajectories (``*12``) are left as they are.  The markers' skeleton is the one their names give
 (:func:`synsp.skeletons.skeleton_of_names`), never one guessed from their count.
@@ -387,9 +388,11 @@ def sniff(path: Any) -> bool:
     return p.is_file() and p.name.lower().endswith(".c3d")
 
 
-def _subjects(labels: list[str], columns: list[int]) -> list[tuple[Any, list[int], list[str]]]:
-    """``(track id, point columns, marker names)``: one per subject prefix (``Name:marker``) when every marker
-    has one and all subjects have the same markers in the same order, else one track (id 0) of them all."""
+def _subjects(labels: list[str], columns: list[int]) -> tuple[list[tuple[Any, list[int], list[str]]], str | None]:
+    """``([(track id, point columns, marker names), ...], note)``: one per subject prefix (``Name:marker``) when
+    every marker has one and all subjects have the same markers in the same order; when the subjects' markers
+    differ (a person and a prop), the subject with the most markers alone (the others are left as they are, and
+    ``note`` says so); else one track (id 0) of every marker."""
     split = [labels[c].split(":", 1) for c in columns]
     if columns and all(len(s) == 2 and s[0] and s[1] for s in split):
         by: dict[str, list[int]] = {}
@@ -398,10 +401,14 @@ def _subjects(labels: list[str], columns: list[int]) -> list[tuple[Any, list[int
         names = {who: [labels[c].split(":", 1)[1] for c in cols] for who, cols in by.items()}
         first = next(iter(names.values()))
         if len(by) > 1 and all(n == first for n in names.values()) and len(set(first)) == len(first):
-            return [(who, cols, names[who]) for who, cols in by.items()]
+            return [(who, cols, names[who]) for who, cols in by.items()], None
         if len(by) == 1:
-            return [(0, columns, first)]
-    return [(0, columns, [labels[c] for c in columns])]
+            return [(0, columns, first)], None
+        main = max(by, key=lambda who: len(by[who]))  # the first of the largest
+        others = ", ".join(f"{who} ({len(cols)})" for who, cols in by.items() if who != main)
+        return [(main, by[main], names[main])], (f"subjects with other markers than {main} ({len(by[main])}): "
+                                                 f"{others}; left as they are (one skeleton per file)")
+    return [(0, columns, [labels[c] for c in columns])], None
 
 
 def read(path: Any, skeleton: str | None = None):
@@ -412,7 +419,7 @@ def read(path: Any, skeleton: str | None = None):
     if not columns:
         raise SynspInputError(f"{c.source}: holds no marker positions (its {len(c.labels)} points are modelled "
                               "angles, forces, moments, powers or unlabelled trajectories); nothing to refine")
-    subjects = _subjects(c.labels, columns)
+    subjects, note = _subjects(c.labels, columns)
     tracks = []
     for tid, cols, _ in subjects:  # views of the file's positions where they can be (an hour at 100 Hz: 300 MB)
         kp = c.positions if cols == list(range(len(c.labels))) else c.positions[:, cols]
@@ -423,7 +430,8 @@ def read(path: Any, skeleton: str | None = None):
     named = skeleton_of_names(names)
     return PoseFile(tracks=tracks, num_frames=len(c.positions), format="c3d", skeleton=skeleton or named, fps=c.fps,
                     units=c.units, source=c.source, meta=dict(c3d=c, columns={tid: cols for tid, cols, _ in subjects},
-                                                              joint_names=list(names), named_skeleton=named))
+                                                              joint_names=list(names), named_skeleton=named,
+                                                              **({"note": note} if note else {})))
 
 
 def write(path: Any, pose_file) -> Path:
