@@ -219,12 +219,18 @@ def _steps(ok: np.ndarray):
     return prev, nxt, judged
 
 
+def _neighbourhood(fps: float | None) -> int:
+    """The steps on each side of a step that :data:`CUT_RATIO` compares it with: :data:`CUT_NEIGHBOURHOOD_S` at
+    ``fps`` (None: 30), at least 3."""
+    return max(3, int(round(CUT_NEIGHBOURHOOD_S * (30.0 if fps is None else float(fps)))))
+
+
 def _cut_steps(jump: np.ndarray, prev: np.ndarray, nxt: np.ndarray, judged: np.ndarray, fps: float | None,
                threshold: float) -> np.ndarray:
     """``(S,)`` True where a step's ``jump`` is at least ``threshold`` and, per frame, :data:`CUT_RATIO` times
     every other step's within :data:`CUT_NEIGHBOURHOOD_S`, itself and its neighbours judged."""
     speed = jump / (nxt - prev)
-    w = max(3, int(round(CUT_NEIGHBOURHOOD_S * (30.0 if fps is None else float(fps)))))
+    w = _neighbourhood(fps)
 
     def around(a: np.ndarray, edge) -> np.ndarray:  # (S, 2w + 1): each step's neighbourhood, itself at w
         return np.lib.stride_tricks.sliding_window_view(np.concatenate([np.full(w, edge), a, np.full(w, edge)]),
@@ -267,7 +273,7 @@ class OnlineCuts:
     def __init__(self, joints: int, fps: float | None = None, flip: Any = None, skeleton: Any = None):
         self.joints, flip = judged_joints(skeleton, joints) if skeleton is not None else (None, flip)
         self.need = max(2, CUT_SEEN * (int(joints) if self.joints is None else len(self.joints)))
-        self.w = max(3, int(round(CUT_NEIGHBOURHOOD_S * (30.0 if fps is None else float(fps)))))
+        self.w = _neighbourhood(fps)
         self.flips = _flips(flip, int(joints) if self.joints is None else len(self.joints))
         self.frame = -1  # the frames pushed so far, less one
         self.last: tuple | None = None  # (frame, x, ok) of the last frame with enough joints
@@ -304,11 +310,10 @@ class OnlineCuts:
                 c["held"].append(payload)
                 return self._release(cut=True) if len(c["after"]) == self.w else []
             out = self._release()  # not a cut: a larger or unjudged step within w after it
-        pad = self.w - len(self.past)
-        if (judged and all(j for _, j in self.past) and jump >= CUT_JUMP
-                and speed >= CUT_RATIO * max([s for s, _ in self.past] + [0.0] * pad)):
+        before = max([s for s, _ in self.past] + [0.0])  # the steps before it (none before the track: 0)
+        if judged and all(j for _, j in self.past) and jump >= CUT_JUMP and speed >= CUT_RATIO * before:
             self.candidate = dict(speed=speed, step=(speed, judged), after=[], held=[payload], mirrored=mirrored,
-                                  before=max([s for s, _ in self.past] + [0.0]))
+                                  before=before)
             return out
         self.past.append((speed, judged))
         return out + [(payload, False)]
