@@ -538,10 +538,7 @@ def repair_poses(poses: np.ndarray, skeleton: Skeleton | None, confidence: Any =
         if cuts is not None:  # cut where the repaired track jumps; then each side repaired again, alone
             seen = relabel(xr, flipped, skeleton, groups) if flipped.any() else xr
             seen_conf = conf if conf is None or not flipped.any() else relabel(conf, flipped, skeleton, groups)
-            columns = [seen] if x.ndim == 3 else [seen[:, p] for p in range(x.shape[1])]
-            found = [sorted(int(c) for c in cuts(col, None if seen_conf is None else
-                                                 (seen_conf if x.ndim == 3 else seen_conf[:, p])))
-                     for p, col in enumerate(columns)]
+            found = [sorted(int(c) for c in cuts(col, cc)) for col, cc in _columns(seen, seen_conf)]
             report["cuts"] = found
             if any(found):
                 flipped = _inversions_in_parts(xr, skeleton, conf, found, flipped, groups)
@@ -554,27 +551,28 @@ def repair_poses(poses: np.ndarray, skeleton: Skeleton | None, confidence: Any =
     return x, (confidence if conf is None else conf), report
 
 
+def _columns(x: np.ndarray, conf: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """``(poses (T, J, D), confidences (T, J) or None)`` of each person or view of ``x`` ``(T, J, D)`` (one) or
+    ``(T, P, J, D)``, ``conf`` likewise (views, no copies)."""
+    if x.ndim == 3:
+        return [(x, conf)]
+    return [(x[:, p], None if conf is None else conf[:, p]) for p in range(x.shape[1])]
+
+
 def _inversions_in_parts(x: np.ndarray, skeleton: Skeleton, conf: np.ndarray | None, found: list[list[int]],
                          whole: np.ndarray, groups: tuple[str, ...]) -> np.ndarray:
     """:func:`repair_inversions`'s ``flipped`` of ``x`` ``(T, J, D)`` / ``(T, P, J, D)`` with each column's parts
     between its cuts ``found`` (a list of frames per column) repaired alone; a column without a cut keeps its
     labels of the repair of the whole (``whole``, of the limb ``groups``), and a part under 3 frames its own."""
     flipped = whole.copy()
-    for p, starts in enumerate(found):
-        if not starts:
-            continue
-        col = x if x.ndim == 3 else x[:, p]
-        cc = None if conf is None else (conf if x.ndim == 3 else conf[:, p])
-        bounds = [0, *starts, len(col)]
+    columns = [flipped] if x.ndim == 3 else [flipped[:, p] for p in range(x.shape[1])]  # views into flipped
+    for (col, cc), out, starts in zip(_columns(x, conf), columns, found):
+        bounds = [0, *starts, len(col)] if starts else []
         for a, b in zip(bounds[:-1], bounds[1:]):
-            part = np.zeros((b - a, len(groups)), dtype=bool)
+            out[a:b] = False
             if b - a >= 3:
                 r = repair_inversions(col[a:b], skeleton, None if cc is None else cc[a:b], relabelled=False)
-                part[:, [groups.index(g) for g in r.groups]] = r.flipped
-            if x.ndim == 3:
-                flipped[a:b] = part
-            else:
-                flipped[a:b, p] = part
+                out[a:b, [groups.index(g) for g in r.groups]] = r.flipped
     return flipped
 
 
