@@ -319,3 +319,17 @@ def test_a_prop_beside_a_subject_is_left_as_it_is_and_named(tmp_path, capsys):
     before, after = read_c3d(tmp_path / "prop.c3d"), read_c3d(tmp_path / "out.c3d")
     assert np.array_equal(before.positions[:, 6:], after.positions[:, 6:])
     assert not np.array_equal(before.positions[:, :6], after.positions[:, :6])
+
+
+def test_a_coordinate_beyond_16_bit_integers_is_refused_and_nothing_is_written(tmp_path):
+    from synsp.io.c3d import write_c3d
+
+    build_c3d(tmp_path / "int.c3d", ["LASI", "RASI"], _walk(T=30, M=2), scale=0.1)  # integers: up to 3,276.7 mm
+    c = read_c3d(tmp_path / "int.c3d")
+    far = c.positions.copy()
+    far[20, 1, 0] = 5000.0
+    with pytest.raises(SynspInputError, match="16-bit integers"):
+        write_c3d(tmp_path / "out.c3d", c, far)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["int.c3d"]
+    write_c3d(tmp_path / "out.c3d", c, c.positions)  # the file's own values: written as they were
+    assert (tmp_path / "out.c3d").read_bytes() == (tmp_path / "int.c3d").read_bytes()

@@ -335,23 +335,22 @@ def _write_points(path: Any, c3d: C3D, chunk: Any) -> Path:
     if changed:
         raise SynspInputError(f"{path}: the C3D file it is written from ({c3d.source}) changed or went away since it "
                               "was read; run again")
-    if not lay.floats:
-        for a in range(0, lay.frames, CHUNK):
-            new = np.abs(chunk(a, min(a + CHUNK, lay.frames)))
-            big = float(new[np.isfinite(new)].max(initial=0.0)) / lay.scale
-            if big > 32767:
-                raise SynspInputError(f"{path}: a refined coordinate ({big * lay.scale:g} {c3d.units}) is beyond what "
-                                      f"the file's 16-bit integers hold at its scale {lay.scale:g}; write a .trc or .npz")
     out = as_path(path, "output path")
-    with atomic_target(out, suffix=".c3d") as tmp:
+    with atomic_target(out, suffix=".c3d") as tmp:  # an error on the way leaves nothing
         shutil.copyfile(c3d.source, tmp)
         if lay.points and lay.frames:
             data = np.memmap(tmp, dtype=lay.frame, mode="r+", offset=lay.data_offset, shape=(lay.frames,))
             try:
                 for a in range(0, lay.frames, CHUNK):
                     b = min(a + CHUNK, lay.frames)
+                    new = chunk(a, b)
+                    big = 0.0 if lay.floats else float(np.abs(new[np.isfinite(new)]).max(initial=0.0)) / lay.scale
+                    if big > 32767:
+                        raise SynspInputError(f"{path}: a refined coordinate ({big * lay.scale:g} {c3d.units}) is "
+                                              "beyond what the file's 16-bit integers hold at its scale "
+                                              f"{lay.scale:g}; write a .trc or .npz")
                     raw = np.array(data["p"][a:b])
-                    _encode(raw, chunk(a, b), c3d.positions[a:b], lay)
+                    _encode(raw, new, c3d.positions[a:b], lay)
                     data["p"][a:b] = raw
                 data.flush()
             finally:
