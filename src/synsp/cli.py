@@ -688,9 +688,11 @@ def _read_pair(input_path: str, refined_path: str, key: str | None):
 def _drawing_skeleton(given: str | None, pose_file, num_joints: int):
     """The skeleton to draw or name joints with: ``--skeleton`` (a registered name, or a corpus from
     ``synsp data import`` / a model card or checkpoint that defines a custom skeleton), else the one
-    the file names, else the file's own hierarchy (BVH), else the registered skeleton with that
-    joint count; None when nothing is known (the joints are drawn as plain points)."""
-    from .skeletons import SKELETONS, Skeleton, get_skeleton, skeleton_for
+    the file names (the readers of BVH, TRC and C3D give their own joints:
+    :func:`synsp.skeletons.skeleton_of_names`), else the one of its joint names and hierarchy (``meta``'s
+    ``joint_names`` and ``parents``), else the built-in skeleton with that joint count; None when nothing is
+    known (the joints are drawn as plain points)."""
+    from .skeletons import SKELETONS, get_skeleton, skeleton_for, skeleton_of_names
 
     if given:
         if given.strip().lower() in SKELETONS:
@@ -709,12 +711,8 @@ def _drawing_skeleton(given: str | None, pose_file, num_joints: int):
         return named
     names, parents = pose_file.meta.get("joint_names"), pose_file.meta.get("parents")
     if names is not None and parents is not None and len(names) == num_joints:
-        from .data.custom import guess_left_right, guess_root_joints
-
         try:
-            pairs = guess_left_right(names)
-            return Skeleton(name="file", joints=names, parents=[int(v) for v in parents], left_right=pairs,
-                            root_joints=guess_root_joints(names, pairs))
+            return get_skeleton(skeleton_of_names(names, [int(v) for v in parents]))
         except (SynspInputError, ValueError, TypeError):
             pass
     guess = skeleton_for(num_joints)

@@ -140,6 +140,7 @@ __all__ = [
     "JOINT_NAME_ALIASES",
     "smpl24_joints",
     "joint_key",
+    "joint_spellings",
     "guess_left_right",
     "guess_root_joints",
     "custom_skeleton",
@@ -1027,6 +1028,12 @@ def guess_root_joints(names: Sequence[str], pairs: Sequence[tuple[int, int]]) ->
     return tuple(range(len(names)))
 
 
+def joint_spellings(name: str) -> list[list[str]]:
+    """The registered skeleton ``name``'s joints as :func:`joint_key` keys, in its order: its own names, then the
+    other names files give them (:data:`JOINT_NAME_ALIASES`)."""
+    return [[joint_key(n) for n in names] for names in (SKELETONS[name].joints, *JOINT_NAME_ALIASES.get(name, ()))]
+
+
 def custom_skeleton(names: Sequence[str], parents: Sequence[int] | None = None, name: str | None = None,
                     description: str = "") -> Skeleton:
     """A skeleton of the joints ``names`` (in that order; not registered): ``parents`` (else -1 for all),
@@ -1061,8 +1068,7 @@ def skeleton_of_names(names: Sequence[str], parents: Sequence[int] | None = None
         unique.append(n if seen[k] == 1 else f"{n}#{seen[k]}")
     keys = [joint_key(n) for n in unique]
     for sk_name, sk in SKELETONS.items():
-        spellings = (sk.joints, *JOINT_NAME_ALIASES.get(sk_name, ()))
-        if sk.num_joints == len(keys) and any([joint_key(n) for n in s] == keys for s in spellings):
+        if sk.num_joints == len(keys) and keys in joint_spellings(sk_name):
             return sk_name
     sk = custom_skeleton(unique, parents, description="the joint names of a file read for refining; "
                                                       "left/right pairs guessed from the names")

@@ -67,8 +67,8 @@ import numpy as np
 from ..io import Markers, Motion, read_motion
 from ..io._common import open_npz, suffix_of, unit_to_metres
 from ..io.tracks import read_pose_file
-from ..skeletons import (BUILTIN_SKELETONS, JOINT_NAME_ALIASES, SKELETONS, Skeleton, custom_skeleton, guess_left_right,
-                         guess_root_joints, joint_key)
+from ..skeletons import (BUILTIN_SKELETONS, SKELETONS, Skeleton, custom_skeleton, guess_left_right,
+                         guess_root_joints, joint_key, joint_spellings)
 from ..validation import SynspInputError, check_fps
 from .corpus import BASE_FPS, GLITCH_ACCEL, GLITCH_SPEED, SPLITS, glitch_frames, resample_phases, save_corpus
 
@@ -232,14 +232,10 @@ def _resolve_skeleton(raws: list[_Raw], skeleton: str | None,
                 out.append(np.array([k[w] for w in wanted_keys]))
         return out
 
-    def spellings(b: str) -> list[list[str]]:
-        """The keys of a built-in skeleton's joints: its own names, then other names files give them."""
-        return [[joint_key(n) for n in names] for names in (SKELETONS[b].joints, *JOINT_NAME_ALIASES.get(b, ()))]
-
     name = skeleton.strip().lower() if skeleton else None
     if name in BUILTIN_SKELETONS:
         sk = SKELETONS[name]
-        for want in spellings(name) if ref_keys is not None else ():
+        for want in joint_spellings(name) if ref_keys is not None else ():
             if set(want) <= set(ref_keys):
                 return sk, order(want), False, f"{name} (joints matched by name)"
         if J == sk.num_joints:
@@ -251,7 +247,7 @@ def _resolve_skeleton(raws: list[_Raw], skeleton: str | None,
         for b in SKELETONS:
             if b not in BUILTIN_SKELETONS or ref_keys is None:
                 continue
-            for want in spellings(b):
+            for want in joint_spellings(b):
                 if sorted(want) == sorted(ref_keys):
                     return SKELETONS[b], order(want), False, f"{b} (the files' joint names are its joints)"
         if ref is None:
