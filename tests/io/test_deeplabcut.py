@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from synsp.cli import main
+from synsp.io.pandas_hdf import plain_literal
 from synsp.io.tracks import pose_file_format, read_pose_file
 from synsp.skeletons import BUILTIN_SKELETONS, SKELETONS
 from synsp.validation import SynspInputError
@@ -111,5 +112,105 @@ def test_bad_deeplabcut_files_are_one_clear_error(tmp_path, capsys):
         err = capsys.readouterr().err
         assert why in err and "Traceback" not in err and not (tmp_path / f"out_{name}").exists()
     (tmp_path / "mouse.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)
-    assert main(["refine", str(tmp_path / "mouse.h5"), "-o", str(tmp_path / "o.csv")]) == 2
-    assert "save_as_csv=True" in capsys.readouterr().err
+    assert main(["refine", str(tmp_path / "mouse.h5"), "-o", str(tmp_path / "o.h5")]) == 2
+    assert "an HDF5 file synsp does not read" in capsys.readouterr().err
+
+
+# --- DeepLabCut's HDF5 files: written here by pandas itself (PyTables), as DeepLabCut writes them ---------------
+
+
+def _frame(xy, likelihood, individuals=None, unique=None, dtype=np.float64):
+    """The pandas frame DeepLabCut stores: columns (scorer, [individuals,] bodyparts, coords), a row per frame."""
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("tables")
+    xy = xy[:, None] if individuals is None else xy
+    likelihood = likelihood[:, None] if individuals is None else likelihood
+    T, P, J, _ = xy.shape
+    keys, cols = [], []
+    for p, who in enumerate(individuals or [None]):
+        for j in range(J):
+            for c, v in zip(("x", "y", "likelihood"), (xy[:, p, j, 0], xy[:, p, j, 1], likelihood[:, p, j])):
+                keys.append((SCORER,) + ((who,) if who else ()) + (PARTS[j], c))
+                cols.append(v)
+    if unique is not None:
+        for c, v in zip(("x", "y", "likelihood"), (unique[:, 0], unique[:, 1], np.full(T, 0.9))):
+            keys.append((SCORER, "single", "feeder", c))
+            cols.append(v)
+    names = ["scorer"] + (["individuals"] if individuals else []) + ["bodyparts", "coords"]
+    return pd.DataFrame(np.stack(cols, 1).astype(dtype), columns=pd.MultiIndex.from_tuples(keys, names=names))
+
+
+@pytest.mark.parametrize("layout", ["table", "fixed"])
+def test_a_deeplabcut_hdf5_file_is_refined_and_written_back_for_pandas(tmp_path, capsys, layout):
+    smooth, noisy, lik = _motion(300)
+    df = _frame(noisy, lik)
+    df.index = df.index + 100  # frame numbers of a clip cut from a longer video
+    df.to_hdf(tmp_path / "mouseDLC.h5", key="df_with_missing", format=layout, mode="w")
+    assert pose_file_format(tmp_path / "mouseDLC.h5") == "deeplabcut"
+    pf = read_pose_file(tmp_path / "mouseDLC.h5")
+    assert pf.num_joints == 10 and pf.dims == 2 and pf.num_frames == 400 and pf.tracks[0].frames[0] == 100
+    np.testing.assert_array_equal(pf.tracks[0].keypoints, noisy)  # every value as pandas stored it
+    np.testing.assert_array_equal(pf.tracks[0].scores, lik)
+    sk = SKELETONS[pf.skeleton]
+    assert {(sk.joints[a], sk.joints[b]) for a, b in sk.left_right} == {("leftear", "rightear"),
+                                                                        ("leftforepaw", "rightforepaw")}
+    assert main(["refine", str(tmp_path / "mouseDLC.h5"), "-o", str(tmp_path / "out.csv")]) == 2  # not a CSV
+    assert ".h5" in capsys.readouterr().err and not (tmp_path / "out.csv").exists()
+    assert main(["refine", str(tmp_path / "mouseDLC.h5"), "-o", str(tmp_path / "out.h5"), "--fps", "30"]) == 0
+    import pandas as pd
+
+    out = pd.read_hdf(tmp_path / "out.h5", "df_with_missing")
+    assert out.columns.equals(df.columns) and out.index.equals(df.index)
+    assert (out.xs("likelihood", axis=1, level="coords").to_numpy() == lik).all()
+    refined = np.stack([out.xs(c, axis=1, level="coords").to_numpy() for c in ("x", "y")], -1)
+    err = lambda a: np.linalg.norm(a - smooth, axis=-1).mean()  # noqa: E731
+    assert err(refined) < 0.7 * err(noisy)  # 2 px of jitter smoothed
+
+
+def test_a_multi_animal_hdf5_file_keeps_its_dtype_gaps_and_unique_parts(tmp_path):
+    pd = pytest.importorskip("pandas")
+    smooth, noisy, lik = _motion(200, seed=1)
+    _, other, lik2 = _motion(200, seed=2)
+    xy = np.stack([noisy, other + 400], axis=1)
+    xy[50:55, 0, 3] = lik[50:55, 3] = np.nan  # a body part not detected for 5 frames
+    xy[120:200, 1] = np.nan  # the second mouse leaves
+    feeder = np.tile([[500.0, 20.0]], (200, 1))
+    df = _frame(xy, np.stack([lik, lik2], 1), individuals=["mouse1", "mouse2"], unique=feeder, dtype=np.float32)
+    df.to_hdf(tmp_path / "two.h5", key="df_with_missing", format="table", mode="w")
+    pf = read_pose_file(tmp_path / "two.h5")
+    assert [t.track_id for t in pf.tracks] == ["mouse1", "mouse2"] and len(pf.track("mouse2").frames) == 120
+    assert main(["refine", str(tmp_path / "two.h5"), "-o", str(tmp_path / "out.h5")]) == 0
+    out = pd.read_hdf(tmp_path / "out.h5", "df_with_missing")
+    assert out.columns.equals(df.columns) and (out.dtypes == np.float32).all()
+    assert out.xs("single", axis=1, level="individuals").equals(df.xs("single", axis=1, level="individuals"))
+    m1 = out.xs("mouse1", axis=1, level="individuals")
+    part = m1.xs(PARTS[3], axis=1, level="bodyparts").droplevel("scorer", axis=1)
+    assert np.isfinite(part[["x", "y"]].to_numpy()[50:55]).all()  # filled
+    assert part["likelihood"].iloc[50:55].isna().all()
+    gone = out.xs("mouse2", axis=1, level="individuals").iloc[120:]
+    assert gone.loc[:, gone.columns.get_level_values("coords") != "likelihood"].isna().all().all()  # absent, as it was
+    lik_cols = out.xs("likelihood", axis=1, level="coords")
+    assert lik_cols.equals(df.xs("likelihood", axis=1, level="coords"))
+
+
+def test_an_hdf5_file_cannot_run_code_or_pass_for_deeplabcut(tmp_path, capsys):
+    h5py = pytest.importorskip("h5py")
+    _, noisy, lik = _motion(30)
+    df = _frame(noisy, lik)
+    df.to_hdf(tmp_path / "evil.h5", key="df_with_missing", format="table", mode="w")
+    marker = tmp_path / "ran"
+    evil = f"cposix\nsystem\n(Vtouch {marker}\ntR.".encode()  # a pickle that would run a command
+    with h5py.File(tmp_path / "evil.h5", "r+") as f:
+        f["df_with_missing"].attrs["non_index_axes"] = np.bytes_(evil)
+        f["df_with_missing/table"].attrs["values_block_0_kind"] = np.bytes_(evil)
+    assert main(["refine", str(tmp_path / "evil.h5"), "-o", str(tmp_path / "out.h5")]) == 2
+    err = capsys.readouterr().err
+    assert not marker.exists() and "Traceback" not in err and not (tmp_path / "out.h5").exists()
+    with pytest.raises(SynspInputError, match="refused to load posix.system"):
+        plain_literal(evil, "non_index_axes")
+    assert plain_literal(b"(lp0\n(VDLC\np1\nVx\ntp2\na.", "ok") == [("DLC", "x")]
+    import pandas as pd
+
+    pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]}).to_hdf(tmp_path / "other.h5", key="df", format="table")
+    assert main(["refine", str(tmp_path / "other.h5"), "-o", str(tmp_path / "o.h5")]) == 2
+    assert "an HDF5 file synsp does not read" in capsys.readouterr().err

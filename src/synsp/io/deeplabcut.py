@@ -1,7 +1,9 @@
-"""DeepLabCut pose CSV files (``deeplabcut.analyze_videos(..., save_as_csv=True)``): 2D keypoints of animals (or
-people) with likelihoods, one individual or several (multi-animal projects: an ``individuals`` header row).
+"""DeepLabCut pose files: 2D keypoints of animals (or people) with likelihoods, one individual or several
+(multi-animal projects), as the CSV (``deeplabcut.analyze_videos(..., save_as_csv=True)``) or as the HDF5 file
+DeepLabCut writes by default (``.h5``: a pandas frame, read and written with h5py alone, see
+:mod:`synsp.io.pandas_hdf`; ``pip install h5py`` or the ``deeplabcut`` extra).
 
-Layout::
+CSV layout::
 
     scorer,DLC_resnet50_mouseJan1shuffle1_50000,DLC_resnet50_...,DLC_resnet50_...,...
     individuals,mouse1,mouse1,mouse1,...,single,single,single          (multi-animal projects only)
@@ -9,28 +11,32 @@ Layout::
     coords,x,y,likelihood,x,y,likelihood,...
     0,123.4,56.7,0.99,...
 
-The first column is the frame number (a labelled-data file's image path is taken in row order instead).  Every
-individual is a track of its body parts in header order; a multi-animal project's unique body parts (the
-individual ``single``: a feeder, an object) are left as they are.  An empty cell is a missing value, and the
-likelihood is the detector's confidence (a point below the refiner's threshold is filled, keeping its
-likelihood).  The body parts' skeleton is the one their names give (:func:`synsp.skeletons.skeleton_of_names`:
-``leftear`` / ``rightear`` pair up), never one guessed from their count.  The file has no frame rate: pass
-``--fps`` (30 assumed).  The writer writes the same rows with only the refined x and y cells replaced.
+The HDF5 file holds the same columns as a frame (``df_with_missing``) whose column labels are the header rows
+(scorer, [individuals,] bodyparts, coords) and whose rows are the frames.
 
-DeepLabCut's HDF5 file (``.h5``) is not read (it needs pandas and PyTables): DeepLabCut writes the CSV beside it
-with ``save_as_csv=True``, or ``deeplabcut.analyze_videos_converth5_to_csv(folder)`` converts it.
+The first column (the frame's index) is the frame number; a labelled-data file's image paths are taken in row
+order instead.  Every individual is a track of its body parts in column order; a multi-animal project's unique
+body parts (the individual ``single``: a feeder, an object) are left as they are.  An empty cell (NaN) is a
+missing value, and the likelihood is the detector's confidence (a point below the refiner's threshold is filled,
+keeping its likelihood).  The body parts' skeleton is the one their names give
+(:func:`synsp.skeletons.skeleton_of_names`: ``leftear`` / ``rightear`` pair up), never one guessed from their
+count.  The file has no frame rate: pass ``--fps`` (30 assumed).  The writer writes the same rows with only the
+refined x and y values replaced: a CSV's cells, or a copy of the HDF5 file with the values replaced in place in
+their own dtype (pandas and DeepLabCut read it as before).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from synsp.io._common import MAX_FRAMES, as_path, atomic_write, open_file, suffix_of
+from synsp.io._common import MAX_FRAMES, as_path, atomic_target, atomic_write, open_file, suffix_of
+from synsp.io.pandas_hdf import Frame, frame_layout, frames_in, read_values, write_values
 from synsp.io.tracks import PoseFile, Track
 from synsp.skeletons import skeleton_of_names
 from synsp.validation import SynspInputError
@@ -39,13 +45,33 @@ __all__ = ["sniff", "read", "write"]
 
 #: the individual of a multi-animal project's unique body parts (left as they are)
 UNIQUE = "single"
+#: the key DeepLabCut stores its predictions under (a file of several frames: this one is read)
+PREDICTIONS_KEY = "df_with_missing"
+HDF5_SUFFIXES = (".h5", ".hdf5")
+
+
+def _h5py():
+    try:
+        import h5py  # an optional dependency: loaded when an HDF5 file is read
+    except ImportError:
+        return None
+    return h5py
 
 
 def sniff(path: Any) -> bool:
-    """A ``.csv`` / ``.csv.gz`` whose first cell is ``scorer`` and whose header has a ``coords`` row."""
+    """A ``.csv`` / ``.csv.gz`` whose first cell is ``scorer`` and whose header has a ``coords`` row, or an HDF5
+    file holding a pandas frame whose last column level is ``x`` / ``y`` / ``likelihood`` (needs h5py)."""
     try:
         p = as_path(path)
-        if not p.is_file() or suffix_of(p) not in (".csv", ".csv.gz"):
+        if not p.is_file():
+            return False
+        if suffix_of(p) in HDF5_SUFFIXES:
+            h5py = _h5py()
+            if h5py is None:
+                return False
+            with h5py.File(p, "r") as f:
+                return _dlc_frame(f, p) is not None
+        if suffix_of(p) not in (".csv", ".csv.gz"):
             return False
         with open_file(p, newline="") as fh:
             rows = [next(csv.reader([fh.readline(1_000_000)]), []) for _ in range(4)]
@@ -55,10 +81,26 @@ def sniff(path: Any) -> bool:
         return False
 
 
+def _dlc_frame(f: Any, p: Path) -> Frame | None:
+    """The frame of a DeepLabCut HDF5 file (``df_with_missing`` first), or None when it holds none."""
+    keys = frames_in(f)
+    for key in sorted(keys, key=lambda k: k != PREDICTIONS_KEY):
+        try:
+            frame = frame_layout(f, key)
+        except (SynspInputError, KeyError, ValueError, TypeError):
+            continue
+        if frame.columns and len(frame.columns[0]) in (3, 4) and {c[-1] for c in frame.columns} <= {
+                "x", "y", "likelihood"}:
+            return frame
+    return None
+
+
 def read(path: Any, skeleton: str | None = None) -> PoseFile:
     """The file's individuals as tracks of ``(n, J, 2)`` pixels with likelihoods as scores (see the module
     docstring)."""
     p = as_path(path)
+    if suffix_of(p) in HDF5_SUFFIXES:
+        return _read_h5(p, skeleton)
     with open_file(p, newline="") as fh:
         try:
             rows = [r for r in csv.reader(fh) if r]
@@ -74,17 +116,76 @@ def read(path: Any, skeleton: str | None = None) -> PoseFile:
     coords, parts = rows[head - 1], rows[labels.index("bodyparts")]
     who = rows[labels.index("individuals")] if "individuals" in labels else None
     first = next((i for i, c in enumerate(coords) if c.strip() in ("x", "y", "likelihood")), None)
-    width = len(coords) - (first or 0)
-    if first is None or first < 1 or width % 3 or any(
-            coords[first + 3 * k:first + 3 * k + 3] != ["x", "y", "likelihood"] for k in range(width // 3)):
+    if first is None or first < 1:
         raise SynspInputError(f"{p}: its coords row is {coords[:7]}...; expected x, y, likelihood for every body "
                               "part (a 3D DeepLabCut file or another layout is not read)")
-    columns: dict[str, list[tuple[str, int]]] = {}  # individual -> [(body part, first column), ...]
-    for k in range(width // 3):
-        c = first + 3 * k
-        name = who[c].strip() if who is not None and c < len(who) else ""
-        columns.setdefault(name, []).append((parts[c].strip() if c < len(parts) else f"part{k}", c))
-    animals = {n: cols for n, cols in columns.items() if n != UNIQUE}
+    width = len(coords) - first
+    cell = lambda r, c: r[c].strip() if r is not None and c < len(r) else ""  # noqa: E731
+    columns = [(cell(who, c), cell(parts, c) or f"part{(c - first) // 3}", coords[c].strip())
+               for c in range(first, len(coords))]
+    data = rows[head:]
+    if len(data) > MAX_FRAMES:
+        raise SynspInputError(f"{p}: {len(data):,} rows; synsp reads at most {MAX_FRAMES:,} frames per file")
+    animals, names = _animals(columns, p)
+    frames = _frame_numbers(data, p)
+    values = np.full((len(data), width), np.nan)
+    for i, r in enumerate(data):
+        if len(r) != len(coords):
+            raise SynspInputError(f"{p}: data row {head + i + 1} has {len(r)} cells, the header {len(coords)}; "
+                                  "the file is cut or its rows are not the header's")
+        for c in range(first, len(r)):
+            text = r[c].strip()
+            if text:
+                try:
+                    values[i, c - first] = float(text)
+                except ValueError:
+                    raise SynspInputError(f"{p}: row {head + i + 1}, column {c + 1}: {text!r} is not a number; "
+                                          "expected x, y and likelihood values (or an empty cell)") from None
+    return _pose_file(p, skeleton, animals, names, values, frames, dict(rows=rows, head=head, first=first))
+
+
+def _read_h5(p: Path, skeleton: str | None) -> PoseFile:
+    h5py = _h5py()
+    if h5py is None:
+        raise SynspInputError(f"{p}: reading DeepLabCut's HDF5 files needs h5py: pip install h5py (or give the CSV "
+                              "DeepLabCut writes with save_as_csv=True)")
+    try:
+        with h5py.File(p, "r") as f:
+            frame = _dlc_frame(f, p)
+            if frame is None:
+                keys = frames_in(f)
+                raise SynspInputError(
+                    f"{p}: holds no DeepLabCut frame (pandas frames {keys or 'none'}; expected columns scorer, "
+                    "[individuals,] bodyparts, coords with coords x, y, likelihood)")
+            if frame.rows > MAX_FRAMES:
+                raise SynspInputError(f"{p}: {frame.rows:,} rows; synsp reads at most {MAX_FRAMES:,} frames per file")
+            values = read_values(f, frame)
+    except OSError as exc:
+        raise SynspInputError(f"{p}: not a readable HDF5 file ({exc})") from None
+    level = frame.level_names.index("individuals") if "individuals" in frame.level_names else (
+        1 if len(frame.columns[0]) == 4 else None)
+    parts = frame.level_names.index("bodyparts") if "bodyparts" in frame.level_names else len(frame.columns[0]) - 2
+    columns = [(c[level] if level is not None else "", c[parts], c[-1]) for c in frame.columns]
+    animals, names = _animals(columns, p)
+    frames = frame.index if frame.index is not None else np.arange(frame.rows, dtype=np.int64)
+    if len(frames) and ((np.diff(frames) <= 0).any() or frames[0] < 0 or frames.max() > MAX_FRAMES):
+        frames = np.arange(frame.rows, dtype=np.int64)
+    return _pose_file(p, skeleton, animals, names, values, frames, dict(frame=frame))
+
+
+def _animals(columns: list[tuple[str, str, str]], p: Path) -> tuple[dict[str, list[int]], list[str]]:
+    """Each individual's x columns (positions in ``columns``) in body-part order, and the body parts' names.
+    ``columns``: per value column ``(individual, body part, coord)``."""
+    if not columns or len(columns) % 3 or any(
+            [c[2] for c in columns[k:k + 3]] != ["x", "y", "likelihood"] for k in range(0, len(columns), 3)):
+        raise SynspInputError(f"{p}: its coords are {[c[2] for c in columns[:7]]}...; expected x, y, likelihood for "
+                              "every body part (a 3D DeepLabCut file or another layout is not read)")
+    parts: dict[str, list[tuple[str, int]]] = {}  # individual -> [(body part, x column), ...]
+    for k in range(0, len(columns), 3):
+        if len({(c[0], c[1]) for c in columns[k:k + 3]}) != 1:
+            raise SynspInputError(f"{p}: the x, y and likelihood columns {k + 1}-{k + 3} name different body parts")
+        parts.setdefault(columns[k][0], []).append((columns[k][1], k))
+    animals = {n: cols for n, cols in parts.items() if n != UNIQUE}
     if not animals:
         raise SynspInputError(f"{p}: holds only unique body parts ({UNIQUE!r}); nothing to refine")
     names = [b for b, _ in next(iter(animals.values()))]
@@ -92,26 +193,15 @@ def read(path: Any, skeleton: str | None = None) -> PoseFile:
         if [b for b, _ in cols] != names:
             raise SynspInputError(f"{p}: individual {n!r} has the body parts {[b for b, _ in cols]}, another has "
                                   f"{names}; expected the same body parts for every individual")
-    data = rows[head:]
-    if len(data) > MAX_FRAMES:
-        raise SynspInputError(f"{p}: {len(data):,} rows; synsp reads at most {MAX_FRAMES:,} frames per file")
-    frames = _frame_numbers(data, first, p)
-    values = np.full((len(data), len(coords)), np.nan)
-    for i, r in enumerate(data):
-        if len(r) != len(coords):
-            raise SynspInputError(f"{p}: data row {head + i + 1} has {len(r)} cells, the header {len(coords)}; "
-                                  "the file is cut or its rows are not the header's")
-        for c in range(first, len(r)):
-            cell = r[c].strip()
-            if cell:
-                try:
-                    values[i, c] = float(cell)
-                except ValueError:
-                    raise SynspInputError(f"{p}: row {head + i + 1}, column {c + 1}: {cell!r} is not a number; "
-                                          "expected x, y and likelihood values (or an empty cell)") from None
+    return {n: [c for _, c in cols] for n, cols in animals.items()}, names
+
+
+def _pose_file(p: Path, skeleton: str | None, animals: dict[str, list[int]], names: list[str], values: np.ndarray,
+               frames: np.ndarray, meta: dict[str, Any]) -> PoseFile:
+    """The tracks of ``values`` ``(rows, columns)``: x, y, likelihood per body part at each individual's x column."""
     tracks = []
     for n, cols in animals.items():
-        at = np.asarray([c for _, c in cols])
+        at = np.asarray(cols)
         kp = np.stack([values[:, at], values[:, at + 1]], axis=-1)
         conf = values[:, at + 2]
         kp[~np.isfinite(kp).all(-1)] = np.nan
@@ -120,15 +210,13 @@ def read(path: Any, skeleton: str | None = None) -> PoseFile:
             tracks.append(Track(n if n else 0, frames[here], kp[here], np.nan_to_num(conf[here], nan=0.0)))
     span = int(frames.max()) + 1 if len(frames) else 0
     named = skeleton_of_names(names)
+    meta.update(columns={(n if n else 0): cols for n, cols in animals.items()}, frames=frames, joint_names=names,
+                named_skeleton=named)
     return PoseFile(tracks=tracks, num_frames=span, format="deeplabcut", skeleton=skeleton or named, fps=None,
-                    units="px", source=p,
-                    meta=dict(rows=rows, head=head, columns={(n if n else 0): [c for _, c in cols]
-                                                             for n, cols in animals.items()},
-                              row_of={int(f): i for i, f in enumerate(frames)}, joint_names=names,
-                              named_skeleton=named))
+                    units="px", source=p, meta=meta)
 
 
-def _frame_numbers(data: list[list[str]], first: int, p: Path) -> np.ndarray:
+def _frame_numbers(data: list[list[str]], p: Path) -> np.ndarray:
     """The first column as frame numbers (rows in order when it is not whole numbers in increasing order)."""
     try:
         frames = np.asarray([int(r[0]) for r in data], dtype=np.int64)
@@ -139,23 +227,59 @@ def _frame_numbers(data: list[list[str]], first: int, p: Path) -> np.ndarray:
     return frames
 
 
-def write(path: Any, pose_file: PoseFile) -> Path:
-    """A DeepLabCut-read file: its rows with every track's x and y cells replaced where the refined value is
-    finite (likelihoods, unique body parts, the header and the index column as they were)."""
-    if pose_file.format != "deeplabcut":
-        raise SynspInputError(f"{path}: only a DeepLabCut file's own keypoints are written back as its CSV; write "
-                              f"this {pose_file.format} data as .npz instead")
+def _refined(pose_file: PoseFile, values: np.ndarray) -> None:
+    """Every track's finite refined x and y written into ``values`` ``(rows, columns)`` (in place)."""
     meta = pose_file.meta
-    rows = [list(r) for r in meta["rows"]]
     for t in pose_file.tracks:
         at = np.asarray(meta["columns"][t.track_id])
-        for f, kp in zip(t.frames, t.keypoints):
-            r = rows[meta["head"] + meta["row_of"][int(f)]]
-            for c, (x, y) in zip(at, kp):
-                if np.isfinite(x) and np.isfinite(y):
-                    r[c], r[c + 1] = repr(float(x)), repr(float(y))
+        rows = np.searchsorted(meta["frames"], t.frames)
+        ok = np.isfinite(t.keypoints).all(-1)  # (n, J)
+        r, j = np.nonzero(ok)
+        values[rows[r], at[j]] = t.keypoints[r, j, 0]
+        values[rows[r], at[j] + 1] = t.keypoints[r, j, 1]
+
+
+def write(path: Any, pose_file: PoseFile) -> Path:
+    """A DeepLabCut-read file: its rows with every track's x and y replaced where the refined value is finite
+    (likelihoods, unique body parts, the header and the index as they were), as the file it was read from: CSV
+    cells, or a copy of the HDF5 file with the values replaced."""
+    if pose_file.format != "deeplabcut":
+        raise SynspInputError(f"{path}: only a DeepLabCut file's own keypoints are written back as its CSV or HDF5; "
+                              f"write this {pose_file.format} data as .npz instead")
+    meta = pose_file.meta
+    out = as_path(path, "output path")
+    if "frame" in meta:
+        if suffix_of(out) not in HDF5_SUFFIXES:
+            raise SynspInputError(f"{out}: a DeepLabCut HDF5 file is written back as .h5 (or as .npz / .npy arrays)")
+        return _write_h5(out, pose_file)
+    if suffix_of(out) in HDF5_SUFFIXES:
+        raise SynspInputError(f"{out}: a DeepLabCut CSV is written back as .csv (or as .npz / .npy arrays)")
+    rows, first, head = [list(r) for r in meta["rows"]], meta["first"], meta["head"]
+    values = np.full((len(rows) - head, len(rows[head - 1]) - first), np.nan)
+    _refined(pose_file, values)
+    for i, c in zip(*np.nonzero(np.isfinite(values))):
+        rows[head + i][first + c] = repr(float(values[i, c]))
 
     def body(fh: io.TextIOBase) -> None:
         csv.writer(fh, lineterminator="\n").writerows(rows)
 
-    return atomic_write(path, body)
+    return atomic_write(out, body)
+
+
+def _write_h5(out: Path, pose_file: PoseFile) -> Path:
+    h5py = _h5py()
+    frame: Frame = pose_file.meta["frame"]
+    with atomic_target(out, suffix=".h5") as tmp:
+        shutil.copyfile(pose_file.source, tmp)
+        with h5py.File(tmp, "r+") as f:
+            try:
+                now = frame_layout(f, frame.key)
+            except (SynspInputError, KeyError):
+                now = None
+            if now is None or now.columns != frame.columns or now.rows != frame.rows:
+                raise SynspInputError(f"{out}: the DeepLabCut file it is written from ({pose_file.source}) changed "
+                                      "since it was read; run again")
+            values = read_values(f, frame)
+            _refined(pose_file, values)
+            write_values(f, frame, values)
+    return out

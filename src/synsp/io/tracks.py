@@ -241,7 +241,8 @@ FORMATS: dict[str, tuple[str, str]] = {
     # before mediapipe/smpl: a pickle-free SmoothNet SMPL file ('pose' (N, 72)) would pass as SMPL parameters
     "smoothnet": ("smoothnet", "SmoothNet-format npz (Human3.6M, 3DPW, AIST++ detected/groundtruth files)"),
     "videopose3d": ("videopose3d", "VideoPose3D 2D dataset npz (positions_2d per video and camera; pickled)"),
-    "deeplabcut": ("deeplabcut", "DeepLabCut pose CSV (x, y, likelihood per body part; multi-animal individuals)"),
+    "deeplabcut": ("deeplabcut", "DeepLabCut pose CSV or HDF5 (x, y, likelihood per body part; multi-animal "
+                                 "individuals; .h5 needs h5py)"),
     "sleap": ("sleap", "SLEAP analysis HDF5 (tracks of nodes; needs h5py)"),
     "mediapipe": ("mediapipe",
                   "MediaPipe landmark CSV/NPZ (Pose: 33 landmarks, x, y, z, visibility; Hands CSV: 21 per hand)"),
@@ -296,9 +297,9 @@ def _read_pose_file(p: Path, format: str | None = None, **kw: Any) -> PoseFile:
         raise SynspInputError(f"{p}: the file is empty (0 bytes); expected pose-estimator output")
     fmt = format or pose_file_format(p)
     if fmt is None and suffix_of(p) in (".h5", ".hdf5"):
-        raise SynspInputError(f"{p}: an HDF5 file synsp does not read (SLEAP's analysis files are read with h5py: "
-                              "pip install h5py); for DeepLabCut give its CSV (analyze_videos(..., save_as_csv=True), "
-                              "or deeplabcut.analyze_videos_converth5_to_csv), or the keypoints as a (T, J, 2) .npy")
+        raise SynspInputError(f"{p}: an HDF5 file synsp does not read (SLEAP analysis files and DeepLabCut's "
+                              "pandas HDF5 files are read with h5py: pip install h5py); or give the keypoints as a "
+                              "(T, J, 2) .npy")
     if fmt is None:
         raise SynspInputError(
             f"{p}: not a pose file synsp recognises; supported: "
@@ -315,7 +316,7 @@ _OWN_SUFFIXES: dict[str, tuple[str, ...]] = {
     "coco": (".json", ".json.gz"),
     "smoothnet": (".npz",),
     "videopose3d": (".npz",),
-    "deeplabcut": (".csv", ".csv.gz"),
+    "deeplabcut": (".csv", ".csv.gz"),  # its HDF5 file: .h5 / .hdf5 (_write_choices)
     "sleap": (".h5", ".hdf5"),
     "mediapipe": (".csv", ".csv.gz", ".npz"),
     "smpl": (".npz",),
@@ -349,6 +350,8 @@ def _write_choices(pose_file: PoseFile) -> list[tuple[str, str]]:
         own = [("", fmt)]
     elif fmt == "smpl" and pose_file.meta.get("container") == "pickle":
         own = [(s, fmt) for s in PICKLE_SUFFIXES]
+    elif fmt == "deeplabcut" and "frame" in pose_file.meta:  # read from DeepLabCut's HDF5: written back as one
+        own = [(".h5", fmt), (".hdf5", fmt)]
     elif fmt == "bvh" and pose_file.units != "axis-angle":  # BVH joint positions: not back into rotations
         own = []
     elif fmt == "trc" and str(pose_file.units).strip().lower() not in METRES_PER_UNIT:
