@@ -183,7 +183,7 @@ def read_input(input_path: str | os.PathLike, skeleton: str | None = None, key: 
                progress: bool = False):
     """Read one pose file as ``synsp refine``, ``inspect``, ``plot`` and ``render`` do: the reader's options that
     apply to its format (``key``: a plain or SMPL .npz's array; ``trust_pickle``: SMPL, SmoothNet, VideoPose3D;
-    ``assign_ids``: MMPose / COCO / OpenPose / YOLO; ``rotations``: a BVH's joint rotations, as refining into a
+    ``assign_ids``: MMPose / COCO / OpenPose / YOLO / SLEAP; ``rotations``: a BVH's joint rotations, as refining into a
     .bvh reads it; ``progress``: a progress bar over an OpenPose folder's files), and ``skeleton`` checked
     against the joint count and set on the result."""
     if skeleton:
@@ -192,7 +192,7 @@ def read_input(input_path: str | os.PathLike, skeleton: str | None = None, key: 
     kw: dict[str, Any] = {"key": key} if key and fmt in ("array", "smpl") else {}
     if trust_pickle and fmt in ("smpl", "smoothnet", "videopose3d"):
         kw["trust_pickle"] = True
-    if assign_ids is not None and fmt in ("mmpose", "coco", "openpose", "yolo"):
+    if assign_ids is not None and fmt in ("mmpose", "coco", "openpose", "yolo", "sleap"):
         kw["assign_ids"] = assign_ids
     if fmt == "bvh" and rotations:
         kw["rotations"] = True  # a BVH back into a BVH: its joint rotations and root path refined

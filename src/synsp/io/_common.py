@@ -506,3 +506,76 @@ def suffix_of(path: Any) -> str:
     if len(parts) >= 3 and parts[-1] == "gz":
         return "." + ".".join(parts[-2:])
     return "." + parts[-1] if len(parts) >= 2 else ""
+
+
+#: the HDF5 signature, at the start of the file or of a user block of 512 * 2**k bytes
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def is_hdf5(path: Any) -> bool:
+    """Whether ``path`` is a file with the HDF5 signature (at 0, 512, 1024, ... up to 1 MiB)."""
+    try:
+        with open(path, "rb") as fh:
+            at = 0
+            while at <= 1 << 20:
+                fh.seek(at)
+                if fh.read(8) == _HDF5_SIGNATURE:
+                    return True
+                at = 512 if at == 0 else 2 * at
+    except OSError:
+        return False
+    return False
+
+
+def run_isolated(fn: Callable[..., Any], *args: Any, path: Any) -> Any:
+    """``fn(*args)`` in a child process, for code that hands a file to the HDF5 C library: on a damaged file it
+    can crash (a segmentation fault, an abort) instead of raising, and a crash there must be an input error,
+    not the end of ``synsp refine`` (or of the user's Python session).
+
+    The child is forked on Linux (the loaded modules are shared, a few milliseconds) and spawned elsewhere
+    (``fn`` and ``args`` then travel by pickle: module-level functions and plain data).  Its result comes back
+    by pickle through a pipe (the child is synsp's own code).  A :class:`SynspInputError` in the child is raised
+    again with its message; any other exception, or a child that dies, is a :class:`SynspInputError` naming
+    ``path``.  Inside a daemonic process (which may not start children) ``fn`` runs in the process itself."""
+    import multiprocessing as mp
+    import sys
+
+    if mp.current_process().daemon:
+        return fn(*args)
+    ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_isolated_child, args=(send, fn, args), daemon=True)
+    child.start()
+    send.close()
+    try:
+        kind, value = receive.recv()
+    except EOFError:  # the child died before answering
+        kind, value = "died", None
+    finally:
+        receive.close()
+        child.join()
+    if kind == "ok":
+        return value
+    if kind == "input":
+        raise SynspInputError(value)
+    if kind == "error":
+        raise SynspInputError(f"{path}: not a readable HDF5 file ({value})")
+    raise SynspInputError(f"{path}: the HDF5 library crashed reading it (exit code {child.exitcode}): the file is "
+                          "damaged; export it again from the program that wrote it")
+
+
+def _isolated_child(send: Any, fn: Callable[..., Any], args: tuple) -> None:
+    import faulthandler
+
+    faulthandler.disable()  # a crash here is expected and answered by the parent: no traceback dump of it
+    try:
+        answer = ("ok", fn(*args))
+    except SynspInputError as exc:
+        answer = ("input", str(exc))
+    except Exception as exc:  # noqa: BLE001 - every failure goes back to the parent as a message
+        answer = ("error", f"{type(exc).__name__}: {exc}")
+    try:
+        send.send(answer)
+    except Exception as exc:  # noqa: BLE001 - an answer that cannot be pickled
+        send.send(("error", f"{type(exc).__name__}: {exc}"))
+    send.close()

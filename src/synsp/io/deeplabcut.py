@@ -35,7 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from synsp.io._common import MAX_FRAMES, as_path, atomic_target, atomic_write, open_file, suffix_of
+from synsp.io._common import (MAX_FRAMES, as_path, atomic_target, atomic_write, is_hdf5, open_file, run_isolated,
+                               suffix_of)
 from synsp.io.pandas_hdf import Frame, frame_layout, frames_in, read_values, write_values
 from synsp.io.tracks import PoseFile, Track
 from synsp.skeletons import skeleton_of_names
@@ -66,11 +67,7 @@ def sniff(path: Any) -> bool:
         if not p.is_file():
             return False
         if suffix_of(p) in HDF5_SUFFIXES:
-            h5py = _h5py()
-            if h5py is None:
-                return False
-            with h5py.File(p, "r") as f:
-                return _dlc_frame(f, p) is not None
+            return _h5py() is not None and is_hdf5(p) and run_isolated(_holds_dlc_frame, p, path=p)
         if suffix_of(p) not in (".csv", ".csv.gz"):
             return False
         with open_file(p, newline="") as fh:
@@ -81,7 +78,13 @@ def sniff(path: Any) -> bool:
         return False
 
 
-def _dlc_frame(f: Any, p: Path) -> Frame | None:
+def _holds_dlc_frame(p: Path) -> bool:
+    """Whether the HDF5 file ``p`` holds a DeepLabCut frame (run isolated: :func:`run_isolated`)."""
+    with _h5py().File(p, "r") as f:
+        return _dlc_frame(f) is not None
+
+
+def _dlc_frame(f: Any) -> Frame | None:
     """The frame of a DeepLabCut HDF5 file (``df_with_missing`` first), or None when it holds none."""
     keys = frames_in(f)
     for key in sorted(keys, key=lambda k: k != PREDICTIONS_KEY):
@@ -145,23 +148,10 @@ def read(path: Any, skeleton: str | None = None) -> PoseFile:
 
 
 def _read_h5(p: Path, skeleton: str | None) -> PoseFile:
-    h5py = _h5py()
-    if h5py is None:
+    if _h5py() is None:
         raise SynspInputError(f"{p}: reading DeepLabCut's HDF5 files needs h5py: pip install h5py (or give the CSV "
                               "DeepLabCut writes with save_as_csv=True)")
-    try:
-        with h5py.File(p, "r") as f:
-            frame = _dlc_frame(f, p)
-            if frame is None:
-                keys = frames_in(f)
-                raise SynspInputError(
-                    f"{p}: holds no DeepLabCut frame (pandas frames {keys or 'none'}; expected columns scorer, "
-                    "[individuals,] bodyparts, coords with coords x, y, likelihood)")
-            if frame.rows > MAX_FRAMES:
-                raise SynspInputError(f"{p}: {frame.rows:,} rows; synsp reads at most {MAX_FRAMES:,} frames per file")
-            values = read_values(f, frame)
-    except OSError as exc:
-        raise SynspInputError(f"{p}: not a readable HDF5 file ({exc})") from None
+    frame, values = run_isolated(_load_h5, p, path=p)
     level = frame.level_names.index("individuals") if "individuals" in frame.level_names else (
         1 if len(frame.columns[0]) == 4 else None)
     parts = frame.level_names.index("bodyparts") if "bodyparts" in frame.level_names else len(frame.columns[0]) - 2
@@ -171,6 +161,20 @@ def _read_h5(p: Path, skeleton: str | None) -> PoseFile:
     if len(frames) and ((np.diff(frames) <= 0).any() or frames[0] < 0 or frames.max() > MAX_FRAMES):
         frames = np.arange(frame.rows, dtype=np.int64)
     return _pose_file(p, skeleton, animals, names, values, frames, dict(frame=frame))
+
+
+def _load_h5(p: Path) -> tuple[Frame, np.ndarray]:
+    """The DeepLabCut frame of the HDF5 file ``p`` and its values (run isolated: :func:`run_isolated`)."""
+    with _h5py().File(p, "r") as f:
+        frame = _dlc_frame(f)
+        if frame is None:
+            keys = frames_in(f)
+            raise SynspInputError(
+                f"{p}: holds no DeepLabCut frame (pandas frames {keys or 'none'}; expected columns scorer, "
+                "[individuals,] bodyparts, coords with coords x, y, likelihood)")
+        if frame.rows > MAX_FRAMES:
+            raise SynspInputError(f"{p}: {frame.rows:,} rows; synsp reads at most {MAX_FRAMES:,} frames per file")
+        return frame, read_values(f, frame)
 
 
 def _animals(columns: list[tuple[str, str, str]], p: Path) -> tuple[dict[str, list[int]], list[str]]:
@@ -227,16 +231,20 @@ def _frame_numbers(data: list[list[str]], p: Path) -> np.ndarray:
     return frames
 
 
-def _refined(pose_file: PoseFile, values: np.ndarray) -> None:
-    """Every track's finite refined x and y written into ``values`` ``(rows, columns)`` (in place)."""
+def _refined(pose_file: PoseFile) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(rows, columns, values)`` of every track's finite refined x and y in the file's ``(rows, columns)``."""
     meta = pose_file.meta
+    rows, cols, vals = [], [], []
     for t in pose_file.tracks:
         at = np.asarray(meta["columns"][t.track_id])
-        rows = np.searchsorted(meta["frames"], t.frames)
-        ok = np.isfinite(t.keypoints).all(-1)  # (n, J)
-        r, j = np.nonzero(ok)
-        values[rows[r], at[j]] = t.keypoints[r, j, 0]
-        values[rows[r], at[j] + 1] = t.keypoints[r, j, 1]
+        here = np.searchsorted(meta["frames"], t.frames)
+        r, j = np.nonzero(np.isfinite(t.keypoints).all(-1))  # (n, J) finite
+        rows += [here[r], here[r]]
+        cols += [at[j], at[j] + 1]
+        vals += [t.keypoints[r, j, 0], t.keypoints[r, j, 1]]
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
 
 
 def write(path: Any, pose_file: PoseFile) -> Path:
@@ -255,10 +263,8 @@ def write(path: Any, pose_file: PoseFile) -> Path:
     if suffix_of(out) in HDF5_SUFFIXES:
         raise SynspInputError(f"{out}: a DeepLabCut CSV is written back as .csv (or as .npz / .npy arrays)")
     rows, first, head = [list(r) for r in meta["rows"]], meta["first"], meta["head"]
-    values = np.full((len(rows) - head, len(rows[head - 1]) - first), np.nan)
-    _refined(pose_file, values)
-    for i, c in zip(*np.nonzero(np.isfinite(values))):
-        rows[head + i][first + c] = repr(float(values[i, c]))
+    for i, c, v in zip(*_refined(pose_file)):
+        rows[head + i][first + c] = repr(float(v))
 
     def body(fh: io.TextIOBase) -> None:
         csv.writer(fh, lineterminator="\n").writerows(rows)
@@ -267,19 +273,23 @@ def write(path: Any, pose_file: PoseFile) -> Path:
 
 
 def _write_h5(out: Path, pose_file: PoseFile) -> Path:
-    h5py = _h5py()
-    frame: Frame = pose_file.meta["frame"]
     with atomic_target(out, suffix=".h5") as tmp:
         shutil.copyfile(pose_file.source, tmp)
-        with h5py.File(tmp, "r+") as f:
-            try:
-                now = frame_layout(f, frame.key)
-            except (SynspInputError, KeyError):
-                now = None
-            if now is None or now.columns != frame.columns or now.rows != frame.rows:
-                raise SynspInputError(f"{out}: the DeepLabCut file it is written from ({pose_file.source}) changed "
-                                      "since it was read; run again")
-            values = read_values(f, frame)
-            _refined(pose_file, values)
-            write_values(f, frame, values)
+        run_isolated(_store_h5, tmp, out, pose_file.source, pose_file.meta["frame"], *_refined(pose_file), path=out)
     return out
+
+
+def _store_h5(tmp: Path, out: Path, source: Path, frame: Frame, rows: np.ndarray, cols: np.ndarray,
+              vals: np.ndarray) -> None:
+    """``vals`` written at ``(rows, cols)`` of the frame in ``tmp``, a copy of ``source`` (run isolated)."""
+    with _h5py().File(tmp, "r+") as f:
+        try:
+            now = frame_layout(f, frame.key)
+        except (SynspInputError, KeyError):
+            now = None
+        if now is None or now.columns != frame.columns or now.rows != frame.rows:
+            raise SynspInputError(f"{out}: the DeepLabCut file it is written from ({source}) changed since it was "
+                                  "read; run again")
+        values = read_values(f, frame)
+        values[rows, cols] = vals
+        write_values(f, frame, values)

@@ -1,28 +1,47 @@
-"""SLEAP analysis HDF5 files (SLEAP's "Export Analysis HDF5", ``sleap-convert --format analysis``): 2D keypoints
-of tracked animals, read with h5py (``pip install h5py``; only this format needs it).
+"""SLEAP's files of tracked animals, read with h5py (``pip install h5py``, the ``sleap`` extra; only these need it).
 
-The file holds ``tracks`` ``(tracks, 2, nodes, frames)`` (x and y, NaN where a node was not found), ``node_names``,
+**Labels and predictions** (``.slp``: ``sleap-track``'s ``*.predictions.slp``, a proofread project).  An HDF5
+file of records: ``frames`` (a video's frame index and its instances), ``instances`` (type, track, skeleton and
+the rows of its points) and ``pred_points`` (x, y, visible, score); the skeleton's node names are in the
+``metadata`` group's JSON.  The *predicted* instances of the file's one video are refined: each track (``tracks_json``)
+a track of synsp; untracked instances are one track when there is one per frame, else followed by motion
+continuity (``assign_ids="track"``, as ``synsp refine`` does) or refused with how to track them.  A point SLEAP did
+not find (not visible, NaN) is missing; the point scores are the scores.  User-labelled instances are left as
+they are.  The writer writes a copy of the file with only the refined x and y of the predicted points replaced
+(a filled point is marked visible, keeping its score); every other record, the videos, the labels and the
+metadata stay as they were, in the file's own coordinate convention.
+
+**Analysis HDF5** (SLEAP's "Export Analysis HDF5", ``sleap-convert --format analysis``).  The file holds
+``tracks`` ``(tracks, 2, nodes, frames)`` (x and y, NaN where a node was not found), ``node_names``,
 ``track_names`` and, in newer versions, ``point_scores`` ``(tracks, nodes, frames)``: every track is a person
-of synsp (an animal), its node scores the keypoint scores (absent: every found node scores 1).  The nodes'
-names give the skeleton (:func:`synsp.skeletons.skeleton_of_names`).  The file has no frame rate: pass ``--fps``
-(30 assumed).  The writer writes a copy of the file with only the refined ``tracks`` values replaced; every other
-dataset (scores, occupancy, edges, provenance) is kept as it was.
+of synsp (an animal), its node scores the keypoint scores (absent: every found node scores 1).  The writer
+writes a copy of the file with only the refined ``tracks`` values replaced; every other dataset (scores,
+occupancy, edges, provenance) is kept as it was.
+
+In both, the nodes' names give the skeleton (:func:`synsp.skeletons.skeleton_of_names`).  The files have no
+frame rate: pass ``--fps`` (30 assumed).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from synsp.io._common import MAX_ARRAY_BYTES, as_path, atomic_target, suffix_of
+from synsp.io._common import MAX_ARRAY_BYTES, MAX_FRAMES, as_path, atomic_target, is_hdf5, run_isolated, suffix_of
+from synsp.io.keypoints_json import Instance, build_tracks, rows_to_write
 from synsp.io.tracks import PoseFile, Track
 from synsp.skeletons import skeleton_of_names
 from synsp.validation import SynspInputError
 
 __all__ = ["sniff", "read", "write"]
+
+_HOW_TO_TRACK = "track them in SLEAP first (sleap-track ... --tracking.tracker simple, or the GUI's tracking)"
+#: an instance SLEAP predicted (0: labelled by a user)
+PREDICTED = 1
 
 
 def _h5py():
@@ -34,16 +53,22 @@ def _h5py():
 
 
 def sniff(path: Any) -> bool:
-    """An HDF5 file with SLEAP's ``tracks`` and ``node_names`` datasets (False when h5py is not installed)."""
+    """An HDF5 file with SLEAP's ``tracks`` and ``node_names`` datasets, or a ``.slp`` file with ``metadata``,
+    ``frames`` and ``instances`` (False when h5py is not installed)."""
     try:
         p = as_path(path)
-        h5py = _h5py()
-        if h5py is None or not p.is_file() or suffix_of(p) not in (".h5", ".hdf5"):
+        if _h5py() is None or not p.is_file() or suffix_of(p) not in (".h5", ".hdf5", ".slp") or not is_hdf5(p):
             return False
-        with h5py.File(p, "r") as f:
-            return "tracks" in f and "node_names" in f
+        return run_isolated(_holds, p, ("metadata", "frames", "instances") if suffix_of(p) == ".slp" else
+                            ("tracks", "node_names"), path=p)
     except Exception:  # noqa: BLE001 - sniffing never raises
         return False
+
+
+def _holds(p: Path, keys: tuple[str, ...]) -> bool:
+    """Whether the HDF5 file ``p`` holds every one of ``keys`` (run isolated: :func:`run_isolated`)."""
+    with _h5py().File(p, "r") as f:
+        return all(k in f for k in keys)
 
 
 def _names(f: Any, key: str, count: int, stem: str) -> list[str]:
@@ -52,26 +77,14 @@ def _names(f: Any, key: str, count: int, stem: str) -> list[str]:
     return names if len(names) == count else [f"{stem}{i}" for i in range(count)]
 
 
-def read(path: Any, skeleton: str | None = None) -> PoseFile:
+def read(path: Any, skeleton: str | None = None, assign_ids: str | None = None) -> PoseFile:
     """Every track of the file as a track of ``(n, nodes, 2)`` pixels (see the module docstring)."""
     p = as_path(path)
-    h5py = _h5py()
-    if h5py is None:
-        raise SynspInputError(f"{p}: reading SLEAP's HDF5 files needs h5py: pip install h5py")
-    try:
-        with h5py.File(p, "r") as f:
-            shape = f["tracks"].shape
-            if len(shape) != 4 or shape[1] != 2:
-                raise SynspInputError(f"{p}: its tracks dataset has shape {shape}; a SLEAP analysis file holds "
-                                      "(tracks, 2, nodes, frames)")
-            if np.prod(shape, dtype=np.float64) * 8 > MAX_ARRAY_BYTES:
-                raise SynspInputError(f"{p}: its tracks dataset {shape} is larger than synsp reads at once")
-            xy = np.asarray(f["tracks"][()], dtype=np.float64)  # (K, 2, J, T)
-            scores = np.asarray(f["point_scores"][()], dtype=np.float64) if "point_scores" in f else None
-            nodes = _names(f, "node_names", shape[2], "node")
-            names = _names(f, "track_names", shape[0], "track")
-    except (OSError, KeyError, ValueError, TypeError) as exc:
-        raise SynspInputError(f"{p}: not a readable SLEAP analysis file ({exc})") from None
+    if _h5py() is None:
+        raise SynspInputError(f"{p}: reading SLEAP's files needs h5py: pip install h5py")
+    if suffix_of(p) == ".slp":
+        return _read_slp(p, skeleton, assign_ids)
+    xy, scores, nodes, names = run_isolated(_load_analysis, p, path=p)
     K, _, J, T = xy.shape
     if scores is not None and scores.shape != (K, J, T):
         scores = None  # another layout: the found nodes score 1
@@ -88,30 +101,185 @@ def read(path: Any, skeleton: str | None = None) -> PoseFile:
         tracks.append(Track(tid, here, kp[here], sc[here]))
     named = skeleton_of_names(nodes)
     return PoseFile(tracks=tracks, num_frames=T, format="sleap", skeleton=skeleton or named, fps=None, units="px",
-                    source=p, meta=dict(shape=(K, 2, J, T), index=index, joint_names=nodes, named_skeleton=named))
+                    source=p, meta=dict(layout="analysis", shape=(K, 2, J, T), index=index, joint_names=nodes,
+                                        named_skeleton=named))
+
+
+def _load_analysis(p: Path) -> tuple[np.ndarray, np.ndarray | None, list[str], list[str]]:
+    """An analysis file's ``tracks``, ``point_scores``, node and track names (run isolated: :func:`run_isolated`)."""
+    try:
+        with _h5py().File(p, "r") as f:
+            shape = f["tracks"].shape
+            if len(shape) != 4 or shape[1] != 2:
+                raise SynspInputError(f"{p}: its tracks dataset has shape {shape}; a SLEAP analysis file holds "
+                                      "(tracks, 2, nodes, frames)")
+            if np.prod(shape, dtype=np.float64) * 8 > MAX_ARRAY_BYTES:
+                raise SynspInputError(f"{p}: its tracks dataset {shape} is larger than synsp reads at once")
+            xy = np.asarray(f["tracks"][()], dtype=np.float64)  # (K, 2, J, T)
+            scores = np.asarray(f["point_scores"][()], dtype=np.float64) if "point_scores" in f else None
+            return xy, scores, _names(f, "node_names", shape[2], "node"), _names(f, "track_names", shape[0], "track")
+    except (OSError, KeyError, ValueError, TypeError) as exc:
+        raise SynspInputError(f"{p}: not a readable SLEAP analysis file ({exc})") from None
+
+
+def _records(f: Any, key: str, fields: tuple[str, ...], p: Path) -> np.ndarray:
+    ds = f.get(key)
+    names = getattr(getattr(ds, "dtype", None), "names", None) or ()
+    if ds is None or not set(fields) <= set(names) or ds.ndim != 1:
+        raise SynspInputError(f"{p}: its {key!r} records lack {sorted(set(fields) - set(names))}; not a SLEAP labels "
+                              "file synsp reads")
+    if ds.shape[0] * ds.dtype.itemsize > MAX_ARRAY_BYTES:
+        raise SynspInputError(f"{p}: its {key!r} records are larger than synsp reads at once")
+    return ds[()]
+
+
+def _slp_nodes(f: Any, p: Path) -> tuple[list[list[str]], float]:
+    """Each skeleton's node names, in the order of its instances' points, and the file's format id."""
+    md = f["metadata"]
+    try:
+        raw = md.attrs["json"]
+        doc = json.loads(bytes(raw).decode("utf-8") if isinstance(raw, (bytes, np.bytes_)) else str(raw))
+        names = [str(n["name"]) for n in doc["nodes"]]
+        skeletons = []
+        for sk in doc["skeletons"]:
+            sk = sk.get("nx_graph", sk)  # SLEAP 1.3.2 and later wrap the graph
+            skeletons.append([names[int(n["id"])] for n in sk["nodes"]])
+        format_id = float(md.attrs.get("format_id", 1.0))
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        raise SynspInputError(f"{p}: its metadata does not name the skeleton's nodes ({type(exc).__name__}: {exc}); "
+                              "not a SLEAP labels file synsp reads") from None
+    return skeletons, format_id
+
+
+def _load_slp(p: Path) -> tuple:
+    """A ``.slp``'s skeletons' node names, format id and records (run isolated: :func:`run_isolated`)."""
+    try:
+        with _h5py().File(p, "r") as f:
+            skeletons, format_id = _slp_nodes(f, p)
+            frames = _records(f, "frames", ("frame_id", "video", "frame_idx"), p)
+            inst = _records(f, "instances", ("instance_type", "frame_id", "skeleton", "track", "point_id_start",
+                                             "point_id_end"), p)
+            points = _records(f, "pred_points", ("x", "y", "visible", "score"), p) if "pred_points" in f else None
+            track_names = [json.loads(t) for t in f["tracks_json"][()]] if "tracks_json" in f else []
+    except (OSError, KeyError, ValueError, TypeError) as exc:
+        raise SynspInputError(f"{p}: not a readable SLEAP labels file ({exc})") from None
+    return skeletons, format_id, frames, inst, points, track_names
+
+
+def _read_slp(p: Path, skeleton: str | None, assign_ids: str | None) -> PoseFile:
+    skeletons, format_id, frames, inst, points, track_names = run_isolated(_load_slp, p, path=p)
+    predicted = inst[inst["instance_type"] == PREDICTED]
+    if not len(predicted) or points is None:
+        raise SynspInputError(f"{p}: holds no predicted instances (labels by hand only); refine the predictions "
+                              "SLEAP writes for a video (sleap-track -> *.predictions.slp)")
+    by_id = {int(fid): i for i, fid in enumerate(frames["frame_id"])}
+    where = np.asarray([by_id.get(int(fid), -1) for fid in predicted["frame_id"]])
+    if (where < 0).any():
+        raise SynspInputError(f"{p}: an instance names frame_id {int(predicted['frame_id'][where < 0][0])}, which "
+                              "its frames do not hold")
+    videos = np.unique(frames["video"][where])
+    if len(videos) > 1:
+        raise SynspInputError(f"{p}: holds predictions for {len(videos)} videos; synsp refines one video's tracks "
+                              "per file (split it in SLEAP, or run sleap-track per video)")
+    kinds = np.unique(predicted["skeleton"])
+    if len(kinds) > 1 or not 0 <= int(kinds[0]) < len(skeletons):
+        raise SynspInputError(f"{p}: its predicted instances use skeletons {kinds.tolist()} of {len(skeletons)}; "
+                              "expected one skeleton")
+    nodes = skeletons[int(kinds[0])]
+    J = len(nodes)
+    frame_idx = frames["frame_idx"][where].astype(np.int64)
+    if frame_idx.min() < 0 or frame_idx.max() >= MAX_FRAMES:
+        raise SynspInputError(f"{p}: frame indices {frame_idx.min()}-{frame_idx.max()} are beyond what synsp reads")
+    names = {}
+    for k, t in enumerate(track_names):
+        name = str(t[1]) if isinstance(t, list) and len(t) > 1 else f"track{k}"
+        names[k] = name if name not in names.values() else f"{name}#{k}"  # two tracks of one name: both kept
+    instances, order = [], {}
+    for r, (rec, frame) in enumerate(zip(predicted, frame_idx)):
+        start, end = int(rec["point_id_start"]), int(rec["point_id_end"])
+        if end - start != J or not 0 <= start <= end <= len(points):
+            raise SynspInputError(f"{p}: predicted instance {r} has points {start}-{end}; its skeleton has {J} "
+                                  f"nodes and the file {len(points)} predicted points")
+        pts = points[start:end]
+        kp = np.stack([pts["x"], pts["y"]], -1).astype(np.float64)
+        kp[~(pts["visible"].astype(bool) & np.isfinite(kp).all(-1))] = np.nan
+        track = int(rec["track"])
+        if track >= len(names):
+            raise SynspInputError(f"{p}: predicted instance {r} names track {track}; the file has {len(names)}")
+        order[int(frame)] = order.get(int(frame), -1) + 1
+        instances.append(Instance(frame=int(frame), order=order[int(frame)],
+                                  track_id=names[track] if track >= 0 else None,
+                                  where=f"frame {int(frame)}, predicted instance {r}", loc=(start,), keypoints=kp,
+                                  scores=np.nan_to_num(pts["score"].astype(np.float64), nan=0.0)))
+    if any(i.track_id is None for i in instances) and any(i.track_id is not None for i in instances):
+        for i in instances:  # SLEAP leaves some instances untracked: they are their own
+            if i.track_id is None:
+                i.track_id = f"untracked {i.frame}.{i.order}"
+    tracks, locations = build_tracks(p, instances, assign_ids, _HOW_TO_TRACK)
+    named = skeleton_of_names(nodes)
+    return PoseFile(tracks=tracks, num_frames=int(frame_idx.max()) + 1, format="sleap", skeleton=skeleton or named,
+                    fps=None, units="px", source=p,
+                    meta=dict(layout="slp", locations=locations, keypoint_shape=(J, 2), points=len(points),
+                              format_id=format_id, joint_names=nodes, named_skeleton=named))
 
 
 def write(path: Any, pose_file: PoseFile) -> Path:
-    """A SLEAP-read file: a copy of it with every track's refined x and y written into ``tracks`` (where finite)."""
+    """A SLEAP-read file: a copy of it with every track's refined x and y written in (where finite): into
+    ``tracks`` of an analysis file, into the predicted points of a ``.slp``."""
     if pose_file.format != "sleap":
         raise SynspInputError(f"{path}: only a SLEAP file's own keypoints are written back as its HDF5; write this "
                               f"{pose_file.format} data as .npz instead")
-    h5py = _h5py()
     out = as_path(path, "output path")
-    with atomic_target(out, suffix=".h5") as tmp:
+    slp = pose_file.meta.get("layout") == "slp"
+    if slp:  # the predicted points' rows and their refined x, y
+        at, xy = [], []
+        for kp, (start,) in rows_to_write(out, pose_file, ("slp",)):
+            ok = np.flatnonzero(np.isfinite(kp).all(-1))
+            at.append(start + ok)
+            xy.append(kp[ok])
+        edits = (np.concatenate(at) if at else np.zeros(0, np.int64), np.concatenate(xy) if xy else np.zeros((0, 2)))
+        store, size = _store_slp, pose_file.meta["points"]
+    else:  # (track, frame, node) of every finite refined point and its x, y
+        k, f, j, xy = [], [], [], []
+        for t in pose_file.tracks:
+            n, jj = np.nonzero(np.isfinite(t.keypoints).all(-1))
+            k.append(np.full(len(n), pose_file.meta["index"][t.track_id]))
+            f.append(t.frames[n])
+            j.append(jj)
+            xy.append(t.keypoints[n, jj])
+        cat = lambda v, e: np.concatenate(v) if v else e  # noqa: E731
+        edits = (cat(k, np.zeros(0, np.int64)), cat(f, np.zeros(0, np.int64)), cat(j, np.zeros(0, np.int64)),
+                 cat(xy, np.zeros((0, 2))))
+        store, size = _store_analysis, tuple(pose_file.meta["shape"])
+    with atomic_target(out, suffix=".slp" if slp else ".h5") as tmp:
         shutil.copyfile(pose_file.source, tmp)
-        with h5py.File(tmp, "r+") as f:
-            data = f["tracks"]
-            if tuple(data.shape) != tuple(pose_file.meta["shape"]):
-                raise SynspInputError(f"{path}: the SLEAP file it is written from ({pose_file.source}) changed since "
-                                      "it was read; run again")
-            xy = np.asarray(data[()])
-            for t in pose_file.tracks:
-                k = pose_file.meta["index"][t.track_id]
-                ok = np.isfinite(t.keypoints).all(-1)  # (n, J)
-                block = xy[k][:, :, t.frames]  # (2, J, n)
-                new = t.keypoints.transpose(2, 1, 0)
-                block[:, ok.T] = new[:, ok.T]
-                xy[k][:, :, t.frames] = block
-            data[...] = xy
+        run_isolated(store, tmp, out, pose_file.source, size, *edits, path=out)
     return out
+
+
+def _changed(out: Path, source: Path) -> SynspInputError:
+    return SynspInputError(f"{out}: the SLEAP file it is written from ({source}) changed since it was read; run again")
+
+
+def _store_analysis(tmp: Path, out: Path, source: Path, shape: tuple, k: np.ndarray, f: np.ndarray, j: np.ndarray,
+                    xy: np.ndarray) -> None:
+    """Refined points written into ``tracks`` of ``tmp``, a copy of ``source`` (run isolated)."""
+    with _h5py().File(tmp, "r+") as h5:
+        data = h5["tracks"]
+        if tuple(data.shape) != shape:
+            raise _changed(out, source)
+        tracks = np.asarray(data[()])  # (K, 2, J, T)
+        tracks[k, 0, j, f], tracks[k, 1, j, f] = xy[:, 0], xy[:, 1]
+        data[...] = tracks
+
+
+def _store_slp(tmp: Path, out: Path, source: Path, size: int, at: np.ndarray, xy: np.ndarray) -> None:
+    """Refined points written into the predicted points of ``tmp``, a copy of ``source``, marked visible (run
+    isolated)."""
+    with _h5py().File(tmp, "r+") as h5:
+        data = h5.get("pred_points")
+        if data is None or data.shape[0] != size:
+            raise _changed(out, source)
+        points = data[()]
+        points["x"][at], points["y"][at], points["visible"][at] = xy[:, 0], xy[:, 1], True
+        data[...] = points
