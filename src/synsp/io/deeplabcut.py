@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from synsp.io._common import (MAX_FRAMES, as_path, atomic_target, atomic_write, is_hdf5, open_file, run_isolated,
+from synsp.io._common import (MAX_ARRAY_BYTES, MAX_FRAMES, as_path, atomic_target, atomic_write, is_hdf5, open_file, run_isolated,
                                suffix_of)
 from synsp.io.pandas_hdf import Frame, frame_layout, frames_in, read_values, write_values
 from synsp.io.tracks import PoseFile, Track
@@ -174,6 +174,9 @@ def _load_h5(p: Path) -> tuple[Frame, np.ndarray]:
                 "[individuals,] bodyparts, coords with coords x, y, likelihood)")
         if frame.rows > MAX_FRAMES:
             raise SynspInputError(f"{p}: {frame.rows:,} rows; synsp reads at most {MAX_FRAMES:,} frames per file")
+        if frame.rows * len(frame.columns) * 8 > MAX_ARRAY_BYTES:
+            raise SynspInputError(f"{p}: {frame.rows:,} rows of {len(frame.columns):,} columns are more than synsp "
+                                  "reads at once")
         return frame, read_values(f, frame)
 
 
