@@ -429,7 +429,7 @@ def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: fl
 
     INPUT: MMPose 0.x/1.x, COCO or AlphaPose JSON, an OpenPose JSON folder (face and hands too), a YOLO pose
     labels folder (save_txt),
-    MediaPipe CSV/NPZ, a DeepLabCut .h5 or CSV, a SLEAP .slp or analysis HDF5 (each individual a track), TRC, C3D (markers, each subject a track;
+    MediaPipe CSV/NPZ, a DeepLabCut .h5 or CSV, a SLEAP .slp or analysis HDF5, an NWB file's ndx-pose poses (each individual a track), TRC, C3D (markers, each subject a track;
     written back in place, analog data and parameters kept), BVH (joint positions; into a .bvh OUTPUT its joint rotations), SMPL
     parameter npz (rotations, refined by the universal rotation model or a named filter; .pkl only
     with --trust-pickle), a SmoothNet-format npz, a VideoPose3D data_2d_*.npz (--trust-pickle), or a

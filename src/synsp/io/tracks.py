@@ -244,6 +244,7 @@ FORMATS: dict[str, tuple[str, str]] = {
     "deeplabcut": ("deeplabcut", "DeepLabCut pose CSV or HDF5 (x, y, likelihood per body part; multi-animal "
                                  "individuals; .h5 needs h5py)"),
     "sleap": ("sleap", "SLEAP labels / predictions .slp or analysis HDF5 (tracks of nodes; needs h5py)"),
+    "nwb": ("nwb", "Neurodata Without Borders .nwb with ndx-pose PoseEstimation (DeepLabCut, SLEAP, DANDI; needs h5py)"),
     "mediapipe": ("mediapipe",
                   "MediaPipe landmark CSV/NPZ (Pose: 33 landmarks, x, y, z, visibility; Hands CSV: 21 per hand)"),
     "smpl": ("smpl", "SMPL parameter npz (poses/betas/trans as written by body-model estimators)"),
@@ -296,10 +297,10 @@ def _read_pose_file(p: Path, format: str | None = None, **kw: Any) -> PoseFile:
     if p.is_file() and p.stat().st_size == 0:
         raise SynspInputError(f"{p}: the file is empty (0 bytes); expected pose-estimator output")
     fmt = format or pose_file_format(p)
-    if fmt is None and suffix_of(p) in (".h5", ".hdf5", ".slp"):
-        raise SynspInputError(f"{p}: an HDF5 file synsp does not read (SLEAP's .slp and analysis files and "
-                              "DeepLabCut's pandas HDF5 files are read with h5py: pip install h5py); or give the "
-                              "keypoints as a (T, J, 2) .npy")
+    if fmt is None and suffix_of(p) in (".h5", ".hdf5", ".slp", ".nwb"):
+        raise SynspInputError(f"{p}: an HDF5 file synsp does not read (SLEAP's .slp and analysis files, "
+                              "DeepLabCut's pandas HDF5 files and NWB files with ndx-pose poses are read with h5py: "
+                              "pip install h5py); or give the keypoints as a (T, J, 2) .npy")
     if fmt is None:
         raise SynspInputError(
             f"{p}: not a pose file synsp recognises; supported: "
@@ -317,6 +318,7 @@ _OWN_SUFFIXES: dict[str, tuple[str, ...]] = {
     "smoothnet": (".npz",),
     "videopose3d": (".npz",),
     "deeplabcut": (".csv", ".csv.gz"),  # its HDF5 file: .h5 / .hdf5 (_write_choices)
+    "nwb": (".nwb",),
     "sleap": (".h5", ".hdf5"),  # a .slp: written back as .slp (_write_choices)
     "mediapipe": (".csv", ".csv.gz", ".npz"),
     "smpl": (".npz",),
@@ -336,7 +338,7 @@ _WHY_NOT = {
     "c3d": "a C3D file is written back as a copy of itself with the markers replaced",
 }
 #: every suffix some writer writes: a name ending in one is not taken as an OpenPose folder
-_FILE_SUFFIXES = (".json", ".json.gz", ".npy", ".npz", ".csv", ".csv.gz", ".trc", ".trc.gz", ".c3d", ".h5", ".hdf5", ".slp",
+_FILE_SUFFIXES = (".json", ".json.gz", ".npy", ".npz", ".csv", ".csv.gz", ".trc", ".trc.gz", ".c3d", ".h5", ".hdf5", ".slp", ".nwb",
                   ".bvh", ".bvh.gz",
                   ".pkl", ".pickle", ".joblib", ".txt", ".gz")
 

@@ -1,0 +1,236 @@
+"""Neurodata Without Borders files with pose estimates (``.nwb``, the ``ndx-pose`` extension that DeepLabCut,
+SLEAP, Lightning Pose and DANDI datasets use), read and written back with h5py alone (``pip install h5py``, the
+``sleap`` or ``deeplabcut`` extra).
+
+A ``PoseEstimation`` group (anywhere in the file, usually ``processing/behavior``) is one animal or person:
+a track of synsp.  Its ``PoseEstimationSeries`` subgroups are its body parts, each with ``data`` ``(frames, 2)``
+(pixels) or ``(frames, 3)``, NaN where the part was not found, ``confidence`` ``(frames,)`` (the scores) and the
+frame times: ``starting_time`` with its ``rate`` (the frame rate), or ``timestamps`` (the frame of a time is its
+distance from the first at the median interval; an irregular clock is refused).  The body parts' order is the
+skeleton's (``ndx-pose`` 0.2: the ``Skeleton`` the group links to, with its ``nodes``; 0.1: the group's own
+``nodes``), else the series' names in order; their names give the skeleton
+(:func:`synsp.skeletons.skeleton_of_names`).
+
+The writer writes a copy of the file with only the refined ``data`` values replaced, in their own dtype (a
+filled part keeps its confidence); every other group, dataset and attribute (the session, the recordings, the
+confidences, the links) stays as it was.  Every HDF5 access runs in a child process
+(:func:`synsp.io._common.run_isolated`): a damaged file is an input error, not a crash.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from synsp.io._common import (MAX_ARRAY_BYTES, MAX_FRAMES, as_path, atomic_target, is_hdf5, run_isolated,
+                              suffix_of)
+from synsp.io.tracks import PoseFile, Track
+from synsp.skeletons import skeleton_of_names
+from synsp.validation import SynspInputError
+
+__all__ = ["sniff", "read", "write"]
+
+
+def _h5py():
+    try:
+        import h5py  # an optional dependency: loaded when an HDF5 file is read
+    except ImportError:
+        return None
+    return h5py
+
+
+def _text(v: Any) -> str:
+    if isinstance(v, np.ndarray) and v.shape == ():
+        v = v[()]
+    return v.decode("utf-8", "replace") if isinstance(v, (bytes, np.bytes_)) else str(v)
+
+
+def _kind(obj: Any) -> str:
+    return _text(obj.attrs.get("neurodata_type", "")) if hasattr(obj, "attrs") else ""
+
+
+def _estimations(f: Any) -> list[str]:
+    """The paths of the file's ``PoseEstimation`` groups, in file order."""
+    found: list[str] = []
+
+    def visit(name: str, obj: Any) -> None:
+        if _kind(obj) == "PoseEstimation" and not hasattr(obj, "dtype"):
+            found.append(name)
+
+    f.visititems(visit)
+    return found
+
+
+def sniff(path: Any) -> bool:
+    """A ``.nwb`` HDF5 file holding a ``PoseEstimation`` group (False when h5py is not installed)."""
+    try:
+        p = as_path(path)
+        if _h5py() is None or not p.is_file() or suffix_of(p) != ".nwb" or not is_hdf5(p):
+            return False
+        return run_isolated(_holds_poses, p, path=p)
+    except Exception:  # noqa: BLE001 - sniffing never raises
+        return False
+
+
+def _holds_poses(p: Path) -> bool:
+    with _h5py().File(p, "r") as f:
+        return bool(_estimations(f))
+
+
+def _node_order(g: Any, series: list[str]) -> list[str]:
+    """The body parts of the ``PoseEstimation`` group ``g`` in its skeleton's order (then any other series)."""
+    nodes = None
+    for key in g:
+        try:
+            obj = g[key]  # a link to the Skeleton (ndx-pose 0.2), or the group's own nodes (0.1)
+        except (KeyError, OSError):
+            continue
+        if _kind(obj) == "Skeleton" and "nodes" in obj:
+            nodes = obj["nodes"]
+            break
+        if key == "nodes" and hasattr(obj, "dtype"):
+            nodes = obj
+            break
+    order = [_text(n) for n in np.asarray(nodes[()]).ravel()] if nodes is not None else []
+    known = [n for n in order if n in series]
+    return known + [s for s in series if s not in known]
+
+
+def _load(p: Path) -> list[dict[str, Any]]:
+    """Per ``PoseEstimation`` group: its path, body parts, ``data`` ``(frames, parts, D)``, confidences and
+    frame times (run isolated: :func:`run_isolated`)."""
+    out = []
+    with _h5py().File(p, "r") as f:
+        for path in _estimations(f):
+            g = f[path]
+            series = [k for k in g if _kind(g[k]) == "PoseEstimationSeries"]
+            if not series:
+                continue
+            parts = _node_order(g, series)
+            first = g[parts[0]]
+            shape = first["data"].shape if "data" in first else None
+            if shape is None or len(shape) != 2 or shape[1] not in (2, 3):
+                raise SynspInputError(f"{p}: {path}/{parts[0]}/data has shape {shape}; expected (frames, 2) or "
+                                      "(frames, 3)")
+            T, D = shape
+            if T > MAX_FRAMES or T * len(parts) * D * 8 > MAX_ARRAY_BYTES:
+                raise SynspInputError(f"{p}: {path} holds {T:,} frames of {len(parts)} parts, more than synsp reads")
+            data = np.full((T, len(parts), D), np.nan)
+            conf = np.ones((T, len(parts)))
+            for j, name in enumerate(parts):
+                s = g[name]
+                if "data" not in s or s["data"].shape != shape:
+                    raise SynspInputError(f"{p}: {path}/{name}/data has shape "
+                                          f"{s['data'].shape if 'data' in s else None}; the other parts {shape}: "
+                                          "expected one length for every part of a PoseEstimation")
+                data[:, j] = s["data"][()]
+                if "confidence" in s and s["confidence"].shape == (T,):
+                    conf[:, j] = s["confidence"][()]
+            if "starting_time" in first:
+                rate = float(first["starting_time"].attrs.get("rate", np.nan))
+                times = float(first["starting_time"][()]) + np.arange(T) / rate if rate > 0 else None
+            elif "timestamps" in first and first["timestamps"].shape == (T,):
+                times, rate = np.asarray(first["timestamps"][()], dtype=np.float64), None
+            else:
+                times, rate = None, None
+            out.append(dict(path=path, parts=parts, data=data, confidence=conf, times=times, rate=rate,
+                            unit=_text(first["data"].attrs.get("unit", ""))))
+    return out
+
+
+def _frames(p: Path, item: dict[str, Any]) -> tuple[np.ndarray, float | None]:
+    """Frame numbers of a group's samples and its frame rate (None: not in the file)."""
+    T = len(item["data"])
+    if item["rate"] is not None and np.isfinite(item["rate"]) and item["rate"] > 0:
+        return np.arange(T, dtype=np.int64), float(item["rate"])
+    t = item["times"]
+    if t is None or T < 2:
+        return np.arange(T, dtype=np.int64), None
+    step = np.diff(t)
+    if not np.isfinite(t).all() or (step <= 0).any():
+        raise SynspInputError(f"{p}: {item['path']}: its timestamps do not increase; expected one time per frame")
+    dt = float(np.median(step))
+    frames = np.rint((t - t[0]) / dt).astype(np.int64)
+    if (np.diff(frames) <= 0).any() or np.abs((t - t[0]) / dt - frames).max() > 0.25 or frames[-1] > MAX_FRAMES:
+        raise SynspInputError(f"{p}: {item['path']}: its timestamps are not on one frame clock (median interval "
+                              f"{dt:.4g} s); synsp refines frames of one rate")
+    return frames, 1.0 / dt
+
+
+def read(path: Any, skeleton: str | None = None) -> PoseFile:
+    """Every ``PoseEstimation`` group of the file as a track (see the module docstring)."""
+    p = as_path(path)
+    if _h5py() is None:
+        raise SynspInputError(f"{p}: reading NWB files needs h5py: pip install h5py")
+    items = run_isolated(_load, p, path=p)
+    if not items:
+        raise SynspInputError(f"{p}: holds no PoseEstimationSeries (ndx-pose); nothing to refine")
+    parts, D = items[0]["parts"], items[0]["data"].shape[-1]
+    for it in items[1:]:
+        if it["parts"] != parts or it["data"].shape[-1] != D:
+            raise SynspInputError(f"{p}: {it['path']} has the parts {it['parts']} in {it['data'].shape[-1]}D, "
+                                  f"{items[0]['path']} {parts} in {D}D; expected the same body parts for every "
+                                  "PoseEstimation")
+    tracks, fps, index, span = [], None, {}, 0
+    for it in items:
+        frames, rate = _frames(p, it)
+        if rate is not None:
+            if fps is not None and abs(rate - fps) > 1e-3 * fps:
+                raise SynspInputError(f"{p}: {it['path']} runs at {rate:.4g} fps, another group at {fps:.4g}; "
+                                      "expected one frame rate per file")
+            fps = rate
+        kp = it["data"]
+        kp[~np.isfinite(kp).all(-1)] = np.nan
+        here = np.flatnonzero(np.isfinite(kp).all(-1).any(-1))
+        tid = it["path"].rsplit("/", 1)[-1]
+        tid = tid if tid not in index else it["path"]
+        index[tid] = dict(path=it["path"], frames=frames, length=len(kp))
+        span = max(span, int(frames[-1]) + 1 if len(frames) else 0)
+        if len(here):
+            tracks.append(Track(tid, frames[here], kp[here], np.nan_to_num(it["confidence"][here], nan=0.0)))
+    unit = items[0]["unit"]
+    units = "px" if D == 2 or unit.strip().lower() in ("pixel", "pixels", "px") else (unit or "file units")
+    named = skeleton_of_names(parts)
+    return PoseFile(tracks=tracks, num_frames=span, format="nwb", skeleton=skeleton or named, fps=fps, units=units,
+                    source=p, meta=dict(index=index, parts=parts, joint_names=parts, named_skeleton=named))
+
+
+def write(path: Any, pose_file: PoseFile) -> Path:
+    """A copy of the NWB file ``pose_file`` was read from with every track's refined, finite values written into
+    its series' ``data``."""
+    if pose_file.format != "nwb":
+        raise SynspInputError(f"{path}: only an NWB file's own poses are written back as NWB; write this "
+                              f"{pose_file.format} data as .npz instead")
+    out = as_path(path, "output path")
+    meta = pose_file.meta
+    edits = []
+    for t in pose_file.tracks:
+        where = meta["index"][t.track_id]
+        rows = np.searchsorted(where["frames"], t.frames)
+        n, j = np.nonzero(np.isfinite(t.keypoints).all(-1))
+        edits.append((where["path"], where["length"], rows[n], j, t.keypoints[n, j]))
+    with atomic_target(out, suffix=".nwb") as tmp:
+        shutil.copyfile(pose_file.source, tmp)
+        run_isolated(_store, tmp, out, pose_file.source, meta["parts"], edits, path=out)
+    return out
+
+
+def _store(tmp: Path, out: Path, source: Path, parts: list[str], edits: list[tuple]) -> None:
+    """The refined values written into the series of ``tmp``, a copy of ``source`` (run isolated)."""
+    with _h5py().File(tmp, "r+") as f:
+        for path, length, rows, joints, values in edits:
+            g = f.get(path)
+            if g is None or any(name not in g or "data" not in g[name] or g[name]["data"].shape[0] != length
+                                for name in parts):
+                raise SynspInputError(f"{out}: the NWB file it is written from ({source}) changed since it was "
+                                      "read; run again")
+            for j, name in enumerate(parts):
+                mine = joints == j
+                if mine.any():
+                    data = g[name]["data"]
+                    block = data[()]
+                    block[rows[mine]] = values[mine].astype(block.dtype)
+                    data[...] = block

@@ -1,0 +1,122 @@
+"""NWB files with ndx-pose poses: PoseEstimation groups read as tracks, refined, written back into a copy.
+
+The files are written here with h5py in the layout pynwb 4.2 and ndx-pose 0.4 write (checked against a file they
+saved: a PoseEstimation group per animal, a PoseEstimationSeries group per body part with data, confidence and
+starting_time + rate or timestamps, a link to the Skeleton under Skeletons)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from synsp.cli import main
+from synsp.io.tracks import pose_file_format, read_pose_file
+from synsp.validation import SynspInputError
+
+h5py = pytest.importorskip("h5py")
+
+PARTS = ["snout", "leftear", "rightear", "neck", "tailbase", "leftpaw", "rightpaw"]
+
+
+def _mice(T=240, seed=0, noise=1.5):
+    rng = np.random.default_rng(seed)
+    t = np.arange(T)[:, None, None] / 30.0
+    base = rng.uniform(50, 400, (2, 1, len(PARTS), 2))
+    smooth = base + 25 * np.sin(1.1 * t[None] + base / 60)  # (animals, T, parts, 2)
+    return smooth, smooth + rng.normal(0, noise, smooth.shape)
+
+
+def write_nwb(path, xy, conf=None, times=None, rate=30.0, version="0.2", order=None, names=("mouse1", "mouse2")):
+    """``xy`` ``(animals, T, parts, D)``; ``times``: timestamps (else ``starting_time`` at ``rate``);
+    ``order``: the series' part order in the skeleton (default PARTS)."""
+    order = PARTS if order is None else order
+    with h5py.File(path, "w") as f:
+        f.attrs["neurodata_type"] = "NWBFile"
+        f.attrs["nwb_version"] = "2.8.0"
+        f["session_description"] = "mice"
+        beh = f.create_group("processing/behavior")
+        beh.attrs["neurodata_type"] = "ProcessingModule"
+        if version == "0.2":
+            sk = beh.create_group("Skeletons/mouse_skeleton")
+            beh["Skeletons"].attrs["neurodata_type"] = "Skeletons"
+            sk.attrs["neurodata_type"] = "Skeleton"
+            sk["nodes"] = np.array(order, dtype=object).astype(h5py.string_dtype())
+            sk["edges"] = np.array([[0, 1], [0, 2]], dtype=np.uint8)
+        for a, name in enumerate(names[:len(xy)]):
+            g = beh.create_group(f"PoseEstimation_{name}")
+            g.attrs["neurodata_type"] = "PoseEstimation"
+            g["source_software"] = "DeepLabCut"
+            if version == "0.2":
+                g["mouse_skeleton"] = h5py.SoftLink("/processing/behavior/Skeletons/mouse_skeleton")
+            else:
+                g["nodes"] = np.array(order, dtype=object).astype(h5py.string_dtype())
+            for part in order:
+                j = PARTS.index(part)
+                s = g.create_group(part)
+                s.attrs["neurodata_type"] = "PoseEstimationSeries"
+                s["data"] = xy[a][:, j]
+                s["data"].attrs["unit"] = "pixels"
+                s["confidence"] = np.full(len(xy[a]), 0.9) if conf is None else conf[a][:, j]
+                s["reference_frame"] = "top left"
+                if times is None:
+                    s["starting_time"] = 0.0
+                    s["starting_time"].attrs["rate"] = rate
+                else:
+                    s["timestamps"] = times
+    return path
+
+
+def test_pose_estimations_are_read_refined_and_written_into_a_copy(tmp_path, capsys):
+    smooth, noisy = _mice()
+    noisy[0, 100:104, 2] = np.nan  # a part lost for 4 frames
+    noisy[1, 150:] = np.nan  # the second mouse leaves
+    src = write_nwb(tmp_path / "mice.nwb", noisy, order=PARTS[::-1])  # the skeleton's order, not the file's
+    assert pose_file_format(src) == "nwb"
+    pf = read_pose_file(src)
+    assert [t.track_id for t in pf.tracks] == ["PoseEstimation_mouse1", "PoseEstimation_mouse2"]
+    assert pf.meta["joint_names"] == PARTS[::-1] and pf.fps == 30.0 and pf.dims == 2 and pf.units == "px"
+    np.testing.assert_array_equal(pf.tracks[0].keypoints[:, ::-1], noisy[0][np.isfinite(noisy[0]).all(-1).any(-1)])
+    assert len(pf.track("PoseEstimation_mouse2").frames) == 150
+    assert main(["refine", str(src), "-o", str(tmp_path / "out.h5")]) == 2  # an NWB file is written as .nwb
+    assert ".nwb" in capsys.readouterr().err and not (tmp_path / "out.h5").exists()
+    assert main(["refine", str(src), "-o", str(tmp_path / "out.nwb")]) == 0
+    with h5py.File(src, "r") as a, h5py.File(tmp_path / "out.nwb", "r") as b:
+        seen = []
+        a.visititems(lambda name, obj: seen.append(name) if hasattr(obj, "dtype") else None)
+        for name in seen:  # every dataset but the poses' data as it was; the link still a link
+            if not name.endswith("/data"):
+                assert b[name][()].tobytes() == a[name][()].tobytes() if a[name].dtype != object else \
+                    list(np.ravel(b[name][()])) == list(np.ravel(a[name][()]))
+        assert isinstance(b["processing/behavior/PoseEstimation_mouse1"].get("mouse_skeleton", getlink=True),
+                          h5py.SoftLink)
+        out = np.stack([np.stack([b[f"processing/behavior/PoseEstimation_{m}/{p}/data"][()] for p in PARTS], 1)
+                        for m in ("mouse1", "mouse2")])
+    assert np.isfinite(out[0, 100:104, 2]).all()  # the lost part filled
+    assert np.isnan(out[1, 150:]).all()  # the mouse that left stays absent
+    err = lambda y, k: np.linalg.norm(y[k, :150] - smooth[k, :150], axis=-1).mean()  # noqa: E731
+    assert err(out, 0) < 0.75 * np.nanmean(np.linalg.norm(noisy[0] - smooth[0], axis=-1))
+    assert err(out, 1) < 0.75 * err(noisy, 1)
+
+
+def test_timestamps_give_frames_and_rate_and_a_bad_clock_is_refused(tmp_path, capsys):
+    smooth, noisy = _mice(T=121)
+    keep = np.delete(np.arange(121), 40)  # one frame dropped by the camera
+    src = write_nwb(tmp_path / "ts.nwb", noisy[:, keep], times=100.0 + keep / 25.0, version="0.1")
+    pf = read_pose_file(src)
+    assert pf.fps == pytest.approx(25.0) and pf.num_frames == 121
+    assert pf.tracks[0].frames.tolist() == keep.tolist() and pf.meta["joint_names"] == PARTS
+    assert main(["refine", str(src), "-o", str(tmp_path / "ts_out.nwb")]) == 0
+    with h5py.File(tmp_path / "ts_out.nwb", "r") as b:
+        out = b["processing/behavior/PoseEstimation_mouse1/snout/data"][()]
+    assert out.shape == (120, 2) and np.isfinite(out).all()
+    bad = write_nwb(tmp_path / "jitter.nwb", noisy, times=np.cumsum(np.random.default_rng(1).uniform(0.01, 0.06, 121)))
+    with pytest.raises(SynspInputError, match="not on one frame clock"):
+        read_pose_file(bad)
+    assert main(["refine", str(bad), "-o", str(tmp_path / "o.nwb")]) == 2
+    err = capsys.readouterr().err
+    assert "frame clock" in err and "Traceback" not in err and not (tmp_path / "o.nwb").exists()
+    with h5py.File(tmp_path / "empty.nwb", "w") as f:
+        f.attrs["neurodata_type"] = "NWBFile"
+        f.create_group("acquisition")
+    assert main(["refine", str(tmp_path / "empty.nwb"), "-o", str(tmp_path / "o.nwb")]) == 2
+    assert "an HDF5 file synsp does not read" in capsys.readouterr().err
