@@ -24,12 +24,17 @@ Gait's names, mm, float data, 30 fps, two analog channels), COCO / AlphaPose res
 ``{"image_id", "category_id", "keypoints", "score"}``), MMPose 0.x per-frame lists of instances, or an Ultralytics
 YOLO pose label folder (a file per frame; 17 keypoints, 2D), a sine-and-noise walk per point written one frame at a
 time, the same path.
+``--format dlc-h5|slp|nwb``: one animal of 12 body parts (2D pixels, the same walk) as a DeepLabCut HDF5 file
+(pandas' table layout, written by pandas), a SLEAP predictions ``.slp`` or an NWB file with ndx-pose series (both
+written with h5py in their layouts), the same path; their HDF5 reading and writing runs in child processes, whose
+peak is reported too.
 
 Run:  python benchmarks/long_input.py [--model synsp-h36m17-3d-w8] [--frames 108000] [--rotation-joints 22]
       python benchmarks/long_input.py --whole-body [--mmpose-json [--joints 17]] [--frames 108000]
       python benchmarks/long_input.py --mediapipe-csv long|wide [--frames 108000]
       python benchmarks/long_input.py --bvh [--bvh-source file.bvh.gz] [--frames 108000]
       python benchmarks/long_input.py --format trc|c3d|coco|mmpose0|yolo [--frames 108000]
+      python benchmarks/long_input.py --format dlc-h5|slp|nwb [--frames 108000]
 """
 
 from __future__ import annotations
@@ -58,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bvh", action="store_true", help="a BVH of real mocap, looped, refined as rotations")
     parser.add_argument("--bvh-source", default="../shared/data/cmu_mocap/bvh_daz_aclstm/martial/06.bvh.gz",
                         help="with --bvh: the BVH (or .bvh.gz) to loop")
-    parser.add_argument("--format", choices=("trc", "c3d", "coco", "mmpose0", "yolo"), default=None,
+    parser.add_argument("--format", choices=("trc", "c3d", "coco", "mmpose0", "yolo", "dlc-h5", "slp", "nwb"), default=None,
                         help="a file (folder for yolo) of this format through the file path")
     args = parser.parse_args(argv)
     if args.format:
@@ -138,12 +143,14 @@ def _walk_frame(base: np.ndarray, f: int, rng: np.random.Generator) -> np.ndarra
     return base + 30.0 * np.sin(f / 30.0 * 1.3 + base / 100.0) + rng.normal(0.0, 2.0, base.shape)
 
 
-def _report(options: str, frames: int, what: str, summary: dict, seconds: float, before: float, peak: float) -> int:
+def _report(options: str, frames: int, what: str, summary: dict, seconds: float, before: float, peak: float,
+            children: float | None = None) -> int:
     """Print the command and the result line of one file through ``synsp refine``'s path; ``what``: the file,
-    up to "refined by"."""
+    up to "refined by"; ``children``: the largest peak of a child process (MiB)."""
     print(f"# reproduce: python benchmarks/long_input.py {options}")
     print(f"{frames} frames {what} refined by {summary['model']}, written): {seconds:.1f} s ({frames / seconds:,.0f} "
-          f"frames/s), peak RSS {peak:.0f} MiB (before: {before:.0f} MiB)")
+          f"frames/s), peak RSS {peak:.0f} MiB (before: {before:.0f} MiB)"
+          + (f"; child processes' peak {children:.0f} MiB" if children is not None else ""))
     return 0
 
 
@@ -213,7 +220,8 @@ def _other_format(args: argparse.Namespace) -> int:
 
     rng = np.random.default_rng(0)
     fmt, frames = args.format, args.frames
-    joints, dims = {"trc": (22, 3), "c3d": (len(PLUG_IN_GAIT), 3)}.get(fmt, (17, 2))
+    joints, dims = {"trc": (22, 3), "c3d": (len(PLUG_IN_GAIT), 3), "dlc-h5": (12, 2), "slp": (12, 2),
+                    "nwb": (12, 2)}.get(fmt, (17, 2))
     base = rng.uniform(200.0, 800.0, (joints, dims))
 
     def pose(f: int) -> np.ndarray:
@@ -221,9 +229,11 @@ def _other_format(args: argparse.Namespace) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         name = {"trc": "hour.trc", "c3d": "hour.c3d", "coco": "hour.json", "mmpose0": "hour.json",
-                "yolo": "labels"}[fmt]
+                "yolo": "labels", "dlc-h5": "hour.h5", "slp": "hour.slp", "nwb": "hour.nwb"}[fmt]
         src, dst = Path(tmp) / name, Path(tmp) / f"refined_{name}"
-        if fmt == "c3d":
+        if fmt in ("dlc-h5", "slp", "nwb"):
+            write_animal_file(src, fmt, np.stack([pose(f) for f in range(frames)]))
+        elif fmt == "c3d":
             write_c3d_file(src, PLUG_IN_GAIT, frames, 30.0, pose)
         elif fmt == "yolo":
             src.mkdir()
@@ -253,9 +263,59 @@ def _other_format(args: argparse.Namespace) -> int:
         summary, seconds, before, peak = _timed_refine(src, dst)
         assert dst.exists()
     kind = "folder" if fmt == "yolo" else "file"
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return _report(f"--format {fmt} --frames {frames}", frames,
-                   f"x {joints} points ({fmt} {kind} of {size:,.0f} MiB, read, repaired,",
-                   summary, seconds, before, peak)
+                   f"x {joints} points ({fmt} {kind} of {size:,.0f} MiB, read, repaired,", summary, seconds, before, peak,
+                   children if fmt in ("dlc-h5", "slp", "nwb") else None)
+
+
+def write_animal_file(path, fmt: str, xy: np.ndarray) -> None:
+    """One animal's body parts ``xy`` ``(T, J, 2)`` as a DeepLabCut HDF5 file (``dlc-h5``, by pandas), a SLEAP
+    predictions ``.slp`` or an NWB file with ndx-pose series (both by h5py, in their layouts), likelihood 0.9."""
+    import json
+
+    import h5py
+
+    T, J, _ = xy.shape
+    parts = [f"part{j}" for j in range(J)]
+    if fmt == "dlc-h5":
+        import pandas as pd
+
+        cols = pd.MultiIndex.from_product([["DLC_bench"], parts, ["x", "y", "likelihood"]],
+                                          names=["scorer", "bodyparts", "coords"])
+        values = np.concatenate([xy, np.full((T, J, 1), 0.9)], axis=-1).reshape(T, 3 * J)
+        pd.DataFrame(values, columns=cols).to_hdf(path, key="df_with_missing", format="table", mode="w")
+    elif fmt == "slp":
+        graph = {"directed": True, "graph": {"name": "animal"}, "links": [], "multigraph": True,
+                 "nodes": [{"id": j} for j in range(J)]}
+        meta = {"version": "2.0.0", "skeletons": [graph], "nodes": [{"name": n, "weight": 1.0} for n in parts]}
+        frames = np.zeros(T, dtype=[("frame_id", "<u8"), ("video", "<u4"), ("frame_idx", "<u8"),
+                                    ("instance_id_start", "<u8"), ("instance_id_end", "<u8")])
+        frames["frame_id"] = frames["frame_idx"] = frames["instance_id_start"] = np.arange(T)
+        frames["instance_id_end"] = np.arange(T) + 1
+        inst = np.zeros(T, dtype=[("instance_id", "<i8"), ("instance_type", "u1"), ("frame_id", "<u8"),
+                                  ("skeleton", "<u4"), ("track", "<i4"), ("from_predicted", "<i8"), ("score", "<f4"),
+                                  ("point_id_start", "<u8"), ("point_id_end", "<u8"), ("tracking_score", "<f4")])
+        inst["instance_id"] = inst["frame_id"] = np.arange(T)
+        inst["instance_type"], inst["from_predicted"], inst["score"] = 1, -1, 0.9
+        inst["point_id_start"], inst["point_id_end"] = np.arange(T) * J, np.arange(T) * J + J
+        pts = np.zeros(T * J, dtype=[("x", "<f8"), ("y", "<f8"), ("visible", "?"), ("complete", "?"),
+                                     ("score", "<f8")])
+        pts["x"], pts["y"], pts["visible"], pts["score"] = xy[..., 0].ravel(), xy[..., 1].ravel(), True, 0.9
+        with h5py.File(path, "w") as f:
+            f.create_group("metadata").attrs["json"] = np.bytes_(json.dumps(meta).encode())
+            f["metadata"].attrs["format_id"] = 1.4
+            f["frames"], f["instances"], f["pred_points"] = frames, inst, pts
+            f.create_dataset("tracks_json", data=[json.dumps([0, "animal"])], dtype=h5py.string_dtype())
+    else:
+        with h5py.File(path, "w") as f:
+            g = f.create_group("processing/behavior/PoseEstimation")
+            g.attrs["neurodata_type"] = "PoseEstimation"
+            for j, n in enumerate(parts):
+                s = g.create_group(n)
+                s.attrs["neurodata_type"] = "PoseEstimationSeries"
+                s["data"], s["confidence"], s["starting_time"] = xy[:, j], np.full(T, 0.9), 0.0
+                s["starting_time"].attrs["rate"] = 30.0
 
 
 #: the markers of Vicon's Plug-in Gait full-body model (39)

@@ -74,14 +74,20 @@ def test_a_single_animal_file_is_refined_and_written_back_cell_for_cell(tmp_path
     assert err(out) < 0.7 * err(noisy)  # 2 px of jitter smoothed
 
 
-def test_several_animals_are_tracks_and_missing_cells_are_filled(tmp_path):
-    smooth, noisy, lik = _motion(200, seed=1)
+def _two_mice():
+    """Two mice over 200 frames (the first loses a body part for 5 frames, the second leaves after 120) and a
+    feeder: ``(xy (T, 2, J, 2), likelihood (T, 2, J), feeder (T, 2))``."""
+    _, noisy, lik = _motion(200, seed=1)
     _, other, lik2 = _motion(200, seed=2)
     xy = np.stack([noisy, other + 400], axis=1)
     xy[50:55, 0, 3] = lik[50:55, 3] = np.nan  # a body part not detected for 5 frames
     xy[120:200, 1] = np.nan  # the second mouse leaves
-    feeder = np.tile([[500.0, 20.0]], (200, 1))
-    write_dlc(tmp_path / "two.csv", xy, np.stack([lik, lik2], 1), individuals=["mouse1", "mouse2"], unique=feeder)
+    return xy, np.stack([lik, lik2], 1), np.tile([[500.0, 20.0]], (200, 1))
+
+
+def test_several_animals_are_tracks_and_missing_cells_are_filled(tmp_path):
+    xy, lik, feeder = _two_mice()
+    write_dlc(tmp_path / "two.csv", xy, lik, individuals=["mouse1", "mouse2"], unique=feeder)
     pf = read_pose_file(tmp_path / "two.csv")
     assert [t.track_id for t in pf.tracks] == ["mouse1", "mouse2"]
     assert len(pf.track("mouse2").frames) == 120
@@ -169,13 +175,8 @@ def test_a_deeplabcut_hdf5_file_is_refined_and_written_back_for_pandas(tmp_path,
 
 def test_a_multi_animal_hdf5_file_keeps_its_dtype_gaps_and_unique_parts(tmp_path):
     pd = pytest.importorskip("pandas")
-    smooth, noisy, lik = _motion(200, seed=1)
-    _, other, lik2 = _motion(200, seed=2)
-    xy = np.stack([noisy, other + 400], axis=1)
-    xy[50:55, 0, 3] = lik[50:55, 3] = np.nan  # a body part not detected for 5 frames
-    xy[120:200, 1] = np.nan  # the second mouse leaves
-    feeder = np.tile([[500.0, 20.0]], (200, 1))
-    df = _frame(xy, np.stack([lik, lik2], 1), individuals=["mouse1", "mouse2"], unique=feeder, dtype=np.float32)
+    xy, lik, feeder = _two_mice()
+    df = _frame(xy, lik, individuals=["mouse1", "mouse2"], unique=feeder, dtype=np.float32)
     df.to_hdf(tmp_path / "two.h5", key="df_with_missing", format="table", mode="w")
     pf = read_pose_file(tmp_path / "two.h5")
     assert [t.track_id for t in pf.tracks] == ["mouse1", "mouse2"] and len(pf.track("mouse2").frames) == 120

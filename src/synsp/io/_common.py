@@ -579,3 +579,18 @@ def _isolated_child(send: Any, fn: Callable[..., Any], args: tuple) -> None:
     except Exception as exc:  # noqa: BLE001 - an answer that cannot be pickled
         send.send(("error", f"{type(exc).__name__}: {exc}"))
     send.close()
+
+
+def h5py_module() -> Any:
+    """h5py when it is installed, else None: an optional dependency (the ``sleap`` / ``deeplabcut`` extras), loaded
+    only when an HDF5 file (DeepLabCut, SLEAP, NWB) is read."""
+    try:
+        import h5py
+    except ImportError:
+        return None
+    return h5py
+
+
+def open_hdf5(path: Any, mode: str = "r") -> Any:
+    """``h5py.File(path, mode)``; call it inside :func:`run_isolated` (the HDF5 library can crash on damaged files)."""
+    return h5py_module().File(path, mode)

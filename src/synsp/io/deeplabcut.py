@@ -35,8 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from synsp.io._common import (MAX_ARRAY_BYTES, MAX_FRAMES, as_path, atomic_target, atomic_write, is_hdf5, open_file, run_isolated,
-                               suffix_of)
+from synsp.io._common import (MAX_ARRAY_BYTES, MAX_FRAMES, as_path, atomic_target, atomic_write, h5py_module, is_hdf5,
+                               open_file, open_hdf5, run_isolated, suffix_of)
 from synsp.io.pandas_hdf import Frame, frame_layout, frames_in, read_values, write_values
 from synsp.io.tracks import PoseFile, Track
 from synsp.skeletons import skeleton_of_names
@@ -51,13 +51,6 @@ PREDICTIONS_KEY = "df_with_missing"
 HDF5_SUFFIXES = (".h5", ".hdf5")
 
 
-def _h5py():
-    try:
-        import h5py  # an optional dependency: loaded when an HDF5 file is read
-    except ImportError:
-        return None
-    return h5py
-
 
 def sniff(path: Any) -> bool:
     """A ``.csv`` / ``.csv.gz`` whose first cell is ``scorer`` and whose header has a ``coords`` row, or an HDF5
@@ -67,7 +60,7 @@ def sniff(path: Any) -> bool:
         if not p.is_file():
             return False
         if suffix_of(p) in HDF5_SUFFIXES:
-            return _h5py() is not None and is_hdf5(p) and run_isolated(_holds_dlc_frame, p, path=p)
+            return h5py_module() is not None and is_hdf5(p) and run_isolated(_holds_dlc_frame, p, path=p)
         if suffix_of(p) not in (".csv", ".csv.gz"):
             return False
         with open_file(p, newline="") as fh:
@@ -80,7 +73,7 @@ def sniff(path: Any) -> bool:
 
 def _holds_dlc_frame(p: Path) -> bool:
     """Whether the HDF5 file ``p`` holds a DeepLabCut frame (run isolated: :func:`run_isolated`)."""
-    with _h5py().File(p, "r") as f:
+    with open_hdf5(p, "r") as f:
         return _dlc_frame(f) is not None
 
 
@@ -148,7 +141,7 @@ def read(path: Any, skeleton: str | None = None) -> PoseFile:
 
 
 def _read_h5(p: Path, skeleton: str | None) -> PoseFile:
-    if _h5py() is None:
+    if h5py_module() is None:
         raise SynspInputError(f"{p}: reading DeepLabCut's HDF5 files needs h5py: pip install h5py (or give the CSV "
                               "DeepLabCut writes with save_as_csv=True)")
     frame, values = run_isolated(_load_h5, p, path=p)
@@ -165,7 +158,7 @@ def _read_h5(p: Path, skeleton: str | None) -> PoseFile:
 
 def _load_h5(p: Path) -> tuple[Frame, np.ndarray]:
     """The DeepLabCut frame of the HDF5 file ``p`` and its values (run isolated: :func:`run_isolated`)."""
-    with _h5py().File(p, "r") as f:
+    with open_hdf5(p, "r") as f:
         frame = _dlc_frame(f)
         if frame is None:
             keys = frames_in(f)
@@ -285,7 +278,7 @@ def _write_h5(out: Path, pose_file: PoseFile) -> Path:
 def _store_h5(tmp: Path, out: Path, source: Path, frame: Frame, rows: np.ndarray, cols: np.ndarray,
               vals: np.ndarray) -> None:
     """``vals`` written at ``(rows, cols)`` of the frame in ``tmp``, a copy of ``source`` (run isolated)."""
-    with _h5py().File(tmp, "r+") as f:
+    with open_hdf5(tmp, "r+") as f:
         try:
             now = frame_layout(f, frame.key)
         except (SynspInputError, KeyError):

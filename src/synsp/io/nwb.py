@@ -25,21 +25,14 @@ from typing import Any
 
 import numpy as np
 
-from synsp.io._common import (MAX_ARRAY_BYTES, MAX_FRAMES, as_path, atomic_target, is_hdf5, run_isolated,
-                              suffix_of)
+from synsp.io._common import (MAX_ARRAY_BYTES, MAX_FRAMES, as_path, atomic_target, h5py_module, is_hdf5, open_hdf5,
+                               run_isolated, suffix_of)
 from synsp.io.tracks import PoseFile, Track
 from synsp.skeletons import skeleton_of_names
 from synsp.validation import SynspInputError
 
 __all__ = ["sniff", "read", "write"]
 
-
-def _h5py():
-    try:
-        import h5py  # an optional dependency: loaded when an HDF5 file is read
-    except ImportError:
-        return None
-    return h5py
 
 
 def _text(v: Any) -> str:
@@ -68,7 +61,7 @@ def sniff(path: Any) -> bool:
     """A ``.nwb`` HDF5 file holding a ``PoseEstimation`` group (False when h5py is not installed)."""
     try:
         p = as_path(path)
-        if _h5py() is None or not p.is_file() or suffix_of(p) != ".nwb" or not is_hdf5(p):
+        if h5py_module() is None or not p.is_file() or suffix_of(p) != ".nwb" or not is_hdf5(p):
             return False
         return run_isolated(_holds_poses, p, path=p)
     except Exception:  # noqa: BLE001 - sniffing never raises
@@ -76,7 +69,7 @@ def sniff(path: Any) -> bool:
 
 
 def _holds_poses(p: Path) -> bool:
-    with _h5py().File(p, "r") as f:
+    with open_hdf5(p, "r") as f:
         return bool(_estimations(f))
 
 
@@ -103,7 +96,7 @@ def _load(p: Path) -> list[dict[str, Any]]:
     """Per ``PoseEstimation`` group: its path, body parts, ``data`` ``(frames, parts, D)``, confidences and
     frame times (run isolated: :func:`run_isolated`)."""
     out = []
-    with _h5py().File(p, "r") as f:
+    with open_hdf5(p, "r") as f:
         for path in _estimations(f):
             g = f[path]
             series = [k for k in g if _kind(g[k]) == "PoseEstimationSeries"]
@@ -163,7 +156,7 @@ def _frames(p: Path, item: dict[str, Any]) -> tuple[np.ndarray, float | None]:
 def read(path: Any, skeleton: str | None = None) -> PoseFile:
     """Every ``PoseEstimation`` group of the file as a track (see the module docstring)."""
     p = as_path(path)
-    if _h5py() is None:
+    if h5py_module() is None:
         raise SynspInputError(f"{p}: reading NWB files needs h5py: pip install h5py")
     items = run_isolated(_load, p, path=p)
     if not items:
@@ -220,7 +213,7 @@ def write(path: Any, pose_file: PoseFile) -> Path:
 
 def _store(tmp: Path, out: Path, source: Path, parts: list[str], edits: list[tuple]) -> None:
     """The refined values written into the series of ``tmp``, a copy of ``source`` (run isolated)."""
-    with _h5py().File(tmp, "r+") as f:
+    with open_hdf5(tmp, "r+") as f:
         for path, length, rows, joints, values in edits:
             g = f.get(path)
             if g is None or any(name not in g or "data" not in g[name] or g[name]["data"].shape[0] != length

@@ -31,7 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from synsp.io._common import MAX_ARRAY_BYTES, MAX_FRAMES, as_path, atomic_target, is_hdf5, run_isolated, suffix_of
+from synsp.io._common import (MAX_ARRAY_BYTES, MAX_FRAMES, as_path, atomic_target, h5py_module, is_hdf5, open_hdf5,
+                               run_isolated, suffix_of)
 from synsp.io.keypoints_json import Instance, build_tracks, rows_to_write
 from synsp.io.tracks import PoseFile, Track
 from synsp.skeletons import skeleton_of_names
@@ -44,20 +45,13 @@ _HOW_TO_TRACK = "track them in SLEAP first (sleap-track ... --tracking.tracker s
 PREDICTED = 1
 
 
-def _h5py():
-    try:
-        import h5py  # an optional dependency: loaded when a SLEAP file is read
-    except ImportError:
-        return None
-    return h5py
-
 
 def sniff(path: Any) -> bool:
     """An HDF5 file with SLEAP's ``tracks`` and ``node_names`` datasets, or a ``.slp`` file with ``metadata``,
     ``frames`` and ``instances`` (False when h5py is not installed)."""
     try:
         p = as_path(path)
-        if _h5py() is None or not p.is_file() or suffix_of(p) not in (".h5", ".hdf5", ".slp") or not is_hdf5(p):
+        if h5py_module() is None or not p.is_file() or suffix_of(p) not in (".h5", ".hdf5", ".slp") or not is_hdf5(p):
             return False
         return run_isolated(_holds, p, ("metadata", "frames", "instances") if suffix_of(p) == ".slp" else
                             ("tracks", "node_names"), path=p)
@@ -67,7 +61,7 @@ def sniff(path: Any) -> bool:
 
 def _holds(p: Path, keys: tuple[str, ...]) -> bool:
     """Whether the HDF5 file ``p`` holds every one of ``keys`` (run isolated: :func:`run_isolated`)."""
-    with _h5py().File(p, "r") as f:
+    with open_hdf5(p, "r") as f:
         return all(k in f for k in keys)
 
 
@@ -80,7 +74,7 @@ def _names(f: Any, key: str, count: int, stem: str) -> list[str]:
 def read(path: Any, skeleton: str | None = None, assign_ids: str | None = None) -> PoseFile:
     """Every track of the file as a track of ``(n, nodes, 2)`` pixels (see the module docstring)."""
     p = as_path(path)
-    if _h5py() is None:
+    if h5py_module() is None:
         raise SynspInputError(f"{p}: reading SLEAP's files needs h5py: pip install h5py")
     if suffix_of(p) == ".slp":
         return _read_slp(p, skeleton, assign_ids)
@@ -108,7 +102,7 @@ def read(path: Any, skeleton: str | None = None, assign_ids: str | None = None) 
 def _load_analysis(p: Path) -> tuple[np.ndarray, np.ndarray | None, list[str], list[str]]:
     """An analysis file's ``tracks``, ``point_scores``, node and track names (run isolated: :func:`run_isolated`)."""
     try:
-        with _h5py().File(p, "r") as f:
+        with open_hdf5(p, "r") as f:
             shape = f["tracks"].shape
             if len(shape) != 4 or shape[1] != 2:
                 raise SynspInputError(f"{p}: its tracks dataset has shape {shape}; a SLEAP analysis file holds "
@@ -154,7 +148,7 @@ def _slp_nodes(f: Any, p: Path) -> tuple[list[list[str]], float]:
 def _load_slp(p: Path) -> tuple:
     """A ``.slp``'s skeletons' node names, format id and records (run isolated: :func:`run_isolated`)."""
     try:
-        with _h5py().File(p, "r") as f:
+        with open_hdf5(p, "r") as f:
             skeletons, format_id = _slp_nodes(f, p)
             frames = _records(f, "frames", ("frame_id", "video", "frame_idx"), p)
             inst = _records(f, "instances", ("instance_type", "frame_id", "skeleton", "track", "point_id_start",
@@ -264,7 +258,7 @@ def _changed(out: Path, source: Path) -> SynspInputError:
 def _store_analysis(tmp: Path, out: Path, source: Path, shape: tuple, k: np.ndarray, f: np.ndarray, j: np.ndarray,
                     xy: np.ndarray) -> None:
     """Refined points written into ``tracks`` of ``tmp``, a copy of ``source`` (run isolated)."""
-    with _h5py().File(tmp, "r+") as h5:
+    with open_hdf5(tmp, "r+") as h5:
         data = h5["tracks"]
         if tuple(data.shape) != shape:
             raise _changed(out, source)
@@ -276,7 +270,7 @@ def _store_analysis(tmp: Path, out: Path, source: Path, shape: tuple, k: np.ndar
 def _store_slp(tmp: Path, out: Path, source: Path, size: int, at: np.ndarray, xy: np.ndarray) -> None:
     """Refined points written into the predicted points of ``tmp``, a copy of ``source``, marked visible (run
     isolated)."""
-    with _h5py().File(tmp, "r+") as h5:
+    with open_hdf5(tmp, "r+") as h5:
         data = h5.get("pred_points")
         if data is None or data.shape[0] != size:
             raise _changed(out, source)
