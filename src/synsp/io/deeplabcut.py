@@ -1,7 +1,7 @@
 """DeepLabCut pose files: 2D keypoints of animals (or people) with likelihoods, one individual or several
 (multi-animal projects), as the CSV (``deeplabcut.analyze_videos(..., save_as_csv=True)``) or as the HDF5 file
 DeepLabCut writes by default (``.h5``: a pandas frame, read and written with h5py alone, see
-:mod:`synsp.io.pandas_hdf`; ``pip install h5py`` or the ``deeplabcut`` extra).
+:mod:`synsp.io.pandas_hdf`; ``pip install h5py`` or the ``hdf5`` extra).
 
 CSV layout::
 

@@ -1,6 +1,6 @@
 """Neurodata Without Borders files with pose estimates (``.nwb``, the ``ndx-pose`` extension that DeepLabCut,
 SLEAP, Lightning Pose and DANDI datasets use), read and written back with h5py alone (``pip install h5py``, the
-``sleap`` or ``deeplabcut`` extra).
+``hdf5`` extra).
 
 A ``PoseEstimation`` group (anywhere in the file, usually ``processing/behavior``) is one animal or person:
 a track of synsp.  Its ``PoseEstimationSeries`` subgroups are its body parts, each with ``data`` ``(frames, 2)``

@@ -1,4 +1,4 @@
-"""SLEAP's files of tracked animals, read with h5py (``pip install h5py``, the ``sleap`` extra; only these need it).
+"""SLEAP's files of tracked animals, read with h5py (``pip install h5py``, the ``hdf5`` extra; only these need it).
 
 **Labels and predictions** (``.slp``: ``sleap-track``'s ``*.predictions.slp``, a proofread project).  An HDF5
 file of records: ``frames`` (a video's frame index and its instances), ``instances`` (type, track, skeleton and
