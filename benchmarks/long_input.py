@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bvh", action="store_true", help="a BVH of real mocap, looped, refined as rotations")
     parser.add_argument("--bvh-source", default="../shared/data/cmu_mocap/bvh_daz_aclstm/martial/06.bvh.gz",
                         help="with --bvh: the BVH (or .bvh.gz) to loop")
-    parser.add_argument("--format", choices=("trc", "c3d", "coco", "mmpose0", "yolo", "dlc-h5", "slp", "nwb"), default=None,
+    parser.add_argument("--format", choices=("trc", "c3d", "coco", "mmpose0", "yolo", "dlc-h5", "slp", "nwb"),
+                        default=None,
                         help="a file (folder for yolo) of this format through the file path")
     args = parser.parse_args(argv)
     if args.format:

@@ -126,7 +126,8 @@ def write_slp(path, xy, scores, tracks=("fly0", "fly1"), video_of=None, user_fra
         f["pred_points"] = np.array(pred, dtype=_PRED_POINTS)
         strings = h5py.string_dtype()
         f.create_dataset("tracks_json", data=[json.dumps([0, n]) for n in (tracks or ())], dtype=strings)
-        f.create_dataset("videos_json", data=[json.dumps({"filename": "flies.mp4", "backend": {"filename": "flies.mp4"}})], dtype=strings)
+        video = {"filename": "flies.mp4", "backend": {"filename": "flies.mp4"}}
+        f.create_dataset("videos_json", data=[json.dumps(video)], dtype=strings)
         f.create_dataset("suggestions_json", data=[], dtype=strings)
     return path
 

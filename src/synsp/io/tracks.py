@@ -244,7 +244,8 @@ FORMATS: dict[str, tuple[str, str]] = {
     "deeplabcut": ("deeplabcut", "DeepLabCut pose CSV or HDF5 (x, y, likelihood per body part; multi-animal "
                                  "individuals; .h5 needs h5py)"),
     "sleap": ("sleap", "SLEAP labels / predictions .slp or analysis HDF5 (tracks of nodes; needs h5py)"),
-    "nwb": ("nwb", "Neurodata Without Borders .nwb with ndx-pose PoseEstimation (DeepLabCut, SLEAP, DANDI; needs h5py)"),
+    "nwb": ("nwb", "Neurodata Without Borders .nwb with ndx-pose PoseEstimation (DeepLabCut, SLEAP, DANDI; "
+                   "needs h5py)"),
     "mediapipe": ("mediapipe",
                   "MediaPipe landmark CSV/NPZ (Pose: 33 landmarks, x, y, z, visibility; Hands CSV: 21 per hand)"),
     "smpl": ("smpl", "SMPL parameter npz (poses/betas/trans as written by body-model estimators)"),
@@ -338,8 +339,8 @@ _WHY_NOT = {
     "c3d": "a C3D file is written back as a copy of itself with the markers replaced",
 }
 #: every suffix some writer writes: a name ending in one is not taken as an OpenPose folder
-_FILE_SUFFIXES = (".json", ".json.gz", ".npy", ".npz", ".csv", ".csv.gz", ".trc", ".trc.gz", ".c3d", ".h5", ".hdf5", ".slp", ".nwb",
-                  ".bvh", ".bvh.gz",
+_FILE_SUFFIXES = (".json", ".json.gz", ".npy", ".npz", ".csv", ".csv.gz", ".trc", ".trc.gz", ".c3d", ".h5", ".hdf5",
+                  ".slp", ".nwb", ".bvh", ".bvh.gz",
                   ".pkl", ".pickle", ".joblib", ".txt", ".gz")
 
 
