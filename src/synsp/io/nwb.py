@@ -185,7 +185,8 @@ def read(path: Any, skeleton: str | None = None) -> PoseFile:
         if len(here):
             tracks.append(Track(tid, frames[here], kp[here], np.nan_to_num(it["confidence"][here], nan=0.0)))
     unit = items[0]["unit"]
-    units = "px" if D == 2 or unit.strip().lower() in ("pixel", "pixels", "px") else (unit or "file units")
+    word = unit.strip().lower()
+    units = "px" if word in ("pixel", "pixels", "px") or (not word and D == 2) else (unit.strip() or "file units")
     named = skeleton_of_names(parts)
     return PoseFile(tracks=tracks, num_frames=span, format="nwb", skeleton=skeleton or named, fps=fps, units=units,
                     source=p, meta=dict(index=index, parts=parts, joint_names=parts, named_skeleton=named))
