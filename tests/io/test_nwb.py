@@ -120,3 +120,6 @@ def test_timestamps_give_frames_and_rate_and_a_bad_clock_is_refused(tmp_path, ca
         f.create_group("acquisition")
     assert main(["refine", str(tmp_path / "empty.nwb"), "-o", str(tmp_path / "o.nwb")]) == 2
     assert "an HDF5 file synsp does not read" in capsys.readouterr().err
+    (tmp_path / "text.nwb").write_text("not HDF5 at all\n")
+    assert main(["refine", str(tmp_path / "text.nwb"), "-o", str(tmp_path / "o.nwb")]) == 2
+    assert "not an HDF5 file" in capsys.readouterr().err and not (tmp_path / "o.nwb").exists()

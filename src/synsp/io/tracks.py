@@ -26,7 +26,7 @@ from typing import Any, Hashable
 
 import numpy as np
 
-from synsp.io._common import MAX_FRAMES, METRES_PER_UNIT, as_path, check_target, suffix_of
+from synsp.io._common import MAX_FRAMES, METRES_PER_UNIT, as_path, check_target, h5py_module, is_hdf5, suffix_of
 from synsp.validation import SynspInputError
 
 __all__ = ["Track", "PoseFile", "FORMATS", "FOLDER_FORMATS", "read_pose_file", "write_pose_file", "pose_file_format",
@@ -299,9 +299,15 @@ def _read_pose_file(p: Path, format: str | None = None, **kw: Any) -> PoseFile:
         raise SynspInputError(f"{p}: the file is empty (0 bytes); expected pose-estimator output")
     fmt = format or pose_file_format(p)
     if fmt is None and suffix_of(p) in (".h5", ".hdf5", ".slp", ".nwb"):
-        raise SynspInputError(f"{p}: an HDF5 file synsp does not read (SLEAP's .slp and analysis files, "
-                              "DeepLabCut's pandas HDF5 files and NWB files with ndx-pose poses are read with h5py: "
-                              "pip install h5py); or give the keypoints as a (T, J, 2) .npy")
+        if p.is_file() and not is_hdf5(p):
+            raise SynspInputError(f"{p}: not an HDF5 file (it does not begin with HDF5's signature): the file is "
+                                  "cut, damaged or not what its name says")
+        if h5py_module() is None:
+            raise SynspInputError(f"{p}: reading HDF5 pose files (SLEAP's .slp and analysis files, DeepLabCut's .h5, "
+                                  "NWB) needs h5py: pip install h5py")
+        raise SynspInputError(f"{p}: an HDF5 file synsp does not read, or a damaged one (synsp reads SLEAP's .slp "
+                              "and analysis files, DeepLabCut's pandas HDF5 files and NWB files with ndx-pose "
+                              "poses); or give the keypoints as a (T, J, 2) .npy")
     if fmt is None:
         raise SynspInputError(
             f"{p}: not a pose file synsp recognises; supported: "
