@@ -108,7 +108,7 @@ def test_bad_deeplabcut_files_are_one_clear_error(tmp_path, capsys):
     cases = {
         "short.csv": ("\n".join(rows[:10] + [rows[10][:40]]) + "\n", "cells"),
         "word.csv": ("\n".join(rows[:5] + [rows[5].replace(rows[5].split(",")[1], "abc", 1)]) + "\n", "not a number"),
-        "xyz.csv": ("\n".join(rows[:2] + [rows[2].replace("likelihood", "z")] + rows[3:]) + "\n", "x, y, likelihood"),
+        "xyw.csv": ("\n".join(rows[:2] + [rows[2].replace("likelihood", "w")] + rows[3:]) + "\n", "x, y, likelihood"),
     }
     for name, (text, why) in cases.items():
         (tmp_path / name).write_text(text)
@@ -215,3 +215,36 @@ def test_an_hdf5_file_cannot_run_code_or_pass_for_deeplabcut(tmp_path, capsys):
     pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]}).to_hdf(tmp_path / "other.h5", key="df", format="table")
     assert main(["refine", str(tmp_path / "other.h5"), "-o", str(tmp_path / "o.h5")]) == 2
     assert "an HDF5 file synsp does not read" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["csv", "h5"])
+def test_a_triangulated_3d_file_is_refined_in_3d(tmp_path, kind):
+    """deeplabcut.triangulate's output: coords x, y, z (the calibration's units), no likelihood."""
+    rng = np.random.default_rng(5)
+    T = 240
+    t = np.arange(T)[:, None, None] / 30.0
+    base = rng.uniform(-200, 200, (1, len(PARTS), 3))
+    smooth = base + 40 * np.sin(1.2 * t + base / 80)
+    noisy = smooth + rng.normal(0, 3.0, smooth.shape)
+    noisy[60:64, 2] = np.nan  # a part not triangulated for 4 frames
+    keys = [(SCORER, part, c) for part in PARTS for c in ("x", "y", "z")]
+    if kind == "csv":
+        rows = [["scorer"] + [k[0] for k in keys], ["bodyparts"] + [k[1] for k in keys],
+                ["coords"] + [k[2] for k in keys]]
+        rows += [[str(f)] + ["" if not np.isfinite(v) else repr(float(v)) for v in noisy[f].ravel()] for f in range(T)]
+        with open(tmp_path / "mouse_3D.csv", "w", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(rows)
+    else:
+        pd = pytest.importorskip("pandas")
+        pytest.importorskip("tables")
+        cols = pd.MultiIndex.from_tuples(keys, names=["scorer", "bodyparts", "coords"])
+        pd.DataFrame(noisy.reshape(T, -1), columns=cols).to_hdf(tmp_path / "mouse_3D.h5", key="df_with_missing",
+                                                                 format="table", mode="w")
+    src = tmp_path / f"mouse_3D.{kind}"
+    pf = read_pose_file(src)
+    assert pf.dims == 3 and pf.num_joints == len(PARTS) and pf.units == "calibration units"
+    assert main(["refine", str(src), "-o", str(tmp_path / f"out.{kind}")]) == 0
+    out = read_pose_file(tmp_path / f"out.{kind}").tracks[0].keypoints
+    assert np.isfinite(out[60:64, 2]).all()  # filled
+    err = lambda a: np.nanmean(np.linalg.norm(a - smooth, axis=-1))  # noqa: E731
+    assert err(out) < 0.7 * err(noisy)

@@ -1,5 +1,6 @@
 """DeepLabCut pose files: 2D keypoints of animals (or people) with likelihoods, one individual or several
-(multi-animal projects), as the CSV (``deeplabcut.analyze_videos(..., save_as_csv=True)``) or as the HDF5 file
+(multi-animal projects), or the 3D points of its triangulation (``deeplabcut.triangulate``: coords x, y, z, in
+the calibration's units, no likelihood), as the CSV (``deeplabcut.analyze_videos(..., save_as_csv=True)``) or as the HDF5 file
 DeepLabCut writes by default (``.h5``: a pandas frame, read and written with h5py alone, see
 :mod:`synsp.io.pandas_hdf`; ``pip install h5py`` or the ``hdf5`` extra).
 
@@ -21,7 +22,7 @@ missing value, and the likelihood is the detector's confidence (a point below th
 keeping its likelihood).  The body parts' skeleton is the one their names give
 (:func:`synsp.skeletons.skeleton_of_names`: ``leftear`` / ``rightear`` pair up), never one guessed from their
 count.  The file has no frame rate: pass ``--fps`` (30 assumed).  The writer writes the same rows with only the
-refined x and y values replaced: a CSV's cells, or a copy of the HDF5 file with the values replaced in place in
+refined x and y (and z) values replaced: a CSV's cells, or a copy of the HDF5 file with the values replaced in place in
 their own dtype (pandas and DeepLabCut read it as before).
 """
 
@@ -85,15 +86,15 @@ def _dlc_frame(f: Any) -> Frame | None:
             frame = frame_layout(f, key)
         except (SynspInputError, KeyError, ValueError, TypeError):
             continue
-        if frame.columns and len(frame.columns[0]) in (3, 4) and {c[-1] for c in frame.columns} <= {
-                "x", "y", "likelihood"}:
+        if frame.columns and len(frame.columns[0]) in (3, 4) and {c[-1] for c in frame.columns} in (
+                {"x", "y", "likelihood"}, {"x", "y", "z"}):
             return frame
     return None
 
 
 def read(path: Any, skeleton: str | None = None) -> PoseFile:
-    """The file's individuals as tracks of ``(n, J, 2)`` pixels with likelihoods as scores (see the module
-    docstring)."""
+    """The file's individuals as tracks of ``(n, J, 2)`` pixels with likelihoods as scores, or ``(n, J, 3)``
+    triangulated points (see the module docstring)."""
     p = as_path(path)
     if suffix_of(p) in HDF5_SUFFIXES:
         return _read_h5(p, skeleton)
@@ -111,10 +112,10 @@ def read(path: Any, skeleton: str | None = None) -> PoseFile:
     head = labels.index("coords") + 1
     coords, parts = rows[head - 1], rows[labels.index("bodyparts")]
     who = rows[labels.index("individuals")] if "individuals" in labels else None
-    first = next((i for i, c in enumerate(coords) if c.strip() in ("x", "y", "likelihood")), None)
+    first = next((i for i, c in enumerate(coords) if c.strip() in ("x", "y", "z", "likelihood")), None)
     if first is None or first < 1:
-        raise SynspInputError(f"{p}: its coords row is {coords[:7]}...; expected x, y, likelihood for every body "
-                              "part (a 3D DeepLabCut file or another layout is not read)")
+        raise SynspInputError(f"{p}: its coords row is {coords[:7]}...; expected x, y, likelihood (or x, y, z) for "
+                              "every body part")
     width = len(coords) - first
     cell = lambda r, c: r[c].strip() if r is not None and c < len(r) else ""  # noqa: E731
     columns = [(cell(who, c), cell(parts, c) or f"part{(c - first) // 3}", coords[c].strip())
@@ -122,7 +123,7 @@ def read(path: Any, skeleton: str | None = None) -> PoseFile:
     data = rows[head:]
     if len(data) > MAX_FRAMES:
         raise SynspInputError(f"{p}: {len(data):,} rows; synsp reads at most {MAX_FRAMES:,} frames per file")
-    animals, names = _animals(columns, p)
+    animals, names, dims = _animals(columns, p)
     frames = _frame_numbers(data, p)
     values = np.full((len(data), width), np.nan)
     for i, r in enumerate(data):
@@ -136,8 +137,8 @@ def read(path: Any, skeleton: str | None = None) -> PoseFile:
                     values[i, c - first] = float(text)
                 except ValueError:
                     raise SynspInputError(f"{p}: row {head + i + 1}, column {c + 1}: {text!r} is not a number; "
-                                          "expected x, y and likelihood values (or an empty cell)") from None
-    return _pose_file(p, skeleton, animals, names, values, frames, dict(rows=rows, head=head, first=first))
+                                          "expected x, y and likelihood (or z) values, or an empty cell") from None
+    return _pose_file(p, skeleton, animals, names, values, frames, dict(rows=rows, head=head, first=first, dims=dims))
 
 
 def _read_h5(p: Path, skeleton: str | None) -> PoseFile:
@@ -149,11 +150,11 @@ def _read_h5(p: Path, skeleton: str | None) -> PoseFile:
         1 if len(frame.columns[0]) == 4 else None)
     parts = frame.level_names.index("bodyparts") if "bodyparts" in frame.level_names else len(frame.columns[0]) - 2
     columns = [(c[level] if level is not None else "", c[parts], c[-1]) for c in frame.columns]
-    animals, names = _animals(columns, p)
+    animals, names, dims = _animals(columns, p)
     frames = frame.index if frame.index is not None else np.arange(frame.rows, dtype=np.int64)
     if len(frames) and ((np.diff(frames) <= 0).any() or frames[0] < 0 or frames.max() > MAX_FRAMES):
         frames = np.arange(frame.rows, dtype=np.int64)
-    return _pose_file(p, skeleton, animals, names, values, frames, dict(frame=frame))
+    return _pose_file(p, skeleton, animals, names, values, frames, dict(frame=frame, dims=dims))
 
 
 def _load_h5(p: Path) -> tuple[Frame, np.ndarray]:
@@ -164,7 +165,7 @@ def _load_h5(p: Path) -> tuple[Frame, np.ndarray]:
             keys = frames_in(f)
             raise SynspInputError(
                 f"{p}: holds no DeepLabCut frame (pandas frames {keys or 'none'}; expected columns scorer, "
-                "[individuals,] bodyparts, coords with coords x, y, likelihood)")
+                "[individuals,] bodyparts, coords with coords x, y, likelihood or x, y, z)")
         if frame.rows > MAX_FRAMES:
             raise SynspInputError(f"{p}: {frame.rows:,} rows; synsp reads at most {MAX_FRAMES:,} frames per file")
         if frame.rows * len(frame.columns) * 8 > MAX_ARRAY_BYTES:
@@ -173,17 +174,26 @@ def _load_h5(p: Path) -> tuple[Frame, np.ndarray]:
         return frame, read_values(f, frame)
 
 
-def _animals(columns: list[tuple[str, str, str]], p: Path) -> tuple[dict[str, list[int]], list[str]]:
-    """Each individual's x columns (positions in ``columns``) in body-part order, and the body parts' names.
-    ``columns``: per value column ``(individual, body part, coord)``."""
-    if not columns or len(columns) % 3 or any(
-            [c[2] for c in columns[k:k + 3]] != ["x", "y", "likelihood"] for k in range(0, len(columns), 3)):
-        raise SynspInputError(f"{p}: its coords are {[c[2] for c in columns[:7]]}...; expected x, y, likelihood for "
-                              "every body part (a 3D DeepLabCut file or another layout is not read)")
+#: the coords of one body part DeepLabCut writes: 2D with a likelihood, or 3D points of its triangulation
+_LAYOUTS = (["x", "y", "likelihood"], ["x", "y", "z"])
+
+
+def _animals(columns: list[tuple[str, str, str]], p: Path) -> tuple[dict[str, list[int]], list[str], int]:
+    """Each individual's x columns (positions in ``columns``) in body-part order, the body parts' names and the
+    points' dimensions (2 or 3).
+    ``columns``: per value column ``(individual, body part, coord)``: x, y, likelihood (2D) or x, y, z (3D) per
+    body part, one layout for the whole file."""
+    coords = [c[2] for c in columns]
+    layout = next((lay for lay in _LAYOUTS if coords[:3] == lay), None)
+    if not columns or len(columns) % 3 or layout is None or any(
+            coords[k:k + 3] != layout for k in range(0, len(columns), 3)):
+        raise SynspInputError(f"{p}: its coords are {coords[:7]}...; expected x, y, likelihood (2D) or x, y, z (3D) "
+                              "for every body part")
     parts: dict[str, list[tuple[str, int]]] = {}  # individual -> [(body part, x column), ...]
     for k in range(0, len(columns), 3):
         if len({(c[0], c[1]) for c in columns[k:k + 3]}) != 1:
-            raise SynspInputError(f"{p}: the x, y and likelihood columns {k + 1}-{k + 3} name different body parts")
+            raise SynspInputError(f"{p}: the coords columns {k + 1}-{k + 3} ({', '.join(layout)}) name different "
+                                  "body parts")
         parts.setdefault(columns[k][0], []).append((columns[k][1], k))
     animals = {n: cols for n, cols in parts.items() if n != UNIQUE}
     if not animals:
@@ -193,18 +203,19 @@ def _animals(columns: list[tuple[str, str, str]], p: Path) -> tuple[dict[str, li
         if [b for b, _ in cols] != names:
             raise SynspInputError(f"{p}: individual {n!r} has the body parts {[b for b, _ in cols]}, another has "
                                   f"{names}; expected the same body parts for every individual")
-    return {n: [c for _, c in cols] for n, cols in animals.items()}, names
+    return {n: [c for _, c in cols] for n, cols in animals.items()}, names, 3 if layout[2] == "z" else 2
 
 
 def _pose_file(p: Path, skeleton: str | None, animals: dict[str, list[int]], names: list[str], values: np.ndarray,
                frames: np.ndarray, meta: dict[str, Any]) -> PoseFile:
-    """The tracks of ``values`` ``(rows, columns)``: x, y, likelihood per body part at each individual's x column."""
-    tracks = []
+    """The tracks of ``values`` ``(rows, columns)``: x, y, likelihood (``meta["dims"]`` 2) or x, y, z (3) per body
+    part at each individual's x column."""
+    tracks, D = [], meta["dims"]
     for n, cols in animals.items():
         at = np.asarray(cols)
-        kp = np.stack([values[:, at], values[:, at + 1]], axis=-1)
-        conf = values[:, at + 2]
+        kp = np.stack([values[:, at + d] for d in range(D)], axis=-1)
         kp[~np.isfinite(kp).all(-1)] = np.nan
+        conf = values[:, at + 2] if D == 2 else np.isfinite(kp).all(-1).astype(np.float64)  # 3D: found or not
         here = np.flatnonzero(np.isfinite(kp).all(-1).any(-1))
         if len(here):
             tracks.append(Track(n if n else 0, frames[here], kp[here], np.nan_to_num(conf[here], nan=0.0)))
@@ -213,7 +224,7 @@ def _pose_file(p: Path, skeleton: str | None, animals: dict[str, list[int]], nam
     meta.update(columns={(n if n else 0): cols for n, cols in animals.items()}, frames=frames, joint_names=names,
                 named_skeleton=named)
     return PoseFile(tracks=tracks, num_frames=span, format="deeplabcut", skeleton=skeleton or named, fps=None,
-                    units="px", source=p, meta=meta)
+                    units="px" if D == 2 else "calibration units", source=p, meta=meta)
 
 
 def _frame_numbers(data: list[list[str]], p: Path) -> np.ndarray:
@@ -228,16 +239,18 @@ def _frame_numbers(data: list[list[str]], p: Path) -> np.ndarray:
 
 
 def _refined(pose_file: PoseFile) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(rows, columns, values)`` of every track's finite refined x and y in the file's ``(rows, columns)``."""
+    """``(rows, columns, values)`` of every track's finite refined x and y (and z) in the file's
+    ``(rows, columns)``."""
     meta = pose_file.meta
     rows, cols, vals = [], [], []
     for t in pose_file.tracks:
         at = np.asarray(meta["columns"][t.track_id])
         here = np.searchsorted(meta["frames"], t.frames)
         r, j = np.nonzero(np.isfinite(t.keypoints).all(-1))  # (n, J) finite
-        rows += [here[r], here[r]]
-        cols += [at[j], at[j] + 1]
-        vals += [t.keypoints[r, j, 0], t.keypoints[r, j, 1]]
+        for d in range(t.keypoints.shape[-1]):
+            rows.append(here[r])
+            cols.append(at[j] + d)
+            vals.append(t.keypoints[r, j, d])
     if not rows:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
