@@ -5,7 +5,8 @@ file of records: ``frames`` (a video's frame index and its instances), ``instanc
 the rows of its points) and ``pred_points`` (x, y, visible, score); the skeleton's node names are in the
 ``metadata`` group's JSON.  The *predicted* instances of the file's one video are refined: each track (``tracks_json``)
 a track of synsp; untracked instances are one track when there is one per frame, else followed by motion
-continuity (``assign_ids="track"``, as ``synsp refine`` does) or refused with how to track them.  A point SLEAP did
+continuity (``assign_ids="track"``, as ``synsp refine`` does) or refused with how to track them; in a file where
+some instances are tracked, the untracked ones stay as they are (each its own one-frame track).  A point SLEAP did
 not find (not visible, NaN) is missing; the point scores are the scores.  User-labelled instances are left as
 they are.  The writer writes a copy of the file with only the refined x and y of the predicted points replaced
 (a filled point is marked visible, keeping its score); every other record, the videos, the labels and the
