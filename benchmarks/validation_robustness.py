@@ -16,6 +16,7 @@ with rotations).
 from __future__ import annotations
 
 import argparse
+import functools
 
 #: (family, level): one level per held-out family, overshoot at the level the selection uses
 FAMILY_ROWS = (("spiky", 0.01), ("rigid-shake", 0.01), ("rigid-shake", 0.03), ("overshoot", 0.02),
@@ -154,6 +155,8 @@ def _rotations(args: argparse.Namespace) -> int:
     """The rotation rows: mean geodesic angle (degrees; clean rows: added) / forward-kinematics MPJPE (mm)."""
     from synsp.data.corpus import available_corpus_path
     from synsp.experiments.robustness import measure_rotations, rotation_conditions, rotation_refiner
+    from synsp.refiners import NetworkRefiner
+    from synsp.rotations import RotationNetwork
 
     corpus = str(args.corpus or available_corpus_path())
     split, split_name = _split(args)
@@ -166,9 +169,17 @@ def _rotations(args: argparse.Namespace) -> int:
     print("\n| method | " + " | ".join(c.name for c in conds) + " |")
     print("|---" * (len(conds) + 1) + "|")
     for name in [m for m in args.methods.split(",") if m]:
-        cells = [measure_rotations(rotation_refiner(name), c) for c in conds]
+        refiner = rotation_refiner(name)  # functools.partial(refine_rotations, model=...)
+        model = refiner.keywords.get("model") if isinstance(refiner, functools.partial) else None
+        if args.stride is not None and isinstance(getattr(model, "network", None), NetworkRefiner):
+            network = model.network  # a rotation network: its windows at the asked stride
+            model = RotationNetwork(NetworkRefiner(network.model, network.card, stride=args.stride),
+                                    smooth_root=model.smooth_root)
+            refiner = functools.partial(refiner.func, model=model)
+        cells = [measure_rotations(refiner, c) for c in conds]
         print(f"| {name} | " + " | ".join(f"{m['angle']:.2f} / {m['mpjpe']:.1f}" for m in cells) + " |")
     print(f"\nreproduce: python benchmarks/validation_robustness.py --representation rotations --frames {args.frames}"
+          + (f" --stride {args.stride}" if args.stride is not None else "")
           + (f" --split {args.split}" if args.split != "val" else "")
           + (f" --corpus {args.corpus}" if args.corpus else "") + f" --methods {args.methods}")
     return 0
