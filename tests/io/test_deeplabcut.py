@@ -248,3 +248,25 @@ def test_a_triangulated_3d_file_is_refined_in_3d(tmp_path, kind):
     assert np.isfinite(out[60:64, 2]).all()  # filled
     err = lambda a: np.nanmean(np.linalg.norm(a - smooth, axis=-1))  # noqa: E731
     assert err(out) < 0.7 * err(noisy)
+
+
+def test_compressed_hdf5_files_are_read_or_say_what_they_need(tmp_path, capsys):
+    """pandas' zlib compression is read by any h5py; PyTables' blosc needs hdf5plugin, and without it the error
+    says so (nothing written)."""
+    pytest.importorskip("tables")
+    smooth, noisy, lik = _motion(120, seed=3)
+    df = _frame(noisy, lik)
+    df.to_hdf(tmp_path / "zlib.h5", key="df_with_missing", format="table", mode="w", complib="zlib", complevel=5)
+    assert main(["refine", str(tmp_path / "zlib.h5"), "-o", str(tmp_path / "zlib_out.h5")]) == 0
+    import pandas as pd
+
+    assert pd.read_hdf(tmp_path / "zlib_out.h5").columns.equals(df.columns)
+    df.to_hdf(tmp_path / "blosc.h5", key="df_with_missing", format="table", mode="w", complib="blosc", complevel=5)
+    code = main(["refine", str(tmp_path / "blosc.h5"), "-o", str(tmp_path / "blosc_out.h5")])
+    try:
+        import hdf5plugin  # noqa: F401
+    except ImportError:
+        assert code == 2 and "pip install hdf5plugin" in capsys.readouterr().err
+        assert not (tmp_path / "blosc_out.h5").exists()
+    else:
+        assert code == 0 and pd.read_hdf(tmp_path / "blosc_out.h5").columns.equals(df.columns)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import gzip
+import importlib
 import io
 import lzma
 import math
@@ -582,12 +583,17 @@ def _isolated_child(send: Any, fn: Callable[..., Any], args: tuple) -> None:
 
 
 def h5py_module() -> Any:
-    """h5py when it is installed, else None: an optional dependency (the ``sleap`` / ``deeplabcut`` extras), loaded
-    only when an HDF5 file (DeepLabCut, SLEAP, NWB) is read."""
+    """h5py when it is installed, else None: an optional dependency (the ``hdf5`` extra), loaded only when an HDF5
+    file (DeepLabCut, SLEAP, NWB) is read.  hdf5plugin is loaded too when it is installed: it gives h5py the
+    compression filters PyTables and others write (blosc, bzip2, lz4, zstd)."""
     try:
         import h5py
     except ImportError:
         return None
+    try:
+        importlib.import_module("hdf5plugin")  # registers its filters with h5py
+    except ImportError:
+        pass
     return h5py
 
 

@@ -1,8 +1,9 @@
 """DeepLabCut pose files: 2D keypoints of animals (or people) with likelihoods, one individual or several
 (multi-animal projects), or the 3D points of its triangulation (``deeplabcut.triangulate``: coords x, y, z, in
-the calibration's units, no likelihood), as the CSV (``deeplabcut.analyze_videos(..., save_as_csv=True)``) or as the HDF5 file
-DeepLabCut writes by default (``.h5``: a pandas frame, read and written with h5py alone, see
-:mod:`synsp.io.pandas_hdf`; ``pip install h5py`` or the ``hdf5`` extra).
+the calibration's units, no likelihood), as the CSV (``deeplabcut.analyze_videos(..., save_as_csv=True)``) or as
+the HDF5 file DeepLabCut writes by default (``.h5``: a pandas frame, read and written with h5py alone, see
+:mod:`synsp.io.pandas_hdf`; ``pip install h5py`` or the ``hdf5`` extra; data compressed with PyTables' blosc needs
+``pip install hdf5plugin``).
 
 CSV layout::
 
@@ -38,7 +39,8 @@ import numpy as np
 
 from synsp.io._common import (MAX_ARRAY_BYTES, MAX_FRAMES, as_path, atomic_target, atomic_write, h5py_module, is_hdf5,
                                open_file, open_hdf5, run_isolated, suffix_of)
-from synsp.io.pandas_hdf import Frame, frame_layout, frames_in, read_values, write_values
+from synsp.io.pandas_hdf import (Frame, frame_layout, frames_in, missing_filters, read_index, read_values,
+                                 write_values)
 from synsp.io.tracks import PoseFile, Track
 from synsp.skeletons import skeleton_of_names
 from synsp.validation import SynspInputError
@@ -145,20 +147,21 @@ def _read_h5(p: Path, skeleton: str | None) -> PoseFile:
     if h5py_module() is None:
         raise SynspInputError(f"{p}: reading DeepLabCut's HDF5 files needs h5py: pip install h5py (or give the CSV "
                               "DeepLabCut writes with save_as_csv=True)")
-    frame, values = run_isolated(_load_h5, p, path=p)
+    frame, values, index = run_isolated(_load_h5, p, path=p)
     level = frame.level_names.index("individuals") if "individuals" in frame.level_names else (
         1 if len(frame.columns[0]) == 4 else None)
     parts = frame.level_names.index("bodyparts") if "bodyparts" in frame.level_names else len(frame.columns[0]) - 2
     columns = [(c[level] if level is not None else "", c[parts], c[-1]) for c in frame.columns]
     animals, names, dims = _animals(columns, p)
-    frames = frame.index if frame.index is not None else np.arange(frame.rows, dtype=np.int64)
+    frames = index if index is not None else np.arange(frame.rows, dtype=np.int64)
     if len(frames) and ((np.diff(frames) <= 0).any() or frames[0] < 0 or frames.max() > MAX_FRAMES):
         frames = np.arange(frame.rows, dtype=np.int64)
     return _pose_file(p, skeleton, animals, names, values, frames, dict(frame=frame, dims=dims))
 
 
-def _load_h5(p: Path) -> tuple[Frame, np.ndarray]:
-    """The DeepLabCut frame of the HDF5 file ``p`` and its values (run isolated: :func:`run_isolated`)."""
+def _load_h5(p: Path) -> tuple[Frame, np.ndarray, np.ndarray | None]:
+    """The DeepLabCut frame of the HDF5 file ``p``, its values and its integer row labels (run isolated:
+    :func:`run_isolated`)."""
     with open_hdf5(p, "r") as f:
         frame = _dlc_frame(f)
         if frame is None:
@@ -171,11 +174,22 @@ def _load_h5(p: Path) -> tuple[Frame, np.ndarray]:
         if frame.rows * len(frame.columns) * 8 > MAX_ARRAY_BYTES:
             raise SynspInputError(f"{p}: {frame.rows:,} rows of {len(frame.columns):,} columns are more than synsp "
                                   "reads at once")
-        return frame, read_values(f, frame)
+        _check_filters(p, f, frame)
+        return frame, read_values(f, frame), read_index(f, frame)
 
 
 #: the coords of one body part DeepLabCut writes: 2D with a likelihood, or 3D points of its triangulation
 _LAYOUTS = (["x", "y", "likelihood"], ["x", "y", "z"])
+
+
+def _check_filters(p: Path, f: Any, frame: Frame) -> None:
+    """Data compressed with a filter this h5py lacks (PyTables' blosc, 32001) is refused, saying how to read it."""
+    missing = missing_filters(f, frame)
+    if missing:
+        raise SynspInputError(f"{p}: its data is compressed with HDF5 filter(s) {missing} that h5py does not have "
+                              "(PyTables' blosc is 32001): pip install hdf5plugin (synsp loads it when installed), "
+                              "or save the file without that compression (pandas' to_hdf with complib='zlib' or "
+                              "none)")
 
 
 def _animals(columns: list[tuple[str, str, str]], p: Path) -> tuple[dict[str, list[int]], list[str], int]:

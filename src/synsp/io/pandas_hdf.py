@@ -28,7 +28,8 @@ import numpy as np
 
 from synsp.validation import SynspInputError
 
-__all__ = ["Frame", "frames_in", "frame_layout", "plain_literal", "read_values", "write_values"]
+__all__ = ["Frame", "frames_in", "frame_layout", "missing_filters", "plain_literal", "read_index", "read_values",
+           "write_values"]
 
 #: the largest pickled attribute decoded (a frame of a million columns' labels is far below it)
 MAX_PICKLE_BYTES = 64 << 20
@@ -71,7 +72,7 @@ class Frame:
     level_names: list[str | None]
     blocks: list[tuple[str, np.ndarray]]
     rows: int
-    index: np.ndarray | None  # the row labels when they are integers, else None
+    integer_index: bool  # whether the row labels are integers (read_index reads them)
 
 
 def frames_in(f: Any) -> list[str]:
@@ -141,10 +142,8 @@ def _table_layout(g: Any, key: str) -> Frame:
     info = plain_literal(g.attrs.get("info", b"(dp0\n."), f"{key}.info")
     names = info.get(1, {}).get("names") if isinstance(info, dict) and isinstance(info.get(1), dict) else None
     level_names = [n if isinstance(n, str) else None for n in names] if isinstance(names, list) else []
-    index = None
-    if "index" in t.dtype.names and t.dtype["index"].kind in "iu" and t.dtype["index"].shape == ():
-        index = np.asarray(t.fields(["index"])[()]["index"] if len(t) else np.zeros(0), dtype=np.int64)
-    return Frame(key, "table", columns, level_names, blocks, int(t.shape[0]), index)
+    integer = "index" in t.dtype.names and t.dtype["index"].kind in "iu" and t.dtype["index"].shape == ()
+    return Frame(key, "table", columns, level_names, blocks, int(t.shape[0]), integer)
 
 
 def _items(g: Any, stem: str) -> tuple[list[tuple[str, ...]], list[str | None]]:
@@ -193,11 +192,37 @@ def _fixed_layout(g: Any, key: str) -> Frame:
         blocks.append((f"block{k}_values", at))
     if not blocks or not seen.all():
         raise SynspInputError(f"its frame {key!r} keeps columns outside its numeric blocks")
-    index = None
     ax = g.get("axis1")
-    if ax is not None and getattr(ax, "dtype", None) is not None and ax.dtype.kind in "iu" and ax.shape == (rows,):
-        index = np.asarray(ax[()], dtype=np.int64)
-    return Frame(key, "fixed", columns, level_names, blocks, int(rows), index)
+    integer = (ax is not None and getattr(ax, "dtype", None) is not None and ax.dtype.kind in "iu"
+               and ax.shape == (rows,))
+    return Frame(key, "fixed", columns, level_names, blocks, int(rows), bool(integer))
+
+
+def read_index(f: Any, frame: Frame) -> np.ndarray | None:
+    """The frame's row labels ``(rows,)`` when they are integers, else None."""
+    if not frame.integer_index:
+        return None
+    g = f[frame.key]
+    if frame.layout == "table":
+        return np.asarray(g["table"].fields(["index"])[()]["index"] if frame.rows else np.zeros(0), dtype=np.int64)
+    return np.asarray(g["axis1"][()], dtype=np.int64)
+
+
+def missing_filters(f: Any, frame: Frame) -> list[int]:
+    """The ids of the HDF5 filters (compression) the frame's data needs and this h5py cannot apply (PyTables'
+    blosc is 32001; hdf5plugin provides it)."""
+    import h5py
+
+    g = f[frame.key]
+    datasets = [g["table"]] if frame.layout == "table" else [g[name] for name, _ in frame.blocks]
+    missing = []
+    for ds in datasets:
+        plist = ds.id.get_create_plist()
+        for k in range(plist.get_nfilters()):
+            code = plist.get_filter(k)[0]
+            if not h5py.h5z.filter_avail(code) and code not in missing:
+                missing.append(int(code))
+    return missing
 
 
 def read_values(f: Any, frame: Frame) -> np.ndarray:
