@@ -565,6 +565,20 @@ def run_isolated(fn: Callable[..., Any], *args: Any, path: Any) -> Any:
                           "damaged; export it again from the program that wrote it")
 
 
+def write_changed_copy(out: Path, source: Any, suffix: str, store: Callable[..., None], *args: Any) -> Path:
+    """``out`` written as a copy of the HDF5 file ``source`` that ``store(tmp, *args)`` changes in a child process
+    (:func:`run_isolated`), atomically (:func:`atomic_target`): an exception or a crash leaves nothing."""
+    with atomic_target(out, suffix=suffix) as tmp:
+        shutil.copyfile(source, tmp)
+        run_isolated(store, tmp, *args, path=out)
+    return out
+
+
+def source_changed(out: Any, source: Any, what: str) -> SynspInputError:
+    """The error of a writer whose source file no longer has what was read from it."""
+    return SynspInputError(f"{out}: the {what} it is written from ({source}) changed since it was read; run again")
+
+
 def _isolated_child(send: Any, fn: Callable[..., Any], args: tuple) -> None:
     import faulthandler
 

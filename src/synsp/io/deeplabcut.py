@@ -31,14 +31,13 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from synsp.io._common import (MAX_ARRAY_BYTES, MAX_FRAMES, as_path, atomic_target, atomic_write, h5py_module, is_hdf5,
-                               open_file, open_hdf5, run_isolated, suffix_of)
+from synsp.io._common import (MAX_ARRAY_BYTES, MAX_FRAMES, as_path, atomic_write, h5py_module, is_hdf5, open_file,
+                               open_hdf5, run_isolated, source_changed, suffix_of, write_changed_copy)
 from synsp.io.pandas_hdf import (Frame, frame_layout, frames_in, missing_filters, read_index, read_values,
                                  write_values)
 from synsp.io.tracks import PoseFile, Track
@@ -52,7 +51,8 @@ UNIQUE = "single"
 #: the key DeepLabCut stores its predictions under (a file of several frames: this one is read)
 PREDICTIONS_KEY = "df_with_missing"
 HDF5_SUFFIXES = (".h5", ".hdf5")
-
+#: the coords of one body part DeepLabCut writes: 2D with a likelihood, or 3D points of its triangulation
+_LAYOUTS = (["x", "y", "likelihood"], ["x", "y", "z"])
 
 
 def sniff(path: Any) -> bool:
@@ -153,10 +153,16 @@ def _read_h5(p: Path, skeleton: str | None) -> PoseFile:
     parts = frame.level_names.index("bodyparts") if "bodyparts" in frame.level_names else len(frame.columns[0]) - 2
     columns = [(c[level] if level is not None else "", c[parts], c[-1]) for c in frame.columns]
     animals, names, dims = _animals(columns, p)
-    frames = index if index is not None else np.arange(frame.rows, dtype=np.int64)
-    if len(frames) and ((np.diff(frames) <= 0).any() or frames[0] < 0 or frames.max() > MAX_FRAMES):
-        frames = np.arange(frame.rows, dtype=np.int64)
-    return _pose_file(p, skeleton, animals, names, values, frames, dict(frame=frame, dims=dims))
+    return _pose_file(p, skeleton, animals, names, values, _in_order(index, frame.rows), dict(frame=frame, dims=dims))
+
+
+def _in_order(frames: np.ndarray | None, rows: int) -> np.ndarray:
+    """``frames`` as the rows' frame numbers when they are whole numbers from 0 in increasing order, within
+    :data:`MAX_FRAMES`; else (or None) the rows in order."""
+    if frames is None or (len(frames) and ((np.diff(frames) <= 0).any() or frames[0] < 0
+                                           or frames.max() > MAX_FRAMES)):
+        return np.arange(rows, dtype=np.int64)
+    return frames
 
 
 def _load_h5(p: Path) -> tuple[Frame, np.ndarray, np.ndarray | None]:
@@ -177,9 +183,6 @@ def _load_h5(p: Path) -> tuple[Frame, np.ndarray, np.ndarray | None]:
         _check_filters(p, f, frame)
         return frame, read_values(f, frame), read_index(f, frame)
 
-
-#: the coords of one body part DeepLabCut writes: 2D with a likelihood, or 3D points of its triangulation
-_LAYOUTS = (["x", "y", "likelihood"], ["x", "y", "z"])
 
 
 def _check_filters(p: Path, f: Any, frame: Frame) -> None:
@@ -246,10 +249,8 @@ def _frame_numbers(data: list[list[str]], p: Path) -> np.ndarray:
     try:
         frames = np.asarray([int(r[0]) for r in data], dtype=np.int64)
     except (ValueError, IndexError):
-        return np.arange(len(data), dtype=np.int64)
-    if len(frames) and ((np.diff(frames) <= 0).any() or frames[0] < 0 or frames.max() > MAX_FRAMES):
-        return np.arange(len(data), dtype=np.int64)
-    return frames
+        frames = None
+    return _in_order(frames, len(data))
 
 
 def _refined(pose_file: PoseFile) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -296,10 +297,8 @@ def write(path: Any, pose_file: PoseFile) -> Path:
 
 
 def _write_h5(out: Path, pose_file: PoseFile) -> Path:
-    with atomic_target(out, suffix=".h5") as tmp:
-        shutil.copyfile(pose_file.source, tmp)
-        run_isolated(_store_h5, tmp, out, pose_file.source, pose_file.meta["frame"], *_refined(pose_file), path=out)
-    return out
+    return write_changed_copy(out, pose_file.source, ".h5", _store_h5, out, pose_file.source, pose_file.meta["frame"],
+                              *_refined(pose_file))
 
 
 def _store_h5(tmp: Path, out: Path, source: Path, frame: Frame, rows: np.ndarray, cols: np.ndarray,
@@ -311,8 +310,7 @@ def _store_h5(tmp: Path, out: Path, source: Path, frame: Frame, rows: np.ndarray
         except (SynspInputError, KeyError):
             now = None
         if now is None or now.columns != frame.columns or now.rows != frame.rows:
-            raise SynspInputError(f"{out}: the DeepLabCut file it is written from ({source}) changed since it was "
-                                  "read; run again")
+            raise source_changed(out, source, "DeepLabCut file")
         values = read_values(f, frame)
         values[rows, cols] = vals
         write_values(f, frame, values)

@@ -19,20 +19,18 @@ confidences, the links) stays as it was.  Every HDF5 access runs in a child proc
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from synsp.io._common import (MAX_ARRAY_BYTES, MAX_FRAMES, as_path, atomic_target, h5py_module, is_hdf5, open_hdf5,
-                               run_isolated, suffix_of)
+from synsp.io._common import (MAX_ARRAY_BYTES, MAX_FRAMES, as_path, h5py_module, is_hdf5, open_hdf5, run_isolated,
+                               source_changed, suffix_of, write_changed_copy)
 from synsp.io.tracks import PoseFile, Track
 from synsp.skeletons import skeleton_of_names
 from synsp.validation import SynspInputError
 
 __all__ = ["sniff", "read", "write"]
-
 
 
 def _text(v: Any) -> str:
@@ -206,10 +204,7 @@ def write(path: Any, pose_file: PoseFile) -> Path:
         rows = np.searchsorted(where["frames"], t.frames)
         n, j = np.nonzero(np.isfinite(t.keypoints).all(-1))
         edits.append((where["path"], where["length"], rows[n], j, t.keypoints[n, j]))
-    with atomic_target(out, suffix=".nwb") as tmp:
-        shutil.copyfile(pose_file.source, tmp)
-        run_isolated(_store, tmp, out, pose_file.source, meta["parts"], edits, path=out)
-    return out
+    return write_changed_copy(out, pose_file.source, ".nwb", _store, out, pose_file.source, meta["parts"], edits)
 
 
 def _store(tmp: Path, out: Path, source: Path, parts: list[str], edits: list[tuple]) -> None:
@@ -219,8 +214,7 @@ def _store(tmp: Path, out: Path, source: Path, parts: list[str], edits: list[tup
             g = f.get(path)
             if g is None or any(name not in g or "data" not in g[name] or g[name]["data"].shape[0] != length
                                 for name in parts):
-                raise SynspInputError(f"{out}: the NWB file it is written from ({source}) changed since it was "
-                                      "read; run again")
+                raise source_changed(out, source, "NWB file")
             for j, name in enumerate(parts):
                 mine = joints == j
                 if mine.any():

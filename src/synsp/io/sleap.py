@@ -26,14 +26,13 @@ frame rate: pass ``--fps`` (30 assumed).
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from synsp.io._common import (MAX_ARRAY_BYTES, MAX_FRAMES, as_path, atomic_target, h5py_module, is_hdf5, open_hdf5,
-                               run_isolated, suffix_of)
+from synsp.io._common import (MAX_ARRAY_BYTES, MAX_FRAMES, as_path, h5py_module, is_hdf5, open_hdf5, run_isolated,
+                               source_changed, suffix_of, write_changed_copy)
 from synsp.io.keypoints_json import Instance, build_tracks, rows_to_write
 from synsp.io.tracks import PoseFile, Track
 from synsp.skeletons import skeleton_of_names
@@ -44,7 +43,6 @@ __all__ = ["sniff", "read", "write"]
 _HOW_TO_TRACK = "track them in SLEAP first (sleap-track ... --tracking.tracker simple, or the GUI's tracking)"
 #: an instance SLEAP predicted (0: labelled by a user)
 PREDICTED = 1
-
 
 
 def sniff(path: Any) -> bool:
@@ -246,14 +244,8 @@ def write(path: Any, pose_file: PoseFile) -> Path:
         edits = (cat(k, np.zeros(0, np.int64)), cat(f, np.zeros(0, np.int64)), cat(j, np.zeros(0, np.int64)),
                  cat(xy, np.zeros((0, 2))))
         store, size = _store_analysis, tuple(pose_file.meta["shape"])
-    with atomic_target(out, suffix=".slp" if slp else ".h5") as tmp:
-        shutil.copyfile(pose_file.source, tmp)
-        run_isolated(store, tmp, out, pose_file.source, size, *edits, path=out)
-    return out
-
-
-def _changed(out: Path, source: Path) -> SynspInputError:
-    return SynspInputError(f"{out}: the SLEAP file it is written from ({source}) changed since it was read; run again")
+    return write_changed_copy(out, pose_file.source, ".slp" if slp else ".h5", store, out, pose_file.source, size,
+                              *edits)
 
 
 def _store_analysis(tmp: Path, out: Path, source: Path, shape: tuple, k: np.ndarray, f: np.ndarray, j: np.ndarray,
@@ -262,7 +254,7 @@ def _store_analysis(tmp: Path, out: Path, source: Path, shape: tuple, k: np.ndar
     with open_hdf5(tmp, "r+") as h5:
         data = h5["tracks"]
         if tuple(data.shape) != shape:
-            raise _changed(out, source)
+            raise source_changed(out, source, "SLEAP file")
         tracks = np.asarray(data[()])  # (K, 2, J, T)
         tracks[k, 0, j, f], tracks[k, 1, j, f] = xy[:, 0], xy[:, 1]
         data[...] = tracks
@@ -274,7 +266,7 @@ def _store_slp(tmp: Path, out: Path, source: Path, size: int, at: np.ndarray, xy
     with open_hdf5(tmp, "r+") as h5:
         data = h5.get("pred_points")
         if data is None or data.shape[0] != size:
-            raise _changed(out, source)
+            raise source_changed(out, source, "SLEAP file")
         points = data[()]
         points["x"][at], points["y"][at], points["visible"][at] = xy[:, 0], xy[:, 1], True
         data[...] = points
