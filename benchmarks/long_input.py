@@ -20,7 +20,7 @@ person's 33 MediaPipe Pose landmarks as a CSV of that layout (pixels, x, y, z, v
 rotate, or ``--bvh-source``) played forwards and backwards to ``--frames`` at 30 fps, refined as joint rotations
 and written as a BVH (the same path: ``synsp refine hour.bvh -o out.bvh``).
 ``--format trc|c3d|coco|mmpose0|yolo``: one person as a TRC of 22 markers (mm, 3D), a C3D of 39 markers (Plug-in
-Gait's names, mm, float data, 30 fps, two analog channels), COCO / AlphaPose results (a list of
+Gait's names, mm, float data, 30 fps or ``--rate``, two analog channels), COCO / AlphaPose results (a list of
 ``{"image_id", "category_id", "keypoints", "score"}``), MMPose 0.x per-frame lists of instances, or an Ultralytics
 YOLO pose label folder (a file per frame; 17 keypoints, 2D), a sine-and-noise walk per point written one frame at a
 time, the same path.
@@ -34,6 +34,7 @@ Run:  python benchmarks/long_input.py [--model synsp-h36m17-3d-w8] [--frames 108
       python benchmarks/long_input.py --mediapipe-csv long|wide [--frames 108000]
       python benchmarks/long_input.py --bvh [--bvh-source file.bvh.gz] [--frames 108000]
       python benchmarks/long_input.py --format trc|c3d|coco|mmpose0|yolo [--frames 108000]
+      python benchmarks/long_input.py --format c3d|trc --rate 100 --frames 360000   # an hour at 100 Hz
       python benchmarks/long_input.py --format dlc-h5|slp|nwb [--frames 108000]
 """
 
@@ -66,7 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--format", choices=("trc", "c3d", "coco", "mmpose0", "yolo", "dlc-h5", "slp", "nwb"),
                         default=None,
                         help="a file (folder for yolo) of this format through the file path")
+    parser.add_argument("--rate", type=float, default=30.0,
+                        help="with --format c3d|trc: the file's frame rate (the same motion, sampled at it)")
     args = parser.parse_args(argv)
+    if args.rate != 30.0 and args.format not in ("c3d", "trc"):
+        parser.error("--rate is for --format c3d or trc (the other files store no frame rate)")
     if args.format:
         return _other_format(args)
     if args.bvh:
@@ -226,7 +231,7 @@ def _other_format(args: argparse.Namespace) -> int:
     base = rng.uniform(200.0, 800.0, (joints, dims))
 
     def pose(f: int) -> np.ndarray:
-        return _walk_frame(base, f, rng).round(2)
+        return _walk_frame(base, f * 30.0 / args.rate, rng).round(2)
 
     with tempfile.TemporaryDirectory() as tmp:
         name = {"trc": "hour.trc", "c3d": "hour.c3d", "coco": "hour.json", "mmpose0": "hour.json",
@@ -235,7 +240,7 @@ def _other_format(args: argparse.Namespace) -> int:
         if fmt in ("dlc-h5", "slp", "nwb"):
             write_animal_file(src, fmt, np.stack([pose(f) for f in range(frames)]))
         elif fmt == "c3d":
-            write_c3d_file(src, PLUG_IN_GAIT, frames, 30.0, pose)
+            write_c3d_file(src, PLUG_IN_GAIT, frames, args.rate, pose)
         elif fmt == "yolo":
             src.mkdir()
             for f in range(frames):
@@ -247,11 +252,11 @@ def _other_format(args: argparse.Namespace) -> int:
                 if fmt == "trc":
                     names = [f"M{j}" for j in range(joints)]
                     fh.write(f"PathFileType\t4\t(X/Y/Z)\t{name}\nDataRate\tCameraRate\tNumFrames\tNumMarkers\tUnits\t"
-                             f"OrigDataRate\tOrigDataStartFrame\tOrigNumFrames\n30\t30\t{frames}\t{joints}\tmm\t30\t1\t"
+                             f"OrigDataRate\tOrigDataStartFrame\tOrigNumFrames\n{args.rate:g}\t{args.rate:g}\t{frames}\t{joints}\tmm\t{args.rate:g}\t1\t"
                              f"{frames}\nFrame#\tTime\t" + "\t\t\t".join(names) + "\n\t\t"
                              + "\t".join(f"X{j + 1}\tY{j + 1}\tZ{j + 1}" for j in range(joints)) + "\n\n")
                     for f in range(frames):
-                        fh.write(f"{f + 1}\t{f / 30:.5f}\t" + "\t".join(f"{v:.2f}" for v in pose(f).ravel()) + "\n")
+                        fh.write(f"{f + 1}\t{f / args.rate:.5f}\t" + "\t".join(f"{v:.2f}" for v in pose(f).ravel()) + "\n")
                 else:
                     fh.write("[")
                     for f in range(frames):
@@ -265,7 +270,8 @@ def _other_format(args: argparse.Namespace) -> int:
         assert dst.exists()
     kind = "folder" if fmt == "yolo" else "file"
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return _report(f"--format {fmt} --frames {frames}", frames,
+    rate = f" --rate {args.rate:g}" if args.rate != 30.0 else ""
+    return _report(f"--format {fmt}{rate} --frames {frames}", frames,
                    f"x {joints} points ({fmt} {kind} of {size:,.0f} MiB, read, repaired,", summary, seconds, before, peak,
                    children if fmt in ("dlc-h5", "slp", "nwb") else None)
 

@@ -71,7 +71,7 @@ from .normalization import (
 from .noise_floor import noise_floor
 from .root_jitter import smooth_rigid_jitter
 from .skeletons import BODY_JOINTS, SKELETONS as SKELETON_NAMES, get_skeleton, joint_structure, skeleton_for
-from .timeseries import resample_time, to_higher_rate, to_lower_rate
+from .timeseries import resample as sample_at, resample_time, to_higher_rate, to_lower_rate
 from .validation import SynspInputError, check_fps, check_poses, check_resampled_length, to_numpy
 from .windows import WindowAccumulator, window_starts
 
@@ -82,6 +82,12 @@ __all__ = ["Refiner", "NetworkRefiner", "SubsetRefiner", "FunctionRefiner", "get
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 #: a multi-view model's name plus this suffix refines one person with similar poses (synsp.grouping)
 SIMILAR_POSES = "+similar-poses"
+#: a network refines a track longer than this many frames in overlapping pieces of it (bounded working memory)
+PIECE_FRAMES = 32_768
+#: each piece reaches this far (seconds at the network's rate, and at least two windows) beyond the frames it
+#: gives: the window average needs one window, the low-pass before a lower rate and the spline back a few
+#: frames; so a piece's frames are the whole track's (the stage after the network runs on the whole track)
+PIECE_MARGIN_S = 10.0
 #: a single-view method's name plus this suffix refines synchronised views of one person, each alone, then
 #: fuses them (synsp.view_fusion)
 VIEW_MEAN = "+view-mean"
@@ -187,32 +193,99 @@ class NetworkRefiner:
             p = int(np.flatnonzero(missing.all(axis=(0, 2)))[0])
             raise SynspInputError(f"person/view {p} has no valid joint in any frame; nothing to refine")
         fps_in = card.fps if fps is None else check_fps(fps)
-        resample = abs(fps_in - card.fps) > 0.01 * card.fps and x4.shape[0] > 1
-        n_model = check_resampled_length(x4.shape[0], fps_in, card.fps, int(np.prod(x4.shape[1:]))) \
-            if resample else x4.shape[0]
+        if abs(fps_in - card.fps) > 0.01 * card.fps and x4.shape[0] > 1:  # refused before anything is allocated
+            check_resampled_length(x4.shape[0], fps_in, card.fps, int(np.prod(x4.shape[1:])))
         filled, _ = (hold_missing if self.causal else interpolate_missing)(x4, missing)
-        # to the model's rate: a higher one low-passed first (no aliasing), back through a spline
-        work = to_lower_rate(filled, n_model) if resample else filled
-        work_missing = (resample_time(missing.astype(float), n_model) > 0.5) if resample else missing
-        # each person alone (views together for a multi-view model), as views of the input (no copy)
-        groups = [work] if card.views > 1 else [work[:, p:p + 1] for p in range(work.shape[1])]
-        mgroups = [work_missing] if card.views > 1 else [work_missing[:, p:p + 1] for p in range(work.shape[1])]
-        floors = [noise_floor(g, card.fps) if self._noise_cue else None for g in groups]  # (T, P) each
-        parts = [self._refine(g, m, progress, f) for g, m, f in zip(groups, mgroups, floors)]
-        out = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
-        del parts
-        one_view_each = card.views == 1 or self.view_consensus  # the network's output is every view's own
-        stage = self.smooth_rigid and not self.causal and one_view_each and out.shape[-1] in (2, 3)
-        faster = resample and fps_in > card.fps
-        if stage and faster:  # at the network's rate, decided on the input as the network saw it: the jitter
-            out = smooth_rigid_jitter(out, card.fps, gate_from=work)  # above its Nyquist rate is gone already
-        if resample:
-            out = to_higher_rate(out, filled.shape[0])
-        if stage and not faster:  # decided on the input, as for rotations
-            out = smooth_rigid_jitter(out, fps_in, gate_from=filled)
+        del x4, x  # the filled copy is what is refined (an hour of a body: one copy less)
+        out = self._in_pieces(filled, missing, fps_in, progress)
         out = out[:, 0] if single else out
         if return_filled:
             return out, (missing[:, 0] if single else missing)
+        return out
+
+    def _in_pieces(self, filled: np.ndarray, missing: np.ndarray, fps_in: float, progress: bool) -> np.ndarray:
+        """:meth:`_refined` on ``filled`` ``(T, P, J, D)``; on a long track the network runs in overlapping
+        pieces of :data:`PIECE_FRAMES` frames at its rate, on the whole track's grid of that rate, each reaching
+        :data:`PIECE_MARGIN_S` (and two windows) beyond the frames it gives, and the stage after it runs on the
+        whole track (a few joints or frames at a time): the working memory is a piece's, not the track's (an
+        hour at 100 Hz), and the output the whole track's refinement."""
+        from tqdm.auto import tqdm  # loaded when used (the import time of synsp)
+
+        card, T = self.card, filled.shape[0]
+        resample = abs(fps_in - card.fps) > 0.01 * card.fps and T > 1
+        n = check_resampled_length(T, fps_in, card.fps, int(np.prod(filled.shape[1:]))) if resample else T
+        margin = max(2 * self.window, int(math.ceil(PIECE_MARGIN_S * card.fps)))  # frames at the network's rate
+        if n <= PIECE_FRAMES + 2 * margin:
+            return self._refined(filled, missing, fps_in, progress)
+        step = (T - 1) / (n - 1)  # input frames per frame at the network's rate (the whole track's grid)
+        stage, faster = self._stage_for(filled.shape[-1]), resample and fps_in > card.fps
+        net = np.empty((n,) + filled.shape[1:])  # the network's output at its rate
+        work = np.empty_like(net) if stage and faster else None  # its input there, which the stage decides on
+        pieces = []  # (network frames lo_k .. hi_k, input frames lo .. hi, and the input frames a .. b given)
+        bar = tqdm(total=n, desc=f"refining with {card.name}", unit="frame", disable=not progress)
+        for k0 in range(0, n, PIECE_FRAMES):  # the network's frames k0 .. k1 - 1
+            k1 = min(n, k0 + PIECE_FRAMES)
+            lo_k, hi_k = max(0, k0 - margin), min(n, k1 + margin)
+            lo, hi = int(math.floor(lo_k * step)), min(T, int(math.ceil((hi_k - 1) * step)) + 1)
+            a = 0 if k0 == 0 else int(math.ceil(k0 * step - 1e-9))
+            b = T if k1 == n else int(math.ceil(k1 * step - 1e-9))
+            pieces.append((lo_k, hi_k, lo, hi, a, b))
+            down = lo_k * step - lo + step * np.arange(hi_k - lo_k)  # its frames in the piece's input frames
+            piece = to_lower_rate(filled[lo:hi], len(down), times=down) if resample else filled[lo:hi]
+            gone = (sample_at(missing[lo:hi].astype(float), down) > 0.5) if resample else missing[lo:hi]
+            net[k0:k1] = self._network(piece, gone, False)[k0 - lo_k:k1 - lo_k]
+            if work is not None:
+                work[k0:k1] = piece[k0 - lo_k:k1 - lo_k]
+            bar.update(k1 - k0)
+        bar.close()
+        if work is not None:  # at the network's rate, decided on the input as the network saw it
+            net = smooth_rigid_jitter(net, card.fps, gate_from=work, copy=False)
+            del work
+        if not resample:
+            out = net
+        else:
+            out = np.empty_like(filled)
+            for lo_k, hi_k, lo, hi, a, b in pieces:  # back to the input's frames through the spline, piece by piece
+                out[a:b] = to_higher_rate(net[lo_k:hi_k], b - a, times=np.arange(a, b) / step - lo_k)
+            del net
+        if stage and not faster:  # decided on the input, as for rotations
+            out = smooth_rigid_jitter(out, fps_in, gate_from=filled, copy=False)
+        return out
+
+    def _stage_for(self, dims: int) -> bool:
+        """The rigid stage (:func:`synsp.root_jitter.smooth_rigid_jitter`) follows the network on ``dims``-D
+        poses: a universal model's, offline, whose output is each view's own."""
+        one_view_each = self.card.views == 1 or self.view_consensus  # the network's output is every view's own
+        return self.smooth_rigid and not self.causal and one_view_each and dims in (2, 3)
+
+    def _network(self, work: np.ndarray, work_missing: np.ndarray, progress: bool) -> np.ndarray:
+        """The network alone on poses at its rate ``(T, P, J, D)``: each person alone (views together for a
+        multi-view model)."""
+        card = self.card
+        groups = [work] if card.views > 1 else [work[:, p:p + 1] for p in range(work.shape[1])]  # views: no copy
+        mgroups = [work_missing] if card.views > 1 else [work_missing[:, p:p + 1] for p in range(work.shape[1])]
+        floors = [noise_floor(g, card.fps) if self._noise_cue else None for g in groups]  # (T, P) each
+        parts = [self._refine(g, m, progress, f) for g, m, f in zip(groups, mgroups, floors)]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+
+    def _refined(self, filled: np.ndarray, missing: np.ndarray, fps_in: float, progress: bool) -> np.ndarray:
+        """The network (at its own rate) and the stage after it on gap-filled poses ``(T, P, J, D)`` at
+        ``fps_in``; ``missing`` ``(T, P, J)``."""
+        card = self.card
+        resample = abs(fps_in - card.fps) > 0.01 * card.fps and filled.shape[0] > 1
+        n_model = check_resampled_length(filled.shape[0], fps_in, card.fps, int(np.prod(filled.shape[1:]))) \
+            if resample else filled.shape[0]
+        # to the model's rate: a higher one low-passed first (no aliasing), back through a spline
+        work = to_lower_rate(filled, n_model) if resample else filled
+        work_missing = (resample_time(missing.astype(float), n_model) > 0.5) if resample else missing
+        out = self._network(work, work_missing, progress)
+        stage, faster = self._stage_for(out.shape[-1]), resample and fps_in > card.fps
+        if stage and faster:  # at the network's rate, decided on the input as the network saw it: the jitter
+            out = smooth_rigid_jitter(out, card.fps, gate_from=work, copy=False)  # above its Nyquist rate is gone
+        if resample:
+            out = to_higher_rate(out, filled.shape[0])
+        if stage and not faster:  # decided on the input, as for rotations
+            out = smooth_rigid_jitter(out, fps_in, gate_from=filled, copy=False)
         return out
 
     @property

@@ -101,8 +101,11 @@ def jitter_level(q: np.ndarray, fps: float) -> np.ndarray:
     return np.degrees(2.0 * _level(q, fps))
 
 
-#: joints whose quaternions are made at a time (bounded memory on long sequences of many joints)
+#: joints whose quaternions (or turned positions) are made at a time (bounded memory on long sequences of
+#: many joints)
 _JOINTS_AT_ONCE = 8
+#: frames whose residuals :func:`body_rotation` makes at a time
+_FRAMES_AT_ONCE = 4096
 
 
 def root_gate(rotvec: np.ndarray, fps: float, joint: int = 0) -> np.ndarray:
@@ -123,10 +126,11 @@ def _root_gate_and_level(rotvec: np.ndarray, fps: float, joint: int = 0) -> tupl
 
 
 def _checked(values: np.ndarray, gate_from: np.ndarray | None, name: str, dims: tuple[int, ...], expected: str,
-             what: str, fill: str) -> np.ndarray:
-    """``values`` as a float64 copy, or :class:`SynspInputError` naming what is wrong: a shape other than
-    ``(T, J, D)`` / ``(T, P, J, D)`` with ``D`` in ``dims``, a ``gate_from`` of another shape, NaN or inf."""
-    x = np.array(values, dtype=np.float64, copy=True)
+             what: str, fill: str, copy: bool = True) -> np.ndarray:
+    """``values`` as a float64 copy (``copy=False``: itself when it is a float64 array), or
+    :class:`SynspInputError` naming what is wrong: a shape other than ``(T, J, D)`` / ``(T, P, J, D)`` with
+    ``D`` in ``dims``, a ``gate_from`` of another shape, NaN or inf."""
+    x = np.array(values, dtype=np.float64) if copy else np.asarray(values, dtype=np.float64)
     if x.ndim not in (3, 4) or x.shape[-1] not in dims:
         raise SynspInputError(f"{name} has shape {x.shape}; expected {expected}")
     if gate_from is not None and np.shape(gate_from) != x.shape:
@@ -194,26 +198,50 @@ def body_rotation(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     residual): otherwise the legs' scissor swing reads as a turn about the hips.  Returns the rotations
     (3D: ``(T, 3, 3)`` matrices; 2D: ``(T,)`` angles in radians, unwrapped) and the centred points
     ``(T, J, D)``."""
-    c = points - points.mean(axis=1, keepdims=True)
-    a, b = c[:-1], c[1:]
+    R, centre = _body_rotation(points)
+    return R, points - centre
+
+
+def _body_rotation(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`body_rotation`'s rotations and the centroids ``(T, 1, D)`` instead of the centred points, which
+    are made a block of frames at a time (bounded memory: an hour of a body is not copied)."""
+    centre = points.mean(axis=1, keepdims=True)
+    T = points.shape[0]
+    blocks = [slice(f, min(f + _FRAMES_AT_ONCE, T - 1)) for f in range(0, T - 1, _FRAMES_AT_ONCE)]
+
+    def pair(block: slice) -> tuple[np.ndarray, np.ndarray]:  # frames t and t + 1 of the block, centred
+        return (points[block] - centre[block],
+                points[block.start + 1:block.stop + 1] - centre[block.start + 1:block.stop + 1])
+
     if points.shape[-1] == 2:
-        cross = np.sum(a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0], axis=1)
-        return np.concatenate([[0.0], np.cumsum(np.arctan2(cross, np.sum(a * b, axis=(1, 2))))]), c
-    weight = np.ones(a.shape[1])
+        turn = np.empty(T - 1)
+        for block in blocks:
+            a, b = pair(block)
+            cross = np.sum(a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0], axis=1)
+            turn[block] = np.arctan2(cross, np.sum(a * b, axis=(1, 2)))
+        return np.concatenate([[0.0], np.cumsum(turn)]), centre
+    weight = np.ones(points.shape[1])
+    H = np.empty((T - 1, 3, 3))
+    residual = np.empty((T - 1, points.shape[1]))
     for _ in range(1 + _REWEIGHTINGS):
         # H = sum w a b^T = U S Vt; R = V diag(1, 1, d) U^T maps frame t's centred points onto t + 1's
-        U, _, Vt = np.linalg.svd(np.einsum("j,tja,tjb->tab", weight, a, b))
+        for block in blocks:
+            H[block] = np.einsum("j,tja,tjb->tab", weight, *pair(block))
+        U, _, Vt = np.linalg.svd(H)
         d = np.sign(np.linalg.det(np.einsum("tab,tbc->tac", U, Vt)))
         Vt[:, 2] *= np.where(d == 0, 1.0, d)[:, None]
         step = np.einsum("tba,tcb->tac", Vt, U)
         # joints that move within the body (a swinging leg) weigh less, so the torso sets the rotation
-        moved = np.median(np.linalg.norm(np.einsum("tab,tjb->tja", step, a) - b, axis=-1), axis=0)  # (J,)
+        for block in blocks:
+            a, b = pair(block)
+            residual[block] = np.linalg.norm(np.einsum("tab,tjb->tja", step[block], a) - b, axis=-1)
+        moved = np.median(residual, axis=0)  # (J,)
         weight = 1.0 / (1.0 + (moved / max(float(np.median(moved)), 1e-12)) ** 2)
-    R = np.empty((points.shape[0], 3, 3))
+    R = np.empty((T, 3, 3))
     R[0] = np.eye(3)
-    for t in range(1, points.shape[0]):
+    for t in range(1, T):
         R[t] = step[t - 1] @ R[t - 1]
-    return R, c
+    return R, centre
 
 
 def _rotate(c: np.ndarray, rotation: np.ndarray) -> np.ndarray:
@@ -233,20 +261,27 @@ def rigid_gate(points: np.ndarray, fps: float) -> np.ndarray:
 
 def _rigid_gate_and_level(points: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray]:
     """:func:`rigid_gate` and the rotation's jitter level it is made from (radians, ``(T,)``)."""
-    R, c = body_rotation(points)
-    radius = float(np.sqrt(np.mean(np.sum(c**2, axis=-1))))
-    if c.shape[-1] == 2:
-        angle, body = _level(R[:, None], fps), _rotate(c, -R)
+    R, centre = _body_rotation(points)
+    if points.shape[-1] == 2:
+        angle, back = _level(R[:, None], fps), -R
     else:
         q = continuous_quaternions(matrix_to_quaternion(R)[:, None])[:, 0]
-        angle, body = 2.0 * _level(q, fps), _rotate(c, np.swapaxes(R, 1, 2))
-    ratio = angle * radius / np.maximum(np.median(_level(body, fps), axis=1), 1e-12)
+        angle, back = 2.0 * _level(q, fps), np.swapaxes(R, 1, 2)
+    # each joint's level in the body's own frame, and the body's RMS radius, a few joints at a time
+    levels, squares = np.empty(points.shape[:2]), 0.0
+    for j in range(0, points.shape[1], _JOINTS_AT_ONCE):
+        c = points[:, j:j + _JOINTS_AT_ONCE] - centre
+        squares += float(np.einsum("tjd,tjd->", c, c))
+        levels[:, j:j + _JOINTS_AT_ONCE] = _level(_rotate(c, back), fps)
+    radius = float(np.sqrt(squares / (points.shape[0] * points.shape[1])))
+    ratio = angle * radius / np.maximum(np.median(levels, axis=1), 1e-12)
     gate = np.clip((ratio / RATIO_THRESHOLD - 1.0) / GATE_WIDTH, 0.0, 1.0) * (np.degrees(angle) > MIN_LEVEL_DEG)
     return gate, angle
 
 
 def smooth_rigid_jitter(positions: np.ndarray, fps: float, gate_from: np.ndarray | None = None,
-                        cap: float = CORRECTION_CAP, max_turn_deg_s: float = MAX_TURN_DEG_S) -> np.ndarray:
+                        cap: float = CORRECTION_CAP, max_turn_deg_s: float = MAX_TURN_DEG_S,
+                        copy: bool = True) -> np.ndarray:
     """``positions`` ``(T, J, D)`` or ``(T, P, J, D)`` (``D`` 2 or 3, no NaN) with each body's rotation as a
     whole smoothed where it jitters more than the body's shape (:func:`rigid_gate`; ``gate_from``, same
     shape: decided on these instead, a network's input): the rotation's track is smoothed like the global
@@ -254,9 +289,10 @@ def smooth_rigid_jitter(positions: np.ndarray, fps: float, gate_from: np.ndarray
     and each frame turned about the body's centroid by the difference, blended by the gate and at most ``cap``
     times the input rotation's jitter level (``inf``, ``inf``: the stage before 2026-12-06).  A copy; bodies
     of fewer than 4 points, and tracks shorter than :data:`LEVEL_WINDOW_S` (the level's median needs that many
-    frames), come back as given."""
+    frames), come back as given.  ``copy=False``: a float64 array ``positions`` is changed in place and
+    returned (a refiner's own output: an hour of a body is not copied)."""
     x = _checked(positions, gate_from, "positions", (2, 3), "(T, J, D) or (T, P, J, D) with D 2 or 3",
-                 "coordinates", "synsp.missing.interpolate_missing")
+                 "coordinates", "synsp.missing.interpolate_missing", copy=copy)
     if x.shape[0] < max(_MIN_FRAMES, LEVEL_WINDOW_S * fps) or x.shape[-2] < _MIN_JOINTS:
         return x
     people = x[:, None] if x.ndim == 3 else x  # (T, P, J, D)
@@ -265,14 +301,15 @@ def smooth_rigid_jitter(positions: np.ndarray, fps: float, gate_from: np.ndarray
         gate, level = _rigid_gate_and_level(source[:, p], fps)
         if not gate.any():
             continue
-        R, c = body_rotation(people[:, p])
-        centre = people[:, p].mean(axis=1, keepdims=True)
-        if c.shape[-1] == 2:
+        R, centre = _body_rotation(people[:, p])
+        if people.shape[-1] == 2:
             track = R[:, None]  # (T, 1): the angle
             smooth = _smooth_pieces(track, fps, max_turn_deg_s,  # the angle as a point (its x) of 2 coordinates
                                     lambda y: _RIGID_SMOOTHER(np.repeat(y[:, None], 2, axis=2), fps=fps)[:, 0, :1])
             step = gate * np.clip(smooth[:, 0] - R, -cap * level, cap * level)
-            people[:, p] = _rotate(c, step) + centre
+            for j in range(0, people.shape[2], _JOINTS_AT_ONCE):  # in place, a few joints at a time
+                body = people[:, p, j:j + _JOINTS_AT_ONCE]
+                body[:] = _rotate(body - centre, step) + centre
             continue
         q = continuous_quaternions(matrix_to_quaternion(R)[:, None])[:, 0]
         smooth = _smooth_pieces(q, fps, max_turn_deg_s,
@@ -280,7 +317,10 @@ def smooth_rigid_jitter(positions: np.ndarray, fps: float, gate_from: np.ndarray
         blend = gate[:, None] * smooth + (1.0 - gate[:, None]) * q
         blend /= np.maximum(np.linalg.norm(blend, axis=-1, keepdims=True), 1e-12)
         # at most cap times the input's jitter (radians, as the gate measured it)
-        people[:, p] = _rotate(c, _capped_turn(quaternion_to_matrix(blend), R, cap * level)) + centre
+        turn = _capped_turn(quaternion_to_matrix(blend), R, cap * level)
+        for j in range(0, people.shape[2], _JOINTS_AT_ONCE):  # in place, a few joints at a time
+            body = people[:, p, j:j + _JOINTS_AT_ONCE]
+            body[:] = _rotate(body - centre, turn) + centre
     return x
 
 

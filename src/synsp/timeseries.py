@@ -74,31 +74,48 @@ def resample_time(x: np.ndarray, length: int) -> np.ndarray:
 ANTIALIAS_ORDER = 4
 
 
-def to_lower_rate(x: np.ndarray, length: int) -> np.ndarray:
+def to_lower_rate(x: np.ndarray, length: int, times: np.ndarray | None = None) -> np.ndarray:
     """``x`` ``(T, ...)`` (finite) onto ``length`` frames spanning the same time, as :func:`resample_time`;
     onto fewer frames (``length < T``) after a zero-phase Butterworth low-pass (order :data:`ANTIALIAS_ORDER`,
     forward and backward) at the Nyquist frequency of the new rate: the frequencies the fewer frames cannot
-    hold are removed, not folded back (aliased) into the ones they keep."""
+    hold are removed, not folded back (aliased) into the ones they keep.  ``times`` ``(length,)``: the
+    fractional frames of ``x`` to take instead, evenly spaced (a piece of a longer track on that track's
+    grid); spaced by more than a frame, low-passed at their own rate first."""
+    if times is not None and len(times) != length:
+        raise ValueError(f"times has {len(times)} values for length {length}")
     T = x.shape[0]
+    if times is not None:
+        step = float(times[1] - times[0]) if len(times) > 1 else 1.0
+        return resample(_antialiased(x, 1.0 / step) if step > 1.0 and T >= 3 else x, times)
     if length >= T or length < 2 or T < 3:
         return resample_time(x, length)
+    return resample_time(_antialiased(x, (length - 1) / (T - 1)), length)
+
+
+def _antialiased(x: np.ndarray, cutoff: float) -> np.ndarray:
+    """The low-pass of :func:`to_lower_rate` at ``cutoff`` (a fraction of ``x``'s Nyquist frequency)."""
     import scipy.signal
 
-    sos = scipy.signal.butter(ANTIALIAS_ORDER, (length - 1) / (T - 1), output="sos")
-    smooth = scipy.signal.sosfiltfilt(sos, x, axis=0, padlen=min(3 * (2 * len(sos) + 1), T - 1))
-    return resample_time(smooth, length)
+    sos = scipy.signal.butter(ANTIALIAS_ORDER, cutoff, output="sos")
+    return scipy.signal.sosfiltfilt(sos, x, axis=0, padlen=min(3 * (2 * len(sos) + 1), x.shape[0] - 1))
 
 
-def to_higher_rate(x: np.ndarray, length: int) -> np.ndarray:
+def to_higher_rate(x: np.ndarray, length: int, times: np.ndarray | None = None) -> np.ndarray:
     """``x`` ``(T, ...)`` (finite) onto ``length`` frames spanning the same time, as :func:`resample_time`;
     onto more frames (``length > T``, from at least 4) through a cubic spline (not-a-knot) through its
-    frames, ends matched."""
+    frames, ends matched.  ``times`` ``(length,)``: the fractional frames of ``x`` to take instead (within
+    ``0 .. T - 1``), through the same spline."""
+    if times is not None and len(times) != length:
+        raise ValueError(f"times has {len(times)} values for length {length}")
     T = x.shape[0]
-    if length <= T or T < 4:
+    if times is None and (length <= T or T < 4):
         return resample_time(x, length)
+    if times is not None and T < 4:
+        return resample(x, np.clip(times, 0.0, T - 1))
     import scipy.interpolate
 
-    return scipy.interpolate.CubicSpline(np.arange(T, dtype=np.float64), x, axis=0)(frame_grid(T, length))
+    at = frame_grid(T, length) if times is None else np.clip(times, 0.0, T - 1)
+    return scipy.interpolate.CubicSpline(np.arange(T, dtype=np.float64), x, axis=0)(at)
 
 
 def second_difference(x: Any, axis: int = 0) -> Any:

@@ -180,11 +180,10 @@ def read_c3d(path: Any) -> C3D:
                               "file is cut short (copy or export it again)")
     labels = _labels(point, points)
     positions = np.full((frames, points, 3), np.nan)
-    if points and frames:
-        data = np.memmap(p, dtype=layout.frame, mode="r", offset=layout.data_offset, shape=(frames,))
+    for a in range(0, frames if points else 0, CHUNK):  # a chunk mapped at a time: the file is not held whole
+        data = _frames_of(p, layout, a, min(a + CHUNK, frames), "r")
         try:
-            for a in range(0, frames, CHUNK):
-                positions[a:a + CHUNK] = _decode(np.asarray(data["p"][a:a + CHUNK]), layout)
+            positions[a:a + CHUNK] = _decode(np.asarray(data["p"]), layout)
         finally:
             del data
     units = point.get("UNITS")
@@ -338,24 +337,29 @@ def _write_points(path: Any, c3d: C3D, chunk: Any) -> Path:
     out = as_path(path, "output path")
     with atomic_target(out, suffix=".c3d") as tmp:  # an error on the way leaves nothing
         shutil.copyfile(c3d.source, tmp)
-        if lay.points and lay.frames:
-            data = np.memmap(tmp, dtype=lay.frame, mode="r+", offset=lay.data_offset, shape=(lay.frames,))
+        for a in range(0, lay.frames if lay.points else 0, CHUNK):  # a chunk mapped at a time
+            b = min(a + CHUNK, lay.frames)
+            new = chunk(a, b)
+            big = 0.0 if lay.floats else float(np.abs(new[np.isfinite(new)]).max(initial=0.0)) / lay.scale
+            if big > 32767:
+                raise SynspInputError(f"{path}: a refined coordinate ({big * lay.scale:g} {c3d.units}) is "
+                                      "beyond what the file's 16-bit integers hold at its scale "
+                                      f"{lay.scale:g}; write a .trc or .npz")
+            data = _frames_of(tmp, lay, a, b, "r+")
             try:
-                for a in range(0, lay.frames, CHUNK):
-                    b = min(a + CHUNK, lay.frames)
-                    new = chunk(a, b)
-                    big = 0.0 if lay.floats else float(np.abs(new[np.isfinite(new)]).max(initial=0.0)) / lay.scale
-                    if big > 32767:
-                        raise SynspInputError(f"{path}: a refined coordinate ({big * lay.scale:g} {c3d.units}) is "
-                                              "beyond what the file's 16-bit integers hold at its scale "
-                                              f"{lay.scale:g}; write a .trc or .npz")
-                    raw = np.array(data["p"][a:b])
-                    _encode(raw, new, c3d.positions[a:b], lay)
-                    data["p"][a:b] = raw
+                raw = np.array(data["p"])
+                _encode(raw, new, c3d.positions[a:b], lay)
+                data["p"] = raw
                 data.flush()
             finally:
                 del data
     return out
+
+
+def _frames_of(path: Any, layout: _Layout, a: int, b: int, mode: str) -> np.memmap:
+    """Frames ``a .. b - 1`` of a C3D file's data mapped alone (``mode`` ``"r"`` or ``"r+"``)."""
+    return np.memmap(path, dtype=layout.frame, mode=mode, offset=layout.data_offset + a * layout.frame.itemsize,
+                     shape=(b - a,))
 
 
 def _encode(raw: np.ndarray, new: np.ndarray, old: np.ndarray, layout: _Layout) -> None:

@@ -73,9 +73,17 @@ class Track:
 
     def dense(self, a: int = 0, b: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
         """Keypoints over the span of detections ``a..b-1`` (default: all), ``(frames[b-1] - frames[a] + 1,
-        J, D)`` with NaN in the gaps, and scores likewise (0 in the gaps)."""
+        J, D)`` with NaN in the gaps, and scores likewise (0 in the gaps).  Without gaps, float64 keypoints
+        (and scores) come back as read-only views, not copies (an hour of a body is not copied again)."""
         frames = self.frames[a:b]
         at = frames - frames[0]
+        if int(at[-1]) + 1 == len(at) and self.keypoints.dtype == np.float64 and \
+                (self.scores is None or self.scores.dtype == np.float64):
+            views = [None if v is None else v[a:b].view() for v in (self.keypoints, self.scores)]
+            for v in views:
+                if v is not None:
+                    v.flags.writeable = False
+            return views[0], views[1]
         kp = np.full((int(at[-1]) + 1,) + self.keypoints.shape[1:], np.nan)
         kp[at] = self.keypoints[a:b]
         sc = None

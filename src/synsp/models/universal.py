@@ -225,12 +225,14 @@ class UniversalSynSP(nn.Module):
         return 2 * joints if dims == 6 else joints + 1
 
     @staticmethod
-    def max_batch(tokens: int, budget: int = 2**21) -> int:
+    def max_batch(tokens: int, budget: int = 2**21, most: int = 256) -> int:
         """Windows per forward pass that keep the attention scores of ``tokens`` tokens (:meth:`tokens`) near
-        ``16 * budget`` bytes (32 MB): 1024 and more for bodies, one window at a time for a thousand points.
-        (Measured on 2 threads, 43 joints' rotations, 86 tokens: 256 windows at a time refine faster than 1024,
-        1,608 against 1,199 frames/s, with 369 MB of working memory against 777.)"""
-        return max(1, budget // (tokens * tokens))
+        ``16 * budget`` bytes (32 MB), and at most ``most``: one window at a time for a thousand points.
+        (Measured on 2 threads: 43 joints' rotations, 86 tokens, 256 windows at a time refine faster than 1024,
+        1,608 against 1,199 frames/s, with 369 MB of working memory against 777; 17 joints' positions, 30,000
+        frames, 5,498 against 4,881 frames/s and a peak of 429 against 527 MiB; 39 points 2,367 against 2,186
+        and 594 against 838 MiB.)"""
+        return max(1, min(most, budget // (tokens * tokens)))
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None, dims: int | None = None,
                 floor: torch.Tensor | None = None, views: int = 1,

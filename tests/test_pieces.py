@@ -1,0 +1,82 @@
+"""A long track refined in overlapping pieces (bounded working memory): the same output as the whole track at
+once, at the network's rate and at others, for every kind of network."""
+
+import numpy as np
+import pytest
+
+import synsp.refiners as refiners
+from synsp.data.corpus import embedded_corpus_path, load_corpus
+from synsp.error_families import simulate_family
+from synsp.refiners import NetworkRefiner, get_refiner
+from synsp.timeseries import frame_grid, resample_time, to_higher_rate, to_lower_rate
+
+
+def _long_shaken_track(frames: int, dims: int = 3) -> np.ndarray:
+    """Real motion (the embedded corpus's clips one after another, metres) with the whole body jittering, so
+    that the rigid stage after the universal model acts too."""
+    clips = [c.positions.astype(np.float64)[..., :dims] for c in load_corpus(embedded_corpus_path(), skeleton="h36m17")]
+    g = np.concatenate(clips)[:frames]
+    return simulate_family(g, "rigid-shake", skeleton="h36m17", fps=30.0, seed=3, level=0.03,
+                           depth_axis=2 if dims == 3 else None).pred
+
+
+def _whole_and_pieces(refiner, x, fps, monkeypatch, piece=700):
+    seen = []  # the frames (at the network's rate) of each run of the network
+    inner = refiner._network
+
+    def spy(work, *args, **kw):
+        seen.append(len(work))
+        return inner(work, *args, **kw)
+
+    monkeypatch.setattr(refiner, "_network", spy)
+    monkeypatch.setattr(refiners, "PIECE_FRAMES", 10**9)
+    whole = refiner(x, fps=fps)
+    assert len(seen) == 1
+    monkeypatch.setattr(refiners, "PIECE_FRAMES", piece)
+    seen.clear()
+    pieces = refiner(x, fps=fps)
+    return whole, pieces, seen
+
+
+@pytest.mark.parametrize("fps", [30.0, 90.0, 15.0, 29.97])
+def test_the_default_in_pieces_is_the_whole_track_refined(fps, monkeypatch):
+    T = int(round(2600 * fps / 30.0))
+    x = resample_time(_long_shaken_track(2600), T)  # the same motion at that rate
+    x[400:410, 0, 3:6] = np.nan  # a gap: filled once, on the whole track
+    default = get_refiner("synsp-universal-w16")
+    whole, pieces, seen = _whole_and_pieces(default, x, fps, monkeypatch)
+    assert len(seen) >= 3  # refined in pieces ...
+    margin = max(2 * default.window, int(np.ceil(refiners.PIECE_MARGIN_S * 30.0)))
+    assert max(seen) <= 700 + 2 * margin  # ... each of bounded length ...
+    assert pieces.shape == x.shape and np.isfinite(pieces).all()
+    np.testing.assert_allclose(pieces, whole, rtol=0, atol=1e-7)  # ... giving the whole track's output (metres)
+    plain = NetworkRefiner(default.model, default.card, smooth_rigid=False)
+    assert np.abs(plain(x[:3000], fps=fps) - whole[:3000]).max() > 1e-3  # the rigid stage acted on this input
+
+
+@pytest.mark.parametrize("name, dims", [("synsp-universal-w8-causal", 3), ("synsp-h36m17-3d-w8", 3),
+                                        ("synsp-coco17-2d-w8", 2)])
+def test_every_network_in_pieces_is_the_whole_track_refined(name, dims, monkeypatch):
+    x = _long_shaken_track(2000, dims)
+    if dims == 2:
+        x = x[:, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]] * 500.0  # pixels; 17 points as COCO's
+    refiner = get_refiner(name)
+    whole, pieces, seen = _whole_and_pieces(refiner, np.stack([x, x[::-1]], axis=1), 30.0, monkeypatch)
+    assert len(seen) >= 3  # both people, in pieces
+    np.testing.assert_allclose(pieces, whole, rtol=0, atol=1e-7 * np.abs(x).max())
+
+
+def test_a_piece_of_a_track_resamples_on_the_whole_tracks_grid():
+    rng = np.random.default_rng(0)
+    x = np.cumsum(rng.normal(size=(1000, 2)), axis=0)
+    grid = frame_grid(1000, 301)  # 100 -> 30 fps
+    np.testing.assert_allclose(to_lower_rate(x, 301, times=grid), to_lower_rate(x, 301), atol=1e-12)
+    lo = 400  # a piece from input frame 400: the same frames of the grid, away from its ends
+    inside = (grid > lo + 60) & (grid < 900)
+    piece = to_lower_rate(x[lo:], int((grid >= lo).sum()), times=grid[grid >= lo] - lo)
+    np.testing.assert_allclose(piece[inside[grid >= lo]], to_lower_rate(x, 301)[inside], atol=1e-9)
+    low = to_lower_rate(x, 301)
+    up = to_higher_rate(low, 1000)
+    np.testing.assert_allclose(to_higher_rate(low, 1000, times=frame_grid(301, 1000)), up, atol=1e-12)
+    np.testing.assert_allclose(to_higher_rate(low[100:], 400, times=frame_grid(301, 1000)[500:900] - 100),
+                               up[500:900], atol=1e-9)
