@@ -4,6 +4,7 @@ min_confidence, ``__call__(..., return_filled=True)`` and ``online()`` -- and th
 frame once, ``delay`` frames after it came, equal to the offline output where the method allows."""
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -118,6 +119,24 @@ def test_call_returns_the_poses_and_the_mask_of_the_joints_it_filled(case):
     assert filled.dtype == bool and filled.shape == x.shape[:-1]
     np.testing.assert_array_equal(filled, np.isnan(x).any(-1) | (conf < r.min_confidence))
     np.testing.assert_array_equal(r(x, confidence=conf), out)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_input_is_only_read_and_may_be_read_only(case):
+    """A reader's array is passed on as a read-only view (an hour of a body is not copied): every refiner takes
+    it, gap-free (nothing to fill) or not, and leaves it as it was."""
+    r, J, D, views, rot = make(case)
+    for gap in (False, True):
+        x = sequence(frames_needed(r), J, D, views, rot)
+        if gap:
+            x[3:5, ..., 2, :] = np.nan
+        kept = x.copy()
+        x.flags.writeable = False
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out = r(x)
+        np.testing.assert_array_equal(x, kept)
+        assert out.shape == x.shape and np.isfinite(out).all() and not np.shares_memory(out, x)
 
 
 def run_online(online, tracks):

@@ -31,6 +31,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -106,7 +107,13 @@ def _numpy_or_torch(*array_args: str):
             if dtype not in (np.float32, np.float64):
                 dtype = np.float64
             for name, a in zip(array_args, arrays):
-                bound.arguments[name] = torch.from_numpy(np.ascontiguousarray(a, dtype=dtype))
+                a = np.ascontiguousarray(a, dtype=dtype)
+                if not a.flags.writeable:  # a read-only view (a reader's array): read, never written here
+                    with warnings.catch_warnings():
+                        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+                        bound.arguments[name] = torch.from_numpy(a)
+                else:
+                    bound.arguments[name] = torch.from_numpy(a)
             out = fn(*bound.args, **bound.kwargs)
             if isinstance(out, tuple):
                 return tuple(o.numpy() for o in out)

@@ -195,8 +195,11 @@ class NetworkRefiner:
         fps_in = card.fps if fps is None else check_fps(fps)
         if abs(fps_in - card.fps) > 0.01 * card.fps and x4.shape[0] > 1:  # refused before anything is allocated
             check_resampled_length(x4.shape[0], fps_in, card.fps, int(np.prod(x4.shape[1:])))
-        filled, _ = (hold_missing if self.causal else interpolate_missing)(x4, missing)
-        del x4, x  # the filled copy is what is refined (an hour of a body: one copy less)
+        if missing.any() or x4.dtype != np.float64:
+            filled, _ = (hold_missing if self.causal else interpolate_missing)(x4, missing)
+        else:  # nothing to fill: the poses themselves, only read from here on (an hour of a body is not copied)
+            filled = x4
+        del x4, x
         out = self._in_pieces(filled, missing, fps_in, progress)
         out = out[:, 0] if single else out
         if return_filled:
