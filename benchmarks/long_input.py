@@ -17,7 +17,8 @@ demo JSON (``{"meta_info", "instance_info": [{"frame_id", "instances": [{"keypoi
 frame and written back in its own text (``--joints 17``: COCO's 17 instead). ``--mediapipe-csv long|wide``: one
 person's 33 MediaPipe Pose landmarks as a CSV of that layout (pixels, x, y, z, visibility), the same path.
 ``--bvh``: a BVH of real mocap (``../shared/data/cmu_mocap/bvh_daz_aclstm/martial/06.bvh.gz``, 57 joints of which 43
-rotate, or ``--bvh-source``) played forwards and backwards to ``--frames`` at 30 fps, refined as joint rotations
+rotate, 120 Hz, or ``--bvh-source``) played forwards and backwards to ``--frames`` at 30 fps (or ``--rate``: 120 is
+its own), refined as joint rotations
 and written as a BVH (the same path: ``synsp refine hour.bvh -o out.bvh``).
 ``--format trc|c3d|coco|mmpose0|yolo``: one person as a TRC of 22 markers (mm, 3D), a C3D of 39 markers (Plug-in
 Gait's names, mm, float data, 30 fps or ``--rate``, two analog channels), COCO / AlphaPose results (a list of
@@ -32,7 +33,7 @@ peak is reported too.
 Run:  python benchmarks/long_input.py [--model synsp-h36m17-3d-w8] [--frames 108000] [--rotation-joints 22]
       python benchmarks/long_input.py --whole-body [--mmpose-json [--joints 17]] [--frames 108000]
       python benchmarks/long_input.py --mediapipe-csv long|wide [--frames 108000]
-      python benchmarks/long_input.py --bvh [--bvh-source file.bvh.gz] [--frames 108000]
+      python benchmarks/long_input.py --bvh [--bvh-source file.bvh.gz] [--rate 120] [--frames 108000]
       python benchmarks/long_input.py --format trc|c3d|coco|mmpose0|yolo [--frames 108000]
       python benchmarks/long_input.py --format c3d|trc --rate 100 --frames 360000   # an hour at 100 Hz
       python benchmarks/long_input.py --format dlc-h5|slp|nwb [--frames 108000]
@@ -68,10 +69,11 @@ def main(argv: list[str] | None = None) -> int:
                         default=None,
                         help="a file (folder for yolo) of this format through the file path")
     parser.add_argument("--rate", type=float, default=30.0,
-                        help="with --format c3d|trc: the file's frame rate (the same motion, sampled at it)")
+                        help="with --format c3d|trc: the file's frame rate (the same motion, sampled at it); with "
+                             "--bvh: the Frame Time written (the source's frames played at that rate)")
     args = parser.parse_args(argv)
-    if args.rate != 30.0 and args.format not in ("c3d", "trc"):
-        parser.error("--rate is for --format c3d or trc (the other files store no frame rate)")
+    if args.rate != 30.0 and args.format not in ("c3d", "trc") and not args.bvh:
+        parser.error("--rate is for --format c3d or trc, or --bvh (the other files store no frame rate)")
     if args.format:
         return _other_format(args)
     if args.bvh:
@@ -252,11 +254,13 @@ def _other_format(args: argparse.Namespace) -> int:
                 if fmt == "trc":
                     names = [f"M{j}" for j in range(joints)]
                     fh.write(f"PathFileType\t4\t(X/Y/Z)\t{name}\nDataRate\tCameraRate\tNumFrames\tNumMarkers\tUnits\t"
-                             f"OrigDataRate\tOrigDataStartFrame\tOrigNumFrames\n{args.rate:g}\t{args.rate:g}\t{frames}\t{joints}\tmm\t{args.rate:g}\t1\t"
+                             f"OrigDataRate\tOrigDataStartFrame\tOrigNumFrames\n{args.rate:g}\t{args.rate:g}\t"
+                             f"{frames}\t{joints}\tmm\t{args.rate:g}\t1\t"
                              f"{frames}\nFrame#\tTime\t" + "\t\t\t".join(names) + "\n\t\t"
                              + "\t".join(f"X{j + 1}\tY{j + 1}\tZ{j + 1}" for j in range(joints)) + "\n\n")
                     for f in range(frames):
-                        fh.write(f"{f + 1}\t{f / args.rate:.5f}\t" + "\t".join(f"{v:.2f}" for v in pose(f).ravel()) + "\n")
+                        values = "\t".join(f"{v:.2f}" for v in pose(f).ravel())
+                        fh.write(f"{f + 1}\t{f / args.rate:.5f}\t{values}\n")
                 else:
                     fh.write("[")
                     for f in range(frames):
@@ -387,14 +391,15 @@ def _bvh(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "hour.bvh", Path(tmp) / "refined.bvh"
         with open(src, "w") as fh:
-            fh.write("\n".join(lines[:at]) + f"\nMOTION\nFrames: {args.frames}\nFrame Time: {1 / 30:.8f}\n")
+            fh.write("\n".join(lines[:at]) + f"\nMOTION\nFrames: {args.frames}\nFrame Time: {1 / args.rate:.8f}\n")
             for f in range(args.frames):
                 fh.write(loop[f % len(loop)] + "\n")
         del lines, frames, loop
         size = os.path.getsize(src) / 2**20
         summary, seconds, before, peak = _timed_refine(src, dst)
         assert os.path.getsize(dst) > 0.5 * os.path.getsize(src)
-    return _report(f"--bvh --bvh-source {args.bvh_source} --frames {args.frames}", args.frames,
+    rate = f" --rate {args.rate:g}" if args.rate != 30.0 else ""
+    return _report(f"--bvh --bvh-source {args.bvh_source}{rate} --frames {args.frames}", args.frames,
                    f"of {source.name} looped (a BVH of {size:,.0f} MiB, read, its rotations",
                    summary, seconds, before, peak)
 

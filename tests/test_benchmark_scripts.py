@@ -203,6 +203,12 @@ def test_long_input_writes_each_format_and_refines_it_through_the_file_path(fmt,
     points = {"trc": 22, "c3d": 39}.get(fmt, 17)
     assert f"--format {fmt} --frames 200" in out and f"200 frames x {points} points ({fmt}" in out
     assert "refined by synsp-universal-w16" in out
+    if fmt in ("trc", "c3d"):  # a file at another rate (resampled to the network's and back)
+        assert module["main"](["--format", fmt, "--rate", "100", "--frames", "400"]) == 0
+        assert f"--format {fmt} --rate 100 --frames 400" in capsys.readouterr().out
+    else:
+        with pytest.raises(SystemExit):  # the other files store no frame rate
+            module["main"](["--format", fmt, "--rate", "100", "--frames", "200"])
 
 
 def test_long_input_loops_a_bvh_and_refines_its_rotations(tmp_path, capsys):

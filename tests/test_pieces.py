@@ -80,3 +80,18 @@ def test_a_piece_of_a_track_resamples_on_the_whole_tracks_grid():
     np.testing.assert_allclose(to_higher_rate(low, 1000, times=frame_grid(301, 1000)), up, atol=1e-12)
     np.testing.assert_allclose(to_higher_rate(low[100:], 400, times=frame_grid(301, 1000)[500:900] - 100),
                                up[500:900], atol=1e-9)
+
+
+def test_a_long_lowpass_in_pieces_is_the_whole_ones():
+    """:func:`synsp.timeseries.to_lower_rate_in_pieces` (the rotation stage's view of a 120 Hz hour at 30 fps):
+    the whole sequence's low-pass and resampling, with a frame-wise conversion before it."""
+    from synsp.geometry import axis_angle_to_rot6d
+    from synsp.timeseries import per_chunk, to_lower_rate_in_pieces
+
+    rng = np.random.default_rng(0)
+    rotvec = np.cumsum(rng.normal(scale=0.01, size=(9001, 5, 3)), axis=0)  # 120 Hz
+    whole = to_lower_rate(per_chunk(axis_angle_to_rot6d, rotvec), 2251)  # 30 Hz
+    pieces = to_lower_rate_in_pieces(rotvec, 2251, fn=axis_angle_to_rot6d, piece=400, margin=64)
+    assert pieces.shape == whole.shape == (2251, 5, 6)
+    np.testing.assert_allclose(pieces, whole, rtol=0, atol=1e-9)
+    assert np.abs(to_lower_rate_in_pieces(rotvec, 2251, piece=400, margin=0) - to_lower_rate(rotvec, 2251)).max() > 1e-6

@@ -62,7 +62,7 @@ from .normalization import ROTATIONS_6D
 from .refiners import NetworkRefiner, get_refiner, min_frames_of, register_wrapper, shipped_models
 from .root_jitter import ROOT_CORRECTION_CAP, smooth_root_jitter
 from .skeletons import SMPL24_OFFSETS, smpl24_joints  # re-exported: the neutral body lives with the skeletons
-from .timeseries import continuous_quaternions, per_chunk, to_lower_rate
+from .timeseries import continuous_quaternions, per_chunk, to_lower_rate_in_pieces
 from .validation import SynspInputError, check_fps, check_poses, check_refined, check_resampled_length, to_numpy
 
 __all__ = [
@@ -146,7 +146,7 @@ class RotationNetwork:
         rate = self.network.card.fps
         if fps > 1.01 * rate and filled.shape[0] >= 4:
             n = check_resampled_length(filled.shape[0], fps, rate, int(np.prod(filled.shape[1:])))
-            seen = per_chunk(rot6d_to_axis_angle, to_lower_rate(per_chunk(axis_angle_to_rot6d, filled), n))
+            seen = per_chunk(rot6d_to_axis_angle, to_lower_rate_in_pieces(filled, n, fn=axis_angle_to_rot6d))
             return smooth_root_jitter(out, fps, gate_from=seen, gate_from_fps=rate, cap=cap)
         return smooth_root_jitter(out, fps, gate_from=filled, cap=cap)
 

@@ -28,8 +28,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-__all__ = ["frame_grid", "resample", "resample_time", "to_lower_rate", "to_higher_rate", "second_difference",
-           "root_relative", "continuous_quaternions", "CHUNK_FRAMES", "per_chunk"]
+__all__ = ["frame_grid", "resample", "resample_time", "to_lower_rate", "to_lower_rate_in_pieces", "to_higher_rate",
+           "second_difference", "root_relative", "continuous_quaternions", "CHUNK_FRAMES", "per_chunk"]
 
 #: frames converted at once by :func:`per_chunk` (the torch-based conversions make several full-size
 #: temporaries: whole hour-long sequences at once would take gigabytes)
@@ -90,6 +90,28 @@ def to_lower_rate(x: np.ndarray, length: int, times: np.ndarray | None = None) -
     if length >= T or length < 2 or T < 3:
         return resample_time(x, length)
     return resample_time(_antialiased(x, (length - 1) / (T - 1)), length)
+
+
+def to_lower_rate_in_pieces(x: np.ndarray, length: int, fn: Any = None, piece: int = 32_768,
+                            margin: int = 256) -> np.ndarray:
+    """:func:`to_lower_rate` of ``fn(x)`` (``fn``: a frame-wise conversion, or None) made ``piece`` output frames at a
+    time, each low-passed over its input frames and ``margin`` output frames more on either side, on the whole
+    sequence's grid: the same result within rounding, in the memory of a piece (an hour at 120 Hz is not
+    converted and filtered whole)."""
+    T = x.shape[0]
+    if length >= T or length < 2 or T < 3 or length <= piece + 2 * margin:
+        return to_lower_rate(x if fn is None else per_chunk(fn, x), length)
+    grid = frame_grid(T, length)
+    out = None
+    for k0 in range(0, length, piece):
+        k1 = min(length, k0 + piece)
+        lo_k, hi_k = max(0, k0 - margin), min(length, k1 + margin)
+        lo, hi = int(np.floor(grid[lo_k])), min(T, int(np.ceil(grid[hi_k - 1])) + 1)
+        span = x[lo:hi] if fn is None else per_chunk(fn, x[lo:hi])
+        y = to_lower_rate(span, hi_k - lo_k, times=grid[lo_k:hi_k] - lo)
+        out = np.empty((length,) + y.shape[1:], dtype=y.dtype) if out is None else out
+        out[k0:k1] = y[k0 - lo_k:k1 - lo_k]
+    return out
 
 
 def _antialiased(x: np.ndarray, cutoff: float) -> np.ndarray:
