@@ -82,7 +82,8 @@ __all__ = ["Refiner", "NetworkRefiner", "SubsetRefiner", "FunctionRefiner", "get
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 #: a multi-view model's name plus this suffix refines one person with similar poses (synsp.grouping)
 SIMILAR_POSES = "+similar-poses"
-#: a network refines a track longer than this many frames in overlapping pieces of it (bounded working memory)
+#: a network refines a track longer than this many frames (at its rate, or the input's when that is higher) in
+#: overlapping pieces of it (bounded working memory)
 PIECE_FRAMES = 32_768
 #: each piece reaches this far (seconds at the network's rate, and at least two windows) beyond the frames it
 #: gives: the window average needs one window, the low-pass before a lower rate and the spline back a few
@@ -218,16 +219,17 @@ class NetworkRefiner:
         resample = abs(fps_in - card.fps) > 0.01 * card.fps and T > 1
         n = check_resampled_length(T, fps_in, card.fps, int(np.prod(filled.shape[1:]))) if resample else T
         margin = max(2 * self.window, int(math.ceil(PIECE_MARGIN_S * card.fps)))  # frames at the network's rate
-        if n <= PIECE_FRAMES + 2 * margin:
+        step = (T - 1) / max(1, n - 1)  # input frames per frame at the network's rate (the whole track's grid)
+        per = max(1, int(PIECE_FRAMES / max(1.0, step)))  # at most PIECE_FRAMES input frames a piece, and margins
+        if n <= per + 2 * margin:
             return self._refined(filled, missing, fps_in, progress)
-        step = (T - 1) / (n - 1)  # input frames per frame at the network's rate (the whole track's grid)
         stage, faster = self._stage_for(filled.shape[-1]), resample and fps_in > card.fps
         net = np.empty((n,) + filled.shape[1:])  # the network's output at its rate
         work = np.empty_like(net) if stage and faster else None  # its input there, which the stage decides on
         pieces = []  # (network frames lo_k .. hi_k, input frames lo .. hi, and the input frames a .. b given)
         bar = tqdm(total=n, desc=f"refining with {card.name}", unit="frame", disable=not progress)
-        for k0 in range(0, n, PIECE_FRAMES):  # the network's frames k0 .. k1 - 1
-            k1 = min(n, k0 + PIECE_FRAMES)
+        for k0 in range(0, n, per):  # the network's frames k0 .. k1 - 1
+            k1 = min(n, k0 + per)
             lo_k, hi_k = max(0, k0 - margin), min(n, k1 + margin)
             lo, hi = int(math.floor(lo_k * step)), min(T, int(math.ceil((hi_k - 1) * step)) + 1)
             a = 0 if k0 == 0 else int(math.ceil(k0 * step - 1e-9))
