@@ -71,7 +71,7 @@ from .normalization import (
 from .noise_floor import noise_floor
 from .root_jitter import smooth_rigid_jitter
 from .skeletons import BODY_JOINTS, SKELETONS as SKELETON_NAMES, get_skeleton, joint_structure, skeleton_for
-from .timeseries import resample as sample_at, resample_time, to_higher_rate, to_lower_rate
+from .timeseries import grid_pieces, resample as sample_at, resample_time, to_higher_rate, to_lower_rate
 from .validation import SynspInputError, check_fps, check_poses, check_resampled_length, to_numpy
 from .windows import WindowAccumulator, window_starts
 
@@ -226,15 +226,8 @@ class NetworkRefiner:
         stage, faster = self._stage_for(filled.shape[-1]), resample and fps_in > card.fps
         net = np.empty((n,) + filled.shape[1:])  # the network's output at its rate
         work = np.empty_like(net) if stage and faster else None  # its input there, which the stage decides on
-        pieces = []  # (network frames lo_k .. hi_k, input frames lo .. hi, and the input frames a .. b given)
         bar = tqdm(total=n, desc=f"refining with {card.name}", unit="frame", disable=not progress)
-        for k0 in range(0, n, per):  # the network's frames k0 .. k1 - 1
-            k1 = min(n, k0 + per)
-            lo_k, hi_k = max(0, k0 - margin), min(n, k1 + margin)
-            lo, hi = int(math.floor(lo_k * step)), min(T, int(math.ceil((hi_k - 1) * step)) + 1)
-            a = 0 if k0 == 0 else int(math.ceil(k0 * step - 1e-9))
-            b = T if k1 == n else int(math.ceil(k1 * step - 1e-9))
-            pieces.append((lo_k, hi_k, lo, hi, a, b))
+        for k0, k1, lo_k, hi_k, lo, hi, _, _ in grid_pieces(T, n, per, margin):  # the network's frames k0 .. k1 - 1
             down = lo_k * step - lo + step * np.arange(hi_k - lo_k)  # its frames in the piece's input frames
             piece = to_lower_rate(filled[lo:hi], len(down), times=down) if resample else filled[lo:hi]
             gone = (sample_at(missing[lo:hi].astype(float), down) > 0.5) if resample else missing[lo:hi]
@@ -250,7 +243,7 @@ class NetworkRefiner:
             out = net
         else:
             out = np.empty_like(filled)
-            for lo_k, hi_k, lo, hi, a, b in pieces:  # back to the input's frames through the spline, piece by piece
+            for _, _, lo_k, hi_k, _, _, a, b in grid_pieces(T, n, per, margin):  # back through the spline, by piece
                 out[a:b] = to_higher_rate(net[lo_k:hi_k], b - a, times=np.arange(a, b) / step - lo_k)
             del net
         if stage and not faster:  # decided on the input, as for rotations

@@ -24,12 +24,14 @@ metrics and rotations all take these from here.  Time is axis 0 unless a functio
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+import math
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-__all__ = ["frame_grid", "resample", "resample_time", "to_lower_rate", "to_lower_rate_in_pieces", "to_higher_rate",
-           "second_difference", "root_relative", "continuous_quaternions", "CHUNK_FRAMES", "per_chunk"]
+__all__ = ["frame_grid", "resample", "resample_time", "to_lower_rate", "grid_pieces", "to_lower_rate_in_pieces",
+           "to_higher_rate", "second_difference", "root_relative", "continuous_quaternions", "CHUNK_FRAMES",
+           "per_chunk"]
 
 #: frames converted at once by :func:`per_chunk` (the torch-based conversions make several full-size
 #: temporaries: whole hour-long sequences at once would take gigabytes)
@@ -92,6 +94,21 @@ def to_lower_rate(x: np.ndarray, length: int, times: np.ndarray | None = None) -
     return resample_time(_antialiased(x, (length - 1) / (T - 1)), length)
 
 
+def grid_pieces(frames: int, length: int, piece: int, margin: int) -> Iterator[tuple[int, ...]]:
+    """The pieces of ``frames`` input frames resampled onto ``length`` frames (:func:`frame_grid`), ``piece``
+    resampled frames at a time, each made with ``margin`` more on either side: ``(k0, k1, lo_k, hi_k, lo, hi, a,
+    b)``, the resampled frames ``k0 .. k1 - 1`` given and ``lo_k .. hi_k - 1`` made, from input frames
+    ``lo .. hi - 1``, and the input frames ``a .. b - 1`` whose times fall among the given ones."""
+    step = (frames - 1) / max(1, length - 1)  # input frames per resampled frame
+    for k0 in range(0, length, piece):
+        k1 = min(length, k0 + piece)
+        lo_k, hi_k = max(0, k0 - margin), min(length, k1 + margin)
+        lo, hi = int(math.floor(lo_k * step)), min(frames, int(math.ceil((hi_k - 1) * step)) + 1)
+        a = 0 if k0 == 0 else int(math.ceil(k0 * step - 1e-9))
+        b = frames if k1 == length else int(math.ceil(k1 * step - 1e-9))
+        yield k0, k1, lo_k, hi_k, lo, hi, a, b
+
+
 def to_lower_rate_in_pieces(x: np.ndarray, length: int, fn: Any = None, piece: int = 32_768,
                             margin: int = 256) -> np.ndarray:
     """:func:`to_lower_rate` of ``fn(x)`` (``fn``: a frame-wise conversion, or None) made ``piece`` output frames at a
@@ -103,10 +120,7 @@ def to_lower_rate_in_pieces(x: np.ndarray, length: int, fn: Any = None, piece: i
         return to_lower_rate(x if fn is None else per_chunk(fn, x), length)
     grid = frame_grid(T, length)
     out = None
-    for k0 in range(0, length, piece):
-        k1 = min(length, k0 + piece)
-        lo_k, hi_k = max(0, k0 - margin), min(length, k1 + margin)
-        lo, hi = int(np.floor(grid[lo_k])), min(T, int(np.ceil(grid[hi_k - 1])) + 1)
+    for k0, k1, lo_k, hi_k, lo, hi, _, _ in grid_pieces(T, length, piece, margin):
         span = x[lo:hi] if fn is None else per_chunk(fn, x[lo:hi])
         y = to_lower_rate(span, hi_k - lo_k, times=grid[lo_k:hi_k] - lo)
         out = np.empty((length,) + y.shape[1:], dtype=y.dtype) if out is None else out
