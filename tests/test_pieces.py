@@ -85,7 +85,7 @@ def test_a_piece_of_a_track_resamples_on_the_whole_tracks_grid():
 def test_a_long_lowpass_in_pieces_is_the_whole_ones():
     """:func:`synsp.timeseries.to_lower_rate_in_pieces` (the rotation stage's view of a 120 Hz hour at 30 fps):
     the whole sequence's low-pass and resampling, with a frame-wise conversion before it."""
-    from synsp.geometry import axis_angle_to_rot6d
+    from synsp.geometry import axis_angle_to_rot6d, rot6d_to_axis_angle
     from synsp.timeseries import per_chunk, to_lower_rate_in_pieces
 
     rng = np.random.default_rng(0)
@@ -94,4 +94,45 @@ def test_a_long_lowpass_in_pieces_is_the_whole_ones():
     pieces = to_lower_rate_in_pieces(rotvec, 2251, fn=axis_angle_to_rot6d, piece=400, margin=64)
     assert pieces.shape == whole.shape == (2251, 5, 6)
     np.testing.assert_allclose(pieces, whole, rtol=0, atol=1e-9)
+    # converted back a piece at a time: the frames of the whole result converted
+    back = to_lower_rate_in_pieces(rotvec, 2251, fn=axis_angle_to_rot6d, piece=400, margin=64, fn_out=rot6d_to_axis_angle)
+    np.testing.assert_array_equal(back, per_chunk(rot6d_to_axis_angle, pieces))
     assert np.abs(to_lower_rate_in_pieces(rotvec, 2251, piece=400, margin=0) - to_lower_rate(rotvec, 2251)).max() > 1e-6
+
+
+@pytest.mark.parametrize("fps", [120.0, 30.0])
+def test_rotations_are_converted_and_refined_a_piece_at_a_time(fps, monkeypatch):
+    """The rotation network on a long gap-free track turns its axis-angles into 6D vectors, and the refined ones
+    back, a piece at a time (:class:`synsp.timeseries.Converted`, ``refine_filled(decode=...)``): the same output,
+    to the bit, as converting the whole track first and back after."""
+    from synsp.geometry import axis_angle_to_rot6d, rot6d_to_axis_angle
+    from synsp.rotations import rotation_filter
+    from synsp.timeseries import per_chunk
+
+    clips = [c.rotations for c in load_corpus(embedded_corpus_path(), skeleton="h36m17", rotations=True)]
+    x = resample_time(np.concatenate(clips)[:2400].astype(np.float64), int(2400 * fps / 30.0))
+    x = x + np.random.default_rng(1).normal(scale=0.02, size=x.shape)  # jitter for the network to remove
+    net = rotation_filter(None, 24)
+    seen = []
+    inner = net.network._network
+    monkeypatch.setattr(net.network, "_network", lambda work, *a, **k: seen.append(len(work)) or inner(work, *a, **k))
+    monkeypatch.setattr(refiners, "PIECE_FRAMES", 700)
+    out = net(x, fps=fps)
+    assert len(seen) >= 3  # in pieces
+    whole = net.network(per_chunk(axis_angle_to_rot6d, x), fps=fps, confidence=np.ones(x.shape[:2]))
+    whole = net.smooth_root_of(per_chunk(rot6d_to_axis_angle, whole), x, fps)
+    np.testing.assert_array_equal(out, whole)
+    assert np.abs(out - x).max() > 0.01  # it refined
+
+
+def test_a_converted_array_converts_the_frames_sliced():
+    from synsp.geometry import axis_angle_to_rot6d
+    from synsp.timeseries import Converted, per_chunk
+
+    x = np.random.default_rng(0).normal(size=(50, 4, 3))
+    c = Converted(x, axis_angle_to_rot6d, 6)
+    assert c.shape == (50, 4, 6) and len(c) == 50 and c.ndim == 3
+    np.testing.assert_array_equal(c[10:20], per_chunk(axis_angle_to_rot6d, x[10:20]))
+    np.testing.assert_array_equal(np.asarray(c), per_chunk(axis_angle_to_rot6d, x))
+    with pytest.raises(TypeError, match="sliced by frames"):
+        c[[1, 2]]

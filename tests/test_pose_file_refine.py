@@ -115,6 +115,10 @@ def test_the_summarys_accelerations_are_the_mean_over_valid_joints_and_the_outpu
     valid = np.isfinite(a).all(-1) & (scores >= 0.3)
     expected = np.nanmean(np.linalg.norm(second_difference(np.where(valid[..., None], a, np.nan)), axis=-1))
     assert summary["accel_before"] == pytest.approx(expected, rel=1e-9)
+    from synsp.api import _accel_values, _valid_mean  # a few joints and frames at a time (an hour of a body)
+
+    for block, frames in [(7, 5), (40, 1), (3, 57), (16, 58)]:
+        assert _valid_mean(_accel_values, a, valid, block, frames) == pytest.approx(expected, rel=1e-12)
     refined = out.track(0).keypoints
     after = np.nanmean(np.linalg.norm(second_difference(np.where(valid[..., None], refined, np.nan)), axis=-1))
     assert summary["accel_after"] == pytest.approx(after, rel=1e-9) and after < expected

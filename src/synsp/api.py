@@ -256,6 +256,16 @@ def refine(
     if model is None:
         model, _ = choose_model(x.shape[-2], x.shape[-1], skeleton, views=x.shape[1] if views else 1)
     refiner = fit_refiner(refiner_of(model), x.shape[-2], skeleton)
+    if isinstance(refiner, RotationNetwork):  # it would read the positions as axis-angles
+        raise SynspInputError(
+            f"{refiner.name} refines joint rotations (axis-angles), and refine() takes joint positions; refine "
+            "rotations with synsp.refine_smpl(poses, trans) (SMPL) or synsp.rotations.refine_rotations, or a pose "
+            "file of rotations with synsp refine")
+    if x.ndim == 4 and not views and getattr(refiner, "views_together", False):
+        raise SynspInputError(
+            f"{refiner.name} refines the P axis of (T, P, J, D) as synchronised views of one person, together; "
+            f"without views=True it holds persons, which it would mix. Pass views=True if the {x.shape[1]} "
+            "columns are views of one person, or leave model= out (each person refined alone)")
     if visibility is not None:
         if confidence is not None:
             raise SynspInputError("give confidence= (low scores are missing and filled) or visibility= (MediaPipe's: "
@@ -434,16 +444,19 @@ def _accel_values(x: np.ndarray) -> np.ndarray:
     return np.linalg.norm(second_difference(x), axis=-1)
 
 
-def _valid_mean(accel, x: np.ndarray, valid: np.ndarray, block: int = 16) -> float:
-    """The mean of ``accel`` (``(T, J, D)`` -> ``(T - 2, J)`` values, NaN where undefined) over the joints
-    ``valid`` ``(T, J)`` marks, a few joints at a time: a whole body over an hour would otherwise hold
-    masked copies of the whole track (NaN when no value is finite)."""
+def _valid_mean(accel, x: np.ndarray, valid: np.ndarray, block: int = 16, frames: int = 16_384) -> float:
+    """The mean of ``accel`` (``(T, J, D)`` -> ``(T - 2, J)`` values from three frames each, NaN where
+    undefined) over the joints ``valid`` ``(T, J)`` marks, a few joints and frames at a time (overlapping by
+    two frames): a whole body over an hour would otherwise hold masked copies of the whole track (NaN when no
+    value is finite)."""
     total, count = 0.0, 0
     for j in range(0, x.shape[1], block):
-        a = np.asarray(accel(np.where(valid[:, j:j + block, None], x[:, j:j + block], np.nan)))
-        ok = np.isfinite(a)
-        total += float(a[ok].sum())
-        count += int(ok.sum())
+        for t in range(0, max(1, len(x) - 2), frames):
+            span = slice(t, t + frames + 2)
+            a = np.asarray(accel(np.where(valid[span, j:j + block, None], x[span, j:j + block], np.nan)))
+            ok = np.isfinite(a)
+            total += float(a[ok].sum())
+            count += int(ok.sum())
     return total / count if count else float("nan")
 
 
@@ -832,8 +845,9 @@ def refine_rotation_file(pose_file, model: Any = None, fps: float | None = None,
             spans = parts(len(kp), find_rotation_cuts(kp, fps, valid, pose_file.meta.get("bvh")), least, valid.all(-1))
         if len(spans) > 1:
             cut_at.setdefault(track.track_id, []).extend(int(track.frames[a]) + s for s, _ in spans[1:])
-        ref = kp.copy()
-        for s, e in spans:
+        whole = isinstance(filt, RotationNetwork) and spans == [(0, len(kp))] and seen.all()
+        ref = filt(kp, fps=fps, confidence=conf, progress=progress) if whole else kp.copy()  # (an hour: no copy)
+        for s, e in [] if whole else spans:
             if e - s < least:
                 continue  # a part too short to refine (parts keeps one only when complete): left as it is
             piece, pc = kp[s:e], None if conf is None else conf[s:e]

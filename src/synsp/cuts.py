@@ -104,7 +104,8 @@ def find_cuts(poses: Any, fps: float | None = None, valid: Any = None, flip: Any
     that an inversion is not taken for a cut; or ``skeleton`` (a :class:`synsp.skeletons.Skeleton` of J joints)
     for both the permutations (each limb group's inversion) and the joints to judge (:func:`judged_joints`).
     """
-    x = np.asarray(poses, dtype=np.float64)
+    x = np.asarray(poses)
+    x = x if x.dtype == np.float32 else x.astype(np.float64, copy=False)  # float32 kept: judged in float64 by chunk
     if x.ndim != 3:
         raise SynspInputError(f"poses has shape {x.shape}; expected (T, J, D)")
     ok = _valid(x, valid)
@@ -119,7 +120,7 @@ def find_cuts(poses: Any, fps: float | None = None, valid: Any = None, flip: Any
     prev, nxt, judged = steps
     size = np.empty(len(x))  # the larger side of each frame's joint box, a few thousand frames at a time
     for a in range(0, len(x), CHUNK):
-        box = np.where(ok[a:a + CHUNK, :, None], x[a:a + CHUNK], np.nan)
+        box = np.where(ok[a:a + CHUNK, :, None], x[a:a + CHUNK].astype(np.float64), np.nan)
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a frame with no valid joint: NaN, never judged
             size[a:a + CHUNK] = (np.nanmax(box, axis=1) - np.nanmin(box, axis=1)).max(-1)
@@ -132,7 +133,8 @@ def find_cuts(poses: Any, fps: float | None = None, valid: Any = None, flip: Any
         for a in range(0, len(k), CHUNK):
             i, j = prev[k[a:a + CHUNK]], nxt[k[a:a + CHUNK]]
             mask = ok[i] & ok[j][:, order]
-            d = np.linalg.norm(np.where(mask[..., None], x[j][:, order] - x[i], 0.0), axis=-1)
+            step = x[j][:, order].astype(np.float64) - x[i]
+            d = np.linalg.norm(np.where(mask[..., None], step, 0.0), axis=-1)
             out[a:a + CHUNK] = d.sum(1) / np.maximum(mask.sum(1), 1)
         return out / scale[k]
 
@@ -170,7 +172,8 @@ def find_rotation_cuts(rotations: Any, fps: float | None = None, valid: Any = No
     bvh = layout is not None and len(layout.rotating) == J
     if not bvh and J not in (22, 24):
         return np.zeros(0, dtype=np.int64)
-    pos = np.empty((T, len(layout.names) if bvh else 24, 3))
+    # float32 (an hour of a 57-joint BVH at 120 Hz: 300 MB, not 600); find_cuts judges each chunk in float64
+    pos = np.empty((T, len(layout.names) if bvh else 24, 3), dtype=np.float32)
     for a in range(0, T, CHUNK):  # a few thousand frames at a time: an hour of a body in bounded memory
         rot = np.where(ok[a:a + CHUNK, :, None], r[a:a + CHUNK], 0.0)
         if bvh:

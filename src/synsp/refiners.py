@@ -71,7 +71,7 @@ from .normalization import (
 from .noise_floor import noise_floor
 from .root_jitter import smooth_rigid_jitter
 from .skeletons import BODY_JOINTS, SKELETONS as SKELETON_NAMES, get_skeleton, joint_structure, skeleton_for
-from .timeseries import grid_pieces, resample as sample_at, resample_time, to_higher_rate, to_lower_rate
+from .timeseries import grid_pieces, per_chunk, resample as sample_at, resample_time, to_higher_rate, to_lower_rate
 from .validation import SynspInputError, check_fps, check_poses, check_resampled_length, to_numpy
 from .windows import WindowAccumulator, window_starts
 
@@ -108,6 +108,16 @@ class NetworkRefiner:
     #: into parts of 4-15 frames, 3D and 2D: refined, every held-out family's error drops below the input's at
     #: every length, clean parts gain 0.3-0.5 mm / 0.03-0.08 px (see docs/results.md, *Short track parts*)
     min_frames = 4
+
+    #: whether a network built with a mask input (``card.mask``) is told which joints were filled.  Not by
+    #: default: the filled joints (linear interpolation, or the last frame causally) are given as observed.
+    #: Told, the networks move the observed frames around a gap as if the window held errors (in training a
+    #: miss comes with other errors): on clean test-split motion with 20 % of the frames missing the default
+    #: moved the observed frames by 2.80 mm (0.22 untold) and filled the missing ones 4.84 mm from the truth
+    #: (3.44 untold; linear interpolation 3.44), and untold was as good or better with jitter, in bursts of
+    #: misses, in 2D and for the other networks (``python benchmarks/missing_frames.py``; docs/results.md,
+    #: *Missing frames*)
+    tell_missing = False
 
     def __init__(self, model: torch.nn.Module, card: ModelCard, batch: int = 1024, device: str = "cpu",
                  min_confidence: float = 0.3, causal: bool | None = None, stride: int | None = None,
@@ -178,6 +188,12 @@ class NetworkRefiner:
         """True when each person (each track) is refined on its own (a single-view model)."""
         return self.card.views == 1
 
+    @property
+    def views_together(self) -> bool:
+        """The P axis of ``(T, P, J, D)`` is read as views of one person, refined together (a multi-view or
+        view-consensus network): persons given to it would be mixed (:func:`synsp.api.refine` refuses that)."""
+        return not self._persons_alone or self.view_consensus
+
     def __call__(self, poses: Any, fps: float | None = None, confidence: Any = None,
                  progress: bool = False, return_filled: bool = False):
         """Refine ``poses``; with ``return_filled`` also return the mask of filled joints."""
@@ -201,37 +217,51 @@ class NetworkRefiner:
         else:  # nothing to fill: the poses themselves, only read from here on (an hour of a body is not copied)
             filled = x4
         del x4, x
-        out = self._in_pieces(filled, missing, fps_in, progress)
+        out = self.refine_filled(filled, missing, fps_in, progress)
         out = out[:, 0] if single else out
         if return_filled:
             return out, (missing[:, 0] if single else missing)
         return out
 
-    def _in_pieces(self, filled: np.ndarray, missing: np.ndarray, fps_in: float, progress: bool) -> np.ndarray:
-        """:meth:`_refined` on ``filled`` ``(T, P, J, D)``; on a long track the network runs in overlapping
-        pieces of :data:`PIECE_FRAMES` frames at its rate, on the whole track's grid of that rate, each reaching
-        :data:`PIECE_MARGIN_S` (and two windows) beyond the frames it gives, and the stage after it runs on the
-        whole track (a few joints or frames at a time): the working memory is a piece's, not the track's (an
-        hour at 100 Hz), and the output the whole track's refinement."""
+    def refine_filled(self, filled: Any, missing: np.ndarray, fps_in: float, progress: bool = False,
+                      decode: Callable | None = None) -> np.ndarray:
+        """The network and the stage after it on gap-filled poses ``filled`` ``(T, P, J, D)`` at ``fps_in``
+        (``missing`` ``(T, P, J)``: the filled joints), what :meth:`__call__` runs after its checks.
+
+        On a long track the network runs in overlapping pieces of :data:`PIECE_FRAMES` frames at its rate, on
+        the whole track's grid of that rate, each reaching :data:`PIECE_MARGIN_S` (and two windows) beyond the
+        frames it gives, and the stage after it runs on the whole track (a few joints or frames at a time): the
+        working memory is a piece's, not the track's (an hour at 100 Hz), and the output the whole track's
+        refinement.  ``filled`` may be a :class:`synsp.timeseries.Converted` (converted a piece at a time) and
+        ``decode`` a frame-wise conversion of the output made a piece at a time (a rotation network's 6D
+        vectors in and axis-angles out: :class:`synsp.rotations.RotationNetwork`); neither with the stage."""
         from tqdm.auto import tqdm  # loaded when used (the import time of synsp)
 
         card, T = self.card, filled.shape[0]
+        stage = self._stage_for(filled.shape[-1])
+        if stage and (decode is not None or not isinstance(filled, np.ndarray)):
+            raise ValueError("refine_filled: the rigid stage needs the poses themselves (no Converted, no decode)")
         resample = abs(fps_in - card.fps) > 0.01 * card.fps and T > 1
         n = check_resampled_length(T, fps_in, card.fps, int(np.prod(filled.shape[1:]))) if resample else T
         margin = max(2 * self.window, int(math.ceil(PIECE_MARGIN_S * card.fps)))  # frames at the network's rate
         step = (T - 1) / max(1, n - 1)  # input frames per frame at the network's rate (the whole track's grid)
         per = max(1, int(PIECE_FRAMES / max(1.0, step)))  # at most PIECE_FRAMES input frames a piece, and margins
         if n <= per + 2 * margin:
-            return self._refined(filled, missing, fps_in, progress)
-        stage, faster = self._stage_for(filled.shape[-1]), resample and fps_in > card.fps
-        net = np.empty((n,) + filled.shape[1:])  # the network's output at its rate
-        work = np.empty_like(net) if stage and faster else None  # its input there, which the stage decides on
+            out = self._refined(np.asarray(filled), missing, fps_in, progress)
+            return out if decode is None else per_chunk(decode, out)
+        faster = resample and fps_in > card.fps
+        keep = decode is None or resample  # the network's output kept as it is (decoded later, if at all)
+        net = None  # the network's output at its rate
+        work = np.empty((n,) + filled.shape[1:]) if stage and faster else None  # its input, which the stage reads
         bar = tqdm(total=n, desc=f"refining with {card.name}", unit="frame", disable=not progress)
         for k0, k1, lo_k, hi_k, lo, hi, _, _ in grid_pieces(T, n, per, margin):  # the network's frames k0 .. k1 - 1
             down = lo_k * step - lo + step * np.arange(hi_k - lo_k)  # its frames in the piece's input frames
             piece = to_lower_rate(filled[lo:hi], len(down), times=down) if resample else filled[lo:hi]
             gone = (sample_at(missing[lo:hi].astype(float), down) > 0.5) if resample else missing[lo:hi]
-            net[k0:k1] = self._network(piece, gone, False)[k0 - lo_k:k1 - lo_k]
+            given = self._network(piece, gone, False)[k0 - lo_k:k1 - lo_k]
+            given = given if keep else per_chunk(decode, given)
+            net = np.empty((n,) + given.shape[1:]) if net is None else net
+            net[k0:k1] = given
             if work is not None:
                 work[k0:k1] = piece[k0 - lo_k:k1 - lo_k]
             bar.update(k1 - k0)
@@ -242,9 +272,12 @@ class NetworkRefiner:
         if not resample:
             out = net
         else:
-            out = np.empty_like(filled)
+            out = None
             for _, _, lo_k, hi_k, _, _, a, b in grid_pieces(T, n, per, margin):  # back through the spline, by piece
-                out[a:b] = to_higher_rate(net[lo_k:hi_k], b - a, times=np.arange(a, b) / step - lo_k)
+                back = to_higher_rate(net[lo_k:hi_k], b - a, times=np.arange(a, b) / step - lo_k)
+                back = back if decode is None else per_chunk(decode, back)
+                out = np.empty((T,) + back.shape[1:]) if out is None else out
+                out[a:b] = back
             del net
         if stage and not faster:  # decided on the input, as for rotations
             out = smooth_rigid_jitter(out, fps_in, gate_from=filled, copy=False)
@@ -372,8 +405,9 @@ class NetworkRefiner:
             inp, stats = normalize_windows(windows, roots,  # (n, P, W, (J+1)*D)
                                            shared_views=card.normalization == SHARED_VIEWS or self.view_consensus)
         mask = None
-        if card.mask:
-            flags = missing.astype(np.float64) if rotations else window_mask(missing, roots)
+        if card.mask:  # filled joints are told only with tell_missing (by default they are given as observed)
+            told = missing if self.tell_missing else np.zeros_like(missing)
+            flags = told.astype(np.float64) if rotations else window_mask(told, roots)
             mask = torch.as_tensor(flags, dtype=torch.float32, device=self.device)
         as_t = lambda a: torch.as_tensor(a, dtype=torch.float32, device=self.device)  # noqa: E731
         inputs = {}

@@ -142,7 +142,7 @@ def _checked(values: np.ndarray, gate_from: np.ndarray | None, name: str, dims: 
 
 def smooth_root_jitter(rotvec: np.ndarray, fps: float, joint: int = 0, gate_from: np.ndarray | None = None,
                        gate_from_fps: float | None = None, cap: float = ROOT_CORRECTION_CAP,
-                       max_turn_deg_s: float = MAX_TURN_DEG_S) -> np.ndarray:
+                       max_turn_deg_s: float = MAX_TURN_DEG_S, copy: bool = True) -> np.ndarray:
     """``rotvec`` ``(T, J, 3)`` or ``(T, P, J, 3)`` (axis-angles, no NaN) with joint ``joint``'s jitter smoothed
     where it jitters more than the body (see the module docstring), on each side of a cut (the joint turning
     faster than ``max_turn_deg_s``), each frame turned by at most ``cap`` times the joint's jitter level
@@ -150,10 +150,11 @@ def smooth_root_jitter(rotvec: np.ndarray, fps: float, joint: int = 0, gate_from
     stretches where it does not unchanged.  ``gate_from`` (same shape): where to smooth, and the level, are
     decided on these rotations instead (a network's input, when ``rotvec`` is its output); with
     ``gate_from_fps`` they are at that rate (any length spanning the same time, e.g. the input as a network
-    at another rate saw it) and the gate and level are brought to ``rotvec``'s frames."""
+    at another rate saw it) and the gate and level are brought to ``rotvec``'s frames.  ``copy=False``: ``rotvec``
+    itself is changed and returned when it is a float64 array (an hour of a body is not copied)."""
     other_rate = gate_from is not None and gate_from_fps is not None
     x = _checked(rotvec, None if other_rate else gate_from, "rotvec", (3,), "axis-angles (T, J, 3) or (T, P, J, 3)",
-                 "rotations", "synsp.data.rotation_windows.fill_rotations")
+                 "rotations", "synsp.data.rotation_windows.fill_rotations", copy=copy)
     if x.shape[0] < _MIN_FRAMES or x.shape[-2] < _MIN_JOINTS:
         return x
     people = x[:, None] if x.ndim == 3 else x  # (T, P, J, 3)

@@ -62,7 +62,7 @@ from .normalization import ROTATIONS_6D
 from .refiners import NetworkRefiner, get_refiner, min_frames_of, register_wrapper, shipped_models
 from .root_jitter import ROOT_CORRECTION_CAP, smooth_root_jitter
 from .skeletons import SMPL24_OFFSETS, smpl24_joints  # re-exported: the neutral body lives with the skeletons
-from .timeseries import continuous_quaternions, per_chunk, to_lower_rate_in_pieces
+from .timeseries import Converted, continuous_quaternions, per_chunk, to_lower_rate_in_pieces
 from .validation import SynspInputError, check_fps, check_poses, check_refined, check_resampled_length, to_numpy
 
 __all__ = [
@@ -129,10 +129,17 @@ class RotationNetwork:
         if confidence is not None:
             lost |= missing_from_confidence(confidence, x.shape, self.min_confidence)
         lost &= ~lost.all(axis=0)  # never seen: the identity stand-in is all there is, used as observed
-        conf = np.where(lost, 0.0, 1.0)
         filled = fill_rotations(x)
-        out = self.network(per_chunk(axis_angle_to_rot6d, filled), fps=fps, confidence=conf, progress=progress)
-        out = np.ascontiguousarray(per_chunk(rot6d_to_axis_angle, out), dtype=np.float64)
+        if lost.any():  # the network fills the lost 6D vectors itself
+            out = self.network(per_chunk(axis_angle_to_rot6d, filled), fps=fps, confidence=np.where(lost, 0.0, 1.0),
+                               progress=progress)
+            out = np.ascontiguousarray(per_chunk(rot6d_to_axis_angle, out), dtype=np.float64)
+        else:  # the same, converted to 6D and back a piece at a time (an hour at 120 Hz is not converted whole)
+            four = filled[:, None] if filled.ndim == 3 else filled
+            fps_in = self.network.card.fps if fps is None else check_fps(fps)
+            out = self.network.refine_filled(Converted(four, axis_angle_to_rot6d, 6), lost.reshape(four.shape[:-1]),
+                                             fps_in, progress, decode=rot6d_to_axis_angle)
+            out = out[:, 0] if filled.ndim == 3 else out
         if self.smooth_root and not self.causal:  # decided on the input: where its root jitters, not the body
             out = self.smooth_root_of(out, filled, self.network.card.fps if fps is None else check_fps(fps))
         return (out, lost) if return_filled else out
@@ -140,15 +147,16 @@ class RotationNetwork:
     def smooth_root_of(self, out: np.ndarray, filled: np.ndarray, fps: float,
                        cap: float = ROOT_CORRECTION_CAP) -> np.ndarray:
         """The offline stage for a global orientation jittering on its own (:func:`smooth_root_jitter`) on the
-        network's axis-angle output ``out`` for its filled input ``filled`` at ``fps``, decided on the input as
+        network's axis-angle output ``out`` (a float64 array, changed in place and returned) for its filled input
+        ``filled`` at ``fps``, decided on the input as
         the network saw it: an input faster than the network's rate low-passed to that rate first (the jitter
         above its Nyquist frequency never reached the network); ``cap``: see :func:`smooth_root_jitter`."""
         rate = self.network.card.fps
         if fps > 1.01 * rate and filled.shape[0] >= 4:
             n = check_resampled_length(filled.shape[0], fps, rate, int(np.prod(filled.shape[1:])))
-            seen = per_chunk(rot6d_to_axis_angle, to_lower_rate_in_pieces(filled, n, fn=axis_angle_to_rot6d))
-            return smooth_root_jitter(out, fps, gate_from=seen, gate_from_fps=rate, cap=cap)
-        return smooth_root_jitter(out, fps, gate_from=filled, cap=cap)
+            seen = to_lower_rate_in_pieces(filled, n, fn=axis_angle_to_rot6d, fn_out=rot6d_to_axis_angle)
+            return smooth_root_jitter(out, fps, gate_from=seen, gate_from_fps=rate, cap=cap, copy=False)
+        return smooth_root_jitter(out, fps, gate_from=filled, cap=cap, copy=False)
 
 
 class RotationOnline:

@@ -19,7 +19,8 @@ metrics and rotations all take these from here.  Time is axis 0 unless a functio
   frames have a non-negative dot product (``q`` and ``-q`` are the same rotation; interpolating or
   filtering along time needs the short way between neighbours).
 * :func:`per_chunk`: a frame-wise conversion applied :data:`CHUNK_FRAMES` frames at a time, so the
-  memory of long sequences stays bounded.
+  memory of long sequences stays bounded; :class:`Converted`: such a conversion made only for the frames
+  sliced from it (a long track read a piece at a time, never converted whole).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import numpy as np
 
 __all__ = ["frame_grid", "resample", "resample_time", "to_lower_rate", "grid_pieces", "to_lower_rate_in_pieces",
            "to_higher_rate", "second_difference", "root_relative", "continuous_quaternions", "CHUNK_FRAMES",
-           "per_chunk"]
+           "per_chunk", "Converted"]
 
 #: frames converted at once by :func:`per_chunk` (the torch-based conversions make several full-size
 #: temporaries: whole hour-long sequences at once would take gigabytes)
@@ -110,21 +111,26 @@ def grid_pieces(frames: int, length: int, piece: int, margin: int) -> Iterator[t
 
 
 def to_lower_rate_in_pieces(x: np.ndarray, length: int, fn: Any = None, piece: int = 32_768,
-                            margin: int = 256) -> np.ndarray:
+                            margin: int = 256, fn_out: Any = None) -> np.ndarray:
     """:func:`to_lower_rate` of ``fn(x)`` (``fn``: a frame-wise conversion, or None) made ``piece`` output frames at a
-    time, each low-passed over its input frames and ``margin`` output frames more on either side, on the whole
-    sequence's grid: the same result within rounding, in the memory of a piece (an hour at 120 Hz is not
-    converted and filtered whole)."""
+    time (fewer when they span more than ``piece`` input frames), each low-passed over its input frames and
+    ``margin`` output frames more on either side, on the whole sequence's grid: the same result within
+    rounding, in the memory of a piece (an hour at 120 Hz is not converted and filtered whole).  ``fn_out``: a
+    frame-wise conversion of the result, made a piece at a time (``fn_out(to_lower_rate_in_pieces(x, length,
+    fn))`` without the whole intermediate)."""
     T = x.shape[0]
+    piece = max(1, int(piece / max(1.0, (T - 1) / max(1, length - 1))))  # at most `piece` input frames, too
     if length >= T or length < 2 or T < 3 or length <= piece + 2 * margin:
-        return to_lower_rate(x if fn is None else per_chunk(fn, x), length)
+        y = to_lower_rate(x if fn is None else per_chunk(fn, x), length)
+        return y if fn_out is None else per_chunk(fn_out, y)
     grid = frame_grid(T, length)
     out = None
     for k0, k1, lo_k, hi_k, lo, hi, _, _ in grid_pieces(T, length, piece, margin):
         span = x[lo:hi] if fn is None else per_chunk(fn, x[lo:hi])
-        y = to_lower_rate(span, hi_k - lo_k, times=grid[lo_k:hi_k] - lo)
+        y = to_lower_rate(span, hi_k - lo_k, times=grid[lo_k:hi_k] - lo)[k0 - lo_k:k1 - lo_k]
+        y = y if fn_out is None else per_chunk(fn_out, y)
         out = np.empty((length,) + y.shape[1:], dtype=y.dtype) if out is None else out
-        out[k0:k1] = y[k0 - lo_k:k1 - lo_k]
+        out[k0:k1] = y
     return out
 
 
@@ -209,3 +215,27 @@ def per_chunk(fn: Any, x: np.ndarray, chunk: int = CHUNK_FRAMES) -> np.ndarray:
     for a in range(chunk, len(x), chunk):
         out[a:a + chunk] = fn(x[a:a + chunk])
     return out
+
+
+class Converted:
+    """The frame-wise conversion ``fn`` of ``x`` ``(T, ...)``, made for the frames sliced from it: ``c[a:b]`` is
+    ``per_chunk(fn, x[a:b])`` (the frames of ``per_chunk(fn, x)``), ``c.shape`` the whole result's, last axis
+    ``dims`` (``Converted(rotvec, axis_angle_to_rot6d, 6)``: an hour's 6D vectors never made at once).
+    ``np.asarray(c)`` converts every frame."""
+
+    def __init__(self, x: np.ndarray, fn: Any, dims: int):
+        self.x, self.fn = x, fn
+        self.shape = tuple(x.shape[:-1]) + (int(dims),)
+        self.ndim, self.dtype = len(self.shape), np.dtype(np.float64)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        if not isinstance(key, slice) or key.step not in (None, 1):
+            raise TypeError("a Converted array is sliced by frames (c[a:b]) only")
+        return per_chunk(self.fn, self.x[key])
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        out = per_chunk(self.fn, self.x)
+        return out if dtype is None else out.astype(dtype)

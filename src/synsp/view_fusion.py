@@ -45,6 +45,9 @@ class ViewMeanRefiner:
     trained on views), then the observation-weighted mean over the views, the same for every view (the refiner
     contract: same shape out)."""
 
+    #: the P axis is views of one person, fused (never persons: :func:`synsp.api.refine` refuses them)
+    views_together = True
+
     def __init__(self, inner: Any):
         self.inner = inner
         self.name = f"{inner.name}{VIEW_MEAN}"

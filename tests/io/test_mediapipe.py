@@ -202,6 +202,20 @@ def test_npz_read(tmp_path):
     np.testing.assert_allclose(pf3.track(12).keypoints, lm[:6, 2, :, :3])
 
 
+@pytest.mark.parametrize("fps", [0.0, -25.0, float("nan")])
+def test_npz_with_a_wrong_stored_rate_is_refused_not_refined_at_30_fps(tmp_path, fps):
+    """A rate the file states is used or refused (with --fps the fix), never replaced by an assumed 30 fps."""
+    from synsp.api import refine_pose_file
+
+    p = tmp_path / "bad_rate.npz"
+    np.savez(p, landmarks=_landmarks(40, 1, seed=3), fps=np.array(fps), units=np.array("px"))
+    pf = read_pose_file(p)
+    with pytest.raises(SynspInputError, match="stored frame rate.*--fps"):
+        refine_pose_file(pf)
+    refined, _ = refine_pose_file(pf, fps=25.0)
+    assert refined.track(0).keypoints.shape == pf.track(0).keypoints.shape
+
+
 def test_npz_infinite_landmarks_are_missing_in_and_out(tmp_path):
     lm = _landmarks(8, 1, seed=7)
     lm[5, 0, :, :2] = np.inf  # a frame of infinite coordinates: no detection, never an output value

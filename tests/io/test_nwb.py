@@ -123,3 +123,20 @@ def test_timestamps_give_frames_and_rate_and_a_bad_clock_is_refused(tmp_path, ca
     (tmp_path / "text.nwb").write_text("not HDF5 at all\n")
     assert main(["refine", str(tmp_path / "text.nwb"), "-o", str(tmp_path / "o.nwb")]) == 2
     assert "not an HDF5 file" in capsys.readouterr().err and not (tmp_path / "o.nwb").exists()
+
+
+@pytest.mark.parametrize("rate", [0.0, -30.0])
+def test_a_wrong_stored_rate_is_refused_and_no_rate_is_not_in_the_file(tmp_path, rate):
+    from synsp.api import refine_pose_file
+
+    smooth, noisy = _mice(T=60)
+    pf = read_pose_file(write_nwb(tmp_path / "bad.nwb", noisy, rate=rate))
+    with pytest.raises(SynspInputError, match="stored frame rate.*--fps"):
+        refine_pose_file(pf)
+    assert refine_pose_file(pf, fps=30.0)[0].num_frames == 60
+    with h5py.File(write_nwb(tmp_path / "none.nwb", noisy), "a") as f:  # starting_time without a rate
+        for g in f["processing/behavior"].values():
+            for s in g.values():
+                if isinstance(s, h5py.Group) and "starting_time" in s:
+                    del s["starting_time"].attrs["rate"]
+    assert read_pose_file(tmp_path / "none.nwb").fps is None

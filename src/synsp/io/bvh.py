@@ -28,6 +28,7 @@ Conventions used by :func:`read_bvh`
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import warnings
 from dataclasses import dataclass, field
 from typing import IO, Any, Iterable, Iterator, Sequence
@@ -376,7 +377,9 @@ def _parse_frames(src: str, lines: Iterator[str], i: int, n_frames: int, n_ch: i
 
     A frame line too many is dropped with a warning (real exporters write one); too few lines,
     a line with the wrong number of values, a value that is not a number, NaN or inf raise."""
-    blocks: list[np.ndarray] = []
+    # filled block by block, no list of blocks to join (an hour is 450 MB); grown as lines come, not made as large
+    # as 'Frames:' says at once (a corrupt count would allocate terabytes)
+    data = np.empty((min(n_frames, 16 * _BLOCK), n_ch))
     block: list[tuple[int, str]] = []
     count = extra = 0
     first_extra, last = 0, i
@@ -390,7 +393,8 @@ def _parse_frames(src: str, lines: Iterator[str], i: int, n_frames: int, n_ch: i
         block.append((k + 1, text))
         count, last = count + 1, k + 1
         if len(block) == _BLOCK:
-            blocks.append(_parse_block(src, block, count - len(block), n_ch))
+            data = _grown(data, count, n_frames)
+            data[count - len(block):count] = _parse_block(src, block, count - len(block), n_ch)
             block = []
     if count < n_frames:
         raise SynspInputError(
@@ -398,14 +402,24 @@ def _parse_frames(src: str, lines: Iterator[str], i: int, n_frames: int, n_ch: i
             f"declared by 'Frames:' (line {frames_line}); the file is truncated"
         )
     if block:
-        blocks.append(_parse_block(src, block, count - len(block), n_ch))
+        data = _grown(data, count, n_frames)
+        data[count - len(block):count] = _parse_block(src, block, count - len(block), n_ch)
     if extra:
         warnings.warn(
             f"{src}: line {first_extra}: {n_frames + extra} frame lines but 'Frames:' "
             f"(line {frames_line}) declares {n_frames}; reading the declared {n_frames}",
             stacklevel=4,  # the caller of read_bvh
         )
-    return blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+    return data[:count]
+
+
+def _grown(data: np.ndarray, rows: int, most: int) -> np.ndarray:
+    """``data`` with room for ``rows`` rows: itself, or its rows in one twice as long (at most ``most``)."""
+    if rows <= len(data):
+        return data
+    out = np.empty((min(most, max(rows, 2 * len(data))), data.shape[1]))
+    out[:len(data)] = data
+    return out
 
 
 def _parse_block(src: str, block: list[tuple[int, str]], first: int, n_ch: int) -> np.ndarray:
@@ -725,9 +739,11 @@ def read(path: Any, units: str = "cm", fps: float | None = None, end_sites: bool
 class BvhChannels:
     """A BVH file as read for its rotations (``read(..., rotations=True)``): what :func:`write` needs to write it
     back.  Per kept joint (End Sites as points ``<parent>_end`` unless dropped): ``names``, ``parents``,
-    ``offsets`` ``(J, 3)``, ``end`` (End Site or not), ``channels`` and ``starts`` (its first column of
-    ``values``); ``values`` ``(T, channels)`` every channel as read, ``fps``; ``rotating``: the joints with three
-    rotation channels, in the order of the rotations read."""
+    ``offsets`` ``(J, 3)``, ``end`` (End Site or not), ``channels`` and ``starts`` (its first column among the
+    file's ``num_channels``), ``fps``; ``rotating``: the joints with three rotation channels, in the order of the
+    rotations read; ``values`` ``(T, K)`` the channels the refinement does not give (not the rotating joints'
+    rotations nor the root's position) as read, at the file's columns ``value_columns`` ``(K,)`` (only those: an
+    hour of a 57-joint take at 120 Hz would hold 450 MB of angles that are written anew)."""
 
     names: list[str]
     parents: np.ndarray
@@ -738,6 +754,8 @@ class BvhChannels:
     values: np.ndarray
     fps: float
     rotating: list[int]
+    value_columns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    num_channels: int = 0
 
     def rotation_columns(self) -> dict[str, tuple[list[int], np.ndarray]]:
         """``{order: (positions in rotating, (n, 3) value columns)}``: the rotating joints by channel order."""
@@ -767,8 +785,13 @@ def _rotation_file(p: Any, units: str, fps: float | None, end_sites: bool) -> Po
     layout = BvhChannels(
         names=names, parents=parents, offsets=np.stack([nodes[j].offset for j in keep]),
         end=np.array([nodes[j].is_end for j in keep]), channels=[nodes[j].channels for j in keep],
-        starts=[starts[j] for j in keep], values=data, fps=fps,
-        rotating=[k for k, j in enumerate(keep) if sum(c.endswith("rotation") for c in nodes[j].channels) == 3])
+        starts=[starts[j] for j in keep], values=data[:, :0], fps=fps,
+        rotating=[k for k, j in enumerate(keep) if sum(c.endswith("rotation") for c in nodes[j].channels) == 3],
+        num_channels=data.shape[1])
+    given = {int(c) for _, cols in layout.rotation_columns().values() for c in np.ravel(cols)}
+    given |= set(layout.root_positions().values())  # the columns write() fills from the refined rotations and root
+    columns = np.array([c for c in range(data.shape[1]) if c not in given], dtype=np.int64)
+    layout = dataclasses.replace(layout, values=np.ascontiguousarray(data[:, columns]), value_columns=columns)
     if not layout.rotating:
         raise SynspInputError(f"{p}: no joint has three rotation channels; nothing to refine as rotations "
                               "(write the joint positions to an .npz or a .trc instead)")
@@ -797,13 +820,16 @@ def write(path: Any, pose_file) -> Any:
             "write them as an .npz (joint positions array) or a .trc (markers named after the joints) instead, "
             "or refine the .bvh into a .bvh (its joint rotations are refined then)")
     rotating = list(layout.rotating)
-    T = len(layout.values)
+    T = len(layout.values)  # (T, K), K maybe 0
     if len(pose_file.tracks) != 1 or pose_file.num_joints != len(rotating) or pose_file.num_frames != T:
         raise SynspInputError(f"{path}: the rotations do not fit the BVH they were read from ({len(rotating)} "
                               f"rotating joints, {T} frames)")
     track = pose_file.tracks[0]
-    rotvec = np.full((T, len(rotating), 3), np.nan)
-    rotvec[track.frames] = track.keypoints
+    if len(track.frames) == T and (track.frames == np.arange(T)).all():
+        rotvec = np.asarray(track.keypoints)  # every frame: the refined rotations themselves (an hour: no copy)
+    else:
+        rotvec = np.full((T, len(rotating), 3), np.nan)
+        rotvec[track.frames] = track.keypoints
     root = np.asarray(pose_file.meta.get("translation", {}).get(track.track_id, np.nan), float)
     if not (np.isfinite(rotvec).all() and root.shape == (T, 3) and np.isfinite(root).all()):
         raise SynspInputError(f"{path}: a rotation or root position is missing or not finite; nothing written")
@@ -827,8 +853,9 @@ def _refined_values(layout: BvhChannels, rotvec: np.ndarray, delta: np.ndarray) 
     placed = layout.root_positions()
     last: dict[str, np.ndarray] = {}  # each order's angles in the frame before the chunk
     for a in range(0, len(layout.values), _CHUNK):
-        block = layout.values[a:a + _CHUNK].copy()
-        n = len(block)
+        n = len(layout.values[a:a + _CHUNK])
+        block = np.empty((n, layout.num_channels))
+        block[:, layout.value_columns] = layout.values[a:a + n]
         for axis, col in placed.items():
             block[:, col] = delta[a:a + n, axis]
         for order, (rs, cols) in groups.items():

@@ -392,8 +392,8 @@ def _read_npz(p: Path, dims: int) -> PoseFile:
             fps = float(np.asarray(arrays["fps"]).reshape(-1)[0])
         except (ValueError, IndexError, TypeError) as exc:
             raise SynspInputError(f"{p}: 'fps' must be one number; found {arrays['fps']!r}") from exc
-        if not fps > 0:
-            fps = None
+        # kept as stored: a rate of 0, negative or NaN is refused where it is used (synsp.api.file_fps), which
+        # says so and takes --fps instead, as for every other file with a stored rate
     image_size = None
     if "image_size" in arrays:
         sz = np.asarray(arrays["image_size"]).reshape(-1)

@@ -121,8 +121,9 @@ def _load(p: Path) -> list[dict[str, Any]]:
                 if "confidence" in s and s["confidence"].shape == (T,):
                     conf[:, j] = s["confidence"][()]
             if "starting_time" in first:
-                rate = float(first["starting_time"].attrs.get("rate", np.nan))
-                times = float(first["starting_time"][()]) + np.arange(T) / rate if rate > 0 else None
+                stored = first["starting_time"].attrs.get("rate")  # absent: no rate in the file
+                rate = None if stored is None else float(np.asarray(stored).reshape(-1)[0])
+                times = float(first["starting_time"][()]) + np.arange(T) / rate if rate and rate > 0 else None
             elif "timestamps" in first and first["timestamps"].shape == (T,):
                 times, rate = np.asarray(first["timestamps"][()], dtype=np.float64), None
             else:
@@ -135,7 +136,7 @@ def _load(p: Path) -> list[dict[str, Any]]:
 def _frames(p: Path, item: dict[str, Any]) -> tuple[np.ndarray, float | None]:
     """Frame numbers of a group's samples and its frame rate (None: not in the file)."""
     T = len(item["data"])
-    if item["rate"] is not None and np.isfinite(item["rate"]) and item["rate"] > 0:
+    if item["rate"] is not None:  # as stored: 0, negative or NaN is refused where it is used (synsp.api.file_fps)
         return np.arange(T, dtype=np.int64), float(item["rate"])
     t = item["times"]
     if t is None or T < 2:
@@ -169,7 +170,7 @@ def read(path: Any, skeleton: str | None = None) -> PoseFile:
     for it in items:
         frames, rate = _frames(p, it)
         if rate is not None:
-            if fps is not None and abs(rate - fps) > 1e-3 * fps:
+            if fps is not None and not (abs(rate - fps) <= 1e-3 * abs(fps) or np.isnan(rate) and np.isnan(fps)):
                 raise SynspInputError(f"{p}: {it['path']} runs at {rate:.4g} fps, another group at {fps:.4g}; "
                                       "expected one frame rate per file")
             fps = rate
