@@ -10,6 +10,7 @@ import synsp
 from synsp.cli import main
 from synsp.filters import get_filter
 from synsp.skeletons import SKELETONS
+from synsp.validation import SynspInputError
 
 #: the 22 markers of a Pose2Sim TRC (HALPE-26 body without eyes and ears) and a hierarchy for them
 POSE2SIM22 = ["Hip", "RHip", "RKnee", "RAnkle", "RBigToe", "RSmallToe", "RHeel", "LHip", "LKnee", "LAnkle",
@@ -79,6 +80,12 @@ def test_the_api_falls_back_too_and_the_summary_says_why():
                                              "'hand21': refined with the butterworth filter")
     assert choose_model(22, 3, views=4)[0] == VIEWS_MODEL + "+view-mean"  # any body's views: fused
     assert choose_model(17, 2, views=4)[0] == UNIVERSAL_MODEL  # 2D views: each camera's image alone, not averaged
+    # one point (a ball, a centroid): no shape for a network to read (it would come back unchanged): the filter
+    assert choose_model(1, 3)[0] == choose_model(1, 2)[0] == FALLBACK_FILTER and "one point" in choose_model(1, 3)[1]
+    point = x[:, :1] + np.random.default_rng(1).normal(scale=0.02, size=x[:, :1].shape)
+    assert np.abs(synsp.refine(point, fps=30) - point).mean() > 0.005  # refined, not returned as it came
+    with pytest.raises(SynspInputError, match="one point per frame has no shape"):
+        synsp.refine(point, model=UNIVERSAL_MODEL, fps=30)
     pf = PoseFile([Track(0, np.arange(90), x)], num_frames=90, format="array", units="m")
     _, summary = refine_pose_file(pf, fps=30)
     assert summary["model"] == UNIVERSAL_MODEL and summary["fallback"] is None

@@ -58,3 +58,28 @@ def test_per_joint_mask_and_public_wrappers_agree_with_the_core():
     gap = np.isnan(x) | low[..., None]
     np.testing.assert_array_equal(interpolate_missing(x, low)[0], fill_gaps(x, low | np.isnan(x).any(-1)))
     np.testing.assert_array_equal(hold_missing(x, low)[0], fill_gaps(x, gap, causal=True))
+
+
+def test_a_curved_fill_follows_the_motion_through_short_gaps_and_meets_their_ends():
+    """``curved=True``: the cubic of the observed frames around each gap of at most ``CURVED_GAP_FRAMES`` frames
+    (a cubic motion comes back exactly), meeting the frames around it; longer gaps, gaps with fewer than two
+    observed frames on a side and the ends stay linear / held; observed values are untouched."""
+    from synsp.missing import CURVED_GAP_FRAMES, fill_gaps
+
+    t = np.arange(80, dtype=np.float64)
+    cubic = np.stack([0.001 * t**3 - 0.05 * t**2 + t, np.sin(t / 9.0)], axis=-1)[:, None]  # (T, 1, 2)
+    gap = np.zeros((80, 1), dtype=bool)
+    gap[10:18] = True  # 8 frames
+    gap[30] = gap[32] = True  # single frames, two observed between
+    gap[:2] = True  # the start: held
+    gap[45:45 + CURVED_GAP_FRAMES + 1] = True  # longer than a curve is trusted: linear
+    x = np.where(gap[..., None], np.nan, cubic)
+    curved, linear = fill_gaps(x, gap, curved=True), fill_gaps(x, gap)
+    np.testing.assert_allclose(curved[10:18, :, 0], cubic[10:18, :, 0], atol=1e-9)  # a cubic is reproduced
+    assert np.abs(curved[10:18, :, 1] - cubic[10:18, :, 1]).max() < 0.1 * np.abs(linear[10:18, :, 1]
+                                                                                - cubic[10:18, :, 1]).max()
+    np.testing.assert_allclose(curved[30:33, :, 0], cubic[30:33, :, 0], atol=1e-9)
+    np.testing.assert_array_equal(curved[~gap], cubic[~gap])  # observed: untouched
+    np.testing.assert_array_equal(curved[:2], linear[:2])  # held before the first observation
+    np.testing.assert_array_equal(curved[45:45 + CURVED_GAP_FRAMES + 1], linear[45:45 + CURVED_GAP_FRAMES + 1])
+    assert np.isnan(x).sum() == 2 * gap.sum()  # the input is not changed

@@ -103,6 +103,7 @@ def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views:
     network, available by name, adds 2.1 and is behind on overshoot); without that model, ``UNIVERSAL_MODEL +
     "+view-mean"``, every view refined alone.  2D views (each in its own camera's image) are refined alone, not
     fused.
+    One point (a ball, a centroid): :data:`FALLBACK_FILTER`, with a note.
     A hand or a face alone (:data:`NOT_BODIES`): the dedicated shipped model for the data
     (:func:`default_model`, ``note`` None); else :data:`FALLBACK_FILTER` with a one-line ``note`` saying
     why: no skeleton is refused.  Butterworth because it needs nothing but the frame rate: a zero-phase
@@ -112,6 +113,9 @@ def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views:
     filter, Kalman-RTS (52.7 / 93.7 / 81.4 mm against 51.7 / 93.3 / 80.0), at a tenth of its time, below its input
     on all three.
     """
+    if num_joints < 2 and dims in (2, 3):  # one point has no shape to read, and a network leaves it as it is
+        return FALLBACK_FILTER, f"one point per frame: refined with the {FALLBACK_FILTER} filter (a network " \
+                                "refines the joints of a body relative to each other)"
     names = [skeleton] if skeleton else skeleton_for(num_joints)  # unnamed: the registered joint sets of that size
     body = not (names and all(n in NOT_BODIES for n in names))
     if dims in (2, 3) and body and num_joints <= UNIVERSAL_MAX_JOINTS and UNIVERSAL_MODEL in shipped_models():

@@ -42,7 +42,8 @@ ANY_DIMS = (2, 3, 4, 6)
 #: what becomes of a joint coordinate missing in every frame, see :func:`fill_gaps`
 NEVER_OBSERVED = ("raise", "zero", "keep", "joint-mean")
 
-__all__ = ["missing_from_confidence", "interpolate_missing", "hold_missing", "fill_gaps", "NEVER_OBSERVED"]
+__all__ = ["missing_from_confidence", "interpolate_missing", "hold_missing", "fill_gaps", "curved_fill",
+           "NEVER_OBSERVED", "CURVED_GAP_FRAMES"]
 
 
 def missing_from_confidence(confidence: Any, poses_shape: tuple[int, ...], threshold: float) -> np.ndarray:
@@ -65,7 +66,8 @@ def missing_from_confidence(confidence: Any, poses_shape: tuple[int, ...], thres
     return ~(conf >= threshold)  # NaN compares False, so it is missing
 
 
-def interpolate_missing(poses: Any, missing: Any = None, *, never: str = "raise") -> tuple[np.ndarray, np.ndarray]:
+def interpolate_missing(poses: Any, missing: Any = None, *, never: str = "raise",
+                        curved: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Fill missing joint coordinates linearly over time.
 
     Args:
@@ -77,6 +79,7 @@ def interpolate_missing(poses: Any, missing: Any = None, *, never: str = "raise"
             coordinates) or ``poses.shape`` (per coordinate).
         never: what becomes of a coordinate missing in every frame
             (:data:`NEVER_OBSERVED`, see :func:`fill_gaps`); by default it raises.
+        curved: short gaps follow a cubic through the frames around them (:func:`fill_gaps`).
 
     Returns:
         ``(filled, missing_mask)``: ``filled`` is float64 with the shape of
@@ -89,7 +92,7 @@ def interpolate_missing(poses: Any, missing: Any = None, *, never: str = "raise"
         coordinate missing in every frame (with ``never="raise"``).
     """
     x, mask = _checked(poses, missing)
-    return fill_gaps(x, mask, never=never), mask
+    return fill_gaps(x, mask, never=never, curved=curved), mask
 
 
 def hold_missing(poses: Any, missing: Any = None, *, never: str = "raise") -> tuple[np.ndarray, np.ndarray]:
@@ -120,7 +123,14 @@ def _checked(poses: Any, missing: Any) -> tuple[np.ndarray, np.ndarray]:
     return x, mask
 
 
-def fill_gaps(x: np.ndarray, gap: np.ndarray, *, causal: bool = False, never: str = "raise") -> np.ndarray:
+#: the longest gap (frames) that ``fill_gaps(..., curved=True)`` fills along a curve
+CURVED_GAP_FRAMES = 30
+#: observed frames on each side of a gap that its curve is fitted to (at least 2 on each side, else linear)
+CURVED_SUPPORT = 4
+
+
+def fill_gaps(x: np.ndarray, gap: np.ndarray, *, causal: bool = False, never: str = "raise",
+              curved: bool = False) -> np.ndarray:
     """Every entry of ``x`` where ``gap`` is True, filled from the same coordinate's other frames.
 
     The one missing-joint fill of synsp.  ``x``: float ``(T, J, D)`` or ``(T, P, J, D)``, not
@@ -129,7 +139,11 @@ def fill_gaps(x: np.ndarray, gap: np.ndarray, *, causal: bool = False, never: st
 
     * ``causal=False``: linear in time between the nearest observed frames before and after,
       the first / last observation held before / after it;
-    * ``causal=True``: the last observed value held (the first observed one before it).
+    * ``causal=True``: the last observed value held (the first observed one before it);
+    * ``curved=True`` (not causal): a gap of at most :data:`CURVED_GAP_FRAMES` frames with at least two observed
+      frames on either side follows the cubic fitted (least squares) to the :data:`CURVED_SUPPORT` observed
+      frames on each side, bent linearly to meet the frames around the gap (:func:`curved_fill`): the motion's
+      velocity carries through the gap instead of a straight line between its ends.
 
     ``never``, a coordinate missing in every frame: ``"raise"`` (:class:`SynspInputError`
     naming the joint; also when nothing at all is observed), ``"zero"`` (0), ``"keep"`` (its own
@@ -170,9 +184,48 @@ def fill_gaps(x: np.ndarray, gap: np.ndarray, *, causal: bool = False, never: st
         frac = np.divide(frames - before, span, out=np.zeros(span.shape), where=span > 0)
         with np.errstate(invalid="ignore"):  # inf - inf only in unseen columns, whose values are not used
             filled = np.where(gap & ~unseen, lo + frac * (hi - lo), flat)
+    if curved and not causal:
+        curved_fill(filled, gap & ~unseen)
     if never == "zero" and unseen.any():
         filled = np.where(unseen, 0.0, filled)
     return filled.reshape(x.shape)
+
+
+def curved_fill(flat: np.ndarray, gap: np.ndarray, longest: int = CURVED_GAP_FRAMES,
+                support: int = CURVED_SUPPORT) -> None:
+    """The entries ``gap`` ``(T, C)`` of ``flat`` ``(T, C)`` (observed elsewhere) in gaps of at most ``longest``
+    frames with at least two observed frames on each side: the cubic fitted by least squares to the ``support``
+    nearest observed frames on each side (fewer where there are fewer), plus the linear blend of its misfits at
+    the two frames around the gap (so the fill meets them), in place.  Measured against the linear fill on the
+    validation split's clips with the default network after it (docs/results.md, *Missing frames*): clean
+    motion with 8-frame gaps 10.1 against 18.5 mm at the filled joints, with white jitter and outliers 18.0
+    against 21.9."""
+    for c in np.flatnonzero(gap.any(axis=0)):
+        seen = np.flatnonzero(~gap[:, c])
+        at = np.flatnonzero(gap[:, c])
+        r = np.searchsorted(seen, at)  # the first observed frame after each missing one
+        ok = (r >= 2) & (r + 1 < len(seen))
+        ok[ok] &= seen[r[ok]] - seen[r[ok] - 1] - 1 <= longest
+        if not ok.any():
+            continue
+        at, r = at[ok], r[ok]
+        k = np.arange(-support, support)  # the support's ranks around each gap: before (< 0) and after
+        rank = r[:, None] + k[None]
+        present = (rank >= 0) & (rank < len(seen))
+        frames = seen[np.clip(rank, 0, len(seen) - 1)]
+        span = np.abs(frames - at[:, None]).max(axis=1, keepdims=True).astype(np.float64)
+        tau = (frames - at[:, None]) / span  # within [-1, 1]: a well-conditioned fit
+        A = tau[..., None] ** np.arange(4)  # (n, 2 * support, 4)
+        y = flat[frames, c]
+        w = present.astype(np.float64)
+        coef = np.linalg.solve(np.einsum("nsi,ns,nsj->nij", A, w, A), np.einsum("nsi,ns,ns->ni", A, w, y)[..., None])
+        coef = coef[..., 0]  # (n, 4): the cubic's coefficients in tau
+        lo, hi = seen[r - 1], seen[r]  # the frames around the gap
+        t_lo, t_hi = (lo - at) / span[:, 0], (hi - at) / span[:, 0]
+        miss_lo = flat[lo, c] - (t_lo[:, None] ** np.arange(4) * coef).sum(1)
+        miss_hi = flat[hi, c] - (t_hi[:, None] ** np.arange(4) * coef).sum(1)
+        share = (at - lo) / (hi - lo)
+        flat[at, c] = coef[:, 0] + (1.0 - share) * miss_lo + share * miss_hi
 
 
 def _require_observed(x: np.ndarray, gap: np.ndarray) -> None:

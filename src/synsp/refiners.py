@@ -200,6 +200,9 @@ class NetworkRefiner:
         card = self.card
         joints = self.skeleton.num_joints if self.skeleton else None
         x = check_poses(poses, "poses", ndims=(3, 4), dims=self.dims, joints=joints, allow_nan=True)
+        if x.shape[-2] < 2 and x.shape[-1] in (2, 3):  # normalised, one point is a point: returned as it came
+            raise SynspInputError(f"{self.name} refines the joints of a body relative to each other; one point per "
+                                  "frame has no shape to read: use a filter (e.g. model='butterworth')")
         single = x.ndim == 3
         x4 = x[:, None] if single else x  # (T, P, J, D)
         missing = np.isnan(x4).any(-1)  # (T, P, J)
@@ -212,8 +215,8 @@ class NetworkRefiner:
         fps_in = card.fps if fps is None else check_fps(fps)
         if abs(fps_in - card.fps) > 0.01 * card.fps and x4.shape[0] > 1:  # refused before anything is allocated
             check_resampled_length(x4.shape[0], fps_in, card.fps, int(np.prod(x4.shape[1:])))
-        if missing.any() or x4.dtype != np.float64:
-            filled, _ = (hold_missing if self.causal else interpolate_missing)(x4, missing)
+        if missing.any() or x4.dtype != np.float64:  # offline, short gaps along a curve (synsp.missing.curved_fill)
+            filled, _ = hold_missing(x4, missing) if self.causal else interpolate_missing(x4, missing, curved=True)
         else:  # nothing to fill: the poses themselves, only read from here on (an hour of a body is not copied)
             filled = x4
         del x4, x
