@@ -139,7 +139,10 @@ def _antialiased(x: np.ndarray, cutoff: float) -> np.ndarray:
     import scipy.signal
 
     sos = scipy.signal.butter(ANTIALIAS_ORDER, cutoff, output="sos")
-    return scipy.signal.sosfiltfilt(sos, x, axis=0, padlen=min(3 * (2 * len(sos) + 1), x.shape[0] - 1))
+    # padded over twice the filter's time scale (4 / cutoff frames) and at least scipy's default, so that the ends
+    # of a take at a high rate (far above the network's) carry no transient of the padding
+    pad = max(3 * (2 * len(sos) + 1), int(math.ceil(4.0 / cutoff)))
+    return scipy.signal.sosfiltfilt(sos, x, axis=0, padlen=min(pad, x.shape[0] - 1))
 
 
 def to_higher_rate(x: np.ndarray, length: int, times: np.ndarray | None = None) -> np.ndarray:

@@ -79,7 +79,9 @@ class ButterworthFilter(TemporalFilter):
         if T == 1:
             return x.copy()
         sos = butter(int(self.order), self.cutoff, btype="low", output="sos", fs=fps)
-        pad = min(self.window - 1, T - 1)
+        # padded (odd reflection) over twice the filter's time scale, fps / cutoff frames, and at least scipy's
+        # default: at high rates 15 frames left an end transient of 9 mm on clean motion at 240 fps (now 0.1)
+        pad = min(max(self.window - 1, int(np.ceil(2.0 * fps / self.cutoff))), T - 1)
         # a few channels at a time: scipy's forward-backward pass holds several copies of what it filters, and the
         # channels are independent, so the result is the same with a bounded working set (an hour of a whole body)
         out = np.empty(x.shape, dtype=np.result_type(x.dtype, np.float64))
