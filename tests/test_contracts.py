@@ -38,6 +38,27 @@ def test_refine_keeps_a_torch_float32_as_numpy_float32():
     assert synsp.refine(torch.tensor(walk(), dtype=torch.float32)).dtype == np.float32
 
 
+def test_refine_takes_bfloat16_and_refuses_no_persons_and_a_function_it_cannot_call():
+    torch = pytest.importorskip("torch")
+    x = walk()
+    out = synsp.refine(torch.tensor(x, dtype=torch.bfloat16), model="savgol")  # numpy has no bfloat16
+    assert out.dtype == np.float64 and np.abs(out - x).max() < 0.05
+    with pytest.raises(ValueError, match="0 persons or views"):
+        synsp.refine(np.zeros((10, 0, 17, 3)))
+    with pytest.raises(ValueError, match=r"def fn\(poses, fps=None, confidence=None\)"):
+        synsp.refine(x, model=lambda p: p)
+    np.testing.assert_array_equal(synsp.refine(x, model=lambda p, **kw: p), x)
+
+
+def test_scores_on_a_0_100_scale_are_warned_about():
+    x = walk()
+    with pytest.warns(UserWarning, match="0-100 or 0-255 scale"):
+        synsp.refine(x, model="savgol", confidence=np.full(x.shape[:-1], 90.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        synsp.refine(x, model="savgol", confidence=np.full(x.shape[:-1], 1.1))  # SimCC scores pass 1 a little
+
+
 def test_refine_takes_a_refiner_object():
     from synsp.filters import OneEuroFilter
 

@@ -147,3 +147,27 @@ def test_a_track_part_shorter_than_the_window_is_refined_in_one_padded_window():
     assert err(out.track(1).keypoints, 100) < 0.85 * err(noisy[100:106], 100)
     assert err(out.track(2).keypoints, 200) < 2.0  # clean: under 2 mm added
     np.testing.assert_array_equal(out.track(3).keypoints, noisy[300:303])
+
+
+def test_detections_on_every_other_frame_say_their_acceleration_is_not_measured(capsys, tmp_path):
+    """No three consecutive frames seen: the summary's accelerations are NaN without a numpy warning, and the
+    command says why instead of printing 'nan -> nan'."""
+    import json
+    import warnings
+
+    from synsp.cli import main
+
+    walk = _walk(80, 5)
+    frames = [{"frame_id": 2 * t, "instances": [{"keypoints": walk[t].tolist(), "keypoint_scores": [0.9] * 17}]}
+              for t in range(80)]
+    src = tmp_path / "every_other.json"
+    src.write_text(json.dumps(frames))
+    from synsp.io.tracks import read_pose_file
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, summary = refine_pose_file(read_pose_file(src))
+    assert np.isnan(summary["accel_before"]) and np.isnan(summary["accel_after"])
+    assert main(["refine", str(src), "-o", str(tmp_path / "out.json")]) == 0
+    out = capsys.readouterr()
+    assert "acceleration not measured (no three consecutive frames detected)" in out.out and "nan" not in out.out

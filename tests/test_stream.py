@@ -60,6 +60,12 @@ def test_missing_joints_hold_their_last_value_and_bad_frames_raise():
     assert np.isfinite(np.stack(out)).all()
     with pytest.raises(SynspInputError, match=r"\(17, 3\)"):
         stream.push(np.zeros((14, 3)))
+    with pytest.raises(SynspInputError, match="complex"):  # refused as offline, not silently made real
+        stream.push(x[0] + 1j)
+    with pytest.raises(SynspInputError, match="boolean"):
+        stream.push(np.ones((17, 3), dtype=bool))
+    with pytest.raises(SynspInputError, match="no joints"):
+        Stream(MODEL).push(np.zeros((0, 3)))
     with pytest.raises(SynspInputError, match="window network"):  # no online form: named alternatives
         Stream("butterworth")
 
@@ -318,8 +324,8 @@ def test_bad_stream_arguments_raise_one_line_errors_and_change_nothing():
         (lambda: stream.push(x[1], track_id="a", time=1, confidence=np.ones((17, 1))),
          r"confidence of track 'a' has shape \(17, 1\); expected \(17,\)"),
         (lambda: stream.push(x[1], track_id="a", time=1, confidence=np.ones(14)), r"shape \(14,\)"),
-        (lambda: stream.push(x[1], track_id="a", time=1, confidence="high"), "not numbers"),
-        (lambda: stream.push([["a", "b", "c"]] * 17, track_id="a", time=1), "not an array of numbers"),
+        (lambda: stream.push(x[1], track_id="a", time=1, confidence="high"), "confidence of track 'a' is a string"),
+        (lambda: stream.push([["a", "b", "c"]] * 17, track_id="a", time=1), "frame of track 'a' is a string array"),
         (lambda: stream.push(x[1, :14], track_id="a", time=1), r"expected \(17, 3\) \(track 'a'\)"),
         (lambda: stream.push(x[1], track_id="a"), "pass time= to every push"),
         (lambda: stream.push(x[1], track_id="a", time=0), "already has a frame at time 0"),

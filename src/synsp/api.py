@@ -800,8 +800,10 @@ def refine_tracks(pose_file, refiner, refine_part, accel, fps: float | None, max
                     f"refine. Pass a method that takes shorter tracks (e.g. model='kalman-rts', from 3 frames in "
                     f"any units)")
         raise SynspInputError(f"{pose_file.source or 'pose file'}: every track is {need} or a longer recording")
+    measured = np.isfinite(before) & np.isfinite(after)  # NaN: no three consecutive frames seen in that part
     summary = dict(frames=pose_file.num_frames, persons=len(pose_file.tracks), filled=filled_total, unseen=unseen,
-                   accel_before=float(np.nanmean(before)), accel_after=float(np.nanmean(after)),
+                   accel_before=float(np.mean(np.asarray(before)[measured])) if measured.any() else float("nan"),
+                   accel_after=float(np.mean(np.asarray(after)[measured])) if measured.any() else float("nan"),
                    model=str(refiner.name), unrefined_tracks=sorted(set(unrefined), key=str))
     return pose_file.with_keypoints(new), summary
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import warnings
@@ -485,9 +486,10 @@ def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: fl
     short = f", {len(s['unrefined_tracks'])} track(s) too short, left as they were" if s["unrefined_tracks"] else ""
     if s.get("unseen"):
         short += f", {s['unseen']} joint(s) never seen in a track part, left as written"
+    accel = (f"mean acceleration {s['accel_before']:.4g} -> {s['accel_after']:.4g} ({units} per frame^2)"
+             if math.isfinite(s["accel_before"]) else "acceleration not measured (no three consecutive frames detected)")
     click.echo(f"{s['frames']} frames, {s['persons']} person(s), {s['filled']} joints filled{short}; "
-               f"mean acceleration {s['accel_before']:.4g} -> {s['accel_after']:.4g} ({units} per "
-               f"frame^2) with {s['model']}; wrote {output}")
+               f"{accel} with {s['model']}; wrote {output}")
     if s.get("fallback"):
         click.echo(f"{s['fallback']}; choose another method with --model (a filter name, a shipped model or a "
                    "checkpoint; see synsp models)")
@@ -1077,6 +1079,9 @@ def _cli_words(message: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user mistakes print one clear line and exit 2, never a traceback."""
     warnings.showwarning = _one_line_warning
+    for stream in (sys.stdout, sys.stderr):  # a name read from a file that is not UTF-8 prints as \xe9, never fails
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         code = cli.main(args=argv, prog_name="synsp", standalone_mode=False)
     except click.exceptions.Abort:

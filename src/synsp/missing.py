@@ -30,11 +30,16 @@ input must be finite everywhere.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
 from .validation import SynspInputError, check_poses, to_numpy
+
+#: a median confidence above this says the scores are not on a 0-1 scale (0-100, 0-255): warned, not refused
+#: (heatmap and SimCC scores, RTMPose's, pass 1 a little)
+CONFIDENCE_SCALE_WARNING = 2.0
 
 #: coordinates per joint that can be filled: 2D/3D positions, quaternions, 6D rotations
 ANY_DIMS = (2, 3, 4, 6)
@@ -63,6 +68,10 @@ def missing_from_confidence(confidence: Any, poses_shape: tuple[int, ...], thres
     if np.isinf(conf).any():
         idx = tuple(int(i) for i in np.argwhere(np.isinf(conf))[0])
         raise SynspInputError(f"confidence contains inf (first at index {idx}); pass finite scores")
+    if conf.size and np.isfinite(conf).any() and np.nanmedian(conf) > CONFIDENCE_SCALE_WARNING:
+        warnings.warn(f"confidence: the scores' median is {np.nanmedian(conf):.3g}; a score below {threshold:g} "
+                      "is a missing joint, so on a 0-100 or 0-255 scale hardly any is: give scores from 0 to 1",
+                      stacklevel=3)
     return ~(conf >= threshold)  # NaN compares False, so it is missing
 
 

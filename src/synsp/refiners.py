@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import inspect
 import math
 import os
 from collections import deque
@@ -792,6 +793,17 @@ class FunctionRefiner:
         self.fn, self.delay, self.window = fn, delay, window
         self.name = name or getattr(fn, "name", None) or getattr(fn, "__name__", type(fn).__name__)
         self.min_confidence = getattr(fn, "min_confidence", min_confidence)
+        try:
+            signature = inspect.signature(fn)
+        except (TypeError, ValueError):  # a builtin without one: called as it is
+            signature = None
+        if signature is not None:
+            try:
+                signature.bind(None, fps=None, confidence=None)
+            except TypeError:
+                raise SynspInputError(
+                    f"the model function {self.name} takes {signature}; a function is called as fn(poses, "
+                    "fps=..., confidence=...): define it as def fn(poses, fps=None, confidence=None)") from None
 
     def __call__(self, poses: Any, fps: float | None = None, confidence: Any = None, progress: bool = False,
                  return_filled: bool = False):

@@ -172,7 +172,7 @@ from .identity import OnlineIdentities
 from .refiners import Refiner, for_skeleton, get_refiner
 from .repair import OnlineRepair, decided_pairs, limb_groups, relabel
 from .skeletons import NOT_BODIES, SKELETONS
-from .validation import ABSURD_COORDINATE, SynspInputError
+from .validation import ABSURD_COORDINATE, SynspInputError, to_numpy
 
 __all__ = ["Stream", "Frames", "DEFAULT_STREAM_MODEL", "NOT_BODY_STREAM_FILTER"]
 
@@ -383,11 +383,10 @@ class Stream:
     def _entry(self, track_id: Any, frame: Any, confidence: Any) -> tuple:
         """Checked ``(track_id, x (J, D), missing (J,), confidence (J,) or None)``."""
         self._check_id(track_id)
-        try:
-            x = np.array(frame, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise SynspInputError(f"frame of track {_id(track_id)} is not an array of numbers "
-                                  f"({type(frame).__name__})") from None
+        # refused as offline: complex (the imaginary part would be lost), boolean, object and string frames
+        x = np.array(to_numpy(frame, name=f"frame of track {_id(track_id)}"), dtype=np.float64)
+        if x.ndim == 2 and x.shape[0] == 0:
+            raise SynspInputError(f"frame of track {_id(track_id)} has shape {x.shape}: no joints")
         track = self.tracks.get(track_id)
         joints = self._joints or (track.shape[0] if track is not None else x.shape[0] if x.ndim == 2 else -1)
         dims = self.online.dims if track is None else (track.shape[1],)
@@ -399,11 +398,9 @@ class Stream:
         conf = None
         if confidence is not None:
             try:
-                conf = np.asarray(confidence, dtype=np.float64)
-            except (TypeError, ValueError):
-                raise SynspInputError(f"confidence of track {_id(track_id)} is not numbers "
-                                      f"({type(confidence).__name__}); expected ({joints},) scores or one "
-                                      "number") from None
+                conf = to_numpy(confidence, name=f"confidence of track {_id(track_id)}")
+            except SynspInputError as exc:
+                raise SynspInputError(f"{exc}; expected ({joints},) scores or one number") from None
             if conf.shape not in ((), (joints,)):
                 raise SynspInputError(f"confidence of track {_id(track_id)} has shape {conf.shape}; expected "
                                       f"({joints},) scores (one per joint of the frame) or one number")

@@ -71,6 +71,8 @@ def to_numpy(x: Any, dtype=np.float64, name: str = "input") -> np.ndarray:
     """
     if is_torch(x):
         x = x.detach().cpu()
+        if x.dtype in (sys.modules["torch"].bfloat16,):  # numpy has no bfloat16: every value fits float32
+            x = x.float()
         x = x.resolve_conj().numpy() if x.is_complex() else x.numpy()
     masked = np.ma.getmaskarray(x) if isinstance(x, np.ma.MaskedArray) else None
     if masked is not None:
@@ -141,6 +143,8 @@ def check_poses(
         )
     if arr.ndim >= 3 and arr.shape[-2] == 0:
         raise SynspInputError(f"{name} has 0 joints (shape {_shape_str(arr.shape)})")
+    if arr.ndim == 4 and arr.shape[1] == 0:
+        raise SynspInputError(f"{name} has 0 persons or views (shape {_shape_str(arr.shape)}); nothing to refine")
     if joints is not None and arr.ndim >= 3 and arr.shape[-2] != joints:
         raise SynspInputError(
             f"{name} has J = {arr.shape[-2]} joints (shape {_shape_str(arr.shape)}); expected J = {joints}"

@@ -303,3 +303,9 @@ def test_windows_and_old_mac_line_ends_read_like_unix_ones(tmp_path, newline):
     bad.write_bytes((HEADER + "\n".join(FRAMES[:2] + ["0 0 x"] + FRAMES[3:]) + "\n").replace("\n", newline).encode())
     with pytest.raises(SynspInputError, match=f"line {HEADER_LINES + 3}: frame 2 has 3 values"):
         read_bvh(bad)
+
+
+def test_a_byte_order_mark_is_read_past(bvh_file, tmp_path):
+    bom = tmp_path / "bom.bvh"
+    bom.write_bytes(b"\xef\xbb\xbf" + bvh_file.read_bytes())
+    np.testing.assert_array_equal(read_bvh(bom).positions, read_bvh(bvh_file).positions)

@@ -103,3 +103,23 @@ def test_array_shape_errors(tmp_path):
         read_array(tmp_path / "flat.npy")
     with pytest.raises(SynspInputError, match="supported suffixes"):
         read_motion(tmp_path / "x.csv")
+
+
+def test_a_windows_saved_trc_with_a_bom_and_latin1_names_is_refined_and_keeps_their_bytes(tmp_path):
+    """A byte-order mark (Windows editors write one) is read past, and a marker name that is not UTF-8 (Latin-1
+    'Hüfte') comes back as the same bytes, not as U+FFFD; the CLI prints it without failing."""
+    from synsp.cli import main
+
+    rng = np.random.default_rng(1)
+    t = np.arange(60)[:, None, None] / 50.0
+    pos = 300 * np.sin(2 * t + rng.uniform(0, 3, (1, 3, 3))) + rng.normal(0, 2, (60, 3, 3))
+    plain = tmp_path / "plain.trc"
+    write_trc(plain, Markers(["Hip", "Knee", "Ankle"], pos, fps=50.0, units="mm"))
+    raw = b"\xef\xbb\xbf" + plain.read_bytes().replace(b"Hip", "H\u00fcfte".encode("latin-1"))
+    src = tmp_path / "windows.trc"
+    src.write_bytes(raw)
+    assert read_trc(src).marker_names[1:] == ["Knee", "Ankle"]
+    assert main(["refine", str(src), "-o", str(tmp_path / "out.trc")]) == 0
+    out = (tmp_path / "out.trc").read_bytes()
+    assert b"H\xfcfte\t" in out and "\ufffd".encode() not in out
+    assert main(["inspect", str(src)]) == 0

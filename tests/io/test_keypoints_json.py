@@ -195,9 +195,10 @@ def test_coco_results_frames_sorted_by_image_id_order_kept_on_write(tmp_path):
     p = _dump(tmp_path / "results.json", res)
     assert kj.sniff(p) and pose_file_format(p) == "coco"
     pf = read_pose_file(p)
-    assert pf.format == "coco" and pf.skeleton == "coco17" and pf.num_frames == 3
+    # integer ids number frames: 10, 20, 30 are frames 0, 10 and 20 of 21 (a detector run on every tenth frame)
+    assert pf.format == "coco" and pf.skeleton == "coco17" and pf.num_frames == 21
     assert [t.track_id for t in pf.tracks] == [5, 0]  # order of first appearance in time
-    assert pf.track(0).frames.tolist() == [0, 1, 2] and pf.track(5).frames.tolist() == [0, 1]
+    assert pf.track(0).frames.tolist() == [0, 10, 20] and pf.track(5).frames.tolist() == [0, 10]
     np.testing.assert_array_equal(pf.track(0).keypoints[2], _kp(30, 0))  # image 30 is the last frame
     assert (pf.track(0).scores == 0.9).all()
     new = {t.track_id: -t.keypoints for t in pf.tracks}
@@ -213,7 +214,24 @@ def test_coco_string_image_ids_sort_naturally(tmp_path):
     res = [{"image_id": name, "keypoints": [1.0, 2.0, 1.0] * 17, "score": 1.0} for name in ("img10", "img2", "img1")]
     res[0]["keypoints"][0] = 10.0
     pf = kj.read(_dump(tmp_path / "r.json", res))
-    assert pf.num_frames == 3 and pf.tracks[0].keypoints[2, 0, 0] == 10.0  # img10 is the last frame
+    assert pf.num_frames == 10 and pf.tracks[0].keypoints[2, 0, 0] == 10.0  # img10 is the last frame
+    assert pf.tracks[0].frames.tolist() == [0, 1, 9]  # names alike but for a number: frame numbers
+    names = [dict(r, image_id=name) for r, name in zip(res, ("b.jpg", "c.jpg", "a.jpg"))]
+    assert kj.read(_dump(tmp_path / "n.json", names)).tracks[0].frames.tolist() == [0, 1, 2]  # no numbers: order
+
+
+def test_coco_result_frames_keep_the_gaps_of_their_image_ids(tmp_path):
+    """A frame where no one was detected has no result: ids 101-104 missing are four frames of a gap (their
+    neighbours 100 and 105 are not consecutive), as MMPose's frame_id gives them; ids spread far more widely than
+    a video's frames (a dataset's images) are taken in sorted order."""
+    kp = lambda f: [v for j in range(17) for v in (100.0 + 3 * f + j, 200.0 + j, 0.9)]  # noqa: E731
+    frames = [f for f in range(1, 41) if not 10 <= f <= 13]
+    res = [{"image_id": f, "category_id": 1, "keypoints": kp(f), "score": 0.9} for f in frames]
+    pf = kj.read(_dump(tmp_path / "gap.json", res))
+    assert pf.num_frames == 40 and pf.tracks[0].frames.tolist() == [f - 1 for f in frames]
+    spread = [dict(r, image_id=r["image_id"] * 1000) for r in res]  # 36 ids over 39,001 values
+    pf = kj.read(_dump(tmp_path / "spread.json", spread))
+    assert pf.num_frames == 36 and pf.tracks[0].frames.tolist() == list(range(36))
 
 
 def _alphapose(joints: int, ids) -> list[dict]:

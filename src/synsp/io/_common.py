@@ -57,14 +57,20 @@ def as_path(path: Any, what: str = "path") -> Path:
     raise SynspInputError(f"{what} must be a file path (str or os.PathLike); found {type(path).__name__}")
 
 
+#: how text files are decoded and written: bytes that are not UTF-8 survive a read and a write unchanged
+TEXT_ERRORS = "surrogateescape"
+
+
 def open_file(path: Any, mode: str = "rt", newline: str | None = None) -> IO:
-    """``path`` opened for reading, text (``"rt"``: UTF-8, undecodable bytes replaced; ``newline`` as for
-    :func:`open`) or bytes (``"rb"``); a name ending in ``.gz`` is decompressed as it is read.  A missing
-    file, a folder or an unreadable one raises :class:`SynspInputError` naming it."""
+    """``path`` opened for reading, text (``"rt"``: UTF-8, a leading byte-order mark dropped; a byte that is not
+    UTF-8, e.g. a Latin-1 ``\xe9`` in a name, kept as a surrogate that the writers write back as that byte,
+    :data:`TEXT_ERRORS`; ``newline`` as for :func:`open`) or bytes (``"rb"``); a name ending in ``.gz`` is
+    decompressed as it is read.  A missing file, a folder or an unreadable one raises :class:`SynspInputError`
+    naming it."""
     p = as_path(path)
     if not p.is_file():
         raise SynspInputError(f"{p}: file not found" if not p.exists() else f"{p}: not a regular file")
-    text = {} if mode == "rb" else {"encoding": "utf-8", "errors": "replace", "newline": newline}
+    text = {} if mode == "rb" else {"encoding": "utf-8-sig", "errors": TEXT_ERRORS, "newline": newline}
     try:
         if p.name.lower().endswith(".gz"):
             return gzip.open(p, mode, **text)
@@ -270,7 +276,7 @@ def _run_writer(raw: IO[bytes], write: Callable[[IO], None], binary: bool) -> No
     if binary:
         write(raw)
         return
-    text = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
+    text = io.TextIOWrapper(raw, encoding="utf-8", errors=TEXT_ERRORS, newline="\n")
     try:
         write(text)
         text.flush()

@@ -28,8 +28,10 @@ Layouts read (``format_of`` names the first three ``"mmpose"``, the others ``"co
          "annotations": [{"image_id": 1, "keypoints": [x1, y1, v1, ...], "track_id": 0, ...}, ...]}
 
 Frames: MMPose 1.x frame ``i`` is ``frame_id - min(frame_id)``; MMPose 0.x frame ``i`` is the
-``i``-th list; COCO frames are the distinct image ids in sorted order (numbers numerically, names
-naturally, ``"img2"`` before ``"img10"``), over ``images`` when the document has them.
+``i``-th list; COCO frames are the distinct image ids (over ``images`` when the document has them): ids that
+number frames (integers, or names alike but for one number, ``"12.jpg"``) are frame numbers, gaps kept (a frame
+with no detection has no result), unless spread over more than ten times as many values as there are ids; others
+in sorted order (numbers numerically, names naturally, ``"img2"`` before ``"img10"``).
 
 COCO-WholeBody: results of 133 x 3 values are read as they are; entries that split the body into
 ``keypoints`` (17), ``foot_kpts`` (6), ``face_kpts`` (68), ``lefthand_kpts`` (21) and
@@ -453,13 +455,40 @@ def _sort_key(v: Any) -> tuple:
     raise TypeError(v)
 
 
-def _frame_index(src: Path, keys: list[Any], what: str) -> dict[Any, int]:
-    """Distinct image ids -> frame indices in sorted order."""
+#: image ids that number frames are taken as frame numbers (their gaps kept) unless they spread over more than this
+#: many times as many values as there are ids (the images of a dataset, not the frames of a video)
+_SPREAD = 10
+
+
+def _frame_index(src: Path, keys: list[Any], what: str) -> tuple[dict[Any, int], int]:
+    """Distinct image ids -> frame indices, and the number of frames.  Ids that number frames (integers, or names
+    that differ in one number only: ``"12.jpg"``, ``"frame_000012.png"``) keep their gaps, frame = number less
+    the smallest: a frame without a detection has no result, and the frames around it are not neighbours (read
+    in sorted order, 4 missing frames moved clean keypoints by up to 20 px).  Other ids, and numbers spread over
+    more than :data:`_SPREAD` times as many values as there are ids, in sorted order."""
     try:
-        return {k: i for i, k in enumerate(sorted(set(keys), key=_sort_key))}
+        distinct = sorted(set(keys), key=_sort_key)
     except TypeError:
         bad = next(k for k in keys if not isinstance(k, (int, float, str)) or isinstance(k, bool))
         raise SynspInputError(f"{src}: {what} {bad!r} is {kind_of(bad)}; expected a number or a string") from None
+    numbers = _frame_numbers(distinct)
+    if numbers is not None and numbers[-1] - numbers[0] + 1 <= _SPREAD * len(distinct):
+        return {k: n - numbers[0] for k, n in zip(distinct, numbers)}, numbers[-1] - numbers[0] + 1
+    return {k: i for i, k in enumerate(distinct)}, len(distinct)
+
+
+def _frame_numbers(ids: list[Any]) -> list[int] | None:
+    """The frame numbers of sorted distinct image ids (integers, or names alike but for one number), ascending;
+    None when they are not such ids, or two names give one number (``"f1"``, ``"f01"``)."""
+    if all(isinstance(k, int) and not isinstance(k, bool) for k in ids):
+        return list(ids)
+    if not all(isinstance(k, str) for k in ids):
+        return None
+    parts = [re.fullmatch(r"(.*?)(\d+)(\D*)", k) for k in ids]
+    if not all(parts) or len({(m.group(1), m.group(3)) for m in parts}) != 1:
+        return None
+    numbers = [int(m.group(2)) for m in parts]
+    return numbers if len(set(numbers)) == len(numbers) and numbers == sorted(numbers) else None
 
 
 def _mmpose1_frames(src: Path, frames: list, prefix: tuple) -> tuple[list[_Frame], int]:
@@ -561,11 +590,11 @@ def _coco_encoding(entries: list) -> str:
 
 def _coco_results(doc: list, src: Path) -> tuple[str, str, list[_Frame], int, dict]:
     names = [_coco_result(src, k, e) for k, e in enumerate(doc)]
-    index = _frame_index(src, [e["image_id"] for e in doc], "image_id")
-    frames: dict[int, list] = {i: [] for i in range(len(index))}
+    index, count = _frame_index(src, [e["image_id"] for e in doc], "image_id")
+    frames: dict[int, list] = {i: [] for i in sorted(index.values())}
     for k, (e, where) in enumerate(zip(doc, names)):
         frames[index[e["image_id"]]].append(((k,), e, where))
-    return "coco-results", _coco_encoding(doc), list(frames.items()), len(index), {}
+    return "coco-results", _coco_encoding(doc), list(frames.items()), count, {}
 
 
 def _coco_annotations(doc: dict, src: Path) -> tuple[str, str, list[_Frame], int, dict]:
@@ -577,22 +606,22 @@ def _coco_annotations(doc: dict, src: Path) -> tuple[str, str, list[_Frame], int
             found = f"an object with keys {sorted(a)[:8]}" if isinstance(a, dict) else kind_of(a)
             raise SynspInputError(f"{src}: annotation {k} is {found}; expected {{'image_id', 'keypoints', ...}}")
     if images is None:
-        index = _frame_index(src, [a["image_id"] for a in anns], "image_id")
+        index, count = _frame_index(src, [a["image_id"] for a in anns], "image_id")
     else:
         if not isinstance(images, list) or not all(isinstance(im, dict) and "id" in im for im in images):
             raise SynspInputError(f"{src}: 'images' must be a list of objects with an 'id'")
         ids = [im["id"] for im in images]
         if len(set(map(repr, ids))) != len(ids):
             raise SynspInputError(f"{src}: 'images' lists an id twice; expected distinct image ids")
-        index = _frame_index(src, ids, "image id")
+        index, count = _frame_index(src, ids, "image id")
         for k, a in enumerate(anns):
             if not isinstance(a["image_id"], (int, float, str)) or a["image_id"] not in index:
                 raise SynspInputError(
                     f"{src}: annotation {k} refers to image_id {a['image_id']!r}, which is not in 'images'")
-    frames: dict[int, list] = {i: [] for i in range(len(index))}
+    frames: dict[int, list] = {i: [] for i in sorted(index.values())}
     for k, a in enumerate(anns):
         frames[index[a["image_id"]]].append((("annotations", k), a, f"annotation {k} (image_id {a['image_id']!r})"))
-    return "coco-annotations", _coco_encoding(anns), list(frames.items()), len(index), {}
+    return "coco-annotations", _coco_encoding(anns), list(frames.items()), count, {}
 
 
 def _decode(src: Path, frame: int, order: int, loc: tuple, inst: Any, where: str, encoding: str) -> Instance:
@@ -712,12 +741,12 @@ class _Streamed:
         if layout == "mmpose0":
             return len(ids)
         if layout == "coco-results":
-            index = _frame_index(src, ids, "image_id")
+            index, count = _frame_index(src, ids, "image_id")
             counts: dict[int, int] = {}
             for inst, image in zip(self.instances, ids):
                 inst.frame = index[image]
                 inst.order = counts[inst.frame] = counts.get(inst.frame, -1) + 1
-            return len(index)
+            return count
         first = _first_frame_id(src, ids)
         for inst in self.instances:
             inst.frame -= first
