@@ -202,3 +202,16 @@ def test_the_observed_frames_of_clean_motion_stay_where_others_are_missing():
     moved = lambda refiner: 1000 * np.linalg.norm(refiner(holed, fps=30.0) - clip, axis=-1)[~miss].mean()  # noqa: E731
     untold_mm, told_mm = moved(default), moved(told)
     assert untold_mm < 0.6 < 1.5 < told_mm, (untold_mm, told_mm)
+
+
+def test_a_person_slot_never_filled_stays_empty_and_the_others_are_refined():
+    """``(T, P, J, D)`` with P the most people at once: a column no one filled is left NaN (it raised 'person 1 has
+    no valid joint'), the others refined as without it."""
+    import synsp
+
+    x = np.stack([motion(60), np.full((60, 17, 3), np.nan), motion(60, seed=1) + 3.0], axis=1)
+    out, filled = synsp.refine(x, model="synsp-universal-w16", return_filled=True)
+    assert np.isnan(out[:, 1]).all() and not filled[:, 1].any() and out.shape == x.shape
+    np.testing.assert_allclose(out[:, [0, 2]], synsp.refine(x[:, [0, 2]], model="synsp-universal-w16"), atol=1e-12)
+    with pytest.raises(SynspInputError):
+        synsp.refine(np.full((60, 2, 17, 3), np.nan))  # no one at all: still an error

@@ -203,7 +203,8 @@ def refine(
     same shape and floating dtype (float32 in, float32 out; float64 for integer input), and with
     ``return_filled`` the ``(T, J)`` / ``(T, P, J)`` bool mask of the joints it filled: ``(refined, filled)``.
 
-    The P axis holds persons, each refined alone, unless ``views=True``: then it
+    The P axis holds persons, each refined alone (a column no one filled, NaN in every frame, comes back as it
+    is), unless ``views=True``: then it
     holds P synchronised views of one person in one world frame (cameras with
     known extrinsics, triangulated or lifted per view): by default the views are
     refined together by the universal model trained on views and then fused
@@ -250,13 +251,26 @@ def refine(
     """
     x = check_poses(poses, "poses", ndims=(3, 4), allow_nan=True)
     fps = check_fps(fps)
-    cuts = _flag(cuts, "cuts")
+    cuts, repair, views = _flag(cuts, "cuts"), _flag(repair, "repair"), _flag(views, "views")
     check_skeleton_fits(skeleton, x.shape[-2])
     if views and x.ndim != 4:
         raise SynspInputError(f"views=True needs (T, P, J, D) poses with P views; got shape {x.shape}")
     if cameras is not None and not (views and x.shape[-1] == 2):
         raise SynspInputError("cameras= calibrates 2D views: give views=True and (T, C, J, 2) keypoints, one camera "
                               "per view (3D views in one world frame need no cameras)")
+    seen = np.isfinite(x).all(-1).any(axis=(0, 2)) if x.ndim == 4 and not views else None  # (P,) persons
+    if seen is not None and seen.any() and not seen.all():  # a slot never filled (P: the most people at once)
+        keep = np.flatnonzero(seen)
+
+        def some(a: Any) -> Any:  # the kept persons' scores; scores of another shape are named by the refiner
+            arr = None if a is None else to_numpy(a, name="confidence")
+            return arr[:, keep] if arr is not None and arr.shape == x.shape[:-1] else a
+
+        got = refine(x[:, keep], model=model, fps=fps, confidence=some(confidence), skeleton=skeleton,
+                     return_filled=True, progress=progress, repair=repair, visibility=some(visibility), cuts=cuts)
+        out, filled = x.astype(_float_dtype(poses)), np.zeros(x.shape[:-1], dtype=bool)
+        out[:, keep], filled[:, keep] = got
+        return (out, filled) if return_filled else out
     if model is None:
         model, _ = choose_model(x.shape[-2], x.shape[-1], skeleton, views=x.shape[1] if views else 1)
     refiner = fit_refiner(refiner_of(model), x.shape[-2], skeleton)
@@ -473,7 +487,7 @@ def refine_smpl(poses: Any, trans: Any = None, model: Any = None,
     :func:`synsp.rotations.rotation_filter` gives for it), the translation as a 3D position (a
     ``(T, 1, 3)`` array) through the same filter, or :data:`synsp.rotations.DEFAULT_ROTATION_FILTER`
     beside a network (:func:`synsp.rotations.translation_filter`).  Returns ``(poses, trans)`` in the
-    input shapes (``trans`` None when None was given).  Errors as
+    input shapes and floating dtypes (``trans`` None when None was given).  Errors as
     :func:`synsp.rotations.refine_rotations` (all-NaN or complex input, a bad ``fps``).  ``cuts``: for 22 or 24
     joints, where the body's joints (SMPL's forward kinematics) jump at one frame to another shot or person,
     each side is refined alone (:mod:`synsp.cuts`; a part too short to refine is left as it is).
@@ -510,6 +524,7 @@ def refine_smpl(poses: Any, trans: Any = None, model: Any = None,
             if b - a >= least:
                 out[a:b] = refine_rotations(rot[a:b], filt, fps=fps, confidence=None if conf is None else conf[a:b])
         out = out.reshape(p.shape)
+    out = out.astype(_float_dtype(poses), copy=False)  # float32 in, float32 out, as refine
     if t3 is None:
         return out, None
     if len(spans) == 1:
@@ -520,7 +535,7 @@ def refine_smpl(poses: Any, trans: Any = None, model: Any = None,
             if b - a >= min_frames_of(filt):
                 t_out[a:b] = translation_filter(filt)(t3[a:b], fps=fps)
     check_refined(t_out, t3, np.ones(t3.shape[:-1], dtype=bool), what="refined translation")
-    return out, t_out[:, 0]
+    return out, t_out[:, 0].astype(_float_dtype(trans), copy=False)
 
 
 def _stand_in_for_unseen_joints(kp: np.ndarray, conf: np.ndarray | None, valid: np.ndarray, at: np.ndarray,

@@ -63,20 +63,26 @@ TEXT_ERRORS = "surrogateescape"
 
 def open_file(path: Any, mode: str = "rt", newline: str | None = None) -> IO:
     """``path`` opened for reading, text (``"rt"``: UTF-8, a leading byte-order mark dropped; a byte that is not
-    UTF-8, e.g. a Latin-1 ``\xe9`` in a name, kept as a surrogate that the writers write back as that byte,
-    :data:`TEXT_ERRORS`; ``newline`` as for :func:`open`) or bytes (``"rb"``); a name ending in ``.gz`` is
-    decompressed as it is read.  A missing file, a folder or an unreadable one raises :class:`SynspInputError`
-    naming it."""
+    UTF-8, e.g. a Latin-1 accent in a name, kept as a surrogate that the writers write back as that byte,
+    :data:`TEXT_ERRORS`; ``newline`` as for :func:`open`) or bytes (``"rb"``); a name ending in ``.gz``, or a
+    file starting with gzip's magic bytes, is decompressed as it is read.  A missing file, a folder or an
+    unreadable one raises :class:`SynspInputError` naming it."""
     p = as_path(path)
     if not p.is_file():
         raise SynspInputError(f"{p}: file not found" if not p.exists() else f"{p}: not a regular file")
     text = {} if mode == "rb" else {"encoding": "utf-8-sig", "errors": TEXT_ERRORS, "newline": newline}
     try:
-        if p.name.lower().endswith(".gz"):
+        if p.name.lower().endswith(".gz") or _gzip_magic(p):  # a compressed file named without .gz, too
             return gzip.open(p, mode, **text)
         return open(p, mode, **text)
     except OSError as exc:
         raise SynspInputError(f"{p}: cannot read the file ({exc})") from exc
+
+
+def _gzip_magic(p: Path) -> bool:
+    """The file starts with gzip's two magic bytes."""
+    with open(p, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
 
 
 def read_text(path: Any) -> str:

@@ -143,8 +143,8 @@ def read_trc(path: Any, *, metres: bool = False) -> Markers:
             raise SynspInputError(f"{src}: line 3: {name} is {header.get(name)!r}; expected a number") from None
 
     fps = hnum("DataRate")
-    if fps <= 0:
-        raise SynspInputError(f"{src}: line 3: DataRate is {fps:g}; expected > 0")
+    if not fps > 0:  # NaN too
+        raise SynspInputError(f"{src}: line 3: DataRate is {fps:g}; expected a frame rate > 0")
     n_frames = hnum("NumFrames", int)
     n_markers = hnum("NumMarkers", int)
     camera_rate = hnum("CameraRate") if header.get("CameraRate") else None
