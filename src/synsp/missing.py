@@ -1,9 +1,10 @@
-"""Missing joints: which entries are missing, and a linear fill over time.
+"""Missing joints: which entries are missing, and their fill over time.
 
 A joint is *missing* in a frame when the detector gave no position (NaN) or a
-confidence below a threshold.  Every filter in :mod:`synsp.filters` first fills
-missing entries with :func:`interpolate_missing`, then filters the filled
-sequence, so a gap never turns into a jump to NaN or to zero.
+confidence below a threshold.  Every filter in :mod:`synsp.filters` and every network first fills
+missing entries with :func:`interpolate_missing`, then refines the filled
+sequence, so a gap never turns into a jump to NaN or to zero.  Offline, a short gap follows the motion's curve
+(``curved=True``, :func:`curved_fill`); the rules below are the linear fill under it and the causal one.
 
 Poses are ``(T, J, D)`` or ``(T, P, J, D)`` (T frames, P persons or views,
 J joints, D = 2 or 3 coordinates).  Each joint coordinate is filled on its own:

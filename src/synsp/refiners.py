@@ -111,11 +111,11 @@ class NetworkRefiner:
     min_frames = 4
 
     #: whether a network built with a mask input (``card.mask``) is told which joints were filled.  Not by
-    #: default: the filled joints (linear interpolation, or the last frame causally) are given as observed.
+    #: default: the filled joints (along the motion's curve, or the last frame causally) are given as observed.
     #: Told, the networks move the observed frames around a gap as if the window held errors (in training a
-    #: miss comes with other errors): on clean test-split motion with 20 % of the frames missing the default
-    #: moved the observed frames by 2.80 mm (0.22 untold) and filled the missing ones 4.84 mm from the truth
-    #: (3.44 untold; linear interpolation 3.44), and untold was as good or better with jitter, in bursts of
+    #: miss comes with other errors): on clean test-split motion with 20 % of the frames missing (linear fill)
+    #: the default moved the observed frames by 2.95 mm (0.23 untold) and filled the missing ones 5.10 mm from
+    #: the truth (3.74 untold, the straight line's), and untold was as good or better with jitter, in bursts of
     #: misses, in 2D and for the other networks (``python benchmarks/missing_frames.py``; docs/results.md,
     #: *Missing frames*)
     tell_missing = False

@@ -65,7 +65,8 @@ when no joint is missing and the stream runs at the model's rate; so do the caus
 and the filters with a bounded look-ahead (Savitzky-Golay from its ``delay``-th frame on).
 
 :class:`TemporalFilter` implements the contract once for the classical filters: validate, mark missing
-joints, fill them by linear interpolation over time (:func:`synsp.missing.interpolate_missing`),
+joints, fill them over time (:func:`synsp.missing.interpolate_missing`: short gaps along the motion's curve
+offline, linearly for a causal filter),
 flatten to ``(T, C)`` channels (time is axis 0 and every joint coordinate of every person/view is
 filtered independently), call the filter's ``_filter`` and restore the shape.
 """
@@ -209,7 +210,8 @@ class TemporalFilter(ABC):
         low = None
         if confidence is not None:
             low = missing_from_confidence(confidence, x.shape, self.min_confidence)
-        filled, missing = interpolate_missing(x, low)
+        # offline, short gaps along a curve (synsp.missing.curved_fill), as for the networks; causal: linear
+        filled, missing = interpolate_missing(x, low, curved=not self.causal)
         T = x.shape[0]
         # measurement weight per channel: 0 where missing, the confidence where given, else 1
         weight = (~missing).astype(np.float64)
