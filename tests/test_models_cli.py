@@ -63,7 +63,7 @@ def test_a_filter_with_parameters_by_name():
 @pytest.mark.parametrize("spec, words", [
     ("one-euro:cutoff=1", "no parameter cutoff; expected some of beta, d_cutoff, min_confidence, min_cutoff"),
     ("one-euro:min_cutoff", "is not name=value"),
-    ("one-euro:min_cutoff=fast", "is not a float"),
+    ("one-euro:min_cutoff=fast", "is not a number"),
     ("one-euro:min_cutoff=-1", "min_cutoff"),
 ])
 def test_a_bad_filter_parameter_is_one_line_naming_the_valid_ones(spec, words):

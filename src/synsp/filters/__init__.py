@@ -130,7 +130,8 @@ def _value(text: str, kind: Any, name: str, filter_name: str) -> Any:
             return text.lower() in ("true", "1", "yes")
         value = _TYPES.get(kind, str)(text)
     except ValueError:
-        raise SynspInputError(f"filter {filter_name!r}: {name}={text!r} is not a {kind}") from None
+        words = {"float": "a number", "int": "a whole number", "bool": "true or false"}
+        raise SynspInputError(f"filter {filter_name!r}: {name}={text!r} is not {words.get(kind, 'a ' + kind)}") from None
     return value
 
 
