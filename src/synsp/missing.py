@@ -172,33 +172,47 @@ def fill_gaps(x: np.ndarray, gap: np.ndarray, *, causal: bool = False, never: st
     T = x.shape[0]
     flat = x.reshape(T, -1)  # (T, C), C = [P*]J*D
     gap = gap.reshape(T, -1)
-    frames = np.arange(T)[:, None]
     unseen = gap.all(axis=0)  # (C,) coordinates never observed
-    if causal:
-        last = np.maximum.accumulate(np.where(gap, -1, frames), axis=0)
-        first = np.where(unseen, -1, (~gap).argmax(axis=0))[None]
-        src = np.where(last >= 0, last, np.where(first >= 0, first, frames))  # unseen: its own frame
-        filled = np.take_along_axis(flat, src, axis=0)
-    else:
-        # index of the nearest observed frame at or before / at or after each frame
-        before = np.maximum.accumulate(np.where(gap, -1, frames), axis=0)
-        after = np.minimum.accumulate(np.where(gap, T, frames)[::-1], axis=0)[::-1]
-        before = np.where(before < 0, after, before)  # leading gap: hold the first observation
-        after = np.where(after >= T, before, after)  # trailing gap: hold the last observation
-        if unseen.any():  # no observation to take: any index (the value is replaced below)
-            before = np.where(unseen, frames, before)
-            after = np.where(unseen, frames, after)
-        lo = np.take_along_axis(flat, before, axis=0)
-        hi = np.take_along_axis(flat, after, axis=0)
-        span = after - before
-        frac = np.divide(frames - before, span, out=np.zeros(span.shape), where=span > 0)
-        with np.errstate(invalid="ignore"):  # inf - inf only in unseen columns, whose values are not used
-            filled = np.where(gap & ~unseen, lo + frac * (hi - lo), flat)
+    filled = np.empty(flat.shape, dtype=np.result_type(flat.dtype, np.float64))
+    step = max(1, _FILL_VALUES // max(T, 1))  # a few columns at a time: its index arrays are (T, C) int64 each
+    for c in range(0, flat.shape[1], step):
+        cols = slice(c, c + step)
+        filled[:, cols] = _filled(flat[:, cols], gap[:, cols], unseen[cols], causal)
     if curved and not causal:
         curved_fill(filled, gap & ~unseen)
     if never == "zero" and unseen.any():
         filled = np.where(unseen, 0.0, filled)
     return filled.reshape(x.shape)
+
+
+#: values filled at a time by :func:`fill_gaps` (columns of a long track a block at a time: a whole body over an
+#: hour held some ten (T, C) arrays of indices and weights at once, 2 GB)
+_FILL_VALUES = 1 << 22
+
+
+def _filled(flat: np.ndarray, gap: np.ndarray, unseen: np.ndarray, causal: bool) -> np.ndarray:
+    """:func:`fill_gaps`'s linear (or causal) fill of the columns ``flat`` ``(T, c)`` where ``gap``."""
+    T = flat.shape[0]
+    frames = np.arange(T)[:, None]
+    if causal:
+        last = np.maximum.accumulate(np.where(gap, -1, frames), axis=0)
+        first = np.where(unseen, -1, (~gap).argmax(axis=0))[None]
+        src = np.where(last >= 0, last, np.where(first >= 0, first, frames))  # unseen: its own frame
+        return np.take_along_axis(flat, src, axis=0)
+    # index of the nearest observed frame at or before / at or after each frame
+    before = np.maximum.accumulate(np.where(gap, -1, frames), axis=0)
+    after = np.minimum.accumulate(np.where(gap, T, frames)[::-1], axis=0)[::-1]
+    before = np.where(before < 0, after, before)  # leading gap: hold the first observation
+    after = np.where(after >= T, before, after)  # trailing gap: hold the last observation
+    if unseen.any():  # no observation to take: any index (the value is replaced below)
+        before = np.where(unseen, frames, before)
+        after = np.where(unseen, frames, after)
+    lo = np.take_along_axis(flat, before, axis=0)
+    hi = np.take_along_axis(flat, after, axis=0)
+    span = after - before
+    frac = np.divide(frames - before, span, out=np.zeros(span.shape), where=span > 0)
+    with np.errstate(invalid="ignore"):  # inf - inf only in unseen columns, whose values are not used
+        return np.where(gap & ~unseen, lo + frac * (hi - lo), flat)
 
 
 def curved_fill(flat: np.ndarray, gap: np.ndarray, longest: int = CURVED_GAP_FRAMES,
