@@ -31,7 +31,7 @@ written with h5py in their layouts), the same path; their HDF5 reading and writi
 peak is reported too.
 
 Run:  python benchmarks/long_input.py [--model synsp-h36m17-3d-w8] [--frames 108000] [--rotation-joints 22]
-      python benchmarks/long_input.py --whole-body [--mmpose-json [--joints 17]] [--frames 108000]
+      python benchmarks/long_input.py --whole-body [--missing 0.1] [--mmpose-json [--joints 17]] [--frames 108000]
       python benchmarks/long_input.py --mediapipe-csv long|wide [--frames 108000]
       python benchmarks/long_input.py --bvh [--bvh-source file.bvh.gz] [--rate 120] [--frames 108000]
       python benchmarks/long_input.py --format trc|c3d|coco|mmpose0|yolo [--frames 108000]
@@ -58,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="a 133-keypoint COCO-WholeBody .npy through the file path (read, repair, refine, write)")
     parser.add_argument("--mmpose-json", action="store_true",
                         help="with --whole-body: an MMPose 1.x JSON file instead of an .npy")
+    parser.add_argument("--missing", type=float, default=0.0,
+                        help="with --whole-body (.npy): this share of the face and hand points missing (NaN) in "
+                             "bursts of 1-30 frames, as an estimator loses hands")
     parser.add_argument("--joints", type=int, default=133, choices=(17, 133),
                         help="with --mmpose-json: keypoints per person (133 COCO-WholeBody, 17 COCO)")
     parser.add_argument("--mediapipe-csv", choices=("long", "wide"), default=None,
@@ -121,7 +124,12 @@ def _whole_body(args: argparse.Namespace) -> int:
             n = min(4096, args.frames - a)
             walk = body + np.cumsum(rng.normal(0.0, 0.002, (n, 1, 3)), axis=0)
             jitter = point + np.cumsum(rng.normal(0.0, 5e-5, (n, joints, 3)), axis=0)
-            arr[a:a + n] = walk + jitter + offsets
+            block = walk + jitter + offsets
+            if args.missing > 0:  # bursts of lost face and hand points, starting at this share of frames / 15
+                starts = np.argwhere(rng.random((n, joints - 23)) < args.missing / 15.5)
+                for t, j in starts:
+                    block[t:t + rng.integers(1, 31), 23 + j] = np.nan
+            arr[a:a + n] = block
             body, point = walk[-1, 0], jitter[-1]
         arr.flush()
         del arr
@@ -129,7 +137,8 @@ def _whole_body(args: argparse.Namespace) -> int:
         out = np.load(dst, mmap_mode="r")
         assert out.shape == (args.frames, joints, 3) and all(np.isfinite(out[a:a + 4096]).all()
                                                              for a in range(0, args.frames, 4096))
-    return _report(f"--whole-body --frames {args.frames}", args.frames,
+    missing = f" --missing {args.missing:g}" if args.missing else ""
+    return _report(f"--whole-body{missing} --frames {args.frames}", args.frames,
                    f"x {joints} keypoints (COCO-WholeBody .npy, read, repaired,", summary, seconds, before, peak)
 
 
