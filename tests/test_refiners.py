@@ -178,6 +178,10 @@ def test_networks_for_views_refuse_persons_and_rotation_networks_refuse_position
         with pytest.raises(SynspInputError, match="views=True"):
             synsp.refine(x, model=name)
         assert synsp.refine(x, model=name, views=True).shape == x.shape
+    whole = np.concatenate([x, np.repeat(x[:, :, :1], 116, axis=2)], axis=2)  # COCO-WholeBody: a body subset
+    with pytest.raises(SynspInputError, match="views=True"):
+        synsp.refine(whole, model="synsp-universal-w16-views", skeleton="coco133", repair=False)
+    assert synsp.refine(x[:, :1], model="synsp-universal-w16-views").shape == (40, 1, 17, 3)  # one: nothing to mix
     both = synsp.refine(x, model="synsp-universal-w16")  # persons: each refined alone
     np.testing.assert_allclose(both[:, 1], synsp.refine(x[:, 1], model="synsp-universal-w16"), atol=1e-9)
     with pytest.raises(SynspInputError, match="refines joint rotations.*refine_smpl"):

@@ -66,6 +66,11 @@ def test_missing_joints_hold_their_last_value_and_bad_frames_raise():
         stream.push(np.ones((17, 3), dtype=bool))
     with pytest.raises(SynspInputError, match="no joints"):
         Stream(MODEL).push(np.zeros((0, 3)))
+    nulls = x[0].tolist()
+    nulls[3] = [None, None, None]  # JSON's null: a missing joint, as NaN
+    scores = [0.9] * 16 + [None]
+    held = Stream(MODEL)
+    assert all(np.isfinite(f).all() for f in held.push(nulls, confidence=scores) + held.flush()[0])
     with pytest.raises(SynspInputError, match="window network"):  # no online form: named alternatives
         Stream("butterworth")
 

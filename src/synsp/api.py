@@ -279,7 +279,7 @@ def refine(
             f"{refiner.name} refines joint rotations (axis-angles), and refine() takes joint positions; refine "
             "rotations with synsp.refine_smpl(poses, trans) (SMPL) or synsp.rotations.refine_rotations, or a pose "
             "file of rotations with synsp refine")
-    if x.ndim == 4 and not views and getattr(refiner, "views_together", False):
+    if x.ndim == 4 and x.shape[1] > 1 and not views and getattr(refiner, "views_together", False):
         raise SynspInputError(
             f"{refiner.name} refines the P axis of (T, P, J, D) as synchronised views of one person, together; "
             f"without views=True it holds persons, which it would mix. Pass views=True if the {x.shape[1]} "

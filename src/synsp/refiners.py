@@ -658,6 +658,11 @@ class SubsetRefiner:
         # is the same in any unit
         self.offset_filter = offset_smoothing if self.causal else get_filter("butterworth")
 
+    @property
+    def views_together(self) -> bool:
+        """The network's (:attr:`NetworkRefiner.views_together`): a whole body's views refined together."""
+        return self.network.views_together
+
     def __call__(self, poses: Any, fps: float | None = None, confidence: Any = None,
                  progress: bool = False, return_filled: bool = False):
         x = check_poses(poses, "poses", ndims=(3, 4), joints=self.num_joints, allow_nan=True)
@@ -676,8 +681,8 @@ class SubsetRefiner:
             # the raw anchors: the body joints with missing ones (NaN, or a low score such as OpenPose's
             # (0, 0, c=0) "not found") filled over time as the network's input is, never the placeholder
             # itself, so an extra joint's offset is measured from where its anchor was, not from (0, 0)
-            raw_body, _ = (hold_missing if self.causal else interpolate_missing)(
-                x[..., self.subset, :], missing[..., self.subset])
+            raw_body, _ = hold_missing(x[..., self.subset, :], missing[..., self.subset]) if self.causal else \
+                interpolate_missing(x[..., self.subset, :], missing[..., self.subset], curved=True)
             rate = self.network.card.fps if fps is None else fps
             # a few extra joints at a time: a whole body's hands and face (116 joints of COCO-WholeBody) over an
             # hour would otherwise hold several full copies of their offsets at once (the filter's among them)

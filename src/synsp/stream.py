@@ -172,7 +172,7 @@ from .identity import OnlineIdentities
 from .refiners import Refiner, for_skeleton, get_refiner
 from .repair import OnlineRepair, decided_pairs, limb_groups, relabel
 from .skeletons import NOT_BODIES, SKELETONS
-from .validation import ABSURD_COORDINATE, SynspInputError, to_numpy
+from .validation import ABSURD_COORDINATE, SynspInputError, is_torch, to_numpy
 
 __all__ = ["Stream", "Frames", "DEFAULT_STREAM_MODEL", "NOT_BODY_STREAM_FILTER"]
 
@@ -383,8 +383,7 @@ class Stream:
     def _entry(self, track_id: Any, frame: Any, confidence: Any) -> tuple:
         """Checked ``(track_id, x (J, D), missing (J,), confidence (J,) or None)``."""
         self._check_id(track_id)
-        # refused as offline: complex (the imaginary part would be lost), boolean, object and string frames
-        x = np.array(to_numpy(frame, name=f"frame of track {_id(track_id)}"), dtype=np.float64)
+        x = _numbers(frame, f"frame of track {_id(track_id)}")
         if x.ndim == 2 and x.shape[0] == 0:
             raise SynspInputError(f"frame of track {_id(track_id)} has shape {x.shape}: no joints")
         track = self.tracks.get(track_id)
@@ -398,7 +397,7 @@ class Stream:
         conf = None
         if confidence is not None:
             try:
-                conf = to_numpy(confidence, name=f"confidence of track {_id(track_id)}")
+                conf = _numbers(confidence, f"confidence of track {_id(track_id)}")
             except SynspInputError as exc:
                 raise SynspInputError(f"{exc}; expected ({joints},) scores or one number") from None
             if conf.shape not in ((), (joints,)):
@@ -600,3 +599,20 @@ class Stream:
             t, real = track.pending.popleft()
             if real:
                 into.append((int(t), f))
+
+
+def _numbers(values: Any, name: str) -> np.ndarray:
+    """``values`` as float64, ``None`` (JSON's null) as NaN, a missing value; complex, boolean and string values
+    refused as offline (:func:`synsp.validation.to_numpy`: the imaginary part would be lost, a mask is no
+    coordinate)."""
+    try:
+        arr = np.asarray(values) if not is_torch(values) else to_numpy(values, name=name)
+    except ValueError:  # ragged
+        arr = None
+    if arr is not None and arr.dtype.kind not in "cbUSV":
+        try:
+            return np.array(arr, dtype=np.float64)
+        except (TypeError, ValueError):
+            pass
+    to_numpy(values, name=name)  # names what is wrong
+    raise SynspInputError(f"{name} is not an array of numbers ({type(values).__name__})")

@@ -229,6 +229,8 @@ def test_coco_result_frames_keep_the_gaps_of_their_image_ids(tmp_path):
     res = [{"image_id": f, "category_id": 1, "keypoints": kp(f), "score": 0.9} for f in frames]
     pf = kj.read(_dump(tmp_path / "gap.json", res))
     assert pf.num_frames == 40 and pf.tracks[0].frames.tolist() == [f - 1 for f in frames]
+    floats = [dict(r, image_id=float(r["image_id"])) for r in res]  # 12.0: a frame number too
+    assert kj.read(_dump(tmp_path / "floats.json", floats)).tracks[0].frames.tolist() == [f - 1 for f in frames]
     spread = [dict(r, image_id=r["image_id"] * 1000) for r in res]  # 36 ids over 39,001 values
     pf = kj.read(_dump(tmp_path / "spread.json", spread))
     assert pf.num_frames == 36 and pf.tracks[0].frames.tolist() == list(range(36))
@@ -529,3 +531,15 @@ def test_whole_documents_still_refuse_to_write_tracks_left_out(tmp_path):
         write_pose_file(tmp_path / "fewer.json", fewer)
     assert not (tmp_path / "fewer.json").exists()
 
+
+def test_a_streamed_file_writes_back_bytes_that_are_not_utf8(tmp_path):
+    """A video-length list is read one item at a time (JsonStream) and written back from its text: a Latin-1
+    image name comes back as the same byte, not as U+FFFD."""
+    items = [{"image_id": f"caf\u00e9_{i}.jpg", "category_id": 1, "score": 0.9, "track_id": 0,
+              "keypoints": [v for j in range(17) for v in (10.0 + j + i, 20.0, 0.9)]} for i in range(5)]
+    src = tmp_path / "latin1.json"
+    src.write_bytes(json.dumps(items, ensure_ascii=False).encode().replace("\u00e9".encode(), b"\xe9"))
+    pf = kj.read(src)
+    assert pf.num_frames == 5
+    out = kj.write(tmp_path / "out.json", pf)
+    assert b"caf\xe9_4.jpg" in out.read_bytes() and "\ufffd".encode() not in out.read_bytes()

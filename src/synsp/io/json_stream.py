@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from synsp.io._common import open_file
+from synsp.io._common import TEXT_ERRORS, open_file
 from synsp.validation import SynspInputError
 
 __all__ = ["JsonStream"]
@@ -44,7 +44,7 @@ class JsonStream:
         self._lines, self._column, self._dropped = 0, 0, 0
         self._last = (0, 0)  # the last value's span in the text held
         self._eof, self._started, self._fh = False, False, None
-        self._decode = codecs.getincrementaldecoder("utf-8")("replace")
+        self._decode = codecs.getincrementaldecoder("utf-8")(TEXT_ERRORS)  # bytes not UTF-8 written back as read
 
     def __enter__(self) -> JsonStream:
         self._fh = open_file(self.path, "rb")

@@ -480,8 +480,8 @@ def _frame_index(src: Path, keys: list[Any], what: str) -> tuple[dict[Any, int],
 def _frame_numbers(ids: list[Any]) -> list[int] | None:
     """The frame numbers of sorted distinct image ids (integers, or names alike but for one number), ascending;
     None when they are not such ids, or two names give one number (``"f1"``, ``"f01"``)."""
-    if all(isinstance(k, int) and not isinstance(k, bool) for k in ids):
-        return list(ids)
+    if all(isinstance(k, (int, float)) and not isinstance(k, bool) and float(k).is_integer() for k in ids):
+        return [int(k) for k in ids]  # 12 or 12.0
     if not all(isinstance(k, str) for k in ids):
         return None
     parts = [re.fullmatch(r"(.*?)(\d+)(\D*)", k) for k in ids]
