@@ -8,10 +8,13 @@ contract :class:`synsp.filters.base.Refiner`, documented there once.
 Classical filters implement it directly; :class:`NetworkRefiner` wraps a
 trained window network (SynSP, SmoothNet, DeciWatch) with everything around it:
 
-1. missing joints (NaN, or confidence below ``min_confidence``) are filled by
-   linear interpolation over time and, for models trained with a mask, flagged;
-2. a sequence at another frame rate is resampled to the model's rate (linear
-   interpolation), refined, and resampled back to the input's frame times;
+1. missing joints (NaN, or confidence below ``min_confidence``) are filled over
+   time, short gaps along the motion's curve (:func:`synsp.missing.curved_fill`;
+   causally, the last frame held), and given to the network as observed
+   (:attr:`NetworkRefiner.tell_missing`);
+2. a sequence at another frame rate is resampled to the model's rate (a higher
+   one low-passed first), refined, and brought back to the input's frame times
+   (a cubic spline);
 3. windows of ``W`` frames, one every ``stride`` frames (the card's: 1 unless
    it says otherwise; a short sequence is edge-padded), are normalised per
    window (:mod:`synsp.normalization`), refined in batches of ``batch``
