@@ -217,8 +217,7 @@ class NetworkRefiner:
             p = int(np.flatnonzero(missing.all(axis=(0, 2)))[0])
             raise SynspInputError(f"person/view {p} has no valid joint in any frame; nothing to refine")
         fps_in = card.fps if fps is None else check_fps(fps)
-        if abs(fps_in - card.fps) > 0.01 * card.fps and x4.shape[0] > 1:  # refused before anything is allocated
-            check_resampled_length(x4.shape[0], fps_in, card.fps, int(np.prod(x4.shape[1:])))
+        self._model_length(x4.shape[0], fps_in, int(np.prod(x4.shape[1:])))  # refused before anything is allocated
         if missing.any() or x4.dtype != np.float64:  # offline, short gaps along a curve (synsp.missing.curved_fill)
             filled, _ = hold_missing(x4, missing) if self.causal else interpolate_missing(x4, missing, curved=True)
         else:  # nothing to fill: the poses themselves, only read from here on (an hour of a body is not copied)
@@ -248,8 +247,8 @@ class NetworkRefiner:
         stage = self._stage_for(filled.shape[-1])
         if stage and (decode is not None or not isinstance(filled, np.ndarray)):
             raise ValueError("refine_filled: the rigid stage needs the poses themselves (no Converted, no decode)")
-        resample = abs(fps_in - card.fps) > 0.01 * card.fps and T > 1
-        n = check_resampled_length(T, fps_in, card.fps, int(np.prod(filled.shape[1:]))) if resample else T
+        n_model = self._model_length(T, fps_in, int(np.prod(filled.shape[1:])))
+        resample, n = n_model is not None, T if n_model is None else n_model
         margin = max(2 * self.window, int(math.ceil(PIECE_MARGIN_S * card.fps)))  # frames at the network's rate
         step = (T - 1) / max(1, n - 1)  # input frames per frame at the network's rate (the whole track's grid)
         per = max(1, int(PIECE_FRAMES / max(1.0, step)))  # at most PIECE_FRAMES input frames a piece, and margins
@@ -290,6 +289,14 @@ class NetworkRefiner:
             out = smooth_rigid_jitter(out, fps_in, gate_from=filled, copy=False)
         return out
 
+    def _model_length(self, frames: int, fps_in: float, values: int) -> int | None:
+        """The length at the network's rate of ``frames`` frames at ``fps_in`` (``values`` per frame), refused past
+        :data:`synsp.validation.MAX_RESAMPLED_VALUES` before anything is allocated; None when the rate is the
+        network's (within 1 %) or there is one frame: nothing is resampled."""
+        if abs(fps_in - self.card.fps) <= 0.01 * self.card.fps or frames <= 1:
+            return None
+        return check_resampled_length(frames, fps_in, self.card.fps, values)
+
     def _stage_for(self, dims: int) -> bool:
         """The rigid stage (:func:`synsp.root_jitter.smooth_rigid_jitter`) follows the network on ``dims``-D
         poses: a universal model's, offline, whose output is each view's own."""
@@ -310,9 +317,8 @@ class NetworkRefiner:
         """The network (at its own rate) and the stage after it on gap-filled poses ``(T, P, J, D)`` at
         ``fps_in``; ``missing`` ``(T, P, J)``."""
         card = self.card
-        resample = abs(fps_in - card.fps) > 0.01 * card.fps and filled.shape[0] > 1
-        n_model = check_resampled_length(filled.shape[0], fps_in, card.fps, int(np.prod(filled.shape[1:]))) \
-            if resample else filled.shape[0]
+        n_model = self._model_length(filled.shape[0], fps_in, int(np.prod(filled.shape[1:])))
+        resample = n_model is not None
         # to the model's rate: a higher one low-passed first (no aliasing), back through a spline
         work = to_lower_rate(filled, n_model) if resample else filled
         work_missing = (resample_time(missing.astype(float), n_model) > 0.5) if resample else missing

@@ -754,8 +754,8 @@ class BvhChannels:
     values: np.ndarray
     fps: float
     rotating: list[int]
-    value_columns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    num_channels: int = 0
+    value_columns: np.ndarray
+    num_channels: int
 
     def rotation_columns(self) -> dict[str, tuple[list[int], np.ndarray]]:
         """``{order: (positions in rotating, (n, 3) value columns)}``: the rotating joints by channel order."""
@@ -782,15 +782,16 @@ def _rotation_file(p: Any, units: str, fps: float | None, end_sites: bool) -> Po
     the file's Euler angles a chunk of frames at a time."""
     src, nodes, fps, starts, data = _parse_file(p, units, fps)
     keep, names, parents = _kept_joints(src, nodes, end_sites)
+    every = np.arange(data.shape[1])  # the columns kept until the ones write() gives are known (below)
     layout = BvhChannels(
         names=names, parents=parents, offsets=np.stack([nodes[j].offset for j in keep]),
         end=np.array([nodes[j].is_end for j in keep]), channels=[nodes[j].channels for j in keep],
-        starts=[starts[j] for j in keep], values=data[:, :0], fps=fps,
+        starts=[starts[j] for j in keep], values=data, fps=fps,
         rotating=[k for k, j in enumerate(keep) if sum(c.endswith("rotation") for c in nodes[j].channels) == 3],
-        num_channels=data.shape[1])
+        value_columns=every, num_channels=data.shape[1])
     given = {int(c) for _, cols in layout.rotation_columns().values() for c in np.ravel(cols)}
     given |= set(layout.root_positions().values())  # the columns write() fills from the refined rotations and root
-    columns = np.array([c for c in range(data.shape[1]) if c not in given], dtype=np.int64)
+    columns = every[~np.isin(every, list(given))]
     layout = dataclasses.replace(layout, values=np.ascontiguousarray(data[:, columns]), value_columns=columns)
     if not layout.rotating:
         raise SynspInputError(f"{p}: no joint has three rotation channels; nothing to refine as rotations "
@@ -852,8 +853,9 @@ def _refined_values(layout: BvhChannels, rotvec: np.ndarray, delta: np.ndarray) 
     groups = layout.rotation_columns()
     placed = layout.root_positions()
     last: dict[str, np.ndarray] = {}  # each order's angles in the frame before the chunk
-    for a in range(0, len(layout.values), _CHUNK):
-        n = len(layout.values[a:a + _CHUNK])
+    T = len(layout.values)
+    for a in range(0, T, _CHUNK):
+        n = min(_CHUNK, T - a)
         block = np.empty((n, layout.num_channels))
         block[:, layout.value_columns] = layout.values[a:a + n]
         for axis, col in placed.items():
