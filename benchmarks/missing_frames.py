@@ -10,7 +10,10 @@ only); ``synsp.refine`` fills them (NaN, or a confidence below 0.3).  Two questi
 
 Patterns: 20 % and 50 % of the frames missing at random, bursts of 8 frames every 2 s (the whole body, or 4
 joints).  Methods as in ``synsp benchmark``; ``NAME/told``: network ``NAME`` told which joints were filled
-(``NetworkRefiner.tell_missing``, the default until 2026-12-06) instead of given them as observed.
+(``NetworkRefiner.tell_missing``, the default until 2026-12-06) instead of given them as observed; ``NAME/stream``:
+``synsp.Stream(NAME)`` pushed frame by frame (online: a missing joint holds its last value until seen again, then
+its gap is filled again and its windows refined again); ``NAME/held``: that stream without the second fill
+(``WindowOnline.refill = 0``, what every stream did before 2026-12-06).
 
 Run:  python benchmarks/missing_frames.py [--representation 2d] [--frames 6000]
       [--methods input,kalman-rts,synsp-universal-w16,synsp-universal-w16/told]
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 
 PATTERNS = ("20 % of frames", "50 % of frames", "8-frame bursts", "8-frame bursts of 4 joints")
 
@@ -69,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in [m for m in args.methods.split(",") if m]:
         if name == "input":
             refiner = lambda x, fps: input_as_refiner(x)  # noqa: E731
+        elif name.endswith(("/stream", "/held")):
+            refiner = functools.partial(streamed, name.rsplit("/", 1)[0], refill=None if name.endswith("/stream") else 0)
         else:
             refiner = get_refiner(name.removesuffix("/told"))
             if name.endswith("/told"):
@@ -94,6 +100,22 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nreproduce: python benchmarks/missing_frames.py {' '.join(extra + [f'--frames {args.frames}'])} "
           f"--methods {args.methods}")
     return 0
+
+
+def streamed(name: str, x, fps: float, refill: int | None = None):
+    """``x`` pushed through ``synsp.Stream(name)`` frame by frame (``refill``: ``WindowOnline.refill`` for it)."""
+    import numpy as np
+
+    from synsp.refiners import WindowOnline
+    from synsp.stream import Stream
+
+    before = WindowOnline.refill
+    WindowOnline.refill = before if refill is None else refill
+    try:
+        stream = Stream(name, fps=fps)
+        return np.stack([f for frame in x for f in stream.push(frame)] + stream.flush()[0])
+    finally:
+        WindowOnline.refill = before
 
 
 if __name__ == "__main__":

@@ -8,8 +8,12 @@ stream's default for position models), ``off``, or ``both``: the two streams
 pushed the same frames alternately (so both see the same machine load), each
 timed per push, and the repair's own cost per frame (the difference).
 
+``--missing F``: each joint missing (NaN) in about a fraction F of the frames, in bursts of 1-8 frames (a flickering
+low score): a window network fills a closed gap again and refines the windows holding it again
+(:class:`synsp.refiners.WindowOnline`), which costs more forwards per frame.
+
 Run:  python benchmarks/stream_latency.py [--model synsp-h36m17-3d-w8] [--frames 2000] [--threads 2] [--repair on]
-      [--cuts on|off|both]
+      [--cuts on|off|both] [--missing 0.1]
 """
 
 from __future__ import annotations
@@ -32,7 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cuts", choices=["on", "off", "both"], default="on",
                         help="the online cut detector (synsp.cuts; the frames are corpus clips joined one after "
                              "another, cut where they meet); both: with and without it, as --repair both")
+    parser.add_argument("--missing", type=float, default=0.0,
+                        help="fraction of each joint's frames missing (NaN), in bursts of 1-8 frames")
     args = parser.parse_args(argv)
+    if not 0.0 <= args.missing < 1.0:
+        parser.error("--missing must be in [0, 1)")
     if args.repair == "both" and args.cuts == "both":
         parser.error("--repair both and --cuts both: compare one at a time")
     torch.set_num_threads(args.threads)
@@ -55,6 +63,16 @@ def main(argv: list[str] | None = None) -> int:
     else:
         gt = np.concatenate([c.positions for c in clips])[: args.frames].astype(np.float64)
         x = simulate(gt, "3dpw-spin-like", skeleton="h36m17", fps=30, seed=0).pred
+    if args.missing:
+        rng = np.random.default_rng(1)
+        lengths = rng.integers(1, 9, size=x.shape[:2])  # a burst of 1-8 frames (4.5 on average) may start anywhere
+        starts = rng.random(x.shape[:2]) < args.missing / 4.5
+        gone = np.zeros(x.shape[:2], dtype=bool)
+        for t, j in zip(*np.nonzero(starts)):
+            gone[t:t + lengths[t, j], j] = True
+        gone[0] = False  # a track starts with its first detection
+        x = np.where(gone[..., None], np.nan, x)
+        print(f"{gone.mean():.1%} of the joints missing, in {gone.any(axis=1).mean():.1%} of the frames")
     times = [[] for _ in streams]
     for frame in x:
         for s, into in zip(streams, times):
@@ -62,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             s.push(frame)
             into.append(time.perf_counter() - start)
     print(f"# reproduce: python benchmarks/stream_latency.py --model {args.model} --frames {args.frames} "
-          f"--threads {args.threads} --repair {args.repair} --cuts {args.cuts}")
+          f"--threads {args.threads} --repair {args.repair} --cuts {args.cuts}"
+          + (f" --missing {args.missing:g}" if args.missing else ""))
     steady = max(s.delay for s in streams) + 1  # steady state: every push refines a window and gives a frame out
     per = []
     for s, into in zip(streams, times):

@@ -75,6 +75,33 @@ def test_missing_joints_hold_their_last_value_and_bad_frames_raise():
         Stream("butterworth")
 
 
+def test_a_gap_that_closes_within_the_delay_is_filled_as_offline_not_held(monkeypatch):
+    # clean motion with a 4-frame gap of four joints and a 1-frame gap of the whole body: offline fills them
+    # along the motion's curve; online, they hold their last value until seen again, then are filled again and
+    # the windows holding them refined again (WindowOnline.refill), so the output is nearly offline's
+    from synsp.data.corpus import load_corpus
+    from synsp.refiners import WindowOnline
+
+    truth = load_corpus()[2].positions[:60].astype(np.float64)
+    x = truth.copy()
+    x[20:24, [3, 6, 13, 16]] = np.nan
+    x[40] = np.nan
+    gaps = np.isnan(x).any(-1)
+    offline = synsp.refine(x, model="synsp-universal-w16")
+
+    def streamed(refill):
+        monkeypatch.setattr(WindowOnline, "refill", refill)
+        stream = Stream("synsp-universal-w16")
+        return np.stack([f for t in range(60) for f in stream.push(x[t])] + stream.flush()[0])
+
+    assert WindowOnline.refill == 4
+    refilled, held = streamed(4), streamed(0)
+    err = lambda y, where: np.linalg.norm(y - truth, axis=-1)[where].mean()  # noqa: E731
+    assert err(refilled, gaps) < 1.1 * err(offline, gaps) < 0.2 * err(held, gaps)
+    assert err(refilled, ~gaps) < 1.1 * err(offline, ~gaps) + 1e-4 < 0.5 * err(held, ~gaps)
+    assert np.abs(refilled - offline).max() < 0.1 * np.abs(held - offline).max()
+
+
 def test_causal_stream_has_zero_delay_and_matches_the_causal_refiner():
     from synsp.refiners import get_refiner
 
@@ -164,6 +191,77 @@ def test_stream_of_smpl_rotations_equals_offline_refinement():
     np.testing.assert_allclose(np.stack(online), offline, atol=1e-6)
     with pytest.raises(SynspInputError, match=r"expected \(24, 3\) axis-angle"):
         Stream("synsp-smpl24-rot-w8").push(np.zeros((24, 6)))
+
+
+def test_the_universal_rotation_model_streams_axis_angles_not_points():
+    # synsp-universal-w16-rot takes positions and 6D rotations: a stream of it reads axis-angle frames as
+    # rotations (wrapped as offline refinement of rotations wraps it), unless told rotations=False
+    from synsp.data.corpus import embedded_corpus_path, load_corpus
+    from synsp.noise import simulate
+    from synsp.rotations import RotationNetwork
+
+    clip = load_corpus(embedded_corpus_path(), skeleton="h36m17", rotations=True)[0].rotations[:40].astype(float)
+    noisy = simulate(clip, "3dpw-spin-like", skeleton="smpl24", fps=30, seed=1, representation="rotations").pred
+    noisy = np.where(np.isnan(noisy), 0.0, noisy)
+    stream = Stream("synsp-universal-w16-rot")
+    assert stream.rotations and isinstance(stream.refiner, RotationNetwork)
+    online = np.stack([f for x in noisy for f in stream.push(x)] + stream.flush()[0])
+    # offline with a window at every frame (a stream's) and without the whole-track root stage (a stream has none)
+    offline = RotationNetwork(get_refiner("synsp-universal-w16-rot", stride=1), smooth_root=False)(noisy, fps=30)
+    np.testing.assert_allclose(online, offline, atol=1e-6)
+    points = Stream("synsp-universal-w16-rot", rotations=False)
+    assert not points.rotations and not isinstance(points.refiner, RotationNetwork)
+    with pytest.raises(SynspInputError, match="refines joint positions"):
+        Stream(MODEL, rotations=True)
+    with pytest.raises(SynspInputError, match="rotations only"):
+        Stream("synsp-smpl24-rot-w8", rotations=False)
+
+
+def test_a_joint_never_scored_confidently_is_used_as_given_as_offline_and_no_frame_is_dropped():
+    # offline (synsp.refine) uses a joint below the score threshold in every frame as observed; online a joint
+    # is used as given until its first confident frame (it was frozen at the first frame's body centre, and
+    # a track whose every score was low gave no frame back at all)
+    x = track(40)
+    low = np.ones((40, 17))
+    low[:, 15] = 0.1
+    stream = Stream(MODEL)
+    out = np.stack([f for t in range(40) for f in stream.push(x[t], confidence=low[t])] + stream.flush()[0])
+    offline = synsp.refine(x, model=MODEL, confidence=low)
+    np.testing.assert_allclose(out, offline, atol=1e-5)
+    dim = Stream(MODEL)
+    got = [f for t in range(40) for f in dim.push(x[t], confidence=0.2)] + dim.flush()[0]
+    assert len(got) == 40
+    np.testing.assert_allclose(np.stack(got), synsp.refine(x, model=MODEL, confidence=np.full((40, 17), 0.2)),
+                               atol=1e-5)
+    # once seen confidently, a low score is a miss again: held, then filled as offline
+    later = np.ones((40, 17))
+    later[20:23, 15] = 0.1
+    again = Stream(MODEL)
+    out = np.stack([f for t in range(40) for f in again.push(x[t], confidence=later[t])] + again.flush()[0])
+    np.testing.assert_allclose(out[:13], synsp.refine(x, model=MODEL)[:13], atol=1e-5)  # before the miss's windows
+    assert np.abs(out[20:23, 15] - synsp.refine(x, model=MODEL, confidence=later)[20:23, 15]).max() < 0.01
+    for bad in ("0.3", np.nan, None, True):
+        with pytest.raises(SynspInputError, match="min_confidence"):
+            Stream(MODEL, min_confidence=bad)
+
+
+def test_tracks_of_different_shapes_share_a_step_of_a_model_that_takes_any():
+    # the default model takes any joint set in 2D or 3D: a 2D track, a 3D track and a 33-point track in one
+    # step are refined in one batch per shape (a single batch raised and left the stream half-stepped)
+    rng = np.random.default_rng(3)
+    tracks = {"2d": track(20)[..., :2] * 300, "3d": track(20, seed=1),
+              "mp": 300 + np.cumsum(rng.normal(0, 2, (20, 33, 2)), axis=0)}
+    stream = Stream()
+    got = {k: [] for k in tracks}
+    for t in range(20):
+        for k, frames in stream.step({k: v[t] for k, v in tracks.items()}).items():
+            got[k] += frames
+    for k, frames in stream.flush().items():
+        got[k] += frames
+    for k, v in tracks.items():
+        alone = Stream()
+        ref = [f for t in range(20) for f in alone.push(v[t])] + alone.flush()[0]
+        np.testing.assert_allclose(np.stack(got[k]), np.stack(ref), atol=1e-9)
 
 
 # --- frame times: the offline gap rule, expiry, batched steps, argument checks ---------------------------

@@ -24,10 +24,11 @@ trained window network (SynSP, SmoothNet, DeciWatch) with everything around it:
    refines the P synchronised views of one person together.
 
 Online (:meth:`NetworkRefiner.online`, what :class:`synsp.Stream` drives) each
-track keeps its last ``W`` frames; every frame completes one window, refined at
+track keeps its last frames; every frame completes one window, refined at
 once (all tracks' windows in one batched forward), and the oldest pending frame,
 covered by every window it will ever be in, comes out: a delay of ``W - 1``
-frames, equal to offline when no joint is missing.  ``causal=True``: each frame
+frames, equal to offline when no joint is missing (a gap, filled again when it
+closes and its windows refined again, nearly so).  ``causal=True``: each frame
 is the last frame of the window ending at it (zero delay).  :class:`SubsetRefiner`
 and :class:`FunctionRefiner` (any function behind the contract) complete the set.
 
@@ -60,7 +61,7 @@ from scipy.signal import lfilter
 from .filters import FILTERS, get_filter, parse_filter_spec
 from .filters.base import WHOLE_SEQUENCE, Online, Refiner
 from .filters.online import hold
-from .missing import fill_gaps, hold_missing, interpolate_missing, missing_from_confidence
+from .missing import CURVED_SUPPORT, fill_gaps, hold_missing, interpolate_missing, missing_from_confidence
 from .models.checkpoint import ModelCard, load_model
 from .normalization import (
     ROTATIONS_6D,
@@ -465,14 +466,15 @@ class NetworkRefiner:
 
 
 class _WindowTrack:
-    """One track of :class:`WindowOnline`: ring buffers of its last ``W`` frames (the frame of index ``a`` in the
-    track sits in slot ``a % W`` of every buffer)."""
+    """One track of :class:`WindowOnline`: ring buffers of its last frames (the frame of index ``a`` in the
+    track sits in slot ``a % len(buffer)`` of each)."""
 
-    __slots__ = ("frames", "missing", "sums", "counts", "pushed", "last")
+    __slots__ = ("frames", "missing", "windows", "sums", "counts", "pushed", "last")
 
     def __init__(self) -> None:
-        self.frames = None  # (W, J, D) filled input frames (None before the first observed joint)
-        self.missing = None  # (W, J) their missing flags
+        self.frames = None  # (L, J, D) filled input frames (None before the first observed joint)
+        self.missing = None  # (L, J) their missing flags
+        self.windows = None  # (W, W, J, D) the refined windows ending at the last W frames (not causal)
         self.sums = None  # (W, J, D) partial window sums of the pending output frames (not causal)
         self.counts = None  # (W,) windows summed in each
         self.pushed = 0  # frames taken
@@ -483,75 +485,132 @@ class WindowOnline:
     """A window network frame by frame (:class:`~synsp.filters.base.Online`; see the module docstring).
 
     Every taken frame completes one window: the windows of all tracks of a ``step`` are refined in one
-    batched forward (``refiner.batch`` windows at most).  Not causal: each window's refined frames are summed
-    into the pending output frames and the oldest one, covered by all ``W`` windows it is in, comes out
+    batched forward (``refiner.batch`` windows at most).  Not causal: each pending output frame is the average
+    of the refined windows that hold it, and the oldest one, covered by all ``W`` windows it is in, comes out
     (delay ``W - 1``); ``finish`` gives the rest averaged over the windows that exist, or, for a track shorter
     than ``W``, one edge-padded window, as offline.  Causal: the last frame of the window ending at each frame
-    (the track's start padded with its first frame).  Missing joints hold their last value and are flagged to
-    models trained with a mask.  Windows at stride 1, whatever the refiner's ``stride``.
+    (the track's start padded with its first frame).  Windows at stride 1, whatever the refiner's ``stride``.
+
+    Missing joints: a joint missing in the newest frame holds its last value (nothing later is known).  Not
+    causal, when a joint is observed again, its gaps in the frames that the windows of pending frames hold are
+    filled again as offline (:func:`synsp.missing.fill_gaps`, short gaps along the motion's curve; the frames
+    before those count as observed), in each of the first :attr:`refill` frames that observe it after a gap, and
+    the windows holding a changed frame are refined again: a gap that closes within the delay is filled nearly as
+    offline (the curve's support is shorter near the pending frames' start).  Causal: held.
     """
 
     rotations = False
+    #: a gap is filled again in each of the first this many frames that observe its joint after it (the curve's
+    #: support on each side): more would change nothing the curve uses; 0 holds missing joints only
+    refill = CURVED_SUPPORT
 
     def __init__(self, refiner: NetworkRefiner, causal: bool):
         card = refiner.card
         self.refiner, self.causal = refiner, causal
         self.window = W = card.window
         self.delay = 0 if causal else W - 1
+        # frames kept: the window ending at each frame; not causal, every frame that a pending frame's windows
+        # hold (2W - 1) and the curve's support before them
+        self.span = W if causal else 2 * W - 1 + CURVED_SUPPORT
         self.fps = card.fps
         self.joints = refiner.skeleton.num_joints if refiner.skeleton else None
         self.dims = refiner.dims
         self.skeleton = None if card.skeleton == "any" else card.skeleton
-        self._order = (np.arange(W)[None, :] + np.arange(W)[:, None]) % W  # row k: the slots from k on
 
     def start(self) -> _WindowTrack:
         return _WindowTrack()
 
     def step(self, states: list, frames: list, missing: list, confidence: list | None = None) -> list:
-        W = self.window
-        jobs: list = []
-        taken: list = []  # (k, job index or -1)
+        W, L = self.window, self.span
+        jobs: list = []  # (window frames (W, J, D), their missing flags (W, J))
+        taken: list = []  # (k, [(the frame a window ends at, its job), ...])
         for k, (tr, x, m) in enumerate(zip(states, frames, missing)):
             filled = hold(tr.last, x, m)
             if filled is None:
                 continue  # nothing observed yet on this track: wait for a first detection
+            n = tr.pushed
             if tr.frames is None:
-                tr.frames = np.repeat(filled[None], W, axis=0)
-                tr.missing = np.repeat(m[None], W, axis=0)
+                tr.frames = np.repeat(filled[None], L, axis=0)
+                tr.missing = np.repeat(m[None], L, axis=0)
                 if not self.causal:
-                    tr.sums = np.zeros_like(tr.frames)
+                    tr.windows = np.zeros((W, W) + tr.frames.shape[1:])
+                    tr.sums = np.zeros_like(tr.frames[:W])
                     tr.counts = np.zeros(W, dtype=np.int64)
-            else:
-                slot = tr.pushed % W
-                tr.frames[slot] = filled
-                tr.missing[slot] = m
+            tr.frames[n % L] = filled
+            tr.missing[n % L] = m
             tr.last = filled
             tr.pushed += 1
-            job = -1
-            if self.causal or tr.pushed >= W:  # the window ending at this frame
-                job = len(jobs)
-                order = self._order[tr.pushed % W]
-                jobs.append((tr.frames[order], tr.missing[order]))
-            taken.append((k, job))
+            ends = [] if self.causal or not self.refill else self._refilled(tr, n)
+            if self.causal or tr.pushed >= W:
+                ends.append(n)  # the window ending at this frame
+            mine = []
+            for e in ends:
+                at = np.arange(e - W + 1, e + 1) % L  # (a track's start, causal: slots still holding its first frame)
+                mine.append((e, len(jobs)))
+                jobs.append((tr.frames[at], tr.missing[at]))
+            taken.append((k, mine))
         refined = self._refine(jobs)
         out: list = [None] * len(states)
-        for k, job in taken:
+        for k, mine in taken:
             tr = states[k]
             if self.causal:
-                out[k] = [refined[job][-1]]
+                out[k] = [refined[mine[0][1]][-1]]
                 continue
-            index = tr.pushed - 1
-            slot = index % W
-            tr.sums[slot] = 0.0
-            tr.counts[slot] = 0
-            out[k] = []
-            if job >= 0:  # the window ending at this frame covers the last W frames
-                order = self._order[(index + 1) % W]
-                tr.sums[order] += refined[job]
-                tr.counts += 1
-                oldest = order[0]
-                out[k].append(tr.sums[oldest] / tr.counts[oldest])
+            n = tr.pushed - 1
+            for e, job in mine:
+                tr.windows[e % W] = refined[job]
+            if len(mine) > 1:  # windows refined again: the pending frames' sums made again from the windows
+                self._summed(tr, n)
+            else:
+                tr.sums[n % W] = 0.0
+                tr.counts[n % W] = 0
+                if mine:  # the window ending at this frame covers the last W frames
+                    order = np.arange(n - W + 1, n + 1) % W
+                    tr.sums[order] += refined[mine[0][1]]
+                    tr.counts += 1
+            out[k] = [tr.sums[(n + 1) % W] / tr.counts[(n + 1) % W]] if mine else []
         return out
+
+    def _refilled(self, tr: _WindowTrack, n: int) -> list:
+        """After frame ``n`` was taken: the gaps of the joints it observes, in the frames the pending frames'
+        windows hold, filled again (in ``tr.frames``); returns the frames at which the stored windows holding a
+        changed frame end (to refine again)."""
+        W, L = self.window, self.span
+        lo = max(0, n - 2 * W + 2)  # the first frame of the window ending at the oldest frame still to come out
+        seen = ~tr.missing[n % L]
+        if n <= lo or not seen.any():
+            return []
+        before = tr.missing[np.arange(lo, n) % L] & seen  # (n - lo, J) gaps of the joints observed now
+        if not before.any():
+            return []
+        last_gap = n - 1 - np.argmax(before[::-1], axis=0)  # each joint's last missing frame
+        joints = np.flatnonzero(before.any(axis=0) & (n - last_gap <= self.refill))
+        if not len(joints):
+            return []
+        first = max(0, lo - CURVED_SUPPORT)
+        at = np.arange(first, n + 1) % L
+        x = tr.frames[at][:, joints]
+        gap = tr.missing[at][:, joints]
+        gap[:lo - first] = False  # frames before ``lo`` are final: observed, for the fill
+        new = fill_gaps(x, gap, curved=True)
+        changed = np.flatnonzero((new != x).any(axis=(1, 2)))
+        if not len(changed):
+            return []
+        tr.frames[at[:, None], joints[None, :]] = new
+        a, b = first + changed[0], first + changed[-1]
+        return list(range(max(a, n - W + 1, W - 1), min(b + W - 1, n - 1) + 1))
+
+    def _summed(self, tr: _WindowTrack, n: int) -> None:
+        """The pending frames' sums and counts (frames ``n - W + 1 .. n``) from the stored windows, added in the
+        order the windows came (as :meth:`step` adds them one at a time)."""
+        W = self.window
+        for p in range(max(0, n - W + 1), n + 1):
+            total, count = 0.0, 0
+            for e in range(max(p, W - 1), n + 1):
+                total = total + tr.windows[e % W][p - e + W - 1]
+                count += 1
+            tr.sums[p % W] = total
+            tr.counts[p % W] = count
 
     def finish(self, states: list) -> list:
         W = self.window
@@ -561,9 +620,10 @@ class WindowOnline:
             n = tr.pushed
             if self.causal or tr.frames is None:
                 plan.append(None)  # every frame taken came out
-            elif n < W:  # a short track: one padded window (slots 0..n-1 hold its frames)
+            elif n < W:  # a short track: one padded window of its frames filled as offline
+                frames = fill_gaps(tr.frames[:n], tr.missing[:n], curved=True, never="keep")
                 pad = W - n
-                jobs.append((np.concatenate([tr.frames[:n], np.repeat(tr.frames[n - 1][None], pad, 0)]),
+                jobs.append((np.concatenate([frames, np.repeat(frames[-1][None], pad, 0)]),
                              np.concatenate([tr.missing[:n], np.repeat(tr.missing[n - 1][None], pad, 0)])))
                 plan.append(len(jobs) - 1)
             else:
@@ -581,16 +641,24 @@ class WindowOnline:
                 out.append([tr.sums[s] / tr.counts[s] for s in slots])
         return out
 
-    def _refine(self, jobs: list) -> np.ndarray | None:
-        """Windows ``(W, J, D)`` (+ flags) refined in batched forwards -> ``(n, W, J, D)``."""
+    def _refine(self, jobs: list) -> list | None:
+        """Windows ``(W, J, D)`` (+ flags) refined in batched forwards -> their refined windows, in order.  Tracks
+        of different shapes (a model that takes any joint set, 2D or 3D) are batched by shape."""
         if not jobs:
             return None
-        frames = np.stack([j[0] for j in jobs])
-        missing = np.stack([j[1] for j in jobs])
+        out: list = [None] * len(jobs)
+        shapes: dict = {}
+        for k, job in enumerate(jobs):
+            shapes.setdefault(job[0].shape, []).append(k)
         step = self.refiner.batch
-        parts = [self.refiner.refine_windows(frames[a:a + step, None], missing[a:a + step, None])[:, 0]
-                 for a in range(0, len(frames), step)]
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+        for ks in shapes.values():
+            frames = np.stack([jobs[k][0] for k in ks])
+            missing = np.stack([jobs[k][1] for k in ks])
+            for a in range(0, len(ks), step):
+                refined = self.refiner.refine_windows(frames[a:a + step, None], missing[a:a + step, None])[:, 0]
+                for k, r in zip(ks[a:a + step], refined):
+                    out[k] = r
+        return out
 
 
 def subset_indices(src: str, dst: str) -> list[int] | None:

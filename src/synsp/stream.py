@@ -47,8 +47,8 @@ index) applies the offline rule of :func:`synsp.api.refine_pose_file`:
 
 * a track absent for at most ``max_gap`` frames (default: half a second at
   the stream's frame rate, 15 frames at 30 fps, as offline) goes on: the absent
-  frames hold the last observed pose inside the windows (flagged missing to
-  models trained with a mask; offline interpolates them) and are not returned;
+  frames are missing joints inside the windows (held, then filled as offline
+  when the track comes back within the delay) and are not returned;
 * a track absent for more than ``max_gap`` frames is **ended**: its pending
   frames are returned (equal to offline refinement of the part that ended)
   and its state is freed; when the id comes back, a new track starts (equal
@@ -80,9 +80,14 @@ track is never ended by the stream and is kept until ``flush(track_id)``
 times, not both.
 
 Missing joints (NaN, inf, absurd coordinates, or confidence below
-``min_confidence``) can only be filled from the past online: they hold their
-last observed value and are flagged to models trained with a mask (a Kalman
-filter does not measure them).  Frames before a track's first observed joint
+``min_confidence``) hold their last observed value while they are missing (a
+Kalman filter does not measure them).  A window network (not causal) fills a
+gap again as offline once its joint is seen again, with the curve of short gaps,
+and refines the windows holding it again (:class:`synsp.refiners.WindowOnline`):
+a gap that closes within the delay comes out as offline fills it (clean
+test-split motion with 8-frame gaps: the filled joints 13.7 mm from the truth
+with ``synsp-universal-w16``, held 86.8; benchmarks/stream_latency.py
+``--missing`` for the cost).  Frames before a track's first observed joint
 are dropped (nothing to hold).  A track keeps the joint count of its first
 frame (a filter takes any; a network its skeleton's).
 
@@ -171,6 +176,7 @@ from .cuts import OnlineCuts
 from .identity import OnlineIdentities
 from .refiners import Refiner, for_skeleton, get_refiner
 from .repair import OnlineRepair, decided_pairs, limb_groups, relabel
+from .rotations import RotationNetwork, refines_rotations
 from .skeletons import NOT_BODIES, SKELETONS
 from .validation import ABSURD_COORDINATE, SynspInputError, is_torch, to_numpy
 
@@ -200,7 +206,7 @@ class _Track:
     """One track: the refiner's online state, the times of the frames it took and has not given back yet,
     and the left/right repair in front of it."""
 
-    __slots__ = ("state", "pending", "shape", "taken", "last_time", "repair", "cuts")
+    __slots__ = ("state", "pending", "shape", "taken", "last_time", "repair", "cuts", "confident")
 
     def __init__(self, state: Any, shape: tuple[int, int]) -> None:
         self.state = state  # the online refiner's state of this track
@@ -210,6 +216,16 @@ class _Track:
         self.last_time = -1  # time of the last frame pushed (taken or not)
         self.repair = None  # OnlineRepair: the frames waiting for their left/right labels (before the refiner)
         self.cuts = None  # OnlineCuts: the frames held at a jump that may be a cut (after the repair)
+        self.confident = np.zeros(shape[0], dtype=bool)  # the joints observed (confidently) so far
+
+    def trusted(self, x: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        """``missing`` without the joints that have finite coordinates and were never observed confidently on
+        this track yet: they are used as observed (as offline uses a joint below the score threshold in every
+        frame: else it could only be made up), until a confident frame of theirs (then a low score is a miss)."""
+        self.confident |= ~missing
+        with np.errstate(invalid="ignore"):
+            finite = (np.abs(x) <= ABSURD_COORDINATE).all(-1)
+        return missing & (self.confident | ~finite)
 
 
 def _id(track_id: Any) -> str:
@@ -222,7 +238,8 @@ class Stream:
     def __init__(self, model: Any = None, min_confidence: float = 0.3,
                  causal: bool | None = None, skeleton: str | None = None, max_gap: int | None = None,
                  repair: bool | None = None, repair_delay: int | None = None, fps: float | None = None,
-                 visibility: bool = False, identities: bool = False, cuts: bool | None = None):
+                 visibility: bool = False, identities: bool = False, cuts: bool | None = None,
+                 rotations: bool | None = None):
         """``model``: a method name (a filter, a shipped model, a checkpoint; see
         :func:`synsp.refiners.get_refiner`) or a refiner object; the default (None), ``synsp-universal-w8``,
         takes any body joint set in 2D or 3D with 7 frames of delay and does no harm to clean input (+0.15 mm
@@ -243,10 +260,14 @@ class Stream:
         time at once): the ids returned are persons, the track id each was first detected in; ``cuts``: where a
         track jumps to another shot, place or person, the part before is ended and a new one begins, as
         offline (:class:`synsp.cuts.OnlineCuts`; default on for joint positions with a delay, off for zero
-        delay and rotations); see the module docstring."""
+        delay and rotations); ``rotations``: the frames are axis-angle joint rotations ``(J, 3)``, refined by a
+        rotation network (default: True for a model trained on rotations, ``synsp-universal-w16-rot`` or
+        ``synsp-smpl24-rot-w8``; pass False to stream joint positions through the first, which takes both);
+        see the module docstring."""
         if model is None:
             model = NOT_BODY_STREAM_FILTER if skeleton in NOT_BODIES else DEFAULT_STREAM_MODEL
         refiner = model if isinstance(model, Refiner) else get_refiner(model)
+        refiner = self._for_rotations(refiner, rotations)
         if max_gap is not None and (isinstance(max_gap, bool) or not isinstance(max_gap, numbers.Integral)
                                     or max_gap < 0):
             raise SynspInputError(f"max_gap is {max_gap!r}; expected a whole number of frames >= 0 (or None)")
@@ -258,7 +279,11 @@ class Stream:
         self.causal = self.model_delay == 0
         self.rotations = self.online.rotations  # axis-angles in and out
         self.fps = self.online.fps
-        self.min_confidence = min_confidence
+        if isinstance(min_confidence, bool) or not isinstance(min_confidence, numbers.Real) \
+                or not np.isfinite(min_confidence):
+            raise SynspInputError(f"min_confidence is {min_confidence!r}; expected a finite number (a score below it "
+                                  "marks a joint missing; default 0.3)")
+        self.min_confidence = float(min_confidence)
         self.visibility = bool(visibility)
         self.max_gap = int(round(0.5 * self.fps)) if max_gap is None else int(max_gap)
         self.tracks: dict[Hashable, _Track] = {}
@@ -286,6 +311,26 @@ class Stream:
         self._cut_skeleton = SKELETONS.get(self._skeleton) if isinstance(self._skeleton, str) else None
         self.delay = self.model_delay + self.repair_delay  # frames from a push to its refined frame
         self.relabelled: dict[Hashable, dict[str, int]] = {}  # track -> {group: frames given out relabelled}
+
+    @staticmethod
+    def _for_rotations(refiner: Refiner, rotations: Any) -> Refiner:
+        """``refiner`` for axis-angle frames when ``rotations`` (None: when it was trained on rotations): a
+        network that takes 6D rotations beside positions (the universal model trained with rotations) wrapped
+        in :class:`synsp.rotations.RotationNetwork`, as offline refinement of rotations does."""
+        if rotations is not None and not isinstance(rotations, bool):
+            raise SynspInputError(f"rotations is {rotations!r}; expected True, False or None")
+        wrapped = isinstance(refiner, RotationNetwork)
+        takes = wrapped or refines_rotations(refiner)
+        if rotations is None:
+            rotations = takes
+        if rotations and not takes:
+            raise SynspInputError(
+                f"rotations=True, but {getattr(refiner, 'name', refiner)!r} refines joint positions; stream "
+                "axis-angle rotations with a rotation network (synsp-universal-w16-rot or synsp-smpl24-rot-w8)")
+        if not rotations and wrapped:
+            raise SynspInputError(f"{refiner.name!r} refines rotations only (axis-angle frames); leave rotations "
+                                  "out, or stream joint positions with a position model")
+        return RotationNetwork(refiner) if rotations and not wrapped else refiner
 
     def _setup_repair(self, repair: Any, repair_delay: Any) -> None:
         """The skeleton whose left/right pairs the online repair uses (None: no repair) and its delay."""
@@ -469,6 +514,7 @@ class Stream:
             track = self.tracks.get(tid)
             if track is None:
                 track = self.tracks[tid] = _Track(self.online.start(), x.shape)
+            missing = track.trusted(x, missing)
             t = now if now is not None else track.last_time + 1
             frames: list = []
             if track.taken or track.repair is not None:
@@ -537,7 +583,7 @@ class Stream:
             sk, groups = self._repair_skeleton, self.repair_groups
             x = relabel(x[None], flipped[None], sk, groups)[0]
             conf = None if conf is None else relabel(conf[None], flipped[None], sk, groups)[0]
-            missing = self._missing(x, conf)
+            missing = relabel(missing[None], flipped[None], sk, groups)[0]
             counts = self.relabelled.setdefault(tid, dict.fromkeys(groups, 0))
             for g, f in zip(groups, flipped):
                 counts[g] += int(f)

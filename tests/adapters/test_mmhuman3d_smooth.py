@@ -504,3 +504,28 @@ def test_errors_list_what_exists():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a valid call warns about nothing
         smooth_process(x + 1.0, "gaus1d")
+
+
+def test_synsp_reads_smpl_axis_angles_as_rotations_and_a_root_centred_body_as_points():
+    # MMHuman3D's SmoothNet reads C = 3 as axis-angles: (T, 24, 3) SMPL poses go through the rotation network
+    # (they were refined as 24 points, the global orientation turned by up to 110 degrees); 24 joint positions
+    # of one body, root-centred in metres (every vector shorter than pi too), stay points: their bones are rigid
+    from synsp.data.corpus import embedded_corpus_path, load_corpus
+    from synsp.rotations import refine_rotations
+    from synsp.skeletons import get_skeleton
+
+    aa = load_corpus(embedded_corpus_path(), skeleton="h36m17", rotations=True)[0].rotations[:40].astype(np.float64)
+    aa = aa + np.random.default_rng(5).normal(0, 0.03, aa.shape)
+    out = smooth_process(aa, "synsp")
+    np.testing.assert_allclose(out, refine_rotations(aa, "synsp-universal-w16-rot"), atol=1e-6)
+    np.testing.assert_allclose(smooth_process(aa[:, None], "synsp")[:, 0], out, atol=1e-9)
+    rng = np.random.default_rng(6)
+    parents = get_skeleton("smpl24").parents
+    rest = np.zeros((24, 3))
+    for j in range(1, 24):
+        rest[j] = rest[parents[j]] + rng.normal(0, 0.12, 3)
+    turn = np.linspace(0, 1.5, 40)
+    body = np.stack([rest @ np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]]) for a in turn])
+    body = body - body[:, :1] + rng.normal(0, 0.005, body.shape)
+    assert np.linalg.norm(body, axis=-1).max() < np.pi
+    np.testing.assert_allclose(smooth_process(body, "synsp"), synsp.refine(body), atol=1e-9)
