@@ -665,3 +665,21 @@ def test_a_stream_with_identities_follows_each_person_through_exchanged_ids():
         stream.step(frames[1], time=1)
     with pytest.raises(SynspInputError, match="True or False"):
         Stream("synsp-universal-w8", identities="yes")
+
+
+def test_online_identities_forget_tracks_long_gone_so_memory_stays_bounded():
+    # a tracker that gives every person a new id every 15 frames (3 in view): the ids of the last `forget`
+    # frame times are kept, not every id ever seen
+    from synsp.identity import OnlineIdentities
+
+    ids = OnlineIdentities(forget=300)
+    rng = np.random.default_rng(2)
+    pose = rng.normal(0, 1, (17, 2))
+    sizes = []
+    for t in range(3000):
+        ids.assign(t, {f"{k}-{(t + 5 * k) // 15}": pose + 10 * k for k in range(3)})
+        sizes.append(len(ids._holder))
+    assert max(sizes[1000:]) <= 3 * (300 + 128) // 15 + 6 < sizes[-1] * 2 and len(ids._seen) == len(ids._holder)
+    assert ids.assign(3000, {"0-0": pose}) == {"0-0": "0-0"}  # gone for minutes: a new person of its own id
+    with pytest.raises(SynspInputError, match="forget"):
+        OnlineIdentities(forget=5)

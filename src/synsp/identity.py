@@ -234,10 +234,12 @@ class OnlineIdentities:
     themselves and is decided again by motion continuity elsewhere.  The unit is ``sigma`` times the median size
     of the last 1,000 detections (offline: of the whole file's tracks), or ``scale`` (the poses' unit) when given;
     with the same unit the persons are those of :func:`repair_track_identities` on the same detections.  Memory:
-    the last few poses of every person seen."""
+    the last few poses of every person seen in the last ``forget`` frame times; a track id absent for longer is
+    forgotten with its person (if it comes back, it is a new person: trackers do not reuse an id after minutes;
+    a tracker that makes a new id for every track keeps the memory bounded)."""
 
     def __init__(self, *, sigma: float = 0.05, cap: float = 4.0, margin: float = 0.5, history: int = 3,
-                 extrapolate: int = 10, clear_ratio: float = 0.5, scale: float | None = None):
+                 extrapolate: int = 10, clear_ratio: float = 0.5, scale: float | None = None, forget: int = 9000):
         from collections import deque
 
         self.sigma, self.cap, self.margin, self.history = sigma, cap, margin, history
@@ -250,6 +252,11 @@ class OnlineIdentities:
         self._before: tuple = (None, {})  # the previous frame time and its present tracks' poses
         self.reassigned = 0  # detections given to another person than their track's so far
         self._shape = None  # every pose's (J, D), from the first one
+        if isinstance(forget, bool) or not isinstance(forget, int) or forget <= extrapolate:
+            raise SynspInputError(f"forget is {forget!r}; expected a whole number of frame times above extrapolate "
+                                  f"({extrapolate})")
+        self.forget = forget
+        self._track_last: dict = {}  # track -> the last frame time it was given
 
     def assign(self, time: int, detections: Mapping) -> dict:
         """``detections`` ``{track_id: pose (J, D)}`` of one frame time (NaN joints: not measured; a pose without
@@ -297,7 +304,20 @@ class OnlineIdentities:
             self._last[p] = t
         self.reassigned += sum(p != k for k, p in out.items())
         self._before = (t, shown)
+        self._track_last.update(dict.fromkeys(poses, t))
+        if len(self._track_last) > 64 and t % 128 == 0:
+            self._drop_older_than(t - self.forget)
         return out
+
+    def _drop_older_than(self, t: int) -> None:
+        """Forget the tracks last given before frame time ``t`` and the persons holding them."""
+        for k in [k for k, last in self._track_last.items() if last < t]:
+            del self._track_last[k]
+            p = self._holder.pop(k, None)
+            if p is not None and self._held.get(p) == k:
+                del self._held[p]
+                self._seen.pop(p, None)
+                self._last.pop(p, None)
 
 
 def _id_order(track_id: Any) -> tuple:

@@ -32,7 +32,10 @@ the default gives the method's offline result after its delay instead.
 ``flush()`` returns the frames still pending of every track (averaged over the windows that exist, as
 offline refinement does at a sequence's end; a filter's end as offline).  The output equals offline
 :func:`synsp.refine` of the whole track frame for frame when no joint is missing and the stream runs at
-the model's frame rate (with the left/right repair, where its delay settles the labels; below); so do
+the model's frame rate (with the left/right repair, where its delay settles the labels; below), except
+where a body turns jerkily as a whole: offline, the universal models smooth that over the whole track
+after the network (:func:`synsp.root_jitter.smooth_rigid_jitter`), a stream does not (offline with
+``get_refiner(name, smooth_rigid=False)`` is what it gives; a window at every frame, whatever the card's stride); so do
 the causal filters and the filters with a bounded look-ahead (Savitzky-Golay from its ``delay``-th frame
 on: offline fits a track's first frames with the frames after them).  ``fps``: the frames' rate (a
 network cannot resample a stream: another rate than its own raises; filters in Hz or seconds use it,

@@ -199,3 +199,16 @@ def test_bad_filter_configs():
         build_filter({"type": "OneEuroFilter", "window_size": 3})
     with pytest.raises(SynspInputError, match=r"expected a non-empty pose sequence \(T, K, C\)"):
         build_filter(FILTER_CFGS["gaussian"])(np.zeros((10, 17)))
+
+
+def test_a_keypoint_nan_in_every_frame_is_named_as_the_caller_lays_it_out():
+    # the filters run on the channels regrouped in threes; the message names the caller's keypoint, not the
+    # regrouped joint (keypoint 5's x was "joint 3 (coordinate 1)")
+    from synsp.adapters.mmpose import build_filter
+    from synsp.validation import SynspInputError
+
+    x = np.random.default_rng(0).normal(0, 1, (30, 17, 2))
+    x[:, 5, 0] = np.nan
+    for cfg in (dict(type="GaussianFilter"), dict(type="SavizkyGolayFilter")):
+        with pytest.raises(SynspInputError, match=r"keypoint 5 coordinate 0 is NaN in all 30 frame"):
+            build_filter(cfg)(x)

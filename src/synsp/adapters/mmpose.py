@@ -205,6 +205,13 @@ def per_channel(refiner: Refiner, x: np.ndarray) -> np.ndarray:
     T = x.shape[0]
     flat = np.asarray(x, dtype=np.float64).reshape(T, -1)
     n = flat.shape[1]
+    never = np.isnan(flat).all(axis=0)
+    if never.any():  # named in x's own layout (the filter sees the channels regrouped in threes)
+        where = np.unravel_index(int(np.flatnonzero(never)[0]), x.shape[1:])
+        at = (f"keypoint {where[0]} coordinate {where[1]}" if len(where) == 2
+              else f"entry {tuple(int(w) for w in where)}")
+        raise SynspInputError(f"{at} is NaN in all {T} frame(s): there is nothing to smooth it from; drop that "
+                              "keypoint or fill it before smoothing")
     padded = np.concatenate([flat, np.zeros((T, -n % 3))], axis=1)
     return refiner(padded.reshape(T, -1, 3)).reshape(T, -1)[:, :n].reshape(x.shape)
 
