@@ -180,16 +180,25 @@ def find_jobs(inputs: Sequence[str | os.PathLike], output: str | os.PathLike,
 
 def read_input(input_path: str | os.PathLike, skeleton: str | None = None, key: str | None = None,
                trust_pickle: bool = False, assign_ids: str | None = "track", rotations: bool = False,
-               progress: bool = False):
+               progress: bool = False, num_keypoints: int | None = None):
     """Read one pose file as ``synsp refine``, ``inspect``, ``plot`` and ``render`` do: the reader's options that
     apply to its format (``key``: a plain or SMPL .npz's array; ``trust_pickle``: SMPL, SmoothNet, VideoPose3D;
     ``assign_ids``: MMPose / COCO / OpenPose / YOLO / SLEAP; ``rotations``: a BVH's joint rotations, as refining into a
-    .bvh reads it; ``progress``: a progress bar over an OpenPose folder's files), and ``skeleton`` checked
+    .bvh reads it; ``progress``: a progress bar over an OpenPose folder's files; ``num_keypoints``: a YOLO labels
+    folder's keypoint count, where its lines fit several layouts), and ``skeleton`` checked
     against the joint count and set on the result."""
     if skeleton:
         get_skeleton(skeleton)  # an unknown name fails before any work
     fmt = pose_file_format(input_path)
-    kw: dict[str, Any] = {"key": key} if key and fmt in ("array", "smpl") else {}
+    if key and fmt not in ("array", "smpl"):
+        raise SynspInputError(f"{input_path}: key {key!r} (--key) names an array of an .npz file (plain arrays, SMPL "
+                              f"parameters), and this {fmt} file has none; drop it")
+    kw: dict[str, Any] = {"key": key} if key else {}
+    if num_keypoints is not None:
+        if fmt != "yolo":
+            raise SynspInputError(f"{input_path}: num_keypoints (--num-keypoints) says how many keypoints a YOLO "
+                                  f"labels folder's lines hold, and this is a {fmt} file; drop it")
+        kw["num_keypoints"] = num_keypoints
     if trust_pickle and fmt in ("smpl", "smoothnet", "videopose3d"):
         kw["trust_pickle"] = True
     if assign_ids is not None and fmt in ("mmpose", "coco", "openpose", "yolo", "sleap"):
@@ -210,29 +219,39 @@ def read_input(input_path: str | os.PathLike, skeleton: str | None = None, key: 
 def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model: str | None = None,
                 fps: float | None = None, skeleton: str | None = None, key: str | None = None,
                 max_gap: int | None = None, trust_pickle: bool = False, repair: bool = True,
-                assign_ids: str | None = "track", progress: bool = False, cuts: bool = True) -> tuple[dict, str]:
+                assign_ids: str | None = "track", progress: bool = False, cuts: bool = True,
+                num_keypoints: int | None = None) -> tuple[dict, str]:
     """Read one pose file, refine every person, write it: ``(summary, units)`` (see
     :func:`synsp.api.refine_pose_file`).  The output is checked before the compute; problems raise
     :class:`SynspInputError`.  ``assign_ids`` (MMPose/COCO/OpenPose files without track ids; see
     :func:`synsp.io.keypoints_json.read`): ``"track"`` (default), ``"order"`` or None (refuse)."""
     pose_file = read_input(input_path, skeleton=skeleton, key=key, trust_pickle=trust_pickle, assign_ids=assign_ids,
-                           rotations=str(output).lower().endswith((".bvh", ".bvh.gz")), progress=progress)
+                           rotations=str(output).lower().endswith((".bvh", ".bvh.gz")), progress=progress,
+                           num_keypoints=num_keypoints)
     output_format(output, pose_file)  # a wrong suffix, the input itself, an unwritable target: before the compute
     method, fallback = method_for(pose_file, model)
     refined, summary = api.refine_pose_file(pose_file, model=method, fps=fps, max_gap=max_gap, progress=progress,
                                         repair=repair, cuts=cuts)
     summary.setdefault("fallback", None)
     summary["fallback"] = summary["fallback"] or fallback
-    write_pose_file(output, refined)
+    write_pose_file(output, _with_rate(refined, fps))
     units = "degrees" if pose_file.units == "axis-angle" else pose_file.units
     return summary, units
+
+
+def _with_rate(pose_file, fps: float | None):
+    """``pose_file`` with the rate it was refined at (``fps``) when the file had none, so that a writer that records
+    one (an ``.npz``'s ``fps`` key) keeps it; a file's own rate is never replaced."""
+    if fps is None or pose_file.fps is not None:
+        return pose_file
+    return dataclasses.replace(pose_file, fps=float(fps))
 
 
 def refine_cameras(input_paths: Sequence[str | os.PathLike], output: str | os.PathLike, cameras: Any,
                    model: str | None = None, fps: float | None = None, skeleton: str | None = None,
                    key: str | None = None, max_gap: int | None = None, trust_pickle: bool = False,
                    repair: bool = True, assign_ids: str | None = "track", progress: bool = False,
-                   cuts: bool = True) -> list[dict]:
+                   cuts: bool = True, num_keypoints: int | None = None) -> list[dict]:
     """Several pose files, one per calibrated camera (in the order of ``cameras``, :mod:`synsp.calibration`), each
     holding the same one person in 2D (frames matched by their frame numbers): each camera's track repaired alone,
     the cameras' left/right labels made to agree (:func:`synsp.view_labels.agree_cameras`), then each camera
@@ -240,7 +259,7 @@ def refine_cameras(input_paths: Sequence[str | os.PathLike], output: str | os.Pa
     ``summary`` (:func:`synsp.api.refine_pose_file`) with ``output`` and ``agreed`` (its group-frames relabelled to
     agree with the other cameras).  Every file is read and checked before anything is written."""
     files = [read_input(p, skeleton=skeleton, key=key, trust_pickle=trust_pickle, assign_ids=assign_ids,
-                        progress=progress) for p in input_paths]
+                        progress=progress, num_keypoints=num_keypoints) for p in input_paths]
     cams = check_cameras(cameras, len(files))
     for path, f in zip(input_paths, files):
         if len(f.tracks) != 1:
@@ -285,7 +304,7 @@ def refine_cameras(input_paths: Sequence[str | os.PathLike], output: str | os.Pa
         method, fallback = method_for(one, model)
         refined, summary = api.refine_pose_file(one, model=method, fps=fps, max_gap=max_gap, progress=progress,
                                             repair=False, cuts=cuts)
-        written.append((target, refined))
+        written.append((target, _with_rate(refined, fps)))
         summary.update(output=str(target), fallback=summary.get("fallback") or fallback,
                        agreed=0 if flipped is None or not flipped.size else int(flipped[rows, c].sum()))
         results.append(summary)
@@ -340,6 +359,9 @@ def refine_file(job: Job | dict) -> dict:
         where = f"{exc.filename}: " if isinstance(exc, OSError) and exc.filename else ""
         text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         result["error"] = f"{where}{text}".splitlines()[0] if text else type(exc).__name__
+        named = f"{job.input}: "  # the report names the input beside the error: not twice
+        if result["error"].startswith(named) and len(result["error"]) > len(named):
+            result["error"] = result["error"][len(named):]
     except Exception as exc:  # noqa: BLE001 - a bug must not stop the other files; named with its type
         result["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0]
     else:

@@ -16,6 +16,7 @@ positions; rotation files get None.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -31,13 +32,57 @@ from .missing import interpolate_missing, missing_from_confidence
 from .noise_floor import noise_floor
 from .refiners import min_frames_of
 from .repair import limb_groups, twisted_frames
-from .skeletons import BUILTIN_SKELETONS, SKELETONS
+from .skeletons import BUILTIN_SKELETONS, SKELETONS, skeleton_for
 from .validation import SynspInputError
 
-__all__ = ["inspect_pose_file", "file_cuts", "describe", "as_plain"]
+__all__ = ["inspect_pose_file", "file_cuts", "describe", "as_plain", "limb_asymmetry", "joint_order_check"]
 
 #: the jitter floor (% of the person's size) that clean motion capture stays below on the validation split
 CLEAN_FLOOR_PCT = 0.10
+
+
+#: left/right limb asymmetry (median |log| of the length ratio) above which a joint order does not fit the data:
+#: on the corpus's clips the right order gives 0.00-0.05 (3D and 2D), COCO read as H36M or H36M as COCO 0.39-1.05
+ASYMMETRIC = 0.2
+
+
+def limb_asymmetry(poses: np.ndarray, skeleton) -> float | None:
+    """How unequal the left and right limbs of ``poses`` ``(T, J, D)`` are when its points are in ``skeleton``'s
+    order: the median over the skeleton's left/right bone pairs (both ends mirrored, or a shared parent) of
+    ``|log(left length / right length)|``, each length the bone's median over the frames.  About 0 for data in
+    that order; a wrong order pairs bones of unrelated lengths.  None without such pairs or lengths."""
+    par = np.asarray(skeleton.parents)
+    mirror = dict(skeleton.left_right)
+    mirror.update({b: a for a, b in skeleton.left_right})
+    pairs = [(a, b) for a, b in skeleton.left_right
+             if par[a] >= 0 and par[b] >= 0 and (par[a] == par[b] or mirror.get(int(par[a])) == par[b])]
+    if not pairs:
+        return None
+    x = np.asarray(poses, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a bone never seen: an all-NaN median
+        ratios = [np.log(np.nanmedian(np.linalg.norm(x[:, a] - x[:, par[a]], axis=-1))
+                         / np.nanmedian(np.linalg.norm(x[:, b] - x[:, par[b]], axis=-1))) for a, b in pairs]
+    ratios = [abs(r) for r in ratios if np.isfinite(r)]
+    return float(np.median(ratios)) if ratios else None
+
+
+def joint_order_check(pose_file, assumed) -> dict[str, Any]:
+    """Whether the points of ``pose_file``, which names no skeleton, fit ``assumed`` (the skeleton picked by
+    their count alone): :func:`limb_asymmetry` under every built-in skeleton with that joint count.  Returns
+    ``asymmetry`` (``{name: value}``), ``fits`` (the assumed order's asymmetry is at most :data:`ASYMMETRIC`, or
+    unknown) and ``looks_like`` (another order whose limbs are equal where the assumed one's are not, else None)."""
+    x = np.concatenate([t.keypoints[:3000] for t in pose_file.tracks]) if pose_file.tracks else None
+    asym = {}
+    for name in skeleton_for(pose_file.num_joints):
+        a = None if x is None else limb_asymmetry(x, SKELETONS[name])
+        if a is not None:
+            asym[name] = a
+    own = asym.get(assumed.name)
+    fits = own is None or own <= ASYMMETRIC
+    others = sorted((a, n) for n, a in asym.items() if n != assumed.name and a <= ASYMMETRIC)
+    looks_like = others[0][1] if not fits and others else None
+    return dict(asymmetry=asym, fits=fits, looks_like=looks_like)
 
 
 def _part_stats(kp: np.ndarray, conf: np.ndarray | None, min_confidence: float,
@@ -78,8 +123,13 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     repaired, or None), ``relabelled`` (``{track id: {group: frames}}`` the repair would relabel) and
     ``reassigned`` (person-frames its identity repair would give to another track): :func:`synsp.api.repair_pose_file`;
     ``twisted``: in 3D, the detections whose shoulders face against the hips (:func:`synsp.repair.twisted_frames`;
-    None in 2D or without named shoulders and hips); ``cuts``: ``{track id: file frames}`` where refining would
-    cut the track (:func:`synsp.cuts.find_cuts`; rotations: :func:`synsp.cuts.find_rotation_cuts`).
+    None in 2D, without named shoulders and hips, or where the joint order is only assumed and does not fit);
+    ``never_detected``: the individuals the file names (DeepLabCut's) that have no track; ``rows``: ``[rows,
+    first, last]`` when the file's rows carry frame numbers not from 0 (else None);
+    ``assumed_skeleton``: the skeleton the repair and the cuts take for points that name none (by their count
+    alone), else None; ``order_fits`` / ``order_looks_like``: whether the points fit that order and which other
+    order they look like (:func:`joint_order_check`; None when nothing is assumed); ``cuts``: ``{track id: file
+    frames}`` where refining would cut the track (:func:`synsp.cuts.find_cuts`; rotations: :func:`synsp.cuts.find_rotation_cuts`).
     """
     plan = _plan(pose_file, model, fps, max_gap)
     method, fallback, refiner = plan["method"], plan["fallback"], plan["refiner"]
@@ -108,8 +158,11 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     delay = getattr(refiner, "delay", None)
     # a hand or a custom set without pairs, or pairs only guessed from the points' names: no repair
     sk = sk if sk is not None and limb_groups(sk) and not plan["guessed"] else None
+    # no skeleton named: the repair and the cuts take the one synsp picks by the joint count; is the order that?
+    assumed = sk.name if sk is not None and pose_file.skeleton is None and not rotations else None
+    order = joint_order_check(pose_file, sk) if assumed else None
     twisted = None  # 3D: frames whose shoulders face against the hips, over every track
-    if sk is not None and pose_file.dims == 3:
+    if sk is not None and pose_file.dims == 3 and (order is None or order["fits"]):
         counts = [twisted_frames(t.keypoints, sk) for t in pose_file.tracks]
         twisted = None if any(c is None for c in counts) else int(sum(c.sum() for c in counts))
     relabelled, reassigned = {}, 0
@@ -119,6 +172,12 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
             relabelled, reassigned = found["relabelled"], found["reassigned"]
         except SynspInputError:
             pass  # nothing refine would repair either (every track too short, no valid joint): said above
+    ids = {t.track_id for t in pose_file.tracks}
+    never = [n for n in pose_file.meta.get("individuals", ()) if n not in ids]  # named by the file, never detected
+    numbers = pose_file.meta.get("frames")  # the rows' own frame numbers (DeepLabCut's index)
+    rows = None
+    if isinstance(numbers, np.ndarray) and numbers.ndim == 1 and len(numbers) and len(numbers) != pose_file.num_frames:
+        rows = [len(numbers), int(numbers[0]), int(numbers[-1])]
     return dict(format=pose_file.format, description=FORMATS.get(pose_file.format, ("", ""))[1],
                 skeleton=pose_file.skeleton, joints=pose_file.num_joints, dims=pose_file.dims, units=pose_file.units,
                 file_fps=pose_file.fps, fps=used_fps, fps_given=fps is not None, frames=pose_file.num_frames,
@@ -128,6 +187,9 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
                 min_frames=min_frames_of(refiner) if hasattr(refiner, "window") else 1,
                 repair=None if sk is None else sk.name, guessed=plan["guessed"],
                 relabelled=relabelled, reassigned=int(reassigned), twisted=twisted, cuts=cuts,
+                never_detected=never, rows=rows, assumed_skeleton=assumed,
+                order_fits=None if order is None else order["fits"],
+                order_looks_like=None if order is None else order["looks_like"],
                 note=pose_file.meta.get("note"))
 
 
@@ -177,7 +239,11 @@ def _part_cuts(pose_file, kp: np.ndarray, conf: np.ndarray | None, plan: dict[st
 
 def describe(info: dict[str, Any], source: Any = None) -> list[str]:
     """The lines ``synsp inspect`` prints for :func:`inspect_pose_file`'s dict."""
-    sk = info["skeleton"] or f"none recognised ({info['joints']} points: a body of its own joint set)"
+    assumed = info.get("assumed_skeleton")
+    sk = info["skeleton"] or (
+        f"none named: taken as {assumed} by the count of points ({info['dims']}D default) for the left/right "
+        "repair and the cuts; --skeleton NAME if they are in another order"
+        if assumed else f"none recognised ({info['joints']} points: a body of its own joint set)")
     if info["skeleton"] and info["skeleton"] not in BUILTIN_SKELETONS and info["skeleton"] in SKELETONS:
         own = SKELETONS[info["skeleton"]]
         sk += (f" (a joint set of its own: {own.num_joints} named points, {len(own.left_right)} left/right "
@@ -187,11 +253,21 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
             f"not in the file: {info['fps']:g} fps assumed (give --fps)")
     lines = [f"{source}: {info['format']} ({info['description']})" if source else info["format"],
              f"  skeleton: {sk}; {info['joints']} joints, {info['dims']}D, units {info['units']}",
-             f"  frame rate: {rate}; {info['frames']} frames"]
+             f"  frame rate: {rate}; " + (f"{info['rows'][0]} frames, numbered {info['rows'][1]}-{info['rows'][2]}"
+                                          if info.get("rows") else f"{info['frames']} frames")]
+    if assumed and info.get("order_fits") is False:
+        other = info.get("order_looks_like")
+        lines.append(f"  joint order: the left and right limbs are unequal in {assumed} order"
+                     + (f" and equal in {other} order: the points look like {other}; give --skeleton {other}"
+                        if other else ": the points look like no built-in order; give --skeleton NAME")
+                     + f" (refine's left/right repair and cuts take them as {assumed}; the body twist is not judged)")
     if info.get("note"):
         lines.append(f"  note: {info['note']}")
     tracks = info["tracks"]
-    lines.append(f"  people: {len(tracks)} track(s)")
+    never = info.get("never_detected") or []
+    lines.append(f"  people: {len(tracks)} track(s)" + (
+        f" ({len(tracks) + len(never)} individuals in the file, {len(never)} never detected: "
+        f"{', '.join(map(repr, never[:10]))}{' ...' if len(never) > 10 else ''})" if never else ""))
     for t in tracks[:20]:
         jitter = "jitter not measured" if t["jitter"] is None else (
             f"jitter {t['jitter']:.2f} % of the person's size"

@@ -95,8 +95,12 @@ def test_several_animals_are_tracks_and_missing_cells_are_filled(tmp_path):
     rows = list(csv.reader(open(tmp_path / "out.csv")))
     data = np.array(rows[4:])
     assert (data[:, -3:] == np.array(list(csv.reader(open(tmp_path / "two.csv"))))[4:, -3:]).all()  # the feeder
-    assert all(c != "" for c in data[50:55, 1 + 3 * 3])  # the gap filled (its likelihood cell stays empty)
-    assert (data[50:55, 3 + 3 * 3] == "").all()
+    assert all(c != "" for c in data[50:55, 1 + 3 * 3])  # the gap filled
+    # its empty likelihood written as 0 (the score it was read with): a `likelihood < pcutoff` filter drops it
+    assert (data[50:55, 3 + 3 * 3] == "0.0").all()
+    before = np.array(list(csv.reader(open(tmp_path / "two.csv")))[4:])
+    changed = np.argwhere(data[:, 3::3] != before[:, 3::3])
+    assert changed.tolist() == [[f, 3] for f in range(50, 55)]  # no other likelihood cell touched
     xy_cells = [1 + 30 + 3 * k + d for k in range(10) for d in (0, 1)]
     assert (data[120:, xy_cells] == "").all()  # the second mouse absent, as it was
 
@@ -187,11 +191,13 @@ def test_a_multi_animal_hdf5_file_keeps_its_dtype_gaps_and_unique_parts(tmp_path
     m1 = out.xs("mouse1", axis=1, level="individuals")
     part = m1.xs(PARTS[3], axis=1, level="bodyparts").droplevel("scorer", axis=1)
     assert np.isfinite(part[["x", "y"]].to_numpy()[50:55]).all()  # filled
-    assert part["likelihood"].iloc[50:55].isna().all()
+    assert (part["likelihood"].iloc[50:55] == 0).all()  # filled: likelihood 0, the score it was read with
     gone = out.xs("mouse2", axis=1, level="individuals").iloc[120:]
     assert gone.loc[:, gone.columns.get_level_values("coords") != "likelihood"].isna().all().all()  # absent, as it was
-    lik_cols = out.xs("likelihood", axis=1, level="coords")
-    assert lik_cols.equals(df.xs("likelihood", axis=1, level="coords"))
+    lik_cols = out.xs("likelihood", axis=1, level="coords").to_numpy()
+    before = df.xs("likelihood", axis=1, level="coords").to_numpy()
+    assert np.array_equal(np.isnan(lik_cols), np.isnan(before) & ~np.isin(np.arange(200), np.r_[50:55])[:, None])
+    assert np.array_equal(lik_cols[np.isfinite(before)], before[np.isfinite(before)])  # the others as they were
 
 
 def test_an_hdf5_file_cannot_run_code_or_pass_for_deeplabcut(tmp_path, capsys):
@@ -270,3 +276,37 @@ def test_compressed_hdf5_files_are_read_or_say_what_they_need(tmp_path, capsys):
         assert not (tmp_path / "blosc_out.h5").exists()
     else:
         assert code == 0 and pd.read_hdf(tmp_path / "blosc_out.h5").columns.equals(df.columns)
+
+
+def test_inspect_names_an_individual_never_detected_and_the_rows_frame_numbers(tmp_path):
+    from synsp.inspection import describe, inspect_pose_file
+
+    xy, lik, _ = _two_mice()
+    xy = np.concatenate([xy[:90], np.full((90, 1, 10, 2), np.nan)], axis=1)  # a third mouse never detected
+    path = write_dlc(tmp_path / "three.csv", xy, np.concatenate([lik[:90], np.full((90, 1, 10), 0.9)], 1),
+                     individuals=["mouse1", "mouse2", "mouse3"])
+    rows = list(csv.reader(open(path)))
+    for k, r in enumerate(rows[4:]):
+        r[0] = str(100 + k)  # rows of frames 100-189 (a clip cut from a longer video)
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    info = inspect_pose_file(read_pose_file(path))
+    assert info["never_detected"] == ["mouse3"] and info["rows"] == [90, 100, 189]
+    lines = describe(info)
+    assert lines[2].endswith("; 90 frames, numbered 100-189")
+    assert lines[3 if not lines[3].startswith("  note") else 4] == (
+        "  people: 2 track(s) (3 individuals in the file, 1 never detected: 'mouse3')")
+
+
+def test_a_key_is_refused_for_a_file_that_has_no_arrays_and_a_failure_names_its_file_once(tmp_path, capsys):
+    from synsp.batch import refine_file
+
+    _, noisy, lik = _motion(40)
+    write_dlc(tmp_path / "m.csv", noisy, lik)
+    assert main(["refine", str(tmp_path / "m.csv"), "-o", str(tmp_path / "out.csv"), "--key", "nonsense"]) == 2
+    err = capsys.readouterr().err
+    assert "key 'nonsense' (--key) names an array of an .npz file" in err and "Traceback" not in err
+    assert not (tmp_path / "out.csv").exists()
+    (tmp_path / "bad.csv").write_text("scorer,x\n1,2\n")
+    result = refine_file({"input": str(tmp_path / "bad.csv"), "output": str(tmp_path / "o" / "bad.csv")})
+    assert not result["ok"] and str(tmp_path / "bad.csv") not in result["error"]  # the report names it beside

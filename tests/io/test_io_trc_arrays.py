@@ -123,3 +123,29 @@ def test_a_windows_saved_trc_with_a_bom_and_latin1_names_is_refined_and_keeps_th
     out = (tmp_path / "out.trc").read_bytes()
     assert b"H\xfcfte\t" in out and "\ufffd".encode() not in out
     assert main(["inspect", str(src)]) == 0
+
+
+def test_a_rate_given_for_a_file_without_one_is_stored_in_the_npz_written(tmp_path):
+    # synsp refine x.npy -o y.npz --fps 100: the output records the rate it was refined at, read back as the file's
+    from synsp.batch import refine_path
+    from synsp.io.arrays import read as read_arrays
+
+    t = np.arange(120)[:, None, None] / 100.0
+    x = np.concatenate([np.sin(t + np.arange(5)[None, :, None]), np.cos(t * 2 + np.arange(5)[None, :, None])], -1)
+    np.save(tmp_path / "x.npy", x)
+    refine_path(tmp_path / "x.npy", tmp_path / "y.npz", model="butterworth", fps=100)
+    assert float(np.load(tmp_path / "y.npz")["fps"]) == 100.0 and read_arrays(tmp_path / "y.npz").fps == 100.0
+    np.savez(tmp_path / "own.npz", keypoints=x, fps=np.asarray(50.0))  # a file's own rate is kept, not replaced
+    refine_path(tmp_path / "own.npz", tmp_path / "own_out.npz", model="butterworth", fps=100)
+    assert float(np.load(tmp_path / "own_out.npz")["fps"]) == 50.0
+
+
+def test_an_inf_coordinate_is_a_missing_joint_as_the_docstring_says(tmp_path):
+    x = np.ones((10, 4, 2))
+    x[5, 1, 0] = np.inf
+    np.save(tmp_path / "inf.npy", x)
+    got = read_array(tmp_path / "inf.npy")
+    assert np.isnan(got[5, 1]).all() and np.isfinite(np.delete(got.reshape(40, 2), 21, 0)).all()
+    import synsp.io.arrays as arrays
+
+    assert "inf (or absurd) coordinate" in arrays.__doc__ and "missing" in arrays.__doc__

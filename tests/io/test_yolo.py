@@ -80,7 +80,7 @@ def test_written_back_with_only_the_keypoints_changed(tmp_path):
 
 
 @pytest.mark.parametrize("lines, message", [
-    ({1: [_line(0, 1)], 2: ["0 0.1 0.2 0.3"]}, r"clip_2.txt, line 1 has 4 values; expected 5 box values and 17 or 21"),
+    ({1: [_line(0, 1)], 2: ["0 0.1 0.2 0.3"]}, r"clip_2.txt, line 1 has 4 values; expected 5 box values and K keypoints"),
     ({1: [_line(0, 1)], 2: [_line(0, 2, per=2)]}, r"clip_2.txt, line 1 has 39 values, earlier lines 56"),
     ({1: [_line(0, 1)], 2: ["0 a b"]}, r"clip_2.txt, line 1: '0 a b' is not a line of numbers"),
 ])
@@ -120,3 +120,80 @@ def test_a_readers_fps_is_checked_as_every_refiners(tmp_path, fps):
     with pytest.raises(SynspInputError, match="fps is .*frame rate from"):
         yolo.read(path, fps=fps)
     assert yolo.read(path, fps=25).fps == 25.0
+
+
+def _pose_line(frame: int, K: int, per: int, center=(0.5, 0.5), tail: tuple = (), spread=(0.1, 0.3)) -> str:
+    """A label line as Ultralytics writes it: keypoints of a small figure moving with the frame, boxed by their extent."""
+    j = np.arange(K)
+    kp = np.stack([center[0] + 0.004 * frame + spread[0] * np.sin(1.3 * j), center[1] + spread[1] * np.cos(0.7 * j)], 1)
+    (x0, y0), (x1, y1) = kp.min(0), kp.max(0)
+    values = [0, (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0]
+    values += [v for k, (x, y) in enumerate(kp) for v in ((x, y, 0.5 + 0.4 * ((k * 7 + frame) % 5) / 4)[:per])]
+    return " ".join("%g" % v for v in values + list(tail))
+
+
+@pytest.mark.parametrize("K, per, tail", [(14, 3, ()), (26, 2, ()), (12, 3, ()), (24, 3, ()), (12, 2, ()),
+                                          (24, 3, (0.88, 2)), (17, 3, (0.9, 1)), (21, 3, (0.7,))])
+def test_the_layout_is_read_from_the_values_for_any_keypoint_count(tmp_path, K, per, tail):
+    # 14x3 (47 values) was read as hand21, 26x2 (57) and 12x3 (41) as coco17; dog-pose 24x3 and tiger-pose 12x2
+    # were not recognised.  The one split of the values that makes sense is read, whatever K.
+    path = _folder(tmp_path / "labels", {f: [_pose_line(f, K, per, tail=tail)] for f in range(1, 6)})
+    assert yolo.sniff(path)
+    pf = read_pose_file(path)
+    assert pf.num_joints == K and (pf.tracks[0].scores is None) == (per == 2)
+    assert pf.skeleton == {17: "coco17", 21: "hand21"}.get(K)
+    assert [t.track_id for t in pf.tracks] == [tail[-1] if len(tail) == 2 or tail[-1:] == (1,) else 0]
+    first = np.array(_pose_line(1, K, per, tail=tail).split(), float)[5:5 + K * per].reshape(K, per)
+    np.testing.assert_allclose(pf.tracks[0].keypoints[0], first[:, :2], atol=1e-6)
+    if K not in (17, 21):
+        assert f"{K} keypoints" in pf.meta["note"]
+
+
+def test_a_line_length_with_two_sensible_readings_is_refused_until_num_keypoints_says_which(tmp_path):
+    # 57 values: 26 keypoints of (x, y), or 17 of (x, y, v) and a box confidence.  With a box covering the whole
+    # image both readings put every keypoint in the box: the folder does not say which, so it is refused.
+    lines = {}
+    for f in range(1, 6):
+        kp = np.stack([0.5 + 0.45 * np.sin(np.arange(26) + f), 0.5 + 0.45 * np.cos(1.7 * np.arange(26))], 1)
+        lines[f] = [" ".join("%g" % v for v in [0, 0.5, 0.5, 1, 1, *kp.ravel()])]
+    path = _folder(tmp_path / "labels", lines)
+    with pytest.raises(SynspInputError, match=r"57 values can be read as .* or as .*; pass num_keypoints=") as err:
+        yolo.read(path)
+    message = str(err.value)
+    assert "26 keypoints of 2 values" in message and "17 keypoints of 3 values + box confidence" in message
+    assert yolo.read(path, num_keypoints=26).num_joints == 26
+    assert yolo.read(path, num_keypoints=17).num_joints == 17
+
+
+def test_yolo_track_lines_without_a_track_id_join_the_track_they_continue(tmp_path):
+    # `yolo track` writes a frame where the tracker returned no track with the detections' lines, without the id
+    frames = {}
+    for f in range(1, 11):
+        a, b = _pose_line(f, 17, 3, center=(0.2, 0.5), tail=(0.9, 3)), _pose_line(f, 17, 3, center=(0.7, 0.5),
+                                                                                 tail=(0.8, 7))
+        frames[f] = [a, b]
+    strip = lambda line: line.rsplit(" ", 1)[0]  # noqa: E731
+    frames[1] = [strip(frames[1][1]), strip(frames[1][0])]  # the first frame: nobody tracked yet
+    frames[6] = [strip(frames[6][0]), frames[6][1]]  # person 3 lost by the tracker for a frame
+    frames[12] = [strip(_pose_line(12, 17, 3, center=(0.45, 0.1), tail=(0.5, 0), spread=(0.03, 0.05)))]  # another
+    path = _folder(tmp_path / "labels", frames)
+    pf = yolo.read(path)
+    assert sorted(t.track_id for t in pf.tracks) == [-1, 3, 7]
+    assert pf.track(3).frames.tolist() == list(range(10)) and pf.track(7).frames.tolist() == list(range(10))
+    assert pf.track(-1).frames.tolist() == [11]
+    np.testing.assert_allclose(pf.track(7).keypoints[0, 0], np.array(frames[1][0].split(), float)[5:7], atol=1e-6)
+    assert "4 line(s) without a track id" in pf.meta["note"] and "3 joined" in pf.meta["note"]
+    out = write_pose_file(tmp_path / "out", pf)
+    assert len((out / "clip_1.txt").read_text().split("\n")[0].split()) == 57  # written back without an id
+
+
+def test_read_input_passes_num_keypoints_to_a_yolo_folder_only(tmp_path):
+    from synsp.batch import read_input
+
+    path = _folder(tmp_path / "labels", {f: [_pose_line(f, 24, 3)] for f in range(1, 4)})
+    assert read_input(path, num_keypoints=24).num_joints == 24
+    with pytest.raises(SynspInputError, match="has 77 values; expected 5 box values and 25 keypoints"):
+        read_input(path, num_keypoints=25)
+    np.save(tmp_path / "x.npy", np.zeros((5, 3, 2)))
+    with pytest.raises(SynspInputError, match=r"num_keypoints \(--num-keypoints\) .* a array file; drop it"):
+        read_input(tmp_path / "x.npy", num_keypoints=3)

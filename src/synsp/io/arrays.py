@@ -1,7 +1,9 @@
 """Plain joint arrays in ``.npy`` / ``.npz`` files.
 
 * Arrays are ``(T, J, D)`` (frames, joints, 2 or 3 coordinates) or ``(T, P, J, D)``
-  (``P`` views or people).  NaN marks a missing joint and is allowed; inf is not.
+  (``P`` views or people).  NaN marks a missing joint; a joint with an inf (or absurd) coordinate
+  is read as missing too, as every refiner takes it (:func:`synsp.validation.check_poses` with
+  ``allow_nan``).
 * Files are always opened with ``allow_pickle=False``: object arrays (for example the
   per-sequence SmoothNet files) are refused with a pointer to
   :func:`synsp.io.convert_smoothnet`.
@@ -198,8 +200,9 @@ def _stored_dtype(p: Any, key: str | None) -> np.dtype:
 
 def write(path: Any, pose_file) -> Any:
     """Write the tracks as one ``(T, P, J, D)`` array (``(T, J, D)`` when read from one) with NaN where
-    a person is absent; an ``.npz`` keeps every other array of the file it was read from, and gets
-    ``track_ids`` (and ``scores``) when it was not read from an array file."""
+    a person is absent; an ``.npz`` keeps every other array of the file it was read from, gets
+    ``track_ids`` (and ``scores``) when it was not read from an array file, and ``fps`` (read back by
+    :func:`read`) when the pose file has a rate and the source ``.npz`` had no ``fps`` key."""
     p = as_path(path)
     meta = pose_file.meta if pose_file.format == "array" else {}
     if meta:  # back into the file's own layout: every column (also one with no person) and dtype
@@ -218,6 +221,8 @@ def write(path: Any, pose_file) -> Any:
         if meta:  # read from an array file: an .npz's other arrays are kept, an .npy had none
             if src is not None and suffix_of(src) == ".npz":
                 extra = {k: v for k, v in read_npz(src, _PICKLE_HINT).items() if k != meta["key"]}
+            if pose_file.fps and "fps" not in extra:  # a rate given for a file without one (synsp refine --fps)
+                extra["fps"] = np.asarray(pose_file.fps)
         else:
             extra["track_ids"] = np.asarray([str(i) for i in ids])
             if all(t.scores is not None for t in pose_file.tracks):

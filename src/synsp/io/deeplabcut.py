@@ -20,7 +20,8 @@ The first column (the frame's index) is the frame number; a labelled-data file's
 order instead.  Every individual is a track of its body parts in column order; a multi-animal project's unique
 body parts (the individual ``single``: a feeder, an object) are left as they are.  An empty cell (NaN) is a
 missing value, and the likelihood is the detector's confidence (a point below the refiner's threshold is filled,
-keeping its likelihood).  The body parts' skeleton is the one their names give
+keeping its likelihood; a missing point's empty likelihood reads as 0, and a filled one is written with likelihood 0,
+so that a ``likelihood < pcutoff`` filter still drops it).  The body parts' skeleton is the one their names give
 (:func:`synsp.skeletons.skeleton_of_names`: ``leftear`` / ``rightear`` pair up), never one guessed from their
 count.  The file has no frame rate: pass ``--fps`` (30 assumed).  The writer writes the same rows with only the
 refined x and y (and z) values replaced: a CSV's cells, or a copy of the HDF5 file with the values replaced in place in
@@ -239,7 +240,7 @@ def _pose_file(p: Path, skeleton: str | None, animals: dict[str, list[int]], nam
     span = int(frames.max()) + 1 if len(frames) else 0
     named = skeleton_of_names(names)
     meta.update(columns={(n if n else 0): cols for n, cols in animals.items()}, frames=frames, joint_names=names,
-                named_skeleton=named)
+                named_skeleton=named, individuals=[n if n else 0 for n in animals])  # also those never detected
     return PoseFile(tracks=tracks, num_frames=span, format="deeplabcut", skeleton=skeleton or named, fps=None,
                     units="px" if D == 2 else "calibration units", source=p, meta=meta)
 
@@ -271,6 +272,31 @@ def _refined(pose_file: PoseFile) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
 
 
+def _filled_likelihoods(pose_file: PoseFile) -> tuple[np.ndarray, np.ndarray]:
+    """``(rows, columns)`` of the likelihood cells of every track's finite refined 2D point (none in 3D): where
+    such a cell is empty (NaN: the point was missing and has been filled) the writer puts 0, the score the reader
+    gave it, so that a ``likelihood < pcutoff`` filter still drops the filled point."""
+    meta = pose_file.meta
+    if meta.get("dims", 2) != 2:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    rows, cols = [], []
+    for t in pose_file.tracks:
+        at = np.asarray(meta["columns"][t.track_id])
+        r, j = np.nonzero(np.isfinite(t.keypoints).all(-1))
+        rows.append(np.searchsorted(meta["frames"], t.frames)[r])
+        cols.append(at[j] + 2)
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(rows), np.concatenate(cols)
+
+
+def _empty(cell: str) -> bool:
+    try:
+        return not np.isfinite(float(cell))
+    except ValueError:
+        return True  # an empty cell
+
+
 def write(path: Any, pose_file: PoseFile) -> Path:
     """A DeepLabCut-read file: its rows with every track's x and y replaced where the refined value is finite
     (likelihoods, unique body parts, the header and the index as they were), as the file it was read from: CSV
@@ -289,6 +315,9 @@ def write(path: Any, pose_file: PoseFile) -> Path:
     rows, first, head = [list(r) for r in meta["rows"]], meta["first"], meta["head"]
     for i, c, v in zip(*_refined(pose_file)):
         rows[head + i][first + c] = repr(float(v))
+    for i, c in zip(*_filled_likelihoods(pose_file)):
+        if _empty(rows[head + i][first + c]):
+            rows[head + i][first + c] = "0.0"
 
     def body(fh: io.TextIOBase) -> None:
         csv.writer(fh, lineterminator="\n").writerows(rows)
@@ -298,12 +327,13 @@ def write(path: Any, pose_file: PoseFile) -> Path:
 
 def _write_h5(out: Path, pose_file: PoseFile) -> Path:
     return write_changed_copy(out, pose_file.source, ".h5", _store_h5, out, pose_file.source, pose_file.meta["frame"],
-                              *_refined(pose_file))
+                              *_refined(pose_file), *_filled_likelihoods(pose_file))
 
 
 def _store_h5(tmp: Path, out: Path, source: Path, frame: Frame, rows: np.ndarray, cols: np.ndarray,
-              vals: np.ndarray) -> None:
-    """``vals`` written at ``(rows, cols)`` of the frame in ``tmp``, a copy of ``source`` (run isolated)."""
+              vals: np.ndarray, lik_rows: np.ndarray, lik_cols: np.ndarray) -> None:
+    """``vals`` written at ``(rows, cols)`` of the frame in ``tmp``, a copy of ``source``, and 0 at the NaN cells
+    of ``(lik_rows, lik_cols)`` (the likelihoods of filled points; run isolated)."""
     with open_hdf5(tmp, "r+") as f:
         try:
             now = frame_layout(f, frame.key)
@@ -313,4 +343,6 @@ def _store_h5(tmp: Path, out: Path, source: Path, frame: Frame, rows: np.ndarray
             raise source_changed(out, source, "DeepLabCut file")
         values = read_values(f, frame)
         values[rows, cols] = vals
+        nan = np.isnan(values[lik_rows, lik_cols])
+        values[lik_rows[nan], lik_cols[nan]] = 0.0
         write_values(f, frame, values)

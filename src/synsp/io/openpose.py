@@ -20,8 +20,9 @@ Keypoints: the body, ``pose_keypoints_2d`` (``pose_keypoints`` in older OpenPose
 their count: 17 ``coco17``, 26 ``halpe26`` (HALPE_26), 133 ``coco133`` (COCO_133), 136 ``halpe136``; the
 COCO-18 model's 18 joints (and other counts) are read with skeleton None and a ``meta["note"]``.
 (OpenPose's experimental BODY_25B has 25 keypoints in another order: it would read as BODY_25.)  The
-confidence ``c`` is the score; a joint OpenPose did not find is (0, 0) with confidence 0 and stays so
-(downstream code drops it by a confidence threshold).
+confidence ``c`` is the score; a joint OpenPose did not find is (0, 0) with confidence 0: missing, so
+``synsp refine`` fills it (within a track's gap limit) and writes it with its confidence 0 kept, which
+downstream code still drops by a confidence threshold; a joint never found in a track is left as written.
 
 Face and hands (OpenPose run with ``--face`` / ``--hand``): when any person of the files has a
 non-empty ``face_keypoints_2d`` (70 points), ``hand_left_keypoints_2d`` or ``hand_right_keypoints_2d``

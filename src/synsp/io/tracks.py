@@ -256,7 +256,7 @@ FORMATS: dict[str, tuple[str, str]] = {
                    "needs h5py)"),
     "mediapipe": ("mediapipe",
                   "MediaPipe landmark CSV/NPZ (Pose: 33 landmarks, x, y, z, visibility; Hands CSV: 21 per hand)"),
-    "smpl": ("smpl", "SMPL parameter npz (poses/betas/trans as written by body-model estimators)"),
+    "smpl": ("smpl", "SMPL parameters (poses/betas/trans as written by body-model estimators: .npz, or a trusted .pkl)"),
     "trc": ("trc", "TRC marker file (OpenSim / Sports2D / Pose2Sim)"),
     "c3d": ("c3d", "C3D motion capture (Vicon, Qualisys, OptiTrack, ...: marker trajectories, subjects as tracks)"),
     "bvh": ("bvh", "BVH motion capture (joint positions by forward kinematics)"),

@@ -9,9 +9,16 @@ one line per person::
 Every coordinate is normalised to the image (x by its width, y by its height); ``v`` is the keypoint's
 confidence (``x y`` pairs alone for models trained without it); ``conf`` is the box's confidence
 (``save_conf=True``) and ``track_id`` the tracker's (``yolo track``).  The layout is read from the
-number of values per line: 17 keypoints (the COCO models, skeleton ``coco17``) when they fit, else
-``num_keypoints`` (21: Ultralytics' hand model, ``hand21``); one value more is the track id when it is a
-whole number on every line of the folder, else the box confidence; two more are both.
+lines, never guessed: every split of the values after the box into K keypoints (``kpt_shape``: K >= 3) of 2
+or 3 values each, with or without box confidence and track id, is tried on every line of the folder; a
+split fits when each track id is a whole number >= 0, each confidence is within 0..1 and the keypoints found
+lie near their box (a wrong split mixes coordinates with confidences).  The one split that fits is read;
+when none or several fit the folder is refused (pass ``num_keypoints=``, the model's ``kpt_shape[0]``).
+17 keypoints are COCO's (skeleton ``coco17``, Ultralytics' person models), 21 a hand (``hand21``); any
+other count (Ultralytics' dog-pose 24x3, tiger-pose 12x2, custom models) is a body of its own joint set.
+``yolo track`` writes the detections of a frame where the tracker returned no track without the id: such
+lines (one value shorter) are read too, each joined to the nearby track (within 10 frames) its keypoints
+continue, or a track of its own with a negative id.
 
 Units: ``normalised``.  The coordinates are refined as they are, x and y on different scales (the
 image's aspect): on the corpus's 2D validation clips the default model's error changes by less than
@@ -32,6 +39,7 @@ replaced (``%g``, as Ultralytics writes them), atomically; files of the folder t
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,19 +54,172 @@ __all__ = ["read", "sniff", "write"]
 
 _NAME = re.compile(r"^(.*)_(\d+)\.txt$")
 _HOW_TO_TRACK = "run `yolo track` (not `yolo predict`) with save_txt=True so that every line ends with a track id"
-#: keypoint counts tried, in order, when none is given: Ultralytics' COCO models, then its hand model
-_COUNTS = (17, 21)
+#: skeletons of the keypoint counts of Ultralytics' own models that have one: COCO people, hands
 _SKELETONS = {17: "coco17", 21: "hand21"}
+#: fewest keypoints a layout guessed from the values may have (a detection line with confidence and track id has 7)
+_MIN_GUESSED = 3
+#: share of the found keypoints that must lie near their box (the box grown to twice its size) for a layout to fit
+_NEAR_BOX = 0.8
 
 
-def _layout(n: int, num_keypoints: int | None) -> tuple[int, int, int] | None:
-    """``(keypoints, values per keypoint, extra values)`` of a line of ``n`` values, or None."""
-    counts = (num_keypoints,) if num_keypoints else _COUNTS
-    for K in counts:
-        for per, extra in ((3, 0), (3, 1), (3, 2), (2, 0), (2, 1), (2, 2)):
-            if n == 5 + K * per + extra:
-                return K, per, extra
-    return None
+@dataclass(frozen=True)
+class _Layout:
+    """How a line's values after the box are split: K keypoints of ``per`` values, box confidence, track id."""
+
+    K: int
+    per: int
+    conf: bool
+    ids: bool
+
+    def width(self, with_id: bool = True) -> int:
+        return 5 + self.K * self.per + self.conf + (self.ids and with_id)
+
+    def __str__(self) -> str:
+        tail = [w for w, on in (("box confidence", self.conf), ("track id", self.ids)) if on]
+        return f"{self.K} keypoints of {self.per} values" + (" + " + " + ".join(tail) if tail else "")
+
+
+def _candidates(n: int, num_keypoints: int | None, ids: bool | None) -> list[_Layout]:
+    """Every layout whose line has ``n`` values (``ids``: the lines are known to carry a track id, or not)."""
+    out = []
+    for per in (3, 2):
+        for conf in (False, True):
+            for has_id in ((False, True) if ids is None else (ids,)):
+                K, rest = divmod(n - 5 - conf - has_id, per)
+                if rest == 0 and (K == num_keypoints if num_keypoints else K >= _MIN_GUESSED):
+                    out.append(_Layout(K, per, conf, has_id))
+    return out
+
+
+def _fit(lay: _Layout, lines: np.ndarray, with_id: bool) -> tuple[int, int] | None:
+    """``(keypoints found near their box, keypoints found)`` on the lines (rows of ``lines``) read with this
+    layout, or None where a value cannot be what the layout says: a track id is a whole number >= 0, a box
+    confidence is within 0..1 (and not a whole number on every line), a keypoint's confidence within 0..1 (or
+    a 0/1/2 visibility label).  Near the box: within the box grown to twice its size (keypoints read from a
+    wrong layout mix coordinates with confidences, and x with y)."""
+    kp = lines[:, 5:5 + lay.K * lay.per].reshape(len(lines), lay.K, lay.per)
+    if with_id and lay.ids:
+        last = lines[:, -1]
+        if not ((last == np.round(last)) & (last >= 0)).all():
+            return None
+    if lay.conf:
+        conf = lines[:, 5 + lay.K * lay.per]
+        if not ((conf >= 0) & (conf <= 1)).all() or (conf == np.round(conf)).all():
+            return None
+    if lay.per == 3:
+        v = kp[..., 2]
+        if not (((v >= 0) & (v <= 1)).all() or np.isin(v, (0, 1, 2)).all()):
+            return None
+    x, y = kp[..., 0], kp[..., 1]
+    found = (x != 0) | (y != 0)
+    xc, yc, w, h = (lines[:, i:i + 1] for i in range(1, 5))
+    near = (np.abs(x - xc) <= np.abs(w) + 0.01) & (np.abs(y - yc) <= np.abs(h) + 0.01)
+    return int(near[found].sum()), int(found.sum())
+
+
+def _fitting(candidates: list[_Layout], parts: list[tuple[np.ndarray, bool]]) -> list[_Layout]:
+    """The candidates whose values all make sense and whose keypoints lie near their box: at least
+    ``_NEAR_BOX`` of them, and no fewer than under the best candidate less 5 % (else the lines do not say which)."""
+    share = {}
+    for c in candidates:
+        fits = [_fit(c, lines, with_id) for lines, with_id in parts]
+        if all(f is not None for f in fits):
+            near, found = (sum(f[i] for f in fits) for i in (0, 1))  # type: ignore[index]
+            share[c] = near / found if found else 1.0
+    best = max(share.values(), default=0.0)
+    return [c for c, v in share.items() if v >= _NEAR_BOX and v >= best - 0.05]
+
+
+def _folder_layout(p: Path, rows: list[tuple[list[float], str]], num_keypoints: int | None) -> _Layout:
+    """The one layout the folder's lines can have; refuses lines of different lengths and several layouts.
+
+    Ultralytics' ``yolo track`` writes a frame in which the tracker returned nothing with its detections'
+    lines without the track id: lines one value shorter than the others are read so."""
+    widths = sorted({len(v) for v, _ in rows})
+    by_width = {n: np.array([v for v, _ in rows if len(v) == n]) for n in widths}
+    first = {n: next(w for v, w in rows if len(v) == n) for n in widths}
+    expected = (f"expected 5 box values and {num_keypoints or 'K'} keypoints of 2 or 3 values each, then the box "
+                "confidence and the track id when present")
+    if len(widths) > 2 or (len(widths) == 2 and widths[1] - widths[0] != 1):
+        a = len(rows[0][0])
+        b, where = next((len(v), w) for v, w in rows if len(v) != a)
+        raise SynspInputError(f"{p}: {where} has {b} values, earlier lines {a}; expected one layout per folder")
+    n = widths[-1]
+    short = widths[0] if len(widths) == 2 else None
+    candidates = _candidates(n, num_keypoints, True if short else None)
+    fitting = _fitting(candidates, [(by_width[n], True)] + ([(by_width[short], False)] if short else []))
+    if len(fitting) == 1:
+        return fitting[0]
+    where = first[n]
+    if not candidates:
+        raise SynspInputError(f"{p}: {where} has {n} values; {expected}"
+                              + ("" if num_keypoints else " (pass num_keypoints= for a model of fewer than 3)"))
+    if not fitting:
+        raise SynspInputError(
+            f"{p}: lines of {n} values ({where}) fit no layout (tried {'; '.join(map(str, candidates))}: a track id "
+            f"must be a whole number, a confidence within 0..1 and most keypoints near their box); {expected}")
+    raise SynspInputError(
+        f"{p}: lines of {n} values can be read as {' or as '.join(map(str, fitting))}; pass num_keypoints= "
+        "(the model's kpt_shape[0]) to say which")
+
+
+#: an id-less line joins a track seen at most this many frames away ...
+_JOIN_FRAMES = 10
+#: ... whose keypoints there are within this share of the person's size (median over the joints found in both)
+_JOIN_DISTANCE = 0.5
+
+
+def _found(inst: Instance) -> np.ndarray:
+    ok = (inst.keypoints != 0).any(axis=1)
+    return ok if inst.scores is None else ok & (inst.scores > 0)
+
+
+def _join_untracked(instances: list[Instance]) -> tuple[int, int]:
+    """Give each line without a track id (``yolo track`` on a frame where the tracker returned no track) the id of
+    the track it continues: the track, absent from that frame, with an instance at most ``_JOIN_FRAMES`` frames
+    away whose keypoints are nearest (median joint distance under ``_JOIN_DISTANCE`` of the person's size;
+    closest pairs first).  A line no track fits starts a track of its own, with a negative id, which later
+    id-less lines may join.  Changes ``instances`` in place; returns how many lines joined a track and how many
+    tracks of their own were started."""
+    seen: dict[int, list[Instance]] = {}
+    for inst in instances:
+        if inst.track_id is not None:
+            seen.setdefault(inst.track_id, []).append(inst)
+    in_frame: dict[int, set] = {}
+    for inst in instances:
+        in_frame.setdefault(inst.frame, set()).add(inst.track_id)
+    lone = [k for k, inst in enumerate(instances) if inst.track_id is None]
+    fresh = -1
+    for frame in sorted({instances[k].frame for k in lone}):
+        here = [k for k in lone if instances[k].frame == frame]
+        pairs = []
+        for k in here:
+            a, ok_a = instances[k].keypoints, _found(instances[k])
+            for tid, group in seen.items():
+                if tid in in_frame[frame]:
+                    continue
+                near = min(group, key=lambda g: abs(g.frame - frame))
+                both = ok_a & _found(near)
+                if abs(near.frame - frame) > _JOIN_FRAMES or not both.any():
+                    continue
+                pts = np.concatenate([a[both], near.keypoints[both]])
+                size = float(np.linalg.norm(pts.max(0) - pts.min(0)))
+                cost = float(np.median(np.linalg.norm(a[both] - near.keypoints[both], axis=1))) / max(size, 1e-9)
+                if cost < _JOIN_DISTANCE:
+                    pairs.append((cost, k, tid))
+        done: set[int] = set()
+        for cost, k, tid in sorted(pairs, key=lambda c: c[:2]):
+            if k not in done and tid not in in_frame[frame]:
+                instances[k].track_id = tid
+                done.add(k)
+                in_frame[frame].add(tid)
+        for k in here:
+            if k not in done:
+                instances[k].track_id = fresh
+                in_frame[frame].add(fresh)
+                fresh -= 1
+            seen.setdefault(instances[k].track_id, []).append(instances[k])
+    return len(lone) + fresh + 1, -fresh - 1
 
 
 def _numbers(line: str) -> list[float] | None:
@@ -87,7 +248,9 @@ def sniff(path: Any) -> bool:
         with open(f, encoding="utf-8", errors="replace") as fh:
             line = next((ln for ln in fh if ln.strip()), "")
         values = _numbers(line)
-        return bool(values) and values[0] == int(values[0]) >= 0 and _layout(len(values), None) is not None
+        if not values or not np.isfinite(values).all() or not values[0] == int(values[0]) >= 0:
+            return False
+        return bool(_fitting(_candidates(len(values), None, None), [(np.array([values]), True)]))
     except Exception:  # noqa: BLE001 - sniffing never raises
         return False
 
@@ -103,7 +266,7 @@ def read(path: Any, assign_ids: str | None = None, num_keypoints: int | None = N
         raise SynspInputError(f"{p}: not a folder; expected a folder of Ultralytics YOLO pose labels")
     files = _label_files(p)
     first = files[0][0]
-    texts, rows, layout = {}, [], None
+    texts, rows = {}, []
     for number, f in files:
         text = read_text(f)
         texts[f.name] = text
@@ -115,35 +278,36 @@ def read(path: Any, assign_ids: str | None = None, num_keypoints: int | None = N
             if values is None or not all(np.isfinite(values)):
                 raise SynspInputError(f"{p}: {where}: {line[:60]!r} is not a line of numbers; expected "
                                       "'class x y w h x1 y1 v1 ...'")
-            here = _layout(len(values), num_keypoints)
-            if here is None:
+            if len(values) < 5 + 2 * (num_keypoints or _MIN_GUESSED):
                 raise SynspInputError(
                     f"{p}: {where} has {len(values)} values; expected 5 box values and "
-                    f"{num_keypoints or ' or '.join(map(str, _COUNTS))} keypoints of 2 or 3 values each, then "
-                    "the box confidence and the track id when present (pass num_keypoints= for another model)")
-            if layout is not None and here != layout:
-                raise SynspInputError(f"{p}: {where} has {len(values)} values, earlier lines "
-                                      f"{5 + layout[0] * layout[1] + layout[2]}; expected one layout per folder")
-            layout = here
+                    f"{num_keypoints or 'K'} keypoints of 2 or 3 values each (a pose label, not a detection's)")
             rows.append((number - first, f.name, i, values, where))
-    if layout is None:
+    if not rows:
         raise SynspInputError(f"{p}: the label files hold no line; expected one line per detected person")
-    K, per, extra = layout
-    last = np.array([r[3][-1] for r in rows])
-    # one value more: the track id when it is a whole number on every line, else the box confidence
-    ids = extra == 2 or (extra == 1 and bool((last == np.round(last)).all() and (last >= 0).all()))
+    layout = _folder_layout(p, [(r[3], r[4]) for r in rows], num_keypoints)
+    K, per = layout.K, layout.per
     instances, order = [], {}
     for frame, name, i, values, where in rows:
         kp = np.array(values[5:5 + K * per]).reshape(K, per)
         order[frame] = order.get(frame, -1) + 1  # the person's place among the frame's lines
-        instances.append(Instance(frame=frame, order=order[frame], track_id=int(values[-1]) if ids else None,
+        has_id = layout.ids and len(values) == layout.width()
+        instances.append(Instance(frame=frame, order=order[frame], track_id=int(values[-1]) if has_id else None,
                                   where=where, loc=(name, i), keypoints=kp[:, :2],
                                   scores=kp[:, 2] if per == 3 else None))
+    untracked = sum(inst.track_id is None for inst in instances) if layout.ids else 0
+    joined, own = _join_untracked(instances) if untracked and assign_ids != "order" else (0, 0)
     tracks, locations = build_tracks(p, instances, assign_ids, _HOW_TO_TRACK)
     meta = {"layout": "yolo-folder", "texts": texts, "locations": locations, "keypoint_shape": (K, 2),
-            "per_keypoint": per}
+            "per_keypoint": per, "line_layout": str(layout)}
+    notes = []
     if K not in _SKELETONS:
-        meta["note"] = f"{K} keypoints: a model synsp has no skeleton for"
+        notes.append(f"{K} keypoints: a model synsp has no skeleton for (read as a body of its own joint set)")
+    if joined or own:
+        notes.append(f"{untracked} line(s) without a track id (frames where the tracker returned no track): "
+                     f"{joined} joined the track they continue, {own} started a track of its own (negative id)")
+    if notes:
+        meta["note"] = "; ".join(notes)
     return PoseFile(tracks=tracks, num_frames=files[-1][0] - first + 1, format="yolo", skeleton=_SKELETONS.get(K),
                     fps=fps, units="normalised", source=p, meta=meta)
 
