@@ -162,8 +162,12 @@ class _SizeChoice(click.Choice):
 @click.option("--corpus", default=None, help="corpus file (default: the built corpus in the cache)")
 @_output("out", default=None, help="run folder (default: runs/<name>)")
 @click.option("--device", default="cpu", show_default=True)
-@click.option("--resume", is_flag=True, help="continue from <out>/last.pt")
-@click.option("--init", "init", default=None, help="start from a checkpoint's weights (e.g. a single-view model)")
+@click.option("--resume", is_flag=True,
+              help="continue the run in OUT from OUT/last.pt with its own settings: only --epochs (to extend it), "
+                   "--device may differ; without --resume an OUT holding a run is refused")
+@click.option("--init", "init", default=None,
+              help="start from these weights (a shipped name, a checkpoint or a run folder) with this run's own "
+                   "settings, which must fit them (--from takes the model's settings too)")
 @click.option("--causal", is_flag=True, default=None,
               help="SynSP, universal: train for zero delay (loss on each window's last frame)")
 @click.option("--also-skeleton", "skeletons", multiple=True,
@@ -198,6 +202,9 @@ def train(**opts) -> None:
             hint = "; for another joint set fine-tune a universal model (synsp-universal-w16)" * (key == "skeleton")
             raise SynspInputError(f"--{key} {given[key]}: --from {opts['from_model']} is a {base[key]} model; "
                                   f"drop --{key} (a fine-tune keeps the model's){hint}")
+    if base and "size" in given:  # the network's settings are the model's (its card's config wins over a size)
+        raise SynspInputError(f"--size {given['size']}: --from {opts['from_model']} fixes the network's size (its "
+                              "weights are that size); drop --size, or train a new model of that size without --from")
     if base and "init" in given:
         raise SynspInputError("--from and --init both give the starting weights; use one of them")
     arch = given.get("architecture", base.get("architecture", "synsp"))
@@ -242,18 +249,23 @@ def _parse_options(options: tuple[str, ...], architecture: str) -> dict:
 
 @cli.command()
 @click.argument("checkpoint")
-@_output("out", required=True, help="output stem (.safetensors + .json) or a .onnx file")
+@_output("out", required=True, help="output stem (.safetensors + .json) or a .onnx file (ONNX: SynSP models of one "
+                                     "joint set, DeciWatch and HANet)")
 @click.option("--half", is_flag=True, help="store the weights in float16 (half the size)")
 @click.option("--name", default=None, help="new model name for the card")
 @click.option("--stride", type=int, default=None,
               help="offline window stride stored in the card (1: a window at every frame; 2: half the work)")
 def export(checkpoint: str, out: str, half: bool, name: str | None, stride: int | None) -> None:
-    """Copy a checkpoint (optionally float16 or renamed) or export it to ONNX."""
+    """Copy a checkpoint (optionally float16 or renamed) or export it to ONNX.
+
+    CHECKPOINT: a shipped model's name (see `synsp models`), a checkpoint (stem, .safetensors or .json) or a run
+    folder of `synsp train` (its best checkpoint), as `synsp refine --model` takes."""
     import dataclasses
 
     from .models.checkpoint import load_model, save_model
+    from .refiners import named_checkpoint
 
-    model, card = load_model(checkpoint)
+    model, card = load_model(named_checkpoint(checkpoint) or checkpoint)
     if name:
         card = dataclasses.replace(card, name=name)
     if stride is not None:
@@ -263,6 +275,12 @@ def export(checkpoint: str, out: str, half: bool, name: str | None, stride: int 
     if out.endswith(".onnx"):
         from .models.export import export_onnx
 
+        if not getattr(getattr(model, "config", None), "channels", None):  # ONNX needs a fixed input width
+            raise SynspInputError(
+                f"{checkpoint}: a {card.architecture} model cannot be exported to ONNX (it takes any number of "
+                "channels or joints); ONNX export takes models of a fixed joint set: SynSP (not universal), "
+                "DeciWatch and HANet. Export it as a checkpoint instead (-o a stem without .onnx)")
+        Path(out).parent.mkdir(parents=True, exist_ok=True)  # as the checkpoint export does
         click.echo(f"wrote {export_onnx(model, card, out)}")
         return
     stem = save_model(out, model, card, half=half)
@@ -700,8 +718,16 @@ def _drawing_skeleton(given: str | None, pose_file, num_joints: int):
         if given.strip().lower() in SKELETONS:
             return given.strip().lower()
         path = Path(given)
+        if path.is_dir() and (path / "best.json").is_file():  # a run folder of synsp train: its best model
+            path = path / "best"
         if path.is_file() or path.with_suffix(".json").is_file():
             names = _register_skeletons_of(path)
+            unknown = [n for n in names if n not in SKELETONS]
+            if unknown and not [n for n in names if n in SKELETONS]:  # a universal model's card: skeleton "any"
+                raise SynspInputError(f"--skeleton {given}: that model is not on one skeleton (its card says "
+                                      f"{', '.join(map(repr, unknown))}: a universal model refines any joint set); "
+                                      "pass the skeleton's name, the corpus it was trained on (synsp data import), "
+                                      "or leave --skeleton out to use the file's own")
             fits = [n for n in names if SKELETONS[n].num_joints == num_joints]
             if not fits:
                 raise SynspInputError(f"{given}: defines no skeleton of {num_joints} joints (it has "
@@ -1001,7 +1027,10 @@ def data_build(out: str | None, cmu_root: str | None, no_download: bool) -> None
 @click.option("--joint-names", default=None, help="comma-separated joint names for .npy/.npz files")
 @click.option("--parents", default=None, help="comma-separated parent indices (-1: none) for files without a hierarchy")
 @click.option("--up", type=click.Choice(["y", "z"]), default="y", show_default=True,
-              help="the data's up axis (C3D files from Vicon, Qualisys and most labs are z-up)")
+              help="the data's up axis (C3D files from Vicon, Qualisys and most labs are z-up); data whose bodies "
+                   "do not stand along it is refused, naming the axis they stand along")
+@click.option("--any-up", is_flag=True,
+              help="skip that check: the data is not standing bodies (animals, hands, lying poses)")
 @click.option("--no-end-sites", is_flag=True, help="drop BVH End Sites (default: they are joints <parent>_end)")
 @click.option("--key", default=None, help="array name inside .npz files (default: the only/known one)")
 @click.option("--keep-glitches", is_flag=True,
@@ -1009,7 +1038,8 @@ def data_build(out: str | None, cmu_root: str | None, no_download: bool) -> None
                    "cut them with 0.1 s around, as synsp data build does; imports before 2026-12-06 kept them)")
 def data_import(paths: tuple[str, ...], out: str, skeleton: str | None, fps_out: float, units: str | None,
                 fps: float | None, val_fraction: float, test_fraction: float, joint_names: str | None,
-                parents: str | None, up: str, no_end_sites: bool, key: str | None, keep_glitches: bool) -> None:
+                parents: str | None, up: str, any_up: bool, no_end_sites: bool, key: str | None,
+                keep_glitches: bool) -> None:
     """Make a training corpus of your own clean motion (BVH, ASF/AMC, TRC, C3D, .npy/.npz), any joint set."""
     import os
 
@@ -1026,7 +1056,7 @@ def data_import(paths: tuple[str, ...], out: str, skeleton: str | None, fps_out:
                       val_fraction=val_fraction, test_fraction=test_fraction,
                       joint_names=[n.strip() for n in joint_names.split(",")] if joint_names else None,
                       parents=parent_list, up=up, end_sites=not no_end_sites, key=key,
-                      cut_glitches=not keep_glitches)
+                      cut_glitches=not keep_glitches, check_up=not any_up)
     click.echo(f"skeleton: {s.skeleton_note}")
     click.echo(f"| split | files | clips | frames ({fps_out:g} fps, phase 0) |")
     click.echo("|---|---|---|---|")

@@ -216,11 +216,19 @@ def fine_tune_settings(source: str | os.PathLike) -> dict[str, Any]:
                               "(.safetensors + .json) or a run folder of `synsp train`")
     _, card = load_model(stem)
     recipe = card.recipe or {}
+    if not isinstance(recipe, dict):
+        raise SynspInputError(f"--from {source}: its card's recipe is {recipe!r}, not a mapping of training settings; "
+                              "fix the card or fine-tune another model")
+    card_lr = recipe.get("lr")
+    if card_lr is not None and (isinstance(card_lr, bool) or not isinstance(card_lr, (int, float))
+                                or not math.isfinite(card_lr) or card_lr < 0):
+        raise SynspInputError(f"--from {source}: its card's recipe gives lr {card_lr!r}, not a learning rate (a "
+                              "number >= 0); fix the card's recipe.lr or fine-tune another model")
     settings: dict[str, Any] = {
         "architecture": card.architecture, "window": card.window, "views": card.views, "causal": card.causal,
         "mask": card.mask, "model": {k: v for k, v in card.config.items() if k not in _DATA_FIXED},
         "init": str(stem), "epochs": FINE_TUNE_EPOCHS,
-        "lr": min(FINE_TUNE_LR, float(recipe.get("lr") or FINE_TUNE_LR))}
+        "lr": min(FINE_TUNE_LR, float(card_lr or FINE_TUNE_LR))}
     if card.architecture != "universal":  # its weights are one joint set's: train on that one
         settings["skeleton"] = card.skeleton
     if card.architecture == "synsp":
@@ -678,11 +686,16 @@ class _Data:
 
 
 def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> Path:
-    """Train; returns the stem of the best checkpoint (``<out>/best``)."""
-    config, procs, corpus, meta = _check(config)
+    """Train; returns the stem of the best checkpoint (``<out>/best``).
+
+    ``out`` holding a run already (its checkpoints, ``last.pt`` or ``log.csv``) is refused unless ``resume``;
+    ``resume`` continues it with the run's own settings: only :data:`RESUME_MAY_CHANGE` (``epochs``, to extend
+    it; ``device``, ``workers``) may differ, any other difference is refused, naming it."""
+    config, procs, corpus, meta = _check(config, resume)
     progress = progress and procs.rank == 0
     run = _build(config, procs, meta, resume)
     data = _data(config, corpus, run.card)
+    run.out.mkdir(parents=True, exist_ok=True)  # after every check and read: a refused run leaves no folder
     if config.init and not run.history and procs.rank == 0:  # the starting weights are a candidate too: a
         _validate_and_save(config, run, data, -1, [], time.time(), progress)  # fine-tune never ends worse
     procs.barrier()
@@ -697,13 +710,26 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
     return run.out / "best"
 
 
-def _check(config: TrainConfig) -> tuple[TrainConfig, _Processes, str, dict]:
-    """Step 1: validate and resolve the configuration, join the ``torchrun`` processes, seed, and check the
-    representation and the corpus (present, at 30 fps); only then is the run folder made, so a refused run
-    leaves none.  Returns the resolved configuration (on this process's device), the processes, the corpus
-    path and its metadata."""
+def _check(config: TrainConfig, resume: bool = False) -> tuple[TrainConfig, _Processes, str, dict]:
+    """Step 1: validate and resolve the configuration, check the device, the run folder (a run there only with
+    ``resume``, and then with the same settings: :func:`_check_resume`), join the ``torchrun`` processes, seed,
+    and check the representation and the corpus (present, at 30 fps); the run folder is made only once
+    everything is read (:func:`train`), so a refused run leaves none.  Returns the resolved configuration (on this
+    process's device), the processes, the corpus path and its metadata."""
     config.validate()
     config = config.resolved()
+    _check_device(config.device)
+    if config.init:  # a shipped model's name, a run folder (its best checkpoint) or a checkpoint, as --from takes
+        stem = named_checkpoint(config.init) or checkpoint_stem(config.init)
+        if not (Path(f"{stem}.json").is_file() and Path(f"{stem}.safetensors").is_file()):
+            raise SynspInputError(f"--init {config.init}: not a shipped model (see `synsp models`), a checkpoint "
+                                  "(.safetensors + .json) or a run folder of `synsp train`")
+        config = dataclasses.replace(config, init=str(stem))
+    out = Path(config.out)
+    there = [f for f in _RUN_FILES if (out / f).exists()]
+    if there and not resume:
+        raise SynspInputError(f"{out} holds a training run already ({', '.join(there)}); pass --resume to continue "
+                              "it (--epochs to extend it) or choose another -o folder")
     procs = _Processes.start(config.device)
     if procs.world > 1:
         if config.batch_size % procs.world:
@@ -726,8 +752,99 @@ def _check(config: TrainConfig) -> tuple[TrainConfig, _Processes, str, dict]:
     for name in dict.fromkeys([config.skeleton, *config.skeletons]):  # every joint set the run loads
         if config.representation != ROTATIONS and not corpus_gives(meta, name):
             raise SynspInputError(corpus_lacks(corpus, meta, name))
-    Path(config.out).mkdir(parents=True, exist_ok=True)  # after the checks: a refused run leaves no folder
+    if resume and (out / "last.pt").is_file():
+        _check_resume(config, out)
     return config, procs, corpus, meta
+
+
+#: the files of a training run in its folder: a new run (without resume) refuses to write over them
+_RUN_FILES = ("best.safetensors", "best.json", "last.safetensors", "last.json", "last.pt", "log.csv")
+#: settings a resumed run may change: the number of epochs (to extend a run) and where it runs
+RESUME_MAY_CHANGE = ("epochs", "device", "workers")
+
+
+def _check_device(device: Any) -> None:
+    """``device`` names a device this torch can use, else one line naming it (before any folder is made)."""
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise SynspInputError(f"--device {device!r}: not a device; expected cpu, cuda or cuda:N") from None
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise SynspInputError(f"--device {device}: this torch sees no CUDA GPU (a CPU-only build or no driver); "
+                                  "train with --device cpu or install a CUDA build of torch")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise SynspInputError(f"--device {device}: this machine has {torch.cuda.device_count()} CUDA GPU(s) "
+                                  f"(cuda:0 to cuda:{torch.cuda.device_count() - 1})")
+    elif dev.type != "cpu":
+        try:
+            torch.empty(0, device=dev)
+        except (RuntimeError, AssertionError):
+            raise SynspInputError(f"--device {device}: this torch cannot use it; expected cpu, cuda or cuda:N") \
+                from None
+
+
+def _plain(value: Any) -> Any:
+    """A setting as ``last.pt`` stores it (loaded without running code): numbers, strings, lists and dicts."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (np.integer, np.floating)):
+        return value.item()
+    return repr(value)
+
+
+def _run_settings(config: TrainConfig) -> dict[str, Any]:
+    """The settings of a resolved run that a resume must keep (:data:`RESUME_MAY_CHANGE` and the command left
+    out; ``init`` too: the weights come from ``last.pt``), as stored in ``last.pt``."""
+    settings = {k: _plain(v) for k, v in dataclasses.asdict(config).items()
+                if k not in (*RESUME_MAY_CHANGE, "command", "init", "out")}
+    if settings.get("corpus"):
+        settings["corpus"] = str(Path(settings["corpus"]).resolve())
+    if isinstance(settings.get("preset"), str):
+        settings["preset"] = settings["preset"].split("+")
+    return settings
+
+
+def _check_resume(config: TrainConfig, out: Path) -> None:
+    """A resume runs with the run's own settings: refuse one whose settings differ from those ``last.pt``
+    stores (a run saved before they were stored: its card's recipe, noise preset and network), naming them."""
+    state = _load_state(out / "last.pt", "cpu")
+    stored = state.get("settings")
+    now = _run_settings(config)
+    if isinstance(stored, dict):
+        changed = [k for k in now if k in stored and stored[k] != now[k]]
+        was = stored
+    else:  # an older last.pt: compare what its card records
+        card_path = out / "last.json"
+        if not card_path.is_file():
+            return
+        import json
+
+        try:
+            card = json.loads(card_path.read_text())
+        except (OSError, ValueError):
+            return
+        recipe = card.get("recipe") or {}
+        was = {k: _plain(v) for k, v in recipe.items() if k not in RESUME_MAY_CHANGE}
+        was["preset"] = str(card.get("noise_preset", "")).split("+")
+        was["architecture"] = card.get("architecture")
+        changed = [k for k in was if k in now and was[k] != now[k]]
+        if card.get("config") is not None and _plain(card["config"]) != _plain(_model_config(config)):
+            changed.append("model")
+    if changed:
+        def show(v: Any) -> str:
+            return "+".join(map(str, v)) if isinstance(v, list) and all(isinstance(x, str) for x in v) else repr(v)
+
+        diffs = "; ".join(f"{k.replace('_', '-')} {show(now[k])} (the run: {show(was[k])})" if k in was and k != "model"
+                          else f"{k.replace('_', '-')} differs" for k in changed)
+        raise SynspInputError(
+            f"--resume {out}: the run was trained with other settings ({diffs}); a resumed run keeps its own "
+            f"(only --{', --'.join(RESUME_MAY_CHANGE)} may change): pass the run's settings again, or start a new "
+            "run in another -o folder (--init its best checkpoint to start from its weights)")
 
 
 def _build(config: TrainConfig, procs: _Processes, meta: dict, resume: bool) -> _Run:
@@ -747,8 +864,8 @@ def _build(config: TrainConfig, procs: _Processes, meta: dict, resume: bool) -> 
             getattr(model, f"load_state_without_{widened}")(start.state_dict())
         else:
             # switches without weights (e.g. view_mean_skip) may differ; every weight must fit
-            check_state_dict(start.state_dict(), model, f"--init {config.init}", what="its weights",
-                             against="this run's model")
+            check_state_dict(start.state_dict(), model, f"the starting weights {config.init} (--from or --init)",
+                             what="its weights", against="this run's model")
             model.load_state_dict(start.state_dict(), strict=True)
     gains = [p for n, p in model.named_parameters() if n == "spectral_gain"]
     others = [p for n, p in model.named_parameters() if n != "spectral_gain"]
@@ -928,7 +1045,8 @@ def _validate_and_save(config: TrainConfig, run: _Run, data: _Data, epoch: int, 
     _write_log(run.out / "log.csv", run.history)
     tmp = run.last.with_suffix(".partial")
     torch.save({"model": run.model.state_dict(), "optimizer": run.optimizer.state_dict(),
-                "scheduler": run.scheduler.state_dict(), "epoch": epoch, "history": run.history}, tmp)
+                "scheduler": run.scheduler.state_dict(), "epoch": epoch, "history": run.history,
+                "settings": _run_settings(config)}, tmp)
     os.replace(tmp, run.last)
     if progress:
         angle = f"  angle {metrics['angle']:.2f} deg" if rotations else ""
@@ -938,8 +1056,9 @@ def _validate_and_save(config: TrainConfig, run: _Run, data: _Data, epoch: int, 
             more += (f"  clean +{row['val_clean_angle']:.2f} deg  held-out {row['val_heldout_angle']:.2f} deg "
                      f"(input {row['input_heldout_angle']:.2f})")
         label = "start (--init weights):" if epoch < 0 else f"epoch {epoch + 1}: loss {row['train_loss']:.4f}"
-        print(f"{label}{angle}  val MPJPE {metrics['mpjpe']:.1f} mm  "
-              f"Accel {metrics['accel']:.2f} mm/f^2 (input {baseline['mpjpe']:.1f} / "
+        unit = "px" if config.representation == "2d" else "mm"  # 2D metrics are in pixels
+        print(f"{label}{angle}  val MPJPE {metrics['mpjpe']:.1f} {unit}  "
+              f"Accel {metrics['accel']:.2f} {unit}/f^2 (input {baseline['mpjpe']:.1f} / "
               f"{baseline['accel']:.2f}){more}  ({row['seconds']} s)", flush=True)
 
 

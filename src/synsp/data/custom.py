@@ -9,7 +9,7 @@ reads, so ``synsp train --corpus my_corpus.npz`` trains on it unchanged:
    positions of the :class:`~synsp.io.Motion`; TRC: the markers; arrays
    ``(T, J, 3)`` or ``(T, P, J, 3)``, each person a clip), converted to metres
    (BVH and arrays carry no unit: ``units``, default ``"cm"`` for BVH as its
-   reader assumes, ``"m"`` for arrays; TRC and ASF carry their own) and to
+   reader assumes, ``"m"`` for arrays; TRC, C3D and ASF carry their own, which ``units`` does not change) and to
    y-up (``up="z"`` turns z-up data);
 2. frames where a joint is not finite are cut (the clip is split there), and
    so are glitches as ``synsp data build`` finds them (a joint faster than
@@ -32,7 +32,9 @@ leaving out ``out`` and any other synsp corpus file found there.
 The skeleton: ``skeleton`` naming a built-in skeleton (``"h36m17"``, ...)
 stores the data under it, reordered by joint name when the files name its
 joints (case and ``_`` ignored) and taken in file order when they only have
-its joint count.  Without ``skeleton``, files whose joint names are exactly a
+its joint count (names that match none of its joints, or arrays without names);
+files naming some of its joints but not all are refused (never stored in file
+order under its names), with the joints left unmatched.  Without ``skeleton``, files whose joint names are exactly a
 built-in skeleton's, or unnamed arrays whose joint count only one built-in
 skeleton has, use that skeleton.  Otherwise the corpus gets a **custom**
 skeleton (named ``skeleton``, or ``custom<J>-<hash>``), stored in its meta
@@ -72,7 +74,8 @@ from ..skeletons import (BUILTIN_SKELETONS, SKELETONS, Skeleton, custom_skeleton
 from ..validation import SynspInputError, check_fps
 from .corpus import BASE_FPS, GLITCH_ACCEL, GLITCH_SPEED, SPLITS, glitch_frames, resample_phases, save_corpus
 
-__all__ = ["import_corpus", "ImportSummary", "guess_left_right", "guess_root_joints", "IMPORT_SUFFIXES"]
+__all__ = ["import_corpus", "ImportSummary", "guess_left_right", "guess_root_joints", "IMPORT_SUFFIXES",
+           "check_up_axis"]
 
 #: suffixes searched for in folders (``.asf`` files are the skeletons of ``.amc`` files, not clips)
 IMPORT_SUFFIXES = (".bvh", ".bvh.gz", ".amc", ".amc.gz", ".trc", ".c3d", ".npy", ".npz")
@@ -86,6 +89,7 @@ class _Raw:
     names: list[str] | None
     parents: list[int] | None
     kind: str
+    own_units: str | None = None  # the unit a C3D or TRC file states (``units`` does not apply to them)
 
 
 @dataclass
@@ -126,7 +130,7 @@ def _files(paths: Sequence[str | os.PathLike], out: Path) -> list[Path]:
         p = Path(item)
         if p.is_dir():
             found = sorted(f for f in p.rglob("*") if f.is_file() and f.name.lower().endswith(IMPORT_SUFFIXES)
-                           and f.resolve() != out_path and not _is_corpus(f))
+                           and not _is_corpus(f))
             if not found:
                 raise SynspInputError(f"{p}: no motion file ({', '.join(IMPORT_SUFFIXES)}) in this folder")
             found_all.extend(found)
@@ -134,6 +138,10 @@ def _files(paths: Sequence[str | os.PathLike], out: Path) -> list[Path]:
             found_all.append(p)
         else:
             raise SynspInputError(f"{p}: no such file or folder")
+    clash = next((f for f in found_all if f.resolve() == out_path), None)
+    if clash is not None:  # writing the corpus there would destroy one of the clips it is made of
+        raise SynspInputError(f"-o {out}: that is one of the input motion files ({clash}); writing the corpus "
+                              "there would overwrite it: choose another output file (e.g. my_corpus.npz)")
     unique = sorted({f.resolve() for f in found_all})
     if not unique:
         raise SynspInputError("no input files given")
@@ -147,8 +155,8 @@ def _takes(files: list[Path]) -> list[str]:
 
 
 def _motion(path: Path, suffix: str, units: str | None, fps: float | None, key: str | None, end_sites: bool):
-    """``(positions (T, P, J, 3) in metres, fps, joint names or None, parents or None, kind)`` of a motion file
-    (BVH, ASF/AMC, TRC, arrays) as it is stored (its own up axis)."""
+    """``(positions (T, P, J, 3) in metres, fps, joint names or None, parents or None, kind, the unit a TRC file
+    states or None)`` of a motion file (BVH, ASF/AMC, TRC, arrays) as it is stored (its own up axis)."""
     if suffix in (".bvh", ".bvh.gz"):
         data = read_motion(path, units=units or "cm", end_sites=end_sites)
     elif suffix in (".npy", ".npz"):
@@ -157,12 +165,13 @@ def _motion(path: Path, suffix: str, units: str | None, fps: float | None, key: 
         data = read_motion(path, **({"fps": fps} if fps else {}))
     else:
         data = read_motion(path)
+    own_units = None
     if isinstance(data, Motion):
         m = data.to_metres()
         pos, rate, names, parents = m.positions[:, None], m.fps, list(m.joint_names), [int(p) for p in m.parents]
         kind = "bvh" if suffix.startswith(".bvh") else "asf/amc"
     elif isinstance(data, Markers):
-        m = data.to_metres()
+        m, own_units = data.to_metres(), str(data.units)
         pos, rate, names, parents, kind = m.positions[:, None], m.fps, list(m.marker_names), None, "trc"
     else:
         arr = np.asarray(data, dtype=np.float64)
@@ -182,23 +191,24 @@ def _motion(path: Path, suffix: str, units: str | None, fps: float | None, key: 
                                   "or save it in the .npz under the key 'fps'")
         pos = (arr[:, None] if arr.ndim == 3 else arr) * unit_to_metres(units or "m", "--units")
         names, parents, kind = None, None, "array"
-    return pos, rate, names, parents, kind
+    return pos, rate, names, parents, kind, own_units
 
 
 def _read(path: Path, take: str, units: str | None, fps: float | None, key: str | None,
           end_sites: bool, up: str) -> _Raw:
     suffix = suffix_of(path)
-    if suffix == ".c3d":  # markers (each subject a person), in the file's units unless --units says otherwise
+    own_units = None
+    if suffix == ".c3d":  # markers (each subject a person), in the units the file states (POINT:UNITS), as TRC
         pf = read_pose_file(path, format="c3d")
-        pos = pf.to_array()[0] * unit_to_metres(units or pf.units, "--units" if units else f"{path}: its POINT:UNITS")
-        rate, names, parents, kind = pf.fps, list(pf.meta["joint_names"]), None, "c3d"
+        pos = pf.to_array()[0] * unit_to_metres(pf.units, f"{path}: its POINT:UNITS")
+        rate, names, parents, kind, own_units = pf.fps, list(pf.meta["joint_names"]), None, "c3d", pf.units
     else:
-        pos, rate, names, parents, kind = _motion(path, suffix, units, fps, key, end_sites)
+        pos, rate, names, parents, kind, own_units = _motion(path, suffix, units, fps, key, end_sites)
     if not (np.isfinite(rate) and rate > 0):
         raise SynspInputError(f"{path}: frame rate {rate!r}; expected a positive number")
     if up == "z":  # z-up -> y-up (a rotation: x, y, z -> x, z, -y)
         pos = np.stack([pos[..., 0], pos[..., 2], -pos[..., 1]], axis=-1)
-    return _Raw(take, pos, float(rate), names, parents, kind)
+    return _Raw(take, pos, float(rate), names, parents, kind, own_units)
 
 
 def _resolve_skeleton(raws: list[_Raw], skeleton: str | None,
@@ -238,6 +248,8 @@ def _resolve_skeleton(raws: list[_Raw], skeleton: str | None,
         for want in joint_spellings(name) if ref_keys is not None else ():
             if set(want) <= set(ref_keys):
                 return sk, order(want), False, f"{name} (joints matched by name)"
+        if ref_keys is not None and J == sk.num_joints:  # (another count is refused below)
+            _refuse_partial_names(name, ref, ref_keys)
         if J == sk.num_joints:
             return sk, order(ref_keys) if ref_keys else order([]), False, f"{name} (joints taken in file order)"
         raise SynspInputError(f"skeleton {name!r} has {sk.num_joints} joints ({_short(sk.joints)}) but the files "
@@ -285,6 +297,59 @@ def _resolve_skeleton(raws: list[_Raw], skeleton: str | None,
     return sk, order([joint_key(n) for n in names]) if ref else order([]), True, note
 
 
+def _refuse_partial_names(name: str, ref: _Raw, ref_keys: list[str]) -> None:
+    """The files name some of the built-in skeleton ``name``'s joints but not all of them: taking the joints in
+    file order would store wrong joints under its names (and matching the rest by guess could too), so refuse,
+    naming the skeleton's joints no file name matches and the files' names that match none of its joints."""
+    spellings = joint_spellings(name)
+    best = max(spellings, key=lambda want: len(set(want) & set(ref_keys)))
+    if not set(best) & set(ref_keys):
+        return  # no name in common: the files' names are not the skeleton's (file order, or a count mismatch)
+    sk = SKELETONS[name]
+    missing = [sk.joints[i] for i, key in enumerate(best) if key not in ref_keys]
+    known = {key for want in spellings for key in want}
+    unknown = [n for n, key in zip(ref.names, ref_keys) if key not in known]
+    raise SynspInputError(
+        f"{ref.take}: its joint names match {len(sk.joints) - len(missing)} of the {len(sk.joints)} joints of "
+        f"skeleton {name!r} but not {_short(missing)}" + (f" (names it has that {name} lacks: {_short(unknown)})"
+                                                          if unknown else "")
+        + f"; rename those joints to {name}'s names (arrays: --joint-names; C3D/TRC: the marker labels) so every "
+        "joint is matched by name, or import them as a custom skeleton under a new name (e.g. --skeleton my_rig)")
+
+
+#: the up-axis check (:func:`check_up_axis`): a frame is lying when its extent along y is below this share of its
+#: extent along x or z; data whose frames mostly lie is refused (the built corpus: under 1 % of its frames)
+UP_EXTENT_RATIO, UP_LYING_SHARE = 0.5, 0.5
+
+
+def check_up_axis(clips: Sequence[np.ndarray], up: str = "y") -> None:
+    """Refuse clips ``(T, J, 3)`` (metres, converted to y-up from ``up``) whose bodies do not stand along y:
+    people stand, so for most frames their extent along the up axis is the largest; when more than
+    :data:`UP_LYING_SHARE` of the frames have a y extent below :data:`UP_EXTENT_RATIO` of their x or z extent, the
+    data's up axis is another one, named in the error with the ``--up`` that fixes it."""
+    frames = [np.ptp(c, axis=1) for c in clips if len(c) and c.shape[1] > 1]
+    if not frames:
+        return
+    extent = np.concatenate(frames)  # (frames, 3)
+    extent = extent[np.isfinite(extent).all(axis=1) & (extent.max(axis=1) > 0)]
+    if not len(extent):
+        return
+    lying = extent[:, 1] < UP_EXTENT_RATIO * np.maximum(extent[:, 0], extent[:, 2])
+    if lying.mean() <= UP_LYING_SHARE:
+        return
+    median = np.median(extent, axis=0)
+    tall = 0 if median[0] > median[2] else 2  # the stored axis that carries the bodies
+    file_axis = ("x" if tall == 0 else "z") if up == "y" else ("x" if tall == 0 else "y")  # (z-up: x, z, -y)
+    seen = (f"the bodies' median extent is {median[1]:.2f} m along it but {median[tall]:.2f} m along the files' "
+            f"{file_axis} axis")
+    fix = (f"pass --up {file_axis} (up='{file_axis}')" if file_axis in ("y", "z") else
+           "the files are x-up, which import does not take: rotate them to y- or z-up first")
+    raise SynspInputError(
+        f"the clips do not stand along the up axis --up {up} declares ({seen}; {100 * lying.mean():.0f} % of the "
+        f"frames are lying): {fix}; if the data is not standing bodies (animals, hands, lying poses) skip this check "
+        "with --any-up (check_up=False)")
+
+
 def _splits(takes: list[str], val_fraction: float, test_fraction: float) -> dict[str, str]:
     u = {t: int(hashlib.sha256(t.encode()).hexdigest(), 16) / 16**64 for t in takes}
     split = {t: "test" if u[t] < test_fraction else "val" if u[t] < test_fraction + val_fraction else "train"
@@ -314,6 +379,7 @@ def import_corpus(
     key: str | None = None,
     min_frames: int = 8,
     cut_glitches: bool = True,
+    check_up: bool = True,
 ) -> ImportSummary:
     """Write the corpus file ``out`` from the clean motion files or folders ``paths`` (module docstring).
 
@@ -321,7 +387,9 @@ def import_corpus(
     AMC files (default 120, CMU's);
     ``joint_names``/``parents``: for arrays and markers, which have none; ``end_sites``: keep BVH
     End Sites as joints; ``key``: the array inside ``.npz`` files; ``cut_glitches``: cut the frames
-    :func:`synsp.data.corpus.glitch_frames` finds, as ``synsp data build`` does (step 2 of the module docstring).
+    :func:`synsp.data.corpus.glitch_frames` finds, as ``synsp data build`` does (step 2 of the module docstring);
+    ``check_up``: refuse data whose bodies are not upright along y after the ``up`` conversion
+    (:func:`check_up_axis`; ``False`` for data that is not standing bodies: animals, hands, lying poses).
     """
     if not (0 < val_fraction < 1 and 0 <= test_fraction < 1 and val_fraction + test_fraction < 1):
         raise SynspInputError(f"val_fraction {val_fraction} and test_fraction {test_fraction}: expected 0 < val, "
@@ -333,6 +401,10 @@ def import_corpus(
     files = _files(paths, Path(out))
     takes = _takes(files)
     raws = [_read(f, t, units, fps, key, end_sites, up) for f, t in zip(files, takes)]
+    stated = {r.own_units for r in raws if r.own_units is not None}
+    if units is not None and stated and stated != {units}:
+        warnings.warn(f"--units {units} is for arrays and BVH files; C3D and TRC files state their own units, used "
+                      f"as stated ({', '.join(sorted(stated))})", stacklevel=2)
     if joint_names is not None:  # names for the arrays, which have none
         joint_names = [str(n) for n in joint_names]
         for r in raws:
@@ -384,6 +456,8 @@ def import_corpus(
             + (f"; cut as glitches (a joint faster than {GLITCH_SPEED:g} m/s or accelerating harder than "
                f"{GLITCH_ACCEL:g} m/s²; check the units and frame rate, or keep them with --keep-glitches, "
                f"cut_glitches=False): {'; '.join(summary.glitches)}" if summary.glitches else ""))
+    if check_up:
+        check_up_axis([r["arrays"][sk.name] for t in usable for r in pieces[t] if r["meta"]["phase"] == 0], up)
     size = float(np.median(sizes))
     if not 0.02 <= size <= 5.0:
         warnings.warn(f"the clips' typical joint spread is {size:.3g} m after unit conversion; are the units "

@@ -1,0 +1,113 @@
+"""`synsp data import` guards: joint names that only partly match a built-in skeleton, an output that is one of
+the input clips, data whose up axis is not the declared one, and C3D files' own units."""
+
+import hashlib
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from synsp.cli import main
+from synsp.data.corpus import embedded_corpus_path, corpus_meta, load_corpus
+from synsp.data.custom import import_corpus
+from synsp.skeletons import SKELETONS, get_skeleton
+from synsp.validation import SynspInputError
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "io"))
+from test_c3d import build_c3d  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def clean_registry():
+    """Custom skeletons registered by a test do not leak into other tests."""
+    before = dict(SKELETONS)
+    yield
+    SKELETONS.clear()
+    SKELETONS.update(before)
+
+
+def standing_clips(count=3, frames=90):
+    """Human3.6M-17 clips of the embedded corpus (metres, y up, 30 fps)."""
+    clips = sorted(load_corpus(embedded_corpus_path(), skeleton="h36m17", phases="first"), key=lambda c: c.clip_id)
+    return [c.positions[:frames].astype(np.float64) for c in clips if c.num_frames >= frames][:count]
+
+
+def test_names_that_only_partly_match_a_builtin_skeleton_are_refused_never_stored_in_file_order(tmp_path):
+    h36 = list(get_skeleton("h36m17").joints)
+    perm = np.random.default_rng(0).permutation(17)
+    clips = standing_clips()
+    arrays = tmp_path / "arrays"
+    arrays.mkdir()
+    for i, x in enumerate(clips):
+        np.savez(arrays / f"clip{i}.npz", poses=x[:, perm], fps=30.0)
+    names = [h36[j] for j in perm]
+    # every name matches: stored by name, in h36m17's order
+    s = import_corpus([arrays], tmp_path / "ok.npz", skeleton="h36m17", joint_names=names)
+    assert "matched by name" in s.skeleton_note
+    stored = sorted(load_corpus(tmp_path / "ok.npz", skeleton="h36m17", phases="first"), key=lambda c: c.take)
+    np.testing.assert_allclose(stored[0].positions, clips[0][:len(stored[0].positions)], atol=1e-5)
+    # 16 of 17 match and one name is unknown: refused, naming both, not stored in file order
+    names[names.index("head_top")] = "crown"
+    with pytest.raises(SynspInputError, match=r"match 16 of the 17 joints .* not head_top .*crown.*--skeleton"):
+        import_corpus([arrays], tmp_path / "bad.npz", skeleton="h36m17", joint_names=names)
+    assert not (tmp_path / "bad.npz").exists()
+    # C3D markers named in a lab's own spelling (5 of 17 match): refused too
+    labels = ["Pelvis", "RHip", "RKnee", "RAnkle", "LHip", "LKnee", "LAnkle", "Spine", "Thorax", "Neck", "HeadTop",
+              "LShoulder", "LElbow", "LWrist", "RShoulder", "RElbow", "RWrist"]
+    c3d = tmp_path / "c3d"
+    c3d.mkdir()
+    for i, x in enumerate(clips):
+        build_c3d(c3d / f"take{i}.c3d", [labels[j] for j in perm], x[:, perm] * 1000, rate=30.0)
+    with pytest.raises(SynspInputError, match=r"match 5 of the 17 joints .* not right_hip.*h36m17 lacks: .*RKnee"):
+        import_corpus([c3d], tmp_path / "c3d.npz", skeleton="h36m17")
+    # names sharing none with the skeleton (a count match only): file order, as before
+    s = import_corpus([arrays], tmp_path / "order.npz", skeleton="h36m17",
+                      joint_names=[f"m{i}" for i in range(17)])
+    assert "file order" in s.skeleton_note
+
+
+def test_the_output_is_never_one_of_the_input_clips(tmp_path, capsys):
+    for i, x in enumerate(standing_clips()):
+        np.savez(tmp_path / f"walk{i}.npz", poses=x, fps=30.0)
+    before = hashlib.sha1((tmp_path / "walk0.npz").read_bytes()).hexdigest()
+    assert main(["data", "import", str(tmp_path), "-o", str(tmp_path / "walk0.npz"), "--skeleton", "h36m17"]) == 2
+    assert "one of the input motion files" in capsys.readouterr().err
+    assert hashlib.sha1((tmp_path / "walk0.npz").read_bytes()).hexdigest() == before
+    # an earlier import written into the folder is a corpus, not a clip: writing over it is fine
+    assert main(["data", "import", str(tmp_path), "-o", str(tmp_path / "corpus.npz"), "--skeleton", "h36m17"]) == 0
+    assert main(["data", "import", str(tmp_path), "-o", str(tmp_path / "corpus.npz"), "--skeleton", "h36m17"]) == 0
+
+
+def test_z_up_data_imported_as_y_up_is_refused_naming_up_z(tmp_path, capsys):
+    for i, x in enumerate(standing_clips()):  # z up, as Vicon and most labs store it (x, -z, y)
+        np.save(tmp_path / f"take{i}.npy", np.stack([x[..., 0], -x[..., 2], x[..., 1]], axis=-1))
+    with pytest.raises(SynspInputError, match="pass --up z"):
+        import_corpus([tmp_path], tmp_path / "c.npz", skeleton="h36m17", fps=30.0)
+    assert not (tmp_path / "c.npz").exists()
+    assert main(["data", "import", str(tmp_path), "-o", str(tmp_path / "c.npz"), "--fps", "30", "--skeleton",
+                 "h36m17"]) == 2
+    assert "--up z" in capsys.readouterr().err
+    import_corpus([tmp_path], tmp_path / "z.npz", skeleton="h36m17", fps=30.0, up="z")
+    for c in load_corpus(tmp_path / "z.npz", skeleton="h36m17", phases="first"):
+        assert np.ptp(c.positions[..., 1], axis=1).mean() > 1.0  # the bodies stand along y, as stored
+    assert main(["data", "import", str(tmp_path), "-o", str(tmp_path / "any.npz"), "--fps", "30", "--skeleton",
+                 "h36m17", "--any-up"]) == 0
+    # the corpus's own clips (every skeleton it stores) stand along y
+    from synsp.data.custom import check_up_axis
+
+    path = embedded_corpus_path()
+    for skeleton in corpus_meta(path)["skeletons"]:
+        check_up_axis([c.positions for c in load_corpus(path, skeleton=skeleton, phases="first")])
+
+
+def test_c3d_files_are_read_in_their_own_units_whatever_units_says(tmp_path):
+    labels = list(get_skeleton("h36m17").joints)
+    clips = standing_clips()
+    for i, x in enumerate(clips):
+        zup = np.stack([x[..., 0], -x[..., 2], x[..., 1]], axis=-1)
+        build_c3d(tmp_path / f"take{i}.c3d", labels, zup * 1000, rate=30.0, units="mm")
+    with pytest.warns(UserWarning, match="C3D and TRC files state their own units"):
+        import_corpus([tmp_path], tmp_path / "cm.npz", skeleton="h36m17", up="z", units="cm")
+    stored = sorted(load_corpus(tmp_path / "cm.npz", skeleton="h36m17", phases="first"), key=lambda c: c.take)
+    np.testing.assert_allclose(stored[0].positions, clips[0][:len(stored[0].positions)], atol=1e-4)  # mm -> m

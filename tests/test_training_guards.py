@@ -1,0 +1,122 @@
+"""`synsp train` / `export` / `plot` guards: a run folder is never overwritten without --resume, a resume keeps the
+run's settings, --from and --init take what they say, and user mistakes are one line (exit 2), leaving no folder."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+from synsp.cli import main
+from synsp.data.corpus import corpus_meta, embedded_corpus_path
+from synsp.refiners import shipped_models
+from synsp.training import TrainConfig, fine_tune_settings, train
+from synsp.validation import SynspInputError
+
+TINY = dict(d_model=16, d_inner=16, n_layers=1, n_head=2, d_k=8, d_v=8, input_residual=True,
+            frequency_output=True, query_positions=True, spectral_skip=True)
+
+
+def config(out, epochs=1, **kw):
+    return TrainConfig(**{**dict(name="tiny", model=TINY, corpus=str(embedded_corpus_path()), train_split="test",
+                                 val_split="test", epochs=epochs, windows_per_epoch=64, batch_size=32, val_frames=150,
+                                 out=str(out)), **kw})
+
+
+def test_a_finished_run_is_never_overwritten_and_a_resume_keeps_its_settings(tmp_path):
+    out = tmp_path / "run"
+    train(config(out), progress=False)
+    weights = (out / "best.safetensors").read_bytes()
+    with pytest.raises(SynspInputError, match="holds a training run already.*--resume.*another -o"):
+        train(config(out, seed=99), progress=False)
+    assert (out / "best.safetensors").read_bytes() == weights
+    # a resume with other training settings is refused, naming them (the optimiser's state would keep the old
+    # rate, the others would switch mid-run)
+    with pytest.raises(SynspInputError, match=r"lr 0\.1 \(the run: 0\.001\).*preset 3dpw-spin-like \(the run: "
+                                              r"mixed\)|preset 3dpw-spin-like \(the run: mixed\).*lr 0\.1"):
+        train(config(out, epochs=2, lr=0.1, preset="3dpw-spin-like"), resume=True, progress=False)
+    with pytest.raises(SynspInputError, match=r"seed 7 \(the run: 4321\)"):
+        train(config(out, epochs=2, seed=7), resume=True, progress=False)
+    assert json.loads((out / "last.json").read_text())["recipe"]["epochs"] == 1
+    # a last.pt written before the settings were stored: the card's recipe is compared
+    state = torch.load(out / "last.pt", weights_only=True)
+    del state["settings"]
+    torch.save(state, out / "last.pt")
+    with pytest.raises(SynspInputError, match=r"w-accel 50\.0 \(the run: 1\.0\)"):
+        train(config(out, epochs=2, w_accel=50.0), resume=True, progress=False)
+    # --epochs may change: the run is extended
+    train(config(out, epochs=2), resume=True, progress=False)
+    assert torch.load(out / "last.pt", weights_only=True)["epoch"] == 1
+
+
+def test_refused_runs_leave_no_folder_and_name_what_the_user_passed(tmp_path, capsys):
+    first = train(config(tmp_path / "a"), progress=False)
+    wrong = config(tmp_path / "b", init=str(first), model={**TINY, "d_model": 32})
+    with pytest.raises(SynspInputError, match="starting weights .*--from or --init.* do not fit"):
+        train(wrong, progress=False)
+    assert not (tmp_path / "b").exists()
+    # --init takes a run folder or a shipped name, as --from does
+    from synsp.training import _check
+
+    resolved, *_ = _check(config(tmp_path / "c", init=str(tmp_path / "a")))
+    assert resolved.init == str(tmp_path / "a" / "best")
+    resolved, *_ = _check(config(tmp_path / "c", init="synsp-h36m17-3d-w8"))
+    assert resolved.init == str(shipped_models()["synsp-h36m17-3d-w8"])
+    with pytest.raises(SynspInputError, match="--init nowhere: not a shipped model"):
+        _check(config(tmp_path / "c", init="nowhere"))
+    assert not (tmp_path / "c").exists()
+    # a device this torch cannot use: one line, before any folder
+    with pytest.raises(SynspInputError, match="--device 'banana': not a device"):
+        train(config(tmp_path / "d", device="banana"), progress=False)
+    if not torch.cuda.is_available():
+        with pytest.raises(SynspInputError, match="sees no CUDA GPU"):
+            train(config(tmp_path / "d", device="cuda"), progress=False)
+    assert not (tmp_path / "d").exists()
+    # an .npy given as the corpus: the message says to import it, not to rename it
+    np.save(tmp_path / "x.npy", np.zeros((10, 17, 3)))
+    with pytest.raises(SynspInputError, match="is an .npy array, not a synsp corpus.*synsp data import"):
+        corpus_meta(tmp_path / "x.npy")
+
+
+def test_from_refuses_size_and_a_card_whose_recipe_lr_is_not_a_number(tmp_path, capsys):
+    assert main(["train", "--from", "synsp-h36m17-3d-w8", "--size", "official", "-o", str(tmp_path / "r")]) == 2
+    assert "--size official: --from synsp-h36m17-3d-w8 fixes the network's size" in capsys.readouterr().err
+    stem = shipped_models()["synsp-h36m17-3d-w8"]
+    shutil.copy(f"{stem}.safetensors", tmp_path / "bad.safetensors")
+    card = json.loads(stem.with_suffix(".json").read_text())
+    card["recipe"]["lr"] = "abc"
+    (tmp_path / "bad.json").write_text(json.dumps(card))
+    with pytest.raises(SynspInputError, match="recipe gives lr 'abc', not a learning rate"):
+        fine_tune_settings(tmp_path / "bad")
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_2d_run_logs_pixels(tmp_path, capsys):
+    train(config(tmp_path / "r", representation="2d"), progress=True)
+    line = [x for x in capsys.readouterr().out.splitlines() if x.startswith("epoch 1:")][0]
+    assert "px" in line and " mm" not in line
+
+
+def test_export_takes_names_and_run_folders_and_refuses_onnx_of_models_without_a_fixed_width(tmp_path, capsys):
+    assert main(["export", "synsp-h36m17-3d-w8", "-o", str(tmp_path / "copy")]) == 0
+    assert (tmp_path / "copy.json").is_file()
+    for name in ("synsp-universal-w16", "smoothnet-h36m17-3d-w8"):
+        assert main(["export", name, "-o", str(tmp_path / f"{name}.onnx")]) == 2
+        err = capsys.readouterr().err
+        assert "cannot be exported to ONNX" in err and "DeciWatch and HANet" in err and "Traceback" not in err
+    pytest.importorskip("onnx")
+    assert main(["export", "synsp-h36m17-3d-w8", "-o", str(tmp_path / "new" / "sub" / "m.onnx")]) == 0
+    assert (tmp_path / "new" / "sub" / "m.onnx").is_file()
+
+
+def test_plot_and_render_with_a_universal_models_card_as_skeleton_is_a_clear_error(tmp_path, capsys):
+    x = np.random.default_rng(0).normal(size=(12, 57, 3))
+    np.save(tmp_path / "raw.npy", x)
+    np.save(tmp_path / "ref.npy", x)
+    stem = str(shipped_models()["synsp-universal-w16"])
+    for command, out in (("plot", "p.png"), ("render", "r.gif")):
+        assert main([command, str(tmp_path / "raw.npy"), str(tmp_path / "ref.npy"), "-o", str(tmp_path / out),
+                     "--skeleton", stem]) == 2
+        assert "not on one skeleton" in capsys.readouterr().err
+        assert not (tmp_path / out).exists()
