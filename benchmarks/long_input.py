@@ -257,7 +257,8 @@ def _other_format(args: argparse.Namespace) -> int:
             for f in range(frames):
                 xy = pose(f) / [1920.0, 1080.0]
                 kp = " ".join(f"{x:.5f} {y:.5f} 0.9" for x, y in xy)
-                (src / f"clip_{f + 1}.txt").write_text(f"0 0.5 0.5 0.3 0.6 {kp}\n")
+                (cx, cy), (w, h) = (xy.max(0) + xy.min(0)) / 2, 1.1 * (xy.max(0) - xy.min(0))  # the person's box
+                (src / f"clip_{f + 1}.txt").write_text(f"0 {cx:.5f} {cy:.5f} {w:.5f} {h:.5f} {kp}\n")
         else:
             with open(src, "w") as fh:  # one frame at a time
                 if fmt == "trc":

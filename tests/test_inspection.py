@@ -138,17 +138,16 @@ def test_it_counts_3d_frames_whose_shoulders_face_against_the_hips(clip):
 
 
 def test_points_that_name_no_skeleton_say_the_order_assumed_and_whether_they_fit_it(clip):
-    """17 unnamed points are taken as h36m17 in 3D (coco17 in 2D) by their count alone: inspect says so, and
-    checks it: points in COCO order have unequal left/right limbs as H36M, equal as COCO, so it names coco17 and
-    does not count a body twist (the shoulders and hips of the wrong order) that the data does not have."""
+    """17 unnamed points are taken as h36m17 in 3D (coco17 in 2D) by their count alone, unless their limbs say
+    otherwise: points in COCO order have unequal left/right limbs as H36M, equal as COCO, so inspect names coco17,
+    which refine's repair and cuts then take (synsp.api.repair_skeleton), and counts the body twist in it."""
     coco = next(g for g, _ in split_positions("coco17", "test", "3d") if len(g) >= 200)[:200]
     info = inspect_pose_file(_file(coco, skeleton=None))
     assert info["assumed_skeleton"] == "h36m17" and info["order_fits"] is False
-    assert info["order_looks_like"] == "coco17" and info["twisted"] is None
+    assert info["order_looks_like"] == "coco17" and info["repair"] == "coco17" and info["twisted"] == 0
     lines = describe(info)
-    assert "none named: taken as h36m17 by the count of points (3D default)" in lines[1] and "--skeleton" in lines[1]
-    assert any("look like coco17; give --skeleton coco17" in line for line in lines)
-    assert not any(line.startswith("  body twist") for line in lines)
+    assert "their limbs decide the order" in lines[1]
+    assert any("equal in coco17 order: refine takes them as coco17" in line for line in lines)
     right = inspect_pose_file(_file(clip, skeleton=None))  # H36M order: the assumption fits, the twist is counted
     assert right["assumed_skeleton"] == "h36m17" and right["order_fits"] is True and right["twisted"] == 0
     assert not any("joint order" in line for line in describe(right))

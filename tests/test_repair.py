@@ -250,6 +250,26 @@ def test_the_repair_skeleton_comes_from_the_name_the_model_or_the_joint_count():
     assert repair_skeleton(5, 3) is None and repair_skeleton(17, 3, "smpl24") is None
 
 
+def test_unnamed_points_in_another_order_than_the_counts_default_are_repaired_in_the_order_their_limbs_show():
+    # 17 unnamed 2D points are COCO-17 by their count; in Human3.6M order (VideoPose3D's, SmoothNet's) their left
+    # and right limbs are unequal as COCO and equal as H3.6M: the repair takes h36m17, as --skeleton h36m17 would
+    # (it relabelled with COCO's pairs and found a cut in the inverted stretch)
+    gt = _clips("h36m17", True)[0][:300]
+    x = gt.copy()
+    legs = np.asarray(limb_groups("h36m17")["legs"])
+    x[100:116, legs[:, 0]], x[100:116, legs[:, 1]] = gt[100:116, legs[:, 1]], gt[100:116, legs[:, 0]]
+    assert repair_skeleton(17, 2).name == "coco17" and repair_skeleton(17, 2, poses=x).name == "h36m17"
+    assert repair_skeleton(17, 2, poses=_clips("coco17", True)[0][:300]).name == "coco17"
+    rng = np.random.default_rng(0)
+    odd = rng.normal(0, 1, (17, 2)) + rng.normal(0, 0.01, (50, 17, 2))  # a rigid shape of 17 unrelated points
+    assert repair_skeleton(17, 2, poses=odd) is None  # no order fits: no repair
+    assert repair_skeleton(17, 2, "coco17", poses=x).name == "coco17"  # a name given wins
+    refined = synsp.refine(x, model="butterworth")
+    named = synsp.refine(x, model="butterworth", skeleton="h36m17")
+    np.testing.assert_allclose(refined, named, atol=1e-9)
+    assert np.abs(refined - gt)[100:116].max() < 0.1 * np.abs(x - gt)[100:116].max()
+
+
 def test_the_cli_repairs_by_default_and_says_so_and_no_repair_turns_it_off(capsys, tmp_path):
     from synsp.cli import main
 

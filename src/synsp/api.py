@@ -26,7 +26,7 @@ from .io.tracks import regroup, ungroup
 from .metrics import angular_acceleration
 from .refiners import (VIEW_MEAN, FunctionRefiner, NetworkRefiner, Refiner, fit_refiner, get_refiner, min_frames_of,
                        shipped_models, subset_indices)
-from .repair import relabel, repair_poses
+from .repair import order_fit, relabel, repair_poses
 from .rotations import RotationNetwork, refine_rotations, rotation_filter, translation_filter
 from .skeletons import BUILTIN_SKELETONS, NOT_BODIES, SKELETONS, Skeleton, get_skeleton, skeleton_for
 from .timeseries import second_difference
@@ -142,13 +142,16 @@ def guessed_pairs(pose_file) -> bool:
     return name is not None and name not in BUILTIN_SKELETONS and name == pose_file.meta.get("named_skeleton")
 
 
-def repair_skeleton(num_joints: int, dims: int, skeleton: Any = None, refiner: Any = None) -> Skeleton | None:
+def repair_skeleton(num_joints: int, dims: int, skeleton: Any = None, refiner: Any = None,
+                    poses: Any = None) -> Skeleton | None:
     """The skeleton whose left/right pairs a refinement's repair uses, or None (no repair).
 
     ``skeleton`` when given (a registered name or a :class:`Skeleton`); else the refiner's own
     skeleton when it has ``num_joints`` joints; else the one registered skeleton with that joint
     count, or among several (17 joints: ``h36m17`` and ``coco17``) the one of the shipped model for
-    ``dims`` (3D: ``h36m17``, 2D: ``coco17``).  Unknown joint sets are not repaired.
+    ``dims`` (3D: ``h36m17``, 2D: ``coco17``), unless ``poses`` ``(T, [P,] J, D)`` show another order: where
+    their left and right limbs are unequal in that order (:func:`synsp.repair.order_fit`), the other registered
+    order in which they are equal, or None (no order fits: no repair).  Unknown joint sets are not repaired.
     """
     if isinstance(skeleton, Skeleton):
         return skeleton if skeleton.num_joints == num_joints else None
@@ -165,7 +168,16 @@ def repair_skeleton(num_joints: int, dims: int, skeleton: Any = None, refiner: A
             names = [card["skeleton"]] if card["skeleton"] in names else []
         except (SynspInputError, KeyError, OSError, ValueError):
             names = []
-    return SKELETONS[names[0]] if len(names) == 1 else None
+    if len(names) != 1:
+        return None
+    chosen = SKELETONS[names[0]]
+    if poses is not None and len(skeleton_for(num_joints)) > 1:  # picked by the count: do the limbs fit it?
+        x = np.asarray(poses)
+        x = x.reshape(-1, *x.shape[-2:])
+        fit = order_fit(x[:: max(1, len(x) // 3000)], chosen)
+        if not fit["fits"]:
+            return SKELETONS[fit["looks_like"]] if fit["looks_like"] else None
+    return chosen
 
 
 def refiner_of(model: Any) -> Refiner:
@@ -291,7 +303,7 @@ def refine(
         visibility = check_scores(visibility, x.shape[:-1], "visibility")
     confidence = _trust_never_confident_joints(x, confidence, refiner.min_confidence)
     # the poses' skeleton: its pairs are the repair's, and tell an inversion from a cut
-    sk = repair_skeleton(x.shape[-2], x.shape[-1], skeleton, refiner) if repair or cuts else None
+    sk = repair_skeleton(x.shape[-2], x.shape[-1], skeleton, refiner, poses=x) if repair or cuts else None
     found = None  # the cuts, found by the repair in the repaired track, which it repairs again on each side alone
     if repair:  # (views: found after their labels agree, below, and each view repaired whole)
         finder = _cut_finder(refiner, fps, sk, visibility is None) if cuts and not views else None
@@ -670,8 +682,9 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
             owner, reassigned = ident.owner, ident.reassigned
             pose_file = regroup(pose_file, owner)
     # the file's skeleton: its pairs are the repair's, and tell an inversion from a cut
-    known = (repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner) if repair or cuts
-             else None)
+    sample = np.concatenate([t.keypoints[:3000] for t in pose_file.tracks]) if pose_file.tracks else None
+    known = (repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner, poses=sample)
+             if repair or cuts else None)
     sk = known if repair and not guessed_pairs(pose_file) else None
     flips = []  # (track, a, b, flipped on the detected frames) of the parts the repair relabelled
     cut_at: dict = {}  # track id: the file frames where a part began after a cut

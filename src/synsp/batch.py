@@ -48,8 +48,9 @@ __all__ = ["Job", "find_jobs", "refine_cameras", "refine_path", "refine_file", "
            "worker_threads"]
 
 #: the refine options a job carries (``synsp refine``'s flags): model, fps, skeleton, key, max_gap,
-#: trust_pickle, repair, assign_ids, cuts
-OPTIONS = ("model", "fps", "skeleton", "key", "max_gap", "trust_pickle", "repair", "assign_ids", "cuts")
+#: trust_pickle, repair, assign_ids, cuts, num_keypoints
+OPTIONS = ("model", "fps", "skeleton", "key", "max_gap", "trust_pickle", "repair", "assign_ids", "cuts",
+           "num_keypoints")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -224,8 +225,6 @@ def train(**opts) -> None:
 
 def _parse_options(options: tuple[str, ...], architecture: str) -> dict:
     """``("pose_quality_encoding=false", "d_model=32")`` -> typed overrides of the network's config."""
-    import dataclasses
-
     from .models.checkpoint import config_class
 
     fields = {f.name: f for f in dataclasses.fields(config_class(architecture))}
@@ -260,8 +259,6 @@ def export(checkpoint: str, out: str, half: bool, name: str | None, stride: int 
 
     CHECKPOINT: a shipped model's name (see `synsp models`), a checkpoint (stem, .safetensors or .json) or a run
     folder of `synsp train` (its best checkpoint), as `synsp refine --model` takes."""
-    import dataclasses
-
     from .models.checkpoint import load_model, save_model
     from .refiners import named_checkpoint
 
@@ -429,6 +426,9 @@ def _describe(name: str, found: dict) -> None:
 @click.option("--assign-ids", type=click.Choice(["track", "order", "none"]), default="track", show_default=True,
               help="MMPose/COCO/OpenPose/YOLO files without track ids and with several people: track = follow each "
                    "person by motion continuity, order = their position in each frame, none = refuse")
+@click.option("--num-keypoints", type=click.IntRange(min=1), default=None,
+              help="a YOLO labels folder: keypoints per line (the model's kpt_shape[0]), when its lines fit several "
+                   "layouts")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="several inputs: files refined at once in worker processes (default: the CPUs, at most 8)")
 @click.option("--threads", type=click.IntRange(min=1), default=None,
@@ -443,7 +443,8 @@ def _describe(name: str, found: dict) -> None:
                    "smoothing over the jump (see synsp.cuts)")
 def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: float | None, skeleton: str | None,
            key: str | None, max_gap: int | None, views: bool, cameras_path: str | None, trust_pickle: bool,
-           assign_ids: str, workers: int | None, threads: int | None, repair: bool, cuts: bool) -> None:
+           assign_ids: str, num_keypoints: int | None, workers: int | None, threads: int | None, repair: bool,
+           cuts: bool) -> None:
     """Refine pose files person by person; each output keeps its input's format and fields.
 
     INPUT: MMPose 0.x/1.x, COCO or AlphaPose JSON, an OpenPose JSON folder (face and hands too), a YOLO pose
@@ -467,7 +468,8 @@ def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: fl
     if model:
         parse_filter_spec(model)  # a filter with a bad parameter fails once, before any file is read
     options = dict(model=model, fps=fps, skeleton=skeleton, key=key, max_gap=max_gap, trust_pickle=trust_pickle,
-                   repair=repair, assign_ids=None if assign_ids == "none" else assign_ids, cuts=cuts)
+                   repair=repair, assign_ids=None if assign_ids == "none" else assign_ids, cuts=cuts,
+                   num_keypoints=num_keypoints)
     cameras = None
     if cameras_path:
         from .io.cameras import read_cameras
@@ -527,9 +529,13 @@ def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: fl
                                                    "unpickling runs code, only files you trust")
 @click.option("--assign-ids", type=click.Choice(["track", "order", "none"]), default="track", show_default=True,
               help="MMPose/COCO/OpenPose/YOLO files without track ids and with several people (see synsp refine)")
+@click.option("--num-keypoints", type=click.IntRange(min=1), default=None,
+              help="a YOLO labels folder: keypoints per line (the model's kpt_shape[0]), when its lines fit several "
+                   "layouts")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per file (one per line) instead of text")
 def inspect(input_paths: tuple[str, ...], model: str | None, fps: float | None, skeleton: str | None,
-            key: str | None, max_gap: int | None, trust_pickle: bool, assign_ids: str, as_json: bool) -> None:
+            key: str | None, max_gap: int | None, trust_pickle: bool, assign_ids: str, num_keypoints: int | None,
+            as_json: bool) -> None:
     """What each pose file holds and what synsp refine would do with it, refining nothing.
 
     Per file: the format, skeleton, units and frame rate synsp read (and whether the rate was assumed),
@@ -554,7 +560,7 @@ def inspect(input_paths: tuple[str, ...], model: str | None, fps: float | None, 
     for path in paths:
         try:
             pose_file = read_input(path, skeleton=skeleton, key=key, trust_pickle=trust_pickle,
-                                   assign_ids=None if assign_ids == "none" else assign_ids)
+                                   assign_ids=None if assign_ids == "none" else assign_ids, num_keypoints=num_keypoints)
             info = inspect_pose_file(pose_file, model=model, fps=fps, max_gap=max_gap)
             lines = [json.dumps(as_plain({"file": path, **info}))] if as_json else describe(info, source=path)
         except SynspInputError as err:
@@ -677,8 +683,10 @@ def _refine_views(input_path: str, output: str, fmt: str | None, model: str | No
                               f"kalman-rts+view-mean, from 3 frames in any units) or a longer recording")
     out = run(x, model=refiner, fps=fps if fps is not None else pose_file.fps, skeleton=skeleton, views=True,
               progress=True, repair=repair, cameras=cameras, cuts=cuts)
-    write_pose_file(output, pose_file.with_keypoints({t.track_id: out[t.frames, p]
-                                                       for p, t in enumerate(pose_file.tracks)}))
+    written = pose_file.with_keypoints({t.track_id: out[t.frames, p] for p, t in enumerate(pose_file.tracks)})
+    if fps is not None and written.fps is None:  # the rate given for a file without one is kept (an .npz's fps)
+        written = dataclasses.replace(written, fps=float(fps))
+    write_pose_file(output, written)
     if x.shape[-1] == 2:  # each camera's own image: nothing to average
         agreed = " after their left/right labels were made to agree" if cameras is not None and repair else ""
         click.echo(f"{x.shape[0]} frames, {x.shape[1]} camera views, each refined alone{agreed}; wrote {output}")
@@ -1100,7 +1108,7 @@ def _cli_words(message: str) -> str:
     ``pass model= a filter`` -> ``pass --model a filter``, ``assign_ids='order'`` -> ``--assign-ids order``."""
     import re
 
-    for word, flag in (("model", "--model"), ("assign_ids", "--assign-ids")):
+    for word, flag in (("model", "--model"), ("assign_ids", "--assign-ids"), ("num_keypoints", "--num-keypoints")):
         message = re.sub(rf"(?<![\w-]){word}='([^']*)'", rf"{flag} \1", message)
         message = re.sub(rf"(?<![\w-]){word}=(?=\s)", flag, message)
     return message

@@ -16,7 +16,6 @@ positions; rotation files get None.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -31,8 +30,8 @@ from .metrics import size_of
 from .missing import interpolate_missing, missing_from_confidence
 from .noise_floor import noise_floor
 from .refiners import min_frames_of
-from .repair import limb_groups, twisted_frames
-from .skeletons import BUILTIN_SKELETONS, SKELETONS, skeleton_for
+from .repair import limb_asymmetry, limb_groups, order_fit, twisted_frames
+from .skeletons import BUILTIN_SKELETONS, SKELETONS
 from .validation import SynspInputError
 
 __all__ = ["inspect_pose_file", "file_cuts", "describe", "as_plain", "limb_asymmetry", "joint_order_check"]
@@ -41,48 +40,11 @@ __all__ = ["inspect_pose_file", "file_cuts", "describe", "as_plain", "limb_asymm
 CLEAN_FLOOR_PCT = 0.10
 
 
-#: left/right limb asymmetry (median |log| of the length ratio) above which a joint order does not fit the data:
-#: on the corpus's clips the right order gives 0.00-0.05 (3D and 2D), COCO read as H36M or H36M as COCO 0.39-1.05
-ASYMMETRIC = 0.2
-
-
-def limb_asymmetry(poses: np.ndarray, skeleton) -> float | None:
-    """How unequal the left and right limbs of ``poses`` ``(T, J, D)`` are when its points are in ``skeleton``'s
-    order: the median over the skeleton's left/right bone pairs (both ends mirrored, or a shared parent) of
-    ``|log(left length / right length)|``, each length the bone's median over the frames.  About 0 for data in
-    that order; a wrong order pairs bones of unrelated lengths.  None without such pairs or lengths."""
-    par = np.asarray(skeleton.parents)
-    mirror = dict(skeleton.left_right)
-    mirror.update({b: a for a, b in skeleton.left_right})
-    pairs = [(a, b) for a, b in skeleton.left_right
-             if par[a] >= 0 and par[b] >= 0 and (par[a] == par[b] or mirror.get(int(par[a])) == par[b])]
-    if not pairs:
-        return None
-    x = np.asarray(poses, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a bone never seen: an all-NaN median
-        ratios = [np.log(np.nanmedian(np.linalg.norm(x[:, a] - x[:, par[a]], axis=-1))
-                         / np.nanmedian(np.linalg.norm(x[:, b] - x[:, par[b]], axis=-1))) for a, b in pairs]
-    ratios = [abs(r) for r in ratios if np.isfinite(r)]
-    return float(np.median(ratios)) if ratios else None
-
-
 def joint_order_check(pose_file, assumed) -> dict[str, Any]:
     """Whether the points of ``pose_file``, which names no skeleton, fit ``assumed`` (the skeleton picked by
-    their count alone): :func:`limb_asymmetry` under every built-in skeleton with that joint count.  Returns
-    ``asymmetry`` (``{name: value}``), ``fits`` (the assumed order's asymmetry is at most :data:`ASYMMETRIC`, or
-    unknown) and ``looks_like`` (another order whose limbs are equal where the assumed one's are not, else None)."""
+    their count alone): :func:`synsp.repair.order_fit` on its tracks' first 3,000 frames each."""
     x = np.concatenate([t.keypoints[:3000] for t in pose_file.tracks]) if pose_file.tracks else None
-    asym = {}
-    for name in skeleton_for(pose_file.num_joints):
-        a = None if x is None else limb_asymmetry(x, SKELETONS[name])
-        if a is not None:
-            asym[name] = a
-    own = asym.get(assumed.name)
-    fits = own is None or own <= ASYMMETRIC
-    others = sorted((a, n) for n, a in asym.items() if n != assumed.name and a <= ASYMMETRIC)
-    looks_like = others[0][1] if not fits and others else None
-    return dict(asymmetry=asym, fits=fits, looks_like=looks_like)
+    return order_fit(x, assumed)
 
 
 def _part_stats(kp: np.ndarray, conf: np.ndarray | None, min_confidence: float,
@@ -159,10 +121,12 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     # a hand or a custom set without pairs, or pairs only guessed from the points' names: no repair
     sk = sk if sk is not None and limb_groups(sk) and not plan["guessed"] else None
     # no skeleton named: the repair and the cuts take the one synsp picks by the joint count; is the order that?
-    assumed = sk.name if sk is not None and pose_file.skeleton is None and not rotations else None
-    order = joint_order_check(pose_file, sk) if assumed else None
+    by_count = plan["by_count"]
+    assumed = (by_count.name if by_count is not None and limb_groups(by_count) and not plan["guessed"]
+               and pose_file.skeleton is None else None)
+    order = joint_order_check(pose_file, by_count) if assumed else None
     twisted = None  # 3D: frames whose shoulders face against the hips, over every track
-    if sk is not None and pose_file.dims == 3 and (order is None or order["fits"]):
+    if sk is not None and pose_file.dims == 3:  # in the order refine takes (the limbs decide an unnamed one)
         counts = [twisted_frames(t.keypoints, sk) for t in pose_file.tracks]
         twisted = None if any(c is None for c in counts) else int(sum(c.sum() for c in counts))
     relabelled, reassigned = {}, 0
@@ -216,9 +180,14 @@ def _plan(pose_file, model: str | None, fps: float | None, max_gap: int | None) 
     refiner = get_filter(method) if isinstance(method, str) else method
     rotations = pose_file.format == "smpl" or pose_file.units == "axis-angle"
     used_fps = float(rate or getattr(getattr(refiner, "card", None), "fps", None) or 30.0)
-    sk = None if rotations else repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner)
+    by_count = sk = None
+    if not rotations:  # as refine_pose_file picks it: by the count, unless the limbs show another order
+        by_count = repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner)
+        sample = np.concatenate([t.keypoints[:3000] for t in pose_file.tracks]) if pose_file.tracks else None
+        sk = repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner, poses=sample)
     return dict(method=method, fallback=fallback, refiner=refiner, rotations=rotations, fps=used_fps,
-                gap=pose_file.max_gap(used_fps, max_gap), skeleton=sk, guessed=guessed_pairs(pose_file),
+                gap=pose_file.max_gap(used_fps, max_gap), skeleton=sk, by_count=by_count,
+                guessed=guessed_pairs(pose_file),
                 min_conf=float(getattr(refiner, "min_confidence", 0.3) or 0.0))
 
 
@@ -243,7 +212,9 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
     sk = info["skeleton"] or (
         f"none named: taken as {assumed} by the count of points ({info['dims']}D default) for the left/right "
         "repair and the cuts; --skeleton NAME if they are in another order"
-        if assumed else f"none recognised ({info['joints']} points: a body of its own joint set)")
+        if assumed and info.get("order_fits") is not False else
+        f"none named ({info['joints']} points; their limbs decide the order, below)" if assumed else
+        f"none recognised ({info['joints']} points: a body of its own joint set)")
     if info["skeleton"] and info["skeleton"] not in BUILTIN_SKELETONS and info["skeleton"] in SKELETONS:
         own = SKELETONS[info["skeleton"]]
         sk += (f" (a joint set of its own: {own.num_joints} named points, {len(own.left_right)} left/right "
@@ -257,10 +228,11 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
                                           if info.get("rows") else f"{info['frames']} frames")]
     if assumed and info.get("order_fits") is False:
         other = info.get("order_looks_like")
-        lines.append(f"  joint order: the left and right limbs are unequal in {assumed} order"
-                     + (f" and equal in {other} order: the points look like {other}; give --skeleton {other}"
-                        if other else ": the points look like no built-in order; give --skeleton NAME")
-                     + f" (refine's left/right repair and cuts take them as {assumed}; the body twist is not judged)")
+        lines.append(f"  joint order: the left and right limbs are unequal in {assumed} order (the {info['dims']}D "
+                     "default for this count)"
+                     + (f" and equal in {other} order: refine takes them as {other} (--skeleton NAME to say otherwise)"
+                        if other else ": they look like no built-in order, and refine repairs no left/right labels "
+                        "(--skeleton NAME to name it)"))
     if info.get("note"):
         lines.append(f"  note: {info['note']}")
     tracks = info["tracks"]

@@ -789,7 +789,7 @@ CORPUS_CASES = {
     "meta lacks skeletons": (lambda d: _corpus_like(d, meta=np.array("{}"), offsets=np.array([0])), "lacks"),
     "offsets do not match": (lambda d: _corpus_like(d, meta=_meta(), offsets=np.array([0, 99, 5]),
                                                     h36m17=np.zeros((10, 17, 3), np.float32)), "offsets"),
-    "an .npy given": (lambda d: (np.save(d / "corpus.npy", np.zeros(3)), d / "corpus.npy")[1], "is an .npy file"),
+    "an .npy given": (lambda d: (np.save(d / "corpus.npy", np.zeros(3)), d / "corpus.npy")[1], "is an .npy array, not a synsp corpus"),
     "bad crc": (_bad_crc_corpus, "crc"),
 }
 

@@ -163,6 +163,13 @@ def test_a_line_length_with_two_sensible_readings_is_refused_until_num_keypoints
     assert "26 keypoints of 2 values" in message and "17 keypoints of 3 values + box confidence" in message
     assert yolo.read(path, num_keypoints=26).num_joints == 26
     assert yolo.read(path, num_keypoints=17).num_joints == 17
+    from synsp.cli import main  # the command line: the same refusal in its words, and --num-keypoints
+
+    out = tmp_path / "refined"
+    assert main(["inspect", str(path)]) == 2 and not out.exists()
+    assert main(["inspect", str(path), "--num-keypoints", "26"]) == 0
+    assert main(["refine", str(path), "-o", str(out), "--num-keypoints", "26", "--model", "kalman-rts"]) == 0
+    assert len((out / "clip_1.txt").read_text().split()) == 57
 
 
 def test_yolo_track_lines_without_a_track_id_join_the_track_they_continue(tmp_path):

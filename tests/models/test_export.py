@@ -47,3 +47,27 @@ def test_smoothnet_onnx_parity(tmp_path):
     x = np.random.default_rng(2).normal(size=(3, 8, 54)).astype(np.float32)
     with torch.no_grad():
         np.testing.assert_allclose(session.run(None, {"x": x})[0], model(torch.from_numpy(x)).numpy(), atol=1e-5)
+
+
+def test_a_refused_card_leaves_no_custom_skeleton_registered(tmp_path):
+    # a card refused after its skeleton_definition was read (here: a negative d_model) registered that skeleton
+    # for the whole process, so a valid model of the same name was refused afterwards
+    import json
+    import shutil
+
+    from synsp.models.checkpoint import load_model
+    from synsp.refiners import WEIGHTS_DIR
+    from synsp.skeletons import SKELETONS, get_skeleton
+    from synsp.validation import SynspInputError
+
+    card = json.loads((WEIGHTS_DIR / "synsp-h36m17-3d-w8.json").read_text())
+    definition = get_skeleton("h36m17").to_dict()
+    definition["name"] = card["skeleton"] = "refused_rig"
+    definition["parents"] = [-1] * 17
+    card["skeleton_definition"] = definition
+    card["config"]["d_model"] = -1
+    (tmp_path / "bad.json").write_text(json.dumps(card))
+    shutil.copy(WEIGHTS_DIR / "synsp-h36m17-3d-w8.safetensors", tmp_path / "bad.safetensors")
+    with pytest.raises(SynspInputError, match="d_model"):
+        load_model(tmp_path / "bad")
+    assert "refused_rig" not in SKELETONS

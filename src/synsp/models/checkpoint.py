@@ -129,11 +129,17 @@ class ModelCard:
         d = dict(d)
         d["root_joints"] = tuple(d.get("root_joints", (0,)))
         d["fps"] = float(d.get("fps", 30.0))
+        known = set(SKELETONS)
         try:
             card = cls(**d)
         except (TypeError, KeyError, IndexError) as exc:  # a malformed skeleton_definition
             raise SynspInputError(f"{source}: field 'skeleton_definition' is not a valid skeleton ({exc})") from None
-        _check_card(card, source)
+        try:
+            _check_card(card, source)
+        except SynspInputError:  # a refused card leaves no skeleton of its own registered in the process
+            for name in set(SKELETONS) - known:
+                del SKELETONS[name]
+            raise
         return card
 
 
