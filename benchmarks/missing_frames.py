@@ -13,7 +13,7 @@ joints).  Methods as in ``synsp benchmark``; ``NAME/told``: network ``NAME`` tol
 (``NetworkRefiner.tell_missing``, the default until 2026-12-06) instead of given them as observed; ``NAME/stream``:
 ``synsp.Stream(NAME)`` pushed frame by frame (online: a missing joint holds its last value until seen again, then
 its gap is filled again and its windows refined again); ``NAME/held``: that stream without the second fill
-(``WindowOnline.refill = 0``, what every stream did before 2026-12-06).
+(``Stream(NAME, refill=False)``, what every stream did before 2026-12-06).
 
 Run:  python benchmarks/missing_frames.py [--representation 2d] [--frames 6000]
       [--methods input,kalman-rts,synsp-universal-w16,synsp-universal-w16/told]
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         if name == "input":
             refiner = lambda x, fps: input_as_refiner(x)  # noqa: E731
         elif name.endswith(("/stream", "/held")):
-            refiner = functools.partial(streamed, name.rsplit("/", 1)[0], refill=None if name.endswith("/stream") else 0)
+            refiner = functools.partial(streamed, name.rsplit("/", 1)[0], refill=name.endswith("/stream"))
         else:
             refiner = get_refiner(name.removesuffix("/told"))
             if name.endswith("/told"):
@@ -102,20 +102,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def streamed(name: str, x, fps: float, refill: int | None = None):
-    """``x`` pushed through ``synsp.Stream(name)`` frame by frame (``refill``: ``WindowOnline.refill`` for it)."""
+def streamed(name: str, x, fps: float, refill: bool = True):
+    """``x`` pushed through ``synsp.Stream(name, refill=refill)`` frame by frame."""
     import numpy as np
 
-    from synsp.refiners import WindowOnline
     from synsp.stream import Stream
 
-    before = WindowOnline.refill
-    WindowOnline.refill = before if refill is None else refill
-    try:
-        stream = Stream(name, fps=fps)
-        return np.stack([f for frame in x for f in stream.push(frame)] + stream.flush()[0])
-    finally:
-        WindowOnline.refill = before
+    stream = Stream(name, fps=fps, refill=refill)
+    return np.stack([f for frame in x for f in stream.push(frame)] + stream.flush()[0])
 
 
 if __name__ == "__main__":

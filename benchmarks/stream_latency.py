@@ -13,7 +13,7 @@ low score): a window network fills a closed gap again and refines the windows ho
 (:class:`synsp.refiners.WindowOnline`), which costs more forwards per frame.
 
 Run:  python benchmarks/stream_latency.py [--model synsp-h36m17-3d-w8] [--frames 2000] [--threads 2] [--repair on]
-      [--cuts on|off|both] [--missing 0.1]
+      [--cuts on|off|both] [--missing 0.1 [--no-refill]]
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
                              "another, cut where they meet); both: with and without it, as --repair both")
     parser.add_argument("--missing", type=float, default=0.0,
                         help="fraction of each joint's frames missing (NaN), in bursts of 1-8 frames")
+    parser.add_argument("--no-refill", action="store_true",
+                        help="Stream(refill=False): a missing joint only holds its last value (no second fill)")
     args = parser.parse_args(argv)
     if not 0.0 <= args.missing < 1.0:
         parser.error("--missing must be in [0, 1)")
@@ -55,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     cuts = [False] if stream.rotations or stream.causal else flags[args.cuts]
     kinds = [(r, c) for r in repairs for c in cuts]
     # the frames are Human3.6M-17 joints: the skeleton the repair needs (a universal model has none of its own)
-    streams = [Stream(args.model, repair=r, cuts=c, skeleton=None if stream.rotations else "h36m17") for r, c in kinds]
+    streams = [Stream(args.model, repair=r, cuts=c, skeleton=None if stream.rotations else "h36m17",
+                      refill=not args.no_refill) for r, c in kinds]
     clips = load_corpus(phases="first", rotations=stream.rotations)
     if stream.rotations:  # SMPL rotations: the clips' smpl24 axis-angles
         gt = np.concatenate([c.rotations for c in clips])[: args.frames].astype(np.float64)
@@ -81,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             into.append(time.perf_counter() - start)
     print(f"# reproduce: python benchmarks/stream_latency.py --model {args.model} --frames {args.frames} "
           f"--threads {args.threads} --repair {args.repair} --cuts {args.cuts}"
-          + (f" --missing {args.missing:g}" if args.missing else ""))
+          + (f" --missing {args.missing:g}" if args.missing else "") + (" --no-refill" if args.no_refill else ""))
     steady = max(s.delay for s in streams) + 1  # steady state: every push refines a window and gives a frame out
     per = []
     for s, into in zip(streams, times):

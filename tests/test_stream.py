@@ -75,7 +75,7 @@ def test_missing_joints_hold_their_last_value_and_bad_frames_raise():
         Stream("butterworth")
 
 
-def test_a_gap_that_closes_within_the_delay_is_filled_as_offline_not_held(monkeypatch):
+def test_a_gap_that_closes_within_the_delay_is_filled_as_offline_not_held():
     # clean motion with a 4-frame gap of four joints and a 1-frame gap of the whole body: offline fills them
     # along the motion's curve; online, they hold their last value until seen again, then are filled again and
     # the windows holding them refined again (WindowOnline.refill), so the output is nearly offline's
@@ -90,12 +90,11 @@ def test_a_gap_that_closes_within_the_delay_is_filled_as_offline_not_held(monkey
     offline = synsp.refine(x, model="synsp-universal-w16")
 
     def streamed(refill):
-        monkeypatch.setattr(WindowOnline, "refill", refill)
-        stream = Stream("synsp-universal-w16")
+        stream = Stream("synsp-universal-w16", refill=refill)
         return np.stack([f for t in range(60) for f in stream.push(x[t])] + stream.flush()[0])
 
     assert WindowOnline.refill == 4
-    refilled, held = streamed(4), streamed(0)
+    refilled, held = streamed(True), streamed(False)
     err = lambda y, where: np.linalg.norm(y - truth, axis=-1)[where].mean()  # noqa: E731
     assert err(refilled, gaps) < 1.1 * err(offline, gaps) < 0.2 * err(held, gaps)
     assert err(refilled, ~gaps) < 1.1 * err(offline, ~gaps) + 1e-4 < 0.5 * err(held, ~gaps)

@@ -177,7 +177,7 @@ import numpy as np
 from .api import repair_skeleton
 from .cuts import OnlineCuts
 from .identity import OnlineIdentities
-from .refiners import Refiner, for_skeleton, get_refiner
+from .refiners import Refiner, WindowOnline, for_skeleton, get_refiner
 from .repair import OnlineRepair, decided_pairs, limb_groups, relabel
 from .rotations import RotationNetwork, refines_rotations
 from .skeletons import NOT_BODIES, SKELETONS
@@ -242,7 +242,7 @@ class Stream:
                  causal: bool | None = None, skeleton: str | None = None, max_gap: int | None = None,
                  repair: bool | None = None, repair_delay: int | None = None, fps: float | None = None,
                  visibility: bool = False, identities: bool = False, cuts: bool | None = None,
-                 rotations: bool | None = None):
+                 rotations: bool | None = None, refill: bool = True):
         """``model``: a method name (a filter, a shipped model, a checkpoint; see
         :func:`synsp.refiners.get_refiner`) or a refiner object; the default (None), ``synsp-universal-w8``,
         takes any body joint set in 2D or 3D with 7 frames of delay and does no harm to clean input (+0.15 mm
@@ -266,7 +266,10 @@ class Stream:
         delay and rotations); ``rotations``: the frames are axis-angle joint rotations ``(J, 3)``, refined by a
         rotation network (default: True for a model trained on rotations, ``synsp-universal-w16-rot`` or
         ``synsp-smpl24-rot-w8``; pass False to stream joint positions through the first, which takes both);
-        see the module docstring."""
+        ``refill``: a window network fills a gap again, as offline, once its joint is seen again, and refines the
+        windows holding it again (:class:`synsp.refiners.WindowOnline`; where joints keep flickering, about 5
+        windows a frame instead of 1: 5.7 ms a frame instead of 3.1 for the default); False: a missing joint only
+        holds its last value (the cheaper, less accurate stream before 2026-12-06); see the module docstring."""
         if model is None:
             model = NOT_BODY_STREAM_FILTER if skeleton in NOT_BODIES else DEFAULT_STREAM_MODEL
         refiner = model if isinstance(model, Refiner) else get_refiner(model)
@@ -276,6 +279,13 @@ class Stream:
             raise SynspInputError(f"max_gap is {max_gap!r}; expected a whole number of frames >= 0 (or None)")
         self.refiner = for_skeleton(refiner, skeleton)
         self.online = self.refiner.online(causal=causal, fps=fps)
+        if not isinstance(refill, bool):
+            raise SynspInputError(f"refill is {refill!r}; expected True or False")
+        windows = self.online
+        while windows is not None and not isinstance(windows, WindowOnline):  # inside a subset's or rotations' form
+            windows = getattr(windows, "inner", None)
+        if windows is not None and not refill:
+            windows.refill = 0
         self.card = getattr(self.refiner, "card", None)
         self.window = self.refiner.window
         self.model_delay = self.online.delay
