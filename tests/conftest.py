@@ -11,3 +11,15 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def clean_skeleton_registry():
+    """Custom skeletons registered by a test do not leak into other tests (``pytestmark`` of the modules that
+    register them)."""
+    from synsp.skeletons import SKELETONS
+
+    before = dict(SKELETONS)
+    yield
+    SKELETONS.clear()
+    SKELETONS.update(before)

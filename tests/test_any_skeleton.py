@@ -19,13 +19,7 @@ POSE2SIM22 = ["Hip", "RHip", "RKnee", "RAnkle", "RBigToe", "RSmallToe", "RHeel",
 PARENTS22 = [-1, 0, 1, 2, 3, 3, 3, 0, 7, 8, 9, 9, 9, 0, 13, 14, 13, 16, 17, 13, 19, 20]
 
 
-@pytest.fixture(autouse=True)
-def clean_registry():
-    """Custom skeletons registered by a test do not leak into other tests."""
-    before = dict(SKELETONS)
-    yield
-    SKELETONS.clear()
-    SKELETONS.update(before)
+pytestmark = pytest.mark.usefixtures("clean_skeleton_registry")  # tests/conftest.py
 
 
 def run(capsys, *args):

@@ -47,13 +47,7 @@ def walker(frames: int, fps: float, seed: int) -> Motion:
     return Motion(BVH_NAMES, np.array(PARENTS), OFFSETS_CM, rot, root, fps=fps, units="cm", metres_per_unit=0.01)
 
 
-@pytest.fixture(autouse=True)
-def clean_registry():
-    """Custom skeletons registered by a test do not leak into other tests."""
-    before = dict(SKELETONS)
-    yield
-    SKELETONS.clear()
-    SKELETONS.update(before)
+pytestmark = pytest.mark.usefixtures("clean_skeleton_registry")  # tests/conftest.py
 
 
 def bvh_folder(root, count=6, fps=60.0):

@@ -11,20 +11,14 @@ import pytest
 from synsp.cli import main
 from synsp.data.corpus import embedded_corpus_path, corpus_meta, load_corpus
 from synsp.data.custom import import_corpus
-from synsp.skeletons import SKELETONS, get_skeleton
+from synsp.skeletons import get_skeleton
 from synsp.validation import SynspInputError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "io"))
 from test_c3d import build_c3d  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def clean_registry():
-    """Custom skeletons registered by a test do not leak into other tests."""
-    before = dict(SKELETONS)
-    yield
-    SKELETONS.clear()
-    SKELETONS.update(before)
+pytestmark = pytest.mark.usefixtures("clean_skeleton_registry")  # tests/conftest.py
 
 
 def standing_clips(count=3, frames=90):
