@@ -146,7 +146,7 @@ def test_points_that_name_no_skeleton_say_the_order_assumed_and_whether_they_fit
     assert info["assumed_skeleton"] == "h36m17" and info["order_fits"] is False
     assert info["order_looks_like"] == "coco17" and info["repair"] == "coco17" and info["twisted"] == 0
     lines = describe(info)
-    assert "their limbs decide the order" in lines[1]
+    assert "see the joint order below" in lines[1]
     assert any("equal in coco17 order: refine takes them as coco17" in line for line in lines)
     right = inspect_pose_file(_file(clip, skeleton=None))  # H36M order: the assumption fits, the twist is counted
     assert right["assumed_skeleton"] == "h36m17" and right["order_fits"] is True and right["twisted"] == 0

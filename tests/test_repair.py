@@ -251,22 +251,23 @@ def test_the_repair_skeleton_comes_from_the_name_the_model_or_the_joint_count():
 
 
 def test_unnamed_points_in_another_order_than_the_counts_default_are_repaired_in_the_order_their_limbs_show():
-    # 17 unnamed 2D points are COCO-17 by their count; in Human3.6M order (VideoPose3D's, SmoothNet's) their left
-    # and right limbs are unequal as COCO and equal as H3.6M: the repair takes h36m17, as --skeleton h36m17 would
-    # (it relabelled with COCO's pairs and found a cut in the inverted stretch)
-    gt = _clips("h36m17", True)[0][:300]
+    # 17 unnamed 3D points are Human3.6M-17 by their count; in COCO-17 order their upper arms, forearms, thighs and
+    # shins are unequal left and right as H3.6M and equal as COCO: the repair takes coco17, as --skeleton coco17
+    # would (it relabelled with H3.6M's pairs). Points in the count's order, even with large errors, keep it.
+    gt = _clips("coco17", False)[0][:300]
     x = gt.copy()
-    legs = np.asarray(limb_groups("h36m17")["legs"])
+    legs = np.asarray(limb_groups("coco17")["legs"])
     x[100:116, legs[:, 0]], x[100:116, legs[:, 1]] = gt[100:116, legs[:, 1]], gt[100:116, legs[:, 0]]
-    assert repair_skeleton(17, 2).name == "coco17" and repair_skeleton(17, 2, poses=x).name == "h36m17"
-    assert repair_skeleton(17, 2, poses=_clips("coco17", True)[0][:300]).name == "coco17"
+    assert repair_skeleton(17, 3).name == "h36m17" and repair_skeleton(17, 3, poses=x).name == "coco17"
+    assert repair_skeleton(17, 3, "h36m17", poses=x).name == "h36m17"  # a name given wins
+    for i, h36m in enumerate(_clips("h36m17", False)[:6]):
+        noisy = simulate(h36m, "3dpw-spin-like", skeleton="h36m17", fps=30, seed=i).pred
+        assert repair_skeleton(17, 3, poses=noisy).name == "h36m17"
     rng = np.random.default_rng(0)
-    odd = rng.normal(0, 1, (17, 2)) + rng.normal(0, 0.01, (50, 17, 2))  # a rigid shape of 17 unrelated points
-    assert repair_skeleton(17, 2, poses=odd) is None  # no order fits: no repair
-    assert repair_skeleton(17, 2, "coco17", poses=x).name == "coco17"  # a name given wins
+    odd = rng.normal(0, 1, (17, 3)) + rng.normal(0, 0.01, (50, 17, 3))  # 17 unrelated points: no order is clear
+    assert repair_skeleton(17, 3, poses=odd).name == "h36m17"
     refined = synsp.refine(x, model="butterworth")
-    named = synsp.refine(x, model="butterworth", skeleton="h36m17")
-    np.testing.assert_allclose(refined, named, atol=1e-9)
+    np.testing.assert_allclose(refined, synsp.refine(x, model="butterworth", skeleton="coco17"), atol=1e-9)
     assert np.abs(refined - gt)[100:116].max() < 0.1 * np.abs(x - gt)[100:116].max()
 
 

@@ -150,8 +150,8 @@ def repair_skeleton(num_joints: int, dims: int, skeleton: Any = None, refiner: A
     skeleton when it has ``num_joints`` joints; else the one registered skeleton with that joint
     count, or among several (17 joints: ``h36m17`` and ``coco17``) the one of the shipped model for
     ``dims`` (3D: ``h36m17``, 2D: ``coco17``), unless ``poses`` ``(T, [P,] J, D)`` show another order: where
-    their left and right limbs are unequal in that order (:func:`synsp.repair.order_fit`), the other registered
-    order in which they are equal, or None (no order fits: no repair).  Unknown joint sets are not repaired.
+    their left and right limbs are clearly unequal in that order and equal in another registered one
+    (:func:`synsp.repair.order_fit`), that one.  Unknown joint sets are not repaired.
     """
     if isinstance(skeleton, Skeleton):
         return skeleton if skeleton.num_joints == num_joints else None
@@ -175,8 +175,8 @@ def repair_skeleton(num_joints: int, dims: int, skeleton: Any = None, refiner: A
         x = np.asarray(poses)
         x = x.reshape(-1, *x.shape[-2:])
         fit = order_fit(x[:: max(1, len(x) // 3000)], chosen)
-        if not fit["fits"]:
-            return SKELETONS[fit["looks_like"]] if fit["looks_like"] else None
+        if fit["looks_like"]:
+            return SKELETONS[fit["looks_like"]]
     return chosen
 
 

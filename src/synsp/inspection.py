@@ -213,7 +213,7 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
         f"none named: taken as {assumed} by the count of points ({info['dims']}D default) for the left/right "
         "repair and the cuts; --skeleton NAME if they are in another order"
         if assumed and info.get("order_fits") is not False else
-        f"none named ({info['joints']} points; their limbs decide the order, below)" if assumed else
+        f"none named ({info['joints']} points; see the joint order below)" if assumed else
         f"none recognised ({info['joints']} points: a body of its own joint set)")
     if info["skeleton"] and info["skeleton"] not in BUILTIN_SKELETONS and info["skeleton"] in SKELETONS:
         own = SKELETONS[info["skeleton"]]
@@ -231,7 +231,7 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
         lines.append(f"  joint order: the left and right limbs are unequal in {assumed} order (the {info['dims']}D "
                      "default for this count)"
                      + (f" and equal in {other} order: refine takes them as {other} (--skeleton NAME to say otherwise)"
-                        if other else ": they look like no built-in order, and refine repairs no left/right labels "
+                        if other else f": no built-in order is clearly theirs, and refine takes them as {assumed} "
                         "(--skeleton NAME to name it)"))
     if info.get("note"):
         lines.append(f"  note: {info['note']}")
