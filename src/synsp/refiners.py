@@ -621,7 +621,7 @@ class WindowOnline:
             if self.causal or tr.frames is None:
                 plan.append(None)  # every frame taken came out
             elif n < W:  # a short track: one padded window of its frames filled as offline
-                frames = fill_gaps(tr.frames[:n], tr.missing[:n], curved=True, never="keep")
+                frames = tr.frames[:n] = fill_gaps(tr.frames[:n], tr.missing[:n], curved=True, never="keep")
                 pad = W - n
                 jobs.append((np.concatenate([frames, np.repeat(frames[-1][None], pad, 0)]),
                              np.concatenate([tr.missing[:n], np.repeat(tr.missing[n - 1][None], pad, 0)])))
@@ -810,8 +810,9 @@ def offset_smoothing(offsets: np.ndarray, fps: float) -> np.ndarray:
 class SubsetOnline:
     """:class:`SubsetRefiner` frame by frame: the network's joints through its online form, every other joint
     at its anchor among the refined joints plus its offset from that anchor, exponentially smoothed (2 Hz
-    cut-off at the model's rate) from the frames so far.  Anchors are measured on the network's input
-    (missing joints holding their last value), so a missing or low-score anchor is never measured from."""
+    cut-off at the model's rate) from the frames so far.  Anchors are measured on the network's input as it is
+    when the frame comes out (a missing anchor held, or filled again once seen: :class:`WindowOnline`), so a
+    missing or low-score anchor is never measured from."""
 
     rotations = False
 
@@ -823,25 +824,26 @@ class SubsetOnline:
         self.smoothing = offset_weight(inner.fps)
 
     def start(self) -> list:
-        return [self.inner.start(), None, deque()]  # the network's state, the smoothed offsets, their queue
+        # the network's state, the smoothed offsets, the taken frames' extra joints (not out yet), frames out
+        return [self.inner.start(), None, deque(), 0]
 
     def step(self, states: list, frames: list, missing: list, confidence: list | None = None) -> list:
         bodies = self.inner.step([s[0] for s in states], [x[self.subset] for x in frames],
                                  [m[self.subset] for m in missing])
         for s, x, m, body in zip(states, frames, missing, bodies):
-            if body is not None:  # a taken frame: its offsets, measured from the network's (held) input
-                self._smooth(s, x, ~m[self.extra], s[0].last)
-                s[2].append(s[1])
+            if body is not None:  # a taken frame: its extra joints, measured when it comes out
+                ring = getattr(s[0], "frames", None)
+                s[2].append((x[self.extra], ~m[self.extra], None if ring is not None else s[0].last))
         return self._full(states, bodies)
 
     def finish(self, states: list) -> list:
         return self._full(states, self.inner.finish([s[0] for s in states]))
 
-    def _smooth(self, s: list, x: np.ndarray, seen: np.ndarray, body: np.ndarray) -> None:
+    def _smooth(self, s: list, extra: np.ndarray, seen: np.ndarray, body: np.ndarray) -> None:
         if s[1] is not None and not seen.any():
             return  # nothing seen (an absent frame held): the offsets stay
         with np.errstate(invalid="ignore"):
-            offset = x[self.extra] - anchor_positions(body, self.anchor, np.mean)
+            offset = extra - anchor_positions(body, self.anchor, np.mean)
         if s[1] is None:
             s[1] = np.where(seen[:, None], offset, np.nan)
         else:
@@ -849,7 +851,8 @@ class SubsetOnline:
             s[1] = np.where(seen[:, None], np.where(np.isnan(s[1]), offset, new), s[1])
 
     def _full(self, states: list, bodies: list) -> list:
-        """The network's output frames -> frames of the larger skeleton (each with the offsets of its time)."""
+        """The network's output frames -> frames of the larger skeleton (each with the offsets of its time, from
+        the network's input frame as it is now: held, or filled again)."""
         out = []
         for s, frames in zip(states, bodies):
             if not frames:
@@ -858,8 +861,14 @@ class SubsetOnline:
             body = np.stack(frames)
             full = np.empty((len(body), self.joints, body.shape[-1]))
             full[:, self.subset] = body
-            offsets = np.stack([s[2].popleft() for _ in frames])
-            full[:, self.extra] = anchor_positions(body, self.anchor, np.nanmean) + offsets
+            offsets = []
+            for _ in frames:
+                extra, seen, held = s[2].popleft()
+                ring = s[0].frames if held is None else None
+                self._smooth(s, extra, seen, held if held is not None else ring[s[3] % len(ring)])
+                s[3] += 1
+                offsets.append(s[1])
+            full[:, self.extra] = anchor_positions(body, self.anchor, np.nanmean) + np.stack(offsets)
             out.append(list(full))
         return out
 

@@ -221,14 +221,17 @@ class _Track:
         self.cuts = None  # OnlineCuts: the frames held at a jump that may be a cut (after the repair)
         self.confident = np.zeros(shape[0], dtype=bool)  # the joints observed (confidently) so far
 
-    def trusted(self, x: np.ndarray, missing: np.ndarray) -> np.ndarray:
-        """``missing`` without the joints that have finite coordinates and were never observed confidently on
+    def trusted(self, x: np.ndarray, missing: np.ndarray, conf: np.ndarray | None) -> np.ndarray:
+        """``missing`` without the joints that have real coordinates and were never observed confidently on
         this track yet: they are used as observed (as offline uses a joint below the score threshold in every
-        frame: else it could only be made up), until a confident frame of theirs (then a low score is a miss)."""
+        frame: else it could only be made up), until a confident frame of theirs (then a low score is a miss).
+        Not real: NaN, inf or absurd, a detector's "not found" (0, 0, ...) or a score of 0."""
         self.confident |= ~missing
         with np.errstate(invalid="ignore"):
-            finite = (np.abs(x) <= ABSURD_COORDINATE).all(-1)
-        return missing & (self.confident | ~finite)
+            real = (np.abs(x) <= ABSURD_COORDINATE).all(-1) & (x != 0).any(-1)
+            if conf is not None:
+                real &= conf > 0
+        return missing & (self.confident | ~real)
 
 
 def _id(track_id: Any) -> str:
@@ -527,7 +530,7 @@ class Stream:
             track = self.tracks.get(tid)
             if track is None:
                 track = self.tracks[tid] = _Track(self.online.start(), x.shape)
-            missing = track.trusted(x, missing)
+            missing = track.trusted(x, missing, conf)
             t = now if now is not None else track.last_time + 1
             frames: list = []
             if track.taken or track.repair is not None:
