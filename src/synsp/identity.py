@@ -257,6 +257,7 @@ class OnlineIdentities:
                                   f"({extrapolate})")
         self.forget = forget
         self._track_last: dict = {}  # track -> the last frame time it was given
+        self._pruned = -(1 << 62)  # the frame time of the last look for tracks to forget
 
     def assign(self, time: int, detections: Mapping) -> dict:
         """``detections`` ``{track_id: pose (J, D)}`` of one frame time (NaN joints: not measured; a pose without
@@ -305,13 +306,17 @@ class OnlineIdentities:
         self.reassigned += sum(p != k for k, p in out.items())
         self._before = (t, shown)
         self._track_last.update(dict.fromkeys(poses, t))
-        if len(self._track_last) > 64 and t % 128 == 0:
+        if len(self._track_last) > 64 and t - self._pruned >= 128:  # a look every 128 frame times
+            self._pruned = t
             self._drop_older_than(t - self.forget)
         return out
 
     def _drop_older_than(self, t: int) -> None:
-        """Forget the tracks last given before frame time ``t`` and the persons holding them."""
+        """Forget the tracks last given before frame time ``t`` and the persons holding them; not a track whose
+        id names a person still holding another track (after a swap): it coming back must not take that id."""
         for k in [k for k, last in self._track_last.items() if last < t]:
+            if self._held.get(k, k) != k:
+                continue
             del self._track_last[k]
             p = self._holder.pop(k, None)
             if p is not None and self._held.get(p) == k:
