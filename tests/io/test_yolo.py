@@ -204,3 +204,15 @@ def test_read_input_passes_num_keypoints_to_a_yolo_folder_only(tmp_path):
     np.save(tmp_path / "x.npy", np.zeros((5, 3, 2)))
     with pytest.raises(SynspInputError, match=r"num_keypoints \(--num-keypoints\) .* a array file; drop it"):
         read_input(tmp_path / "x.npy", num_keypoints=3)
+
+
+def test_a_folder_of_segmentation_labels_is_not_taken_for_poses(tmp_path):
+    # YOLO segmentation labels (class, then a polygon of any length) fit some keypoint layout line by line; their
+    # lines have many lengths, pose lines one (and one less without a track id)
+    from synsp.io.tracks import pose_file_format
+
+    rng = np.random.default_rng(3)
+    frames = {f: [" ".join("%g" % v for v in [0, *rng.uniform(0.2, 0.8, 2 * rng.integers(20, 60))])
+                  for _ in range(2)] for f in range(1, 6)}
+    path = _folder(tmp_path / "seg", frames)
+    assert not yolo.sniff(path) and pose_file_format(path) != "yolo"

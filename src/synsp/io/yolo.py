@@ -38,6 +38,7 @@ replaced (``%g``, as Ultralytics writes them), atomically; files of the folder t
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,26 +182,43 @@ def _join_untracked(instances: list[Instance]) -> tuple[int, int]:
     closest pairs first).  A line no track fits starts a track of its own, with a negative id, which later
     id-less lines may join.  Changes ``instances`` in place; returns how many lines joined a track and how many
     tracks of their own were started."""
-    seen: dict[int, list[Instance]] = {}
+    seen: dict[int, tuple[list[int], dict[int, Instance]]] = {}  # track -> its frames (sorted), instance by frame
+
+    def add(inst: Instance) -> None:
+        frames, at = seen.setdefault(inst.track_id, ([], {}))
+        if inst.frame not in at:
+            bisect.insort(frames, inst.frame)
+        at[inst.frame] = inst
+
+    def nearest(tid: int, frame: int) -> Instance:
+        frames, at = seen[tid]
+        i = bisect.bisect_left(frames, frame)
+        return at[min(frames[max(i - 1, 0):i + 1], key=lambda f: abs(f - frame))]
+
     for inst in instances:
         if inst.track_id is not None:
-            seen.setdefault(inst.track_id, []).append(inst)
+            add(inst)
     in_frame: dict[int, set] = {}
     for inst in instances:
         in_frame.setdefault(inst.frame, set()).add(inst.track_id)
-    lone = [k for k, inst in enumerate(instances) if inst.track_id is None]
+    lone: dict[int, list[int]] = {}
+    for k, inst in enumerate(instances):
+        if inst.track_id is None:
+            lone.setdefault(inst.frame, []).append(k)
     fresh = -1
-    for frame in sorted({instances[k].frame for k in lone}):
-        here = [k for k in lone if instances[k].frame == frame]
+    for frame in sorted(lone):
+        here = lone[frame]
         pairs = []
         for k in here:
             a, ok_a = instances[k].keypoints, _found(instances[k])
-            for tid, group in seen.items():
+            for tid in seen:
                 if tid in in_frame[frame]:
                     continue
-                near = min(group, key=lambda g: abs(g.frame - frame))
+                near = nearest(tid, frame)
+                if abs(near.frame - frame) > _JOIN_FRAMES:
+                    continue
                 both = ok_a & _found(near)
-                if abs(near.frame - frame) > _JOIN_FRAMES or not both.any():
+                if not both.any():
                     continue
                 pts = np.concatenate([a[both], near.keypoints[both]])
                 size = float(np.linalg.norm(pts.max(0) - pts.min(0)))
@@ -218,8 +236,9 @@ def _join_untracked(instances: list[Instance]) -> tuple[int, int]:
                 instances[k].track_id = fresh
                 in_frame[frame].add(fresh)
                 fresh -= 1
-            seen.setdefault(instances[k].track_id, []).append(instances[k])
-    return len(lone) + fresh + 1, -fresh - 1
+            add(instances[k])
+    lone_count = sum(len(v) for v in lone.values())
+    return lone_count + fresh + 1, -fresh - 1
 
 
 def _numbers(line: str) -> list[float] | None:
@@ -242,15 +261,18 @@ def sniff(path: Any) -> bool:
         p = as_path(path)
         if not p.is_dir():
             return False
-        f = next((f for f in sorted(p.glob("*_*.txt")) if _NAME.match(f.name)), None)
-        if f is None:
+        files = [f for f in sorted(p.glob("*_*.txt"))[:50] if _NAME.match(f.name)][:5]
+        rows = []
+        for f in files:  # a few lines of a few files: pose lines have one length (one less without a track id)
+            with open(f, encoding="utf-8", errors="replace") as fh:
+                rows += [_numbers(ln) for ln in list(fh)[:20] if ln.strip()]
+        if not rows or any(not v or not np.isfinite(v).all() or not v[0] == int(v[0]) >= 0 for v in rows):
             return False
-        with open(f, encoding="utf-8", errors="replace") as fh:
-            line = next((ln for ln in fh if ln.strip()), "")
-        values = _numbers(line)
-        if not values or not np.isfinite(values).all() or not values[0] == int(values[0]) >= 0:
-            return False
-        return bool(_fitting(_candidates(len(values), None, None), [(np.array([values]), True)]))
+        widths = sorted({len(v) for v in rows})
+        if len(widths) > 2 or widths[-1] - widths[0] > 1:
+            return False  # lines of many lengths: segmentation polygons, not poses
+        n = widths[-1]
+        return bool(_fitting(_candidates(n, None, None), [(np.array([v for v in rows if len(v) == n]), True)]))
     except Exception:  # noqa: BLE001 - sniffing never raises
         return False
 
