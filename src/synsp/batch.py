@@ -198,7 +198,7 @@ def read_input(input_path: str | os.PathLike, skeleton: str | None = None, key: 
     if num_keypoints is not None:
         if fmt != "yolo":
             raise SynspInputError(f"{input_path}: num_keypoints (--num-keypoints) says how many keypoints a YOLO "
-                                  f"labels folder's lines hold, and this is not one (a {fmt} file); drop it")
+                                  f"labels folder's lines hold, and this file is not one (its format: {fmt}); drop it")
         kw["num_keypoints"] = num_keypoints
     if trust_pickle and fmt in ("smpl", "smoothnet", "videopose3d"):
         kw["trust_pickle"] = True

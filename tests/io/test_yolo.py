@@ -202,7 +202,8 @@ def test_read_input_passes_num_keypoints_to_a_yolo_folder_only(tmp_path):
     with pytest.raises(SynspInputError, match="has 77 values; expected 5 box values and 25 keypoints"):
         read_input(path, num_keypoints=25)
     np.save(tmp_path / "x.npy", np.zeros((5, 3, 2)))
-    with pytest.raises(SynspInputError, match=r"num_keypoints \(--num-keypoints\) .* a array file; drop it"):
+    with pytest.raises(SynspInputError,
+                       match=r"num_keypoints \(--num-keypoints\) .* not one \(its format: array\); drop it"):
         read_input(tmp_path / "x.npy", num_keypoints=3)
 
 
