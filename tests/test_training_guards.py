@@ -120,3 +120,22 @@ def test_plot_and_render_with_a_universal_models_card_as_skeleton_is_a_clear_err
                      "--skeleton", stem]) == 2
         assert "not on one skeleton" in capsys.readouterr().err
         assert not (tmp_path / out).exists()
+
+
+def test_a_rotation_model_on_a_corpus_of_positions_says_so(tmp_path):
+    # an imported corpus of joint positions has no rotations: fine-tuning the SMPL rotation model on it said
+    # "clips is empty; pass at least one clip"
+    from synsp.data.corpus import load_corpus
+    from synsp.data.custom import import_corpus
+
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    for k, clip in enumerate(load_corpus(embedded_corpus_path())[:3]):
+        np.save(clips / f"take{k}.npy", clip.positions.astype(np.float64))
+    corpus = tmp_path / "mine.npz"
+    import_corpus([clips], corpus, skeleton="h36m17", fps=30.0)
+    rotations = fine_tune_settings("synsp-smpl24-rot-w8")
+    with pytest.raises(SynspInputError, match="holds no joint rotations.*--from synsp-universal-w16"):
+        train(config(tmp_path / "run", corpus=str(corpus), representation="rotations", skeleton="smpl24",
+                     architecture=rotations["architecture"]), progress=False)
+    assert not (tmp_path / "run").exists()

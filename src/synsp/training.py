@@ -752,6 +752,10 @@ def _check(config: TrainConfig, resume: bool = False) -> tuple[TrainConfig, _Pro
     for name in dict.fromkeys([config.skeleton, *config.skeletons]):  # every joint set the run loads
         if config.representation != ROTATIONS and not corpus_gives(meta, name):
             raise SynspInputError(corpus_lacks(corpus, meta, name))
+    if config.representation == ROTATIONS and not any(c.get("rotations") for c in meta.get("clips", [])):
+        raise SynspInputError(f"corpus {corpus} holds no joint rotations (its clips are positions: markers, arrays or "
+                              "joints); a rotation model trains on SMPL rotations, as synsp data build makes from CMU; "
+                              "fine-tune a position model on it (e.g. --from synsp-universal-w16)")
     if resume and (out / "last.pt").is_file():
         _check_resume(config, out)
     return config, procs, corpus, meta
