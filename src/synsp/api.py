@@ -43,7 +43,7 @@ from .validation import (
 from .view_labels import agree_camera_poses, agree_view_poses
 
 __all__ = ["refine", "refine_smpl", "refine_pose_file", "refine_rotation_file", "repair_pose_file", "default_model",
-           "choose_model", "repair_skeleton", "check_skeleton_fits", "file_fps", "FALLBACK_FILTER", "UNIVERSAL_MODEL",
+           "choose_model", "repair_skeleton", "joint_order_sample", "check_skeleton_fits", "file_fps", "FALLBACK_FILTER", "UNIVERSAL_MODEL",
            "VIEWS_MODEL", "UNIVERSAL_CAUSAL_MODEL"]
 
 #: the default learned method for one person's body, any joint set, 2D or 3D (synsp.models.universal)
@@ -178,6 +178,12 @@ def repair_skeleton(num_joints: int, dims: int, skeleton: Any = None, refiner: A
         if fit["looks_like"]:
             return SKELETONS[fit["looks_like"]]
     return chosen
+
+
+def joint_order_sample(pose_file) -> np.ndarray | None:
+    """The points a pose file's joint order is judged on (:func:`repair_skeleton`'s ``poses``): every track's
+    first 3,000 frames, or None without tracks."""
+    return np.concatenate([t.keypoints[:3000] for t in pose_file.tracks]) if pose_file.tracks else None
 
 
 def refiner_of(model: Any) -> Refiner:
@@ -682,9 +688,8 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
             owner, reassigned = ident.owner, ident.reassigned
             pose_file = regroup(pose_file, owner)
     # the file's skeleton: its pairs are the repair's, and tell an inversion from a cut
-    sample = np.concatenate([t.keypoints[:3000] for t in pose_file.tracks]) if pose_file.tracks else None
-    known = (repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner, poses=sample)
-             if repair or cuts else None)
+    known = (repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner,
+                             poses=joint_order_sample(pose_file)) if repair or cuts else None)
     sk = known if repair and not guessed_pairs(pose_file) else None
     flips = []  # (track, a, b, flipped on the detected frames) of the parts the repair relabelled
     cut_at: dict = {}  # track id: the file frames where a part began after a cut

@@ -45,7 +45,7 @@ from .validation import SynspInputError
 from .view_labels import agree_camera_poses
 
 __all__ = ["Job", "find_jobs", "refine_cameras", "refine_path", "refine_file", "refine_files", "summary_table",
-           "worker_threads"]
+           "with_rate", "worker_threads"]
 
 #: the refine options a job carries (``synsp refine``'s flags): model, fps, skeleton, key, max_gap,
 #: trust_pickle, repair, assign_ids, cuts, num_keypoints
@@ -235,12 +235,12 @@ def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model:
                                         repair=repair, cuts=cuts)
     summary.setdefault("fallback", None)
     summary["fallback"] = summary["fallback"] or fallback
-    write_pose_file(output, _with_rate(refined, fps))
+    write_pose_file(output, with_rate(refined, fps))
     units = "degrees" if pose_file.units == "axis-angle" else pose_file.units
     return summary, units
 
 
-def _with_rate(pose_file, fps: float | None):
+def with_rate(pose_file, fps: float | None):
     """``pose_file`` with the rate it was refined at (``fps``) when the file had none, so that a writer that records
     one (an ``.npz``'s ``fps`` key) keeps it; a file's own rate is never replaced."""
     if fps is None or pose_file.fps is not None:
@@ -305,7 +305,7 @@ def refine_cameras(input_paths: Sequence[str | os.PathLike], output: str | os.Pa
         method, fallback = method_for(one, model)
         refined, summary = api.refine_pose_file(one, model=method, fps=fps, max_gap=max_gap, progress=progress,
                                             repair=False, cuts=cuts)
-        written.append((target, _with_rate(refined, fps)))
+        written.append((target, with_rate(refined, fps)))
         summary.update(output=str(target), fallback=summary.get("fallback") or fallback,
                        agreed=0 if flipped is None or not flipped.size else int(flipped[rows, c].sum()))
         results.append(summary)

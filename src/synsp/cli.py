@@ -663,6 +663,7 @@ def _refine_views(input_path: str, output: str, fmt: str | None, model: str | No
     import numpy as np
 
     from .api import choose_model, refiner_of, refine as run
+    from .batch import with_rate
     from .io.tracks import output_format, read_pose_file, write_pose_file
     from .refiners import min_frames_of
 
@@ -683,10 +684,8 @@ def _refine_views(input_path: str, output: str, fmt: str | None, model: str | No
                               f"kalman-rts+view-mean, from 3 frames in any units) or a longer recording")
     out = run(x, model=refiner, fps=fps if fps is not None else pose_file.fps, skeleton=skeleton, views=True,
               progress=True, repair=repair, cameras=cameras, cuts=cuts)
-    written = pose_file.with_keypoints({t.track_id: out[t.frames, p] for p, t in enumerate(pose_file.tracks)})
-    if fps is not None and written.fps is None:  # the rate given for a file without one is kept (an .npz's fps)
-        written = dataclasses.replace(written, fps=float(fps))
-    write_pose_file(output, written)
+    write_pose_file(output, with_rate(pose_file.with_keypoints({t.track_id: out[t.frames, p]
+                                                                for p, t in enumerate(pose_file.tracks)}), fps))
     if x.shape[-1] == 2:  # each camera's own image: nothing to average
         agreed = " after their left/right labels were made to agree" if cameras is not None and repair else ""
         click.echo(f"{x.shape[0]} frames, {x.shape[1]} camera views, each refined alone{agreed}; wrote {output}")

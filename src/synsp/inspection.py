@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .api import file_fps, guessed_pairs, repair_pose_file, repair_skeleton
+from .api import file_fps, guessed_pairs, joint_order_sample, repair_pose_file, repair_skeleton
 from .batch import method_for
 from .cuts import find_cuts, find_rotation_cuts
 from .filters import get_filter
@@ -30,21 +30,14 @@ from .metrics import size_of
 from .missing import interpolate_missing, missing_from_confidence
 from .noise_floor import noise_floor
 from .refiners import min_frames_of
-from .repair import limb_asymmetry, limb_groups, order_fit, twisted_frames
+from .repair import limb_groups, order_fit, twisted_frames
 from .skeletons import BUILTIN_SKELETONS, SKELETONS
 from .validation import SynspInputError
 
-__all__ = ["inspect_pose_file", "file_cuts", "describe", "as_plain", "limb_asymmetry", "joint_order_check"]
+__all__ = ["inspect_pose_file", "file_cuts", "describe", "as_plain"]
 
 #: the jitter floor (% of the person's size) that clean motion capture stays below on the validation split
 CLEAN_FLOOR_PCT = 0.10
-
-
-def joint_order_check(pose_file, assumed) -> dict[str, Any]:
-    """Whether the points of ``pose_file``, which names no skeleton, fit ``assumed`` (the skeleton picked by
-    their count alone): :func:`synsp.repair.order_fit` on its tracks' first 3,000 frames each."""
-    x = np.concatenate([t.keypoints[:3000] for t in pose_file.tracks]) if pose_file.tracks else None
-    return order_fit(x, assumed)
 
 
 def _part_stats(kp: np.ndarray, conf: np.ndarray | None, min_confidence: float,
@@ -90,7 +83,7 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     first, last]`` when the file's rows carry frame numbers not from 0 (else None);
     ``assumed_skeleton``: the skeleton the repair and the cuts take for points that name none (by their count
     alone), else None; ``order_fits`` / ``order_looks_like``: whether the points fit that order and which other
-    order they look like (:func:`joint_order_check`; None when nothing is assumed); ``cuts``: ``{track id: file
+    order they look like (:func:`synsp.repair.order_fit`; None when nothing is assumed); ``cuts``: ``{track id: file
     frames}`` where refining would cut the track (:func:`synsp.cuts.find_cuts`; rotations: :func:`synsp.cuts.find_rotation_cuts`).
     """
     plan = _plan(pose_file, model, fps, max_gap)
@@ -124,7 +117,7 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     by_count = plan["by_count"]
     assumed = (by_count.name if by_count is not None and limb_groups(by_count) and not plan["guessed"]
                and pose_file.skeleton is None else None)
-    order = joint_order_check(pose_file, by_count) if assumed else None
+    order = order_fit(plan["sample"], by_count) if assumed else None
     twisted = None  # 3D: frames whose shoulders face against the hips, over every track
     if sk is not None and pose_file.dims == 3:  # in the order refine takes (the limbs decide an unnamed one)
         counts = [twisted_frames(t.keypoints, sk) for t in pose_file.tracks]
@@ -174,19 +167,20 @@ def file_cuts(pose_file, model: str | None = None, fps: float | None = None,
 
 def _plan(pose_file, model: str | None, fps: float | None, max_gap: int | None) -> dict[str, Any]:
     """What refining ``pose_file`` would use: ``method``, ``fallback``, ``refiner``, ``rotations``, ``fps`` (the
-    rate), ``gap`` (frames), ``min_conf`` and ``skeleton`` (the repair's, None for rotations)."""
+    rate), ``gap`` (frames), ``min_conf``, ``skeleton`` (the repair's, None for rotations), ``by_count`` (the one
+    the joint count gives) and ``sample`` (the points the order is judged on)."""
     rate = file_fps(pose_file, fps)
     method, fallback = method_for(pose_file, model)
     refiner = get_filter(method) if isinstance(method, str) else method
     rotations = pose_file.format == "smpl" or pose_file.units == "axis-angle"
     used_fps = float(rate or getattr(getattr(refiner, "card", None), "fps", None) or 30.0)
-    by_count = sk = None
+    by_count = sk = sample = None
     if not rotations:  # as refine_pose_file picks it: by the count, unless the limbs show another order
         by_count = repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner)
-        sample = np.concatenate([t.keypoints[:3000] for t in pose_file.tracks]) if pose_file.tracks else None
+        sample = joint_order_sample(pose_file)
         sk = repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner, poses=sample)
     return dict(method=method, fallback=fallback, refiner=refiner, rotations=rotations, fps=used_fps,
-                gap=pose_file.max_gap(used_fps, max_gap), skeleton=sk, by_count=by_count,
+                gap=pose_file.max_gap(used_fps, max_gap), skeleton=sk, by_count=by_count, sample=sample,
                 guessed=guessed_pairs(pose_file),
                 min_conf=float(getattr(refiner, "min_confidence", 0.3) or 0.0))
 

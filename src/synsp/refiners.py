@@ -469,14 +469,12 @@ class _WindowTrack:
     """One track of :class:`WindowOnline`: ring buffers of its last frames (the frame of index ``a`` in the
     track sits in slot ``a % len(buffer)`` of each)."""
 
-    __slots__ = ("frames", "missing", "windows", "sums", "counts", "pushed", "last")
+    __slots__ = ("frames", "missing", "windows", "pushed", "last")
 
     def __init__(self) -> None:
         self.frames = None  # (L, J, D) filled input frames (None before the first observed joint)
         self.missing = None  # (L, J) their missing flags
         self.windows = None  # (W, W, J, D) the refined windows ending at the last W frames (not causal)
-        self.sums = None  # (W, J, D) partial window sums of the pending output frames (not causal)
-        self.counts = None  # (W,) windows summed in each
         self.pushed = 0  # frames taken
         self.last = None  # (J, D) the last filled frame
 
@@ -534,8 +532,6 @@ class WindowOnline:
                 tr.missing = np.repeat(m[None], L, axis=0)
                 if not self.causal:
                     tr.windows = np.zeros((W, W) + tr.frames.shape[1:])
-                    tr.sums = np.zeros_like(tr.frames[:W])
-                    tr.counts = np.zeros(W, dtype=np.int64)
             tr.frames[n % L] = filled
             tr.missing[n % L] = m
             tr.last = filled
@@ -559,16 +555,7 @@ class WindowOnline:
             n = tr.pushed - 1
             for e, job in mine:
                 tr.windows[e % W] = refined[job]
-            if len(mine) > 1:  # windows refined again: the pending frames' sums made again from the windows
-                self._summed(tr, n)
-            else:
-                tr.sums[n % W] = 0.0
-                tr.counts[n % W] = 0
-                if mine:  # the window ending at this frame covers the last W frames
-                    order = np.arange(n - W + 1, n + 1) % W
-                    tr.sums[order] += refined[mine[0][1]]
-                    tr.counts += 1
-            out[k] = [tr.sums[(n + 1) % W] / tr.counts[(n + 1) % W]] if mine else []
+            out[k] = [self._average(tr, n - W + 1, n)] if mine else []  # all W windows of frame n - W + 1 exist
         return out
 
     def _refilled(self, tr: _WindowTrack, n: int) -> list:
@@ -600,17 +587,20 @@ class WindowOnline:
         a, b = first + changed[0], first + changed[-1]
         return list(range(max(a, n - W + 1, W - 1), min(b + W - 1, n - 1) + 1))
 
-    def _summed(self, tr: _WindowTrack, n: int) -> None:
-        """The pending frames' sums and counts (frames ``n - W + 1 .. n``) from the stored windows, added in the
-        order the windows came (as :meth:`step` adds them one at a time)."""
+    def input_frame(self, tr: _WindowTrack, index: int) -> np.ndarray:
+        """The network's input frame ``index`` of track state ``tr`` as it is now (missing joints held, or filled
+        again once seen); one of the frames a pending output frame's windows hold."""
+        return tr.frames[index % self.span]
+
+    def _average(self, tr: _WindowTrack, p: int, last: int) -> np.ndarray:
+        """Output frame ``p``: the mean of the stored refined windows that hold it, those ending at ``p`` (or at
+        the first window's end) up to ``last``, added in the order they end (as offline's window average)."""
         W = self.window
-        for p in range(max(0, n - W + 1), n + 1):
-            total, count = 0.0, 0
-            for e in range(max(p, W - 1), n + 1):
-                total = total + tr.windows[e % W][p - e + W - 1]
-                count += 1
-            tr.sums[p % W] = total
-            tr.counts[p % W] = count
+        ends = range(max(p, W - 1), last + 1)
+        total = 0.0
+        for e in ends:
+            total = total + tr.windows[e % W][p - e + W - 1]
+        return total / len(ends)
 
     def finish(self, states: list) -> list:
         W = self.window
@@ -637,8 +627,7 @@ class WindowOnline:
                 out.append(list(refined[p][:tr.pushed]))
             else:
                 n = tr.pushed
-                slots = [(n + 1 + k) % W for k in range(W - 1)]  # the frames n-W+1 .. n-1
-                out.append([tr.sums[s] / tr.counts[s] for s in slots])
+                out.append([self._average(tr, p, n - 1) for p in range(n - W + 1, n)])  # the frames still pending
         return out
 
     def _refine(self, jobs: list) -> list | None:
@@ -816,7 +805,7 @@ class SubsetOnline:
 
     rotations = False
 
-    def __init__(self, refiner: SubsetRefiner, inner: Online):
+    def __init__(self, refiner: SubsetRefiner, inner: WindowOnline):
         self.inner, self.subset = inner, refiner.subset
         self.extra, self.anchor = refiner.extra, refiner.anchor
         self.delay, self.fps, self.dims = inner.delay, inner.fps, inner.dims
@@ -832,8 +821,7 @@ class SubsetOnline:
                                  [m[self.subset] for m in missing])
         for s, x, m, body in zip(states, frames, missing, bodies):
             if body is not None:  # a taken frame: its extra joints, measured when it comes out
-                ring = getattr(s[0], "frames", None)
-                s[2].append((x[self.extra], ~m[self.extra], None if ring is not None else s[0].last))
+                s[2].append((x[self.extra], ~m[self.extra]))
         return self._full(states, bodies)
 
     def finish(self, states: list) -> list:
@@ -863,9 +851,8 @@ class SubsetOnline:
             full[:, self.subset] = body
             offsets = []
             for _ in frames:
-                extra, seen, held = s[2].popleft()
-                ring = s[0].frames if held is None else None
-                self._smooth(s, extra, seen, held if held is not None else ring[s[3] % len(ring)])
+                extra, seen = s[2].popleft()
+                self._smooth(s, extra, seen, self.inner.input_frame(s[0], s[3]))
                 s[3] += 1
                 offsets.append(s[1])
             full[:, self.extra] = anchor_positions(body, self.anchor, np.nanmean) + np.stack(offsets)

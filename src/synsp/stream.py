@@ -89,8 +89,8 @@ gap again as offline once its joint is seen again, with the curve of short gaps,
 and refines the windows holding it again (:class:`synsp.refiners.WindowOnline`):
 a gap that closes within the delay comes out as offline fills it (clean
 test-split motion with 8-frame gaps: the filled joints 13.7 mm from the truth
-with ``synsp-universal-w16``, held 86.8; benchmarks/stream_latency.py
-``--missing`` for the cost).  Frames before a track's first observed joint
+with ``synsp-universal-w16``, held 87.4; benchmarks/missing_frames.py, and
+benchmarks/stream_latency.py ``--missing`` for the cost).  Frames before a track's first observed joint
 are dropped (nothing to hold).  A track keeps the joint count of its first
 frame (a filter takes any; a network its skeleton's).
 
@@ -271,7 +271,7 @@ class Stream:
         ``synsp-smpl24-rot-w8``; pass False to stream joint positions through the first, which takes both);
         ``refill``: a window network fills a gap again, as offline, once its joint is seen again, and refines the
         windows holding it again (:class:`synsp.refiners.WindowOnline`; where joints keep flickering, about 5
-        windows a frame instead of 1: 5.7 ms a frame instead of 3.1 for the default); False: a missing joint only
+        windows a frame instead of 1: 5.6 ms a frame instead of 3.1 for the default); False: a missing joint only
         holds its last value (the cheaper, less accurate stream before 2026-12-06); see the module docstring."""
         if model is None:
             model = NOT_BODY_STREAM_FILTER if skeleton in NOT_BODIES else DEFAULT_STREAM_MODEL

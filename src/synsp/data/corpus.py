@@ -270,15 +270,8 @@ def subset_corpus(
 def _open_corpus(path: Path):
     """The corpus archive (:class:`synsp.io._common.NpzArrays`, to close) and its meta record; a file
     that is not a readable corpus is a one-line :class:`SynspInputError` naming it."""
-    try:
-        with open(path, "rb") as fh:
-            npy = fh.read(6) == b"\x93NUMPY"
-    except OSError:
-        npy = False  # open_npz says why it cannot be read
-    if npy:  # one array (your clips?), not a corpus archive
-        raise SynspInputError(f"corpus {path}: is an .npy array, not a synsp corpus; make a corpus of your clips with "
-                              f"`synsp data import {path} -o my_corpus.npz`, or use `synsp data build`")
-    z = open_npz(path)
+    z = open_npz(path, npy_hint=f"is an .npy array, not a synsp corpus; make a corpus of your clips with `synsp data "
+                                f"import {path} -o my_corpus.npz`, or use `synsp data build`")
     try:
         if not {"meta", "offsets"} <= set(z.files):
             raise SynspInputError(

@@ -385,7 +385,7 @@ class NpzArrays:
     :meth:`header` gives ``(shape, dtype)`` without reading the data.
     """
 
-    def __init__(self, path: Any, pickle_hint: str | None = None):
+    def __init__(self, path: Any, pickle_hint: str | None = None, npy_hint: str | None = None):
         self.path = p = as_path(path)
         self.pickle_hint = pickle_hint
         try:
@@ -393,8 +393,9 @@ class NpzArrays:
                 magic = fh.read(6)
         except OSError as exc:
             raise SynspInputError(f"{p}: cannot read the file ({exc.strerror or exc})") from exc
-        if magic == b"\x93NUMPY":
-            raise SynspInputError(f"{p}: is an .npy file (one array), not an .npz archive; rename it to .npy")
+        if magic == b"\x93NUMPY":  # one array where an archive is expected: the caller's hint, or the file's name
+            raise SynspInputError(f"{p}: " + (npy_hint or "is an .npy file (one array), not an .npz archive"
+                                              + ("; rename it to .npy" if suffix_of(p) != ".npy" else "")))
         try:
             self._zip = zipfile.ZipFile(p)
         except _BAD_FILE as exc:
@@ -473,9 +474,10 @@ class NpzArrays:
 _ZIP_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
 
 
-def open_npz(path: Any, pickle_hint: str | None = None) -> NpzArrays:
-    """:class:`NpzArrays` of ``path`` (use ``with open_npz(p) as z: ...``)."""
-    return NpzArrays(path, pickle_hint)
+def open_npz(path: Any, pickle_hint: str | None = None, npy_hint: str | None = None) -> NpzArrays:
+    """:class:`NpzArrays` of ``path`` (use ``with open_npz(p) as z: ...``); ``npy_hint``: what to say when the file
+    is one ``.npy`` array instead of an archive."""
+    return NpzArrays(path, pickle_hint, npy_hint)
 
 
 def read_npz(path: Any, pickle_hint: str | None = None) -> dict[str, Any]:
