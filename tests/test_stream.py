@@ -52,6 +52,22 @@ def test_tracks_are_independent_and_interleaved():
     np.testing.assert_allclose(np.stack(got["b"]), synsp.refine(b, model=MODEL), atol=1e-5)
 
 
+def test_each_track_keeps_its_first_frames_float_dtype_as_offline_refinement_does():
+    x = track(12)
+    stream = Stream(MODEL)
+    got = {"f32": [], "f64": [], "int": []}
+    for t in range(12):
+        out = stream.step({"f32": x[t].astype(np.float32), "f64": x[t], "int": np.round(x[t] * 1000).astype(int)})
+        for tid, frames in out.items():
+            got[tid] += frames
+    for tid, frames in stream.flush().items():
+        got[tid] += frames
+    assert {tid: {f.dtype for f in frames} for tid, frames in got.items()} == {
+        "f32": {np.dtype(np.float32)}, "f64": {np.dtype(np.float64)}, "int": {np.dtype(np.float64)}}
+    assert synsp.refine(x.astype(np.float32), model=MODEL).dtype == np.float32
+    np.testing.assert_allclose(np.stack(got["f32"]), np.stack(got["f64"]), atol=1e-5)
+
+
 def test_missing_joints_hold_their_last_value_and_bad_frames_raise():
     x = track(12)
     stream = Stream(MODEL)

@@ -209,10 +209,11 @@ class _Track:
     """One track: the refiner's online state, the times of the frames it took and has not given back yet,
     and the left/right repair in front of it."""
 
-    __slots__ = ("state", "pending", "shape", "taken", "last_time", "repair", "cuts", "confident")
+    __slots__ = ("state", "pending", "shape", "dtype", "taken", "last_time", "repair", "cuts", "confident")
 
-    def __init__(self, state: Any, shape: tuple[int, int]) -> None:
+    def __init__(self, state: Any, shape: tuple[int, int], dtype: np.dtype) -> None:
         self.state = state  # the online refiner's state of this track
+        self.dtype = dtype  # of its output frames: its first frame's float dtype (float32 in, float32 out)
         self.pending: deque = deque()  # (time, real) of every frame taken and not given out (real: pushed)
         self.shape = shape  # (J, D) of its frames
         self.taken = False  # the refiner took a frame: absences are held from then on
@@ -411,7 +412,7 @@ class Stream:
         if self.identities is not None:  # who is who: each detection under its person's id (a new time each step)
             now = self._check_time(time, [], step=True)
             person = self.identities.assign(now, {e[0]: np.where(e[2][:, None], np.nan, e[1]) for e in entries})
-            entries = [(person[tid], x, missing, conf) for tid, x, missing, conf in entries]
+            entries = [(person[tid], *rest) for tid, *rest in entries]
         now = self._check_time(time, entries, step=True)
         return self._advance(entries, now, step=True)
 
@@ -442,7 +443,7 @@ class Stream:
                                   "dict key; use an int or a str") from None
 
     def _entry(self, track_id: Any, frame: Any, confidence: Any) -> tuple:
-        """Checked ``(track_id, x (J, D), missing (J,), confidence (J,) or None)``."""
+        """Checked ``(track_id, x (J, D), missing (J,), confidence (J,) or None, the frame's float dtype)``."""
         self._check_id(track_id)
         x = _numbers(frame, f"frame of track {_id(track_id)}")
         if x.ndim == 2 and x.shape[0] == 0:
@@ -465,7 +466,7 @@ class Stream:
                 raise SynspInputError(f"confidence of track {_id(track_id)} has shape {conf.shape}; expected "
                                       f"({joints},) scores (one per joint of the frame) or one number")
             conf = np.broadcast_to(conf, (joints,))
-        return track_id, x, self._missing(x, conf), conf
+        return track_id, x, self._missing(x, conf), conf, _float_dtype(frame)
 
     def _missing(self, x: np.ndarray, conf: np.ndarray | None) -> np.ndarray:
         """The missing joints of a frame: NaN, inf or absurd coordinates, or a score below ``min_confidence``."""
@@ -526,10 +527,10 @@ class Stream:
                     ended.append(e[0])
         ends = [self._end(tid) for tid in ended]
         feeds = []
-        for tid, x, missing, conf in entries:
+        for tid, x, missing, conf, dtype in entries:
             track = self.tracks.get(tid)
             if track is None:
-                track = self.tracks[tid] = _Track(self.online.start(), x.shape)
+                track = self.tracks[tid] = _Track(self.online.start(), x.shape, dtype)
             missing = track.trusted(x, missing, conf)
             t = now if now is not None else track.last_time + 1
             frames: list = []
@@ -660,7 +661,17 @@ class Stream:
         for f in frames:
             t, real = track.pending.popleft()
             if real:
-                into.append((int(t), f))
+                into.append((int(t), np.asarray(f, dtype=track.dtype)))
+
+
+def _float_dtype(values: Any) -> np.dtype:
+    """The float dtype a track's output frames keep: its frame's (float16, float32 or float64; a tensor's as
+    numpy's), float64 for anything else (integers, lists)."""
+    dtype = getattr(values, "dtype", None)
+    if is_torch(values):
+        dtype = {"torch.float16": np.float16, "torch.float32": np.float32}.get(str(dtype), np.float64)
+    dtype = np.dtype(dtype) if dtype is not None else np.dtype(np.float64)
+    return dtype if dtype.kind == "f" and dtype.itemsize <= 8 else np.dtype(np.float64)
 
 
 def _numbers(values: Any, name: str) -> np.ndarray:
