@@ -83,3 +83,62 @@ def test_a_curved_fill_follows_the_motion_through_short_gaps_and_meets_their_end
     np.testing.assert_array_equal(curved[:2], linear[:2])  # held before the first observation
     np.testing.assert_array_equal(curved[45:45 + CURVED_GAP_FRAMES + 1], linear[45:45 + CURVED_GAP_FRAMES + 1])
     assert np.isnan(x).sum() == 2 * gap.sum()  # the input is not changed
+
+
+def test_a_carried_fill_continues_the_last_velocity_decaying_causally_and_frame_by_frame_alike():
+    """``carry_missing``: a gap after two or more observed frames continues the line fitted to the last
+    ``CARRIED_SUPPORT`` of them, its slope decaying by ``CARRIED_DECAY`` a frame; without two recent observations it
+    holds; it reads no later frame; :class:`CarriedFill` gives the same frame by frame."""
+    from synsp.filters.online import hold
+    from synsp.missing import CARRIED_DECAY, CARRIED_SUPPORT, CarriedFill, carry_missing
+
+    assert (CARRIED_SUPPORT, CARRIED_DECAY) == (3, 0.85)
+    t = np.arange(40, dtype=np.float64)
+    x = np.stack([2.0 * t, np.zeros_like(t)], axis=-1)[:, None].repeat(3, axis=1)  # (T, 3, 2): joint 0 moves
+    x[:, 1] = 5.0  # joint 1 still
+    x[10:20, 0] = np.nan  # a gap after a straight line: 2 a frame, decaying
+    x[30:33, 1] = np.nan  # a still joint stays still
+    x[20:26, 2] = np.nan
+    x[27:29, 2] = np.nan  # after frame 26 alone (the other frames of its support, 18 and 19, too far): held
+    filled, mask = carry_missing(x)
+    k = np.arange(1, 11)
+    gain = CARRIED_DECAY * (1 - CARRIED_DECAY ** k) / (1 - CARRIED_DECAY)
+    np.testing.assert_allclose(filled[10:20, 0, 0], 18.0 + 2.0 * gain, rtol=1e-12)
+    np.testing.assert_allclose(filled[30:33, 1], 5.0, rtol=1e-12)
+    np.testing.assert_array_equal(filled[27:29, 2], x[[26, 26], 2])
+    assert np.all(np.diff(filled[10:20, 0, 0]) > 0) and filled[19, 0, 0] < 18.0 + 2.0 * 5.67
+    held, _ = hold_missing(x)
+    assert np.array_equal(filled[~mask], x[~mask]) and np.isfinite(filled).all()
+    truth = 2.0 * t[10:20]
+    assert np.abs(filled[10:20, 0, 0] - truth).mean() < 0.5 * np.abs(held[10:20, 0, 0] - truth).mean()
+    future = x.copy()
+    future[15:] = 99.0  # causal: frames before 15 do not read them
+    np.testing.assert_array_equal(carry_missing(future)[0][:15], filled[:15])
+    stepper, last, online = CarriedFill(3, 2), None, []
+    for frame, m in zip(x, mask.any(-1)):
+        last = stepper.fill(hold(last, frame, m), m)
+        online.append(last)
+    np.testing.assert_allclose(np.stack(online), filled, rtol=1e-12, atol=1e-12)
+
+
+def test_the_zero_delay_networks_carry_gaps_online_as_offline_and_closer_than_holding():
+    """A causal network fills with ``carry_missing`` offline and :class:`CarriedFill` in a stream: the same
+    frames; on clean motion its filled joints come out nearer the truth than with the last value held."""
+    import synsp
+    from synsp.data.corpus import load_corpus
+    from synsp.refiners import get_refiner
+
+    truth = load_corpus()[0].positions[:120].astype(np.float64)
+    rng = np.random.default_rng(3)
+    gaps = np.zeros(truth.shape[:2], dtype=bool)
+    for s in range(10, 110, 12):
+        gaps[s:s + 5, rng.choice(17, 4, replace=False)] = True
+    x = np.where(gaps[..., None], np.nan, truth)
+    refiner = get_refiner("synsp-universal-w8-causal")
+    offline = refiner(x)
+    stream = synsp.Stream("synsp-universal-w8-causal")
+    online = np.stack([f for frame in x for f in stream.push(frame)])
+    np.testing.assert_allclose(online, offline, atol=1e-6)
+    held = refiner(hold_missing(x)[0])
+    err = lambda y: np.linalg.norm(y - truth, axis=-1)[gaps].mean()  # noqa: E731
+    assert err(offline) < 0.7 * err(held)

@@ -25,8 +25,10 @@ counts an error it never saw as 0 (``"zero"``), and training windows put the
 mean of the view's joints under the mask (``"joint-mean"``), because a network's
 input must be finite everywhere.
 
-:func:`fill_gaps` is the one implementation; :func:`interpolate_missing` and
-:func:`hold_missing` check the input and call it.
+:func:`fill_gaps` is the one implementation; :func:`interpolate_missing`, :func:`hold_missing` and
+:func:`carry_missing` check the input and call it.  Causally (what a zero-delay refiner can know), a gap either
+holds the last observation or, ``carried=True`` (:func:`carried_fill`, the zero-delay networks' fill), continues
+the joint's last velocity, decaying; :class:`CarriedFill` is the same rule frame by frame.
 """
 
 from __future__ import annotations
@@ -48,8 +50,8 @@ ANY_DIMS = (2, 3, 4, 6)
 #: what becomes of a joint coordinate missing in every frame, see :func:`fill_gaps`
 NEVER_OBSERVED = ("raise", "zero", "keep", "joint-mean")
 
-__all__ = ["missing_from_confidence", "interpolate_missing", "hold_missing", "fill_gaps", "curved_fill",
-           "NEVER_OBSERVED", "CURVED_GAP_FRAMES"]
+__all__ = ["missing_from_confidence", "interpolate_missing", "hold_missing", "carry_missing", "fill_gaps",
+           "curved_fill", "carried_fill", "CarriedFill", "NEVER_OBSERVED", "CURVED_GAP_FRAMES"]
 
 
 def missing_from_confidence(confidence: Any, poses_shape: tuple[int, ...], threshold: float) -> np.ndarray:
@@ -116,6 +118,17 @@ def hold_missing(poses: Any, missing: Any = None, *, never: str = "raise") -> tu
     return fill_gaps(x, mask, causal=True, never=never), mask
 
 
+def carry_missing(poses: Any, missing: Any = None, *, never: str = "raise") -> tuple[np.ndarray, np.ndarray]:
+    """Causal filling along the motion: a gap continues the velocity of the joint coordinate's last observed
+    frames, decaying (:func:`carried_fill`); where that velocity cannot be read, the last observed value holds.
+
+    Same arguments and result as :func:`hold_missing` (frame ``t`` uses only frames ``<= t``, a gap at the very
+    start takes the first observed value).
+    """
+    x, mask = _checked(poses, missing)
+    return fill_gaps(x, mask, causal=True, never=never, carried=True), mask
+
+
 def _checked(poses: Any, missing: Any) -> tuple[np.ndarray, np.ndarray]:
     """``poses`` as float64 ``(T, J, D)`` / ``(T, P, J, D)`` and the per-coordinate missing mask."""
     x = check_poses(poses, ndims=(3, 4), dims=ANY_DIMS, allow_nan=True)
@@ -139,8 +152,16 @@ CURVED_GAP_FRAMES = 30
 CURVED_SUPPORT = 4
 
 
+#: a causal fill carries the velocity fitted to this many last observed frames of a joint coordinate (read only
+#: when they lie within twice as many frames) ...
+CARRIED_SUPPORT = 3
+#: ... into its gap, decaying by this factor a frame: ``k`` frames into the gap the fill is
+#: ``last + v (d + d^2 + ... + d^k)``, at most ``d / (1 - d)`` (5.7) frames of the velocity in all
+CARRIED_DECAY = 0.85
+
+
 def fill_gaps(x: np.ndarray, gap: np.ndarray, *, causal: bool = False, never: str = "raise",
-              curved: bool = False) -> np.ndarray:
+              curved: bool = False, carried: bool = False) -> np.ndarray:
     """Every entry of ``x`` where ``gap`` is True, filled from the same coordinate's other frames.
 
     The one missing-joint fill of synsp.  ``x``: float ``(T, J, D)`` or ``(T, P, J, D)``, not
@@ -153,7 +174,9 @@ def fill_gaps(x: np.ndarray, gap: np.ndarray, *, causal: bool = False, never: st
     * ``curved=True`` (not causal): a gap of at most :data:`CURVED_GAP_FRAMES` frames with at least two observed
       frames on either side follows the cubic fitted (least squares) to the :data:`CURVED_SUPPORT` observed
       frames on each side, bent linearly to meet the frames around the gap (:func:`curved_fill`): the motion's
-      velocity carries through the gap instead of a straight line between its ends.
+      velocity carries through the gap instead of a straight line between its ends;
+    * ``carried=True`` (causal): a gap after at least two observed frames continues their velocity, decaying
+      (:func:`carried_fill`).
 
     ``never``, a coordinate missing in every frame: ``"raise"`` (:class:`SynspInputError`
     naming the joint; also when nothing at all is observed), ``"zero"`` (0), ``"keep"`` (its own
@@ -180,6 +203,8 @@ def fill_gaps(x: np.ndarray, gap: np.ndarray, *, causal: bool = False, never: st
         filled[:, cols] = _filled(flat[:, cols], gap[:, cols], unseen[cols], causal)
     if curved and not causal:
         curved_fill(filled, gap & ~unseen)
+    if carried and causal:
+        carried_fill(filled, gap & ~unseen)
     if never == "zero" and unseen.any():
         filled = np.where(unseen, 0.0, filled)
     return filled.reshape(x.shape)
@@ -250,6 +275,100 @@ def curved_fill(flat: np.ndarray, gap: np.ndarray, longest: int = CURVED_GAP_FRA
         miss_hi = flat[hi, c] - (_cubic_terms(t_hi) * coef).sum(1)
         share = (at - lo) / (hi - lo)
         flat[at, c] = coef[:, 0] + (1.0 - share) * miss_lo + share * miss_hi
+
+
+def carried_fill(flat: np.ndarray, gap: np.ndarray, support: int = CARRIED_SUPPORT,
+                 decay: float = CARRIED_DECAY) -> None:
+    """The entries ``gap`` ``(T, C)`` of ``flat`` ``(T, C)`` (held causally: each gap holds its last observation)
+    in the gaps that follow an observed frame, in place: the line fitted by least squares to the coordinate's
+    last ``support`` observed frames (when at least two lie within ``2 * support`` frames), continued from its
+    value at the last of them with its slope ``v`` decaying by ``decay`` a frame (``k`` frames into the gap:
+    ``v (d + ... + d^k)``); elsewhere the held value stays.  Causal: frame ``t`` uses frames ``<= t`` only;
+    :class:`CarriedFill` gives the same frame by frame.  Measured with the zero-delay default after it
+    (docs/results.md, *Missing frames*): clean motion with 20 % of the frames missing 11.3 against 26.3 mm at the
+    filled joints and 1.5 against 5.9 at the others, 8-frame gaps 62 against 103 mm."""
+    k = np.arange(support)
+    gain = decay * (1.0 - decay ** np.arange(1, flat.shape[0] + 1)) / (1.0 - decay)  # d + ... + d^k, k = 1, 2, ...
+    for c in np.flatnonzero(gap[1:].any(axis=0)):
+        g = gap[:, c]
+        starts = np.flatnonzero(g[1:] & ~g[:-1]) + 1  # gaps after an observed frame
+        if not len(starts):
+            continue
+        seen = np.flatnonzero(~g)
+        r = np.searchsorted(seen, starts)  # observed frames before each gap (>= 1)
+        rank = r[:, None] - support + k[None]  # the support's ranks, the last observed frame last
+        present = rank >= 0
+        frames = seen[np.maximum(rank, 0)]
+        base, v = _line_ends(frames, flat[frames, c], present)
+        ok = (present.sum(axis=1) >= 2) & (frames[:, -1] - np.where(present, frames, frames[:, -1:]).min(axis=1)
+                                            <= 2 * support)
+        if not ok.any():
+            continue
+        at = np.flatnonzero(g)
+        at = at[at >= starts[0]]
+        run = np.searchsorted(starts, at, side="right") - 1  # the gap each missing frame is in
+        keep = ok[run]
+        at, run = at[keep], run[keep]
+        flat[at, c] = base[run] + v[run] * gain[at - starts[run]]
+
+
+def _line_ends(frames: np.ndarray, values: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lines fitted by least squares to ``values`` ``(n, s)`` at ``frames`` ``(n, s)`` where ``present``: their
+    value at each row's last frame and their slope per frame, ``(n,)`` each (slope 0 where fewer than two)."""
+    w = present.astype(np.float64)
+    count = np.maximum(w.sum(axis=1), 1.0)
+    t_mean = (w * frames).sum(axis=1) / count
+    y_mean = (w * values).sum(axis=1) / count
+    dt = w * (frames - t_mean[:, None])
+    den = (dt * dt).sum(axis=1)
+    slope = np.divide((dt * (values - y_mean[:, None])).sum(axis=1), den, out=np.zeros(len(den)), where=den > 0)
+    return y_mean + slope * (frames[:, -1] - t_mean), slope
+
+
+class CarriedFill:
+    """:func:`carried_fill` frame by frame for one track of ``(J, D)`` frames whose joints are missing as a whole:
+    :meth:`fill` takes a frame already held (each missing joint at its last value, or a first guess before its
+    first observation) and returns it with the gaps carried, equal to the offline fill of the frames so far."""
+
+    def __init__(self, joints: int, dims: int, support: int = CARRIED_SUPPORT, decay: float = CARRIED_DECAY):
+        self.support, self.decay = support, decay
+        self.frames = np.full((support, joints), -1, dtype=np.int64)  # the last observed frames, the latest last
+        self.values = np.zeros((support, joints, dims))
+        self.base = np.zeros((joints, dims))  # a gap's start and velocity, read where it began
+        self.velocity = np.zeros((joints, dims))
+        self.gain = np.zeros(joints)  # d + ... + d^k, k frames into the gap
+        self.inside = np.zeros(joints, dtype=bool)  # in a gap that follows an observed frame
+        self.t = 0
+
+    def fill(self, held: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        """Frame ``(J, D)`` (missing joints held) and its ``missing`` ``(J,)`` flags -> the frame filled."""
+        seen = ~missing
+        if seen.any():
+            self.frames[:, seen] = np.roll(self.frames[:, seen], -1, axis=0)
+            self.values[:, seen] = np.roll(self.values[:, seen], -1, axis=0)
+            self.frames[-1, seen], self.values[-1, seen] = self.t, held[seen]
+            self.inside[seen] = False
+        start = missing & ~self.inside & (self.frames[-1] >= 0)
+        if start.any():
+            frames, present = self.frames[:, start].T, self.frames[:, start].T >= 0  # (n, s)
+            ok = (present.sum(axis=1) >= 2) & (frames[:, -1] - np.where(present, frames, frames[:, -1:]).min(axis=1)
+                                                <= 2 * self.support)
+            values = np.moveaxis(self.values[:, start], 0, 1)  # (n, s, D)
+            n, D = values.shape[0], values.shape[2]
+            base, v = _line_ends(np.repeat(frames, D, axis=0), values.transpose(0, 2, 1).reshape(n * D, -1),
+                                 np.repeat(present, D, axis=0))
+            self.base[start] = np.where(ok[:, None], base.reshape(n, D), held[start])
+            self.velocity[start] = np.where(ok[:, None], v.reshape(n, D), 0.0)
+            self.gain[start] = 0.0
+            self.inside |= start
+        self.t += 1
+        carry = missing & self.inside
+        if not carry.any():
+            return held
+        self.gain[carry] = self.decay * (1.0 + self.gain[carry])
+        out = held.copy()
+        out[carry] = self.base[carry] + self.velocity[carry] * self.gain[carry, None]
+        return out
 
 
 def _require_observed(x: np.ndarray, gap: np.ndarray) -> None:

@@ -61,7 +61,8 @@ from scipy.signal import lfilter
 from .filters import FILTERS, get_filter, parse_filter_spec
 from .filters.base import WHOLE_SEQUENCE, Online, Refiner
 from .filters.online import hold
-from .missing import CURVED_SUPPORT, fill_gaps, hold_missing, interpolate_missing, missing_from_confidence
+from .missing import (CURVED_SUPPORT, CarriedFill, carry_missing, fill_gaps, interpolate_missing,
+                      missing_from_confidence)
 from .models.checkpoint import ModelCard, load_model
 from .normalization import (
     ROTATIONS_6D,
@@ -220,7 +221,7 @@ class NetworkRefiner:
         fps_in = card.fps if fps is None else check_fps(fps)
         self._model_length(x4.shape[0], fps_in, int(np.prod(x4.shape[1:])))  # refused before anything is allocated
         if missing.any() or x4.dtype != np.float64:  # offline, short gaps along a curve (synsp.missing.curved_fill)
-            filled, _ = hold_missing(x4, missing) if self.causal else interpolate_missing(x4, missing, curved=True)
+            filled, _ = carry_missing(x4, missing) if self.causal else interpolate_missing(x4, missing, curved=True)
         else:  # nothing to fill: the poses themselves, only read from here on (an hour of a body is not copied)
             filled = x4
         del x4, x
@@ -469,7 +470,7 @@ class _WindowTrack:
     """One track of :class:`WindowOnline`: ring buffers of its last frames (the frame of index ``a`` in the
     track sits in slot ``a % len(buffer)`` of each)."""
 
-    __slots__ = ("frames", "missing", "windows", "pushed", "last")
+    __slots__ = ("frames", "missing", "windows", "pushed", "last", "carry")
 
     def __init__(self) -> None:
         self.frames = None  # (L, J, D) filled input frames (None before the first observed joint)
@@ -477,6 +478,7 @@ class _WindowTrack:
         self.windows = None  # (W, W, J, D) the refined windows ending at the last W frames (not causal)
         self.pushed = 0  # frames taken
         self.last = None  # (J, D) the last filled frame
+        self.carry = None  # causal: the gaps' carried velocity (synsp.missing.CarriedFill)
 
 
 class WindowOnline:
@@ -494,7 +496,8 @@ class WindowOnline:
     filled again as offline (:func:`synsp.missing.fill_gaps`, short gaps along the motion's curve; the frames
     before those count as observed), in each of the first :attr:`refill` frames that observe it after a gap, and
     the windows holding a changed frame are refined again: a gap that closes within the delay is filled nearly as
-    offline (the curve's support is shorter near the pending frames' start).  Causal: held.
+    offline (the curve's support is shorter near the pending frames' start).  Causal: a gap continues the joint's
+    last velocity, decaying (:class:`synsp.missing.CarriedFill`), as the causal refiner fills offline.
     """
 
     rotations = False
@@ -527,6 +530,9 @@ class WindowOnline:
             if filled is None:
                 continue  # nothing observed yet on this track: wait for a first detection
             n = tr.pushed
+            if self.causal:  # a gap continues the joint's velocity, as offline (synsp.missing.carry_missing)
+                tr.carry = tr.carry or CarriedFill(*filled.shape)
+                filled = tr.carry.fill(filled, m)
             if tr.frames is None:
                 tr.frames = np.repeat(filled[None], L, axis=0)
                 tr.missing = np.repeat(m[None], L, axis=0)
@@ -747,7 +753,7 @@ class SubsetRefiner:
             # the raw anchors: the body joints with missing ones (NaN, or a low score such as OpenPose's
             # (0, 0, c=0) "not found") filled over time as the network's input is, never the placeholder
             # itself, so an extra joint's offset is measured from where its anchor was, not from (0, 0)
-            raw_body, _ = hold_missing(x[..., self.subset, :], missing[..., self.subset]) if self.causal else \
+            raw_body, _ = carry_missing(x[..., self.subset, :], missing[..., self.subset]) if self.causal else \
                 interpolate_missing(x[..., self.subset, :], missing[..., self.subset], curved=True)
             rate = self.network.card.fps if fps is None else fps
             # a few extra joints at a time: a whole body's hands and face (116 joints of COCO-WholeBody) over an
