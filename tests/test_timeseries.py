@@ -130,6 +130,35 @@ def test_to_higher_rate_is_a_cubic_spline_through_the_frames():
     np.testing.assert_allclose(to_higher_rate(cubic[:3], 9), resample_time(cubic[:3], 9))  # too few: linear
 
 
+def test_either_rate_change_takes_the_other_direction_through_the_spline():
+    """A network's rate is reached from below (to_lower_rate onto more frames) and left towards a lower rate
+    (to_higher_rate onto fewer) through the cubic spline, as a higher rate comes back: a cubic survives both."""
+    from synsp.timeseries import frame_grid, to_higher_rate, to_lower_rate
+
+    t = np.arange(26, dtype=float)  # 25 frames at 25 fps onto 31 at 30 fps, and back
+    f = lambda s: (0.01 * s ** 3 - 0.2 * s ** 2 + s)[:, None]  # noqa: E731
+    up = to_lower_rate(f(t), 31)
+    np.testing.assert_allclose(up, f(frame_grid(26, 31)), atol=1e-9)
+    np.testing.assert_allclose(to_higher_rate(up, 26), f(t), atol=1e-9)
+    times = frame_grid(26, 31)[5:20]  # a piece of a longer track
+    np.testing.assert_allclose(to_lower_rate(f(t), 15, times=times), f(times), atol=1e-9)
+    assert np.abs(resample_time(resample_time(f(t), 31), 26) - f(t)).max() > 1e-3  # straight lines would not
+
+
+def test_clean_motion_below_the_networks_rate_comes_back_nearly_unchanged():
+    import scipy.interpolate
+
+    import synsp
+    from synsp.data.corpus import embedded_corpus_path
+    from synsp.data.positions import split_positions
+    from synsp.timeseries import frame_grid
+
+    truth = split_positions("h36m17", "test", "3d", 400, str(embedded_corpus_path()))[0][0][:240]
+    at25 = scipy.interpolate.CubicSpline(np.arange(240), truth, axis=0)(frame_grid(240, 200))  # 30 -> 25 fps
+    moved = np.linalg.norm(synsp.refine(at25, fps=25) - at25, axis=-1).mean()
+    assert moved < 0.0006  # 0.26 mm here (straight lines to 30 fps and back: 1.27)
+
+
 def test_a_network_uses_every_frame_of_a_higher_rate():
     import scipy.signal
 
