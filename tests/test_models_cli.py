@@ -19,12 +19,14 @@ def test_models_lists_the_filters_and_marks_the_defaults(capsys):
     assert set(FILTER_NOTES) == set(FILTERS)
     for name in FILTERS:  # one line each, with its delay
         assert sum(line.startswith(f"  {name}:") or line.startswith(f"  {name} [") for line in lines) == 1, name
-    assert any(line.startswith("  butterworth [default for any other skeleton]") for line in lines)
+    assert any(line.startswith("  butterworth [default for a hand or face alone, one point") for line in lines)
+    assert any(line.startswith("  savgol-mmpose [synsp.Stream()'s default for a hand or face alone]") for line in lines)
     models = shipped_models()
     if "synsp-universal-w16" in models:  # the default for one person's body, any joint set, 2D or 3D
         marked = next(line for line in lines if line.startswith("  synsp-universal-w16 ["))
         assert all(f"{s} {d}D" in marked for s in ("h36m17", "coco17", "mediapipe33", "body25") for d in (2, 3))
         assert "coco133 2D" in marked  # a whole body: its body and feet, the face and hands following them
+        assert "any other body of 2-200 points in 2D or 3D" in marked  # a custom rig, a 22-marker TRC
     if "synsp-universal-w16-rot" in models:  # one set of weights for 2D, 3D and 6D rotations
         marked = next(line for line in lines if line.startswith("  synsp-universal-w16-rot ["))
         assert "rotations (SMPL's 24 joints, SMPL-X/-H bodies" in marked and "2D, 3D and rotations (6D)" in marked

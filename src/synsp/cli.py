@@ -296,6 +296,7 @@ def models(name: str | None) -> None:
 
     from .filters import FILTER_NOTES, FILTERS
     from .refiners import shipped_models
+    from .stream import NOT_BODY_STREAM_FILTER
 
     found = shipped_models()
     if name is not None:
@@ -326,7 +327,9 @@ def models(name: str | None) -> None:
                "synsp models NAME lists them):")
     for filter_name in sorted(FILTERS):
         delay, use = FILTER_NOTES.get(filter_name, ("?", ""))
-        mark = " [default for any other skeleton]" if filter_name == _fallback_filter() else ""
+        marks = {_fallback_filter(): "default for a hand or face alone, one point, or more joints than a model takes",
+                 NOT_BODY_STREAM_FILTER: "synsp.Stream()'s default for a hand or face alone"}
+        mark = f" [{marks[filter_name]}]" if filter_name in marks else ""
         click.echo(f"  {filter_name}{mark}: delay {delay}; {use}")
 
 
@@ -338,7 +341,7 @@ def _fallback_filter() -> str:
 
 def _model_defaults(found: dict) -> dict[str, str]:
     """Shipped model -> the inputs it is the default for (as synsp.api.choose_model picks it), in words."""
-    from .api import choose_model
+    from .api import UNIVERSAL_MAX_JOINTS, UNIVERSAL_MODEL, choose_model
     from .rotations import DEFAULT_ROTATION_MODEL
     from .skeletons import SKELETONS, get_skeleton
     from .refiners import VIEW_MEAN
@@ -360,6 +363,8 @@ def _model_defaults(found: dict) -> dict[str, str]:
                     continue  # the same model with or without --views, or the views' fusion: said once
                 what = f"{skeleton} {dims}D" + (" with --views" if views > 1 else "")
                 chosen.setdefault(model, []).append(what)
+    if UNIVERSAL_MODEL in chosen:  # any body joint set, named or not (synsp.api.choose_model)
+        chosen[UNIVERSAL_MODEL].append(f"any other body of 2-{UNIVERSAL_MAX_JOINTS} points in 2D or 3D")
     if DEFAULT_ROTATION_MODEL in found:
         chosen.setdefault(DEFAULT_ROTATION_MODEL, []).append("rotations (SMPL's 24 joints, SMPL-X/-H bodies, any "
                                                              "count up to 200)")
