@@ -105,3 +105,18 @@ def test_a_trc_whose_frame_numbers_go_back_is_refused(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"line {row + 1}: Frame# 10 after 10; frame numbers must increase" in err and "Traceback" not in err
     assert not (tmp_path / "out.trc").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["refine", "{tmp}/nope.json", "-o", "{tmp}/out.json"], "nope.json' does not exist"),
+    (["refine", "{tmp}/in.npy", "-o", "{tmp}/out.npy", "--workers", "0"], "'--workers'"),
+    (["refine", "--bogus"], "No such option '--bogus'"),
+    (["bogus"], "No such command 'bogus'"),
+])
+def test_what_the_option_parser_refuses_is_one_line_too(args, message, tmp_path, capsys):
+    np.save(tmp_path / "in.npy", np.zeros((30, 17, 3)))
+    code = main([a.format(tmp=tmp_path) for a in args])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "--help)" in err, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.npy"]

@@ -1129,6 +1129,10 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 130
+    except click.UsageError as exc:  # an unknown option, a bad value: one line too, naming where to look
+        command = exc.ctx.command_path if exc.ctx is not None else "synsp"
+        click.echo(f"{command}: error: {exc.format_message()} (see {command} --help)", err=True)
+        return exc.exit_code
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
