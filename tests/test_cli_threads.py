@@ -51,3 +51,14 @@ def test_idle_openmp_threads_sleep_unless_the_user_says_otherwise(pose_npy, eigh
     monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
     assert main(["refine", src, "-o", dst, "--threads", "1"]) == 0
     assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
+
+
+def test_each_worker_takes_omp_num_threads_when_set_else_one(monkeypatch):
+    from synsp.batch import worker_threads
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert worker_threads(4) == 1 and worker_threads(4, threads=3) == 3
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    assert worker_threads(4) == 2 and worker_threads(1) == 2 and worker_threads(4, threads=3) == 3
+    monkeypatch.setenv("OMP_NUM_THREADS", "0")  # not a thread count: the default
+    assert worker_threads(4) == 1

@@ -70,10 +70,14 @@ def _available_cpus() -> int:
 
 
 def worker_threads(workers: int, threads: int | None = None) -> int:
-    """Torch threads per worker: ``threads`` when given, 1 with several workers (one process per core
-    is faster than threads inside each, see the README's benchmarks), else ``min(4, CPUs)``."""
+    """Torch threads per worker: ``threads`` when given, else ``OMP_NUM_THREADS`` when set (a whole number of at
+    least 1), else 1 with several workers (one process per core is faster than threads inside each, see the
+    README's benchmarks) and ``min(4, CPUs)`` with one."""
     if threads is not None:
         return int(threads)
+    env = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if env.isdigit() and int(env) >= 1:
+        return int(env)
     return 1 if workers > 1 else min(4, _available_cpus())
 
 
