@@ -114,7 +114,8 @@ people exchanged them (crossing, overlapping, one hidden for a moment): every
 (:class:`synsp.identity.OnlineIdentities`, the rules of the offline repair of a
 pose file's tracks, decided from the frames before it: no delay), and the ids
 returned (and in ``stream.tracks``) are persons, the track id each was first
-detected under.  Only with ``step`` (every person of a frame time at once; a
+detected under; ``Frames.sources`` names, for each frame, the tracker's id of the detection it was refined
+from (to find its box again).  Only with ``step`` (every person of a frame time at once; a
 ``push`` sees one).  On simulated crossings it gives back every exchanged
 person-frame, as offline (``benchmarks/stream_identities.py``).
 
@@ -196,12 +197,14 @@ _CUT = object()
 
 class Frames(list):
     """Refined frames of one track, oldest first: a ``list`` of arrays, with ``times`` (the frame time
-    of each) and ``ended`` (from :meth:`Stream.push`: ``{track_id: Frames}`` of the other tracks the
-    push ended; empty otherwise)."""
+    of each), ``sources`` (the track id each frame was given under: with ``identities=True`` the tracker's id
+    of the detection, which may differ from the person's id the frames are returned under) and ``ended``
+    (from :meth:`Stream.push`: ``{track_id: Frames}`` of the other tracks the push ended; empty otherwise)."""
 
-    def __init__(self, frames=(), times=()):
+    def __init__(self, frames=(), times=(), sources=()):
         super().__init__(frames)
         self.times: list[int] = list(times)
+        self.sources: list[Hashable] = list(sources)
         self.ended: dict[Hashable, Frames] = {}
 
 
@@ -209,7 +212,7 @@ class _Track:
     """One track: the refiner's online state, the times of the frames it took and has not given back yet,
     and the left/right repair in front of it."""
 
-    __slots__ = ("state", "pending", "shape", "dtype", "taken", "last_time", "repair", "cuts", "confident")
+    __slots__ = ("state", "pending", "shape", "dtype", "taken", "last_time", "repair", "cuts", "confident", "sources")
 
     def __init__(self, state: Any, shape: tuple[int, int], dtype: np.dtype) -> None:
         self.state = state  # the online refiner's state of this track
@@ -221,6 +224,7 @@ class _Track:
         self.repair = None  # OnlineRepair: the frames waiting for their left/right labels (before the refiner)
         self.cuts = None  # OnlineCuts: the frames held at a jump that may be a cut (after the repair)
         self.confident = np.zeros(shape[0], dtype=bool)  # the joints observed (confidently) so far
+        self.sources: dict[int, Hashable] = {}  # time -> the track id its frame was given under, until it comes out
 
     def trusted(self, x: np.ndarray, missing: np.ndarray, conf: np.ndarray | None) -> np.ndarray:
         """``missing`` without the joints that have real coordinates and were never observed confidently on
@@ -412,7 +416,10 @@ class Stream:
         if self.identities is not None:  # who is who: each detection under its person's id (a new time each step)
             now = self._check_time(time, [], step=True)
             person = self.identities.assign(now, {e[0]: np.where(e[2][:, None], np.nan, e[1]) for e in entries})
+            sources = {person[e[0]]: e[0] for e in entries}
             entries = [(person[tid], *rest) for tid, *rest in entries]
+            now = self._check_time(time, entries, step=True)
+            return self._advance(entries, now, step=True, sources=sources)
         now = self._check_time(time, entries, step=True)
         return self._advance(entries, now, step=True)
 
@@ -504,9 +511,11 @@ class Stream:
 
     # ------------------------------------------------------------------ the work
 
-    def _advance(self, entries: list, now: int | None, step: bool) -> dict[Hashable, Frames]:
+    def _advance(self, entries: list, now: int | None, step: bool,
+                 sources: dict | None = None) -> dict[Hashable, Frames]:
         """Take the (checked) entries at time ``now``: end the tracks absent too long, feed the frames (and
-        the holds of short absences) through the repair to the refiner, return the frames that became final."""
+        the holds of short absences) through the repair to the refiner, return the frames that became final.
+        ``sources``: the id each entry's frame was given under, where it is not the entry's (identities)."""
         if now is not None:
             self._timed = True
             self.time = max(self.time, now)
@@ -539,6 +548,7 @@ class Stream:
                     frames += self._through_repair(tid, track, None, None, None, hold)
             frames += self._through_repair(tid, track, x, missing, conf, t)
             frames = self._through_cuts(track, frames)
+            track.sources[t] = tid if sources is None else sources[tid]
             track.last_time = t
             if now is not None:
                 self._seen[tid] = t
@@ -650,9 +660,10 @@ class Stream:
                 self._collect(ends[k][1], result, got[k])
         for (tid, _, _), frames in zip(feeds, got):
             into = out.setdefault(tid, Frames())
-            for t, f in frames:
+            for t, f, source in frames:
                 into.append(f)
                 into.times.append(t)
+                into.sources.append(source)
 
     @staticmethod
     def _collect(track: _Track, frames: list, into: list) -> None:
@@ -661,7 +672,9 @@ class Stream:
         for f in frames:
             t, real = track.pending.popleft()
             if real:
-                into.append((int(t), np.asarray(f, dtype=track.dtype)))
+                into.append((int(t), np.asarray(f, dtype=track.dtype), track.sources.pop(t)))
+            while track.sources and next(iter(track.sources)) < t:  # frames never taken (none observed yet)
+                del track.sources[next(iter(track.sources))]
 
 
 def _float_dtype(values: Any) -> np.dtype:
