@@ -198,10 +198,30 @@ def _stored_dtype(p: Any, key: str | None) -> np.dtype:
     return npz_headers(p)[key][1]
 
 
+def check_output(path: Any, pose_file) -> None:
+    """Refuse (before any work: :func:`synsp.io.tracks.output_format`) a pose file whose track ids :func:`write`
+    would store as one ``track_ids`` string (``1`` and ``"1"``): two people could no longer be told apart."""
+    p = as_path(path)
+    if suffix_of(p) == ".npz" and not (pose_file.meta if pose_file.format == "array" else {}):
+        _track_id_strings(p, [t.track_id for t in pose_file.tracks])
+
+
+def _track_id_strings(p: Any, ids: list) -> np.ndarray:
+    """``track_ids`` as :func:`write` stores them, ``str`` of each id (``3``, ``"3"``: ``'3'``), all distinct."""
+    first: dict[str, int] = {}
+    for k, i in enumerate(ids):
+        j = first.setdefault(str(i), k)
+        if j != k:
+            raise SynspInputError(f"{p}: track ids {ids[j]!r} and {i!r} would both be written as track_ids "
+                                  f"{str(i)!r}; give the tracks distinct ids (or write the input's own format)")
+    return np.asarray([str(i) for i in ids])
+
+
 def write(path: Any, pose_file) -> Any:
     """Write the tracks as one ``(T, P, J, D)`` array (``(T, J, D)`` when read from one) with NaN where
     a person is absent; an ``.npz`` keeps every other array of the file it was read from, gets
-    ``track_ids`` (and ``scores``) when it was not read from an array file, and ``fps`` (read back by
+    ``track_ids`` (``str`` of each id; two ids of one string, ``1`` and ``"1"``, are refused: see
+    :func:`check_output`) and ``scores`` when it was not read from an array file, and ``fps`` (read back by
     :func:`read`) when the pose file has a rate and the source ``.npz`` had no ``fps`` key."""
     p = as_path(path)
     meta = pose_file.meta if pose_file.format == "array" else {}
@@ -224,7 +244,7 @@ def write(path: Any, pose_file) -> Any:
             if pose_file.fps and "fps" not in extra:  # a rate given for a file without one (synsp refine --fps)
                 extra["fps"] = np.asarray(pose_file.fps)
         else:
-            extra["track_ids"] = np.asarray([str(i) for i in ids])
+            extra["track_ids"] = _track_id_strings(p, ids)
             if all(t.scores is not None for t in pose_file.tracks):
                 sc = np.zeros(arr.shape[:-1])
                 for q, t in enumerate(pose_file.tracks):

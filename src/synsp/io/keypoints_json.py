@@ -43,6 +43,9 @@ find stays where the file puts it (usually (0, 0)) with score 0; downstream code
 confidence threshold.  A ``null`` coordinate is read as NaN and written back as ``null``.
 
 Tracks: the ``track_id`` of each instance (AlphaPose results: ``idx``, where it tells people apart).
+Track ids are numbers or strings: ``1`` and ``"1"`` are two people; one number spelt two ways (``1`` and ``1.0``:
+one person or two?) is refused with both spellings named, and so are ``true`` / ``false`` (Python's ``True == 1``
+would make a ``true`` person one with person ``1``) and ``NaN``.
 A file without track ids is one track (id 0) if no
 frame has more than one instance; otherwise ``read(..., assign_ids="track")`` follows each person
 from frame to frame by motion continuity (:mod:`synsp.identity`; ``synsp refine`` does this by
@@ -273,7 +276,8 @@ def _track_by_position(instances: list[Instance]) -> list[int]:
 def build_tracks(
     src: Path, instances: list[Instance], assign_ids: str | None, how_to_track: str
 ) -> tuple[list[Track], dict[Hashable, list[tuple[int, tuple]]]]:
-    """Group instances into tracks (in order of first appearance) and where each row came from."""
+    """Group instances into tracks (in order of first appearance) and where each row came from.  Track ids
+    must be numbers (not booleans, not NaN) or strings, each number spelt one way (``1`` and ``1.0`` refused)."""
     _check_assign_ids(assign_ids)
     if not instances:
         return [], {}
@@ -312,13 +316,25 @@ def build_tracks(
                 "the position of each person within its frame as the id (right only if the estimator lists "
                 "people in a stable order)")
         ids = [0] * len(instances)
+    # grouped as Python compares ids (1 == 1.0 == True): booleans and NaN are refused, and one number spelt two
+    # ways (1 and 1.0) too, naming both, never taken as one person (nor as two: the PoseFile could not hold them)
     rows: dict[Hashable, list[Instance]] = {}
+    spelt: dict[Hashable, Hashable] = {}  # track id -> its first spelling
     for tid, inst in zip(ids, instances):
+        bad = isinstance(tid, bool) or (isinstance(tid, float) and not math.isfinite(tid))
         try:
-            group = rows.setdefault(tid, [])
+            spelling = tid if bad else spelt.setdefault(tid, tid)
         except TypeError:
+            bad = True
+        if bad:
+            raise SynspInputError(f"{src}: {inst.where}: the track id is {kind_of(tid)} ({_spelling(tid)}); "
+                                  "expected a number or a string")
+        group = rows.setdefault(tid, [])
+        if type(spelling) is not type(tid):
             raise SynspInputError(
-                f"{src}: {inst.where}: the track id is {kind_of(tid)}; expected a number or a string") from None
+                f"{src}: track ids {_spelling(spelling)} ({group[0].where}) and {_spelling(tid)} ({inst.where}) are "
+                "one number spelt two ways, so they may be one person or two; spell each person's track id one way "
+                "throughout the file")
         if group and group[-1].frame == inst.frame:
             raise SynspInputError(
                 f"{src}: track id {tid!r} appears twice in frame {inst.frame} ({group[-1].where} and "
@@ -334,6 +350,14 @@ def build_tracks(
         for tid, group in rows.items()
     ]
     return tracks, {tid: [(i.frame, i.loc) for i in group] for tid, group in rows.items()}
+
+
+def _spelling(tid: Any) -> str:
+    """A track id as the file spells it (JSON: ``1``, ``1.0``, ``"1"``, ``true``)."""
+    try:
+        return json.dumps(tid, allow_nan=True)
+    except (TypeError, ValueError):
+        return repr(tid)
 
 
 def rows_to_write(target: Path, pose_file: PoseFile, layouts: tuple[str, ...]) -> Iterator[tuple[np.ndarray, tuple]]:

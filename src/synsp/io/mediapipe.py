@@ -12,7 +12,9 @@ reads the two CSV layouts people most often write, and its own pickle-free NPZ l
     0,0,1,818.0,301.7,-0.39,0.997
     ...
 
-``person`` is optional (one person, track 0, without it); ``landmark`` is the index 0-32 or the
+``person`` is optional (one person, track 0, without it; its values are the track ids: whole numbers as ints when
+every value is a number, else the text; two values spelling one number differently, ``1`` and ``1.0`` or ``01`` and
+``1``, are refused with both named, since they may be one person or two); ``landmark`` is the index 0-32 or the
 MediaPipe name (``nose``, ``left_shoulder``, ``mouth_left``, ...).  Accepted spellings (any
 case): ``frame``/``frame_id``/``frame_idx``/``frame_index``/``frame_number``;
 ``person``/``person_id``/``track``/``track_id``/``pose``/``pose_id``;
@@ -86,7 +88,7 @@ from synsp.io._common import MAX_FRAMES, as_path, atomic_write, npz_headers, ope
 from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError, check_fps
 
-__all__ = ["LANDMARK_NAMES", "NUM_LANDMARKS", "sniff", "read", "write", "write_npz", "format_of"]
+__all__ = ["LANDMARK_NAMES", "NUM_LANDMARKS", "sniff", "read", "write", "write_npz", "format_of", "check_output"]
 
 #: MediaPipe's PoseLandmark names, lower case, in landmark order
 LANDMARK_NAMES = (
@@ -446,11 +448,39 @@ def _frame_number(cell: str, p: Path, line: int, column: str) -> int:
 
 
 def _person_ids(values: list[str]) -> list[Hashable]:
+    """The track ids of person cells: whole numbers as ints ("01" and "1.0" as 1; a file of numbers with one
+    fraction keeps it as text) when every cell is a number, else every cell's text."""
     stripped = [v.strip() for v in values]
     try:
-        return [int(float(v)) if float(v) == int(float(v)) else v for v in stripped]
+        return [_whole_number(v) for v in stripped]
     except (ValueError, OverflowError):  # names, empty cells, nan, inf: keep the text
         return stripped
+
+
+def _whole_number(v: str) -> Hashable:
+    try:
+        return int(v)  # exact, however long ("12345678901234567891" is not 12345678901234567168)
+    except ValueError:
+        f = float(v)
+        return int(f) if f == int(f) else v
+
+
+def _one_number_twice(cells: list[str]) -> tuple[str, str] | None:
+    """Two of the person cells (``(first, second)``) that spell one number differently ("1" and "1.0", "01" and
+    "1", "1.5" and "1.50"): read as one track id or as two, one person's landmarks could be taken for another's."""
+    seen: dict[Hashable, str] = {}
+    for cell, tid in zip(cells, _person_ids(cells)):
+        key = tid
+        if isinstance(tid, str):
+            try:
+                v = float(tid)
+            except ValueError:
+                v = math.nan
+            key = v if math.isfinite(v) else tid
+        first = seen.setdefault(key, cell)
+        if first != cell:
+            return first, cell
+    return None
 
 
 def _read_csv(p: Path, dims: int, units: str | None) -> PoseFile:
@@ -469,7 +499,13 @@ def _read_csv(p: Path, dims: int, units: str | None) -> PoseFile:
     values, raw_persons, frame_col, person_col, channels, hands = found
     if not values:
         raise SynspInputError(f"{p}: a header but no data rows")
-    ids = dict(zip(raw_persons, _person_ids(raw_persons)))  # the cells' text -> track id, in order of appearance
+    twice = _one_number_twice(list(raw_persons))
+    if twice is not None:
+        (a, b), column = twice, header[person_col]
+        raise SynspInputError(
+            f"{p}, line {raw_persons[b]}, column {column!r}: person {b!r} is person {a!r} (line {raw_persons[a]}) "
+            "spelt another way, so they may be one person or two; spell each person's id one way throughout the file")
+    ids = dict(zip(raw_persons, _person_ids(list(raw_persons))))  # the cells' text -> track id, in order of appearance
     num_frames = max(f for (_, f) in values) + 1
     has_vis = 3 in channels
     K = HAND_LANDMARKS if hands else NUM_LANDMARKS
@@ -517,11 +553,12 @@ def _checked_row(p: Path, r: list[str], width: int, line: int) -> list[str]:
 
 
 def _read_csv_values(p: Path, header: list[str], layout: str, rows: Iterator[list[str]]) -> tuple:
-    """``(values, persons, frame column, person column, channels, hands)``: ``values[(person cell, frame)]`` a
+    """``(values, persons, frame column, person column, channels, hands)``: ``persons[person cell]`` its first
+    line, ``values[(person cell, frame)]`` a
     (33, 6) array of x, y, z, visibility, presence and whether the long layout had the landmark's row."""
     width = len(header)
     values: dict[tuple[str, int], np.ndarray] = {}
-    persons: dict[str, None] = {}  # the person cells' text, stripped, in order of appearance
+    persons: dict[str, int] = {}  # the person cells' text, stripped, in order of appearance -> its first line
     named: set[str] = set()  # "pose" / "hand": which landmark names the long layout used
     if layout == "csv-long":
         cols = _long_columns(header)
@@ -534,7 +571,7 @@ def _read_csv_values(p: Path, header: list[str], layout: str, rows: Iterator[lis
             frame = _frame_number(r[frame_col], p, line, header[frame_col])
             j = _landmark_index(r[cols["landmark"]], p, line, header[cols["landmark"]], named)
             person = _person_cell(r, person_col)
-            persons.setdefault(person)
+            persons.setdefault(person, line)
             key = (person, frame)
             vals = values.get(key)
             if vals is None:
@@ -568,7 +605,7 @@ def _read_csv_values(p: Path, header: list[str], layout: str, rows: Iterator[lis
             r = _checked_row(p, r, width, line)
             frame = _frame_number(r[frame_col], p, line, header[frame_col]) if frame_col is not None else i
             person = _person_cell(r, person_col)
-            persons.setdefault(person)
+            persons.setdefault(person, line)
             key = (person, frame)
             if key in values:
                 raise SynspInputError(
@@ -579,7 +616,7 @@ def _read_csv_values(p: Path, header: list[str], layout: str, rows: Iterator[lis
             values[key] = vals
         channels = sorted({k for _, k, _ in cells})
         hands = max(j for j, _ in wcols) < HAND_LANDMARKS
-    return values, list(persons), frame_col, person_col, channels, hands
+    return values, persons, frame_col, person_col, channels, hands
 
 
 def _first_line(p: Path, header: list[str], cols: dict, person_col: int | None, person: str, frame: int, j: int) -> int:
@@ -637,12 +674,76 @@ def write(path: Any, pose_file: PoseFile) -> Path:
             f"{p}: the pose file has {pose_file.num_joints} joints; MediaPipe Pose files hold {NUM_LANDMARKS}"
             + (f", MediaPipe Hands CSV files {HAND_LANDMARKS}" if pose_file.num_joints != HAND_LANDMARKS else
                f" (its NPZ layout holds Pose's landmarks only; write {HAND_LANDMARKS} hand landmarks as .csv)"))
-    layout = pose_file.meta.get("layout") if pose_file.format == "mediapipe" else None
-    if layout == "npz" and suf == ".npz" and "arrays" in pose_file.meta:
+    layout = _kept_layout(p, pose_file)
+    if layout == "npz":
         return _write_npz_like(p, pose_file)
-    if layout in ("csv-long", "csv-wide") and suf != ".npz" and "person_ids" in pose_file.meta:
+    if layout is not None:
         return _write_csv_like(p, pose_file)
     return _write_fresh(p, pose_file)
+
+
+def _kept_layout(p: Path, pose_file: PoseFile) -> str | None:
+    """The layout of the file ``pose_file`` was read from when :func:`write` writes ``p`` in it (None: fresh)."""
+    layout = pose_file.meta.get("layout") if pose_file.format == "mediapipe" else None
+    suf = suffix_of(p)
+    if layout == "npz" and suf == ".npz" and "arrays" in pose_file.meta:
+        return layout
+    if layout in ("csv-long", "csv-wide") and suf != ".npz" and "person_ids" in pose_file.meta:
+        return layout
+    return None
+
+
+def check_output(path: Any, pose_file: PoseFile) -> None:
+    """Refuse (before any work: :func:`synsp.io.tracks.output_format`) track ids that :func:`write` could not
+    keep apart: two ids stored as one NPZ ``track_ids`` string (``1`` and ``"1"``), or written as CSV person cells
+    that read back as one person (``1`` and ``"1"`` as ``1``; ``"01"`` and ``"1"``).  A CSV written in its own
+    layout spells each person as the file did."""
+    p = as_path(path)
+    layout = _kept_layout(p, pose_file)
+    ids = [t.track_id for t in pose_file.tracks]
+    if layout == "npz":
+        return
+    if suffix_of(p) == ".npz":
+        _npz_track_ids(ids, len(ids), p)
+        return
+    cells = _person_cells(pose_file) if layout is not None else [str(i) for i in ids]
+    first: dict[str, int] = {}
+    for k, c in enumerate(cells):
+        j = first.setdefault(c, k)
+        if j != k:
+            raise SynspInputError(f"{p}: track ids {ids[j]!r} and {ids[k]!r} would both be written as person {c!r}; "
+                                  "give the tracks distinct ids (or write an .npz)")
+    twice = _one_number_twice(cells)
+    if twice is not None:
+        a, b = (ids[cells.index(c)] for c in twice)
+        raise SynspInputError(
+            f"{p}: track ids {a!r} and {b!r} would be written as person {twice[0]!r} and {twice[1]!r}, which read "
+            "back as one person; give the tracks distinct ids (or write an .npz)")
+
+
+def _person_cells(pose_file: PoseFile) -> list[str]:
+    """The person cell of each track in a CSV written in the layout it was read from: the file's own spelling
+    (``"1.0"`` stays ``"1.0"``), ``str`` of a track id the file did not have."""
+    own = {tid: cell for cell, tid in pose_file.meta["person_ids"].items()}
+    return [own.get(t.track_id, str(t.track_id)) for t in pose_file.tracks]
+
+
+def _npz_track_ids(track_ids: Any, P: int, p: Any = None) -> np.ndarray:
+    """``track_ids`` as the NPZ layout stores them: ``(P,)`` ints or strings, distinct once stored (``1`` and
+    ``"1"`` would both be stored as ``'1'``)."""
+    where = f"{p}: " if p is not None else ""
+    given = list(range(P)) if track_ids is None else list(track_ids)
+    ids = np.asarray(given)
+    if ids.shape != (P,) or ids.dtype.kind not in "iuU":
+        raise SynspInputError(f"{where}track_ids {track_ids!r}: expected {P} ints or strings")
+    stored = ids.astype(np.int64) if ids.dtype.kind in "iu" else ids
+    first: dict[Any, int] = {}
+    for k, v in enumerate(stored.tolist()):
+        j = first.setdefault(v, k)
+        if j != k:
+            raise SynspInputError(f"{where}track ids {given[j]!r} and {given[k]!r} would both be stored as "
+                                  f"track_ids {v!r}; give the tracks distinct ids")
+    return stored
 
 
 def _channel_count(pose_file: PoseFile) -> int:
@@ -684,6 +785,7 @@ def _write_csv_like(p: Path, pf: PoseFile) -> Path:
     src, header, layout = meta["path"], meta["header"], meta["layout"]  # the file read (meta: shared by copies)
     frame_col, person_col = meta["frame_col"], meta["person_col"]
     d = _channel_count(pf)
+    check_output(p, pf)
     wide = _wide_columns(header) if layout == "csv-wide" else None
     long_cols = _long_columns(header) if layout == "csv-long" else None
     if d == 3 and ((wide is not None and not any(ch == "z" for _, ch in wide))
@@ -738,10 +840,10 @@ def _write_csv_like(p: Path, pf: PoseFile) -> Path:
             for i, r in enumerate(rows):
                 out.writerow(new_row(r, i + 2, i))
         added: list[list[str]] = []  # a track's frames the file did not have: rows appended for them
-        for t in pf.tracks:
+        for t, cell in zip(pf.tracks, _person_cells(pf)):  # under the file's spelling of the person ("1.0")
             new = np.flatnonzero(~np.isin(t.frames, meta["present"].get(t.track_id, [])))
             for f, kp in zip(t.frames[new].tolist(), t.keypoints[new]):
-                w = _append_rows(added, header, layout, t.track_id, f, frame_col, person_col, wide, long_cols, K)
+                w = _append_rows(added, header, layout, cell, f, frame_col, person_col, wide, long_cols, K)
                 for j in range(K):
                     for c in range(d):
                         if (j, c) in w:
@@ -780,6 +882,7 @@ def _append_rows(rows, header, layout, track_id, frame, frame_col, person_col, w
 
 
 def _write_fresh(p: Path, pf: PoseFile) -> Path:
+    check_output(p, pf)
     d = _channel_count(pf)
     T = max(pf.num_frames, max((int(t.frames[-1]) + 1 for t in pf.tracks if len(t.frames)), default=0))
     P, K = len(pf.tracks), pf.num_joints if pf.tracks else NUM_LANDMARKS
@@ -831,11 +934,7 @@ def write_npz(
     if lm.ndim != 4 or lm.shape[2] != NUM_LANDMARKS or lm.shape[3] not in (4, 5):
         raise SynspInputError(f"landmarks has shape {lm.shape}; expected (T, P, 33, 4|5)")
     arrays: dict[str, np.ndarray] = {"landmarks": lm}
-    P = lm.shape[1]
-    ids = np.asarray(list(range(P)) if track_ids is None else list(track_ids))
-    if ids.shape != (P,) or ids.dtype.kind not in "iuU":
-        raise SynspInputError(f"track_ids {track_ids!r}: expected {P} ints or strings")
-    arrays["track_ids"] = ids.astype(np.int64) if ids.dtype.kind in "iu" else ids
+    arrays["track_ids"] = _npz_track_ids(track_ids, lm.shape[1], path)
     if fps is not None:
         arrays["fps"] = np.asarray(float(fps))
     if image_size is not None:

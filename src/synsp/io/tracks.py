@@ -129,7 +129,8 @@ def _bad_frame(track_id: Hashable, value: Any) -> str:
 
 @dataclass
 class PoseFile:
-    """The people of one pose file (see the module docstring)."""
+    """The people of one pose file (see the module docstring).  Track ids are distinct as Python compares them
+    (``1``, ``1.0`` and ``True`` are one id): two tracks with one id are a :class:`SynspInputError`."""
 
     tracks: list[Track]
     num_frames: int
@@ -150,6 +151,7 @@ class PoseFile:
             raise SynspInputError(
                 f"{self.source or 'pose file'}: tracks have different joint layouts {sorted(shapes)}; "
                 "expected one skeleton per file")
+        _check_track_ids(self.tracks, self.source)
 
     @property
     def scores_mark_missing(self) -> bool:
@@ -199,6 +201,30 @@ class PoseFile:
         for p, t in enumerate(self.tracks):
             out[t.frames, p] = t.keypoints
         return out, [t.track_id for t in self.tracks]
+
+
+def _check_track_ids(tracks: list[Track], source: Path | None) -> None:
+    """Every track's id is hashable, equal to itself and unlike every other track's, as Python compares
+    (``1 == 1.0 == True``, ``np.int64(1) == 1``): results are kept per track id (``dict``), where two tracks
+    with one id would overwrite each other's values (one person refined onto another)."""
+    where = source or "pose file"
+    seen: dict[Hashable, int] = {}
+    for k, t in enumerate(tracks):
+        tid = t.track_id
+        try:
+            first = seen.get(tid)
+        except TypeError:
+            raise SynspInputError(f"{where}: track {k} has id {tid!r} ({type(tid).__name__}), which cannot be "
+                                  "a track id; give each track a number or a string") from None
+        if tid != tid:
+            raise SynspInputError(f"{where}: track {k} has id {tid!r}, which equals no id (not even itself); "
+                                  "give each track a number or a string")
+        if first is not None:
+            other = tracks[first].track_id
+            same = f"id {tid!r}" if repr(other) == repr(tid) else f"ids {other!r} and {tid!r} (equal in Python)"
+            raise SynspInputError(f"{where}: tracks {first} and {k} have the same track {same}; their values would "
+                                  "overwrite each other: give each person its own track id")
+        seen[tid] = k
 
 
 def regroup(pose_file: PoseFile, owner: list[np.ndarray]) -> PoseFile:
@@ -389,7 +415,8 @@ def output_format(path: Any, pose_file: PoseFile, format: str | None = None) -> 
     """The format :func:`write_pose_file` writes ``pose_file`` to ``path`` in, after checking, before any
     work, that the output can be written: its suffix is one ``pose_file`` can be written as (``format``
     skips this) and the target passes :func:`synsp.io._common.check_target` (not the input file or
-    folder, not a device or FIFO, not an existing folder, a writable folder, a legal name).
+    folder, not a device or FIFO, not an existing folder, a writable folder, a legal name) and the format
+    module's ``check_output(path, pose_file)`` where it has one (track ids its writer could not keep apart).
     ``synsp refine`` calls it before the compute; :func:`write_pose_file` calls it too."""
     p = as_path(path, "output path")
     try:
@@ -417,6 +444,9 @@ def output_format(path: Any, pose_file: PoseFile, format: str | None = None) -> 
                                   f"{' (' + note + ')' if note else ''}; give {allowed}")
     is_folder = format in FOLDER_FORMATS and str(pose_file.meta.get("layout", "")).endswith("-folder")
     check_target(p, sources=[pose_file.source], folder=is_folder)
+    check = getattr(_module(format), "check_output", None)  # what the writer would refuse (track ids it cannot keep)
+    if check is not None:
+        check(p, pose_file)
     return format
 
 
