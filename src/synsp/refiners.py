@@ -419,8 +419,9 @@ class NetworkRefiner:
             roots = root_joints_of(card.normalization, card.root_joints, windows.shape[-2])
             inp, stats = normalize_windows(windows, roots,  # (n, P, W, (J+1)*D)
                                            shared_views=card.normalization == SHARED_VIEWS or self.view_consensus)
-        drift = None if rotations else _excess_drift(inp, windows.shape[-1], card.normalization == SHARED_VIEWS
-                                                           or self.view_consensus)
+        drift = None  # the universal models (where it was measured): a fast path shown at their limit
+        if not rotations and card.architecture == "universal":
+            drift = _excess_drift(inp, windows.shape[-1], card.normalization == SHARED_VIEWS or self.view_consensus)
         if drift is not None:  # the network sees the path at the fastest speed it learnt; the rest added back below
             inp = inp - drift
         mask = None
@@ -470,7 +471,7 @@ class NetworkRefiner:
         return out if self.card.views > 1 else out[:, None]
 
 
-#: the fastest drift of a whole body a window network is shown, in body sizes (the normalised windows' scale) per
+#: the fastest drift of a whole body the universal models are shown, in body sizes (the normalised windows' scale) per
 #: frame at its rate.  The corpus's 16-frame windows drift up to 0.21 (99 % below 0.15) and, played 3x faster, 0.53;
 #: the networks bent faster paths (a body carried at 20 m/s by 5.5 mm) and smoothed jitter on a carried body less
 #: the faster it went (1 cm of jitter at 0 / 10 / 25 m/s: 8.4 / 12.3 / 26.2 mm left; with this limit 8.4 / 8.9 /
