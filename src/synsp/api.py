@@ -15,15 +15,17 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import warnings
 from typing import Any
 
 import numpy as np
 
-from .cuts import find_cuts, find_rotation_cuts, parts
+from .cuts import find_cuts, find_rotation_cuts, parts, whole_frames
 from .filters import FILTERS
 from .identity import repair_track_identities
-from .io.tracks import regroup, ungroup
+from .io.tracks import PoseFile, Track, regroup, ungroup
 from .metrics import angular_acceleration
+from .missing import missing_from_confidence
 from .refiners import (VIEW_MEAN, FunctionRefiner, NetworkRefiner, Refiner, fit_refiner, get_refiner, min_frames_of,
                        shipped_models, subset_indices)
 from .repair import order_fit, relabel, repair_poses
@@ -216,13 +218,19 @@ def refine(
     visibility: Any = None,
     cameras: Any = None,
     cuts: bool = True,
+    max_gap: int | None = None,
 ):
     """Refine ``poses`` ``(T, J, D)`` or ``(T, P, J, D)`` in the user's units; returns a numpy array of the
     same shape and floating dtype (float32 in, float32 out; float64 for integer input), and with
     ``return_filled`` the ``(T, J)`` / ``(T, P, J)`` bool mask of the joints it filled: ``(refined, filled)``.
 
-    The P axis holds persons, each refined alone (a column no one filled, NaN in every frame, comes back as it
-    is), unless ``views=True``: then it
+    The P axis holds persons, each refined alone by the rules ``synsp refine`` applies to a file's tracks
+    (:func:`refine_pose_file`, which the columns go through as tracks): a person is present in the frames where
+    their column has a finite joint, and absent elsewhere, where they come back NaN, as they came (before they
+    enter, after they leave, in a gap; a column nobody fills stays NaN); an absence of up to ``max_gap`` frames
+    inside their timeline is filled for the refinement only, a longer one splits it into parts refined alone
+    (default: half a second at ``fps``, 15 frames without one); a person or part shorter than the refiner needs
+    comes back as it came (below).  Unless ``views=True``: then it
     holds P synchronised views of one person in one world frame (cameras with
     known extrinsics, triangulated or lifted per view): by default the views are
     refined together by the universal model trained on views and then fused
@@ -259,16 +267,26 @@ def refine(
 
     ``repair`` (default on): before refining, left/right inversions of arms, legs and head are undone
     over the whole track (:func:`synsp.repair.repair_inversions`, each person or view alone) and, for
-    persons (not ``views``), identity swaps between them (:func:`synsp.identity.repair_identities`):
-    the result is then in the repaired labels and person order.  It needs the skeleton (``skeleton``,
+    persons (not ``views``), identity swaps between them, by the rules of a file's tracks
+    (:func:`synsp.identity.repair_track_identities`: a column's first detection is a new person, and only the
+    persons seen in the last 10 frames compete for a detection, so someone who enters after an absence keeps their
+    column): the result is then in the repaired labels and person order (column ``k`` follows the person first
+    seen in column ``k``).  It needs the skeleton (``skeleton``,
     the model's, or the one registered for the joint count; see :func:`repair_skeleton`).
 
     ``cuts`` (default on): where a person's poses jump to another shot, place or person at one frame (an edited
     video, two recordings joined, a tracker that took someone else; :func:`synsp.cuts.find_cuts`), each side is
-    refined alone, so that no smoother spreads the jump over its neighbours.
+    refined alone, so that no smoother spreads the jump over its neighbours (a side too short to refine, such as a
+    false detection far away for a frame or two, is left as it is: :func:`synsp.cuts.whole_frames`).
+
+    Too short: input, a person or a part (between absences, between cuts) shorter than the refiner needs
+    (:func:`synsp.refiners.min_frames_of`: 4 frames for the networks, which pad a shorter part into one window, a
+    filter's window otherwise, 16 for Butterworth) comes back as it came, unrefined and unfilled, as a file's track
+    part does, with one :class:`UserWarning` naming the parts, the refiner's minimum and what to do.
     """
     x = check_poses(poses, "poses", ndims=(3, 4), allow_nan=True)
     fps = check_fps(fps)
+    max_gap = check_max_gap(max_gap)
     cuts, repair, views = _flag(cuts, "cuts"), _flag(repair, "repair"), _flag(views, "views")
     check_skeleton_fits(skeleton, x.shape[-2])
     if views and x.ndim != 4:
@@ -276,19 +294,6 @@ def refine(
     if cameras is not None and not (views and x.shape[-1] == 2):
         raise SynspInputError("cameras= calibrates 2D views: give views=True and (T, C, J, 2) keypoints, one camera "
                               "per view (3D views in one world frame need no cameras)")
-    seen = np.isfinite(x).all(-1).any(axis=(0, 2)) if x.ndim == 4 and not views else None  # (P,) persons
-    if seen is not None and seen.any() and not seen.all():  # a slot never filled (P: the most people at once)
-        keep = np.flatnonzero(seen)
-
-        def some(a: Any) -> Any:  # the kept persons' scores; scores of another shape are named by the refiner
-            arr = None if a is None else to_numpy(a, name="confidence")
-            return arr[:, keep] if arr is not None and arr.shape == x.shape[:-1] else a
-
-        got = refine(x[:, keep], model=model, fps=fps, confidence=some(confidence), skeleton=skeleton,
-                     return_filled=True, progress=progress, repair=repair, visibility=some(visibility), cuts=cuts)
-        out, filled = x.astype(_float_dtype(poses)), np.zeros(x.shape[:-1], dtype=bool)
-        out[:, keep], filled[:, keep] = got
-        return (out, filled) if return_filled else out
     if model is None:
         model, _ = choose_model(x.shape[-2], x.shape[-1], skeleton, views=x.shape[1] if views else 1)
     refiner = fit_refiner(refiner_of(model), x.shape[-2], skeleton)
@@ -308,6 +313,17 @@ def refine(
                                   "the repair weighs it, every position is refined), not both")
         visibility = check_scores(visibility, x.shape[:-1], "visibility")
     confidence = _trust_never_confident_joints(x, confidence, refiner.min_confidence)
+    least = min_frames_of(refiner)
+    if x.ndim == 4 and not views and np.isfinite(x).any():  # persons: each on their own timeline, as a file's tracks
+        out, filled, short = _refine_persons(x, refiner, fps, confidence, visibility, skeleton, progress, repair, cuts,
+                                             max_gap)
+        _warn_short(short, least, refiner, persons=True)
+        out = out.astype(_float_dtype(poses), copy=False)
+        return (out, filled) if return_filled else out
+    if len(x) < least and np.isfinite(x).any():  # too short to refine: as it came (the rule of a file's track parts)
+        _warn_short([(None, 0, len(x))], least, refiner, persons=False)
+        out = x.astype(_float_dtype(poses), copy=False)
+        return (out, np.zeros(x.shape[:-1], dtype=bool)) if return_filled else out
     # the poses' skeleton: its pairs are the repair's, and tell an inversion from a cut
     sk = repair_skeleton(x.shape[-2], x.shape[-1], skeleton, refiner, poses=x) if repair or cuts else None
     found = None  # the cuts, found by the repair in the repaired track, which it repairs again on each side alone
@@ -321,7 +337,9 @@ def refine(
         elif views:  # 3D views in one world frame: each view's labels as the others have them
             x, weights, _ = agree_view_poses(x, sk, weights)
         confidence = confidence if visibility is not None else weights
-    out, filled, _ = _run(refiner, x, fps, confidence, progress, cuts, sk, views, found)
+    out, filled, starts = _run(refiner, x, fps, confidence, progress, cuts, sk, views, found, fill_all=True)
+    bounds = [0, *starts, len(x)]  # a part between cuts too short to refine is left as it is: said
+    _warn_short([(None, a, b - a) for a, b in zip(bounds[:-1], bounds[1:]) if b - a < least], least, refiner, False)
     check_refined(out, x, np.isfinite(x).all(-1) | filled)
     out = out.astype(_float_dtype(poses), copy=False)  # float32 in, float32 out
     return (out, filled) if return_filled else out
@@ -414,13 +432,15 @@ def _judged(x: np.ndarray, confidence: Any, refiner: Refiner) -> np.ndarray | No
 
 def _run(refiner: Refiner, x: np.ndarray, fps: float | None, confidence: Any, progress: bool, cuts: bool = True,
          skeleton: Skeleton | None = None, views: bool = False,
-         found: list | None = None) -> tuple[np.ndarray, np.ndarray, list]:
+         found: list | None = None, fill_all: bool = False) -> tuple[np.ndarray, np.ndarray, list]:
     """Any refiner on ``x``: the refined poses, the mask of joints it filled (NaN or low confidence) and the
     frames where a part after a cut begins (:mod:`synsp.cuts`; with ``cuts``, each part is refined alone: every
     person of ``(T, P, J, D)`` at their own cuts, ``views`` at the cuts of any view).  ``skeleton``: the poses'
     (its left/right pairs, so that an inversion is not taken for a cut; a whole body's body joints judge).
     ``found``: the cuts already found (by the repair, :func:`_cut_finder`), one list per person or view (one for
-    ``(T, J, D)``); None: found here."""
+    ``(T, J, D)``); None: found here.  A part between cuts too short to refine is left as it is where its frames
+    are ones a cut is judged by (:func:`synsp.cuts.whole_frames`); ``fill_all`` (:func:`refine`'s promise that every
+    NaN joint comes back filled, unlike a track's absent frames): and no joint in it is NaN."""
     spans: list = []  # per person (or the one timeline): the parts between cuts
     valid = _judged(x, confidence, refiner) if cuts else None
     cuts = cuts and valid is not None
@@ -430,41 +450,106 @@ def _run(refiner: Refiner, x: np.ndarray, fps: float | None, confidence: Any, pr
         if found is None or len(found) != columns:
             found = [find_cuts(x if x.ndim == 3 else x[:, p], fps, valid if x.ndim == 3 else valid[:, p],
                                skeleton=skeleton) for p in range(columns)]
+        # a part too short to refine is cut off (left as it is) when its frames are ones a cut is judged by
+        finite = np.isfinite(x).all(-1) if fill_all else None
         if x.ndim == 3:
-            spans = [parts(len(x), found[0], least, valid.all(-1))]
+            spans = [parts(len(x), found[0], least, whole_frames(valid, skeleton, finite))]
         elif views:  # one timeline, cut where any view jumps
             spans = [parts(len(x), np.concatenate([np.asarray(f, dtype=np.int64) for f in found]), least,
-                           valid.all((-2, -1)))]
+                           np.all([whole_frames(valid[:, v], skeleton, None if finite is None else finite[:, v])
+                                   for v in range(x.shape[1])], axis=0))]
         else:
-            spans = [parts(len(x), found[p], least, valid[:, p].all(-1)) for p in range(x.shape[1])]
+            spans = [parts(len(x), found[p], least, whole_frames(valid[:, p], skeleton,
+                                                                 None if finite is None else finite[:, p]))
+                     for p in range(x.shape[1])]
     if all(len(s) == 1 for s in spans):
         return (*refiner(x, fps=fps, confidence=confidence, progress=progress, return_filled=True), [])
     if x.ndim == 3 or views:
-        return (*_in_parts(refiner, x, fps, confidence, progress, spans[0]), [a for a, _ in spans[0][1:]])
+        return (*_in_parts(refiner, x, fps, confidence, progress, spans[0], fill_all), [a for a, _ in spans[0][1:]])
     # persons, each refined alone at their own cuts
-    pieces = [_in_parts(refiner, x[:, p], fps, None if confidence is None else confidence[:, p], progress, s)
+    pieces = [_in_parts(refiner, x[:, p], fps, None if confidence is None else confidence[:, p], progress, s, fill_all)
               for p, s in enumerate(spans)]
     return (np.stack([r[0] for r in pieces], axis=1), np.stack([r[1] for r in pieces], axis=1),
             sorted({a for s in spans for a, _ in s[1:]}))
 
 
 def _in_parts(refiner: Refiner, x: np.ndarray, fps: float | None, confidence: Any, progress: bool,
-              spans: list) -> tuple[np.ndarray, np.ndarray]:
+              spans: list, fill_all: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """``refiner`` on each ``(a, b)`` of ``spans`` of ``x`` alone: the refined poses and filled joints, joined.
-    A part shorter than the refiner needs (:func:`synsp.cuts.parts` keeps one only when no joint in it is
-    missing) is left as it is."""
+    A part shorter than the refiner needs (:func:`synsp.cuts.parts` keeps one only in frames a cut is judged by,
+    :func:`synsp.cuts.whole_frames`) is left as it is, its missing joints unfilled.  The frames with no coordinate
+    at the end of a part before a cut (nobody detected until the jump) are not refined with the person's frames,
+    which they would pull towards whatever fills them (a track ends at its last detection): they stay as they are
+    (NaN), or with ``fill_all`` get the values the refinement of the whole part gives them."""
     from tqdm.auto import tqdm  # loaded when used (the import time of synsp)
 
     least = min_frames_of(refiner)
     bar = tqdm(total=len(x), desc=f"refining {len(spans)} parts", unit="frame", disable=not progress)
     runs = []
-    for a, b in spans:  # one progress bar over the parts, none per part
-        runs.append(refiner(x[a:b], fps=fps, confidence=None if confidence is None else confidence[a:b],
-                            return_filled=True) if b - a >= least
-                    else (x[a:b].copy(), np.zeros(x[a:b].shape[:-1], dtype=bool)))
+
+    def run(a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+        return refiner(x[a:b], fps=fps, confidence=None if confidence is None else confidence[a:b], return_filled=True)
+
+    for k, (a, b) in enumerate(spans):  # one progress bar over the parts, none per part
+        seen = np.flatnonzero(np.isfinite(x[a:b]).reshape(b - a, -1).any(1))
+        end = a + int(seen[-1]) + 1 if k < len(spans) - 1 and len(seen) else b  # before a cut: to its last frame seen
+        if b - a < least:
+            runs.append((x[a:b].copy(), np.zeros(x[a:b].shape[:-1], dtype=bool)))
+        elif end == b or end - a < least:
+            runs.append(run(a, b))
+        else:
+            ref, filled = run(a, end)
+            rest = run(a, b) if fill_all else (x[a:b].copy(), np.zeros(x[a:b].shape[:-1], dtype=bool))
+            runs.append((np.concatenate([ref, rest[0][end - a:]]), np.concatenate([filled, rest[1][end - a:]])))
         bar.update(b - a)
     bar.close()
     return np.concatenate([r[0] for r in runs]), np.concatenate([r[1] for r in runs])
+
+
+def _refine_persons(x: np.ndarray, refiner: Refiner, fps: float | None, confidence: Any, visibility: Any,
+                    skeleton: Any, progress: bool, repair: bool, cuts: bool,
+                    max_gap: int | None) -> tuple[np.ndarray, np.ndarray, list]:
+    """:func:`refine` of persons ``(T, P, J, D)``: each column a track (present in the frames where it has a finite
+    joint, as ``synsp refine`` reads an array file), refined by :func:`refine_pose_file`'s rules (identity swaps,
+    absences, parts, cuts) with the person order of the identity repair: ``(refined, filled, short)``, absent
+    frames NaN, ``short`` the ``(person, first frame, frames)`` of the parts left as they came for being too
+    short."""
+    scores = visibility
+    if confidence is not None:  # named as the refiner names it (shape, inf); its scale warning comes per part
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            missing_from_confidence(confidence, x.shape, refiner.min_confidence)
+        scores = to_numpy(confidence, name="confidence")
+    tracks = []
+    for q in range(x.shape[1]):
+        present = np.flatnonzero(np.isfinite(x[:, q]).any(axis=(-1, -2)))
+        if len(present):
+            tracks.append(Track(q, present, x[present, q], None if scores is None else scores[present, q]))
+    pose_file = PoseFile(tracks=tracks, num_frames=len(x), format="array", skeleton=skeleton, source="poses",
+                         meta={"scores": "visibility"} if visibility is not None else {})
+    collect: dict = {"filled": {}, "short": []}
+    refined, _ = _positions(pose_file, None, fps, max_gap, progress, repair, refine=True, cuts=cuts,
+                            refiner=refiner, persons=True, collect=collect)
+    out = np.full(x.shape, np.nan)
+    filled = np.zeros(x.shape[:-1], dtype=bool)
+    for t in refined.tracks:  # person p (first seen in column p) into column p
+        out[t.frames, t.track_id] = t.keypoints
+        if t.track_id in collect["filled"]:
+            filled[t.frames, t.track_id] = collect["filled"][t.track_id]
+    return out, filled, collect["short"]
+
+
+def _warn_short(short: list, least: int, refiner: Refiner, persons: bool) -> None:
+    """One :class:`UserWarning` line for the parts ``short`` (``(person, first frame, frames)``) that
+    :func:`refine` gave back as they came, shorter than the ``least`` frames ``refiner`` needs; none when none."""
+    if not short:
+        return
+    where = "; ".join((f"person {p}: " if persons else "") + f"{n} frame{'s' * (n != 1)} from frame {f}"
+                      for p, f, n in short[:3]) + (f"; {len(short) - 3} more" if len(short) > 3 else "")
+    fewer = " or name a method that needs fewer (model='kalman-rts': 3 frames)" if least > 3 else ""
+    warnings.warn(f"synsp.refine: {len(short)} part{'s' * (len(short) != 1)} shorter than the {least} frames "
+                  f"{refiner.name} needs came back as {'they' if len(short) != 1 else 'it'} came, unrefined ({where}); "
+                  f"give more frames{fewer}", UserWarning, stacklevel=3)
 
 
 def _mean_accel(x: np.ndarray) -> float:
@@ -573,7 +658,7 @@ def _stand_in_for_unseen_joints(kp: np.ndarray, conf: np.ndarray | None, valid: 
     kp, conf = kp.copy(), None if conf is None else conf.copy()
     raw = kp[at]  # (n, J, D) the detected frames
     guess = np.isfinite(raw).all(axis=(0, 2)) & ~(raw == 0).all(axis=-1).any(axis=0)
-    sk = get_skeleton(skeleton) if skeleton in SKELETONS else None
+    sk = skeleton if isinstance(skeleton, Skeleton) else get_skeleton(skeleton) if skeleton in SKELETONS else None
     seen_joints = set(np.flatnonzero(~never).tolist())
     for j in np.flatnonzero(never):
         if guess[j]:
@@ -583,7 +668,9 @@ def _stand_in_for_unseen_joints(kp: np.ndarray, conf: np.ndarray | None, valid: 
         keep_raw[j] = True
         k = sk.nearest_ancestor(j, seen_joints) if sk is not None else -1
         seen = ~never
-        stand_in = kp[:, k] if k != -1 else np.nanmean(np.where(valid[..., None], kp, np.nan)[:, seen], axis=1)
+        with warnings.catch_warnings():  # a frame nobody was detected in: NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            stand_in = kp[:, k] if k != -1 else np.nanmean(np.where(valid[..., None], kp, np.nan)[:, seen], axis=1)
         kp[:, j] = stand_in
         if conf is not None:
             conf[:, j] = np.where(np.isnan(stand_in).any(-1), 0.0, 1.0)
@@ -670,14 +757,21 @@ def repair_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     return repaired, {k: summary[k] for k in ("reassigned", "relabelled", "relabelled_frames")}
 
 
-def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, refine: bool, cuts: bool = True):
+def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, refine: bool, cuts: bool = True,
+               refiner: Refiner | None = None, persons: bool = False, collect: dict | None = None):
     """:func:`refine_pose_file` on joint positions; with ``refine=False`` only its repair
-    (:func:`repair_pose_file`)."""
+    (:func:`repair_pose_file`).  :func:`refine` of persons (:func:`_refine_persons`) gives its ``refiner`` (chosen
+    and fitted already), ``persons`` (the result's tracks are the persons, each under the id of the track they
+    were first detected in, not every detection back in its own track) and ``collect`` (see
+    :func:`refine_tracks`; ``short`` also gets the parts between cuts too short to refine)."""
     if not pose_file.tracks:
         raise SynspInputError(f"{pose_file.source or 'pose file'}: no person (no valid joint) in any frame; nothing to refine")
-    name, fallback = (model, None) if model is not None else choose_model(pose_file.num_joints, pose_file.dims,
-                                                                         pose_file.skeleton)
-    refiner = fit_refiner(refiner_of(name), pose_file.num_joints, pose_file.skeleton)
+    fallback = None
+    if refiner is None:
+        name, fallback = (model, None) if model is not None else choose_model(pose_file.num_joints, pose_file.dims,
+                                                                             pose_file.skeleton)
+        refiner = fit_refiner(refiner_of(name), pose_file.num_joints, pose_file.skeleton)
+    least = min_frames_of(refiner)
 
     original, owner, reassigned = pose_file, None, 0
     # identity swaps between tracks first: refine each person (not between tracks that are separate recordings:
@@ -693,12 +787,24 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
     sk = known if repair and not guessed_pairs(pose_file) else None
     flips = []  # (track, a, b, flipped on the detected frames) of the parts the repair relabelled
     cut_at: dict = {}  # track id: the file frames where a part began after a cut
+    short: list = []  # (track id, file frame, frames) of the parts between cuts too short to refine (left as they are)
 
     def refine_part(kp, conf, valid, at, track, a, b):
         found = None
         if sk is not None:
             finder = _cut_finder(refiner, fps, known, pose_file.scores_mark_missing) if cuts else None
-            kp, conf, report = repair_poses(kp, sk, conf, cuts=finder)
+
+            def seen_finder(x: np.ndarray, c: Any = None) -> Any:
+                """The cuts of the repaired part as the refinement sees it (:func:`_run` without the repair): its
+                joints never valid stood in for, as below (else a BODY_25 body whose face and feet points are never
+                found has no frame to judge, and a jump to a false detection is refined over)."""
+                c = c if pose_file.scores_mark_missing else None
+                v = _judged(x, c, refiner)
+                if v is not None and not v.any(axis=0).all():
+                    x, c, _ = _stand_in_for_unseen_joints(x, c, v, at, pose_file.skeleton)
+                return finder(x, c)
+
+            kp, conf, report = repair_poses(kp, sk, conf, cuts=seen_finder if cuts else None)
             found = report.get("cuts")
             if report["relabelled"] is not None and report["relabelled"].any():
                 flips.append((track, a, b, report["groups"], report["flipped"][at]))
@@ -712,12 +818,19 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
         ref, filled, found = _run(refiner, kp, fps, conf, progress, cuts, known, found=found)
         if found:
             cut_at.setdefault(track.track_id, []).extend(int(track.frames[a]) + c for c in found)
+            bounds = [0, *found, len(kp)]
+            short.extend((track.track_id, int(track.frames[a]) + c, e - c)
+                         for c, e in zip(bounds[:-1], bounds[1:]) if e - c < least)
         ref[:, keep_raw] = raw[:, keep_raw]  # never seen: left as the detector wrote them
         filled[:, keep_raw] = False
         return ref, filled, int(keep_raw.sum())
 
-    refined, summary = refine_tracks(pose_file, refiner, refine_part, _accel_values, fps, max_gap)
+    refined, summary = refine_tracks(pose_file, refiner, refine_part, _accel_values, fps, max_gap, collect)
     summary["fallback"] = fallback  # why a filter refined the file when no method was named (else None)
+    if short:  # listed with the tracks too short to refine
+        summary["unrefined_tracks"] = sorted(set(summary["unrefined_tracks"]) | {s[0] for s in short}, key=str)
+        if collect is not None:
+            collect["short"].extend(short)
     summary["relabelled"] = {}
     # the file's own tracks (where each detection is) of every person's detections: (frames, track ids)
     where = {t.track_id: (t.frames, np.full(len(t.frames), t.track_id, dtype=object)) for t in original.tracks}
@@ -747,7 +860,7 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
     summary["reassigned"] = reassigned
     summary["cuts"] = cut_at
     summary["relabelled_frames"] = {tid: {g: np.unique(f) for g, f in groups.items()} for tid, groups in marks.items()}
-    if owner is not None:  # every detection back where the file has it
+    if owner is not None and not persons:  # every detection back where the file has it
         refined = ungroup(original, refined, owner)
     return refined, summary
 
@@ -763,7 +876,8 @@ def file_fps(pose_file, fps: Any = None) -> float | None:
         raise SynspInputError(f"{exc}; pass the right one (--fps / fps=)") from None
 
 
-def refine_tracks(pose_file, refiner, refine_part, accel, fps: float | None, max_gap: int | None):
+def refine_tracks(pose_file, refiner, refine_part, accel, fps: float | None, max_gap: int | None,
+                  collect: dict | None = None):
     """The per-person loop of :func:`refine_pose_file` (positions) and
     :func:`refine_rotation_file` (rotations); returns ``(refined, summary)``.
 
@@ -773,7 +887,10 @@ def refine_tracks(pose_file, refiner, refine_part, accel, fps: float | None, max
     part's dense timeline (``at``: the detected frames in it; ``a:b``: the part among the track's
     detections); the others are left as they are and listed.  ``accel`` (``(T, J, D)`` -> per joint and
     frame ``(T - 2, J)``), averaged over the valid joints, gives the summary's
-    ``accel_before`` / ``accel_after``.
+    ``accel_before`` / ``accel_after``.  A file whose every part is left so raises; with ``collect`` (a dict with
+    ``filled`` and ``short``, :func:`refine` of persons) nothing raises for that: ``collect["filled"][track id]``
+    gets the ``(n, J)`` mask of the joints filled in each detection and ``collect["short"]`` the ``(track id,
+    first frame, frames)`` of the parts too short to refine.
     """
     least = min_frames_of(refiner)
     source = pose_file.source or "pose file"
@@ -796,8 +913,13 @@ def refine_tracks(pose_file, refiner, refine_part, accel, fps: float | None, max
             any_valid |= bool(valid.any())
             if len(kp) < least or not valid.any():
                 unrefined.append(track.track_id)
+                if collect is not None and len(kp) < least:
+                    collect["short"].append((track.track_id, int(track.frames[a]), len(kp)))
                 continue
             ref, filled, part_unseen = refine_part(kp, conf, valid, at, track, a, b)
+            if collect is not None:
+                collect["filled"].setdefault(track.track_id, np.zeros(track.keypoints.shape[:2], dtype=bool))[a:b] \
+                    = filled[at]
             check_refined(ref, kp, np.isfinite(kp).all(-1) | filled,
                           what=f"{source}: refined track {track.track_id!r}")
             if absurd.any():  # a joint never seen (absurd in every frame) is left as written, not as NaN
@@ -823,7 +945,7 @@ def refine_tracks(pose_file, refiner, refine_part, accel, fps: float | None, max
             f"{source}: no joint has a score of at least {refiner.min_confidence:g} (the scores are all lower, "
             "negative or NaN), so every joint counts as missing; nothing to refine. Check the file's scores "
             "(or confidences / visibility), or give them on a 0-1 scale")
-    if not before:
+    if not before and collect is None:
         if not hasattr(refiner, "min_frames"):  # a filter's window
             need = (f"shorter than the {least}-frame window of {refiner.name} (or has no valid joint); nothing to "
                     f"refine. Pass a shorter-window method (e.g. model='kalman-rts', from 3 frames in any units; the "

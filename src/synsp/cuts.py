@@ -30,7 +30,9 @@ neighbours are: a stretch of frames with a few joints (an estimator losing the b
 A step over frames where the person was not detected at all is the jump between the frames around them (the
 ratio uses it per frame), and the part after the cut begins with the first frame seen after the jump (the
 missing frames before it stay with the part before, as a stream has them).  A part shorter than a refiner needs
-is left as it is when no joint in it is missing, else it stays with its neighbour (:func:`parts`).
+(a false detection far away for a frame or two, a rest pose in front of a take) is left as it is when each of its
+frames is one the cuts are judged by (a joint below the score threshold there keeps its written position) or holds
+no valid joint at all (:func:`whole_frames`), else it stays with its neighbour (:func:`parts`).
 
 Joint rotations (SMPL, BVH read as rotations) are cut on the joint positions they give
 (:func:`find_rotation_cuts`).  The global orientation's turn alone was tried first and not kept: it fired on
@@ -53,7 +55,7 @@ from .skeletons import BODY_JOINTS, get_skeleton, smpl24_joints
 from .validation import SynspInputError
 
 __all__ = ["CUT_JUMP", "CUT_RATIO", "CUT_NEIGHBOURHOOD_S", "CUT_SEEN", "OnlineCuts", "find_cuts", "find_rotation_cuts",
-           "judged_joints", "parts"]
+           "judged_joints", "parts", "whole_frames"]
 
 #: the mean joint step, as a share of the person's size, from which one frame's step can be a cut
 CUT_JUMP = 0.12
@@ -244,12 +246,36 @@ def _cut_steps(jump: np.ndarray, prev: np.ndarray, nxt: np.ndarray, judged: np.n
     return around(judged, True).all(1) & (jump >= threshold) & (speed >= CUT_RATIO * others)
 
 
+def whole_frames(valid: Any, skeleton: Any = None, finite: Any = None) -> np.ndarray:
+    """``(T,)`` bool: the frames of ``valid`` ``(T, J)`` (the joints a refiner takes as observed) that a part too
+    short to refine may be left as it is in (``parts``' ``complete``): those with at least :data:`CUT_SEEN` of the
+    joints a cut is judged on valid (of ``skeleton``'s whole body its body joints, :func:`judged_joints`; every
+    joint otherwise), the frames :func:`find_cuts` judges a step by, and those with no valid joint (the person not
+    detected: nothing to refine there).  With ``finite`` ``(T, J)`` (the joints with coordinates), for a caller
+    that promises every missing joint filled (:func:`synsp.refine` of one ``(T, J, D)`` track), only frames in
+    which every joint has coordinates: a part left as it is would leave a NaN joint (or frame) unfilled, so such a
+    part stays with its neighbour, filled there.
+
+    Not "every joint valid": a false detection far away with one keypoint below the score threshold (or, in a whole
+    body, a face or hand point) would then keep the cut from standing, and the fragment would be refined into its
+    neighbour, dragging the real person's last frames towards it.  A joint below the threshold in a part left as it
+    is keeps the position it was given, as in a track part too short to refine; a frame of a few joints (an
+    estimator losing the body, no evidence of a cut either) keeps a short part with its neighbour."""
+    ok = np.asarray(valid, dtype=bool)
+    if ok.ndim != 2:
+        raise SynspInputError(f"valid has shape {ok.shape}; expected (T, J)")
+    joints, _ = judged_joints(skeleton, ok.shape[1])
+    judged = ok if joints is None else ok[:, joints]
+    out = (judged.sum(1) >= max(2, CUT_SEEN * judged.shape[1])) | ~ok.any(1)  # the share find_cuts judges frames by
+    return out if finite is None else out & np.asarray(finite, dtype=bool).reshape(ok.shape).all(1)
+
+
 def parts(length: int, cuts: Any, least: int = 1, complete: Any = None) -> list[tuple[int, int]]:
     """``[(a, b), ...]``: the frames ``0..length`` split at ``cuts`` (sorted frame indices).  A cut that would
     leave a part shorter than ``least`` frames (too short for a refiner) is kept only when ``complete``
-    (``(length,)`` bool, the frames with no joint to fill) is true on all that part: such a part is left as it
-    is (a rest pose in front of a mocap take, a flash of another shot); otherwise the part stays with its
-    neighbour (``complete`` None: never)."""
+    (``(length,)`` bool, the frames that may be left as they are: :func:`whole_frames`) is true on all that part:
+    such a part is left as it is (a rest pose in front of a mocap take, a flash of another shot, a false
+    detection far away); otherwise the part stays with its neighbour (``complete`` None: never)."""
     ok = np.zeros(length, dtype=bool) if complete is None else np.asarray(complete, dtype=bool)
 
     def fits(a: int, b: int) -> bool:

@@ -78,7 +78,13 @@ def repair_identities(poses: Any, confidence: Any = None, *, sigma: float = 0.05
                       clear_ratio: float = 0.5, min_confidence: float = 0.3) -> IdentityRepair:
     """Reassign the persons of ``poses`` ``(T, P, J, D)`` frame by frame so each output slot follows
     one person (see the module docstring).  ``confidence`` ``(T, P, J)``: joints below
-    ``min_confidence`` are not used for the costs (they move with their person)."""
+    ``min_confidence`` are not used for the costs (they move with their person).
+
+    Every slot competes for every person in every frame it is unclear: the rule for slots that say nothing about
+    who is who (instances in their list order, :mod:`synsp.io.keypoints_json` without track ids).  Where the
+    columns are a tracker's tracks, it can hand a person who enters to the slot of someone who left long before
+    (on clean input too); :func:`repair_track_identities` lets only the persons seen in the last ``extrapolate``
+    frames compete, a track's first detection being a new person, and :func:`synsp.refine` of persons uses it."""
     x = check_poses(poses, "poses", ndims=(4,), allow_nan=True)
     T, P, J, D = x.shape
     use = np.isfinite(x).all(-1)

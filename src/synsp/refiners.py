@@ -523,7 +523,7 @@ class WindowOnline:
     batched forward (``refiner.batch`` windows at most).  Not causal: each pending output frame is the average
     of the refined windows that hold it, and the oldest one, covered by all ``W`` windows it is in, comes out
     (delay ``W - 1``); ``finish`` gives the rest averaged over the windows that exist, or, for a track shorter
-    than ``W``, one edge-padded window, as offline.  Causal: the last frame of the window ending at each frame
+    than ``W``, one edge-padded window, as offline (shorter than :func:`min_frames_of`: its frames as given).  Causal: the last frame of the window ending at each frame
     (the track's start padded with its first frame).  Windows at stride 1, whatever the refiner's ``stride``.
 
     Missing joints: a joint missing in the newest frame holds its last value (nothing later is known).  Not
@@ -651,6 +651,8 @@ class WindowOnline:
             n = tr.pushed
             if self.causal or tr.frames is None:
                 plan.append(None)  # every frame taken came out
+            elif n < min_frames_of(self.refiner):  # too short to refine: as given (missing joints held), as offline
+                plan.append(-2)
             elif n < W:  # a short track: one padded window of its frames filled as offline
                 frames = tr.frames[:n] = fill_gaps(tr.frames[:n], tr.missing[:n], curved=True, never="keep")
                 pad = W - n
@@ -664,6 +666,8 @@ class WindowOnline:
         for tr, p in zip(states, plan):
             if p is None:
                 out.append([])
+            elif p == -2:
+                out.append(list(tr.frames[:tr.pushed]))
             elif p >= 0:
                 out.append(list(refined[p][:tr.pushed]))
             else:

@@ -551,7 +551,9 @@ def repair_poses(poses: np.ndarray, skeleton: Skeleton | None, confidence: Any =
     """The repair that :func:`synsp.refine` runs before refining: ``(poses, confidence, report)``.
 
     ``poses`` ``(T, J, D)`` or ``(T, P, J, D)``; with ``persons`` the P axis holds persons and their
-    identities are repaired first (:func:`synsp.identity.repair_identities`), then each person's (or
+    identities are repaired first (:func:`synsp.identity.repair_identities`, every slot competing; :func:`synsp.refine`
+    gives persons to the rules of a file's tracks instead, :func:`synsp.identity.repair_track_identities`), then each
+    person's (or
     view's) left/right inversions (:func:`synsp.refine` then makes 3D views agree with each other:
     :func:`synsp.view_labels.agree_view_poses`).  ``confidence`` follows the same reordering and relabelling.
     ``report``: ``groups``, ``relabelled`` (frames per group, ``(G,)`` or ``(P, G)``), ``flipped`` (the
