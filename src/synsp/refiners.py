@@ -264,7 +264,8 @@ class NetworkRefiner:
         bar = tqdm(total=n, desc=f"refining with {card.name}", unit="frame", disable=not progress)
         for k0, k1, lo_k, hi_k, lo, hi, _, _ in grid_pieces(T, n, per, margin):  # the network's frames k0 .. k1 - 1
             down = lo_k * step - lo + step * np.arange(hi_k - lo_k)  # its frames in the piece's input frames
-            piece = to_lower_rate(filled[lo:hi], len(down), times=down) if resample else filled[lo:hi]
+            piece = to_lower_rate(filled[lo:hi], len(down), times=down, spline=not self.causal) if resample \
+                else filled[lo:hi]
             gone = (sample_at(missing[lo:hi].astype(float), down) > 0.5) if resample else missing[lo:hi]
             given = self._network(piece, gone, False)[k0 - lo_k:k1 - lo_k]
             given = given if keep else per_chunk(decode, given)
@@ -282,7 +283,8 @@ class NetworkRefiner:
         else:
             out = None
             for _, _, lo_k, hi_k, _, _, a, b in grid_pieces(T, n, per, margin):  # back through the spline, by piece
-                back = to_higher_rate(net[lo_k:hi_k], b - a, times=np.arange(a, b) / step - lo_k)
+                back = to_higher_rate(net[lo_k:hi_k], b - a, times=np.arange(a, b) / step - lo_k,
+                                      spline=not self.causal)
                 back = back if decode is None else per_chunk(decode, back)
                 out = np.empty((T,) + back.shape[1:]) if out is None else out
                 out[a:b] = back
@@ -322,14 +324,15 @@ class NetworkRefiner:
         n_model = self._model_length(filled.shape[0], fps_in, int(np.prod(filled.shape[1:])))
         resample = n_model is not None
         # to the model's rate: a higher one low-passed first (no aliasing), back through a spline
-        work = to_lower_rate(filled, n_model) if resample else filled
+        # (a zero-delay refiner below its rate: straight lines, which read one frame ahead, not the whole sequence)
+        work = to_lower_rate(filled, n_model, spline=not self.causal) if resample else filled
         work_missing = (resample_time(missing.astype(float), n_model) > 0.5) if resample else missing
         out = self._network(work, work_missing, progress)
         stage, faster = self._stage_for(out.shape[-1]), resample and fps_in > card.fps
         if stage and faster:  # at the network's rate, decided on the input as the network saw it: the jitter
             out = smooth_rigid_jitter(out, card.fps, gate_from=work, copy=False)  # above its Nyquist rate is gone
         if resample:
-            out = to_higher_rate(out, filled.shape[0])
+            out = to_higher_rate(out, filled.shape[0], spline=not self.causal)
         if stage and not faster:  # decided on the input, as for rotations
             out = smooth_rigid_jitter(out, fps_in, gate_from=filled, copy=False)
         return out
@@ -513,7 +516,7 @@ class _WindowTrack:
         self.windows = None  # (W, W, J, D) the refined windows ending at the last W frames (not causal)
         self.pushed = 0  # frames taken
         self.last = None  # (J, D) the last filled frame
-        self.carry = None  # causal: the gaps' carried velocity (synsp.missing.CarriedFill)
+        self.carry = None  # the open gaps' carried velocity (synsp.missing.CarriedFill)
 
 
 class WindowOnline:
@@ -526,13 +529,14 @@ class WindowOnline:
     than ``W``, one edge-padded window, as offline (shorter than :func:`min_frames_of`: its frames as given).  Causal: the last frame of the window ending at each frame
     (the track's start padded with its first frame).  Windows at stride 1, whatever the refiner's ``stride``.
 
-    Missing joints: a joint missing in the newest frame holds its last value (nothing later is known).  Not
+    Missing joints: a joint missing in the newest frame continues its last velocity, decaying
+    (:class:`synsp.missing.CarriedFill`: nothing later is known; offline's fill of a track's end).  Not
     causal, when a joint is observed again, its gaps in the frames that the windows of pending frames hold are
     filled again as offline (:func:`synsp.missing.fill_gaps`, short gaps along the motion's curve; the frames
     before those count as observed), in each of the first :attr:`refill` frames that observe it after a gap, and
     the windows holding a changed frame are refined again: a gap that closes within the delay is filled nearly as
-    offline (the curve's support is shorter near the pending frames' start).  Causal: a gap continues the joint's
-    last velocity, decaying (:class:`synsp.missing.CarriedFill`), as the causal refiner fills offline.
+    offline (the curve's support is shorter near the pending frames' start).  Causal: the carried gap stays, as
+    the causal refiner fills offline.
     """
 
     rotations = False
@@ -565,9 +569,10 @@ class WindowOnline:
             if filled is None:
                 continue  # nothing observed yet on this track: wait for a first detection
             n = tr.pushed
-            if self.causal:  # a gap continues the joint's velocity, as offline (synsp.missing.carry_missing)
-                tr.carry = tr.carry or CarriedFill(*filled.shape)
-                filled = tr.carry.fill(filled, m)
+            # a gap continues the joint's velocity, decaying, while it is open (synsp.missing.CarriedFill): as a
+            # causal refiner fills it offline (carry_missing), as offline fills a track's end (carried_ends)
+            tr.carry = tr.carry or CarriedFill(*filled.shape)
+            filled = tr.carry.fill(filled, m)
             if tr.frames is None:
                 tr.frames = np.repeat(filled[None], L, axis=0)
                 tr.missing = np.repeat(m[None], L, axis=0)

@@ -50,7 +50,7 @@ index) applies the offline rule of :func:`synsp.api.refine_pose_file`:
 
 * a track absent for at most ``max_gap`` frames (default: half a second at
   the stream's frame rate, 15 frames at 30 fps, as offline) goes on: the absent
-  frames are missing joints inside the windows (held, then filled as offline
+  frames are missing joints inside the windows (carried on, then filled as offline
   when the track comes back within the delay) and are not returned;
 * a track absent for more than ``max_gap`` frames is **ended**: its pending
   frames are returned (equal to offline refinement of the part that ended)
@@ -83,8 +83,10 @@ track is never ended by the stream and is kept until ``flush(track_id)``
 times, not both.
 
 Missing joints (NaN, inf, absurd coordinates, or confidence below
-``min_confidence``) hold their last observed value while they are missing (a
-Kalman filter does not measure them).  A window network (not causal) fills a
+``min_confidence``) hold their last observed value while they are missing in a
+filter's stream (a Kalman filter does not measure them); a window network's carry
+their last velocity on, decaying (:class:`synsp.missing.CarriedFill`: as offline
+fills a track's ends and a zero-delay refiner its gaps).  A window network (not causal) fills a
 gap again as offline once its joint is seen again, with the curve of short gaps,
 and refines the windows holding it again (:class:`synsp.refiners.WindowOnline`):
 a gap that closes within the delay comes out as offline fills it (clean
@@ -277,7 +279,8 @@ class Stream:
         ``refill``: a window network fills a gap again, as offline, once its joint is seen again, and refines the
         windows holding it again (:class:`synsp.refiners.WindowOnline`; where joints keep flickering, about 5
         windows a frame instead of 1: 5.6 ms a frame instead of 3.1 for the default); False: a missing joint only
-        holds its last value (the cheaper, less accurate stream before 2026-12-06); see the module docstring."""
+        carries its last velocity on (the cheaper, less accurate stream; before 2026-12-06 it held its last value);
+        see the module docstring."""
         if model is None:
             model = NOT_BODY_STREAM_FILTER if skeleton in NOT_BODIES else DEFAULT_STREAM_MODEL
         refiner = model if isinstance(model, Refiner) else get_refiner(model)
