@@ -176,3 +176,22 @@ def test_a_network_uses_every_frame_of_a_higher_rate():
     # resampling) was as far from the truth as at 30 fps (10.3 against 10.5 mm); low-passed first, 7.2
     assert at120 < 0.8 * at30
     assert err(synsp.refine(truth120, fps=120), truth120) < 0.003  # clean motion at 120 fps stays close
+
+
+def test_a_zero_delay_network_below_its_rate_reads_no_further_ahead_than_the_next_frame():
+    """The spline of a rate change depends on the whole sequence; a zero-delay refiner takes straight lines instead
+    (each point from its two neighbouring frames), so offline it stays what a stream could compute."""
+    import synsp
+    from synsp.data.corpus import embedded_corpus_path
+    from synsp.data.positions import split_positions
+    from synsp.refiners import get_refiner
+
+    x = split_positions("h36m17", "test", "3d", 400, str(embedded_corpus_path()))[0][0][:120]
+    causal = get_refiner("synsp-universal-w8-causal")
+    future = x.copy()
+    future[80:] += 0.3
+    for fps in (15.0, 20.0):
+        moved = np.abs(causal(x, fps=fps) - causal(future, fps=fps)).max(axis=(1, 2))
+        assert not moved[:79].any() and moved[80:].min() > 0.1, fps
+    plain = synsp.refine(x, fps=20.0)  # not causal: the spline
+    assert np.abs(plain - synsp.refine(future, fps=20.0))[:70].max() > 1e-6

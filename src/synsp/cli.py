@@ -364,7 +364,8 @@ def _model_defaults(found: dict) -> dict[str, str]:
                 what = f"{skeleton} {dims}D" + (" with --views" if views > 1 else "")
                 chosen.setdefault(model, []).append(what)
     if UNIVERSAL_MODEL in chosen:  # any body joint set, named or not (synsp.api.choose_model)
-        chosen[UNIVERSAL_MODEL].append(f"any other body of 2-{UNIVERSAL_MAX_JOINTS} points in 2D or 3D")
+        chosen[UNIVERSAL_MODEL].append(f"any other body of 2-{UNIVERSAL_MAX_JOINTS} points in 2D or 3D (not 21 or 68 "
+                                       "unnamed points, read as a hand or a face)")
     if DEFAULT_ROTATION_MODEL in found:
         chosen.setdefault(DEFAULT_ROTATION_MODEL, []).append("rotations (SMPL's 24 joints, SMPL-X/-H bodies, any "
                                                              "count up to 200)")

@@ -247,7 +247,8 @@ def _cut_steps(jump: np.ndarray, prev: np.ndarray, nxt: np.ndarray, judged: np.n
 
 
 def whole_frames(valid: Any, skeleton: Any = None, finite: Any = None) -> np.ndarray:
-    """``(T,)`` bool: the frames of ``valid`` ``(T, J)`` (the joints a refiner takes as observed) that a part too
+    """``(T,)`` bool: the frames of ``valid`` ``(T, J)`` (the joints a refiner takes as observed; ``skeleton``: a
+    :class:`synsp.skeletons.Skeleton`, a registered name or None) that a part too
     short to refine may be left as it is in (``parts``' ``complete``): those with at least :data:`CUT_SEEN` of the
     joints a cut is judged on valid (of ``skeleton``'s whole body its body joints, :func:`judged_joints`; every
     joint otherwise), the frames :func:`find_cuts` judges a step by, and those with no valid joint (the person not
@@ -264,7 +265,7 @@ def whole_frames(valid: Any, skeleton: Any = None, finite: Any = None) -> np.nda
     ok = np.asarray(valid, dtype=bool)
     if ok.ndim != 2:
         raise SynspInputError(f"valid has shape {ok.shape}; expected (T, J)")
-    joints, _ = judged_joints(skeleton, ok.shape[1])
+    joints, _ = judged_joints(get_skeleton(skeleton) if isinstance(skeleton, str) else skeleton, ok.shape[1])
     judged = ok if joints is None else ok[:, joints]
     out = (judged.sum(1) >= max(2, CUT_SEEN * judged.shape[1])) | ~ok.any(1)  # the share find_cuts judges frames by
     return out if finite is None else out & np.asarray(finite, dtype=bool).reshape(ok.shape).all(1)

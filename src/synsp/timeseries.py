@@ -79,22 +79,24 @@ def resample_time(x: np.ndarray, length: int) -> np.ndarray:
 ANTIALIAS_ORDER = 4
 
 
-def to_lower_rate(x: np.ndarray, length: int, times: np.ndarray | None = None) -> np.ndarray:
+def to_lower_rate(x: np.ndarray, length: int, times: np.ndarray | None = None, spline: bool = True) -> np.ndarray:
     """``x`` ``(T, ...)`` (finite) onto ``length`` frames spanning the same time, as :func:`resample_time`;
     onto fewer frames (``length < T``) after a zero-phase Butterworth low-pass (order :data:`ANTIALIAS_ORDER`,
     forward and backward) at the Nyquist frequency of the new rate: the frequencies the fewer frames cannot
     hold are removed, not folded back (aliased) into the ones they keep.  ``times`` ``(length,)``: the
     fractional frames of ``x`` to take instead, evenly spaced (a piece of a longer track on that track's
-    grid); spaced by more than a frame, low-passed at their own rate first."""
+    grid); spaced by more than a frame, low-passed at their own rate first.  Onto more frames through
+    :func:`to_higher_rate`'s spline, or with ``spline=False`` straight lines (each frame from its two neighbours
+    only: what a zero-delay refiner may read)."""
     if times is not None and len(times) != length:
         raise ValueError(f"times has {len(times)} values for length {length}")
     T = x.shape[0]
     if times is not None:
         step = float(times[1] - times[0]) if len(times) > 1 else 1.0
-        if step < 1.0 and T >= 4:  # more frames than given: through the spline
+        if step < 1.0 and T >= 4 and spline:  # more frames than given: through the spline
             return to_higher_rate(x, length, times=times)
         return resample(_antialiased(x, 1.0 / step) if step > 1.0 and T >= 3 else x, times)
-    if length > T and T >= 4:
+    if length > T and T >= 4 and spline:
         return to_higher_rate(x, length)
     if length >= T or length < 2 or T < 3:
         return resample_time(x, length)
@@ -151,17 +153,21 @@ def _antialiased(x: np.ndarray, cutoff: float) -> np.ndarray:
     return scipy.signal.sosfiltfilt(sos, x, axis=0, padlen=min(pad, x.shape[0] - 1))
 
 
-def to_higher_rate(x: np.ndarray, length: int, times: np.ndarray | None = None) -> np.ndarray:
+def to_higher_rate(x: np.ndarray, length: int, times: np.ndarray | None = None, spline: bool = True) -> np.ndarray:
     """``x`` ``(T, ...)`` (finite) onto ``length`` frames spanning the same time, as :func:`resample_time`;
     onto more frames (``length > T``, from at least 4) through a cubic spline (not-a-knot) through its
     frames, ends matched; onto fewer frames through the same spline, not low-passed (for a smooth ``x``, such as a
     network's output on its way back to a lower input rate).  ``times`` ``(length,)``: the fractional frames of
-    ``x`` to take instead (within ``0 .. T - 1``), through the same spline."""
+    ``x`` to take instead (within ``0 .. T - 1``), through the same spline.  ``spline=False``: straight lines
+    between the frames instead (each point from its two neighbouring frames only: what a zero-delay refiner may
+    read; a spline's every point depends on the whole sequence)."""
     if times is not None and len(times) != length:
         raise ValueError(f"times has {len(times)} values for length {length}")
     T = x.shape[0]
-    if times is None and (length == T or T < 4 or length < 2):
+    if times is None and (length == T or T < 4 or length < 2 or not spline):
         return resample_time(x, length)
+    if times is not None and not spline:
+        return resample(x, np.clip(times, 0.0, T - 1))
     if times is not None and T < 4:
         return resample(x, np.clip(times, 0.0, T - 1))
     import scipy.interpolate

@@ -733,10 +733,13 @@ def _npz_track_ids(track_ids: Any, P: int, p: Any = None) -> np.ndarray:
     ``"1"`` would both be stored as ``'1'``)."""
     where = f"{p}: " if p is not None else ""
     given = list(range(P)) if track_ids is None else list(track_ids)
-    ids = np.asarray(given)
-    if ids.shape != (P,) or ids.dtype.kind not in "iuU":
+    whole = [isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)) for i in given]
+    if len(given) != P or not all(w or isinstance(i, (str, np.str_)) for w, i in zip(whole, given)):
         raise SynspInputError(f"{where}track_ids {track_ids!r}: expected {P} ints or strings")
-    stored = ids.astype(np.int64) if ids.dtype.kind in "iu" else ids
+    if all(whole) and all(-2**63 <= int(i) < 2**63 for i in given):
+        stored = np.asarray([int(i) for i in given], dtype=np.int64)
+    else:  # text, or a whole number past int64 (a 20-digit id): as its digits, never wrapped around
+        stored = np.asarray([str(i) for i in given])
     first: dict[Any, int] = {}
     for k, v in enumerate(stored.tolist()):
         j = first.setdefault(v, k)
