@@ -91,7 +91,7 @@ gap again as offline once its joint is seen again, with the curve of short gaps,
 and refines the windows holding it again (:class:`synsp.refiners.WindowOnline`):
 a gap that closes within the delay comes out as offline fills it (clean
 test-split motion with 8-frame gaps: the filled joints 13.7 mm from the truth
-with ``synsp-universal-w16``, held 87.4; benchmarks/missing_frames.py, and
+with ``synsp-universal-w16``, held 87.4, carried without the second fill 51.4; benchmarks/missing_frames.py, and
 benchmarks/stream_latency.py ``--missing`` for the cost).  Frames before a track's first observed joint
 are dropped (nothing to hold).  A track keeps the joint count of its first
 frame (a filter takes any; a network its skeleton's).
