@@ -96,13 +96,19 @@ def pulled(out, x):
     return float(np.linalg.norm(out[:45] - alone, axis=-1).mean(-1).max())
 
 
-def test_a_false_detection_far_away_is_cut_off_in_a_file_and_listed(body):
-    x, scores = scene(body)
+def refined_file(x, scores, track_id):
+    """The scene as one track of a pose file (detected in frames 0-44 and 50), refined: (poses by frame, summary)."""
     at = np.r_[0:45, 50]
-    pf = PoseFile(tracks=[Track(7, at, x[at], scores[at])], num_frames=51, format="array", fps=30.0)
+    pf = PoseFile(tracks=[Track(track_id, at, x[at], scores[at])], num_frames=51, format="array", fps=30.0)
     refined, summary = refine_pose_file(pf)
     out = np.full_like(x, np.nan)
     out[at] = refined.tracks[0].keypoints
+    return out, summary
+
+
+def test_a_false_detection_far_away_is_cut_off_in_a_file_and_listed(body):
+    x, scores = scene(body)
+    out, summary = refined_file(x, scores, track_id=7)
     assert summary["cuts"] == {7: [50]} and summary["unrefined_tracks"] == [7]
     np.testing.assert_array_equal(out[50], x[50])  # the fragment as it came
     assert pulled(out, x) < 0.1  # the person is not dragged towards it (before: 7-50 px)
@@ -141,13 +147,10 @@ def test_a_false_detection_is_cut_off_where_the_face_and_feet_points_are_never_f
     x, scores = scene(body)
     x = np.concatenate([x, np.zeros((51, 8, 2))], axis=1)  # 25 points, 8 never found: (0, 0) with score 0
     scores = np.concatenate([scores, np.zeros((51, 8))], axis=1)
-    at = np.r_[0:45, 50]
-    pf = PoseFile(tracks=[Track(0, at, x[at], scores[at])], num_frames=51, format="array", fps=30.0)
-    refined, summary = refine_pose_file(pf)
-    out = np.full_like(x, np.nan)
-    out[at] = refined.tracks[0].keypoints
+    out, summary = refined_file(x, scores, track_id=0)
     assert summary["cuts"] == {0: [50]} and summary["unrefined_tracks"] == [0]
     np.testing.assert_array_equal(out[50], x[50])
+    at = np.r_[0:45, 50]
     np.testing.assert_array_equal(out[at, 17:], x[at, 17:])  # never found: as written
     alone = refine_pose_file(PoseFile(tracks=[Track(0, at[:45], x[:45], scores[:45])], num_frames=45, format="array",
                                       fps=30.0))[0].tracks[0].keypoints
