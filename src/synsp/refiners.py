@@ -429,7 +429,7 @@ class NetworkRefiner:
             inp = inp - drift
         mask = None
         if card.mask:  # filled joints are told only with tell_missing (by default they are given as observed)
-            told = missing if self.tell_missing else np.zeros_like(missing)
+            told = missing if self.tell_missing or self.view_consensus else np.zeros_like(missing)
             flags = told.astype(np.float64) if rotations else window_mask(told, roots)
             mask = torch.as_tensor(flags, dtype=torch.float32, device=self.device)
         as_t = lambda a: torch.as_tensor(a, dtype=torch.float32, device=self.device)  # noqa: E731
