@@ -194,3 +194,19 @@ def test_mediapipes_visibility_weighs_the_repair_and_no_landmark_is_filled():
     assert not np.allclose(repaired, repair_inversions(x, "mediapipe33").poses)  # the weights change the repair
     _, filled_as_confidence = synsp.refine(x, confidence=vis, skeleton="mediapipe33", return_filled=True)
     assert filled_as_confidence.sum() == (vis < 0.3).sum()
+
+
+def test_smpl_axis_angles_given_to_refine_as_points_are_named_in_a_warning():
+    # smoothed as points, an axis-angle near pi (a half turn) wraps: an audit saw the root 113 degrees off
+    import warnings
+
+    from synsp.data.corpus import embedded_corpus_path, load_corpus
+    from synsp.data.positions import split_positions
+
+    rotations = load_corpus(rotations=True)[0].rotations[:60].astype(np.float64)
+    with pytest.warns(UserWarning, match="look like SMPL axis-angle rotations.*refine_smpl"):
+        synsp.refine(rotations, repair=False)
+    positions = split_positions("smpl24", "test", "3d", 400, str(embedded_corpus_path()))[0][0][:60]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # SMPL's 24 joint positions: no warning
+        synsp.refine(positions, repair=False)

@@ -29,7 +29,7 @@ from .missing import missing_from_confidence
 from .refiners import (VIEW_MEAN, FunctionRefiner, NetworkRefiner, Refiner, fit_refiner, get_refiner, min_frames_of,
                        shipped_models, subset_indices)
 from .repair import order_fit, relabel, repair_poses
-from .rotations import RotationNetwork, refine_rotations, rotation_filter, translation_filter
+from .rotations import RotationNetwork, looks_like_axis_angles, refine_rotations, rotation_filter, translation_filter
 from .skeletons import BUILTIN_SKELETONS, NOT_BODIES, SKELETONS, Skeleton, get_skeleton, skeleton_for
 from .timeseries import second_difference
 from .validation import (
@@ -287,6 +287,10 @@ def refine(
     x = check_poses(poses, "poses", ndims=(3, 4), allow_nan=True)
     fps = check_fps(fps)
     max_gap = check_max_gap(max_gap)
+    if looks_like_axis_angles(x):  # smoothed as points, a rotation near pi (a half turn) wraps: 100+ degrees off
+        warnings.warn("synsp.refine: these (T, 24, 3) poses look like SMPL axis-angle rotations (every vector at most "
+                      "pi long, no rigid bones); it refines joint positions. Give rotations to synsp.refine_smpl "
+                      "(or synsp refine on the .npz)", UserWarning, stacklevel=2)
     cuts, repair, views = _flag(cuts, "cuts"), _flag(repair, "repair"), _flag(views, "views")
     check_skeleton_fits(skeleton, x.shape[-2])
     if views and x.ndim != 4:

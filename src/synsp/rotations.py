@@ -61,7 +61,8 @@ from .missing import missing_from_confidence
 from .normalization import ROTATIONS_6D
 from .refiners import NetworkRefiner, get_refiner, min_frames_of, register_wrapper, shipped_models
 from .root_jitter import ROOT_CORRECTION_CAP, smooth_root_jitter
-from .skeletons import SMPL24_OFFSETS, smpl24_joints  # re-exported: the neutral body lives with the skeletons
+# SMPL24_OFFSETS, smpl24_joints re-exported: the neutral body lives with the skeletons
+from .skeletons import SMPL24_OFFSETS, get_skeleton, smpl24_joints
 from .timeseries import Converted, continuous_quaternions, per_chunk, to_lower_rate_in_pieces
 from .validation import SynspInputError, check_fps, check_poses, check_refined, check_resampled_length, to_numpy
 
@@ -71,6 +72,7 @@ __all__ = [
     "UNIVERSAL_ROTATION_MODEL",
     "SMPL24_OFFSETS",
     "RotationNetwork",
+    "looks_like_axis_angles",
     "refines_rotations",
     "rotation_filter",
     "smpl24_joints",
@@ -312,3 +314,21 @@ def _check_seen(x: np.ndarray, name: str = "rotvec") -> None:
 def translation_filter(refiner: Any) -> TemporalFilter:
     """The filter for the root translation beside ``refiner`` (itself when it is a filter)."""
     return refiner if isinstance(refiner, TemporalFilter) else get_filter(DEFAULT_ROTATION_FILTER)
+
+
+def looks_like_axis_angles(x: np.ndarray) -> bool:
+    """True when ``x`` ``(T, [P,] 24, 3)`` reads as SMPL axis-angles rather than joint positions (as MMHuman3D's
+    SmoothNet reads C = 3): every vector at most pi long and the SMPL tree's "bones" between them not rigid (joint
+    positions of one body keep their bone lengths: median relative spread over time under 10 %; a single frame reads
+    as positions)."""
+    x = np.asarray(x)
+    if x.dtype.kind != "f" or x.shape[-2:] != (24, 3) or x.shape[0] < 2:
+        return False
+    with np.errstate(invalid="ignore"):
+        if not (np.linalg.norm(x, axis=-1) <= np.pi + 1e-9)[np.isfinite(x).all(-1)].all():
+            return False
+        parents = np.asarray(get_skeleton("smpl24").parents[1:])
+        bones = np.linalg.norm(x[..., 1:, :] - x[..., parents, :], axis=-1)  # (T, [P,] 23)
+        spread = np.nanstd(bones, axis=0) / np.nanmean(bones, axis=0)
+    spread = spread[np.isfinite(spread)]
+    return bool(len(spread)) and float(np.median(spread)) > 0.1

@@ -125,8 +125,8 @@ from ..geometry import (axis_angle_to_matrix, matrix_to_axis_angle, matrix_to_qu
 from ..models.deciwatch import DeciWatchConfig
 from ..refiners import get_refiner
 from ..repair import repair_poses
-from ..skeletons import get_skeleton
-from ..rotations import DEFAULT_ROTATION_MODEL, RotationNetwork, refine_rotations, rotation_filter
+from ..rotations import (DEFAULT_ROTATION_MODEL, RotationNetwork, looks_like_axis_angles, refine_rotations,
+                         rotation_filter)
 from ..validation import SynspInputError, is_torch
 from .mmpose import (SharedSmoothNet, as_sequence, build_from_registry, cast_like, describe_shipped, fill_missing,
                      load_config, per_channel, shipped_cards)
@@ -416,7 +416,7 @@ def smooth_process(x: Any, smooth_type: str = "savgol", cfg_base_dir: str | os.P
     if smooth_type in DECIWATCH_TYPES:  # reads the sampled frames only: the others may hold anything
         return _like(_deciwatch(arr, smooth_type, cfg_base_dir), x)
     rotations = arr.dtype.kind == "f" and _holds_rotations(arr)
-    if smooth_type == "synsp" and not rotations and _holds_axis_angles(arr):  # SMPL poses: rotations, not points
+    if smooth_type == "synsp" and not rotations and looks_like_axis_angles(arr):  # SMPL poses: rotations, not points
         return _like(cast_like(_smpl_axis_angles(arr.astype(np.float64)), arr), x)
     data = arr.reshape(arr.shape[0], -1, 9) if rotations and arr.shape[-2:] == (3, 3) else arr
     refiner = _synsp_refiner(*data.shape[-2:]) if smooth_type == "synsp" and not rotations else None
@@ -571,22 +571,6 @@ def _smpl_axis_angles(x: np.ndarray) -> np.ndarray:
     people = x[:, None] if x.ndim == 3 else x
     out = np.stack([refine_rotations(people[:, p], network) for p in range(people.shape[1])], axis=1)
     return out[:, 0] if x.ndim == 3 else out
-
-
-def _holds_axis_angles(x: np.ndarray) -> bool:
-    """True when ``x`` ``(T, [P,] 24, 3)`` reads as SMPL axis-angles, as MMHuman3D's SmoothNet reads C = 3: every
-    vector at most pi long and the SMPL tree's "bones" between them not rigid (joint positions of one body keep
-    their bone lengths: median relative spread over time under 10 %; a single frame reads as positions)."""
-    if x.dtype.kind != "f" or x.shape[-2:] != (24, 3) or x.shape[0] < 2:
-        return False
-    with np.errstate(invalid="ignore"):
-        if not (np.linalg.norm(x, axis=-1) <= np.pi + 1e-9)[np.isfinite(x).all(-1)].all():
-            return False
-        parents = np.asarray(get_skeleton("smpl24").parents[1:])
-        bones = np.linalg.norm(x[..., 1:, :] - x[..., parents, :], axis=-1)  # (T, [P,] 23)
-        spread = np.nanstd(bones, axis=0) / np.nanmean(bones, axis=0)
-    spread = spread[np.isfinite(spread)]
-    return bool(len(spread)) and float(np.median(spread)) > 0.1
 
 
 def _holds_rotations(x: np.ndarray) -> bool:
