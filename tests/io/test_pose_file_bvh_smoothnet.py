@@ -388,3 +388,29 @@ def test_a_long_bvh_is_read_as_rotations_without_a_matrix_per_joint_and_frame(tm
     assert pf.tracks[0].keypoints.shape == (frames, joints, 3)
     # the whole text (19 MB) or the rotation matrices (46 MB) would each take it beyond this
     assert peak < 2 * held + 16e6, f"{peak / 1e6:.0f} MB for {held / 1e6:.0f} MB of values"
+
+
+def test_euler_angles_written_back_keep_the_files_branch_and_turns(tmp_path):
+    """A rotation has two sets of Euler angles (and turns of 360 degrees); written back, each frame takes the set
+    nearest the frame before (the file's first frame first): a shoulder raised past 90 degrees of its middle angle
+    kept its curves (they flipped by 180 degrees where the decomposition's branch changes) and a root spun twice
+    round keeps -726 degrees."""
+    from synsp.io.bvh import read, read_bvh
+
+    n = 60
+    x_mid = np.linspace(40.0, 130.0, n)  # the arm's middle (X) angle sweeps past 90
+    spin = np.linspace(0.0, -726.0, n)  # the root turns twice about Z, written unwrapped
+    lines = ["HIERARCHY", "ROOT hips", "{", "OFFSET 0 0 0",
+             "CHANNELS 6 Xposition Yposition Zposition Zrotation Yrotation Xrotation",
+             "JOINT arm", "{", "OFFSET 10 0 0", "CHANNELS 3 Zrotation Xrotation Yrotation",
+             "End Site", "{", "OFFSET 10 0 0", "}", "}", "}", "MOTION", f"Frames: {n}", "Frame Time: 0.0333333"]
+    rows = [f"0 90 0 {spin[t]:.6f} 5 -3 10 {x_mid[t]:.6f} -20" for t in range(n)]
+    src = tmp_path / "arm.bvh"
+    src.write_text("\n".join(lines + rows) + "\n")
+    out = write_pose_file(tmp_path / "back.bvh", read(src, rotations=True))
+    a, b = read_bvh(src), read_bvh(out)
+    np.testing.assert_allclose(b.local_rotations, a.local_rotations, atol=1e-6)
+    written = np.array([[float(v) for v in line.split()] for line in out.read_text().split("Frame Time:")[1]
+                        .strip().splitlines()[1:]])
+    given = np.array([[float(v) for v in r.split()] for r in rows])
+    np.testing.assert_allclose(written, given, atol=1e-4)  # every channel as the file had it

@@ -743,7 +743,8 @@ class BvhChannels:
     file's ``num_channels``), ``fps``; ``rotating``: the joints with three rotation channels, in the order of the
     rotations read; ``values`` ``(T, K)`` the channels the refinement does not give (not the rotating joints'
     rotations nor the root's position) as read, at the file's columns ``value_columns`` ``(K,)`` (only those: an
-    hour of a 57-joint take at 120 Hz would hold 450 MB of angles that are written anew)."""
+    hour of a 57-joint take at 120 Hz would hold 450 MB of angles that are written anew); ``first`` every channel of
+    the first frame (the Euler branch and turns the written angles start from)."""
 
     names: list[str]
     parents: np.ndarray
@@ -756,6 +757,7 @@ class BvhChannels:
     rotating: list[int]
     value_columns: np.ndarray
     num_channels: int
+    first: np.ndarray | None = None
 
     def rotation_columns(self) -> dict[str, tuple[list[int], np.ndarray]]:
         """``{order: (positions in rotating, (n, 3) value columns)}``: the rotating joints by channel order."""
@@ -788,7 +790,7 @@ def _rotation_file(p: Any, units: str, fps: float | None, end_sites: bool) -> Po
         end=np.array([nodes[j].is_end for j in keep]), channels=[nodes[j].channels for j in keep],
         starts=[starts[j] for j in keep], values=data, fps=fps,
         rotating=[k for k, j in enumerate(keep) if sum(c.endswith("rotation") for c in nodes[j].channels) == 3],
-        value_columns=every, num_channels=data.shape[1])
+        value_columns=every, num_channels=data.shape[1], first=data[0].copy() if len(data) else None)
     given = {int(c) for _, cols in layout.rotation_columns().values() for c in np.ravel(cols)}
     given |= set(layout.root_positions().values())  # the columns write() fills from the refined rotations and root
     columns = every[~np.isin(every, list(given))]
@@ -846,14 +848,29 @@ def write(path: Any, pose_file) -> Any:
     return as_path(path)
 
 
+def _nearest_euler(angles: np.ndarray, given: np.ndarray) -> np.ndarray:
+    """Euler angles ``(..., 3)`` in degrees of a Tait-Bryan order (three different axes, as every BVH joint has):
+    of the rotation's two sets, ``angles`` and ``(a + 180, 180 - b, c + 180)``, each angle moved by whole turns to
+    lie nearest ``given`` ``(..., 3)``, the set nearer ``given`` in all."""
+    other = angles + np.array([180.0, 0.0, 180.0])
+    other[..., 1] = 180.0 - angles[..., 1]
+    near = [a + 360.0 * np.round((given - a) / 360.0) for a in (angles, other)]
+    closer = np.abs(near[1] - given).sum(-1) < np.abs(near[0] - given).sum(-1)
+    return np.where(closer[..., None], near[1], near[0])
+
+
 def _refined_values(layout: BvhChannels, rotvec: np.ndarray, delta: np.ndarray) -> Iterator[np.ndarray]:
     """The channel values of ``layout`` a chunk of frames at a time, with the rotating joints' angles from
-    ``rotvec`` (unwrapped: no 360-degree jumps from frame to frame, across chunks too) and the root's position
-    channels from ``delta`` (its translation less its offset); every other channel as read."""
+    ``rotvec`` and the root's position channels from ``delta`` (its translation less its offset); every other
+    channel as read.  Each rotation has two sets of Euler angles, ``(a, b, c)`` and ``(a + 180, 180 - b, c + 180)``,
+    each up to turns of 360 degrees: the one nearest the angles the file had for that joint and frame is written, so
+    the curves keep their branch and turns (an exporter's unwrapped spin, a shoulder raised past 90 degrees)
+    instead of flipping by 180 degrees where the decomposition's own branch changes: the first frame's set nearest
+    the file's first frame, every later frame's nearest the frame before it (:func:`_nearest_euler`)."""
     groups = layout.rotation_columns()
     placed = layout.root_positions()
-    last: dict[str, np.ndarray] = {}  # each order's angles in the frame before the chunk
     T = len(layout.values)
+    last = {order: None if layout.first is None else layout.first[cols] for order, (_, cols) in groups.items()}
     for a in range(0, T, _CHUNK):
         n = min(_CHUNK, T - a)
         block = np.empty((n, layout.num_channels))
@@ -865,10 +882,7 @@ def _refined_values(layout: BvhChannels, rotvec: np.ndarray, delta: np.ndarray) 
                 warnings.simplefilter("ignore")  # gimbal-lock warning: the rotation is still reproduced exactly
                 ang = Rotation.from_rotvec(rotvec[a:a + n, rs].reshape(-1, 3)).as_euler(order, degrees=True)
             ang = ang.reshape(n, len(rs), 3)
-            if order in last:
-                ang = np.unwrap(np.concatenate([last[order][None], ang]), period=360.0, axis=0)[1:]
-            else:
-                ang = np.unwrap(ang, period=360.0, axis=0)
-            last[order] = ang[-1]
+            for t in range(n):  # each frame's set nearest the one written before it (the file's first frame's)
+                ang[t] = last[order] = ang[t] if last[order] is None else _nearest_euler(ang[t], last[order])
             block[:, cols] = ang
         yield block
