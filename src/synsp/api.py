@@ -316,7 +316,7 @@ def refine(
             raise SynspInputError("give confidence= (low scores are missing and filled) or visibility= (MediaPipe's: "
                                   "the repair weighs it, every position is refined), not both")
         visibility = check_scores(visibility, x.shape[:-1], "visibility")
-    confidence = _trust_never_confident_joints(x, confidence, refiner.min_confidence)
+    confidence = _trust_never_confident_joints(x, confidence, refiner.min_confidence, views=views)
     least = min_frames_of(refiner)
     if x.ndim == 4 and not views and np.isfinite(x).any():  # persons: each on their own timeline, as a file's tracks
         out, filled, short = _refine_persons(x, refiner, fps, confidence, visibility, skeleton, progress, repair, cuts,
@@ -364,11 +364,12 @@ def check_scores(scores: Any, shape: tuple, name: str) -> np.ndarray:
     return arr
 
 
-def _trust_never_confident_joints(x: np.ndarray, confidence: Any, threshold: float) -> Any:
+def _trust_never_confident_joints(x: np.ndarray, confidence: Any, threshold: float, views: bool = False) -> Any:
     """``confidence`` with every joint that is below ``threshold`` (or NaN) in all frames of a person or view
     of ``x`` ``(T, J, D)`` / ``(T, P, J, D)`` but finite in all of them set to 1 (used as observed; else it could
     only be filled from nothing); ``confidence`` itself when there is none or it does not fit (the refiner names
-    that mistake)."""
+    that mistake).  ``views``: only a joint no view is ever confident about (one view's is the others' to give:
+    a camera that never sees the head, its guess 0.5 m off, pulled the fused head 131 mm off)."""
     if confidence is None:
         return None
     try:
@@ -380,6 +381,8 @@ def _trust_never_confident_joints(x: np.ndarray, confidence: Any, threshold: flo
     with np.errstate(invalid="ignore"):
         never = ~(np.nan_to_num(conf, nan=-1.0) >= threshold).any(axis=0)  # (J,) or (P, J)
     trusted = never & np.isfinite(x).all(axis=(0, -1))
+    if views and trusted.ndim == 2:  # (P, J): a joint trusted in every view, or in none
+        trusted = np.broadcast_to(trusted.all(axis=0, keepdims=True), trusted.shape)
     if not trusted.any():
         return confidence
     conf = conf.astype(np.float64, copy=True)
