@@ -202,6 +202,9 @@ def test_refine_views_fuses_an_array_of_views(capsys, tmp_path):
     code, out, err = run(capsys, "refine", str(tmp_path / "v.npy"), "-o", str(tmp_path / "o.npy"), "--views")
     assert code == 0, err
     assert "4 views refined together" in out and np.load(tmp_path / "o.npy").shape == (40, 4, 17, 3)
+    code, out, err = run(capsys, "refine", str(tmp_path / "v.npy"), "-o", str(tmp_path / "b.npy"), "--views",
+                         "--model", "butterworth")  # a method for one view: each alone, and the summary says so
+    assert code == 0 and "4 views each refined alone by butterworth (--model butterworth+view-mean fuses" in out
 
 
 def test_refine_views_shorter_than_the_model_needs_exits_2_as_a_single_track_does(capsys, tmp_path):

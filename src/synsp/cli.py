@@ -671,7 +671,7 @@ def _refine_views(input_path: str, output: str, fmt: str | None, model: str | No
     from .api import choose_model, refiner_of, refine as run
     from .batch import with_rate
     from .io.tracks import output_format, read_pose_file, write_pose_file
-    from .refiners import min_frames_of
+    from .refiners import VIEW_MEAN, min_frames_of
 
     if fmt != "array":
         raise SynspInputError(f"{input_path}: --views takes a (T, P, J, D) .npy/.npz array of P views")
@@ -703,8 +703,11 @@ def _refine_views(input_path: str, output: str, fmt: str | None, model: str | No
         click.echo(f"{x.shape[0]} frames, {x.shape[1]} camera views, each refined alone{agreed}; wrote {output}")
         return
     spread = lambda a: float(np.nanmean(np.linalg.norm(a - np.nanmean(a, axis=1, keepdims=True), axis=-1)))  # noqa: E731
-    click.echo(f"{x.shape[0]} frames, {x.shape[1]} views refined together; mean distance of a view to the views' "
-               f"mean {spread(x):.4g} -> {spread(out):.4g} (input units); wrote {output}")
+    fused = name.endswith(VIEW_MEAN) or getattr(refiner, "views_together", False)  # else each view alone
+    how = "refined together" if fused else f"each refined alone by {name} (--model {name}{VIEW_MEAN} fuses them)"
+    click.echo(f"{x.shape[0]} frame{'s' * (x.shape[0] != 1)}, {x.shape[1]} view{'s' * (x.shape[1] != 1)} {how}; "
+               f"mean distance of a view to the views' mean {spread(x):.4g} -> {spread(out):.4g} (input units); "
+               f"wrote {output}")
 
 
 def _read_pair(input_path: str, refined_path: str, key: str | None):
