@@ -341,3 +341,30 @@ def test_real_mediapipe_csv_per_camera_through_the_cli(tmp_path, capsys):
             assert far[0] < far[1] - 2
         else:
             np.testing.assert_allclose(agreed, alone, atol=1e-6)
+
+
+def test_a_calibration_listing_its_cameras_in_another_order_is_matched_to_the_files_by_their_numbers(tmp_path, capsys):
+    """``cam_04`` ... ``cam_01`` in the calibration, ``cam1.npy`` ... ``cam4.npy`` given: matched by the numbers in
+    their names, as the same cameras in order (taken by position, correct cameras were relabelled, 27-35 px off)."""
+    from synsp.batch import cameras_by_name
+    from synsp.cli import main
+
+    cams, px = _cameras(7)
+    names = [f"cam_{c + 1:02d}" for c in range(4)]
+    inputs = []
+    for c in range(4):
+        inputs.append(str(tmp_path / f"cam{c + 1}.npy"))
+        np.save(inputs[-1], px[:, c])
+    np.savez(tmp_path / "reversed.npz", **{k: np.asarray(v)[::-1] for k, v in cams.items()}, names=names[::-1])
+    np.savez(tmp_path / "ordered.npz", **cams, names=names)
+    for calib in ("ordered", "reversed"):
+        code = main(["refine", *inputs, "-o", str(tmp_path / calib), "--cameras", str(tmp_path / f"{calib}.npz"),
+                     "--skeleton", "h36m17"])
+        assert code == 0, capsys.readouterr().err
+    said = capsys.readouterr().out
+    assert "cam1.npy (camera cam_01): " in said
+    for c in range(4):
+        np.testing.assert_array_equal(np.load(tmp_path / "reversed" / f"cam{c + 1}.npy"),
+                                      np.load(tmp_path / "ordered" / f"cam{c + 1}.npy"))
+    kept, _ = cameras_by_name({"K": np.zeros((2, 3, 3)), "names": ["left", "right"]}, ["a.npy", "b.npy"])
+    assert list(kept["names"]) == ["left", "right"]  # no numbers to match by: by position

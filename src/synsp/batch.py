@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -265,6 +266,7 @@ def refine_cameras(input_paths: Sequence[str | os.PathLike], output: str | os.Pa
     agree with the other cameras).  Every file is read and checked before anything is written."""
     files = [read_input(p, skeleton=skeleton, key=key, trust_pickle=trust_pickle, assign_ids=assign_ids,
                         progress=progress, num_keypoints=num_keypoints) for p in input_paths]
+    cameras, camera_names = cameras_by_name(cameras, input_paths)
     cams = check_cameras(cameras, len(files))
     for path, f in zip(input_paths, files):
         if len(f.tracks) != 1:
@@ -310,12 +312,40 @@ def refine_cameras(input_paths: Sequence[str | os.PathLike], output: str | os.Pa
         refined, summary = api.refine_pose_file(one, model=method, fps=fps, max_gap=max_gap, progress=progress,
                                             repair=False, cuts=cuts)
         written.append((target, with_rate(refined, fps)))
-        summary.update(output=str(target), fallback=summary.get("fallback") or fallback,
+        summary.update(output=str(target), fallback=summary.get("fallback") or fallback, camera=camera_names[c],
                        agreed=0 if flipped is None or not flipped.size else int(flipped[rows, c].sum()))
         results.append(summary)
     for target, refined in written:  # every camera refined before any file is written
         write_pose_file(target, refined)
     return results
+
+
+def cameras_by_name(cameras: Any, input_paths: Sequence[str | os.PathLike]) -> tuple[Any, list]:
+    """``cameras`` in the order of ``input_paths`` where their names say so, and each input's camera name: when every
+    camera's name and every input's file name end in a number (``cam_02`` and ``cam2.json``, ``[cam_01]`` ...), the
+    numbers are the same set, each once, and the calibration lists them in another order than the inputs, the
+    cameras are reordered to the inputs' (a calibration listing ``cam_02`` first, taken by position, relabelled
+    correct cameras: 27-35 px) and each input's camera named; else ``cameras`` as given (matched by position) and
+    no names."""
+    names = cameras.get("names") if isinstance(cameras, Mapping) else None
+    kept = [None] * len(input_paths)  # matched by position: no name to report
+    if names is None or len(names) != len(input_paths):
+        return cameras, kept
+    names = [str(n) for n in names]
+
+    def number(text: str) -> int | None:
+        found = re.findall(r"\d+", text)
+        return int(found[-1]) if found else None
+
+    have = [number(n) for n in names]
+    want = [number(Path(p).name.split(".")[0]) for p in input_paths]
+    if (None in have or None in want or len(set(have)) != len(have) or sorted(have) != sorted(want)
+            or have == want):
+        return cameras, kept
+    order = [have.index(w) for w in want]
+    moved = {k: ([v[i] for i in order] if isinstance(v, list) else np.asarray(v)[order])
+             if np.ndim(v) and len(v) == len(names) else v for k, v in cameras.items()}
+    return moved, [names[i] for i in order]
 
 
 #: networks loaded in this process, by name (a worker refines many files with the same few models)

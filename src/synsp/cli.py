@@ -658,7 +658,8 @@ def _refine_cameras(inputs: tuple[str, ...], output: str, cameras, options: dict
 
     results = refine_cameras(inputs, output, cameras, progress=True, **options)
     for path, r in zip(inputs, results):
-        click.echo(f"{path}: {r['frames']} frames, labels of {r['agreed']} group-frame(s) exchanged to agree with the "
+        camera = f" (camera {r['camera']})" if r.get("camera") else ""
+        click.echo(f"{path}{camera}: {r['frames']} frames, labels of {r['agreed']} group-frame(s) exchanged to agree with the "
                    f"other cameras, refined with {r['model']}; wrote {r['output']}")
 
 
