@@ -322,7 +322,7 @@ def _parse_motion_header(
     if fps is None:
         if not np.isfinite(frame_time) or frame_time <= 0:
             raise SynspInputError(
-                f"{src}: line {i}: 'Frame Time: {frame_time:g}' must be > 0 (or pass fps= to read_bvh)"
+                f"{src}: line {i}: 'Frame Time: {frame_time:g}' must be > 0 (or give the frame rate: --fps, or fps=)"
             )
         fps = _snap_fps(1.0 / frame_time)
     return n_frames, fps, i, frames_line
