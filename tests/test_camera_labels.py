@@ -366,5 +366,10 @@ def test_a_calibration_listing_its_cameras_in_another_order_is_matched_to_the_fi
     for c in range(4):
         np.testing.assert_array_equal(np.load(tmp_path / "reversed" / f"cam{c + 1}.npy"),
                                       np.load(tmp_path / "ordered" / f"cam{c + 1}.npy"))
-    kept, _ = cameras_by_name({"K": np.zeros((2, 3, 3)), "names": ["left", "right"]}, ["a.npy", "b.npy"])
-    assert list(kept["names"]) == ["left", "right"]  # no numbers to match by: by position
+    for names, files in ((["left", "right"], ["a.npy", "b.npy"]),  # no numbers to match by: by position
+                         (["cam1", "cam2"], ["view2.json", "view1.json"])):  # the names read_cameras makes up
+        kept, said = cameras_by_name({"K": np.arange(2)[:, None, None] * np.ones((2, 3, 3)), "names": names}, files)
+        assert list(kept["names"]) == names and kept["K"][1, 0, 0] == 1 and said == [None, None]
+    two = {"K": np.arange(2)[:, None, None] * np.ones((2, 3, 3)), "names": ["cam_01", "cam_02"]}
+    moved, said = cameras_by_name(two, ["trial_cam02.json", "trial_cam01.json"])
+    assert said == ["cam_02", "cam_01"] and moved["K"][0, 0, 0] == 1

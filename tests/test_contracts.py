@@ -204,7 +204,7 @@ def test_smpl_axis_angles_given_to_refine_as_points_are_named_in_a_warning():
     from synsp.data.positions import split_positions
 
     rotations = load_corpus(rotations=True)[0].rotations[:60].astype(np.float64)
-    with pytest.warns(UserWarning, match="look like SMPL axis-angle rotations.*refine_smpl"):
+    with pytest.warns(UserWarning, match="may be SMPL axis-angle rotations.*refine_smpl"):
         synsp.refine(rotations, repair=False)
     positions = split_positions("smpl24", "test", "3d", 400, str(embedded_corpus_path()))[0][0][:60]
     with warnings.catch_warnings():

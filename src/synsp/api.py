@@ -288,9 +288,10 @@ def refine(
     fps = check_fps(fps)
     max_gap = check_max_gap(max_gap)
     if looks_like_axis_angles(x):  # smoothed as points, a rotation near pi (a half turn) wraps: 100+ degrees off
-        warnings.warn("synsp.refine: these (T, 24, 3) poses look like SMPL axis-angle rotations (every vector at most "
-                      "pi long, no rigid bones); it refines joint positions. Give rotations to synsp.refine_smpl "
-                      "(or synsp refine on the .npz)", UserWarning, stacklevel=2)
+        warnings.warn("synsp.refine: these (T, 24, 3) poses may be SMPL axis-angle rotations (every vector at most "
+                      "pi long, no rigid bones; noisy joint positions in metres can look so too); it refines joint "
+                      "positions: give rotations to synsp.refine_smpl (or synsp refine on the .npz)", UserWarning,
+                      stacklevel=2)
     cuts, repair, views = _flag(cuts, "cuts"), _flag(repair, "repair"), _flag(views, "views")
     check_skeleton_fits(skeleton, x.shape[-2])
     if views and x.ndim != 4:
@@ -380,9 +381,10 @@ def _trust_never_confident_joints(x: np.ndarray, confidence: Any, threshold: flo
         return confidence
     with np.errstate(invalid="ignore"):
         never = ~(np.nan_to_num(conf, nan=-1.0) >= threshold).any(axis=0)  # (J,) or (P, J)
-    trusted = never & np.isfinite(x).all(axis=(0, -1))
-    if views and trusted.ndim == 2:  # (P, J): a joint trusted in every view, or in none
-        trusted = np.broadcast_to(trusted.all(axis=0, keepdims=True), trusted.shape)
+    finite = np.isfinite(x).all(axis=(0, -1))
+    if views and never.ndim == 2:  # (P, J): a joint no view is ever sure of, in each view that always gives it
+        never = np.broadcast_to(never.all(axis=0, keepdims=True), never.shape)
+    trusted = never & finite
     if not trusted.any():
         return confidence
     conf = conf.astype(np.float64, copy=True)

@@ -329,20 +329,27 @@ def cameras_by_name(cameras: Any, input_paths: Sequence[str | os.PathLike]) -> t
     no names."""
     names = cameras.get("names") if isinstance(cameras, Mapping) else None
     kept = [None] * len(input_paths)  # matched by position: no name to report
-    if names is None or len(names) != len(input_paths):
+    if names is None or np.ndim(names) != 1 or len(names) != len(input_paths):
         return cameras, kept
     names = [str(n) for n in names]
 
-    def number(text: str) -> int | None:
-        found = re.findall(r"\d+", text)
-        return int(found[-1]) if found else None
+    def label(text: str) -> tuple[str, int] | None:  # the letters before the last number, and the number
+        found = list(re.finditer(r"\d+", text))
+        return (re.sub(r"[^a-z]", "", text[:found[-1].start()].lower()), int(found[-1].group())) if found else None
 
-    have = [number(n) for n in names]
-    want = [number(Path(p).name.split(".")[0]) for p in input_paths]
-    if (None in have or None in want or len(set(have)) != len(have) or sorted(have) != sorted(want)
-            or have == want):
+    have = [label(n) for n in names]
+    want = [label(Path(p).name.split(".")[0]) for p in input_paths]
+    if None in have or None in want or len({n for _, n in have}) != len(have):
         return cameras, kept
-    order = [have.index(w) for w in want]
+    # the same numbers, each file's letters ending in its camera's ("cam" in "trial1_cam02"): not a made-up "cam1"
+    # matched to "view2"
+    by_number = {n: k for k, (_, n) in enumerate(have)}
+    if sorted(by_number) != sorted(n for _, n in want) or not all(
+            w.endswith(have[by_number[n]][0]) for w, n in want):
+        return cameras, kept
+    order = [by_number[n] for _, n in want]
+    if order == list(range(len(order))):
+        return cameras, kept
     moved = {k: ([v[i] for i in order] if isinstance(v, list) else np.asarray(v)[order])
              if np.ndim(v) and len(v) == len(names) else v for k, v in cameras.items()}
     return moved, [names[i] for i in order]

@@ -508,7 +508,7 @@ class _WindowTrack:
     """One track of :class:`WindowOnline`: ring buffers of its last frames (the frame of index ``a`` in the
     track sits in slot ``a % len(buffer)`` of each)."""
 
-    __slots__ = ("frames", "missing", "windows", "pushed", "last", "carry")
+    __slots__ = ("frames", "missing", "windows", "pushed", "last", "carry", "seen")
 
     def __init__(self) -> None:
         self.frames = None  # (L, J, D) filled input frames (None before the first observed joint)
@@ -517,6 +517,7 @@ class _WindowTrack:
         self.pushed = 0  # frames taken
         self.last = None  # (J, D) the last filled frame
         self.carry = None  # the open gaps' carried velocity (synsp.missing.CarriedFill)
+        self.seen = None  # (J,) the joints observed in a frame before the newest
 
 
 class WindowOnline:
@@ -583,6 +584,7 @@ class WindowOnline:
             tr.last = filled
             tr.pushed += 1
             ends = [] if self.causal or not self.refill else self._refilled(tr, n)
+            tr.seen = ~m if tr.seen is None else tr.seen | ~m
             if self.causal or tr.pushed >= W:
                 ends.append(n)  # the window ending at this frame
             mine = []
@@ -624,7 +626,9 @@ class WindowOnline:
         at = np.arange(first, n + 1) % L
         x = tr.frames[at][:, joints]
         gap = tr.missing[at][:, joints]
-        gap[:lo - first] = False  # frames before ``lo`` are final: observed, for the fill
+        # frames before ``lo`` are final: observed, for the fill; but a joint seen for the first time has no
+        # observation before its gap, whose start is then filled as offline fills a track's start (carried back)
+        gap[:lo - first] &= ~tr.seen[joints][None] if tr.seen is not None else False
         new = fill_gaps(x, gap, curved=True)
         changed = np.flatnonzero((new != x).any(axis=(1, 2)))
         if not len(changed):

@@ -49,6 +49,7 @@ translation beside a rotation refiner.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -324,7 +325,8 @@ def looks_like_axis_angles(x: np.ndarray) -> bool:
     x = np.asarray(x)
     if x.dtype.kind != "f" or x.shape[-2:] != (24, 3) or x.shape[0] < 2:
         return False
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a joint NaN throughout: no spread, not counted
         if not (np.linalg.norm(x, axis=-1) <= np.pi + 1e-9)[np.isfinite(x).all(-1)].all():
             return False
         parents = np.asarray(get_skeleton("smpl24").parents[1:])
