@@ -306,8 +306,7 @@ def carried_fill(flat: np.ndarray, gap: np.ndarray, support: int = CARRIED_SUPPO
         present = rank >= 0
         frames = seen[np.maximum(rank, 0)]
         base, v = _line_ends(frames, flat[frames, c], present)
-        ok = (present.sum(axis=1) >= 2) & (frames[:, -1] - np.where(present, frames, frames[:, -1:]).min(axis=1)
-                                            <= 2 * support)
+        ok = _readable(frames, present, support)
         if not ok.any():
             continue
         at = np.flatnonzero(g)
@@ -334,6 +333,13 @@ def carried_ends(flat: np.ndarray, gap: np.ndarray) -> None:
         backwards = flat[::-1].copy()
         carried_fill(backwards, leading[::-1], observed=observed[::-1])
         flat[:] = backwards[::-1]
+
+
+def _readable(frames: np.ndarray, present: np.ndarray, support: int) -> np.ndarray:
+    """``(n,)``: whether a velocity can be read from the observed ``frames`` ``(n, s)`` where ``present`` (the last
+    one last): two of them or more, within ``2 * support`` frames."""
+    first = np.where(present, frames, frames[:, -1:]).min(axis=1)
+    return (present.sum(axis=1) >= 2) & (frames[:, -1] - first <= 2 * support)
 
 
 def _line_ends(frames: np.ndarray, values: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -364,6 +370,12 @@ class CarriedFill:
         self.inside = np.zeros(joints, dtype=bool)  # in a gap that follows an observed frame
         self.t = 0
 
+    def observed_before(self, t: int) -> np.ndarray:
+        """``(J,)``: the joints observed in a frame before frame ``t`` (the frames are counted from the first
+        :meth:`fill`; the last ``support`` observations of each joint are kept, so its latest before ``t`` is among
+        them)."""
+        return ((self.frames >= 0) & (self.frames < t)).any(axis=0)
+
     def fill(self, held: np.ndarray, missing: np.ndarray) -> np.ndarray:
         """Frame ``(J, D)`` (missing joints held) and its ``missing`` ``(J,)`` flags -> the frame filled."""
         seen = ~missing
@@ -375,8 +387,7 @@ class CarriedFill:
         start = missing & ~self.inside & (self.frames[-1] >= 0)
         if start.any():
             frames, present = self.frames[:, start].T, self.frames[:, start].T >= 0  # (n, s)
-            ok = (present.sum(axis=1) >= 2) & (frames[:, -1] - np.where(present, frames, frames[:, -1:]).min(axis=1)
-                                                <= 2 * self.support)
+            ok = _readable(frames, present, self.support)
             values = np.moveaxis(self.values[:, start], 0, 1)  # (n, s, D)
             n, D = values.shape[0], values.shape[2]
             base, v = _line_ends(np.repeat(frames, D, axis=0), values.transpose(0, 2, 1).reshape(n * D, -1),

@@ -416,15 +416,15 @@ class NetworkRefiner:
         # 6D joint rotations (synsp.rotations.RotationNetwork): a rotation model's, or 6D windows given to the
         # universal model trained with rotations; (n, P, W, J*6)
         rotations = card.normalization == ROTATIONS_6D or windows.shape[-1] == 6
+        drift = None
         if rotations:
             inp, root = normalize_rotation_windows(windows)
         else:
             roots = root_joints_of(card.normalization, card.root_joints, windows.shape[-2])
-            inp, stats = normalize_windows(windows, roots,  # (n, P, W, (J+1)*D)
-                                           shared_views=card.normalization == SHARED_VIEWS or self.view_consensus)
-        drift = None  # the universal models (where it was measured): a fast path shown at their limit
-        if not rotations and card.architecture == "universal":
-            drift = _excess_drift(inp, windows.shape[-1], card.normalization == SHARED_VIEWS or self.view_consensus)
+            shared = card.normalization == SHARED_VIEWS or self.view_consensus
+            inp, stats = normalize_windows(windows, roots, shared_views=shared)  # (n, P, W, (J+1)*D)
+            if card.architecture == "universal":  # (where it was measured) a fast path shown at the model's limit
+                drift = _excess_drift(inp, windows.shape[-1], shared)
         if drift is not None:  # the network sees the path at the fastest speed it learnt; the rest added back below
             inp = inp - drift
         mask = None
@@ -508,7 +508,7 @@ class _WindowTrack:
     """One track of :class:`WindowOnline`: ring buffers of its last frames (the frame of index ``a`` in the
     track sits in slot ``a % len(buffer)`` of each)."""
 
-    __slots__ = ("frames", "missing", "windows", "pushed", "last", "carry", "seen")
+    __slots__ = ("frames", "missing", "windows", "pushed", "last", "carry")
 
     def __init__(self) -> None:
         self.frames = None  # (L, J, D) filled input frames (None before the first observed joint)
@@ -517,7 +517,6 @@ class _WindowTrack:
         self.pushed = 0  # frames taken
         self.last = None  # (J, D) the last filled frame
         self.carry = None  # the open gaps' carried velocity (synsp.missing.CarriedFill)
-        self.seen = None  # (J,) the joints observed in a frame before the newest
 
 
 class WindowOnline:
@@ -584,7 +583,6 @@ class WindowOnline:
             tr.last = filled
             tr.pushed += 1
             ends = [] if self.causal or not self.refill else self._refilled(tr, n)
-            tr.seen = ~m if tr.seen is None else tr.seen | ~m
             if self.causal or tr.pushed >= W:
                 ends.append(n)  # the window ending at this frame
             mine = []
@@ -628,7 +626,7 @@ class WindowOnline:
         gap = tr.missing[at][:, joints]
         # frames before ``lo`` are final: observed, for the fill; but a joint seen for the first time has no
         # observation before its gap, whose start is then filled as offline fills a track's start (carried back)
-        gap[:lo - first] &= ~tr.seen[joints][None] if tr.seen is not None else False
+        gap[:lo - first] &= ~tr.carry.observed_before(n)[joints][None]
         new = fill_gaps(x, gap, curved=True)
         changed = np.flatnonzero((new != x).any(axis=(1, 2)))
         if not len(changed):

@@ -166,9 +166,7 @@ def to_higher_rate(x: np.ndarray, length: int, times: np.ndarray | None = None, 
     T = x.shape[0]
     if times is None and (length == T or T < 4 or length < 2 or not spline):
         return resample_time(x, length)
-    if times is not None and not spline:
-        return resample(x, np.clip(times, 0.0, T - 1))
-    if times is not None and T < 4:
+    if times is not None and (T < 4 or not spline):
         return resample(x, np.clip(times, 0.0, T - 1))
     import scipy.interpolate
 
