@@ -40,6 +40,7 @@ from .validation import (
     check_max_gap,
     check_poses,
     check_refined,
+    float_dtype,
     to_numpy,
 )
 from .view_labels import agree_camera_poses, agree_view_poses
@@ -323,11 +324,11 @@ def refine(
         out, filled, short = _refine_persons(x, refiner, fps, confidence, visibility, skeleton, progress, repair, cuts,
                                              max_gap)
         _warn_short(short, least, refiner, persons=True)
-        out = out.astype(_float_dtype(poses), copy=False)
+        out = out.astype(float_dtype(poses), copy=False)
         return (out, filled) if return_filled else out
     if len(x) < least and np.isfinite(x).any():  # too short to refine: as it came (the rule of a file's track parts)
         _warn_short([(None, 0, len(x))], least, refiner, persons=False)
-        out = x.astype(_float_dtype(poses), copy=False)
+        out = x.astype(float_dtype(poses), copy=False)
         return (out, np.zeros(x.shape[:-1], dtype=bool)) if return_filled else out
     # the poses' skeleton: its pairs are the repair's, and tell an inversion from a cut
     sk = repair_skeleton(x.shape[-2], x.shape[-1], skeleton, refiner, poses=x) if repair or cuts else None
@@ -346,7 +347,7 @@ def refine(
     bounds = [0, *starts, len(x)]  # a part between cuts too short to refine is left as it is: said
     _warn_short([(None, a, b - a) for a, b in zip(bounds[:-1], bounds[1:]) if b - a < least], least, refiner, False)
     check_refined(out, x, np.isfinite(x).all(-1) | filled)
-    out = out.astype(_float_dtype(poses), copy=False)  # float32 in, float32 out
+    out = out.astype(float_dtype(poses), copy=False)  # float32 in, float32 out
     return (out, filled) if return_filled else out
 
 
@@ -402,16 +403,6 @@ def check_skeleton_fits(skeleton: Any, num_joints: int) -> None:
         raise SynspInputError(f"skeleton {sk.name!r} has {sk.num_joints} joints; the data has {num_joints} per "
                               f"pose; name a skeleton with {num_joints} joints "
                               f"({', '.join(skeleton_for(num_joints)) or 'none registered'}) or leave it out")
-
-
-def _float_dtype(poses: Any) -> np.dtype:
-    """The floating dtype of the caller's array (numpy or torch) that the result keeps; float64 for
-    anything else (integers, lists, bfloat16)."""
-    try:
-        dt = np.dtype(str(getattr(poses, "dtype", "float64")).replace("torch.", ""))
-    except TypeError:
-        return np.dtype(np.float64)
-    return dt if np.issubdtype(dt, np.floating) else np.dtype(np.float64)
 
 
 def _cut_finder(refiner: Refiner, fps: float | None, skeleton: Skeleton | None, scores: bool = True):
@@ -636,7 +627,7 @@ def refine_smpl(poses: Any, trans: Any = None, model: Any = None,
             if b - a >= least:
                 out[a:b] = refine_rotations(rot[a:b], filt, fps=fps, confidence=None if conf is None else conf[a:b])
         out = out.reshape(p.shape)
-    out = out.astype(_float_dtype(poses), copy=False)  # float32 in, float32 out, as refine
+    out = out.astype(float_dtype(poses), copy=False)  # float32 in, float32 out, as refine
     if t3 is None:
         return out, None
     if len(spans) == 1:
@@ -647,7 +638,7 @@ def refine_smpl(poses: Any, trans: Any = None, model: Any = None,
             if b - a >= min_frames_of(filt):
                 t_out[a:b] = translation_filter(filt)(t3[a:b], fps=fps)
     check_refined(t_out, t3, np.ones(t3.shape[:-1], dtype=bool), what="refined translation")
-    return out, t_out[:, 0].astype(_float_dtype(trans), copy=False)
+    return out, t_out[:, 0].astype(float_dtype(trans), copy=False)
 
 
 def _stand_in_for_unseen_joints(kp: np.ndarray, conf: np.ndarray | None, valid: np.ndarray, at: np.ndarray,

@@ -184,7 +184,7 @@ from .refiners import Refiner, WindowOnline, for_skeleton, get_refiner
 from .repair import OnlineRepair, decided_pairs, limb_groups, relabel
 from .rotations import RotationNetwork, refines_rotations
 from .skeletons import NOT_BODIES, SKELETONS
-from .validation import ABSURD_COORDINATE, SynspInputError, is_torch, to_numpy
+from .validation import ABSURD_COORDINATE, SynspInputError, float_dtype, is_torch, to_numpy
 
 __all__ = ["Stream", "Frames", "DEFAULT_STREAM_MODEL", "NOT_BODY_STREAM_FILTER"]
 
@@ -218,7 +218,7 @@ class _Track:
 
     def __init__(self, state: Any, shape: tuple[int, int], dtype: np.dtype) -> None:
         self.state = state  # the online refiner's state of this track
-        self.dtype = dtype  # of its output frames: its first frame's float dtype (float32 in, float32 out)
+        self.dtype = dtype  # of its output frames: its first frame's float dtype, as offline (validation.float_dtype)
         self.pending: deque = deque()  # (time, real) of every frame taken and not given out (real: pushed)
         self.shape = shape  # (J, D) of its frames
         self.taken = False  # the refiner took a frame: absences are held from then on
@@ -476,7 +476,7 @@ class Stream:
                 raise SynspInputError(f"confidence of track {_id(track_id)} has shape {conf.shape}; expected "
                                       f"({joints},) scores (one per joint of the frame) or one number")
             conf = np.broadcast_to(conf, (joints,))
-        return track_id, x, self._missing(x, conf), conf, _float_dtype(frame)
+        return track_id, x, self._missing(x, conf), conf, float_dtype(frame)
 
     def _missing(self, x: np.ndarray, conf: np.ndarray | None) -> np.ndarray:
         """The missing joints of a frame: NaN, inf or absurd coordinates, or a score below ``min_confidence``."""
@@ -678,16 +678,6 @@ class Stream:
                 into.append((int(t), np.asarray(f, dtype=track.dtype), track.sources.pop(t)))
             while track.sources and next(iter(track.sources)) < t:  # frames never taken (none observed yet)
                 del track.sources[next(iter(track.sources))]
-
-
-def _float_dtype(values: Any) -> np.dtype:
-    """The float dtype a track's output frames keep: its frame's (float16, float32 or float64; a tensor's as
-    numpy's), float64 for anything else (integers, lists)."""
-    dtype = getattr(values, "dtype", None)
-    if is_torch(values):
-        dtype = {"torch.float16": np.float16, "torch.float32": np.float32}.get(str(dtype), np.float64)
-    dtype = np.dtype(dtype) if dtype is not None else np.dtype(np.float64)
-    return dtype if dtype.kind == "f" and dtype.itemsize <= 8 else np.dtype(np.float64)
 
 
 def _numbers(values: Any, name: str) -> np.ndarray:

@@ -15,8 +15,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
-__all__ = ["SynspInputError", "SynspOutputError", "is_torch", "to_numpy", "check_poses", "check_same_shape",
-           "check_fps", "check_max_gap", "check_resampled_length", "check_refined", "absurd_joints",
+__all__ = ["SynspInputError", "SynspOutputError", "is_torch", "float_dtype", "to_numpy", "check_poses",
+           "check_same_shape", "check_fps", "check_max_gap", "check_resampled_length", "check_refined", "absurd_joints",
            "MIN_FPS", "MAX_FPS", "ABSURD_COORDINATE", "MAX_RESAMPLED_VALUES"]
 
 #: the frame rates any refiner accepts (Hz).  Below 1 Hz there is no motion left to smooth (and resampling
@@ -51,6 +51,16 @@ def is_torch(x: Any) -> bool:
     """True for a torch tensor (without importing torch: if it is not loaded, x is no tensor)."""
     torch = sys.modules.get("torch")
     return torch is not None and isinstance(x, torch.Tensor)
+
+
+def float_dtype(values: Any) -> np.dtype:
+    """The floating dtype of the caller's array (numpy or torch) that a result keeps (float32 in, float32 out);
+    float64 for anything else (integers, lists, bfloat16)."""
+    try:
+        dt = np.dtype(str(getattr(values, "dtype", "float64")).replace("torch.", ""))
+    except TypeError:
+        return np.dtype(np.float64)
+    return dt if np.issubdtype(dt, np.floating) else np.dtype(np.float64)
 
 
 #: dtype kinds that are never numbers here: complex (the imaginary part would be dropped), object, strings,
