@@ -689,12 +689,8 @@ def _refine_views(input_path: str, output: str, fmt: str | None, model: str | No
         raise SynspInputError(f"{input_path}: the views are {x.shape[0]} frames long, shorter than the {least} frames "
                               f"{name} needs; nothing to refine. Pass a method that takes shorter tracks (e.g. --model "
                               f"kalman-rts+view-mean, from 3 frames in any units) or a longer recording")
-    scores = {}  # the file's scores, as a pose file's tracks use them: a confidence, or MediaPipe's visibility
-    if pose_file.tracks and all(t.scores is not None for t in pose_file.tracks):
-        conf = np.zeros(x.shape[:-1])
-        for p, t in enumerate(pose_file.tracks):
-            conf[t.frames, p] = t.scores
-        scores = {"confidence" if pose_file.scores_mark_missing else "visibility": conf}
+    conf = pose_file.scores_array()  # as a pose file's tracks use them: a confidence, or MediaPipe's visibility
+    scores = {} if conf is None else {"confidence" if pose_file.scores_mark_missing else "visibility": conf}
     out = run(x, model=refiner, fps=fps if fps is not None else pose_file.fps, skeleton=skeleton, views=True,
               progress=True, repair=repair, cameras=cameras, cuts=cuts, **scores)
     write_pose_file(output, with_rate(pose_file.with_keypoints({t.track_id: out[t.frames, p]

@@ -514,6 +514,17 @@ def frames_of_one_video(folder: Path, named: list[tuple[str, int, Path]]) -> lis
     return numbered
 
 
+def refuse_ids_stored_alike(where: str, ids: list, stored: list, as_what: str, advice: str = "") -> None:
+    """:class:`SynspInputError` naming the first two track ``ids`` whose ``stored`` values (as a writer stores
+    them, in the same order) are equal: two people could no longer be told apart in the file written."""
+    first: dict[Any, int] = {}
+    for k, v in enumerate(stored):
+        j = first.setdefault(v, k)
+        if j != k:
+            raise SynspInputError(f"{where}track ids {ids[j]!r} and {ids[k]!r} would both be {as_what} {v!r}; give "
+                                  f"the tracks distinct ids{advice}")
+
+
 def suffix_of(path: Any) -> str:
     """Lower-case suffix including ``.gz`` (``".bvh.gz"``, ``".npz"``)."""
     name = as_path(path).name.lower()

@@ -20,7 +20,8 @@ from typing import Any, IO
 import numpy as np
 
 from synsp.io import mediapipe, smpl  # near misses: the formats' own knowledge of their layouts
-from synsp.io._common import as_path, atomic_write, npy_header, npz_headers, open_npz, read_npy, read_npz, suffix_of
+from synsp.io._common import (as_path, atomic_write, npy_header, npz_headers, open_npz, read_npy, read_npz,
+                              refuse_ids_stored_alike, suffix_of)
 from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError, check_poses, to_numpy
 
@@ -208,13 +209,9 @@ def check_output(path: Any, pose_file) -> None:
 
 def _track_id_strings(p: Any, ids: list) -> np.ndarray:
     """``track_ids`` as :func:`write` stores them, ``str`` of each id (``3``, ``"3"``: ``'3'``), all distinct."""
-    first: dict[str, int] = {}
-    for k, i in enumerate(ids):
-        j = first.setdefault(str(i), k)
-        if j != k:
-            raise SynspInputError(f"{p}: track ids {ids[j]!r} and {i!r} would both be written as track_ids "
-                                  f"{str(i)!r}; give the tracks distinct ids (or write the input's own format)")
-    return np.asarray([str(i) for i in ids])
+    stored = [str(i) for i in ids]
+    refuse_ids_stored_alike(f"{p}: ", ids, stored, "written as track_ids", " (or write the input's own format)")
+    return np.asarray(stored)
 
 
 def write(path: Any, pose_file) -> Any:
@@ -245,11 +242,9 @@ def write(path: Any, pose_file) -> Any:
                 extra["fps"] = np.asarray(pose_file.fps)
         else:
             extra["track_ids"] = _track_id_strings(p, ids)
-            if all(t.scores is not None for t in pose_file.tracks):
-                sc = np.zeros(arr.shape[:-1])
-                for q, t in enumerate(pose_file.tracks):
-                    sc[t.frames, q] = t.scores
-                extra["scores"] = sc
+            scores = pose_file.scores_array()
+            if scores is not None:
+                extra["scores"] = scores
             if pose_file.fps:
                 extra["fps"] = np.asarray(pose_file.fps)
     write_array(p, arr, key=meta.get("key", "keypoints"), **extra)

@@ -84,7 +84,8 @@ from typing import Any, Hashable, IO
 
 import numpy as np
 
-from synsp.io._common import MAX_FRAMES, as_path, atomic_write, npz_headers, open_file, read_npz, suffix_of
+from synsp.io._common import (MAX_FRAMES, as_path, atomic_write, npz_headers, open_file, read_npz,
+                              refuse_ids_stored_alike, suffix_of)
 from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError, check_fps
 
@@ -707,12 +708,7 @@ def check_output(path: Any, pose_file: PoseFile) -> None:
         _npz_track_ids(ids, len(ids), p)
         return
     cells = _person_cells(pose_file) if layout is not None else [str(i) for i in ids]
-    first: dict[str, int] = {}
-    for k, c in enumerate(cells):
-        j = first.setdefault(c, k)
-        if j != k:
-            raise SynspInputError(f"{p}: track ids {ids[j]!r} and {ids[k]!r} would both be written as person {c!r}; "
-                                  "give the tracks distinct ids (or write an .npz)")
+    refuse_ids_stored_alike(f"{p}: ", ids, cells, "written as person", " (or write an .npz)")
     twice = _one_number_twice(cells)
     if twice is not None:
         a, b = (ids[cells.index(c)] for c in twice)
@@ -740,12 +736,7 @@ def _npz_track_ids(track_ids: Any, P: int, p: Any = None) -> np.ndarray:
         stored = np.asarray([int(i) for i in given], dtype=np.int64)
     else:  # text, or a whole number past int64 (a 20-digit id): as its digits, never wrapped around
         stored = np.asarray([str(i) for i in given])
-    first: dict[Any, int] = {}
-    for k, v in enumerate(stored.tolist()):
-        j = first.setdefault(v, k)
-        if j != k:
-            raise SynspInputError(f"{where}track ids {given[j]!r} and {given[k]!r} would both be stored as "
-                                  f"track_ids {v!r}; give the tracks distinct ids")
+    refuse_ids_stored_alike(where, given, stored.tolist(), "stored as track_ids")
     return stored
 
 

@@ -202,6 +202,16 @@ class PoseFile:
             out[t.frames, p] = t.keypoints
         return out, [t.track_id for t in self.tracks]
 
+    def scores_array(self) -> np.ndarray | None:
+        """The scores laid out as :meth:`to_array`'s keypoints, ``(num_frames, P, J)`` with 0 where a person is
+        absent; None unless every track has scores."""
+        if not self.tracks or any(t.scores is None for t in self.tracks):
+            return None
+        out = np.zeros((self.num_frames, len(self.tracks), self.num_joints))
+        for p, t in enumerate(self.tracks):
+            out[t.frames, p] = t.scores
+        return out
+
 
 def _check_track_ids(tracks: list[Track], source: Path | None) -> None:
     """Every track's id is hashable, equal to itself and unlike every other track's, as Python compares
