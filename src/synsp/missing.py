@@ -253,32 +253,48 @@ def curved_fill(flat: np.ndarray, gap: np.ndarray, longest: int = CURVED_GAP_FRA
     validation split's clips with the default network after it (docs/results.md, *Missing frames*): clean
     motion with 8-frame gaps 10.1 against 18.5 mm at the filled joints, with white jitter and outliers 18.0
     against 21.9."""
-    for c in np.flatnonzero(gap.any(axis=0)):
-        seen = np.flatnonzero(~gap[:, c])
-        at = np.flatnonzero(gap[:, c])
-        r = np.searchsorted(seen, at)  # the first observed frame after each missing one
-        ok = (r >= 2) & (r + 1 < len(seen))
-        ok[ok] &= seen[r[ok]] - seen[r[ok] - 1] - 1 <= longest
-        if not ok.any():
-            continue
-        at, r = at[ok], r[ok]
-        k = np.arange(-support, support)  # the support's ranks around each gap: before (< 0) and after
-        rank = r[:, None] + k[None]
-        present = (rank >= 0) & (rank < len(seen))
-        frames = seen[np.clip(rank, 0, len(seen) - 1)]
-        span = np.abs(frames - at[:, None]).max(axis=1, keepdims=True).astype(np.float64)
-        tau = (frames - at[:, None]) / span  # within [-1, 1]: a well-conditioned fit
-        A = _cubic_terms(tau)  # (n, 2 * support, 4)
-        y = flat[frames, c]
-        w = present.astype(np.float64)
-        Aw = np.swapaxes(A * w[..., None], 1, 2)  # (n, 4, 2 * support): the weighted normal equations
-        coef = np.linalg.solve(Aw @ A, Aw @ y[..., None])[..., 0]  # (n, 4): the cubic's coefficients in tau
-        lo, hi = seen[r - 1], seen[r]  # the frames around the gap
-        t_lo, t_hi = (lo - at) / span[:, 0], (hi - at) / span[:, 0]
-        miss_lo = flat[lo, c] - (_cubic_terms(t_lo) * coef).sum(1)
-        miss_hi = flat[hi, c] - (_cubic_terms(t_hi) * coef).sum(1)
-        share = (at - lo) / (hi - lo)
-        flat[at, c] = coef[:, 0] + (1.0 - share) * miss_lo + share * miss_hi
+    cols = np.flatnonzero(gap.any(axis=0))
+    if not len(cols):
+        return
+    g = gap[:, cols]  # (T, c)
+    obs_c, obs_t = np.nonzero(~g.T)  # the observed entries, column by column, each column's in time order
+    n_seen = np.bincount(obs_c, minlength=len(cols))  # (c,)
+    offset = np.concatenate([[0], np.cumsum(n_seen)[:-1]])  # where each column's observed frames start in obs_t
+    at, i = np.nonzero(g)  # the missing entries
+    r = np.cumsum(~g, axis=0)[at, i]  # the rank of the first observed frame after each (observed ones before it)
+    ok = (r >= 2) & (r + 1 < n_seen[i])
+    ok[ok] &= obs_t[offset[i[ok]] + r[ok]] - obs_t[offset[i[ok]] + r[ok] - 1] - 1 <= longest
+    at, i, r = at[ok], i[ok], r[ok]
+    for a in range(0, len(at), _CURVED_ENTRIES):  # (an hour of gaps: bounded working memory)
+        b = slice(a, a + _CURVED_ENTRIES)
+        _curve_through(flat, cols[i[b]], at[b], obs_t, offset[i[b]] + r[b], offset[i[b]], n_seen[i[b]], support)
+
+
+#: missing entries fitted at a time by :func:`curved_fill`
+_CURVED_ENTRIES = 1 << 16
+
+
+def _curve_through(flat: np.ndarray, c: np.ndarray, at: np.ndarray, obs_t: np.ndarray, after: np.ndarray,
+                   first: np.ndarray, n_seen: np.ndarray, support: int) -> None:
+    """:func:`curved_fill` of the missing entries ``(at, c)`` of ``flat``: ``obs_t[after]`` is the first observed
+    frame after each, its column's observed frames being ``obs_t[first:first + n_seen]`` in time order."""
+    k = np.arange(-support, support)  # the support's ranks around each gap: before (< 0) and after
+    rank = (after - first)[:, None] + k[None]
+    present = (rank >= 0) & (rank < n_seen[:, None])
+    frames = obs_t[first[:, None] + np.clip(rank, 0, n_seen[:, None] - 1)]
+    span = np.abs(frames - at[:, None]).max(axis=1, keepdims=True).astype(np.float64)
+    tau = (frames - at[:, None]) / span  # within [-1, 1]: a well-conditioned fit
+    A = _cubic_terms(tau)  # (n, 2 * support, 4)
+    y = flat[frames, c[:, None]]
+    w = present.astype(np.float64)
+    Aw = np.swapaxes(A * w[..., None], 1, 2)  # (n, 4, 2 * support): the weighted normal equations
+    coef = np.linalg.solve(Aw @ A, Aw @ y[..., None])[..., 0]  # (n, 4): the cubic's coefficients in tau
+    lo, hi = obs_t[after - 1], obs_t[after]  # the frames around the gap
+    t_lo, t_hi = (lo - at) / span[:, 0], (hi - at) / span[:, 0]
+    miss_lo = flat[lo, c] - (_cubic_terms(t_lo) * coef).sum(1)
+    miss_hi = flat[hi, c] - (_cubic_terms(t_hi) * coef).sum(1)
+    share = (at - lo) / (hi - lo)
+    flat[at, c] = coef[:, 0] + (1.0 - share) * miss_lo + share * miss_hi
 
 
 def carried_fill(flat: np.ndarray, gap: np.ndarray, support: int = CARRIED_SUPPORT,
