@@ -195,6 +195,23 @@ def test_refine_pickled_smpl_needs_the_trust_flag(capsys, tmp_path):
     assert code == 0, err
 
 
+def test_refine_smpl_warns_that_a_mesh_computed_from_the_pose_is_copied_unrefined(capsys, tmp_path):
+    """VIBE-style output keeps 'verts' and 'joints3d' computed from the estimator's pose: copied as they were, they
+    no longer match the refined pose, and the user is told so (a file without them is refined silently)."""
+    rng = np.random.default_rng(6)
+    pose = rng.normal(0, 0.1, (40, 72))
+    np.savez(tmp_path / "vibe.npz", pose=pose, verts=rng.normal(size=(40, 20, 3)),
+             joints3d=rng.normal(size=(40, 49, 3)))
+    np.savez(tmp_path / "plain.npz", pose=pose, betas=np.zeros(10))
+    code, _, err = run(capsys, "refine", str(tmp_path / "vibe.npz"), "-o", str(tmp_path / "o.npz"))
+    assert code == 0, err
+    assert "'verts', 'joints3d' came from the unrefined pose and are copied unchanged" in err and "smplx" in err
+    with np.load(tmp_path / "o.npz") as z, np.load(tmp_path / "vibe.npz") as src:
+        assert np.array_equal(z["verts"], src["verts"]) and not np.allclose(z["pose"], src["pose"])
+    code, _, err = run(capsys, "refine", str(tmp_path / "plain.npz"), "-o", str(tmp_path / "p.npz"))
+    assert code == 0 and "unrefined pose" not in err
+
+
 def test_refine_views_fuses_an_array_of_views(capsys, tmp_path):
     rng = np.random.default_rng(0)
     truth = np.cumsum(rng.normal(scale=0.002, size=(40, 1, 17, 3)), axis=0)

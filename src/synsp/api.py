@@ -1034,6 +1034,12 @@ def refine_rotation_file(pose_file, model: Any = None, fps: float | None = None,
 
     refined, summary = refine_tracks(pose_file, filt, refine_part, angular_acceleration, fps, max_gap)
     summary["cuts"] = cut_at
+    derived = pose_file.meta.get("derived") or []
+    if derived:  # a mesh or joints computed from the unrefined pose, copied as they were: they no longer match
+        them = "them" if len(derived) > 1 else "it"
+        warnings.warn(f"{pose_file.source or 'pose file'}: {', '.join(map(repr, derived))} came from the unrefined "
+                      f"pose and {'are' if len(derived) > 1 else 'is'} copied unchanged; recompute {them} from the "
+                      f"refined pose with your body model (e.g. smplx) before using {them}", stacklevel=2)
     if trans_in:
         meta = dict(pose_file.meta)
         meta["translation"] = {**trans_in, **new_trans}

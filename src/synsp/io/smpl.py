@@ -75,7 +75,8 @@ from synsp.io.tracks import PICKLE_SUFFIXES, PoseFile, Track
 from synsp.skeletons import SMPL24
 from synsp.validation import SynspInputError
 
-__all__ = ["sniff", "read", "write", "near_miss", "POSE_KEYS", "TRANS_KEYS", "FPS_KEYS", "PICKLE_SUFFIXES"]
+__all__ = ["sniff", "read", "write", "near_miss", "POSE_KEYS", "TRANS_KEYS", "FPS_KEYS", "PICKLE_SUFFIXES",
+           "DERIVED_KEYS"]
 
 #: full-pose keys tried in order (root rotation first)
 POSE_KEYS = ("poses", "pose")
@@ -84,6 +85,11 @@ SPLIT_KEYS = ("global_orient", "body_pose")
 TRANS_KEYS = ("trans", "transl")
 FPS_KEYS = ("mocap_framerate", "mocap_frame_rate", "fps", "framerate", "frame_rate")
 FRAME_KEYS = ("frame_ids",)
+#: arrays that VIBE, TCMR, PARE and WHAM compute from the pose with the body model (mesh vertices, its joints):
+#: kept byte for byte, they no longer match a refined pose (``PoseFile.meta['derived']`` names those found;
+#: :func:`synsp.api.refine_rotation_file` warns)
+DERIVED_KEYS = ("verts", "vertices", "smpl_vertices", "joints3d", "smpl_joints3d", "smpl_joints2d", "kp_3d",
+                "joints2d_img_coord")
 #: joint counts of the SMPL family: SMPL without / with hand joints, SMPL-H, SMPL-X
 KNOWN_JOINTS = {22: "smpl (body)", 24: "smpl", 52: "smplh", 55: "smplx"}
 #: AMASS copies of column ranges of ``poses``: joint count -> {key: (first joint, joints)}
@@ -443,8 +449,10 @@ def read(path: Any, trust_pickle: bool = False, key: str | None = None, trans_ke
         layout, frames, rot, trans = _person(get, headers, str(p), key, trans_key, fps_found)
     if key is None:
         _not_joint_positions(p, headers, layout, rot)
-    return _pose_file(p, {0: (layout, frames, rot, trans)}, fps if fps is not None else
-                      (fps_found[0] if fps_found else None), container="npz")
+    pf = _pose_file(p, {0: (layout, frames, rot, trans)}, fps if fps is not None else
+                    (fps_found[0] if fps_found else None), container="npz")
+    pf.meta["derived"] = [k for k in DERIVED_KEYS if k in headers]
+    return pf
 
 
 def _not_joint_positions(p: Path, headers: Mapping[str, tuple[tuple[int, ...], Any]], layout: dict[str, Any],
@@ -494,6 +502,8 @@ def _read_pickle(p: Path, key: str | None, trans_key: str | None, fps: float | N
     pf = _pose_file(p, people, fps if fps is not None else (fps_found[0] if fps_found else None),
                     container="pickle")
     pf.meta.update(pickle_object=obj, pickle_lib=lib, person_keyed=person_keyed)
+    dicts = list(found.values()) if person_keyed else [obj]
+    pf.meta["derived"] = [k for k in DERIVED_KEYS if any(k in d for d in dicts)]
     return pf
 
 
