@@ -151,6 +151,30 @@ def test_causal_stream_has_zero_delay_and_matches_the_causal_refiner():
     np.testing.assert_allclose(get_refiner(MODEL, causal=True)(future)[:10], offline[:10], atol=1e-9)
 
 
+def test_a_zero_delay_network_carries_a_track_start_back_along_the_body_velocity():
+    """The frames before a track's first one are made up from its first frames (synsp.missing.carried_start): a
+    clean body carried at 10 m/s came back 167 mm off at its second frame when they held the first frame."""
+    from synsp.data.corpus import load_corpus
+    from synsp.missing import CARRIED_DECAY, carried_start
+
+    truth = load_corpus()[0].positions[:8].astype(np.float64)
+    fast = truth + (np.arange(8) * 10 / 30)[:, None, None] * np.array([1.0, 0.0, 0.0])
+    stream = Stream("synsp-universal-w8-causal")
+    online = np.stack([f for frame in fast for f in stream.push(frame)])
+    offline = get_refiner("synsp-universal-w8-causal")(fast)
+    np.testing.assert_allclose(online, offline, atol=1e-5)
+    assert np.linalg.norm(offline - fast, axis=-1).mean(-1).max() < 0.005
+    # one frame: held; two or three: the joints' mean velocity carried back, decaying as a carried gap
+    assert np.array_equal(carried_start(fast[:1], 3), np.repeat(fast[:1], 3, axis=0))
+    v = np.array([0.3, 0.0, -0.1])
+    rigid = truth[0] + np.arange(3)[:, None, None] * v
+    rigid[2, 5, 0] += 0.34  # one joint's jitter moves the body's mean by a 17th of it, its velocity half that
+    made_up = carried_start(rigid, 2)
+    v = v + np.array([0.01, 0.0, 0.0])
+    gain = np.array([CARRIED_DECAY + CARRIED_DECAY ** 2, CARRIED_DECAY])
+    np.testing.assert_allclose(made_up - rigid[:1], -gain[:, None, None] * v * np.ones((2, 17, 3)), atol=1e-12)
+
+
 def test_stream_of_a_larger_skeleton_refines_the_model_joints_like_offline():
     import synsp
     from synsp.io.tracks import read_pose_file

@@ -61,7 +61,7 @@ from scipy.signal import lfilter
 from .filters import FILTERS, get_filter, parse_filter_spec
 from .filters.base import WHOLE_SEQUENCE, Online, Refiner
 from .filters.online import hold
-from .missing import (CURVED_SUPPORT, CarriedFill, carry_missing, fill_gaps, interpolate_missing,
+from .missing import (CURVED_SUPPORT, CarriedFill, carried_start, carry_missing, fill_gaps, interpolate_missing,
                       missing_from_confidence)
 from .models.checkpoint import ModelCard, load_model
 from .normalization import (
@@ -373,7 +373,7 @@ class NetworkRefiner:
         card = self.card
         T, P, J, D = x.shape
         W = card.window
-        if self.causal:  # window t ends at frame t: pad the start with the first frame
+        if self.causal:  # window t ends at frame t: the start padded (the first frame, made up below per window)
             x = np.concatenate([np.repeat(x[:1], W - 1, axis=0), x])
             missing = np.concatenate([np.repeat(missing[:1], W - 1, axis=0), missing])
             floor = np.concatenate([np.repeat(floor[:1], W - 1, axis=0), floor]) if floor is not None else None
@@ -395,7 +395,12 @@ class NetworkRefiner:
             s = starts[a:a + batch]
             idx = s[:, None] + offsets[None, :]  # (n, W)
             cue = {"floor": floor[idx].mean(axis=1)} if floor is not None else {}  # (n, P), a cued network's
-            refined = self.refine_windows(np.moveaxis(x[idx], 2, 1), np.moveaxis(missing[idx], 2, 1), **cue)
+            windows = x[idx]
+            if self.causal and s[0] < W - 1 and not (D == 6 or card.normalization == ROTATIONS_6D):
+                windows = windows.copy()
+                for w, t in enumerate(s[s < W - 1]):  # positions: the frames before the track carried back
+                    windows[w, :W - 1 - t] = carried_start(windows[w, W - 1 - t:], W - 1 - t)
+            refined = self.refine_windows(np.moveaxis(windows, 2, 1), np.moveaxis(missing[idx], 2, 1), **cue)
             if self.causal:
                 last_frames[s] = refined[:, :, -1]
             else:
@@ -526,8 +531,9 @@ class WindowOnline:
     batched forward (``refiner.batch`` windows at most).  Not causal: each pending output frame is the average
     of the refined windows that hold it, and the oldest one, covered by all ``W`` windows it is in, comes out
     (delay ``W - 1``); ``finish`` gives the rest averaged over the windows that exist, or, for a track shorter
-    than ``W``, one edge-padded window, as offline (shorter than :func:`min_frames_of`: its frames as given).  Causal: the last frame of the window ending at each frame
-    (the track's start padded with its first frame).  Windows at stride 1, whatever the refiner's ``stride``.
+    than ``W``, one edge-padded window, as offline (shorter than :func:`min_frames_of`: its frames as given).
+    Causal: the last frame of the window ending at each frame (the frames before the track's first made up,
+    :func:`synsp.missing.carried_start`).  Windows at stride 1, whatever the refiner's ``stride``.
 
     Missing joints: a joint missing in the newest frame continues its last velocity, decaying
     (:class:`synsp.missing.CarriedFill`: nothing later is known; offline's fill of a track's end).  Not
@@ -589,7 +595,10 @@ class WindowOnline:
             for e in ends:
                 at = np.arange(e - W + 1, e + 1) % L  # (a track's start, causal: slots still holding its first frame)
                 mine.append((e, len(jobs)))
-                jobs.append((tr.frames[at], tr.missing[at]))
+                window = tr.frames[at]
+                if self.causal and e < W - 1 and not self.rotation_windows(window):  # before the track carried back
+                    window[:W - 1 - e] = carried_start(window[W - 1 - e:], W - 1 - e)
+                jobs.append((window, tr.missing[at]))
             taken.append((k, mine))
         refined = self._refine(jobs)
         out: list = [None] * len(states)
@@ -603,6 +612,10 @@ class WindowOnline:
                 tr.windows[e % W] = refined[job]
             out[k] = [self._average(tr, n - W + 1, n)] if mine else []  # all W windows of frame n - W + 1 exist
         return out
+
+    def rotation_windows(self, window: np.ndarray) -> bool:
+        """Windows of 6D rotations (a rotation model's, or 6D given to the universal model), not positions."""
+        return window.shape[-1] == 6 or self.refiner.card.normalization == ROTATIONS_6D
 
     def _refilled(self, tr: _WindowTrack, n: int) -> list:
         """After frame ``n`` was taken: the gaps of the joints it observes, in the frames the pending frames'

@@ -21,8 +21,8 @@ track handling below is the same for every method.  The **delay** is the method'
 
 ``Stream(method, causal=True)`` has **zero delay** for any method: each pushed frame is returned at once.
 A causal filter is what it is; a window network gives the last frame of the refined window ending at
-the frame (the start of a track is padded with its first frame), equal to ``NetworkRefiner(...,
-causal=True)`` offline -- the shipped models were trained on whole windows, so their last frame is less
+the frame (the frames before a track's first are made up, :func:`synsp.missing.carried_start`), equal to
+``NetworkRefiner(..., causal=True)`` offline -- the shipped models were trained on whole windows, so their last frame is less
 accurate than the averaged output (see the README); any other filter gives the last frame of the filter
 run over the track's last ``window`` frames, which is what MMPose 0.x's ``Smoother`` does online with
 every filter (the Kalman smoother: its forward filter).  A user of MMPose's ``Smoother`` gets its
