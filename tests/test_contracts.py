@@ -170,10 +170,28 @@ def test_a_joint_never_confident_but_predicted_in_every_frame_is_refined_as_syns
         feet = slice(27, 33)
         jitter = lambda a: np.abs(np.diff(a[:, feet], 2, axis=0)).mean()  # noqa: E731
         assert jitter(out) < jitter(x)  # refined like the others, not left as they came
-    x[3, 30] = np.nan  # one that is also lost in a frame could only be filled from nothing: still refused, clearly
-    with pytest.raises(synsp.validation.SynspInputError,
-                       match=r"joint 30 .* missing in all 40 frames \(NaN, or its confidence"):
-        synsp.refine(x, confidence=conf, skeleton="mediapipe33")
+    x[3, 30] = np.nan  # one that is also lost in a frame could only be filled from nothing: as given, as files keep it
+    with pytest.warns(UserWarning, match=r"joint 30 is missing .* in every frame: the others were refined with a "
+                                         r"stand-in .* it comes back as given"):
+        out = synsp.refine(x, confidence=conf, skeleton="mediapipe33")
+    assert np.array_equal(out[:, 30], x[:, 30], equal_nan=True) and np.isfinite(np.delete(out, 30, axis=1)).all()
+
+
+def test_a_joint_never_given_comes_back_as_given_and_the_others_are_refined_as_with_it_stood_in_for():
+    # an array with a joint NaN throughout (OpenPose's feet never found) was refused; a file's track keeps it as written
+    from synsp.data.corpus import load_corpus
+
+    truth = load_corpus()[0].positions[:60].astype(np.float64)
+    x = truth + np.random.default_rng(3).normal(0, 0.01, truth.shape)
+    x[:, 3] = np.nan  # the right foot
+    with pytest.warns(UserWarning, match=r"joint 3 is missing"):
+        out, filled = synsp.refine(x, skeleton="h36m17", return_filled=True)
+    assert np.isnan(out[:, 3]).all() and not filled[:, 3].any() and np.isfinite(np.delete(out, 3, axis=1)).all()
+    error = lambda a: np.linalg.norm(np.delete(a - truth, 3, axis=1), axis=-1).mean()  # noqa: E731
+    assert error(out) < 0.8 * error(x)  # the other joints refined
+    stood_in = x.copy()
+    stood_in[:, 3] = x[:, 2]  # its parent, the right knee: the stand-in
+    np.testing.assert_allclose(np.delete(out, 3, axis=1), np.delete(synsp.refine(stood_in, skeleton="h36m17"), 3, 1))
 
 
 def test_mediapipes_visibility_weighs_the_repair_and_no_landmark_is_filled():

@@ -343,12 +343,42 @@ def refine(
         elif views:  # 3D views in one world frame: each view's labels as the others have them
             x, weights, _ = agree_view_poses(x, sk, weights)
         confidence = confidence if visibility is not None else weights
+    raw, keep_raw = x, np.zeros(x.shape[-2], dtype=bool)
+    valid = _valid_joints(x, confidence, refiner.min_confidence) if x.ndim == 3 else None
+    if valid is not None and not valid.any(axis=0).all():  # a joint never given: as a file's track keeps it
+        conf = None if confidence is None else to_numpy(confidence, name="confidence")
+        x, confidence, keep_raw = _stand_in_for_unseen_joints(x, conf, valid, np.arange(len(x)),
+                                                              sk if sk is not None else skeleton)
+        gone = np.flatnonzero(keep_raw)
+        many = len(gone) > 1
+        warnings.warn(f"synsp.refine: joint{'s' * many} {', '.join(map(str, gone))} {'are' if many else 'is'} "
+                      f"missing (NaN, or below the confidence threshold) in every frame: the others were refined "
+                      f"with a stand-in (the nearest joint) for {'them' if many else 'it'}, and "
+                      f"{'they come' if many else 'it comes'} back as given", UserWarning, stacklevel=2)
     out, filled, starts = _run(refiner, x, fps, confidence, progress, cuts, sk, views, found, fill_all=True)
+    if keep_raw.any():  # never given: given back as it came, as a file's track keeps it
+        out[:, keep_raw], filled[:, keep_raw], x = raw[:, keep_raw], False, raw
     bounds = [0, *starts, len(x)]  # a part between cuts too short to refine is left as it is: said
     _warn_short([(None, a, b - a) for a, b in zip(bounds[:-1], bounds[1:]) if b - a < least], least, refiner, False)
     check_refined(out, x, np.isfinite(x).all(-1) | filled)
     out = out.astype(float_dtype(poses), copy=False)  # float32 in, float32 out
     return (out, filled) if return_filled else out
+
+
+def _valid_joints(x: np.ndarray, confidence: Any, threshold: float) -> np.ndarray | None:
+    """``(T, J)``: where the joints of ``x`` ``(T, J, D)`` are finite and at least ``threshold`` confident; None when
+    ``confidence`` does not fit (the refiner names that mistake)."""
+    valid = np.isfinite(x).all(-1)
+    if confidence is None:
+        return valid
+    try:
+        conf = to_numpy(confidence, name="confidence")
+    except SynspInputError:
+        return None
+    if conf.shape != valid.shape:
+        return None
+    with np.errstate(invalid="ignore"):
+        return valid & (conf >= threshold)
 
 
 def _flag(value: Any, name: str) -> bool:
