@@ -50,6 +50,45 @@ def test_a_finished_run_is_never_overwritten_and_a_resume_keeps_its_settings(tmp
     assert torch.load(out / "last.pt", weights_only=True)["epoch"] == 1
 
 
+def test_a_resume_from_the_command_line_keeps_every_setting_left_out(tmp_path, capsys):
+    # the settings the run was trained with (a corpus, a batch size, a network of its own) had to be repeated, and
+    # the refusal named --workers, which synsp train does not have
+    out = tmp_path / "run"
+    train(config(out, seed=11), progress=False)
+    assert main(["train", "--resume", "-o", str(out), "--epochs", "2"]) == 0, capsys.readouterr().err
+    assert torch.load(out / "last.pt", weights_only=True)["epoch"] == 1
+    assert json.loads((out / "last.json").read_text())["config"]["d_model"] == TINY["d_model"]
+    assert main(["train", "--resume", "-o", str(out), "--epochs", "3", "--seed", "12"]) == 2
+    err = capsys.readouterr().err
+    assert "seed 12 (the run: 11)" in err and "--workers" not in err and "--epochs, --device" in err
+
+
+def test_a_run_that_could_not_train_or_load_is_refused_before_its_folder(tmp_path):
+    # a training split of fewer windows than one batch: every epoch took no step and untrained weights were saved
+    with pytest.raises(SynspInputError, match=r"gives \d+ windows of 8 frames, fewer than one batch \(100000\).*"
+                                              r"--batch-size"):
+        train(config(tmp_path / "few", batch_size=100_000, windows_per_epoch=100_000), progress=False)
+    # a network its own model card would refuse to load (over the size limit), or that cannot be built
+    with pytest.raises(SynspInputError, match=r"network's settings .* parameters, over the limit .*smaller --option"):
+        train(config(tmp_path / "big", model={**TINY, "d_model": 2048, "d_inner": 8192, "n_layers": 4}),
+              progress=False)
+    with pytest.raises(SynspInputError, match=r"network's settings .*config.dropout"):
+        train(config(tmp_path / "drop", model={**TINY, "dropout": 2.0}), progress=False)
+    # DeciWatch's window is interval * q + 1: a --window it does not have named the model
+    with pytest.raises(SynspInputError, match=r"--window 21: a deciwatch window is interval \* q \+ 1 \(101"):
+        train(config(tmp_path / "dw", architecture="deciwatch", model={}, window=21), progress=False)
+    # starting weights of another joint set, even where their tensors would fit
+    with pytest.raises(SynspInputError, match=r"--init synsp-coco17-2d-w8: a coco17 model, and this run trains h36m17"):
+        train(config(tmp_path / "init", init="synsp-coco17-2d-w8", model={}), progress=False)
+    assert not any((tmp_path / name).exists() for name in ("few", "big", "drop", "dw", "init"))
+
+
+def test_a_diverging_run_is_one_line_and_leaves_no_empty_folder(tmp_path):
+    with pytest.raises(SynspInputError, match=r"training loss became .*lower --lr"):
+        train(config(tmp_path / "nan", lr=1e12), progress=False)
+    assert not (tmp_path / "nan").exists()
+
+
 def test_refused_runs_leave_no_folder_and_name_what_the_user_passed(tmp_path, capsys):
     first = train(config(tmp_path / "a"), progress=False)
     wrong = config(tmp_path / "b", init=str(first), model={**TINY, "d_model": 32})
@@ -108,6 +147,19 @@ def test_export_takes_names_and_run_folders_and_refuses_onnx_of_models_without_a
     pytest.importorskip("onnx")
     assert main(["export", "synsp-h36m17-3d-w8", "-o", str(tmp_path / "new" / "sub" / "m.onnx")]) == 0
     assert (tmp_path / "new" / "sub" / "m.onnx").is_file()
+
+
+def test_an_export_named_with_a_dot_keeps_the_whole_name_and_overwrites_nothing(tmp_path):
+    # `-o mine.v1` wrote mine.json / mine.safetensors, and `-o mine.v2` then replaced the float16 export silently
+    from synsp.models.checkpoint import load_model
+    from synsp.refiners import get_refiner
+
+    assert main(["export", "synsp-h36m17-3d-w8", "-o", str(tmp_path / "mine.v1"), "--half"]) == 0
+    assert main(["export", "synsp-universal-w16", "-o", str(tmp_path / "mine.v2")]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.v1.json", "mine.v1.safetensors", "mine.v2.json",
+                                                          "mine.v2.safetensors"]
+    assert load_model(tmp_path / "mine.v1")[1].architecture != load_model(tmp_path / "mine.v2.json")[1].architecture
+    assert get_refiner(str(tmp_path / "mine.v1")).card.architecture == load_model(tmp_path / "mine.v1")[1].architecture
 
 
 def test_plot_and_render_with_a_universal_models_card_as_skeleton_is_a_clear_error(tmp_path, capsys):

@@ -154,15 +154,15 @@ class _SizeChoice(click.Choice):
               help="[default: residual] SynSP predicts a correction added to its input (not in the paper; trains "
                    "far faster)")
 @click.option("--epochs", type=int, default=None, help="[default: 20; with --from: 5]")
-@click.option("--windows-per-epoch", default=50_000, show_default=True)
-@click.option("--batch-size", default=256, show_default=True)
+@click.option("--windows-per-epoch", type=int, default=None, help="[default: 50000]")
+@click.option("--batch-size", type=int, default=None, help="[default: 256]")
 @click.option("--lr", type=float, default=None, help="[default: 0.001; with --from: 0.0003]")
 @click.option("--lr-decay", type=float, default=None, help="[default: 0.95]")
 @click.option("--w-accel", default=None, type=float, help="accel loss weight (default: 1 for SynSP, 0.1 SmoothNet)")
-@click.option("--seed", default=4321, show_default=True)
+@click.option("--seed", type=int, default=None, help="[default: 4321]")
 @click.option("--corpus", default=None, help="corpus file (default: the built corpus in the cache)")
 @_output("out", default=None, help="run folder (default: runs/<name>)")
-@click.option("--device", default="cpu", show_default=True)
+@click.option("--device", default=None, help="[default: cpu]")
 @click.option("--resume", is_flag=True,
               help="continue the run in OUT from OUT/last.pt with its own settings: only --epochs (to extend it), "
                    "--device may differ; without --resume an OUT holding a run is refused")
@@ -191,7 +191,7 @@ class _SizeChoice(click.Choice):
 def train(**opts) -> None:
     """Train a refiner on the corpus with simulated estimator errors; best epoch by validation MPJPE (OUT/best),
     the final epoch too (OUT/last)."""
-    from .training import TrainConfig, fine_tune_settings, train as run
+    from .training import TrainConfig, fine_tune_settings, resume_settings, train as run
 
     # every option is the TrainConfig field of the same name; None (unset) takes --from's value, else the
     # TrainConfig default (name, skeleton, out, w_accel: derived by training.resolve_config)
@@ -208,9 +208,13 @@ def train(**opts) -> None:
                               "weights are that size); drop --size, or train a new model of that size without --from")
     if base and "init" in given:
         raise SynspInputError("--from and --init both give the starting weights; use one of them")
+    # a resume keeps the run's own settings: every option left out is the run's (stored in its last.pt)
+    stored = resume_settings(given["out"]) if opts["resume"] and given.get("out") else {}
+    base = {**stored, **base}
     arch = given.get("architecture", base.get("architecture", "synsp"))
     model = {**base.get("model", {}), **_parse_options(opts["options"], arch)}
-    config = TrainConfig(**{**base, **given, "model": model, "skeletons": list(opts["skeletons"]),
+    skeletons = list(opts["skeletons"]) or list(base.get("skeletons") or [])
+    config = TrainConfig(**{**base, **given, "model": model, "skeletons": skeletons,
                             "command": "synsp train " + " ".join(sys.argv[2:])})
     best = run(config, resume=opts["resume"])
     click.echo(f"best checkpoint: {best}.safetensors (+ .json model card)")
@@ -294,6 +298,8 @@ def models(name: str | None) -> None:
     """
     import json
 
+    from .models.checkpoint import checkpoint_file
+
     from .filters import FILTER_NOTES, FILTERS
     from .refiners import shipped_models
     from .stream import NOT_BODY_STREAM_FILTER
@@ -308,7 +314,7 @@ def models(name: str | None) -> None:
     if not found:
         click.echo("  no model shipped yet")
     for model_name, stem in found.items():
-        card = json.loads(stem.with_suffix(".json").read_text())
+        card = json.loads(checkpoint_file(stem, ".json").read_text())
         val = card.get("validation", {})
         unit = "px" if card["dims"] == 2 else "mm"
         kind = "rotations (6D)" if card["dims"] == 6 else f"{card['dims']}D"
@@ -381,6 +387,7 @@ def _describe(name: str, found: dict) -> None:
     import json
 
     from .filters import FILTER_NOTES, FILTERS, filter_parameters
+    from .models.checkpoint import checkpoint_file
 
     if name in FILTERS:
         delay, use = FILTER_NOTES.get(name, ("?", ""))
@@ -392,7 +399,7 @@ def _describe(name: str, found: dict) -> None:
         return
     if name not in found:
         raise SynspInputError(f"no model or filter named {name!r}; synsp models lists them")
-    card = json.loads(found[name].with_suffix(".json").read_text())
+    card = json.loads(checkpoint_file(found[name], ".json").read_text())
     defaults = _model_defaults(found)
     if name in defaults:
         click.echo(f"default for {defaults[name]}")
@@ -731,6 +738,7 @@ def _drawing_skeleton(given: str | None, pose_file, num_joints: int):
     :func:`synsp.skeletons.skeleton_of_names`), else the one of its joint names and hierarchy (``meta``'s
     ``joint_names`` and ``parents``), else the built-in skeleton with that joint count; None when nothing is
     known (the joints are drawn as plain points)."""
+    from .models.checkpoint import checkpoint_file
     from .skeletons import SKELETONS, get_skeleton, skeleton_for, skeleton_of_names
 
     if given:
@@ -739,7 +747,7 @@ def _drawing_skeleton(given: str | None, pose_file, num_joints: int):
         path = Path(given)
         if path.is_dir() and (path / "best.json").is_file():  # a run folder of synsp train: its best model
             path = path / "best"
-        if path.is_file() or path.with_suffix(".json").is_file():
+        if path.is_file() or checkpoint_file(path, ".json").is_file():
             names = _register_skeletons_of(path)
             unknown = [n for n in names if n not in SKELETONS]
             if unknown and not [n for n in names if n in SKELETONS]:  # a universal model's card: skeleton "any"
@@ -771,9 +779,10 @@ def _register_skeletons_of(path):
     registered on the way."""
     import json
 
+    from .models.checkpoint import checkpoint_file
     from .skeletons import Skeleton, register_skeleton
 
-    card = path if path.suffix == ".json" else path.with_suffix(".json")
+    card = path if path.suffix == ".json" else checkpoint_file(path, ".json")
     if card.is_file() and path.suffix != ".npz":
         try:
             doc = json.loads(card.read_text())

@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 
 from .data.pose_bank import PoseBank, window_scale
+from .models.checkpoint import checkpoint_file
 from .refiners import SIMILAR_POSES, WEIGHTS_DIR, NetworkRefiner, get_refiner, register_resolver, shipped_models
 from .validation import SynspInputError
 
@@ -181,9 +182,9 @@ def similar_pose_refiner(model: str | os.PathLike = DEFAULT_MODEL, bank: str | o
     then as ``<runs>/<model>/best`` (where ``synsp train`` writes it).
     """
     key = str(model)
-    if key not in shipped_models() and not Path(key).with_suffix(".json").is_file():
+    if key not in shipped_models() and not checkpoint_file(key, ".json").is_file():
         trained = Path(runs) / key / "best"
-        if trained.with_suffix(".json").is_file():
+        if checkpoint_file(trained, ".json").is_file():
             model = trained
     return SimilarPoseRefiner(model, bank, **kw)
 

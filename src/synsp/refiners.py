@@ -63,7 +63,7 @@ from .filters.base import WHOLE_SEQUENCE, Online, Refiner
 from .filters.online import hold
 from .missing import (CURVED_SUPPORT, CarriedFill, carried_start, carry_missing, fill_gaps, interpolate_missing,
                       missing_from_confidence)
-from .models.checkpoint import ModelCard, load_model
+from .models.checkpoint import ModelCard, checkpoint_file, load_model
 from .normalization import (
     ROTATIONS_6D,
     root_joints_of,
@@ -1126,7 +1126,7 @@ def get_refiner(name: str | os.PathLike, **kw) -> Refiner:
             f"{key}: a pickled PyTorch checkpoint; synsp never unpickles model files (unpickling runs code). "
             "Official SynSP checkpoints convert with synsp.models.official.load_official_checkpoint(path, "
             "trust_pickle=True) and synsp.models.checkpoint.save_model, once, from a source you trust")
-    if path.with_suffix(".json").is_file() or path.is_file():
+    if checkpoint_file(path, ".json").is_file() or path.is_file():
         return network_refiner(NetworkRefiner.from_checkpoint(path, **kw))
     raise SynspInputError(
         f"unknown refiner {key!r}: not a filter ({', '.join(sorted(FILTERS))}, optionally with parameters: "

@@ -36,6 +36,7 @@ import dataclasses
 import math
 import os
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -695,15 +696,22 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
     progress = progress and procs.rank == 0
     run = _build(config, procs, meta, resume)
     data = _data(config, corpus, run.card)
+    _check_windows(config, data, run.card.window, procs.world)
+    made = not run.out.exists()
     run.out.mkdir(parents=True, exist_ok=True)  # after every check and read: a refused run leaves no folder
-    if config.init and not run.history and procs.rank == 0:  # the starting weights are a candidate too: a
-        _validate_and_save(config, run, data, -1, [], time.time(), progress)  # fine-tune never ends worse
-    procs.barrier()
-    for epoch in range(run.start_epoch, config.epochs):
-        losses, t0 = _train_epoch(config, procs, run, data, epoch, progress)
-        if procs.rank == 0:  # process 0 validates and saves; the others wait for it
-            _validate_and_save(config, run, data, epoch, losses, t0, progress)
+    try:
+        if config.init and not run.history and procs.rank == 0:  # the starting weights are a candidate too: a
+            _validate_and_save(config, run, data, -1, [], time.time(), progress)  # fine-tune never ends worse
         procs.barrier()
+        for epoch in range(run.start_epoch, config.epochs):
+            losses, t0 = _train_epoch(config, procs, run, data, epoch, progress)
+            if procs.rank == 0:  # process 0 validates and saves; the others wait for it
+                _validate_and_save(config, run, data, epoch, losses, t0, progress)
+            procs.barrier()
+    except BaseException:
+        if made and procs.rank == 0 and run.out.is_dir() and not any(run.out.iterdir()):
+            run.out.rmdir()  # a run that failed before its first checkpoint leaves no empty folder
+        raise
     if procs.rank == 0 and not (run.out / "best.safetensors").is_file():
         raise SynspInputError(f"{run.out}: no epoch was trained (--resume found {run.start_epoch} of {config.epochs} "
                               "epochs done) and no best checkpoint exists there; raise --epochs")
@@ -724,6 +732,7 @@ def _check(config: TrainConfig, resume: bool = False) -> tuple[TrainConfig, _Pro
         if not (Path(f"{stem}.json").is_file() and Path(f"{stem}.safetensors").is_file()):
             raise SynspInputError(f"--init {config.init}: not a shipped model (see `synsp models`), a checkpoint "
                                   "(.safetensors + .json) or a run folder of `synsp train`")
+        _check_init(config, stem)
         config = dataclasses.replace(config, init=str(stem))
     out = Path(config.out)
     there = [f for f in _RUN_FILES if (out / f).exists()]
@@ -749,6 +758,7 @@ def _check(config: TrainConfig, resume: bool = False) -> tuple[TrainConfig, _Pro
         raise SynspInputError(f"corpus {corpus} is at {meta['fps']:g} fps; models train at 30 fps "
                               "(synsp data import --fps-out 30)")
     config_class(config.architecture)(**_model_config(config))  # the network's own rules, before any folder
+    _check_network(config, meta)
     for name in dict.fromkeys([config.skeleton, *config.skeletons]):  # every joint set the run loads
         if config.representation != ROTATIONS and not corpus_gives(meta, name):
             raise SynspInputError(corpus_lacks(corpus, meta, name))
@@ -759,6 +769,42 @@ def _check(config: TrainConfig, resume: bool = False) -> tuple[TrainConfig, _Pro
     if resume and (out / "last.pt").is_file():
         _check_resume(config, out)
     return config, procs, corpus, meta
+
+
+def _check_init(config: TrainConfig, stem: Path) -> None:
+    """Starting weights of another joint set or coordinate count are refused even where their tensors happen to fit
+    (17 joints of another rig): they would start the run from the wrong joints' weights."""
+    import json
+
+    card = ModelCard.from_dict(json.loads(Path(f"{stem}.json").read_text()), source=f"--init {config.init}")
+    if card.skeleton != "any" and config.architecture != "universal" and card.skeleton != config.skeleton:
+        raise SynspInputError(f"--init {config.init}: a {card.skeleton} model, and this run trains {config.skeleton}; "
+                              "for another joint set fine-tune a universal model (--from synsp-universal-w16)")
+    if config.architecture != "universal" and card.dims != _dims(config.representation):
+        raise SynspInputError(f"--init {config.init}: a {card.dims}D model, and this run trains "
+                              f"{config.representation} ({_dims(config.representation)}D poses)")
+    if card.causal and not config.causal:
+        warnings.warn(f"--init {config.init}: zero-delay weights (causal), and this run trains a whole-window model "
+                      "(add --causal for zero delay)", UserWarning, stacklevel=3)
+
+
+def _check_network(config: TrainConfig, meta: dict) -> None:
+    """The network the settings describe, checked as its model card will be when the run's checkpoint is loaded
+    (types, bounds, a buildable network under :data:`synsp.models.checkpoint.MAX_PARAMETERS`): a run that trains
+    for hours must give a model that loads.  DeciWatch and HANet: their window is ``interval * q + 1``."""
+    import json
+
+    model_config = _model_config(config)
+    card = make_card(config, model_config, data=meta.get("data"))
+    if config.architecture in ("deciwatch", "hanet") and card.window != config.window:
+        raise SynspInputError(f"--window {config.window}: a {config.architecture} window is interval * q + 1 "
+                              f"({card.window} with these settings); set it with --option interval=... --option q=..."
+                              f", or give --window {card.window}")
+    try:
+        ModelCard.from_dict(json.loads(card.to_json()), source="the network's settings (--option, --size)")
+    except SynspInputError as exc:
+        message = str(exc).replace("; the card is corrupt or not a synsp model", "; choose smaller --option values")
+        raise SynspInputError(message) from None
 
 
 #: the files of a training run in its folder: a new run (without resume) refuses to write over them
@@ -847,8 +893,25 @@ def _check_resume(config: TrainConfig, out: Path) -> None:
                           else f"{k.replace('_', '-')} differs" for k in changed)
         raise SynspInputError(
             f"--resume {out}: the run was trained with other settings ({diffs}); a resumed run keeps its own "
-            f"(only --{', --'.join(RESUME_MAY_CHANGE)} may change): pass the run's settings again, or start a new "
-            "run in another -o folder (--init its best checkpoint to start from its weights)")
+            f"(only the {', '.join(RESUME_MAY_CHANGE)} may change: --epochs, --device): leave the others out, or "
+            "start a new run in another -o folder (--init its best checkpoint to start from its weights)")
+
+
+def resume_settings(out: str | os.PathLike) -> dict[str, Any]:
+    """The :class:`TrainConfig` settings that the run in ``out`` stored in its ``last.pt`` (the resolved ones: name,
+    skeleton, corpus, preset, network, ...), for a resume that gives only what may change; ``{}`` when there is no
+    such run or it predates stored settings.  Read without unpickling (:func:`_load_state`)."""
+    path = Path(out) / "last.pt"
+    if not path.is_file():
+        return {}
+    stored = _load_state(path, "cpu").get("settings")
+    if not isinstance(stored, dict):
+        return {}
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    settings = {k: v for k, v in stored.items() if k in fields}
+    if isinstance(settings.get("preset"), list):
+        settings["preset"] = "+".join(map(str, settings["preset"]))
+    return settings
 
 
 def _build(config: TrainConfig, procs: _Processes, meta: dict, resume: bool) -> _Run:
@@ -953,6 +1016,20 @@ def _data(config: TrainConfig, corpus: str, card: ModelCard) -> _Data:
     return _Data(sources, root_joints, val, baseline, extra, extra_input, key, clean_goal)
 
 
+def _check_windows(config: TrainConfig, data: _Data, window: int, world: int) -> None:
+    """Refuse a run whose training split gives no full batch (every epoch would take no step, and untrained weights
+    would be saved as its best), naming how many windows there are."""
+    per_process = config.batch_size // world
+    for ds, skeleton, representation, share in data.sources:
+        n = len(ds) if config.windows_per_epoch is None else min(config.windows_per_epoch, len(ds))
+        if len(ds) == 0 or (len(data.sources) == 1 and n // world < per_process):
+            raise SynspInputError(
+                f"the training split ({config.train_split}) gives {len(ds)} windows of {window} frames"
+                f"{f' of {skeleton} {representation}' if len(data.sources) > 1 else ''}, fewer than one batch "
+                f"({config.batch_size}): no training step would run. Give more or longer clips, or a smaller "
+                f"--batch-size (at most {max(1, len(ds) // 2)} gives two steps an epoch)")
+
+
 def _train_epoch(config: TrainConfig, procs: _Processes, run: _Run, data: _Data, epoch: int,
                  progress: bool) -> tuple[list[float], float]:
     """Step 4: one epoch of training steps (seeded by the epoch, so resume is exact): every source's share
@@ -1000,7 +1077,8 @@ def _train_epoch(config: TrainConfig, procs: _Processes, run: _Run, data: _Data,
             loss, _ = _loss(config.architecture, run.stepper, x, y, mask, config, dims=_dims(representation),
                             **inputs)
         if not math.isfinite(loss.item()):
-            raise RuntimeError(f"loss became {loss.item()} at epoch {epoch}; lower the learning rate")
+            raise SynspInputError(f"the training loss became {loss.item()} at epoch {epoch + 1}, step {step + 1} (the "
+                                  f"learning rate {config.lr:g} is too high for this run?); lower --lr")
         run.optimizer.zero_grad(set_to_none=True)
         run.scaler.scale(loss).backward()
         run.scaler.step(run.optimizer)

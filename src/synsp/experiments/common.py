@@ -14,6 +14,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..metrics import refine_clips, summarize
+from ..models.checkpoint import checkpoint_file
 from ..refiners import NetworkRefiner, get_refiner, shipped_models
 from ..skeletons import get_skeleton
 from ..training import input_as_refiner, validation_split
@@ -83,7 +84,7 @@ def metrics_row(label: dict[str, Any], m: dict[str, float], base: dict[str, floa
 def find_network(name_or_path: str | Path, **kw) -> NetworkRefiner | None:
     """A shipped model or a checkpoint stem (``runs/x/best``); None when it does not exist."""
     key = str(name_or_path)
-    if key in shipped_models() or Path(key).with_suffix(".json").is_file():
+    if key in shipped_models() or checkpoint_file(key, ".json").is_file():
         return get_refiner(key, **kw)
     return None
 

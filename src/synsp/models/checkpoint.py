@@ -355,9 +355,17 @@ def build_model(card: ModelCard) -> nn.Module:
 
 
 def checkpoint_stem(path: str | os.PathLike) -> Path:
-    """Either file of a checkpoint pair (``.safetensors``, ``.json``) or its stem -> the stem."""
+    """Either file of a checkpoint pair (``.safetensors``, ``.json``) or its stem -> the stem (the whole name: the
+    stem of ``mine.v1`` is ``mine.v1``, whose files are ``mine.v1.json`` and ``mine.v1.safetensors``)."""
     p = Path(path)
     return p.with_suffix("") if p.suffix in (".json", ".safetensors") else p
+
+
+def checkpoint_file(path: str | os.PathLike, suffix: str) -> Path:
+    """The ``suffix`` file (``".json"`` / ``".safetensors"``) of the checkpoint pair ``path`` (either file or the
+    stem): the stem's whole name with the suffix added (``Path.with_suffix`` would replace ``.v1`` of ``mine.v1``)."""
+    stem = checkpoint_stem(path)
+    return stem.with_name(stem.name + suffix)
 
 
 def save_model(path: str | os.PathLike, model: nn.Module, card: ModelCard, half: bool = False) -> Path:
@@ -375,7 +383,7 @@ def save_model(path: str | os.PathLike, model: nn.Module, card: ModelCard, half:
         try:
             write(tmp)
             os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; checkpoints are meant to be shared
-            os.replace(tmp, stem.with_suffix(suffix))
+            os.replace(tmp, checkpoint_file(stem, suffix))
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
@@ -388,7 +396,7 @@ def load_model(path: str | os.PathLike) -> tuple[nn.Module, ModelCard]:
     from safetensors.torch import load_file
 
     stem = checkpoint_stem(path)
-    card_path, weights_path = stem.with_suffix(".json"), stem.with_suffix(".safetensors")
+    card_path, weights_path = checkpoint_file(stem, ".json"), checkpoint_file(stem, ".safetensors")
     for p in (card_path, weights_path):
         if not p.is_file():
             raise SynspInputError(f"checkpoint file {p} is missing; a model is a .safetensors + .json pair")
