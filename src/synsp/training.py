@@ -357,6 +357,8 @@ def _load_state(path: Path, device: str) -> dict:
     except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError, AttributeError,
             zipfile.BadZipFile) as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        if "weights only" in first.lower() or "weights_only" in first:  # torch's hint would be to unpickle it
+            first = "it holds pickled objects, not only tensors"
         raise SynspInputError(f"{path}: not a readable training state ({first}); synsp loads it without running "
                               "code, so a file with pickled objects is refused. Delete it or train without "
                               "--resume") from None
@@ -961,6 +963,8 @@ def _resume(run: _Run, device: str) -> None:
         run.start_epoch, run.history = int(state["epoch"]) + 1, list(state["history"])
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        if "weights only" in first.lower() or "weights_only" in first:  # torch's hint would be to unpickle it
+            first = "it holds pickled objects, not only tensors"
         raise SynspInputError(f"--resume {last}: its optimiser or schedule does not fit this run ({first}); "
                               "delete it or train without --resume") from None
     run.best = min(run.history, key=_rank) if run.history else None

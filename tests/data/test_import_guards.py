@@ -105,3 +105,32 @@ def test_c3d_files_are_read_in_their_own_units_whatever_units_says(tmp_path):
         import_corpus([tmp_path], tmp_path / "cm.npz", skeleton="h36m17", up="z", units="cm")
     stored = sorted(load_corpus(tmp_path / "cm.npz", skeleton="h36m17", phases="first"), key=lambda c: c.take)
     np.testing.assert_allclose(stored[0].positions, clips[0][:len(stored[0].positions)], atol=1e-4)  # mm -> m
+
+
+def test_placeholder_frames_are_cut_and_missing_frames_are_not_called_glitches(tmp_path):
+    # frames an exporter wrote as zeros (a body collapsed to a point, or one marker at exactly (0, 0, 0)) were imported
+    # as training clips; a file with a joint NaN on every third frame was reported as "200 of 300 frames" of glitches
+    # and, with nothing left of it, was not listed as left out
+    clips = standing_clips(count=4, frames=90)
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    collapsed, marker, holes = clips[0].copy(), clips[1].copy(), clips[2].copy()
+    collapsed[30:60] = 0.0
+    marker[10:20, 16] = 0.0  # the right wrist lost for 10 frames, written as zeros
+    holes[::3, 5] = np.nan
+    for name, x in (("collapsed", collapsed), ("marker", marker), ("holes", holes), ("clean", clips[3])):
+        np.save(folder / f"{name}.npy", x)
+    s = import_corpus([folder], tmp_path / "c.npz", skeleton="h36m17", fps=30.0)
+    said = " | ".join(s.dropped)
+    assert "collapsed.npy: 30 of 90 frames with the body collapsed to one point" in said
+    assert "marker.npy: 10 of 90 frames" in said
+    assert "holes.npy: 30 of 90 frames with a joint not finite (NaN: missing)" in said
+    assert "holes.npy: nothing left" in said and not any("holes" in g for g in s.glitches)
+    for clip in load_corpus(tmp_path / "c.npz", skeleton="h36m17"):
+        spread = np.linalg.norm(clip.positions - clip.positions.mean(axis=1, keepdims=True), axis=-1).max(axis=-1)
+        assert spread.min() > 0.1 and not (clip.positions == 0).all(axis=-1).any()
+    # a root-centred export keeps its root at the origin in every frame: a pose, not a placeholder
+    from synsp.data.custom import placeholder_frames
+
+    centred = clips[3] - clips[3][:, :1]
+    assert not placeholder_frames(centred).any()

@@ -75,7 +75,7 @@ from ..validation import SynspInputError, check_fps
 from .corpus import BASE_FPS, GLITCH_ACCEL, GLITCH_SPEED, SPLITS, glitch_frames, resample_phases, save_corpus
 
 __all__ = ["import_corpus", "ImportSummary", "guess_left_right", "guess_root_joints", "IMPORT_SUFFIXES",
-           "check_up_axis"]
+           "check_up_axis", "placeholder_frames", "COLLAPSED_BODY_M"]
 
 #: suffixes searched for in folders (``.asf`` files are the skeletons of ``.amc`` files, not clips)
 IMPORT_SUFFIXES = (".bvh", ".bvh.gz", ".amc", ".amc.gz", ".trc", ".c3d", ".npy", ".npz")
@@ -105,6 +105,23 @@ class ImportSummary:
     frames: dict[str, int] = field(default_factory=dict)
     dropped: list[str] = field(default_factory=list)  # files or pieces left out, with the reason
     glitches: list[str] = field(default_factory=list)  # per file (and person), the glitch frames cut
+
+
+#: a body whose joints all lie within this distance (m) of their mean in a frame has collapsed to one point
+COLLAPSED_BODY_M = 0.01
+
+
+def placeholder_frames(x: np.ndarray) -> np.ndarray:
+    """``(T,)`` True on the frames of ``x`` ``(T, J, 3)`` (metres) that hold a placeholder rather than a pose: the
+    whole body within :data:`COLLAPSED_BODY_M` of one point (an exporter's zeros for a lost take), or a joint at
+    exactly (0, 0, 0) where it is elsewhere in most frames (a missing marker written as zeros; a joint at the origin
+    throughout, a root-centred export's root, is a pose).  NaN frames are not placeholders (they are missing)."""
+    with np.errstate(invalid="ignore"):
+        spread = np.linalg.norm(x - x.mean(axis=1, keepdims=True), axis=-1).max(axis=-1)  # (T,)
+        collapsed = spread < COLLAPSED_BODY_M
+    zero = (x == 0).all(axis=-1)  # (T, J)
+    placeholder = zero & (zero.mean(axis=0) < 0.5)[None]
+    return collapsed | placeholder.any(axis=1)
 
 
 def _short(names: Sequence[str], count: int = 6) -> str:
@@ -421,18 +438,30 @@ def import_corpus(
     for raw, cols in zip(raws, columns):
         for person in range(raw.positions.shape[1]):
             x = raw.positions[:, person][:, cols]  # (T, J, 3)
-            finite = np.isfinite(x).all(axis=(1, 2))
-            keep = finite & ~glitch_frames(x, raw.fps) if cut_glitches else finite
-            bounds = np.flatnonzero(np.diff(np.concatenate([[0], keep.astype(int), [0]])))
             who = f"{raw.take}#" + (f"person{person}-" if raw.positions.shape[1] > 1 else "")
-            if (finite & ~keep).any():
-                summary.glitches.append(f"{who[:-1]}: {int((finite & ~keep).sum())} of {len(x)} frames at "
-                                        f"{raw.fps:g} fps")
+            finite = np.isfinite(x).all(axis=(1, 2))
+            placeholder = placeholder_frames(x) & finite  # a body collapsed to a point, a joint at (0, 0, 0)
+            if placeholder.any():
+                summary.dropped.append(f"{who[:-1]}: {int(placeholder.sum())} of {len(x)} frames with the body "
+                                       "collapsed to one point or a joint at exactly (0, 0, 0) (a missing "
+                                       "marker's placeholder)")
+            if (~finite).any() and finite.any():
+                summary.dropped.append(f"{who[:-1]}: {int((~finite).sum())} of {len(x)} frames with a joint not "
+                                       "finite (NaN: missing)")
+            usable = finite & ~placeholder
+            glitch = np.zeros(len(x), dtype=bool)
+            runs = np.flatnonzero(np.diff(np.concatenate([[0], usable.astype(int), [0]])))
+            for a, b in zip(runs[::2], runs[1::2]) if cut_glitches else []:  # each run of usable frames on its own
+                glitch[a:b] = glitch_frames(x[a:b], raw.fps)  # (a missing frame is no glitch, nor its neighbours)
+            keep = usable & ~glitch
+            bounds = np.flatnonzero(np.diff(np.concatenate([[0], keep.astype(int), [0]])))
+            if glitch.any():
+                summary.glitches.append(f"{who[:-1]}: {int(glitch.sum())} of {len(x)} frames at {raw.fps:g} fps")
+            short = []
             for seg, (a, b) in enumerate(zip(bounds[::2], bounds[1::2])):
                 phases = resample_phases(x[a:b], raw.fps, fps_out)
                 if phases[0].shape[0] < min_frames:
-                    summary.dropped.append(f"{who}s{seg}: {phases[0].shape[0]} frames at {fps_out:g} fps "
-                                           f"(fewer than {min_frames})")
+                    short.append(f"{who}s{seg}: {phases[0].shape[0]} frames at {fps_out:g} fps")
                     continue
                 for phase, clip in enumerate(phases):
                     tag = f"{who}s{seg}p{phase}"
@@ -445,8 +474,13 @@ def import_corpus(
                                  "phase": phase, "native_fps": raw.fps, "segment": [int(a), int(b)],
                                  "description": f"user clip ({raw.take})", "rotations": False},
                     })
+            if short:  # pieces between cuts too short to train on: one line per file (and person)
+                summary.dropped.append(f"{'; '.join(short)} (fewer than {min_frames})" if len(short) <= 3 else
+                                       f"{who[:-1]}: {len(short)} pieces shorter than {min_frames} frames")
             if not finite.any():
                 summary.dropped.append(f"{raw.take}: no frame where every joint is finite")
+        if raw.take not in pieces and finite.any():
+            summary.dropped.append(f"{raw.take}: nothing left of at least {min_frames} frames after the cuts above")
     usable = [t for t in takes if t in pieces]
     if len(usable) < 2:
         raise SynspInputError(
