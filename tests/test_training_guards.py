@@ -81,6 +81,10 @@ def test_a_run_that_could_not_train_or_load_is_refused_before_its_folder(tmp_pat
     with pytest.raises(SynspInputError, match=r"--init synsp-coco17-2d-w8: a coco17 model, and this run trains h36m17"):
         train(config(tmp_path / "init", init="synsp-coco17-2d-w8", model={}), progress=False)
     assert not any((tmp_path / name).exists() for name in ("few", "big", "drop", "dw", "init"))
+    (tmp_path / "afile").write_text("mine")  # an -o that is a file: refused before the corpus is read
+    with pytest.raises(SynspInputError, match=r"afile: a file, not a folder"):
+        train(config(tmp_path / "afile"), progress=False)
+    assert (tmp_path / "afile").read_text() == "mine"
 
 
 def test_a_diverging_run_is_one_line_and_leaves_no_empty_folder(tmp_path):

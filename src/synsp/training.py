@@ -737,6 +737,8 @@ def _check(config: TrainConfig, resume: bool = False) -> tuple[TrainConfig, _Pro
         _check_init(config, stem)
         config = dataclasses.replace(config, init=str(stem))
     out = Path(config.out)
+    if out.exists() and not out.is_dir():
+        raise SynspInputError(f"-o {out}: a file, not a folder; a run writes its checkpoints into a folder, give one")
     there = [f for f in _RUN_FILES if (out / f).exists()]
     if there and not resume:
         raise SynspInputError(f"{out} holds a training run already ({', '.join(there)}); pass --resume to continue "
