@@ -93,7 +93,21 @@ a gap that closes within the delay comes out as offline fills it (clean
 test-split motion with 8-frame gaps: the filled joints 13.7 mm from the truth
 with ``synsp-universal-w16``, held 87.4, carried without the second fill 51.4; benchmarks/missing_frames.py, and
 benchmarks/stream_latency.py ``--missing`` for the cost).  Frames before a track's first observed joint
-are dropped (nothing to hold).  A track keeps the joint count of its first
+are dropped (nothing to hold).  A joint not observed yet in its track (since
+its start, or its last cut) comes out **NaN**: the refiner's input holds a first guess for
+it there (the mean of the joints observed in the track's first frame, or its
+first frame's value carried), which keeps the windows whole but is no data.
+Offline refinement returns NaN for a joint never given in a part and fills a
+joint missing at a part's start from its first observation; what the stream
+gives out depends on whether that observation came before the frame comes out:
+a window network (with ``refill``) and a filter with a look-ahead (Savitzky-Golay,
+the Gaussians) fill the frames they still hold from it (a network as offline; a
+filter with its first value, where offline carries the motion back from it: 8 cm
+apart on clean motion), so there a joint first observed within the delay keeps
+that fill and a frame that comes out before it is NaN; a causal filter, a zero-delay stream and a window network
+with ``refill=False`` fill nothing back, so there a frame before the joint's
+first observation is NaN.  Where a joint is observed from a part's first frame
+on, nothing changes (the equality with offline above).  A track keeps the joint count of its first
 frame (a filter takes any; a network its skeleton's).
 
 ``Stream(model, skeleton="mediapipe33")`` streams a larger skeleton that
@@ -179,6 +193,7 @@ import numpy as np
 
 from .api import repair_skeleton
 from .cuts import OnlineCuts
+from .filters.online import LookAheadOnline
 from .identity import OnlineIdentities
 from .refiners import Refiner, WindowOnline, for_skeleton, get_refiner
 from .repair import OnlineRepair, decided_pairs, limb_groups, relabel
@@ -214,12 +229,14 @@ class _Track:
     """One track: the refiner's online state, the times of the frames it took and has not given back yet,
     and the left/right repair in front of it."""
 
-    __slots__ = ("state", "pending", "shape", "dtype", "taken", "last_time", "repair", "cuts", "confident", "sources")
+    __slots__ = ("state", "pending", "shape", "dtype", "taken", "last_time", "repair", "cuts", "confident", "sources",
+                 "seen")
 
     def __init__(self, state: Any, shape: tuple[int, int], dtype: np.dtype) -> None:
         self.state = state  # the online refiner's state of this track
         self.dtype = dtype  # of its output frames: its first frame's float dtype, as offline (validation.float_dtype)
-        self.pending: deque = deque()  # (time, real) of every frame taken and not given out (real: pushed)
+        self.pending: deque = deque()  # (time, real, seen) of every frame taken and not given out (real: pushed;
+        # seen: the joints observed in the part up to it)
         self.shape = shape  # (J, D) of its frames
         self.taken = False  # the refiner took a frame: absences are held from then on
         self.last_time = -1  # time of the last frame pushed (taken or not)
@@ -227,6 +244,9 @@ class _Track:
         self.cuts = None  # OnlineCuts: the frames held at a jump that may be a cut (after the repair)
         self.confident = np.zeros(shape[0], dtype=bool)  # the joints observed (confidently) so far
         self.sources: dict[int, Hashable] = {}  # time -> the track id its frame was given under, until it comes out
+        # the joints the refiner has taken observed in this part of the track (since its start or its last cut):
+        # the others come out NaN (their values are the refiner's first guess, no data)
+        self.seen = np.zeros(shape[0], dtype=bool)
 
     def trusted(self, x: np.ndarray, missing: np.ndarray, conf: np.ndarray | None) -> np.ndarray:
         """``missing`` without the joints that have real coordinates and were never observed confidently on
@@ -297,6 +317,12 @@ class Stream:
             windows = getattr(windows, "inner", None)
         if windows is not None and not refill:
             windows.refill = 0
+        inner = self.online
+        while getattr(inner, "inner", None) is not None:
+            inner = inner.inner
+        # an online form that fills a joint's pending frames back from its first observation, as offline fills a
+        # track's start: a joint first seen within the delay keeps those fills (the module docstring, "Missing joints")
+        self._fills_back = windows is not None and windows.refill > 0 or isinstance(inner, LookAheadOnline)
         self.card = getattr(self.refiner, "card", None)
         self.window = self.refiner.window
         self.model_delay = self.online.delay
@@ -636,6 +662,7 @@ class Stream:
                     at[k] += 1
                     self._collect(track, self.online.finish([track.state])[0], got[k])
                     track.state = self.online.start()
+                    track.seen = np.zeros_like(track.seen)  # a new part: nothing observed in it yet
                 if at[k] == len(frames):
                     live.remove(k)
                     continue
@@ -643,11 +670,12 @@ class Stream:
                 at[k] += 1
                 if x is None:  # the hold of an absent frame: every joint missing
                     x, missing = np.full(track.shape, np.nan), np.ones(track.shape[0], dtype=bool)
+                track.seen |= ~missing  # (a frame not taken observes nothing)
                 states.append(track.state)
                 xs.append(x)
                 ms.append(missing)
                 cs.append(conf)
-                when.append((t, frames[at[k] - 1][0] is not None))
+                when.append((t, frames[at[k] - 1][0] is not None, None if track.seen.all() else track.seen.copy()))
             if not live:
                 continue
             results = self.online.step(states, xs, ms, None if all(c is None for c in cs) else cs)
@@ -668,14 +696,21 @@ class Stream:
                 into.times.append(t)
                 into.sources.append(source)
 
-    @staticmethod
-    def _collect(track: _Track, frames: list, into: list) -> None:
+    def _collect(self, track: _Track, frames: list, into: list) -> None:
         """The refiner's output frames of a track, paired with the times of its oldest pending frames; the
-        holds of absent frames are not returned."""
+        holds of absent frames are not returned.  A joint not observed yet comes out NaN (see the module docstring,
+        "Missing joints"): where the refiner fills a joint's pending frames back from its first observation, not
+        observed by the time the frame comes out; else not observed up to the frame itself."""
         for f in frames:
-            t, real = track.pending.popleft()
+            t, real, seen = track.pending.popleft()
             if real:
-                into.append((int(t), np.asarray(f, dtype=track.dtype), track.sources.pop(t)))
+                f = np.asarray(f, dtype=track.dtype)
+                if self._fills_back:
+                    seen = None if track.seen.all() else track.seen
+                if seen is not None:
+                    f = f.copy()  # not the refiner's own array
+                    f[~seen] = np.nan
+                into.append((int(t), f, track.sources.pop(t)))
             while track.sources and next(iter(track.sources)) < t:  # frames never taken (none observed yet)
                 del track.sources[next(iter(track.sources))]
 

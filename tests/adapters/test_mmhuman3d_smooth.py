@@ -529,3 +529,31 @@ def test_synsp_reads_smpl_axis_angles_as_rotations_and_a_root_centred_body_as_po
     body = body - body[:, :1] + rng.normal(0, 0.005, body.shape)
     assert np.linalg.norm(body, axis=-1).max() < np.pi
     np.testing.assert_allclose(smooth_process(body, "synsp"), synsp.refine(body), atol=1e-9)
+
+
+@pytest.mark.parametrize("smooth_type", ["savgol", "oneeuro", "gaus1d", "gaus1d_time", "smoothnet", "synsp"])
+def test_an_all_nan_person_comes_back_nan_and_the_others_as_alone(smooth_type):
+    # an empty slot of (frames, persons, K, C): it raised, naming no person ("channel (0, 0) is NaN in every
+    # frame") or the wrong one ("person/view 0"); MMHuman3D's loop over persons gives it back
+    x = np.random.default_rng(11).normal(0, 1, (30, 2, 17, 3)).cumsum(0)
+    x[:, 1] = np.nan
+    out = smooth_process(x, smooth_type, cfg_base_dir=None)
+    assert np.isnan(out[:, 1]).all()
+    np.testing.assert_allclose(out[:, 0], smooth_process(x[:, 0], smooth_type, cfg_base_dir=None), atol=1e-9)
+
+
+@pytest.mark.parametrize("smooth_type", ["savgol", "gaus1d", "smoothnet"])
+def test_a_channel_nan_in_every_frame_comes_back_nan_and_the_rest_smoothed(smooth_type):
+    x = np.random.default_rng(12).normal(0, 1, (30, 17, 3)).cumsum(0)
+    x[:, 4] = np.nan
+    out = smooth_process(x, smooth_type, cfg_base_dir=None)
+    assert np.isnan(out[:, 4]).all() and np.isfinite(np.delete(out, 4, axis=1)).all()
+
+
+def test_an_error_of_one_person_names_it():
+    x = np.random.default_rng(11).normal(0, 1, (30, 2, 17, 3)).cumsum(0)
+    x[:, 1, 3] = np.nan  # DeciWatch's network refines 17 joints: one missing in every sampled frame raises
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(SynspInputError, match=r"^person 1 \(x\[:, 1\]\): .*joint 3"):
+            smooth_process(x, "deciwatch_interval10_q1", cfg_base_dir=None)

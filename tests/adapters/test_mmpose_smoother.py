@@ -528,3 +528,99 @@ def test_mmpose1_inferencer_lists_come_back_as_lists_that_json_can_write():
     raw = np.array([f[0]["keypoints"] for f in frames])
     smooth = np.array([f[0]["keypoints"] for f in offline])
     assert np.abs(np.diff(smooth, 2, axis=0)).mean() < 0.5 * np.abs(np.diff(raw, 2, axis=0)).mean()
+
+
+# ---- the audit of the adapters: missing keypoints, names, dtypes, discarded instances -------------
+
+
+def online_keypoints(smoother, x):
+    return np.stack([smoother.smooth([{"track_id": 0, "keypoints": x[t].copy()}])[0]["keypoints"]
+                     for t in range(len(x))])
+
+
+@pytest.mark.parametrize("cfg", [dict(type="OneEuroFilter"), "synsp", "one-euro", "kalman"])
+def test_online_a_keypoint_not_observed_yet_comes_back_nan_not_the_persons_centre(cfg):
+    # it came back as the mean of the other keypoints of the track's first frame (then held); offline it is NaN
+    rng = np.random.default_rng(6)
+    x = rng.uniform(100, 200, (8, 17, 3))
+    x[:, 16, :2] = np.nan  # never detected
+    x[:3, 4, :2] = np.nan  # detected from frame 3 on
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # synsp.refine names the keypoint missing in every frame
+        on = online_keypoints(Smoother(cfg, keypoint_dim=2), x)
+        off = np.stack([f[0]["keypoints"] for f in Smoother(cfg, keypoint_dim=2).smooth(
+            [[{"track_id": 0, "keypoints": x[t].copy()}] for t in range(8)])])
+    assert np.isnan(on[:, 16, :2]).all() and np.isnan(off[:, 16, :2]).all()
+    assert np.isnan(on[:3, 4, :2]).all() and np.isfinite(on[3:, 4]).all()
+    assert np.isfinite(np.delete(on[:, :, :2], [4, 16], axis=1)).all()
+    np.testing.assert_array_equal(on[..., 2], x[..., 2])  # the scores untouched
+
+
+@pytest.mark.parametrize("cfg", [dict(type="GaussianFilter"), dict(type="SavizkyGolayFilter"),
+                                 dict(type="SmoothNetFilter", window_size=8)])
+def test_mmpose_configs_pass_a_keypoint_nan_in_every_frame_through_as_nan(cfg):
+    # a keypoint NaN in the first online frame raised for the Gaussian and Savitzky-Golay configs, one NaN for a
+    # whole call raised for SmoothNet; MMPose lets the NaN through
+    rng = np.random.default_rng(6)
+    x = rng.uniform(100, 200, (12, 17, 3))
+    x[0, 3, :2] = np.nan
+    x[:, 16, :2] = np.nan
+    on = online_keypoints(Smoother(cfg, keypoint_dim=2), x)
+    assert np.isnan(on[0, 3, :2]).all() and np.isfinite(on[1:, 3]).all()
+    assert np.isnan(on[:, 16, :2]).all() and np.isfinite(np.delete(on, [3, 16], axis=1)).all()
+    off = np.stack([f[0]["keypoints"] for f in Smoother(cfg, keypoint_dim=2).smooth(frames_of(x[:, None]))])
+    assert np.isnan(off[:, 16, :2]).all() and np.isfinite(np.delete(off, 16, axis=1)).all()
+
+
+def test_a_filter_type_as_a_string_names_the_config_dict_to_pass():
+    # MMPose reads a string as a config file's path; here "unknown refiner" listed every synsp name, no hint
+    for name in ("GaussianFilter", "SavizkyGolayFilter", "OneEuroFilter", "oneeuro", "SmoothNetFilter", "smoothnet"):
+        with pytest.raises(SynspInputError, match=rf"Smoother\(dict\(type='{name}', ") as err:
+            Smoother(name)
+        assert "\n" not in str(err.value) and len(str(err.value)) < 250  # not the list of every refiner
+    with pytest.raises(SynspInputError, match="unknown refiner"):  # any other name: as before
+        Smoother("GaussianFiltr")
+
+
+def test_synsps_savgol_and_gaussian_by_name_warn_on_a_short_track_and_name_mmposes_config():
+    # the same names as MMPose's aliases pick synsp's 31-frame filters: a 30-frame track comes back unchanged
+    x = walk(30, (17, 2), 0.5, 2.0, seed=5)
+    for name in ("savgol", "gaussian"):
+        with pytest.warns(UserWarning, match=rf"shorter than the 31 frames.*Smoother\(dict\(type='{name}'\)\)"):
+            out = Smoother(name).smooth(frames_of(x[:, None]))
+        np.testing.assert_array_equal(np.stack([f[0]["keypoints"] for f in out]), x)
+
+
+@pytest.mark.parametrize("cfg", [dict(type="OneEuroFilter"), GAUSSIAN_CFG, "one-euro"])
+def test_torch_keypoints_come_back_as_an_array_of_their_dtype(cfg):
+    import torch
+
+    x = torch.rand(17, 3, dtype=torch.float32) * 100
+    online = Smoother(cfg).smooth([{"track_id": 0, "keypoints": x}])[0]["keypoints"]
+    offline = Smoother(cfg).smooth([[{"track_id": 0, "keypoints": x}]] * 3)[0][0]["keypoints"]
+    for out in (online, offline):
+        assert isinstance(out, np.ndarray) and out.dtype == np.float32  # was float64
+    np.testing.assert_array_equal(online[:, 2], x[:, 2].numpy())
+
+
+@pytest.mark.parametrize("cfg", [dict(type="OneEuroFilter"), GAUSSIAN_CFG, "one-euro", "synsp"])
+def test_instances_with_track_id_minus_one_pass_through_unsmoothed(cfg):
+    # MMPose 0.x's tracker gives -1 to every instance it discards, often several in a frame: that raised
+    # ("the same track_id on several instances"); they take no part and come back as they came
+    x = walk(12, (17, 3), 0.5, 2.0, seed=3)
+    junk = {"track_id": np.int64(-1), "keypoints": np.full((17, 3), 7.0), "bbox": np.zeros(5)}
+    smoother, alone = Smoother(cfg), Smoother(cfg)
+    for t in range(12):
+        out = smoother.smooth([junk, {"track_id": 0, "keypoints": x[t]}, junk])
+        want = alone.smooth([{"track_id": 0, "keypoints": x[t]}])[0]
+        np.testing.assert_array_equal(out[1]["keypoints"], want["keypoints"])
+        assert out[0] is not junk and all((out[i]["keypoints"] == 7.0).all() for i in (0, 2))
+    assert (smoother.smooth([junk, junk])[1]["keypoints"] == 7.0).all()  # a frame of discarded instances only
+    frames = [[{"track_id": 0, "keypoints": x[t]}] + [junk] * (t % 3 == 0) * 2 for t in range(12)]
+    out = Smoother(cfg).smooth(frames)
+    want = Smoother(cfg).smooth([f[:1] for f in frames])
+    for o, w, f in zip(out, want, frames):
+        assert len(o) == len(f)
+        np.testing.assert_array_equal(o[0]["keypoints"], w[0]["keypoints"])
+    with pytest.raises(SynspInputError, match="track_id on some instances only"):
+        Smoother(cfg).smooth([junk, {"keypoints": x[0]}])

@@ -70,7 +70,10 @@ Input and output: numpy in, numpy out; a torch tensor in, a tensor out with
 the input's dtype and device.  The output keeps the input's dtype, as
 MMHuman3D's filters do: float32 stays float32 and integer input comes back as
 integers (the smoothed values truncated towards zero).  NaN marks a missing
-value (filled by linear interpolation over time); inf raises.
+value (filled by linear interpolation over time); a channel NaN in every frame
+comes back NaN (the others smoothed without it), and a person NaN in every
+value (an empty slot of ``(frames, persons, K, C)``) comes back as it is, as
+MMHuman3D's loop over persons returns it; an error names the person.  inf raises.
 
 Rotation matrices, ``(..., 9)`` or ``(..., 3, 3)`` whose input matrices are
 all rotations (orthonormal to 1e-3, determinant +1), are smoothed entry by
@@ -216,9 +219,13 @@ class Gaus1dFilter(_PostProcessing):
                 f"gaus1d takes, as MMHuman3D's does, the median of a {w} x {w} block of keypoints x frames, zero "
                 f"outside the array: with K = {K} keypoints most of every block is padding and the output is zero; "
                 "smooth_type='gaus1d_time' takes the median over time only", UserWarning, stacklevel=3)
-        images = fill_missing(arr.astype(np.float64)).transpose(2, 1, 0)  # (C, K, T): one (K, T) image per channel
+        filled = fill_missing(arr.astype(np.float64))
+        dead = np.isnan(filled).all(axis=0)  # (K, C) NaN in every frame: zero in the median, as outside the array
+        images = np.where(dead, 0.0, filled).transpose(2, 1, 0)  # (C, K, T): one (K, T) image per channel
         median = median_filter(images, size=(1, w, w), mode="constant", cval=0.0)
-        return gaussian_filter1d(median, float(self.sigma), axis=-1).transpose(2, 1, 0)
+        out = gaussian_filter1d(median, float(self.sigma), axis=-1).transpose(2, 1, 0)
+        out[:, dead] = np.nan  # nothing to smooth it from: NaN, as given
+        return out
 
 
 class Gaus1dTimeFilter(_PostProcessing):
@@ -252,7 +259,11 @@ class SGFilter(_PostProcessing):
         if order < 1:
             raise SynspInputError(f"savgol window_size={self.window_size} leaves a window of {w} frame(s); "
                                   "expected at least 2")
-        return savgol_filter(x.reshape(T, -1), w, order, axis=0).reshape(x.shape)
+        flat = x.reshape(T, -1)
+        live = ~np.isnan(flat).all(axis=0)  # a channel NaN in every frame stays NaN (nothing to smooth it from)
+        out = np.full(flat.shape, np.nan)
+        out[:, live] = savgol_filter(flat[:, live], w, order, axis=0)
+        return out.reshape(x.shape)
 
 
 class SmoothNetFilter(_PostProcessing):
@@ -492,10 +503,18 @@ def _check_array(x: Any, ndims: tuple[int, ...], layout: str) -> np.ndarray:
 
 
 def _per_person(f: Any, data: np.ndarray) -> np.ndarray:
-    """``f`` on ``(T, K, C)``, or on each person of ``(T, P, K, C)``."""
-    if data.ndim == 4:
-        return np.stack([f(data[:, p]) for p in range(data.shape[1])], axis=1)
-    return f(data)
+    """``f`` on ``(T, K, C)``, or on each person of ``(T, P, K, C)``.  A person NaN in every value (an empty
+    slot of a fixed number of persons) comes back as it is, NaN, as MMHuman3D's loop over persons gives it back;
+    an error names the person."""
+    if data.ndim == 3:
+        return data.copy() if data.dtype.kind == "f" and np.isnan(data).all() else f(data)
+    out = []
+    for p in range(data.shape[1]):
+        try:
+            out.append(_per_person(f, data[:, p]))
+        except SynspInputError as err:
+            raise SynspInputError(f"person {p} (x[:, {p}]): {err}") from None
+    return np.stack(out, axis=1)
 
 
 def _repair(data: np.ndarray, refiner: Any) -> np.ndarray:

@@ -47,11 +47,38 @@ behaves as MMPose 0.x (last release) does:
   inversions are not repaired (``repair=True`` repairs each track of an
   offline call first), so the results equal MMPose's.
 
+Where this API differs from MMPose 0.x (each where MMPose's result is unusable):
+
+* NaN (a missing keypoint): MMPose's filters spread it (SmoothNet over every
+  keypoint, the Gaussian's median over the window).  Here a coordinate NaN in
+  every frame of a filter's input comes back NaN and the others are smoothed
+  without it (in the Smoother online: a keypoint missing in a track's first
+  frame is NaN in the first output); a NaN inside a sequence is filled by
+  interpolation first; :class:`OneEuroFilter` holds a missing keypoint's last
+  value, and gives NaN before its first observation.
+* Instances with ``track_id`` -1 (:data:`DISCARDED_TRACK_ID`: MMPose's
+  tracker marks every instance it discards so, several in a frame) take no
+  part in the smoothing and come back as they came (deep copies); MMPose's
+  Smoother collapses them into one track.  Any other id given twice in a frame
+  raises.
+* ``GaussianFilter`` on ``T < window_size`` frames returns ``T`` frames (the
+  last ``T`` of MMPose's); MMPose's returns ``window_size`` frames, its
+  padding included.
+* A torch tensor of keypoints comes back as a numpy array of its dtype
+  (float32 stays float32); MMPose's writes into a copy of the tensor.
+* A filter type given as a string (``Smoother('GaussianFilter')``) raises
+  naming the config dict to pass; MMPose reads a string as a config file's
+  path.  ``'savgol'`` and ``'gaussian'`` name synsp's own filters (below).
+
 **synsp's own refiners** -- ``filter_cfg="synsp"`` (the default: the shipped
 network for the keypoint count and ``keypoint_dim``), a synsp filter or model
 name (``"one-euro"``, ``"kalman"``, ``"smoothnet-h36m17-3d-w8"``, ...), a
 checkpoint path or a refiner object -- get synsp's track handling, which
-differs from MMPose's where MMPose's loses accuracy:
+differs from MMPose's where MMPose's loses accuracy.  ``"savgol"`` and
+``"gaussian"``, also MMPose's registry aliases, are synsp's filters of a
+31-frame window: offline, a track of 30 frames or fewer comes back unchanged
+(a warning says so and names ``dict(type='savgol')``, MMPose's 11-frame
+filter); other MMPose type names as strings raise (above).
 
 * offline, each track's left/right inversions are undone over the call first
   (``repair``, default on: :func:`synsp.repair.repair_poses` on the
@@ -84,7 +111,7 @@ differs from MMPose's where MMPose's loses accuracy:
 
 Shared by both: instances without ``track_id`` are paired by list position, as
 in MMPose (``track_id`` on some instances of a frame only, or the same id
-twice, raises); ``keypoints`` are ``(K, C)`` arrays whose first
+twice, -1 aside, raises); ``keypoints`` are ``(K, C)`` arrays whose first
 ``keypoint_dim`` columns are coordinates, any further columns (scores, ...)
 are returned untouched; each returned dict is a deep copy and its keypoints
 keep their dtype, as in MMPose (integer coordinates are truncated), and MMPose 1.x's
@@ -92,7 +119,10 @@ keep their dtype, as in MMPose (integer coordinates are truncated), and MMPose 1
 is not modified; an offline call whose frames hold no instance at all warns as
 MMPose does.  NaN keypoints are missing: filters fill them by interpolation
 offline and hold their last value online (a Kalman filter does not measure
-them); a track's frames before its first observed keypoint pass through.
+them); a track's frames before its first observed keypoint pass through, and a
+keypoint not observed yet in its track comes back NaN (offline: never observed
+in the track; online: not observed up to the frame, :class:`synsp.Stream`).
+Instances with ``track_id`` -1 are returned as they came (above).
 
 **SmoothNet** (:class:`SmoothNetFilter`): SmoothNet's network looks at one
 channel (one coordinate of one keypoint) at a time, with the same weights for
@@ -116,6 +146,7 @@ from __future__ import annotations
 
 import copy
 import json
+import numbers
 import os
 import runpy
 import warnings
@@ -138,8 +169,9 @@ from ..stream import Stream
 from ..validation import SynspInputError, is_torch
 from ..windows import WindowAccumulator
 
-__all__ = ["KALMAN_HISTORY", "EMPTY_RESULT_WARNING", "Smoother", "build_filter", "FILTERS", "TemporalFilter",
-           "GaussianFilter", "SavizkyGolayFilter", "OneEuroFilter", "SmoothNetFilter", "SharedSmoothNet"]
+__all__ = ["KALMAN_HISTORY", "EMPTY_RESULT_WARNING", "DISCARDED_TRACK_ID", "Smoother", "build_filter", "FILTERS",
+           "TemporalFilter", "GaussianFilter", "SavizkyGolayFilter", "OneEuroFilter", "SmoothNetFilter",
+           "SharedSmoothNet"]
 
 KALMAN_HISTORY = 150
 """Frames the Smoother used to re-run a Kalman filter on per online frame (5 s at 30 fps).  Kept for
@@ -200,25 +232,26 @@ def per_channel(refiner: Refiner, x: np.ndarray) -> np.ndarray:
 
     synsp filters take ``(T, J, D)`` with D = 2 or 3 and treat every
     coordinate independently, so the channels are laid out as ``(T, J, 3)``
-    (zero-padded to a multiple of 3; the padding is dropped).
+    (zero-padded to a multiple of 3; the padding is dropped).  A channel NaN in
+    every frame comes back NaN (nothing to smooth it from; MMPose's filters let
+    NaN through) and stays out of the regrouping, so it never marks another
+    channel missing.
     """
     T = x.shape[0]
     flat = np.asarray(x, dtype=np.float64).reshape(T, -1)
-    n = flat.shape[1]
-    never = np.isnan(flat).all(axis=0)
-    if never.any():  # named in x's own layout (the filter sees the channels regrouped in threes)
-        where = np.unravel_index(int(np.flatnonzero(never)[0]), x.shape[1:])
-        at = (f"keypoint {where[0]} coordinate {where[1]}" if len(where) == 2
-              else f"entry {tuple(int(w) for w in where)}")
-        raise SynspInputError(f"{at} is NaN in all {T} frame(s): there is nothing to smooth it from; drop that "
-                              "keypoint or fill it before smoothing")
-    padded = np.concatenate([flat, np.zeros((T, -n % 3))], axis=1)
-    return refiner(padded.reshape(T, -1, 3)).reshape(T, -1)[:, :n].reshape(x.shape)
+    out = np.full(flat.shape, np.nan)
+    live = ~np.isnan(flat).all(axis=0)
+    n = int(live.sum())
+    if n:
+        padded = np.concatenate([flat[:, live], np.zeros((T, -n % 3))], axis=1)
+        out[:, live] = refiner(padded.reshape(T, -1, 3)).reshape(T, -1)[:, :n]
+    return out.reshape(x.shape)
 
 
 def fill_missing(x: np.ndarray) -> np.ndarray:
     """``x`` ``(T, ...)`` float with every NaN filled by linear interpolation over time, channel by
-    channel (held at the ends); a channel NaN in every frame raises."""
+    channel (held at the ends); a channel NaN in every frame stays NaN (nothing to fill it from: the
+    caller keeps it out of anything that would spread it)."""
     if not np.isnan(x).any():
         return x
     T = x.shape[0]
@@ -226,11 +259,8 @@ def fill_missing(x: np.ndarray) -> np.ndarray:
     t = np.arange(T)
     for c in np.flatnonzero(np.isnan(flat).any(axis=0)):
         seen = ~np.isnan(flat[:, c])
-        if not seen.any():
-            where = np.unravel_index(c, x.shape[1:])
-            raise SynspInputError(f"channel {tuple(int(i) for i in where)} is NaN in every frame; nothing to fill "
-                                  "it from")
-        flat[~seen, c] = np.interp(t[~seen], t[seen], flat[seen, c])
+        if seen.any():
+            flat[~seen, c] = np.interp(t[~seen], t[seen], flat[seen, c])
     return flat.reshape(x.shape)
 
 
@@ -300,17 +330,39 @@ class SharedSmoothNet:
 
         ``T < window`` returns a copy of ``x`` unchanged.  Points (``C <= 3``,
         ``K >= 2``) are normalised around ``root_index`` (None: the mean of
-        all keypoints); other data around each window's mean.
+        all keypoints); other data around each window's mean.  A channel NaN in
+        every frame comes back NaN and is kept out of the others' normalisation
+        (MMPose's SmoothNet spreads the NaN): the keypoints with every channel
+        observed are refined as points (around the mean of them when the root
+        is one of the NaN ones), the observed channels of the other keypoints
+        each in its own units.
         """
         x = fill_missing(np.asarray(x, dtype=np.float64))
         T, K, C = x.shape
-        W = self.window
-        if T < W:
+        if T < self.window:
             return x.copy()
+        if root_index is not None and C <= 3 and K >= 2 \
+                and not (isinstance(root_index, (int, np.integer)) and 0 <= root_index < K):
+            raise SynspInputError(f"root_index is {root_index!r}; expected None or a keypoint index 0..{K - 1}")
+        dead = np.isnan(x).all(axis=0)  # (K, C): after the fill, NaN only where NaN in every frame
+        if not dead.any():
+            return self._refine(x, root_index)
+        out = np.full(x.shape, np.nan)
+        whole = ~dead.any(-1)  # the keypoints with every channel observed
+        if whole.any():
+            root = None if root_index is None or not whole[root_index] else int(whole[:root_index].sum())
+            out[:, whole] = self._refine(x[:, whole], root)
+        live = ~dead & ~whole[:, None]  # the observed channels of the other keypoints
+        if live.any():
+            out[:, live] = self._refine(x[:, live][:, None], None)[:, 0]
+        return out
+
+    def _refine(self, x: np.ndarray, root_index: int | None) -> np.ndarray:
+        """:meth:`__call__` on ``x`` ``(T >= window, K, C)`` without NaN."""
+        T, K, C = x.shape
+        W = self.window
         points = C <= 3 and K >= 2
         if points:
-            if root_index is not None and not (isinstance(root_index, (int, np.integer)) and 0 <= root_index < K):
-                raise SynspInputError(f"root_index is {root_index!r}; expected None or a keypoint index 0..{K - 1}")
             roots = (int(root_index),) if root_index is not None else tuple(range(K))
         channels = (K + 1) * C if points else K * C
         starts = np.arange(T - W + 1)
@@ -363,7 +415,9 @@ class TemporalFilter(ABC):
 
 
 class GaussianFilter(TemporalFilter):
-    """A running median of ``window_size`` frames, then a Gaussian of ``sigma`` frames (``gaussian-mmpose``)."""
+    """A running median of ``window_size`` frames, then a Gaussian of ``sigma`` frames (``gaussian-mmpose``).
+    ``T < window_size`` frames give ``T`` frames, the last ``T`` of the ``window_size`` MMPose's returns (its
+    padding is no frame of the input)."""
 
     def __init__(self, window_size: int = 11, sigma: float = 4.0):
         super().__init__(window_size)
@@ -399,7 +453,9 @@ class SavizkyGolayFilter(TemporalFilter):
 
 class OneEuroFilter(TemporalFilter):
     """One-Euro (``one-euro-mmpose``: frame time unit, ``d_cutoff`` 1), stateful: calls continue one track
-    (the filter's online form, one step per frame)."""
+    (the filter's online form, one step per frame).  A keypoint with a NaN coordinate is missing: it holds its
+    last value once observed, and comes back NaN before its first observation (the filter's stand-in there, the
+    body's mean, is no data; MMPose's lets the NaN through)."""
 
     _shareable = False
 
@@ -409,6 +465,7 @@ class OneEuroFilter(TemporalFilter):
         self._online = get_filter("one-euro-mmpose", min_cutoff=min_cutoff, beta=beta).online()
         self._track = self._online.start()
         self._shape: tuple | None = None
+        self._seen: np.ndarray | None = None  # (K,) the keypoints observed so far
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         arr = as_sequence(x)
@@ -418,8 +475,13 @@ class OneEuroFilter(TemporalFilter):
         self._shape = arr.shape[1:]
         out = []
         for frame in arr.astype(np.float64):
-            got = self._online.step([self._track], [frame], [np.isnan(frame).any(-1)])[0]
-            out.append(frame if got is None else got[0])  # None: nothing observed yet, passed through
+            missing = np.isnan(frame).any(-1)
+            self._seen = ~missing if self._seen is None else self._seen | ~missing
+            got = self._online.step([self._track], [frame], [missing])[0]
+            if got is None:
+                out.append(frame)  # nothing observed yet: passed through
+            else:
+                out.append(np.where(self._seen[:, None], got[0], np.nan))
         return cast_like(np.stack(out), arr)
 
 
@@ -452,6 +514,15 @@ FILTERS: dict[str, type[TemporalFilter]] = {
     **{name: SmoothNetFilter for name in _SMOOTHNET_NAMES},
 }
 """MMPose 0.x's filter registry names (aliases included) -> filter class."""
+
+#: the MMPose filter aliases that are also synsp refiner names (a string picks synsp's): what MMPose's does
+MMPOSE_ALIASES = {"savgol": "window_size 11, any length", "gaussian": "window_size 11, any length"}
+
+#: MMPose's default arguments of each filter (SmoothNet: a shipped window), for messages that show a config
+MMPOSE_EXAMPLE_ARGS: dict[type, str] = {
+    GaussianFilter: "window_size=11, sigma=4.0", SavizkyGolayFilter: "window_size=11, polyorder=2",
+    OneEuroFilter: "min_cutoff=0.004, beta=0.7", SmoothNetFilter: "window_size=8",
+}
 
 
 def build_filter(cfg: Mapping) -> TemporalFilter:
@@ -525,6 +596,17 @@ class _MMPoseHistory:
 # ---- the Smoother ---------------------------------------------------------------------------------
 
 
+DISCARDED_TRACK_ID = -1
+"""The ``track_id`` MMPose 0.x's tracker (``get_track_id``) gives every instance it discards (few confident
+keypoints; its keypoints moved off the image): such instances are returned as they came, unsmoothed."""
+
+
+def is_discarded(result: Mapping) -> bool:
+    """True for an instance whose ``track_id`` is :data:`DISCARDED_TRACK_ID`."""
+    tid = result.get("track_id")
+    return isinstance(tid, numbers.Integral) and not isinstance(tid, bool) and tid == DISCARDED_TRACK_ID
+
+
 class Smoother:
     """MMPose 0.x's ``Smoother`` on synsp filters and networks (see the module docstring).
 
@@ -574,11 +656,25 @@ class Smoother:
         elif isinstance(filter_cfg, Refiner):
             self._refiner = filter_cfg
         elif filter_cfg != "synsp":  # "synsp": chosen per keypoint count on first use
-            self._refiner = get_refiner(filter_cfg)
+            self._refiner = self._named_refiner(filter_cfg)
         if isinstance(self._refiner, NetworkRefiner):
             self._check_network(self._refiner, None)
         self._synsp: dict[tuple[int, bool], Refiner] = {}
         self.reset()
+
+    @staticmethod
+    def _named_refiner(name: Any) -> Refiner:
+        """synsp's refiner ``name``; an MMPose filter type given as a string (MMPose reads a string as a config
+        file's path) raises naming the config dict to pass instead."""
+        try:
+            return get_refiner(name)
+        except SynspInputError:
+            if not isinstance(name, str) or name not in FILTERS:
+                raise
+        args = MMPOSE_EXAMPLE_ARGS[FILTERS[name]]
+        raise SynspInputError(
+            f"filter_cfg {name!r} is an MMPose filter type, and MMPose reads a string as a config file's path; pass "
+            f"the config dict, e.g. Smoother(dict(type={name!r}, {args}))") from None
 
     @property
     def follows_mmpose(self) -> bool:
@@ -614,14 +710,35 @@ class Smoother:
             if not results or not results[0]:
                 warnings.warn(EMPTY_RESULT_WARNING, UserWarning, stacklevel=2)
                 return results
-            frames = self._smooth_mmpose([results] if online else results)
-            return frames[0] if online else frames
-        if not results or (not online and not any(results)):
+        elif not results or (not online and not any(results)):
             warnings.warn(EMPTY_RESULT_WARNING, UserWarning, stacklevel=2)
             if online:
                 self._smooth_frame(results)  # an empty frame: absent tracks age
             return results
-        return self._smooth_frame(results) if online else self._smooth_sequence(results)
+        frames = [results] if online else results
+        kept = self._without_discarded(frames)
+        if self.follows_mmpose:
+            smoothed = self._smooth_mmpose(kept)
+        elif online:
+            smoothed = [self._smooth_frame(kept[0])]
+        else:
+            smoothed = self._smooth_sequence(kept) if any(kept) else [[] for _ in kept]
+        if kept is not frames:  # the discarded instances back in their places, as they came
+            smoothed = [[copy.deepcopy(r) if isinstance(r, Mapping) and is_discarded(r) else next(done) for r in frame]
+                        for frame, done in zip(frames, map(iter, smoothed))]
+        return smoothed[0] if online else smoothed
+
+    def _without_discarded(self, frames: list) -> list:
+        """``frames`` without the instances whose ``track_id`` is :data:`DISCARDED_TRACK_ID` (``frames`` itself
+        when there is none): those take no part and come back as they came (the module docstring)."""
+        if not any(isinstance(r, Mapping) and is_discarded(r) for frame in frames for r in frame):
+            return frames
+        for t, frame in enumerate(frames):
+            if any(isinstance(r, Mapping) and is_discarded(r) for r in frame) \
+                    and not all(isinstance(r, Mapping) and "track_id" in r for r in frame):
+                where = f"results[{t}]" if len(frames) > 1 else "the frame"
+                raise SynspInputError(f"{where} has track_id on some instances only; give every instance one")
+        return [[r for r in frame if not (isinstance(r, Mapping) and is_discarded(r))] for frame in frames]
 
     # ---- MMPose's contract --------------------------------------------------------------------
 
@@ -629,7 +746,7 @@ class Smoother:
         for t, frame in enumerate(frames):
             if not all(isinstance(r, Mapping) for r in frame):
                 raise SynspInputError(f"results[{t}] is not a list of dicts (one per instance)")
-        with_ids = "track_id" in frames[0][0]
+        with_ids = "track_id" in frames[0][0] if frames[0] else True  # empty: only discarded instances (with ids)
         ids = [self._frame_ids(frame, t if len(frames) > 1 else None, with_ids) for t, frame in enumerate(frames)]
         for t in range(1, len(frames)):
             if with_ids and set(ids[t]) != set(ids[0]):
@@ -644,7 +761,7 @@ class Smoother:
         keypoints = [[self._keypoints(r, t if len(frames) > 1 else None) for r in frame]
                      for t, frame in enumerate(frames)]
         poses = {}
-        skeleton = self._repair_skeleton(keypoints[0][0].shape[0], None) if len(frames) > 1 else None
+        skeleton = self._repair_skeleton(keypoints[0][0].shape[0], None) if len(frames) > 1 and ids[0] else None
         self.relabelled = {}
         for i, track_id in enumerate(ids[0]):
             where = [ids[t].index(track_id) for t in range(len(frames))]
@@ -731,10 +848,28 @@ class Smoother:
             poses = np.full((track[-1][0] - start + 1, K, self.keypoint_dim), np.nan)
             for t, _, kp in track:
                 poses[t - start] = kp[:, : self.keypoint_dim]
-            smoothed = refine(poses, model=refiner, fps=self.frame_rate, repair=False)  # cut where it jumps
+            smoothed = self._refine(poses, refiner)
             for t, i, kp in track:
                 out[t][i] = self._scatter(frames[t][i], kp, smoothed[t - start])
         return out
+
+    def _refine(self, poses: np.ndarray, refiner: Refiner) -> np.ndarray:
+        """``synsp.refine`` of one track (cut where it jumps).  synsp's ``savgol`` and ``gaussian`` (31-frame
+        windows) return a shorter track unchanged with a warning; the same names are MMPose's filter aliases
+        (11 frames, any length), so the warning names the MMPose config as well."""
+        name = getattr(refiner, "name", None)
+        if name not in MMPOSE_ALIASES:
+            return refine(poses, model=refiner, fps=self.frame_rate, repair=False)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            smoothed = refine(poses, model=refiner, fps=self.frame_rate, repair=False)
+        for w in caught:
+            message = str(w.message)
+            if "shorter than" in message:
+                message += (f"; Smoother({name!r}) is synsp's {name} filter ({refiner.window}-frame window), "
+                            f"Smoother(dict(type={name!r})) MMPose's ({MMPOSE_ALIASES[name]})")
+            warnings.warn(message, w.category, stacklevel=4)
+        return smoothed
 
     # ---- shared -------------------------------------------------------------------------------
 
@@ -866,12 +1001,12 @@ class Smoother:
         """A deep copy of ``result`` with the smoothed coordinates written into its keypoints.
 
         An array keeps its dtype, as in MMPose (integer coordinates truncated); a tensor comes back as an
-        array; nested lists (MMPose 1.x's inferencer results, ``[[x, y], ...]``) stay nested lists of floats,
-        so the result can still be written as JSON.
+        array of the tensor's dtype (float32 stays float32); nested lists (MMPose 1.x's inferencer results,
+        ``[[x, y], ...]``) stay nested lists of floats, so the result can still be written as JSON.
         """
         out = copy.deepcopy(result)
         original = result[self.key]
-        new = np.array(kp, copy=True) if isinstance(original, np.ndarray) else np.asarray(kp, dtype=np.float64)
+        new = np.asarray(kp, dtype=np.float64) if isinstance(original, (list, tuple)) else np.array(kp, copy=True)
         new[:, : self.keypoint_dim] = smoothed
         out[self.key] = new.tolist() if isinstance(original, (list, tuple)) else new
         return out

@@ -5,7 +5,12 @@ Each is a stepper of the :class:`synsp.filters.base.Online` contract: ``start()`
 ``step(states, frames, missing, confidence)`` takes one frame ``(J, D)`` of each track and returns the
 refined frames that became final, ``finish(states)`` the frames still pending.  A missing joint holds its
 last value (its first value, before it was ever seen: the mean of the joints seen in the track's first
-frame); frames before a track's first observed joint are not taken (``step`` answers None for them).
+frame, a guess that only keeps the filter's input whole: :class:`synsp.Stream` gives such a joint out as NaN);
+frames before a track's first observed joint are not taken (``step`` answers None for them).  When a joint is
+observed for the first time, the frames a look-ahead or recent-window form still keeps take that first value
+in place of the guess (offline carries the motion back from it), so the guess is not smoothed into the frames
+around the observation (it put them 0.3 m off offline on clean motion; a causal recursion has consumed its guess
+already).
 
 Three kinds, by what the filter's output at frame ``t`` needs (see :mod:`synsp.filters.base`):
 
@@ -43,10 +48,12 @@ def hold(last: np.ndarray | None, frame: np.ndarray, missing: np.ndarray) -> np.
 
 
 class _State:
-    """One track of a filter stepper: ``last`` (the last frame taken, filled) and the filter's own fields."""
+    """One track of a filter stepper: ``last`` (the last frame taken, filled), ``seen`` (the joints observed so
+    far) and the filter's own fields."""
 
     def __init__(self) -> None:
         self.last: np.ndarray | None = None
+        self.seen: np.ndarray | None = None
         self.taken = 0
 
 
@@ -73,6 +80,10 @@ class FilterOnline:
                 out.append(None)
                 continue
             first = st.last is None
+            new = ~m if first else ~m & ~st.seen
+            st.seen = new if first else st.seen | new
+            if not first and new.any():
+                self._first_seen(st, new, filled)
             st.last = filled
             st.taken += 1
             out.append(self._push(st, filled, m, None if confidence is None else confidence[k], first))
@@ -86,6 +97,14 @@ class FilterOnline:
 
     def _finish(self, st: _State) -> list:
         return []
+
+    def _first_seen(self, st: _State, joints: np.ndarray, frame: np.ndarray) -> None:
+        """``joints`` ``(J,)`` observed for the first time in ``frame``: the frames kept take their value there."""
+
+    @staticmethod
+    def _fill_back(frames: deque, joints: np.ndarray, frame: np.ndarray) -> None:
+        for k, kept in enumerate(frames):
+            frames[k] = np.where(joints[:, None], frame, kept)
 
     def _run(self, frames: list) -> np.ndarray:
         """The filter's offline output over ``frames`` (filled ``(J, D)`` frames), ``(n, J, D)``."""
@@ -106,6 +125,9 @@ class RecentOnline(FilterOnline):
             st.recent = deque(maxlen=self.window)
         st.recent.append(x)
         return [self._run(list(st.recent))[-1]]
+
+    def _first_seen(self, st, joints, frame):
+        self._fill_back(st.recent, joints, frame)
 
 
 class LookAheadOnline(FilterOnline):
@@ -129,6 +151,9 @@ class LookAheadOnline(FilterOnline):
             return []
         a = self.chunk_start(t, None)
         return [self._chunk(st, a, st.taken)[t - a]]
+
+    def _first_seen(self, st, joints, frame):
+        self._fill_back(st.frames, joints, frame)
 
     def _finish(self, st):
         n = st.taken
