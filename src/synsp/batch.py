@@ -39,6 +39,7 @@ from . import api  # looked up when called (tests replace api.refine_pose_file)
 from .calibration import check_cameras
 from .filters import FILTERS
 from .io.tracks import FOLDER_FORMATS, output_format, pose_file_format, read_pose_file, write_pose_file
+from .refiners import fit_refiner
 from .repair import repair_poses
 from .rotations import rotation_filter
 from .skeletons import get_skeleton
@@ -46,7 +47,7 @@ from .validation import SynspInputError
 from .view_labels import agree_camera_poses
 
 __all__ = ["Job", "find_jobs", "refine_cameras", "refine_path", "refine_file", "refine_files", "summary_table",
-           "with_rate", "worker_threads"]
+           "with_rate", "worker_threads", "check_method_fits"]
 
 #: the refine options a job carries (``synsp refine``'s flags): model, fps, skeleton, key, max_gap,
 #: trust_pickle, repair, assign_ids, cuts, num_keypoints
@@ -192,9 +193,17 @@ def read_input(input_path: str | os.PathLike, skeleton: str | None = None, key: 
     ``assign_ids``: MMPose / COCO / OpenPose / YOLO / SLEAP; ``rotations``: a BVH's joint rotations, as refining into a
     .bvh reads it; ``progress``: a progress bar over an OpenPose folder's files; ``num_keypoints``: a YOLO labels
     folder's keypoint count, where its lines fit several layouts), and ``skeleton`` checked
-    against the joint count and set on the result."""
+    against the joint count and set on the result.  A ``skeleton`` not yet registered may be the joint set the
+    reader makes of the file's own point names (a C3D's labels, a TRC's markers, a BVH's joints:
+    ``custom6-3181dc``, the name ``synsp inspect`` gives): it is looked up again once the file is read."""
+    known = True
     if skeleton:
-        get_skeleton(skeleton)  # an unknown name fails before any work
+        try:
+            get_skeleton(skeleton)  # an unknown name fails before the file is read, unless the file may define it
+        except SynspInputError:
+            if not _may_define_skeleton(input_path):
+                raise
+            known = False
     fmt = pose_file_format(input_path)
     if key and fmt not in ("array", "smpl"):
         raise SynspInputError(f"{input_path}: key {key!r} (--key) names an array of an .npz file (plain arrays, SMPL "
@@ -214,12 +223,21 @@ def read_input(input_path: str | os.PathLike, skeleton: str | None = None, key: 
     if fmt == "openpose" and progress:
         kw["progress"] = True  # a folder of one file per frame: an hour is 108,000 files
     pose_file = read_pose_file(input_path, format=fmt, **kw)
+    if skeleton and not known:
+        get_skeleton(skeleton)  # the file's own joint set is registered now; any other unknown name fails here
     if skeleton:
         if pose_file.tracks and pose_file.units != "axis-angle":
             api.check_skeleton_fits(skeleton, pose_file.num_joints)  # --skeleton smpl24 on 17 joints: an error
         pose_file.skeleton = skeleton
         pose_file.meta.pop("named_skeleton", None)  # named by the user: its pairs repair (api.guessed_pairs)
     return pose_file
+
+
+def _may_define_skeleton(input_path: str | os.PathLike) -> bool:
+    """Whether reading ``input_path`` may register a joint set of its points' names
+    (:func:`synsp.skeletons.skeleton_of_names`): a file whose format names its points (every format but plain
+    arrays and SMPL parameters)."""
+    return pose_file_format(input_path) not in (None, "array", "smpl")
 
 
 def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model: str | None = None,
@@ -236,6 +254,7 @@ def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model:
                            num_keypoints=num_keypoints)
     output_format(output, pose_file)  # a wrong suffix, the input itself, an unwritable target: before the compute
     method, fallback = method_for(pose_file, model)
+    check_method_fits(pose_file, method, model)
     refined, summary = api.refine_pose_file(pose_file, model=method, fps=fps, max_gap=max_gap, progress=progress,
                                         repair=repair, cuts=cuts)
     summary.setdefault("fallback", None)
@@ -309,6 +328,7 @@ def refine_cameras(input_paths: Sequence[str | os.PathLike], output: str | os.Pa
         scores = None if t.scores is None else np.asarray(conf[rows, c], dtype=t.scores.dtype)
         one = dataclasses.replace(f, tracks=[dataclasses.replace(t, keypoints=x[rows, c], scores=scores)])
         method, fallback = method_for(one, model)
+        check_method_fits(one, method, model)
         refined, summary = api.refine_pose_file(one, model=method, fps=fps, max_gap=max_gap, progress=progress,
                                             repair=False, cuts=cuts)
         written.append((target, with_rate(refined, fps)))
@@ -382,6 +402,33 @@ def method_for(pose_file, model: str | None) -> tuple[Any, str | None]:
     if model not in _LOADED:
         _LOADED[model] = api.refiner_of(model)
     return _LOADED[model], fallback
+
+
+def check_method_fits(pose_file, method: Any, model: Any = None) -> None:
+    """Refuse a network that cannot take ``pose_file``'s joint positions, naming it and the file's points, before
+    any work: a 2D model on 3D points (or the reverse), or a network of one joint set on another that does not
+    contain it (the network's own check said only "poses has D = 3 ...; expected D in {2}", naming neither the
+    model nor the option).  Filters take any points; rotation files are refined by rotation refiners
+    (:func:`synsp.rotations.rotation_filter` names its own mismatches)."""
+    if not pose_file.tracks or pose_file.format == "smpl" or pose_file.units == "axis-angle" or isinstance(method, str):
+        return
+    fitted = fit_refiner(method, pose_file.num_joints, pose_file.skeleton)
+    network = getattr(fitted, "network", fitted)  # a network on some of the joints (SubsetRefiner)
+    dims = getattr(network, "dims", None)
+    name = getattr(method, "name", model)
+    source, D, J = pose_file.source or "the pose file", pose_file.dims, pose_file.num_joints
+    named = f"model={str(model if model is not None else name)!r}"
+    if dims is not None and D not in dims:
+        raise SynspInputError(
+            f"{named} refines {' or '.join(f'{d}D' for d in dims)} points, and {source} holds {D}D points (D = {D}, "
+            f"J = {J} joints); name a {D}D model or a filter (synsp models lists them), or leave the model out for "
+            "the default")
+    own = getattr(fitted, "skeleton", None)
+    if own is not None and getattr(own, "num_joints", J) != J:
+        raise SynspInputError(
+            f"{named} refines the {own.num_joints} joints of {own.name}, and {source} holds J = {J} joints ({D}D), "
+            f"not a skeleton holding {own.name}'s joints; name a model of this joint set or a filter (synsp models "
+            "lists them), or leave the model out for the default")
 
 
 def refine_file(job: Job | dict) -> dict:

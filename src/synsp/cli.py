@@ -45,6 +45,15 @@ def _fps_option(ctx, param, value):
     return check_fps(value, name=max(param.opts, key=len))
 
 
+def _max_gap_option(ctx, param, value):
+    """``--max-gap`` of refine and inspect: a whole number of frames >= 0, refused before any file is read (inspect
+    would otherwise describe a file cut at every frame that refine then refuses)."""
+    if value is not None and value < 0:
+        raise SynspInputError(f"--max-gap {value}: expected a whole number of frames >= 0 (leave it out for half a "
+                              "second)")
+    return value
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="synsp")
 def cli() -> None:
@@ -56,12 +65,15 @@ def cli() -> None:
          help="folder for the pictures")
 @click.option("--preset", default="3dpw-spin-like", show_default=True,
               help="simulated estimator (see synsp.noise.PRESETS)")
-@click.option("--seed", default=0, show_default=True, help="noise seed")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="noise seed (>= 0)")
 def demo(out_dir: str, preset: str, seed: int) -> None:
     """Refine (1) a real MediaPipe track of a real video, (2) a real mocap clip with simulated errors and
     (3) the same clip's SMPL rotations."""
-    from .demo import run_demo
+    from .demo import check_demo_options, run_demo
 
+    check_demo_options(preset, seed)  # before part (1) writes its picture
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise SynspInputError(f"{out_dir}: is a file; -o takes a folder for the pictures")
     result = run_demo(out_dir, preset=preset, seed=seed)
     if result.real_rows is not None:
         s = result.real_summary
@@ -425,7 +437,7 @@ def _describe(name: str, found: dict) -> None:
               help="frame rate of the input, 1 to 10000 Hz (default: the file's, else the model's)")
 @click.option("--skeleton", default=None, help="skeleton name of the input, to choose the model")
 @click.option("--key", default=None, help="array name inside a plain .npz (default: the only/known one)")
-@click.option("--max-gap", type=int, default=None,
+@click.option("--max-gap", type=int, default=None, callback=_max_gap_option,
               help="longest run of missing frames filled inside a track (default: half a second)")
 @click.option("--views", is_flag=True,
               help="a (T, P, J, D) array holds P synchronised world-frame views of one person: refine them together")
@@ -536,7 +548,7 @@ def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: fl
               help="frame rate of the input, 1 to 10000 Hz (default: the file's, else the model's)")
 @click.option("--skeleton", default=None, help="skeleton name of the input")
 @click.option("--key", default=None, help="array name inside a plain .npz (default: the only/known one)")
-@click.option("--max-gap", type=int, default=None,
+@click.option("--max-gap", type=int, default=None, callback=_max_gap_option,
               help="longest run of missing frames filled inside a track (default: half a second)")
 @click.option("--trust-pickle", is_flag=True, help="read pickled files (SMPL .pkl, SmoothNet, VideoPose3D): "
                                                    "unpickling runs code, only files you trust")
@@ -555,11 +567,15 @@ def inspect(input_paths: tuple[str, ...], model: str | None, fps: float | None, 
     every person's frames, parts and missing joints, how much each jitters (the white-jitter floor as a
     share of the person's size: clean motion capture stays below 0.10 %), the method and its delay, and
     the left/right inversions and identity swaps the repair would undo.  A folder is one OpenPose or YOLO
-    labels folder, else searched for pose files; with several files, one that cannot be read is named and the
-    others described (exit status 1)."""
+    labels folder, else searched for pose files; with several files, one that cannot be read or described (no
+    person in it, a --model for other points) is named and the others described (exit status 1)."""
     from .batch import find_pose_files, read_input
-    from .inspection import as_plain, describe, inspect_pose_file
+    from .filters import parse_filter_spec
+    from .inspection import as_plain, bvh_rotations, describe, inspect_pose_file
     from .io.tracks import FOLDER_FORMATS, pose_file_format
+
+    if model:
+        parse_filter_spec(model)  # a filter with a bad parameter fails once, before any file is read
 
     paths = []
     for given in input_paths:
@@ -570,22 +586,32 @@ def inspect(input_paths: tuple[str, ...], model: str | None, fps: float | None, 
     if not paths:
         raise SynspInputError(f"{', '.join(input_paths)}: no pose file found")
     failed = 0
+    options = dict(skeleton=skeleton, key=key, trust_pickle=trust_pickle,
+                   assign_ids=None if assign_ids == "none" else assign_ids, num_keypoints=num_keypoints)
     for path in paths:
+        read = False
         try:
-            pose_file = read_input(path, skeleton=skeleton, key=key, trust_pickle=trust_pickle,
-                                   assign_ids=None if assign_ids == "none" else assign_ids, num_keypoints=num_keypoints)
+            pose_file = read_input(path, **options)
+            read = True
             info = inspect_pose_file(pose_file, model=model, fps=fps, max_gap=max_gap)
-            lines = [json.dumps(as_plain({"file": path, **info}))] if as_json else describe(info, source=path)
+            if pose_file.format == "bvh":  # into a .bvh refine reads its joint rotations instead: say both
+                info["as_bvh"] = bvh_rotations(read_input(path, rotations=True, **options), model=model, fps=fps,
+                                               max_gap=max_gap)
+            lines = ([json.dumps(as_plain({"file": path, **info}))] if as_json else
+                     [_cli_words(line) for line in describe(info, source=path)])
         except SynspInputError as err:
             if len(paths) == 1:
                 raise
             failed += 1
-            click.echo(f"{path}: cannot be read: {err}", err=True)  # the others are still described
+            reason = str(err)[len(f"{path}: "):] if str(err).startswith(f"{path}: ") else str(err)
+            # the others are still described, as refine refines the others (and names the failed ones)
+            click.echo(f"{path}: {'cannot be described' if read else 'cannot be read'}: {_cli_words(reason)}",
+                       err=True)
             continue
         for line in lines:
             click.echo(line)
     if failed:
-        click.echo(f"{failed} of {len(paths)} files could not be read (above)", err=True)
+        click.echo(f"synsp: error: {failed} of {len(paths)} files could not be read or described (above)", err=True)
         raise click.exceptions.Exit(1)
 
 
@@ -737,7 +763,11 @@ def _drawing_skeleton(given: str | None, pose_file, num_joints: int):
     the file names (the readers of BVH, TRC and C3D give their own joints:
     :func:`synsp.skeletons.skeleton_of_names`), else the one of its joint names and hierarchy (``meta``'s
     ``joint_names`` and ``parents``), else the built-in skeleton with that joint count; None when nothing is
-    known (the joints are drawn as plain points)."""
+    known (the joints are drawn as plain points).  By the joint count, the skeleton is the one ``synsp refine`` and
+    ``synsp inspect`` take (:func:`synsp.api.repair_skeleton`: 17 points are Human3.6M-17 in 3D, COCO-17 in 2D,
+    unless the limbs show the other order), never another: a COCO-17 file drawn with Human3.6M's bones and named
+    by its joints would plot the left knee as the left wrist."""
+    from .api import joint_order_sample, repair_skeleton
     from .models.checkpoint import checkpoint_file
     from .skeletons import SKELETONS, get_skeleton, skeleton_for, skeleton_of_names
 
@@ -770,8 +800,10 @@ def _drawing_skeleton(given: str | None, pose_file, num_joints: int):
             return get_skeleton(skeleton_of_names(names, [int(v) for v in parents]))
         except (SynspInputError, ValueError, TypeError):
             pass
-    guess = skeleton_for(num_joints)
-    return guess[0] if guess else None
+    if not skeleton_for(num_joints):
+        return None
+    chosen = repair_skeleton(num_joints, pose_file.dims, None, poses=joint_order_sample(pose_file))
+    return None if chosen is None else chosen.name
 
 
 def _register_skeletons_of(path):
@@ -865,23 +897,29 @@ def _relabelled_frames(pose_file, fps: float | None) -> dict:
 @click.option("--skeleton", default=None,
               help="skeleton: a name, or a corpus (synsp data import) or model defining a custom one "
                    "(default: the file's, its BVH hierarchy, else guessed from J; none known: plain points)")
-@click.option("--fps", type=float, default=30, show_default=True, callback=_fps_option,
-              help="frame rate of the poses")
+@click.option("--fps", type=float, default=None, callback=_fps_option,
+              help="frame rate of the poses (default: the file's, else 30); a GIF shows at most 50 frames a "
+                   "second, so a faster file is drawn every 2nd (3rd, ...) frame, in real time")
 @click.option("--video", type=click.Path(exists=True, dir_okay=False), default=None,
               help="draw over this video's frames (2D pixel keypoints)")
 @click.option("--max-frames", type=int, default=None, help="render at most this many frames")
 @click.option("--key", default=None, help="array name inside .npz files (default: the only/known one)")
-def render(input_path: str, refined_path: str, out: str, skeleton: str | None, fps: float,
+def render(input_path: str, refined_path: str, out: str, skeleton: str | None, fps: float | None,
            video: str | None, max_frames: int | None, key: str | None) -> None:
     """Skeleton animation, raw (left) vs refined (right), or both over a video."""
+    from .api import file_fps
     from .io._common import check_target
     from .pictures import render_animation
 
+    if max_frames is not None and max_frames < 1:
+        raise SynspInputError(f"--max-frames {max_frames}: expected a whole number of frames >= 1")
     check_target(out, sources=[input_path, refined_path, video])
     raw, refined, pose_file = _read_pair(input_path, refined_path, key)
     skeleton = _drawing_skeleton(skeleton, pose_file, raw.shape[-2])  # None: plain points
-    path = render_animation(raw, refined, out, skeleton, fps=fps, video=video, max_frames=max_frames)
-    click.echo(f"wrote {path}")
+    rate = file_fps(pose_file, fps)  # the file's own rate unless --fps says otherwise (a 60 fps file plays in time)
+    path = render_animation(raw, refined, out, skeleton, fps=rate or 30.0, video=video, max_frames=max_frames)
+    how = "--fps" if fps is not None else "the file's" if rate else "assumed: the file has none; give --fps"
+    click.echo(f"wrote {path} ({rate or 30.0:g} fps, {how})")
 
 
 @cli.command()
@@ -915,8 +953,10 @@ def video(video_path: str, output: str, model: str | None, render: str | None) -
               "hanet-h36m17-3d-w101,"
               "synsp-universal-w16,synsp-h36m17-3d-w8,synsp-h36m17-3d-w8-precise", show_default=True,
               help="comparison: comma-separated refiners (names or checkpoint paths)")
-@click.option("--presets", default="h36m-fcn-like,3dpw-spin-like,vibe-like", show_default=True)
-@click.option("--seeds", default=3, show_default=True, help="noise seeds")
+@click.option("--presets", default=None,
+              help="comma-separated noise presets (synsp.noise.PRESETS) [default: h36m-fcn-like,3dpw-spin-like,"
+                   "vibe-like; with --representation 2d: hrnet-like,mediapipe-like]")
+@click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True, help="noise seeds")
 @click.option("--quick", is_flag=True, help="a few clips and one seed, whatever --seeds says (smoke test, well under "
               "2 minutes)")
 @click.option("--corpus", default=None, help="corpus file (default: built corpus, else the embedded one)")
@@ -932,7 +972,7 @@ def video(video_path: str, output: str, model: str | None, render: str | None) -
 @click.option("--smoothnet-repr", type=click.Choice(["3D", "2D"]), default="3D", show_default=True)
 @click.option("--trust-pickle", is_flag=True, help="smoothnet-data: read SmoothNet's pickled npz files")
 @_output("out", default=None, help="folder for the Markdown/CSV reports and PNG figures")
-def benchmark(experiments: str, methods: str, presets: str, seeds: int, quick: bool, corpus: str | None,
+def benchmark(experiments: str, methods: str, presets: str | None, seeds: int, quick: bool, corpus: str | None,
               runs: str, skeleton: str, representation: str, smoothnet_root: str | None, dataset: str,
               estimator: str, smoothnet_repr: str, trust_pickle: bool, out: str | None) -> None:
     """Run the seed's experiments on simulated estimator errors over real mocap (corpus test split), or
@@ -953,65 +993,151 @@ def benchmark(experiments: str, methods: str, presets: str, seeds: int, quick: b
         progress.removeHandler(handler)
 
 
-def _benchmark(progress, experiments: str, methods: str, presets: str, seeds: int, quick: bool, corpus: str | None,
-               runs: str, skeleton: str, representation: str, smoothnet_root: str | None, dataset: str,
-               estimator: str, smoothnet_repr: str, trust_pickle: bool, out: str | None) -> None:
+def _benchmark(progress, experiments: str, methods: str, presets: str | None, seeds: int, quick: bool,
+               corpus: str | None, runs: str, skeleton: str, representation: str, smoothnet_root: str | None,
+               dataset: str, estimator: str, smoothnet_repr: str, trust_pickle: bool, out: str | None) -> None:
+    import shlex
     import time
 
     from .data.corpus import built_corpus_path
-    from .experiments import EXPERIMENTS, run_experiment
+    from .experiments import run_experiment
 
     began = time.perf_counter()
+    default_methods = click.get_current_context().get_parameter_source("methods") == click.core.ParameterSource.DEFAULT
+    names, method_list, preset_list = _benchmark_plan(experiments, methods, presets, skeleton, representation,
+                                                      smoothnet_root, default_methods)
+    methods = ",".join(method_list)
+    if corpus and not os.path.isfile(corpus):
+        raise SynspInputError(f"--corpus {corpus}: no such file (a corpus of synsp data build / synsp data import)")
+    if out:
+        _check_output_folder(out)
+    # the command above each table reproduces its figures: every option that changes them
+    q = shlex.quote
+    shared = f" --corpus {q(corpus)}" if corpus else ""
+    # the experiments that read models of the runs folder (synsp.experiments: ctx.runs)
+    from_runs = f" --runs {q(runs)}" if runs != "runs" else ""
+    reads_runs = ("ablation", "combinations", "generalisation", "pearson", "rotations", "windows")
+    quick_flag = " --quick" if quick else ""
     corpus = corpus or (str(built_corpus_path()) if built_corpus_path().is_file() else None)
-    names = [n for n in EXPERIMENTS if n != "smoothnet-data"] if experiments == "all" else experiments.split(",")
     if "smoothnet-data" in names:
         names.remove("smoothnet-data")
-        command = (f"synsp benchmark --experiment smoothnet-data --smoothnet-root {smoothnet_root} --dataset "
-                   f"{dataset} --estimator {estimator} --smoothnet-repr {smoothnet_repr} --methods {methods}"
-                   + (" --trust-pickle" if trust_pickle else "") + (" --quick" if quick else ""))
+        command = (f"synsp benchmark --experiment smoothnet-data --smoothnet-root {q(str(smoothnet_root))} --dataset "
+                   f"{q(dataset)} --estimator {q(estimator)} --smoothnet-repr {smoothnet_repr} --methods "
+                   f"{q(methods)}" + (" --trust-pickle" if trust_pickle else "") + quick_flag)
         progress.info("experiment smoothnet-data on %s", smoothnet_root)
-        _emit(run_experiment("smoothnet-data", quick=quick, methods=methods.split(","), command=command,
-                             smoothnet=(smoothnet_root, dataset, estimator, smoothnet_repr) if smoothnet_root
-                             else None, trust_pickle=trust_pickle), out)
+        _emit(run_experiment("smoothnet-data", quick=quick, methods=method_list, command=command,
+                             smoothnet=(smoothnet_root, dataset, estimator, smoothnet_repr),
+                             trust_pickle=trust_pickle), out)
     seeds = 1 if quick else seeds  # --quick runs one seed: the commands echoed say so
-    source = click.get_current_context().get_parameter_source("methods")
-    default_methods = source == click.core.ParameterSource.DEFAULT
+    extra = "" if (skeleton, representation) == ("h36m17", "3d") else \
+        f" --skeleton {q(skeleton)} --representation {representation}"
+    given_methods = "" if default_methods else f" --methods {q(methods)}"
     for name in names:
-        for preset in (presets.split(",") if name not in ("robustness", "inversions") else ["all"]):
-            extra = "" if (skeleton, representation) == ("h36m17", "3d") else \
-                f" --skeleton {skeleton} --representation {representation}"
-            command = (f"synsp benchmark --experiment {name} --presets {preset} --seeds {seeds}{extra}"
-                       + (f" --methods {methods}" if name == "comparison" else "") + (" --quick" if quick else ""))
+        for preset in (preset_list if name not in ("robustness", "inversions") else ["all"]):
+            command = (f"synsp benchmark --experiment {name} --presets {preset} --seeds {seeds}{extra}{shared}"
+                       + (from_runs if name in reads_runs else "")
+                       + (f" --methods {q(methods)}" if name == "comparison" else "") + quick_flag)
             if name == "robustness":  # its own conditions, one seed; the presets are rows of it
-                command = (f"synsp benchmark --experiment robustness{extra}"
-                           + ("" if default_methods else f" --methods {methods}") + (" --quick" if quick else ""))
+                command = f"synsp benchmark --experiment robustness{extra}{shared}{given_methods}{quick_flag}"
             if name == "inversions":  # its own presets and methods (synsp.experiments.inversions)
-                command = f"synsp benchmark --experiment inversions{extra}" + (" --quick" if quick else "")
+                command = f"synsp benchmark --experiment inversions{extra}{shared}{quick_flag}"
             progress.info("experiment %s, preset %s, %d seed(s)%s (%.0f s so far)", name, preset, seeds,
                           " (quick)" if quick else "", time.perf_counter() - began)
             if representation == "rotations":  # SMPL rotations: the robustness rows (synsp.experiments.robustness)
-                _emit(_rotation_robustness(name, skeleton, methods, default_methods, quick, corpus, command), out)
+                _emit(_rotation_robustness(method_list, default_methods, quick, corpus, command), out)
                 continue
             _emit(run_experiment(name, preset=preset, seeds=seeds, quick=quick, corpus=corpus, runs=runs,
-                                 methods=methods.split(","), command=command, skeleton=skeleton,
+                                 methods=method_list, command=command, skeleton=skeleton,
                                  representation=representation, methods_given=not default_methods), out)
 
 
-def _rotation_robustness(name: str, skeleton: str, methods: str, default_methods: bool, quick: bool,
-                         corpus: str | None, command: str):
-    """``--experiment robustness --skeleton smpl24 --representation rotations``: :func:`synsp.experiments.robustness.rotation_report`."""
-    from .experiments.robustness import rotation_report
+def _benchmark_plan(experiments: str, methods: str, presets: str | None, skeleton: str, representation: str,
+                    smoothnet_root: str | None, default_methods: bool) -> tuple[list[str], list[str], list[str]]:
+    """The experiments, methods and presets of ``synsp benchmark``, every one checked before the first experiment
+    runs (a mistake in the last name must not come after hours of work and the first reports written): known
+    experiment names that study ``skeleton`` and ``representation``, methods a refiner answers to, presets of the
+    representation's dimensions.  In 2D the defaults are the 2D presets and the methods of the robustness
+    table's 2D rows (the default methods include 3D-only networks)."""
+    from .experiments import EXPERIMENTS, check_experiment, check_method
+    from .experiments.robustness import PRESETS_2D, PRESETS_3D, ROBUSTNESS_2D
+    from .noise import PRESETS
+    from .noise.model import dims_of
+    from .skeletons import get_skeleton
 
-    if name != "robustness" or skeleton != "smpl24":
+    names = [n for n in EXPERIMENTS if n != "smoothnet-data"] if experiments == "all" else \
+        [n.strip() for n in experiments.split(",")]
+    if not all(names):
+        raise SynspInputError(f"--experiment {experiments!r}: an empty name; give comma-separated names of "
+                              f"{', '.join(EXPERIMENTS)} or 'all'")
+    get_skeleton(skeleton)
+    for name in names:  # smoothnet-data: the user's files, whatever --skeleton says
+        check_experiment(name, *((skeleton, representation) if name != "smoothnet-data" else ()))
+    if representation == "rotations" and (set(names) != {"robustness"} or skeleton != "smpl24"):
         raise SynspInputError("--representation rotations is for --experiment robustness --skeleton smpl24 (the "
                               "rotation comparison under the presets is --experiment rotations)")
-    return rotation_report(None if default_methods else methods.split(","), 600 if quick else 10**9, corpus,
-                           command)
+    if "smoothnet-data" in names and not smoothnet_root:
+        raise SynspInputError("--experiment smoothnet-data needs --smoothnet-root DIR (the folder of SmoothNet's "
+                              "data folders), with --dataset and --estimator")
+    method_list = (list(ROBUSTNESS_2D) if default_methods and representation == "2d" else
+                   [m.strip() for m in methods.split(",")])
+    for method in method_list:
+        if not method:
+            raise SynspInputError(f"--methods {methods!r}: an empty name; give comma-separated refiners")
+        try:
+            check_method(method)
+        except SynspInputError as exc:
+            raise SynspInputError(f"--methods: {exc}") from None
+    want = 2 if representation == "2d" else 3
+    preset_list = ([p.strip() for p in presets.split(",")] if presets else
+                   list(PRESETS_2D if representation == "2d" else PRESETS_3D))
+    if any(n not in ("robustness", "inversions", "smoothnet-data") for n in names) and representation != "rotations":
+        fitting = [p for p, model in PRESETS.items() if dims_of(model.unit) == want]
+        for preset in preset_list:
+            if preset not in PRESETS:
+                raise SynspInputError(f"--presets: unknown noise preset {preset!r}; the {want}D presets: "
+                                      f"{', '.join(fitting)}")
+            if dims_of(PRESETS[preset].unit) != want:
+                raise SynspInputError(
+                    f"--presets {preset}: a {dims_of(PRESETS[preset].unit)}D preset, and --representation "
+                    f"{representation} simulates {want}D errors; give {want}D presets (--presets {','.join(fitting)}), "
+                    "or leave --presets out for them")
+    return names, method_list, preset_list
+
+
+def _check_output_folder(out: str) -> None:
+    """``synsp benchmark -o``: a folder that can be written into (it is made when missing), checked before the
+    hours of work: an existing file, or a parent that is a file or cannot be written, fails now, writing
+    nothing (a probe folder is made and removed)."""
+    import tempfile
+
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise SynspInputError(f"-o {out}: is a file; give a folder (the reports are written into it)")
+    base = folder
+    while not base.exists() and base != base.parent:
+        base = base.parent
+    if not base.is_dir():
+        raise SynspInputError(f"-o {out}: {base} is a file; give a folder (the reports are written into it)")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".synsp-probe-", dir=base))
+    except OSError as exc:
+        raise SynspInputError(f"-o {out}: cannot write into {base} ({exc.strerror or exc}); give a folder you can "
+                              "write to") from None
+
+
+def _rotation_robustness(methods: list[str], default_methods: bool, quick: bool, corpus: str | None,
+                         command: str):
+    """``--experiment robustness --skeleton smpl24 --representation rotations``:
+    :func:`synsp.experiments.robustness.rotation_report`."""
+    from .experiments.robustness import rotation_report
+
+    return rotation_report(None if default_methods else methods, 600 if quick else 10**9, corpus, command)
 
 
 def _emit(report, out: str | None) -> None:
-    """Print a report as Markdown and, with ``-o``, save it (Markdown, CSV, PNG) into ``out``."""
-    click.echo(report.markdown())
+    """Print a report as Markdown and, with ``-o``, save it (Markdown, CSV, PNG) into ``out``; without ``-o`` no
+    figure is written, so none is linked."""
+    click.echo(report.markdown(figures=bool(out)))
     if out:
         for path in report.save(out):
             click.echo(f"wrote {path}", err=True)

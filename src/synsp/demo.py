@@ -45,13 +45,15 @@ from .geometry import axis_angle_to_matrix, geodesic_angle
 from .io._common import atomic_write
 from .io.tracks import read_pose_file
 from .metrics import rotation_metrics, summarize
-from .noise import simulate
+from .noise import PRESETS, simulate
+from .noise.model import dims_of
 from .refiners import get_refiner, shipped_models, subset_indices
 from .rotations import refine_rotations
 from .skeletons import get_skeleton
 from .training import input_as_refiner, input_as_rotations
+from .validation import SynspInputError
 
-__all__ = ["DEMO_REFINERS", "DemoResult", "run_demo", "run_real_demo", "REAL_TRACK"]
+__all__ = ["DEMO_REFINERS", "DemoResult", "run_demo", "run_real_demo", "REAL_TRACK", "check_demo_options"]
 
 DEMO_REFINERS = ("one-euro", "savgol", "gaussian", "butterworth", "kalman-rts",
                  "smoothnet-h36m17-3d-w8", "synsp-universal-w16", "synsp-h36m17-3d-w8")
@@ -77,6 +79,23 @@ class DemoResult:
     rotation_picture: Path | None = None
 
 
+def check_demo_options(preset: str, seed: int) -> None:
+    """Refuse a ``preset`` or ``seed`` the demo cannot use before anything is computed or written: parts (2) and
+    (3) simulate on 3D mocap, so the preset must be a 3D one, and numpy's generators take seeds >= 0 only (part
+    (1), run first, would otherwise leave its picture behind a failure)."""
+    if preset not in PRESETS:
+        raise SynspInputError(f"unknown noise preset {preset!r}; the demo takes a 3D one: {', '.join(_presets_3d())}")
+    if dims_of(PRESETS[preset].unit) != 3:
+        raise SynspInputError(f"noise preset {preset!r} simulates 2D keypoint errors; the demo's clip is 3D mocap: "
+                              f"use a 3D preset ({', '.join(_presets_3d())})")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise SynspInputError(f"noise seed {seed!r}: expected a whole number >= 0")
+
+
+def _presets_3d() -> list[str]:
+    return [name for name, model in PRESETS.items() if dims_of(model.unit) == 3]
+
+
 def _pick_clip(skeleton: str):
     clips = load_corpus(skeleton=skeleton)
     chosen = [c for c in clips if c.clip_id.startswith(DEMO_CLIP)]
@@ -91,6 +110,7 @@ def run_demo(
     real: bool = True,
 ) -> DemoResult:
     """Run the demo; ``out_dir=None`` skips the pictures, ``real=False`` skips part (1)."""
+    check_demo_options(preset, seed)  # before part (1), which writes its picture first
     real_rows = real_summary = real_picture = None
     if real:
         real_rows, real_summary, real_picture = run_real_demo(out_dir)

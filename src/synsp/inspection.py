@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .api import file_fps, guessed_pairs, joint_order_sample, repair_pose_file, repair_skeleton
-from .batch import method_for
+from .batch import check_method_fits, method_for
 from .cuts import find_cuts, find_rotation_cuts
 from .filters import get_filter
 from .filters.base import WHOLE_SEQUENCE
@@ -34,7 +34,7 @@ from .repair import limb_groups, order_fit, twisted_frames
 from .skeletons import BUILTIN_SKELETONS, SKELETONS
 from .validation import SynspInputError
 
-__all__ = ["inspect_pose_file", "file_cuts", "describe", "as_plain"]
+__all__ = ["inspect_pose_file", "file_cuts", "describe", "as_plain", "bvh_rotations"]
 
 #: the jitter floor (% of the person's size) that clean motion capture stays below on the validation split
 CLEAN_FLOOR_PCT = 0.10
@@ -84,13 +84,21 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     ``assumed_skeleton``: the skeleton the repair and the cuts take for points that name none (by their count
     alone), else None; ``order_fits`` / ``order_looks_like``: whether the points fit that order and which other
     order they look like (:func:`synsp.repair.order_fit`; None when nothing is assumed); ``cuts``: ``{track id: file
-    frames}`` where refining would cut the track (:func:`synsp.cuts.find_cuts`; rotations: :func:`synsp.cuts.find_rotation_cuts`).
+    frames}`` where refining would cut the track (:func:`synsp.cuts.find_cuts`; rotations: :func:`synsp.cuts.find_rotation_cuts`);
+    ``rotations``: the file holds joint rotations (not repaired); ``refused``: why refine refuses the file (every
+    track too short for the method, no valid joint: its own words), else None.  A file without any person, or a
+    ``model`` that cannot take its points (a 2D model on 3D points), raises as refine does.
     """
+    if not pose_file.tracks:  # refused by refine in the same words (synsp.api.refine_pose_file)
+        what = "rotation" if pose_file.format == "smpl" or pose_file.units == "axis-angle" else "joint"
+        raise SynspInputError(f"{pose_file.source or 'pose file'}: no person (no valid {what}) in any frame; "
+                              "nothing to refine")
     plan = _plan(pose_file, model, fps, max_gap)
     method, fallback, refiner = plan["method"], plan["fallback"], plan["refiner"]
     name = str(getattr(refiner, "name", method))
     rotations, used_fps, gap, min_conf, sk = (plan[k] for k in ("rotations", "fps", "gap", "min_conf", "skeleton"))
-    tracks, cuts = [], {}
+    least = min_frames_of(refiner) if hasattr(refiner, "window") else 1
+    tracks, cuts, refinable = [], {}, False
     for t in pose_file.tracks:
         parts = t.split(gap)
         frames, absent, seen, jitter = 0, np.zeros(pose_file.num_joints), np.zeros(pose_file.num_joints, bool), []
@@ -104,6 +112,7 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
             if len(found):
                 cuts.setdefault(t.track_id, []).extend(int(t.frames[a]) + int(c) for c in found)
             frames, absent, seen = frames + len(kp), absent + lost, seen | here
+            refinable |= len(kp) >= least and bool(here.any())  # what refine_tracks refines, else leaves
             if level is not None:
                 jitter.append((level, len(kp)))
         level = (float(np.average([j for j, _ in jitter], weights=[n for _, n in jitter])) if jitter else None)
@@ -122,13 +131,18 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     if sk is not None and pose_file.dims == 3:  # in the order refine takes (the limbs decide an unnamed one)
         counts = [twisted_frames(t.keypoints, sk) for t in pose_file.tracks]
         twisted = None if any(c is None for c in counts) else int(sum(c.sum() for c in counts))
-    relabelled, reassigned = {}, 0
+    relabelled, reassigned, refused = {}, 0, None
+    if rotations and not refinable:  # refine_tracks' words: refine refuses a file whose every part it would leave
+        refused = (f"every track is shorter than the {least} frames {name} needs (or has no valid joint); nothing to "
+                   "refine. Pass a method that takes shorter tracks (e.g. model='kalman-rts', from 3 frames in any "
+                   "units) or a longer recording")
     if not rotations and pose_file.tracks:
         try:  # what refine's repair would change, run alone (about a second for an hour)
             _, found = repair_pose_file(pose_file, model=model, fps=fps, max_gap=max_gap)
             relabelled, reassigned = found["relabelled"], found["reassigned"]
-        except SynspInputError:
-            pass  # nothing refine would repair either (every track too short, no valid joint): said above
+        except SynspInputError as exc:  # refine fails the same way (the same parts, before its repair): its words
+            source = f"{pose_file.source}: "
+            refused = str(exc)[len(source):] if str(exc).startswith(source) else str(exc)
     ids = {t.track_id for t in pose_file.tracks}
     never = [n for n in pose_file.meta.get("individuals", ()) if n not in ids]  # named by the file, never detected
     numbers = pose_file.meta.get("frames")  # the rows' own frame numbers (DeepLabCut's index)
@@ -141,13 +155,28 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
                 tracks=tracks, method=name,
                 fallback=fallback, delay=None if delay in (None, WHOLE_SEQUENCE) else int(delay),
                 window=int(getattr(refiner, "window", 1)),
-                min_frames=min_frames_of(refiner) if hasattr(refiner, "window") else 1,
+                min_frames=least,
                 repair=None if sk is None else sk.name, guessed=plan["guessed"],
                 relabelled=relabelled, reassigned=int(reassigned), twisted=twisted, cuts=cuts,
                 never_detected=never, rows=rows, assumed_skeleton=assumed,
                 order_fits=None if order is None else order["fits"],
                 order_looks_like=None if order is None else order["looks_like"],
-                note=pose_file.meta.get("note"))
+                note=pose_file.meta.get("note"), rotations=rotations, refused=refused)
+
+
+def bvh_rotations(rotation_file, model: str | None = None, fps: float | None = None,
+                  max_gap: int | None = None) -> dict[str, Any]:
+    """What refining a BVH into a ``.bvh`` does (its joint rotations and root path, read with ``rotations=True``
+    as :func:`synsp.batch.refine_path` reads it for such an output), for ``synsp inspect`` to say beside what it
+    does to the joint positions (into ``.npz``, ``.npy``, ``.trc``): ``method``, ``delay``, ``fallback``,
+    ``units`` (degrees) and ``refused`` (why refine refuses it, else None; ``method`` None when no method
+    takes the rotations)."""
+    try:
+        info = inspect_pose_file(rotation_file, model=model, fps=fps, max_gap=max_gap)
+    except SynspInputError as exc:
+        return dict(method=None, delay=None, fallback=None, units="degrees", refused=str(exc))
+    return dict(method=info["method"], delay=info["delay"], fallback=info["fallback"], units="degrees",
+                refused=info["refused"])
 
 
 def file_cuts(pose_file, model: str | None = None, fps: float | None = None,
@@ -171,6 +200,7 @@ def _plan(pose_file, model: str | None, fps: float | None, max_gap: int | None) 
     the joint count gives) and ``sample`` (the points the order is judged on)."""
     rate = file_fps(pose_file, fps)
     method, fallback = method_for(pose_file, model)
+    check_method_fits(pose_file, method, model)  # a 2D model on 3D points: refine refuses it, so does inspect
     refiner = get_filter(method) if isinstance(method, str) else method
     rotations = pose_file.format == "smpl" or pose_file.units == "axis-angle"
     used_fps = float(rate or getattr(getattr(refiner, "card", None), "fps", None) or 30.0)
@@ -219,7 +249,7 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
     lines = [f"{source}: {info['format']} ({info['description']})" if source else info["format"],
              f"  skeleton: {sk}; {info['joints']} joints, {info['dims']}D, units {info['units']}",
              f"  frame rate: {rate}; " + (f"{info['rows'][0]} frames, numbered {info['rows'][1]}-{info['rows'][2]}"
-                                          if info.get("rows") else f"{info['frames']} frames")]
+                                          if info.get("rows") else _count(info["frames"], "frame"))]
     if assumed and info.get("order_fits") is False:
         other = info.get("order_looks_like")
         lines.append(f"  joint order: the left and right limbs are unequal in {assumed} order (the {info['dims']}D "
@@ -239,9 +269,10 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
             f"jitter {t['jitter']:.2f} % of the person's size"
             + (" (as clean motion capture)" if t["jitter"] <= CLEAN_FLOOR_PCT else ""))
         least = info.get("min_frames", info["window"])
-        short = f" (fewer than the {least} frames the method needs: left as it is)" if t["detections"] < least else ""
+        short = (f" (fewer than the {least} frames the method needs"
+                 + ("" if info.get("refused") else ": left as it is") + ")" if t["detections"] < least else "")
         never = f", {t['never_seen']} joint(s) never seen (left as written)" if t["never_seen"] else ""
-        lines.append(f"    {t['id']!r}: frames {t['first']}-{t['last']}, {t['detections']} detections in "
+        lines.append(f"    {t['id']!r}: frames {t['first']}-{t['last']}, {_count(t['detections'], 'detection')} in "
                      f"{t['parts']} part(s), {100 * t['missing']:.1f} % of joints missing{never}, {jitter}{short}")
     if len(tracks) > 20:
         lines.append(f"    ... and {len(tracks) - 20} more")
@@ -251,8 +282,20 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
                         "wrong pose: the repair does not relabel into such a body, nor out of it)"
                         if info["twisted"] else ""))
     delay = "whole sequence (offline)" if info["delay"] is None else f"{info['delay']} frames of delay"
-    lines.append(f"  method: {info['method']} ({delay})" + (f"; {info['fallback']}" if info["fallback"] else ""))
+    lines.append(f"  method: {info['method']} ({delay})" + (f"; {info['fallback']}" if info["fallback"] else "")
+                 + (" on the joint positions (into a .npz, .npy or .trc OUTPUT)" if info.get("as_bvh") else ""))
+    bvh = info.get("as_bvh")
+    if bvh:  # a BVH into a .bvh is refined as joint rotations (synsp.batch.refine_path reads it so)
+        later = "whole sequence (offline)" if bvh["delay"] is None else f"{bvh['delay']} frames of delay"
+        lines.append(f"  into a .bvh OUTPUT: its joint rotations in {bvh['units']}, "
+                     + (f"by {bvh['method']} ({later})" + (f"; {bvh['fallback']}" if bvh.get("fallback") else "")
+                        if bvh.get("method") else "not refined")
+                     + (f"; refine refuses: {bvh['refused']}" if bvh.get("refused") else ""))
+    if info.get("refused"):
+        lines.append(f"  refine: refuses this file: {info['refused']}")
     repair = "none (no skeleton with left/right pairs)"
+    if info.get("rotations"):
+        repair = "none (joint rotations are not repaired; the repair relabels joint positions)"
     if info.get("guessed"):
         repair = ("none (left/right pairs only guessed from the points' names judge cuts and relabel nothing; "
                   f"--skeleton {info['skeleton']} repairs with them)")
@@ -273,6 +316,11 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
                                                + (f" and {len(v) - 10} more" if len(v) > 10 else "")
                                                for k, v in info["cuts"].items()))
     return lines
+
+
+def _count(n: int, word: str) -> str:
+    """``1 frame``, ``2 frames``."""
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def as_plain(value: Any) -> Any:

@@ -26,7 +26,8 @@ from .io._common import as_path, atomic_target, atomic_write, suffix_of
 from .skeletons import Skeleton, get_skeleton
 from .validation import SynspInputError, check_poses, check_same_shape
 
-__all__ = ["plot_refinement", "relabelled_spans", "render_animation", "PLOT_SUFFIXES", "ANIMATION_SUFFIXES"]
+__all__ = ["plot_refinement", "relabelled_spans", "render_animation", "up_axis", "gif_step", "PLOT_SUFFIXES",
+           "ANIMATION_SUFFIXES", "GIF_MAX_FPS"]
 
 #: picture formats :func:`plot_refinement` writes
 PLOT_SUFFIXES = (".png", ".pdf", ".svg")
@@ -38,6 +39,9 @@ _PANEL_W, _PANEL_H, _HEADER_H = 300, 200, 60  # plot_refinement layout, pixels
 _LEFT, _RIGHT, _CENTRE = "tab:blue", "tab:red", "0.25"  # limb colours by side
 _RAW_OVER_VIDEO, _REFINED_OVER_VIDEO = "#ff9f1c", "#2ec4f6"
 _PROGRESS_FROM = 200  # frames from which render_animation shows a progress bar by default
+#: the most frames a second a GIF is drawn at: GIF delays are whole hundredths of a second and browsers show a
+#: delay under 2 of them as 10, so a 60 fps GIF would play 6x slower; faster poses are drawn every k-th frame
+GIF_MAX_FPS = 50.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -186,11 +190,12 @@ def _refinement_figure(raw, refined, skeleton, joints, fps, gt, title, unit, acc
     per_second = bool(fps) and not accel_per_frame
     scale = fps**2 if per_second else 1.0
     names = "xyz"[:D]
+    colours = person_colours(P)
     for row, j in zip(axes, chosen):
         for p in range(P):
             tag = f" (person {p})" if P > 1 else ""
             first = p == 0
-            colour = f"C{p % 10}"
+            colour = colours[p]
             for d in range(D):
                 row[d].plot(t, raw[:, p, j, d], color="0.6", lw=0.7, label="raw" if first else None)
                 row[d].plot(t, refined[:, p, j, d], color=colour, lw=1.8, label="refined" + tag)
@@ -237,6 +242,18 @@ def _refinement_figure(raw, refined, skeleton, joints, fps, gt, title, unit, acc
     if title:
         fig.suptitle(title)
     return fig
+
+
+def person_colours(count: int) -> list[Any]:
+    """A colour per person, each its own: matplotlib's ten default colours, then tab20's twenty, then hues evenly
+    spaced (the eleventh person in the first person's colour would read as one person)."""
+    if count <= 10:
+        return [f"C{p}" for p in range(count)]
+    from matplotlib import colormaps
+
+    if count <= 20:
+        return [colormaps["tab20"](p) for p in range(count)]
+    return [colormaps["hsv"](p / count) for p in range(count)]
 
 
 _GROUP_COLOURS = {"arms": "tab:orange", "legs": "tab:green", "head": "tab:purple", "other": "tab:brown"}
@@ -333,7 +350,8 @@ def render_animation(
         ``pip install imageio-ffmpeg``).
     skeleton : skeleton name (or :class:`~synsp.skeletons.Skeleton`) whose bones are drawn; left
         limbs blue, right limbs red, the rest dark grey.  None: the joints as plain points.
-    fps : frame rate of the poses and of the animation.
+    fps : frame rate of the poses; the animation plays in real time (a GIF every k-th frame above
+        :data:`GIF_MAX_FPS`).
     video : a video file whose frames the poses were estimated on (2D pixel poses only): raw
         (orange) and refined (light blue) are drawn over its frames in one panel.  Read with
         ``cv2``, else ``imageio``, else ``imageio-ffmpeg`` (``pip install -e ".[video]"`` in the synsp clone).
@@ -343,10 +361,13 @@ def render_animation(
         frame size over a video.
     progress : show a progress bar; default: for clips of 200 frames or more.
 
-    3D poses are drawn in an orthographic front view: x to the right, y up, z (depth) dropped.
+    3D poses are drawn in an orthographic view along a horizontal axis: the up axis is the one along which
+    the bodies are tallest (:func:`up_axis`: y for most mocap and Human3.6M, z for C3D from most labs), drawn up,
+    the first other axis to the right, the third (depth) dropped; each panel's title names them.
     2D poses are image coordinates: x to the right, y down.  Both panels use equal axes and the
     same limits, fixed over the whole clip from both sequences.  Each frame shows its frame
-    number (from 1) and time.  Returns the path written.
+    number (from 1) and time at ``fps``; a GIF shows at most :data:`GIF_MAX_FPS` frames a second, so faster
+    poses are drawn every 2nd (3rd, ...) frame and play in real time.  Returns the path written.
     """
     raw, refined, _ = _poses(raw, refined)
     T, P, J, D = raw.shape
@@ -375,17 +396,37 @@ def render_animation(
     if video is not None:
         video_size, frames = _read_video(video)
         size = size or video_size
+    step = gif_step(fps) if suffix == ".gif" else 1
     try:
-        return _render(raw[:n], refined[:n], out, skel, fps, frames, size or (960, 480), ffmpeg, progress)
+        return _render(raw[:n], refined[:n], out, skel, fps, frames, size or (960, 480), ffmpeg, progress, step)
     finally:
         if frames is not None:
             frames.close()
 
 
+def gif_step(fps: float) -> int:
+    """Every how many pose frames a GIF draws one, so that it shows at most :data:`GIF_MAX_FPS` a second."""
+    return max(1, int(np.ceil(fps / GIF_MAX_FPS - 1e-9)))
+
+
+def up_axis(poses: np.ndarray) -> int:
+    """The axis (0, 1, 2) the bodies of 3D ``poses`` ``(..., J, 3)`` stand along: the one with the largest median
+    extent over the joints (people stand, so a frame's height is its largest side; what ``synsp data import``'s
+    up-axis check reads); 1 (y) when no frame has two finite joints."""
+    x = np.asarray(poses, dtype=np.float64)
+    x = x.reshape(-1, *x.shape[-2:])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN frames
+        extent = np.nanmax(x, axis=1) - np.nanmin(x, axis=1)  # (frames, 3)
+    extent = extent[np.isfinite(extent).all(axis=1) & (extent.max(axis=1, initial=0) > 0)]
+    return 1 if not len(extent) else int(np.argmax(np.median(extent, axis=0)))
+
+
 def _render(raw: np.ndarray, refined: np.ndarray, out: Path, skel: Skeleton, fps: float,
             frames: Generator[np.ndarray, None, None] | None, size: tuple[int, int], ffmpeg: str | None,
-            progress: bool | None) -> Path:
-    """Draw the frames into a temporary file next to ``out`` (GIF, or MP4 when ``ffmpeg``), then move it."""
+            progress: bool | None, step: int = 1) -> Path:
+    """Draw every ``step``-th frame into a temporary file next to ``out`` (GIF, or MP4 when ``ffmpeg``) at
+    ``fps / step`` frames a second (real time), then move it."""
     Figure, Canvas = _figure_class()
     from matplotlib import animation, rc_context
     from tqdm.auto import tqdm
@@ -396,18 +437,20 @@ def _render(raw: np.ndarray, refined: np.ndarray, out: Path, skel: Skeleton, fps
     Canvas(fig)
     scene = _Scene(fig, raw, refined, skel, fps, frames is not None)
     if ffmpeg is None:
-        writer, rc = animation.PillowWriter(fps=fps), {}
+        writer, rc = animation.PillowWriter(fps=fps / step), {}
     else:
-        writer, rc = animation.FFMpegWriter(fps=fps), {"animation.ffmpeg_path": ffmpeg}
-    show = progress if progress is not None else n >= _PROGRESS_FROM
+        writer, rc = animation.FFMpegWriter(fps=fps / step), {"animation.ffmpeg_path": ffmpeg}
+    drawn = range(0, n, step)
+    show = progress if progress is not None else len(drawn) >= _PROGRESS_FROM
     _folder(out)
     with atomic_target(out, suffix=suffix_of(out)) as tmp:
         with rc_context(rc), writer.saving(fig, str(tmp), _DPI), \
-                tqdm(total=n, desc="render", unit="frame", disable=not show) as bar:
-            for t in range(n):
+                tqdm(total=len(drawn), desc="render", unit="frame", disable=not show) as bar:
+            for t in drawn:
                 image = None
                 if frames is not None:
-                    image = next(frames, None)
+                    for _ in range(step if t else 1):  # the video frame of pose frame t
+                        image = next(frames, None)
                     if image is None:  # the video is shorter than the poses
                         break
                 scene.draw(t, image)
@@ -425,7 +468,14 @@ class _Scene:
 
         self.fps = fps
         D = raw.shape[-1]
-        # 2D panel coordinates: x right and y up for 3D (front view), pixel x/y for 2D
+        # 2D panel coordinates: for 3D the first axis across the up axis right and the up axis up (the third, the
+        # depth, dropped); pixel x/y for 2D
+        view = "image coordinates (y down)"
+        if D == 3:
+            up = up_axis(np.concatenate([raw, refined], axis=0))
+            across = [a for a in range(3) if a != up]
+            view = f"{'xyz'[across[0]]} right, {'xyz'[up]} up ({'xyz'[across[1]]}, the depth, dropped)"
+            raw, refined = raw[..., [across[0], up]], refined[..., [across[0], up]]
         self.raw, self.refined = raw[..., :2], refined[..., :2]
         bones = np.array(skel.bones, dtype=int).reshape(-1, 2)
         left, right = set(skel.left_indices), set(skel.right_indices)
@@ -442,7 +492,6 @@ class _Scene:
             self.image = None
             left_ax, right_ax = fig.subplots(1, 2, gridspec_kw=dict(left=0.02, right=0.98, bottom=0.02,
                                                                     top=0.9, wspace=0.04))
-            view = "front view (x right, y up)" if D == 3 else "image coordinates (y down)"
             for ax, label in ((left_ax, "raw"), (right_ax, "refined")):
                 ax.set_title(f"{label} — {view}", fontsize=9)
                 ax.set_xticks([])
@@ -519,10 +568,20 @@ def _read_video(video: Any) -> tuple[tuple[int, int], Generator[np.ndarray, None
         except StopIteration:
             raise SynspInputError(f"{p}: the video has no frames") from None
         except Exception as exc:  # the readers raise their own error types on unreadable files
-            raise SynspInputError(f"{p}: cannot read the video ({exc})") from exc
+            raise SynspInputError(f"{p}: cannot read the video ({_reason(exc)})") from exc
         return (first.shape[1], first.shape[0]), _prepend(first, frames)
     raise SynspInputError('reading a video needs cv2, imageio or imageio-ffmpeg: pip install -e ".[video]" in the synsp clone '
                           "(or pip install imageio-ffmpeg)")
+
+
+def _reason(exc: Exception) -> str:
+    """One line of a video reader's error: ffmpeg's carries its whole banner (version, build configuration,
+    libraries), the reason on its last lines ("Invalid data found when processing input")."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    said = [line for line in lines if any(w in line.lower() for w in ("error", "invalid", "no such", "not "))]
+    return (said or lines)[-1]
 
 
 def _prepend(first: np.ndarray, rest: Generator[np.ndarray, None, None]) -> Generator[np.ndarray, None, None]:

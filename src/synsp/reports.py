@@ -69,7 +69,9 @@ class Report:
     def figure(self, stem: str, fig: Any, caption: str) -> None:
         self.figures.append((stem, fig, caption))
 
-    def markdown(self) -> str:
+    def markdown(self, figures: bool = True) -> str:
+        """The report in Markdown; ``figures=False`` (the figures are not saved beside it): each figure's caption
+        without a link to a PNG that does not exist."""
         out = [f"## {self.title}", "", f"```\n{self.command}\n```", ""]
         out += [f"{n}" for n in self.notes] + ([""] if self.notes else [])
         for t in self.tables:
@@ -80,7 +82,8 @@ class Report:
             out += ["| " + " | ".join(_cell(r.get(c, ""), t.digits) for c in cols) + " |" for r in t.rows]
             out.append("")
         for stem, _, caption in self.figures:
-            out += [f"![{caption}]({stem}.png)", ""]
+            out += [f"![{caption}]({stem}.png)" if figures else f"figure {stem}.png (not written; -o FOLDER saves "
+                    f"it): {caption}", ""]
         return "\n".join(out)
 
     def csv(self) -> str:

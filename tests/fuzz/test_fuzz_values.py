@@ -461,7 +461,7 @@ def test_cli_bad_max_gap_names_max_gap(max_gap, tmp_path, capsys):
     np.save(tmp_path / "in.npy", poses())
     err = clear_cli_error("messages", capsys, tmp_path,
                           ["refine", tmp_path / "in.npy", "-o", tmp_path / "out.npy", "--max-gap", max_gap],
-                          "max_gap", ">= 0")
+                          "--max-gap", ">= 0")  # the command line's name for it
     assert "shorter than" not in err
 
 

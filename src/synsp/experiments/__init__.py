@@ -47,6 +47,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+from ..filters import FILTERS, parse_filter_spec
+from ..models.checkpoint import checkpoint_file
+from ..refiners import get_refiner, named_checkpoint
 from ..reports import Report, machine
 from ..validation import SynspInputError
 from . import (
@@ -67,7 +70,8 @@ from . import (
 from .common import DEFAULT, SIMULATION_NOTE, Context, test_sets
 from .robustness import robustness_methods
 
-__all__ = ["EXPERIMENTS", "run_experiment", "test_sets", "Context", "robustness_methods"]
+__all__ = ["EXPERIMENTS", "run_experiment", "test_sets", "Context", "robustness_methods", "check_experiment",
+           "check_method"]
 
 EXPERIMENTS: dict[str, Callable[..., Report]] = {
     "comparison": comparison.comparison,
@@ -86,12 +90,10 @@ EXPERIMENTS: dict[str, Callable[..., Report]] = {
 }
 
 
-def run_experiment(name: str, preset: str = "3dpw-spin-like", seeds: int = 3, quick: bool = False,
-                   corpus: str | None = None, runs: str | Path = "runs", methods: list[str] | None = None,
-                   models: list[str] | None = None, command: str = "", skeleton: str = "h36m17",
-                   representation: str = "3d", smoothnet: tuple[str, str, str, str] | None = None,
-                   trust_pickle: bool = False, methods_given: bool = True) -> Report:
-    """Run one experiment of :data:`EXPERIMENTS` and return its report (not yet saved)."""
+def check_experiment(name: str, skeleton: str = "h36m17", representation: str = "3d") -> None:
+    """Refuse an experiment name :data:`EXPERIMENTS` lacks, or a skeleton and representation it does not study;
+    ``synsp benchmark`` checks every experiment it is given so before running the first (a mistake in the last
+    one must not come after the first ones' reports are written)."""
     if name not in EXPERIMENTS:
         raise SynspInputError(f"unknown experiment {name!r}; choose from {', '.join(EXPERIMENTS)}")
     two_d = (skeleton, representation) == ("coco17", "2d")
@@ -100,6 +102,26 @@ def run_experiment(name: str, preset: str = "3dpw-spin-like", seeds: int = 3, qu
         raise SynspInputError(f"experiment {name!r} studies the shipped 3D h36m17 models; 'comparison', "
                               "'robustness' and 'inversions' take --skeleton / --representation, 'pearson' also "
                               "--skeleton coco17 --representation 2d")
+
+
+def check_method(name: str) -> None:
+    """Refuse a method name no refiner answers to (not a filter, with or without parameters, not a shipped model,
+    not a checkpoint or run folder, not a registered name), without loading a network where the name alone
+    tells: ``synsp benchmark`` checks every method before any experiment runs."""
+    if name in FILTERS or parse_filter_spec(name) is not None or named_checkpoint(name) is not None:
+        return
+    if checkpoint_file(name, ".json").is_file():
+        return
+    get_refiner(name)  # a registered name (a multi-view model + "+similar-poses") resolves; anything else raises
+
+
+def run_experiment(name: str, preset: str = "3dpw-spin-like", seeds: int = 3, quick: bool = False,
+                   corpus: str | None = None, runs: str | Path = "runs", methods: list[str] | None = None,
+                   models: list[str] | None = None, command: str = "", skeleton: str = "h36m17",
+                   representation: str = "3d", smoothnet: tuple[str, str, str, str] | None = None,
+                   trust_pickle: bool = False, methods_given: bool = True) -> Report:
+    """Run one experiment of :data:`EXPERIMENTS` and return its report (not yet saved)."""
+    check_experiment(name, skeleton, representation)
     ctx = Context(preset, 1 if quick else seeds, 1500 if quick else 10**9, corpus, Path(runs),
                   methods or [], models or [DEFAULT], skeleton, representation, smoothnet, trust_pickle,
                   methods_given, quick)

@@ -38,6 +38,8 @@ sign-continuous quaternions, or a rotation network by name or checkpoint).
 from __future__ import annotations
 
 import functools
+import logging
+import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -55,9 +57,12 @@ from ..skeletons import get_skeleton
 from ..training import input_as_refiner, input_as_rotations
 from .common import Context
 
+#: progress, one line per method on stderr under ``synsp benchmark`` (its handler), as synsp.evaluation's
+log = logging.getLogger("synsp.benchmark")
+
 __all__ = ["robustness", "robustness_methods", "ROBUSTNESS_2D", "Condition", "conditions", "motion_kind",
            "LEVELS", "PRESETS_3D", "PRESETS_2D", "measure", "ROTATION_LEVELS", "ROTATION_METHODS",
-           "rotation_conditions", "measure_rotations", "rotation_report"]
+           "rotation_conditions", "measure_rotations", "rotation_report", "QUICK_3D", "QUICK_2D", "QUICK_FRAMES"]
 
 LEVELS = (0.01, 0.03)
 #: rotations: the held-out families' levels, RMS geodesic angle in degrees (LEVELS at 2.5 degrees per 1 %)
@@ -163,11 +168,20 @@ def _clip_summary(per_clip: list[float], cond: Condition) -> dict[str, Any]:
 
 ROBUSTNESS_2D = ("one-euro", "savgol", "gaussian", "butterworth", "kalman-rts", "synsp-universal-w16",
                  "synsp-coco17-2d-w8", "synsp-coco17-2d-w8-accurate")
+#: ``--quick`` without ``--methods``: a smoke test of the table (help: well under 2 minutes), not the CLI's sixteen
+#: methods on every condition (over 5 minutes on two cores): the default filter, the best filter and the default
+#: network, and the dedicated network of the skeleton
+QUICK_3D = ("butterworth", "kalman-rts", "synsp-universal-w16", "synsp-h36m17-3d-w8")
+QUICK_2D = ("butterworth", "kalman-rts", "synsp-universal-w16", "synsp-coco17-2d-w8")
+#: ``--quick``: frames of the test split per condition
+QUICK_FRAMES = 600
 
 
 def robustness_methods(ctx: Context) -> list[str]:
-    """The methods of the robustness table: those asked for, or in 2D, when the CLI's (3D) defaults were
-    left alone, the filters and the 2D models."""
+    """The methods of the robustness table: those asked for; when the CLI's (3D) defaults were left alone, with
+    ``quick`` :data:`QUICK_3D` / :data:`QUICK_2D`, else in 2D the filters and the 2D models."""
+    if not ctx.methods_given and ctx.quick:
+        return list(QUICK_2D if ctx.representation == "2d" else QUICK_3D)
     return list(ROBUSTNESS_2D) if ctx.representation == "2d" and not ctx.methods_given else list(ctx.methods)
 
 
@@ -179,10 +193,13 @@ def robustness(ctx: Context) -> Report:
     methods = robustness_methods(ctx)
     rep = Report("robustness", f"Robustness: clean input, held-out error families, presets ({ctx.skeleton} "
                  f"{ctx.representation.upper()})", "")
-    conds = conditions(ctx.skeleton, ctx.representation, min(ctx.frames, 600) if ctx.quick else ctx.frames,
-                          ctx.corpus)
+    conds = conditions(ctx.skeleton, ctx.representation, min(ctx.frames, QUICK_FRAMES) if ctx.quick else ctx.frames,
+                       ctx.corpus)
     results = {}
-    for method in ["input", *methods]:
+    began = time.perf_counter()
+    for i, method in enumerate(["input", *methods], 1):
+        log.info("robustness: method %d/%d %s, %d conditions (%.0f s so far)", i, len(methods) + 1, method,
+                 len(conds), time.perf_counter() - began)
         refiner = input_as_refiner if method == "input" else get_refiner(method)
         if isinstance(refiner, NetworkRefiner):  # a network that takes where the joints sit is told the skeleton
             refiner = refiner.told(ctx.skeleton)
@@ -296,7 +313,10 @@ def rotation_report(methods: "list[str] | None" = None, frames: int = 10**9, cor
     labels = dict(labels or {})
     conds = rotation_conditions(frames, corpus)
     results = {}
-    for method in ["input", *methods]:
+    began = time.perf_counter()
+    for i, method in enumerate(["input", *methods], 1):
+        log.info("robustness (rotations): method %d/%d %s, %d conditions (%.0f s so far)", i, len(methods) + 1,
+                 method, len(conds), time.perf_counter() - began)
         refiner = rotation_refiner(method)
         results[labels.get(method, method)] = {c.name: measure_rotations(refiner, c) for c in conds}
     inp = results["input"]

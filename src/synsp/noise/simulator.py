@@ -131,5 +131,7 @@ def _check_inputs(
 
 def _streams(seed: int | np.random.Generator | None) -> dict[str, np.random.Generator]:
     """One independent generator per name of :data:`STREAMS`, split off ``seed`` in that order."""
+    require(not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed >= 0,
+            f"seed is {seed!r}; expected a whole number >= 0 (numpy's generators take no negative seed)")
     keys = np.random.default_rng(seed).integers(0, 2**63 - 1, size=len(STREAMS))
     return {name: np.random.default_rng(int(k)) for name, k in zip(STREAMS, keys)}
