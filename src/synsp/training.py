@@ -169,14 +169,22 @@ def resolve_config(config: TrainConfig) -> TrainConfig:
         if config.corpus:
             stored = corpus_meta(config.corpus)["skeletons"]
             skeleton = stored[0] if len(stored) == 1 else "h36m17"
+    window = config.window
+    if config.architecture in ("deciwatch", "hanet") and window == TrainConfig.window:  # the default: their own
+        try:  # interval * q + 1 (a setting it refuses is named by _check)
+            window = config_class(config.architecture)(**_model_config(dataclasses.replace(config,
+                                                                                          skeleton=skeleton))).window
+        except (SynspInputError, TypeError, ValueError):
+            pass
     name = config.name if config.name is not None else (
-        f"{config.architecture}-{skeleton}-{config.representation}-w{config.window}"
+        f"{config.architecture}-{skeleton}-{config.representation}-w{window}"
         + (f"-p{config.views}" if config.views > 1 else ""))
     preset = config.preset
     if isinstance(preset, str) and "+" in preset:
         preset = preset.split("+")
     return dataclasses.replace(
-        config, skeleton=skeleton, name=name, out=config.out if config.out is not None else f"runs/{name}",
+        config, skeleton=skeleton, name=name, window=window,
+        out=config.out if config.out is not None else f"runs/{name}",
         w_accel=config.w_accel if config.w_accel is not None else default_w_accel(config.architecture),
         preset=preset)
 
