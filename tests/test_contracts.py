@@ -193,6 +193,15 @@ def test_a_joint_never_given_comes_back_as_given_and_the_others_are_refined_as_w
     stood_in[:, 3] = x[:, 2]  # its parent, the right knee: the stand-in
     np.testing.assert_allclose(np.delete(out, 3, axis=1), np.delete(synsp.refine(stood_in, skeleton="h36m17"), 3, 1))
 
+    # a joint given before a cut and never after it: stood in for in that part alone (it was refused, "missing in all
+    # 40 frames", naming the part's length as if it were the input's)
+    cut = truth.copy()
+    cut[30:] += np.array([3.0, 0.0, 0.0])
+    cut[30:, 5] = np.nan
+    with pytest.warns(UserWarning, match=r"joint\(s\) 5 missing in every frame of the part 30-59 between cuts"):
+        out = synsp.refine(cut, skeleton="h36m17")
+    assert np.isnan(out[30:, 5]).all() and np.isfinite(out[:30]).all() and np.isfinite(np.delete(out, 5, 1)).all()
+
 
 def test_mediapipes_visibility_weighs_the_repair_and_no_landmark_is_filled():
     # the real lite BlazePose track of the Sports2D video: visibility= is what synsp refine does with a MediaPipe

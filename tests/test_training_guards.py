@@ -50,7 +50,7 @@ def test_a_finished_run_is_never_overwritten_and_a_resume_keeps_its_settings(tmp
     assert torch.load(out / "last.pt", weights_only=True)["epoch"] == 1
 
 
-def test_a_resume_from_the_command_line_keeps_every_setting_left_out(tmp_path, capsys):
+def test_a_resume_from_the_command_line_keeps_every_setting_left_out(tmp_path, capsys, monkeypatch):
     # the settings the run was trained with (a corpus, a batch size, a network of its own) had to be repeated, and
     # the refusal named --workers, which synsp train does not have
     out = tmp_path / "run"
@@ -61,6 +61,11 @@ def test_a_resume_from_the_command_line_keeps_every_setting_left_out(tmp_path, c
     assert main(["train", "--resume", "-o", str(out), "--epochs", "3", "--seed", "12"]) == 2
     err = capsys.readouterr().err
     assert "seed 12 (the run: 11)" in err and "--workers" not in err and "--epochs, --device" in err
+    # a run in its default folder, runs/<name>, resumed by its name
+    monkeypatch.chdir(tmp_path)
+    train(config("runs/tiny", seed=11), progress=False)
+    assert main(["train", "--resume", "--name", "tiny", "--epochs", "2"]) == 0, capsys.readouterr().err
+    assert torch.load(tmp_path / "runs" / "tiny" / "last.pt", weights_only=True)["epoch"] == 1
 
 
 def test_a_run_that_could_not_train_or_load_is_refused_before_its_folder(tmp_path):

@@ -345,7 +345,7 @@ def refine(
         confidence = confidence if visibility is not None else weights
     raw, keep_raw = x, np.zeros(x.shape[-2], dtype=bool)
     valid = _valid_joints(x, confidence, refiner.min_confidence) if x.ndim == 3 else None
-    if valid is not None and not valid.any(axis=0).all():  # a joint never given: as a file's track keeps it
+    if valid is not None and valid.any() and not valid.any(axis=0).all():  # a joint never given: as a file keeps it
         conf = None if confidence is None else to_numpy(confidence, name="confidence")
         x, confidence, keep_raw = _stand_in_for_unseen_joints(x, conf, valid, np.arange(len(x)),
                                                               sk if sk is not None else skeleton)
@@ -518,7 +518,20 @@ def _in_parts(refiner: Refiner, x: np.ndarray, fps: float | None, confidence: An
     runs = []
 
     def run(a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
-        return refiner(x[a:b], fps=fps, confidence=None if confidence is None else confidence[a:b], return_filled=True)
+        part, conf = x[a:b], None if confidence is None else confidence[a:b]
+        valid = _valid_joints(part, conf, refiner.min_confidence) if part.ndim == 3 else None
+        if valid is None or not valid.any() or valid.any(axis=0).all():
+            return refiner(part, fps=fps, confidence=conf, return_filled=True)
+        # a joint given before a cut and never after it (or the reverse): stood in for, and left as given in
+        # this part, as a joint never given in the whole track is (refine, refine_pose_file)
+        stood, conf, keep = _stand_in_for_unseen_joints(part, None if conf is None else to_numpy(conf), valid,
+                                                        np.arange(b - a), None)
+        out, filled = refiner(stood, fps=fps, confidence=conf, return_filled=True)
+        out[:, keep], filled[:, keep] = part[:, keep], False
+        if keep.any():
+            warnings.warn(f"synsp.refine: joint(s) {', '.join(map(str, np.flatnonzero(keep)))} missing in every frame "
+                          f"of the part {a}-{b - 1} between cuts: given back there as given", UserWarning, stacklevel=4)
+        return out, filled
 
     for k, (a, b) in enumerate(spans):  # one progress bar over the parts, none per part
         seen = np.flatnonzero(np.isfinite(x[a:b]).reshape(b - a, -1).any(1))

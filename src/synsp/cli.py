@@ -220,9 +220,11 @@ def train(**opts) -> None:
                               "weights are that size); drop --size, or train a new model of that size without --from")
     if base and "init" in given:
         raise SynspInputError("--from and --init both give the starting weights; use one of them")
-    # a resume keeps the run's own settings: every option left out is the run's (stored in its last.pt)
-    stored = resume_settings(given["out"]) if opts["resume"] and given.get("out") else {}
-    base = {**stored, **base}
+    # a resume keeps the run's own settings: every option left out is the run's (stored in its last.pt), whatever
+    # --from's defaults are; its folder is -o, else runs/<--name> (where a run of that name is written)
+    folder = given.get("out") or (f"runs/{given['name']}" if given.get("name") else None)
+    stored = resume_settings(folder) if opts["resume"] and folder else {}
+    base = {**base, **stored}
     arch = given.get("architecture", base.get("architecture", "synsp"))
     model = {**base.get("model", {}), **_parse_options(opts["options"], arch)}
     skeletons = list(opts["skeletons"]) or list(base.get("skeletons") or [])

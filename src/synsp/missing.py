@@ -254,25 +254,26 @@ def curved_fill(flat: np.ndarray, gap: np.ndarray, longest: int = CURVED_GAP_FRA
     validation split's clips with the default network after it (docs/results.md, *Missing frames*): clean
     motion with 8-frame gaps 10.1 against 18.5 mm at the filled joints, with white jitter and outliers 18.0
     against 21.9."""
-    cols = np.flatnonzero(gap.any(axis=0))
-    if not len(cols):
-        return
-    g = gap[:, cols]  # (T, c)
-    obs_c, obs_t = np.nonzero(~g.T)  # the observed entries, column by column, each column's in time order
-    n_seen = np.bincount(obs_c, minlength=len(cols))  # (c,)
-    offset = np.concatenate([[0], np.cumsum(n_seen)[:-1]])  # where each column's observed frames start in obs_t
-    at, i = np.nonzero(g)  # the missing entries
-    r = np.cumsum(~g, axis=0)[at, i]  # the rank of the first observed frame after each (observed ones before it)
-    ok = (r >= 2) & (r + 1 < n_seen[i])
-    ok[ok] &= obs_t[offset[i[ok]] + r[ok]] - obs_t[offset[i[ok]] + r[ok] - 1] - 1 <= longest
-    at, i, r = at[ok], i[ok], r[ok]
-    for a in range(0, len(at), _CURVED_ENTRIES):  # (an hour of gaps: bounded working memory)
-        b = slice(a, a + _CURVED_ENTRIES)
-        _curve_through(flat, cols[i[b]], at[b], obs_t, offset[i[b]] + r[b], offset[i[b]], n_seen[i[b]], support)
+    gapped = np.flatnonzero(gap.any(axis=0))
+    step = max(1, _CURVED_VALUES // max(len(flat), 1))  # columns at a time: an hour's index arrays stay small
+    for c0 in range(0, len(gapped), step):
+        cols = gapped[c0:c0 + step]
+        g = gap[:, cols]  # (T, c)
+        obs_c, obs_t = np.nonzero(~g.T)  # the observed entries, column by column, each column's in time order
+        n_seen = np.bincount(obs_c, minlength=len(cols))  # (c,)
+        offset = np.concatenate([[0], np.cumsum(n_seen)[:-1]])  # where each column's observed frames start in obs_t
+        at, i = np.nonzero(g)  # the missing entries
+        r = np.cumsum(~g, axis=0)[at, i]  # the rank of the first observed frame after each (observed ones before)
+        ok = (r >= 2) & (r + 1 < n_seen[i])
+        ok[ok] &= obs_t[offset[i[ok]] + r[ok]] - obs_t[offset[i[ok]] + r[ok] - 1] - 1 <= longest
+        at, i, r = at[ok], i[ok], r[ok]
+        for a in range(0, len(at), _CURVED_ENTRIES):  # (many gaps in one block: bounded working memory)
+            b = slice(a, a + _CURVED_ENTRIES)
+            _curve_through(flat, cols[i[b]], at[b], obs_t, offset[i[b]] + r[b], offset[i[b]], n_seen[i[b]], support)
 
 
-#: missing entries fitted at a time by :func:`curved_fill`
-_CURVED_ENTRIES = 1 << 16
+#: values (frames x columns) whose gaps :func:`curved_fill` finds at a time, and missing entries it fits at a time
+_CURVED_VALUES, _CURVED_ENTRIES = 1 << 20, 1 << 16
 
 
 def _curve_through(flat: np.ndarray, c: np.ndarray, at: np.ndarray, obs_t: np.ndarray, after: np.ndarray,

@@ -125,7 +125,7 @@ def test_placeholder_frames_are_cut_and_missing_frames_are_not_called_glitches(t
     assert "collapsed.npy: 30 of 90 frames with the body collapsed to one point" in said
     assert "marker.npy: 10 of 90 frames" in said
     assert "holes.npy: 30 of 90 frames with a joint not finite (NaN: missing)" in said
-    assert "holes.npy: nothing left" in said and not any("holes" in g for g in s.glitches)
+    assert "holes.npy: no piece of at least 8 frames left" in said and not any("holes" in g for g in s.glitches)
     for clip in load_corpus(tmp_path / "c.npz", skeleton="h36m17"):
         spread = np.linalg.norm(clip.positions - clip.positions.mean(axis=1, keepdims=True), axis=-1).max(axis=-1)
         assert spread.min() > 0.1 and not (clip.positions == 0).all(axis=-1).any()
@@ -134,3 +134,9 @@ def test_placeholder_frames_are_cut_and_missing_frames_are_not_called_glitches(t
 
     centred = clips[3] - clips[3][:, :1]
     assert not placeholder_frames(centred).any()
+    # a glitch inside a run of usable frames shorter than the glitch margin (between two missing frames) crashed
+    from synsp.data.corpus import glitch_frames
+
+    short = clips[3][:5].copy()
+    short[2, 4] += 1.0
+    assert glitch_frames(short, 30.0).all() and len(glitch_frames(short, 30.0)) == 5

@@ -150,8 +150,8 @@ def glitch_frames(positions: np.ndarray, fps: float) -> np.ndarray:
             bad[k:-k] |= accel > GLITCH_ACCEL
     bad |= ~np.isfinite(positions).all(axis=(1, 2))
     margin = int(np.ceil(GLITCH_MARGIN_S * fps))
-    if margin and bad.any():
-        bad = np.convolve(bad, np.ones(2 * margin + 1), mode="same") > 0
+    if margin and bad.any():  # ("full", cut to the frames: "same" gives the kernel's length for a shorter clip)
+        bad = np.convolve(bad, np.ones(2 * margin + 1), mode="full")[margin:margin + len(bad)] > 0
     return bad
 
 

@@ -436,10 +436,12 @@ def import_corpus(
     pieces: dict[str, list[dict]] = {}
     sizes = []
     for raw, cols in zip(raws, columns):
+        any_finite = False
         for person in range(raw.positions.shape[1]):
             x = raw.positions[:, person][:, cols]  # (T, J, 3)
             who = f"{raw.take}#" + (f"person{person}-" if raw.positions.shape[1] > 1 else "")
             finite = np.isfinite(x).all(axis=(1, 2))
+            any_finite |= bool(finite.any())
             placeholder = placeholder_frames(x) & finite  # a body collapsed to a point, a joint at (0, 0, 0)
             if placeholder.any():
                 summary.dropped.append(f"{who[:-1]}: {int(placeholder.sum())} of {len(x)} frames with the body "
@@ -479,8 +481,8 @@ def import_corpus(
                                        f"{who[:-1]}: {len(short)} pieces shorter than {min_frames} frames")
             if not finite.any():
                 summary.dropped.append(f"{raw.take}: no frame where every joint is finite")
-        if raw.take not in pieces and finite.any():
-            summary.dropped.append(f"{raw.take}: nothing left of at least {min_frames} frames after the cuts above")
+        if raw.take not in pieces and any_finite:
+            summary.dropped.append(f"{raw.take}: no piece of at least {min_frames} frames left")
     usable = [t for t in takes if t in pieces]
     if len(usable) < 2:
         raise SynspInputError(
