@@ -262,6 +262,15 @@ def test_inspect_of_a_bvh_says_what_refine_does_into_a_bvh(capsys, tmp_path):
     code, refined, err = run(capsys, "refine", tmp_path / "walk.bvh", "-o", tmp_path / "r.bvh")
     assert code == 0, err
     assert f"({said.group(1)} per frame^2) with {said.group(2)};" in refined
+    # the name inspect suggests for the file's points works into a .bvh too (rotations are not repaired: unused)
+    named = re.search(r"--skeleton (custom\d+-[0-9a-f]+)", out)
+    if named:
+        code, _, err = run(capsys, "refine", tmp_path / "walk.bvh", "-o", tmp_path / "n.bvh", "--skeleton",
+                           named.group(1))
+        assert code == 0, err
+    # a mistyped name of another form is refused before the file is read, naming only the built-in skeletons
+    code, _, err = run(capsys, "refine", tmp_path / "walk.bvh", "-o", tmp_path / "m.bvh", "--skeleton", "h36m-17")
+    assert code == 2 and "unknown skeleton 'h36m-17'" in one_error_line(err) and not (tmp_path / "m.bvh").exists()
 
 
 # 14. a model for other points: inspect flags it, refine names the model and the input's D

@@ -201,7 +201,7 @@ def read_input(input_path: str | os.PathLike, skeleton: str | None = None, key: 
         try:
             get_skeleton(skeleton)  # an unknown name fails before the file is read, unless the file may define it
         except SynspInputError:
-            if not _may_define_skeleton(input_path):
+            if not _may_define_skeleton(input_path, skeleton):
                 raise
             known = False
     fmt = pose_file_format(input_path)
@@ -224,7 +224,10 @@ def read_input(input_path: str | os.PathLike, skeleton: str | None = None, key: 
         kw["progress"] = True  # a folder of one file per frame: an hour is 108,000 files
     pose_file = read_pose_file(input_path, format=fmt, **kw)
     if skeleton and not known:
-        get_skeleton(skeleton)  # the file's own joint set is registered now; any other unknown name fails here
+        if fmt == "bvh" and rotations:  # rotations are not repaired: a name of the file's points has no use here
+            skeleton = None  # (and reading rotations registers none)
+        else:
+            get_skeleton(skeleton)  # the file's own joint set is registered now; any other unknown name fails here
     if skeleton:
         if pose_file.tracks and pose_file.units != "axis-angle":
             api.check_skeleton_fits(skeleton, pose_file.num_joints)  # --skeleton smpl24 on 17 joints: an error
@@ -233,11 +236,13 @@ def read_input(input_path: str | os.PathLike, skeleton: str | None = None, key: 
     return pose_file
 
 
-def _may_define_skeleton(input_path: str | os.PathLike) -> bool:
-    """Whether reading ``input_path`` may register a joint set of its points' names
-    (:func:`synsp.skeletons.skeleton_of_names`): a file whose format names its points (every format but plain
-    arrays and SMPL parameters)."""
-    return pose_file_format(input_path) not in (None, "array", "smpl")
+def _may_define_skeleton(input_path: str | os.PathLike, name: str) -> bool:
+    """Whether reading ``input_path`` may register the joint set ``name`` of its points' names
+    (:func:`synsp.skeletons.skeleton_of_names`, named ``custom<J>-<hash>``): a name of that form and a file whose
+    format names its points (every format but plain arrays and SMPL parameters).  Any other unknown name is
+    refused before the file is read (an hour of OpenPose files)."""
+    return (re.fullmatch(r"custom\d+-[0-9a-f]+", str(name).strip().lower()) is not None
+            and pose_file_format(input_path) not in (None, "array", "smpl"))
 
 
 def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model: str | None = None,

@@ -1080,8 +1080,9 @@ def _benchmark_plan(experiments: str, methods: str, presets: str | None, skeleto
     if "smoothnet-data" in names and not smoothnet_root:
         raise SynspInputError("--experiment smoothnet-data needs --smoothnet-root DIR (the folder of SmoothNet's "
                               "data folders), with --dataset and --estimator")
-    method_list = (list(ROBUSTNESS_2D) if default_methods and representation == "2d" else
-                   [m.strip() for m in methods.split(",")])
+    # in 2D the dedicated COCO-17 networks only on COCO-17 (on another joint order they refine the wrong joints)
+    two_d = [m for m in ROBUSTNESS_2D if skeleton == "coco17" or not m.startswith("synsp-coco17")]
+    method_list = two_d if default_methods and representation == "2d" else [m.strip() for m in methods.split(",")]
     for method in method_list:
         if not method:
             raise SynspInputError(f"--methods {methods!r}: an empty name; give comma-separated refiners")

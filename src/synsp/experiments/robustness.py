@@ -182,7 +182,9 @@ def robustness_methods(ctx: Context) -> list[str]:
     ``quick`` :data:`QUICK_3D` / :data:`QUICK_2D`, else in 2D the filters and the 2D models."""
     if not ctx.methods_given and ctx.quick:
         return list(QUICK_2D if ctx.representation == "2d" else QUICK_3D)
-    return list(ROBUSTNESS_2D) if ctx.representation == "2d" and not ctx.methods_given else list(ctx.methods)
+    if ctx.representation == "2d" and not ctx.methods_given:  # the COCO-17 networks on COCO-17 only
+        return [m for m in ROBUSTNESS_2D if ctx.skeleton == "coco17" or not m.startswith("synsp-coco17")]
+    return list(ctx.methods)
 
 
 def robustness(ctx: Context) -> Report:
