@@ -419,6 +419,9 @@ def test_benchmark_seeds_below_one_is_one_line(capsys, seeds, no_experiment):
     (["--experiment", "comparison,bogus"], "unknown experiment 'bogus'"),
     (["--methods", "butterworth,bogus"], "--methods: unknown refiner 'bogus'"),
     (["--presets", "3dpw-spin-like,bogus"], "--presets: unknown noise preset 'bogus'"),
+    # a 3D network in a 2D benchmark failed mid-run with the network's own message (a review found it)
+    (["--skeleton", "coco17", "--representation", "2d", "--methods", "butterworth,synsp-h36m17-3d-w8"],
+     "--methods: synsp-h36m17-3d-w8 refines 3D points, and this benchmark simulates 2D ones"),
 ])
 def test_benchmark_checks_every_name_before_any_work(capsys, tmp_path, no_experiment, args, said):
     code, _, err = run(capsys, "benchmark", "--quick", "-o", tmp_path / "reports", *args)

@@ -1087,7 +1087,7 @@ def _benchmark_plan(experiments: str, methods: str, presets: str | None, skeleto
         if not method:
             raise SynspInputError(f"--methods {methods!r}: an empty name; give comma-separated refiners")
         try:
-            check_method(method)
+            check_method(method, None if representation == "rotations" else 2 if representation == "2d" else 3)
         except SynspInputError as exc:
             raise SynspInputError(f"--methods: {exc}") from None
     want = 2 if representation == "2d" else 3

@@ -104,15 +104,29 @@ def check_experiment(name: str, skeleton: str = "h36m17", representation: str = 
                               "--skeleton coco17 --representation 2d")
 
 
-def check_method(name: str) -> None:
+def check_method(name: str, dims: int | None = None) -> None:
     """Refuse a method name no refiner answers to (not a filter, with or without parameters, not a shipped model,
     not a checkpoint or run folder, not a registered name), without loading a network where the name alone
-    tells: ``synsp benchmark`` checks every method before any experiment runs."""
-    if name in FILTERS or parse_filter_spec(name) is not None or named_checkpoint(name) is not None:
+    tells: ``synsp benchmark`` checks every method before any experiment runs.  ``dims``: the points the
+    benchmark simulates (2 or 3); a network of one joint set for other dimensions is refused too (read from its
+    card, nothing built; the universal model takes both)."""
+    if name in FILTERS or parse_filter_spec(name) is not None:
         return
-    if checkpoint_file(name, ".json").is_file():
+    stem = named_checkpoint(name) or (name if checkpoint_file(name, ".json").is_file() else None)
+    if stem is None:
+        get_refiner(name)  # a registered name (a multi-view model + "+similar-poses") resolves; anything else raises
         return
-    get_refiner(name)  # a registered name (a multi-view model + "+similar-poses") resolves; anything else raises
+    if dims is None:
+        return
+    import json
+
+    try:
+        card = json.loads(checkpoint_file(stem, ".json").read_text())
+    except (OSError, ValueError):
+        return  # an unreadable card is named by the refiner that loads it
+    if isinstance(card, dict) and card.get("architecture") != "universal" and card.get("dims") not in (None, dims):
+        raise SynspInputError(f"{name} refines {card.get('dims')}D points, and this benchmark simulates {dims}D "
+                              f"ones; name a {dims}D model, the universal model or a filter")
 
 
 def run_experiment(name: str, preset: str = "3dpw-spin-like", seeds: int = 3, quick: bool = False,
