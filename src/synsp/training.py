@@ -773,6 +773,10 @@ def _check(config: TrainConfig, resume: bool = False) -> tuple[TrainConfig, _Pro
     _check_network(config, meta)
     for name in dict.fromkeys([config.skeleton, *config.skeletons]):  # every joint set the run loads
         if config.representation != ROTATIONS and not corpus_gives(meta, name):
+            if config.init and config.architecture != "universal":  # --from / --init weights of that joint set
+                raise SynspInputError(f"corpus {corpus} has skeletons {meta['skeletons']}; none gives {name!r}, the "
+                                      f"joint set of the starting weights {config.init}; for this corpus's joints "
+                                      "fine-tune a universal model (--from synsp-universal-w16)")
             raise SynspInputError(corpus_lacks(corpus, meta, name))
     if config.representation == ROTATIONS and not any(c.get("rotations") for c in meta.get("clips", [])):
         raise SynspInputError(f"corpus {corpus} holds no joint rotations (its clips are positions: markers, arrays or "

@@ -100,6 +100,13 @@ def test_bvh_folder_becomes_a_custom_corpus_split_by_file_at_30fps_in_metres(tmp
         train(TrainConfig(architecture="universal", skeleton="stick12", skeletons=("coco17",), corpus=str(out),
                           epochs=1, out=str(run)), progress=False)
     assert not run.exists()
+    # a fine-tune of h36m17 weights on it names what works, a universal model (it suggested the corpus's own
+    # skeleton, which --from then refused)
+    with pytest.raises(SynspInputError, match=r"none gives 'h36m17', the joint set of the starting weights .*"
+                                              r"--from synsp-universal-w16"):
+        train(TrainConfig(skeleton="h36m17", init="synsp-h36m17-3d-w8", corpus=str(out), epochs=1, out=str(run)),
+              progress=False)
+    assert not run.exists()
 
 
 def test_splits_depend_on_the_file_names_only(tmp_path):
