@@ -276,6 +276,16 @@ def test_inspect_of_a_bvh_says_what_refine_does_into_a_bvh(capsys, tmp_path):
 # 14. a model for other points: inspect flags it, refine names the model and the input's D
 
 
+def test_refine_views_names_a_model_for_other_points(capsys, tmp_path):
+    # --views gave the network's own "poses has D = 2 ...; expected D in {3}", naming neither the model nor the option
+    np.save(tmp_path / "v.npy", np.random.default_rng(0).normal(size=(20, 4, 17, 2)).cumsum(0))
+    code, out, err = run(capsys, "refine", tmp_path / "v.npy", "--views", "--model", "synsp-h36m17-3d-w8", "-o",
+                         tmp_path / "o.npy")
+    line = one_error_line(err)
+    assert code == 2 and "--model synsp-h36m17-3d-w8 refines 3D points" in line and "(D = 2, J = 17" in line
+    assert not (tmp_path / "o.npy").exists()
+
+
 def test_a_model_for_other_dimensions_is_flagged_by_inspect_and_named_by_refine(capsys, tmp_path):
     from synsp.refiners import shipped_models
 

@@ -705,7 +705,7 @@ def _refine_views(input_path: str, output: str, fmt: str | None, model: str | No
     import numpy as np
 
     from .api import choose_model, refiner_of, refine as run
-    from .batch import with_rate
+    from .batch import check_method_fits, with_rate
     from .io.tracks import output_format, read_pose_file, write_pose_file
     from .refiners import VIEW_MEAN, min_frames_of
 
@@ -719,6 +719,7 @@ def _refine_views(input_path: str, output: str, fmt: str | None, model: str | No
                               f"(3D views in one world frame need no cameras)")
     name = model if model is not None else choose_model(x.shape[-2], x.shape[-1], skeleton, views=x.shape[1])[0]
     refiner = refiner_of(name)  # loaded once: checked here, then refining
+    check_method_fits(pose_file, refiner, model)  # a network for other points: named, with the views' D and J
     least = min_frames_of(refiner)
     if x.shape[0] < least:  # the rule of a pose file's tracks (synsp.api.refine_pose_file): refused, not padded
         raise SynspInputError(f"{input_path}: the views are {x.shape[0]} frames long, shorter than the {least} frames "
