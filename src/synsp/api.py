@@ -343,21 +343,15 @@ def refine(
         elif views:  # 3D views in one world frame: each view's labels as the others have them
             x, weights, _ = agree_view_poses(x, sk, weights)
         confidence = confidence if visibility is not None else weights
-    raw, keep_raw = x, np.zeros(x.shape[-2], dtype=bool)
-    valid = _valid_joints(x, confidence, refiner.min_confidence) if x.ndim == 3 else None
-    if valid is not None and valid.any() and not valid.any(axis=0).all():  # a joint never given: as a file keeps it
-        conf = None if confidence is None else to_numpy(confidence, name="confidence")
-        x, confidence, keep_raw = _stand_in_for_unseen_joints(x, conf, valid, np.arange(len(x)),
-                                                              sk if sk is not None else skeleton)
-        gone = np.flatnonzero(keep_raw)
+    out, filled, gone, starts = _refine_standing_in(  # a joint never given in the track: as a file keeps it
+        lambda poses, conf: _run(refiner, poses, fps, conf, progress, cuts, sk, views, found, fill_all=True),
+        x, confidence, refiner.min_confidence, sk if sk is not None else skeleton)
+    if len(gone):
         many = len(gone) > 1
         warnings.warn(f"synsp.refine: joint{'s' * many} {', '.join(map(str, gone))} {'are' if many else 'is'} "
                       f"missing (NaN, or below the confidence threshold) in every frame: the others were refined "
                       f"with a stand-in (the nearest joint) for {'them' if many else 'it'}, and "
                       f"{'they come' if many else 'it comes'} back as given", UserWarning, stacklevel=2)
-    out, filled, starts = _run(refiner, x, fps, confidence, progress, cuts, sk, views, found, fill_all=True)
-    if keep_raw.any():  # never given: given back as it came, as a file's track keeps it
-        out[:, keep_raw], filled[:, keep_raw], x = raw[:, keep_raw], False, raw
     bounds = [0, *starts, len(x)]  # a part between cuts too short to refine is left as it is: said
     _warn_short([(None, a, b - a) for a, b in zip(bounds[:-1], bounds[1:]) if b - a < least], least, refiner, False)
     check_refined(out, x, np.isfinite(x).all(-1) | filled)
@@ -365,20 +359,36 @@ def refine(
     return (out, filled) if return_filled else out
 
 
-def _valid_joints(x: np.ndarray, confidence: Any, threshold: float) -> np.ndarray | None:
-    """``(T, J)``: where the joints of ``x`` ``(T, J, D)`` are finite and at least ``threshold`` confident; None when
-    ``confidence`` does not fit (the refiner names that mistake)."""
-    valid = np.isfinite(x).all(-1)
-    if confidence is None:
-        return valid
+def _refine_standing_in(refine_with: Any, x: np.ndarray, confidence: Any, threshold: float,
+                        skeleton: Any) -> tuple:
+    """``refine_with(poses, confidence) -> (refined, filled, *more)`` on poses ``x`` ``(T, J, D)`` whose joints never
+    valid (NaN, or below ``threshold`` in every frame, while another joint is valid) are stood in for
+    (:func:`_stand_in_for_unseen_joints`) and come back as given, not filled.  Returns ``(refined, filled, the
+    indices of those joints, *more)``: the caller says so."""
+    conf = _scores_fitting(confidence, x.shape[:-1])
+    valid = np.isfinite(x).all(-1) if x.ndim == 3 and (confidence is None or conf is not None) else None
+    if valid is not None and conf is not None:
+        with np.errstate(invalid="ignore"):
+            valid &= conf >= threshold
+    if valid is None or not valid.any() or valid.any(axis=0).all():
+        out, filled, *more = refine_with(x, confidence)
+        return (out, filled, np.zeros(0, dtype=np.int64), *more)
+    stood, conf, keep = _stand_in_for_unseen_joints(x, conf, valid, np.arange(len(x)), skeleton)
+    out, filled, *more = refine_with(stood, conf)
+    out[:, keep], filled[:, keep] = x[:, keep], False
+    return (out, filled, np.flatnonzero(keep), *more)
+
+
+def _scores_fitting(scores: Any, shape: tuple) -> np.ndarray | None:
+    """``scores`` as an array when it is one of ``shape`` (the poses' without D); None when there are none or they do
+    not fit (the refiner names that mistake)."""
+    if scores is None:
+        return None
     try:
-        conf = to_numpy(confidence, name="confidence")
+        arr = to_numpy(scores, name="confidence")
     except SynspInputError:
         return None
-    if conf.shape != valid.shape:
-        return None
-    with np.errstate(invalid="ignore"):
-        return valid & (conf >= threshold)
+    return arr if arr.shape == tuple(shape) else None
 
 
 def _flag(value: Any, name: str) -> bool:
@@ -402,13 +412,8 @@ def _trust_never_confident_joints(x: np.ndarray, confidence: Any, threshold: flo
     only be filled from nothing); ``confidence`` itself when there is none or it does not fit (the refiner names
     that mistake).  ``views``: only a joint no view is ever confident about (one view's is the others' to give:
     a camera that never sees the head, its guess 0.5 m off, pulled the fused head 131 mm off)."""
-    if confidence is None:
-        return None
-    try:
-        conf = to_numpy(confidence, name="confidence")
-    except SynspInputError:
-        return confidence
-    if conf.shape != x.shape[:-1] or not len(x):
+    conf = _scores_fitting(confidence, x.shape[:-1])
+    if conf is None or not len(x):
         return confidence
     with np.errstate(invalid="ignore"):
         never = ~(np.nan_to_num(conf, nan=-1.0) >= threshold).any(axis=0)  # (J,) or (P, J)
@@ -518,19 +523,14 @@ def _in_parts(refiner: Refiner, x: np.ndarray, fps: float | None, confidence: An
     runs = []
 
     def run(a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
-        part, conf = x[a:b], None if confidence is None else confidence[a:b]
-        valid = _valid_joints(part, conf, refiner.min_confidence) if part.ndim == 3 else None
-        if valid is None or not valid.any() or valid.any(axis=0).all():
-            return refiner(part, fps=fps, confidence=conf, return_filled=True)
-        # a joint given before a cut and never after it (or the reverse): stood in for, and left as given in
-        # this part, as a joint never given in the whole track is (refine, refine_pose_file)
-        stood, conf, keep = _stand_in_for_unseen_joints(part, None if conf is None else to_numpy(conf), valid,
-                                                        np.arange(b - a), None)
-        out, filled = refiner(stood, fps=fps, confidence=conf, return_filled=True)
-        out[:, keep], filled[:, keep] = part[:, keep], False
-        if keep.any():
-            warnings.warn(f"synsp.refine: joint(s) {', '.join(map(str, np.flatnonzero(keep)))} missing in every frame "
-                          f"of the part {a}-{b - 1} between cuts: given back there as given", UserWarning, stacklevel=4)
+        # a joint given before a cut and never after it (or the reverse): stood in for, and left as given in this
+        # part, as a joint never given in the whole track is (refine, refine_pose_file)
+        out, filled, gone = _refine_standing_in(
+            lambda poses, conf: refiner(poses, fps=fps, confidence=conf, return_filled=True),
+            x[a:b], None if confidence is None else confidence[a:b], refiner.min_confidence, None)
+        if len(gone):
+            warnings.warn(f"synsp.refine: joint(s) {', '.join(map(str, gone))} missing in every frame of the part "
+                          f"{a}-{b - 1} between cuts: given back there as given", UserWarning, stacklevel=4)
         return out, filled
 
     for k, (a, b) in enumerate(spans):  # one progress bar over the parts, none per part

@@ -312,7 +312,7 @@ def carried_fill(flat: np.ndarray, gap: np.ndarray, support: int = CARRIED_SUPPO
     (docs/results.md, *Missing frames*): clean motion with 20 % of the frames missing 11.3 against 26.3 mm at the
     filled joints and 1.5 against 5.9 at the others, 8-frame gaps 62 against 103 mm."""
     k = np.arange(support)
-    gain = decay * (1.0 - decay ** np.arange(1, flat.shape[0] + 1)) / (1.0 - decay)  # d + ... + d^k, k = 1, 2, ...
+    gain = _carried_gain(np.arange(1, flat.shape[0] + 1), decay)  # k = 1, 2, ... frames into a gap
     for c in np.flatnonzero(gap[1:].any(axis=0)):
         g = gap[:, c]
         starts = np.flatnonzero(g[1:] & ~g[:-1]) + 1  # gaps after an observed frame
@@ -350,9 +350,14 @@ def carried_start(seen: np.ndarray, k: int) -> np.ndarray:
     t = np.arange(n) - (n - 1) / 2.0
     body = seen[:n].mean(axis=-2, keepdims=True)  # (n, ..., 1, D)
     v = np.tensordot(t, body, axes=(0, 0)) / (t @ t)  # (..., 1, D) per frame
-    steps = np.arange(k, 0, -1)  # frames before the first: k, ..., 1
-    gain = CARRIED_DECAY * (1.0 - CARRIED_DECAY ** steps) / (1.0 - CARRIED_DECAY)
+    gain = _carried_gain(np.arange(k, 0, -1))  # frames before the first: k, ..., 1
     return seen[:1] - gain.reshape((k,) + (1,) * (seen.ndim - 1)) * v[None]
+
+
+def _carried_gain(steps: np.ndarray, decay: float = CARRIED_DECAY) -> np.ndarray:
+    """``d + d^2 + ... + d^k`` for each ``k`` of ``steps``: how many frames of its velocity a carried joint has moved
+    ``k`` frames into a gap (:func:`carried_fill`, :func:`carried_start`)."""
+    return decay * (1.0 - decay ** steps) / (1.0 - decay)
 
 
 def carried_ends(flat: np.ndarray, gap: np.ndarray) -> None:

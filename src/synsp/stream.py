@@ -312,17 +312,15 @@ class Stream:
         self.online = self.refiner.online(causal=causal, fps=fps)
         if not isinstance(refill, bool):
             raise SynspInputError(f"refill is {refill!r}; expected True or False")
-        windows = self.online
-        while windows is not None and not isinstance(windows, WindowOnline):  # inside a subset's or rotations' form
-            windows = getattr(windows, "inner", None)
+        forms = [self.online]  # the online form and those inside it (a subset's or rotations' form wraps another)
+        while getattr(forms[-1], "inner", None) is not None:
+            forms.append(forms[-1].inner)
+        windows = next((f for f in forms if isinstance(f, WindowOnline)), None)
         if windows is not None and not refill:
             windows.refill = 0
-        inner = self.online
-        while getattr(inner, "inner", None) is not None:
-            inner = inner.inner
         # an online form that fills a joint's pending frames back from its first observation, as offline fills a
         # track's start: a joint first seen within the delay keeps those fills (the module docstring, "Missing joints")
-        self._fills_back = windows is not None and windows.refill > 0 or isinstance(inner, LookAheadOnline)
+        self._fills_back = windows is not None and windows.refill > 0 or isinstance(forms[-1], LookAheadOnline)
         self.card = getattr(self.refiner, "card", None)
         self.window = self.refiner.window
         self.model_delay = self.online.delay

@@ -355,7 +355,6 @@ def validate_config(config: TrainConfig) -> None:
 def _load_state(path: Path, device: str) -> dict:
     """``last.pt`` read without running code (``weights_only``); anything unreadable is one line."""
     import pickle
-    import warnings
     import zipfile
 
     try:
@@ -364,9 +363,7 @@ def _load_state(path: Path, device: str) -> dict:
             state = torch.load(path, map_location=device, weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError, AttributeError,
             zipfile.BadZipFile) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        if "weights only" in first.lower() or "weights_only" in first:  # torch's hint would be to unpickle it
-            first = "it holds pickled objects, not only tensors"
+        first = _first_line(exc)
         raise SynspInputError(f"{path}: not a readable training state ({first}); synsp loads it without running "
                               "code, so a file with pickled objects is refused. Delete it or train without "
                               "--resume") from None
@@ -374,6 +371,14 @@ def _load_state(path: Path, device: str) -> dict:
         raise SynspInputError(f"{path}: not a synsp training state (expected model, optimizer, scheduler, epoch "
                               "and history); delete it or train without --resume")
     return state
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of a failed read of a training state, for a one-line error; torch's refusal of pickled objects
+    is said plainly (its hint would be to unpickle them)."""
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+    return "it holds pickled objects, not only tensors" if "weights only" in first.lower() or \
+        "weights_only" in first else first
 
 
 def _channels(config: TrainConfig) -> tuple[int, int]:
@@ -769,8 +774,7 @@ def _check(config: TrainConfig, resume: bool = False) -> tuple[TrainConfig, _Pro
     if abs(float(meta["fps"]) - 30.0) > 1e-6:
         raise SynspInputError(f"corpus {corpus} is at {meta['fps']:g} fps; models train at 30 fps "
                               "(synsp data import --fps-out 30)")
-    config_class(config.architecture)(**_model_config(config))  # the network's own rules, before any folder
-    _check_network(config, meta)
+    _check_network(config, meta)  # the network's own rules and its card's, before any folder
     for name in dict.fromkeys([config.skeleton, *config.skeletons]):  # every joint set the run loads
         if config.representation != ROTATIONS and not corpus_gives(meta, name):
             if config.init and config.architecture != "universal":  # --from / --init weights of that joint set
@@ -811,6 +815,7 @@ def _check_network(config: TrainConfig, meta: dict) -> None:
     import json
 
     model_config = _model_config(config)
+    config_class(config.architecture)(**model_config)  # its own rules first, in its own words
     card = make_card(config, model_config, data=meta.get("data"))
     if config.architecture in ("deciwatch", "hanet") and card.window != config.window:
         raise SynspInputError(f"--window {config.window}: a {config.architecture} window is interval * q + 1 "
@@ -976,9 +981,7 @@ def _resume(run: _Run, device: str) -> None:
         run.scheduler.load_state_dict(state["scheduler"])
         run.start_epoch, run.history = int(state["epoch"]) + 1, list(state["history"])
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        if "weights only" in first.lower() or "weights_only" in first:  # torch's hint would be to unpickle it
-            first = "it holds pickled objects, not only tensors"
+        first = _first_line(exc)
         raise SynspInputError(f"--resume {last}: its optimiser or schedule does not fit this run ({first}); "
                               "delete it or train without --resume") from None
     run.best = min(run.history, key=_rank) if run.history else None
