@@ -61,8 +61,10 @@ def test_missing_corpus_is_a_clear_error(tmp_path):
 
 def test_init_starts_from_a_checkpoint_and_checks_its_config(tmp_path):
     first = train(config(tmp_path / "a", epochs=1), progress=False)
-    # with a zero learning rate the fine-tuned weights stay the initial checkpoint's
-    train(config(tmp_path / "b", epochs=1, init=str(first), lr=0.0), progress=False)
+    # with a negligible learning rate the fine-tuned weights stay the initial checkpoint's (zero is refused)
+    with pytest.raises(SynspInputError, match="lr is 0.0"):
+        train(config(tmp_path / "z", epochs=1, init=str(first), lr=0.0), progress=False)
+    train(config(tmp_path / "b", epochs=1, init=str(first), lr=1e-12), progress=False)
     start, _ = load_model(first)
     after = torch.load(tmp_path / "b" / "last.pt", weights_only=True)["model"]
     for key, value in start.state_dict().items():

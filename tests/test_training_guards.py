@@ -82,6 +82,9 @@ def test_a_run_that_could_not_train_or_load_is_refused_before_its_folder(tmp_pat
     # DeciWatch's window is interval * q + 1: a --window it does not have named the model
     with pytest.raises(SynspInputError, match=r"--window 21: a deciwatch window is interval \* q \+ 1 \(101"):
         train(config(tmp_path / "dw", architecture="deciwatch", model={}, window=21), progress=False)
+    with pytest.raises(SynspInputError, match=r"--window 8: a deciwatch window"):  # 8 given is not "unset"
+        train(config(tmp_path / "dw", architecture="deciwatch", model={}, window=8), progress=False)
+    assert TrainConfig(architecture="deciwatch").resolved().window == 101  # unset: DeciWatch's own
     # starting weights of another joint set, even where their tensors would fit
     with pytest.raises(SynspInputError, match=r"--init synsp-coco17-2d-w8: a coco17 model, and this run trains h36m17"):
         train(config(tmp_path / "init", init="synsp-coco17-2d-w8", model={}), progress=False)

@@ -1179,7 +1179,8 @@ def data_build(out: str | None, cmu_root: str | None, no_download: bool) -> None
               help="length unit of .npy/.npz (default m) and BVH (default cm) files; TRC, C3D and ASF state their "
                    "own")
 @click.option("--fps", type=float, default=None, callback=_fps_option,
-              help="frame rate of .npy/.npz files (else an 'fps' key in the .npz) and AMC files (default 120)")
+              help="frame rate of .npy/.npz files (else an 'fps' key in the .npz) and AMC files (default 120); BVH, "
+                   "TRC and C3D files state their own")
 @click.option("--val-fraction", type=float, default=0.15, show_default=True, help="share of the files for validation")
 @click.option("--test-fraction", type=float, default=0.15, show_default=True, help="share of the files for test")
 @click.option("--joint-names", default=None, help="comma-separated joint names for .npy/.npz files")

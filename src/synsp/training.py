@@ -88,6 +88,8 @@ __all__ = ["TrainConfig", "train", "resolve_config", "default_w_accel", "evaluat
 # SynSP's per-frequency input gains start at 1 and must reach ~0 for jittery frequencies:
 # with Adam a parameter moves about lr per step, so they get a larger learning rate.
 GAIN_LR_FACTOR = 30.0
+#: the window of a run that sets none (DeciWatch and HANet: their own ``interval * q + 1``)
+DEFAULT_WINDOW = 8
 #: TrainConfig.representation of SMPL-style joint rotations (6D inside the network)
 ROTATIONS = "rotations"
 
@@ -104,7 +106,7 @@ class TrainConfig:
     size: str = "small"  # SynSP only: a named size of synsp.models.synsp.SIZES
     residual: bool = True  # SynSP only: input_residual (SynSPConfig's default, the official network, is False)
     skeleton: str | None = None  # None: smpl24 for rotations, else h36m17; a corpus with one skeleton: that one
-    window: int = 8
+    window: int | None = None  # None: 8; DeciWatch and HANet: their own interval * q + 1
     views: int = 1
     min_views: int | None = None  # multi-view: each batch keeps a random number of views in min_views..views
     mode: str = "single"  # WindowDataset mode
@@ -170,12 +172,14 @@ def resolve_config(config: TrainConfig) -> TrainConfig:
             stored = corpus_meta(config.corpus)["skeletons"]
             skeleton = stored[0] if len(stored) == 1 else "h36m17"
     window = config.window
-    if config.architecture in ("deciwatch", "hanet") and window == TrainConfig.window:  # the default: their own
-        try:  # interval * q + 1 (a setting it refuses is named by _check)
-            window = config_class(config.architecture)(**_model_config(dataclasses.replace(config,
-                                                                                          skeleton=skeleton))).window
-        except (SynspInputError, TypeError, ValueError):
-            pass
+    if window is None:  # the default: 8, DeciWatch's and HANet's their own interval * q + 1
+        window = DEFAULT_WINDOW
+        if config.architecture in ("deciwatch", "hanet"):
+            try:  # (a setting it refuses is named by _check)
+                window = config_class(config.architecture)(**_model_config(dataclasses.replace(
+                    config, skeleton=skeleton, window=window))).window
+            except (SynspInputError, TypeError, ValueError):
+                pass
     name = config.name if config.name is not None else (
         f"{config.architecture}-{skeleton}-{config.representation}-w{window}"
         + (f"-p{config.views}" if config.views > 1 else ""))
@@ -295,20 +299,21 @@ def validate_config(config: TrainConfig) -> None:
         raise SynspInputError(f"residual is {config.residual!r}; expected True or False")
     if not isinstance(config.model, dict):
         raise SynspInputError(f"model is {config.model!r}; expected a dict of the network's settings")
-    if config.model.get("window", config.window) != config.window and config.architecture in (
+    if config.model.get("window", config.window or DEFAULT_WINDOW) != (config.window or DEFAULT_WINDOW) \
+            and config.architecture in (
             "synsp", "smoothnet", "universal"):
         raise SynspInputError(f"model sets window {config.model['window']!r}; the window is the setting window "
-                              f"(--window, {config.window})")
+                              f"(--window, {config.window or DEFAULT_WINDOW})")
     _whole(config, "epochs", 1)
     _whole(config, "batch_size", 1)
     _whole(config, "windows_per_epoch", max(1, int(config.batch_size) if isinstance(config.batch_size, int) else 1),
            none=True)  # fewer windows than one batch: no training step at all (the last batch is dropped)
-    _whole(config, "window", 1)
+    _whole(config, "window", 1, none=True)
     _whole(config, "views", 1)
     _whole(config, "val_frames", 1)
     _whole(config, "workers", 0)
     _whole(config, "seed", 0, 2**32 - 1)
-    _number(config, "lr", 0.0)
+    _number(config, "lr", 0.0, low_open=True)  # a zero rate trains nothing and saves the start as "best"
     _number(config, "lr_decay", 0.0, low_open=True)
     _number(config, "w_pos", 0.0)
     if config.w_accel is not None:

@@ -125,7 +125,8 @@ def test_trc_markers_and_arrays_share_a_custom_skeleton(tmp_path):
     write_trc(tmp_path / "b.trc", b.positions * 10.0, marker_names=MARKERS, fps=60.0, units="mm")
     np.save(tmp_path / "c.npy", c.positions)  # centimetres, 25 fps, same joint order
     out = tmp_path / "mixed.npz"
-    s = import_corpus([tmp_path], out, skeleton="markers12", units="cm", fps=25.0)
+    with pytest.warns(UserWarning, match=r"--fps 25 is for arrays .* used as stated \(60 fps\)"):
+        s = import_corpus([tmp_path], out, skeleton="markers12", units="cm", fps=25.0)
     d = corpus_meta(out)[0]["skeleton_definitions"]["markers12"]
     assert d["joints"] == MARKERS and d["parents"] == [-1] * 12  # markers have no hierarchy
     assert d["left_right"] == [[1, 4], [2, 5], [3, 6], [8, 10], [9, 11]]  # L*/R* prefixes

@@ -422,6 +422,12 @@ def import_corpus(
     if units is not None and stated and stated != {units}:
         warnings.warn(f"--units {units} is for arrays and BVH files; C3D and TRC files state their own units, used "
                       f"as stated ({', '.join(sorted(stated))})", stacklevel=2)
+    own_rate = sorted({f"{r.fps:g}" for r in raws if r.kind in ("bvh", "trc", "c3d") and fps is not None
+                       and abs(r.fps - fps) > 1e-3 * fps})
+    if own_rate:
+        warnings.warn(f"--fps {fps:g} is for arrays and AMC files; BVH, TRC and C3D files state their own frame rate, "
+                      f"used as stated ({', '.join(own_rate)} fps); import them apart to give them another",
+                      stacklevel=2)
     if joint_names is not None:  # names for the arrays, which have none
         joint_names = [str(n) for n in joint_names]
         for r in raws:
