@@ -1175,9 +1175,9 @@ def data_build(out: str | None, cmu_root: str | None, no_download: bool) -> None
                    "(default: detected from the joint names/count, else custom<J>-<hash>)")
 @click.option("--fps-out", type=float, default=30.0, show_default=True, callback=_fps_option,
               help="rate the clips are resampled to (synsp train needs 30)")
-@click.option("--units", type=click.Choice(["m", "cm", "mm"]), default=None,
+@click.option("--units", type=click.Choice(["m", "cm", "mm", "in"]), default=None,
               help="length unit of .npy/.npz (default m) and BVH (default cm) files; TRC, C3D and ASF state their "
-                   "own")
+                   "own; files whose bodies are not 0.3-2.6 m tall are refused (below 0.8 m: a warning), naming the unit that fits")
 @click.option("--fps", type=float, default=None, callback=_fps_option,
               help="frame rate of .npy/.npz files (else an 'fps' key in the .npz) and AMC files (default 120); BVH, "
                    "TRC and C3D files state their own")

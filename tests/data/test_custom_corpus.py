@@ -389,7 +389,7 @@ def test_glitches_and_a_rest_pose_in_front_are_cut_as_synsp_data_build_cuts_them
     assert "glitches cut (a joint faster than 20 m/s" in err and "take1.bvh: " in err
     (tmp_path / "noise").mkdir()
     for i in range(3):  # noise, not motion (or the wrong units): every frame is a glitch, and the error says so
-        np.save(tmp_path / "noise" / f"n{i}.npy", np.random.default_rng(i).normal(0.0, 1.0, (60, 17, 3)))
+        np.save(tmp_path / "noise" / f"n{i}.npy", np.random.default_rng(i).normal(0.0, 0.3, (60, 17, 3)))
     assert main(["data", "import", str(tmp_path / "noise"), "-o", str(tmp_path / "n.npz"), "--skeleton", "h36m17",
                  "--fps", "30"]) == 2
     err = capsys.readouterr().err

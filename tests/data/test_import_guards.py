@@ -107,6 +107,33 @@ def test_c3d_files_are_read_in_their_own_units_whatever_units_says(tmp_path):
     np.testing.assert_allclose(stored[0].positions, clips[0][:len(stored[0].positions)], atol=1e-4)  # mm -> m
 
 
+def test_bodies_of_a_height_no_person_has_name_the_unit_that_fits(tmp_path, capsys):
+    clips = standing_clips()
+    for i, x in enumerate(clips):  # millimetres, saved as arrays (read as metres by default)
+        np.save(tmp_path / f"take{i}.npy", x * 1000)
+    with pytest.raises(SynspInputError, match=r"3 file\(s\) hold bodies .* outside 0.3-2.6 m .*--units mm \(read as m\)"):
+        import_corpus([tmp_path], tmp_path / "c.npz", skeleton="h36m17", fps=30.0)
+    assert not (tmp_path / "c.npz").exists()
+    assert main(["data", "import", str(tmp_path), "-o", str(tmp_path / "c.npz"), "--fps", "30", "--skeleton",
+                 "h36m17", "--units", "in"]) == 2  # 25.4 m tall
+    assert "--units mm (read as in)" in capsys.readouterr().err
+    import_corpus([tmp_path], tmp_path / "mm.npz", skeleton="h36m17", fps=30.0, units="mm")
+    stored = sorted(load_corpus(tmp_path / "mm.npz", skeleton="h36m17", phases="first"), key=lambda c: c.take)
+    np.testing.assert_allclose(stored[0].positions, clips[0][:len(stored[0].positions)], atol=1e-9)
+    for i, x in enumerate(clips):  # a file that states the wrong unit: its header is named, not --units
+        zup = np.stack([x[..., 0], -x[..., 2], x[..., 1]], axis=-1)
+        (tmp_path / "c3d").mkdir(exist_ok=True)
+        build_c3d(tmp_path / "c3d" / f"take{i}.c3d", list(get_skeleton("h36m17").joints), zup * 1000,
+                  rate=30.0, units="m")
+    with pytest.raises(SynspInputError, match=r"states its own units \(m\): fix them, it looks like mm"):
+        import_corpus([tmp_path / "c3d"], tmp_path / "c.npz", skeleton="h36m17", up="z")
+    (tmp_path / "in").mkdir()
+    for i, x in enumerate(clips):  # inches read as centimetres: 2.54 times too small, a child's height
+        np.save(tmp_path / "in" / f"take{i}.npy", x / 0.0254)
+    with pytest.warns(UserWarning, match=r"less than 0.8 m tall: children .* --units in \(read as cm\)"):
+        import_corpus([tmp_path / "in"], tmp_path / "in.npz", skeleton="h36m17", fps=30.0, units="cm")
+
+
 def test_placeholder_frames_are_cut_and_missing_frames_are_not_called_glitches(tmp_path):
     # frames an exporter wrote as zeros (a body collapsed to a point, or one marker at exactly (0, 0, 0)) were imported
     # as training clips; a file with a joint NaN on every third frame was reported as "200 of 300 frames" of glitches
