@@ -48,10 +48,9 @@ def _fps_option(ctx, param, value):
 def _max_gap_option(ctx, param, value):
     """``--max-gap`` of refine and inspect: a whole number of frames >= 0, refused before any file is read (inspect
     would otherwise describe a file cut at every frame that refine then refuses)."""
-    if value is not None and value < 0:
-        raise SynspInputError(f"--max-gap {value}: expected a whole number of frames >= 0 (leave it out for half a "
-                              "second)")
-    return value
+    from .validation import check_max_gap
+
+    return check_max_gap(value, name="--max-gap")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

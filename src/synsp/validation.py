@@ -231,8 +231,9 @@ def check_max_gap(max_gap: Any, name: str = "max_gap") -> int | None:
     if max_gap is None:
         return None
     if isinstance(max_gap, (bool, np.bool_)) or not isinstance(max_gap, numbers.Integral) or max_gap < 0:
-        raise SynspInputError(f"{name} is {max_gap!r}; expected a whole number of frames >= 0 (or None for "
-                              "half a second)")
+        unset = "leave it out" if name.startswith("--") else "or None"
+        raise SynspInputError(f"{name} is {max_gap!r}; expected a whole number of frames >= 0 ({unset} for half a "
+                              "second)")
     return int(max_gap)
 
 
