@@ -432,6 +432,9 @@ def test_benchmark_seeds_below_one_is_one_line(capsys, seeds, no_experiment):
     # a 3D network in a 2D benchmark failed mid-run with the network's own message (a review found it)
     (["--skeleton", "coco17", "--representation", "2d", "--methods", "butterworth,synsp-h36m17-3d-w8"],
      "--methods: synsp-h36m17-3d-w8 refines 3D points, and this benchmark simulates 2D ones"),
+    # a network of another joint set ran on COCO-17's joint order as if it were its own
+    (["--skeleton", "coco17", "--experiment", "robustness", "--methods", "kalman-rts,synsp-h36m17-3d-w8"],
+     "--methods: synsp-h36m17-3d-w8 refines h36m17 joints, and this benchmark simulates coco17 ones"),
 ])
 def test_benchmark_checks_every_name_before_any_work(capsys, tmp_path, no_experiment, args, said):
     code, _, err = run(capsys, "benchmark", "--quick", "-o", tmp_path / "reports", *args)
@@ -447,6 +450,16 @@ def test_benchmark_output_is_checked_before_the_work(capsys, tmp_path, no_experi
     assert code == 2 and "is a file" in one_error_line(err)
     assert not no_experiment and (tmp_path / "afile").read_text() == "x"
     assert list(tmp_path.iterdir()) == [tmp_path / "afile"]
+
+
+def test_benchmark_default_methods_keep_the_networks_of_the_skeleton_only(capsys, no_experiment):
+    code, _, err = run(capsys, "benchmark", "--quick", "--skeleton", "coco17", "--experiment", "comparison")
+    assert code == 0, err
+    methods = no_experiment[0][1]["methods"]
+    assert "kalman-rts" in methods and "synsp-universal-w16" in methods
+    assert not [m for m in methods if "h36m17" in m]  # the h36m17 networks left out on COCO-17
+    code, _, err = run(capsys, "benchmark", "--quick", "--experiment", "comparison")
+    assert "synsp-h36m17-3d-w8" in no_experiment[-1][1]["methods"]
 
 
 def test_benchmark_2d_takes_the_2d_presets(capsys, no_experiment):

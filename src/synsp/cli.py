@@ -1060,7 +1060,7 @@ def _benchmark_plan(experiments: str, methods: str, presets: str | None, skeleto
     experiment names that study ``skeleton`` and ``representation``, methods a refiner answers to, presets of the
     representation's dimensions.  In 2D the defaults are the 2D presets and the methods of the robustness
     table's 2D rows (the default methods include 3D-only networks)."""
-    from .experiments import EXPERIMENTS, check_experiment, check_method
+    from .experiments import EXPERIMENTS, check_experiment, check_method, fits_joint_set
     from .experiments.robustness import PRESETS_2D, PRESETS_3D, ROBUSTNESS_2D
     from .noise import PRESETS
     from .noise.model import dims_of
@@ -1080,14 +1080,16 @@ def _benchmark_plan(experiments: str, methods: str, presets: str | None, skeleto
     if "smoothnet-data" in names and not smoothnet_root:
         raise SynspInputError("--experiment smoothnet-data needs --smoothnet-root DIR (the folder of SmoothNet's "
                               "data folders), with --dataset and --estimator")
-    # in 2D the dedicated COCO-17 networks only on COCO-17 (on another joint order they refine the wrong joints)
-    two_d = [m for m in ROBUSTNESS_2D if skeleton == "coco17" or not m.startswith("synsp-coco17")]
-    method_list = two_d if default_methods and representation == "2d" else [m.strip() for m in methods.split(",")]
+    method_list = list(ROBUSTNESS_2D) if default_methods and representation == "2d" else \
+        [m.strip() for m in methods.split(",")]
+    if default_methods:  # the dedicated networks only on their own joint set (on another joint order they refine the
+        method_list = [m for m in method_list if fits_joint_set(m, skeleton)]  # wrong joints); given ones refused
     for method in method_list:
         if not method:
             raise SynspInputError(f"--methods {methods!r}: an empty name; give comma-separated refiners")
         try:
-            check_method(method, None if representation == "rotations" else 2 if representation == "2d" else 3)
+            check_method(method, None if representation == "rotations" else 2 if representation == "2d" else 3,
+                         skeleton)
         except SynspInputError as exc:
             raise SynspInputError(f"--methods: {exc}") from None
     want = 2 if representation == "2d" else 3

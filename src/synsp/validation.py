@@ -231,9 +231,9 @@ def check_max_gap(max_gap: Any, name: str = "max_gap") -> int | None:
     if max_gap is None:
         return None
     if isinstance(max_gap, (bool, np.bool_)) or not isinstance(max_gap, numbers.Integral) or max_gap < 0:
-        unset = "leave it out" if name.startswith("--") else "or None"
-        raise SynspInputError(f"{name} is {max_gap!r}; expected a whole number of frames >= 0 ({unset} for half a "
-                              "second)")
+        said, unset = (f"{name} {max_gap}:", "leave it out") if name.startswith("--") else \
+            (f"{name} is {max_gap!r};", "or None")
+        raise SynspInputError(f"{said} expected a whole number of frames >= 0 ({unset} for half a second)")
     return int(max_gap)
 
 

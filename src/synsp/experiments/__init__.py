@@ -104,29 +104,53 @@ def check_experiment(name: str, skeleton: str = "h36m17", representation: str = 
                               "--skeleton coco17 --representation 2d")
 
 
-def check_method(name: str, dims: int | None = None) -> None:
-    """Refuse a method name no refiner answers to (not a filter, with or without parameters, not a shipped model,
-    not a checkpoint or run folder, not a registered name), without loading a network where the name alone
-    tells: ``synsp benchmark`` checks every method before any experiment runs.  ``dims``: the points the
-    benchmark simulates (2 or 3); a network of one joint set for other dimensions is refused too (read from its
-    card, nothing built; the universal model takes both)."""
+def _card_of(name: str) -> dict | None:
+    """The model card (a dict) of a network of one joint set named ``name`` (a shipped model, a checkpoint or a run
+    folder), read without building anything; None for filters, registered names, the universal model and cards
+    that cannot be read (the refiner that loads them names what is wrong)."""
     if name in FILTERS or parse_filter_spec(name) is not None:
-        return
+        return None
     stem = named_checkpoint(name) or (name if checkpoint_file(name, ".json").is_file() else None)
     if stem is None:
-        get_refiner(name)  # a registered name (a multi-view model + "+similar-poses") resolves; anything else raises
-        return
-    if dims is None:
-        return
+        return None
     import json
 
     try:
         card = json.loads(checkpoint_file(stem, ".json").read_text())
     except (OSError, ValueError):
-        return  # an unreadable card is named by the refiner that loads it
-    if isinstance(card, dict) and card.get("architecture") != "universal" and card.get("dims") not in (None, dims):
+        return None
+    return card if isinstance(card, dict) and card.get("architecture") != "universal" else None
+
+
+def fits_joint_set(name: str, skeleton: str) -> bool:
+    """Whether method ``name`` refines the joints of ``skeleton``: a filter and the universal model refine any; a
+    network of one joint set only its own (on another joint order it would refine the wrong joints)."""
+    card = _card_of(name)
+    return card is None or card.get("skeleton") in (None, skeleton)
+
+
+def check_method(name: str, dims: int | None = None, skeleton: str | None = None) -> None:
+    """Refuse a method name no refiner answers to (not a filter, with or without parameters, not a shipped model,
+    not a checkpoint or run folder, not a registered name), without loading a network where the name alone
+    tells: ``synsp benchmark`` checks every method before any experiment runs.  ``dims`` and ``skeleton``: the
+    points and joint set the benchmark simulates (2 or 3; a skeleton's name); a network of one joint set for other
+    dimensions or another joint set is refused too (read from its card, nothing built; the universal model takes
+    any)."""
+    if name in FILTERS or parse_filter_spec(name) is not None:
+        return
+    if (named_checkpoint(name) or (name if checkpoint_file(name, ".json").is_file() else None)) is None:
+        get_refiner(name)  # a registered name (a multi-view model + "+similar-poses") resolves; anything else raises
+        return
+    card = _card_of(name)
+    if card is None:
+        return
+    if dims is not None and card.get("dims") not in (None, dims):
         raise SynspInputError(f"{name} refines {card.get('dims')}D points, and this benchmark simulates {dims}D "
                               f"ones; name a {dims}D model, the universal model or a filter")
+    if skeleton is not None and not fits_joint_set(name, skeleton):
+        raise SynspInputError(f"{name} refines {card.get('skeleton')} joints, and this benchmark simulates "
+                              f"{skeleton} ones (on their joint order it would refine the wrong joints); name a "
+                              f"{skeleton} model, the universal model or a filter")
 
 
 def run_experiment(name: str, preset: str = "3dpw-spin-like", seeds: int = 3, quick: bool = False,

@@ -180,11 +180,13 @@ QUICK_FRAMES = 600
 def robustness_methods(ctx: Context) -> list[str]:
     """The methods of the robustness table: those asked for; when the CLI's (3D) defaults were left alone, with
     ``quick`` :data:`QUICK_3D` / :data:`QUICK_2D`, else in 2D the filters and the 2D models."""
-    if not ctx.methods_given and ctx.quick:
-        return list(QUICK_2D if ctx.representation == "2d" else QUICK_3D)
-    if ctx.representation == "2d" and not ctx.methods_given:  # the COCO-17 networks on COCO-17 only
-        return [m for m in ROBUSTNESS_2D if ctx.skeleton == "coco17" or not m.startswith("synsp-coco17")]
-    return list(ctx.methods)
+    from . import fits_joint_set
+
+    if ctx.methods_given:
+        return list(ctx.methods)
+    methods = (QUICK_2D if ctx.representation == "2d" else QUICK_3D) if ctx.quick else \
+        ROBUSTNESS_2D if ctx.representation == "2d" else ctx.methods
+    return [m for m in methods if fits_joint_set(m, ctx.skeleton)]  # the networks of one joint set on theirs only
 
 
 def robustness(ctx: Context) -> Report:
