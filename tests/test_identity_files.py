@@ -71,6 +71,29 @@ def test_swapped_tracks_are_refined_along_each_person_and_written_back_in_place(
         np.testing.assert_array_equal(a.scores, b.scores)
 
 
+@pytest.mark.parametrize("absent", [6, 12, 16])
+def test_ids_exchanged_while_one_person_is_hidden_are_given_back(walkers, absent):
+    # two people cross at frame 100, one hidden behind the other for `absent` frames, and the tracker gives the
+    # hidden person's id to the visible one in the middle of it; the slot was kept for the returning person
+    # (hysteresis for a person unseen for frames): a review found 13 of 20 noise seeds mixed at 10 frames, all at 12
+    rng = np.random.default_rng(absent)
+    T, t = 200, np.arange(200)[:, None]
+    a, b = (np.stack([(w[:T, :, 0] - w[:T, :, 0].mean()) * 200 + x0 + v * t, 500 - (w[:T, :, 1] - w[:T, :, 1].mean())
+                      * 200], -1) for w, x0, v in ((walkers[0], 300, 2.0), (walkers[1], 700, -2.0)))
+    x = np.stack([a, b], 1) + rng.normal(0, 3, (T, 2, 17, 2))
+    seen = np.ones((T, 2), bool)
+    seen[100 - absent // 2:100 - absent // 2 + absent, 1] = False
+    tracks, person = [], []
+    for k in range(2):  # track k holds person k until frame 100, the other one after
+        who = np.where(np.arange(T) < 100, k, 1 - k)
+        f = np.flatnonzero(seen[np.arange(T), who])
+        tracks.append((f, x[f, who[f]], None))
+        person.append(who[f])
+    ident = repair_track_identities(tracks)
+    for owner, truth in zip(ident.owner, person):
+        np.testing.assert_array_equal(owner, truth)
+
+
 @pytest.mark.parametrize("case", ["clean crossing", "noisy crossing", "far apart", "one after the other"])
 def test_files_without_swaps_reassign_nothing(walkers, case):
     if case in ("clean crossing", "noisy crossing"):

@@ -118,7 +118,7 @@ def repair_identities(poses: Any, confidence: Any = None, *, sigma: float = 0.05
             continue
         obs = xs[t]
         here = present[t]
-        cols = _assignment(seen, t, obs[current], here[current], scale, cap, extrapolate, margin)
+        cols = _assignment(seen, t, t - 1, obs[current], here[current], scale, cap, extrapolate, margin)
         if cols is not None:
             current = current[cols]
         order[t] = current
@@ -217,7 +217,8 @@ def repair_track_identities(tracks: Any, *, sigma: float = 0.05, cap: float = 4.
             for n, k in enumerate(pool):
                 if k in shown:
                     obs[n], here[n] = poses[k][row_of[k]], True
-            cols = _assignment([seen[p] for p in persons], t, obs, here, scale, cap, extrapolate, margin)
+            cols = _assignment([seen[p] for p in persons], t, int(times[u - 1]) if u else None, obs, here, scale, cap,
+                               extrapolate, margin)
             if cols is not None:
                 held[persons] = pool[cols]
                 holder[held[persons]] = persons
@@ -298,7 +299,7 @@ class OnlineIdentities:
                 pool = [self._held[p] for p in persons]
                 obs = np.stack([shown[k] if k in shown else np.full(self._shape, np.nan) for k in pool])
                 here = np.array([k in shown for k in pool])
-                cols = _assignment([self._seen.get(p, []) for p in persons], t, obs, here, scale, self.cap,
+                cols = _assignment([self._seen.get(p, []) for p in persons], t, prev_t, obs, here, scale, self.cap,
                                    self.extrapolate, self.margin)
                 if cols is not None:
                     for p, c in zip(persons, cols):
@@ -408,15 +409,18 @@ def _clear_track_frames(frames: list[np.ndarray], poses: list[np.ndarray], prese
     return clear
 
 
-def _assignment(seen: list, t: int, obs: np.ndarray, here: np.ndarray, scale: float, cap: float,
+def _assignment(seen: list, t: int, prev: int | None, obs: np.ndarray, here: np.ndarray, scale: float, cap: float,
                 extrapolate: int, margin: float) -> np.ndarray | None:
     """Which of the slots ``obs`` ``(n, J, D)`` (present where ``here``; slot ``i`` is what person ``i`` holds now)
     each of the n competing persons (their last observations ``seen[i]``) takes: ``(n,)``, or None where each
-    keeps its own (keeping a present person costs ``margin`` less: hysteresis)."""
+    keeps its own (keeping a present person seen at the frame time before, ``prev``, costs ``margin`` less:
+    hysteresis; not one coming back after frames unseen, whose slot a tracker may have given to someone else
+    meanwhile)."""
     from scipy.optimize import linear_sum_assignment
 
     cost = np.stack([_costs(s, t, obs, here, scale, cap, extrapolate) for s in seen])
-    cost[np.arange(len(obs)), np.arange(len(obs))] -= margin * here
+    fresh = np.array([bool(s) and s[-1][0] == prev for s in seen])
+    cost[np.arange(len(obs)), np.arange(len(obs))] -= margin * (here & fresh)
     if (np.diagonal(cost) <= cost.min(axis=1)).all():
         return None
     return linear_sum_assignment(cost)[1]
