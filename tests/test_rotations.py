@@ -123,6 +123,33 @@ def test_network_models_and_bad_input_give_clear_errors():
         refine_smpl(np.zeros((40, 72)), np.zeros((39, 3)))
 
 
+@pytest.mark.parametrize("model", [None, "butterworth", "kalman-rts"])
+def test_refine_smpl_low_confidence_frames_are_filled_as_nan_ones(model):
+    clean = _clean()
+    wrong, nan = clean.copy(), clean.copy()
+    wrong[50:55, 0] = [1.0, 2.0, 0.5]  # garbage where the estimator says it is unsure (it made a cut there)
+    nan[50:55, 0] = np.nan
+    conf = np.ones((len(clean), 24))
+    conf[50:55, 0] = 0.0
+    by_conf, _ = refine_smpl(wrong, model=model, confidence=conf)
+    by_nan, _ = refine_smpl(nan, model=model)
+    np.testing.assert_allclose(by_conf, by_nan, atol=1e-9)
+    assert np.degrees(geodesic_error(by_conf[50:55, 0], clean[50:55, 0])) < 5.0  # was 90 degrees
+
+
+def test_refine_smpl_refuses_flattened_matrices_and_degrees():
+    clean = _clean()
+    T = len(clean)
+    with pytest.raises(SynspInputError, match=r"24 joints' 3 x 3 rotation matrices flattened"):
+        refine_smpl(axis_angle_to_matrix(clean).reshape(T, 216))
+    with pytest.raises(SynspInputError, match=r"24 joints' 6D rotations flattened"):
+        refine_smpl(axis_angle_to_matrix(clean)[..., :2].reshape(T, 144))
+    with pytest.raises(SynspInputError, match=r"degrees\? convert them with numpy.deg2rad"):
+        refine_smpl(np.degrees(clean))
+    near_two_pi = clean * (2 * np.pi - 0.2) / np.linalg.norm(clean, axis=-1, keepdims=True)
+    assert refine_smpl(near_two_pi)[0].shape == clean.shape  # long but valid axis-angles are radians
+
+
 def test_geodesic_error():
     a = _clean(10, 5)
     assert geodesic_error(a, a) < 1e-6

@@ -23,6 +23,7 @@ import numpy as np
 from .cuts import find_cuts, find_rotation_cuts, parts, whole_frames
 from .filters import FILTERS
 from .identity import repair_track_identities
+from .io.smpl import KNOWN_JOINTS as SMPL_JOINT_COUNTS
 from .io.tracks import PoseFile, Track, regroup, ungroup
 from .metrics import angular_acceleration
 from .missing import missing_from_confidence
@@ -39,6 +40,7 @@ from .validation import (
     check_fps,
     check_max_gap,
     check_poses,
+    check_radians,
     check_refined,
     float_dtype,
     to_numpy,
@@ -642,13 +644,24 @@ def refine_smpl(poses: Any, trans: Any = None, model: Any = None,
     fps = check_fps(fps)
     cuts = _flag(cuts, "cuts")
     if p.ndim == 2 and p.shape[1] % 3 == 0 and p.shape[1] > 0:
+        C = p.shape[1]
+        for per, what in ((9, "3 x 3 rotation matrices"), (6, "6D rotations")):
+            if C % per == 0 and C // per in SMPL_JOINT_COUNTS and C // 3 not in SMPL_JOINT_COUNTS:
+                raise SynspInputError(f"poses has shape {p.shape}: {C // per} joints' {what} flattened, not {C // 3} "
+                                      f"joints' axis-angles? refine_smpl takes axis-angles (T, 3K) or (T, K, 3); "
+                                      "convert them (synsp.rotations.matrix_to_axis_angle)")
         rot = p.reshape(p.shape[0], -1, 3)
     elif p.ndim == 3 and p.shape[2] == 3:
         rot = p
     else:
         raise SynspInputError(f"poses has shape {p.shape}; expected (T, 72) (or any (T, 3K)) or (T, 24, 3) "
                               "axis-angle rotations")
+    check_radians(rot, "poses")
     filt = rotation_filter(model, rot.shape[1])
+    if confidence is not None:  # an unreliable joint is missing everywhere (cuts too), as a NaN one
+        low = missing_from_confidence(confidence, rot.shape, getattr(filt, "min_confidence", 0.3))
+        rot = np.where(low[..., None], np.nan, np.asarray(rot, dtype=np.float64))
+        confidence = None
     t3 = None
     if trans is not None:
         t = to_numpy(trans, name="trans")
@@ -1083,6 +1096,13 @@ def refine_rotation_file(pose_file, model: Any = None, fps: float | None = None,
         warnings.warn(f"{pose_file.source or 'pose file'}: {', '.join(map(repr, derived))} came from the unrefined "
                       f"pose and {'are' if len(derived) > 1 else 'is'} copied unchanged; recompute {them} from the "
                       f"refined pose with your body model (e.g. smplx) before using {them}", stacklevel=2)
+    stale = pose_file.meta.get("stale") or []
+    if stale:  # another copy of the pose (the smplx split of 'poses', a world-frame pose) than the one refined
+        layout = next(iter((pose_file.meta.get("layouts") or {}).values()), {})
+        refined_keys = " + ".join(map(repr, layout.get("keys", []))) or "the pose"
+        warnings.warn(f"{pose_file.source or 'pose file'}: {', '.join(map(repr, stale))} also hold a pose or root "
+                      f"path and {'are' if len(stale) > 1 else 'is'} copied unchanged; only {refined_keys} is refined "
+                      "(a pose array: synsp refine --key NAME refines it instead)", stacklevel=2)
     if trans_in:
         meta = dict(pose_file.meta)
         meta["translation"] = {**trans_in, **new_trans}

@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-__all__ = ["SynspInputError", "SynspOutputError", "is_torch", "float_dtype", "to_numpy", "check_poses",
+__all__ = ["SynspInputError", "SynspOutputError", "is_torch", "float_dtype", "to_numpy", "check_poses", "check_radians",
            "check_same_shape", "check_fps", "check_max_gap", "check_resampled_length", "check_refined", "absurd_joints",
            "MIN_FPS", "MAX_FPS", "ABSURD_COORDINATE", "MAX_RESAMPLED_VALUES"]
 
@@ -208,6 +208,23 @@ def _absurd_as_missing(arr: np.ndarray, name: str) -> np.ndarray:
     arr = arr.copy()
     arr[bad] = np.nan
     return arr
+
+
+#: axis-angle rotations longer than this (radians) in more than 1 % of the vectors: angles in degrees
+#: (a rotation needs at most pi; fitted outputs reach up to 2 pi)
+AXIS_ANGLE_MAX = 2 * np.pi + 0.5
+
+
+def check_radians(rotvec: np.ndarray, name: str = "poses") -> None:
+    """Refuse axis-angles ``(..., 3)`` whose 99th percentile of lengths is beyond :data:`AXIS_ANGLE_MAX` radians:
+    angles in degrees, read as radians, would be refined as other rotations and written back as those."""
+    norms = np.linalg.norm(np.asarray(rotvec, dtype=np.float64).reshape(-1, 3), axis=-1)
+    norms = norms[np.isfinite(norms)]
+    if norms.size and np.percentile(norms, 99) > AXIS_ANGLE_MAX:
+        raise SynspInputError(
+            f"{name}: axis-angle rotations up to {float(norms.max()):.4g} long (99 % up to "
+            f"{float(np.percentile(norms, 99)):.4g}); in radians a rotation needs at most pi (3.14): degrees? "
+            "convert them with numpy.deg2rad first (or they are not rotations)")
 
 
 def check_fps(fps: Any, name: str = "fps", allow_none: bool = True) -> float | None:

@@ -135,6 +135,47 @@ def test_amass_smplx_copies_stay_consistent_and_object_arrays_are_kept(tmp_path)
         assert not np.allclose(p, flat)
 
 
+def test_other_copies_of_the_pose_are_kept_in_step_or_named(tmp_path):
+    _, noisy = _rotations(24)
+    flat = noisy.reshape(T, 72)
+    # 'poses' and the smplx split of it, equal: both refined alike (the split was left stale)
+    np.savez(tmp_path / "both.npz", poses=flat, global_orient=flat[:, :3], body_pose=flat[:, 3:], trans=_trans()[1])
+    _roundtrip(tmp_path / "both.npz", tmp_path / "both_out.npz")
+    z = _load(tmp_path / "both_out.npz")
+    assert not np.allclose(z["poses"], flat)
+    np.testing.assert_array_equal(z["global_orient"], z["poses"][:, :3])
+    np.testing.assert_array_equal(z["body_pose"], z["poses"][:, 3:])
+    # WHAM's world-frame pose beside its camera-frame one: kept, and the refinement says so
+    np.savez(tmp_path / "wham.npz", pose=flat, trans=_trans()[1], pose_world=flat, trans_world=_trans()[1])
+    with pytest.warns(UserWarning, match=r"'pose_world', 'trans_world' also hold a pose or root path .* only 'pose' "
+                                         r"is refined"):
+        _roundtrip(tmp_path / "wham.npz", tmp_path / "wham_out.npz")
+    np.testing.assert_array_equal(_load(tmp_path / "wham_out.npz")["pose_world"], flat)
+    # a joint with a non-finite value in every frame is left out of the refinement and written back as it came
+    bad = flat.copy()
+    bad[:, 5] = np.inf
+    np.savez(tmp_path / "inf.npz", poses=bad, trans=_trans()[1])
+    _roundtrip(tmp_path / "inf.npz", tmp_path / "inf_out.npz")
+    out = _load(tmp_path / "inf_out.npz")["poses"]
+    np.testing.assert_array_equal(out[:, 3:6], bad[:, 3:6])  # was NaN: the two finite values were lost
+
+
+@pytest.mark.parametrize("shape, said", [
+    ((T, 24, 6), "24 joints' 6D rotations"), ((T, 24, 9), "24 joints' 3 x 3 matrices flattened"),
+    ((T, 24, 4), "quaternions"), ((T, 1, 72), "squeeze it to"), ((2, T, 72), "2 people in one array")])
+def test_smpl_rotations_in_layouts_synsp_does_not_read_are_named_so(tmp_path, shape, said):
+    np.savez(tmp_path / "x.npz", poses=np.zeros(shape), trans=np.zeros((T, 3)))
+    with pytest.raises(SynspInputError, match=said):
+        read_pose_file(tmp_path / "x.npz")
+
+
+def test_axis_angles_in_degrees_are_refused(tmp_path):
+    clean, _ = _rotations(24)
+    np.savez(tmp_path / "deg.npz", poses=np.rad2deg(clean).reshape(T, 72), trans=_trans()[1])
+    with pytest.raises(SynspInputError, match=r"in radians a rotation needs at most pi .*degrees\?"):
+        read_pose_file(tmp_path / "deg.npz")
+
+
 def test_frame_ids_and_nan_rows(tmp_path):
     clean, noisy = _rotations(24)
     frames = np.r_[0:30, 33:63]

@@ -33,7 +33,9 @@ DEFAULT_KEYS = ("keypoints", "poses", "positions", "joints_3d", "joints_2d", "jo
 _PICKLE_HINT = (
     "object arrays need pickle, which this reader never enables (unpickling a file can run "
     "arbitrary code). For SmoothNet-format files use synsp.io.load_smoothnet(..., trust_pickle=True) "
-    "or convert them once with synsp.io.convert_smoothnet"
+    "or convert them once with synsp.io.convert_smoothnet; a dict saved with numpy.savez (e.g. VIBE's results per "
+    "person): save it with joblib.dump as a .pkl and read it with --trust-pickle (trust_pickle=True), or save its "
+    "arrays as plain numeric arrays"
 )
 
 

@@ -73,10 +73,10 @@ from synsp.geometry import axis_angle_to_matrix, matrix_to_axis_angle
 from synsp.io._common import as_path, atomic_write, npz_headers, open_npz, suffix_of
 from synsp.io.tracks import PICKLE_SUFFIXES, PoseFile, Track
 from synsp.skeletons import SMPL24
-from synsp.validation import SynspInputError
+from synsp.validation import SynspInputError, check_radians
 
 __all__ = ["sniff", "read", "write", "near_miss", "POSE_KEYS", "TRANS_KEYS", "FPS_KEYS", "PICKLE_SUFFIXES",
-           "DERIVED_KEYS"]
+           "DERIVED_KEYS", "OTHER_POSE_KEYS"]
 
 #: full-pose keys tried in order (root rotation first)
 POSE_KEYS = ("poses", "pose")
@@ -90,6 +90,10 @@ FRAME_KEYS = ("frame_ids",)
 #: :func:`synsp.api.refine_rotation_file` warns)
 DERIVED_KEYS = ("verts", "vertices", "smpl_vertices", "joints3d", "smpl_joints3d", "smpl_joints2d", "kp_3d",
                 "joints2d_img_coord")
+#: other copies of the pose or root path some tools save beside the one synsp refines (WHAM's world-frame pose):
+#: kept as they were, named in ``PoseFile.meta['stale']`` (:func:`synsp.api.refine_rotation_file` warns)
+OTHER_POSE_KEYS = ("pose_world", "poses_world", "global_orient_world", "root_orient_world", "trans_world",
+                   "transl_world")
 #: joint counts of the SMPL family: SMPL without / with hand joints, SMPL-H, SMPL-X
 KNOWN_JOINTS = {22: "smpl (body)", 24: "smpl", 52: "smplh", 55: "smplx"}
 #: AMASS copies of column ranges of ``poses``: joint count -> {key: (first joint, joints)}
@@ -212,6 +216,16 @@ def near_miss(headers: Mapping[str, tuple[tuple[int, ...], Any]], key: str | Non
                     f"count of the SMPL family ({', '.join(str(k) for k in sorted(KNOWN_JOINTS))}); to refine them "
                     f"as {shape[1]} joint rotations read the file with synsp.io.smpl.read(path, key={name!r}) and "
                     f"refine it with synsp.api.refine_pose_file{plain}")
+        if len(shape) == 3 and shape[1] in KNOWN_JOINTS and shape[2] in (4, 6, 9):
+            what = {4: "quaternions", 6: "6D rotations", 9: "3 x 3 matrices flattened to 9 values"}[shape[2]]
+            return (f"{name!r} is {shape} {beside} {shape[1]} joints' {what}? synsp reads SMPL rotations as "
+                    "axis-angles ((T, 72) / (T, K, 3)) or 3 x 3 matrices ((T, K, 3, 3)): convert them to one of "
+                    "those (e.g. a (T, K, 9) array: reshape it to (T, K, 3, 3))")
+        if len(shape) == 3 and shape[2] % 3 == 0 and shape[2] // 3 in KNOWN_JOINTS:
+            return (f"{name!r} is {shape} {beside} " + (
+                f"one body's {shape[2] // 3} joints behind an axis of 1: squeeze it to ({shape[0]}, {shape[2]})"
+                if shape[1] == 1 else f"{shape[0]} people in one array? synsp reads one person per array "
+                "(a VIBE-style dict of people: a .pkl with --trust-pickle): split them into files"))
         if len(shape) != 2:
             continue  # (T, J, 3) could be joint positions: the plain array it is read as
         if not _kind_ok(dtype):
@@ -260,6 +274,7 @@ def _to_axis_angle(arr: np.ndarray, rep: str, what: str) -> np.ndarray:
     T = arr.shape[0]
     a = np.asarray(arr, dtype=np.float64)
     if rep == "aa":
+        check_radians(a, what)
         return a.reshape(T, -1, 3)
     R = a.reshape(T, -1, 3, 3)
     ok = np.isfinite(R).all(axis=(-1, -2))
@@ -314,15 +329,18 @@ def _person(get, headers: Mapping[str, tuple[tuple[int, ...], Any]], what: str, 
                               f"expected {_EXPECTED}")
     rot = _rotations(get, layout, what)
     T = rot.shape[0]
-    # AMASS copies of column ranges, updated by the writer when they match exactly
+    # copies of column ranges (AMASS's, the smplx split of a 'poses' array), updated by the writer when they match
     mirrors = {}
     if layout["kind"] == "single" and layout["rep"] == "aa":
-        for name, (j0, nj) in MIRRORS.get(layout["joints"], {}).items():
+        copies = {**MIRRORS.get(layout["joints"], {}), "global_orient": (0, 1), "body_pose": (1, layout["joints"] - 1)}
+        for name, (j0, nj) in copies.items():
             if name in headers and tuple(headers[name][0]) == (T, 3 * nj) and _kind_ok(headers[name][1]):
                 stored = np.asarray(get(layout["keys"][0])).reshape(T, -1)[:, 3 * j0: 3 * (j0 + nj)]
                 if np.array_equal(np.asarray(get(name)), stored, equal_nan=True):
                     mirrors[name] = (j0, nj, str(np.dtype(headers[name][1])))
     layout["mirrors"] = mirrors
+    used = set(layout["keys"]) | set(mirrors)  # other copies of the pose, not refined: named, kept as they were
+    layout["stale"] = [k for k in POSE_KEYS + SPLIT_KEYS + OTHER_POSE_KEYS if k in headers and k not in used]
     # translation
     tkeys = [trans_key] if trans_key is not None else [k for k in TRANS_KEYS if k in headers]
     if trans_key is not None and trans_key not in headers:
@@ -452,6 +470,7 @@ def read(path: Any, trust_pickle: bool = False, key: str | None = None, trans_ke
     pf = _pose_file(p, {0: (layout, frames, rot, trans)}, fps if fps is not None else
                     (fps_found[0] if fps_found else None), container="npz")
     pf.meta["derived"] = [k for k in DERIVED_KEYS if k in headers]
+    pf.meta["stale"] = list(layout["stale"])
     return pf
 
 
@@ -504,6 +523,7 @@ def _read_pickle(p: Path, key: str | None, trans_key: str | None, fps: float | N
     pf.meta.update(pickle_object=obj, pickle_lib=lib, person_keyed=person_keyed)
     dicts = list(found.values()) if person_keyed else [obj]
     pf.meta["derived"] = [k for k in DERIVED_KEYS if any(k in d for d in dicts)]
+    pf.meta["stale"] = sorted({k for lay, *_ in people.values() for k in lay["stale"]})
     return pf
 
 
@@ -557,13 +577,14 @@ def _updates(layout: dict[str, Any], original: Any, track: Track, trans: np.ndar
         if full.shape != layout["shapes"][name]:
             raise SynspInputError(f"{what}[{name!r}] changed since it was read: shape {full.shape}, "
                                   f"expected {layout['shapes'][name]}")
-        full[rows] = arr
+        full[rows] = np.where(np.isnan(arr), full[rows], arr)  # a joint kept missing (a non-finite value): as given
         out[name] = full
     if layout["mirrors"]:
         flat = track.keypoints.reshape(len(rows), -1)
         for name, (j0, nj, dtype) in layout["mirrors"].items():
             full = np.array(original(name), copy=True)
-            full[rows] = flat[:, 3 * j0: 3 * (j0 + nj)].astype(dtype)
+            part = flat[:, 3 * j0: 3 * (j0 + nj)]
+            full[rows] = np.where(np.isnan(part), full[rows], part).astype(dtype)
             out[name] = full
     if trans is not None and layout["trans"] is not None:
         t = layout["trans"]
