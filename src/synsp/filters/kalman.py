@@ -209,3 +209,10 @@ class KalmanOnline(FilterOnline):
         P = P - gain[:, :, None] * P[:, None, 0, :]
         st.P = 0.5 * (P + P.transpose(0, 2, 1))
         return [st.s[:, 0].reshape(x.shape)]
+
+    def _first_seen(self, st, joints, frame):
+        # the state restarts at the joint's first value, still: as offline, where the frames before hold that value
+        # unmeasured (the covariance, which the values never change, is already offline's)
+        cols = np.broadcast_to(joints[:, None], frame.shape).reshape(-1)
+        st.s[cols] = 0.0
+        st.s[cols, 0] = frame.reshape(-1)[cols]

@@ -125,3 +125,8 @@ class OneEuroOnline(FilterOnline):
         alpha = smoothing_factor(f.min_cutoff + f.beta * np.abs(st.dx_hat), self.t_e)
         st.x_hat = st.x_hat + alpha * (x - st.x_hat)
         return [st.x_hat]
+
+    def _first_seen(self, st, joints, frame):
+        # the recursion restarts at the joint's first value, as offline, where its frames before hold that value
+        st.x_hat = np.where(joints[:, None], frame, st.x_hat)
+        st.dx_hat = np.where(joints[:, None], 0.0, st.dx_hat)
