@@ -9,8 +9,8 @@ frame, a guess that only keeps the filter's input whole: :class:`synsp.Stream` g
 frames before a track's first observed joint are not taken (``step`` answers None for them).  When a joint is
 observed for the first time, the frames a look-ahead or recent-window form still keeps take that first value
 in place of the guess (offline carries the motion back from it), so the guess is not smoothed into the frames
-around the observation (it put them 0.3 m off offline on clean motion; a causal recursion has consumed its guess
-already).
+around the observation (it put them 0.3 m off offline on clean motion); a causal recursion (One-Euro, Kalman)
+restarts that joint at the value, as offline, where the frames before hold it.
 
 Three kinds, by what the filter's output at frame ``t`` needs (see :mod:`synsp.filters.base`):
 
