@@ -149,3 +149,29 @@ def test_an_inf_coordinate_is_a_missing_joint_as_the_docstring_says(tmp_path):
     import synsp.io.arrays as arrays
 
     assert "inf (or absurd) coordinate" in arrays.__doc__ and "missing" in arrays.__doc__
+
+
+def test_a_refined_copy_keeps_the_sources_orig_rate_and_frames_and_its_crlf_line_ends(tmp_path):
+    # OrigDataRate / OrigNumFrames (the recording's: 200 Hz, 500 frames, of which rows 11.. at 100 Hz were kept)
+    # were overwritten with DataRate / NumFrames, and a Windows file's CRLF became LF
+    from synsp.cli import main
+
+    t = np.arange(60) / 100.0
+    rows = ["\t".join([str(k + 11), f"{t[k] + 0.1:.5f}"] + [f"{300 * np.sin(2 * t[k] + c) + c:.5f}" for c in range(6)])
+            for k in range(60)]
+    head = ["PathFileType\t4\t(X/Y/Z)\tx.trc", "\t".join(["DataRate", "CameraRate", "NumFrames", "NumMarkers", "Units",
+                                                          "OrigDataRate", "OrigDataStartFrame", "OrigNumFrames"]),
+            "100\t100\t60\t2\tmm\t200\t11\t500", "Frame#\tTime\tHip\t\t\tKnee", "\t\tX1\tY1\tZ1\tX2\tY2\tZ2", ""]
+    src = tmp_path / "win.trc"
+    src.write_bytes("\r\n".join(head + rows).encode() + b"\r\n")
+    m = read_trc(src)
+    assert (m.orig_data_rate, m.orig_num_frames, m.line_ending) == (200.0, 500, "\r\n")
+    assert main(["refine", str(src), "-o", str(tmp_path / "out.trc"), "--model", "butterworth"]) == 0
+    out = (tmp_path / "out.trc").read_bytes()
+    assert out.count(b"\r\n") == len(head) + len(rows) and b"\n" not in out.replace(b"\r\n", b"")
+    assert out.split(b"\r\n")[2] == b"100\t100\t60\t2\tmm\t200\t11\t500"
+    fresh = tmp_path / "fresh.trc"  # from scratch: the rows' rate and count, LF as before
+    write_trc(fresh, Markers(["Hip"], np.zeros((4, 1, 3)), fps=50.0, units="mm"))
+    assert fresh.read_bytes().split(b"\n")[2] == b"50\t50\t4\t1\tmm\t50\t1\t4" and b"\r" not in fresh.read_bytes()
+    with pytest.raises(SynspInputError, match="line_ending"):
+        Markers(["Hip"], np.zeros((4, 1, 3)), fps=50.0, line_ending="\r")

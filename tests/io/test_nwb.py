@@ -140,3 +140,61 @@ def test_a_wrong_stored_rate_is_refused_and_no_rate_is_not_in_the_file(tmp_path,
                 if isinstance(s, h5py.Group) and "starting_time" in s:
                     del s["starting_time"].attrs["rate"]
     assert read_pose_file(tmp_path / "none.nwb").fps is None
+
+
+def test_integer_data_is_written_rounded_to_the_nearest_and_a_value_beyond_its_range_is_refused(tmp_path):
+    # int16 data: the refined values were cast (truncated), 0.5 px low on average
+    from synsp.io.tracks import write_pose_file
+
+    smooth, noisy = _mice(T=60)
+    src = write_nwb(tmp_path / "int.nwb", np.rint(noisy).astype(np.int16))
+    pf = read_pose_file(src)
+    moved = pf.with_keypoints({t.track_id: t.keypoints + 0.7 for t in pf.tracks})
+    write_pose_file(tmp_path / "out.nwb", moved)
+    with h5py.File(src, "r") as a, h5py.File(tmp_path / "out.nwb", "r") as b:
+        for m in ("mouse1", "mouse2"):
+            before, after = (f[f"processing/behavior/PoseEstimation_{m}/snout/data"] for f in (a, b))
+            assert after.dtype == np.int16
+            np.testing.assert_array_equal(after[()], before[()] + 1)  # x + 0.7 rounds up, not down
+    far = pf.with_keypoints({t.track_id: t.keypoints + 40000 for t in pf.tracks})
+    with pytest.raises(SynspInputError, match=r"far.nwb: .* beyond the range of its int16 data \(-32768..32767\)"):
+        write_pose_file(tmp_path / "far.nwb", far)
+    assert not (tmp_path / "far.nwb").exists()
+
+
+def test_series_starting_later_are_placed_on_the_files_one_clock(tmp_path):
+    # each PoseEstimationSeries has its starting_time: mouse2's series starting 2 s later at 30 Hz start at frame 60
+    # (they were read from frame 0, beside mouse1's first frames); written back where they came from
+    from synsp.io.tracks import write_pose_file
+
+    smooth, noisy = _mice(T=90)
+    src = write_nwb(tmp_path / "late.nwb", noisy)
+    with h5py.File(src, "a") as f:
+        for part in PARTS:
+            s = f[f"processing/behavior/PoseEstimation_mouse2/{part}"]
+            del s["starting_time"]
+            s["starting_time"] = 2.0
+            s["starting_time"].attrs["rate"] = 30.0
+    pf = read_pose_file(src)
+    assert pf.num_frames == 150 and pf.fps == 30.0
+    assert pf.track("PoseEstimation_mouse1").frames.tolist() == list(range(90))
+    assert pf.track("PoseEstimation_mouse2").frames.tolist() == list(range(60, 150))
+    np.testing.assert_array_equal(pf.track("PoseEstimation_mouse2").keypoints, noisy[1])
+    write_pose_file(tmp_path / "same.nwb", pf)  # untouched: every value where it was
+    write_pose_file(tmp_path / "moved.nwb", pf.with_keypoints({t.track_id: t.keypoints + 1 for t in pf.tracks}))
+    with h5py.File(src, "r") as a, h5py.File(tmp_path / "same.nwb", "r") as b, \
+            h5py.File(tmp_path / "moved.nwb", "r") as c:
+        for m in ("mouse1", "mouse2"):
+            for part in PARTS:
+                key = f"processing/behavior/PoseEstimation_{m}/{part}"
+                np.testing.assert_array_equal(b[key + "/data"][()], a[key + "/data"][()])
+                np.testing.assert_array_equal(c[key + "/data"][()], a[key + "/data"][()] + 1)
+                assert b[key + "/starting_time"][()] == a[key + "/starting_time"][()]
+    ts = write_nwb(tmp_path / "ts.nwb", noisy, times=100.0 + np.arange(90) / 30.0)  # timestamps: absolute times
+    with h5py.File(ts, "a") as f:
+        for part in PARTS:
+            s = f[f"processing/behavior/PoseEstimation_mouse1/{part}"]
+            del s["timestamps"]
+            s["timestamps"] = 99.0 + np.arange(90) / 30.0
+    pf = read_pose_file(ts)
+    assert pf.track("PoseEstimation_mouse1").frames[0] == 0 and pf.track("PoseEstimation_mouse2").frames[0] == 30

@@ -117,3 +117,21 @@ def test_cli_refines_it_with_trust_and_refuses_it_without(tmp_path, capsys):
     new = written["v0.mp4"]["custom"][0]
     jitter = lambda a: np.abs(np.diff(a, 2, axis=0)).mean()  # noqa: E731
     assert new.shape == raw.shape and np.isfinite(new).all() and jitter(new) < 0.5 * jitter(raw)
+
+
+def test_integer_arrays_get_the_refined_values_rounded_and_one_beyond_their_range_is_refused(tmp_path):
+    # an int16 array (pixels): the cast truncated the refined values, half a pixel low on average
+    rng = np.random.default_rng(4)
+    clip = np.rint(_clip(rng, 20)).astype(np.int16)
+    path = tmp_path / "data_2d_custom_int.npz"
+    np.savez_compressed(path, positions_2d={"v.mp4": {"custom": [clip]}}, metadata={"layout_name": "coco"})
+    pf = videopose3d.read(path, trust_pickle=True)
+    out = write_pose_file(tmp_path / "out.npz", pf.with_keypoints({t.track_id: t.keypoints + 0.7 for t in pf.tracks}))
+    with np.load(out, allow_pickle=True) as z:
+        new = z["positions_2d"].item()["v.mp4"]["custom"][0]
+    assert new.dtype == np.int16
+    np.testing.assert_array_equal(new, clip + 1)
+    far = pf.with_keypoints({t.track_id: t.keypoints + 40000 for t in pf.tracks})
+    with pytest.raises(SynspInputError, match=r"far.npz: track 'v.mp4/custom/0'.* int16 data \(-32768..32767\)"):
+        write_pose_file(tmp_path / "far.npz", far)
+    assert not (tmp_path / "far.npz").exists()

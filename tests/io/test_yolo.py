@@ -217,3 +217,44 @@ def test_a_folder_of_segmentation_labels_is_not_taken_for_poses(tmp_path):
                   for _ in range(2)] for f in range(1, 6)}
     path = _folder(tmp_path / "seg", frames)
     assert not yolo.sniff(path) and pose_file_format(path) != "yolo"
+
+
+def test_a_keypoint_not_found_in_an_xy_layout_is_missing_and_written_back_as_not_found(tmp_path):
+    # kpt_shape [K, 2]: no confidence, so (0, 0) is Ultralytics' "not found"; read as a position it pulled the
+    # neighbouring frames' refined joint toward the image's corner (0.09 off) and was written back moved
+    frames = {f: [_pose_line(f, 17, 2, tail=(1,))] for f in range(1, 41)}
+    for f in (20, 21, 22):
+        values = frames[f][0].split()
+        values[5 + 2 * 3:5 + 2 * 3 + 2] = ["0", "0"]
+        frames[f] = [" ".join(values)]
+    path = _folder(tmp_path / "labels", frames)
+    pf = yolo.read(path)
+    assert pf.tracks[0].scores is None and np.isnan(pf.tracks[0].keypoints[19:22, 3]).all()
+    assert np.isfinite(pf.tracks[0].keypoints[[18, 22], 3]).all()
+    out = tmp_path / "out"
+    assert main(["refine", str(path), "-o", str(out), "--model", "butterworth", "--fps", "30"]) == 0
+    for f in range(1, 41):
+        a, b = (np.array((d / f"clip_{f}.txt").read_text().split(), float) for d in (path, out))
+        if f in (20, 21, 22):
+            assert (b[11:13] == 0).all()
+        else:
+            assert np.abs(b[11:13] - a[11:13]).max() < 0.005
+
+
+def test_one_cut_line_is_named_not_the_folder_refused_as_no_pose_file(tmp_path):
+    # a line cut short in clip_10.txt (sorted among the first files sniffed) made the whole folder "no pose file",
+    # naming clip_1.txt; the folder is YOLO's, and the reader names the line
+    frames = {f: [_pose_line(f, 17, 3, tail=(0.9, 1))] for f in range(1, 31)}
+    frames[10] = [frames[10][0][:120]]
+    path = _folder(tmp_path / "labels", frames)
+    assert yolo.sniff(path) and pose_file_format(path) == "yolo"
+    with pytest.raises(SynspInputError, match=r"clip_10.txt, line 1 has \d+ values, earlier lines 58") as err:
+        read_pose_file(path)
+    assert "\n" not in str(err.value)
+    frames[1] = ["0 0.5 0.5 garbled"] + frames[1]  # the first line of the first file, not numbers
+    frames[10] = frames[11]
+    path = _folder(tmp_path / "labels2", frames)
+    assert yolo.sniff(path)
+    with pytest.raises(SynspInputError, match=r"clip_1.txt, line 1: .* is not a line of numbers"):
+        read_pose_file(path)
+    assert main(["refine", str(path), "-o", str(tmp_path / "out")]) == 2

@@ -51,6 +51,25 @@ def unit_to_metres(units: str, what: str = "units") -> float:
     return METRES_PER_UNIT[key]
 
 
+def cast_values(values: Any, dtype: Any, what: str) -> Any:
+    """Refined ``values`` in a file's ``dtype``: an integer (or boolean) one gets each value rounded to the nearest
+    (a cast truncates, half a unit low on average); a value beyond an integer dtype's range (or NaN) is refused
+    naming ``what``, not wrapped."""
+    import numpy as np
+
+    dtype = np.dtype(dtype).base
+    if dtype.kind in "iub":
+        v = np.rint(values)
+        if dtype.kind in "iu":
+            info = np.iinfo(dtype)
+            ok = (v >= info.min) & (v <= info.max)
+            if not ok.all():
+                raise SynspInputError(f"{what}: a refined value is {v[~ok].flat[0]:g}, beyond the range of its {dtype} "
+                                      f"data ({info.min}..{info.max}); nothing written")
+        return v.astype(dtype)
+    return np.asarray(values).astype(dtype)
+
+
 def as_path(path: Any, what: str = "path") -> Path:
     if isinstance(path, (str, os.PathLike)):
         return Path(path)

@@ -11,9 +11,14 @@ skeleton's (``ndx-pose`` 0.2: the ``Skeleton`` the group links to, with its ``no
 ``nodes``), else the series' names in order; their names give the skeleton
 (:func:`synsp.skeletons.skeleton_of_names`).
 
-The writer writes a copy of the file with only the refined ``data`` values replaced, in their own dtype (a
-filled part keeps its confidence); every other group, dataset and attribute (the session, the recordings, the
-confidences, the links) stays as it was.  Every HDF5 access runs in a child process
+The frames of every series are on one clock: frame 0 is the earliest ``starting_time`` (or first timestamp)
+of any series of the file, so animals whose series start at different times line up (a series starting 2 s
+later at 30 Hz starts at frame 60).
+
+The writer writes a copy of the file with only the refined ``data`` values replaced, in their own dtype (an
+integer dtype: rounded to the nearest, a value beyond its range refused; a filled part keeps its confidence);
+every other group, dataset and attribute (the session, the recordings, the confidences, the links) stays as it
+was.  Every HDF5 access runs in a child process
 (:func:`synsp.io._common.run_isolated`): a damaged file is an input error, not a crash.
 """
 
@@ -24,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from synsp.io._common import (MAX_ARRAY_BYTES, MAX_FRAMES, as_path, h5py_module, is_hdf5, open_hdf5, run_isolated,
-                               source_changed, suffix_of, write_changed_copy)
+from synsp.io._common import (MAX_ARRAY_BYTES, MAX_FRAMES, as_path, cast_values, h5py_module, is_hdf5, open_hdf5,
+                               run_isolated, source_changed, suffix_of, write_changed_copy)
 from synsp.io.tracks import PoseFile, Track
 from synsp.skeletons import skeleton_of_names
 from synsp.validation import SynspInputError
@@ -120,34 +125,55 @@ def _load(p: Path) -> list[dict[str, Any]]:
                 data[:, j] = s["data"][()]
                 if "confidence" in s and s["confidence"].shape == (T,):
                     conf[:, j] = s["confidence"][()]
-            if "starting_time" in first:
-                stored = first["starting_time"].attrs.get("rate")  # absent: no rate in the file
-                rate = None if stored is None else float(np.asarray(stored).reshape(-1)[0])
-                times = float(first["starting_time"][()]) + np.arange(T) / rate if rate and rate > 0 else None
-            elif "timestamps" in first and first["timestamps"].shape == (T,):
-                times, rate = np.asarray(first["timestamps"][()], dtype=np.float64), None
-            else:
-                times, rate = None, None
-            out.append(dict(path=path, parts=parts, data=data, confidence=conf, times=times, rate=rate,
+            clocks = [_clock(g[name], T) for name in parts]
+            out.append(dict(path=path, parts=parts, data=data, confidence=conf, clocks=clocks,
                             unit=_text(first["data"].attrs.get("unit", ""))))
     return out
 
 
-def _frames(p: Path, item: dict[str, Any]) -> tuple[np.ndarray, float | None]:
-    """Frame numbers of a group's samples and its frame rate (None: not in the file)."""
-    T = len(item["data"])
-    if item["rate"] is not None:  # as stored: 0, negative or NaN is refused where it is used (synsp.api.file_fps)
-        return np.arange(T, dtype=np.int64), float(item["rate"])
-    t = item["times"]
+def _clock(s: Any, T: int) -> dict[str, Any]:
+    """A series' frame times: ``rate`` (as stored; None: none in the file) and ``start`` (its ``starting_time``),
+    or ``times`` (its ``timestamps``); ``start`` None where the file gives no usable time."""
+    if "starting_time" in s:
+        stored = s["starting_time"].attrs.get("rate")  # absent: no rate in the file
+        rate = None if stored is None else float(np.asarray(stored).reshape(-1)[0])
+        try:
+            start = float(np.asarray(s["starting_time"][()], dtype=np.float64).reshape(-1)[0])
+        except (TypeError, ValueError, IndexError):
+            start = None
+        usable = rate is not None and np.isfinite(rate) and rate > 0 and start is not None and np.isfinite(start)
+        return dict(rate=rate, start=start if usable else None, times=None)
+    if "timestamps" in s and s["timestamps"].shape == (T,):
+        times = np.asarray(s["timestamps"][()], dtype=np.float64)
+        start = float(times[0]) if T >= 2 and np.isfinite(times[0]) else None
+        return dict(rate=None, start=start, times=times)
+    return dict(rate=None, start=None, times=None)
+
+
+def _frames(p: Path, where: str, clock: dict[str, Any], T: int, t0: float | None) -> tuple[np.ndarray, float | None]:
+    """Frame numbers of a series' ``T`` samples and its frame rate (None: not in the file), on the file's one
+    clock: frame 0 is ``t0``, the earliest start of any series (a series starting 2 s later at 30 Hz starts at
+    frame 60, where the other series are 2 s on)."""
+    start = clock["start"]
+    if clock["rate"] is not None:  # as stored: 0, negative or NaN is refused where it is used (synsp.api.file_fps)
+        rate = float(clock["rate"])
+        shift = int(np.rint((start - t0) * rate)) if start is not None and t0 is not None else 0
+        if shift + T > MAX_FRAMES:
+            raise SynspInputError(f"{p}: {where} starts {start - t0:.4g} s after another series, at frame {shift:,}; "
+                                  "more frames than synsp reads")
+        return shift + np.arange(T, dtype=np.int64), rate
+    t = clock["times"]
     if t is None or T < 2:
         return np.arange(T, dtype=np.int64), None
     step = np.diff(t)
     if not np.isfinite(t).all() or (step <= 0).any():
-        raise SynspInputError(f"{p}: {item['path']}: its timestamps do not increase; expected one time per frame")
+        raise SynspInputError(f"{p}: {where}: its timestamps do not increase; expected one time per frame")
     dt = float(np.median(step))
     frames = np.rint((t - t[0]) / dt).astype(np.int64)
-    if (np.diff(frames) <= 0).any() or np.abs((t - t[0]) / dt - frames).max() > 0.25 or frames[-1] > MAX_FRAMES:
-        raise SynspInputError(f"{p}: {item['path']}: its timestamps are not on one frame clock (median interval "
+    frames += int(np.rint((t[0] - t0) / dt)) if t0 is not None else 0
+    if ((np.diff(frames) <= 0).any() or np.abs((t - t[0]) / dt - (frames - frames[0])).max() > 0.25
+            or frames[-1] > MAX_FRAMES):
+        raise SynspInputError(f"{p}: {where}: its timestamps are not on one frame clock (median interval "
                               f"{dt:.4g} s); synsp refines frames of one rate")
     return frames, 1.0 / dt
 
@@ -166,23 +192,37 @@ def read(path: Any, skeleton: str | None = None) -> PoseFile:
             raise SynspInputError(f"{p}: {it['path']} has the parts {it['parts']} in {it['data'].shape[-1]}D, "
                                   f"{items[0]['path']} {parts} in {D}D; expected the same body parts for every "
                                   "PoseEstimation")
+    starts = [c["start"] for it in items for c in it["clocks"] if c["start"] is not None]
+    t0 = min(starts) if starts else None  # frame 0 of the file's one clock
     tracks, fps, index, span = [], None, {}, 0
     for it in items:
-        frames, rate = _frames(p, it)
-        if rate is not None:
-            if fps is not None and not (abs(rate - fps) <= 1e-3 * abs(fps) or np.isnan(rate) and np.isnan(fps)):
-                raise SynspInputError(f"{p}: {it['path']} runs at {rate:.4g} fps, another group at {fps:.4g}; "
-                                      "expected one frame rate per file")
-            fps = rate
-        kp = it["data"]
+        kp, conf = it["data"], np.nan_to_num(it["confidence"], nan=0.0)
         kp[~np.isfinite(kp).all(-1)] = np.nan
+        per_part = []  # each series' frame numbers
+        for name, clock in zip(it["parts"], it["clocks"]):
+            frames, rate = _frames(p, f"{it['path']}/{name}", clock, len(kp), t0)
+            if rate is not None:
+                if fps is not None and not (abs(rate - fps) <= 1e-3 * abs(fps) or np.isnan(rate) and np.isnan(fps)):
+                    raise SynspInputError(f"{p}: {it['path']}/{name} runs at {rate:.4g} fps, another series at "
+                                          f"{fps:.4g}; expected one frame rate per file")
+                fps = rate
+            per_part.append(frames)
+        frames = per_part[0]
+        if any(not np.array_equal(f, frames) for f in per_part[1:]):  # parts on clocks of their own: all frames
+            frames = np.unique(np.concatenate(per_part))
+            at = [np.searchsorted(frames, f) for f in per_part]
+            kp_all, conf_all = np.full((len(frames),) + kp.shape[1:], np.nan), np.zeros((len(frames), kp.shape[1]))
+            for j, rows in enumerate(at):
+                kp_all[rows, j], conf_all[rows, j] = kp[:, j], conf[:, j]
+            kp, conf = kp_all, conf_all
         here = np.flatnonzero(np.isfinite(kp).all(-1).any(-1))
         tid = it["path"].rsplit("/", 1)[-1]
         tid = tid if tid not in index else it["path"]
-        index[tid] = dict(path=it["path"], frames=frames, length=len(kp))
-        span = max(span, int(frames[-1]) + 1 if len(frames) else 0)
+        index[tid] = dict(path=it["path"], frames=np.stack(per_part) if per_part else np.zeros((0, 0), np.int64),
+                          length=len(it["data"]))
+        span = max(span, int(frames.max()) + 1 if len(frames) else 0)
         if len(here):
-            tracks.append(Track(tid, frames[here], kp[here], np.nan_to_num(it["confidence"][here], nan=0.0)))
+            tracks.append(Track(tid, frames[here], kp[here], conf[here]))
     unit = items[0]["unit"]
     word = unit.strip().lower()
     units = "px" if word in ("pixel", "pixels", "px") or (not word and D == 2) else (unit.strip() or "file units")
@@ -202,9 +242,18 @@ def write(path: Any, pose_file: PoseFile) -> Path:
     edits = []
     for t in pose_file.tracks:
         where = meta["index"][t.track_id]
-        rows = np.searchsorted(where["frames"], t.frames)
-        n, j = np.nonzero(np.isfinite(t.keypoints).all(-1))
-        edits.append((where["path"], where["length"], rows[n], j, t.keypoints[n, j]))
+        rows, joints, values = [], [], []
+        for j, frames in enumerate(where["frames"]):  # each part's samples, at their own frames
+            at = np.minimum(np.searchsorted(frames, t.frames), max(len(frames) - 1, 0))
+            n = np.flatnonzero((frames[at] == t.frames) & np.isfinite(t.keypoints[:, j]).all(-1)) if len(frames) \
+                else np.zeros(0, np.int64)
+            rows.append(at[n])
+            joints.append(np.full(len(n), j))
+            values.append(t.keypoints[n, j])
+        D = t.keypoints.shape[-1]
+        edits.append((where["path"], where["length"], np.concatenate(rows or [np.zeros(0, np.int64)]),
+                      np.concatenate(joints or [np.zeros(0, np.int64)]),
+                      np.concatenate(values or [np.zeros((0, D))])))
     return write_changed_copy(out, pose_file.source, ".nwb", _store, out, pose_file.source, meta["parts"], edits)
 
 
@@ -221,5 +270,6 @@ def _store(tmp: Path, out: Path, source: Path, parts: list[str], edits: list[tup
                 if mine.any():
                     data = g[name]["data"]
                     block = data[()]
-                    block[rows[mine]] = values[mine].astype(block.dtype)
+                    block[rows[mine]] = cast_values(values[mine], block.dtype, f"{out}: {path}/{name}/data")
                     data[...] = block
+

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from synsp.io._common import cast_values
 from synsp.validation import SynspInputError
 
 __all__ = ["Frame", "frames_in", "frame_layout", "missing_filters", "plain_literal", "read_index", "read_values",
@@ -250,18 +251,8 @@ def write_values(f: Any, frame: Frame, values: np.ndarray) -> None:
         records = t[()]
         for name, at in frame.blocks:
             field = records[name]
-            records[name] = _cast(values[:, at], field.dtype).reshape(field.shape)
+            records[name] = cast_values(values[:, at], field.dtype, f"column {name} of {frame.key}").reshape(field.shape)
         t[...] = records
         return
     for name, at in frame.blocks:
-        g[name][...] = _cast(values[:, at], g[name].dtype)
-
-
-def _cast(v: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    dtype = np.dtype(dtype).base
-    if dtype.kind in "iub":
-        info = np.iinfo(dtype) if dtype.kind in "iu" else None
-        v = np.rint(v)
-        if info is not None and ((v < info.min) | (v > info.max)).any():
-            raise SynspInputError(f"a refined value is beyond the range of the file's {dtype} column")
-    return v.astype(dtype)
+        g[name][...] = cast_values(values[:, at], g[name].dtype, f"column {name} of {frame.key}")

@@ -12,19 +12,22 @@ Layout (tab-separated)::
 
 A missing marker is an empty cell (or ``NaN``) and is read as NaN.  :func:`read_trc`
 returns a :class:`Markers` object in the file's units, or in metres with ``metres=True``.
-:func:`write_trc` writes the same layout atomically, missing values as empty cells.
+:func:`write_trc` writes the same layout atomically, missing values as empty cells.  Markers read from a
+file keep its OrigDataRate and OrigNumFrames (the recording's, not the rows') and its line ends (CRLF stays
+CRLF): a refined copy says what its source said; markers made from scratch get the rows' rate and count.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, IO, Sequence
 
 import numpy as np
 
-from synsp.io._common import METRES_PER_UNIT, as_path, atomic_write, read_text, unit_to_metres
+from synsp.io._common import METRES_PER_UNIT, as_path, atomic_write, open_file, unit_to_metres
 from synsp.io.tracks import PoseFile, Track
 from synsp.skeletons import skeleton_of_names
 from synsp.validation import SynspInputError
@@ -50,6 +53,9 @@ class Markers:
     camera_rate: float | None = None
     orig_data_start_frame: int = 1
     source: str | None = None
+    orig_data_rate: float | None = None  # the header's OrigDataRate (None: DataRate is written)
+    orig_num_frames: int | None = None  # the header's OrigNumFrames (None: the number of rows is written)
+    line_ending: str = "\n"  # "\r\n" for a file read with CRLF line ends
 
     def __post_init__(self) -> None:
         self.marker_names = [str(n) for n in self.marker_names]
@@ -69,6 +75,8 @@ class Markers:
         self.fps = float(self.fps)
         if not np.isfinite(self.fps) or self.fps <= 0:
             raise SynspInputError(f"Markers.fps is {self.fps}; expected a positive frame rate")
+        if self.line_ending not in ("\n", "\r\n"):
+            raise SynspInputError(f"Markers.line_ending is {self.line_ending!r}; expected '\\n' or '\\r\\n'")
 
     @property
     def joint_names(self) -> list[str]:
@@ -114,11 +122,32 @@ def _cell_float(path: str, ln: int, cell: str, what: str) -> float:
         raise SynspInputError(f"{path}: line {ln}: {what} is {c!r}, not a number") from None
 
 
+def _text_and_line_end(p: Path) -> tuple[str, str]:
+    """The text of ``p`` and its line end (``"\r\n"`` when its first line ends so, else ``"\n"``)."""
+    try:
+        with open_file(p, newline="") as fh:  # line ends as they are
+            text = fh.read()
+    except (OSError, EOFError, zlib.error) as exc:  # bad gzip stream, truncated gzip, ...
+        raise SynspInputError(f"{p}: cannot read the file ({exc})") from exc
+    end = text.find("\n")
+    return text, "\r\n" if end > 0 and text[end - 1] == "\r" else "\n"
+
+
+def _lenient(text: str | None, cast: Any) -> Any:
+    """``text`` as a finite number cast by ``cast``, or None (a header value synsp only passes on)."""
+    try:
+        v = float(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return cast(v) if np.isfinite(v) else None
+
+
 def read_trc(path: Any, *, metres: bool = False) -> Markers:
     """Read a ``.trc`` (or ``.trc.gz``) file.  ``metres=True`` converts positions to metres."""
     p = as_path(path)
     src = str(p)
-    lines = read_text(p).splitlines()
+    text, line_ending = _text_and_line_end(p)
+    lines = text.splitlines()
     if len(lines) < 5:
         raise SynspInputError(
             f"{src}: has {len(lines)} lines; a TRC file needs 3 header lines, the marker-name row and the X1/Y1/Z1 row"
@@ -209,6 +238,9 @@ def read_trc(path: Any, *, metres: bool = False) -> Markers:
         camera_rate=camera_rate,
         orig_data_start_frame=start_frame,
         source=src,
+        orig_data_rate=_lenient(header.get("OrigDataRate"), float),
+        orig_num_frames=_lenient(header.get("OrigNumFrames"), int),
+        line_ending=line_ending,
     )
     return markers.to_metres() if metres else markers
 
@@ -228,7 +260,9 @@ def write_trc(
 
     ``data`` is a :class:`Markers` object, or a ``(T, M, 3)`` array together with
     ``marker_names`` and ``fps`` (``units`` defaults to ``"m"``).  NaN values are written
-    as empty cells.
+    as empty cells.  OrigDataRate and OrigNumFrames are the markers' ``orig_data_rate`` and
+    ``orig_num_frames`` (a file read: its own), else the rate and the number of rows; lines end with
+    ``line_ending``.
     """
     if isinstance(data, Markers):
         m = data
@@ -261,21 +295,25 @@ def write_trc(
     T, M = m.positions.shape[:2]
     rate = f"{m.fps:g}"
     cam = f"{m.camera_rate:g}" if m.camera_rate else rate
+    orig_rate = rate if m.orig_data_rate is None else f"{m.orig_data_rate:g}"
+    orig_frames = str(T if m.orig_num_frames is None else int(m.orig_num_frames))
     head = [
         "\t".join(["PathFileType", "4", "(X/Y/Z)", Path(p).name]),
         "\t".join(_HEADER_KEYS),
-        "\t".join([rate, cam, str(T), str(M), m.units, rate, str(m.orig_data_start_frame), str(T)]),
+        "\t".join([rate, cam, str(T), str(M), m.units, orig_rate, str(m.orig_data_start_frame), orig_frames]),
         "\t".join(["Frame#", "Time"] + [f"{n}\t\t" for n in m.marker_names]).rstrip("\t"),
         "\t".join(["", ""] + [f"X{i}\tY{i}\tZ{i}" for i in range(1, M + 1)]),
         "",
     ]
 
+    nl = m.line_ending
+
     def write(fh: IO[str]) -> None:
-        fh.write("\n".join(head) + "\n")
+        fh.write(nl.join(head) + nl)
         flat = m.positions.reshape(T, 3 * M)
         for t in range(T):
             cells = [str(int(m.frame_numbers[t])), f"{m.times[t]:.6f}"] + [_fmt(v) for v in flat[t]]
-            fh.write("\t".join(cells) + "\n")
+            fh.write("\t".join(cells) + nl)
 
     atomic_write(p, write)
 

@@ -17,9 +17,9 @@ between them: ``meta["independent_tracks"]``).  Skeleton ``coco17`` for layout `
 else unknown (``--fps``).  A frame whose joints are all NaN is a frame without the person.
 
 :func:`write` writes the same file with each array's values replaced by its refined track (same
-shape and dtype; frames the track lacks keep their values) and every other entry kept, so
-VideoPose3D reads the output as it read the input (``run.py -d custom -k <detections>``).  The
-output is pickled like the input (VideoPose3D needs that); it is written atomically.
+shape and dtype, an integer one rounded to the nearest; frames the track lacks keep their values) and
+every other entry kept, so VideoPose3D reads the output as it read the input (``run.py -d custom -k
+<detections>``).  The output is pickled like the input (VideoPose3D needs that); it is written atomically.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from synsp.io._common import as_path, atomic_write, npz_headers, reader_fps, suffix_of
+from synsp.io._common import as_path, atomic_write, cast_values, npz_headers, reader_fps, suffix_of
 from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError
 
@@ -153,8 +153,9 @@ def write(path: Any, pose_file: PoseFile) -> Path:
             if t.keypoints.shape[1:] != arr.shape[1:] or t.frames.max(initial=-1) >= len(arr):
                 raise SynspInputError(f"{target}: track {t.track_id!r} has keypoints {t.keypoints.shape} in "
                                       f"frames up to {int(t.frames.max())}; {p} has {arr.shape}")
-            new[t.frames] = t.keypoints.astype(arr.dtype)
+            new[t.frames] = cast_values(t.keypoints, arr.dtype, f"{target}: track {t.track_id!r}")
         positions.setdefault(subject, {}).setdefault(action, []).append(new)
     out = {k: v for k, v in data.items() if k != _KEY}
     out[_KEY] = np.array(positions, dtype=object)
     return atomic_write(target, lambda fh: np.savez_compressed(fh, **out), binary=True)
+

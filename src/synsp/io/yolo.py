@@ -29,11 +29,13 @@ Frames: the number after the last ``_`` (``clip_12.txt`` is frame 12); frame ``i
 :class:`~synsp.io.tracks.PoseFile` is that number minus the smallest one.  Tracks: the track ids when
 the lines carry them, else the rules of :mod:`synsp.io.keypoints_json` (one person: track 0; several:
 ``assign_ids="track"``, motion continuity, as ``synsp refine`` does).  A keypoint Ultralytics did not
-find is (0, 0) with confidence 0: below the score threshold, so it counts as missing.
+find is (0, 0) with confidence 0: below the score threshold, so it counts as missing.  Without confidences
+(``x y`` pairs) such a (0, 0) is read as NaN: missing, not a point in the image's corner.
 
 :func:`write` writes a new folder with the same file names and lines, only the keypoints' x and y
 replaced (``%g``, as Ultralytics writes them), atomically; files of the folder that are not
-``<video>_<frame>.txt`` are not copied.
+``<video>_<frame>.txt`` are not copied.  A keypoint read as not found from ``x y`` pairs stays (0, 0) (nothing
+in the line could say it was filled), and a NaN (a part not filled) keeps the values read.
 """
 
 from __future__ import annotations
@@ -142,9 +144,13 @@ def _folder_layout(p: Path, rows: list[tuple[list[float], str]], num_keypoints: 
     expected = (f"expected 5 box values and {num_keypoints or 'K'} keypoints of 2 or 3 values each, then the box "
                 "confidence and the track id when present")
     if len(widths) > 2 or (len(widths) == 2 and widths[1] - widths[0] != 1):
-        a = len(rows[0][0])
-        b, where = next((len(v), w) for v, w in rows if len(v) != a)
-        raise SynspInputError(f"{p}: {where} has {b} values, earlier lines {a}; expected one layout per folder")
+        count = {n: len(by_width[n]) for n in widths}  # the odd line out: one whose length most lines lack
+        place = {n: next(k for k, (v, _) in enumerate(rows) if len(v) == n) for n in widths}  # ties: the first
+        a = max(widths, key=lambda n: (count[n] + max(count.get(n - 1, 0), count.get(n + 1, 0)), -place[n]))
+        pair = {a, a - 1} if count.get(a - 1, 0) >= count.get(a + 1, 0) else {a, a + 1}
+        at, (b, where) = next((k, (len(v), w)) for k, (v, w) in enumerate(rows) if len(v) not in pair)
+        side = "earlier" if any(len(v) == a for v, _ in rows[:at]) else "later"
+        raise SynspInputError(f"{p}: {where} has {b} values, {side} lines {a}; expected one layout per folder")
     n = widths[-1]
     short = widths[0] if len(widths) == 2 else None
     candidates = _candidates(n, num_keypoints, True if short else None)
@@ -171,7 +177,7 @@ _JOIN_DISTANCE = 0.5
 
 
 def _found(inst: Instance) -> np.ndarray:
-    ok = (inst.keypoints != 0).any(axis=1)
+    ok = np.isfinite(inst.keypoints).all(axis=1) & (inst.keypoints != 0).any(axis=1)
     return ok if inst.scores is None else ok & (inst.scores > 0)
 
 
@@ -256,23 +262,29 @@ def _label_files(p: Path) -> list[tuple[int, Path]]:
 
 
 def sniff(path: Any) -> bool:
-    """A folder of ``<video>_<frame>.txt`` files whose first line is a YOLO pose label (never raises)."""
+    """A folder of ``<video>_<frame>.txt`` files most of whose first lines are YOLO pose labels (never raises).
+
+    Most, not all: a cut or garbled line in one file is for :func:`read` to name (file and line), not a reason
+    to take the folder for something else."""
     try:
         p = as_path(path)
         if not p.is_dir():
             return False
-        files = [f for f in sorted(p.glob("*_*.txt"))[:50] if _NAME.match(f.name)][:5]
+        files = [f for f in sorted(p.glob("*_*.txt"))[:50] if _NAME.match(f.name)][:10]
         rows = []
         for f in files:  # a few lines of a few files: pose lines have one length (one less without a track id)
             with open(f, encoding="utf-8", errors="replace") as fh:
                 rows += [_numbers(ln) for ln in list(fh)[:20] if ln.strip()]
-        if not rows or any(not v or not np.isfinite(v).all() or not v[0] == int(v[0]) >= 0 for v in rows):
+        good = [v for v in rows if v and np.isfinite(v).all() and v[0] == int(v[0]) >= 0]
+        count: dict[int, int] = {}
+        for v in good:
+            count[len(v)] = count.get(len(v), 0) + 1
+        if not count:
             return False
-        widths = sorted({len(v) for v in rows})
-        if len(widths) > 2 or widths[-1] - widths[0] > 1:
-            return False  # lines of many lengths: segmentation polygons, not poses
-        n = widths[-1]
-        return bool(_fitting(_candidates(n, None, None), [(np.array([v for v in rows if len(v) == n]), True)]))
+        n = max(count, key=lambda w: (count[w] + count.get(w - 1, 0), w))  # the longer of the two lengths
+        if 2 * (count[n] + count.get(n - 1, 0)) <= len(rows):
+            return False  # lines of many lengths (segmentation polygons, not poses), or mostly not labels
+        return bool(_fitting(_candidates(n, None, None), [(np.array([v for v in good if len(v) == n]), True)]))
     except Exception:  # noqa: BLE001 - sniffing never raises
         return False
 
@@ -312,6 +324,8 @@ def read(path: Any, assign_ids: str | None = None, num_keypoints: int | None = N
     instances, order = [], {}
     for frame, name, i, values, where in rows:
         kp = np.array(values[5:5 + K * per]).reshape(K, per)
+        if per == 2:  # no confidence to say so: (0, 0) is a keypoint not found, missing (NaN), not the corner
+            kp[(kp == 0).all(axis=1)] = np.nan
         order[frame] = order.get(frame, -1) + 1  # the person's place among the frame's lines
         has_id = layout.ids and len(values) == layout.width()
         instances.append(Instance(frame=frame, order=order[frame], track_id=int(values[-1]) if has_id else None,
@@ -348,7 +362,10 @@ def write(path: Any, pose_file: PoseFile) -> Path:
             for i, kp in edits[name].items():
                 tokens = lines[i].split()
                 for j, (x, y) in enumerate(kp):
-                    tokens[5 + per * j], tokens[6 + per * j] = f"{x:g}", f"{y:g}"
+                    a, b = 5 + per * j, 6 + per * j
+                    if not np.isfinite([x, y]).all() or per == 2 and float(tokens[a]) == float(tokens[b]) == 0:
+                        continue  # not filled, or not found in an x y layout: stays as read (0, 0 there)
+                    tokens[a], tokens[b] = f"{x:g}", f"{y:g}"
                 lines[i] = " ".join(tokens)
             (tmp / name).write_text("\n".join(lines) + ("\n" if text.endswith("\n") else ""), encoding="utf-8")
     return target
