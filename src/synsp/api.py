@@ -291,8 +291,8 @@ def refine(
     fps = check_fps(fps)
     max_gap = check_max_gap(max_gap)
     if looks_like_axis_angles(x):  # smoothed as points, a rotation near pi (a half turn) wraps: 100+ degrees off
-        warnings.warn("synsp.refine: these (T, 24, 3) poses may be SMPL axis-angle rotations (every vector at most "
-                      "pi long, no rigid bones; noisy joint positions in metres can look so too); it refines joint "
+        warnings.warn("synsp.refine: these (T, 24, 3) poses may be SMPL axis-angle rotations (vectors at most "
+                      "2 pi long, no rigid bones; noisy joint positions in metres can look so too); it refines joint "
                       "positions: give rotations to synsp.refine_smpl (or synsp refine on the .npz)", UserWarning,
                       stacklevel=2)
     cuts, repair, views = _flag(cuts, "cuts"), _flag(repair, "repair"), _flag(views, "views")

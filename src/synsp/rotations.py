@@ -317,18 +317,44 @@ def translation_filter(refiner: Any) -> TemporalFilter:
     return refiner if isinstance(refiner, TemporalFilter) else get_filter(DEFAULT_ROTATION_FILTER)
 
 
+# looks_like_axis_angles: every vector at most 2 pi long (this much rounding allowed) and at most this share beyond
+# pi (a rotation needs at most pi; fitted outputs reach 2 pi, mostly in a few joints such as the root)
+_AXIS_ANGLE_SLACK = 0.01
+_LONG_AXIS_ANGLE_SHARE = 0.1
+
+
+def _axis_angle_lengths(norms: np.ndarray) -> bool:
+    """True when the vector lengths ``norms`` ``(..., 24)`` (NaN: missing) may be axis-angles: all at most 2 pi, at
+    most a tenth beyond pi, and a pose with one beyond pi mostly short (median at most pi / 2).  A body's joint
+    positions that far from the origin are all about as far."""
+    seen = norms[np.isfinite(norms)]
+    if not seen.size:
+        return True
+    long = norms > np.pi + _AXIS_ANGLE_SLACK  # (..., 24)
+    if seen.max() > 2 * np.pi + _AXIS_ANGLE_SLACK or long.sum() > _LONG_AXIS_ANGLE_SHARE * seen.size:
+        return False
+    poses = long.any(axis=-1)
+    return not poses.any() or bool((np.nanmedian(norms[poses], axis=-1) <= np.pi / 2).all())
+
+
 def looks_like_axis_angles(x: np.ndarray) -> bool:
     """True when ``x`` ``(T, [P,] 24, 3)`` reads as SMPL axis-angles rather than joint positions (as MMHuman3D's
-    SmoothNet reads C = 3): every vector at most pi long and the SMPL tree's "bones" between them not rigid (joint
-    positions of one body keep their bone lengths: median relative spread over time under 10 %; a single frame reads
-    as positions)."""
+    SmoothNet reads C = 3): every vector at most 2 pi long (a rotation needs at most pi, fitted outputs reach
+    2 pi; 0.01 of rounding allowed), at most a tenth of them longer than pi and those in poses of mostly short
+    vectors (a body's joint positions beyond pi are all far from the origin), and the SMPL tree's "bones"
+    between them (the vectors beyond pi taken as the same rotations within pi) not rigid (joint positions of
+    one body keep their bone lengths: median relative spread over time under 10 %; a single frame reads as
+    positions).  Root-centred joint positions in metres are short
+    too: the bones tell them apart."""
     x = np.asarray(x)
     if x.dtype.kind != "f" or x.shape[-2:] != (24, 3) or x.shape[0] < 2:
         return False
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a joint NaN throughout: no spread, not counted
-        if not (np.linalg.norm(x, axis=-1) <= np.pi + 1e-9)[np.isfinite(x).all(-1)].all():
+        norms = np.linalg.norm(x, axis=-1, keepdims=True)
+        if not _axis_angle_lengths(norms[..., 0]):
             return False
+        x = np.where(norms > np.pi, x * (1 - 2 * np.pi / norms), x)  # the same rotations at most pi long
         parents = np.asarray(get_skeleton("smpl24").parents[1:])
         bones = np.linalg.norm(x[..., 1:, :] - x[..., parents, :], axis=-1)  # (T, [P,] 23)
         spread = np.nanstd(bones, axis=0) / np.nanmean(bones, axis=0)

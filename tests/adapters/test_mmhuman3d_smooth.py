@@ -17,7 +17,7 @@ from adapter_refs import (SHIPPED_SMOOTHNET_WINDOWS, UNSHIPPED_SMOOTHNET_WINDOWS
 import synsp
 from synsp.adapters import build_post_processing, get_speed_up_interval, smooth_process, speed_up_process
 from synsp.adapters.mmhuman3d import DECIWATCH_TYPES
-from synsp.geometry import axis_angle_to_matrix, matrix_to_rot6d, nearest_rotation
+from synsp.geometry import axis_angle_to_matrix, matrix_to_axis_angle, matrix_to_rot6d, nearest_rotation
 from synsp.refiners import get_refiner
 from synsp.validation import SynspInputError
 
@@ -557,3 +557,98 @@ def test_an_error_of_one_person_names_it():
         warnings.simplefilter("ignore")
         with pytest.raises(SynspInputError, match=r"^person 1 \(x\[:, 1\]\): .*joint 3"):
             smooth_process(x, "deciwatch_interval10_q1", cfg_base_dir=None)
+
+
+# ---- SMPL rotations: axis-angles beyond pi, through a half turn; persons of any joint count -------------------
+
+
+def angle_deg(a, b):
+    """The angle between the rotations of axis-angles ``a`` and ``b`` ``(..., 3)``, in degrees."""
+    m = np.swapaxes(axis_angle_to_matrix(np.asarray(a, np.float64)), -1, -2) @ axis_angle_to_matrix(b)
+    return np.degrees(np.arccos(np.clip((np.trace(m, axis1=-2, axis2=-1) - 1) / 2, -1, 1)))
+
+
+def swinging_poses(T=100, seed=61):
+    """SMPL axis-angles ``(T, 24, 3)``, clean and with 2 degrees of noise: smooth rotations, joint 5 swinging
+    through a half turn (120 to 200 degrees about one axis, so its axis-angle flips where it passes pi)."""
+    clean = walk(T, (24, 3), 0.1, 0.0, seed, offset=0.0) + np.random.default_rng(seed).normal(0, 0.5, (24, 3))
+    axis = np.array([0.3, -0.5, 0.8]) / np.linalg.norm([0.3, -0.5, 0.8])
+    clean[:, 5] = np.radians(160 + 40 * np.sin(2 * np.pi * 0.3 * np.arange(T) / 30))[:, None] * axis
+    clean = matrix_to_axis_angle(axis_angle_to_matrix(clean))  # every vector at most pi long
+    shake = np.random.default_rng(seed + 1).normal(0, np.radians(2), clean.shape)
+    noisy = matrix_to_axis_angle(axis_angle_to_matrix(shake) @ axis_angle_to_matrix(clean))
+    return clean, noisy
+
+
+def test_synsp_reads_smpl_axis_angles_longer_than_pi_as_rotations():
+    # fitted outputs hold axis-angles up to 2 pi long: one such vector made the whole array read as 24 joint
+    # positions (refined as points: up to 143 degrees off); it is the same rotation as the short one
+    from synsp.rotations import looks_like_axis_angles
+
+    clean, noisy = swinging_poses()
+    long = noisy.copy()
+    n = np.linalg.norm(noisy[50, 5])
+    long[50, 5] = -noisy[50, 5] / n * (2 * np.pi - n)
+    assert np.linalg.norm(long[50, 5]) > np.pi and angle_deg(long[50, 5], noisy[50, 5]) < 1e-6
+    assert looks_like_axis_angles(long) and looks_like_axis_angles(long.astype(np.float32))
+    out = smooth_process(long, "synsp", cfg_base_dir=None)
+    assert angle_deg(out, clean).max() < 15
+    assert angle_deg(out, smooth_process(noisy, "synsp", cfg_base_dir=None)).max() < 0.5
+
+
+def test_joint_positions_far_from_the_origin_are_not_axis_angles():
+    # noisy joint positions whose bones alone do not tell (root-centred they read as axis-angles) are far from
+    # the origin here: most vectors beyond pi, or a few frames where the whole body is
+    from synsp.rotations import looks_like_axis_angles
+    from synsp.skeletons import get_skeleton
+
+    rng = np.random.default_rng(7)
+    parents = get_skeleton("smpl24").parents
+    rest = np.zeros((24, 3))
+    for j in range(1, 24):
+        rest[j] = rest[parents[j]] + rng.normal(0, 0.12, 3)
+    body = rest - rest[:1] + rng.normal(0, 0.05, (60, 24, 3))
+    assert looks_like_axis_angles(body)
+    away = body + np.array([0.0, 0.3, 4.0])
+    assert not looks_like_axis_angles(away) and np.linalg.norm(away, axis=-1).max() < 2 * np.pi
+    walking = body + np.linspace([0, 0.3, 0.5], [0, 0.3, 3.1], 60)[:, None]  # near pi only in its last frames
+    assert 0 < (np.linalg.norm(walking, axis=-1) > np.pi + 0.01).mean() < 0.1
+    assert not looks_like_axis_angles(walking)
+    assert not looks_like_axis_angles(body + np.array([0.0, 0.0, 7.0]))  # beyond 2 pi
+
+
+@pytest.mark.parametrize("smooth_type", ["savgol", "oneeuro", "gaus1d_time", "smoothnet"])
+def test_mmhuman3d_types_smooth_smpl_axis_angles_as_rotations(smooth_type):
+    # component by component (as MMHuman3D) the joint swinging through a half turn came back 128-164 degrees
+    # off where its axis-angle flips; as its rotation matrices, 3-10 degrees
+    T = 100
+    clean, noisy = swinging_poses(T)
+    out = smooth_process(noisy, smooth_type, cfg_base_dir=None)
+    matrices = smooth_process(axis_angle_to_matrix(noisy).reshape(T, 24, 9), smooth_type, cfg_base_dir=None)
+    assert out.shape == noisy.shape and out.dtype == noisy.dtype and np.linalg.norm(out, axis=-1).max() < np.pi + 1e-6
+    np.testing.assert_allclose(out, matrix_to_axis_angle(matrices.reshape(T, 24, 3, 3)), atol=1e-9)
+    assert angle_deg(out[:, 5], clean[:, 5]).max() < 15
+    two = smooth_process(np.stack([noisy, noisy[::-1]], axis=1), smooth_type, cfg_base_dir=None)  # persons alone
+    np.testing.assert_allclose(two[:, 0], out, atol=1e-9)
+    got = smooth_process(torch.tensor(noisy, dtype=torch.float32), smooth_type, cfg_base_dir=None)
+    assert isinstance(got, torch.Tensor) and got.dtype == torch.float32 and got.shape == noisy.shape
+    assert angle_deg(got.numpy(), out).max() < 0.1
+
+
+def test_synsp_refines_each_persons_rotation_matrices_alone_whatever_their_joint_count():
+    # 8 persons of 21 joints (168 = 7 x 24) were regrouped into 7 "bodies" of 24 joints, mixing the persons
+    T, P, K = 40, 8, 21
+    R = axis_angle_to_matrix(walk(T, (P, K, 3), 0.3, 0.05, seed=18, offset=0.0)).reshape(T, P, K, 9)
+    out = smooth_process(R, "synsp", cfg_base_dir=None)
+    alone = np.stack([smooth_process(R[:, p], "synsp", cfg_base_dir=None) for p in range(P)], axis=1)
+    np.testing.assert_allclose(out, alone, atol=1e-9)
+
+
+@pytest.mark.parametrize("smooth_type", ["savgol", "synsp"])
+def test_an_all_nan_person_of_rotations_comes_back_nan(smooth_type):
+    T = 30
+    R = axis_angle_to_matrix(walk(T, (2, 24, 3), 0.3, 0.05, seed=19, offset=0.0)).reshape(T, 2, 24, 9)
+    R[:, 1] = np.nan  # the projection onto rotations raised (SVD of NaN); the rotation network named no person
+    out = smooth_process(R, smooth_type, cfg_base_dir=None)
+    assert np.isnan(out[:, 1]).all()
+    np.testing.assert_allclose(out[:, 0], smooth_process(R[:, 0], smooth_type, cfg_base_dir=None), atol=1e-9)

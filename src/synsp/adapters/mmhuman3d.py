@@ -79,7 +79,9 @@ Rotation matrices, ``(..., 9)`` or ``(..., 3, 3)`` whose input matrices are
 all rotations (orthonormal to 1e-3, determinant +1), are smoothed entry by
 entry (the matrices of a frame are its keypoints, so ``(T, 24, 3, 3)`` is
 ``(T, 24, 9)``) and then replaced by the nearest rotation (Frobenius norm, by
-SVD), so the output holds valid rotations.
+SVD), so the output holds valid rotations.  SMPL axis-angles ``(T, [P,] 24, 3)``
+(as ``'synsp'`` reads them, below) are smoothed so too, as their matrices, and
+come back as axis-angles (at most pi long) of the input's shape and dtype.
 
 Deliberate differences from MMHuman3D, each where MMHuman3D fails or returns
 something unusable:
@@ -91,8 +93,12 @@ something unusable:
   window's mean).  MMHuman3D's SmoothNet/DeciWatch checkpoints are never
   loaded.
 * ``'synsp'`` reads ``(T, [P,] 24, 3)`` as SMPL axis-angles (MMHuman3D's SmoothNet reads C = 3 so) through the
-  rotation network when every vector is at most pi long and the SMPL tree's "bones" between them are not
-  rigid; 24 joint positions of a body (rigid bones) stay points.
+  rotation network when they look so (:func:`synsp.rotations.looks_like_axis_angles`: every vector at most
+  2 pi long, at most a tenth of them beyond pi, and the SMPL tree's "bones" between them not rigid); 24 joint
+  positions of a body (rigid bones) stay points.
+* MMHuman3D's types smooth such SMPL axis-angles as rotation matrices (above), where MMHuman3D's filters smooth
+  each component: an axis-angle's components jump where its angle passes pi (a joint swinging through a half turn:
+  the vector flips to the opposite side), and smoothed across the jump the rotation is up to 160 degrees off.
 * ``(T, 24, 3, 3)`` rotation matrices are 24 keypoints of 9 entries
   (MMHuman3D: 24 persons of 3 keypoints, which its ``gaus1d`` turns into
   zeros and its SmoothNet reads as axis-angles).
@@ -417,6 +423,12 @@ def smooth_process(x: Any, smooth_type: str = "savgol", cfg_base_dir: str | os.P
     positions, C = 2 or 3, of a skeleton registered for K).  None: on for ``'synsp'``, off for MMHuman3D's
     types, whose results then equal MMHuman3D's.
 
+    Rotations stay rotations: matrices ``(..., 9)`` / ``(..., 3, 3)`` and SMPL axis-angles ``(T, [P,] 24, 3)``
+    (:func:`synsp.rotations.looks_like_axis_angles`) are smoothed as matrices and projected back onto rotations,
+    axis-angles returned as axis-angles (unlike MMHuman3D, whose filters smooth axis-angle components, which
+    jump where a joint's angle passes pi: the module docstring); ``'synsp'`` refines them with its rotation
+    network, each person's joints alone.
+
     Raises:
         SynspInputError: unknown ``smooth_type``, a bad array, a missing config
             file, or a network given data it cannot refine.
@@ -427,9 +439,14 @@ def smooth_process(x: Any, smooth_type: str = "savgol", cfg_base_dir: str | os.P
     if smooth_type in DECIWATCH_TYPES:  # reads the sampled frames only: the others may hold anything
         return _like(_deciwatch(arr, smooth_type, cfg_base_dir), x)
     rotations = arr.dtype.kind == "f" and _holds_rotations(arr)
-    if smooth_type == "synsp" and not rotations and looks_like_axis_angles(arr):  # SMPL poses: rotations, not points
+    axis_angles = not rotations and looks_like_axis_angles(arr)  # SMPL poses: rotations, not points
+    if axis_angles and smooth_type == "synsp":
         return _like(cast_like(_smpl_axis_angles(arr.astype(np.float64)), arr), x)
-    data = arr.reshape(arr.shape[0], -1, 9) if rotations and arr.shape[-2:] == (3, 3) else arr
+    if axis_angles:  # as rotation matrices: an axis-angle's components jump where its angle passes pi
+        rotations = True
+        data = axis_angle_to_matrix(arr.astype(np.float64)).reshape(*arr.shape[:-1], 9)
+    else:
+        data = arr.reshape(arr.shape[0], -1, 9) if rotations and arr.shape[-2:] == (3, 3) else arr
     refiner = _synsp_refiner(*data.shape[-2:]) if smooth_type == "synsp" and not rotations else None
     if (smooth_type == "synsp" if repair is None else repair) and not rotations:
         data = _repair(data, refiner)
@@ -446,7 +463,9 @@ def smooth_process(x: Any, smooth_type: str = "savgol", cfg_base_dir: str | os.P
                 "filters every joint over time only", UserWarning, stacklevel=2)
         out = _per_person(smooth_func, data)
         if rotations:
-            out = nearest_rotation(out.reshape(-1, 3, 3))
+            out = _nearest_rotations(out.reshape(-1, 3, 3))
+        if axis_angles:
+            out = matrix_to_axis_angle(out)
     return _like(cast_like(out.reshape(arr.shape), arr), x)
 
 
@@ -564,32 +583,38 @@ def _synsp_refiner(K: int, C: int) -> Any:
 
 def _smpl_rotations(x: np.ndarray) -> np.ndarray:
     """Rotation matrices ``(T, ..., 9)`` / ``(T, ..., 3, 3)`` through the default rotation network
-    (:data:`synsp.rotations.DEFAULT_ROTATION_MODEL`, the universal model trained on rotations): 24 per person
-    (SMPL) or another joint count ``K`` per person (``(T, [P,] K, 9)`` or ``(T, K, 3, 3)``: SMPL-X's 21
-    ``body_pose`` joints, ...)."""
+    (:data:`synsp.rotations.DEFAULT_ROTATION_MODEL`, the universal model trained on rotations), each person
+    alone with its own ``K`` joints (``(T, [P,] K, 9)`` or ``(T, [P,] K, 3, 3)``: SMPL's 24, SMPL-X's 21
+    ``body_pose`` joints, ...; 8 persons of 21 joints are never regrouped into 7 bodies of 24)."""
     T = x.shape[0]
-    m = x.reshape(T, -1, 3, 3)
-    K = 24 if m.shape[1] % 24 == 0 else (x.shape[-2] if x.shape[-1] == 9 else m.shape[1])
+    K = x.shape[-2] if x.shape[-1] == 9 else (x.shape[-3] if x.ndim > 3 else 1)  # each person's own: no regrouping
     network = rotation_filter(None, K)
     if not isinstance(network, RotationNetwork):
         raise SynspInputError(
             f"smooth_type 'synsp' on rotation matrices needs a rotation network for {K} joints per person "
             f"({DEFAULT_ROTATION_MODEL}, up to 200 joints), and none "
             f"is installed for x of shape {x.shape}; use 'oneeuro', 'gaus1d', 'savgol' or 'smoothnet'")
-    persons = m.reshape(T, -1, K, 3, 3)
+    persons = x.reshape(T, -1, K, 3, 3)
     bad = ~np.isfinite(persons).all(axis=(-2, -1))
     aa = matrix_to_axis_angle(np.where(bad[..., None, None], np.eye(3), persons))
     aa[bad] = np.nan
-    out = np.stack([refine_rotations(aa[:, p], network) for p in range(aa.shape[1])], axis=1)
+    out = _per_person(lambda person: refine_rotations(person, network), aa)
     return axis_angle_to_matrix(out).reshape(x.shape)
 
 
 def _smpl_axis_angles(x: np.ndarray) -> np.ndarray:
     """SMPL axis-angles ``(T, [P,] 24, 3)`` through the default rotation network, each person alone."""
     network = rotation_filter(None, 24)
-    people = x[:, None] if x.ndim == 3 else x
-    out = np.stack([refine_rotations(people[:, p], network) for p in range(people.shape[1])], axis=1)
-    return out[:, 0] if x.ndim == 3 else out
+    return _per_person(lambda person: refine_rotations(person, network), x)
+
+
+def _nearest_rotations(m: np.ndarray) -> np.ndarray:
+    """The nearest rotation to each matrix ``(N, 3, 3)`` (:func:`synsp.geometry.nearest_rotation`); a matrix
+    with NaN (a joint or person missing throughout) stays NaN."""
+    out = np.full(m.shape, np.nan)
+    finite = np.isfinite(m).all(axis=(1, 2))
+    out[finite] = nearest_rotation(m[finite])
+    return out
 
 
 def _holds_rotations(x: np.ndarray) -> bool:
