@@ -67,11 +67,11 @@ from . import (
     window_average,
     windows,
 )
-from .common import DEFAULT, SIMULATION_NOTE, Context, test_sets
+from .common import DEFAULT, SIMULATION_NOTE, Context, card_of, fits_joint_set, test_sets
 from .robustness import robustness_methods
 
 __all__ = ["EXPERIMENTS", "run_experiment", "test_sets", "Context", "robustness_methods", "check_experiment",
-           "check_method"]
+           "check_method", "fits_joint_set"]
 
 EXPERIMENTS: dict[str, Callable[..., Report]] = {
     "comparison": comparison.comparison,
@@ -104,31 +104,6 @@ def check_experiment(name: str, skeleton: str = "h36m17", representation: str = 
                               "--skeleton coco17 --representation 2d")
 
 
-def _card_of(name: str) -> dict | None:
-    """The model card (a dict) of a network of one joint set named ``name`` (a shipped model, a checkpoint or a run
-    folder), read without building anything; None for filters, registered names, the universal model and cards
-    that cannot be read (the refiner that loads them names what is wrong)."""
-    if name in FILTERS or parse_filter_spec(name) is not None:
-        return None
-    stem = named_checkpoint(name) or (name if checkpoint_file(name, ".json").is_file() else None)
-    if stem is None:
-        return None
-    import json
-
-    try:
-        card = json.loads(checkpoint_file(stem, ".json").read_text())
-    except (OSError, ValueError):
-        return None
-    return card if isinstance(card, dict) and card.get("architecture") != "universal" else None
-
-
-def fits_joint_set(name: str, skeleton: str) -> bool:
-    """Whether method ``name`` refines the joints of ``skeleton``: a filter and the universal model refine any; a
-    network of one joint set only its own (on another joint order it would refine the wrong joints)."""
-    card = _card_of(name)
-    return card is None or card.get("skeleton") in (None, skeleton)
-
-
 def check_method(name: str, dims: int | None = None, skeleton: str | None = None) -> None:
     """Refuse a method name no refiner answers to (not a filter, with or without parameters, not a shipped model,
     not a checkpoint or run folder, not a registered name), without loading a network where the name alone
@@ -141,7 +116,7 @@ def check_method(name: str, dims: int | None = None, skeleton: str | None = None
     if (named_checkpoint(name) or (name if checkpoint_file(name, ".json").is_file() else None)) is None:
         get_refiner(name)  # a registered name (a multi-view model + "+similar-poses") resolves; anything else raises
         return
-    card = _card_of(name)
+    card = card_of(name)
     if card is None:
         return
     if dims is not None and card.get("dims") not in (None, dims):

@@ -14,13 +14,14 @@ from typing import Any, Callable
 import numpy as np
 
 from ..metrics import refine_clips, summarize
+from ..filters import FILTERS, parse_filter_spec
 from ..models.checkpoint import checkpoint_file
-from ..refiners import NetworkRefiner, get_refiner, shipped_models
+from ..refiners import NetworkRefiner, get_refiner, named_checkpoint, shipped_models
 from ..skeletons import get_skeleton
 from ..training import input_as_refiner, validation_split
 
 __all__ = ["DEFAULT", "SIMULATION_NOTE", "Context", "test_sets", "seed_metrics", "metrics_row", "find_network",
-           "with_output", "new_figure", "bars_figure"]
+           "with_output", "new_figure", "bars_figure", "card_of", "fits_joint_set"]
 
 
 DEFAULT = "synsp-h36m17-3d-w8"
@@ -109,3 +110,28 @@ def bars_figure(names, series: dict[str, list[float]], ylabel: str):
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=8)
     return fig
+
+
+def card_of(name: str) -> dict | None:
+    """The model card (a dict) of a network of one joint set named ``name`` (a shipped model, a checkpoint or a run
+    folder), read without building anything; None for filters, registered names, the universal model and cards
+    that cannot be read (the refiner that loads them names what is wrong)."""
+    if name in FILTERS or parse_filter_spec(name) is not None:
+        return None
+    stem = named_checkpoint(name) or (name if checkpoint_file(name, ".json").is_file() else None)
+    if stem is None:
+        return None
+    import json
+
+    try:
+        card = json.loads(checkpoint_file(stem, ".json").read_text())
+    except (OSError, ValueError):
+        return None
+    return card if isinstance(card, dict) and card.get("architecture") != "universal" else None
+
+
+def fits_joint_set(name: str, skeleton: str) -> bool:
+    """Whether method ``name`` refines the joints of ``skeleton``: a filter and the universal model refine any; a
+    network of one joint set only its own (on another joint order it would refine the wrong joints)."""
+    card = card_of(name)
+    return card is None or card.get("skeleton") in (None, skeleton)

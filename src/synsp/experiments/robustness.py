@@ -55,7 +55,7 @@ from ..reports import Report, machine
 from ..rotations import refine_rotations, rotation_filter
 from ..skeletons import get_skeleton
 from ..training import input_as_refiner, input_as_rotations
-from .common import Context
+from .common import Context, fits_joint_set
 
 #: progress, one line per method on stderr under ``synsp benchmark`` (its handler), as synsp.evaluation's
 log = logging.getLogger("synsp.benchmark")
@@ -180,8 +180,6 @@ QUICK_FRAMES = 600
 def robustness_methods(ctx: Context) -> list[str]:
     """The methods of the robustness table: those asked for; when the CLI's (3D) defaults were left alone, with
     ``quick`` :data:`QUICK_3D` / :data:`QUICK_2D`, else in 2D the filters and the 2D models."""
-    from . import fits_joint_set
-
     if ctx.methods_given:
         return list(ctx.methods)
     methods = (QUICK_2D if ctx.representation == "2d" else QUICK_3D) if ctx.quick else \
