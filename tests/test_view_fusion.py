@@ -219,3 +219,16 @@ def test_a_joint_one_view_never_scores_confidently_is_the_other_views_to_give():
     v[10, 1, 16] = np.nan  # (and one view losing it in a frame changes nothing about that)
     wrist = synsp.refine(v, views=True, fps=30, confidence=scores)[:, 0, 16]
     assert np.linalg.norm(wrist - truth[:, 16], axis=-1).mean() < 0.005
+
+
+def test_views_on_one_person_array_and_bad_cameras_unused_are_refused(tmp_path, capsys):
+    from synsp.cli import main
+
+    x = load_corpus()[0].positions[:40].astype(np.float64)
+    np.save(tmp_path / "one.npy", x)  # (T, J, D): one view, which --views took for "1 view refined alone"
+    assert main(["refine", str(tmp_path / "one.npy"), "-o", str(tmp_path / "out.npy"), "--views"]) == 2
+    assert "holds one" in capsys.readouterr().err and not (tmp_path / "out.npy").exists()
+    px = np.stack([x[..., :2] * 100 + 300] * 3, axis=1)
+    bad = {"K": np.stack([np.eye(3)] * 2), "R": np.stack([np.eye(3)] * 2), "t": np.zeros((2, 3))}  # 2 for 3 views
+    with pytest.raises(SynspInputError, match="2"):  # with repair=False too, where the cameras are not used
+        synsp.refine(px, views=True, cameras=bad, repair=False, model="butterworth")

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .calibration import check_cameras
 from .cuts import find_cuts, find_rotation_cuts, parts, whole_frames
 from .filters import FILTERS
 from .identity import repair_track_identities
@@ -302,6 +303,8 @@ def refine(
     if cameras is not None and not (views and x.shape[-1] == 2):
         raise SynspInputError("cameras= calibrates 2D views: give views=True and (T, C, J, 2) keypoints, one camera "
                               "per view (3D views in one world frame need no cameras)")
+    if cameras is not None:  # checked whether used or not (repair=False does not compare the cameras' labels)
+        check_cameras(cameras, x.shape[1])
     if model is None:
         model, _ = choose_model(x.shape[-2], x.shape[-1], skeleton, views=x.shape[1] if views else 1)
     refiner = fit_refiner(refiner_of(model), x.shape[-2], skeleton)

@@ -713,6 +713,9 @@ def _refine_views(input_path: str, output: str, fmt: str | None, model: str | No
     pose_file = read_pose_file(input_path, format=fmt, **({"key": key} if key else {}))
     output_format(output, pose_file)
     x, _ = pose_file.to_array()
+    if x.shape[1] < 2:
+        raise SynspInputError(f"{input_path}: --views refines P >= 2 synchronised views of one person together, and "
+                              f"this array holds one ({x.shape[0]} frames of {x.shape[2]} joints); leave out --views")
     if cameras is not None and x.shape[-1] != 2:
         raise SynspInputError(f"{input_path}: --cameras calibrates 2D keypoints; the array holds {x.shape[-1]}D points "
                               f"(3D views in one world frame need no cameras)")
