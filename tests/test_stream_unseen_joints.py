@@ -105,3 +105,19 @@ def test_a_stream_with_times_and_repair_gives_nan_too():
     got += stream.flush()["a"]
     out = np.stack(got)
     assert len(out) == 50 and np.isnan(out[:, 16]).all() and np.isfinite(out[:, :16]).all()
+
+
+@pytest.mark.parametrize("method", ["synsp-universal-w8-causal", "synsp-h36m17-3d-w8-causal"])
+def test_a_zero_delay_network_offline_reads_no_frame_after_the_one_it_gives(method):
+    # a joint missing from the start: offline filled it from its first observation (a later frame), so the other
+    # joints' output read ahead (9.7 mm of frames 0-11 moved when frames 12 on moved); now the stream's guess
+    x = clean(40)
+    x[:12, 5] = np.nan
+    out, _ = streamed(Stream(method, repair=False), x)
+    offline = synsp.refine(x, model=method, repair=False, cuts=False)
+    np.testing.assert_allclose(np.delete(offline, 5, axis=1), np.delete(out, 5, axis=1), atol=1e-9)
+    np.testing.assert_allclose(offline[12:, 5], out[12:, 5], atol=1e-9)
+    later = x.copy()
+    later[12:] += 0.05
+    moved = synsp.refine(later, model=method, repair=False, cuts=False)
+    np.testing.assert_array_equal(moved[:12], offline[:12])

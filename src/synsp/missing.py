@@ -52,7 +52,8 @@ ANY_DIMS = (2, 3, 4, 6)
 NEVER_OBSERVED = ("raise", "zero", "keep", "joint-mean")
 
 __all__ = ["missing_from_confidence", "interpolate_missing", "hold_missing", "carry_missing", "fill_gaps",
-           "curved_fill", "carried_fill", "carried_ends", "carried_start", "CarriedFill", "NEVER_OBSERVED",
+           "curved_fill", "carried_fill", "carried_ends", "carried_start", "unseen_start", "CarriedFill",
+           "NEVER_OBSERVED",
            "CURVED_GAP_FRAMES"]
 
 
@@ -352,6 +353,29 @@ def carried_start(seen: np.ndarray, k: int) -> np.ndarray:
     v = np.tensordot(t, body, axes=(0, 0)) / (t @ t)  # (..., 1, D) per frame
     gain = _carried_gain(np.arange(k, 0, -1))  # frames before the first: k, ..., 1
     return seen[:1] - gain.reshape((k,) + (1,) * (seen.ndim - 1)) * v[None]
+
+
+def unseen_start(x: np.ndarray, missing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A causal guess for each joint before its first observation: ``x`` ``(T, P, J, D)`` with those frames (from
+    its person's first frame with an observed joint on) holding the mean of the joints observed in that first frame,
+    as :func:`synsp.filters.online.hold` gives a stream; and the ``(T, P, J)`` mask of the frames so guessed.
+    :func:`carry_missing` would give them the joint's first observation, from a later frame: a zero-delay
+    refiner's output for the other joints would read ahead.  A person never observed is left as it is."""
+    seen = ~missing
+    any_seen = seen.any(axis=-1)  # (T, P)
+    start = np.where(any_seen.any(axis=0), any_seen.argmax(axis=0), x.shape[0])  # (P,) each person's first frame
+    first = np.where(seen.any(axis=0), seen.argmax(axis=0), x.shape[0])  # (P, J) each joint's first observation
+    t = np.arange(x.shape[0])[:, None, None]
+    lead = (t >= start[None, :, None]) & (t < first[None])  # (T, P, J)
+    if not lead.any():
+        return x, lead
+    out = np.array(x, dtype=np.float64, copy=True)
+    for p in np.flatnonzero(lead.any(axis=(0, 2))):
+        f0 = out[start[p], p]
+        centre = f0[seen[start[p], p]].mean(axis=0)
+        person = out[:, p]  # (T, J, D), a view
+        person[lead[:, p]] = centre
+    return out, lead
 
 
 def _carried_gain(steps: np.ndarray, decay: float = CARRIED_DECAY) -> np.ndarray:

@@ -62,7 +62,7 @@ from .filters import FILTERS, get_filter, parse_filter_spec
 from .filters.base import WHOLE_SEQUENCE, Online, Refiner
 from .filters.online import hold
 from .missing import (CURVED_SUPPORT, CarriedFill, carried_start, carry_missing, fill_gaps, interpolate_missing,
-                      missing_from_confidence)
+                      missing_from_confidence, unseen_start)
 from .models.checkpoint import ModelCard, checkpoint_file, load_model
 from .normalization import (
     ROTATIONS_6D,
@@ -221,7 +221,11 @@ class NetworkRefiner:
         fps_in = card.fps if fps is None else check_fps(fps)
         self._model_length(x4.shape[0], fps_in, int(np.prod(x4.shape[1:])))  # refused before anything is allocated
         if missing.any() or x4.dtype != np.float64:  # offline, short gaps along a curve (synsp.missing.curved_fill)
-            filled, _ = carry_missing(x4, missing) if self.causal else interpolate_missing(x4, missing, curved=True)
+            if self.causal:  # a joint before its first observation: the stream's guess, never a later frame
+                guessed, lead = unseen_start(x4, missing)
+                filled, _ = carry_missing(guessed, missing & ~lead)
+            else:
+                filled, _ = interpolate_missing(x4, missing, curved=True)
         else:  # nothing to fill: the poses themselves, only read from here on (an hour of a body is not copied)
             filled = x4
         del x4, x
