@@ -15,7 +15,7 @@ from synsp.data.cameras import project as to_pixels
 from synsp.data.positions import split_positions
 from synsp.io._common import read_npz
 from synsp.io.cameras import read_cameras
-from synsp.repair import limb_groups, relabel, repair_inversions
+from synsp.repair import decided_pairs, limb_groups, relabel, repair_inversions
 from synsp.validation import SynspInputError
 from synsp.view_labels import agree_cameras
 
@@ -146,6 +146,107 @@ def test_a_camera_labelled_the_wrong_way_round_throughout_is_relabelled_and_agre
     np.testing.assert_allclose(refined, synsp.refine(px, views=True, skeleton="h36m17"), atol=1e-6)
 
 
+@functools.lru_cache(maxsize=None)
+def _walk() -> np.ndarray:
+    """A walking clip of the embedded corpus, COCO-17 joints in metres (y up)."""
+    from synsp.data.corpus import embedded_corpus_path, load_corpus
+
+    clips = load_corpus(embedded_corpus_path(), skeleton="coco17")
+    return next(c.positions for c in clips if c.clip_id.endswith("walking_14#s0p0")).astype(np.float64)
+
+
+def _ring(count: int, seed: int = 1):
+    """``count`` cameras on a circle of 7 m around the walk, level with it, looking at its middle (as a capture
+    room's: some see the person from the side, some from in front or behind), OpenCV's convention, and the walk
+    seen by each with 2 px of noise ``(T, C, 17, 2)``, projected here, not by :mod:`synsp.calibration`."""
+    gt = _walk()
+    target = gt.reshape(-1, 3).mean(0)
+    K, R, t = [], [], []
+    for c in range(count):
+        a = 0.3 + 2 * np.pi * c / count
+        centre = target + np.array([7 * np.cos(a), 0.6, 7 * np.sin(a)])
+        z = (target - centre) / np.linalg.norm(target - centre)
+        y = np.array([0.0, -1.0, 0.0]) - z[1] * -z
+        y /= np.linalg.norm(y)
+        rot = np.stack([np.cross(y, z), y, z])
+        f = 1100.0 + 150 * c
+        K.append([[f, 0, 960], [0, f, 540], [0, 0, 1]])
+        R.append(rot)
+        t.append(-rot @ centre)
+    cams = dict(K=np.array(K), R=np.array(R), t=np.array(t))
+    inside = np.einsum("tjd,ced->tcje", gt, cams["R"]) + cams["t"][:, None]
+    px = np.einsum("cab,tcjb->tcja", cams["K"][:, :2, :2], inside[..., :2] / inside[..., 2:])
+    px += cams["K"][:, None, :2, 2]
+    return cams, px + np.random.default_rng(seed).normal(0.0, 2.0, px.shape)
+
+
+@pytest.mark.parametrize("wrong", [(3,), (1, 3), (1, 4)])
+def test_cameras_seen_from_behind_labelled_the_wrong_way_round_are_the_ones_relabelled(wrong):
+    """Cameras on a ring around a walk, those of ``wrong`` labelled the wrong way round throughout (four cameras, one
+    of them; five cameras, two of them): exactly those are relabelled, in every group and frame.  Each camera judged
+    against the triangulation of all the others followed the cameras seen from in front or behind, the ones estimators
+    flip, and the right cameras were relabelled (one of four: cameras 0 and 2's arms in 115 of 169 frames; two of
+    five: the three right cameras throughout)."""
+    cams, px = _ring(4 if len(wrong) == 1 else 5)
+    mask = np.zeros(px.shape[:2] + (3,), dtype=bool)
+    mask[:, list(wrong)] = True
+    got = agree_cameras(relabel(px, mask, "coco17", tuple(decided_pairs("coco17"))), cams, "coco17")
+    np.testing.assert_array_equal(got.flipped, mask)
+    np.testing.assert_allclose(got.poses, px)
+
+
+def test_two_cameras_are_not_compared_and_say_so():
+    """Two cameras cannot tell which one is right: a warning says their labels are not compared, and nothing is
+    relabelled (it was a silent no-op while the summary said the labels agreed)."""
+    cams, px = _ring(4)
+    two = {k: v[:2] for k, v in cams.items()}
+    mask = np.zeros((len(px), 2, 3), dtype=bool)
+    mask[:, 1] = True
+    with pytest.warns(UserWarning, match="with 2 cameras the left/right labels are not compared"):
+        got = agree_cameras(relabel(px[:, :2], mask, "coco17", ("arms", "legs", "head")), two, "coco17")
+    assert not got.flipped.any()
+
+
+def test_a_calibration_that_does_not_match_the_inputs_is_refused():
+    """Cameras given camera-to-world (R^T, -R^T t) or in another order than the inputs: most cameras see the person
+    elsewhere than the others, and the calibration is refused in one line, not a warning per camera."""
+    cams, px = _ring(4)
+    flipped = dict(K=cams["K"], R=cams["R"].transpose(0, 2, 1), t=-np.einsum("cba,cb->ca", cams["R"], cams["t"]))
+    shuffled = {k: v[[1, 0, 3, 2]] for k, v in cams.items()}
+    for wrong in (flipped, shuffled):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(SynspInputError, match="the calibration probably does not match the inputs"):
+                agree_cameras(px, wrong, "coco17")
+
+
+def test_cameras_with_a_sheared_rotation_or_a_focal_length_not_above_zero_are_refused(tmp_path):
+    """A rotation with determinant 1 that is not orthonormal (sheared), a zero or negative focal length: each one clear
+    error naming the camera, not NumPy's warnings and wrong points; a Pose2Sim table without ``matrix`` is named,
+    not skipped (the cameras were then one fewer than the inputs)."""
+    cams, _ = _ring(3)
+    shear = cams["R"].copy()
+    shear[1] = np.array([[1.0, 0.2, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]) @ shear[1]
+    assert abs(np.linalg.det(shear[1]) - 1) < 1e-9
+    with pytest.raises(SynspInputError, match="camera at index 1 is not a rotation matrix"):
+        check_cameras({**cams, "R": shear})
+    for focal in (0.0, -1100.0):
+        K = cams["K"].copy()
+        K[2, 0, 0] = focal
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(SynspInputError, match="camera at index 2 has focal lengths"):
+                check_cameras({**cams, "K": K})
+    tables = []
+    for c in range(3):
+        tables += [f"[cam_{c + 1:02d}]", "distortions = [0.0, 0.0, 0.0, 0.0]", "rotation = [0.0, 0.0, 0.0]",
+                   "translation = [0.0, 0.0, 5.0]"] + (["matrix = [[1000.0, 0, 960], [0, 1000.0, 540], [0, 0, 1]]"]
+                                                       if c != 1 else []) + [""]
+    (tmp_path / "calib.toml").write_text("\n".join(tables + ["[metadata]", "adjusted = false"]))
+    with pytest.raises(SynspInputError, match=r"\[cam_02\] lacks matrix"):
+        read_cameras(tmp_path / "calib.toml")
+
+
 def test_a_camera_that_follows_someone_else_is_left_out_and_named():
     """A camera whose estimator followed another person: left out of the comparison (a warning names it); the other
     cameras' labels are judged among themselves."""
@@ -260,7 +361,8 @@ def test_the_cli_takes_a_calibration_with_views_and_refuses_it_alone_or_on_3d(tm
 @pytest.mark.parametrize("frames", [1, 2, 3, 12])
 def test_short_takes_missing_views_and_unusable_cameras_come_back_unchanged_in_shape(frames):
     """Degenerate input never crashes: a few frames, a view or camera missing throughout, every point missing;
-    an empty take is one clear error."""
+    an empty take is one clear error, and so are points that no camera sees where the others do (random pixels: the
+    calibration does not match them)."""
     from synsp.view_labels import agree_views
 
     cams = read_cameras(POSE2SIM / "cameras.npz")
@@ -271,10 +373,13 @@ def test_short_takes_missing_views_and_unusable_cameras_come_back_unchanged_in_s
             views[:, 1] = np.nan
             got = agree_views(views, "h36m17")
             assert got.poses.shape == views.shape and not got.flipped[:, 1].any()
-        for px in (rng.normal(500.0, 50.0, (frames, 4, 17, 2)), np.full((frames, 4, 17, 2), np.nan)):
-            px[:, 2] = np.nan
-            got = agree_cameras(px, cams, "h36m17")
-            assert got.poses.shape == px.shape and not got.flipped[:, 2].any()
+        px = np.full((frames, 4, 17, 2), np.nan)
+        got = agree_cameras(px, cams, "h36m17")
+        assert got.poses.shape == px.shape and not got.flipped.any()
+        px = rng.normal(500.0, 50.0, (frames, 4, 17, 2))
+        px[:, 2] = np.nan
+        with pytest.raises(SynspInputError, match="does not match the inputs"):
+            agree_cameras(px, cams, "h36m17")
     with pytest.raises(SynspInputError, match="empty"):
         agree_cameras(np.zeros((0, 4, 17, 2)), cams, "h36m17")
 

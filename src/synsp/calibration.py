@@ -22,8 +22,9 @@ __all__ = ["check_cameras", "distort", "project", "triangulate", "undistort"]
 
 def check_cameras(cameras: Any, count: int | None = None) -> dict[str, np.ndarray]:
     """``cameras`` as float arrays ``K``, ``R``, ``t``, ``dist`` (zeros when not given) and the boolean ``fisheye``
-    (False when not given), or
-    :class:`SynspInputError` naming what is missing or of the wrong shape (``count``: the cameras expected)."""
+    (False when not given), or :class:`SynspInputError` naming what is missing or of the wrong shape (``count``: the
+    cameras expected), a focal length that is not positive or a rotation that is not orthonormal (``R^T R`` further
+    than 1e-3 from the identity) or a reflection."""
     try:
         keys = set(cameras)
     except TypeError:
@@ -61,7 +62,18 @@ def check_cameras(cameras: Any, count: int | None = None) -> dict[str, np.ndarra
     if not all(np.isfinite(a).all() for a in out.values()):
         raise SynspInputError("cameras hold NaN or inf values")
     out["fisheye"] = fisheye
-    if (np.abs(np.linalg.det(out["R"]) - 1) > 1e-3).any():
+    focal = out["K"][:, [0, 1], [0, 1]]  # fx, fy: a zero one divides by zero, a negative one mirrors the image
+    bad = np.flatnonzero((focal <= 0).any(-1))
+    if len(bad):
+        raise SynspInputError(f"cameras['K'] of the camera at index {bad[0]} has focal lengths fx, fy = "
+                              f"{focal[bad[0], 0]:g}, {focal[bad[0], 1]:g}; expected both > 0 (pixels; K = [[fx, "
+                              f"skew, cx], [0, fy, cy], [0, 0, 1]])")
+    R = out["R"]
+    bad = np.flatnonzero((np.abs(R.transpose(0, 2, 1) @ R - np.eye(3)) > 1e-3).any((-1, -2)))
+    if len(bad):  # a sheared or scaled matrix can have determinant 1: its triangulations and projections are wrong
+        raise SynspInputError(f"cameras['R'] of the camera at index {bad[0]} is not a rotation matrix (R^T R is not "
+                              f"the identity); give world-to-camera rotations")
+    if (np.abs(np.linalg.det(R) - 1) > 1e-3).any():
         raise SynspInputError("cameras['R'] are not all rotation matrices (determinant 1); give world-to-camera "
                               "rotations")
     return out

@@ -30,14 +30,21 @@ or more the majority settles every frame where it agrees; with two views nothing
 the second is made to agree with the first (put the most reliable camera first).
 
 2D views are each in their own image: with the cameras' calibration (:mod:`synsp.calibration`),
-:func:`agree_cameras` does the same for three cameras or more, each camera against the points that the others
-triangulate, projected into it; a camera that sees someone else (its points far from where every pair of the others
-puts them) is left out.  Without one, 2D views are not compared.
+:func:`agree_cameras` decides the cameras together, for three cameras or more: per limb group and frame, the set of
+cameras whose relabelling lets the points triangulated from all of them project closest to every camera's own
+(relabelling a set or all the others is the same person, so the smaller side is relabelled: the majority settles
+every frame where it agrees), by a Viterbi over those sets.  Judged one camera at a time against the others'
+triangulation, the side-on cameras (which hardly tell left from right) let the cameras in front or behind decide,
+the very ones estimators flip: with one of four wrong throughout, the three right ones were relabelled.  A camera
+that sees someone else (its points far from where every pair of the others puts them) is left out; most cameras
+doing so is a calibration that does not match the inputs, an error.  With two cameras, or without a calibration,
+2D views are not compared.
 """
 
 from __future__ import annotations
 
 import warnings
+from itertools import combinations
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -98,16 +105,27 @@ def agree_cameras(keypoints: Any, cameras: Any, skeleton: Any, confidence: Any =
                   floor: float = 0.002, min_confidence: float = 0.3, steps: int | None = None) -> ViewAgreement:
     """Relabel each camera's 2D keypoints ``(T, C, J, 2)`` (pixels, NaN where missing; C >= 3 calibrated,
     synchronised cameras of one person, ``cameras``: :mod:`synsp.calibration`) so that its left and right limbs are
-    where the other cameras see them: as :func:`agree_views`, each camera against the points triangulated from the
-    others and projected into it.  In a frame where a camera's points are further than :data:`ELSEWHERE` times the
-    person's size from where every pair of the other cameras puts them (a single-person estimator that followed
-    someone else), the camera is neither judged nor a judge; a camera elsewhere in most of its frames is left out
-    and named in a warning."""
+    where the other cameras see them.  Per limb group and frame, every set of cameras that may be relabelled
+    together (:func:`_camera_subsets`) is scored by how far the points triangulated from all the cameras, so
+    labelled, project from each camera's own (:func:`_subset_costs`); a two-state-per-camera Viterbi over those sets
+    (:func:`_subset_path`) charges ``switch_cost`` per camera whose labels change and ``flip_cost`` per relabelled
+    camera and frame.  Each camera judged alone against the others' triangulation followed the cameras seen from in
+    front or behind (side-on cameras hardly tell left from right), which are the ones estimators label the wrong way
+    round: with one of four such cameras wrong, the three right ones were relabelled.  In a frame where a camera's
+    points are further than :data:`ELSEWHERE` times the person's size from where every pair of the other cameras puts
+    them (a single-person estimator that followed someone else), the camera is not used; a camera elsewhere in most
+    of its frames is left out and named in a warning, and :class:`SynspInputError` when that is more than half of the
+    cameras (a calibration that does not match the inputs).  With two cameras nothing can tell which one is right:
+    a warning, and nothing is relabelled.  ``steps`` is not used (the cameras are decided together, not one
+    relabelling at a time as by :func:`agree_views`)."""
     x = check_poses(keypoints, "keypoints", ndims=(4,), dims=(2,), allow_nan=True)
     T, C, J, _ = x.shape
     cams = check_cameras(cameras, C)
     sk, table = _skeleton_pairs(skeleton, J)
     names = tuple(table)
+    if C == 2 and T and names:
+        warnings.warn("with 2 cameras the left/right labels are not compared: two cameras cannot tell which one is "
+                      "right (three cameras or more)", stacklevel=2)
     if C < 3 or T == 0 or not names:
         return ViewAgreement(x, np.zeros((T, C, len(names)), dtype=bool), names)
     seen, weight = _usable(x, confidence, min_confidence)
@@ -115,22 +133,130 @@ def agree_cameras(keypoints: Any, cameras: Any, skeleton: Any, confidence: Any =
                     for c in range(C)], 1)
     size = np.array([size_of(cur[:, c]) for c in range(C)])  # the person's size in each camera (normalised)
     away = _elsewhere(cur, cams, table, size)  # (T, C)
-    for c in np.flatnonzero(away.mean(0) > 0.5):
+    lost = np.flatnonzero(away.mean(0) > 0.5)
+    if 2 * len(lost) > C:
+        raise SynspInputError(f"{len(lost)} of {C} cameras see the person elsewhere than the other cameras: the "
+                              f"calibration probably does not match the inputs (give the cameras in the inputs' "
+                              f"order, world-to-camera R and t in OpenCV's convention, t in one unit)")
+    for c in lost:
         warnings.warn(f"the camera at index {c} sees the person elsewhere than the other cameras in "
                       f"{int(away[:, c].sum())} of {T} frames (another person?): it is left out of the comparison",
                       stacklevel=2)
         away[:, c] = True
     weight = np.where(away[..., None], 0.0, weight)
-
-    def reference(p: int) -> np.ndarray:
-        others = [q for q in range(C) if q != p]
-        X = triangulate(cur[:, others], weight[:, others], cams["R"][others], cams["t"][others])
-        return project(X, cams["R"][p], cams["t"][p])
-
-    flipped = _agree(cur, weight, sk, table, reference, switch_cost, flip_cost, cap,
-                     floor * float(np.median(size)), steps)
+    masks = _camera_subsets(C)
+    least = floor * np.where(np.isfinite(size), size, np.nanmedian(size) if np.isfinite(size).any() else 1.0)
+    flipped = np.stack([masks[_subset_path(_subset_costs(cur, weight, cams, np.asarray(pairs), masks, least,
+                                                         flip_cost, cap), masks, switch_cost)]
+                        for pairs in table.values()], -1)  # (T, C, G)
     out = relabel(x, flipped, sk, names) if flipped.any() else x
     return ViewAgreement(out, flipped, names)
+
+
+#: ``agree_cameras``: the most cameras relabelled together in one frame (besides: fewer than half of them)
+MOST_RELABELLED = 3
+
+
+def _camera_subsets(C: int) -> np.ndarray:
+    """``(S, C)`` booleans: the sets of cameras that :func:`agree_cameras` may relabel together, the empty set first,
+    then by size and in camera order (a tie keeps the earlier).  Relabelling a set or every other camera explains
+    the points alike (the triangulated person is the same, its labels exchanged), so only the smaller side is a
+    candidate: fewer than half of the cameras, or half of them without the first (of an even split the first camera
+    keeps its labels), and at most :data:`MOST_RELABELLED`."""
+    sets = [()]
+    for k in range(1, min(C // 2, MOST_RELABELLED) + 1):
+        sets += [s for s in combinations(range(C), k) if 2 * k < C or 0 not in s]
+    masks = np.zeros((len(sets), C), dtype=bool)
+    for i, s in enumerate(sets):
+        masks[i, list(s)] = True
+    return masks
+
+
+def _subset_costs(cur: np.ndarray, weight: np.ndarray, cams: dict, pairs: np.ndarray, masks: np.ndarray,
+                  least: np.ndarray, flip_cost: float, cap: float, sample: int = 1024) -> np.ndarray:
+    """``(T, S)``: per frame, the cost of relabelling the group ``pairs`` in each set of cameras of ``masks`` ``(S,
+    C)``: each camera's distance from its points to the group's points triangulated from all the cameras so
+    labelled and projected into it, in units of that camera's typical distance (the median over ``sample`` frames
+    spread over the take, each under its best set; at least ``least`` ``(C,)``), truncated at ``cap`` and weighted
+    by the pair's confidence, plus ``flip_cost`` per relabelled camera.  Worked out a chunk of frames at a time
+    (bounded memory however long the take)."""
+    T, C = cur.shape[:2]
+    S = len(masks)
+    chunk = max(16, 2 ** 20 // (S * C * len(pairs) * 4))
+    picks = np.unique(np.linspace(0, T - 1, min(T, sample)).round().astype(int))
+    d, w = _subset_distances(cur[picks], weight[picks], cams, pairs, masks)  # (S, t, C, n, 2), (t, C, n)
+    rel = np.where(np.isfinite(d), d, 1.0) / np.fmax(least, 1e-12)[:, None, None]
+    best = (w[None, ..., None] * rel).sum((2, 3, 4)).argmin(0)  # the best set in each sampled frame
+    at = np.where(w[..., None] > 0, d[best, np.arange(len(picks))], np.nan)  # (t, C, n, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a camera without the group in any sampled frame
+        unit = np.fmax(np.nanmedian(at.transpose(1, 0, 2, 3).reshape(C, -1), axis=1), least)
+    unit = np.where(np.isfinite(unit), unit, 1.0)
+    out = np.empty((T, S))
+    for a in range(0, T, chunk):
+        d, w = _subset_distances(cur[a:a + chunk], weight[a:a + chunk], cams, pairs, masks)
+        cost = np.minimum(np.where(np.isfinite(d), d, np.inf) / unit[:, None, None], cap)
+        out[a:a + chunk] = (w[None, ..., None] * cost).sum((2, 3, 4)).T
+    return out + flip_cost * masks.sum(1)
+
+
+def _subset_distances(cur: np.ndarray, weight: np.ndarray, cams: dict, pairs: np.ndarray,
+                      masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(d, w)``: ``d`` ``(S, T, C, n, 2)`` the distance, in each camera's normalised image, from its left and right
+    points of ``pairs`` (``n``; exchanged where ``masks`` ``(S, C)`` relabels the camera) to the points triangulated
+    from all the cameras so labelled (weighted linear least squares, each camera's two DLT rows) and projected into
+    it, inf where the triangulation fails or the point is behind the camera; ``w`` ``(T, C, n)`` each camera's
+    weight of each pair, 0 where either point is missing or fewer than two cameras see the pair (nothing to
+    judge)."""
+    own = cur[:, :, pairs]  # (T, C, n, 2, 2): the left then the right point
+    w = np.minimum(weight[:, :, pairs[:, 0]], weight[:, :, pairs[:, 1]])
+    ok = np.isfinite(own).all((-1, -2)) & (np.nan_to_num(w) > 0)
+    ok &= ok.sum(1, keepdims=True) >= 2
+    w = np.where(ok, w, 0.0)
+    own = np.where(ok[..., None, None], own, 0.0)
+    P = np.concatenate([cams["R"], cams["t"][:, :, None]], axis=-1)  # (C, 3, 4)
+    rows = own[..., None] * P[None, :, None, None, None, 2] - P[None, :, None, None, :2]  # (T, C, n, 2, 2, 4)
+    M, b = rows[..., :3], -rows[..., 3]
+    A = np.einsum("...ra,...rb->...ab", M, M) * w[..., None, None, None]  # each camera's normal equations
+    y = np.einsum("...ra,...r->...a", M, b) * w[..., None, None]
+    m = masks.astype(np.float64)
+    # the left point under a set: each camera's left point, or its right one where relabelled; the right: the rest
+    left_A = A[:, :, :, 0].sum(1)[None] + np.tensordot(m, A[:, :, :, 1] - A[:, :, :, 0], axes=(1, 1))
+    left_y = y[:, :, :, 0].sum(1)[None] + np.tensordot(m, y[:, :, :, 1] - y[:, :, :, 0], axes=(1, 1))
+    AA = np.stack([left_A, A.sum((1, 3))[None] - left_A], 3)  # (S, T, n, 2, 3, 3)
+    yy = np.stack([left_y, y.sum((1, 3))[None] - left_y], 3)
+    across = [np.cross(AA[..., 1, :], AA[..., 2, :]), np.cross(AA[..., 2, :], AA[..., 0, :]),
+              np.cross(AA[..., 0, :], AA[..., 1, :])]  # the inverse's columns times the determinant
+    det = (AA[..., 0, :] * across[0]).sum(-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        X = sum(yy[..., i, None] * across[i] for i in range(3)) / np.where(np.abs(det) > 1e-12, det, np.nan)[..., None]
+    S, T, n = X.shape[:3]
+    cam = (X.reshape(S, T, 1, 2 * n, 3) @ cams["R"].transpose(0, 2, 1)[None, None]).reshape(S, T, -1, n, 2, 3)
+    cam += cams["t"][None, None, :, None, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        seen = np.where(cam[..., 2:] > 0, cam[..., :2] / cam[..., 2:], np.nan)  # (S, T, C, n, 2, 2)
+    mine = np.where(masks[:, None, :, None, None, None], own[None, ..., ::-1, :], own[None])
+    diff = seen - mine
+    d = np.sqrt((diff * diff).sum(-1))
+    return np.where(np.isfinite(d), d, np.inf), w
+
+
+def _subset_path(costs: np.ndarray, masks: np.ndarray, switch_cost: float) -> np.ndarray:
+    """``(T,)``: the minimum-cost path of sets of cameras (``costs`` ``(T, S)``, ``masks`` ``(S, C)``),
+    ``switch_cost`` per camera whose labels change from one frame to the next; a tie keeps the earlier set."""
+    T, S = costs.shape
+    change = switch_cost * (masks[:, None, :] != masks[None, :, :]).sum(-1)  # (from, to)
+    back = np.empty((T, S), dtype=np.int16 if S < 2 ** 15 else np.intp)
+    total = costs[0].copy()
+    for t in range(1, T):
+        cand = total[:, None] + change
+        back[t] = cand.argmin(0)
+        total = cand[back[t], np.arange(S)] + costs[t]
+    path = np.empty(T, dtype=np.intp)
+    path[-1] = total.argmin()
+    for t in range(T - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+    return path
 
 
 def _elsewhere(cur: np.ndarray, cams: dict, table: dict, size: np.ndarray) -> np.ndarray:

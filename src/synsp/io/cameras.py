@@ -1,7 +1,7 @@
 """Camera calibrations: Pose2Sim / anipose ``.toml`` and ``.npz`` files read into :mod:`synsp.calibration`'s form.
 
 * ``.toml`` (Pose2Sim's ``Calib*.toml``, anipose's ``calibration.toml``): one table per camera (``[cam_01]``, ...;
-  tables without ``matrix`` such as ``[metadata]`` are skipped), in file order, each with ``matrix`` (3 x 3
+  ``[metadata]`` is skipped, any other table is a camera), in file order, each with ``matrix`` (3 x 3
   intrinsics, pixels), ``distortions`` (4 or 5: OpenCV's ``k1, k2, p1, p2[, k3]``), ``rotation`` (world to camera,
   a Rodrigues vector) and ``translation`` (world to camera, the calibration's unit).  A camera with ``fisheye =
   true`` (anipose's fisheye cameras, GoPro-like lenses) follows OpenCV's fisheye model, its ``distortions`` the 4
@@ -25,6 +25,10 @@ from ..validation import SynspInputError
 from ._common import read_npz
 
 __all__ = ["read_cameras"]
+
+#: the tables of a ``.toml`` calibration that are not cameras (Pose2Sim's and anipose's); any other is one, and a
+#: camera's table without ``matrix`` is an error, not a camera fewer
+NOT_CAMERAS = ("metadata",)
 
 
 def read_cameras(path: str | os.PathLike) -> dict[str, np.ndarray]:
@@ -59,15 +63,15 @@ def _read_toml(path: Path) -> dict:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise SynspInputError(f"{path}: not a readable TOML file ({err})") from None
-    tables = [(name, t) for name, t in doc.items() if isinstance(t, dict) and "matrix" in t]
+    tables = [(name, t) for name, t in doc.items() if isinstance(t, dict) and name.lower() not in NOT_CAMERAS]
     if not tables:
-        raise SynspInputError(f"{path}: no camera table with a 'matrix' (expected [cam_01] tables as Pose2Sim and "
-                              f"anipose write them)")
+        raise SynspInputError(f"{path}: no camera table (expected [cam_01] tables as Pose2Sim and anipose write them)")
     out: dict[str, list] = {"K": [], "R": [], "t": [], "dist": [], "fisheye": [], "names": []}
     for name, t in tables:
         missing = [k for k in ("matrix", "distortions", "rotation", "translation") if k not in t]
         if missing:
-            raise SynspInputError(f"{path}: [{name}] lacks {', '.join(missing)}")
+            raise SynspInputError(f"{path}: [{name}] lacks {', '.join(missing)} (every table but "
+                                  f"{', '.join(f'[{n}]' for n in NOT_CAMERAS)} is read as a camera)")
         fisheye = t.get("fisheye", False)
         if not isinstance(fisheye, bool):
             raise SynspInputError(f"{path}: [{name}] fisheye = {fisheye!r}; expected true or false")
