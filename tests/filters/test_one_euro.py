@@ -68,3 +68,25 @@ def test_lower_cutoff_smooths_more():
     x = np.random.default_rng(5).normal(size=(200, 4, 3))
     step = lambda y: np.abs(np.diff(y, axis=0)).mean()  # noqa: E731
     assert step(get_filter("one-euro-mmpose")(x)) < step(get_filter("one-euro")(x)) < step(x)
+
+
+def test_online_equals_offline_only_when_no_joint_is_missing_and_the_docs_say_so():
+    """A joint lost for six frames: offline interpolates the gap up to its return, online holds the last value,
+    so the two differ from the return on; the docstrings limit the claim to "when no joint is missing"."""
+    from synsp.filters.one_euro import OneEuroOnline
+
+    T = 40
+    whole = np.zeros((T, 3, 2))
+    whole[:, :, 0] = 2.0 * np.arange(T)[:, None] + [0, 10, 20]
+    gap = whole.copy()
+    gap[20:26, 0] = np.nan
+    f = get_filter("one-euro", min_cutoff=0.05, beta=0.01)
+    for poses, differs in ((whole, False), (gap, True)):
+        online = f.online()
+        st = [online.start()]
+        out = np.array([online.step(st, [np.nan_to_num(poses[k])], [np.isnan(poses[k]).any(-1)])[0][0]
+                        for k in range(T)])
+        prefix = np.array([f(poses[: k + 1])[-1] for k in range(T)])
+        assert (np.abs(out - prefix).max() > 1e-3) == differs
+    for doc in (OneEuroFilter.__doc__, OneEuroOnline.__doc__):
+        assert "when no joint is missing" in " ".join(doc.split())

@@ -45,3 +45,21 @@ def test_savgol_mmpose_short_sequence_repeats_first_frame_before_it():
     padded = np.concatenate([np.repeat(x[:1], 7, axis=0), x])  # 11 frames
     want = savgol_filter(padded, 11, 2, axis=0, mode="interp")[-4:]
     np.testing.assert_allclose(get_filter("savgol-mmpose")(x), want, rtol=1e-12, atol=1e-12)
+
+
+def test_shrinking_is_documented_as_a_direct_call_only_and_refine_leaves_a_short_part_as_it_is():
+    import warnings
+
+    import synsp
+    import synsp.filters as filters
+    import synsp.filters.savgol as savgol
+
+    x = np.random.default_rng(0).normal(size=(20, 4, 3))
+    assert np.abs(get_filter("savgol")(x) - x).max() > 0.1  # called directly: the window shrinks to 19
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        np.testing.assert_array_equal(synsp.refine(x, model="savgol", repair=False), x)
+    assert any("shorter than" in str(w.message) for w in caught)
+    for doc in (filters.__doc__, savgol.__doc__):
+        flat = " ".join(doc.split())
+        assert "called directly" in flat and "synsp.refine" in flat and "leaves a part shorter than" in flat

@@ -102,7 +102,10 @@ filter); other MMPose type names as strings raise (above).
   (``causal=True``: MMPose's online rule, each call returns the frame it was
   given, smoothed; the stream's tracks are the Smoother's): causal filters
   (One-Euro, Kalman) advance one step per frame, so every returned frame
-  equals the filter run offline over the track up to that frame; the Kalman
+  equals the filter run offline over the track up to that frame when no
+  keypoint is missing (online a missing keypoint holds its last value, offline
+  it is interpolated up to the frame it returns in: One-Euro then differs,
+  Kalman measures it in neither); the Kalman
   smoother gives its forward filter (its estimate of the latest frame); other
   filters run on the track's last ``window`` frames and keep the last; networks
   give the last frame of the window ending at the frame (``"synsp"`` picks a

@@ -15,14 +15,18 @@ Registered names (:data:`FILTERS`), with their defaults:
 =================== ===================================================================
 ``one-euro``         One-Euro, SmoothNet eval: min_cutoff 0.04, beta 0.7, d_cutoff 1, t_e = 1 frame
 ``one-euro-mmpose``  One-Euro, MMPose/VIBE demos: min_cutoff 0.004, beta 0.7, d_cutoff 1
-``savgol``           Savitzky-Golay, SmoothNet eval: window 31, polyorder 2, shrink when T < 31
-``savgol-mmpose``    Savitzky-Golay, MMPose: window 11, polyorder 2, edge-pad when T < 11
+``savgol``           Savitzky-Golay, SmoothNet eval: window 31, polyorder 2, shrink when T < 31 (note)
+``savgol-mmpose``    Savitzky-Golay, MMPose: window 11, polyorder 2, edge-pad when T < 11 (note)
 ``gaussian``         SmoothNet eval: sigma 3 on non-overlapping 31-frame blocks, tail unfiltered
 ``gaussian-mmpose``  MMPose: median of 11 frames, then Gaussian sigma 4 over the whole sequence
 ``butterworth``      zero-phase Butterworth low-pass, order 4, cutoff 6 Hz
 ``kalman``           causal constant-acceleration Kalman filter: jerk q 30 m/s^3, sigma 0.01 m
 ``kalman-rts``       constant-acceleration Rauch-Tung-Striebel smoother: q 100 m/s^3, sigma 0.01 m
 =================== ===================================================================
+
+Note: Savitzky-Golay shrinks (or pads) only when the filter object is called directly
+(``get_filter("savgol")(poses)``, MMPose's ``build_filter``, the first frames of a track online):
+:func:`synsp.refine` leaves a part shorter than a filter's ``window`` as it is, with a warning.
 """
 
 from __future__ import annotations
@@ -120,6 +124,9 @@ def filter_parameters(name: str) -> dict[str, Any]:
 
 _TYPES = {"float": float, "int": int, "str": str, "bool": bool}
 
+#: the parameters every filter has (TemporalFilter's fields)
+_BASE_FIELDS = frozenset(f.name for f in dataclasses.fields(TemporalFilter))
+
 
 def _value(text: str, kind: Any, name: str, filter_name: str) -> Any:
     kind = kind if isinstance(kind, str) else getattr(kind, "__name__", "str")
@@ -140,8 +147,8 @@ def parse_filter_spec(spec: str) -> TemporalFilter | None:
     not start with a filter name followed by ``:``.  Values are converted to the parameter's type.
 
     Raises:
-        SynspInputError: an unknown parameter (naming the valid ones), ``name`` without ``=value``, a value
-        of the wrong type or out of range.
+        SynspInputError: an unknown parameter (naming the valid ones), ``name`` without ``=value``, a
+        parameter given twice, a value of the wrong type or out of range.
     """
     name, sep, rest = spec.partition(":")
     if not sep or name not in _PRESETS:
@@ -152,10 +159,14 @@ def parse_filter_spec(spec: str) -> TemporalFilter | None:
         key, eq, text = item.partition("=")
         key = key.strip().replace("-", "_")
         if not eq or not key:
+            # the example: the filter's own first parameter (not the base's min_confidence), at its preset value
+            first = next(f for f in fields if f not in _BASE_FIELDS)
             raise SynspInputError(f"filter {name!r}: {item!r} is not name=value (e.g. "
-                                  f"{name}:{next(iter(fields))}=...)")
+                                  f"{name}:{first}={filter_parameters(name)[first]})")
         if key not in fields:
             raise SynspInputError(f"filter {name!r} has no parameter {key}; expected some of "
                                   f"{', '.join(sorted(fields))}")
+        if key in params:
+            raise SynspInputError(f"filter {name!r}: {key} is given twice in {spec!r}; give each parameter once")
         params[key] = _value(text.strip(), fields[key], key, name)
     return get_filter(name, **params)

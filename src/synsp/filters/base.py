@@ -84,7 +84,7 @@ from ..missing import interpolate_missing, missing_from_confidence
 from ..validation import SynspInputError, check_fps, check_poses, to_numpy
 from .online import LookAheadOnline, RecentOnline
 
-__all__ = ["DEFAULT_FPS", "WHOLE_SEQUENCE", "Refiner", "Online", "TemporalFilter", "resolve_fps",
+__all__ = ["DEFAULT_FPS", "WHOLE_SEQUENCE", "MAX_WINDOW", "Refiner", "Online", "TemporalFilter", "resolve_fps",
            "whole_sequence_refusal"]
 
 DEFAULT_FPS = 30.0
@@ -92,6 +92,10 @@ DEFAULT_FPS = 30.0
 
 WHOLE_SEQUENCE = -1
 """The ``delay`` of a refiner whose every output frame depends on the whole sequence."""
+
+MAX_WINDOW = 10_001
+"""The longest window (or block) of a filter, in frames: 5.6 minutes at 30 fps.  Windows are filled and
+convolved whole, so a longer one costs memory and time in proportion and changes nothing a pose needs."""
 
 
 @runtime_checkable
@@ -154,8 +158,9 @@ def resolve_fps(fps: Any) -> float:
     return DEFAULT_FPS if fps is None else check_fps(fps)
 
 
-def check_positive(value: Any, name: str, integer: bool = False, allow_zero: bool = False) -> None:
-    """Raise :class:`SynspInputError` unless ``value`` is a positive (or >= 0) number / int."""
+def check_positive(value: Any, name: str, integer: bool = False, allow_zero: bool = False) -> Any:
+    """``value`` if it is a positive (or >= 0) number / whole number, else :class:`SynspInputError`.  With
+    ``integer`` the result is an ``int`` (``11.0`` -> ``11``): scipy's windows and orders take no float."""
     ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
     ok = ok and math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
     if integer:
@@ -164,6 +169,13 @@ def check_positive(value: Any, name: str, integer: bool = False, allow_zero: boo
         what = "integer" if integer else "number"
         bound = ">= 0" if allow_zero else "> 0"
         raise SynspInputError(f"{name} is {value!r}; expected a finite {what} {bound}")
+    return int(value) if integer else value
+
+
+def check_at_most(value: Any, name: str, most: float, why: str) -> None:
+    """Raise :class:`SynspInputError` when the (checked) number ``value`` exceeds ``most``, saying ``why``."""
+    if value > most:
+        raise SynspInputError(f"{name} is {value!r}; expected at most {most:g} ({why})")
 
 
 def check_choice(value: Any, name: str, choices: tuple[str, ...]) -> None:

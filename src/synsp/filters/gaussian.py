@@ -32,7 +32,8 @@ up to ``window - 1`` frames (30); MMPose's waits for the median's half window
 plus the kernel's radius (``window // 2 + round(4 sigma)``: 5 + 16 = 21
 frames).  Both outputs depend on no frame further away, so online
 (:meth:`~synsp.filters.base.TemporalFilter.online`) each frame is given out
-after ``delay`` frames and equals the offline output.
+after ``delay`` frames and equals the offline output when no joint is missing
+(online a missing joint holds its last value; offline it is interpolated).
 """
 
 from __future__ import annotations
@@ -43,9 +44,20 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d, median_filter
 
 from ..validation import SynspInputError
-from .base import TemporalFilter, check_positive
+from .base import MAX_WINDOW, TemporalFilter, check_at_most, check_positive
 
-__all__ = ["BlockGaussianFilter", "MedianGaussianFilter"]
+__all__ = ["BlockGaussianFilter", "MedianGaussianFilter", "MAX_SIGMA"]
+
+MAX_SIGMA = 1000.0
+"""The largest ``sigma``, in frames: a kernel of 8,001 frames (``4 sigma`` each side), over four minutes at
+30 fps.  A wider one makes each frame the mean of a whole clip (or block) and costs time and memory in
+proportion (``sigma = 1e9`` asked scipy for a 60 GiB kernel)."""
+
+
+def check_sigma(sigma: float) -> None:
+    check_positive(sigma, "sigma")
+    check_at_most(sigma, "sigma", MAX_SIGMA, "frames: its kernel, 4 sigma each side, would span more than "
+                  f"{int(8 * MAX_SIGMA) + 1} frames, the whole of most clips")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,8 +67,9 @@ class BlockGaussianFilter(TemporalFilter):
     Args:
         window: block length in frames; blocks ``[k*window, (k+1)*window)`` are
             smoothed independently and the ``T mod window`` trailing frames are
-            left as they are.
-        sigma: standard deviation of the Gaussian kernel, in frames.
+            left as they are.  At most :data:`~synsp.filters.base.MAX_WINDOW`.
+        sigma: standard deviation of the Gaussian kernel, in frames, at most
+            :data:`MAX_SIGMA` (1000).
         min_confidence: see :class:`TemporalFilter`.
     """
 
@@ -66,8 +79,9 @@ class BlockGaussianFilter(TemporalFilter):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_positive(self.window, "window", integer=True)
-        check_positive(self.sigma, "sigma")
+        object.__setattr__(self, "window", check_positive(self.window, "window", integer=True))
+        check_at_most(self.window, "window", MAX_WINDOW, "frames, the longest filter window")
+        check_sigma(self.sigma)
 
     @property
     def delay(self) -> int:
@@ -92,8 +106,10 @@ class MedianGaussianFilter(TemporalFilter):
     """MMPose's median-then-Gaussian smoother over the whole sequence.
 
     Args:
-        window: odd length in frames of the running median (zero-padded ends).
-        sigma: standard deviation of the Gaussian kernel, in frames.
+        window: odd length in frames of the running median (zero-padded ends),
+            at most :data:`~synsp.filters.base.MAX_WINDOW`.
+        sigma: standard deviation of the Gaussian kernel, in frames, at most
+            :data:`MAX_SIGMA` (1000).
         min_confidence: see :class:`TemporalFilter`.
     """
 
@@ -103,10 +119,11 @@ class MedianGaussianFilter(TemporalFilter):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_positive(self.window, "window", integer=True)
+        object.__setattr__(self, "window", check_positive(self.window, "window", integer=True))
+        check_at_most(self.window, "window", MAX_WINDOW, "frames, the longest filter window")
         if self.window % 2 == 0:
             raise SynspInputError(f"window is {self.window}; expected an odd number of frames")
-        check_positive(self.sigma, "sigma")
+        check_sigma(self.sigma)
 
     @property
     def delay(self) -> int:

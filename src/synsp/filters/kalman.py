@@ -51,7 +51,10 @@ for other units scale both by the same factor: times 1000 for millimetres, and
 for pixels by the person's height in pixels over 1.7 m (roughly).  At another
 frame rate keep ``q`` (it is physical) and set ``fps``.  Larger ``q`` or
 smaller ``sigma`` follow the measurements more closely; smaller ``q`` smooths
-more, lags more (forward filter) and rounds off fast motion (smoother).
+more, lags more (forward filter) and rounds off fast motion (smoother).  Both
+noises lie in 1e-100 .. 1e100 (:data:`NOISE_RANGE`) and their ratio ``q dt^k /
+sigma`` is at most 1e6 (:data:`MAX_NOISE_RATIO`: the filter then gives its
+input back); else :class:`~synsp.validation.SynspInputError`.
 
 ``window`` is 1 for the causal filter; for the smoother, whose look-ahead is
 the whole sequence (``delay`` :data:`~synsp.filters.base.WHOLE_SEQUENCE`), it is the number of frames
@@ -72,9 +75,19 @@ from ..validation import SynspInputError
 from .base import TemporalFilter, check_choice, check_positive
 from .online import FilterOnline
 
-__all__ = ["KalmanFilter", "KalmanOnline", "motion_model"]
+__all__ = ["KalmanFilter", "KalmanOnline", "motion_model", "NOISE_RANGE", "MAX_NOISE_RATIO"]
 
 _DIFFUSE = 1e4  # prior standard deviation, in measurement-noise units per frame^k
+
+NOISE_RANGE = (1e-100, 1e100)
+"""The accepted ``process_noise`` and ``measurement_noise``: their squares, and the variances built from them
+(the prior's, ``(1e4 sigma fps^2)^2``, up to 1e24 ``sigma^2``), stay positive finite float64 numbers (``q =
+1e300`` overflowed, ``sigma = 1e-300`` squared to 0 and made the gain 0 / 0)."""
+
+MAX_NOISE_RATIO = 1e6
+"""The largest ``q dt^k / sigma`` (``k = 2`` cv, ``3`` ca), the ratio that sets the smoothing: at 1e6 the filter
+already gives its input back to 1e-6 ``sigma`` (no smoothing left), and above 1e7 (ca) the smoother's predicted
+covariances are singular in float64 (``numpy.linalg.LinAlgError``)."""
 
 
 def motion_model(model: str, dt: float) -> tuple[np.ndarray, np.ndarray]:
@@ -93,9 +106,10 @@ class KalmanFilter(TemporalFilter):
         model: ``"cv"`` (constant velocity, random acceleration) or ``"ca"``
             (constant acceleration, random jerk).
         process_noise: standard deviation ``q`` of the random acceleration
-            (cv, units/s^2) or jerk (ca, units/s^3).
+            (cv, units/s^2) or jerk (ca, units/s^3), from 1e-100 to 1e100
+            (:data:`NOISE_RANGE`).
         measurement_noise: standard deviation ``sigma`` of the measurement
-            error of a joint with confidence 1, in units.
+            error of a joint with confidence 1, in units, from 1e-100 to 1e100.
         smoother: False for the causal forward filter, True for the offline
             Rauch-Tung-Striebel smoother.
         min_confidence: see :class:`TemporalFilter`.
@@ -110,8 +124,13 @@ class KalmanFilter(TemporalFilter):
     def __post_init__(self) -> None:
         super().__post_init__()
         check_choice(self.model, "model", ("cv", "ca"))
-        check_positive(self.process_noise, "process_noise")
-        check_positive(self.measurement_noise, "measurement_noise")
+        for name in ("process_noise", "measurement_noise"):
+            value = check_positive(getattr(self, name), name)
+            if not NOISE_RANGE[0] <= value <= NOISE_RANGE[1]:
+                raise SynspInputError(
+                    f"{name} is {value!r}; expected a number from {NOISE_RANGE[0]:g} to {NOISE_RANGE[1]:g}: its "
+                    "square is a variance, and the filter's variances (up to 1e24 times it at 10,000 fps) must "
+                    "stay positive finite float64 numbers")
         if not isinstance(self.smoother, (bool, np.bool_)):
             raise SynspInputError(f"smoother is {self.smoother!r}; expected True or False")
 
@@ -125,12 +144,23 @@ class KalmanFilter(TemporalFilter):
             return 1
         return 2 if self.model == "cv" else 3
 
+    def _check_ratio(self, fps: float) -> None:
+        """Refuse a ``q dt^k / sigma`` above :data:`MAX_NOISE_RATIO` at ``fps``."""
+        ratio = self.process_noise / (self.measurement_noise * fps ** (2 if self.model == "cv" else 3))
+        if ratio > MAX_NOISE_RATIO:
+            raise SynspInputError(
+                f"process_noise {self.process_noise:g} over measurement_noise {self.measurement_noise:g} at fps = "
+                f"{fps:g} gives q dt^{2 if self.model == 'cv' else 3} / sigma = {ratio:.3g}; expected at most "
+                f"{MAX_NOISE_RATIO:g}: above, the filter gives its input back (no smoothing left) and the smoother's "
+                "covariances are singular in float64. Lower process_noise or raise measurement_noise")
+
     def _recursion(self, fps: float) -> KalmanOnline:
         """The forward filter, one update per frame: the causal filter's online form, and the smoother's
         zero-delay one (``online(causal=True)``: the smoother's estimate of the latest frame)."""
         return KalmanOnline(self, fps)
 
     def _filter(self, x: np.ndarray, fps: float, weight: np.ndarray) -> np.ndarray:
+        self._check_ratio(fps)
         T, C = x.shape
         dt = 1.0 / fps
         F, G = motion_model(self.model, dt)
@@ -183,6 +213,7 @@ class KalmanOnline(FilterOnline):
 
     def __init__(self, f: Any, fps: float):
         super().__init__(f, fps, 0)
+        f._check_ratio(fps)
         self.F, G = motion_model(f.model, 1.0 / fps)
         self.Q = f.process_noise**2 * np.outer(G, G)
         self.r = f.measurement_noise**2

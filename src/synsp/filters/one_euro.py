@@ -67,7 +67,8 @@ class OneEuroFilter(TemporalFilter):
     Defaults are SmoothNet's evaluation settings (``one-euro``); MMPose and VIBE
     demos use ``min_cutoff=0.004`` (``one-euro-mmpose``).  Any length ``T >= 1``
     works; ``window`` is 1, ``delay`` 0; online (:meth:`online`) the recursion advances one step per
-    frame, so every frame equals the offline output.
+    frame, so every frame equals the offline output over the track so far when no joint is missing (a
+    missing joint holds its last value online; offline it is interpolated up to the frame it returns in).
     """
 
     name: str = "one-euro"
@@ -109,7 +110,9 @@ class OneEuroFilter(TemporalFilter):
 
 class OneEuroOnline(FilterOnline):
     """The One-Euro recursion, one step per frame: zero delay, every frame equal to the offline filter run
-    over the track so far (the online form of :class:`OneEuroFilter`)."""
+    over the track so far when no joint is missing (the online form of :class:`OneEuroFilter`).  A missing
+    joint holds its last value here, while offline it is interpolated to the frame it comes back in, so the
+    two differ from the gap on, until the recursion forgets it."""
 
     def __init__(self, f: Any, fps: float):
         super().__init__(f, fps, 0)

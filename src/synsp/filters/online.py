@@ -15,12 +15,15 @@ restarts that joint at the value, as offline, where the frames before hold it.
 Three kinds, by what the filter's output at frame ``t`` needs (see :mod:`synsp.filters.base`):
 
 * a causal recursion, advanced one frame per step: zero delay, every frame equal to the filter run
-  offline over the track so far.  Each lives with its filter, a :class:`FilterOnline` of its own
+  offline over the track so far when no joint is missing (Kalman's also with missing joints, which it
+  does not measure either way; One-Euro's not: offline reads a gap interpolated up to the joint's return,
+  online the held value).  Each lives with its filter, a :class:`FilterOnline` of its own
   (:class:`synsp.filters.one_euro.OneEuroOnline`, :class:`synsp.filters.kalman.KalmanOnline`).
 * :class:`LookAheadOnline` -- a filter whose output at ``t`` depends on the frames up to ``t + L`` only
   (Savitzky-Golay, the Gaussians): frame ``t`` is given out when frame ``t + L`` has come, computed by the
-  filter over the chunk of the track that determines it, so it equals the offline output (the first
-  frames of a Savitzky-Golay track excepted: offline fits them with the first ``window`` frames).
+  filter over the chunk of the track that determines it, so it equals the offline output when no joint is
+  missing (the first frames of a Savitzky-Golay track excepted: offline fits them with the first ``window``
+  frames).
 * :class:`RecentOnline` -- zero delay for any filter: each frame is the last frame of the filter run over
   the track's last ``window`` frames, the rule MMPose's ``Smoother`` applies online (``causal=True``).
 """
@@ -135,7 +138,7 @@ class LookAheadOnline(FilterOnline):
     come, as the filter's offline output over the chunk ``[chunk_start(t, None), t + delay]`` of the track;
     at the track's end (``finish``) the pending frames come from the chunk ``[chunk_start(t0, n), n)``
     (``t0``: the first pending frame, ``n``: the track's length).  Equal to offline wherever the chunk holds
-    every frame the offline output depends on."""
+    every frame the offline output depends on and no joint is missing."""
 
     def __init__(self, f: Any, fps: float, delay: int, chunk_start: Callable[[int, int | None], int]):
         super().__init__(f, fps, delay)

@@ -9,7 +9,11 @@ frame look-ahead.  At both ends scipy's ``mode="interp"`` evaluates the
 polynomial fitted to the first/last ``window`` frames, so polynomials are
 reproduced there too (:func:`scipy.signal.savgol_filter` does the work).
 
-Sequences shorter than ``window`` are handled in one of two ways:
+Sequences shorter than ``window`` reach the filter when it is called directly
+(``get_filter("savgol")(poses)``, MMPose's ``build_filter``, the first frames
+of a track online), and are handled in one of two ways (:func:`synsp.refine`
+does not call it on them: it leaves a part shorter than a filter's ``window``
+as it is, with a warning):
 
 * ``short_sequence="shrink"`` (SmoothNet's evaluation, preset ``savgol``): the
   window is clipped to ``T`` and made odd (``T`` even -> ``T - 1``), and
@@ -25,9 +29,10 @@ Sequences shorter than ``window`` are handled in one of two ways:
 first ``delay`` ones (which the ``interp`` end fit takes from the first
 ``window`` frames).  Online (:meth:`~synsp.filters.base.TemporalFilter.online`)
 frame ``t`` is given out when frame ``t + delay`` has come, as the centre of
-the fit over frames ``t - delay .. t + delay``: equal to offline, except the
-first ``delay`` frames of a track, which come from the frames seen so far, and
-a track shorter than ``window`` whose frames came out before its end.
+the fit over frames ``t - delay .. t + delay``: equal to offline when no joint
+is missing, except the first ``delay`` frames of a track, which come from the
+frames seen so far, and a track shorter than ``window`` whose frames came out
+before its end.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ import numpy as np
 from scipy.signal import savgol_filter
 
 from ..validation import SynspInputError
-from .base import TemporalFilter, check_choice, check_positive
+from .base import MAX_WINDOW, TemporalFilter, check_at_most, check_choice, check_positive
 
 __all__ = ["SavitzkyGolayFilter"]
 
@@ -48,11 +53,13 @@ class SavitzkyGolayFilter(TemporalFilter):
     """Savitzky-Golay smoothing along time.
 
     Args:
-        window: odd number of frames of each local fit (the filter length).
+        window: odd number of frames of each local fit (the filter length), at most
+            :data:`~synsp.filters.base.MAX_WINDOW`.
         polyorder: degree of the local polynomial, ``< window``; higher keeps
             sharper motion and removes less jitter.
-        short_sequence: ``"shrink"`` or ``"pad"``, what to do when ``T < window``
-            (see the module docstring).
+        short_sequence: ``"shrink"`` or ``"pad"``, what to do when called on
+            ``T < window`` frames (see the module docstring; :func:`synsp.refine`
+            leaves a part that short as it is).
         min_confidence: see :class:`TemporalFilter`.
 
     Defaults are SmoothNet's evaluation settings (``savgol``: 31, 2, shrink);
@@ -66,10 +73,12 @@ class SavitzkyGolayFilter(TemporalFilter):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_positive(self.window, "window", integer=True)
+        object.__setattr__(self, "window", check_positive(self.window, "window", integer=True))
+        check_at_most(self.window, "window", MAX_WINDOW, "frames, the longest filter window")
         if self.window % 2 == 0:
             raise SynspInputError(f"window is {self.window}; expected an odd number of frames")
-        check_positive(self.polyorder, "polyorder", integer=True, allow_zero=True)
+        object.__setattr__(self, "polyorder", check_positive(self.polyorder, "polyorder", integer=True,
+                                                             allow_zero=True))
         if self.polyorder >= self.window:
             raise SynspInputError(
                 f"polyorder is {self.polyorder}; expected less than window = {self.window}"
