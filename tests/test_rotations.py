@@ -146,8 +146,10 @@ def test_refine_smpl_refuses_flattened_matrices_and_degrees():
         refine_smpl(axis_angle_to_matrix(clean)[..., :2].reshape(T, 144))
     with pytest.raises(SynspInputError, match=r"degrees\? convert them with numpy.deg2rad"):
         refine_smpl(np.degrees(clean))
-    near_two_pi = clean * (2 * np.pi - 0.2) / np.linalg.norm(clean, axis=-1, keepdims=True)
-    assert refine_smpl(near_two_pi)[0].shape == clean.shape  # long but valid axis-angles are radians
+    long = clean.copy()  # a fitted root near 2 pi, or unwrapped to 6 pi (a spin): radians all the same
+    for turns in (2 * np.pi - 0.2, 6 * np.pi):
+        long[:, 0] = clean[:, 0] * turns / np.linalg.norm(clean[:, 0], axis=-1, keepdims=True)
+        assert refine_smpl(long, model="butterworth")[0].shape == clean.shape
 
 
 def test_geodesic_error():

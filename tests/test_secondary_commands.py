@@ -435,6 +435,8 @@ def test_benchmark_seeds_below_one_is_one_line(capsys, seeds, no_experiment):
     # a network of another joint set ran on COCO-17's joint order as if it were its own
     (["--skeleton", "coco17", "--experiment", "robustness", "--methods", "kalman-rts,synsp-h36m17-3d-w8"],
      "--methods: synsp-h36m17-3d-w8 refines h36m17 joints, and this benchmark simulates coco17 ones"),
+    (["--skeleton", "coco17", "--experiment", "robustness", "--methods", "synsp-h36m17-3d-w8-p4+similar-poses"],
+     "--methods: synsp-h36m17-3d-w8-p4+similar-poses refines h36m17 joints"),
 ])
 def test_benchmark_checks_every_name_before_any_work(capsys, tmp_path, no_experiment, args, said):
     code, _, err = run(capsys, "benchmark", "--quick", "-o", tmp_path / "reports", *args)

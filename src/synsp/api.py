@@ -639,7 +639,11 @@ def refine_smpl(poses: Any, trans: Any = None, model: Any = None,
     ``(T, 1, 3)`` array) through the same filter, or :data:`synsp.rotations.DEFAULT_ROTATION_FILTER`
     beside a network (:func:`synsp.rotations.translation_filter`).  Returns ``(poses, trans)`` in the
     input shapes and floating dtypes (``trans`` None when None was given).  Errors as
-    :func:`synsp.rotations.refine_rotations` (all-NaN or complex input, a bad ``fps``).  ``cuts``: for 22 or 24
+    :func:`synsp.rotations.refine_rotations` (all-NaN or complex input, a bad ``fps``); refused too: 3 x 3 matrices
+    or 6D vectors flattened to ``(T, 9K)`` / ``(T, 6K)`` (SMPL-family K), and angles in degrees
+    (:func:`synsp.validation.check_radians`).  ``confidence`` ``(T, K)``: a joint below the model's
+    ``min_confidence`` is missing (filled; no cut is found at it), the scores weigh a Kalman filter's
+    measurements.  ``cuts``: for 22 or 24
     joints, where the body's joints (SMPL's forward kinematics) jump at one frame to another shot or person,
     each side is refined alone (:mod:`synsp.cuts`; a part too short to refine is left as it is).
     """
@@ -648,11 +652,12 @@ def refine_smpl(poses: Any, trans: Any = None, model: Any = None,
     cuts = _flag(cuts, "cuts")
     if p.ndim == 2 and p.shape[1] % 3 == 0 and p.shape[1] > 0:
         C = p.shape[1]
-        for per, what in ((9, "3 x 3 rotation matrices"), (6, "6D rotations")):
+        for per, what, how in ((9, "3 x 3 rotation matrices", "matrix_to_axis_angle"),
+                               (6, "6D rotations", "rot6d_to_axis_angle")):
             if C % per == 0 and C // per in SMPL_JOINT_COUNTS and C // 3 not in SMPL_JOINT_COUNTS:
                 raise SynspInputError(f"poses has shape {p.shape}: {C // per} joints' {what} flattened, not {C // 3} "
                                       f"joints' axis-angles? refine_smpl takes axis-angles (T, 3K) or (T, K, 3); "
-                                      "convert them (synsp.rotations.matrix_to_axis_angle)")
+                                      f"convert them first (synsp.geometry.{how})")
         rot = p.reshape(p.shape[0], -1, 3)
     elif p.ndim == 3 and p.shape[2] == 3:
         rot = p
@@ -661,10 +666,8 @@ def refine_smpl(poses: Any, trans: Any = None, model: Any = None,
                               "axis-angle rotations")
     check_radians(rot, "poses")
     filt = rotation_filter(model, rot.shape[1])
-    if confidence is not None:  # an unreliable joint is missing everywhere (cuts too), as a NaN one
-        low = missing_from_confidence(confidence, rot.shape, getattr(filt, "min_confidence", 0.3))
-        rot = np.where(low[..., None], np.nan, np.asarray(rot, dtype=np.float64))
-        confidence = None
+    low = None if confidence is None else \
+        missing_from_confidence(confidence, rot.shape, getattr(filt, "min_confidence", 0.3))
     t3 = None
     if trans is not None:
         t = to_numpy(trans, name="trans")
@@ -674,7 +677,7 @@ def refine_smpl(poses: Any, trans: Any = None, model: Any = None,
         t3 = check_poses(t[:, None, :], "trans", dims=(3,), allow_nan=True)
     spans = [(0, len(rot))]
     if cuts and rot.dtype.kind == "f" and rot.ndim == 3 and len(rot) > 2:
-        valid = np.isfinite(rot).all(-1)
+        valid = np.isfinite(rot).all(-1) & (True if low is None else ~low)  # an unsure joint is no cut (as NaN)
         spans = parts(len(rot), find_rotation_cuts(rot, fps, valid), min_frames_of(filt), valid.all(-1))
     if len(spans) == 1:
         out = refine_rotations(rot, filt, fps=fps, confidence=confidence).reshape(p.shape)
@@ -1103,9 +1106,10 @@ def refine_rotation_file(pose_file, model: Any = None, fps: float | None = None,
     if stale:  # another copy of the pose (the smplx split of 'poses', a world-frame pose) than the one refined
         layout = next(iter((pose_file.meta.get("layouts") or {}).values()), {})
         refined_keys = " + ".join(map(repr, layout.get("keys", []))) or "the pose"
-        warnings.warn(f"{pose_file.source or 'pose file'}: {', '.join(map(repr, stale))} also hold a pose or root "
-                      f"path and {'are' if len(stale) > 1 else 'is'} copied unchanged; only {refined_keys} is refined "
-                      "(a pose array: synsp refine --key NAME refines it instead)", stacklevel=2)
+        many = len(stale) > 1
+        warnings.warn(f"{pose_file.source or 'pose file'}: {', '.join(map(repr, stale))} also hold{'' if many else 's'} "
+                      f"a pose or root path and {'are' if many else 'is'} copied unchanged; only {refined_keys} is "
+                      "refined (a pose array: synsp refine --key NAME refines it instead)", stacklevel=2)
     if trans_in:
         meta = dict(pose_file.meta)
         meta["translation"] = {**trans_in, **new_trans}

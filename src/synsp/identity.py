@@ -13,7 +13,8 @@ that jumps from one person to the other.  :func:`repair_identities` rebuilds the
   widened by half per frame since the track was last seen; a track with no prediction (never seen)
   takes a present slot at ``cap / 2`` and a tracked person may go unseen at ``cap / 2``;
 * hysteresis: the assignment of the previous frame gets ``margin`` off its costs (for the persons
-  present), so a new
+  present now and at the frame time before: not for one coming back after frames unseen, whose slot a tracker may
+  have given to someone else meanwhile), so a new
   assignment needs to be clearly better and the tracks do not chatter while two people overlap;
 * the assignment itself: :func:`scipy.optimize.linear_sum_assignment`, only in frames where some
   track's cheapest slot is not its current one (elsewhere the current assignment is optimal);
@@ -40,6 +41,7 @@ identities=True)`` runs.
 from __future__ import annotations
 
 import warnings
+from collections import deque
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -47,6 +49,11 @@ import numpy as np
 
 from .metrics import size_of
 from .validation import SynspInputError, absurd_joints, check_poses, to_numpy
+
+#: the hysteresis ``margin`` is for persons seen in the last this many frame times with detections: a detection
+#: missed for a frame or two keeps it (two people overlapping do not chatter); a person back after longer is judged
+#: afresh (a tracker may have given their id to the person who hid them: 10 hidden frames mixed 13 of 20 takes)
+FRESH_TIMES = 3
 
 __all__ = ["IdentityRepair", "repair_identities", "reorder", "TrackIdentities", "repair_track_identities",
            "OnlineIdentities"]
@@ -118,7 +125,7 @@ def repair_identities(poses: Any, confidence: Any = None, *, sigma: float = 0.05
             continue
         obs = xs[t]
         here = present[t]
-        cols = _assignment(seen, t, t - 1, obs[current], here[current], scale, cap, extrapolate, margin)
+        cols = _assignment(seen, t, t - FRESH_TIMES, obs[current], here[current], scale, cap, extrapolate, margin)
         if cols is not None:
             current = current[cols]
         order[t] = current
@@ -217,8 +224,8 @@ def repair_track_identities(tracks: Any, *, sigma: float = 0.05, cap: float = 4.
             for n, k in enumerate(pool):
                 if k in shown:
                     obs[n], here[n] = poses[k][row_of[k]], True
-            cols = _assignment([seen[p] for p in persons], t, int(times[u - 1]) if u else None, obs, here, scale, cap,
-                               extrapolate, margin)
+            since = int(times[max(u - FRESH_TIMES, 0)]) if u else None
+            cols = _assignment([seen[p] for p in persons], t, since, obs, here, scale, cap, extrapolate, margin)
             if cols is not None:
                 held[persons] = pool[cols]
                 holder[held[persons]] = persons
@@ -247,8 +254,6 @@ class OnlineIdentities:
 
     def __init__(self, *, sigma: float = 0.05, cap: float = 4.0, margin: float = 0.5, history: int = 3,
                  extrapolate: int = 10, clear_ratio: float = 0.5, scale: float | None = None, forget: int = 9000):
-        from collections import deque
-
         self.sigma, self.cap, self.margin, self.history = sigma, cap, margin, history
         self.extrapolate, self.clear_ratio, self.scale = extrapolate, clear_ratio, scale
         self._sizes: deque = deque(maxlen=1000)  # the last detections' sizes (the unit)
@@ -257,6 +262,7 @@ class OnlineIdentities:
         self._seen: dict = {}  # person -> their last history + 1 observations [(time, pose)]
         self._last: dict = {}  # person -> the time they were last seen
         self._before: tuple = (None, {})  # the previous frame time and its present tracks' poses
+        self._times: deque = deque(maxlen=FRESH_TIMES)
         self.reassigned = 0  # detections given to another person than their track's so far
         self._shape = None  # every pose's (J, D), from the first one
         if isinstance(forget, bool) or not isinstance(forget, int) or forget <= extrapolate:
@@ -274,6 +280,8 @@ class OnlineIdentities:
             raise SynspInputError(f"time {t} is not after the previous frame time {self._before[0]}; identities are "
                                   f"assigned one frame time after another")
         poses = {k: np.asarray(x, dtype=np.float64) for k, x in detections.items()}
+        if not poses:  # a frame time without detections is none of the offline repair's times: "the frame before"
+            return {}  # stays the last one with detections
         for k, x in poses.items():
             self._shape = x.shape if self._shape is None else self._shape
             if x.shape != self._shape:
@@ -299,7 +307,8 @@ class OnlineIdentities:
                 pool = [self._held[p] for p in persons]
                 obs = np.stack([shown[k] if k in shown else np.full(self._shape, np.nan) for k in pool])
                 here = np.array([k in shown for k in pool])
-                cols = _assignment([self._seen.get(p, []) for p in persons], t, prev_t, obs, here, scale, self.cap,
+                cols = _assignment([self._seen.get(p, []) for p in persons], t, self._times[0] if self._times else None,
+                                   obs, here, scale, self.cap,
                                    self.extrapolate, self.margin)
                 if cols is not None:
                     for p, c in zip(persons, cols):
@@ -312,6 +321,7 @@ class OnlineIdentities:
             self._last[p] = t
         self.reassigned += sum(p != k for k, p in out.items())
         self._before = (t, shown)
+        self._times.append(t)  # the last FRESH_TIMES frame times with detections
         self._track_last.update(dict.fromkeys(poses, t))
         if len(self._track_last) > 64 and t - self._pruned >= 128:  # a look every 128 frame times
             self._pruned = t
@@ -413,13 +423,13 @@ def _assignment(seen: list, t: int, prev: int | None, obs: np.ndarray, here: np.
                 extrapolate: int, margin: float) -> np.ndarray | None:
     """Which of the slots ``obs`` ``(n, J, D)`` (present where ``here``; slot ``i`` is what person ``i`` holds now)
     each of the n competing persons (their last observations ``seen[i]``) takes: ``(n,)``, or None where each
-    keeps its own (keeping a present person seen at the frame time before, ``prev``, costs ``margin`` less:
-    hysteresis; not one coming back after frames unseen, whose slot a tracker may have given to someone else
-    meanwhile)."""
+    keeps its own (keeping a present person seen since the frame time ``prev`` costs ``margin`` less: hysteresis,
+    which a detection missed for a frame or two keeps; not one coming back after more frames unseen, whose slot a
+    tracker may have given to someone else meanwhile: :data:`FRESH_TIMES`)."""
     from scipy.optimize import linear_sum_assignment
 
     cost = np.stack([_costs(s, t, obs, here, scale, cap, extrapolate) for s in seen])
-    fresh = np.array([bool(s) and s[-1][0] == prev for s in seen])
+    fresh = np.array([bool(s) and prev is not None and s[-1][0] >= prev for s in seen])
     cost[np.arange(len(obs)), np.arange(len(obs))] -= margin * (here & fresh)
     if (np.diagonal(cost) <= cost.min(axis=1)).all():
         return None

@@ -107,15 +107,16 @@ def test_c3d_files_are_read_in_their_own_units_whatever_units_says(tmp_path):
     np.testing.assert_allclose(stored[0].positions, clips[0][:len(stored[0].positions)], atol=1e-4)  # mm -> m
 
 
-def test_bodies_of_a_height_no_person_has_name_the_unit_that_fits(tmp_path, capsys):
+def test_bodies_of_a_size_no_person_has_name_the_unit_that_fits(tmp_path, capsys):
     clips = standing_clips()
     for i, x in enumerate(clips):  # millimetres, saved as arrays (read as metres by default)
         np.save(tmp_path / f"take{i}.npy", x * 1000)
-    with pytest.raises(SynspInputError, match=r"3 file\(s\) hold bodies .* outside 0.3-2.6 m .*--units mm \(read as m\)"):
+    with pytest.raises(SynspInputError, match=r"3 file\(s\) hold bodies .* outside 0.05-0.8 m .*--units mm \("
+                                              r"read as m\)"):
         import_corpus([tmp_path], tmp_path / "c.npz", skeleton="h36m17", fps=30.0)
     assert not (tmp_path / "c.npz").exists()
     assert main(["data", "import", str(tmp_path), "-o", str(tmp_path / "c.npz"), "--fps", "30", "--skeleton",
-                 "h36m17", "--units", "in"]) == 2  # 25.4 m tall
+                 "h36m17", "--units", "in"]) == 2  # 25.4 times too large
     assert "--units mm (read as in)" in capsys.readouterr().err
     import_corpus([tmp_path], tmp_path / "mm.npz", skeleton="h36m17", fps=30.0, units="mm")
     stored = sorted(load_corpus(tmp_path / "mm.npz", skeleton="h36m17", phases="first"), key=lambda c: c.take)
@@ -130,8 +131,23 @@ def test_bodies_of_a_height_no_person_has_name_the_unit_that_fits(tmp_path, caps
     (tmp_path / "in").mkdir()
     for i, x in enumerate(clips):  # inches read as centimetres: 2.54 times too small, a child's height
         np.save(tmp_path / "in" / f"take{i}.npy", x / 0.0254)
-    with pytest.warns(UserWarning, match=r"less than 0.8 m tall: children .* --units in \(read as cm\)"):
+    with pytest.warns(UserWarning, match=r"less than 0.2 m from their centre .*: children .* --units in "
+                                         r"\(read as cm\)"):
         import_corpus([tmp_path / "in"], tmp_path / "in.npz", skeleton="h36m17", fps=30.0, units="cm")
+
+
+def test_a_few_markers_elsewhere_do_not_make_a_body_of_another_size(tmp_path):
+    # static floor markers 3 m apart and a reference at the origin beside a subject 2 m away (a review found such
+    # files refused as a wrong unit when the whole extent was taken for the body's height)
+    from synsp.data.custom import body_size, check_body_size
+
+    floor = np.array([[1.5, 0, 1.5], [-1.5, 0, 1.5], [1.5, 0, -1.5], [-1.5, 0, -1.5], [0, 0, 0]])
+    for x in standing_clips():
+        body = x + np.array([2.0, 0.0, 0.0])
+        marked = np.concatenate([body, np.broadcast_to(floor, (len(x), 5, 3))], axis=1)[:, None]  # (T, 1, 22, 3)
+        size = body_size(marked)
+        assert 0.3 < body_size(x[:, None]) < 0.45 and 0.3 < size < 0.65  # 5 of 22 markers elsewhere: a little larger
+        check_body_size({"take": size}, {"take": "mm"}, {"take": True})  # not refused
 
 
 def test_placeholder_frames_are_cut_and_missing_frames_are_not_called_glitches(tmp_path):

@@ -145,6 +145,19 @@ def test_other_copies_of_the_pose_are_kept_in_step_or_named(tmp_path):
     assert not np.allclose(z["poses"], flat)
     np.testing.assert_array_equal(z["global_orient"], z["poses"][:, :3])
     np.testing.assert_array_equal(z["body_pose"], z["poses"][:, 3:])
+    # SMPL-X: 'poses' (T, 165) and the smplx package's parts of it (a review found body_pose and the hands stale)
+    _, x55 = _rotations(55)
+    f55 = x55.reshape(T, 165)
+    parts = dict(global_orient=f55[:, :3], body_pose=f55[:, 3:66], jaw_pose=f55[:, 66:69], leye_pose=f55[:, 69:72],
+                 reye_pose=f55[:, 72:75], left_hand_pose=f55[:, 75:120], right_hand_pose=f55[:, 120:])
+    np.savez(tmp_path / "x.npz", poses=f55, trans=_trans()[1], **parts)
+    _roundtrip(tmp_path / "x.npz", tmp_path / "x_out.npz")
+    z = _load(tmp_path / "x_out.npz")
+    assert not np.allclose(z["poses"], f55)
+    at = 0
+    for key, part in parts.items():
+        np.testing.assert_array_equal(z[key], z["poses"][:, at:at + part.shape[1]])
+        at += part.shape[1]
     # WHAM's world-frame pose beside its camera-frame one: kept, and the refinement says so
     np.savez(tmp_path / "wham.npz", pose=flat, trans=_trans()[1], pose_world=flat, trans_world=_trans()[1])
     with pytest.warns(UserWarning, match=r"'pose_world', 'trans_world' also hold a pose or root path .* only 'pose' "

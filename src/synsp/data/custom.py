@@ -367,56 +367,60 @@ def check_up_axis(clips: Sequence[np.ndarray], up: str = "y") -> None:
         "with --any-up (check_up=False)")
 
 
-#: the median height of standing bodies (their largest extent, metres) that :func:`check_body_height` takes: below
-#: it or above it a wrong unit (m or mm read as cm, cm read as inches); between the second and third a warning
-#: (children, a lower-body marker set, or inches read as cm); a unit is suggested where it gives an adult's height
-BODY_HEIGHT_M = (0.3, 2.6)
-BODY_HEIGHT_WARN_M = 0.8
-ADULT_HEIGHT_M = (1.2, 2.2)
+#: a body's size: the median over frames of its joints' median distance from their median point (metres; robust to
+#: a few markers elsewhere: on the floor, a reference at the origin, a placeholder).  Adults in the corpus's clips,
+#: crouching and lying too: 0.29-0.48.  Outside the first range a wrong unit (mm or m read as cm, cm read as inches),
+#: refused; below the second a warning (children, a lower-body marker set, inches read as cm); a unit is suggested
+#: where it gives an adult's size (the third)
+BODY_SIZE_M = (0.05, 0.8)
+BODY_SIZE_WARN_M = 0.2
+ADULT_SIZE_M = (0.25, 0.55)
 
 
-def _height(positions: np.ndarray) -> float:
-    """The median over frames and persons of a body's largest extent along x, y or z (metres; the up axis may not
-    be checked yet), over its finite joints; NaN when no frame has two."""
+def body_size(positions: np.ndarray) -> float:
+    """The median over frames and persons of ``positions`` ``(T, P, J, 3)``'s joints' median distance from their
+    median point (metres; frames without two finite joints, or collapsed to a point, left out); NaN when none."""
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN frames
-        extent = np.nanmax(np.nanmax(positions, axis=-2) - np.nanmin(positions, axis=-2), axis=-1)
-    extent = extent[np.isfinite(extent) & (extent > 0)]
-    return float(np.median(extent)) if extent.size else float("nan")
+        centre = np.nanmedian(positions, axis=-2, keepdims=True)
+        radius = np.nanmedian(np.linalg.norm(positions - centre, axis=-1), axis=-1)  # (T, P)
+    radius = radius[np.isfinite(radius) & (radius > 0)]
+    return float(np.median(radius)) if radius.size else float("nan")
 
 
-def _height_notes(heights: dict[str, float], units: dict[str, str | None], stated: dict[str, bool]) -> str:
+def _size_notes(sizes: dict[str, float], units: dict[str, str | None], stated: dict[str, bool]) -> str:
     notes = []
-    for take, h in list(heights.items())[:3]:
+    for take, r in list(sizes.items())[:3]:
         unit = units.get(take)
         now = METRES_PER_UNIT.get(str(unit).strip().lower())
-        lo, hi = ADULT_HEIGHT_M
-        fits = [u for u in ("m", "cm", "mm", "in") if now and lo <= h * METRES_PER_UNIT[u] / now <= hi]
+        lo, hi = ADULT_SIZE_M
+        fits = [u for u in ("m", "cm", "mm", "in") if now and lo <= r * METRES_PER_UNIT[u] / now <= hi]
         fix = ("the file states its own units" + (f" ({unit}): fix them, it looks like {' or '.join(fits)}"
                                                   if fits else "") if stated[take]
                else f"--units {fits[0]} (read as {unit})" if fits else f"read as {unit}")
-        notes.append(f"{take}: {h:.3g} m, {fix}")
-    return "; ".join(notes) + (f" and {len(heights) - 3} more" if len(heights) > 3 else "")
+        notes.append(f"{take}: {r:.3g} m, {fix}")
+    return "; ".join(notes) + (f" and {len(sizes) - 3} more" if len(sizes) > 3 else "")
 
 
-def check_body_height(heights: dict[str, float], units: dict[str, str | None], stated: dict[str, bool]) -> None:
-    """Refuse files whose bodies stand a median height (metres, ``heights[take]``, :func:`_height`) outside
-    :data:`BODY_HEIGHT_M`: their lengths were converted from the wrong unit; warn below :data:`BODY_HEIGHT_WARN_M`.
-    ``units[take]`` is the unit the file was read in (None: its own, ASF), ``stated[take]`` whether the file states
-    it (TRC, C3D, ASF) or ``--units`` / the format's default gave it (BVH, arrays); the message names, for the first
-    files, the unit that gives an adult's height."""
-    lo, hi = BODY_HEIGHT_M
-    wrong = {t: h for t, h in heights.items() if np.isfinite(h) and not lo <= h <= hi}
+def check_body_size(sizes: dict[str, float], units: dict[str, str | None], stated: dict[str, bool]) -> None:
+    """Refuse files whose bodies' size (:func:`body_size`, ``sizes[take]``, metres) is outside :data:`BODY_SIZE_M`:
+    their lengths were converted from the wrong unit; warn below :data:`BODY_SIZE_WARN_M`.  ``units[take]`` is the
+    unit the file was read in (None: its own, ASF), ``stated[take]`` whether the file states it (TRC, C3D, ASF) or
+    ``--units`` / the format's default gave it (BVH, arrays); the message names, for the first files, the unit that
+    gives an adult's size."""
+    lo, hi = BODY_SIZE_M
+    wrong = {t: r for t, r in sizes.items() if np.isfinite(r) and not lo <= r <= hi}
     if wrong:
         raise SynspInputError(
-            f"{len(wrong)} file(s) hold bodies of a median height outside {lo:g}-{hi:g} m after unit conversion, so "
-            f"their length unit is wrong ({_height_notes(wrong, units, stated)}); if the data is not standing people "
-            "(animals, hands, lying poses) skip this check with --any-up (check_up=False)")
-    small = {t: h for t, h in heights.items() if np.isfinite(h) and h < BODY_HEIGHT_WARN_M}
+            f"{len(wrong)} file(s) hold bodies whose joints lie a median distance from their centre outside "
+            f"{lo:g}-{hi:g} m after unit conversion (adults: about 0.3-0.5), so their length unit is wrong "
+            f"({_size_notes(wrong, units, stated)}); if the data is not people (animals, hands) skip this check "
+            "with --any-up (check_up=False)")
+    small = {t: r for t, r in sizes.items() if np.isfinite(r) and r < BODY_SIZE_WARN_M}
     if small:
-        warnings.warn(f"{len(small)} file(s) hold bodies less than {BODY_HEIGHT_WARN_M:g} m tall: children or a "
-                      f"partial marker set, or the wrong length unit ({_height_notes(small, units, stated)})",
-                      stacklevel=3)
+        warnings.warn(f"{len(small)} file(s) hold bodies whose joints lie less than {BODY_SIZE_WARN_M:g} m from their "
+                      f"centre (adults: about 0.3-0.5): children or a partial marker set, or the wrong length unit "
+                      f"({_size_notes(small, units, stated)})", stacklevel=3)
 
 
 def _splits(takes: list[str], val_fraction: float, test_fraction: float) -> dict[str, str]:
@@ -481,7 +485,7 @@ def import_corpus(
                       f"used as stated ({', '.join(own_rate)} fps); import them apart to give them another",
                       stacklevel=2)
     if check_up:  # before glitches are looked for: 1000x lengths are all glitch
-        check_body_height({r.take: _height(r.positions) for r in raws},
+        check_body_size({r.take: body_size(r.positions) for r in raws},
                           {r.take: None if r.kind == "asf/amc" else r.own_units or units
                            or ("cm" if r.kind == "bvh" else "m") for r in raws},
                           {r.take: r.own_units is not None or r.kind == "asf/amc" for r in raws})

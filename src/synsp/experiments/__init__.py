@@ -115,8 +115,7 @@ def check_method(name: str, dims: int | None = None, skeleton: str | None = None
         return
     if (named_checkpoint(name) or (name if checkpoint_file(name, ".json").is_file() else None)) is None:
         get_refiner(name)  # a registered name (a multi-view model + "+similar-poses") resolves; anything else raises
-        return
-    card = card_of(name)
+    card = card_of(name)  # (of such a name: the network before its suffix)
     if card is None:
         return
     if dims is not None and card.get("dims") not in (None, dims):

@@ -114,11 +114,14 @@ def bars_figure(names, series: dict[str, list[float]], ylabel: str):
 
 def card_of(name: str) -> dict | None:
     """The model card (a dict) of a network of one joint set named ``name`` (a shipped model, a checkpoint or a run
-    folder), read without building anything; None for filters, registered names, the universal model and cards
-    that cannot be read (the refiner that loads them names what is wrong)."""
+    folder; with a registered suffix, ``synsp-h36m17-3d-w8-p4+similar-poses``, the network before it), read without
+    building anything; None for filters, other registered names, the universal model and cards that cannot be read
+    (the refiner that loads them names what is wrong)."""
     if name in FILTERS or parse_filter_spec(name) is not None:
         return None
     stem = named_checkpoint(name) or (name if checkpoint_file(name, ".json").is_file() else None)
+    if stem is None and "+" in name:
+        return card_of(name.split("+", 1)[0])
     if stem is None:
         return None
     import json

@@ -90,6 +90,15 @@ FRAME_KEYS = ("frame_ids",)
 #: :func:`synsp.api.refine_rotation_file` warns)
 DERIVED_KEYS = ("verts", "vertices", "smpl_vertices", "joints3d", "smpl_joints3d", "smpl_joints2d", "kp_3d",
                 "joints2d_img_coord")
+#: the smplx package's per-part arrays of a whole pose, as column ranges of it: joint count -> {key: (first joint,
+#: joints)}; beside a whole pose they are copies of it (updated when equal to it, else named as stale)
+SPLIT_PARTS = {
+    22: {"global_orient": (0, 1), "body_pose": (1, 21)},
+    24: {"global_orient": (0, 1), "body_pose": (1, 23)},
+    52: {"global_orient": (0, 1), "body_pose": (1, 21), "left_hand_pose": (22, 15), "right_hand_pose": (37, 15)},
+    55: {"global_orient": (0, 1), "body_pose": (1, 21), "jaw_pose": (22, 1), "leye_pose": (23, 1),
+         "reye_pose": (24, 1), "left_hand_pose": (25, 15), "right_hand_pose": (40, 15)},
+}
 #: other copies of the pose or root path some tools save beside the one synsp refines (WHAM's world-frame pose):
 #: kept as they were, named in ``PoseFile.meta['stale']`` (:func:`synsp.api.refine_rotation_file` warns)
 OTHER_POSE_KEYS = ("pose_world", "poses_world", "global_orient_world", "root_orient_world", "trans_world",
@@ -274,7 +283,6 @@ def _to_axis_angle(arr: np.ndarray, rep: str, what: str) -> np.ndarray:
     T = arr.shape[0]
     a = np.asarray(arr, dtype=np.float64)
     if rep == "aa":
-        check_radians(a, what)
         return a.reshape(T, -1, 3)
     R = a.reshape(T, -1, 3, 3)
     ok = np.isfinite(R).all(axis=(-1, -2))
@@ -301,10 +309,14 @@ def _rotations(get, layout: dict[str, Any], what: str) -> np.ndarray:
     """``(T, K, 3)`` axis-angle of a layout, arrays from ``get(name)``."""
     if layout["kind"] == "single":
         name = layout["keys"][0]
-        return _to_axis_angle(get(name), layout["rep"], f"{what}[{name!r}]")
-    g = _to_axis_angle(get("global_orient"), layout["rep"], f"{what}['global_orient']")
-    b = _to_axis_angle(get("body_pose"), layout["rep"], f"{what}['body_pose']")
-    return np.concatenate([g, b], axis=1)
+        rot = _to_axis_angle(get(name), layout["rep"], f"{what}[{name!r}]")
+    else:
+        g = _to_axis_angle(get("global_orient"), layout["rep"], f"{what}['global_orient']")
+        b = _to_axis_angle(get("body_pose"), layout["rep"], f"{what}['body_pose']")
+        rot = np.concatenate([g, b], axis=1)
+    if layout["rep"] == "aa":  # the whole body's: one joint may be long (an unwrapped root)
+        check_radians(rot, f"{what}[{' + '.join(map(repr, layout['keys']))}]")
+    return rot
 
 
 def _split_back(rot: np.ndarray, layout: dict[str, Any]) -> dict[str, np.ndarray]:
@@ -332,7 +344,7 @@ def _person(get, headers: Mapping[str, tuple[tuple[int, ...], Any]], what: str, 
     # copies of column ranges (AMASS's, the smplx split of a 'poses' array), updated by the writer when they match
     mirrors = {}
     if layout["kind"] == "single" and layout["rep"] == "aa":
-        copies = {**MIRRORS.get(layout["joints"], {}), "global_orient": (0, 1), "body_pose": (1, layout["joints"] - 1)}
+        copies = {**MIRRORS.get(layout["joints"], {}), **SPLIT_PARTS.get(layout["joints"], {})}
         for name, (j0, nj) in copies.items():
             if name in headers and tuple(headers[name][0]) == (T, 3 * nj) and _kind_ok(headers[name][1]):
                 stored = np.asarray(get(layout["keys"][0])).reshape(T, -1)[:, 3 * j0: 3 * (j0 + nj)]
@@ -340,7 +352,9 @@ def _person(get, headers: Mapping[str, tuple[tuple[int, ...], Any]], what: str, 
                     mirrors[name] = (j0, nj, str(np.dtype(headers[name][1])))
     layout["mirrors"] = mirrors
     used = set(layout["keys"]) | set(mirrors)  # other copies of the pose, not refined: named, kept as they were
-    layout["stale"] = [k for k in POSE_KEYS + SPLIT_KEYS + OTHER_POSE_KEYS if k in headers and k not in used]
+    parts = sorted({k for table in SPLIT_PARTS.values() for k in table} - set(SPLIT_KEYS))
+    layout["stale"] = [k for k in POSE_KEYS + SPLIT_KEYS + tuple(parts) + OTHER_POSE_KEYS
+                       if k in headers and k not in used]
     # translation
     tkeys = [trans_key] if trans_key is not None else [k for k in TRANS_KEYS if k in headers]
     if trans_key is not None and trans_key not in headers:
