@@ -134,7 +134,7 @@ def agree_cameras(keypoints: Any, cameras: Any, skeleton: Any, confidence: Any =
     size = np.array([size_of(cur[:, c]) for c in range(C)])  # the person's size in each camera (normalised)
     away = _elsewhere(cur, cams, table, size)  # (T, C)
     lost = np.flatnonzero(away.mean(0) > 0.5)
-    if 2 * len(lost) > C:
+    if 2 * len(lost) > C and C > 3:  # (of three, one following someone else puts all three "elsewhere")
         raise SynspInputError(f"{len(lost)} of {C} cameras see the person elsewhere than the other cameras: the "
                               f"calibration probably does not match the inputs (give the cameras in the inputs' "
                               f"order, world-to-camera R and t in OpenCV's convention, t in one unit)")
@@ -184,10 +184,13 @@ def _subset_costs(cur: np.ndarray, weight: np.ndarray, cams: dict, pairs: np.nda
     S = len(masks)
     chunk = max(16, 2 ** 20 // (S * C * len(pairs) * 4))
     picks = np.unique(np.linspace(0, T - 1, min(T, sample)).round().astype(int))
-    d, w = _subset_distances(cur[picks], weight[picks], cams, pairs, masks)  # (S, t, C, n, 2), (t, C, n)
-    rel = np.where(np.isfinite(d), d, 1.0) / np.fmax(least, 1e-12)[:, None, None]
-    best = (w[None, ..., None] * rel).sum((2, 3, 4)).argmin(0)  # the best set in each sampled frame
-    at = np.where(w[..., None] > 0, d[best, np.arange(len(picks))], np.nan)  # (t, C, n, 2)
+    at = []  # (t, C, n, 2): each sampled frame's distances under its best set, a chunk of frames at a time
+    for a in range(0, len(picks), chunk):
+        d, w = _subset_distances(cur[picks[a:a + chunk]], weight[picks[a:a + chunk]], cams, pairs, masks)
+        rel = np.where(np.isfinite(d), d, 1.0) / np.fmax(least, 1e-12)[:, None, None]
+        best = (w[None, ..., None] * rel).sum((2, 3, 4)).argmin(0)  # the best set in each sampled frame
+        at.append(np.where(w[..., None] > 0, d[best, np.arange(len(best))], np.nan))
+    at = np.concatenate(at)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a camera without the group in any sampled frame
         unit = np.fmax(np.nanmedian(at.transpose(1, 0, 2, 3).reshape(C, -1), axis=1), least)

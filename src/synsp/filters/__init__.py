@@ -135,8 +135,13 @@ def _value(text: str, kind: Any, name: str, filter_name: str) -> Any:
             if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
                 raise ValueError
             return text.lower() in ("true", "1", "yes")
+        if kind == "int":  # "11.0" is the whole number 11, as the Python API takes it
+            number = float(text)
+            if not number.is_integer():
+                raise ValueError
+            return int(number)
         value = _TYPES.get(kind, str)(text)
-    except ValueError:
+    except (ValueError, OverflowError):
         words = {"float": "a number", "int": "a whole number", "bool": "true or false"}
         raise SynspInputError(f"filter {filter_name!r}: {name}={text!r} is not {words.get(kind, 'a ' + kind)}") from None
     return value

@@ -21,7 +21,7 @@ error (a 6 Hz cut of smooth motion cut mid-swing moved its last frame by 22 mm
 at 240 fps with 15 frames, under 2 mm with 80).  A sequence of ``T <= pad``
 frames is reflected again about the ends of its reflection (and so on) until
 the padding is reached, so its ends get the same padding as a long one and a
-line or a constant still passes unchanged; ``T = 1`` is returned unchanged.
+constant still passes unchanged and a line nearly; ``T = 1`` is returned unchanged.
 ``window`` is ``3 (2 s + 1) + 1`` (16 at order 4), one more than scipy's
 default padding (:func:`synsp.refine` leaves a part shorter than ``window`` as
 it is, with a warning).  The output at every frame depends on the whole sequence (an IIR filter run both ways), so
@@ -31,14 +31,15 @@ track's last ``window`` frames, as MMPose's ``Smoother`` runs a filter).
 
 Cutoffs.  A cutoff at or above the Nyquist frequency ``fps / 2`` puts every
 representable frequency in the pass band: the input is returned unchanged
-with a warning.  A cutoff below ``fps / 1000`` (:data:`MIN_CUTOFF_PER_FPS`; a
-time scale ``fps / cutoff`` over 1000 frames, 33 s at 30 fps: no motion left
-to smooth) raises :class:`~synsp.validation.SynspInputError` when the filter
-is called (``fps`` known), and a cutoff below 0.001 Hz (that bound at the
-lowest frame rate, 1 Hz) already when it is made: the sections' poles come
+with a warning.  A cutoff below ``fps / 10^5`` (:data:`MIN_CUTOFF_PER_FPS`; a
+time scale ``fps / cutoff`` over 100,000 frames, 55 min at 30 fps: a drift
+removal's 0.05 Hz at 120 fps is 2,400) raises
+:class:`~synsp.validation.SynspInputError` when the filter is called (``fps``
+known), and a cutoff below 1e-5 Hz (that bound at the lowest frame rate,
+1 Hz) already when it is made: the sections' poles come
 within ``2 pi cutoff / fps`` of 1, and their gain at zero frequency, 1 in
 exact arithmetic, drifts from it in float64 in proportion to
-``(fps / cutoff)^2`` (1e-12 at the bound, 1e-8 at ``fps / 10^5``, 5 % at
+``(fps / cutoff)^2`` (1e-12 at ``fps / 1000``, 1e-8 at the bound, 5 % at
 ``fps / 3 10^8``: a constant 1.0 came back 0.95; below, the design fails).
 """
 
@@ -61,8 +62,8 @@ _CHUNK_VALUES = 1 << 20
 MAX_ORDER = 100
 """The highest ``order``: scipy's design in float64 loses accuracy above it and overflows from about 150."""
 
-MIN_CUTOFF_PER_FPS = 1e-3
-"""The lowest cutoff, as a fraction of ``fps``: a time scale ``fps / cutoff`` of at most 1000 frames (module
+MIN_CUTOFF_PER_FPS = 1e-5
+"""The lowest cutoff, as a fraction of ``fps``: a time scale ``fps / cutoff`` of at most 100,000 frames (module
 docstring: below, no motion is left to smooth and the sections lose float64 accuracy as ``(fps / cutoff)^2``)."""
 
 
@@ -86,7 +87,7 @@ class ButterworthFilter(TemporalFilter):
         order: order ``n`` of the single-pass filter (the double pass has
             ``2n``), at most :data:`MAX_ORDER` (100); higher gives a sharper
             transition and more ringing.
-        cutoff: cutoff frequency in Hz (gain 0.5 after the double pass), at least ``fps / 1000``
+        cutoff: cutoff frequency in Hz (gain 0.5 after the double pass), at least ``fps / 10^5``
             (module docstring); at or above ``fps / 2`` the input comes back unchanged, with a warning.
         min_confidence: see :class:`TemporalFilter`.
     """
@@ -108,14 +109,14 @@ class ButterworthFilter(TemporalFilter):
         return 3 * (2 * sections + 1) + 1
 
     def _check_cutoff(self, fps: float) -> None:
-        """Refuse a cutoff below ``fps / 1000`` (:data:`MIN_CUTOFF_PER_FPS`, the module docstring)."""
+        """Refuse a cutoff below ``fps / 10^5`` (:data:`MIN_CUTOFF_PER_FPS`, the module docstring)."""
         least = MIN_CUTOFF_PER_FPS * fps
         if self.cutoff < least:
             at = f"at fps = {fps:g}" if fps > MIN_FPS else f"at any fps (>= {MIN_FPS:g})"
             raise SynspInputError(
-                f"cutoff is {self.cutoff!r} Hz; expected at least fps / 1000 = {least:g} Hz {at}, up to fps / 2 "
+                f"cutoff is {self.cutoff!r} Hz; expected at least fps / 100000 = {least:g} Hz {at}, up to fps / 2 "
                 f"(above, the input comes back unchanged): a lower cutoff has a time scale fps / cutoff over "
-                f"1000 frames, longer than any motion to smooth, where the filter's float64 sections lose accuracy")
+                f"100,000 frames, longer than any motion to smooth, where the filter's float64 sections lose accuracy")
 
     def _filter(self, x: np.ndarray, fps: float, weight: np.ndarray) -> np.ndarray:
         T = x.shape[0]

@@ -48,7 +48,7 @@ from .base import MAX_WINDOW, TemporalFilter, check_at_most, check_positive
 
 __all__ = ["BlockGaussianFilter", "MedianGaussianFilter", "MAX_SIGMA"]
 
-MAX_SIGMA = 1000.0
+MAX_SIGMA = 10000.0
 """The largest ``sigma``, in frames: a kernel of 8,001 frames (``4 sigma`` each side), over four minutes at
 30 fps.  A wider one makes each frame the mean of a whole clip (or block) and costs time and memory in
 proportion (``sigma = 1e9`` asked scipy for a 60 GiB kernel)."""
@@ -69,7 +69,7 @@ class BlockGaussianFilter(TemporalFilter):
             smoothed independently and the ``T mod window`` trailing frames are
             left as they are.  At most :data:`~synsp.filters.base.MAX_WINDOW`.
         sigma: standard deviation of the Gaussian kernel, in frames, at most
-            :data:`MAX_SIGMA` (1000).
+            :data:`MAX_SIGMA` (10,000).
         min_confidence: see :class:`TemporalFilter`.
     """
 
@@ -109,7 +109,7 @@ class MedianGaussianFilter(TemporalFilter):
         window: odd length in frames of the running median (zero-padded ends),
             at most :data:`~synsp.filters.base.MAX_WINDOW`.
         sigma: standard deviation of the Gaussian kernel, in frames, at most
-            :data:`MAX_SIGMA` (1000).
+            :data:`MAX_SIGMA` (10,000).
         min_confidence: see :class:`TemporalFilter`.
     """
 

@@ -63,15 +63,17 @@ def _read_toml(path: Path) -> dict:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise SynspInputError(f"{path}: not a readable TOML file ({err})") from None
-    tables = [(name, t) for name, t in doc.items() if isinstance(t, dict) and name.lower() not in NOT_CAMERAS]
+    keys = ("matrix", "distortions", "rotation", "translation")
+    tables = [(name, t) for name, t in doc.items() if isinstance(t, dict) and name.lower() not in NOT_CAMERAS
+              and any(k in t for k in keys)]  # a table with none of a camera's keys is something else ([charuco])
     if not tables:
         raise SynspInputError(f"{path}: no camera table (expected [cam_01] tables as Pose2Sim and anipose write them)")
     out: dict[str, list] = {"K": [], "R": [], "t": [], "dist": [], "fisheye": [], "names": []}
     for name, t in tables:
-        missing = [k for k in ("matrix", "distortions", "rotation", "translation") if k not in t]
+        missing = [k for k in keys if k not in t]
         if missing:
-            raise SynspInputError(f"{path}: [{name}] lacks {', '.join(missing)} (every table but "
-                                  f"{', '.join(f'[{n}]' for n in NOT_CAMERAS)} is read as a camera)")
+            raise SynspInputError(f"{path}: [{name}] lacks {', '.join(missing)} (a table with any of "
+                                  f"{', '.join(keys)} is read as a camera)")
         fisheye = t.get("fisheye", False)
         if not isinstance(fisheye, bool):
             raise SynspInputError(f"{path}: [{name}] fisheye = {fisheye!r}; expected true or false")

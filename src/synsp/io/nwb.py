@@ -170,9 +170,12 @@ def _frames(p: Path, where: str, clock: dict[str, Any], T: int, t0: float | None
         raise SynspInputError(f"{p}: {where}: its timestamps do not increase; expected one time per frame")
     dt = float(np.median(step))
     frames = np.rint((t - t[0]) / dt).astype(np.int64)
-    frames += int(np.rint((t[0] - t0) / dt)) if t0 is not None else 0
-    if ((np.diff(frames) <= 0).any() or np.abs((t - t[0]) / dt - (frames - frames[0])).max() > 0.25
-            or frames[-1] > MAX_FRAMES):
+    shift = int(np.rint((t[0] - t0) / dt)) if t0 is not None else 0
+    if shift + frames[-1] > MAX_FRAMES:
+        raise SynspInputError(f"{p}: {where} starts {t[0] - t0:.4g} s after another series, at frame {shift:,}; "
+                              "more frames than synsp reads")
+    frames += shift
+    if (np.diff(frames) <= 0).any() or np.abs((t - t[0]) / dt - (frames - frames[0])).max() > 0.25:
         raise SynspInputError(f"{p}: {where}: its timestamps are not on one frame clock (median interval "
                               f"{dt:.4g} s); synsp refines frames of one rate")
     return frames, 1.0 / dt
