@@ -576,8 +576,14 @@ def _refine_persons(x: np.ndarray, refiner: Refiner, fps: float | None, confiden
     pose_file = PoseFile(tracks=tracks, num_frames=len(x), format="array", skeleton=skeleton, source="poses",
                          meta={"scores": "visibility"} if visibility is not None else {})
     collect: dict = {"filled": {}, "short": []}
-    refined, _ = _positions(pose_file, None, fps, max_gap, progress, repair, refine=True, cuts=cuts,
-                            refiner=refiner, persons=True, collect=collect)
+    refined, summary = _positions(pose_file, None, fps, max_gap, progress, repair, refine=True, cuts=cuts,
+                                  refiner=refiner, persons=True, collect=collect)
+    moved = int(summary.get("reassigned") or 0)
+    if moved:  # the columns are persons now, not the tracker's ids: said, as a file's summary says it
+        warnings.warn(f"synsp.refine: {moved} person-frame{'s' * (moved != 1)} moved to another column: where the "
+                      "columns exchanged people (a tracker's id switch, crossing people), each column now follows "
+                      "the person first seen in it; repair=False keeps every detection in its column",
+                      UserWarning, stacklevel=3)
     out = np.full(x.shape, np.nan)
     filled = np.zeros(x.shape[:-1], dtype=bool)
     for t in refined.tracks:  # person p (first seen in column p) into column p
