@@ -806,3 +806,14 @@ def test_forgetting_never_gives_a_returning_track_the_id_of_a_person_still_there
         mine = {0: a, 1: b} if t < 10 else {0: b, 1: a} if t < 40 else {1: a} if t < 900 else {0: b + 5, 1: a}
         out = ids.assign(t, {**crowd, **mine})
     assert out[1] == 0 and out[0] != out[1]
+
+
+def test_identities_take_tuple_ids_whose_elements_differ_in_type():
+    # ('cam', 1) beside (1, 'x'): sorting the competing persons raised a TypeError
+    from synsp.identity import OnlineIdentities
+
+    ids = OnlineIdentities()
+    pose = np.random.default_rng(0).normal(0, 1, (17, 2))
+    for t in range(5):
+        got = ids.assign(t, {("cam", 1): pose + t, (1, "x"): pose + 50 + t, ("cam", 2): pose - 50})
+    assert got == {("cam", 1): ("cam", 1), (1, "x"): (1, "x"), ("cam", 2): ("cam", 2)}

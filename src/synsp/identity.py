@@ -40,6 +40,7 @@ identities=True)`` runs.
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections import deque
 from collections.abc import Mapping
@@ -343,8 +344,13 @@ class OnlineIdentities:
 
 
 def _id_order(track_id: Any) -> tuple:
-    """A sort key for track ids of mixed types (ints and strings): the order persons compete in."""
-    return (type(track_id).__name__, track_id)
+    """A sort key for track ids of mixed types (ints and strings; tuples of them, element by element): the order
+    persons compete in."""
+    if isinstance(track_id, tuple):
+        return ("tuple", tuple(_id_order(v) for v in track_id))
+    if isinstance(track_id, (numbers.Real, str, bytes)) and not isinstance(track_id, bool):
+        return (type(track_id).__name__, track_id)
+    return (type(track_id).__name__, repr(track_id))  # anything else hashable: by its text
 
 
 def _clear_step(before: dict, now: dict, ratio: float) -> bool:
