@@ -410,7 +410,8 @@ def test_one_file_per_camera_is_repaired_made_to_agree_refined_and_written_back(
         np.testing.assert_allclose(np.load(out / f"cam{c + 1}.npy"), expected[:, c], atol=1e-6)
     np.save(tmp_path / "two.npy", np.stack([wrong[:, 0], wrong[:, 2]], 1))
     for args, message in (([*inputs[:3], str(tmp_path / "two.npy")], "holds 2 people"),
-                          (inputs[:3], "holds 4 cameras; give one input per camera")):
+                          (inputs[:3], "holds 4 cameras; give one input per camera"),
+                          ([*inputs, "--model", "synsp-h36m17-3d-w8"], "refines 3D points")):  # (left an empty out/)
         target = tmp_path / "refused"
         assert main(["refine", *args, "-o", str(target), "--cameras", str(tmp_path / "cams.npz")]) == 2
         assert message in capsys.readouterr().err and not target.exists()

@@ -310,12 +310,27 @@ def refine_cameras(input_paths: Sequence[str | os.PathLike], output: str | os.Pa
     if out_dir.exists() and not out_dir.is_dir():
         raise SynspInputError(f"{out_dir}: is a file; with --cameras the output is a folder (one file per camera)")
     outputs = [out_dir / n for n in names]
-    out_dir.mkdir(parents=True, exist_ok=True)  # the folder (left empty if the compute fails)
-    for target, f in zip(outputs, files):
-        output_format(target, f)  # a wrong suffix, an input itself: before the compute
+    made = not out_dir.exists()
+    out_dir.mkdir(parents=True, exist_ok=True)  # (removed again, when made here, if anything below fails)
+    try:
+        for target, f in zip(outputs, files):
+            output_format(target, f)  # a wrong suffix, an input itself: before the compute
+        return _refine_each_camera(files, outputs, cams, camera_names, skeleton, model, fps, max_gap, progress,
+                                   repair, cuts)
+    except BaseException:
+        if made and out_dir.is_dir() and not any(out_dir.iterdir()):
+            out_dir.rmdir()
+        raise
+
+
+def _refine_each_camera(files: list, outputs: list, cams: dict, camera_names: list, skeleton: str | None,
+                        model: str | None, fps: float | None, max_gap: int | None, progress: bool, repair: bool,
+                        cuts: bool) -> list[dict]:
+    """:func:`refine_cameras` once every input is read and checked: the cameras' tracks on one timeline, repaired
+    alone, their labels agreed, each refined, and every file written once all are refined."""
     tracks = [f.tracks[0] for f in files]
     frames = np.unique(np.concatenate([t.frames for t in tracks]))
-    J = joints.pop()
+    J = files[0].num_joints
     x = np.full((len(frames), len(files), J, 2), np.nan)
     conf = np.ones(x.shape[:-1])
     at = [np.searchsorted(frames, t.frames) for t in tracks]
