@@ -201,7 +201,8 @@ def _pickle_error(path: Path, key: str) -> SynspInputError:
     return SynspInputError(
         f"{path}: key {key!r} is an object array (one entry per sequence), which numpy can only load "
         "with pickle; unpickling a file can execute arbitrary code stored in it. If you trust where "
-        "the file came from, pass trust_pickle=True (synsp refine --trust-pickle), or convert it once with "
+        "the file came from, pass trust_pickle=True (--trust-pickle on the command line: synsp refine, synsp "
+        "benchmark), or convert it once with "
         f"synsp.io.convert_smoothnet({str(path)!r}) which writes {path.name[:-4]}{SAFE_SUFFIX} beside it; "
         "that copy loads without pickle"
     )
