@@ -121,3 +121,16 @@ def test_a_zero_delay_network_offline_reads_no_frame_after_the_one_it_gives(meth
     later[12:] += 0.05
     moved = synsp.refine(later, model=method, repair=False, cuts=False)
     np.testing.assert_array_equal(moved[:12], offline[:12])
+
+
+def test_a_nan_score_is_no_score_as_offline():
+    # a NaN confidence in every frame: the stream dropped every frame (never observed), offline refines them
+    x = clean(40)
+    stream = Stream(MODEL, repair=False)
+    out = []
+    for frame in x:
+        out += stream.push(frame, confidence=np.full(17, np.nan))
+    out += stream.flush()[0]
+    offline = synsp.refine(x, model=MODEL, confidence=np.full((40, 17), np.nan), repair=False)
+    assert len(out) == 40
+    np.testing.assert_allclose(np.stack(out), offline, atol=1e-9)

@@ -252,12 +252,13 @@ class _Track:
         """``missing`` without the joints that have real coordinates and were never observed confidently on
         this track yet: they are used as observed (as offline uses a joint below the score threshold in every
         frame: else it could only be made up), until a confident frame of theirs (then a low score is a miss).
-        Not real: NaN, inf or absurd, a detector's "not found" (0, 0, ...) or a score of 0."""
+        Not real: NaN, inf or absurd, a detector's "not found" (0, 0, ...) or a score of 0 (a NaN score is no score,
+        as offline: a joint with one in every frame was dropped with its frames)."""
         self.confident |= ~missing
         with np.errstate(invalid="ignore"):
             real = (np.abs(x) <= ABSURD_COORDINATE).all(-1) & (x != 0).any(-1)
             if conf is not None:
-                real &= conf > 0
+                real &= ~(conf <= 0)
         return missing & (self.confident | ~real)
 
 
