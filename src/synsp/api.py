@@ -1113,9 +1113,10 @@ def refine_rotation_file(pose_file, model: Any = None, fps: float | None = None,
         layout = next(iter((pose_file.meta.get("layouts") or {}).values()), {})
         refined_keys = " + ".join(map(repr, layout.get("keys", []))) or "the pose"
         many = len(stale) > 1
-        warnings.warn(f"{pose_file.source or 'pose file'}: {', '.join(map(repr, stale))} also hold{'' if many else 's'} "
-                      f"a pose or root path and {'are' if many else 'is'} copied unchanged; only {refined_keys} is "
-                      "refined (a pose array: synsp refine --key NAME refines it instead)", stacklevel=2)
+        warnings.warn(f"{pose_file.source or 'pose file'}: {', '.join(map(repr, stale))} "
+                      f"also hold{'' if many else 's'} a pose or root path and {'are' if many else 'is'} copied "
+                      f"unchanged; only {refined_keys} is refined (a pose array: synsp refine --key NAME refines it "
+                      "instead)", stacklevel=2)
     if trans_in:
         meta = dict(pose_file.meta)
         meta["translation"] = {**trans_in, **new_trans}

@@ -1137,9 +1137,9 @@ def _rotation_robustness(methods: list[str], default_methods: bool, quick: bool,
                          command: str):
     """``--experiment robustness --skeleton smpl24 --representation rotations``:
     :func:`synsp.experiments.robustness.rotation_report`."""
-    from .experiments.robustness import rotation_report
+    from .experiments.robustness import QUICK_FRAMES, rotation_report
 
-    return rotation_report(None if default_methods else methods, 600 if quick else 10**9, corpus, command)
+    return rotation_report(None if default_methods else methods, QUICK_FRAMES if quick else 10**9, corpus, command)
 
 
 def _emit(report, out: str | None) -> None:

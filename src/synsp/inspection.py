@@ -84,9 +84,10 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     ``assumed_skeleton``: the skeleton the repair and the cuts take for points that name none (by their count
     alone), else None; ``order_fits`` / ``order_looks_like``: whether the points fit that order and which other
     order they look like (:func:`synsp.repair.order_fit`; None when nothing is assumed); ``cuts``: ``{track id: file
-    frames}`` where refining would cut the track (:func:`synsp.cuts.find_cuts`; rotations: :func:`synsp.cuts.find_rotation_cuts`);
-    ``rotations``: the file holds joint rotations (not repaired); ``refused``: why refine refuses the file (every
-    track too short for the method, no valid joint: its own words), else None.  A file without any person, or a
+    frames}`` where refining would cut the track (:func:`synsp.cuts.find_cuts`; rotations:
+    :func:`synsp.cuts.find_rotation_cuts`); ``rotations``: the file holds joint rotations (not repaired);
+    ``refused``: why refine refuses the file (every track too short for the method, no valid joint: its own words),
+    else None.  A file without any person, or a
     ``model`` that cannot take its points (a 2D model on 3D points), raises as refine does.
     """
     if not pose_file.tracks:  # refused by refine in the same words (synsp.api.refine_pose_file)

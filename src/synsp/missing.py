@@ -53,8 +53,7 @@ NEVER_OBSERVED = ("raise", "zero", "keep", "joint-mean")
 
 __all__ = ["missing_from_confidence", "interpolate_missing", "hold_missing", "carry_missing", "fill_gaps",
            "curved_fill", "carried_fill", "carried_ends", "carried_start", "unseen_start", "CarriedFill",
-           "NEVER_OBSERVED",
-           "CURVED_GAP_FRAMES"]
+           "NEVER_OBSERVED", "CURVED_GAP_FRAMES"]
 
 
 def missing_from_confidence(confidence: Any, poses_shape: tuple[int, ...], threshold: float) -> np.ndarray:

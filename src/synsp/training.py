@@ -299,11 +299,10 @@ def validate_config(config: TrainConfig) -> None:
         raise SynspInputError(f"residual is {config.residual!r}; expected True or False")
     if not isinstance(config.model, dict):
         raise SynspInputError(f"model is {config.model!r}; expected a dict of the network's settings")
-    if config.model.get("window", config.window or DEFAULT_WINDOW) != (config.window or DEFAULT_WINDOW) \
-            and config.architecture in (
-            "synsp", "smoothnet", "universal"):
+    window = config.window or DEFAULT_WINDOW
+    if config.model.get("window", window) != window and config.architecture in ("synsp", "smoothnet", "universal"):
         raise SynspInputError(f"model sets window {config.model['window']!r}; the window is the setting window "
-                              f"(--window, {config.window or DEFAULT_WINDOW})")
+                              f"(--window, {window})")
     _whole(config, "epochs", 1)
     _whole(config, "batch_size", 1)
     _whole(config, "windows_per_epoch", max(1, int(config.batch_size) if isinstance(config.batch_size, int) else 1),

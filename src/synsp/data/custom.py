@@ -486,9 +486,9 @@ def import_corpus(
                       stacklevel=2)
     if check_up:  # before glitches are looked for: 1000x lengths are all glitch
         check_body_size({r.take: body_size(r.positions) for r in raws},
-                          {r.take: None if r.kind == "asf/amc" else r.own_units or units
-                           or ("cm" if r.kind == "bvh" else "m") for r in raws},
-                          {r.take: r.own_units is not None or r.kind == "asf/amc" for r in raws})
+                        {r.take: None if r.kind == "asf/amc" else r.own_units or units
+                         or ("cm" if r.kind == "bvh" else "m") for r in raws},
+                        {r.take: r.own_units is not None or r.kind == "asf/amc" for r in raws})
     if joint_names is not None:  # names for the arrays, which have none
         joint_names = [str(n) for n in joint_names]
         for r in raws:

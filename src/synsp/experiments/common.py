@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 from pathlib import Path
 from typing import Any, Callable
 
@@ -124,8 +125,6 @@ def card_of(name: str) -> dict | None:
         return card_of(name.split("+", 1)[0])
     if stem is None:
         return None
-    import json
-
     try:
         card = json.loads(checkpoint_file(stem, ".json").read_text())
     except (OSError, ValueError):

@@ -1,11 +1,11 @@
 """Camera calibrations: Pose2Sim / anipose ``.toml`` and ``.npz`` files read into :mod:`synsp.calibration`'s form.
 
 * ``.toml`` (Pose2Sim's ``Calib*.toml``, anipose's ``calibration.toml``): one table per camera (``[cam_01]``, ...;
-  ``[metadata]`` is skipped, any other table is a camera), in file order, each with ``matrix`` (3 x 3
-  intrinsics, pixels), ``distortions`` (4 or 5: OpenCV's ``k1, k2, p1, p2[, k3]``), ``rotation`` (world to camera,
-  a Rodrigues vector) and ``translation`` (world to camera, the calibration's unit).  A camera with ``fisheye =
-  true`` (anipose's fisheye cameras, GoPro-like lenses) follows OpenCV's fisheye model, its ``distortions`` the 4
-  coefficients ``k1, k2, k3, k4``.
+  ``[metadata]`` and tables with no camera key, such as Caliscope's ``[charuco]``, are skipped), in file order,
+  each with ``matrix`` (3 x 3 intrinsics, pixels), ``distortions`` (4 or 5: OpenCV's ``k1, k2, p1, p2[, k3]``),
+  ``rotation`` (world to camera, a Rodrigues vector) and ``translation`` (world to camera, the calibration's
+  unit).  A camera with ``fisheye = true`` (anipose's fisheye cameras, GoPro-like lenses) follows OpenCV's fisheye
+  model, its ``distortions`` the 4 coefficients ``k1, k2, k3, k4``.
 * ``.npz``: ``K`` ``(C, 3, 3)``, ``R`` ``(C, 3, 3)``, ``t`` ``(C, 3)``, optionally ``dist`` ``(C, 4|5)``,
   ``fisheye`` ``(C,)`` and ``names`` (``benchmarks/data/pose2sim/cameras.npz`` is one); read without pickle.
 
@@ -26,8 +26,8 @@ from ._common import read_npz
 
 __all__ = ["read_cameras"]
 
-#: the tables of a ``.toml`` calibration that are not cameras (Pose2Sim's and anipose's); any other is one, and a
-#: camera's table without ``matrix`` is an error, not a camera fewer
+#: the tables of a ``.toml`` calibration that are not cameras (Pose2Sim's and anipose's); any other with one of a
+#: camera's keys is one, and then a missing key is an error, not a camera fewer
 NOT_CAMERAS = ("metadata",)
 
 

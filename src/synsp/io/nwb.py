@@ -154,14 +154,9 @@ def _frames(p: Path, where: str, clock: dict[str, Any], T: int, t0: float | None
     """Frame numbers of a series' ``T`` samples and its frame rate (None: not in the file), on the file's one
     clock: frame 0 is ``t0``, the earliest start of any series (a series starting 2 s later at 30 Hz starts at
     frame 60, where the other series are 2 s on)."""
-    start = clock["start"]
     if clock["rate"] is not None:  # as stored: 0, negative or NaN is refused where it is used (synsp.api.file_fps)
         rate = float(clock["rate"])
-        shift = int(np.rint((start - t0) * rate)) if start is not None and t0 is not None else 0
-        if shift + T > MAX_FRAMES:
-            raise SynspInputError(f"{p}: {where} starts {start - t0:.4g} s after another series, at frame {shift:,}; "
-                                  "more frames than synsp reads")
-        return shift + np.arange(T, dtype=np.int64), rate
+        return _on_clock(p, where, np.arange(T, dtype=np.int64), clock["start"], t0, rate), rate
     t = clock["times"]
     if t is None or T < 2:
         return np.arange(T, dtype=np.int64), None
@@ -169,16 +164,22 @@ def _frames(p: Path, where: str, clock: dict[str, Any], T: int, t0: float | None
     if not np.isfinite(t).all() or (step <= 0).any():
         raise SynspInputError(f"{p}: {where}: its timestamps do not increase; expected one time per frame")
     dt = float(np.median(step))
-    frames = np.rint((t - t[0]) / dt).astype(np.int64)
-    shift = int(np.rint((t[0] - t0) / dt)) if t0 is not None else 0
-    if shift + frames[-1] > MAX_FRAMES:
-        raise SynspInputError(f"{p}: {where} starts {t[0] - t0:.4g} s after another series, at frame {shift:,}; "
-                              "more frames than synsp reads")
-    frames += shift
+    frames = _on_clock(p, where, np.rint((t - t[0]) / dt).astype(np.int64), t[0], t0, 1.0 / dt)
     if (np.diff(frames) <= 0).any() or np.abs((t - t[0]) / dt - (frames - frames[0])).max() > 0.25:
         raise SynspInputError(f"{p}: {where}: its timestamps are not on one frame clock (median interval "
                               f"{dt:.4g} s); synsp refines frames of one rate")
     return frames, 1.0 / dt
+
+
+def _on_clock(p: Path, where: str, frames: np.ndarray, start: float | None, t0: float | None,
+              rate: float) -> np.ndarray:
+    """A series' ``frames`` (from 0) moved to the file's clock: by its ``start`` after ``t0`` (seconds) at
+    ``rate``; refused when that puts them past :data:`MAX_FRAMES`."""
+    shift = int(np.rint((start - t0) * rate)) if start is not None and t0 is not None else 0
+    if len(frames) and shift + int(frames[-1]) + 1 > MAX_FRAMES:
+        raise SynspInputError(f"{p}: {where} starts {start - t0:.4g} s after another series, at frame {shift:,}; "
+                              "more frames than synsp reads")
+    return frames + shift
 
 
 def read(path: Any, skeleton: str | None = None) -> PoseFile:

@@ -251,7 +251,8 @@ def write_values(f: Any, frame: Frame, values: np.ndarray) -> None:
         records = t[()]
         for name, at in frame.blocks:
             field = records[name]
-            records[name] = cast_values(values[:, at], field.dtype, f"column {name} of {frame.key}").reshape(field.shape)
+            records[name] = cast_values(values[:, at], field.dtype,
+                                        f"column {name} of {frame.key}").reshape(field.shape)
         t[...] = records
         return
     for name, at in frame.blocks:
