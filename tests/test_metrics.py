@@ -208,3 +208,28 @@ def test_refine_clips_runs_each_clip_with_its_confidence_and_counts_frames():
     assert run.gts[1] is clips[1][0] and run.frames == 12 and run.seconds >= 0 and run.fps > 0
     assert run.scale == 1000.0
     assert refine_clips(refiner, [(np.zeros((4, 2, 2)), np.ones((4, 2, 2)), np.ones((4, 2)))]).scale == 1.0
+
+
+def test_summarize_refuses_a_prediction_with_fewer_views_than_its_truth():
+    rng = np.random.default_rng(0)
+    gt = rng.normal(size=(10, 4, 17, 3))
+    with pytest.raises(SynspInputError, match="1 view"):  # view 0 alone was scored before
+        summarize([gt[:, 0]], [gt])
+    with pytest.raises(SynspInputError, match="the input 2"):
+        summarize([gt], [gt], inputs=[gt[:, :2]])
+
+
+def test_the_angular_acceleration_error_is_the_length_of_the_difference_not_of_the_lengths():
+    from synsp.metrics import rotation_metrics
+
+    t = np.arange(20, dtype=np.float64)
+    spin = np.zeros((20, 24, 3))
+    spin[:, 1, 2] = np.radians(0.25 * t**2)  # joint 1 accelerates about z at 0.5 deg / frame^2
+    backwards = spin.copy()
+    backwards[:, 1, 2] *= -1  # the same size of acceleration, the other way
+    sideways = spin.copy()
+    sideways[:, 1] = spin[:, 1, [2, 0, 1]]  # about x instead
+    per_joint = rotation_metrics([backwards], [spin])["angle_accel"] * 24
+    np.testing.assert_allclose(per_joint, 1.0, rtol=1e-6)  # |(-0.5) - 0.5| degrees / frame^2
+    np.testing.assert_allclose(rotation_metrics([sideways], [spin])["angle_accel"] * 24, np.sqrt(0.5), rtol=1e-6)
+    assert rotation_metrics([spin], [spin])["angle_accel"] < 1e-9

@@ -410,3 +410,21 @@ def test_shared_view_errors_move_every_views_error_towards_view_0s_and_share_its
     assert mask[P:, 3, 5].tolist() == [1, 1, 1] and mask[:P].sum() == 0
     with pytest.raises(SynspInputError, match="shared_view_errors"):
         TrainConfig(architecture="universal", shared_view_errors=0.5).validate()
+
+
+def test_the_hardest_frames_are_chosen_by_the_input_as_its_row_fills_it_not_by_the_method():
+    from synsp.metrics import summarize
+    from synsp.training import evaluate_refiner, input_as_refiner
+
+    rng = np.random.default_rng(3)
+    gt = np.cumsum(rng.normal(scale=0.01, size=(200, 17, 3)), axis=0)
+    inp = gt + rng.normal(scale=0.005, size=gt.shape)
+    inp[50:54] = np.nan  # four lost frames
+    zeros = lambda x, fps=None, confidence=None: np.nan_to_num(x)  # noqa: E731 (puts the lost frames at 0)
+    got = evaluate_refiner(zeros, [(gt, inp, None)], "h36m17")
+    pred = np.nan_to_num(inp)
+    want = summarize([pred], [gt], inputs=[input_as_refiner(inp)], root_joints=(0,), scale=1000.0)
+    assert got["mpjpe_hardest"] == pytest.approx(want["mpjpe_hardest"])
+    # before, the lost frames took the method's own (here absurd) values and were picked as the input's hardest
+    assert got["mpjpe_hardest"] != pytest.approx(summarize([pred], [gt], inputs=[pred], root_joints=(0,),
+                                                           scale=1000.0)["mpjpe_hardest"])

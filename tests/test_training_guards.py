@@ -203,3 +203,8 @@ def test_a_rotation_model_on_a_corpus_of_positions_says_so(tmp_path):
         train(config(tmp_path / "run", corpus=str(corpus), representation="rotations", skeleton="smpl24",
                      architecture=rotations["architecture"]), progress=False)
     assert not (tmp_path / "run").exists()
+
+
+def test_training_on_a_held_out_family_warns_that_its_robustness_rows_are_no_longer_unseen(tmp_path):
+    with pytest.warns(UserWarning, match="held-out error family spiky"):
+        train(config(tmp_path / "run", preset="mixed+spiky"), progress=False)

@@ -41,8 +41,10 @@ rotations the global orientation is never among them, so jitter of that joint
 alone stays held out (``rigid-shake``).  Inversions still swap whole pairs, and
 the bone-angle component moves the chosen joints only.
 
-Held-out families (``held_out=True``; never used to train or to select a
-shipped model) have structures the training family lacks:
+Held-out families (``held_out=True``; never used to train a shipped model, and
+but for ``overshoot`` at 2 % on the validation split, which selects family-trained
+checkpoints (:data:`synsp.training.SELECTION_FAMILY`), never used to select one)
+have structures the training family lacks:
 
 * ``spiky``: most of the error at the highest frequencies, single-frame
   outliers and brief (1-3 frame) inversions;

@@ -69,6 +69,7 @@ __all__ = [
     "summarize",
     "geodesic_error",
     "angular_acceleration",
+    "angular_acceleration_vectors",
     "mean_angular_acceleration",
     "rotation_metrics",
     "metric_scale",
@@ -227,6 +228,11 @@ def summarize(
     for i in range(len(preds)):
         p_views, g_views = _as_views(preds[i], f"preds[{i}]"), _as_views(gts[i], f"gts[{i}]")
         r_views = _as_views(inputs[i], f"inputs[{i}]") if inputs is not None else p_views
+        if not len(p_views) == len(g_views) == len(r_views):
+            raise SynspInputError(
+                f"sequence {i}: the prediction has {len(p_views)} view(s), the ground truth {len(g_views)}"
+                + (f", the input {len(r_views)}" if inputs is not None else "")
+                + "; pass (T, J, D) arrays, or (T, P, J, D) with the same P for each")
         for p, g, r in zip(p_views, g_views, r_views):
             check_same_shape(p, g, (f"preds[{i}]", f"gts[{i}]"))
             if pck_thresholds is not None:
@@ -287,9 +293,15 @@ def angular_acceleration(rotvec: Any) -> np.ndarray:
     With the angular velocity ``w_t = log(R_{t+1} R_t^T)`` (a rotation vector in the parent
     frame), the acceleration is ``|w_{t+1} - w_t|``; NaN where a frame involved is NaN.
     """
+    return np.degrees(np.linalg.norm(angular_acceleration_vectors(rotvec), axis=-1))
+
+
+def angular_acceleration_vectors(rotvec: Any) -> np.ndarray:
+    """The vectors ``w_{t+1} - w_t`` ``(T - 2, J, 3)`` (radians / frame^2, in the parent frame) of which
+    :func:`angular_acceleration` gives the lengths; NaN where a frame involved is NaN."""
     x = check_poses(rotvec, "rotvec", ndims=(3,), dims=(3,), allow_nan=True)
     if len(x) < 3:
-        return np.zeros((0, x.shape[1]))
+        return np.zeros((0, x.shape[1], 3))
 
     def velocity(a: np.ndarray) -> np.ndarray:  # (n, J, 3) -> (n - 1, J, 3)
         R = axis_angle_to_matrix(np.nan_to_num(a))
@@ -297,7 +309,7 @@ def angular_acceleration(rotvec: Any) -> np.ndarray:
 
     # in chunks of frames overlapping by one, so that every frame pair is seen once
     w = np.concatenate([velocity(x[a:a + CHUNK_FRAMES + 1]) for a in range(0, len(x) - 1, CHUNK_FRAMES)])
-    acc = np.degrees(np.linalg.norm(np.diff(w, axis=0), axis=-1))
+    acc = np.diff(w, axis=0)
     bad = np.isnan(x).any(-1)
     acc[bad[:-2] | bad[1:-1] | bad[2:]] = np.nan
     return acc
@@ -312,14 +324,17 @@ def mean_angular_acceleration(x: np.ndarray) -> float:
 def rotation_metrics(preds: list, gts: list, inputs: list | None = None) -> dict[str, float]:
     """Metrics of smpl24 axis-angle sequences ``(T_i, 24, 3)``: the position metrics of
     :func:`summarize` (mm) on their forward-kinematics joints (:func:`synsp.skeletons.smpl24_joints`),
-    plus ``angle`` (mean geodesic error, degrees) and ``angle_accel`` (mean angular-acceleration
-    error, degrees / frame^2, against the ground truth's)."""
+    plus ``angle`` (mean geodesic error, degrees) and ``angle_accel`` (the mean angular-acceleration
+    error, degrees / frame^2: the length of the difference between the prediction's and the truth's
+    acceleration vectors, :func:`angular_acceleration_vectors`, as Accel is for positions; frames 1 to T - 2,
+    no padding)."""
     fk = lambda seqs: [smpl24_joints(s) for s in seqs]  # noqa: E731
     out = summarize(fk(preds), fk(gts), inputs=None if inputs is None else fk(inputs), root_joints=(0,),
                     parents=get_skeleton("smpl24").parents, scale=1000.0)
     frames = np.array([len(g) for g in gts], dtype=np.float64)
     out["angle"] = float(np.average([geodesic_error(p, g) for p, g in zip(preds, gts)], weights=frames))
-    acc = [np.abs(angular_acceleration(p) - angular_acceleration(g)) for p, g in zip(preds, gts)]
+    acc = [np.degrees(np.linalg.norm(angular_acceleration_vectors(p) - angular_acceleration_vectors(g), axis=-1))
+           for p, g in zip(preds, gts)]
     out["angle_accel"] = float(np.nanmean(np.concatenate([a.ravel() for a in acc])))
     return out
 

@@ -282,6 +282,18 @@ def _check_presets(preset: Any) -> None:
                 "several are joined by '+'")
 
 
+def _warn_held_out(preset: Any) -> None:
+    """Warn when ``preset`` trains on a family held out for evaluation: its rows of the robustness experiment stop
+    measuring an error the model never saw."""
+    parts = preset.split("+") if isinstance(preset, str) else list(preset) if isinstance(preset, (list, tuple)) \
+        else [preset]
+    held = [p for p in parts if isinstance(p, str) and p in HELD_OUT_FAMILIES]
+    if held:
+        warnings.warn(f"training on the held-out error famil{'ies' if len(held) > 1 else 'y'} {', '.join(held)}: "
+                      "the robustness experiment's rows of it no longer measure an error this model never saw "
+                      f"(training families: {', '.join(TRAINING_FAMILIES)})", stacklevel=3)
+
+
 def validate_config(config: TrainConfig) -> None:
     """Every setting of a :class:`TrainConfig` in one place (see :meth:`TrainConfig.validate`)."""
     if config.architecture not in ARCHITECTURES:
@@ -626,11 +638,21 @@ def evaluate_refiner(refiner, clips, skeleton: str, fps: float = 30.0, represent
     :func:`synsp.metrics.rotation_metrics` (joints by forward kinematics in mm, angles in degrees)."""
     sk = get_skeleton(skeleton)
     run = refine_clips(refiner, clips, fps)
-    inputs = [np.where(np.isfinite(inp), inp, pred) for (_, inp, _), pred in zip(clips, run.preds)]
+    inputs = [_filled_input(inp, pred, representation) for (_, inp, _), pred in zip(clips, run.preds)]
     if representation == ROTATIONS:
         return rotation_metrics(run.preds, run.gts, inputs)
     return summarize(run.preds, run.gts, inputs=inputs, root_joints=sk.root_joints,
                      parents=sk.parents if sk.bones else None, scale=run.scale)
+
+
+def _filled_input(inp: np.ndarray, pred: np.ndarray, representation: str) -> np.ndarray:
+    """The input as the tables' input row fills it (:func:`input_as_refiner`), so that the hardest frames, chosen by
+    the input's error, are the same for every method; a joint never observed takes the refined values."""
+    try:
+        filled = input_as_rotations(inp) if representation == ROTATIONS else input_as_refiner(inp)
+    except SynspInputError:
+        filled = inp
+    return np.where(np.isfinite(filled), filled, pred)
 
 
 @dataclass
@@ -713,6 +735,7 @@ def train(config: TrainConfig, resume: bool = False, progress: bool = True) -> P
     it; ``device``, ``workers``) may differ, any other difference is refused, naming it."""
     config, procs, corpus, meta = _check(config, resume)
     progress = progress and procs.rank == 0
+    _warn_held_out(config.preset)
     run = _build(config, procs, meta, resume)
     data = _data(config, corpus, run.card)
     _check_windows(config, data, run.card.window, procs.world)
