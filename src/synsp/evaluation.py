@@ -30,8 +30,8 @@ log = logging.getLogger("synsp.benchmark")
 
 __all__ = ["Row", "compare", "markdown_table", "mpjpe_accel_table"]
 
-#: PCK thresholds of 2D tables (fractions of the larger side of the truth's joint box, the thresholds Sub-JHMDB evaluations
-#: report; pooled over frames, where they average per sequence over the annotated box)
+#: PCK thresholds of 2D tables (fractions of the larger side of the truth's joint box, the thresholds
+#: Sub-JHMDB evaluations report; pooled over frames, where they average per sequence over the annotated box)
 PCK_THRESHOLDS = (0.05, 0.1, 0.2)
 METRICS = ("mpjpe", "pa_mpjpe", "accel", "mpjpe_hardest", "accel_hardest", "mpjpe_fast", "bone_std",
            *(f"pck@{t:g}" for t in PCK_THRESHOLDS))
