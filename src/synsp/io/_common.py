@@ -658,3 +658,74 @@ def h5py_module() -> Any:
 def open_hdf5(path: Any, mode: str = "r") -> Any:
     """``h5py.File(path, mode)``; call it inside :func:`run_isolated` (the HDF5 library can crash on damaged files)."""
     return h5py_module().File(path, mode)
+
+
+def score_sources(stored: Any, scores: Any) -> tuple[Any, Any]:
+    """Where each of a track's ``scores`` comes from in the file it is written back into: ``(source, fresh)``.
+
+    ``stored`` ``(..., J)``: the scores as the reader read the file's values (NaN where it reads a value as NaN;
+    the reader's number where it reads one otherwise, e.g. 0 for an empty DeepLabCut likelihood); ``scores``
+    ``(..., J)``: the scores to write, those of the refined track (the repair exchanges a left and a right joint's
+    scores with their coordinates).  ``source[..., j]`` is the joint of the same row whose stored value (its
+    literal, as the file spells it) is to be written at joint ``j``: ``j`` itself where the score is the stored
+    one (the common case: a file is written back byte for byte), else another joint of the row whose stored
+    value the score is (an exchange: preferring the joint that took ``j``'s value in turn); ``fresh[..., j]``
+    where no joint of the row has it (write the score itself, in the file's style).  NaN matches NaN."""
+    import numpy as np
+
+    stored, scores = np.asarray(stored, dtype=np.float64), np.asarray(scores, dtype=np.float64)
+    J = stored.shape[-1]
+    source = np.broadcast_to(np.arange(J), stored.shape).copy()
+    fresh = np.zeros(stored.shape, dtype=bool)
+    same = (stored == scores) | (np.isnan(stored) & np.isnan(scores))
+    if same.all():
+        return source, fresh
+    old, new, src, out, kept = (a.reshape(-1, J) for a in (stored, scores, source, fresh, same))
+    rows = np.flatnonzero(~kept.all(axis=1))
+    step = max(1, (1 << 20) // (J * J))  # rows at a time: (rows, J, J) comparisons of about a million
+    for at in (rows[i:i + step] for i in range(0, len(rows), step)):
+        o, n = old[at], new[at]
+        # holds[r, j, k]: joint k of row r stored the score j is to get; both ways: k is to get j's in turn
+        holds = (n[:, :, None] == o[:, None, :]) | (np.isnan(n)[:, :, None] & np.isnan(o)[:, None, :])
+        both = holds & holds.transpose(0, 2, 1)
+        found, changed = holds.any(-1), ~kept[at]
+        pick = np.where(both.any(-1), both.argmax(-1), holds.argmax(-1))
+        src[at] = np.where(changed & found, pick, src[at])
+        out[at] = changed & ~found
+    return source, fresh
+
+
+def scores_to_write(literals: list, stored: Any, scores: Any, fresh: Callable[[float], Any]) -> list:
+    """One row's score literals to write (:func:`score_sources`): ``literals`` as the file spells the row's
+    scores (J values: JSON numbers, text cells), ``stored`` the reader's numbers of them (J floats) and ``scores``
+    the track's (J; None: the file's as they are). A score that is the stored one at its own joint keeps that
+    literal (``literals`` itself comes back when all do), one that is another joint's takes that joint's literal,
+    any other is ``fresh(score)``."""
+    import numpy as np
+
+    if scores is None:
+        return literals
+    stored, scores = np.asarray(stored, dtype=np.float64), np.asarray(scores, dtype=np.float64)
+    if ((stored == scores) | (np.isnan(stored) & np.isnan(scores))).all():
+        return literals
+    source, new = score_sources(stored, scores)
+    values = [float(s) for s in scores]
+    return [fresh(values[j]) if new[j] else literals[k] for j, k in enumerate(source.tolist())]
+
+
+def moved_scores(values: Any, stored: Any, scores: Any, fresh: Callable[[Any], Any] | None = None) -> Any:
+    """:func:`score_sources` on arrays: ``values`` ``(..., J)`` what the file holds (numbers in its dtype, or text
+    cells as an object array), ``stored`` the reader's numbers of them, ``scores`` the track's.  A copy of
+    ``values`` with each row's values taken from the joints the scores come from, and ``fresh(scores)`` (default:
+    the scores in ``values``' dtype) where no joint of the row holds the score; None when it would be ``values``
+    itself (every score the one read at its joint: nothing to write)."""
+    import numpy as np
+
+    values, scores = np.asarray(values), np.asarray(scores, dtype=np.float64)
+    source, new = score_sources(stored, scores)
+    if not new.any() and (source == np.arange(source.shape[-1])).all():
+        return None
+    out = np.take_along_axis(values, source, axis=-1)
+    if new.any():
+        out[new] = scores[new].astype(out.dtype) if fresh is None else fresh(scores[new])
+    return out

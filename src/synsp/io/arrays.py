@@ -20,8 +20,8 @@ from typing import Any, IO
 import numpy as np
 
 from synsp.io import mediapipe, smpl  # near misses: the formats' own knowledge of their layouts
-from synsp.io._common import (as_path, atomic_write, npy_header, npz_headers, open_npz, read_npy, read_npz,
-                              refuse_ids_stored_alike, suffix_of)
+from synsp.io._common import (as_path, atomic_write, moved_scores, npy_header, npz_headers, open_npz, read_npy,
+                              read_npz, refuse_ids_stored_alike, suffix_of)
 from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError, check_poses, to_numpy
 
@@ -216,12 +216,40 @@ def _track_id_strings(p: Any, ids: list) -> np.ndarray:
     return np.asarray(stored)
 
 
+def _move_scores(extra: dict[str, Any], pose_file, shape: tuple) -> None:
+    """The scores array the reader took (the first of :data:`SCORE_KEYS` beside the keypoints) with the tracks'
+    scores in (:func:`synsp.io._common.moved_scores`): each value as stored where the track's score is the one
+    read there, the value of the joint its detection was read at where ``synsp refine`` relabelled a left/right
+    inversion, any other score in the array's dtype (a float array where that dtype cannot hold it)."""
+    key = next((k for k in SCORE_KEYS if k in extra), None)
+    if key is None or np.shape(extra[key]) != shape[:-1] or np.asarray(extra[key]).dtype.kind not in "biuf":
+        return
+    stored = np.asarray(extra[key])
+    s4 = stored[:, None] if len(shape) == 3 else stored
+    out = None
+    for t in pose_file.tracks:
+        if t.scores is None or not isinstance(t.track_id, (int, np.integer)) or not 0 <= t.track_id < s4.shape[1]:
+            continue
+        old = s4[t.frames, t.track_id]
+        new = moved_scores(old.astype(np.float64), old.astype(np.float64), t.scores)
+        if new is None:
+            continue
+        if out is None:
+            out = s4.copy()
+        if not np.array_equal(new.astype(out.dtype).astype(np.float64), new, equal_nan=True):
+            out = out.astype(np.float64)  # a score the file's dtype cannot hold (an integer array's 0.5)
+        out[t.frames, t.track_id] = new
+    if out is not None:
+        extra[key] = out[:, 0] if len(shape) == 3 else out
+
+
 def write(path: Any, pose_file) -> Any:
     """Write the tracks as one ``(T, P, J, D)`` array (``(T, J, D)`` when read from one) with NaN where
     a person is absent; an ``.npz`` keeps every other array of the file it was read from, gets
     ``track_ids`` (``str`` of each id; two ids of one string, ``1`` and ``"1"``, are refused: see
-    :func:`check_output`) and ``scores`` when it was not read from an array file, and ``fps`` (read back by
-    :func:`read`) when the pose file has a rate and the source ``.npz`` had no ``fps`` key."""
+    :func:`check_output`) and ``scores`` when it was not read from an array file (one read from an ``.npz`` with
+    scores gets the tracks' scores in that array: they move with joints ``synsp refine`` relabelled), and ``fps``
+    (read back by :func:`read`) when the pose file has a rate and the source ``.npz`` had no ``fps`` key."""
     p = as_path(path)
     meta = pose_file.meta if pose_file.format == "array" else {}
     if meta:  # back into the file's own layout: every column (also one with no person) and dtype
@@ -240,6 +268,7 @@ def write(path: Any, pose_file) -> Any:
         if meta:  # read from an array file: an .npz's other arrays are kept, an .npy had none
             if src is not None and suffix_of(src) == ".npz":
                 extra = {k: v for k, v in read_npz(src, _PICKLE_HINT).items() if k != meta["key"]}
+                _move_scores(extra, pose_file, tuple(meta["shape"]))
             if pose_file.fps and "fps" not in extra:  # a rate given for a file without one (synsp refine --fps)
                 extra["fps"] = np.asarray(pose_file.fps)
         else:

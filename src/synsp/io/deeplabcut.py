@@ -21,11 +21,13 @@ order instead.  Every individual is a track of its body parts in column order; a
 body parts (the individual ``single``: a feeder, an object) are left as they are.  An empty cell (NaN) is a
 missing value, and the likelihood is the detector's confidence (a point below the refiner's threshold is filled,
 keeping its likelihood; a missing point's empty likelihood reads as 0, and a filled one is written with likelihood 0,
-so that a ``likelihood < pcutoff`` filter still drops it).  The body parts' skeleton is the one their names give
-(:func:`synsp.skeletons.skeleton_of_names`: ``leftear`` / ``rightear`` pair up), never one guessed from their
-count.  The file has no frame rate: pass ``--fps`` (30 assumed).  The writer writes the same rows with only the
-refined x and y (and z) values replaced: a CSV's cells, or a copy of the HDF5 file with the values replaced in place in
-their own dtype (pandas and DeepLabCut read it as before).
+so that a ``likelihood < pcutoff`` filter still drops it; where ``synsp refine`` relabelled a left/right inversion
+the likelihoods move with the points, each cell taking the one of the point its detection was read at).  The body
+parts' skeleton is the one their names give (:func:`synsp.skeletons.skeleton_of_names`: ``leftear`` / ``rightear``
+pair up), never one guessed from their count.  The file has no frame rate: pass ``--fps`` (30 assumed).  The
+writer writes the same rows with only the refined x and y (and z) values (and moved likelihoods) replaced: a CSV's
+cells, or a copy of the HDF5 file with the values replaced in place in their own dtype (pandas and DeepLabCut read
+it as before).
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ from typing import Any
 
 import numpy as np
 
-from synsp.io._common import (MAX_ARRAY_BYTES, MAX_FRAMES, as_path, atomic_write, h5py_module, is_hdf5, open_file,
-                               open_hdf5, run_isolated, source_changed, suffix_of, write_changed_copy)
+from synsp.io._common import (MAX_ARRAY_BYTES, MAX_FRAMES, as_path, atomic_write, h5py_module, is_hdf5, moved_scores,
+                               open_file, open_hdf5, run_isolated, source_changed, suffix_of, write_changed_copy)
 from synsp.io.pandas_hdf import (Frame, frame_layout, frames_in, missing_filters, read_index, read_values,
                                  write_values)
 from synsp.io.tracks import PoseFile, Track
@@ -290,6 +292,22 @@ def _filled_likelihoods(pose_file: PoseFile) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(rows), np.concatenate(cols)
 
 
+def _likelihoods(pose_file: PoseFile) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``(rows (n,), columns (J,), scores (n, J))`` of every 2D track's likelihood cells and its scores (none in 3D,
+    where the scores are whether a point was found)."""
+    meta = pose_file.meta
+    if meta.get("dims", 2) != 2:
+        return []
+    return [(np.searchsorted(meta["frames"], t.frames), np.asarray(meta["columns"][t.track_id]) + 2, t.scores)
+            for t in pose_file.tracks if t.scores is not None]
+
+
+def _likelihood(cell: str) -> float:
+    """A likelihood cell as the reader scores it: an empty cell (or NaN) 0."""
+    text = cell.strip()
+    return float(np.nan_to_num(float(text) if text else np.nan, nan=0.0))
+
+
 def _empty(cell: str) -> bool:
     try:
         return not np.isfinite(float(cell))
@@ -315,6 +333,13 @@ def write(path: Any, pose_file: PoseFile) -> Path:
     rows, first, head = [list(r) for r in meta["rows"]], meta["first"], meta["head"]
     for i, c, v in zip(*_refined(pose_file)):
         rows[head + i][first + c] = repr(float(v))
+    for at, cols, scores in _likelihoods(pose_file):  # the cells as they were; moved with relabelled points
+        cells = np.array([[rows[head + i][first + c] for c in cols] for i in at.tolist()], dtype=object)
+        stored = np.array([[_likelihood(v) for v in r] for r in cells.tolist()]).reshape(cells.shape)
+        new = moved_scores(cells, stored, scores, lambda v: [repr(float(x)) if np.isfinite(x) else "" for x in v])
+        if new is not None:
+            for r, j in zip(*np.nonzero(new != cells)):
+                rows[head + at[r]][first + cols[j]] = new[r, j]
     for i, c in zip(*_filled_likelihoods(pose_file)):
         if _empty(rows[head + i][first + c]):
             rows[head + i][first + c] = "0.0"
@@ -327,13 +352,14 @@ def write(path: Any, pose_file: PoseFile) -> Path:
 
 def _write_h5(out: Path, pose_file: PoseFile) -> Path:
     return write_changed_copy(out, pose_file.source, ".h5", _store_h5, out, pose_file.source, pose_file.meta["frame"],
-                              *_refined(pose_file), *_filled_likelihoods(pose_file))
+                              *_refined(pose_file), *_filled_likelihoods(pose_file), _likelihoods(pose_file))
 
 
 def _store_h5(tmp: Path, out: Path, source: Path, frame: Frame, rows: np.ndarray, cols: np.ndarray,
-              vals: np.ndarray, lik_rows: np.ndarray, lik_cols: np.ndarray) -> None:
-    """``vals`` written at ``(rows, cols)`` of the frame in ``tmp``, a copy of ``source``, and 0 at the NaN cells
-    of ``(lik_rows, lik_cols)`` (the likelihoods of filled points; run isolated)."""
+              vals: np.ndarray, lik_rows: np.ndarray, lik_cols: np.ndarray, likelihoods: list | tuple = ()) -> None:
+    """``vals`` written at ``(rows, cols)`` of the frame in ``tmp``, a copy of ``source``, the tracks' scores into
+    their likelihoods (``(rows, columns, scores)``, :func:`_likelihoods`: moved with relabelled points), and 0 at
+    the NaN cells of ``(lik_rows, lik_cols)`` (the likelihoods of filled points; run isolated)."""
     with open_hdf5(tmp, "r+") as f:
         try:
             now = frame_layout(f, frame.key)
@@ -343,6 +369,11 @@ def _store_h5(tmp: Path, out: Path, source: Path, frame: Frame, rows: np.ndarray
             raise source_changed(out, source, "DeepLabCut file")
         values = read_values(f, frame)
         values[rows, cols] = vals
+        for at, lik, scores in likelihoods:
+            cells = values[np.ix_(at, lik)]
+            new = moved_scores(cells, np.nan_to_num(cells, nan=0.0), scores)
+            if new is not None:
+                values[np.ix_(at, lik)] = new
         nan = np.isnan(values[lik_rows, lik_cols])
         values[lik_rows[nan], lik_cols[nan]] = 0.0
         write_values(f, frame, values)

@@ -58,7 +58,10 @@ models: OneHand10K, FreiHAND, RHD, COCO-WholeBody hand; 300W, COCO-WholeBody fac
 
 :func:`write` writes the document read, with only the keypoint coordinates of the tracks in the
 :class:`~synsp.io.tracks.PoseFile` replaced: every other field, the order of frames, instances
-and keys, and the indentation style are kept.  Scores are not changed.
+and keys, and the indentation style are kept.  Each keypoint's score is the track's (``Track.scores``): the
+document's own literal where it is unchanged, so a file refined without a repair keeps its scores byte for
+byte; where ``synsp refine`` relabelled a left/right inversion the scores move with the keypoints (each
+relabelled joint gets the literal of the joint its detection was written at); see :func:`json_scores`.
 
 Memory: a video's list (MMPose 1.x frames, bare or as the demo's ``instance_info``; MMPose 0.x frames; COCO
 results) is read one item at a time (:class:`synsp.io.json_stream.JsonStream`) and no document is kept:
@@ -86,14 +89,14 @@ from typing import Any
 import numpy as np
 
 from synsp.identity import repair_identities
-from synsp.io._common import as_path, atomic_write, open_file, read_text, reader_fps
+from synsp.io._common import as_path, atomic_write, open_file, read_text, reader_fps, scores_to_write
 from synsp.io.json_stream import JsonStream
 from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError
 
 __all__ = ["format_of", "read", "sniff", "write"]
 # the JSON helpers shared with synsp.io.openpose (Instance, load_json, json_style, dump_json, kind_of,
-# keypoint_triples, with_coords, build_tracks, rows_to_write, value_at, with_edits) are public names
+# keypoint_triples, with_coords, json_scores, build_tracks, rows_to_write, value_at, with_edits) are public names
 # outside __all__: the OpenPose reader and writer use them, users need not
 
 #: the parts of a split COCO-WholeBody entry, in the order of the 133 keypoints, with their sizes
@@ -227,12 +230,32 @@ def _coords(row: np.ndarray) -> list[list[float | None]]:
     return out
 
 
-def with_coords(triples: list, row: np.ndarray) -> list:
-    """The flat list ``[x1, y1, c1, ...]`` with x, y replaced from ``row`` (J, 2) and each c kept."""
+def with_coords(triples: list, row: np.ndarray, scores: list | None = None) -> list:
+    """The flat list ``[x1, y1, c1, ...]`` with x, y replaced from ``row`` (J, 2) and each c kept, or with the
+    literals ``scores`` (J, from :func:`json_scores`) where given."""
     out = []
     for j, (x, y) in enumerate(_coords(row)):
-        out += [x, y, triples[3 * j + 2]]
+        out += [x, y, triples[3 * j + 2] if scores is None else scores[j]]
     return out
+
+
+def json_scores(literals: list, scores: np.ndarray | None) -> list:
+    """The score literals to write for one instance (:func:`synsp.io._common.scores_to_write`): ``literals`` the
+    document's (JSON numbers, ``null`` as None: read as NaN), ``scores`` the track's (J; None: the document's
+    kept).  A score the document holds at its own joint keeps its literal, one it holds at another joint of the
+    instance (the repair exchanged a left and a right joint) takes that literal; any other is written as a new
+    number: ``null`` for NaN, a whole number as an integer where the instance's scores are all integers (COCO's
+    visibility flags 0/1/2), else a float."""
+    if scores is None:
+        return literals
+
+    def fresh(v: float) -> Any:
+        if math.isnan(v):
+            return None
+        whole = v.is_integer() and all(type(c) is int for c in literals if c is not None)
+        return int(v) if whole else v
+
+    return scores_to_write(literals, np.array(literals, dtype=np.float64), scores, fresh)
 
 
 #: how people without track ids are told apart (``read(..., assign_ids=...)``; None: refuse when a frame has two)
@@ -360,8 +383,10 @@ def _spelling(tid: Any) -> str:
         return repr(tid)
 
 
-def rows_to_write(target: Path, pose_file: PoseFile, layouts: tuple[str, ...]) -> Iterator[tuple[np.ndarray, tuple]]:
-    """``(keypoints (J, D), location)`` of every row of every track, checked against the file read."""
+def rows_to_write(target: Path, pose_file: PoseFile, layouts: tuple[str, ...],
+                  scores: bool = False) -> Iterator[tuple]:
+    """``(keypoints (J, D), location)`` of every row of every track, checked against the file read; with
+    ``scores``: ``(keypoints, location, scores (J,) or None)`` (None: the track has none)."""
     meta = pose_file.meta
     if meta.get("layout") not in layouts:
         raise SynspInputError(
@@ -379,8 +404,13 @@ def rows_to_write(target: Path, pose_file: PoseFile, layouts: tuple[str, ...]) -
                 f"{target}: track {t.track_id!r} has keypoints {t.keypoints.shape} in frames "
                 f"{t.frames[:5].tolist()}...; {pose_file.source} has {(len(frames),) + tuple(meta['keypoint_shape'])} "
                 f"in frames {frames[:5]}...; expected the same frames and keypoint layout")
-        for kp, (_, loc) in zip(t.keypoints, rows):
-            yield kp, loc
+        if not scores:
+            for kp, (_, loc) in zip(t.keypoints, rows):
+                yield kp, loc
+        else:
+            sc = [None] * len(rows) if t.scores is None else t.scores
+            for kp, (_, loc), s in zip(t.keypoints, rows, sc):
+                yield kp, loc, s
 
 
 def value_at(doc: Any, loc: tuple) -> Any:
@@ -879,18 +909,26 @@ def read(path: Any, assign_ids: str | None = None, fps: float | None = None) -> 
 # --------------------------------------------------------------------------------------------
 
 
-def _encode(inst: dict, encoding: str, row: np.ndarray) -> dict[str, list]:
+def _encode(inst: dict, encoding: str, row: np.ndarray, scores: np.ndarray | None = None) -> dict[str, list]:
     """The keys of ``inst`` that hold its keypoints, with ``row`` (J, D) put in, in the encoding
-    it was read with; scores stay."""
+    it was read with, and its scores those of ``scores`` (J; None: kept; :func:`json_scores`)."""
     if encoding == "xy":
-        return {"keypoints": _coords(row)}
+        new = {"keypoints": _coords(row)}
+        if scores is not None and isinstance(inst.get("keypoint_scores"), list):
+            literals = json_scores(inst["keypoint_scores"], scores)
+            if literals is not inst["keypoint_scores"]:
+                new["keypoint_scores"] = literals
+        return new
     if encoding == "xys":
-        return {"keypoints": [xyz + [old[-1]] for xyz, old in zip(_coords(row), inst["keypoints"])]}
+        literals = json_scores([old[-1] for old in inst["keypoints"]], scores)
+        return {"keypoints": [xyz + [c] for xyz, c in zip(_coords(row), literals)]}
     if encoding == "flat":
-        return {"keypoints": with_coords(inst["keypoints"], row)}
+        triples = inst["keypoints"]
+        return {"keypoints": with_coords(triples, row, json_scores(triples[2::3], scores))}
     new, start = {}, 0
+    literals = json_scores([c for key, _ in WHOLEBODY_PARTS for c in inst[key][2::3]], scores)
     for key, size in WHOLEBODY_PARTS:
-        new[key] = with_coords(inst[key], row[start:start + size])
+        new[key] = with_coords(inst[key], row[start:start + size], literals[start:start + size])
         start += size
     return new
 
@@ -903,7 +941,7 @@ def write(path: Any, pose_file: PoseFile) -> Path:
     """Write the document ``pose_file`` was read from to ``path`` with the keypoint coordinates of
     its tracks replaced (NaN -> ``null``), atomically; a ``.gz`` target is gzip-compressed."""
     target = as_path(path)
-    rows = list(rows_to_write(target, pose_file, _LAYOUTS))
+    rows = list(rows_to_write(target, pose_file, _LAYOUTS, scores=True))
     meta, doc = pose_file.meta, pose_file.meta["document"]
     if doc is None:
         return _write_streamed(target, pose_file, rows)
@@ -914,11 +952,11 @@ def write(path: Any, pose_file: PoseFile) -> Path:
             f"{target}: tracks {missing[:5]} of {pose_file.source} are not in the pose file; synsp keeps the file's "
             "other fields, not its keypoints, so every track read from it must be written. Write the tracks "
             "you left out unchanged (or save the ones you keep as an array)")
-    doc = with_edits(doc, [(loc, _encode(value_at(doc, loc), meta["encoding"], kp)) for kp, loc in rows])
+    doc = with_edits(doc, [(loc, _encode(value_at(doc, loc), meta["encoding"], kp, sc)) for kp, loc, sc in rows])
     return atomic_write(target, lambda fh: fh.write(dump_json(doc, meta["style"])))
 
 
-def _write_streamed(target: Path, pose_file: PoseFile, rows: list[tuple[np.ndarray, tuple]]) -> Path:
+def _write_streamed(target: Path, pose_file: PoseFile, rows: list[tuple]) -> Path:
     """A video read item by item, written the same way: the source is read again, each item holding a track's
     instance is written anew with its keypoints replaced, every other character copied as it is (tracks left
     out of ``pose_file`` keep their keypoints). A source that changed since it was read is refused (its
@@ -926,20 +964,20 @@ def _write_streamed(target: Path, pose_file: PoseFile, rows: list[tuple[np.ndarr
     meta = pose_file.meta
     src = meta.get("path") or pose_file.source
     depth = 2 if meta["layout"] == "mmpose1-demo" else 1  # of an item in the document, for its indentation
-    edits: dict[int, list[tuple[tuple, np.ndarray]]] = {}
-    for kp, loc in rows:  # loc: (["instance_info",] k, ...) with the item's own path after k
-        edits.setdefault(loc[depth - 1], []).append((loc[depth:], kp))
+    edits: dict[int, list[tuple]] = {}
+    for kp, loc, sc in rows:  # loc: (["instance_info",] k, ...) with the item's own path after k
+        edits.setdefault(loc[depth - 1], []).append((loc[depth:], kp, sc))
     style, encoding = meta["style"], meta["encoding"]
     changed = (f"{target}: {src} changed since it was read; read it again and refine it again (nothing was "
                "written)")
 
     def items(s: JsonStream) -> None:
         for k, item in enumerate(s.items()):
-            for sub, kp in edits.get(k, ()):
+            for sub, kp, sc in edits.get(k, ()):
                 try:
                     inst = value_at(item, sub)
-                    inst.update(_encode(inst, encoding, kp))
-                except (KeyError, IndexError, TypeError, AttributeError):
+                    inst.update(_encode(inst, encoding, kp, sc))
+                except (KeyError, IndexError, TypeError, AttributeError, ValueError):
                     raise SynspInputError(changed) from None
             if k in edits:
                 s.replace(dump_json(item, style, depth))

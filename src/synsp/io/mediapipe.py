@@ -68,7 +68,9 @@ MediaPipe gives with a predicted position either way, so ``synsp refine`` repair
 low-visibility landmark's position instead of filling it, :attr:`~synsp.io.tracks.PoseFile.scores_mark_missing`).
 z (with ``dims=2``), the world landmarks and every other column stay
 untouched in ``PoseFile.meta`` and :func:`write` replaces only the landmark coordinates the
-PoseFile carries, writing the rest of the original file back unchanged.
+PoseFile carries, writing the rest of the original file back unchanged.  The visibilities written are the tracks'
+scores: the file's own cells (or values) where unchanged; where ``synsp refine`` relabelled a left/right inversion a
+landmark takes the visibility of the landmark its detection was read at (they move with the landmarks).
 """
 
 from __future__ import annotations
@@ -84,8 +86,8 @@ from typing import Any, Hashable, IO
 
 import numpy as np
 
-from synsp.io._common import (MAX_FRAMES, as_path, atomic_write, npz_headers, open_file, read_npz,
-                              refuse_ids_stored_alike, suffix_of)
+from synsp.io._common import (MAX_FRAMES, as_path, atomic_write, moved_scores, npz_headers, open_file, read_npz,
+                              refuse_ids_stored_alike, scores_to_write, suffix_of)
 from synsp.io.tracks import PoseFile, Track
 from synsp.validation import SynspInputError, check_fps
 
@@ -510,7 +512,7 @@ def _read_csv(p: Path, dims: int, units: str | None) -> PoseFile:
     num_frames = max(f for (_, f) in values) + 1
     has_vis = 3 in channels
     K = HAND_LANDMARKS if hands else NUM_LANDMARKS
-    tracks, z, present = [], {}, {}
+    tracks, z, present, visibility = [], {}, {}, {}
     for raw in raw_persons:
         person = ids[raw]
         frames = sorted(f for (q, f) in values if q == raw)
@@ -525,11 +527,14 @@ def _read_csv(p: Path, dims: int, units: str | None) -> PoseFile:
         scores = np.nan_to_num(vals[..., 3], nan=0.0) if has_vis else None
         tracks.append(Track(person, frames, vals[..., :dims].copy(), scores))
         z[person] = vals[..., 2].copy()
+        if has_vis:  # the scores as read: the writer finds the rows whose scores changed (a repair's exchange)
+            visibility[person] = (np.asarray(frames, dtype=np.int64), scores.copy())
     if not tracks:
         raise SynspInputError(f"{p}: no landmark has x and y values")
     all_xy = np.concatenate([t.keypoints[..., :2].reshape(-1) for t in tracks])
     meta = dict(layout=layout, header=header, path=p, person_ids=ids, present=present, crc=_crc_of(p),
-                frame_col=frame_col, person_col=person_col, channels=channels, z=z, landmarks=K)
+                frame_col=frame_col, person_col=person_col, channels=channels, z=z, landmarks=K,
+                visibility=visibility)
     if not hands:
         meta["scores"] = "visibility"  # not a confidence: see PoseFile.scores_mark_missing
     if hands:
@@ -762,6 +767,11 @@ def _write_npz_like(p: Path, pf: PoseFile) -> Path:
         if len(t.frames) and (t.frames[0] < 0 or t.frames[-1] >= lm4.shape[0]):
             raise SynspInputError(f"{p}: track {t.track_id!r} has frames outside 0..{lm4.shape[0] - 1}")
         lm4[t.frames, index[t.track_id], :, :d] = t.keypoints
+        if t.scores is not None:  # the visibilities as stored; moved with landmarks a repair relabelled
+            vis = lm4[t.frames, index[t.track_id], :, 3]
+            new = moved_scores(vis, np.nan_to_num(vis.astype(np.float64), nan=0.0), t.scores)
+            if new is not None:
+                lm4[t.frames, index[t.track_id], :, 3] = new
     arrays["landmarks"] = lm4[:, 0] if pf.meta.get("single") else lm4
     if pf.fps is not None:
         arrays["fps"] = np.asarray(pf.fps, dtype=np.float64)
@@ -802,8 +812,15 @@ def _write_csv_like(p: Path, pf: PoseFile) -> Path:
         at[t.track_id] = index
     if wide is not None:
         cells = [(j, k, c) for (j, ch), c in wide.items() if j < K and (k := _CHANNELS.index(ch)) < d]
+        vis_cols = {j: c for (j, ch), c in wide.items() if j < K and ch == "visibility"}
     else:
         cells = [(k, long_cols[ch]) for k, ch in enumerate(_CHANNELS[:d]) if ch in long_cols]
+        vis_cols = {} if "visibility" not in long_cols else dict.fromkeys(range(K), long_cols["visibility"])
+    scores = {t.track_id: t.scores for t in pf.tracks if t.scores is not None and vis_cols}
+    moved = _moved_visibility(pf, scores)  # track id -> the rows whose scores are not the ones read
+    if long_cols is not None:  # the cells of those rows, gathered first: a row's landmarks are rows of their own
+        any_moved = any(len(rows) for rows in moved.values())
+        moved = _long_visibility(src, header, long_cols, person_col, ids, at, moved, scores, K) if any_moved else {}
 
     def new_row(r: list[str], line: int, i: int) -> list[str]:
         tid = ids.get(_person_cell(r, person_col))
@@ -818,11 +835,19 @@ def _write_csv_like(p: Path, pf: PoseFile) -> Path:
         if wide is not None:
             for j, k, c in cells:
                 r[c] = _fmt(kp[j, k])
+            if row in moved.get(tid, ()):
+                literals = [r[vis_cols[j]] if j in vis_cols else "" for j in range(K)]
+                for j, v in enumerate(_visibility_cells(literals, scores[tid][row])):
+                    if j in vis_cols:
+                        r[vis_cols[j]] = v
         else:
             j = _landmark_index(r[long_cols["landmark"]], src, line, header[long_cols["landmark"]], set())
             if j < K:
                 for k, c in cells:
                     r[c] = _fmt(kp[j, k])
+                literals = moved.get(tid, {}).get(row) if vis_cols else None
+                if literals is not None:
+                    r[vis_cols[j]] = literals[j]
         return r
 
     def dump(fh: IO) -> None:
@@ -836,17 +861,74 @@ def _write_csv_like(p: Path, pf: PoseFile) -> Path:
         added: list[list[str]] = []  # a track's frames the file did not have: rows appended for them
         for t, cell in zip(pf.tracks, _person_cells(pf)):  # under the file's spelling of the person ("1.0")
             new = np.flatnonzero(~np.isin(t.frames, meta["present"].get(t.track_id, [])))
-            for f, kp in zip(t.frames[new].tolist(), t.keypoints[new]):
+            vis = scores.get(t.track_id)
+            for n, f, kp in zip(new.tolist(), t.frames[new].tolist(), t.keypoints[new]):
                 w = _append_rows(added, header, layout, cell, f, frame_col, person_col, wide, long_cols, K)
                 for j in range(K):
-                    for c in range(d):
+                    for c in [*range(d), 3] if vis is not None else range(d):
                         if (j, c) in w:
                             r, col = w[(j, c)]
-                            added[r - 1][col] = _fmt(kp[j, c])
+                            added[r - 1][col] = _fmt(kp[j, c] if c < d else vis[n, j])
             out.writerows(added)
             added.clear()
 
     return atomic_write(p, dump)
+
+
+def _visibility_value(cell: str) -> float:
+    """A visibility cell as the reader scores it (a missing value 0; the reader refused any other text)."""
+    s = cell.strip()
+    return 0.0 if s.lower() in _MISSING else float(np.nan_to_num(float(s), nan=0.0))
+
+
+def _visibility_cells(literals: list[str], scores: np.ndarray) -> list[str]:
+    """One row's visibility cells to write (:func:`synsp.io._common.scores_to_write`): ``literals`` the file's cells
+    (J), ``scores`` the track's.  A cell stays where its score is the one read there; a landmark a repair relabelled
+    takes the cell of the landmark its detection was read at; any other score is written as the writer writes
+    numbers."""
+    return scores_to_write(literals, [_visibility_value(v) for v in literals], scores, _fmt)
+
+
+def _moved_visibility(pf: PoseFile, scores: dict) -> dict:
+    """Per track with ``scores`` (track id -> ``(n, J)``): the rows (indices into its frames) whose scores are not
+    the ones read (``meta["visibility"]``; every row where the reader's are not known for its frames)."""
+    read = pf.meta.get("visibility") or {}
+    out = {}
+    for t in pf.tracks:
+        if t.track_id not in scores:
+            continue
+        frames, before = read.get(t.track_id, (None, None))
+        if frames is None or not np.array_equal(frames, t.frames):
+            out[t.track_id] = set(range(len(t.frames)))
+            continue
+        now = scores[t.track_id]
+        same = (before == now) | (np.isnan(before) & np.isnan(now))
+        out[t.track_id] = set(np.flatnonzero(~same.all(axis=1)).tolist())
+    return out
+
+
+def _long_visibility(src: Path, header: list[str], long_cols: dict, person_col: int | None, ids: dict, at: dict,
+                     moved: dict, scores: dict, K: int) -> dict:
+    """Long layout: the visibility cells to write for each ``moved`` row (track id -> {row: J cells}), from the
+    row's landmarks' cells read again (a landmark's row gathered before the others are written)."""
+    literals: dict = {tid: {row: [""] * K for row in rows} for tid, rows in moved.items() if rows}
+    col, lm_col, frame_col = long_cols["visibility"], long_cols["landmark"], long_cols["frame"]
+    with _open_csv(src) as text:
+        rows = _csv_rows(src, text)
+        next(rows)
+        for i, r in enumerate(rows):
+            tid = ids.get(_person_cell(r, person_col))
+            if tid not in literals:
+                continue
+            frame = _frame_number(r[frame_col], src, i + 2, header[frame_col])
+            index = at[tid]
+            row = index[frame] if frame < len(index) else -1
+            if row >= 0 and row in literals[tid]:
+                j = _landmark_index(r[lm_col], src, i + 2, header[lm_col], set())
+                if j < K:
+                    literals[tid][row][j] = r[col]
+    return {tid: {row: _visibility_cells(cells, scores[tid][row]) for row, cells in rows.items()}
+            for tid, rows in literals.items()}
 
 
 def _append_rows(rows, header, layout, track_id, frame, frame_col, person_col, wide, long_cols, landmarks):

@@ -16,9 +16,10 @@ of any series of the file, so animals whose series start at different times line
 later at 30 Hz starts at frame 60).
 
 The writer writes a copy of the file with only the refined ``data`` values replaced, in their own dtype (an
-integer dtype: rounded to the nearest, a value beyond its range refused; a filled part keeps its confidence);
-every other group, dataset and attribute (the session, the recordings, the confidences, the links) stays as it
-was.  Every HDF5 access runs in a child process
+integer dtype: rounded to the nearest, a value beyond its range refused; a filled part keeps its confidence), and
+the confidences the tracks' scores (as stored where unchanged; where ``synsp refine`` relabelled a left/right
+inversion a part takes the confidence of the part its detection was read at); every other group, dataset and
+attribute (the session, the recordings, the links) stays as it was.  Every HDF5 access runs in a child process
 (:func:`synsp.io._common.run_isolated`): a damaged file is an input error, not a crash.
 """
 
@@ -29,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from synsp.io._common import (MAX_ARRAY_BYTES, MAX_FRAMES, as_path, cast_values, h5py_module, is_hdf5, open_hdf5,
-                               run_isolated, source_changed, suffix_of, write_changed_copy)
+from synsp.io._common import (MAX_ARRAY_BYTES, MAX_FRAMES, as_path, cast_values, h5py_module, is_hdf5, moved_scores,
+                               open_hdf5, run_isolated, source_changed, suffix_of, write_changed_copy)
 from synsp.io.tracks import PoseFile, Track
 from synsp.skeletons import skeleton_of_names
 from synsp.validation import SynspInputError
@@ -246,25 +247,28 @@ def write(path: Any, pose_file: PoseFile) -> Path:
     edits = []
     for t in pose_file.tracks:
         where = meta["index"][t.track_id]
-        rows, joints, values = [], [], []
+        rows, joints, values, samples = [], [], [], []
         for j, frames in enumerate(where["frames"]):  # each part's samples, at their own frames
             at = np.minimum(np.searchsorted(frames, t.frames), max(len(frames) - 1, 0))
-            n = np.flatnonzero((frames[at] == t.frames) & np.isfinite(t.keypoints[:, j]).all(-1)) if len(frames) \
-                else np.zeros(0, np.int64)
+            hit = frames[at] == t.frames if len(frames) else np.zeros(len(t.frames), dtype=bool)
+            n = np.flatnonzero(hit & np.isfinite(t.keypoints[:, j]).all(-1))
             rows.append(at[n])
             joints.append(np.full(len(n), j))
             values.append(t.keypoints[n, j])
+            samples.append(np.where(hit, at, -1))  # the part's sample at each of the track's frames (-1: none)
         D = t.keypoints.shape[-1]
+        scores = None if t.scores is None or not samples else (np.stack(samples, axis=1), t.scores)
         edits.append((where["path"], where["length"], np.concatenate(rows or [np.zeros(0, np.int64)]),
                       np.concatenate(joints or [np.zeros(0, np.int64)]),
-                      np.concatenate(values or [np.zeros((0, D))])))
+                      np.concatenate(values or [np.zeros((0, D))]), scores))
     return write_changed_copy(out, pose_file.source, ".nwb", _store, out, pose_file.source, meta["parts"], edits)
 
 
 def _store(tmp: Path, out: Path, source: Path, parts: list[str], edits: list[tuple]) -> None:
-    """The refined values written into the series of ``tmp``, a copy of ``source`` (run isolated)."""
+    """The refined values written into the series of ``tmp``, a copy of ``source``, and the tracks' scores into
+    their confidences (:func:`_confidences`; run isolated)."""
     with open_hdf5(tmp, "r+") as f:
-        for path, length, rows, joints, values in edits:
+        for path, length, rows, joints, values, scores in edits:
             g = f.get(path)
             if g is None or any(name not in g or "data" not in g[name] or g[name]["data"].shape[0] != length
                                 for name in parts):
@@ -276,4 +280,30 @@ def _store(tmp: Path, out: Path, source: Path, parts: list[str], edits: list[tup
                     block = data[()]
                     block[rows[mine]] = cast_values(values[mine], block.dtype, f"{out}: {path}/{name}/data")
                     data[...] = block
+            if scores is not None:
+                _confidences(g, parts, length, *scores)
+
+
+def _confidences(g: Any, parts: list[str], length: int, samples: np.ndarray, scores: np.ndarray) -> None:
+    """A track's ``scores`` ``(n, J)`` written into the ``confidence`` of its series (``samples`` ``(n, J)``: each
+    part's sample at the track's frames, -1 where it has none), as :func:`synsp.io._common.moved_scores` says:
+    each stored value where the score is the one read there, the value of the part its detection was read at where
+    ``synsp refine`` relabelled a left/right inversion, any other score in the dataset's dtype.  A part without
+    its confidence (read as 1) or without a sample at a frame (read as 0) has nothing written."""
+    kept = [name in g and "confidence" in g[name] and g[name]["confidence"].shape == (length,) for name in parts]
+    if not any(kept):
+        return
+    conf = [np.asarray(g[name]["confidence"][()]) if ok else None for name, ok in zip(parts, kept)]
+    has = samples >= 0
+    stored = np.zeros(samples.shape)  # as the reader scores the values (a NaN: 0)
+    for j, c in enumerate(conf):
+        stored[has[:, j], j] = 1.0 if c is None else c[samples[has[:, j], j]]
+    new = moved_scores(stored, np.nan_to_num(stored, nan=0.0), scores)
+    if new is None:
+        return
+    for j, (name, c) in enumerate(zip(parts, conf)):
+        rows = has[:, j] & (new[:, j] != stored[:, j]) & ~(np.isnan(new[:, j]) & np.isnan(stored[:, j]))
+        if c is not None and rows.any():
+            c[samples[rows, j]] = cast_values(new[rows, j], c.dtype, f"{g.name}/{name}/confidence")
+            g[name]["confidence"][...] = c
 

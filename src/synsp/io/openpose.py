@@ -40,7 +40,10 @@ the rules of :mod:`synsp.io.keypoints_json` apply: one person per frame is track
 ``assign_ids="track"`` (followed by motion continuity) or ``"order"`` (position in ``people`` as id).  Another ``person_id`` ``[k]`` is id ``k``.
 
 :func:`write` writes a new folder with the same file names and documents, only the body
-coordinates of the tracks replaced.  It is written into a temporary sibling folder and then
+coordinates of the tracks replaced, and each keypoint's confidence the track's (``Track.scores``): the document's
+own literal where it is unchanged, the literal of the joint its detection was read at where ``synsp refine``
+relabelled a left/right inversion (the confidences move with the keypoints; see
+:func:`synsp.io.keypoints_json.json_scores`).  It is written into a temporary sibling folder and then
 renamed, and it refuses a target that exists and is not empty (so the input folder cannot be
 overwritten).  Files of the input folder that are not ``*_keypoints.json`` are not copied.
 """
@@ -60,6 +63,7 @@ from synsp.io.keypoints_json import (
     Instance,
     build_tracks,
     dump_json,
+    json_scores,
     json_style,
     keypoint_triples,
     kind_of,
@@ -251,8 +255,8 @@ def write(path: Any, pose_file: PoseFile) -> Path:
     target = as_path(path)
     meta = pose_file.meta
     edits: dict[str, list] = {name: [] for name in meta["documents"]}
-    for kp, loc in rows_to_write(target, pose_file, ("openpose-folder", "openpose-file")):
-        edits[loc[0]].append((loc[1:], kp))
+    for kp, loc, sc in rows_to_write(target, pose_file, ("openpose-folder", "openpose-file"), scores=True):
+        edits[loc[0]].append((loc[1:], kp, sc))
     source = as_path(pose_file.source)
 
     def document(name: str) -> Any:
@@ -268,17 +272,25 @@ def write(path: Any, pose_file: PoseFile) -> Path:
                                   "write the refined coordinates into them); nothing written. Read and refine it "
                                   "again")
         changes = []
-        for loc, kp in edits[name]:
+        for loc, kp, sc in edits[name]:
             person = value_at(doc, loc)
             key = _pose_key(person)
-            new = {key: with_coords(person[key], kp[:len(person[key]) // 3])}
+            body = len(person[key]) // 3
+            lists = [(key, 0, body)]  # (key, first joint, joints) of each list written
             if len(kp) == WHOLE_JOINTS:  # openpose137: face and hands where the person has them
                 start = BODY25_JOINTS
                 for part, points in PARTS:
                     part = _part_key(person, part)
                     if isinstance(person.get(part), list) and len(person[part]) == 3 * points:  # read: write back
-                        new[part] = with_coords(person[part], kp[start:start + points])
+                        lists.append((part, start, points))
                     start += points
+            # the scores as the person's lists hold them; a part it lacks: its points' score 0, as read
+            literals = [0.0] * len(kp)
+            for part, start, points in lists:
+                literals[start:start + points] = person[part][2::3]
+            literals = json_scores(literals, sc)
+            new = {part: with_coords(person[part], kp[start:start + points], literals[start:start + points])
+                   for part, start, points in lists}
             changes.append((loc, new))
         return with_edits(doc, changes)
 

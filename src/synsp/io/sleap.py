@@ -9,15 +9,18 @@ continuity (``assign_ids="track"``, as ``synsp refine`` does) or refused with ho
 some instances are tracked, the untracked ones stay as they are (each its own one-frame track).  A point SLEAP did
 not find (not visible, NaN) is missing; the point scores are the scores.  User-labelled instances are left as
 they are.  The writer writes a copy of the file with only the refined x and y of the predicted points replaced
-(a filled point is marked visible, keeping its score); every other record, the videos, the labels and the
+(a filled point is marked visible, keeping its score) and the points' scores the tracks' (as stored where
+unchanged; where ``synsp refine`` relabelled a left/right inversion a point takes the score of the point its
+detection was read at); every other record, the videos, the labels and the
 metadata stay as they were, in the file's own coordinate convention.
 
 **Analysis HDF5** (SLEAP's "Export Analysis HDF5", ``sleap-convert --format analysis``).  The file holds
 ``tracks`` ``(tracks, 2, nodes, frames)`` (x and y, NaN where a node was not found), ``node_names``,
 ``track_names`` and, in newer versions, ``point_scores`` ``(tracks, nodes, frames)``: every track is a person
 of synsp (an animal), its node scores the keypoint scores (absent: every found node scores 1).  The writer
-writes a copy of the file with only the refined ``tracks`` values replaced; every other dataset (scores,
-occupancy, edges, provenance) is kept as it was.
+writes a copy of the file with only the refined ``tracks`` values replaced, and ``point_scores`` where the repair
+relabelled a left/right inversion (the scores move with the nodes); every other dataset (occupancy, edges,
+provenance) is kept as it was.
 
 In both, the nodes' names give the skeleton (:func:`synsp.skeletons.skeleton_of_names`).  The files have no
 frame rate: pass ``--fps`` (30 assumed).
@@ -32,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from synsp.io._common import (MAX_ARRAY_BYTES, MAX_FRAMES, as_path, h5py_module, is_hdf5, open_hdf5, run_isolated,
-                               source_changed, suffix_of, write_changed_copy)
+                               moved_scores, source_changed, suffix_of, write_changed_copy)
 from synsp.io.keypoints_json import Instance, build_tracks, rows_to_write
 from synsp.io.tracks import PoseFile, Track
 from synsp.skeletons import skeleton_of_names
@@ -224,33 +227,41 @@ def write(path: Any, pose_file: PoseFile) -> Path:
                               f"{pose_file.format} data as .npz instead")
     out = as_path(path, "output path")
     slp = pose_file.meta.get("layout") == "slp"
-    if slp:  # the predicted points' rows and their refined x, y
-        at, xy = [], []
-        for kp, (start,) in rows_to_write(out, pose_file, ("slp",)):
+    if slp:  # the predicted points' rows and their refined x, y; each instance's first point and scores
+        at, xy, starts, scores = [], [], [], []
+        for kp, (start,), sc in rows_to_write(out, pose_file, ("slp",), scores=True):
             ok = np.flatnonzero(np.isfinite(kp).all(-1))
             at.append(start + ok)
             xy.append(kp[ok])
-        edits = (np.concatenate(at) if at else np.zeros(0, np.int64), np.concatenate(xy) if xy else np.zeros((0, 2)))
+            if sc is not None:
+                starts.append(start)
+                scores.append(sc)
+        J = pose_file.meta["keypoint_shape"][0]
+        edits = (np.concatenate(at) if at else np.zeros(0, np.int64), np.concatenate(xy) if xy else np.zeros((0, 2)),
+                 np.asarray(starts, dtype=np.int64), np.asarray(scores, dtype=np.float64).reshape(-1, J))
         store, size = _store_slp, pose_file.meta["points"]
     else:  # (track, frame, node) of every finite refined point and its x, y
-        k, f, j, xy = [], [], [], []
+        k, f, j, xy, scores = [], [], [], [], []
         for t in pose_file.tracks:
             n, jj = np.nonzero(np.isfinite(t.keypoints).all(-1))
             k.append(np.full(len(n), pose_file.meta["index"][t.track_id]))
             f.append(t.frames[n])
             j.append(jj)
             xy.append(t.keypoints[n, jj])
+            if t.scores is not None:  # (track, its frames, their scores): written where the file has point_scores
+                scores.append((pose_file.meta["index"][t.track_id], t.frames, t.scores))
         cat = lambda v, e: np.concatenate(v) if v else e  # noqa: E731
         edits = (cat(k, np.zeros(0, np.int64)), cat(f, np.zeros(0, np.int64)), cat(j, np.zeros(0, np.int64)),
-                 cat(xy, np.zeros((0, 2))))
+                 cat(xy, np.zeros((0, 2))), scores)
         store, size = _store_analysis, tuple(pose_file.meta["shape"])
     return write_changed_copy(out, pose_file.source, ".slp" if slp else ".h5", store, out, pose_file.source, size,
                               *edits)
 
 
 def _store_analysis(tmp: Path, out: Path, source: Path, shape: tuple, k: np.ndarray, f: np.ndarray, j: np.ndarray,
-                    xy: np.ndarray) -> None:
-    """Refined points written into ``tracks`` of ``tmp``, a copy of ``source`` (run isolated)."""
+                    xy: np.ndarray, scores: list | tuple = ()) -> None:
+    """Refined points written into ``tracks`` of ``tmp``, a copy of ``source``, and each track's ``scores``
+    (``(track, frames, (n, J) scores)``) into its ``point_scores`` where the file has them (run isolated)."""
     with open_hdf5(tmp, "r+") as h5:
         data = h5["tracks"]
         if tuple(data.shape) != shape:
@@ -258,15 +269,43 @@ def _store_analysis(tmp: Path, out: Path, source: Path, shape: tuple, k: np.ndar
         tracks = np.asarray(data[()])  # (K, 2, J, T)
         tracks[k, 0, j, f], tracks[k, 1, j, f] = xy[:, 0], xy[:, 1]
         data[...] = tracks
+        ps = h5.get("point_scores")
+        K, _, J, T = shape
+        if ps is None or tuple(ps.shape) != (K, J, T) or not scores:  # no scores read from the file: none written
+            return
+        stored = np.asarray(ps[()])  # (K, J, T)
+        changed = False
+        for kk, frames, sc in scores:
+            now = stored[kk][:, frames].T  # (n, J)
+            new = _moved(now, sc)
+            if new is not None:
+                stored[kk][:, frames] = new.T
+                changed = True
+        if changed:
+            ps[...] = stored
 
 
-def _store_slp(tmp: Path, out: Path, source: Path, size: int, at: np.ndarray, xy: np.ndarray) -> None:
-    """Refined points written into the predicted points of ``tmp``, a copy of ``source``, marked visible (run
-    isolated)."""
+def _store_slp(tmp: Path, out: Path, source: Path, size: int, at: np.ndarray, xy: np.ndarray,
+               starts: np.ndarray | None = None, scores: np.ndarray | None = None) -> None:
+    """Refined points written into the predicted points of ``tmp``, a copy of ``source``, marked visible, and the
+    scores ``(n, J)`` of the instances whose points start at ``starts`` (run isolated)."""
     with open_hdf5(tmp, "r+") as h5:
         data = h5.get("pred_points")
         if data is None or data.shape[0] != size:
             raise source_changed(out, source, "SLEAP file")
         points = data[()]
         points["x"][at], points["y"][at], points["visible"][at] = xy[:, 0], xy[:, 1], True
+        if starts is not None and len(starts):
+            rows = starts[:, None] + np.arange(scores.shape[1])  # (n, J) point rows
+            new = _moved(points["score"][rows], scores)
+            if new is not None:
+                points["score"][rows] = new
         data[...] = points
+
+
+def _moved(stored: np.ndarray, scores: np.ndarray) -> np.ndarray | None:
+    """The stored point scores ``(n, J)`` with the track's ``scores`` in (:func:`synsp.io._common.moved_scores`; a
+    NaN score reads as 0): each stored value kept where it is the score read there, the value of the point it
+    was read at where ``synsp refine`` relabelled a left/right inversion, any other score in the stored dtype;
+    None when nothing changes."""
+    return moved_scores(stored, np.nan_to_num(stored.astype(np.float64), nan=0.0), scores)

@@ -33,7 +33,9 @@ find is (0, 0) with confidence 0: below the score threshold, so it counts as mis
 (``x y`` pairs) such a (0, 0) is read as NaN: missing, not a point in the image's corner.
 
 :func:`write` writes a new folder with the same file names and lines, only the keypoints' x and y
-replaced (``%g``, as Ultralytics writes them), atomically; files of the folder that are not
+replaced (``%g``, as Ultralytics writes them), atomically, and each confidence the track's (``Track.scores``: the
+token read where unchanged, the token of the keypoint its detection was read at where ``synsp refine`` relabelled
+a left/right inversion); files of the folder that are not
 ``<video>_<frame>.txt`` are not copied.  A keypoint read as not found from ``x y`` pairs stays (0, 0) (nothing
 in the line could say it was filled), and a NaN (a part not filled) keeps the values read.
 """
@@ -48,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from synsp.io._common import as_path, atomic_folder, frames_of_one_video, read_text, reader_fps
+from synsp.io._common import as_path, atomic_folder, frames_of_one_video, read_text, reader_fps, scores_to_write
 from synsp.io.keypoints_json import Instance, build_tracks, rows_to_write
 from synsp.io.tracks import PoseFile
 from synsp.validation import SynspInputError
@@ -353,19 +355,30 @@ def write(path: Any, pose_file: PoseFile) -> Path:
     target = as_path(path)
     meta = pose_file.meta
     per = meta["per_keypoint"]
-    edits: dict[str, dict[int, np.ndarray]] = {name: {} for name in meta["texts"]}
-    for kp, (name, line) in rows_to_write(target, pose_file, ("yolo-folder",)):
-        edits[name][line] = kp
+    edits: dict[str, dict[int, tuple]] = {name: {} for name in meta["texts"]}
+    for kp, (name, line), sc in rows_to_write(target, pose_file, ("yolo-folder",), scores=True):
+        edits[name][line] = kp, sc
     with atomic_folder(target) as tmp:  # refuses an existing file or a folder that is not empty
         for name, text in meta["texts"].items():
             lines = text.splitlines()
-            for i, kp in edits[name].items():
+            for i, (kp, sc) in edits[name].items():
                 tokens = lines[i].split()
                 for j, (x, y) in enumerate(kp):
                     a, b = 5 + per * j, 6 + per * j
                     if not np.isfinite([x, y]).all() or per == 2 and float(tokens[a]) == float(tokens[b]) == 0:
                         continue  # not filled, or not found in an x y layout: stays as read (0, 0 there)
                     tokens[a], tokens[b] = f"{x:g}", f"{y:g}"
+                if per == 3 and sc is not None:  # the confidences move with relabelled keypoints
+                    tokens[7:5 + 3 * len(kp):3] = _confidences(tokens[7:5 + 3 * len(kp):3], sc)
                 lines[i] = " ".join(tokens)
             (tmp / name).write_text("\n".join(lines) + ("\n" if text.endswith("\n") else ""), encoding="utf-8")
     return target
+
+
+def _confidences(literals: list[str], scores: np.ndarray) -> list[str]:
+    """A line's keypoint confidences to write (:func:`synsp.io._common.scores_to_write`): each token as read where
+    the track's score is the one read there, the token of the keypoint it was read at where ``synsp refine``
+    relabelled it (a left/right inversion), any other score as Ultralytics writes it (``%g``; 0, not found, for
+    NaN)."""
+    return scores_to_write(literals, np.array([float(v) for v in literals]), scores,
+                           lambda v: f"{v:g}" if np.isfinite(v) else "0")
