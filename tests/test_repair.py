@@ -458,3 +458,53 @@ def test_a_person_seen_from_behind_is_relabelled_by_the_second_round_as_the_othe
         repair_inversions(x[..., :2], "mediapipe33", x[..., 2]).flipped.sum()
     with pytest.raises(SynspInputError, match="rounds is 0"):
         repair_inversions(x[..., :2], "mediapipe33", rounds=0)
+
+
+# --- audit of 2026-12-07: scores, held detections, dtype, arguments -------------------------------------------
+
+@pytest.mark.parametrize("skeleton,two_d", [("coco17", True), ("h36m17", False)])
+def test_a_detector_whose_scores_sit_low_is_repaired_as_one_whose_scores_are_high(skeleton, two_d):
+    # every joint usable (scores above min_confidence 0.3), but around 0.45: the continuity terms multiply three
+    # frames' scores, so the evidence had shrunk with the cube and not one frame of a leg inversion was restored
+    gt = _clips(skeleton, two_d)[1]
+    inv = simulate_inversions(gt, skeleton, rate=0.1, min_frames=50, max_frames=50, limbs=("legs",),
+                              whole_body=0.0, seed=3)
+    for level in (1.0, 0.45):
+        r = repair_inversions(inv.poses, skeleton, np.full(gt.shape[:2], level))
+        assert (r.flipped == inv.truth).all(), level
+
+
+@pytest.mark.parametrize("skeleton,two_d", [("coco17", True), ("h36m17", False)])
+def test_detections_held_over_skipped_frames_are_not_read_as_inversions(skeleton, two_d):
+    # a detector run every k-th frame with its result held in between: the motion stops, then jumps (2D: 12 of
+    # these 16 clips had frames relabelled, up to 143 px); the track of distinct detections is decided instead
+    for k in (3, 5):
+        for gt in _clips(skeleton, two_d)[:8]:
+            held = gt[(np.arange(len(gt)) // k) * k]
+            assert not repair_inversions(held, skeleton).flipped.any(), k
+    # and an inversion inside held motion is still undone, held frames and all
+    gt = _clips(skeleton, two_d)[0]
+    held = gt[(np.arange(len(gt)) // 3) * 3]
+    inv = simulate_inversions(held, skeleton, rate=0.2, min_frames=30, max_frames=30, whole_body=1.0, seed=5)
+    assert inv.truth.any() and (repair_inversions(inv.poses, skeleton).flipped == inv.truth).mean() > 0.99
+
+
+def test_the_repair_keeps_the_poses_dtype_and_refuses_arguments_that_switched_it_off():
+    gt = _clips("h36m17", False)[0][:60]
+    for dtype in (np.float16, np.float32, np.float64):
+        assert repair_inversions(gt.astype(dtype), "h36m17").poses.dtype == dtype
+    assert repair_inversions(gt, "h36m17", groups="arms").groups == ("arms",)  # a name, not its letters
+    with pytest.raises(SynspInputError, match="no limb group head"):
+        repair_inversions(gt, "h36m17", groups=["head"])
+    for bad in (dict(cap=0), dict(sigma=-1), dict(glitch=-1), dict(move_cost=float("nan")),
+                dict(scales={"arms": 0.0, "legs": 1.0})):
+        with pytest.raises(SynspInputError, match=list(bad)[0]):
+            repair_inversions(gt, "h36m17", **bad)
+    with pytest.raises(SynspInputError, match="min_frames <= max_frames"):
+        simulate_inversions(gt, "h36m17", min_frames=10, max_frames=5)
+    with pytest.raises(SynspInputError, match="not limb groups"):
+        simulate_inversions(gt, "h36m17", limbs=("wings",))
+    with pytest.raises(SynspInputError, match="nothing to invert"):
+        simulate_inversions(np.zeros((20, 21, 2)), "hand21")
+    assert {k for _, _, k in simulate_inversions(gt, "h36m17", rate=0.5, whole_body=0.0, limbs="arms",
+                                                 seed=1).events} == {"arms"}

@@ -52,9 +52,23 @@ def simulate_inversions(poses: Any, skeleton: Any, *, rate: float = 0.05, min_fr
         raise SynspInputError(f"poses have {x.shape[1]} joints but skeleton {sk.name!r} has {sk.num_joints}")
     if not 0 <= rate < 1:
         raise SynspInputError(f"rate is {rate!r}; expected a share of the frames in [0, 1)")
+    for name, v in (("min_frames", min_frames), ("max_frames", max_frames)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise SynspInputError(f"{name} is {v!r}; expected a whole number of frames >= 1")
+    if min_frames > max_frames:
+        raise SynspInputError(f"min_frames is {min_frames} and max_frames {max_frames}; expected min_frames <= "
+                              "max_frames")
+    if not 0 <= whole_body <= 1:
+        raise SynspInputError(f"whole_body is {whole_body!r}; expected a probability in [0, 1]")
     rng = np.random.default_rng(seed)
     names = tuple(limb_groups(sk))
-    limbs = tuple(g for g in limbs if g in names)
+    if not names:
+        raise SynspInputError(f"skeleton {sk.name!r} has no left/right pairs: there is nothing to invert")
+    limbs = (limbs,) if isinstance(limbs, str) else tuple(limbs)
+    unknown = [g for g in limbs if g not in names]
+    if unknown:
+        raise SynspInputError(f"limbs {unknown} are not limb groups of skeleton {sk.name!r}; its groups: "
+                              f"{', '.join(names)}")
     T = len(x)
     truth = np.zeros((T, len(names)), dtype=bool)
     busy = np.zeros(T, dtype=bool)

@@ -113,6 +113,7 @@ from .validation import SynspInputError, absurd_joints, check_poses, to_numpy
 __all__ = ["FLIP_COST_2D", "FLIP_COST_3D", "GLITCH", "GROUPS", "LABEL_FREE_BOUND", "ROUNDS_2D", "ROUNDS_3D",
            "TWIST_COST", "TWIST_FULL", "decided_pairs", "default_flip_cost", "group_scales", "twisted_frames",
            "InversionRepair", "limb_groups", "OnlineRepair", "relabel", "repair_inversions", "repair_poses",
+           "held_frames", "score_divisor", "score_weights", "SCORE_FULL", "SCORE_QUANTILE",
            "ASYMMETRIC", "SYMMETRIC", "limb_asymmetry", "order_fit"]
 
 GROUPS = ("arms", "legs", "head", "other")
@@ -314,14 +315,22 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
         raise SynspInputError(f"rounds is {rounds!r}; expected a whole number >= 1 (or None)")
     table = limb_groups(sk)
     if groups is not None:
+        groups = (groups,) if isinstance(groups, str) else tuple(groups)
         unknown = set(groups) - set(GROUPS)
         if unknown:
             raise SynspInputError(f"unknown limb group(s) {sorted(unknown)}; expected some of {GROUPS}")
+        absent = [g for g in groups if g not in table]
+        if absent:
+            raise SynspInputError(f"skeleton {sk.name!r} has no limb group {', '.join(absent)}; its groups: "
+                                  f"{', '.join(table) or 'none'}")
         table = {g: p for g, p in table.items() if g in groups}
     names = tuple(table)
     if scales is not None and any(g not in scales for g in names):
         raise SynspInputError(f"scales has no value for group(s) {[g for g in names if g not in scales]}; "
                               f"expected {{group: value}} for each of {names}")
+    _check_costs(dict(switch_cost=switch_cost, move_cost=move_cost, body_move_cost=body_move_cost, sigma=sigma,
+                      floor=floor, cap=cap, flip_cost=flip_cost, edge_cost=edge_cost, glitch=glitch,
+                      min_confidence=min_confidence, **{f"scales[{g!r}]": scales[g] for g in names if scales}))
     single = x.ndim == 3
     x4 = x[:, None] if single else x
     conf = None
@@ -341,13 +350,18 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
     T, P, J, _ = xe.shape
     flipped = np.zeros((T, P, len(names)), dtype=bool)
     for p in range(P):
-        xp = xe[:, p]
-        cp = None if ce is None else ce[:, p]
+        # a detection held over the frames its detector skipped is one observation: the track of distinct
+        # detections is decided, each held frame takes its detection's labels (held_frames)
+        fresh = ~held_frames(xe[:, p])
+        source = np.cumsum(fresh) - 1  # each frame's detection among the fresh ones
+        xp = xe[fresh, p]
+        cp = None if ce is None else ce[fresh, p]
+        T = len(xp)
         usable = np.isfinite(xp).all(-1)
         if cp is not None:
             usable &= np.nan_to_num(cp) >= min_confidence
         xs = np.where(usable[..., None], xp, np.nan)
-        weight = np.ones((T, J)) if cp is None else np.clip(np.nan_to_num(cp), 0.0, 1.0)
+        weight = np.ones((T, J)) if cp is None else score_weights(cp, usable)
         if not names or T < 2:
             continue
         sets = [np.asarray(evidence[g]) for g in names]
@@ -364,11 +378,69 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
                 break
             total ^= states
             xs, weight, last = _swap(xs, states, sets), _swap(weight, states, sets), states
-        flipped[:, p] = total.T
+        flipped[:, p] = total.T[source]
     out = relabel(x4, flipped, sk, names) if relabelled else None
+    dtype = getattr(poses, "dtype", None)
+    if out is not None and isinstance(dtype, np.dtype) and np.issubdtype(dtype, np.floating):
+        out = out.astype(dtype, copy=False)  # float32 / float16 poses come back as they came
     if single:
         out, flipped = None if out is None else out[:, 0], flipped[:, 0]
     return InversionRepair(out, flipped, names)
+
+
+#: the quantile of a track's usable scores that tells the scale of its detector's scores, and the weight it gets at
+#: least (:func:`score_weights`)
+SCORE_QUANTILE, SCORE_FULL = 0.9, 0.9
+
+
+def held_frames(x: np.ndarray) -> np.ndarray:
+    """``(T,)`` True for a frame of ``x`` ``(T, J, D)`` that repeats the frame before exactly (every joint the
+    same or missing in both, at least one the same): a detector's result held over the frames it skipped.  The
+    offline repair decides the track of distinct detections and gives each held frame its detection's labels:
+    within a hold the motion stops, then jumps by the skipped frames' motion at once, which a constant-velocity
+    prediction reads as exchanged labels (clean 2D motion held for 3 frames had 33 frames relabelled by up to
+    134 px, for 5 frames 396 of 7,996).  :class:`OnlineRepair` does not (leaving such frames out of its evidence
+    helped on some clips and harmed on others)."""
+    held = np.zeros(len(x), dtype=bool)
+    if len(x) > 1:
+        same = (x[1:] == x[:-1]).all(-1)
+        both_missing = ~np.isfinite(x[1:]).all(-1) & ~np.isfinite(x[:-1]).all(-1)
+        held[1:] = (same | both_missing).all(-1) & same.any(-1)
+    return held
+
+
+def score_weights(confidence: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """The repair's weight of each score ``(T, J)``, in [0, 1]: the score itself where the track's usable scores'
+    :data:`SCORE_QUANTILE` quantile is at least :data:`SCORE_FULL`, else scaled up until that quantile weighs
+    :data:`SCORE_FULL` (:func:`score_divisor`), so that what counts is a joint's confidence against the detector's
+    usual one, not the scale of its scores: an estimator whose scores sit around 0.45 had its repair switched off
+    (each continuity term multiplies three frames' weights).  Scaling high scores as well moved the online
+    repair's decisions on the real MediaPipe track (``benchmarks/real_agreement.py --consensus 1 --online 30``:
+    46 correct group-frames exchanged against 24), a near tie that a 1 % change of the weights tips."""
+    c = np.nan_to_num(np.asarray(confidence, dtype=np.float64))
+    ref = float(np.quantile(c[usable], SCORE_QUANTILE)) if usable.any() else 0.0
+    return np.clip(c / score_divisor(ref), 0.0, 1.0)
+
+
+def score_divisor(reference: float) -> float:
+    """What :func:`score_weights` divides the scores by: 1 for a detector whose :data:`SCORE_QUANTILE` quantile
+    (``reference``) is at least :data:`SCORE_FULL` (MediaPipe, MMPose: its weights stay its scores), else less, so
+    that the quantile weighs :data:`SCORE_FULL`; 1 when there is no reference (0)."""
+    return min(1.0, reference / SCORE_FULL) if reference > 0 else 1.0
+
+
+def _check_costs(values: dict) -> None:
+    """Every cost, unit and threshold of :func:`repair_inversions` a finite number, positive where it divides or
+    truncates (``sigma``, ``floor``, ``cap``, ``glitch``, the ``scales``), else >= 0 (0, a negative or NaN value
+    switched the repair off without a word)."""
+    positive = ("sigma", "cap", "glitch", "scales")
+    for name, v in values.items():
+        if v is None and name in ("flip_cost", "edge_cost", "glitch"):
+            continue
+        ok = not isinstance(v, bool) and isinstance(v, (int, float, np.integer, np.floating)) and np.isfinite(v)
+        strict = name.startswith(positive)
+        if not ok or (v <= 0 if strict else v < 0):
+            raise SynspInputError(f"{name} is {v!r}; expected a finite number {'> 0' if strict else '>= 0'}")
 
 
 def _decide(xs: np.ndarray, weight: np.ndarray, names: tuple[str, ...], sets: list[np.ndarray], scales: Any, *,
@@ -410,12 +482,11 @@ def _decide(xs: np.ndarray, weight: np.ndarray, names: tuple[str, ...], sets: li
         # way out of them is gradual, its end 20 frames on)
         whole = solve([costs[limbs[0]] + costs[limbs[1]]], [seps[limbs[0]] + seps[limbs[1]]], body_move_cost,
                       len(limbs))[0]
-        costs = [_relative_to(c, whole) for c in costs]
     extra = None
     if twist is not None:  # the arms or the legs alone against the other (a whole body's relabelling keeps it)
         tw = _twist_costs(xs, weight, twist)
         extra = [tw if g in ("arms", "legs") else 0.0 for g in names]
-    return solve(costs, seps, move_cost, extra=extra) ^ whole
+    return solve([_relative_to(c, whole) for c in costs], seps, move_cost, extra=extra) ^ whole
 
 
 def _swap(values: np.ndarray, states: np.ndarray, sets: list[np.ndarray]) -> np.ndarray:
@@ -854,10 +925,10 @@ class _LogMedians:
             k = np.clip(np.where(v > 0, k, 0), 0, self.counts.shape[1] - 1).astype(np.intp)
             np.add.at(self.counts, (row[ok], k), 1)
 
-    def medians(self) -> np.ndarray:
-        """``(rows,)``; NaN for a stream with no value yet."""
+    def medians(self, q: float = 0.5) -> np.ndarray:
+        """``(rows,)``; NaN for a stream with no value yet (``q``: another quantile)."""
         cum = np.cumsum(self.counts, axis=1)
-        half = 0.5 * cum[:, -1]
+        half = q * cum[:, -1]
         k = (cum < half[:, None]).sum(1)  # the first bin holding the middle
         k = np.minimum(k, cum.shape[1] - 1)
         rows = np.arange(len(k))
@@ -930,6 +1001,9 @@ class OnlineRepair:
 
         if isinstance(delay, bool) or not isinstance(delay, numbers.Integral) or delay < 0:
             raise SynspInputError(f"delay is {delay!r}; expected a whole number of frames >= 0")
+        _check_costs(dict(switch_cost=switch_cost, move_cost=move_cost, body_move_cost=body_move_cost, sigma=sigma,
+                          floor=floor, cap=cap, flip_cost=flip_cost, edge_cost=edge_cost, glitch=glitch,
+                          min_confidence=min_confidence))
         sk = skeleton if isinstance(skeleton, Skeleton) else get_skeleton(skeleton)
         table = decided_pairs(sk)  # a whole body: decided on its body pairs, as offline
         if not table:
@@ -971,6 +1045,8 @@ class OnlineRepair:
             self._fixed = np.array([float(scales[g]) for g in self.groups])
         self._stats = _LogMedians(G + 1)  # each group's second differences (its jitter), the person's size
         self._free = _LogMedians(G)  # each group's second differences under the best labels (_label_free_acc)
+        self._score_median = _LogMedians(1)  # the usable scores (score_weights)
+        self._score_ref = 0.0  # their SCORE_QUANTILE quantile, taken with the units (0: none yet, raw scores)
         self._units = None  # the units from them, taken again every 10 frames
         self._recent: list = []  # the last two frames of the groups' usable joints (for the jitter)
         self._pending: deque = deque()  # per frame not given out: [payload, seen, X, W, delta, wmin]
@@ -997,7 +1073,9 @@ class OnlineRepair:
             usable, weight = finite, np.ones(len(x))
         else:
             c = np.nan_to_num(np.asarray(confidence, dtype=np.float64))
-            usable, weight = finite & (c >= self.min_confidence), np.clip(c, 0.0, 1.0)
+            usable = finite & (c >= self.min_confidence)
+            self._score_median.add(np.zeros(int(usable.sum()), dtype=np.intp), c[usable])
+            weight = np.maximum(c, 0.0)  # over the track's reference score when costed (_step), as offline
         xs = np.where(usable[:, None], x, np.nan)
         seen = np.logical_or.reduceat(finite[self._left] | finite[self._right], self._starts)
         side = xs[self._sides]  # (2 n, D): the left joints of every pair, then the right ones
@@ -1068,11 +1146,11 @@ class OnlineRepair:
             self._stats.add(np.array([len(self.groups)]), np.array([size]))
 
     def _scales(self) -> np.ndarray:
-        """Each group's unit: fixed, or from the running medians (taken again every 10 frames)."""
-        if self._fixed is not None:
-            return self._fixed
+        """Each group's unit: fixed, or from the running medians (taken again every 10 frames, with the reference
+        score of :func:`score_weights`)."""
         if self._units is None or self.frames % 10 == 0:
-            self._units = self._units_now()
+            self._score_ref = float(np.nan_to_num(self._score_median.medians(SCORE_QUANTILE)[0]))
+            self._units = self._fixed if self._fixed is not None else self._units_now()
         return self._units
 
     def _units_now(self) -> np.ndarray:
@@ -1118,6 +1196,8 @@ class OnlineRepair:
     def _step(self, item: list, per_pair: np.ndarray) -> None:
         """One frame through the body pass and the group pass along each body survivor."""
         _, _, X, W, delta, wmin = item
+        ref = score_divisor(self._score_ref)  # score_weights, on the scores so far
+        W, wmin = np.minimum(W / ref, 1.0).astype(np.float32), np.minimum(wmin / ref, 1.0)
         ok = np.isfinite(X).all(-1)
         sep = _rho(delta, per_pair, self.cap) * wmin
         seps = np.array([2 * sep[s].sum(-1) for s in self._slices])
