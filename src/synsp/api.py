@@ -32,7 +32,7 @@ from .refiners import (VIEW_MEAN, FunctionRefiner, NetworkRefiner, Refiner, fit_
                        shipped_models, subset_indices)
 from .repair import order_fit, relabel, repair_poses
 from .rotations import RotationNetwork, looks_like_axis_angles, refine_rotations, rotation_filter, translation_filter
-from .skeletons import BUILTIN_SKELETONS, NOT_BODIES, SKELETONS, Skeleton, get_skeleton, skeleton_for
+from .skeletons import BUILTIN_SKELETONS, NOT_BODIES, SKELETONS, Skeleton, get_skeleton, skeleton_for, skeleton_name
 from .timeseries import second_difference
 from .validation import (
     ABSURD_COORDINATE,
@@ -48,7 +48,7 @@ from .validation import (
 )
 from .view_labels import agree_camera_poses, agree_view_poses
 
-__all__ = ["refine", "refine_smpl", "refine_pose_file", "refine_rotation_file", "repair_pose_file", "default_model",
+__all__ = ["layout_doubts", "refine", "refine_smpl", "refine_pose_file", "refine_rotation_file", "repair_pose_file", "default_model",
            "choose_model", "repair_skeleton", "joint_order_sample", "check_skeleton_fits", "file_fps", "FALLBACK_FILTER", "UNIVERSAL_MODEL",
            "VIEWS_MODEL", "UNIVERSAL_CAUSAL_MODEL"]
 
@@ -122,6 +122,7 @@ def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views:
     if num_joints < 2 and dims in (2, 3):  # one point has no shape to read, and a network leaves it as it is
         return FALLBACK_FILTER, f"one point per frame: refined with the {FALLBACK_FILTER} filter (a network " \
                                 "refines the joints of a body relative to each other)"
+    skeleton = skeleton_name(skeleton)
     names = [skeleton] if skeleton else skeleton_for(num_joints)  # unnamed: the registered joint sets of that size
     body = not (names and all(n in NOT_BODIES for n in names))
     if dims in (2, 3) and body and num_joints <= UNIVERSAL_MAX_JOINTS and UNIVERSAL_MODEL in shipped_models():
@@ -157,12 +158,13 @@ def repair_skeleton(num_joints: int, dims: int, skeleton: Any = None, refiner: A
     count, or among several (17 joints: ``h36m17`` and ``coco17``) the one of the shipped model for
     ``dims`` (3D: ``h36m17``, 2D: ``coco17``), unless ``poses`` ``(T, [P,] J, D)`` show another order: where
     their left and right limbs are clearly unequal in that order and equal in another registered one
-    (:func:`synsp.repair.order_fit`), that one.  Unknown joint sets are not repaired.
+    (:func:`synsp.repair.order_fit`), that one; where a count has one registered skeleton and the limbs are
+    unequal in its order (Kinect's 25 joints are not OpenPose's), none.  Unknown joint sets are not repaired.
     """
     if isinstance(skeleton, Skeleton):
         return skeleton if skeleton.num_joints == num_joints else None
     if skeleton is not None:
-        sk = SKELETONS.get(skeleton)
+        sk = SKELETONS.get(skeleton_name(skeleton))
         return sk if sk is not None and sk.num_joints == num_joints else None
     own = getattr(refiner, "skeleton", None)
     if isinstance(own, Skeleton) and own.num_joints == num_joints:
@@ -177,13 +179,46 @@ def repair_skeleton(num_joints: int, dims: int, skeleton: Any = None, refiner: A
     if len(names) != 1:
         return None
     chosen = SKELETONS[names[0]]
-    if poses is not None and len(skeleton_for(num_joints)) > 1:  # picked by the count: do the limbs fit it?
+    if poses is not None:  # picked by the count: do the limbs fit it?
         x = np.asarray(poses)
         x = x.reshape(-1, *x.shape[-2:])
         fit = order_fit(x[:: max(1, len(x) // 3000)], chosen)
         if fit["looks_like"]:
             return SKELETONS[fit["looks_like"]]
+        if not fit["fits"] and len(skeleton_for(num_joints)) == 1:
+            return None  # the one joint set of that count, and its left and right limbs unequal: another order
     return chosen
+
+
+def layout_doubts(x: np.ndarray, skeleton: Any = None) -> list[str]:
+    """What in an array's layout suggests it is not ``(T, [P,] J, D)`` joint positions, one sentence each (empty
+    when nothing does): SMPL axis-angles ``(T, 24, 3)`` (smoothed as points, a rotation near a half turn wraps,
+    100+ degrees off), a score in the last channel (``[x, y, score]`` refined as 3D: the scores rewritten and
+    low-score points not filled), or frames and joints exchanged (fewer frames than joints, a joint count of no
+    known skeleton)."""
+    doubts = []
+    if looks_like_axis_angles(x):
+        doubts.append("these (T, 24, 3) poses may be SMPL axis-angle rotations (vectors at most 2 pi long, no rigid "
+                      "bones; noisy joint positions in metres can look so too); they are refined as joint positions: "
+                      "give rotations to synsp.refine_smpl (or an SMPL .npz with a body_pose key to synsp refine)")
+    if x.shape[-1] == 3 and x.size:
+        last, plane = x[..., 2], x[..., :2]
+        seen = np.isfinite(last)
+        if seen.sum() > 10 and np.isfinite(plane).any():
+            spread = float(np.nanmax(plane) - np.nanmin(plane))
+            in_unit = bool((last[seen] >= 0).all() and (last[seen] <= 1).all() and np.ptp(last[seen]) > 0)
+            unit_box = np.nanmin(plane) >= 0 and np.nanmax(plane) <= 1
+            if in_unit and ((spread > 10 and spread > 50 * np.ptp(last[seen])) or unit_box):
+                doubts.append("the third coordinate of every point lies in [0, 1] like a detector's score, and the "
+                              "first two do not look like a body in metres; if these are [x, y, score] rows, give "
+                              "the (T, J, 2) points and the scores as confidence (an .npz with keypoints and scores "
+                              "keys for synsp refine): as 3D points, the scores are refined and low-score points are "
+                              "not filled")
+    J, T = x.shape[-2], x.shape[0]
+    if T < J and not skeleton_for(J) and skeleton is None:
+        doubts.append(f"{T} frames of {J} joints, and no built-in skeleton has {J} joints; if the array is (joints, "
+                      "frames, coordinates), move its frames first (numpy.swapaxes(x, 0, 1))")
+    return doubts
 
 
 def joint_order_sample(pose_file) -> np.ndarray | None:
@@ -291,11 +326,8 @@ def refine(
     x = check_poses(poses, "poses", ndims=(3, 4), allow_nan=True)
     fps = check_fps(fps)
     max_gap = check_max_gap(max_gap)
-    if looks_like_axis_angles(x):  # smoothed as points, a rotation near pi (a half turn) wraps: 100+ degrees off
-        warnings.warn("synsp.refine: these (T, 24, 3) poses may be SMPL axis-angle rotations (vectors at most "
-                      "2 pi long, no rigid bones; noisy joint positions in metres can look so too); it refines joint "
-                      "positions: give rotations to synsp.refine_smpl (or synsp refine on the .npz)", UserWarning,
-                      stacklevel=2)
+    for doubt in layout_doubts(x, skeleton):
+        warnings.warn(f"synsp.refine: {doubt}", UserWarning, stacklevel=2)
     cuts, repair, views = _flag(cuts, "cuts"), _flag(repair, "repair"), _flag(views, "views")
     check_skeleton_fits(skeleton, x.shape[-2])
     if views and x.ndim != 4:
@@ -840,6 +872,9 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
                                                                              pose_file.skeleton)
         refiner = fit_refiner(refiner_of(name), pose_file.num_joints, pose_file.skeleton)
     least = min_frames_of(refiner)
+    if refine and pose_file.format == "array":  # a bare array says nothing of its layout: say what looks wrong
+        for doubt in layout_doubts(joint_order_sample(pose_file), pose_file.skeleton):
+            warnings.warn(f"{pose_file.source or 'the array'}: {doubt}", UserWarning, stacklevel=3)
 
     original, owner, reassigned = pose_file, None, 0
     # identity swaps between tracks first: refine each person (not between tracks that are separate recordings:

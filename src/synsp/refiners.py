@@ -76,7 +76,8 @@ from .normalization import (
 )
 from .noise_floor import noise_floor
 from .root_jitter import smooth_rigid_jitter
-from .skeletons import BODY_JOINTS, SKELETONS as SKELETON_NAMES, get_skeleton, joint_structure, skeleton_for
+from .skeletons import (BODY_JOINTS, SKELETONS as SKELETON_NAMES, get_skeleton, joint_structure, skeleton_for,
+                        skeleton_name)
 from .timeseries import grid_pieces, per_chunk, resample as sample_at, resample_time, to_higher_rate, to_lower_rate
 from .validation import SynspInputError, check_fps, check_poses, check_resampled_length, to_numpy
 from .windows import WindowAccumulator, window_starts
@@ -1008,6 +1009,7 @@ def fit_refiner(refiner: Refiner, num_joints: int, skeleton: str | None = None) 
     """``refiner``, wrapped in a :class:`SubsetRefiner` when it is a network for fewer joints than the
     data has and the data's skeleton (``skeleton``, or the one registered for ``num_joints``) contains them,
     or the universal model and that skeleton a whole body (:data:`synsp.skeletons.BODY_JOINTS`)."""
+    skeleton = skeleton_name(skeleton)
     inner = getattr(refiner, "inner", None)  # a refiner around a network (synsp.view_fusion): fit the network
     if isinstance(inner, NetworkRefiner) and hasattr(refiner, "with_inner"):
         fitted = fit_refiner(inner, num_joints, skeleton)
@@ -1026,7 +1028,13 @@ def fit_refiner(refiner: Refiner, num_joints: int, skeleton: str | None = None) 
     for name in [skeleton] if skeleton else skeleton_for(num_joints):
         if name in SKELETON_NAMES and subset_indices(name, refiner.card.skeleton) is not None:
             return SubsetRefiner(refiner, name)
-    return refiner  # the network's own check names the mismatch
+    if skeleton in SKELETON_NAMES and refiner.skeleton.num_joints == num_joints:
+        # as many joints as the network's, in another order (COCO-17 points into a Human3.6M-17 network: worse
+        # than the input, 18-28 mm added to clean motion)
+        raise SynspInputError(f"{refiner.name} refines {refiner.card.skeleton} joints; these are {skeleton} joints in "
+                              "another order: name a model for them (or leave the model out: the default refines "
+                              "any body joint set)")
+    return refiner  # the network's own check names a joint count it cannot take
 
 
 #: the modules of the concrete refiners that register themselves here at import time; loaded by name

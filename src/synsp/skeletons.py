@@ -125,6 +125,7 @@ __all__ = [
     "SKELETONS",
     "get_skeleton",
     "skeleton_for",
+    "skeleton_name",
     "joint_structure",
     "map_skeleton",
     "has_mapping",
@@ -1086,6 +1087,14 @@ def get_skeleton(name: SkeletonLike) -> Skeleton:
     raise SynspInputError(
         f"unknown skeleton {name!r}; known skeletons: {', '.join(SKELETONS)}"
     )
+
+
+def skeleton_name(name: Any) -> Any:
+    """The registered name a user's spelling of it stands for (``"H36M17"``, ``" h36m17"``: ``"h36m17"``, as
+    :func:`get_skeleton` reads it); anything else (None, an unknown name, a :class:`Skeleton`) as it is."""
+    if isinstance(name, str) and name.strip().lower() in SKELETONS:
+        return name.strip().lower()
+    return name
 
 
 def skeleton_for(num_joints: int) -> list[str]:
