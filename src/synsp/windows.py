@@ -141,8 +141,11 @@ def average_windows(windows: Any, step: int = 1, length: int | None = None) -> A
 
 
 def _as_tensor_view(array: Any) -> torch.Tensor:
-    """Zero-copy torch view of a numpy array (read-only arrays too: never written)."""
+    """Zero-copy torch view of a numpy array (read-only arrays too: never written); a non-native byte order
+    (big-endian data read from a file, which torch refuses) is converted to the native one, a copy."""
     array = np.ascontiguousarray(array)
+    if not array.dtype.isnative:
+        array = array.astype(array.dtype.newbyteorder("="))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
         return torch.from_numpy(array)

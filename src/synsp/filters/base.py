@@ -230,7 +230,8 @@ class TemporalFilter(ABC):
         if confidence is not None:
             weight *= to_numpy(confidence)[..., None]
         weight = np.clip(np.nan_to_num(weight), 0.0, None)
-        out = self._filter(filled.reshape(T, -1), rate, weight.reshape(T, -1))  # (T, C)
+        weight = self._measurement_weight(weight.reshape(T, -1), missing.reshape(T, -1))
+        out = self._filter(filled.reshape(T, -1), rate, weight)  # (T, C)
         out = np.ascontiguousarray(out, dtype=np.float64).reshape(x.shape)
         return (out, missing.any(-1)) if return_filled else out
 
@@ -244,6 +245,12 @@ class TemporalFilter(ABC):
         if self.delay == WHOLE_SEQUENCE:
             raise whole_sequence_refusal(self.name, self.window)
         return LookAheadOnline(self, rate, self.delay, self._chunk_start)
+
+    def _measurement_weight(self, weight: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        """The weights ``(T, C)`` that ``_filter`` gets, from ``weight`` (0 where ``missing``, the confidence where
+        given, else 1) and the ``missing`` ``(T, C)`` mask: ``weight`` itself unless a filter with a measurement
+        model weighs filled entries (the Kalman smoother measures a track end's fill)."""
+        return weight
 
     def _recursion(self, fps: float) -> Online | None:
         """The filter's causal recursion, one step per frame (None: it has none)."""
@@ -261,6 +268,7 @@ class TemporalFilter(ABC):
         """Filter ``x`` of shape ``(T, C)`` along axis 0; ``x`` has no NaN.
 
         ``weight`` ``(T, C)`` is 0 where the entry was missing (filled by
-        interpolation), the joint confidence where one was given, 1 otherwise;
-        only filters with a measurement model (Kalman) use it.
+        interpolation), the joint confidence where one was given, 1 otherwise
+        (as :meth:`_measurement_weight` leaves it); only filters with a
+        measurement model (Kalman) use it.
         """
