@@ -388,7 +388,8 @@ def refine(
         warnings.warn(f"synsp.refine: joint{'s' * many} {', '.join(map(str, gone))} {'are' if many else 'is'} "
                       f"missing (NaN, or below the confidence threshold) in every frame: the others were refined "
                       f"with a stand-in (the nearest joint) for {'them' if many else 'it'}, and "
-                      f"{'they come' if many else 'it comes'} back as given", UserWarning, stacklevel=2)
+                      f"{'they come' if many else 'it comes'} back as given (NaN where not a finite number)",
+                      UserWarning, stacklevel=2)
     bounds = [0, *starts, len(x)]  # a part between cuts too short to refine is left as it is: said
     _warn_short([(None, a, b - a) for a, b in zip(bounds[:-1], bounds[1:]) if b - a < least], least, refiner, False)
     check_refined(out, x, np.isfinite(x).all(-1) | filled)
