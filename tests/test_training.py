@@ -208,7 +208,8 @@ def test_size_residual_and_window_are_checked_with_the_rest():
 
     with pytest.raises(SynspInputError, match="size"):
         TrainConfig(size="huge").validate()
-    TrainConfig(size="huge", architecture="smoothnet").validate()  # SynSP only, as --size
+    with pytest.raises(SynspInputError, match="--size and --residual"):  # SynSP only: not silently ignored
+        TrainConfig(size="huge", architecture="smoothnet").validate()
     with pytest.raises(SynspInputError, match="residual"):
         TrainConfig(residual="yes").validate()
     with pytest.raises(SynspInputError, match="window"):

@@ -208,3 +208,30 @@ def test_a_rotation_model_on_a_corpus_of_positions_says_so(tmp_path):
 def test_training_on_a_held_out_family_warns_that_its_robustness_rows_are_no_longer_unseen(tmp_path):
     with pytest.warns(UserWarning, match="held-out error family spiky"):
         train(config(tmp_path / "run", preset="mixed+spiky"), progress=False)
+
+
+def test_a_resume_without_last_pt_is_refused_instead_of_starting_over(tmp_path):
+    out = tmp_path / "run"
+    train(config(out), progress=False)
+    best = (out / "best.safetensors").read_bytes()
+    (out / "last.pt").unlink()  # as a Ctrl-C while it was written leaves it
+    with pytest.raises(SynspInputError, match="no last.pt to resume from"):
+        train(config(out, epochs=2), resume=True, progress=False)
+    assert (out / "best.safetensors").read_bytes() == best
+
+
+def test_settings_an_architecture_does_not_read_are_refused():
+    with pytest.raises(SynspInputError, match="--size and --residual"):
+        TrainConfig(architecture="smoothnet", residual=False).validate()
+    with pytest.raises(SynspInputError, match="its own loss"):
+        TrainConfig(architecture="deciwatch", w_accel=5.0).validate()
+    TrainConfig(architecture="deciwatch").resolved().validate()  # its resolved default passes
+
+
+def test_starting_weights_trained_with_another_residual_switch_are_refused(tmp_path):
+    run = tmp_path / "run"
+    train(config(run), progress=False)
+    with pytest.raises(SynspInputError, match="input_residual False"):
+        train(config(tmp_path / "b", model={**TINY, "input_residual": False}, init=str(run / "best")),
+              progress=False)
+    train(config(tmp_path / "c", init=str(run / "best")), progress=False)  # the same settings: fine

@@ -307,6 +307,13 @@ def validate_config(config: TrainConfig) -> None:
         raise SynspInputError(f"name is {config.name!r}; expected a non-empty model name (or None)")
     if config.architecture == "synsp" and config.size not in SIZES:
         raise SynspInputError(f"size is {config.size!r}; expected one of {', '.join(sorted(SIZES))}")
+    if config.architecture != "synsp" and (config.size != "small" or config.residual is not True):
+        raise SynspInputError(f"--size and --residual/--no-residual set SynSP's network; architecture "
+                              f"{config.architecture} has its own settings (--option NAME=VALUE)")
+    if config.architecture in ("deciwatch", "hanet") and config.w_accel not in (None,
+                                                                                default_w_accel(config.architecture)):
+        raise SynspInputError(f"--w-accel weighs SynSP's, the universal model's and SmoothNet's acceleration loss; "
+                              f"{config.architecture} trains with its own loss, which has no such weight")
     if not isinstance(config.residual, bool):
         raise SynspInputError(f"residual is {config.residual!r}; expected True or False")
     if not isinstance(config.model, dict):
@@ -783,6 +790,11 @@ def _check(config: TrainConfig, resume: bool = False) -> tuple[TrainConfig, _Pro
     if there and not resume:
         raise SynspInputError(f"{out} holds a training run already ({', '.join(there)}); pass --resume to continue "
                               "it (--epochs to extend it) or choose another -o folder")
+    if resume and there and not (out / "last.pt").is_file():
+        # a resume from nothing would start again at epoch 0 and write a worse best over the run's (a Ctrl-C while
+        # last.pt was written leaves this)
+        raise SynspInputError(f"{out}: no last.pt to resume from (it holds {', '.join(there)}); the run cannot be "
+                              f"continued: train into another -o folder (--init {out}/best starts from its best)")
     procs = _Processes.start(config.device)
     if procs.world > 1:
         if config.batch_size % procs.world:
@@ -818,6 +830,10 @@ def _check(config: TrainConfig, resume: bool = False) -> tuple[TrainConfig, _Pro
     return config, procs, corpus, meta
 
 
+#: network settings that have no weights of their own: starting weights trained with another value are refused
+WEIGHTLESS_SWITCHES = ("input_residual", "frequency_output")
+
+
 def _check_init(config: TrainConfig, stem: Path) -> None:
     """Starting weights of another joint set or coordinate count are refused even where their tensors happen to fit
     (17 joints of another rig): they would start the run from the wrong joints' weights."""
@@ -830,6 +846,19 @@ def _check_init(config: TrainConfig, stem: Path) -> None:
     if config.architecture != "universal" and card.dims != _dims(config.representation):
         raise SynspInputError(f"--init {config.init}: a {card.dims}D model, and this run trains "
                               f"{config.representation} ({_dims(config.representation)}D poses)")
+    if card.architecture == config.architecture:
+        try:
+            wanted = _model_config(config)
+        except (SynspInputError, KeyError, TypeError):
+            wanted = {}
+        # switches with no weights of their own: the tensors fit either way, the start is another network
+        # (--no-residual from a residual model started 452 mm off where its own settings gave 20.7)
+        differ = [f"{k} {wanted[k]} (the model: {card.config[k]})" for k in WEIGHTLESS_SWITCHES
+                  if k in card.config and k in wanted and wanted[k] != card.config[k]]
+        if differ:
+            raise SynspInputError(f"--init {config.init}: {', '.join(differ)}; these change what the same weights "
+                                  "compute: train with the model's settings (--residual / --option NAME=VALUE as its "
+                                  "card has them)")
     if card.causal and not config.causal:
         warnings.warn(f"--init {config.init}: zero-delay weights (causal), and this run trains a whole-window model "
                       "(add --causal for zero delay)", UserWarning, stacklevel=3)
