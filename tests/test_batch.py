@@ -130,3 +130,182 @@ def test_many_files_benchmark_quick(capsys, tmp_path):
     assert module["main"](["--files", "3", "--workers", "1"]) == 0
     out = capsys.readouterr().out
     assert "reproduce: python benchmarks/many_files.py --files 3 --workers 1" in out and "| 1 |" in out
+
+
+def test_a_job_that_would_overwrite_another_jobs_input_is_refused_before_any_work(capsys, tmp_path):
+    """`synsp refine src out/src/joints.npy -o out`: src/joints.npy's output is out/src/joints.npy, the user's other
+    input; it was overwritten, then refined again (exit 0).  Refused up front, naming both, writing nothing."""
+    np.save(tmp_path / "walk.npy", walk())
+    (tmp_path / "src").mkdir()
+    np.save(tmp_path / "src" / "joints.npy", walk())
+    (tmp_path / "out" / "src").mkdir(parents=True)
+    theirs = tmp_path / "out" / "src" / "joints.npy"
+    np.save(theirs, walk(seed=3) + 5)
+    kept = theirs.read_bytes()
+    code, stdout, err = run(capsys, "refine", tmp_path / "src", theirs, "-o", tmp_path / "out", "--model", "savgol",
+                            "--workers", "1")
+    assert code == 2, err
+    assert f"{tmp_path / 'src' / 'joints.npy'} would be written to {theirs}, over the input {theirs}" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert theirs.read_bytes() == kept and sorted(p.name for p in (tmp_path / "out").iterdir()) == ["src"]
+    # a hard link to an input is that input too
+    (tmp_path / "o2").mkdir()
+    import os
+
+    os.link(tmp_path / "walk.npy", tmp_path / "o2" / "joints.npy")
+    with pytest.raises(Exception, match="over the input"):
+        find_jobs([tmp_path / "src" / "joints.npy", tmp_path / "walk.npy"], tmp_path / "o2")
+
+
+def test_an_output_folder_above_an_input_folder_is_refused_up_front(capsys, tmp_path, monkeypatch):
+    """Finding 12: `-o .` with the input `sub/` (and `k.npy`) beside it wrote every output over its input; it
+    failed per file (exit 1).  Refused before any work (exit 2), as find_jobs' docstring says."""
+    (tmp_path / "sub").mkdir()
+    np.save(tmp_path / "sub" / "j.npy", walk())
+    np.save(tmp_path / "k.npy", walk(seed=1))
+    monkeypatch.chdir(tmp_path)
+    code, stdout, err = run(capsys, "refine", "sub", "k.npy", "-o", ".", "--model", "savgol", "--workers", "1")
+    assert code == 2, err
+    assert "would be written over itself" in err and "the output folder . holds the inputs" in err
+    assert "| file |" not in stdout and "Traceback" not in err
+
+
+def test_an_openpose_folder_written_over_an_input_is_refused(tmp_path):
+    """A job whose output is a folder (an OpenPose folder) that holds an input of the batch."""
+    src = folder_of_files(tmp_path / "in")
+    (src / "short.npy").unlink()
+    target = tmp_path / "out" / "in" / "b" / "openpose"  # where in/b/openpose is written with several inputs
+    target.mkdir(parents=True)
+    np.save(target / "mine.npy", walk(seed=7))
+    from synsp.validation import SynspInputError
+
+    with pytest.raises(SynspInputError, match=r"would be written to the folder .*openpose, which holds the input "
+                                              r".*mine\.npy"):
+        find_jobs([src, target / "mine.npy"], tmp_path / "out")
+
+
+@pytest.mark.parametrize("option, said", [
+    (["--model", "nosuchmodel"], "unknown refiner 'nosuchmodel'"),
+    (["--skeleton", "nosuch"], "unknown skeleton 'nosuch'"),
+    (["--key", "nosuch"], "--key nosuch only applies to .npz files (and 2 more of the 3 inputs)"),
+    (["--num-keypoints", "17"], "num_keypoints (--num-keypoints) says how many keypoints a YOLO labels folder"),
+])
+def test_an_option_mistake_in_a_batch_is_one_error_before_any_file(capsys, tmp_path, option, said):
+    """Each file failed with the same mistake (exit 1) and an empty output folder was made."""
+    (tmp_path / "in").mkdir()
+    np.save(tmp_path / "in" / "a.npy", walk())
+    np.save(tmp_path / "in" / "b.npy", walk(seed=1))
+    np.savez(tmp_path / "in" / "c.npz", keypoints=walk(seed=2))
+    code, stdout, err = run(capsys, "refine", tmp_path / "in", "-o", tmp_path / "out", "--workers", "1", *option)
+    assert code == 2, err
+    assert said in err and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "out").exists() and "| file |" not in stdout
+
+
+def test_a_key_that_fits_every_npz_passes_and_one_missing_is_refused(capsys, tmp_path):
+    (tmp_path / "in").mkdir()
+    np.savez(tmp_path / "in" / "a.npz", kp=walk(), other=np.zeros(3))
+    np.savez(tmp_path / "in" / "b.npz", kp=walk(seed=1), other=np.zeros(3))
+    jobs, _ = find_jobs([tmp_path / "in"], tmp_path / "out", {"key": "kp"})
+    assert len(jobs) == 2
+    from synsp.validation import SynspInputError
+
+    with pytest.raises(SynspInputError, match=r"a\.npz: has no array 'nosuch'; its keys are \['kp', 'other'\]"):
+        find_jobs([tmp_path / "in"], tmp_path / "out", {"key": "nosuch"})
+
+
+def test_a_named_file_that_is_not_a_pose_file_is_an_error_and_found_ones_are_named(capsys, tmp_path):
+    """`synsp refine joints.npy empty.json obj.json -o out` skipped the two named files silently (exit 0)."""
+    np.save(tmp_path / "joints.npy", walk())
+    (tmp_path / "empty.json").write_text("")
+    (tmp_path / "obj.json").write_text("{}")
+    code, stdout, err = run(capsys, "refine", tmp_path / "joints.npy", tmp_path / "empty.json", tmp_path / "obj.json",
+                            "-o", tmp_path / "out", "--model", "savgol", "--workers", "1")
+    assert code == 2, err
+    assert f"{tmp_path / 'empty.json'}: the file is empty" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+    code, stdout, err = run(capsys, "refine", tmp_path / "joints.npy", tmp_path / "obj.json", "-o", tmp_path / "out",
+                            "--model", "savgol", "--workers", "1")
+    assert code == 2 and f"{tmp_path / 'obj.json'}: " in err, err
+    # found by searching a folder: skipped, and named (a few, then a count)
+    (tmp_path / "in").mkdir()
+    np.save(tmp_path / "in" / "joints.npy", walk())
+    for name in ("a.txt", "b.txt", "c.txt", "d.txt", "empty.json"):
+        (tmp_path / "in" / name).write_text("")
+    code, stdout, err = run(capsys, "refine", tmp_path / "in", "-o", tmp_path / "out", "--model", "savgol",
+                            "--workers", "1")
+    assert code == 0, err
+    assert f"5 file(s) skipped (not pose files: {tmp_path / 'in' / 'a.txt'}, " in stdout
+    assert f"{tmp_path / 'in' / 'c.txt'} and 2 more)" in stdout
+
+
+def test_an_output_folder_named_like_a_pose_file_is_refused(capsys, tmp_path):
+    """`synsp refine a.npy b.trc -o refined.npy` made a folder named refined.npy."""
+    np.save(tmp_path / "a.npy", walk())
+    np.save(tmp_path / "b.npy", walk(seed=1))
+    code, stdout, err = run(capsys, "refine", tmp_path / "a.npy", tmp_path / "b.npy", "-o", tmp_path / "refined.npy",
+                            "--model", "savgol", "--workers", "1")
+    assert code == 2 and "ends in .npy like a pose file; give a folder name without a file suffix" in err, err
+    assert not (tmp_path / "refined.npy").exists()
+
+
+def test_a_keyboard_interrupt_in_a_worker_is_no_failure_of_its_file(monkeypatch):
+    """A Ctrl-C reaching a worker stops its file (reported as interrupted, not failed) and every file after it."""
+    from synsp import batch
+
+    def interrupted(job):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "refine_file", interrupted)
+    job = {"input": "a.npy", "output": "out/a.npy", "options": {}}
+    result = batch._refine_in_worker(job)
+    assert result["interrupted"] and result["error"] == batch.INTERRUPTED and not result["ok"]
+    monkeypatch.setattr(batch, "_STOPPING", True)
+    monkeypatch.setattr(batch, "refine_file", lambda job: pytest.fail("a file started after the interrupt"))
+    assert batch._refine_in_worker(job)["interrupted"]
+
+
+def test_ctrl_c_stops_a_batch_of_workers_at_once(tmp_path):
+    """Ctrl-C (SIGINT to this process only) once the first file is written: the running file stops without writing,
+    the queued ones never start, the workers end, and KeyboardInterrupt comes back (the CLI: 'aborted', exit 130).
+    Before, leaving the pool waited for every queued file: all were written, 30 s later."""
+    import os
+    import signal
+    import threading
+    import time
+
+    src = tmp_path / "in"
+    src.mkdir()
+    np.save(src / "a.npy", walk())  # done at once
+    for k in range(5):
+        np.save(src / f"b{k}.npy", walk(frames=200_000, seed=k))  # seconds each
+    jobs, _ = find_jobs([src], tmp_path / "out", {"model": "kalman-rts"})
+    first = tmp_path / "out" / "a.npy"
+    sent: list[float] = []
+
+    def interrupt_once_the_first_file_is_written() -> None:
+        end = time.monotonic() + 60
+        while not first.exists() and time.monotonic() < end:
+            time.sleep(0.01)
+        sent.append(time.monotonic())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    watcher = threading.Thread(target=interrupt_once_the_first_file_is_written, daemon=True)
+    watcher.start()
+    raised = False
+    try:
+        refine_files(jobs, workers=2, threads=1, progress=False)
+    except KeyboardInterrupt:
+        raised = True
+    else:  # (it came too late, or was not raised again: caught here, not by pytest)
+        try:
+            watcher.join()
+            time.sleep(1)
+        except KeyboardInterrupt:
+            pass
+    stopped = time.monotonic() - sent[0]
+    watcher.join()
+    assert raised
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == ["a.npy"], written  # no temporary file left either
+    assert stopped < 5, stopped

@@ -120,3 +120,36 @@ def test_what_the_option_parser_refuses_is_one_line_too(args, message, tmp_path,
     assert code == 2 and message in err and "--help)" in err, err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.npy"]
+
+
+def test_an_array_into_a_trc_is_refused_before_the_refinement(tmp_path, capsys, monkeypatch):
+    """A .npy/.npz array (in "file units") into -o x.trc failed only after the whole refinement (12-14 s on 3000
+    frames); the message for a wrong suffix even suggested .trc."""
+    from synsp import api
+
+    monkeypatch.setattr(api, "refine_pose_file", lambda *a, **k: pytest.fail("refined before the output was checked"))
+    np.save(tmp_path / "in.npy", np.cumsum(np.random.default_rng(0).normal(size=(40, 17, 3)), 0))
+    for extra in ([], ["--fps", "30"]):
+        assert main(["refine", str(tmp_path / "in.npy"), "-o", str(tmp_path / "x.trc"), *extra]) == 2
+        err = capsys.readouterr().err
+        assert "x.trc: the array data is in 'file units', not a length unit a TRC file can state; write it as .npz " \
+               "instead" in err, err
+    assert main(["refine", str(tmp_path / "in.npy"), "-o", str(tmp_path / "x.json")]) == 2
+    err = capsys.readouterr().err
+    assert "give an output ending in .npy, .npz" in err and ".trc" not in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.npy"]
+
+
+def test_key_on_an_npy_is_said_in_the_command_lines_words(tmp_path, capsys):
+    np.save(tmp_path / "in.npy", np.zeros((30, 17, 3)))
+    assert main(["refine", str(tmp_path / "in.npy"), "-o", str(tmp_path / "out.npy"), "--key", "kp"]) == 2
+    err = capsys.readouterr().err
+    assert "--key kp only applies to .npz files" in err and "key='kp'" not in err, err
+
+
+def test_cli_words_leave_a_python_call_in_a_message_as_it_is():
+    from synsp.cli import _cli_words
+
+    assert _cli_words("x.npz: key='kp' only applies") == "x.npz: --key kp only applies"
+    assert _cli_words("pass key=<one of ['a']>") == "pass --key <one of ['a']>"
+    assert _cli_words("(synsp.io.read_array(path, key='kp'))") == "(synsp.io.read_array(path, key='kp'))"

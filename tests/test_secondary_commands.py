@@ -534,3 +534,29 @@ def test_render_max_frames_names_the_option(capsys, tmp_path):
                        "--max-frames", "0")
     assert code == 2 and "--max-frames 0" in one_error_line(err) and "max_frames" not in err
     assert not (tmp_path / "v.gif").exists()
+
+
+@pytest.mark.parametrize("command, name, said", [
+    ("plot", "p.txt", "-o {out}: synsp plot writes a picture; give a name ending in .png, .pdf or .svg (found '.txt')"),
+    ("render", "r.txt", "-o {out}: synsp render writes an animation; give a name ending in .gif or .mp4 (found "
+                        "'.txt')"),
+])
+def test_plot_and_render_check_the_output_name_before_reading_the_inputs(capsys, tmp_path, command, name, said):
+    """The suffix was checked after both inputs were read, in the Python function's words ("plot_refinement
+    writes ...")."""
+    (tmp_path / "raw.npy").write_bytes(b"not an array")  # would fail to read: the name is checked first
+    (tmp_path / "refined.npy").write_bytes(b"not an array")
+    out = tmp_path / name
+    code, _, err = run(capsys, command, tmp_path / "raw.npy", tmp_path / "refined.npy", "-o", out)
+    assert code == 2 and one_error_line(err) == "synsp: error: " + said.format(out=out)
+    assert "plot_refinement" not in err and "render_animation" not in err
+
+
+def test_plot_of_two_files_of_different_shapes_names_both(capsys, tmp_path):
+    np.save(tmp_path / "a.npy", h36m_track(30))
+    np.save(tmp_path / "b.npy", h36m_track(20))
+    code, _, err = run(capsys, "plot", tmp_path / "a.npy", tmp_path / "b.npy", "-o", tmp_path / "p.png")
+    line = one_error_line(err)
+    assert code == 2 and f"{tmp_path / 'a.npy'} holds poses of shape (30, 17, 3) and {tmp_path / 'b.npy'} " \
+                         "(20, 17, 3)" in line, line
+    assert not (tmp_path / "p.png").exists()

@@ -127,3 +127,78 @@ def test_raw_track_file_is_the_mediapipe_npz_layout(tmp_path):
     np.testing.assert_allclose(pf.track(0).keypoints, lm[:12, :, :2], rtol=1e-6)
     assert pf.meta["arrays"]["world_landmarks"].shape == (23, 2, 33, 3)
     assert "model_complexity" in str(pf.meta["arrays"]["estimator"])
+
+
+@pytest.fixture
+def fake_estimator(monkeypatch):
+    """MediaPipe "installed" and run on any file as a person walking 40 frames (no cv2, no video read); the calls
+    are counted, to show what is checked before MediaPipe runs."""
+    from synsp import video
+
+    calls = []
+
+    def run(path, progress=False, **kw):
+        calls.append(path)
+        lm = _person(40, 100)
+        return EstimatorOutput(lm, np.where(np.isnan(lm[..., :3]), np.nan, 0.1), fps=30.0, width=1000, height=700,
+                               settings={"model_complexity": 1})
+
+    monkeypatch.setattr(video, "require_mediapipe", lambda: None)
+    monkeypatch.setattr(video, "run_mediapipe", run)
+    return calls
+
+
+def _video_run(capsys, *args):
+    code = main(["video", *map(str, args)])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err, err
+    return code, err
+
+
+def test_video_never_writes_over_the_video(tmp_path, capsys, fake_estimator):
+    """`synsp video clip.mp4 -o d.npz --render clip.mp4` replaced the video with the animation (exit 0)."""
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\x00video" * 64)
+    kept = clip.read_bytes()
+    code, err = _video_run(capsys, clip, "-o", tmp_path / "d.npz", "--model", "kalman-rts", "--render", clip)
+    assert code == 2 and f"{clip}: is the input {clip}; refusing to overwrite the input" in err, err
+    assert clip.read_bytes() == kept and fake_estimator == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4"]
+    # the raw track beside -o is checked too: a video named like it
+    raw_named = tmp_path / "walk.raw.npz"
+    raw_named.write_bytes(kept)
+    code, err = _video_run(capsys, raw_named, "-o", tmp_path / "walk.npz", "--model", "kalman-rts")
+    assert code == 2 and "refusing to overwrite the input" in err and raw_named.read_bytes() == kept
+
+
+def test_video_checks_the_model_and_the_render_name_before_mediapipe(tmp_path, capsys, fake_estimator):
+    """`--model nosuchmodel` failed after the whole video (leaving b.raw.npz); `--render c.txt` after c.raw.npz
+    and c.npz were written."""
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\x00" * 64)
+    code, err = _video_run(capsys, clip, "-o", tmp_path / "b.npz", "--model", "nosuchmodel")
+    assert code == 2 and "unknown refiner 'nosuchmodel'" in err, err
+    code, err = _video_run(capsys, clip, "-o", tmp_path / "c.npz", "--model", "kalman-rts", "--render",
+                           tmp_path / "c.txt")
+    assert code == 2 and "c.txt: the side-by-side animation (--render) is a .gif or .mp4 file" in err, err
+    assert fake_estimator == [] and sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4"]
+    code, err = _video_run(capsys, clip, "-o", tmp_path / "a.npz", "--model", "kalman-rts")
+    assert code == 0, err
+    assert len(fake_estimator) == 1 and (tmp_path / "a.npz").is_file() and (tmp_path / "a.raw.npz").is_file()
+
+
+def test_video_replaces_a_raw_track_only_with_its_refined_output(tmp_path, capsys, fake_estimator):
+    """`-o e.npz` silently replaced an existing e.raw.npz the user never named.  As `synsp refine` replaces an
+    existing output file, a run again into the same -o replaces both of its files; a raw-track name taken by a
+    file beside an -o that does not exist yet is refused."""
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\x00" * 64)
+    precious = tmp_path / "e.raw.npz"
+    precious.write_text("precious")
+    code, err = _video_run(capsys, clip, "-o", tmp_path / "e.npz", "--model", "kalman-rts")
+    assert code == 2 and f"{precious}: exists" in err and "not replaced" in err, err
+    assert precious.read_text() == "precious" and not (tmp_path / "e.npz").exists() and fake_estimator == []
+    assert _video_run(capsys, clip, "-o", tmp_path / "f.npz", "--model", "kalman-rts")[0] == 0
+    first = (tmp_path / "f.raw.npz").stat().st_mtime_ns
+    assert _video_run(capsys, clip, "-o", tmp_path / "f.npz", "--model", "kalman-rts")[0] == 0  # run again
+    assert (tmp_path / "f.raw.npz").stat().st_mtime_ns >= first and len(fake_estimator) == 2

@@ -7,8 +7,9 @@ mirrors them into the output folder; this module does it:
   one input file (or OpenPose folder) and the output path it is written to.  One folder given alone
   is mirrored into the output folder (``videos/a/pred.json`` -> ``refined/a/pred.json``); with several
   inputs each folder keeps its name under it (``refined/videos/a/pred.json``) and each file goes in
-  directly.  Files no reader recognises are skipped (and listed); a BVH file, which cannot be written
-  back, becomes ``<name>.npz``.
+  directly.  Files found in a folder that no reader recognises are skipped (and listed; one named as an input
+  is an error, as when it is refined alone); a BVH file, which cannot be written back, becomes ``<name>.npz``.
+  Every option is checked once (:func:`check_options`) and no output may be an input, before any work.
 * :func:`refine_file` refines one job and **never raises for a bad file**: it returns a dict
   (``ok``, ``error``, ``frames``, ``persons``, ``model``, ``accel_before``/``accel_after``,
   ``seconds``, ...).  It is a plain picklable function of plain data, so any engine can map it:
@@ -16,7 +17,8 @@ mirrors them into the output folder; this module does it:
   (``client.map(refine_file, jobs)``), a cluster's job array (see the README).
 * :func:`refine_files` runs the jobs in ``workers`` processes (:class:`concurrent.futures.ProcessPoolExecutor`,
   forkserver start with synsp preloaded on Linux) with one progress bar; each worker uses ``threads``
-  torch threads (default: 1 when there are several workers, else ``min(4, CPUs)``).
+  torch threads (default: 1 when there are several workers, else ``min(4, CPUs)``).  Ctrl-C stops it at once:
+  no queued file starts and no running one is written.
 * :func:`summary_table` is the Markdown table ``synsp refine`` prints.
 
 :func:`refine_path` is the one-file work behind both ``synsp refine IN -o OUT`` and :func:`refine_file`
@@ -25,9 +27,12 @@ mirrors them into the output folder; this module does it:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
+import signal
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -38,21 +43,29 @@ import numpy as np
 from . import api  # looked up when called (tests replace api.refine_pose_file)
 from .calibration import check_cameras
 from .filters import FILTERS
+from .io._common import METRES_PER_UNIT, open_npz, suffix_of
 from .io.tracks import FOLDER_FORMATS, output_format, pose_file_format, read_pose_file, write_pose_file
 from .refiners import fit_refiner
 from .repair import repair_poses
 from .rotations import rotation_filter
 from .skeletons import get_skeleton
-from .validation import SynspInputError
+from .validation import SynspInputError, check_fps, check_max_gap
 from .view_labels import agree_camera_poses
 
-__all__ = ["Job", "find_jobs", "refine_cameras", "refine_path", "refine_file", "refine_files", "summary_table",
-           "with_rate", "worker_threads", "check_method_fits"]
+__all__ = ["Job", "find_jobs", "check_options", "check_output", "refine_cameras", "refine_path", "refine_file",
+           "refine_files", "summary_table", "with_rate", "worker_threads", "check_method_fits", "INTERRUPTED"]
 
 #: the refine options a job carries (``synsp refine``'s flags): model, fps, skeleton, key, max_gap,
 #: trust_pickle, repair, assign_ids, cuts, num_keypoints
 OPTIONS = ("model", "fps", "skeleton", "key", "max_gap", "trust_pickle", "repair", "assign_ids", "cuts",
            "num_keypoints")
+
+#: the ``error`` of a file a Ctrl-C stopped (or kept from starting) in a worker process: not the file's failure
+INTERRUPTED = "interrupted (Ctrl-C)"
+
+#: suffixes of pose files: an output folder named like one (``-o refined.npy``) is a mistake, not a folder
+POSE_FILE_SUFFIXES = (".json", ".json.gz", ".npy", ".npz", ".csv", ".csv.gz", ".trc", ".trc.gz", ".c3d", ".h5",
+                      ".hdf5", ".slp", ".nwb", ".bvh", ".bvh.gz", ".pkl", ".pickle", ".joblib")
 
 
 @dataclass(frozen=True)
@@ -142,8 +155,11 @@ def find_jobs(inputs: Sequence[str | os.PathLike], output: str | os.PathLike,
               options: dict | None = None) -> tuple[list[Job], list[str]]:
     """The :class:`Job`\\ s for ``inputs`` (files, OpenPose folders, folders searched recursively)
     mirrored into the folder ``output`` (see the module docstring), and the files skipped as not pose
-    files.  Two inputs that would write the same output, an output folder that is an input folder,
-    or inputs with no pose file at all are :class:`SynspInputError`\\ s, before any work."""
+    files (found by searching a folder; a file named in ``inputs`` that is not a pose file is an error, as
+    when it is refined alone).  Two inputs that would write the same output, an output that is an input or a
+    folder holding one (an output folder that is an input folder or its parent), an output folder named like a
+    pose file (``refined.npy``), options that do not fit (:func:`check_options`) or inputs with no pose file at
+    all are :class:`SynspInputError`\\ s, before any work."""
     options = dict(options or {})
     unknown = set(options) - set(OPTIONS)
     if unknown:
@@ -151,7 +167,12 @@ def find_jobs(inputs: Sequence[str | os.PathLike], output: str | os.PathLike,
     out = Path(output)
     if out.exists() and not out.is_dir():
         raise SynspInputError(f"{out}: several inputs are written into a folder; this is an existing file")
+    if not out.exists() and suffix_of(out) in POSE_FILE_SUFFIXES:
+        raise SynspInputError(f"{out}: several inputs (or a folder) are refined into an output folder, and this "
+                              f"name ends in {suffix_of(out)} like a pose file; give a folder name without a file "
+                              "suffix, or refine each file alone into its own output file")
     jobs: list[Job] = []
+    formats: list[str | None] = []
     skipped: list[str] = []
     targets: dict[Path, str] = {}
     alone = len(inputs) == 1
@@ -166,23 +187,121 @@ def find_jobs(inputs: Sequence[str | os.PathLike], output: str | os.PathLike,
             found, skip = _search(p, out)
             skipped += skip
             base = out if alone else out / p.resolve().name
-            pairs = [(f, base / f.relative_to(p).parent / _output_name(f, k)) for f, k in found]
-        elif fmt is None:
-            skipped.append(str(p))
-            continue
+            pairs = [(f, k, base / f.relative_to(p).parent / _output_name(f, k)) for f, k in found]
+        elif fmt is None:  # named by the user: the error the file gets when refined alone, not a skip
+            read_pose_file(p)  # raises, naming the file and why (empty, not a format synsp reads, ...)
+            raise SynspInputError(f"{p}: not a pose file synsp recognises")
         else:
-            pairs = [(p, out / _output_name(p, fmt))]
-        for src, dst in pairs:
+            pairs = [(p, fmt, out / _output_name(p, fmt))]
+        for src, fmt_of, dst in pairs:
             key = dst.resolve()
             if key in targets:
                 raise SynspInputError(f"{src} and {targets[key]} would both be written to {dst}; refine them "
                                       "separately or rename one")
             targets[key] = str(src)
             jobs.append(Job(str(src), str(dst), dict(options)))
+            formats.append(fmt_of)
     if not jobs:
         raise SynspInputError(f"no pose file in {', '.join(map(str, inputs))}"
                               + (f" ({len(skipped)} file(s) not recognised, e.g. {skipped[0]})" if skipped else ""))
+    _check_outputs_spare_inputs(jobs, skipped, out)
+    check_options(options, [(job.input, fmt) for job, fmt in zip(jobs, formats)])
     return jobs, skipped
+
+
+def _check_outputs_spare_inputs(jobs: Sequence[Job], others: Sequence[str], out: Path) -> None:
+    """Refuse a batch in which a job's output is an input of the batch (the same path once resolved, or the same
+    file by a hard link) or a folder holding one (an OpenPose folder written where an input lies): the first job
+    would overwrite what another reads (``synsp refine src out/src/joints.npy -o out``), or an input with its own
+    refined copy (``-o`` the parent of an input folder).  ``others``: the files found beside the inputs that are no
+    pose files (kept intact too)."""
+    given: dict[Path, str] = {}
+    inodes: dict[tuple[int, int], str] = {}
+    for path in [job.input for job in jobs] + list(others):
+        given.setdefault(Path(path).resolve(), path)
+        try:
+            st = os.stat(path)
+            inodes.setdefault((st.st_dev, st.st_ino), path)
+        except OSError:
+            pass
+    targets = {Path(job.output).resolve(): job for job in jobs}
+
+    def refuse(job: Job, what: str) -> None:
+        if os.path.realpath(what) == os.path.realpath(job.input):
+            raise SynspInputError(f"{job.input} would be written over itself ({job.output}): the output folder {out} "
+                                  "holds the inputs (it is an input folder or one above it); give an output folder "
+                                  "outside them")
+        raise SynspInputError(f"{job.input} would be written to {job.output}, over the input {what} of this batch "
+                              f"(the output folder {out} holds inputs); give an output folder outside them")
+
+    for resolved, job in targets.items():
+        if resolved in given:
+            refuse(job, given[resolved])
+        try:
+            st = os.stat(resolved)
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) in inodes:
+            refuse(job, inodes[(st.st_dev, st.st_ino)])
+    for resolved, path in given.items():  # an input inside a folder a job writes (an OpenPose folder's output)
+        for folder in resolved.parents:
+            if folder in targets:
+                job = targets[folder]
+                raise SynspInputError(f"{job.input} would be written to the folder {job.output}, which holds the "
+                                      f"input {path}; give an output folder outside the inputs")
+
+
+def reader_option_problem(input_path: str | os.PathLike, fmt: str | None, key: str | None = None,
+                          num_keypoints: int | None = None, arrays: bool = False) -> str | None:
+    """Why the reader options ``key`` (``--key``) and ``num_keypoints`` (``--num-keypoints``) do not fit
+    ``input_path``, a file of format ``fmt``, in the words of the one-file command's error; None when they fit.
+    ``arrays``: also list an ``.npz``'s arrays (not read) to find ``key`` among them (an ``.npy`` has none)."""
+    if key and fmt not in ("array", "smpl"):
+        return (f"{input_path}: key {key!r} (--key) names an array of an .npz file (plain arrays, SMPL "
+                f"parameters), and this {fmt} file has none; drop it")
+    if num_keypoints is not None and fmt != "yolo":
+        return (f"{input_path}: num_keypoints (--num-keypoints) says how many keypoints a YOLO labels folder's "
+                f"lines hold, and this file is not one (its format: {fmt}); drop it")
+    if key and arrays:
+        suffix = suffix_of(input_path)
+        if fmt == "array" and suffix == ".npy":
+            return f"{input_path}: key={key!r} only applies to .npz files"
+        if suffix == ".npz":
+            try:
+                with open_npz(input_path) as z:  # the archive's list of arrays, none read
+                    keys = list(z.files)
+            except (OSError, ValueError):  # a damaged file: its reader says why
+                return None
+            if key not in keys:
+                return f"{input_path}: has no array {key!r}; its keys are {keys}"
+    return None
+
+
+def check_options(options: Mapping[str, Any], inputs: Sequence[tuple[str | os.PathLike, str | None]] = ()) -> None:
+    """The refine ``options`` of a batch (:data:`OPTIONS`) checked once, before any file is read or written, as the
+    one-file command checks them: ``model`` names a refiner (loaded here, once: this process's files reuse it),
+    ``fps`` and ``max_gap`` are in range, ``skeleton`` is registered (or is a ``custom<J>-<hash>`` name an input
+    may define), and ``key`` / ``num_keypoints`` fit every input (``inputs``: ``(path, format)`` pairs; an
+    ``.npz``'s arrays are listed, not read).  A mistake is a :class:`SynspInputError` naming the option (and the
+    first input it does not fit), instead of the same failure for every file."""
+    check_fps(options.get("fps"), name="fps")
+    check_max_gap(options.get("max_gap"), name="max_gap")
+    model = options.get("model")
+    if isinstance(model, (str, os.PathLike)) and model not in FILTERS and model not in _LOADED:
+        _LOADED[model] = api.refiner_of(model)  # an unknown name, a missing or broken checkpoint: refused now
+    skeleton = options.get("skeleton")
+    if skeleton:
+        try:
+            get_skeleton(skeleton)
+        except SynspInputError:
+            if not any(_may_define_skeleton(path, skeleton, fmt) for path, fmt in inputs):
+                raise
+    problems = [why for path, fmt in inputs
+                if (why := reader_option_problem(path, fmt, options.get("key"), options.get("num_keypoints"),
+                                                 arrays=True))]
+    if problems:
+        more = f" (and {len(problems) - 1} more of the {len(inputs)} inputs)" if len(problems) > 1 else ""
+        raise SynspInputError(problems[0] + more)
 
 
 def read_input(input_path: str | os.PathLike, skeleton: str | None = None, key: str | None = None,
@@ -205,14 +324,11 @@ def read_input(input_path: str | os.PathLike, skeleton: str | None = None, key: 
                 raise
             known = False
     fmt = pose_file_format(input_path)
-    if key and fmt not in ("array", "smpl"):
-        raise SynspInputError(f"{input_path}: key {key!r} (--key) names an array of an .npz file (plain arrays, SMPL "
-                              f"parameters), and this {fmt} file has none; drop it")
+    problem = reader_option_problem(input_path, fmt, key, num_keypoints)
+    if problem:
+        raise SynspInputError(problem)
     kw: dict[str, Any] = {"key": key} if key else {}
     if num_keypoints is not None:
-        if fmt != "yolo":
-            raise SynspInputError(f"{input_path}: num_keypoints (--num-keypoints) says how many keypoints a YOLO "
-                                  f"labels folder's lines hold, and this file is not one (its format: {fmt}); drop it")
         kw["num_keypoints"] = num_keypoints
     if trust_pickle and fmt in ("smpl", "smoothnet", "videopose3d"):
         kw["trust_pickle"] = True
@@ -236,13 +352,14 @@ def read_input(input_path: str | os.PathLike, skeleton: str | None = None, key: 
     return pose_file
 
 
-def _may_define_skeleton(input_path: str | os.PathLike, name: str) -> bool:
+def _may_define_skeleton(input_path: str | os.PathLike, name: str, fmt: str | None = "") -> bool:
     """Whether reading ``input_path`` may register the joint set ``name`` of its points' names
     (:func:`synsp.skeletons.skeleton_of_names`, named ``custom<J>-<hash>``): a name of that form and a file whose
     format names its points (every format but plain arrays and SMPL parameters).  Any other unknown name is
-    refused before the file is read (an hour of OpenPose files)."""
-    return (re.fullmatch(r"custom\d+-[0-9a-f]+", str(name).strip().lower()) is not None
-            and pose_file_format(input_path) not in (None, "array", "smpl"))
+    refused before the file is read (an hour of OpenPose files).  ``fmt``: the file's format when known."""
+    if re.fullmatch(r"custom\d+-[0-9a-f]+", str(name).strip().lower()) is None:
+        return False
+    return (pose_file_format(input_path) if fmt == "" else fmt) not in (None, "array", "smpl")
 
 
 def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model: str | None = None,
@@ -257,7 +374,7 @@ def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model:
     pose_file = read_input(input_path, skeleton=skeleton, key=key, trust_pickle=trust_pickle, assign_ids=assign_ids,
                            rotations=str(output).lower().endswith((".bvh", ".bvh.gz")), progress=progress,
                            num_keypoints=num_keypoints)
-    output_format(output, pose_file)  # a wrong suffix, the input itself, an unwritable target: before the compute
+    check_output(output, pose_file, fps)  # a wrong suffix, the input itself, an unwritable target: before the compute
     method, fallback = method_for(pose_file, model)
     check_method_fits(pose_file, method, model)
     refined, summary = api.refine_pose_file(pose_file, model=method, fps=fps, max_gap=max_gap, progress=progress,
@@ -267,6 +384,28 @@ def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model:
     write_pose_file(output, with_rate(refined, fps))
     units = "degrees" if pose_file.units == "axis-angle" else pose_file.units
     return summary, units
+
+
+def check_output(output: str | os.PathLike, pose_file, fps: float | None = None) -> str:
+    """The format ``pose_file`` refined at ``fps`` is written to ``output`` in (:func:`synsp.io.tracks.output_format`:
+    the suffix, the target), and what its writer would refuse after the compute: TRC markers of another format need
+    a length unit and a frame rate (a plain array's "file units" have none).  Raises :class:`SynspInputError` with
+    the writer's words, before any work; a suffix the data cannot take is not suggested."""
+    trc_unit = str(pose_file.units).strip().lower() in METRES_PER_UNIT
+    try:
+        fmt = output_format(output, pose_file)
+    except SynspInputError as exc:
+        if pose_file.format == "trc" or trc_unit:
+            raise
+        raise SynspInputError(str(exc).replace(", .trc, .trc.gz", "")) from None  # no length unit: not TRC
+    if fmt == "trc" and pose_file.format != "trc":  # as synsp.io.trc.write refuses it, after the compute
+        if not trc_unit:
+            raise SynspInputError(f"{output}: the {pose_file.format} data is in {str(pose_file.units)!r}, not a length "
+                                  "unit a TRC file can state; write it as .npz instead")
+        if not (pose_file.fps or fps):
+            raise SynspInputError(f"{output}: a TRC file needs a frame rate and this {pose_file.format} data has none; "
+                                  "write it as .npz instead")
+    return fmt
 
 
 def with_rate(pose_file, fps: float | None):
@@ -314,7 +453,7 @@ def refine_cameras(input_paths: Sequence[str | os.PathLike], output: str | os.Pa
     out_dir.mkdir(parents=True, exist_ok=True)  # (removed again, when made here, if anything below fails)
     try:
         for target, f in zip(outputs, files):
-            output_format(target, f)  # a wrong suffix, an input itself: before the compute
+            check_output(target, f, fps)  # a wrong suffix, an input itself: before the compute
         return _refine_each_camera(files, outputs, cams, camera_names, skeleton, model, fps, max_gap, progress,
                                    repair, cuts)
     except BaseException:
@@ -490,6 +629,94 @@ def _init_worker(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
+#: in a worker process: a Ctrl-C (SIGINT) came; no further file is started
+_STOPPING = False
+#: in a worker process: a file is being refined now (a Ctrl-C stops it)
+_BUSY = False
+
+
+def _on_interrupt(signum, frame) -> None:
+    """A worker's SIGINT handler: the first one stops the file being refined (a ``KeyboardInterrupt`` there, so
+    its temporary output is removed and nothing written), and every file after it is skipped; a worker waiting for
+    work just remembers it (no traceback from the pool's loop)."""
+    global _STOPPING
+    first = not _STOPPING
+    _STOPPING = True
+    if first and _BUSY:
+        raise KeyboardInterrupt
+
+
+def _init_pool_worker(threads: int) -> None:
+    """:func:`_init_worker` in a process of :func:`refine_files`' pool, which handles Ctrl-C itself
+    (:func:`_on_interrupt`); SIGINT, blocked while the worker started (:func:`_sigint_blocked`), is let in now."""
+    signal.signal(signal.SIGINT, _on_interrupt)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # one that came meanwhile: handled now
+    _init_worker(threads)
+
+
+def _interrupted(job: dict) -> dict:
+    return {"input": job["input"], "output": job["output"], "ok": False, "error": INTERRUPTED, "seconds": None,
+            "interrupted": True}
+
+
+def _refine_in_worker(job: dict) -> dict:
+    """:func:`refine_file` in a pool's worker: a file a Ctrl-C stops, or keeps from starting, is reported as
+    interrupted (``interrupted``: True), not as failed."""
+    global _BUSY
+    if _STOPPING:
+        return _interrupted(job)
+    _BUSY = True
+    try:
+        if _STOPPING:  # (came between the two lines above)
+            return _interrupted(job)
+        return refine_file(job)
+    except KeyboardInterrupt:
+        return _interrupted(job)
+    finally:
+        _BUSY = False
+
+
+@contextlib.contextmanager
+def _sigint_blocked():
+    """A Ctrl-C held back (not lost) while the pool's processes start, then raised as ``KeyboardInterrupt``: one in
+    the middle of starting a worker would leave it half-started (its traceback printed once this process is gone).
+    SIGINT is blocked in this thread, so the processes started here inherit the block (the forkserver and the
+    workers it forks: a Ctrl-C while a worker imports synsp prints no traceback; each lets SIGINT in once it handles
+    it, :func:`_init_pool_worker`), and one delivered to another thread only sets a flag here."""
+    main = threading.current_thread() is threading.main_thread()
+    came: list[int] = []
+    old_handler = signal.signal(signal.SIGINT, lambda signum, frame: came.append(signum)) if main else None
+    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hasattr(signal, "pthread_sigmask") else None
+    try:
+        yield
+    finally:
+        if old_mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)  # one that came to this thread: handled here, now
+        if main:
+            signal.signal(signal.SIGINT, old_handler)
+    if came:
+        raise KeyboardInterrupt
+
+
+def _stop_pool(pool) -> None:
+    """Stop a pool at once (Ctrl-C, an error): the queued files are cancelled, every worker is interrupted (SIGINT,
+    also when only this process got it: the running file stops without writing, a worker skips what it still
+    holds) and the workers are waited for.  A second Ctrl-C meanwhile is ignored (it would leave workers behind)."""
+    main = threading.current_thread() is threading.main_thread()
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            try:
+                os.kill(process.pid, signal.SIGINT)
+            except (OSError, TypeError):  # gone already, or not started
+                pass
+        pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, old)
+
+
 def _pool_context():
     """forkserver with synsp preloaded where it exists (fast, no fork of a threaded parent), else spawn."""
     import multiprocessing as mp
@@ -505,7 +732,11 @@ def refine_files(jobs: Iterable[Job], workers: int = 1, threads: int | None = No
                  progress: bool = True) -> list[dict]:
     """:func:`refine_file` on every job, in ``workers`` processes (1: in this process, whose torch
     threads are kept unless ``threads`` is given), with one progress bar; the results in the jobs' order.  A worker that dies (out of memory, a crash in
-    native code) fails its file and the ones still queued with the reason; finished files stay."""
+    native code) fails its file and the ones still queued with the reason; finished files stay.
+
+    Ctrl-C (``KeyboardInterrupt``; SIGINT to this process or its whole process group) stops the batch at once: no
+    queued file starts, the running ones stop without writing their output, the workers end, and the
+    ``KeyboardInterrupt`` is raised again (the files finished before it stay)."""
     from tqdm.auto import tqdm
 
     jobs = list(jobs)
@@ -524,17 +755,26 @@ def refine_files(jobs: Iterable[Job], workers: int = 1, threads: int | None = No
         from concurrent.futures import ProcessPoolExecutor, as_completed
         from concurrent.futures.process import BrokenProcessPool
 
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_init_worker,
-                                 initargs=(per_worker,)) as pool:
-            futures = {pool.submit(refine_file, asdict(job)): i for i, job in enumerate(jobs)}
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_init_pool_worker,
+                                   initargs=(per_worker,))
+        try:
+            with _sigint_blocked():  # the workers start (in submit) with SIGINT held back
+                futures = {pool.submit(_refine_in_worker, asdict(job)): i for i, job in enumerate(jobs)}
             for future in as_completed(futures):
                 i = futures[future]
                 try:
-                    results[i] = future.result()
+                    result = future.result()
                 except BrokenProcessPool as exc:
-                    results[i] = {"input": jobs[i].input, "output": jobs[i].output, "ok": False, "seconds": None,
-                                  "error": f"the worker process died ({exc or 'killed'}); retry this file alone"}
+                    result = {"input": jobs[i].input, "output": jobs[i].output, "ok": False, "seconds": None,
+                              "error": f"the worker process died ({exc or 'killed'}); retry this file alone"}
+                if result.get("interrupted"):  # a worker got the Ctrl-C (this process too, or it will not)
+                    raise KeyboardInterrupt
+                results[i] = result
                 bar.update()
+        except BaseException:
+            _stop_pool(pool)
+            raise
+        pool.shutdown(wait=True)
         return results  # type: ignore[return-value]
     finally:
         bar.close()

@@ -657,12 +657,19 @@ def _refine_many(inputs: tuple[str, ...], output: str, options: dict, workers: i
     click.echo(summary_table(results))
     failed = [r for r in results if not r["ok"]]
     click.echo(f"{len(results) - len(failed)} of {len(results)} file(s) refined into {output} in {elapsed:.1f} s "
-               f"with {workers} worker(s)" + (f"; {len(skipped)} file(s) skipped (not pose files)" if skipped else ""))
+               f"with {workers} worker(s)" + (f"; {len(skipped)} file(s) skipped (not pose files: "
+                                              f"{_some(skipped)})" if skipped else ""))
     if failed:
         click.echo(f"synsp: error: {len(failed)} of {len(results)} file(s) failed:", err=True)
         for r in failed:
             click.echo(f"  {r['input']}: {r['error']}", err=True)
         raise click.exceptions.Exit(1)
+
+
+def _some(names: list[str], shown: int = 3) -> str:
+    """The first ``shown`` of ``names`` and how many more: ``a.json, b.txt, c.csv and 4 more``."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def _available_cpus() -> int:
@@ -704,14 +711,14 @@ def _refine_views(input_path: str, output: str, fmt: str | None, model: str | No
     import numpy as np
 
     from .api import choose_model, refiner_of, refine as run
-    from .batch import check_method_fits, with_rate
-    from .io.tracks import output_format, read_pose_file, write_pose_file
+    from .batch import check_method_fits, check_output, with_rate
+    from .io.tracks import read_pose_file, write_pose_file
     from .refiners import VIEW_MEAN, min_frames_of
 
     if fmt != "array":
         raise SynspInputError(f"{input_path}: --views takes a (T, P, J, D) .npy/.npz array of P views")
     pose_file = read_pose_file(input_path, format=fmt, **({"key": key} if key else {}))
-    output_format(output, pose_file)
+    check_output(output, pose_file, fps)
     x, _ = pose_file.to_array()
     if x.shape[1] < 2:
         raise SynspInputError(f"{input_path}: --views refines P >= 2 synchronised views of one person together, and "
@@ -759,7 +766,22 @@ def _read_pair(input_path: str, refined_path: str, key: str | None):
         return (x[:, 0] if x.shape[1] == 1 else x), pose_file
 
     (raw, pose_file), (refined, _) = one(input_path), one(refined_path)
+    if raw.shape != refined.shape:  # (the drawing's own check names neither file)
+        raise SynspInputError(f"{input_path} holds poses of shape {raw.shape} and {refined_path} {refined.shape}; "
+                              "give a pose file and its refined copy (the same frames, persons, joints and "
+                              "coordinates)")
     return raw, refined, pose_file
+
+
+def _check_picture_name(out: str, allowed: tuple[str, ...], command: str, what: str) -> None:
+    """``-o`` of plot and render: a suffix the command writes, checked before the inputs are read."""
+    from .io._common import suffix_of
+
+    suffix = suffix_of(out)
+    if suffix not in allowed:
+        found = f"found {suffix!r}" if suffix else "found no suffix"
+        raise SynspInputError(f"-o {out}: synsp {command} writes {what}; give a name ending in "
+                              f"{', '.join(allowed[:-1])} or {allowed[-1]} ({found})")
 
 
 def _drawing_skeleton(given: str | None, pose_file, num_joints: int):
@@ -852,8 +874,9 @@ def plot(input_path: str, refined_path: str, out: str, skeleton: str | None, fps
          joints: str | None, key: str | None, repair: bool) -> None:
     """Picture of raw vs refined trajectories and accelerations of a few joints."""
     from .io._common import check_target
-    from .pictures import plot_refinement
+    from .pictures import PLOT_SUFFIXES, plot_refinement
 
+    _check_picture_name(out, PLOT_SUFFIXES, "plot", "a picture")
     check_target(out, sources=[input_path, refined_path])
     raw, refined, pose_file = _read_pair(input_path, refined_path, key)
     skeleton = _drawing_skeleton(skeleton, pose_file, raw.shape[-2])  # None: joints are numbered
@@ -912,13 +935,15 @@ def _relabelled_frames(pose_file, fps: float | None) -> dict:
 def render(input_path: str, refined_path: str, out: str, skeleton: str | None, fps: float | None,
            video: str | None, max_frames: int | None, key: str | None) -> None:
     """Skeleton animation, raw (left) vs refined (right), or both over a video."""
-    from .api import file_fps
     from .io._common import check_target
-    from .pictures import render_animation
+    from .pictures import ANIMATION_SUFFIXES, check_animation_path, render_animation
 
     if max_frames is not None and max_frames < 1:
         raise SynspInputError(f"--max-frames {max_frames}: expected a whole number of frames >= 1")
+    _check_picture_name(out, ANIMATION_SUFFIXES, "render", "an animation")
     check_target(out, sources=[input_path, refined_path, video])
+    check_animation_path(out)  # an .mp4 without ffmpeg: before the inputs are read
+    from .api import file_fps  # (loads torch: after the checks)
     raw, refined, pose_file = _read_pair(input_path, refined_path, key)
     skeleton = _drawing_skeleton(skeleton, pose_file, raw.shape[-2])  # None: plain points
     rate = file_fps(pose_file, fps)  # the file's own rate unless --fps says otherwise (a 60 fps file plays in time)
@@ -1261,12 +1286,16 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
 
 def _cli_words(message: str) -> str:
     """An API message's Python hints in the command line's words: ``model='one-euro'`` -> ``--model one-euro``,
-    ``pass model= a filter`` -> ``pass --model a filter``, ``assign_ids='order'`` -> ``--assign-ids order``."""
+    ``pass model= a filter`` -> ``pass --model a filter``, ``assign_ids='order'`` -> ``--assign-ids order``,
+    ``key='kp'`` -> ``--key kp``."""
     import re
 
     for word, flag in (("model", "--model"), ("assign_ids", "--assign-ids"), ("num_keypoints", "--num-keypoints")):
         message = re.sub(rf"(?<![\w-]){word}='([^']*)'", rf"{flag} \1", message)
         message = re.sub(rf"(?<![\w-]){word}=(?=\s)", flag, message)
+    # key= of the readers (an .npz's array): not inside a Python call's arguments, "read_array(path, key='kp')"
+    message = re.sub(r"(?<![\w(-])(?<!, )key='([^']*)'", r"--key \1", message)
+    message = re.sub(r"(?<![\w(-])(?<!, )key=(?=<)", "--key ", message)
     return message
 
 

@@ -26,8 +26,8 @@ from .io._common import as_path, atomic_target, atomic_write, suffix_of
 from .skeletons import Skeleton, get_skeleton
 from .validation import SynspInputError, check_poses, check_same_shape
 
-__all__ = ["plot_refinement", "relabelled_spans", "render_animation", "up_axis", "gif_step", "PLOT_SUFFIXES",
-           "ANIMATION_SUFFIXES", "GIF_MAX_FPS"]
+__all__ = ["plot_refinement", "relabelled_spans", "render_animation", "check_animation_path", "up_axis", "gif_step",
+           "PLOT_SUFFIXES", "ANIMATION_SUFFIXES", "GIF_MAX_FPS"]
 
 #: picture formats :func:`plot_refinement` writes
 PLOT_SUFFIXES = (".png", ".pdf", ".svg")
@@ -380,14 +380,7 @@ def render_animation(
     if size is not None and (len(size) != 2 or min(int(size[0]), int(size[1])) < 16):
         raise SynspInputError(f"size must be (width, height) in pixels, each at least 16; found {size}")
     out = as_path(path, "path")
-    suffix = _suffix(out, ANIMATION_SUFFIXES, "render_animation")
-    _folder(out)
-    ffmpeg = _ffmpeg_exe() if suffix == ".mp4" else None
-    if suffix == ".mp4" and ffmpeg is None:
-        raise SynspInputError(
-            f"{out}: writing .mp4 needs ffmpeg; pip install imageio-ffmpeg (or put ffmpeg on PATH), "
-            f"or write a .gif"
-        )
+    suffix, ffmpeg = _animation_target(out)
     if video is not None and D != 2:
         raise SynspInputError(
             f"drawing over a video needs 2D pixel keypoints; the poses have D = {D} coordinates"
@@ -402,6 +395,30 @@ def render_animation(
     finally:
         if frames is not None:
             frames.close()
+
+
+def _animation_target(out: Path, what: str = "render_animation") -> tuple[str, str | None]:
+    """``(suffix, ffmpeg)`` of an animation path, checked: a suffix of :data:`ANIMATION_SUFFIXES`, an existing
+    folder, an ffmpeg for an ``.mp4`` (None for a ``.gif``)."""
+    suffix = _suffix(out, ANIMATION_SUFFIXES, what)
+    _folder(out)
+    ffmpeg = _ffmpeg_exe() if suffix == ".mp4" else None
+    if suffix == ".mp4" and ffmpeg is None:
+        raise SynspInputError(
+            f"{out}: writing .mp4 needs ffmpeg; pip install imageio-ffmpeg (or put ffmpeg on PATH), "
+            f"or write a .gif"
+        )
+    return suffix, ffmpeg
+
+
+def check_animation_path(path: Any, what: str = "render_animation") -> Path:
+    """Check, before the work that comes first, that :func:`render_animation` can write ``path``: its suffix is
+    ``.gif`` or ``.mp4`` (``what`` names the writer in the message), its folder exists, an ``.mp4`` has an ffmpeg,
+    and matplotlib is installed.  Raises :class:`SynspInputError`; returns ``path`` as a :class:`Path`."""
+    out = as_path(path, "path")
+    _animation_target(out, what)
+    _figure_class()
+    return out
 
 
 def gif_step(fps: float) -> int:

@@ -37,15 +37,16 @@ from typing import Any
 import numpy as np
 
 from . import api
-from .io._common import as_path
+from .filters import FILTERS
+from .io._common import as_path, check_target, suffix_of
 from .io.mediapipe import NUM_LANDMARKS, write_npz
 from .io.tracks import read_pose_file, write_pose_file
-from .pictures import render_animation
+from .pictures import ANIMATION_SUFFIXES, check_animation_path, render_animation
 from .validation import SynspInputError
 
 __all__ = ["MEDIAPIPE_SETTINGS", "MAX_JUMP", "MAX_MISSING", "INSTALL_HINT", "EstimatorOutput", "require_mediapipe",
            "run_mediapipe", "hip_centres", "split_tracks", "track_arrays", "write_raw_track", "raw_path_for",
-           "process_video"]
+           "process_video", "check_outputs"]
 
 #: the legacy ``mediapipe.solutions.pose.Pose`` settings used by ``synsp video`` and the embedded track
 MEDIAPIPE_SETTINGS: dict[str, Any] = dict(
@@ -234,28 +235,60 @@ def process_video(video: Any, out: Any, model: str | None = None, render: Any = 
     (:func:`synsp.pictures.render_animation`, needs matplotlib).  Returns
     the summary of :func:`synsp.api.refine_pose_file` plus ``raw``, ``refined``, ``render`` paths
     and ``tracks`` (frames per track).
+
+    Before MediaPipe runs (minutes on a long video) every output is checked (:func:`check_outputs`) and the
+    ``model`` loaded: a mistake there writes nothing.
     """
+    out_p, raw_path, render_p = check_outputs(video, out, render)
+    require_mediapipe()
+    method = model  # a filter by name, or the refiner loaded once: an unknown name fails now, not after MediaPipe
+    if model is not None and not (isinstance(model, str) and model in FILTERS):
+        method = api.refiner_of(model)
+
+    est = run_mediapipe(video, progress=progress)
+    if not est.detected.any():
+        raise SynspInputError(f"{video}: MediaPipe found no person in any of the {len(est.landmarks)} frames")
+    raw_p = write_raw_track(raw_path, est, max_jump=max_jump, max_missing=max_missing,
+                            source_video=os.path.basename(str(video)))
+    raw = read_pose_file(raw_p, format="mediapipe")
+    refined, summary = api.refine_pose_file(raw, model=method, progress=progress)
+    write_pose_file(out_p, refined)
+    picture = None
+    if render_p is not None:
+        picture = render_animation(raw.to_array()[0], refined.to_array()[0], render_p, skeleton="mediapipe33",
+                                   fps=raw.fps or 30.0, progress=progress)
+    return dict(summary, raw=raw_p, refined=out_p, render=picture,
+                tracks={t.track_id: len(t.frames) for t in raw.tracks})
+
+
+def check_outputs(video: Any, out: Any, render: Any = None) -> tuple[Path, Path, Path | None]:
+    """The outputs of :func:`process_video` checked before any work: ``(out, raw track path, render or None)``.
+
+    ``out`` ends in ``.npz`` and its folder exists; ``render`` ends in ``.gif`` or ``.mp4`` (an ``.mp4`` needs
+    ffmpeg); none of them, nor the raw track beside ``out`` (:func:`raw_path_for`), is the ``video`` (by path,
+    symbolic or hard link) or another of them, a folder or a device.  An existing raw track is replaced only
+    together with ``out`` (a run again into the same ``-o``, whose outputs are replaced as ``synsp refine``
+    replaces an existing output file); one beside an ``out`` that does not exist yet is not this command's
+    output, and is refused rather than overwritten."""
     out_p = as_path(out, "output")
     if not out_p.name.lower().endswith(".npz"):
         raise SynspInputError(f"{out_p}: the output is a MediaPipe NPZ file; give a name ending in .npz")
     if not out_p.parent.is_dir() and str(out_p.parent):
         raise SynspInputError(f"{out_p}: the folder {out_p.parent} does not exist")
-    render_fn = None
+    raw_p = raw_path_for(out_p)
+    render_p = None
     if render is not None:
-        render_fn = render_animation
-    require_mediapipe()
-
-    est = run_mediapipe(video, progress=progress)
-    if not est.detected.any():
-        raise SynspInputError(f"{video}: MediaPipe found no person in any of the {len(est.landmarks)} frames")
-    raw_p = write_raw_track(raw_path_for(out_p), est, max_jump=max_jump, max_missing=max_missing,
-                            source_video=os.path.basename(str(video)))
-    raw = read_pose_file(raw_p, format="mediapipe")
-    refined, summary = api.refine_pose_file(raw, model=model, progress=progress)
-    write_pose_file(out_p, refined)
-    picture = None
-    if render_fn is not None:
-        picture = render_fn(raw.to_array()[0], refined.to_array()[0], render, skeleton="mediapipe33",
-                            fps=raw.fps or 30.0, progress=progress)
-    return dict(summary, raw=raw_p, refined=out_p, render=picture,
-                tracks={t.track_id: len(t.frames) for t in raw.tracks})
+        render_p = as_path(render, "render")
+        if suffix_of(render_p) not in ANIMATION_SUFFIXES:
+            raise SynspInputError(f"{render_p}: the side-by-side animation (--render) is a .gif or .mp4 file; give "
+                                  "a name ending in one of them")
+    check_target(out_p, sources=[video])
+    check_target(raw_p, sources=[video])
+    if render_p is not None:
+        check_target(render_p, sources=[video, out_p, raw_p])
+        check_animation_path(render_p)  # its folder, ffmpeg for an .mp4, matplotlib
+    if raw_p.exists() and not out_p.exists():
+        raise SynspInputError(f"{raw_p}: exists, and the raw track of -o {out_p} is written there; it is not the "
+                              f"raw track of an earlier run into {out_p} (there is no {out_p}), so it is not "
+                              "replaced: move it away or give another -o")
+    return out_p, raw_p, render_p
