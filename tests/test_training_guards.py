@@ -235,3 +235,34 @@ def test_starting_weights_trained_with_another_residual_switch_are_refused(tmp_p
         train(config(tmp_path / "b", model={**TINY, "input_residual": False}, init=str(run / "best")),
               progress=False)
     train(config(tmp_path / "c", init=str(run / "best")), progress=False)  # the same settings: fine
+
+
+def test_an_option_whose_setting_is_unset_by_default_is_read_not_a_traceback():
+    from synsp.cli import _parse_options
+
+    assert _parse_options(("channels=54",), "smoothnet") == {"channels": 54}
+    assert _parse_options(("window=101",), "deciwatch") == {"window": 101}
+
+
+def test_a_resume_of_a_run_with_a_body_loss_needs_no_repeated_flags(tmp_path):
+    # --w-fk and --mix-rotations had defaults of 0, so a resume that left them out was refused as a change
+    import click
+
+    from synsp.cli import train as train_command
+
+    params = {p.name: p.default for p in train_command.params if isinstance(p, click.Option)}
+    assert params["w_fk"] is None and params["mix_rotations"] is None
+
+
+def test_export_refuses_its_own_source_a_folder_and_an_empty_name(tmp_path, capsys):
+    run = tmp_path / "run"
+    train(config(run), progress=False)
+    before = (run / "best.safetensors").read_bytes()
+    assert main(["export", str(run / "best"), "-o", str(run / "best"), "--half"]) == 2
+    assert main(["export", str(run), "-o", str(run / "best.json")]) == 2
+    assert (run / "best.safetensors").read_bytes() == before  # float32 kept, not halved over itself
+    assert main(["export", str(run / "best"), "-o", str(tmp_path)]) == 2
+    assert main(["export", str(run / "best"), "-o", str(tmp_path / "copy"), "--name", "  "]) == 2
+    err = capsys.readouterr().err
+    assert "its own source" in err and "a folder" in err and "--name" in err
+    assert main(["export", str(run / "best"), "-o", str(tmp_path / "copy"), "--half"]) == 0

@@ -193,10 +193,11 @@ class _SizeChoice(click.Choice):
 @click.option("--shared-view-errors", type=float, default=None,
               help="[default: 0] views (--views): share of the windows whose views' errors are partly one error "
                    "(views of one estimator agree on some of their mistakes)")
-@click.option("--mix-rotations", default=0.0, show_default=True,
-              help="universal with --option rotations=true: share of the batches on smpl24 6D rotations")
-@click.option("--w-fk", default=0.0, show_default=True,
-              help="smpl24 rotation batches: weight of the loss on the neutral body's joints (forward kinematics)")
+@click.option("--mix-rotations", type=float, default=None,
+              help="universal with --option rotations=true: share of the batches on smpl24 6D rotations  [default: 0]")
+@click.option("--w-fk", type=float, default=None,
+              help="smpl24 rotation batches: weight of the loss on the neutral body's joints (forward kinematics)  "
+                   "[default: 0]")
 @click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
               help="override a network setting, e.g. pose_quality_encoding=false (ablations); repeatable")
 def train(**opts) -> None:
@@ -251,6 +252,12 @@ def _parse_options(options: tuple[str, ...], architecture: str) -> dict:
         if not sep or key not in fields:
             raise SynspInputError(f"--option {item!r}: expected KEY=VALUE with KEY one of {', '.join(fields)}")
         kind = type(fields[key].default)
+        if fields[key].default is None:  # a setting that is unset by default (SmoothNet's channels): read as JSON
+            try:
+                out[key] = json.loads(value)
+            except ValueError:
+                out[key] = value  # a word: the network's own check names what it takes
+            continue
         if kind is bool:
             if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
                 raise SynspInputError(f"--option {item!r}: {key} takes true or false")
@@ -276,10 +283,22 @@ def export(checkpoint: str, out: str, half: bool, name: str | None, stride: int 
 
     CHECKPOINT: a shipped model's name (see `synsp models`), a checkpoint (stem, .safetensors or .json) or a run
     folder of `synsp train` (its best checkpoint), as `synsp refine --model` takes."""
-    from .models.checkpoint import load_model, save_model
+    from .models.checkpoint import checkpoint_file, load_model, save_model
     from .refiners import named_checkpoint
 
-    model, card = load_model(named_checkpoint(checkpoint) or checkpoint)
+    source = named_checkpoint(checkpoint) or checkpoint
+    if Path(out).is_dir():
+        raise SynspInputError(f"-o {out}: a folder; give the stem of the checkpoint to write (-o {out}/NAME writes "
+                              "NAME.safetensors and NAME.json there) or a .onnx file")
+    if name is not None and not name.strip():
+        raise SynspInputError(f"--name {name!r}: expected a model name (or leave --name out)")
+    model, card = load_model(source)
+    if not out.endswith(".onnx"):
+        src = Path(source)
+        src = src / "best" if src.is_dir() else src
+        if checkpoint_file(out, ".safetensors").resolve() == checkpoint_file(src, ".safetensors").resolve():
+            raise SynspInputError(f"-o {out}: the checkpoint being exported; an export over its own source cannot "
+                                  "be undone (--half loses precision): write it to another stem")
     if name:
         card = dataclasses.replace(card, name=name)
     if stride is not None:
