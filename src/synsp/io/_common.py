@@ -272,6 +272,9 @@ def atomic_folder(path: Any) -> Iterator[Path]:
         raise write_error(p, exc) from exc
     try:
         yield tmp
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700 folders; give the usual permissions (shared storage)
         if p.exists():
             p.rmdir()
         os.replace(tmp, p)
