@@ -37,8 +37,6 @@ def test_a_score_in_the_last_channel_and_frames_and_joints_exchanged_are_named()
     scores = np.random.default_rng(0).uniform(0.3, 1.0, size=px.shape[:2])
     with_scores = np.concatenate([px, scores[..., None]], axis=-1)  # [x, y, score] rows
     assert any("like a detector's score" in d for d in _doubts(with_scores))
-    unit = px / px.max()
-    assert any("like a detector's score" in d for d in _doubts(np.concatenate([unit, scores[..., None]], -1)))
     walk = np.cumsum(np.random.default_rng(1).normal(scale=0.01, size=(17, 150, 3)), axis=0)
     assert any("swapaxes" in d for d in _doubts(walk))  # 17 "frames" of 150 "joints"
 

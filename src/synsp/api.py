@@ -190,27 +190,27 @@ def repair_skeleton(num_joints: int, dims: int, skeleton: Any = None, refiner: A
     return chosen
 
 
-def layout_doubts(x: np.ndarray, skeleton: Any = None) -> list[str]:
+def layout_doubts(x: np.ndarray, skeleton: Any = None, scored: bool = False) -> list[str]:
     """What in an array's layout suggests it is not ``(T, [P,] J, D)`` joint positions, one sentence each (empty
     when nothing does): SMPL axis-angles ``(T, 24, 3)`` (smoothed as points, a rotation near a half turn wraps,
-    100+ degrees off), a score in the last channel (``[x, y, score]`` refined as 3D: the scores rewritten and
-    low-score points not filled), or frames and joints exchanged (fewer frames than joints, a joint count of no
-    known skeleton)."""
+    100+ degrees off), a score in the last channel beside pixels (``[x, y, score]`` refined as 3D: the scores
+    rewritten and low-score points not filled; not told apart from coordinates normalised to [0, 1], which any
+    small 3D array could be), or frames and joints exchanged (fewer frames than joints, a joint count of no known
+    skeleton; ``scored``: scores were given beside the points, so the last channel is no score)."""
     doubts = []
     if looks_like_axis_angles(x):
         doubts.append("these (T, 24, 3) poses may be SMPL axis-angle rotations (vectors at most 2 pi long, no rigid "
                       "bones; noisy joint positions in metres can look so too); they are refined as joint positions: "
                       "give rotations to synsp.refine_smpl (or an SMPL .npz with a body_pose key to synsp refine)")
-    if x.shape[-1] == 3 and x.size:
+    if x.shape[-1] == 3 and x.size and not scored:
         last, plane = x[..., 2], x[..., :2]
         seen = np.isfinite(last)
         if seen.sum() > 10 and np.isfinite(plane).any():
             spread = float(np.nanmax(plane) - np.nanmin(plane))
             in_unit = bool((last[seen] >= 0).all() and (last[seen] <= 1).all() and np.ptp(last[seen]) > 0)
-            unit_box = np.nanmin(plane) >= 0 and np.nanmax(plane) <= 1
-            if in_unit and ((spread > 10 and spread > 50 * np.ptp(last[seen])) or unit_box):
+            if in_unit and spread > 10 and spread > 50 * np.ptp(last[seen]):
                 doubts.append("the third coordinate of every point lies in [0, 1] like a detector's score, and the "
-                              "first two do not look like a body in metres; if these are [x, y, score] rows, give "
+                              "first two span 50 times more, like pixels; if these are [x, y, score] rows, give "
                               "the (T, J, 2) points and the scores as confidence (an .npz with keypoints and scores "
                               "keys for synsp refine): as 3D points, the scores are refined and low-score points are "
                               "not filled")
@@ -326,7 +326,7 @@ def refine(
     x = check_poses(poses, "poses", ndims=(3, 4), allow_nan=True)
     fps = check_fps(fps)
     max_gap = check_max_gap(max_gap)
-    for doubt in layout_doubts(x, skeleton):
+    for doubt in layout_doubts(x, skeleton, scored=confidence is not None):
         warnings.warn(f"synsp.refine: {doubt}", UserWarning, stacklevel=2)
     cuts, repair, views = _flag(cuts, "cuts"), _flag(repair, "repair"), _flag(views, "views")
     check_skeleton_fits(skeleton, x.shape[-2])
@@ -874,7 +874,8 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
         refiner = fit_refiner(refiner_of(name), pose_file.num_joints, pose_file.skeleton)
     least = min_frames_of(refiner)
     if refine and pose_file.format == "array":  # a bare array says nothing of its layout: say what looks wrong
-        for doubt in layout_doubts(joint_order_sample(pose_file), pose_file.skeleton):
+        scored = any(t.scores is not None for t in pose_file.tracks)
+        for doubt in layout_doubts(joint_order_sample(pose_file), pose_file.skeleton, scored):
             warnings.warn(f"{pose_file.source or 'the array'}: {doubt}", UserWarning, stacklevel=3)
 
     original, owner, reassigned = pose_file, None, 0
