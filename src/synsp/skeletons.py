@@ -192,8 +192,11 @@ class Skeleton:
         if J == 0:
             raise SynspInputError(f"{who} has no joints")
         if len(set(self.joints)) != J:
-            dup = sorted({n for n in self.joints if self.joints.count(n) > 1})
-            raise SynspInputError(f"{who} has duplicate joint names {dup}")
+            names: set[str] = set()
+            repeated: set[str] = set()
+            for n in self.joints:  # linear in J (a count() per joint was quadratic)
+                (repeated if n in names else names).add(n)
+            raise SynspInputError(f"{who} has duplicate joint names {sorted(repeated)}")
         if len(self.parents) != J:
             raise SynspInputError(
                 f"{who} has {J} joints but {len(self.parents)} parents; give one parent per joint"
@@ -204,15 +207,21 @@ class Skeleton:
                     f"{who}: joint {j} ({self.joints[j]}) has parent {p}; expected -1 or another "
                     f"joint index in [0, {J})"
                 )
-        # every joint must reach a root by walking up; a walk longer than J means a cycle
+        # every joint must reach a root by walking up; a walk that comes back to a joint of its own path is a
+        # cycle.  Joints known to reach a root end a walk, so every joint is walked over once (linear in J)
+        state = [0] * J  # 0: not walked yet, 1: on the current walk, 2: reaches a root
         for j in range(J):
-            k, steps = j, 0
-            while self.parents[k] != -1:
-                k, steps = self.parents[k], steps + 1
-                if steps > J:
-                    raise SynspInputError(
-                        f"{who}: the parents of joint {j} ({self.joints[j]}) form a cycle"
-                    )
+            path, k = [], j
+            while k != -1 and state[k] == 0:
+                state[k] = 1
+                path.append(k)
+                k = self.parents[k]
+            if k != -1 and state[k] == 1:
+                raise SynspInputError(
+                    f"{who}: the parents of joint {j} ({self.joints[j]}) form a cycle"
+                )
+            for k in path:
+                state[k] = 2
         seen: set[int] = set()
         for a, b in self.left_right:
             if not (0 <= a < J and 0 <= b < J) or a == b:

@@ -25,12 +25,18 @@ __all__ = ["MultiHeadAttention", "FeedForward", "EncoderLayer", "DecoderLayer", 
 
 
 def sinusoid_table(n_position: int, d_model: int) -> torch.Tensor:
-    """``(n_position, d_model)``: ``PE[p, 2i] = sin(p / 10000^(2i/d))``, ``PE[p, 2i+1] = cos(...)``."""
+    """``(n_position, d_model)``: ``PE[p, 2i] = sin(p / 10000^(2i/d))``, ``PE[p, 2i+1] = cos(...)``.
+
+    Where tensors are made on the meta device (a network sized without allocating it, as
+    :mod:`synsp.models.checkpoint` checks a model card), the table is an empty meta tensor: nothing is computed."""
+    table = torch.empty(n_position, d_model, dtype=torch.float32)
+    if table.is_meta:
+        return table
     position = np.arange(n_position)[:, None]
     rate = np.power(10000.0, 2 * (np.arange(d_model) // 2) / d_model)[None, :]
     angle = position / rate
-    table = np.where(np.arange(d_model)[None, :] % 2 == 0, np.sin(angle), np.cos(angle))
-    return torch.tensor(table, dtype=torch.float32)
+    values = np.where(np.arange(d_model)[None, :] % 2 == 0, np.sin(angle), np.cos(angle))
+    return table.copy_(torch.from_numpy(values))
 
 
 class MultiHeadAttention(nn.Module):

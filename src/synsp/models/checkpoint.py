@@ -16,7 +16,9 @@ the corpus it was trained on.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -36,13 +38,30 @@ from .synsp import SynSPConfig, build_network
 from .universal import UniversalConfig, UniversalSynSP
 
 __all__ = ["ModelCard", "build_model", "save_model", "load_model", "config_class", "ARCHITECTURES",
-           "check_state_dict", "current_names", "MAX_PARAMETERS"]
+           "check_state_dict", "current_names", "weights_digest", "MAX_PARAMETERS", "MAX_WINDOW", "MAX_VIEWS",
+           "MAX_CONFIG_INT", "MAX_DEPTH", "MAX_POSITIONS", "MAX_TABLE", "MAX_JOINTS", "MAX_WEIGHT"]
 
 #: sane bounds of a model card, checked before anything is built: the shipped models have under 1 M
 #: parameters and the official SynSP 3.1 M; 50 M float32 parameters are 200 MB.  A tampered card
 #: (d_model 60000) once allocated 14 GB before failing.
 MAX_PARAMETERS = 50_000_000
 MAX_WINDOW, MAX_VIEWS, MAX_CONFIG_INT, MAX_DEPTH = 1024, 64, 100_000, 100
+#: SynSP's ``max_positions`` (its positional table's rows; only the window's first rows are used, and the window must
+#: fit in it): the shipped cards use the default 100, the longest card window is MAX_WINDOW
+MAX_POSITIONS = 4 * MAX_WINDOW
+#: values of a positional table (SynSP ``max_positions * d_model``, DeciWatch and HANet ``window * embed_dim``): 2**24
+#: float32 values are 64 MB (the shipped cards' largest, 101 x 128, is 13 K).  A card of max_positions 50000 and
+#: d_model 2000 once computed a 3.8 GB table while it was only being checked.
+MAX_TABLE = 2**24
+#: joints of a card's custom skeleton (``skeleton_definition``): the largest rigs (hands, face and body markers) have
+#: a few hundred
+MAX_JOINTS = 10_000
+#: the largest magnitude of a weight a checkpoint may hold: the networks see normalised windows, and the shipped
+#: weights stay under 3 (a weight of 3e38 gave infinite outputs that were blamed on the input)
+MAX_WEIGHT = 1e6
+#: integer config fields for which 0 means something (no mask channels, no residual blocks); every other integer
+#: setting (a width, a count of heads, layers, positions, channels) must be at least 1
+_MAY_BE_ZERO = ("mask_channels", "num_blocks")
 #: config fields that set a number of stacked layers or blocks (bounded by MAX_DEPTH: building 1e6 layers
 #: would take minutes before the parameter count could be checked)
 _DEPTH_FIELDS = ("n_layers", "num_blocks", "enc_layers", "dec_layers", "n_refine_layers")
@@ -52,7 +71,7 @@ _CARD_TYPES: dict[str, tuple[type, ...]] = {
     "window": (int,), "views": (int,), "fps": (int, float), "root_joints": (list, tuple),
     "skeleton_definition": (dict, type(None)), "normalization": (str,), "mask": (bool,), "causal": (bool,),
     "stride": (int,), "output": (str,), "data": (str,), "noise_preset": (str,), "recipe": (dict,), "validation": (dict,),
-    "command": (str,), "synsp_version": (str,), "limitations": (str,),
+    "command": (str,), "synsp_version": (str,), "limitations": (str,), "weights_sha256": (str,),
 }
 _OUTPUTS = ("position", "acceleration", "final")
 
@@ -100,13 +119,17 @@ class ModelCard:
     command: str = ""
     synsp_version: str = __version__
     limitations: str = ""  # what the model was not trained or checked for (e.g. clean input), said to users
+    # the SHA-256 (hex) of the .safetensors file saved with this card (save_model writes it, load_model checks it):
+    # a pair left mismatched by an interrupted save is refused.  "": not recorded (the shipped and older cards).
+    # Not part of a card's equality: it describes the file saved with the card, not the model
+    weights_sha256: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         if self.skeleton_definition is not None:  # make the custom skeleton's name resolve everywhere
             sk = Skeleton.from_dict(self.skeleton_definition)
             if sk.name != self.skeleton:
-                raise SynspInputError(f"model card: skeleton_definition is for {sk.name!r} but the card's "
-                                      f"skeleton is {self.skeleton!r}")
+                raise SynspInputError(f"skeleton_definition is for {sk.name!r} but the card's skeleton is "
+                                      f"{self.skeleton!r}")
             register_skeleton(sk)
 
     def to_json(self) -> str:
@@ -132,6 +155,8 @@ class ModelCard:
         known = set(SKELETONS)
         try:
             card = cls(**d)
+        except SynspInputError as exc:  # a skeleton_definition refused by the skeleton's own checks
+            raise SynspInputError(f"{source}: field 'skeleton_definition': {exc}") from None
         except (TypeError, KeyError, IndexError) as exc:  # a malformed skeleton_definition
             raise SynspInputError(f"{source}: field 'skeleton_definition' is not a valid skeleton ({exc})") from None
         try:
@@ -167,6 +192,16 @@ def _check_fields(d: dict[str, Any], source: str) -> None:
     config = d.get("config", {})
     if any(not isinstance(k, str) for k in config):
         raise _bad(source, "config", config, "an object of the architecture's settings")
+    digest = d.get("weights_sha256", "")
+    if digest and (len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest)):
+        raise _bad(source, "weights_sha256", digest, "the 64 lowercase hex digits of a SHA-256, or \"\"")
+    definition = d.get("skeleton_definition")
+    if isinstance(definition, dict):  # bounded before the skeleton is built (its checks take time per joint)
+        for key in ("joints", "parents", "left_right", "root_joints"):
+            value = definition.get(key)
+            if isinstance(value, (list, tuple, str, dict)) and len(value) > MAX_JOINTS:
+                raise SynspInputError(f"{source}: field 'skeleton_definition': {len(value):,} {key.replace('_', ' ')}; "
+                                      f"a card's skeleton has at most {MAX_JOINTS:,} joints")
 
 
 def _check_card(card: ModelCard, source: str) -> None:
@@ -190,6 +225,9 @@ def _check_card(card: ModelCard, source: str) -> None:
                    "architecture, and only for it")
     if card.architecture == "universal" and card.skeleton != "any":
         raise _bad(source, "skeleton", card.skeleton, "'any': the universal architecture has no joint set")
+    if card.architecture != "universal" and card.skeleton == "any":
+        raise _bad(source, "skeleton", card.skeleton, f"the joint set a {card.architecture} model was trained on "
+                   "(only the universal architecture takes any skeleton)")
     mode = card.recipe.get("mode")
     if card.architecture == "universal" and card.views != 1 and (
             card.config.get("view_consensus") is not True or card.dims != 3 or mode != "multiview"):
@@ -219,10 +257,9 @@ def _check_card(card: ModelCard, source: str) -> None:
 
 
 def _check_config(card: ModelCard, source: str) -> None:
-    """The architecture's settings: known names, types, bounds, and the size of the network it builds
-    (counted on the meta device: nothing is allocated)."""
-    import math
-
+    """The architecture's settings: known names, types, bounds, sizes and their products (positional tables) and
+    agreement with the card, all before anything is built; then the size of the network it builds (counted on the
+    meta device: nothing is allocated)."""
     fields = {f.name: f for f in dataclasses.fields(config_class(card.architecture))}
     for key, value in card.config.items():
         where = f"config.{key}"
@@ -236,9 +273,10 @@ def _check_config(card: ModelCard, source: str) -> None:
             if not isinstance(value, bool):
                 raise _bad(source, where, value, "true or false")
         elif kind.startswith("int"):
-            limit = MAX_DEPTH if key in _DEPTH_FIELDS else MAX_CONFIG_INT
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limit:
-                raise _bad(source, where, value, f"an integer from 0 to {limit}")
+            low = 0 if key in _MAY_BE_ZERO else 1
+            high = MAX_DEPTH if key in _DEPTH_FIELDS else MAX_POSITIONS if key == "max_positions" else MAX_CONFIG_INT
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise _bad(source, where, value, f"an integer from {low} to {high}")
         elif kind.startswith("float"):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
                     or not 0 <= value <= 1:
@@ -246,6 +284,10 @@ def _check_config(card: ModelCard, source: str) -> None:
     window = card.config.get("window")
     if card.architecture in ("synsp", "smoothnet", "universal") and window is not None and window != card.window:
         raise _bad(source, "window", card.window, f"the config's window ({window})")
+    settings = {name: f.default for name, f in fields.items() if f.default is not dataclasses.MISSING}
+    settings.update(card.config)  # every setting the network is built with (a missing required one: refused below)
+    _check_sizes(card, settings, source)
+    _check_layout(card, settings, source)
     try:
         with _parameters_on_meta():
             meta = build_model(card)
@@ -254,12 +296,62 @@ def _check_config(card: ModelCard, source: str) -> None:
     except (TypeError, ValueError, RuntimeError, ZeroDivisionError, AssertionError) as exc:
         raise SynspInputError(f"{source}: field 'config' does not describe a buildable {card.architecture} "
                               f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
-    if card.architecture in ("deciwatch", "hanet") and meta.config.window != card.window:
-        raise _bad(source, "window", card.window, f"the config's interval * q + 1 ({meta.config.window})")
     count = sum(p.numel() for p in meta.parameters())
     if count > MAX_PARAMETERS:
         raise SynspInputError(f"{source}: field 'config' describes a network of {count:,} parameters, over the "
                               f"limit of {MAX_PARAMETERS:,}; the card is corrupt or not a synsp model")
+
+
+def _check_sizes(card: ModelCard, settings: dict[str, Any], source: str) -> None:
+    """What the network's tables would hold, from the settings alone: SynSP's positions (``max_positions *
+    d_model``), DeciWatch's and HANet's window (``interval * q + 1``, the card's window) and positions (``window *
+    embed_dim``), each under :data:`MAX_TABLE`."""
+    if card.architecture == "synsp":
+        rows, width = settings["max_positions"], settings["d_model"]
+        if rows * width > MAX_TABLE:
+            raise SynspInputError(f"{source}: field 'config': max_positions * d_model = {rows:,} * {width:,} = "
+                                  f"{rows * width:,} positional values, over the limit of {MAX_TABLE:,}; the card is "
+                                  "corrupt or not a synsp model")
+    elif card.architecture in ("deciwatch", "hanet"):
+        interval, q = settings["interval"], settings["q"]
+        if interval * q + 1 != card.window:
+            raise _bad(source, "window", card.window, f"the config's interval * q + 1 ({interval} * {q} + 1 = "
+                       f"{interval * q + 1})")
+        if settings.get("window") is not None and settings["window"] != card.window:
+            raise _bad(source, "config.window", settings["window"], f"the card's window ({card.window})")
+        width = settings["embed_dim"]
+        if card.window * width > MAX_TABLE:
+            raise SynspInputError(f"{source}: field 'config': window * embed_dim = {card.window:,} * {width:,} = "
+                                  f"{card.window * width:,} positional values, over the limit of {MAX_TABLE:,}; the "
+                                  "card is corrupt or not a synsp model")
+
+
+def _check_layout(card: ModelCard, settings: dict[str, Any], source: str) -> None:
+    """The config agrees with the card: the channels are the skeleton's joints (and the trajectory token) times the
+    card's dims, the missing-joint flags are there exactly when the card says ``mask``, and a universal model's
+    dims are the card's."""
+    arch = card.architecture
+    if arch == "universal":
+        for key, value in (("mask", card.mask), ("dims", card.dims)):
+            if settings[key] != value:
+                raise _bad(source, key, value, f"the config's {key} ({settings[key]!r})")
+        return
+    if arch == "synsp":
+        if card.mask != (settings["mask_channels"] > 0):
+            raise _bad(source, "mask", card.mask, f"{'true' if settings['mask_channels'] else 'false'}: the config "
+                       f"has {settings['mask_channels']} mask_channels")
+    elif card.mask:
+        raise _bad(source, "mask", card.mask, f"false: {arch} takes no missing-joint flags")
+    J = SKELETONS[card.skeleton].num_joints
+    tokens = J if card.dims == 6 else J + 1  # rotations: one per joint; positions: the joints and the trajectory
+    channels, expected = settings.get("channels"), tokens * card.dims
+    what = (f"{J} joints of {card.skeleton!r} x 6" if card.dims == 6 else
+            f"({J} joints of {card.skeleton!r} + the trajectory) x {card.dims}")
+    if channels is not None and channels != expected:
+        raise _bad(source, "config.channels", channels, f"{expected}: {what} (the card's skeleton and dims)")
+    if arch == "synsp" and card.mask and settings["mask_channels"] != tokens:
+        raise _bad(source, "config.mask_channels", settings["mask_channels"], f"{tokens}: one flag per "
+                   f"{'joint' if card.dims == 6 else 'joint and the trajectory'} of {card.skeleton!r}")
 
 
 def _parameters_on_meta():
@@ -368,23 +460,60 @@ def checkpoint_file(path: str | os.PathLike, suffix: str) -> Path:
     return stem.with_name(stem.name + suffix)
 
 
+def weights_digest(path: str | os.PathLike) -> str:
+    """The SHA-256 (64 hex digits) of a file, read in chunks: what a card's ``weights_sha256`` records."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def save_model(path: str | os.PathLike, model: nn.Module, card: ModelCard, half: bool = False) -> Path:
-    """Write ``<stem>.safetensors`` and ``<stem>.json`` atomically; returns the stem."""
+    """Write ``<stem>.safetensors`` and ``<stem>.json`` so that the pair stays consistent; returns the stem.
+
+    Both files are written to temporary files first (an interrupt there leaves the previous pair as it was), the
+    card recording the weights' SHA-256 (``weights_sha256``); then the previous card is removed, the weights renamed
+    into place and the card last.  An interrupt between those renames leaves weights without a card (refused as
+    incomplete), never new weights under an old card that loads silently; a card left beside weights it was not
+    written with is refused by :func:`load_model` through its ``weights_sha256``.
+
+    ``half``: floating-point tensors as float16; refused (before anything is written) when a value is beyond
+    float16's range (it would become inf, and the checkpoint would not load)."""
+    import torch
     from safetensors.torch import save_file
 
     stem = checkpoint_stem(path)
+    tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    if half:
+        for k, v in tensors.items():
+            if v.is_floating_point():
+                v16 = v.half()
+                if not bool(torch.isfinite(v16).all()):
+                    worst = float(v.abs().max()) if v.numel() else 0.0
+                    raise SynspInputError(f"{stem}: tensor {k} holds values float16 cannot represent (largest "
+                                          f"magnitude {worst:.4g}, float16's largest is 65504); save it in float32 "
+                                          "(without --half)")
+                tensors[k] = v16.contiguous()
     stem.parent.mkdir(parents=True, exist_ok=True)
-    tensors = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().contiguous()
-               for k, v in model.state_dict().items()}
-    for suffix, write in ((".safetensors", lambda f: save_file(tensors, f)),
-                          (".json", lambda f: Path(f).write_text(card.to_json()))):
-        fd, tmp = tempfile.mkstemp(dir=stem.parent, suffix=suffix + ".partial")
-        os.close(fd)
-        try:
-            write(tmp)
+    weights_file, card_file = checkpoint_file(stem, ".safetensors"), checkpoint_file(stem, ".json")
+    temps: list[str] = []
+    try:
+        for suffix in (".safetensors", ".json"):
+            fd, tmp = tempfile.mkstemp(dir=stem.parent, suffix=suffix + ".partial")
+            os.close(fd)
+            temps.append(tmp)
+        save_file(tensors, temps[0])
+        card = dataclasses.replace(card, weights_sha256=weights_digest(temps[0]))
+        Path(temps[1]).write_text(card.to_json())
+        for tmp in temps:
             os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; checkpoints are meant to be shared
-            os.replace(tmp, checkpoint_file(stem, suffix))
-        finally:
+        if card_file.exists() or card_file.is_symlink():  # an old card never sits beside the new weights
+            os.unlink(card_file)
+        os.replace(temps[0], weights_file)
+        os.replace(temps[1], card_file)
+    finally:
+        for tmp in temps:
             if os.path.exists(tmp):
                 os.unlink(tmp)
     return stem
@@ -401,11 +530,12 @@ def load_model(path: str | os.PathLike) -> tuple[nn.Module, ModelCard]:
         if not p.is_file():
             raise SynspInputError(f"checkpoint file {p} is missing; a model is a .safetensors + .json pair")
     try:
-        card = ModelCard.from_dict(json.loads(card_path.read_text()), str(card_path))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SynspInputError(f"{card_path}: not a valid JSON model card ({exc})") from None
+        data = json.loads(card_path.read_text())
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError, an integer of over 4300 digits, ...
+        raise SynspInputError(f"{card_path}: not a valid JSON model card ({str(exc)[:200]})") from None
     except RecursionError:
         raise SynspInputError(f"{card_path}: not a valid JSON model card (nested too deeply)") from None
+    card = ModelCard.from_dict(data, str(card_path))
     model = build_model(card)  # the card's size was checked: this allocates at most MAX_PARAMETERS
     try:
         from safetensors import safe_open
@@ -413,6 +543,14 @@ def load_model(path: str | os.PathLike) -> tuple[nn.Module, ModelCard]:
         with safe_open(str(weights_path), framework="pt") as f:  # names, shapes and dtypes: before loading
             header = {k: (tuple(f.get_slice(k).get_shape()), _torch_dtype(f.get_slice(k).get_dtype()))
                       for k in f.keys()}
+        if card.weights_sha256:  # a readable weights file: is it the one the card was saved with?
+            digest = weights_digest(weights_path)
+            if digest != card.weights_sha256:
+                raise SynspInputError(
+                    f"{weights_path}: not the weights its card {card_path.name} was saved with (SHA-256 "
+                    f"{digest[:12]}..., the card records {card.weights_sha256[:12]}...): the pair was left "
+                    "mismatched by an interrupted save or a file copied over one of them; save or export the "
+                    "model again")
         header = current_names(header, model)
         check_state_dict(header, model, str(weights_path))
         state = current_names(load_file(str(weights_path)), model)
@@ -424,6 +562,7 @@ def load_model(path: str | os.PathLike) -> tuple[nn.Module, ModelCard]:
             "checkpoints: convert .pth files with synsp.models.official"
         ) from None
     check_state_dict(state, model, str(weights_path))
+    _check_magnitudes(state, str(weights_path))
     expected = model.state_dict()
     model.load_state_dict({k: v.to(expected[k].dtype) for k, v in state.items()}, strict=True)
     note = worse_than_input(card.validation)
@@ -432,6 +571,21 @@ def load_model(path: str | os.PathLike) -> tuple[nn.Module, ModelCard]:
 
         warnings.warn(f"{stem}: {note}", UserWarning, stacklevel=2)
     return model.eval(), card
+
+
+def _check_magnitudes(state: dict[str, Any], source: str) -> None:
+    """Refuse weights (finite, checked before) of a magnitude over :data:`MAX_WEIGHT`: no trained network has them,
+    and they give absurd or infinite outputs that would be blamed on the input."""
+    big = []
+    for k, v in state.items():
+        if v.is_floating_point() and v.numel():
+            worst = float(v.abs().max())
+            if worst > MAX_WEIGHT:
+                big.append((k, worst))
+    if big:
+        shown = _summary([f"{k} (up to {w:.3g})" for k, w in big])
+        raise SynspInputError(f"{source}: weights hold values over {MAX_WEIGHT:.0e} in magnitude in {len(big)} "
+                              f"tensor(s) ({shown}); the checkpoint is corrupt")
 
 
 def worse_than_input(validation: dict[str, Any]) -> str | None:

@@ -145,12 +145,16 @@ def sinusoidal_positions(length: int, dim: int) -> torch.Tensor:
     """Transformer sinusoids ``(length, dim)``.
 
     Column ``2i`` is ``sin(t w_i)`` and column ``2i + 1`` is ``cos(t w_i)``, with
-    ``w_i = 10000^(-2i/dim)`` and ``t`` the frame index.
+    ``w_i = 10000^(-2i/dim)`` and ``t`` the frame index.  Where tensors are made on the meta device (a
+    network sized without allocating it, as :mod:`synsp.models.checkpoint` checks a model card), an empty meta
+    tensor: nothing is computed.
     """
+    pe = torch.zeros(length, dim, dtype=torch.float64)
+    if pe.is_meta:
+        return pe.float()
     t = torch.arange(length, dtype=torch.float64)[:, None]  # (L, 1)
     even = torch.arange(0, dim, 2, dtype=torch.float64)  # (ceil(dim/2),)
     freqs = torch.exp(-math.log(10000.0) * even / dim)  # (ceil(dim/2),)
-    pe = torch.zeros(length, dim, dtype=torch.float64)
     pe[:, 0::2] = torch.sin(t * freqs)
     pe[:, 1::2] = torch.cos(t * freqs[: dim // 2])
     return pe.float()
@@ -161,12 +165,15 @@ def interpolation_matrix(interval: int, q: int) -> torch.Tensor:
 
     Frame ``t`` lies between samples ``k = min(t // N, Q - 1)`` and ``k + 1`` at
     fraction ``f = (t - k N) / N``: ``M[t, k] = 1 - f``, ``M[t, k + 1] = f``.
-    Sampled frames are reproduced exactly.
+    Sampled frames are reproduced exactly.  On the meta device (see :func:`sinusoidal_positions`) an empty meta
+    tensor.
     """
+    m = torch.zeros(interval * q + 1, q + 1, dtype=torch.float64)
+    if m.is_meta:
+        return m.float()
     t = torch.arange(interval * q + 1)  # (W,)
     k = torch.clamp(t // interval, max=q - 1)  # (W,)
     frac = (t - k * interval).double() / interval  # (W,)
-    m = torch.zeros(len(t), q + 1, dtype=torch.float64)
     m[t, k] = 1.0 - frac
     m[t, k + 1] = frac
     return m.float()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import torch
 
+from ..validation import SynspInputError
 from .checkpoint import ModelCard
 
 __all__ = ["export_onnx"]
@@ -30,12 +31,21 @@ class _Wrapped(torch.nn.Module):
 
 
 def export_onnx(model: torch.nn.Module, card: ModelCard, path: str | os.PathLike, opset: int = 17) -> Path:
-    """Write ``path`` (atomically) and return it."""
+    """Write ``path`` (atomically) and return it.
+
+    Only models of one view (``card.views == 1``) are exported: the graph takes one view's windows ``(B, W, C)``,
+    and a multi-view model refines its views together (``(B, P, W, C)``), so running it view by view would give
+    other results; such a card is refused (:class:`SynspInputError`)."""
     path = Path(path)
+    if card.views != 1:
+        raise SynspInputError(f"model {card.name!r} refines {card.views} views together ((B, P, W, C) windows); ONNX "
+                              "export takes one-view models only, and running its views one by one would give other "
+                              "results: refine it with synsp (synsp refine --views), or export a one-view model")
     wrapped = _Wrapped(model.eval(), card.output, card.mask).eval()
     channels = model.config.channels if getattr(model.config, "channels", None) else None
     if channels is None:
-        raise ValueError("export needs a model with a fixed channel count")
+        raise SynspInputError(f"model {card.name!r}: ONNX export needs a model with a fixed channel count (a "
+                              f"{card.architecture} model without one takes any joint set)")
     example = (torch.randn(2, card.window, channels),)
     names = ["x"]
     if card.mask:

@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 
 from ..validation import SynspInputError
+from .checkpoint import MAX_CONFIG_INT, MAX_DEPTH, MAX_PARAMETERS
 from .synsp import SynSP, SynSPConfig
 
 __all__ = ["convert_official_state_dict", "official_config", "load_official_checkpoint"]
@@ -50,17 +51,31 @@ _UNUSED = re.compile(
 
 
 def official_config(state_dict: dict[str, torch.Tensor], window: int = 8) -> SynSPConfig:
-    """Infer the hyperparameters of an official state_dict."""
-    try:
-        channels, d_model = state_dict["proj_i_a.0.weight"].shape[1], state_dict["proj_i_a.0.weight"].shape[0]
-        d_inner = state_dict["encoder_local.layer_stack.0.pos_ffn.w_1.weight"].shape[0]
-        width = state_dict["encoder_local.layer_stack.0.slf_attn.w_qs.weight"].shape[0]
-    except KeyError as exc:
-        raise SynspInputError(f"not an official SynSP state_dict: key {exc} is missing") from None
-    n_layers = 1 + max(int(m.group(1)) for k in state_dict
-                       if (m := re.match(r"encoder_local\.layer_stack\.(\d+)\.", k)))
-    return SynSPConfig.official(channels=channels, window=window, d_model=d_model, d_inner=d_inner,
-                                n_layers=n_layers, **_heads(width, state_dict))
+    """Infer the hyperparameters of an official state_dict, bounded as a model card's are
+    (:data:`synsp.models.checkpoint.MAX_DEPTH` layers, sizes up to ``MAX_CONFIG_INT``) before anything is built: the
+    layer count is read from key names, which cost nothing to claim."""
+    sizes = {}
+    for name, key, axis in (("channels", "proj_i_a.0.weight", 1), ("d_model", "proj_i_a.0.weight", 0),
+                            ("d_inner", "encoder_local.layer_stack.0.pos_ffn.w_1.weight", 0),
+                            ("width", "encoder_local.layer_stack.0.slf_attn.w_qs.weight", 0)):
+        if key not in state_dict:
+            raise SynspInputError(f"not an official SynSP state_dict: key {key!r} is missing")
+        shape = tuple(getattr(state_dict[key], "shape", ()))
+        if len(shape) != 2 or not 1 <= shape[axis] <= MAX_CONFIG_INT:
+            raise SynspInputError(f"not an official SynSP state_dict: {key} has shape {shape}; expected a matrix of "
+                                  f"sizes from 1 to {MAX_CONFIG_INT}")
+        sizes[name] = int(shape[axis])
+    layers = {int(m.group(1)) for k in state_dict if (m := re.match(r"encoder_local\.layer_stack\.(\d+)\.", k))}
+    n_layers = 1 + max(layers)
+    if n_layers > MAX_DEPTH:
+        raise SynspInputError(f"not an official SynSP state_dict: its keys name {n_layers:,} encoder layers; at most "
+                              f"{MAX_DEPTH}")
+    absent = [i for i in range(n_layers) if f"encoder_local.layer_stack.{i}.pos_ffn.w_1.weight" not in state_dict]
+    if absent:
+        raise SynspInputError(f"not an official SynSP state_dict: its keys name {n_layers} encoder layers, and "
+                              f"{len(absent)} of them have no weights (layer {absent[0]}, ...)")
+    width = sizes.pop("width")
+    return SynSPConfig.official(window=window, n_layers=n_layers, **sizes, **_heads(width, state_dict))
 
 
 def _heads(width: int, state_dict: dict[str, torch.Tensor]) -> dict[str, int]:
@@ -68,6 +83,9 @@ def _heads(width: int, state_dict: dict[str, torch.Tensor]) -> dict[str, int]:
     # The head count is not stored; it is recorded beside converted checkpoints.
     head = state_dict.get("_synsp_n_head")
     n_head = int(head) if head is not None else max(1, width // 64)
+    if not 1 <= n_head <= width or width % n_head:
+        raise SynspInputError(f"n_head {n_head}: the attention width {width} is n_head * d_k; give a head count "
+                              f"that divides it")
     return {"n_head": n_head, "d_k": width // n_head, "d_v": width // n_head}
 
 
@@ -108,6 +126,10 @@ def load_official_checkpoint(
     if n_head is not None:
         state = {**state, "_synsp_n_head": torch.tensor(n_head)}
     config = official_config(state, window)
+    stored = sum(v.numel() for v in state.values() if isinstance(v, torch.Tensor))
+    if stored > MAX_PARAMETERS:
+        raise SynspInputError(f"{path}: {stored:,} values, over the {MAX_PARAMETERS:,} of the largest model synsp "
+                              "builds; not an official SynSP checkpoint")
     model = SynSP(config)
     try:
         model.load_state_dict(convert_official_state_dict(state), strict=True)

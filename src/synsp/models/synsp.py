@@ -161,6 +161,10 @@ class SynSPConfig:
     zero_heads: bool = False  # heads' last layers start at 0: with input_residual every output starts as the input
 
     def __post_init__(self) -> None:
+        for name in ("d_model", "d_inner", "n_layers", "n_head", "d_k", "d_v", "max_positions"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise SynspInputError(f"SynSPConfig.{name} must be a positive integer, got {value!r}")
         if not 1 <= self.window <= self.max_positions:
             raise SynspInputError(f"window must be in 1..{self.max_positions}, got {self.window}")
         if self.channels < 1 or self.mask_channels < 0:

@@ -110,6 +110,10 @@ class UniversalConfig:
     joint_structure: bool = False
 
     def __post_init__(self) -> None:
+        for name in ("d_model", "d_inner", "n_layers", "n_refine_layers", "n_head", "d_k", "d_v"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise SynspInputError(f"UniversalConfig.{name} must be a positive integer, got {value!r}")
         if not 2 <= self.window <= 128:
             raise SynspInputError(f"window must be in 2..128, got {self.window}")
         if self.dims not in ((2, 3, 6) if self.rotations else (2, 3)):
