@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from synsp.filters import get_filter
-from synsp.filters.kalman import free_frames, motion_model
+from synsp.filters.kalman import free_frames
 from synsp.windows import average_windows
+from test_kalman import textbook_kalman  # the textbook recursions (tests/filters/test_kalman.py)
 
 FPS = 30
 
@@ -84,31 +85,6 @@ def test_smoother_leaves_the_observed_frames_as_they_were(case):
     assert np.abs(y - alone).max() < 0.02  # at the join, the fill beyond it moves them by less than the noise
 
 
-def textbook(z, c, model, q, sigma, fps, smoother):
-    """One channel, the textbook recursions (``c[t] = 0``: no measurement)."""
-    F, G = motion_model(model, 1 / fps)
-    n = len(G)
-    Q = q**2 * np.outer(G, G)
-    s, P = np.zeros(n), np.diag((1e4 * sigma * fps ** np.arange(n)) ** 2)
-    s[0] = z[0]
-    filt, pred, P_filt, P_pred = [], [], [], []
-    for t in range(len(z)):
-        if t > 0:
-            s, P = F @ s, F @ P @ F.T + Q
-        pred.append(s)
-        P_pred.append(P)
-        if c[t] > 0:
-            K = P[:, 0] / (P[0, 0] + sigma**2 / c[t])
-            s, P = s + K * (z[t] - s[0]), P - np.outer(K, P[0])
-        filt.append(s)
-        P_filt.append(P)
-    if smoother:
-        for t in range(len(z) - 2, -1, -1):
-            A = P_filt[t] @ F.T @ np.linalg.inv(P_pred[t + 1])
-            filt[t] = filt[t] + A @ (filt[t + 1] - pred[t + 1])
-    return np.array(filt)[:, 0]
-
-
 def test_an_interior_gap_is_bridged_by_the_smoother_as_before():
     x, noisy = smooth_body(T=120, seed=3)
     g = noisy.copy()
@@ -117,7 +93,7 @@ def test_an_interior_gap_is_bridged_by_the_smoother_as_before():
     c = np.ones(120)
     c[45:75] = 0.0
     for j, d in [(0, 0), (8, 2), (16, 1)]:
-        want = textbook(g[:, j, d], c, "ca", 100.0, 0.01, FPS, smoother=True)
+        want = textbook_kalman(g[:, j, d], c, "ca", 100.0, 0.01, FPS, smoother=True)
         np.testing.assert_allclose(y[:, j, d], want, rtol=0, atol=1e-8)
     reference = get_filter("butterworth")(g, fps=FPS)
     assert error(y[45:75], x[45:75]).max() <= 2 * error(reference[45:75], x[45:75]).max()
@@ -136,7 +112,7 @@ def test_the_forward_filter_is_the_textbook_one_on_a_short_gap_and_holds_deep_in
     c[40:40 + H] = 0.0
     c[90:] = 0.0
     for j, d in [(0, 0), (8, 2), (16, 1)]:
-        want = textbook(g[:, j, d], c, "ca", 30.0, 0.01, FPS, smoother=False)
+        want = textbook_kalman(g[:, j, d], c, "ca", 30.0, 0.01, FPS, smoother=False)
         np.testing.assert_allclose(y[:90 + H, j, d], want[:90 + H], rtol=0, atol=1e-9)
     np.testing.assert_array_equal(y[90 + H:], np.broadcast_to(y[90 + H], y[90 + H:].shape))
     assert np.isfinite(y).all() and box(y[-1]) <= 1.5 * box(x[-1])
