@@ -1,6 +1,5 @@
 """What synsp does with arrays whose layout or joint order it cannot be sure of (audit of 2026-12-07): it says so,
-refuses a model of another joint order, honours a skeleton name however it is spelt, and does not repair with
-pairs that do not fit the points."""
+refuses a model of another joint order and honours a skeleton name however it is spelt."""
 
 import warnings
 
@@ -11,7 +10,6 @@ import synsp
 from synsp.api import layout_doubts, repair_skeleton
 from synsp.cli import main
 from synsp.data.positions import split_positions
-from synsp.repair import order_fit
 from synsp.skeletons import get_skeleton, skeleton_name
 from synsp.validation import SynspInputError
 
@@ -41,15 +39,6 @@ def test_a_score_in_the_last_channel_and_frames_and_joints_exchanged_are_named()
     assert any("swapaxes" in d for d in _doubts(walk))  # 17 "frames" of 150 "joints"
 
 
-def test_axis_angles_in_a_plain_array_file_are_named_by_the_command_line_too(tmp_path, capsys):
-    rng = np.random.default_rng(2)
-    rot = np.cumsum(rng.normal(scale=0.02, size=(60, 24, 3)), axis=0) + rng.normal(scale=0.3, size=(1, 24, 3))
-    np.save(tmp_path / "smpl.npy", rot)
-    assert main(["refine", str(tmp_path / "smpl.npy"), "-o", str(tmp_path / "out.npy"), "--fps", "30",
-                 "--model", "butterworth"]) == 0
-    assert "axis-angle rotations" in capsys.readouterr().err
-
-
 def test_a_skeleton_name_is_read_however_it_is_spelt():
     assert skeleton_name(" H36M17 ") == "h36m17" and skeleton_name("nosuch") == "nosuch"
     x = _clip("h36m17", "2d")
@@ -66,12 +55,3 @@ def test_a_dedicated_model_is_refused_on_the_other_seventeen_joint_order(tmp_pat
     assert main(["refine", str(tmp_path / "coco.npy"), "-o", str(tmp_path / "o.npy"), "--fps", "30",
                  "--model", "synsp-h36m17-3d-w8", "--skeleton", "coco17"]) == 2
     assert not (tmp_path / "o.npy").exists()
-
-
-def test_the_one_joint_set_of_a_count_is_not_repaired_with_when_the_limbs_do_not_fit_its_order():
-    body = _clip("smpl24", "3d")
-    # 25 points in another joint set's order (Kinect-like: the SMPL joints and one more), not OpenPose's BODY_25
-    other = np.concatenate([body, body[:, :1] + 0.05], axis=1)
-    assert not order_fit(other, get_skeleton("body25"))["fits"]
-    assert repair_skeleton(25, 3, None, poses=other) is None
-    assert repair_skeleton(25, 3, None) is get_skeleton("body25")  # by the count alone, as before

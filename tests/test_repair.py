@@ -466,9 +466,10 @@ def test_a_person_seen_from_behind_is_relabelled_by_the_second_round_as_the_othe
 def test_a_detector_whose_scores_sit_low_is_repaired_as_one_whose_scores_are_high(skeleton, two_d):
     # every joint usable (scores above min_confidence 0.3), but around 0.45: the continuity terms multiply three
     # frames' scores, so the evidence had shrunk with the cube and not one frame of a leg inversion was restored
-    gt = _clips(skeleton, two_d)[1]
+    gt = next(c for c in _clips(skeleton, two_d) if len(c) >= 300)
     inv = simulate_inversions(gt, skeleton, rate=0.1, min_frames=50, max_frames=50, limbs=("legs",),
                               whole_body=0.0, seed=3)
+    assert inv.truth.any()
     for level in (1.0, 0.45):
         r = repair_inversions(inv.poses, skeleton, np.full(gt.shape[:2], level))
         assert (r.flipped == inv.truth).all(), level
@@ -504,6 +505,7 @@ def test_the_repair_keeps_the_poses_dtype_and_refuses_arguments_that_switched_it
         simulate_inversions(gt, "h36m17", min_frames=10, max_frames=5)
     with pytest.raises(SynspInputError, match="not limb groups"):
         simulate_inversions(gt, "h36m17", limbs=("wings",))
+    assert repair_inversions(gt, "h36m17", glitch=0).groups == ("arms", "legs")  # 0: no glitch check, as None
     with pytest.raises(SynspInputError, match="nothing to invert"):
         simulate_inversions(np.zeros((20, 21, 2)), "hand21")
     assert {k for _, _, k in simulate_inversions(gt, "h36m17", rate=0.5, whole_body=0.0, limbs="arms",

@@ -31,7 +31,7 @@ from .missing import interpolate_missing, missing_from_confidence
 from .noise_floor import noise_floor
 from .refiners import min_frames_of
 from .repair import limb_groups, order_fit, twisted_frames
-from .skeletons import BUILTIN_SKELETONS, SKELETONS, skeleton_for
+from .skeletons import BUILTIN_SKELETONS, SKELETONS
 from .validation import SynspInputError
 
 __all__ = ["inspect_pose_file", "file_cuts", "describe", "as_plain", "bvh_rotations"]
@@ -257,8 +257,6 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
                      "default for this count)"
                      + (f" and equal in {other} order: refine takes them as {other} (--skeleton NAME to say otherwise)"
                         if other else f": no built-in order is clearly theirs, and refine takes them as {assumed} "
-                        "(--skeleton NAME to name it)" if len(skeleton_for(info["joints"])) > 1 else
-                        ": another joint set of that count, so refine does not repair their left/right labels "
                         "(--skeleton NAME to name it)"))
     if info.get("note"):
         lines.append(f"  note: {info['note']}")

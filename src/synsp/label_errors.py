@@ -20,7 +20,7 @@ import numpy as np
 
 from .data.cameras import project, random_camera
 from .noise import simulate
-from .repair import limb_groups, relabel
+from .repair import GROUPS, limb_groups, relabel
 from .skeletons import get_skeleton
 from .validation import SynspInputError, check_poses
 
@@ -65,10 +65,10 @@ def simulate_inversions(poses: Any, skeleton: Any, *, rate: float = 0.05, min_fr
     if not names:
         raise SynspInputError(f"skeleton {sk.name!r} has no left/right pairs: there is nothing to invert")
     limbs = (limbs,) if isinstance(limbs, str) else tuple(limbs)
-    unknown = [g for g in limbs if g not in names]
+    unknown = [g for g in limbs if g not in GROUPS]
     if unknown:
-        raise SynspInputError(f"limbs {unknown} are not limb groups of skeleton {sk.name!r}; its groups: "
-                              f"{', '.join(names)}")
+        raise SynspInputError(f"limbs {unknown} are not limb groups; expected some of {', '.join(GROUPS)}")
+    limbs = tuple(g for g in limbs if g in names)  # a face has no arms: its bursts are whole-face ones
     T = len(x)
     truth = np.zeros((T, len(names)), dtype=bool)
     busy = np.zeros(T, dtype=bool)

@@ -431,13 +431,17 @@ def score_divisor(reference: float) -> float:
 
 def _check_costs(values: dict) -> None:
     """Every cost, unit and threshold of :func:`repair_inversions` a finite number, positive where it divides or
-    truncates (``sigma``, ``floor``, ``cap``, ``glitch``, the ``scales``), else >= 0 (0, a negative or NaN value
-    switched the repair off without a word)."""
-    positive = ("sigma", "cap", "glitch", "scales")
+    truncates (``sigma``, ``floor``, ``cap``, the ``scales``), else >= 0 (``glitch`` 0 or None: no joint left out;
+    ``min_confidence`` any number): 0, a negative or NaN value had switched the repair off without a word."""
+    positive = ("sigma", "floor", "cap", "scales")
     for name, v in values.items():
         if v is None and name in ("flip_cost", "edge_cost", "glitch"):
             continue
         ok = not isinstance(v, bool) and isinstance(v, (int, float, np.integer, np.floating)) and np.isfinite(v)
+        if name == "min_confidence":  # any threshold (below 0: every score counts)
+            if not ok:
+                raise SynspInputError(f"{name} is {v!r}; expected a finite number")
+            continue
         strict = name.startswith(positive)
         if not ok or (v <= 0 if strict else v < 0):
             raise SynspInputError(f"{name} is {v!r}; expected a finite number {'> 0' if strict else '>= 0'}")
@@ -976,7 +980,9 @@ class OnlineRepair:
     another), first taken over the first ``delay + 1`` frames (before
     the first frame is given out), then taken again every 10 frames: early frames, and a track whose noise
     changes, are decided on a somewhat different unit.  ``scales`` (``{group: value}``) fixes them.
-    A track of fewer than 3 frames is not relabelled (as :func:`repair_poses`).
+    A track of fewer than 3 frames is not relabelled (as :func:`repair_poses`).  Scores are weighed as offline
+    (:func:`score_weights`), their reference quantile a running one (a log-histogram: within about 3 %).
+    Detections held over skipped frames are not merged as offline (:func:`held_frames`): there the two differ.
 
     Glitches (``glitch``, as offline): the warm-up's frames are checked all at once when it ends, on its units;
     after it, a frame's joints are checked when the next frame comes, so each frame's costs wait one frame inside
@@ -1042,6 +1048,7 @@ class OnlineRepair:
             missing = [g for g in self.groups if g not in scales]
             if missing:
                 raise SynspInputError(f"scales lacks group(s) {missing}; expected a value for each of {self.groups}")
+            _check_costs({f"scales[{g!r}]": scales[g] for g in self.groups})
             self._fixed = np.array([float(scales[g]) for g in self.groups])
         self._stats = _LogMedians(G + 1)  # each group's second differences (its jitter), the person's size
         self._free = _LogMedians(G)  # each group's second differences under the best labels (_label_free_acc)
@@ -1074,7 +1081,8 @@ class OnlineRepair:
         else:
             c = np.nan_to_num(np.asarray(confidence, dtype=np.float64))
             usable = finite & (c >= self.min_confidence)
-            self._score_median.add(np.zeros(int(usable.sum()), dtype=np.intp), c[usable])
+            body = usable[self._measured]  # the joints offline decides on (a whole body's body), as offline
+            self._score_median.add(np.zeros(int(body.sum()), dtype=np.intp), c[self._measured][body])
             weight = np.maximum(c, 0.0)  # over the track's reference score when costed (_step), as offline
         xs = np.where(usable[:, None], x, np.nan)
         seen = np.logical_or.reduceat(finite[self._left] | finite[self._right], self._starts)
