@@ -202,3 +202,7 @@ def test_video_replaces_a_raw_track_only_with_its_refined_output(tmp_path, capsy
     first = (tmp_path / "f.raw.npz").stat().st_mtime_ns
     assert _video_run(capsys, clip, "-o", tmp_path / "f.npz", "--model", "kalman-rts")[0] == 0  # run again
     assert (tmp_path / "f.raw.npz").stat().st_mtime_ns >= first and len(fake_estimator) == 2
+    # a run that failed after MediaPipe left its raw track and no output: the run again replaces it
+    (tmp_path / "f.npz").unlink()
+    assert _video_run(capsys, clip, "-o", tmp_path / "f.npz", "--model", "kalman-rts")[0] == 0
+    assert (tmp_path / "f.npz").exists()

@@ -646,10 +646,11 @@ def _on_interrupt(signum, frame) -> None:
         raise KeyboardInterrupt
 
 
-def _init_pool_worker(threads: int) -> None:
+def _init_pool_worker(threads: int, ignored: bool = False) -> None:
     """:func:`_init_worker` in a process of :func:`refine_files`' pool, which handles Ctrl-C itself
-    (:func:`_on_interrupt`); SIGINT, blocked while the worker started (:func:`_sigint_blocked`), is let in now."""
-    signal.signal(signal.SIGINT, _on_interrupt)
+    (:func:`_on_interrupt`); SIGINT, blocked while the worker started (:func:`_sigint_blocked`), is let in now.
+    ``ignored``: the batch's process ignores SIGINT (a background job of a script): so do its workers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN if ignored else _on_interrupt)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # one that came meanwhile: handled now
     _init_worker(threads)
@@ -755,8 +756,9 @@ def refine_files(jobs: Iterable[Job], workers: int = 1, threads: int | None = No
         from concurrent.futures import ProcessPoolExecutor, as_completed
         from concurrent.futures.process import BrokenProcessPool
 
+        ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_init_pool_worker,
-                                   initargs=(per_worker,))
+                                   initargs=(per_worker, ignored))
         try:
             with _sigint_blocked():  # the workers start (in submit) with SIGINT held back
                 futures = {pool.submit(_refine_in_worker, asdict(job)): i for i, job in enumerate(jobs)}

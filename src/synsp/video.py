@@ -40,6 +40,7 @@ from . import api
 from .filters import FILTERS
 from .io._common import as_path, check_target, suffix_of
 from .io.mediapipe import NUM_LANDMARKS, write_npz
+from .io.mediapipe import sniff as sniff_mediapipe
 from .io.tracks import read_pose_file, write_pose_file
 from .pictures import ANIMATION_SUFFIXES, check_animation_path, render_animation
 from .validation import SynspInputError
@@ -287,8 +288,9 @@ def check_outputs(video: Any, out: Any, render: Any = None) -> tuple[Path, Path,
     if render_p is not None:
         check_target(render_p, sources=[video, out_p, raw_p])
         check_animation_path(render_p)  # its folder, ffmpeg for an .mp4, matplotlib
-    if raw_p.exists() and not out_p.exists():
-        raise SynspInputError(f"{raw_p}: exists, and the raw track of -o {out_p} is written there; it is not the "
-                              f"raw track of an earlier run into {out_p} (there is no {out_p}), so it is not "
-                              "replaced: move it away or give another -o")
+    if raw_p.exists() and not out_p.exists() and not sniff_mediapipe(raw_p):
+        # a raw track of an earlier run (one that failed after MediaPipe, say) is replaced; another file is not
+        raise SynspInputError(f"{raw_p}: exists, and the raw track of -o {out_p} is written there; it is not a "
+                              "MediaPipe landmark track (the raw track of an earlier run), so it is not replaced: "
+                              "move it away or give another -o")
     return out_p, raw_p, render_p

@@ -305,7 +305,8 @@ def _likelihoods(pose_file: PoseFile) -> list[tuple[np.ndarray, np.ndarray, np.n
 def _likelihood(cell: str) -> float:
     """A likelihood cell as the reader scores it: an empty cell (or NaN) 0."""
     text = cell.strip()
-    return float(np.nan_to_num(float(text) if text else np.nan, nan=0.0))
+    value = float(text) if text else 0.0
+    return 0.0 if value != value else value  # NaN -> 0 (plain floats: numpy's scalar call per cell was 3x slower)
 
 
 def _empty(cell: str) -> bool:

@@ -878,7 +878,10 @@ def _write_csv_like(p: Path, pf: PoseFile) -> Path:
 def _visibility_value(cell: str) -> float:
     """A visibility cell as the reader scores it (a missing value 0; the reader refused any other text)."""
     s = cell.strip()
-    return 0.0 if s.lower() in _MISSING else float(np.nan_to_num(float(s), nan=0.0))
+    if s.lower() in _MISSING:
+        return 0.0
+    value = float(s)
+    return 0.0 if value != value else value  # NaN -> 0, as the reader (plain floats: fast per cell)
 
 
 def _visibility_cells(literals: list[str], scores: np.ndarray) -> list[str]:
