@@ -48,7 +48,8 @@ from .validation import (
 )
 from .view_labels import agree_camera_poses, agree_view_poses
 
-__all__ = ["layout_doubts", "refine", "refine_smpl", "refine_pose_file", "refine_rotation_file", "repair_pose_file", "default_model",
+__all__ = ["layout_doubts", "refine", "refine_smpl", "refine_pose_file", "refine_rotation_file", "repair_pose_file",
+           "default_model",
            "choose_model", "repair_skeleton", "joint_order_sample", "check_skeleton_fits", "file_fps", "FALLBACK_FILTER", "UNIVERSAL_MODEL",
            "VIEWS_MODEL", "UNIVERSAL_CAUSAL_MODEL"]
 
@@ -872,9 +873,10 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
                                                                              pose_file.skeleton)
         refiner = fit_refiner(refiner_of(name), pose_file.num_joints, pose_file.skeleton)
     least = min_frames_of(refiner)
+    sample = joint_order_sample(pose_file)  # the points the layout and the joint order are judged on
     if refine and pose_file.format == "array":  # a bare array says nothing of its layout: say what looks wrong
         scored = any(t.scores is not None for t in pose_file.tracks)
-        for doubt in layout_doubts(joint_order_sample(pose_file), pose_file.skeleton, scored, rotations=False):
+        for doubt in layout_doubts(sample, pose_file.skeleton, scored, rotations=False):
             warnings.warn(f"{pose_file.source or 'the array'}: {doubt}", UserWarning, stacklevel=3)
 
     original, owner, reassigned = pose_file, None, 0
@@ -887,7 +889,7 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
             pose_file = regroup(pose_file, owner)
     # the file's skeleton: its pairs are the repair's, and tell an inversion from a cut
     known = (repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner,
-                             poses=joint_order_sample(pose_file)) if repair or cuts else None)
+                             poses=sample) if repair or cuts else None)
     sk = known if repair and not guessed_pairs(pose_file) else None
     flips = []  # (track, a, b, flipped on the detected frames) of the parts the repair relabelled
     cut_at: dict = {}  # track id: the file frames where a part began after a cut

@@ -1089,10 +1089,8 @@ def get_skeleton(name: SkeletonLike) -> Skeleton:
     """The registered skeleton called ``name`` (a :class:`Skeleton` is returned unchanged)."""
     if isinstance(name, Skeleton):
         return name
-    if isinstance(name, str):
-        key = name.strip().lower()
-        if key in SKELETONS:
-            return SKELETONS[key]
+    if isinstance(name, str) and skeleton_name(name) in SKELETONS:
+        return SKELETONS[skeleton_name(name)]
     raise SynspInputError(
         f"unknown skeleton {name!r}; known skeletons: {', '.join(SKELETONS)}"
     )

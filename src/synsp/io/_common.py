@@ -242,9 +242,7 @@ def atomic_target(path: Any, suffix: str = ".tmp") -> Iterator[Path]:
     folder = p.parent if str(p.parent) else Path(".")
     try:
         tmp = _short_temp(folder, suffix)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual permissions
+        _usual_permissions(tmp, 0o666)  # mkstemp makes 0600 files
     except OSError as exc:
         raise write_error(p, exc) from exc
     try:
@@ -260,6 +258,14 @@ def atomic_target(path: Any, suffix: str = ".tmp") -> Iterator[Path]:
         raise
 
 
+def _usual_permissions(path: Any, mode: int) -> None:
+    """Give a temporary file (``0o666``) or folder (``0o777``) the permissions a new one gets: ``mode`` less the
+    process's umask (read here: ``os.umask`` can only be read by setting it)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, mode & ~umask)
+
+
 @contextlib.contextmanager
 def atomic_folder(path: Any) -> Iterator[Path]:
     """:func:`atomic_target` for a folder: a temporary folder beside ``path`` to fill; when the block
@@ -272,9 +278,7 @@ def atomic_folder(path: Any) -> Iterator[Path]:
         raise write_error(p, exc) from exc
     try:
         yield tmp
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700 folders; give the usual permissions (shared storage)
+        _usual_permissions(tmp, 0o777)  # mkdtemp makes 0700 folders (others on shared storage could not read them)
         if p.exists():
             p.rmdir()
         os.replace(tmp, p)
@@ -708,11 +712,10 @@ def scores_to_write(literals: list, stored: Any, scores: Any, fresh: Callable[[f
 
     if scores is None:
         return literals
-    stored, scores = np.asarray(stored, dtype=np.float64), np.asarray(scores, dtype=np.float64)
-    if ((stored == scores) | (np.isnan(stored) & np.isnan(scores))).all():
-        return literals
     source, new = score_sources(stored, scores)
-    values = [float(s) for s in scores]
+    if not new.any() and (source == np.arange(len(literals))).all():
+        return literals
+    values = [float(s) for s in np.asarray(scores, dtype=np.float64)]
     return [fresh(values[j]) if new[j] else literals[k] for j, k in enumerate(source.tolist())]
 
 
