@@ -30,6 +30,7 @@ EXPECTED_COUNTS = {
     "coco133": 133,
     "smpl24": 24,
     "j14": 14,
+    "crowdpose14": 14,
     "mediapipe33": 33,
     "body25": 25,
     "cmu31": 31,
@@ -77,7 +78,7 @@ def test_registry_holds_exactly_the_documented_skeletons():
 
 def test_skeleton_for_lists_candidates_by_joint_count():
     assert skeleton_for(17) == ["h36m17", "coco17"]
-    assert skeleton_for(14) == ["j14"]
+    assert skeleton_for(14) == ["j14", "crowdpose14"]
     assert skeleton_for(133) == ["coco133"]
     assert skeleton_for(137) == ["openpose137"]
     assert skeleton_for(26) == ["halpe26"] and skeleton_for(136) == ["halpe136"]
@@ -241,6 +242,8 @@ def test_index_of_unknown_joint_lists_the_joints():
 # ---- joint orders ------------------------------------------------------------------------------
 
 SPOT_CHECKS = {  # "index name" items, from each format's documentation
+    "crowdpose14": "0 left_shoulder, 1 right_shoulder, 4 left_wrist, 5 right_wrist, 6 left_hip, 11 right_ankle, "
+    "12 head_top, 13 neck",
     "h36m17": "0 pelvis, 1 right_hip, 3 right_ankle, 4 left_hip, 7 spine, 8 thorax, 9 neck, "
     "10 head_top, 11 left_shoulder, 13 left_wrist, 14 right_shoulder, 16 right_wrist",
     "coco17": "0 nose, 1 left_eye, 4 right_ear, 5 left_shoulder, 6 right_shoulder, 9 left_wrist, "

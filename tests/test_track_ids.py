@@ -122,7 +122,7 @@ def test_json_normal_ids_round_trip_to_npz_unchanged(tmp_path):
     src = _mmpose(tmp_path / "in.json", [(3, A17, range(T)), (7, B17, range(T))])
     assert main(["refine", str(src), "-o", str(tmp_path / "out.npz"), "--model", "butterworth"]) == 0
     with np.load(tmp_path / "out.npz") as z:
-        assert z["track_ids"].tolist() == ["3", "7"]
+        assert z["track_ids"].tolist() == [3, 7]
         assert np.abs(z["keypoints"][:, 0] - A17).max() < 30 and np.abs(z["keypoints"][:, 1] - B17).max() < 30
 
 

@@ -206,3 +206,33 @@ def test_video_replaces_a_raw_track_only_with_its_refined_output(tmp_path, capsy
     (tmp_path / "f.npz").unlink()
     assert _video_run(capsys, clip, "-o", tmp_path / "f.npz", "--model", "kalman-rts")[0] == 0
     assert (tmp_path / "f.npz").exists()
+
+
+def test_video_refuses_a_model_that_cannot_take_mediapipe_landmarks_before_mediapipe(tmp_path, capsys, fake_estimator):
+    """`synsp video clip.mp4 --model synsp-h36m17-3d-w8` (a 3D model) failed only after MediaPipe had run on the whole
+    video ("poses has D = 2 coordinates per joint ...; expected D in {3}"), leaving the raw track; so did a rotation
+    model, a fusion of views and a 2D network of joints MediaPipe's 33 landmarks do not hold."""
+    import torch
+
+    from synsp.models.checkpoint import ModelCard, save_model
+    from synsp.models.synsp import SynSP, SynSPConfig
+
+    config = SynSPConfig(window=8, channels=18 * 2, mask_channels=18, d_model=16, d_inner=16, n_layers=1, n_head=2,
+                         d_k=8, d_v=8)
+    with torch.no_grad():
+        other_joints = save_model(tmp_path / "models" / "h36m-2d", SynSP(config), ModelCard(
+            name="h36m-2d", architecture="synsp", config=config.to_dict(), skeleton="h36m17", dims=2, window=8,
+            mask=True))
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\x00" * 64)
+    for model, said in [("synsp-h36m17-3d-w8", "refines 3D joint positions, and synsp video refines MediaPipe's 2D "
+                                               "image landmarks"),
+                        ("synsp-smpl24-rot-w8", "refines joint rotations"),
+                        ("synsp-coco17-2d-w8+view-mean", "fuses synchronised views of one person"),
+                        (str(other_joints), "refines the 17 joints of h36m17, which MediaPipe's 33 landmarks do not "
+                                            "hold")]:
+        code, err = _video_run(capsys, clip, "-o", tmp_path / "b.npz", "--model", model)
+        assert code == 2 and f"model '{model}' {said}" in err, err
+        if model == "synsp-h36m17-3d-w8":
+            assert "name a 2D model or a universal model (synsp-universal-w16" in err, err
+    assert fake_estimator == [] and sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "models"]

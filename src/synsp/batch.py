@@ -45,7 +45,7 @@ from .calibration import check_cameras
 from .filters import FILTERS
 from .io._common import METRES_PER_UNIT, open_npz, suffix_of
 from .io.tracks import FOLDER_FORMATS, output_format, pose_file_format, read_pose_file, write_pose_file
-from .refiners import fit_refiner
+from .refiners import fit_refiner, shipped_models
 from .repair import repair_poses
 from .rotations import rotation_filter
 from .skeletons import get_skeleton
@@ -556,6 +556,8 @@ def method_for(pose_file, model: str | None) -> tuple[Any, str | None]:
         if not pose_file.tracks:
             return None, None  # refine_pose_file names the problem
         model, fallback = api.choose_model(pose_file.num_joints, pose_file.dims, pose_file.skeleton)
+        # the default is the shipped model: loaded by its checkpoint's path, whatever the working folder holds
+        model = shipped_models().get(model, model)
     if model in FILTERS:
         return model, fallback
     if model not in _LOADED:
@@ -718,15 +720,43 @@ def _stop_pool(pool) -> None:
             signal.signal(signal.SIGINT, old)
 
 
-def _pool_context():
-    """forkserver with synsp preloaded where it exists (fast, no fork of a threaded parent), else spawn."""
-    import multiprocessing as mp
+#: the modules the fork server of :func:`refine_files` imports once, for every worker it forks
+_FORKSERVER_PRELOAD = ["synsp.api"]
 
-    if "forkserver" in mp.get_all_start_methods():
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["synsp.api"])
-        return ctx
-    return mp.get_context("spawn")
+
+@contextlib.contextmanager
+def _pool_context():
+    """The context of :func:`refine_files`' pool: forkserver with synsp preloaded where it exists (fast, no fork of a
+    threaded parent), else spawn; what it changed in this process is undone on leaving.
+
+    The fork server is one per process, and every process it forks starts with the signal mask the server started
+    with: one started by the pool's first worker has SIGINT blocked (:func:`_sigint_blocked`), so a later forkserver
+    process of this program (a pool of its own) would never get a Ctrl-C.  A fork server started here is therefore
+    stopped on leaving, once the pool's workers have ended (SIGTERM: it holds nothing to clean up, and its normal
+    exit takes a second with torch loaded); the next forkserver user starts one in its own state, and a batch after
+    this one starts its own again.  The preload list is put back too.  A fork server running before is used, and
+    left running.  Both use the private state of :mod:`multiprocessing.forkserver` (it has no public one), and are
+    skipped where it is missing."""
+    import multiprocessing as mp
+    from multiprocessing import forkserver
+
+    if "forkserver" not in mp.get_all_start_methods():
+        yield mp.get_context("spawn")
+        return
+    server = getattr(forkserver, "_forkserver", None)
+    running, preload = getattr(server, "_forkserver_pid", None), getattr(server, "_preload_modules", None)
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(list(_FORKSERVER_PRELOAD))
+    try:
+        yield ctx
+    finally:
+        if preload is not None:
+            ctx.set_forkserver_preload(preload)
+        started = getattr(server, "_forkserver_pid", None)
+        if started is not None and started != running and hasattr(server, "_stop"):
+            with contextlib.suppress(OSError):
+                os.kill(started, signal.SIGTERM)
+            server._stop()  # closes its pipe and waits for it
 
 
 def refine_files(jobs: Iterable[Job], workers: int = 1, threads: int | None = None,
@@ -757,26 +787,27 @@ def refine_files(jobs: Iterable[Job], workers: int = 1, threads: int | None = No
         from concurrent.futures.process import BrokenProcessPool
 
         ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_init_pool_worker,
-                                   initargs=(per_worker, ignored))
-        try:
-            with _sigint_blocked():  # the workers start (in submit) with SIGINT held back
-                futures = {pool.submit(_refine_in_worker, asdict(job)): i for i, job in enumerate(jobs)}
-            for future in as_completed(futures):
-                i = futures[future]
-                try:
-                    result = future.result()
-                except BrokenProcessPool as exc:
-                    result = {"input": jobs[i].input, "output": jobs[i].output, "ok": False, "seconds": None,
-                              "error": f"the worker process died ({exc or 'killed'}); retry this file alone"}
-                if result.get("interrupted"):  # a worker got the Ctrl-C (this process too, or it will not)
-                    raise KeyboardInterrupt
-                results[i] = result
-                bar.update()
-        except BaseException:
-            _stop_pool(pool)
-            raise
-        pool.shutdown(wait=True)
+        with _pool_context() as context:
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_pool_worker,
+                                       initargs=(per_worker, ignored))
+            try:
+                with _sigint_blocked():  # the workers start (in submit) with SIGINT held back
+                    futures = {pool.submit(_refine_in_worker, asdict(job)): i for i, job in enumerate(jobs)}
+                for future in as_completed(futures):
+                    i = futures[future]
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool as exc:
+                        result = {"input": jobs[i].input, "output": jobs[i].output, "ok": False, "seconds": None,
+                                  "error": f"the worker process died ({exc or 'killed'}); retry this file alone"}
+                    if result.get("interrupted"):  # a worker got the Ctrl-C (this process too, or it will not)
+                        raise KeyboardInterrupt
+                    results[i] = result
+                    bar.update()
+            except BaseException:
+                _stop_pool(pool)
+                raise
+            pool.shutdown(wait=True)
         return results  # type: ignore[return-value]
     finally:
         bar.close()

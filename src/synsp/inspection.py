@@ -30,7 +30,7 @@ from .metrics import size_of
 from .missing import interpolate_missing, missing_from_confidence
 from .noise_floor import noise_floor
 from .refiners import min_frames_of
-from .repair import limb_groups, order_fit, twisted_frames
+from .repair import limb_groups, twisted_frames
 from .skeletons import BUILTIN_SKELETONS, SKELETONS
 from .validation import SynspInputError
 
@@ -82,8 +82,9 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     ``never_detected``: the individuals the file names (DeepLabCut's) that have no track; ``rows``: ``[rows,
     first, last]`` when the file's rows carry frame numbers not from 0 (else None);
     ``assumed_skeleton``: the skeleton the repair and the cuts take for points that name none (by their count
-    alone), else None; ``order_fits`` / ``order_looks_like``: whether the points fit that order and which other
-    order they look like (:func:`synsp.repair.order_fit`; None when nothing is assumed); ``cuts``: ``{track id: file
+    alone, or by their limbs where the count has no default), else None; ``order_fits`` / ``order_looks_like``:
+    whether the points fit that order and which other order they look like (the order refine takes,
+    :func:`synsp.api.repair_skeleton`; None when nothing is assumed); ``cuts``: ``{track id: file
     frames}`` where refining would cut the track (:func:`synsp.cuts.find_cuts`; rotations:
     :func:`synsp.cuts.find_rotation_cuts`); ``rotations``: the file holds joint rotations (not repaired);
     ``refused``: why refine refuses the file (every track too short for the method, no valid joint: its own words),
@@ -124,10 +125,15 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     # a hand or a custom set without pairs, or pairs only guessed from the points' names: no repair
     sk = sk if sk is not None and limb_groups(sk) and not plan["guessed"] else None
     # no skeleton named: the repair and the cuts take the one synsp picks by the joint count; is the order that?
-    by_count = plan["by_count"]
-    assumed = (by_count.name if by_count is not None and limb_groups(by_count) and not plan["guessed"]
-               and pose_file.skeleton is None else None)
-    order = order_fit(plan["sample"], by_count) if assumed else None
+    by_count, chosen = plan["by_count"], plan["skeleton"]
+    unnamed = pose_file.skeleton is None and not plan["guessed"]
+    assumed = by_count.name if unnamed and by_count is not None and limb_groups(by_count) else None
+    if unnamed and assumed is None and chosen is not None and limb_groups(chosen):  # no default: the limbs chose
+        assumed = chosen.name
+    order = None  # does the order refine takes (synsp.api.repair_skeleton: the limbs decide) agree with it?
+    if assumed:
+        fits = chosen is not None and chosen.name == assumed
+        order = dict(fits=fits, looks_like=None if fits or chosen is None else chosen.name)
     twisted = None  # 3D: frames whose shoulders face against the hips, over every track
     if sk is not None and pose_file.dims == 3:  # in the order refine takes (the limbs decide an unnamed one)
         counts = [twisted_frames(t.keypoints, sk) for t in pose_file.tracks]
@@ -235,8 +241,8 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
     """The lines ``synsp inspect`` prints for :func:`inspect_pose_file`'s dict."""
     assumed = info.get("assumed_skeleton")
     sk = info["skeleton"] or (
-        f"none named: taken as {assumed} by the count of points ({info['dims']}D default) for the left/right "
-        "repair and the cuts; --skeleton NAME if they are in another order"
+        f"none named: taken as {assumed} by the count of points and their limbs for the left/right repair and "
+        "the cuts; --skeleton NAME if they are in another order"
         if assumed and info.get("order_fits") is not False else
         f"none named ({info['joints']} points; see the joint order below)" if assumed else
         f"none recognised ({info['joints']} points: a body of its own joint set)")
@@ -256,8 +262,8 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
         lines.append(f"  joint order: the left and right limbs are unequal in {assumed} order (the {info['dims']}D "
                      "default for this count)"
                      + (f" and equal in {other} order: refine takes them as {other} (--skeleton NAME to say otherwise)"
-                        if other else f": no built-in order is clearly theirs, and refine takes them as {assumed} "
-                        "(--skeleton NAME to name it)"))
+                        if other else ": no built-in order is clearly theirs, and refine repairs no left/right "
+                        "labels (--skeleton NAME to name their order)"))
     if info.get("note"):
         lines.append(f"  note: {info['note']}")
     tracks = info["tracks"]

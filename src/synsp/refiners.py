@@ -226,7 +226,7 @@ class NetworkRefiner:
                 guessed, lead = unseen_start(x4, missing)
                 filled, _ = carry_missing(guessed, missing & ~lead)
             else:
-                filled, _ = interpolate_missing(x4, missing, curved=True)
+                filled, _ = interpolate_missing(x4, missing, curved=True, body=True)  # long gaps: body-relative
         else:  # nothing to fill: the poses themselves, only read from here on (an hour of a body is not copied)
             filled = x4
         del x4, x
@@ -818,7 +818,7 @@ class SubsetRefiner:
             # (0, 0, c=0) "not found") filled over time as the network's input is, never the placeholder
             # itself, so an extra joint's offset is measured from where its anchor was, not from (0, 0)
             raw_body, _ = carry_missing(x[..., self.subset, :], missing[..., self.subset]) if self.causal else \
-                interpolate_missing(x[..., self.subset, :], missing[..., self.subset], curved=True)
+                interpolate_missing(x[..., self.subset, :], missing[..., self.subset], curved=True, body=True)
             rate = self.network.card.fps if fps is None else fps
             # a few extra joints at a time: a whole body's hands and face (116 joints of COCO-WholeBody) over an
             # hour would otherwise hold several full copies of their offsets at once (the filter's among them)
@@ -829,6 +829,8 @@ class SubsetRefiner:
                 offsets = x[..., cols, :] - anchor_positions(raw_body, anchor)
                 offsets[extra_missing] = np.nan  # missing extra joints: their offset is filled over time
                 offsets[:, never] = 0.0
+                if not self.causal:  # as the filter fills, not from the other joints' offsets (they follow anchors)
+                    offsets = fill_gaps(offsets, np.isnan(offsets), curved=True)
                 block = anchor_positions(body, anchor) + self.offset_filter(offsets, fps=rate)
                 if never.any():
                     block[:, never] = x[..., cols, :][:, never]
@@ -1103,18 +1105,45 @@ def shipped_models() -> dict[str, Path]:
 
 def named_checkpoint(key: str | os.PathLike) -> Path | None:
     """The checkpoint stem a name stands for: a shipped model's name, or a run folder of ``synsp train`` (its
-    ``best`` checkpoint); ``None`` for anything else (a checkpoint's own path is its stem already)."""
+    ``best`` checkpoint); ``None`` for anything else (a checkpoint's own path is its stem already).
+
+    A shipped model's name that is also the path of a local model (a run folder holding ``best.json`` or
+    ``best.safetensors``, or a checkpoint ``NAME.json`` / ``NAME.safetensors``) is refused
+    (:class:`SynspInputError`): the local model is named as a path (``./NAME``, an absolute path), which is never
+    a shipped model's name.  Given as a path object (``Path("NAME")``), such a name is the local model."""
     stem = shipped_models().get(str(key))
-    if stem is None and Path(key).is_dir() and (Path(key) / "best.json").is_file():
+    if stem is not None:
+        local = _local_model(key)  # a few stat calls, for a shipped name only
+        if local is None:
+            return stem
+        if not isinstance(key, str):
+            return local
+        what = (f"the run folder {key}{os.sep} of synsp train" if local != Path(key)
+                else f"the checkpoint {key}.json/.safetensors")
+        raise SynspInputError(
+            f"model {key!r} names both a shipped model and, in the working folder {Path.cwd()}, {what}; say which: "
+            f".{os.sep}{key} (or its absolute path) for the local one, {stem} (the shipped checkpoint's path) for "
+            "the shipped one, or rename the local one")
+    if Path(key).is_dir() and (Path(key) / "best.json").is_file():
         stem = Path(key) / "best"
     return stem
 
 
+def _local_model(key: str | os.PathLike) -> Path | None:
+    """The stem of the model at the path ``key``: its ``best`` checkpoint when it is a run folder, else ``key``
+    when a checkpoint file ``key.json`` or ``key.safetensors`` exists; None when neither file is there."""
+    for stem in (Path(key) / "best", Path(key)):
+        if checkpoint_file(stem, ".json").is_file() or checkpoint_file(stem, ".safetensors").is_file():
+            return stem
+    return None
+
+
 def get_refiner(name: str | os.PathLike, **kw) -> Refiner:
     """A filter name (optionally with parameters, ``"one-euro:min_cutoff=1,beta=0.01"``), a shipped model
-    name, a checkpoint path or a run folder of ``synsp train`` (its ``best`` checkpoint); a multi-view model's name or path plus
-    ``+similar-poses`` (``synsp-h36m17-3d-w8-p4+similar-poses``) gives its
-    :class:`synsp.grouping.SimilarPoseRefiner` with the shipped pose bank."""
+    name, a checkpoint path or a run folder of ``synsp train`` (its ``best`` checkpoint); a multi-view model's name
+    or path plus ``+similar-poses`` (``synsp-h36m17-3d-w8-p4+similar-poses``) gives its
+    :class:`synsp.grouping.SimilarPoseRefiner` with the shipped pose bank.  A shipped model's name that a local model
+    in the working folder also has is refused (:func:`named_checkpoint`): ``./NAME`` is the local one."""
     key = str(name)
     if not key.strip():
         raise SynspInputError("the model name is empty; name a filter, a shipped model (synsp models lists them) "
@@ -1129,7 +1158,7 @@ def get_refiner(name: str | os.PathLike, **kw) -> Refiner:
     resolved = _resolve_registered(key, kw)  # e.g. "<multi-view model>+similar-poses": synsp.grouping
     if resolved is not None:
         return resolved
-    stem = named_checkpoint(key)  # a shipped model, or a run folder of `synsp train`: its best checkpoint
+    stem = named_checkpoint(name)  # a shipped model, or a run folder of `synsp train`: its best checkpoint
     if stem is not None:
         return network_refiner(NetworkRefiner.from_checkpoint(stem, **kw))
     path = Path(key)

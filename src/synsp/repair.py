@@ -106,15 +106,14 @@ import numpy as np
 
 from .identity import reorder, repair_identities
 from .metrics import size_of
-from .skeletons import BODY_JOINTS, SKELETONS, Skeleton, get_skeleton, skeleton_for
+from .skeletons import BODY_JOINTS, Skeleton, get_skeleton
 from .timeseries import second_difference
 from .validation import SynspInputError, absurd_joints, check_poses, to_numpy
 
 __all__ = ["FLIP_COST_2D", "FLIP_COST_3D", "GLITCH", "GROUPS", "LABEL_FREE_BOUND", "ROUNDS_2D", "ROUNDS_3D",
            "TWIST_COST", "TWIST_FULL", "decided_pairs", "default_flip_cost", "group_scales", "twisted_frames",
            "InversionRepair", "limb_groups", "OnlineRepair", "relabel", "repair_inversions", "repair_poses",
-           "held_frames", "score_divisor", "score_weights", "SCORE_FULL", "SCORE_QUANTILE",
-           "ASYMMETRIC", "SYMMETRIC", "limb_asymmetry", "order_fit"]
+           "held_frames", "score_divisor", "score_weights", "SCORE_FULL", "SCORE_QUANTILE", "limb_asymmetry"]
 
 GROUPS = ("arms", "legs", "head", "other")
 #: ``flip_cost`` by default (None): per relabelled frame, in 3D and in 2D (see the module docstring, *Model*)
@@ -558,15 +557,6 @@ def group_scales(poses: Any, skeleton: Any, confidence: Any = None, *, sigma: fl
     return dict(zip(table, _scales(xs, [np.asarray(p) for p in table.values()], sigma, floor)))
 
 
-#: left/right limb asymmetry (median |log| of the length ratio of upper arms, forearms, thighs and shins) above which
-#: a joint order does not fit the data.  30-frame stretches of the corpus's test clips (``/tmp`` script, 2026-12-06):
-#: in their own order at most 0.04 in 3D, 0.44 with 3dpw-spin-like errors, 0.52 in 2D (a limb foreshortened);
-#: COCO-17 points read as H3.6M-17 at least 0.46 (3D) / 0.48 (2D), H3.6M-17 read as COCO-17 0.05-0.29 and more
-ASYMMETRIC = 0.45
-#: ... and at most this in the order the points are switched to (an order is never switched on a close call)
-SYMMETRIC = 0.15
-
-
 def limb_asymmetry(poses: np.ndarray, skeleton: Skeleton) -> float | None:
     """How unequal the left and right limbs of ``poses`` ``(T, J, D)`` are when its points are in ``skeleton``'s
     order: the median over its left/right bones of the arms and legs (a left/right pair of the arms or legs whose
@@ -588,24 +578,6 @@ def limb_asymmetry(poses: np.ndarray, skeleton: Skeleton) -> float | None:
                          / np.nanmedian(np.linalg.norm(x[:, b] - x[:, par[b]], axis=-1))) for a, b in pairs]
     ratios = [abs(r) for r in ratios if np.isfinite(r)]
     return float(np.median(ratios)) if ratios else None
-
-
-def order_fit(poses: np.ndarray | None, assumed: Skeleton) -> dict[str, Any]:
-    """Whether points ``(T, J, D)`` that name no skeleton fit ``assumed`` (the skeleton picked by their count
-    alone): :func:`limb_asymmetry` under every built-in skeleton with that joint count.  Returns ``asymmetry``
-    (``{name: value}``), ``fits`` (the assumed order's asymmetry is at most :data:`ASYMMETRIC`, or unknown) and
-    ``looks_like`` (another order whose limbs are equal, at most :data:`SYMMETRIC` and a third of the assumed
-    order's, where the assumed one's are not; else None: the assumed order stays)."""
-    asym = {}
-    if poses is not None and len(poses):
-        for name in skeleton_for(assumed.num_joints):
-            a = limb_asymmetry(poses, SKELETONS[name])
-            if a is not None:
-                asym[name] = a
-    own = asym.get(assumed.name)
-    fits = own is None or own <= ASYMMETRIC
-    others = sorted((a, n) for n, a in asym.items() if n != assumed.name and a <= SYMMETRIC and 3 * a < own)
-    return dict(asymmetry=asym, fits=fits, looks_like=others[0][1] if not fits and others else None)
 
 
 def relabel(values: Any, flipped: np.ndarray, skeleton: Any, groups: tuple[str, ...]) -> np.ndarray:

@@ -29,6 +29,7 @@ name             J     format                                                   
 ``openpose137``  137   OpenPose --face --hand: BODY_25, face 70, hands 2 x 21      [8] mid_hip
 ``halpe26``      26    Halpe body (AlphaPose, RTMPose halpe26): COCO 17 + 9        [19] mid_hip
 ``halpe136``     136   Halpe full body: body 26, face 68, hands 2 x 21             [19] mid_hip
+``crowdpose14``  14    CrowdPose: 6 left/right pairs, head top, neck               both hips
 ===============  ====  ==========================================================  ==============
 
 Custom skeletons
@@ -896,9 +897,36 @@ HALPE136 = _build(
     "The face hangs from the nose, each hand root from its wrist.",
 )
 
+CROWDPOSE14 = _build(
+    "crowdpose14",
+    [
+        ("left_shoulder", "neck"),
+        ("right_shoulder", "neck"),
+        ("left_elbow", "left_shoulder"),
+        ("right_elbow", "right_shoulder"),
+        ("left_wrist", "left_elbow"),
+        ("right_wrist", "right_elbow"),
+        ("left_hip", "left_shoulder"),
+        ("right_hip", "right_shoulder"),
+        ("left_knee", "left_hip"),
+        ("right_knee", "right_hip"),
+        ("left_ankle", "left_knee"),
+        ("right_ankle", "right_knee"),
+        ("head_top", "neck"),  # CrowdPose "head" (MMPose "top_head")
+        ("neck", None),
+    ],
+    ["left_hip", "right_hip"],
+    "CrowdPose 14 keypoints in the order of its annotation files (MMPose's 'crowdpose' dataset and the models "
+    "trained on it): left and right shoulder, elbow, wrist, hip, knee, ankle (left first), then the top of the head "
+    "(CrowdPose's 'head', MMPose's 'top_head') and the neck. j14's joint names in another order (j14 starts at the "
+    "right ankle): 14 points without a name are told apart by their limbs (synsp.api.guess_joint_order). The tree "
+    "follows CrowdPose's links (shoulder-hip, shoulder-neck, head-neck), rooted at the neck, each hip hanging from "
+    "the shoulder of its side as in j14. Root for evaluation: mean of the hips.",
+)
+
 SKELETONS: dict[str, Skeleton] = {
     s.name: s for s in (H36M17, COCO17, COCO133, SMPL24, J14, MEDIAPIPE33, BODY25, CMU31, HAND21, FACE68,
-                        OPENPOSE137, HALPE26, HALPE136)
+                        OPENPOSE137, HALPE26, HALPE136, CROWDPOSE14)
 }
 
 SkeletonLike = Union[str, Skeleton]

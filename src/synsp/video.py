@@ -39,15 +39,16 @@ import numpy as np
 from . import api
 from .filters import FILTERS
 from .io._common import as_path, check_target, suffix_of
-from .io.mediapipe import NUM_LANDMARKS, write_npz
+from .io.mediapipe import NUM_LANDMARKS, SKELETON, write_npz
 from .io.mediapipe import sniff as sniff_mediapipe
 from .io.tracks import read_pose_file, write_pose_file
 from .pictures import ANIMATION_SUFFIXES, check_animation_path, render_animation
+from .refiners import VIEW_MEAN, fit_refiner
 from .validation import SynspInputError
 
 __all__ = ["MEDIAPIPE_SETTINGS", "MAX_JUMP", "MAX_MISSING", "INSTALL_HINT", "EstimatorOutput", "require_mediapipe",
            "run_mediapipe", "hip_centres", "split_tracks", "track_arrays", "write_raw_track", "raw_path_for",
-           "process_video", "check_outputs"]
+           "process_video", "check_outputs", "check_method"]
 
 #: the legacy ``mediapipe.solutions.pose.Pose`` settings used by ``synsp video`` and the embedded track
 MEDIAPIPE_SETTINGS: dict[str, Any] = dict(
@@ -238,13 +239,14 @@ def process_video(video: Any, out: Any, model: str | None = None, render: Any = 
     and ``tracks`` (frames per track).
 
     Before MediaPipe runs (minutes on a long video) every output is checked (:func:`check_outputs`) and the
-    ``model`` loaded: a mistake there writes nothing.
+    ``model`` loaded and checked (:func:`check_method`): a mistake there writes nothing.
     """
     out_p, raw_path, render_p = check_outputs(video, out, render)
     require_mediapipe()
     method = model  # a filter by name, or the refiner loaded once: an unknown name fails now, not after MediaPipe
     if model is not None and not (isinstance(model, str) and model in FILTERS):
         method = api.refiner_of(model)
+        check_method(method, model)
 
     est = run_mediapipe(video, progress=progress)
     if not est.detected.any():
@@ -260,6 +262,32 @@ def process_video(video: Any, out: Any, model: str | None = None, render: Any = 
                                    fps=raw.fps or 30.0, progress=progress)
     return dict(summary, raw=raw_p, refined=out_p, render=picture,
                 tracks={t.track_id: len(t.frames) for t in raw.tracks})
+
+
+def check_method(method: Any, model: Any = None) -> None:
+    """Refuse (:class:`SynspInputError`) a loaded refiner ``method`` (``model``: what the user named) that cannot
+    refine what :func:`process_video` gives it, MediaPipe's 2D image landmarks (x, y in pixels, 33 per person):
+    a network of 3D points or of joint rotations, one of a joint set MediaPipe's does not hold, or a fusion of
+    synchronised views (``+view-mean``).  Filters and refiners that do not say what they take pass."""
+    name = str(model if model is not None else getattr(method, "name", method))
+    if str(getattr(method, "name", "")).endswith(VIEW_MEAN):
+        raise SynspInputError(f"model {name!r} fuses synchronised views of one person; a video's tracks are people "
+                              f"seen by one camera: leave out {VIEW_MEAN}")
+    fitted = fit_refiner(method, NUM_LANDMARKS, SKELETON)
+    network = getattr(fitted, "network", fitted)  # a network on some of the joints (SubsetRefiner), rotations
+    dims = getattr(network, "dims", None)
+    if dims is not None and 2 not in dims:
+        what = "3D joint positions" if 3 in dims else "joint rotations" if 6 in dims else f"{dims[0]}D points"
+        raise SynspInputError(
+            f"model {name!r} refines {what}, and synsp video refines MediaPipe's 2D image landmarks (x, y in pixels, "
+            f"33 per person); name a 2D model or a universal model ({api.UNIVERSAL_MODEL}, the default when the model "
+            "is left out) or a filter (synsp models lists them)")
+    own = getattr(fitted, "skeleton", None)
+    if own is not None and getattr(own, "num_joints", NUM_LANDMARKS) != NUM_LANDMARKS:
+        raise SynspInputError(
+            f"model {name!r} refines the {own.num_joints} joints of {own.name}, which MediaPipe's 33 landmarks do "
+            f"not hold; name a model of a joint set they hold, a universal model ({api.UNIVERSAL_MODEL}, the "
+            "default when the model is left out) or a filter (synsp models lists them)")
 
 
 def check_outputs(video: Any, out: Any, render: Any = None) -> tuple[Path, Path, Path | None]:

@@ -66,7 +66,7 @@ and the filters with a bounded look-ahead (Savitzky-Golay from its ``delay``-th 
 
 :class:`TemporalFilter` implements the contract once for the classical filters: validate, mark missing
 joints, fill them over time (:func:`synsp.missing.interpolate_missing`: short gaps along the motion's curve
-offline, linearly for a causal filter),
+offline and long ones relative to the joints still seen, linearly for a causal filter),
 flatten to ``(T, C)`` channels (time is axis 0 and every joint coordinate of every person/view is
 filtered independently), call the filter's ``_filter`` and restore the shape.
 """
@@ -222,8 +222,9 @@ class TemporalFilter(ABC):
         low = None
         if confidence is not None:
             low = missing_from_confidence(confidence, x.shape, self.min_confidence)
-        # offline, short gaps along a curve (synsp.missing.curved_fill), as for the networks; causal: linear
-        filled, missing = interpolate_missing(x, low, curved=not self.causal)
+        # offline, short gaps along a curve (synsp.missing.curved_fill) and long ones relative to the joints still
+        # seen (body_fill), as for the networks; causal: linear
+        filled, missing = interpolate_missing(x, low, curved=not self.causal, body=not self.causal)
         T = x.shape[0]
         # measurement weight per channel: 0 where missing, the confidence where given, else 1
         weight = (~missing).astype(np.float64)

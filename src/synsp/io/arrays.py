@@ -20,9 +20,10 @@ from typing import Any, IO
 import numpy as np
 
 from synsp.io import mediapipe, smpl  # near misses: the formats' own knowledge of their layouts
-from synsp.io._common import (as_path, atomic_write, moved_scores, npy_header, npz_headers, open_npz, read_npy,
-                              read_npz, refuse_ids_stored_alike, suffix_of)
+from synsp.io._common import (METRES_PER_UNIT, as_path, atomic_write, moved_scores, npy_header, npz_headers, open_npz,
+                              read_npy, read_npz, refuse_ids_stored_alike, suffix_of)
 from synsp.io.tracks import PoseFile, Track
+from synsp.skeletons import SKELETONS, skeleton_of_names
 from synsp.validation import SynspInputError, check_poses, to_numpy
 
 __all__ = ["read_array", "write_array", "DEFAULT_KEYS"]
@@ -149,14 +150,27 @@ def sniff(path: Any) -> bool:
     return as_path(path).is_file() and suffix_of(path) in (".npy", ".npz")
 
 
+#: units an ``.npz``'s ``units`` string is read as (others, e.g. ``"axis-angle"``, stay ``"file units"``)
+READ_UNITS = ("px", "normalised", *METRES_PER_UNIT)
+
+
 def read(path: Any, key: str | None = None, fps: float | None = None, skeleton: str | None = None):
     """``(T, J, D)`` -> one track (id 0); ``(T, P, J, D)`` -> P tracks (ids 0..P-1), each present in
     the frames where it has a finite joint.  Scores from an ``.npz`` key in :data:`SCORE_KEYS`;
-    ``fps`` from an ``fps`` key when not given."""
+    ``fps`` from an ``fps`` key when not given.  What :func:`write` stores beside the keypoints of a file of
+    another format is read back from an ``.npz``: ``frames``, ``(T,)`` increasing integers, as the file's frame
+    numbers (``PoseFile.frame_numbers``); ``track_ids``, ``(P,)`` distinct integers or strings, as the track ids;
+    ``joint_names``, ``(J,)`` strings, as ``meta["joint_names"]`` (a TRC written from it names its markers so);
+    when ``skeleton`` is not given, ``skeleton``, one string naming a registered skeleton of ``J`` joints, else
+    the skeleton of the joint names (:func:`synsp.skeletons.skeleton_of_names`, as the TRC reader takes it); and
+    ``units``, one string of :data:`READ_UNITS`.  Arrays of those names but other shapes or kinds are not read
+    (an ``.npz`` of other origin keeps its meaning), and a file without them reads as before."""
 
     p = as_path(path)
     arr = read_array(p, key=key)
-    scores = extra = None
+    scores = extra = numbers = names = None
+    ids: list = list(range(1 if arr.ndim == 3 else arr.shape[1]))
+    units = "file units"
     if suffix_of(p) == ".npz":
         extra = read_npz(p, _PICKLE_HINT)
         used = key or next((k for k in ((*DEFAULT_KEYS,) if len(extra) > 1 else tuple(extra)) if k in extra), None)
@@ -168,6 +182,14 @@ def read(path: Any, key: str | None = None, fps: float | None = None, skeleton: 
                                       "(one score per joint and frame)")
         if fps is None and "fps" in extra and np.asarray(extra["fps"]).size == 1:
             fps = float(_numbers(extra["fps"], f"{p}['fps']", "one frame rate (a number)", "iuf").reshape(()))
+        numbers = _stored_frames(extra, used, arr.shape[0])
+        ids = _stored_ids(p, extra, used, ids)
+        names = _stored_names(extra, used, arr.shape[-2])
+        named = _stored_text(extra, used, "skeleton")
+        if skeleton is None and named is not None:  # a name another process registered: the names' skeleton
+            fits = named in SKELETONS and SKELETONS[named].num_joints == arr.shape[-2]
+            skeleton = named if fits else skeleton_of_names(names) if names else None
+        units = _stored_text(extra, used, "units", READ_UNITS) or units
         key = used
     single = arr.ndim == 3
     a4 = arr[:, None] if single else arr
@@ -176,12 +198,51 @@ def read(path: Any, key: str | None = None, fps: float | None = None, skeleton: 
     for q in range(a4.shape[1]):
         present = np.flatnonzero(np.isfinite(a4[:, q]).any(axis=(-1, -2)))
         if len(present) == len(a4):  # present in every frame: a view, not a copy (an hour of a whole body)
-            tracks.append(Track(q, present, a4[:, q], None if s4 is None else s4[:, q]))
+            tracks.append(Track(ids[q], present, a4[:, q], None if s4 is None else s4[:, q]))
         elif len(present):
-            tracks.append(Track(q, present, a4[present, q], None if s4 is None else s4[present, q]))
+            tracks.append(Track(ids[q], present, a4[present, q], None if s4 is None else s4[present, q]))
+    meta = dict(shape=arr.shape, dtype=str(_stored_dtype(p, key)), key=key or "keypoints")
+    if ids != list(range(len(ids))):
+        meta["columns"] = {i: q for q, i in enumerate(ids)}  # track id -> its column, for writing back
+    if names:
+        meta["joint_names"] = names
     return PoseFile(tracks=tracks, num_frames=arr.shape[0], format="array", skeleton=skeleton, fps=fps,
-                    units="file units", source=p,
-                    meta=dict(shape=arr.shape, dtype=str(_stored_dtype(p, key)), key=key or "keypoints"))
+                    units=units, source=p, meta=meta, frame_numbers=numbers)
+
+
+def _stored_frames(extra: dict[str, Any], used: str | None, T: int) -> np.ndarray | None:
+    """The ``frames`` array beside the keypoints when it is ``T`` increasing integers (frame numbers), else None."""
+    a = np.asarray(extra.get("frames")) if "frames" in extra and used != "frames" else None
+    if a is None or a.shape != (T,) or a.dtype.kind not in "iu" or (np.diff(a) <= 0).any():
+        return None
+    return a.astype(np.int64)
+
+
+def _stored_ids(p: Any, extra: dict[str, Any], used: str | None, ids: list) -> list:
+    """The ``track_ids`` beside the keypoints (integers or strings, one per column ``ids`` numbers), else ``ids``;
+    two columns of one id are a :class:`SynspInputError`."""
+    a = np.asarray(extra.get("track_ids")) if "track_ids" in extra and used != "track_ids" else None
+    if a is None or a.shape != (len(ids),) or a.dtype.kind not in "iuU":
+        return ids
+    stored = [int(v) if a.dtype.kind in "iu" else str(v) for v in a.tolist()]
+    if len(set(stored)) != len(stored):
+        raise SynspInputError(f"{p}['track_ids'] {stored} repeats an id; give each column its own track id")
+    return stored
+
+
+def _stored_text(extra: dict[str, Any], used: str | None, name: str, allowed: Any = None) -> str | None:
+    """The one string stored under ``name`` when it is in ``allowed`` (None: any), else None."""
+    a = np.asarray(extra.get(name)) if name in extra and used != name else None
+    if a is None or a.size != 1 or a.dtype.kind != "U":
+        return None
+    text = str(a.reshape(()))
+    return text if allowed is None or text in allowed else None
+
+
+def _stored_names(extra: dict[str, Any], used: str | None, J: int) -> list[str] | None:
+    """The ``joint_names`` beside the keypoints when they are ``J`` strings, else None."""
+    a = np.asarray(extra.get("joint_names")) if "joint_names" in extra and used != "joint_names" else None
+    return [str(v) for v in a.tolist()] if a is not None and a.shape == (J,) and a.dtype.kind == "U" else None
 
 
 def _numbers(value: Any, where: str, what: str, kinds: str = "biuf") -> np.ndarray:
@@ -206,21 +267,32 @@ def check_output(path: Any, pose_file) -> None:
     would store as one ``track_ids`` string (``1`` and ``"1"``): two people could no longer be told apart."""
     p = as_path(path)
     if suffix_of(p) == ".npz" and not (pose_file.meta if pose_file.format == "array" else {}):
-        _track_id_strings(p, [t.track_id for t in pose_file.tracks])
+        _track_ids(p, [t.track_id for t in pose_file.tracks])
 
 
-def _track_id_strings(p: Any, ids: list) -> np.ndarray:
-    """``track_ids`` as :func:`write` stores them, ``str`` of each id (``3``, ``"3"``: ``'3'``), all distinct."""
-    stored = [str(i) for i in ids]
+def _track_ids(p: Any, ids: list) -> np.ndarray | None:
+    """``track_ids`` as :func:`write` stores them: None for ``0 .. P-1``; integers as int64, strings as strings;
+    any other mix (``1`` and ``"a"``, ``2.5``) as ``str`` of each, refused where two would be one string (``1`` and
+    ``"1"``)."""
+    plain = [i.item() if isinstance(i, np.generic) else i for i in ids]
+    if all(type(i) is int for i in plain):
+        if plain == list(range(len(plain))):
+            return None
+        if all(abs(i) < 2**63 for i in plain):
+            return np.asarray(plain, dtype=np.int64)
+    if all(type(i) is str for i in plain):
+        return np.asarray(plain, dtype=str)
+    stored = [str(i) for i in plain]
     refuse_ids_stored_alike(f"{p}: ", ids, stored, "written as track_ids", " (or write the input's own format)")
     return np.asarray(stored)
 
 
-def _move_scores(extra: dict[str, Any], pose_file, shape: tuple) -> None:
+def _move_scores(extra: dict[str, Any], pose_file, shape: tuple, columns: dict) -> None:
     """The scores array the reader took (the first of :data:`SCORE_KEYS` beside the keypoints) with the tracks'
     scores in (:func:`synsp.io._common.moved_scores`): each value as stored where the track's score is the one
     read there, the value of the joint its detection was read at where ``synsp refine`` relabelled a left/right
-    inversion, any other score in the array's dtype (a float array where that dtype cannot hold it)."""
+    inversion, any other score in the array's dtype (a float array where that dtype cannot hold it).  ``columns``:
+    each track's column (:func:`_columns`)."""
     key = next((k for k in SCORE_KEYS if k in extra), None)
     if key is None or np.shape(extra[key]) != shape[:-1] or np.asarray(extra[key]).dtype.kind not in "biuf":
         return
@@ -228,9 +300,10 @@ def _move_scores(extra: dict[str, Any], pose_file, shape: tuple) -> None:
     s4 = stored[:, None] if len(shape) == 3 else stored
     out = None
     for t in pose_file.tracks:
-        if t.scores is None or not isinstance(t.track_id, (int, np.integer)) or not 0 <= t.track_id < s4.shape[1]:
+        q = columns.get(t.track_id)
+        if t.scores is None or q is None or not 0 <= q < s4.shape[1]:
             continue
-        old = s4[t.frames, t.track_id]
+        old = s4[t.frames, q]
         new = moved_scores(old.astype(np.float64), old.astype(np.float64), t.scores)
         if new is None:
             continue
@@ -238,18 +311,34 @@ def _move_scores(extra: dict[str, Any], pose_file, shape: tuple) -> None:
             out = s4.copy()
         if not np.array_equal(new.astype(out.dtype).astype(np.float64), new, equal_nan=True):
             out = out.astype(np.float64)  # a score the file's dtype cannot hold (an integer array's 0.5)
-        out[t.frames, t.track_id] = new
+        out[t.frames, q] = new
     if out is not None:
         extra[key] = out[:, 0] if len(shape) == 3 else out
 
 
+def _columns(pose_file) -> dict:
+    """Track id -> its column in the array file it was read from (the id itself, or where ``track_ids`` put it)."""
+    return pose_file.meta.get("columns") or {t.track_id: t.track_id for t in pose_file.tracks
+                                             if isinstance(t.track_id, (int, np.integer))}
+
+
+def _joint_names(pose_file) -> np.ndarray | None:
+    """``meta["joint_names"]`` as strings when the file names each of its joints (BVH, TRC, SLEAP, ...), else None."""
+    names = [str(n) for n in pose_file.meta.get("joint_names") or ()]
+    return np.asarray(names, dtype=str) if names and len(names) == pose_file.num_joints else None
+
+
 def write(path: Any, pose_file) -> Any:
     """Write the tracks as one ``(T, P, J, D)`` array (``(T, J, D)`` when read from one) with NaN where
-    a person is absent; an ``.npz`` keeps every other array of the file it was read from, gets
-    ``track_ids`` (``str`` of each id; two ids of one string, ``1`` and ``"1"``, are refused: see
-    :func:`check_output`) and ``scores`` when it was not read from an array file (one read from an ``.npz`` with
-    scores gets the tracks' scores in that array: they move with joints ``synsp refine`` relabelled), and ``fps``
-    (read back by :func:`read`) when the pose file has a rate and the source ``.npz`` had no ``fps`` key."""
+    a person is absent.  An ``.npz`` read from keeps every other array (its scores, one read from an ``.npz``
+    with scores, get the tracks' scores: they move with joints ``synsp refine`` relabelled), and gets ``fps``
+    when the pose file has a rate and the source ``.npz`` had no ``fps`` key.  An ``.npz`` of a file of another
+    format gets what :func:`read` reads back, each when known: ``fps``; ``frames``, the file's number of each row
+    (``PoseFile.frame_numbers``: written whenever the file numbers its frames, also ``0 .. T-1``); ``track_ids``
+    unless they are ``0 .. P-1`` (an int64 or a string array; another mix, ``str`` of each, two ids of one string,
+    ``1`` and ``"1"``, refused: see :func:`check_output`); ``scores`` when every track has them; ``skeleton`` and
+    ``units`` as strings; ``joint_names`` when the file names its joints.  An ``.npy`` holds the keypoints only
+    (:func:`synsp.io.tracks.conversion_losses`: :func:`synsp.io.tracks.write_pose_file` says what it leaves out)."""
     p = as_path(path)
     meta = pose_file.meta if pose_file.format == "array" else {}
     if meta:  # back into the file's own layout: every column (also one with no person) and dtype
@@ -257,8 +346,9 @@ def write(path: Any, pose_file) -> Any:
         dtype = np.dtype(meta["dtype"])  # a float file keeps its dtype (built in it: no float64 copy of an hour)
         arr = np.full((shape[0], 1) + shape[1:] if len(shape) == 3 else shape, np.nan,
                       dtype=dtype if dtype.kind == "f" else np.float64)
-        for t in pose_file.tracks:  # track ids are the person columns
-            arr[t.frames, t.track_id] = t.keypoints
+        columns = _columns(pose_file)
+        for t in pose_file.tracks:  # each track in its own column
+            arr[t.frames, columns[t.track_id]] = t.keypoints
         arr = arr[:, 0] if len(shape) == 3 else arr
     else:
         arr, ids = pose_file.to_array()
@@ -268,15 +358,14 @@ def write(path: Any, pose_file) -> Any:
         if meta:  # read from an array file: an .npz's other arrays are kept, an .npy had none
             if src is not None and suffix_of(src) == ".npz":
                 extra = {k: v for k, v in read_npz(src, _PICKLE_HINT).items() if k != meta["key"]}
-                _move_scores(extra, pose_file, tuple(meta["shape"]))
+                _move_scores(extra, pose_file, tuple(meta["shape"]), columns)
             if pose_file.fps and "fps" not in extra:  # a rate given for a file without one (synsp refine --fps)
                 extra["fps"] = np.asarray(pose_file.fps)
         else:
-            extra["track_ids"] = _track_id_strings(p, ids)
-            scores = pose_file.scores_array()
-            if scores is not None:
-                extra["scores"] = scores
-            if pose_file.fps:
-                extra["fps"] = np.asarray(pose_file.fps)
+            stored = {"track_ids": _track_ids(p, ids), "scores": pose_file.scores_array(), "frames":
+                      pose_file.frame_numbers, "fps": np.asarray(pose_file.fps) if pose_file.fps else None,
+                      "skeleton": None if pose_file.skeleton is None else str(pose_file.skeleton),
+                      "units": str(pose_file.units), "joint_names": _joint_names(pose_file)}
+            extra = {k: np.asarray(v) for k, v in stored.items() if v is not None}
     write_array(p, arr, key=meta.get("key", "keypoints"), **extra)
     return p

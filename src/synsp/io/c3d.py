@@ -434,7 +434,8 @@ def read(path: Any, skeleton: str | None = None):
     return PoseFile(tracks=tracks, num_frames=len(c.positions), format="c3d", skeleton=skeleton or named, fps=c.fps,
                     units=c.units, source=c.source, meta=dict(c3d=c, columns={tid: cols for tid, cols, _ in subjects},
                                                               joint_names=list(names), named_skeleton=named,
-                                                              **({"note": note} if note else {})))
+                                                              **({"note": note} if note else {})),
+                    frame_numbers=c.first_frame + np.arange(len(c.positions)))
 
 
 def write(path: Any, pose_file) -> Path:

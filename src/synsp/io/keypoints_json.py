@@ -84,7 +84,7 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -115,7 +115,7 @@ _HOW_TO_TRACK = (
     "demos and 3-D pose-lifter demo write one)"
 )
 #: MMPose dataset names (``meta_info["dataset_name"]``) -> synsp skeleton
-_DATASET_SKELETONS = {"coco": "coco17", "coco_wholebody": "coco133", "h36m": "h36m17",
+_DATASET_SKELETONS = {"coco": "coco17", "coco_wholebody": "coco133", "h36m": "h36m17", "crowdpose": "crowdpose14",
                       "halpe26": "halpe26", "halpe": "halpe136",
                       # MMPose's hand and face datasets of 21 / 68 points (synsp.skeletons hand21, face68)
                       **dict.fromkeys(("coco_wholebody_hand", "onehand10k", "freihand", "rhd2d", "interhand2d",
@@ -514,8 +514,9 @@ def _sort_key(v: Any) -> tuple:
 _SPREAD = 10
 
 
-def _frame_index(src: Path, keys: list[Any], what: str) -> tuple[dict[Any, int], int]:
-    """Distinct image ids -> frame indices, and the number of frames.  Ids that number frames (integers, or names
+def _frame_index(src: Path, keys: list[Any], what: str) -> tuple[dict[Any, int], int, Sequence[int] | None]:
+    """Distinct image ids -> frame indices, the number of frames and the file's number of each frame (None: ids
+    that are no numbers).  Ids that number frames (integers, or names
     that differ in one number only: ``"12.jpg"``, ``"frame_000012.png"``) keep their gaps, frame = number less
     the smallest: a frame without a detection has no result, and the frames around it are not neighbours (read
     in sorted order, 4 missing frames moved clean keypoints by up to 20 px).  Other ids, and numbers spread over
@@ -527,8 +528,9 @@ def _frame_index(src: Path, keys: list[Any], what: str) -> tuple[dict[Any, int],
         raise SynspInputError(f"{src}: {what} {bad!r} is {kind_of(bad)}; expected a number or a string") from None
     numbers = _frame_numbers(distinct)
     if numbers is not None and numbers[-1] - numbers[0] + 1 <= _SPREAD * len(distinct):
-        return {k: n - numbers[0] for k, n in zip(distinct, numbers)}, numbers[-1] - numbers[0] + 1
-    return {k: i for i, k in enumerate(distinct)}, len(distinct)
+        span = range(numbers[0], numbers[-1] + 1)
+        return {k: n - numbers[0] for k, n in zip(distinct, numbers)}, len(span), span
+    return {k: i for i, k in enumerate(distinct)}, len(distinct), numbers
 
 
 def _frame_numbers(ids: list[Any]) -> list[int] | None:
@@ -545,13 +547,14 @@ def _frame_numbers(ids: list[Any]) -> list[int] | None:
     return numbers if len(set(numbers)) == len(numbers) and numbers == sorted(numbers) else None
 
 
-def _mmpose1_frames(src: Path, frames: list, prefix: tuple) -> tuple[list[_Frame], int]:
+def _mmpose1_frames(src: Path, frames: list, prefix: tuple) -> tuple[list[_Frame], int, range]:
     """``[{"frame_id", "instances"}, ...]`` -> frames; index = frame_id - min(frame_id) (a frame
     without ``frame_id`` counts as its position in the list)."""
     parsed = [_frame_instances(src, k, fr, prefix) for k, fr in enumerate(frames)]
     ids = [fid for fid, _ in parsed]
     first = _first_frame_id(src, ids)
-    return [(fid - first, entries) for fid, entries in parsed], (max(ids) - first + 1 if ids else 0)
+    count = max(ids) - first + 1 if ids else 0
+    return [(fid - first, entries) for fid, entries in parsed], count, range(first, first + count)
 
 
 def _frame_instances(src: Path, k: int, fr: Any, prefix: tuple) -> tuple[int, list[tuple[tuple, Any, str]]]:
@@ -591,13 +594,13 @@ def _coco_result(src: Path, k: int, e: Any) -> str:
     return f"result {k} (image_id {e['image_id']!r})"
 
 
-def _image_frame(instances: list, prefix: tuple) -> tuple[list[_Frame], int]:
+def _image_frame(instances: list, prefix: tuple) -> tuple[list[_Frame], int, None]:
     """A bare list of MMPose 1.x instances: one frame."""
-    return [(0, [(prefix + (n,), inst, f"instance {n}") for n, inst in enumerate(instances)])], 1
+    return [(0, [(prefix + (n,), inst, f"instance {n}") for n, inst in enumerate(instances)])], 1, None
 
 
-def _layout(doc: Any, src: Path) -> tuple[str, str, list[_Frame], int, dict]:
-    """``(layout, keypoint encoding, frames, number of frames, MMPose dataset meta)`` of ``doc``.
+def _layout(doc: Any, src: Path) -> tuple[str, str, list[_Frame], int, Sequence[int] | None, dict]:
+    """``(layout, keypoint encoding, frames, number of frames, frame numbers, MMPose dataset meta)`` of ``doc``.
 
     Encodings: ``"xy"`` (rows [x, y(, z)], scores in ``keypoint_scores``), ``"xys"`` (rows
     [x, y(, z), score]), ``"flat"`` ([x1, y1, v1, ...]), ``"wholebody"`` (flat, split in parts).
@@ -627,7 +630,7 @@ def _layout(doc: Any, src: Path) -> tuple[str, str, list[_Frame], int, dict]:
     head = doc[0]
     if isinstance(head, list):
         frames = [(k, _mmpose0_instances(src, k, fr)) for k, fr in enumerate(doc)]
-        return "mmpose0", "xys", frames, len(doc), {}
+        return "mmpose0", "xys", frames, len(doc), None, {}
     if isinstance(head, dict) and "instances" in head:
         return ("mmpose1", "xy") + _mmpose1_frames(src, doc, ()) + ({},)
     if isinstance(head, dict) and "image_id" in head:
@@ -642,16 +645,16 @@ def _coco_encoding(entries: list) -> str:
     return "wholebody" if any(isinstance(e, dict) and "foot_kpts" in e for e in entries) else "flat"
 
 
-def _coco_results(doc: list, src: Path) -> tuple[str, str, list[_Frame], int, dict]:
+def _coco_results(doc: list, src: Path) -> tuple[str, str, list[_Frame], int, Sequence[int] | None, dict]:
     names = [_coco_result(src, k, e) for k, e in enumerate(doc)]
-    index, count = _frame_index(src, [e["image_id"] for e in doc], "image_id")
+    index, count, numbers = _frame_index(src, [e["image_id"] for e in doc], "image_id")
     frames: dict[int, list] = {i: [] for i in sorted(index.values())}
     for k, (e, where) in enumerate(zip(doc, names)):
         frames[index[e["image_id"]]].append(((k,), e, where))
-    return "coco-results", _coco_encoding(doc), list(frames.items()), count, {}
+    return "coco-results", _coco_encoding(doc), list(frames.items()), count, numbers, {}
 
 
-def _coco_annotations(doc: dict, src: Path) -> tuple[str, str, list[_Frame], int, dict]:
+def _coco_annotations(doc: dict, src: Path) -> tuple[str, str, list[_Frame], int, Sequence[int] | None, dict]:
     anns, images = doc["annotations"], doc.get("images")
     if not isinstance(anns, list):
         raise SynspInputError(f"{src}: 'annotations' is {kind_of(anns)}; expected a list of annotations")
@@ -660,14 +663,14 @@ def _coco_annotations(doc: dict, src: Path) -> tuple[str, str, list[_Frame], int
             found = f"an object with keys {sorted(a)[:8]}" if isinstance(a, dict) else kind_of(a)
             raise SynspInputError(f"{src}: annotation {k} is {found}; expected {{'image_id', 'keypoints', ...}}")
     if images is None:
-        index, count = _frame_index(src, [a["image_id"] for a in anns], "image_id")
+        index, count, numbers = _frame_index(src, [a["image_id"] for a in anns], "image_id")
     else:
         if not isinstance(images, list) or not all(isinstance(im, dict) and "id" in im for im in images):
             raise SynspInputError(f"{src}: 'images' must be a list of objects with an 'id'")
         ids = [im["id"] for im in images]
         if len(set(map(repr, ids))) != len(ids):
             raise SynspInputError(f"{src}: 'images' lists an id twice; expected distinct image ids")
-        index, count = _frame_index(src, ids, "image id")
+        index, count, numbers = _frame_index(src, ids, "image id")
         for k, a in enumerate(anns):
             if not isinstance(a["image_id"], (int, float, str)) or a["image_id"] not in index:
                 raise SynspInputError(
@@ -675,7 +678,7 @@ def _coco_annotations(doc: dict, src: Path) -> tuple[str, str, list[_Frame], int
     frames: dict[int, list] = {i: [] for i in sorted(index.values())}
     for k, a in enumerate(anns):
         frames[index[a["image_id"]]].append((("annotations", k), a, f"annotation {k} (image_id {a['image_id']!r})"))
-    return "coco-annotations", _coco_encoding(anns), list(frames.items()), count, {}
+    return "coco-annotations", _coco_encoding(anns), list(frames.items()), count, numbers, {}
 
 
 def _decode(src: Path, frame: int, order: int, loc: tuple, inst: Any, where: str, encoding: str) -> Instance:
@@ -789,22 +792,22 @@ class _Streamed:
                 out.append(_decode(src, 0, 0, (k,), item, where, self.encoding))
         return True
 
-    def frames(self, layout: str) -> int:
-        """Number the frames as the whole-file reader does; the number of frames."""
+    def frames(self, layout: str) -> tuple[int, Sequence[int] | None]:
+        """Number the frames as the whole-file reader does; the number of frames and their numbers in the file."""
         ids, src = self.ids, self.src
         if layout == "mmpose0":
-            return len(ids)
+            return len(ids), None
         if layout == "coco-results":
-            index, count = _frame_index(src, ids, "image_id")
+            index, count, numbers = _frame_index(src, ids, "image_id")
             counts: dict[int, int] = {}
             for inst, image in zip(self.instances, ids):
                 inst.frame = index[image]
                 inst.order = counts[inst.frame] = counts.get(inst.frame, -1) + 1
-            return count
+            return count, numbers
         first = _first_frame_id(src, ids)
         for inst in self.instances:
             inst.frame -= first
-        return max(ids) - first + 1
+        return max(ids) - first + 1, range(first, max(ids) + 1)
 
 
 def _read_streamed(p: Path) -> tuple[str, str, list[Instance], int, dict, dict[str, Any]] | None:
@@ -844,7 +847,7 @@ def _read_streamed(p: Path) -> tuple[str, str, list[Instance], int, dict, dict[s
                 return None
         s.end()
         facts = {"crc": s.crc, "final_newline": s.last_char == "\n"}
-    num_frames = got.frames(layout)
+    num_frames, facts["frame_numbers"] = got.frames(layout)
     instances = got.instances
     if layout == "coco-results" and all(inst.track_id is None for inst in instances):
         instances = _alphapose_ids(got.idx, instances)
@@ -869,7 +872,7 @@ def read(path: Any, assign_ids: str | None = None, fps: float | None = None) -> 
         doc, text = load_json(p, _EXPECTED)
         style = json_style(text)
         del text  # the parsed document is kept to write back; its text is not
-        layout, encoding, frames, num_frames, dataset = _layout(doc, p)
+        layout, encoding, frames, num_frames, facts["frame_numbers"], dataset = _layout(doc, p)
         instances = []
         for frame, entries in frames:
             for order, (loc, inst, where) in enumerate(entries):
@@ -889,6 +892,7 @@ def read(path: Any, assign_ids: str | None = None, fps: float | None = None) -> 
         fps=fps,
         units="m" if dims == 3 else "px",
         source=p,
+        frame_numbers=facts["frame_numbers"],  # the file's frame_id / image number of each frame
         meta={
             "layout": layout,  # mmpose1[-demo][-image], mmpose0, coco-results, coco-annotations
             "encoding": encoding,  # how an instance stores its keypoints (see _layout)

@@ -246,7 +246,7 @@ def read(path: Any, assign_ids: str | None = None, include: str = "all", fps: fl
     if note:
         meta["note"] = note
     return PoseFile(tracks=tracks, num_frames=files[-1][0] - first + 1, format="openpose", skeleton=skeleton,
-                    fps=fps, units="px", source=p, meta=meta)
+                    fps=fps, units="px", source=p, meta=meta, frame_numbers=range(first, files[-1][0] + 1))
 
 
 def write(path: Any, pose_file: PoseFile) -> Path:

@@ -20,17 +20,19 @@ import dataclasses
 import importlib
 import os
 import stat
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Hashable
 
 import numpy as np
 
-from synsp.io._common import MAX_FRAMES, METRES_PER_UNIT, as_path, check_target, h5py_module, is_hdf5, suffix_of
+from synsp.io._common import (MAX_FRAMES, METRES_PER_UNIT, as_path, check_target, h5py_module, is_hdf5, npz_headers,
+                              suffix_of)
 from synsp.validation import SynspInputError
 
 __all__ = ["Track", "PoseFile", "FORMATS", "FOLDER_FORMATS", "read_pose_file", "write_pose_file", "pose_file_format",
-           "output_format",
+           "output_format", "conversion_losses",
            "regroup", "ungroup"]
 
 
@@ -130,7 +132,13 @@ def _bad_frame(track_id: Hashable, value: Any) -> str:
 @dataclass
 class PoseFile:
     """The people of one pose file (see the module docstring).  Track ids are distinct as Python compares them
-    (``1``, ``1.0`` and ``True`` are one id): two tracks with one id are a :class:`SynspInputError`."""
+    (``1``, ``1.0`` and ``True`` are one id): two tracks with one id are a :class:`SynspInputError`.
+
+    ``frame_numbers``: the file's own number of each frame of the timeline, ``(num_frames,)`` increasing ints
+    (MMPose's ``frame_id``, a TRC's ``Frame#``, an ``.npz``'s ``frames``), for the writers of other formats to keep;
+    None when the file does not number its frames (frame ``i`` is ``i``).  A reader may give a ``range`` (a span
+    from the first frame's number), made an array only once ``num_frames`` is checked.  ``Track.frames`` index the
+    timeline either way: frame ``i`` of a track is the file's frame ``frame_numbers[i]``."""
 
     tracks: list[Track]
     num_frames: int
@@ -140,12 +148,15 @@ class PoseFile:
     units: str = "px"  # "px", "m", "mm", "normalised", ...
     source: Path | None = None
     meta: dict[str, Any] = field(default_factory=dict)  # what the format's writer needs
+    frame_numbers: np.ndarray | range | None = None  # the file's number of each frame (None: frame i is i)
 
     def __post_init__(self) -> None:
         if not 0 <= self.num_frames <= MAX_FRAMES:
             raise SynspInputError(
                 f"{self.source or 'pose file'}: spans {self.num_frames} frames; synsp reads at most {MAX_FRAMES:,} "
                 "frames per file; check the file's frame numbers")
+        if self.frame_numbers is not None:
+            self.frame_numbers = _checked_frame_numbers(self.frame_numbers, self.num_frames, self.source)
         shapes = {t.keypoints.shape[1:] for t in self.tracks}
         if len(shapes) > 1:
             raise SynspInputError(
@@ -211,6 +222,19 @@ class PoseFile:
         for p, t in enumerate(self.tracks):
             out[t.frames, p] = t.scores
         return out
+
+
+def _checked_frame_numbers(numbers: Any, num_frames: int, source: Path | None) -> np.ndarray:
+    """``numbers`` (an array, or a reader's ``range``, made an array only once its length is known to be
+    ``num_frames``: never a billion values) as ``num_frames`` increasing int64, else a :class:`SynspInputError`."""
+    span = isinstance(numbers, range)
+    count = len(numbers) if span else np.size(numbers)
+    if count == num_frames:
+        numbers = np.arange(numbers.start, numbers.stop, numbers.step) if span else np.asarray(numbers)
+    if count != num_frames or numbers.ndim != 1 or numbers.dtype.kind not in "iu" or (np.diff(numbers) <= 0).any():
+        raise SynspInputError(f"{source or 'pose file'}: {count} frame numbers for {num_frames} frames; expected one "
+                              "increasing integer per frame")
+    return numbers.astype(np.int64)
 
 
 def _check_track_ids(tracks: list[Track], source: Path | None) -> None:
@@ -460,11 +484,69 @@ def output_format(path: Any, pose_file: PoseFile, format: str | None = None) -> 
     return format
 
 
+def conversion_losses(path: Any, pose_file: PoseFile, format: str) -> list[str]:
+    """What writing ``pose_file`` to ``path`` in ``format`` leaves out, in words (empty when nothing): a file's
+    own writer keeps everything, but for a plain ``.npy`` written from an ``.npz`` (its other arrays).
+
+    * an ``.npz`` array (:func:`synsp.io.arrays.write`) keeps the frame rate, frame numbers, track ids, scores,
+      skeleton name, units and joint names; it leaves out only the scores of a file where some tracks have none;
+    * an ``.npy`` keeps the keypoints only: row ``i`` is frame ``i`` and column ``p`` is track ``p``;
+    * a TRC file (:func:`synsp.io.trc.write`) keeps the frame numbers, rate, units and the joints' names, not
+      the scores, the track's id (read back as 0) or a skeleton name without its joints' names."""
+    p = as_path(path, "output path")
+    suffix, tracks = suffix_of(p), pose_file.tracks
+    if format == pose_file.format:
+        if format != "array" or suffix != ".npy" or pose_file.source is None or suffix_of(pose_file.source) != ".npz":
+            return []
+        others = [k for k in npz_headers(pose_file.source) if k != pose_file.meta.get("key", "keypoints")]
+        return [f"the arrays {', '.join(map(repr, others))} of {pose_file.source}"] if others else []
+    scored = [t.track_id for t in tracks if t.scores is not None]
+    if format == "array" and suffix == ".npz":
+        return [f"the scores of track{'s' * (len(scored) > 1)} {_listed(scored)} (the other tracks have none)"] \
+            if scored and len(scored) < len(tracks) else []
+    if format not in ("array", "trc"):
+        return []
+    lost, numbers = [], pose_file.frame_numbers
+    if format == "array":  # .npy
+        if pose_file.fps:
+            lost.append(f"the frame rate ({pose_file.fps:g} fps)")
+        if numbers is not None and not np.array_equal(numbers, np.arange(pose_file.num_frames)):
+            lost.append(f"the frame numbers ({numbers[0]}..{numbers[-1]})")
+        ids = [t.track_id for t in tracks]
+        if not all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) and i == k for k, i in enumerate(ids)):
+            lost.append(f"the track ids ({_listed(ids)})")
+    elif tracks and tracks[0].track_id != 0:  # trc: one track
+        lost.append(f"the track id {tracks[0].track_id!r}")
+    if scored:
+        lost.append("the scores")
+    named = len(pose_file.meta.get("joint_names") or ()) == (pose_file.num_joints or 0)
+    if pose_file.skeleton is not None and (format == "array" or not named):
+        lost.append(f"the skeleton name {pose_file.skeleton!r}")
+    if format == "array" and pose_file.units != "file units":
+        lost.append(f"the units {pose_file.units!r}")
+    if format == "array" and named:
+        lost.append("the joint names")
+    return lost
+
+
+def _listed(values: list) -> str:
+    """``values`` in a message: up to four, then how many (``3, 'a', 7, 9, ... (30 in all)``)."""
+    shown = ", ".join(repr(v.item() if isinstance(v, np.generic) else v) for v in values[:4])
+    return shown + (f", ... ({len(values)} in all)" if len(values) > 4 else "")
+
+
 def write_pose_file(path: Any, pose_file: PoseFile, format: str | None = None) -> Path:
     """Write ``pose_file`` in its own format, atomically; to an ``.npy``/``.npz`` path as a plain array
     when it was read from another format, to a ``.trc`` path as markers when it holds one 3D track of
     another format (or in ``format`` when given).  The output is checked first (:func:`output_format`):
-    a wrong suffix, the input itself or a target that cannot be written is a :class:`SynspInputError`."""
+    a wrong suffix, the input itself or a target that cannot be written is a :class:`SynspInputError`.
+    What the output cannot hold of the input (:func:`conversion_losses`) is said in one :class:`UserWarning`."""
     p = as_path(path, "output path")
     format = output_format(p, pose_file, format)
-    return _module(format).write(p, pose_file)
+    out = _module(format).write(p, pose_file)
+    lost = conversion_losses(p, pose_file, format)
+    if lost:
+        keep = "write an .npz to keep them" if suffix_of(p) != ".npz" else "write the input's own format to keep them"
+        warnings.warn(f"{p}: not written (the output cannot hold them): {'; '.join(lost)}; {keep}", UserWarning,
+                      stacklevel=2)
+    return out

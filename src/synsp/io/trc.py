@@ -330,14 +330,16 @@ def sniff(path: Any) -> bool:
 def read(path: Any, skeleton: str | None = None):
     """One track (id 0) of ``(T, M, 3)`` markers in the file's units (empty cells are missing); the skeleton
     ``skeleton``, else that of the marker names (:func:`synsp.skeletons.skeleton_of_names`: a registered one
-    whose joints they are, else one of their own with left/right pairs guessed from them)."""
+    whose joints they are, else one of their own with left/right pairs guessed from them); the rows' ``Frame#``
+    as the frame numbers (``PoseFile.frame_numbers``) and the marker names as ``meta["joint_names"]``."""
 
     m = read_trc(path)
     present = np.flatnonzero(np.isfinite(m.positions).any(axis=(-1, -2)))
     tracks = [Track(0, present, m.positions[present])] if len(present) else []
     named = skeleton_of_names(m.marker_names)
     return PoseFile(tracks=tracks, num_frames=m.positions.shape[0], format="trc", skeleton=skeleton or named,
-                    fps=m.fps, units=m.units, source=as_path(path), meta=dict(markers=m, named_skeleton=named))
+                    fps=m.fps, units=m.units, source=as_path(path), frame_numbers=m.frame_numbers,
+                    meta=dict(markers=m, named_skeleton=named, joint_names=list(m.marker_names)))
 
 
 def write(path: Any, pose_file) -> Path:
@@ -345,7 +347,9 @@ def write(path: Any, pose_file) -> Path:
 
     A single-track 3D pose file of another format (BVH, SmoothNet, ...): markers named after
     ``pose_file.meta["joint_names"]`` when present (else ``J1..Jn``), in the pose file's units and
-    frame rate, frame numbers ``1..T`` (empty cells where the person is absent)."""
+    frame rate, empty cells where the person is absent.  Frame numbers are the file's
+    (``pose_file.frame_numbers``; OrigDataStartFrame the first, Time 0 there), else ``1..T``.  The scores and the
+    track id are not written (:func:`synsp.io.tracks.write_pose_file` says so)."""
     if len(pose_file.tracks) != 1 or pose_file.dims != 3:
         raise SynspInputError(f"{path}: a TRC file holds one 3D marker set; write this "
                               f"{pose_file.format} data as .npz instead")
@@ -369,5 +373,8 @@ def write(path: Any, pose_file) -> Path:
                               "write it as .npz instead")
     pos = np.full((pose_file.num_frames, J, 3), np.nan)
     pos[t.frames] = t.keypoints
-    write_trc(path, Markers(marker_names=names, positions=pos, fps=pose_file.fps, units=units))
+    numbers = pose_file.frame_numbers
+    start = {} if numbers is None or not len(numbers) else dict(frame_numbers=numbers,
+                                                                 orig_data_start_frame=int(numbers[0]))
+    write_trc(path, Markers(marker_names=names, positions=pos, fps=pose_file.fps, units=units, **start))
     return as_path(path)

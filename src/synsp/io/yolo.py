@@ -347,7 +347,7 @@ def read(path: Any, assign_ids: str | None = None, num_keypoints: int | None = N
     if notes:
         meta["note"] = "; ".join(notes)
     return PoseFile(tracks=tracks, num_frames=files[-1][0] - first + 1, format="yolo", skeleton=_SKELETONS.get(K),
-                    fps=fps, units="normalised", source=p, meta=meta)
+                    fps=fps, units="normalised", source=p, meta=meta, frame_numbers=range(first, files[-1][0] + 1))
 
 
 def write(path: Any, pose_file: PoseFile) -> Path:
