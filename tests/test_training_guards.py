@@ -226,6 +226,10 @@ def test_settings_an_architecture_does_not_read_are_refused():
     with pytest.raises(SynspInputError, match="its own loss"):
         TrainConfig(architecture="deciwatch", w_accel=5.0).validate()
     TrainConfig(architecture="deciwatch").resolved().validate()  # its resolved default passes
+    with pytest.raises(SynspInputError, match="--low-rate is for positions"):  # rotation windows ignore it
+        TrainConfig(representation="rotations", skeleton="smpl24", low_rate=0.3).validate()
+    with pytest.raises(SynspInputError, match="low_rate"):
+        TrainConfig(low_rate=1.5).validate()
 
 
 def test_starting_weights_trained_with_another_residual_switch_are_refused(tmp_path):

@@ -160,6 +160,10 @@ class _SizeChoice(click.Choice):
                    "always corrects); several separated by '+' are mixed")
 @click.option("--fast-motion", type=float, default=None,
               help="[default: 0] share of training chunks played 1.25-3x faster (sports, acrobatics)")
+@click.option("--low-rate", type=float, default=None,
+              help="[default: 0] share of training chunks captured at 10-24 fps, errors included, and brought to "
+                   "30 fps through the spline a refiner uses (positions; video at 12-15 fps, detectors run on "
+                   "some frames only)")
 @click.option("--size", type=_SizeChoice(), default=None, help="[default: small] SynSP size")
 @click.option("--residual/--no-residual", default=None,
               help="[default: residual] SynSP predicts a correction added to its input (not in the paper; trains "

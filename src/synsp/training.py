@@ -126,6 +126,7 @@ class TrainConfig:
     train_split: str = "train"
     val_split: str = "val"
     fast_motion: float = 0.0  # share of training chunks played 1.25-3x faster (Augmentation.fast)
+    low_rate: float = 0.0  # positions: share of training chunks captured at 10-24 fps (Augmentation.low_rate)
     init: str | None = None  # start from this checkpoint's weights (same architecture and config)
     causal: bool = False  # SynSP and universal: loss on the window's last frame, zero-delay use
     # the universal model (architecture "universal"): more joint sets, a share of 2D batches, a share of batches
@@ -209,8 +210,8 @@ STRUCTURE_UNTOLD = 0.3
 _DATA_FIXED = frozenset({"window", "channels", "mask_channels", "dims", "mask", "input_residual"})
 #: recipe settings a fine-tune keeps from the model's card (the joint sets and rotation batches it was
 #: trained on are the corpus's, not the new data's: those are left out)
-_RECIPE_KEPT = ("representation", "preset", "fast_motion", "mix_2d", "joint_subsets", "virtual_joints", "w_pos",
-                "w_accel", "lr_decay", "mode", "min_views", "shared_view_errors")
+_RECIPE_KEPT = ("representation", "preset", "fast_motion", "low_rate", "mix_2d", "joint_subsets", "virtual_joints",
+                "w_pos", "w_accel", "lr_decay", "mode", "min_views", "shared_view_errors")
 
 
 def fine_tune_settings(source: str | os.PathLike) -> dict[str, Any]:
@@ -337,6 +338,9 @@ def validate_config(config: TrainConfig) -> None:
     if config.w_accel is not None:
         _number(config, "w_accel", 0.0)
     _number(config, "fast_motion", 0.0, 1.0)
+    _number(config, "low_rate", 0.0, 1.0)
+    if config.low_rate and config.representation == ROTATIONS:
+        raise SynspInputError("--low-rate is for positions (2D, 3D); rotation windows are captured at 30 fps")
     if config.min_views is not None and not (config.views > 1 and isinstance(config.min_views, int)
                                              and 1 <= config.min_views <= config.views):
         raise SynspInputError(f"min_views is {config.min_views}; expected 1..views ({config.views}) with views > 1")
@@ -465,8 +469,8 @@ def make_card(config: TrainConfig, model_config: dict[str, Any], data: str | Non
         noise_preset=config.preset if isinstance(config.preset, str) else "+".join(config.preset),
         recipe={k: v for k, v in dataclasses.asdict(config).items()
                 if k in ("epochs", "windows_per_epoch", "batch_size", "lr", "lr_decay", "w_pos", "w_accel",
-                         "seed", "mode", "representation", "min_views", "fast_motion", "skeletons", "mix_2d",
-                         "joint_subsets", "virtual_joints", "mix_rotations", "w_fk", "shared_view_errors")},
+                         "seed", "mode", "representation", "min_views", "fast_motion", "low_rate", "skeletons",
+                         "mix_2d", "joint_subsets", "virtual_joints", "mix_rotations", "w_fk", "shared_view_errors")},
         command=config.command,
     )
 
@@ -1049,7 +1053,7 @@ def _window_dataset(config: TrainConfig, corpus: str, window: int, skeleton: str
     return WindowDataset(load_corpus(corpus, skeleton=skeleton, split=config.train_split), window=window,
                          skeleton=skeleton, fps=30.0, preset=config.preset, mode=config.mode,
                          views=config.views, representation=representation, seed=config.seed,
-                         augment=Augmentation(fast=config.fast_motion),
+                         augment=Augmentation(fast=config.fast_motion, low_rate=config.low_rate),
                          floors=config.architecture == "universal" and bool(config.model.get("noise_cue")))
 
 

@@ -6,7 +6,7 @@ import torch
 
 from synsp.data.corpus import load_corpus
 from synsp.data.dataset import Augmentation, WindowDataset
-from synsp.noise import ErrorModel, Misses
+from synsp.noise import ErrorModel, Jitter, Misses
 from synsp.skeletons import get_skeleton
 from synsp.validation import SynspInputError
 
@@ -257,3 +257,33 @@ def test_fast_motion_plays_chunks_faster(clips):
     assert all(2.0 <= s <= 3.0 for s in speeds) and {slow._chunk(c, 0).speed for c in range(len(clips))} == {1.0}
     with pytest.raises(SynspInputError, match="fast"):
         Augmentation(fast=1.5)
+
+
+def test_low_rate_chunks_carry_jitter_the_spline_made_smooth(clips):
+    """A chunk captured at 10-15 fps: its errors are drawn at that rate and brought to 30 fps through the spline,
+    so the input error is smooth between captured frames (no frame-to-frame white jitter at 30 fps) yet as large
+    as at the captured frames; the truth is the spline through the true captured moments, so clean input equals
+    it; off (the default), the chunks are exactly those of an Augmentation without it."""
+    noisy = ErrorModel(name="white", unit="m", fps=30.0, jitter=Jitter(std=0.02))
+    clean = ErrorModel(name="none", unit="m", fps=30.0)
+    plain = dict(rotation=False, mirror=0.0, scale=(1, 1), speed=(1, 1))
+    low_aug = Augmentation(**plain, low_rate=1.0, low_rate_factor=(2.0, 3.0))
+    base = WindowDataset(clips, window=8, preset=noisy, augment=Augmentation(**plain), seed=2)
+    low = WindowDataset(clips, window=8, preset=noisy, seed=2, augment=low_aug)
+    untouched = WindowDataset(clips, window=8, preset=clean, seed=2, augment=low_aug)
+    for c in range(3):
+        a, b = base._chunk(c, 0), low._chunk(c, 0)
+        assert np.abs(b.gt - a.gt).mean() < 0.01  # the spline through every 2nd-3rd frame: near the motion
+        ea, eb = a.input - a.gt, b.input - b.gt
+        rough = lambda e: float(np.abs(np.diff(e, 2, axis=0)).mean() / np.abs(e).mean())  # noqa: E731
+        assert rough(eb) < 0.5 * rough(ea)  # white at 30 fps: about 2.3; smooth between captured frames
+        assert 0.5 < float(np.abs(eb).mean() / np.abs(ea).mean()) < 1.5
+        assert b.mask.shape == a.mask.shape and b.confidence.shape == a.confidence.shape
+        same = untouched._chunk(c, 0)
+        np.testing.assert_allclose(same.input, same.gt[:, :1], atol=1e-6)  # clean: nothing to correct
+    off = WindowDataset(clips, window=8, preset=noisy, augment=Augmentation(**plain, low_rate=0.0), seed=2)
+    np.testing.assert_array_equal(off._chunk(1, 0).input, base._chunk(1, 0).input)
+    with pytest.raises(SynspInputError, match="low_rate"):
+        Augmentation(low_rate=2.0)
+    with pytest.raises(SynspInputError, match="low_rate_factor"):
+        Augmentation(low_rate_factor=(0.5, 2.0))

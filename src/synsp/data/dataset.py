@@ -49,6 +49,14 @@ prepared in one go and cached until the epoch changes:
    when several are given), independently per view, over the whole chunk, so
    that the slow drift and bursts of a window look as they do inside a long
    sequence, not as a fresh start at every window;
+   With ``Augmentation.low_rate`` = p, a share p of the chunks is captured at a lower rate (the dataset's fps
+   over a factor drawn in ``low_rate_factor``, 10-24 fps for 30 fps clips): the errors are simulated at that
+   rate on the motion at those moments, and the input is brought back to the dataset's rate through the cubic
+   spline with which a refiner brings such input to its network's rate
+   (:func:`synsp.timeseries.to_higher_rate`), scores and misses from the nearest captured frame; the truth too is
+   the spline through the true captured moments (a refiner's output is read back at those moments only): a
+   network learns that jitter turned smooth by the spline is error, and leaves clean input alone (without it,
+   input below 20 fps kept its jitter);
 6. ``input``: NaN entries (lost joints) filled by linear interpolation in time
    (held at the ends); ``mask`` = simulated miss or confidence < 0.3.
 
@@ -111,7 +119,7 @@ from ..missing import interpolate_missing
 from ..noise import ErrorModel, get_preset, simulate
 from ..noise_floor import noise_floor
 from ..skeletons import get_skeleton
-from ..timeseries import resample
+from ..timeseries import resample, to_higher_rate
 from ..validation import SynspInputError
 from .cameras import project, random_camera, to_camera
 from .pose_bank import PoseBank, align_to, clip_arrays
@@ -145,13 +153,20 @@ class Augmentation:
     speed: tuple[float, float] = (0.8, 1.25)
     fast: float = 0.0  # probability that a chunk is played log-uniformly faster, in fast_speed
     fast_speed: tuple[float, float] = (1.25, 3.0)
+    low_rate: float = 0.0  # probability that a chunk is captured at a lower rate, see the module docstring (5.)
+    low_rate_factor: tuple[float, float] = (1.25, 3.0)  # the dataset's fps over the capture rate (30 fps: 10-24)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.mirror <= 1.0:
             raise SynspInputError(f"Augmentation.mirror is {self.mirror!r}; expected a probability in [0, 1]")
-        if not 0.0 <= self.fast <= 1.0:
-            raise SynspInputError(f"Augmentation.fast is {self.fast!r}; expected a probability in [0, 1]")
-        for name in ("scale", "speed", "fast_speed"):
+        for name in ("fast", "low_rate"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise SynspInputError(f"Augmentation.{name} is {getattr(self, name)!r}; "
+                                      "expected a probability in [0, 1]")
+        if self.low_rate_factor[0] < 1.0:
+            raise SynspInputError(f"Augmentation.low_rate_factor is {self.low_rate_factor!r}; "
+                                  "expected 1 <= low <= high")
+        for name in ("scale", "speed", "fast_speed", "low_rate_factor"):
             lo, hi = getattr(self, name)
             if not 0 < lo <= hi:
                 raise SynspInputError(f"Augmentation.{name} is {(lo, hi)!r}; expected 0 < low <= high")
@@ -402,21 +417,34 @@ class WindowDataset(torch.utils.data.Dataset):
             gt = views = np.stack([project(frames, cam)[0] for cam in cams], axis=1)
             depth = None
         preset = self.presets[int(rng.integers(len(self.presets)))]
+        seed = int(rng.integers(2**63 - 1))
+        # a capture below the dataset's rate (no draw when off): every factor-th moment is seen, with its errors
+        factor = rng.uniform(*aug.low_rate_factor) if aug.low_rate > 0 and rng.random() < aug.low_rate else 1.0
+        seen = np.arange(0.0, n - 1 + 1e-9, factor) if factor > 1.0 and n > 4 * factor else None
+        captured = views if seen is None else resample(np.asarray(views), seen)
+        fps = self.fps / (factor if seen is not None else 1.0)
         if isinstance(preset, ErrorFamily):
-            sim = simulate_family(views, preset, skeleton=sk, fps=self.fps, seed=int(rng.integers(2**63 - 1)),
-                                  depth_axis=depth)
+            sim = simulate_family(captured, preset, skeleton=sk, fps=fps, seed=seed, depth_axis=depth)
         else:
-            sim = simulate(views, preset, skeleton=sk, fps=self.fps, seed=int(rng.integers(2**63 - 1)),
-                           depth_axis=depth)
+            sim = simulate(captured, preset, skeleton=sk, fps=fps, seed=seed, depth_axis=depth)
         # a joint lost for the whole chunk gets its view's joint mean: finite input, hidden by the mask
         filled = interpolate_missing(sim.pred, never="joint-mean")[0]
+        confidence, mask = sim.confidence, sim.missing | (sim.confidence < MASK_CONFIDENCE)
+        if seen is not None:  # back at the dataset's rate through the spline a refiner brings such input up with
+            at = np.arange(n) / factor
+            filled = to_higher_rate(filled, n, times=at)
+            # and the truth likewise: between the captured moments nothing tells the motion, so the target is the
+            # spline through the true ones (clean input is then left alone, however fast: only the error differs)
+            gt = to_higher_rate(resample(np.asarray(gt), seen), n, times=at)
+            nearest = np.minimum(np.rint(at).astype(np.int64), len(seen) - 1)
+            confidence, mask = confidence[nearest], mask[nearest]
         return Chunk(
             a0=a0,
             speed=speed,
             gt=gt.astype(np.float32),
             input=filled.astype(np.float32),
-            confidence=sim.confidence.astype(np.float32),
-            mask=sim.missing | (sim.confidence < MASK_CONFIDENCE),
+            confidence=confidence.astype(np.float32),
+            mask=mask,
             mirrored=mirrored,
             floor=noise_floor(filled, self.fps).astype(np.float32) if self.floors else None,
         )
