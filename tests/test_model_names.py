@@ -63,3 +63,21 @@ def test_the_cli_refuses_the_name_and_keeps_the_default_and_the_path(tmp_path, m
     assert "with mine" in capsys.readouterr().out
     assert main(["refine", "walk.npy", "-o", "c.npy"]) == 0
     assert f"with {NAME}" in capsys.readouterr().out
+
+
+def test_defaults_synsp_picks_itself_are_the_shipped_models_beside_local_ones_of_their_names(tmp_path, monkeypatch):
+    """The review of the change: synsp.Stream(), synsp.refine without a model and the rotations' default were refused
+    (or said "cannot refine rotations") beside local models named like the defaults; they load the shipped ones."""
+    import synsp
+    from synsp.rotations import DEFAULT_ROTATION_MODEL, rotation_filter
+    from synsp.stream import DEFAULT_STREAM_MODEL
+
+    monkeypatch.chdir(tmp_path)
+    for name in (NAME, DEFAULT_STREAM_MODEL, DEFAULT_ROTATION_MODEL):
+        save_mine(tmp_path / name / "best")
+    assert synsp.Stream().refiner.card.name == DEFAULT_STREAM_MODEL
+    assert rotation_filter(None, 24).name == DEFAULT_ROTATION_MODEL
+    x = np.cumsum(np.random.default_rng(0).normal(scale=0.01, size=(40, 17, 3)), axis=0)
+    assert synsp.refine(x).shape == x.shape
+    with pytest.raises(SynspInputError, match="names both a shipped model"):  # named by the user: refused
+        rotation_filter(DEFAULT_ROTATION_MODEL, 24)

@@ -28,8 +28,8 @@ from .io.smpl import KNOWN_JOINTS as SMPL_JOINT_COUNTS
 from .io.tracks import PoseFile, Track, regroup, ungroup
 from .metrics import angular_acceleration
 from .missing import missing_from_confidence
-from .refiners import (VIEW_MEAN, FunctionRefiner, NetworkRefiner, Refiner, fit_refiner, get_refiner, min_frames_of,
-                       shipped_models, subset_indices)
+from .refiners import (VIEW_MEAN, FunctionRefiner, NetworkRefiner, Refiner, fit_refiner, get_refiner,
+                       min_frames_of, shipped_models, shipped_path, subset_indices)
 from .repair import limb_asymmetry, relabel, repair_poses
 from .rotations import RotationNetwork, looks_like_axis_angles, refine_rotations, rotation_filter, translation_filter
 from .skeletons import BUILTIN_SKELETONS, NOT_BODIES, SKELETONS, Skeleton, get_skeleton, skeleton_for, skeleton_name
@@ -399,7 +399,7 @@ def refine(
         check_cameras(cameras, x.shape[1])
     if model is None:
         model, _ = choose_model(x.shape[-2], x.shape[-1], skeleton, views=x.shape[1] if views else 1)
-        model = shipped_models().get(model, model)  # the default: the shipped model, by its checkpoint's path
+        model = shipped_path(model)  # the shipped model, by its checkpoint's path
     refiner = fit_refiner(refiner_of(model), x.shape[-2], skeleton)
     if isinstance(refiner, RotationNetwork):  # it would read the positions as axis-angles
         raise SynspInputError(
@@ -961,7 +961,7 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
         name, fallback = (model, None) if model is not None else choose_model(pose_file.num_joints, pose_file.dims,
                                                                              pose_file.skeleton)
         default = model is None  # the shipped model, by its checkpoint's path
-        refiner = fit_refiner(refiner_of(shipped_models().get(name, name) if default else name),
+        refiner = fit_refiner(refiner_of(shipped_path(name) if default else name),
                               pose_file.num_joints, pose_file.skeleton)
     least = min_frames_of(refiner)
     sample = joint_order_sample(pose_file)  # the points the layout and the joint order are judged on

@@ -45,7 +45,7 @@ from .calibration import check_cameras
 from .filters import FILTERS
 from .io._common import METRES_PER_UNIT, open_npz, suffix_of
 from .io.tracks import FOLDER_FORMATS, output_format, pose_file_format, read_pose_file, write_pose_file
-from .refiners import fit_refiner, shipped_models
+from .refiners import fit_refiner, shipped_path
 from .repair import repair_poses
 from .rotations import rotation_filter
 from .skeletons import get_skeleton
@@ -557,7 +557,7 @@ def method_for(pose_file, model: str | None) -> tuple[Any, str | None]:
             return None, None  # refine_pose_file names the problem
         model, fallback = api.choose_model(pose_file.num_joints, pose_file.dims, pose_file.skeleton)
         # the default is the shipped model: loaded by its checkpoint's path, whatever the working folder holds
-        model = shipped_models().get(model, model)
+        model = shipped_path(model)
     if model in FILTERS:
         return model, fallback
     if model not in _LOADED:

@@ -736,7 +736,7 @@ def _refine_views(input_path: str, output: str, fmt: str | None, model: str | No
     from .api import choose_model, refiner_of, refine as run
     from .batch import check_method_fits, check_output, with_rate
     from .io.tracks import read_pose_file, write_pose_file
-    from .refiners import VIEW_MEAN, min_frames_of
+    from .refiners import VIEW_MEAN, min_frames_of, shipped_path
 
     if fmt != "array":
         raise SynspInputError(f"{input_path}: --views takes a (T, P, J, D) .npy/.npz array of P views")
@@ -750,7 +750,7 @@ def _refine_views(input_path: str, output: str, fmt: str | None, model: str | No
         raise SynspInputError(f"{input_path}: --cameras calibrates 2D keypoints; the array holds {x.shape[-1]}D points "
                               f"(3D views in one world frame need no cameras)")
     name = model if model is not None else choose_model(x.shape[-2], x.shape[-1], skeleton, views=x.shape[1])[0]
-    refiner = refiner_of(name)  # loaded once: checked here, then refining
+    refiner = refiner_of(name if model is not None else shipped_path(name))  # loaded once: checked, then refining
     check_method_fits(pose_file, refiner, model)  # a network for other points: named, with the views' D and J
     least = min_frames_of(refiner)
     if x.shape[0] < least:  # the rule of a pose file's tracks (synsp.api.refine_pose_file): refused, not padded

@@ -47,7 +47,7 @@ from .io.tracks import read_pose_file
 from .metrics import rotation_metrics, summarize
 from .noise import PRESETS, simulate
 from .noise.model import dims_of
-from .refiners import get_refiner, shipped_models, subset_indices
+from .refiners import get_refiner, shipped_models, shipped_path, subset_indices
 from .rotations import refine_rotations
 from .skeletons import get_skeleton
 from .training import input_as_refiner, input_as_rotations
@@ -125,7 +125,7 @@ def run_demo(
     available = set(FILTERS) | set(shipped_models())
     for name in refiners:
         if name in available:
-            refiner = get_refiner(name)
+            refiner = get_refiner(shipped_path(name))  # synsp's own choice: the shipped model
             outputs[name] = refiner(inp, fps=clip.fps, confidence=noisy.confidence)
             clean[name] = summarize([refiner(gt, fps=clip.fps)], [gt], **metric)["mpjpe"]
     rows = {name: {**summarize([pred], [gt], inputs=[outputs["input"]], **metric), "clean_added": clean[name]}

@@ -84,7 +84,7 @@ from .windows import WindowAccumulator, window_starts
 
 __all__ = ["Refiner", "NetworkRefiner", "SubsetRefiner", "FunctionRefiner", "get_refiner", "fit_refiner",
            "for_skeleton", "shipped_models", "WEIGHTS_DIR", "resample_time", "network_refiner",
-           "register_resolver", "register_wrapper", "BUILTIN_REFINER_MODULES", "VIEW_MEAN"]
+           "register_resolver", "register_wrapper", "BUILTIN_REFINER_MODULES", "VIEW_MEAN", "shipped_path"]
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 #: a multi-view model's name plus this suffix refines one person with similar poses (synsp.grouping)
@@ -1127,6 +1127,18 @@ def named_checkpoint(key: str | os.PathLike) -> Path | None:
     if Path(key).is_dir() and (Path(key) / "best.json").is_file():
         stem = Path(key) / "best"
     return stem
+
+
+def shipped_path(name: Any) -> Any:
+    """A default synsp picks itself (no model named by the user) as what loads it: a shipped model's name (with an
+    optional ``+suffix`` such as ``+view-mean``) as its checkpoint's path, so a local model of the same name in the
+    working folder (which :func:`named_checkpoint` refuses for a name the user gave) neither replaces nor blocks
+    it; anything else as it is."""
+    if not isinstance(name, str):
+        return name
+    base, plus, suffix = name.partition("+")
+    stem = shipped_models().get(base)
+    return name if stem is None else f"{stem}{plus}{suffix}"
 
 
 def _local_model(key: str | os.PathLike) -> Path | None:

@@ -60,7 +60,8 @@ from .filters import FILTERS, TemporalFilter, get_filter
 from .geometry import axis_angle_to_quaternion, axis_angle_to_rot6d, quaternion_to_axis_angle, rot6d_to_axis_angle
 from .missing import missing_from_confidence
 from .normalization import ROTATIONS_6D
-from .refiners import NetworkRefiner, get_refiner, min_frames_of, register_wrapper, shipped_models
+from .refiners import (NetworkRefiner, get_refiner, min_frames_of, named_checkpoint, register_wrapper, shipped_models,
+                       shipped_path)
 from .root_jitter import ROOT_CORRECTION_CAP, smooth_root_jitter
 # SMPL24_OFFSETS, smpl24_joints re-exported: the neutral body lives with the skeletons
 from .skeletons import SMPL24_OFFSETS, get_skeleton, smpl24_joints
@@ -220,7 +221,9 @@ def rotation_filter(model: Any = None, num_joints: int | None = None) -> "Tempor
     """
     if model is None:
         fits = (num_joints or 24) <= UNIVERSAL_ROTATION_MAX_JOINTS and DEFAULT_ROTATION_MODEL in shipped_models()
-        model = DEFAULT_ROTATION_MODEL if fits else DEFAULT_ROTATION_FILTER
+        model = shipped_path(DEFAULT_ROTATION_MODEL) if fits else DEFAULT_ROTATION_FILTER
+    if isinstance(model, str):
+        named_checkpoint(model)  # a name that a shipped and a local model both have: refused in its own words
     try:
         refiner = model if isinstance(model, (TemporalFilter, RotationNetwork)) else get_refiner(str(model))
     except SynspInputError:

@@ -195,7 +195,7 @@ from .api import repair_skeleton
 from .cuts import OnlineCuts
 from .filters.online import LookAheadOnline
 from .identity import OnlineIdentities
-from .refiners import Refiner, WindowOnline, for_skeleton, get_refiner
+from .refiners import Refiner, WindowOnline, for_skeleton, get_refiner, shipped_path
 from .repair import OnlineRepair, decided_pairs, limb_groups, relabel
 from .rotations import RotationNetwork, refines_rotations
 from .skeletons import NOT_BODIES, SKELETONS
@@ -303,7 +303,7 @@ class Stream:
         carries its last velocity on (the cheaper, less accurate stream; before 2026-12-06 it held its last value);
         see the module docstring."""
         if model is None:
-            model = NOT_BODY_STREAM_FILTER if skeleton in NOT_BODIES else DEFAULT_STREAM_MODEL
+            model = shipped_path(NOT_BODY_STREAM_FILTER if skeleton in NOT_BODIES else DEFAULT_STREAM_MODEL)
         refiner = model if isinstance(model, Refiner) else get_refiner(model)
         refiner = self._for_rotations(refiner, rotations)
         if max_gap is not None and (isinstance(max_gap, bool) or not isinstance(max_gap, numbers.Integral)

@@ -129,9 +129,8 @@ def test_old_npz_and_other_arrays_of_those_names_read_as_before(tmp_path):
         pf = read_pose_file(tmp_path / name)
         assert [t.track_id for t in pf.tracks] == [0, 1] and pf.frame_numbers is None
         assert pf.units == "file units" and pf.skeleton is None
-    np.savez(tmp_path / "twice.npz", keypoints=x, track_ids=np.asarray([4, 4]))
-    with pytest.raises(SynspInputError, match="repeats an id"):
-        read_pose_file(tmp_path / "twice.npz")
+    np.savez(tmp_path / "twice.npz", keypoints=x, track_ids=np.asarray([4, 4]))  # repeated: no ids, the columns
+    assert [t.track_id for t in read_pose_file(tmp_path / "twice.npz").tracks] == [0, 1]
 
 
 def test_frame_numbers_must_be_one_increasing_integer_per_frame(tmp_path):
@@ -170,3 +169,19 @@ def test_coco_image_ids_are_the_frame_numbers(tmp_path):
     (tmp_path / "r.json").write_text(json.dumps(doc))
     pf = read_pose_file(tmp_path / "r.json")
     assert pf.num_frames == 3 and pf.frame_numbers.tolist() == [1, 500, 1000]
+
+
+def test_frame_numbers_int64_cannot_hold_and_foreign_npz_keys_are_left_out_not_refused(tmp_path):
+    """The review of the change: frame ids of 2**63 and more (files that read before) were refused; an .npz's
+    unsigned, non-increasing frames or its repeated track ids (another program's -1) made it unreadable."""
+    for ids, kept in (([2**63 - 1], [2**63 - 1]), ([2**63, 2**63 + 1], None), ([10**20, 10**20 + 2], None)):
+        doc = [{"frame_id": f, "instances": [{"keypoints": np.full((17, 2), 300.0).tolist(),
+                                              "keypoint_scores": [0.9] * 17}]} for f in ids]
+        (tmp_path / "big.json").write_text(json.dumps(doc))
+        pf = read_pose_file(tmp_path / "big.json")
+        assert (None if pf.frame_numbers is None else pf.frame_numbers.tolist()) == kept, ids
+        assert pf.num_frames == ids[-1] - ids[0] + 1
+    x = np.zeros((4, 2, 17, 2))
+    np.savez(tmp_path / "odd.npz", keypoints=x, frames=np.uint32([3, 1, 2, 0]), track_ids=np.int64([-1, -1]))
+    pf = read_pose_file(tmp_path / "odd.npz")
+    assert pf.frame_numbers is None and [t.track_id for t in pf.tracks] == [0, 1]

@@ -22,7 +22,7 @@ import numpy as np
 from synsp.io import mediapipe, smpl  # near misses: the formats' own knowledge of their layouts
 from synsp.io._common import (METRES_PER_UNIT, as_path, atomic_write, moved_scores, npy_header, npz_headers, open_npz,
                               read_npy, read_npz, refuse_ids_stored_alike, suffix_of)
-from synsp.io.tracks import PoseFile, Track
+from synsp.io.tracks import PoseFile, Track, frame_numbers_fit
 from synsp.skeletons import SKELETONS, skeleton_of_names
 from synsp.validation import SynspInputError, check_poses, to_numpy
 
@@ -213,21 +213,19 @@ def read(path: Any, key: str | None = None, fps: float | None = None, skeleton: 
 def _stored_frames(extra: dict[str, Any], used: str | None, T: int) -> np.ndarray | None:
     """The ``frames`` array beside the keypoints when it is ``T`` increasing integers (frame numbers), else None."""
     a = np.asarray(extra.get("frames")) if "frames" in extra and used != "frames" else None
-    if a is None or a.shape != (T,) or a.dtype.kind not in "iu" or (np.diff(a) <= 0).any():
+    if a is None or a.shape != (T,) or a.dtype.kind not in "iu" or not frame_numbers_fit(a):
         return None
     return a.astype(np.int64)
 
 
 def _stored_ids(p: Any, extra: dict[str, Any], used: str | None, ids: list) -> list:
     """The ``track_ids`` beside the keypoints (integers or strings, one per column ``ids`` numbers), else ``ids``;
-    two columns of one id are a :class:`SynspInputError`."""
+    repeated ids (another program's "untracked" -1 for every column) are no ids: ``ids`` too."""
     a = np.asarray(extra.get("track_ids")) if "track_ids" in extra and used != "track_ids" else None
     if a is None or a.shape != (len(ids),) or a.dtype.kind not in "iuU":
         return ids
     stored = [int(v) if a.dtype.kind in "iu" else str(v) for v in a.tolist()]
-    if len(set(stored)) != len(stored):
-        raise SynspInputError(f"{p}['track_ids'] {stored} repeats an id; give each column its own track id")
-    return stored
+    return stored if len(set(stored)) == len(stored) else ids
 
 
 def _stored_text(extra: dict[str, Any], used: str | None, name: str, allowed: Any = None) -> str | None:

@@ -32,7 +32,7 @@ from synsp.io._common import (MAX_FRAMES, METRES_PER_UNIT, as_path, check_target
 from synsp.validation import SynspInputError
 
 __all__ = ["Track", "PoseFile", "FORMATS", "FOLDER_FORMATS", "read_pose_file", "write_pose_file", "pose_file_format",
-           "output_format", "conversion_losses",
+           "output_format", "conversion_losses", "frame_numbers_fit",
            "regroup", "ungroup"]
 
 
@@ -224,17 +224,41 @@ class PoseFile:
         return out
 
 
-def _checked_frame_numbers(numbers: Any, num_frames: int, source: Path | None) -> np.ndarray:
+def frame_numbers_fit(numbers: Any) -> bool:
+    """Whether ``numbers`` (an integer array or a ``range``) increase strictly and all fit in int64 (a file's frame
+    ids of 2**63 and more, which read before frame numbers were kept, are then left out, not refused)."""
+    if isinstance(numbers, range):
+        return len(numbers) == 0 or (numbers.step > 0 and -2**63 <= numbers.start and numbers[-1] < 2**63)
+    a = np.asarray(numbers)
+    if a.dtype.kind not in "iuO" or not _increasing_integers(a):
+        return False
+    values = a.ravel().tolist()
+    return not values or (-2**63 <= values[0] and values[-1] < 2**63)
+
+
+def _checked_frame_numbers(numbers: Any, num_frames: int, source: Path | None) -> np.ndarray | None:
     """``numbers`` (an array, or a reader's ``range``, made an array only once its length is known to be
-    ``num_frames``: never a billion values) as ``num_frames`` increasing int64, else a :class:`SynspInputError`."""
+    ``num_frames``: never a billion values) as ``num_frames`` increasing int64; None (left out) where they are
+    increasing integers that int64 cannot hold (ids of 2**63 and more: the frames are read, not their numbers);
+    else a :class:`SynspInputError`."""
     span = isinstance(numbers, range)
     count = len(numbers) if span else np.size(numbers)
-    if count == num_frames:
-        numbers = np.arange(numbers.start, numbers.stop, numbers.step) if span else np.asarray(numbers)
-    if count != num_frames or numbers.ndim != 1 or numbers.dtype.kind not in "iu" or (np.diff(numbers) <= 0).any():
+    shaped = span or np.ndim(numbers) == 1
+    if count != num_frames or not shaped or not frame_numbers_fit(numbers):
+        if count == num_frames and shaped and _increasing_integers(numbers):
+            return None
         raise SynspInputError(f"{source or 'pose file'}: {count} frame numbers for {num_frames} frames; expected one "
                               "increasing integer per frame")
-    return numbers.astype(np.int64)
+    if span:  # from its start (np.arange's stop past int64 would make floats)
+        return numbers.start + numbers.step * np.arange(count, dtype=np.int64)
+    return np.asarray(numbers).astype(np.int64)
+
+
+def _increasing_integers(numbers: Any) -> bool:
+    """Whether ``numbers`` are whole numbers increasing strictly (as Python integers: any size)."""
+    values = list(numbers) if isinstance(numbers, range) else np.asarray(numbers, dtype=object).tolist()
+    return all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values) and all(
+        x < y for x, y in zip(values, values[1:]))
 
 
 def _check_track_ids(tracks: list[Track], source: Path | None) -> None:
@@ -489,7 +513,9 @@ def conversion_losses(path: Any, pose_file: PoseFile, format: str) -> list[str]:
     own writer keeps everything, but for a plain ``.npy`` written from an ``.npz`` (its other arrays).
 
     * an ``.npz`` array (:func:`synsp.io.arrays.write`) keeps the frame rate, frame numbers, track ids, scores,
-      skeleton name, units and joint names; it leaves out only the scores of a file where some tracks have none;
+      skeleton name, units and joint names; it leaves out the scores of a file where some tracks have none, and
+      keeps track ids that are not all integers or all text as text (``1.5`` as ``"1.5"``); a format's other
+      fields (MediaPipe's world landmarks, a TRC's time offset) stay in that format only;
     * an ``.npy`` keeps the keypoints only: row ``i`` is frame ``i`` and column ``p`` is track ``p``;
     * a TRC file (:func:`synsp.io.trc.write`) keeps the frame numbers, rate, units and the joints' names, not
       the scores, the track's id (read back as 0) or a skeleton name without its joints' names."""
@@ -502,8 +528,13 @@ def conversion_losses(path: Any, pose_file: PoseFile, format: str) -> list[str]:
         return [f"the arrays {', '.join(map(repr, others))} of {pose_file.source}"] if others else []
     scored = [t.track_id for t in tracks if t.scores is not None]
     if format == "array" and suffix == ".npz":
-        return [f"the scores of track{'s' * (len(scored) > 1)} {_listed(scored)} (the other tracks have none)"] \
+        lost = [f"the scores of track{'s' * (len(scored) > 1)} {_listed(scored)} (the other tracks have none)"] \
             if scored and len(scored) < len(tracks) else []
+        ids = [t.track_id for t in tracks]
+        ints = [isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in ids]
+        if not (all(ints) or all(isinstance(i, str) for i in ids)):
+            lost.append(f"the track ids' types ({_listed(ids)} are written as text)")
+        return lost
     if format not in ("array", "trc"):
         return []
     lost, numbers = [], pose_file.frame_numbers
