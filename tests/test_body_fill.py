@@ -91,6 +91,10 @@ def test_max_gap_gives_a_joint_lost_for_longer_back_nan(clips):
     persons = np.stack([x, truth + [3.0, 0.0, 0.0]], axis=1)
     out, filled = synsp.refine(persons, model="butterworth", fps=30, max_gap=15, return_filled=True)
     assert np.isnan(out[100:160, 0, WRIST]).all() and filled[200:205, 0, 13].all() and np.isfinite(out[:, 1]).all()
-    views = np.stack([x, truth], axis=1)  # another view saw the wrist: its fused position is no invention
+    views = np.stack([x, truth], axis=1)  # views refined each alone (a filter): view 0's long fill is invented
     out, filled = synsp.refine(views, model="butterworth", fps=30, views=True, max_gap=15, return_filled=True)
+    assert np.isnan(out[100:160, 0, WRIST]).all() and np.isfinite(out[:, 1]).all()
+    # fused (+view-mean): another view saw the wrist, so its position is no invention
+    out, filled = synsp.refine(views, model="butterworth+view-mean", fps=30, views=True, max_gap=15,
+                               return_filled=True)
     assert np.isfinite(out).all() and filled[100:160, 0, WRIST].all()

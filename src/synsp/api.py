@@ -162,6 +162,10 @@ ORDER_MARGIN = 0.2
 #: the right order's is at most -0.22 on those whole clips (-0.43 for 17 joints); 19 of the pieces look like no body;
 #: 17 unrelated random points' lies between -0.01 and 0.62 in either order (ten draws)
 BODY_MISFIT = 0.0
+#: the share of the joints that must be seen (finite in at least half of the frames) for the points to choose their
+#: order: with a body's lower half out of the picture, CrowdPose-order 2D pieces of 4-30 frames fitted j14 better in
+#: 6-10 % of cases (a review's ``/tmp`` script, 2026-12-07); such points keep the count's default (none for 14)
+ORDER_SEEN = 0.8
 
 
 def order_misfit(poses: Any, skeleton: Any) -> float | None:
@@ -191,7 +195,12 @@ def guess_joint_order(poses: Any, names: Any) -> dict[str, Any]:
     are in, by :func:`order_misfit`.  Returns ``misfit`` (``{name: value}``, the orders it could judge), ``order``
     (the one whose misfit is at most :data:`BODY_MISFIT` and :data:`ORDER_MARGIN` below every other's, else None)
     and ``unsure`` (no order is that clear, but one looks like a body: their pairs are not known; False where the
-    points look like no body in any order, unrelated points, about which the orders say nothing)."""
+    points look like no body in any order, unrelated points, about which the orders say nothing, or fewer than
+    :data:`ORDER_SEEN` of the joints are seen: a partial body, whose missing bones could favour another order)."""
+    finite = np.isfinite(np.asarray(poses, dtype=np.float64)).all(-1)  # (T, J)
+    present = finite[finite.any(axis=-1)] if finite.ndim == 2 else finite[:0]  # the frames the body is in
+    if not len(present) or (present.mean(axis=0) >= 0.5).mean() < ORDER_SEEN:
+        return dict(misfit={}, order=None, unsure=False)
     misfit = {n: m for n in names if (m := order_misfit(poses, n)) is not None}
     ranked = sorted((m, n) for n, m in misfit.items())
     if not ranked or ranked[0][0] > BODY_MISFIT:
@@ -431,7 +440,10 @@ def refine(
         out = x.astype(float_dtype(poses), copy=False)
         return (out, np.zeros(x.shape[:-1], dtype=bool)) if return_filled else out
     # the poses' skeleton: its pairs are the repair's, and tell an inversion from a cut
-    sk = repair_skeleton(x.shape[-2], x.shape[-1], skeleton, refiner, poses=x) if repair or cuts else None
+    # (the points choose among a count's orders for the repair; without it, the cuts take the count's own, as a
+    # stream's do, which sees no points before its first output: its output equals this one's with repair=False)
+    sk = repair_skeleton(x.shape[-2], x.shape[-1], skeleton, refiner, poses=x if repair else None) \
+        if repair or cuts else None
     found = None  # the cuts, found by the repair in the repaired track, which it repairs again on each side alone
     if repair:  # (views: found after their labels agree, below, and each view repaired whole)
         finder = _cut_finder(refiner, fps, sk, visibility is None) if cuts and not views else None
@@ -457,7 +469,7 @@ def refine(
     _warn_short([(None, a, b - a) for a, b in zip(bounds[:-1], bounds[1:]) if b - a < least], least, refiner, False)
     check_refined(out, x, np.isfinite(x).all(-1) | filled)
     if max_gap is not None:
-        out, filled = _unfilled_beyond(out, filled, max_gap, views)
+        out, filled = _unfilled_beyond(out, filled, max_gap, views and getattr(refiner, "views_together", False))
     out = out.astype(float_dtype(poses), copy=False)  # float32 in, float32 out
     return (out, filled) if return_filled else out
 
@@ -497,8 +509,9 @@ def _scores_fitting(scores: Any, shape: tuple) -> np.ndarray | None:
 def _unfilled_beyond(out: np.ndarray, filled: np.ndarray, max_gap: int,
                      views: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """``out`` (refined, float) and ``filled`` (its mask, ``out.shape[:-1]``) with every run of more than ``max_gap``
-    frames in which a joint was filled (of ``views``: in every view) given back NaN and not filled, as an absence
-    longer than ``max_gap`` is (:func:`refine`)."""
+    frames in which a joint was filled (``views``, views refined together: in every view, else what one view
+    lost is filled from the others) given back NaN and not filled, as an absence longer than ``max_gap`` is
+    (:func:`refine`)."""
     lost = filled.all(axis=1, keepdims=True) if views else filled
     T = lost.shape[0]
     step = np.diff(np.pad(lost.reshape(T, -1), ((1, 1), (0, 0))).astype(np.int8), axis=0).T  # (C, T + 1)
@@ -980,7 +993,7 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
             pose_file = regroup(pose_file, owner)
     # the file's skeleton: its pairs are the repair's, and tell an inversion from a cut
     known = (repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner,
-                             poses=sample) if repair or cuts else None)
+                             poses=sample if repair else None) if repair or cuts else None)
     sk = known if repair and not guessed_pairs(pose_file) else None
     flips = []  # (track, a, b, flipped on the detected frames) of the parts the repair relabelled
     cut_at: dict = {}  # track id: the file frames where a part began after a cut

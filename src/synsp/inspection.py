@@ -16,6 +16,7 @@ positions; rotation files get None.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,7 @@ from .missing import interpolate_missing, missing_from_confidence
 from .noise_floor import noise_floor
 from .refiners import min_frames_of
 from .repair import limb_groups, twisted_frames
-from .skeletons import BUILTIN_SKELETONS, SKELETONS
+from .skeletons import BUILTIN_SKELETONS, SKELETONS, skeleton_for
 from .validation import SynspInputError
 
 __all__ = ["inspect_pose_file", "file_cuts", "describe", "as_plain", "bvh_rotations"]
@@ -130,6 +131,8 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     assumed = by_count.name if unnamed and by_count is not None and limb_groups(by_count) else None
     if unnamed and assumed is None and chosen is not None and limb_groups(chosen):  # no default: the limbs chose
         assumed = chosen.name
+    orders = skeleton_for(pose_file.num_joints)  # a count of several orders that the points did not tell apart
+    unsure = orders if unnamed and chosen is None and len(orders) > 1 and not rotations else None
     order = None  # does the order refine takes (synsp.api.repair_skeleton: the limbs decide) agree with it?
     if assumed:
         fits = chosen is not None and chosen.name == assumed
@@ -165,7 +168,7 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
                 min_frames=least,
                 repair=None if sk is None else sk.name, guessed=plan["guessed"],
                 relabelled=relabelled, reassigned=int(reassigned), twisted=twisted, cuts=cuts,
-                never_detected=never, rows=rows, assumed_skeleton=assumed,
+                never_detected=never, rows=rows, assumed_skeleton=assumed, unsure_orders=unsure,
                 order_fits=None if order is None else order["fits"],
                 order_looks_like=None if order is None else order["looks_like"],
                 note=pose_file.meta.get("note"), rotations=rotations, refused=refused)
@@ -215,7 +218,9 @@ def _plan(pose_file, model: str | None, fps: float | None, max_gap: int | None) 
     if not rotations:  # as refine_pose_file picks it: by the count, unless the limbs show another order
         by_count = repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner)
         sample = joint_order_sample(pose_file)
-        sk = repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner, poses=sample)
+        with warnings.catch_warnings():  # an unsure order: inspect says so in its own words (describe)
+            warnings.simplefilter("ignore", UserWarning)
+            sk = repair_skeleton(pose_file.num_joints, pose_file.dims, pose_file.skeleton, refiner, poses=sample)
     return dict(method=method, fallback=fallback, refiner=refiner, rotations=rotations, fps=used_fps,
                 gap=pose_file.max_gap(used_fps, max_gap), skeleton=sk, by_count=by_count, sample=sample,
                 guessed=guessed_pairs(pose_file),
@@ -245,6 +250,9 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
         "the cuts; --skeleton NAME if they are in another order"
         if assumed and info.get("order_fits") is not False else
         f"none named ({info['joints']} points; see the joint order below)" if assumed else
+        f"none named ({info['joints']} points in one of the orders {', '.join(info['unsure_orders'])}: their limbs do "
+        "not tell which, or too few joints are seen; not repaired, --skeleton NAME to name it)"
+        if info.get("unsure_orders") else
         f"none recognised ({info['joints']} points: a body of its own joint set)")
     if info["skeleton"] and info["skeleton"] not in BUILTIN_SKELETONS and info["skeleton"] in SKELETONS:
         own = SKELETONS[info["skeleton"]]
@@ -301,6 +309,8 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
     if info.get("refused"):
         lines.append(f"  refine: refuses this file: {info['refused']}")
     repair = "none (no skeleton with left/right pairs)"
+    if info.get("unsure_orders"):
+        repair = "none (the joint order is not known: --skeleton NAME to name it)"
     if info.get("rotations"):
         repair = "none (joint rotations are not repaired; the repair relabels joint positions)"
     if info.get("guessed"):
