@@ -3,7 +3,8 @@ capture): the corpus split played at ``--rates`` frames per second, clean and un
 per method.
 
 The 30 fps clips of the split are brought to each rate by band-limited resampling
-(``scipy.signal.resample_poly``: the same motion, smooth between the frames), the errors are simulated at
+(``scipy.signal.resample_poly``, padded by a line through each end: the same motion, smooth between the frames),
+the errors are simulated at
 that rate (:func:`synsp.error_families.simulate_family` with its ``fps``), and every method gets the rate
 (``refiner(x, fps=rate)``; the networks run at their own 30 fps: :func:`synsp.timeseries.to_lower_rate`
 on the way there, :func:`synsp.timeseries.to_higher_rate` on the way back). MPJPE in mm, root-relative,
@@ -51,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     refiners = {"input": None, **{m: get_refiner(m) for m in methods}}
     for rate in rates:
         up, down = Fraction(rate, 30).numerator, Fraction(rate, 30).denominator
-        gts = [scipy.signal.resample_poly(g, up, down, axis=0) for g in truths]
+        # padded by a line through the ends: with zeros (scipy's default) a clip brought below 30 fps ended in a
+        # body falling hundreds of mm toward the origin, which the truth then held (2026-12-07)
+        gts = [scipy.signal.resample_poly(g, up, down, axis=0, padtype="line") for g in truths]
         print(f"\n{'validation' if args.split == 'val' else 'test'} split at {rate} fps "
               f"({sum(len(g) for g in gts)} frames in {len(gts)} clips), h36m17 3D; MPJPE (mm), clean: added\n")
         print("| method | " + " | ".join(r[0] for r in ROWS) + " |")

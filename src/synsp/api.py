@@ -52,12 +52,20 @@ __all__ = ["layout_doubts", "refine", "refine_smpl", "refine_pose_file", "refine
            "default_model",
            "choose_model", "repair_skeleton", "joint_order_sample", "check_skeleton_fits", "file_fps", "FALLBACK_FILTER", "UNIVERSAL_MODEL",
            "guess_joint_order", "order_misfit",
-           "VIEWS_MODEL", "UNIVERSAL_CAUSAL_MODEL"]
+           "VIEWS_MODEL", "UNIVERSAL_CAUSAL_MODEL", "LOW_RATE_MODEL", "LOW_RATE_FPS"]
 
 #: the default learned method for one person's body, any joint set, 2D or 3D (synsp.models.universal)
 UNIVERSAL_MODEL = "synsp-universal-w16"
 #: several synchronised 3D views of one body: refined together by this model, then fused (:mod:`synsp.view_fusion`)
 VIEWS_MODEL = "synsp-universal-w16-views"
+#: the default for one body's input below :data:`LOW_RATE_FPS`: the universal model fine-tuned on captures at 10-24
+#: fps (``synsp train --low-rate``), which removes the jitter that the spline bringing such input to its 30 fps turns
+#: smooth (docs/results.md, *Frame rates below the network's*)
+LOW_RATE_MODEL = "synsp-universal-w16-lowfps"
+#: input below this rate (fps) is refined by :data:`LOW_RATE_MODEL` by default (chosen on the validation split, where
+#: it was ahead at 12, 15, 20 and 24 fps; at 30 fps it adds more to clean fast motion, so 25 fps and above keep
+#: :data:`UNIVERSAL_MODEL`)
+LOW_RATE_FPS = 25.0
 #: its zero-delay counterpart (online use without delay: the MMPose drop-in's online "synsp")
 UNIVERSAL_CAUSAL_MODEL = "synsp-universal-w8-causal"
 #: the universal model attends across joints (cost ~ J^2 per window): beyond this many, the filter
@@ -91,7 +99,8 @@ def default_model(num_joints: int, dims: int, skeleton: str | None = None, views
     return min(candidates)[-1]
 
 
-def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views: int = 1) -> tuple[str, str | None]:
+def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views: int = 1,
+                 fps: float | None = None) -> tuple[str, str | None]:
     """The method :func:`refine` and :func:`refine_pose_file` use when none is named: ``(name, note)``.
 
     For one person or view of a body in 2D or 3D (any joint set: Human3.6M-17, COCO-17, MediaPipe-33, a
@@ -110,7 +119,7 @@ def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views:
     views fused (:mod:`synsp.view_fusion`; on the test split it adds 0.1 mm to clean views where the 4-view
     network, available by name, adds 2.1 and is behind on overshoot); without that model, ``UNIVERSAL_MODEL +
     "+view-mean"``, every view refined alone.  2D views (each in its own camera's image) are refined alone, not
-    fused.
+    fused.  One body's input at ``fps`` below :data:`LOW_RATE_FPS`: :data:`LOW_RATE_MODEL`.
     One point (a ball, a centroid): :data:`FALLBACK_FILTER`, with a note.
     A hand or a face alone (:data:`NOT_BODIES`): the dedicated shipped model for the data
     (:func:`default_model`, ``note`` None); else :data:`FALLBACK_FILTER` with a one-line ``note`` saying
@@ -133,6 +142,8 @@ def choose_model(num_joints: int, dims: int, skeleton: str | None = None, views:
         # image: refined alone, not averaged
         if views > 1 and dims == 3:
             return (VIEWS_MODEL if VIEWS_MODEL in shipped_models() else UNIVERSAL_MODEL) + VIEW_MEAN, None
+        if fps is not None and fps < LOW_RATE_FPS and LOW_RATE_MODEL in shipped_models():
+            return LOW_RATE_MODEL, None
         return UNIVERSAL_MODEL, None
     try:
         return default_model(num_joints, dims, skeleton, views=views), None
@@ -407,7 +418,7 @@ def refine(
     if cameras is not None:  # checked whether used or not (repair=False does not compare the cameras' labels)
         check_cameras(cameras, x.shape[1])
     if model is None:
-        model, _ = choose_model(x.shape[-2], x.shape[-1], skeleton, views=x.shape[1] if views else 1)
+        model, _ = choose_model(x.shape[-2], x.shape[-1], skeleton, views=x.shape[1] if views else 1, fps=fps)
         model = shipped_path(model)  # the shipped model, by its checkpoint's path
     refiner = fit_refiner(refiner_of(model), x.shape[-2], skeleton)
     if isinstance(refiner, RotationNetwork):  # it would read the positions as axis-angles
@@ -972,7 +983,7 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
     fallback = None
     if refiner is None:
         name, fallback = (model, None) if model is not None else choose_model(pose_file.num_joints, pose_file.dims,
-                                                                             pose_file.skeleton)
+                                                                             pose_file.skeleton, fps=fps)
         default = model is None  # the shipped model, by its checkpoint's path
         refiner = fit_refiner(refiner_of(shipped_path(name) if default else name),
                               pose_file.num_joints, pose_file.skeleton)

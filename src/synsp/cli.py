@@ -383,7 +383,7 @@ def _fallback_filter() -> str:
 
 def _model_defaults(found: dict) -> dict[str, str]:
     """Shipped model -> the inputs it is the default for (as synsp.api.choose_model picks it), in words."""
-    from .api import UNIVERSAL_MAX_JOINTS, UNIVERSAL_MODEL, choose_model
+    from .api import LOW_RATE_FPS, LOW_RATE_MODEL, UNIVERSAL_MAX_JOINTS, UNIVERSAL_MODEL, choose_model
     from .rotations import DEFAULT_ROTATION_MODEL
     from .skeletons import SKELETONS, get_skeleton
     from .refiners import VIEW_MEAN
@@ -408,6 +408,8 @@ def _model_defaults(found: dict) -> dict[str, str]:
     if UNIVERSAL_MODEL in chosen:  # any body joint set, named or not (synsp.api.choose_model)
         chosen[UNIVERSAL_MODEL].append(f"any other body of 2-{UNIVERSAL_MAX_JOINTS} points in 2D or 3D (not 21 or 68 "
                                        "unnamed points, read as a hand or a face)")
+    if LOW_RATE_MODEL in found and UNIVERSAL_MODEL in chosen:
+        chosen.setdefault(LOW_RATE_MODEL, []).append(f"the same bodies below {LOW_RATE_FPS:g} fps")
     if DEFAULT_ROTATION_MODEL in found:
         chosen.setdefault(DEFAULT_ROTATION_MODEL, []).append("rotations (SMPL's 24 joints, SMPL-X/-H bodies, any "
                                                              "count up to 200)")

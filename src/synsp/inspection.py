@@ -209,7 +209,7 @@ def _plan(pose_file, model: str | None, fps: float | None, max_gap: int | None) 
     rate), ``gap`` (frames), ``min_conf``, ``skeleton`` (the repair's, None for rotations), ``by_count`` (the one
     the joint count gives) and ``sample`` (the points the order is judged on)."""
     rate = file_fps(pose_file, fps)
-    method, fallback = method_for(pose_file, model)
+    method, fallback = method_for(pose_file, model, rate)
     check_method_fits(pose_file, method, model)  # a 2D model on 3D points: refine refuses it, so does inspect
     refiner = get_filter(method) if isinstance(method, str) else method
     rotations = pose_file.format == "smpl" or pose_file.units == "axis-angle"
