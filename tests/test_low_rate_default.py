@@ -28,3 +28,24 @@ def test_below_25_fps_the_default_is_the_low_rate_model_and_it_removes_the_jitte
     slow = PoseFile(tracks=[track], num_frames=len(noisy), format="array", units="m", fps=15.0)
     assert method_for(slow, None)[0].card.name == LOW_RATE_MODEL
     assert method_for(slow, None, fps=30.0)[0].card.name == UNIVERSAL_MODEL
+
+
+def test_the_views_command_and_the_mmpose_smoother_choose_by_the_rate_too(tmp_path, capsys):
+    """The review of the change: `synsp refine --views` and MMPose's Smoother("synsp", frame_rate=15) chose the 30 fps
+    weights whatever the rate."""
+    from synsp.adapters.mmpose import Smoother
+    from synsp.cli import main
+
+    assert Smoother("synsp", keypoint_dim=3, frame_rate=15)._synsp_model(17, online=False) == LOW_RATE_MODEL
+    assert Smoother("synsp", keypoint_dim=3, frame_rate=30)._synsp_model(17, online=False) == UNIVERSAL_MODEL
+    truth = np.asarray(load_corpus()[2].positions, dtype=np.float64)[::2, :, :2] * 500  # two 15 fps 2D cameras
+    views = np.stack([truth, truth + 40.0], axis=1) + np.random.default_rng(1).normal(scale=4.0, size=(len(truth),
+                                                                                                      2, 17, 2))
+    np.savez(tmp_path / "views.npz", keypoints=views, fps=np.asarray(15.0))
+    assert main(["refine", str(tmp_path / "views.npz"), "-o", str(tmp_path / "out.npz"), "--views"]) == 0
+    with np.load(tmp_path / "out.npz") as z:
+        out = z["keypoints"]
+    ours = synsp.refine(views, fps=15, views=True)
+    np.testing.assert_allclose(out, ours, atol=1e-6)  # the command refines as synsp.refine at the file's rate
+    noisy = float(np.linalg.norm(views[:, 0] - truth, axis=-1).mean())
+    assert float(np.linalg.norm(out[:, 0] - truth, axis=-1).mean()) < 0.8 * noisy

@@ -751,7 +751,9 @@ def _refine_views(input_path: str, output: str, fmt: str | None, model: str | No
     if cameras is not None and x.shape[-1] != 2:
         raise SynspInputError(f"{input_path}: --cameras calibrates 2D keypoints; the array holds {x.shape[-1]}D points "
                               f"(3D views in one world frame need no cameras)")
-    name = model if model is not None else choose_model(x.shape[-2], x.shape[-1], skeleton, views=x.shape[1])[0]
+    rate = fps if fps is not None else pose_file.fps
+    name = model if model is not None else choose_model(x.shape[-2], x.shape[-1], skeleton, views=x.shape[1],
+                                                        fps=rate)[0]
     refiner = refiner_of(name if model is not None else shipped_path(name))  # loaded once: checked, then refining
     check_method_fits(pose_file, refiner, model)  # a network for other points: named, with the views' D and J
     least = min_frames_of(refiner)
@@ -761,7 +763,7 @@ def _refine_views(input_path: str, output: str, fmt: str | None, model: str | No
                               f"kalman-rts+view-mean, from 3 frames in any units) or a longer recording")
     conf = pose_file.scores_array()  # as a pose file's tracks use them: a confidence, or MediaPipe's visibility
     scores = {} if conf is None else {"confidence" if pose_file.scores_mark_missing else "visibility": conf}
-    out = run(x, model=refiner, fps=fps if fps is not None else pose_file.fps, skeleton=skeleton, views=True,
+    out = run(x, model=refiner, fps=rate, skeleton=skeleton, views=True,
               progress=True, repair=repair, cameras=cameras, cuts=cuts, **scores)
     write_pose_file(output, with_rate(pose_file.with_keypoints({t.track_id: out[t.frames, p]
                                                                 for p, t in enumerate(pose_file.tracks)}), fps))

@@ -132,7 +132,7 @@ from ..filters.base import check_positive
 from ..geometry import (axis_angle_to_matrix, matrix_to_axis_angle, matrix_to_quaternion, nearest_rotation,
                         quaternion_to_matrix)
 from ..models.deciwatch import DeciWatchConfig
-from ..refiners import get_refiner
+from ..refiners import get_refiner, shipped_path
 from ..repair import repair_poses
 from ..rotations import (DEFAULT_ROTATION_MODEL, RotationNetwork, looks_like_axis_angles, refine_rotations,
                          rotation_filter)
@@ -578,7 +578,7 @@ def _synsp_refiner(K: int, C: int) -> Any:
             f"smooth_type 'synsp' needs a shipped model for K = {K} keypoints with C = {C} coordinates "
             f"and none is shipped (shipped: {describe_shipped()}); use 'oneeuro', 'gaus1d', 'savgol' or "
             "'smoothnet' (any K and C)")
-    return get_refiner(model)
+    return get_refiner(shipped_path(model))  # synsp's own choice: the shipped model
 
 
 def _smpl_rotations(x: np.ndarray) -> np.ndarray:

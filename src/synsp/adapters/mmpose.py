@@ -165,7 +165,7 @@ from ..filters import get_filter
 from ..filters.base import Refiner, check_positive, resolve_fps
 from ..models.smoothnet import SmoothNet, SmoothNetConfig
 from ..normalization import denormalize_windows, normalize_windows
-from ..refiners import NetworkRefiner, SubsetRefiner, fit_refiner, get_refiner, shipped_models
+from ..refiners import NetworkRefiner, SubsetRefiner, fit_refiner, get_refiner, shipped_models, shipped_path
 from ..repair import relabel, repair_poses
 from ..skeletons import skeleton_for
 from ..stream import Stream
@@ -881,7 +881,7 @@ class Smoother:
         if refiner is None:
             key = (num_keypoints, online)
             if key not in self._synsp:
-                self._synsp[key] = get_refiner(self._synsp_model(num_keypoints, online))
+                self._synsp[key] = get_refiner(shipped_path(self._synsp_model(num_keypoints, online)))
             refiner = self._synsp[key]
         # a body model on a larger skeleton that contains it (WholeBody's 133 keypoints: the body refined,
         # the face and hands following it), as synsp.refine does
@@ -905,7 +905,7 @@ class Smoother:
                             and c["views"] == 1)
             if causal:
                 return causal[0]
-        model, fallback = choose_model(num_keypoints, self.keypoint_dim)  # what synsp.refine would use
+        model, fallback = choose_model(num_keypoints, self.keypoint_dim, fps=self.frame_rate)  # as synsp.refine
         if fallback is not None:
             raise SynspInputError(
                 f"filter_cfg='synsp' needs a shipped network for {num_keypoints} keypoints in "

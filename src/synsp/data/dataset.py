@@ -54,9 +54,9 @@ prepared in one go and cached until the epoch changes:
    rate on the motion at those moments, and the input is brought back to the dataset's rate through the cubic
    spline with which a refiner brings such input to its network's rate
    (:func:`synsp.timeseries.to_higher_rate`), scores and misses from the nearest captured frame; the truth too is
-   the spline through the true captured moments (a refiner's output is read back at those moments only): a
-   network learns that jitter turned smooth by the spline is error, and leaves clean input alone (without it,
-   input below 20 fps kept its jitter);
+   the spline through the true captured moments (a refiner's output is read back at those moments only), so a
+   clean pair has nothing to correct: a network learns that jitter turned smooth by the spline is error (without
+   it, input below 20 fps kept its jitter);
 6. ``input``: NaN entries (lost joints) filled by linear interpolation in time
    (held at the ends); ``mask`` = simulated miss or confidence < 0.3.
 
@@ -420,9 +420,10 @@ class WindowDataset(torch.utils.data.Dataset):
         seed = int(rng.integers(2**63 - 1))
         # a capture below the dataset's rate (no draw when off): every factor-th moment is seen, with its errors
         factor = rng.uniform(*aug.low_rate_factor) if aug.low_rate > 0 and rng.random() < aug.low_rate else 1.0
-        seen = np.arange(0.0, n - 1 + 1e-9, factor) if factor > 1.0 and n > 4 * factor else None
+        m = int(round((n - 1) / factor)) + 1  # captured moments, the chunk's first and last among them
+        seen = np.linspace(0.0, n - 1, m) if factor > 1.0 and m >= 4 else None
         captured = views if seen is None else resample(np.asarray(views), seen)
-        fps = self.fps / (factor if seen is not None else 1.0)
+        fps = self.fps * ((m - 1) / (n - 1) if seen is not None else 1.0)
         if isinstance(preset, ErrorFamily):
             sim = simulate_family(captured, preset, skeleton=sk, fps=fps, seed=seed, depth_axis=depth)
         else:
@@ -431,10 +432,10 @@ class WindowDataset(torch.utils.data.Dataset):
         filled = interpolate_missing(sim.pred, never="joint-mean")[0]
         confidence, mask = sim.confidence, sim.missing | (sim.confidence < MASK_CONFIDENCE)
         if seen is not None:  # back at the dataset's rate through the spline a refiner brings such input up with
-            at = np.arange(n) / factor
+            at = np.arange(n) * (m - 1) / (n - 1)  # (both ends matched, as a refiner's frame grid)
             filled = to_higher_rate(filled, n, times=at)
             # and the truth likewise: between the captured moments nothing tells the motion, so the target is the
-            # spline through the true ones (clean input is then left alone, however fast: only the error differs)
+            # spline through the true ones (a clean pair is then equal: only the error differs)
             gt = to_higher_rate(resample(np.asarray(gt), seen), n, times=at)
             nearest = np.minimum(np.rint(at).astype(np.int64), len(seen) - 1)
             confidence, mask = confidence[nearest], mask[nearest]
