@@ -291,6 +291,8 @@ def test_ctrl_c_stops_a_batch_of_workers_at_once(tmp_path):
         os.kill(os.getpid(), signal.SIGINT)
 
     watcher = threading.Thread(target=interrupt_once_the_first_file_is_written, daemon=True)
+    # Python's own Ctrl-C handler, also where the test run inherited "ignore SIGINT" (a shell's background job)
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
     watcher.start()
     raised = False
     try:
@@ -303,6 +305,8 @@ def test_ctrl_c_stops_a_batch_of_workers_at_once(tmp_path):
             time.sleep(1)
         except KeyboardInterrupt:
             pass
+    finally:
+        signal.signal(signal.SIGINT, before)
     stopped = time.monotonic() - sent[0]
     watcher.join()
     assert raised
