@@ -85,8 +85,8 @@ def missing_from_confidence(confidence: Any, poses_shape: tuple[int, ...], thres
     return ~(conf >= threshold)  # NaN compares False, so it is missing
 
 
-def interpolate_missing(poses: Any, missing: Any = None, *, never: str = "raise",
-                        curved: bool = False, body: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def interpolate_missing(poses: Any, missing: Any = None, *, never: str = "raise", curved: bool = False,
+                        body: bool = False, refilled: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Fill missing joint coordinates linearly over time.
 
     Args:
@@ -100,6 +100,7 @@ def interpolate_missing(poses: Any, missing: Any = None, *, never: str = "raise"
             (:data:`NEVER_OBSERVED`, see :func:`fill_gaps`); by default it raises.
         curved: short gaps follow a cubic through the frames around them (:func:`fill_gaps`).
         body: long gaps of 2D / 3D positions follow the joints still seen (:func:`fill_gaps`).
+        refilled: a bool array of ``poses``' shape, set True where the body fill filled (:func:`body_fill`).
 
     Returns:
         ``(filled, missing_mask)``: ``filled`` is float64 with the shape of
@@ -112,7 +113,7 @@ def interpolate_missing(poses: Any, missing: Any = None, *, never: str = "raise"
         coordinate missing in every frame (with ``never="raise"``).
     """
     x, mask = _checked(poses, missing)
-    return fill_gaps(x, mask, never=never, curved=curved, body=body), mask
+    return fill_gaps(x, mask, never=never, curved=curved, body=body, refilled=refilled), mask
 
 
 def hold_missing(poses: Any, missing: Any = None, *, never: str = "raise") -> tuple[np.ndarray, np.ndarray]:
@@ -169,7 +170,8 @@ CARRIED_DECAY = 0.85
 
 
 def fill_gaps(x: np.ndarray, gap: np.ndarray, *, causal: bool = False, never: str = "raise",
-              curved: bool = False, carried: bool = False, body: bool = False) -> np.ndarray:
+              curved: bool = False, carried: bool = False, body: bool = False,
+              refilled: np.ndarray | None = None) -> np.ndarray:
     """Every entry of ``x`` where ``gap`` is True, filled from the same coordinate's other frames.
 
     The one missing-joint fill of synsp.  ``x``: float ``(T, J, D)`` or ``(T, P, J, D)``, not
@@ -221,7 +223,8 @@ def fill_gaps(x: np.ndarray, gap: np.ndarray, *, causal: bool = False, never: st
     if carried and causal:
         carried_fill(filled, gap & ~unseen)
     if body and not causal and x.shape[-1] in (2, 3):
-        body_fill(filled.reshape((T, -1) + x.shape[-2:]), (gap | unseen).reshape((T, -1) + x.shape[-2:]))
+        body_fill(filled.reshape((T, -1) + x.shape[-2:]), (gap | unseen).reshape((T, -1) + x.shape[-2:]),
+                  refilled=None if refilled is None else refilled.reshape((T, -1) + x.shape[-2:]))
     if never == "zero" and unseen.any():
         filled = np.where(unseen, 0.0, filled)
     return filled.reshape(x.shape)
@@ -319,7 +322,7 @@ BODY_REFERENCES = 2
 
 
 def body_fill(poses: np.ndarray, gap: np.ndarray, longest: int = CURVED_GAP_FRAMES, ends: int = BODY_END_FRAMES,
-              references: int = BODY_REFERENCES) -> None:
+              references: int = BODY_REFERENCES, refilled: np.ndarray | None = None) -> None:
     """The long gaps of ``poses`` ``(T, P, J, D)`` (positions, filled already: :func:`fill_gaps`) refilled from the
     joints still seen, in place.  ``gap`` ``(T, P, J, D)``: the entries that were missing.
 
@@ -373,6 +376,8 @@ def body_fill(poses: np.ndarray, gap: np.ndarray, longest: int = CURVED_GAP_FRAM
         fill = r[t0 - lo:t1 - lo] + off[0] + share[:, None] * (off[-1] - off[0])
         span = poses[t0:t1, p, j]  # a view
         span[...] = np.where(gap[t0:t1, p, j], fill, span)
+        if refilled is not None:  # (a view of the caller's mask, which says where the joints seen decided)
+            refilled[t0:t1, p, j] |= gap[t0:t1, p, j]
 
 
 def carried_fill(flat: np.ndarray, gap: np.ndarray, support: int = CARRIED_SUPPORT,

@@ -420,8 +420,10 @@ class WindowDataset(torch.utils.data.Dataset):
         seed = int(rng.integers(2**63 - 1))
         # a capture below the dataset's rate (no draw when off): every factor-th moment is seen, with its errors
         factor = rng.uniform(*aug.low_rate_factor) if aug.low_rate > 0 and rng.random() < aug.low_rate else 1.0
-        m = int(round((n - 1) / factor)) + 1  # captured moments, the chunk's first and last among them
-        seen = np.linspace(0.0, n - 1, m) if factor > 1.0 and m >= 4 else None
+        # captured moments, the chunk's first and last among them, at most the drawn rate and within the range
+        m = int(math.floor((n - 1) / factor)) + 1
+        seen = np.linspace(0.0, n - 1, m) if factor > 1.0 and m >= 4 and (m - 1) * aug.low_rate_factor[1] >= n - 1 \
+            else None
         captured = views if seen is None else resample(np.asarray(views), seen)
         fps = self.fps * ((m - 1) / (n - 1) if seen is not None else 1.0)
         if isinstance(preset, ErrorFamily):

@@ -224,14 +224,15 @@ class TemporalFilter(ABC):
             low = missing_from_confidence(confidence, x.shape, self.min_confidence)
         # offline, short gaps along a curve (synsp.missing.curved_fill) and long ones relative to the joints still
         # seen (body_fill), as for the networks; causal: linear
-        filled, missing = interpolate_missing(x, low, curved=not self.causal, body=not self.causal)
+        refilled = np.zeros(x.shape, dtype=bool)  # where the body fill decided (synsp.missing.body_fill)
+        filled, missing = interpolate_missing(x, low, curved=not self.causal, body=not self.causal, refilled=refilled)
         T = x.shape[0]
         # measurement weight per channel: 0 where missing, the confidence where given, else 1
         weight = (~missing).astype(np.float64)
         if confidence is not None:
             weight *= to_numpy(confidence)[..., None]
         weight = np.clip(np.nan_to_num(weight), 0.0, None)
-        weight = self._measurement_weight(weight.reshape(T, -1), missing.reshape(T, -1))
+        weight = self._measurement_weight(weight.reshape(T, -1), missing.reshape(T, -1), refilled.reshape(T, -1))
         out = self._filter(filled.reshape(T, -1), rate, weight)  # (T, C)
         out = np.ascontiguousarray(out, dtype=np.float64).reshape(x.shape)
         return (out, missing.any(-1)) if return_filled else out
@@ -247,10 +248,11 @@ class TemporalFilter(ABC):
             raise whole_sequence_refusal(self.name, self.window)
         return LookAheadOnline(self, rate, self.delay, self._chunk_start)
 
-    def _measurement_weight(self, weight: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    def _measurement_weight(self, weight: np.ndarray, missing: np.ndarray, refilled: np.ndarray) -> np.ndarray:
         """The weights ``(T, C)`` that ``_filter`` gets, from ``weight`` (0 where ``missing``, the confidence where
-        given, else 1) and the ``missing`` ``(T, C)`` mask: ``weight`` itself unless a filter with a measurement
-        model weighs filled entries (the Kalman smoother measures a track end's fill)."""
+        given, else 1), the ``missing`` ``(T, C)`` mask and ``refilled`` ``(T, C)``, the entries filled from the joints
+        still seen (:func:`synsp.missing.body_fill`): ``weight`` itself unless a filter with a measurement model
+        weighs filled entries (the Kalman smoother measures a track end's fill and the body fill)."""
         return weight
 
     def _recursion(self, fps: float) -> Online | None:

@@ -39,8 +39,8 @@ refiner refines (:func:`synsp.missing.interpolate_missing`, curved: the motion's
 velocity carried on, decaying, then held), so it comes out as that fill smoothed,
 joined continuously to the observed frames (1.46 m and 1.19 m boxes, as
 Butterworth's and the default network's); the frames between two observations
-are not touched unless more than :data:`synsp.missing.CURVED_GAP_FRAMES` of them are missing in a row, whose
-fill follows the joints still seen (:func:`synsp.missing.body_fill`) and is measured likewise (a wrist lost for
+are not touched unless more than :data:`synsp.missing.CURVED_GAP_FRAMES` of them are missing in a row and their
+fill follows the joints still seen (:func:`synsp.missing.body_fill`), which is then measured likewise (a wrist lost for
 3 s of a 1 m/s walk: 0.157 m off, as Butterworth, where the motion model drawn across the gap gave 0.73 m).  The forward filter (and every online form) cannot know that a
 gap ends the track: it predicts with the model alone for the first
 :data:`FREE_PREDICTION` seconds of a gap (the textbook filter, as before), then
@@ -93,7 +93,6 @@ from typing import Any
 
 import numpy as np
 
-from ..missing import CURVED_GAP_FRAMES
 from ..validation import SynspInputError
 from .base import TemporalFilter, check_choice, check_positive
 from .online import FilterOnline
@@ -208,16 +207,17 @@ class KalmanFilter(TemporalFilter):
                 f"{MAX_NOISE_RATIO:g}: above, the filter gives its input back (no smoothing left) and the smoother's "
                 "covariances are singular in float64. Lower process_noise or raise measurement_noise")
 
-    def _measurement_weight(self, weight: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    def _measurement_weight(self, weight: np.ndarray, missing: np.ndarray, refilled: np.ndarray) -> np.ndarray:
         """The smoother measures the fill of the entries missing before a channel's first and after its last
-        observation, and inside gaps of more than :data:`synsp.missing.CURVED_GAP_FRAMES` frames (filled from
-        the joints still seen, :func:`synsp.missing.body_fill`: a wrist lost for 3 s while the body walks on is not
-        drawn straight across), with weight :data:`END_FILL_WEIGHT` (module docstring, *Track ends*)."""
+        observation, and the entries filled from the joints still seen (``refilled``, :func:`synsp.missing.body_fill`:
+        a wrist lost for 3 s while the body walks on is not drawn straight across; a gap with no joint to follow, a
+        lone point's, is left to the motion model), with weight :data:`END_FILL_WEIGHT` (module docstring, *Track
+        ends*)."""
         if not self.smoother:
             return weight
         seen = ~missing
         ends = missing & ((np.cumsum(seen, axis=0) == 0) | (np.cumsum(seen[::-1], axis=0)[::-1] == 0))
-        measured = ends | _long_runs(missing, CURVED_GAP_FRAMES)
+        measured = ends | refilled
         return np.where(measured, END_FILL_WEIGHT, weight) if measured.any() else weight
 
     def _recursion(self, fps: float) -> KalmanOnline:
@@ -323,18 +323,4 @@ class KalmanOnline(FilterOnline):
         cols = np.broadcast_to(joints[:, None], frame.shape).reshape(-1)
         st.s[cols] = 0.0
         st.s[cols, 0] = frame.reshape(-1)[cols]
-
-
-def _long_runs(mask: np.ndarray, longest: int) -> np.ndarray:
-    """The entries of ``mask`` ``(T, ...)`` in runs along time of more than ``longest`` True values."""
-    T = mask.shape[0]
-    flat = mask.reshape(T, -1)
-    step = np.diff(np.pad(flat, ((1, 1), (0, 0))).astype(np.int8), axis=0)  # (T + 1, C): +1 a run starts, -1 ends
-    a_t, a_c = np.nonzero(step.T == 1)[::-1]  # (each run's first frame, its channel), channel by channel
-    b_t = np.nonzero(step.T == -1)[1]
-    far = b_t - a_t > longest
-    out = np.zeros((T + 1, flat.shape[1]), dtype=np.int64)
-    np.add.at(out, (a_t[far], a_c[far]), 1)
-    np.add.at(out, (b_t[far], a_c[far]), -1)
-    return (np.cumsum(out[:-1], axis=0) > 0).reshape(mask.shape)
 
