@@ -27,7 +27,7 @@ from .identity import repair_track_identities
 from .io.smpl import KNOWN_JOINTS as SMPL_JOINT_COUNTS
 from .io.tracks import PoseFile, Track, regroup, ungroup
 from .metrics import angular_acceleration
-from .missing import missing_from_confidence
+from .missing import missing_from_confidence, runs_mask, time_runs
 from .refiners import (VIEW_MEAN, FunctionRefiner, NetworkRefiner, Refiner, fit_refiner, get_refiner,
                        min_frames_of, shipped_models, shipped_path, subset_indices)
 from .repair import limb_asymmetry, relabel, repair_poses
@@ -525,16 +525,11 @@ def _unfilled_beyond(out: np.ndarray, filled: np.ndarray, max_gap: int,
     (:func:`refine`)."""
     lost = filled.all(axis=1, keepdims=True) if views else filled
     T = lost.shape[0]
-    step = np.diff(np.pad(lost.reshape(T, -1), ((1, 1), (0, 0))).astype(np.int8), axis=0).T  # (C, T + 1)
-    col, a = np.nonzero(step == 1)  # each run's column and first frame, column by column in time order
-    b = np.nonzero(step == -1)[1]  # and the frame after it
+    col, a, b = time_runs(lost.reshape(T, -1))
     far = b - a > max_gap
     if not far.any():
         return out, filled
-    col, a, n = col[far], a[far], (b - a)[far]
-    frames = np.repeat(a - np.cumsum(n) + n, n) + np.arange(n.sum())  # every frame of the long runs
-    beyond = np.zeros((T, lost[0].size), dtype=bool)
-    beyond[frames, np.repeat(col, n)] = True
+    beyond = runs_mask(T, lost[0].size, col[far], a[far], b[far])
     beyond = np.broadcast_to(beyond.reshape(lost.shape), filled.shape) & filled
     if not out.flags.writeable or out.dtype.kind != "f":  # a refiner object's own output
         out = out.astype(np.float64)

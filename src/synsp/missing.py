@@ -58,7 +58,8 @@ NEVER_OBSERVED = ("raise", "zero", "keep", "joint-mean")
 
 __all__ = ["missing_from_confidence", "interpolate_missing", "hold_missing", "carry_missing", "fill_gaps",
            "curved_fill", "carried_fill", "carried_ends", "carried_start", "unseen_start", "CarriedFill",
-           "body_fill", "NEVER_OBSERVED", "CURVED_GAP_FRAMES", "BODY_END_FRAMES", "BODY_REFERENCES"]
+           "body_fill", "time_runs", "runs_mask", "NEVER_OBSERVED", "CURVED_GAP_FRAMES", "BODY_END_FRAMES",
+           "BODY_REFERENCES"]
 
 
 def missing_from_confidence(confidence: Any, poses_shape: tuple[int, ...], threshold: float) -> np.ndarray:
@@ -321,6 +322,23 @@ BODY_END_FRAMES = 12
 BODY_REFERENCES = 2
 
 
+def time_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The runs of True along time of ``mask`` ``(T, C)``: ``(column, first frame, the frame after the last)`` of
+    each, column by column in time order."""
+    step = np.diff(np.pad(mask, ((1, 1), (0, 0))).astype(np.int8), axis=0).T  # (C, T + 1): +1 a run starts, -1 ends
+    col, first = np.nonzero(step == 1)
+    return col, first, np.nonzero(step == -1)[1]
+
+
+def runs_mask(frames: int, columns: int, col: np.ndarray, first: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """The ``(frames, columns)`` mask that is True in the runs ``first .. stop - 1`` of columns ``col``
+    (:func:`time_runs`' form)."""
+    edges = np.zeros((frames + 1, columns), dtype=np.int64)
+    np.add.at(edges, (first, col), 1)
+    np.add.at(edges, (stop, col), -1)
+    return np.cumsum(edges[:-1], axis=0) > 0
+
+
 def body_fill(poses: np.ndarray, gap: np.ndarray, longest: int = CURVED_GAP_FRAMES, ends: int = BODY_END_FRAMES,
               references: int = BODY_REFERENCES, refilled: np.ndarray | None = None) -> None:
     """The long gaps of ``poses`` ``(T, P, J, D)`` (positions, filled already: :func:`fill_gaps`) refilled from the
@@ -343,9 +361,7 @@ def body_fill(poses: np.ndarray, gap: np.ndarray, longest: int = CURVED_GAP_FRAM
     lost = gap.any(axis=-1).reshape(T, P * J)
     if T < 2 or J < 2 or not lost.any():
         return
-    step = np.diff(np.pad(lost, ((1, 1), (0, 0))).astype(np.int8), axis=0).T  # (C, T + 1)
-    col, a = np.nonzero(step == 1)  # each gap's column and first frame, column by column in time order
-    b = np.nonzero(step == -1)[1]  # and the frame after it
+    col, a, b = time_runs(lost)  # each gap's column, first frame and the frame after it
     inside = (a > 0) & (b < T)
     whole = (a == 0) & (b == T)
     # a start is left to carried_ends: the stream fills a joint first seen after its delay as offline does, from
@@ -353,10 +369,8 @@ def body_fill(poses: np.ndarray, gap: np.ndarray, longest: int = CURVED_GAP_FRAM
     far = np.where(inside, b - a > longest, (b - a > ends) & (a > 0) & (b == T))
     if not far.any():
         return
-    unsure = np.zeros((T + 1, P * J), dtype=np.int64)  # +1 where a long gap (or a joint never whole) begins
-    np.add.at(unsure, (a[far | whole], col[far | whole]), 1)
-    np.add.at(unsure, (b[far | whole], col[far | whole]), -1)
-    unsure = np.cumsum(unsure[:-1], axis=0) > 0  # (T, C): frames neither observed nor filled from a short gap
+    # (T, C): frames neither observed nor filled from a short gap (in a long gap, or a joint's never seen)
+    unsure = runs_mask(T, P * J, col[far | whole], a[far | whole], b[far | whole])
     count = np.concatenate([np.zeros((1, P * J), dtype=np.int64), np.cumsum(unsure, axis=0)]).reshape(T + 1, P, J)
     lost = lost.reshape(T, P, J)
     for c, t0, t1 in zip(col[far], a[far], b[far]):
