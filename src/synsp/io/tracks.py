@@ -227,13 +227,7 @@ class PoseFile:
 def frame_numbers_fit(numbers: Any) -> bool:
     """Whether ``numbers`` (an integer array or a ``range``) increase strictly and all fit in int64 (a file's frame
     ids of 2**63 and more, which read before frame numbers were kept, are then left out, not refused)."""
-    if isinstance(numbers, range):
-        return len(numbers) == 0 or (numbers.step > 0 and -2**63 <= numbers.start and numbers[-1] < 2**63)
-    a = np.asarray(numbers)
-    if a.dtype.kind not in "iuO" or not _increasing_integers(a):
-        return False
-    values = a.ravel().tolist()
-    return not values or (-2**63 <= values[0] and values[-1] < 2**63)
+    return _increasing_integers(numbers) and _in_int64(numbers)
 
 
 def _checked_frame_numbers(numbers: Any, num_frames: int, source: Path | None) -> np.ndarray | None:
@@ -243,22 +237,37 @@ def _checked_frame_numbers(numbers: Any, num_frames: int, source: Path | None) -
     else a :class:`SynspInputError`."""
     span = isinstance(numbers, range)
     count = len(numbers) if span else np.size(numbers)
-    shaped = span or np.ndim(numbers) == 1
-    if count != num_frames or not shaped or not frame_numbers_fit(numbers):
-        if count == num_frames and shaped and _increasing_integers(numbers):
-            return None
+    if count != num_frames or not (span or np.ndim(numbers) == 1) or not _increasing_integers(numbers):
         raise SynspInputError(f"{source or 'pose file'}: {count} frame numbers for {num_frames} frames; expected one "
                               "increasing integer per frame")
+    if not _in_int64(numbers):
+        return None
     if span:  # from its start (np.arange's stop past int64 would make floats)
         return numbers.start + numbers.step * np.arange(count, dtype=np.int64)
     return np.asarray(numbers).astype(np.int64)
 
 
+def _whole(value: Any) -> bool:
+    """A whole number as an id or a frame number (a Python or numpy integer, not a bool)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
 def _increasing_integers(numbers: Any) -> bool:
-    """Whether ``numbers`` are whole numbers increasing strictly (as Python integers: any size)."""
-    values = list(numbers) if isinstance(numbers, range) else np.asarray(numbers, dtype=object).tolist()
-    return all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values) and all(
-        x < y for x, y in zip(values, values[1:]))
+    """Whether ``numbers`` (an array or a ``range``) are whole numbers increasing strictly (as Python integers: any
+    size)."""
+    if isinstance(numbers, range):
+        return numbers.step > 0 or len(numbers) < 2
+    a = np.asarray(numbers)
+    if a.dtype.kind not in "iuO":
+        return False
+    values = a.astype(object).ravel().tolist()
+    return all(_whole(v) for v in values) and all(x < y for x, y in zip(values, values[1:]))
+
+
+def _in_int64(numbers: Any) -> bool:
+    """Whether increasing ``numbers`` (:func:`_increasing_integers`) all fit in int64: their first and last do."""
+    values = numbers if isinstance(numbers, range) else np.asarray(numbers).ravel()
+    return len(values) == 0 or (-2**63 <= int(values[0]) and int(values[-1]) < 2**63)
 
 
 def _check_track_ids(tracks: list[Track], source: Path | None) -> None:
@@ -531,8 +540,7 @@ def conversion_losses(path: Any, pose_file: PoseFile, format: str) -> list[str]:
         lost = [f"the scores of track{'s' * (len(scored) > 1)} {_listed(scored)} (the other tracks have none)"] \
             if scored and len(scored) < len(tracks) else []
         ids = [t.track_id for t in tracks]
-        ints = [isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in ids]
-        if not (all(ints) or all(isinstance(i, str) for i in ids)):
+        if not (all(_whole(i) for i in ids) or all(isinstance(i, str) for i in ids)):
             lost.append(f"the track ids' types ({_listed(ids)} are written as text)")
         return lost
     if format not in ("array", "trc"):
@@ -544,7 +552,7 @@ def conversion_losses(path: Any, pose_file: PoseFile, format: str) -> list[str]:
         if numbers is not None and not np.array_equal(numbers, np.arange(pose_file.num_frames)):
             lost.append(f"the frame numbers ({numbers[0]}..{numbers[-1]})")
         ids = [t.track_id for t in tracks]
-        if not all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) and i == k for k, i in enumerate(ids)):
+        if not all(_whole(i) and i == k for k, i in enumerate(ids)):
             lost.append(f"the track ids ({_listed(ids)})")
     elif tracks and tracks[0].track_id != 0:  # trc: one track
         lost.append(f"the track id {tracks[0].track_id!r}")
