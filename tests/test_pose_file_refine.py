@@ -171,3 +171,36 @@ def test_detections_on_every_other_frame_say_their_acceleration_is_not_measured(
     assert main(["refine", str(src), "-o", str(tmp_path / "out.json")]) == 0
     out = capsys.readouterr()
     assert "acceleration not measured (no three consecutive frames detected)" in out.out and "nan" not in out.out
+
+
+def test_max_gap_leaves_a_joint_lost_for_longer_as_written_in_a_file(tmp_path):
+    """``--max-gap`` limits one joint's fill as it limits a person's absence: a joint missing (NaN, or below the
+    score threshold) for more than ``max_gap`` frames comes back as written, a shorter run is filled."""
+    x = _walk(120, 6)
+    x[20:60, 9] = np.nan  # 40 frames of NaN: beyond 15
+    x[70:74, 4] = np.nan  # 4 frames: filled
+    scores = np.ones((120, 17))
+    scores[30:90, 11] = 0.0  # 60 frames below the threshold: as written, its score beside it
+    x[30:90, 11] = 0.0
+    pf = _file([Track(0, np.arange(120), x, scores)], 120)
+    out, summary = refine_pose_file(pf, model="savgol-mmpose", max_gap=15)
+    k = out.track(0).keypoints
+    assert np.isnan(k[20:60, 9]).all() and np.isfinite(k[:20, 9]).all() and np.isfinite(k[60:, 9]).all()
+    np.testing.assert_array_equal(k[30:90, 11], 0.0)
+    assert np.isfinite(k[70:74, 4]).all() and summary["filled"] == 4
+    out, summary = refine_pose_file(pf, model="savgol-mmpose")  # no max_gap: every joint filled
+    assert np.isfinite(out.track(0).keypoints).all() and summary["filled"] == 40 + 4 + 60
+    assert np.all(out.track(0).keypoints[30:90, 11] > 50)
+    # the command line, into .npz: the NaN stays
+    from click.testing import CliRunner
+
+    from synsp.cli import cli
+
+    src = tmp_path / "in.npz"
+    np.savez(src, keypoints=x, scores=scores, fps=30.0)
+    for flag, lost in (([], False), (["--max-gap", "15"], True)):
+        res = CliRunner().invoke(cli, ["refine", str(src), "--model", "savgol-mmpose", "-o",
+                                        str(tmp_path / "out.npz"), *flag])
+        assert res.exit_code == 0, res.output
+        with np.load(tmp_path / "out.npz") as f:
+            assert np.isnan(f["keypoints"][20:60, ..., 9, :]).all() == lost

@@ -517,23 +517,44 @@ def _scores_fitting(scores: Any, shape: tuple) -> np.ndarray | None:
     return arr if arr.shape == tuple(shape) else None
 
 
+def _filled_beyond(filled: np.ndarray, max_gap: int, views: bool = False) -> np.ndarray | None:
+    """The entries of ``filled`` (a fill mask, ``(T, ...)``) in runs of more than ``max_gap`` frames in which a
+    joint was filled (``views``, views refined together: in every view), or None where there is none."""
+    lost = filled.all(axis=1, keepdims=True) if views else filled
+    T = lost.shape[0]
+    col, a, b = time_runs(lost.reshape(T, -1))
+    far = b - a > max_gap
+    if not far.any():
+        return None
+    beyond = runs_mask(T, lost[0].size, col[far], a[far], b[far])
+    return np.broadcast_to(beyond.reshape(lost.shape), filled.shape) & filled
+
+
 def _unfilled_beyond(out: np.ndarray, filled: np.ndarray, max_gap: int,
                      views: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """``out`` (refined, float) and ``filled`` (its mask, ``out.shape[:-1]``) with every run of more than ``max_gap``
     frames in which a joint was filled (``views``, views refined together: in every view, else what one view
     lost is filled from the others) given back NaN and not filled, as an absence longer than ``max_gap`` is
     (:func:`refine`)."""
-    lost = filled.all(axis=1, keepdims=True) if views else filled
-    T = lost.shape[0]
-    col, a, b = time_runs(lost.reshape(T, -1))
-    far = b - a > max_gap
-    if not far.any():
+    beyond = _filled_beyond(filled, max_gap, views)
+    if beyond is None:
         return out, filled
-    beyond = runs_mask(T, lost[0].size, col[far], a[far], b[far])
-    beyond = np.broadcast_to(beyond.reshape(lost.shape), filled.shape) & filled
     if not out.flags.writeable or out.dtype.kind != "f":  # a refiner object's own output
         out = out.astype(np.float64)
     out[beyond] = np.nan
+    return out, filled & ~beyond
+
+
+def _as_written_beyond(out: np.ndarray, filled: np.ndarray, written: np.ndarray,
+                       max_gap: int) -> tuple[np.ndarray, np.ndarray]:
+    """A file's track part: ``out`` and ``filled`` (:func:`refine_tracks`) with every joint filled for more than
+    ``max_gap`` frames in a row given back as ``written`` (NaN as NaN, a low-score joint's coordinates, beside its
+    score) and not filled, as a whole absence longer than ``max_gap`` splits the track (``--max-gap``)."""
+    beyond = _filled_beyond(filled, max_gap)
+    if beyond is None:
+        return out, filled
+    out = out.copy() if out.dtype.kind == "f" else out.astype(np.float64)
+    out[beyond] = written[beyond]
     return out, filled & ~beyond
 
 
@@ -1133,6 +1154,8 @@ def refine_tracks(pose_file, refiner, refine_part, accel, fps: float | None, max
                     collect["short"].append((track.track_id, int(track.frames[a]), len(kp)))
                 continue
             ref, filled, part_unseen = refine_part(kp, conf, valid, at, track, a, b)
+            if max_gap is not None and collect is None:  # a joint lost longer than asked: as written, not filled
+                ref, filled = _as_written_beyond(ref, filled, written, max_gap)
             if collect is not None:
                 collect["filled"].setdefault(track.track_id, np.zeros(track.keypoints.shape[:2], dtype=bool))[a:b] \
                     = filled[at]

@@ -464,7 +464,8 @@ def _describe(name: str, found: dict) -> None:
 @click.option("--skeleton", default=None, help="skeleton name of the input, to choose the model")
 @click.option("--key", default=None, help="array name inside a plain .npz (default: the only/known one)")
 @click.option("--max-gap", type=int, default=None, callback=_max_gap_option,
-              help="longest run of missing frames filled inside a track (default: half a second)")
+              help="longest run of missing frames filled inside a track (default: half a second), and of one "
+                   "joint's (default: every run; a longer one stays as written)")
 @click.option("--views", is_flag=True,
               help="a (T, P, J, D) array holds P synchronised world-frame views of one person: refine them together")
 @click.option("--cameras", "cameras_path", type=click.Path(), default=None,
