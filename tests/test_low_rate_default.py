@@ -1,33 +1,61 @@
-"""Input below 25 fps is refined by the universal model fine-tuned on low-rate captures (synsp.api.LOW_RATE_MODEL):
-the default one left the jitter that the spline bringing such input to 30 fps turns smooth."""
+"""Input below a network's rate, down to a third of it, is refined at its own rate, frame for frame (its frames are
+motion played faster, which the networks learned); below 25 fps by default with the 8-frame universal model
+(synsp.api.LOW_RATE_MODEL).  Through a spline to 30 fps the default had left the jitter, which the spline turns
+smooth."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import synsp
 from synsp.api import LOW_RATE_FPS, LOW_RATE_MODEL, UNIVERSAL_MODEL, VIEWS_MODEL, choose_model
 from synsp.batch import method_for
 from synsp.data.corpus import load_corpus
 from synsp.io.tracks import PoseFile, Track
+from synsp.refiners import NATIVE_SLOWDOWN, NetworkRefiner, get_refiner
+from synsp.validation import SynspInputError
 
 
-def test_below_25_fps_the_default_is_the_low_rate_model_and_it_removes_the_jitter_the_default_left():
+def test_below_25_fps_the_default_runs_the_8_frame_network_at_the_inputs_rate_and_removes_the_jitter():
+    assert LOW_RATE_MODEL != UNIVERSAL_MODEL
     assert choose_model(17, 3, fps=15)[0] == choose_model(33, 2, fps=12)[0] == choose_model(17, 3, fps=24)[0] \
         == LOW_RATE_MODEL
     assert choose_model(17, 3, fps=LOW_RATE_FPS)[0] == choose_model(17, 3, fps=25)[0] == UNIVERSAL_MODEL
     assert choose_model(17, 3)[0] == UNIVERSAL_MODEL  # no rate known: the network's own
     assert choose_model(17, 3, views=2, fps=15)[0].startswith(VIEWS_MODEL)  # views: the views model
+    net = get_refiner(LOW_RATE_MODEL)
+    rate = net.card.fps
+    assert net.runs_at(rate) and net.runs_at(15.0) and net.runs_at(rate / NATIVE_SLOWDOWN)
+    assert not net.runs_at(0.99 * rate / NATIVE_SLOWDOWN) and not net.runs_at(60.0)
     truth = np.asarray(load_corpus()[2].positions, dtype=np.float64)[::2]  # a test clip captured at 15 fps
     noisy = truth + np.random.default_rng(0).normal(scale=0.01, size=truth.shape)
     error = lambda y: float(np.linalg.norm(y - truth, axis=-1).mean())  # noqa: E731
-    before = error(synsp.refine(noisy, fps=15, model=UNIVERSAL_MODEL))  # 15.97 mm: the input's 15.97 left
-    now = error(synsp.refine(noisy, fps=15))  # 9.62 mm
-    assert now < 0.75 * before and error(synsp.refine(truth, fps=15)) < 0.0005  # clean: 0.09 mm added
+    # frame for frame: the network alone gives at 15 fps what it gives to the same frames at its own rate
+    plain = NetworkRefiner(net.model, net.card, smooth_rigid=False)
+    np.testing.assert_array_equal(plain(noisy, fps=15.0), plain(noisy, fps=rate))
+    now = error(synsp.refine(noisy, fps=15))  # 9.5 mm of the input's 16.0 (through the spline: 16.0 left)
+    assert now < 0.7 * error(noisy) and error(synsp.refine(truth, fps=15)) < 0.0005  # clean: 0.2 mm added
     track = Track(0, np.arange(len(noisy)), noisy)  # a file says its rate; --fps overrides it
     slow = PoseFile(tracks=[track], num_frames=len(noisy), format="array", units="m", fps=15.0)
     assert method_for(slow, None)[0].card.name == LOW_RATE_MODEL
     assert method_for(slow, None, fps=30.0)[0].card.name == UNIVERSAL_MODEL
+
+
+def test_a_stream_below_the_networks_rate_equals_offline_and_a_faster_one_is_told_what_to_do():
+    truth = np.asarray(load_corpus()[2].positions, dtype=np.float64)[::2][:80]
+    x = truth + np.random.default_rng(1).normal(scale=0.01, size=truth.shape)
+    stream = synsp.Stream(fps=15, repair=False, cuts=False)
+    assert stream.fps == 15.0 and stream.max_gap == 8  # half a second at its rate
+    out = [f for frame in x for f in stream.push(frame)] + stream.flush()[0]
+    net = get_refiner(synsp.Stream().refiner.name)
+    offline = NetworkRefiner(net.model, net.card, smooth_rigid=False)(x, fps=15.0)
+    np.testing.assert_allclose(np.stack(out), offline, atol=1e-9)
+    with pytest.raises(SynspInputError, match=r"one frame in 2 \(Stream\(fps=30\)\)"):
+        synsp.Stream(fps=60)
+    with pytest.raises(SynspInputError, match="runs online at 10 to 30 fps"):
+        synsp.Stream(fps=8)
+    assert synsp.Stream("one-euro", fps=60).fps == 60.0  # a filter takes any rate
 
 
 def test_the_views_command_and_the_mmpose_smoother_choose_by_the_rate_too(tmp_path, capsys):

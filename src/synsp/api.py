@@ -58,15 +58,15 @@ __all__ = ["layout_doubts", "refine", "refine_smpl", "refine_pose_file", "refine
 UNIVERSAL_MODEL = "synsp-universal-w16"
 #: several synchronised 3D views of one body: refined together by this model, then fused (:mod:`synsp.view_fusion`)
 VIEWS_MODEL = "synsp-universal-w16-views"
-#: the default for one body's input below :data:`LOW_RATE_FPS`: the universal model fine-tuned on captures at 10-24
-#: fps (``synsp train --low-rate``), which removes the jitter that the spline bringing such input to its 30 fps turns
-#: smooth (docs/results.md, *Frame rates below the network's*)
-LOW_RATE_MODEL = "synsp-universal-w16-lowfps"
+#: the default for one body's input below :data:`LOW_RATE_FPS`: the universal model on 8-frame windows, run at the
+#: input's own rate (:data:`synsp.refiners.NATIVE_SLOWDOWN`: such frames are motion played faster, which it learned);
+#: a spline to 30 fps turned the jitter smooth, and the 16-frame default, also at the input's rate, removes less
+#: spiky jitter there (docs/results.md, *Frame rates below the network's*)
+LOW_RATE_MODEL = "synsp-universal-w8"
 #: input below this rate (fps) is refined by :data:`LOW_RATE_MODEL` by default (chosen on the validation split, where
-#: it was ahead at 12, 15, 20 and 24 fps; at 30 fps it adds more to clean fast motion, so 25 fps and above keep
-#: :data:`UNIVERSAL_MODEL`)
+#: it was ahead of the default at 12, 15 and 20 fps and level at 24)
 LOW_RATE_FPS = 25.0
-#: its zero-delay counterpart (online use without delay: the MMPose drop-in's online "synsp")
+#: the universal model's zero-delay counterpart (online use without delay: the MMPose drop-in's online "synsp")
 UNIVERSAL_CAUSAL_MODEL = "synsp-universal-w8-causal"
 #: the universal model attends across joints (cost ~ J^2 per window): beyond this many, the filter
 UNIVERSAL_MAX_JOINTS = 200

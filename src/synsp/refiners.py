@@ -12,9 +12,10 @@ trained window network (SynSP, SmoothNet, DeciWatch) with everything around it:
    time, short gaps along the motion's curve (:func:`synsp.missing.curved_fill`;
    causally, the last frame held), and given to the network as observed
    (:attr:`NetworkRefiner.tell_missing`);
-2. a sequence at another frame rate is resampled to the model's rate (a higher
-   one low-passed first), refined, and brought back to the input's frame times
-   (a cubic spline);
+2. a sequence at a higher frame rate than the model's is low-passed and resampled to it, refined, and brought
+   back to the input's frame times (a cubic spline); one at a lower rate, down to a third of it, is refined at
+   its own rate (:data:`NATIVE_SLOWDOWN`: its frames are motion played up to 3x faster, which the networks
+   learned), below that resampled as a higher one;
 3. windows of ``W`` frames, one every ``stride`` frames (the card's: 1 unless
    it says otherwise; a short sequence is edge-padded), are normalised per
    window (:mod:`synsp.normalization`), refined in batches of ``batch``
@@ -96,6 +97,11 @@ PIECE_FRAMES = 32_768
 #: gives: the window average needs one window, the low-pass before a lower rate and the spline back a few
 #: frames; so a piece's frames are the whole track's (the stage after the network runs on the whole track)
 PIECE_MARGIN_S = 10.0
+#: input from this many times below a network's rate up to its rate is refined at its own rate, frame for frame,
+#: instead of through a spline to the network's rate: its frames are motion played up to this much faster, which
+#: the networks trained on (2026-12-07, `python benchmarks/frame_rate.py --split val --rates 12,15,20`: at 15 fps the
+#: 8-frame universal model leaves 10.28 mm of spiky jitter and 10.22 of overshoot, through the spline 15.04 / 14.93)
+NATIVE_SLOWDOWN = 3.0
 #: a single-view method's name plus this suffix refines synchronised views of one person, each alone, then
 #: fuses them (synsp.view_fusion)
 VIEW_MEAN = "+view-mean"
@@ -166,19 +172,23 @@ class NetworkRefiner:
 
     def online(self, causal: bool | None = None, fps: float | None = None) -> "WindowOnline":
         """The network frame by frame (:class:`WindowOnline`): ``W - 1`` frames of delay, or none with
-        ``causal=True`` (default: the refiner's own ``causal``).  ``fps`` must be the model's rate (a
-        stream cannot be resampled); one view per track (a multi-view model raises)."""
+        ``causal=True`` (default: the refiner's own ``causal``).  ``fps`` must be one the network runs at frame
+        for frame (:meth:`runs_at`: its rate, or below it down to a third of it; a stream is not resampled); one
+        view per track (a multi-view model raises)."""
         card = self.card
-        if fps is not None and abs(check_fps(fps) - card.fps) > 0.01 * card.fps:
+        if fps is not None and not self.runs_at(check_fps(fps)):
+            k = math.ceil(fps / (1.01 * card.fps))  # every k-th frame of a faster stream is at a rate it runs at
+            every = f"push one frame in {k} (Stream(fps={fps / k:g})), " if fps > card.fps else ""
             raise SynspInputError(
-                f"fps is {fps:g}, but {self.name!r} runs online at its training rate {card.fps:g} fps and cannot "
-                "resample a stream; refine offline (synsp.refine resamples) or use a filter")
+                f"fps is {fps:g}, but {self.name!r} runs online at {card.fps / NATIVE_SLOWDOWN:g} to {card.fps:g} fps "
+                f"and cannot resample a stream; refine offline (synsp.refine resamples), {every}or use a filter "
+                "(e.g. Stream('one-euro', fps=...))")
         if not self._persons_alone:
             raise SynspInputError(
                 f"{self.name} refines {card.views} synchronised views of one person together; online, each track "
                 "is one view: use a single-view model (e.g. synsp-h36m17-3d-w8) or "
                 f"{self.name}{SIMILAR_POSES}")
-        return WindowOnline(self, self.causal if causal is None else bool(causal))
+        return WindowOnline(self, self.causal if causal is None else bool(causal), card.fps if fps is None else fps)
 
     def _built_with(self, switch: str) -> bool:
         """The network's config has ``switch`` on (a universal model's ``view_consensus``, ``noise_cue``, ...)."""
@@ -298,11 +308,17 @@ class NetworkRefiner:
             out = smooth_rigid_jitter(out, fps_in, gate_from=filled, copy=False)
         return out
 
+    def runs_at(self, fps: float) -> bool:
+        """True when input at ``fps`` is refined at its own rate, frame for frame: the network's rate (within 1 %)
+        or below it down to :data:`NATIVE_SLOWDOWN` times lower."""
+        rate = self.card.fps
+        return abs(fps - rate) <= 0.01 * rate or rate / NATIVE_SLOWDOWN <= fps < rate
+
     def _model_length(self, frames: int, fps_in: float, values: int) -> int | None:
         """The length at the network's rate of ``frames`` frames at ``fps_in`` (``values`` per frame), refused past
         :data:`synsp.validation.MAX_RESAMPLED_VALUES` before anything is allocated; None when the rate is the
         network's (within 1 %) or there is one frame: nothing is resampled."""
-        if abs(fps_in - self.card.fps) <= 0.01 * self.card.fps or frames <= 1:
+        if self.runs_at(fps_in) or frames <= 1:
             return None
         return check_resampled_length(frames, fps_in, self.card.fps, values)
 
@@ -555,7 +571,7 @@ class WindowOnline:
     #: support on each side): more would change nothing the curve uses; 0 holds missing joints only
     refill = CURVED_SUPPORT
 
-    def __init__(self, refiner: NetworkRefiner, causal: bool):
+    def __init__(self, refiner: NetworkRefiner, causal: bool, fps: float | None = None):
         card = refiner.card
         self.refiner, self.causal = refiner, causal
         self.window = W = card.window
@@ -563,7 +579,7 @@ class WindowOnline:
         # frames kept: the window ending at each frame; not causal, every frame that a pending frame's windows
         # hold (2W - 1) and the curve's support before them
         self.span = W if causal else 2 * W - 1 + CURVED_SUPPORT
-        self.fps = card.fps
+        self.fps = card.fps if fps is None else float(fps)  # the frames' rate (the network runs at it: runs_at)
         self.joints = refiner.skeleton.num_joints if refiner.skeleton else None
         self.dims = refiner.dims
         self.skeleton = None if card.skeleton == "any" else card.skeleton
