@@ -77,8 +77,8 @@ from .normalization import (
 )
 from .noise_floor import noise_floor
 from .root_jitter import smooth_rigid_jitter
-from .skeletons import (BODY_JOINTS, SKELETONS as SKELETON_NAMES, get_skeleton, joint_structure, skeleton_for,
-                        skeleton_name)
+from .skeletons import (BODY_JOINTS, BUILTIN_SKELETONS, SKELETONS as SKELETON_NAMES, get_skeleton, joint_key,
+                        joint_structure, skeleton_for, skeleton_name, skeleton_of_names)
 from .timeseries import grid_pieces, per_chunk, resample as sample_at, resample_time, to_higher_rate, to_lower_rate
 from .validation import SynspInputError, check_fps, check_poses, check_resampled_length, to_numpy
 from .windows import WindowAccumulator, window_starts
@@ -230,7 +230,7 @@ class NetworkRefiner:
             p = int(np.flatnonzero(missing.all(axis=(0, 2)))[0])
             raise SynspInputError(f"person/view {p} has no valid joint in any frame; nothing to refine")
         fps_in = card.fps if fps is None else check_fps(fps)
-        self._model_length(x4.shape[0], fps_in, int(np.prod(x4.shape[1:])))  # refused before anything is allocated
+        self._model_length(x4.shape[0], fps_in, x4.shape[1:])  # refused before anything is allocated
         if missing.any() or x4.dtype != np.float64:  # offline, short gaps along a curve (synsp.missing.curved_fill)
             if self.causal:  # a joint before its first observation: the stream's guess, never a later frame
                 guessed, lead = unseen_start(x4, missing)
@@ -264,7 +264,7 @@ class NetworkRefiner:
         stage = self._stage_for(filled.shape[-1])
         if stage and (decode is not None or not isinstance(filled, np.ndarray)):
             raise ValueError("refine_filled: the rigid stage needs the poses themselves (no Converted, no decode)")
-        n_model = self._model_length(T, fps_in, int(np.prod(filled.shape[1:])))
+        n_model = self._model_length(T, fps_in, filled.shape[1:])
         resample, n = n_model is not None, T if n_model is None else n_model
         margin = max(2 * self.window, int(math.ceil(PIECE_MARGIN_S * card.fps)))  # frames at the network's rate
         step = (T - 1) / max(1, n - 1)  # input frames per frame at the network's rate (the whole track's grid)
@@ -308,19 +308,21 @@ class NetworkRefiner:
             out = smooth_rigid_jitter(out, fps_in, gate_from=filled, copy=False)
         return out
 
-    def runs_at(self, fps: float) -> bool:
-        """True when input at ``fps`` is refined at its own rate, frame for frame: the network's rate (within 1 %)
-        or below it down to :data:`NATIVE_SLOWDOWN` times lower."""
+    def runs_at(self, fps: float, rotations: bool = False) -> bool:
+        """True when input at ``fps`` is refined at its own rate, frame for frame: the network's rate (within 1 %),
+        or for positions below it down to :data:`NATIVE_SLOWDOWN` times lower (``rotations``, 6D rotation input:
+        only its rate; at 15 fps the rotation weights so added 0.03-0.08 degrees to the smallest held-out errors)."""
         rate = self.card.fps
-        return abs(fps - rate) <= 0.01 * rate or rate / NATIVE_SLOWDOWN <= fps < rate
+        return abs(fps - rate) <= 0.01 * rate or (not rotations and rate / NATIVE_SLOWDOWN <= fps < rate)
 
-    def _model_length(self, frames: int, fps_in: float, values: int) -> int | None:
-        """The length at the network's rate of ``frames`` frames at ``fps_in`` (``values`` per frame), refused past
-        :data:`synsp.validation.MAX_RESAMPLED_VALUES` before anything is allocated; None when the rate is the
-        network's (within 1 %) or there is one frame: nothing is resampled."""
-        if self.runs_at(fps_in) or frames <= 1:
+    def _model_length(self, frames: int, fps_in: float, frame_shape: tuple) -> int | None:
+        """The length at the network's rate of ``frames`` frames of shape ``frame_shape`` at ``fps_in``, refused past
+        :data:`synsp.validation.MAX_RESAMPLED_VALUES` before anything is allocated; None when the network runs at
+        that rate (:meth:`runs_at`) or there is one frame: nothing is resampled."""
+        rotations = frame_shape[-1] == 6 or self.card.normalization == ROTATIONS_6D
+        if self.runs_at(fps_in, rotations) or frames <= 1:
             return None
-        return check_resampled_length(frames, fps_in, self.card.fps, values)
+        return check_resampled_length(frames, fps_in, self.card.fps, int(np.prod(frame_shape)))
 
     def _stage_for(self, dims: int) -> bool:
         """The rigid stage (:func:`synsp.root_jitter.smooth_rigid_jitter`) follows the network on ``dims``-D
@@ -342,7 +344,7 @@ class NetworkRefiner:
         """The network (at its own rate) and the stage after it on gap-filled poses ``(T, P, J, D)`` at
         ``fps_in``; ``missing`` ``(T, P, J)``."""
         card = self.card
-        n_model = self._model_length(filled.shape[0], fps_in, int(np.prod(filled.shape[1:])))
+        n_model = self._model_length(filled.shape[0], fps_in, filled.shape[1:])
         resample = n_model is not None
         # to the model's rate: a higher one low-passed first (no aliasing), back through a spline
         # (a zero-delay refiner below its rate: straight lines, which read one frame ahead, not the whole sequence)
@@ -1023,14 +1025,22 @@ def min_frames_of(refiner: Any) -> int:
     return min(int(refiner.min_frames), window) if hasattr(refiner, "min_frames") else window
 
 
-def fit_refiner(refiner: Refiner, num_joints: int, skeleton: str | None = None) -> Refiner:
+def fit_refiner(refiner: Refiner, num_joints: int, skeleton: str | None = None,
+                joint_names: Any = None) -> Refiner:
     """``refiner``, wrapped in a :class:`SubsetRefiner` when it is a network for fewer joints than the
     data has and the data's skeleton (``skeleton``, or the one registered for ``num_joints``) contains them,
-    or the universal model and that skeleton a whole body (:data:`synsp.skeletons.BODY_JOINTS`)."""
+    or the universal model and that skeleton a whole body (:data:`synsp.skeletons.BODY_JOINTS`).
+
+    Input that names its joints (``skeleton``, else ``joint_names``: the names of a pose file's points) is taken
+    by name by a network of one skeleton: its joints in another order go to the network in the network's order
+    and back (a :class:`SubsetRefiner` of them all), names spelled otherwise (:func:`synsp.skeletons.joint_key`)
+    included.  A network of a custom skeleton (``synsp data import``: its joints are known only by their names)
+    refuses names that are not its joints, naming a few of them; a built-in one takes ``joint_names`` that are
+    not its joints in column order, as unnamed input (``skeleton`` and ``joint_names`` None) always is."""
     skeleton = skeleton_name(skeleton)
     inner = getattr(refiner, "inner", None)  # a refiner around a network (synsp.view_fusion): fit the network
     if isinstance(inner, NetworkRefiner) and hasattr(refiner, "with_inner"):
-        fitted = fit_refiner(inner, num_joints, skeleton)
+        fitted = fit_refiner(inner, num_joints, skeleton, joint_names)
         return refiner if fitted is inner else refiner.with_inner(fitted)
     if not isinstance(refiner, NetworkRefiner):
         return refiner
@@ -1041,18 +1051,66 @@ def fit_refiner(refiner: Refiner, num_joints: int, skeleton: str | None = None) 
             return _body_of(refiner, whole[0])
         fits = [n for n in names if get_skeleton(n).num_joints == num_joints]
         return refiner.told(fits[0]) if len(fits) == 1 else refiner  # 17 joints alone: h36m17 or coco17?
-    if refiner.skeleton.num_joints == num_joints and (skeleton is None or skeleton == refiner.card.skeleton):
+    own = refiner.card.skeleton
+    custom = own not in BUILTIN_SKELETONS
+    if skeleton is None and joint_names is not None and len(joint_names) == num_joints:
+        named = named_like(refiner.skeleton.name, [str(n) for n in joint_names])
+        if custom or named in BUILTIN_SKELETONS or subset_indices(named, own) is not None:
+            skeleton = named  # else another network's joints under names of their own: taken as unnamed
+    elif custom and skeleton in SKELETON_NAMES and subset_indices(skeleton, own) is None:
+        sk = get_skeleton(skeleton)
+        skeleton = named_like(own, sk.joints, sk.parents)  # the model's joints spelled otherwise (Hip for hip)?
+    if refiner.skeleton.num_joints == num_joints and (skeleton is None or skeleton == own):
         return refiner
     for name in [skeleton] if skeleton else skeleton_for(num_joints):
-        if name in SKELETON_NAMES and subset_indices(name, refiner.card.skeleton) is not None:
+        if name in SKELETON_NAMES and subset_indices(name, own) is not None:
             return SubsetRefiner(refiner, name)
+    if custom and skeleton in SKELETON_NAMES:
+        raise not_its_joints(refiner, skeleton)
     if skeleton in SKELETON_NAMES and refiner.skeleton.num_joints == num_joints:
         # as many joints as the network's, in another order (COCO-17 points into a Human3.6M-17 network: worse
         # than the input, 18-28 mm added to clean motion)
-        raise SynspInputError(f"{refiner.name} refines {refiner.card.skeleton} joints; these are {skeleton} joints in "
+        raise SynspInputError(f"{refiner.name} refines {own} joints; these are {skeleton} joints in "
                               "another order: name a model for them (or leave the model out: the default refines "
                               "any body joint set)")
     return refiner  # the network's own check names a joint count it cannot take
+
+
+def named_like(skeleton: str, names: Any, parents: Any = None) -> str:
+    """The registered skeleton of the joints ``names`` (:func:`synsp.skeletons.skeleton_of_names`, with
+    ``parents``), each name that is one of skeleton ``skeleton``'s joints spelled otherwise
+    (:func:`synsp.skeletons.joint_key`: ``Hip``, ``hip``) spelled as there, so that :func:`subset_indices` finds
+    it; a name that two of ``skeleton``'s joints share is left as it is."""
+    keys: dict[str, list[str]] = {}
+    for joint in get_skeleton(skeleton).joints:
+        keys.setdefault(joint_key(joint), []).append(joint)
+    spelled = [keys[joint_key(n)][0] if len(keys.get(joint_key(n), ())) == 1 else n for n in map(str, names)]
+    return skeleton_of_names(spelled, parents)
+
+
+#: joint names shown in a message (the first few, then how many in all)
+NAMES_SHOWN = 4
+
+
+def not_its_joints(network: "NetworkRefiner", skeleton: str) -> SynspInputError:
+    """The error for input whose joints (skeleton ``skeleton``) are not all ``network``'s, a network of a custom
+    skeleton that knows its joints only by name: a few names on either side, and what to do."""
+    own, given = network.skeleton, get_skeleton(skeleton)
+
+    def few(names: list[str]) -> str:
+        more = f", ... ({len(names)} in all)" if len(names) > NAMES_SHOWN else ""
+        return ", ".join(names[:NAMES_SHOWN]) + more
+
+    theirs = [n for n in given.joints if n not in own.joints]
+    lacking = [n for n in own.joints if n not in given.joints]
+    what = (f"{len(theirs)} of the input's {given.num_joints} joint names are not the model's ({few(theirs)})"
+            if theirs else f"the input's {given.num_joints} joints are all the model's")
+    return SynspInputError(
+        f"{network.name} refines the {own.num_joints} joints of its own skeleton {own.name} and takes them by name: "
+        f"{what}, and {len(lacking)} of the model's are not among them ({few(lacking)}). Give the input the "
+        "model's joint names (re-export the file with them; an .npz without a joint_names array, or "
+        f"synsp.refine without skeleton=, is taken column by column in the model's order), or refine it with a "
+        "model of its own joints or the universal model, which takes any joint set (leave the model out)")
 
 
 #: the modules of the concrete refiners that register themselves here at import time; loaded by name
