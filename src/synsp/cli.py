@@ -162,8 +162,8 @@ class _SizeChoice(click.Choice):
               help="[default: 0] share of training chunks played 1.25-3x faster (sports, acrobatics)")
 @click.option("--low-rate", type=float, default=None,
               help="[default: 0] share of training chunks captured at 10-24 fps, errors included, and brought to "
-                   "30 fps through the spline a refiner uses (positions; video at 12-15 fps, detectors run on "
-                   "some frames only)")
+                   "30 fps through a spline (positions; an experiment: refiners run such input at its own rate, "
+                   "which --fast-motion trains, and use the spline only below 10 fps)")
 @click.option("--size", type=_SizeChoice(), default=None, help="[default: small] SynSP size")
 @click.option("--residual/--no-residual", default=None,
               help="[default: residual] SynSP predicts a correction added to its input (not in the paper; trains "

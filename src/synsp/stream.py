@@ -38,8 +38,9 @@ after the network (:func:`synsp.root_jitter.smooth_rigid_jitter`), a stream does
 ``get_refiner(name, smooth_rigid=False)`` is what it gives; a window at every frame, whatever the card's stride); so do
 the causal filters and the filters with a bounded look-ahead (Savitzky-Golay from its ``delay``-th frame
 on: offline fits a track's first frames with the frames after them).  ``fps``: the frames' rate (a
-network cannot resample a stream: another rate than its own raises; filters in Hz or seconds use it,
-default 30).
+network runs on a stream's frames as they are, at its own rate or below it down to a third of it, as offline,
+:meth:`synsp.refiners.NetworkRefiner.runs_at`; another rate raises, naming what to do; filters in Hz or seconds
+use it; default 30).
 
 **Many people, frame times, absences.**  ``step({track_id: frame, ...})``
 pushes one frame time for every person detected in it and refines all the

@@ -110,7 +110,8 @@ filter); other MMPose type names as strings raise (above).
   filters run on the track's last ``window`` frames and keep the last; networks
   give the last frame of the window ending at the frame (``"synsp"`` picks a
   causal shipped model online when one fits).  A network cannot resample
-  online, so ``frame_rate`` must then be the model's rate.
+  online, so ``frame_rate`` must then be one it runs at frame for frame (its rate, or below it down to a third
+  of it: :meth:`synsp.refiners.NetworkRefiner.runs_at`).
 
 Shared by both: instances without ``track_id`` are paired by list position, as
 in MMPose (``track_id`` on some instances of a frame only, or the same id

@@ -39,7 +39,7 @@ Methods:
   gives the last frame of the window ending at each frame; any other filter the last frame of the
   filter over the track's last ``window`` frames, the rule MMPose 0.x's ``Smoother`` applies online,
   and the Kalman smoother its forward filter).  ``fps``: the frames' rate (a network cannot resample
-  online: another rate than its own raises).  A refiner with no online form (a multi-view network,
+  online: a rate it does not run at frame for frame raises).  A refiner with no online form (a multi-view network,
   which needs the P synchronised views of a person together) raises :class:`SynspInputError`.
 
 An :class:`Online` stepper serves any number of tracks and batches their work (one network forward per
