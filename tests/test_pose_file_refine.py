@@ -149,18 +149,18 @@ def test_a_track_part_shorter_than_the_window_is_refined_in_one_padded_window():
     np.testing.assert_array_equal(out.track(3).keypoints, noisy[300:303])
 
 
-def test_detections_on_every_other_frame_say_their_acceleration_is_not_measured(capsys, tmp_path):
-    """No three consecutive frames seen: the summary's accelerations are NaN without a numpy warning, and the
-    command says why instead of printing 'nan -> nan'."""
+def test_detections_never_three_in_a_row_say_their_acceleration_is_not_measured(capsys, tmp_path):
+    """No three consecutive frames seen (two of every three frames detected): the summary's accelerations are NaN
+    without a numpy warning, and the command says why instead of printing 'nan -> nan'."""
     import json
     import warnings
 
     from synsp.cli import main
 
     walk = _walk(80, 5)
-    frames = [{"frame_id": 2 * t, "instances": [{"keypoints": walk[t].tolist(), "keypoint_scores": [0.9] * 17}]}
+    frames = [{"frame_id": 3 * (t // 2) + t % 2, "instances": [{"keypoints": walk[t].tolist(), "keypoint_scores": [0.9] * 17}]}
               for t in range(80)]
-    src = tmp_path / "every_other.json"
+    src = tmp_path / "two_of_three.json"
     src.write_text(json.dumps(frames))
     from synsp.io.tracks import read_pose_file
 
@@ -204,3 +204,38 @@ def test_max_gap_leaves_a_joint_lost_for_longer_as_written_in_a_file(tmp_path):
         assert res.exit_code == 0, res.output
         with np.load(tmp_path / "out.npz") as f:
             assert np.isnan(f["keypoints"][20:60, ..., 9, :]).all() == lost
+
+
+def test_detections_on_every_other_frame_are_refined_as_the_sequence_they_are():
+    """A detector run on one frame in 2 (frame ids 0, 2, 4, ...): its detections are a 15 fps sequence.  Filled in
+    between, a network took the curve through them as observed and left their jitter (0.03 px moved of 2.3)."""
+    from synsp.api import detection_step
+
+    x, y = _walk(60, 7), _walk(60, 8)
+    every = _file([Track(0, np.arange(60) * 2 + 10, x), Track("b", np.arange(60) * 2 + 10, y)], 130)
+    compact = PoseFile(tracks=[Track(0, np.arange(60), x), Track("b", np.arange(60), y)], num_frames=60,
+                       format="test", skeleton="coco17", fps=15.0)
+    assert detection_step(every, 30.0) == 2 and detection_step(compact, 15.0) == 1
+    assert detection_step(every, 30.0, max_gap=0) == 1  # an absence of one frame is not filled: as before
+    out, summary = refine_pose_file(every)
+    ref, _ = refine_pose_file(compact)
+    for tid in (0, "b"):
+        np.testing.assert_array_equal(out.track(tid).frames, every.track(tid).frames)
+        np.testing.assert_allclose(out.track(tid).keypoints, ref.track(tid).keypoints)
+    assert summary["frame_step"] == 2 and summary["frames"] == 130
+    moved = np.abs(out.track(0).keypoints - x).mean()
+    assert moved > 0.5  # the jitter (3 px) is smoothed, not kept
+    odd = _file([Track(0, np.r_[0:60:2, 61], x[:31])], 62)  # one detection off the step: as before
+    assert detection_step(odd, 30.0) == 1
+
+
+def test_inspect_takes_detections_on_every_other_frame_as_refine_does():
+    from synsp.inspection import describe, inspect_pose_file
+
+    x = _walk(60, 9)
+    every = _file([Track(0, np.arange(60) * 2 + 10, x)], 130)
+    info = inspect_pose_file(every)
+    assert info["frame_step"] == 2 and info["frames"] == 130 and info["fps"] == 30.0
+    (t,) = info["tracks"]
+    assert (t["first"], t["last"], t["detections"], t["parts"]) == (10, 128, 60, 1) and t["missing"] == 0.0
+    assert "  detections on one frame in 2: refined as the sequence they are, at 15 fps" in describe(info)

@@ -23,6 +23,7 @@ import numpy as np
 from .calibration import check_cameras
 from .cuts import find_cuts, find_rotation_cuts, parts, whole_frames
 from .filters import FILTERS
+from .filters.base import DEFAULT_FPS
 from .identity import repair_track_identities
 from .io.smpl import KNOWN_JOINTS as SMPL_JOINT_COUNTS
 from .io.tracks import PoseFile, Track, regroup, ungroup
@@ -954,6 +955,12 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     fps = file_fps(pose_file, fps)
     max_gap = check_max_gap(max_gap)
     cuts = _flag(cuts, "cuts")
+    step = detection_step(pose_file, fps, max_gap)
+    if step > 1:  # a detector run on every step-th frame: its detections are the sequence, at fps / step
+        stepped, f0, rate, gap = on_detections(pose_file, step, fps, max_gap)
+        refined, summary = refine_pose_file(stepped, model=model, fps=rate, max_gap=gap, progress=progress,
+                                            repair=repair, cuts=cuts)
+        return _unstepped(pose_file, refined, summary, step, f0)
     if pose_file.format == "smpl" or pose_file.units == "axis-angle":
         # joint rotations (SMPL-style body-model files), not positions: the rotation network or a filter on
         # quaternions; same summary keys, accel in degrees / frame^2 (see refine_rotation_file)
@@ -967,6 +974,51 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
                                if model is None and summary["model"] in FILTERS else None)
         return refined, summary
     return _positions(pose_file, model, fps, max_gap, progress, repair, refine=True, cuts=cuts)
+
+
+def detection_step(pose_file, fps: float | None, max_gap: int | None = None) -> int:
+    """``k`` > 1 when every detection of ``pose_file`` lies on every ``k``-th frame (a detector run on every
+    ``k``-th frame, an OpenPose folder of every other image), the absence between them one that a track would fill
+    (``k - 1`` frames, at most ``max_gap``: :meth:`PoseFile.max_gap`) and ``fps / k`` at least 1 Hz (``fps`` None:
+    :data:`synsp.filters.base.DEFAULT_FPS`); else 1.  Such
+    detections are refined as the sequence they are, at ``fps / k`` (filled in between, a network took the
+    curve through them as observed and left their jitter: 0.03 px moved on a file whose consecutive frames moved
+    2.3)."""
+    if not pose_file.tracks or not any(len(t.frames) > 1 for t in pose_file.tracks):
+        return 1
+    frames = np.concatenate([t.frames for t in pose_file.tracks])
+    k = int(np.gcd.reduce(frames - frames.min()))
+    if k < 2 or k - 1 > pose_file.max_gap(fps, max_gap) or (fps or DEFAULT_FPS) / k < 1.0:
+        return 1
+    return k
+
+
+def on_detections(pose_file, k: int, fps: float | None, max_gap: int | None):
+    """``pose_file`` on the timeline of its detections (:func:`detection_step` ``k``): frame ``f`` becomes
+    ``(f - f0) // k``; returns ``(stepped, f0, rate, gap)``, ``rate`` and ``gap`` the frame rate (``fps`` or
+    :data:`synsp.filters.base.DEFAULT_FPS`, over ``k``) and the longest absence filled (``max_gap`` or
+    :meth:`PoseFile.max_gap`'s, in file frames) on that timeline."""
+    f0 = int(min(t.frames.min() for t in pose_file.tracks if len(t.frames)))
+    tracks = [dataclasses.replace(t, frames=(t.frames - f0) // k) for t in pose_file.tracks]
+    numbers = None if pose_file.frame_numbers is None else np.asarray(pose_file.frame_numbers)[f0::k]
+    stepped = dataclasses.replace(pose_file, tracks=tracks, num_frames=(pose_file.num_frames - 1 - f0) // k + 1,
+                                  frame_numbers=numbers, fps=None if pose_file.fps is None else pose_file.fps / k)
+    return stepped, f0, (fps or DEFAULT_FPS) / k, (pose_file.max_gap(fps, max_gap) + 1) // k - 1
+
+
+def _unstepped(pose_file, refined, summary: dict, k: int, f0: int):
+    """The refinement of :func:`on_detections` ``(pose_file, k, ...)`` back on ``pose_file``'s timeline: its tracks' values (and
+    scores, and the meta the refinement changed) at the file's detections, the summary's frame numbers as the
+    file's (``summary["frame_step"]``: ``k``)."""
+    done = {t.track_id: t for t in refined.tracks}
+    tracks = [dataclasses.replace(t, keypoints=done[t.track_id].keypoints, scores=done[t.track_id].scores)
+              for t in pose_file.tracks]
+    back = lambda f: f0 + k * np.asarray(f)  # noqa: E731
+    summary = dict(summary, frames=pose_file.num_frames, frame_step=k,
+                   cuts={tid: [int(f) for f in back(v)] for tid, v in summary.get("cuts", {}).items()},
+                   relabelled_frames={tid: {g: back(f) for g, f in groups.items()}
+                                      for tid, groups in summary.get("relabelled_frames", {}).items()})
+    return dataclasses.replace(pose_file, tracks=tracks, meta=refined.meta), summary
 
 
 def repair_pose_file(pose_file, model: str | os.PathLike | None = None, fps: float | None = None,

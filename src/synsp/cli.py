@@ -558,6 +558,8 @@ def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: fl
     short = f", {len(s['unrefined_tracks'])} track(s) too short, left as they were" if s["unrefined_tracks"] else ""
     if s.get("unseen"):
         short += f", {s['unseen']} joint(s) never seen in a track part, left as written"
+    if s.get("frame_step", 1) > 1:  # synsp.api.detection_step
+        short += f", detections on one frame in {s['frame_step']} refined as the sequence they are"
     accel = (f"mean acceleration {s['accel_before']:.4g} -> {s['accel_after']:.4g} ({units} per frame^2)"
              if math.isfinite(s["accel_before"]) else "acceleration not measured (no three consecutive frames detected)")
     click.echo(f"{s['frames']} frames, {s['persons']} person(s), {s['filled']} joints filled{short}; "

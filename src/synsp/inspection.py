@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from .api import file_fps, guessed_pairs, joint_order_sample, repair_pose_file, repair_skeleton
+from .api import (detection_step, file_fps, guessed_pairs, joint_order_sample, on_detections, repair_pose_file,
+                  repair_skeleton)
 from .batch import check_method_fits, method_for
 from .cuts import find_cuts, find_rotation_cuts
 from .filters import get_filter
@@ -96,6 +97,9 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
         what = "rotation" if pose_file.format == "smpl" or pose_file.units == "axis-angle" else "joint"
         raise SynspInputError(f"{pose_file.source or 'pose file'}: no person (no valid {what}) in any frame; "
                               "nothing to refine")
+    step = detection_step(pose_file, file_fps(pose_file, fps), max_gap)
+    if step > 1:  # detections on one frame in k: refine takes them as the sequence they are (and so does this)
+        return _on_detections(pose_file, step, model, fps, max_gap)
     plan = _plan(pose_file, model, fps, max_gap)
     method, fallback, refiner = plan["method"], plan["fallback"], plan["refiner"]
     name = str(getattr(refiner, "name", method))
@@ -204,6 +208,21 @@ def file_cuts(pose_file, model: str | None = None, fps: float | None = None,
     return cuts
 
 
+def _on_detections(pose_file, k: int, model: str | None, fps: float | None, max_gap: int | None) -> dict[str, Any]:
+    """:func:`inspect_pose_file` of a file whose detections lie on one frame in ``k``
+    (:func:`synsp.api.detection_step`): the file on the timeline of its detections, as refine takes it, its frame
+    numbers (tracks, cuts) given back as the file's; ``frame_step``: ``k``."""
+    stepped, f0, rate, gap = on_detections(pose_file, k, file_fps(pose_file, fps), max_gap)
+    info = inspect_pose_file(stepped, model=model, fps=rate, max_gap=gap)
+    back = lambda f: f0 + k * int(f)  # noqa: E731
+    for t in info["tracks"]:
+        t["first"], t["last"] = back(t["first"]), back(t["last"])
+    info["cuts"] = {tid: [back(f) for f in frames] for tid, frames in info["cuts"].items()}
+    given = fps is not None
+    return dict(info, frames=pose_file.num_frames, file_fps=pose_file.fps, fps_given=given, frame_step=k,
+                fps=rate * k if given or pose_file.fps else info["fps"] * k)
+
+
 def _plan(pose_file, model: str | None, fps: float | None, max_gap: int | None) -> dict[str, Any]:
     """What refining ``pose_file`` would use: ``method``, ``fallback``, ``refiner``, ``rotations``, ``fps`` (the
     rate), ``gap`` (frames), ``min_conf``, ``skeleton`` (the repair's, None for rotations), ``by_count`` (the one
@@ -265,6 +284,9 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
              f"  skeleton: {sk}; {info['joints']} joints, {info['dims']}D, units {info['units']}",
              f"  frame rate: {rate}; " + (f"{info['rows'][0]} frames, numbered {info['rows'][1]}-{info['rows'][2]}"
                                           if info.get("rows") else _count(info["frames"], "frame"))]
+    if info.get("frame_step", 1) > 1:
+        lines.append(f"  detections on one frame in {info['frame_step']}: refined as the sequence they are, at "
+                     f"{info['fps'] / info['frame_step']:g} fps")
     if assumed and info.get("order_fits") is False:
         other = info.get("order_looks_like")
         lines.append(f"  joint order: the left and right limbs are unequal in {assumed} order (the {info['dims']}D "
