@@ -42,7 +42,7 @@ import numpy as np
 
 from . import api  # looked up when called (tests replace api.refine_pose_file)
 from .calibration import check_cameras
-from .filters import FILTERS
+from .filters import DEFAULT_FPS, FILTERS
 from .io._common import METRES_PER_UNIT, open_npz, suffix_of
 from .io.tracks import FOLDER_FORMATS, output_format, pose_file_format, read_pose_file, write_pose_file
 from .refiners import fit_refiner, shipped_path
@@ -403,8 +403,9 @@ def check_output(output: str | os.PathLike, pose_file, fps: float | None = None)
             raise SynspInputError(f"{output}: the {pose_file.format} data is in {str(pose_file.units)!r}, not a length "
                                   "unit a TRC file can state; write it as .npz instead")
         if not (pose_file.fps or fps):
-            raise SynspInputError(f"{output}: a TRC file needs a frame rate and this {pose_file.format} data has none; "
-                                  "write it as .npz instead")
+            raise SynspInputError(f"{output}: a TRC file needs a frame rate and this {pose_file.format} data has none "
+                                  f"(refine assumes {DEFAULT_FPS:g} fps): give it with --fps RATE, or write it as "
+                                  ".npz instead")
     return fmt
 
 
@@ -540,7 +541,8 @@ _LOADED: dict[Any, Any] = {}
 
 def method_for(pose_file, model: str | None, fps: float | None = None) -> tuple[Any, str | None]:
     """The refiner for ``pose_file`` (``model``, else the default for its skeleton and frame rate, ``fps`` or the
-    file's, see :func:`synsp.api.choose_model`) and the fallback note; networks are loaded once per process."""
+    file's, over :func:`synsp.api.detection_step`'s step; see :func:`synsp.api.choose_model`) and the fallback note;
+    networks are loaded once per process."""
     if pose_file.format == "smpl" or pose_file.units == "axis-angle":  # rotations: see synsp.rotations
         key = ("rotations", model, pose_file.num_joints)
         if key not in _LOADED:
@@ -555,8 +557,10 @@ def method_for(pose_file, model: str | None, fps: float | None = None) -> tuple[
     if model is None:
         if not pose_file.tracks:
             return None, None  # refine_pose_file names the problem
-        model, fallback = api.choose_model(pose_file.num_joints, pose_file.dims, pose_file.skeleton,
-                                           fps=fps if fps is not None else pose_file.fps)
+        rate = fps if fps is not None else pose_file.fps
+        step = api.detection_step(pose_file, rate)  # detections on one frame in k: a sequence at rate / k
+        rate = rate if step == 1 else (rate or DEFAULT_FPS) / step
+        model, fallback = api.choose_model(pose_file.num_joints, pose_file.dims, pose_file.skeleton, fps=rate)
         # the default is the shipped model: loaded by its checkpoint's path, whatever the working folder holds
         model = shipped_path(model)
     if model in FILTERS:
