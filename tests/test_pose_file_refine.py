@@ -158,7 +158,8 @@ def test_detections_never_three_in_a_row_say_their_acceleration_is_not_measured(
     from synsp.cli import main
 
     walk = _walk(80, 5)
-    frames = [{"frame_id": 3 * (t // 2) + t % 2, "instances": [{"keypoints": walk[t].tolist(), "keypoint_scores": [0.9] * 17}]}
+    frames = [{"frame_id": 3 * (t // 2) + t % 2,
+               "instances": [{"keypoints": walk[t].tolist(), "keypoint_scores": [0.9] * 17}]}
               for t in range(80)]
     src = tmp_path / "two_of_three.json"
     src.write_text(json.dumps(frames))

@@ -380,7 +380,8 @@ def refine(
     visibility is not a confidence*).  ``fps``: 1 to 10,000 Hz (None: the model's rate, 30 for
     the filters that need one).
 
-    NaN, inf and absurd coordinates (magnitude above :data:`synsp.validation.ABSURD_COORDINATE`) are
+    NaN, inf and absurd coordinates (magnitude above :data:`synsp.validation.ABSURD_COORDINATE`), and joints
+    absurdly far from their own body in a frame (:func:`synsp.validation.stray_joints`), are
     missing joints and come back filled; input with no other value raises.  The result is checked
     before it is returned (same shape, finite wherever the input was finite or filled): a refiner that
     produced NaN or inf raises :class:`synsp.validation.SynspOutputError` instead.
@@ -438,6 +439,9 @@ def refine(
                                   "the repair weighs it, every position is refined), not both")
         visibility = check_scores(visibility, x.shape[:-1], "visibility")
     confidence = _trust_never_confident_joints(x, confidence, refiner.min_confidence, views=views)
+    stray = absurd_joints(x, stray=True, use=_judged(x, confidence, refiner))  # far from its own body: missing
+    if stray.any():
+        x = np.where(stray[..., None], np.nan, x)
     least = min_frames_of(refiner)
     if x.ndim == 4 and not views and np.isfinite(x).any():  # persons: each on their own timeline, as a file's tracks
         out, filled, short = _refine_persons(x, refiner, fps, confidence, visibility, skeleton, progress, repair, cuts,
@@ -1007,9 +1011,9 @@ def on_detections(pose_file, k: int, fps: float | None, max_gap: int | None):
 
 
 def _unstepped(pose_file, refined, summary: dict, k: int, f0: int):
-    """The refinement of :func:`on_detections` ``(pose_file, k, ...)`` back on ``pose_file``'s timeline: its tracks' values (and
-    scores, and the meta the refinement changed) at the file's detections, the summary's frame numbers as the
-    file's (``summary["frame_step"]``: ``k``)."""
+    """The refinement of :func:`on_detections` ``(pose_file, k, ...)`` back on ``pose_file``'s timeline: its
+    tracks' values (and scores, and the meta the refinement changed) at the file's detections, the summary's frame
+    numbers as the file's (``summary["frame_step"]``: ``k``)."""
     done = {t.track_id: t for t in refined.tracks}
     tracks = [dataclasses.replace(t, keypoints=done[t.track_id].keypoints, scores=done[t.track_id].scores)
               for t in pose_file.tracks]
@@ -1053,8 +1057,8 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
         name, fallback = (model, None) if model is not None else choose_model(pose_file.num_joints, pose_file.dims,
                                                                              pose_file.skeleton, fps=fps)
         default = model is None  # the shipped model, by its checkpoint's path
-        refiner = fit_refiner(refiner_of(shipped_path(name) if default else name),
-                              pose_file.num_joints, pose_file.skeleton)
+        refiner = fit_refiner(refiner_of(shipped_path(name) if default else name), pose_file.num_joints,
+                              pose_file.skeleton, pose_file.meta.get("joint_names"))  # a network takes them by name
     least = min_frames_of(refiner)
     sample = joint_order_sample(pose_file)  # the points the layout and the joint order are judged on
     if refine and pose_file.format == "array":  # a bare array says nothing of its layout: say what looks wrong
@@ -1132,9 +1136,17 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
             where[person.track_id] = (f[np.argsort(f)], ids[np.argsort(f)])
     marks: dict = {}
     scores = {}
+    sources: dict = {}  # file track id: (n, J), per detection the joint whose input each joint now holds
     for track, a, b, groups, flipped in flips:
         counts = summary["relabelled"].setdefault(track.track_id, dict.fromkeys(groups, 0))
         frames, ids = where[track.track_id]
+        hit, J = flipped.any(axis=1), track.keypoints.shape[1]
+        moved = relabel(np.broadcast_to(np.arange(J), (int(hit.sum()), J)), flipped[hit], sk, groups)
+        at = np.searchsorted(frames, track.frames[a:b][hit])
+        for tid, f, row in zip(ids[at], frames[at], moved):
+            own = original.track(tid).frames
+            src = sources.setdefault(tid, np.broadcast_to(np.arange(J), (len(own), J)).copy())
+            src[np.searchsorted(own, f)] = row
         for k, (g, n) in enumerate(zip(groups, flipped.sum(0))):
             counts[g] += int(n)
             at = np.searchsorted(frames, track.frames[a:b][flipped[:, k]])
@@ -1151,6 +1163,8 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
     summary["relabelled_frames"] = {tid: {g: np.unique(f) for g, f in groups.items()} for tid, groups in marks.items()}
     if owner is not None and not persons:  # every detection back where the file has it
         refined = ungroup(original, refined, owner)
+    if sources:  # writers move a joint's other values with it (MediaPipe's z, presence and world landmarks)
+        refined = dataclasses.replace(refined, meta={**refined.meta, "joint_sources": sources})
     return refined, summary
 
 
@@ -1186,12 +1200,15 @@ def refine_tracks(pose_file, refiner, refine_part, accel, fps: float | None, max
     gap = pose_file.max_gap(check_fps(fps), check_max_gap(max_gap))
     new, unrefined, filled_total, unseen, before, after = {}, [], 0, 0, [], []
     any_valid, any_absurd = False, False
+    positions = not (pose_file.format == "smpl" or pose_file.units == "axis-angle")  # rotations: never stray
     for track in pose_file.tracks:
         out = None  # the track's refined keypoints: a copy of the input once a part is refined
         for a, b in track.split(gap):
             at = track.frames[a:b] - track.frames[a]
             kp, conf = track.dense(a, b)
-            absurd = absurd_joints(kp)  # inf or beyond ABSURD_COORDINATE: missing, like NaN
+            judged = _judged(kp, conf if pose_file.scores_mark_missing else None, refiner) if positions else None
+            # inf, beyond ABSURD_COORDINATE or (positions) far from its own body: missing, like NaN
+            absurd = absurd_joints(kp, stray=positions, use=judged)
             written = kp
             if absurd.any():
                 any_absurd = True

@@ -1243,7 +1243,9 @@ def data_build(out: str | None, cmu_root: str | None, no_download: bool) -> None
                    "TRC and C3D files state their own")
 @click.option("--val-fraction", type=float, default=0.15, show_default=True, help="share of the files for validation")
 @click.option("--test-fraction", type=float, default=0.15, show_default=True, help="share of the files for test")
-@click.option("--joint-names", default=None, help="comma-separated joint names for .npy/.npz files")
+@click.option("--joint-names", default=None,
+              help="comma-separated joint names for .npy/.npz files without a joint_names array (an .npz's own names "
+                   "are used; different ones are refused)")
 @click.option("--parents", default=None, help="comma-separated parent indices (-1: none) for files without a hierarchy")
 @click.option("--up", type=click.Choice(["y", "z"]), default="y", show_default=True,
               help="the data's up axis (C3D files from Vicon, Qualisys and most labs are z-up); data whose bodies "
@@ -1289,7 +1291,11 @@ def data_import(paths: tuple[str, ...], out: str, skeleton: str | None, fps_out:
                    + "; ".join(s.glitches), err=True)
     for item in s.dropped:
         click.echo(f"left out: {item}", err=True)
-    click.echo(f"wrote {s.path}; train with: synsp train --corpus {s.path} --skeleton {s.skeleton}")
+    if abs(fps_out - 30.0) > 1e-6:
+        click.echo(f"wrote {s.path}: clean clips at {fps_out:g} fps for your own use (synsp.data.corpus.load_corpus); "
+                   "synsp train needs a corpus at 30 fps: import again with --fps-out 30 to train on these files")
+    else:
+        click.echo(f"wrote {s.path}; train with: synsp train --corpus {s.path} --skeleton {s.skeleton}")
 
 
 @data.command("info")

@@ -34,7 +34,7 @@ from .noise_floor import noise_floor
 from .refiners import min_frames_of
 from .repair import limb_groups, twisted_frames
 from .skeletons import BUILTIN_SKELETONS, SKELETONS, skeleton_for
-from .validation import SynspInputError
+from .validation import ABSURD_COORDINATE, SynspInputError, absurd_joints
 
 __all__ = ["inspect_pose_file", "file_cuts", "describe", "as_plain", "bvh_rotations"]
 
@@ -72,7 +72,10 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     list of dicts: ``id``,
     ``first``, ``last`` (file frames), ``detections``, ``parts`` (pieces after cutting gaps longer
     than ``max_gap``), ``missing`` (share of the joints it was seen with that are NaN or below the method's
-    score threshold, over its frames), ``never_seen`` (joints it was never seen with: left as written), ``jitter``
+    score threshold, over its frames, or ``corrupt``), ``corrupt`` (the joints in frames that refining treats as
+    missing for their values: inf, beyond :data:`synsp.validation.ABSURD_COORDINATE`, or, for positions, absurdly
+    far from their own body, :func:`synsp.validation.stray_joints`), ``never_seen`` (joints it was never seen
+    with: left as written), ``jitter``
     (% of the person's size, None for rotations or parts too short)), ``method`` (the name),
     ``fallback`` (why a filter, or None), ``delay`` (frames, or None for a whole-sequence method),
     ``window`` (the method's), ``min_frames`` (frames a track part needs: a network refines a shorter part as one
@@ -109,8 +112,13 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     for t in pose_file.tracks:
         parts = t.split(gap)
         frames, absent, seen, jitter = 0, np.zeros(pose_file.num_joints), np.zeros(pose_file.num_joints, bool), []
+        corrupt = 0
         for a, b in parts:
             kp, conf = _part(pose_file, t, a, b)
+            use = None if conf is None or rotations else ~missing_from_confidence(conf, kp.shape, min_conf)
+            bad = absurd_joints(kp, stray=not rotations, use=use)  # missing to refine_tracks, like NaN
+            if bad.any():
+                kp, corrupt = np.where(bad[..., None], np.nan, kp), corrupt + int(bad.sum())
             if rotations:
                 lost, here, level = np.isnan(kp).any(-1).sum(0), ~np.isnan(kp).any(-1).all(0), None
             else:
@@ -125,7 +133,8 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
         level = (float(np.average([j for j, _ in jitter], weights=[n for _, n in jitter])) if jitter else None)
         share = float(absent[seen].sum() / (frames * seen.sum())) if seen.any() else 1.0
         tracks.append(dict(id=t.track_id, first=int(t.frames[0]), last=int(t.frames[-1]), detections=len(t.frames),
-                           parts=len(parts), missing=share, never_seen=int((~seen).sum()), jitter=level))
+                           parts=len(parts), missing=share, never_seen=int((~seen).sum()), jitter=level,
+                           corrupt=corrupt))
     delay = getattr(refiner, "delay", None)
     # a hand or a custom set without pairs, or pairs only guessed from the points' names: no repair
     sk = sk if sk is not None and limb_groups(sk) and not plan["guessed"] else None
@@ -309,6 +318,9 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
         short = (f" (fewer than the {least} frames the method needs"
                  + ("" if info.get("refused") else ": left as it is") + ")" if t["detections"] < least else "")
         never = f", {t['never_seen']} joint(s) never seen (left as written)" if t["never_seen"] else ""
+        if t.get("corrupt"):
+            never += (f", {t['corrupt']} joint(s) inf, beyond {ABSURD_COORDINATE:g} or absurdly far from the body in "
+                      "their frame (treated as missing)")
         lines.append(f"    {t['id']!r}: frames {t['first']}-{t['last']}, {_count(t['detections'], 'detection')} in "
                      f"{t['parts']} part(s), {100 * t['missing']:.1f} % of joints missing{never}, {jitter}{short}")
     if len(tracks) > 20:

@@ -762,6 +762,8 @@ _EXTRA_BLOCK = 16
 def anchor_positions(body: np.ndarray, anchor: list[int], mean=np.mean) -> np.ndarray:
     """Where the extra joints hang: ``body`` ``(..., Jm, D)`` (the subset's joints) -> ``(..., E, D)``,
     ``body[..., a, :]`` for each anchor ``a``, ``mean`` of the body joints for ``a = -1``."""
+    if not len(anchor):  # no extra joint (a network's own joints in another order)
+        return np.zeros((*body.shape[:-2], 0, body.shape[-1]))
     centre = mean(body, axis=-2)
     return np.stack([centre if a < 0 else body[..., a, :] for a in anchor], axis=-2)
 
@@ -1054,7 +1056,7 @@ def fit_refiner(refiner: Refiner, num_joints: int, skeleton: str | None = None,
     own = refiner.card.skeleton
     custom = own not in BUILTIN_SKELETONS
     if skeleton is None and joint_names is not None and len(joint_names) == num_joints:
-        named = named_like(refiner.skeleton.name, [str(n) for n in joint_names])
+        named = named_like(own, [str(n) for n in joint_names])
         if custom or named in BUILTIN_SKELETONS or subset_indices(named, own) is not None:
             skeleton = named  # else another network's joints under names of their own: taken as unnamed
     elif custom and skeleton in SKELETON_NAMES and subset_indices(skeleton, own) is None:

@@ -124,8 +124,8 @@ class RotationNetwork:
         """The network frame by frame on axis-angle frames ``(J, 3)`` (:class:`RotationOnline`), at its own rate."""
         rate = self.network.card.fps
         if fps is not None and not self.network.runs_at(check_fps(fps), rotations=True):
-            raise SynspInputError(f"fps is {fps:g}, but {self.name!r} refines rotations online at its rate {rate:g} fps "
-                                  "only; refine offline (synsp.refine_smpl resamples) or use a filter")
+            raise SynspInputError(f"fps is {fps:g}, but {self.name!r} refines rotations online at its rate {rate:g} "
+                                  "fps only; refine offline (synsp.refine_smpl resamples) or use a filter")
         return RotationOnline(self.network.online(causal=causal, fps=fps))
 
     def __call__(self, rotvec: Any, fps: float | None = None, confidence: Any = None,

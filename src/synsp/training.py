@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import json
 import math
 import os
 import time
@@ -78,7 +79,7 @@ from .normalization import (
     normalize_windows,
     window_mask,
 )
-from .refiners import NetworkRefiner, named_checkpoint, network_refiner
+from .refiners import NetworkRefiner, named_checkpoint, network_refiner, shipped_models
 from .skeletons import BUILTIN_SKELETONS, SMPL24_OFFSETS, get_skeleton, joint_structure
 from .validation import SynspInputError
 
@@ -464,7 +465,7 @@ def make_card(config: TrainConfig, model_config: dict[str, Any], data: str | Non
         views=config.views, fps=30.0, root_joints=(0,) if universal else tuple(sk.root_joints),
         mask=config.mask and config.architecture in ("synsp", "universal"),
         causal=config.causal, normalization=_normalization(config),
-        skeleton_definition=None if universal or sk.name in BUILTIN_SKELETONS else sk.to_dict(),
+        skeleton_definition=None if sk.name in BUILTIN_SKELETONS else sk.to_dict(),
         data=f"{data or 'synsp corpus (real CMU/assimp/holosoma mocap)'}, {config.train_split} split",
         noise_preset=config.preset if isinstance(config.preset, str) else "+".join(config.preset),
         recipe={k: v for k, v in dataclasses.asdict(config).items()
@@ -995,6 +996,30 @@ def resume_settings(out: str | os.PathLike) -> dict[str, Any]:
     return settings
 
 
+def _network_of(card: ModelCard, config: TrainConfig) -> str:
+    """What to add when starting weights (``card``'s) do not fit the run's network: the options that build the
+    card's network (``--architecture``, ``--window``, ``--option KEY=VALUE`` for each setting of the card's that
+    this run sets otherwise), or fine-tuning it with all its settings (``--from``); "" when the run's network is the
+    card's already (the weights themselves are at fault)."""
+    args = [f"--architecture {card.architecture}"] if card.architecture != config.architecture else []
+    if card.window != config.window and card.architecture not in ("deciwatch", "hanet"):  # theirs: interval * q + 1
+        args.append(f"--window {card.window}")
+    try:  # the settings of this run with the card's architecture and window (SynSP: its size and defaults)
+        run = _model_config(dataclasses.replace(config, architecture=card.architecture, window=card.window))
+    except (SynspInputError, KeyError, TypeError, ValueError):
+        run = {}
+    defaults = {f.name: f.default for f in dataclasses.fields(config_class(card.architecture))}
+    for key, value in card.config.items():
+        if key not in _DATA_FIXED and run.get(key, defaults.get(key)) != value:
+            text = value if isinstance(value, str) else json.dumps(value)  # true / false, numbers, lists
+            args.append(f"--option {key}={text}")
+    if not args:
+        return ""
+    source = {str(stem): name for name, stem in shipped_models().items()}.get(str(config.init), config.init)
+    return (f"; they are a {card.architecture} network, window {card.window}: train that network ({' '.join(args)}) "
+            f"or fine-tune it with all its settings (--from {source} instead of --init)")
+
+
 def _build(config: TrainConfig, procs: _Processes, meta: dict, resume: bool) -> _Run:
     """Step 2: the model and its card (weights from ``init`` if set), Adam (AMSGrad; SynSP's spectral gains
     at :data:`GAIN_LR_FACTOR` times the rate) with its exponential schedule, and with ``resume`` the state
@@ -1003,7 +1028,7 @@ def _build(config: TrainConfig, procs: _Processes, meta: dict, resume: bool) -> 
     card = make_card(config, model_config, data=meta.get("data"))
     model = build_model(card).to(config.device)
     if config.init:
-        start, _ = load_model(config.init)
+        start, start_card = load_model(config.init)
         # a universal model switched on for rotations, the noise cue, the joints' structure or views, started from
         # one without that switch: its weights, widened (the new inputs at zero)
         widened = next((s for s in _WIDENING if isinstance(model, UniversalSynSP) and isinstance(start, UniversalSynSP)
@@ -1012,8 +1037,11 @@ def _build(config: TrainConfig, procs: _Processes, meta: dict, resume: bool) -> 
             getattr(model, f"load_state_without_{widened}")(start.state_dict())
         else:
             # switches without weights (e.g. view_mean_skip) may differ; every weight must fit
-            check_state_dict(start.state_dict(), model, f"the starting weights {config.init} (--from or --init)",
-                             what="its weights", against="this run's model")
+            try:
+                check_state_dict(start.state_dict(), model, f"the starting weights {config.init} (--from or --init)",
+                                 what="its weights", against="this run's model")
+            except SynspInputError as exc:
+                raise SynspInputError(f"{exc}{_network_of(start_card, config)}") from None
             model.load_state_dict(start.state_dict(), strict=True)
     gains = [p for n, p in model.named_parameters() if n == "spectral_gain"]
     others = [p for n, p in model.named_parameters() if n != "spectral_gain"]

@@ -17,7 +17,8 @@ import numpy as np
 
 __all__ = ["SynspInputError", "SynspOutputError", "is_torch", "float_dtype", "to_numpy", "check_poses", "check_radians",
            "check_same_shape", "check_fps", "check_max_gap", "check_resampled_length", "check_refined", "absurd_joints",
-           "MIN_FPS", "MAX_FPS", "ABSURD_COORDINATE", "MAX_RESAMPLED_VALUES"]
+           "stray_joints", "MIN_FPS", "MAX_FPS", "ABSURD_COORDINATE", "STRAY_DISTANCE", "STRAY_MIN_JOINTS",
+           "MAX_RESAMPLED_VALUES"]
 
 #: the frame rates any refiner accepts (Hz).  Below 1 Hz there is no motion left to smooth (and resampling
 #: to a model's 30 fps would make 30+ frames per input frame: fps=1e-9 asked for 43 TiB); above 10 kHz no
@@ -30,6 +31,20 @@ MIN_FPS, MAX_FPS = 1.0, 10_000.0
 #: normalisation squares coordinates (inf past ~1e154 in float64, and float32 overflows past ~1e38, so a
 #: single 1e20 turned whole windows into NaN).  Refiners treat them as missing, like NaN.
 ABSURD_COORDINATE = 1e9
+
+#: a joint farther from its body's median joint (the median of each coordinate over the frame's joints) than this
+#: many times the median of the joints' distances from that point is corrupt, not a pose (:func:`stray_joints`):
+#: the networks normalise each window by its joints' centroid and spread, so one such point (a keypoint at 2e4
+#: px, 251 times the body's median distance, score unchanged) moved every joint of its body by up to 34 px for a
+#: second.  The largest ratio of a real body: 10.9 over the corpus (h36m17, coco17, j14, smpl24; every take,
+#: 3D and 2D through random cameras), 25.1 over 213 CMU takes in four rigs of 31-141 joints (ASF/AMC, two BVH
+#: rigs, exp-map), 3D and 2D (a 57-joint rig whose 30 finger joints crowd the median: its feet; 16.8 in 3D),
+#: 16.3 over MediaPipe's detections on the Sports2D and Pose2Sim videos (image and world landmarks)
+STRAY_DISTANCE = 100.0
+#: the fewest judged joints a body needs for :func:`stray_joints`: a body seen with a few of its joints, two of
+#: them close together (the eyes in profile), reaches any ratio.  The largest ratio of random subsets of k
+#: joints of the corpus's test takes (2D and 3D): 1195 for k = 3, 348 for 5, 100 for 6, 92 for 7, 57 for 8
+STRAY_MIN_JOINTS = 8
 
 #: the most values (frames x persons x joints x coordinates) a sequence resampled to a model's frame rate
 #: may hold: 2e8 float64 values are 1.6 GB per copy, about 45 hours of one 17-joint 3D person at 30 fps
@@ -177,10 +192,49 @@ def check_poses(
     return arr
 
 
-def absurd_joints(x: np.ndarray) -> np.ndarray:
+def absurd_joints(x: np.ndarray, stray: bool = False, use: Any = None) -> np.ndarray:
     """Mask ``x.shape[:-1]`` of the joints with an inf coordinate or one beyond :data:`ABSURD_COORDINATE`
-    (NaN joints are not in it: they are missing already)."""
-    return _beyond(x).any(-1)
+    (NaN joints are not in it: they are missing already); with ``stray`` (joint positions only, never rotations)
+    also those far from their own body, :func:`stray_joints` ``(x, use)``."""
+    bad = _beyond(x).any(-1)
+    return bad | stray_joints(x, use) if stray else bad
+
+
+def stray_joints(x: Any, use: Any = None) -> np.ndarray:
+    """Mask ``x.shape[:-1]`` of the joints far from their own body: in each frame (and person) ``(J, D)``, farther
+    from the frame's median joint (the median of each coordinate over its joints) than :data:`STRAY_DISTANCE`
+    times the median of the joints' distances from that point.  Only the joints that are finite, not
+    :func:`absurd_joints` and, where ``use`` (a bool mask of ``x.shape[:-1]``) is given, in ``use`` (e.g. the
+    joints of a score above the threshold) make the body and can be flagged; a body of fewer than
+    :data:`STRAY_MIN_JOINTS` such joints, or whose median distance is 0, flags none.  Refiners treat these joints
+    as missing, like :func:`absurd_joints`.  For joint positions only (never axis-angle rotations)."""
+    x = np.asarray(x)
+    ok = np.isfinite(x).all(-1) & ~_beyond(x).any(-1)
+    if use is not None:
+        ok &= np.asarray(use, dtype=bool)
+    if x.ndim < 2 or x.size == 0 or not ok.any():
+        return np.zeros(x.shape[:-1], dtype=bool)
+    flat, oks = x.reshape(-1, *x.shape[-2:]), ok.reshape(-1, x.shape[-2])
+    out = np.zeros(oks.shape, dtype=bool)
+    step = max(1, (1 << 22) // (x.shape[-2] * x.shape[-1]))  # frames at a time: float64 copies of 32 MB
+    for a in range(0, len(flat), step):
+        pts = np.where(oks[a:a + step, :, None], flat[a:a + step], np.nan).astype(np.float64)
+        dist = np.linalg.norm(pts - _nan_median(pts, 1)[:, None], axis=-1)  # NaN where not in the body
+        scale = _nan_median(dist, 1)[:, None]
+        with np.errstate(invalid="ignore"):
+            far = dist > STRAY_DISTANCE * scale
+        out[a:a + step] = far & (oks[a:a + step].sum(1) >= STRAY_MIN_JOINTS)[:, None] & (scale > 0)
+    return out.reshape(ok.shape)
+
+
+def _nan_median(v: np.ndarray, axis: int) -> np.ndarray:
+    """The median along ``axis`` of the values that are not NaN (NaN where none is), without the per-slice
+    overhead of :func:`numpy.nanmedian`."""
+    s = np.sort(v, axis=axis)  # NaN last
+    k = np.expand_dims((~np.isnan(v)).sum(axis), axis)
+    lo = np.take_along_axis(s, np.maximum(k - 1, 0) // 2, axis)
+    hi = np.take_along_axis(s, k // 2, axis)  # (k = 0: the first, NaN)
+    return np.squeeze((lo + hi) / 2, axis)
 
 
 def _beyond(x: np.ndarray) -> np.ndarray:

@@ -16,7 +16,8 @@ reads, so ``synsp train --corpus my_corpus.npz`` trains on it unchanged:
    20 m/s or accelerating harder than 20 g, with 0.1 s around: marker swaps,
    orientation spikes, a rest pose in front of a take; ``cut_glitches=False``
    keeps them, and the summary lists what was cut); each
-   piece is resampled to ``fps_out`` = 30 fps, the rate models are trained at,
+   piece is resampled to ``fps_out`` = 30 fps, the rate models are trained at (a
+   corpus at another rate is clean motion for other uses, which ``synsp train`` refuses),
    by linear interpolation: a 120 fps take gives four clips (phases 0-3), as in
    the built corpus; pieces shorter than ``min_frames`` are dropped;
 3. every **file** is one take and goes to one split, by a SHA-256 hash of its
@@ -29,6 +30,12 @@ reads, so ``synsp train --corpus my_corpus.npz`` trains on it unchanged:
 Folders are searched recursively for the suffixes in :data:`IMPORT_SUFFIXES`,
 leaving out ``out`` and any other synsp corpus file found there.
 
+Joint names: BVH/ASF joint names, TRC/C3D marker names; for arrays an ``.npz``'s
+``joint_names`` array (one string per joint, as ``synsp refine -o x.npz`` writes
+it), else ``joint_names`` (``--joint-names``); an ``.npz`` whose own names differ
+from ``joint_names`` is refused (which of the two names its columns is not guessed),
+and so are files whose names differ from each other's (both named).
+
 The skeleton: ``skeleton`` naming a built-in skeleton (``"h36m17"``, ...)
 stores the data under it, reordered by joint name when the files name its
 joints (case and ``_`` ignored) and taken in file order when they only have
@@ -39,8 +46,7 @@ built-in skeleton's, or unnamed arrays whose joint count only one built-in
 skeleton has, use that skeleton.  Otherwise the corpus gets a **custom**
 skeleton (named ``skeleton``, or ``custom<J>-<hash>``), stored in its meta
 (``skeleton_definitions``) and registered on load: joint names from the files
-(BVH/ASF joint names, TRC marker names, ``joint_names`` or ``j0 .. j<J-1>``
-for arrays); parents from the BVH/ASF hierarchy, else ``parents``, else -1
+(above; ``j0 .. j<J-1>`` for arrays without names); parents from the BVH/ASF hierarchy, else ``parents``, else -1
 for all; left/right pairs guessed from the names (:func:`guess_left_right`);
 root joints :func:`guess_root_joints` (a joint called pelvis/hips, else a
 left/right hip pair, else every joint: the root is then the mean of all
@@ -68,6 +74,7 @@ import numpy as np
 
 from ..io import Markers, Motion, read_motion
 from ..io._common import METRES_PER_UNIT, open_npz, suffix_of, unit_to_metres
+from ..io.arrays import stored_joint_names
 from ..io.tracks import read_pose_file
 from ..skeletons import (BUILTIN_SKELETONS, SKELETONS, Skeleton, custom_skeleton, guess_left_right,
                          guess_root_joints, joint_key, joint_spellings)
@@ -75,7 +82,7 @@ from ..validation import SynspInputError, check_fps
 from .corpus import BASE_FPS, GLITCH_ACCEL, GLITCH_SPEED, SPLITS, glitch_frames, resample_phases, save_corpus
 
 __all__ = ["import_corpus", "ImportSummary", "guess_left_right", "guess_root_joints", "IMPORT_SUFFIXES",
-           "check_up_axis", "placeholder_frames", "COLLAPSED_BODY_M"]
+           "check_up_axis", "upper_lower_joints", "placeholder_frames", "COLLAPSED_BODY_M"]
 
 #: suffixes searched for in folders (``.asf`` files are the skeletons of ``.amc`` files, not clips)
 IMPORT_SUFFIXES = (".bvh", ".bvh.gz", ".amc", ".amc.gz", ".trc", ".c3d", ".npy", ".npz")
@@ -207,7 +214,7 @@ def _motion(path: Path, suffix: str, units: str | None, fps: float | None, key: 
             raise SynspInputError(f"{path}: an array file stores no frame rate; pass --fps (fps=) with its rate "
                                   "or save it in the .npz under the key 'fps'")
         pos = (arr[:, None] if arr.ndim == 3 else arr) * unit_to_metres(units or "m", "--units")
-        names, parents, kind = None, None, "array"
+        names, parents, kind = stored_joint_names(path, key), None, "array"  # an .npz's joint_names, else None
     return pos, rate, names, parents, kind, own_units
 
 
@@ -245,8 +252,14 @@ def _resolve_skeleton(raws: list[_Raw], skeleton: str | None,
                 raise SynspInputError(f"{r.take} has {r.positions.shape[2]} joints but {first} has {J}; all files "
                                       "must have the same joints")
         elif sorted(joint_key(n) for n in r.names) != sorted(ref_keys):
-            raise SynspInputError(f"{r.take} has joints {r.names} but {ref.take} has {ref.names}; all files must "
-                                  "have the same joints (import them into separate corpora)")
+            keys = [joint_key(n) for n in r.names]
+            extra = [n for n, k in zip(r.names, keys) if k not in ref_keys]
+            lacks = [n for n, k in zip(ref.names, ref_keys) if k not in keys]
+            diff = "; ".join([f"{r.take} has {_short(extra)}, which {ref.take} lacks"] * bool(extra)
+                             + [f"{ref.take} has {_short(lacks)}, which {r.take} lacks"] * bool(lacks))
+            raise SynspInputError(f"{r.take} has joints {_short(r.names)} but {ref.take} has {_short(ref.names)} "
+                                  f"({diff or 'a name repeated'}); all files must have the same joints (import them "
+                                  "into separate corpora)")
 
     def order(wanted_keys: list[str]) -> list[np.ndarray]:
         """Per file, the columns giving ``wanted_keys`` in order (arrays: file order)."""
@@ -314,6 +327,20 @@ def _resolve_skeleton(raws: list[_Raw], skeleton: str | None,
     return sk, order([joint_key(n) for n in names]) if ref else order([]), True, note
 
 
+def _refuse_other_names(raw: _Raw, given: list[str]) -> None:
+    """Refuse ``--joint-names`` (``given``) for an ``.npz`` that stores other ``joint_names``: which of the two
+    names its columns is not for import to guess (the wrong one stores every joint under another's name)."""
+    if [joint_key(n) for n in raw.names] == [joint_key(n) for n in given]:
+        return
+    at = next((i for i, (a, b) in enumerate(zip(raw.names, given)) if joint_key(a) != joint_key(b)), None)
+    where = (f"column {at} is {raw.names[at]!r} in the file but {given[at]!r} in --joint-names" if at is not None
+             else f"{len(raw.names)} names in the file, {len(given)} in --joint-names")
+    raise SynspInputError(
+        f"{raw.take}: its joint_names array ({_short(raw.names)}) and --joint-names ({_short(given)}) differ "
+        f"({where}); the file's own names are used when --joint-names is left out: drop --joint-names, or save "
+        "the file with the names you mean under 'joint_names'")
+
+
 def _refuse_partial_names(name: str, ref: _Raw, ref_keys: list[str]) -> None:
     """The files name some of the built-in skeleton ``name``'s joints but not all of them: taking the joints in
     file order would store wrong joints under its names (and matching the rest by guess could too), so refuse,
@@ -330,41 +357,99 @@ def _refuse_partial_names(name: str, ref: _Raw, ref_keys: list[str]) -> None:
         f"{ref.take}: its joint names match {len(sk.joints) - len(missing)} of the {len(sk.joints)} joints of "
         f"skeleton {name!r} but not {_short(missing)}" + (f" (names it has that {name} lacks: {_short(unknown)})"
                                                           if unknown else "")
-        + f"; rename those joints to {name}'s names (arrays: --joint-names; C3D/TRC: the marker labels) so every "
+        + f"; rename those joints to {name}'s names (arrays: --joint-names or an .npz's joint_names; C3D/TRC: "
+        "the marker labels) so every "
         "joint is matched by name, or import them as a custom skeleton under a new name (e.g. --skeleton my_rig)")
 
 
-#: the up-axis check (:func:`check_up_axis`): a frame is lying when its extent along y is below this share of its
-#: extent along x or z; data whose frames mostly lie is refused (the built corpus: under 1 % of its frames)
-UP_EXTENT_RATIO, UP_LYING_SHARE = 0.5, 0.5
+#: the up-axis check (:func:`check_up_axis`) tells a body's upper joints from its lower ones by these parts of their
+#: names (:func:`synsp.skeletons.joint_key`; a name with a part of both lists, or of neither, is neither)
+UPPER_NAME_PARTS = ("head", "neck", "nose", "eye", "shoulder", "shldr", "clavicle", "collar")
+LOWER_NAME_PARTS = ("hip", "pelvis", "buttock", "thigh", "femur", "leg", "knee", "shin", "tibia", "calf", "ankle",
+                    "foot", "feet", "heel", "toe")
+#: with such names, a frame is upright when the direction from the mean of its lower joints to the mean of its upper
+#: ones is closer to +y than to any other axis, and clips of which fewer than this share of the frames are upright
+#: are refused where more of their frames lie along the x or z axis most frames point along than are upright (117
+#: CMU takes, ASF/AMC and two BVH rigs, all joints or 9 markers of each: at least 73 % upright, 21 % with 70 % of
+#: their frames turned to lie; stored z-up and read as y-up: at most 7 %, and 117 and 115 of the 117 refused; a
+#: climbing take that crawls most of the time, 31 %)
+UP_UPRIGHT_SHARE = 0.15
+#: a frame lies along x or z when its joints' spread along y (root mean square distance from their centre) is below
+#: this share of their spread along that axis; without such names, clips of which more than this share of the
+#: frames lie (along x or z) are refused (the same takes: at most 8 % of a take's frames lie; stored z-up and read
+#: as y-up, 109 and 99 of the 117 have more than half of their frames lying; at 0.75 random point clouds of a
+#: body's size would lie too)
+UP_SPREAD_RATIO, UP_LYING_SHARE = 0.6, 0.5
 
 
-def check_up_axis(clips: Sequence[np.ndarray], up: str = "y") -> None:
-    """Refuse clips ``(T, J, 3)`` (metres, converted to y-up from ``up``) whose bodies do not stand along y:
-    people stand, so for most frames their extent along the up axis is the largest; when more than
-    :data:`UP_LYING_SHARE` of the frames have a y extent below :data:`UP_EXTENT_RATIO` of their x or z extent, the
-    data's up axis is another one, named in the error with the ``--up`` that fixes it."""
-    frames = [np.ptp(c, axis=1) for c in clips if len(c) and c.shape[1] > 1]
-    if not frames:
+def upper_lower_joints(names: Sequence[str]) -> tuple[list[int], list[int]]:
+    """The indices of the joints ``names`` calls upper (head, neck, shoulders: :data:`UPPER_NAME_PARTS`) and of
+    those it calls lower (hips, legs, feet: :data:`LOWER_NAME_PARTS`)."""
+    upper, lower = [], []
+    for i, name in enumerate(names):
+        key = joint_key(name)
+        is_upper, is_lower = any(w in key for w in UPPER_NAME_PARTS), any(w in key for w in LOWER_NAME_PARTS)
+        if is_upper != is_lower:
+            (upper if is_upper else lower).append(i)
+    return upper, lower
+
+
+def check_up_axis(clips: Sequence[np.ndarray], up: str = "y", names: Sequence[str] | None = None) -> None:
+    """Refuse clips ``(T, J, 3)`` (metres, converted to y-up from ``up``) whose bodies lie along another axis.
+
+    A frame lies along x or z when its joints' spread along y (root mean square distance from their centre) is
+    below :data:`UP_SPREAD_RATIO` of their spread along that axis.  Where ``names`` (the clips' joint names) tell
+    upper from lower joints (:func:`upper_lower_joints`), a frame is upright when the direction from its lower
+    joints to its upper ones is closer to +y than to any other axis, and the clips are refused when fewer than
+    :data:`UP_UPRIGHT_SHARE` of the frames are upright and more of them lie along the x or z axis most frames point
+    along than are upright (lying and crawling phases of most of a take pass).  Without such names they are
+    refused when more than :data:`UP_LYING_SHARE` of the frames lie along x or z (lying phases of less than half of
+    a take pass).  The error names the files' axis the bodies stand along and the ``--up`` that fixes it."""
+    clips = [c for c in clips if len(c) and c.shape[1] > 1]
+    if not clips:
         return
-    extent = np.concatenate(frames)  # (frames, 3)
-    extent = extent[np.isfinite(extent).all(axis=1) & (extent.max(axis=1) > 0)]
-    if not len(extent):
-        return
-    lying = extent[:, 1] < UP_EXTENT_RATIO * np.maximum(extent[:, 0], extent[:, 2])
-    if lying.mean() <= UP_LYING_SHARE:
-        return
-    median = np.median(extent, axis=0)
-    tall = 0 if median[0] > median[2] else 2  # the stored axis that carries the bodies
-    file_axis = ("x" if tall == 0 else "z") if up == "y" else ("x" if tall == 0 else "y")  # (z-up: x, z, -y)
-    seen = (f"the bodies' median extent is {median[1]:.2f} m along it but {median[tall]:.2f} m along the files' "
-            f"{file_axis} axis")
-    fix = (f"pass --up {file_axis} (up='{file_axis}')" if file_axis in ("y", "z") else
-           "the files are x-up, which import does not take: rotate them to y- or z-up first")
+    spread = np.sqrt(np.concatenate([((c - c.mean(axis=1, keepdims=True)) ** 2).mean(axis=1) for c in clips]))
+    upper, lower = upper_lower_joints(names) if names is not None else ([], [])
+    if upper and lower:
+        direction = np.concatenate([c[:, upper].mean(axis=1) - c[:, lower].mean(axis=1) for c in clips])
+        finite = np.isfinite(direction).all(axis=1) & np.isfinite(spread).all(axis=1)
+        direction, spread = direction[finite], spread[finite]
+        if not len(direction):
+            return
+        closest = np.abs(direction).argmax(axis=1)  # per frame: 0-2 the axis, +3 where it points to minus
+        closest += 3 * (direction[np.arange(len(direction)), closest] < 0)
+        share = np.bincount(closest, minlength=6) / len(direction)  # +x, +y, +z, -x, -y, -z
+        if share[1] >= UP_UPRIGHT_SHARE:
+            return
+        most = max((0, 2, 3, 5), key=lambda k: share[k])  # the x or z direction most frames point along
+        axis, sign = most % 3, (1 if most < 3 else -1)
+        lying = spread[:, 1] < UP_SPREAD_RATIO * spread[:, axis]
+        if lying.mean() <= share[1]:  # (a cloud of named points that does not lie along that axis: no verdict)
+            return
+    else:
+        spread = spread[np.isfinite(spread).all(axis=1)]  # (frames, 3) metres
+        if not len(spread):
+            return
+        lying = spread[:, 1] < UP_SPREAD_RATIO * np.maximum(spread[:, 0], spread[:, 2])
+        if lying.mean() <= UP_LYING_SHARE:
+            return
+        axis, sign = (0 if np.median(spread[:, 0]) > np.median(spread[:, 2]) else 2), 1
+    # the files' own axis of stored axis ``axis`` (z-up files were turned x, y, z -> x, z, -y)
+    file_axis, flip = ("xyz"[axis], 1) if up == "y" else ("xzy"[axis], -1 if axis == 2 else 1)
+    file_up = ("-" if upper and lower and sign * flip < 0 else "") + file_axis
+    median = np.median(spread, axis=0)
+    seen = (f"the joints spread {median[1]:.2f} m along it but {median[axis]:.2f} m along the files' {file_axis} "
+            f"axis, root mean square distance from their centre, median over the frames; {100 * lying.mean():.0f} % "
+            "of the frames lie")
+    if upper and lower:
+        seen += (f"; from their hips and legs to their head, neck and shoulders the bodies point along +y in "
+                 f"{100 * share[1]:.0f} % of the frames and along the files' {file_up} axis in "
+                 f"{100 * share[most]:.0f} %")
+    fix = (f"pass --up {file_up} (up='{file_up}')" if file_up in ("y", "z") else
+           f"the files' up axis is {file_up}, which import does not take: rotate them to +y or +z up first")
     raise SynspInputError(
-        f"the clips do not stand along the up axis --up {up} declares ({seen}; {100 * lying.mean():.0f} % of the "
-        f"frames are lying): {fix}; if the data is not standing bodies (animals, hands, lying poses) skip this check "
-        "with --any-up (check_up=False)")
+        f"the clips do not stand along the up axis --up {up} declares ({seen}): {fix}; if the data is not standing "
+        "bodies (animals, hands, lying poses) skip this check with --any-up (check_up=False)")
 
 
 #: a body's size: the median over frames of its joints' median distance from their median point (metres; robust to
@@ -458,7 +543,8 @@ def import_corpus(
 
     ``fps``: the rate of ``.npy``/``.npz`` files (an ``.npz`` may store it under ``fps``) and of
     AMC files (default 120, CMU's);
-    ``joint_names``/``parents``: for arrays and markers, which have none; ``end_sites``: keep BVH
+    ``joint_names``: for arrays without names (an ``.npz`` that stores its own ``joint_names`` must
+    agree with them); ``parents``: for files without a hierarchy (arrays, markers); ``end_sites``: keep BVH
     End Sites as joints; ``key``: the array inside ``.npz`` files; ``cut_glitches``: cut the frames
     :func:`synsp.data.corpus.glitch_frames` finds, as ``synsp data build`` does (step 2 of the module docstring);
     ``check_up``: refuse data whose bodies are not upright along y after the ``up`` conversion
@@ -489,7 +575,7 @@ def import_corpus(
                         {r.take: None if r.kind == "asf/amc" else r.own_units or units
                          or ("cm" if r.kind == "bvh" else "m") for r in raws},
                         {r.take: r.own_units is not None or r.kind == "asf/amc" for r in raws})
-    if joint_names is not None:  # names for the arrays, which have none
+    if joint_names is not None:  # names for the arrays without them; an .npz's own names must agree
         joint_names = [str(n) for n in joint_names]
         for r in raws:
             if r.names is None:
@@ -497,6 +583,8 @@ def import_corpus(
                     raise SynspInputError(f"{len(joint_names)} joint names given but {r.take} has "
                                           f"{r.positions.shape[2]} joints")
                 r.names = joint_names
+            elif r.kind == "array":
+                _refuse_other_names(r, joint_names)
     sk, columns, custom, note = _resolve_skeleton(raws, skeleton, parents)
 
     summary = ImportSummary(path=Path(out), skeleton=sk.name, custom=custom, skeleton_note=note)
@@ -560,7 +648,8 @@ def import_corpus(
                f"{GLITCH_ACCEL:g} m/s²; check the units and frame rate, or keep them with --keep-glitches, "
                f"cut_glitches=False): {'; '.join(summary.glitches)}" if summary.glitches else ""))
     if check_up:
-        check_up_axis([r["arrays"][sk.name] for t in usable for r in pieces[t] if r["meta"]["phase"] == 0], up)
+        check_up_axis([r["arrays"][sk.name] for t in usable for r in pieces[t] if r["meta"]["phase"] == 0], up,
+                      names=sk.joints)
     size = float(np.median(sizes))
     if not 0.02 <= size <= 5.0:
         warnings.warn(f"the clips' typical joint spread is {size:.3g} m after unit conversion; are the units "

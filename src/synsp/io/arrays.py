@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, IO
 
 import numpy as np
@@ -23,10 +24,11 @@ from synsp.io import mediapipe, smpl  # near misses: the formats' own knowledge 
 from synsp.io._common import (METRES_PER_UNIT, as_path, atomic_write, moved_scores, npy_header, npz_headers, open_npz,
                               read_npy, read_npz, refuse_ids_stored_alike, suffix_of)
 from synsp.io.tracks import PoseFile, Track, frame_numbers_fit
+from synsp.io.trc import frames_on_timeline, rows_of_frames
 from synsp.skeletons import SKELETONS, skeleton_of_names
 from synsp.validation import SynspInputError, check_poses, to_numpy
 
-__all__ = ["read_array", "write_array", "DEFAULT_KEYS"]
+__all__ = ["read_array", "write_array", "stored_joint_names", "DEFAULT_KEYS"]
 
 #: keys tried, in order, when an ``.npz`` holds several arrays and no ``key`` is given
 DEFAULT_KEYS = ("keypoints", "poses", "positions", "joints_3d", "joints_2d", "joints", "kpts")
@@ -90,6 +92,25 @@ def read_array(path: Any, key: str | None = None) -> np.ndarray:
     if near is not None:  # read, but SMPL rotations the SMPL reader refused would pass as joint positions
         _near_miss(p, near, read=key)
     return out
+
+
+def stored_joint_names(path: Any, key: str | None = None) -> list[str] | None:
+    """The joint names an ``.npz`` stores beside the array :func:`read_array` reads from it (``key``): its
+    ``joint_names``, one string per joint, as :func:`write` stores them and :func:`read` reads them
+    (``meta["joint_names"]``); None for an ``.npy``, and for an ``.npz`` without them or with another shape or
+    kind under that name (read from the headers; only the names are loaded)."""
+    p = as_path(path)
+    if suffix_of(p) != ".npz":
+        return None
+    with open_npz(p, _PICKLE_HINT) as z:
+        keys = list(z.files)
+        used = key or (keys[0] if len(keys) == 1 else next((k for k in DEFAULT_KEYS if k in keys), None))
+        if used not in keys or used == "joint_names" or "joint_names" not in keys:
+            return None
+        shape, (names_shape, names_dtype) = z.header(used)[0], z.header("joint_names")
+        if len(shape) < 2 or np.dtype(names_dtype).kind != "U" or tuple(names_shape) != (shape[-2],):
+            return None
+        return [str(v) for v in z["joint_names"].tolist()]
 
 
 def _near_miss(p: Any, headers: dict, read: str | None = None) -> None:
@@ -158,8 +179,12 @@ def read(path: Any, key: str | None = None, fps: float | None = None, skeleton: 
     """``(T, J, D)`` -> one track (id 0); ``(T, P, J, D)`` -> P tracks (ids 0..P-1), each present in
     the frames where it has a finite joint.  Scores from an ``.npz`` key in :data:`SCORE_KEYS`;
     ``fps`` from an ``fps`` key when not given.  What :func:`write` stores beside the keypoints of a file of
-    another format is read back from an ``.npz``: ``frames``, ``(T,)`` increasing integers, as the file's frame
-    numbers (``PoseFile.frame_numbers``); ``track_ids``, ``(P,)`` distinct integers or strings, as the track ids;
+    another format is read back from an ``.npz``: ``frames``, ``(T,)`` increasing whole numbers, as the rows' frame
+    numbers: they place the rows on the file's timeline (:func:`synsp.io.trc.frames_on_timeline`: rows of frames
+    0-29 and 50-79 are 80 frames with 20 absent, a gap filled or split as in any track) and number its frames
+    (``PoseFile.frame_numbers``), and :func:`write` puts each row back (a ``(T,)`` ``frames`` of numbers that are
+    not increasing whole numbers is left out with a :class:`UserWarning`: the rows are then consecutive frames);
+    ``track_ids``, ``(P,)`` distinct integers or strings, as the track ids;
     ``joint_names``, ``(J,)`` strings, as ``meta["joint_names"]`` (a TRC written from it names its markers so);
     when ``skeleton`` is not given, ``skeleton``, one string naming a registered skeleton of ``J`` joints, else
     the skeleton of the joint names (:func:`synsp.skeletons.skeleton_of_names`, as the TRC reader takes it); and
@@ -182,7 +207,7 @@ def read(path: Any, key: str | None = None, fps: float | None = None, skeleton: 
                                       "(one score per joint and frame)")
         if fps is None and "fps" in extra and np.asarray(extra["fps"]).size == 1:
             fps = float(_numbers(extra["fps"], f"{p}['fps']", "one frame rate (a number)", "iuf").reshape(()))
-        numbers = _stored_frames(extra, used, arr.shape[0])
+        numbers = _stored_frames(p, extra, used, arr.shape[0])
         ids = _stored_ids(p, extra, used, ids)
         names = _stored_names(extra, used, arr.shape[-2])
         named = _stored_text(extra, used, "skeleton")
@@ -191,6 +216,9 @@ def read(path: Any, key: str | None = None, fps: float | None = None, skeleton: 
             skeleton = named if fits else skeleton_of_names(names) if names else None
         units = _stored_text(extra, used, "units", READ_UNITS) or units
         key = used
+    rows, num_frames = np.arange(arr.shape[0]), arr.shape[0]
+    if numbers is not None:
+        rows, num_frames, numbers = frames_on_timeline(numbers)
     single = arr.ndim == 3
     a4 = arr[:, None] if single else arr
     s4 = None if scores is None else (scores[:, None] if single else scores)
@@ -198,24 +226,48 @@ def read(path: Any, key: str | None = None, fps: float | None = None, skeleton: 
     for q in range(a4.shape[1]):
         present = np.flatnonzero(np.isfinite(a4[:, q]).any(axis=(-1, -2)))
         if len(present) == len(a4):  # present in every frame: a view, not a copy (an hour of a whole body)
-            tracks.append(Track(ids[q], present, a4[:, q], None if s4 is None else s4[:, q]))
+            tracks.append(Track(ids[q], rows, a4[:, q], None if s4 is None else s4[:, q]))
         elif len(present):
-            tracks.append(Track(ids[q], present, a4[present, q], None if s4 is None else s4[present, q]))
+            tracks.append(Track(ids[q], rows[present], a4[present, q], None if s4 is None else s4[present, q]))
     meta = dict(shape=arr.shape, dtype=str(_stored_dtype(p, key)), key=key or "keypoints")
+    if num_frames != arr.shape[0]:  # absent frames: the timeline frame of each row, for the writer
+        meta["rows"] = rows
     if ids != list(range(len(ids))):
         meta["columns"] = {i: q for q, i in enumerate(ids)}  # track id -> its column, for writing back
     if names:
         meta["joint_names"] = names
-    return PoseFile(tracks=tracks, num_frames=arr.shape[0], format="array", skeleton=skeleton, fps=fps,
+    return PoseFile(tracks=tracks, num_frames=num_frames, format="array", skeleton=skeleton, fps=fps,
                     units=units, source=p, meta=meta, frame_numbers=numbers)
 
 
-def _stored_frames(extra: dict[str, Any], used: str | None, T: int) -> np.ndarray | None:
-    """The ``frames`` array beside the keypoints when it is ``T`` increasing integers (frame numbers), else None."""
+def _stored_frames(p: Any, extra: dict[str, Any], used: str | None, T: int) -> np.ndarray | None:
+    """The ``frames`` array beside the keypoints as int64 when it is ``T`` increasing whole numbers (frame numbers),
+    else None: without a word for an array of another shape or kind (another program's) or numbers int64 cannot
+    hold, with a :class:`UserWarning` naming the first row that breaks the order for ``T`` other numbers (ignored,
+    not refused: an ``.npz`` of another program's ``frames`` stays readable)."""
     a = np.asarray(extra.get("frames")) if "frames" in extra and used != "frames" else None
-    if a is None or a.shape != (T,) or a.dtype.kind not in "iu" or not frame_numbers_fit(a):
+    if a is None or a.shape != (T,) or a.dtype.kind not in "iuf":
         return None
-    return a.astype(np.int64)
+    if a.dtype.kind == "f":
+        whole = np.isfinite(a) & (a == np.round(a)) & (np.abs(a) < 2**53)
+        bad = np.flatnonzero(~whole)
+        if len(bad):
+            return _frames_left_out(p, f"row {int(bad[0])} holds {a[bad[0]]}, not a whole number")
+        a = a.astype(np.int64)
+    back = np.flatnonzero(a[1:] <= a[:-1])
+    if len(back):
+        k = int(back[0]) + 1
+        return _frames_left_out(p, f"row {k} holds {a[k]} after {a[k - 1]}, not an increase")
+    return a.astype(np.int64) if frame_numbers_fit(a) else None
+
+
+def _frames_left_out(p: Any, why: str) -> None:
+    """Warn that the ``frames`` of ``p`` are not read as frame numbers (``why``: the first row that breaks them,
+    counted from 0); None."""
+    warnings.warn(f"{p}: its 'frames' are not read as frame numbers ({why}); its rows are taken as consecutive "
+                  "frames. To place the rows on their frames (a gap kept as a gap), store one whole number per row, "
+                  "increasing (the rows sorted by frame, one row per frame)", UserWarning, stacklevel=2)
+    return None
 
 
 def _stored_ids(p: Any, extra: dict[str, Any], used: str | None, ids: list) -> list:
@@ -301,7 +353,8 @@ def _move_scores(extra: dict[str, Any], pose_file, shape: tuple, columns: dict) 
         q = columns.get(t.track_id)
         if t.scores is None or q is None or not 0 <= q < s4.shape[1]:
             continue
-        old = s4[t.frames, q]
+        at = rows_of_frames(pose_file.meta.get("rows"), t.frames, pose_file.source)  # the track's rows
+        old = s4[at, q]
         new = moved_scores(old.astype(np.float64), old.astype(np.float64), t.scores)
         if new is None:
             continue
@@ -309,7 +362,7 @@ def _move_scores(extra: dict[str, Any], pose_file, shape: tuple, columns: dict) 
             out = s4.copy()
         if not np.array_equal(new.astype(out.dtype).astype(np.float64), new, equal_nan=True):
             out = out.astype(np.float64)  # a score the file's dtype cannot hold (an integer array's 0.5)
-        out[t.frames, q] = new
+        out[at, q] = new
     if out is not None:
         extra[key] = out[:, 0] if len(shape) == 3 else out
 
@@ -345,8 +398,8 @@ def write(path: Any, pose_file) -> Any:
         arr = np.full((shape[0], 1) + shape[1:] if len(shape) == 3 else shape, np.nan,
                       dtype=dtype if dtype.kind == "f" else np.float64)
         columns = _columns(pose_file)
-        for t in pose_file.tracks:  # each track in its own column
-            arr[t.frames, columns[t.track_id]] = t.keypoints
+        for t in pose_file.tracks:  # each track in its own column, each frame in its row
+            arr[rows_of_frames(meta.get("rows"), t.frames, p), columns[t.track_id]] = t.keypoints
         arr = arr[:, 0] if len(shape) == 3 else arr
     else:
         arr, ids = pose_file.to_array()

@@ -16,8 +16,10 @@ CSV layout::
 The HDF5 file holds the same columns as a frame (``df_with_missing``) whose column labels are the header rows
 (scorer, [individuals,] bodyparts, coords) and whose rows are the frames.
 
-The first column (the frame's index) is the frame number; a labelled-data file's image paths are taken in row
-order instead.  Every individual is a track of its body parts in column order; a multi-animal project's unique
+The first column (the frame's index) is the frame number: rows out of order are taken in the order of their
+numbers (and written back in their own places), a number two rows give is refused; a labelled-data file's image
+paths (and negative numbers) are taken in row order.  Every individual is a track of its body parts in column
+order; a multi-animal project's unique
 body parts (the individual ``single``: a feeder, an object) are left as they are.  An empty cell (NaN) is a
 missing value, and the likelihood is the detector's confidence (a point below the refiner's threshold is filled,
 keeping its likelihood; a missing point's empty likelihood reads as 0, and a filled one is written with likelihood 0,
@@ -35,7 +37,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -129,7 +131,7 @@ def read(path: Any, skeleton: str | None = None) -> PoseFile:
     if len(data) > MAX_FRAMES:
         raise SynspInputError(f"{p}: {len(data):,} rows; synsp reads at most {MAX_FRAMES:,} frames per file")
     animals, names, dims = _animals(columns, p)
-    frames = _frame_numbers(data, p)
+    frames = _frame_numbers(data, p, head)
     values = np.full((len(data), width), np.nan)
     for i, r in enumerate(data):
         if len(r) != len(coords):
@@ -156,15 +158,24 @@ def _read_h5(p: Path, skeleton: str | None) -> PoseFile:
     parts = frame.level_names.index("bodyparts") if "bodyparts" in frame.level_names else len(frame.columns[0]) - 2
     columns = [(c[level] if level is not None else "", c[parts], c[-1]) for c in frame.columns]
     animals, names, dims = _animals(columns, p)
-    return _pose_file(p, skeleton, animals, names, values, _in_order(index, frame.rows), dict(frame=frame, dims=dims))
+    frames = _in_order(index, frame.rows, p, lambda i: f"row {i} (from 0)")
+    return _pose_file(p, skeleton, animals, names, values, frames, dict(frame=frame, dims=dims))
 
 
-def _in_order(frames: np.ndarray | None, rows: int) -> np.ndarray:
-    """``frames`` as the rows' frame numbers when they are whole numbers from 0 in increasing order, within
-    :data:`MAX_FRAMES`; else (or None) the rows in order."""
-    if frames is None or (len(frames) and ((np.diff(frames) <= 0).any() or frames[0] < 0
-                                           or frames.max() > MAX_FRAMES)):
+def _in_order(frames: np.ndarray | None, rows: int, p: Path, row: Callable[[int], str]) -> np.ndarray:
+    """``frames`` as the rows' frame numbers when they are whole numbers from 0 to :data:`MAX_FRAMES` (rows out of
+    order: a valid table, taken in the order of their numbers by :func:`_pose_file`), else (or None) the rows in
+    order.  A number two rows give is a :class:`SynspInputError` naming the first row that repeats one (``row``: a
+    row's name in words, from its index in the data, from 0)."""
+    if frames is None or (len(frames) and (frames.min() < 0 or frames.max() > MAX_FRAMES)):
         return np.arange(rows, dtype=np.int64)
+    order = np.argsort(frames, kind="stable")
+    twice = np.flatnonzero(np.diff(frames[order]) == 0)
+    if len(twice):
+        b = int(order[twice + 1].min())  # the first row whose number an earlier row has
+        a = int(np.flatnonzero(frames == frames[b])[0])
+        raise SynspInputError(f"{p}: {row(b)} repeats the frame number {frames[b]} of {row(a)} (the index); each "
+                              "frame has one row: remove the repeated row (or renumber the rows)")
     return frames
 
 
@@ -229,8 +240,12 @@ def _animals(columns: list[tuple[str, str, str]], p: Path) -> tuple[dict[str, li
 def _pose_file(p: Path, skeleton: str | None, animals: dict[str, list[int]], names: list[str], values: np.ndarray,
                frames: np.ndarray, meta: dict[str, Any]) -> PoseFile:
     """The tracks of ``values`` ``(rows, columns)``: x, y, likelihood (``meta["dims"]`` 2) or x, y, z (3) per body
-    part at each individual's x column."""
+    part at each individual's x column, the rows in the order of their frame numbers ``frames`` (``meta["order"]``:
+    the row read of each, when they were out of order)."""
     tracks, D = [], meta["dims"]
+    order = np.argsort(frames, kind="stable")
+    if (np.diff(order) != 1).any():  # rows out of order: in the order of their frame numbers, each row kept
+        frames, values, meta["order"] = frames[order], values[order], order
     for n, cols in animals.items():
         at = np.asarray(cols)
         kp = np.stack([values[:, at + d] for d in range(D)], axis=-1)
@@ -247,13 +262,21 @@ def _pose_file(p: Path, skeleton: str | None, animals: dict[str, list[int]], nam
                     units="px" if D == 2 else "calibration units", source=p, meta=meta)
 
 
-def _frame_numbers(data: list[list[str]], p: Path) -> np.ndarray:
-    """The first column as frame numbers (rows in order when it is not whole numbers in increasing order)."""
+def _frame_numbers(data: list[list[str]], p: Path, head: int) -> np.ndarray:
+    """The first column as frame numbers (:func:`_in_order`; rows in order when it is not whole numbers); ``head``:
+    the header's rows, to name a row by its line."""
     try:
         frames = np.asarray([int(r[0]) for r in data], dtype=np.int64)
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, OverflowError):
         frames = None
-    return _in_order(frames, len(data))
+    return _in_order(frames, len(data), p, lambda i: f"line {head + i + 1}")
+
+
+def _rows(meta: dict[str, Any], frames: np.ndarray) -> np.ndarray:
+    """The rows of the file read that hold a track's ``frames`` (``meta["order"]``: rows read out of order)."""
+    at = np.searchsorted(meta["frames"], frames)
+    order = meta.get("order")
+    return at if order is None else order[at]
 
 
 def _refined(pose_file: PoseFile) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -263,7 +286,7 @@ def _refined(pose_file: PoseFile) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rows, cols, vals = [], [], []
     for t in pose_file.tracks:
         at = np.asarray(meta["columns"][t.track_id])
-        here = np.searchsorted(meta["frames"], t.frames)
+        here = _rows(meta, t.frames)
         r, j = np.nonzero(np.isfinite(t.keypoints).all(-1))  # (n, J) finite
         for d in range(t.keypoints.shape[-1]):
             rows.append(here[r])
@@ -285,7 +308,7 @@ def _filled_likelihoods(pose_file: PoseFile) -> tuple[np.ndarray, np.ndarray]:
     for t in pose_file.tracks:
         at = np.asarray(meta["columns"][t.track_id])
         r, j = np.nonzero(np.isfinite(t.keypoints).all(-1))
-        rows.append(np.searchsorted(meta["frames"], t.frames)[r])
+        rows.append(_rows(meta, t.frames)[r])
         cols.append(at[j] + 2)
     if not rows:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -298,7 +321,7 @@ def _likelihoods(pose_file: PoseFile) -> list[tuple[np.ndarray, np.ndarray, np.n
     meta = pose_file.meta
     if meta.get("dims", 2) != 2:
         return []
-    return [(np.searchsorted(meta["frames"], t.frames), np.asarray(meta["columns"][t.track_id]) + 2, t.scores)
+    return [(_rows(meta, t.frames), np.asarray(meta["columns"][t.track_id]) + 2, t.scores)
             for t in pose_file.tracks if t.scores is not None]
 
 

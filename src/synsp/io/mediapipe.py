@@ -70,7 +70,11 @@ z (with ``dims=2``), the world landmarks and every other column stay
 untouched in ``PoseFile.meta`` and :func:`write` replaces only the landmark coordinates the
 PoseFile carries, writing the rest of the original file back unchanged.  The visibilities written are the tracks'
 scores: the file's own cells (or values) where unchanged; where ``synsp refine`` relabelled a left/right inversion a
-landmark takes the visibility of the landmark its detection was read at (they move with the landmarks).
+landmark takes the visibility of the landmark its detection was read at (they move with the landmarks).  A landmark's
+other values, z (unless it is a keypoint coordinate), presence and world landmark, move with it where
+``PoseFile.meta["joint_sources"]`` says so: ``{track id: (n, 33) ints}``, for each of the track's detections the
+landmark of the file's detection whose values each landmark now holds (a repair's relabelling; without it they stay
+where the file has them).
 """
 
 from __future__ import annotations
@@ -667,8 +671,9 @@ def write(path: Any, pose_file: PoseFile) -> Path:
 
     A PoseFile read by :func:`read` is written in its own layout with only the landmark
     coordinates of its tracks replaced (x, y; z too for 3D keypoints); every other cell, column
-    and array of the original file is kept.  Other PoseFiles (33 joints) are written fresh: NPZ
-    for a ``.npz`` path, the long CSV layout for ``.csv``.
+    and array of the original file is kept, but for the landmarks a repair relabelled: their visibility, z,
+    presence and world landmark move with them (``meta["joint_sources"]``, see the module docstring).  Other
+    PoseFiles (33 joints) are written fresh: NPZ for a ``.npz`` path, the long CSV layout for ``.csv``.
     """
     p = as_path(path)
     suf = suffix_of(p)
@@ -761,6 +766,10 @@ def _write_npz_like(p: Path, pf: PoseFile) -> Path:
     lm4[np.isinf(lm4)] = np.nan  # read as missing: written as missing, never as an infinite coordinate
     d = _channel_count(pf)
     index = pf.meta["track_index"]
+    world = arrays.get("world_landmarks")
+    world = world[:, None] if world is not None and pf.meta.get("single") else world
+    if world is None or world.shape != lm4.shape[:3] + (3,):  # not MediaPipe's (T, P, 33, 3): kept as it is
+        world = None
     for t in pf.tracks:
         if t.track_id not in index:
             raise SynspInputError(f"{p}: track {t.track_id!r} is not in the original file (tracks {list(index)})")
@@ -772,6 +781,13 @@ def _write_npz_like(p: Path, pf: PoseFile) -> Path:
             new = moved_scores(vis, np.nan_to_num(vis.astype(np.float64), nan=0.0), t.scores)
             if new is not None:
                 lm4[t.frames, index[t.track_id], :, 3] = new
+        src = _joint_sources(pf, t)
+        if src is not None:  # relabelled landmarks: their z (in 2D), presence and world landmark move with them
+            k = index[t.track_id]
+            for c in [c for c in (2, 4) if d <= c < lm4.shape[-1]]:
+                lm4[t.frames, k, :, c] = np.take_along_axis(lm4[t.frames, k, :, c], src, axis=-1)
+            if world is not None:
+                world[t.frames, k] = np.take_along_axis(world[t.frames, k], src[..., None], axis=-2)
     arrays["landmarks"] = lm4[:, 0] if pf.meta.get("single") else lm4
     if pf.fps is not None:
         arrays["fps"] = np.asarray(pf.fps, dtype=np.float64)
@@ -821,6 +837,16 @@ def _write_csv_like(p: Path, pf: PoseFile) -> Path:
     if long_cols is not None:  # the cells of those rows, gathered first: a row's landmarks are rows of their own
         any_moved = any(len(rows) for rows in moved.values())
         moved = _long_visibility(src, header, long_cols, person_col, ids, at, moved, scores, K) if any_moved else {}
+    # z (unless a keypoint coordinate) and presence move with a relabelled landmark: {channel: {landmark: column}}
+    along = [ch for ch in ("z", "presence") if _CHANNELS.index(ch) >= d]
+    along_cols = ({ch: {j: c for (j, h), c in wide.items() if h == ch and j < K} for ch in along} if wide is not None
+                  else {ch: dict.fromkeys(range(K), long_cols[ch]) for ch in along if ch in long_cols})
+    sources = {t.track_id: s for t in pf.tracks if (s := _joint_sources(pf, t)) is not None}
+    relabelled = {tid: set(np.flatnonzero((s != np.arange(K)).any(axis=1)).tolist()) for tid, s in sources.items()}
+    along_cells = {}  # long layout: track id -> {row: {column: the row's landmarks' cells}} of relabelled rows
+    if long_cols is not None and any(relabelled.values()) and along_cols:
+        along_cells = _long_cells(src, header, long_cols, person_col, ids, at, relabelled,
+                                  sorted({c for cols in along_cols.values() for c in cols.values()}), K)
 
     def new_row(r: list[str], line: int, i: int) -> list[str]:
         tid = ids.get(_person_cell(r, person_col))
@@ -832,9 +858,14 @@ def _write_csv_like(p: Path, pf: PoseFile) -> Path:
         if row < 0:
             return r
         kp = tracks[tid][row]
+        from_joint = sources[tid][row] if row in relabelled.get(tid, ()) else None
         if wide is not None:
             for j, k, c in cells:
                 r[c] = _fmt(kp[j, k])
+            for cols in along_cols.values() if from_joint is not None else ():
+                literals = {j: r[c] for j, c in cols.items()}
+                for j, c in cols.items():
+                    r[c] = literals.get(int(from_joint[j]), "")
             if row in moved.get(tid, ()):
                 literals = [r[vis_cols[j]] if j in vis_cols else "" for j in range(K)]
                 for j, v in enumerate(_visibility_cells(literals, scores[tid][row])):
@@ -848,6 +879,8 @@ def _write_csv_like(p: Path, pf: PoseFile) -> Path:
                 literals = moved.get(tid, {}).get(row) if vis_cols else None
                 if literals is not None:
                     r[vis_cols[j]] = literals[j]
+                for c, literals in along_cells.get(tid, {}).get(row, {}).items() if from_joint is not None else ():
+                    r[c] = literals[int(from_joint[j])]
         return r
 
     def dump(fh: IO) -> None:
@@ -914,8 +947,18 @@ def _long_visibility(src: Path, header: list[str], long_cols: dict, person_col: 
                      moved: dict, scores: dict, K: int) -> dict:
     """Long layout: the visibility cells to write for each ``moved`` row (track id -> {row: J cells}), from the
     row's landmarks' cells read again (a landmark's row gathered before the others are written)."""
-    literals: dict = {tid: {row: [""] * K for row in rows} for tid, rows in moved.items() if rows}
-    col, lm_col, frame_col = long_cols["visibility"], long_cols["landmark"], long_cols["frame"]
+    col = long_cols["visibility"]
+    literals = _long_cells(src, header, long_cols, person_col, ids, at, moved, [col], K)
+    return {tid: {row: _visibility_cells(cells[col], scores[tid][row]) for row, cells in rows.items()}
+            for tid, rows in literals.items()}
+
+
+def _long_cells(src: Path, header: list[str], long_cols: dict, person_col: int | None, ids: dict, at: dict,
+                wanted: dict, cols: list[int], K: int) -> dict:
+    """Long layout: the cells of columns ``cols`` of each ``wanted`` row's landmarks (track id -> {row: {column: K
+    cells}}, ``""`` for a landmark without a row), read again from the file."""
+    literals: dict = {tid: {row: {c: [""] * K for c in cols} for row in rows} for tid, rows in wanted.items() if rows}
+    lm_col, frame_col = long_cols["landmark"], long_cols["frame"]
     with _open_csv(src) as text:
         rows = _csv_rows(src, text)
         next(rows)
@@ -929,9 +972,23 @@ def _long_visibility(src: Path, header: list[str], long_cols: dict, person_col: 
             if row >= 0 and row in literals[tid]:
                 j = _landmark_index(r[lm_col], src, i + 2, header[lm_col], set())
                 if j < K:
-                    literals[tid][row][j] = r[col]
-    return {tid: {row: _visibility_cells(cells, scores[tid][row]) for row, cells in rows.items()}
-            for tid, rows in literals.items()}
+                    for c in cols:
+                        literals[tid][row][c][j] = r[c]
+    return literals
+
+
+def _joint_sources(pf: PoseFile, t: Track) -> np.ndarray | None:
+    """``pf.meta["joint_sources"]`` of track ``t``: ``(n, J)``, for each detection the landmark of the file's
+    detection whose values each landmark now holds (a repair's relabelling); None where the meta has none."""
+    src = (pf.meta.get("joint_sources") or {}).get(t.track_id)
+    if src is None:
+        return None
+    src = np.asarray(src)
+    J = t.keypoints.shape[1]
+    if src.shape != t.keypoints.shape[:2] or src.dtype.kind not in "iu" or ((src < 0) | (src >= J)).any():
+        raise SynspInputError(f"meta['joint_sources'][{t.track_id!r}] is {src.dtype} {src.shape}; expected the "
+                              f"landmark indices 0..{J - 1} of the track's {t.keypoints.shape[:2]} landmarks")
+    return src
 
 
 def _append_rows(rows, header, layout, track_id, frame, frame_col, person_col, wide, long_cols, landmarks):
@@ -972,7 +1029,8 @@ def _write_fresh(p: Path, pf: PoseFile) -> Path:
             lm[t.frames, k, :, 3] = t.scores
         z = pf.meta.get("z", {}).get(t.track_id) if d == 2 else None
         if z is not None and np.shape(z) == t.keypoints.shape[:2]:
-            lm[t.frames, k, :, 2] = z
+            src = _joint_sources(pf, t)
+            lm[t.frames, k, :, 2] = z if src is None else np.take_along_axis(np.asarray(z), src, axis=-1)
     ids = [t.track_id for t in pf.tracks]
     units = pf.units if pf.units in ("px", "normalised") else "px"
     if suffix_of(p) == ".npz":

@@ -29,6 +29,7 @@ import numpy as np
 
 from synsp.io._common import (MAX_FRAMES, METRES_PER_UNIT, as_path, check_target, h5py_module, is_hdf5, npz_headers,
                               suffix_of)
+from synsp.skeletons import BUILTIN_SKELETONS
 from synsp.validation import SynspInputError
 
 __all__ = ["Track", "PoseFile", "FORMATS", "FOLDER_FORMATS", "read_pose_file", "write_pose_file", "pose_file_format",
@@ -147,7 +148,8 @@ class PoseFile:
     fps: float | None = None  # when the file says it
     units: str = "px"  # "px", "m", "mm", "normalised", ...
     source: Path | None = None
-    meta: dict[str, Any] = field(default_factory=dict)  # what the format's writer needs
+    meta: dict[str, Any] = field(default_factory=dict)  # what the format's writer needs (and, after the left/right
+    # repair, "joint_sources": {track id: (n, J) ints}, the input joint each joint of a detection now holds)
     frame_numbers: np.ndarray | range | None = None  # the file's number of each frame (None: frame i is i)
 
     def __post_init__(self) -> None:
@@ -526,8 +528,9 @@ def conversion_losses(path: Any, pose_file: PoseFile, format: str) -> list[str]:
       keeps track ids that are not all integers or all text as text (``1.5`` as ``"1.5"``); a format's other
       fields (MediaPipe's world landmarks, a TRC's time offset) stay in that format only;
     * an ``.npy`` keeps the keypoints only: row ``i`` is frame ``i`` and column ``p`` is track ``p``;
-    * a TRC file (:func:`synsp.io.trc.write`) keeps the frame numbers, rate, units and the joints' names, not
-      the scores, the track's id (read back as 0) or a skeleton name without its joints' names."""
+    * a TRC file (:func:`synsp.io.trc.write`) keeps the frame numbers, rate, units and the joints' names (a built-in
+      skeleton's when the file names none: read back as it), not the scores, the track's id (read back as 0) or
+      the name of another skeleton without its joints' names."""
     p = as_path(path, "output path")
     suffix, tracks = suffix_of(p), pose_file.tracks
     if format == pose_file.format:
@@ -559,7 +562,8 @@ def conversion_losses(path: Any, pose_file: PoseFile, format: str) -> list[str]:
     if scored:
         lost.append("the scores")
     named = len(pose_file.meta.get("joint_names") or ()) == (pose_file.num_joints or 0)
-    if pose_file.skeleton is not None and (format == "array" or not named):
+    builtin = format == "trc" and pose_file.skeleton in BUILTIN_SKELETONS  # its joints name the markers
+    if pose_file.skeleton is not None and (format == "array" or not (named or builtin)):
         lost.append(f"the skeleton name {pose_file.skeleton!r}")
     if format == "array" and pose_file.units != "file units":
         lost.append(f"the units {pose_file.units!r}")

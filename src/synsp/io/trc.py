@@ -29,10 +29,10 @@ import numpy as np
 
 from synsp.io._common import METRES_PER_UNIT, as_path, atomic_write, open_file, unit_to_metres
 from synsp.io.tracks import PoseFile, Track
-from synsp.skeletons import skeleton_of_names
+from synsp.skeletons import BUILTIN_SKELETONS, get_skeleton, skeleton_of_names
 from synsp.validation import SynspInputError
 
-__all__ = ["Markers", "read_trc", "write_trc"]
+__all__ = ["Markers", "read_trc", "write_trc", "frames_on_timeline", "rows_of_frames"]
 
 _HEADER_KEYS = (
     "DataRate", "CameraRate", "NumFrames", "NumMarkers", "Units",
@@ -327,26 +327,76 @@ def sniff(path: Any) -> bool:
     return p.is_file() and p.name.lower().endswith((".trc", ".trc.gz"))
 
 
+#: frame numbers are taken as the rows' places on the timeline unless they spread over more than this many times
+#: as many values as there are rows (as the MMPose / COCO reader takes image ids)
+SPREAD = 10
+
+
+def frames_on_timeline(numbers: Any) -> tuple[np.ndarray, int, Any]:
+    """Where rows numbered ``numbers`` (increasing whole numbers, one per row) lie on the file's timeline:
+    ``(the timeline frame of each row, the number of frames, the file's number of each frame)``.  Frame = number
+    less the first, so that a number no row has is an absent frame (a gap, filled up to ``max_gap`` or split, as in
+    the MMPose, COCO and DeepLabCut readers); numbers that spread over more than :data:`SPREAD` times as many values
+    as there are rows (a few samples of a long recording) leave the rows in order, each keeping its number."""
+    n = np.asarray(numbers, dtype=np.int64)
+    span = int(n[-1]) - int(n[0]) + 1 if len(n) else 0
+    if len(n) and len(n) < span <= SPREAD * len(n):
+        return n - n[0], span, range(int(n[0]), int(n[-1]) + 1)
+    return np.arange(len(n)), len(n), n
+
+
+def rows_of_frames(rows: np.ndarray | None, frames: np.ndarray, where: Any) -> np.ndarray:
+    """The rows holding the timeline ``frames`` of a track, ``rows`` being the timeline frame of each row
+    (:func:`frames_on_timeline`; None: row ``i`` is frame ``i``); a frame no row holds is a
+    :class:`SynspInputError` (``where``: the file written)."""
+    frames = np.asarray(frames, dtype=np.int64)
+    if rows is None:
+        return frames
+    at = np.searchsorted(rows, frames)
+    held = at < len(rows)
+    held[held] = rows[at[held]] == frames[held]
+    if not held.all():
+        raise SynspInputError(f"{where}: frame {int(frames[~held][0])} of the timeline has no row in the file read "
+                              "(a track written back into its file holds the frames it was read with)")
+    return at
+
+
 def read(path: Any, skeleton: str | None = None):
     """One track (id 0) of ``(T, M, 3)`` markers in the file's units (empty cells are missing); the skeleton
     ``skeleton``, else that of the marker names (:func:`synsp.skeletons.skeleton_of_names`: a registered one
-    whose joints they are, else one of their own with left/right pairs guessed from them); the rows' ``Frame#``
-    as the frame numbers (``PoseFile.frame_numbers``) and the marker names as ``meta["joint_names"]``."""
+    whose joints they are, else one of their own with left/right pairs guessed from them); the marker names as
+    ``meta["joint_names"]``.  The rows' ``Frame#`` place them on the timeline (:func:`frames_on_timeline`: rows of
+    frames 1-99 and 112-240 are 240 frames with 12 absent, not 228 in a row) and number its frames
+    (``PoseFile.frame_numbers``); the writer puts each row back with its own number."""
 
     m = read_trc(path)
+    at, count, numbers = frames_on_timeline(m.frame_numbers)
     present = np.flatnonzero(np.isfinite(m.positions).any(axis=(-1, -2)))
-    tracks = [Track(0, present, m.positions[present])] if len(present) else []
+    tracks = [Track(0, at[present], m.positions[present])] if len(present) else []
     named = skeleton_of_names(m.marker_names)
-    return PoseFile(tracks=tracks, num_frames=m.positions.shape[0], format="trc", skeleton=skeleton or named,
-                    fps=m.fps, units=m.units, source=as_path(path), frame_numbers=m.frame_numbers,
-                    meta=dict(markers=m, named_skeleton=named, joint_names=list(m.marker_names)))
+    meta = dict(markers=m, named_skeleton=named, joint_names=list(m.marker_names))
+    if count != len(at):  # absent frames: the timeline frame of each row, for the writer
+        meta["rows"] = at
+    return PoseFile(tracks=tracks, num_frames=count, format="trc", skeleton=skeleton or named,
+                    fps=m.fps, units=m.units, source=as_path(path), frame_numbers=numbers, meta=meta)
+
+
+def _marker_names(pose_file) -> list[str]:
+    """The names of the markers of a pose file of another format: its ``meta["joint_names"]``, else the joints of
+    its built-in skeleton (read back as that skeleton), else ``J1..Jn``."""
+    J = pose_file.num_joints
+    names = [str(n) for n in pose_file.meta.get("joint_names") or ()]
+    if len(names) != J and pose_file.skeleton in BUILTIN_SKELETONS:
+        names = list(get_skeleton(pose_file.skeleton).joints)
+    return names if len(names) == J else [f"J{i + 1}" for i in range(J)]
 
 
 def write(path: Any, pose_file) -> Path:
     """A TRC-read file: its markers with the track's positions replaced (frames, times, header kept).
 
     A single-track 3D pose file of another format (BVH, SmoothNet, ...): markers named after
-    ``pose_file.meta["joint_names"]`` when present (else ``J1..Jn``), in the pose file's units and
+    ``pose_file.meta["joint_names"]`` when present, else after the joints of its built-in skeleton (``h36m17``:
+    read back as that skeleton), else ``J1..Jn``, in the pose file's units and
     frame rate, empty cells where the person is absent.  Frame numbers are the file's
     (``pose_file.frame_numbers``; OrigDataStartFrame the first, Time 0 there), else ``1..T``.  The scores and the
     track id are not written (:func:`synsp.io.tracks.write_pose_file` says so)."""
@@ -357,20 +407,19 @@ def write(path: Any, pose_file) -> Path:
     if pose_file.format == "trc":
         m = pose_file.meta["markers"]
         pos = m.positions.copy()
-        pos[t.frames] = t.keypoints
+        pos[rows_of_frames(pose_file.meta.get("rows"), t.frames, path)] = t.keypoints
         write_trc(path, dataclasses.replace(m, positions=pos))
         return as_path(path)
     J = t.num_joints
-    names = [str(n) for n in pose_file.meta.get("joint_names") or ()]
-    if len(names) != J:
-        names = [f"J{i + 1}" for i in range(J)]
+    names = _marker_names(pose_file)
     units = str(pose_file.units)
     if units.strip().lower() not in METRES_PER_UNIT:
         raise SynspInputError(f"{path}: the {pose_file.format} data is in {units!r}, not a length unit a TRC "
                               "file can state; write it as .npz instead")
     if not pose_file.fps:
         raise SynspInputError(f"{path}: a TRC file needs a frame rate and this {pose_file.format} data has none; "
-                              "write it as .npz instead")
+                              "give it (synsp refine --fps RATE, or the pose file's fps) or write it as .npz "
+                              "instead")
     pos = np.full((pose_file.num_frames, J, 3), np.nan)
     pos[t.frames] = t.keypoints
     numbers = pose_file.frame_numbers

@@ -127,7 +127,7 @@ class ModelCard:
     def __post_init__(self) -> None:
         if self.skeleton_definition is not None:  # make the custom skeleton's name resolve everywhere
             sk = Skeleton.from_dict(self.skeleton_definition)
-            if sk.name != self.skeleton:
+            if sk.name != self.skeleton and self.skeleton != "any":  # "any": the joints a universal one was tuned on
                 raise SynspInputError(f"skeleton_definition is for {sk.name!r} but the card's skeleton is "
                                       f"{self.skeleton!r}")
             register_skeleton(sk)

@@ -1,0 +1,79 @@
+"""A joint absurdly far from its own body in one frame (a keypoint at 2e4 px, score unchanged) is missing, as an
+absurd coordinate is: it must not move the other joints through the networks' window normalisation."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import synsp
+from synsp import validation
+from synsp.api import refine_pose_file
+from synsp.inspection import describe, inspect_pose_file
+from synsp.io.tracks import PoseFile, Track
+
+
+def _body(frames: int = 60, seed: int = 0) -> np.ndarray:
+    """A 2D coco17-like body of about 400 px walking to the right, with 1 px of jitter ``(T, 17, 2)``."""
+    rng = np.random.default_rng(seed)
+    rest = np.array([[0, -190], [-6, -196], [6, -196], [-14, -192], [14, -192], [-45, -140], [45, -140],
+                     [-55, -80], [55, -80], [-60, -20], [60, -20], [-30, 0], [30, 0], [-32, 100], [32, 100],
+                     [-34, 200], [34, 200]], dtype=np.float64)
+    t = np.arange(frames)[:, None, None]
+    return 900 + rest[None] + np.concatenate([3 * t, 20 * np.sin(t / 8)], -1) + rng.normal(size=(frames, 17, 2))
+
+
+def test_stray_joints_flags_a_far_joint_and_no_real_or_sparse_body():
+    x = _body(4)
+    x[1, 5] = 2e4
+    x[2, 5] = 1.01e9  # absurd already: absurd_joints' alone
+    mask = validation.stray_joints(x)
+    assert mask.tolist() == [[False] * 17, [j == 5 for j in range(17)], [False] * 17, [False] * 17]
+    assert validation.absurd_joints(x, stray=True)[[1, 2], 5].all() and validation.absurd_joints(x).sum() == 1
+    assert not validation.stray_joints(x.astype(np.float32)[[0, 3]]).any()
+    few = np.full((1, 17, 2), np.nan)  # a body seen with fewer than STRAY_MIN_JOINTS joints is not judged
+    few[0, :validation.STRAY_MIN_JOINTS - 1] = x[1, :validation.STRAY_MIN_JOINTS - 1]
+    assert not validation.stray_joints(few).any()
+    # OpenPose's "not found" (0, 0) of score 0 in most joints: with the scores, only the found joints make the body
+    zeros = x[:1].copy()
+    zeros[0, 8:] = 0.0
+    use = np.arange(17)[None] < 8
+    assert not validation.stray_joints(zeros, use).any() and not validation.stray_joints(zeros).any()
+
+
+def test_a_far_joint_does_not_move_the_body_in_refine():
+    clean = _body()
+    bad = clean.copy()
+    bad[30, 5] = 2e4
+    ref_clean, ref_bad = synsp.refine(clean), synsp.refine(bad)
+    others = np.arange(17) != 5
+    assert np.abs(ref_bad[:, others] - ref_clean[:, others]).max() < 0.5  # was 33 px
+    assert np.linalg.norm(ref_bad[30, 5] - clean[30, 5]) < 10  # filled where the body is
+
+
+def _file(poses: np.ndarray, units: str = "px", fmt: str = "array") -> PoseFile:
+    track = Track(0, np.arange(len(poses)), poses, np.ones(poses.shape[:2]))
+    return PoseFile([track], len(poses), fmt, skeleton="coco17" if units == "px" else None, fps=30.0, units=units)
+
+
+def test_a_far_joint_is_missing_in_files_and_counted_by_inspect_never_in_rotations():
+    clean = _body()
+    bad = clean.copy()
+    bad[30, 5] = 2e4
+    ref_clean, _ = refine_pose_file(_file(clean))
+    ref_bad, summary = refine_pose_file(_file(bad))
+    a, b = ref_clean.tracks[0].keypoints, ref_bad.tracks[0].keypoints
+    others = np.arange(17) != 5
+    assert np.abs(b[:, others] - a[:, others]).max() < 0.5 and summary["filled"] == 1
+    assert np.linalg.norm(b[30, 5] - clean[30, 5]) < 10
+    info = inspect_pose_file(_file(bad))
+    assert info["tracks"][0]["corrupt"] == 1
+    assert "1 joint(s) inf, beyond 1e+09 or absurdly far from the body" in "\n".join(describe(info))
+    assert inspect_pose_file(_file(clean))["tracks"][0]["corrupt"] == 0
+    # axis-angles are no body: a joint rotated far more than the others is a rotation, refined, never filled
+    rot = np.zeros((60, 24, 3)) + np.random.default_rng(1).normal(size=(60, 24, 3)) * 1e-3
+    rot[:, 7, 0] = 1.5
+    rotations = _file(rot, units="axis-angle", fmt="smpl")
+    assert validation.stray_joints(rot)[:, 7].all()  # as positions they would be
+    _, summary = refine_pose_file(rotations, model="savgol")
+    assert summary["filled"] == 0
+    assert inspect_pose_file(rotations, model="savgol")["tracks"][0]["corrupt"] == 0
