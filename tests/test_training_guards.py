@@ -156,9 +156,14 @@ def test_export_takes_names_and_run_folders_and_refuses_onnx_of_models_without_a
         assert main(["export", name, "-o", str(tmp_path / f"{name}.onnx")]) == 2
         err = capsys.readouterr().err
         assert "cannot be exported to ONNX" in err and "DeciWatch and HANet" in err and "Traceback" not in err
+    assert main(["export", "synsp-h36m17-3d-w8", "-o", str(tmp_path / "h.onnx"), "--half"]) == 2  # float32 only
+    assert "ONNX graph is exported in float32" in capsys.readouterr().err and not (tmp_path / "h.onnx").exists()
     pytest.importorskip("onnx")
-    assert main(["export", "synsp-h36m17-3d-w8", "-o", str(tmp_path / "new" / "sub" / "m.onnx")]) == 0
+    assert main(["export", "synsp-h36m17-3d-w8", "-o", str(tmp_path / "new" / "sub" / "m.onnx"), "--name", "mine",
+                 "--stride", "2"]) == 0
     assert (tmp_path / "new" / "sub" / "m.onnx").is_file()
+    card = json.loads((tmp_path / "new" / "sub" / "m.card.json").read_text())  # what the graph's windows need
+    assert card["name"] == "mine" and card["stride"] == 2 and card["normalization"] and card["window"] == 8
 
 
 def test_an_export_named_with_a_dot_keeps_the_whole_name_and_overwrites_nothing(tmp_path):
@@ -270,3 +275,19 @@ def test_export_refuses_its_own_source_a_folder_and_an_empty_name(tmp_path, caps
     err = capsys.readouterr().err
     assert "its own source" in err and "a folder" in err and "--name" in err
     assert main(["export", str(run / "best"), "-o", str(tmp_path / "copy"), "--half"]) == 0
+
+
+def test_more_windows_per_epoch_than_the_split_gives_is_said_not_silently_capped():
+    from types import SimpleNamespace
+
+    from synsp.training import _check_windows
+
+    data = SimpleNamespace(sources=[(range(3000), "h36m17", "3d", 1.0)])
+    with pytest.warns(UserWarning, match=r"--windows-per-epoch 20000: the training split \(train\) gives 3000 windows"
+                                         r" of 16 frames, so an epoch takes those \(11 steps\)"):
+        _check_windows(TrainConfig(windows_per_epoch=20000, batch_size=256), data, 16, 1)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _check_windows(TrainConfig(windows_per_epoch=2000, batch_size=256), data, 16, 1)  # fewer: nothing to say

@@ -296,6 +296,9 @@ def export(checkpoint: str, out: str, half: bool, name: str | None, stride: int 
                               "NAME.safetensors and NAME.json there) or a .onnx file")
     if name is not None and not name.strip():
         raise SynspInputError(f"--name {name!r}: expected a model name (or leave --name out)")
+    if out.endswith(".onnx") and half:
+        raise SynspInputError("--half: an ONNX graph is exported in float32; leave --half out, or export a "
+                              "float16 checkpoint (-o a stem without .onnx)")
     model, card = load_model(source)
     if not out.endswith(".onnx"):
         src = Path(source)
@@ -318,7 +321,10 @@ def export(checkpoint: str, out: str, half: bool, name: str | None, stride: int 
                 "channels or joints); ONNX export takes models of a fixed joint set: SynSP (not universal), "
                 "DeciWatch and HANet. Export it as a checkpoint instead (-o a stem without .onnx)")
         Path(out).parent.mkdir(parents=True, exist_ok=True)  # as the checkpoint export does
-        click.echo(f"wrote {export_onnx(model, card, out)}")
+        graph = export_onnx(model, card, out)
+        described = graph.with_name(graph.stem + ".card.json")  # --name, --stride and the window normalisation
+        described.write_text(card.to_json())
+        click.echo(f"wrote {graph} and its card {described} (the normalisation of the windows the graph takes)")
         return
     stem = save_model(out, model, card, half=half)
     click.echo(f"wrote {stem}.safetensors and {stem}.json")

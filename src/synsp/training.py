@@ -1137,6 +1137,11 @@ def _check_windows(config: TrainConfig, data: _Data, window: int, world: int) ->
                 f"{f' of {skeleton} {representation}' if len(data.sources) > 1 else ''}, fewer than one batch "
                 f"({config.batch_size}): no training step would run. Give more or longer clips, or a smaller "
                 f"--batch-size (at most {max(1, len(ds) // 2)} gives two steps an epoch)")
+        if config.windows_per_epoch is not None and config.windows_per_epoch > len(ds) and len(data.sources) == 1:
+            warnings.warn(f"--windows-per-epoch {config.windows_per_epoch}: the training split ({config.train_split}) "
+                          f"gives {len(ds)} windows of {window} frames, so an epoch takes those "
+                          f"({len(ds) // config.batch_size} steps); more epochs train longer", UserWarning,
+                          stacklevel=2)
 
 
 def _train_epoch(config: TrainConfig, procs: _Processes, run: _Run, data: _Data, epoch: int,
