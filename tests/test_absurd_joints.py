@@ -77,3 +77,21 @@ def test_a_far_joint_is_missing_in_files_and_counted_by_inspect_never_in_rotatio
     _, summary = refine_pose_file(rotations, model="savgol")
     assert summary["filled"] == 0
     assert inspect_pose_file(rotations, model="savgol")["tracks"][0]["corrupt"] == 0
+
+
+def test_a_stray_joint_refine_does_not_fill_comes_back_as_given():
+    """Review: refine() gave NaN for a finite stray joint it did not fill (too short, in every frame, beyond max_gap),
+    where a file keeps it as written."""
+    x = _body(60)
+    x[:, 16] = 1e5  # in every frame: never seen, so as given (a file: "unseen", as written)
+    out, filled = synsp.refine(x, model="butterworth", fps=30, return_filled=True)
+    assert np.all(out[:, 16] == 1e5) and not filled[:, 16].any()
+    short = _body(3)
+    short[1, 5] = 1e5  # too short to refine: as it came
+    assert np.array_equal(synsp.refine(short, fps=30), short)
+    gap = _body(60)
+    gap[20:25, 5] = 1e5  # stray for 5 frames, beyond max_gap=2: as given, not NaN
+    out, filled = synsp.refine(gap, model="butterworth", fps=30, max_gap=2, return_filled=True)
+    assert np.all(out[20:25, 5] == 1e5) and not filled[20:25, 5].any() and np.isfinite(out).all()
+    out, filled = synsp.refine(gap, model="butterworth", fps=30, return_filled=True)  # filled: near the body
+    assert filled[20:25, 5].all() and np.abs(out[20:25, 5] - _body(60)[20:25, 5]).max() < 50

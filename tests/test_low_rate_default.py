@@ -90,3 +90,14 @@ def test_rotations_run_at_the_networks_rate_only():
     x[:, 0, 0] = np.linspace(0.0, 1.0, 40)  # a root turning steadily
     plain = synsp.rotations.RotationNetwork(rot.network, smooth_root=False)
     assert np.abs(plain(x, fps=15.0) - plain(x, fps=30.0)).max() > 1e-6  # through the spline, not frame for frame
+
+
+def test_only_the_universal_models_run_below_their_rate_frame_for_frame():
+    """Review: SmoothNet, DeciWatch, HANet and the dedicated SynSP models so run added 2-10 mm more to clean motion
+    at 15 fps than through the spline (they did not learn faster motion)."""
+    for name in ("smoothnet-h36m17-3d-w8", "synsp-h36m17-3d-w8", "synsp-coco17-2d-w8"):
+        net = get_refiner(name)
+        assert net.runs_at(30.0) and net.runs_at(30.3) and not net.runs_at(15.0), name
+        with pytest.raises(SynspInputError, match="runs online at 30 fps"):
+            net.online(fps=15.0)
+    assert get_refiner("synsp-universal-w8-causal").runs_at(15.0)

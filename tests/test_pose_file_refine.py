@@ -240,3 +240,37 @@ def test_inspect_takes_detections_on_every_other_frame_as_refine_does():
     (t,) = info["tracks"]
     assert (t["first"], t["last"], t["detections"], t["parts"]) == (10, 128, 60, 1) and t["missing"] == 0.0
     assert "  detections on one frame in 2: refined as the sequence they are, at 15 fps" in describe(info)
+
+
+def test_a_stepped_file_fills_long_lost_joints_by_default_and_plot_marks_what_refine_repairs():
+    """Review: the stepped refinement passed its track gap on as max_gap, so a joint lost for longer than half a
+    second came back unfilled without --max-gap; the repair alone (synsp plot) did not take the step."""
+    from synsp.api import repair_pose_file
+
+    x = _walk(60, 10)
+    x[10:40, 9] = np.nan  # 30 detections (2 s at 15 fps)
+    every = _file([Track(0, np.arange(60) * 2, x)], 120)
+    out, summary = refine_pose_file(every)
+    assert summary["frame_step"] == 2 and np.isfinite(out.track(0).keypoints).all() and summary["filled"] == 30
+    out, _ = refine_pose_file(every, max_gap=20)  # given: a joint lost longer stays as written
+    assert np.isnan(out.track(0).keypoints[10:40, 9]).all()
+    flipped = _walk(60, 11)
+    flipped[20:26, [5, 7, 9, 6, 8, 10]] = flipped[20:26, [6, 8, 10, 5, 7, 9]]  # arms swapped for 6 detections
+    stepped = _file([Track(0, np.arange(60) * 2 + 1, flipped)], 121)
+    _, refined = refine_pose_file(stepped)
+    _, repaired = repair_pose_file(stepped)
+    assert refined["relabelled"] == repaired["relabelled"]
+    for g, frames in refined["relabelled_frames"].get(0, {}).items():
+        np.testing.assert_array_equal(frames, repaired["relabelled_frames"][0][g])
+        assert (np.asarray(frames) % 2 == 1).all()  # the file's own frames
+
+
+def test_a_bad_stored_rate_of_a_stepped_file_is_one_line_and_a_step_below_10_fps_is_not_taken(tmp_path):
+    from synsp.api import detection_step
+    from synsp.cli import main
+
+    x = _walk(40, 12)
+    np.savez(tmp_path / "nan.npz", keypoints=x[:, None], frames=np.arange(40) * 2, fps=np.nan)
+    assert main(["refine", str(tmp_path / "nan.npz"), "-o", str(tmp_path / "out.npz")]) == 2
+    four = _file([Track(0, np.arange(40) * 4, x)], 157)  # 7.5 fps: a network would resample it anyway
+    assert detection_step(four, 30.0) == 1 and detection_step(four, 60.0) == 4

@@ -29,7 +29,7 @@ from .io.smpl import KNOWN_JOINTS as SMPL_JOINT_COUNTS
 from .io.tracks import PoseFile, Track, regroup, ungroup
 from .metrics import angular_acceleration
 from .missing import missing_from_confidence, runs_mask, time_runs
-from .refiners import (VIEW_MEAN, FunctionRefiner, NetworkRefiner, Refiner, fit_refiner, get_refiner,
+from .refiners import (NATIVE_SLOWDOWN, VIEW_MEAN, FunctionRefiner, NetworkRefiner, Refiner, fit_refiner, get_refiner,
                        min_frames_of, shipped_models, shipped_path, subset_indices)
 from .repair import limb_asymmetry, relabel, repair_poses
 from .rotations import RotationNetwork, looks_like_axis_angles, refine_rotations, rotation_filter, translation_filter
@@ -439,6 +439,7 @@ def refine(
                                   "the repair weighs it, every position is refined), not both")
         visibility = check_scores(visibility, x.shape[:-1], "visibility")
     confidence = _trust_never_confident_joints(x, confidence, refiner.min_confidence, views=views)
+    given = x  # a stray joint that is not filled (too short, never seen, beyond max_gap) comes back as given
     stray = absurd_joints(x, stray=True, use=_judged(x, confidence, refiner))  # far from its own body: missing
     if stray.any():
         x = np.where(stray[..., None], np.nan, x)
@@ -449,11 +450,11 @@ def refine(
         _warn_short(short, least, refiner, persons=True)
         if max_gap is not None:
             out, filled = _unfilled_beyond(out, filled, max_gap)
-        out = out.astype(float_dtype(poses), copy=False)
+        out = _as_given_where_stray(out, given, stray).astype(float_dtype(poses), copy=False)
         return (out, filled) if return_filled else out
     if len(x) < least and np.isfinite(x).any():  # too short to refine: as it came (the rule of a file's track parts)
         _warn_short([(None, 0, len(x))], least, refiner, persons=False)
-        out = x.astype(float_dtype(poses), copy=False)
+        out = given.astype(float_dtype(poses), copy=False)
         return (out, np.zeros(x.shape[:-1], dtype=bool)) if return_filled else out
     # the poses' skeleton: its pairs are the repair's, and tell an inversion from a cut
     # (the points choose among a count's orders for the repair; without it, the cuts take the count's own, as a
@@ -486,6 +487,7 @@ def refine(
     check_refined(out, x, np.isfinite(x).all(-1) | filled)
     if max_gap is not None:
         out, filled = _unfilled_beyond(out, filled, max_gap, views and getattr(refiner, "views_together", False))
+    out = _as_given_where_stray(out, given, stray)
     out = out.astype(float_dtype(poses), copy=False)  # float32 in, float32 out
     return (out, filled) if return_filled else out
 
@@ -520,6 +522,17 @@ def _scores_fitting(scores: Any, shape: tuple) -> np.ndarray | None:
     except SynspInputError:
         return None
     return arr if arr.shape == tuple(shape) else None
+
+
+def _as_given_where_stray(out: np.ndarray, given: np.ndarray, stray: np.ndarray) -> np.ndarray:
+    """``out`` with the joints of ``given`` far from their body (``stray``, refined as missing) that came back NaN
+    (unfilled: never seen in the track, beyond ``max_gap``) given back as they came, as a file's are."""
+    back = stray & np.isnan(out).any(-1)
+    if not back.any():
+        return out
+    out = out.astype(np.float64)  # a copy, whatever the refiner returned
+    out[back] = given[back]
+    return out
 
 
 def _filled_beyond(filled: np.ndarray, max_gap: int, views: bool = False) -> np.ndarray | None:
@@ -962,8 +975,8 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     step = detection_step(pose_file, fps, max_gap)
     if step > 1:  # a detector run on every step-th frame: its detections are the sequence, at fps / step
         stepped, f0, rate, gap = on_detections(pose_file, step, fps, max_gap)
-        refined, summary = refine_pose_file(stepped, model=model, fps=rate, max_gap=gap, progress=progress,
-                                            repair=repair, cuts=cuts)
+        refined, summary = refine_pose_file(stepped, model=model, fps=rate, max_gap=None if max_gap is None else gap,
+                                            progress=progress, repair=repair, cuts=cuts)
         return _unstepped(pose_file, refined, summary, step, f0)
     if pose_file.format == "smpl" or pose_file.units == "axis-angle":
         # joint rotations (SMPL-style body-model files), not positions: the rotation network or a filter on
@@ -983,8 +996,9 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
 def detection_step(pose_file, fps: float | None, max_gap: int | None = None) -> int:
     """``k`` > 1 when every detection of ``pose_file`` lies on every ``k``-th frame (a detector run on every
     ``k``-th frame, an OpenPose folder of every other image), the absence between them one that a track would fill
-    (``k - 1`` frames, at most ``max_gap``: :meth:`PoseFile.max_gap`) and ``fps / k`` at least 1 Hz (``fps`` None:
-    :data:`synsp.filters.base.DEFAULT_FPS`); else 1.  Such
+    (``k - 1`` frames, at most ``max_gap``: :meth:`PoseFile.max_gap`) and ``fps / k`` at least 10 fps (``fps`` None:
+    :data:`synsp.filters.base.DEFAULT_FPS`; below, the networks would resample it to 30 fps anyway: 4 frames of 30
+    fps gained nothing); else 1.  Such
     detections are refined as the sequence they are, at ``fps / k`` (filled in between, a network took the
     curve through them as observed and left their jitter: 0.03 px moved on a file whose consecutive frames moved
     2.3)."""
@@ -992,7 +1006,7 @@ def detection_step(pose_file, fps: float | None, max_gap: int | None = None) -> 
         return 1
     frames = np.concatenate([t.frames for t in pose_file.tracks])
     k = int(np.gcd.reduce(frames - frames.min()))
-    if k < 2 or k - 1 > pose_file.max_gap(fps, max_gap) or (fps or DEFAULT_FPS) / k < 1.0:
+    if k < 2 or k - 1 > pose_file.max_gap(fps, max_gap) or (fps or DEFAULT_FPS) / k < DEFAULT_FPS / NATIVE_SLOWDOWN:
         return 1
     return k
 
@@ -1018,7 +1032,8 @@ def _unstepped(pose_file, refined, summary: dict, k: int, f0: int):
     tracks = [dataclasses.replace(t, keypoints=done[t.track_id].keypoints, scores=done[t.track_id].scores)
               for t in pose_file.tracks]
     back = lambda f: f0 + k * np.asarray(f)  # noqa: E731
-    summary = dict(summary, frames=pose_file.num_frames, frame_step=k,
+    summary = dict(summary, frames=pose_file.num_frames, frame_step=k,  # accelerations per file frame^2
+                   **{key: summary[key] / k ** 2 for key in ("accel_before", "accel_after") if key in summary},
                    cuts={tid: [int(f) for f in back(v)] for tid, v in summary.get("cuts", {}).items()},
                    relabelled_frames={tid: {g: back(f) for g, f in groups.items()}
                                       for tid, groups in summary.get("relabelled_frames", {}).items()})
@@ -1039,6 +1054,11 @@ def repair_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     max_gap = check_max_gap(max_gap)
     if pose_file.format == "smpl" or pose_file.units == "axis-angle":
         return pose_file, {"reassigned": 0, "relabelled": {}, "relabelled_frames": {}}
+    step = detection_step(pose_file, fps, max_gap)
+    if step > 1:  # on the detections' own timeline, as refine_pose_file repairs them
+        stepped, f0, rate, gap = on_detections(pose_file, step, fps, max_gap)
+        repaired, summary = repair_pose_file(stepped, model=model, fps=rate, max_gap=None if max_gap is None else gap)
+        return _unstepped(pose_file, repaired, summary, step, f0)
     repaired, summary = _positions(pose_file, model, fps, max_gap, False, True, refine=False)
     return repaired, {k: summary[k] for k in ("reassigned", "relabelled", "relabelled_frames")}
 

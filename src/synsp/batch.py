@@ -375,7 +375,7 @@ def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model:
                            rotations=str(output).lower().endswith((".bvh", ".bvh.gz")), progress=progress,
                            num_keypoints=num_keypoints)
     check_output(output, pose_file, fps)  # a wrong suffix, the input itself, an unwritable target: before the compute
-    method, fallback = method_for(pose_file, model, fps)
+    method, fallback = method_for(pose_file, model, fps, max_gap)
     check_method_fits(pose_file, method, model)
     refined, summary = api.refine_pose_file(pose_file, model=method, fps=fps, max_gap=max_gap, progress=progress,
                                         repair=repair, cuts=cuts)
@@ -487,7 +487,7 @@ def _refine_each_camera(files: list, outputs: list, cams: dict, camera_names: li
     for c, (f, t, rows, target) in enumerate(zip(files, tracks, at, outputs)):
         scores = None if t.scores is None else np.asarray(conf[rows, c], dtype=t.scores.dtype)
         one = dataclasses.replace(f, tracks=[dataclasses.replace(t, keypoints=x[rows, c], scores=scores)])
-        method, fallback = method_for(one, model, fps)
+        method, fallback = method_for(one, model, fps, max_gap)
         check_method_fits(one, method, model)
         refined, summary = api.refine_pose_file(one, model=method, fps=fps, max_gap=max_gap, progress=progress,
                                             repair=False, cuts=cuts)
@@ -539,7 +539,8 @@ def cameras_by_name(cameras: Any, input_paths: Sequence[str | os.PathLike]) -> t
 _LOADED: dict[Any, Any] = {}
 
 
-def method_for(pose_file, model: str | None, fps: float | None = None) -> tuple[Any, str | None]:
+def method_for(pose_file, model: str | None, fps: float | None = None,
+               max_gap: int | None = None) -> tuple[Any, str | None]:
     """The refiner for ``pose_file`` (``model``, else the default for its skeleton and frame rate, ``fps`` or the
     file's, over :func:`synsp.api.detection_step`'s step; see :func:`synsp.api.choose_model`) and the fallback note;
     networks are loaded once per process."""
@@ -557,8 +558,8 @@ def method_for(pose_file, model: str | None, fps: float | None = None) -> tuple[
     if model is None:
         if not pose_file.tracks:
             return None, None  # refine_pose_file names the problem
-        rate = fps if fps is not None else pose_file.fps
-        step = api.detection_step(pose_file, rate)  # detections on one frame in k: a sequence at rate / k
+        rate = api.file_fps(pose_file, fps)  # a stored rate that is no rate: refused here, in refine's words
+        step = api.detection_step(pose_file, rate, max_gap)  # detections on one frame in k: a sequence at rate / k
         rate = rate if step == 1 else (rate or DEFAULT_FPS) / step
         model, fallback = api.choose_model(pose_file.num_joints, pose_file.dims, pose_file.skeleton, fps=rate)
         # the default is the shipped model: loaded by its checkpoint's path, whatever the working folder holds

@@ -13,9 +13,9 @@ trained window network (SynSP, SmoothNet, DeciWatch) with everything around it:
    causally, the last frame held), and given to the network as observed
    (:attr:`NetworkRefiner.tell_missing`);
 2. a sequence at a higher frame rate than the model's is low-passed and resampled to it, refined, and brought
-   back to the input's frame times (a cubic spline); one at a lower rate, down to a third of it, is refined at
-   its own rate (:data:`NATIVE_SLOWDOWN`: its frames are motion played up to 3x faster, which the networks
-   learned), below that resampled as a higher one;
+   back to the input's frame times (a cubic spline); one at a lower rate, down to a third of it, is refined by a
+   universal model at its own rate (:data:`NATIVE_SLOWDOWN`: its frames are motion played up to 3x faster, which
+   those networks learned), otherwise resampled as a higher one;
 3. windows of ``W`` frames, one every ``stride`` frames (the card's: 1 unless
    it says otherwise; a short sequence is edge-padded), are normalised per
    window (:mod:`synsp.normalization`), refined in batches of ``batch``
@@ -97,10 +97,11 @@ PIECE_FRAMES = 32_768
 #: gives: the window average needs one window, the low-pass before a lower rate and the spline back a few
 #: frames; so a piece's frames are the whole track's (the stage after the network runs on the whole track)
 PIECE_MARGIN_S = 10.0
-#: input from this many times below a network's rate up to its rate is refined at its own rate, frame for frame,
-#: instead of through a spline to the network's rate: its frames are motion played up to this much faster, which
-#: the networks trained on (2026-12-07, `python benchmarks/frame_rate.py --split val --rates 12,15,20`: at 15 fps the
-#: 8-frame universal model leaves 10.28 mm of spiky jitter and 10.22 of overshoot, through the spline 15.04 / 14.93)
+#: input from this many times below a universal network's rate up to its rate is refined at its own rate, frame for
+#: frame, instead of through a spline to the network's rate: its frames are motion played up to this much faster,
+#: which the universal networks trained on (``--fast-motion``; 2026-12-07, `python benchmarks/frame_rate.py --split
+#: val --rates 12,15,20`: at 15 fps the 8-frame universal model leaves 10.28 mm of spiky jitter and 10.22 of
+#: overshoot, through the spline 15.04 / 14.93)
 NATIVE_SLOWDOWN = 3.0
 #: a single-view method's name plus this suffix refines synchronised views of one person, each alone, then
 #: fuses them (synsp.view_fusion)
@@ -177,12 +178,13 @@ class NetworkRefiner:
         view per track (a multi-view model raises)."""
         card = self.card
         if fps is not None and not self.runs_at(check_fps(fps)):
-            k = math.ceil(fps / (1.01 * card.fps))  # every k-th frame of a faster stream is at a rate it runs at
-            every = f"push one frame in {k} (Stream(fps={fps / k:g})), " if fps > card.fps else ""
+            k = next((k for k in range(2, int(fps) + 2) if self.runs_at(fps / k)), None) if fps > card.fps else None
+            every = f"push one frame in {k} (Stream(fps={fps / k:g})), " if k else ""
+            lowest = card.fps / NATIVE_SLOWDOWN if self.runs_at(card.fps / NATIVE_SLOWDOWN) else card.fps
+            rates = f"{lowest:g} to {card.fps:g} fps" if lowest < card.fps else f"{card.fps:g} fps"
             raise SynspInputError(
-                f"fps is {fps:g}, but {self.name!r} runs online at {card.fps / NATIVE_SLOWDOWN:g} to {card.fps:g} fps "
-                f"and cannot resample a stream; refine offline (synsp.refine resamples), {every}or use a filter "
-                "(e.g. Stream('one-euro', fps=...))")
+                f"fps is {fps:g}, but {self.name!r} runs online at {rates} and cannot resample a stream; refine "
+                f"offline (synsp.refine resamples), {every}or use a filter (e.g. Stream('one-euro', fps=...))")
         if not self._persons_alone:
             raise SynspInputError(
                 f"{self.name} refines {card.views} synchronised views of one person together; online, each track "
@@ -310,10 +312,13 @@ class NetworkRefiner:
 
     def runs_at(self, fps: float, rotations: bool = False) -> bool:
         """True when input at ``fps`` is refined at its own rate, frame for frame: the network's rate (within 1 %),
-        or for positions below it down to :data:`NATIVE_SLOWDOWN` times lower (``rotations``, 6D rotation input:
-        only its rate; at 15 fps the rotation weights so added 0.03-0.08 degrees to the smallest held-out errors)."""
+        or, for a universal model's positions, below it down to :data:`NATIVE_SLOWDOWN` times lower (measured there
+        only: SmoothNet, DeciWatch, HANet and the dedicated SynSP models so run added 2-10 mm more to clean motion
+        at 15 fps than through the spline; ``rotations``, 6D rotation input: only its rate, as at 15 fps the
+        rotation weights so added 0.03-0.08 degrees to the smallest held-out errors)."""
         rate = self.card.fps
-        return abs(fps - rate) <= 0.01 * rate or (not rotations and rate / NATIVE_SLOWDOWN <= fps < rate)
+        native = not rotations and self.card.architecture == "universal"
+        return abs(fps - rate) <= 0.01 * rate + 1e-9 or (native and rate / NATIVE_SLOWDOWN <= fps < rate)
 
     def _model_length(self, frames: int, fps_in: float, frame_shape: tuple) -> int | None:
         """The length at the network's rate of ``frames`` frames of shape ``frame_shape`` at ``fps_in``, refused past
@@ -788,7 +793,7 @@ class SubsetRefiner:
     joint missing in every frame is left as it was (and not counted as filled).
 
     Online (:meth:`online`, :class:`SubsetOnline`) the offsets are smoothed by exponential smoothing
-    (:data:`OFFSET_CUTOFF` at the model's rate), from the frames so far.
+    (:data:`OFFSET_CUTOFF` at the stream's rate), from the frames so far.
     """
 
     def __init__(self, network: "NetworkRefiner", skeleton: str, subset: "list[int] | tuple[int, ...] | None" = None):
@@ -891,7 +896,7 @@ def offset_smoothing(offsets: np.ndarray, fps: float) -> np.ndarray:
 class SubsetOnline:
     """:class:`SubsetRefiner` frame by frame: the network's joints through its online form, every other joint
     at its anchor among the refined joints plus its offset from that anchor, exponentially smoothed (2 Hz
-    cut-off at the model's rate) from the frames so far.  Anchors are measured on the network's input as it is
+    cut-off at the stream's rate) from the frames so far.  Anchors are measured on the network's input as it is
     when the frame comes out (a missing anchor held, or filled again once seen: :class:`WindowOnline`), so a
     missing or low-score anchor is never measured from."""
 

@@ -93,6 +93,19 @@ def test_trc_frame_numbers_with_a_gap_are_a_gap_and_come_back_byte_for_byte(tmp_
     np.testing.assert_allclose(back.positions, pos + 1.0, atol=1e-6)
 
 
+def test_trc_rows_the_time_column_says_are_consecutive_stay_consecutive(tmp_path):
+    """Review: Frame# 1, 3, 5, ... of a camera twice as fast as DataRate, with Time 1/DataRate apart, was read as a
+    timeline of twice the frames with every other one absent."""
+    n = 240
+    pos = 100 * np.sin(np.arange(n)[:, None, None] / 60.0 + np.arange(9).reshape(1, 3, 3)) + 500
+    write_trc(tmp_path / "odd.trc", Markers(["m0", "m1", "m2"], pos, fps=60.0, units="mm",
+                                            frame_numbers=np.arange(n) * 2 + 1, times=np.arange(n) / 60.0))
+    pf = read_pose_file(tmp_path / "odd.trc")
+    assert pf.num_frames == n and pf.tracks[0].frames.tolist() == list(range(n))
+    write_pose_file(tmp_path / "same.trc", pf)
+    assert (tmp_path / "same.trc").read_bytes() == (tmp_path / "odd.trc").read_bytes().replace(b"odd", b"same")
+
+
 def _dlc(path, frames, xy):
     """A single-animal DeepLabCut CSV whose rows carry the index ``frames`` and the points ``xy`` ``(T, J, 2)``."""
     J = xy.shape[1]

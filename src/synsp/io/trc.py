@@ -367,10 +367,14 @@ def read(path: Any, skeleton: str | None = None):
     whose joints they are, else one of their own with left/right pairs guessed from them); the marker names as
     ``meta["joint_names"]``.  The rows' ``Frame#`` place them on the timeline (:func:`frames_on_timeline`: rows of
     frames 1-99 and 112-240 are 240 frames with 12 absent, not 228 in a row) and number its frames
-    (``PoseFile.frame_numbers``); the writer puts each row back with its own number."""
+    (``PoseFile.frame_numbers``); the writer puts each row back with its own number.  Where the ``Time`` column
+    says the rows are consecutive samples at ``DataRate`` (``Frame#`` 1, 3, 5, ... of a camera twice as fast), the
+    rows stay consecutive."""
 
     m = read_trc(path)
     at, count, numbers = frames_on_timeline(m.frame_numbers)
+    if count != len(at) and not _times_have_gaps(m):  # Time says consecutive samples (Frame# of a faster camera)
+        at, count, numbers = np.arange(len(at)), len(at), m.frame_numbers
     present = np.flatnonzero(np.isfinite(m.positions).any(axis=(-1, -2)))
     tracks = [Track(0, at[present], m.positions[present])] if len(present) else []
     named = skeleton_of_names(m.marker_names)
@@ -379,6 +383,15 @@ def read(path: Any, skeleton: str | None = None):
         meta["rows"] = at
     return PoseFile(tracks=tracks, num_frames=count, format="trc", skeleton=skeleton or named,
                     fps=m.fps, units=m.units, source=as_path(path), frame_numbers=numbers, meta=meta)
+
+
+def _times_have_gaps(m: Markers) -> bool:
+    """Whether the ``Time`` column of ``m`` agrees with gaps in its ``Frame#`` (each row's time within half a frame
+    of its number's at ``DataRate``); True when it has no usable times."""
+    if m.times is None or len(m.times) != len(m.frame_numbers) or not np.isfinite(m.times).all() or not m.fps:
+        return True
+    n = np.asarray(m.frame_numbers, dtype=np.float64)
+    return bool(np.all(np.abs((m.times - m.times[0]) * m.fps - (n - n[0])) < 0.5))
 
 
 def _marker_names(pose_file) -> list[str]:
