@@ -145,3 +145,13 @@ def test_lying_phases_inside_standing_takes_do_not_decide_the_up_axis(tmp_path):
             import_corpus([folders[name]], tmp_path / f"{name}.npz", skeleton="h36m17" if name == "h36_z" else None,
                           fps=30.0, cut_glitches=False)
     check_up_axis([lie_down(markers(x), 0.3) for x in standing_clips()])  # without names: 30 % lying passes
+
+
+def test_upside_down_bodies_are_refused_when_their_names_tell_head_from_feet():
+    """Review: y-down data (camera coordinates: a body turned 180 degrees about x) passed the up-axis check."""
+    down = [x * [1.0, -1.0, -1.0] for x in standing_clips()]
+    with pytest.raises(SynspInputError, match=r"upside down .* point along -y in 9\d % of the frames"):
+        check_up_axis(down, names=H36)
+    check_up_axis(standing_clips(), names=H36)  # standing: passes
+    handstand = [np.concatenate([x[:60], x[60:] * [1.0, -1.0, -1.0]]) for x in standing_clips()]  # a third inverted
+    check_up_axis(handstand, names=H36)

@@ -394,6 +394,12 @@ def upper_lower_joints(names: Sequence[str]) -> tuple[list[int], list[int]]:
     return upper, lower
 
 
+#: named clips whose bodies point head down (along -y) in more than this share of the frames are refused as upside
+#: down (y-down data, as camera coordinates are); a take stored z-up and read as y-up points along -y in its lying
+#: frames (57 % of a take lying 60 % of the time), a handstand phase in a fraction of its frames
+UP_DOWN_SHARE = 0.8
+
+
 def check_up_axis(clips: Sequence[np.ndarray], up: str = "y", names: Sequence[str] | None = None) -> None:
     """Refuse clips ``(T, J, 3)`` (metres, converted to y-up from ``up``) whose bodies lie along another axis.
 
@@ -402,7 +408,8 @@ def check_up_axis(clips: Sequence[np.ndarray], up: str = "y", names: Sequence[st
     upper from lower joints (:func:`upper_lower_joints`), a frame is upright when the direction from its lower
     joints to its upper ones is closer to +y than to any other axis, and the clips are refused when fewer than
     :data:`UP_UPRIGHT_SHARE` of the frames are upright and more of them lie along the x or z axis most frames point
-    along than are upright (lying and crawling phases of most of a take pass).  Without such names they are
+    along than are upright (lying and crawling phases of most of a take pass), or when more than
+    :data:`UP_DOWN_SHARE` of the frames point along -y (upside down: y-down data; handstands in a take pass).  Without such names they are
     refused when more than :data:`UP_LYING_SHARE` of the frames lie along x or z (lying phases of less than half of
     a take pass).  The error names the files' axis the bodies stand along and the ``--up`` that fixes it."""
     clips = [c for c in clips if len(c) and c.shape[1] > 1]
@@ -419,6 +426,12 @@ def check_up_axis(clips: Sequence[np.ndarray], up: str = "y", names: Sequence[st
         closest = np.abs(direction).argmax(axis=1)  # per frame: 0-2 the axis, +3 where it points to minus
         closest += 3 * (direction[np.arange(len(direction)), closest] < 0)
         share = np.bincount(closest, minlength=6) / len(direction)  # +x, +y, +z, -x, -y, -z
+        if share[1] < UP_UPRIGHT_SHARE and share[4] > UP_DOWN_SHARE:  # head below feet: y-down (camera coordinates)
+            raise SynspInputError(
+                f"the clips stand upside down along the up axis --up {up} declares: from their hips and legs to "
+                f"their head, neck and shoulders the bodies point along -{up} in {100 * share[4]:.0f} % of the frames "
+                f"(y-down data, as camera coordinates are): turn them (negate {up} and one other axis) first; if "
+                "the data is not standing bodies skip this check with --any-up (check_up=False)")
         if share[1] >= UP_UPRIGHT_SHARE:
             return
         most = max((0, 2, 3, 5), key=lambda k: share[k])  # the x or z direction most frames point along
