@@ -126,3 +126,17 @@ def test_init_weights_of_another_network_name_the_options_that_build_it(tmp_path
     assert "--architecture universal --window 16 --option d_model=64" in said, said
     assert "(--from synsp-universal-w16 instead of --init)" in said, said
     assert not (tmp_path / "r").exists()
+
+
+def test_the_skeleton_of_ones_own_model_can_be_named_on_the_command_line(tmp_path, capsys):
+    """`synsp refine --skeleton custom7-... --model mine`: the name is the model's card's, known once it is loaded
+    (it failed as an unknown skeleton, read before the model)."""
+    from synsp.skeletons import SKELETONS
+
+    save_custom(tmp_path / "mine")
+    own = custom_skeleton(NAMES, parents=[-1, 0, 1, 1, 1, 0, 0]).name
+    SKELETONS.pop(own, None)  # a fresh process: the name is the card's only
+    assert own not in SKELETONS
+    np.save(tmp_path / "bare.npy", motion())
+    assert main(["refine", str(tmp_path / "bare.npy"), "-o", str(tmp_path / "out.npy"), "--model",
+                 str(tmp_path / "mine"), "--skeleton", own, "--no-repair"]) == 0, capsys.readouterr().err

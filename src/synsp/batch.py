@@ -48,7 +48,7 @@ from .io.tracks import FOLDER_FORMATS, output_format, pose_file_format, read_pos
 from .refiners import fit_refiner, shipped_path
 from .repair import repair_poses
 from .rotations import rotation_filter
-from .skeletons import get_skeleton
+from .skeletons import SKELETONS, get_skeleton
 from .validation import SynspInputError, check_fps, check_max_gap
 from .view_labels import agree_camera_poses
 
@@ -371,6 +371,8 @@ def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model:
     :func:`synsp.api.refine_pose_file`).  The output is checked before the compute; problems raise
     :class:`SynspInputError`.  ``assign_ids`` (MMPose/COCO/OpenPose files without track ids; see
     :func:`synsp.io.keypoints_json.read`): ``"track"`` (default), ``"order"`` or None (refuse)."""
+    if model is not None and skeleton is not None and skeleton not in SKELETONS and model not in FILTERS:
+        _LOADED.setdefault(model, api.refiner_of(model))  # a model of one's own skeleton names it (its card's)
     pose_file = read_input(input_path, skeleton=skeleton, key=key, trust_pickle=trust_pickle, assign_ids=assign_ids,
                            rotations=str(output).lower().endswith((".bvh", ".bvh.gz")), progress=progress,
                            num_keypoints=num_keypoints)

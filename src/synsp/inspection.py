@@ -291,7 +291,9 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
         own = SKELETONS[info["skeleton"]]
         sk += (f" (a joint set of its own: {own.num_joints} named points, {len(own.left_right)} left/right "
                "pair(s) guessed from the names)")
-    rate = (f"{info['fps']:g} fps (given)" if info.get("fps_given") else
+    given = (f"given; the file says {info['file_fps']:g}" if info.get("file_fps") and
+             abs(info["file_fps"] - info["fps"]) > 1e-6 * info["fps"] else "given")
+    rate = (f"{info['fps']:g} fps ({given})" if info.get("fps_given") else
             f"{info['file_fps']:g} fps (the file's)" if info["file_fps"] else
             f"not in the file: {info['fps']:g} fps assumed (give --fps)")
     lines = [f"{source}: {info['format']} ({info['description']})" if source else info["format"],
