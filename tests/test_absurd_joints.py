@@ -95,3 +95,19 @@ def test_a_stray_joint_refine_does_not_fill_comes_back_as_given():
     assert np.all(out[20:25, 5] == 1e5) and not filled[20:25, 5].any() and np.isfinite(out).all()
     out, filled = synsp.refine(gap, model="butterworth", fps=30, return_filled=True)  # filled: near the body
     assert filled[20:25, 5].all() and np.abs(out[20:25, 5] - _body(60)[20:25, 5]).max() < 50
+
+
+def test_persons_are_judged_per_track_and_a_stray_point_never_lands_in_another_column():
+    """Review: refine() of persons gave a stray joint back in the input's column order into an output whose
+    columns the identity repair had exchanged: another person's never-seen wrist came back as the stray point."""
+    a, b = _body(80, 1), _body(80, 2) + [0.0, 600.0]
+    b[:, 10] = np.nan  # b's right wrist never seen
+    x = np.stack([a, b], axis=1)
+    x[30:] = x[30:, ::-1]  # a tracker exchanged the two at frame 30
+    x[40:45, 1, 10] = 1e5  # a's right wrist, in column 1 from frame 30, stray
+    clean = x.copy()
+    clean[40:45, 1, 10] = np.nan
+    out = synsp.refine(x, model="butterworth", fps=30)
+    ref = synsp.refine(clean, model="butterworth", fps=30)
+    assert np.abs(out[40:45, 0, 10]).max() < 2e3 or np.isnan(out[40:45, 0, 10]).all()  # b's wrist: never 1e5
+    np.testing.assert_allclose(np.nan_to_num(out), np.nan_to_num(ref), atol=1e-6)  # as if the point were missing

@@ -138,5 +138,7 @@ def test_the_skeleton_of_ones_own_model_can_be_named_on_the_command_line(tmp_pat
     SKELETONS.pop(own, None)  # a fresh process: the name is the card's only
     assert own not in SKELETONS
     np.save(tmp_path / "bare.npy", motion())
+    assert main(["inspect", str(tmp_path / "bare.npy"), "--model", str(tmp_path / "mine"), "--skeleton", own]) == 0
+    SKELETONS.pop(own, None)
     assert main(["refine", str(tmp_path / "bare.npy"), "-o", str(tmp_path / "out.npy"), "--model",
                  str(tmp_path / "mine"), "--skeleton", own, "--no-repair"]) == 0, capsys.readouterr().err

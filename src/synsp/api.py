@@ -439,19 +439,20 @@ def refine(
                                   "the repair weighs it, every position is refined), not both")
         visibility = check_scores(visibility, x.shape[:-1], "visibility")
     confidence = _trust_never_confident_joints(x, confidence, refiner.min_confidence, views=views)
-    given = x  # a stray joint that is not filled (too short, never seen, beyond max_gap) comes back as given
-    stray = absurd_joints(x, stray=True, use=_judged(x, confidence, refiner))  # far from its own body: missing
-    if stray.any():
-        x = np.where(stray[..., None], np.nan, x)
     least = min_frames_of(refiner)
     if x.ndim == 4 and not views and np.isfinite(x).any():  # persons: each on their own timeline, as a file's tracks
+        # (a joint far from its own body is missing there, judged per track after the identity repair)
         out, filled, short = _refine_persons(x, refiner, fps, confidence, visibility, skeleton, progress, repair, cuts,
                                              max_gap)
         _warn_short(short, least, refiner, persons=True)
         if max_gap is not None:
             out, filled = _unfilled_beyond(out, filled, max_gap)
-        out = _as_given_where_stray(out, given, stray).astype(float_dtype(poses), copy=False)
+        out = out.astype(float_dtype(poses), copy=False)
         return (out, filled) if return_filled else out
+    given = x  # a stray joint that is not filled (too short, never seen, beyond max_gap) comes back as given
+    stray = absurd_joints(x, stray=True, use=_judged(x, confidence, refiner))  # far from its own body: missing
+    if stray.any():
+        x = np.where(stray[..., None], np.nan, x)
     if len(x) < least and np.isfinite(x).any():  # too short to refine: as it came (the rule of a file's track parts)
         _warn_short([(None, 0, len(x))], least, refiner, persons=False)
         out = given.astype(float_dtype(poses), copy=False)

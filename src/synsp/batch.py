@@ -362,6 +362,13 @@ def _may_define_skeleton(input_path: str | os.PathLike, name: str, fmt: str | No
     return (pose_file_format(input_path) if fmt == "" else fmt) not in (None, "array", "smpl")
 
 
+def known_skeleton_of(model: str | None, skeleton: str | None) -> None:
+    """A ``skeleton`` name not registered yet, given with a ``model`` of one's own: the model loaded now (once per
+    process), so that its card registers the custom skeleton it names, before the input is read with that name."""
+    if model is not None and skeleton is not None and skeleton not in SKELETONS and model not in FILTERS:
+        _LOADED.setdefault(model, api.refiner_of(model))
+
+
 def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model: str | None = None,
                 fps: float | None = None, skeleton: str | None = None, key: str | None = None,
                 max_gap: int | None = None, trust_pickle: bool = False, repair: bool = True,
@@ -371,8 +378,7 @@ def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model:
     :func:`synsp.api.refine_pose_file`).  The output is checked before the compute; problems raise
     :class:`SynspInputError`.  ``assign_ids`` (MMPose/COCO/OpenPose files without track ids; see
     :func:`synsp.io.keypoints_json.read`): ``"track"`` (default), ``"order"`` or None (refuse)."""
-    if model is not None and skeleton is not None and skeleton not in SKELETONS and model not in FILTERS:
-        _LOADED.setdefault(model, api.refiner_of(model))  # a model of one's own skeleton names it (its card's)
+    known_skeleton_of(model, skeleton)
     pose_file = read_input(input_path, skeleton=skeleton, key=key, trust_pickle=trust_pickle, assign_ids=assign_ids,
                            rotations=str(output).lower().endswith((".bvh", ".bvh.gz")), progress=progress,
                            num_keypoints=num_keypoints)

@@ -604,13 +604,14 @@ def inspect(input_paths: tuple[str, ...], model: str | None, fps: float | None, 
     the left/right inversions and identity swaps the repair would undo.  A folder is one OpenPose or YOLO
     labels folder, else searched for pose files; with several files, one that cannot be read or described (no
     person in it, a --model for other points) is named and the others described (exit status 1)."""
-    from .batch import find_pose_files, read_input
+    from .batch import find_pose_files, known_skeleton_of, read_input
     from .filters import parse_filter_spec
     from .inspection import as_plain, bvh_rotations, describe, inspect_pose_file
     from .io.tracks import FOLDER_FORMATS, pose_file_format
 
     if model:
         parse_filter_spec(model)  # a filter with a bad parameter fails once, before any file is read
+    known_skeleton_of(model, skeleton)  # the custom skeleton of one's own model, by its card
 
     paths = []
     for given in input_paths:

@@ -104,6 +104,10 @@ def test_trc_rows_the_time_column_says_are_consecutive_stay_consecutive(tmp_path
     assert pf.num_frames == n and pf.tracks[0].frames.tolist() == list(range(n))
     write_pose_file(tmp_path / "same.trc", pf)
     assert (tmp_path / "same.trc").read_bytes() == (tmp_path / "odd.trc").read_bytes().replace(b"odd", b"same")
+    rows = np.r_[1:100, 112:241]  # a real hole, and a Time column that says nothing (0 throughout): Frame# decides
+    write_trc(tmp_path / "flat.trc", Markers(["m0", "m1", "m2"], pos[:len(rows)], fps=60.0, units="mm",
+                                             frame_numbers=rows, times=np.zeros(len(rows))))
+    assert read_pose_file(tmp_path / "flat.trc").num_frames == 240
 
 
 def _dlc(path, frames, xy):

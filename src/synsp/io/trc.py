@@ -386,12 +386,13 @@ def read(path: Any, skeleton: str | None = None):
 
 
 def _times_have_gaps(m: Markers) -> bool:
-    """Whether the ``Time`` column of ``m`` agrees with gaps in its ``Frame#`` (each row's time within half a frame
-    of its number's at ``DataRate``); True when it has no usable times."""
+    """False only where the ``Time`` column of ``m`` shows its rows to be consecutive samples at ``DataRate`` (every
+    step one sample, within half of one), whatever gaps its ``Frame#`` has; True otherwise (no usable times, a
+    constant or irregular column: the frame numbers place the rows)."""
     if m.times is None or len(m.times) != len(m.frame_numbers) or not np.isfinite(m.times).all() or not m.fps:
         return True
-    n = np.asarray(m.frame_numbers, dtype=np.float64)
-    return bool(np.all(np.abs((m.times - m.times[0]) * m.fps - (n - n[0])) < 0.5))
+    steps = np.diff(m.times) * m.fps
+    return not (len(steps) and np.all(np.abs(steps - 1.0) < 0.5))
 
 
 def _marker_names(pose_file) -> list[str]:
