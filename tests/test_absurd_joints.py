@@ -111,3 +111,17 @@ def test_persons_are_judged_per_track_and_a_stray_point_never_lands_in_another_c
     ref = synsp.refine(clean, model="butterworth", fps=30)
     assert np.abs(out[40:45, 0, 10]).max() < 2e3 or np.isnan(out[40:45, 0, 10]).all()  # b's wrist: never 1e5
     np.testing.assert_allclose(np.nan_to_num(out), np.nan_to_num(ref), atol=1e-6)  # as if the point were missing
+
+
+def test_a_stream_takes_a_stray_joint_as_missing_as_offline_does():
+    """Review: online, a 2e4 px shoulder moved the other joints by 30 px (only values beyond 1e9 were missing)."""
+    def streamed(poses):
+        stream = synsp.Stream()
+        return np.stack([f for frame in poses for f in stream.push(frame)] + stream.flush()[0])
+
+    x = _body(60)
+    x[30, 5] = 2e4
+    lost = x.copy()
+    lost[30, 5] = np.nan
+    np.testing.assert_array_equal(streamed(x), streamed(lost))  # the point is missing, filled as a NaN is
+    assert np.abs(streamed(x) - streamed(_body(60))).max() < 2.0  # the body stays where it is (30 px before)

@@ -83,7 +83,8 @@ track is never ended by the stream and is kept until ``flush(track_id)``
 (``Frames.times`` count the track's frames).  A stream takes times or no
 times, not both.
 
-Missing joints (NaN, inf, absurd coordinates, or confidence below
+Missing joints (NaN, inf, absurd coordinates, a joint absurdly far from its own body
+(:func:`synsp.validation.stray_joints`), or confidence below
 ``min_confidence``) hold their last observed value while they are missing in a
 filter's stream (a Kalman filter does not measure them); a window network's carry
 their last velocity on, decaying (:class:`synsp.missing.CarriedFill`: as offline
@@ -200,7 +201,8 @@ from .refiners import Refiner, WindowOnline, for_skeleton, get_refiner, shipped_
 from .repair import OnlineRepair, decided_pairs, limb_groups, relabel
 from .rotations import RotationNetwork, refines_rotations
 from .skeletons import NOT_BODIES, SKELETONS
-from .validation import ABSURD_COORDINATE, SynspInputError, float_dtype, is_torch, to_numpy
+from .validation import (ABSURD_COORDINATE, STRAY_MIN_JOINTS, SynspInputError, float_dtype, is_torch, stray_joints,
+                         to_numpy)
 
 __all__ = ["Stream", "Frames", "DEFAULT_STREAM_MODEL", "NOT_BODY_STREAM_FILTER"]
 
@@ -502,7 +504,12 @@ class Stream:
                 raise SynspInputError(f"confidence of track {_id(track_id)} has shape {conf.shape}; expected "
                                       f"({joints},) scores (one per joint of the frame) or one number")
             conf = np.broadcast_to(conf, (joints,))
-        return track_id, x, self._missing(x, conf), conf, float_dtype(frame)
+        missing = self._missing(x, conf)
+        if not self.rotations and joints >= STRAY_MIN_JOINTS:  # a joint far from its own body: missing, as offline
+            stray = stray_joints(x, use=~missing)
+            if stray.any():
+                x, missing = np.where(stray[:, None], np.nan, x), missing | stray
+        return track_id, x, missing, conf, float_dtype(frame)
 
     def _missing(self, x: np.ndarray, conf: np.ndarray | None) -> np.ndarray:
         """The missing joints of a frame: NaN, inf or absurd coordinates, or a score below ``min_confidence``."""
