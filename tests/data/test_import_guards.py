@@ -101,7 +101,7 @@ def test_c3d_files_are_read_in_their_own_units_whatever_units_says(tmp_path):
     for i, x in enumerate(clips):
         zup = np.stack([x[..., 0], -x[..., 2], x[..., 1]], axis=-1)
         build_c3d(tmp_path / f"take{i}.c3d", labels, zup * 1000, rate=30.0, units="mm")
-    with pytest.warns(UserWarning, match="C3D and TRC files state their own units"):
+    with pytest.warns(UserWarning, match="C3D and TRC files .* state their own units"):
         import_corpus([tmp_path], tmp_path / "cm.npz", skeleton="h36m17", up="z", units="cm")
     stored = sorted(load_corpus(tmp_path / "cm.npz", skeleton="h36m17", phases="first"), key=lambda c: c.take)
     np.testing.assert_allclose(stored[0].positions, clips[0][:len(stored[0].positions)], atol=1e-4)  # mm -> m

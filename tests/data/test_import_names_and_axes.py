@@ -155,3 +155,17 @@ def test_upside_down_bodies_are_refused_when_their_names_tell_head_from_feet():
     check_up_axis(standing_clips(), names=H36)  # standing: passes
     handstand = [np.concatenate([x[:60], x[60:] * [1.0, -1.0, -1.0]]) for x in standing_clips()]  # a third inverted
     check_up_axis(handstand, names=H36)
+
+
+def test_an_npz_that_states_its_units_is_read_in_them(tmp_path):
+    """An .npz as synsp refine writes it (units "cm") needed --units cm to import (read as metres: 100x too big)."""
+    (tmp_path / "cm").mkdir()
+    for i, x in enumerate(standing_clips()):
+        np.savez(tmp_path / "cm" / f"take{i}.npz", keypoints=x * 100.0, fps=30.0, units="cm",
+                 joint_names=np.array(H36))
+    s = import_corpus([tmp_path / "cm"], tmp_path / "c.npz", cut_glitches=False)
+    z = np.load(tmp_path / "c.npz", allow_pickle=False)
+    key = next(k for k in z.files if k.startswith(s.skeleton) or k == s.skeleton)
+    assert 0.2 < np.nanmedian(np.abs(z[key])) < 2.0  # metres, not centimetres read as metres
+    with pytest.warns(UserWarning, match=r"state their own units, used as stated \(cm\)"):
+        import_corpus([tmp_path / "cm"], tmp_path / "d.npz", units="mm", cut_glitches=False)

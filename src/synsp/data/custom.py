@@ -9,7 +9,8 @@ reads, so ``synsp train --corpus my_corpus.npz`` trains on it unchanged:
    positions of the :class:`~synsp.io.Motion`; TRC: the markers; arrays
    ``(T, J, 3)`` or ``(T, P, J, 3)``, each person a clip), converted to metres
    (BVH and arrays carry no unit: ``units``, default ``"cm"`` for BVH as its
-   reader assumes, ``"m"`` for arrays; TRC, C3D and ASF carry their own, which ``units`` does not change) and to
+   reader assumes, ``"m"`` for arrays; TRC, C3D, ASF and an ``.npz`` with a ``units`` key, as ``synsp refine``
+   writes it, carry their own, which ``units`` does not change) and to
    y-up (``up="z"`` turns z-up data);
 2. frames where a joint is not finite are cut (the clip is split there), and
    so are glitches as ``synsp data build`` finds them (a joint faster than
@@ -203,17 +204,21 @@ def _motion(path: Path, suffix: str, units: str | None, fps: float | None, key: 
             raise SynspInputError(f"{path}: has {arr.shape[-1]} coordinates per joint (shape {arr.shape}); "
                                   "a corpus needs 3D positions (T, J, 3) or (T, P, J, 3)")
         rate = fps
-        if rate is None and suffix == ".npz":
+        if suffix == ".npz":
             with open_npz(path) as z:
-                if "fps" in z.files and np.asarray(z["fps"]).size == 1:
+                if rate is None and "fps" in z.files and np.asarray(z["fps"]).size == 1:
                     try:
                         rate = float(z["fps"])
                     except (TypeError, ValueError):
                         raise SynspInputError(f"{path}: its 'fps' array is {z['fps']!r}; expected a number") from None
+                stored = np.asarray(z["units"]) if "units" in z.files else None  # as synsp refine writes it
+                if stored is not None and stored.size == 1 and stored.dtype.kind == "U" \
+                        and str(stored).strip().lower() in METRES_PER_UNIT:
+                    own_units = str(stored).strip()  # the unit the file states (--units does not apply to it)
         if rate is None:
             raise SynspInputError(f"{path}: an array file stores no frame rate; pass --fps (fps=) with its rate "
                                   "or save it in the .npz under the key 'fps'")
-        pos = (arr[:, None] if arr.ndim == 3 else arr) * unit_to_metres(units or "m", "--units")
+        pos = (arr[:, None] if arr.ndim == 3 else arr) * unit_to_metres(own_units or units or "m", "--units")
         names, parents, kind = stored_joint_names(path, key), None, "array"  # an .npz's joint_names, else None
     return pos, rate, names, parents, kind, own_units
 
@@ -575,8 +580,9 @@ def import_corpus(
     raws = [_read(f, t, units, fps, key, end_sites, up) for f, t in zip(files, takes)]
     stated = {r.own_units for r in raws if r.own_units is not None}
     if units is not None and stated and stated != {units}:
-        warnings.warn(f"--units {units} is for arrays and BVH files; C3D and TRC files state their own units, used "
-                      f"as stated ({', '.join(sorted(stated))})", stacklevel=2)
+        warnings.warn(f"--units {units} is for arrays and BVH files; C3D and TRC files (and .npz arrays with a "
+                      f"'units' key) state their own units, used as stated ({', '.join(sorted(stated))})",
+                      stacklevel=2)
     own_rate = sorted({f"{r.fps:g}" for r in raws if r.kind in ("bvh", "trc", "c3d") and fps is not None
                        and abs(r.fps - fps) > 1e-3 * fps})
     if own_rate:
