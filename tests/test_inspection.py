@@ -68,7 +68,7 @@ def test_cli_prints_each_file_of_a_folder_and_refuses_bad_input(tmp_path, capsys
     out = capsys.readouterr().out
     assert "a.json: mmpose" in out and "skeleton: coco17; 17 joints, 2D, units px" in out
     assert "frame rate: 25 fps (given)" in out and "4: frames 0-39, 40 detections" in out
-    assert "method: synsp-universal-w16 (15 frames of delay)" in out and "notes.txt" not in out
+    assert "method: synsp-universal-w8 (7 frames of delay)" in out and "notes.txt" not in out  # 25 fps
     np.savez(tmp_path / "rated.npz", keypoints=np.stack([f["instances"][0]["keypoints"] for f in frames]), fps=30.0)
     assert main(["inspect", str(tmp_path / "rated.npz"), "--fps", "60"]) == 0  # overriding the file's own rate
     assert "frame rate: 60 fps (given; the file says 30)" in capsys.readouterr().out

@@ -1,5 +1,5 @@
 """Input below a network's rate, down to a third of it, is refined at its own rate, frame for frame (its frames are
-motion played faster, which the networks learned); below 25 fps by default with the 8-frame universal model
+motion played faster, which the networks learned); below 29.7 fps by default with the 8-frame universal model
 (synsp.api.LOW_RATE_MODEL).  Through a spline to 30 fps the default had left the jitter, which the spline turns
 smooth."""
 
@@ -21,7 +21,8 @@ def test_below_25_fps_the_default_runs_the_8_frame_network_at_the_inputs_rate_an
     assert LOW_RATE_MODEL != UNIVERSAL_MODEL
     assert choose_model(17, 3, fps=15)[0] == choose_model(33, 2, fps=12)[0] == choose_model(17, 3, fps=24)[0] \
         == LOW_RATE_MODEL
-    assert choose_model(17, 3, fps=LOW_RATE_FPS)[0] == choose_model(17, 3, fps=25)[0] == UNIVERSAL_MODEL
+    assert choose_model(17, 3, fps=25)[0] == choose_model(17, 3, fps=29)[0] == LOW_RATE_MODEL  # PAL video too
+    assert choose_model(17, 3, fps=LOW_RATE_FPS)[0] == choose_model(17, 3, fps=29.97)[0] == UNIVERSAL_MODEL
     assert choose_model(17, 3)[0] == UNIVERSAL_MODEL  # no rate known: the network's own
     assert choose_model(17, 3, views=2, fps=15)[0].startswith(VIEWS_MODEL)  # views: the views model
     net = get_refiner(LOW_RATE_MODEL)

@@ -30,8 +30,8 @@ def test_models_lists_the_filters_and_marks_the_defaults(capsys):
     if "synsp-universal-w16-rot" in models:  # one set of weights for 2D, 3D and 6D rotations
         marked = next(line for line in lines if line.startswith("  synsp-universal-w16-rot ["))
         assert "rotations (SMPL's 24 joints, SMPL-X/-H bodies" in marked and "2D, 3D and rotations (6D)" in marked
-    if "synsp-universal-w8" in models:  # input below 25 fps (synsp.api.LOW_RATE_FPS), at its own rate
-        assert any(line.startswith("  synsp-universal-w8 [default for the same bodies below 25 fps, synsp.Stream()]")
+    if "synsp-universal-w8" in models:  # input below 29.7 fps (synsp.api.LOW_RATE_FPS), at its own rate
+        assert any(line.startswith("  synsp-universal-w8 [default for the same bodies below 29.7 fps, synsp.Stream()]")
                    for line in lines)
     if "synsp-universal-w16-views" in models:  # --views: 3D views refined together by it, then fused
         marked = next(line for line in lines if line.startswith("  synsp-universal-w16-views ["))
