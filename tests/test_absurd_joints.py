@@ -93,6 +93,9 @@ def test_a_stray_joint_refine_does_not_fill_comes_back_as_given():
     gap[20:25, 5] = 1e5  # stray for 5 frames, beyond max_gap=2: as given, not NaN
     out, filled = synsp.refine(gap, model="butterworth", fps=30, max_gap=2, return_filled=True)
     assert np.all(out[20:25, 5] == 1e5) and not filled[20:25, 5].any() and np.isfinite(out).all()
+    persons = np.stack([gap, _body(60, 3) + [0.0, 600.0]], axis=1)  # persons too (the review: NaN there)
+    out, filled = synsp.refine(persons, model="butterworth", fps=30, max_gap=2, return_filled=True)
+    assert np.all(out[20:25, 0, 5] == 1e5) and not filled[20:25, 0, 5].any() and np.isfinite(out).all()
     out, filled = synsp.refine(gap, model="butterworth", fps=30, return_filled=True)  # filled: near the body
     assert filled[20:25, 5].all() and np.abs(out[20:25, 5] - _body(60)[20:25, 5]).max() < 50
 
@@ -115,9 +118,9 @@ def test_persons_are_judged_per_track_and_a_stray_point_never_lands_in_another_c
 
 def test_a_stream_takes_a_stray_joint_as_missing_as_offline_does():
     """Review: online, a 2e4 px shoulder moved the other joints by 30 px (only values beyond 1e9 were missing)."""
-    def streamed(poses):
+    def streamed(poses, score=None):
         stream = synsp.Stream()
-        return np.stack([f for frame in poses for f in stream.push(frame)] + stream.flush()[0])
+        return np.stack([f for frame in poses for f in stream.push(frame, confidence=score)] + stream.flush()[0])
 
     x = _body(60)
     x[30, 5] = 2e4
@@ -125,3 +128,5 @@ def test_a_stream_takes_a_stray_joint_as_missing_as_offline_does():
     lost[30, 5] = np.nan
     np.testing.assert_array_equal(streamed(x), streamed(lost))  # the point is missing, filled as a NaN is
     assert np.abs(streamed(x) - streamed(_body(60))).max() < 2.0  # the body stays where it is (30 px before)
+    # never confident joints are used as observed (as offline): judged after that (the review: 29 px moved)
+    assert np.abs(streamed(x, 0.2) - streamed(_body(60), 0.2)).max() < 2.0

@@ -17,7 +17,7 @@ from synsp.refiners import NATIVE_SLOWDOWN, NetworkRefiner, get_refiner
 from synsp.validation import SynspInputError
 
 
-def test_below_25_fps_the_default_runs_the_8_frame_network_at_the_inputs_rate_and_removes_the_jitter():
+def test_below_30_fps_the_default_runs_the_8_frame_network_at_the_inputs_rate_and_removes_the_jitter():
     assert LOW_RATE_MODEL != UNIVERSAL_MODEL
     assert choose_model(17, 3, fps=15)[0] == choose_model(33, 2, fps=12)[0] == choose_model(17, 3, fps=24)[0] \
         == LOW_RATE_MODEL

@@ -67,7 +67,8 @@ LOW_RATE_MODEL = "synsp-universal-w8"
 #: input below this rate (fps: below the network's 30 by more than the 1 % it takes as its own) is refined by
 #: :data:`LOW_RATE_MODEL` by default (chosen on the validation split: ahead of the 16-frame default run on the same
 #: frames at 12, 15 and 20 fps, level at 24; at 25 fps below Kalman-RTS on every row where the 16-frame default was
-#: not, spiky jitter 8.70 against 8.92 mm, Kalman-RTS 8.76); a stream takes it too, so the two agree
+#: not, spiky jitter 8.70 against 8.92 mm, Kalman-RTS 8.76; at 28 fps a toss-up, docs/results.md); a stream takes it
+#: too, so the two agree
 LOW_RATE_FPS = 29.7
 #: the universal model's zero-delay counterpart (online use without delay: the MMPose drop-in's online "synsp")
 UNIVERSAL_CAUSAL_MODEL = "synsp-universal-w8-causal"
@@ -566,17 +567,18 @@ def _unfilled_beyond(out: np.ndarray, filled: np.ndarray, max_gap: int,
     return out, filled & ~beyond
 
 
-def _as_written_beyond(out: np.ndarray, filled: np.ndarray, written: np.ndarray,
-                       max_gap: int) -> tuple[np.ndarray, np.ndarray]:
+def _as_written_beyond(out: np.ndarray, filled: np.ndarray, written: np.ndarray, max_gap: int,
+                       every: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """A file's track part: ``out`` and ``filled`` (:func:`refine_tracks`) with every joint filled for more than
     ``max_gap`` frames in a row given back as ``written`` (NaN as NaN, a low-score joint's coordinates, beside its
-    score) and not filled, as a whole absence longer than ``max_gap`` splits the track (``--max-gap``)."""
+    score) and not filled, as a whole absence longer than ``max_gap`` splits the track (``--max-gap``).  ``every``:
+    the whole fill mask, when ``filled`` holds only the joints to give back (the others keep their fill)."""
     beyond = _filled_beyond(filled, max_gap)
     if beyond is None:
-        return out, filled
+        return out, filled if every is None else every
     out = out.copy() if out.dtype.kind == "f" else out.astype(np.float64)
     out[beyond] = written[beyond]
-    return out, filled & ~beyond
+    return out, (filled if every is None else every) & ~beyond
 
 
 def _flag(value: Any, name: str) -> bool:
@@ -1248,6 +1250,9 @@ def refine_tracks(pose_file, refiner, refine_part, accel, fps: float | None, max
             ref, filled, part_unseen = refine_part(kp, conf, valid, at, track, a, b)
             if max_gap is not None and collect is None:  # a joint lost longer than asked: as written, not filled
                 ref, filled = _as_written_beyond(ref, filled, written, max_gap)
+            elif max_gap is not None and absurd.any():  # persons (refine): a far finite point lost longer: as given
+                ref, filled = _as_written_beyond(ref, filled & absurd & ~absurd_joints(written), written, max_gap,
+                                                 filled)
             if collect is not None:
                 collect["filled"].setdefault(track.track_id, np.zeros(track.keypoints.shape[:2], dtype=bool))[a:b] \
                     = filled[at]

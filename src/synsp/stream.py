@@ -504,12 +504,7 @@ class Stream:
                 raise SynspInputError(f"confidence of track {_id(track_id)} has shape {conf.shape}; expected "
                                       f"({joints},) scores (one per joint of the frame) or one number")
             conf = np.broadcast_to(conf, (joints,))
-        missing = self._missing(x, conf)
-        if not self.rotations and joints >= STRAY_MIN_JOINTS:  # a joint far from its own body: missing, as offline
-            stray = stray_joints(x, use=~missing)
-            if stray.any():
-                x, missing = np.where(stray[:, None], np.nan, x), missing | stray
-        return track_id, x, missing, conf, float_dtype(frame)
+        return track_id, x, self._missing(x, conf), conf, float_dtype(frame)
 
     def _missing(self, x: np.ndarray, conf: np.ndarray | None) -> np.ndarray:
         """The missing joints of a frame: NaN, inf or absurd coordinates, or a score below ``min_confidence``."""
@@ -571,12 +566,14 @@ class Stream:
                 if last is not None and e[0] not in ended and now - last - 1 > self.max_gap:
                     ended.append(e[0])
         ends = [self._end(tid) for tid in ended]
-        feeds = []
+        taken = []
         for tid, x, missing, conf, dtype in entries:
             track = self.tracks.get(tid)
             if track is None:
                 track = self.tracks[tid] = _Track(self.online.start(), x.shape, dtype)
-            missing = track.trusted(x, missing, conf)
+            taken.append((tid, track, x, track.trusted(x, missing, conf), conf))
+        feeds = []
+        for tid, track, x, missing, conf in self._without_stray(taken):
             t = now if now is not None else track.last_time + 1
             frames: list = []
             if track.taken or track.repair is not None:
@@ -593,6 +590,25 @@ class Stream:
         out = {tid: Frames() for tid in ended}
         out.update((e[0], Frames()) for e in entries)
         self._run(ends, feeds, out)
+        return out
+
+    def _without_stray(self, taken: list) -> list:
+        """``(tid, track, x, missing, conf)`` entries with each joint far from its own body
+        (:func:`synsp.validation.stray_joints`, judged on the joints not missing) made missing (NaN), as offline
+        refinement takes it; the frames of a step judged in one call per joint layout (positions only)."""
+        if self.rotations:
+            return taken
+        out = list(taken)
+        layouts: dict = {}
+        for k, (_, _, x, _, _) in enumerate(taken):
+            if x.shape[0] >= STRAY_MIN_JOINTS:
+                layouts.setdefault(x.shape, []).append(k)
+        for ks in layouts.values():
+            stray = stray_joints(np.stack([taken[k][2] for k in ks]), use=~np.stack([taken[k][3] for k in ks]))
+            for k, s in zip(ks, stray):
+                if s.any():
+                    tid, track, x, missing, conf = taken[k]
+                    out[k] = (tid, track, np.where(s[:, None], np.nan, x), missing | s, conf)
         return out
 
     def _end(self, tid) -> tuple:

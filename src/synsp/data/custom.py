@@ -212,9 +212,13 @@ def _motion(path: Path, suffix: str, units: str | None, fps: float | None, key: 
                     except (TypeError, ValueError):
                         raise SynspInputError(f"{path}: its 'fps' array is {z['fps']!r}; expected a number") from None
                 stored = np.asarray(z["units"]) if "units" in z.files else None  # as synsp refine writes it
-                if stored is not None and stored.size == 1 and stored.dtype.kind == "U" \
-                        and str(stored).strip().lower() in METRES_PER_UNIT:
-                    own_units = str(stored).strip()  # the unit the file states (--units does not apply to it)
+                if stored is not None and stored.size == 1 and stored.dtype.kind == "U":
+                    text = str(stored.reshape(())).strip().lower()
+                    if text in METRES_PER_UNIT:
+                        own_units = text  # the unit the file states (--units does not apply to it)
+                    elif text not in ("", "file units"):
+                        warnings.warn(f"{path}: its 'units' array says {text!r}, not a length unit; read in "
+                                      f"{units or 'm'} (--units)", stacklevel=3)
         if rate is None:
             raise SynspInputError(f"{path}: an array file stores no frame rate; pass --fps (fps=) with its rate "
                                   "or save it in the .npz under the key 'fps'")
@@ -579,7 +583,7 @@ def import_corpus(
     takes = _takes(files)
     raws = [_read(f, t, units, fps, key, end_sites, up) for f, t in zip(files, takes)]
     stated = {r.own_units for r in raws if r.own_units is not None}
-    if units is not None and stated and stated != {units}:
+    if units is not None and stated and {str(s).strip().lower() for s in stated} != {units.strip().lower()}:
         warnings.warn(f"--units {units} is for arrays and BVH files; C3D and TRC files (and .npz arrays with a "
                       f"'units' key) state their own units, used as stated ({', '.join(sorted(stated))})",
                       stacklevel=2)
