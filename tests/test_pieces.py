@@ -41,7 +41,8 @@ def _whole_and_pieces(refiner, x, fps, monkeypatch, piece=700):
 @pytest.mark.parametrize("fps", [30.0, 90.0, 15.0, 8.0, 29.97])
 def test_the_default_in_pieces_is_the_whole_track_refined(fps, monkeypatch):
     # 15 fps: refined at its own rate, 2600 frames of it; 8 fps: through the spline to 30 fps
-    T = 2600 if refiners.NetworkRefiner.runs_at(get_refiner("synsp-universal-w16"), fps) else int(round(2600 * fps / 30))
+    native = refiners.NetworkRefiner.runs_at(get_refiner("synsp-universal-w16"), fps)
+    T = 2600 if native else int(round(2600 * fps / 30))
     x = resample_time(_long_shaken_track(2600), T)  # the same motion at that rate
     x[400:410, 0, 3:6] = np.nan  # a gap: filled once, on the whole track
     default = get_refiner("synsp-universal-w16")

@@ -1243,8 +1243,8 @@ def data_build(out: str | None, cmu_root: str | None, no_download: bool) -> None
               help="rate the clips are resampled to (synsp train needs 30)")
 @click.option("--units", type=click.Choice(["m", "cm", "mm", "in"]), default=None,
               help="length unit of .npy/.npz (default m) and BVH (default cm) files; TRC, C3D, ASF and an .npz with a "
-                   "'units' key (as synsp refine writes it) state their own; files whose bodies are of no person's size are refused (a child's: a warning), naming the "
-                   "unit that fits")
+                   "'units' key (as synsp refine writes it) state their own; files whose bodies are of no person's "
+                   "size are refused (a child's: a warning), naming the unit that fits")
 @click.option("--fps", type=float, default=None, callback=_fps_option,
               help="frame rate of .npy/.npz files (else an 'fps' key in the .npz) and AMC files (default 120); BVH, "
                    "TRC and C3D files state their own")

@@ -418,9 +418,9 @@ def check_up_axis(clips: Sequence[np.ndarray], up: str = "y", names: Sequence[st
     joints to its upper ones is closer to +y than to any other axis, and the clips are refused when fewer than
     :data:`UP_UPRIGHT_SHARE` of the frames are upright and more of them lie along the x or z axis most frames point
     along than are upright (lying and crawling phases of most of a take pass), or when more than
-    :data:`UP_DOWN_SHARE` of the frames point along -y (upside down: y-down data; handstands in a take pass).  Without such names they are
-    refused when more than :data:`UP_LYING_SHARE` of the frames lie along x or z (lying phases of less than half of
-    a take pass).  The error names the files' axis the bodies stand along and the ``--up`` that fixes it."""
+    :data:`UP_DOWN_SHARE` of the frames point along -y (upside down: y-down data; handstands in a take pass).
+    Without such names they are refused when more than :data:`UP_LYING_SHARE` of the frames lie along x or z
+    (lying phases of less than half of a take pass).  The error names the files' axis the bodies stand along and the ``--up`` that fixes it."""
     clips = [c for c in clips if len(c) and c.shape[1] > 1]
     if not clips:
         return
