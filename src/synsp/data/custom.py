@@ -420,7 +420,8 @@ def check_up_axis(clips: Sequence[np.ndarray], up: str = "y", names: Sequence[st
     along than are upright (lying and crawling phases of most of a take pass), or when more than
     :data:`UP_DOWN_SHARE` of the frames point along -y (upside down: y-down data; handstands in a take pass).
     Without such names they are refused when more than :data:`UP_LYING_SHARE` of the frames lie along x or z
-    (lying phases of less than half of a take pass).  The error names the files' axis the bodies stand along and the ``--up`` that fixes it."""
+    (lying phases of less than half of a take pass).  The error names the files' axis the bodies stand along and
+    the ``--up`` that fixes it."""
     clips = [c for c in clips if len(c) and c.shape[1] > 1]
     if not clips:
         return
