@@ -568,17 +568,17 @@ def _unfilled_beyond(out: np.ndarray, filled: np.ndarray, max_gap: int,
 
 
 def _as_written_beyond(out: np.ndarray, filled: np.ndarray, written: np.ndarray, max_gap: int,
-                       every: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                       only: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """A file's track part: ``out`` and ``filled`` (:func:`refine_tracks`) with every joint filled for more than
     ``max_gap`` frames in a row given back as ``written`` (NaN as NaN, a low-score joint's coordinates, beside its
-    score) and not filled, as a whole absence longer than ``max_gap`` splits the track (``--max-gap``).  ``every``:
-    the whole fill mask, when ``filled`` holds only the joints to give back (the others keep their fill)."""
-    beyond = _filled_beyond(filled, max_gap)
+    score) and not filled, as a whole absence longer than ``max_gap`` splits the track (``--max-gap``).  ``only``:
+    the entries that may be given back (their runs counted alone); the other filled ones keep their fill."""
+    beyond = _filled_beyond(filled if only is None else filled & only, max_gap)
     if beyond is None:
-        return out, filled if every is None else every
+        return out, filled
     out = out.copy() if out.dtype.kind == "f" else out.astype(np.float64)
     out[beyond] = written[beyond]
-    return out, (filled if every is None else every) & ~beyond
+    return out, filled & ~beyond
 
 
 def _flag(value: Any, name: str) -> bool:
@@ -980,8 +980,8 @@ def refine_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     step = detection_step(pose_file, fps, max_gap)
     if step > 1:  # a detector run on every step-th frame: its detections are the sequence, at fps / step
         stepped, f0, rate, gap = on_detections(pose_file, step, fps, max_gap)
-        refined, summary = refine_pose_file(stepped, model=model, fps=rate, max_gap=None if max_gap is None else gap,
-                                            progress=progress, repair=repair, cuts=cuts)
+        refined, summary = refine_pose_file(stepped, model=model, fps=rate, max_gap=gap, progress=progress,
+                                            repair=repair, cuts=cuts)
         return _unstepped(pose_file, refined, summary, step, f0)
     if pose_file.format == "smpl" or pose_file.units == "axis-angle":
         # joint rotations (SMPL-style body-model files), not positions: the rotation network or a filter on
@@ -1018,15 +1018,16 @@ def detection_step(pose_file, fps: float | None, max_gap: int | None = None) -> 
 
 def on_detections(pose_file, k: int, fps: float | None, max_gap: int | None):
     """``pose_file`` on the timeline of its detections (:func:`detection_step` ``k``): frame ``f`` becomes
-    ``(f - f0) // k``; returns ``(stepped, f0, rate, gap)``, ``rate`` and ``gap`` the frame rate (``fps`` or
-    :data:`synsp.filters.base.DEFAULT_FPS`, over ``k``) and the longest absence filled (``max_gap`` or
-    :meth:`PoseFile.max_gap`'s, in file frames) on that timeline."""
+    ``(f - f0) // k``; returns ``(stepped, f0, rate, gap)``, ``rate`` the frame rate (``fps`` or
+    :data:`synsp.filters.base.DEFAULT_FPS`, over ``k``) and ``gap`` the ``max_gap`` (file frames) on that timeline:
+    None when it is None (then the stepped file's own default, half a second at ``rate``, holds tracks and joints
+    alike; a given one limits the joints' fill too)."""
     f0 = int(min(t.frames.min() for t in pose_file.tracks if len(t.frames)))
     tracks = [dataclasses.replace(t, frames=(t.frames - f0) // k) for t in pose_file.tracks]
     numbers = None if pose_file.frame_numbers is None else np.asarray(pose_file.frame_numbers)[f0::k]
     stepped = dataclasses.replace(pose_file, tracks=tracks, num_frames=(pose_file.num_frames - 1 - f0) // k + 1,
                                   frame_numbers=numbers, fps=None if pose_file.fps is None else pose_file.fps / k)
-    return stepped, f0, (fps or DEFAULT_FPS) / k, (pose_file.max_gap(fps, max_gap) + 1) // k - 1
+    return stepped, f0, (fps or DEFAULT_FPS) / k, None if max_gap is None else (max_gap + 1) // k - 1
 
 
 def _unstepped(pose_file, refined, summary: dict, k: int, f0: int):
@@ -1062,7 +1063,7 @@ def repair_pose_file(pose_file, model: str | os.PathLike | None = None, fps: flo
     step = detection_step(pose_file, fps, max_gap)
     if step > 1:  # on the detections' own timeline, as refine_pose_file repairs them
         stepped, f0, rate, gap = on_detections(pose_file, step, fps, max_gap)
-        repaired, summary = repair_pose_file(stepped, model=model, fps=rate, max_gap=None if max_gap is None else gap)
+        repaired, summary = repair_pose_file(stepped, model=model, fps=rate, max_gap=gap)
         return _unstepped(pose_file, repaired, summary, step, f0)
     repaired, summary = _positions(pose_file, model, fps, max_gap, False, True, refine=False)
     return repaired, {k: summary[k] for k in ("reassigned", "relabelled", "relabelled_frames")}
@@ -1251,8 +1252,7 @@ def refine_tracks(pose_file, refiner, refine_part, accel, fps: float | None, max
             if max_gap is not None and collect is None:  # a joint lost longer than asked: as written, not filled
                 ref, filled = _as_written_beyond(ref, filled, written, max_gap)
             elif max_gap is not None and absurd.any():  # persons (refine): a far finite point lost longer: as given
-                ref, filled = _as_written_beyond(ref, filled & absurd & ~absurd_joints(written), written, max_gap,
-                                                 filled)
+                ref, filled = _as_written_beyond(ref, filled, written, max_gap, only=absurd & ~absurd_joints(written))
             if collect is not None:
                 collect["filled"].setdefault(track.track_id, np.zeros(track.keypoints.shape[:2], dtype=bool))[a:b] \
                     = filled[at]

@@ -366,7 +366,7 @@ def known_skeleton_of(model: str | None, skeleton: str | None) -> None:
     """A ``skeleton`` name not registered yet, given with a ``model`` of one's own: the model loaded now (once per
     process), so that its card registers the custom skeleton it names, before the input is read with that name."""
     if model is not None and skeleton is not None and skeleton not in SKELETONS and model not in FILTERS:
-        _LOADED.setdefault(model, api.refiner_of(model))
+        _LOADED[model] = api.refiner_of(model)  # loaded again if cached: loading is what registers the skeleton
 
 
 def refine_path(input_path: str | os.PathLike, output: str | os.PathLike, model: str | None = None,

@@ -206,10 +206,11 @@ def file_cuts(pose_file, model: str | None = None, fps: float | None = None,
               max_gap: int | None = None) -> dict[Any, list[int]]:
     """``{track id: file frames}`` where :func:`synsp.api.refine_pose_file` would cut ``pose_file``'s tracks
     (:mod:`synsp.cuts`), as :func:`inspect_pose_file` lists them, without its other work."""
-    step = detection_step(pose_file, file_fps(pose_file, fps), max_gap)
+    rate = file_fps(pose_file, fps)
+    step = detection_step(pose_file, rate, max_gap)
     if step > 1:  # on the detections' own timeline, as refine cuts them
-        stepped, f0, rate, gap = on_detections(pose_file, step, file_fps(pose_file, fps), max_gap)
-        found = file_cuts(stepped, model=model, fps=rate, max_gap=None if max_gap is None else gap)
+        stepped, f0, rate, gap = on_detections(pose_file, step, rate, max_gap)
+        found = file_cuts(stepped, model=model, fps=rate, max_gap=gap)
         return {tid: [f0 + step * f for f in frames] for tid, frames in found.items()}
     plan = _plan(pose_file, model, fps, max_gap)
     cuts: dict[Any, list[int]] = {}
@@ -227,7 +228,7 @@ def _on_detections(pose_file, k: int, model: str | None, fps: float | None, max_
     (:func:`synsp.api.detection_step`): the file on the timeline of its detections, as refine takes it, its frame
     numbers (tracks, cuts) given back as the file's; ``frame_step``: ``k``."""
     stepped, f0, rate, gap = on_detections(pose_file, k, file_fps(pose_file, fps), max_gap)
-    info = inspect_pose_file(stepped, model=model, fps=rate, max_gap=None if max_gap is None else gap)
+    info = inspect_pose_file(stepped, model=model, fps=rate, max_gap=gap)
     back = lambda f: f0 + k * int(f)  # noqa: E731
     for t in info["tracks"]:
         t["first"], t["last"] = back(t["first"]), back(t["last"])
