@@ -45,7 +45,7 @@ from .calibration import check_cameras
 from .filters import DEFAULT_FPS, FILTERS
 from .io._common import METRES_PER_UNIT, open_npz, suffix_of
 from .io.tracks import FOLDER_FORMATS, output_format, pose_file_format, read_pose_file, write_pose_file
-from .refiners import fit_refiner, shipped_path
+from .refiners import shipped_path, what_it_takes
 from .repair import repair_poses
 from .rotations import rotation_filter
 from .skeletons import SKELETONS, get_skeleton
@@ -587,9 +587,7 @@ def check_method_fits(pose_file, method: Any, model: Any = None) -> None:
     (:func:`synsp.rotations.rotation_filter` names its own mismatches)."""
     if not pose_file.tracks or pose_file.format == "smpl" or pose_file.units == "axis-angle" or isinstance(method, str):
         return
-    fitted = fit_refiner(method, pose_file.num_joints, pose_file.skeleton)
-    network = getattr(fitted, "network", fitted)  # a network on some of the joints (SubsetRefiner)
-    dims = getattr(network, "dims", None)
+    dims, own = what_it_takes(method, pose_file.num_joints, pose_file.skeleton)
     name = getattr(method, "name", model)
     source, D, J = pose_file.source or "the pose file", pose_file.dims, pose_file.num_joints
     named = f"model={str(model if model is not None else name)!r}"
@@ -598,7 +596,6 @@ def check_method_fits(pose_file, method: Any, model: Any = None) -> None:
             f"{named} refines {' or '.join(f'{d}D' for d in dims)} points, and {source} holds {D}D points (D = {D}, "
             f"J = {J} joints); name a {D}D model or a filter (synsp models lists them), or leave the model out for "
             "the default")
-    own = getattr(fitted, "skeleton", None)
     if own is not None and getattr(own, "num_joints", J) != J:
         raise SynspInputError(
             f"{named} refines the {own.num_joints} joints of {own.name}, and {source} holds J = {J} joints ({D}D), "

@@ -83,7 +83,7 @@ from .timeseries import grid_pieces, per_chunk, resample as sample_at, resample_
 from .validation import SynspInputError, check_fps, check_poses, check_resampled_length, to_numpy
 from .windows import WindowAccumulator, window_starts
 
-__all__ = ["Refiner", "NetworkRefiner", "SubsetRefiner", "FunctionRefiner", "get_refiner", "fit_refiner",
+__all__ = ["Refiner", "NetworkRefiner", "SubsetRefiner", "FunctionRefiner", "get_refiner", "fit_refiner", "what_it_takes",
            "for_skeleton", "shipped_models", "WEIGHTS_DIR", "resample_time", "network_refiner",
            "register_resolver", "register_wrapper", "BUILTIN_REFINER_MODULES", "VIEW_MEAN", "shipped_path"]
 
@@ -1030,6 +1030,17 @@ def min_frames_of(refiner: Any) -> int:
     shorter part into one window; at most their window), else its ``window`` (a filter's)."""
     window = int(refiner.window)
     return min(int(refiner.min_frames), window) if hasattr(refiner, "min_frames") else window
+
+
+def what_it_takes(refiner: Refiner, num_joints: int, skeleton: str | None = None) -> tuple[Any, Any]:
+    """``(dims, skeleton)`` of the network that would refine ``num_joints`` joints of ``skeleton`` with ``refiner``
+    (:func:`fit_refiner`, then the network inside a :class:`SubsetRefiner` or a view fusion): the point dimensions it
+    takes (a tuple, e.g. ``(2, 3)``) and its joint set (a :class:`synsp.skeletons.Skeleton`), each None where the
+    refiner does not say (filters, a universal network for any joint set).  For the checks that refuse a method
+    before any work, each in its own words."""
+    fitted = fit_refiner(refiner, num_joints, skeleton)
+    network = getattr(fitted, "network", fitted)
+    return getattr(network, "dims", None), getattr(fitted, "skeleton", None)
 
 
 def fit_refiner(refiner: Refiner, num_joints: int, skeleton: str | None = None,

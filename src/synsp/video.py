@@ -43,7 +43,7 @@ from .io.mediapipe import NUM_LANDMARKS, SKELETON, write_npz
 from .io.mediapipe import sniff as sniff_mediapipe
 from .io.tracks import read_pose_file, write_pose_file
 from .pictures import ANIMATION_SUFFIXES, check_animation_path, render_animation
-from .refiners import VIEW_MEAN, fit_refiner
+from .refiners import VIEW_MEAN, what_it_takes
 from .validation import SynspInputError
 
 __all__ = ["MEDIAPIPE_SETTINGS", "MAX_JUMP", "MAX_MISSING", "INSTALL_HINT", "EstimatorOutput", "require_mediapipe",
@@ -273,16 +273,13 @@ def check_method(method: Any, model: Any = None) -> None:
     if str(getattr(method, "name", "")).endswith(VIEW_MEAN):
         raise SynspInputError(f"model {name!r} fuses synchronised views of one person; a video's tracks are people "
                               f"seen by one camera: leave out {VIEW_MEAN}")
-    fitted = fit_refiner(method, NUM_LANDMARKS, SKELETON)
-    network = getattr(fitted, "network", fitted)  # a network on some of the joints (SubsetRefiner), rotations
-    dims = getattr(network, "dims", None)
+    dims, own = what_it_takes(method, NUM_LANDMARKS, SKELETON)
     if dims is not None and 2 not in dims:
         what = "3D joint positions" if 3 in dims else "joint rotations" if 6 in dims else f"{dims[0]}D points"
         raise SynspInputError(
             f"model {name!r} refines {what}, and synsp video refines MediaPipe's 2D image landmarks (x, y in pixels, "
             f"33 per person); name a 2D model or a universal model ({api.UNIVERSAL_MODEL}, the default when the model "
             "is left out) or a filter (synsp models lists them)")
-    own = getattr(fitted, "skeleton", None)
     if own is not None and getattr(own, "num_joints", NUM_LANDMARKS) != NUM_LANDMARKS:
         raise SynspInputError(
             f"model {name!r} refines the {own.num_joints} joints of {own.name}, which MediaPipe's 33 landmarks do "
