@@ -328,7 +328,7 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
         never = f", {t['never_seen']} joint(s) never seen (left as written)" if t["never_seen"] else ""
         if t.get("corrupt"):
             never += (f", {t['corrupt']} joint(s) inf, beyond {ABSURD_COORDINATE:g} or absurdly far from the body in "
-                      "their frame (treated as missing)")
+                      "their frame, or a (0, 0) placeholder away from it (treated as missing)")
         lines.append(f"    {t['id']!r}: frames {t['first']}-{t['last']}, {_count(t['detections'], 'detection')} in "
                      f"{t['parts']} part(s), {100 * t['missing']:.1f} % of joints missing{never}, {jitter}{short}")
     if len(tracks) > 20:

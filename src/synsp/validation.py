@@ -18,6 +18,7 @@ import numpy as np
 __all__ = ["SynspInputError", "SynspOutputError", "is_torch", "float_dtype", "to_numpy", "check_poses", "check_radians",
            "check_same_shape", "check_fps", "check_max_gap", "check_resampled_length", "check_refined", "absurd_joints",
            "stray_joints", "MIN_FPS", "MAX_FPS", "ABSURD_COORDINATE", "STRAY_DISTANCE", "STRAY_MIN_JOINTS",
+           "PLACEHOLDER_DISTANCE",
            "MAX_RESAMPLED_VALUES"]
 
 #: the frame rates any refiner accepts (Hz).  Below 1 Hz there is no motion left to smooth (and resampling
@@ -41,6 +42,14 @@ ABSURD_COORDINATE = 1e9
 #: rigs, exp-map), 3D and 2D (a 57-joint rig whose 30 finger joints crowd the median: its feet; 16.8 in 3D),
 #: 16.3 over MediaPipe's detections on the Sports2D and Pose2Sim videos (image and world landmarks)
 STRAY_DISTANCE = 100.0
+#: a joint at exactly the origin ((0, 0) or (0, 0, 0)) farther from the rest of its body than this many times that
+#: body's spread is a placeholder ("not found": OpenPose, MMPose and YOLO write (0, 0) with a score of 0, and plain
+#: arrays keep the zeros without the score), not a pose (:func:`stray_joints`); 2 % of such joints in a 280 px
+#: person's 2D track moved the other joints by 14 px through the networks' window normalisation.  A body centred
+#: on one of its torso or head joints (a root-centred export: pelvis, hips, thorax, neck, nose, shoulders) has that
+#: joint at 3.4 spreads at most (every clip of the embedded corpus, h36m17 and coco17, 3D and 2D; a ``/tmp`` script,
+#: 2026-12-07), so it stays a joint; centred on a wrist or an ankle a body reaches 8.3
+PLACEHOLDER_DISTANCE = 4.0
 #: the fewest judged joints a body needs for :func:`stray_joints`: a body seen with a few of its joints, two of
 #: them close together (the eyes in profile), reaches any ratio.  The largest ratio of random subsets of k
 #: joints of the corpus's test takes (2D and 3D): 1195 for k = 3, 348 for 5, 100 for 6, 92 for 7, 57 for 8
@@ -206,8 +215,11 @@ def stray_joints(x: Any, use: Any = None) -> np.ndarray:
     times the median of the joints' distances from that point.  Only the joints that are finite, not
     :func:`absurd_joints` and, where ``use`` (a bool mask of ``x.shape[:-1]``) is given, in ``use`` (e.g. the
     joints of a score above the threshold) make the body and can be flagged; a body of fewer than
-    :data:`STRAY_MIN_JOINTS` such joints, or whose median distance is 0, flags none.  Refiners treat these joints
-    as missing, like :func:`absurd_joints`.  For joint positions only (never axis-angle rotations)."""
+    :data:`STRAY_MIN_JOINTS` such joints, or whose median distance is 0, flags none.  Also flagged: a detector's
+    placeholder, a joint at exactly the origin farther from the median of the frame's other judged joints than
+    :data:`PLACEHOLDER_DISTANCE` times their median distance from it (the other joints at least
+    :data:`STRAY_MIN_JOINTS`).  Refiners treat these joints as missing, like :func:`absurd_joints`.  For joint
+    positions only (never axis-angle rotations)."""
     x = np.asarray(x)
     ok = np.isfinite(x).all(-1) & ~_beyond(x).any(-1)
     if use is not None:
@@ -224,6 +236,16 @@ def stray_joints(x: Any, use: Any = None) -> np.ndarray:
         with np.errstate(invalid="ignore"):
             far = dist > STRAY_DISTANCE * scale
         out[a:a + step] = far & (oks[a:a + step].sum(1) >= STRAY_MIN_JOINTS)[:, None] & (scale > 0)
+        zero = oks[a:a + step] & (flat[a:a + step] == 0).all(-1)
+        if zero.any():  # placeholders at the origin, judged against the body without them
+            rows = np.flatnonzero(zero.any(1))
+            pts = np.where((oks[a + rows] & ~zero[rows])[:, :, None], flat[a + rows], np.nan).astype(np.float64)
+            centre = _nan_median(pts, 1)
+            spread = _nan_median(np.linalg.norm(pts - centre[:, None], axis=-1), 1)
+            with np.errstate(invalid="ignore"):
+                away = (np.linalg.norm(centre, axis=-1) > PLACEHOLDER_DISTANCE * spread) & (spread > 0)
+            away &= (~np.isnan(pts).any(-1)).sum(1) >= STRAY_MIN_JOINTS
+            out[a + rows] |= zero[rows] & away[:, None]
     return out.reshape(ok.shape)
 
 
