@@ -177,8 +177,8 @@ held that long before the refiner takes them: they come out up to 5 frames (at 3
 delay.  A zero-delay stream (``causal=True``) and rotations do not cut.  Cost: about 0.06 ms per frame and
 track (``benchmarks/stream_latency.py --cuts both``).
 
-Bad arguments (a frame or confidence of the wrong shape, an unhashable or
-unknown track id, a time that goes back) raise
+Bad arguments (a frame or confidence of the wrong shape, axis-angles in degrees, an
+unhashable or unknown track id, a time that goes back) raise
 :class:`synsp.validation.SynspInputError` with a one-line message and leave
 the stream as it was.
 """
@@ -187,6 +187,7 @@ from __future__ import annotations
 
 import numbers
 import reprlib
+import warnings
 from collections import OrderedDict, deque
 from collections.abc import Mapping
 from typing import Any, Hashable
@@ -197,12 +198,13 @@ from .api import repair_skeleton
 from .cuts import OnlineCuts
 from .filters.online import LookAheadOnline
 from .identity import OnlineIdentities
+from .missing import CONFIDENCE_SCALE_WARNING
 from .refiners import Refiner, WindowOnline, for_skeleton, get_refiner, shipped_path
 from .repair import OnlineRepair, decided_pairs, limb_groups, relabel
 from .rotations import RotationNetwork, refines_rotations
 from .skeletons import NOT_BODIES, SKELETONS
-from .validation import (ABSURD_COORDINATE, STRAY_MIN_JOINTS, SynspInputError, float_dtype, is_torch, stray_joints,
-                         to_numpy)
+from .validation import (ABSURD_COORDINATE, STRAY_MIN_JOINTS, SynspInputError, check_radians, float_dtype, is_torch,
+                         stray_joints, to_numpy)
 
 __all__ = ["Stream", "Frames", "DEFAULT_STREAM_MODEL", "NOT_BODY_STREAM_FILTER"]
 
@@ -305,6 +307,14 @@ class Stream:
         windows a frame instead of 1: 5.6 ms a frame instead of 3.1 for the default); False: a missing joint only
         carries its last velocity on (the cheaper, less accurate stream; before 2026-12-06 it held its last value);
         see the module docstring."""
+        if causal is not None and not isinstance(causal, bool):
+            raise SynspInputError(f"causal is {causal!r}; expected True or False (None: the method's own delay)")
+        if not isinstance(visibility, bool):
+            raise SynspInputError(f"visibility is {visibility!r}; expected True or False")
+        if isinstance(min_confidence, bool) or not isinstance(min_confidence, numbers.Real) \
+                or not 0 <= min_confidence <= 1:  # NaN fails too
+            raise SynspInputError(f"min_confidence is {min_confidence!r}; expected a score from 0 to 1 (a score below "
+                                  "it marks a joint missing; default 0.3)")
         if model is None:
             model = shipped_path(NOT_BODY_STREAM_FILTER if skeleton in NOT_BODIES else DEFAULT_STREAM_MODEL)
         refiner = model if isinstance(model, Refiner) else get_refiner(model)
@@ -331,12 +341,9 @@ class Stream:
         self.causal = self.model_delay == 0
         self.rotations = self.online.rotations  # axis-angles in and out
         self.fps = self.online.fps
-        if isinstance(min_confidence, bool) or not isinstance(min_confidence, numbers.Real) \
-                or not np.isfinite(min_confidence):
-            raise SynspInputError(f"min_confidence is {min_confidence!r}; expected a finite number (a score below it "
-                                  "marks a joint missing; default 0.3)")
         self.min_confidence = float(min_confidence)
-        self.visibility = bool(visibility)
+        self.visibility = visibility
+        self._scale_warned = False  # the warning of scores on a 0-100 scale is given (once per stream)
         self.max_gap = int(round(0.5 * self.fps)) if max_gap is None else int(max_gap)
         self.tracks: dict[Hashable, _Track] = {}
         self.time = -1  # the latest frame time seen (streams fed with times)
@@ -483,6 +490,11 @@ class Stream:
     def _entry(self, track_id: Any, frame: Any, confidence: Any) -> tuple:
         """Checked ``(track_id, x (J, D), missing (J,), confidence (J,) or None, the frame's float dtype)``."""
         self._check_id(track_id)
+        if frame is None:
+            raise SynspInputError(
+                f"frame of track {_id(track_id)} is None; for a person not detected at a frame time skip the frame "
+                "(in a stream fed with time=, the next push's time or a step without its id marks the absence) or "
+                "push a (J, D) frame of NaN (every joint missing, held)")
         x = _numbers(frame, f"frame of track {_id(track_id)}")
         if x.ndim == 2 and x.shape[0] == 0:
             raise SynspInputError(f"frame of track {_id(track_id)} has shape {x.shape}: no joints")
@@ -494,6 +506,10 @@ class Stream:
             expected = f"({joints}, {d})" if joints > 0 else f"(J, {d})"
             what = " axis-angle rotations" if self.rotations else ""
             raise SynspInputError(f"frame has shape {x.shape}; expected {expected}{what} (track {_id(track_id)})")
+        # axis-angles in degrees, read as radians, would be refined as other rotations: refused as offline (checked
+        # only where a vector is longer than pi, which the refusal needs: 4 us a frame instead of 30)
+        if self.rotations and ((x * x).sum(-1) > np.pi ** 2).any():
+            check_radians(x, f"frame of track {_id(track_id)}")
         conf = None
         if confidence is not None:
             try:
@@ -547,6 +563,8 @@ class Stream:
         """Take the (checked) entries at time ``now``: end the tracks absent too long, feed the frames (and
         the holds of short absences) through the repair to the refiner, return the frames that became final.
         ``sources``: the id each entry's frame was given under, where it is not the entry's (identities)."""
+        if not self._scale_warned and not self.visibility:  # (before any change: a warning made an error leaves none)
+            self._warn_scale(entries)
         if now is not None:
             self._timed = True
             self.time = max(self.time, now)
@@ -591,6 +609,20 @@ class Stream:
         out.update((e[0], Frames()) for e in entries)
         self._run(ends, feeds, out)
         return out
+
+    def _warn_scale(self, entries: list) -> None:
+        """Warn, once per stream, where a frame's scores have a median above
+        :data:`synsp.missing.CONFIDENCE_SCALE_WARNING` (a 0-100 or 0-255 scale), as :func:`synsp.refine` does."""
+        for tid, _, _, conf, _ in entries:
+            if conf is None or conf.max() <= CONFIDENCE_SCALE_WARNING:  # (the usual case: one max; NaN goes on)
+                continue
+            scores = conf[np.isfinite(conf)]
+            if scores.size and np.median(scores) > CONFIDENCE_SCALE_WARNING:
+                warnings.warn(f"confidence of track {_id(tid)}: the scores' median is {np.median(scores):.3g}; a score "
+                              f"below {self.min_confidence:g} is a missing joint, so on a 0-100 or 0-255 scale hardly "
+                              "any is: give scores from 0 to 1", UserWarning, stacklevel=4)
+                self._scale_warned = True
+                return
 
     def _without_stray(self, taken: list) -> list:
         """``(tid, track, x, missing, conf)`` entries with each joint far from its own body
