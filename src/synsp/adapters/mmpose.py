@@ -78,32 +78,52 @@ differs from MMPose's where MMPose's loses accuracy.  ``"savgol"`` and
 ``"gaussian"``, also MMPose's registry aliases, are synsp's filters of a
 31-frame window: offline, a track of 30 frames or fewer comes back unchanged
 (a warning says so and names ``dict(type='savgol')``, MMPose's 11-frame
-filter); other MMPose type names as strings raise (above).
+filter); other MMPose type names as strings raise (above).  A track shorter
+than any method needs comes back unchanged with a warning that names a method
+to pass as ``filter_cfg=``.
 
+* the keypoints' scores are the refiner's confidence, offline and online, as
+  ``synsp.refine(confidence=...)`` and ``synsp refine`` on a pose file take
+  them: a keypoint scoring below the refiner's ``min_confidence`` (default
+  0.3) is missing (filled offline, held or carried online, as a NaN keypoint;
+  a keypoint below it in every frame of a track is used as it is).  The
+  scores are the column after the coordinates (MMPose 0.x's ``[x, y, score]``
+  and ``[x, y, z, score]``) or, for keypoints without one (MMPose 1.x's
+  ``[[x, y], ...]``), the instance's ``keypoint_scores``, and only when every
+  value of them lies in [0, 1] (offline over a track's frames in the call,
+  online in the frame); other values (a column of something else, scores on
+  another scale) are no confidence and leave the refinement as without them.
+  The returned scores are the given ones (moved with a relabelled keypoint);
 * offline, each track's left/right inversions are undone over the call first
   (``repair``, default on: :func:`synsp.repair.repair_poses` on the
-  coordinates, with the column after them as the confidence when it holds
-  scores in [0, 1], as ``synsp.refine_pose_file`` does; every column of a
-  relabelled keypoint moves with it; :attr:`Smoother.relabelled` says what
+  coordinates, with the scores above as the confidence, as
+  ``synsp.refine_pose_file`` does; every column of a relabelled keypoint, and
+  its ``keypoint_scores``, move with it; :attr:`Smoother.relabelled` says what
   moved).  Online calls are not repaired (a repair needs the frames after an
   inversion);
 * offline, each call refines every track over the frames from its first to its
   last appearance, exactly as ``synsp.refine(track, model, fps=frame_rate,
-  repair=False)`` on its repaired ``(T, K, keypoint_dim)`` array (each side of a cut alone,
-  :mod:`synsp.cuts`): tracks may come and go between frames
+  repair=False, confidence=scores)`` on its repaired ``(T, K, keypoint_dim)``
+  array (each side of a cut alone, :mod:`synsp.cuts`): tracks may come and go between frames
   (frames where a track is absent inside its span are filled by linear
   interpolation and not returned), and calls are independent (a call is a
   whole sequence; MMPose's padding with the previous call's frames would put
   frames of another sequence, or the same frames twice, into the filter);
-* online, a track absent from a frame keeps its state for ``max_lost_frames``
-  (default 30) frames and resumes where it stopped (a person missed by the
-  detector for a frame does not restart from the raw detection);
+* online, each call is one frame time, an empty call too, and the tracks are
+  pushed with it, so the stream's gap rule applies: a track absent for at most
+  the stream's ``max_gap`` frames (half a second at its frame rate: 15 at 30
+  fps) and at most ``max_lost_frames`` (default 30) goes on, its absent frames
+  held as missing keypoints (a person missed by the detector for a frame does
+  not restart from the raw detection); absent longer, it ends, and when its id
+  comes back a new track starts from the raw detection (its motion over the
+  absence is no frame-to-frame motion);
 * online, every synsp refiner runs through one zero-delay :class:`synsp.Stream`
   (``causal=True``: MMPose's online rule, each call returns the frame it was
   given, smoothed; the stream's tracks are the Smoother's): causal filters
-  (One-Euro, Kalman) advance one step per frame, so every returned frame
+  (One-Euro, Kalman) advance one step per frame time, so every returned frame
   equals the filter run offline over the track up to that frame when no
-  keypoint is missing (online a missing keypoint holds its last value, offline
+  keypoint is missing and the track was in every frame (online a missing
+  keypoint holds its last value, offline
   it is interpolated up to the frame it returns in: One-Euro then differs,
   Kalman measures it in neither); the Kalman
   smoother gives its forward filter (its estimate of the latest frame); other
@@ -117,10 +137,11 @@ Shared by both: instances without ``track_id`` are paired by list position, as
 in MMPose (``track_id`` on some instances of a frame only, or the same id
 twice, -1 aside, raises); ``keypoints`` are ``(K, C)`` arrays whose first
 ``keypoint_dim`` columns are coordinates, any further columns (scores, ...)
-are returned untouched; each returned dict is a deep copy and its keypoints
-keep their dtype, as in MMPose (integer coordinates are truncated), and MMPose 1.x's
-``[[x, y], ...]`` lists stay lists (``json.dump`` still writes them); the input
-is not modified; an offline call whose frames hold no instance at all warns as
+are returned untouched (synsp's contract reads the scores, above); each
+returned dict is a deep copy and its keypoints keep their dtype, as in MMPose
+(integer coordinates are truncated), and MMPose 1.x's ``[[x, y], ...]``
+lists stay lists (``json.dump`` still writes them); the input is not
+modified; an offline call whose frames hold no instance at all warns as
 MMPose does.  NaN keypoints are missing: filters fill them by interpolation
 offline and hold their last value online (a Kalman filter does not measure
 them); a track's frames before its first observed keypoint pass through, and a
@@ -266,6 +287,24 @@ def fill_missing(x: np.ndarray) -> np.ndarray:
         if seen.any():
             flat[~seen, c] = np.interp(t[~seen], t[seen], flat[seen, c])
     return flat.reshape(x.shape)
+
+
+def confidence_column(rows: list, dim: int) -> np.ndarray | None:
+    """The confidence ``(T, K)`` of a track's keypoint arrays ``rows`` (``(K, C)`` each; None where the track
+    is absent, NaN there): the column after the ``dim`` coordinates, when every array has one and its finite
+    values all lie in [0, 1] (a score, MMPose's ``[x, y(, z), score]``); else None (no column, or one that
+    holds something else)."""
+    present = [kp for kp in rows if kp is not None]
+    if not present or any(kp.shape[1] <= dim for kp in present):
+        return None
+    conf = np.full((len(rows), present[0].shape[0]), np.nan)
+    for t, kp in enumerate(rows):
+        if kp is not None:
+            conf[t] = kp[:, dim]
+    seen = conf[np.isfinite(conf)]
+    if seen.size == 0 or seen.min() < 0 or seen.max() > 1:
+        return None
+    return conf
 
 
 def as_sequence(x: Any, what: str = "x") -> np.ndarray:
@@ -620,13 +659,16 @@ class Smoother:
             or ``"synsp"``, a synsp filter/model name or checkpoint path, or a
             synsp refiner object (synsp's contract).
         keypoint_dim: coordinates per keypoint (C); further columns of the
-            ``keypoints`` arrays are returned untouched.
+            ``keypoints`` arrays are returned untouched (for synsp refiners a
+            score column in [0, 1] is the confidence: the module docstring).
         keypoint_key: the key of the keypoints in each result dict.
         frame_rate: frames per second of the results, for synsp refiners
             (None: 30 for filters in Hz, the model's rate for networks);
             MMPose's filters work in frames and ignore it.
         max_lost_frames: frames an absent track keeps its online state (None:
-            0 for MMPose configs, as MMPose; 30 for synsp refiners).
+            0 for MMPose configs, as MMPose; 30 for synsp refiners, whose
+            online stream also ends a track absent for more than its
+            ``max_gap``, half a second).
         repair: undo left/right inversions of each track over an offline
             call before smoothing (:func:`synsp.repair.repair_poses`, as
             ``synsp.refine_pose_file``; skeletons registered for the keypoint
@@ -691,6 +733,7 @@ class Smoother:
         self._online: Stream | None = None  # the online calls' stream (built on the first one)
         self._num_keypoints: int | None = None
         self._lost: dict[Hashable, int] = {}
+        self._time = -1  # the frame time of the latest online call
         self.relabelled: dict[Hashable, dict[str, int]] = {}
 
     def smooth(self, results: list) -> list:
@@ -785,8 +828,9 @@ class Smoother:
     # ---- synsp's contract, online -------------------------------------------------------------
 
     def _smooth_frame(self, frame: list) -> list:
+        self._time += 1  # every online call is one frame time, an empty one too
         ids = self._frame_ids(frame, None, None)
-        keypoints = [self._keypoints(r, None) for r in frame]
+        keypoints = [self._scored(r, self._keypoints(r, None), "an instance") for r in frame]
         if keypoints:
             K = self._num_keypoints if self._num_keypoints is not None else keypoints[0].shape[0]
             self._check_count(keypoints, K, "earlier frames" if self._num_keypoints is not None else None)
@@ -797,8 +841,11 @@ class Smoother:
         for track_id, result, kp in zip(ids, frame, keypoints):
             self._lost[track_id] = 0
             coords = kp[:, : self.keypoint_dim].astype(np.float64)
-            smoothed = self._online.push(coords, track_id=track_id)
-            out.append(self._scatter(result, kp, smoothed[0] if smoothed else coords))  # none yet: as it came
+            conf = confidence_column([kp], self.keypoint_dim)
+            smoothed = self._online.push(coords, track_id=track_id, confidence=None if conf is None else conf[0],
+                                         time=self._time)
+            now = [f for f, t in zip(smoothed, smoothed.times) if t == self._time]
+            out.append(self._scatter(result, kp, now[0] if now else coords))  # none yet: as it came
         seen = set(ids)
         for track_id in [t for t in self._lost if t not in seen]:
             self._lost[track_id] += 1
@@ -809,10 +856,12 @@ class Smoother:
         return out
 
     def _stream(self, refiner: Refiner) -> Stream:
-        """The zero-delay :class:`synsp.Stream` of ``refiner`` that smooths online calls (tracks pushed without
-        frame times: a track's absent frames are skipped, its state kept for ``max_lost_frames``)."""
+        """The zero-delay :class:`synsp.Stream` of ``refiner`` that smooths online calls: tracks pushed with the
+        call's frame time (the stream's gap rule: an absence up to its ``max_gap`` frames is held, a longer one
+        ends the track), scores below the refiner's ``min_confidence`` missing."""
         try:
-            return Stream(refiner, causal=True, fps=self.frame_rate, repair=False)
+            return Stream(refiner, causal=True, fps=self.frame_rate, repair=False,
+                          min_confidence=getattr(refiner, "min_confidence", 0.3))
         except SynspInputError as err:
             raise SynspInputError(f"frame_rate is {self.frame_rate}: {err}") if self.frame_rate is not None \
                 else err from None
@@ -833,7 +882,8 @@ class Smoother:
             if not all(isinstance(r, Mapping) for r in frame):
                 raise SynspInputError(f"results[{t}] is not a list of dicts (one per instance)")
             for i, (track_id, result) in enumerate(zip(self._frame_ids(frame, t, with_ids), frame)):
-                tracks.setdefault(track_id, []).append((t, i, self._keypoints(result, t)))
+                kp = self._scored(result, self._keypoints(result, t), f"an instance of results[{t}]")
+                tracks.setdefault(track_id, []).append((t, i, kp))
         out: list[list] = [[None] * len(frame) for frame in frames]
         items = [item for track in tracks.values() for item in track]
         K = items[0][2].shape[0]
@@ -850,28 +900,32 @@ class Smoother:
                 fixed = self._repair_track(track_id, span, skeleton)
                 track = [(t, i, fixed[t - start]) for t, i, _ in track]
             poses = np.full((track[-1][0] - start + 1, K, self.keypoint_dim), np.nan)
+            rows: list = [None] * len(poses)
             for t, _, kp in track:
                 poses[t - start] = kp[:, : self.keypoint_dim]
-            smoothed = self._refine(poses, refiner)
+                rows[t - start] = kp
+            smoothed = self._refine(poses, refiner, confidence_column(rows, self.keypoint_dim))
             for t, i, kp in track:
                 out[t][i] = self._scatter(frames[t][i], kp, smoothed[t - start])
         return out
 
-    def _refine(self, poses: np.ndarray, refiner: Refiner) -> np.ndarray:
-        """``synsp.refine`` of one track (cut where it jumps).  synsp's ``savgol`` and ``gaussian`` (31-frame
-        windows) return a shorter track unchanged with a warning; the same names are MMPose's filter aliases
-        (11 frames, any length), so the warning names the MMPose config as well."""
+    def _refine(self, poses: np.ndarray, refiner: Refiner, confidence: np.ndarray | None) -> np.ndarray:
+        """``synsp.refine`` of one track (cut where it jumps; ``confidence`` ``(T, K)`` or None).  A track shorter
+        than the method needs comes back unchanged with a warning, which here names the method to pass as
+        ``filter_cfg=`` (``synsp.refine``'s says ``model=``); synsp's ``savgol`` and ``gaussian`` (31-frame
+        windows) share their names with MMPose's filter aliases (11 frames, any length), so for them the warning
+        names the MMPose config as well."""
         name = getattr(refiner, "name", None)
-        if name not in MMPOSE_ALIASES:
-            return refine(poses, model=refiner, fps=self.frame_rate, repair=False)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            smoothed = refine(poses, model=refiner, fps=self.frame_rate, repair=False)
+            smoothed = refine(poses, model=refiner, fps=self.frame_rate, repair=False, confidence=confidence)
         for w in caught:
             message = str(w.message)
             if "shorter than" in message:
-                message += (f"; Smoother({name!r}) is synsp's {name} filter ({refiner.window}-frame window), "
-                            f"Smoother(dict(type={name!r})) MMPose's ({MMPOSE_ALIASES[name]})")
+                message = message.replace("(model=", "(filter_cfg=")
+                if name in MMPOSE_ALIASES:
+                    message += (f"; Smoother({name!r}) is synsp's {name} filter ({refiner.window}-frame window), "
+                                f"Smoother(dict(type={name!r})) MMPose's ({MMPOSE_ALIASES[name]})")
             warnings.warn(message, w.category, stacklevel=4)
         return smoothed
 
@@ -939,17 +993,10 @@ class Smoother:
         dim = self.keypoint_dim
         K = next(kp for kp in span if kp is not None).shape[0]
         poses = np.full((len(span), K, dim), np.nan)
-        conf = np.full((len(span), K), np.nan)
-        scored = all(kp is None or kp.shape[1] > dim for kp in span)
         for t, kp in enumerate(span):
             if kp is not None:
                 poses[t] = kp[:, :dim]
-                if scored:
-                    conf[t] = kp[:, dim]
-        seen = conf[np.isfinite(conf)]
-        if not scored or seen.size == 0 or seen.min() < 0 or seen.max() > 1:
-            conf = None
-        _, _, report = repair_poses(poses, skeleton, conf)
+        _, _, report = repair_poses(poses, skeleton, confidence_column(span, dim))
         flipped = report.get("flipped")
         if flipped is None or not flipped.any():
             return span
@@ -992,6 +1039,22 @@ class Smoother:
             raise SynspInputError(f"{self.key} of {where} must be finite numbers (NaN marks a missing keypoint)")
         return kp
 
+    def _scored(self, result: Mapping, kp: np.ndarray, where: str) -> np.ndarray:
+        """``kp`` with MMPose 1.x's ``keypoint_scores`` appended as the column after the coordinates, where
+        ``kp`` has no column there and ``result`` has them (synsp's contract reads that column as the
+        confidence, and a relabelled keypoint's columns move with it); else ``kp`` itself."""
+        if kp.shape[1] > self.keypoint_dim or "keypoint_scores" not in result:
+            return kp
+        scores = result["keypoint_scores"]
+        try:
+            scores = scores.detach().cpu().numpy() if is_torch(scores) else np.asarray(scores)
+        except ValueError:  # a ragged list
+            scores = np.asarray(None)
+        if scores.shape != (kp.shape[0],) or scores.dtype.kind not in "fiu":
+            raise SynspInputError(f"keypoint_scores of {where} has shape {scores.shape} and dtype {scores.dtype}; "
+                                  f"expected {kp.shape[0]} numbers, one score per keypoint")
+        return np.concatenate([kp, scores[:, None]], axis=1)
+
     def _check_count(self, keypoints: list[np.ndarray], K: int, previous: str | None) -> None:
         counts = sorted({kp.shape[0] for kp in keypoints})
         if counts != [K]:
@@ -1006,11 +1069,26 @@ class Smoother:
 
         An array keeps its dtype, as in MMPose (integer coordinates truncated); a tensor comes back as an
         array of the tensor's dtype (float32 stays float32); nested lists (MMPose 1.x's inferencer results,
-        ``[[x, y], ...]``) stay nested lists of floats, so the result can still be written as JSON.
+        ``[[x, y], ...]``) stay nested lists of floats, so the result can still be written as JSON.  A ``kp``
+        with one column more than the result's keypoints carries its ``keypoint_scores`` (:meth:`_scored`):
+        they are written back only where a relabelling moved them (an array as an array of its dtype, else
+        a list).
         """
         out = copy.deepcopy(result)
         original = result[self.key]
-        new = np.asarray(kp, dtype=np.float64) if isinstance(original, (list, tuple)) else np.array(kp, copy=True)
+        base = self._keypoints(result, None)
+        columns = base.shape[1]
+        if isinstance(original, (list, tuple)):
+            new = np.array(kp[:, :columns], dtype=np.float64)
+        else:
+            new = np.array(kp[:, :columns], dtype=base.dtype)
         new[:, : self.keypoint_dim] = smoothed
         out[self.key] = new.tolist() if isinstance(original, (list, tuple)) else new
+        if kp.shape[1] > columns:
+            given = result["keypoint_scores"]
+            given = given.detach().cpu().numpy() if is_torch(given) else given
+            scores = kp[:, columns]
+            if not np.array_equal(scores, np.asarray(given, dtype=np.float64), equal_nan=True):
+                out["keypoint_scores"] = scores.astype(given.dtype) if isinstance(given, np.ndarray) \
+                    else scores.tolist()
         return out
