@@ -121,7 +121,7 @@ def test_render_uses_the_files_frame_rate_and_plays_in_real_time(capsys, tmp_pat
     im = Image.open(tmp_path / "a.gif")
     # 12 frames at 60 fps are 0.2 s: every 2nd frame drawn, 30 a second (a GIF cannot show 60 a second)
     assert im.n_frames == 6 and 30 <= im.info["duration"] <= 34
-    assert stamps[-1].startswith("frame 11") and stamps[-1].endswith("0.17 s")
+    assert stamps[-1].startswith("frame 10") and stamps[-1].endswith("0.17 s")
     stamps.clear()
     code, _, err = run(capsys, "render", tmp_path / "raw.npz", tmp_path / "raw.npz", "-o", tmp_path / "b.gif",
                        "--fps", "30")

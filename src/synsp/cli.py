@@ -6,7 +6,9 @@ import dataclasses
 import json
 import math
 import os
+import signal
 import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -984,7 +986,8 @@ def render(input_path: str, refined_path: str, out: str, skeleton: str | None, f
     raw, refined, pose_file = _read_pair(input_path, refined_path, key)
     skeleton = _drawing_skeleton(skeleton, pose_file, raw.shape[-2])  # None: plain points
     rate = file_fps(pose_file, fps)  # the file's own rate unless --fps says otherwise (a 60 fps file plays in time)
-    path = render_animation(raw, refined, out, skeleton, fps=rate or 30.0, video=video, max_frames=max_frames)
+    path = render_animation(raw, refined, out, skeleton, fps=rate or 30.0, video=video, max_frames=max_frames,
+                            frame_numbers=pose_file.frame_numbers)  # the file's own numbers (else from 0)
     how = "--fps" if fps is not None else "the file's" if rate else "assumed: the file has none; give --fps"
     click.echo(f"wrote {path} ({rate or 30.0:g} fps, {how})")
 
@@ -1023,7 +1026,8 @@ def video(video_path: str, output: str, model: str | None, render: str | None) -
 @click.option("--presets", default=None,
               help="comma-separated noise presets (synsp.noise.PRESETS) [default: h36m-fcn-like,3dpw-spin-like,"
                    "vibe-like; with --representation 2d: hrnet-like,mediapipe-like]")
-@click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True, help="noise seeds")
+@click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True,
+              help="noise seeds (robustness and inversions draw one, whatever it says)")
 @click.option("--quick", is_flag=True, help="a few clips and one seed, whatever --seeds says (smoke test, well under "
               "2 minutes)")
 @click.option("--corpus", default=None, help="corpus file (default: built corpus, else the embedded one)")
@@ -1067,12 +1071,18 @@ def _benchmark(progress, experiments: str, methods: str, presets: str | None, se
     import time
 
     from .data.corpus import built_corpus_path
-    from .experiments import run_experiment
+    from .experiments import ONE_SEED, run_experiment
 
     began = time.perf_counter()
-    default_methods = click.get_current_context().get_parameter_source("methods") == click.core.ParameterSource.DEFAULT
+    source = click.get_current_context().get_parameter_source
+    default_methods = source("methods") == click.core.ParameterSource.DEFAULT
     names, method_list, preset_list = _benchmark_plan(experiments, methods, presets, skeleton, representation,
                                                       smoothnet_root, default_methods)
+    one_seed = [n for n in names if n in ONE_SEED]
+    if one_seed and seeds > 1 and source("seeds") != click.core.ParameterSource.DEFAULT:
+        what = f"{one_seed[0]} draws" if len(one_seed) == 1 else f"{' and '.join(one_seed)} draw"
+        warnings.warn(f"--seeds {seeds}: {what} one noise seed, whatever --seeds says (it sets the other "
+                      "experiments' seeds)", UserWarning, stacklevel=2)
     methods = ",".join(method_list)
     if corpus and not os.path.isfile(corpus):
         raise SynspInputError(f"--corpus {corpus}: no such file (a corpus of synsp data build / synsp data import)")
@@ -1108,12 +1118,13 @@ def _benchmark(progress, experiments: str, methods: str, presets: str | None, se
                 command = f"synsp benchmark --experiment robustness{extra}{shared}{given_methods}{quick_flag}"
             if name == "inversions":  # its own presets and methods (synsp.experiments.inversions)
                 command = f"synsp benchmark --experiment inversions{extra}{shared}{quick_flag}"
-            progress.info("experiment %s, preset %s, %d seed(s)%s (%.0f s so far)", name, preset, seeds,
+            drawn = 1 if name in ONE_SEED else seeds
+            progress.info("experiment %s, preset %s, %d seed(s)%s (%.0f s so far)", name, preset, drawn,
                           " (quick)" if quick else "", time.perf_counter() - began)
             if representation == "rotations":  # SMPL rotations: the robustness rows (synsp.experiments.robustness)
                 _emit(_rotation_robustness(method_list, default_methods, quick, corpus, command), out)
                 continue
-            _emit(run_experiment(name, preset=preset, seeds=seeds, quick=quick, corpus=corpus, runs=runs,
+            _emit(run_experiment(name, preset=preset, seeds=drawn, quick=quick, corpus=corpus, runs=runs,
                                  methods=method_list, command=command, skeleton=skeleton,
                                  representation=representation, methods_given=not default_methods), out)
 
@@ -1342,12 +1353,31 @@ def _cli_words(message: str) -> str:
     return message
 
 
+def _terminate_as_interrupt(signum: int, frame: object) -> None:
+    """SIGTERM (``kill``, ``Popen.terminate``, a supervisor) stops a command as Ctrl-C does: a batch's workers stopped,
+    no output written after it ends, temporary files removed (before, the workers went on writing and held the
+    command's pipes open).  Sent on as SIGINT, so the handling in force (a batch holding Ctrl-C while its pool
+    starts) takes it."""
+    os.kill(os.getpid(), signal.SIGINT)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user mistakes print one clear line and exit 2, never a traceback."""
     warnings.showwarning = _one_line_warning
     for stream in (sys.stdout, sys.stderr):  # a name read from a file that is not UTF-8 prints as \xe9, never fails
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
+    on_main = threading.current_thread() is threading.main_thread()
+    before = signal.signal(signal.SIGTERM, _terminate_as_interrupt) if on_main else None
+    try:
+        return _main(argv)
+    finally:
+        if on_main:
+            signal.signal(signal.SIGTERM, before)
+
+
+def _main(argv: list[str] | None) -> int:
+    """:func:`main` after its set-up."""
     try:
         code = cli.main(args=argv, prog_name="synsp", standalone_mode=False)
     except click.exceptions.Abort:

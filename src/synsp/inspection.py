@@ -16,6 +16,7 @@ positions; rotation files get None.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from typing import Any
 
@@ -36,7 +37,7 @@ from .repair import limb_groups, twisted_frames
 from .skeletons import BUILTIN_SKELETONS, SKELETONS, skeleton_for
 from .validation import ABSURD_COORDINATE, SynspInputError, absurd_joints
 
-__all__ = ["inspect_pose_file", "file_cuts", "describe", "as_plain", "bvh_rotations"]
+__all__ = ["inspect_pose_file", "file_cuts", "describe", "as_plain", "bvh_rotations", "file_numbers"]
 
 #: the jitter floor (% of the person's size) that clean motion capture stays below on the validation split
 CLEAN_FLOOR_PCT = 0.10
@@ -69,13 +70,13 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     Returns a dict: ``format``, ``description`` (the format's), ``skeleton`` (name or None), ``joints``,
     ``dims``, ``units``, ``file_fps`` (the file's rate or None), ``fps`` (the rate refining would use:
     ``fps``, else the file's, else the method's), ``fps_given`` (``fps`` was given), ``frames``, ``tracks`` (a
-    list of dicts: ``id``,
-    ``first``, ``last`` (file frames), ``detections``, ``parts`` (pieces after cutting gaps longer
-    than ``max_gap``), ``missing`` (share of the joints it was seen with that are NaN or below the method's
-    score threshold, over its frames, or ``corrupt``), ``corrupt`` (the joints in frames that refining treats as
-    missing for their values: inf, beyond :data:`synsp.validation.ABSURD_COORDINATE`, or, for positions, absurdly
-    far from their own body, :func:`synsp.validation.stray_joints`), ``never_seen`` (joints it was never seen
-    with: left as written), ``jitter``
+    list of dicts: ``id``, ``first``, ``last`` (the file's own frame numbers: a TRC's ``Frame#``, an ``.npz``'s
+    ``frames``, ``PoseFile.frame_numbers``; from 0 where the file numbers none), ``detections``, ``parts`` (pieces
+    after cutting gaps longer than ``max_gap``), ``missing`` (share of the joints it was seen with that are NaN or
+    below the method's score threshold, over its frames, or ``corrupt``), ``corrupt`` (the joints in frames that
+    refining treats as missing for their values: inf, beyond :data:`synsp.validation.ABSURD_COORDINATE`, or, for
+    positions, absurdly far from their own body, :func:`synsp.validation.stray_joints`), ``never_seen`` (joints it
+    was never seen with: left as written), ``jitter``
     (% of the person's size, None for rotations or parts too short)), ``method`` (the name),
     ``fallback`` (why a filter, or None), ``delay`` (frames, or None for a whole-sequence method),
     ``window`` (the method's), ``min_frames`` (frames a track part needs: a network refines a shorter part as one
@@ -85,12 +86,12 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
     ``twisted``: in 3D, the detections whose shoulders face against the hips (:func:`synsp.repair.twisted_frames`;
     None in 2D, without named shoulders and hips, or where the joint order is only assumed and does not fit);
     ``never_detected``: the individuals the file names (DeepLabCut's) that have no track; ``rows``: ``[rows,
-    first, last]`` when the file's rows carry frame numbers not from 0 (else None);
+    first, last]`` when the file numbers its frames (rows) other than 0, 1, 2, ... (else None);
     ``assumed_skeleton``: the skeleton the repair and the cuts take for points that name none (by their count
     alone, or by their limbs where the count has no default), else None; ``order_fits`` / ``order_looks_like``:
     whether the points fit that order and which other order they look like (the order refine takes,
     :func:`synsp.api.repair_skeleton`; None when nothing is assumed); ``cuts``: ``{track id: file
-    frames}`` where refining would cut the track (:func:`synsp.cuts.find_cuts`; rotations:
+    frame numbers}`` (as ``first``) where refining would cut the track (:func:`synsp.cuts.find_cuts`; rotations:
     :func:`synsp.cuts.find_rotation_cuts`); ``rotations``: the file holds joint rotations (not repaired);
     ``refused``: why refine refuses the file (every track too short for the method, no valid joint: its own words),
     else None.  A file without any person, or a
@@ -125,14 +126,15 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
                 lost, here, level = _part_stats(kp, conf, min_conf, used_fps)
             found = _part_cuts(pose_file, kp, conf, plan)
             if len(found):
-                cuts.setdefault(t.track_id, []).extend(int(t.frames[a]) + int(c) for c in found)
+                cuts.setdefault(t.track_id, []).extend(file_numbers(pose_file, int(t.frames[a]) + found))
             frames, absent, seen = frames + len(kp), absent + lost, seen | here
             refinable |= len(kp) >= least and bool(here.any())  # what refine_tracks refines, else leaves
             if level is not None:
                 jitter.append((level, len(kp)))
         level = (float(np.average([j for j, _ in jitter], weights=[n for _, n in jitter])) if jitter else None)
         share = float(absent[seen].sum() / (frames * seen.sum())) if seen.any() else 1.0
-        tracks.append(dict(id=t.track_id, first=int(t.frames[0]), last=int(t.frames[-1]), detections=len(t.frames),
+        first, last = file_numbers(pose_file, t.frames[[0, -1]])
+        tracks.append(dict(id=t.track_id, first=first, last=last, detections=len(t.frames),
                            parts=len(parts), missing=share, never_seen=int((~seen).sum()), jitter=level,
                            corrupt=corrupt))
     delay = getattr(refiner, "delay", None)
@@ -168,10 +170,6 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
             refused = str(exc)[len(source):] if str(exc).startswith(source) else str(exc)
     ids = {t.track_id for t in pose_file.tracks}
     never = [n for n in pose_file.meta.get("individuals", ()) if n not in ids]  # named by the file, never detected
-    numbers = pose_file.meta.get("frames")  # the rows' own frame numbers (DeepLabCut's index)
-    rows = None
-    if isinstance(numbers, np.ndarray) and numbers.ndim == 1 and len(numbers) and len(numbers) != pose_file.num_frames:
-        rows = [len(numbers), int(numbers[0]), int(numbers[-1])]
     return dict(format=pose_file.format, description=FORMATS.get(pose_file.format, ("", ""))[1],
                 skeleton=pose_file.skeleton, joints=pose_file.num_joints, dims=pose_file.dims, units=pose_file.units,
                 file_fps=pose_file.fps, fps=used_fps, fps_given=fps is not None, frames=pose_file.num_frames,
@@ -181,7 +179,7 @@ def inspect_pose_file(pose_file, model: str | None = None, fps: float | None = N
                 min_frames=least,
                 repair=None if sk is None else sk.name, guessed=plan["guessed"],
                 relabelled=relabelled, reassigned=int(reassigned), twisted=twisted, cuts=cuts,
-                never_detected=never, rows=rows, assumed_skeleton=assumed, unsure_orders=unsure,
+                never_detected=never, rows=_rows(pose_file), assumed_skeleton=assumed, unsure_orders=unsure,
                 order_fits=None if order is None else order["fits"],
                 order_looks_like=None if order is None else order["looks_like"],
                 note=pose_file.meta.get("note"), rotations=rotations, refused=refused)
@@ -204,8 +202,10 @@ def bvh_rotations(rotation_file, model: str | None = None, fps: float | None = N
 
 def file_cuts(pose_file, model: str | None = None, fps: float | None = None,
               max_gap: int | None = None) -> dict[Any, list[int]]:
-    """``{track id: file frames}`` where :func:`synsp.api.refine_pose_file` would cut ``pose_file``'s tracks
-    (:mod:`synsp.cuts`), as :func:`inspect_pose_file` lists them, without its other work."""
+    """``{track id: frames}`` where :func:`synsp.api.refine_pose_file` would cut ``pose_file``'s tracks
+    (:mod:`synsp.cuts`), without :func:`inspect_pose_file`'s other work: frames of the file's timeline (as
+    ``Track.frames`` and refine's ``summary["cuts"]``), which :func:`inspect_pose_file` gives as the file's own
+    numbers (:func:`file_numbers`)."""
     rate = file_fps(pose_file, fps)
     step = detection_step(pose_file, rate, max_gap)
     if step > 1:  # on the detections' own timeline, as refine cuts them
@@ -228,14 +228,36 @@ def _on_detections(pose_file, k: int, model: str | None, fps: float | None, max_
     (:func:`synsp.api.detection_step`): the file on the timeline of its detections, as refine takes it, its frame
     numbers (tracks, cuts) given back as the file's; ``frame_step``: ``k``."""
     stepped, f0, rate, gap = on_detections(pose_file, k, file_fps(pose_file, fps), max_gap)
-    info = inspect_pose_file(stepped, model=model, fps=rate, max_gap=gap)
-    back = lambda f: f0 + k * int(f)  # noqa: E731
+    # numbered on the detections' timeline (0, 1, 2, ...), then back on the file's timeline and its own numbers
+    info = inspect_pose_file(dataclasses.replace(stepped, frame_numbers=None), model=model, fps=rate, max_gap=gap)
+    back = lambda frames: file_numbers(pose_file, f0 + k * np.asarray(frames, dtype=np.int64))  # noqa: E731
     for t in info["tracks"]:
-        t["first"], t["last"] = back(t["first"]), back(t["last"])
-    info["cuts"] = {tid: [back(f) for f in frames] for tid, frames in info["cuts"].items()}
+        t["first"], t["last"] = back([t["first"], t["last"]])
+    info["cuts"] = {tid: back(frames) for tid, frames in info["cuts"].items()}
     given = fps is not None
     return dict(info, frames=pose_file.num_frames, file_fps=pose_file.fps, fps_given=given, frame_step=k,
-                fps=rate * k if given or pose_file.fps else info["fps"] * k)
+                fps=rate * k if given or pose_file.fps else info["fps"] * k, rows=_rows(pose_file))
+
+
+def file_numbers(pose_file, frames) -> list[int]:
+    """The file's own numbers of the timeline ``frames`` (``Track.frames``, indices into the file's timeline):
+    ``PoseFile.frame_numbers`` (a TRC's ``Frame#`` 100-189, an ``.npz``'s ``frames``), or the frames themselves
+    where the file numbers none."""
+    at = np.asarray(frames, dtype=np.int64).reshape(-1)
+    return [int(f) for f in (at if pose_file.frame_numbers is None else np.asarray(pose_file.frame_numbers)[at])]
+
+
+def _rows(pose_file) -> list[int] | None:
+    """``[rows, first, last]``: how many frames (rows) the file has and the numbers of its first and last, when it
+    numbers them other than 0, 1, 2, ...: its ``frame_numbers``, or the rows' own numbers where they are the
+    timeline's frames (DeepLabCut's index: rows 100-189 are 90 of its 190 frames); else None."""
+    numbers = pose_file.frame_numbers
+    if numbers is not None and len(numbers) and (int(numbers[0]) != 0 or int(numbers[-1]) != len(numbers) - 1):
+        return [len(numbers), int(numbers[0]), int(numbers[-1])]
+    numbers = pose_file.meta.get("frames")  # the rows' own frame numbers (DeepLabCut's index)
+    if isinstance(numbers, np.ndarray) and numbers.ndim == 1 and len(numbers) and len(numbers) != pose_file.num_frames:
+        return [len(numbers), int(numbers[0]), int(numbers[-1])]
+    return None
 
 
 def _plan(pose_file, model: str | None, fps: float | None, max_gap: int | None) -> dict[str, Any]:

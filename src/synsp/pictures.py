@@ -15,6 +15,7 @@ objects with the Agg canvas; pyplot and its global state are never touched.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import warnings
 from pathlib import Path
@@ -27,7 +28,7 @@ from .skeletons import Skeleton, get_skeleton
 from .validation import SynspInputError, check_poses, check_same_shape
 
 __all__ = ["plot_refinement", "relabelled_spans", "render_animation", "check_animation_path", "up_axis", "gif_step",
-           "PLOT_SUFFIXES", "ANIMATION_SUFFIXES", "GIF_MAX_FPS"]
+           "gif_delays", "PLOT_SUFFIXES", "ANIMATION_SUFFIXES", "GIF_MAX_FPS"]
 
 #: picture formats :func:`plot_refinement` writes
 PLOT_SUFFIXES = (".png", ".pdf", ".svg")
@@ -339,6 +340,7 @@ def render_animation(
     max_frames: int | None = None,
     size: tuple[int, int] | None = None,
     progress: bool | None = None,
+    frame_numbers: Sequence[int] | None = None,
 ) -> Path:
     """Animate the skeleton of raw and refined poses to a ``.gif`` or ``.mp4``.
 
@@ -360,14 +362,18 @@ def render_animation(
     size : ``(width, height)`` of a frame in pixels; default ``(960, 480)``, or the video's
         frame size over a video.
     progress : show a progress bar; default: for clips of 200 frames or more.
+    frame_numbers : the file's own number of each pose frame (``T`` increasing whole numbers, e.g.
+        :attr:`synsp.io.tracks.PoseFile.frame_numbers`), shown on each frame; None: frames are numbered from 0.
 
     3D poses are drawn in an orthographic view along a horizontal axis: the up axis is the one along which
     the bodies are tallest (:func:`up_axis`: y for most mocap and Human3.6M, z for C3D from most labs), drawn up,
     the first other axis to the right, the third (depth) dropped; each panel's title names them.
     2D poses are image coordinates: x to the right, y down.  Both panels use equal axes and the
     same limits, fixed over the whole clip from both sequences.  Each frame shows its frame
-    number (from 1) and time at ``fps``; a GIF shows at most :data:`GIF_MAX_FPS` frames a second, so faster
-    poses are drawn every 2nd (3rd, ...) frame and play in real time.  Returns the path written.
+    number (``frame_numbers``, else from 0, as ``synsp inspect`` and ``synsp plot`` count) and its time from the
+    first frame at ``fps``; a GIF shows at most :data:`GIF_MAX_FPS` frames a second, so faster poses are drawn every
+    2nd (3rd, ...) frame, and its frame delays (whole hundredths of a second) add up to real time: at 30 fps 30, 40,
+    30, 30, 40, ... ms (:func:`gif_delays`).  Returns the path written.
     """
     raw, refined, _ = _poses(raw, refined)
     T, P, J, D = raw.shape
@@ -377,6 +383,10 @@ def render_animation(
     if max_frames is not None and int(max_frames) < 1:
         raise SynspInputError(f"max_frames must be at least 1; found {max_frames}")
     n = min(T, int(max_frames)) if max_frames is not None else T
+    numbers = np.arange(T) if frame_numbers is None else np.asarray(frame_numbers)
+    if numbers.shape != (T,) or numbers.dtype.kind not in "iu":
+        raise SynspInputError(f"frame_numbers must be {T} whole numbers, one per pose frame; found an array of shape "
+                              f"{numbers.shape} ({numbers.dtype})")
     if size is not None and (len(size) != 2 or min(int(size[0]), int(size[1])) < 16):
         raise SynspInputError(f"size must be (width, height) in pixels, each at least 16; found {size}")
     out = as_path(path, "path")
@@ -391,7 +401,8 @@ def render_animation(
         size = size or video_size
     step = gif_step(fps) if suffix == ".gif" else 1
     try:
-        return _render(raw[:n], refined[:n], out, skel, fps, frames, size or (960, 480), ffmpeg, progress, step)
+        return _render(raw[:n], refined[:n], out, skel, fps, frames, size or (960, 480), ffmpeg, progress, step,
+                       numbers[:n])
     finally:
         if frames is not None:
             frames.close()
@@ -426,6 +437,14 @@ def gif_step(fps: float) -> int:
     return max(1, int(np.ceil(fps / GIF_MAX_FPS - 1e-9)))
 
 
+def gif_delays(count: int, fps: float) -> list[int]:
+    """The delays (ms) of ``count`` GIF frames shown at ``fps`` frames a second: GIF stores whole hundredths of a
+    second, so each frame ends at the hundredth nearest its true end (at 30 fps: 30, 40, 30, 30, 40, 30, ... ms,
+    33.3 on average), never 30 ms each (33 fps, 10 % fast)."""
+    ends = np.floor(100.0 * np.arange(count + 1) / fps + 0.5)  # hundredths of a second
+    return [10 * int(d) for d in np.diff(ends)]
+
+
 def up_axis(poses: np.ndarray) -> int:
     """The axis (0, 1, 2) the bodies of 3D ``poses`` ``(..., J, 3)`` stand along: the one with the largest median
     extent over the joints (people stand, so a frame's height is its largest side; what ``synsp data import``'s
@@ -441,9 +460,9 @@ def up_axis(poses: np.ndarray) -> int:
 
 def _render(raw: np.ndarray, refined: np.ndarray, out: Path, skel: Skeleton, fps: float,
             frames: Generator[np.ndarray, None, None] | None, size: tuple[int, int], ffmpeg: str | None,
-            progress: bool | None, step: int = 1) -> Path:
+            progress: bool | None, step: int, numbers: np.ndarray) -> Path:
     """Draw every ``step``-th frame into a temporary file next to ``out`` (GIF, or MP4 when ``ffmpeg``) at
-    ``fps / step`` frames a second (real time), then move it."""
+    ``fps / step`` frames a second (real time), then move it; ``numbers``: each frame's number, shown."""
     Figure, Canvas = _figure_class()
     from matplotlib import animation, rc_context
     from tqdm.auto import tqdm
@@ -452,9 +471,9 @@ def _render(raw: np.ndarray, refined: np.ndarray, out: Path, skel: Skeleton, fps
     width, height = (int(s) for s in size)
     fig = Figure(figsize=(width / _DPI, height / _DPI), dpi=_DPI)
     Canvas(fig)
-    scene = _Scene(fig, raw, refined, skel, fps, frames is not None)
+    scene = _Scene(fig, raw, refined, skel, fps, frames is not None, numbers)
     if ffmpeg is None:
-        writer, rc = animation.PillowWriter(fps=fps / step), {}
+        writer, rc = _GifWriter(fps / step), {}
     else:
         writer, rc = animation.FFMpegWriter(fps=fps / step), {"animation.ffmpeg_path": ffmpeg}
     drawn = range(0, n, step)
@@ -476,14 +495,41 @@ def _render(raw: np.ndarray, refined: np.ndarray, out: Path, skel: Skeleton, fps
     return out
 
 
+class _GifWriter:
+    """What :func:`_render` needs of a matplotlib movie writer (``saving``, ``grab_frame``), for a GIF whose frame
+    delays add up to real time (:func:`gif_delays`; matplotlib's ``PillowWriter`` gives every frame
+    ``int(1000 / fps)`` ms, which GIF stores as 30 ms at 30 fps)."""
+
+    def __init__(self, fps: float) -> None:
+        self.fps = fps
+        self.images: list[Any] = []
+        self.fig = None
+
+    @contextlib.contextmanager
+    def saving(self, fig, path: str, dpi: float) -> Generator["_GifWriter", None, None]:
+        """Gather the frames grabbed inside, then write them to ``path`` (``fig`` is drawn at its own ``dpi``)."""
+        self.fig, self.images = fig, []
+        yield self
+        self.images[0].save(path, format="GIF", save_all=True, append_images=self.images[1:],
+                            duration=gif_delays(len(self.images), self.fps), loop=0)
+
+    def grab_frame(self) -> None:
+        """The figure as it is drawn now, as one RGB frame."""
+        from PIL import Image
+
+        self.fig.canvas.draw()
+        self.images.append(Image.fromarray(np.asarray(self.fig.canvas.buffer_rgba())[..., :3].copy()))
+
+
 class _Scene:
     """The artists of one animation frame and how to move them to frame ``t``."""
 
     def __init__(self, fig, raw: np.ndarray, refined: np.ndarray, skel: Skeleton, fps: float,
-                 over_video: bool) -> None:
+                 over_video: bool, numbers: np.ndarray | None = None) -> None:
         from matplotlib.collections import LineCollection
 
         self.fps = fps
+        self.numbers = np.arange(len(raw)) if numbers is None else numbers
         D = raw.shape[-1]
         # 2D panel coordinates: for 3D the first axis across the up axis right and the up axis up (the third, the
         # depth, dropped); pixel x/y for 2D
@@ -551,7 +597,7 @@ class _Scene:
             joints = frame.reshape(-1, 2)
             joints = joints[np.isfinite(joints).all(axis=1)]
             dots.set_data(joints[:, 0], joints[:, 1])
-        self.stamp.set_text(f"frame {t + 1}  ·  {t / self.fps:.2f} s")
+        self.stamp.set_text(f"frame {int(self.numbers[t])}  ·  {t / self.fps:.2f} s")
 
 
 def _ffmpeg_exe() -> str | None:

@@ -70,8 +70,8 @@ from . import (
 from .common import DEFAULT, SIMULATION_NOTE, Context, card_of, fits_joint_set, test_sets
 from .robustness import robustness_methods
 
-__all__ = ["EXPERIMENTS", "run_experiment", "test_sets", "Context", "robustness_methods", "check_experiment",
-           "check_method", "fits_joint_set"]
+__all__ = ["EXPERIMENTS", "ONE_SEED", "run_experiment", "test_sets", "Context", "robustness_methods",
+           "check_experiment", "check_method", "fits_joint_set"]
 
 EXPERIMENTS: dict[str, Callable[..., Report]] = {
     "comparison": comparison.comparison,
@@ -88,6 +88,9 @@ EXPERIMENTS: dict[str, Callable[..., Report]] = {
     "robustness": robustness.robustness,
     "inversions": inversions.inversions,
 }
+
+#: the experiments that draw one noise seed of their own, whatever ``seeds`` says (``synsp benchmark --seeds``)
+ONE_SEED = ("robustness", "inversions")
 
 
 def check_experiment(name: str, skeleton: str = "h36m17", representation: str = "3d") -> None:
