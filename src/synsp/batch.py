@@ -52,8 +52,9 @@ from .skeletons import SKELETONS, get_skeleton
 from .validation import SynspInputError, check_fps, check_max_gap
 from .view_labels import agree_camera_poses
 
-__all__ = ["Job", "find_jobs", "check_options", "check_output", "refine_cameras", "refine_path", "refine_file",
-           "refine_files", "summary_table", "with_rate", "worker_threads", "check_method_fits", "INTERRUPTED"]
+__all__ = ["Job", "find_jobs", "check_options", "check_output", "check_output_folder", "refine_cameras", "refine_path",
+           "refine_file", "refine_files", "summary_table", "with_rate", "worker_threads", "check_method_fits",
+           "INTERRUPTED"]
 
 #: the refine options a job carries (``synsp refine``'s flags): model, fps, skeleton, key, max_gap,
 #: trust_pickle, repair, assign_ids, cuts, num_keypoints
@@ -158,8 +159,9 @@ def find_jobs(inputs: Sequence[str | os.PathLike], output: str | os.PathLike,
     files (found by searching a folder; a file named in ``inputs`` that is not a pose file is an error, as
     when it is refined alone).  Two inputs that would write the same output, an output that is an input or a
     folder holding one (an output folder that is an input folder or its parent), an output folder named like a
-    pose file (``refined.npy``), options that do not fit (:func:`check_options`) or inputs with no pose file at
-    all are :class:`SynspInputError`\\ s, before any work."""
+    pose file (``refined.npy``) or one that cannot be made or written into (:func:`check_output_folder`), options
+    that do not fit (:func:`check_options`) or inputs with no pose file at all are :class:`SynspInputError`\\ s,
+    before any work."""
     options = dict(options or {})
     unknown = set(options) - set(OPTIONS)
     if unknown:
@@ -171,6 +173,7 @@ def find_jobs(inputs: Sequence[str | os.PathLike], output: str | os.PathLike,
         raise SynspInputError(f"{out}: several inputs (or a folder) are refined into an output folder, and this "
                               f"name ends in {suffix_of(out)} like a pose file; give a folder name without a file "
                               "suffix, or refine each file alone into its own output file")
+    check_output_folder(out)
     jobs: list[Job] = []
     formats: list[str | None] = []
     skipped: list[str] = []
@@ -207,6 +210,26 @@ def find_jobs(inputs: Sequence[str | os.PathLike], output: str | os.PathLike,
     _check_outputs_spare_inputs(jobs, skipped, out)
     check_options(options, [(job.input, fmt) for job, fmt in zip(jobs, formats)])
     return jobs, skipped
+
+
+def check_output_folder(folder: str | os.PathLike) -> None:
+    """Refuse, before any work, an output ``folder`` that cannot be made or written into, in the one-file command's
+    words (:func:`synsp.io._common.check_target`): its nearest existing folder (itself, or the one it is made in) is
+    a file (``-o in/take.npy/refined``) or cannot be written into (``-o /proc/refined``, a read-only disk).  A
+    probe folder is made there and removed; nothing else is written."""
+    import tempfile
+
+    out = Path(folder)
+    base = out
+    while not base.exists() and base != base.parent:
+        base = base.parent
+    if not base.is_dir():
+        raise SynspInputError(f"{out}: the folder {base} does not exist (it is a file); write elsewhere")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".synsp-probe-", dir=base))
+    except OSError as exc:
+        raise SynspInputError(f"{out}: the folder {base} is not writable ({exc.strerror or exc}); write to a folder "
+                              "you can write to") from None
 
 
 def _check_outputs_spare_inputs(jobs: Sequence[Job], others: Sequence[str], out: Path) -> None:
@@ -770,11 +793,65 @@ def _pool_context():
             server._stop()  # closes its pipe and waits for it
 
 
+def _died(job: Job, exc: BaseException) -> dict:
+    """The result of a file whose worker process died (or whose pool did, before it started)."""
+    return {"input": job.input, "output": job.output, "ok": False, "seconds": None,
+            "error": f"the worker process died ({exc or 'killed'}); retry this file alone"}
+
+
+def _run_pool(context, jobs: Sequence[Job], waiting: list[int], results: list, workers: int, initargs: tuple,
+              bar) -> BaseException | None:
+    """Refine the jobs numbered ``waiting`` (taken from its front) in a new pool of ``workers`` processes, one file
+    per worker at a time (so that a file is only given to a pool when a worker is free to start it), putting each
+    result in ``results``.  Returns None when all are done, or the ``BrokenProcessPool`` of a pool in which a worker
+    died: the files it was refining have failed (:func:`_died`), and those still in ``waiting`` were not started."""
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_pool_worker,
+                               initargs=initargs)
+    running: dict[Any, int] = {}
+    broken: BaseException | None = None
+    try:
+        while running or (waiting and broken is None):
+            while waiting and broken is None and len(running) < workers:
+                try:
+                    with _sigint_blocked():  # a worker starts (in submit) with SIGINT held back
+                        future = pool.submit(_refine_in_worker, asdict(jobs[waiting[0]]))
+                except BrokenProcessPool as exc:  # the pool broke since the last result
+                    broken = exc
+                    break
+                running[future] = waiting.pop(0)
+            if not running:
+                break
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                i = running.pop(future)
+                try:
+                    result = future.result()
+                except BrokenProcessPool as exc:
+                    broken = exc
+                    result = _died(jobs[i], exc)
+                if result.get("interrupted"):  # a worker got the Ctrl-C (this process too, or it will not)
+                    raise KeyboardInterrupt
+                results[i] = result
+                bar.update()
+    except BaseException:
+        _stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+    return broken
+
+
 def refine_files(jobs: Iterable[Job], workers: int = 1, threads: int | None = None,
                  progress: bool = True) -> list[dict]:
     """:func:`refine_file` on every job, in ``workers`` processes (1: in this process, whose torch
-    threads are kept unless ``threads`` is given), with one progress bar; the results in the jobs' order.  A worker that dies (out of memory, a crash in
-    native code) fails its file and the ones still queued with the reason; finished files stay.
+    threads are kept unless ``threads`` is given), with one progress bar; the results in the jobs' order.
+
+    A worker process that dies (out of memory, a crash in native code) takes its pool down: the files the pool was
+    refining fail with the reason (the dead worker's and the other workers' running files), and the files not yet
+    started are refined in a fresh pool.  When that pool dies too, they fail with the same reason.  Finished files
+    stay.
 
     Ctrl-C (``KeyboardInterrupt``; SIGINT to this process or its whole process group) stops the batch at once: no
     queued file starts, the running ones stop without writing their output, the workers end, and the
@@ -794,31 +871,15 @@ def refine_files(jobs: Iterable[Job], workers: int = 1, threads: int | None = No
                 results[i] = refine_file(job)
                 bar.update()
             return results  # type: ignore[return-value]
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-        from concurrent.futures.process import BrokenProcessPool
-
-        ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        initargs = (per_worker, signal.getsignal(signal.SIGINT) is signal.SIG_IGN)
+        waiting = list(range(len(jobs)))  # the jobs not started yet, in order
         with _pool_context() as context:
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_pool_worker,
-                                       initargs=(per_worker, ignored))
-            try:
-                with _sigint_blocked():  # the workers start (in submit) with SIGINT held back
-                    futures = {pool.submit(_refine_in_worker, asdict(job)): i for i, job in enumerate(jobs)}
-                for future in as_completed(futures):
-                    i = futures[future]
-                    try:
-                        result = future.result()
-                    except BrokenProcessPool as exc:
-                        result = {"input": jobs[i].input, "output": jobs[i].output, "ok": False, "seconds": None,
-                                  "error": f"the worker process died ({exc or 'killed'}); retry this file alone"}
-                    if result.get("interrupted"):  # a worker got the Ctrl-C (this process too, or it will not)
-                        raise KeyboardInterrupt
-                    results[i] = result
-                    bar.update()
-            except BaseException:
-                _stop_pool(pool)
-                raise
-            pool.shutdown(wait=True)
+            broken = _run_pool(context, jobs, waiting, results, workers, initargs, bar)
+            if broken is not None and waiting:  # a worker died: the files not started get one fresh pool
+                broken = _run_pool(context, jobs, waiting, results, min(workers, len(waiting)), initargs, bar)
+        for i in waiting:  # the fresh pool died too
+            results[i] = _died(jobs[i], broken)  # type: ignore[arg-type]
+            bar.update()
         return results  # type: ignore[return-value]
     finally:
         bar.close()
