@@ -30,7 +30,7 @@ from .io.tracks import PoseFile, Track, regroup, ungroup
 from .metrics import angular_acceleration
 from .missing import missing_from_confidence, runs_mask, time_runs
 from .refiners import (NATIVE_SLOWDOWN, VIEW_MEAN, FunctionRefiner, NetworkRefiner, Refiner, fit_refiner, get_refiner,
-                       min_frames_of, shipped_models, shipped_path, subset_indices)
+                       min_frames_of, shipped_models, shipped_path, subset_indices, what_it_takes)
 from .repair import limb_asymmetry, relabel, repair_poses
 from .rotations import RotationNetwork, looks_like_axis_angles, refine_rotations, rotation_filter, translation_filter
 from .skeletons import BUILTIN_SKELETONS, NOT_BODIES, SKELETONS, Skeleton, get_skeleton, skeleton_for, skeleton_name
@@ -38,12 +38,14 @@ from .timeseries import second_difference
 from .validation import (
     ABSURD_COORDINATE,
     SynspInputError,
+    SynspOutputError,
     absurd_joints,
     check_fps,
     check_max_gap,
     check_poses,
     check_radians,
     check_refined,
+    check_refined_shape,
     float_dtype,
     to_numpy,
 )
@@ -381,7 +383,8 @@ def refine(
     fills: every finite landmark's position is refined, as ``synsp refine`` does with a MediaPipe file (on real
     video closer to the other BlazePose models than with it as ``confidence``: docs/results.md, *MediaPipe's
     visibility is not a confidence*).  ``fps``: 1 to 10,000 Hz (None: the model's rate, 30 for
-    the filters that need one).
+    the filters that need one); below a third of a universal network's rate (10 fps) it barely refines the jitter of
+    each joint, and a :class:`UserWarning` says to name a filter.
 
     NaN, inf and absurd coordinates (magnitude above :data:`synsp.validation.ABSURD_COORDINATE`), and joints
     absurdly far from their own body in a frame (:func:`synsp.validation.stray_joints`), are
@@ -425,7 +428,8 @@ def refine(
     if model is None:
         model, _ = choose_model(x.shape[-2], x.shape[-1], skeleton, views=x.shape[1] if views else 1, fps=fps)
         model = shipped_path(model)  # the shipped model, by its checkpoint's path
-    refiner = fit_refiner(refiner_of(model), x.shape[-2], skeleton)
+    method = refiner_of(model)
+    refiner = fit_refiner(method, x.shape[-2], skeleton)
     if isinstance(refiner, RotationNetwork):  # it would read the positions as axis-angles
         raise SynspInputError(
             f"{refiner.name} refines joint rotations (axis-angles), and refine() takes joint positions; refine "
@@ -436,6 +440,8 @@ def refine(
             f"{refiner.name} refines the P axis of (T, P, J, D) as synchronised views of one person, together; "
             f"without views=True it holds persons, which it would mix. Pass views=True if the {x.shape[1]} "
             "columns are views of one person, or leave model= out (each person refined alone)")
+    _check_model_dims(method, model, x, skeleton)
+    _warn_below_native_rate(refiner, fps)
     if visibility is not None:
         if confidence is not None:
             raise SynspInputError("give confidence= (low scores are missing and filled) or visibility= (MediaPipe's: "
@@ -476,9 +482,15 @@ def refine(
         elif views:  # 3D views in one world frame: each view's labels as the others have them
             x, weights, _ = agree_view_poses(x, sk, weights)
         confidence = confidence if visibility is not None else weights
-    out, filled, gone, starts = _refine_standing_in(  # a joint never given in the track: as a file keeps it
-        lambda poses, conf: _run(refiner, poses, fps, conf, progress, cuts, sk, views, found, fill_all=True),
-        x, confidence, refiner.min_confidence, sk if sk is not None else skeleton)
+    try:
+        out, filled, gone, starts = _refine_standing_in(  # a joint never given in the track: as a file keeps it
+            lambda poses, conf: _run(refiner, poses, fps, conf, progress, cuts, sk, views, found, fill_all=True),
+            x, confidence, refiner.min_confidence, sk if sk is not None else skeleton)
+    except SynspInputError as exc:  # no valid joint: the refiner's own words name a person or view, not what to do
+        judged = None if isinstance(exc, SynspOutputError) else _judged(x, confidence, refiner)
+        if judged is None or judged.any():
+            raise
+        raise SynspInputError(_nothing_valid(x, refiner.min_confidence)) from exc
     if len(gone):
         many = len(gone) > 1
         warnings.warn(f"synsp.refine: joint{'s' * many} {', '.join(map(str, gone))} {'are' if many else 'is'} "
@@ -494,6 +506,55 @@ def refine(
     out = _as_given_where_stray(out, given, stray)
     out = out.astype(float_dtype(poses), copy=False)  # float32 in, float32 out
     return (out, filled) if return_filled else out
+
+
+def _nothing_valid(x: np.ndarray, threshold: float) -> str:
+    """What :func:`refine` says of poses ``x`` in which no joint is valid in any frame (every coordinate NaN, or
+    every finite joint scoring below ``threshold``), and what to do."""
+    whose = "" if x.ndim == 3 else " of any person or view"
+    if not np.isfinite(x).any():
+        return (f"poses: every coordinate is NaN (shape {x.shape}), so no joint{whose} is seen in any frame; nothing "
+                "to refine. Give the joints' finite coordinates: NaN marks a missing joint, filled from the frames "
+                "where it is seen")
+    return (f"poses: no joint{whose} is valid in any frame (each joint is NaN in some frame and scores below "
+            f"{threshold:g} wherever it is finite); nothing to refine. Give finite coordinates and scores on a 0-1 "
+            f"scale: NaN or a score below {threshold:g} marks a missing joint, filled from the frames where it is "
+            "seen")
+
+
+def _check_model_dims(method: Refiner, model: Any, x: np.ndarray, skeleton: Any) -> None:
+    """Refuse a network named by ``model`` (``method``, its refiner) that takes other points than ``x``'s (a 2D
+    model on 3D points, or the reverse), naming it, in the words of :func:`synsp.batch.check_method_fits`."""
+    dims, _ = what_it_takes(method, x.shape[-2], skeleton)
+    D = x.shape[-1]
+    if dims is None or D in dims:
+        return
+    named = str(model) if isinstance(model, (str, os.PathLike)) else getattr(method, "name", type(method).__name__)
+    raise SynspInputError(
+        f"model={named!r} refines {' or '.join(f'{d}D' for d in dims)} points, and poses holds {D}D points (D = {D}, "
+        f"shape {x.shape}); name a {D}D model or a filter (synsp models lists them), or leave model= out for the "
+        "default")
+
+
+def _warn_below_native_rate(refiner: Refiner, fps: float | None) -> None:
+    """One :class:`UserWarning` when ``refiner`` is a universal network (or holds one) and ``fps`` is below the
+    rates it refines frame for frame (:data:`synsp.refiners.NATIVE_SLOWDOWN` times below its own): such input is
+    brought to its rate through a spline, which makes the jitter of each joint smooth motion, and the network keeps
+    it (test split, h36m17 3D at 8 fps, MPJPE mm: spiky 1 % 16.06 in, 16.02 out, Kalman-RTS 14.59; overshoot 2 %
+    22.31, 22.30, 21.04; the whole body's shake it still takes out, rigid-shake 3 % 20.50, 16.07, 18.09).  The
+    dedicated networks refine there (13.97 / 19.96 / 18.64 mm): no warning."""
+    network = getattr(refiner, "inner", refiner)
+    network = getattr(network, "network", network)
+    card = getattr(network, "card", None)
+    if fps is None or not isinstance(network, NetworkRefiner) or card.architecture != "universal":
+        return
+    lowest = card.fps / NATIVE_SLOWDOWN
+    if fps >= lowest or network.runs_at(fps):
+        return
+    warnings.warn(f"synsp.refine: at {fps:g} fps {refiner.name} barely refines the jitter of each joint: it refines "
+                  f"{lowest:g} to {card.fps:g} fps input frame for frame, and slower input is brought to {card.fps:g} "
+                  "fps through a spline, which makes that jitter smooth motion, kept; name a filter, e.g. "
+                  "model='kalman-rts'", UserWarning, stacklevel=3)
 
 
 def _refine_standing_in(refine_with: Any, x: np.ndarray, confidence: Any, threshold: float,
@@ -688,7 +749,7 @@ def _run(refiner: Refiner, x: np.ndarray, fps: float | None, confidence: Any, pr
                                                                  None if finite is None else finite[:, p]))
                      for p in range(x.shape[1])]
     if all(len(s) == 1 for s in spans):
-        return (*refiner(x, fps=fps, confidence=confidence, progress=progress, return_filled=True), [])
+        return (*_refined(refiner, x, fps, confidence, progress), [])
     if x.ndim == 3 or views:
         return (*_in_parts(refiner, x, fps, confidence, progress, spans[0], fill_all), [a for a, _ in spans[0][1:]])
     # persons, each refined alone at their own cuts
@@ -696,6 +757,15 @@ def _run(refiner: Refiner, x: np.ndarray, fps: float | None, confidence: Any, pr
               for p, s in enumerate(spans)]
     return (np.stack([r[0] for r in pieces], axis=1), np.stack([r[1] for r in pieces], axis=1),
             sorted({a for s in spans for a, _ in s[1:]}))
+
+
+def _refined(refiner: Refiner, x: np.ndarray, fps: float | None, confidence: Any,
+             progress: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``refiner`` on ``x``: the refined poses and the mask of the joints it filled, the poses checked to be an array
+    of ``x``'s shape (a model function returning a list is named as such, before anything indexes it)."""
+    out, filled = refiner(x, fps=fps, confidence=confidence, progress=progress, return_filled=True)
+    check_refined_shape(out, x)
+    return out, filled
 
 
 def _in_parts(refiner: Refiner, x: np.ndarray, fps: float | None, confidence: Any, progress: bool,
@@ -716,7 +786,7 @@ def _in_parts(refiner: Refiner, x: np.ndarray, fps: float | None, confidence: An
         # a joint given before a cut and never after it (or the reverse): stood in for, and left as given in this
         # part, as a joint never given in the whole track is (refine, refine_pose_file)
         out, filled, gone = _refine_standing_in(
-            lambda poses, conf: refiner(poses, fps=fps, confidence=conf, return_filled=True),
+            lambda poses, conf: _refined(refiner, poses, fps, conf, False),
             x[a:b], None if confidence is None else confidence[a:b], refiner.min_confidence, None)
         if len(gone):
             warnings.warn(f"synsp.refine: joint(s) {', '.join(map(str, gone))} missing in every frame of the part "
@@ -760,9 +830,10 @@ def _refine_persons(x: np.ndarray, refiner: Refiner, fps: float | None, confiden
             tracks.append(Track(q, present, x[present, q], None if scores is None else scores[present, q]))
     pose_file = PoseFile(tracks=tracks, num_frames=len(x), format="array", skeleton=skeleton, source="poses",
                          meta={"scores": "visibility"} if visibility is not None else {})
-    collect: dict = {"filled": {}, "short": []}
+    collect: dict = {"filled": {}, "short": [], "unseen": []}
     refined, summary = _positions(pose_file, None, fps, max_gap, progress, repair, refine=True, cuts=cuts,
                                   refiner=refiner, persons=True, collect=collect)
+    _warn_unseen_of_persons(collect["unseen"])
     moved = int(summary.get("reassigned") or 0)
     if moved:  # the columns are persons now, not the tracker's ids: said, as a file's summary says it
         warnings.warn(f"synsp.refine: {moved} person-frame{'s' * (moved != 1)} moved to another column: where the "
@@ -776,6 +847,30 @@ def _refine_persons(x: np.ndarray, refiner: Refiner, fps: float | None, confiden
         if t.track_id in collect["filled"]:
             filled[t.frames, t.track_id] = collect["filled"][t.track_id]
     return out, filled, collect["short"]
+
+
+def _warn_unseen_of_persons(unseen: list) -> None:
+    """One :class:`UserWarning` for the joints of :func:`refine`'s persons never valid in a whole track or track
+    part (``(person, first frame, last frame, whole track, joints)``), which came back as given, as :func:`refine`
+    says of ``(T, J, D)`` poses; none when none."""
+    if not unseen:
+        return
+    where = ["person " + str(p) + ("" if whole else f", frames {f}-{g}") for p, f, g, whole, _ in unseen]
+    if len(unseen) == 1:
+        joints = unseen[0][-1]
+        many = len(joints) > 1
+        warnings.warn(f"synsp.refine: {where[0]}: joint{'s' * many} {', '.join(map(str, joints))} "
+                      f"{'are' if many else 'is'} missing (NaN, or below the confidence threshold) in every frame: the "
+                      f"others were refined with a stand-in (the nearest joint) for {'them' if many else 'it'}, and "
+                      f"{'they come' if many else 'it comes'} back as given (NaN where not a finite number)",
+                      UserWarning, stacklevel=4)
+        return
+    items = [f"{w}: joint{'s' * (len(j) > 1)} {', '.join(map(str, j))}" for w, (*_, j) in zip(where, unseen)]
+    listed = "; ".join(items[:5]) + (f"; {len(items) - 5} more" if len(items) > 5 else "")
+    warnings.warn(f"synsp.refine: joints missing (NaN, or below the confidence threshold) in every frame of their "
+                  f"person (or of the frames named): {listed}; the others were refined with a stand-in (the nearest "
+                  "joint) for them, and they come back as given (NaN where not a finite number)", UserWarning,
+                  stacklevel=4)
 
 
 def _warn_short(short: list, least: int, refiner: Refiner, persons: bool) -> None:
@@ -1142,6 +1237,9 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
                          for c, e in zip(bounds[:-1], bounds[1:]) if e - c < least)
         ref[:, keep_raw] = raw[:, keep_raw]  # never seen: left as the detector wrote them
         filled[:, keep_raw] = False
+        if collect is not None and keep_raw.any():  # refine() of persons says so (a file's summary counts them)
+            collect.setdefault("unseen", []).append((track.track_id, int(track.frames[a]), int(track.frames[b - 1]),
+                                                     (a, b) == (0, len(track.frames)), np.flatnonzero(keep_raw)))
         return ref, filled, int(keep_raw.sum())
 
     refined, summary = refine_tracks(pose_file, refiner, refine_part, _accel_values, fps, max_gap, collect)

@@ -16,7 +16,8 @@ from typing import Any, Iterable
 import numpy as np
 
 __all__ = ["SynspInputError", "SynspOutputError", "is_torch", "float_dtype", "to_numpy", "check_poses", "check_radians",
-           "check_same_shape", "check_fps", "check_max_gap", "check_resampled_length", "check_refined", "absurd_joints",
+           "check_same_shape", "check_fps", "check_max_gap", "check_resampled_length", "check_refined",
+           "check_refined_shape", "absurd_joints",
            "stray_joints", "MIN_FPS", "MAX_FPS", "ABSURD_COORDINATE", "STRAY_DISTANCE", "STRAY_MIN_JOINTS",
            "PLACEHOLDER_DISTANCE",
            "MAX_RESAMPLED_VALUES"]
@@ -176,7 +177,9 @@ def check_poses(
             f"expected D in {set(dims)}, laid out as {expected}"
         )
     if arr.ndim >= 3 and arr.shape[-2] == 0:
-        raise SynspInputError(f"{name} has 0 joints (shape {_shape_str(arr.shape)})")
+        want = f"J = {joints}" if joints is not None else "at least one joint per pose"
+        raise SynspInputError(f"{name} has 0 joints (shape {_shape_str(arr.shape)}); expected {want}, laid out as "
+                              f"{expected}")
     if arr.ndim == 4 and arr.shape[1] == 0:
         raise SynspInputError(f"{name} has 0 persons or views (shape {_shape_str(arr.shape)}); nothing to refine")
     if joints is not None and arr.ndim >= 3 and arr.shape[-2] != joints:
@@ -344,10 +347,7 @@ def check_refined(out: Any, x: np.ndarray, expected: np.ndarray | None = None, w
     """The last check before a refined result leaves the API: same shape as the input ``x`` and finite
     wherever ``expected`` (default: the joints of ``x`` that are finite) says a value must exist.  Raises
     :class:`SynspOutputError` naming the problem; the result is never returned or written."""
-    shape = getattr(out, "shape", None)
-    if shape is None or tuple(shape) != tuple(x.shape):
-        raise SynspOutputError(f"{what}: the refiner returned shape {shape} for input of shape {x.shape}; "
-                               "nothing returned or written")
+    check_refined_shape(out, x, what)
     if expected is None:
         expected = np.isfinite(x).all(-1)
     bad = expected & ~np.isfinite(out).all(-1)
@@ -357,6 +357,24 @@ def check_refined(out: Any, x: np.ndarray, expected: np.ndarray | None = None, w
             f"{what}: {int(bad.sum())} joint(s) came out NaN or inf where the input was valid or filled (first "
             f"at index {idx}); nothing returned or written. The model (its weights or card) does not fit "
             "this input, or the input's values are out of range")
+
+
+def check_refined_shape(out: Any, x: np.ndarray, what: str = "refined poses") -> None:
+    """:class:`SynspOutputError` unless a refiner's output ``out`` is an array (anything with a ``shape``) of the
+    shape of its input ``x``, naming what it returned instead: a list, None, another shape."""
+    shape = getattr(out, "shape", None)
+    if shape is not None and tuple(shape) == tuple(x.shape):
+        return
+    if shape is not None:
+        got = f"shape {_shape_str(shape)}"
+    elif out is None:
+        got = "None"
+    else:
+        kind = type(out).__name__
+        got = f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind} (not an array)"
+    raise SynspOutputError(f"{what}: the refiner returned {got} for input of shape {_shape_str(x.shape)}; it must "
+                           "return an array of the input's shape (numpy.asarray of its result); nothing returned or "
+                           "written")
 
 
 def check_same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str] = ("pred", "gt")) -> None:
