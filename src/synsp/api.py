@@ -32,7 +32,8 @@ from .missing import missing_from_confidence, runs_mask, time_runs
 from .refiners import (NATIVE_SLOWDOWN, VIEW_MEAN, FunctionRefiner, NetworkRefiner, Refiner, fit_refiner, get_refiner,
                        min_frames_of, shipped_models, shipped_path, subset_indices, what_it_takes)
 from .repair import limb_asymmetry, relabel, repair_poses
-from .rotations import RotationNetwork, looks_like_axis_angles, refine_rotations, rotation_filter, translation_filter
+from .rotations import (RotationNetwork, check_time_first, looks_like_axis_angles, refine_rotations, rotation_filter,
+                        translation_filter)
 from .skeletons import BUILTIN_SKELETONS, NOT_BODIES, SKELETONS, Skeleton, get_skeleton, skeleton_for, skeleton_name
 from .timeseries import second_difference
 from .validation import (
@@ -946,6 +947,7 @@ def refine_smpl(poses: Any, trans: Any = None, model: Any = None,
                                       f"convert them first (synsp.geometry.{how})")
         rot = p.reshape(p.shape[0], -1, 3)
     elif p.ndim == 3 and p.shape[2] == 3:
+        check_time_first(p, "poses")  # (24, T, 3): joints first would be smoothed across joints
         rot = p
     else:
         raise SynspInputError(f"poses has shape {p.shape}; expected (T, 72) (or any (T, 3K)) or (T, 24, 3) "

@@ -58,6 +58,7 @@ import numpy as np
 from .data.rotation_windows import fill_rotations
 from .filters import FILTERS, TemporalFilter, get_filter
 from .geometry import axis_angle_to_quaternion, axis_angle_to_rot6d, quaternion_to_axis_angle, rot6d_to_axis_angle
+from .io.smpl import KNOWN_JOINTS
 from .missing import missing_from_confidence
 from .normalization import ROTATIONS_6D
 from .refiners import (NetworkRefiner, get_refiner, min_frames_of, named_checkpoint, register_wrapper, shipped_models,
@@ -74,6 +75,8 @@ __all__ = [
     "UNIVERSAL_ROTATION_MODEL",
     "SMPL24_OFFSETS",
     "RotationNetwork",
+    "axis_angle_evidence",
+    "check_time_first",
     "looks_like_axis_angles",
     "refines_rotations",
     "rotation_filter",
@@ -344,26 +347,66 @@ def _axis_angle_lengths(norms: np.ndarray) -> bool:
     return not poses.any() or bool((np.nanmedian(norms[poses], axis=-1) <= np.pi / 2).all())
 
 
-def looks_like_axis_angles(x: np.ndarray) -> bool:
-    """True when ``x`` ``(T, [P,] 24, 3)`` reads as SMPL axis-angles rather than joint positions (as MMHuman3D's
-    SmoothNet reads C = 3): every vector at most 2 pi long (a rotation needs at most pi, fitted outputs reach
-    2 pi; 0.01 of rounding allowed), at most a tenth of them longer than pi and those in poses of mostly short
-    vectors (a body's joint positions beyond pi are all far from the origin), and the SMPL tree's "bones"
-    between them (the vectors beyond pi taken as the same rotations within pi) not rigid (joint positions of
-    one body keep their bone lengths: median relative spread over time under 10 %; a single frame reads as
-    positions).  Root-centred joint positions in metres are short
-    too: the bones tell them apart."""
+# axis_angle_evidence: joint positions keep their bones rigid while they move; the bones' relative spread over time
+# at most this share of the joints' own relative motion reads as positions (clean SMPL axis-angles: at least 0.5)
+_RIGID_SHARE = 0.25
+# below this motion (relative to the mean "bone") nothing moves enough to tell: unsure
+_STILL = 1e-3
+
+
+def axis_angle_evidence(x: np.ndarray) -> str:
+    """What ``x`` ``(T, [P,] 24, 3)`` reads as: ``'axis-angles'`` (SMPL rotations), ``'positions'`` (24 joint
+    positions) or ``'unsure'`` (the data cannot tell: a single frame, or no motion).  Not float or not
+    ``(..., 24, 3)``: ``'positions'``.
+
+    Positions when the vector lengths cannot be axis-angles: beyond 2 pi (0.01 of rounding allowed), more than a
+    tenth of them beyond pi (a rotation needs at most pi, fitted outputs reach 2 pi in a few joints such as the
+    root), or vectors beyond pi in poses of mostly long vectors (a body's joint positions that far from the origin
+    are all about as far).  Otherwise the SMPL tree's "bones" between the vectors (those beyond pi taken as the same
+    rotations within pi) decide: joint positions of one body keep their bone lengths while the joints move, so
+    bones rigid (median relative spread over time at most 10 %) *and* at most a quarter as variable as the joints
+    themselves move (median spread of a joint over time relative to the median bone) read as positions.  Bones
+    that vary (clean SMPL axis-angles of 16 frames: half as much as the joints move, or more) read as axis-angles,
+    however little the body moves; with no motion at all (below 0.1 % of a bone) or one frame: unsure.
+    Root-centred joint positions in metres are short too: the bones tell them apart."""
     x = np.asarray(x)
-    if x.dtype.kind != "f" or x.shape[-2:] != (24, 3) or x.shape[0] < 2:
-        return False
+    if x.dtype.kind != "f" or x.shape[-2:] != (24, 3):
+        return "positions"
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a joint NaN throughout: no spread, not counted
         norms = np.linalg.norm(x, axis=-1, keepdims=True)
         if not _axis_angle_lengths(norms[..., 0]):
-            return False
+            return "positions"
+        if x.shape[0] < 2:
+            return "unsure"
         x = np.where(norms > np.pi, x * (1 - 2 * np.pi / norms), x)  # the same rotations at most pi long
         parents = np.asarray(get_skeleton("smpl24").parents[1:])
         bones = np.linalg.norm(x[..., 1:, :] - x[..., parents, :], axis=-1)  # (T, [P,] 23)
-        spread = np.nanstd(bones, axis=0) / np.nanmean(bones, axis=0)
-    spread = spread[np.isfinite(spread)]
-    return bool(len(spread)) and float(np.median(spread)) > 0.1
+        size = np.nanmean(bones, axis=0)
+        spread = np.nanstd(bones, axis=0) / size
+        motion = np.linalg.norm(np.nanstd(x, axis=0), axis=-1) / np.nanmedian(size)  # ([P,] 24)
+    spread, motion = spread[np.isfinite(spread)], motion[np.isfinite(motion)]
+    if not len(spread) or not len(motion) or float(np.median(motion)) < _STILL:
+        return "unsure"
+    spread, motion = float(np.median(spread)), float(np.median(motion))
+    if spread <= 0.1 and spread <= _RIGID_SHARE * motion:
+        return "positions"
+    return "axis-angles"
+
+
+def looks_like_axis_angles(x: np.ndarray) -> bool:
+    """True when ``x`` ``(T, [P,] 24, 3)`` reads as SMPL axis-angles rather than joint positions (as MMHuman3D's
+    SmoothNet reads C = 3): :func:`axis_angle_evidence` says ``'axis-angles'`` (``'unsure'``, one frame or no
+    motion, is False here: a caller that must choose decides on the evidence itself)."""
+    return axis_angle_evidence(x) == "axis-angles"
+
+
+def check_time_first(x: np.ndarray, name: str = "poses") -> None:
+    """Raise :class:`SynspInputError` when the rotations ``x`` ``(T, J, 3)`` look joint-first, ``(J, T, 3)``: their
+    ``J`` is no joint count of the SMPL family (:data:`synsp.io.smpl.KNOWN_JOINTS`, or 21 / 23, a ``body_pose``
+    without the root) while their ``T`` is one.  Refined so, every frame would be smoothed across the joints."""
+    counts = set(KNOWN_JOINTS) | {21, 23}
+    if x.ndim == 3 and x.shape[1] not in counts and x.shape[0] in counts:
+        raise SynspInputError(
+            f"{name} has shape {x.shape}: {x.shape[0]} joints of {x.shape[1]} frames? time comes first: give "
+            f"(T, J, 3), e.g. ({x.shape[1]}, {x.shape[0]}, 3) (numpy.swapaxes({name}, 0, 1))")

@@ -93,9 +93,10 @@ something unusable:
   window's mean).  MMHuman3D's SmoothNet/DeciWatch checkpoints are never
   loaded.
 * ``'synsp'`` reads ``(T, [P,] 24, 3)`` as SMPL axis-angles (MMHuman3D's SmoothNet reads C = 3 so) through the
-  rotation network when they look so (:func:`synsp.rotations.looks_like_axis_angles`: every vector at most
-  2 pi long, at most a tenth of them beyond pi, and the SMPL tree's "bones" between them not rigid); 24 joint
-  positions of a body (rigid bones) stay points.
+  rotation network unless they clearly are joint positions (:func:`synsp.rotations.axis_angle_evidence`: a
+  vector beyond 2 pi, more than a tenth beyond pi, or the SMPL tree's "bones" between them rigid while the joints
+  move): 24 joint positions of a body stay points.  Where the data cannot tell (one frame, no motion) they are
+  taken as axis-angles and a warning says so.
 * MMHuman3D's types smooth such SMPL axis-angles as rotation matrices (above), where MMHuman3D's filters smooth
   each component: an axis-angle's components jump where its angle passes pi (a joint swinging through a half turn:
   the vector flips to the opposite side), and smoothed across the jump the rotation is up to 160 degrees off.
@@ -134,7 +135,7 @@ from ..geometry import (axis_angle_to_matrix, matrix_to_axis_angle, matrix_to_qu
 from ..models.deciwatch import DeciWatchConfig
 from ..refiners import get_refiner, shipped_path
 from ..repair import repair_poses
-from ..rotations import (DEFAULT_ROTATION_MODEL, RotationNetwork, looks_like_axis_angles, refine_rotations,
+from ..rotations import (DEFAULT_ROTATION_MODEL, RotationNetwork, axis_angle_evidence, refine_rotations,
                          rotation_filter)
 from ..validation import SynspInputError, is_torch
 from .mmpose import (SharedSmoothNet, as_sequence, build_from_registry, cast_like, describe_shipped, fill_missing,
@@ -424,8 +425,9 @@ def smooth_process(x: Any, smooth_type: str = "savgol", cfg_base_dir: str | os.P
     types, whose results then equal MMHuman3D's.
 
     Rotations stay rotations: matrices ``(..., 9)`` / ``(..., 3, 3)`` and SMPL axis-angles ``(T, [P,] 24, 3)``
-    (:func:`synsp.rotations.looks_like_axis_angles`) are smoothed as matrices and projected back onto rotations,
-    axis-angles returned as axis-angles (unlike MMHuman3D, whose filters smooth axis-angle components, which
+    (unless :func:`synsp.rotations.axis_angle_evidence` says positions; unsure, a warning says they were taken as
+    axis-angles) are smoothed as matrices and projected back onto rotations, axis-angles returned as axis-angles
+    (unlike MMHuman3D, whose filters smooth axis-angle components, which
     jump where a joint's angle passes pi: the module docstring); ``'synsp'`` refines them with its rotation
     network, each person's joints alone.
 
@@ -439,7 +441,11 @@ def smooth_process(x: Any, smooth_type: str = "savgol", cfg_base_dir: str | os.P
     if smooth_type in DECIWATCH_TYPES:  # reads the sampled frames only: the others may hold anything
         return _like(_deciwatch(arr, smooth_type, cfg_base_dir), x)
     rotations = arr.dtype.kind == "f" and _holds_rotations(arr)
-    axis_angles = not rotations and looks_like_axis_angles(arr)  # SMPL poses: rotations, not points
+    evidence = "positions" if rotations else axis_angle_evidence(arr)
+    if evidence == "unsure":  # SMPL poses are what smooth_process takes: rotations unless the data say otherwise
+        warnings.warn(f"x {arr.shape} does not tell SMPL axis-angles from joint positions (one frame or no motion); "
+                      "assumed SMPL axis-angles", UserWarning, stacklevel=2)
+    axis_angles = evidence != "positions"  # SMPL poses: rotations, not points
     if axis_angles and smooth_type == "synsp":
         return _like(cast_like(_smpl_axis_angles(arr.astype(np.float64)), arr), x)
     if axis_angles:  # as rotation matrices: an axis-angle's components jump where its angle passes pi

@@ -233,7 +233,8 @@ def near_miss(headers: Mapping[str, tuple[tuple[int, ...], Any]], key: str | Non
         if len(shape) == 3 and shape[2] % 3 == 0 and shape[2] // 3 in KNOWN_JOINTS:
             return (f"{name!r} is {shape} {beside} " + (
                 f"one body's {shape[2] // 3} joints behind an axis of 1: squeeze it to ({shape[0]}, {shape[2]})"
-                if shape[1] == 1 else f"{shape[0]} people in one array? synsp reads one person per array "
+                # (T, P, 3K) or (P, T, 3K): the people are the shorter axis
+                if shape[1] == 1 else f"{min(shape[:2])} people in one array? synsp reads one person per array "
                 "(a VIBE-style dict of people: a .pkl with --trust-pickle): split them into files"))
         if len(shape) != 2:
             continue  # (T, J, 3) could be joint positions: the plain array it is read as
