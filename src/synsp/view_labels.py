@@ -115,8 +115,11 @@ def agree_cameras(keypoints: Any, cameras: Any, skeleton: Any, confidence: Any =
     points are further than :data:`ELSEWHERE` times the person's size from where every pair of the other cameras puts
     them (a single-person estimator that followed someone else), the camera is not used; a camera elsewhere in most
     of its frames is left out and named in a warning, and :class:`SynspInputError` when that is more than half of the
-    cameras (a calibration that does not match the inputs).  With two cameras nothing can tell which one is right:
-    a warning, and nothing is relabelled.  ``steps`` is not used (the cameras are decided together, not one
+    cameras (a calibration that does not match the inputs); two cameras or more so left out, or a person triangulated
+    mirrored in most frames (:func:`_mirrored`) whom the agreement does not mend by relabelling fewer than half of
+    the cameras, are cameras not in the inputs' order: a warning, and nothing is relabelled.  A relabelling made
+    with a camera left out is named in a warning, camera by camera.  With two cameras nothing can tell which one is
+    right: a warning, and nothing is relabelled.  ``steps`` is not used (the cameras are decided together, not one
     relabelling at a time as by :func:`agree_views`)."""
     x = check_poses(keypoints, "keypoints", ndims=(4,), dims=(2,), allow_nan=True)
     T, C, J, _ = x.shape
@@ -143,14 +146,63 @@ def agree_cameras(keypoints: Any, cameras: Any, skeleton: Any, confidence: Any =
                       f"{int(away[:, c].sum())} of {T} frames (another person?): it is left out of the comparison",
                       stacklevel=2)
         away[:, c] = True
+    none = ViewAgreement(x, np.zeros((T, C, len(names)), dtype=bool), names)
+    if len(lost) >= 2:
+        warnings.warn(f"cameras at indices {', '.join(map(str, lost))} see the person elsewhere than the other "
+                      f"cameras: the cameras may not be in the inputs' order; no left/right labels are changed",
+                      stacklevel=2)
+        return none
     weight = np.where(away[..., None], 0.0, weight)
     masks = _camera_subsets(C)
     least = floor * np.where(np.isfinite(size), size, np.nanmedian(size) if np.isfinite(size).any() else 1.0)
     flipped = np.stack([masks[_subset_path(_subset_costs(cur, weight, cams, np.asarray(pairs), masks, least,
                                                          flip_cost, cap), masks, switch_cost)]
                         for pairs in table.values()], -1)  # (T, C, G)
+    given = _mirrored(cur, weight, cams, sk)
+    if given is not None and 2 * given[0] > given[1]:
+        agreed = _mirrored(relabel(cur, flipped, sk, names), relabel(weight, flipped, sk, names), cams, sk)
+        half = 2 * flipped.any(-1).sum(1) >= C - len(lost)  # (T,): half of the cameras used relabelled, a tie
+        if (agreed is not None and 4 * agreed[0] > agreed[1]) or 2 * half.sum() > T:
+            warnings.warn(f"the person triangulated from the cameras is mirrored (its face turned the other way than "
+                          f"its left/right shoulders and hips say) in {given[0]} of {given[1]} frames: the cameras "
+                          f"may not be in the inputs' order (or every camera labels left and right the wrong way "
+                          f"round); no labels are changed", stacklevel=2)
+            return none
+    if len(lost) and flipped.any():
+        what = ", ".join(f"the camera at index {c} in {int(flipped[:, c].any(-1).sum())} frames"
+                         for c in range(C) if flipped[:, c].any())
+        warnings.warn(f"with a camera left out, left and right were exchanged in {what}: if the cameras are not in "
+                      f"the inputs' order, these labels are wrong", stacklevel=2)
     out = relabel(x, flipped, sk, names) if flipped.any() else x
     return ViewAgreement(out, flipped, names)
+
+
+def _mirrored(cur: np.ndarray, weight: np.ndarray, cams: dict, sk: Skeleton) -> tuple[int, int] | None:
+    """``(mirrored, frames)``: of the frames where the person triangulated from all the cameras (``cur`` ``(T, C,
+    J, 2)`` normalised, ``weight`` ``(T, C, J)``, the labels as given) has its shoulders, hips and face, those where
+    it is mirrored, or None when the skeleton has no face cue.  A calibration's world is right-handed, so a body's
+    forward direction from its trunk (up, from the hips' to the shoulders' midpoint, crossed with left minus right,
+    shoulders and hips) points against the face's (the nose ahead of the ears' midpoint; h36m17: its Neck/Nose point
+    ahead of the midpoint of the thorax and the head top) in every frame of the corpus's h36m17 and coco17 3D and of
+    MediaPipe's world landmarks; the cameras in another order than the inputs (a ring of four given reversed)
+    triangulate a mirrored person, which the per-camera agreement cannot mend."""
+    j = {n: i for i, n in enumerate(sk.joints)}
+    if {"nose", "left_ear", "right_ear"} <= set(j):
+        tip, back = j["nose"], (j["left_ear"], j["right_ear"])
+    elif sk.name == "h36m17":
+        tip, back = j["neck"], (j["thorax"], j["head_top"])
+    else:
+        return None
+    trunk = ("left_hip", "right_hip", "left_shoulder", "right_shoulder")
+    if not set(trunk) <= set(j):
+        return None
+    used = [j[n] for n in trunk] + [tip, *back]
+    X = triangulate(cur[:, :, used], weight[:, :, used], cams["R"], cams["t"])  # (T, 7, 3)
+    lh, rh, ls, rs, nose, b1, b2 = np.moveaxis(X, 1, 0)
+    forward = np.cross(ls + rs - lh - rh, lh - rh + ls - rs)
+    side = np.einsum("td,td->t", forward, nose - 0.5 * (b1 + b2))
+    seen = np.isfinite(side) & (side != 0)
+    return (int((side[seen] > 0).sum()), int(seen.sum())) if seen.any() else None
 
 
 #: ``agree_cameras``: the most cameras relabelled together in one frame (besides: fewer than half of them)
