@@ -155,3 +155,18 @@ def test_a_stream_takes_a_stray_joint_as_missing_as_offline_does():
     assert np.abs(streamed(x) - streamed(_body(60))).max() < 2.0  # the body stays where it is (30 px before)
     # never confident joints are used as observed (as offline): judged after that (the review: 29 px moved)
     assert np.abs(streamed(x, 0.2) - streamed(_body(60), 0.2)).max() < 2.0
+
+
+def test_a_root_at_the_origin_throughout_is_no_placeholder_even_beside_a_face_and_hands():
+    """A whole body's face and hand points pull its median towards the head: a root-centred export's root was read
+    as a placeholder in every frame (a review, openpose137-like: 100 % of frames)."""
+    body = _body(40)
+    rng = np.random.default_rng(2)
+    head = body[:, :1] + rng.normal(scale=8.0, size=(40, 60, 2))  # 60 face / hand points around the nose
+    whole = np.concatenate([body, head], axis=1)
+    centred = whole - whole[:, 11:12]
+    assert not validation.stray_joints(centred)[:, 11].any()
+    assert validation.stray_joints(centred[:1])[:, 11].all()  # one frame alone: no time to tell (a stream's case)
+    hole = centred.copy()
+    hole[5, 7] = 0.0  # a placeholder in a root-centred body is still one
+    assert validation.stray_joints(hole)[5, 7]

@@ -46,3 +46,15 @@ def test_sigterm_stops_a_batch_and_its_workers(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+def test_sigterm_where_python_handles_no_sigint_interrupts_at_once():
+    """A script's background job starts with SIGINT ignored: SIGTERM sent on as SIGINT would be dropped."""
+    from synsp.cli import _terminate_as_interrupt
+
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _terminate_as_interrupt(signal.SIGTERM, None)
+    finally:
+        signal.signal(signal.SIGINT, old)

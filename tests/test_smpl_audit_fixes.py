@@ -75,3 +75,9 @@ def test_refine_smpl_refuses_joints_first():
     rot = np.random.default_rng(0).normal(scale=0.2, size=(240, 24, 3))
     with pytest.raises(SynspInputError, match="time comes first"):
         refine_smpl(np.swapaxes(rot, 0, 1))
+
+
+def test_time_first_rotations_of_few_joints_are_taken():
+    """A second of a 15-joint hand at 24 fps is (24, 15, 3), time first (a review: it was refused)."""
+    for shape in [(24, 15, 3), (55, 16, 3), (24, 17, 3)]:
+        check_time_first(np.zeros(shape))

@@ -1357,7 +1357,10 @@ def _terminate_as_interrupt(signum: int, frame: object) -> None:
     """SIGTERM (``kill``, ``Popen.terminate``, a supervisor) stops a command as Ctrl-C does: a batch's workers stopped,
     no output written after it ends, temporary files removed (before, the workers went on writing and held the
     command's pipes open).  Sent on as SIGINT, so the handling in force (a batch holding Ctrl-C while its pool
-    starts) takes it."""
+    starts) takes it; where Python handles no SIGINT (a background job of a script starts with it ignored), a
+    ``KeyboardInterrupt`` at once."""
+    if not callable(signal.getsignal(signal.SIGINT)):
+        raise KeyboardInterrupt
     os.kill(os.getpid(), signal.SIGINT)
 
 
@@ -1373,7 +1376,7 @@ def main(argv: list[str] | None = None) -> int:
         return _main(argv)
     finally:
         if on_main:
-            signal.signal(signal.SIGTERM, before)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if before is None else before)  # None: set outside Python
 
 
 def _main(argv: list[str] | None) -> int:

@@ -368,7 +368,10 @@ def axis_angle_evidence(x: np.ndarray) -> str:
     themselves move (median spread of a joint over time relative to the median bone) read as positions.  Bones
     that vary (clean SMPL axis-angles of 16 frames: half as much as the joints move, or more) read as axis-angles,
     however little the body moves; with no motion at all (below 0.1 % of a bone) or one frame: unsure.
-    Root-centred joint positions in metres are short too: the bones tell them apart."""
+    Root-centred joint positions in metres are short too: the bones tell them apart while the body moves.  A still
+    body's positions with noise read as axis-angles (the noise moves bones and joints alike: a smpl24 pose held 60
+    frames with 2-10 mm of noise); so read by MMHuman3D's ``smooth_process``, such vectors are smoothed about as
+    positions would be (3.28 mm against 3.35, a review's ``/tmp`` script)."""
     x = np.asarray(x)
     if x.dtype.kind != "f" or x.shape[-2:] != (24, 3):
         return "positions"
@@ -404,9 +407,10 @@ def looks_like_axis_angles(x: np.ndarray) -> bool:
 def check_time_first(x: np.ndarray, name: str = "poses") -> None:
     """Raise :class:`SynspInputError` when the rotations ``x`` ``(T, J, 3)`` look joint-first, ``(J, T, 3)``: their
     ``J`` is no joint count of the SMPL family (:data:`synsp.io.smpl.KNOWN_JOINTS`, or 21 / 23, a ``body_pose``
-    without the root) while their ``T`` is one.  Refined so, every frame would be smoothed across the joints."""
+    without the root) while their ``T`` is one and their ``J`` is more than ``T`` (a second of a 15-joint hand at 24
+    fps, ``(24, 15, 3)``, is time-first).  Refined so, every frame would be smoothed across the joints."""
     counts = set(KNOWN_JOINTS) | {21, 23}
-    if x.ndim == 3 and x.shape[1] not in counts and x.shape[0] in counts:
+    if x.ndim == 3 and x.shape[1] not in counts and x.shape[0] in counts and x.shape[1] > x.shape[0]:
         raise SynspInputError(
             f"{name} has shape {x.shape}: {x.shape[0]} joints of {x.shape[1]} frames? time comes first: give "
             f"(T, J, 3), e.g. ({x.shape[1]}, {x.shape[0]}, 3) (numpy.swapaxes({name}, 0, 1))")

@@ -636,7 +636,8 @@ class Stream:
             if x.shape[0] >= STRAY_MIN_JOINTS:
                 layouts.setdefault(x.shape, []).append(k)
         for ks in layouts.values():
-            stray = stray_joints(np.stack([taken[k][2] for k in ks]), use=~np.stack([taken[k][3] for k in ks]))
+            stray = stray_joints(np.stack([taken[k][2] for k in ks]), use=~np.stack([taken[k][3] for k in ks]),
+                                 over_time=False)  # one frame of each track
             for k, s in zip(ks, stray):
                 if s.any():
                     tid, track, x, missing, conf = taken[k]

@@ -212,7 +212,7 @@ def absurd_joints(x: np.ndarray, stray: bool = False, use: Any = None) -> np.nda
     return bad | stray_joints(x, use) if stray else bad
 
 
-def stray_joints(x: Any, use: Any = None) -> np.ndarray:
+def stray_joints(x: Any, use: Any = None, over_time: bool = True) -> np.ndarray:
     """Mask ``x.shape[:-1]`` of the joints far from their own body: in each frame (and person) ``(J, D)``, farther
     from the frame's median joint (the median of each coordinate over its joints) than :data:`STRAY_DISTANCE`
     times the median of the joints' distances from that point.  Only the joints that are finite, not
@@ -221,15 +221,20 @@ def stray_joints(x: Any, use: Any = None) -> np.ndarray:
     :data:`STRAY_MIN_JOINTS` such joints, or whose median distance is 0, flags none.  Also flagged: a detector's
     placeholder, a joint at exactly the origin farther from the median of the frame's other judged joints than
     :data:`PLACEHOLDER_DISTANCE` times their median distance from it (the other joints at least
-    :data:`STRAY_MIN_JOINTS`).  Refiners treat these joints as missing, like :func:`absurd_joints`.  For joint
+    :data:`STRAY_MIN_JOINTS`), unless (``over_time``: the first axis of ``x`` is time) that joint is at the origin
+    in every frame where it is judged: a root-centred export's root (a whole body's face and hands pull its median
+    far from the root).  Refiners treat these joints as missing, like :func:`absurd_joints`.  For joint
     positions only (never axis-angle rotations)."""
     x = np.asarray(x)
     ok = np.isfinite(x).all(-1) & ~_beyond(x).any(-1)
     if use is not None:
         ok &= np.asarray(use, dtype=bool)
+    origin = ok & (x == 0).all(-1)
+    if over_time and x.ndim >= 3 and len(x) > 1:  # at the origin wherever judged: a root, not a placeholder
+        origin &= ~(origin | ~ok).all(axis=0)
     if x.ndim < 2 or x.size == 0 or not ok.any():
         return np.zeros(x.shape[:-1], dtype=bool)
-    flat, oks = x.reshape(-1, *x.shape[-2:]), ok.reshape(-1, x.shape[-2])
+    flat, oks, origins = x.reshape(-1, *x.shape[-2:]), ok.reshape(-1, x.shape[-2]), origin.reshape(-1, x.shape[-2])
     out = np.zeros(oks.shape, dtype=bool)
     step = max(1, (1 << 22) // (x.shape[-2] * x.shape[-1]))  # frames at a time: float64 copies of 32 MB
     for a in range(0, len(flat), step):
@@ -239,7 +244,7 @@ def stray_joints(x: Any, use: Any = None) -> np.ndarray:
         with np.errstate(invalid="ignore"):
             far = dist > STRAY_DISTANCE * scale
         out[a:a + step] = far & (oks[a:a + step].sum(1) >= STRAY_MIN_JOINTS)[:, None] & (scale > 0)
-        zero = oks[a:a + step] & (flat[a:a + step] == 0).all(-1)
+        zero = origins[a:a + step]
         if zero.any():  # placeholders at the origin, judged against the body without them
             rows = np.flatnonzero(zero.any(1))
             pts = np.where((oks[a + rows] & ~zero[rows])[:, :, None], flat[a + rows], np.nan).astype(np.float64)

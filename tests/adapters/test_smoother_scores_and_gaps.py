@@ -44,6 +44,11 @@ def test_offline_scores_below_min_confidence_are_missing_as_in_refine(cfg):
     np.testing.assert_array_equal(out[..., 2], kp[..., 2])  # the scores as given
     ignored = synsp.refine(det, model=cfg, repair=False)  # what the Smoother gave before
     assert error(out, x) < 0.5 * error(ignored, x)
+    # RTMPose's SimCC scores pass 1: still scores (capped at 1), where one of 1.02 turned them all off
+    above = kp.copy()
+    above[..., 2] *= 1.15
+    capped = offline(Smoother(cfg, keypoint_dim=2, repair=False), above)
+    assert error(capped, x) < 1.05 * error(out, x) and error(capped, x) < 0.5 * error(ignored, x)
     # a column that is no score in [0, 1] is no confidence; MMPose's own contract never reads the scores
     np.testing.assert_allclose(offline(Smoother(cfg, keypoint_dim=2, repair=False), kp * [1, 1, 100])[..., :2],
                                ignored, atol=1e-9)

@@ -289,11 +289,17 @@ def fill_missing(x: np.ndarray) -> np.ndarray:
     return flat.reshape(x.shape)
 
 
+#: the largest value a keypoint score column may hold to be read as confidence (:func:`confidence_column`): RTMPose's
+#: SimCC scores pass 1 (one score of 1.02 in a track switched its confidence off: 0.79 -> 5.44 px offline), a
+#: coordinate column rarely stays within [0, 2]
+SCORE_MAX = 2.0
+
+
 def confidence_column(rows: list, dim: int) -> np.ndarray | None:
     """The confidence ``(T, K)`` of a track's keypoint arrays ``rows`` (``(K, C)`` each; None where the track
     is absent, NaN there): the column after the ``dim`` coordinates, when every array has one and its finite
-    values all lie in [0, 1] (a score, MMPose's ``[x, y(, z), score]``); else None (no column, or one that
-    holds something else)."""
+    values all lie in [0, :data:`SCORE_MAX`] (a score, MMPose's ``[x, y(, z), score]``; RTMPose's SimCC scores
+    pass 1), capped at 1; else None (no column, or one that holds something else)."""
     present = [kp for kp in rows if kp is not None]
     if not present or any(kp.shape[1] <= dim for kp in present):
         return None
@@ -302,9 +308,9 @@ def confidence_column(rows: list, dim: int) -> np.ndarray | None:
         if kp is not None:
             conf[t] = kp[:, dim]
     seen = conf[np.isfinite(conf)]
-    if seen.size == 0 or seen.min() < 0 or seen.max() > 1:
+    if seen.size == 0 or seen.min() < 0 or seen.max() > SCORE_MAX:
         return None
-    return conf
+    return np.minimum(conf, 1.0)
 
 
 def as_sequence(x: Any, what: str = "x") -> np.ndarray:
