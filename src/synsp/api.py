@@ -1222,9 +1222,11 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
 
             kp, conf, report = repair_poses(kp, sk, conf, cuts=seen_finder if cuts else None)
             found = report.get("cuts")
-            if report["relabelled"] is not None and report["relabelled"].any():
-                flips.append((track, a, b, report["groups"], report["flipped"][at]))
-                valid = relabel(valid, report["flipped"], sk, report["groups"])
+            hands = report.get("hands")  # a whole body's hands exchanged apart from its arms (to their wrists)
+            if report["relabelled"] is not None and (report["relabelled"].any() or hands is not None and hands.any()):
+                flips.append((track, a, b, report["groups"], report["flipped"][at],
+                              None if hands is None else hands[at]))
+                valid = relabel(valid, report["flipped"], sk, report["groups"], hands)
         if not refine:  # the repair alone: the relabelled input is the result
             return kp, np.zeros(kp.shape[:2], dtype=bool), 0
         if not pose_file.scores_mark_missing:
@@ -1263,11 +1265,12 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
     marks: dict = {}
     scores = {}
     sources: dict = {}  # file track id: (n, J), per detection the joint whose input each joint now holds
-    for track, a, b, groups, flipped in flips:
+    for track, a, b, groups, flipped, hands in flips:
         counts = summary["relabelled"].setdefault(track.track_id, dict.fromkeys(groups, 0))
         frames, ids = where[track.track_id]
-        hit, J = flipped.any(axis=1), track.keypoints.shape[1]
-        moved = relabel(np.broadcast_to(np.arange(J), (int(hit.sum()), J)), flipped[hit], sk, groups)
+        hit, J = flipped.any(axis=1) | (False if hands is None else hands), track.keypoints.shape[1]
+        moved = relabel(np.broadcast_to(np.arange(J), (int(hit.sum()), J)), flipped[hit], sk, groups,
+                        None if hands is None else hands[hit])
         at = np.searchsorted(frames, track.frames[a:b][hit])
         for tid, f, row in zip(ids[at], frames[at], moved):
             own = original.track(tid).frames
@@ -1280,7 +1283,7 @@ def _positions(pose_file, model, fps, max_gap, progress: bool, repair: bool, ref
                 marks.setdefault(tid, {}).setdefault(g, []).append(int(f))
         if track.scores is not None:
             sc = scores.setdefault(track.track_id, track.scores.copy())
-            sc[a:b] = relabel(sc[a:b], flipped, sk, groups)
+            sc[a:b] = relabel(sc[a:b], flipped, sk, groups, hands)
     if scores:
         refined = dataclasses.replace(refined, tracks=[dataclasses.replace(t, scores=scores.get(t.track_id, t.scores))
                                                        for t in refined.tracks])

@@ -14,7 +14,11 @@ fingers), ``legs`` (hips, knees, ankles, heels, feet, toes), ``head`` (eyes, ear
 group is decided on its body pairs alone and relabelled whole, face and fingers included.  A pair belongs to the
 group of the first joint on its path up the kinematic tree (through joints of its side) whose name
 says arm or leg (MediaPipe's finger points follow the wrist, BODY_25's toes the ankle, WholeBody's
-hands the wrist).
+hands the wrist).  A whole body's two hands are then exchanged where each hand's root is clearly nearer
+the other wrist than its own (:func:`hand_exchanges`, :attr:`InversionRepair.hands`): a hand detector labels
+the hands apart from the body, so a relabelled body's hands may have been right already (carried with the
+arms, an MMPose body's correct hands went to the other wrists, about 100 px away), and a correct body's
+hands may be exchanged on their own.
 
 Model.  Per group and frame ``t`` a hidden state ``s_t``: 1 when the observed labels of the
 group are exchanged.  Each frame's labelled positions under the states of frames ``t-2, t-1, t``
@@ -113,7 +117,8 @@ from .validation import SynspInputError, absurd_joints, check_poses, to_numpy
 __all__ = ["FLIP_COST_2D", "FLIP_COST_3D", "GLITCH", "GROUPS", "LABEL_FREE_BOUND", "ROUNDS_2D", "ROUNDS_3D",
            "TWIST_COST", "TWIST_FULL", "decided_pairs", "default_flip_cost", "group_scales", "twisted_frames",
            "InversionRepair", "limb_groups", "OnlineRepair", "relabel", "repair_inversions", "repair_poses",
-           "held_frames", "score_divisor", "score_weights", "SCORE_FULL", "SCORE_QUANTILE", "limb_asymmetry"]
+           "held_frames", "score_divisor", "score_weights", "SCORE_FULL", "SCORE_QUANTILE", "limb_asymmetry",
+           "hand_exchanges"]
 
 GROUPS = ("arms", "legs", "head", "other")
 #: ``flip_cost`` by default (None): per relabelled frame, in 3D and in 2D (see the module docstring, *Model*)
@@ -187,7 +192,8 @@ def limb_groups(skeleton: Any) -> dict[str, tuple[tuple[int, int], ...]]:
 def decided_pairs(skeleton: Any) -> dict[str, tuple[tuple[int, int], ...]]:
     """The pairs each limb group is decided on: :func:`limb_groups`, or on a whole body
     (:data:`synsp.skeletons.BODY_JOINTS`) the pairs of its body only (a group without one is left out).
-    A decided group is relabelled whole (:func:`relabel`): a hand's points follow its arm."""
+    A decided group is relabelled whole (:func:`relabel`): a hand's points follow its arm, then go to the wrist
+    they hang from (:func:`hand_exchanges`)."""
     sk = skeleton if isinstance(skeleton, Skeleton) else get_skeleton(skeleton)
     table = limb_groups(sk)
     body = BODY_JOINTS.get(sk.name)
@@ -255,12 +261,16 @@ class InversionRepair(NamedTuple):
 
     ``poses``: the repaired track, the input's shape (None when asked for the labels alone); ``flipped``: ``(T, G)`` (``(T, P, G)`` for
     ``(T, P, J, D)`` input) True where the group's labels were exchanged (frames where the group
-    has at least one finite joint); ``groups``: the G group names, the columns of ``flipped``.
+    has at least one finite joint); ``groups``: the G group names, the columns of ``flipped``; ``hands``: ``(T,)``
+    (``(T, P)``) True where a whole body's two hands are exchanged on top of ``flipped``, each put at the wrist it
+    hangs from (:func:`hand_exchanges`; :func:`relabel` takes it as ``hands``), None for a skeleton without such
+    hands or when the arms are not repaired.
     """
 
     poses: np.ndarray | None
     flipped: np.ndarray
     groups: tuple[str, ...]
+    hands: np.ndarray | None = None
 
 
 def _resolve(skeleton: Any, num_joints: int) -> Skeleton:
@@ -301,9 +311,11 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
     dimension): each round starts from the labels the previous one gave, until a round changes nothing (the module
     docstring, *Rounds*).
 
-    Returns :class:`InversionRepair` ``(poses, flipped, groups)``; apply the same relabelling to
-    other per-joint arrays (confidences) with :func:`relabel`.  ``relabelled=False``: ``poses`` is None (the labels
-    alone, without a relabelled copy of the track: what :func:`repair_poses` asks for an hour of a whole body).
+    Returns :class:`InversionRepair` ``(poses, flipped, groups, hands)``; apply the same relabelling to
+    other per-joint arrays (confidences) with :func:`relabel` (``hands=``).  A whole body's hands are put at their
+    wrists after the relabelling (:func:`hand_exchanges`, ``hands``) where the arms are repaired.
+    ``relabelled=False``: ``poses`` is None (the labels alone, without a relabelled copy of the track: what
+    :func:`repair_poses` asks for an hour of a whole body).
     """
     x = check_poses(poses, "poses", ndims=(3, 4), allow_nan=True)
     sk = _resolve(skeleton, x.shape[-2])
@@ -378,13 +390,94 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
             total ^= states
             xs, weight, last = _swap(xs, states, sets), _swap(weight, states, sets), states
         flipped[:, p] = total.T[source]
-    out = relabel(x4, flipped, sk, names) if relabelled else None
+    # a whole body's hands at the wrists they hang from (decided apart from the arms: a hand detector's own labels)
+    hands = _hand_exchanges(x4, conf, sk, min_confidence) if "arms" in names else None
+    out = relabel(x4, flipped, sk, names, hands=hands) if relabelled else None
     dtype = getattr(poses, "dtype", None)
     if out is not None and isinstance(dtype, np.dtype) and np.issubdtype(dtype, np.floating):
         out = out.astype(dtype, copy=False)  # float32 / float16 poses come back as they came
     if single:
         out, flipped = None if out is None else out[:, 0], flipped[:, 0]
-    return InversionRepair(out, flipped, names)
+        hands = None if hands is None else hands[:, 0]
+    return InversionRepair(out, flipped, names, hands)
+
+
+def _hands(sk: Skeleton) -> tuple[int, int, int, int, np.ndarray] | None:
+    """A whole body's hands (:data:`synsp.skeletons.BODY_JOINTS`): its left and right wrists (the arms' body pair the
+    hands hang from), the hands' roots (left, right: the points whose parents are the wrists) and the hands'
+    left/right pairs ``(n, 2)`` (the points whose nearest body joint up the tree is a wrist, roots included); None
+    for a skeleton without such hands."""
+    body = BODY_JOINTS.get(sk.name)
+    if body is None:
+        return None
+    inside = set(body)
+    pairs = [(a, b) for a, b in sk.left_right if a not in inside and b not in inside]
+    for lw, rw in limb_groups(sk).get("arms", ()):
+        if lw not in inside or rw not in inside:
+            continue
+        hung = [(a, b) for a, b in pairs
+                if sk.nearest_ancestor(a, inside) == lw and sk.nearest_ancestor(b, inside) == rw]
+        roots = [(a, b) for a, b in hung if sk.parents[a] == lw and sk.parents[b] == rw]
+        if len(roots) == 1:
+            return lw, rw, roots[0][0], roots[0][1], np.asarray(hung)
+    return None
+
+
+def hand_exchanges(poses: Any, skeleton: Any, confidence: Any = None, *,
+                   min_confidence: float = 0.3) -> np.ndarray | None:
+    """``(T,)`` (``(T, P)`` for ``(T, P, J, D)`` poses) True in the frames where a whole body's two hands are labelled
+    the wrong way round against its wrists, None for a skeleton without hands hanging from its wrists
+    (:data:`synsp.skeletons.BODY_JOINTS`: COCO-WholeBody, OpenPose with hands, Halpe-136).
+
+    A frame's hands are exchanged where each hand's root is clearly nearer the other wrist than its own: the two
+    crossed distances (root to the other wrist) together under half the two own ones, with both roots and both
+    wrists seen (finite, score at least ``min_confidence``) and the wrists further apart than a hand's length (the
+    median over the track of the largest distance from a seen hand's root to its other seen points), so that
+    clasped hands decide nothing.  Relabelling the arms moves the wrists and the hands together, so the answer is
+    the same before and after :func:`repair_inversions` relabels them: it is what :func:`relabel` exchanges on top
+    of the arms' labels (``hands``)."""
+    x = check_poses(poses, "poses", ndims=(3, 4), allow_nan=True)
+    sk = _resolve(skeleton, x.shape[-2])
+    conf = None if confidence is None else to_numpy(confidence, name="confidence")
+    if conf is not None and conf.shape != x.shape[:-1]:
+        raise SynspInputError(f"confidence has shape {conf.shape}; expected {x.shape[:-1]} like the poses")
+    single = x.ndim == 3
+    x4 = x[:, None] if single else x
+    c4 = conf[:, None] if conf is not None and single else conf
+    out = _hand_exchanges(x4, c4, sk, min_confidence)
+    return out[:, 0] if out is not None and single else out
+
+
+def _hand_exchanges(x: np.ndarray, conf: np.ndarray | None, sk: Skeleton,
+                    min_confidence: float) -> np.ndarray | None:
+    """:func:`hand_exchanges` of ``x`` ``(T, P, J, D)`` with ``conf`` ``(T, P, J)`` or None: ``(T, P)``, or None."""
+    hands = _hands(sk)
+    if hands is None:
+        return None
+    lw, rw, lroot, rroot, pairs = hands
+
+    def seen(joints: list[int]) -> np.ndarray:
+        """``(T, P, n, D)`` positions of ``joints``, NaN where not usable."""
+        pts = x[:, :, joints].astype(np.float64)
+        ok = np.isfinite(pts).all(-1)
+        if conf is not None:
+            ok &= np.nan_to_num(conf[:, :, joints]) >= min_confidence
+        return np.where(ok[..., None], pts, np.nan)
+
+    def dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.linalg.norm(a - b, axis=-1)
+
+    wl, wr, hl, hr = np.moveaxis(seen([lw, rw, lroot, rroot]), 2, 0)
+    own, crossed, apart = dist(hl, wl) + dist(hr, wr), dist(hl, wr) + dist(hr, wl), dist(wl, wr)
+    # a hand's length: the largest distance from its root to its other points, per frame (NaN where none is seen)
+    reach = np.concatenate([np.fmax.reduce(dist(seen([j for j in pairs[:, k] if j != root]), root_at[:, :, None]),
+                                           axis=-1) for k, root, root_at in ((0, lroot, hl), (1, rroot, hr))])
+    length = np.full(x.shape[1], np.nan)  # per person, the median over the track (NaN: never seen, nothing decided)
+    for p in range(x.shape[1]):
+        v = reach[:, p][np.isfinite(reach[:, p])]
+        if v.size:
+            length[p] = np.median(v)
+    return (crossed < 0.5 * own) & (apart > length)
 
 
 #: the quantile of a track's usable scores that tells the scale of its detector's scores, and the weight it gets at
@@ -580,16 +673,25 @@ def limb_asymmetry(poses: np.ndarray, skeleton: Skeleton) -> float | None:
     return float(np.median(ratios)) if ratios else None
 
 
-def relabel(values: Any, flipped: np.ndarray, skeleton: Any, groups: tuple[str, ...]) -> np.ndarray:
+def relabel(values: Any, flipped: np.ndarray, skeleton: Any, groups: tuple[str, ...],
+            hands: Any = None) -> np.ndarray:
     """Exchange the left/right joints of ``groups`` where ``flipped`` says so.
 
     ``values``: ``(T, J, ...)`` or ``(T, P, J, ...)`` per-joint arrays (poses, confidences);
-    ``flipped``: ``(T, G)`` or ``(T, P, G)`` from :func:`repair_inversions`.  Returns a copy.
+    ``flipped``: ``(T, G)`` or ``(T, P, G)`` from :func:`repair_inversions`; ``hands``: ``(T,)`` or ``(T, P)``,
+    a whole body's two hands exchanged as well where True (:attr:`InversionRepair.hands`; None: nowhere).
+    Returns a copy.
     """
     sk = skeleton if isinstance(skeleton, Skeleton) else get_skeleton(skeleton)
     table = limb_groups(sk)
-    return _swap(np.asarray(values), np.moveaxis(np.asarray(flipped, dtype=bool), -1, 0),
-                 [np.asarray(table[g]) for g in groups])
+    out = _swap(np.asarray(values), np.moveaxis(np.asarray(flipped, dtype=bool), -1, 0),
+                [np.asarray(table[g]) for g in groups])
+    if hands is not None and np.any(hands):
+        found = _hands(sk)
+        if found is None:
+            raise SynspInputError(f"hands given, but skeleton {sk.name!r} has no hands hanging from its wrists")
+        out = _swap(out, np.asarray(hands, dtype=bool)[None], [found[-1]])
+    return out
 
 
 def repair_poses(poses: np.ndarray, skeleton: Skeleton | None, confidence: Any = None, *,
@@ -604,7 +706,8 @@ def repair_poses(poses: np.ndarray, skeleton: Skeleton | None, confidence: Any =
     view's) left/right inversions (:func:`synsp.refine` then makes 3D views agree with each other:
     :func:`synsp.view_labels.agree_view_poses`).  ``confidence`` follows the same reordering and relabelling.
     ``report``: ``groups``, ``relabelled`` (frames per group, ``(G,)`` or ``(P, G)``), ``flipped`` (the
-    mask of :func:`repair_inversions`), ``reassigned`` (person-frames given to another slot).
+    mask of :func:`repair_inversions`), ``hands`` (its :attr:`InversionRepair.hands`: a whole body's hands exchanged
+    on top of ``flipped``, or None), ``reassigned`` (person-frames given to another slot).
 
     ``cuts``: a function of one person's (or view's) poses ``(T, J, D)`` and confidences (``(T, J)`` or None)
     giving the frames where a part after a cut begins (:func:`synsp.cuts.find_cuts`), applied to the repaired
@@ -616,7 +719,7 @@ def repair_poses(poses: np.ndarray, skeleton: Skeleton | None, confidence: Any =
     holds them, one list per person or view (one list for ``(T, J, D)``); None when nothing was repaired (no
     skeleton with pairs).
     """
-    report: dict = {"groups": (), "relabelled": None, "reassigned": 0}
+    report: dict = {"groups": (), "relabelled": None, "hands": None, "reassigned": 0}
     x = poses
     try:
         conf = None if confidence is None else to_numpy(confidence, name="confidence")
@@ -634,18 +737,19 @@ def repair_poses(poses: np.ndarray, skeleton: Skeleton | None, confidence: Any =
         real = np.isfinite(x).all(-1) & ~absurd_joints(x)
         xr = x if real.all() else np.where(real[..., None], x, np.nan)
         r = repair_inversions(xr, skeleton, conf, relabelled=False)
-        flipped, groups = r.flipped, r.groups
+        flipped, groups, hands = r.flipped, r.groups, r.hands  # hands: decided apart from the arms, kept in parts
+        moves = flipped.any() or (hands is not None and hands.any())
         if cuts is not None:  # cut where the repaired track jumps; then each side repaired again, alone
-            seen = relabel(xr, flipped, skeleton, groups) if flipped.any() else xr
-            seen_conf = conf if conf is None or not flipped.any() else relabel(conf, flipped, skeleton, groups)
+            seen = relabel(xr, flipped, skeleton, groups, hands) if moves else xr
+            seen_conf = conf if conf is None or not moves else relabel(conf, flipped, skeleton, groups, hands)
             found = [sorted(int(c) for c in cuts(col, cc)) for col, cc in _columns(seen, seen_conf)]
             report["cuts"] = found
             if any(found):
                 flipped = _inversions_in_parts(xr, skeleton, conf, found, flipped, groups)
-        report.update(groups=groups, relabelled=flipped.sum(0), flipped=flipped)
-        if flipped.any():
-            x = relabel(x, flipped, skeleton, groups)  # the input's own values (inf and all), relabelled
-            conf = None if conf is None else relabel(conf, flipped, skeleton, groups)
+        report.update(groups=groups, relabelled=flipped.sum(0), flipped=flipped, hands=hands)
+        if flipped.any() or (hands is not None and hands.any()):
+            x = relabel(x, flipped, skeleton, groups, hands)  # the input's own values (inf and all), relabelled
+            conf = None if conf is None else relabel(conf, flipped, skeleton, groups, hands)
     elif cuts is not None:
         report["cuts"] = None  # not repaired: the refiner finds the cuts itself
     return x, (confidence if conf is None else conf), report

@@ -1003,12 +1003,13 @@ class Smoother:
             if kp is not None:
                 poses[t] = kp[:, :dim]
         _, _, report = repair_poses(poses, skeleton, confidence_column(span, dim))
-        flipped = report.get("flipped")
-        if flipped is None or not flipped.any():
+        flipped, hands = report.get("flipped"), report.get("hands")  # hands: a whole body's, back to their wrists
+        if flipped is None or not (flipped.any() or hands is not None and hands.any()):
             return span
         groups = report["groups"]
         self.relabelled[track_id] = {g: int(n) for g, n in zip(groups, flipped.sum(0)) if n}
-        return [None if kp is None else relabel(kp[None], flipped[t:t + 1], skeleton, groups)[0]
+        return [None if kp is None else
+                relabel(kp[None], flipped[t:t + 1], skeleton, groups, None if hands is None else hands[t:t + 1])[0]
                 for t, kp in enumerate(span)]
 
     def _frame_ids(self, frame: list, t: int | None, with_ids: bool | None) -> list[Hashable]:
