@@ -494,10 +494,7 @@ def refine(
         raise SynspInputError(_nothing_valid(x, refiner.min_confidence)) from exc
     if len(gone):
         many = len(gone) > 1
-        warnings.warn(f"synsp.refine: joint{'s' * many} {', '.join(map(str, gone))} {'are' if many else 'is'} "
-                      f"missing (NaN, or below the confidence threshold) in every frame: the others were refined "
-                      f"with a stand-in (the nearest joint) for {'them' if many else 'it'}, and "
-                      f"{'they come' if many else 'it comes'} back as given (NaN where not a finite number)",
+        warnings.warn(f"synsp.refine: joint{'s' * many} {', '.join(map(str, gone))} {_never_given(many)}",
                       UserWarning, stacklevel=2)
     bounds = [0, *starts, len(x)]  # a part between cuts too short to refine is left as it is: said
     _warn_short([(None, a, b - a) for a, b in zip(bounds[:-1], bounds[1:]) if b - a < least], least, refiner, False)
@@ -850,6 +847,13 @@ def _refine_persons(x: np.ndarray, refiner: Refiner, fps: float | None, confiden
     return out, filled, collect["short"]
 
 
+def _never_given(many: bool) -> str:
+    """The words of the warning for one or more joints (``many``) never given in a track: what was done instead."""
+    return (f"{'are' if many else 'is'} missing (NaN, or below the confidence threshold) in every frame: the others "
+            f"were refined with a stand-in (the nearest joint) for {'them' if many else 'it'}, and "
+            f"{'they come' if many else 'it comes'} back as given (NaN where not a finite number)")
+
+
 def _warn_unseen_of_persons(unseen: list) -> None:
     """One :class:`UserWarning` for the joints of :func:`refine`'s persons never valid in a whole track or track
     part (``(person, first frame, last frame, whole track, joints)``), which came back as given, as :func:`refine`
@@ -861,10 +865,7 @@ def _warn_unseen_of_persons(unseen: list) -> None:
         joints = unseen[0][-1]
         many = len(joints) > 1
         warnings.warn(f"synsp.refine: {where[0]}: joint{'s' * many} {', '.join(map(str, joints))} "
-                      f"{'are' if many else 'is'} missing (NaN, or below the confidence threshold) in every frame: the "
-                      f"others were refined with a stand-in (the nearest joint) for {'them' if many else 'it'}, and "
-                      f"{'they come' if many else 'it comes'} back as given (NaN where not a finite number)",
-                      UserWarning, stacklevel=4)
+                      f"{_never_given(many)}", UserWarning, stacklevel=4)
         return
     items = [f"{w}: joint{'s' * (len(j) > 1)} {', '.join(map(str, j))}" for w, (*_, j) in zip(where, unseen)]
     listed = "; ".join(items[:5]) + (f"; {len(items) - 5} more" if len(items) > 5 else "")

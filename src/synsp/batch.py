@@ -52,7 +52,7 @@ from .skeletons import SKELETONS, get_skeleton
 from .validation import SynspInputError, check_fps, check_max_gap
 from .view_labels import agree_camera_poses
 
-__all__ = ["Job", "find_jobs", "check_options", "check_output", "check_output_folder", "refine_cameras", "refine_path",
+__all__ = ["Job", "find_jobs", "check_options", "check_output", "check_output_folder", "folder_probe", "refine_cameras", "refine_path",
            "refine_file", "refine_files", "summary_table", "with_rate", "worker_threads", "check_method_fits",
            "INTERRUPTED"]
 
@@ -217,19 +217,30 @@ def check_output_folder(folder: str | os.PathLike) -> None:
     words (:func:`synsp.io._common.check_target`): its nearest existing folder (itself, or the one it is made in) is
     a file (``-o in/take.npy/refined``) or cannot be written into (``-o /proc/refined``, a read-only disk).  A
     probe folder is made there and removed; nothing else is written."""
+    out = Path(folder)
+    base, why = folder_probe(out)
+    if why == "file":
+        raise SynspInputError(f"{out}: the folder {base} does not exist (it is a file); write elsewhere")
+    if why is not None:
+        raise SynspInputError(f"{out}: the folder {base} is not writable ({why}); write to a folder you can write to")
+
+
+def folder_probe(folder: str | os.PathLike) -> tuple[Path, str | None]:
+    """``(base, why)``: the nearest existing folder on the way to ``folder`` (itself, or the one it would be made in)
+    and why nothing can be written there (``"file"``: it is a file; else the system's reason), None when a probe
+    folder could be made and removed there (nothing else is written).  Each command words its own refusal."""
     import tempfile
 
-    out = Path(folder)
-    base = out
+    base = Path(folder)
     while not base.exists() and base != base.parent:
         base = base.parent
     if not base.is_dir():
-        raise SynspInputError(f"{out}: the folder {base} does not exist (it is a file); write elsewhere")
+        return base, "file"
     try:
         os.rmdir(tempfile.mkdtemp(prefix=".synsp-probe-", dir=base))
     except OSError as exc:
-        raise SynspInputError(f"{out}: the folder {base} is not writable ({exc.strerror or exc}); write to a folder "
-                              "you can write to") from None
+        return base, str(exc.strerror or exc)
+    return base, None
 
 
 def _check_outputs_spare_inputs(jobs: Sequence[Job], others: Sequence[str], out: Path) -> None:

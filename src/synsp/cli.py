@@ -1189,21 +1189,16 @@ def _check_output_folder(out: str) -> None:
     """``synsp benchmark -o``: a folder that can be written into (it is made when missing), checked before the
     hours of work: an existing file, or a parent that is a file or cannot be written, fails now, writing
     nothing (a probe folder is made and removed)."""
-    import tempfile
+    from .batch import folder_probe
 
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise SynspInputError(f"-o {out}: is a file; give a folder (the reports are written into it)")
-    base = folder
-    while not base.exists() and base != base.parent:
-        base = base.parent
-    if not base.is_dir():
+    base, why = folder_probe(folder)
+    if why == "file":
         raise SynspInputError(f"-o {out}: {base} is a file; give a folder (the reports are written into it)")
-    try:
-        os.rmdir(tempfile.mkdtemp(prefix=".synsp-probe-", dir=base))
-    except OSError as exc:
-        raise SynspInputError(f"-o {out}: cannot write into {base} ({exc.strerror or exc}); give a folder you can "
-                              "write to") from None
+    if why is not None:
+        raise SynspInputError(f"-o {out}: cannot write into {base} ({why}); give a folder you can write to")
 
 
 def _rotation_robustness(methods: list[str], default_methods: bool, quick: bool, corpus: str | None,
