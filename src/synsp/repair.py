@@ -14,11 +14,12 @@ fingers), ``legs`` (hips, knees, ankles, heels, feet, toes), ``head`` (eyes, ear
 group is decided on its body pairs alone and relabelled whole, face and fingers included.  A pair belongs to the
 group of the first joint on its path up the kinematic tree (through joints of its side) whose name
 says arm or leg (MediaPipe's finger points follow the wrist, BODY_25's toes the ankle, WholeBody's
-hands the wrist).  A whole body's two hands are then exchanged where each hand's root is clearly nearer
-the other wrist than its own (:func:`hand_exchanges`, :attr:`InversionRepair.hands`): a hand detector labels
-the hands apart from the body, so a relabelled body's hands may have been right already (carried with the
-arms, an MMPose body's correct hands went to the other wrists, about 100 px away), and a correct body's
-hands may be exchanged on their own.
+hands the wrist).  Where the arms are relabelled, a whole body's two hands are then exchanged back where each
+hand's root is clearly nearer the other wrist than its own (:func:`hand_exchanges`, :attr:`InversionRepair.hands`):
+a hand detector labels the hands apart from the body, so a relabelled body's hands may have been right already
+(carried with the arms, an MMPose body's correct hands went to the other wrists, about 100 px away).  Hands
+exchanged on their own beside correct arms are left as they came: decided frame by frame, the same rule would
+move correct hands to the wrong wrists wherever an arm inversion is left unrepaired.
 
 Model.  Per group and frame ``t`` a hidden state ``s_t``: 1 when the observed labels of the
 group are exchanged.  Each frame's labelled positions under the states of frames ``t-2, t-1, t``
@@ -262,9 +263,9 @@ class InversionRepair(NamedTuple):
     ``poses``: the repaired track, the input's shape (None when asked for the labels alone); ``flipped``: ``(T, G)`` (``(T, P, G)`` for
     ``(T, P, J, D)`` input) True where the group's labels were exchanged (frames where the group
     has at least one finite joint); ``groups``: the G group names, the columns of ``flipped``; ``hands``: ``(T,)``
-    (``(T, P)``) True where a whole body's two hands are exchanged on top of ``flipped``, each put at the wrist it
-    hangs from (:func:`hand_exchanges`; :func:`relabel` takes it as ``hands``), None for a skeleton without such
-    hands or when the arms are not repaired.
+    (``(T, P)``) True where a whole body's two hands are exchanged on top of ``flipped`` (only where the arms are
+    relabelled), each put back at the wrist it hangs from (:func:`hand_exchanges`; :func:`relabel` takes it as
+    ``hands``), None for a skeleton without such hands or when the arms are not repaired.
     """
 
     poses: np.ndarray | None
@@ -313,7 +314,7 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
 
     Returns :class:`InversionRepair` ``(poses, flipped, groups, hands)``; apply the same relabelling to
     other per-joint arrays (confidences) with :func:`relabel` (``hands=``).  A whole body's hands are put at their
-    wrists after the relabelling (:func:`hand_exchanges`, ``hands``) where the arms are repaired.
+    wrists after the relabelling (:func:`hand_exchanges`, ``hands``) where the arms are relabelled.
     ``relabelled=False``: ``poses`` is None (the labels alone, without a relabelled copy of the track: what
     :func:`repair_poses` asks for an hour of a whole body).
     """
@@ -390,8 +391,12 @@ def repair_inversions(poses: Any, skeleton: Any, confidence: Any = None, *, swit
             total ^= states
             xs, weight, last = _swap(xs, states, sets), _swap(weight, states, sets), states
         flipped[:, p] = total.T[source]
-    # a whole body's hands at the wrists they hang from (decided apart from the arms: a hand detector's own labels)
+    # a whole body's hands at the wrists they hang from (decided apart from the arms: a hand detector's own labels),
+    # only where the arms are relabelled: elsewhere correct hands beside an arm inversion the repair leaves would
+    # follow the wrong wrists (a review: 17 -> 130 wrong hand-frames under a missed edge inversion)
     hands = _hand_exchanges(x4, conf, sk, min_confidence) if "arms" in names else None
+    if hands is not None:
+        hands &= flipped[..., names.index("arms")]
     out = relabel(x4, flipped, sk, names, hands=hands) if relabelled else None
     dtype = getattr(poses, "dtype", None)
     if out is not None and isinstance(dtype, np.dtype) and np.issubdtype(dtype, np.floating):
