@@ -128,3 +128,18 @@ def test_hands_decide_only_where_both_hands_and_wrists_are_seen():
     assert got[140:170].tolist() == [True] + [False] * 3 + [True] * 26
     assert hand_exchanges(np.stack([xi, x], axis=1), name)[140:170].tolist() == [[True, False]] * 30  # (T, P, J, D)
     assert hand_exchanges(x[:, :17], "coco17") is None
+
+
+def test_a_stream_puts_the_hands_back_at_their_wrists_as_offline():
+    """The stream's repair relabels the body frame by frame: where it relabels the arms, the hands go back to their
+    wrists too (before, only offline did)."""
+    name = "coco133"
+    x = _whole_body(name)[:120]
+    body, _ = _parts(name)
+    xi = _swapped(x, body, np.r_[60:75])
+    stream, out = synsp.Stream("kalman", repair=True, skeleton=name), []
+    for frame in xi:
+        out += stream.push(frame)
+    out = np.stack(out + stream.flush()[0])
+    assert stream.relabelled[0]["arms"] == 15
+    assert _off_wrist(out, name)[60:75].max() < 10.0  # was about 100 px: the hands carried to the other wrists

@@ -200,7 +200,7 @@ from .filters.online import LookAheadOnline
 from .identity import OnlineIdentities
 from .missing import CONFIDENCE_SCALE_WARNING
 from .refiners import Refiner, WindowOnline, for_skeleton, get_refiner, shipped_path
-from .repair import OnlineRepair, decided_pairs, limb_groups, relabel
+from .repair import OnlineRepair, decided_pairs, hand_exchanges, limb_groups, relabel
 from .rotations import RotationNetwork, refines_rotations
 from .skeletons import NOT_BODIES, SKELETONS
 from .validation import (ABSURD_COORDINATE, STRAY_MIN_JOINTS, SynspInputError, check_radians, float_dtype, is_torch,
@@ -693,9 +693,13 @@ class Stream:
         x, missing, conf, t = payload
         if x is not None and flipped.any():
             sk, groups = self._repair_skeleton, self.repair_groups
-            x = relabel(x[None], flipped[None], sk, groups)[0]
-            conf = None if conf is None else relabel(conf[None], flipped[None], sk, groups)[0]
-            missing = relabel(missing[None], flipped[None], sk, groups)[0]
+            hands = None  # a whole body's hands back at their wrists where the arms are relabelled, as offline
+            if "arms" in groups and flipped[list(groups).index("arms")]:
+                hands = hand_exchanges(x[None], sk, None if conf is None else conf[None],
+                                       min_confidence=self.min_confidence)
+            x = relabel(x[None], flipped[None], sk, groups, hands)[0]
+            conf = None if conf is None else relabel(conf[None], flipped[None], sk, groups, hands)[0]
+            missing = relabel(missing[None], flipped[None], sk, groups, hands)[0]
             counts = self.relabelled.setdefault(tid, dict.fromkeys(groups, 0))
             for g, f in zip(groups, flipped):
                 counts[g] += int(f)
