@@ -52,8 +52,8 @@ from .skeletons import SKELETONS, get_skeleton
 from .validation import SynspInputError, check_fps, check_max_gap
 from .view_labels import agree_camera_poses
 
-__all__ = ["Job", "find_jobs", "check_options", "check_output", "check_output_folder", "folder_probe", "refine_cameras", "refine_path",
-           "refine_file", "refine_files", "summary_table", "with_rate", "worker_threads", "check_method_fits",
+__all__ = ["Job", "find_jobs", "check_options", "check_output", "check_output_folder", "folder_probe", "refine_cameras",
+           "refine_path", "refine_file", "refine_files", "summary_table", "with_rate", "worker_threads", "check_method_fits",
            "INTERRUPTED"]
 
 #: the refine options a job carries (``synsp refine``'s flags): model, fps, skeleton, key, max_gap,

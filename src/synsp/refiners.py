@@ -83,8 +83,8 @@ from .timeseries import grid_pieces, per_chunk, resample as sample_at, resample_
 from .validation import SynspInputError, check_fps, check_poses, check_resampled_length, to_numpy
 from .windows import WindowAccumulator, window_starts
 
-__all__ = ["Refiner", "NetworkRefiner", "SubsetRefiner", "FunctionRefiner", "get_refiner", "fit_refiner", "what_it_takes",
-           "for_skeleton", "shipped_models", "WEIGHTS_DIR", "resample_time", "network_refiner",
+__all__ = ["Refiner", "NetworkRefiner", "SubsetRefiner", "FunctionRefiner", "get_refiner", "fit_refiner",
+           "what_it_takes", "for_skeleton", "shipped_models", "WEIGHTS_DIR", "resample_time", "network_refiner",
            "register_resolver", "register_wrapper", "BUILTIN_REFINER_MODULES", "VIEW_MEAN", "shipped_path"]
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
