@@ -45,16 +45,17 @@ from .calibration import check_cameras
 from .filters import DEFAULT_FPS, FILTERS
 from .io._common import METRES_PER_UNIT, open_npz, suffix_of
 from .io.tracks import FOLDER_FORMATS, output_format, pose_file_format, read_pose_file, write_pose_file
-from .refiners import shipped_path, what_it_takes
+from .refiners import fit_refiner, shipped_path, what_it_takes
 from .repair import repair_poses
 from .rotations import rotation_filter
 from .skeletons import SKELETONS, get_skeleton
-from .validation import SynspInputError, check_fps, check_max_gap
-from .view_labels import agree_camera_poses
+from .validation import SynspInputError, absurd_joints, check_fps, check_max_gap
+from .view_labels import agree_camera_poses, agree_view_poses
 
 __all__ = ["Job", "find_jobs", "check_options", "check_output", "check_output_folder", "folder_probe", "refine_cameras",
-           "refine_path", "refine_file", "refine_files", "summary_table", "with_rate", "worker_threads", "check_method_fits",
-           "INTERRUPTED"]
+           "refine_path", "refine_file", "refine_files", "summary_table", "with_rate", "worker_threads",
+           "check_method_fits", "cameras_agreed", "check_camera_files", "read_views", "views_method",
+           "views_relabelled", "INTERRUPTED"]
 
 #: the refine options a job carries (``synsp refine``'s flags): model, fps, skeleton, key, max_gap,
 #: trust_pickle, repair, assign_ids, cuts, num_keypoints
@@ -472,18 +473,7 @@ def refine_cameras(input_paths: Sequence[str | os.PathLike], output: str | os.Pa
     agree with the other cameras).  Every file is read and checked before anything is written."""
     files = [read_input(p, skeleton=skeleton, key=key, trust_pickle=trust_pickle, assign_ids=assign_ids,
                         progress=progress, num_keypoints=num_keypoints) for p in input_paths]
-    cameras, camera_names = cameras_by_name(cameras, input_paths)
-    cams = check_cameras(cameras, len(files))
-    for path, f in zip(input_paths, files):
-        if len(f.tracks) != 1:
-            raise SynspInputError(f"{path}: holds {len(f.tracks)} people; each camera's file must hold the one person "
-                                  f"the cameras see (associate people across cameras first, as Pose2Sim's "
-                                  f"personAssociation does)")
-        if f.dims != 2 or f.units == "axis-angle":
-            raise SynspInputError(f"{path}: holds {f.dims}D points; cameras calibrate 2D keypoints")
-    joints = {f.num_joints for f in files}
-    if len(joints) != 1:
-        raise SynspInputError(f"the cameras' files hold {sorted(joints)} joints; expected the same joint set in each")
+    cams, camera_names = check_camera_files(input_paths, files, cameras)
     out_dir = Path(output)
     names = [_output_name(Path(p), f.format) for p, f in zip(input_paths, files)]
     if len(set(names)) != len(names):
@@ -505,11 +495,79 @@ def refine_cameras(input_paths: Sequence[str | os.PathLike], output: str | os.Pa
         raise
 
 
+def check_camera_files(input_paths: Sequence[str | os.PathLike], files: list, cameras: Any) -> tuple[dict, list]:
+    """The pose ``files`` read from ``input_paths``, one per camera of ``cameras``, checked as :func:`refine_cameras`
+    takes them (each the one person in 2D, the same joint count): ``(cameras, names)``, the cameras in the inputs'
+    order (:func:`cameras_by_name`) and checked (:func:`synsp.calibration.check_cameras`), and each input's camera
+    name (None where matched by position)."""
+    cameras, camera_names = cameras_by_name(cameras, input_paths)
+    cams = check_cameras(cameras, len(files))
+    for path, f in zip(input_paths, files):
+        if len(f.tracks) != 1:
+            raise SynspInputError(f"{path}: holds {len(f.tracks)} people; each camera's file must hold the one person "
+                                  f"the cameras see (associate people across cameras first, as Pose2Sim's "
+                                  f"personAssociation does)")
+        if f.dims != 2 or f.units == "axis-angle":
+            raise SynspInputError(f"{path}: holds {f.dims}D points; cameras calibrate 2D keypoints")
+    joints = {f.num_joints for f in files}
+    if len(joints) != 1:
+        raise SynspInputError(f"the cameras' files hold {sorted(joints)} joints; expected the same joint set in each")
+    return cams, camera_names
+
+
+def read_views(input_path: str | os.PathLike, key: str | None = None, cameras: Any = None) -> tuple[Any, np.ndarray]:
+    """``(pose_file, views)``: the ``(T, P, J, D)`` array of P synchronised views of one person that ``synsp refine
+    --views`` reads from the ``.npy``/``.npz`` ``input_path``, checked as it checks them: P >= 2 and, with
+    ``cameras`` (the calibration of 2D views), 2D points and one camera per view."""
+    if pose_file_format(input_path) != "array":
+        raise SynspInputError(f"{input_path}: --views takes a (T, P, J, D) .npy/.npz array of P views")
+    pose_file = read_pose_file(input_path, format="array", **({"key": key} if key else {}))
+    x, _ = pose_file.to_array()
+    if x.shape[1] < 2:
+        raise SynspInputError(f"{input_path}: --views refines P >= 2 synchronised views of one person together, and "
+                              f"this array holds one ({x.shape[0]} frames of {x.shape[2]} joints); leave out --views")
+    if cameras is not None:
+        if x.shape[-1] != 2:
+            raise SynspInputError(f"{input_path}: --cameras calibrates 2D keypoints; the array holds {x.shape[-1]}D "
+                                  "points (3D views in one world frame need no cameras)")
+        check_cameras(cameras, x.shape[1])
+    return pose_file, x
+
+
 def _refine_each_camera(files: list, outputs: list, cams: dict, camera_names: list, skeleton: str | None,
                         model: str | None, fps: float | None, max_gap: int | None, progress: bool, repair: bool,
                         cuts: bool) -> list[dict]:
     """:func:`refine_cameras` once every input is read and checked: the cameras' tracks on one timeline, repaired
     alone, their labels agreed, each refined, and every file written once all are refined."""
+    tracks = [f.tracks[0] for f in files]
+    agreed = cameras_agreed(files, cams, skeleton, repair)
+    x, conf, at, flipped = (agreed[k] for k in ("keypoints", "confidence", "rows", "flipped"))
+    results, written = [], []
+    for c, (f, t, rows, target) in enumerate(zip(files, tracks, at, outputs)):
+        scores = None if t.scores is None else np.asarray(conf[rows, c], dtype=t.scores.dtype)
+        one = dataclasses.replace(f, tracks=[dataclasses.replace(t, keypoints=x[rows, c], scores=scores)])
+        method, fallback = method_for(one, model, fps, max_gap)
+        check_method_fits(one, method, model)
+        refined, summary = api.refine_pose_file(one, model=method, fps=fps, max_gap=max_gap, progress=progress,
+                                            repair=False, cuts=cuts)
+        written.append((target, with_rate(refined, fps)))
+        summary.update(output=str(target), fallback=summary.get("fallback") or fallback, camera=camera_names[c],
+                       agreed=int(flipped[rows, c].sum()))
+        results.append(summary)
+    for target, refined in written:  # every camera refined before any file is written
+        write_pose_file(target, refined)
+    return results
+
+
+def cameras_agreed(files: list, cams: dict, skeleton: str | None = None,
+                   repair: bool = True) -> dict[str, Any]:
+    """The one 2D track of each camera's pose file in ``files`` (checked as :func:`refine_cameras` checks them) on one
+    timeline (their frame numbers), each repaired alone and the cameras' labels made to agree
+    (:func:`synsp.view_labels.agree_camera_poses`; with ``repair``): a dict of ``keypoints`` ``(T, C, J, 2)``,
+    ``confidence`` ``(T, C, J)``, ``rows`` (each camera's frames on that timeline), ``skeleton`` (the repair's, or
+    None), ``repaired`` ``(C,)`` (the group-frames, a limb group in a frame, each camera's own repair relabelled) and
+    ``flipped`` ``(T, C, G)`` (True where a camera's limb group was relabelled to agree with the others; G = 0:
+    nothing compared)."""
     tracks = [f.tracks[0] for f in files]
     frames = np.unique(np.concatenate([t.frames for t in tracks]))
     J = files[0].num_joints
@@ -521,25 +579,71 @@ def _refine_each_camera(files: list, outputs: list, cams: dict, camera_names: li
         if t.scores is not None:
             conf[rows, c] = t.scores
     sk = api.repair_skeleton(J, 2, skeleton or files[0].skeleton)
-    flipped = None
+    flipped, repaired = np.zeros(x.shape[:2] + (0,), dtype=bool), np.zeros(len(files), dtype=int)
     if repair and sk is not None:
-        x, conf, _ = repair_poses(x, sk, conf)  # each camera alone first, as a one-camera file would be
+        x, conf, report = repair_poses(x, sk, conf)  # each camera alone first, as a one-camera file would be
+        if report.get("relabelled") is not None:
+            repaired = np.asarray(report["relabelled"]).reshape(len(files), -1).sum(-1).astype(int)
         x, conf, flipped = agree_camera_poses(x, sk, conf, cams)
-    results, written = [], []
-    for c, (f, t, rows, target) in enumerate(zip(files, tracks, at, outputs)):
-        scores = None if t.scores is None else np.asarray(conf[rows, c], dtype=t.scores.dtype)
-        one = dataclasses.replace(f, tracks=[dataclasses.replace(t, keypoints=x[rows, c], scores=scores)])
-        method, fallback = method_for(one, model, fps, max_gap)
-        check_method_fits(one, method, model)
-        refined, summary = api.refine_pose_file(one, model=method, fps=fps, max_gap=max_gap, progress=progress,
-                                            repair=False, cuts=cuts)
-        written.append((target, with_rate(refined, fps)))
-        summary.update(output=str(target), fallback=summary.get("fallback") or fallback, camera=camera_names[c],
-                       agreed=0 if flipped is None or not flipped.size else int(flipped[rows, c].sum()))
-        results.append(summary)
-    for target, refined in written:  # every camera refined before any file is written
-        write_pose_file(target, refined)
-    return results
+    return dict(keypoints=x, confidence=conf, rows=at, skeleton=sk, repaired=repaired, flipped=flipped)
+
+
+def views_method(pose_file, views: int, model: str | None = None, fps: float | None = None,
+                 skeleton: str | None = None) -> tuple[Any, str]:
+    """``(refiner, name)``: what ``synsp refine --views`` refines ``pose_file``'s ``(T, P, J, D)`` array of ``views``
+    views with: ``model``, else :func:`synsp.api.choose_model`'s default for ``views`` views at ``fps`` (else the
+    file's rate); loaded once per process.  A network that cannot take the views' points raises
+    (:func:`check_method_fits`)."""
+    rate = fps if fps is not None else pose_file.fps
+    name = model if model is not None else api.choose_model(pose_file.num_joints, pose_file.dims, skeleton,
+                                                            views=views, fps=rate)[0]
+    key = ("views", name)
+    if key not in _LOADED:
+        _LOADED[key] = api.refiner_of(name if model is not None else shipped_path(name))
+    check_method_fits(pose_file, _LOADED[key], model)  # a network for other points: named, with the views' D and J
+    return _LOADED[key], str(name)
+
+
+def views_relabelled(x: np.ndarray, refiner: Any, skeleton: str | None = None, confidence: Any = None,
+                     visibility: Any = None, cameras: Any = None) -> dict[str, Any]:
+    """What the left/right repair of ``synsp.refine(x, model=refiner, skeleton=skeleton, views=True, ...)`` relabels
+    in the views ``x`` ``(T, P, J, D)``, found by its steps without refining: ``skeleton`` (the repair's
+    :class:`~synsp.skeletons.Skeleton`, None: nothing repaired), ``repaired`` ``(P,)`` (the group-frames, a limb
+    group in a frame, each view's own repair relabels: :func:`synsp.repair.repair_poses`) and ``agreed`` ``(P,)``
+    (each view's group-frames then relabelled to agree with the other views: 3D by
+    :func:`synsp.view_labels.agree_view_poses`, 2D with ``cameras`` by :func:`synsp.view_labels.agree_camera_poses`;
+    2D views without cameras are not compared)."""
+    x = np.asarray(x, dtype=np.float64)
+    none = np.zeros(x.shape[1], dtype=int)
+    refiner = fit_refiner(refiner, x.shape[-2], skeleton)
+    least = float(getattr(refiner, "min_confidence", 0.3) or 0.0)
+    conf = None if confidence is None else np.asarray(confidence, dtype=np.float64)
+    if conf is not None and conf.shape != x.shape[:-1]:
+        conf = None  # refine names that mistake
+    if conf is not None and len(x):  # a joint no view is ever sure of but always given: used as observed, as refine
+        with np.errstate(invalid="ignore"):
+            never = ~(np.nan_to_num(conf, nan=-1.0) >= least).any(axis=0)
+        trusted = never.all(axis=0, keepdims=True) & np.isfinite(x).all(axis=(0, -1))
+        if trusted.any():
+            conf = conf.copy()
+            conf[:, trusted] = 1.0
+    valid = np.isfinite(x).all(-1)
+    if conf is not None:
+        with np.errstate(invalid="ignore"):
+            valid &= conf >= least
+    stray = absurd_joints(x, stray=True, use=valid)  # far from its own body: missing to refine
+    x = np.where(stray[..., None], np.nan, x) if stray.any() else x
+    sk = api.repair_skeleton(x.shape[-2], x.shape[-1], skeleton, refiner, poses=x)
+    if sk is None:
+        return dict(skeleton=None, repaired=none, agreed=none)
+    x, weights, report = repair_poses(x, sk, conf if visibility is None else visibility)
+    frames = report.get("relabelled")
+    repaired = none if frames is None else np.asarray(frames).reshape(x.shape[1], -1).sum(-1).astype(int)
+    if cameras is not None:
+        _, _, flipped = agree_camera_poses(x, sk, weights, cameras)
+    else:
+        _, _, flipped = agree_view_poses(x, sk, weights)
+    return dict(skeleton=sk, repaired=repaired, agreed=flipped.sum(axis=(0, 2)).astype(int) if flipped.size else none)
 
 
 def cameras_by_name(cameras: Any, input_paths: Sequence[str | os.PathLike]) -> tuple[Any, list]:

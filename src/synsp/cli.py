@@ -557,8 +557,7 @@ def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: fl
             from .skeletons import get_skeleton
 
             get_skeleton(skeleton)  # an unknown name fails before any work
-        _refine_views(input_path, output, pose_file_format(input_path), model, fps, skeleton, key, repair, cameras,
-                      cuts)
+        _refine_views(input_path, output, model, fps, skeleton, key, repair, cameras, cuts)
         return
     from .batch import refine_path
 
@@ -594,10 +593,15 @@ def refine(input_paths: tuple[str, ...], output: str, model: str | None, fps: fl
 @click.option("--num-keypoints", type=click.IntRange(min=1), default=None,
               help="a YOLO labels folder: keypoints per line (the model's kpt_shape[0]), when its lines fit several "
                    "layouts")
+@click.option("--views", is_flag=True,
+              help="a (T, P, J, D) array holds P synchronised views of one person: what synsp refine --views would do")
+@click.option("--cameras", "cameras_path", type=click.Path(), default=None,
+              help="the calibration of 2D cameras (see synsp refine): one input per camera in its order, or --views on "
+                   "a (T, C, J, 2) array; which cameras' left/right labels would be exchanged to agree")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per file (one per line) instead of text")
 def inspect(input_paths: tuple[str, ...], model: str | None, fps: float | None, skeleton: str | None,
             key: str | None, max_gap: int | None, trust_pickle: bool, assign_ids: str, num_keypoints: int | None,
-            as_json: bool) -> None:
+            views: bool, cameras_path: str | None, as_json: bool) -> None:
     """What each pose file holds and what synsp refine would do with it, refining nothing.
 
     Per file: the format, skeleton, units and frame rate synsp read (and whether the rate was assumed),
@@ -605,7 +609,12 @@ def inspect(input_paths: tuple[str, ...], model: str | None, fps: float | None, 
     share of the person's size: clean motion capture stays below 0.10 %), the method and its delay, and
     the left/right inversions and identity swaps the repair would undo.  A folder is one OpenPose or YOLO
     labels folder, else searched for pose files; with several files, one that cannot be read or described (no
-    person in it, a --model for other points) is named and the others described (exit status 1)."""
+    person in it, a --model for other points) is named and the others described (exit status 1).
+
+    --views: one (T, P, J, D) array of P views, as synsp refine --views takes it: the method for P views and the
+    left/right labels each view's own repair and the views' agreement would exchange (2D views: with --cameras).
+    --cameras without --views: one input per calibrated camera, as synsp refine takes them: each described, with
+    the labels that would be exchanged to agree with the other cameras."""
     from .batch import find_pose_files, known_skeleton_of, read_input
     from .filters import parse_filter_spec
     from .inspection import as_plain, bvh_rotations, describe, inspect_pose_file
@@ -614,6 +623,11 @@ def inspect(input_paths: tuple[str, ...], model: str | None, fps: float | None, 
     if model:
         parse_filter_spec(model)  # a filter with a bad parameter fails once, before any file is read
     known_skeleton_of(model, skeleton)  # the custom skeleton of one's own model, by its card
+    if views or cameras_path:
+        _inspect_views(input_paths, model, fps, skeleton, key, max_gap, views, cameras_path, as_json,
+                       dict(trust_pickle=trust_pickle, assign_ids=None if assign_ids == "none" else assign_ids,
+                            num_keypoints=num_keypoints))
+        return
 
     paths = []
     for given in input_paths:
@@ -651,6 +665,48 @@ def inspect(input_paths: tuple[str, ...], model: str | None, fps: float | None, 
     if failed:
         click.echo(f"synsp: error: {failed} of {len(paths)} files could not be read or described (above)", err=True)
         raise click.exceptions.Exit(1)
+
+
+def _inspect_views(input_paths: tuple[str, ...], model: str | None, fps: float | None, skeleton: str | None,
+                   key: str | None, max_gap: int | None, views: bool, cameras_path: str | None, as_json: bool,
+                   options: dict) -> None:
+    """``synsp inspect --views`` (one array of views) and ``synsp inspect --cameras`` (one input per camera): what
+    ``synsp refine`` with the same options would do, with the same checks."""
+    from .batch import cameras_agreed, check_camera_files, read_input, read_views
+    from .inspection import as_plain, describe, describe_views, inspect_pose_file, inspect_views
+    from .io.cameras import read_cameras
+
+    cameras = read_cameras(cameras_path) if cameras_path else None  # a bad calibration fails before any work
+    if skeleton:
+        from .skeletons import get_skeleton
+
+        get_skeleton(skeleton)  # an unknown name fails as refine's
+    if views:
+        if len(input_paths) != 1 or not os.path.isfile(input_paths[0]):
+            raise SynspInputError("--views takes one (T, P, J, D) .npy/.npz array of P views, not several inputs")
+        pose_file, x = read_views(input_paths[0], key, cameras)
+        info = inspect_views(pose_file, x, model=model, fps=fps, skeleton=skeleton, cameras=cameras)
+        lines = ([json.dumps(as_plain({"file": input_paths[0], **info}))] if as_json else
+                 [_cli_words(line) for line in describe_views(info, source=input_paths[0])])
+        for line in lines:
+            click.echo(line)
+        return
+    if len(input_paths) != len(cameras["K"]):  # refine's words
+        raise SynspInputError(f"--cameras {cameras_path} holds {len(cameras['K'])} cameras; give one input per "
+                              f"camera in that order ({len(input_paths)} given), or --views and one "
+                              f"(T, C, J, 2) array")
+    files = [read_input(p, skeleton=skeleton, key=key, **options) for p in input_paths]
+    cams, names = check_camera_files(input_paths, files, cameras)
+    agreed = cameras_agreed(files, cams, skeleton)
+    sk = agreed["skeleton"]
+    for c, (path, f, rows) in enumerate(zip(input_paths, files, agreed["rows"])):
+        info = inspect_pose_file(f, model=model, fps=fps, max_gap=max_gap)
+        info["camera"] = dict(index=c, count=len(files), name=names[c], skeleton=None if sk is None else sk.name,
+                              repaired=int(agreed["repaired"][c]), agreed=int(agreed["flipped"][rows, c].sum()))
+        lines = ([json.dumps(as_plain({"file": path, **info}))] if as_json else
+                 [_cli_words(line) for line in describe(info, source=path)])
+        for line in lines:
+            click.echo(line)
 
 
 def _echo_relabelled(summary: dict) -> None:
@@ -741,33 +797,22 @@ def _refine_cameras(inputs: tuple[str, ...], output: str, cameras, options: dict
                    f"other cameras, refined with {r['model']}; wrote {r['output']}")
 
 
-def _refine_views(input_path: str, output: str, fmt: str | None, model: str | None, fps: float | None,
+def _refine_views(input_path: str, output: str, model: str | None, fps: float | None,
                   skeleton: str | None, key: str | None, repair: bool = True, cameras=None, cuts: bool = True) -> None:
     """``synsp refine --views``: one (T, P, J, D) array of P views refined together (2D: each camera alone, its labels
     first made to agree with the other cameras' when ``cameras`` calibrate them)."""
     import numpy as np
 
-    from .api import choose_model, refiner_of, refine as run
-    from .batch import check_method_fits, check_output, with_rate
-    from .io.tracks import read_pose_file, write_pose_file
-    from .refiners import VIEW_MEAN, min_frames_of, shipped_path
+    from .api import refine as run
+    from .batch import check_output, read_views, views_method, views_relabelled, with_rate
+    from .inspection import views_labels
+    from .io.tracks import write_pose_file
+    from .refiners import VIEW_MEAN, min_frames_of
 
-    if fmt != "array":
-        raise SynspInputError(f"{input_path}: --views takes a (T, P, J, D) .npy/.npz array of P views")
-    pose_file = read_pose_file(input_path, format=fmt, **({"key": key} if key else {}))
+    pose_file, x = read_views(input_path, key, cameras)
     check_output(output, pose_file, fps)
-    x, _ = pose_file.to_array()
-    if x.shape[1] < 2:
-        raise SynspInputError(f"{input_path}: --views refines P >= 2 synchronised views of one person together, and "
-                              f"this array holds one ({x.shape[0]} frames of {x.shape[2]} joints); leave out --views")
-    if cameras is not None and x.shape[-1] != 2:
-        raise SynspInputError(f"{input_path}: --cameras calibrates 2D keypoints; the array holds {x.shape[-1]}D points "
-                              f"(3D views in one world frame need no cameras)")
     rate = fps if fps is not None else pose_file.fps
-    name = model if model is not None else choose_model(x.shape[-2], x.shape[-1], skeleton, views=x.shape[1],
-                                                        fps=rate)[0]
-    refiner = refiner_of(name if model is not None else shipped_path(name))  # loaded once: checked, then refining
-    check_method_fits(pose_file, refiner, model)  # a network for other points: named, with the views' D and J
+    refiner, name = views_method(pose_file, x.shape[1], model, rate, skeleton)  # loaded once: checked, then refining
     least = min_frames_of(refiner)
     if x.shape[0] < least:  # the rule of a pose file's tracks (synsp.api.refine_pose_file): refused, not padded
         raise SynspInputError(f"{input_path}: the views are {x.shape[0]} frames long, shorter than the {least} frames "
@@ -779,16 +824,23 @@ def _refine_views(input_path: str, output: str, fmt: str | None, model: str | No
               progress=True, repair=repair, cameras=cameras, cuts=cuts, **scores)
     write_pose_file(output, with_rate(pose_file.with_keypoints({t.track_id: out[t.frames, p]
                                                                 for p, t in enumerate(pose_file.tracks)}), fps))
+    found = None
+    if repair:  # what refine relabelled (found again: refine does not return it); its warnings were given above
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            found = views_relabelled(x, refiner, skeleton, cameras=cameras, **scores)
+    labels = views_labels(found, x.shape[-1], cameras is not None)
     if x.shape[-1] == 2:  # each camera's own image: nothing to average
-        agreed = " after their left/right labels were made to agree" if cameras is not None and repair else ""
-        click.echo(f"{x.shape[0]} frames, {x.shape[1]} camera views, each refined alone{agreed}; wrote {output}")
+        click.echo(f"{x.shape[0]} frames, {x.shape[1]} camera views, each refined alone by {name}; {labels}; "
+                   f"wrote {output}")
         return
     spread = lambda a: float(np.nanmean(np.linalg.norm(a - np.nanmean(a, axis=1, keepdims=True), axis=-1)))  # noqa: E731
     fused = name.endswith(VIEW_MEAN) or getattr(refiner, "views_together", False)  # else each view alone
-    how = "refined together" if fused else f"each refined alone by {name} (--model {name}{VIEW_MEAN} fuses them)"
+    how = (f"refined together by {name}" if fused else
+           f"each refined alone by {name} (--model {name}{VIEW_MEAN} fuses them)")
     click.echo(f"{x.shape[0]} frame{'s' * (x.shape[0] != 1)}, {x.shape[1]} view{'s' * (x.shape[1] != 1)} {how}; "
-               f"mean distance of a view to the views' mean {spread(x):.4g} -> {spread(out):.4g} (input units); "
-               f"wrote {output}")
+               f"{labels}; mean distance of a view to the views' mean {spread(x):.4g} -> {spread(out):.4g} "
+               f"(input units); wrote {output}")
 
 
 def _read_pair(input_path: str, refined_path: str, key: str | None):

@@ -24,7 +24,7 @@ import numpy as np
 
 from .api import (detection_step, file_fps, guessed_pairs, joint_order_sample, on_detections, repair_pose_file,
                   repair_skeleton)
-from .batch import check_method_fits, method_for
+from .batch import check_method_fits, method_for, views_method, views_relabelled
 from .cuts import find_cuts, find_rotation_cuts
 from .filters import get_filter
 from .filters.base import WHOLE_SEQUENCE
@@ -32,12 +32,13 @@ from .io.tracks import FORMATS
 from .metrics import size_of
 from .missing import interpolate_missing, missing_from_confidence
 from .noise_floor import noise_floor
-from .refiners import min_frames_of
+from .refiners import VIEW_MEAN, min_frames_of
 from .repair import limb_groups, twisted_frames
 from .skeletons import BUILTIN_SKELETONS, SKELETONS, skeleton_for
 from .validation import ABSURD_COORDINATE, SynspInputError, absurd_joints
 
-__all__ = ["inspect_pose_file", "file_cuts", "describe", "as_plain", "bvh_rotations", "file_numbers"]
+__all__ = ["inspect_pose_file", "file_cuts", "describe", "as_plain", "bvh_rotations", "file_numbers", "inspect_views",
+           "describe_views", "views_labels"]
 
 #: the jitter floor (% of the person's size) that clean motion capture stays below on the validation split
 CLEAN_FLOOR_PCT = 0.10
@@ -388,6 +389,15 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
         found = (f"would relabel {', '.join(f'{g} in {n} frames' for g, n in groups.items())} of "
                  f"{len(info['relabelled'])} track(s)" if groups else "nothing to relabel")
         repair = f"on ({info['repair']} pairs): {found}"
+    cam = info.get("camera")  # one of several calibrated cameras (inspect --cameras): synsp.batch.cameras_agreed
+    if cam is not None:
+        own = (f"its own repair: labels of {cam['repaired']} group-frame(s) would be exchanged"
+               if cam["repaired"] else "its own repair: nothing to relabel")
+        agreed = (f"labels of {cam['agreed']} group-frame(s) would be exchanged to agree with the other cameras"
+                  if cam["agreed"] else "its labels agree with the other cameras'")
+        repair = (f"camera {cam['index']} of {cam['count']}" + (f" ({cam['name']})" if cam["name"] else "")
+                  + (f", {cam['skeleton']} pairs: {own}; {agreed}" if cam["skeleton"] else
+                     ": none (no skeleton with left/right pairs)"))
     lines.append(f"  left/right repair: {repair}")
     if info.get("reassigned"):
         lines.append(f"  identity swaps: {info['reassigned']} person-frames would follow their own person")
@@ -397,6 +407,95 @@ def describe(info: dict[str, Any], source: Any = None) -> list[str]:
                                                + (f" and {len(v) - 10} more" if len(v) > 10 else "")
                                                for k, v in info["cuts"].items()))
     return lines
+
+
+def inspect_views(pose_file, views: np.ndarray, model: str | None = None, fps: float | None = None,
+                  skeleton: str | None = None, cameras: Any = None) -> dict[str, Any]:
+    """What ``synsp refine --views`` would do with ``views`` ``(T, P, J, D)``, the P synchronised views of one person
+    in ``pose_file`` (:func:`synsp.batch.read_views`), without refining.
+
+    Returns a dict: ``format``, ``description``, ``joints``, ``dims``, ``units``, ``file_fps``, ``fps`` (the rate
+    refining would use), ``fps_given``, ``frames``, ``views`` (P), ``missing`` (per view, the share of its joints
+    that are NaN), ``method`` (the name: ``model``, else :func:`synsp.api.choose_model`'s for P views;
+    :func:`synsp.batch.views_method`), ``together`` (the views refined together or fused, else each alone),
+    ``delay`` (frames, None for a whole-sequence method), ``min_frames``, ``refused`` (why refine refuses the views,
+    else None), ``calibrated`` (``cameras`` given), ``repair`` (the skeleton whose pairs the repair uses, or None),
+    ``repaired`` and ``agreed`` (per view, the group-frames its own repair and then the views' agreement would
+    relabel: :func:`synsp.batch.views_relabelled`; None when refused)."""
+    T, P, J, D = views.shape
+    refiner, name = views_method(pose_file, P, model, fps if fps is not None else pose_file.fps, skeleton)
+    least = min_frames_of(refiner)
+    rate = fps if fps is not None else pose_file.fps
+    used_fps = float(rate or getattr(getattr(refiner, "card", None), "fps", None) or 30.0)
+    refused = found = None
+    if T < least:  # refine's words (synsp.cli)
+        refused = (f"the views are {T} frames long, shorter than the {least} frames {name} needs; nothing to refine. "
+                   "Pass a method that takes shorter tracks (e.g. --model kalman-rts+view-mean, from 3 frames in any "
+                   "units) or a longer recording")
+    else:
+        conf = pose_file.scores_array()
+        scores = {} if conf is None else {"confidence" if pose_file.scores_mark_missing else "visibility": conf}
+        found = views_relabelled(views, refiner, skeleton, cameras=cameras, **scores)
+    delay = getattr(refiner, "delay", None)
+    missing = np.isnan(views).any(-1).mean(axis=(0, 2)) if T else np.ones(P)
+    return dict(format=pose_file.format, description=FORMATS.get(pose_file.format, ("", ""))[1], joints=J, dims=D,
+                units=pose_file.units, file_fps=pose_file.fps, fps=used_fps, fps_given=fps is not None, frames=T,
+                views=P, missing=[float(m) for m in missing], method=name,
+                together=name.endswith(VIEW_MEAN) or bool(getattr(refiner, "views_together", False)),
+                delay=None if delay in (None, WHOLE_SEQUENCE) else int(delay), min_frames=least, refused=refused,
+                calibrated=cameras is not None,
+                repair=None if found is None or found["skeleton"] is None else found["skeleton"].name,
+                repaired=None if found is None else [int(n) for n in found["repaired"]],
+                agreed=None if found is None else [int(n) for n in found["agreed"]])
+
+
+def describe_views(info: dict[str, Any], source: Any = None) -> list[str]:
+    """The lines ``synsp inspect --views`` prints for :func:`inspect_views`'s dict."""
+    rate = (f"{info['fps']:g} fps (given)" if info["fps_given"] else f"{info['file_fps']:g} fps (the file's)"
+            if info["file_fps"] else f"not in the file: {info['fps']:g} fps assumed (give --fps)")
+    delay = "whole sequence (offline)" if info["delay"] is None else f"{info['delay']} frames of delay"
+    if info["dims"] == 2:
+        how = "each camera's view refined alone"
+    else:
+        how = ("the views refined together, then fused" if info["together"] else
+               f"each view refined alone (--model {info['method']}{VIEW_MEAN} fuses them)")
+    lines = [f"{source}: {info['format']} ({info['description']})" if source else info["format"],
+             f"  views: {info['views']} synchronised views of one person (--views), {info['joints']} joints, "
+             f"{info['dims']}D, units {info['units']}" + (", calibrated (--cameras)" if info["calibrated"] else ""),
+             f"  frame rate: {rate}; {_count(info['frames'], 'frame')}",
+             "  missing joints: " + ", ".join(f"view {p} {100 * m:.1f} %" for p, m in enumerate(info["missing"])),
+             f"  method: {info['method']} ({delay}); {how}"]
+    if info["refused"]:
+        lines.append(f"  refine: refuses these views: {info['refused']}")
+        return lines
+    found = dict(skeleton=info["repair"], repaired=info["repaired"], agreed=info["agreed"])
+    lines.append("  left/right repair: " + (f"on ({info['repair']} pairs): " if info["repair"] else "")
+                 + views_labels(found, info["dims"], info["calibrated"], would=True))
+    return lines
+
+
+def views_labels(found: dict | None, dims: int, calibrated: bool, would: bool = False) -> str:
+    """What the left/right repair of ``synsp refine --views`` relabels, in words: ``found`` is
+    :func:`synsp.batch.views_relabelled`'s dict (None: --no-repair), the group-frames (a limb group in a frame) each
+    view's own repair and then the views' agreement relabel, per view numbered from 0; ``would``: as inspect says
+    it, before refining."""
+    done = "would be" if would else "were"
+    if found is None:
+        return "left/right labels not repaired (--no-repair)"
+    if found["skeleton"] is None:
+        return "left/right labels not repaired (no skeleton with left/right pairs: --skeleton NAME names one)"
+
+    def per(counts) -> str:
+        return ", ".join(f"view {p} in {int(n)}" for p, n in enumerate(counts) if n)
+
+    own = (f"each view's own repair: labels of {int(sum(found['repaired']))} group-frame(s) {done} exchanged "
+           f"({per(found['repaired'])})" if any(found["repaired"]) else "each view's own repair: nothing to relabel")
+    if dims == 2 and not calibrated:
+        return f"{own}; the cameras' labels {'would not be' if would else 'were not'} compared (no --cameras)"
+    other = "cameras" if dims == 2 else "views"
+    agreed = (f"labels of {int(sum(found['agreed']))} group-frame(s) {done} exchanged to agree with the other "
+              f"{other} ({per(found['agreed'])})" if any(found["agreed"]) else f"the {other}' labels agree")
+    return f"{own}; {agreed}"
 
 
 def _count(n: int, word: str) -> str:
