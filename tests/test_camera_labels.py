@@ -479,3 +479,22 @@ def test_a_calibration_listing_its_cameras_in_another_order_is_matched_to_the_fi
     two = {"K": np.arange(2)[:, None, None] * np.ones((2, 3, 3)), "names": ["cam_01", "cam_02"]}
     moved, said = cameras_by_name(two, ["trial_cam02.json", "trial_cam01.json"])
     assert said == ["cam_02", "cam_01"] and moved["K"][0, 0, 0] == 1
+
+
+def test_one_file_per_camera_reads_unnamed_points_by_their_bones(tmp_path, capsys):
+    """Without --skeleton, 17 unnamed 2D points in Human3.6M order are taken as h36m17 from their bones, as a file
+    alone is (before, the count alone made them COCO-17: its pairs exchanged wrong joints and the cameras saw the
+    person elsewhere)."""
+    from synsp.cli import main
+
+    cams, px = _cameras(7)
+    np.savez(tmp_path / "cams.npz", **cams)
+    mask = np.zeros(px.shape[:2] + (len(NAMES),), dtype=bool)
+    mask[:, 1] = True
+    wrong = relabel(px, mask, "h36m17", NAMES)
+    inputs = []
+    for c in range(4):
+        inputs.append(str(tmp_path / f"cam{c + 1}.npy"))
+        np.save(inputs[-1], wrong[:, c])
+    assert main(["refine", *inputs, "-o", str(tmp_path / "out"), "--cameras", str(tmp_path / "cams.npz")]) == 0
+    assert "cam2.npy: 339 frames, labels of 678 group-frame(s) exchanged" in capsys.readouterr().out

@@ -578,7 +578,8 @@ def cameras_agreed(files: list, cams: dict, skeleton: str | None = None,
         x[rows, c] = t.keypoints
         if t.scores is not None:
             conf[rows, c] = t.scores
-    sk = api.repair_skeleton(J, 2, skeleton or files[0].skeleton)
+    sk = api.repair_skeleton(J, 2, skeleton or files[0].skeleton, poses=np.concatenate([t.keypoints[:3000]
+                                                                                     for t in tracks]))
     flipped, repaired = np.zeros(x.shape[:2] + (0,), dtype=bool), np.zeros(len(files), dtype=int)
     if repair and sk is not None:
         x, conf, report = repair_poses(x, sk, conf)  # each camera alone first, as a one-camera file would be
