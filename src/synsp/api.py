@@ -56,7 +56,7 @@ __all__ = ["layout_doubts", "refine", "refine_smpl", "refine_pose_file", "refine
            "default_model",
            "choose_model", "repair_skeleton", "joint_order_sample", "check_skeleton_fits", "file_fps", "FALLBACK_FILTER", "UNIVERSAL_MODEL",
            "guess_joint_order", "order_misfit",
-           "VIEWS_MODEL", "UNIVERSAL_CAUSAL_MODEL", "LOW_RATE_MODEL", "LOW_RATE_FPS"]
+           "VIEWS_MODEL", "UNIVERSAL_CAUSAL_MODEL", "LOW_RATE_MODEL", "LOW_RATE_FPS", "views_relabelled"]
 
 #: the default learned method for one person's body, any joint set, 2D or 3D (synsp.models.universal)
 UNIVERSAL_MODEL = "synsp-universal-w16"
@@ -478,10 +478,8 @@ def refine(
         x, weights, report = repair_poses(x, sk, confidence if visibility is None else visibility,
                                           persons=x.ndim == 4 and not views, cuts=finder)
         found = report.get("cuts")
-        if views and cameras is not None:  # calibrated 2D views: each camera's labels as the others see them
-            x, weights, _ = agree_camera_poses(x, sk, weights, cameras)
-        elif views:  # 3D views in one world frame: each view's labels as the others have them
-            x, weights, _ = agree_view_poses(x, sk, weights)
+        if views:
+            x, weights, _ = _agree_views(x, sk, weights, cameras)
         confidence = confidence if visibility is not None else weights
     try:
         out, filled, gone, starts = _refine_standing_in(  # a joint never given in the track: as a file keeps it
@@ -653,6 +651,38 @@ def check_scores(scores: Any, shape: tuple, name: str) -> np.ndarray:
     if arr.shape != tuple(shape):
         raise SynspInputError(f"{name} has shape {arr.shape}; expected {tuple(shape)} like the poses without D")
     return arr
+
+
+def views_relabelled(x: np.ndarray, refiner: Any, skeleton: str | None = None, confidence: Any = None,
+                     visibility: Any = None, cameras: Any = None) -> dict[str, Any]:
+    """What the left/right repair of ``refine(x, model=refiner, skeleton=skeleton, views=True, ...)`` relabels in the
+    views ``x`` ``(T, P, J, D)``, found by its steps without refining: ``skeleton`` (the repair's
+    :class:`~synsp.skeletons.Skeleton`, None: nothing repaired), ``repaired`` ``(P,)`` (the group-frames, a limb
+    group in a frame, each view's own repair relabels: :func:`synsp.repair.repair_poses`) and ``agreed`` ``(P,)``
+    (each view's group-frames then relabelled to agree with the other views, as in :func:`refine`)."""
+    x = np.asarray(x, dtype=np.float64)
+    none = np.zeros(x.shape[1], dtype=int)
+    refiner = fit_refiner(refiner, x.shape[-2], skeleton)
+    confidence = _trust_never_confident_joints(x, confidence, refiner.min_confidence, views=True)
+    stray = absurd_joints(x, stray=True, use=_judged(x, confidence, refiner))  # far from its own body: missing
+    x = np.where(stray[..., None], np.nan, x) if stray.any() else x
+    sk = repair_skeleton(x.shape[-2], x.shape[-1], skeleton, refiner, poses=x)
+    if sk is None:
+        return dict(skeleton=None, repaired=none, agreed=none)
+    x, weights, report = repair_poses(x, sk, confidence if visibility is None else visibility)
+    frames = report.get("relabelled")
+    repaired = none if frames is None else np.asarray(frames).reshape(x.shape[1], -1).sum(-1).astype(int)
+    _, _, flipped = _agree_views(x, sk, weights, cameras)
+    return dict(skeleton=sk, repaired=repaired, agreed=flipped.sum(axis=(0, 2)).astype(int) if flipped.size else none)
+
+
+def _agree_views(x: np.ndarray, sk: Skeleton, weights: Any, cameras: Any) -> tuple:
+    """Views' labels made to agree after each view's own repair: calibrated 2D views (``cameras``) as the other
+    cameras see them (:func:`synsp.view_labels.agree_camera_poses`), 3D views in one world frame as the others have
+    them (:func:`synsp.view_labels.agree_view_poses`): ``(x, weights, flipped)``."""
+    if cameras is not None:
+        return agree_camera_poses(x, sk, weights, cameras)
+    return agree_view_poses(x, sk, weights)
 
 
 def _trust_never_confident_joints(x: np.ndarray, confidence: Any, threshold: float, views: bool = False) -> Any:

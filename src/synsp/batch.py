@@ -45,17 +45,16 @@ from .calibration import check_cameras
 from .filters import DEFAULT_FPS, FILTERS
 from .io._common import METRES_PER_UNIT, open_npz, suffix_of
 from .io.tracks import FOLDER_FORMATS, output_format, pose_file_format, read_pose_file, write_pose_file
-from .refiners import fit_refiner, shipped_path, what_it_takes
+from .refiners import shipped_path, what_it_takes
 from .repair import repair_poses
 from .rotations import rotation_filter
 from .skeletons import SKELETONS, get_skeleton
-from .validation import SynspInputError, absurd_joints, check_fps, check_max_gap
-from .view_labels import agree_camera_poses, agree_view_poses
+from .validation import SynspInputError, check_fps, check_max_gap
+from .view_labels import agree_camera_poses
 
 __all__ = ["Job", "find_jobs", "check_options", "check_output", "check_output_folder", "folder_probe", "refine_cameras",
            "refine_path", "refine_file", "refine_files", "summary_table", "with_rate", "worker_threads",
-           "check_method_fits", "cameras_agreed", "check_camera_files", "read_views", "views_method",
-           "views_relabelled", "INTERRUPTED"]
+           "check_method_fits", "cameras_agreed", "check_camera_files", "read_views", "views_method", "INTERRUPTED"]
 
 #: the refine options a job carries (``synsp refine``'s flags): model, fps, skeleton, key, max_gap,
 #: trust_pickle, repair, assign_ids, cuts, num_keypoints
@@ -603,48 +602,6 @@ def views_method(pose_file, views: int, model: str | None = None, fps: float | N
         _LOADED[key] = api.refiner_of(name if model is not None else shipped_path(name))
     check_method_fits(pose_file, _LOADED[key], model)  # a network for other points: named, with the views' D and J
     return _LOADED[key], str(name)
-
-
-def views_relabelled(x: np.ndarray, refiner: Any, skeleton: str | None = None, confidence: Any = None,
-                     visibility: Any = None, cameras: Any = None) -> dict[str, Any]:
-    """What the left/right repair of ``synsp.refine(x, model=refiner, skeleton=skeleton, views=True, ...)`` relabels
-    in the views ``x`` ``(T, P, J, D)``, found by its steps without refining: ``skeleton`` (the repair's
-    :class:`~synsp.skeletons.Skeleton`, None: nothing repaired), ``repaired`` ``(P,)`` (the group-frames, a limb
-    group in a frame, each view's own repair relabels: :func:`synsp.repair.repair_poses`) and ``agreed`` ``(P,)``
-    (each view's group-frames then relabelled to agree with the other views: 3D by
-    :func:`synsp.view_labels.agree_view_poses`, 2D with ``cameras`` by :func:`synsp.view_labels.agree_camera_poses`;
-    2D views without cameras are not compared)."""
-    x = np.asarray(x, dtype=np.float64)
-    none = np.zeros(x.shape[1], dtype=int)
-    refiner = fit_refiner(refiner, x.shape[-2], skeleton)
-    least = float(getattr(refiner, "min_confidence", 0.3) or 0.0)
-    conf = None if confidence is None else np.asarray(confidence, dtype=np.float64)
-    if conf is not None and conf.shape != x.shape[:-1]:
-        conf = None  # refine names that mistake
-    if conf is not None and len(x):  # a joint no view is ever sure of but always given: used as observed, as refine
-        with np.errstate(invalid="ignore"):
-            never = ~(np.nan_to_num(conf, nan=-1.0) >= least).any(axis=0)
-        trusted = never.all(axis=0, keepdims=True) & np.isfinite(x).all(axis=(0, -1))
-        if trusted.any():
-            conf = conf.copy()
-            conf[:, trusted] = 1.0
-    valid = np.isfinite(x).all(-1)
-    if conf is not None:
-        with np.errstate(invalid="ignore"):
-            valid &= conf >= least
-    stray = absurd_joints(x, stray=True, use=valid)  # far from its own body: missing to refine
-    x = np.where(stray[..., None], np.nan, x) if stray.any() else x
-    sk = api.repair_skeleton(x.shape[-2], x.shape[-1], skeleton, refiner, poses=x)
-    if sk is None:
-        return dict(skeleton=None, repaired=none, agreed=none)
-    x, weights, report = repair_poses(x, sk, conf if visibility is None else visibility)
-    frames = report.get("relabelled")
-    repaired = none if frames is None else np.asarray(frames).reshape(x.shape[1], -1).sum(-1).astype(int)
-    if cameras is not None:
-        _, _, flipped = agree_camera_poses(x, sk, weights, cameras)
-    else:
-        _, _, flipped = agree_view_poses(x, sk, weights)
-    return dict(skeleton=sk, repaired=repaired, agreed=flipped.sum(axis=(0, 2)).astype(int) if flipped.size else none)
 
 
 def cameras_by_name(cameras: Any, input_paths: Sequence[str | os.PathLike]) -> tuple[Any, list]:

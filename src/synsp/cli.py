@@ -804,7 +804,8 @@ def _refine_views(input_path: str, output: str, model: str | None, fps: float | 
     import numpy as np
 
     from .api import refine as run
-    from .batch import check_output, read_views, views_method, views_relabelled, with_rate
+    from .api import views_relabelled
+    from .batch import check_output, read_views, views_method, with_rate
     from .inspection import views_labels
     from .io.tracks import write_pose_file
     from .refiners import VIEW_MEAN, min_frames_of

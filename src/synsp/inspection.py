@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from .api import (detection_step, file_fps, guessed_pairs, joint_order_sample, on_detections, repair_pose_file,
-                  repair_skeleton)
-from .batch import check_method_fits, method_for, views_method, views_relabelled
+                  repair_skeleton, views_relabelled)
+from .batch import check_method_fits, method_for, views_method
 from .cuts import find_cuts, find_rotation_cuts
 from .filters import get_filter
 from .filters.base import WHOLE_SEQUENCE
@@ -421,7 +421,7 @@ def inspect_views(pose_file, views: np.ndarray, model: str | None = None, fps: f
     ``delay`` (frames, None for a whole-sequence method), ``min_frames``, ``refused`` (why refine refuses the views,
     else None), ``calibrated`` (``cameras`` given), ``repair`` (the skeleton whose pairs the repair uses, or None),
     ``repaired`` and ``agreed`` (per view, the group-frames its own repair and then the views' agreement would
-    relabel: :func:`synsp.batch.views_relabelled`; None when refused)."""
+    relabel: :func:`synsp.api.views_relabelled`; None when refused)."""
     T, P, J, D = views.shape
     refiner, name = views_method(pose_file, P, model, fps if fps is not None else pose_file.fps, skeleton)
     least = min_frames_of(refiner)
@@ -476,7 +476,7 @@ def describe_views(info: dict[str, Any], source: Any = None) -> list[str]:
 
 def views_labels(found: dict | None, dims: int, calibrated: bool, would: bool = False) -> str:
     """What the left/right repair of ``synsp refine --views`` relabels, in words: ``found`` is
-    :func:`synsp.batch.views_relabelled`'s dict (None: --no-repair), the group-frames (a limb group in a frame) each
+    :func:`synsp.api.views_relabelled`'s dict (None: --no-repair), the group-frames (a limb group in a frame) each
     view's own repair and then the views' agreement relabel, per view numbered from 0; ``would``: as inspect says
     it, before refining."""
     done = "would be" if would else "were"
