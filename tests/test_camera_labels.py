@@ -384,13 +384,9 @@ def test_short_takes_missing_views_and_unusable_cameras_come_back_unchanged_in_s
         agree_cameras(np.zeros((0, 4, 17, 2)), cams, "h36m17")
 
 
-def test_one_file_per_camera_is_repaired_made_to_agree_refined_and_written_back(tmp_path, capsys):
-    """``synsp refine cam1.npy cam2.npy ... -o out/ --cameras calib``: each camera's file (one person, 2D) is
-    repaired alone, the cameras' labels agree, each is refined and written under its name; the result is what
-    ``synsp.refine(views=True, cameras=...)`` gives the stacked array.  A file with two people, a count of files
-    other than the cameras' and an output that is a file are refused before anything is written."""
-    from synsp.cli import main
-
+def _camera_files(tmp_path):
+    """The cameras of :func:`_cameras` (7) saved as ``cams.npz`` and one ``camN.npy`` per camera of their keypoints,
+    camera 2's arms and legs labelled the wrong way round: ``(cameras, keypoints, as written, input paths)``."""
     cams, px = _cameras(7)
     np.savez(tmp_path / "cams.npz", **cams)
     mask = np.zeros(px.shape[:2] + (len(NAMES),), dtype=bool)
@@ -400,6 +396,17 @@ def test_one_file_per_camera_is_repaired_made_to_agree_refined_and_written_back(
     for c in range(4):
         inputs.append(str(tmp_path / f"cam{c + 1}.npy"))
         np.save(inputs[-1], wrong[:, c])
+    return cams, px, wrong, inputs
+
+
+def test_one_file_per_camera_is_repaired_made_to_agree_refined_and_written_back(tmp_path, capsys):
+    """``synsp refine cam1.npy cam2.npy ... -o out/ --cameras calib``: each camera's file (one person, 2D) is
+    repaired alone, the cameras' labels agree, each is refined and written under its name; the result is what
+    ``synsp.refine(views=True, cameras=...)`` gives the stacked array.  A file with two people, a count of files
+    other than the cameras' and an output that is a file are refused before anything is written."""
+    from synsp.cli import main
+
+    cams, px, wrong, inputs = _camera_files(tmp_path)
     out = tmp_path / "out"
     code = main(["refine", *inputs, "-o", str(out), "--cameras", str(tmp_path / "cams.npz"), "--skeleton", "h36m17"])
     said = capsys.readouterr()
@@ -487,14 +494,6 @@ def test_one_file_per_camera_reads_unnamed_points_by_their_bones(tmp_path, capsy
     person elsewhere)."""
     from synsp.cli import main
 
-    cams, px = _cameras(7)
-    np.savez(tmp_path / "cams.npz", **cams)
-    mask = np.zeros(px.shape[:2] + (len(NAMES),), dtype=bool)
-    mask[:, 1] = True
-    wrong = relabel(px, mask, "h36m17", NAMES)
-    inputs = []
-    for c in range(4):
-        inputs.append(str(tmp_path / f"cam{c + 1}.npy"))
-        np.save(inputs[-1], wrong[:, c])
+    cams, px, wrong, inputs = _camera_files(tmp_path)
     assert main(["refine", *inputs, "-o", str(tmp_path / "out"), "--cameras", str(tmp_path / "cams.npz")]) == 0
     assert "cam2.npy: 339 frames, labels of 678 group-frame(s) exchanged" in capsys.readouterr().out
